@@ -1,0 +1,46 @@
+# The two commands of the README:
+#   make demo   create .venv if missing, install, migrate the SQLite database, load the Jaipur
+#               demo district and serve http://127.0.0.1:8000
+#   make test   install with test extras and run the whole suite (SQLite always; PostgreSQL too
+#               when EMITRA_TEST_DATABASE_URL is set)
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo serve test test-sqlite test-postgres browser-deps bench install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/emitra db migrate
+	$(VENV)/bin/emitra demo
+	$(VENV)/bin/emitra serve --host 127.0.0.1 --port 8000
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the real-browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser-deps
+	EMITRA_TEST_DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$EMITRA_TEST_DATABASE_URL" ]; then \
+	  echo "== again against PostgreSQL: $$EMITRA_TEST_DATABASE_URL"; \
+	  $(PY) -m pytest $(PYTEST_ARGS); \
+	fi
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

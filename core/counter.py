@@ -1,0 +1,227 @@
+"""One service taken at a counter: check, quote, price, take cash, record, hand over.
+
+Recording is one database transaction: the request, the payment, the ledger entries and the
+audit record are all written, or none is.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit, fees, forms, ledger
+from emitra.core.ids import make_receipt_no
+from emitra.core.models import Citizen, Counter, CounterService, District, Payment, RequestStatus, ServiceRequest
+from emitra.core.plugins import get_host
+from emitra.core.services import FieldError, Payer, Quote, Service
+
+log = logging.getLogger(__name__)
+
+
+class CounterError(ValueError):
+    """A request the counter cannot take; ``field`` names what to fix."""
+
+    def __init__(self, field: str, message_en: str, message_hi: str):
+        super().__init__(f"{field}: {message_en}")
+        self.field = field
+        self.message_en = message_en
+        self.message_hi = message_hi
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+async def enabled_codes(counter: Counter) -> set[str]:
+    return set(await CounterService.filter(counter=counter, enabled=True).values_list("service_code", flat=True))
+
+
+async def enabled_services(counter: Counter) -> list[Service]:
+    """Services loaded from plugins and enabled at this counter, by title."""
+    codes = await enabled_codes(counter)
+    registry = get_host().registry
+    return sorted((s for s in registry if s.code in codes), key=lambda s: s.title_en)
+
+
+async def set_enabled(actor: audit.Actor, counter: Counter, code: str, enabled: bool) -> None:
+    if get_host().registry.get(code) is None and enabled:
+        raise CounterError("service_code", f"No loaded plugin offers a service {code!r}.", f"कोई प्लगइन {code!r} सेवा नहीं देता।")
+    async with in_transaction():
+        row, created = await CounterService.get_or_create(
+            counter=counter, service_code=code, defaults={"district_id": counter.district_id, "enabled": enabled}
+        )
+        if not created and row.enabled != enabled:
+            row.enabled = enabled
+            await row.save(update_fields=["enabled"])
+        await audit.record(
+            actor, "counter.service_enabled" if enabled else "counter.service_disabled", counter,
+            district_id=counter.district_id, counter_id=counter.id, detail={"service": code},
+        )
+
+
+async def service_at(counter: Counter, code: str) -> Service:
+    """The service, if loaded and enabled at this counter; else :class:`CounterError`."""
+    service = get_host().registry.get(code)
+    if service is None or code not in await enabled_codes(counter):
+        raise CounterError(
+            "service_code",
+            f"Service {code!r} is not offered at counter {counter.code}. Pick one from the list of services enabled here.",
+            f"सेवा {code!r} काउंटर {counter.code} पर उपलब्ध नहीं है। यहाँ उपलब्ध सेवाओं में से चुनें।",
+        )
+    return service
+
+
+@dataclass
+class Priced:
+    """A quote with the published service charge added: what the operator confirms."""
+
+    service: Service
+    data: dict[str, Any]
+    quote: Quote
+    rate: fees.Rate
+
+    @property
+    def citizen_total_paise(self) -> int:
+        charge = self.rate.fee_paise if self.rate.payer == Payer.CITIZEN else 0
+        return self.quote.principal_paise + charge
+
+
+async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Priced:
+    """Validate the form against its schema, ask the service for a quote, add the published fee.
+
+    Raises :class:`~emitra.core.forms.FormErrors` naming the wrong fields.
+    """
+    forms.validate(service.form, data)
+    try:
+        quote = await service.quote(data)
+    except FieldError as exc:
+        raise forms.FormErrors([forms.FieldMessage(exc.field, exc.message_en, exc.message_hi)]) from None
+    if not isinstance(quote.principal_paise, int) or quote.principal_paise < 0:
+        raise CounterError("principal_paise", f"Plugin {service.plugin} quoted an invalid amount.", "प्लगइन ने अमान्य राशि बताई।")
+    rate = await fees.published_rate(service, counter.district_id)
+    return Priced(service, data, quote, rate)
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+async def record_cash(
+    actor: audit.Actor,
+    counter: Counter,
+    citizen: Citizen,
+    service_code: str,
+    data: dict[str, Any],
+    idempotency_key: str,
+    expected_total_paise: int | None = None,
+) -> ServiceRequest:
+    """Take a cash payment for a service and record it, once.
+
+    ``idempotency_key`` comes from the confirmation page (or the API caller): sending the same
+    request twice returns the first receipt and writes nothing more. ``expected_total_paise`` is
+    what the operator saw and collected; if the amount due has changed since, nothing is written.
+    """
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise CounterError("idempotency_key", "Every payment needs an idempotency key of 1 to 64 characters.", "हर भुगतान के लिए 1 से 64 अक्षरों की idempotency key चाहिए।")
+    previous = await ServiceRequest.get_or_none(idempotency_key=idempotency_key)
+    if previous is not None:
+        if previous.counter_id != counter.id or previous.citizen_id != citizen.id or previous.service_code != service_code:
+            raise CounterError("idempotency_key", "This idempotency key was already used for a different request.", "यह idempotency key किसी अन्य अनुरोध के लिए उपयोग हो चुकी है।")
+        return previous
+    if citizen.district_id != counter.district_id:
+        raise CounterError("citizen", "This citizen is registered in another district.", "यह नागरिक किसी अन्य जिले में पंजीकृत है।")
+    service = await service_at(counter, service_code)
+    priced = await price(counter, service, data)
+    total = priced.citizen_total_paise
+    if expected_total_paise is not None and expected_total_paise != total:
+        raise CounterError(
+            "amount",
+            f"The amount due changed from {expected_total_paise} to {total} paise; show the citizen the new amount and confirm again.",
+            f"देय राशि {expected_total_paise} से बदलकर {total} पैसे हो गई है; नागरिक को नई राशि दिखाकर फिर से पुष्टि करें।",
+        )
+    district = await District.get(id=counter.district_id)
+    await counter.fetch_related("lsp")
+    fee = priced.rate.fee_paise
+    provider = slug(service.provider)
+    cash = f"counter_cash:{counter.code}"
+    lsp_fee = f"lsp_fee_payable:{counter.lsp_id}"
+    lines = [ledger.debit(cash, total)]
+    if priced.quote.principal_paise:
+        lines.append(ledger.credit(f"dept_payable:{provider}", priced.quote.principal_paise))
+    if priced.rate.payer == Payer.CITIZEN:
+        lines.append(ledger.credit(lsp_fee, fee))
+    elif fee:
+        receivable = "dept_fee_receivable" if priced.rate.payer == Payer.DEPARTMENT else "partner_fee_receivable"
+        lines += [ledger.debit(f"{receivable}:{provider}", fee), ledger.credit(lsp_fee, fee)]
+    async with in_transaction():
+        request = await ServiceRequest.create(
+            district_id=counter.district_id,
+            idempotency_key=idempotency_key,
+            counter=counter,
+            operator=actor.user,
+            citizen=citizen,
+            service_code=service.code,
+            service_title_en=service.title_en,
+            service_title_hi=service.title_hi,
+            provider=service.provider,
+            form_data=priced.data,
+            quote_details=priced.quote.details,
+            reference=priced.quote.reference,
+            principal_paise=priced.quote.principal_paise,
+            service_charge_paise=fee,
+            charge_payer=priced.rate.payer.value,
+            citizen_total_paise=total,
+        )
+        request.receipt_no = make_receipt_no(district.code, counter.id, request.id)
+        await request.save(update_fields=["receipt_no"])
+        await Payment.create(district_id=counter.district_id, request=request, method="cash", amount_paise=total)
+        if total or fee:
+            await ledger.post(counter.district_id, f"request:{request.receipt_no}", f"{service.code} cash {request.receipt_no}", lines, request.id)
+        await audit.record(
+            actor, "request.paid", request, district_id=counter.district_id, counter_id=counter.id,
+            detail={"receipt_no": request.receipt_no, "service": service.code, "citizen": citizen.emitra_id,
+                    "method": "cash", "citizen_total_paise": total, "service_charge_paise": fee,
+                    "charge_payer": priced.rate.payer.value},
+        )
+    await _hand_over(actor, request, service, priced)
+    get_host().transaction_recorded(receipt(request, counter, citizen))
+    return request
+
+
+async def _hand_over(actor: audit.Actor, request: ServiceRequest, service: Service, priced: Priced) -> None:
+    """After the money is safely recorded, hand the request to the department or partner."""
+    try:
+        ref = await service.submit(request.id, priced.data, priced.quote)
+        request.status, request.department_ref = RequestStatus.SUBMITTED, str(ref or "")[:100]
+    except Exception as exc:  # the payment stands; the back office retries the hand-over
+        log.exception("hand-over of %s to %s failed", request.receipt_no, service.provider)
+        request.status = RequestStatus.SUBMISSION_FAILED
+        ref = f"{type(exc).__name__}"
+    async with in_transaction():
+        await request.save(update_fields=["status", "department_ref"])
+        await audit.record(actor, f"request.{request.status.value}", request, district_id=request.district_id,
+                           counter_id=request.counter_id, detail={"receipt_no": request.receipt_no, "department_ref": str(ref)})
+
+
+def receipt(request: ServiceRequest, counter: Counter, citizen: Citizen) -> dict[str, Any]:
+    return {
+        "receipt_no": request.receipt_no,
+        "service_code": request.service_code,
+        "service_title_en": request.service_title_en,
+        "service_title_hi": request.service_title_hi,
+        "provider": request.provider,
+        "counter": counter.code,
+        "citizen": citizen.emitra_id,
+        "reference": request.reference,
+        "principal_paise": request.principal_paise,
+        "service_charge_paise": request.service_charge_paise,
+        "charge_payer": request.charge_payer,
+        "citizen_total_paise": request.citizen_total_paise,
+        "status": request.status.value if hasattr(request.status, "value") else request.status,
+        "recorded_at": request.created_at.isoformat() if request.created_at else None,
+    }

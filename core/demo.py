@@ -1,0 +1,78 @@
+"""The Jaipur demo district: its Society, one LSP, a LokMitra centre and a JanMitra kiosk,
+a user for every role, and a few registered citizens. Loading it twice changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit
+from emitra.core.auth import hash_password
+from emitra.core.ids import make_emitra_id
+from emitra.core.models import Citizen, Counter, CounterKind, CounterService, District, LSP, Role, Society, User
+from emitra.core.plugins import get_host
+from emitra.core.registration import aadhaar_hash, mask_aadhaar, name_key
+
+DEMO_PASSWORD = "emitra-demo"
+
+# username, full name, role, where (counter code / "lsp" / "district" / department / None)
+USERS = [
+    ("state", "State IT admin (DoIT&C)", Role.STATE_ADMIN, None),
+    ("society", "Nodal officer, Jaipur e-Mitra Society", Role.SOCIETY_ADMIN, "district"),
+    ("lsp", "Admin, Pink City e-Services (LSP)", Role.LSP_ADMIN, "lsp"),
+    ("operator1", "Anil Verma (LokMitra Malviya Nagar)", Role.OPERATOR, "JP-LM-001"),
+    ("operator2", "Kavita Saini (JanMitra Chomu)", Role.OPERATOR, "JP-JM-001"),
+    ("officer", "Assistant Engineer, JVVNL Jaipur", Role.DEPARTMENT_OFFICER, "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)"),
+    ("citizen", "Ramesh Kumar Sharma", Role.CITIZEN, "citizen"),
+]
+
+CITIZENS = [
+    ("Ramesh Kumar Sharma", "1978-03-14", "M", "9829012345", "234123412346", "Malviya Nagar, Jaipur"),
+    ("Sunita Devi", "1985-07-02", "F", "9414098765", "", "Chomu, Jaipur"),
+    ("Mohammed Iqbal", "1969-11-20", "M", "9783011122", "", "Ramganj, Jaipur"),
+    ("Geeta Meena", "1992-01-30", "F", "8003344556", "", "Bassi, Jaipur"),
+]
+
+
+async def load(actor: audit.Actor | None = None) -> dict[str, str]:
+    """Create the demo district if it is not there. Returns username -> password."""
+    actor = actor or audit.Actor(None, via="cli")
+    if await District.exists(code="JP"):
+        return {u[0]: DEMO_PASSWORD for u in USERS}
+    password_hash = hash_password(DEMO_PASSWORD)
+    async with in_transaction():
+        district = await District.create(code="JP", name_en="Jaipur", name_hi="जयपुर")
+        await Society.create(district=district, name="District e-Mitra Society, Jaipur", bank_account="SBI 0000 1234 5678")
+        lsp = await LSP.create(district=district, name="Pink City e-Services Pvt Ltd")
+        counters = {
+            "JP-LM-001": await Counter.create(
+                district=district, lsp=lsp, code="JP-LM-001", name="LokMitra Centre, Malviya Nagar",
+                kind=CounterKind.LOKMITRA, owner_name=lsp.name, address="Collectorate campus, Malviya Nagar, Jaipur"),
+            "JP-JM-001": await Counter.create(
+                district=district, lsp=lsp, code="JP-JM-001", name="JanMitra Kiosk, Chomu",
+                kind=CounterKind.JANMITRA, owner_name="Suresh Yadav (authorised kiosk owner)", address="Main bazaar, Chomu"),
+        }
+        for counter in counters.values():
+            for service in get_host().registry:
+                await CounterService.create(district=district, counter=counter, service_code=service.code)
+        citizens = []
+        for name, dob, gender, mobile, aadhaar, address in CITIZENS:
+            citizen = await Citizen.create(
+                district=district, name=name, name_key=name_key(name), date_of_birth=dt.date.fromisoformat(dob),
+                gender=gender, mobile=mobile, address=address, registered_at=counters["JP-LM-001"],
+                aadhaar_masked=mask_aadhaar(aadhaar) if aadhaar else "", aadhaar_hash=aadhaar_hash(aadhaar) if aadhaar else None)
+            citizen.emitra_id = make_emitra_id(district.code, citizen.id)
+            await citizen.save(update_fields=["emitra_id"])
+            citizens.append(citizen)
+        for username, full_name, role, where in USERS:
+            await User.create(
+                username=username, full_name=full_name, role=role, password_hash=password_hash,
+                district=None if role == Role.STATE_ADMIN else district,
+                lsp=lsp if role in (Role.LSP_ADMIN, Role.OPERATOR) else None,
+                counter=counters.get(where or ""),
+                department=where if role == Role.DEPARTMENT_OFFICER else "",
+                citizen=citizens[0] if role == Role.CITIZEN else None,
+            )
+        await audit.record(actor, "demo.load", district, district_id=district.id)
+    return {u[0]: DEMO_PASSWORD for u in USERS}

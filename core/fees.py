@@ -1,0 +1,107 @@
+"""The fee schedule: the paper's Table 2 as defaults, overridable by the state and by each Society.
+
+The published rate for a service in a district is, first found wins:
+1. the district Society's override,
+2. the state's override,
+3. the fee the plugin declares,
+4. Table 2 for the service's category.
+
+A Society may lower a citizen-paid fee but never raise it above the state's published rate, so a
+citizen is never charged more than the state publishes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emitra.core import audit
+from emitra.core.models import FeeOverride, Role
+from emitra.core.services import Category, Payer, Service
+from tortoise.transactions import in_transaction
+
+# Table 2 of the paper: (service charge in paise, who pays it)
+TABLE_2: dict[Category, tuple[int, Payer]] = {
+    Category.BILL: (395, Payer.DEPARTMENT),
+    Category.LEVY: (395, Payer.DEPARTMENT),
+    Category.GRIEVANCE: (500, Payer.CITIZEN),
+    Category.APPLICATION: (1000, Payer.CITIZEN),
+    Category.PRIVATE_SERVICE: (0, Payer.CITIZEN),
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    fee_paise: int
+    payer: Payer
+    source: str  # "district", "state", "plugin" or "table2"
+
+
+class FeeError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def default_rate(service: Service) -> Rate:
+    payer = Payer(service.fee.payer)
+    if service.fee.fee_paise is not None:
+        return Rate(service.fee.fee_paise, payer, "plugin")
+    return Rate(TABLE_2[Category(service.category)][0], payer, "table2")
+
+
+async def state_rate(service: Service) -> Rate:
+    override = await FeeOverride.get_or_none(service_code=service.code, district_id=None)
+    base = default_rate(service)
+    if override:
+        return Rate(override.fee_paise, base.payer, "state")
+    return base
+
+
+async def published_rate(service: Service, district_id: int) -> Rate:
+    override = await FeeOverride.get_or_none(service_code=service.code, district_id=district_id)
+    state = await state_rate(service)
+    if override:
+        fee = override.fee_paise
+        if state.payer == Payer.CITIZEN:
+            fee = min(fee, state.fee_paise)  # the state may have lowered its rate since
+        return Rate(fee, state.payer, "district")
+    return state
+
+
+async def set_override(actor: audit.Actor, service: Service, fee_paise: int, district_id: int | None) -> FeeOverride:
+    """Set the state's (``district_id=None``) or a district's rate for one service."""
+    user = actor.user
+    if user is None or user.role not in (Role.STATE_ADMIN, Role.SOCIETY_ADMIN):
+        raise FeeError("role", "only the state admin or a Society admin can set fees")
+    if user.role == Role.SOCIETY_ADMIN and district_id != user.district_id:
+        raise FeeError("district", "a Society admin sets fees for their own district only")
+    if user.role == Role.STATE_ADMIN and district_id is not None:
+        raise FeeError("district", "the state admin sets the state-wide rate; districts set their own")
+    if not isinstance(fee_paise, int) or fee_paise < 0:
+        raise FeeError("fee_paise", "a fee is a whole, non-negative number of paise")
+    if district_id is not None and Payer(service.fee.payer) == Payer.CITIZEN:
+        ceiling = await state_rate(service)
+        if fee_paise > ceiling.fee_paise:
+            raise FeeError(
+                "fee_paise",
+                f"the citizen pays this fee, and the state publishes {ceiling.fee_paise} paise; a district may lower it, not raise it",
+            )
+    async with in_transaction():
+        existing = await FeeOverride.get_or_none(service_code=service.code, district_id=district_id)
+        before = existing.fee_paise if existing else None
+        if existing:
+            existing.fee_paise = fee_paise
+            existing.set_by = user.username
+            await existing.save()
+            override = existing
+        else:
+            override = await FeeOverride.create(service_code=service.code, district_id=district_id, fee_paise=fee_paise, set_by=user.username)
+        await audit.record(
+            actor,
+            "fee.override",
+            override,
+            district_id=district_id,
+            detail={"service": service.code, "before_paise": before, "after_paise": fee_paise},
+        )
+    return override

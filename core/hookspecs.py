@@ -1,0 +1,41 @@
+"""Every hook emitra calls, in one module. Each spec's docstring is its documentation.
+
+Hooks are for registration and cross-cutting events. What a service does (look up a bill,
+submit an application) is a method on its :class:`~emitra.core.services.Service` object.
+Call hooks with keyword arguments only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import pluggy
+
+if TYPE_CHECKING:
+    from emitra.core.services import Service
+
+hookspec = pluggy.HookspecMarker("emitra")
+hookimpl = pluggy.HookimplMarker("emitra")
+
+
+@hookspec
+def emitra_register_services(register: Callable[["Service"], None]) -> None:
+    """Register the services this plugin offers by calling ``register(service)`` once per service.
+
+    Each declaration is checked when it is registered: a valid JSON Schema form of type object,
+    a unique dotted code, English and Hindi titles, a known domain, category, payer and workflow,
+    and a fee that is a whole, non-negative number of paise. A bad declaration is refused with a
+    message naming the plugin and the field; the plugin's other services, and other plugins,
+    still load.
+    """
+
+
+@hookspec
+def emitra_transaction_recorded(transaction: dict[str, Any]) -> None:
+    """Called after a counter transaction has been committed to the database.
+
+    ``transaction`` is the receipt as a dict: ``receipt_no``, ``service_code``, ``counter``,
+    ``citizen``, ``principal_paise``, ``service_charge_paise``, ``charge_payer``,
+    ``citizen_total_paise``, ``recorded_at`` (ISO 8601). Use it for notifications or to feed an
+    outside system. An exception raised here is logged and does not undo the transaction.
+    """

@@ -1,0 +1,232 @@
+"""The database tables. Every row that belongs to a place carries its district (a natural shard)."""
+
+from __future__ import annotations
+
+import enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(str, enum.Enum):
+    STATE_ADMIN = "state_admin"
+    SOCIETY_ADMIN = "society_admin"
+    LSP_ADMIN = "lsp_admin"
+    OPERATOR = "operator"
+    DEPARTMENT_OFFICER = "department_officer"
+    CITIZEN = "citizen"
+
+
+class CounterKind(str, enum.Enum):
+    LOKMITRA = "lokmitra"  # urban centre run by the LSP
+    JANMITRA = "janmitra"  # rural kiosk run by an entrepreneur the LSP authorises
+
+
+class District(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=2, unique=True, description="Two letters, prefix of e-Mitra IDs")
+    name_en = fields.CharField(max_length=100)
+    name_hi = fields.CharField(max_length=100)
+
+    class Meta:
+        table = "district"
+
+
+class Society(Model):
+    """The district e-Mitra Society: owner of the money and the rules in its district."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.OneToOneField("models.District", related_name="society")
+    name = fields.CharField(max_length=200)
+    bank_account = fields.CharField(max_length=40, default="")
+
+    class Meta:
+        table = "society"
+
+
+class LSP(Model):
+    """A Local Service Provider appointed by the Society."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name="lsps")
+    name = fields.CharField(max_length=200)
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "lsp"
+
+
+class Counter(Model):
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name="counters")
+    lsp = fields.ForeignKeyField("models.LSP", related_name="counters")
+    code = fields.CharField(max_length=20, unique=True)
+    name = fields.CharField(max_length=200)
+    kind = fields.CharEnumField(CounterKind, max_length=10)
+    owner_name = fields.CharField(max_length=200, description="The LSP, or the authorised kiosk owner")
+    address = fields.CharField(max_length=300, default="")
+    active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "counter"
+
+
+class CounterService(Model):
+    """A service an LSP has enabled at one of its counters."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    counter = fields.ForeignKeyField("models.Counter", related_name="services")
+    service_code = fields.CharField(max_length=100)
+    enabled = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "counter_service"
+        unique_together = (("counter", "service_code"),)
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=60, unique=True)
+    password_hash = fields.CharField(max_length=200)
+    full_name = fields.CharField(max_length=200)
+    role = fields.CharEnumField(Role, max_length=24)
+    district = fields.ForeignKeyField("models.District", related_name="users", null=True)
+    lsp = fields.ForeignKeyField("models.LSP", related_name="users", null=True)
+    counter = fields.ForeignKeyField("models.Counter", related_name="operators", null=True)
+    department = fields.CharField(max_length=100, default="", description="Provider name, for officers")
+    citizen = fields.ForeignKeyField("models.Citizen", related_name=False, null=True)
+    active = fields.BooleanField(default=True)
+    lang = fields.CharField(max_length=5, default="en")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+
+
+class Citizen(Model):
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name="citizens")
+    emitra_id = fields.CharField(max_length=16, unique=True, null=True)
+    name = fields.CharField(max_length=200)
+    name_key = fields.CharField(max_length=200, db_index=True, description="Normalised name for matching")
+    date_of_birth = fields.DateField()
+    gender = fields.CharField(max_length=1, default="")
+    mobile = fields.CharField(max_length=10, db_index=True)
+    address = fields.CharField(max_length=300, default="")
+    aadhaar_masked = fields.CharField(max_length=14, default="")
+    aadhaar_hash = fields.CharField(max_length=64, null=True, unique=True)
+    registered_at = fields.ForeignKeyField("models.Counter", related_name=False, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "citizen"
+
+
+class FeeOverride(Model):
+    """A rate set by the state (district null) or a district Society for one service."""
+
+    id = fields.IntField(primary_key=True)
+    service_code = fields.CharField(max_length=100)
+    district = fields.ForeignKeyField("models.District", related_name=False, null=True)
+    fee_paise = fields.IntField()
+    set_by = fields.CharField(max_length=60, default="", description="Username (the audit log has the rest)")
+    set_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "fee_override"
+        unique_together = (("service_code", "district"),)
+
+
+class RequestStatus(str, enum.Enum):
+    PAID = "paid"  # recorded and paid; not yet handed to the department or partner
+    SUBMITTED = "submitted"  # handed over; the department's reference is stored
+    SUBMISSION_FAILED = "submission_failed"  # paid, hand-over failed; retried by the back office
+
+
+class ServiceRequest(Model):
+    """One service taken at a counter: what was asked, what was charged, and to whom."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    receipt_no = fields.CharField(max_length=24, unique=True, null=True)
+    idempotency_key = fields.CharField(max_length=64, unique=True)
+    counter = fields.ForeignKeyField("models.Counter", related_name="requests", on_delete=fields.RESTRICT)
+    operator = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.RESTRICT)
+    citizen = fields.ForeignKeyField("models.Citizen", related_name="requests", on_delete=fields.RESTRICT)
+    service_code = fields.CharField(max_length=100, db_index=True)
+    service_title_en = fields.CharField(max_length=200)
+    service_title_hi = fields.CharField(max_length=200)
+    provider = fields.CharField(max_length=200)
+    form_data = fields.JSONField()
+    quote_details = fields.JSONField(default=list)
+    reference = fields.CharField(max_length=100, default="")
+    principal_paise = fields.BigIntField()
+    service_charge_paise = fields.BigIntField()
+    charge_payer = fields.CharField(max_length=12)
+    citizen_total_paise = fields.BigIntField()
+    status = fields.CharEnumField(RequestStatus, max_length=20, default=RequestStatus.PAID)
+    department_ref = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "service_request"
+
+
+class Payment(Model):
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    request = fields.ForeignKeyField("models.ServiceRequest", related_name="payments", on_delete=fields.RESTRICT)
+    method = fields.CharField(max_length=20)
+    amount_paise = fields.BigIntField()
+    status = fields.CharField(max_length=20, default="received")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "payment"
+
+
+class LedgerEntry(Model):
+    """A balanced journal entry: never edited, corrected only by a reversing entry."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    idempotency_key = fields.CharField(max_length=100, unique=True)
+    memo = fields.CharField(max_length=300)
+    request = fields.ForeignKeyField("models.ServiceRequest", related_name="entries", null=True, on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "ledger_entry"
+
+
+class Posting(Model):
+    """One line of an entry: ``amount_paise`` is positive for a debit, negative for a credit."""
+
+    id = fields.IntField(primary_key=True)
+    entry = fields.ForeignKeyField("models.LedgerEntry", related_name="postings", on_delete=fields.RESTRICT)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    account = fields.CharField(max_length=100, db_index=True)
+    amount_paise = fields.BigIntField()
+
+    class Meta:
+        table = "posting"
+
+
+class AuditLog(Model):
+    """Every change of state: who, when, what, from which counter."""
+
+    id = fields.IntField(primary_key=True)
+    at = fields.DatetimeField(auto_now_add=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor_name = fields.CharField(max_length=60, default="")
+    counter = fields.ForeignKeyField("models.Counter", related_name=False, null=True, on_delete=fields.RESTRICT)
+    action = fields.CharField(max_length=60, db_index=True)
+    object_type = fields.CharField(max_length=40, default="")
+    object_id = fields.CharField(max_length=60, default="")
+    detail = fields.JSONField(default=dict)
+    ip = fields.CharField(max_length=45, default="")
+
+    class Meta:
+        table = "audit_log"

@@ -1,0 +1,84 @@
+"""Money is integer paise from end to end. This module is the only place rupees become paise."""
+
+from __future__ import annotations
+
+import re
+
+_RUPEES = re.compile(r"^(?P<int>\d{1,9})(?:\.(?P<frac>\d{1,2}))?$")
+
+
+class AmountError(ValueError):
+    """A rupee amount that cannot be accepted; ``message_hi`` says the same in Hindi."""
+
+    def __init__(self, message: str, message_hi: str):
+        super().__init__(message)
+        self.message_hi = message_hi
+
+
+def parse_rupees(text: str | int) -> int:
+    """Turn a rupee amount typed by a person ("125", "125.5", "1,250.50") into paise.
+
+    Refused, with a message that says what to type instead: negative amounts, more than two
+    decimals, anything that is not a number. Floats are refused outright: they cannot hold paise
+    exactly.
+    """
+    if isinstance(text, bool) or isinstance(text, float):
+        raise AmountError(
+            "Amount must be given as text or whole paise, not a floating-point number.",
+            "राशि टेक्स्ट या पूरे पैसे में दें, दशमलव संख्या (float) में नहीं।",
+        )
+    if isinstance(text, int):
+        if text < 0:
+            raise AmountError("Amount cannot be negative.", "राशि ऋणात्मक नहीं हो सकती।")
+        return text * 100
+    cleaned = str(text).strip().replace(",", "").replace("₹", "").removeprefix("Rs.").strip()
+    if cleaned.startswith("-"):
+        raise AmountError("Amount cannot be negative.", "राशि ऋणात्मक नहीं हो सकती।")
+    match = _RUPEES.match(cleaned)
+    if not match:
+        if re.match(r"^\d+\.\d{3,}$", cleaned):
+            raise AmountError(
+                "Amount has more than two decimals; rupees take at most two (paise).",
+                "राशि में दो से अधिक दशमलव अंक हैं; रुपये में अधिकतम दो (पैसे) होते हैं।",
+            )
+        raise AmountError(
+            f"'{text}' is not an amount in rupees; type digits such as 125 or 125.50.",
+            f"'{text}' रुपये में राशि नहीं है; 125 या 125.50 जैसे अंक लिखें।",
+        )
+    frac = (match["frac"] or "").ljust(2, "0")
+    return int(match["int"]) * 100 + int(frac)
+
+
+def format_paise(paise: int, symbol: bool = True) -> str:
+    """1234567 -> '₹12,345.67' (Indian digit grouping)."""
+    if not isinstance(paise, int) or isinstance(paise, bool):
+        raise TypeError("format_paise takes whole paise (int)")
+    sign = "-" if paise < 0 else ""
+    rupees, p = divmod(abs(paise), 100)
+    digits = str(rupees)
+    if len(digits) > 3:
+        head, tail = digits[:-3], digits[-3:]
+        groups = []
+        while len(head) > 2:
+            groups.insert(0, head[-2:])
+            head = head[:-2]
+        if head:
+            groups.insert(0, head)
+        digits = ",".join(groups + [tail])
+    return f"{sign}{'₹' if symbol else ''}{digits}.{p:02d}"
+
+
+def split(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` paise by integer ``weights``; the parts always add up to ``total``.
+
+    Remainders go, one paisa at a time, to the parts with the largest fractional share (the
+    largest-remainder method), earliest first on ties.
+    """
+    if total < 0 or not weights or any(w < 0 for w in weights) or sum(weights) == 0:
+        raise ValueError("split needs a non-negative total and non-negative weights that are not all zero")
+    whole = sum(weights)
+    parts = [total * w // whole for w in weights]
+    remainders = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in remainders[: total - sum(parts)]:
+        parts[i] += 1
+    return parts

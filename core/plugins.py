@@ -1,0 +1,205 @@
+"""The plugin manager: discovers plugins by the entry-point group ``emitra`` and checks what they declare.
+
+Built-in plugins are entry points of the emitra distribution itself, so they are discovered
+exactly like a partner's. ``EMITRA_PLUGINS`` (comma-separated entry-point names) limits which load.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any, Iterable
+
+import jsonschema
+import pluggy
+
+from emitra.core import hookspecs
+from emitra.core.services import Category, Domain, FeeRule, Payer, Service, Workflow
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "emitra"
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+
+
+@dataclass
+class Refusal:
+    """A plugin, or one of its services, that was not loaded, and why."""
+
+    plugin: str
+    field: str
+    message: str
+    service_code: str = ""
+
+    def __str__(self) -> str:
+        what = f"service {self.service_code!r} of plugin {self.plugin!r}" if self.service_code else f"plugin {self.plugin!r}"
+        return f"{what} refused: {self.field}: {self.message}"
+
+
+class DeclarationError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def check_declaration(service: Any) -> None:
+    """Raise :class:`DeclarationError` naming the first field of ``service`` that is wrong."""
+    if not isinstance(service, Service):
+        raise DeclarationError("service", f"register() takes an emitra.core.Service, not {type(service).__name__}")
+    if not isinstance(service.code, str) or not CODE_PATTERN.match(service.code):
+        raise DeclarationError("code", f"{service.code!r} is not a dotted lowercase code such as 'gov.rj.jvvnl.bill'")
+    for name in ("title_en", "title_hi", "provider"):
+        value = getattr(service, name)
+        if not isinstance(value, str) or not value.strip():
+            raise DeclarationError(name, "must be a non-empty string")
+    if not DEVANAGARI.search(service.title_hi):
+        raise DeclarationError("title_hi", "must be the Hindi title, in Devanagari script")
+    for name, enum_type in (("domain", Domain), ("category", Category), ("workflow", Workflow)):
+        value = getattr(service, name)
+        try:
+            setattr(service, name, enum_type(value))
+        except ValueError:
+            allowed = ", ".join(e.value for e in enum_type)
+            raise DeclarationError(name, f"{value!r} is not one of: {allowed}") from None
+    fee = service.fee
+    if not isinstance(fee, FeeRule):
+        raise DeclarationError("fee", "must be an emitra.core.FeeRule(payer=..., fee_paise=...)")
+    try:
+        payer = Payer(fee.payer)
+    except ValueError:
+        raise DeclarationError(
+            "fee.payer", f"{fee.payer!r} is not a known payer; use one of: " + ", ".join(p.value for p in Payer)
+        ) from None
+    if fee.fee_paise is not None:
+        if not isinstance(fee.fee_paise, int) or isinstance(fee.fee_paise, bool):
+            raise DeclarationError("fee.fee_paise", f"must be whole paise (int), not {type(fee.fee_paise).__name__}")
+        if fee.fee_paise < 0:
+            raise DeclarationError("fee.fee_paise", f"{fee.fee_paise} is negative; a fee is zero or more paise")
+    service.fee = FeeRule(payer=payer, fee_paise=fee.fee_paise)
+    form = service.form
+    if not isinstance(form, dict):
+        raise DeclarationError("form", "must be a JSON Schema (a dict)")
+    try:
+        jsonschema.Draft202012Validator.check_schema(form)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
+        raise DeclarationError("form", f"not a valid JSON Schema at {where}: {exc.message}") from None
+    if form.get("type") != "object" or not isinstance(form.get("properties"), dict):
+        raise DeclarationError("form", "must be a JSON Schema of \"type\": \"object\" with \"properties\"")
+    for name in form.get("required", []):
+        if name not in form["properties"]:
+            raise DeclarationError(f"form.required", f"{name!r} is required but not among the properties")
+
+
+class Registry:
+    """The services that loaded, keyed by code, and the refusals, in load order."""
+
+    def __init__(self) -> None:
+        self.services: dict[str, Service] = {}
+        self.refusals: list[Refusal] = []
+        self.plugins: list[str] = []
+
+    def get(self, code: str) -> Service | None:
+        return self.services.get(code)
+
+    def __iter__(self):
+        return iter(self.services.values())
+
+
+def _make_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("emitra")
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def _discover(allow: set[str] | None) -> Iterable[tuple[str, Any]]:
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if allow is not None and ep.name not in allow:
+            continue
+        yield ep.name, ep
+
+
+class PluginHost:
+    """Owns the pluggy manager and the service registry built from it."""
+
+    def __init__(self, extra_plugins: Iterable[tuple[str, ModuleType | object]] = (), use_entry_points: bool = True):
+        self.pm = _make_manager()
+        self.registry = Registry()
+        allow_env = os.environ.get("EMITRA_PLUGINS")
+        allow = {n.strip() for n in allow_env.split(",") if n.strip()} if allow_env else None
+        candidates: list[tuple[str, Any]] = []
+        if use_entry_points:
+            for name, ep in _discover(allow):
+                try:
+                    candidates.append((name, ep.load()))
+                except Exception as exc:  # a broken plugin must not stop the others
+                    self._refuse(Refusal(name, "import", f"{type(exc).__name__}: {exc}"))
+        candidates.extend(extra_plugins)
+        for name, plugin in candidates:
+            self._load(name, plugin)
+
+    def _refuse(self, refusal: Refusal) -> None:
+        log.warning("%s", refusal)
+        self.registry.refusals.append(refusal)
+
+    def _load(self, name: str, plugin: Any) -> None:
+        try:
+            self.pm.register(plugin, name=name)
+            self.pm.check_pending()
+        except Exception as exc:
+            if self.pm.is_registered(plugin):
+                self.pm.unregister(plugin)
+            self._refuse(Refusal(name, "hooks", str(exc)))
+            return
+        self.registry.plugins.append(name)
+        impl = getattr(plugin, "emitra_register_services", None)
+        if impl is None:
+            return
+
+        def register(service: Service) -> None:
+            code = getattr(service, "code", "?")
+            try:
+                check_declaration(service)
+                if service.code in self.registry.services:
+                    other = self.registry.services[service.code].plugin
+                    raise DeclarationError("code", f"{service.code!r} is already registered by plugin {other!r}")
+            except DeclarationError as exc:
+                self._refuse(Refusal(name, exc.field, exc.message, str(code)))
+                return
+            service.plugin = name
+            self.registry.services[service.code] = service
+
+        try:
+            impl(register=register)
+        except Exception as exc:
+            self._refuse(Refusal(name, "emitra_register_services", f"{type(exc).__name__}: {exc}"))
+
+    def transaction_recorded(self, transaction: dict[str, Any]) -> None:
+        for impl in self.pm.hook.emitra_transaction_recorded.get_hookimpls():
+            try:
+                impl.function(transaction=transaction)
+            except Exception:
+                log.exception("plugin %s failed in emitra_transaction_recorded", impl.plugin_name)
+
+
+_host: PluginHost | None = None
+
+
+def get_host() -> PluginHost:
+    """The process-wide plugin host, loaded on first use (never at import time)."""
+    global _host
+    if _host is None:
+        _host = PluginHost()
+    return _host
+
+
+def set_host(host: PluginHost | None) -> None:
+    """Replace the process-wide host (tests and embedding applications)."""
+    global _host
+    _host = host

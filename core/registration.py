@@ -1,0 +1,200 @@
+"""Citizen registration at a counter: unique e-Mitra IDs, duplicate detection, masked Aadhaar.
+
+A likely duplicate (the same mobile and date of birth with a similar name) is shown to the
+operator instead of creating a second record; the operator may still register after confirming
+that the person is different (recorded in the audit log). The same Aadhaar number twice is
+always refused. The Aadhaar number is kept only masked (``XXXX XXXX 1234``) and as a keyed hash
+for matching; it is never shown in full again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+from stdnum.in_ import aadhaar as aadhaar_number
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit, config
+from emitra.core.forms import FieldMessage, FormErrors
+from emitra.core.ids import IdError, make_emitra_id, parse_emitra_id
+from emitra.core.models import Citizen, Counter, District
+
+NAME_SIMILARITY = 0.8
+_MOBILE = re.compile(r"^[6-9]\d{9}$")
+_HONORIFICS = {"shri", "sri", "smt", "kumari", "km", "mr", "mrs", "ms", "dr", "श्री", "श्रीमती", "सुश्री", "कुमारी"}
+
+
+def name_key(name: str) -> str:
+    """Case, accents, punctuation and honorifics removed; words in order."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = re.sub(r"[^\w\s]", " ", text)
+    words = [w for w in text.split() if w not in _HONORIFICS]
+    return " ".join(words)
+
+
+def name_similarity(a: str, b: str) -> float:
+    ka, kb = name_key(a), name_key(b)
+    straight = SequenceMatcher(None, ka, kb).ratio()
+    sorted_words = SequenceMatcher(None, " ".join(sorted(ka.split())), " ".join(sorted(kb.split()))).ratio()
+    return max(straight, sorted_words)
+
+
+def aadhaar_hash(digits: str) -> str:
+    key = hmac.new(config.secret_key().encode(), b"emitra-aadhaar-v1", hashlib.sha256).digest()
+    return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()
+
+
+def mask_aadhaar(digits: str) -> str:
+    return f"XXXX XXXX {digits[-4:]}"
+
+
+@dataclass
+class CitizenInput:
+    name: str
+    date_of_birth: dt.date
+    mobile: str
+    gender: str = ""
+    address: str = ""
+    aadhaar: str = ""  # digits only, after cleaning; "" when not given
+
+
+def clean(raw: dict[str, Any], today: dt.date | None = None) -> CitizenInput:
+    """Check the registration fields; raise :class:`FormErrors` naming every wrong field."""
+    today = today or dt.date.today()
+    errors: list[FieldMessage] = []
+    name = " ".join(str(raw.get("name", "")).split())
+    if len(name) < 2:
+        errors.append(FieldMessage("name", "Name is required (at least 2 letters).", "नाम आवश्यक है (कम से कम 2 अक्षर)।"))
+    elif len(name) > 200:
+        errors.append(FieldMessage("name", "Name can have at most 200 characters.", "नाम में अधिकतम 200 अक्षर हो सकते हैं।"))
+    dob = None
+    dob_text = str(raw.get("date_of_birth", "")).strip()
+    if not dob_text:
+        errors.append(FieldMessage("date_of_birth", "Date of birth is required (YYYY-MM-DD).", "जन्म तिथि आवश्यक है (YYYY-MM-DD)।"))
+    else:
+        try:
+            dob = dt.date.fromisoformat(dob_text)
+        except ValueError:
+            errors.append(FieldMessage("date_of_birth", "Date of birth must be a date such as 1985-04-23.", "जन्म तिथि 1985-04-23 जैसी तारीख होनी चाहिए।"))
+        else:
+            if dob > today:
+                errors.append(FieldMessage("date_of_birth", "Date of birth cannot be in the future.", "जन्म तिथि भविष्य में नहीं हो सकती।"))
+            elif dob.year < today.year - 125:
+                errors.append(FieldMessage("date_of_birth", "Date of birth is more than 125 years ago; please check the year.", "जन्म तिथि 125 वर्ष से अधिक पुरानी है; कृपया वर्ष जाँचें।"))
+    mobile = re.sub(r"[\s\-]", "", str(raw.get("mobile", ""))).removeprefix("+91")
+    if not _MOBILE.match(mobile):
+        errors.append(FieldMessage("mobile", "Mobile number must be 10 digits starting with 6, 7, 8 or 9.", "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।"))
+    gender = str(raw.get("gender", "")).strip().upper()[:1]
+    if gender not in ("", "M", "F", "T"):
+        errors.append(FieldMessage("gender", "Gender must be M, F or T (or left blank).", "लिंग M, F या T होना चाहिए (या खाली छोड़ें)।"))
+    aadhaar_digits = re.sub(r"[\s\-]", "", str(raw.get("aadhaar", "")))
+    if aadhaar_digits and not aadhaar_number.is_valid(aadhaar_digits):
+        errors.append(FieldMessage("aadhaar", "This is not a valid Aadhaar number (12 digits, with a valid check digit).", "यह मान्य आधार नंबर नहीं है (12 अंक, सही जाँच अंक के साथ)।"))
+    address = " ".join(str(raw.get("address", "")).split())[:300]
+    if errors:
+        raise FormErrors(errors)
+    assert dob is not None
+    return CitizenInput(name=name, date_of_birth=dob, mobile=mobile, gender=gender, address=address, aadhaar=aadhaar_digits)
+
+
+@dataclass
+class Candidate:
+    citizen: Citizen
+    reason: str  # "aadhaar" (certain) or "mobile+dob+name" (likely)
+    similarity: float
+
+
+class LikelyDuplicate(Exception):
+    """Registration stopped: these existing citizens look like the same person."""
+
+    def __init__(self, candidates: list[Candidate]):
+        super().__init__(", ".join(c.citizen.emitra_id or "?" for c in candidates))
+        self.candidates = candidates
+
+    @property
+    def certain(self) -> bool:
+        return any(c.reason == "aadhaar" for c in self.candidates)
+
+
+async def find_duplicates(data: CitizenInput) -> list[Candidate]:
+    found: list[Candidate] = []
+    if data.aadhaar:
+        same = await Citizen.get_or_none(aadhaar_hash=aadhaar_hash(data.aadhaar))
+        if same:
+            found.append(Candidate(same, "aadhaar", 1.0))
+    for other in await Citizen.filter(mobile=data.mobile, date_of_birth=data.date_of_birth):
+        if any(c.citizen.id == other.id for c in found):
+            continue
+        score = name_similarity(data.name, other.name)
+        if score >= NAME_SIMILARITY:
+            found.append(Candidate(other, "mobile+dob+name", score))
+    return found
+
+
+async def register(actor: audit.Actor, counter: Counter, raw: dict[str, Any], confirm_new_person: bool = False) -> Citizen:
+    """Register a citizen at ``counter`` and issue an e-Mitra ID.
+
+    Raises :class:`FormErrors` for bad fields and :class:`LikelyDuplicate` when the person seems
+    to be registered already (unless ``confirm_new_person`` and the match is not by Aadhaar).
+    """
+    data = clean(raw)
+    candidates = await find_duplicates(data)
+    if candidates and (not confirm_new_person or any(c.reason == "aadhaar" for c in candidates)):
+        raise LikelyDuplicate(candidates)
+    district = await District.get(id=counter.district_id)
+    async with in_transaction():
+        citizen = await Citizen.create(
+            district_id=counter.district_id,
+            name=data.name,
+            name_key=name_key(data.name),
+            date_of_birth=data.date_of_birth,
+            gender=data.gender,
+            mobile=data.mobile,
+            address=data.address,
+            aadhaar_masked=mask_aadhaar(data.aadhaar) if data.aadhaar else "",
+            aadhaar_hash=aadhaar_hash(data.aadhaar) if data.aadhaar else None,
+            registered_at=counter,
+        )
+        citizen.emitra_id = make_emitra_id(district.code, citizen.id)
+        await citizen.save(update_fields=["emitra_id"])
+        await audit.record(
+            actor,
+            "citizen.register",
+            citizen,
+            district_id=counter.district_id,
+            counter_id=counter.id,
+            detail={
+                "emitra_id": citizen.emitra_id,
+                "confirmed_not_duplicate_of": [c.citizen.emitra_id for c in candidates],
+            },
+        )
+    return citizen
+
+
+async def get_by_emitra_id(text: str) -> Citizen | None:
+    """Look up by a typed e-Mitra ID; raises :class:`IdError` when the ID itself is malformed."""
+    return await Citizen.get_or_none(emitra_id=parse_emitra_id(text))
+
+
+async def search(district_id: int, query: str, limit: int = 20) -> list[Citizen]:
+    """Find citizens of a district by e-Mitra ID, mobile number or name."""
+    q = (query or "").strip()
+    if not q:
+        return []
+    try:
+        emitra_id = parse_emitra_id(q)
+    except IdError:
+        emitra_id = None
+    if emitra_id:
+        return await Citizen.filter(district_id=district_id, emitra_id=emitra_id).limit(limit)
+    digits = re.sub(r"[\s\-]", "", q)
+    if digits.isdigit():
+        return await Citizen.filter(district_id=district_id, mobile=digits.removeprefix("91")[-10:]).limit(limit)
+    return await Citizen.filter(district_id=district_id, name_key__contains=name_key(q)).order_by("name").limit(limit)

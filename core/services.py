@@ -1,0 +1,113 @@
+"""What a plugin declares: a ``Service`` with its form, its fee rule and payer, its workflow.
+
+Service-specific behaviour lives on the object (``quote``, ``submit``); hooks only register it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Domain(str, enum.Enum):
+    GOVERNMENT = "government"
+    CENTRAL = "central"
+    PRIVATE = "private"
+
+
+class Payer(str, enum.Enum):
+    """Who pays the service charge (the paper's Table 2, "From")."""
+
+    CITIZEN = "citizen"
+    DEPARTMENT = "department"
+    PARTNER = "partner"
+
+
+class Category(str, enum.Enum):
+    BILL = "bill"
+    LEVY = "levy"
+    APPLICATION = "application"
+    GRIEVANCE = "grievance"
+    PRIVATE_SERVICE = "private_service"
+
+
+class Workflow(str, enum.Enum):
+    """``payment``: done when paid (bills, levies, recharges).
+    ``application``: paid, then processed by a department (certificates, grievances)."""
+
+    PAYMENT = "payment"
+    APPLICATION = "application"
+
+
+@dataclass(frozen=True)
+class FeeRule:
+    """The service charge and who pays it.
+
+    ``fee_paise=None`` means "the published default for the category" (Table 2). The state or a
+    district Society may override the rate per service; see :mod:`emitra.core.fees`.
+    """
+
+    payer: Payer | str
+    fee_paise: int | None = None
+
+
+@dataclass
+class Quote:
+    """What the service says is due, before the core adds the service charge.
+
+    ``principal_paise`` goes to the department or partner (the bill amount; 0 for an application
+    whose whole cost is the service charge). ``details`` are shown to the operator and printed on
+    the receipt, in English and Hindi (``label_en``, ``label_hi``, ``value``).
+    """
+
+    principal_paise: int
+    reference: str = ""
+    details: list[dict[str, str]] = field(default_factory=list)
+
+
+class FieldError(Exception):
+    """Bad input in one form field, with the message in English and Hindi."""
+
+    def __init__(self, field_name: str, message_en: str, message_hi: str):
+        super().__init__(f"{field_name}: {message_en}")
+        self.field = field_name
+        self.message_en = message_en
+        self.message_hi = message_hi
+
+
+@dataclass
+class Service:
+    """A service offered at counters. Plugins subclass this and register instances.
+
+    Required: ``code`` (dotted, lowercase, e.g. ``gov.rj.jvvnl.bill``), ``title_en``, ``title_hi``,
+    ``provider`` (the department or partner), ``domain``, ``category``, ``form`` (a JSON Schema of
+    type object), ``fee`` (a :class:`FeeRule`), ``workflow``.
+
+    Form properties may carry ``x-title-hi`` and ``x-description-hi`` (the Hindi label and help)
+    and ``x-error-en`` / ``x-error-hi`` (what to say when the value does not match its pattern).
+    """
+
+    code: str
+    title_en: str
+    title_hi: str
+    provider: str
+    domain: Domain | str
+    category: Category | str
+    form: dict[str, Any]
+    fee: FeeRule
+    workflow: Workflow | str = Workflow.PAYMENT
+    description_en: str = ""
+    description_hi: str = ""
+    plugin: str = ""  # filled in by the plugin manager
+
+    async def quote(self, data: dict[str, Any]) -> Quote:
+        """Ask the department or partner what is due for this (already schema-valid) form.
+
+        Raise :class:`FieldError` to reject a value (an unknown consumer number, say).
+        """
+        return Quote(principal_paise=0)
+
+    async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
+        """Hand a paid request to the department or partner; return its reference."""
+        return quote.reference

@@ -1,0 +1,1 @@
+"""Service plugins shipped with emitra, one module per department or partner, by domain."""

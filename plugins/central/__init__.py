@@ -1,0 +1,1 @@
+"""Services of Government of India offices (passport, PAN ...)."""

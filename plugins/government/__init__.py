@@ -1,0 +1,1 @@
+"""Services of the Government of Rajasthan's departments and utilities."""

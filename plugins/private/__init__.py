@@ -1,0 +1,1 @@
+"""Services of private partners (insurance, telecom, tickets ...)."""
