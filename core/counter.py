@@ -119,6 +119,7 @@ async def record_cash(
     data: dict[str, Any],
     idempotency_key: str,
     expected_total_paise: int | None = None,
+    tendered_paise: int | None = None,
 ) -> ServiceRequest:
     """Take a cash payment for a service and record it, once.
 
@@ -144,8 +145,15 @@ async def record_cash(
             f"The amount due changed from {expected_total_paise} to {total} paise; show the citizen the new amount and confirm again.",
             f"देय राशि {expected_total_paise} से बदलकर {total} पैसे हो गई है; नागरिक को नई राशि दिखाकर फिर से पुष्टि करें।",
         )
+    if tendered_paise is None:
+        tendered_paise = total
+    if tendered_paise < total:
+        raise CounterError(
+            "tendered",
+            f"Cash received ({tendered_paise} paise) is less than the amount due ({total} paise).",
+            f"प्राप्त नकद ({tendered_paise} पैसे) देय राशि ({total} पैसे) से कम है।",
+        )
     district = await District.get(id=counter.district_id)
-    await counter.fetch_related("lsp")
     fee = priced.rate.fee_paise
     provider = slug(service.provider)
     cash = f"counter_cash:{counter.code}"
@@ -179,7 +187,7 @@ async def record_cash(
         )
         request.receipt_no = make_receipt_no(district.code, counter.id, request.id)
         await request.save(update_fields=["receipt_no"])
-        await Payment.create(district_id=counter.district_id, request=request, method="cash", amount_paise=total)
+        await Payment.create(district_id=counter.district_id, request=request, method="cash", amount_paise=total, tendered_paise=tendered_paise)
         if total or fee:
             await ledger.post(counter.district_id, f"request:{request.receipt_no}", f"{service.code} cash {request.receipt_no}", lines, request.id)
         await audit.record(

@@ -179,6 +179,7 @@ class Payment(Model):
     request = fields.ForeignKeyField("models.ServiceRequest", related_name="payments", on_delete=fields.RESTRICT)
     method = fields.CharField(max_length=20)
     amount_paise = fields.BigIntField()
+    tendered_paise = fields.BigIntField(default=0, description="Cash handed over by the citizen")
     status = fields.CharField(max_length=20, default="received")
     created_at = fields.DatetimeField(auto_now_add=True)
 

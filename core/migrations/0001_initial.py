@@ -191,6 +191,7 @@ class Migration(migrations.Migration):
                 ('request', fields.ForeignKeyField('models.ServiceRequest', source_field='request_id', db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.RESTRICT)),
                 ('method', fields.CharField(max_length=20)),
                 ('amount_paise', fields.BigIntField()),
+                ('tendered_paise', fields.BigIntField(default=0, description='Cash handed over by the citizen')),
                 ('status', fields.CharField(default='received', max_length=20)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],

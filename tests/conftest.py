@@ -1,0 +1,136 @@
+"""Test set-up: a real database (SQLite file always; PostgreSQL when EMITRA_TEST_DATABASE_URL is set).
+
+Each test starts from an empty schema with the Jaipur demo district loaded. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="emitra-tests-"))
+os.environ["EMITRA_DATA_DIR"] = str(_TMP)
+os.environ["EMITRA_FAST_PASSWORD_HASH"] = "1"
+os.environ["EMITRA_SECRET_KEY"] = "test-secret-key-not-for-production"
+os.environ.pop("EMITRA_PLUGINS", None)
+
+PG_URL = os.environ.get("EMITRA_TEST_DATABASE_URL", "").strip()
+DB_URL = PG_URL or f"sqlite://{_TMP / 'test.sqlite3'}"
+os.environ["EMITRA_DATABASE_URL"] = DB_URL
+
+from tortoise import Tortoise, connections  # noqa: E402
+
+from emitra.core import db  # noqa: E402
+
+TABLES = ["posting", "ledger_entry", "payment", "service_request", "audit_log", "fee_override", "app_user",
+          "counter_service", "citizen", "counter", "lsp", "society", "district"]
+
+
+async def _drop_everything() -> None:
+    if PG_URL:
+        import asyncpg
+
+        conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://", 1))
+        try:
+            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await conn.close()
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(DB_URL.removeprefix("sqlite://") + suffix).unlink(missing_ok=True)
+
+
+async def truncate() -> None:
+    conn = connections.get("default")
+    if PG_URL:
+        await conn.execute_script("TRUNCATE " + ", ".join(f'"{t}"' for t in TABLES) + " RESTART IDENTITY CASCADE")
+    else:
+        for table in TABLES:
+            await conn.execute_script(f'DELETE FROM "{table}"')
+        await conn.execute_script("DELETE FROM sqlite_sequence")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    asyncio.run(_drop_everything())
+    asyncio.run(db.migrate(DB_URL))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def demo_db(anyio_backend):
+    """An initialised ORM in this test's event loop, the tables emptied, the demo district loaded."""
+    from emitra.core import demo
+
+    await Tortoise.init(config=db.tortoise_config(DB_URL))
+    await truncate()
+    await demo.load()
+    yield
+    await Tortoise.close_connections()
+
+
+def _reset_and_seed() -> None:
+    async def run() -> None:
+        from emitra.core import demo
+
+        await Tortoise.init(config=db.tortoise_config(DB_URL))
+        try:
+            await truncate()
+            await demo.load()
+        finally:
+            await Tortoise.close_connections()
+
+    asyncio.run(run())
+
+
+class Browserless:
+    """A Starlette TestClient with helpers to log in and to run ORM queries in the app's loop."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def run(self, fn: Callable[[], Awaitable[Any]]) -> Any:
+        return self.client.portal.call(fn)
+
+    def csrf(self, path: str) -> str:
+        page = self.client.get(path)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match, f"no CSRF token on {path} (status {page.status_code})"
+        return match.group(1)
+
+    def login(self, username: str, password: str = "emitra-demo") -> None:
+        token = self.csrf("/login")
+        response = self.client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+        assert response.status_code == 303, response.text
+
+    def post_form(self, path: str, data: dict[str, str], token_from: str | None = None):
+        token = self.csrf(token_from or path)
+        return self.client.post(path, data={**data, "csrf_token": token})
+
+    def api_token(self, username: str, password: str = "emitra-demo") -> dict[str, str]:
+        response = self.client.post("/api/v1/token", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+@pytest.fixture
+def web():
+    from starlette.testclient import TestClient
+
+    from emitra.web.app import create_app
+
+    _reset_and_seed()
+    with TestClient(create_app(DB_URL), follow_redirects=False) as client:
+        yield Browserless(client)

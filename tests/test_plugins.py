@@ -1,0 +1,117 @@
+"""The plugin host: discovery by entry point, and declarations checked at load."""
+
+import types
+
+import pytest
+
+from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
+from emitra.core.plugins import PluginHost, get_host
+
+FORM = {"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}
+
+
+def svc(**over):
+    base = dict(code="test.ok.service", title_en="OK service", title_hi="ठीक सेवा", provider="Test Dept",
+                domain=Domain.GOVERNMENT, category=Category.APPLICATION, form=FORM, fee=FeeRule(payer=Payer.CITIZEN))
+    base.update(over)
+    return Service(**base)
+
+
+def plugin(*services):
+    module = types.SimpleNamespace()
+
+    @hookimpl
+    def emitra_register_services(register):
+        for s in services:
+            register(s)
+
+    module.emitra_register_services = emitra_register_services
+    return module
+
+
+def host(*named):
+    return PluginHost(extra_plugins=list(named), use_entry_points=False)
+
+
+def test_builtin_plugins_are_discovered_through_the_entry_point_group():
+    registry = get_host().registry
+    assert "electricity" in registry.plugins
+    jvvnl = registry.get("gov.rj.jvvnl.bill")
+    assert jvvnl is not None and jvvnl.plugin == "electricity"
+    assert jvvnl.fee.payer == Payer.DEPARTMENT
+
+
+@pytest.mark.parametrize("override,field,fragment", [
+    ({"form": {"type": "object", "properties": {"x": {"type": "nonsense"}}}}, "form", "not a valid JSON Schema"),
+    ({"form": {"type": "string"}}, "form", "type\": \"object"),
+    ({"form": {"type": "object", "properties": {}, "required": ["missing"]}}, "form.required", "missing"),
+    ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=-100)}, "fee.fee_paise", "negative"),
+    ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=3.95)}, "fee.fee_paise", "whole paise"),
+    ({"fee": FeeRule(payer="tourist")}, "fee.payer", "not a known payer"),
+    ({"code": "Not A Code"}, "code", "dotted lowercase"),
+    ({"title_hi": "Only English"}, "title_hi", "Devanagari"),
+    ({"domain": "galactic"}, "domain", "government, central, private"),
+    ({"category": "lottery-ish"}, "category", "not one of"),
+])
+def test_a_bad_declaration_is_refused_naming_plugin_and_field_and_others_still_load(override, field, fragment):
+    h = host(("bad", plugin(svc(**{"code": "test.bad.one", **override}))),
+             ("good", plugin(svc(code="test.good.one"))))
+    assert h.registry.get("test.good.one") is not None
+    assert len(h.registry.refusals) == 1
+    refusal = h.registry.refusals[0]
+    assert refusal.plugin == "bad" and refusal.field == field
+    assert fragment in refusal.message
+    assert "bad" in str(refusal) and field in str(refusal)
+
+
+def test_duplicate_codes_the_second_is_refused_naming_the_first():
+    h = host(("first", plugin(svc())), ("second", plugin(svc())))
+    assert h.registry.get("test.ok.service").plugin == "first"
+    assert h.registry.refusals[0].plugin == "second"
+    assert "already registered by plugin 'first'" in h.registry.refusals[0].message
+
+
+def test_a_plugin_that_crashes_while_registering_does_not_stop_the_others():
+    broken = types.SimpleNamespace()
+
+    @hookimpl
+    def emitra_register_services(register):
+        raise RuntimeError("database of the department is down")
+
+    broken.emitra_register_services = emitra_register_services
+    h = host(("broken", broken), ("good", plugin(svc())))
+    assert h.registry.get("test.ok.service") is not None
+    assert h.registry.refusals[0].plugin == "broken"
+    assert "database of the department is down" in h.registry.refusals[0].message
+
+
+def test_a_misspelled_hook_is_refused_not_silently_ignored():
+    typo = types.SimpleNamespace()
+
+    @hookimpl
+    def emitra_register_servces(register):  # sic
+        pass
+
+    typo.emitra_register_servces = emitra_register_servces
+    h = host(("typo", typo), ("good", plugin(svc())))
+    assert [r.plugin for r in h.registry.refusals] == ["typo"]
+    assert "emitra_register_servces" in h.registry.refusals[0].message
+    assert h.registry.get("test.ok.service") is not None
+
+
+def test_transaction_recorded_hook_receives_the_receipt_and_cannot_break_it():
+    seen = []
+    listener, crasher = types.SimpleNamespace(), types.SimpleNamespace()
+
+    @hookimpl
+    def emitra_transaction_recorded(transaction):
+        seen.append(transaction["receipt_no"])
+
+    def crash(transaction):
+        raise RuntimeError("sms gateway down")
+
+    listener.emitra_transaction_recorded = emitra_transaction_recorded
+    crasher.emitra_transaction_recorded = hookimpl(crash)
+    h = host(("crasher", crasher), ("listener", listener))
+    h.transaction_recorded({"receipt_no": "JP0001000000011"})
+    assert seen == ["JP0001000000011"]

@@ -1,0 +1,54 @@
+"""The fee schedule page: the state publishes rates, each Society may override them for its district."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from emitra.core import fees
+from emitra.core.models import Role
+from emitra.core.money import AmountError, parse_rupees
+from emitra.core.plugins import get_host
+from emitra.web.i18n import _, pick
+from emitra.web.security import actor, page
+from emitra.web.templating import render
+
+FEE_SETTERS = [Role.STATE_ADMIN, Role.SOCIETY_ADMIN]
+
+
+async def _rows(district_id: int | None):
+    rows = []
+    for service in sorted(get_host().registry, key=lambda s: s.code):
+        default = fees.default_rate(service)
+        state = await fees.state_rate(service)
+        published = await fees.published_rate(service, district_id) if district_id else state
+        rows.append({"service": service, "default": default, "state": state, "published": published})
+    return rows
+
+
+@page(FEE_SETTERS)
+async def fee_schedule(request: Request) -> Response:
+    user = request.state.user
+    district_id = user.district_id if user.role == Role.SOCIETY_ADMIN else None
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        form = request.state.form
+        code = str(form.get("service_code", ""))
+        service = get_host().registry.get(code)
+        if service is None:
+            errors["service_code"] = _("No such service.")
+        else:
+            try:
+                paise = parse_rupees(str(form.get("fee_rupees", "")))
+                await fees.set_override(actor(request), service, paise, district_id)
+                return RedirectResponse("/admin/fees?saved=" + code, status_code=303)
+            except AmountError as exc:
+                errors[code] = pick(str(exc), exc.message_hi)
+            except fees.FeeError as exc:
+                errors[code] = exc.message
+        status = 400
+    return render(request, "admin/fees.html", {
+        "rows": await _rows(district_id), "errors": errors, "saved": request.query_params.get("saved", ""),
+        "scope_district": district_id is not None,
+    }, status)

@@ -1,0 +1,226 @@
+"""The JSON API for partners and counter software. Described by /api/openapi.json.
+
+Authentication: POST /api/v1/token with a username and password returns a bearer token (8 hours).
+Errors are ``{"error": {"code", "message", "fields": [{"field", "message_en", "message_hi"}]}}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from emitra.core import audit, counter as counter_core, fees, registration
+from emitra.core.auth import authenticate, can_see_counter
+from emitra.core.forms import FormErrors
+from emitra.core.ids import IdError
+from emitra.core.models import Citizen, Counter, Role, ServiceRequest
+from emitra.web.openapi import document
+from emitra.web.security import ANYONE, API_TOKEN_MAX_AGE, actor, api, api_error, issue_api_token
+
+OPERATOR = [Role.OPERATOR]
+RECEIPT_READERS = [Role.OPERATOR, Role.LSP_ADMIN, Role.SOCIETY_ADMIN, Role.STATE_ADMIN, Role.CITIZEN]
+
+
+async def _json(request: Request) -> dict[str, Any] | Response:
+    try:
+        body = json.loads(await request.body() or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return api_error(400, "bad_json", "The request body is not valid JSON.")
+    if not isinstance(body, dict):
+        return api_error(400, "bad_json", "The request body must be a JSON object.")
+    return body
+
+
+def _citizen_json(c: Citizen) -> dict[str, Any]:
+    return {
+        "emitra_id": c.emitra_id, "name": c.name, "date_of_birth": c.date_of_birth.isoformat(),
+        "gender": c.gender, "mobile": c.mobile, "address": c.address, "aadhaar": c.aadhaar_masked,
+    }
+
+
+def _form_errors(exc: FormErrors) -> Response:
+    return api_error(422, "invalid_fields", "Some fields are wrong; see fields.", [e.as_dict() for e in exc.errors])
+
+
+@api(ANYONE)
+async def token(request: Request) -> Response:
+    body = await _json(request)
+    if isinstance(body, Response):
+        return body
+    user = await authenticate(str(body.get("username", "")), str(body.get("password", "")))
+    if user is None:
+        await audit.record(actor(request, "api"), "auth.login_failed", detail={"username": str(body.get("username", ""))[:60]})
+        return api_error(401, "bad_credentials", "Wrong username or password.")
+    request.state.user = user
+    await audit.record(actor(request, "api"), "auth.token_issued", user)
+    return JSONResponse({"token": issue_api_token(user), "token_type": "bearer", "expires_in": API_TOKEN_MAX_AGE, "role": user.role.value})
+
+
+async def _operator_counter(request: Request) -> Counter:
+    return await Counter.get(id=request.state.user.counter_id)
+
+
+@api(OPERATOR)
+async def services(request: Request) -> Response:
+    counter = await _operator_counter(request)
+    out = []
+    for s in await counter_core.enabled_services(counter):
+        rate = await fees.published_rate(s, counter.district_id)
+        out.append({
+            "code": s.code, "title_en": s.title_en, "title_hi": s.title_hi, "provider": s.provider,
+            "domain": s.domain.value, "category": s.category.value, "workflow": s.workflow.value,
+            "fee_paise": rate.fee_paise, "payer": rate.payer.value, "form": s.form,
+        })
+    return JSONResponse(out)
+
+
+@api(OPERATOR)
+async def register_citizen(request: Request) -> Response:
+    body = await _json(request)
+    if isinstance(body, Response):
+        return body
+    counter = await _operator_counter(request)
+    try:
+        citizen = await registration.register(actor(request, "api"), counter, body, bool(body.get("confirm_new_person")))
+    except FormErrors as exc:
+        return _form_errors(exc)
+    except registration.LikelyDuplicate as exc:
+        return JSONResponse({"error": {
+            "code": "likely_duplicate",
+            "message": "This person seems to be registered already. Use the existing e-Mitra ID"
+                       + ("." if exc.certain else ", or send confirm_new_person: true if they are a different person."),
+            "candidates": [{"emitra_id": c.citizen.emitra_id, "name": c.citizen.name, "reason": c.reason} for c in exc.candidates],
+        }}, status_code=409)
+    return JSONResponse(_citizen_json(citizen), status_code=201)
+
+
+async def _find_citizen(counter: Counter, emitra_id: str) -> Citizen | Response:
+    try:
+        citizen = await registration.get_by_emitra_id(emitra_id)
+    except IdError as exc:
+        return api_error(422, "invalid_fields", str(exc), [{"field": "citizen", "message_en": str(exc), "message_hi": exc.message_hi}])
+    if citizen is None or citizen.district_id != counter.district_id:
+        return api_error(404, "not_found", "No citizen with this e-Mitra ID in this district.")
+    return citizen
+
+
+@api(OPERATOR)
+async def get_citizen(request: Request) -> Response:
+    found = await _find_citizen(await _operator_counter(request), request.path_params["emitra_id"])
+    return found if isinstance(found, Response) else JSONResponse(_citizen_json(found))
+
+
+def _priced_json(priced: counter_core.Priced) -> dict[str, Any]:
+    return {
+        "service_code": priced.service.code, "form": priced.data, "reference": priced.quote.reference,
+        "details": priced.quote.details, "principal_paise": priced.quote.principal_paise,
+        "service_charge_paise": priced.rate.fee_paise, "charge_payer": priced.rate.payer.value,
+        "citizen_total_paise": priced.citizen_total_paise,
+    }
+
+
+async def _service_and_form(request: Request, body: dict[str, Any], counter: Counter):
+    code = body.get("service_code")
+    if not isinstance(code, str):
+        return api_error(422, "invalid_fields", "service_code is required.", [{"field": "service_code", "message_en": "service_code is required (a string such as gov.rj.jvvnl.bill).", "message_hi": "service_code आवश्यक है।"}])
+    try:
+        service = await counter_core.service_at(counter, code)
+    except counter_core.CounterError as exc:
+        return api_error(404, "service_not_offered", exc.message_en)
+    form = body.get("form")
+    if not isinstance(form, dict):
+        return api_error(422, "invalid_fields", "form must be an object with the service's fields.", [{"field": "form", "message_en": "form must be a JSON object.", "message_hi": "form एक JSON ऑब्जेक्ट होना चाहिए।"}])
+    return service, form
+
+
+@api(OPERATOR)
+async def quote(request: Request) -> Response:
+    body = await _json(request)
+    if isinstance(body, Response):
+        return body
+    counter = await _operator_counter(request)
+    found = await _service_and_form(request, body, counter)
+    if isinstance(found, Response):
+        return found
+    service, form = found
+    try:
+        priced = await counter_core.price(counter, service, form)
+    except FormErrors as exc:
+        return _form_errors(exc)
+    return JSONResponse(_priced_json(priced))
+
+
+def _paise_field(body: dict[str, Any], name: str, required: bool) -> int | None | Response:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        msg = f"{name} must be a whole, non-negative number of paise (e.g. 148745 for Rs 1,487.45), not {json.dumps(value)}."
+        return api_error(422, "invalid_fields", msg, [{"field": name, "message_en": msg, "message_hi": f"{name} पैसे में एक पूर्ण, गैर-ऋणात्मक संख्या होनी चाहिए।"}])
+    return value
+
+
+@api(OPERATOR)
+async def create_transaction(request: Request) -> Response:
+    """Take a cash payment for a service. Replaying the same idempotency_key returns the first receipt."""
+    body = await _json(request)
+    if isinstance(body, Response):
+        return body
+    counter = await _operator_counter(request)
+    citizen = await _find_citizen(counter, str(body.get("citizen", "")))
+    if isinstance(citizen, Response):
+        return citizen
+    found = await _service_and_form(request, body, counter)
+    if isinstance(found, Response):
+        return found
+    service, form = found
+    payment = body.get("payment") or {}
+    if not isinstance(payment, dict) or payment.get("method", "cash") != "cash":
+        return api_error(422, "invalid_fields", "payment.method must be \"cash\"; other methods arrive with the money issue.",
+                         [{"field": "payment.method", "message_en": "Only cash is accepted here.", "message_hi": "यहाँ केवल नकद स्वीकार है।"}])
+    expected = _paise_field(payment, "amount_paise", required=True)
+    if isinstance(expected, Response):
+        return expected
+    tendered = _paise_field(payment, "tendered_paise", required=False)
+    if isinstance(tendered, Response):
+        return tendered
+    key = body.get("idempotency_key")
+    if not isinstance(key, str):
+        return api_error(422, "invalid_fields", "idempotency_key is required: a unique string of up to 64 characters per payment.",
+                         [{"field": "idempotency_key", "message_en": "idempotency_key is required.", "message_hi": "idempotency_key आवश्यक है।"}])
+    replay = await ServiceRequest.exists(idempotency_key=key)
+    try:
+        req = await counter_core.record_cash(actor(request, "api"), counter, citizen, service.code, form, key,
+                                             expected_total_paise=expected, tendered_paise=tendered)
+    except FormErrors as exc:
+        return _form_errors(exc)
+    except counter_core.CounterError as exc:
+        return api_error(409 if exc.field in ("amount", "idempotency_key") else 422, "refused", exc.message_en,
+                         [{"field": exc.field, "message_en": exc.message_en, "message_hi": exc.message_hi}])
+    return JSONResponse(await _receipt_json(req), status_code=200 if replay else 201)
+
+
+async def _receipt_json(req: ServiceRequest) -> dict[str, Any]:
+    await req.fetch_related("counter", "citizen", "operator")
+    out = counter_core.receipt(req, req.counter, req.citizen)
+    out["operator"] = req.operator.username
+    out["details"] = req.quote_details
+    return out
+
+
+@api(RECEIPT_READERS)
+async def get_transaction(request: Request) -> Response:
+    user = request.state.user
+    req = await ServiceRequest.get_or_none(receipt_no=request.path_params["receipt_no"].upper()).prefetch_related("counter")
+    visible = req is not None and (req.citizen_id == user.citizen_id if user.role == Role.CITIZEN else can_see_counter(user, req.counter))
+    if not visible:
+        return api_error(404, "not_found", "No receipt with this number.")
+    return JSONResponse(await _receipt_json(req))
+
+
+@api(ANYONE)
+async def openapi(request: Request) -> Response:
+    return JSONResponse(document())

@@ -1,0 +1,91 @@
+"""The Starlette application factory: every route, middleware and the database lifespan in one place."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from tortoise.contrib.starlette import RegisterTortoise
+
+from emitra.core import config, db
+from emitra.core.plugins import get_host
+from emitra.web import admin, api, counter, pages
+from emitra.web.i18n import _
+from emitra.web.security import CsrfFailed, Forbidden
+from emitra.web.templating import render
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+ROUTES = [
+    Route("/", pages.home),
+    Route("/login", pages.login, methods=["GET", "POST"]),
+    Route("/logout", pages.logout, methods=["POST"]),
+    Route("/lang/{lang}", pages.set_language),
+    Route("/counter", counter.counter_home),
+    Route("/counter/citizens/new", counter.register_citizen, methods=["GET", "POST"]),
+    Route("/counter/citizens/{emitra_id}", counter.citizen_page),
+    Route("/counter/citizens/{emitra_id}/services/{code}", counter.service_form, methods=["GET", "POST"]),
+    Route("/counter/citizens/{emitra_id}/services/{code}/pay", counter.pay_cash, methods=["POST"]),
+    Route("/receipts/{receipt_no}", counter.receipt),
+    Route("/admin/fees", admin.fee_schedule, methods=["GET", "POST"]),
+    Route("/api/v1/token", api.token, methods=["POST"]),
+    Route("/api/v1/services", api.services),
+    Route("/api/v1/citizens", api.register_citizen, methods=["POST"]),
+    Route("/api/v1/citizens/{emitra_id}", api.get_citizen),
+    Route("/api/v1/quotes", api.quote, methods=["POST"]),
+    Route("/api/v1/transactions", api.create_transaction, methods=["POST"]),
+    Route("/api/v1/transactions/{receipt_no}", api.get_transaction),
+    Route("/api/openapi.json", api.openapi),
+    Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+]
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    detail = getattr(exc, "detail", "")
+    if _is_api(request):
+        return JSONResponse({"error": {"code": "http_%d" % status, "message": str(detail)}}, status_code=status)
+    if not hasattr(request.state, "user"):
+        request.state.user = None
+    message = detail if status == 404 and detail and detail != "Not Found" else {
+        404: _("This page does not exist."), 405: _("This action is not allowed here.")}.get(status, str(detail))
+    return render(request, "error.html", {"status": status, "message": message}, status)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return render(request, "error.html", {"status": 403, "message": _("Your role does not allow this page.")}, 403)
+
+
+async def _csrf_failed(request: Request, exc: Exception) -> Response:
+    return render(request, "error.html", {
+        "status": 403, "message": _("This form has expired or did not come from this site. Go back, reload the page and submit it again.")}, 403)
+
+
+def create_app(database_url: str | None = None) -> Starlette:
+    url = database_url or config.database_url()
+    get_host()  # load plugins at start-up, so a broken one is reported now
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        async with RegisterTortoise(app, config=db.tortoise_config(url)):
+            yield
+
+    return Starlette(
+        routes=ROUTES,
+        middleware=[Middleware(SessionMiddleware, secret_key=config.secret_key(), session_cookie="emitra_session",
+                               max_age=12 * 3600, same_site="lax", https_only=False)],
+        exception_handlers={HTTPException: _http_error, Forbidden: _forbidden, CsrfFailed: _csrf_failed},
+        lifespan=lifespan,
+    )

@@ -1,0 +1,195 @@
+"""The counter: find or register the citizen, pick a service, fill its form, take cash, print the receipt.
+
+Every page here is for the operator of one counter, and shows only that counter's records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from emitra.core import counter as counter_core
+from emitra.core import registration
+from emitra.core.auth import can_see_counter
+from emitra.core.forms import FormErrors, coerce
+from emitra.core.ids import IdError, parse_emitra_id
+from emitra.core.models import Citizen, Counter, Role, ServiceRequest
+from emitra.core.money import AmountError, parse_rupees
+from emitra.web.i18n import _, current_lang, pick
+from emitra.web.schema_form import fields_for
+from emitra.web.security import Forbidden, actor, page
+from emitra.web.templating import render
+
+OPERATOR = [Role.OPERATOR]
+RECEIPT_READERS = [Role.OPERATOR, Role.LSP_ADMIN, Role.SOCIETY_ADMIN, Role.STATE_ADMIN, Role.CITIZEN]
+_ID_SHAPE = re.compile(r"^[A-Za-z]{2}[\d\s\-]{9,}$")
+
+
+async def _counter(request: Request) -> Counter:
+    user = request.state.user
+    if user.counter_id is None:
+        raise Forbidden()
+    return await Counter.get(id=user.counter_id)
+
+
+async def _citizen(request: Request, counter: Counter) -> Citizen:
+    try:
+        citizen = await registration.get_by_emitra_id(request.path_params["emitra_id"])
+    except IdError:
+        citizen = None
+    if citizen is None or citizen.district_id != counter.district_id:
+        raise HTTPException(404, _("No citizen with this e-Mitra ID in this district."))
+    return citizen
+
+
+@page(OPERATOR)
+async def counter_home(request: Request) -> Response:
+    counter = await _counter(request)
+    q = request.query_params.get("q", "").strip()
+    results: list[Citizen] = []
+    error = ""
+    if q:
+        if _ID_SHAPE.match(q):
+            try:
+                parse_emitra_id(q)
+            except IdError as exc:
+                error = pick(str(exc), exc.message_hi)
+        if not error:
+            results = await registration.search(counter.district_id, q)
+            if len(results) == 1 and _ID_SHAPE.match(q):
+                return RedirectResponse(f"/counter/citizens/{results[0].emitra_id}", status_code=303)
+    today = await ServiceRequest.filter(counter=counter).order_by("-id").limit(15).prefetch_related("citizen")
+    return render(request, "counter/home.html", {"counter": counter, "q": q, "results": results, "error": error, "recent": today})
+
+
+REGISTRATION_FIELDS = ["name", "date_of_birth", "gender", "mobile", "aadhaar", "address"]
+
+
+@page(OPERATOR)
+async def register_citizen(request: Request) -> Response:
+    counter = await _counter(request)
+    if request.method == "GET":
+        return render(request, "counter/register.html", {"counter": counter, "values": {}, "errors": {}})
+    form = request.state.form
+    values = {name: str(form.get(name, "")) for name in REGISTRATION_FIELDS}
+    confirm = form.get("confirm_new_person") == "yes"
+    try:
+        citizen = await registration.register(actor(request), counter, values, confirm_new_person=confirm)
+    except FormErrors as exc:
+        return render(request, "counter/register.html",
+                      {"counter": counter, "values": values, "errors": exc.by_field(current_lang.get())}, 400)
+    except registration.LikelyDuplicate as exc:
+        values.pop("aadhaar", None) if exc.certain else None
+        return render(request, "counter/register.html",
+                      {"counter": counter, "values": values, "errors": {}, "duplicates": exc.candidates, "certain": exc.certain}, 409)
+    return RedirectResponse(f"/counter/citizens/{citizen.emitra_id}?registered=1", status_code=303)
+
+
+def _group(services) -> list[tuple[str, list]]:
+    groups: dict[str, list] = defaultdict(list)
+    for s in services:
+        groups[s.provider].append(s)
+    return sorted(groups.items())
+
+
+@page(OPERATOR)
+async def citizen_page(request: Request) -> Response:
+    """The citizen, and the services enabled at this counter (searchable in English and Hindi)."""
+    counter = await _counter(request)
+    citizen = await _citizen(request, counter)
+    q = request.query_params.get("q", "").strip().casefold()
+    services = await counter_core.enabled_services(counter)
+    if q:
+        services = [s for s in services if q in s.title_en.casefold() or q in s.title_hi or q in s.provider.casefold() or q in s.code]
+    history = await ServiceRequest.filter(citizen=citizen, counter=counter).order_by("-id").limit(10)
+    return render(request, "counter/citizen.html", {
+        "counter": counter, "citizen": citizen, "groups": _group(services), "q": request.query_params.get("q", ""),
+        "history": history, "registered": request.query_params.get("registered") == "1",
+    })
+
+
+async def _service(request: Request, counter: Counter):
+    try:
+        return await counter_core.service_at(counter, request.path_params["code"])
+    except counter_core.CounterError as exc:
+        raise HTTPException(404, pick(exc.message_en, exc.message_hi)) from None
+
+
+@page(OPERATOR)
+async def service_form(request: Request) -> Response:
+    """GET: the service's form. POST: validate, ask for the amount due, and show it to confirm."""
+    counter = await _counter(request)
+    citizen = await _citizen(request, counter)
+    service = await _service(request, counter)
+    ctx: dict[str, Any] = {"counter": counter, "citizen": citizen, "service": service}
+    if request.method == "GET":
+        return render(request, "counter/form.html", {**ctx, "fields": fields_for(service.form)})
+    raw = {k: str(v) for k, v in request.state.form.items() if k != "csrf_token"}
+    data = coerce(service.form, raw)
+    try:
+        priced = await counter_core.price(counter, service, data)
+    except FormErrors as exc:
+        errors = exc.by_field(current_lang.get())
+        general = [m for f, m in errors.items() if f not in service.form["properties"]]
+        return render(request, "counter/form.html", {**ctx, "fields": fields_for(service.form, raw, errors), "general_errors": general}, 400)
+    return render(request, "counter/confirm.html", {
+        **ctx, "priced": priced, "data": priced.data, "idempotency_key": counter_core.new_idempotency_key(),
+    })
+
+
+@page(OPERATOR)
+async def pay_cash(request: Request) -> Response:
+    """Record the cash payment, once, and go to the receipt."""
+    counter = await _counter(request)
+    citizen = await _citizen(request, counter)
+    service = await _service(request, counter)
+    form = request.state.form
+    raw = {k[5:]: str(v) for k, v in form.items() if k.startswith("data.")}
+    data = coerce(service.form, raw)
+    ctx: dict[str, Any] = {"counter": counter, "citizen": citizen, "service": service}
+    try:
+        expected = int(str(form.get("expected_total_paise", "")))
+    except ValueError:
+        raise HTTPException(400, _("The confirmation form is incomplete; fill the service form again.")) from None
+    try:
+        tendered_text = str(form.get("tendered", "")).strip()
+        tendered = parse_rupees(tendered_text) if tendered_text else expected
+        counter_request = await counter_core.record_cash(
+            actor(request), counter, citizen, service.code, data, str(form.get("idempotency_key", "")),
+            expected_total_paise=expected, tendered_paise=tendered)
+    except AmountError as exc:
+        return await _reconfirm(request, ctx, data, form, {"tendered": pick(str(exc), exc.message_hi)})
+    except counter_core.CounterError as exc:
+        return await _reconfirm(request, ctx, data, form, {exc.field: pick(exc.message_en, exc.message_hi)})
+    except FormErrors as exc:
+        return render(request, "counter/form.html", {**ctx, "fields": fields_for(service.form, raw, exc.by_field(current_lang.get()))}, 400)
+    return RedirectResponse(f"/receipts/{counter_request.receipt_no}", status_code=303)
+
+
+async def _reconfirm(request: Request, ctx: dict[str, Any], data: dict[str, Any], form: Any, errors: dict[str, str]) -> Response:
+    priced = await counter_core.price(ctx["counter"], ctx["service"], data)
+    return render(request, "counter/confirm.html", {
+        **ctx, "priced": priced, "data": data, "idempotency_key": str(form.get("idempotency_key", "")),
+        "errors": errors, "tendered": str(form.get("tendered", "")),
+    }, 400)
+
+
+@page(RECEIPT_READERS)
+async def receipt(request: Request) -> Response:
+    """The printable receipt. Each role sees only the receipts in its scope."""
+    user = request.state.user
+    req = await ServiceRequest.get_or_none(receipt_no=request.path_params["receipt_no"].upper()).prefetch_related("counter", "citizen", "operator", "payments")
+    if req is None:
+        raise HTTPException(404, _("No receipt with this number."))
+    if user.role == Role.CITIZEN:
+        if req.citizen_id != user.citizen_id:
+            raise HTTPException(404, _("No receipt with this number."))
+    elif not can_see_counter(user, req.counter):
+        raise HTTPException(404, _("No receipt with this number."))
+    payment = req.payments[0] if req.payments else None
+    return render(request, "receipt.html", {"r": req, "payment": payment})

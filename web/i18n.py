@@ -1,0 +1,49 @@
+"""English and Hindi through gettext catalogs (web/locale/<lang>/LC_MESSAGES/messages.mo).
+
+The language of a request is chosen, first found wins: ``?lang=`` on the URL, the session, the
+user's preference, the browser's Accept-Language, English.
+"""
+
+from __future__ import annotations
+
+import gettext
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = {"en": "English", "hi": "हिन्दी"}
+DEFAULT = "en"
+
+current_lang: ContextVar[str] = ContextVar("emitra_lang", default=DEFAULT)
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    if lang == DEFAULT:
+        return gettext.NullTranslations()
+    return gettext.translation("messages", localedir=LOCALE_DIR, languages=[lang])
+
+
+def gettext_(message: str) -> str:
+    return translations(current_lang.get()).gettext(message)
+
+
+def ngettext_(singular: str, plural: str, n: int) -> str:
+    return translations(current_lang.get()).ngettext(singular, plural, n)
+
+
+_ = gettext_
+
+
+def pick(en: str, hi: str) -> str:
+    """Choose between a pair of texts a plugin or the core gives in both languages."""
+    return hi if current_lang.get() == "hi" and hi else en
+
+
+def negotiate(accept_language: str) -> str:
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT

@@ -1,0 +1,33 @@
+"""Texts chosen at run time (a role, a payer, a counter kind), listed so gettext extracts them."""
+
+from __future__ import annotations
+
+from emitra.web.i18n import gettext_
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+TEXTS = {
+    "role.state_admin": N_("State admin"),
+    "role.society_admin": N_("Society admin"),
+    "role.lsp_admin": N_("LSP admin"),
+    "role.operator": N_("Counter operator"),
+    "role.department_officer": N_("Department officer"),
+    "role.citizen": N_("Citizen"),
+    "payer.citizen": N_("paid by the citizen"),
+    "payer.department": N_("paid by the department"),
+    "payer.partner": N_("paid by the partner"),
+    "who.citizen": N_("Citizen"),
+    "who.department": N_("Department"),
+    "who.partner": N_("Partner"),
+    "kind.lokmitra": N_("LokMitra centre (urban)"),
+    "kind.janmitra": N_("JanMitra kiosk (rural)"),
+    "method.cash": N_("Cash"),
+}
+
+
+def label(key: str) -> str:
+    return gettext_(TEXTS[key]) if key in TEXTS else key

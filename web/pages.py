@@ -1,0 +1,99 @@
+"""Login, logout, the home page of each role, and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit
+from emitra.core.auth import authenticate
+from emitra.core.models import AuditLog, Counter, Role, ServiceRequest
+from emitra.web.i18n import LANGUAGES, _
+from emitra.web.security import ALL_ROLES, ANYONE, actor, csrf_token, page
+from emitra.web.templating import render
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: never redirect a login to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
+        return "/"
+    return target
+
+
+@page(ANYONE)
+async def login(request: Request) -> Response:
+    next_url = _safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        if request.state.user:
+            return RedirectResponse(next_url, status_code=303)
+        return render(request, "login.html", {"next": next_url})
+    form = request.state.form
+    username = str(form.get("username", "")).strip().lower()
+    user = await authenticate(username, str(form.get("password", "")))
+    if user is None:
+        await audit.record(actor(request), "auth.login_failed", detail={"username": username[:60]})
+        return render(request, "login.html", {"next": next_url, "error": _("Wrong username or password."), "username": username}, 400)
+    lang = request.session.get("lang")
+    request.session.clear()
+    request.session.update({"uid": user.id, "pwv": user.password_hash[-16:], "lang": lang or user.lang})
+    csrf_token(request)  # a fresh token for the new session
+    request.state.user = user
+    await audit.record(actor(request), "auth.login", user)
+    return RedirectResponse(_safe_next(form.get("next")), status_code=303)
+
+
+@page(ALL_ROLES)
+async def logout(request: Request) -> Response:
+    await audit.record(actor(request), "auth.logout", request.state.user)
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
+    return RedirectResponse("/login", status_code=303)
+
+
+@page(ANYONE)
+async def set_language(request: Request) -> Response:
+    """Switch language: ``/lang/hi?next=/counter``. Kept in the session, and as the user's preference."""
+    lang = request.path_params["lang"]
+    if lang in LANGUAGES:
+        request.session["lang"] = lang
+        user = request.state.user
+        if user is not None and user.lang != lang:
+            async with in_transaction():
+                user.lang = lang
+                await user.save(update_fields=["lang"])
+                await audit.record(actor(request), "user.language", user, detail={"lang": lang})
+    return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+
+
+@page(ALL_ROLES)
+async def home(request: Request) -> Response:
+    user = request.state.user
+    if user.role == Role.OPERATOR:
+        return RedirectResponse("/counter", status_code=303)
+    counters = Counter.all()
+    requests = ServiceRequest.all()
+    if user.role == Role.SOCIETY_ADMIN:
+        counters, requests = counters.filter(district_id=user.district_id), requests.filter(district_id=user.district_id)
+    elif user.role == Role.LSP_ADMIN:
+        counters, requests = counters.filter(lsp_id=user.lsp_id), requests.filter(counter__lsp_id=user.lsp_id)
+    elif user.role in (Role.DEPARTMENT_OFFICER, Role.CITIZEN):
+        counters = counters.filter(id=-1)
+        if user.role == Role.CITIZEN:
+            requests = requests.filter(citizen_id=user.citizen_id)
+        else:
+            requests = requests.filter(district_id=user.district_id, provider=user.department)
+    recent = await requests.order_by("-id").limit(20).prefetch_related("counter")
+    audit_rows = []
+    if user.role in (Role.STATE_ADMIN, Role.SOCIETY_ADMIN):
+        q = AuditLog.all() if user.role == Role.STATE_ADMIN else AuditLog.filter(district_id=user.district_id)
+        audit_rows = await q.order_by("-id").limit(30)
+    return render(request, "home.html", {
+        "counters": await counters.order_by("code"),
+        "recent": recent,
+        "audit_rows": audit_rows,
+    })

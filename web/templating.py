@@ -1,0 +1,61 @@
+"""Jinja2 templates with gettext, money and date filters, and the JSON Schema form macros."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from emitra.core import config
+from emitra.core.ids import format_emitra_id
+from emitra.core.money import format_paise
+from emitra.web import i18n
+from emitra.web.labels import label
+from emitra.web.security import csrf_token
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+def local_time(value: dt.datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(ZoneInfo(config.timezone())).strftime(fmt)
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext_, i18n.ngettext_, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["paise"] = format_paise
+    env.filters["local_time"] = local_time
+    env.filters["emitra_id"] = lambda v: format_emitra_id(v) if v else ""
+    env.globals["pick"] = i18n.pick
+    env.globals["label"] = label
+    env.globals["LANGUAGES"] = i18n.LANGUAGES
+    return env
+
+
+templates = Jinja2Templates(env=_env())
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    ctx = {
+        "user": getattr(request.state, "user", None),
+        "lang": i18n.current_lang.get(),
+        "csrf_token": csrf_token(request),
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
