@@ -33,10 +33,10 @@ browser-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 test: install browser-deps
-	EMITRA_TEST_DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
+	EMITRA_TEST_DATABASE_URL= $(VENV)/bin/pytest $(PYTEST_ARGS)
 	@if [ -n "$$EMITRA_TEST_DATABASE_URL" ]; then \
 	  echo "== again against PostgreSQL: $$EMITRA_TEST_DATABASE_URL"; \
-	  $(PY) -m pytest $(PYTEST_ARGS); \
+	  $(VENV)/bin/pytest $(PYTEST_ARGS); \
 	fi
 
 bench: install

@@ -28,7 +28,7 @@ from emitra.core.models import Citizen, Counter, District
 
 NAME_SIMILARITY = 0.8
 _MOBILE = re.compile(r"^[6-9]\d{9}$")
-_HONORIFICS = {"shri", "sri", "smt", "kumari", "km", "mr", "mrs", "ms", "dr", "श्री", "श्रीमती", "सुश्री", "कुमारी"}
+_HONORIFICS = {"shri", "sri", "smt", "km", "mr", "mrs", "ms", "dr", "श्री", "श्रीमती", "सुश्री"}
 
 
 def name_key(name: str) -> str:
@@ -40,7 +40,11 @@ def name_key(name: str) -> str:
 
 
 def name_similarity(a: str, b: str) -> float:
+    """0..1. One name's words all within the other's (a surname left out) counts as 0.9."""
     ka, kb = name_key(a), name_key(b)
+    wa, wb = set(ka.split()), set(kb.split())
+    if wa and wb and (wa <= wb or wb <= wa):
+        return 1.0 if wa == wb else 0.9
     straight = SequenceMatcher(None, ka, kb).ratio()
     sorted_words = SequenceMatcher(None, " ".join(sorted(ka.split())), " ".join(sorted(kb.split()))).ratio()
     return max(straight, sorted_words)

@@ -1,0 +1,101 @@
+"""The same counter flow through the JSON API, and its OpenAPI document."""
+
+import pytest
+
+from emitra.core.models import Citizen, ServiceRequest
+from emitra.web.app import ROUTES
+
+BILL = "gov.rj.jvvnl.bill"
+
+
+def ramesh(web):
+    async def find():
+        return (await Citizen.get(name="Ramesh Kumar Sharma")).emitra_id
+
+    return web.run(find)
+
+
+def requests_count(web):
+    async def c():
+        return await ServiceRequest.all().count()
+
+    return web.run(c)
+
+
+def test_pay_a_bill_through_the_api(web):
+    h = web.api_token("operator1")
+    services = web.get("/api/v1/services", headers=h).json()
+    bill = next(s for s in services if s["code"] == BILL)
+    assert (bill["fee_paise"], bill["payer"]) == (395, "department") and bill["form"]["properties"]["k_number"]["pattern"]
+    eid = ramesh(web)
+    q = web.post("/api/v1/quotes", headers=h, json={"service_code": BILL, "form": {"k_number": "210412345678"}}).json()
+    assert (q["principal_paise"], q["service_charge_paise"], q["citizen_total_paise"]) == (148350, 395, 148350)
+    body = {"citizen": eid, "service_code": BILL, "form": {"k_number": "210412345678"},
+            "payment": {"method": "cash", "amount_paise": 148350, "tendered_paise": 150000}, "idempotency_key": "api-1"}
+    created = web.post("/api/v1/transactions", headers=h, json=body)
+    assert created.status_code == 201, created.text
+    receipt = created.json()
+    assert receipt["counter"] == "JP-LM-001" and receipt["operator"] == "operator1" and receipt["citizen"] == eid
+    replay = web.post("/api/v1/transactions", headers=h, json=body)
+    assert replay.status_code == 200 and replay.json()["receipt_no"] == receipt["receipt_no"]
+    assert requests_count(web) == 1
+    fetched = web.get(f"/api/v1/transactions/{receipt['receipt_no']}", headers=h).json()
+    assert fetched["citizen_total_paise"] == 148350
+
+
+@pytest.mark.parametrize("payment,field", [
+    ({"method": "cash", "amount_paise": 1483.5}, "amount_paise"),
+    ({"method": "cash", "amount_paise": "1483.50"}, "amount_paise"),
+    ({"method": "cash", "amount_paise": -1}, "amount_paise"),
+    ({"method": "cash"}, "amount_paise"),
+    ({"method": "cash", "amount_paise": 148350, "tendered_paise": 100.25}, "tendered_paise"),
+    ({"method": "bitcoin", "amount_paise": 148350}, "payment.method"),
+])
+def test_malformed_amounts_are_refused_naming_the_field(web, payment, field):
+    h = web.api_token("operator1")
+    body = {"citizen": ramesh(web), "service_code": BILL, "form": {"k_number": "210412345678"}, "payment": payment, "idempotency_key": "api-x"}
+    response = web.post("/api/v1/transactions", headers=h, json=body)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["field"] == field
+    assert requests_count(web) == 0
+
+
+def test_wrong_k_number_and_missing_fields_are_named(web):
+    h = web.api_token("operator1")
+    eid = ramesh(web)
+    base = {"citizen": eid, "service_code": BILL, "payment": {"amount_paise": 1}, "idempotency_key": "api-y"}
+    for form, fragment in (({"k_number": "999999999999"}, "No consumer account"), ({}, "required"), ({"k_number": "12"}, "12 digits")):
+        r = web.post("/api/v1/transactions", headers=h, json={**base, "form": form})
+        assert r.status_code == 422
+        err = r.json()["error"]["fields"][0]
+        assert err["field"] == "k_number" and fragment in err["message_en"] and err["message_hi"]
+    r = web.post("/api/v1/transactions", headers=h, json={**base, "form": {"k_number": "210412345678"}, "citizen": eid[:-1] + "0" if eid[-1] != "0" else eid[:-1] + "1"})
+    assert r.status_code == 422 and "check digit" in r.json()["error"]["message"]
+    assert web.post("/api/v1/transactions", headers=h, content=b"{not json").status_code == 400
+    assert requests_count(web) == 0
+
+
+def test_the_api_checks_token_and_role(web):
+    assert web.get("/api/v1/services").status_code == 401
+    assert web.get("/api/v1/services", headers={"Authorization": "Bearer forged.token.value"}).status_code == 401
+    assert web.get("/api/v1/services", headers=web.api_token("officer")).status_code == 403
+    assert web.post("/api/v1/token", json={"username": "operator1", "password": "wrong-one"}).status_code == 401
+
+
+def test_registration_through_the_api_reports_likely_duplicates(web):
+    h = web.api_token("operator1")
+    person = {"name": "Sunita Devi", "date_of_birth": "1985-07-02", "mobile": "9414098765"}
+    dup = web.post("/api/v1/citizens", headers=h, json=person)
+    assert dup.status_code == 409 and dup.json()["error"]["candidates"][0]["name"] == "Sunita Devi"
+    new = web.post("/api/v1/citizens", headers=h, json={**person, "confirm_new_person": True})
+    assert new.status_code == 201 and new.json()["emitra_id"].startswith("JP")
+    bad = web.post("/api/v1/citizens", headers=h, json={**person, "mobile": "12"})
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "mobile"
+
+
+def test_openapi_documents_every_api_route(web):
+    doc = web.get("/api/openapi.json").json()
+    assert doc["openapi"].startswith("3.")
+    api_routes = {(r.path, m.lower()) for r in ROUTES if getattr(r, "path", "").startswith("/api/") for m in (r.methods or []) if m != "HEAD"}
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    assert api_routes == documented

@@ -1,0 +1,21 @@
+"""Every route is guarded: a role check (or an explicit 'anyone'), and CSRF on every page form."""
+
+from starlette.routing import Mount, Route
+
+from emitra.web.app import ROUTES
+from emitra.web.security import ANYONE
+
+PUBLIC = {"/login", "/lang/{lang}", "/api/v1/token", "/api/openapi.json"}
+
+
+def test_every_route_declares_who_may_use_it():
+    for route in ROUTES:
+        if isinstance(route, Mount):
+            assert route.path == "/static"
+            continue
+        assert isinstance(route, Route)
+        guard = getattr(route.endpoint, "emitra_guard", None)
+        assert guard is not None, f"{route.path} has no role check: declare it with @page(...) or @api(...)"
+        kind, roles = guard
+        assert (roles == ANYONE) == (route.path in PUBLIC), route.path
+        assert kind == ("api" if route.path.startswith("/api/") else "page"), route.path
