@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo serve test test-sqlite test-postgres browser-deps bench install clean
+.PHONY: demo test browser-deps bench install clean i18n
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,11 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# Re-extract the translatable strings, update the Hindi catalog and compile it (docs/i18n.md).
+i18n: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k gettext_ -k ngettext_:1,2 \
+	    --add-location=file --sort-output --project=emitra --version=0.1.0 \
+	    --copyright-holder="emitra contributors" -o web/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i web/locale/messages.pot -d web/locale -D messages -l hi --ignore-obsolete --previous
+	$(VENV)/bin/pybabel compile -d web/locale -D messages --statistics

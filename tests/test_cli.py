@@ -1,0 +1,46 @@
+"""The emitra command line, run as a user runs it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+EMITRA = str(Path(sys.executable).parent / "emitra")
+
+
+def run(*args, env_extra=None, tmp_path=None):
+    env = {**os.environ, **(env_extra or {})}
+    env = {k: v for k, v in env.items() if v is not None}
+    return subprocess.run([EMITRA, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+
+
+def test_plugins_json_lists_every_service_with_fee_and_payer():
+    out = run("plugins", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    bill = next(r for r in rows if r["code"] == "gov.rj.jvvnl.bill")
+    assert {k: bill[k] for k in ("provider", "domain", "category", "fee_paise", "payer", "plugin")} == {
+        "provider": "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)", "domain": "government", "category": "bill",
+        "fee_paise": 395, "payer": "department", "plugin": "electricity"}
+    assert bill["title_hi"].startswith("बिजली बिल")
+    for row in rows:
+        assert set(row) >= {"code", "title_en", "title_hi", "provider", "domain", "category", "fee_paise", "payer", "plugin"}
+
+
+def test_plugins_allow_list_by_environment():
+    out = run("plugins", "--json", env_extra={"EMITRA_PLUGINS": "nothing-by-that-name"})
+    assert json.loads(out.stdout) == []
+
+
+def test_a_fresh_data_dir_migrates_and_loads_the_demo_twice_safely(tmp_path):
+    env = {"EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": "", "EMITRA_SECRET_KEY": None}
+    migrated = run("db", "migrate", env_extra=env, tmp_path=tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    assert (tmp_path / "data" / "emitra.sqlite3").exists()
+    first = run("demo", env_extra=env, tmp_path=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "data" / "secret.key").stat().st_mode & 0o077 == 0  # generated, readable by the owner only
+    assert "operator1" in first.stdout and "emitra-demo" in first.stdout
+    again = run("demo", env_extra=env, tmp_path=tmp_path)
+    assert again.returncode == 0 and again.stdout == first.stdout
