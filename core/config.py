@@ -41,3 +41,8 @@ def secret_key() -> str:
 
 def timezone() -> str:
     return os.environ.get("EMITRA_TIMEZONE", "Asia/Kolkata")
+
+
+def secure_cookies() -> bool:
+    """Send the session cookie over HTTPS only. Set EMITRA_SECURE_COOKIES=1 behind TLS (production)."""
+    return os.environ.get("EMITRA_SECURE_COOKIES", "") == "1"

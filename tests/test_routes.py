@@ -19,3 +19,12 @@ def test_every_route_declares_who_may_use_it():
         kind, roles = guard
         assert (roles == ANYONE) == (route.path in PUBLIC), route.path
         assert kind == ("api" if route.path.startswith("/api/") else "page"), route.path
+
+
+def test_pages_carry_security_headers_and_personal_pages_are_not_cached(web):
+    login = web.get("/login")
+    assert "frame-ancestors 'none'" in login.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in login.headers["content-security-policy"]
+    assert login.headers["x-content-type-options"] == "nosniff"
+    web.login("operator1")
+    assert web.get("/counter").headers["cache-control"] == "no-store"

@@ -18,6 +18,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from emitra.core import config, db
 from emitra.core.plugins import get_host
 from emitra.web import admin, api, counter, pages
+from emitra.web.headers import SecurityHeaders
 from emitra.web.i18n import _
 from emitra.web.security import CsrfFailed, Forbidden
 from emitra.web.templating import render
@@ -84,8 +85,11 @@ def create_app(database_url: str | None = None) -> Starlette:
 
     return Starlette(
         routes=ROUTES,
-        middleware=[Middleware(SessionMiddleware, secret_key=config.secret_key(), session_cookie="emitra_session",
-                               max_age=12 * 3600, same_site="lax", https_only=False)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(SessionMiddleware, secret_key=config.secret_key(), session_cookie="emitra_session",
+                       max_age=12 * 3600, same_site="lax", https_only=config.secure_cookies()),
+        ],
         exception_handlers={HTTPException: _http_error, Forbidden: _forbidden, CsrfFailed: _csrf_failed},
         lifespan=lifespan,
     )
