@@ -26,11 +26,13 @@ demo: install
 	$(VENV)/bin/emitra demo
 	$(VENV)/bin/emitra serve --host 127.0.0.1 --port 8000
 
+# Debian's chromium for the real-browser tests, and a Devanagari font so Hindi pages render.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the real-browser tests"; \
+	@if ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/noto ]; then \
+	  echo "Installing Debian's chromium and fonts-noto-core for the real-browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	fi
 
 test: install browser-deps
 	EMITRA_TEST_DATABASE_URL= $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -21,8 +21,8 @@ USERS = [
     ("state", "State IT admin (DoIT&C)", Role.STATE_ADMIN, None),
     ("society", "Nodal officer, Jaipur e-Mitra Society", Role.SOCIETY_ADMIN, "district"),
     ("lsp", "Admin, Pink City e-Services (LSP)", Role.LSP_ADMIN, "lsp"),
-    ("operator1", "Anil Verma (LokMitra Malviya Nagar)", Role.OPERATOR, "JP-LM-001"),
-    ("operator2", "Kavita Saini (JanMitra Chomu)", Role.OPERATOR, "JP-JM-001"),
+    ("operator1", "Anil Verma", Role.OPERATOR, "JP-LM-001"),
+    ("operator2", "Kavita Saini", Role.OPERATOR, "JP-JM-001"),
     ("officer", "Assistant Engineer, JVVNL Jaipur", Role.DEPARTMENT_OFFICER, "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)"),
     ("citizen", "Ramesh Kumar Sharma", Role.CITIZEN, "citizen"),
 ]

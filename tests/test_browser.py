@@ -1,0 +1,273 @@
+"""The counter, in a real browser: Debian's chromium driven by Playwright.
+
+The app runs as it does in production: ``emitra db migrate``, ``emitra demo`` and
+``emitra serve`` as separate processes, on SQLite in a temporary folder, or on the PostgreSQL
+database named by EMITRA_TEST_DATABASE_URL (its public schema is dropped first).
+
+A screenshot and a PDF of the receipt are left in test-artifacts/ at the repository root.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+EMITRA = Path(sys.executable).parent / "emitra"
+PASSWORD = "emitra-demo"
+START_TIMEOUT = 30.0
+DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+
+
+def _require_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium, or `make browser-deps`)")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _reset_postgres(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+def _run(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run([str(EMITRA), *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        pytest.fail(f"`emitra {' '.join(args)}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+def _wait_until_up(base_url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"`emitra serve` exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(base_url + "/login", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"`emitra serve` did not answer within {START_TIMEOUT:.0f} s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """A migrated database with the demo district, served by `emitra serve`; yields its base URL."""
+    _require_chromium()
+    data_dir = Path(tempfile.mkdtemp(prefix="emitra-browser-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EMITRA_")}
+    env.update({"EMITRA_DATA_DIR": str(data_dir), "EMITRA_FAST_PASSWORD_HASH": "1"})
+    pg_url = os.environ.get("EMITRA_TEST_DATABASE_URL", "").strip()
+    if pg_url:
+        asyncio.run(_reset_postgres(pg_url))
+        env["EMITRA_DATABASE_URL"] = pg_url
+    _run(["db", "migrate"], env)
+    _run(["demo"], env)
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = data_dir / "serve.log"
+    with log.open("w") as log_file:
+        proc = subprocess.Popen([str(EMITRA), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_up(base_url, proc, log)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        server_log = log.read_text(errors="replace")
+        if "Traceback" in server_log:
+            print(f"--- emitra serve log ---\n{server_log}")
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(base_url=server, locale="en-IN", viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def log_in(page, username: str = "operator1", lang: str = "en") -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"/lang/{lang}?next=/login")  # the session's language outlives the login
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/counter$"))
+
+
+def facts(page) -> dict[str, str]:
+    """The receipt's table as {heading: value}."""
+    return page.eval_on_selector_all(
+        "table.facts tr",
+        "rows => Object.fromEntries(rows.map(r => [r.querySelector('th').innerText.trim(), r.querySelector('td').innerText.trim()]))",
+    )
+
+
+def test_counter_flow_electricity_bill_to_printed_receipt(page):
+    from playwright.sync_api import expect
+
+    log_in(page)
+    expect(page.locator("h1")).to_contain_text("JP-LM-001")
+
+    # Find the citizen: by name, then by mobile number.
+    page.fill("#q", "Ramesh Kumar Sharma")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table tbody tr", has_text="Ramesh Kumar Sharma")).to_have_count(1)
+    page.fill("#q", "9829012345")
+    page.get_by_role("button", name="Search").click()
+    row = page.locator("table tbody tr", has_text="9829012345")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Ramesh Kumar Sharma")
+    emitra_id = row.locator("td").first.inner_text().strip()
+    assert re.fullmatch(r"JP-\d{8}-\d", emitra_id), emitra_id
+    row.get_by_role("link").click()
+
+    expect(page.locator("h1")).to_contain_text("Ramesh Kumar Sharma")
+    expect(page.locator("h1")).to_contain_text(emitra_id)
+
+    # The JVVNL bill.
+    page.get_by_role("link", name=re.compile(r"Electricity bill.*JVVNL")).click()
+    expect(page.locator("h1")).to_contain_text("JVVNL")
+    k_number = page.locator("#f-k_number")
+    k_field = page.locator(".field", has=k_number)
+    get_amount = page.get_by_role("button", name="Get amount due")
+
+    # A malformed K-number: the error sits in the K-number's own field, tied to the input.
+    k_number.fill("12345")
+    get_amount.click()
+    error = page.locator("#f-k_number-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("K-number must be exactly 12 digits")
+    expect(k_field.locator(".error")).to_have_text(error.inner_text())
+    expect(k_field).to_have_class(re.compile(r"\bhas-error\b"))
+    expect(k_number).to_have_attribute("aria-invalid", "true")
+    expect(k_number).to_have_attribute("aria-describedby", "f-k_number-error")
+    expect(k_number).to_have_value("12345")
+
+    # A well-formed K-number the discom does not know.
+    k_number.fill("999999999999")
+    get_amount.click()
+    expect(error).to_contain_text("No consumer account with K-number 999999999999")
+    expect(k_field.locator(".error")).to_have_count(1)
+
+    # The real one: confirm the amount.
+    k_number.fill("210412345678")
+    get_amount.click()
+    expect(page.locator("#total")).to_have_text("₹1,483.50")
+    expect(page.locator("table.facts")).to_contain_text("Ramesh Kumar Sharma")
+    expect(page.locator("table.facts")).to_contain_text("210412345678")
+    expect(page.locator("table.facts tr", has_text="Service charge")).to_contain_text("₹3.95")
+
+    page.fill("#tendered", "1500")
+    page.get_by_role("button", name=re.compile("Cash received")).click()
+
+    # The receipt.
+    expect(page).to_have_url(re.compile(r"/receipts/[^/]+$"))
+    receipt_no = page.locator("#receipt-no").inner_text().strip()
+    assert receipt_no, "the receipt number is empty"
+    assert page.url.endswith("/receipts/" + receipt_no), (page.url, receipt_no)
+    rows = facts(page)
+    assert "JP-LM-001" in rows["Counter"], rows
+    assert "Anil Verma" in rows["Operator"] and "operator1" in rows["Operator"], rows
+    assert "Ramesh Kumar Sharma" in rows["Citizen"] and emitra_id in rows["Citizen"], rows
+    assert rows["Service"] == "Electricity bill – Jaipur Vidyut Vitran Nigam Ltd (JVVNL)", rows
+    assert rows["K-number"] == "210412345678", rows
+    assert rows["Amount paid to the department or partner"] == "₹1,483.50", rows
+    assert rows["Service charge"] == "₹3.95 (paid by the department)", rows
+    assert rows["Total paid by the citizen"] == "₹1,483.50", rows
+    assert "Cash" in rows["Payment"] and "₹1,500.00" in rows["Payment"] and "₹16.50" in rows["Payment"], rows
+    assert re.fullmatch(r"JVVNL-ACK-\d{10}", rows["Department acknowledgement"]), rows
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "receipt.png"), full_page=True)
+
+    # Printed: only the receipt; the header, the footer and the Print button are hidden.
+    header = page.locator("header.top")
+    display = "el => getComputedStyle(el).display"
+    assert header.evaluate(display) != "none"
+    page.emulate_media(media="print")
+    assert header.evaluate(display) == "none"
+    assert page.locator("footer").evaluate(display) == "none"
+    assert page.locator("p.no-print").evaluate(display) == "none"
+    expect(page.locator("article.receipt")).to_be_visible()
+    pdf = ARTIFACTS / "receipt.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    page.screenshot(path=str(ARTIFACTS / "receipt-print.png"), full_page=True)
+    page.emulate_media(media="screen")
+
+
+def test_counter_page_in_hindi(page):
+    from playwright.sync_api import expect
+
+    log_in(page)
+    expect(page.locator("h2").first).to_have_text("Find the citizen")
+    try:
+        page.get_by_role("link", name="हिन्दी").click()
+        expect(page).to_have_url(re.compile(r"/counter$"))
+        expect(page.locator("html")).to_have_attribute("lang", "hi")
+        heading = page.locator("main h2").first
+        expect(heading).to_have_text(DEVANAGARI)
+        expect(heading).not_to_have_text("Find the citizen")
+        expect(page.locator("label[for=q]")).to_have_text(DEVANAGARI)
+        # The switch is remembered: the next page is in Hindi too.
+        page.reload()
+        expect(page.locator("main h2").first).to_have_text(DEVANAGARI)
+    finally:
+        page.goto("/lang/en?next=/counter")  # operator1's saved preference back to English
