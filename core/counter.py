@@ -65,7 +65,13 @@ async def set_enabled(actor: audit.Actor, counter: Counter, code: str, enabled: 
 
 
 async def service_at(counter: Counter, code: str) -> Service:
-    """The service, if loaded and enabled at this counter; else :class:`CounterError`."""
+    """The service, if loaded and enabled at this (active) counter; else :class:`CounterError`."""
+    if not counter.active:
+        raise CounterError(
+            "counter",
+            f"Counter {counter.code} is suspended by the Society; it cannot take services until reinstated.",
+            f"काउंटर {counter.code} सोसायटी द्वारा निलंबित है; पुनः बहाल होने तक यह सेवाएँ नहीं ले सकता।",
+        )
     service = get_host().registry.get(code)
     if service is None or code not in await enabled_codes(counter):
         raise CounterError(

@@ -121,3 +121,12 @@ async def test_a_citizen_of_another_district_cannot_be_served(demo_db):
     stranger = await Citizen.create(district=other, name="X Y", name_key="x y", date_of_birth="1990-01-01", mobile="9000000000", emitra_id="JD000000999")
     with pytest.raises(counter_core.CounterError, match="another district"):
         await counter_core.record_cash(actor, counter, stranger, BILL, {"k_number": K}, "key-11")
+
+
+async def test_a_suspended_counter_takes_nothing(demo_db):
+    actor, counter, citizen = await _ctx()
+    counter.active = False
+    await counter.save()
+    with pytest.raises(counter_core.CounterError, match="suspended"):
+        await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "key-12")
+    assert await ServiceRequest.all().count() == 0

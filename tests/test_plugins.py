@@ -115,3 +115,45 @@ def test_transaction_recorded_hook_receives_the_receipt_and_cannot_break_it():
     h = host(("crasher", crasher), ("listener", listener))
     h.transaction_recorded({"receipt_no": "JP0001000000011"})
     assert seen == ["JP0001000000011"]
+
+
+def _install_fake_distribution(tmp_path, monkeypatch, name, entry_points, modules):
+    """A real distribution on sys.path (a .dist-info with entry_points.txt), as pip would leave it."""
+    dist = tmp_path / f"{name}-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[emitra]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()))
+    for module, source in modules.items():
+        (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+PARTNER_PLUGIN = '''
+from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
+
+@hookimpl
+def emitra_register_services(register):
+    register(Service(code="pvt.partner.recharge", title_en="Mobile recharge", title_hi="मोबाइल रिचार्ज",
+                     provider="Partner Telecom", domain=Domain.PRIVATE, category=Category.PRIVATE_SERVICE,
+                     form={"type": "object", "properties": {"mobile": {"type": "string"}}},
+                     fee=FeeRule(payer=Payer.PARTNER, fee_paise=200)))
+'''
+
+
+def test_a_third_party_package_is_discovered_like_the_builtins_and_a_broken_one_is_refused(tmp_path, monkeypatch):
+    _install_fake_distribution(tmp_path, monkeypatch, "emitra_partner_demo",
+                               {"partner_demo": "emitra_partner_demo_mod", "partner_broken": "emitra_partner_missing_mod"},
+                               {"emitra_partner_demo_mod": PARTNER_PLUGIN})
+    h = PluginHost()
+    assert h.registry.get("pvt.partner.recharge").plugin == "partner_demo"
+    assert h.registry.get("gov.rj.jvvnl.bill") is not None  # the built-ins still load
+    broken = [r for r in h.registry.refusals if r.plugin == "partner_broken"]
+    assert broken and broken[0].field == "import" and "emitra_partner_missing_mod" in broken[0].message
+
+
+def test_the_allow_list_limits_which_entry_points_load(tmp_path, monkeypatch):
+    _install_fake_distribution(tmp_path, monkeypatch, "emitra_partner_demo", {"partner_demo": "emitra_partner_demo_mod"},
+                               {"emitra_partner_demo_mod": PARTNER_PLUGIN})
+    monkeypatch.setenv("EMITRA_PLUGINS", "partner_demo")
+    h = PluginHost()
+    assert [s.code for s in h.registry] == ["pvt.partner.recharge"]
