@@ -54,3 +54,7 @@ i18n: install
 	    --copyright-holder="emitra contributors" -o web/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i web/locale/messages.pot -d web/locale -D messages -l hi --ignore-obsolete --previous
 	$(VENV)/bin/pybabel compile -d web/locale -D messages --statistics
+
+# Regenerate docs/services/catalogue.md from the installed plugins.
+catalogue: install
+	$(VENV)/bin/emitra plugins --markdown > docs/services/catalogue.md

@@ -7,23 +7,27 @@ A plugin needs one import::
 
 from emitra.core.hookspecs import hookimpl
 from emitra.core.services import (
+    Cancellation,
     Category,
     Domain,
     FeeRule,
     FieldError,
     Payer,
     Quote,
+    QuoteContext,
     Service,
     Workflow,
 )
 
 __all__ = [
+    "Cancellation",
     "Category",
     "Domain",
     "FeeRule",
     "FieldError",
     "Payer",
     "Quote",
+    "QuoteContext",
     "Service",
     "Workflow",
     "hookimpl",

@@ -6,19 +6,21 @@ audit record are all written, or none is.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, fees, forms, ledger
+from emitra.core import audit, documents, fees, forms, ledger
 from emitra.core.ids import make_receipt_no
-from emitra.core.models import Citizen, Counter, CounterService, District, Payment, RequestStatus, ServiceRequest
+from emitra.core.money import format_paise
+from emitra.core.models import Citizen, Counter, CounterService, District, LspPrice, Payment, RequestStatus, ServiceRequest
 from emitra.core.plugins import get_host
-from emitra.core.services import FieldError, Payer, Quote, Service
+from emitra.core.services import FieldError, Payer, Quote, QuoteContext, Service
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,15 @@ class CounterError(ValueError):
         self.field = field
         self.message_en = message_en
         self.message_hi = message_hi
+
+
+class IdempotencyConflict(CounterError):
+    """The idempotency key was already used for a different request."""
+
+
+def jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """Form data as it is stored (JSON): decimals become text, so nothing is lost or rounded."""
+    return json.loads(json.dumps(data, default=str))
 
 
 def slug(text: str) -> str:
@@ -73,7 +84,7 @@ async def service_at(counter: Counter, code: str) -> Service:
             f"काउंटर {counter.code} सोसायटी द्वारा निलंबित है; पुनः बहाल होने तक यह सेवाएँ नहीं ले सकता।",
         )
     service = get_host().registry.get(code)
-    if service is None or code not in await enabled_codes(counter):
+    if service is None or not await CounterService.exists(counter_id=counter.id, service_code=code, enabled=True):
         raise CounterError(
             "service_code",
             f"Service {code!r} is not offered at counter {counter.code}. Pick one from the list of services enabled here.",
@@ -90,6 +101,8 @@ class Priced:
     data: dict[str, Any]
     quote: Quote
     rate: fees.Rate
+    ctx: QuoteContext | None = None
+    documents: list[Any] = field(default_factory=list)
 
     @property
     def citizen_total_paise(self) -> int:
@@ -97,20 +110,69 @@ class Priced:
         return self.quote.principal_paise + charge
 
 
+class ServiceUnavailable(CounterError):
+    """The department's or partner's system failed; the service shows as unavailable."""
+
+
+_district_codes: dict[int, str] = {}
+
+
+async def district_code(district_id: int) -> str:
+    """A district's two-letter code (codes never change, so they are cached per process)."""
+    code = _district_codes.get(district_id)
+    if code is None:
+        code = (await District.get(id=district_id)).code
+        _district_codes[district_id] = code
+    return code
+
+
+async def context(counter: Counter, service: Service) -> QuoteContext:
+    unit_price = None
+    if service.priced_by_lsp:
+        row = await LspPrice.get_or_none(lsp_id=counter.lsp_id, service_code=service.code)
+        if row is None:
+            raise CounterError(
+                "service_code",
+                f"Your LSP has not published its price for {service.title_en}; the LSP admin sets it on the Prices page.",
+                f"आपके एलएसपी ने {service.title_hi} का मूल्य प्रकाशित नहीं किया है; एलएसपी एडमिन इसे मूल्य पृष्ठ पर तय करते हैं।",
+            )
+        unit_price = row.unit_price_paise
+    return QuoteContext(counter_code=counter.code, district_code=await district_code(counter.district_id),
+                        lsp_id=counter.lsp_id, unit_price_paise=unit_price)
+
+
 async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Priced:
     """Validate the form against its schema, ask the service for a quote, add the published fee.
 
-    Raises :class:`~emitra.core.forms.FormErrors` naming the wrong fields.
+    Raises :class:`~emitra.core.forms.FormErrors` naming the wrong fields, and
+    :class:`ServiceUnavailable` when the service's system fails (logged with the plugin's name).
     """
     forms.validate(service.form, data)
+    docs = await documents.check_references(counter, service, data)
+    ctx = await context(counter, service)
+    registry = get_host().registry
     try:
-        quote = await service.quote(data)
+        quote = await service.quote(data, ctx)
     except FieldError as exc:
+        registry.mark_available(service.code)
         raise forms.FormErrors([forms.FieldMessage(exc.field, exc.message_en, exc.message_hi)]) from None
+    except Exception as exc:
+        log.exception("plugin %s failed to quote %s", service.plugin, service.code)
+        reason = f"{type(exc).__name__}: {exc}"[:200]
+        registry.mark_unavailable(service.code, reason)
+        raise ServiceUnavailable(
+            "service_code",
+            f"{service.provider} is not answering ({reason}). Nothing was charged; try again later or offer another service.",
+            f"{service.provider} जवाब नहीं दे रहा ({reason})। कोई शुल्क नहीं लिया गया; बाद में प्रयास करें।",
+        ) from None
+    registry.mark_available(service.code)
     if not isinstance(quote.principal_paise, int) or quote.principal_paise < 0:
         raise CounterError("principal_paise", f"Plugin {service.plugin} quoted an invalid amount.", "प्लगइन ने अमान्य राशि बताई।")
     rate = await fees.published_rate(service, counter.district_id)
-    return Priced(service, data, quote, rate)
+    share = fees.commission(service, quote.principal_paise)
+    if share is not None:
+        rate = fees.Rate(share, rate.payer, "commission")
+    return Priced(service, data, quote, rate, ctx, docs)
 
 
 def new_idempotency_key() -> str:
@@ -133,12 +195,16 @@ async def record_cash(
     request twice returns the first receipt and writes nothing more. ``expected_total_paise`` is
     what the operator saw and collected; if the amount due has changed since, nothing is written.
     """
-    if not idempotency_key or len(idempotency_key) > 64:
+    if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 64:
         raise CounterError("idempotency_key", "Every payment needs an idempotency key of 1 to 64 characters.", "हर भुगतान के लिए 1 से 64 अक्षरों की idempotency key चाहिए।")
     previous = await ServiceRequest.get_or_none(idempotency_key=idempotency_key)
     if previous is not None:
-        if previous.counter_id != counter.id or previous.citizen_id != citizen.id or previous.service_code != service_code:
-            raise CounterError("idempotency_key", "This idempotency key was already used for a different request.", "यह idempotency key किसी अन्य अनुरोध के लिए उपयोग हो चुकी है।")
+        same = (previous.counter_id, previous.citizen_id, previous.service_code) == (counter.id, citizen.id, service_code)
+        if not same or json.dumps(previous.form_data, sort_keys=True) != json.dumps(jsonable(data), sort_keys=True):
+            raise IdempotencyConflict(
+                "idempotency_key",
+                f"This idempotency key was already used for another request (receipt {previous.receipt_no}); use a new key for a new payment.",
+                f"यह idempotency key किसी अन्य अनुरोध (रसीद {previous.receipt_no}) के लिए उपयोग हो चुकी है; नए भुगतान के लिए नई key दें।")
         return previous
     if citizen.district_id != counter.district_id:
         raise CounterError("citizen", "This citizen is registered in another district.", "यह नागरिक किसी अन्य जिले में पंजीकृत है।")
@@ -148,25 +214,27 @@ async def record_cash(
     if expected_total_paise is not None and expected_total_paise != total:
         raise CounterError(
             "amount",
-            f"The amount due changed from {expected_total_paise} to {total} paise; show the citizen the new amount and confirm again.",
-            f"देय राशि {expected_total_paise} से बदलकर {total} पैसे हो गई है; नागरिक को नई राशि दिखाकर फिर से पुष्टि करें।",
+            f"The amount to collect is {format_paise(total)}, not {format_paise(expected_total_paise)} (the bill or the fee may have changed); show the citizen the amount and confirm again.",
+            f"वसूल की जाने वाली राशि {format_paise(total)} है, {format_paise(expected_total_paise)} नहीं (बिल या शुल्क बदल गया हो सकता है); नागरिक को राशि दिखाकर फिर से पुष्टि करें।",
         )
     if tendered_paise is None:
         tendered_paise = total
     if tendered_paise < total:
         raise CounterError(
             "tendered",
-            f"Cash received ({tendered_paise} paise) is less than the amount due ({total} paise).",
-            f"प्राप्त नकद ({tendered_paise} पैसे) देय राशि ({total} पैसे) से कम है।",
+            f"Cash received ({format_paise(tendered_paise)}) is less than the amount to collect ({format_paise(total)}).",
+            f"प्राप्त नकद ({format_paise(tendered_paise)}) वसूल की जाने वाली राशि ({format_paise(total)}) से कम है।",
         )
-    district = await District.get(id=counter.district_id)
+    code = await district_code(counter.district_id)
     fee = priced.rate.fee_paise
     provider = slug(service.provider)
     cash = f"counter_cash:{counter.code}"
     lsp_fee = f"lsp_fee_payable:{counter.lsp_id}"
     lines = [ledger.debit(cash, total)]
     if priced.quote.principal_paise:
-        lines.append(ledger.credit(f"dept_payable:{provider}", priced.quote.principal_paise))
+        # counter services are the LSP's own sales; everything else is owed to the department or partner
+        owed_to = f"lsp_sales:{counter.lsp_id}" if service.priced_by_lsp else f"dept_payable:{provider}"
+        lines.append(ledger.credit(owed_to, priced.quote.principal_paise))
     if priced.rate.payer == Payer.CITIZEN:
         lines.append(ledger.credit(lsp_fee, fee))
     elif fee:
@@ -183,7 +251,7 @@ async def record_cash(
             service_title_en=service.title_en,
             service_title_hi=service.title_hi,
             provider=service.provider,
-            form_data=priced.data,
+            form_data=jsonable(priced.data),
             quote_details=priced.quote.details,
             reference=priced.quote.reference,
             principal_paise=priced.quote.principal_paise,
@@ -191,9 +259,12 @@ async def record_cash(
             charge_payer=priced.rate.payer.value,
             citizen_total_paise=total,
         )
-        request.receipt_no = make_receipt_no(district.code, counter.id, request.id)
+        request.receipt_no = make_receipt_no(code, counter.id, request.id)
         await request.save(update_fields=["receipt_no"])
         await Payment.create(district_id=counter.district_id, request=request, method="cash", amount_paise=total, tendered_paise=tendered_paise)
+        for doc in priced.documents:
+            doc.request_id = request.id
+            await doc.save(update_fields=["request_id"])
         if total or fee:
             await ledger.post(counter.district_id, f"request:{request.receipt_no}", f"{service.code} cash {request.receipt_no}", lines, request.id)
         await audit.record(
@@ -239,3 +310,36 @@ def receipt(request: ServiceRequest, counter: Counter, citizen: Citizen) -> dict
         "status": request.status.value if hasattr(request.status, "value") else request.status,
         "recorded_at": request.created_at.isoformat() if request.created_at else None,
     }
+
+
+async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, reason: str = "") -> ServiceRequest:
+    """Cancel a paid booking at the counter that sold it; the partner's refund is paid back in cash.
+
+    The service charge is not refunded. Cancelling twice changes nothing the second time.
+    """
+    if request.status == RequestStatus.CANCELLED:
+        return request
+    service = get_host().registry.get(request.service_code)
+    if service is None or not service.cancellable:
+        raise CounterError("receipt_no", "This service cannot be cancelled.", "यह सेवा रद्द नहीं की जा सकती।")
+    if request.counter_id != counter.id:
+        raise CounterError("receipt_no", "A booking is cancelled at the counter that sold it.", "बुकिंग उसी काउंटर पर रद्द होती है जहाँ बेची गई थी।")
+    try:
+        result = await service.cancel(request.id, request.form_data, request.department_ref or request.reference, request.principal_paise)
+    except FieldError as exc:
+        raise CounterError(exc.field, exc.message_en, exc.message_hi) from None
+    refund = int(result.refund_paise)
+    if refund < 0 or refund > request.principal_paise:
+        raise CounterError("refund", f"Plugin {service.plugin} offered an impossible refund of {refund} paise.", "प्लगइन ने असंभव रिफंड बताया।")
+    provider = slug(service.provider)
+    async with in_transaction():
+        request.status = RequestStatus.CANCELLED
+        await request.save(update_fields=["status"])
+        if refund:
+            await Payment.create(district_id=request.district_id, request=request, method="cash_refund", amount_paise=-refund)
+            await ledger.post(request.district_id, f"cancel:{request.receipt_no}", f"{service.code} cancelled {request.receipt_no}",
+                              [ledger.debit(f"dept_payable:{provider}", refund), ledger.credit(f"counter_cash:{counter.code}", refund)],
+                              request.id)
+        await audit.record(actor, "request.cancelled", request, district_id=request.district_id, counter_id=counter.id,
+                           detail={"receipt_no": request.receipt_no, "refund_paise": refund, "reference": result.reference, "reason": reason[:200]})
+    return request

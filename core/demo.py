@@ -10,11 +10,19 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit
 from emitra.core.auth import hash_password
 from emitra.core.ids import make_emitra_id
-from emitra.core.models import Citizen, Counter, CounterKind, CounterService, District, LSP, Role, Society, User
+from emitra.core.models import Citizen, Counter, CounterKind, CounterService, District, LSP, LspPrice, Role, Society, User
 from emitra.core.plugins import get_host
 from emitra.core.registration import aadhaar_hash, mask_aadhaar, name_key
 
 DEMO_PASSWORD = "emitra-demo"
+
+# The demo LSP's own published unit prices for counter services (service code -> paise).
+DEMO_PRICES: dict[str, int] = {
+    "pvt.lsp.photocopy": 200,  # Rs 2 per page
+    "pvt.lsp.fax": 1000,  # Rs 10 per page
+    "pvt.lsp.internet": 100,  # Rs 1 per minute
+}
+DEFAULT_DEMO_PRICE = 200
 
 # username, full name, role, where (counter code / "lsp" / "district" / department / None)
 USERS = [
@@ -56,6 +64,10 @@ async def load(actor: audit.Actor | None = None) -> dict[str, str]:
         for counter in counters.values():
             for service in get_host().registry:
                 await CounterService.create(district=district, counter=counter, service_code=service.code)
+        for service in get_host().registry:
+            if service.priced_by_lsp:
+                await LspPrice.create(district=district, lsp=lsp, service_code=service.code,
+                                      unit_price_paise=DEMO_PRICES.get(service.code, DEFAULT_DEMO_PRICE))
         citizens = []
         for name, dob, gender, mobile, aadhaar, address in CITIZENS:
             citizen = await Citizen.create(

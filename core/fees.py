@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from emitra.core import audit
 from emitra.core.models import FeeOverride, Role
 from emitra.core.services import Category, Payer, Service
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 # Table 2 of the paper: (service charge in paise, who pays it)
@@ -43,8 +44,16 @@ class FeeError(ValueError):
         self.message = message
 
 
+def commission(service: Service, principal_paise: int) -> int | None:
+    """The partner's commission on ``principal_paise`` (floor), or None for a fixed-fee service."""
+    bp = service.fee.commission_bp
+    return None if bp is None else principal_paise * bp // 10000
+
+
 def default_rate(service: Service) -> Rate:
     payer = Payer(service.fee.payer)
+    if service.fee.commission_bp is not None:
+        return Rate(0, payer, "commission")
     if service.fee.fee_paise is not None:
         return Rate(service.fee.fee_paise, payer, "plugin")
     return Rate(TABLE_2[Category(service.category)][0], payer, "table2")
@@ -59,10 +68,13 @@ async def state_rate(service: Service) -> Rate:
 
 
 async def published_rate(service: Service, district_id: int) -> Rate:
-    override = await FeeOverride.get_or_none(service_code=service.code, district_id=district_id)
-    state = await state_rate(service)
-    if override:
-        fee = override.fee_paise
+    """The rate a citizen of ``district_id`` is charged (one query for both overrides)."""
+    rows = await FeeOverride.filter(Q(district_id=district_id) | Q(district_id=None), service_code=service.code).values("district_id", "fee_paise")
+    by_scope = {row["district_id"]: row["fee_paise"] for row in rows}
+    base = default_rate(service)
+    state = Rate(by_scope[None], base.payer, "state") if None in by_scope else base
+    if district_id in by_scope:
+        fee = by_scope[district_id]
         if state.payer == Payer.CITIZEN:
             fee = min(fee, state.fee_paise)  # the state may have lowered its rate since
         return Rate(fee, state.payer, "district")

@@ -1,17 +1,34 @@
-"""Service forms: JSON Schema validation with messages in English and Hindi, per field.
+"""Service forms: JSON Schema validation with messages per field in English and Hindi, turning
+posted form text into JSON, and the form's shape for a renderer (conditional fields, steps).
 
-Validators are compiled once per schema and cached: ``jsonschema.validate()`` re-checks the
-schema on every call (~3 ms) against ~70 µs for a compiled validator.
+Field names are paths: ``address.pin`` for a nested object, ``members.0.name`` for the first row
+of an array of objects. Validators are compiled once per schema and cached: ``jsonschema.validate()``
+re-checks the schema on every call (~3 ms) against ~70 µs for a compiled validator.
+
+Conventions a form may use besides standard JSON Schema (2020-12):
+
+- ``x-title-hi``, ``x-description-hi``: Hindi label and help;
+- ``x-error-en``, ``x-error-hi``: what to say when a value does not match its ``pattern``;
+- ``x-enum-labels``, ``x-enum-labels-hi``: labels for an ``enum``, in the same order;
+- ``x-inputmode``: the keyboard a touch screen should show (numeric, tel, decimal);
+- ``x-upload``: ``{"accept": [...MIME types], "max_kb": N}`` on a string property: a scanned
+  document; the value is the uploaded document's id;
+- ``x-steps`` (top level): ``[{"title": ..., "x-title-hi": ..., "fields": [...]}]``: a multi-step
+  form; each step lists top-level properties (a property of an ``if/then/else`` branch may be listed
+  too: it shows when its branch applies);
+- ``x-rows`` (on an array of objects): how many empty rows a form shows (default 2).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
-from decimal import Decimal, InvalidOperation
+import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable, Protocol
 
 import jsonschema
 
@@ -40,85 +57,302 @@ class FormErrors(ValueError):
         return out
 
 
+_compiled: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
 @lru_cache(maxsize=512)
-def _validator(schema_json: str) -> jsonschema.protocols.Validator:
-    schema = json.loads(schema_json)
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+def _validator_from_json(schema_json: str):
+    return jsonschema.Draft202012Validator(json.loads(schema_json), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def validator_for(schema: dict[str, Any]):
-    return _validator(json.dumps(schema, sort_keys=True))
+    """The compiled validator of ``schema``, cached by identity (declared forms live as long as the process)."""
+    hit = _compiled.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    validator = _validator_from_json(json.dumps(schema, sort_keys=True))
+    if len(_compiled) < 4096:
+        _compiled[id(schema)] = (schema, validator)
+    return validator
 
 
-def _label(schema: dict[str, Any], name: str) -> tuple[str, str]:
-    prop = schema.get("properties", {}).get(name, {})
-    return prop.get("title", name), prop.get("x-title-hi", prop.get("title", name))
+# --- the shape of a form -------------------------------------------------------------------------
+
+def _branch_applies(condition: dict[str, Any], data: dict[str, Any]) -> bool:
+    return validator_for(condition).is_valid(data)
 
 
-def _message(schema: dict[str, Any], error: jsonschema.ValidationError) -> FieldMessage:
+def effective(schema: dict[str, Any], data: dict[str, Any] | None) -> dict[str, Any]:
+    """The object schema with the ``then``/``else`` branches that apply to ``data`` merged in.
+
+    Used to decide which fields to show and what to call them; validation itself uses the full
+    schema (jsonschema evaluates the conditions).
+    """
+    data = data or {}
+    out = dict(schema)
+    out["properties"] = dict(schema.get("properties", {}))
+    out["required"] = list(schema.get("required", []))
+    conditionals = [schema] + [s for s in schema.get("allOf", []) if isinstance(s, dict)]
+    for part in conditionals:
+        if "if" not in part:
+            continue
+        branch = part.get("then") if _branch_applies(part["if"], data) else part.get("else")
+        if isinstance(branch, dict):
+            branch = effective(branch, data)
+            for name, prop in branch.get("properties", {}).items():
+                out["properties"][name] = {**out["properties"].get(name, {}), **prop} if name in out["properties"] else prop
+            out["required"] += [r for r in branch.get("required", []) if r not in out["required"]]
+    return out
+
+
+def conditional_names(schema: dict[str, Any]) -> set[str]:
+    """Every property named in any ``then``/``else`` branch (shown only when its branch applies)."""
+    names: set[str] = set()
+    for part in [schema] + [s for s in schema.get("allOf", []) if isinstance(s, dict)]:
+        for key in ("then", "else"):
+            branch = part.get(key)
+            if isinstance(branch, dict):
+                names |= set(branch.get("properties", {})) | conditional_names(branch)
+    return names
+
+
+def all_properties(schema: dict[str, Any]) -> dict[str, Any]:
+    """Base properties and those of every branch (for labels of any field that may show)."""
+    props = dict(schema.get("properties", {}))
+    for part in [schema] + [s for s in schema.get("allOf", []) if isinstance(s, dict)]:
+        for key in ("then", "else"):
+            branch = part.get(key)
+            if isinstance(branch, dict):
+                for name, prop in all_properties(branch).items():
+                    props.setdefault(name, prop)
+    return props
+
+
+def steps(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The form's steps; a form without ``x-steps`` is one step with every top-level field."""
+    declared = schema.get("x-steps")
+    if declared:
+        return declared
+    return [{"title": schema.get("title", ""), "x-title-hi": schema.get("x-title-hi", ""), "fields": list(all_properties(schema))}]
+
+
+def upload_fields(schema: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, dict[str, Any]]]:
+    """(path, x-upload spec) of every document field, nested ones included."""
+    for name, prop in all_properties(schema).items():
+        path = f"{prefix}{name}"
+        if "x-upload" in prop:
+            yield path, prop["x-upload"]
+        elif prop.get("type") == "object":
+            yield from upload_fields(prop, path + ".")
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+def _prop_at(schema: dict[str, Any], path: list[Any], data: Any) -> dict[str, Any]:
+    node: dict[str, Any] = schema
+    for part in path:
+        if isinstance(part, int):
+            node = node.get("items", {}) if isinstance(node.get("items"), dict) else {}
+        else:
+            node = all_properties(effective(node, data if isinstance(data, dict) else {})).get(part, {})
+        data = None
+    return node
+
+
+def _labels(prop: dict[str, Any], fallback: str) -> tuple[str, str]:
+    en = prop.get("title", fallback)
+    return en, prop.get("x-title-hi", en)
+
+
+def _path_name(path: Iterable[Any]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _message(schema: dict[str, Any], data: dict[str, Any], error: jsonschema.ValidationError) -> FieldMessage:
+    path = list(error.absolute_path)
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        extra = re.findall(r"'([^']+)'", error.message.split("(")[-1]) or ["?"]
+        name = _path_name(path + [extra[0]])
+        return FieldMessage(name, f"This form has no field '{extra[0]}'; leave it out.", f"इस फ़ॉर्म में '{extra[0]}' नाम का कोई फ़ील्ड नहीं है; इसे हटा दें।")
     if error.validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else ""
-        en, hi = _label(schema, missing)
-        return FieldMessage(missing, f"{en} is required.", f"{hi} आवश्यक है।")
-    name = str(error.absolute_path[0]) if error.absolute_path else ""
-    prop = schema.get("properties", {}).get(name, {})
-    en, hi = _label(schema, name)
+        match = re.match(r"'([^']+)' is a required property", error.message)
+        missing = match.group(1) if match else ""
+        path = path + [missing]
+        en, hi = _labels(_prop_at(schema, path, data), missing)
+        return FieldMessage(_path_name(path), f"{en} is required.", f"{hi} आवश्यक है।")
+    prop = _prop_at(schema, path, data)
+    name = _path_name(path) or "(form)"
+    en, hi = _labels(prop, name)
     kind = error.validator
     if kind == "pattern" and (prop.get("x-error-en") or prop.get("x-error-hi")):
         return FieldMessage(name, prop.get("x-error-en", ""), prop.get("x-error-hi", prop.get("x-error-en", "")))
+    value = error.validator_value
     texts = {
         "pattern": (f"{en} is not in the expected format.", f"{hi} अपेक्षित प्रारूप में नहीं है।"),
-        "minLength": (f"{en} needs at least {error.validator_value} characters.", f"{hi} में कम से कम {error.validator_value} अक्षर चाहिए।"),
-        "maxLength": (f"{en} can have at most {error.validator_value} characters.", f"{hi} में अधिकतम {error.validator_value} अक्षर हो सकते हैं।"),
-        "minimum": (f"{en} must be at least {error.validator_value}.", f"{hi} कम से कम {error.validator_value} होना चाहिए।"),
-        "maximum": (f"{en} must be at most {error.validator_value}.", f"{hi} अधिकतम {error.validator_value} हो सकता है।"),
+        "minLength": (f"{en} needs at least {value} characters.", f"{hi} में कम से कम {value} अक्षर चाहिए।"),
+        "maxLength": (f"{en} can have at most {value} characters.", f"{hi} में अधिकतम {value} अक्षर हो सकते हैं।"),
+        "minimum": (f"{en} must be at least {value}.", f"{hi} कम से कम {value} होना चाहिए।"),
+        "maximum": (f"{en} must be at most {value}.", f"{hi} अधिकतम {value} हो सकता है।"),
+        "exclusiveMinimum": (f"{en} must be more than {value}.", f"{hi} {value} से अधिक होना चाहिए।"),
         "enum": (f"{en}: choose one of the listed options.", f"{hi}: दिए गए विकल्पों में से एक चुनें।"),
-        "format": (f"{en} is not a valid {error.validator_value} (use YYYY-MM-DD for dates).", f"{hi} मान्य {error.validator_value} नहीं है (तारीख YYYY-MM-DD में लिखें)।"),
-        "type": (f"{en} must be a {error.validator_value}.", f"{hi} का प्रकार {error.validator_value} होना चाहिए।"),
-        "additionalProperties": ("This form has no such field: " + error.message, "इस फ़ॉर्म में ऐसा कोई फ़ील्ड नहीं है: " + error.message),
+        "const": (f"{en} must be {value}.", f"{hi} {value} होना चाहिए।"),
+        "format": (f"{en} is not a valid {value} (use YYYY-MM-DD for dates).", f"{hi} मान्य {value} नहीं है (तारीख YYYY-MM-DD में लिखें)।"),
+        "type": (f"{en} must be a {value}.", f"{hi} का प्रकार {value} होना चाहिए।"),
+        "minItems": (f"{en}: give at least {value}.", f"{hi}: कम से कम {value} दें।"),
+        "maxItems": (f"{en}: give at most {value}.", f"{hi}: अधिकतम {value} दें।"),
     }
     en_msg, hi_msg = texts.get(kind, (f"{en}: {error.message}", f"{hi}: {error.message}"))
-    return FieldMessage(name or "(form)", en_msg, hi_msg)
+    return FieldMessage(name, en_msg, hi_msg)
+
+
+def _errors(schema: dict[str, Any], data: dict[str, Any]) -> list[FieldMessage]:
+    found = [_message(schema, data, e) for e in validator_for(schema).iter_errors(data)]
+    order = list(all_properties(schema))
+    found.sort(key=lambda m: order.index(m.field.split(".")[0]) if m.field.split(".")[0] in order else len(order))
+    return found
 
 
 def validate(schema: dict[str, Any], data: dict[str, Any]) -> None:
     """Raise :class:`FormErrors` listing every wrong field, in form order."""
-    errors = [_message(schema, e) for e in validator_for(schema).iter_errors(data)]
+    errors = _errors(schema, data)
     if errors:
-        order = list(schema.get("properties", {}))
-        errors.sort(key=lambda m: order.index(m.field) if m.field in order else len(order))
         raise FormErrors(errors)
 
 
-def coerce(schema: dict[str, Any], raw: dict[str, str]) -> dict[str, Any]:
-    """Turn posted form text into the JSON types the schema asks for. Empty fields are left out.
+def validate_step(schema: dict[str, Any], data: dict[str, Any], step: int) -> None:
+    """Check only the fields of steps up to ``step`` (0-based): the later ones are not filled yet."""
+    shown = {name for s in steps(schema)[: step + 1] for name in s.get("fields", [])}
+    errors = [e for e in _errors(schema, data) if e.field.split(".")[0] in shown]
+    if errors:
+        raise FormErrors(errors)
+
+
+# --- posted text to JSON -------------------------------------------------------------------------
+
+class Posted(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def getlist(self, key: str) -> list[Any]: ...
+
+
+class _Plain:
+    """A plain dict seen as posted form data."""
+
+    def __init__(self, raw: dict[str, Any]):
+        self.raw = raw
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.raw.get(key, default)
+        return value[0] if isinstance(value, list) and value else value
+
+    def getlist(self, key: str) -> list[Any]:
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list) else [value]
+
+    def keys(self):
+        return self.raw.keys()
+
+
+def _scalar(prop: dict[str, Any], value: Any) -> Any:
+    kind = prop.get("type")
+    text = str(value).strip()
+    if kind == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    if kind == "number":
+        try:
+            return int(text) if text.lstrip("-").isdigit() else Decimal(text)
+        except InvalidOperation:
+            return text
+    return text
+
+
+def _coerce_object(schema: dict[str, Any], raw: Any, prefix: str, keys: list[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    props = all_properties(schema)
+    for name, prop in props.items():
+        path = f"{prefix}{name}"
+        kind = prop.get("type")
+        if kind == "object":
+            sub = _coerce_object(prop, raw, path + ".", keys)
+            if sub:
+                data[name] = sub
+        elif kind == "array":
+            items = prop.get("items", {}) if isinstance(prop.get("items"), dict) else {}
+            if items.get("type") == "object":
+                rows = sorted({int(m.group(1)) for k in keys if (m := re.match(re.escape(path) + r"\.(\d+)\.", k))})
+                values = [row for i in rows if (row := _coerce_object(items, raw, f"{path}.{i}.", keys))]
+            else:
+                values = [_scalar(items, v) for v in raw.getlist(path) if str(v).strip() != ""]
+            if values or path in keys:
+                data[name] = values
+        elif kind == "boolean":  # an unticked checkbox posts nothing: that is False
+            data[name] = raw.get(path) in ("on", "true", "1", "yes", True)
+        else:
+            value = raw.get(path)
+            if value is not None and str(value).strip() != "":
+                data[name] = _scalar(prop, value)
+    return data
+
+
+def coerce(schema: dict[str, Any], raw: Posted | dict[str, Any]) -> dict[str, Any]:
+    """Turn posted form text into the JSON the schema asks for. Empty fields are left out.
 
     A value that cannot be converted is kept as text, so validation names the field.
     """
-    data: dict[str, Any] = {}
-    for name, prop in schema.get("properties", {}).items():
-        value = raw.get(name)
-        kind = prop.get("type")
-        if kind == "boolean":
-            data[name] = value in ("on", "true", "1", "yes")
-            continue
-        if value is None or str(value).strip() == "":
-            continue
-        value = str(value).strip()
-        if kind == "integer":
-            try:
-                data[name] = int(value)
-            except ValueError:
-                data[name] = value
-        elif kind == "number":
-            try:
-                data[name] = int(value) if value.lstrip("-").isdigit() else Decimal(value)
-            except (ValueError, InvalidOperation):
-                data[name] = value
+    posted = raw if hasattr(raw, "getlist") else _Plain(dict(raw))
+    keys = [str(k) for k in posted.keys()]
+    return _coerce_object(schema, posted, "", keys)
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """The inverse of :func:`coerce`: (field path, text) pairs, to carry data in hidden inputs."""
+    out: list[tuple[str, str]] = []
+    for name, value in data.items():
+        path = f"{prefix}{name}"
+        if isinstance(value, dict):
+            out += flatten(value, path + ".")
+        elif isinstance(value, list):
+            if value and all(isinstance(v, dict) for v in value):
+                for i, row in enumerate(value):
+                    out += flatten(row, f"{path}.{i}.")
+            else:
+                out += [(path, str(v)) for v in value]
+        elif isinstance(value, bool):
+            out.append((path, "on" if value else ""))
         else:
-            data[name] = value
-    return data
+            out.append((path, str(value)))
+    return out
+
+
+def describe(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:
+    """(label_en, label_hi, value) of each filled field, enum values shown by their labels: for
+    the confirmation page and the receipt."""
+    out = []
+    for path, text in flatten(data):
+        parts: list[Any] = [int(p) if p.isdigit() else p for p in path.split(".")]
+        prop = _prop_at(schema, parts, data)
+        if not prop and parts and isinstance(parts[-1], str):
+            prop = _prop_at(schema, parts[:-1], data)
+        en, hi = _labels(prop, path)
+        enum_src = prop if "enum" in prop else prop.get("items", {}) if isinstance(prop.get("items"), dict) else {}
+        value_en = value_hi = text
+        if "enum" in enum_src and text in [str(v) for v in enum_src["enum"]]:
+            i = [str(v) for v in enum_src["enum"]].index(text)
+            value_en = str(enum_src.get("x-enum-labels", enum_src["enum"])[i])
+            value_hi = str(enum_src.get("x-enum-labels-hi", enum_src.get("x-enum-labels", enum_src["enum"]))[i])
+        row = [p for p in parts if isinstance(p, int)]
+        suffix = f" ({row[0] + 1})" if row else ""
+        out.append({"label_en": en + suffix, "label_hi": hi + suffix, "value_en": value_en, "value_hi": value_hi})
+    return out
 
 
 def parse_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+def deep_copy(schema: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(schema)

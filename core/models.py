@@ -142,6 +142,7 @@ class RequestStatus(str, enum.Enum):
     PAID = "paid"  # recorded and paid; not yet handed to the department or partner
     SUBMITTED = "submitted"  # handed over; the department's reference is stored
     SUBMISSION_FAILED = "submission_failed"  # paid, hand-over failed; retried by the back office
+    CANCELLED = "cancelled"  # cancelled after payment (a booking); the refund is in the ledger
 
 
 class ServiceRequest(Model):
@@ -231,3 +232,39 @@ class AuditLog(Model):
 
     class Meta:
         table = "audit_log"
+
+
+class LspPrice(Model):
+    """An LSP's own published price per unit for a counter service (photocopy, fax, internet time)."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    lsp = fields.ForeignKeyField("models.LSP", related_name="prices")
+    service_code = fields.CharField(max_length=100)
+    unit_price_paise = fields.IntField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "lsp_price"
+        unique_together = (("lsp", "service_code"),)
+
+
+class Document(Model):
+    """A scanned document uploaded with a service form, stored outside the web root."""
+
+    id = fields.IntField(primary_key=True)
+    public_id = fields.CharField(max_length=32, unique=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    counter = fields.ForeignKeyField("models.Counter", related_name=False)
+    uploaded_by = fields.ForeignKeyField("models.User", related_name=False)
+    service_code = fields.CharField(max_length=100)
+    field = fields.CharField(max_length=100)
+    content_type = fields.CharField(max_length=40)
+    size_bytes = fields.IntField()
+    sha256 = fields.CharField(max_length=64)
+    original_name = fields.CharField(max_length=200, default="")
+    request = fields.ForeignKeyField("models.ServiceRequest", related_name="documents", null=True, on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "document"

@@ -81,7 +81,12 @@ def check_declaration(service: Any) -> None:
             raise DeclarationError("fee.fee_paise", f"must be whole paise (int), not {type(fee.fee_paise).__name__}")
         if fee.fee_paise < 0:
             raise DeclarationError("fee.fee_paise", f"{fee.fee_paise} is negative; a fee is zero or more paise")
-    service.fee = FeeRule(payer=payer, fee_paise=fee.fee_paise)
+    if fee.commission_bp is not None:
+        if not isinstance(fee.commission_bp, int) or isinstance(fee.commission_bp, bool) or not 0 <= fee.commission_bp <= 10000:
+            raise DeclarationError("fee.commission_bp", f"{fee.commission_bp!r} is not a whole number of basis points from 0 to 10000 (150 = 1.5%)")
+        if fee.fee_paise is not None:
+            raise DeclarationError("fee", "give either fee_paise or commission_bp, not both")
+    service.fee = FeeRule(payer=payer, fee_paise=fee.fee_paise, commission_bp=fee.commission_bp)
     form = service.form
     if not isinstance(form, dict):
         raise DeclarationError("form", "must be a JSON Schema (a dict)")
@@ -92,18 +97,40 @@ def check_declaration(service: Any) -> None:
         raise DeclarationError("form", f"not a valid JSON Schema at {where}: {exc.message}") from None
     if form.get("type") != "object" or not isinstance(form.get("properties"), dict):
         raise DeclarationError("form", "must be a JSON Schema of \"type\": \"object\" with \"properties\"")
+    from emitra.core.forms import all_properties, conditional_names
+
     for name in form.get("required", []):
-        if name not in form["properties"]:
-            raise DeclarationError(f"form.required", f"{name!r} is required but not among the properties")
+        if name not in all_properties(form):
+            raise DeclarationError("form.required", f"{name!r} is required but not among the properties")
+    if form.get("additionalProperties") is False and conditional_names(form):
+        raise DeclarationError(
+            "form.additionalProperties",
+            "false would reject the fields of the if/then/else branches; use \"unevaluatedProperties\": false instead",
+        )
+    for step in form.get("x-steps", []):
+        unknown = [f for f in step.get("fields", []) if f not in all_properties(form)]
+        if unknown:
+            raise DeclarationError("form.x-steps", f"step {step.get('title', '?')!r} lists fields that are not properties: {unknown}")
 
 
 class Registry:
-    """The services that loaded, keyed by code, and the refusals, in load order."""
+    """The services that loaded, keyed by code, and the refusals, in load order.
+
+    ``unavailable`` holds services whose department or partner failed while serving a request
+    (code -> reason); they show as unavailable until they answer again.
+    """
 
     def __init__(self) -> None:
         self.services: dict[str, Service] = {}
         self.refusals: list[Refusal] = []
         self.plugins: list[str] = []
+        self.unavailable: dict[str, str] = {}
+
+    def mark_unavailable(self, code: str, reason: str) -> None:
+        self.unavailable[code] = reason
+
+    def mark_available(self, code: str) -> None:
+        self.unavailable.pop(code, None)
 
     def get(self, code: str) -> Service | None:
         return self.services.get(code)
@@ -158,9 +185,10 @@ class PluginHost:
             self._refuse(Refusal(name, "hooks", str(exc)))
             return
         self.registry.plugins.append(name)
-        impl = getattr(plugin, "emitra_register_services", None)
-        if impl is None:
+        impls = [i for i in self.pm.hook.emitra_register_services.get_hookimpls() if i.plugin is plugin]
+        if not impls:  # only functions marked with @hookimpl are hooks
             return
+        impl = impls[0].function
 
         def register(service: Service) -> None:
             code = getattr(service, "code", "?")

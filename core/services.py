@@ -46,10 +46,13 @@ class FeeRule:
 
     ``fee_paise=None`` means "the published default for the category" (Table 2). The state or a
     district Society may override the rate per service; see :mod:`emitra.core.fees`.
+    ``commission_bp`` instead makes the charge a share of the principal (a partner's commission).
     """
 
     payer: Payer | str
     fee_paise: int | None = None
+    #: a commission in basis points of the principal (150 = 1.5%), paid by a partner; floor-rounded
+    commission_bp: int | None = None
 
 
 @dataclass
@@ -62,6 +65,29 @@ class Quote:
     """
 
     principal_paise: int
+    reference: str = ""
+    details: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QuoteContext:
+    """Where the quote is asked: the counter, its district and LSP.
+
+    ``unit_price_paise`` is the LSP's own published price per unit, for services declared with
+    ``priced_by_lsp=True`` (photocopy, fax, internet time); ``None`` for the others.
+    """
+
+    counter_code: str
+    district_code: str
+    lsp_id: int
+    unit_price_paise: int | None = None
+
+
+@dataclass
+class Cancellation:
+    """What the partner refunds when a paid booking is cancelled (at most what was paid to it)."""
+
+    refund_paise: int
     reference: str = ""
     details: list[dict[str, str]] = field(default_factory=list)
 
@@ -99,15 +125,26 @@ class Service:
     workflow: Workflow | str = Workflow.PAYMENT
     description_en: str = ""
     description_hi: str = ""
+    #: counter services sold by the LSP itself at its own published price per unit
+    priced_by_lsp: bool = False
+    unit_en: str = ""  # "page", "minute"
+    unit_hi: str = ""
+    #: a paid request can be cancelled (a booking); implement :meth:`cancel`
+    cancellable: bool = False
     plugin: str = ""  # filled in by the plugin manager
 
-    async def quote(self, data: dict[str, Any]) -> Quote:
+    async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         """Ask the department or partner what is due for this (already schema-valid) form.
 
-        Raise :class:`FieldError` to reject a value (an unknown consumer number, say).
+        Raise :class:`FieldError` to reject a value (an unknown consumer number, say). Any other
+        exception makes the service show as unavailable, with the reason, until it answers again.
         """
         return Quote(principal_paise=0)
 
     async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
         """Hand a paid request to the department or partner; return its reference."""
         return quote.reference
+
+    async def cancel(self, request_id: int, data: dict[str, Any], reference: str, principal_paise: int) -> Cancellation:
+        """Cancel a paid request (``cancellable`` services only); say what the partner refunds."""
+        raise NotImplementedError(f"{self.code} cannot be cancelled")

@@ -28,7 +28,7 @@ from tortoise import Tortoise, connections  # noqa: E402
 
 from emitra.core import db  # noqa: E402
 
-TABLES = ["posting", "ledger_entry", "payment", "service_request", "audit_log", "fee_override", "app_user",
+TABLES = ["posting", "ledger_entry", "payment", "document", "lsp_price", "service_request", "audit_log", "fee_override", "app_user",
           "counter_service", "citizen", "counter", "lsp", "society", "district"]
 
 
@@ -114,6 +114,10 @@ class Browserless:
         token = self.csrf("/login")
         response = self.client.post("/login", data={"username": username, "password": password, "csrf_token": token})
         assert response.status_code == 303, response.text
+
+    def logout(self) -> None:
+        token = self.csrf("/no-such-page")  # every page, even a 404, carries the logout form
+        assert self.client.post("/logout", data={"csrf_token": token}).status_code == 303
 
     def post_form(self, path: str, data: dict[str, str], token_from: str | None = None):
         token = self.csrf(token_from or path)

@@ -44,11 +44,11 @@ def test_pay_a_bill_through_the_api(web):
 
 
 @pytest.mark.parametrize("payment,field", [
-    ({"method": "cash", "amount_paise": 1483.5}, "amount_paise"),
-    ({"method": "cash", "amount_paise": "1483.50"}, "amount_paise"),
-    ({"method": "cash", "amount_paise": -1}, "amount_paise"),
-    ({"method": "cash"}, "amount_paise"),
-    ({"method": "cash", "amount_paise": 148350, "tendered_paise": 100.25}, "tendered_paise"),
+    ({"method": "cash", "amount_paise": 1483.5}, "payment.amount_paise"),
+    ({"method": "cash", "amount_paise": "1483.50"}, "payment.amount_paise"),
+    ({"method": "cash", "amount_paise": -1}, "payment.amount_paise"),
+    ({"method": "cash"}, "payment.amount_paise"),
+    ({"method": "cash", "amount_paise": 148350, "tendered_paise": 100.25}, "payment.tendered_paise"),
     ({"method": "bitcoin", "amount_paise": 148350}, "payment.method"),
 ])
 def test_malformed_amounts_are_refused_naming_the_field(web, payment, field):
@@ -99,3 +99,28 @@ def test_openapi_documents_every_api_route(web):
     api_routes = {(r.path, m.lower()) for r in ROUTES if getattr(r, "path", "").startswith("/api/") for m in (r.methods or []) if m != "HEAD"}
     documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
     assert api_routes == documented
+
+
+def test_idempotency_keys_are_checked_and_never_reused_for_another_payment(web):
+    h = web.api_token("operator1")
+    eid = ramesh(web)
+    body = {"citizen": eid, "service_code": BILL, "form": {"k_number": "210412345678"},
+            "payment": {"method": "cash", "amount_paise": 148350}, "idempotency_key": "k" * 65}
+    long = web.post("/api/v1/transactions", headers=h, json=body)
+    assert long.status_code == 422 and long.json()["error"]["fields"][0]["field"] == "idempotency_key"
+    assert web.post("/api/v1/transactions", headers=h, json={**body, "idempotency_key": ""}).status_code == 422
+    assert web.post("/api/v1/transactions", headers=h, json={**body, "idempotency_key": "same-key"}).status_code == 201
+    other_bill = {**body, "idempotency_key": "same-key", "form": {"k_number": "210498765432"}, "payment": {"amount_paise": 1234567}}
+    conflict = web.post("/api/v1/transactions", headers=h, json=other_bill)
+    assert conflict.status_code == 409 and "already used for another request" in conflict.json()["error"]["message"]
+    assert requests_count(web) == 1
+    changed = web.post("/api/v1/transactions", headers=h, json={**body, "idempotency_key": "k2", "payment": {"amount_paise": 100}})
+    assert changed.status_code == 409 and "₹1,483.50" in changed.json()["error"]["message"]
+    assert changed.json()["error"]["fields"][0]["field"] == "payment.amount_paise"
+
+
+def test_confirm_new_person_must_be_a_boolean(web):
+    h = web.api_token("operator1")
+    person = {"name": "Sunita Devi", "date_of_birth": "1985-07-02", "mobile": "9414098765", "confirm_new_person": "false"}
+    r = web.post("/api/v1/citizens", headers=h, json=person)
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "confirm_new_person"

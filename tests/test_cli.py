@@ -44,3 +44,26 @@ def test_a_fresh_data_dir_migrates_and_loads_the_demo_twice_safely(tmp_path):
     assert "operator1" in first.stdout and "emitra-demo" in first.stdout
     again = run("demo", env_extra=env, tmp_path=tmp_path)
     assert again.returncode == 0 and again.stdout == first.stdout
+
+
+def test_an_lsp_admin_enables_and_disables_services_from_the_cli(tmp_path):
+    env = {"EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
+    assert run("db", "migrate", env_extra=env, tmp_path=tmp_path).returncode == 0
+    assert run("demo", env_extra=env, tmp_path=tmp_path).returncode == 0
+    off = run("counter", "disable", "JP-JM-001", "gov.rj.jvvnl.bill", "--as", "lsp", env_extra=env, tmp_path=tmp_path)
+    assert off.returncode == 0, off.stderr
+    assert "gov.rj.jvvnl.bill" not in run("counter", "services", "JP-JM-001", env_extra=env, tmp_path=tmp_path).stdout
+    assert "gov.rj.jvvnl.bill" in run("counter", "services", "JP-LM-001", env_extra=env, tmp_path=tmp_path).stdout
+    on = run("counter", "enable", "jp-jm-001", "gov.rj.jvvnl.bill", "--as", "lsp", env_extra=env, tmp_path=tmp_path)
+    assert on.returncode == 0 and "enabled gov.rj.jvvnl.bill at JP-JM-001" in on.stdout
+    wrong = run("counter", "enable", "JP-JM-001", "gov.rj.jvvnl.bill", "--as", "operator1", env_extra=env, tmp_path=tmp_path)
+    assert wrong.returncode != 0 and "is not an admin of the LSP" in wrong.stderr
+    unknown = run("counter", "enable", "JP-JM-001", "no.such.service", "--as", "lsp", env_extra=env, tmp_path=tmp_path)
+    assert unknown.returncode != 0 and "No loaded plugin offers" in unknown.stderr
+    assert "JP-LM-001" in run("counter", "list", env_extra=env, tmp_path=tmp_path).stdout
+
+
+def test_the_catalogue_page_in_the_docs_is_current():
+    out = run("plugins", "--markdown")
+    page = Path(__file__).resolve().parents[1] / "docs" / "services" / "catalogue.md"
+    assert page.read_text() == out.stdout, "run `make catalogue` and commit docs/services/catalogue.md"

@@ -51,6 +51,11 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"code": "Not A Code"}, "code", "dotted lowercase"),
     ({"title_hi": "Only English"}, "title_hi", "Devanagari"),
     ({"domain": "galactic"}, "domain", "government, central, private"),
+    ({"form": {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string"}},
+               "if": {"properties": {"a": {"const": "x"}}}, "then": {"properties": {"b": {"type": "string"}}}}},
+     "form.additionalProperties", "unevaluatedProperties"),
+    ({"form": {"type": "object", "properties": {"a": {"type": "string"}}, "x-steps": [{"title": "One", "fields": ["a", "zz"]}]}},
+     "form.x-steps", "zz"),
     ({"category": "lottery-ish"}, "category", "not one of"),
 ])
 def test_a_bad_declaration_is_refused_naming_plugin_and_field_and_others_still_load(override, field, fragment):

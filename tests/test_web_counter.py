@@ -83,7 +83,7 @@ def test_field_errors_appear_next_to_the_field_in_english_and_hindi(web):
 def test_malformed_cash_amounts_are_refused_with_a_message(web):
     web.login("operator1")
     eid = ramesh(web)
-    for tendered, fragment in (("12.345", "more than two decimals"), ("-20", "negative"), ("ten", "not an amount"), ("1000", "less than the amount due")):
+    for tendered, fragment in (("12.345", "more than two decimals"), ("-20", "negative"), ("ten", "not an amount"), ("1000", "less than the amount to collect")):
         response, _ = pay(web, eid, tendered=tendered)
         assert response.status_code == 400 and fragment in response.text, tendered
     assert count(web, ServiceRequest) == 0

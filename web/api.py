@@ -41,6 +41,19 @@ def _citizen_json(c: Citizen) -> dict[str, Any]:
     }
 
 
+_API_FIELDS = {"amount": "payment.amount_paise", "tendered": "payment.tendered_paise"}
+
+
+def _counter_error(exc: counter_core.CounterError) -> Response:
+    field = _API_FIELDS.get(exc.field, exc.field)
+    fields = [{"field": field, "message_en": exc.message_en, "message_hi": exc.message_hi}]
+    if isinstance(exc, counter_core.ServiceUnavailable):
+        return api_error(503, "service_unavailable", exc.message_en, fields)
+    if isinstance(exc, counter_core.IdempotencyConflict) or exc.field == "amount":
+        return api_error(409, "conflict", exc.message_en, fields)
+    return api_error(422, "refused", exc.message_en, fields)
+
+
 def _form_errors(exc: FormErrors) -> Response:
     return api_error(422, "invalid_fields", "Some fields are wrong; see fields.", [e.as_dict() for e in exc.errors])
 
@@ -83,8 +96,13 @@ async def register_citizen(request: Request) -> Response:
     if isinstance(body, Response):
         return body
     counter = await _operator_counter(request)
+    confirm = body.get("confirm_new_person", False)
+    if not isinstance(confirm, bool):
+        return api_error(422, "invalid_fields", "confirm_new_person must be true or false (a JSON boolean).",
+                         [{"field": "confirm_new_person", "message_en": "confirm_new_person must be true or false.",
+                           "message_hi": "confirm_new_person true या false होना चाहिए।"}])
     try:
-        citizen = await registration.register(actor(request, "api"), counter, body, bool(body.get("confirm_new_person")))
+        citizen = await registration.register(actor(request, "api"), counter, body, confirm)
     except FormErrors as exc:
         return _form_errors(exc)
     except registration.LikelyDuplicate as exc:
@@ -150,16 +168,19 @@ async def quote(request: Request) -> Response:
         priced = await counter_core.price(counter, service, form)
     except FormErrors as exc:
         return _form_errors(exc)
+    except counter_core.CounterError as exc:
+        return _counter_error(exc)
     return JSONResponse(_priced_json(priced))
 
 
-def _paise_field(body: dict[str, Any], name: str, required: bool) -> int | None | Response:
+def _paise_field(body: dict[str, Any], name: str, required: bool, prefix: str = "") -> int | None | Response:
     value = body.get(name)
     if value is None and not required:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        msg = f"{name} must be a whole, non-negative number of paise (e.g. 148745 for Rs 1,487.45), not {json.dumps(value)}."
-        return api_error(422, "invalid_fields", msg, [{"field": name, "message_en": msg, "message_hi": f"{name} पैसे में एक पूर्ण, गैर-ऋणात्मक संख्या होनी चाहिए।"}])
+        msg = f"{prefix}{name} must be a whole, non-negative number of paise (e.g. 148745 for Rs 1,487.45), not {json.dumps(value)}."
+        return api_error(422, "invalid_fields", msg, [{"field": prefix + name, "message_en": msg,
+                                                       "message_hi": f"{prefix}{name} पैसे में एक पूर्ण, गैर-ऋणात्मक संख्या होनी चाहिए।"}])
     return value
 
 
@@ -181,16 +202,17 @@ async def create_transaction(request: Request) -> Response:
     if not isinstance(payment, dict) or payment.get("method", "cash") != "cash":
         return api_error(422, "invalid_fields", "payment.method must be \"cash\"; other methods arrive with the money issue.",
                          [{"field": "payment.method", "message_en": "Only cash is accepted here.", "message_hi": "यहाँ केवल नकद स्वीकार है।"}])
-    expected = _paise_field(payment, "amount_paise", required=True)
+    expected = _paise_field(payment, "amount_paise", required=True, prefix="payment.")
     if isinstance(expected, Response):
         return expected
-    tendered = _paise_field(payment, "tendered_paise", required=False)
+    tendered = _paise_field(payment, "tendered_paise", required=False, prefix="payment.")
     if isinstance(tendered, Response):
         return tendered
     key = body.get("idempotency_key")
-    if not isinstance(key, str):
-        return api_error(422, "invalid_fields", "idempotency_key is required: a unique string of up to 64 characters per payment.",
-                         [{"field": "idempotency_key", "message_en": "idempotency_key is required.", "message_hi": "idempotency_key आवश्यक है।"}])
+    if not isinstance(key, str) or not 1 <= len(key) <= 64:
+        return api_error(422, "invalid_fields", "idempotency_key is required: a unique string of 1 to 64 characters per payment.",
+                         [{"field": "idempotency_key", "message_en": "idempotency_key must be a string of 1 to 64 characters.",
+                           "message_hi": "idempotency_key 1 से 64 अक्षरों की स्ट्रिंग होनी चाहिए।"}])
     replay = await ServiceRequest.exists(idempotency_key=key)
     try:
         req = await counter_core.record_cash(actor(request, "api"), counter, citizen, service.code, form, key,
@@ -198,8 +220,7 @@ async def create_transaction(request: Request) -> Response:
     except FormErrors as exc:
         return _form_errors(exc)
     except counter_core.CounterError as exc:
-        return api_error(409 if exc.field in ("amount", "idempotency_key") else 422, "refused", exc.message_en,
-                         [{"field": exc.field, "message_en": exc.message_en, "message_hi": exc.message_hi}])
+        return _counter_error(exc)
     return JSONResponse(await _receipt_json(req), status_code=200 if replay else 201)
 
 

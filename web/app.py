@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,13 +18,14 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from emitra.core import config, db
 from emitra.core.plugins import get_host
-from emitra.web import admin, api, counter, pages
+from emitra.web import admin, api, counter, lsp, pages
 from emitra.web.headers import SecurityHeaders
 from emitra.web.i18n import _
-from emitra.web.security import CsrfFailed, Forbidden
+from emitra.web.security import CsrfFailed, Forbidden, load_user
 from emitra.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 ROUTES = [
     Route("/", pages.home),
@@ -36,6 +38,10 @@ ROUTES = [
     Route("/counter/citizens/{emitra_id}/services/{code}", counter.service_form, methods=["GET", "POST"]),
     Route("/counter/citizens/{emitra_id}/services/{code}/pay", counter.pay_cash, methods=["POST"]),
     Route("/receipts/{receipt_no}", counter.receipt),
+    Route("/receipts/{receipt_no}/cancel", counter.cancel_request, methods=["POST"]),
+    Route("/documents/{public_id}", counter.document),
+    Route("/lsp/services", lsp.counter_services, methods=["GET", "POST"]),
+    Route("/lsp/prices", lsp.prices, methods=["GET", "POST"]),
     Route("/admin/fees", admin.fee_schedule, methods=["GET", "POST"]),
     Route("/api/v1/token", api.token, methods=["POST"]),
     Route("/api/v1/services", api.services),
@@ -59,10 +65,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         return JSONResponse({"error": {"code": "http_%d" % status, "message": str(detail)}}, status_code=status)
     if not hasattr(request.state, "user"):
-        request.state.user = None
+        request.state.user = await load_user(request)
     message = detail if status == 404 and detail and detail != "Not Found" else {
         404: _("This page does not exist."), 405: _("This action is not allowed here.")}.get(status, str(detail))
     return render(request, "error.html", {"status": status, "message": message}, status)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected failure: logged with its traceback; the user gets a message, never the details."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _is_api(request):
+        return JSONResponse({"error": {"code": "internal_error", "message": "Something failed on our side. Retrying with the same idempotency_key is safe: a payment already recorded is never recorded twice."}}, status_code=500)
+    if not hasattr(request.state, "user"):
+        request.state.user = None
+    return render(request, "error.html", {"status": 500, "message": _("Something failed on our side. Try again; if it persists, tell the Society's help desk.")}, 500)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
@@ -90,6 +106,6 @@ def create_app(database_url: str | None = None) -> Starlette:
             Middleware(SessionMiddleware, secret_key=config.secret_key(), session_cookie="emitra_session",
                        max_age=12 * 3600, same_site="lax", https_only=config.secure_cookies()),
         ],
-        exception_handlers={HTTPException: _http_error, Forbidden: _forbidden, CsrfFailed: _csrf_failed},
+        exception_handlers={HTTPException: _http_error, Forbidden: _forbidden, CsrfFailed: _csrf_failed, Exception: _server_error},
         lifespan=lifespan,
     )

@@ -14,14 +14,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from emitra.core import counter as counter_core
-from emitra.core import registration
+from emitra.core import documents, forms, registration
 from emitra.core.auth import can_see_counter
-from emitra.core.forms import FormErrors, coerce
+from emitra.core.forms import FormErrors, coerce, flatten
 from emitra.core.ids import IdError, parse_emitra_id
-from emitra.core.models import Citizen, Counter, Role, ServiceRequest
+from emitra.core.models import Citizen, Counter, RequestStatus, Role, ServiceRequest
 from emitra.core.money import AmountError, parse_rupees
 from emitra.web.i18n import _, current_lang, pick
-from emitra.web.schema_form import fields_for
+from emitra.web.schema_form import fields_for, step_title
 from emitra.web.security import Forbidden, actor, page
 from emitra.web.templating import render
 
@@ -110,6 +110,7 @@ async def citizen_page(request: Request) -> Response:
     return render(request, "counter/citizen.html", {
         "counter": counter, "citizen": citizen, "groups": _group(services), "q": request.query_params.get("q", ""),
         "history": history, "registered": request.query_params.get("registered") == "1",
+        "unavailable": counter_core.get_host().registry.unavailable,
     })
 
 
@@ -120,25 +121,102 @@ async def _service(request: Request, counter: Counter):
         raise HTTPException(404, pick(exc.message_en, exc.message_hi)) from None
 
 
+async def _store_uploads(request: Request, counter: Counter, service, form) -> dict[str, str]:
+    """Keep the files posted with this step; return field -> document id (errors raise FormErrors)."""
+    stored: dict[str, str] = {}
+    errors: list[forms.FieldMessage] = []
+    for path, _spec in forms.upload_fields(service.form):
+        for key in (path + ".replace", path):
+            upload = form.get(key)
+            if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+                continue
+            max_bytes = int(_spec.get("max_kb") or documents.DEFAULT_MAX_KB) * 1024
+            content = await upload.read(max_bytes + 1)
+            try:
+                doc = await documents.store(actor(request), counter, service, path, upload.filename, content)
+            except FormErrors as exc:
+                errors += exc.errors
+            else:
+                stored[path] = doc.public_id
+            break
+    if errors:
+        raise FormErrors(errors)
+    return stored
+
+
+class _Merged:
+    """Posted form data with stored uploads' ids in place of the files."""
+
+    def __init__(self, form, overrides: dict[str, str]):
+        self.form, self.overrides = form, overrides
+
+    def get(self, key, default=None):
+        if key in self.overrides:
+            return self.overrides[key]
+        value = self.form.get(key, default)
+        return default if value is not None and not isinstance(value, str) else value
+
+    def getlist(self, key):
+        return [self.overrides[key]] if key in self.overrides else [v for v in self.form.getlist(key) if isinstance(v, str)]
+
+    def keys(self):
+        return list(self.form.keys()) + list(self.overrides)
+
+
+def _form_page(request: Request, ctx: dict[str, Any], data: dict[str, Any], step: int, errors: dict[str, str] | None = None,
+               status: int = 200) -> Response:
+    service = ctx["service"]
+    all_steps = forms.steps(service.form)
+    shown = set(all_steps[step]["fields"])
+    carried = [(k, v) for k, v in flatten(data) if k.split(".")[0] not in shown]
+    errors = errors or {}
+    props = forms.all_properties(service.form)
+    general = [m for f, m in errors.items() if f.split(".")[0] not in props]
+    return render(request, "counter/form.html", {
+        **ctx, "fields": fields_for(service.form, data, errors, step), "carried": carried, "step": step,
+        "steps": len(all_steps), "step_title": step_title(service.form, step) if len(all_steps) > 1 else "",
+        "general_errors": general, "multipart": any(True for _ in forms.upload_fields(service.form)),
+    }, status)
+
+
 @page(OPERATOR)
 async def service_form(request: Request) -> Response:
-    """GET: the service's form. POST: validate, ask for the amount due, and show it to confirm."""
+    """GET: the service's form. POST: validate the step; after the last, get the amount due and show it to confirm."""
     counter = await _counter(request)
     citizen = await _citizen(request, counter)
     service = await _service(request, counter)
     ctx: dict[str, Any] = {"counter": counter, "citizen": citizen, "service": service}
     if request.method == "GET":
-        return render(request, "counter/form.html", {**ctx, "fields": fields_for(service.form)})
-    raw = {k: str(v) for k, v in request.state.form.items() if k != "csrf_token"}
-    data = coerce(service.form, raw)
+        return _form_page(request, ctx, {}, 0)
+    form = request.state.form
+    last = len(forms.steps(service.form)) - 1
     try:
+        step = min(max(int(str(form.get("_step", "0"))), 0), last)
+    except ValueError:
+        step = 0
+    try:
+        uploads = await _store_uploads(request, counter, service, form)
+    except FormErrors as exc:
+        return _form_page(request, ctx, coerce(service.form, _Merged(form, {})), step, exc.by_field(current_lang.get()), 400)
+    data = coerce(service.form, _Merged(form, uploads))
+    if form.get("_back") and step > 0:
+        return _form_page(request, ctx, data, step - 1)
+    if form.get("_more"):  # "Add a row": the same step, one more empty row
+        return _form_page(request, ctx, data, step)
+    try:
+        if step < last:
+            forms.validate_step(service.form, data, step)
+            return _form_page(request, ctx, data, step + 1)
         priced = await counter_core.price(counter, service, data)
     except FormErrors as exc:
         errors = exc.by_field(current_lang.get())
-        general = [m for f, m in errors.items() if f not in service.form["properties"]]
-        return render(request, "counter/form.html", {**ctx, "fields": fields_for(service.form, raw, errors), "general_errors": general}, 400)
+        first_bad = min((i for i, s in enumerate(forms.steps(service.form)) for f in errors if f.split(".")[0] in s["fields"]), default=step)
+        return _form_page(request, ctx, data, min(first_bad, step), errors, 400)
+    except counter_core.CounterError as exc:
+        return _form_page(request, ctx, data, step, {"(service)": pick(exc.message_en, exc.message_hi)}, 503 if isinstance(exc, counter_core.ServiceUnavailable) else 400)
     return render(request, "counter/confirm.html", {
-        **ctx, "priced": priced, "data": priced.data, "idempotency_key": counter_core.new_idempotency_key(),
+        **ctx, "priced": priced, "pairs": flatten(priced.data), "summary": forms.describe(service.form, priced.data),
+        "idempotency_key": counter_core.new_idempotency_key(),
     })
 
 
@@ -149,7 +227,7 @@ async def pay_cash(request: Request) -> Response:
     citizen = await _citizen(request, counter)
     service = await _service(request, counter)
     form = request.state.form
-    raw = {k[5:]: str(v) for k, v in form.items() if k.startswith("data.")}
+    raw = {k[5:]: form.getlist(k) for k in form.keys() if k.startswith("data.")}
     data = coerce(service.form, raw)
     ctx: dict[str, Any] = {"counter": counter, "citizen": citizen, "service": service}
     try:
@@ -167,14 +245,15 @@ async def pay_cash(request: Request) -> Response:
     except counter_core.CounterError as exc:
         return await _reconfirm(request, ctx, data, form, {exc.field: pick(exc.message_en, exc.message_hi)})
     except FormErrors as exc:
-        return render(request, "counter/form.html", {**ctx, "fields": fields_for(service.form, raw, exc.by_field(current_lang.get()))}, 400)
+        return _form_page(request, ctx, data, 0, exc.by_field(current_lang.get()), 400)
     return RedirectResponse(f"/receipts/{counter_request.receipt_no}", status_code=303)
 
 
 async def _reconfirm(request: Request, ctx: dict[str, Any], data: dict[str, Any], form: Any, errors: dict[str, str]) -> Response:
     priced = await counter_core.price(ctx["counter"], ctx["service"], data)
     return render(request, "counter/confirm.html", {
-        **ctx, "priced": priced, "data": data, "idempotency_key": str(form.get("idempotency_key", "")),
+        **ctx, "priced": priced, "pairs": flatten(data), "summary": forms.describe(ctx["service"].form, data),
+        "idempotency_key": str(form.get("idempotency_key", "")),
         "errors": errors, "tendered": str(form.get("tendered", "")),
     }, 400)
 
@@ -192,4 +271,36 @@ async def receipt(request: Request) -> Response:
     elif not can_see_counter(user, req.counter):
         raise HTTPException(404, _("No receipt with this number."))
     payment = req.payments[0] if req.payments else None
-    return render(request, "receipt.html", {"r": req, "payment": payment})
+    service = counter_core.get_host().registry.get(req.service_code)
+    cancellable = bool(service and service.cancellable) and req.status != RequestStatus.CANCELLED
+    return render(request, "receipt.html", {"r": req, "payment": payment, "cancellable": cancellable})
+
+
+DOCUMENT_READERS = [Role.OPERATOR, Role.SOCIETY_ADMIN, Role.DEPARTMENT_OFFICER]
+
+
+@page(DOCUMENT_READERS)
+async def document(request: Request) -> Response:
+    """A scanned document, to the roles allowed to see it; to anyone else it does not exist."""
+    from emitra.core.models import Document
+
+    doc = await Document.get_or_none(public_id=request.path_params["public_id"])
+    if doc is None or not await documents.can_read(request.state.user, doc):
+        raise HTTPException(404, _("No such document."))
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[doc.content_type]
+    return Response(documents.read(doc), media_type=doc.content_type, headers={
+        "Content-Disposition": f'attachment; filename="{doc.public_id}.{extension}"', "Cache-Control": "no-store"})
+
+
+@page(OPERATOR)
+async def cancel_request(request: Request) -> Response:
+    """Cancel a paid booking (services that allow it); the partner's refund is paid back in cash."""
+    counter = await _counter(request)
+    req = await ServiceRequest.get_or_none(receipt_no=request.path_params["receipt_no"].upper())
+    if req is None or req.counter_id != counter.id:
+        raise HTTPException(404, _("No receipt with this number."))
+    try:
+        await counter_core.cancel(actor(request), counter, req, str(request.state.form.get("reason", "")))
+    except counter_core.CounterError as exc:
+        raise HTTPException(400, pick(exc.message_en, exc.message_hi)) from None
+    return RedirectResponse(f"/receipts/{req.receipt_no}", status_code=303)

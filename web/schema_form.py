@@ -1,19 +1,24 @@
-"""A JSON Schema form, as the list of fields the form macro renders."""
+"""A JSON Schema form as the tree of fields the ``field`` macro renders (no JavaScript needed).
+
+Conditional fields show when their branch applies to what has been posted so far; a multi-step
+form shows one step at a time, carrying earlier steps in hidden inputs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from emitra.core import forms
 from emitra.web.i18n import pick
 
 
 @dataclass
 class Field:
-    name: str
+    name: str  # the path: address.pin, members.0.name
     label: str
     help: str
-    widget: str  # text, date, number, select, checkbox, textarea
+    widget: str  # text, date, number, select, checkbox, checkboxes, textarea, file, group, rows
     required: bool
     value: Any = ""
     error: str = ""
@@ -21,41 +26,86 @@ class Field:
     inputmode: str = ""
     maxlength: int | None = None
     options: list[tuple[str, str]] = field(default_factory=list)
+    accept: str = ""
+    max_kb: int | None = None
+    children: list["Field"] = field(default_factory=list)  # group: its fields
+    rows: list[list["Field"]] = field(default_factory=list)  # rows: one list of fields per row
+
+    @property
+    def id(self) -> str:
+        return "f-" + self.name.replace(".", "-")
 
 
-def fields_for(schema: dict[str, Any], values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> list[Field]:
-    values = values or {}
-    errors = errors or {}
-    required = set(schema.get("required", []))
-    out = []
-    for name, prop in schema.get("properties", {}).items():
-        kind = prop.get("type")
-        widget = "text"
-        options: list[tuple[str, str]] = []
-        if "enum" in prop:
-            widget = "select"
-            labels_en = prop.get("x-enum-labels", prop["enum"])
-            labels_hi = prop.get("x-enum-labels-hi", labels_en)
-            options = [(str(v), pick(str(en), str(hi))) for v, en, hi in zip(prop["enum"], labels_en, labels_hi)]
-        elif kind == "boolean":
-            widget = "checkbox"
-        elif kind in ("integer", "number"):
-            widget = "number"
-        elif prop.get("format") == "date":
-            widget = "date"
-        elif prop.get("maxLength", 0) > 200:
-            widget = "textarea"
-        out.append(Field(
-            name=name,
-            label=pick(prop.get("title", name), prop.get("x-title-hi", "")),
-            help=pick(prop.get("description", ""), prop.get("x-description-hi", "")),
-            widget=widget,
-            required=name in required,
-            value=values.get(name, prop.get("default", "")),
-            error=errors.get(name, ""),
-            pattern=prop.get("pattern", "").removeprefix("^").removesuffix("$") if widget == "text" else "",
-            inputmode=prop.get("x-inputmode", ""),
-            maxlength=prop.get("maxLength"),
-            options=options,
-        ))
-    return out
+def _options(prop: dict[str, Any]) -> list[tuple[str, str]]:
+    values = prop.get("enum", [])
+    labels_en = prop.get("x-enum-labels", values)
+    labels_hi = prop.get("x-enum-labels-hi", labels_en)
+    return [(str(v), pick(str(en), str(hi))) for v, en, hi in zip(values, labels_en, labels_hi)]
+
+
+def _get(values: dict[str, Any], name: str) -> Any:
+    return values.get(name, "") if isinstance(values, dict) else ""
+
+
+def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: Any, errors: dict[str, str]) -> Field:
+    kind = prop.get("type")
+    f = Field(
+        name=path,
+        label=pick(prop.get("title", name), prop.get("x-title-hi", "")),
+        help=pick(prop.get("description", ""), prop.get("x-description-hi", "")),
+        widget="text",
+        required=required,
+        value=value if value is not None else "",
+        error=errors.get(path, ""),
+        inputmode=prop.get("x-inputmode", ""),
+        maxlength=prop.get("maxLength"),
+    )
+    items = prop.get("items", {}) if isinstance(prop.get("items"), dict) else {}
+    if kind == "object":
+        f.widget = "group"
+        f.children = _fields(prop, value if isinstance(value, dict) else {}, errors, path + ".")
+    elif kind == "array" and items.get("type") == "object":
+        f.widget = "rows"
+        existing = value if isinstance(value, list) else []
+        count = max(len(existing) + 1, prop.get("x-rows", 2), prop.get("minItems", 0))
+        count = min(count, prop.get("maxItems", count))
+        f.rows = [_fields(items, existing[i] if i < len(existing) else {}, errors, f"{path}.{i}.") for i in range(count)]
+        f.error = f.error or next((m for k, m in errors.items() if k.startswith(path + ".") and k.count(".") == 1), "")
+    elif kind == "array" and "enum" in items:
+        f.widget = "checkboxes"
+        f.options = _options(items)
+        f.value = [str(v) for v in value] if isinstance(value, list) else []
+    elif "x-upload" in prop:
+        f.widget = "file"
+        f.accept = ",".join(prop["x-upload"].get("accept", []))
+        f.max_kb = prop["x-upload"].get("max_kb")
+    elif "enum" in prop:
+        f.widget = "select"
+        f.options = _options(prop)
+    elif kind == "boolean":
+        f.widget = "checkbox"
+    elif kind in ("integer", "number"):
+        f.widget = "number"
+    elif prop.get("format") == "date":
+        f.widget = "date"
+    elif prop.get("maxLength", 0) > 200:
+        f.widget = "textarea"
+    return f
+
+
+def _fields(schema: dict[str, Any], values: dict[str, Any], errors: dict[str, str], prefix: str = "", only: list[str] | None = None) -> list[Field]:
+    shape = forms.effective(schema, values)
+    required = set(shape.get("required", []))
+    names = [n for n in (only if only is not None else list(shape["properties"])) if n in shape["properties"]]
+    return [_field(n, prefix + n, shape["properties"][n], n in required, _get(values, n), errors) for n in names]
+
+
+def fields_for(schema: dict[str, Any], values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, step: int | None = None) -> list[Field]:
+    """The fields to show: every field that applies, or those of one step of a multi-step form."""
+    only = forms.steps(schema)[step]["fields"] if step is not None else None
+    return _fields(schema, values or {}, errors or {}, only=only)
+
+
+def step_title(schema: dict[str, Any], step: int) -> str:
+    s = forms.steps(schema)[step]
+    return pick(s.get("title", ""), s.get("x-title-hi", ""))

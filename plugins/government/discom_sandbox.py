@@ -38,13 +38,29 @@ _ACCOUNTS: dict[str, dict[str, tuple[str, str, str, int]]] = {
         "210455500001": ("Jaipur Kirana Store", "2026-10", "2026-12-03", 387_540),
         "210400000000": ("Paid Up Consumer", "2026-10", "2026-12-05", 0),
     },
+    # Ajmer discom (Ajmer, Bhilwara, Nagaur, Udaipur ... circles): K-numbers start 1101 here
+    "AVVNL": {
+        "110123456780": ("Kailash Chand Jat", "2026-10", "2026-12-07", 96_420),
+        "110123456781": ("Pushpa Kanwar Rathore", "2026-10", "2026-12-07", 41_850),
+        "110187654320": ("Bhanwar Lal Regar", "2026-10", "2026-12-09", 15_530),
+        "110155500002": ("Dargah Bazaar Sweets, Ajmer", "2026-10", "2026-12-04", 562_275),
+        "110100000000": ("Paid Up Consumer", "2026-10", "2026-12-07", 0),
+    },
+    # Jodhpur discom (Jodhpur, Bikaner, Barmer, Jaisalmer ... circles): K-numbers start 3102 here
+    "JDVVNL": {
+        "310234567890": ("Mahendra Singh Rathore", "2026-10", "2026-12-06", 213_640),
+        "310234567891": ("Kamla Bishnoi", "2026-10", "2026-12-06", 38_700),
+        "310276543210": ("Abdul Rehman Mohammed", "2026-10", "2026-12-10", 7_905),
+        "310255500003": ("Sardarpura Handicrafts", "2026-10", "2026-12-03", 1_046_010),
+        "310200000000": ("Paid Up Consumer", "2026-10", "2026-12-06", 0),
+    },
 }
 
 
 class DiscomSandbox:
     def __init__(self, discom: str):
         self.discom = discom
-        self.accounts = _ACCOUNTS.get(discom, {})
+        self.accounts = _ACCOUNTS.get(discom.upper(), {})
 
     async def bill_due(self, k_number: str) -> Bill:
         try:

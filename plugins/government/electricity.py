@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
 from emitra.plugins.government.discom_sandbox import DiscomSandbox, NothingDue, UnknownAccount
 
 K_NUMBER_PATTERN = r"^[0-9]{12}$"
@@ -66,7 +66,7 @@ class DiscomBill(Service):
         )
         self.billing = billing
 
-    async def quote(self, data: dict[str, Any]) -> Quote:
+    async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         k_number = data["k_number"]
         try:
             bill = await self.billing.bill_due(k_number)
@@ -99,6 +99,8 @@ class DiscomBill(Service):
 
 DISCOMS = [
     ("JVVNL", "Jaipur Vidyut Vitran Nigam Ltd", "जयपुर विद्युत वितरण निगम लि."),
+    ("AVVNL", "Ajmer Vidyut Vitran Nigam Ltd", "अजमेर विद्युत वितरण निगम लि."),
+    ("JdVVNL", "Jodhpur Vidyut Vitran Nigam Ltd", "जोधपुर विद्युत वितरण निगम लि."),
 ]
 
 

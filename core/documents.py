@@ -1,0 +1,114 @@
+"""Scanned documents uploaded with service forms.
+
+Files are stored under ``<data dir>/documents`` (never under the web root), named by a random id,
+checked by their content (PDF, JPEG, PNG magic bytes; the browser's claimed type is not trusted)
+and size. They are served only to: the operator of the counter that uploaded them, the Society
+admin of the district, and an officer of the department the request went to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import Any
+
+from emitra.core import audit, config
+from emitra.core.forms import FieldMessage, FormErrors, upload_fields
+from emitra.core.models import Counter, Document, Role, ServiceRequest, User
+from emitra.core.services import Service
+
+MAGIC = {
+    "application/pdf": [b"%PDF-"],
+    "image/jpeg": [b"\xff\xd8\xff"],
+    "image/png": [b"\x89PNG\r\n\x1a\n"],
+}
+DEFAULT_ACCEPT = list(MAGIC)
+DEFAULT_MAX_KB = 2048
+
+
+def sniff(content: bytes) -> str | None:
+    for mime, signatures in MAGIC.items():
+        if any(content.startswith(sig) for sig in signatures):
+            return mime
+    return None
+
+
+def _path(public_id: str) -> Path:
+    folder = config.data_dir() / "documents" / public_id[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / public_id
+
+
+def spec_for(service: Service, field: str) -> dict[str, Any] | None:
+    return dict(upload_fields(service.form)).get(field)
+
+
+async def store(actor: audit.Actor, counter: Counter, service: Service, field: str, filename: str, content: bytes) -> Document:
+    """Check and keep one uploaded file; raise :class:`FormErrors` naming the field when it is refused."""
+    spec = spec_for(service, field)
+    if spec is None:
+        raise FormErrors([FieldMessage(field, "This field does not take a document.", "यह फ़ील्ड दस्तावेज़ नहीं लेता।")])
+    accept = spec.get("accept") or DEFAULT_ACCEPT
+    max_kb = int(spec.get("max_kb") or DEFAULT_MAX_KB)
+    kinds = ", ".join(a.split("/")[-1].upper() for a in accept)
+    if not content:
+        raise FormErrors([FieldMessage(field, "The file is empty; scan the document again.", "फ़ाइल खाली है; दस्तावेज़ फिर से स्कैन करें।")])
+    if len(content) > max_kb * 1024:
+        raise FormErrors([FieldMessage(
+            field, f"The file is {len(content) // 1024} KB; at most {max_kb} KB is accepted. Scan at a lower resolution.",
+            f"फ़ाइल {len(content) // 1024} KB की है; अधिकतम {max_kb} KB स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")])
+    mime = sniff(content)
+    if mime is None or mime not in accept:
+        raise FormErrors([FieldMessage(
+            field, f"This file is not a {kinds} document. Upload a scan as {kinds}.",
+            f"यह फ़ाइल {kinds} दस्तावेज़ नहीं है। स्कैन {kinds} के रूप में अपलोड करें।")])
+    public_id = secrets.token_hex(16)
+    _path(public_id).write_bytes(content)
+    doc = await Document.create(
+        public_id=public_id, district_id=counter.district_id, counter=counter, uploaded_by=actor.user,
+        service_code=service.code, field=field, content_type=mime, size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(), original_name=(filename or "")[:200],
+    )
+    await audit.record(actor, "document.upload", doc, district_id=counter.district_id, counter_id=counter.id,
+                       detail={"service": service.code, "field": field, "bytes": len(content), "type": mime})
+    return doc
+
+
+def _value_at(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+async def check_references(counter: Counter, service: Service, data: dict[str, Any]) -> list[Document]:
+    """Every document field must name a document uploaded at this counter for this service."""
+    docs = []
+    for path, _spec in upload_fields(service.form):
+        value = _value_at(data, path)
+        if not value:
+            continue
+        doc = await Document.get_or_none(public_id=str(value))
+        if doc is None or doc.counter_id != counter.id or doc.service_code != service.code or doc.request_id is not None:
+            raise FormErrors([FieldMessage(path, "This document was not uploaded here for this service; upload it again.",
+                                           "यह दस्तावेज़ इस सेवा के लिए यहाँ अपलोड नहीं हुआ; फिर से अपलोड करें।")])
+        docs.append(doc)
+    return docs
+
+
+async def can_read(user: User, doc: Document) -> bool:
+    if user.role == Role.OPERATOR:
+        return doc.counter_id == user.counter_id
+    if user.role == Role.SOCIETY_ADMIN:
+        return doc.district_id == user.district_id
+    if user.role == Role.DEPARTMENT_OFFICER and doc.request_id:
+        request = await ServiceRequest.get(id=doc.request_id)
+        return request.district_id == user.district_id and request.provider == user.department
+    return False
+
+
+def read(doc: Document) -> bytes:
+    return _path(doc.public_id).read_bytes()

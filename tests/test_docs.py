@@ -1,0 +1,71 @@
+"""The documentation keeps up with the code.
+
+* every hook spec in ``emitra.core.hookspecs`` has a docstring and a ``### <hook>`` heading in
+  docs/plugins.md (and the hook reference names no hook that does not exist);
+* every service the built-in plugins register is named, by its code, somewhere under docs/.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from emitra.core import hookspecs
+from emitra.core.plugins import ENTRY_POINT_GROUP, get_host
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+PLUGINS_MD = DOCS / "plugins.md"
+
+
+def hooks() -> dict[str, object]:
+    """Every hook spec: an ``emitra_*`` function carrying pluggy's spec marker (``emitra_spec``)."""
+    return {
+        name: fn
+        for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+        if name.startswith("emitra_") and hasattr(fn, "emitra_spec")
+    }
+
+
+def documented_hooks() -> set[str]:
+    """The hooks with a ``### emitra_<name>`` heading in docs/plugins.md (backticks allowed)."""
+    text = PLUGINS_MD.read_text(encoding="utf-8")
+    return set(re.findall(r"^###\s+`?(emitra_\w+)", text, flags=re.MULTILINE))
+
+
+def test_hookspecs_are_found():
+    assert "emitra_register_services" in hooks()
+
+
+@pytest.mark.parametrize("hook", sorted(hooks()))
+def test_hook_has_a_docstring(hook: str):
+    doc = inspect.getdoc(hooks()[hook]) or ""
+    assert doc.strip(), f"the hook spec {hook} in core/hookspecs.py has an empty docstring; it is the hook's documentation"
+
+
+@pytest.mark.parametrize("hook", sorted(hooks()))
+def test_hook_is_documented_in_plugins_md(hook: str):
+    assert hook in documented_hooks(), f"docs/plugins.md has no '### {hook}' heading in its Hook reference"
+
+
+def test_plugins_md_documents_no_hook_that_does_not_exist():
+    stale = documented_hooks() - set(hooks())
+    assert not stale, f"docs/plugins.md documents hooks that core/hookspecs.py does not define: {sorted(stale)}"
+
+
+def builtin_services() -> list[str]:
+    """Codes of the services registered by plugins that ship in the emitra distribution itself."""
+    builtin = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.dist is not None and ep.dist.name == "emitra"}
+    assert builtin, "no built-in plugin is registered under the entry-point group 'emitra'"
+    codes = sorted(s.code for s in get_host().registry if s.plugin in builtin)
+    assert codes, f"the built-in plugins {sorted(builtin)} registered no service"
+    return codes
+
+
+def test_every_builtin_service_is_named_in_the_docs():
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(DOCS.rglob("*.md")))
+    missing = [code for code in builtin_services() if not re.search(rf"(?<![\w.]){re.escape(code)}(?![\w])", text)]
+    assert not missing, f"services not mentioned by code anywhere under docs/: {missing}"

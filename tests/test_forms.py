@@ -1,0 +1,209 @@
+"""The form engine on a service that uses every feature: steps, conditions, nested objects, rows,
+multiple choice, document upload; and a plugin that fails while serving."""
+
+import re
+import types
+
+import pytest
+
+from emitra.core import Category, Domain, FeeRule, Payer, Quote, Service, Workflow, forms, hookimpl
+from emitra.core.models import Citizen, Document, ServiceRequest
+from emitra.core.plugins import PluginHost, get_host, set_host
+
+FORM = {
+    "type": "object",
+    "unevaluatedProperties": False,
+    "x-steps": [
+        {"title": "Applicant", "x-title-hi": "आवेदक", "fields": ["name", "category", "income", "languages"]},
+        {"title": "Address and family", "x-title-hi": "पता और परिवार", "fields": ["address", "members"]},
+        {"title": "Documents", "x-title-hi": "दस्तावेज़", "fields": ["proof", "agree"]},
+    ],
+    "properties": {
+        "name": {"type": "string", "title": "Name", "x-title-hi": "नाम", "minLength": 2},
+        "category": {"type": "string", "title": "Category", "x-title-hi": "वर्ग", "enum": ["GEN", "OBC"],
+                     "x-enum-labels": ["General", "Other Backward Class"], "x-enum-labels-hi": ["सामान्य", "अन्य पिछड़ा वर्ग"]},
+        "languages": {"type": "array", "title": "Languages", "x-title-hi": "भाषाएँ", "items": {"type": "string", "enum": ["hi", "en", "raj"]}},
+        "address": {"type": "object", "title": "Address", "x-title-hi": "पता", "required": ["pin"], "properties": {
+            "village": {"type": "string", "title": "Village", "x-title-hi": "गाँव"},
+            "pin": {"type": "string", "title": "PIN", "x-title-hi": "पिन", "pattern": "^3[0-9]{5}$",
+                    "x-error-en": "PIN is 6 digits starting with 3.", "x-error-hi": "पिन 3 से शुरू होने वाले 6 अंक है।"}}},
+        "members": {"type": "array", "title": "Family members", "x-title-hi": "परिवार के सदस्य", "x-rows": 1, "minItems": 1,
+                    "items": {"type": "object", "required": ["member_name"], "properties": {
+                        "member_name": {"type": "string", "title": "Member name", "x-title-hi": "सदस्य का नाम"},
+                        "age": {"type": "integer", "title": "Age", "x-title-hi": "आयु", "minimum": 0}}}},
+        "proof": {"type": "string", "title": "Proof", "x-title-hi": "प्रमाण", "x-upload": {"accept": ["application/pdf"], "max_kb": 1}},
+        "agree": {"type": "boolean", "title": "I agree", "x-title-hi": "मैं सहमत हूँ", "const": True},
+    },
+    "required": ["name", "category", "address", "members", "proof", "agree"],
+    "if": {"properties": {"category": {"const": "OBC"}}, "required": ["category"]},
+    "then": {"properties": {"income": {"type": "integer", "title": "Annual income", "x-title-hi": "वार्षिक आय", "minimum": 0}},
+             "required": ["income"]},
+}
+
+
+class KitchenSink(Service):
+    fail_with: Exception | None = None
+
+    async def quote(self, data, ctx):
+        if self.fail_with:
+            raise self.fail_with
+        return Quote(principal_paise=0, reference="KS-1")
+
+
+SINK = KitchenSink(code="test.forms.sink", title_en="Kitchen sink application", title_hi="सभी सुविधाओं वाला आवेदन",
+                   provider="Test Department", domain=Domain.GOVERNMENT, category=Category.APPLICATION, form=FORM,
+                   fee=FeeRule(payer=Payer.CITIZEN), workflow=Workflow.APPLICATION)
+
+
+@pytest.fixture
+def sink_plugin():
+    module = types.SimpleNamespace(emitra_register_services=hookimpl(lambda register: register(SINK)))
+    previous = get_host()
+    set_host(PluginHost(extra_plugins=[("sink", module)]))
+    SINK.fail_with = None
+    yield SINK
+    set_host(previous)
+
+
+def test_conditional_fields_follow_the_data():
+    assert "income" not in forms.effective(FORM, {"category": "GEN"})["properties"]
+    shape = forms.effective(FORM, {"category": "OBC"})
+    assert "income" in shape["properties"] and "income" in shape["required"]
+    with pytest.raises(forms.FormErrors) as err:
+        forms.validate_step(FORM, {"name": "Asha", "category": "OBC"}, 0)
+    assert list(err.value.by_field()) == ["income"]
+    forms.validate_step(FORM, {"name": "Asha", "category": "GEN"}, 0)  # later steps are not checked yet
+
+
+def test_posted_text_becomes_nested_json_and_back():
+    raw = {"name": "Asha", "category": "OBC", "income": "120000", "languages": ["hi", "raj"], "address.pin": "302001",
+           "members.0.member_name": "Ravi", "members.0.age": "12", "members.1.member_name": "", "members.2.member_name": "Mira", "agree": "on"}
+    data = forms.coerce(FORM, raw)
+    assert data == {"name": "Asha", "category": "OBC", "income": 120000, "languages": ["hi", "raj"], "address": {"pin": "302001"},
+                    "members": [{"member_name": "Ravi", "age": 12}, {"member_name": "Mira"}], "agree": True}
+    again = {}
+    for k, v in forms.flatten(data):
+        again.setdefault(k, []).append(v)
+    assert forms.coerce(FORM, again) == data
+
+
+def test_nested_and_row_errors_name_the_exact_field():
+    with pytest.raises(forms.FormErrors) as err:
+        forms.validate(FORM, {"name": "Asha", "category": "GEN", "address": {"pin": "110001"}, "members": [{"age": -1}], "agree": True})
+    fields = err.value.by_field()
+    assert fields["address.pin"] == "PIN is 6 digits starting with 3."
+    assert fields["members.0.member_name"] == "Member name is required."
+    assert fields["members.0.age"] == "Age must be at least 0."
+    assert err.value.by_field("hi")["proof"] == "प्रमाण आवश्यक है।"
+
+
+def _hidden(text):
+    return [(k, v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', text) if k != "csrf_token"]
+
+
+def _form(pairs):
+    """Form fields as httpx takes them: repeated names as lists."""
+    out = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return out
+
+
+def _ramesh(web):
+    async def find():
+        return (await Citizen.get(name="Ramesh Kumar Sharma")).emitra_id
+
+    return web.run(find)
+
+
+def test_a_multi_step_form_with_rows_and_an_upload_through_the_counter(sink_plugin, web):
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/test.forms.sink"
+    first = web.get(url)
+    assert "Step 1 / 3" in first.text and 'name="income"' not in first.text
+    token = web.csrf(url)
+    # step 1 with OBC but no income: stays on step 1, income now shown with its error
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "OBC"})
+    assert r.status_code == 400 and 'name="income"' in r.text and "Annual income is required." in r.text
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "OBC", "income": "90000", "languages": ["hi", "raj"]})
+    assert "Step 2 / 3" in r.text and ("languages", "raj") in _hidden(r.text)
+    carried = _hidden(r.text)
+    # "Add a row" keeps the step and adds an empty row
+    r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("members.0.member_name", "Ravi"), ("_more", "members")]))
+    assert 'name="members.1.member_name"' in r.text and "Step 2 / 3" in r.text
+    r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("address.pin", "110001"), ("members.0.member_name", "Ravi")]))
+    assert r.status_code == 400 and "PIN is 6 digits starting with 3." in r.text
+    r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("address.pin", "302017"), ("members.0.member_name", "Ravi"), ("members.1.member_name", "Mira")]))
+    assert "Step 3 / 3" in r.text and 'enctype="multipart/form-data"' in r.text and 'type="file"' in r.text
+    carried = _hidden(r.text)
+    # a JPEG where a PDF is asked, then a file too large: both refused on the field
+    r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("agree", "on")]), files={"proof": ("x.jpg", b"\xff\xd8\xff\xe0jpeg", "application/pdf")})
+    assert r.status_code == 400 and "not a PDF document" in r.text
+    r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("agree", "on")]), files={"proof": ("big.pdf", b"%PDF-" + b"0" * 2048, "application/pdf")})
+    assert r.status_code == 400 and "at most 1 KB" in r.text
+    r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("agree", "on")]), files={"proof": ("ok.pdf", b"%PDF-1.4 scan", "application/pdf")})
+    assert r.status_code == 200 and "Other Backward Class" in r.text and "Mira" in r.text, r.text
+    paid = web.client.post(url + "/pay", data=_form(_hidden(r.text) + [("csrf_token", token)]))
+    assert paid.status_code == 303, paid.text
+    receipt_no = paid.headers["location"].rsplit("/", 1)[1]
+
+    async def stored():
+        req = await ServiceRequest.get(receipt_no=receipt_no)
+        doc = await Document.get(request_id=req.id)
+        return req.form_data, req.citizen_total_paise, doc.public_id, doc.content_type
+
+    form_data, total, public_id, content_type = web.run(stored)
+    assert form_data["income"] == 90000 and form_data["members"] == [{"member_name": "Ravi"}, {"member_name": "Mira"}]
+    assert total == 1000 and content_type == "application/pdf" and form_data["proof"] == public_id
+    # the document: to the uploading counter and the Society; to no one else
+    doc = web.get(f"/documents/{public_id}")
+    assert doc.status_code == 200 and doc.content == b"%PDF-1.4 scan" and "attachment" in doc.headers["content-disposition"]
+    for username, status in (("operator2", 404), ("officer", 404), ("lsp", 403), ("society", 200)):
+        web.logout()
+        web.login(username)
+        assert web.get(f"/documents/{public_id}").status_code == status, username
+
+
+def test_a_document_cannot_be_reused_from_another_request_or_counter(sink_plugin, web):
+    test_a_multi_step_form_with_rows_and_an_upload_through_the_counter(sink_plugin, web)
+
+    async def used():
+        return (await Document.all().first()).public_id
+
+    public_id = web.run(used)
+    web.logout()
+    web.login("operator1")
+    h = web.api_token("operator1")
+    body = {"service_code": "test.forms.sink", "form": {"name": "Asha", "category": "GEN", "address": {"pin": "302001"},
+                                                         "members": [{"member_name": "R"}], "proof": public_id, "agree": True}}
+    r = web.post("/api/v1/quotes", headers=h, json=body)
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "proof"
+
+
+def test_a_plugin_failing_while_serving_is_isolated_and_shown_unavailable(sink_plugin, web):
+    web.login("operator1")
+    eid = _ramesh(web)
+    url = f"/counter/citizens/{eid}/services/test.forms.sink"
+    sink_plugin.fail_with = ConnectionError("department server timed out")
+    h = web.api_token("operator1")
+
+    async def upload():
+        from emitra.core import documents
+        from emitra.core.audit import Actor
+        from emitra.core.models import Counter, User
+
+        user = await User.get(username="operator1")
+        doc = await documents.store(Actor(user), await Counter.get(id=user.counter_id), sink_plugin, "proof", "p.pdf", b"%PDF-1 x")
+        return doc.public_id
+
+    body = {"service_code": "test.forms.sink", "form": {"name": "Asha", "category": "GEN", "address": {"pin": "302001"},
+                                                         "members": [{"member_name": "R"}], "agree": True, "proof": web.run(upload)}}
+    r = web.post("/api/v1/quotes", headers=h, json=body)
+    assert r.status_code == 503 and "department server timed out" in r.json()["error"]["message"]
+    picker = web.get(f"/counter/citizens/{eid}")
+    assert "Unavailable" in picker.text and "department server timed out" in picker.text
+    assert "Electricity bill" in picker.text  # the rest of the counter keeps working
+    sink_plugin.fail_with = None
+    r = web.post("/api/v1/quotes", headers=h, json=body)
+    assert r.status_code == 200 and r.json()["citizen_total_paise"] == 1000  # answering again
+    assert "Unavailable" not in web.get(f"/counter/citizens/{eid}").text

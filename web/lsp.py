@@ -1,0 +1,73 @@
+"""The LSP admin's pages: which services each counter offers, and the LSP's own unit prices."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit
+from emitra.core import counter as counter_core
+from emitra.core.models import Counter, CounterService, LspPrice, Role
+from emitra.core.money import AmountError, parse_rupees
+from emitra.core.plugins import get_host
+from emitra.web.i18n import _, pick
+from emitra.web.security import Forbidden, actor, page
+from emitra.web.templating import render
+
+LSP_ADMIN = [Role.LSP_ADMIN]
+
+
+@page(LSP_ADMIN)
+async def counter_services(request: Request) -> Response:
+    """A matrix of services by counter; each cell a button that enables or disables."""
+    user = request.state.user
+    counters = await Counter.filter(lsp_id=user.lsp_id).order_by("code")
+    error = ""
+    if request.method == "POST":
+        form = request.state.form
+        counter = next((c for c in counters if c.code == form.get("counter")), None)
+        if counter is None:
+            raise Forbidden()  # not this LSP's counter
+        try:
+            await counter_core.set_enabled(actor(request), counter, str(form.get("service_code", "")), form.get("enabled") == "1")
+        except counter_core.CounterError as exc:
+            error = pick(exc.message_en, exc.message_hi)
+        else:
+            return RedirectResponse("/lsp/services", status_code=303)
+    enabled = {(row["counter_id"], row["service_code"]) for row in
+               await CounterService.filter(counter__lsp_id=user.lsp_id, enabled=True).values("counter_id", "service_code")}
+    services = sorted(get_host().registry, key=lambda s: (s.domain.value, s.provider, s.title_en))
+    return render(request, "lsp/services.html", {"counters": counters, "services": services, "enabled": enabled, "error": error},
+                  400 if error else 200)
+
+
+@page(LSP_ADMIN)
+async def prices(request: Request) -> Response:
+    """The LSP's own published price per unit for counter services (photocopy, fax, internet time)."""
+    user = request.state.user
+    services = [s for s in get_host().registry if s.priced_by_lsp]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.state.form
+        code = str(form.get("service_code", ""))
+        if code not in {s.code for s in services}:
+            errors["service_code"] = _("No such service.")
+        else:
+            try:
+                paise = parse_rupees(str(form.get("price_rupees", "")))
+            except AmountError as exc:
+                errors[code] = pick(str(exc), exc.message_hi)
+            else:
+                async with in_transaction():
+                    row = await LspPrice.get_or_none(lsp_id=user.lsp_id, service_code=code)
+                    before = row.unit_price_paise if row else None
+                    if row:
+                        row.unit_price_paise = paise
+                        await row.save()
+                    else:
+                        row = await LspPrice.create(lsp_id=user.lsp_id, district_id=user.district_id, service_code=code, unit_price_paise=paise)
+                    await audit.record(actor(request), "lsp.price", row, detail={"service": code, "before_paise": before, "after_paise": paise})
+                return RedirectResponse("/lsp/prices", status_code=303)
+    current = {r.service_code: r.unit_price_paise for r in await LspPrice.filter(lsp_id=user.lsp_id)}
+    return render(request, "lsp/prices.html", {"services": services, "current": current, "errors": errors}, 400 if errors else 200)
