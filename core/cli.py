@@ -101,10 +101,11 @@ def catalogue_markdown(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per service.")
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the catalogue as a Markdown page.")
-def plugins(as_json: bool, as_markdown: bool) -> None:
+@click.pass_context
+def plugins(ctx: click.Context, as_json: bool, as_markdown: bool) -> None:
     """List plugins and their services, with fee and payer; and what was refused, and why."""
     import logging
 
@@ -112,6 +113,8 @@ def plugins(as_json: bool, as_markdown: bool) -> None:
     from emitra.core.plugins import get_host
 
     logging.getLogger("emitra.core.plugins").setLevel(logging.ERROR)  # refusals are listed below instead
+    if ctx.invoked_subcommand is not None:
+        return
     host = get_host()
     rows = []
     for service in sorted(host.registry, key=lambda s: s.code):
@@ -129,11 +132,42 @@ def plugins(as_json: bool, as_markdown: bool) -> None:
     if as_markdown:
         click.echo(catalogue_markdown(rows), nl=False)
         return
+    from emitra.core.money import format_paise
+
     click.echo(f"plugins loaded: {', '.join(host.registry.plugins) or '(none)'}")
     for r in rows:
-        click.echo(f"  {r['code']:<28} {r['fee_paise']:>6} paise paid by {r['payer']:<10} [{r['plugin']}] {r['title_en']}")
+        if r["commission_bp"] is not None:
+            charge = f"{r['commission_bp'] / 100:g}% commission"
+        elif r["priced_by_lsp"]:
+            charge = "LSP's unit price"
+        else:
+            charge = format_paise(r["fee_paise"])
+        click.echo(f"  {r['code']:<36} {charge:>16} paid by {r['payer']:<10} [{r['plugin']}] {r['title_en']}")
     for refusal in host.registry.refusals:
         click.echo(f"  REFUSED {refusal}", err=True)
+
+
+@main.group("plugin")
+def plugin_group() -> None:
+    """Write a new service plugin."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", default=".", show_default=True, type=click.Path(file_okay=False), help="Where to create it.")
+@click.option("--title", default=None, help="The service's English title.")
+def plugin_new(name: str, directory: str, title: str | None) -> None:
+    """Scaffold an installable plugin package NAME: pyproject with the entry point, a Service, tests."""
+    from pathlib import Path
+
+    from emitra.core import scaffold
+
+    try:
+        root = scaffold.new(name, Path(directory), title)
+    except (ValueError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {root}")
+    click.echo(f"next:  pip install -e '{root}[test]'  &&  emitra plugins  &&  (cd {root} && pytest)")
 
 
 @main.group("counter")
@@ -217,6 +251,22 @@ def counter_enable(counter_code: str, service_codes: tuple[str, ...], as_user: s
 def counter_disable(counter_code: str, service_codes: tuple[str, ...], as_user: str) -> None:
     """Stop offering SERVICE_CODES at COUNTER_CODE."""
     _set_many(counter_code, service_codes, False, as_user)
+
+
+@plugins.command("check")
+@click.argument("path", type=click.Path(exists=True))
+def plugins_check(path: str) -> None:
+    """Check the plugin at PATH (a .py file or a plugin project folder): every problem, at once."""
+    from pathlib import Path
+
+    from emitra.core import scaffold
+
+    problems = scaffold.check(Path(path))
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) found")
+    click.echo("no problems found")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -273,6 +273,7 @@ def _scalar(prop: dict[str, Any], value: Any) -> Any:
 def _coerce_object(schema: dict[str, Any], raw: Any, prefix: str, keys: list[str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     props = all_properties(schema)
+    booleans = []
     for name, prop in props.items():
         path = f"{prefix}{name}"
         kind = prop.get("type")
@@ -289,13 +290,17 @@ def _coerce_object(schema: dict[str, Any], raw: Any, prefix: str, keys: list[str
                 values = [_scalar(items, v) for v in raw.getlist(path) if str(v).strip() != ""]
             if values or path in keys:
                 data[name] = values
-        elif kind == "boolean":  # an unticked checkbox posts nothing: that is False
-            data[name] = raw.get(path) in ("on", "true", "1", "yes", True)
+        elif kind == "boolean":
+            booleans.append((name, path))
         else:
             value = raw.get(path)
             if value is not None and str(value).strip() != "":
                 data[name] = _scalar(prop, value)
-    return data
+    for name, path in booleans:  # an unticked checkbox posts nothing: that is False
+        data[name] = raw.get(path) in ("on", "true", "1", "yes", True)
+    # Fields of if/then/else branches that do not apply to what was posted are left out.
+    shown = effective(schema, data)["properties"]
+    return {name: value for name, value in data.items() if name in shown}
 
 
 def coerce(schema: dict[str, Any], raw: Posted | dict[str, Any]) -> dict[str, Any]:

@@ -48,69 +48,122 @@ class DeclarationError(ValueError):
         self.message = message
 
 
-def check_declaration(service: Any) -> None:
-    """Raise :class:`DeclarationError` naming the first field of ``service`` that is wrong."""
-    if not isinstance(service, Service):
-        raise DeclarationError("service", f"register() takes an emitra.core.Service, not {type(service).__name__}")
+def _identity_problems(service: Service) -> list[DeclarationError]:
+    out = []
     if not isinstance(service.code, str) or not CODE_PATTERN.match(service.code):
-        raise DeclarationError("code", f"{service.code!r} is not a dotted lowercase code such as 'gov.rj.jvvnl.bill'")
+        out.append(DeclarationError("code", f"{service.code!r} is not a dotted lowercase code such as 'gov.rj.jvvnl.bill'"))
     for name in ("title_en", "title_hi", "provider"):
         value = getattr(service, name)
         if not isinstance(value, str) or not value.strip():
-            raise DeclarationError(name, "must be a non-empty string")
-    if not DEVANAGARI.search(service.title_hi):
-        raise DeclarationError("title_hi", "must be the Hindi title, in Devanagari script")
+            out.append(DeclarationError(name, "must be a non-empty string"))
+        elif name == "title_hi" and not DEVANAGARI.search(value):
+            out.append(DeclarationError("title_hi", "must be the Hindi title, in Devanagari script"))
     for name, enum_type in (("domain", Domain), ("category", Category), ("workflow", Workflow)):
         value = getattr(service, name)
         try:
             setattr(service, name, enum_type(value))
         except ValueError:
-            allowed = ", ".join(e.value for e in enum_type)
-            raise DeclarationError(name, f"{value!r} is not one of: {allowed}") from None
+            out.append(DeclarationError(name, f"{value!r} is not one of: " + ", ".join(e.value for e in enum_type)))
+    return out
+
+
+def _fee_problems(service: Service) -> list[DeclarationError]:
     fee = service.fee
     if not isinstance(fee, FeeRule):
-        raise DeclarationError("fee", "must be an emitra.core.FeeRule(payer=..., fee_paise=...)")
+        return [DeclarationError("fee", "must be an emitra.core.FeeRule(payer=..., fee_paise=...)")]
+    out = []
     try:
         payer = Payer(fee.payer)
     except ValueError:
-        raise DeclarationError(
-            "fee.payer", f"{fee.payer!r} is not a known payer; use one of: " + ", ".join(p.value for p in Payer)
-        ) from None
+        out.append(DeclarationError("fee.payer", f"{fee.payer!r} is not a known payer; use one of: " + ", ".join(p.value for p in Payer)))
     if fee.fee_paise is not None:
         if not isinstance(fee.fee_paise, int) or isinstance(fee.fee_paise, bool):
-            raise DeclarationError("fee.fee_paise", f"must be whole paise (int), not {type(fee.fee_paise).__name__}")
-        if fee.fee_paise < 0:
-            raise DeclarationError("fee.fee_paise", f"{fee.fee_paise} is negative; a fee is zero or more paise")
+            out.append(DeclarationError("fee.fee_paise", f"must be whole paise (int), not {type(fee.fee_paise).__name__}"))
+        elif fee.fee_paise < 0:
+            out.append(DeclarationError("fee.fee_paise", f"{fee.fee_paise} is negative; a fee is zero or more paise"))
     if fee.commission_bp is not None:
         if not isinstance(fee.commission_bp, int) or isinstance(fee.commission_bp, bool) or not 0 <= fee.commission_bp <= 10000:
-            raise DeclarationError("fee.commission_bp", f"{fee.commission_bp!r} is not a whole number of basis points from 0 to 10000 (150 = 1.5%)")
+            out.append(DeclarationError("fee.commission_bp", f"{fee.commission_bp!r} is not a whole number of basis points from 0 to 10000 (150 = 1.5%)"))
         if fee.fee_paise is not None:
-            raise DeclarationError("fee", "give either fee_paise or commission_bp, not both")
-    service.fee = FeeRule(payer=payer, fee_paise=fee.fee_paise, commission_bp=fee.commission_bp)
-    form = service.form
+            out.append(DeclarationError("fee", "give either fee_paise or commission_bp, not both"))
+    if not out:
+        service.fee = FeeRule(payer=payer, fee_paise=fee.fee_paise, commission_bp=fee.commission_bp)
+    return out
+
+
+def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") -> list[DeclarationError]:
+    from emitra.core.forms import all_properties
+
+    out = []
+    for name, prop in all_properties(schema).items():
+        if not isinstance(prop, dict):
+            continue
+        if not prop.get("title") or not DEVANAGARI.search(str(prop.get("x-title-hi", ""))):
+            out.append(DeclarationError(prefix + name, "needs an English \"title\" and a Hindi \"x-title-hi\" (the operator sees one of them)"))
+        if prop.get("type") == "object":
+            out += _label_problems(prop, f"{prefix}{name}.properties.")
+        items = prop.get("items")
+        if isinstance(items, dict) and items.get("type") == "object":
+            out += _label_problems(items, f"{prefix}{name}.items.properties.")
+    return out
+
+
+def _form_problems(form: Any) -> list[DeclarationError]:
+    from emitra.core.forms import all_properties, conditional_names
+
     if not isinstance(form, dict):
-        raise DeclarationError("form", "must be a JSON Schema (a dict)")
+        return [DeclarationError("form", "must be a JSON Schema (a dict)")]
     try:
         jsonschema.Draft202012Validator.check_schema(form)
     except jsonschema.SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
-        raise DeclarationError("form", f"not a valid JSON Schema at {where}: {exc.message}") from None
+        return [DeclarationError("form", f"not a valid JSON Schema at {where}: {exc.message}")]
     if form.get("type") != "object" or not isinstance(form.get("properties"), dict):
-        raise DeclarationError("form", "must be a JSON Schema of \"type\": \"object\" with \"properties\"")
-    from emitra.core.forms import all_properties, conditional_names
-
+        return [DeclarationError("form", "must be a JSON Schema of \"type\": \"object\" with \"properties\"")]
+    out = []
+    props = all_properties(form)
     for name in form.get("required", []):
-        if name not in all_properties(form):
-            raise DeclarationError("form.required", f"{name!r} is required but not among the properties")
+        if name not in props:
+            out.append(DeclarationError("form.required", f"{name!r} is required but not among the properties"))
     if form.get("additionalProperties") is False and conditional_names(form):
-        raise DeclarationError(
+        out.append(DeclarationError(
             "form.additionalProperties",
-            "false would reject the fields of the if/then/else branches; use \"unevaluatedProperties\": false instead",
-        )
+            "false would reject the fields of the if/then/else branches; use \"unevaluatedProperties\": false instead"))
     for step in form.get("x-steps", []):
-        unknown = [f for f in step.get("fields", []) if f not in all_properties(form)]
+        unknown = [f for f in step.get("fields", []) if f not in props]
         if unknown:
-            raise DeclarationError("form.x-steps", f"step {step.get('title', '?')!r} lists fields that are not properties: {unknown}")
+            out.append(DeclarationError("form.x-steps", f"step {step.get('title', '?')!r} lists fields that are not properties: {unknown}"))
+    return out + _label_problems(form)
+
+
+def declaration_problems(service: Any) -> list[DeclarationError]:
+    """Every problem with a declaration, each naming its field (empty when it is sound)."""
+    if not isinstance(service, Service):
+        return [DeclarationError("service", f"register() takes an emitra.core.Service, not {type(service).__name__}")]
+    problems = _identity_problems(service) + _fee_problems(service) + _form_problems(service.form)
+    if service.example is not None and not problems:
+        problems += _example_problems(service)
+    return problems
+
+
+def _example_problems(service: Service) -> list[DeclarationError]:
+    from emitra.core.forms import upload_fields, validator_for
+
+    uploads = {path.split(".")[0] for path, _ in upload_fields(service.form)}
+    out = []
+    for error in validator_for(service.form).iter_errors(service.example):
+        path = [str(p) for p in error.absolute_path]
+        if error.validator == "required" and any(f"'{u}'" in error.message for u in uploads):
+            continue  # documents are uploaded, not part of the example
+        out.append(DeclarationError("example", f"does not fit the form at {'.'.join(path) or '(top)'}: {error.message}"))
+    return out
+
+
+def check_declaration(service: Any) -> None:
+    """Raise :class:`DeclarationError` naming the first field of ``service`` that is wrong."""
+    problems = declaration_problems(service)
+    if problems:
+        raise problems[0]
 
 
 class Registry:

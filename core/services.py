@@ -67,6 +67,8 @@ class Quote:
     principal_paise: int
     reference: str = ""
     details: list[dict[str, str]] = field(default_factory=list)
+    #: anything the plugin wants back in :meth:`Service.submit` (not shown, not stored)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,9 @@ class Service:
     unit_hi: str = ""
     #: a paid request can be cancelled (a booking); implement :meth:`cancel`
     cancellable: bool = False
+    #: a filled form the sandbox accepts: used by the catalogue tests, the API docs and demos.
+    #: Document fields are left out (they are uploaded separately).
+    example: dict[str, Any] | None = None
     plugin: str = ""  # filled in by the plugin manager
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:

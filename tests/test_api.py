@@ -124,3 +124,18 @@ def test_confirm_new_person_must_be_a_boolean(web):
     person = {"name": "Sunita Devi", "date_of_birth": "1985-07-02", "mobile": "9414098765", "confirm_new_person": "false"}
     r = web.post("/api/v1/citizens", headers=h, json=person)
     assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "confirm_new_person"
+
+
+def test_documents_upload_through_the_api_and_are_checked(web):
+    h = web.api_token("operator1")
+    code = "gov.rj.revenue.caste_certificate"
+    ok = web.post("/api/v1/documents", headers=h, data={"service_code": code, "field": "ration_card_scan"},
+                  files={"file": ("card.pdf", b"%PDF-1.4 ration card", "application/pdf")})
+    assert ok.status_code == 201 and ok.json()["content_type"] == "application/pdf" and len(ok.json()["id"]) == 32
+    word = web.post("/api/v1/documents", headers=h, data={"service_code": code, "field": "ration_card_scan"},
+                    files={"file": ("card.docx", b"PK\x03\x04 word", "application/pdf")})
+    assert word.status_code == 422 and word.json()["error"]["fields"][0]["field"] == "ration_card_scan"
+    nofield = web.post("/api/v1/documents", headers=h, data={"service_code": code, "field": "caste"},
+                       files={"file": ("x.pdf", b"%PDF-1", "application/pdf")})
+    assert nofield.status_code == 422
+    assert web.post("/api/v1/documents", headers=web.api_token("officer"), data={}).status_code == 403

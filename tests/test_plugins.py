@@ -7,7 +7,7 @@ import pytest
 from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
 from emitra.core.plugins import PluginHost, get_host
 
-FORM = {"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x"]}
+FORM = {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स"}}, "required": ["x"]}
 
 
 def svc(**over):
@@ -43,6 +43,7 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
 
 @pytest.mark.parametrize("override,field,fragment", [
     ({"form": {"type": "object", "properties": {"x": {"type": "nonsense"}}}}, "form", "not a valid JSON Schema"),
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X"}}}}, "form.properties.x", "x-title-hi"),
     ({"form": {"type": "string"}}, "form", "type\": \"object"),
     ({"form": {"type": "object", "properties": {}, "required": ["missing"]}}, "form.required", "missing"),
     ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=-100)}, "fee.fee_paise", "negative"),
@@ -51,10 +52,10 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"code": "Not A Code"}, "code", "dotted lowercase"),
     ({"title_hi": "Only English"}, "title_hi", "Devanagari"),
     ({"domain": "galactic"}, "domain", "government, central, private"),
-    ({"form": {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string"}},
-               "if": {"properties": {"a": {"const": "x"}}}, "then": {"properties": {"b": {"type": "string"}}}}},
+    ({"form": {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string", "title": "A", "x-title-hi": "ए"}},
+               "if": {"properties": {"a": {"const": "x"}}}, "then": {"properties": {"b": {"type": "string", "title": "B", "x-title-hi": "बी"}}}}},
      "form.additionalProperties", "unevaluatedProperties"),
-    ({"form": {"type": "object", "properties": {"a": {"type": "string"}}, "x-steps": [{"title": "One", "fields": ["a", "zz"]}]}},
+    ({"form": {"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-title-hi": "ए"}}, "x-steps": [{"title": "One", "fields": ["a", "zz"]}]}},
      "form.x-steps", "zz"),
     ({"category": "lottery-ish"}, "category", "not one of"),
 ])
@@ -140,7 +141,7 @@ from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
 def emitra_register_services(register):
     register(Service(code="pvt.partner.recharge", title_en="Mobile recharge", title_hi="मोबाइल रिचार्ज",
                      provider="Partner Telecom", domain=Domain.PRIVATE, category=Category.PRIVATE_SERVICE,
-                     form={"type": "object", "properties": {"mobile": {"type": "string"}}},
+                     form={"type": "object", "properties": {"mobile": {"type": "string", "title": "Mobile", "x-title-hi": "मोबाइल"}}},
                      fee=FeeRule(payer=Payer.PARTNER, fee_paise=200)))
 '''
 
@@ -162,3 +163,12 @@ def test_the_allow_list_limits_which_entry_points_load(tmp_path, monkeypatch):
     monkeypatch.setenv("EMITRA_PLUGINS", "partner_demo")
     h = PluginHost()
     assert [s.code for s in h.registry] == ["pvt.partner.recharge"]
+
+
+def test_every_problem_of_a_declaration_is_reported_at_once():
+    from emitra.core.plugins import declaration_problems
+
+    bad = svc(code="Bad Code", title_hi="no hindi", fee=FeeRule(payer="tourist", fee_paise=-1),
+              form={"type": "object", "properties": {"a": {"type": "string"}}, "required": ["b"]})
+    fields = [p.field for p in declaration_problems(bad)]
+    assert fields == ["code", "title_hi", "fee.payer", "fee.fee_paise", "form.required", "form.properties.a"]

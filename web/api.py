@@ -229,6 +229,7 @@ async def _receipt_json(req: ServiceRequest) -> dict[str, Any]:
     out = counter_core.receipt(req, req.counter, req.citizen)
     out["operator"] = req.operator.username
     out["details"] = req.quote_details
+    out["department_ref"] = req.department_ref
     return out
 
 
@@ -240,6 +241,56 @@ async def get_transaction(request: Request) -> Response:
     if not visible:
         return api_error(404, "not_found", "No receipt with this number.")
     return JSONResponse(await _receipt_json(req))
+
+
+@api(OPERATOR)
+async def cancel_transaction(request: Request) -> Response:
+    """Cancel a paid booking at the counter that sold it; the refund is paid back in cash."""
+    counter = await _operator_counter(request)
+    req = await ServiceRequest.get_or_none(receipt_no=request.path_params["receipt_no"].upper())
+    if req is None or req.counter_id != counter.id:
+        return api_error(404, "not_found", "No receipt with this number at your counter.")
+    body = await _json(request) if await request.body() else {}
+    if isinstance(body, Response):
+        return body
+    try:
+        await counter_core.cancel(actor(request, "api"), counter, req, str(body.get("reason", "")))
+    except counter_core.CounterError as exc:
+        return _counter_error(exc)
+    out = await _receipt_json(req)
+    refunds = [p.amount_paise for p in await req.payments.all() if p.method == "cash_refund"]
+    out["refund_paise"] = -sum(refunds)
+    return JSONResponse(out)
+
+
+@api(OPERATOR)
+async def upload_document(request: Request) -> Response:
+    """Upload a scanned document for a service's form field (multipart: service_code, field, file)."""
+    from emitra.core import documents
+
+    counter = await _operator_counter(request)
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception:
+        return api_error(400, "bad_form", "Send multipart/form-data with service_code, field and file.")
+    code, field, upload = str(form.get("service_code", "")), str(form.get("field", "")), form.get("file")
+    try:
+        service = await counter_core.service_at(counter, code)
+    except counter_core.CounterError as exc:
+        return api_error(404, "service_not_offered", exc.message_en)
+    spec = documents.spec_for(service, field)
+    if spec is None:
+        return api_error(422, "invalid_fields", f"{code} has no document field {field!r}.",
+                         [{"field": "field", "message_en": f"{code} has no document field {field!r}.", "message_hi": "इस सेवा में ऐसा दस्तावेज़ फ़ील्ड नहीं है।"}])
+    if upload is None or isinstance(upload, str):
+        return api_error(422, "invalid_fields", "file is required.", [{"field": "file", "message_en": "file is required.", "message_hi": "फ़ाइल आवश्यक है।"}])
+    content = await upload.read(int(spec.get("max_kb") or documents.DEFAULT_MAX_KB) * 1024 + 1)
+    try:
+        doc = await documents.store(actor(request, "api"), counter, service, field, upload.filename or "", content)
+    except FormErrors as exc:
+        return _form_errors(exc)
+    return JSONResponse({"id": doc.public_id, "content_type": doc.content_type, "size_bytes": doc.size_bytes,
+                         "service_code": code, "field": field}, status_code=201)
 
 
 @api(ANYONE)

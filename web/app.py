@@ -50,6 +50,8 @@ ROUTES = [
     Route("/api/v1/quotes", api.quote, methods=["POST"]),
     Route("/api/v1/transactions", api.create_transaction, methods=["POST"]),
     Route("/api/v1/transactions/{receipt_no}", api.get_transaction),
+    Route("/api/v1/transactions/{receipt_no}/cancel", api.cancel_transaction, methods=["POST"]),
+    Route("/api/v1/documents", api.upload_document, methods=["POST"]),
     Route("/api/openapi.json", api.openapi),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]

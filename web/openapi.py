@@ -68,6 +68,22 @@ def document() -> dict[str, Any]:
                 "summary": "A receipt, if it is in your scope", "operationId": "getTransaction", "security": secured,
                 "parameters": [{"name": "receipt_no", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": _resp("The receipt", {"$ref": "#/components/schemas/Receipt"}), **_errors(401, 403, 404)}}},
+            "/api/v1/transactions/{receipt_no}/cancel": {"post": {
+                "summary": "Cancel a paid booking (cancellable services only) at the counter that sold it; the refund is paid in cash",
+                "operationId": "cancelTransaction", "security": secured,
+                "parameters": [{"name": "receipt_no", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}},
+                "responses": {"200": _resp("The receipt, now cancelled, with refund_paise", {"$ref": "#/components/schemas/Receipt"}),
+                              **_errors(400, 401, 403, 404, 422)}}},
+            "/api/v1/documents": {"post": {
+                "summary": "Upload a scanned document (PDF, JPEG or PNG, as the field accepts) for a service's form field; put the returned id in the form",
+                "operationId": "uploadDocument", "security": secured,
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["service_code", "field", "file"], "properties": {
+                    "service_code": {"type": "string"}, "field": {"type": "string", "description": "the field's path, e.g. ration_card_scan"},
+                    "file": {"type": "string", "format": "binary"}}}}}},
+                "responses": {"201": _resp("Stored", {"type": "object", "properties": {"id": {"type": "string"}, "content_type": {"type": "string"},
+                                                                                       "size_bytes": {"type": "integer"}}}),
+                              **_errors(400, 401, 403, 404, 422)}}},
             "/api/openapi.json": {"get": {"summary": "This document", "operationId": "openapi", "responses": {"200": _resp("OpenAPI 3.1")}}},
         },
         "components": {
@@ -110,6 +126,7 @@ def document() -> dict[str, Any]:
                     "operator": {"type": "string"}, "citizen": {"type": "string"}, "reference": {"type": "string"},
                     "principal_paise": {"type": "integer"}, "service_charge_paise": {"type": "integer"}, "charge_payer": {"type": "string"},
                     "citizen_total_paise": {"type": "integer"}, "status": {"type": "string"}, "recorded_at": {"type": "string", "format": "date-time"},
+                    "department_ref": {"type": "string", "description": "The department's or partner's acknowledgement (PNR, policy number...)"},
                     "details": {"type": "array", "items": {"type": "object"}}}},
             },
         },

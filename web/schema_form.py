@@ -49,6 +49,8 @@ def _get(values: dict[str, Any], name: str) -> Any:
 
 def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: Any, errors: dict[str, str]) -> Field:
     kind = prop.get("type")
+    if (value is None or value == "") and "default" in prop:
+        value = prop["default"]
     f = Field(
         name=path,
         label=pick(prop.get("title", name), prop.get("x-title-hi", "")),

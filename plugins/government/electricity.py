@@ -63,6 +63,7 @@ class DiscomBill(Service):
             workflow=Workflow.PAYMENT,
             description_en="Pay the electricity bill due on a K-number. No charge to the citizen.",
             description_hi="के-नंबर पर देय बिजली बिल का भुगतान। नागरिक से कोई शुल्क नहीं।",
+            example={"k_number": EXAMPLE_K_NUMBERS[discom.upper()]},
         )
         self.billing = billing
 
@@ -96,6 +97,9 @@ class DiscomBill(Service):
     async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
         return await self.billing.post_payment(data["k_number"], quote.principal_paise, f"emitra-{request_id}")
 
+
+#: a consumer of each discom with a bill due in its sandbox: the services' examples
+EXAMPLE_K_NUMBERS = {"JVVNL": "210412345678", "AVVNL": "110123456780", "JDVVNL": "310234567890"}
 
 DISCOMS = [
     ("JVVNL", "Jaipur Vidyut Vitran Nigam Ltd", "जयपुर विद्युत वितरण निगम लि."),

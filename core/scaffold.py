@@ -1,0 +1,241 @@
+"""`emitra plugin new NAME`: an installable service-plugin package, and `emitra plugins check PATH`."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import tomllib
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from emitra.core import hookspecs
+from emitra.core.plugins import DeclarationError, declaration_problems, get_host
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+
+PYPROJECT = '''[build-system]
+requires = ["setuptools>=77"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "emitra-{dash}"
+version = "0.1.0"
+description = "An emitra service plugin: {title}"
+requires-python = ">=3.11"
+dependencies = ["emitra"]
+
+[project.optional-dependencies]
+test = ["pytest"]
+
+# This line is what makes emitra find the plugin: the entry-point group "emitra".
+[project.entry-points.emitra]
+{name} = "emitra_{name}"
+
+[tool.setuptools]
+py-modules = ["emitra_{name}"]
+'''
+
+MODULE = '''"""{title}: an emitra service plugin.
+
+Replace the sandbox below with calls to the real system of the department or partner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+
+# A deterministic stand-in for the partner's system: account -> (holder, amount due in paise).
+SANDBOX = {{
+    "100001": ("Ramesh Kumar Sharma", 25_000),
+    "100002": ("Sunita Devi", 7_550),
+}}
+
+FORM = {{
+    "type": "object",
+    "title": "{title}",
+    "x-title-hi": "{title_hi}",
+    "properties": {{
+        "account": {{
+            "type": "string",
+            "title": "Account number",
+            "x-title-hi": "खाता संख्या",
+            "pattern": "^[0-9]{{6}}$",
+            "x-error-en": "The account number is 6 digits.",
+            "x-error-hi": "खाता संख्या 6 अंकों की होती है।",
+            "x-inputmode": "numeric",
+        }},
+    }},
+    "required": ["account"],
+    "additionalProperties": False,
+}}
+
+
+class {cls}(Service):
+    async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
+        try:
+            holder, due = SANDBOX[data["account"]]
+        except KeyError:
+            raise FieldError("account", "No such account; check the number.", "ऐसा कोई खाता नहीं है; संख्या जाँचें।") from None
+        return Quote(principal_paise=due, reference=data["account"],
+                     details=[{{"label_en": "Account holder", "label_hi": "खाताधारक", "value": holder}}])
+
+    async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
+        return "ACK-" + hashlib.sha256(f"{{request_id}}:{{data['account']}}".encode()).hexdigest()[:10].upper()
+
+
+@hookimpl
+def emitra_register_services(register):
+    register({cls}(
+        code="pvt.{name}.payment",
+        title_en="{title}",
+        title_hi="{title_hi}",
+        provider="{title}",
+        domain=Domain.PRIVATE,
+        category=Category.PRIVATE_SERVICE,
+        form=FORM,
+        fee=FeeRule(payer=Payer.PARTNER, fee_paise=500),  # the partner pays Rs 5 a transaction
+        workflow=Workflow.PAYMENT,
+        description_en="Pay the amount due on an account.",
+        description_hi="खाते पर देय राशि का भुगतान।",
+    ))
+'''
+
+TEST = '''"""Tests of the {name} plugin, with the fixtures emitra ships (pytest finds them by itself)."""
+
+import pytest
+
+from emitra.core import FieldError
+from emitra.core.forms import FormErrors, validate
+
+import emitra_{name}
+
+pytestmark = pytest.mark.anyio
+
+
+def test_the_plugin_is_discovered_and_its_declaration_is_sound(emitra_plugins):
+    service = emitra_plugins.registry.get("pvt.{name}.payment")
+    assert service is not None, emitra_plugins.registry.refusals
+    assert service.fee.fee_paise == 500
+
+
+def test_the_form_refuses_a_malformed_account():
+    with pytest.raises(FormErrors) as err:
+        validate(emitra_{name}.FORM, {{"account": "12"}})
+    assert "6 digits" in err.value.by_field()["account"]
+
+
+async def test_a_payment_at_the_counter(emitra_counter):
+    receipt = await emitra_counter.pay("pvt.{name}.payment", {{"account": "100001"}})
+    assert receipt.principal_paise == 25_000
+    assert receipt.charge_payer == "partner"
+    assert receipt.citizen_total_paise == 25_000
+
+
+async def test_an_unknown_account_is_named(emitra_counter):
+    with pytest.raises(FormErrors) as err:
+        await emitra_counter.pay("pvt.{name}.payment", {{"account": "999999"}})
+    assert "No such account" in err.value.by_field()["account"]
+'''
+
+README = '''# emitra-{dash}
+
+An [emitra](https://example.invalid/emitra) service plugin: {title}.
+
+```sh
+pip install -e '.[test]'   # into the environment where emitra is installed
+emitra plugins             # pvt.{name}.payment is listed
+emitra plugins check .     # every problem of the declarations, at once
+pytest                     # the plugin's tests, on a throw-away SQLite database
+```
+'''
+
+
+def new(name: str, directory: Path, title: str | None = None) -> Path:
+    if not NAME.match(name):
+        raise ValueError(f"{name!r}: a plugin name is lowercase letters, digits and _ (2 to 41), starting with a letter")
+    root = directory / f"emitra-{name.replace('_', '-')}"
+    if root.exists():
+        raise FileExistsError(f"{root} exists already; choose another name or folder")
+    title = title or name.replace("_", " ").title() + " payment"
+    values = {"name": name, "dash": name.replace("_", "-"), "title": title, "title_hi": title + " भुगतान",
+              "cls": "".join(part.title() for part in name.split("_")) + "Payment"}
+    (root / "tests").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(PYPROJECT.format(**values))
+    (root / f"emitra_{name}.py").write_text(MODULE.format(**values))
+    (root / "tests" / f"test_{name}.py").write_text(TEST.format(**values))
+    (root / "README.md").write_text(README.format(**values))
+    return root
+
+
+def _load_path(path: Path) -> list[tuple[str, ModuleType]]:
+    """The plugin modules at ``path``: a .py file, or a project folder with [project.entry-points.emitra]."""
+    if path.is_file():
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, str(path.parent))
+        spec.loader.exec_module(module)
+        return [(path.stem, module)]
+    pyproject = path / "pyproject.toml"
+    if not pyproject.exists():
+        raise FileNotFoundError(f"{path}: neither a .py file nor a folder with a pyproject.toml")
+    entry_points = tomllib.loads(pyproject.read_text()).get("project", {}).get("entry-points", {}).get("emitra", {})
+    if not entry_points:
+        raise ValueError(f"{pyproject}: no [project.entry-points.emitra]; emitra would never find this plugin")
+    for where in (path / "src", path):
+        if where.exists():
+            sys.path.insert(0, str(where))
+    modules = []
+    for ep_name, target in entry_points.items():
+        module_name = target.split(":")[0]
+        sys.modules.pop(module_name, None)
+        modules.append((ep_name, importlib.import_module(module_name)))
+    return modules
+
+
+def check(path: Path) -> list[str]:
+    """Every problem of the plugin(s) at ``path``, each naming plugin, service and field."""
+    problems: list[str] = []
+    try:
+        modules = _load_path(path)
+    except Exception as exc:
+        return [f"{path}: cannot load: {type(exc).__name__}: {exc}"]
+    installed = {s.code: s.plugin for s in get_host().registry}
+    seen: dict[str, str] = {}
+    for name, module in modules:
+        pm = pluggy.PluginManager("emitra")
+        pm.add_hookspecs(hookspecs)
+        try:
+            pm.register(module, name=name)
+            pm.check_pending()
+        except Exception as exc:
+            problems.append(f"plugin {name!r}: hooks: {exc}")
+            continue
+        impls = pm.hook.emitra_register_services.get_hookimpls()
+        if not impls:
+            problems.append(f"plugin {name!r}: no @hookimpl emitra_register_services: it registers no service")
+            continue
+        registered: list[Any] = []
+        try:
+            impls[0].function(register=registered.append)
+        except Exception as exc:
+            problems.append(f"plugin {name!r}: emitra_register_services raised {type(exc).__name__}: {exc}")
+        for service in registered:
+            code = getattr(service, "code", "?")
+            for p in declaration_problems(service):
+                problems.append(f"plugin {name!r}, service {code!r}: {p.field}: {p.message}")
+            if code in seen:
+                problems.append(f"plugin {name!r}, service {code!r}: code: also registered by plugin {seen[code]!r}")
+            elif code in installed and installed[code] != name:
+                problems.append(f"plugin {name!r}, service {code!r}: code: already offered by installed plugin {installed[code]!r}")
+            seen[code] = name
+    return problems
+
+
+__all__ = ["DeclarationError", "check", "new"]

@@ -1,0 +1,220 @@
+"""Birth and death certificates (जन्म-मृत्यु पंजीयन) from the Registrar of Births and Deaths, applied
+for at the counter and sent to Pehchan (Directorate of Economics and Statistics, Rajasthan).
+
+Both are applications: the citizen pays the service charge (Table 2: Rs 10); nothing is due to
+the department. Pehchan is a sandbox here (:mod:`~emitra.plugins.government.pehchan_sandbox`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.plugins.government.pehchan_sandbox import PehchanSandbox
+
+PROVIDER = "Directorate of Economics and Statistics, Rajasthan (Registrar, Births and Deaths)"
+
+SEXES: list[tuple[str, str, str]] = [("M", "Male", "पुरुष"), ("F", "Female", "महिला"), ("T", "Transgender", "ट्रांसजेंडर")]
+BIRTH_PLACES: list[tuple[str, str, str]] = [
+    ("hospital", "Hospital or health centre", "अस्पताल या स्वास्थ्य केंद्र"),
+    ("home", "Home", "घर"),
+    ("other", "Other place", "अन्य स्थान"),
+]
+INFORMANT_RELATIONS: list[tuple[str, str, str]] = [
+    ("son", "Son", "पुत्र"),
+    ("daughter", "Daughter", "पुत्री"),
+    ("spouse", "Husband / wife", "पति / पत्नी"),
+    ("father", "Father", "पिता"),
+    ("mother", "Mother", "माता"),
+    ("brother", "Brother", "भाई"),
+    ("sister", "Sister", "बहन"),
+    ("other_relative", "Other relative", "अन्य संबंधी"),
+    ("hospital", "Hospital in-charge", "अस्पताल प्रभारी"),
+    ("neighbour", "Neighbour / other person", "पड़ोसी / अन्य व्यक्ति"),
+]
+
+
+def _enum(options: list[tuple[str, str, str]], title_en: str, title_hi: str) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "title": title_en,
+        "x-title-hi": title_hi,
+        "enum": [c for c, _, _ in options],
+        "x-enum-labels": [en for _, en, _ in options],
+        "x-enum-labels-hi": [hi for _, _, hi in options],
+    }
+
+
+def _text(title_en: str, title_hi: str, max_length: int = 100, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "title": title_en, "x-title-hi": title_hi, "minLength": 2, "maxLength": max_length, **extra}
+
+
+def _label(options: list[tuple[str, str, str]], code: str) -> str:
+    return next(en for c, en, _ in options if c == code)
+
+
+MOBILE = {
+    "type": "string",
+    "title": "Mobile number for updates (optional)",
+    "x-title-hi": "सूचना के लिए मोबाइल नंबर (वैकल्पिक)",
+    "pattern": r"^[6-9][0-9]{9}$",
+    "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
+    "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
+    "x-inputmode": "tel",
+}
+
+
+def _not_in_future(field: str, text: str, what_en: str, what_hi: str) -> None:
+    """A birth or death cannot be registered before it happens (the one check that needs the calendar)."""
+    if dt.date.fromisoformat(text) > dt.date.today():
+        raise FieldError(field, f"The {what_en} {text} is in the future.", f"{what_hi} {text} भविष्य की तारीख है।")
+
+
+# --- birth certificate ---------------------------------------------------------------------------
+
+BIRTH_FORM: dict[str, Any] = {
+    "type": "object",
+    "title": "Birth certificate application",
+    "x-title-hi": "जन्म प्रमाण पत्र आवेदन",
+    "properties": {
+        "child_name": _text("Child's name", "बच्चे का नाम"),
+        "sex": _enum(SEXES, "Sex", "लिंग"),
+        "date_of_birth": {"type": "string", "format": "date", "title": "Date of birth", "x-title-hi": "जन्म तिथि"},
+        "place_type": _enum(BIRTH_PLACES, "Born at", "जन्म का स्थान प्रकार"),
+        "place_of_birth": _text("Place of birth", "जन्म स्थान", 150,
+                                description="Hospital name, or the house address, with village or town",
+                                **{"x-description-hi": "अस्पताल का नाम, या गाँव/शहर सहित घर का पता"}),
+        "parents": {
+            "type": "object",
+            "title": "Parents",
+            "x-title-hi": "माता-पिता",
+            "properties": {
+                "father": _text("Father's name", "पिता का नाम"),
+                "mother": _text("Mother's name", "माता का नाम"),
+            },
+            "required": ["father", "mother"],
+            "additionalProperties": False,
+        },
+        "mobile": MOBILE,
+    },
+    "required": ["child_name", "sex", "date_of_birth", "place_type", "place_of_birth", "parents"],
+    "additionalProperties": False,
+}
+
+
+class BirthCertificate(Service):
+    def __init__(self, pehchan: PehchanSandbox):
+        super().__init__(
+            code="gov.rj.pehchan.birth_certificate",
+            title_en="Birth certificate – Registrar, Births and Deaths",
+            title_hi="जन्म प्रमाण पत्र – रजिस्ट्रार, जन्म-मृत्यु",
+            provider=PROVIDER,
+            domain=Domain.GOVERNMENT,
+            category=Category.APPLICATION,
+            form=BIRTH_FORM,
+            fee=FeeRule(payer=Payer.CITIZEN),
+            workflow=Workflow.APPLICATION,
+            description_en="Apply for a birth certificate from the Registrar of Births and Deaths (Pehchan).",
+            description_hi="जन्म-मृत्यु रजिस्ट्रार (पहचान) से जन्म प्रमाण पत्र के लिए आवेदन।",
+            example={
+                "child_name": "Aarav Sharma", "sex": "M", "date_of_birth": "2025-09-03", "place_type": "hospital",
+                "place_of_birth": "Mahila Chikitsalaya, Sanganeri Gate, Jaipur", "parents": {"father": "Vikas Sharma", "mother": "Neha Sharma"},
+            },
+        )
+        self.pehchan = pehchan
+
+    async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
+        _not_in_future("date_of_birth", data["date_of_birth"], "date of birth", "जन्म तिथि")
+        parents = data["parents"]
+        return Quote(
+            principal_paise=0,
+            reference=data["child_name"][:100],
+            details=[
+                {"label_en": "Child", "label_hi": "बच्चा", "value": f"{data['child_name']} ({_label(SEXES, data['sex'])})"},
+                {"label_en": "Date of birth", "label_hi": "जन्म तिथि", "value": data["date_of_birth"]},
+                {"label_en": "Place of birth", "label_hi": "जन्म स्थान",
+                 "value": f"{data['place_of_birth']} ({_label(BIRTH_PLACES, data['place_type'])})"},
+                {"label_en": "Parents", "label_hi": "माता-पिता", "value": f"{parents['father']} / {parents['mother']}"},
+            ],
+        )
+
+    async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
+        return await self.pehchan.file_application("birth", data["child_name"], data["date_of_birth"], f"emitra-{request_id}")
+
+
+# --- death certificate ---------------------------------------------------------------------------
+
+DEATH_FORM: dict[str, Any] = {
+    "type": "object",
+    "title": "Death certificate application",
+    "x-title-hi": "मृत्यु प्रमाण पत्र आवेदन",
+    "properties": {
+        "deceased_name": _text("Name of the deceased", "मृतक का नाम"),
+        "date_of_death": {"type": "string", "format": "date", "title": "Date of death", "x-title-hi": "मृत्यु की तिथि"},
+        "place_of_death": _text("Place of death", "मृत्यु का स्थान", 150,
+                                description="Hospital name, or the house address, with village or town",
+                                **{"x-description-hi": "अस्पताल का नाम, या गाँव/शहर सहित घर का पता"}),
+        "informant_name": _text("Informant's name", "सूचनादाता का नाम"),
+        "informant_relation": _enum(INFORMANT_RELATIONS, "Informant's relation to the deceased", "मृतक से सूचनादाता का संबंध"),
+        "hospital_slip": {
+            "type": "string",
+            "title": "Hospital death slip (scan, optional)",
+            "x-title-hi": "अस्पताल की मृत्यु पर्ची (स्कैन, वैकल्पिक)",
+            "description": "PDF, JPEG or PNG, at most 1 MB, when the death was in a hospital",
+            "x-description-hi": "PDF, JPEG या PNG, अधिकतम 1 MB, यदि मृत्यु अस्पताल में हुई",
+            "x-upload": {"accept": ["application/pdf", "image/jpeg", "image/png"], "max_kb": 1024},
+        },
+        "mobile": MOBILE,
+    },
+    "required": ["deceased_name", "date_of_death", "place_of_death", "informant_name", "informant_relation"],
+    "additionalProperties": False,
+}
+
+
+class DeathCertificate(Service):
+    def __init__(self, pehchan: PehchanSandbox):
+        super().__init__(
+            code="gov.rj.pehchan.death_certificate",
+            title_en="Death certificate – Registrar, Births and Deaths",
+            title_hi="मृत्यु प्रमाण पत्र – रजिस्ट्रार, जन्म-मृत्यु",
+            provider=PROVIDER,
+            domain=Domain.GOVERNMENT,
+            category=Category.APPLICATION,
+            form=DEATH_FORM,
+            fee=FeeRule(payer=Payer.CITIZEN),
+            workflow=Workflow.APPLICATION,
+            description_en="Apply for a death certificate from the Registrar of Births and Deaths (Pehchan).",
+            description_hi="जन्म-मृत्यु रजिस्ट्रार (पहचान) से मृत्यु प्रमाण पत्र के लिए आवेदन।",
+            example={
+                "deceased_name": "Prabhu Dayal Sharma", "date_of_death": "2025-10-21", "place_of_death": "SMS Hospital, Jaipur",
+                "informant_name": "Ramesh Kumar Sharma", "informant_relation": "son",
+            },
+        )
+        self.pehchan = pehchan
+
+    async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
+        _not_in_future("date_of_death", data["date_of_death"], "date of death", "मृत्यु की तिथि")
+        return Quote(
+            principal_paise=0,
+            reference=data["deceased_name"][:100],
+            details=[
+                {"label_en": "Deceased", "label_hi": "मृतक", "value": data["deceased_name"]},
+                {"label_en": "Date of death", "label_hi": "मृत्यु की तिथि", "value": data["date_of_death"]},
+                {"label_en": "Place of death", "label_hi": "मृत्यु का स्थान", "value": data["place_of_death"]},
+                {"label_en": "Informant", "label_hi": "सूचनादाता",
+                 "value": f"{data['informant_name']} ({_label(INFORMANT_RELATIONS, data['informant_relation'])})"},
+                {"label_en": "Hospital slip", "label_hi": "अस्पताल पर्ची",
+                 "value": "attached" if data.get("hospital_slip") else "not attached"},
+            ],
+        )
+
+    async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
+        return await self.pehchan.file_application("death", data["deceased_name"], data["date_of_death"], f"emitra-{request_id}")
+
+
+@hookimpl
+def emitra_register_services(register):
+    pehchan = PehchanSandbox()
+    register(BirthCertificate(pehchan))
+    register(DeathCertificate(pehchan))

@@ -1,0 +1,19 @@
+"""A deterministic stand-in for Pehchan, Rajasthan's civil registration system for births and
+deaths (Directorate of Economics and Statistics, Chief Registrar of Births and Deaths).
+
+It files an application for a birth or death certificate and answers with Pehchan's application
+number, a hash of e-Mitra's own reference: the same request always gets the same number. No
+network, no randomness, no wall clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+PREFIX = {"birth": "PB", "death": "PD"}
+
+
+class PehchanSandbox:
+    async def file_application(self, kind: str, name: str, event_date: str, our_reference: str) -> str:
+        digest = hashlib.sha256(f"pehchan:{kind}:{name}:{event_date}:{our_reference}".encode()).hexdigest()
+        return f"{PREFIX[kind]}-{event_date[:4]}-{int(digest[:10], 16) % 10**9:09d}"

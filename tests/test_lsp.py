@@ -1,0 +1,60 @@
+"""The LSP admin's pages: services per counter, and nothing of another LSP."""
+
+from emitra.core.models import LSP, AuditLog, Counter, CounterKind, CounterService
+
+BILL = "gov.rj.jvvnl.bill"
+
+
+def enabled(web, code="JP-JM-001"):
+    async def q():
+        return await CounterService.filter(counter__code=code, service_code=BILL, enabled=True).exists()
+
+    return web.run(q)
+
+
+def test_an_lsp_admin_disables_and_enables_a_service_at_one_counter(web):
+    web.login("lsp")
+    page = web.get("/lsp/services")
+    assert page.status_code == 200 and "JP-LM-001" in page.text and "JP-JM-001" in page.text and BILL in page.text
+    off = web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": BILL, "enabled": "0"})
+    assert off.status_code == 303 and not enabled(web) and enabled(web, "JP-LM-001")
+    web.logout()
+    web.login("operator2")  # the kiosk no longer offers it, by page or by API
+
+    async def ramesh():
+        from emitra.core.models import Citizen
+
+        return (await Citizen.get(name="Ramesh Kumar Sharma")).emitra_id
+
+    eid = web.run(ramesh)
+    assert f"/services/{BILL}" not in web.get(f"/counter/citizens/{eid}").text
+    assert web.get(f"/counter/citizens/{eid}/services/{BILL}").status_code == 404
+    h = web.api_token("operator2")
+    assert web.post("/api/v1/quotes", headers=h, json={"service_code": BILL, "form": {"k_number": "210412345678"}}).status_code == 404
+    web.logout()
+    web.login("lsp")
+    assert web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": BILL, "enabled": "1"}).status_code == 303
+    assert enabled(web)
+
+    async def audited():
+        return await AuditLog.filter(action__in=["counter.service_disabled", "counter.service_enabled"]).count()
+
+    assert web.run(audited) == 2
+
+
+def test_an_lsp_admin_cannot_touch_another_lsps_counter(web):
+    async def other():
+        jaipur = await Counter.get(code="JP-LM-001").prefetch_related("district")
+        rival = await LSP.create(district_id=jaipur.district_id, name="Rival LSP")
+        await Counter.create(district_id=jaipur.district_id, lsp=rival, code="JP-LM-099", name="Rival centre",
+                             kind=CounterKind.LOKMITRA, owner_name="Rival")
+
+    web.run(other)
+    web.login("lsp")
+    assert "JP-LM-099" not in web.get("/lsp/services").text
+    r = web.post_form("/lsp/services", {"counter": "JP-LM-099", "service_code": BILL, "enabled": "1"}, token_from="/lsp/services")
+    assert r.status_code == 403
+    assert not enabled(web, "JP-LM-099")
+    web.logout()
+    web.login("operator1")
+    assert web.get("/lsp/services").status_code == 403

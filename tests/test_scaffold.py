@@ -1,0 +1,66 @@
+"""The partner kit: `emitra plugin new` makes a package that, once pip-installed, works with no
+change to the core; `emitra plugins check` reports every problem of a plugin at once."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def sh(*args, cwd=None, env_extra=None):
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+def test_a_scaffolded_plugin_installs_lists_and_passes_its_own_tests(tmp_path):
+    made = sh(BIN / "emitra", "plugin", "new", "bharat_gas", "--dir", tmp_path, "--title", "Bharat Gas cylinder booking")
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "emitra-bharat-gas"
+    assert (project / "pyproject.toml").read_text().count('bharat_gas = "emitra_bharat_gas"') == 1
+    assert sh(BIN / "emitra", "plugins", "check", project).stdout.strip() == "no problems found"
+    site = tmp_path / "site"
+    installed = sh(BIN / "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", site, project)
+    assert installed.returncode == 0, installed.stderr
+    env = {"PYTHONPATH": str(site)}
+    listed = json.loads(sh(BIN / "emitra", "plugins", "--json", env_extra=env).stdout)
+    service = next(s for s in listed if s["code"] == "pvt.bharat_gas.payment")
+    assert (service["plugin"], service["payer"], service["fee_paise"], service["domain"]) == ("bharat_gas", "partner", 500, "private")
+    own_tests = sh(BIN / "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env_extra={**env, "EMITRA_TEST_DATABASE_URL": ""})
+    assert own_tests.returncode == 0, own_tests.stdout + own_tests.stderr
+    assert "4 passed" in own_tests.stdout
+
+
+def test_scaffolding_refuses_bad_names_and_existing_folders(tmp_path):
+    bad = sh(BIN / "emitra", "plugin", "new", "Bad-Name", "--dir", tmp_path)
+    assert bad.returncode != 0 and "lowercase letters" in bad.stderr
+    assert sh(BIN / "emitra", "plugin", "new", "ok_name", "--dir", tmp_path).returncode == 0
+    again = sh(BIN / "emitra", "plugin", "new", "ok_name", "--dir", tmp_path)
+    assert again.returncode != 0 and "exists already" in again.stderr
+
+
+BROKEN = '''
+from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
+
+@hookimpl
+def emitra_register_services(register):
+    register(Service(code="Lottery Ticket", title_en="Ticket", title_hi="Ticket", provider="X", domain="galactic",
+                     category=Category.PRIVATE_SERVICE, form={"type": "object", "properties": {"n": {"type": "string"}}},
+                     fee=FeeRule(payer=Payer.CITIZEN, fee_paise=-5)))
+    register(Service(code="gov.rj.jvvnl.bill", title_en="Clash", title_hi="टकराव", provider="X", domain=Domain.PRIVATE,
+                     category=Category.BILL, form={"type": "object", "properties": {}}, fee=FeeRule(payer=Payer.PARTNER)))
+'''
+
+
+def test_plugins_check_reports_every_problem_at_once(tmp_path):
+    path = tmp_path / "broken_plugin.py"
+    path.write_text(BROKEN)
+    out = sh(BIN / "emitra", "plugins", "check", path)
+    assert out.returncode != 0
+    lines = out.stdout.splitlines()
+    for fragment in ("'Lottery Ticket': code:", "title_hi:", "domain: 'galactic'", "fee.fee_paise: -5 is negative",
+                     "form.properties.n: needs an English", "'gov.rj.jvvnl.bill': code: already offered by installed plugin 'electricity'"):
+        assert any(fragment in line for line in lines), (fragment, lines)
+    assert "problem(s) found" in out.stderr
