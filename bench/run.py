@@ -501,7 +501,7 @@ async def counter_context():
               payment.tendered_paise, lines, dict(paid.detail))
     verbs = counted.statements
     note = (f"record_cash sent {len(verbs)} SQL statements ({verbs.count('SELECT')} SELECT, {verbs.count('INSERT')} INSERT, "
-            f"{verbs.count('UPDATE')} UPDATE) in 2 transactions; the baseline sends 6 (postings in one executemany) in 1")
+            f"{verbs.count('UPDATE')} UPDATE) in 2 transactions; the rows-only baseline sends 6 (postings in one executemany) in 1")
     return actor, counter, citizen, ctx, note
 
 
