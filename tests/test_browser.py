@@ -271,3 +271,41 @@ def test_counter_page_in_hindi(page):
         expect(page.locator("main h2").first).to_have_text(DEVANAGARI)
     finally:
         page.goto("/lang/en?next=/counter")  # operator1's saved preference back to English
+
+
+def test_a_caste_certificate_with_a_condition_and_an_uploaded_scan(page, tmp_path):
+    """An application form with nested fields, an if/then/else branch and a file upload, in a real browser."""
+    from playwright.sync_api import expect
+
+    log_in(page)
+    page.fill("#q", "9829012345")
+    page.get_by_role("button", name="Search").click()
+    page.locator("table tbody tr", has_text="9829012345").get_by_role("link").click()
+    page.get_by_role("link", name=re.compile(r"Caste certificate")).click()
+    expect(page.locator("h1")).to_contain_text("Caste certificate")
+    expect(page.locator("#f-annual_family_income")).to_have_count(0)  # only for OBC/MBC
+
+    page.fill("#f-applicant_name", "Lakshmi Narayan Bairwa")
+    page.fill("#f-father_name", "Gheesa Lal Bairwa")
+    page.select_option("#f-caste_category", "OBC")
+    page.fill("#f-caste", "Bairwa")
+    page.fill("#f-address-house", "14, Bairwa Mohalla")
+    page.fill("#f-address-village_ward", "Phagi")
+    page.select_option("#f-address-tehsil", "phagi")
+    page.fill("#f-address-district", "Jaipur")
+    page.fill("#f-address-pin", "303005")
+    scan = tmp_path / "ration-card.pdf"
+    scan.write_bytes(b"%PDF-1.4 ration card scan")
+    page.set_input_files("#f-ration_card_scan", str(scan))
+    page.get_by_role("button", name="Get amount due").click()
+    # OBC needs the income and the declaration: the branch's fields now show, with their errors.
+    expect(page.locator("#f-annual_family_income-error")).to_contain_text("required")
+    expect(page.locator("text=Document uploaded")).to_be_visible()  # the scan is kept, not asked again
+    page.fill("#f-annual_family_income", "180000")
+    page.check("#f-non_creamy_layer")
+    page.get_by_role("button", name="Get amount due").click()
+    expect(page.locator("#total")).to_have_text("₹10.00")
+    page.get_by_role("button", name=re.compile("record the payment")).click()
+    expect(page.locator("#receipt-no")).to_have_text(re.compile(r"^JP\d{13}$"))
+    expect(page.locator("table.facts")).to_contain_text("Caste certificate")
+    page.screenshot(path=str(ARTIFACTS / "caste-certificate-receipt.png"), full_page=True)
