@@ -147,6 +147,76 @@ def plugins(ctx: click.Context, as_json: bool, as_markdown: bool) -> None:
         click.echo(f"  REFUSED {refusal}", err=True)
 
 
+@main.group("policy")
+def policy_group() -> None:
+    """Prohibited and restricted services: explain decisions, list and check the rules."""
+
+
+@policy_group.command("check")
+@click.argument("service_code")
+@click.option("--date", "on", default=None, help="The day to decide for (YYYY-MM-DD); today by default.")
+@click.option("--district", default=None, help="A district code (e.g. JP): include its Society's rules.")
+@click.option("--lsp", "lsp_id", default=None, type=int, help="An LSP id: include the Society's approvals for it.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object: decision, rule, citation, ...")
+def policy_check(service_code: str, on: str | None, district: str | None, lsp_id: int | None, as_json: bool) -> None:
+    """Explain the decision (allow, deny or restricted) for SERVICE_CODE."""
+    import datetime as dt
+
+    from emitra.core.clock import today
+    from emitra.core.plugins import get_host
+
+    try:
+        day = dt.date.fromisoformat(on) if on else today()
+    except ValueError:
+        raise click.BadParameter(f"{on!r} is not a date; use YYYY-MM-DD", param_hint="--date") from None
+    host = get_host()
+    service = host.registry.get(service_code) or host.all_declared.get(service_code)
+    if service is None:
+        raise click.ClickException(f"no plugin declares a service {service_code!r}; `emitra plugins` lists them")
+
+    async def with_district():
+        from emitra.core import compliance
+        from emitra.core.models import District
+
+        from tortoise.exceptions import BaseORMException
+
+        try:
+            d = await District.get_or_none(code=district.upper())
+        except (BaseORMException, OSError):  # no database here: the rules files still apply
+            d = None
+        if d is None:  # not in this database: the district's rules files still apply
+            return host.policy.static(service, day, district.upper())
+        return await compliance.decide(service, d.id, lsp_id, day)
+
+    decision = run(with_district) if district else host.policy.static(service, day)
+    out = {"service": service_code, "date": day.isoformat(), **decision.as_dict(), "explanation": decision.explain()}
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{service_code} on {day}: {decision.decision.upper()}")
+        click.echo(f"  {decision.explain()}")
+
+
+@policy_group.command("rules")
+@click.option("--json", "as_json", is_flag=True)
+def policy_rules(as_json: bool) -> None:
+    """The rules of the files and of the plugins, with their dates."""
+    from emitra.core.plugins import get_host
+
+    policy = get_host().policy
+    rows = [{"id": r.id, "authority": r.authority, "decision": r.decision, "effective_from": r.effective_from.isoformat(),
+             "effective_to": r.effective_to.isoformat() if r.effective_to else None, "district": r.district,
+             "citation": r.citation, "source": r.source} for r in policy.rules]
+    rows += [{"id": r.id, "authority": f"code ({r.plugin})", "decision": "in code", "effective_from": None, "effective_to": None,
+              "district": None, "citation": r.citation, "source": f"plugin {r.plugin}"} for r in policy.code_rules]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        dates = f"{r['effective_from'] or ''}..{r['effective_to'] or ''}"
+        click.echo(f"{r['id']:<26} {r['decision']:<10} {dates:<24} {r['authority']}: {r['citation']}")
+
+
 @main.group("plugin")
 def plugin_group() -> None:
     """Write a new service plugin."""
@@ -267,6 +337,23 @@ def plugins_check(path: str) -> None:
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found")
     click.echo("no problems found")
+
+
+_click_main = main.main
+
+
+def _main_with_policy_errors(*args, **kwargs):
+    """A malformed rules file stops every command with the file, rule and field named (exit 2)."""
+    from emitra.policy.rules import PolicyFileError
+
+    try:
+        return _click_main(*args, **kwargs)
+    except PolicyFileError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+main.main = _main_with_policy_errors  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -53,15 +53,54 @@ async def enabled_codes(counter: Counter) -> set[str]:
 
 
 async def enabled_services(counter: Counter) -> list[Service]:
-    """Services loaded from plugins and enabled at this counter, by title."""
+    """Services loaded from plugins, enabled at this counter and allowed by policy today, by title."""
+    from emitra.core import compliance
+
     codes = await enabled_codes(counter)
-    registry = get_host().registry
-    return sorted((s for s in registry if s.code in codes), key=lambda s: s.title_en)
+    services = [s for s in get_host().registry if s.code in codes]
+    decisions = await compliance.decide_many(services, counter.district_id, counter.lsp_id)
+    return sorted((s for s in services if decisions[s.code].allowed), key=lambda s: s.title_en)
+
+
+class PolicyRefused(CounterError):
+    """The policy does not allow this service here today; ``decision`` says which rule."""
+
+    def __init__(self, decision: Any, service: Service):
+        self.decision = decision
+        if decision.decision == "deny":
+            en = f"{service.title_en} is prohibited by rule {decision.rule}: {decision.citation}."
+            hi = f"{service.title_hi} नियम {decision.rule} के अंतर्गत प्रतिबंधित है: {decision.citation}।"
+        else:
+            en = (f"{service.title_en} is restricted by rule {decision.rule} ({decision.citation}); "
+                  "your LSP needs the district Society's recorded approval to offer it.")
+            hi = (f"{service.title_hi} नियम {decision.rule} के अंतर्गत प्रतिबंधित सेवा है; "
+                  "इसे देने के लिए आपके एलएसपी को जिला सोसायटी की दर्ज स्वीकृति चाहिए।")
+        super().__init__("service_code", en, hi)
+
+
+async def check_policy(counter: Counter, service: Service) -> None:
+    """Raise :class:`PolicyRefused` unless the policy allows ``service`` at ``counter`` today."""
+    from emitra.core import compliance
+
+    decision = await compliance.decide(service, counter.district_id, counter.lsp_id)
+    if not decision.allowed:
+        raise PolicyRefused(decision, service)
 
 
 async def set_enabled(actor: audit.Actor, counter: Counter, code: str, enabled: bool) -> None:
-    if get_host().registry.get(code) is None and enabled:
+    service = get_host().registry.get(code)
+    if service is None and enabled:
+        refused = next((r for r in get_host().registry.refusals if r.service_code == code and r.field == "policy"), None)
+        if refused:
+            raise CounterError("service_code", f"{code} was refused at plugin load: {refused.message}", f"{code} प्रतिबंधित है: {refused.message}")
         raise CounterError("service_code", f"No loaded plugin offers a service {code!r}.", f"कोई प्लगइन {code!r} सेवा नहीं देता।")
+    if enabled:
+        try:
+            await check_policy(counter, service)
+        except PolicyRefused as exc:
+            await audit.record(actor, "policy.refused", counter, district_id=counter.district_id, counter_id=counter.id,
+                               detail={"service": code, "at": "enable", **exc.decision.as_dict()})
+            raise
     async with in_transaction():
         row, created = await CounterService.get_or_create(
             counter=counter, service_code=code, defaults={"district_id": counter.district_id, "enabled": enabled}
@@ -90,6 +129,7 @@ async def service_at(counter: Counter, code: str) -> Service:
             f"Service {code!r} is not offered at counter {counter.code}. Pick one from the list of services enabled here.",
             f"सेवा {code!r} काउंटर {counter.code} पर उपलब्ध नहीं है। यहाँ उपलब्ध सेवाओं में से चुनें।",
         )
+    await check_policy(counter, service)
     return service
 
 
@@ -208,7 +248,12 @@ async def record_cash(
         return previous
     if citizen.district_id != counter.district_id:
         raise CounterError("citizen", "This citizen is registered in another district.", "यह नागरिक किसी अन्य जिले में पंजीकृत है।")
-    service = await service_at(counter, service_code)
+    try:
+        service = await service_at(counter, service_code)
+    except PolicyRefused as exc:
+        await audit.record(actor, "policy.refused", counter, district_id=counter.district_id, counter_id=counter.id,
+                           detail={"service": service_code, "at": "transaction", **exc.decision.as_dict()})
+        raise
     priced = await price(counter, service, data)
     total = priced.citizen_total_paise
     if expected_total_paise is not None and expected_total_paise != total:

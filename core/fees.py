@@ -27,6 +27,9 @@ TABLE_2: dict[Category, tuple[int, Payer]] = {
     Category.GRIEVANCE: (500, Payer.CITIZEN),
     Category.APPLICATION: (1000, Payer.CITIZEN),
     Category.PRIVATE_SERVICE: (0, Payer.CITIZEN),
+    Category.LOTTERY: (0, Payer.CITIZEN),  # never offered: the policy denies these categories
+    Category.GAMBLING: (0, Payer.CITIZEN),
+    Category.BETTING: (0, Payer.CITIZEN),
 }
 
 

@@ -39,3 +39,14 @@ def emitra_transaction_recorded(transaction: dict[str, Any]) -> None:
     ``citizen_total_paise``, ``recorded_at`` (ISO 8601). Use it for notifications or to feed an
     outside system. An exception raised here is logged and does not undo the transaction.
     """
+
+
+@hookspec
+def emitra_register_policy_rules(register: Callable[[Any], None]) -> None:
+    """Register policy rules written in code by calling ``register(CodeRule(...))``.
+
+    A :class:`emitra.policy.CodeRule` has an ``id``, a ``citation`` and ``check(service, on)``,
+    which returns ``"deny"``, ``"restricted"`` or ``None`` for the service on date ``on``. Rules in
+    code are asked with the rules files at plugin load, at counter enablement and at every
+    transaction; the strictest decision wins (deny, then restricted, then allow).
+    """

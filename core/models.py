@@ -268,3 +268,41 @@ class Document(Model):
 
     class Meta:
         table = "document"
+
+
+class PolicyRule(Model):
+    """A district Society's own policy rule (the files hold the state's and the Union's)."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    rule_id = fields.CharField(max_length=64)
+    citation = fields.CharField(max_length=500)
+    decision = fields.CharField(max_length=12)
+    effective_from = fields.DateField()
+    effective_to = fields.DateField(null=True)
+    match = fields.JSONField(default=dict)
+    created_by = fields.CharField(max_length=60, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "policy_rule"
+        unique_together = (("district", "rule_id"),)
+
+
+class PolicyApproval(Model):
+    """The Society's recorded approval of a restricted service for one LSP."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    lsp = fields.ForeignKeyField("models.LSP", related_name="policy_approvals")
+    service_code = fields.CharField(max_length=100)
+    rule_id = fields.CharField(max_length=64)
+    note = fields.CharField(max_length=500, default="")
+    approved_by = fields.CharField(max_length=60)
+    approved_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+    revoked_by = fields.CharField(max_length=60, default="")
+
+    class Meta:
+        table = "policy_approval"

@@ -178,6 +178,8 @@ class Registry:
         self.refusals: list[Refusal] = []
         self.plugins: list[str] = []
         self.unavailable: dict[str, str] = {}
+        #: services a rule restricts (code -> decision): offered only where the Society approved them
+        self.restricted: dict[str, Any] = {}
 
     def mark_unavailable(self, code: str, reason: str) -> None:
         self.unavailable[code] = reason
@@ -211,6 +213,8 @@ class PluginHost:
     def __init__(self, extra_plugins: Iterable[tuple[str, ModuleType | object]] = (), use_entry_points: bool = True):
         self.pm = _make_manager()
         self.registry = Registry()
+        #: every sound declaration, loaded or refused by policy (for `emitra policy check`)
+        self.all_declared: dict[str, Service] = {}
         allow_env = os.environ.get("EMITRA_PLUGINS")
         allow = {n.strip() for n in allow_env.split(",") if n.strip()} if allow_env else None
         candidates: list[tuple[str, Any]] = []
@@ -223,6 +227,39 @@ class PluginHost:
         candidates.extend(extra_plugins)
         for name, plugin in candidates:
             self._load(name, plugin)
+        self.policy = self._make_policy()
+        self.apply_policy()
+
+    def _make_policy(self):
+        """The rules files (a malformed one raises PolicyFileError: start-up stops) and rules in code."""
+        from emitra.policy import Policy
+        from emitra.policy.rules import CodeRule
+
+        code_rules: list[CodeRule] = []
+        for impl in self.pm.hook.emitra_register_policy_rules.get_hookimpls():
+            def register(rule: CodeRule, plugin_name: str = impl.plugin_name) -> None:
+                rule.plugin = plugin_name
+                code_rules.append(rule)
+
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                self._refuse(Refusal(impl.plugin_name, "emitra_register_policy_rules", f"{type(exc).__name__}: {exc}"))
+        return Policy(code_rules=code_rules)
+
+    def apply_policy(self, on=None) -> None:
+        """Refuse the services the rules deny on ``on`` (today); note the restricted ones."""
+        from emitra.core.clock import today
+
+        on = on or today()
+        self.registry.restricted = {}
+        for service in list(self.registry):
+            decision = self.policy.static(service, on)
+            if decision.decision == "deny":
+                del self.registry.services[service.code]
+                self._refuse(Refusal(service.plugin, "policy", decision.explain(), service.code))
+            elif decision.decision == "restricted":
+                self.registry.restricted[service.code] = decision
 
     def _refuse(self, refusal: Refusal) -> None:
         log.warning("%s", refusal)
@@ -255,6 +292,7 @@ class PluginHost:
                 return
             service.plugin = name
             self.registry.services[service.code] = service
+            self.all_declared[service.code] = service
 
         try:
             impl(register=register)

@@ -13,6 +13,7 @@ from typing import Any
 import pluggy
 
 from emitra.core import hookspecs
+from emitra.core.clock import today
 from emitra.core.plugins import DeclarationError, declaration_problems, get_host
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
@@ -228,8 +229,13 @@ def check(path: Path) -> list[str]:
             problems.append(f"plugin {name!r}: emitra_register_services raised {type(exc).__name__}: {exc}")
         for service in registered:
             code = getattr(service, "code", "?")
-            for p in declaration_problems(service):
+            found = declaration_problems(service)
+            for p in found:
                 problems.append(f"plugin {name!r}, service {code!r}: {p.field}: {p.message}")
+            if not found:
+                decision = get_host().policy.static(service, today())
+                if decision.decision != "allow":
+                    problems.append(f"plugin {name!r}, service {code!r}: policy: {decision.explain()}")
             if code in seen:
                 problems.append(f"plugin {name!r}, service {code!r}: code: also registered by plugin {seen[code]!r}")
             elif code in installed and installed[code] != name:

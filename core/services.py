@@ -30,6 +30,10 @@ class Category(str, enum.Enum):
     APPLICATION = "application"
     GRIEVANCE = "grievance"
     PRIVATE_SERVICE = "private_service"
+    # Declared so that the policy can name and deny them (Government of India and Rajasthan rules):
+    LOTTERY = "lottery"
+    GAMBLING = "gambling"
+    BETTING = "betting"
 
 
 class Workflow(str, enum.Enum):

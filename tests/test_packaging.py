@@ -37,7 +37,8 @@ def test_every_package_in_the_tree_is_in_the_wheel(wheel):
     in_wheel = {n.rsplit("/", 1)[0].replace("/", ".") for n in names if n.endswith("__init__.py")}
     assert tree_packages() - in_wheel == set(), "add these to [tool.setuptools] packages in pyproject.toml"
     assert not [n for n in names if n.split("/")[0] in GENERIC], "generic top-level modules in the wheel"
-    for data in ("emitra/web/templates/receipt.html", "emitra/web/static/style.css", "emitra/core/migrations/0001_initial.py"):
+    for data in ("emitra/web/templates/receipt.html", "emitra/web/static/style.css", "emitra/core/migrations/0001_initial.py",
+                 "emitra/policy/rules/india.toml", "emitra/policy/rules/rajasthan.toml", "emitra/web/locale/hi/LC_MESSAGES/messages.mo"):
         assert data in names, data
     entry_points = next(zf_read(wheel, n) for n in names if n.endswith("entry_points.txt"))
     assert "[emitra]" in entry_points and "emitra.plugins.government.electricity" in entry_points

@@ -49,6 +49,9 @@ def _counter_error(exc: counter_core.CounterError) -> Response:
     fields = [{"field": field, "message_en": exc.message_en, "message_hi": exc.message_hi}]
     if isinstance(exc, counter_core.ServiceUnavailable):
         return api_error(503, "service_unavailable", exc.message_en, fields)
+    if isinstance(exc, counter_core.PolicyRefused):
+        fields[0].update(rule=exc.decision.rule, citation=exc.decision.citation)
+        return api_error(403, "prohibited" if exc.decision.decision == "deny" else "restricted", exc.message_en, fields)
     if isinstance(exc, counter_core.IdempotencyConflict) or exc.field == "amount":
         return api_error(409, "conflict", exc.message_en, fields)
     return api_error(422, "refused", exc.message_en, fields)
@@ -146,6 +149,10 @@ async def _service_and_form(request: Request, body: dict[str, Any], counter: Cou
         return api_error(422, "invalid_fields", "service_code is required.", [{"field": "service_code", "message_en": "service_code is required (a string such as gov.rj.jvvnl.bill).", "message_hi": "service_code आवश्यक है।"}])
     try:
         service = await counter_core.service_at(counter, code)
+    except counter_core.PolicyRefused as exc:
+        kind = "prohibited" if exc.decision.decision == "deny" else "restricted"
+        return api_error(403, kind, exc.message_en, [{"field": "service_code", "message_en": exc.message_en, "message_hi": exc.message_hi,
+                                                       "rule": exc.decision.rule, "citation": exc.decision.citation}])
     except counter_core.CounterError as exc:
         return api_error(404, "service_not_offered", exc.message_en)
     form = body.get("form")

@@ -68,7 +68,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": {"code": "http_%d" % status, "message": str(detail)}}, status_code=status)
     if not hasattr(request.state, "user"):
         request.state.user = await load_user(request)
-    message = detail if status == 404 and detail and detail != "Not Found" else {
+    message = detail if status in (403, 404) and detail and detail not in ("Not Found", "Forbidden") else {
         404: _("This page does not exist."), 405: _("This action is not allowed here.")}.get(status, str(detail))
     return render(request, "error.html", {"status": status, "message": message}, status)
 

@@ -117,6 +117,8 @@ async def citizen_page(request: Request) -> Response:
 async def _service(request: Request, counter: Counter):
     try:
         return await counter_core.service_at(counter, request.path_params["code"])
+    except counter_core.PolicyRefused as exc:
+        raise HTTPException(403, pick(exc.message_en, exc.message_hi)) from None
     except counter_core.CounterError as exc:
         raise HTTPException(404, pick(exc.message_en, exc.message_hi)) from None
 

@@ -37,9 +37,12 @@ async def counter_services(request: Request) -> Response:
             return RedirectResponse("/lsp/services", status_code=303)
     enabled = {(row["counter_id"], row["service_code"]) for row in
                await CounterService.filter(counter__lsp_id=user.lsp_id, enabled=True).values("counter_id", "service_code")}
+    from emitra.core import compliance
+
     services = sorted(get_host().registry, key=lambda s: (s.domain.value, s.provider, s.title_en))
-    return render(request, "lsp/services.html", {"counters": counters, "services": services, "enabled": enabled, "error": error},
-                  400 if error else 200)
+    decisions = await compliance.decide_many(services, user.district_id, user.lsp_id)
+    return render(request, "lsp/services.html", {"counters": counters, "services": services, "enabled": enabled, "error": error,
+                                                 "decisions": decisions}, 400 if error else 200)
 
 
 @page(LSP_ADMIN)

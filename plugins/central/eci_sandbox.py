@@ -16,7 +16,8 @@ Electors on the roll (EPIC -> name, assembly constituency):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+
+from emitra.core import kit
 
 #: the qualifying date of the current revision of the rolls: an applicant must be 18 on it
 QUALIFYING_DATE = dt.date(2027, 1, 1)
@@ -55,8 +56,7 @@ class EciSandbox:
 
     @staticmethod
     def reference(constituency: str, application_key: str) -> str:
-        digest = hashlib.sha256(f"ECI-F6:{constituency}:{application_key}".encode()).hexdigest()
-        return f"F6-S20{constituency}-{int(digest[:12], 16) % 10**8:08d}"
+        return kit.acknowledgement(f"F6-S20{constituency}-", "ECI-F6", constituency, application_key, digits=8)
 
     def receive(self, reference: str, our_reference: str) -> str:
         self.received.setdefault(reference, our_reference)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.core.money import format_paise
 from emitra.plugins.central.pan_sandbox import AlreadyHasPan, PanSandbox
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z .'-]{1,74}$"
 NAME_ERROR_EN = "Write the full name in English letters, as on the proof of identity."
 NAME_ERROR_HI = "पूरा नाम अंग्रेज़ी अक्षरों में लिखें, जैसा पहचान प्रमाण पर है।"
-IMAGE = ["image/jpeg", "image/png"]
 
 FORM: dict[str, Any] = {
     "type": "object",
@@ -30,22 +29,20 @@ FORM: dict[str, Any] = {
         "father_name": {"type": "string", "title": "Father's full name", "x-title-hi": "पिता का पूरा नाम",
                         "pattern": NAME_PATTERN, "x-error-en": NAME_ERROR_EN, "x-error-hi": NAME_ERROR_HI},
         "date_of_birth": {"type": "string", "format": "date", "title": "Date of birth", "x-title-hi": "जन्म तिथि"},
-        "mobile": {"type": "string", "title": "Mobile number", "x-title-hi": "मोबाइल नंबर", "pattern": r"^[6-9][0-9]{9}$",
-                   "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-                   "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।", "x-inputmode": "tel"},
-        "photo": {"type": "string", "title": "Photograph (JPEG or PNG, up to 200 KB)", "x-title-hi": "फ़ोटो (JPEG या PNG, अधिकतम 200 KB)",
-                  "description": "Recent colour photograph, 3.5 cm x 2.5 cm, scanned at 200 dpi",
-                  "x-description-hi": "हाल का रंगीन फ़ोटो, 3.5 सेमी x 2.5 सेमी, 200 dpi पर स्कैन किया हुआ",
-                  "x-upload": {"accept": IMAGE, "max_kb": 200}},
-        "signature": {"type": "string", "title": "Signature (JPEG or PNG, up to 200 KB)", "x-title-hi": "हस्ताक्षर (JPEG या PNG, अधिकतम 200 KB)",
-                      "description": "Signature or left thumb impression on white paper",
-                      "x-description-hi": "सफ़ेद कागज़ पर हस्ताक्षर या बाएँ अंगूठे का निशान",
-                      "x-upload": {"accept": IMAGE, "max_kb": 200}},
-        "proof_of_identity": {"type": "string", "title": "Proof of identity, address and date of birth (PDF, JPEG or PNG, up to 1 MB)",
-                              "x-title-hi": "पहचान, पते और जन्म तिथि का प्रमाण (PDF, JPEG या PNG, अधिकतम 1 MB)",
-                              "description": "Aadhaar card, or voter ID with a birth certificate",
-                              "x-description-hi": "आधार कार्ड, या जन्म प्रमाण पत्र के साथ मतदाता पहचान पत्र",
-                              "x-upload": {"accept": ["application/pdf", *IMAGE], "max_kb": 1024}},
+        "mobile": kit.mobile("Mobile number", "मोबाइल नंबर"),
+        "photo": kit.document("Photograph (JPEG or PNG, up to 200 KB)", "फ़ोटो (JPEG या PNG, अधिकतम 200 KB)",
+                              "Recent colour photograph, 3.5 cm x 2.5 cm, scanned at 200 dpi",
+                              "हाल का रंगीन फ़ोटो, 3.5 सेमी x 2.5 सेमी, 200 dpi पर स्कैन किया हुआ",
+                              accept=kit.IMAGE, max_kb=200),
+        "signature": kit.document("Signature (JPEG or PNG, up to 200 KB)", "हस्ताक्षर (JPEG या PNG, अधिकतम 200 KB)",
+                                  "Signature or left thumb impression on white paper",
+                                  "सफ़ेद कागज़ पर हस्ताक्षर या बाएँ अंगूठे का निशान",
+                                  accept=kit.IMAGE, max_kb=200),
+        "proof_of_identity": kit.document(
+            "Proof of identity, address and date of birth (PDF, JPEG or PNG, up to 1 MB)",
+            "पहचान, पते और जन्म तिथि का प्रमाण (PDF, JPEG या PNG, अधिकतम 1 MB)",
+            "Aadhaar card, or voter ID with a birth certificate",
+            "आधार कार्ड, या जन्म प्रमाण पत्र के साथ मतदाता पहचान पत्र"),
     },
     "required": ["name", "father_name", "date_of_birth", "mobile", "photo", "signature", "proof_of_identity"],
     "additionalProperties": False,

@@ -13,7 +13,8 @@ People who already hold a PAN (name, date of birth -> masked PAN):
 
 from __future__ import annotations
 
-import hashlib
+from emitra.core import kit
+
 
 #: PAN fee for a physical card dispatched to an Indian address (GST included), in paise
 PAN_FEE_PAISE = 10_700
@@ -52,8 +53,7 @@ class PanSandbox:
 
     @staticmethod
     def acknowledgement(application_key: str) -> str:
-        digest = hashlib.sha256(f"PROTEAN-49A:{application_key}".encode()).hexdigest()
-        return f"8810{int(digest[:14], 16) % 10**11:011d}"
+        return kit.acknowledgement("8810", "PROTEAN-49A", application_key, digits=11, hex_digits=14)
 
     def receive(self, acknowledgement: str, our_reference: str) -> str:
         """Accept the application (idempotent on the acknowledgement number)."""

@@ -11,15 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.core.money import format_paise
 from emitra.plugins.central.passport_sandbox import KENDRAS, NoSlot, PassportSandbox
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z .'-]{0,44}$"
 NAME_ERROR_EN = "Write the name in English letters, as it should appear in the passport (up to 45 characters)."
 NAME_ERROR_HI = "नाम अंग्रेज़ी अक्षरों में लिखें, जैसा पासपोर्ट में छपना है (अधिकतम 45 अक्षर)।"
-MOBILE_PATTERN = r"^[6-9][0-9]{9}$"
-PIN_PATTERN = r"^[1-9][0-9]{5}$"
 OLD_PASSPORT_PATTERN = r"^[A-Z][0-9]{7}$"
 
 APPLICATION_TYPES = ["fresh", "reissue"]
@@ -69,9 +67,7 @@ FORM: dict[str, Any] = {
                 "house": {"type": "string", "title": "House number and street", "x-title-hi": "मकान नंबर और गली", "minLength": 2, "maxLength": 80},
                 "locality": {"type": "string", "title": "Village, town or locality", "x-title-hi": "गाँव, कस्बा या मोहल्ला", "minLength": 2, "maxLength": 60},
                 "district": {"type": "string", "title": "District", "x-title-hi": "जिला", "minLength": 2, "maxLength": 40},
-                "pin": {"type": "string", "title": "PIN code", "x-title-hi": "पिन कोड", "pattern": PIN_PATTERN,
-                        "x-error-en": "PIN code is 6 digits and does not start with 0.",
-                        "x-error-hi": "पिन कोड 6 अंकों का होता है और 0 से शुरू नहीं होता।", "x-inputmode": "numeric"},
+                "pin": kit.pin(rajasthan=False),  # outside Rajasthan is refused with its own message in _check
             },
             "required": ["house", "locality", "district", "pin"],
             "additionalProperties": False,
@@ -82,9 +78,7 @@ FORM: dict[str, Any] = {
             "x-title-hi": "आपातकालीन संपर्क",
             "properties": {
                 "name": {"type": "string", "title": "Name", "x-title-hi": "नाम", "minLength": 2, "maxLength": 60},
-                "mobile": {"type": "string", "title": "Mobile number", "x-title-hi": "मोबाइल नंबर", "pattern": MOBILE_PATTERN,
-                           "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-                           "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।", "x-inputmode": "tel"},
+                "mobile": kit.mobile("Mobile number", "मोबाइल नंबर"),
             },
             "required": ["name", "mobile"],
             "additionalProperties": False,

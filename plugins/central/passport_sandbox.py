@@ -17,8 +17,9 @@ The calendar is fixed (no wall clock):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 FIRST_DAY = dt.date(2026, 10, 1)
 LAST_DAY = dt.date(2027, 6, 30)
@@ -108,8 +109,7 @@ class PassportSandbox:
     @staticmethod
     def arn(applicant_key: str, preferred: dt.date) -> str:
         """The Application Reference Number: the same application always gets the same ARN."""
-        digest = hashlib.sha256(f"RPO-JAIPUR:{applicant_key}".encode()).hexdigest()
-        return f"{preferred.year % 100:02d}-{1_000_000_000 + int(digest[:12], 16) % 9_000_000_000:010d}"
+        return f"{preferred.year % 100:02d}-{1_000_000_000 + kit.stable_int('RPO-JAIPUR', applicant_key) % 9_000_000_000:010d}"
 
     def slot_for(self, arn: str, kendra: str, preferred: dt.date) -> Slot:
         """The slot ``arn`` holds, or else the one it would get if booked now."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.plugins.central.eci_sandbox import CONSTITUENCIES, QUALIFYING_DATE, EciSandbox, age_on
 
 NAME_PATTERN = r"^[^0-9]{2,60}$"
@@ -47,9 +47,7 @@ FORM: dict[str, Any] = {
                          "enum": list(CONSTITUENCIES),
                          "x-enum-labels": [f"{int(n)} {en}" for n, (en, _hi) in CONSTITUENCIES.items()],
                          "x-enum-labels-hi": [f"{int(n)} {hi}" for n, (_en, hi) in CONSTITUENCIES.items()]},
-        "mobile": {"type": "string", "title": "Mobile number (optional)", "x-title-hi": "मोबाइल नंबर (वैकल्पिक)",
-                   "pattern": r"^[6-9][0-9]{9}$", "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-                   "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।", "x-inputmode": "tel"},
+        "mobile": kit.mobile("Mobile number (optional)", "मोबाइल नंबर (वैकल्पिक)"),
         "family_members_on_roll": {
             "type": "array",
             "title": "Family members already on the roll (optional)",

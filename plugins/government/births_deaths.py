@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.plugins.government.pehchan_sandbox import PehchanSandbox
 
 PROVIDER = "Directorate of Economics and Statistics, Rajasthan (Registrar, Births and Deaths)"
@@ -35,17 +35,6 @@ INFORMANT_RELATIONS: list[tuple[str, str, str]] = [
 ]
 
 
-def _enum(options: list[tuple[str, str, str]], title_en: str, title_hi: str) -> dict[str, Any]:
-    return {
-        "type": "string",
-        "title": title_en,
-        "x-title-hi": title_hi,
-        "enum": [c for c, _, _ in options],
-        "x-enum-labels": [en for _, en, _ in options],
-        "x-enum-labels-hi": [hi for _, _, hi in options],
-    }
-
-
 def _text(title_en: str, title_hi: str, max_length: int = 100, **extra: Any) -> dict[str, Any]:
     return {"type": "string", "title": title_en, "x-title-hi": title_hi, "minLength": 2, "maxLength": max_length, **extra}
 
@@ -54,15 +43,7 @@ def _label(options: list[tuple[str, str, str]], code: str) -> str:
     return next(en for c, en, _ in options if c == code)
 
 
-MOBILE = {
-    "type": "string",
-    "title": "Mobile number for updates (optional)",
-    "x-title-hi": "सूचना के लिए मोबाइल नंबर (वैकल्पिक)",
-    "pattern": r"^[6-9][0-9]{9}$",
-    "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-    "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-    "x-inputmode": "tel",
-}
+MOBILE = kit.mobile("Mobile number for updates (optional)", "सूचना के लिए मोबाइल नंबर (वैकल्पिक)")
 
 
 def _not_in_future(field: str, text: str, what_en: str, what_hi: str) -> None:
@@ -79,9 +60,9 @@ BIRTH_FORM: dict[str, Any] = {
     "x-title-hi": "जन्म प्रमाण पत्र आवेदन",
     "properties": {
         "child_name": _text("Child's name", "बच्चे का नाम"),
-        "sex": _enum(SEXES, "Sex", "लिंग"),
+        "sex": kit.choice(SEXES, "Sex", "लिंग"),
         "date_of_birth": {"type": "string", "format": "date", "title": "Date of birth", "x-title-hi": "जन्म तिथि"},
-        "place_type": _enum(BIRTH_PLACES, "Born at", "जन्म का स्थान प्रकार"),
+        "place_type": kit.choice(BIRTH_PLACES, "Born at", "जन्म का स्थान प्रकार"),
         "place_of_birth": _text("Place of birth", "जन्म स्थान", 150,
                                 description="Hospital name, or the house address, with village or town",
                                 **{"x-description-hi": "अस्पताल का नाम, या गाँव/शहर सहित घर का पता"}),
@@ -156,15 +137,11 @@ DEATH_FORM: dict[str, Any] = {
                                 description="Hospital name, or the house address, with village or town",
                                 **{"x-description-hi": "अस्पताल का नाम, या गाँव/शहर सहित घर का पता"}),
         "informant_name": _text("Informant's name", "सूचनादाता का नाम"),
-        "informant_relation": _enum(INFORMANT_RELATIONS, "Informant's relation to the deceased", "मृतक से सूचनादाता का संबंध"),
-        "hospital_slip": {
-            "type": "string",
-            "title": "Hospital death slip (scan, optional)",
-            "x-title-hi": "अस्पताल की मृत्यु पर्ची (स्कैन, वैकल्पिक)",
-            "description": "PDF, JPEG or PNG, at most 1 MB, when the death was in a hospital",
-            "x-description-hi": "PDF, JPEG या PNG, अधिकतम 1 MB, यदि मृत्यु अस्पताल में हुई",
-            "x-upload": {"accept": ["application/pdf", "image/jpeg", "image/png"], "max_kb": 1024},
-        },
+        "informant_relation": kit.choice(INFORMANT_RELATIONS, "Informant's relation to the deceased", "मृतक से सूचनादाता का संबंध"),
+        "hospital_slip": kit.document(
+            "Hospital death slip (scan, optional)", "अस्पताल की मृत्यु पर्ची (स्कैन, वैकल्पिक)",
+            "PDF, JPEG or PNG, at most 1 MB, when the death was in a hospital",
+            "PDF, JPEG या PNG, अधिकतम 1 MB, यदि मृत्यु अस्पताल में हुई"),
         "mobile": MOBILE,
     },
     "required": ["deceased_name", "date_of_death", "place_of_death", "informant_name", "informant_relation"],

@@ -7,8 +7,9 @@ real thing without leaving this machine. The accounts are listed in docs/service
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 
 @dataclass(frozen=True)
@@ -73,5 +74,4 @@ class DiscomSandbox:
 
     async def post_payment(self, k_number: str, amount_paise: int, our_reference: str) -> str:
         """Acknowledge a payment; the same reference always gets the same acknowledgement."""
-        digest = hashlib.sha256(f"{self.discom}:{k_number}:{amount_paise}:{our_reference}".encode()).hexdigest()
-        return f"{self.discom}-ACK-{int(digest[:10], 16) % 10**10:010d}"
+        return kit.acknowledgement(f"{self.discom}-ACK-", self.discom, k_number, amount_paise, our_reference, hex_digits=10)

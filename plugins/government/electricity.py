@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.plugins.government.discom_sandbox import DiscomSandbox, NothingDue, UnknownAccount
 
 K_NUMBER_PATTERN = r"^[0-9]{12}$"
@@ -32,15 +32,7 @@ def bill_form(discom_en: str, discom_hi: str) -> dict[str, Any]:
                 "x-error-hi": "के-नंबर ठीक 12 अंकों का होना चाहिए, जैसा बिल पर छपा है।",
                 "x-inputmode": "numeric",
             },
-            "mobile": {
-                "type": "string",
-                "title": "Mobile number for the receipt SMS (optional)",
-                "x-title-hi": "रसीद SMS के लिए मोबाइल नंबर (वैकल्पिक)",
-                "pattern": r"^[6-9][0-9]{9}$",
-                "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-                "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-                "x-inputmode": "tel",
-            },
+            "mobile": kit.mobile(),
         },
         "required": ["k_number"],
         "additionalProperties": False,
@@ -69,20 +61,16 @@ class DiscomBill(Service):
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         k_number = data["k_number"]
-        try:
-            bill = await self.billing.bill_due(k_number)
-        except UnknownAccount:
-            raise FieldError(
+        bill = await kit.look_up(self.billing.bill_due(k_number), {
+            UnknownAccount: FieldError(
                 "k_number",
                 f"No consumer account with K-number {k_number} at this discom. Check the number on the bill.",
-                f"इस डिस्कॉम में के-नंबर {k_number} का कोई उपभोक्ता खाता नहीं है। बिल पर लिखा नंबर जाँचें।",
-            ) from None
-        except NothingDue:
-            raise FieldError(
+                f"इस डिस्कॉम में के-नंबर {k_number} का कोई उपभोक्ता खाता नहीं है। बिल पर लिखा नंबर जाँचें।"),
+            NothingDue: FieldError(
                 "k_number",
                 f"Nothing is due on K-number {k_number}: the last bill is paid.",
-                f"के-नंबर {k_number} पर कुछ भी देय नहीं है: पिछला बिल चुका दिया गया है।",
-            ) from None
+                f"के-नंबर {k_number} पर कुछ भी देय नहीं है: पिछला बिल चुका दिया गया है।"),
+        })
         return Quote(
             principal_paise=bill.amount_paise,
             reference=bill.k_number,

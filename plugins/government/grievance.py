@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.plugins.government.sampark_sandbox import SamparkSandbox
 
 PROVIDER = "Rajasthan Sampark (Department of Administrative Reforms)"
@@ -33,14 +33,7 @@ FORM: dict[str, Any] = {
     "title": "Grievance on Rajasthan Sampark",
     "x-title-hi": "राजस्थान संपर्क पर शिकायत",
     "properties": {
-        "department": {
-            "type": "string",
-            "title": "Department",
-            "x-title-hi": "विभाग",
-            "enum": [c for c, _, _ in DEPARTMENTS],
-            "x-enum-labels": [en for _, en, _ in DEPARTMENTS],
-            "x-enum-labels-hi": [hi for _, _, hi in DEPARTMENTS],
-        },
+        "department": kit.choice(DEPARTMENTS, "Department", "विभाग"),
         "subject": {
             "type": "string",
             "title": "Subject",
@@ -59,23 +52,10 @@ FORM: dict[str, Any] = {
             "minLength": 20,
             "maxLength": 2000,
         },
-        "attachment": {
-            "type": "string",
-            "title": "Supporting document (scan, optional)",
-            "x-title-hi": "सहायक दस्तावेज़ (स्कैन, वैकल्पिक)",
-            "description": "PDF, JPEG or PNG, at most 2 MB",
-            "x-description-hi": "PDF, JPEG या PNG, अधिकतम 2 MB",
-            "x-upload": {"accept": ["application/pdf", "image/jpeg", "image/png"], "max_kb": 2048},
-        },
-        "mobile": {
-            "type": "string",
-            "title": "Mobile number for updates (optional)",
-            "x-title-hi": "सूचना के लिए मोबाइल नंबर (वैकल्पिक)",
-            "pattern": r"^[6-9][0-9]{9}$",
-            "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-            "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-            "x-inputmode": "tel",
-        },
+        "attachment": kit.document(
+            "Supporting document (scan, optional)", "सहायक दस्तावेज़ (स्कैन, वैकल्पिक)",
+            "PDF, JPEG or PNG, at most 2 MB", "PDF, JPEG या PNG, अधिकतम 2 MB", max_kb=2048),
+        "mobile": kit.mobile("Mobile number for updates (optional)", "सूचना के लिए मोबाइल नंबर (वैकल्पिक)"),
     },
     "required": ["department", "subject", "description"],
     "additionalProperties": False,

@@ -9,8 +9,9 @@ the current revenue year. Used by the jamabandi copy (``revenue``) and the land 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 #: the revenue year the sandbox bills land revenue for (fixed: no wall clock)
 REVENUE_YEAR = "2026-27"
@@ -87,10 +88,9 @@ class LandRecordsSandbox:
 
     async def post_land_revenue(self, village: str, khasra: str, amount_paise: int, our_reference: str) -> str:
         """Acknowledge a land revenue payment: a tehsil receipt number, the same for the same reference."""
-        digest = hashlib.sha256(f"lagan:{village}:{khasra}:{amount_paise}:{our_reference}".encode()).hexdigest()
-        return f"LR-{village[:3].upper()}-{int(digest[:10], 16) % 10**8:08d}"
+        return kit.acknowledgement(f"LR-{village[:3].upper()}-", "lagan", village, khasra, amount_paise, our_reference,
+                                   digits=8, hex_digits=10)
 
     async def request_copy(self, village: str, khasra: str, our_reference: str) -> str:
         """Register a request for a certified copy of the jamabandi; return the tehsil's application number."""
-        digest = hashlib.sha256(f"jamabandi:{village}:{khasra}:{our_reference}".encode()).hexdigest()
-        return f"JB-{village[:3].upper()}-{int(digest[:10], 16) % 10**8:08d}"
+        return kit.acknowledgement(f"JB-{village[:3].upper()}-", "jamabandi", village, khasra, our_reference, digits=8, hex_digits=10)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.plugins.government import land_records_sandbox as land
 from emitra.plugins.government.levies_sandbox import ASSESSMENT_YEARS, AlreadyPaid, NotAssessed, UdTaxSandbox, UnknownProperty
 from emitra.plugins.government.revenue import MOBILE, PROVIDER as REVENUE_DEPARTMENT, khasra_not_found, khasra_property, village_property
@@ -74,26 +74,20 @@ class UrbanDevelopmentTax(Service):
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         pid, year = data["property_id"], data["assessment_year"]
-        try:
-            due = await self.system.due(pid, year)
-        except UnknownProperty:
-            raise FieldError(
+        due = await kit.look_up(self.system.due(pid, year), {
+            UnknownProperty: FieldError(
                 "property_id",
                 f"The corporation has no property with ID {pid}. Check the ID on the UD tax notice.",
-                f"निगम में आईडी {pid} की कोई संपत्ति नहीं है। नगरीय विकास कर नोटिस पर लिखी आईडी जाँचें।",
-            ) from None
-        except NotAssessed:
-            raise FieldError(
+                f"निगम में आईडी {pid} की कोई संपत्ति नहीं है। नगरीय विकास कर नोटिस पर लिखी आईडी जाँचें।"),
+            NotAssessed: FieldError(
                 "assessment_year",
                 f"Property {pid} was not assessed to UD tax for {year}; nothing is due for that year.",
-                f"संपत्ति {pid} पर वर्ष {year} का नगरीय विकास कर निर्धारित नहीं है; उस वर्ष का कुछ देय नहीं है।",
-            ) from None
-        except AlreadyPaid:
-            raise FieldError(
+                f"संपत्ति {pid} पर वर्ष {year} का नगरीय विकास कर निर्धारित नहीं है; उस वर्ष का कुछ देय नहीं है।"),
+            AlreadyPaid: FieldError(
                 "assessment_year",
                 f"The UD tax of property {pid} for {year} is already paid.",
-                f"संपत्ति {pid} का वर्ष {year} का नगरीय विकास कर पहले ही जमा है।",
-            ) from None
+                f"संपत्ति {pid} का वर्ष {year} का नगरीय विकास कर पहले ही जमा है।"),
+        })
         prop = due.property
         details = [
             {"label_en": "Owner", "label_hi": "स्वामी", "value": prop.owner},
@@ -147,16 +141,13 @@ class LandRevenue(Service):
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         village, khasra = data["village"], data["khasra_no"]
-        try:
-            record = await self.records.land_revenue_due(village, khasra)
-        except land.UnknownKhasra:
-            raise khasra_not_found(village, khasra) from None
-        except land.NothingDue:
-            raise FieldError(
+        record = await kit.look_up(self.records.land_revenue_due(village, khasra), {
+            land.UnknownKhasra: khasra_not_found(village, khasra),
+            land.NothingDue: FieldError(
                 "khasra_no",
                 f"No land revenue is due on khasra {khasra} for {land.REVENUE_YEAR}: it is paid or the land is not assessed.",
-                f"खसरा {khasra} पर {land.REVENUE_YEAR} का कोई भू-राजस्व देय नहीं है: जमा हो चुका है या भूमि पर निर्धारण नहीं है।",
-            ) from None
+                f"खसरा {khasra} पर {land.REVENUE_YEAR} का कोई भू-राजस्व देय नहीं है: जमा हो चुका है या भूमि पर निर्धारण नहीं है।"),
+        })
         v_en, _, t_en, _ = land.VILLAGES[village]
         return Quote(
             principal_paise=record.land_revenue_paise,

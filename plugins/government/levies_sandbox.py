@@ -9,8 +9,9 @@ no wall clock: the amounts already include any penalty for a past year.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 ASSESSMENT_YEARS = ["2023-24", "2024-25", "2025-26", "2026-27"]
 PAID = None  # a year listed with PAID has been paid
@@ -85,5 +86,4 @@ class UdTaxSandbox:
 
     async def post_payment(self, property_id: str, year: str, amount_paise: int, our_reference: str) -> str:
         """Acknowledge a payment: the corporation's challan number, the same for the same reference."""
-        digest = hashlib.sha256(f"JMC-UDT:{property_id}:{year}:{amount_paise}:{our_reference}".encode()).hexdigest()
-        return f"JMC-UDT-{int(digest[:10], 16) % 10**9:09d}"
+        return kit.acknowledgement("JMC-UDT-", "JMC-UDT", property_id, year, amount_paise, our_reference, digits=9, hex_digits=10)

@@ -8,12 +8,13 @@ network, no randomness, no wall clock.
 
 from __future__ import annotations
 
-import hashlib
+from emitra.core import kit
+
 
 PREFIX = {"birth": "PB", "death": "PD"}
 
 
 class PehchanSandbox:
     async def file_application(self, kind: str, name: str, event_date: str, our_reference: str) -> str:
-        digest = hashlib.sha256(f"pehchan:{kind}:{name}:{event_date}:{our_reference}".encode()).hexdigest()
-        return f"{PREFIX[kind]}-{event_date[:4]}-{int(digest[:10], 16) % 10**9:09d}"
+        return kit.acknowledgement(f"{PREFIX[kind]}-{event_date[:4]}-", "pehchan", kind, name, event_date, our_reference,
+                                   digits=9, hex_digits=10)

@@ -8,8 +8,9 @@ acknowledgement of a payment. No network, no randomness, no wall clock.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 
 @dataclass(frozen=True)
@@ -61,5 +62,4 @@ class PhedSandbox:
 
     async def post_payment(self, consumer_no: str, amount_paise: int, our_reference: str) -> str:
         """Acknowledge a payment; the same reference always gets the same acknowledgement."""
-        digest = hashlib.sha256(f"PHED:{consumer_no}:{amount_paise}:{our_reference}".encode()).hexdigest()
-        return f"PHED-ACK-{int(digest[:10], 16) % 10**10:010d}"
+        return kit.acknowledgement("PHED-ACK-", "PHED", consumer_no, amount_paise, our_reference, hex_digits=10)

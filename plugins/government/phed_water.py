@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.plugins.government.phed_sandbox import NothingDue, PhedSandbox, UnknownConsumer
 
 CONSUMER_NO_PATTERN = r"^[0-9]{11}$"
@@ -31,15 +31,7 @@ FORM: dict[str, Any] = {
             "x-error-hi": "उपभोक्ता संख्या ठीक 11 अंकों की होनी चाहिए, जैसी पानी के बिल पर छपी है।",
             "x-inputmode": "numeric",
         },
-        "mobile": {
-            "type": "string",
-            "title": "Mobile number for the receipt SMS (optional)",
-            "x-title-hi": "रसीद SMS के लिए मोबाइल नंबर (वैकल्पिक)",
-            "pattern": r"^[6-9][0-9]{9}$",
-            "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-            "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-            "x-inputmode": "tel",
-        },
+        "mobile": kit.mobile(),
     },
     "required": ["consumer_no"],
     "additionalProperties": False,
@@ -66,20 +58,16 @@ class WaterBillService(Service):
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         number = data["consumer_no"]
-        try:
-            bill = await self.billing.bill_due(number)
-        except UnknownConsumer:
-            raise FieldError(
+        bill = await kit.look_up(self.billing.bill_due(number), {
+            UnknownConsumer: FieldError(
                 "consumer_no",
                 f"PHED has no water connection with consumer number {number}. Check the number on the bill.",
-                f"PHED में उपभोक्ता संख्या {number} का कोई जल कनेक्शन नहीं है। बिल पर लिखा नंबर जाँचें।",
-            ) from None
-        except NothingDue:
-            raise FieldError(
+                f"PHED में उपभोक्ता संख्या {number} का कोई जल कनेक्शन नहीं है। बिल पर लिखा नंबर जाँचें।"),
+            NothingDue: FieldError(
                 "consumer_no",
                 f"Nothing is due on consumer number {number}: the last water bill is paid.",
-                f"उपभोक्ता संख्या {number} पर कुछ भी देय नहीं है: पिछला पानी का बिल चुका दिया गया है।",
-            ) from None
+                f"उपभोक्ता संख्या {number} पर कुछ भी देय नहीं है: पिछला पानी का बिल चुका दिया गया है।"),
+        })
         return Quote(
             principal_paise=bill.amount_paise,
             reference=bill.consumer_no,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.plugins.government.land_records_sandbox import JAMABANDI_SAMVAT, VILLAGES, LandRecordsSandbox, UnknownKhasra
 from emitra.plugins.government.revenue_sandbox import RevenueSandbox
 
@@ -42,34 +42,11 @@ CASTE_CATEGORIES: list[tuple[str, str, str]] = [
 ]
 CATEGORY_NAMES = {code: en for code, en, _ in CASTE_CATEGORIES}
 
-UPLOAD_SPEC = {"accept": ["application/pdf", "image/jpeg", "image/png"], "max_kb": 1024}
-
-
-def _enum(options: list[tuple[str, str, str]], title_en: str, title_hi: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "string",
-        "title": title_en,
-        "x-title-hi": title_hi,
-        "enum": [code for code, _, _ in options],
-        "x-enum-labels": [en for _, en, _ in options],
-        "x-enum-labels-hi": [hi for _, _, hi in options],
-        **extra,
-    }
-
-
 def _name(title_en: str, title_hi: str, **extra: Any) -> dict[str, Any]:
     return {"type": "string", "title": title_en, "x-title-hi": title_hi, "minLength": 2, "maxLength": 100, **extra}
 
 
-MOBILE = {
-    "type": "string",
-    "title": "Mobile number for updates (optional)",
-    "x-title-hi": "सूचना के लिए मोबाइल नंबर (वैकल्पिक)",
-    "pattern": r"^[6-9][0-9]{9}$",
-    "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-    "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-    "x-inputmode": "tel",
-}
+MOBILE = kit.mobile("Mobile number for updates (optional)", "सूचना के लिए मोबाइल नंबर (वैकल्पिक)")
 
 
 def address_schema(title_en: str = "Address", title_hi: str = "पता") -> dict[str, Any]:
@@ -83,32 +60,13 @@ def address_schema(title_en: str = "Address", title_hi: str = "पता") -> di
                       "minLength": 1, "maxLength": 120},
             "village_ward": {"type": "string", "title": "Village / ward", "x-title-hi": "गाँव / वार्ड",
                              "minLength": 2, "maxLength": 80},
-            "tehsil": _enum(TEHSILS, "Tehsil", "तहसील"),
+            "tehsil": kit.choice(TEHSILS, "Tehsil", "तहसील"),
             "district": {"type": "string", "title": "District", "x-title-hi": "जिला", "minLength": 2, "maxLength": 60,
                          "default": "Jaipur"},
-            "pin": {
-                "type": "string",
-                "title": "PIN code",
-                "x-title-hi": "पिन कोड",
-                "pattern": r"^3[0-9]{5}$",
-                "x-error-en": "PIN code must be 6 digits starting with 3 (Rajasthan).",
-                "x-error-hi": "पिन कोड 3 से शुरू होने वाले 6 अंकों का होना चाहिए (राजस्थान)।",
-                "x-inputmode": "numeric",
-            },
+            "pin": kit.pin(),
         },
         "required": ["village_ward", "tehsil", "district", "pin"],
         "additionalProperties": False,
-    }
-
-
-def upload(title_en: str, title_hi: str, description_en: str, description_hi: str) -> dict[str, Any]:
-    return {
-        "type": "string",
-        "title": title_en,
-        "x-title-hi": title_hi,
-        "description": description_en,
-        "x-description-hi": description_hi,
-        "x-upload": dict(UPLOAD_SPEC),
     }
 
 
@@ -128,7 +86,7 @@ def khasra_property() -> dict[str, Any]:
 
 def village_property() -> dict[str, Any]:
     options = [(code, f"{v_en} (tehsil {t_en})", f"{v_hi} (तहसील {t_hi})") for code, (v_en, v_hi, t_en, t_hi) in VILLAGES.items()]
-    return _enum(options, "Village", "गाँव")
+    return kit.choice(options, "Village", "गाँव")
 
 
 def _details(*rows: tuple[str, str, Any]) -> list[dict[str, str]]:
@@ -144,11 +102,11 @@ CASTE_FORM: dict[str, Any] = {
     "properties": {
         "applicant_name": _name("Applicant's name", "आवेदक का नाम"),
         "father_name": _name("Father's name", "पिता का नाम"),
-        "caste_category": _enum(CASTE_CATEGORIES, "Caste category", "जाति वर्ग"),
+        "caste_category": kit.choice(CASTE_CATEGORIES, "Caste category", "जाति वर्ग"),
         "caste": _name("Caste", "जाति", description="As in the state list, e.g. Meena, Bairwa, Jat, Gurjar",
                        **{"x-description-hi": "राज्य की सूची के अनुसार, जैसे मीणा, बैरवा, जाट, गुर्जर"}),
         "address": address_schema("Permanent address", "स्थायी पता"),
-        "ration_card_scan": upload(
+        "ration_card_scan": kit.document(
             "Ration card (scan)", "राशन कार्ड (स्कैन)",
             "PDF, JPEG or PNG, at most 1 MB: the family's ration card",
             "PDF, JPEG या PNG, अधिकतम 1 MB: परिवार का राशन कार्ड"),
@@ -253,8 +211,8 @@ DOMICILE_FORM: dict[str, Any] = {
         "applicant_name": _name("Applicant's name", "आवेदक का नाम"),
         "father_name": _name("Father's name", "पिता का नाम"),
         "date_of_birth": {"type": "string", "format": "date", "title": "Date of birth", "x-title-hi": "जन्म तिथि"},
-        "gender": _enum(GENDERS, "Gender", "लिंग"),
-        "purpose": _enum(DOMICILE_PURPOSES, "Purpose of the certificate", "प्रमाण पत्र का उद्देश्य"),
+        "gender": kit.choice(GENDERS, "Gender", "लिंग"),
+        "purpose": kit.choice(DOMICILE_PURPOSES, "Purpose of the certificate", "प्रमाण पत्र का उद्देश्य"),
         "mobile": MOBILE,
         "years_of_residence": {
             "type": "integer",
@@ -267,7 +225,7 @@ DOMICILE_FORM: dict[str, Any] = {
             "x-inputmode": "numeric",
         },
         "address": address_schema("Present address in Rajasthan", "राजस्थान में वर्तमान पता"),
-        "residence_proof": upload(
+        "residence_proof": kit.document(
             "Proof of residence (scan)", "निवास का प्रमाण (स्कैन)",
             "PDF, JPEG or PNG, at most 1 MB: e.g. ration card, electricity bill or school certificate",
             "PDF, JPEG या PNG, अधिकतम 1 MB: जैसे राशन कार्ड, बिजली बिल या स्कूल प्रमाण पत्र"),
@@ -371,10 +329,7 @@ class JamabandiCopy(Service):
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         village, khasra = data["village"], data["khasra_no"]
-        try:
-            record = await self.land.record(village, khasra)
-        except UnknownKhasra:
-            raise khasra_not_found(village, khasra) from None
+        record = await kit.look_up(self.land.record(village, khasra), {UnknownKhasra: khasra_not_found(village, khasra)})
         v_en, _, t_en, _ = VILLAGES[village]
         return Quote(
             principal_paise=0,

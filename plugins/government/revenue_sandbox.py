@@ -6,7 +6,8 @@ same request always gets the same number. No network, no randomness, no wall clo
 
 from __future__ import annotations
 
-import hashlib
+from emitra.core import kit
+
 
 # kind -> prefix of the tehsil's application number
 KINDS = {"caste": "JPC", "domicile": "MNC"}
@@ -14,6 +15,4 @@ KINDS = {"caste": "JPC", "domicile": "MNC"}
 
 class RevenueSandbox:
     async def file_application(self, kind: str, tehsil: str, applicant: str, our_reference: str) -> str:
-        prefix = KINDS[kind]
-        digest = hashlib.sha256(f"{kind}:{tehsil}:{applicant}:{our_reference}".encode()).hexdigest()
-        return f"{prefix}/{tehsil[:3].upper()}/{int(digest[:10], 16) % 10**9:09d}"
+        return kit.acknowledgement(f"{KINDS[kind]}/{tehsil[:3].upper()}/", kind, tehsil, applicant, our_reference, digits=9, hex_digits=10)

@@ -7,10 +7,9 @@ randomness, no wall clock.
 
 from __future__ import annotations
 
-import hashlib
+from emitra.core import kit
 
 
 class SamparkSandbox:
     async def register_grievance(self, department: str, subject: str, our_reference: str) -> str:
-        digest = hashlib.sha256(f"sampark:{department}:{subject}:{our_reference}".encode()).hexdigest()
-        return f"RSG{int(digest[:12], 16) % 10**10:010d}"
+        return kit.acknowledgement("RSG", "sampark", department, subject, our_reference)

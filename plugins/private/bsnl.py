@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.plugins.private.bsnl_sandbox import BsnlSandbox, NothingDue, UnknownAccount
 
 FORM: dict[str, Any] = {
@@ -24,15 +24,7 @@ FORM: dict[str, Any] = {
             "x-enum-labels": ["Landline telephone", "Broadband (Bharat Fibre)"],
             "x-enum-labels-hi": ["लैंडलाइन टेलीफ़ोन", "ब्रॉडबैंड (भारत फ़ाइबर)"],
         },
-        "mobile": {
-            "type": "string",
-            "title": "Mobile number for the receipt SMS (optional)",
-            "x-title-hi": "रसीद SMS के लिए मोबाइल नंबर (वैकल्पिक)",
-            "pattern": r"^[6-9][0-9]{9}$",
-            "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-            "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-            "x-inputmode": "tel",
-        },
+        "mobile": kit.mobile(),
     },
     "required": ["service_type"],
     # unevaluatedProperties (not additionalProperties) so that the fields of the branches are allowed
@@ -116,14 +108,12 @@ class BsnlBill(Service):
         else:
             field, shown = "account_id", data["account_id"]
             lookup = self.sandbox.broadband_bill(shown)
-        try:
-            bill = await lookup
-        except UnknownAccount:
-            raise FieldError(field, f"BSNL has no connection {shown}. Check the number on the bill.",
-                             f"बीएसएनएल में {shown} का कोई कनेक्शन नहीं है। बिल पर लिखा नंबर जाँचें।") from None
-        except NothingDue:
-            raise FieldError(field, f"Nothing is due on {shown}: the last bill is paid.",
-                             f"{shown} पर कुछ भी देय नहीं है: पिछला बिल चुका दिया गया है।") from None
+        bill = await kit.look_up(lookup, {
+            UnknownAccount: FieldError(field, f"BSNL has no connection {shown}. Check the number on the bill.",
+                                       f"बीएसएनएल में {shown} का कोई कनेक्शन नहीं है। बिल पर लिखा नंबर जाँचें।"),
+            NothingDue: FieldError(field, f"Nothing is due on {shown}: the last bill is paid.",
+                                   f"{shown} पर कुछ भी देय नहीं है: पिछला बिल चुका दिया गया है।"),
+        })
         return Quote(
             principal_paise=bill.amount_paise,
             reference=bill.account,

@@ -12,8 +12,9 @@ Landlines are keyed by STD code and number, broadband (Bharat Fibre) connections
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 
 @dataclass(frozen=True)
@@ -66,5 +67,4 @@ class BsnlSandbox:
         return TelecomBill(account, name, plan, month, due, amount)
 
     async def post_payment(self, account: str, amount_paise: int, our_reference: str) -> str:
-        digest = hashlib.sha256(f"BSNL:{account}:{amount_paise}:{our_reference}".encode()).hexdigest()
-        return f"BSNL-RJ-{int(digest[:12], 16) % 10**10:010d}"
+        return kit.acknowledgement("BSNL-RJ-", "BSNL", account, amount_paise, our_reference)

@@ -11,8 +11,9 @@ Subscribers (operator, subscriber ID -> name, pack, monthly charge, balance in p
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 OPERATORS: dict[str, tuple[str, str]] = {
     "tata_play": ("Tata Play", "टाटा प्ले"),
@@ -51,5 +52,4 @@ class DthSandbox:
         return Subscriber(operator, subscriber_id, *row)
 
     async def recharge(self, operator: str, subscriber_id: str, amount_paise: int, our_reference: str) -> str:
-        digest = hashlib.sha256(f"DTH:{operator}:{subscriber_id}:{amount_paise}:{our_reference}".encode()).hexdigest()
-        return f"DTH{int(digest[:14], 16) % 10**12:012d}"
+        return kit.acknowledgement("DTH", "DTH", operator, subscriber_id, amount_paise, our_reference, digits=12, hex_digits=14)

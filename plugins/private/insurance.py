@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.core.money import format_paise
 from emitra.plugins.private.insurance_sandbox import (
     PARTNER,
@@ -74,15 +74,7 @@ FORM: dict[str, Any] = {
             "description": "Accident cover: age 18 to 70; health: 18 to 65; term life: 18 to 50",
             "x-description-hi": "दुर्घटना बीमा: आयु 18 से 70; स्वास्थ्य: 18 से 65; टर्म जीवन: 18 से 50",
         },
-        "mobile": {
-            "type": "string",
-            "title": "Mobile number for the policy SMS (optional)",
-            "x-title-hi": "पॉलिसी SMS के लिए मोबाइल नंबर (वैकल्पिक)",
-            "pattern": r"^[6-9][0-9]{9}$",
-            "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-            "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-            "x-inputmode": "tel",
-        },
+        "mobile": kit.mobile("Mobile number for the policy SMS (optional)", "पॉलिसी SMS के लिए मोबाइल नंबर (वैकल्पिक)"),
         "nominees": {
             "type": "array",
             "title": "Nominees",
@@ -98,14 +90,7 @@ FORM: dict[str, Any] = {
                 "x-title-hi": "नामांकित व्यक्ति",
                 "properties": {
                     "name": {"type": "string", "title": "Nominee name", "x-title-hi": "नामांकित व्यक्ति का नाम", "minLength": 2, "maxLength": 80},
-                    "relation": {
-                        "type": "string",
-                        "title": "Relation to the insured",
-                        "x-title-hi": "बीमित व्यक्ति से संबंध",
-                        "enum": [r[0] for r in RELATIONS],
-                        "x-enum-labels": [r[1] for r in RELATIONS],
-                        "x-enum-labels-hi": [r[2] for r in RELATIONS],
-                    },
+                    "relation": kit.choice(RELATIONS, "Relation to the insured", "बीमित व्यक्ति से संबंध"),
                     "share_percent": {
                         "type": "integer",
                         "title": "Share (%)",

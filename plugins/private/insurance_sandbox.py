@@ -9,8 +9,9 @@ request always gets the same policy. "Today" (for the insured's age and the cove
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 PARTNER = "Marudhar General Insurance Co. Ltd"
 PARTNER_HI = "मरुधर जनरल इंश्योरेंस कंपनी लि."
@@ -89,7 +90,7 @@ def age_on(born: dt.date, day: dt.date) -> int:
 
 
 def _digest(*parts: object) -> int:
-    return int(hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:16], 16)
+    return kit.stable_int(*parts, sep="|", hex_digits=16)
 
 
 class InsuranceSandbox:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.core.money import format_paise
 from emitra.plugins.private.lic_sandbox import Lapsed, LicSandbox, NothingDue, UnknownPolicy
 
@@ -35,15 +35,7 @@ FORM: dict[str, Any] = {
             "x-error-hi": "पॉलिसी संख्या ठीक 9 अंकों की होनी चाहिए।",
             "x-inputmode": "numeric",
         },
-        "mobile": {
-            "type": "string",
-            "title": "Mobile number for the receipt SMS (optional)",
-            "x-title-hi": "रसीद SMS के लिए मोबाइल नंबर (वैकल्पिक)",
-            "pattern": r"^[6-9][0-9]{9}$",
-            "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-            "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-            "x-inputmode": "tel",
-        },
+        "mobile": kit.mobile(),
     },
     "required": ["policy_number"],
     "additionalProperties": False,
@@ -70,17 +62,14 @@ class LicPremium(Service):
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         number = data["policy_number"]
-        try:
-            due = await self.sandbox.premium_due(number)
-        except UnknownPolicy:
-            raise FieldError("policy_number", f"No LIC policy with number {number}. Check the number on the policy bond.",
-                             f"संख्या {number} की कोई एलआईसी पॉलिसी नहीं है। पॉलिसी बॉन्ड पर लिखी संख्या जाँचें।") from None
-        except NothingDue:
-            raise FieldError("policy_number", f"No premium is due on policy {number}.",
-                             f"पॉलिसी {number} पर कोई प्रीमियम देय नहीं है।") from None
-        except Lapsed:
-            raise FieldError("policy_number", f"Policy {number} has lapsed; it can be revived only at an LIC branch.",
-                             f"पॉलिसी {number} व्यपगत (लैप्स) हो चुकी है; इसका पुनर्चलन केवल एलआईसी शाखा में होगा।") from None
+        due = await kit.look_up(self.sandbox.premium_due(number), {
+            UnknownPolicy: FieldError("policy_number", f"No LIC policy with number {number}. Check the number on the policy bond.",
+                                      f"संख्या {number} की कोई एलआईसी पॉलिसी नहीं है। पॉलिसी बॉन्ड पर लिखी संख्या जाँचें।"),
+            NothingDue: FieldError("policy_number", f"No premium is due on policy {number}.",
+                                   f"पॉलिसी {number} पर कोई प्रीमियम देय नहीं है।"),
+            Lapsed: FieldError("policy_number", f"Policy {number} has lapsed; it can be revived only at an LIC branch.",
+                               f"पॉलिसी {number} व्यपगत (लैप्स) हो चुकी है; इसका पुनर्चलन केवल एलआईसी शाखा में होगा।"),
+        })
         mode_en, mode_hi = MODES[due.mode]
         details = [
             {"label_en": "Policy holder", "label_hi": "पॉलिसीधारक", "value": due.holder},

@@ -12,8 +12,9 @@ Policies (policy number -> holder, plan, mode, due date, premium, late fee, all 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 
 @dataclass(frozen=True)
@@ -67,5 +68,4 @@ class LicSandbox:
 
     async def post_premium(self, policy_number: str, amount_paise: int, our_reference: str) -> str:
         """Acknowledge a premium; the same reference always gets the same LIC receipt number."""
-        digest = hashlib.sha256(f"LIC:{policy_number}:{amount_paise}:{our_reference}".encode()).hexdigest()
-        return f"LIC-{int(digest[:12], 16) % 10**10:010d}"
+        return kit.acknowledgement("LIC-", "LIC", policy_number, amount_paise, our_reference)

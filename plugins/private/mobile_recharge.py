@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.core.money import format_paise
 from emitra.plugins.private.recharge_sandbox import OPERATORS, PLANS, Postpaid, RechargeSandbox, WrongOperator
 
@@ -16,15 +16,7 @@ FORM: dict[str, Any] = {
     "title": "Prepaid mobile recharge",
     "x-title-hi": "प्रीपेड मोबाइल रिचार्ज",
     "properties": {
-        "mobile": {
-            "type": "string",
-            "title": "Mobile number",
-            "x-title-hi": "मोबाइल नंबर",
-            "pattern": r"^[6-9][0-9]{9}$",
-            "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-            "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-            "x-inputmode": "tel",
-        },
+        "mobile": kit.mobile("Mobile number", "मोबाइल नंबर"),
         "operator": {
             "type": "string",
             "title": "Operator",

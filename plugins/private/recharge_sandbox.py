@@ -7,8 +7,9 @@ postpaid connections, which cannot be recharged: 9414000001 (BSNL), 9829000002 (
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 OPERATORS: dict[str, tuple[str, str]] = {
     "jio": ("Jio", "जियो"),
@@ -76,5 +77,4 @@ class RechargeSandbox:
 
     async def recharge(self, mobile: str, plan_code: str, amount_paise: int, our_reference: str) -> str:
         """The operator's transaction id; the same reference always gets the same id."""
-        digest = hashlib.sha256(f"RECHARGE:{mobile}:{plan_code}:{amount_paise}:{our_reference}".encode()).hexdigest()
-        return f"RCH{int(digest[:14], 16) % 10**12:012d}"
+        return kit.acknowledgement("RCH", "RECHARGE", mobile, plan_code, amount_paise, our_reference, digits=12, hex_digits=14)

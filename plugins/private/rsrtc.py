@@ -24,6 +24,7 @@ from emitra.core import (
     Service,
     Workflow,
     hookimpl,
+    kit,
 )
 from emitra.core.money import format_paise
 from emitra.plugins.private.rsrtc_sandbox import CLASSES, STOPS, RsrtcError, RsrtcSandbox
@@ -132,15 +133,7 @@ FORM: dict[str, Any] = {
                 "additionalProperties": False,
             },
         },
-        "mobile": {
-            "type": "string",
-            "title": "Mobile number for the ticket SMS (optional)",
-            "x-title-hi": "टिकट SMS के लिए मोबाइल नंबर (वैकल्पिक)",
-            "pattern": r"^[6-9][0-9]{9}$",
-            "x-error-en": "Mobile number must be 10 digits starting with 6, 7, 8 or 9.",
-            "x-error-hi": "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।",
-            "x-inputmode": "tel",
-        },
+        "mobile": kit.mobile("Mobile number for the ticket SMS (optional)", "टिकट SMS के लिए मोबाइल नंबर (वैकल्पिक)"),
     },
     "required": ["from", "to", "journey_date", "service_class", "seats", "passengers"],
     "additionalProperties": False,

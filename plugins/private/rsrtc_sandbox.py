@@ -20,9 +20,10 @@ tests set both.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass
+
+from emitra.core import kit
 
 CAPACITY = 40
 #: how far ahead a seat may be booked (the advance reservation period)
@@ -132,7 +133,7 @@ class Offer:
 
 
 def _digest(*parts: object) -> int:
-    return int(hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:16], 16)
+    return kit.stable_int(*parts, sep="|", hex_digits=16)
 
 
 def distance_km(origin: str, destination: str) -> int:

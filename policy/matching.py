@@ -1,0 +1,112 @@
+"""Does a text name a prohibited activity, however it is spelled?
+
+Text is normalised before matching: case, accents and Unicode forms folded; look-alike digits and
+symbols read as letters (``l0tt3ry``); letters split by dots, dashes or spaces joined again
+(``l.o.t.t.e.r.y``, ``L O T T E R Y``); Devanagari vowel-sign and nasal variants unified
+(``लॉटरी`` / ``लाटरी``), the nukta and zero-width joiners dropped. A term then matches:
+
+- *exactly*: as a whole word in the normal text, or inside the joined-up text for terms of five
+  letters or more (``superlottery``);
+- *nearly*: a word within one edit of a term of six letters or more (``lotery``, ``lottary``,
+  ``gambleing``): a doubtful match, which a rule turns into *restricted* for a person to decide.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s", "!": "i", "|": "l"})
+_DEVANAGARI_FOLD = str.maketrans({
+    "ॉ": "ा", "ॅ": "े", "ँ": "ं", "़": None, "\u200c": None, "\u200d": None, "ऑ": "आ", "ॲ": "ए",
+})
+_SEPARATED = re.compile(r"\b(?:[a-z](?:[\s.\-_*·•/]+)){3,}[a-z]\b")
+
+
+def _ascii_fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not (unicodedata.combining(c) and ord(c) < 0x0900))
+
+
+@lru_cache(maxsize=65536)
+def normalise(text: str) -> str:
+    """Lowercase words, look-alikes read as letters, split letters joined, Hindi variants folded."""
+    text = unicodedata.normalize("NFC", text or "").casefold()
+    text = text.translate(_DEVANAGARI_FOLD)
+    text = _ascii_fold(text)
+    text = re.sub(r"(?<=[a-z])[0-9@$!|]+(?=[a-z])|(?<=[a-z])[0-9@$!|]+\b|\b[0-9@$!|]+(?=[a-z])",
+                  lambda m: m.group(0).translate(_LEET), text)
+    text = _SEPARATED.sub(lambda m: re.sub(r"[^a-z]", "", m.group(0)), text)
+    return re.sub(r"[^\w\u0900-\u097f]+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    return normalise(text).split()
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    for i in range(len(long_)):
+        if long_[:i] + long_[i + 1:] == short:
+            return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _inflections(term: str) -> frozenset[str]:
+    """Plural and -ing/-ed forms of an English term (not other words that merely begin with it)."""
+    if not term.isascii():
+        return frozenset()
+    forms = {term + "s", term + "es", term + "ing", term + "ed"}
+    if term.endswith("e"):
+        forms |= {term[:-1] + "ing", term + "d", term + "r", term + "rs"}
+    if term.endswith("y"):
+        forms.add(term[:-1] + "ies")
+    if len(term) <= 4 and term[-1] not in "aeiouy":
+        forms |= {term + term[-1] + "ing", term + term[-1] + "ed", term + term[-1] + "or", term + term[-1] + "ors"}
+    return frozenset(forms)
+
+
+@dataclass(frozen=True)
+class Hit:
+    term: str
+    found: str  # the word or text that matched
+    exact: bool
+
+
+def find(terms: list[str], text: str) -> Hit | None:
+    """The first term named in ``text`` (exact before near), or None."""
+    norm = normalise(text)
+    if not norm:
+        return None
+    tokens = norm.split()
+    joined = norm.replace(" ", "")
+    padded = f" {norm} "
+    near: Hit | None = None
+    for raw in terms:
+        term = normalise(raw)
+        if not term:
+            continue
+        if f" {term} " in padded or (len(term.replace(" ", "")) >= 5 and term.replace(" ", "") in joined):
+            return Hit(raw, term, True)
+        # inflections: "bets", "betting", "gambling", "lotteries" name "bet", "gamble", "lottery"
+        if " " not in term:
+            forms = _inflections(term)
+            hit = next((t for t in tokens if t in forms), None)
+            if hit:
+                return Hit(raw, hit, True)
+        if near is None and " " not in term and len(term) >= 6:
+            for token in tokens:
+                if _within_one_edit(token, term) or (len(token) > len(term) and _within_one_edit(token[: len(term) + 1], term)):
+                    near = Hit(raw, token, False)
+                    break
+    return near
