@@ -147,6 +147,40 @@ def plugins(ctx: click.Context, as_json: bool, as_markdown: bool) -> None:
         click.echo(f"  REFUSED {refusal}", err=True)
 
 
+@main.group("ledger")
+def ledger_group() -> None:
+    """The double-entry ledger."""
+
+
+@ledger_group.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object: balanced, entries, imbalance_paise, problems.")
+def ledger_check(as_json: bool) -> None:
+    """Verify every invariant of the books; exit 1 when they do not hold."""
+    from emitra.core import ledger
+
+    result = run(ledger.check)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        click.echo(f"{'balanced' if result['balanced'] else 'NOT BALANCED'}: {result['entries']} entries, "
+                   f"{result['postings']} postings, imbalance {result['imbalance_paise']} paise")
+        for problem in result["problems"]:
+            click.echo(f"  {problem}")
+    if not result["balanced"]:
+        sys.exit(1)
+
+
+@ledger_group.command("balance")
+@click.argument("account")
+def ledger_balance(account: str) -> None:
+    """The balance of ACCOUNT (debits minus credits, in paise and rupees), from the postings."""
+    from emitra.core import ledger
+    from emitra.core.money import format_paise
+
+    paise = run(lambda: ledger.balance(account))
+    click.echo(f"{account}: {paise} paise ({format_paise(paise)})")
+
+
 @main.group("policy")
 def policy_group() -> None:
     """Prohibited and restricted services: explain decisions, list and check the rules."""

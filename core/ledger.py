@@ -74,3 +74,42 @@ async def trial_balance() -> int:
     """Sum of every posting: zero when the books balance."""
     row = await Posting.all().annotate(total=Sum("amount_paise")).first().values("total")
     return int(row["total"] or 0) if row else 0
+
+
+async def reverse(entry: LedgerEntry, memo: str, key: str | None = None) -> LedgerEntry:
+    """Post the mirror of ``entry`` (every line negated): the only way a posted entry is corrected.
+
+    Idempotent: reversing the same entry twice posts once (key ``reverse:<original key>``).
+    """
+    lines = [Line(p.account, -p.amount_paise) for p in await Posting.filter(entry=entry)]
+    return await post(entry.district_id, key or f"reverse:{entry.idempotency_key}", memo, lines, entry.request_id)
+
+
+async def check() -> dict[str, object]:
+    """Verify the books: every entry balanced and non-empty, the whole ledger summing to zero,
+    every account named ``kind:party`` or a known single account. Balances are never stored, so
+    they always equal what the postings say."""
+    from tortoise import connections
+
+    conn = connections.get("default")
+    entries = await LedgerEntry.all().count()
+    postings = await Posting.all().count()
+    total = await trial_balance()
+    unbalanced = await conn.execute_query_dict(
+        'SELECT e."idempotency_key" AS key, SUM(p."amount_paise") AS diff FROM "ledger_entry" e '
+        'JOIN "posting" p ON p."entry_id" = e."id" GROUP BY e."id", e."idempotency_key" HAVING SUM(p."amount_paise") <> 0')
+    empty = await conn.execute_query_dict(
+        'SELECT e."idempotency_key" AS key FROM "ledger_entry" e LEFT JOIN "posting" p ON p."entry_id" = e."id" '
+        'WHERE p."id" IS NULL')
+    bad_accounts = await conn.execute_query_dict(
+        'SELECT DISTINCT "account" FROM "posting" WHERE "account" NOT LIKE \'%:%\' AND "account" NOT IN (\'society_bank\', \'society_fee_income\', \'processor_fees\', \'escrow\')')
+    problems = [f"entry {r['key']} does not balance: {int(r['diff'])} paise" for r in unbalanced]
+    problems += [f"entry {r['key']} has no postings" for r in empty]
+    problems += [f"account {r['account']!r} is not named kind:party" for r in bad_accounts]
+    return {
+        "balanced": total == 0 and not problems,
+        "entries": entries,
+        "postings": postings,
+        "imbalance_paise": total,
+        "problems": problems,
+    }
