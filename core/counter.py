@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, documents, fees, forms, ledger
@@ -229,12 +230,37 @@ async def record_cash(
     expected_total_paise: int | None = None,
     tendered_paise: int | None = None,
 ) -> ServiceRequest:
-    """Take a cash payment for a service and record it, once.
+    """Take a cash payment for a service and record it, once (see :func:`record_payment`)."""
+    return await record_payment(actor, counter, citizen, service_code, data, idempotency_key, "cash",
+                                expected_total_paise=expected_total_paise, tendered_paise=tendered_paise)
+
+
+class WalletShort(CounterError):
+    """A prepaid counter's wallet would go below zero."""
+
+
+async def record_payment(
+    actor: audit.Actor,
+    counter: Counter,
+    citizen: Citizen,
+    service_code: str,
+    data: dict[str, Any],
+    idempotency_key: str,
+    method_code: str = "cash",
+    expected_total_paise: int | None = None,
+    tendered_paise: int | None = None,
+    payment_details: dict[str, Any] | None = None,
+) -> ServiceRequest:
+    """Take a payment for a service and record it, once, in one database transaction.
 
     ``idempotency_key`` comes from the confirmation page (or the API caller): sending the same
     request twice returns the first receipt and writes nothing more. ``expected_total_paise`` is
     what the operator saw and collected; if the amount due has changed since, nothing is written.
+    Cash is posted at once and the request handed to the department; a pending method (cheque,
+    card, UPI) leaves the request ``payment_pending`` until :func:`confirm_payment`.
     """
+    from emitra.core import payments
+
     if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 64:
         raise CounterError("idempotency_key", "Every payment needs an idempotency key of 1 to 64 characters.", "हर भुगतान के लिए 1 से 64 अक्षरों की idempotency key चाहिए।")
     previous = await ServiceRequest.get_or_none(idempotency_key=idempotency_key)
@@ -246,6 +272,10 @@ async def record_cash(
                 f"This idempotency key was already used for another request (receipt {previous.receipt_no}); use a new key for a new payment.",
                 f"यह idempotency key किसी अन्य अनुरोध (रसीद {previous.receipt_no}) के लिए उपयोग हो चुकी है; नए भुगतान के लिए नई key दें।")
         return previous
+    method = payments.methods().get(method_code)
+    if method is None:
+        raise CounterError("payment.method", f"{method_code!r} is not a payment method here; use one of: {', '.join(sorted(payments.methods()))}.",
+                           f"{method_code!r} यहाँ भुगतान का तरीका नहीं है।")
     if citizen.district_id != counter.district_id:
         raise CounterError("citizen", "This citizen is registered in another district.", "यह नागरिक किसी अन्य जिले में पंजीकृत है।")
     try:
@@ -262,7 +292,7 @@ async def record_cash(
             f"The amount to collect is {format_paise(total)}, not {format_paise(expected_total_paise)} (the bill or the fee may have changed); show the citizen the amount and confirm again.",
             f"वसूल की जाने वाली राशि {format_paise(total)} है, {format_paise(expected_total_paise)} नहीं (बिल या शुल्क बदल गया हो सकता है); नागरिक को राशि दिखाकर फिर से पुष्टि करें।",
         )
-    if tendered_paise is None:
+    if tendered_paise is None or not method.immediate:
         tendered_paise = total
     if tendered_paise < total:
         raise CounterError(
@@ -271,20 +301,9 @@ async def record_cash(
             f"प्राप्त नकद ({format_paise(tendered_paise)}) वसूल की जाने वाली राशि ({format_paise(total)}) से कम है।",
         )
     code = await district_code(counter.district_id)
-    fee = priced.rate.fee_paise
-    provider = slug(service.provider)
-    cash = f"counter_cash:{counter.code}"
-    lsp_fee = f"lsp_fee_payable:{counter.lsp_id}"
-    lines = [ledger.debit(cash, total)]
-    if priced.quote.principal_paise:
-        # counter services are the LSP's own sales; everything else is owed to the department or partner
-        owed_to = f"lsp_sales:{counter.lsp_id}" if service.priced_by_lsp else f"dept_payable:{provider}"
-        lines.append(ledger.credit(owed_to, priced.quote.principal_paise))
-    if priced.rate.payer == Payer.CITIZEN:
-        lines.append(ledger.credit(lsp_fee, fee))
-    elif fee:
-        receivable = "dept_fee_receivable" if priced.rate.payer == Payer.DEPARTMENT else "partner_fee_receivable"
-        lines += [ledger.debit(f"{receivable}:{provider}", fee), ledger.credit(lsp_fee, fee)]
+    lsp = await counter.lsp if hasattr(counter.lsp, "__await__") else counter.lsp
+    prepaid = getattr(lsp, "mode", "postpaid") == "prepaid" and method.immediate
+    lines = _collection_lines(counter, service, priced, method.collection_account(counter), prepaid)
     async with in_transaction():
         request = await ServiceRequest.create(
             district_id=counter.district_id,
@@ -300,26 +319,132 @@ async def record_cash(
             quote_details=priced.quote.details,
             reference=priced.quote.reference,
             principal_paise=priced.quote.principal_paise,
-            service_charge_paise=fee,
+            service_charge_paise=priced.rate.fee_paise,
             charge_payer=priced.rate.payer.value,
             citizen_total_paise=total,
+            status=RequestStatus.PAID if method.immediate else RequestStatus.PAYMENT_PENDING,
         )
         request.receipt_no = make_receipt_no(code, counter.id, request.id)
         await request.save(update_fields=["receipt_no"])
-        await Payment.create(district_id=counter.district_id, request=request, method="cash", amount_paise=total, tendered_paise=tendered_paise)
+        payment = await Payment.create(
+            district_id=counter.district_id, request=request, method=method.code, amount_paise=total,
+            tendered_paise=tendered_paise, status="received" if method.immediate else "pending",
+            reference=str((payment_details or {}).get("reference", ""))[:100], details=jsonable(payment_details or {}),
+            confirmed_at=payments.now() if method.immediate else None)
         for doc in priced.documents:
             doc.request_id = request.id
             await doc.save(update_fields=["request_id"])
-        if total or fee:
-            await ledger.post(counter.district_id, f"request:{request.receipt_no}", f"{service.code} cash {request.receipt_no}", lines, request.id)
+        debit = payments.wallet_debit(lines, counter)
+        if debit:
+            from emitra.core.models import Wallet
+
+            moved = await Wallet.filter(counter_id=counter.id, balance_paise__gte=debit).update(balance_paise=F("balance_paise") - debit)
+            if not moved:
+                balance = await Wallet.filter(counter_id=counter.id).values_list("balance_paise", flat=True)
+                have = balance[0] if balance else 0
+                raise WalletShort(
+                    "wallet",
+                    f"The counter's wallet has {format_paise(have)}; this needs {format_paise(debit)}. Top up the wallet first.",
+                    f"काउंटर के वॉलेट में {format_paise(have)} हैं; इसके लिए {format_paise(debit)} चाहिए। पहले वॉलेट टॉप-अप करें।")
+        if method.post_on_start and (total or priced.rate.fee_paise):
+            await ledger.post(counter.district_id, f"request:{request.receipt_no}", f"{service.code} {method.code} {request.receipt_no}", lines, request.id)
         await audit.record(
-            actor, "request.paid", request, district_id=counter.district_id, counter_id=counter.id,
+            actor, "request.paid" if method.immediate else "request.payment_pending", request,
+            district_id=counter.district_id, counter_id=counter.id,
             detail={"receipt_no": request.receipt_no, "service": service.code, "citizen": citizen.emitra_id,
-                    "method": "cash", "citizen_total_paise": total, "service_charge_paise": fee,
-                    "charge_payer": priced.rate.payer.value},
+                    "method": method.code, "citizen_total_paise": total, "service_charge_paise": priced.rate.fee_paise,
+                    "charge_payer": priced.rate.payer.value, "wallet_debit_paise": debit},
         )
+    if method.immediate:
+        await _hand_over(actor, request, service, priced)
+        get_host().transaction_recorded(receipt(request, counter, citizen))
+    else:
+        started = await method.start(payment, request, counter)
+        if started:
+            payment.details = {**payment.details, **jsonable(started)}
+            await payment.save(update_fields=["details"])
+    return request
+
+
+def _collection_lines(counter: Counter, service: Service, priced: Priced, debit_account: str, prepaid: bool) -> list[ledger.Line]:
+    from emitra.core import payments
+
+    owed_to = f"lsp_sales:{counter.lsp_id}" if service.priced_by_lsp else f"dept_payable:{slug(service.provider)}"
+    return payments.collection_lines(counter, debit_account, priced.citizen_total_paise, priced.quote.principal_paise, owed_to,
+                                     priced.rate.fee_paise, priced.rate.payer.value, slug(service.provider), prepaid)
+
+
+def _quote_of(request: ServiceRequest) -> Quote:
+    return Quote(principal_paise=request.principal_paise, reference=request.reference, details=request.quote_details)
+
+
+async def confirm_payment(actor: audit.Actor, payment: Payment, provider: str = "", event_id: str = "",
+                          provider_reference: str = "") -> ServiceRequest:
+    """A pending payment is confirmed (cheque cleared, card or UPI captured): post what it has not
+    posted yet, mark the request paid, hand it over. Each event once; confirming twice changes nothing."""
+    from emitra.core import payments
+    from emitra.core.models import ProcessedEvent
+    from tortoise.exceptions import IntegrityError
+
+    request = await ServiceRequest.get(id=payment.request_id).prefetch_related("counter", "citizen")
+    counter = request.counter
+    method = payments.methods()[payment.method]
+    service = get_host().registry.get(request.service_code) or get_host().all_declared.get(request.service_code)
+    async with in_transaction():
+        if event_id:
+            try:
+                await ProcessedEvent.create(provider=provider or payment.method, event_id=event_id, kind="confirm")
+            except IntegrityError:
+                return request  # this event was processed already
+        fresh = await Payment.get(id=payment.id)
+        if fresh.status not in ("pending",):
+            return request  # already confirmed, failed or refunded: nothing more to do
+        priced = Priced(service, request.form_data, _quote_of(request), fees.Rate(request.service_charge_paise, Payer(request.charge_payer), "recorded"))
+        lines = _collection_lines(counter, service, priced, method.collection_account(counter), prepaid=False)
+        if method.post_on_start:  # the collection was posted when it started: move it from clearing to the bank
+            await ledger.post(request.district_id, f"cleared:{request.receipt_no}", f"{payment.method} cleared {request.receipt_no}",
+                              [ledger.debit("society_bank", payment.amount_paise), ledger.credit(method.collection_account(counter), payment.amount_paise)],
+                              request.id)
+        elif payment.amount_paise or request.service_charge_paise:
+            await ledger.post(request.district_id, f"request:{request.receipt_no}", f"{service.code} {payment.method} {request.receipt_no}", lines, request.id)
+        fresh.status, fresh.confirmed_at = "cleared" if method.post_on_start else "received", payments.now()
+        if provider_reference:
+            fresh.details = {**fresh.details, "provider_reference": provider_reference}
+        await fresh.save(update_fields=["status", "confirmed_at", "details"])
+        request.status = RequestStatus.PAID
+        await request.save(update_fields=["status"])
+        await audit.record(actor, "payment.confirmed", fresh, district_id=request.district_id, counter_id=counter.id,
+                           detail={"receipt_no": request.receipt_no, "method": payment.method, "event": event_id, "provider_reference": provider_reference})
     await _hand_over(actor, request, service, priced)
-    get_host().transaction_recorded(receipt(request, counter, citizen))
+    get_host().transaction_recorded(receipt(request, counter, request.citizen))
+    return request
+
+
+async def fail_payment(actor: audit.Actor, payment: Payment, reason: str, provider: str = "", event_id: str = "") -> ServiceRequest:
+    """A pending payment bounced or was declined: reverse everything it posted, reopen the request."""
+    from emitra.core.models import LedgerEntry, ProcessedEvent
+    from tortoise.exceptions import IntegrityError
+
+    request = await ServiceRequest.get(id=payment.request_id)
+    async with in_transaction():
+        if event_id:
+            try:
+                await ProcessedEvent.create(provider=provider or payment.method, event_id=event_id, kind="fail")
+            except IntegrityError:
+                return request
+        fresh = await Payment.get(id=payment.id)
+        if fresh.status != "pending":
+            return request
+        for entry in await LedgerEntry.filter(request_id=request.id).order_by("id"):
+            if not entry.idempotency_key.startswith("reverse:"):
+                await ledger.reverse(entry, f"{payment.method} failed {request.receipt_no}: {reason}"[:300])
+        fresh.status = "bounced" if payment.method in ("cheque", "dd") else "failed"
+        fresh.details = {**fresh.details, "failure": reason[:300]}
+        await fresh.save(update_fields=["status", "details"])
+        request.status = RequestStatus.PAYMENT_FAILED
+        await request.save(update_fields=["status"])
+        await audit.record(actor, "payment.failed", fresh, district_id=request.district_id, counter_id=request.counter_id,
+                           detail={"receipt_no": request.receipt_no, "method": payment.method, "reason": reason[:300], "event": event_id})
     return request
 
 

@@ -50,3 +50,15 @@ def emitra_register_policy_rules(register: Callable[[Any], None]) -> None:
     code are asked with the rules files at plugin load, at counter enablement and at every
     transaction; the strictest decision wins (deny, then restricted, then allow).
     """
+
+
+@hookspec
+def emitra_register_payment_methods(register: Callable[[Any], None]) -> None:
+    """Register payment methods by calling ``register(method)`` with an
+    :class:`emitra.core.payments.PaymentMethod` (cash, cheque, card, UPI...).
+
+    A method says whether it is immediate (cash) or pending until confirmed, where collected money
+    sits (``collection_account``), and what a pending payment shows the counter (``start``).
+    Confirmations and failures go through :func:`emitra.core.counter.confirm_payment` and
+    :func:`emitra.core.counter.fail_payment`, which post, reverse and hand over exactly once.
+    """

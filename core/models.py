@@ -51,6 +51,7 @@ class LSP(Model):
     district = fields.ForeignKeyField("models.District", related_name="lsps")
     name = fields.CharField(max_length=200)
     active = fields.BooleanField(default=True)
+    mode = fields.CharField(max_length=10, default="postpaid", description="postpaid (cash deposited at day end) or prepaid (wallet)")
 
     class Meta:
         table = "lsp"
@@ -66,6 +67,10 @@ class Counter(Model):
     owner_name = fields.CharField(max_length=200, description="The LSP, or the authorised kiosk owner")
     address = fields.CharField(max_length=300, default="")
     active = fields.BooleanField(default=True)
+    # Who gets the service charge earned here, in basis points that add up to 10000
+    split_lsp_bp = fields.IntField(default=10000)
+    split_owner_bp = fields.IntField(default=0, description="The authorised kiosk owner")
+    split_society_bp = fields.IntField(default=0)
 
     class Meta:
         table = "counter"
@@ -143,6 +148,8 @@ class RequestStatus(str, enum.Enum):
     SUBMITTED = "submitted"  # handed over; the department's reference is stored
     SUBMISSION_FAILED = "submission_failed"  # paid, hand-over failed; retried by the back office
     CANCELLED = "cancelled"  # cancelled after payment (a booking); the refund is in the ledger
+    PAYMENT_PENDING = "payment_pending"  # a cheque in clearing, a card or UPI payment not yet confirmed
+    PAYMENT_FAILED = "payment_failed"  # bounced or declined: everything it posted is reversed
 
 
 class ServiceRequest(Model):
@@ -181,7 +188,10 @@ class Payment(Model):
     method = fields.CharField(max_length=20)
     amount_paise = fields.BigIntField()
     tendered_paise = fields.BigIntField(default=0, description="Cash handed over by the citizen")
-    status = fields.CharField(max_length=20, default="received")
+    status = fields.CharField(max_length=20, default="received", description="received, pending, cleared, bounced, failed, refunded")
+    reference = fields.CharField(max_length=100, default="", db_index=True, description="Cheque number, UPI or card reference")
+    details = fields.JSONField(default=dict)
+    confirmed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -306,3 +316,91 @@ class PolicyApproval(Model):
 
     class Meta:
         table = "policy_approval"
+
+
+class Wallet(Model):
+    # A prepaid counter's wallet. The balance is also in the ledger (kiosk_wallet:<counter>):
+    # the row exists so a debit is one conditional UPDATE that never overdraws, even when two
+    # requests arrive at the same moment. `emitra ledger check` compares the two.
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    counter = fields.OneToOneField("models.Counter", related_name="wallet")
+    balance_paise = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "wallet"
+
+
+class DayEnd(Model):
+    """A counter's cash closed for one business day, and the Society's confirmation of the deposit."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    counter = fields.ForeignKeyField("models.Counter", related_name="day_ends", on_delete=fields.RESTRICT)
+    business_date = fields.DateField()
+    expected_paise = fields.BigIntField()
+    counted_paise = fields.BigIntField()
+    retained_paise = fields.BigIntField(description="The LSP's share of the service charges, kept back")
+    deposit_paise = fields.BigIntField()
+    difference_paise = fields.BigIntField(description="Counted minus expected: negative is a shortage")
+    slip_no = fields.CharField(max_length=40, unique=True)
+    status = fields.CharField(max_length=12, default="closed", description="closed, confirmed or flagged")
+    closed_by = fields.CharField(max_length=60)
+    closed_at = fields.DatetimeField(auto_now_add=True)
+    confirmed_by = fields.CharField(max_length=60, default="")
+    confirmed_at = fields.DatetimeField(null=True)
+    bank_reference = fields.CharField(max_length=100, default="")
+    note = fields.CharField(max_length=500, default="")
+
+    class Meta:
+        table = "day_end"
+        unique_together = (("counter", "business_date"),)
+
+
+class ProcessedEvent(Model):
+    """A payment provider's event (a Stripe webhook, a bank or UPI confirmation) already processed, once."""
+
+    id = fields.IntField(primary_key=True)
+    provider = fields.CharField(max_length=20)
+    event_id = fields.CharField(max_length=100)
+    kind = fields.CharField(max_length=60)
+    processed_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "processed_event"
+        unique_together = (("provider", "event_id"),)
+
+
+class StatementImport(Model):
+    """A bank statement (CSV) or a payment provider's balance report, imported whole or not at all."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    source = fields.CharField(max_length=20, description="bank or stripe")
+    filename = fields.CharField(max_length=200, default="")
+    sha256 = fields.CharField(max_length=64)
+    period_start = fields.DateField(null=True)
+    period_end = fields.DateField(null=True)
+    lines = fields.IntField(default=0)
+    imported_by = fields.CharField(max_length=60)
+    imported_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "statement_import"
+        unique_together = (("district", "sha256"),)
+
+
+class StatementLine(Model):
+    id = fields.IntField(primary_key=True)
+    statement = fields.ForeignKeyField("models.StatementImport", related_name="rows")
+    line_no = fields.IntField()
+    value_date = fields.DateField()
+    amount_paise = fields.BigIntField(description="Credit positive, debit negative")
+    reference = fields.CharField(max_length=100, default="", db_index=True)
+    description = fields.CharField(max_length=300, default="")
+    matched_kind = fields.CharField(max_length=20, default="", description="deposit, settlement, remittance, card ...")
+    matched_id = fields.CharField(max_length=60, default="")
+
+    class Meta:
+        table = "statement_line"

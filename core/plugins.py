@@ -213,6 +213,7 @@ class PluginHost:
     def __init__(self, extra_plugins: Iterable[tuple[str, ModuleType | object]] = (), use_entry_points: bool = True):
         self.pm = _make_manager()
         self.registry = Registry()
+        self.payment_methods: dict[str, Any] = {}
         #: every sound declaration, loaded or refused by policy (for `emitra policy check`)
         self.all_declared: dict[str, Service] = {}
         allow_env = os.environ.get("EMITRA_PLUGINS")
@@ -275,6 +276,7 @@ class PluginHost:
             self._refuse(Refusal(name, "hooks", str(exc)))
             return
         self.registry.plugins.append(name)
+        self._load_payment_methods(name, plugin)
         impls = [i for i in self.pm.hook.emitra_register_services.get_hookimpls() if i.plugin is plugin]
         if not impls:  # only functions marked with @hookimpl are hooks
             return
@@ -298,6 +300,28 @@ class PluginHost:
             impl(register=register)
         except Exception as exc:
             self._refuse(Refusal(name, "emitra_register_services", f"{type(exc).__name__}: {exc}"))
+
+    def _load_payment_methods(self, name: str, plugin: Any) -> None:
+        from emitra.core.payments import PaymentMethod
+
+        for impl in self.pm.hook.emitra_register_payment_methods.get_hookimpls():
+            if impl.plugin is not plugin:
+                continue
+
+            def register(method: Any) -> None:
+                if not isinstance(method, PaymentMethod) or not CODE_PATTERN.match(f"pay.{getattr(method, 'code', '')}"):
+                    self._refuse(Refusal(name, "payment_method", "register() takes a PaymentMethod with a lowercase code"))
+                    return
+                if method.code in self.payment_methods:
+                    self._refuse(Refusal(name, "payment_method", f"{method.code!r} is already registered by {self.payment_methods[method.code].plugin!r}"))
+                    return
+                method.plugin = name
+                self.payment_methods[method.code] = method
+
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                self._refuse(Refusal(name, "emitra_register_payment_methods", f"{type(exc).__name__}: {exc}"))
 
     def transaction_recorded(self, transaction: dict[str, Any]) -> None:
         for impl in self.pm.hook.emitra_transaction_recorded.get_hookimpls():

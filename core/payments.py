@@ -1,0 +1,116 @@
+"""Payment methods, each a plugin, and what every method shares: where collected money sits,
+how the service charge is split, pending payments confirmed or failed exactly once.
+
+A method is registered through ``emitra_register_payment_methods(register)``. Cash is immediate:
+the money is in the drawer when the receipt prints. Cheques, drafts, cards and UPI are *pending*:
+the request waits (status ``payment_pending``) until the bank or the provider confirms; a bounce or
+decline reverses everything the payment posted and reopens what it paid for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from emitra.core import ledger
+from emitra.core.money import split
+
+if TYPE_CHECKING:
+    from emitra.core.models import Counter, Payment, ServiceRequest
+
+
+@dataclass
+class PaymentMethod:
+    """How a citizen pays. Subclass and register an instance from a plugin."""
+
+    code: str  # cash, cheque, dd, card, upi
+    title_en: str
+    title_hi: str
+    immediate: bool = False  # cash is; the rest wait for a confirmation
+    #: post the collection when the payment starts (a cheque in hand) or only once confirmed (card, UPI)
+    post_on_start: bool = False
+    #: what the operator types (a JSON Schema object, same conventions as service forms)
+    form: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    plugin: str = ""
+
+    def collection_account(self, counter: "Counter") -> str:
+        """Where the money sits once received (debited when the payment is posted)."""
+        return f"counter_cash:{counter.code}"
+
+    async def start(self, payment: "Payment", request: "ServiceRequest", counter: "Counter") -> dict[str, Any]:
+        """Begin a pending payment: return what the counter shows (a QR code, a card client secret...).
+        Stored in ``payment.details``."""
+        return {}
+
+
+class PaymentError(ValueError):
+    def __init__(self, field: str, message_en: str, message_hi: str):
+        super().__init__(f"{field}: {message_en}")
+        self.field = field
+        self.message_en = message_en
+        self.message_hi = message_hi
+
+
+def fee_shares(counter: "Counter", fee_paise: int) -> list[tuple[str, int]]:
+    """The service charge split between the LSP, the kiosk owner and the Society, by the counter's
+    basis points, with integer parts that always add up to the whole fee."""
+    weights = [counter.split_lsp_bp, counter.split_owner_bp, counter.split_society_bp]
+    if fee_paise <= 0 or sum(weights) <= 0:
+        return [(f"lsp_fee_payable:{counter.lsp_id}", fee_paise)] if fee_paise else []
+    accounts = [f"lsp_fee_payable:{counter.lsp_id}", f"owner_fee_payable:{counter.code}", "society_fee_income"]
+    return [(a, p) for a, p in zip(accounts, split(fee_paise, weights)) if p]
+
+
+def kept_at_counter(counter: "Counter", fee_paise: int) -> int:
+    """Of a citizen-paid fee, what the counter keeps back from the cash (the LSP's and owner's shares)."""
+    return sum(p for a, p in fee_shares(counter, fee_paise) if not a.startswith("society"))
+
+
+def collection_lines(counter: "Counter", debit_account: str, total: int, principal: int, owed_to: str,
+                     fee: int, payer: str, provider_slug: str, prepaid: bool) -> list[ledger.Line]:
+    """The balanced lines of one collection.
+
+    Post-paid: the money received is debited to ``debit_account`` (the drawer, clearing, escrow).
+    Prepaid (cash at a wallet counter): the kiosk keeps the cash; its wallet pays the department and
+    the Society's share of a citizen-paid fee instead.
+    """
+    lines: list[ledger.Line] = []
+    if principal:
+        lines.append(ledger.credit(owed_to, principal))
+    shares = fee_shares(counter, fee)
+    if payer == "citizen":
+        if prepaid:
+            society = sum(p for a, p in shares if a == "society_fee_income")
+            if society:
+                lines.append(ledger.credit("society_fee_income", society))
+            lines.append(ledger.debit(f"kiosk_wallet:{counter.code}", principal + society))
+            return lines
+        lines += [ledger.credit(a, p) for a, p in shares]
+    elif fee:
+        receivable = "dept_fee_receivable" if payer == "department" else "partner_fee_receivable"
+        lines.append(ledger.debit(f"{receivable}:{provider_slug}", fee))
+        lines += [ledger.credit(a, p) for a, p in shares]
+    if prepaid:
+        lines.append(ledger.debit(f"kiosk_wallet:{counter.code}", principal))
+    else:
+        lines.append(ledger.debit(debit_account, total))
+    return lines
+
+
+def wallet_debit(lines: list[ledger.Line], counter: "Counter") -> int:
+    return sum(l.amount_paise for l in lines if l.account == f"kiosk_wallet:{counter.code}")
+
+
+_methods: dict[str, PaymentMethod] | None = None
+
+
+def methods() -> dict[str, PaymentMethod]:
+    """The registered payment methods, by code (loaded with the plugins)."""
+    from emitra.core.plugins import get_host
+
+    return get_host().payment_methods
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
