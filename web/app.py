@@ -18,7 +18,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from emitra.core import config, db
 from emitra.core.plugins import get_host
-from emitra.web import admin, api, counter, lsp, pages
+from emitra.web import admin, api, counter, lsp, pages, society
 from emitra.web.headers import SecurityHeaders
 from emitra.web.i18n import _
 from emitra.web.security import CsrfFailed, Forbidden, load_user
@@ -43,6 +43,10 @@ ROUTES = [
     Route("/lsp/services", lsp.counter_services, methods=["GET", "POST"]),
     Route("/lsp/prices", lsp.prices, methods=["GET", "POST"]),
     Route("/admin/fees", admin.fee_schedule, methods=["GET", "POST"]),
+    Route("/society/policy", society.policy),
+    Route("/society/policy/rules", society.add_rule, methods=["POST"]),
+    Route("/society/policy/approvals", society.approve, methods=["POST"]),
+    Route("/society/policy/approvals/{approval_id}/revoke", society.revoke, methods=["POST"]),
     Route("/api/v1/token", api.token, methods=["POST"]),
     Route("/api/v1/services", api.services),
     Route("/api/v1/citizens", api.register_citizen, methods=["POST"]),
