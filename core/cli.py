@@ -74,6 +74,9 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app (pages and the JSON API)."""
     import uvicorn
 
+    from emitra.core.plugins import get_host
+
+    get_host()  # plugins and policy rules load now: a malformed rules file stops here, before serving
     click.echo(f"emitra is serving on http://{host}:{port}  (database: {_safe_url(config.database_url())})")
     uvicorn.run("emitra.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
@@ -248,7 +251,8 @@ def policy_rules(as_json: bool) -> None:
         return
     for r in rows:
         dates = f"{r['effective_from'] or ''}..{r['effective_to'] or ''}"
-        click.echo(f"{r['id']:<26} {r['decision']:<10} {dates:<24} {r['authority']}: {r['citation']}")
+        where = f"district {r['district']}" if r["district"] else "statewide"
+        click.echo(f"{r['id']:<26} {r['decision']:<10} {dates:<24} {where:<14} {r['authority']}: {r['citation']}")
 
 
 @main.group("plugin")
