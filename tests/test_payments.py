@@ -108,3 +108,19 @@ async def test_a_pending_method_registered_by_hook_confirms_and_fails_exactly_on
         assert (await ledger.check())["balanced"]
     finally:
         set_host(previous)
+
+
+def test_the_receipt_shows_the_exact_split(web):
+    async def setup():
+        kiosk = await Counter.get(code="JP-JM-001")
+        kiosk.split_lsp_bp, kiosk.split_owner_bp, kiosk.split_society_bp = 3000, 5000, 2000
+        await kiosk.save()
+        return (await Citizen.get(name="Ramesh Kumar Sharma")).emitra_id
+
+    eid = web.run(setup)
+    web.login("operator2")
+    h = web.api_token("operator2")
+    r = web.post("/api/v1/transactions", headers=h, json={"citizen": eid, "service_code": BILL, "form": {"k_number": K},
+                                                          "payment": {"method": "cash", "amount_paise": 148350}, "idempotency_key": "split-r"})
+    page = web.get(f"/receipts/{r.json()['receipt_no']}").text
+    assert "of which to the LSP" in page and "₹1.19" in page and "₹1.97" in page and "₹0.79" in page

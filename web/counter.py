@@ -275,7 +275,22 @@ async def receipt(request: Request) -> Response:
     payment = req.payments[0] if req.payments else None
     service = counter_core.get_host().registry.get(req.service_code)
     cancellable = bool(service and service.cancellable) and req.status != RequestStatus.CANCELLED
-    return render(request, "receipt.html", {"r": req, "payment": payment, "cancellable": cancellable})
+    return render(request, "receipt.html", {"r": req, "payment": payment, "cancellable": cancellable,
+                                            "split": await _fee_split(req)})
+
+
+async def _fee_split(req: ServiceRequest) -> list[tuple[str, int]]:
+    """Who receives the service charge, from the request's own postings (what was actually posted)."""
+    from emitra.core.models import Posting
+
+    names = {"lsp_fee_payable": "share.lsp", "owner_fee_payable": "share.owner", "society_fee_income": "share.society"}
+    rows = await Posting.filter(entry__request_id=req.id, entry__idempotency_key=f"request:{req.receipt_no}").values("account", "amount_paise")
+    out = []
+    for row in rows:
+        kind = row["account"].split(":")[0]
+        if kind in names and row["amount_paise"] < 0:
+            out.append((names[kind], -row["amount_paise"]))
+    return out
 
 
 DOCUMENT_READERS = [Role.OPERATOR, Role.SOCIETY_ADMIN, Role.DEPARTMENT_OFFICER]

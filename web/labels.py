@@ -26,6 +26,9 @@ TEXTS = {
     "kind.lokmitra": N_("LokMitra centre (urban)"),
     "kind.janmitra": N_("JanMitra kiosk (rural)"),
     "method.cash": N_("Cash"),
+    "share.lsp": N_("of which to the LSP"),
+    "share.owner": N_("of which to the kiosk owner"),
+    "share.society": N_("of which to the e-Mitra Society"),
 }
 
 
