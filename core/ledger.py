@@ -103,7 +103,13 @@ async def check() -> dict[str, object]:
         'WHERE p."id" IS NULL')
     bad_accounts = await conn.execute_query_dict(
         'SELECT DISTINCT "account" FROM "posting" WHERE "account" NOT LIKE \'%:%\' AND "account" NOT IN (\'society_bank\', \'society_fee_income\', \'processor_fees\', \'escrow\')')
+    from emitra.core.models import Wallet
+
     problems = [f"entry {r['key']} does not balance: {int(r['diff'])} paise" for r in unbalanced]
+    for wallet in await Wallet.all().prefetch_related("counter"):
+        in_books = -await balance(f"kiosk_wallet:{wallet.counter.code}")
+        if in_books != wallet.balance_paise:
+            problems.append(f"wallet of {wallet.counter.code} holds {wallet.balance_paise} paise but the ledger says {in_books}")
     problems += [f"entry {r['key']} has no postings" for r in empty]
     problems += [f"account {r['account']!r} is not named kind:party" for r in bad_accounts]
     return {

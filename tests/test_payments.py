@@ -40,21 +40,28 @@ async def test_a_kiosks_split_is_posted_and_shown(demo_db):
     assert (await ledger.check())["balanced"]
 
 
+async def _fund(counter, paise):
+    """A top-up as the books record it: the Society's bank receives it, the wallet owes it to the kiosk."""
+    await Wallet.create(district_id=counter.district_id, counter=counter, balance_paise=paise)
+    await ledger.post(counter.district_id, f"topup:{counter.code}:1", "top-up", [ledger.debit("society_bank", paise), ledger.credit(f"kiosk_wallet:{counter.code}", paise)])
+
+
 async def test_a_prepaid_wallet_pays_for_the_transaction_and_never_goes_below_zero(demo_db):
     actor, counter, citizen = await _ctx()
     lsp = await LSP.get(id=counter.lsp_id)
     lsp.mode = "prepaid"
     await lsp.save()
-    await Wallet.create(district_id=counter.district_id, counter=counter, balance_paise=200_000)  # ₹2,000
+    await _fund(counter, 200_000)  # ₹2,000
     req = await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "w-1")
     assert (await Wallet.get(counter=counter)).balance_paise == 200_000 - 148_350
-    assert await ledger.balance("kiosk_wallet:JP-LM-001") == 148_350  # debit: the Society owes the kiosk less
+    assert await ledger.balance("kiosk_wallet:JP-LM-001") == -(200_000 - 148_350)  # the Society owes the kiosk what is left
     assert await ledger.balance("counter_cash:JP-LM-001") == 0  # the kiosk's own cash is not in the Society's books
     with pytest.raises(counter_core.WalletShort, match="Top up the wallet"):
         await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "w-2")
     assert await ServiceRequest.filter(idempotency_key="w-2").count() == 0  # nothing half-written
     assert (await Wallet.get(counter=counter)).balance_paise == 51_650
     assert req.status == RequestStatus.SUBMITTED
+    assert (await ledger.check())["balanced"]  # the wallet row and the ledger agree
 
 
 async def test_concurrent_debits_never_overdraw_the_wallet(demo_db):
@@ -62,7 +69,7 @@ async def test_concurrent_debits_never_overdraw_the_wallet(demo_db):
     lsp = await LSP.get(id=counter.lsp_id)
     lsp.mode = "prepaid"
     await lsp.save()
-    await Wallet.create(district_id=counter.district_id, counter=counter, balance_paise=300_000)  # room for two bills, not three
+    await _fund(counter, 300_000)  # room for two bills, not three
 
     async def pay(i):
         try:
@@ -124,3 +131,10 @@ def test_the_receipt_shows_the_exact_split(web):
                                                           "payment": {"method": "cash", "amount_paise": 148350}, "idempotency_key": "split-r"})
     page = web.get(f"/receipts/{r.json()['receipt_no']}").text
     assert "of which to the LSP" in page and "₹1.19" in page and "₹1.97" in page and "₹0.79" in page
+
+
+async def test_ledger_check_catches_a_wallet_that_disagrees_with_the_books(demo_db):
+    _, counter, _ = await _ctx()
+    await Wallet.create(district_id=counter.district_id, counter=counter, balance_paise=5_000)  # no top-up posted
+    result = await ledger.check()
+    assert not result["balanced"] and "wallet of JP-LM-001" in result["problems"][0]
