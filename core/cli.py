@@ -377,6 +377,465 @@ def plugins_check(path: str) -> None:
     click.echo("no problems found")
 
 
+@main.group("reconcile")
+def reconcile_group() -> None:
+    """Weekly reconciliation: import bank and Stripe statements, match them against the ledger
+    (docs/reconciliation.md)."""
+
+
+async def _society_admin(district_code: str, as_user: str | None):
+    """The district, and the acting Society admin of it (an audit actor; without --as, the CLI itself)."""
+    from emitra.core import audit
+    from emitra.core.models import District, Role, User
+
+    district = await District.get_or_none(code=district_code.strip().upper())
+    if district is None:
+        raise click.ClickException(f"no district with code {district_code!r}")
+    if as_user is None:
+        return district, audit.Actor(None, via="cli")
+    user = await User.get_or_none(username=as_user, active=True)
+    if user is None or user.role != Role.SOCIETY_ADMIN or user.district_id != district.id:
+        raise click.ClickException(f"--as {as_user!r} is not a Society admin of district {district.code}")
+    return district, audit.Actor(user, via="cli")
+
+
+def _statement_errors(exc) -> None:
+    for error in exc.errors:
+        click.echo(f"  {error}", err=True)
+    raise click.ClickException(f"{len(exc.errors)} problem(s); nothing was imported")
+
+
+def _parse_week(week: str | None):
+    import datetime as dt
+
+    from emitra.core import reconcile as rec
+
+    if not week:
+        return rec.last_full_week()
+    try:
+        return rec.week_of(dt.date.fromisoformat(week))
+    except ValueError:
+        raise click.BadParameter(f"{week!r} is not a date; give any day of the week as YYYY-MM-DD", param_hint="--week") from None
+
+
+@reconcile_group.command("import-bank")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--district", required=True, help="The district's code, e.g. JP.")
+@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+def reconcile_import_bank(file: str, district: str, as_user: str) -> None:
+    """Import a bank statement CSV (date,description,reference,debit,credit,balance): all of it, or
+    nothing and every bad line listed."""
+    from pathlib import Path
+
+    from emitra.core import reconcile as rec
+
+    data = Path(file).read_bytes()
+
+    async def go():
+        d, actor = await _society_admin(district, as_user)
+        return await rec.import_bank_statement(actor, d.id, data, Path(file).name)
+
+    try:
+        imp = run(go)
+    except rec.StatementError as exc:
+        _statement_errors(exc)
+    click.echo(f"imported {imp.lines} lines from {Path(file).name} ({imp.period_start} to {imp.period_end}) as import #{imp.id}")
+
+
+@reconcile_group.command("import-stripe")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--district", required=True, help="The district's code, e.g. JP.")
+@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+@click.option("--from-stripe", is_flag=True, help="List the week's balance transactions from Stripe instead of a FILE (needs EMITRA_STRIPE_API_KEY).")
+@click.option("--week", default=None, help="With --from-stripe: any day of the week to fetch (default: the last full week).")
+def reconcile_import_stripe(file: str | None, district: str, as_user: str, from_stripe: bool, week: str | None) -> None:
+    """Import Stripe balance transactions from a JSON FILE (Stripe's list object), or --from-stripe."""
+    from pathlib import Path
+
+    from emitra.core import reconcile as rec
+
+    if bool(file) == from_stripe:
+        raise click.UsageError("give a FILE or --from-stripe (one of them)")
+    start, end = _parse_week(week)
+
+    async def go():
+        d, actor = await _society_admin(district, as_user)
+        if from_stripe:
+            data, name = await rec.fetch_stripe_transactions(start, end), f"stripe-{start}-{end}.json"
+        else:
+            data, name = Path(file).read_bytes(), Path(file).name
+        return await rec.import_stripe_transactions(actor, d.id, data, name)
+
+    try:
+        imp = run(go)
+    except rec.StatementError as exc:
+        _statement_errors(exc)
+    click.echo(f"imported {imp.lines} Stripe balance transactions ({imp.period_start} to {imp.period_end}) as import #{imp.id}")
+
+
+@reconcile_group.command("run")
+@click.option("--district", required=True, help="The district's code, e.g. JP.")
+@click.option("--week", default=None, help="Any day of the Monday-Sunday week (YYYY-MM-DD); default: the last full week.")
+@click.option("--as", "as_user", default=None, help="The Society admin's username (for the audit log; needed to confirm deposits).")
+@click.option("--confirm-deposits", is_flag=True, help="Confirm the day-end deposits matched exactly (needs --as).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as a JSON object.")
+def reconcile_run(district: str, week: str | None, as_user: str | None, confirm_deposits: bool, as_json: bool) -> None:
+    """Match the week's statements against the ledger and record it; exit 1 if the report fails
+    (an item dropped or an account that does not roll forward)."""
+    from emitra.core import reconcile as rec
+    from emitra.core.money import format_paise
+
+    if confirm_deposits and not as_user:
+        raise click.UsageError("--confirm-deposits needs --as (the Society admin who confirms)")
+    start, end = _parse_week(week)
+    bar: dict[str, Any] = {}
+
+    def on_total(n: int) -> None:
+        bar["bar"] = click.progressbar(length=max(n, 1), label="matching statement lines", file=sys.stderr)
+        bar["bar"].__enter__()
+
+    def progress(k: int) -> None:
+        if "bar" in bar:
+            bar["bar"].update(k)
+
+    async def go():
+        d, actor = await _society_admin(district, as_user)
+        try:
+            return await rec.reconcile(actor, d.id, start, end, confirm_deposits=confirm_deposits, progress=progress, on_total=on_total)
+        finally:
+            if "bar" in bar:
+                bar["bar"].__exit__(None, None, None)
+
+    report = run(go)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"reconciliation {report.district_code} {start} to {end}: {'OK' if report.ok else 'FAILED'}")
+        click.echo(f"  matched {len(report.matched)}, differing {len(report.differing)}, unmatched on the statements "
+                   f"{len(report.unmatched_statement)}, unmatched in the ledger {len(report.unmatched_ledger)}")
+        for p in report.differing:
+            click.echo(f"  DIFFERING {p.scope} {p.kind}: statement {p.statement.date} {p.statement.reference} {format_paise(p.statement.amount_paise)}"
+                       f" vs ledger {p.ledger.key} {format_paise(p.ledger.amount_paise)} (difference {format_paise(p.difference_paise)})")
+        for i in report.unmatched_statement:
+            click.echo(f"  UNMATCHED {i.source} line {i.line_no or '-'} {i.date} {i.reference} {format_paise(i.amount_paise)} {i.description}")
+        for i in report.unmatched_ledger:
+            click.echo(f"  NOT ON STATEMENT {i.scope} {i.kind} {i.key} {i.date} {format_paise(i.amount_paise)} {i.description}")
+        for slip in report.confirmed:
+            click.echo(f"  confirmed deposit {slip}")
+        for note in report.notes:
+            click.echo(f"  note: {note}")
+        click.echo("  account                                  opening            in           out       closing")
+        for a in report.accounts:
+            click.echo(f"  {a.account:<34} {format_paise(a.opening_paise, False):>13} {format_paise(a.in_paise, False):>13} "
+                       f"{format_paise(a.out_paise, False):>13} {format_paise(a.closing_paise, False):>13} {'' if a.ok else 'DOES NOT ROLL FORWARD'}")
+        for problem in report.problems:
+            click.echo(f"  PROBLEM: {problem}")
+    if not report.ok:
+        sys.exit(1)
+
+
+# --- money: day end, deposits, settlement, remittances, claims, wallets (docs/money.md) -------------
+
+_MONEY_OPTION = {"counted": "--counted", "date": "--date", "operator": "--as", "actor": "--as", "reference": "--reference",
+                 "bank_reference": "--reference", "amount": "--amount", "from": "--from", "to": "--to", "provider": "PROVIDER",
+                 "counter": "COUNTER_CODE", "now": "--now", "district": "--district"}
+
+
+def _money_fail(exc, amount_name: str = "--amount") -> None:
+    name = _MONEY_OPTION.get(exc.field, exc.field)
+    if exc.field == "amount":
+        name = amount_name
+    raise click.ClickException(f"{name}: {exc.message_en}")
+
+
+def _money_rupees(text: str, hint: str) -> int:
+    from emitra.core.money import AmountError, parse_rupees
+
+    try:
+        return parse_rupees(text)
+    except AmountError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
+def _money_date(text: str | None, hint: str):
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date; use YYYY-MM-DD", param_hint=hint) from None
+
+
+def _money_now(text: str | None):
+    import datetime as dt
+
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a time; use ISO 8601, e.g. 2026-11-21T10:00:00+05:30", param_hint="--now") from None
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.replace(tzinfo=ZoneInfo(config.timezone()))
+    return moment
+
+
+async def _money_user(username: str | None):
+    from emitra.core import audit
+    from emitra.core.models import User
+
+    if username is None:
+        return audit.Actor(None, via="cli")
+    user = await User.get_or_none(username=username, active=True)
+    if user is None:
+        raise click.ClickException(f"--as: no active user {username!r}")
+    return audit.Actor(user, via="cli")
+
+
+async def _money_district(actor, code: str | None) -> int:
+    from emitra.core.models import District
+
+    if code:
+        district = await District.get_or_none(code=code.strip().upper())
+        if district is None:
+            raise click.ClickException(f"--district: no district with code {code!r}")
+        if actor.user is not None and actor.user.district_id != district.id:
+            raise click.ClickException(f"--as: {actor.user.username} does not belong to district {district.code}")
+        return district.id
+    if actor.user is not None and actor.user.district_id is not None:
+        return actor.user.district_id
+    ids = await District.all().values_list("id", flat=True)
+    if len(ids) != 1:
+        raise click.ClickException("--district: name the district (there are several)")
+    return ids[0]
+
+
+@main.group("dayend")
+def dayend_group() -> None:
+    """Close a counter's cash for a day and confirm its deposit."""
+
+
+@dayend_group.command("close")
+@click.argument("counter_code")
+@click.option("--date", "day", required=True, help="The business day (YYYY-MM-DD).")
+@click.option("--counted", required=True, help="Cash counted in the drawer, in rupees (e.g. 1974.50).")
+@click.option("--as", "as_user", required=True, help="The counter operator's username.")
+def dayend_close(counter_code: str, day: str, counted: str, as_user: str) -> None:
+    """Close COUNTER_CODE's drawer for --date: expected, kept back, deposit; prints the slip number."""
+    from emitra.core import dayend
+    from emitra.core.money import format_paise
+
+    business_date = _money_date(day, "--date")
+    counted_paise = _money_rupees(counted, "--counted")
+
+    async def go():
+        actor = await _money_user(as_user)
+        counter = await dayend.counter_by_code(counter_code)
+        return await dayend.close_day(actor, counter, business_date, counted_paise)
+
+    try:
+        d = run(go)
+    except dayend.MoneyError as exc:
+        _money_fail(exc)
+    click.echo(f"closed {counter_code.upper()} for {d.business_date}: deposit slip {d.slip_no}")
+    click.echo(f"  expected {format_paise(d.expected_paise)}, counted {format_paise(d.counted_paise)}, "
+               f"kept back {format_paise(d.retained_paise)}, to deposit {format_paise(d.deposit_paise)}")
+    if d.difference_paise:
+        click.echo(f"  FLAGGED: {'excess' if d.difference_paise > 0 else 'shortage'} of {format_paise(abs(d.difference_paise))}")
+    if d.note:
+        click.echo(f"  note: {d.note}")
+
+
+@dayend_group.command("confirm")
+@click.argument("slip_no")
+@click.option("--reference", required=True, help="The bank's reference for the deposit.")
+@click.option("--amount", required=True, help="The amount the bank credited, in rupees.")
+@click.option("--as", "as_user", required=True, help="The Society admin's username.")
+def dayend_confirm(slip_no: str, reference: str, amount: str, as_user: str) -> None:
+    """Confirm the deposit of SLIP_NO as seen in the Society's bank account."""
+    from emitra.core import dayend
+    from emitra.core.money import format_paise
+
+    paise = _money_rupees(amount, "--amount")
+
+    async def go():
+        actor = await _money_user(as_user)
+        day_end = await dayend.find_slip(slip_no)
+        if day_end is None:
+            raise click.ClickException(f"SLIP_NO: no day end with deposit slip {slip_no!r}")
+        return await dayend.confirm_deposit(actor, day_end, reference, paise)
+
+    try:
+        d = run(go)
+    except dayend.MoneyError as exc:
+        _money_fail(exc)
+    click.echo(f"deposit {d.slip_no} confirmed: {format_paise(paise)} (slip {format_paise(d.deposit_paise)}), status {d.status}")
+
+
+@main.command("settle")
+@click.option("--now", "now_text", default=None, help="The time of the run (ISO 8601); default: now.")
+@click.option("--district", default=None, help="Only this district (its code); default: all.")
+@click.option("--as", "as_user", default=None, help="A Society admin's username (default: the system).")
+def settle_command(now_text: str | None, district: str | None, as_user: str | None) -> None:
+    """Pay each LSP its share of confirmed card and UPI payments out of escrow (once each); payments
+    settled more than 24 hours after confirmation are listed as LATE."""
+    from emitra.core import dayend, settlement
+    from emitra.core.money import format_paise
+
+    now = _money_now(now_text) or dayend.utcnow()
+
+    async def go():
+        actor = await _money_user(as_user)
+        district_id = await _money_district(actor, district) if (district or actor.user) else None
+        items = await settlement.pending(now, district_id)
+        if not items:
+            return await settlement.settle(actor, now, district_id, items=[])
+        with click.progressbar(length=len(items), label="settling", file=sys.stderr) as bar:
+            return await settlement.settle(actor, now, district_id, items=items, progress=lambda _: bar.update(1))
+
+    try:
+        report = run(go)
+    except dayend.MoneyError as exc:
+        _money_fail(exc)
+    click.echo(f"settled {len(report.items)} payment(s), {format_paise(report.total_paise)} in all, at {report.now.isoformat()}")
+    for lsp_id, paise in report.by_lsp().items():
+        click.echo(f"  LSP {lsp_id}: {format_paise(paise)}")
+    for item in report.late:
+        click.echo(f"  LATE {item.receipt_no}: confirmed {item.confirmed_at.isoformat()}, settled after {item.hours} hours")
+
+
+@main.command("remit")
+@click.argument("provider")
+@click.option("--from", "start", required=True, help="First day of the period (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="Last day of the period (YYYY-MM-DD), already ended.")
+@click.option("--as", "as_user", required=True, help="The Society admin's username.")
+@click.option("--csv", "csv_path", default=None, type=click.Path(dir_okay=False, writable=True), help="Also write the statement to this CSV file.")
+def remit_command(provider: str, start: str, end: str, as_user: str, csv_path: str | None) -> None:
+    """Remit to PROVIDER (its slug, e.g. jaipur-vidyut-vitran-nigam-ltd-jvvnl) what was collected for it in the period."""
+    from emitra.core import dayend, settlement
+    from emitra.core.money import format_paise
+
+    period = _money_date(start, "--from"), _money_date(end, "--to")
+
+    async def go():
+        actor = await _money_user(as_user)
+        return await settlement.remit(actor, provider.strip().lower(), *period)
+
+    try:
+        st = run(go)
+    except dayend.MoneyError as exc:
+        _money_fail(exc)
+    if csv_path:
+        with open(csv_path, "w", encoding="utf-8", newline="") as f:
+            f.write(st.csv())
+    verb = "already remitted" if st.repeated else "remitted"
+    click.echo(f"{verb}: {format_paise(st.total_paise)} to {st.provider} for {st.period_start} to {st.period_end} ({len(st.lines)} lines)")
+
+
+@main.command("claims")
+@click.argument("provider")
+@click.option("--from", "start", required=True, help="First day of the period (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="Last day of the period (YYYY-MM-DD).")
+@click.option("--district", default=None, help="The district's code (default: the --as user's, or the only one).")
+@click.option("--paid", default=None, help="Record that the department paid this amount (rupees); needs --reference and --as.")
+@click.option("--reference", default=None, help="The bank's reference for the department's payment.")
+@click.option("--as", "as_user", default=None, help="The Society admin's username.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the claim as CSV.")
+def claims_command(provider: str, start: str, end: str, district: str | None, paid: str | None, reference: str | None,
+                   as_user: str | None, as_csv: bool) -> None:
+    """List the service charges PROVIDER owes for the period (posts nothing); with --paid, record its payment."""
+    from emitra.core import dayend, settlement
+    from emitra.core.money import format_paise
+
+    period = _money_date(start, "--from"), _money_date(end, "--to")
+    paid_paise = _money_rupees(paid, "--paid") if paid is not None else None
+    if paid_paise is not None and not (reference and as_user):
+        raise click.UsageError("--paid needs --reference and --as")
+
+    async def go():
+        actor = await _money_user(as_user)
+        district_id = await _money_district(actor, district)
+        if paid_paise is not None:
+            return await settlement.record_claim_payment(actor, provider.strip().lower(), *period, paid_paise, reference or "", district_id)
+        return await settlement.claim(actor, provider.strip().lower(), *period, district_id)
+
+    try:
+        st = run(go)
+    except dayend.MoneyError as exc:
+        _money_fail(exc, "--paid")
+    if as_csv:
+        click.echo(st.csv(), nl=False)
+        return
+    click.echo(f"claim on {st.provider} for {st.period_start} to {st.period_end}: {len(st.lines)} transaction(s), {format_paise(st.total_paise)}")
+    for line in st.lines:
+        click.echo(f"  {line.receipt_no:<16} {line.service_code:<28} {line.reference:<16} {format_paise(line.amount_paise):>10}")
+    if st.posted:
+        click.echo(f"  paid by the department: {format_paise(st.paid_paise or 0)} (bank reference {st.bank_reference})")
+        if st.mismatch_paise:
+            click.echo(f"  DIFFERS from the claim by {format_paise(st.mismatch_paise)}")
+
+
+@main.group("wallet")
+def wallet_group() -> None:
+    """Prepaid counters' wallets."""
+
+
+@wallet_group.command("topup")
+@click.argument("counter_code")
+@click.argument("rupees")
+@click.option("--reference", required=True, help="The bank reference of the payment into the Society's account.")
+@click.option("--as", "as_user", required=True, help="The LSP admin's or Society admin's username.")
+def wallet_topup(counter_code: str, rupees: str, reference: str, as_user: str) -> None:
+    """Top up COUNTER_CODE's wallet by RUPEES paid into the Society's bank."""
+    from emitra.core import dayend
+    from emitra.core.money import format_paise
+
+    paise = _money_rupees(rupees, "RUPEES")
+
+    async def go():
+        actor = await _money_user(as_user)
+        counter = await dayend.counter_by_code(counter_code)
+        return await dayend.top_up(actor, counter, paise, reference)
+
+    try:
+        done = run(go)
+    except dayend.MoneyError as exc:
+        _money_fail(exc, "RUPEES")
+    verb = "already recorded" if done.repeated else "topped up"
+    click.echo(f"{verb}: {done.counter.code} +{format_paise(done.amount_paise)} (reference {done.reference}); wallet balance {format_paise(done.balance_paise)}")
+
+
+
+@main.group("card")
+def card_group() -> None:
+    """Card payments through Stripe (docs/payments.md, "Card payments (Stripe)")."""
+
+
+@card_group.command("refund")
+@click.argument("receipt_no")
+@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+def card_refund(receipt_no: str, as_user: str) -> None:
+    """Refund the card payment of RECEIPT_NO in full through Stripe, and book it (once)."""
+    from emitra.core import audit, refunds
+    from emitra.core.models import User
+
+    async def go():
+        user = await User.get_or_none(username=as_user, active=True)
+        if user is None:
+            raise click.ClickException(f"--as: no active user {as_user!r}")
+        return await refunds.refund(audit.Actor(user, via="cli"), receipt_no)
+
+    try:
+        payment = run(go)
+    except refunds.RefundError as exc:
+        raise click.ClickException(exc.message_en) from None
+    click.echo(f"{receipt_no.strip().upper()}: {payment.status} ({payment.details.get('refund_id', '')})")
+
+
 _click_main = main.main
 
 

@@ -12,11 +12,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from emitra.core import audit, counter as counter_core, fees, registration
+from emitra.core import audit, counter as counter_core, fees, payments, registration
 from emitra.core.auth import authenticate, can_see_counter
 from emitra.core.forms import FormErrors
 from emitra.core.ids import IdError
 from emitra.core.models import Citizen, Counter, Role, ServiceRequest
+from emitra.core.payment_methods import card as card_payments
+from emitra.web.counter import method_details
 from emitra.web.openapi import document
 from emitra.web.security import ANYONE, API_TOKEN_MAX_AGE, actor, api, api_error, issue_api_token
 
@@ -49,6 +51,8 @@ def _counter_error(exc: counter_core.CounterError) -> Response:
     fields = [{"field": field, "message_en": exc.message_en, "message_hi": exc.message_hi}]
     if isinstance(exc, counter_core.ServiceUnavailable):
         return api_error(503, "service_unavailable", exc.message_en, fields)
+    if isinstance(exc, card_payments.CardUnavailable):  # 503: send the same idempotency_key again; 502: failed, take it again
+        return api_error(503 if exc.retry_same_key else 502, "card_unavailable", exc.message_en, fields)
     if isinstance(exc, counter_core.PolicyRefused):
         fields[0].update(rule=exc.decision.rule, citation=exc.decision.citation)
         return api_error(403, "prohibited" if exc.decision.decision == "deny" else "restricted", exc.message_en, fields)
@@ -193,7 +197,7 @@ def _paise_field(body: dict[str, Any], name: str, required: bool, prefix: str = 
 
 @api(OPERATOR)
 async def create_transaction(request: Request) -> Response:
-    """Take a cash payment for a service. Replaying the same idempotency_key returns the first receipt."""
+    """Take a payment (cash, cheque, dd, upi...) for a service. Replaying the same idempotency_key returns the first receipt."""
     body = await _json(request)
     if isinstance(body, Response):
         return body
@@ -206,9 +210,22 @@ async def create_transaction(request: Request) -> Response:
         return found
     service, form = found
     payment = body.get("payment") or {}
-    if not isinstance(payment, dict) or payment.get("method", "cash") != "cash":
-        return api_error(422, "invalid_fields", "payment.method must be \"cash\"; other methods arrive with the money issue.",
-                         [{"field": "payment.method", "message_en": "Only cash is accepted here.", "message_hi": "यहाँ केवल नकद स्वीकार है।"}])
+    method = payments.methods().get(payment.get("method", "cash")) if isinstance(payment, dict) and isinstance(payment.get("method", "cash"), str) else None
+    if method is None or not getattr(method, "available", lambda: True)():
+        codes = ", ".join(sorted(c for c, m in payments.methods().items() if getattr(m, "available", lambda: True)()))
+        return api_error(422, "invalid_fields", f"payment.method must be one of: {codes}.",
+                         [{"field": "payment.method", "message_en": f"Choose a payment method: {codes}.", "message_hi": f"भुगतान का तरीका चुनें: {codes}।"}])
+    details = None
+    if method.form.get("properties"):  # a cheque's or a draft's details, typed by the operator
+        if not isinstance(payment.get("details"), dict):
+            return api_error(422, "invalid_fields", f"payment.details must be an object with the {method.code} fields.",
+                             [{"field": "payment.details", "message_en": f"payment.details must be a JSON object with the {method.code} fields.",
+                               "message_hi": "payment.details एक JSON ऑब्जेक्ट होना चाहिए।"}])
+        try:
+            details = method_details(method, payment["details"])
+        except FormErrors as exc:
+            return api_error(422, "invalid_fields", "Some payment details are wrong; see fields.",
+                             [{**e.as_dict(), "field": f"payment.details.{e.field}"} for e in exc.errors])
     expected = _paise_field(payment, "amount_paise", required=True, prefix="payment.")
     if isinstance(expected, Response):
         return expected
@@ -222,8 +239,10 @@ async def create_transaction(request: Request) -> Response:
                            "message_hi": "idempotency_key 1 से 64 अक्षरों की स्ट्रिंग होनी चाहिए।"}])
     replay = await ServiceRequest.exists(idempotency_key=key)
     try:
-        req = await counter_core.record_cash(actor(request, "api"), counter, citizen, service.code, form, key,
-                                             expected_total_paise=expected, tendered_paise=tendered)
+        req = await counter_core.record_payment(actor(request, "api"), counter, citizen, service.code, form, key, method.code,
+                                                expected_total_paise=expected, tendered_paise=tendered, payment_details=details)
+        if method.code == "card":  # a replay after Stripe did not answer asks again with the same key
+            await card_payments.ensure_started(req)
     except FormErrors as exc:
         return _form_errors(exc)
     except counter_core.CounterError as exc:
@@ -237,6 +256,10 @@ async def _receipt_json(req: ServiceRequest) -> dict[str, Any]:
     out["operator"] = req.operator.username
     out["details"] = req.quote_details
     out["department_ref"] = req.department_ref
+    paid = [p for p in await req.payments.all().order_by("id") if p.method != "cash_refund"]
+    if paid:  # how it was paid, and for a pending payment what the citizen needs (a UPI link and QR code)
+        out["payment"] = {"method": paid[0].method, "status": paid[0].status, "amount_paise": paid[0].amount_paise,
+                          "reference": paid[0].reference, "details": paid[0].details}
     return out
 
 

@@ -19,6 +19,10 @@ from tortoise.contrib.starlette import RegisterTortoise
 from emitra.core import config, db
 from emitra.core.plugins import get_host
 from emitra.web import admin, api, counter, lsp, pages, society
+from emitra.web import money
+from emitra.web import cheques, webhooks_upi
+from emitra.web import webhooks as stripe_webhooks
+from emitra.web import reconcile as reconcile_pages
 from emitra.web.headers import SecurityHeaders
 from emitra.web.i18n import _
 from emitra.web.security import CsrfFailed, Forbidden, load_user
@@ -47,6 +51,24 @@ ROUTES = [
     Route("/society/policy/rules", society.add_rule, methods=["POST"]),
     Route("/society/policy/approvals", society.approve, methods=["POST"]),
     Route("/society/policy/approvals/{approval_id}/revoke", society.revoke, methods=["POST"]),
+    Route("/society/cheques", cheques.cheques),
+    Route("/society/cheques/{payment_id}/clear", cheques.clear, methods=["POST"]),
+    Route("/society/cheques/{payment_id}/bounce", cheques.bounce, methods=["POST"]),
+    Route("/society/reconciliation", reconcile_pages.reconciliation, methods=["GET", "POST"]),
+    Route("/society/reconciliation/export.csv", reconcile_pages.export_csv),
+    Route("/webhooks/upi", webhooks_upi.upi_webhook, methods=["POST"]),
+    Route("/webhooks/stripe", stripe_webhooks.stripe_webhook, methods=["POST"]),
+    Route("/counter/dayend", money.counter_dayend, methods=["GET", "POST"]),
+    Route("/dayend/{slip_no}", money.deposit_slip),
+    Route("/society/dayends", money.society_dayends),
+    Route("/society/dayends/{day_end_id}/confirm", money.confirm_deposit, methods=["POST"]),
+    Route("/society/settlement", money.society_settlement, methods=["GET", "POST"]),
+    Route("/society/remittances", money.remittances, methods=["GET", "POST"]),
+    Route("/society/remittances/statement.csv", money.remittance_csv),
+    Route("/society/claims", money.claims, methods=["GET", "POST"]),
+    Route("/society/claims/statement.csv", money.claims_csv),
+    Route("/lsp/statement", money.lsp_statement),
+    Route("/wallets", money.wallets, methods=["GET", "POST"]),
     Route("/api/v1/token", api.token, methods=["POST"]),
     Route("/api/v1/services", api.services),
     Route("/api/v1/citizens", api.register_citizen, methods=["POST"]),

@@ -14,11 +14,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from emitra.core import counter as counter_core
-from emitra.core import documents, forms, registration
+from emitra.core import documents, forms, payments, registration
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors, coerce, flatten
 from emitra.core.ids import IdError, parse_emitra_id
 from emitra.core.models import Citizen, Counter, RequestStatus, Role, ServiceRequest
+from emitra.core.payment_methods import card as card_payments
 from emitra.core.money import AmountError, parse_rupees
 from emitra.web.i18n import _, current_lang, pick
 from emitra.web.schema_form import fields_for, step_title
@@ -218,13 +219,39 @@ async def service_form(request: Request) -> Response:
         return _form_page(request, ctx, data, step, {"(service)": pick(exc.message_en, exc.message_hi)}, 503 if isinstance(exc, counter_core.ServiceUnavailable) else 400)
     return render(request, "counter/confirm.html", {
         **ctx, "priced": priced, "pairs": flatten(priced.data), "summary": forms.describe(service.form, priced.data),
-        "idempotency_key": counter_core.new_idempotency_key(),
+        "idempotency_key": counter_core.new_idempotency_key(), "methods": _method_choices(),
     })
 
 
+def _method_choices(chosen: str = "", values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The payment methods for the confirmation page, each with the fields its operator types."""
+    out = []
+    for code, method in sorted(payments.methods().items(), key=lambda kv: (kv[0] != "cash", kv[0])):
+        if not getattr(method, "available", lambda: True)():  # card: only when Stripe is configured
+            continue
+        mine = code == chosen
+        fields = fields_for(method.form, values if mine else {}, errors if mine else {}) if method.form.get("properties") else []
+        for f in fields:  # names carry the method's code: each method's fields are its own
+            f.name = f"{code}.{f.name}"
+        out.append({"code": code, "title": pick(method.title_en, method.title_hi), "immediate": method.immediate,
+                    "fields": fields, "chosen": mine})
+    return out
+
+
+def method_details(method: Any, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Validate what the operator typed for ``method`` (FormErrors names the wrong fields)."""
+    if not method.form.get("properties"):
+        return None
+    check = getattr(method, "check_details", None)
+    if check is not None:
+        return check(data)
+    forms.validate(method.form, data)
+    return data
+
+
 @page(OPERATOR)
-async def pay_cash(request: Request) -> Response:
-    """Record the cash payment, once, and go to the receipt."""
+async def pay(request: Request) -> Response:
+    """Record the payment (cash, or a pending method such as a cheque or UPI), once, and go to the receipt."""
     counter = await _counter(request)
     citizen = await _citizen(request, counter)
     service = await _service(request, counter)
@@ -236,27 +263,50 @@ async def pay_cash(request: Request) -> Response:
         expected = int(str(form.get("expected_total_paise", "")))
     except ValueError:
         raise HTTPException(400, _("The confirmation form is incomplete; fill the service form again.")) from None
+    code = str(form.get("method") or "cash")
+    method = payments.methods().get(code)
+    if method is None or not getattr(method, "available", lambda: True)():
+        return await _reconfirm(request, ctx, data, form, {"method": _("Choose how the citizen pays from the list.")})
+    prefix = code + "."
+    typed = coerce(method.form, {k[len(prefix):]: form.getlist(k) for k in form.keys() if k.startswith(prefix)})
     try:
-        tendered_text = str(form.get("tendered", "")).strip()
-        tendered = parse_rupees(tendered_text) if tendered_text else expected
-        counter_request = await counter_core.record_cash(
-            actor(request), counter, citizen, service.code, data, str(form.get("idempotency_key", "")),
-            expected_total_paise=expected, tendered_paise=tendered)
+        details = method_details(method, typed)
+    except FormErrors as exc:
+        return await _reconfirm(request, ctx, data, form, {}, code, typed, exc.by_field(current_lang.get()))
+    try:
+        tendered = None
+        if method.immediate:
+            tendered_text = str(form.get("tendered", "")).strip()
+            tendered = parse_rupees(tendered_text) if tendered_text else expected
+        counter_request = await counter_core.record_payment(
+            actor(request), counter, citizen, service.code, data, str(form.get("idempotency_key", "")), code,
+            expected_total_paise=expected, tendered_paise=tendered, payment_details=details)
+        if code == "card":  # pressed again after Stripe did not answer: ask again, same key, same intent
+            await card_payments.ensure_started(counter_request)
     except AmountError as exc:
-        return await _reconfirm(request, ctx, data, form, {"tendered": pick(str(exc), exc.message_hi)})
+        return await _reconfirm(request, ctx, data, form, {"tendered": pick(str(exc), exc.message_hi)}, code, typed)
+    except card_payments.CardUnavailable as exc:  # Stripe did not answer (same key again) or refused (a new key)
+        return await _reconfirm(request, ctx, data, form, {"method": pick(exc.message_en, exc.message_hi)}, code, typed,
+                                key=None if exc.retry_same_key else counter_core.new_idempotency_key())
     except counter_core.CounterError as exc:
-        return await _reconfirm(request, ctx, data, form, {exc.field: pick(exc.message_en, exc.message_hi)})
+        return await _reconfirm(request, ctx, data, form, {exc.field: pick(exc.message_en, exc.message_hi)}, code, typed)
     except FormErrors as exc:
         return _form_page(request, ctx, data, 0, exc.by_field(current_lang.get()), 400)
     return RedirectResponse(f"/receipts/{counter_request.receipt_no}", status_code=303)
 
 
-async def _reconfirm(request: Request, ctx: dict[str, Any], data: dict[str, Any], form: Any, errors: dict[str, str]) -> Response:
+pay_cash = pay  # the route's former name
+
+
+async def _reconfirm(request: Request, ctx: dict[str, Any], data: dict[str, Any], form: Any, errors: dict[str, str],
+                     method: str = "", typed: dict[str, Any] | None = None, method_errors: dict[str, str] | None = None,
+                     key: str | None = None) -> Response:
     priced = await counter_core.price(ctx["counter"], ctx["service"], data)
     return render(request, "counter/confirm.html", {
         **ctx, "priced": priced, "pairs": flatten(data), "summary": forms.describe(ctx["service"].form, data),
-        "idempotency_key": str(form.get("idempotency_key", "")),
+        "idempotency_key": key or str(form.get("idempotency_key", "")),
         "errors": errors, "tendered": str(form.get("tendered", "")),
+        "methods": _method_choices(method, typed, method_errors),
     }, 400)
 
 
@@ -275,8 +325,10 @@ async def receipt(request: Request) -> Response:
     payment = req.payments[0] if req.payments else None
     service = counter_core.get_host().registry.get(req.service_code)
     cancellable = bool(service and service.cancellable) and req.status != RequestStatus.CANCELLED
+    method = payments.methods().get(payment.method) if payment else None
     return render(request, "receipt.html", {"r": req, "payment": payment, "cancellable": cancellable,
-                                            "split": await _fee_split(req)})
+                                            "split": await _fee_split(req),
+                                            "method_title": pick(method.title_en, method.title_hi) if method else ""})
 
 
 async def _fee_split(req: ServiceRequest) -> list[tuple[str, int]]:

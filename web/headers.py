@@ -27,7 +27,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 existing = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in HEADERS if k not in existing]
-                if scope["path"].startswith(("/counter", "/receipts", "/admin", "/api/v1")):
+                if scope["path"].startswith(("/counter", "/receipts", "/admin", "/api/v1", "/society", "/lsp", "/documents")):
                     extra.append((b"cache-control", b"no-store"))  # personal data: never cached on a shared kiosk
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)

@@ -117,7 +117,9 @@ def document() -> dict[str, Any]:
                 "TransactionInput": {"type": "object", "required": ["citizen", "service_code", "form", "payment", "idempotency_key"], "properties": {
                     "citizen": {"type": "string", "description": "e-Mitra ID"}, "service_code": {"type": "string"}, "form": {"type": "object"},
                     "payment": {"type": "object", "required": ["amount_paise"], "properties": {
-                        "method": {"const": "cash"}, "amount_paise": {"type": "integer", "minimum": 0, "description": "The citizen total from the quote"},
+                        "method": {"enum": ["cash", "cheque", "dd", "upi", "card"], "description": "cash is recorded at once; the others stay payment_pending until the bank or provider confirms"},
+                        "details": {"type": "object", "description": "cheque/dd: number, bank, ifsc, date, drawer"},
+                        "amount_paise": {"type": "integer", "minimum": 0, "description": "The citizen total from the quote"},
                         "tendered_paise": {"type": "integer", "minimum": 0, "description": "Cash handed over, if more"}}},
                     "idempotency_key": {"type": "string", "maxLength": 64}}},
                 "Receipt": {"type": "object", "properties": {

@@ -1,0 +1,419 @@
+"""Day end at a counter, the Society's confirmation of the deposit, and prepaid wallet top-ups.
+
+**What a day end covers.** The expected cash of a business day is computed from the ledger: the
+postings to ``counter_cash:<counter>`` whose entries were created (``ledger_entry.created_at``) on
+that date in the counters' time zone (Asia/Kolkata), refunds paid out of the drawer included (a
+cancelled booking credits the drawer), the day-end entries themselves left out. Cash taken on a
+closed day *after* it was closed is carried into the next day end (its ``note`` says how much), so
+every posting to the drawer is covered by exactly one day end. Days are closed in order: a day
+cannot be closed while an earlier day with cash movements is still open.
+
+**What the counter keeps.** Of the citizen-paid transactions in cash, the LSP's and the kiosk
+owner's shares of the service charge (``lsp_fee_payable:<lsp>``, ``owner_fee_payable:<counter>``)
+and the LSP's own sales (``lsp_sales:<lsp>``, photocopies and the like) stay with the counter; the
+rest is deposited. Department- and partner-paid charges are receivables, not cash: nothing of them
+is kept back.
+
+The entry (key ``dayend:<counter>:<date>``)::
+
+    Dr lsp_fee_payable:<lsp>          retained (and owner_fee_payable / lsp_sales, each its part)
+    Dr deposit_in_transit:<counter>   counted - retained
+    Dr cash_over_short:<counter>      expected - counted   (a credit when the drawer holds more)
+        Cr counter_cash:<counter>     expected
+
+The deposit, once the bank shows it (key ``deposit:<slip_no>``)::
+
+    Dr society_bank                   amount credited by the bank
+        Cr deposit_in_transit:<counter>
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from stdnum import verhoeff
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q, Subquery
+from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit, clock, config, ledger
+from emitra.core.models import LSP, Counter, DayEnd, District, LedgerEntry, Posting, Role, Wallet
+from emitra.core.money import format_paise
+
+DAYEND_KEY = "dayend:"
+
+
+class MoneyError(ValueError):
+    """A day end, deposit, settlement, remittance or top-up that cannot be done; ``field`` names what to fix."""
+
+    def __init__(self, field: str, message_en: str, message_hi: str):
+        super().__init__(f"{field}: {message_en}")
+        self.field = field
+        self.message_en = message_en
+        self.message_hi = message_hi
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+def tz() -> ZoneInfo:
+    return ZoneInfo(config.timezone())
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Midnight at the counters (Asia/Kolkata) at the start of ``day``, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz())
+
+
+def day_end_at(day: dt.date) -> dt.datetime:
+    return day_start(day + dt.timedelta(days=1))
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(tz()).date()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def parse_date(text: str, field: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise MoneyError(field, f"{text!r} is not a date; write it as YYYY-MM-DD, for example 2026-11-20.",
+                         f"{text!r} तारीख नहीं है; इसे YYYY-MM-DD रूप में लिखें, जैसे 2026-11-20।") from None
+
+
+def check_paise(amount: Any, field: str, allow_zero: bool = True) -> int:
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise MoneyError(field, "Amounts are whole paise (an integer).", "राशि पूरे पैसे (पूर्णांक) में होती है।")
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise MoneyError(field, "The amount must be more than zero." if not allow_zero else "The amount cannot be negative.",
+                         "राशि शून्य से अधिक होनी चाहिए।" if not allow_zero else "राशि ऋणात्मक नहीं हो सकती।")
+    return amount
+
+
+# --- deposit slips --------------------------------------------------------------------------------
+
+def make_slip_no(district_code: str, counter_id: int, day: dt.date) -> str:
+    """``DS`` + district + counter (4 digits) + date (YYYYMMDD) + a Verhoeff check digit,
+    e.g. ``DSJP0001202611205``: the same counter and day always give the same slip number."""
+    body = f"{counter_id:04d}{day:%Y%m%d}"
+    return f"DS{district_code.upper()}{body}{verhoeff.calc_check_digit(body)}"
+
+
+def is_valid_slip_no(text: str) -> bool:
+    cleaned = (text or "").replace("-", "").replace(" ", "").upper()
+    return len(cleaned) == 17 and cleaned[:2] == "DS" and cleaned[2:4].isalpha() and cleaned[4:].isdigit() \
+        and verhoeff.is_valid(cleaned[4:])
+
+
+# --- what the drawer should hold ------------------------------------------------------------------
+
+def retained_accounts(counter: Counter) -> list[str]:
+    return [f"lsp_fee_payable:{counter.lsp_id}", f"owner_fee_payable:{counter.code}", f"lsp_sales:{counter.lsp_id}"]
+
+
+@dataclass
+class Figures:
+    """What a day end would post: computed from the ledger, in paise."""
+
+    counter: Counter
+    business_date: dt.date
+    expected_paise: int
+    retained: dict[str, int]  # account -> paise the counter keeps
+    carried_paise: int = 0  # cash taken on the previous closed day after its close
+    entries: int = 0  # transactions in the drawer
+    window_from: dt.datetime | None = None
+    window_to: dt.datetime | None = None
+    closed: DayEnd | None = None
+
+    @property
+    def retained_paise(self) -> int:
+        return sum(self.retained.values())
+
+    def deposit_for(self, counted: int) -> int:
+        return counted - min(self.retained_paise, counted)
+
+
+def _window(qs, lo: dt.datetime | None, hi: dt.datetime | None):
+    if lo is not None:
+        qs = qs.filter(entry__created_at__gte=lo)
+    if hi is not None:
+        qs = qs.filter(entry__created_at__lt=hi)
+    return qs.exclude(entry__idempotency_key__startswith=DAYEND_KEY)
+
+
+async def _sum(qs) -> int:
+    """The sum of ``amount_paise`` over a Posting queryset, in SQL. (Grouped explicitly: with a join in
+    the filter, Tortoise would otherwise group by every column and sum each row alone.)"""
+    rows = await qs.annotate(total=Sum("amount_paise")).group_by("district_id").values("total")
+    return sum(int(r["total"] or 0) for r in rows)
+
+
+async def _previous(counter: Counter, day: dt.date) -> DayEnd | None:
+    return await DayEnd.filter(counter_id=counter.id, business_date__lt=day).order_by("-business_date").first()
+
+
+def _cutoff(day_end: DayEnd) -> dt.datetime:
+    return min(day_end_at(day_end.business_date), day_end.closed_at)
+
+
+async def oldest_open_date(counter: Counter) -> dt.date | None:
+    """The earliest day with cash movements at this counter that no day end covers yet."""
+    last = await DayEnd.filter(counter_id=counter.id).order_by("-business_date").first()
+    qs = Posting.filter(account=f"counter_cash:{counter.code}")
+    qs = _window(qs, day_end_at(last.business_date) if last else None, None)
+    row = await qs.order_by("entry__created_at").first().values("entry__created_at")
+    return local_date(row["entry__created_at"]) if row else None
+
+
+async def figures(counter: Counter, business_date: dt.date, now: dt.datetime | None = None) -> Figures:
+    """Expected cash, the retained shares and what was carried in, for ``business_date`` (not posted)."""
+    existing = await DayEnd.get_or_none(counter_id=counter.id, business_date=business_date)
+    if existing is not None:
+        return Figures(counter, business_date, existing.expected_paise, {}, closed=existing)
+    now = now or utcnow()
+    prev = await _previous(counter, business_date)
+    lo = _cutoff(prev) if prev else None
+    hi = min(day_end_at(business_date), now)
+    cash = _window(Posting.filter(account=f"counter_cash:{counter.code}", district_id=counter.district_id), lo, hi)
+    expected = await _sum(cash)
+    carried = 0
+    if prev is not None:
+        carried = await _sum(_window(Posting.filter(account=f"counter_cash:{counter.code}"), lo, day_end_at(prev.business_date)))
+    entry_ids = Subquery(cash.values("entry_id"))
+    lsp_sales = f"lsp_sales:{counter.lsp_id}"
+    rows = await (Posting.filter(entry_id__in=entry_ids, account__in=retained_accounts(counter))
+                  .filter(Q(account=lsp_sales) | Q(entry__request__charge_payer="citizen"))
+                  .annotate(total=Sum("amount_paise")).group_by("account").values("account", "total"))
+    by_account = {r["account"]: -int(r["total"] or 0) for r in rows}
+    retained = {a: by_account[a] for a in retained_accounts(counter) if by_account.get(a, 0) > 0}
+    entries = await cash.count()
+    return Figures(counter, business_date, expected, retained, carried, entries, lo, hi)
+
+
+# --- closing the day ------------------------------------------------------------------------------
+
+async def _refuse_unless_closable(counter: Counter, business_date: dt.date, now: dt.datetime) -> None:
+    closed = await DayEnd.get_or_none(counter_id=counter.id, business_date=business_date)
+    if closed is not None:
+        raise MoneyError(
+            "date", f"The day end of {counter.code} for {business_date:%d-%m-%Y} is already closed (deposit slip {closed.slip_no}); "
+                    "a day is closed once. Ask the Society if the count was wrong.",
+            f"{counter.code} का {business_date:%d-%m-%Y} का दिवसांत पहले ही बंद है (जमा पर्ची {closed.slip_no}); "
+            "एक दिन एक ही बार बंद होता है। गिनती गलत हो तो सोसायटी से संपर्क करें।")
+    if business_date > local_date(now):
+        raise MoneyError("date", f"{business_date:%d-%m-%Y} has not begun yet; a day is closed on or after that day.",
+                         f"{business_date:%d-%m-%Y} अभी शुरू नहीं हुआ है; दिन उसी दिन या उसके बाद बंद होता है।")
+    later = await DayEnd.filter(counter_id=counter.id, business_date__gt=business_date).order_by("business_date").first()
+    if later is not None:
+        raise MoneyError("date", f"{later.business_date:%d-%m-%Y} is already closed at {counter.code}; days are closed in order, "
+                                 f"so {business_date:%d-%m-%Y} can no longer be closed (its cash was counted with the later day).",
+                         f"{counter.code} पर {later.business_date:%d-%m-%Y} पहले ही बंद है; दिन क्रम से बंद होते हैं, "
+                         f"इसलिए {business_date:%d-%m-%Y} अब बंद नहीं हो सकता।")
+    prev = await _previous(counter, business_date)
+    gap = _window(Posting.filter(account=f"counter_cash:{counter.code}"), day_end_at(prev.business_date) if prev else None,
+                  day_start(business_date))
+    row = await gap.order_by("entry__created_at").first().values("entry__created_at")
+    if row:
+        first = local_date(row["entry__created_at"])
+        raise MoneyError("date", f"Close {first:%d-%m-%Y} first: {counter.code} took cash that day and it has no day end yet.",
+                         f"पहले {first:%d-%m-%Y} बंद करें: उस दिन {counter.code} पर नकद लिया गया और उसका दिवसांत नहीं हुआ।")
+
+
+def _retained_lines(retained: dict[str, int], counted: int) -> dict[str, int]:
+    """The shares kept back, never more than the cash counted (a drawer short beyond them keeps less)."""
+    left, kept = counted, {}
+    for account, paise in retained.items():
+        take = min(paise, left)
+        if take:
+            kept[account] = take
+        left -= take
+    return kept
+
+
+async def close_day(actor: audit.Actor, counter: Counter, business_date: dt.date, counted_paise: int,
+                    now: dt.datetime | None = None) -> DayEnd:
+    """Close ``counter``'s cash for ``business_date``: one DayEnd row, one balanced entry, one audit
+    record, in one transaction. Only an operator of this counter closes it; a day closes once."""
+    counted = check_paise(counted_paise, "counted")
+    user = actor.user
+    if user is None or user.role != Role.OPERATOR or user.counter_id != counter.id:
+        raise MoneyError("operator", f"Only an operator of counter {counter.code} closes its day.",
+                         f"काउंटर {counter.code} का दिन केवल उसी काउंटर का ऑपरेटर बंद करता है।")
+    now = now or utcnow()
+    await _refuse_unless_closable(counter, business_date, now)
+    district = await District.get(id=counter.district_id)
+    slip_no = make_slip_no(district.code, counter.id, business_date)
+    try:
+        async with in_transaction():
+            fig = await figures(counter, business_date, now)
+            expected = fig.expected_paise
+            kept = _retained_lines(fig.retained, counted)
+            retained = sum(kept.values())
+            deposit = counted - retained
+            difference = counted - expected
+            notes = []
+            if fig.carried_paise:
+                prev = await _previous(counter, business_date)
+                notes.append(f"includes {format_paise(fig.carried_paise)} taken on {prev.business_date:%d-%m-%Y} after that day was closed")
+            if retained < fig.retained_paise:
+                notes.append(f"the drawer held less than the counter's shares ({format_paise(fig.retained_paise)}): "
+                             f"{format_paise(fig.retained_paise - retained)} of them stay owed to the LSP")
+            if difference:
+                notes.append(("excess " if difference > 0 else "shortage ") + format_paise(abs(difference)))
+            day_end = await DayEnd.create(
+                district_id=counter.district_id, counter=counter, business_date=business_date, expected_paise=expected,
+                counted_paise=counted, retained_paise=retained, deposit_paise=deposit, difference_paise=difference,
+                slip_no=slip_no, status="flagged" if difference else "closed", closed_by=actor.name, closed_at=now,
+                note="; ".join(notes)[:500])
+            lines = [ledger.debit(a, p) for a, p in kept.items()]
+            lines += [ledger.debit(f"deposit_in_transit:{counter.code}", deposit),
+                      ledger.debit(f"cash_over_short:{counter.code}", expected - counted),
+                      ledger.credit(f"counter_cash:{counter.code}", expected)]
+            if any(l.amount_paise for l in lines):
+                await ledger.post(counter.district_id, f"{DAYEND_KEY}{counter.code}:{business_date.isoformat()}",
+                                  f"day end {counter.code} {business_date.isoformat()} slip {slip_no}", lines)
+            await audit.record(actor, "dayend.closed", day_end, district_id=counter.district_id, counter_id=counter.id,
+                               detail={"date": business_date.isoformat(), "slip_no": slip_no, "expected_paise": expected,
+                                       "counted_paise": counted, "retained_paise": retained, "deposit_paise": deposit,
+                                       "difference_paise": difference, "transactions": fig.entries})
+    except IntegrityError:  # closed at the same moment from another screen
+        await _refuse_unless_closable(counter, business_date, now)
+        raise
+    return day_end
+
+
+async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: str, amount_paise: int,
+                          on: dt.date | None = None) -> DayEnd:
+    """The Society sees the deposit in its bank: Dr society_bank / Cr deposit_in_transit:<counter>.
+
+    Called from the Society's Day ends page and by the bank statement reconciliation (``actor.user``
+    may then be None). The amount the bank credited is posted; if it differs from the slip, the day
+    end is flagged and the difference stays visible in ``deposit_in_transit:<counter>``. Confirming
+    again with the same reference and amount changes nothing; with others it is refused.
+    """
+    user = actor.user
+    if user is not None and not (user.role == Role.SOCIETY_ADMIN and user.district_id == day_end.district_id):
+        raise MoneyError("actor", "Only the district Society confirms deposits.", "जमा की पुष्टि केवल जिला सोसायटी करती है।")
+    reference = (bank_reference or "").strip()
+    if not reference or len(reference) > 100:
+        raise MoneyError("bank_reference", "Give the bank's reference for the deposit (1 to 100 characters).",
+                         "जमा का बैंक संदर्भ दें (1 से 100 अक्षर)।")
+    amount = check_paise(amount_paise, "amount", allow_zero=False)
+    fresh = await DayEnd.get(id=day_end.id).prefetch_related("counter")
+    if fresh.confirmed_at is not None:
+        if (fresh.bank_reference, await _confirmed_amount(fresh)) == (reference, amount):
+            return fresh
+        raise MoneyError("bank_reference", f"Deposit slip {fresh.slip_no} was already confirmed with bank reference {fresh.bank_reference}.",
+                         f"जमा पर्ची {fresh.slip_no} की पुष्टि पहले ही बैंक संदर्भ {fresh.bank_reference} से हो चुकी है।")
+    if fresh.deposit_paise <= 0:
+        raise MoneyError("amount", f"Deposit slip {fresh.slip_no} has nothing to deposit.", f"जमा पर्ची {fresh.slip_no} पर जमा करने को कुछ नहीं है।")
+    code = fresh.counter.code
+    async with in_transaction():
+        try:
+            await ledger.post(fresh.district_id, f"deposit:{fresh.slip_no}", f"deposit {fresh.slip_no} bank ref {reference}"[:300],
+                              [ledger.debit("society_bank", amount), ledger.credit(f"deposit_in_transit:{code}", amount)])
+        except ledger.LedgerError:
+            raise MoneyError("bank_reference", f"Deposit slip {fresh.slip_no} was already confirmed.",
+                             f"जमा पर्ची {fresh.slip_no} की पुष्टि पहले ही हो चुकी है।") from None
+        mismatch = amount != fresh.deposit_paise
+        fresh.confirmed_by, fresh.confirmed_at, fresh.bank_reference = actor.name, utcnow(), reference
+        if mismatch:
+            word = "less" if amount < fresh.deposit_paise else "more"
+            fresh.note = "; ".join(filter(None, [fresh.note, f"bank credited {format_paise(amount)}, {format_paise(abs(amount - fresh.deposit_paise))} "
+                                                             f"{word} than the slip"]))[:500]
+        fresh.status = "flagged" if mismatch or fresh.difference_paise else "confirmed"
+        await fresh.save(update_fields=["confirmed_by", "confirmed_at", "bank_reference", "note", "status"])
+        await audit.record(actor, "dayend.deposit_confirmed", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
+                           detail={"slip_no": fresh.slip_no, "bank_reference": reference, "amount_paise": amount,
+                                   "slip_paise": fresh.deposit_paise, "value_date": on.isoformat() if on else None})
+    return fresh
+
+
+async def _confirmed_amount(day_end: DayEnd) -> int:
+    entry = await LedgerEntry.get_or_none(idempotency_key=f"deposit:{day_end.slip_no}")
+    if entry is None:
+        return 0
+    return await _sum(Posting.filter(entry=entry, account="society_bank"))
+
+
+async def find_slip(text: str) -> DayEnd | None:
+    """The day end of a deposit slip number (as printed or typed: dashes and spaces ignored)."""
+    cleaned = (text or "").replace("-", "").replace(" ", "").upper()
+    return await DayEnd.get_or_none(slip_no=cleaned) if is_valid_slip_no(cleaned) else None
+
+
+# --- prepaid wallets ------------------------------------------------------------------------------
+
+@dataclass
+class TopUp:
+    counter: Counter
+    amount_paise: int
+    reference: str
+    balance_paise: int
+    repeated: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+async def top_up(actor: audit.Actor, counter: Counter, amount_paise: int, reference: str, _retry: bool = True) -> TopUp:
+    """Money paid into the Society's bank for a prepaid counter's wallet (by its LSP admin or the
+    Society): Dr society_bank / Cr kiosk_wallet:<counter>, and the Wallet row raised by the same amount,
+    in one transaction. The same reference again posts nothing (key ``topup:<counter>:<reference>``)."""
+    user = actor.user
+    allowed = user is not None and (
+        (user.role == Role.LSP_ADMIN and user.lsp_id == counter.lsp_id)
+        or (user.role == Role.SOCIETY_ADMIN and user.district_id == counter.district_id))
+    if not allowed:
+        raise MoneyError("actor", f"Only the admin of the LSP running {counter.code}, or the district Society, tops up its wallet.",
+                         f"{counter.code} का वॉलेट केवल उसे चलाने वाले एलएसपी के एडमिन या जिला सोसायटी टॉप-अप करते हैं।")
+    amount = check_paise(amount_paise, "amount", allow_zero=False)
+    ref = (reference or "").strip()
+    if not ref or len(ref) > 60:
+        raise MoneyError("reference", "Give the bank reference of the payment into the Society's account (1 to 60 characters).",
+                         "सोसायटी के खाते में भुगतान का बैंक संदर्भ दें (1 से 60 अक्षर)।")
+    lsp = await LSP.get(id=counter.lsp_id)
+    if lsp.mode != "prepaid":
+        raise MoneyError("counter", f"{counter.code} belongs to a post-paid LSP: it deposits its cash at day end and has no wallet to top up.",
+                         f"{counter.code} पोस्ट-पेड एलएसपी का है: यह दिवसांत पर नकद जमा करता है, इसका कोई वॉलेट नहीं है।")
+    key = f"topup:{counter.code}:{ref}"
+    previous = await LedgerEntry.get_or_none(idempotency_key=key)
+    if previous is not None:
+        posted = -await _sum(Posting.filter(entry=previous, account=f"kiosk_wallet:{counter.code}"))
+        if posted != amount:
+            raise MoneyError("reference", f"Reference {ref} was already used for a top-up of {format_paise(posted)} at {counter.code}.",
+                             f"संदर्भ {ref} से {counter.code} पर {format_paise(posted)} का टॉप-अप पहले ही हो चुका है।")
+        wallet = await Wallet.get_or_none(counter_id=counter.id)
+        return TopUp(counter, amount, ref, wallet.balance_paise if wallet else 0, repeated=True)
+    try:
+        async with in_transaction():
+            await ledger.post(counter.district_id, key, f"wallet top-up {counter.code} ref {ref}",
+                              [ledger.debit("society_bank", amount), ledger.credit(f"kiosk_wallet:{counter.code}", amount)])
+            wallet, _ = await Wallet.get_or_create(counter_id=counter.id, defaults={"district_id": counter.district_id})
+            await Wallet.filter(id=wallet.id).update(balance_paise=F("balance_paise") + amount)
+            wallet = await Wallet.get(id=wallet.id)
+            await audit.record(actor, "wallet.topped_up", wallet, district_id=counter.district_id, counter_id=counter.id,
+                               detail={"counter": counter.code, "amount_paise": amount, "reference": ref, "balance_paise": wallet.balance_paise})
+    except IntegrityError:  # the same reference (or the first wallet row) at the same moment: nothing was written
+        if _retry:
+            return await top_up(actor, counter, amount, ref, _retry=False)
+        raise
+    return TopUp(counter, amount, ref, wallet.balance_paise)
+
+
+async def counter_by_code(code: str) -> Counter:
+    counter = await Counter.get_or_none(code=(code or "").strip().upper())
+    if counter is None:
+        raise MoneyError("counter", f"There is no counter with code {code!r}.", f"{code!r} कोड का कोई काउंटर नहीं है।")
+    return counter
+
+
+def today() -> dt.date:
+    return clock.today()

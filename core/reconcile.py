@@ -1,0 +1,1107 @@
+"""Weekly reconciliation: the bank statement and Stripe's balance report against the ledger.
+
+Two kinds of statement come in as files (docs/reconciliation.md has the formats):
+
+* a bank statement as CSV (``date,description,reference,debit,credit,balance``), and
+* Stripe's balance transactions as JSON (the ``balance_transactions`` list object).
+
+An import is all or nothing: every bad line is reported with its line number and the reason,
+and if there is even one, nothing is stored. The same file (by sha256) is refused the second time
+in a district.
+
+:func:`reconcile` then matches, for one period (normally a Monday–Sunday week), what the
+statements say against what the ledger says should have happened, and puts every item in one of
+four buckets: matched, differing (same reference, different amount), unmatched on the statement
+side, unmatched on the ledger side. Nothing is dropped: the report counts both sides and fails if
+an item is missing. It also rolls every account touched in the period forward
+(opening + in − out = closing, from the postings); an account that does not roll forward fails
+the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import importlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.functions import Max, Sum
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit, clock, config
+from emitra.core.models import DayEnd, District, LedgerEntry, Payment, Posting, StatementImport, StatementLine
+from emitra.core.money import AmountError, format_paise, parse_rupees
+
+BANK, STRIPE = "bank", "stripe"
+BANK_HEADER = ("date", "description", "reference", "debit", "credit", "balance")
+MAX_FILE_BYTES = 5 * 1024 * 1024
+#: how far apart (in days) a statement line and a ledger item may be to match on amount alone
+DATE_TOLERANCE_DAYS = 2
+REFERENCE_MAX, DESCRIPTION_MAX = 100, 300
+MIN_REF_LEN = 4
+#: what in ``payment.details`` identifies the payment to a bank or Stripe (the cheque number, the
+#: UTR or charge id a confirmation brought, the PaymentIntent)
+PAYMENT_REF_FIELDS = ("instrument_no", "provider_reference", "payment_intent", "utr")
+
+# Stripe balance transaction types, grouped by what they are to the Society
+STRIPE_CHARGES = {"charge", "payment"}
+STRIPE_REFUNDS = {"refund", "payment_refund", "payment_failure_refund", "payment_reversal"}
+STRIPE_PAYOUTS = {"payout", "payout_cancel", "payout_failure"}
+STRIPE_FEES = {"stripe_fee", "tax_fee"}  # what Stripe charges the Society (negative amounts)
+STRIPE_TRANSFERS = {"transfer", "transfer_cancel", "transfer_failure", "transfer_refund"}
+
+#: the accounts whose movements are money in or out of the Society's bank account: UPI is paid to
+#: the Society's own VPA, so escrow:upi is UPI money in that account not yet settled onwards
+BANK_ACCOUNTS = ("society_bank", "escrow:upi")
+
+#: the kinds of item a report names (the web page translates them)
+KINDS = ("deposit", "settlement", "remittance", "cheque", "fee_claim", "wallet_topup", "card_payout", "card_charge",
+         "card_refund", "card_fee", "upi", "other")
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+@dataclass(frozen=True)
+class LineError:
+    """One bad line of an imported file: where, which field, why (in English and Hindi)."""
+
+    line: int  # the line of the file (1 is the header of a CSV); 0 for the file as a whole
+    field: str
+    message_en: str
+    message_hi: str
+    item: int | None = None  # for a JSON file: the position of the transaction in the list (1-based)
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        if self.item is not None:
+            where = f"transaction {self.item}" + (f" (line {self.line})" if self.line else "")
+        return f"{where}: {self.field}: {self.message_en}"
+
+
+class StatementError(ValueError):
+    """A file that cannot be imported; ``errors`` lists every problem (nothing was stored)."""
+
+    def __init__(self, errors: list[LineError]):
+        self.errors = errors
+        shown = "; ".join(str(e) for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"{len(errors)} problem(s), nothing imported: {shown}{more}")
+
+
+class DuplicateStatement(StatementError):
+    """The same file (same sha256) was already imported in this district."""
+
+    def __init__(self, existing: StatementImport):
+        self.existing = existing
+        when = existing.imported_at.astimezone(ZoneInfo(config.timezone())).strftime("%d-%m-%Y %H:%M") if existing.imported_at else ""
+        super().__init__([LineError(
+            0, "file",
+            f"This file was already imported (import #{existing.id}, {existing.filename or 'no name'}, by {existing.imported_by} on {when}); nothing was imported again.",
+            f"यह फ़ाइल पहले ही आयात हो चुकी है (आयात #{existing.id}, {existing.filename or 'बिना नाम'}, {existing.imported_by} द्वारा {when}); दोबारा कुछ आयात नहीं हुआ।")])
+
+
+@dataclass
+class ParsedLine:
+    line_no: int
+    value_date: dt.date
+    amount_paise: int  # credit positive, debit negative
+    reference: str
+    description: str
+    balance_paise: int | None = None
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise StatementError([LineError(0, "file", f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it by week.",
+                                        f"फ़ाइल {MAX_FILE_BYTES // (1024 * 1024)} MB से बड़ी है; इसे सप्ताह के अनुसार बाँटें।")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise StatementError([LineError(line, "file", "The file is not UTF-8 text; save it from the spreadsheet as 'CSV UTF-8'.",
+                                        "फ़ाइल UTF-8 टेक्स्ट नहीं है; स्प्रेडशीट से 'CSV UTF-8' के रूप में सहेजें।")]) from None
+
+
+def parse_date(text: str) -> dt.date:
+    """``YYYY-MM-DD`` or ``DD-MM-YYYY``; anything else is a ValueError."""
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return dt.date.fromisoformat(text)
+    if re.fullmatch(r"\d{2}-\d{2}-\d{4}", text):
+        day, month, year = text.split("-")
+        return dt.date(int(year), int(month), int(day))
+    raise ValueError(text)
+
+
+def _signed_rupees(text: str) -> int:
+    text = text.strip()
+    negative = text.startswith("-")
+    paise = parse_rupees(text[1:] if negative else text)
+    return -paise if negative else paise
+
+
+def parse_bank_csv(data: bytes) -> list[ParsedLine]:
+    """Read a bank statement; raise :class:`StatementError` listing every bad line."""
+    text = _decode(data)
+    errors: list[LineError] = []
+
+    def bad(line: int, fld: str, en: str, hi: str) -> None:
+        errors.append(LineError(line, fld, en, hi))
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise StatementError([LineError(1, "header", f"The header cannot be read as CSV ({exc}).", f"हेडर CSV के रूप में पढ़ा नहीं जा सका ({exc})।")]) from None
+    expected = ",".join(BANK_HEADER)
+    if header is None:
+        raise StatementError([LineError(1, "header", f"The file is empty; the first line must be the header {expected}.",
+                                        f"फ़ाइल खाली है; पहली पंक्ति हेडर {expected} होनी चाहिए।")])
+    if tuple(h.strip().lower() for h in header) != BANK_HEADER:
+        raise StatementError([LineError(1, "header", f"The first line must be exactly {expected} (found {','.join(header)[:120]}).",
+                                        f"पहली पंक्ति ठीक {expected} होनी चाहिए (मिला: {','.join(header)[:120]})।")])
+    lines: list[ParsedLine] = []
+    previous_end = reader.line_num
+    previous_balance: int | None = None
+    while True:
+        start = previous_end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            bad(start, "file", f"This line cannot be read as CSV ({exc}); the rest of the file was not checked.",
+                f"यह पंक्ति CSV के रूप में पढ़ी नहीं जा सकी ({exc}); शेष फ़ाइल की जाँच नहीं हुई।")
+            break
+        previous_end = reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue  # a blank line
+        if len(row) != len(BANK_HEADER):
+            bad(start, "columns", f"Expected {len(BANK_HEADER)} columns ({expected}), found {len(row)}.",
+                f"{len(BANK_HEADER)} कॉलम ({expected}) अपेक्षित थे, {len(row)} मिले।")
+            previous_balance = None
+            continue
+        date_text, description, reference, debit_text, credit_text, balance_text = (c.strip() for c in row)
+        problems = len(errors)
+        value_date = None
+        try:
+            value_date = parse_date(date_text)
+        except ValueError:
+            bad(start, "date", f"'{date_text}' is not a date; write YYYY-MM-DD or DD-MM-YYYY, e.g. 2025-11-24 or 24-11-2025.",
+                f"'{date_text}' तिथि नहीं है; YYYY-MM-DD या DD-MM-YYYY लिखें, जैसे 2025-11-24 या 24-11-2025।")
+        amounts = {}
+        for name, value in (("debit", debit_text), ("credit", credit_text)):
+            if value.startswith("-"):
+                bad(start, name, f"Write the {name} without a sign ('{value}'): the column says which way the money went.",
+                    f"{'डेबिट' if name == 'debit' else 'क्रेडिट'} बिना चिह्न के लिखें ('{value}'): कॉलम ही बताता है कि पैसा किस ओर गया।")
+                amounts[name] = None
+            elif value:
+                try:
+                    amounts[name] = parse_rupees(value)
+                except AmountError as exc:
+                    bad(start, name, str(exc), exc.message_hi)
+                    amounts[name] = None
+        given = {k: v for k, v in amounts.items() if v}  # a zero on the other side is as good as empty
+        if len(errors) == problems:
+            if len(given) == 2:
+                bad(start, "debit", "Both debit and credit are given; a line is one or the other.",
+                    "डेबिट और क्रेडिट दोनों दिए गए हैं; एक पंक्ति में इनमें से एक ही होता है।")
+            elif not given:
+                bad(start, "credit", "Neither debit nor credit has an amount.", "न डेबिट में राशि है, न क्रेडिट में।")
+        balance = None
+        if balance_text:
+            try:
+                balance = _signed_rupees(balance_text)
+            except AmountError as exc:
+                bad(start, "balance", str(exc), exc.message_hi)
+        if len(reference) > REFERENCE_MAX:
+            bad(start, "reference", f"The reference is longer than {REFERENCE_MAX} characters.", f"संदर्भ {REFERENCE_MAX} अक्षरों से लंबा है।")
+        if len(description) > DESCRIPTION_MAX:
+            bad(start, "description", f"The description is longer than {DESCRIPTION_MAX} characters.", f"विवरण {DESCRIPTION_MAX} अक्षरों से लंबा है।")
+        if len(errors) > problems:
+            previous_balance = None  # do not check the next line's balance against a bad one
+            continue
+        amount = given.get("credit") or -given["debit"]
+        if balance is not None and previous_balance is not None and previous_balance + amount != balance:
+            bad(start, "balance",
+                f"The balance {format_paise(balance)} does not follow from the line before ({format_paise(previous_balance)} "
+                f"{'+' if amount >= 0 else '−'} {format_paise(abs(amount))} = {format_paise(previous_balance + amount)}); a line may be missing or mistyped.",
+                f"शेष {format_paise(balance)} पिछली पंक्ति से मेल नहीं खाता ({format_paise(previous_balance + amount)} होना चाहिए); कोई पंक्ति छूटी या गलत लिखी हो सकती है।")
+            previous_balance = balance
+            continue
+        previous_balance = balance
+        lines.append(ParsedLine(start, value_date, amount, reference, description, balance))
+    if not lines and not errors:
+        errors.append(LineError(0, "file", "The statement has a header but no lines.", "विवरण में हेडर है पर कोई पंक्ति नहीं।"))
+    if errors:
+        raise StatementError(errors)
+    return lines
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(ZoneInfo(config.timezone())).date()
+
+
+def stripe_description(txn_type: str, source: str, fee: int, net: int, text: str = "") -> str:
+    """How a Stripe transaction's details are kept in ``StatementLine.description``."""
+    return f"stripe {txn_type} source={source or '-'} fee={fee} net={net} {text}".strip()[:DESCRIPTION_MAX]
+
+
+_STRIPE_DESC = re.compile(r"^stripe (?P<type>\S+) source=(?P<source>\S+) fee=(?P<fee>-?\d+) net=(?P<net>-?\d+)")
+
+
+def parse_stripe_json(data: bytes) -> list[ParsedLine]:
+    """Read Stripe balance transactions (a list object, or a bare list); every bad one is reported."""
+    text = _decode(data)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StatementError([LineError(exc.lineno, "file", f"The file is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
+                                        f"फ़ाइल JSON नहीं है: {exc.msg} (पंक्ति {exc.lineno}, कॉलम {exc.colno})।")]) from None
+    items = doc.get("data") if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        raise StatementError([LineError(0, "data", "Expected Stripe's list of balance transactions: an object with a \"data\" list, or a list.",
+                                        "Stripe के बैलेंस लेन-देन की सूची अपेक्षित थी: \"data\" सूची वाला ऑब्जेक्ट, या सूची।")])
+    if not items:
+        raise StatementError([LineError(0, "data", "The file lists no balance transactions.", "फ़ाइल में कोई बैलेंस लेन-देन नहीं है।")])
+
+    def line_of(txn_id: Any) -> int:
+        if isinstance(txn_id, str) and txn_id:
+            at = text.find(json.dumps(txn_id))
+            if at >= 0:
+                return text.count("\n", 0, at) + 1
+        return 0
+
+    errors: list[LineError] = []
+    lines: list[ParsedLine] = []
+    seen: set[str] = set()
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            errors.append(LineError(0, "transaction", "Not an object.", "ऑब्जेक्ट नहीं है।", item=n))
+            continue
+        line = line_of(item.get("id"))
+        problems = len(errors)
+
+        def bad(fld: str, en: str, hi: str) -> None:
+            errors.append(LineError(line, fld, en, hi, item=n))
+
+        txn_id = item.get("id")
+        if not isinstance(txn_id, str) or not txn_id.strip() or len(txn_id) > REFERENCE_MAX:
+            bad("id", "Missing or invalid id (Stripe's txn_... identifier).", "id अनुपस्थित या अमान्य है (Stripe का txn_... पहचानकर्ता)।")
+        elif txn_id in seen:
+            bad("id", f"The transaction {txn_id} appears twice in the file.", f"लेन-देन {txn_id} फ़ाइल में दो बार है।")
+        else:
+            seen.add(txn_id)
+        for name in ("amount", "fee", "net"):
+            if not _is_int(item.get(name)):
+                bad(name, f"'{name}' must be a whole number of paise (Stripe's minor units), found {item.get(name)!r}.",
+                    f"'{name}' पैसे (Stripe की छोटी इकाई) में पूर्ण संख्या होनी चाहिए, मिला {item.get(name)!r}।")
+        if all(_is_int(item.get(k)) for k in ("amount", "fee", "net")) and item["amount"] - item["fee"] != item["net"]:
+            bad("net", f"net ({item['net']}) is not amount ({item['amount']}) minus fee ({item['fee']}).",
+                f"net ({item['net']}) राशि ({item['amount']}) घटा शुल्क ({item['fee']}) के बराबर नहीं है।")
+        if not isinstance(item.get("type"), str) or not item["type"]:
+            bad("type", "Missing type (charge, refund, payout, stripe_fee, ...).", "type अनुपस्थित है (charge, refund, payout, stripe_fee, ...)।")
+        created = item.get("created")
+        if not _is_int(created) or created <= 0:
+            bad("created", f"'created' must be a Unix timestamp in seconds, found {created!r}.", f"'created' सेकंड में Unix समय होना चाहिए, मिला {created!r}।")
+        source = item.get("source")
+        if source is not None and not isinstance(source, str):
+            bad("source", "'source' must be an id (text) or null.", "'source' एक id (टेक्स्ट) या null होना चाहिए।")
+        currency = item.get("currency")
+        if currency is not None and str(currency).lower() != "inr":
+            bad("currency", f"Only INR is reconciled here, found {currency!r}.", f"यहाँ केवल INR का मिलान होता है, मिला {currency!r}।")
+        if len(errors) > problems:
+            continue
+        when = dt.datetime.fromtimestamp(created, dt.timezone.utc)
+        lines.append(ParsedLine(line or n, local_date(when), item["amount"], txn_id.strip(),
+                                stripe_description(item["type"], source or "", item["fee"], item["net"], str(item.get("description") or ""))))
+    if errors:
+        raise StatementError(errors)
+    return lines
+
+
+async def _store(actor: audit.Actor, district_id: int, source: str, filename: str, data: bytes, lines: list[ParsedLine]) -> StatementImport:
+    sha = file_sha256(data)
+    existing = await StatementImport.get_or_none(district_id=district_id, sha256=sha)
+    if existing is not None:
+        raise DuplicateStatement(existing)
+    try:
+        async with in_transaction():
+            imp = await StatementImport.create(
+                district_id=district_id, source=source, filename=(filename or "")[-200:], sha256=sha,
+                period_start=min(l.value_date for l in lines), period_end=max(l.value_date for l in lines),
+                lines=len(lines), imported_by=actor.name[:60])
+            await StatementLine.bulk_create([
+                StatementLine(statement=imp, line_no=l.line_no, value_date=l.value_date, amount_paise=l.amount_paise,
+                              reference=l.reference, description=l.description) for l in lines])
+            await audit.record(actor, "statement.imported", imp, district_id=district_id, detail={
+                "source": source, "filename": imp.filename, "sha256": sha, "lines": len(lines),
+                "credits_paise": sum(l.amount_paise for l in lines if l.amount_paise > 0),
+                "debits_paise": -sum(l.amount_paise for l in lines if l.amount_paise < 0),
+                "period": [imp.period_start.isoformat(), imp.period_end.isoformat()]})
+    except IntegrityError:  # imported at the same moment by someone else
+        existing = await StatementImport.get_or_none(district_id=district_id, sha256=sha)
+        if existing is None:
+            raise
+        raise DuplicateStatement(existing) from None
+    return imp
+
+
+async def import_bank_statement(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:
+    """Import a bank statement CSV, whole or not at all (:class:`StatementError` lists every bad line)."""
+    return await _store(actor, district_id, BANK, filename, data, parse_bank_csv(data))
+
+
+async def import_stripe_transactions(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:
+    """Import Stripe balance transactions (JSON), whole or not at all. A transaction already
+    imported from another file is an error: export a range that does not overlap."""
+    lines = parse_stripe_json(data)
+    existing = await StatementImport.get_or_none(district_id=district_id, sha256=file_sha256(data))
+    if existing is not None:
+        raise DuplicateStatement(existing)
+    known = dict(await StatementLine.filter(statement__district_id=district_id, statement__source=STRIPE,
+                                            reference__in=[l.reference for l in lines]).values_list("reference", "statement_id"))
+    if known:
+        raise StatementError([LineError(l.line_no, "id", f"Transaction {l.reference} was already imported (import #{known[l.reference]}).",
+                                        f"लेन-देन {l.reference} पहले ही आयात हो चुका है (आयात #{known[l.reference]})।",
+                                        item=i) for i, l in enumerate(lines, start=1) if l.reference in known])
+    return await _store(actor, district_id, STRIPE, filename, data, lines)
+
+
+def _stripe_api():
+    try:
+        return importlib.import_module("emitra.core.stripe_api")
+    except ModuleNotFoundError:
+        return None
+
+
+def stripe_listing_available() -> bool:
+    """Whether ``--from-stripe`` can work here: core/stripe_api.py lists balance transactions and
+    a Stripe key is configured."""
+    module = _stripe_api()
+    return module is not None and callable(getattr(module, "balance_transactions", None)) and module.configured()
+
+
+async def fetch_stripe_transactions(start: dt.date, end: dt.date) -> bytes:
+    """Stripe's balance transactions created in [start, end] (local dates), as the JSON list file
+    :func:`import_stripe_transactions` takes, through ``core/stripe_api.balance_transactions``."""
+    module = _stripe_api()
+    if not stripe_listing_available():
+        raise StatementError([LineError(0, "stripe", "This installation cannot list Stripe balance transactions (no Stripe key is set); import a JSON file instead.",
+                                        "यह इंस्टॉलेशन Stripe के बैलेंस लेन-देन सूचीबद्ध नहीं कर सकता (Stripe key नहीं है); JSON फ़ाइल आयात करें।")])
+    lo, hi = period_bounds(start, end)
+    try:
+        rows = await module.balance_transactions(module.settings(), created_gte=int(lo.timestamp()), created_lt=int(hi.timestamp()))
+    except (module.StripeFailure, module.StripeConfigError) as exc:
+        raise StatementError([LineError(0, "stripe", f"Stripe did not list the balance transactions: {exc}",
+                                        f"Stripe ने बैलेंस लेन-देन सूचीबद्ध नहीं किए: {exc}")]) from None
+    items = [{k: v for k, v in dict(row).items() if not k.endswith("_paise")} for row in rows]
+    return json.dumps({"object": "list", "data": items, "has_more": False}, sort_keys=True, indent=1, default=str).encode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching
+
+
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The Monday–Sunday week that contains ``day``."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def last_full_week(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The last complete Monday–Sunday week before today (Asia/Kolkata)."""
+    monday, _ = week_of(today or clock.today())
+    return week_of(monday - dt.timedelta(days=7))
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, the day after end 00:00) in the counters' time zone."""
+    tz = ZoneInfo(config.timezone())
+    return dt.datetime.combine(start, dt.time(), tz), dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
+
+
+class Message(str):
+    """A message of the report: English as the string itself (CLI, JSON, audit), Hindi in ``hi``."""
+
+    hi: str
+
+    def __new__(cls, en: str, hi: str) -> "Message":
+        self = super().__new__(cls, en)
+        self.hi = hi
+        return self
+
+    @property
+    def en(self) -> str:
+        return str.__str__(self)
+
+
+@dataclass
+class Item:
+    """One side of a match: a statement line (bank or Stripe) or what the ledger expects."""
+
+    source: str  # bank, stripe or ledger
+    kind: str
+    key: str  # stable id: line:<id>, entry:<id>, slip:<slip no>, fees:<source>
+    date: dt.date
+    amount_paise: int
+    reference: str = ""
+    description: str = ""
+    refs: tuple[str, ...] = ()  # identifiers a counterpart may quote (slip, receipt, cheque, payout id...)
+    alt_amounts: tuple[int, ...] = ()  # amounts that also count as equal (a Stripe charge's net)
+    line_no: int | None = None
+    line_id: int | None = None
+    statement_id: int | None = None
+    day_end_id: int | None = None
+    status: str = ""  # for a day-end deposit: closed, flagged or confirmed
+    in_period: bool = True
+    members: tuple[int, ...] = ()  # statement lines folded into this item (Stripe fees)
+    scope: str = ""  # which statement it is compared with: bank or stripe
+
+    @property
+    def text(self) -> str:
+        return f"{self.reference} {self.description}".lower()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "kind": self.kind, "key": self.key, "date": self.date.isoformat(),
+                "amount_paise": self.amount_paise, "reference": self.reference, "description": self.description,
+                "line_no": self.line_no, "statement_id": self.statement_id, "status": self.status, "scope": self.scope}
+
+
+@dataclass
+class Pair:
+    scope: str  # bank or stripe: which statement
+    kind: str
+    statement: Item
+    ledger: Item
+    how: str  # reference, amount_date or total
+
+    @property
+    def difference_paise(self) -> int:
+        return self.statement.amount_paise - self.ledger.amount_paise
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"scope": self.scope, "kind": self.kind, "how": self.how, "difference_paise": self.difference_paise,
+                "statement": self.statement.as_dict(), "ledger": self.ledger.as_dict()}
+
+
+@dataclass
+class AccountRoll:
+    account: str
+    opening_paise: int
+    in_paise: int  # debits in the period
+    out_paise: int  # credits in the period, as a positive number
+    closing_paise: int  # computed on its own from the postings up to the end of the period
+
+    @property
+    def ok(self) -> bool:
+        return self.opening_paise + self.in_paise - self.out_paise == self.closing_paise
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"account": self.account, "opening_paise": self.opening_paise, "in_paise": self.in_paise,
+                "out_paise": self.out_paise, "closing_paise": self.closing_paise, "ok": self.ok}
+
+
+@dataclass
+class Report:
+    district_id: int
+    district_code: str
+    period_start: dt.date
+    period_end: dt.date
+    matched: list[Pair] = field(default_factory=list)
+    differing: list[Pair] = field(default_factory=list)
+    unmatched_statement: list[Item] = field(default_factory=list)
+    unmatched_ledger: list[Item] = field(default_factory=list)
+    accounts: list[AccountRoll] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # scope -> statement/ledger items considered
+    problems: list[Message] = field(default_factory=list)  # the report fails if there is one
+    confirmed: list[str] = field(default_factory=list)  # slips confirmed by this run
+    notes: list[Message] = field(default_factory=list)
+    recorded: bool = False
+
+    @property
+    def rolls_forward(self) -> bool:
+        return all(a.ok for a in self.accounts)
+
+    @property
+    def ok(self) -> bool:
+        """The report is sound: nothing dropped, every account rolls forward. (Unmatched items are
+        findings to act on, not a failure of the report.)"""
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "district": self.district_code, "period_start": self.period_start.isoformat(), "period_end": self.period_end.isoformat(),
+            "ok": self.ok, "rolls_forward": self.rolls_forward, "problems": [str(p) for p in self.problems], "counts": self.counts,
+            "matched": [p.as_dict() for p in self.matched], "differing": [p.as_dict() for p in self.differing],
+            "unmatched_statement": [i.as_dict() for i in self.unmatched_statement],
+            "unmatched_ledger": [i.as_dict() for i in self.unmatched_ledger],
+            "accounts": [a.as_dict() for a in self.accounts], "confirmed": self.confirmed, "notes": [str(n) for n in self.notes],
+            "recorded": self.recorded,
+        }
+
+    def csv_text(self) -> str:
+        """The whole report as CSV: one row per item or pair, then the roll-forward table."""
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["district", self.district_code, "period", self.period_start.isoformat(), self.period_end.isoformat(),
+                    "ok" if self.ok else "FAILED"])
+        w.writerow(["bucket", "scope", "kind", "how", "statement_date", "statement_line", "statement_reference",
+                    "statement_description", "statement_amount", "ledger_key", "ledger_date", "ledger_reference",
+                    "ledger_description", "ledger_amount", "difference"])
+
+        def rupees(paise: int | None) -> str:
+            return "" if paise is None else format_paise(paise, symbol=False).replace(",", "")
+
+        def row(bucket: str, scope: str, kind: str, how: str, s: Item | None, l: Item | None) -> None:
+            diff = s.amount_paise - l.amount_paise if s and l else None
+            w.writerow([bucket, scope, kind, how,
+                        s.date.isoformat() if s else "", s.line_no if s and s.line_no else "", s.reference if s else "",
+                        s.description if s else "", rupees(s.amount_paise) if s else "",
+                        l.key if l else "", l.date.isoformat() if l else "", l.reference if l else "",
+                        l.description if l else "", rupees(l.amount_paise) if l else "", rupees(diff)])
+
+        for p in self.matched:
+            row("matched", p.scope, p.kind, p.how, p.statement, p.ledger)
+        for p in self.differing:
+            row("differing", p.scope, p.kind, p.how, p.statement, p.ledger)
+        for i in self.unmatched_statement:
+            row("unmatched_statement", i.source, i.kind, "", i, None)
+        for i in self.unmatched_ledger:
+            row("unmatched_ledger", i.scope, i.kind, "", None, i)
+        w.writerow([])
+        w.writerow(["account", "opening", "in", "out", "closing", "rolls_forward"])
+        for a in self.accounts:
+            w.writerow([a.account, rupees(a.opening_paise), rupees(a.in_paise), rupees(a.out_paise), rupees(a.closing_paise),
+                        "yes" if a.ok else "NO"])
+        for problem in self.problems:
+            w.writerow(["problem", problem])
+        return out.getvalue()
+
+
+_SLIP = re.compile(r"\bDS[A-Z]{2}\d{13}\b", re.IGNORECASE)  # a deposit slip number (core/dayend.make_slip_no)
+_ID_IN_TEXT = re.compile(r"\b(?:ch|py|pi|po|re|txn|pyr|tr)_[A-Za-z0-9]+\b")
+
+
+def _refs(*values: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        if isinstance(v, str):
+            v = v.strip().lower()
+            if len(v) >= MIN_REF_LEN and v not in out:
+                out.append(v)
+    return tuple(out)
+
+
+def _in_text(ref: str, text: str) -> bool:
+    """``ref`` occurs in ``text`` as a whole token (not inside a longer id or number)."""
+    at = text.find(ref)
+    while at >= 0:
+        before = text[at - 1] if at else " "
+        after = text[at + len(ref)] if at + len(ref) < len(text) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        at = text.find(ref, at + 1)
+    return False
+
+
+_RUN = re.compile(r"[^\W_]+")  # a run of letters and digits (str.isalnum), as _in_text sees words
+
+
+def _first_run(ref: str) -> str | None:
+    m = _RUN.match(ref)
+    return m.group() if m else None
+
+
+class _RefIndex:
+    """The ledger items' references, indexed so that finding the items a statement line quotes
+    costs a look-up per word of the line, not a scan of every item."""
+
+    def __init__(self, expected: list[Item], order: list[int]):
+        self.texts = {j: " ".join(expected[j].refs) + " " + expected[j].text for j in order}
+        self.exact: dict[str, list[int]] = {}
+        self.by_run: dict[str, list[tuple[str, int]]] = {}
+        self.odd: list[tuple[str, int]] = []  # references that do not begin with a letter or digit
+        self.words: dict[str, set[int]] = {}
+        for j in order:
+            for ref in expected[j].refs:
+                self.exact.setdefault(ref, []).append(j)
+                first = _first_run(ref)
+                if first:
+                    self.by_run.setdefault(first, []).append((ref, j))
+                else:
+                    self.odd.append((ref, j))
+            for word in set(_RUN.findall(self.texts[j])):
+                self.words.setdefault(word, set()).add(j)
+
+    def hits(self, statement: Item) -> set[int]:
+        """Items that quote the same identifier as ``statement``: a reference in common, one of
+        theirs as a whole word in the line, or the line's reference (6+ characters) in theirs."""
+        text = statement.text
+        found: set[int] = set()
+        for ref in statement.refs:
+            found.update(self.exact.get(ref, ()))
+        for word in set(_RUN.findall(text)):
+            for ref, j in self.by_run.get(word, ()):
+                if j not in found and _in_text(ref, text):
+                    found.add(j)
+        for ref, j in self.odd:
+            if j not in found and _in_text(ref, text):
+                found.add(j)
+        for ref in statement.refs:
+            if len(ref) >= 6:
+                first = _first_run(ref)
+                for j in (self.words.get(first, ()) if first else self.texts):
+                    if j not in found and _in_text(ref, self.texts[j]):
+                        found.add(j)
+        return found
+
+
+def _same_amount(statement: Item, ledger: Item) -> bool:
+    return ledger.amount_paise == statement.amount_paise or ledger.amount_paise in statement.alt_amounts
+
+
+def match(statements: list[Item], expected: list[Item], scope: str,
+          progress: Callable[[int], None] | None = None) -> tuple[list[Pair], list[Pair], list[Item], list[Item]]:
+    """Pair statement items with ledger items: first by reference (equal amount: matched; else
+    differing), then what is left by amount within ±DATE_TOLERANCE_DAYS. Returns matched,
+    differing, unmatched statement items, unmatched ledger items (margin items left out)."""
+    taken: set[int] = set()
+    pairs: dict[int, Pair] = {}
+    order = sorted(range(len(statements)), key=lambda i: (statements[i].date, statements[i].line_no or 0, statements[i].key))
+    cand = sorted(range(len(expected)), key=lambda j: (expected[j].date, expected[j].key))
+    index = _RefIndex(expected, cand)
+    rank = {j: n for n, j in enumerate(cand)}
+    for i in order:
+        s = statements[i]
+        hits = sorted((j for j in index.hits(s) if j not in taken), key=rank.__getitem__)
+        if hits:
+            equal = [j for j in hits if _same_amount(s, expected[j])]
+            pool = equal or hits
+            j = min(pool, key=lambda j: (abs((expected[j].date - s.date).days), expected[j].date, expected[j].key))
+            taken.add(j)
+            pairs[i] = Pair(scope, expected[j].kind, s, expected[j], "reference")
+        if progress:
+            progress(1)
+    by_amount: dict[int, list[int]] = {}
+    for j in cand:
+        if j not in taken:
+            by_amount.setdefault(expected[j].amount_paise, []).append(j)
+    for i in order:
+        if i in pairs:
+            continue
+        s = statements[i]
+        options = [j for a in (s.amount_paise, *s.alt_amounts) for j in by_amount.get(a, [])
+                   if j not in taken and abs((expected[j].date - s.date).days) <= DATE_TOLERANCE_DAYS]
+        if options:
+            j = min(options, key=lambda j: (abs((expected[j].date - s.date).days), expected[j].date, expected[j].key))
+            taken.add(j)
+            pairs[i] = Pair(scope, expected[j].kind, s, expected[j], "amount_date")
+    matched = [pairs[i] for i in order if i in pairs and _same_amount(pairs[i].statement, pairs[i].ledger)]
+    differing = [pairs[i] for i in order if i in pairs and not _same_amount(pairs[i].statement, pairs[i].ledger)]
+    lonely_statements = [statements[i] for i in order if i not in pairs]
+    lonely_ledger = [expected[j] for j in cand if j not in taken and expected[j].in_period]
+    return matched, differing, lonely_statements, lonely_ledger
+
+
+# --- the ledger's side ----------------------------------------------------------------------
+
+
+async def _entries_touching(district_id: int, accounts: list[str], lo: dt.datetime, hi: dt.datetime, max_id: int) -> tuple[list[LedgerEntry], dict[int, list[tuple[str, int]]]]:
+    ids = await Posting.filter(district_id=district_id, account__in=accounts, entry__created_at__gte=lo, entry__created_at__lt=hi,
+                               entry_id__lte=max_id).distinct().values_list("entry_id", flat=True)
+    entries = await LedgerEntry.filter(id__in=list(ids)).order_by("id") if ids else []
+    postings: dict[int, list[tuple[str, int]]] = {}
+    if ids:
+        for entry_id, acct, amount in await Posting.filter(entry_id__in=list(ids)).values_list("entry_id", "account", "amount_paise"):
+            postings.setdefault(entry_id, []).append((acct, amount))
+    return list(entries), postings
+
+
+async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    ids = [r for r in set(request_ids) if r]
+    if not ids:
+        return out
+    for request_id, reference, details, receipt in await Payment.filter(request_id__in=ids).values_list(
+            "request_id", "reference", "details", "request__receipt_no"):
+        refs = out.setdefault(request_id, [])
+        refs += [reference or "", receipt or ""]
+        for name in PAYMENT_REF_FIELDS:
+            value = (details or {}).get(name)
+            if isinstance(value, str) and len(value) >= 6 and " " not in value.strip():
+                refs.append(value)
+    return out
+
+
+def _deposit_status(day_end: DayEnd) -> str:
+    """confirmed, or in_transit (closed, not yet seen in the bank); flagged when the count or the
+    bank's amount differed."""
+    if day_end.confirmed_at is not None:
+        return "confirmed_flagged" if day_end.status == "flagged" else "confirmed"
+    return "in_transit_flagged" if day_end.status == "flagged" else "in_transit"
+
+
+def _bank_kind(key: str, accounts: set[str]) -> str:
+    base = key.removeprefix("reverse:")
+    if base.startswith("settle:"):
+        return "settlement"
+    if base.startswith("remit:"):
+        return "remittance"
+    if base.startswith("cleared:"):
+        return "cheque"
+    if base.startswith("claimpaid:"):
+        return "fee_claim"
+    if base.startswith("topup:"):
+        return "wallet_topup"
+    if base.startswith("deposit:") or any(a.startswith("deposit_in_transit:") for a in accounts):
+        return "deposit"
+    if "escrow:card" in accounts:
+        return "card_payout"
+    if "escrow:upi" in accounts:
+        return "upi"
+    return "other"
+
+
+def _card_kind(key: str, accounts: set[str], escrow_amount: int) -> str:
+    base = key.removeprefix("reverse:")
+    if "society_bank" in accounts or base.startswith("payout:"):
+        return "card_payout"
+    if base.startswith(("settle:", "card_transfer:")):
+        return "settlement"  # the LSP's share paid out of escrow (a Stripe transfer)
+    if base.startswith("refund:"):
+        return "card_refund"
+    if escrow_amount > 0:
+        return "card_charge"
+    if "processor_fees" in accounts:
+        return "card_fee"
+    return "card_refund"
+
+
+def _key_refs(entry: LedgerEntry) -> list[str]:
+    """What follows the entry key's kind (``deposit:<slip>`` -> the slip), the key's last part
+    (``topup:<counter>:<bank ref>`` -> the bank ref), and any Stripe id its memo names."""
+    key = entry.idempotency_key.removeprefix("reverse:")
+    suffix = key.split(":", 1)[1] if ":" in key else key
+    return [suffix, key.rsplit(":", 1)[-1], *_ID_IN_TEXT.findall(entry.memo or "")]
+
+
+async def _bank_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime, max_id: int) -> list[Item]:
+    margin = dt.timedelta(days=DATE_TOLERANCE_DAYS)
+    wide_lo, wide_hi = lo - margin, hi + margin
+    entries, postings = await _entries_touching(district_id, list(BANK_ACCOUNTS), wide_lo, wide_hi, max_id)
+    # the day ends still in transit, and those whose slip a bank entry names (its confirmation)
+    slips = {m.upper() for e in entries for m in _SLIP.findall(f"{e.idempotency_key} {e.memo}")}
+    day_ends = list(await DayEnd.filter(district_id=district_id, business_date__lte=end + margin).filter(
+        Q(confirmed_at=None) | Q(slip_no__in=sorted(slips) or [""])).select_related("counter").order_by("business_date", "id"))
+    by_slip = {d.slip_no.upper(): d for d in day_ends}
+    payment_refs = await _payment_refs(e.request_id for e in entries)
+    items: list[Item] = []
+    linked: set[int] = set()
+    for entry in entries:
+        lines = postings.get(entry.id, [])
+        accounts = {a for a, _ in lines}
+        amount = sum(p for a, p in lines if a in BANK_ACCOUNTS)
+        if amount == 0:
+            continue  # nothing reached or left the bank (a move between society_bank and escrow:upi)
+        kind = _bank_kind(entry.idempotency_key, accounts)
+        text = f"{entry.idempotency_key} {entry.memo}"
+        named = [by_slip[m.upper()] for m in _SLIP.findall(text) if m.upper() in by_slip]
+        day_end = named[0] if named and kind in ("deposit", "other") else None
+        refs = _key_refs(entry) + payment_refs.get(entry.request_id or 0, [])
+        key = f"entry:{entry.id}"
+        if day_end is not None and not entry.idempotency_key.startswith("reverse:"):
+            kind, key = "deposit", f"slip:{day_end.slip_no}"
+            refs += [day_end.slip_no, day_end.bank_reference]
+            linked.add(day_end.id)
+        created = local_date(entry.created_at)
+        items.append(Item("ledger", kind, key, created, amount, entry.idempotency_key, entry.memo,
+                          _refs(*refs), day_end_id=day_end.id if day_end else None,
+                          status=_deposit_status(day_end) if day_end else "", in_period=start <= created <= end, scope=BANK))
+    for d in day_ends:
+        if d.id in linked or d.confirmed_at is not None or d.deposit_paise <= 0:
+            continue  # confirmed deposits are in the ledger (above); nothing to deposit
+        items.append(Item("ledger", "deposit", f"slip:{d.slip_no}", d.business_date, d.deposit_paise, d.slip_no,
+                          f"day end {d.counter.code} {d.business_date.isoformat()}: deposit in transit",
+                          _refs(d.slip_no, d.bank_reference), day_end_id=d.id, status=_deposit_status(d),
+                          in_period=d.business_date <= end, scope=BANK))
+    return items
+
+
+async def _card_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime, max_id: int) -> tuple[list[Item], list[tuple[int, int, dt.date]]]:
+    """Escrow:card movements as items, and the processor fees posted with them (entry id, paise, date)."""
+    margin = dt.timedelta(days=DATE_TOLERANCE_DAYS)
+    entries, postings = await _entries_touching(district_id, ["escrow:card"], lo - margin, hi + margin, max_id)
+    payment_refs = await _payment_refs(e.request_id for e in entries)
+    items: list[Item] = []
+    fees: list[tuple[int, int, dt.date]] = []
+    for entry in entries:
+        lines = postings.get(entry.id, [])
+        accounts = {a for a, _ in lines}
+        escrow = sum(p for a, p in lines if a == "escrow:card")
+        fee = sum(p for a, p in lines if a == "processor_fees")
+        created = local_date(entry.created_at)
+        if fee:
+            fees.append((entry.id, fee, created))
+        kind = _card_kind(entry.idempotency_key, accounts, escrow)
+        if escrow == 0 or (kind == "card_fee" and escrow == -fee):
+            continue  # a fee alone: compared in total with Stripe's fees
+        items.append(Item("ledger", kind, f"entry:{entry.id}", created, escrow, entry.idempotency_key, entry.memo,
+                          _refs(*_key_refs(entry), *payment_refs.get(entry.request_id or 0, [])), in_period=start <= created <= end,
+                          scope=STRIPE))
+    return items, fees
+
+
+# --- the statements' side -------------------------------------------------------------------
+
+
+async def _statement_lines(district_id: int, source: str, start: dt.date, end: dt.date) -> list[StatementLine]:
+    return list(await StatementLine.filter(statement__district_id=district_id, statement__source=source,
+                                           value_date__gte=start, value_date__lte=end).order_by("value_date", "statement_id", "line_no"))
+
+
+async def _not_matched_elsewhere(district_id: int, source: str, start: dt.date, end: dt.date, items: list[Item]) -> list[Item]:
+    """``items`` less those a recorded run matched to a statement line of another period."""
+    keys = sorted({i.key for i in items})
+    if not keys:
+        return items
+    taken = set(await StatementLine.filter(statement__district_id=district_id, statement__source=source, matched_id__in=keys)
+                .filter(Q(value_date__lt=start) | Q(value_date__gt=end)).values_list("matched_id", flat=True))
+    return [i for i in items if i.key not in taken]
+
+
+def _bank_item(line: StatementLine) -> Item:
+    return Item(BANK, "other", f"line:{line.id}", line.value_date, line.amount_paise, line.reference, line.description,
+                _refs(line.reference), line_no=line.line_no, line_id=line.id, statement_id=line.statement_id, scope=BANK)
+
+
+def _stripe_item(line: StatementLine) -> tuple[Item, str, int]:
+    """The item, its Stripe type and the fee it carries."""
+    m = _STRIPE_DESC.match(line.description or "")
+    txn_type, source = (m["type"], m["source"]) if m else ("", "")
+    fee, net = (int(m["fee"]), int(m["net"])) if m else (0, line.amount_paise)
+    if txn_type in STRIPE_CHARGES:
+        kind = "card_charge"
+    elif txn_type in STRIPE_REFUNDS:
+        kind = "card_refund"
+    elif txn_type in STRIPE_PAYOUTS:
+        kind = "card_payout"
+    elif txn_type in STRIPE_FEES:
+        kind = "card_fee"
+    elif txn_type in STRIPE_TRANSFERS:
+        kind = "settlement"
+    else:
+        kind = "other"
+    alt = (net,) if net != line.amount_paise else ()
+    item = Item(STRIPE, kind, f"line:{line.id}", line.value_date, line.amount_paise, line.reference, line.description,
+                _refs(line.reference, "" if source == "-" else source), alt, line.line_no, line.id, line.statement_id, scope=STRIPE)
+    return item, txn_type, fee
+
+
+# --- the roll-forward -----------------------------------------------------------------------
+
+
+async def roll_forward(district_id: int, lo: dt.datetime, hi: dt.datetime, max_id: int) -> tuple[list[AccountRoll], list[str]]:
+    """Every account with postings in [lo, hi): opening, in, out, and the closing balance computed
+    on its own; problems when an account does not roll forward or the period does not balance."""
+    base = Posting.filter(district_id=district_id, entry_id__lte=max_id)
+    moved = await (base.filter(entry__created_at__gte=lo, entry__created_at__lt=hi).group_by("account")
+                   .annotate(debits=Sum("amount_paise", _filter=Q(amount_paise__gt=0)),
+                             credits=Sum("amount_paise", _filter=Q(amount_paise__lt=0)))
+                   .values("account", "debits", "credits"))
+    accounts = sorted(r["account"] for r in moved)
+    if not accounts:
+        return [], []
+    opening = dict(await base.filter(entry__created_at__lt=lo, account__in=accounts).group_by("account")
+                   .annotate(total=Sum("amount_paise")).values_list("account", "total"))
+    closing = dict(await base.filter(entry__created_at__lt=hi, account__in=accounts).group_by("account")
+                   .annotate(total=Sum("amount_paise")).values_list("account", "total"))
+    by_account = {r["account"]: r for r in moved}
+    rows = [AccountRoll(a, int(opening.get(a) or 0), int(by_account[a]["debits"] or 0), -int(by_account[a]["credits"] or 0),
+                        int(closing.get(a) or 0)) for a in accounts]
+    problems = [Message(f"account {r.account} does not roll forward: opening {format_paise(r.opening_paise)} + in {format_paise(r.in_paise)} "
+                        f"− out {format_paise(r.out_paise)} ≠ closing {format_paise(r.closing_paise)}",
+                        f"खाता {r.account} आगे नहीं बढ़ता: आरंभिक {format_paise(r.opening_paise)} + आवक {format_paise(r.in_paise)} "
+                        f"− जावक {format_paise(r.out_paise)} ≠ अंतिम {format_paise(r.closing_paise)}") for r in rows if not r.ok]
+    total_in, total_out = sum(r.in_paise for r in rows), sum(r.out_paise for r in rows)
+    if total_in != total_out:
+        problems.append(Message(f"the postings of the period do not balance: in {format_paise(total_in)} ≠ out {format_paise(total_out)}",
+                                f"अवधि की प्रविष्टियाँ संतुलित नहीं हैं: आवक {format_paise(total_in)} ≠ जावक {format_paise(total_out)}"))
+    return rows, problems
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+async def build_report(district_id: int, period_start: dt.date, period_end: dt.date,
+                       progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None) -> Report:
+    """The reconciliation of one period, read-only (:func:`reconcile` also records it)."""
+    if period_end < period_start:
+        raise ValueError("the period ends before it starts")
+    district = await District.get(id=district_id)
+    report = Report(district_id, district.code, period_start, period_end)
+    lo, hi = period_bounds(period_start, period_end)
+    async with in_transaction():  # one consistent view of the books
+        max_id = (await LedgerEntry.filter(district_id=district_id).annotate(m=Max("id")).first().values("m") or {}).get("m") or 0
+        bank_lines = await _statement_lines(district_id, BANK, period_start, period_end)
+        stripe_lines = await _statement_lines(district_id, STRIPE, period_start, period_end)
+        bank_expected = await _not_matched_elsewhere(district_id, BANK, period_start, period_end,
+                                                     await _bank_expected(district_id, period_start, period_end, lo, hi, max_id))
+        card_expected, ledger_fees = await _card_expected(district_id, period_start, period_end, lo, hi, max_id)
+        card_expected = await _not_matched_elsewhere(district_id, STRIPE, period_start, period_end, card_expected)
+        report.accounts, problems = await roll_forward(district_id, lo, hi, max_id)
+    if on_total:
+        on_total(len(bank_lines) + len(stripe_lines))
+
+    # the bank statement against what should have reached the bank
+    bank_items = [_bank_item(l) for l in bank_lines]
+    m, d, us, ul = match(bank_items, bank_expected, BANK, progress)
+    report.matched += m
+    report.differing += d
+    report.unmatched_statement += us
+    report.unmatched_ledger += ul
+    report.counts[BANK] = {"statement": len(bank_items), "ledger": sum(1 for i in bank_expected if i.in_period)}
+    _check_nothing_dropped(report, BANK, bank_items, bank_expected, m + d, us, ul, problems)
+
+    # Stripe against escrow:card; fees compared in total
+    stripe_items, stripe_fee_total, fee_members = [], 0, []
+    for line in stripe_lines:
+        item, txn_type, fee = _stripe_item(line)
+        stripe_fee_total += fee
+        if item.kind == "card_fee":
+            stripe_fee_total += -line.amount_paise  # a separate fee debit (negative amount)
+            fee_members.append(line.id)
+        else:
+            stripe_items.append(item)
+    m, d, us, ul = match(stripe_items, card_expected, STRIPE, progress)
+    fee_ledger_total = sum(p for _, p, day in ledger_fees if period_start <= day <= period_end)
+    fee_pairs: list[Pair] = []
+    s_fee = Item(STRIPE, "card_fee", "fees:stripe", period_end, -stripe_fee_total, "", f"Stripe fees in the period ({len(stripe_lines)} transactions)",
+                 members=tuple(fee_members), scope=STRIPE)
+    l_fee = Item("ledger", "card_fee", "fees:ledger", period_end, -fee_ledger_total, "processor_fees",
+                 "processor fees posted with escrow:card movements in the period", scope=STRIPE)
+    if stripe_fee_total and fee_ledger_total:
+        fee_pairs.append(Pair(STRIPE, "card_fee", s_fee, l_fee, "total"))
+    elif stripe_fee_total:
+        us.append(s_fee)
+    elif fee_ledger_total:
+        ul.append(l_fee)
+    report.matched += m + [p for p in fee_pairs if _same_amount(p.statement, p.ledger)]
+    report.differing += d + [p for p in fee_pairs if not _same_amount(p.statement, p.ledger)]
+    report.unmatched_statement += us
+    report.unmatched_ledger += ul
+    report.counts[STRIPE] = {"statement": len(stripe_lines), "ledger": sum(1 for i in card_expected if i.in_period)}
+    _check_nothing_dropped(report, STRIPE, stripe_items, card_expected, m + d, [i for i in us if i.key != "fees:stripe"],
+                           [i for i in ul if i.key != "fees:ledger"], problems)
+    if len(stripe_items) + len(fee_members) != len(stripe_lines):
+        problems.append(Message("a Stripe transaction is missing from the report", "रिपोर्ट में एक Stripe लेन-देन छूट गया है"))
+    report.problems = problems
+    return report
+
+
+def _check_nothing_dropped(report: Report, scope: str, statements: list[Item], expected: list[Item], pairs: list[Pair],
+                           lonely_s: list[Item], lonely_l: list[Item], problems: list[Message]) -> None:
+    """Every statement item exactly once; every ledger item of the period exactly once."""
+    seen_s = [p.statement.key for p in pairs] + [i.key for i in lonely_s]
+    if sorted(seen_s) != sorted(i.key for i in statements):
+        problems.append(Message(f"{scope}: statement lines were dropped or counted twice", f"{scope}: विवरण की पंक्तियाँ छूटीं या दो बार गिनी गईं"))
+    seen_l = [p.ledger.key for p in pairs] + [i.key for i in lonely_l]
+    must = {i.key for i in expected if i.in_period}
+    if not must <= set(seen_l) or len(seen_l) != len(set(seen_l)):
+        problems.append(Message(f"{scope}: ledger items were dropped or counted twice", f"{scope}: बही की मदें छूटीं या दो बार गिनी गईं"))
+
+
+def _dayend():
+    try:
+        return importlib.import_module("emitra.core.dayend")
+    except ModuleNotFoundError:
+        return None
+
+
+def can_confirm_deposits() -> bool:
+    module = _dayend()
+    return module is not None and callable(getattr(module, "confirm_deposit", None))
+
+
+async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date, period_end: dt.date, *,
+                    confirm_deposits: bool = False, progress: Callable[[int], None] | None = None,
+                    on_total: Callable[[int], None] | None = None) -> Report:
+    """Reconcile one period and record it: each statement line of the period keeps what it was
+    matched to (``matched_kind``/``matched_id``; differing lines are marked ``differing:<kind>``),
+    and the audit log keeps the summary. With ``confirm_deposits``, every day-end deposit matched
+    exactly (same amount) is confirmed through ``core.dayend.confirm_deposit``."""
+    report = await build_report(district_id, period_start, period_end, progress, on_total)
+    async with in_transaction():
+        lines = [l for l in await StatementLine.filter(statement__district_id=district_id, value_date__gte=period_start, value_date__lte=period_end)]
+        marks: dict[int, tuple[str, str]] = {l.id: ("", "") for l in lines}
+        for p in report.matched:
+            for line_id in _line_ids(p.statement):
+                marks[line_id] = (p.kind, p.ledger.key[:60])
+        for p in report.differing:
+            for line_id in _line_ids(p.statement):
+                marks[line_id] = (f"differing:{p.kind}"[:20], p.ledger.key[:60])
+        changed = []
+        for l in lines:
+            kind, key = marks.get(l.id, ("", ""))
+            if (l.matched_kind, l.matched_id) != (kind, key):
+                l.matched_kind, l.matched_id = kind, key
+                changed.append(l)
+        if changed:
+            await StatementLine.bulk_update(changed, fields=["matched_kind", "matched_id"])
+        await audit.record(actor, "reconciliation.run", None, district_id=district_id, detail={
+            "period": [period_start.isoformat(), period_end.isoformat()], "ok": report.ok,
+            "matched": len(report.matched), "differing": len(report.differing),
+            "unmatched_statement": len(report.unmatched_statement), "unmatched_ledger": len(report.unmatched_ledger),
+            "accounts": len(report.accounts), "problems": [str(p) for p in report.problems[:20]]})
+    report.recorded = True
+    if confirm_deposits:
+        await _confirm(actor, report)
+    return report
+
+
+def _line_ids(item: Item) -> list[int]:
+    return [item.line_id] if item.line_id else list(item.members)
+
+
+async def _confirm(actor: audit.Actor, report: Report) -> None:
+    module = _dayend()
+    if not can_confirm_deposits():
+        report.notes.append(Message("Deposits cannot be confirmed here: this installation has no core/dayend.py confirm_deposit.",
+                                    "यहाँ जमा की पुष्टि नहीं हो सकती: इस इंस्टॉलेशन में core/dayend.py confirm_deposit नहीं है।"))
+        return
+    for p in report.matched:
+        if p.kind != "deposit" or p.ledger.day_end_id is None or p.scope != BANK or p.ledger.status.startswith("confirmed"):
+            continue
+        day_end = await DayEnd.get(id=p.ledger.day_end_id)
+        if day_end.confirmed_at is not None:
+            continue
+        line = p.statement
+        try:
+            await module.confirm_deposit(actor, day_end, (line.reference or f"statement line {line.line_no}")[:100],
+                                         line.amount_paise, on=line.date)
+        except ValueError as exc:  # one refusal does not stop the others; it is reported
+            report.notes.append(Message(f"slip {day_end.slip_no}: not confirmed: {getattr(exc, 'message_en', None) or exc}",
+                                        f"पर्ची {day_end.slip_no}: पुष्टि नहीं हुई: {getattr(exc, 'message_hi', None) or exc}"))
+        else:
+            report.confirmed.append(day_end.slip_no)
+            p.ledger.status = "confirmed"

@@ -1,0 +1,506 @@
+"""Escrow settlement, principal remittance to departments, department fee claims, and the LSP's statement.
+
+**Settlement.** Card and UPI collections are debited to ``escrow:card`` / ``escrow:upi`` when the
+payment is confirmed; the LSP's share of the citizen-paid service charge was credited to
+``lsp_fee_payable:<lsp>`` (the kiosk owner's to ``owner_fee_payable:<counter>``, the LSP's own sales
+to ``lsp_sales:<lsp>``) in the same entry. :func:`settle` pays those shares out of escrow to the LSP's
+bank, each payment once (key ``settle:<receipt_no>``)::
+
+    Dr lsp_fee_payable:<lsp>  (and owner_fee_payable:<counter>, lsp_sales:<lsp>, each its part)
+        Cr escrow:<card|upi>
+
+It should run within 24 hours of each confirmation; a payment settled later is flagged in the
+run's report. Department- and partner-paid charges are not in escrow (they are receivables) and
+are not paid out here.
+
+**Remittance.** :func:`remit` pays a department what the counters collected for it in a period
+(``dept_payable:<provider>``), refunds of cancelled bookings netted, with a statement of receipts::
+
+    Dr dept_payable:<provider>   Cr society_bank          (key remit:<district>:<from>:<to>:<provider>)
+
+**Claims.** :func:`claim` lists the service charges a department or partner owes (Rs 3.95 a bill,
+commissions): the debits to ``dept_fee_receivable:<provider>`` / ``partner_fee_receivable:<provider>``
+in the period. Nothing is posted until the department pays; :func:`record_claim_payment` then posts::
+
+    Dr society_bank   Cr dept_fee_receivable:<provider>   (key claimpaid:<district>:<from>:<to>:<provider>)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit, clock, ledger
+from emitra.core.counter import slug
+from emitra.core.dayend import MoneyError, _sum, day_end_at, day_start, local_date, utcnow
+from emitra.core.models import Counter, District, LedgerEntry, Payment, Posting, Role, ServiceRequest, Wallet
+from emitra.core.money import format_paise, split
+
+LATE_AFTER = dt.timedelta(hours=24)
+PAYOUT_PREFIXES = ("lsp_fee_payable:", "owner_fee_payable:", "lsp_sales:")
+
+
+def _payout_q() -> Q:
+    return Q(account__startswith=PAYOUT_PREFIXES[0]) | Q(account__startswith=PAYOUT_PREFIXES[1]) | Q(account__startswith=PAYOUT_PREFIXES[2])
+
+
+def _society_admin(actor: audit.Actor, district_id: int | None = None) -> int | None:
+    """The district the actor may act for: a Society admin's own; None (all) for the system itself."""
+    user = actor.user
+    if user is None:
+        return district_id
+    if user.role != Role.SOCIETY_ADMIN:
+        raise MoneyError("actor", "Only the district Society does this.", "यह केवल जिला सोसायटी करती है।")
+    if district_id is not None and district_id != user.district_id:
+        raise MoneyError("district", "This belongs to another district.", "यह किसी अन्य जिले का है।")
+    return user.district_id
+
+
+# --- settlement -----------------------------------------------------------------------------------
+
+@dataclass
+class Pending:
+    """One confirmed electronic payment whose shares are still in escrow."""
+
+    request_id: int
+    receipt_no: str
+    district_id: int
+    counter_code: str
+    lsp_id: int
+    method: str
+    escrow_account: str
+    confirmed_at: dt.datetime
+    lines: dict[str, int] = field(default_factory=dict)  # payout account -> paise
+    late: bool = False
+    settled_at: dt.datetime | None = None
+
+    @property
+    def amount_paise(self) -> int:
+        return sum(self.lines.values())
+
+    @property
+    def hours(self) -> float:
+        end = self.settled_at or utcnow()
+        return round((end - self.confirmed_at).total_seconds() / 3600, 1)
+
+
+@dataclass
+class SettlementReport:
+    now: dt.datetime
+    items: list[Pending] = field(default_factory=list)
+
+    @property
+    def late(self) -> list[Pending]:
+        return [i for i in self.items if i.late]
+
+    @property
+    def total_paise(self) -> int:
+        return sum(i.amount_paise for i in self.items)
+
+    def by_lsp(self) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for i in self.items:
+            out[i.lsp_id] = out.get(i.lsp_id, 0) + i.amount_paise
+        return dict(sorted(out.items()))
+
+    def by_escrow(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in self.items:
+            out[i.escrow_account] = out.get(i.escrow_account, 0) + i.amount_paise
+        return dict(sorted(out.items()))
+
+
+async def pending(now: dt.datetime | None = None, district_id: int | None = None) -> list[Pending]:
+    """Confirmed card and UPI payments (confirmed at or before ``now``) whose LSP share is not yet paid out."""
+    now = now or utcnow()
+    settled = Subquery(LedgerEntry.filter(idempotency_key__startswith="settle:", request_id__isnull=False).values("request_id"))
+    undone = Subquery(LedgerEntry.filter(idempotency_key__startswith="reverse:request:", request_id__isnull=False).values("request_id"))
+    qs = Posting.filter(account__startswith="escrow:", amount_paise__gt=0, entry__idempotency_key__startswith="request:",
+                        entry__request__charge_payer="citizen")
+    if district_id is not None:
+        qs = qs.filter(district_id=district_id)
+    qs = qs.exclude(entry__request_id__in=settled).exclude(entry__request_id__in=undone)
+    rows = await qs.order_by("entry_id").values("entry_id", "account", "district_id", "entry__request_id",
+                                                "entry__request__receipt_no", "entry__request__counter_id")
+    if not rows:
+        return []
+    request_ids = [r["entry__request_id"] for r in rows]
+    paid = {p["request_id"]: p for p in await Payment.filter(
+        request_id__in=request_ids, confirmed_at__isnull=False, confirmed_at__lte=now, status__in=("received", "cleared"),
+    ).exclude(method="cash_refund").values("request_id", "method", "confirmed_at")}
+    counters = {c["id"]: c for c in await Counter.filter(id__in={r["entry__request__counter_id"] for r in rows}).values("id", "code", "lsp_id")}
+    # What is still owed on each payment: the shares its collection credited, less anything already
+    # paid on it (a card's destination charge moves the LSP's share at capture: card_transfer:<receipt>).
+    shares: dict[int, dict[str, int]] = {}
+    for p in await (Posting.filter(entry__request_id__in=request_ids).filter(_payout_q())
+                    .annotate(total=Sum("amount_paise")).group_by("entry__request_id", "account")
+                    .values("entry__request_id", "account", "total")):
+        shares.setdefault(p["entry__request_id"], {})[p["account"]] = -int(p["total"] or 0)
+    out = []
+    for r in rows:
+        pay = paid.get(r["entry__request_id"])
+        lines = {a: v for a, v in sorted(shares.get(r["entry__request_id"], {}).items()) if v > 0}
+        if pay is None or not lines:
+            continue
+        counter = counters[r["entry__request__counter_id"]]
+        out.append(Pending(r["entry__request_id"], r["entry__request__receipt_no"], r["district_id"], counter["code"],
+                           counter["lsp_id"], pay["method"], r["account"], pay["confirmed_at"], lines))
+    return out
+
+
+async def settle(actor: audit.Actor, now: dt.datetime | None = None, district_id: int | None = None,
+                 items: list[Pending] | None = None, progress: Callable[[Pending], None] | None = None) -> SettlementReport:
+    """Pay each LSP its share of every confirmed electronic payment out of escrow, once per payment.
+
+    ``now`` is the time of the run (injectable for tests and back-dated runs); a payment confirmed
+    more than 24 hours before it is settled late and listed in ``report.late``. ``items`` (from
+    :func:`pending`) and ``progress`` (called after each payment) let the command line show a bar.
+    """
+    district_id = _society_admin(actor, district_id)
+    now = now or utcnow()
+    if now.tzinfo is None:
+        raise MoneyError("now", "Give the time of the run with its time zone, e.g. 2026-11-21T10:00:00+05:30.",
+                         "समय उसके समय क्षेत्र सहित दें, जैसे 2026-11-21T10:00:00+05:30।")
+    report = SettlementReport(now)
+    for item in (items if items is not None else await pending(now, district_id)):
+        if district_id is not None and item.district_id != district_id:
+            continue
+        item.settled_at = now
+        item.late = now - item.confirmed_at > LATE_AFTER
+        key = f"settle:{item.receipt_no}"
+        try:
+            async with in_transaction():
+                if await LedgerEntry.exists(idempotency_key=key):  # settled by another run meanwhile
+                    continue
+                lines = [ledger.debit(a, p) for a, p in item.lines.items()] + [ledger.credit(item.escrow_account, item.amount_paise)]
+                await ledger.post(item.district_id, key, f"settlement {item.receipt_no} {item.method} to LSP {item.lsp_id}"
+                                                         f"{' (late)' if item.late else ''}", lines, item.request_id)
+                await audit.record(actor, "settlement.credited", None, district_id=item.district_id,
+                                   detail={"receipt_no": item.receipt_no, "lsp": item.lsp_id, "escrow": item.escrow_account,
+                                           "amount_paise": item.amount_paise, "confirmed_at": item.confirmed_at.isoformat(),
+                                           "settled_at": now.isoformat(), "late": item.late, "hours": item.hours})
+        except IntegrityError:  # another run posted the same key at the same moment: settled once, by it
+            continue
+        report.items.append(item)
+        if progress is not None:
+            progress(item)
+    return report
+
+
+# --- statements (remittances and claims) ----------------------------------------------------------
+
+@dataclass
+class StatementLine:
+    receipt_no: str
+    at: dt.datetime
+    service_code: str
+    reference: str
+    kind: str  # collection, refund, reversal, other
+    amount_paise: int
+
+
+@dataclass
+class Statement:
+    kind: str  # remittance or claim
+    district_code: str
+    provider_slug: str
+    provider: str
+    period_start: dt.date
+    period_end: dt.date
+    lines: list[StatementLine] = field(default_factory=list)
+    total_paise: int = 0
+    key: str = ""
+    posted: bool = False  # remitted, or (a claim) paid by the department
+    repeated: bool = False
+    paid_paise: int | None = None
+    bank_reference: str = ""
+
+    @property
+    def mismatch_paise(self) -> int:
+        return 0 if self.paid_paise is None else self.paid_paise - self.total_paise
+
+    def csv(self) -> str:
+        """The statement as CSV: one row per receipt, then the total."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        title = "Remittance statement" if self.kind == "remittance" else "Service charge claim"
+        w.writerow([title, self.provider, f"district {self.district_code}", f"{self.period_start.isoformat()} to {self.period_end.isoformat()}"])
+        w.writerow(["receipt_no", "date", "service_code", "reference", "kind", "amount_paise", "amount_rupees"])
+        for line in self.lines:
+            w.writerow([line.receipt_no, local_date(line.at).isoformat(), line.service_code, line.reference, line.kind,
+                        line.amount_paise, format_paise(line.amount_paise, symbol=False)])
+        w.writerow(["TOTAL", "", "", "", f"{len(self.lines)} lines", self.total_paise, format_paise(self.total_paise, symbol=False)])
+        return buf.getvalue()
+
+
+def _key_slug(provider_slug: str) -> str:
+    if len(provider_slug) <= 50:
+        return provider_slug
+    return f"{provider_slug[:40]}-{hashlib.sha1(provider_slug.encode()).hexdigest()[:8]}"
+
+
+def _kind(key: str) -> str:
+    for prefix, kind in (("request:", "collection"), ("cancel:", "refund"), ("reverse:", "reversal"), ("cleared:", "collection")):
+        if key.startswith(prefix):
+            return kind
+    return "other"
+
+
+async def provider_name(district_id: int, provider_slug: str) -> str:
+    for name in await ServiceRequest.filter(district_id=district_id).distinct().values_list("provider", flat=True):
+        if slug(name) == provider_slug:
+            return name
+    return provider_slug
+
+
+def _check_period(start: dt.date, end: dt.date, today: dt.date | None) -> None:
+    if start > end:
+        raise MoneyError("from", f"The period starts ({start:%d-%m-%Y}) after it ends ({end:%d-%m-%Y}).",
+                         f"अवधि समाप्त होने ({end:%d-%m-%Y}) के बाद शुरू ({start:%d-%m-%Y}) हो रही है।")
+    today = today or clock.today()
+    if end >= today:
+        raise MoneyError("to", f"A period is settled once it has ended: the last day can be {today - dt.timedelta(days=1):%d-%m-%Y} at the latest.",
+                         f"अवधि समाप्त होने के बाद ही निपटती है: अंतिम दिन अधिकतम {today - dt.timedelta(days=1):%d-%m-%Y} हो सकता है।")
+
+
+async def _district(district_id: int) -> District:
+    return await District.get(id=district_id)
+
+
+async def _statement(kind: str, district_id: int, provider_slug: str, start: dt.date, end: dt.date) -> Statement:
+    if kind == "remittance":
+        accounts, skip, sign = [f"dept_payable:{provider_slug}"], "remit:", -1
+    else:
+        accounts, skip, sign = [f"dept_fee_receivable:{provider_slug}", f"partner_fee_receivable:{provider_slug}"], "claimpaid:", 1
+    qs = Posting.filter(district_id=district_id, account__in=accounts, entry__created_at__gte=day_start(start),
+                        entry__created_at__lt=day_end_at(end)).exclude(entry__idempotency_key__startswith=skip)
+    rows = await qs.order_by("entry__created_at", "id").values(
+        "amount_paise", "entry__idempotency_key", "entry__created_at", "entry__request__receipt_no",
+        "entry__request__service_code", "entry__request__reference")
+    district = await _district(district_id)
+    st = Statement(kind, district.code, provider_slug, await provider_name(district_id, provider_slug), start, end)
+    st.lines = [StatementLine(r["entry__request__receipt_no"] or "", r["entry__created_at"], r["entry__request__service_code"] or "",
+                              r["entry__request__reference"] or "", _kind(r["entry__idempotency_key"]), sign * int(r["amount_paise"]))
+                for r in rows]
+    st.total_paise = sign * await _sum(qs)
+    return st
+
+
+async def _posted(kind: str, district: District, provider_slug: str) -> list[LedgerEntry]:
+    prefix = ("remit:" if kind == "remittance" else "claimpaid:") + f"{district.code}:"
+    accounts = [f"dept_payable:{provider_slug}"] if kind == "remittance" else [
+        f"dept_fee_receivable:{provider_slug}", f"partner_fee_receivable:{provider_slug}"]
+    return await LedgerEntry.filter(district_id=district.id, idempotency_key__startswith=prefix,
+                                    postings__account__in=accounts).distinct().order_by("id")
+
+
+def _period_of(key: str) -> tuple[dt.date, dt.date]:
+    parts = key.split(":")
+    return dt.date.fromisoformat(parts[2]), dt.date.fromisoformat(parts[3])
+
+
+async def _overlap(kind: str, district: District, provider_slug: str, start: dt.date, end: dt.date) -> LedgerEntry | None:
+    """The entry already posted for exactly this period (returned), or an error for an overlapping one."""
+    for entry in await _posted(kind, district, provider_slug):
+        s, e = _period_of(entry.idempotency_key)
+        if (s, e) == (start, end):
+            return entry
+        if not (e < start or s > end):
+            what = "remitted" if kind == "remittance" else "claimed and paid"
+            raise MoneyError("from", f"{s:%d-%m-%Y} to {e:%d-%m-%Y} was already {what}; choose a period that does not overlap it.",
+                             f"{s:%d-%m-%Y} से {e:%d-%m-%Y} पहले ही निपट चुका है; ऐसी अवधि चुनें जो इससे न टकराए।")
+    return None
+
+
+async def remittance_statement(district_id: int, provider_slug: str, start: dt.date, end: dt.date) -> Statement:
+    """What the counters collected for ``provider_slug`` in the period (refunds netted), receipt by receipt."""
+    st = await _statement("remittance", district_id, provider_slug, start, end)
+    entry = await LedgerEntry.get_or_none(idempotency_key=f"remit:{st.district_code}:{start}:{end}:{_key_slug(provider_slug)}")
+    if entry is not None:
+        st.key, st.posted = entry.idempotency_key, True
+    return st
+
+
+async def remit(actor: audit.Actor, provider_slug: str, period_start: dt.date, period_end: dt.date,
+                district_id: int | None = None, today: dt.date | None = None) -> Statement:
+    """Pay the department its principal for the period (Dr dept_payable / Cr society_bank), once."""
+    district_id = _society_admin(actor, district_id)
+    if district_id is None:
+        raise MoneyError("district", "Name the district.", "जिला बताएँ।")
+    _check_period(period_start, period_end, today)
+    district = await _district(district_id)
+    async with in_transaction():
+        same = await _overlap("remittance", district, provider_slug, period_start, period_end)
+        st = await remittance_statement(district_id, provider_slug, period_start, period_end)
+        if same is not None:
+            st.repeated = True
+            return st
+        if st.total_paise == 0:
+            raise MoneyError("provider", f"Nothing was collected for {st.provider} from {period_start:%d-%m-%Y} to {period_end:%d-%m-%Y}.",
+                             f"{period_start:%d-%m-%Y} से {period_end:%d-%m-%Y} तक {st.provider} के लिए कुछ वसूल नहीं हुआ।")
+        st.key = f"remit:{district.code}:{period_start}:{period_end}:{_key_slug(provider_slug)}"
+        await ledger.post(district_id, st.key, f"remittance to {st.provider} {period_start} to {period_end}: {len(st.lines)} lines",
+                          [ledger.debit(f"dept_payable:{provider_slug}", st.total_paise), ledger.credit("society_bank", st.total_paise)])
+        await audit.record(actor, "remittance.posted", None, district_id=district_id,
+                           detail={"provider": provider_slug, "from": period_start.isoformat(), "to": period_end.isoformat(),
+                                   "lines": len(st.lines), "total_paise": st.total_paise, "key": st.key})
+        st.posted = True
+    return st
+
+
+async def claim_statement(district_id: int, provider_slug: str, start: dt.date, end: dt.date) -> Statement:
+    """The service charges (paid by the department or partner) behind a claim for the period."""
+    st = await _statement("claim", district_id, provider_slug, start, end)
+    entry = await LedgerEntry.get_or_none(idempotency_key=f"claimpaid:{st.district_code}:{start}:{end}:{_key_slug(provider_slug)}")
+    if entry is not None:
+        st.key, st.posted = entry.idempotency_key, True
+        st.paid_paise = await _sum(Posting.filter(entry=entry, account="society_bank"))
+        st.bank_reference = entry.memo.rsplit("bank ref ", 1)[-1] if "bank ref " in entry.memo else ""
+    return st
+
+
+async def claim(actor: audit.Actor, provider_slug: str, period_start: dt.date, period_end: dt.date,
+                district_id: int | None = None) -> Statement:
+    """List the department- or partner-paid service charges behind a claim. Posts nothing."""
+    district_id = _society_admin(actor, district_id)
+    if district_id is None:
+        raise MoneyError("district", "Name the district.", "जिला बताएँ।")
+    if period_start > period_end:
+        raise MoneyError("from", "The period starts after it ends.", "अवधि समाप्त होने के बाद शुरू हो रही है।")
+    return await claim_statement(district_id, provider_slug, period_start, period_end)
+
+
+async def record_claim_payment(actor: audit.Actor, provider_slug: str, period_start: dt.date, period_end: dt.date,
+                               amount_paise: int, bank_reference: str, district_id: int | None = None,
+                               today: dt.date | None = None) -> Statement:
+    """The department paid the claim: Dr society_bank / Cr its fee receivable. A different amount than
+    the claim is posted as paid and reported (``mismatch_paise``); the rest stays receivable."""
+    from emitra.core.dayend import check_paise
+
+    district_id = _society_admin(actor, district_id)
+    if district_id is None:
+        raise MoneyError("district", "Name the district.", "जिला बताएँ।")
+    amount = check_paise(amount_paise, "amount", allow_zero=False)
+    reference = (bank_reference or "").strip()
+    if not reference or len(reference) > 100:
+        raise MoneyError("bank_reference", "Give the bank's reference for the department's payment (1 to 100 characters).",
+                         "विभाग के भुगतान का बैंक संदर्भ दें (1 से 100 अक्षर)।")
+    _check_period(period_start, period_end, today)
+    district = await _district(district_id)
+    async with in_transaction():
+        same = await _overlap("claim", district, provider_slug, period_start, period_end)
+        st = await claim_statement(district_id, provider_slug, period_start, period_end)
+        if same is not None:
+            if st.paid_paise != amount:
+                raise MoneyError("amount", f"This claim was already recorded as paid ({format_paise(st.paid_paise or 0)}).",
+                                 f"इस दावे का भुगतान पहले ही दर्ज है ({format_paise(st.paid_paise or 0)})।")
+            st.repeated = True
+            return st
+        if st.total_paise <= 0:
+            raise MoneyError("provider", f"{st.provider} owes no service charges for {period_start:%d-%m-%Y} to {period_end:%d-%m-%Y}.",
+                             f"{period_start:%d-%m-%Y} से {period_end:%d-%m-%Y} के लिए {st.provider} पर कोई सेवा शुल्क बकाया नहीं है।")
+        by_account: dict[str, int] = {}
+        for p in await Posting.filter(district_id=district_id, account__in=[f"dept_fee_receivable:{provider_slug}", f"partner_fee_receivable:{provider_slug}"],
+                                      entry__created_at__gte=day_start(period_start), entry__created_at__lt=day_end_at(period_end)
+                                      ).exclude(entry__idempotency_key__startswith="claimpaid:").annotate(total=Sum("amount_paise")
+                                      ).group_by("account").values("account", "total"):
+            if int(p["total"] or 0) > 0:
+                by_account[p["account"]] = int(p["total"])
+        accounts = sorted(by_account)
+        parts = split(amount, [by_account[a] for a in accounts])
+        st.key = f"claimpaid:{district.code}:{period_start}:{period_end}:{_key_slug(provider_slug)}"
+        await ledger.post(district_id, st.key, f"service charges paid by {st.provider} {period_start} to {period_end} bank ref {reference}"[-300:],
+                          [ledger.debit("society_bank", amount)] + [ledger.credit(a, p) for a, p in zip(accounts, parts)])
+        st.posted, st.paid_paise, st.bank_reference = True, amount, reference
+        await audit.record(actor, "claim.paid", None, district_id=district_id,
+                           detail={"provider": provider_slug, "from": period_start.isoformat(), "to": period_end.isoformat(),
+                                   "claimed_paise": st.total_paise, "paid_paise": amount, "bank_reference": reference, "key": st.key})
+    return st
+
+
+async def posted_statements(kind: str, district_id: int) -> list[dict[str, Any]]:
+    """Remittances (or paid claims) already posted in the district, newest first."""
+    prefix = "remit:" if kind == "remittance" else "claimpaid:"
+    account_prefix = "dept_payable:" if kind == "remittance" else ("dept_fee_receivable:", "partner_fee_receivable:")
+    rows = await Posting.filter(district_id=district_id, entry__idempotency_key__startswith=prefix).order_by("-entry_id").values(
+        "account", "amount_paise", "entry__idempotency_key", "entry__created_at", "entry__memo")
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if not r["account"].startswith(account_prefix):
+            continue
+        key = r["entry__idempotency_key"]
+        s, e = _period_of(key)
+        item = out.setdefault(key, {"key": key, "provider_slug": r["account"].split(":", 1)[1], "from": s, "to": e,
+                                    "at": r["entry__created_at"], "memo": r["entry__memo"], "total_paise": 0})
+        item["total_paise"] += abs(int(r["amount_paise"])) if kind == "claim" else int(r["amount_paise"])
+    return list(out.values())
+
+
+async def providers(district_id: int) -> list[dict[str, Any]]:
+    """Each department or partner with money in the district's books: principal owed (dept_payable)
+    and service charges it owes (its fee receivable), both as positive paise."""
+    rows = await (Posting.filter(district_id=district_id).filter(
+        Q(account__startswith="dept_payable:") | Q(account__startswith="dept_fee_receivable:") | Q(account__startswith="partner_fee_receivable:"))
+        .annotate(total=Sum("amount_paise")).group_by("account").values("account", "total"))
+    names = {slug(n): n for n in await ServiceRequest.filter(district_id=district_id).distinct().values_list("provider", flat=True)}
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        kind, provider_slug = r["account"].split(":", 1)
+        item = out.setdefault(provider_slug, {"slug": provider_slug, "name": names.get(provider_slug, provider_slug), "payable_paise": 0, "receivable_paise": 0})
+        if kind == "dept_payable":
+            item["payable_paise"] -= int(r["total"] or 0)
+        else:
+            item["receivable_paise"] += int(r["total"] or 0)
+    return sorted(out.values(), key=lambda i: i["name"].lower())
+
+
+# --- the LSP's statement --------------------------------------------------------------------------
+
+async def lsp_statement(lsp_id: int, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """What an LSP (and its kiosk owners) earned by counter in a period, what was paid to them, what is
+    still owed, and its counters' wallets. Aggregated in SQL."""
+    counters = await Counter.filter(lsp_id=lsp_id).order_by("code")
+    by_id = {c.id: c for c in counters}
+    accounts = [f"lsp_fee_payable:{lsp_id}", f"lsp_sales:{lsp_id}"] + [f"owner_fee_payable:{c.code}" for c in counters]
+    window = Posting.filter(account__in=accounts, entry__created_at__gte=day_start(start), entry__created_at__lt=day_end_at(end))
+    earned_rows = await (window.filter(Q(entry__idempotency_key__startswith="request:") | Q(entry__idempotency_key__startswith="reverse:request:"))
+                         .annotate(total=Sum("amount_paise")).group_by("entry__request__counter_id", "entry__request__charge_payer", "account")
+                         .values("entry__request__counter_id", "entry__request__charge_payer", "account", "total"))
+    earned: dict[int, dict[str, int]] = {c.id: {"citizen": 0, "department": 0, "sales": 0, "owner": 0, "total": 0} for c in counters}
+    for r in earned_rows:
+        row = earned.setdefault(r["entry__request__counter_id"], {"citizen": 0, "department": 0, "sales": 0, "owner": 0, "total": 0})
+        paise = -int(r["total"] or 0)
+        if r["account"].startswith("owner_fee_payable:"):
+            row["owner"] += paise
+        elif r["account"].startswith("lsp_sales:"):
+            row["sales"] += paise
+        elif r["entry__request__charge_payer"] == "citizen":
+            row["citizen"] += paise
+        else:
+            row["department"] += paise
+        row["total"] += paise
+    paid_rows = await (window.filter(Q(entry__idempotency_key__startswith="dayend:") | Q(entry__idempotency_key__startswith="settle:"))
+                       .annotate(total=Sum("amount_paise")).group_by("account").values("account", "total"))
+    paid = {kind: await _sum(window.filter(entry__idempotency_key__startswith=f"{kind}:")) for kind in ("dayend", "settle")}
+    balances = {a: -await ledger.balance(a) for a in accounts}
+    wallets = {w.counter_id: w.balance_paise for w in await Wallet.filter(counter_id__in=list(by_id))}
+    return {
+        "counters": counters,
+        "earned": [(by_id[cid], row) for cid, row in earned.items() if cid in by_id],
+        "earned_total": sum(row["total"] for row in earned.values()),
+        "kept_at_day_end_paise": paid["dayend"],
+        "settled_from_escrow_paise": paid["settle"],
+        "paid_by_account": {r["account"]: int(r["total"] or 0) for r in paid_rows},
+        "owed": balances,
+        "owed_total": sum(balances.values()),
+        "wallets": [(c, wallets.get(c.id), -await ledger.balance(f"kiosk_wallet:{c.code}")) for c in counters],
+    }

@@ -1,0 +1,357 @@
+"""Day end at a counter: the drawer's expected cash, what the counter keeps back, the deposit slip,
+the Society's confirmation of the deposit; and prepaid wallet top-ups. Through the core and the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from stdnum import verhoeff
+
+from emitra.core import counter as counter_core
+from emitra.core import dayend, ledger
+from emitra.core.audit import Actor
+from emitra.core.models import LSP, AuditLog, Citizen, Counter, DayEnd, LedgerEntry, User, Wallet
+from emitra.core.plugins import get_host
+
+IST = ZoneInfo("Asia/Kolkata")
+DAY = dt.date(2026, 11, 20)
+BILL, K = "gov.rj.jvvnl.bill", "210412345678"  # ₹1,483.50; Rs 3.95 paid by JVVNL
+WATER = "gov.rj.phed.water_bill"  # ₹386.40; Rs 3.95 paid by PHED
+BIRTH, GRIEVANCE, PHOTOCOPY, BUS = "gov.rj.pehchan.birth_certificate", "gov.rj.sampark.grievance", "pvt.lsp.photocopy", "pvt.rsrtc.bus_ticket"
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=IST)
+
+
+@pytest.fixture
+def bus_calendar():
+    """The RSRTC sandbox with a fixed 'today' (20-11-2026, 10:00) and no earlier bookings."""
+    bus = get_host().registry.get(BUS).booking
+    saved = bus.today, bus.time_of_day
+    bus.today, bus.time_of_day = DAY, dt.time(10, 0)
+    bus.reset()
+    yield bus
+    bus.reset()
+    bus.today, bus.time_of_day = saved
+
+
+async def _operator(username: str):
+    user = await User.get(username=username)
+    return Actor(user, via="test"), await Counter.get(id=user.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
+
+
+async def _move_entries_to(moment: dt.datetime, after_id: int = 0) -> None:
+    """Date the ledger entries posted by the test (after ``after_id``) as if they were made at ``moment``."""
+    await LedgerEntry.filter(id__gt=after_id).update(created_at=moment)
+
+
+async def _last_entry_id() -> int:
+    last = await LedgerEntry.all().order_by("-id").first()
+    return last.id if last else 0
+
+
+def _example(code: str) -> dict:
+    return dict(get_host().registry.get(code).example)
+
+
+async def _golden_day(bus) -> tuple[Actor, Counter]:
+    """The kiosk JP-JM-001 (service charge split 30% LSP, 50% kiosk owner, 20% Society) on 20-11-2026:
+    two bills (charges paid by the departments), a birth certificate application (Rs 10) and a
+    grievance (Rs 5) paid by the citizen, 25 photocopies (the LSP's own sale, ₹50) and a bus ticket
+    (₹296 fare + Rs 10) cancelled the same day, ₹266.40 refunded from the drawer."""
+    actor, kiosk, citizen = await _operator("operator2")
+    kiosk.split_lsp_bp, kiosk.split_owner_bp, kiosk.split_society_bp = 3000, 5000, 2000
+    await kiosk.save()
+    for key, code, data in [("g-1", BILL, {"k_number": K}), ("g-2", WATER, _example(WATER)), ("g-3", BIRTH, _example(BIRTH)),
+                            ("g-4", GRIEVANCE, _example(GRIEVANCE)), ("g-5", PHOTOCOPY, {"quantity": 25, "both_sides": True})]:
+        await counter_core.record_cash(actor, kiosk, citizen, code, data, key)
+    trip = {"from": "jaipur", "to": "ajmer", "journey_date": "2026-11-23", "service_class": "ordinary", "seats": 2,
+            "passengers": [{"name": "Ramesh Kumar Sharma", "age": 48, "gender": "M"}, {"name": "Sunita Sharma", "age": 44, "gender": "F"}]}
+    ticket = await counter_core.record_cash(actor, kiosk, citizen, BUS, trip, "g-6")
+    await counter_core.cancel(actor, kiosk, ticket, "plans changed")
+    await _move_entries_to(at(DAY, 11))
+    return actor, kiosk
+
+
+@pytest.mark.anyio
+async def test_a_golden_day_is_closed_exact_to_the_paisa(demo_db, bus_calendar):
+    actor, kiosk = await _golden_day(bus_calendar)
+    fig = await dayend.figures(kiosk, DAY, at(DAY, 19))
+    # 1,483.50 + 386.40 + 10 + 5 + 50 + 306 - 266.40 (refund) = 1,974.50
+    assert fig.expected_paise == 148_350 + 38_640 + 1_000 + 500 + 5_000 + 30_600 - 26_640 == 197_450
+    # kept back: LSP 30% and owner 50% of the citizen-paid charges (10 + 5 + 10), and the LSP's photocopies
+    assert fig.retained == {f"lsp_fee_payable:{kiosk.lsp_id}": 300 + 150 + 300, "owner_fee_payable:JP-JM-001": 500 + 250 + 500,
+                            f"lsp_sales:{kiosk.lsp_id}": 5_000}
+    assert fig.entries == 7  # six sales and the refund
+    day_end = await dayend.close_day(actor, kiosk, DAY, 197_450, now=at(DAY, 19))
+    assert (day_end.expected_paise, day_end.retained_paise, day_end.deposit_paise, day_end.difference_paise) == (197_450, 7_000, 190_450, 0)
+    assert day_end.status == "closed" and day_end.closed_by == "operator2"
+    assert day_end.slip_no == "DSJP000220261120" + verhoeff.calc_check_digit("000220261120") and dayend.is_valid_slip_no(day_end.slip_no)
+    assert await ledger.balance("counter_cash:JP-JM-001") == 0
+    assert await ledger.balance("deposit_in_transit:JP-JM-001") == 190_450
+    # the LSP and the owner kept their shares of the citizen-paid charges from the drawer; their shares
+    # of the bills' Rs 3.95 (paid by the departments: 30% = 1.19, 50% = 1.97 each) stay owed to them
+    assert await ledger.balance(f"lsp_fee_payable:{kiosk.lsp_id}") == -(119 * 2)
+    assert await ledger.balance("owner_fee_payable:JP-JM-001") == -(197 * 2)
+    assert await ledger.balance(f"lsp_sales:{kiosk.lsp_id}") == 0
+    assert await ledger.balance("cash_over_short:JP-JM-001") == 0
+    assert (await ledger.check())["balanced"]
+    assert await AuditLog.filter(action="dayend.closed", object_id=str(day_end.id)).count() == 1
+
+
+@pytest.mark.anyio
+async def test_closing_twice_is_refused_and_a_later_count_changes_nothing(demo_db, bus_calendar):
+    actor, kiosk = await _golden_day(bus_calendar)
+    first = await dayend.close_day(actor, kiosk, DAY, 197_450, now=at(DAY, 19))
+    entries = await LedgerEntry.all().count()
+    with pytest.raises(dayend.MoneyError, match="already closed") as err:
+        await dayend.close_day(actor, kiosk, DAY, 190_000, now=at(DAY, 20))
+    assert err.value.field == "date" and first.slip_no in err.value.message_en and "पहले ही बंद" in err.value.message_hi
+    assert await LedgerEntry.all().count() == entries and await DayEnd.all().count() == 1
+    assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_a_shortage_is_flagged_and_posted_to_cash_over_short(demo_db):
+    actor, counter, citizen = await _operator("operator1")
+    await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "s-1")
+    await counter_core.record_cash(actor, counter, citizen, BIRTH, _example(BIRTH), "s-2")
+    await _move_entries_to(at(DAY, 12))
+    day_end = await dayend.close_day(actor, counter, DAY, 148_350 + 1_000 - 10_000, now=at(DAY, 18))  # ₹100 short
+    assert day_end.status == "flagged" and day_end.difference_paise == -10_000 and "shortage ₹100.00" in day_end.note
+    assert (day_end.retained_paise, day_end.deposit_paise) == (1_000, 148_350 - 10_000)  # the LSP (100% of the split) keeps its Rs 10
+    assert await ledger.balance("cash_over_short:JP-LM-001") == 10_000  # a debit: money missing
+    assert await ledger.balance("counter_cash:JP-LM-001") == 0
+    assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_an_excess_is_flagged_too_and_an_empty_drawer_keeps_nothing_back(demo_db):
+    actor, counter, citizen = await _operator("operator1")
+    await counter_core.record_cash(actor, counter, citizen, BIRTH, _example(BIRTH), "e-1")
+    await _move_entries_to(at(DAY, 12))
+    excess = await dayend.close_day(actor, counter, DAY, 1_050, now=at(DAY, 18))
+    assert excess.status == "flagged" and excess.difference_paise == 50 and await ledger.balance("cash_over_short:JP-LM-001") == -50
+    # next day: an application, and the drawer is found empty: nothing can be kept back, all is short
+    mark = await _last_entry_id()
+    await counter_core.record_cash(actor, counter, citizen, BIRTH, _example(BIRTH), "e-2")
+    await _move_entries_to(at(DAY + dt.timedelta(days=1), 12), mark)
+    empty = await dayend.close_day(actor, counter, DAY + dt.timedelta(days=1), 0, now=at(DAY + dt.timedelta(days=1), 18))
+    assert (empty.retained_paise, empty.deposit_paise, empty.difference_paise) == (0, 0, -1_000)
+    assert await ledger.balance("lsp_fee_payable:1") == -1_000  # the LSP's fee is still owed to it
+    assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_days_close_in_order_and_late_cash_is_carried_to_the_next_day(demo_db):
+    actor, counter, citizen = await _operator("operator1")
+    day2 = DAY + dt.timedelta(days=1)
+    await counter_core.record_cash(actor, counter, citizen, BIRTH, _example(BIRTH), "o-1")
+    await _move_entries_to(at(DAY, 10))
+    mark = await _last_entry_id()
+    await counter_core.record_cash(actor, counter, citizen, GRIEVANCE, _example(GRIEVANCE), "o-2")
+    await _move_entries_to(at(day2, 10), mark)
+    with pytest.raises(dayend.MoneyError, match="Close 20-11-2026 first") as err:
+        await dayend.close_day(actor, counter, day2, 500, now=at(day2, 18))
+    assert err.value.field == "date"
+    with pytest.raises(dayend.MoneyError, match="has not begun"):
+        await dayend.close_day(actor, counter, day2 + dt.timedelta(days=1), 0, now=at(day2, 18))
+    await dayend.close_day(actor, counter, DAY, 1_000, now=at(DAY, 17))
+    # a bill taken at 17:30, after the close of the 20th: it goes into the 21st's drawer
+    mark = await _last_entry_id()
+    await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "o-3")
+    await _move_entries_to(at(DAY, 17, 30), mark)
+    fig = await dayend.figures(counter, day2, at(day2, 18))
+    assert (fig.expected_paise, fig.carried_paise) == (500 + 148_350, 148_350)
+    second = await dayend.close_day(actor, counter, day2, 148_850, now=at(day2, 18))
+    assert second.status == "closed" and "taken on 20-11-2026 after that day was closed" in second.note
+    with pytest.raises(dayend.MoneyError, match="days are closed in order"):
+        await dayend.close_day(actor, counter, DAY - dt.timedelta(days=1), 0, now=at(day2, 19))
+    assert await ledger.balance("counter_cash:JP-LM-001") == 0
+    assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_only_the_counters_own_operator_closes_it(demo_db):
+    actor, counter, citizen = await _operator("operator1")
+    other, _, _ = await _operator("operator2")
+    for who in (other, Actor(await User.get(username="lsp")), Actor(await User.get(username="society"))):
+        with pytest.raises(dayend.MoneyError) as err:
+            await dayend.close_day(who, counter, DAY, 0, now=at(DAY, 18))
+        assert err.value.field == "operator"
+    with pytest.raises(dayend.MoneyError) as err:
+        await dayend.close_day(actor, counter, DAY, -5, now=at(DAY, 18))
+    assert err.value.field == "counted"
+    assert await DayEnd.all().count() == 0
+
+
+@pytest.mark.anyio
+async def test_confirming_the_deposit_moves_the_money_to_the_society_bank(demo_db, bus_calendar):
+    actor, kiosk = await _golden_day(bus_calendar)
+    day_end = await dayend.close_day(actor, kiosk, DAY, 197_450, now=at(DAY, 19))
+    society = Actor(await User.get(username="society"))
+    with pytest.raises(dayend.MoneyError) as err:
+        await dayend.confirm_deposit(actor, day_end, "UTR1", 190_450)  # an operator cannot
+    assert err.value.field == "actor"
+    with pytest.raises(dayend.MoneyError) as err:
+        await dayend.confirm_deposit(society, day_end, "  ", 190_450)
+    assert err.value.field == "bank_reference"
+    done = await dayend.confirm_deposit(society, day_end, "SBIN0012345", 190_450)
+    assert done.status == "confirmed" and done.confirmed_by == "society" and done.bank_reference == "SBIN0012345"
+    assert await ledger.balance("society_bank") == 190_450
+    assert await ledger.balance("deposit_in_transit:JP-JM-001") == 0
+    again = await dayend.confirm_deposit(society, day_end, "SBIN0012345", 190_450)  # the reconciliation may say it again
+    assert again.status == "confirmed" and await ledger.balance("society_bank") == 190_450
+    with pytest.raises(dayend.MoneyError, match="already confirmed"):
+        await dayend.confirm_deposit(society, day_end, "OTHER", 190_450)
+    assert await dayend.find_slip(day_end.slip_no[:6] + "-" + day_end.slip_no[6:]) is not None
+    assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_a_deposit_of_another_amount_than_the_slip_is_flagged(demo_db):
+    actor, counter, citizen = await _operator("operator1")
+    await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "d-1")
+    await _move_entries_to(at(DAY, 12))
+    day_end = await dayend.close_day(actor, counter, DAY, 148_350, now=at(DAY, 18))
+    done = await dayend.confirm_deposit(Actor(None, via="reconcile"), day_end, "UTR-77", 148_000)
+    assert done.status == "flagged" and "bank credited ₹1,480.00, ₹3.50 less than the slip" in done.note
+    assert await ledger.balance("society_bank") == 148_000
+    assert await ledger.balance("deposit_in_transit:JP-LM-001") == 350  # the missing money stays visible
+    assert (await ledger.check())["balanced"]
+
+
+# --- wallets ----------------------------------------------------------------------------------------
+
+@pytest.mark.anyio
+async def test_a_top_up_raises_the_wallet_and_the_ledger_equally_once(demo_db):
+    _, counter, _ = await _operator("operator1")
+    lsp_admin = Actor(await User.get(username="lsp"))
+    with pytest.raises(dayend.MoneyError) as err:  # a post-paid LSP has no wallet
+        await dayend.top_up(lsp_admin, counter, 500_000, "NEFT-1")
+    assert err.value.field == "counter"
+    lsp = await LSP.get(id=counter.lsp_id)
+    lsp.mode = "prepaid"
+    await lsp.save()
+    done = await dayend.top_up(lsp_admin, counter, 500_000, "NEFT-1")
+    assert done.balance_paise == 500_000 and (await Wallet.get(counter_id=counter.id)).balance_paise == 500_000
+    assert await ledger.balance("kiosk_wallet:JP-LM-001") == -500_000 and await ledger.balance("society_bank") == 500_000
+    again = await dayend.top_up(lsp_admin, counter, 500_000, "NEFT-1")  # the same bank reference: nothing more
+    assert again.repeated and (await Wallet.get(counter_id=counter.id)).balance_paise == 500_000
+    with pytest.raises(dayend.MoneyError, match="already used") as err:
+        await dayend.top_up(lsp_admin, counter, 100_000, "NEFT-1")
+    assert err.value.field == "reference"
+    await dayend.top_up(Actor(await User.get(username="society")), counter, 100_000, "NEFT-2")
+    assert (await Wallet.get(counter_id=counter.id)).balance_paise == -await ledger.balance("kiosk_wallet:JP-LM-001") == 600_000
+    for who, field in ((Actor(await User.get(username="operator1")), "actor"),):
+        with pytest.raises(dayend.MoneyError) as err:
+            await dayend.top_up(who, counter, 100, "X")
+        assert err.value.field == field
+    with pytest.raises(dayend.MoneyError) as err:
+        await dayend.top_up(lsp_admin, counter, 0, "NEFT-3")
+    assert err.value.field == "amount"
+    # the wallet pays for a bill: the row and the ledger still agree
+    actor, _, citizen = await _operator("operator1")
+    await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "w-1")
+    assert (await Wallet.get(counter_id=counter.id)).balance_paise == -await ledger.balance("kiosk_wallet:JP-LM-001") == 600_000 - 148_350
+    assert (await ledger.check())["balanced"]
+
+
+# --- pages ------------------------------------------------------------------------------------------
+
+def _today_ist() -> dt.date:
+    return dt.datetime.now(IST).date()
+
+
+def _take_cash(web, username: str, key: str, code: str = BILL, data: dict | None = None) -> None:
+    async def go():
+        actor, counter, citizen = await _operator(username)
+        await counter_core.record_cash(actor, counter, citizen, code, data or {"k_number": K}, key)
+    web.run(go)
+
+
+def test_the_operator_closes_the_drawer_and_prints_the_deposit_slip(web):
+    _take_cash(web, "operator1", "p-1")
+    _take_cash(web, "operator1", "p-2", BIRTH, _example(BIRTH))
+    web.login("operator1")
+    page = web.get("/counter/dayend")
+    assert page.status_code == 200
+    assert re.search(r'id="expected">₹1,493.50<', page.text) and re.search(r'id="retained">₹10.00<', page.text)
+    assert re.search(r'id="deposit">₹1,483.50<', page.text)
+    # without the form's CSRF token: refused
+    assert web.post("/counter/dayend", data={"counted": "1493.50", "date": _today_ist().isoformat()}).status_code == 403
+    # a malformed amount is named, nothing is closed
+    bad = web.post_form("/counter/dayend", {"counted": "14,93.5.0", "date": _today_ist().isoformat()})
+    assert bad.status_code == 400 and "Cash counted in the drawer" in bad.text and "is not an amount in rupees" in bad.text
+    too_fine = web.post_form("/counter/dayend", {"counted": "1493.505", "date": _today_ist().isoformat()})
+    assert too_fine.status_code == 400 and "more than two decimals" in too_fine.text
+    assert web.run(lambda: DayEnd.all().count()) == 0
+    done = web.post_form("/counter/dayend", {"counted": "1,493.50", "date": _today_ist().isoformat()})
+    assert done.status_code == 303 and done.headers["location"].startswith("/dayend/DSJP0001")
+    slip = web.get(done.headers["location"])
+    assert slip.status_code == 200 and 'id="slip-deposit">₹1,483.50<' in slip.text and "SBI 0000 1234 5678" in slip.text
+    again = web.post_form("/counter/dayend", {"counted": "1493.50", "date": _today_ist().isoformat()})
+    assert again.status_code in (200, 400)
+    assert web.run(lambda: DayEnd.all().count()) == 1
+    # another counter's operator does not see the slip; other roles cannot use the day-end page
+    web.logout()
+    web.login("operator2")
+    assert web.get(done.headers["location"]).status_code == 404
+    web.logout()
+    for username in ("lsp", "society", "officer", "citizen"):
+        web.login(username)
+        assert web.get("/counter/dayend").status_code == 403, username
+        web.logout()
+    assert web.run(lambda: ledger.check())["balanced"]
+
+
+def test_the_society_sees_flagged_day_ends_first_and_confirms_a_deposit(web):
+    _take_cash(web, "operator1", "q-1")
+    _take_cash(web, "operator2", "q-2")
+    web.login("operator1")
+    assert web.post_form("/counter/dayend", {"counted": "1483.50", "date": _today_ist().isoformat()}).status_code == 303
+    web.logout()
+    web.login("operator2")
+    assert web.post_form("/counter/dayend", {"counted": "1400", "date": _today_ist().isoformat()}).status_code == 303  # ₹83.50 short
+    web.logout()
+    web.login("operator1")
+    assert web.get("/society/dayends").status_code == 403
+    web.logout()
+    web.login("society")
+    page = web.get("/society/dayends")
+    assert page.status_code == 200
+    assert page.text.index("JP-JM-001") < page.text.index("JP-LM-001")  # the flagged one first
+    day_end = web.run(lambda: DayEnd.get(counter__code="JP-LM-001"))
+    path = f"/society/dayends/{day_end.id}/confirm"
+    assert web.post(path, data={"bank_reference": "UTR1", "amount": "1483.50"}).status_code == 403  # no CSRF token
+    bad = web.post_form(path, {"bank_reference": "UTR1", "amount": "abc"}, token_from="/society/dayends")
+    assert bad.status_code == 400 and "Amount credited by the bank" in bad.text
+    no_ref = web.post_form(path, {"bank_reference": "", "amount": "1483.50"}, token_from="/society/dayends")
+    assert no_ref.status_code == 400 and "Bank reference" in no_ref.text
+    ok = web.post_form(path, {"bank_reference": "UTR1", "amount": "1483.50"}, token_from="/society/dayends")
+    assert ok.status_code == 303
+    assert web.run(lambda: ledger.balance("society_bank")) == 148_350
+    assert web.run(lambda: DayEnd.get(id=day_end.id)).status == "confirmed"
+
+
+def test_the_lsp_tops_up_a_prepaid_wallet_on_its_page(web):
+    async def prepaid():
+        lsp = await LSP.get(name="Pink City e-Services Pvt Ltd")
+        lsp.mode = "prepaid"
+        await lsp.save()
+    web.run(prepaid)
+    web.login("operator1")
+    assert web.get("/wallets").status_code == 403
+    web.logout()
+    web.login("lsp")
+    assert web.get("/lsp/statement").status_code == 200
+    bad = web.post_form("/wallets", {"counter": "JP-LM-001", "amount": "-5", "reference": "NEFT9"})
+    assert bad.status_code == 400 and "Amount paid in" in bad.text and web.run(lambda: Wallet.all().count()) == 0
+    ok = web.post_form("/wallets", {"counter": "JP-LM-001", "amount": "2,500", "reference": "NEFT9"})
+    assert ok.status_code == 303
+    assert 'id="wallet-JP-LM-001">₹2,500.00<' in web.get("/wallets").text
+    assert web.run(lambda: ledger.balance("kiosk_wallet:JP-LM-001")) == -250_000

@@ -1,0 +1,329 @@
+"""Escrow settlement of card and UPI payments, remittances to departments, department fee claims,
+and the LSP's statement: through the core, the pages and the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import types
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from emitra.core import counter as counter_core
+from emitra.core import dayend, hookimpl, ledger, payments, settlement
+from emitra.core.audit import Actor
+from emitra.core.models import Citizen, Counter, LedgerEntry, Payment, Posting, User
+from emitra.core.money import format_paise
+from emitra.core.plugins import PluginHost, get_host, set_host
+
+IST = ZoneInfo("Asia/Kolkata")
+DAY = dt.date(2026, 11, 20)
+NEXT = DAY + dt.timedelta(days=1)
+BILL, K, K2 = "gov.rj.jvvnl.bill", "210412345678", "210412345679"
+BIRTH, WATER, LIC, BUS = "gov.rj.pehchan.birth_certificate", "gov.rj.phed.water_bill", "pvt.lic.premium", "pvt.rsrtc.bus_ticket"
+JVVNL = "jaipur-vidyut-vitran-nigam-ltd-jvvnl"
+RSRTC = "rajasthan-state-road-transport-corporation-rsrtc"
+LIC_SLUG = "life-insurance-corporation-of-india"
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=IST)
+
+
+class EscrowTestMethod(payments.PaymentMethod):
+    """A pending electronic method collected into escrow:upi, confirmed by the test (like UPI)."""
+
+    def collection_account(self, counter):
+        return "escrow:upi"
+
+
+@pytest.fixture
+def escrow_method():
+    module = types.SimpleNamespace()
+
+    def register_methods(register):
+        register(EscrowTestMethod(code="escrowtest", title_en="Escrow test", title_hi="एस्क्रो परीक्षण"))
+
+    module.emitra_register_payment_methods = hookimpl(register_methods)
+    previous = get_host()
+    set_host(PluginHost(extra_plugins=[("escrowtest", module)]))
+    yield "escrowtest"
+    set_host(previous)
+
+
+@pytest.fixture
+def bus_calendar():
+    bus = get_host().registry.get(BUS).booking
+    saved = bus.today, bus.time_of_day
+    bus.today, bus.time_of_day = DAY, dt.time(10, 0)
+    bus.reset()
+    yield bus
+    bus.reset()
+    bus.today, bus.time_of_day = saved
+
+
+def _example(code: str) -> dict:
+    return dict(get_host().registry.get(code).example)
+
+
+async def _operator(username: str = "operator1"):
+    user = await User.get(username=username)
+    return Actor(user, via="test"), await Counter.get(id=user.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
+
+
+async def _pay_electronically(username: str, code: str, data: dict, key: str) -> Payment:
+    actor, counter, citizen = await _operator(username)
+    request = await counter_core.record_payment(actor, counter, citizen, code, data, key, "escrowtest")
+    payment = await Payment.get(request=request)
+    await counter_core.confirm_payment(actor, payment, "escrowtest", f"evt-{key}")
+    return await Payment.get(id=payment.id)
+
+
+def _system() -> Actor:
+    return Actor(None, via="test")
+
+
+# --- settlement -------------------------------------------------------------------------------------
+
+@pytest.mark.anyio
+async def test_settlement_pays_the_lsp_share_once_out_of_escrow(demo_db, escrow_method):
+    kiosk = await Counter.get(code="JP-JM-001")
+    kiosk.split_lsp_bp, kiosk.split_owner_bp, kiosk.split_society_bp = 3000, 5000, 2000
+    await kiosk.save()
+    first = await _pay_electronically("operator1", BIRTH, _example(BIRTH), "u-1")  # Rs 10, all the LSP's at JP-LM-001
+    second = await _pay_electronically("operator2", BIRTH, _example(BIRTH), "u-2")  # Rs 10: LSP 3, owner 5, Society 2
+    await _pay_electronically("operator1", BILL, {"k_number": K}, "u-3")  # Rs 3.95 paid by JVVNL: not in escrow
+    assert await ledger.balance("escrow:upi") == 1_000 + 1_000 + 148_350
+    confirmed = max(first.confirmed_at, second.confirmed_at)
+    assert await settlement.pending(first.confirmed_at - dt.timedelta(seconds=1)) == []  # nothing confirmed yet at that time
+    waiting = await settlement.pending(confirmed)
+    assert [(p.receipt_no, p.lines) for p in waiting] == [
+        ((await first.request).receipt_no, {"lsp_fee_payable:1": 1_000}),
+        ((await second.request).receipt_no, {"lsp_fee_payable:1": 300, "owner_fee_payable:JP-JM-001": 500})]
+    report = await settlement.settle(_system(), confirmed + dt.timedelta(hours=2))
+    assert [i.amount_paise for i in report.items] == [1_000, 800] and report.late == [] and report.by_lsp() == {1: 1_800}
+    assert await ledger.balance("escrow:upi") == 200 + 148_350  # the Society's share and the bill stay in escrow
+    assert await ledger.balance("lsp_fee_payable:1") == -395  # the bill's charge is owed until JVVNL pays it
+    assert await ledger.balance("owner_fee_payable:JP-JM-001") == 0
+    entries = await LedgerEntry.all().count()
+    again = await settlement.settle(_system(), confirmed + dt.timedelta(hours=3))
+    assert again.items == [] and await LedgerEntry.all().count() == entries  # each payment is settled once
+    assert await LedgerEntry.filter(idempotency_key=f"settle:{(await first.request).receipt_no}").count() == 1
+    assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_a_payment_settled_more_than_24_hours_after_confirmation_is_flagged(demo_db, escrow_method):
+    on_time = await _pay_electronically("operator1", BIRTH, _example(BIRTH), "l-1")
+    report = await settlement.settle(_system(), on_time.confirmed_at + dt.timedelta(hours=23, minutes=59))
+    assert len(report.items) == 1 and report.late == []
+    late = await _pay_electronically("operator1", BIRTH, {**_example(BIRTH), "child_name": "Ishaan Sharma"}, "l-2")
+    report = await settlement.settle(_system(), late.confirmed_at + dt.timedelta(hours=25))
+    assert [i.receipt_no for i in report.late] == [(await late.request).receipt_no] and report.late[0].hours == 25.0
+    assert "(late)" in (await LedgerEntry.get(idempotency_key=f"settle:{report.late[0].receipt_no}")).memo
+    assert await ledger.balance("escrow:upi") == 0 and (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_only_the_society_runs_settlement_for_its_district(demo_db, escrow_method):
+    with pytest.raises(dayend.MoneyError) as err:
+        await settlement.settle(Actor(await User.get(username="lsp")))
+    assert err.value.field == "actor"
+    with pytest.raises(dayend.MoneyError) as err:
+        await settlement.settle(_system(), dt.datetime(2026, 11, 21, 10, 0))  # a time without its zone
+    assert err.value.field == "now"
+
+
+# --- remittances ------------------------------------------------------------------------------------
+
+async def _day_of_bills(bus) -> tuple[Actor, list]:
+    """At JP-LM-001 on 20-11-2026: two JVVNL bills, a PHED water bill, a birth certificate, an LIC
+    premium, and a bus ticket cancelled the same day."""
+    actor, counter, citizen = await _operator()
+    done = []
+    for key, code, data in [("r-1", BILL, {"k_number": K}), ("r-2", BILL, {"k_number": K2}), ("r-3", WATER, _example(WATER)),
+                            ("r-4", BIRTH, _example(BIRTH)), ("r-5", LIC, _example(LIC))]:
+        done.append(await counter_core.record_cash(actor, counter, citizen, code, data, key))
+    trip = {"from": "jaipur", "to": "ajmer", "journey_date": "2026-11-23", "service_class": "ordinary", "seats": 1,
+            "passengers": [{"name": "Ramesh Kumar Sharma", "age": 48, "gender": "M"}]}
+    ticket = await counter_core.record_cash(actor, counter, citizen, BUS, trip, "r-6")
+    await counter_core.cancel(actor, counter, ticket, "plans changed")
+    done.append(ticket)
+    await LedgerEntry.all().update(created_at=at(DAY, 12))
+    return actor, done
+
+
+async def _movement(account: str) -> int:
+    """Every posting to ``account`` except the remittances themselves."""
+    rows = await Posting.filter(account=account).exclude(entry__idempotency_key__startswith="remit:").values_list("amount_paise", flat=True)
+    return sum(rows)
+
+
+@pytest.mark.anyio
+async def test_a_remittance_pays_the_department_what_was_collected_with_a_statement(demo_db, bus_calendar):
+    actor, done = await _day_of_bills(bus_calendar)
+    society = Actor(await User.get(username="society"))
+    with pytest.raises(dayend.MoneyError) as err:
+        await settlement.remit(actor, JVVNL, DAY, DAY, today=NEXT)  # an operator cannot
+    assert err.value.field == "actor"
+    with pytest.raises(dayend.MoneyError) as err:
+        await settlement.remit(society, JVVNL, DAY, DAY, today=DAY)  # the period has not ended
+    assert err.value.field == "to"
+    st = await settlement.remit(society, JVVNL, DAY, DAY, today=NEXT)
+    bills = [r for r in done if r.service_code == BILL]
+    assert [(l.receipt_no, l.kind, l.amount_paise) for l in st.lines] == [(r.receipt_no, "collection", r.principal_paise) for r in bills]
+    assert st.total_paise == sum(r.principal_paise for r in bills) == -await _movement(f"dept_payable:{JVVNL}")
+    assert st.provider == "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)" and st.posted and not st.repeated
+    assert await ledger.balance(f"dept_payable:{JVVNL}") == 0 and await ledger.balance("society_bank") == -st.total_paise
+    csv_text = st.csv()
+    assert bills[0].receipt_no in csv_text and bills[1].receipt_no in csv_text
+    assert csv_text.strip().splitlines()[-1].startswith(f"TOTAL,,,,2 lines,{st.total_paise},")
+    entries = await LedgerEntry.all().count()
+    again = await settlement.remit(society, JVVNL, DAY, DAY, today=NEXT)
+    assert again.repeated and await LedgerEntry.all().count() == entries
+    with pytest.raises(dayend.MoneyError, match="already remitted") as err:
+        await settlement.remit(society, JVVNL, DAY - dt.timedelta(days=3), DAY, today=NEXT)
+    assert err.value.field == "from"
+    # the bus company: the fare collected less the refund paid from the drawer
+    rsrtc = await settlement.remit(society, RSRTC, DAY, DAY, today=NEXT)
+    assert [l.kind for l in rsrtc.lines] == ["collection", "refund"]
+    assert rsrtc.total_paise == 14_800 - 13_320 == -await _movement(f"dept_payable:{RSRTC}")
+    with pytest.raises(dayend.MoneyError, match="Nothing was collected"):
+        await settlement.remit(society, JVVNL, NEXT, NEXT, today=NEXT + dt.timedelta(days=1))
+    assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_a_claim_lists_exactly_the_department_paid_charges_and_posts_nothing_until_paid(demo_db, bus_calendar):
+    _, done = await _day_of_bills(bus_calendar)
+    society = Actor(await User.get(username="society"))
+    entries = await LedgerEntry.all().count()
+    st = await settlement.claim(society, JVVNL, DAY, DAY)
+    bills = [r.receipt_no for r in done if r.service_code == BILL]
+    assert [(l.receipt_no, l.amount_paise) for l in st.lines] == [(bills[0], 395), (bills[1], 395)] and st.total_paise == 790
+    assert await LedgerEntry.all().count() == entries and not st.posted
+    lic = await settlement.claim(_system(), LIC_SLUG, DAY, DAY, district_id=society.user.district_id)
+    assert [(l.receipt_no, l.amount_paise) for l in lic.lines] == [(done[4].receipt_no, 500)]  # the partner pays Rs 5
+    assert await settlement.claim(society, RSRTC, DAY, DAY) == await settlement.claim(society, RSRTC, DAY, DAY)
+    assert (await settlement.claim(society, RSRTC, DAY, DAY)).lines == []  # the citizen paid the bus ticket's charge
+    with pytest.raises(dayend.MoneyError) as err:
+        await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 790, "", today=NEXT)
+    assert err.value.field == "bank_reference"
+    paid = await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 790, "RTGS-55", today=NEXT)
+    assert paid.posted and paid.paid_paise == 790 and paid.mismatch_paise == 0
+    assert await ledger.balance(f"dept_fee_receivable:{JVVNL}") == 0 and await ledger.balance("society_bank") == 790
+    again = await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 790, "RTGS-55", today=NEXT)
+    assert again.repeated and await ledger.balance("society_bank") == 790
+    short = await settlement.record_claim_payment(society, LIC_SLUG, DAY, DAY, 400, "NEFT-9", today=NEXT)
+    assert short.mismatch_paise == -100 and await ledger.balance(f"partner_fee_receivable:{LIC_SLUG}") == 100
+    shown = await settlement.claim_statement(society.user.district_id, LIC_SLUG, DAY, DAY)
+    assert shown.posted and shown.paid_paise == 400 and shown.bank_reference == "NEFT-9"
+    assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_the_lsp_statement_shows_what_each_counter_earned_and_what_is_owed(demo_db, bus_calendar):
+    actor, done = await _day_of_bills(bus_calendar)
+    _, counter, _ = await _operator()
+    await dayend.close_day(actor, counter, DAY, sum(r.citizen_total_paise for r in done) - 13_320, now=at(DAY, 19))
+    await LedgerEntry.filter(idempotency_key__startswith="dayend:").update(created_at=at(DAY, 19))
+    s = await settlement.lsp_statement(1, DAY, DAY)
+    row = dict((c.code, r) for c, r in s["earned"])["JP-LM-001"]
+    # citizen-paid: birth certificate Rs 10 + bus ticket Rs 10; department/partner-paid: 3 bills x 3.95 + LIC Rs 5
+    assert (row["citizen"], row["department"], row["total"]) == (2_000, 3 * 395 + 500, 2_000 + 1_685)
+    assert s["kept_at_day_end_paise"] == 2_000 and s["owed"]["lsp_fee_payable:1"] == 1_685
+    assert s["earned_total"] == 3_685
+
+
+# --- pages ------------------------------------------------------------------------------------------
+
+def _yesterday() -> dt.date:
+    return dt.datetime.now(IST).date() - dt.timedelta(days=1)
+
+
+def test_the_society_remits_and_downloads_the_statement_and_other_roles_cannot(web):
+    async def sell():
+        actor, counter, citizen = await _operator()
+        for key, k in (("w-1", K), ("w-2", K2)):
+            await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": k}, key)
+        await LedgerEntry.all().update(created_at=dt.datetime.combine(_yesterday(), dt.time(12), tzinfo=IST))
+    web.run(sell)
+    for username in ("operator1", "lsp"):
+        web.login(username)
+        for path in ("/society/remittances", "/society/claims", "/society/settlement", "/society/dayends"):
+            assert web.get(path).status_code == 403, (username, path)
+        web.logout()
+    web.login("society")
+    day = _yesterday().isoformat()
+    total = web.run(lambda: settlement.remittance_statement(1, JVVNL, _yesterday(), _yesterday())).total_paise
+    assert total == web.run(lambda: ledger.balance(f"dept_payable:{JVVNL}")) * -1 > 148_350
+    page = web.get(f"/society/remittances?provider={JVVNL}&from={day}&to={day}")
+    assert page.status_code == 200 and f'id="statement-total">{format_paise(total)}<' in page.text
+    assert web.post("/society/remittances", data={"provider": JVVNL, "from": day, "to": day}).status_code == 403  # no CSRF token
+    bad = web.post_form("/society/remittances", {"provider": JVVNL, "from": "20-11-2026", "to": day})
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
+    done = web.post_form("/society/remittances", {"provider": JVVNL, "from": day, "to": day})
+    assert done.status_code == 303
+    assert web.run(lambda: ledger.balance(f"dept_payable:{JVVNL}")) == 0 and web.run(lambda: ledger.balance("society_bank")) == -total
+    csv_page = web.get(f"/society/remittances/statement.csv?provider={JVVNL}&from={day}&to={day}")
+    assert csv_page.status_code == 200 and csv_page.headers["content-type"].startswith("text/csv")
+    assert f"TOTAL,,,,2 lines,{total}," in csv_page.text
+    claims = web.get(f"/society/claims?provider={JVVNL}&from={day}&to={day}")
+    assert claims.status_code == 200 and 'id="statement-total">₹7.90<' in claims.text
+    bad_claim = web.post_form("/society/claims", {"provider": JVVNL, "from": day, "to": day, "amount": "7.9x", "bank_reference": "R1"})
+    assert bad_claim.status_code == 400 and "Amount paid by the department" in bad_claim.text
+    assert web.get("/society/settlement").status_code == 200
+    assert web.post_form("/society/settlement", {}).status_code == 200
+    assert web.run(lambda: ledger.check())["balanced"]
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+CLI_DRIVER = """
+import json, sys
+from click.testing import CliRunner
+from emitra.core.cli import main
+out = []
+for args in json.loads(sys.argv[1]):
+    result = CliRunner().invoke(main, args)
+    out.append([result.exit_code, result.output])
+print(json.dumps(out))
+"""
+
+
+def test_the_money_commands_print_a_summary_and_name_the_wrong_field(tmp_path):
+    """The commands as an operator, the Society and an LSP run them (in one process, to keep it fast)."""
+    import json
+
+    env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
+    calls = [
+        ["db", "migrate"], ["demo"],
+        ["dayend", "close", "JP-LM-001", "--date", "2026-11-20", "--counted", "12.345", "--as", "operator1"],
+        ["dayend", "close", "JP-LM-001", "--date", "2026-11-20", "--counted", "0", "--as", "operator2"],
+        ["dayend", "close", "JP-LM-001", "--date", "2026-11-20", "--counted", "0", "--as", "operator1"],
+        ["dayend", "close", "JP-LM-001", "--date", "2026-11-20", "--counted", "0", "--as", "operator1"],
+        ["settle", "--now", "2026-11-21T10:00:00+05:30"],
+        ["settle", "--now", "tomorrow"],
+        ["remit", JVVNL, "--from", "2026-11-01", "--to", "2026-11-20", "--as", "society"],
+        ["claims", JVVNL, "--from", "2026-11-01", "--to", "2026-11-20"],
+        ["wallet", "topup", "JP-LM-001", "500", "--reference", "N1", "--as", "lsp"],
+        ["ledger", "check"],
+    ]
+    done = subprocess.run([sys.executable, "-c", CLI_DRIVER, json.dumps(calls)], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    (migrate, demo, bad, wrong, ok, twice, settled, bad_now, remit, claims, topup, check) = json.loads(done.stdout.strip().splitlines()[-1])
+    assert migrate[0] == 0 and demo[0] == 0
+    assert bad[0] != 0 and "--counted" in bad[1] and "more than two decimals" in bad[1]
+    assert wrong[0] != 0 and "--as: Only an operator of counter JP-LM-001" in wrong[1]
+    assert ok[0] == 0 and "deposit slip DSJP0001202611205" in ok[1] and "to deposit ₹0.00" in ok[1]
+    assert twice[0] != 0 and "--date:" in twice[1] and "already closed" in twice[1]
+    assert settled[0] == 0 and "settled 0 payment(s)" in settled[1]
+    assert bad_now[0] != 0 and "--now" in bad_now[1]
+    assert remit[0] != 0 and "PROVIDER: Nothing was collected" in remit[1]
+    assert claims[0] == 0 and "0 transaction(s), ₹0.00" in claims[1]
+    assert topup[0] != 0 and "COUNTER_CODE:" in topup[1] and "post-paid" in topup[1]
+    assert check[0] == 0 and check[1].startswith("balanced")

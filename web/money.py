@@ -1,0 +1,314 @@
+"""Money pages: the operator's day end and deposit slip; the Society's day ends, settlement,
+remittances and claims; the LSP's statement and prepaid wallets (docs/money.md).
+
+Every figure comes from :mod:`emitra.core.dayend` and :mod:`emitra.core.settlement`, which check,
+post and audit; these pages only parse what people type and show the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from emitra.core import dayend, settlement
+from emitra.core.auth import can_see_counter
+from emitra.core.dayend import MoneyError
+from emitra.core.models import LSP, Counter, DayEnd, Role, Society
+from emitra.core.money import AmountError, parse_rupees
+from emitra.web.i18n import _, pick
+from emitra.web.security import Forbidden, actor, page
+from emitra.web.templating import render
+
+OPERATOR = [Role.OPERATOR]
+SOCIETY = [Role.SOCIETY_ADMIN]
+LSP_ADMIN = [Role.LSP_ADMIN]
+SLIP_READERS = [Role.OPERATOR, Role.LSP_ADMIN, Role.SOCIETY_ADMIN]
+WALLET_ADMINS = [Role.LSP_ADMIN, Role.SOCIETY_ADMIN]
+
+
+def account_label(account: str) -> str:
+    kind = account.split(":", 1)[0]
+    return {
+        "lsp_fee_payable": _("LSP's share of service charges"),
+        "owner_fee_payable": _("Kiosk owner's share of service charges"),
+        "lsp_sales": _("LSP's own sales (photocopy, fax, internet)"),
+    }.get(kind, account)
+
+
+def _error(exc: MoneyError) -> str:
+    return pick(exc.message_en, exc.message_hi)
+
+
+def _date_param(request: Request, name: str, default: dt.date, errors: dict[str, str], source: Any = None) -> dt.date:
+    text = str((source if source is not None else request.query_params).get(name, "") or "").strip()
+    if not text:
+        return default
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors[name] = _("Write the date as YYYY-MM-DD, for example 2026-11-20.")
+        return default
+
+
+def _rupees(text: str, errors: dict[str, str], name: str, what: str) -> int | None:
+    try:
+        return parse_rupees(str(text or "").strip())
+    except AmountError as exc:
+        errors[name] = f"{what}: {pick(str(exc), exc.message_hi)}"
+        return None
+
+
+# --- operator: day end ----------------------------------------------------------------------------
+
+async def _own_counter(request: Request) -> Counter:
+    user = request.state.user
+    if user.counter_id is None:
+        raise Forbidden()
+    return await Counter.get(id=user.counter_id)
+
+
+@page(OPERATOR)
+async def counter_dayend(request: Request) -> Response:
+    """Close the cash drawer of the operator's own counter: expected, kept back, to deposit."""
+    counter = await _own_counter(request)
+    errors: dict[str, str] = {}
+    counted_text = ""
+    suggested = await dayend.oldest_open_date(counter) or dayend.today()
+    if request.method == "POST":
+        form = request.state.form
+        day = _date_param(request, "date", suggested, errors, form)
+        counted_text = str(form.get("counted", "")).strip()
+        counted = _rupees(counted_text, errors, "counted", _("Cash counted in the drawer")) if counted_text else None
+        if not counted_text:
+            errors["counted"] = _("Cash counted in the drawer: type the amount you counted, in rupees (0 if the drawer is empty).")
+        if not errors and counted is not None:
+            try:
+                closed = await dayend.close_day(actor(request), counter, day, counted)
+            except MoneyError as exc:
+                errors[exc.field if exc.field in ("date", "counted") else "form"] = _error(exc)
+            else:
+                return RedirectResponse(f"/dayend/{closed.slip_no}", status_code=303)
+    else:
+        day = _date_param(request, "date", suggested, errors)
+    fig = await dayend.figures(counter, day)
+    lsp = await LSP.get(id=counter.lsp_id)
+    recent = await DayEnd.filter(counter_id=counter.id).order_by("-business_date").limit(10)
+    return render(request, "money/dayend.html", {
+        "counter": counter, "day": day, "fig": fig, "errors": errors, "counted": counted_text, "recent": recent,
+        "retained": [(account_label(a), p) for a, p in fig.retained.items()] if not fig.closed else [],
+        "prepaid": lsp.mode == "prepaid", "suggested": suggested,
+    }, 400 if errors else 200)
+
+
+@page(SLIP_READERS)
+async def deposit_slip(request: Request) -> Response:
+    """The printable deposit slip of a day end (its counter's operator, its LSP, its Society)."""
+    day_end = await dayend.find_slip(request.path_params["slip_no"])
+    if day_end is None:
+        raise HTTPException(404, _("No deposit slip with this number."))
+    counter = await Counter.get(id=day_end.counter_id)
+    if not can_see_counter(request.state.user, counter):
+        raise HTTPException(404, _("No deposit slip with this number."))
+    society = await Society.get_or_none(district_id=day_end.district_id)
+    return render(request, "money/slip.html", {"d": day_end, "counter": counter, "society": society})
+
+
+# --- Society: day ends and deposits ---------------------------------------------------------------
+
+async def _dayends_page(request: Request, errors: dict[int, str] | None = None, status: int = 200) -> Response:
+    user = request.state.user
+    open_rows = await DayEnd.filter(district_id=user.district_id, confirmed_at__isnull=True).order_by("business_date", "id").prefetch_related("counter")
+    flagged = await DayEnd.filter(district_id=user.district_id, confirmed_at__isnull=False, status="flagged").order_by("-business_date").limit(50).prefetch_related("counter")
+    confirmed = await DayEnd.filter(district_id=user.district_id, status="confirmed").order_by("-business_date", "-id").limit(50).prefetch_related("counter")
+    rows = sorted(open_rows, key=lambda d: (d.status != "flagged", d.business_date)) + list(flagged) + list(confirmed)
+    return render(request, "money/dayends.html", {"rows": rows, "errors": errors or {}, "done": request.query_params.get("done", "")}, status)
+
+
+@page(SOCIETY)
+async def society_dayends(request: Request) -> Response:
+    """Closed day ends of the district, flagged ones first, each awaiting its deposit with a confirm form."""
+    return await _dayends_page(request)
+
+
+@page(SOCIETY)
+async def confirm_deposit(request: Request) -> Response:
+    user = request.state.user
+    try:
+        day_end_id = int(request.path_params["day_end_id"])
+    except ValueError:
+        raise HTTPException(404, _("No such day end.")) from None
+    day_end = await DayEnd.get_or_none(id=day_end_id, district_id=user.district_id)
+    if day_end is None:
+        raise HTTPException(404, _("No such day end."))
+    form = request.state.form
+    errors: dict[str, str] = {}
+    amount = _rupees(str(form.get("amount", "")), errors, "amount", _("Amount credited by the bank"))
+    if errors:
+        return await _dayends_page(request, {day_end.id: errors["amount"]}, 400)
+    try:
+        await dayend.confirm_deposit(actor(request), day_end, str(form.get("bank_reference", "")), amount or 0)
+    except MoneyError as exc:
+        what = _("Bank reference") if exc.field == "bank_reference" else _("Amount credited by the bank") if exc.field == "amount" else ""
+        return await _dayends_page(request, {day_end.id: f"{what}: {_error(exc)}" if what else _error(exc)}, 400)
+    return RedirectResponse(f"/society/dayends?done={day_end.slip_no}", status_code=303)
+
+
+# --- Society: settlement --------------------------------------------------------------------------
+
+@page(SOCIETY)
+async def society_settlement(request: Request) -> Response:
+    """Pay the LSPs their shares of confirmed card and UPI payments out of escrow; show the run's report."""
+    user = request.state.user
+    report = None
+    if request.method == "POST":
+        report = await settlement.settle(actor(request), dayend.utcnow(), district_id=user.district_id)
+    now = dayend.utcnow()
+    waiting = await settlement.pending(now, user.district_id)
+    overdue = [p for p in waiting if now - p.confirmed_at > settlement.LATE_AFTER]
+    return render(request, "money/settlement.html", {"report": report, "waiting": waiting, "overdue": overdue,
+                                                      "waiting_total": sum(p.amount_paise for p in waiting)})
+
+
+# --- Society: remittances and claims --------------------------------------------------------------
+
+def _period(request: Request, errors: dict[str, str], source: Any = None) -> tuple[dt.date, dt.date]:
+    yesterday = dayend.today() - dt.timedelta(days=1)
+    start = _date_param(request, "from", yesterday.replace(day=1), errors, source)
+    end = _date_param(request, "to", yesterday, errors, source)
+    return start, end
+
+
+async def _statement_page(request: Request, kind: str) -> Response:
+    user = request.state.user
+    errors: dict[str, str] = {}
+    source = request.state.form if request.method == "POST" else None
+    provider = str((source if source is not None else request.query_params).get("provider", "") or "").strip()
+    start, end = _period(request, errors, source)
+    providers = await settlement.providers(user.district_id)
+    if provider and provider not in {p["slug"] for p in providers}:
+        errors["provider"] = _("Choose a department or partner from the list.")
+    if start > end and "from" not in errors:
+        errors["from"] = _("The period starts after it ends.")
+    path = "/society/remittances" if kind == "remittance" else "/society/claims"
+    if request.method == "POST" and not errors:
+        if not provider:
+            errors["provider"] = _("Choose a department or partner from the list.")
+        else:
+            try:
+                if kind == "remittance":
+                    await settlement.remit(actor(request), provider, start, end, district_id=user.district_id)
+                else:
+                    amount = _rupees(str(request.state.form.get("amount", "")), errors, "amount", _("Amount paid by the department"))
+                    if amount is not None:
+                        await settlement.record_claim_payment(actor(request), provider, start, end, amount,
+                                                              str(request.state.form.get("bank_reference", "")), district_id=user.district_id)
+            except MoneyError as exc:
+                errors[exc.field if exc.field in ("from", "to", "provider", "amount", "bank_reference") else "form"] = _error(exc)
+            if not errors:
+                return RedirectResponse(f"{path}?provider={provider}&from={start}&to={end}&done=1", status_code=303)
+    statement = None
+    if provider and "provider" not in errors and start <= end:
+        statement = await (settlement.remittance_statement if kind == "remittance" else settlement.claim_statement)(user.district_id, provider, start, end)
+    posted = await settlement.posted_statements(kind, user.district_id)
+    names = {p["slug"]: p["name"] for p in providers}
+    for item in posted:
+        item["provider"] = names.get(item["provider_slug"], item["provider_slug"])
+    return render(request, "money/statements.html", {
+        "kind": kind, "path": path, "providers": providers, "provider": provider, "start": start, "end": end,
+        "statement": statement, "posted": posted, "errors": errors, "done": request.query_params.get("done") == "1",
+    }, 400 if errors else 200)
+
+
+@page(SOCIETY)
+async def remittances(request: Request) -> Response:
+    """Per department: principal collected and owed; a statement for a period; remit it (once)."""
+    return await _statement_page(request, "remittance")
+
+
+@page(SOCIETY)
+async def claims(request: Request) -> Response:
+    """Per department or partner: the service charges it owes; the claim for a period; record its payment."""
+    return await _statement_page(request, "claim")
+
+
+async def _csv(request: Request, kind: str) -> Response:
+    user = request.state.user
+    errors: dict[str, str] = {}
+    provider = request.query_params.get("provider", "").strip()
+    start, end = _period(request, errors)
+    if errors or not provider or start > end:
+        raise HTTPException(400, _("Give provider, from and to (YYYY-MM-DD)."))
+    fn = settlement.remittance_statement if kind == "remittance" else settlement.claim_statement
+    st = await fn(user.district_id, provider, start, end)
+    name = f"{kind}-{st.district_code}-{provider}-{start}-{end}.csv"
+    return Response(st.csv(), media_type="text/csv; charset=utf-8", headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+@page(SOCIETY)
+async def remittance_csv(request: Request) -> Response:
+    return await _csv(request, "remittance")
+
+
+@page(SOCIETY)
+async def claims_csv(request: Request) -> Response:
+    return await _csv(request, "claim")
+
+
+# --- LSP: statement and wallets -------------------------------------------------------------------
+
+@page(LSP_ADMIN)
+async def lsp_statement(request: Request) -> Response:
+    """The LSP's fee shares and commissions by counter for a period, what was paid, what is owed, wallets."""
+    user = request.state.user
+    errors: dict[str, str] = {}
+    today = dayend.today()
+    start = _date_param(request, "from", today.replace(day=1), errors)
+    end = _date_param(request, "to", today, errors)
+    if start > end:
+        errors["from"] = _("The period starts after it ends.")
+        start = end
+    lsp = await LSP.get(id=user.lsp_id)
+    data = await settlement.lsp_statement(user.lsp_id, start, end)
+    owed = [(account_label(a), a, p) for a, p in data["owed"].items() if p]
+    return render(request, "money/lsp_statement.html", {"lsp": lsp, "start": start, "end": end, "s": data, "owed": owed,
+                                                         "errors": errors}, 400 if errors else 200)
+
+
+async def _wallet_counters(user) -> list[Counter]:
+    qs = Counter.filter(lsp__mode="prepaid")
+    qs = qs.filter(lsp_id=user.lsp_id) if user.role == Role.LSP_ADMIN else qs.filter(district_id=user.district_id)
+    return await qs.order_by("code")
+
+
+@page(WALLET_ADMINS)
+async def wallets(request: Request) -> Response:
+    """Prepaid counters' wallets: balance, and a top-up recorded against the bank reference."""
+    from emitra.core import ledger
+    from emitra.core.models import Wallet
+
+    user = request.state.user
+    counters = await _wallet_counters(user)
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.state.form
+        values = {k: str(form.get(k, "")).strip() for k in ("counter", "amount", "reference")}
+        counter = next((c for c in counters if c.code == values["counter"]), None)
+        if counter is None:
+            errors["counter"] = _("Choose one of your prepaid counters.")
+        amount = _rupees(values["amount"], errors, "amount", _("Amount paid in"))
+        if not errors and counter is not None and amount is not None:
+            try:
+                done = await dayend.top_up(actor(request), counter, amount, values["reference"])
+            except MoneyError as exc:
+                errors[exc.field if exc.field in ("amount", "reference", "counter") else "form"] = _error(exc)
+            else:
+                return RedirectResponse(f"/wallets?done={done.counter.code}", status_code=303)
+    balances = {w.counter_id: w.balance_paise for w in await Wallet.filter(counter_id__in=[c.id for c in counters])}
+    rows = [(c, balances.get(c.id, 0), -await ledger.balance(f"kiosk_wallet:{c.code}")) for c in counters]
+    return render(request, "money/wallets.html", {"rows": rows, "errors": errors, "values": values,
+                                                   "done": request.query_params.get("done", "")}, 400 if errors else 200)

@@ -1,0 +1,145 @@
+"""The Society admin's weekly reconciliation page (docs/reconciliation.md).
+
+GET shows the upload forms and, for a week (``?week=YYYY-MM-DD``, any day of it; by default the
+last full Monday–Sunday week), the report computed from what is in the database (nothing is
+written). POST does one of three things, named by ``action``: import a bank statement CSV, import
+Stripe balance transactions (JSON), or run the reconciliation of a week and record it (with, when
+asked, the confirmation of the day-end deposits it matched). Every upload is all or nothing: the
+page lists every bad line with its number and reason, and nothing is imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from emitra.core import reconcile as rec
+from emitra.core.models import District, Role, StatementImport
+from emitra.web.i18n import _, pick
+from emitra.web.labels import N_
+from emitra.web.security import actor, page
+from emitra.web.templating import render
+
+SOCIETY = [Role.SOCIETY_ADMIN]
+PAGE = "/society/reconciliation"
+
+KIND_LABELS = {
+    "deposit": N_("Day-end cash deposit"),
+    "settlement": N_("Settlement of the LSP's share"),
+    "remittance": N_("Remittance to a department"),
+    "cheque": N_("Cheque or draft clearing"),
+    "fee_claim": N_("Service charges paid by a department"),
+    "wallet_topup": N_("Wallet top-up"),
+    "card_payout": N_("Card payout (Stripe)"),
+    "card_charge": N_("Card payment"),
+    "card_refund": N_("Card refund"),
+    "card_fee": N_("Card processing fees"),
+    "upi": N_("UPI payment"),
+    "other": N_("Other"),
+}
+SOURCE_LABELS = {"bank": N_("Bank statement"), "stripe": N_("Stripe"), "ledger": N_("Ledger")}
+STATUS_LABELS = {
+    "in_transit": N_("in transit"),
+    "in_transit_flagged": N_("in transit, flagged at day end"),
+    "confirmed": N_("confirmed"),
+    "confirmed_flagged": N_("confirmed, flagged"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS.get(kind, KIND_LABELS["other"]))
+
+
+def _week(text: str | None) -> tuple[dt.date, dt.date, str]:
+    """The Monday–Sunday week of the day given (YYYY-MM-DD), else the last full week; and an
+    error message when the text was not a date."""
+    if text:
+        try:
+            start, end = rec.week_of(dt.date.fromisoformat(text.strip()))
+            return start, end, ""
+        except ValueError:
+            start, end = rec.last_full_week()
+            return start, end, _("Give the week as a date (YYYY-MM-DD), any day of that week.")
+    start, end = rec.last_full_week()
+    return start, end, ""
+
+
+def _errors(exc: rec.StatementError) -> list[dict[str, Any]]:
+    return [{"line": e.line, "item": e.item, "field": e.field, "message": pick(e.message_en, e.message_hi)} for e in exc.errors]
+
+
+async def _render(request: Request, status: int = 200, *, report: rec.Report | None = None, week: tuple[dt.date, dt.date] | None = None,
+                  errors: dict[str, Any] | None = None, imported: StatementImport | None = None, week_error: str = "") -> Response:
+    user = request.state.user
+    district = await District.get(id=user.district_id)
+    if week is None:
+        start, end, week_error = _week(request.query_params.get("week"))
+    else:
+        start, end = week
+    if report is None:
+        report = await rec.build_report(district.id, start, end)
+    imports = await StatementImport.filter(district_id=district.id).order_by("-imported_at", "-id").limit(10)
+    return render(request, "reconcile/page.html", {
+        "district": district, "report": report, "start": start, "end": end,
+        "prev_week": (start - dt.timedelta(days=7)).isoformat(), "next_week": (start + dt.timedelta(days=7)).isoformat(),
+        "imports": imports, "errors": errors or {}, "imported": imported, "week_error": week_error,
+        "kind_label": kind_label, "source_label": lambda s: _(SOURCE_LABELS.get(s, s)),
+        "status_label": lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s,
+        "can_confirm": rec.can_confirm_deposits(), "max_mb": rec.MAX_FILE_BYTES // (1024 * 1024),
+    }, status)
+
+
+async def _upload(form: Any) -> tuple[bytes, str] | None:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    data = await upload.read(rec.MAX_FILE_BYTES + 1)
+    return data, upload.filename
+
+
+@page(SOCIETY)
+async def reconciliation(request: Request) -> Response:
+    """The page (GET), and the imports and the recorded run (POST, by ``action``)."""
+    if request.method != "POST":
+        return await _render(request)
+    form = request.state.form
+    action = str(form.get("action", ""))
+    user = request.state.user
+    if action in ("import_bank", "import_stripe"):
+        got = await _upload(form)
+        if got is None:
+            return await _render(request, 400, errors={action: [{"line": 0, "item": None, "field": "file",
+                                                                  "message": _("Choose the file to import.")}]})
+        data, filename = got
+        importer = rec.import_bank_statement if action == "import_bank" else rec.import_stripe_transactions
+        try:
+            imported = await importer(actor(request), user.district_id, data, filename)
+        except rec.StatementError as exc:
+            return await _render(request, 400, errors={action: _errors(exc)})
+        if imported.period_end:
+            start, end = rec.week_of(imported.period_end)
+            return await _render(request, week=(start, end), imported=imported)
+        return await _render(request, imported=imported)
+    if action == "run":
+        start, end, week_error = _week(str(form.get("week", "")))
+        if week_error:
+            return await _render(request, 400, week=(start, end), week_error=week_error)
+        report = await rec.reconcile(actor(request), user.district_id, start, end,
+                                     confirm_deposits=form.get("confirm_deposits") == "1")
+        return await _render(request, report=report, week=(start, end))
+    return await _render(request, 400, errors={"action": [{"line": 0, "item": None, "field": "action",
+                                                           "message": _("Unknown action; use the buttons on this page.")}]})
+
+
+@page(SOCIETY)
+async def export_csv(request: Request) -> Response:
+    """The report of a week as CSV (``?week=YYYY-MM-DD``), computed now; nothing is written."""
+    start, end, _error = _week(request.query_params.get("week"))
+    report = await rec.build_report(request.state.user.district_id, start, end)
+    name = f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.csv"
+    return Response(report.csv_text(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

@@ -1,0 +1,64 @@
+"""POST /webhooks/stripe: Stripe's events about card payments.
+
+The ``Stripe-Signature`` header is checked with the stripe library's webhook helper against the
+endpoint's signing secret ``EMITRA_STRIPE_WEBHOOK_SECRET`` (and the timestamp must be at most five
+minutes old). A missing or wrong signature is answered 400 and changes nothing; so is a signed body
+that is not an event.
+
+The events applied (:func:`emitra.core.payment_methods.card.handle_event`):
+``payment_intent.succeeded``, ``payment_intent.payment_failed`` and ``charge.refunded``, each
+exactly once by its event id, whatever the order or repetition. Any other event is answered 200
+and ignored. When an event cannot be applied without asking Stripe and Stripe does not answer, the
+reply is 503 and nothing was changed: Stripe delivers the event again later.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from emitra.core import stripe_api
+from emitra.core.payment_methods import card
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 256 * 1024
+
+
+def webhook(scheme: str):
+    """Mark an endpoint as a provider's webhook: no session, no role; the signature is the check."""
+
+    def decorate(fn):
+        fn.emitra_guard = ("webhook", scheme)
+        return fn
+
+    return decorate
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+@webhook("stripe-signature")
+async def stripe_webhook(request: Request) -> Response:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        return _error(413, "too_large", "The body is too large for a Stripe event.")
+    try:
+        event = stripe_api.verify_webhook(raw, request.headers.get("stripe-signature"), stripe_api.webhook_secret())
+    except stripe_api.StripeConfigError as exc:
+        log.error("Stripe webhook refused: %s", exc)
+        return _error(503, "not_configured", "Stripe webhooks are not configured on this server.")
+    except stripe_api.WebhookSignatureError as exc:
+        log.warning("Stripe webhook with a bad signature from %s: %s", request.client.host if request.client else "?", exc)
+        return _error(400, "bad_signature", f"The Stripe-Signature header does not verify: {exc}")
+    actor = card.stripe_actor(request.client.host if request.client else "")
+    try:
+        outcome = await card.handle_event(event, actor)
+    except card.TryLater as exc:
+        log.warning("Stripe event %s (%s) not applied yet: %s", event["id"], event["type"], exc)
+        return _error(503, "try_later", "Stripe could not be reached to apply this event; nothing was changed. Deliver it again later.")
+    log.info("Stripe event %s (%s): %s", event["id"], event["type"], outcome)
+    return JSONResponse({"received": True, "id": event["id"], "type": event["type"], "outcome": outcome})
