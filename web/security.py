@@ -162,3 +162,15 @@ def api(roles: Iterable[Role] | str) -> Callable[[Handler], Handler]:
         return endpoint
 
     return decorate
+
+
+def webhook(scheme: str) -> Callable[[Handler], Handler]:
+    """Mark an endpoint as a payment provider's webhook: no session and no role; the endpoint checks
+    the provider's signature itself (``scheme`` names it). The routes test accepts this guard only
+    under /webhooks/."""
+
+    def decorate(fn: Handler) -> Handler:
+        fn.emitra_guard = ("webhook", scheme)  # type: ignore[attr-defined]
+        return fn
+
+    return decorate

@@ -19,6 +19,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from emitra.web.security import webhook
 from emitra.core import stripe_api
 from emitra.core.payment_methods import card
 
@@ -27,14 +28,6 @@ log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
 
 
-def webhook(scheme: str):
-    """Mark an endpoint as a provider's webhook: no session, no role; the signature is the check."""
-
-    def decorate(fn):
-        fn.emitra_guard = ("webhook", scheme)
-        return fn
-
-    return decorate
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:

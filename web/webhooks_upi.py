@@ -24,6 +24,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from emitra.web.security import webhook
 from emitra.core import audit
 from emitra.core import counter as counter_core
 from emitra.core.models import Payment, ProcessedEvent
@@ -35,14 +36,6 @@ PROVIDER = "upi"
 MAX_BODY = 16 * 1024
 
 
-def webhook(scheme: str):
-    """Mark an endpoint as a provider's webhook: no session, no role; the signature is the check."""
-
-    def decorate(fn):
-        fn.emitra_guard = ("webhook", scheme)
-        return fn
-
-    return decorate
 
 
 def sign(body: bytes, secret: str) -> str:
