@@ -501,6 +501,14 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
     refund = int(result.refund_paise)
     if refund < 0 or refund > request.principal_paise:
         raise CounterError("refund", f"Plugin {service.plugin} offered an impossible refund of {refund} paise.", "प्लगइन ने असंभव रिफंड बताया।")
+    drawer = await ledger.balance(f"counter_cash:{counter.code}")
+    if refund > drawer:
+        raise CounterError(
+            "refund",
+            f"The refund is {format_paise(refund)} but the drawer holds {format_paise(max(drawer, 0))} since the last day end; "
+            "cancel once there is enough cash in the drawer (nothing was cancelled).",
+            f"रिफंड {format_paise(refund)} है पर पिछले दिवस अंत के बाद दराज़ में {format_paise(max(drawer, 0))} हैं; "
+            "दराज़ में पर्याप्त नकद होने पर रद्द करें (कुछ भी रद्द नहीं हुआ)।")
     provider = slug(service.provider)
     async with in_transaction():
         request.status = RequestStatus.CANCELLED
