@@ -66,6 +66,31 @@ def demo() -> None:
         click.echo(f"  {username:<10} / {logins[username]:<12}  {role.value:<19} {full_name}")
 
 
+@main.command("demo-week")
+@click.option("--start", default=None, help="The Monday the week starts (YYYY-MM-DD); default: the last full week's Monday.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as a JSON object.")
+def demo_week(start: str | None, as_json: bool) -> None:
+    """Simulate a week of mixed payments at JP-LM-001 on the demo database, with day ends, settlement,
+    remittances, the bank statement and the reconciliation (docs/money.md); exit 1 unless every figure
+    reconciles and the ledger is balanced. Needs `emitra demo` first."""
+    import datetime as dt
+
+    from emitra.core import demo_week as week
+
+    try:
+        monday = dt.date.fromisoformat(start) if start else week.default_start()
+    except ValueError:
+        raise click.BadParameter(f"{start!r} is not a date; give the Monday as YYYY-MM-DD", param_hint="--start") from None
+    try:
+        result = run(lambda: week.run_week(monday))
+    except week.DemoWeekError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else week.summary_text(result))
+    if not result["ok"]:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

@@ -6,6 +6,7 @@ audit record are all written, or none is.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -379,9 +380,10 @@ def _quote_of(request: ServiceRequest) -> Quote:
 
 
 async def confirm_payment(actor: audit.Actor, payment: Payment, provider: str = "", event_id: str = "",
-                          provider_reference: str = "") -> ServiceRequest:
+                          provider_reference: str = "", at: dt.datetime | None = None) -> ServiceRequest:
     """A pending payment is confirmed (cheque cleared, card or UPI captured): post what it has not
-    posted yet, mark the request paid, hand it over. Each event once; confirming twice changes nothing."""
+    posted yet, mark the request paid, hand it over. Each event once; confirming twice changes nothing.
+    ``at`` is when it was confirmed (``Payment.confirmed_at``; a naive datetime is the counters' local time), now if not given."""
     from emitra.core import payments
     from emitra.core.models import ProcessedEvent
     from tortoise.exceptions import IntegrityError
@@ -407,7 +409,12 @@ async def confirm_payment(actor: audit.Actor, payment: Payment, provider: str = 
                               request.id)
         elif payment.amount_paise or request.service_charge_paise:
             await ledger.post(request.district_id, f"request:{request.receipt_no}", f"{service.code} {payment.method} {request.receipt_no}", lines, request.id)
-        fresh.status, fresh.confirmed_at = "cleared" if method.post_on_start else "received", payments.now()
+        if at is not None and at.tzinfo is None:
+            from zoneinfo import ZoneInfo
+
+            from emitra.core import config
+            at = at.replace(tzinfo=ZoneInfo(config.timezone()))
+        fresh.status, fresh.confirmed_at = "cleared" if method.post_on_start else "received", at or payments.now()
         if provider_reference:
             fresh.details = {**fresh.details, "provider_reference": provider_reference}
         await fresh.save(update_fields=["status", "confirmed_at", "details"])

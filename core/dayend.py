@@ -292,8 +292,11 @@ async def close_day(actor: audit.Actor, counter: Counter, business_date: dt.date
 
 
 async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: str, amount_paise: int,
-                          on: dt.date | None = None) -> DayEnd:
+                          on: dt.date | dt.datetime | None = None) -> DayEnd:
     """The Society sees the deposit in its bank: Dr society_bank / Cr deposit_in_transit:<counter>.
+
+    ``on`` places the confirmation in time: the bank's value date (``confirmed_at`` is then noon of
+    that day in the counters' time zone) or a datetime (a naive one is local time); now if not given.
 
     Called from the Society's Day ends page and by the bank statement reconciliation (``actor.user``
     may then be None). The amount the bank credited is posted; if it differs from the slip, the day
@@ -325,7 +328,7 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
             raise MoneyError("bank_reference", f"Deposit slip {fresh.slip_no} was already confirmed.",
                              f"जमा पर्ची {fresh.slip_no} की पुष्टि पहले ही हो चुकी है।") from None
         mismatch = amount != fresh.deposit_paise
-        fresh.confirmed_by, fresh.confirmed_at, fresh.bank_reference = actor.name, utcnow(), reference
+        fresh.confirmed_by, fresh.confirmed_at, fresh.bank_reference = actor.name, _moment(on), reference
         if mismatch:
             word = "less" if amount < fresh.deposit_paise else "more"
             fresh.note = "; ".join(filter(None, [fresh.note, f"bank credited {format_paise(amount)}, {format_paise(abs(amount - fresh.deposit_paise))} "
@@ -336,6 +339,17 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
                            detail={"slip_no": fresh.slip_no, "bank_reference": reference, "amount_paise": amount,
                                    "slip_paise": fresh.deposit_paise, "value_date": on.isoformat() if on else None})
     return fresh
+
+
+def _moment(on: dt.date | dt.datetime | None) -> dt.datetime:
+    """When a confirmation happened: now; a datetime as given (naive = local time); a date at noon
+    in the counters' time zone (a bank's value date has no time)."""
+    if on is None:
+        return utcnow()
+    tz = ZoneInfo(config.timezone())
+    if isinstance(on, dt.datetime):
+        return (on if on.tzinfo is not None else on.replace(tzinfo=tz)).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(on, dt.time(12), tz).astimezone(dt.timezone.utc)
 
 
 async def _confirmed_amount(day_end: DayEnd) -> int:

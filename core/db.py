@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import datetime as _dt
+import sqlite3
+
+import tortoise.backends.sqlite.executor  # noqa: F401  (registers tortoise's own adapters first)
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as _migrate
+
+
+def _utc_text(value: _dt.datetime) -> str:
+    """SQLite keeps datetimes as text and compares them as text: store and compare every aware
+    datetime in UTC, so that times written in India (UTC+05:30) and in UTC order correctly."""
+    if value.tzinfo is not None:
+        value = value.astimezone(_dt.timezone.utc)
+    return value.isoformat(" ")
+
+
+sqlite3.register_adapter(_dt.datetime, _utc_text)
 
 from emitra.core import config
 

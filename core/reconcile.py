@@ -28,7 +28,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
@@ -36,7 +36,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Max, Sum
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock, config
+from emitra.core import audit, clock, config, ledger
 from emitra.core.models import DayEnd, District, LedgerEntry, Payment, Posting, StatementImport, StatementLine
 from emitra.core.money import AmountError, format_paise, parse_rupees
 
@@ -118,6 +118,7 @@ class ParsedLine:
     reference: str
     description: str
     balance_paise: int | None = None
+    stripe: dict[str, Any] | None = None  # a Stripe transaction: type, source, fee, created (UTC datetime)
 
 
 def file_sha256(data: bytes) -> str:
@@ -334,13 +335,15 @@ def parse_stripe_json(data: bytes) -> list[ParsedLine]:
             continue
         when = dt.datetime.fromtimestamp(created, dt.timezone.utc)
         lines.append(ParsedLine(line or n, local_date(when), item["amount"], txn_id.strip(),
-                                stripe_description(item["type"], source or "", item["fee"], item["net"], str(item.get("description") or ""))))
+                                stripe_description(item["type"], source or "", item["fee"], item["net"], str(item.get("description") or "")),
+                                stripe={"type": item["type"], "source": (source or "").strip(), "fee": item["fee"], "created": when}))
     if errors:
         raise StatementError(errors)
     return lines
 
 
-async def _store(actor: audit.Actor, district_id: int, source: str, filename: str, data: bytes, lines: list[ParsedLine]) -> StatementImport:
+async def _store(actor: audit.Actor, district_id: int, source: str, filename: str, data: bytes, lines: list[ParsedLine],
+                 post: Callable[[int, list[ParsedLine]], Awaitable[list[str]]] | None = None) -> StatementImport:
     sha = file_sha256(data)
     existing = await StatementImport.get_or_none(district_id=district_id, sha256=sha)
     if existing is not None:
@@ -354,7 +357,9 @@ async def _store(actor: audit.Actor, district_id: int, source: str, filename: st
             await StatementLine.bulk_create([
                 StatementLine(statement=imp, line_no=l.line_no, value_date=l.value_date, amount_paise=l.amount_paise,
                               reference=l.reference, description=l.description) for l in lines])
+            posted = await post(district_id, lines) if post else []
             await audit.record(actor, "statement.imported", imp, district_id=district_id, detail={
+                **({"posted": posted} if post else {}),
                 "source": source, "filename": imp.filename, "sha256": sha, "lines": len(lines),
                 "credits_paise": sum(l.amount_paise for l in lines if l.amount_paise > 0),
                 "debits_paise": -sum(l.amount_paise for l in lines if l.amount_paise < 0),
@@ -385,7 +390,61 @@ async def import_stripe_transactions(actor: audit.Actor, district_id: int, data:
         raise StatementError([LineError(l.line_no, "id", f"Transaction {l.reference} was already imported (import #{known[l.reference]}).",
                                         f"लेन-देन {l.reference} पहले ही आयात हो चुका है (आयात #{known[l.reference]})।",
                                         item=i) for i, l in enumerate(lines, start=1) if l.reference in known])
-    return await _store(actor, district_id, STRIPE, filename, data, lines)
+    return await _store(actor, district_id, STRIPE, filename, data, lines, post=_post_stripe)
+
+
+def _stripe_key(kind: str, ident: str) -> str:
+    key = f"{kind}:{ident}"
+    return key if len(key) <= 100 else f"{kind}:sha256:{hashlib.sha256(ident.encode()).hexdigest()[:64]}"
+
+
+def stripe_postings(line: ParsedLine) -> list[tuple[str, str, list[ledger.Line]]]:
+    """What a Stripe balance transaction moves that nothing else posts, as (key, memo, lines):
+
+    * a ``payout`` (a negative amount: it leaves the Stripe balance for the Society's bank):
+      ``payout:<po id>`` (the transaction id when there is no source), Dr society_bank / Cr escrow:card;
+    * its fee, when above zero, and a separate fee debit (``stripe_fee``, ``tax_fee``):
+      ``stripe_fee:<txn id>``, Dr processor_fees / Cr escrow:card.
+
+    Charges, refunds and transfers are posted when they happen (the card webhook, a refund, the
+    settlement), so they are not posted again here."""
+    info = line.stripe or {}
+    txn_type, source, txn_id = info.get("type", ""), info.get("source", ""), line.reference
+    out: list[tuple[str, str, list[ledger.Line]]] = []
+    if txn_type == "payout" and line.amount_paise:
+        paise = abs(line.amount_paise)
+        po = source or txn_id
+        out.append((_stripe_key("payout", po), f"Stripe payout {po} ({txn_id}) to the Society's bank",
+                    [ledger.debit("society_bank", paise), ledger.credit("escrow:card", paise)]))
+    fee = max(int(info.get("fee") or 0), 0)
+    if txn_type in STRIPE_FEES and line.amount_paise < 0:
+        fee += -line.amount_paise
+    if fee > 0:
+        out.append((_stripe_key("stripe_fee", txn_id), f"Stripe fee {txn_id} ({txn_type}{' ' + source if source else ''})",
+                    [ledger.debit("processor_fees", fee), ledger.credit("escrow:card", fee)]))
+    return out
+
+
+async def _post_stripe(district_id: int, lines: list[ParsedLine]) -> list[str]:
+    """Post the payouts and fees of imported Stripe transactions (inside the import's transaction),
+    each dated when Stripe created it, so that it falls in the week Stripe's balance shows it.
+    The keys are idempotent: an entry already posted is left as it is."""
+    posted, errors = [], []
+    for n, line in enumerate(lines, start=1):
+        for key, memo, entry_lines in stripe_postings(line):
+            fresh = not await LedgerEntry.exists(idempotency_key=key)
+            try:
+                entry = await ledger.post(district_id, key, memo, entry_lines)
+            except ledger.LedgerError as exc:
+                errors.append(LineError(line.line_no, "id", f"The ledger already has {key} with other amounts ({exc}); nothing was imported.",
+                                        f"बही में {key} पहले से अलग राशियों के साथ है; कुछ आयात नहीं हुआ।", item=n))
+                continue
+            if fresh and (line.stripe or {}).get("created"):
+                await LedgerEntry.filter(id=entry.id).update(created_at=line.stripe["created"])
+            posted.append(key)
+    if errors:
+        raise StatementError(errors)
+    return posted
 
 
 def _stripe_api():

@@ -85,3 +85,18 @@ def test_ledger_check_json_on_a_fresh_database(tmp_path):
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["balanced"] is True and result["entries"] == 0 and result["imbalance_paise"] == 0
+
+
+async def test_times_written_in_india_and_in_utc_compare_correctly(demo_db):
+    """SQLite compares stored datetimes as text: every aware datetime is stored in UTC."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    ist = ZoneInfo("Asia/Kolkata")
+    d = await _district()
+    early = await ledger.post(d, "t-early", "x", [ledger.debit("counter_cash:X", 1), ledger.credit("dept_payable:y", 1)])
+    late = await ledger.post(d, "t-late", "x", [ledger.debit("counter_cash:X", 1), ledger.credit("dept_payable:y", 1)])
+    await LedgerEntry.filter(id=early.id).update(created_at=dt.datetime(2026, 11, 29, 0, 10, tzinfo=ist))  # 18:40 UTC on the 28th
+    await LedgerEntry.filter(id=late.id).update(created_at=dt.datetime(2026, 11, 28, 19, 0, tzinfo=dt.timezone.utc))  # 00:30 IST
+    before = await LedgerEntry.filter(created_at__lt=dt.datetime(2026, 11, 29, 0, 20, tzinfo=ist)).values_list("idempotency_key", flat=True)
+    assert list(before) == ["t-early"]

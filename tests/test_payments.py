@@ -1,6 +1,7 @@
 """Payments: methods as plugins, the service charge split, prepaid wallets, pending payments."""
 
 import asyncio
+import datetime as dt
 import types
 
 import pytest
@@ -101,8 +102,10 @@ async def test_a_pending_method_registered_by_hook_confirms_and_fails_exactly_on
         a = await counter_core.record_payment(actor, counter, citizen, BILL, {"k_number": K}, "v-1", "voucher")
         assert a.status == RequestStatus.PAYMENT_PENDING and await ledger.balance("vouchers_in_clearing:JP-LM-001") == 148_350
         pay_a = await Payment.get(request=a)
-        await counter_core.confirm_payment(actor, pay_a, "bank", "evt-1")
+        cleared_at = dt.datetime(2025, 11, 25, 15, 30, tzinfo=dt.timezone.utc)  # when the bank cleared it, not now
+        await counter_core.confirm_payment(actor, pay_a, "bank", "evt-1", at=cleared_at)
         await counter_core.confirm_payment(actor, pay_a, "bank", "evt-1")  # a repeated event changes nothing
+        assert (await Payment.get(id=pay_a.id)).confirmed_at == cleared_at
         assert (await ServiceRequest.get(id=a.id)).status == RequestStatus.SUBMITTED
         assert await ledger.balance("society_bank") == 148_350 and await ledger.balance("vouchers_in_clearing:JP-LM-001") == 0
         b = await counter_core.record_payment(actor, counter, citizen, BILL, {"k_number": "210412345679"}, "v-2", "voucher")

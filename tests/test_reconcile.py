@@ -114,6 +114,41 @@ async def test_stripe_balance_transactions_import_once_and_every_bad_one_is_name
     assert await StatementImport.all().count() == 1
 
 
+async def test_importing_stripe_posts_its_payouts_and_fees_once_in_the_same_transaction(demo_db):
+    district, actor = await _jp(), await _society()
+    await ledger.post(district.id, "card:test-x", "card payment ch_x1", [ledger.debit("escrow:card", 50_000), ledger.credit("dept_payable:test", 50_000)])
+    # a payout already in the books (same amounts) is not posted again
+    await ledger.post(district.id, "payout:po_pre1", "Stripe payout po_pre1", [ledger.debit("society_bank", 30_000), ledger.credit("escrow:card", 30_000)])
+    created = 1764000000
+
+    def txn(id, type, amount, fee=0, source=None, at=created):
+        return {"id": id, "object": "balance_transaction", "amount": amount, "currency": "inr", "fee": fee, "net": amount - fee,
+                "type": type, "created": at, "source": source}
+
+    stripe = {"data": [txn("txn_x1", "charge", 50_000, 1_000, "ch_x1"), txn("txn_p1", "payout", -30_000, source="po_pre1"),
+                       txn("txn_p2", "payout", -10_000, at=created + 86_400), txn("txn_f1", "stripe_fee", -500)]}
+    await rec.import_stripe_transactions(actor, district.id, json.dumps(stripe).encode(), "s.json")
+    keys = set(await LedgerEntry.filter(idempotency_key__in=["payout:po_pre1", "payout:txn_p2", "stripe_fee:txn_x1", "stripe_fee:txn_f1",
+                                                             "stripe_fee:txn_p1", "stripe_fee:txn_p2"]).values_list("idempotency_key", flat=True))
+    assert keys == {"payout:po_pre1", "payout:txn_p2", "stripe_fee:txn_x1", "stripe_fee:txn_f1"}
+    assert await ledger.balance("processor_fees") == 1_500 and await ledger.balance("society_bank") == 40_000
+    assert await ledger.balance("escrow:card") == 49_000 - 30_000 - 10_000 - 500 == sum(t["net"] for t in stripe["data"])  # Stripe's balance
+    assert (await ledger.check())["balanced"]
+    # each dated when Stripe created it (so it falls in the week Stripe's balance shows it)
+    p2 = await LedgerEntry.get(idempotency_key="payout:txn_p2")
+    assert p2.created_at == dt.datetime.fromtimestamp(created + 86_400, dt.timezone.utc)
+    log = await AuditLog.get(action="statement.imported")
+    assert sorted(log.detail["posted"]) == sorted(["payout:po_pre1", "payout:txn_p2", "stripe_fee:txn_x1", "stripe_fee:txn_f1"])
+    # a payout the books already hold with another amount: the whole import is refused, nothing posted
+    await ledger.post(district.id, "payout:po_odd1", "Stripe payout po_odd1", [ledger.debit("society_bank", 1_000), ledger.credit("escrow:card", 1_000)])
+    before = await LedgerEntry.all().count()
+    odd = {"data": [txn("txn_x2", "charge", 20_000, 600, "ch_x2"), txn("txn_p3", "payout", -2_000, source="po_odd1")]}
+    with pytest.raises(rec.StatementError, match="payout:po_odd1"):
+        await rec.import_stripe_transactions(actor, district.id, json.dumps(odd).encode(), "odd.json")
+    assert await LedgerEntry.all().count() == before and not await LedgerEntry.exists(idempotency_key="stripe_fee:txn_x2")
+    assert await StatementImport.all().count() == 1
+
+
 # --- the week -------------------------------------------------------------------------------------
 
 
@@ -134,11 +169,9 @@ async def _a_week(tmp_path: Path) -> dict:
     today = clock.today()
     a = await _cash_day("operator1", "210412345678", "rc-a", today)  # ₹1,483.50 to deposit
     b = await _cash_day("operator2", "210412345679", "rc-b", today)  # ₹620.00 to deposit
-    # a card payment as the ledger records it (docs/reconciliation.md): captured into escrow, Stripe's
-    # fee, then Stripe's payout to the Society's bank (key payout:<po id>)
+    # a card payment as the ledger records it when captured (into escrow); Stripe's fee and its payout
+    # to the Society's bank are posted when Stripe's balance transactions are imported (below)
     await ledger.post(district.id, "card:test-1", "card payment ch_test1", [ledger.debit("escrow:card", 50_000), ledger.credit("dept_payable:test", 50_000)])
-    await ledger.post(district.id, "stripefee:txn_c1", "Stripe fee txn_c1", [ledger.debit("processor_fees", 1_000), ledger.credit("escrow:card", 1_000)])
-    await ledger.post(district.id, "payout:po_test1", "Stripe payout po_test1", [ledger.debit("society_bank", 49_000), ledger.credit("escrow:card", 49_000)])
     # two cheques cleared by the Society (cleared:<receipt>): the bank shows only the first
     cheques = []
     for n, (k_number, instrument_no) in enumerate([("210498765432", "004512"), ("210400000011", "004513")]):
@@ -165,6 +198,7 @@ async def _a_week(tmp_path: Path) -> dict:
          "type": "payout", "created": now, "source": "po_test1"},
     ]}
     await rec.import_bank_statement(actor, district.id, bank.encode(), "bank.csv")
+    assert not await LedgerEntry.exists(idempotency_key="payout:po_test1")
     await rec.import_stripe_transactions(actor, district.id, json.dumps(stripe).encode(), "stripe.json")
     return {"district": district, "actor": actor, "a": a, "b": b, "cheques": cheques, "week": rec.week_of(today)}
 
@@ -219,6 +253,9 @@ async def test_a_week_puts_every_item_in_its_bucket_and_every_account_rolls_forw
     assert all(r.ok for r in report.accounts) and report.rolls_forward and report.ok and report.problems == []
     assert (accounts["escrow:card"].in_paise, accounts["escrow:card"].out_paise, accounts["escrow:card"].closing_paise) == (50_000, 50_000, 0)
     assert accounts["deposit_in_transit:JP-LM-001"].closing_paise == 148_350  # not confirmed yet
+    # the import posted Stripe's fee and payout: escrow:card ends where Stripe's balance does (all paid out)
+    assert accounts["processor_fees"].closing_paise == 1_000 and await ledger.balance("escrow:card") == 0
+    assert (await ledger.check())["balanced"]
     # build_report wrote nothing
     assert await StatementLine.exclude(matched_kind="").count() == 0 and not await AuditLog.filter(action="reconciliation.run").exists()
 
@@ -229,7 +266,9 @@ async def test_a_recorded_run_marks_the_lines_and_confirms_only_what_matched_exa
     start, end = w["week"]
     report = await rec.reconcile(w["actor"], w["district"].id, start, end, confirm_deposits=True)
     assert report.recorded and report.confirmed == [a.slip_no] and report.ok
-    assert (await DayEnd.get(id=a.id)).confirmed_at is not None
+    # confirmed as of the bank line's value date (noon, Asia/Kolkata), not the moment of the run
+    today = clock.today()
+    assert (await DayEnd.get(id=a.id)).confirmed_at == dt.datetime.combine(today, dt.time(12), dayend.ZoneInfo("Asia/Kolkata"))
     assert (await DayEnd.get(id=b.id)).confirmed_at is None  # differing: the Society looks into it
     assert await ledger.balance("society_bank") == 148_350 + 49_000 + 1_234_567 + 9_995
     assert await ledger.balance("deposit_in_transit:JP-LM-001") == 0
@@ -331,7 +370,12 @@ def test_the_society_uploads_statements_runs_the_week_and_downloads_it(web):
     rows = export.text.splitlines()
     assert rows[0] == "district,JP,period,2025-11-24,2025-11-30,ok"
     assert sum(1 for r in rows if r.startswith("unmatched_statement,bank,")) == 3  # OPEN, CDM123, NEFT0099: nothing here expects them
-    assert sum(1 for r in rows if r.startswith("unmatched_statement,stripe,")) == 3  # the charge, the payout and the fees
+    # the import posted Stripe's payout and fee: they match; the charge has no card payment in the ledger
+    assert sum(1 for r in rows if r.startswith("unmatched_statement,stripe,")) == 1
+    assert sum(1 for r in rows if r.startswith("matched,stripe,card_payout,")) == 1
+    assert sum(1 for r in rows if r.startswith("matched,stripe,card_fee,total,")) == 1
+    # the payout is expected in the bank, and this bank statement does not show it
+    assert sum(1 for r in rows if r.startswith("unmatched_ledger,bank,card_payout,")) == 1
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -360,7 +404,9 @@ def test_the_command_line_imports_and_runs_a_week(tmp_path):
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert (report["period_start"], report["period_end"], report["ok"]) == ("2025-11-24", "2025-11-30", True)
-    assert len(report["unmatched_statement"]) == 6 and report["matched"] == [] and report["counts"]["bank"]["statement"] == 3
+    assert len(report["unmatched_statement"]) == 4 and report["counts"]["bank"]["statement"] == 3  # 3 bank lines and the Stripe charge
+    assert sorted((p["scope"], p["kind"]) for p in report["matched"]) == [("stripe", "card_fee"), ("stripe", "card_payout")]
+    assert [(i["scope"], i["kind"], i["amount_paise"]) for i in report["unmatched_ledger"]] == [("bank", "card_payout", 49_000)]
     text = _cli("reconcile", "run", "--district", "JP", "--week", "2025-11-27", env=env)
     assert text.returncode == 0 and "reconciliation JP 2025-11-24 to 2025-11-30: OK" in text.stdout
     assert "UNMATCHED bank line 4 2025-11-26 NEFT0099" in text.stdout
@@ -431,9 +477,12 @@ async def test_card_payments_listed_from_stripe_match_the_escrow_movements(demo_
     assert ("settlement", "amount_date") in stripe_pairs  # the LSP's share Stripe transferred = card_transfer:<receipt>
     charges = sorted(p.statement.amount_paise for p in report.matched if p.kind == "card_charge")
     assert charges == sorted(req.citizen_total_paise for req, _ in paid)
-    # Stripe's fees are not in the ledger (nothing books them yet): the week's total is shown, unmatched
-    assert [(i.kind, i.key) for i in report.unmatched_statement] == [("card_fee", "fees:stripe")]
-    assert report.unmatched_ledger == [] and report.ok
+    # Stripe's fees were posted by the import (stripe_fee:<txn>): the week's total matches
+    fee_pair = next(p for p in report.matched if p.kind == "card_fee")
+    assert fee_pair.how == "total" and fee_pair.statement.amount_paise == fee_pair.ledger.amount_paise < 0
+    assert report.unmatched_statement == [] and report.unmatched_ledger == [] and report.ok
+    assert await ledger.balance("escrow:card") == sum(json.loads(data)["data"][i]["net"] for i in range(3))  # what Stripe holds
+    assert (await ledger.check())["balanced"]
 
 
 def test_every_kind_has_a_label_on_the_page():
