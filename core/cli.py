@@ -368,6 +368,39 @@ def _set_many(counter_code: str, codes: tuple[str, ...], enabled: bool, as_user:
     run(go)
 
 
+@counter_group.command("split")
+@click.argument("counter_code")
+@click.option("--lsp", "lsp_pct", required=True, help="The LSP's share of the service charge, in percent (e.g. 70 or 62.5).")
+@click.option("--owner", "owner_pct", default="0", show_default=True, help="The authorised kiosk owner's share, in percent.")
+@click.option("--society", "society_pct", default="0", show_default=True, help="The Society's share, in percent.")
+@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+def counter_split(counter_code: str, lsp_pct: str, owner_pct: str, society_pct: str, as_user: str) -> None:
+    """Set who gets the service charge earned at COUNTER_CODE (the shares add up to 100%)."""
+    from emitra.core import audit, payments
+    from emitra.core.models import User
+    from emitra.core.money import AmountError, parse_rupees
+
+    def bp(text: str, option: str) -> int:
+        try:
+            return parse_rupees(text)  # percent with at most 2 decimals -> basis points, exactly
+        except AmountError as exc:
+            raise click.BadParameter(str(exc).replace("Amount", "Share").replace("rupees", "percent"), param_hint=option) from None
+
+    shares = bp(lsp_pct, "--lsp"), bp(owner_pct, "--owner"), bp(society_pct, "--society")
+
+    async def go():
+        counter = await _counter_or_fail(counter_code)
+        user = await User.get_or_none(username=as_user, active=True)
+        try:
+            return await payments.set_split(audit.Actor(user, via="cli"), counter, *shares)
+        except payments.PaymentError as exc:
+            raise click.ClickException(f"{exc.field}: {exc.message_en}") from None
+
+    counter = run(go)
+    click.echo(f"{counter.code}: LSP {counter.split_lsp_bp / 100:g}%, kiosk owner {counter.split_owner_bp / 100:g}%, "
+               f"Society {counter.split_society_bp / 100:g}% of the service charge from now on")
+
+
 @counter_group.command("enable")
 @click.argument("counter_code")
 @click.argument("service_codes", nargs=-1, required=True)

@@ -114,3 +114,34 @@ def methods() -> dict[str, PaymentMethod]:
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+async def set_split(actor: Any, counter: "Counter", lsp_bp: int, owner_bp: int, society_bp: int) -> "Counter":
+    """Set who gets the service charge earned at ``counter`` (basis points adding up to 10000).
+
+    Only the Society admin of the counter's district decides it; the change is audited and applies
+    to transactions from now on (what was posted stays as it was)."""
+    from tortoise.transactions import in_transaction
+
+    from emitra.core import audit
+    from emitra.core.models import Role
+
+    user = actor.user
+    if user is None or user.role != Role.SOCIETY_ADMIN or user.district_id != counter.district_id:
+        raise PaymentError("role", "Only the Society admin of the counter's district sets the split.",
+                           "केवल काउंटर के जिले की सोसायटी एडमिन हिस्सा तय करते हैं।")
+    parts = {"lsp": lsp_bp, "owner": owner_bp, "society": society_bp}
+    for name, bp in parts.items():
+        if not isinstance(bp, int) or isinstance(bp, bool) or bp < 0:
+            raise PaymentError(name, f"The {name} share must be a whole number of basis points, 0 or more.",
+                               f"{name} का हिस्सा 0 या अधिक बेसिस पॉइंट की पूर्ण संख्या होना चाहिए।")
+    if sum(parts.values()) != 10000:
+        raise PaymentError("split", f"The shares add up to {sum(parts.values())} basis points; they must add up to 10000 (100%).",
+                           f"हिस्सों का योग {sum(parts.values())} बेसिस पॉइंट है; योग 10000 (100%) होना चाहिए।")
+    before = {"lsp": counter.split_lsp_bp, "owner": counter.split_owner_bp, "society": counter.split_society_bp}
+    async with in_transaction():
+        counter.split_lsp_bp, counter.split_owner_bp, counter.split_society_bp = lsp_bp, owner_bp, society_bp
+        await counter.save(update_fields=["split_lsp_bp", "split_owner_bp", "split_society_bp"])
+        await audit.record(actor, "counter.split", counter, district_id=counter.district_id, counter_id=counter.id,
+                           detail={"before": before, "after": parts})
+    return counter
