@@ -63,25 +63,35 @@ def default_rate(service: Service) -> Rate:
 
 
 async def state_rate(service: Service) -> Rate:
-    override = await FeeOverride.get_or_none(service_code=service.code, district_id=None)
-    base = default_rate(service)
-    if override:
-        return Rate(override.fee_paise, base.payer, "state")
-    return base
+    """The state's published rate (the ceiling a Society may lower but not raise)."""
+    return (await published_rates([service], None))[service.code]
 
 
-async def published_rate(service: Service, district_id: int) -> Rate:
-    """The rate a citizen of ``district_id`` is charged (one query for both overrides)."""
-    rows = await FeeOverride.filter(Q(district_id=district_id) | Q(district_id=None), service_code=service.code).values("district_id", "fee_paise")
-    by_scope = {row["district_id"]: row["fee_paise"] for row in rows}
+def _rate_from(service: Service, by_scope: dict[int | None, int], district_id: int | None) -> Rate:
+    """The published rate from a service's overrides (scope -> paise; None is the state)."""
     base = default_rate(service)
     state = Rate(by_scope[None], base.payer, "state") if None in by_scope else base
-    if district_id in by_scope:
+    if district_id is not None and district_id in by_scope:
         fee = by_scope[district_id]
         if state.payer == Payer.CITIZEN:
             fee = min(fee, state.fee_paise)  # the state may have lowered its rate since
         return Rate(fee, state.payer, "district")
     return state
+
+
+async def published_rate(service: Service, district_id: int) -> Rate:
+    """The rate a citizen of ``district_id`` is charged (one query for both overrides)."""
+    return (await published_rates([service], district_id))[service.code]
+
+
+async def published_rates(services: list[Service], district_id: int | None) -> dict[str, Rate]:
+    """The rates of many services in one query (pages and the API list every service)."""
+    scope = Q(district_id=None) if district_id is None else Q(district_id=district_id) | Q(district_id=None)
+    rows = await FeeOverride.filter(scope, service_code__in=[s.code for s in services]).values("service_code", "district_id", "fee_paise")
+    by_code: dict[str, dict[int | None, int]] = {}
+    for row in rows:
+        by_code.setdefault(row["service_code"], {})[row["district_id"]] = row["fee_paise"]
+    return {s.code: _rate_from(s, by_code.get(s.code, {}), district_id) for s in services}
 
 
 async def set_override(actor: audit.Actor, service: Service, fee_paise: int, district_id: int | None) -> FeeOverride:

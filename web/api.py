@@ -87,8 +87,10 @@ async def _operator_counter(request: Request) -> Counter:
 async def services(request: Request) -> Response:
     counter = await _operator_counter(request)
     out = []
-    for s in await counter_core.enabled_services(counter):
-        rate = await fees.published_rate(s, counter.district_id)
+    offered = await counter_core.enabled_services(counter)
+    rates = await fees.published_rates(offered, counter.district_id)
+    for s in offered:
+        rate = rates[s.code]
         out.append({
             "code": s.code, "title_en": s.title_en, "title_hi": s.title_hi, "provider": s.provider,
             "domain": s.domain.value, "category": s.category.value, "workflow": s.workflow.value,
