@@ -894,6 +894,15 @@ def card_refund(receipt_no: str, as_user: str) -> None:
     click.echo(f"{receipt_no.strip().upper()}: {payment.status} ({payment.details.get('refund_id', '')})")
 
 
+def _add_case_commands() -> None:
+    from emitra.core.cli_cases import cases_commands
+
+    for command in cases_commands:
+        main.add_command(command)
+
+
+_add_case_commands()
+
 _click_main = main.main
 
 

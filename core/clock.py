@@ -18,3 +18,20 @@ def today() -> dt.date:
     if fixed:
         return dt.date.fromisoformat(fixed)
     return dt.datetime.now(ZoneInfo(config.timezone())).date()
+
+
+def now() -> dt.datetime:
+    """The time now, aware, in the counters' time zone.
+
+    ``EMITRA_NOW=YYYY-MM-DDTHH:MM`` fixes it; with only ``EMITRA_TODAY`` set, it is that day at the
+    current time of day (so SLA deadlines in a demonstration move with the fixed date).
+    """
+    zone = ZoneInfo(config.timezone())
+    fixed = os.environ.get("EMITRA_NOW", "").strip()
+    if fixed:
+        value = dt.datetime.fromisoformat(fixed)
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    real = dt.datetime.now(zone)
+    if os.environ.get("EMITRA_TODAY", "").strip():
+        return dt.datetime.combine(today(), real.timetz())
+    return real

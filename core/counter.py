@@ -17,7 +17,7 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, documents, fees, forms, ledger
+from emitra.core import audit, documents, fees, forms, ledger, workflow
 from emitra.core.ids import make_receipt_no
 from emitra.core.money import format_paise
 from emitra.core.models import Citizen, Counter, CounterService, District, LspPrice, Payment, RequestStatus, ServiceRequest
@@ -456,7 +456,11 @@ async def fail_payment(actor: audit.Actor, payment: Payment, reason: str, provid
 
 
 async def _hand_over(actor: audit.Actor, request: ServiceRequest, service: Service, priced: Priced) -> None:
-    """After the money is safely recorded, hand the request to the department or partner."""
+    """After the money is safely recorded, hand the request to the department or partner.
+
+    An application also opens its case (core/workflow.py) in the same transaction; a successful
+    hand-over forwards it to the department at once.
+    """
     try:
         ref = await service.submit(request.id, priced.data, priced.quote)
         request.status, request.department_ref = RequestStatus.SUBMITTED, str(ref or "")[:100]
@@ -468,6 +472,45 @@ async def _hand_over(actor: audit.Actor, request: ServiceRequest, service: Servi
         await request.save(update_fields=["status", "department_ref"])
         await audit.record(actor, f"request.{request.status.value}", request, district_id=request.district_id,
                            counter_id=request.counter_id, detail={"receipt_no": request.receipt_no, "department_ref": str(ref)})
+        if getattr(service.workflow, "value", service.workflow) == "application":
+            case = await open_case_for(actor, request, service, priced.data)
+            if request.status == RequestStatus.SUBMITTED:
+                await workflow.act(audit.Actor(None, via="system"), case, "forward",
+                                   f"Received by the department, reference {request.department_ref}" if request.department_ref else "")
+
+
+async def open_case_for(actor: audit.Actor, request: ServiceRequest, service: Service, data: dict[str, Any]) -> Any:
+    """The case of a paid application (opened once: a second call returns the first)."""
+    from emitra.core.models import Case
+
+    existing = await Case.get_or_none(request_id=request.id)
+    if existing is not None:
+        return existing
+    citizen = await Citizen.get(id=request.citizen_id)
+    category = getattr(service.category, "value", service.category)
+    mobile = str(data.get("mobile") or citizen.mobile or "")
+    return await workflow.open_case(
+        actor, district_id=request.district_id, kind="grievance" if category == "grievance" else "application",
+        service_code=service.code, title_en=service.title_en, title_hi=service.title_hi, department=service.route(data),
+        number=request.receipt_no, request=request, counter_id=request.counter_id,
+        applicant_name=str(data.get("applicant_name") or data.get("name") or citizen.name),
+        mobile=mobile if mobile.isdigit() else "", lang=getattr(actor.user, "lang", "hi") or "hi",
+        subject=str(data.get("subject") or "")[:200], body=str(data.get("description") or ""),
+        paper_documents=[{"en": en, "hi": hi} for en, hi in service.paper_documents],
+        process=workflow.process_for(service))
+
+
+async def retry_hand_over(actor: audit.Actor, request: ServiceRequest) -> ServiceRequest:
+    """Hand a paid request whose hand-over failed to the department again (the back office's retry)."""
+    if request.status != RequestStatus.SUBMISSION_FAILED:
+        return request
+    service = get_host().registry.get(request.service_code) or get_host().all_declared.get(request.service_code)
+    if service is None:
+        raise CounterError("service", f"{request.service_code} is not loaded here; the hand-over cannot be retried.",
+                           f"{request.service_code} यहाँ लोड नहीं है।")
+    priced = Priced(service, request.form_data, _quote_of(request), fees.Rate(request.service_charge_paise, Payer(request.charge_payer), "recorded"))
+    await _hand_over(actor, request, service, priced)
+    return request
 
 
 def receipt(request: ServiceRequest, counter: Counter, citizen: Citizen) -> dict[str, Any]:

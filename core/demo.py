@@ -33,7 +33,15 @@ USERS = [
     ("operator2", "Kavita Saini", Role.OPERATOR, "JP-JM-001"),
     ("officer", "Assistant Engineer, JVVNL Jaipur", Role.DEPARTMENT_OFFICER, "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)"),
     ("citizen", "Ramesh Kumar Sharma", Role.CITIZEN, "citizen"),
+    # Officers who act on applications and grievances (level 2 receives what level 1 lets breach)
+    ("tehsildar", "Tehsildar, Revenue Department", Role.DEPARTMENT_OFFICER, "Revenue Department, Government of Rajasthan"),
+    ("sdm", "Sub-Divisional Officer, Revenue Department", Role.DEPARTMENT_OFFICER, "Revenue Department, Government of Rajasthan"),
+    ("registrar", "Registrar of Births and Deaths, Jaipur", Role.DEPARTMENT_OFFICER, "Directorate of Economics and Statistics, Rajasthan (Registrar, Births and Deaths)"),
+    ("phed", "Assistant Engineer, PHED Jaipur", Role.DEPARTMENT_OFFICER, "Public Health Engineering (water supply)"),
+    ("phed_se", "Superintending Engineer, PHED Jaipur", Role.DEPARTMENT_OFFICER, "Public Health Engineering (water supply)"),
 ]
+#: officers above level 1 (escalations go to them)
+LEVELS = {"sdm": 2, "phed_se": 2}
 
 CITIZENS = [
     ("Ramesh Kumar Sharma", "1978-03-14", "M", "9829012345", "234123412346", "Malviya Nagar, Jaipur"),
@@ -51,7 +59,8 @@ async def load(actor: audit.Actor | None = None) -> dict[str, str]:
     password_hash = hash_password(DEMO_PASSWORD)
     async with in_transaction():
         district = await District.create(code="JP", name_en="Jaipur", name_hi="जयपुर")
-        await Society.create(district=district, name="District e-Mitra Society, Jaipur", bank_account="SBI 0000 1234 5678")
+        await Society.create(district=district, name="District e-Mitra Society, Jaipur", bank_account="SBI 0000 1234 5678",
+                             nodal_officer_email="nodal.jaipur@demo.emitra.invalid")
         lsp = await LSP.create(district=district, name="Pink City e-Services Pvt Ltd")
         counters = {
             "JP-LM-001": await Counter.create(
@@ -85,6 +94,8 @@ async def load(actor: audit.Actor | None = None) -> dict[str, str]:
                 counter=counters.get(where or ""),
                 department=where if role == Role.DEPARTMENT_OFFICER else "",
                 citizen=citizens[0] if role == Role.CITIZEN else None,
+                level=LEVELS.get(username, 1),
+                email=f"{username}@demo.emitra.invalid" if role in (Role.DEPARTMENT_OFFICER, Role.SOCIETY_ADMIN) else "",
             )
         await audit.record(actor, "demo.load", district, district_id=district.id)
     return {u[0]: DEMO_PASSWORD for u in USERS}

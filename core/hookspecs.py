@@ -62,3 +62,16 @@ def emitra_register_payment_methods(register: Callable[[Any], None]) -> None:
     Confirmations and failures go through :func:`emitra.core.counter.confirm_payment` and
     :func:`emitra.core.counter.fail_payment`, which post, reverse and hand over exactly once.
     """
+
+
+@hookspec
+def emitra_send_notification(message: Any) -> Any:
+    """Send one message from the outbox (an SMS gateway, an email server).
+
+    ``message`` is an :class:`emitra.core.notify.Message`: ``channel`` (``sms`` or ``email``),
+    ``recipient``, ``lang``, ``subject``, ``body`` (in ``lang``), ``body_en``, ``body_hi`` and
+    ``event``. Return True (or the transport's name) when sent, None when this transport does not
+    handle the channel; raise when sending failed (the message stays queued and is retried). With
+    no transport installed, messages are kept in the outbox for the Society's admin to read.
+    Never log the recipient or the body.
+    """

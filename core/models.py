@@ -39,6 +39,7 @@ class Society(Model):
     district = fields.OneToOneField("models.District", related_name="society")
     name = fields.CharField(max_length=200)
     bank_account = fields.CharField(max_length=40, default="")
+    nodal_officer_email = fields.CharField(max_length=200, default="", description="Receives the weekly complaint book digest")
 
     class Meta:
         table = "society"
@@ -100,6 +101,8 @@ class User(Model):
     lsp = fields.ForeignKeyField("models.LSP", related_name="users", null=True)
     counter = fields.ForeignKeyField("models.Counter", related_name="operators", null=True)
     department = fields.CharField(max_length=100, default="", description="Provider name, for officers")
+    level = fields.IntField(default=1, description="Officer level: 1 desk officer, 2 the next officer up, and so on")
+    email = fields.CharField(max_length=200, default="", description="Where escalations and digests are sent")
     citizen = fields.ForeignKeyField("models.Citizen", related_name=False, null=True)
     active = fields.BooleanField(default=True)
     lang = fields.CharField(max_length=5, default="en")
@@ -404,3 +407,152 @@ class StatementLine(Model):
 
     class Meta:
         table = "statement_line"
+
+
+class Dispatch(Model):
+    """A day's bundle of paper documents sent from a counter to one department, and its acknowledgement."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    counter = fields.ForeignKeyField("models.Counter", related_name="dispatches", on_delete=fields.RESTRICT)
+    department = fields.CharField(max_length=200, db_index=True)
+    number = fields.CharField(max_length=60, unique=True)
+    business_date = fields.DateField()
+    items = fields.JSONField(default=list, description="Receipt, service, applicant and paper documents per case")
+    created_by = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    acknowledged_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    acknowledged_at = fields.DatetimeField(null=True)
+    ack_note = fields.CharField(max_length=500, default="", description="What arrived short or damaged")
+
+    class Meta:
+        table = "dispatch"
+
+
+class Case(Model):
+    """An application or a grievance on its way through a department (or the Society).
+
+    ``number`` is the receipt number for one filed at a counter, a grievance number for one filed
+    online. ``state`` follows the service's declared process (core/workflow.py).
+    """
+
+    id = fields.IntField(primary_key=True)
+    number = fields.CharField(max_length=30, unique=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    kind = fields.CharField(max_length=12, description="application or grievance")
+    request = fields.OneToOneField("models.ServiceRequest", related_name="case", null=True, on_delete=fields.RESTRICT)
+    counter = fields.ForeignKeyField("models.Counter", related_name=False, null=True, on_delete=fields.RESTRICT,
+                                     description="Where it was filed and where the deliverable is collected")
+    about_counter = fields.ForeignKeyField("models.Counter", related_name=False, null=True, on_delete=fields.RESTRICT,
+                                           description="A complaint about this counter")
+    service_code = fields.CharField(max_length=100, db_index=True)
+    title_en = fields.CharField(max_length=200)
+    title_hi = fields.CharField(max_length=200)
+    desk = fields.CharField(max_length=12, default="department", description="department or society")
+    department = fields.CharField(max_length=200, db_index=True)
+    channel = fields.CharField(max_length=10, default="counter", description="counter or online")
+    state = fields.CharField(max_length=30, db_index=True)
+    state_since = fields.DatetimeField()
+    state_due_at = fields.DatetimeField(null=True)
+    due_at = fields.DatetimeField(null=True, description="The overall SLA")
+    level = fields.IntField(default=1, description="Raised by one at each escalation")
+    breached = fields.BooleanField(default=False)
+    escalated_at = fields.DatetimeField(null=True)
+    applicant_name = fields.CharField(max_length=200, default="")
+    mobile = fields.CharField(max_length=10, default="", description="For tracking and messages, never shown in full")
+    email = fields.CharField(max_length=200, default="")
+    lang = fields.CharField(max_length=5, default="hi")
+    subject = fields.CharField(max_length=200, default="")
+    body = fields.TextField(default="")
+    paper_documents = fields.JSONField(default=list)
+    dispatch = fields.ForeignKeyField("models.Dispatch", related_name="cases", null=True, on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField()
+    closed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "work_case"
+
+
+class CaseEvent(Model):
+    """One step of a case: a transition or a remark, with who, when and why."""
+
+    id = fields.IntField(primary_key=True)
+    case = fields.ForeignKeyField("models.Case", related_name="events", on_delete=fields.RESTRICT)
+    action = fields.CharField(max_length=40)
+    from_state = fields.CharField(max_length=30, default="")
+    to_state = fields.CharField(max_length=30, default="")
+    actor = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    actor_name = fields.CharField(max_length=200, default="")
+    actor_role = fields.CharField(max_length=24, default="")
+    remark = fields.TextField(default="")
+    public = fields.BooleanField(default=True, description="Shown to the citizen when tracking")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "case_event"
+
+
+class Certificate(Model):
+    """A certificate issued for a case: verifiable by its QR code until revoked."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    case = fields.OneToOneField("models.Case", related_name="certificate", on_delete=fields.RESTRICT)
+    number = fields.CharField(max_length=40, unique=True)
+    token = fields.CharField(max_length=40, unique=True, description="In the QR code and the public verification address")
+    service_code = fields.CharField(max_length=100)
+    title_en = fields.CharField(max_length=200)
+    title_hi = fields.CharField(max_length=200)
+    holder_name = fields.CharField(max_length=200)
+    rows = fields.JSONField(default=list)
+    sha256 = fields.CharField(max_length=64, description="Of the certified content")
+    issued_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    issued_by_name = fields.CharField(max_length=200, default="")
+    issued_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    revoked_reason = fields.CharField(max_length=500, default="")
+
+    class Meta:
+        table = "certificate"
+
+
+class Notification(Model):
+    """A message in the outbox: kept here, and sent by a transport plugin when one is installed."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, null=True, on_delete=fields.RESTRICT)
+    case = fields.ForeignKeyField("models.Case", related_name="notifications", null=True, on_delete=fields.RESTRICT)
+    event = fields.CharField(max_length=40)
+    channel = fields.CharField(max_length=10, description="sms or email")
+    recipient = fields.CharField(max_length=200)
+    lang = fields.CharField(max_length=5, default="hi")
+    subject = fields.CharField(max_length=200, default="")
+    body_en = fields.TextField()
+    body_hi = fields.TextField()
+    status = fields.CharField(max_length=10, default="queued", description="queued, sent, kept or failed")
+    transport = fields.CharField(max_length=60, default="")
+    attempts = fields.IntField(default=0)
+    error = fields.CharField(max_length=300, default="")
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notification"
+
+
+class BookEntry(Model):
+    """A line in a LokMitra centre's complaint and suggestion book."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    counter = fields.ForeignKeyField("models.Counter", related_name="book", on_delete=fields.RESTRICT)
+    kind = fields.CharField(max_length=12, description="complaint or suggestion")
+    text = fields.TextField()
+    name = fields.CharField(max_length=200, default="")
+    mobile = fields.CharField(max_length=10, default="")
+    recorded_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField()
+    digest_sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "book_entry"

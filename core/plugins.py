@@ -140,10 +140,29 @@ def declaration_problems(service: Any) -> list[DeclarationError]:
     """Every problem with a declaration, each naming its field (empty when it is sound)."""
     if not isinstance(service, Service):
         return [DeclarationError("service", f"register() takes an emitra.core.Service, not {type(service).__name__}")]
-    problems = _identity_problems(service) + _fee_problems(service) + _form_problems(service.form)
+    problems = _identity_problems(service) + _fee_problems(service) + _form_problems(service.form) + _workflow_problems(service)
     if service.example is not None and not problems:
         problems += _example_problems(service)
     return problems
+
+
+def _workflow_problems(service: Service) -> list[DeclarationError]:
+    from emitra.core.workflow import DELIVERABLES, Process, process_for
+
+    out = []
+    if service.process is not None and not isinstance(service.process, Process):
+        return [DeclarationError("process", f"must be an emitra.core.workflow.Process, not {type(service.process).__name__}")]
+    if service.deliverable not in DELIVERABLES:
+        out.append(DeclarationError("deliverable", f"{service.deliverable!r} is not 'certificate', 'department' or None"))
+    if service.sla_days is not None and (not isinstance(service.sla_days, int) or isinstance(service.sla_days, bool) or service.sla_days < 1):
+        out.append(DeclarationError("sla_days", f"{service.sla_days!r} is not a whole number of days (at least 1) or None"))
+    docs = service.paper_documents
+    if not isinstance(docs, (tuple, list)) or not all(
+            isinstance(d, (tuple, list)) and len(d) == 2 and all(isinstance(x, str) and x.strip() for x in d) for d in docs):
+        out.append(DeclarationError("paper_documents", "must be a list of (English, Hindi) name pairs, e.g. (('Affidavit', 'शपथ पत्र'),)"))
+    if not out and getattr(service.workflow, "value", service.workflow) == "application":
+        out += [DeclarationError(p.split(":")[0], p.split(": ", 1)[1]) for p in process_for(service).problems()]
+    return out
 
 
 def _example_problems(service: Service) -> list[DeclarationError]:

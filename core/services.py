@@ -140,6 +140,18 @@ class Service:
     #: a filled form the sandbox accepts: used by the catalogue tests, the API docs and demos.
     #: Document fields are left out (they are uploaded separately).
     example: dict[str, Any] | None = None
+    # --- after the counter (``workflow=Workflow.APPLICATION``; see docs/workflows.md) ------------
+    #: a custom :class:`emitra.core.workflow.Process`; None takes the default for the category
+    process: Any = None
+    #: the statute requires the applicant to appear before an official before approval
+    personal_verification: bool = False
+    #: days from submission to decision and deliverable (the overall SLA); None: 15
+    sla_days: int | None = None
+    #: ``certificate`` (issued by e-Mitra with a QR code), ``department`` (the department's own
+    #: document, sent to the counter) or None (nothing to collect)
+    deliverable: str | None = "department"
+    #: the paper the counter sends to the department at day end: (English, Hindi) pairs
+    paper_documents: tuple[tuple[str, str], ...] = (("Signed application form", "हस्ताक्षरित आवेदन पत्र"),)
     plugin: str = ""  # filled in by the plugin manager
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
@@ -153,6 +165,17 @@ class Service:
     async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
         """Hand a paid request to the department or partner; return its reference."""
         return quote.reference
+
+    def route(self, data: dict[str, Any]) -> str:
+        """The department (officers' ``department``) that acts on an application with this form."""
+        return self.provider
+
+    def certificate(self, data: dict[str, Any], details: list[dict[str, str]]) -> dict[str, Any]:
+        """What the certificate says: ``title_en``, ``title_hi``, ``holder`` and ``rows`` of
+        (``label_en``, ``label_hi``, ``value``). The default prints the receipt's details."""
+        holder = str(data.get("applicant_name") or data.get("name") or data.get("child_name") or "")
+        return {"title_en": self.title_en.split(" – ")[0], "title_hi": self.title_hi.split(" – ")[0], "holder": holder,
+                "rows": [dict(r) for r in details]}
 
     async def cancel(self, request_id: int, data: dict[str, Any], reference: str, principal_paise: int) -> Cancellation:
         """Cancel a paid request (``cancellable`` services only); say what the partner refunds."""

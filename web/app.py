@@ -21,6 +21,8 @@ from emitra.core.plugins import get_host
 from emitra.web import admin, api, counter, lsp, pages, society
 from emitra.web import money
 from emitra.web import cheques, webhooks_upi
+from emitra.web import certificates as certificate_pages
+from emitra.web import citizens, dispatch, office, outbox
 from emitra.web import webhooks as stripe_webhooks
 from emitra.web import reconcile as reconcile_pages
 from emitra.web.headers import SecurityHeaders
@@ -79,6 +81,11 @@ ROUTES = [
     Route("/api/v1/transactions/{receipt_no}/cancel", api.cancel_transaction, methods=["POST"]),
     Route("/api/v1/documents", api.upload_document, methods=["POST"]),
     Route("/api/openapi.json", api.openapi),
+    *office.ROUTES,
+    *certificate_pages.ROUTES,
+    *citizens.ROUTES,
+    *outbox.ROUTES,
+    *dispatch.ROUTES,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 

@@ -61,6 +61,8 @@ class PanApplication(Service):
             form=FORM,
             fee=FeeRule(payer=Payer.CITIZEN),
             workflow=Workflow.APPLICATION,
+            deliverable="department", sla_days=15,
+            paper_documents=(("Signed Form 49A with photographs", "फ़ोटो सहित हस्ताक्षरित फ़ॉर्म 49A"),),
             description_en="Apply for a first PAN: the PAN fee (Rs 107) is paid to Protean with the scanned photo, "
                            "signature and proof of identity.",
             description_hi="पहला पैन बनवाने का आवेदन: पैन शुल्क (₹107) स्कैन किए फ़ोटो, हस्ताक्षर और पहचान प्रमाण के "

@@ -125,6 +125,8 @@ class PassportApplication(Service):
             form=FORM,
             fee=FeeRule(payer=Payer.CITIZEN),
             workflow=Workflow.APPLICATION,
+            deliverable="department", sla_days=30, personal_verification=True,
+            paper_documents=(),
             description_en="Fresh or re-issue passport (normal scheme): the government fee is collected and an "
                            "appointment at a Passport Seva Kendra is booked.",
             description_hi="नया या पुनः जारी पासपोर्ट (सामान्य योजना): सरकारी शुल्क लिया जाता है और पासपोर्ट सेवा "

@@ -87,6 +87,8 @@ class VoterRegistration(Service):
             form=FORM,
             fee=FeeRule(payer=Payer.CITIZEN),
             workflow=Workflow.APPLICATION,
+            deliverable="department", sla_days=30,
+            paper_documents=(("Signed Form 6", "हस्ताक्षरित फ़ॉर्म 6"),),
             description_en="Enrol as a new voter in a Jaipur assembly constituency. No government fee.",
             description_hi="जयपुर के किसी विधानसभा क्षेत्र में नए मतदाता के रूप में नाम जुड़वाएँ। कोई सरकारी शुल्क नहीं।",
             example={

@@ -28,6 +28,11 @@ DEPARTMENTS: list[tuple[str, str, str]] = [
     ("pwd", "Public Works (roads)", "सार्वजनिक निर्माण (सड़कें)"),
 ]
 
+def department_name(code: str) -> str:
+    """The department a grievance is routed to, e.g. 'Public Health Engineering (water supply)'."""
+    return next(en for c, en, _ in DEPARTMENTS if c == code)
+
+
 FORM: dict[str, Any] = {
     "type": "object",
     "title": "Grievance on Rajasthan Sampark",
@@ -74,6 +79,7 @@ class Grievance(Service):
             form=FORM,
             fee=FeeRule(payer=Payer.CITIZEN),
             workflow=Workflow.APPLICATION,
+            deliverable=None, sla_days=15, paper_documents=(),
             description_en="Register a grievance against any state department on Rajasthan Sampark.",
             description_hi="राजस्थान संपर्क पर किसी भी राज्य विभाग के विरुद्ध शिकायत दर्ज करें।",
             example={
@@ -82,6 +88,10 @@ class Grievance(Service):
             },
         )
         self.sampark = sampark
+
+    def route(self, data: dict[str, Any]) -> str:
+        """The grievance goes to the department the citizen chose (officers' department name)."""
+        return department_name(data["department"])
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         department = next(en for c, en, _ in DEPARTMENTS if c == data["department"])

@@ -1,0 +1,582 @@
+"""Workflows: what happens to an application or a grievance after the counter has taken it.
+
+A service declares its process (states, transitions, the role allowed to take each, SLA days per
+state and overall); :func:`process_for` supplies the default when it declares none:
+
+    submitted → forwarded → (verification) → approved → ready → collected
+                        ↘ returned (for correction) → forwarded
+                        ↘ rejected (with a reason)
+
+Every transition goes through :func:`act`: the role is checked, an illegal step is refused with
+what is allowed instead, and the change, a :class:`CaseEvent`, the audit record and the
+notifications to the citizen are written in one database transaction. :func:`sweep` flags SLA
+breaches and escalates them to the next officer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit, clock
+from emitra.core.models import Case, CaseEvent, Counter, District, Role, ServiceRequest, User
+
+SYSTEM = "system"  # the role of the platform itself (the hand-over to the department, the SLA sweep)
+DESKS = ("department", "society")
+DELIVERABLES = ("certificate", "department", None)
+
+
+class WorkflowError(Exception):
+    """A step that cannot be taken, with the message in English and Hindi (and what is allowed)."""
+
+    def __init__(self, field: str, message_en: str, message_hi: str):
+        super().__init__(message_en)
+        self.field = field
+        self.message_en = message_en
+        self.message_hi = message_hi
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label_en: str
+    label_hi: str
+    #: days allowed in this state before it is a breach (None: no limit)
+    sla_days: int | None = None
+    final: bool = False
+    #: whose turn it is: department (or the Society, for a Society desk case), counter, or nobody
+    desk: str = "department"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    #: Role values allowed to take it; ``"system"`` for the platform itself. A department officer
+    #: step on a Society desk case is taken by the Society admin.
+    roles: tuple[str, ...]
+    label_en: str
+    label_hi: str
+    #: the actor must say why (a rejection, a return for correction)
+    reason_required: bool = False
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+    initial: str = "submitted"
+    #: days from submission to a final state (None: no overall limit)
+    sla_days: int | None = None
+    #: ``certificate``: the platform issues a verifiable certificate on ``issue``; ``department``:
+    #: the department sends its own document to the counter; ``None``: nothing to collect
+    deliverable: str | None = "certificate"
+    _index: dict[str, State] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({s.name: s for s in self.states})
+
+    def state(self, name: str) -> State:
+        found = self._index.get(name)
+        if found is None:  # a state a plugin no longer declares: shown, never stuck silently
+            return State(name, name, name)
+        return found
+
+    def transition(self, action: str) -> Transition | None:
+        return next((t for t in self.transitions if t.action == action), None)
+
+    def from_state(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def problems(self) -> list[str]:
+        """What is wrong with this declaration: each problem names the state or action and the fix."""
+        out: list[str] = []
+        names = [s.name for s in self.states]
+        if len(set(names)) != len(names):
+            out.append("process.states: a state is declared twice; give every state a unique name")
+        if self.initial not in names:
+            out.append(f"process.initial: {self.initial!r} is not one of the declared states ({', '.join(names)})")
+        roles = {r.value for r in Role} | {SYSTEM}
+        actions: set[str] = set()
+        for t in self.transitions:
+            if t.action in actions:
+                out.append(f"process.transitions: action {t.action!r} is declared twice; give each a unique name")
+            actions.add(t.action)
+            for s in (*t.sources, t.target):
+                if s not in names:
+                    out.append(f"process.transitions[{t.action}]: state {s!r} is not declared; add it to states")
+            for r in t.roles:
+                if r not in roles:
+                    out.append(f"process.transitions[{t.action}]: role {r!r} is unknown; use one of {', '.join(sorted(roles))}")
+            if not t.roles:
+                out.append(f"process.transitions[{t.action}]: no role may take it; list at least one role")
+            if any(self.state(s).final for s in t.sources):
+                out.append(f"process.transitions[{t.action}]: it leaves a final state; final states have no way out")
+        for s in self.states:
+            if s.sla_days is not None and (not isinstance(s.sla_days, int) or s.sla_days < 1):
+                out.append(f"process.states[{s.name}].sla_days: must be a whole number of days, at least 1, or None")
+            if s.desk not in (*DESKS, "counter", "none"):
+                out.append(f"process.states[{s.name}].desk: {s.desk!r} is not department, society, counter or none")
+            if not s.final and not self.from_state(s.name):
+                out.append(f"process.states[{s.name}]: no transition leaves it; mark it final or add one")
+        if not any(s.final for s in self.states):
+            out.append("process.states: no final state; a case must be able to end")
+        if self.sla_days is not None and (not isinstance(self.sla_days, int) or self.sla_days < 1):
+            out.append("process.sla_days: must be a whole number of days, at least 1, or None")
+        if self.deliverable not in DELIVERABLES:
+            out.append(f"process.deliverable: {self.deliverable!r} is not certificate, department or None")
+        return out
+
+
+OFFICER = Role.DEPARTMENT_OFFICER.value
+OPERATOR = Role.OPERATOR.value
+SOCIETY = Role.SOCIETY_ADMIN.value
+
+
+def application_process(
+    *,
+    personal_verification: bool = False,
+    sla_days: int = 15,
+    department_days: int = 7,
+    verification_days: int = 7,
+    deliverable: str | None = "certificate",
+    name: str = "application",
+) -> Process:
+    """The default process for an application (see the module docstring).
+
+    ``personal_verification``: the service's statute requires the applicant to appear before an
+    official; the officer must call them (``verification``) before approving.
+    """
+    states = [
+        State("submitted", "Submitted at the counter", "काउंटर पर जमा", 1, desk="counter"),
+        State("forwarded", "With the department", "विभाग के पास", department_days),
+    ]
+    if personal_verification:
+        states.append(State("verification", "Personal verification", "व्यक्तिगत सत्यापन", verification_days))
+    states += [
+        State("returned", "Sent back for correction", "सुधार हेतु लौटाया गया", 7, desk="counter"),
+        State("approved", "Approved", "स्वीकृत", 2),
+        State("rejected", "Rejected", "अस्वीकृत", final=True, desk="none"),
+    ]
+    if deliverable:
+        states += [
+            State("ready", "Ready for collection at the counter", "काउंटर पर लेने हेतु तैयार", desk="counter"),
+            State("collected", "Collected", "प्राप्त किया", final=True, desk="none"),
+            State("revoked", "Revoked", "निरस्त", final=True, desk="none"),
+        ]
+    decided_from = ("verification",) if personal_verification else ("forwarded",)
+    transitions = [
+        Transition("forward", ("submitted",), "forwarded", (SYSTEM, OPERATOR, SOCIETY), "Forward to the department", "विभाग को भेजें"),
+        Transition("approve", decided_from, "approved", (OFFICER,), "Approve", "स्वीकृत करें"),
+        Transition("reject", ("forwarded", "verification") if personal_verification else ("forwarded",), "rejected",
+                   (OFFICER,), "Reject", "अस्वीकृत करें", reason_required=True),
+        Transition("return", ("forwarded", "verification") if personal_verification else ("forwarded",), "returned",
+                   (OFFICER,), "Send back for correction", "सुधार हेतु लौटाएँ", reason_required=True),
+        Transition("resubmit", ("returned",), "forwarded", (OPERATOR,), "Resubmit, corrected", "सुधार कर पुनः भेजें",
+                   reason_required=True),
+    ]
+    if personal_verification:
+        transitions.insert(1, Transition("call_for_verification", ("forwarded",), "verification", (OFFICER,),
+                                         "Call for personal verification", "व्यक्तिगत सत्यापन हेतु बुलाएँ"))
+    if deliverable:
+        issue = ("Issue the certificate", "प्रमाण पत्र जारी करें") if deliverable == "certificate" else (
+            "Mark the document ready at the counter", "दस्तावेज़ काउंटर पर तैयार चिह्नित करें")
+        transitions += [
+            Transition("issue", ("approved",), "ready", (OFFICER,), *issue),
+            Transition("collect", ("ready",), "collected", (OPERATOR,), "Hand over to the citizen", "नागरिक को सौंपें"),
+            Transition("revoke", ("ready", "collected"), "revoked", (OFFICER,), "Revoke", "निरस्त करें", reason_required=True),
+        ]
+        # A collected certificate may still be revoked, so "collected" is not final: it is nobody's
+        # turn (desk "none"), which closes the case and keeps it out of the SLA sweep.
+        states = [State(s.name, s.label_en, s.label_hi, s.sla_days, final=False, desk=s.desk) if s.name == "collected" else s
+                  for s in states]
+    else:
+        transitions.append(Transition("close", ("approved",), "collected", (OFFICER,), "Close", "बंद करें"))
+        states.append(State("collected", "Completed", "पूर्ण", final=True, desk="none"))
+    return Process(name, tuple(states), tuple(transitions), sla_days=sla_days, deliverable=deliverable)
+
+
+def grievance_process(*, sla_days: int = 15, department_days: int = 3, action_days: int = 10, name: str = "grievance") -> Process:
+    """A grievance: acknowledged, acted on, and resolved with a reply (or closed with a reason)."""
+    states = (
+        State("submitted", "Registered", "दर्ज", 1, desk="counter"),
+        State("forwarded", "With the department", "विभाग के पास", department_days),
+        State("in_progress", "Being acted on", "कार्यवाही जारी", action_days),
+        State("resolved", "Resolved", "निस्तारित", final=True, desk="none"),
+        State("closed", "Closed without action", "बिना कार्यवाही बंद", final=True, desk="none"),
+    )
+    transitions = (
+        Transition("forward", ("submitted",), "forwarded", (SYSTEM, OPERATOR, SOCIETY), "Forward to the department", "विभाग को भेजें"),
+        Transition("acknowledge", ("forwarded",), "in_progress", (OFFICER,), "Acknowledge and act", "स्वीकार कर कार्यवाही करें"),
+        Transition("resolve", ("forwarded", "in_progress"), "resolved", (OFFICER,), "Resolve, with the reply", "उत्तर सहित निस्तारित करें",
+                   reason_required=True),
+        Transition("close", ("forwarded", "in_progress"), "closed", (OFFICER,), "Close without action", "बिना कार्यवाही बंद करें",
+                   reason_required=True),
+    )
+    return Process(name, states, transitions, sla_days=sla_days, deliverable=None)
+
+
+#: processes of cases that no service plugin owns: grievances filed online, complaints about a counter
+BUILTIN: dict[str, Process] = {
+    "emitra.grievance": grievance_process(),
+    "emitra.counter_complaint": grievance_process(name="counter_complaint", department_days=2, action_days=7, sla_days=10),
+}
+BUILTIN_TITLES = {
+    "emitra.grievance": ("Grievance (filed online)", "शिकायत (ऑनलाइन दर्ज)"),
+    "emitra.counter_complaint": ("Complaint about an e-Mitra counter", "ई-मित्र काउंटर के विरुद्ध शिकायत"),
+}
+
+
+def process_for(service: Any) -> Process:
+    """The process a service declares, or the default for its workflow and category."""
+    declared = getattr(service, "process", None)
+    if declared is not None:
+        return declared
+    category = getattr(service.category, "value", service.category)
+    if category == "grievance":
+        return grievance_process(sla_days=getattr(service, "sla_days", None) or 15)
+    return application_process(
+        personal_verification=bool(getattr(service, "personal_verification", False)),
+        sla_days=getattr(service, "sla_days", None) or 15,
+        deliverable=getattr(service, "deliverable", "certificate"),
+    )
+
+
+def process_of(case: Case) -> Process:
+    if case.service_code in BUILTIN:
+        return BUILTIN[case.service_code]
+    from emitra.core.plugins import get_host
+
+    host = get_host()
+    service = host.registry.get(case.service_code) or host.all_declared.get(case.service_code)
+    if service is None:  # the plugin is gone: the default keeps its cases moving
+        return grievance_process() if case.kind == "grievance" else application_process()
+    return process_for(service)
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+def now() -> dt.datetime:
+    return clock.now()  # EMITRA_NOW / EMITRA_TODAY move it in demonstrations
+
+
+def _due(start: dt.datetime, days: int | None) -> dt.datetime | None:
+    return start + dt.timedelta(days=days) if days else None
+
+
+def age_days(case: Case, at: dt.datetime | None = None) -> int:
+    return max(0, ((at or now()) - case.created_at).days)
+
+
+# --- who may act --------------------------------------------------------------------------------
+
+def _role_of(actor: audit.Actor) -> str:
+    if actor.user is None:
+        return SYSTEM
+    return actor.user.role.value if hasattr(actor.user.role, "value") else str(actor.user.role)
+
+
+def may_take(user: User | None, case: Case, transition: Transition) -> bool:
+    """Whether this user (None: the platform) may take this step on this case."""
+    if user is None:
+        return SYSTEM in transition.roles
+    role = user.role.value if hasattr(user.role, "value") else str(user.role)
+    if user.district_id is not None and user.district_id != case.district_id:
+        return False
+    if not user.active:
+        return False
+    if role == OFFICER:
+        return OFFICER in transition.roles and case.desk == "department" and user.department == case.department
+    if role == SOCIETY:
+        return SOCIETY in transition.roles or (case.desk == "society" and OFFICER in transition.roles)
+    if role == OPERATOR:
+        return OPERATOR in transition.roles and case.counter_id is not None and user.counter_id == case.counter_id
+    return role in transition.roles
+
+
+def allowed_actions(user: User | None, case: Case, process: Process | None = None) -> list[Transition]:
+    process = process or process_of(case)
+    return [t for t in process.from_state(case.state) if may_take(user, case, t)]
+
+
+def can_view(user: User, case: Case) -> bool:
+    """Who may open a case: its department (or the Society desk), its counter, its district's Society, the state."""
+    role = user.role.value if hasattr(user.role, "value") else str(user.role)
+    if role == Role.STATE_ADMIN.value:
+        return True
+    if user.district_id is not None and user.district_id != case.district_id:
+        return False
+    if role == SOCIETY:
+        return True
+    if role == OFFICER:
+        return case.desk == "department" and user.department == case.department
+    if role == OPERATOR:
+        return case.counter_id is not None and user.counter_id == case.counter_id
+    if role == Role.LSP_ADMIN.value:
+        return False  # the LSP sees its counters' money, not the citizens' applications
+    return False  # citizens follow their cases by receipt number and mobile (or their own page)
+
+
+# --- opening and moving cases -------------------------------------------------------------------
+
+async def open_case(
+    actor: audit.Actor,
+    *,
+    district_id: int,
+    kind: str,
+    service_code: str,
+    title_en: str,
+    title_hi: str,
+    department: str,
+    desk: str = "department",
+    number: str | None = None,
+    request: ServiceRequest | None = None,
+    counter_id: int | None = None,
+    about_counter_id: int | None = None,
+    channel: str = "counter",
+    applicant_name: str = "",
+    mobile: str = "",
+    email: str = "",
+    lang: str = "hi",
+    subject: str = "",
+    body: str = "",
+    paper_documents: Iterable[dict[str, str]] = (),
+    process: Process | None = None,
+) -> Case:
+    """Open a case in its process's initial state. Call inside the caller's transaction."""
+    if desk not in DESKS:
+        raise WorkflowError("desk", f"desk must be one of {', '.join(DESKS)}, not {desk!r}.", "डेस्क department या society होना चाहिए।")
+    if process is None:
+        process = BUILTIN[service_code] if service_code in BUILTIN else None
+    if process is None:
+        from emitra.core.plugins import get_host
+
+        process = process_for(get_host().services[service_code])
+    at = now()
+    initial = process.state(process.initial)
+    case = await Case.create(
+        number=number or f"tmp-{secrets.token_hex(8)}", district_id=district_id, kind=kind, request=request,
+        counter_id=counter_id, about_counter_id=about_counter_id, service_code=service_code, title_en=title_en[:200],
+        title_hi=title_hi[:200], desk=desk, department=department[:200], channel=channel, state=initial.name, state_since=at,
+        state_due_at=_due(at, initial.sla_days), due_at=_due(at, process.sla_days), applicant_name=applicant_name[:200],
+        mobile=mobile[:10], email=email[:200], lang=lang if lang in ("en", "hi") else "hi", subject=subject[:200], body=body,
+        paper_documents=list(paper_documents), created_at=at,
+    )
+    if number is None:
+        code = (await District.get(id=district_id)).code
+        case.number = f"GR-{code}-{case.id:07d}"
+        await case.save(update_fields=["number"])
+    await CaseEvent.create(case=case, action="open", to_state=initial.name, actor=actor.user, actor_name=_actor_label(actor),
+                           actor_role=_role_of(actor), remark="", created_at=at)
+    await audit.record(actor, f"case.opened", case, district_id=district_id, counter_id=counter_id,
+                       detail={"number": case.number, "service": service_code, "state": initial.name, "desk": desk,
+                               "department": department})
+    from emitra.core import notify
+
+    await notify.case_event(case, "opened", process)
+    return case
+
+
+def _actor_label(actor: audit.Actor) -> str:
+    if actor.user is None:
+        return "e-Mitra" if actor.via != "cli" else "e-Mitra (cli)"
+    return actor.user.full_name or actor.user.username
+
+
+async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, public_remark: bool = True) -> Case:
+    """Take one step on a case, or refuse it with what is allowed. One transaction, or nothing."""
+    process = process_of(case)
+    remark = (remark or "").strip()
+    async with in_transaction():
+        fresh = await Case.select_for_update().get(id=case.id) if _supports_for_update() else await Case.get(id=case.id)
+        transition = process.transition(action)
+        if transition is None or fresh.state not in transition.sources:
+            allowed = [t.action for t in allowed_actions(actor.user, fresh, process)]
+            state = process.state(fresh.state)
+            what = ", ".join(allowed) if allowed else "nothing (it is with someone else, or finished)"
+            raise WorkflowError(
+                "action",
+                f"Case {fresh.number} is '{state.label_en}': '{action}' cannot be taken now. Allowed for you: {what}.",
+                f"मामला {fresh.number} '{state.label_hi}' स्थिति में है: '{action}' अभी नहीं हो सकता। आपके लिए अनुमत: {', '.join(allowed) or 'कुछ नहीं'}।",
+            )
+        if not may_take(actor.user, fresh, transition):
+            roles = ", ".join(r.replace("_", " ") for r in transition.roles)
+            raise WorkflowError(
+                "role",
+                f"'{transition.label_en}' on case {fresh.number} is taken by: {roles} (of its department or counter). Your role may not take it.",
+                f"मामला {fresh.number} पर '{transition.label_hi}' केवल ये कर सकते हैं: {roles}। आपकी भूमिका इसकी अनुमति नहीं देती।",
+            )
+        if transition.reason_required and len(remark) < 5:
+            raise WorkflowError(
+                "remark",
+                f"'{transition.label_en}' needs a reason the citizen can read (at least 5 characters).",
+                f"'{transition.label_hi}' के लिए नागरिक के पढ़ने योग्य कारण लिखें (कम से कम 5 अक्षर)।",
+            )
+        at = now()
+        target = process.state(transition.target)
+        previous = fresh.state
+        fresh.state, fresh.state_since = target.name, at
+        fresh.state_due_at = _due(at, target.sla_days)
+        fresh.closed_at = at if (target.final or target.desk == "none") else None
+        await fresh.save(update_fields=["state", "state_since", "state_due_at", "closed_at"])
+        await CaseEvent.create(case=fresh, action=transition.action, from_state=previous, to_state=target.name, actor=actor.user,
+                               actor_name=_actor_label(actor), actor_role=_role_of(actor), remark=remark[:2000],
+                               public=public_remark, created_at=at)
+        await audit.record(actor, f"case.{transition.action}", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
+                           detail={"number": fresh.number, "from": previous, "to": target.name, "remark": remark[:500]})
+        if transition.action == "issue" and process.deliverable == "certificate":
+            from emitra.core import certificates
+
+            await certificates.issue(actor, fresh)
+        if transition.action == "revoke":
+            from emitra.core import certificates
+
+            await certificates.revoke(actor, fresh, remark)
+        from emitra.core import notify
+
+        await notify.case_event(fresh, transition.action, process, remark=remark)
+    return fresh
+
+
+async def act_many(actor: audit.Actor, case_ids: Iterable[int], action: str, remark: str = "") -> tuple[list[Case], list[tuple[int, WorkflowError]]]:
+    """Take one step on many cases: each in its own transaction, so one refusal does not undo the rest."""
+    done: list[Case] = []
+    refused: list[tuple[int, WorkflowError]] = []
+    for case_id in case_ids:
+        case = await Case.get_or_none(id=case_id)
+        if case is None:
+            refused.append((case_id, WorkflowError("case", f"No case {case_id}.", f"मामला {case_id} नहीं है।")))
+            continue
+        try:
+            done.append(await act(actor, case, action, remark))
+        except WorkflowError as exc:
+            refused.append((case_id, exc))
+    return done, refused
+
+
+async def add_remark(actor: audit.Actor, case: Case, remark: str, *, public: bool = False) -> CaseEvent:
+    """A note on a case without moving it (internal unless ``public``)."""
+    remark = (remark or "").strip()
+    if not remark:
+        raise WorkflowError("remark", "Write the remark first.", "पहले टिप्पणी लिखें।")
+    async with in_transaction():
+        event = await CaseEvent.create(case=case, action="remark", from_state=case.state, to_state=case.state, actor=actor.user,
+                                       actor_name=_actor_label(actor), actor_role=_role_of(actor), remark=remark[:2000],
+                                       public=public, created_at=now())
+        await audit.record(actor, "case.remark", case, district_id=case.district_id, counter_id=case.counter_id,
+                           detail={"number": case.number, "public": public})
+    return event
+
+
+def _supports_for_update() -> bool:
+    from tortoise import connections
+
+    return connections.get("default").capabilities.dialect == "postgres"
+
+
+# --- SLA ----------------------------------------------------------------------------------------
+
+@dataclass
+class SweepResult:
+    escalated: list[str] = field(default_factory=list)
+    breached: list[str] = field(default_factory=list)
+
+
+def _escalates(state: State, case: Case) -> bool:
+    return state.desk in ("department", "society")
+
+
+async def sweep(actor: audit.Actor | None = None, at: dt.datetime | None = None, district_id: int | None = None) -> SweepResult:
+    """Flag every SLA breach and escalate it to the next officer (idempotent: a breach is escalated once).
+
+    A case whose state deadline has passed, on a department's or the Society's desk, goes up one
+    level and gets a fresh state deadline for the next officer; a case past its overall deadline is
+    flagged ``breached``. Run it from cron (``emitra sla sweep``) or the Society's page.
+    """
+    actor = actor or audit.Actor(None, via="system")
+    at = at or now()
+    result = SweepResult()
+    query = Case.filter(closed_at=None).filter(Q(state_due_at__lt=at) | Q(due_at__lt=at, breached=False))
+    if district_id is not None:
+        query = query.filter(district_id=district_id)
+    for case in await query.order_by("id"):
+        process = process_of(case)
+        state = process.state(case.state)
+        if state.final or state.desk == "none":
+            continue
+        async with in_transaction():
+            fresh = await Case.get(id=case.id)
+            changed: list[str] = []
+            if fresh.due_at is not None and fresh.due_at < at and not fresh.breached:
+                fresh.breached = True
+                changed.append("breached")
+                result.breached.append(fresh.number)
+            if fresh.state_due_at is not None and fresh.state_due_at < at:
+                if _escalates(state, fresh):
+                    fresh.level += 1
+                    fresh.escalated_at = at
+                    fresh.state_due_at = _due(at, state.sla_days)
+                    changed += ["level", "escalated_at", "state_due_at"]
+                    result.escalated.append(fresh.number)
+                    overdue = f"'{state.label_en}' for more than {state.sla_days} day(s): escalated to level {fresh.level}"
+                    await CaseEvent.create(case=fresh, action="escalate", from_state=fresh.state, to_state=fresh.state,
+                                           actor=None, actor_name="e-Mitra SLA", actor_role=SYSTEM, remark=overdue,
+                                           public=True, created_at=at)
+                    await audit.record(actor, "case.escalated", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
+                                       detail={"number": fresh.number, "state": fresh.state, "level": fresh.level})
+                    from emitra.core import notify
+
+                    await notify.escalation(fresh, process)
+                else:  # the counter's turn (a correction, a collection): flagged, not escalated
+                    fresh.state_due_at = None
+                    changed.append("state_due_at")
+                if not fresh.breached:
+                    fresh.breached = True
+                    changed.append("breached")
+                    result.breached.append(fresh.number)
+            if changed:
+                await fresh.save(update_fields=sorted(set(changed)))
+                if "breached" in changed:
+                    await audit.record(actor, "case.sla_breached", fresh, district_id=fresh.district_id,
+                                       counter_id=fresh.counter_id, detail={"number": fresh.number, "state": fresh.state})
+    return result
+
+
+# --- timeline for tracking ----------------------------------------------------------------------
+
+async def timeline(case: Case, *, public_only: bool = True) -> list[dict[str, Any]]:
+    """The steps of a case, oldest first: what the citizen may see (no officer's name, no internal note)."""
+    process = process_of(case)
+    events = await CaseEvent.filter(case_id=case.id).order_by("id")
+    rows = []
+    for e in events:
+        if public_only and not e.public:
+            continue
+        state = process.state(e.to_state or case.state)
+        transition = process.transition(e.action)
+        rows.append({
+            "at": e.created_at,
+            "action": e.action,
+            "action_en": transition.label_en if transition else e.action.replace("_", " ").capitalize(),
+            "action_hi": transition.label_hi if transition else e.action.replace("_", " "),
+            "state": state.name, "state_en": state.label_en, "state_hi": state.label_hi,
+            "remark": e.remark,
+            "by": e.actor_name if not public_only else _public_role(e.actor_role),
+            "by_role": e.actor_role,
+        })
+    return rows
+
+
+def _public_role(role: str) -> str:
+    return {OFFICER: "department", SOCIETY: "society", OPERATOR: "counter", SYSTEM: "e-Mitra"}.get(role, role)
+
+
+async def counter_of(case: Case) -> Counter | None:
+    return await Counter.get_or_none(id=case.counter_id) if case.counter_id else None

@@ -1,0 +1,50 @@
+"""Shared by the workflow, office, certificate, citizen and dispatch tests: paid applications at the demo counter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emitra.core import counter as counter_core
+from emitra.core import documents
+from emitra.core.audit import Actor
+from emitra.core.models import Case, Citizen, Counter, User
+from emitra.core.plugins import get_host
+
+CASTE = "gov.rj.revenue.caste_certificate"
+DOMICILE = "gov.rj.revenue.domicile_certificate"
+GRIEVANCE = "gov.rj.sampark.grievance"
+ADDRESS = {"house": "14, Bairwa Mohalla", "village_ward": "Phagi", "tehsil": "phagi", "district": "Jaipur", "pin": "303005"}
+
+
+async def actor(username: str) -> Actor:
+    return Actor(await User.get(username=username))
+
+
+async def upload(code: str, field: str, username: str = "operator1") -> str:
+    user = await User.get(username=username)
+    counter = await Counter.get(id=user.counter_id)
+    doc = await documents.store(Actor(user), counter, get_host().registry.get(code), field, "card.pdf", b"%PDF-1.4 test")
+    return doc.public_id
+
+
+async def pay(code: str, form: dict[str, Any], key: str, username: str = "operator1", citizen: str = "Ramesh Kumar Sharma"):
+    user = await User.get(username=username)
+    counter = await Counter.get(id=user.counter_id)
+    who = await Citizen.get(name=citizen)
+    return await counter_core.record_cash(Actor(user), counter, who, code, form, key)
+
+
+async def caste_case(key: str = "caste-1", username: str = "operator1", mobile: str = "9829012345") -> Case:
+    """A paid SC caste certificate application; its case is forwarded to the Revenue Department."""
+    scan = await upload(CASTE, "ration_card_scan", username)
+    form = {"applicant_name": "Lakshmi Narayan Bairwa", "father_name": "Gheesa Lal Bairwa", "caste_category": "SC",
+            "caste": "Bairwa", "address": dict(ADDRESS), "ration_card_scan": scan, "mobile": mobile}
+    request = await pay(CASTE, form, key, username)
+    return await Case.get(request_id=request.id)
+
+
+async def grievance_case(key: str = "grv-1", department: str = "phed") -> Case:
+    form = {"department": department, "subject": "No water supply in ward 12 for a week",
+            "description": "The PHED tap supply in ward 12, Chomu has been off since 20 November.", "mobile": "9414098765"}
+    request = await pay(GRIEVANCE, form, key)
+    return await Case.get(request_id=request.id)

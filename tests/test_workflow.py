@@ -1,0 +1,151 @@
+"""The workflow engine: a paid application opens a case that moves only as its process allows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from emitra.core import workflow
+from emitra.core.audit import Actor
+from emitra.core.models import AuditLog, Case, CaseEvent, Certificate, Notification, RequestStatus, ServiceRequest
+from emitra.core.plugins import declaration_problems
+from emitra.core.services import Category, Domain, FeeRule, Payer, Service, Workflow
+from tests.case_helpers import DOMICILE, actor, caste_case, grievance_case, pay, upload
+
+
+@pytest.mark.anyio
+async def test_a_paid_caste_application_is_forwarded_to_the_revenue_department(demo_db):
+    case = await caste_case()
+    request = await ServiceRequest.get(id=case.request_id)
+    assert request.status == RequestStatus.SUBMITTED
+    assert (case.number, case.state, case.kind) == (request.receipt_no, "forwarded", "application")
+    assert case.department == "Revenue Department, Government of Rajasthan"
+    assert case.due_at - case.created_at == dt.timedelta(days=15)
+    assert case.state_due_at - case.state_since == dt.timedelta(days=7)
+    events = [e.action for e in await CaseEvent.filter(case_id=case.id).order_by("id")]
+    assert events == ["open", "forward"]
+    # the citizen was told on submission and on forwarding, in both languages
+    notes = await Notification.filter(case_id=case.id).order_by("id")
+    assert [n.event for n in notes] == ["submitted", "state_changed"]
+    assert case.number in notes[0].body_en and "दर्ज" in notes[0].body_hi and notes[0].recipient == "9829012345"
+
+
+@pytest.mark.anyio
+async def test_the_whole_road_to_a_collected_certificate(demo_db):
+    case = await caste_case()
+    case = await workflow.act(await actor("tehsildar"), case, "approve", "Caste verified against the ration card")
+    case = await workflow.act(await actor("tehsildar"), case, "issue")
+    assert case.state == "ready"
+    cert = await Certificate.get(case_id=case.id)
+    assert cert.holder_name == "Lakshmi Narayan Bairwa" and cert.number.startswith("JP-C-")
+    case = await workflow.act(await actor("operator1"), case, "collect", "Identity checked against Aadhaar")
+    assert case.state == "collected" and case.closed_at is not None
+    actions = await AuditLog.filter(object_type="Case", object_id=str(case.id)).values_list("action", flat=True)
+    assert {"case.opened", "case.forward", "case.approve", "case.issue", "case.collect"} <= set(actions)
+    assert "ready" in [n.event for n in await Notification.filter(case_id=case.id)]
+
+
+@pytest.mark.anyio
+async def test_an_illegal_step_is_refused_saying_what_is_allowed(demo_db):
+    case = await caste_case()
+    with pytest.raises(workflow.WorkflowError) as err:
+        await workflow.act(await actor("tehsildar"), case, "collect")
+    assert "Allowed for you: approve, reject, return" in err.value.message_en
+    assert (await Case.get(id=case.id)).state == "forwarded"
+
+
+@pytest.mark.anyio
+async def test_only_the_cases_department_may_decide_it(demo_db):
+    case = await caste_case()
+    for username in ("officer", "phed", "operator1", "operator2", "lsp"):  # JVVNL, PHED, the counter, another counter
+        with pytest.raises(workflow.WorkflowError) as err:
+            await workflow.act(await actor(username), case, "approve")
+        assert err.value.field in ("role", "action")
+    assert (await Case.get(id=case.id)).state == "forwarded"
+
+
+@pytest.mark.anyio
+async def test_rejection_and_return_need_a_reason_and_a_correction_goes_back(demo_db):
+    case = await caste_case()
+    with pytest.raises(workflow.WorkflowError) as err:
+        await workflow.act(await actor("tehsildar"), case, "reject", "")
+    assert err.value.field == "remark"
+    case = await workflow.act(await actor("tehsildar"), case, "return", "Father's name differs from the ration card")
+    assert case.state == "returned"
+    with pytest.raises(workflow.WorkflowError):
+        await workflow.act(await actor("operator2"), case, "resubmit", "Corrected")  # another counter
+    case = await workflow.act(await actor("operator1"), case, "resubmit", "Father's name corrected from the ration card")
+    assert case.state == "forwarded"
+    case = await workflow.act(await actor("tehsildar"), case, "reject", "Not on the state list of castes")
+    assert case.state == "rejected" and case.closed_at is not None
+    timeline = await workflow.timeline(case)
+    assert [t["state"] for t in timeline] == ["submitted", "forwarded", "returned", "forwarded", "rejected"]
+    assert timeline[-1]["remark"] == "Not on the state list of castes" and timeline[-1]["by"] == "department"
+
+
+@pytest.mark.anyio
+async def test_personal_verification_comes_before_approval_where_declared(demo_db):
+    from emitra.core.forms import upload_fields
+    from emitra.core.plugins import get_host
+
+    service = get_host().registry.get(DOMICILE)
+    example = dict(service.example)
+    for path, _ in upload_fields(service.form):
+        example[path] = await upload(DOMICILE, path)
+    request = await pay(DOMICILE, example, "dom-1")
+    case = await Case.get(request_id=request.id)
+    tehsildar = await actor("tehsildar")
+    with pytest.raises(workflow.WorkflowError) as err:
+        await workflow.act(tehsildar, case, "approve")
+    assert "call_for_verification" in err.value.message_en
+    case = await workflow.act(tehsildar, case, "call_for_verification", "Appear at Phagi tehsil on Monday")
+    case = await workflow.act(tehsildar, case, "approve")
+    assert case.state == "approved"
+
+
+@pytest.mark.anyio
+async def test_a_breach_is_flagged_and_escalated_once_to_the_next_officer(demo_db):
+    case = await grievance_case()
+    assert (case.kind, case.department, case.state) == ("grievance", "Public Health Engineering (water supply)", "forwarded")
+    later = case.state_due_at + dt.timedelta(hours=1)
+    result = await workflow.sweep(at=later)
+    assert result.escalated == [case.number]
+    case = await Case.get(id=case.id)
+    assert (case.level, case.breached) == (2, True)
+    # the superintending engineer (level 2) is told, not the assistant engineer
+    escalations = await Notification.filter(case_id=case.id, event="escalated")
+    assert [n.recipient for n in escalations] == ["phed_se@demo.emitra.invalid"]
+    assert (await workflow.sweep(at=later)).escalated == []  # once per breach
+    # the next officer has a fresh deadline; missing that escalates again
+    assert case.state_due_at > later
+    assert (await workflow.sweep(at=case.state_due_at + dt.timedelta(minutes=1))).escalated == [case.number]
+    assert (await Case.get(id=case.id)).level == 3
+
+
+@pytest.mark.anyio
+async def test_many_at_once_each_in_its_own_transaction(demo_db):
+    one, two = await caste_case("c-1"), await caste_case("c-2")
+    await workflow.act(await actor("tehsildar"), two, "approve")
+    done, refused = await workflow.act_many(await actor("tehsildar"), [one.id, two.id, 99999], "approve")
+    assert [c.number for c in done] == [one.number]
+    assert [r[0] for r in refused] == [two.id, 99999]
+
+
+def _service(**kw):
+    base = dict(code="test.x.app", title_en="X", title_hi="एक्स", provider="X", domain=Domain.GOVERNMENT,
+                category=Category.APPLICATION, form={"type": "object", "properties": {}}, fee=FeeRule(payer=Payer.CITIZEN),
+                workflow=Workflow.APPLICATION)
+    base.update(kw)
+    return Service(**base)
+
+
+def test_a_bad_process_declaration_is_refused_naming_the_field():
+    bad = workflow.Process("x", (workflow.State("submitted", "S", "स"),),
+                           (workflow.Transition("go", ("submitted",), "nowhere", ("wizard",), "Go", "जाओ"),))
+    fields = {p.field for p in declaration_problems(_service(process=bad))}
+    assert "process.transitions[go]" in fields and "process.states" in fields
+    assert [p.field for p in declaration_problems(_service(deliverable="parcel"))] == ["deliverable"]
+    assert [p.field for p in declaration_problems(_service(sla_days=0))] == ["sla_days"]
+    assert [p.field for p in declaration_problems(_service(paper_documents=("Affidavit",)))] == ["paper_documents"]
+    assert declaration_problems(_service(personal_verification=True, deliverable="certificate")) == []
