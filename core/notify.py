@@ -5,18 +5,33 @@ transaction of the change it reports (so a message is never sent for a change th
 and never lost for one that committed). :func:`deliver` then offers each queued message to the
 transport plugins (hook ``emitra_send_notification``: SMS gateways, email); with none installed the
 message is ``kept`` in the outbox, where the Society's admin reads it.
+
+Events: ``submitted`` (a case is registered), ``state_changed`` (each step, with the reason or the
+note when there is one), ``ready`` (the deliverable waits at the counter), ``escalated`` (to the
+officers an overdue case now rests with). An SMS body stays within :data:`SMS_LIMIT` characters:
+the note, then the service title, are shortened to fit; an email carries them in full.
+
+Privacy: a recipient or a body is never written to the log; pages and the command line show the
+recipient masked (:func:`mask_recipient`).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from emitra.core import clock
 from emitra.core.models import Case, Counter, Notification, User
 
 log = logging.getLogger(__name__)
+
+SMS_LIMIT = 300
+MAX_ATTEMPTS = 5
+STATUSES = ("queued", "kept", "sent", "failed")
+CHANNELS = ("sms", "email")
+EVENTS = ("submitted", "state_changed", "ready", "escalated")
 
 
 @dataclass(frozen=True)
@@ -38,65 +53,140 @@ def _fmt(at: Any) -> str:
     return at.strftime("%d-%m-%Y") if at else ""
 
 
-async def _where(case: Case) -> tuple[str, str]:
-    counter = await Counter.get_or_none(id=case.counter_id) if case.counter_id else None
-    if counter is None:
-        return "", ""
-    return f" at {counter.name} ({counter.code})", f" {counter.name} ({counter.code}) पर"
+def _shorten(text: str, room: int) -> str:
+    if len(text) <= room:
+        return text
+    return text[: max(room - 1, 0)].rstrip(" ,;:–-") + "…"
+
+
+def _fit(make: Callable[[str, str], str], title: str, note: str, limit: int | None) -> str:
+    """``make(title, note)``, with the note and then the title shortened until it fits ``limit``."""
+    body = make(title, note)
+    if limit is None or len(body) <= limit:
+        return body
+    over = len(body) - limit
+    if note:
+        keep = max(len(note) - over, min(len(note), 40))
+        note = _shorten(note, keep)
+        body = make(title, note)
+        over = len(body) - limit
+    if over > 0:
+        title = _shorten(title, max(len(title) - over, min(len(title), 20)))
+        body = make(title, note)
+    return body if len(body) <= limit else _shorten(body, limit)
+
+
+async def _counter_of(case: Case) -> Counter | None:
+    return await Counter.get_or_none(id=case.counter_id) if case.counter_id else None
+
+
+def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter | None,
+           limit: int | None) -> tuple[str, str, str, str, str]:
+    """(kind, English body, Hindi body, English subject, Hindi subject) for one channel's length limit."""
+    state = process.state(case.state)
+    number = case.number
+    grievance = case.kind == "grievance"
+    if event == "opened":
+        due = _fmt(case.due_at) if case.due_at and state.desk != "none" else ""
+
+        def en(title: str, _: str) -> str:
+            what = f"your grievance to {title} is registered" if grievance else f"your application for {title} is registered"
+            expected = f" Expected by {due}." if due else ""
+            return (f"e-Mitra: {what}, number {number}.{expected} Track it with this number and your mobile "
+                    f"at any e-Mitra counter or online.")
+
+        def hi(title: str, _: str) -> str:
+            what = f"{title} को आपकी शिकायत दर्ज हो गई है" if grievance else f"{title} हेतु आपका आवेदन दर्ज हो गया है"
+            expected = f" अपेक्षित तिथि {due}।" if due else ""
+            return (f"ई-मित्र: {what}, संख्या {number}।{expected} इस संख्या और अपने मोबाइल से किसी भी ई-मित्र "
+                    f"काउंटर पर या ऑनलाइन स्थिति देखें।")
+
+        kind, subject_en, subject_hi = "submitted", f"Registered: {number}", f"दर्ज: {number}"
+    elif event == "issue" or case.state == "ready":
+        where_en = f"{counter.name} ({counter.code})" if counter else "the e-Mitra counter where you applied"
+        where_hi = f"{counter.name} ({counter.code})" if counter else "उसी ई-मित्र काउंटर"
+
+        def en(title: str, _: str) -> str:
+            return f"e-Mitra: your {title}, number {number}, is ready. Collect it at {where_en} with your receipt."
+
+        def hi(title: str, _: str) -> str:
+            return f"ई-मित्र: आपका {title}, संख्या {number}, तैयार है। अपनी रसीद के साथ {where_hi} से प्राप्त करें।"
+
+        kind, subject_en, subject_hi = "ready", f"Ready for collection: {number}", f"प्राप्ति हेतु तैयार: {number}"
+    else:
+        transition = process.transition(event)
+        if event == "resolve":
+            lead_en, lead_hi = "Reply", "उत्तर"
+        elif transition is not None and transition.reason_required:
+            lead_en, lead_hi = "Reason", "कारण"
+        else:
+            lead_en, lead_hi = "Note", "टिप्पणी"
+
+        def en(title: str, note: str) -> str:
+            said = f" {lead_en}: {note}" if note else ""
+            return f"e-Mitra: {number} ({title}) is now: {state.label_en}.{said}"
+
+        def hi(title: str, note: str) -> str:
+            said = f" {lead_hi}: {note}" if note else ""
+            return f"ई-मित्र: {number} ({title}) की स्थिति अब: {state.label_hi}।{said}"
+
+        kind, subject_en, subject_hi = "state_changed", f"{number}: {state.label_en}", f"{number}: {state.label_hi}"
+    remark = " ".join((remark or "").split())
+    # a grievance is named by where it went (its service title only repeats "grievance")
+    title_en = case.department if grievance and event == "opened" and case.department else case.title_en
+    title_hi = case.department if grievance and event == "opened" and case.department else (case.title_hi or case.title_en)
+    body_en = _fit(en, title_en, remark, limit)
+    body_hi = _fit(hi, title_hi, remark, limit)
+    return kind, body_en, body_hi, f"e-Mitra {subject_en}", f"ई-मित्र {subject_hi}"
 
 
 async def case_event(case: Case, event: str, process: Any, remark: str = "") -> list[Notification]:
-    """Queue the citizen's message for a case opened or moved (call inside the change's transaction)."""
+    """Queue the citizen's message for a case opened or moved (call inside the change's transaction).
+
+    ``event`` is ``"opened"`` or the action taken (``forward``, ``approve``, ``issue``...). The SMS
+    is at most :data:`SMS_LIMIT` characters; the email carries the whole reason.
+    """
     if not case.mobile and not case.email:
         return []
-    state = process.state(case.state)
-    where_en, where_hi = await _where(case)
-    title_en, title_hi = case.title_en, case.title_hi
-    due = f" Expected by {_fmt(case.due_at)}." if case.due_at and state.desk != "none" else ""
-    due_hi = f" अपेक्षित तिथि {_fmt(case.due_at)}।" if case.due_at and state.desk != "none" else ""
-    reason_en = f" Reason: {remark}" if remark else ""
-    reason_hi = f" कारण: {remark}" if remark else ""
-    if event == "opened":
-        en = f"e-Mitra: your {title_en} is registered, number {case.number}.{due} Track it at the counter or online with this number and your mobile."
-        hi = f"ई-मित्र: आपका {title_hi} दर्ज हुआ, संख्या {case.number}।{due_hi} इस संख्या और अपने मोबाइल से काउंटर पर या ऑनलाइन स्थिति देखें।"
-        kind = "submitted"
-    elif case.state == "ready":
-        en = f"e-Mitra: {title_en} {case.number} is ready. Collect it{where_en} with your receipt."
-        hi = f"ई-मित्र: {title_hi} {case.number} तैयार है। अपनी रसीद के साथ{where_hi} से प्राप्त करें।"
-        kind = "ready"
-    else:
-        en = f"e-Mitra: {title_en} {case.number} is now '{state.label_en}'.{reason_en}"
-        hi = f"ई-मित्र: {title_hi} {case.number} की स्थिति अब '{state.label_hi}' है।{reason_hi}"
-        kind = "state_changed"
+    counter = await _counter_of(case)
     out = []
     if case.mobile:
-        out.append(await _queue(case, kind, "sms", case.mobile, en, hi, f"{case.number}: {state.label_en}"))
+        kind, en, hi, subject_en, subject_hi = _texts(case, event, process, remark, counter, SMS_LIMIT)
+        out.append(await _queue(case, kind, "sms", case.mobile, en, hi, subject_hi if case.lang == "hi" else subject_en))
     if case.email:
-        out.append(await _queue(case, kind, "email", case.email, en, hi, f"{case.number}: {state.label_en}"))
+        kind, en, hi, subject_en, subject_hi = _texts(case, event, process, remark, counter, None)
+        out.append(await _queue(case, kind, "email", case.email, en, hi, subject_hi if case.lang == "hi" else subject_en))
     return out
 
 
 async def escalation(case: Case, process: Any) -> list[Notification]:
     """Tell the officers at the case's new level (or the Society, when there is none) that it is overdue."""
     state = process.state(case.state)
-    en = (f"e-Mitra SLA: case {case.number} ({case.title_en}) has been '{state.label_en}' past its time limit "
-          f"and is escalated to you (level {case.level}). Please act on it.")
-    hi = (f"ई-मित्र SLA: मामला {case.number} ({case.title_hi}) समय सीमा से अधिक '{state.label_hi}' है "
-          f"और आपको (स्तर {case.level}) भेजा गया है। कृपया कार्यवाही करें।")
-    officers = []
+    days = state.sla_days
+    over_en = f"for more than {days} day(s)" if days else "past its time limit"
+    over_hi = f"{days} दिन से अधिक समय से" if days else "समय सीमा से अधिक समय से"
+    due = f" The overall deadline is {_fmt(case.due_at)}." if case.due_at else ""
+    due_hi = f" कुल समय सीमा {_fmt(case.due_at)} है।" if case.due_at else ""
+    en = (f"e-Mitra SLA: case {case.number} ({case.title_en}) has been '{state.label_en}' {over_en} "
+          f"and is escalated to you (level {case.level}).{due} Please act on it in your e-Mitra inbox.")
+    hi = (f"ई-मित्र SLA: मामला {case.number} ({case.title_hi or case.title_en}) {over_hi} '{state.label_hi}' स्थिति में है "
+          f"और आपको (स्तर {case.level}) भेजा गया है।{due_hi} कृपया अपने ई-मित्र इनबॉक्स में कार्यवाही करें।")
+    officers: list[User] = []
     if case.desk == "department":
         officers = await User.filter(role="department_officer", department=case.department, district_id=case.district_id,
                                      level=case.level, active=True)
         if not officers:  # no one that high: the highest there is
             candidates = await User.filter(role="department_officer", department=case.department,
                                            district_id=case.district_id, active=True).order_by("-level")
-            officers = [u for u in candidates if candidates and u.level == candidates[0].level]
+            officers = [u for u in candidates if u.level == candidates[0].level]
     if not officers:
         officers = await User.filter(role="society_admin", district_id=case.district_id, active=True)
     out = []
     for officer in officers:
         recipient = officer.email or f"user:{officer.username}"
-        out.append(await _queue(case, "escalated", "email", recipient, en, hi, f"Escalated: {case.number}", lang=officer.lang or "en"))
+        lang = officer.lang if officer.lang in ("en", "hi") else "en"
+        subject = f"ई-मित्र: मामला {case.number} आपको भेजा गया" if lang == "hi" else f"e-Mitra: case {case.number} escalated to you"
+        out.append(await _queue(case, "escalated", "email", recipient, en, hi, subject, lang=lang))
     return out
 
 
@@ -123,34 +213,70 @@ def mask_recipient(recipient: str) -> str:
     return recipient
 
 
-async def deliver(limit: int = 500) -> dict[str, int]:
-    """Offer queued messages to the transport plugins; ``kept`` when none takes them.
+def _message(note: Notification) -> Message:
+    return Message(note.id, note.channel, note.recipient, note.lang, note.subject,
+                   note.body_hi if note.lang == "hi" else note.body_en, note.body_en, note.body_hi, note.event)
 
-    A transport returns True when it sent the message, None when it does not handle that channel,
-    or raises on a failure (the message stays queued and is retried, up to 5 attempts).
+
+def _scrub(text: str, recipient: str) -> str:
+    """A transport's error text, without the recipient in it (it is stored and shown)."""
+    return text.replace(recipient, mask_recipient(recipient)) if recipient else text
+
+
+async def _offer(message: Message) -> tuple[str | None, list[str]]:
+    """Offer one message to each transport, newest registered first; the first that sends wins.
+
+    Returns (the transport's name or None, the errors of those that raised).
     """
     from emitra.core.plugins import get_host
 
+    errors: list[str] = []
     hook = get_host().pm.hook.emitra_send_notification
-    counts = {"sent": 0, "kept": 0, "failed": 0, "retry": 0}
-    for note in await Notification.filter(status="queued").order_by("id").limit(limit):
-        message = Message(note.id, note.channel, note.recipient, note.lang, note.subject,
-                          note.body_hi if note.lang == "hi" else note.body_en, note.body_en, note.body_hi, note.event)
-        note.attempts += 1
+    for impl in reversed(hook.get_hookimpls()):
+        if getattr(impl, "hookwrapper", False) or getattr(impl, "wrapper", False):
+            continue
+        args = {"message": message}
         try:
-            results = hook(message=message)
+            result = impl.function(*[args[name] for name in impl.argnames])
+            if inspect.isawaitable(result):
+                result = await result
         except Exception as exc:  # the transport's failure: logged without the message or the number
-            log.warning("notification %s: transport failed: %s", note.id, type(exc).__name__)
-            note.error = f"{type(exc).__name__}: {str(exc)[:200]}"
-            note.status = "failed" if note.attempts >= 5 else "queued"
+            log.warning("notification %s: transport %s failed: %s", message.id, impl.plugin_name, type(exc).__name__)
+            errors.append(f"{impl.plugin_name}: {type(exc).__name__}: {_scrub(str(exc), message.recipient)}")
+            continue
+        if result:
+            return (result if isinstance(result, str) else impl.plugin_name), errors
+    return None, errors
+
+
+async def deliver(limit: int = 500, district_id: int | None = None) -> dict[str, int]:
+    """Offer queued messages to the transport plugins; ``kept`` when none takes them.
+
+    A transport returns True (or its name) when it sent the message, None when it does not handle
+    that channel, or raises on a failure: the message stays queued with the error and is retried,
+    and after :data:`MAX_ATTEMPTS` attempts it is ``failed``. Each message is claimed before it is
+    offered (its attempt count moves on only if no one else moved it), so two runs at once never
+    send the same message twice. ``district_id`` limits the run to one district's messages.
+    """
+    counts = {"sent": 0, "kept": 0, "retry": 0, "failed": 0}
+    query = Notification.filter(status="queued")
+    if district_id is not None:
+        query = query.filter(district_id=district_id)
+    for note in await query.order_by("id").limit(limit):
+        claimed = await Notification.filter(id=note.id, status="queued", attempts=note.attempts).update(attempts=note.attempts + 1)
+        if not claimed:  # another run took it
+            continue
+        note.attempts += 1
+        transport, errors = await _offer(_message(note))
+        if transport:
+            note.status, note.sent_at, note.transport, note.error = "sent", clock.now(), transport[:60], ""
+            counts["sent"] += 1
+        elif errors:
+            note.error = "; ".join(errors)[:300]
+            note.status = "failed" if note.attempts >= MAX_ATTEMPTS else "queued"
             counts["failed" if note.status == "failed" else "retry"] += 1
         else:
-            sent = [r for r in results if r]
-            if sent:
-                note.status, note.sent_at, note.transport = "sent", clock.now(), str(sent[0] if isinstance(sent[0], str) else "plugin")[:60]
-                counts["sent"] += 1
-            else:
-                note.status, note.transport = "kept", "outbox"
-                counts["kept"] += 1
-        await note.save(update_fields=["status", "sent_at", "transport", "attempts", "error"])
+            note.status, note.transport, note.error = "kept", "outbox", ""
+            counts["kept"] += 1
+        await note.save(update_fields=["status", "sent_at", "transport", "error"])
     return counts

@@ -1,5 +1,98 @@
-"""(being written)"""
+"""The notifications outbox: what was (or will be) sent to citizens and officers, and its delivery.
+
+The district Society admin sees the district's messages, the state admin every district's.
+Recipients are always masked; both languages of each message are shown, the recipient's first.
+"""
 
 from __future__ import annotations
 
-ROUTES: list = []
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from emitra.core import notify
+from emitra.core.models import Notification, Role
+from emitra.web.i18n import _
+from emitra.web.security import page
+from emitra.web.templating import render
+
+ADMINS = [Role.SOCIETY_ADMIN, Role.STATE_ADMIN]
+PAGE = "/admin/outbox"
+PER_PAGE = 50
+
+
+def _scope(request: Request):
+    user = request.state.user
+    query = Notification.all()
+    if user.role == Role.SOCIETY_ADMIN:
+        query = query.filter(district_id=user.district_id)
+    return query
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    return {
+        "status": {"queued": _("Queued"), "kept": _("Kept in the outbox"), "sent": _("Sent"), "failed": _("Failed")},
+        "channel": {"sms": _("SMS"), "email": _("Email")},
+        "event": {"submitted": _("Registered"), "state_changed": _("Change of state"), "ready": _("Ready for collection"),
+                  "escalated": _("Escalated to an officer"), "book_digest": _("Weekly complaint book digest")},
+    }
+
+
+@page(ADMINS)
+async def outbox(request: Request) -> Response:
+    """The messages of the district (or the state), newest first, filtered and paginated."""
+    params = request.query_params
+    status, channel = params.get("status", "").strip(), params.get("channel", "").strip()
+    event, number = params.get("event", "").strip()[:40], params.get("q", "").strip()[:30]
+    errors: dict[str, str] = {}
+    if status and status not in notify.STATUSES:
+        errors["status"] = _("Choose a status from the list: queued, kept, sent or failed.")
+    if channel and channel not in notify.CHANNELS:
+        errors["channel"] = _("Choose a channel from the list: SMS or email.")
+    try:
+        page_no = max(int(params.get("page", "1") or "1"), 1)
+    except ValueError:
+        errors["page"] = _("The page number must be a whole number, 1 or more.")
+        page_no = 1
+    scope = _scope(request)
+    known_events = sorted(set(notify.EVENTS) | set(await scope.distinct().values_list("event", flat=True)))
+    query = scope
+    if not errors:
+        if status:
+            query = query.filter(status=status)
+        if channel:
+            query = query.filter(channel=channel)
+        if event:
+            query = query.filter(event=event)
+        if number:
+            query = query.filter(case__number__icontains=number)
+    total = await query.count() if not errors else 0
+    rows = []
+    if not errors:
+        rows = await query.order_by("-id").offset((page_no - 1) * PER_PAGE).limit(PER_PAGE).prefetch_related("case")
+    filters = {k: v for k, v in (("status", status), ("channel", channel), ("event", event), ("q", number)) if v}
+    last_page = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    return render(request, "outbox/list.html", {
+        "rows": rows, "total": total, "page_no": page_no, "last_page": last_page, "filters": filters,
+        "status": status, "channel": channel, "event": event, "q": number, "events": known_events, "errors": errors,
+        "labels": _labels(), "mask": notify.mask_recipient,
+        "prev_url": f"{PAGE}?{urlencode({**filters, 'page': page_no - 1})}" if page_no > 1 else "",
+        "next_url": f"{PAGE}?{urlencode({**filters, 'page': page_no + 1})}" if page_no < last_page else "",
+        "done": {k: params.get(k, "") for k in ("sent", "kept", "retry", "failed")} if params.get("delivered") else None,
+    }, 400 if errors else 200)
+
+
+@page(ADMINS)
+async def deliver(request: Request) -> Response:
+    """Offer the queued messages (of the district, for its Society admin) to the transports now."""
+    user = request.state.user
+    counts = await notify.deliver(district_id=user.district_id if user.role == Role.SOCIETY_ADMIN else None)
+    return RedirectResponse(f"{PAGE}?{urlencode({'delivered': 1, **counts})}", status_code=303)
+
+
+ROUTES = [
+    Route(PAGE, outbox),
+    Route(f"{PAGE}/deliver", deliver, methods=["POST"]),
+]

@@ -1,0 +1,193 @@
+"""Day-end dispatch: each counter sends the day's paper documents to each department, which acknowledges them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from emitra.core import dispatch, workflow
+from emitra.core.models import AuditLog, Case, CaseEvent, Counter, Dispatch
+from emitra.core.plugins import get_host
+from tests.case_helpers import actor, caste_case, grievance_case, pay
+
+REVENUE = "Revenue Department, Government of Rajasthan"
+JAMABANDI = "gov.rj.revenue.jamabandi_copy"
+DAY = dt.date(2026, 11, 28)
+PAPERS_EN = ["Signed application form", "Self-attested copy of the ration card", "Affidavit of caste"]
+PAPERS_HI = ["हस्ताक्षरित आवेदन पत्र", "राशन कार्ड की स्व-प्रमाणित प्रति", "जाति का शपथ पत्र"]
+
+
+async def _jamabandi_case() -> Case:
+    request = await pay(JAMABANDI, dict(get_host().registry.get(JAMABANDI).example), "jb-1")
+    return await Case.get(request_id=request.id)
+
+
+async def _the_day() -> dict[str, Case]:
+    """Two caste applications at the LokMitra centre, one at the JanMitra kiosk, and two without paper."""
+    return {
+        "a": await caste_case("caste-1"), "b": await caste_case("caste-2"), "c": await caste_case("caste-3", username="operator2"),
+        "jamabandi": await _jamabandi_case(), "grievance": await grievance_case(),
+    }
+
+
+@pytest.mark.anyio
+async def test_each_counter_prepares_one_dispatch_per_department_once(demo_db):
+    cases = await _the_day()
+    a, b, c = cases["a"], cases["b"], cases["c"]
+    lokmitra, janmitra = await Counter.get(code="JP-LM-001"), await Counter.get(code="JP-JM-001")
+    assert {d: [x.number for x in cs] for d, cs in (await dispatch.pending(lokmitra)).items()} == {REVENUE: [a.number, b.number]}
+
+    [made] = await dispatch.prepare(await actor("operator1"), lokmitra, DAY)
+    assert (made.number, made.department, made.business_date) == ("DSP-JP-LM-001-20261128-1", REVENUE, DAY)
+    assert [i["number"] for i in made.items] == [a.number, b.number]
+    for item in made.items:
+        assert item["applicant"] == "Lakshmi Narayan Bairwa" and item["service"]["en"].startswith("Caste certificate")
+        assert [d["en"] for d in item["documents"]] == PAPERS_EN and [d["hi"] for d in item["documents"]] == PAPERS_HI
+    assert set(await Case.filter(dispatch_id=made.id).values_list("number", flat=True)) == {a.number, b.number}
+    audit = await AuditLog.get(action="dispatch.prepared", object_id=str(made.id))
+    assert audit.detail["cases"] == [a.number, b.number]
+
+    # nothing is sent twice, and the papers without paper documents never travel
+    assert await dispatch.prepare(await actor("operator1"), lokmitra, DAY) == []
+    assert await dispatch.pending(lokmitra) == {}
+    assert await Dispatch.all().count() == 1
+    for name in ("jamabandi", "grievance"):
+        assert (await Case.get(id=cases[name].id)).dispatch_id is None
+
+    # the kiosk's dispatch is its own
+    with pytest.raises(dispatch.DispatchError) as err:
+        await dispatch.prepare(await actor("operator2"), lokmitra, DAY)
+    assert err.value.field == "counter"
+    [kiosk] = await dispatch.prepare(await actor("operator2"), janmitra, DAY)
+    assert (kiosk.number, [i["number"] for i in kiosk.items]) == ("DSP-JP-JM-001-20261128-1", [c.number])
+
+    # a later application the same day goes in a second, separately numbered dispatch
+    d = await caste_case("caste-4")
+    [second] = await dispatch.prepare(await actor("operator1"), lokmitra, DAY)
+    assert (second.number, [i["number"] for i in second.items]) == ("DSP-JP-LM-001-20261128-2", [d.number])
+
+
+@pytest.mark.anyio
+async def test_papers_wait_while_a_case_is_with_the_counter_or_refused(demo_db):
+    a, b = await caste_case("caste-1"), await caste_case("caste-2")
+    lokmitra = await Counter.get(code="JP-LM-001")
+    tehsildar = await actor("tehsildar")
+    a = await workflow.act(tehsildar, a, "return", "Father's name differs from the ration card")
+    b = await workflow.act(tehsildar, b, "reject", "Not on the state list of castes")
+    assert await dispatch.pending(lokmitra) == {}  # returned for correction; rejected
+    a = await workflow.act(await actor("operator1"), a, "resubmit", "Father's name corrected")
+    assert [x.number for x in (await dispatch.pending(lokmitra))[REVENUE]] == [a.number]
+
+
+@pytest.mark.anyio
+async def test_the_department_acknowledges_once_reporting_what_is_missing(demo_db):
+    a, b = await caste_case("caste-1"), await caste_case("caste-2")
+    lokmitra = await Counter.get(code="JP-LM-001")
+    [made] = await dispatch.prepare(await actor("operator1"), lokmitra, DAY)
+
+    for username in ("officer", "phed", "operator1", "operator2"):  # JVVNL, PHED, the counter itself
+        with pytest.raises(dispatch.DispatchError) as err:
+            await dispatch.acknowledge(await actor(username), made, "Received")
+        assert err.value.field == "role"
+    with pytest.raises(dispatch.DispatchError) as err:
+        await dispatch.acknowledge(await actor("tehsildar"), made, "", ["JP-NOT-ON-THE-LIST"])
+    assert err.value.field == "missing" and "is not on dispatch" in err.value.message_en
+    assert (await Dispatch.get(id=made.id)).acknowledged_at is None  # nothing half-written
+
+    done = await dispatch.acknowledge(await actor("tehsildar"), made, "Bundle arrived with one form short", [b.number])
+    done = await Dispatch.get(id=done.id)
+    assert done.acknowledged_at is not None and done.acknowledged_by_id == (await actor("tehsildar")).user.id
+    assert done.ack_note == f"Bundle arrived with one form short · Missing / अप्राप्त: {b.number}"
+    assert dispatch.missing_numbers(done) == [b.number]
+
+    # the missing case carries an internal remark for the officer, never shown to the citizen
+    remark = await CaseEvent.get(case_id=b.id, action="remark")
+    assert remark.public is False and made.number in remark.remark and "not received" in remark.remark
+    assert made.number not in str(await workflow.timeline(await Case.get(id=b.id)))
+    assert not await CaseEvent.filter(case_id=a.id, action="remark").exists()
+    # and its papers wait at the counter again; the other case stays with the dispatch
+    assert [x.number for x in (await dispatch.pending(lokmitra))[REVENUE]] == [b.number]
+    assert (await Case.get(id=a.id)).dispatch_id == made.id
+    assert await AuditLog.filter(action="dispatch.acknowledged", object_id=str(made.id)).count() == 1
+
+    for username in ("tehsildar", "sdm", "society"):
+        with pytest.raises(dispatch.DispatchError) as err:
+            await dispatch.acknowledge(await actor(username), done, "again")
+        assert err.value.field == "dispatch"
+        assert "already acknowledged by Tehsildar, Revenue Department" in err.value.message_en
+        assert "पावती" in err.value.message_hi and "पहले ही दी जा चुकी है" in err.value.message_hi
+
+
+# --- the pages ---------------------------------------------------------------------------------------
+
+def test_the_counter_prints_the_list_and_the_department_acknowledges_it(web):
+    cases = web.run(_the_day)
+    a, b, c = cases["a"], cases["b"], cases["c"]
+    web.login("operator1")
+    page = web.get("/counter/dispatch")
+    assert page.status_code == 200
+    assert a.number in page.text and b.number in page.text and c.number not in page.text
+    assert cases["jamabandi"].number not in page.text and cases["grievance"].number not in page.text
+    assert "Affidavit of caste" in page.text and "Lakshmi Narayan Bairwa" in page.text and REVENUE in page.text
+    prepared = web.post_form("/counter/dispatch", {})
+    assert prepared.status_code == 303 and prepared.headers["location"] == "/counter/dispatch?prepared=1"
+    page = web.get(prepared.headers["location"])
+    assert "Prepared 1 dispatch list(s)." in page.text and "No papers are waiting." in page.text
+    number = re.search(r"DSP-JP-LM-001-\d{8}-1", page.text).group(0)
+    assert "Waiting for the department" in page.text
+    again = web.post_form("/counter/dispatch", {}, token_from="/counter/dispatch")
+    assert web.get(again.headers["location"]).text.count("Nothing to send") == 1
+
+    printable = web.get(f"/dispatch/{number}")
+    assert printable.status_code == 200
+    for name in PAPERS_EN + PAPERS_HI:
+        assert printable.text.count(name) == 2  # both cases
+    assert "LokMitra Centre, Malviya Nagar" in printable.text and REVENUE in printable.text
+    assert "Received by the department's clerk" in printable.text and "Signature and seal" in printable.text
+    assert "Acknowledge receipt" not in printable.text  # the counter does not acknowledge its own dispatch
+    web.logout()
+
+    for username in ("operator2", "officer", "phed"):  # another counter, JVVNL, PHED
+        web.login(username)
+        assert web.get(f"/dispatch/{number}").status_code == 404, username
+        if username != "operator2":
+            assert number not in web.get("/office/dispatches").text
+            refused = web.post_form(f"/office/dispatches/{number}/acknowledge", {"note": "Received"}, token_from="/office/dispatches")
+            assert refused.status_code == 404
+        web.logout()
+    web.login("citizen")
+    assert web.get(f"/dispatch/{number}").status_code == 403
+    assert web.get("/office/dispatches").status_code == 403
+    web.logout()
+
+    web.login("tehsildar")
+    office = web.get("/office/dispatches")
+    assert office.status_code == 200 and number in office.text and "LokMitra Centre, Malviya Nagar" in office.text
+    assert "DSP-JP-JM-001" not in office.text  # the kiosk has not prepared its dispatch yet
+    form = web.get(f"/dispatch/{number}")
+    assert "Acknowledge receipt" in form.text and f'name="missing" value="{b.number}"' in form.text
+    too_long = web.post_form(f"/office/dispatches/{number}/acknowledge", {"note": "x" * 400, "missing": b.number},
+                             token_from=f"/dispatch/{number}")
+    assert too_long.status_code == 400 and "shorten it to at most 300" in too_long.text
+    done = web.post_form(f"/office/dispatches/{number}/acknowledge", {"note": "One form short", "missing": b.number},
+                         token_from=f"/dispatch/{number}")
+    assert done.status_code == 303
+    shown = web.get(done.headers["location"])
+    assert "Acknowledged by Tehsildar, Revenue Department" in shown.text and "One form short" in shown.text
+    assert f"Missing / अप्राप्त: {b.number}" in shown.text and "Acknowledge receipt" not in shown.text
+    twice = web.client.post(f"/office/dispatches/{number}/acknowledge",
+                            data={"note": "again", "csrf_token": web.csrf("/office/dispatches")})
+    assert twice.status_code == 409 and "already acknowledged" in twice.text
+    assert web.post(f"/office/dispatches/{number}/acknowledge", data={"note": "no token"}).status_code == 403
+    web.logout()
+
+    web.login("operator1")
+    page = web.get("/counter/dispatch")
+    assert f"Reported missing from {number}" in page.text and "Acknowledged" in page.text
+    web.logout()
+    web.login("society")
+    district = web.get("/office/dispatches")
+    assert number in district.text and REVENUE in district.text
+    assert web.get(f"/dispatch/{number}").status_code == 200
