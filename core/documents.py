@@ -105,8 +105,15 @@ async def can_read(user: User, doc: Document) -> bool:
     if user.role == Role.SOCIETY_ADMIN:
         return doc.district_id == user.district_id
     if user.role == Role.DEPARTMENT_OFFICER and doc.request_id:
+        from emitra.core.models import Case
+
         request = await ServiceRequest.get(id=doc.request_id)
-        return request.district_id == user.district_id and request.provider == user.department
+        if request.district_id != user.district_id:
+            return False
+        # the department the case was routed to (a grievance's chosen department), else the provider
+        case = await Case.get_or_none(request_id=request.id)
+        department = case.department if case is not None and case.desk == "department" else request.provider
+        return department == user.department
     return False
 
 

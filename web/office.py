@@ -1,5 +1,376 @@
-"""(being written)"""
+"""The department officer's inbox and case page, the Society's sweep, and the counter's side of a case.
+
+* ``/office``: the cases on the officer's desk (their department, their district), or, for the
+  Society admin, the Society desk cases of the district (``?desk=all``: every case of the district);
+  filters in the query string, bulk steps from one form.
+* ``/office/cases/{id}``: one case with its form, documents, timeline and one form per allowed step.
+* ``/counter/cases``: the operator's cases at their counter: collections, corrections, failed
+  hand-overs to retry.
+
+Every step goes through :func:`emitra.core.workflow.act` (role, scope and reason checked there,
+audited there); this module decides only who may *see* what: out of scope is a 404.
+"""
 
 from __future__ import annotations
 
-ROUTES: list = []
+import datetime as dt
+import math
+import re
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from tortoise.expressions import Q
+
+from emitra.core import counter as counter_core
+from emitra.core import forms, notify, workflow
+from emitra.core.models import (Case, CaseEvent, Certificate, Counter, Document, RequestStatus, Role, ServiceRequest,
+                                User)
+from emitra.core.plugins import get_host
+from emitra.web.i18n import _, pick
+from emitra.web.security import Forbidden, actor, page
+from emitra.web.templating import render
+
+OFFICE = [Role.DEPARTMENT_OFFICER, Role.SOCIETY_ADMIN]
+SOCIETY = [Role.SOCIETY_ADMIN]
+OPERATOR = [Role.OPERATOR]
+PER_PAGE = 50
+COUNTER_ACTIONS = ("collect", "resubmit")
+_AADHAAR = re.compile(r"(?<!\d)(\d{4})\s?(\d{4})\s?(\d{4})(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)([6-9]\d{9})(?!\d)")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def mask(text: str) -> str:
+    """Aadhaar-like numbers as XXXX XXXX 1234 and mobiles as 98XXXXXX45, wherever they appear."""
+    text = _AADHAAR.sub(lambda m: f"XXXX XXXX {m.group(3)}", str(text))
+    return _MOBILE.sub(lambda m: notify.mask_recipient(m.group(1)), text)
+
+
+def _role(user: User) -> str:
+    return user.role.value if hasattr(user.role, "value") else str(user.role)
+
+
+def _state_label(case: Any) -> str:
+    state = workflow.process_of(case).state(case.state)
+    return pick(state.label_en, state.label_hi)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _scope(user: User, desk: str) -> Any:
+    """The cases this user's inbox lists (before filters)."""
+    query = Case.all()
+    if user.district_id is not None:
+        query = query.filter(district_id=user.district_id)
+    if _role(user) == Role.DEPARTMENT_OFFICER.value:
+        return query.filter(desk="department", department=user.department)
+    return query if desk == "all" else query.filter(desk="society")
+
+
+async def _visible_case(request: Request) -> Case:
+    case_id = _int(request.path_params["case_id"])
+    case = await Case.get_or_none(id=case_id) if case_id is not None else None
+    if case is None or not workflow.can_view(request.state.user, case):
+        raise HTTPException(404, _("No case with this number on your desk."))
+    return case
+
+
+# --- the inbox ----------------------------------------------------------------------------------
+
+def _filters(request: Request) -> tuple[dict[str, str], dict[str, str]]:
+    """The inbox filters from the query string, and a message per filter that could not be read."""
+    q = request.query_params
+    out = {
+        "desk": "all" if q.get("desk") == "all" else "",
+        "service": q.get("service", "").strip(),
+        "state": q.get("state", "").strip(),
+        "min_age": q.get("min_age", "").strip(),
+        "flagged": "1" if q.get("flagged") else "",
+        "number": q.get("number", "").strip()[:30],
+        "page": q.get("page", "").strip(),
+    }
+    errors: dict[str, str] = {}
+    if out["min_age"] and (_int(out["min_age"]) is None or int(out["min_age"]) < 0):
+        errors["min_age"] = _("Minimum age: give a whole number of days, for example 7.")
+        out["min_age"] = ""
+    if out["page"] and (_int(out["page"]) is None or int(out["page"]) < 1):
+        out["page"] = ""
+    return out, errors
+
+
+def _query_string(filters: dict[str, str], **changes: Any) -> str:
+    merged = {**filters, **changes}
+    return urlencode({k: v for k, v in merged.items() if v})
+
+
+async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bulk_error: str = "",
+                 swept: workflow.SweepResult | None = None, status: int = 200) -> Response:
+    user = request.state.user
+    filters, errors = _filters(request)
+    scope = _scope(user, filters["desk"])
+    services = sorted({(code, pick(en, hi)) for code, en, hi in await scope.distinct().values_list("service_code", "title_en", "title_hi")},
+                      key=lambda pair: pair[1])
+    states: dict[str, str] = {}
+    for code, kind, state in await scope.distinct().values_list("service_code", "kind", "state"):
+        states.setdefault(state, _state_label(SimpleNamespace(service_code=code, kind=kind, state=state)))
+    query = scope
+    if filters["service"]:
+        query = query.filter(service_code=filters["service"])
+    if filters["state"]:
+        query = query.filter(state=filters["state"])
+    else:
+        query = query.filter(closed_at=None)  # open cases unless a state is asked for
+    at = workflow.now()
+    if filters["min_age"]:
+        query = query.filter(created_at__lte=at - dt.timedelta(days=int(filters["min_age"])))
+    if filters["flagged"]:
+        query = query.filter(Q(level__gt=1) | Q(breached=True))
+    if filters["number"]:
+        query = query.filter(number__icontains=filters["number"])
+    total = await query.count()
+    pages = max(1, math.ceil(total / PER_PAGE))
+    current = min(int(filters["page"] or 1), pages)
+    cases = await query.order_by("-breached", "-level", "created_at", "id").offset((current - 1) * PER_PAGE).limit(PER_PAGE)
+    actions: dict[str, str] = {}
+    rows = []
+    for case in cases:
+        process = workflow.process_of(case)
+        for t in workflow.allowed_actions(user, case, process):
+            actions.setdefault(t.action, pick(t.label_en, t.label_hi))
+        soon = case.state_due_at is not None and at <= case.state_due_at < at + dt.timedelta(hours=24)
+        overdue = case.state_due_at is not None and case.state_due_at < at
+        rows.append({"case": case, "state": _state_label(case), "age": workflow.age_days(case, at), "soon": soon, "overdue": overdue})
+    escalated_to_me = 0
+    if _role(user) == Role.DEPARTMENT_OFFICER.value and user.level > 1:
+        escalated_to_me = await scope.filter(closed_at=None, level__gte=user.level).count()
+    return render(request, "office/inbox.html", {
+        "rows": rows, "total": total, "page": current, "pages": pages, "filters": filters, "errors": errors,
+        "services": services, "states": sorted(states.items(), key=lambda kv: kv[1]), "actions": sorted(actions.items(), key=lambda kv: kv[1]),
+        "query": _query_string(filters, page=""), "prev_query": _query_string(filters, page=current - 1 if current > 1 else ""),
+        "next_query": _query_string(filters, page=current + 1), "summary": summary, "bulk_error": bulk_error,
+        "swept": swept, "escalated_to_me": escalated_to_me, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
+        "posted": getattr(request.state, "form", None),
+    }, status if not errors else 400)
+
+
+@page(OFFICE)
+async def inbox(request: Request) -> Response:
+    """The cases on this user's desk, breached and escalated first, then the oldest."""
+    return await _inbox(request)
+
+
+@page(OFFICE)
+async def bulk_act(request: Request) -> Response:
+    """One step on every ticked case; each is its own transaction, so a refusal undoes nothing else."""
+    user = request.state.user
+    form = request.state.form
+    action = str(form.get("action", "")).strip()
+    remark = str(form.get("remark", "")).strip()
+    ids = [i for i in (_int(v) for v in form.getlist("case")) if i is not None]
+    if not ids:
+        return await _inbox(request, bulk_error=_("Tick at least one case in the first column."), status=400)
+    if not action:
+        return await _inbox(request, bulk_error=_("Choose the action to take on the ticked cases."), status=400)
+    visible: dict[int, Case] = {c.id: c for c in await Case.filter(id__in=ids) if workflow.can_view(user, c)}
+    refused: list[dict[str, str]] = []
+    for case_id in ids:
+        if case_id not in visible:  # out of scope: never say more than that it is not on this desk
+            refused.append({"number": str(case_id), "message": _("No case with this number on your desk.")})
+    done, failures = await workflow.act_many(actor(request), [i for i in ids if i in visible], action, remark)
+    for case_id, exc in failures:
+        refused.append({"number": visible[case_id].number, "message": pick(exc.message_en, exc.message_hi)})
+    label = next((pick(t.label_en, t.label_hi) for c in visible.values()
+                  if (t := workflow.process_of(c).transition(action)) is not None), action)
+    summary = {"action": label, "done": [c.number for c in done], "refused": refused}
+    return await _inbox(request, summary=summary)
+
+
+@page(SOCIETY)
+async def sweep(request: Request) -> Response:
+    """Flag the district's SLA breaches and escalate them now (cron runs ``emitra sla sweep`` too)."""
+    result = await workflow.sweep(actor(request), district_id=request.state.user.district_id)
+    return await _inbox(request, swept=result)
+
+
+# --- one case -----------------------------------------------------------------------------------
+
+def _service(case: Case) -> Any:
+    host = get_host()
+    return host.registry.get(case.service_code) or host.all_declared.get(case.service_code)
+
+
+def _form_rows(service: Any, data: dict[str, Any]) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """(label, value) rows of the form, masked, and the labels of the document fields by path."""
+    uploads = {path for path, _spec in forms.upload_fields(service.form)} if service else set()
+    described = forms.describe(service.form, data) if service else [
+        {"label_en": p, "label_hi": p, "value_en": v, "value_hi": v} for p, v in forms.flatten(data)]
+    rows, doc_labels = [], {}
+    for (path, _text), row in zip(forms.flatten(data), described):
+        label = pick(row["label_en"], row["label_hi"])
+        if path in uploads:
+            doc_labels[path] = label
+            continue
+        rows.append({"label": label, "value": mask(pick(row["value_en"], row["value_hi"]))})
+    return rows, doc_labels
+
+
+async def _case_page(request: Request, case: Case, *, errors: dict[str, str] | None = None,
+                     remarks: dict[str, str] | None = None, status: int = 200) -> Response:
+    user = request.state.user
+    process = workflow.process_of(case)
+    service = _service(case)
+    req = await ServiceRequest.get_or_none(id=case.request_id) if case.request_id else None
+    rows, doc_labels = _form_rows(service, req.form_data or {}) if req else ([], {})
+    docs = await Document.filter(request_id=case.request_id).order_by("id") if case.request_id else []
+    documents = [{"doc": d, "label": doc_labels.get(d.field, d.field)} for d in docs]
+    events = await workflow.timeline(case, public_only=False)
+    public = await CaseEvent.filter(case_id=case.id).order_by("id").values_list("public", flat=True)
+    for event, is_public in zip(events, public):
+        event["internal"] = not is_public
+    counter = await Counter.get_or_none(id=case.counter_id) if case.counter_id else None
+    about = await Counter.get_or_none(id=case.about_counter_id) if case.about_counter_id else None
+    at = workflow.now()
+    return render(request, "office/case.html", {
+        "case": case, "state": _state_label(case), "final": process.state(case.state).final or case.closed_at is not None,
+        "service_title": pick(case.title_en, case.title_hi), "service_request": req, "rows": rows, "documents": documents,
+        "paper": [pick(p.get("en", ""), p.get("hi", "")) for p in case.paper_documents or []],
+        "events": events, "counter": counter, "about": about,
+        "certificate": await Certificate.get_or_none(case_id=case.id),
+        "actions": workflow.allowed_actions(user, case, process), "errors": errors or {}, "remarks": remarks or {},
+        "mobile": notify.mask_recipient(case.mobile) if case.mobile else "", "age": workflow.age_days(case, at),
+        "overdue": case.state_due_at is not None and case.state_due_at < at, "done": request.query_params.get("done", ""),
+    }, status)
+
+
+@page(OFFICE)
+async def case_page(request: Request) -> Response:
+    """One case: the form, the documents, the timeline with internal notes, and the steps allowed."""
+    return await _case_page(request, await _visible_case(request))
+
+
+@page(OFFICE)
+async def case_act(request: Request) -> Response:
+    case = await _visible_case(request)
+    action = str(request.state.form.get("action", "")).strip()
+    remark = str(request.state.form.get("remark", "")).strip()
+    try:
+        await workflow.act(actor(request), case, action, remark)
+    except workflow.WorkflowError as exc:
+        return await _case_page(request, await Case.get(id=case.id), errors={action or "_": pick(exc.message_en, exc.message_hi)},
+                                remarks={action: remark}, status=400)
+    return RedirectResponse(f"/office/cases/{case.id}?done={action}", status_code=303)
+
+
+@page(OFFICE)
+async def case_remark(request: Request) -> Response:
+    case = await _visible_case(request)
+    remark = str(request.state.form.get("remark", "")).strip()
+    try:
+        await workflow.add_remark(actor(request), case, remark, public=bool(request.state.form.get("public")))
+    except workflow.WorkflowError as exc:
+        return await _case_page(request, case, errors={"_remark": pick(exc.message_en, exc.message_hi)}, status=400)
+    return RedirectResponse(f"/office/cases/{case.id}?done=remark", status_code=303)
+
+
+# --- the counter's side -------------------------------------------------------------------------
+
+async def _counter_id(request: Request) -> int:
+    user = request.state.user
+    if user.counter_id is None:
+        raise Forbidden()
+    return user.counter_id
+
+
+async def _counter_case(request: Request) -> Case:
+    counter_id = await _counter_id(request)
+    case_id = _int(request.path_params["case_id"])
+    case = await Case.get_or_none(id=case_id, counter_id=counter_id) if case_id is not None else None
+    if case is None:
+        raise HTTPException(404, _("No case with this number at your counter."))
+    return case
+
+
+async def _counter_page(request: Request, *, errors: dict[int, str] | None = None, remarks: dict[int, str] | None = None,
+                        status: int = 200) -> Response:
+    counter_id = await _counter_id(request)
+    counter = await Counter.get(id=counter_id)
+    ours = Case.filter(counter_id=counter_id)
+    ready = await ours.filter(state="ready").order_by("state_since", "id")
+    certificates = {c.case_id: c for c in await Certificate.filter(case_id__in=[c.id for c in ready])} if ready else {}
+    returned = []
+    for case in await ours.filter(state="returned").order_by("state_since", "id"):
+        last = await CaseEvent.filter(case_id=case.id, to_state="returned").exclude(action="remark").order_by("-id").first()
+        returned.append({"case": case, "reason": last.remark if last else "", "by": last.actor_name if last else ""})
+    failed = await ours.filter(state="submitted", request__status=RequestStatus.SUBMISSION_FAILED).order_by("created_at", "id")
+    recent = await ours.order_by("-state_since", "-id").limit(20)
+    return render(request, "counter_cases/cases.html", {
+        "counter": counter, "ready": ready, "certificates": certificates, "returned": returned, "failed": failed,
+        "recent": [{"case": c, "state": _state_label(c)} for c in recent], "errors": errors or {}, "remarks": remarks or {},
+        "done": request.query_params.get("done", ""), "number": request.query_params.get("number", ""),
+    }, status)
+
+
+@page(OPERATOR)
+async def counter_cases(request: Request) -> Response:
+    """This counter's cases: ready to hand over, sent back for correction, not yet forwarded."""
+    return await _counter_page(request)
+
+
+@page(OPERATOR)
+async def counter_act(request: Request) -> Response:
+    """Hand over a ready document (identity checked) or resubmit a corrected application."""
+    case = await _counter_case(request)
+    form = request.state.form
+    action = str(form.get("action", "")).strip()
+    remark = str(form.get("remark", "")).strip()
+    if action not in COUNTER_ACTIONS:  # forwarding is the hand-over's (retry), not a button here
+        return await _counter_page(request, errors={case.id: _("Choose a step offered on this page: hand over or resubmit.")},
+                                   status=400)
+    if action == "collect" and not form.get("handed_over"):
+        return await _counter_page(request, errors={case.id: _(
+            "Tick the box to confirm you checked the citizen's identity and receipt and handed over the document.")}, status=400)
+    try:
+        await workflow.act(actor(request), case, action, remark)
+    except workflow.WorkflowError as exc:
+        return await _counter_page(request, errors={case.id: pick(exc.message_en, exc.message_hi)}, remarks={case.id: remark},
+                                   status=400)
+    return RedirectResponse(f"/counter/cases?{urlencode({'done': action, 'number': case.number})}", status_code=303)
+
+
+@page(OPERATOR)
+async def counter_retry(request: Request) -> Response:
+    """Hand a paid application whose hand-over failed to its department again."""
+    case = await _counter_case(request)
+    req = await ServiceRequest.get_or_none(id=case.request_id) if case.request_id else None
+    if req is None or req.status != RequestStatus.SUBMISSION_FAILED:
+        return await _counter_page(request, errors={case.id: _("This application is not waiting for a hand-over.")}, status=409)
+    try:
+        await counter_core.retry_hand_over(actor(request), req)
+    except counter_core.CounterError as exc:
+        return await _counter_page(request, errors={case.id: pick(exc.message_en, exc.message_hi)}, status=400)
+    done = "retried" if req.status == RequestStatus.SUBMITTED else "retry_failed"
+    return RedirectResponse(f"/counter/cases?{urlencode({'done': done, 'number': case.number})}", status_code=303)
+
+
+ROUTES = [
+    Route("/office", inbox),
+    Route("/office/act", bulk_act, methods=["POST"]),
+    Route("/office/sweep", sweep, methods=["POST"]),
+    Route("/office/cases/{case_id}", case_page),
+    Route("/office/cases/{case_id}/act", case_act, methods=["POST"]),
+    Route("/office/cases/{case_id}/remark", case_remark, methods=["POST"]),
+    Route("/counter/cases", counter_cases),
+    Route("/counter/cases/{case_id}/act", counter_act, methods=["POST"]),
+    Route("/counter/cases/{case_id}/retry", counter_retry, methods=["POST"]),
+]

@@ -1,0 +1,183 @@
+"""``emitra sla sweep`` (for cron) and ``emitra cases list / act / retry``: the workflow from a shell.
+
+Every step goes through :mod:`emitra.core.workflow` exactly as the web pages do (the role and the
+scope of ``--as`` are checked there, and the step is audited with ``via="cli"``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+import click
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date and time; use ISO 8601, e.g. 2026-11-21T10:00:00+05:30",
+                                 param_hint="--at") from None
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        from emitra.core import config
+
+        moment = moment.replace(tzinfo=ZoneInfo(config.timezone()))
+    return moment
+
+
+async def _district_id(code: str | None) -> int | None:
+    from emitra.core.models import District
+
+    if not code:
+        return None
+    district = await District.get_or_none(code=code.strip().upper())
+    if district is None:
+        raise click.ClickException(f"--district: no district with code {code!r}")
+    return district.id
+
+
+@click.group("sla")
+def sla() -> None:
+    """SLA deadlines of applications and grievances (docs/workflows.md)."""
+
+
+@sla.command("sweep")
+@click.option("--at", "at_text", default=None, help="Sweep as of this time (ISO 8601); default: now.")
+@click.option("--district", "district_code", default=None, help="Only this district (its two-letter code).")
+@click.option("--json", "as_json", is_flag=True, help="Print {\"escalated\": [...], \"breached\": [...]}.")
+def sla_sweep(at_text: str | None, district_code: str | None, as_json: bool) -> None:
+    """Flag every SLA breach and escalate each overdue case to the next officer (safe to run often; run it from cron)."""
+    from emitra.core import audit, workflow
+    from emitra.core.cli import run
+
+    at = _moment(at_text)
+
+    async def go() -> workflow.SweepResult:
+        return await workflow.sweep(audit.Actor(None, via="cli"), at=at, district_id=await _district_id(district_code))
+
+    result = run(go)
+    if as_json:
+        click.echo(json.dumps({"escalated": result.escalated, "breached": result.breached}))
+        return
+    click.echo(f"escalated: {len(result.escalated)}" + (f"  {' '.join(result.escalated)}" if result.escalated else ""))
+    click.echo(f"breached:  {len(result.breached)}" + (f"  {' '.join(result.breached)}" if result.breached else ""))
+
+
+@click.group("cases")
+def cases() -> None:
+    """Applications and grievances: list them, take a step, retry failed hand-overs."""
+
+
+def _row(case: Any, at: dt.datetime) -> dict[str, Any]:
+    from emitra.core import workflow
+
+    state = workflow.process_of(case).state(case.state)
+    return {
+        "number": case.number, "service": case.service_code, "department": case.department, "desk": case.desk,
+        "state": case.state, "state_en": state.label_en, "level": case.level, "breached": case.breached,
+        "age_days": workflow.age_days(case, at),
+        "state_due_at": case.state_due_at.isoformat() if case.state_due_at else None,
+        "due_at": case.due_at.isoformat() if case.due_at else None,
+        "applicant": case.applicant_name,
+    }
+
+
+@cases.command("list")
+@click.option("--state", default=None, help="Only cases in this state (e.g. forwarded); default: every open case.")
+@click.option("--department", default=None, help="Only departments whose name contains this text.")
+@click.option("--breached", is_flag=True, help="Only cases past a deadline (SLA breached).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per case.")
+def cases_list(state: str | None, department: str | None, breached: bool, as_json: bool) -> None:
+    """Cases, breached and escalated first, then the oldest."""
+    from emitra.core import workflow
+    from emitra.core.cli import run
+    from emitra.core.models import Case
+
+    async def go() -> list[dict[str, Any]]:
+        query = Case.filter(state=state) if state else Case.filter(closed_at=None)
+        if department:
+            query = query.filter(department__icontains=department)
+        if breached:
+            query = query.filter(breached=True)
+        at = workflow.now()
+        return [_row(c, at) for c in await query.order_by("-breached", "-level", "created_at", "id")]
+
+    rows = run(go)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no cases")
+        return
+    for r in rows:
+        flags = ("  BREACHED" if r["breached"] else "") + (f"  level {r['level']}" if r["level"] > 1 else "")
+        click.echo(f"{r['number']:<20} {r['state']:<12} {r['age_days']:>3}d  {r['service']:<40} {r['department']}{flags}")
+
+
+@cases.command("act")
+@click.argument("number")
+@click.argument("action")
+@click.option("--as", "as_user", required=True, help="The officer's, operator's or Society admin's username (audited).")
+@click.option("--remark", default="", help="The remark or reason (required for reject, return, resubmit, resolve...).")
+def cases_act(number: str, action: str, as_user: str, remark: str) -> None:
+    """Take ACTION (approve, issue, reject, ...) on case NUMBER as the user --as."""
+    from emitra.core import audit, workflow
+    from emitra.core.cli import run
+    from emitra.core.models import Case, User
+
+    async def go() -> Any:
+        user = await User.get_or_none(username=as_user, active=True)
+        if user is None:
+            raise click.ClickException(f"--as: no active user {as_user!r}")
+        case = await Case.get_or_none(number=number.strip().upper()) or await Case.get_or_none(number=number.strip())
+        if case is None or not workflow.can_view(user, case):
+            raise click.ClickException(f"no case {number!r} that {as_user} may see; `emitra cases list` shows them")
+        moved = await workflow.act(audit.Actor(user, via="cli"), case, action.strip(), remark)
+        return moved, workflow.process_of(moved).state(moved.state).label_en
+
+    try:
+        case, label = run(go)
+    except workflow.WorkflowError as exc:
+        click.echo(f"Error: {exc.message_en}", err=True)
+        sys.exit(1)
+    click.echo(f"{case.number}: {case.state} ({label})")
+
+
+@cases.command("retry")
+def cases_retry() -> None:
+    """Hand every paid request whose hand-over failed to its department again; exit 1 if one still fails."""
+    from emitra.core import audit
+    from emitra.core import counter as counter_core
+    from emitra.core.cli import run
+    from emitra.core.models import RequestStatus, ServiceRequest
+
+    async def go() -> list[tuple[str, str]]:
+        out = []
+        actor = audit.Actor(None, via="cli")
+        for request in await ServiceRequest.filter(status=RequestStatus.SUBMISSION_FAILED).order_by("id"):
+            try:
+                await counter_core.retry_hand_over(actor, request)
+            except counter_core.CounterError as exc:
+                out.append((request.receipt_no or str(request.id), f"failed: {exc.message_en}"))
+                continue
+            status = request.status.value if hasattr(request.status, "value") else str(request.status)
+            out.append((request.receipt_no or str(request.id), "handed over" if status == "submitted" else "still failing"))
+        return out
+
+    results = run(go)
+    if not results:
+        click.echo("no failed hand-over to retry")
+        return
+    for receipt, outcome in results:
+        click.echo(f"{receipt}: {outcome}", err=outcome != "handed over")
+    if any(outcome != "handed over" for _, outcome in results):
+        sys.exit(1)
+
+
+commands: list[click.Command] = [sla, cases]

@@ -1,0 +1,97 @@
+"""``emitra sla sweep`` and ``emitra cases ...``, run as cron and an administrator run them: the real
+command in a subprocess, on the test database (EMITRA_DATABASE_URL is set by conftest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from emitra.core import clock
+from emitra.core.models import AuditLog, Case, RequestStatus, ServiceRequest
+from emitra.core.plugins import get_host
+from tests.case_helpers import CASTE, caste_case, grievance_case
+from tests.test_cli import run as emitra
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_sweep_escalates_an_overdue_grievance_once(demo_db):
+    grievance = await grievance_case("cli-1")
+    caste = await caste_case("cli-2")
+    await Case.filter(id=grievance.id).update(state_due_at=clock.now() - dt.timedelta(hours=2))
+    out = emitra("sla", "sweep", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"escalated": [grievance.number], "breached": [grievance.number]}
+    case = await Case.get(id=grievance.id)
+    assert (case.level, case.breached) == (2, True)
+    assert (await Case.get(id=caste.id)).level == 1
+    assert (await AuditLog.get(action="case.escalated", object_id=str(grievance.id))).detail["via"] == "cli"
+    again = emitra("sla", "sweep")
+    assert again.returncode == 0 and "escalated: 0" in again.stdout
+
+
+async def test_the_sweep_as_of_a_later_time_and_by_district(demo_db):
+    caste = await caste_case("cli-3")
+    later = (clock.now() + dt.timedelta(days=8)).isoformat()
+    unknown = emitra("sla", "sweep", "--district", "ZZ")
+    assert unknown.returncode != 0 and "no district with code 'ZZ'" in unknown.stderr
+    bad = emitra("sla", "sweep", "--at", "next week")
+    assert bad.returncode != 0 and "ISO 8601" in bad.stderr
+    out = emitra("sla", "sweep", "--at", later, "--district", "jp")
+    assert out.returncode == 0, out.stderr
+    assert caste.number in out.stdout and "escalated: 1" in out.stdout
+    assert (await Case.get(id=caste.id)).level == 2
+
+
+async def test_cases_list_filters_by_state_department_and_breach(demo_db):
+    caste = await caste_case("cli-4")
+    grievance = await grievance_case("cli-5")
+    await Case.filter(id=grievance.id).update(breached=True)
+    everything = json.loads(emitra("cases", "list", "--json").stdout)
+    assert [r["number"] for r in everything] == [grievance.number, caste.number]  # breached first
+    revenue = json.loads(emitra("cases", "list", "--department", "revenue department", "--json").stdout)
+    assert [r["number"] for r in revenue] == [caste.number]
+    assert revenue[0]["state"] == "forwarded" and revenue[0]["state_en"] == "With the department"
+    breached = emitra("cases", "list", "--breached")
+    assert grievance.number in breached.stdout and "BREACHED" in breached.stdout and caste.number not in breached.stdout
+    assert emitra("cases", "list", "--state", "approved").stdout.strip() == "no cases"
+
+
+async def test_cases_act_moves_a_case_or_prints_the_refusal(demo_db):
+    case = await caste_case("cli-6")
+    refused = emitra("cases", "act", case.number, "reject", "--as", "tehsildar")
+    assert refused.returncode == 1 and "needs a reason the citizen can read" in refused.stderr
+    outsider = emitra("cases", "act", case.number, "approve", "--as", "phed")
+    assert outsider.returncode != 0 and "no case" in outsider.stderr
+    assert (await Case.get(id=case.id)).state == "forwarded"
+    done = emitra("cases", "act", case.number, "approve", "--as", "tehsildar", "--remark", "Verified at the tehsil")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{case.number}: approved (Approved)"
+    assert (await Case.get(id=case.id)).state == "approved"
+    twice = emitra("cases", "act", case.number, "approve", "--as", "tehsildar")
+    assert twice.returncode == 1 and "Allowed for you: issue" in twice.stderr
+    audit = await AuditLog.get(action="case.approve", object_id=str(case.id))
+    assert audit.detail["via"] == "cli" and audit.actor_name == "tehsildar"
+
+
+async def test_cases_retry_hands_over_what_failed(demo_db):
+    office = get_host().registry.get(CASTE).office
+    original = office.file_application
+
+    async def down(*args, **kwargs):
+        raise ConnectionError("tehsil server down")
+
+    office.file_application = down
+    try:
+        case = await caste_case("cli-7")
+    finally:
+        office.file_application = original
+    assert case.state == "submitted"
+    out = emitra("cases", "retry")
+    assert out.returncode == 0, out.stderr
+    assert f"{case.number}: handed over" in out.stdout
+    assert (await Case.get(id=case.id)).state == "forwarded"
+    assert (await ServiceRequest.get(id=case.request_id)).status == RequestStatus.SUBMITTED
+    assert emitra("cases", "retry").stdout.strip() == "no failed hand-over to retry"

@@ -1,0 +1,311 @@
+"""The officer's inbox and case page, the Society's sweep, and the counter's side of a case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from emitra.core import clock
+from emitra.core.models import Case, CaseEvent, Counter, RequestStatus, ServiceRequest
+from emitra.core.plugins import get_host
+from tests.case_helpers import CASTE, caste_case, grievance_case
+
+
+def _state(web, case_id: int) -> str:
+    return web.run(lambda: Case.get(id=case_id)).state
+
+
+def _act(web, case_id: int, action: str, remark: str = ""):
+    return web.post_form(f"/office/cases/{case_id}/act", {"action": action, "remark": remark}, token_from=f"/office/cases/{case_id}")
+
+
+def test_an_officer_sees_only_the_cases_of_their_department(web):
+    caste = web.run(lambda: caste_case("office-1"))
+    grievance = web.run(lambda: grievance_case("office-2"))
+    web.login("tehsildar")
+    inbox = web.get("/office")
+    assert inbox.status_code == 200
+    assert caste.number in inbox.text and grievance.number not in inbox.text
+    assert "Lakshmi Narayan Bairwa" in inbox.text and "With the department" in inbox.text
+    web.logout()
+    web.login("phed")
+    inbox = web.get("/office")
+    assert grievance.number in inbox.text and caste.number not in inbox.text
+    assert web.get(f"/office/cases/{caste.id}").status_code == 404
+    web.logout()
+    web.login("officer")  # JVVNL: neither case is theirs
+    inbox = web.get("/office")
+    assert caste.number not in inbox.text and grievance.number not in inbox.text
+    assert web.get(f"/office/cases/{caste.id}").status_code == 404
+    assert web.get(f"/office/cases/{grievance.id}").status_code == 404
+
+
+def test_operators_and_citizens_have_no_inbox(web):
+    web.login("operator1")
+    assert web.get("/office").status_code == 403
+    web.logout()
+    web.login("citizen")
+    assert web.get("/office").status_code == 403
+
+
+def test_the_filters_narrow_the_inbox(web):
+    old = web.run(lambda: caste_case("office-f1"))
+    new = web.run(lambda: caste_case("office-f2", mobile="9414098765"))
+    web.run(lambda: Case.filter(id=old.id).update(created_at=clock.now() - dt.timedelta(days=5)))
+    web.login("tehsildar")
+    assert old.number in web.get("/office").text and new.number in web.get("/office").text
+    by_age = web.get("/office", params={"min_age": "3"}).text
+    assert old.number in by_age and new.number not in by_age
+    by_number = web.get("/office", params={"number": new.number[-4:]}).text
+    assert new.number in by_number and old.number not in by_number
+    assert "No case matches" in web.get("/office", params={"flagged": "1"}).text
+    assert "No case matches" in web.get("/office", params={"state": "approved"}).text
+    assert old.number in web.get("/office", params={"service": CASTE, "state": "forwarded"}).text
+    bad = web.get("/office", params={"min_age": "a week"})
+    assert bad.status_code == 400 and "whole number of days" in bad.text
+    # the oldest first
+    page = web.get("/office").text
+    assert page.index(old.number) < page.index(new.number)
+
+
+def test_approving_from_the_case_page_moves_it_and_shows_in_the_timeline(web):
+    case = web.run(lambda: caste_case("office-3"))
+    web.login("tehsildar")
+    detail = web.get(f"/office/cases/{case.id}")
+    assert detail.status_code == 200
+    assert "Bairwa" in detail.text and "Caste" in detail.text  # the form data, as label and value
+    assert re.search(r'href="/documents/\w+"', detail.text)  # the ration card scan
+    assert 'id="act-approve"' in detail.text and 'id="act-reject"' in detail.text
+    assert "9829012345" not in detail.text and "98XXXXXX45" in detail.text
+    done = _act(web, case.id, "approve", "Caste verified against the ration card")
+    assert done.status_code == 303
+    assert _state(web, case.id) == "approved"
+    after = web.get(done.headers["location"])
+    assert "Caste verified against the ration card" in after.text and "Tehsildar, Revenue Department" in after.text
+    assert 'id="act-issue"' in after.text and 'id="act-approve"' not in after.text
+    # an internal remark is marked as such, and never reaches the citizen's timeline
+    noted = web.post_form(f"/office/cases/{case.id}/remark", {"remark": "Called the patwari to confirm"}, token_from=f"/office/cases/{case.id}")
+    assert noted.status_code == 303
+    event = web.run(lambda: CaseEvent.filter(case_id=case.id, action="remark").first())
+    assert event.public is False
+    page = web.get(f"/office/cases/{case.id}").text
+    assert re.search(r"internal</span>\s*Called the patwari", page)
+
+
+def test_the_officer_opens_the_scanned_document(web):
+    case = web.run(lambda: caste_case("office-doc"))
+    web.login("tehsildar")
+    link = re.search(r'href="(/documents/\w+)"', web.get(f"/office/cases/{case.id}").text).group(1)
+    document = web.get(link)
+    assert document.status_code == 200 and document.content.startswith(b"%PDF")
+
+
+def test_a_rejection_without_a_reason_is_refused_with_the_field_message(web):
+    case = web.run(lambda: caste_case("office-4"))
+    web.login("tehsildar")
+    refused = _act(web, case.id, "reject", "")
+    assert refused.status_code == 400
+    assert 'id="error-reject"' in refused.text and "needs a reason the citizen can read" in refused.text
+    assert _state(web, case.id) == "forwarded"
+
+
+def test_a_bulk_approve_does_the_rest_when_one_is_refused(web):
+    cases = [web.run(lambda k=k: caste_case(f"office-bulk-{k}")) for k in range(3)]
+    web.login("tehsildar")
+    assert _act(web, cases[0].id, "approve").status_code == 303  # already approved before the bulk step
+    token = web.csrf("/office")
+    done = web.post("/office/act", data={"csrf_token": token, "action": "approve", "remark": "Checked",
+                                         "case": [str(c.id) for c in cases]})
+    assert done.status_code == 200
+    assert "2 cases done" in done.text
+    refused = re.search(r'<ul class="refused">(.*?)</ul>', done.text, re.S).group(1)
+    assert cases[0].number in refused and "&#39;approve&#39; cannot be taken now" in refused
+    assert cases[1].number not in refused
+    assert [_state(web, c.id) for c in cases] == ["approved", "approved", "approved"]
+
+
+def test_a_bulk_step_in_hindi_gives_the_hindi_reason(web):
+    case = web.run(lambda: caste_case("office-hi"))
+    web.login("tehsildar")
+    web.get("/office?lang=hi")
+    token = web.csrf("/office")
+    done = web.post("/office/act", data={"csrf_token": token, "action": "reject", "case": [str(case.id)]})
+    assert "नागरिक के पढ़ने योग्य कारण" in done.text
+    assert _state(web, case.id) == "forwarded"
+
+
+def test_a_bulk_step_on_another_departments_case_reveals_nothing(web):
+    grievance = web.run(lambda: grievance_case("office-5"))
+    web.login("tehsildar")
+    token = web.csrf("/office")
+    done = web.post("/office/act", data={"csrf_token": token, "action": "acknowledge", "case": [str(grievance.id)]})
+    assert "0 cases done" in done.text and grievance.number not in done.text
+    assert _state(web, grievance.id) == "forwarded"
+
+
+def test_a_bulk_step_needs_a_case_and_an_action(web):
+    case = web.run(lambda: caste_case("office-6"))
+    web.login("tehsildar")
+    token = web.csrf("/office")
+    assert "Tick at least one case" in web.post("/office/act", data={"csrf_token": token, "action": "approve"}).text
+    none = web.post("/office/act", data={"csrf_token": token, "case": [str(case.id)]})
+    assert none.status_code == 400 and "Choose the action" in none.text
+
+
+def test_the_counter_collects_only_with_the_identity_check_ticked(web):
+    case = web.run(lambda: caste_case("office-7"))
+    web.login("tehsildar")
+    _act(web, case.id, "approve", "Verified")
+    _act(web, case.id, "issue")
+    assert _state(web, case.id) == "ready"
+    web.logout()
+    web.login("operator2")  # another counter
+    assert case.number not in web.get("/counter/cases").text
+    other = web.post_form(f"/counter/cases/{case.id}/act", {"action": "collect", "handed_over": "1"}, token_from="/counter/cases")
+    assert other.status_code == 404
+    web.logout()
+    web.login("operator1")
+    page = web.get("/counter/cases").text
+    ready = re.search(r'<section id="ready">(.*?)</section>', page, re.S).group(1)
+    assert case.number in ready and re.search(r'href="/certificates/JP-C-[\w-]+"', ready)
+    unticked = web.post_form(f"/counter/cases/{case.id}/act", {"action": "collect"}, token_from="/counter/cases")
+    assert unticked.status_code == 400 and "Tick the box" in unticked.text
+    assert _state(web, case.id) == "ready"
+    ticked = web.post_form(f"/counter/cases/{case.id}/act", {"action": "collect", "handed_over": "1"}, token_from="/counter/cases")
+    assert ticked.status_code == 303
+    assert _state(web, case.id) == "collected"
+    after = web.get(ticked.headers["location"]).text
+    assert "is collected" in after and "Nothing is waiting to be handed over" in after
+
+
+def test_a_returned_application_is_resubmitted_with_what_was_corrected(web):
+    case = web.run(lambda: caste_case("office-8"))
+    web.login("tehsildar")
+    _act(web, case.id, "return", "Father's name differs from the ration card")
+    web.logout()
+    web.login("operator1")
+    page = web.get("/counter/cases").text
+    returned = re.search(r'<section id="returned">(.*?)</section>', page, re.S).group(1)
+    assert case.number in returned and "Father&#39;s name differs from the ration card" in returned
+    empty = web.post_form(f"/counter/cases/{case.id}/act", {"action": "resubmit", "remark": ""}, token_from="/counter/cases")
+    assert empty.status_code == 400 and "at least 5 characters" in empty.text
+    done = web.post_form(f"/counter/cases/{case.id}/act", {"action": "resubmit", "remark": "Father's name corrected"},
+                         token_from="/counter/cases")
+    assert done.status_code == 303 and _state(web, case.id) == "forwarded"
+
+
+def test_a_failed_hand_over_is_retried_from_the_counter(web):
+    service = get_host().registry.get(CASTE)
+    office = service.office
+    original = office.file_application
+
+    async def down(*args, **kwargs):
+        raise ConnectionError("tehsil server down")
+
+    office.file_application = down
+    try:
+        case = web.run(lambda: caste_case("office-9"))
+    finally:
+        office.file_application = original
+    assert case.state == "submitted"
+    web.login("operator1")
+    failed = re.search(r'<section id="failed">(.*?)</section>', web.get("/counter/cases").text, re.S).group(1)
+    assert case.number in failed and "Retry hand-over" in failed
+    by_hand = web.post_form(f"/counter/cases/{case.id}/act", {"action": "forward"}, token_from="/counter/cases")
+    assert by_hand.status_code == 400 and _state(web, case.id) == "submitted"  # only a real hand-over forwards it
+    retried = web.post_form(f"/counter/cases/{case.id}/retry", {}, token_from="/counter/cases")
+    assert retried.status_code == 303
+    assert _state(web, case.id) == "forwarded"
+    request = web.run(lambda: ServiceRequest.get(id=case.request_id))
+    assert request.status == RequestStatus.SUBMITTED
+    again = web.post_form(f"/counter/cases/{case.id}/retry", {}, token_from="/counter/cases")
+    assert again.status_code == 409
+
+
+def test_the_societys_sweep_escalates_an_overdue_grievance_for_the_next_officer(web):
+    grievance = web.run(lambda: grievance_case("office-10"))
+    past = clock.now() - dt.timedelta(hours=1)
+    web.run(lambda: Case.filter(id=grievance.id).update(state_due_at=past))
+    web.login("phed")
+    assert web.post_form("/office/sweep", {}, token_from="/office").status_code == 403  # the Society's, not an officer's
+    web.logout()
+    web.login("society")
+    default = web.get("/office").text  # the Society desk: grievances go to departments
+    assert grievance.number not in default
+    assert grievance.number in web.get("/office?desk=all").text
+    swept = web.post_form("/office/sweep", {}, token_from="/office")
+    assert swept.status_code == 200
+    assert re.search(r"Escalated: [^<]*" + re.escape(grievance.number), swept.text)
+    case = web.run(lambda: Case.get(id=grievance.id))
+    assert (case.level, case.breached) == (2, True) and case.state_due_at > clock.now()
+    web.logout()
+    web.login("phed_se")
+    inbox = web.get("/office").text
+    row = re.search(rf'<tr id="case-{grievance.id}" class="flagged">(.*?)</tr>', inbox, re.S).group(1)
+    assert "SLA breached" in row and "Escalated: level 2" in row
+    assert "escalated to your level" in inbox
+    assert "SLA breached" in web.get("/office", params={"flagged": "1"}).text
+    detail = web.get(f"/office/cases/{grievance.id}").text
+    assert "escalated to level 2" in detail
+
+
+def test_a_form_without_the_csrf_token_is_refused(web):
+    case = web.run(lambda: caste_case("office-11"))
+    web.login("tehsildar")
+    forged = web.post(f"/office/cases/{case.id}/act", data={"action": "approve", "remark": "x"})
+    assert forged.status_code == 403
+    assert web.post("/office/act", data={"action": "approve", "case": [str(case.id)]}).status_code == 403
+    assert _state(web, case.id) == "forwarded"
+    web.logout()
+    web.login("society")
+    assert web.post("/office/sweep", data={}).status_code == 403
+
+
+def test_the_society_sees_a_counter_complaint_on_its_own_desk(web):
+    async def complaint():
+        from emitra.core import workflow
+        from emitra.core.audit import Actor
+        from emitra.core.models import User
+
+        counter = await Counter.get(code="JP-JM-001")
+        return await workflow.open_case(Actor(None, via="system"), district_id=counter.district_id, kind="grievance",
+                                        service_code="emitra.counter_complaint", title_en="Complaint about an e-Mitra counter",
+                                        title_hi="ई-मित्र काउंटर के विरुद्ध शिकायत", department="District e-Mitra Society",
+                                        desk="society", about_counter_id=counter.id, channel="online", applicant_name="Sunita Devi",
+                                        mobile="9414098765", subject="Charged Rs 50 for a Rs 30 service", body="Asked for extra money.")
+
+    case = web.run(complaint)
+    web.run(lambda: Case.filter(id=case.id).update(state="forwarded"))
+    web.login("society")
+    assert case.number in web.get("/office").text
+    detail = web.get(f"/office/cases/{case.id}")
+    assert detail.status_code == 200 and "JP-JM-001" in detail.text and 'id="act-acknowledge"' in detail.text
+    web.logout()
+    web.login("tehsildar")
+    assert web.get(f"/office/cases/{case.id}").status_code == 404
+
+
+def test_the_inbox_pages_by_fifty_with_breached_cases_first(web):
+    async def many():
+        from emitra.core.models import District
+
+        district = await District.get(code="JP")
+        at = clock.now()
+        await Case.bulk_create([Case(
+            number=f"JP-TEST-{i:04d}", district_id=district.id, kind="application", service_code=CASTE,
+            title_en="Caste certificate", title_hi="जाति प्रमाण पत्र", department="Revenue Department, Government of Rajasthan",
+            state="forwarded", state_since=at, state_due_at=at + dt.timedelta(days=7), due_at=at + dt.timedelta(days=15),
+            applicant_name=f"Applicant {i}", created_at=at - dt.timedelta(minutes=i), breached=(i == 0), level=1,
+        ) for i in range(51)])
+
+    web.run(many)
+    web.login("tehsildar")
+    first = web.get("/office").text
+    assert "51 cases" in first and "page 1 of 2" in first
+    assert len(re.findall(r'name="case" value=', first)) == 50
+    numbers = re.findall(r'<a href="/office/cases/\d+">(JP-TEST-\d+)</a>', first)
+    assert numbers[0] == "JP-TEST-0000"  # breached first, then the oldest
+    assert numbers[1] == "JP-TEST-0050"
+    second = web.get("/office", params={"page": "2"}).text
+    assert re.findall(r'<a href="/office/cases/\d+">(JP-TEST-\d+)</a>', second) == ["JP-TEST-0001"]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
