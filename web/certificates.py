@@ -1,5 +1,213 @@
-"""(being written)"""
+"""Certificates as printable pages and PDFs, and the public verification of certificates and receipts.
+
+* ``/certificates/{number}`` and ``/certificates/{number}.pdf``: the certificate, bilingual, with
+  its QR code, for the people of its case only: the department officer (``workflow.can_view``),
+  the operator of the counter where it is collected, the district's Society, the state, and the
+  citizen whose request it is. Anyone else gets a 404, as if it did not exist.
+* ``/verify`` (public): check a certificate by its number (the answer shows the status, the title,
+  the date and the holder's name masked: the number is printed on the paper, so it reveals no
+  more than the paper does) or a receipt by its number.
+* ``/verify/certificate/{token}`` (public): the page the QR code opens, showing the certified
+  content in full: the token is unguessable and printed only on the certificate.
+* ``/verify/receipt?receipt_no=...`` (public): what was charged, against the published rate, with
+  nothing personal; a charge above the published rate links to the complaint form.
+"""
 
 from __future__ import annotations
 
-ROUTES: list = []
+import os
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from emitra.core import certificate_render, certificates, fees, workflow
+from emitra.core.models import Case, Certificate, Counter, District, Role, ServiceRequest, Society, User
+from emitra.core.plugins import get_host
+from emitra.core.services import Payer
+from emitra.web.i18n import _, current_lang
+from emitra.web.security import ANYONE, page
+from emitra.web.templating import render
+
+#: any logged-in role may ask; the case decides (see :func:`may_open`), and a "no" is a 404 for all
+READERS = list(Role)
+RECEIPT_FORMAT = re.compile(r"^[A-Za-z0-9-]{1,24}$")
+NUMBER_FORMAT = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def mask_name(name: str) -> str:
+    """Each word's first letter, the rest as stars: 'Lakshmi Narayan Bairwa' -> 'L****** N****** B*****'."""
+    return " ".join(word[:1] + "*" * (len(word) - 1) for word in str(name).split())
+
+
+def _base_url(request: Request) -> str:
+    """Where citizens reach this site: ``EMITRA_PUBLIC_URL`` when set, else the address asked for."""
+    if os.environ.get("EMITRA_PUBLIC_URL", "").strip():
+        return certificate_render.public_base_url()
+    return str(request.base_url).rstrip("/")
+
+
+async def may_open(user: User, case: Case) -> bool:
+    """The case's department, counter, Society and the state (``workflow.can_view``), and the
+    citizen whose request it is (their login is linked to that citizen)."""
+    role = user.role.value if hasattr(user.role, "value") else str(user.role)
+    if role == Role.CITIZEN.value:
+        if user.citizen_id is None or case.request_id is None:
+            return False
+        request = await ServiceRequest.get_or_none(id=case.request_id)
+        return request is not None and request.citizen_id == user.citizen_id
+    return workflow.can_view(user, case)
+
+
+async def _issuer(case: Case) -> dict[str, str]:
+    district = await District.get_or_none(id=case.district_id)
+    society = await Society.get_or_none(district_id=case.district_id)
+    return {
+        "department": case.department,
+        "society": society.name if society else "",
+        "society_hi": f"{certificate_render.PAPER['society'][1]}, {district.name_hi}" if society and district else "",
+        "district_en": district.name_en if district else "",
+        "district_hi": district.name_hi if district else "",
+    }
+
+
+async def _readable(request: Request) -> tuple[Certificate, Case]:
+    number = str(request.path_params["number"])
+    cert = await Certificate.get_or_none(number=number) if NUMBER_FORMAT.match(number) else None
+    case = await Case.get_or_none(id=cert.case_id) if cert else None
+    if cert is None or case is None or not await may_open(request.state.user, case):
+        raise HTTPException(404, _("No certificate with this number is open to you."))
+    return cert, case
+
+
+def _first_lang() -> str:
+    return "hi" if current_lang.get() == "hi" else "en"
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+# --- the certificate ----------------------------------------------------------------------------
+
+@page(READERS)
+async def certificate_page(request: Request) -> Response:
+    """The certificate to print: both languages, the QR code, a revoked banner when revoked."""
+    cert, case = await _readable(request)
+    url = certificate_render.verify_url(cert.token, _base_url(request))
+    return _no_store(render(request, "certificates/certificate.html", {
+        "cert": cert, "case": case, "issuer": await _issuer(case), "status": certificates.verification_status(cert),
+        "verify_url": url, "qr": certificate_render.qr_svg(url, _("QR code: scan to verify this certificate")),
+        "first": _first_lang(), "paper": certificate_render.PAPER,
+    }))
+
+
+@page(READERS)
+async def certificate_pdf(request: Request) -> Response:
+    """The same certificate as an A4 PDF (shown in the browser; the operator prints it)."""
+    cert, case = await _readable(request)
+    issuer = await _issuer(case)
+    url = certificate_render.verify_url(cert.token)  # EMITRA_PUBLIC_URL: the paper outlives this request
+    first = _first_lang()
+    body = await run_in_threadpool(certificate_render.pdf_bytes, cert, case, url, (first, "en" if first == "hi" else "hi"),
+                                   society_name=issuer["society"], district_hi=issuer["district_hi"])
+    filename = re.sub(r"[^A-Za-z0-9-]", "", cert.number) or "certificate"
+    return _no_store(Response(body, media_type="application/pdf",
+                              headers={"content-disposition": f'inline; filename="{filename}.pdf"'}))
+
+
+# --- public verification ------------------------------------------------------------------------
+
+@page(ANYONE)
+async def verify(request: Request) -> Response:
+    """Check a certificate by its number, or a receipt by its number: two small forms."""
+    number = request.query_params.get("number", "").strip()
+    found: Certificate | None = None
+    error = ""
+    status = 200
+    if number:
+        if not NUMBER_FORMAT.match(number):
+            error, status = _("A certificate number has letters, digits and dashes only, as printed (for example JP-C-2026-000001)."), 400
+        else:
+            found = await Certificate.get_or_none(number=number.upper())
+            if found is None:
+                status = 404
+    return render(request, "verify/index.html", {
+        "number": number, "cert": found, "error": error,
+        "status": certificates.verification_status(found) if found else "",
+        "masked": mask_name(found.holder_name) if found else "",
+    }, status)
+
+
+@page(ANYONE)
+async def verify_certificate(request: Request) -> Response:
+    """The page the QR code opens: authentic, revoked, altered, or not found (404)."""
+    token = str(request.path_params["token"])
+    cert = await Certificate.get_or_none(token=token) if re.match(r"^[A-Za-z0-9_-]{8,40}$", token) else None
+    if cert is None:
+        response = render(request, "verify/certificate.html", {"cert": None}, 404)
+    else:
+        case = await Case.get_or_none(id=cert.case_id)
+        response = render(request, "verify/certificate.html", {
+            "cert": cert, "status": certificates.verification_status(cert),
+            "issuer": await _issuer(case) if case else {}, "first": _first_lang(), "paper": certificate_render.PAPER,
+        })
+    response.headers["cache-control"] = "no-cache"  # a revocation shows at the next scan
+    return response
+
+
+async def _rate_check(req: ServiceRequest) -> dict[str, Any]:
+    """The recorded charge against the district's published rate today."""
+    host = get_host()
+    service = host.registry.get(req.service_code) or host.all_declared.get(req.service_code)
+    if service is None:
+        return {"known": False}
+    rate = await fees.published_rate(service, req.district_id)
+    citizen_pays = req.charge_payer == Payer.CITIZEN.value
+    if rate.source == "commission" or not citizen_pays:
+        # the department or partner pays the counter: the citizen owes the principal only
+        published, charged = 0, req.citizen_total_paise - req.principal_paise
+    else:
+        published, charged = rate.fee_paise, req.service_charge_paise
+    return {"known": True, "published_paise": published, "charged_paise": charged, "over": charged > published,
+            "excess_paise": max(0, charged - published), "citizen_pays": citizen_pays}
+
+
+@page(ANYONE)
+async def verify_receipt(request: Request) -> Response:
+    """What a receipt charged, against the published rate; nothing personal."""
+    receipt_no = request.query_params.get("receipt_no", "").strip()
+    if not RECEIPT_FORMAT.match(receipt_no):
+        message = _("Type the receipt number as printed: letters, digits and dashes, at most 24 characters.") if receipt_no else _(
+            "Type the receipt number printed on your e-Mitra receipt.")
+        return render(request, "verify/receipt.html", {"error": message, "receipt_no": receipt_no[:24], "r": None}, 400)
+    req = await ServiceRequest.get_or_none(receipt_no=receipt_no.replace("-", "").upper())
+    if req is None:
+        return render(request, "verify/receipt.html", {
+            "error": _("No receipt with the number %(number)s. Check the number on your receipt; it is printed at the top.")
+            % {"number": receipt_no}, "receipt_no": receipt_no, "r": None}, 404)
+    counter = await Counter.get(id=req.counter_id)
+    check = await _rate_check(req)
+    complaint = "/grievances/new?" + urlencode({"counter": counter.code, "receipt": req.receipt_no})
+    return render(request, "verify/receipt.html", {
+        "r": req, "counter": counter, "check": check, "complaint": complaint, "receipt_no": req.receipt_no, "error": "",
+        "status_label": req.status.value if hasattr(req.status, "value") else str(req.status),
+    })
+
+
+ROUTES = [
+    Route("/certificates/{number}.pdf", certificate_pdf),
+    Route("/certificates/{number}", certificate_page),
+    Route("/verify", verify),
+    Route("/verify/certificate/{token}", verify_certificate),
+    Route("/verify/receipt", verify_receipt),
+]
+

@@ -124,6 +124,37 @@ class BirthCertificate(Service):
     async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
         return await self.pehchan.file_application("birth", data["child_name"], data["date_of_birth"], f"emitra-{request_id}")
 
+    def certificate(self, data: dict[str, Any], details: list[dict[str, str]]) -> dict[str, Any]:
+        """The birth certificate (Form 5): an extract of the register of births, in both languages."""
+        parents = data.get("parents") or {}
+        sex = data.get("sex", "")
+        sex_en, sex_hi = next(((en, hi) for c, en, hi in SEXES if c == sex), (sex, sex))
+        place_en, place_hi = next(((en, hi) for c, en, hi in BIRTH_PLACES if c == data.get("place_type")), ("", ""))
+        born = str(data.get("date_of_birth", ""))
+        if len(born) == 10 and born[4] == "-":
+            born = f"{born[8:10]}-{born[5:7]}-{born[0:4]}"
+        rows = [
+            {"label_en": "Certified (English)", "label_hi": "प्रमाणन (अंग्रेज़ी)",
+             "value": "Issued under section 12/17 of the Registration of Births and Deaths Act, 1969 and rule 8/13 of the "
+                      "Rajasthan Registration of Births and Deaths Rules, 2000. This is to certify that the following "
+                      "information has been taken from the original record of birth in the register of births."},
+            {"label_en": "Certified (Hindi)", "label_hi": "प्रमाणन (हिन्दी)",
+             "value": "जन्म और मृत्यु रजिस्ट्रीकरण अधिनियम, 1969 की धारा 12/17 तथा राजस्थान जन्म और मृत्यु रजिस्ट्रीकरण "
+                      "नियम, 2000 के नियम 8/13 के अंतर्गत जारी। प्रमाणित किया जाता है कि निम्नलिखित सूचना जन्म के मूल "
+                      "अभिलेख (जन्म रजिस्टर) से ली गई है।"},
+            {"label_en": "Name", "label_hi": "नाम", "value": str(data.get("child_name", ""))},
+            {"label_en": "Sex", "label_hi": "लिंग", "value": f"{sex_en} / {sex_hi}"},
+            {"label_en": "Date of birth", "label_hi": "जन्म तिथि", "value": born},
+            {"label_en": "Place of birth", "label_hi": "जन्म स्थान",
+             "value": f"{data.get('place_of_birth', '')} ({place_en} / {place_hi})" if place_en else str(data.get("place_of_birth", ""))},
+            {"label_en": "Name of the mother", "label_hi": "माता का नाम", "value": str(parents.get("mother", ""))},
+            {"label_en": "Name of the father", "label_hi": "पिता का नाम", "value": str(parents.get("father", ""))},
+            {"label_en": "Issuing authority", "label_hi": "जारीकर्ता प्राधिकारी",
+             "value": "Registrar, Births and Deaths / रजिस्ट्रार, जन्म-मृत्यु"},
+        ]
+        return {"title_en": "Birth Certificate", "title_hi": "जन्म प्रमाण पत्र", "holder": str(data.get("child_name", "")),
+                "rows": [r for r in rows if r["value"]]}
+
 
 # --- death certificate ---------------------------------------------------------------------------
 
@@ -190,6 +221,33 @@ class DeathCertificate(Service):
 
     async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
         return await self.pehchan.file_application("death", data["deceased_name"], data["date_of_death"], f"emitra-{request_id}")
+
+    def certificate(self, data: dict[str, Any], details: list[dict[str, str]]) -> dict[str, Any]:
+        """The death certificate (Form 6): an extract of the register of deaths, in both languages."""
+        died = str(data.get("date_of_death", ""))
+        if len(died) == 10 and died[4] == "-":
+            died = f"{died[8:10]}-{died[5:7]}-{died[0:4]}"
+        relation = data.get("informant_relation", "")
+        relation_en, relation_hi = next(((en, hi) for c, en, hi in INFORMANT_RELATIONS if c == relation), (relation, relation))
+        rows = [
+            {"label_en": "Certified (English)", "label_hi": "प्रमाणन (अंग्रेज़ी)",
+             "value": "Issued under section 12/17 of the Registration of Births and Deaths Act, 1969 and rule 8/13 of the "
+                      "Rajasthan Registration of Births and Deaths Rules, 2000. This is to certify that the following "
+                      "information has been taken from the original record of death in the register of deaths."},
+            {"label_en": "Certified (Hindi)", "label_hi": "प्रमाणन (हिन्दी)",
+             "value": "जन्म और मृत्यु रजिस्ट्रीकरण अधिनियम, 1969 की धारा 12/17 तथा राजस्थान जन्म और मृत्यु रजिस्ट्रीकरण "
+                      "नियम, 2000 के नियम 8/13 के अंतर्गत जारी। प्रमाणित किया जाता है कि निम्नलिखित सूचना मृत्यु के मूल "
+                      "अभिलेख (मृत्यु रजिस्टर) से ली गई है।"},
+            {"label_en": "Name of the deceased", "label_hi": "मृतक का नाम", "value": str(data.get("deceased_name", ""))},
+            {"label_en": "Date of death", "label_hi": "मृत्यु की तिथि", "value": died},
+            {"label_en": "Place of death", "label_hi": "मृत्यु का स्थान", "value": str(data.get("place_of_death", ""))},
+            {"label_en": "Informant", "label_hi": "सूचनादाता",
+             "value": f"{data.get('informant_name', '')} ({relation_en} / {relation_hi})" if relation else str(data.get("informant_name", ""))},
+            {"label_en": "Issuing authority", "label_hi": "जारीकर्ता प्राधिकारी",
+             "value": "Registrar, Births and Deaths / रजिस्ट्रार, जन्म-मृत्यु"},
+        ]
+        return {"title_en": "Death Certificate", "title_hi": "मृत्यु प्रमाण पत्र", "holder": str(data.get("deceased_name", "")),
+                "rows": [r for r in rows if r["value"]]}
 
 
 @hookimpl

@@ -186,6 +186,41 @@ class CasteCertificate(Service):
     async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
         return await self.office.file_application("caste", data["address"]["tehsil"], data["applicant_name"], f"emitra-{request_id}")
 
+    def certificate(self, data: dict[str, Any], details: list[dict[str, str]]) -> dict[str, Any]:
+        """The caste certificate as the Tehsildar issues it: the certifying statement in both
+        languages, then the particulars (no house number, PIN or mobile: only what the paper shows)."""
+        address = data.get("address") or {}
+        code = address.get("tehsil", "")
+        tehsil_en, tehsil_hi = next(((en, hi) for c, en, hi in TEHSILS if c == code), (code, code))
+        category = data.get("caste_category", "")
+        category_en, category_hi = next(((en, hi) for c, en, hi in CASTE_CATEGORIES if c == category), (category, category))
+        name, father, caste = data.get("applicant_name", ""), data.get("father_name", ""), data.get("caste", "")
+        village, district = address.get("village_ward", ""), address.get("district", "") or "Jaipur"
+        statement_en = (f"This is to certify that {name}, son/daughter of {father}, resident of {village}, tehsil {tehsil_en}, "
+                        f"district {district}, Rajasthan, belongs to the {caste} caste, which is recognised as "
+                        f"{category_en} under the orders of the Government of Rajasthan.")
+        statement_hi = (f"प्रमाणित किया जाता है कि {name} पुत्र/पुत्री श्री {father}, निवासी {village}, तहसील {tehsil_hi}, "
+                        f"जिला {district}, राजस्थान, {caste} जाति के सदस्य हैं, जिसे राजस्थान सरकार के आदेशानुसार "
+                        f"{category_hi} के रूप में मान्यता प्राप्त है।")
+        income = data.get("annual_family_income") if category in ("OBC", "MBC") else None
+        if income is not None:
+            statement_en += f" The family does not belong to the creamy layer (annual family income Rs {income:,})."
+            statement_hi += f" परिवार क्रीमी लेयर में नहीं है (वार्षिक पारिवारिक आय ₹{income:,})।"
+        return {
+            "title_en": "Caste Certificate", "title_hi": "जाति प्रमाण पत्र", "holder": name,
+            "rows": _details(
+                ("Certified (English)", "प्रमाणन (अंग्रेज़ी)", statement_en),
+                ("Certified (Hindi)", "प्रमाणन (हिन्दी)", statement_hi),
+                ("Name", "नाम", name),
+                ("Father's name", "पिता का नाम", father),
+                ("Caste", "जाति", caste),
+                ("Category", "वर्ग", f"{category_en} / {category_hi}"),
+                ("Resident of", "निवासी", f"{village}, tehsil {tehsil_en}, district {district}"),
+                ("Annual family income (Rs)", "वार्षिक पारिवारिक आय (₹)", None if income is None else f"{income:,}"),
+                ("Issuing authority", "जारीकर्ता प्राधिकारी", f"Tehsildar, {tehsil_en} / तहसीलदार, {tehsil_hi}"),
+            ),
+        }
+
 
 # --- domicile (mool niwas) certificate -----------------------------------------------------------
 
@@ -291,6 +326,43 @@ class DomicileCertificate(Service):
     async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
         return await self.office.file_application("domicile", data["address"]["tehsil"], data["applicant_name"], f"emitra-{request_id}")
 
+    def certificate(self, data: dict[str, Any], details: list[dict[str, str]]) -> dict[str, Any]:
+        """The domicile (mool niwas) certificate: who, where, for how long, and for what purpose."""
+        address = data.get("address") or {}
+        code = address.get("tehsil", "")
+        tehsil_en, tehsil_hi = next(((en, hi) for c, en, hi in TEHSILS if c == code), (code, code))
+        gender = data.get("gender", "")
+        relation_en, relation_hi = {"M": ("son", "पुत्र"), "F": ("daughter", "पुत्री")}.get(gender, ("child", "संतान"))
+        sex_en, sex_hi = next(((en, hi) for c, en, hi in GENDERS if c == gender), (gender, gender))
+        purpose = data.get("purpose", "")
+        purpose_en, purpose_hi = next(((en, hi) for c, en, hi in DOMICILE_PURPOSES if c == purpose), (purpose, purpose))
+        name, father, years = data.get("applicant_name", ""), data.get("father_name", ""), data.get("years_of_residence", "")
+        village, district = address.get("village_ward", ""), address.get("district", "") or "Jaipur"
+        born = str(data.get("date_of_birth", ""))
+        if len(born) == 10 and born[4] == "-":
+            born = f"{born[8:10]}-{born[5:7]}-{born[0:4]}"
+        statement_en = (f"This is to certify that {name}, {relation_en} of {father}, resident of {village}, tehsil {tehsil_en}, "
+                        f"district {district}, has ordinarily resided in the State of Rajasthan for {years} years and is a "
+                        f"bona fide resident (mool niwasi) of Rajasthan.")
+        statement_hi = (f"प्रमाणित किया जाता है कि {name} {relation_hi} श्री {father}, निवासी {village}, तहसील {tehsil_hi}, "
+                        f"जिला {district}, पिछले {years} वर्षों से राजस्थान राज्य में सामान्यतः निवास कर रहे हैं तथा "
+                        f"राजस्थान के मूल निवासी हैं।")
+        return {
+            "title_en": "Domicile Certificate (Mool Niwas)", "title_hi": "मूल निवास प्रमाण पत्र", "holder": name,
+            "rows": _details(
+                ("Certified (English)", "प्रमाणन (अंग्रेज़ी)", statement_en),
+                ("Certified (Hindi)", "प्रमाणन (हिन्दी)", statement_hi),
+                ("Name", "नाम", name),
+                ("Father's name", "पिता का नाम", father),
+                ("Date of birth", "जन्म तिथि", born),
+                ("Sex", "लिंग", f"{sex_en} / {sex_hi}"),
+                ("Resident of", "निवासी", f"{village}, tehsil {tehsil_en}, district {district}"),
+                ("Years of residence in Rajasthan", "राजस्थान में निवास के वर्ष", years),
+                ("Purpose", "उद्देश्य", f"{purpose_en} / {purpose_hi}"),
+                ("Issuing authority", "जारीकर्ता प्राधिकारी", f"Tehsildar, {tehsil_en} / तहसीलदार, {tehsil_hi}"),
+            ),
+        }
+
 
 # --- copy of the jamabandi -----------------------------------------------------------------------
 
@@ -356,6 +428,20 @@ class JamabandiCopy(Service):
 
     async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
         return await self.land.request_copy(data["village"], data["khasra_no"], f"emitra-{request_id}")
+
+    def certificate(self, data: dict[str, Any], details: list[dict[str, str]]) -> dict[str, Any]:
+        """The certified copy: the attestation, then the jamabandi entry as the land records gave it at the counter."""
+        village = data.get("village", "")
+        v_en, v_hi, t_en, t_hi = VILLAGES.get(village, (village, village, "", ""))
+        khasra = data.get("khasra_no", "")
+        statement_en = (f"Certified to be a true copy of the entry for khasra {khasra} in the jamabandi (record of rights) "
+                        f"of village {v_en}, tehsil {t_en}, samvat {JAMABANDI_SAMVAT}.")
+        statement_hi = (f"प्रमाणित किया जाता है कि यह गाँव {v_hi}, तहसील {t_hi} की जमाबंदी (संवत {JAMABANDI_SAMVAT}) में "
+                        f"खसरा संख्या {khasra} की प्रविष्टि की सही प्रतिलिपि है।")
+        rows = _details(("Certified (English)", "प्रमाणन (अंग्रेज़ी)", statement_en), ("Certified (Hindi)", "प्रमाणन (हिन्दी)", statement_hi))
+        rows += [dict(r) for r in details]
+        rows += _details(("Issuing authority", "जारीकर्ता प्राधिकारी", f"Tehsildar, {t_en} / तहसीलदार, {t_hi}"))
+        return {"title_en": "Certified Copy of the Jamabandi", "title_hi": "जमाबंदी की प्रमाणित प्रतिलिपि", "holder": "", "rows": rows}
 
 
 @hookimpl

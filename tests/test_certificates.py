@@ -1,0 +1,307 @@
+"""Certificates on screen and on paper (PDF) with a QR code, and the public verification of
+certificates and receipts."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+import pytest
+
+from emitra.core import certificate_render, fees, workflow
+from emitra.core.models import Certificate, Counter, ServiceRequest
+from emitra.core.plugins import get_host
+from emitra.web.certificates import mask_name
+from tests.case_helpers import CASTE, actor, caste_case
+
+HOLDER = "Lakshmi Narayan Bairwa"
+REASON = "Issued on a forged ration card"
+
+
+def issued(web, key: str = "caste-1", username: str = "operator1") -> dict[str, str]:
+    """A paid caste application, approved and issued by the tehsildar."""
+
+    async def go():
+        case = await caste_case(key, username)
+        case = await workflow.act(await actor("tehsildar"), case, "approve", "Caste verified against the ration card")
+        case = await workflow.act(await actor("tehsildar"), case, "issue")
+        cert = await Certificate.get(case_id=case.id)
+        request = await ServiceRequest.get(id=case.request_id)
+        return {"number": cert.number, "token": cert.token, "receipt": request.receipt_no, "case_id": case.id}
+
+    return web.run(go)
+
+
+def revoke(web, case_id: int, reason: str = REASON) -> None:
+    async def go():
+        from emitra.core.models import Case
+
+        await workflow.act(await actor("tehsildar"), await Case.get(id=case_id), "revoke", reason)
+
+    web.run(go)
+
+
+def svg_path(svg: str) -> str:
+    return re.search(r'<path fill="#000" d="([^"]+)"', svg).group(1)
+
+
+# --- what the plugins certify -------------------------------------------------------------------
+
+def test_the_caste_certificate_reads_like_the_tehsildars_certificate():
+    service = get_host().registry.get(CASTE)
+    content = service.certificate({**service.example, "caste_category": "OBC", "annual_family_income": 240000,
+                                   "non_creamy_layer": True}, [])
+    rows = {r["label_en"]: r for r in content["rows"]}
+    assert (content["title_en"], content["title_hi"], content["holder"]) == ("Caste Certificate", "जाति प्रमाण पत्र", HOLDER)
+    assert rows["Certified (English)"]["value"].startswith(
+        "This is to certify that Lakshmi Narayan Bairwa, son/daughter of Gheesa Lal Bairwa, resident of Phagi, tehsil Phagi")
+    assert "belongs to the Bairwa caste" in rows["Certified (English)"]["value"]
+    assert "Other Backward Class (OBC)" in rows["Certified (English)"]["value"] and "creamy layer" in rows["Certified (English)"]["value"]
+    assert "तहसील फागी" in rows["Certified (Hindi)"]["value"] and "अन्य पिछड़ा वर्ग (OBC)" in rows["Certified (Hindi)"]["value"]
+    assert rows["Issuing authority"]["value"] == "Tehsildar, Phagi / तहसीलदार, फागी"
+    assert all(r["label_hi"] for r in content["rows"])
+    # only what the paper shows: no house number, PIN or mobile
+    assert not any("14, Bairwa Mohalla" in r["value"] or "303005" in r["value"] for r in content["rows"])
+
+
+@pytest.mark.parametrize("code, title, holder, says", [
+    ("gov.rj.revenue.domicile_certificate", "Domicile Certificate (Mool Niwas)", "Pooja Kumawat",
+     "Pooja Kumawat, daughter of Jagdish Prasad Kumawat"),
+    ("gov.rj.pehchan.birth_certificate", "Birth Certificate", "Aarav Sharma", "Registration of Births and Deaths Act, 1969"),
+    ("gov.rj.pehchan.death_certificate", "Death Certificate", "Prabhu Dayal Sharma", "original record of death"),
+])
+def test_other_certificates_name_their_holder_and_say_what_they_certify(code, title, holder, says):
+    service = get_host().registry.get(code)
+    content = service.certificate(dict(service.example), [])
+    assert (content["title_en"], content["holder"]) == (title, holder)
+    assert says in content["rows"][0]["value"]
+    assert all(r["label_en"] and r["label_hi"] and r["value"] for r in content["rows"])
+
+
+def test_a_holders_name_is_masked_word_by_word():
+    assert mask_name("Lakshmi Narayan Bairwa") == "L****** N****** B*****"
+    assert mask_name("  Geeta  ") == "G****"
+
+
+# --- the certificate page and its PDF -----------------------------------------------------------
+
+def test_the_certificate_page_shows_the_holder_the_number_and_the_qr_of_its_verification_address(web):
+    cert = issued(web)
+    web.login("tehsildar")
+    page = web.get(f"/certificates/{cert['number']}")
+    assert page.status_code == 200
+    assert HOLDER in page.text and cert["number"] in page.text
+    assert "Caste Certificate" in page.text and "जाति प्रमाण पत्र" in page.text  # both languages, whatever the page's
+    assert page.headers["cache-control"] == "no-store"
+    url = f"http://testserver/verify/certificate/{cert['token']}"
+    assert url in page.text
+    svg = re.search(r"<svg[^>]*>.*?</svg>", page.text, re.S).group(0)
+    # the code drawn is the code of that address (and not of another certificate's)
+    assert svg_path(svg) == svg_path(certificate_render.qr_svg(url))
+    assert svg_path(svg) != svg_path(certificate_render.qr_svg(url.replace(cert["token"], "another-certificates-token")))
+    assert f'href="/certificates/{cert["number"]}.pdf"' in page.text
+    assert 'class="no-print cert-actions"' in page.text  # the download link is not printed
+
+
+def test_the_qr_matrix_is_the_qr_code_of_the_address():
+    import qrcode
+
+    url = "https://emitra.example.org/verify/certificate/abcdefghijklmnop"
+    reference = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    reference.add_data(url)
+    reference.make(fit=True)
+    matrix = certificate_render.qr_matrix(url)
+    assert matrix == [list(row) for row in reference.get_matrix()]
+    assert len(matrix) == 4 * reference.version + 17
+    # the three finder patterns are in their corners
+    for top, left in ((0, 0), (0, len(matrix) - 7), (len(matrix) - 7, 0)):
+        assert all(matrix[top][left + i] for i in range(7)) and not matrix[top + 1][left + 1]
+
+
+def test_the_pdf_is_an_a4_pdf_with_the_number_and_the_public_verification_address(web, monkeypatch):
+    monkeypatch.setenv("EMITRA_PUBLIC_URL", "https://emitra.example.org/")
+    cert = issued(web)
+    web.login("operator1")  # the counter that hands it over prints it
+    pdf = web.get(f"/certificates/{cert['number']}.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == f'inline; filename="{cert["number"]}.pdf"'
+    body = pdf.content
+    assert body.startswith(b"%PDF-") and len(body) > 10_000
+    assert f"/Title ({cert['number']} Caste Certificate)".encode() in body
+    assert f"https://emitra.example.org/verify/certificate/{cert['token']}".encode() in body
+    assert b"/MediaBox [0 0 595.28 841.89]" in body  # A4
+    assert b"NotoSansDevanagari" in body  # the Hindi is set in the embedded Devanagari font
+    # the page, too, prints the public address when one is configured
+    assert f"https://emitra.example.org/verify/certificate/{cert['token']}" in web.get(f"/certificates/{cert['number']}").text
+
+
+class Remember(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_without_text_shaping_the_pdf_is_still_made_and_a_warning_logged(web, monkeypatch):
+    cert = issued(web)
+
+    async def load():
+        certificate = await Certificate.get(number=cert["number"]).prefetch_related("case")
+        return certificate, certificate.case
+
+    certificate, case = web.run(load)
+    monkeypatch.setitem(sys.modules, "uharfbuzz", None)  # as if it were not installed
+    log = logging.getLogger("emitra.core.certificate_render")
+    remember = Remember()
+    log.addHandler(remember)
+    try:
+        body = certificate_render.pdf_bytes(certificate, case, certificate_render.verify_url(cert["token"]))
+    finally:
+        log.removeHandler(remember)
+    assert body.startswith(b"%PDF-") and cert["number"].encode() in body
+    assert any("unshaped" in m for m in remember.messages)
+
+
+# --- who may open it ----------------------------------------------------------------------------
+
+def test_only_the_people_of_the_case_may_open_the_certificate(web):
+    cert = issued(web)
+    path = f"/certificates/{cert['number']}"
+    anonymous = web.get(path)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    for username, status in (("tehsildar", 200), ("sdm", 200), ("operator1", 200), ("society", 200), ("state", 200),
+                             ("citizen", 200),  # linked to Ramesh Kumar Sharma, who paid for this request
+                             ("operator2", 404), ("officer", 404), ("phed", 404), ("registrar", 404), ("lsp", 404)):
+        web.login(username)
+        assert web.get(path).status_code == status, username
+        assert web.get(path + ".pdf").status_code == status, username
+        web.logout()
+    web.login("tehsildar")
+    assert web.get("/certificates/JP-C-2026-999999").status_code == 404
+
+
+def test_a_citizen_cannot_open_another_citizens_certificate(web):
+    async def for_sunita():
+        from tests.case_helpers import pay, upload, ADDRESS
+
+        scan = await upload(CASTE, "ration_card_scan")
+        form = {"applicant_name": "Sunita Devi", "father_name": "Ram Lal", "caste_category": "SC", "caste": "Bairwa",
+                "address": dict(ADDRESS), "ration_card_scan": scan}
+        request = await pay(CASTE, form, "caste-sunita", citizen="Sunita Devi")
+        from emitra.core.models import Case
+
+        case = await Case.get(request_id=request.id)
+        case = await workflow.act(await actor("tehsildar"), case, "approve", "Verified")
+        await workflow.act(await actor("tehsildar"), case, "issue")
+        return (await Certificate.get(case_id=case.id)).number
+
+    number = web.run(for_sunita)
+    web.login("citizen")  # Ramesh
+    assert web.get(f"/certificates/{number}").status_code == 404
+
+
+def test_a_revoked_certificate_says_so_on_the_page_and_on_paper(web):
+    cert = issued(web)
+    revoke(web, cert["case_id"])
+    web.login("tehsildar")
+    page = web.get(f"/certificates/{cert['number']}")
+    assert page.status_code == 200
+    banner = re.search(r'<div class="cert-banner bad" role="alert" id="revoked">(.*?)</div>', page.text, re.S).group(1)
+    assert "REVOKED on" in banner and REASON in banner
+
+
+# --- public verification ------------------------------------------------------------------------
+
+def test_the_qr_address_shows_the_authentic_certificate_to_anyone_without_personal_data(web):
+    cert = issued(web)
+    page = web.get(f"/verify/certificate/{cert['token']}")  # not logged in
+    assert page.status_code == 200
+    verdict = re.search(r'id="verdict">(.*?)</div>', page.text, re.S).group(1)
+    assert "Authentic" in verdict
+    assert HOLDER in page.text and cert["number"] in page.text and "Gheesa Lal Bairwa" in page.text
+    assert "Revenue Department, Government of Rajasthan" in page.text
+    for personal in ("9829012345", "14, Bairwa Mohalla", "303005", "Ramesh"):
+        assert personal not in page.text
+
+
+def test_after_revocation_the_qr_address_says_revoked_with_the_reason(web):
+    cert = issued(web)
+    revoke(web, cert["case_id"])
+    page = web.get(f"/verify/certificate/{cert['token']}")
+    verdict = re.search(r'id="verdict">(.*?)</div>', page.text, re.S).group(1)
+    assert "Revoked" in verdict and REASON in verdict and "Authentic" not in verdict
+
+
+def test_a_certificate_altered_in_the_database_is_not_authentic(web):
+    cert = issued(web)
+
+    async def tamper():
+        certificate = await Certificate.get(number=cert["number"])
+        rows = [dict(r) for r in certificate.rows]
+        rows[next(i for i, r in enumerate(rows) if r["label_en"] == "Caste")]["value"] = "Rajput"
+        await Certificate.filter(id=certificate.id).update(rows=rows)
+
+    web.run(tamper)
+    page = web.get(f"/verify/certificate/{cert['token']}")
+    verdict = re.search(r'id="verdict">(.*?)</div>', page.text, re.S).group(1)
+    assert "Not authentic" in verdict and "Rajput" not in page.text
+    by_number = web.get(f"/verify?number={cert['number']}")
+    assert "Not authentic" in by_number.text
+    web.login("tehsildar")
+    assert 'id="altered"' in web.get(f"/certificates/{cert['number']}").text
+
+
+def test_an_unknown_token_is_not_found(web):
+    page = web.get("/verify/certificate/no-such-token-at-all")
+    assert page.status_code == 404 and "Not found" in page.text
+
+
+def test_by_number_the_status_shows_with_the_name_masked_and_nothing_else(web):
+    cert = issued(web)
+    page = web.get(f"/verify?number={cert['number']}")
+    assert page.status_code == 200
+    assert "Authentic" in page.text and "L****** N****** B*****" in page.text and "Caste Certificate" in page.text
+    assert HOLDER not in page.text and "Gheesa" not in page.text and cert["token"] not in page.text
+    revoke(web, cert["case_id"])
+    assert "Revoked" in web.get(f"/verify?number={cert['number']}").text
+    missing = web.get("/verify?number=JP-C-2026-999999")
+    assert missing.status_code == 404 and "Not found" in missing.text
+    bad = web.get("/verify?number=<script>")
+    assert bad.status_code == 400 and "letters, digits and dashes" in bad.text
+
+
+# --- receipts -----------------------------------------------------------------------------------
+
+def test_a_receipt_is_checked_against_the_published_rate_without_personal_data(web):
+    cert = issued(web)
+    receipt = cert["receipt"]
+    page = web.get(f"/verify/receipt?receipt_no={receipt}")
+    assert page.status_code == 200
+    assert "As published" in page.text and "₹10.00" in page.text
+    assert "Caste certificate" in page.text
+    for personal in ("Ramesh", "9829012345", "98XXXXXX45", HOLDER, "Gheesa"):
+        assert personal not in page.text, personal
+
+    async def lower_the_district_rate():
+        society = await actor("society")
+        await fees.set_override(society, get_host().registry.get(CASTE), 500, society.user.district_id)
+
+    web.run(lower_the_district_rate)
+    page = web.get(f"/verify/receipt?receipt_no={receipt}")
+    assert "Charged more than the published rate: file a complaint." in page.text
+    assert "₹5.00" in page.text  # the published rate and the excess
+    counter = web.run(lambda: Counter.get(code="JP-LM-001"))
+    assert f'href="/grievances/new?counter={counter.code}&amp;receipt={receipt}"' in page.text
+    assert "Ramesh" not in page.text and "9829012345" not in page.text
+
+
+def test_a_receipt_number_is_checked_for_its_form_and_existence(web):
+    missing = web.get("/verify/receipt?receipt_no=JP0001000009999")
+    assert missing.status_code == 404 and "No receipt with the number JP0001000009999" in missing.text
+    for bad in ("JP0001<b>", "A" * 25, ""):
+        page = web.get("/verify/receipt", params={"receipt_no": bad})
+        assert page.status_code == 400 and "receipt number" in page.text
