@@ -1,5 +1,385 @@
-"""(being written)"""
+"""The citizens' side: tracking an application, the citizen's own page, online grievances, and each
+LokMitra centre's complaint and suggestion book (recorded at the counter, read by the Society).
+
+Tracking shows the service, the steps and the department's public remarks, never the applicant's
+details (docs/citizens.md). A number is found only with the mobile it was filed with, and failed
+look-ups are throttled per client address.
+"""
 
 from __future__ import annotations
 
-ROUTES: list = []
+import datetime as dt
+import re
+import time
+from collections import deque
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from emitra.core import book, grievances, notify, workflow
+from emitra.core.models import (AuditLog, BookEntry, Case, CaseEvent, Certificate, Citizen, Counter, CounterKind, District,
+                                Notification, RequestStatus, Role, ServiceRequest)
+from emitra.plugins.government.grievance import DEPARTMENTS
+from emitra.web import i18n
+from emitra.web.i18n import _
+from emitra.web.security import ANYONE, actor, page
+from emitra.web.templating import render
+
+MOBILE = re.compile(r"[6-9]\d{9}")
+#: failed look-ups allowed per client address in the window, then 429 until the oldest one ages out
+TRACK_MAX_FAILURES = 10
+TRACK_WINDOW_SECONDS = 15 * 60
+#: online grievances accepted per client address per hour (a public form that writes: kept from floods)
+GRIEVANCES_PER_HOUR = 10
+#: public remarks shown when tracking: the department's, the Society's and the platform's (a
+#: counter's remark may name what it checked of the citizen's papers)
+REMARK_ROLES = {workflow.OFFICER, workflow.SOCIETY, workflow.SYSTEM}
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["cache-control"] = "no-store"  # a citizen's status on a shared kiosk: never cached
+    return response
+
+
+# --- the status of a case or a request, as the citizen sees it --------------------------------------
+
+def _request_status(status: Any) -> str:
+    value = getattr(status, "value", status)
+    return {
+        RequestStatus.PAID.value: _("Paid"),
+        RequestStatus.SUBMITTED.value: _("Paid and passed to the provider"),
+        RequestStatus.SUBMISSION_FAILED.value: _("Paid; being passed to the provider (retried by the back office)"),
+        RequestStatus.CANCELLED.value: _("Cancelled"),
+        RequestStatus.PAYMENT_PENDING.value: _("Payment pending (cheque in clearing, or card or UPI not yet confirmed)"),
+        RequestStatus.PAYMENT_FAILED.value: _("Payment failed"),
+    }.get(value, value)
+
+
+async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, Any]:
+    """What tracking shows of a case: service, state, dates, counter, public steps. No personal data."""
+    process = workflow.process_of(case)
+    state = process.state(case.state)
+    counter = await Counter.get_or_none(id=case.counter_id) if case.counter_id else None
+    about = await Counter.get_or_none(id=case.about_counter_id) if case.about_counter_id else None
+    steps = []
+    for row in await workflow.timeline(case, public_only=True):
+        steps.append({**row, "remark": row["remark"] if row["by_role"] in REMARK_ROLES else ""})
+    certificate = None
+    if with_certificate and case.state in ("ready", "collected"):
+        certificate = await Certificate.get_or_none(case_id=case.id, revoked_at=None)
+    return {
+        "kind": "case", "number": case.number, "title": i18n.pick(case.title_en, case.title_hi),
+        "state": case.state, "state_label": i18n.pick(state.label_en, state.label_hi),
+        "closed": bool(state.final or state.desk == "none"),
+        "filed_at": case.created_at, "due_at": case.due_at, "counter": counter, "about_counter": about,
+        "channel": case.channel, "department": case.department, "steps": steps,
+        "certificate": certificate,
+    }
+
+
+async def request_view(request: ServiceRequest) -> dict[str, Any]:
+    counter = await Counter.get_or_none(id=request.counter_id)
+    return {
+        "kind": "request", "number": request.receipt_no,
+        "title": i18n.pick(request.service_title_en, request.service_title_hi),
+        "status_label": _request_status(request.status), "filed_at": request.created_at, "counter": counter,
+    }
+
+
+def _clean_number(text: str) -> str:
+    text = re.sub(r"\s", "", text or "").upper()
+    return text if text.startswith("GR-") else text.replace("-", "")
+
+
+async def lookup(number: str, mobile: str) -> dict[str, Any] | None:
+    """The case or request with this number, if ``mobile`` is the one it was filed with; else None."""
+    case = await Case.get_or_none(number=number)
+    if case is not None:
+        expected = case.mobile
+        if not expected and case.request_id:  # a counter case filed without a mobile: the citizen's own
+            request = await ServiceRequest.get(id=case.request_id)
+            expected = (await Citizen.get(id=request.citizen_id)).mobile
+        return await case_view(case) if expected and expected == mobile else None
+    request = await ServiceRequest.get_or_none(receipt_no=number)
+    if request is None:
+        return None
+    citizen = await Citizen.get(id=request.citizen_id)
+    mobiles = {citizen.mobile, str((request.form_data or {}).get("mobile") or "")} - {""}
+    return await request_view(request) if mobile in mobiles else None
+
+
+def _recent(request: Request, name: str, window: int) -> deque[float]:
+    """This client address's recent events of one kind (in memory: per server process)."""
+    store = getattr(request.app.state, name, None)
+    if store is None:
+        store = {}
+        setattr(request.app.state, name, store)
+    ip = request.client.host if request.client else ""
+    times = store.setdefault(ip, deque())
+    cutoff = time.monotonic() - window
+    while times and times[0] < cutoff:
+        times.popleft()
+    return times
+
+
+def _failures(request: Request) -> deque[float]:
+    return _recent(request, "track_failures", TRACK_WINDOW_SECONDS)
+
+
+@page(ANYONE)
+async def track(request: Request) -> Response:
+    """Anyone: the status of an application or grievance, by its number and the mobile it was filed with."""
+    form = {"number": "", "mobile": ""}
+    if request.method == "GET":
+        return _no_store(render(request, "citizens/track.html", {"form": form, "errors": {}, "result": None}))
+    failures = _failures(request)
+    if len(failures) >= TRACK_MAX_FAILURES:
+        return _no_store(render(request, "citizens/track.html", {"form": form, "errors": {}, "result": None, "throttled": True}, 429))
+    posted = request.state.form
+    form = {"number": str(posted.get("number", "")).strip()[:40], "mobile": re.sub(r"[\s-]", "", str(posted.get("mobile", "")))[:15]}
+    errors = {}
+    number = _clean_number(form["number"])
+    if not number:
+        errors["number"] = _("Number: write the receipt number (e.g. JP0001000000421) or the grievance number (e.g. GR-JP-0000001).")
+    if not MOBILE.fullmatch(form["mobile"]):
+        errors["mobile"] = _("Mobile number: the 10 digits given when the application or grievance was filed.")
+    if errors:
+        return _no_store(render(request, "citizens/track.html", {"form": form, "errors": errors, "result": None}, 400))
+    result = await lookup(number, form["mobile"])
+    if result is None:
+        failures.append(time.monotonic())
+        return _no_store(render(request, "citizens/track.html", {"form": form, "errors": {}, "result": None, "not_found": True}, 404))
+    return _no_store(render(request, "citizens/track.html", {"form": {"number": "", "mobile": ""}, "errors": {}, "result": result}))
+
+
+# --- the citizen's own page -------------------------------------------------------------------------
+
+async def _own_case_ids(request: Request) -> set[int]:
+    """Online grievances this user filed while logged in."""
+    user = request.state.user
+    return set(await CaseEvent.filter(action="open", actor_id=user.id).values_list("case_id", flat=True))
+
+
+@page([Role.CITIZEN])
+async def my_cases(request: Request) -> Response:
+    """The citizen's applications, grievances and payments, newest first."""
+    user = request.state.user
+    items: list[dict[str, Any]] = []
+    if user.citizen_id is not None:
+        requests = await ServiceRequest.filter(citizen_id=user.citizen_id).exclude(receipt_no=None)
+        by_request = list(await Case.filter(request_id__in=[r.id for r in requests])) if requests else []
+        own = await _own_case_ids(request) - {c.id for c in by_request}
+        cases = by_request + (list(await Case.filter(id__in=own)) if own else [])
+        with_case = {c.request_id for c in cases}
+        for c in cases:
+            state = workflow.process_of(c).state(c.state)
+            items.append({"number": c.number, "title": i18n.pick(c.title_en, c.title_hi),
+                          "status": i18n.pick(state.label_en, state.label_hi), "at": c.created_at})
+        for r in requests:
+            if r.id not in with_case:
+                items.append({"number": r.receipt_no, "title": i18n.pick(r.service_title_en, r.service_title_hi),
+                              "status": _request_status(r.status), "at": r.created_at})
+    items.sort(key=lambda i: i["at"], reverse=True)
+    return _no_store(render(request, "citizens/my.html", {"items": items, "linked": user.citizen_id is not None}))
+
+
+@page([Role.CITIZEN])
+async def my_case(request: Request) -> Response:
+    """One of the citizen's own applications or grievances: the same steps as /track."""
+    user = request.state.user
+    number = _clean_number(request.path_params["number"])
+    result = None
+    if user.citizen_id is not None:
+        case = await Case.get_or_none(number=number)
+        if case is not None:
+            mine = case.id in await _own_case_ids(request)
+            if not mine and case.request_id:
+                mine = await ServiceRequest.exists(id=case.request_id, citizen_id=user.citizen_id)
+            if mine:
+                result = await case_view(case, with_certificate=True)
+        else:
+            found = await ServiceRequest.get_or_none(receipt_no=number, citizen_id=user.citizen_id)
+            if found is not None:
+                result = await request_view(found)
+    if result is None:
+        raise HTTPException(404, _("You have no application or grievance with this number."))
+    return _no_store(render(request, "citizens/my_detail.html", {"result": result}))
+
+
+# --- online grievances -------------------------------------------------------------------------------
+
+def _grievance_choices() -> dict[str, Any]:
+    lang = i18n.current_lang.get()
+    return {
+        "departments": [(c, hi if lang == "hi" else en) for c, en, hi in DEPARTMENTS],
+        "complaint_types": [(c, hi if lang == "hi" else en) for c, en, hi in grievances.COMPLAINT_TYPES],
+    }
+
+
+async def _grievance_form(request: Request, form: dict[str, str], errors: dict[str, str], status: int = 200) -> Response:
+    districts = await District.all().order_by("code")
+    options = [(d.code, i18n.pick(d.name_en, d.name_hi)) for d in districts]
+    return render(request, "citizens/grievance_form.html",
+                  {"form": form, "errors": errors, "districts": districts, "district_options": options, **_grievance_choices()}, status)
+
+
+FIELDS = ("district", "about", "department", "counter_code", "complaint_type", "receipt_no", "name", "mobile", "subject", "body")
+
+
+@page(ANYONE)
+async def new_grievance(request: Request) -> Response:
+    """Anyone: file a grievance to a department, the district administration, or about an e-Mitra counter."""
+    if request.method == "GET":
+        q = request.query_params
+        form = {k: "" for k in FIELDS}
+        form["about"] = "department"
+        districts = await District.all().order_by("code")
+        form["district"] = districts[0].code if len(districts) == 1 else ""
+        user = request.state.user
+        if user is not None and user.citizen_id is not None:  # a logged-in citizen: their own name and mobile
+            citizen = await Citizen.get(id=user.citizen_id)
+            form.update(name=citizen.name, mobile=citizen.mobile)
+        code = q.get("counter", "").strip().upper()[:20]
+        if code:
+            form.update(about="counter", counter_code=code, receipt_no=q.get("receipt", "").strip()[:24],
+                        complaint_type=q.get("type", "overcharging") if q.get("type", "overcharging") in
+                        {c for c, _, _ in grievances.COMPLAINT_TYPES} else "")
+            counter = await Counter.get_or_none(code=code).prefetch_related("district")
+            if counter is not None:
+                form["district"] = counter.district.code
+        return await _grievance_form(request, form, {})
+    posted = request.state.form
+    form = {k: str(posted.get(k, ""))[:2100] for k in FIELDS}
+    filed = _recent(request, "grievances_filed", 3600)
+    if len(filed) >= GRIEVANCES_PER_HOUR:
+        raise HTTPException(429, _("Too many grievances from this connection in the last hour. Try again later, or file it at any e-Mitra counter."))
+    district = await District.get_or_none(code=form["district"].strip().upper()) if form["district"] else None
+    if district is None:
+        districts = await District.all()
+        district = districts[0] if len(districts) == 1 else None
+    try:
+        case = await grievances.file_online(
+            actor(request), district.id if district else 0, about=form["about"], department=form["department"],
+            counter_code=form["counter_code"], complaint_type=form["complaint_type"], receipt_no=form["receipt_no"],
+            name=form["name"], mobile=form["mobile"], subject=form["subject"], body=form["body"], lang=i18n.current_lang.get())
+    except grievances.GrievanceInvalid as exc:
+        lang = i18n.current_lang.get()
+        errors = {k: (hi if lang == "hi" else en) for k, (en, hi) in exc.errors.items()}
+        return await _grievance_form(request, form, errors, 400)
+    filed.append(time.monotonic())
+    request.session["grievance_filed"] = case.number
+    return RedirectResponse("/grievances/filed", status_code=303)
+
+
+@page(ANYONE)
+async def grievance_filed(request: Request) -> Response:
+    """The confirmation after filing: the number to track it with (kept in this browser's session only)."""
+    number = request.session.get("grievance_filed", "")
+    if not number:
+        return RedirectResponse("/grievances/new", status_code=303)
+    case = await Case.get_or_none(number=number)
+    if case is None:
+        return RedirectResponse("/grievances/new", status_code=303)
+    return _no_store(render(request, "citizens/grievance_filed.html", {
+        "number": case.number, "title": i18n.pick(case.title_en, case.title_hi), "department": case.department,
+        "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile)}))
+
+
+# --- the complaint and suggestion book ---------------------------------------------------------------
+
+def _book_rows(entries: list[BookEntry]) -> list[dict[str, Any]]:
+    return [{"at": e.created_at, "kind": e.kind, "text": e.text, "name": e.name,
+             "mobile": notify.mask_recipient(e.mobile) if e.mobile else "", "digest_sent_at": e.digest_sent_at,
+             "counter": getattr(e, "counter", None)} for e in entries]
+
+
+async def _counter_book(request: Request, counter: Counter, form: dict[str, str], errors: dict[str, str], status: int = 200,
+                        saved: bool = False) -> Response:
+    entries = await BookEntry.filter(counter_id=counter.id).order_by("-created_at", "-id").limit(50)
+    return render(request, "citizens/book.html", {"counter": counter, "entries": _book_rows(entries), "form": form,
+                                                  "errors": errors, "saved": saved, "keeps_book": book.keeps_book(counter)}, status)
+
+
+@page([Role.OPERATOR])
+async def counter_book(request: Request) -> Response:
+    """Operator of a LokMitra centre: record an entry of the centre's complaint and suggestion book."""
+    counter = await Counter.get_or_none(id=request.state.user.counter_id)
+    if counter is None:
+        raise HTTPException(404, _("Your user is not attached to a counter."))
+    empty = {"kind": "complaint", "text": "", "name": "", "mobile": ""}
+    if not book.keeps_book(counter):
+        return await _counter_book(request, counter, empty, {}, 403 if request.method == "POST" else 200)
+    if request.method == "GET":
+        return await _counter_book(request, counter, empty, {}, saved=request.query_params.get("saved") == "1")
+    posted = request.state.form
+    form = {k: str(posted.get(k, ""))[:2100] for k in empty}
+    try:
+        await book.add_entry(actor(request), counter, form["kind"], form["text"], form["name"], form["mobile"])
+    except book.BookError as exc:
+        message = exc.message_hi if i18n.current_lang.get() == "hi" else exc.message_en
+        return await _counter_book(request, counter, form, {exc.field: message}, 400)
+    return RedirectResponse("/counter/book?saved=1", status_code=303)
+
+
+def _monday(text: str) -> dt.date | None:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day - dt.timedelta(days=day.weekday())
+
+
+@page([Role.SOCIETY_ADMIN])
+async def society_book(request: Request) -> Response:
+    """Society admin: every LokMitra centre's book entries in the district, and the weekly digests sent."""
+    district_id = request.state.user.district_id
+    centres = await Counter.filter(district_id=district_id, kind=CounterKind.LOKMITRA).order_by("code")
+    q = request.query_params
+    centre = q.get("centre", "").strip().upper()
+    week = _monday(q.get("week", "").strip()) if q.get("week") else None
+    query = BookEntry.filter(district_id=district_id)
+    chosen = next((c for c in centres if c.code == centre), None)
+    if chosen is not None:
+        query = query.filter(counter_id=chosen.id)
+    if week is not None:
+        start, end = book.week_bounds(week)
+        query = query.filter(created_at__gte=start, created_at__lt=end)
+    entries = await query.order_by("-created_at", "-id").limit(200).prefetch_related("counter")
+    digests = await Notification.filter(district_id=district_id, event="book_digest").order_by("-id").limit(20)
+    weeks = {}
+    for record in await AuditLog.filter(district_id=district_id, action="book.digest").order_by("-id").limit(50):
+        weeks.setdefault(record.object_id, record.detail.get("week_start", ""))
+    last = book.last_complete_week()
+    return render(request, "citizens/society_book.html", {
+        "centres": centres, "centre": chosen.code if chosen else "", "week": week.isoformat() if week else "",
+        "entries": _book_rows(entries),
+        "digests": [{"note": n, "week": weeks.get(str(n.id), ""), "recipient": ", ".join(notify.mask_recipient(r.strip()) for r in n.recipient.split(","))}
+                    for n in digests],
+        "last_week": last, "last_week_end": last + dt.timedelta(days=6),
+        "last_week_sent": await book.digest_sent(district_id, last), "done": q.get("digest", ""),
+    })
+
+
+@page([Role.SOCIETY_ADMIN])
+async def send_digest(request: Request) -> Response:
+    """Send the digest of the last complete week now (nothing more if it was sent and nothing is new)."""
+    try:
+        note = await book.weekly_digest(actor(request), request.state.user.district_id, book.last_complete_week())
+    except book.BookError as exc:
+        raise HTTPException(409, exc.message_hi if i18n.current_lang.get() == "hi" else exc.message_en) from None
+    return RedirectResponse(f"/society/book?digest={'sent' if note else 'none'}", status_code=303)
+
+
+ROUTES = [
+    Route("/track", track, methods=["GET", "POST"]),
+    Route("/my", my_cases),
+    Route("/my/{number}", my_case),
+    Route("/grievances/new", new_grievance, methods=["GET", "POST"]),
+    Route("/grievances/filed", grievance_filed),
+    Route("/counter/book", counter_book, methods=["GET", "POST"]),
+    Route("/society/book", society_book),
+    Route("/society/book/digest", send_digest, methods=["POST"]),
+]

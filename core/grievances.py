@@ -1,0 +1,155 @@
+"""Grievances filed online by citizens: to a department, to the district administration, or about
+an e-Mitra counter.
+
+A grievance to a department goes to that department's officers (the same departments as the
+Rajasthan Sampark grievance taken at a counter for Rs 5); one to the district administration goes
+to the District Collectorate; a complaint about a counter (overcharging, no receipt, rude
+behaviour, a service refused) goes to the district e-Mitra Society's desk, which licenses the
+counters. Each is opened as a case (:func:`emitra.core.workflow.open_case`) numbered
+``GR-<district>-0000001`` and forwarded at once, in one transaction: a case is either filed and
+forwarded with its messages queued, or nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit, workflow
+from emitra.core.models import Case, Counter, District, ServiceRequest
+from emitra.plugins.government.grievance import DEPARTMENTS, department_name
+
+ABOUT = ("department", "district", "counter")
+DISTRICT_DEPARTMENT = "District Collectorate"
+SOCIETY_DEPARTMENT = "e-Mitra Society"
+GRIEVANCE = "emitra.grievance"
+COUNTER_COMPLAINT = "emitra.counter_complaint"
+
+#: what a complaint about a counter can be about: code, English, Hindi
+COMPLAINT_TYPES: list[tuple[str, str, str]] = [
+    ("overcharging", "Overcharging (asked for more than the receipt or the fee list)", "अधिक राशि लेना (रसीद या शुल्क सूची से अधिक)"),
+    ("no_receipt", "No receipt given", "रसीद नहीं दी गई"),
+    ("rude", "Rude behaviour", "दुर्व्यवहार"),
+    ("refused", "Service refused", "सेवा देने से मना किया"),
+    ("other", "Other", "अन्य"),
+]
+
+MOBILE = re.compile(r"[6-9]\d{9}")
+RECEIPT = re.compile(r"[A-Z0-9]{4,24}")
+
+
+@dataclass
+class GrievanceInvalid(Exception):
+    """Every problem with a grievance form at once: field -> (English, Hindi)."""
+
+    errors: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {en}" for k, (en, _) in self.errors.items())
+
+
+def complaint_label(code: str, lang: str = "en") -> str:
+    for c, en, hi in COMPLAINT_TYPES:
+        if c == code:
+            return hi if lang == "hi" else en
+    return code
+
+
+def _length(errors: dict[str, tuple[str, str]], name: str, value: str, low: int, high: int, label: tuple[str, str]) -> None:
+    if not (low <= len(value) <= high):
+        errors[name] = (
+            f"{label[0]}: write {low} to {high} characters (now {len(value)}).",
+            f"{label[1]}: {low} से {high} अक्षर लिखें (अभी {len(value)})।",
+        )
+
+
+async def file_online(
+    actor: audit.Actor,
+    district_id: int,
+    *,
+    about: str,
+    department: str | None = None,
+    counter_code: str | None = None,
+    complaint_type: str | None = None,
+    receipt_no: str | None = None,
+    name: str,
+    mobile: str,
+    subject: str,
+    body: str,
+    lang: str,
+) -> Case:
+    """Check every field, then open and forward the grievance. Raises :class:`GrievanceInvalid`
+    naming each bad field (nothing is written then)."""
+    name, mobile = (name or "").strip(), re.sub(r"[\s-]", "", mobile or "")
+    subject, body = (subject or "").strip(), (body or "").strip()
+    department = (department or "").strip()
+    counter_code = (counter_code or "").strip().upper()
+    complaint_type = (complaint_type or "").strip()
+    receipt_no = re.sub(r"[\s-]", "", receipt_no or "").upper()
+    lang = lang if lang in ("en", "hi") else "hi"
+    errors: dict[str, tuple[str, str]] = {}
+
+    district = await District.get_or_none(id=district_id)
+    if district is None:
+        errors["district"] = ("District: choose the district from the list.", "ज़िला: सूची से ज़िला चुनें।")
+    if about not in ABOUT:
+        errors["about"] = ("About: choose a department, the district administration or an e-Mitra counter.",
+                           "किसके बारे में: विभाग, ज़िला प्रशासन या ई-मित्र काउंटर चुनें।")
+    _length(errors, "name", name, 2, 100, ("Your name", "आपका नाम"))
+    if not MOBILE.fullmatch(mobile):
+        errors["mobile"] = ("Mobile number: 10 digits starting with 6, 7, 8 or 9 (updates are sent to it and you track the grievance with it).",
+                            "मोबाइल नंबर: 6, 7, 8 या 9 से शुरू होने वाले 10 अंक (इसी पर सूचना मिलेगी और इसी से स्थिति देखेंगे)।")
+    _length(errors, "subject", subject, 5, 150, ("Subject", "विषय"))
+    _length(errors, "body", body, 20, 2000, ("Grievance in detail", "शिकायत का विवरण"))
+
+    counter: Counter | None = None
+    if about == "department" and department not in {c for c, _, _ in DEPARTMENTS}:
+        errors["department"] = ("Department: choose the department from the list.", "विभाग: सूची से विभाग चुनें।")
+    if about == "counter":
+        if not counter_code:
+            errors["counter_code"] = ("Counter code: write the code shown on the counter's board or receipt, e.g. JP-JM-001.",
+                                      "काउंटर कोड: काउंटर के बोर्ड या रसीद पर लिखा कोड लिखें, जैसे JP-JM-001।")
+        elif district is not None:
+            counter = await Counter.get_or_none(code=counter_code, district_id=district.id)
+            if counter is None:
+                errors["counter_code"] = (f"Counter code: there is no e-Mitra counter {counter_code} in {district.name_en} district; check the code on the receipt.",
+                                          f"काउंटर कोड: {district.name_hi} ज़िले में {counter_code} नाम का कोई ई-मित्र काउंटर नहीं है; रसीद पर कोड जाँचें।")
+        if complaint_type not in {c for c, _, _ in COMPLAINT_TYPES}:
+            errors["complaint_type"] = ("Complaint: choose what happened (overcharging, no receipt, rude behaviour, service refused, other).",
+                                        "शिकायत: चुनें क्या हुआ (अधिक राशि, रसीद नहीं, दुर्व्यवहार, सेवा से मना, अन्य)।")
+        if receipt_no:
+            if not RECEIPT.fullmatch(receipt_no):
+                errors["receipt_no"] = ("Receipt number: the letters and digits printed on the receipt (e.g. JP0002000000123), or leave it empty.",
+                                        "रसीद संख्या: रसीद पर छपे अक्षर और अंक (जैसे JP0002000000123), या खाली छोड़ें।")
+            elif counter is not None and not await ServiceRequest.exists(receipt_no=receipt_no, counter_id=counter.id):
+                errors["receipt_no"] = (f"Receipt number: {receipt_no} is not a receipt of counter {counter.code}; check both on the receipt, or leave the receipt number empty.",
+                                        f"रसीद संख्या: {receipt_no} काउंटर {counter.code} की रसीद नहीं है; रसीद पर दोनों जाँचें, या रसीद संख्या खाली छोड़ें।")
+    if errors:
+        raise GrievanceInvalid(errors)
+    assert district is not None
+
+    if about == "counter":
+        assert counter is not None
+        service_code, desk, to = COUNTER_COMPLAINT, "society", SOCIETY_DEPARTMENT
+        header = f"Complaint: {complaint_label(complaint_type)}. Counter: {counter.code} ({counter.name})."
+        if receipt_no:
+            header += f" Receipt: {receipt_no}."
+        text = f"{header}\n\n{body}"
+    else:
+        service_code, desk = GRIEVANCE, "department"
+        to = department_name(department) if about == "department" else DISTRICT_DEPARTMENT
+        text = body
+    title_en, title_hi = workflow.BUILTIN_TITLES[service_code]
+    async with in_transaction():
+        case = await workflow.open_case(
+            actor, district_id=district.id, kind="grievance", service_code=service_code, title_en=title_en, title_hi=title_hi,
+            department=to, desk=desk, about_counter_id=counter.id if counter else None, channel="online",
+            applicant_name=name, mobile=mobile, lang=lang, subject=subject, body=text)
+        await audit.record(actor, "grievance.filed_online", case, district_id=district.id,
+                           counter_id=counter.id if counter else None,
+                           detail={"number": case.number, "about": about, "department": to,
+                                   "complaint_type": complaint_type if counter else "", "receipt_no": receipt_no if counter else ""})
+        case = await workflow.act(audit.Actor(None, ip=actor.ip, via="system"), case, "forward")
+    return case

@@ -1,0 +1,250 @@
+"""The citizens' side: tracking by number and mobile, the citizen's own page, online grievances."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from emitra.core import grievances, workflow
+from emitra.core.audit import Actor
+from emitra.core.models import AuditLog, Case, Certificate, Counter, Notification, RequestStatus, ServiceRequest, User
+from tests.case_helpers import actor, caste_case, grievance_case, pay
+
+RAMESH = "9829012345"
+GOOD = {"district": "JP", "about": "department", "department": "phed", "counter_code": "", "complaint_type": "",
+        "receipt_no": "", "name": "Sunita Devi", "mobile": "9414098765", "subject": "No water supply in ward 12",
+        "body": "The PHED tap supply in ward 12, Chomu has been off for a week; the tanker has not come either."}
+
+
+def track(web, number: str, mobile: str):
+    return web.post_form("/track", {"number": number, "mobile": mobile})
+
+
+def test_a_caste_application_is_tracked_by_receipt_and_mobile_with_the_departments_remark(web):
+    async def setup():
+        case = await caste_case()
+        await workflow.act(await actor("tehsildar"), case, "approve", "Caste verified against the ration card")
+        await workflow.add_remark(await actor("tehsildar"), case, "Applicant's father has a land dispute (internal)")
+        return case.number
+
+    number = web.run(setup)
+    page = track(web, number, RAMESH)
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    steps = page.text[page.text.index('id="steps"'):]
+    assert "Caste certificate – Revenue Department" in page.text
+    assert re.search(r'id="state">Approved<', page.text)
+    for label in ("With the department", "Approve", "Caste verified against the ration card"):
+        assert label in steps
+    # the service and the steps only: no applicant's details, no officer's name, no internal note
+    for secret in ("Gheesa Lal Bairwa", "Lakshmi Narayan Bairwa", "2341", "Tehsildar, Revenue", "land dispute", RAMESH):
+        assert secret not in page.text
+    assert "Expected by" in page.text and "LokMitra Centre, Malviya Nagar" in page.text
+
+
+def test_a_ready_certificate_says_where_to_collect_it(web):
+    async def setup():
+        case = await caste_case()
+        case = await workflow.act(await actor("tehsildar"), case, "approve", "Caste verified")
+        case = await workflow.act(await actor("tehsildar"), case, "issue")
+        return case.number
+
+    number = web.run(setup)
+    page = track(web, number, RAMESH)
+    assert "collect it at LokMitra Centre, Malviya Nagar, Collectorate campus, Malviya Nagar, Jaipur with your receipt" in page.text
+    assert "/certificates/" not in page.text  # the certificate itself only on the citizen's own page
+    web.login("citizen")
+    certificate = web.run(lambda: Certificate.get(case__number=number)).number
+    mine = web.get(f"/my/{number}")
+    assert f'href="/certificates/{certificate}"' in mine.text
+    assert web.get(f"/certificates/{certificate}").status_code == 200  # the citizen may open it
+
+
+def test_a_wrong_mobile_or_number_gets_one_generic_message_and_no_data(web):
+    number = web.run(lambda: caste_case()).number
+    wrong_mobile = track(web, number, "9999999999")
+    wrong_number = track(web, "JP0001000009999", RAMESH)
+    for page in (wrong_mobile, wrong_number):
+        assert page.status_code == 404
+        assert "No application with this number and mobile" in page.text
+        assert "Caste" not in page.text and 'id="steps"' not in page.text
+    bad = track(web, number, "12345")
+    assert bad.status_code == 400 and "Mobile number: the 10 digits" in bad.text
+
+
+def test_a_payment_that_is_not_a_case_shows_its_status(web):
+    async def setup():
+        request = await pay("gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "bill-1")
+        return request.receipt_no
+
+    receipt = web.run(setup)
+    page = track(web, receipt, RAMESH)
+    assert page.status_code == 200, page.text
+    assert "Paid" in page.text and 'id="steps"' not in page.text
+
+    async def cancel():
+        r = await ServiceRequest.get(receipt_no=receipt)
+        r.status = RequestStatus.PAYMENT_FAILED
+        await r.save(update_fields=["status"])
+
+    web.run(cancel)
+    assert "Payment failed" in track(web, receipt, RAMESH).text
+
+
+def test_tracking_is_throttled_after_ten_failures_from_one_address(web):
+    number = web.run(lambda: caste_case()).number
+    token = web.csrf("/track")
+    for i in range(10):
+        r = web.post("/track", data={"number": number, "mobile": f"90000000{i:02d}", "csrf_token": token})
+        assert r.status_code == 404
+    blocked = web.post("/track", data={"number": number, "mobile": RAMESH, "csrf_token": token})
+    assert blocked.status_code == 429
+    assert "Wait 15 minutes" in blocked.text and 'id="steps"' not in blocked.text
+
+
+def test_tracking_needs_the_forms_csrf_token(web):
+    number = web.run(lambda: caste_case()).number
+    web.get("/track")
+    refused = web.post("/track", data={"number": number, "mobile": RAMESH})
+    assert refused.status_code == 403 and 'id="steps"' not in refused.text
+
+
+def test_my_page_shows_the_citizens_own_cases_and_hides_others(web):
+    async def setup():
+        mine = await caste_case("caste-mine")
+        other = await pay("gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "bill-sunita", citizen="Sunita Devi")
+        return mine.number, other.receipt_no
+
+    mine, others = web.run(setup)
+    web.login("citizen")
+    listing = web.get("/my")
+    assert listing.status_code == 200 and f'href="/my/{mine}"' in listing.text
+    assert others not in listing.text
+    detail = web.get(f"/my/{mine}")
+    assert detail.status_code == 200 and 'id="steps"' in detail.text and "With the department" in detail.text
+    assert web.get(f"/my/{others}").status_code == 404
+    web.logout()
+    web.login("operator1")
+    assert web.get("/my").status_code == 403
+
+
+def test_an_online_grievance_about_phed_reaches_the_phed_officer(web):
+    filed = web.post_form("/grievances/new", GOOD)
+    assert filed.status_code == 303
+    confirmation = web.get(filed.headers["location"])
+    number = re.search(r"GR-JP-\d{7}", confirmation.text).group(0)
+    assert "/track" in confirmation.text and "94XXXXXX65" in confirmation.text
+
+    async def check():
+        case = await Case.get(number=number)
+        assert (case.department, case.state, case.channel, case.desk) == (
+            "Public Health Engineering (water supply)", "forwarded", "online", "department")
+        phed = await User.get(username="phed")
+        assert [t.action for t in workflow.allowed_actions(phed, case)] == ["acknowledge", "resolve", "close"]
+        notes = await Notification.filter(case_id=case.id).order_by("id")
+        assert notes[0].event == "submitted" and notes[0].recipient == "9414098765" and number in notes[0].body_en
+        assert await AuditLog.exists(action="grievance.filed_online", object_id=str(case.id))
+
+    web.run(check)
+    page = track(web, number, "9414098765")
+    assert page.status_code == 200 and "Public Health Engineering" in page.text
+
+
+def test_a_complaint_about_a_counter_goes_to_the_society_desk(web):
+    async def setup():
+        request = await pay("gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "bill-kiosk", username="operator2")
+        return request.receipt_no
+
+    receipt = web.run(setup)
+    form = web.get(f"/grievances/new?counter=JP-JM-001&receipt={receipt}")
+    assert 'value="JP-JM-001"' in form.text and receipt in form.text and "₹5" in form.text
+    data = {**GOOD, "about": "counter", "department": "", "counter_code": "JP-JM-001", "complaint_type": "overcharging",
+            "receipt_no": receipt, "subject": "Asked for Rs 50 more than the receipt"}
+    assert web.post_form("/grievances/new", data).status_code == 303
+
+    async def check():
+        case = await Case.get(service_code="emitra.counter_complaint")
+        kiosk = await Counter.get(code="JP-JM-001")
+        assert (case.desk, case.about_counter_id, case.department, case.state) == ("society", kiosk.id, "e-Mitra Society", "forwarded")
+        assert receipt in case.body and "Overcharging" in case.body
+        with pytest.raises(workflow.WorkflowError):
+            await workflow.act(await actor("phed"), case, "acknowledge")
+        case = await workflow.act(await actor("society"), case, "acknowledge", "Kiosk owner called for an explanation")
+        assert case.state == "in_progress"
+
+    web.run(check)
+
+
+def test_grievance_validation_names_each_field(web):
+    async def setup():
+        request = await pay("gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "bill-lm")  # at JP-LM-001
+        return request.receipt_no
+
+    receipt = web.run(setup)
+    bad = web.post_form("/grievances/new", {**GOOD, "mobile": "12345", "body": "Too short", "subject": "Hi"})
+    assert bad.status_code == 400
+    assert "Mobile number: 10 digits starting with 6, 7, 8 or 9" in bad.text
+    assert "Grievance in detail: write 20 to 2000 characters (now 9)" in bad.text
+    assert "Subject: write 5 to 150 characters" in bad.text
+    assert 'value="Sunita Devi"' in bad.text  # what was typed stays
+    unknown = web.post_form("/grievances/new", {**GOOD, "about": "counter", "counter_code": "JP-XX-999", "complaint_type": "rude"})
+    assert unknown.status_code == 400 and "there is no e-Mitra counter JP-XX-999 in Jaipur district" in unknown.text
+    other = web.post_form("/grievances/new", {**GOOD, "about": "counter", "counter_code": "JP-JM-001",
+                                              "complaint_type": "overcharging", "receipt_no": receipt})
+    assert other.status_code == 400 and f"{receipt} is not a receipt of counter JP-JM-001" in other.text
+    no_department = web.post_form("/grievances/new", {**GOOD, "department": "nasa"})
+    assert no_department.status_code == 400 and "Department: choose the department" in no_department.text
+    assert web.run(lambda: Case.filter(channel="online").count()) == 0
+
+
+def test_the_grievance_form_needs_its_csrf_token(web):
+    web.get("/grievances/new")
+    refused = web.post("/grievances/new", data=GOOD)
+    assert refused.status_code == 403
+    assert web.run(lambda: Case.filter(channel="online").count()) == 0
+
+
+def test_a_district_grievance_goes_to_the_collectorate_and_a_logged_in_citizen_sees_it(web):
+    web.login("citizen")
+    form = web.get("/grievances/new").text
+    assert 'value="Ramesh Kumar Sharma"' in form and f'value="{RAMESH}"' in form  # their own name and mobile
+    filed = web.post_form("/grievances/new", {**GOOD, "about": "district", "department": "", "name": "Ramesh Kumar Sharma",
+                                               "mobile": RAMESH})
+    assert filed.status_code == 303
+    case = web.run(lambda: Case.get(channel="online"))
+    assert (case.department, case.desk, case.number) == ("District Collectorate", "department", "GR-JP-%07d" % case.id)
+    assert case.number in web.get("/my").text
+
+
+@pytest.mark.anyio
+async def test_file_online_writes_nothing_when_a_field_is_wrong(demo_db):
+    before = await Case.all().count(), await Notification.all().count()
+    with pytest.raises(grievances.GrievanceInvalid) as err:
+        await grievances.file_online(Actor(None), (await Counter.get(code="JP-LM-001")).district_id, about="counter",
+                                     counter_code="JP-LM-001", complaint_type="bribe", name="A", mobile="98290",
+                                     subject="Rude", body="x" * 19, lang="en")
+    assert set(err.value.errors) == {"complaint_type", "name", "mobile", "subject", "body"}
+    assert all(hi for _, hi in err.value.errors.values())
+    assert (await Case.all().count(), await Notification.all().count()) == before
+
+
+@pytest.mark.anyio
+async def test_a_counter_grievance_is_tracked_with_the_citizens_mobile(demo_db):
+    case = await grievance_case()
+    assert case.mobile == "9414098765"
+    from emitra.web.citizens import lookup
+
+    found = await lookup(case.number, "9414098765")
+    assert found is not None and found["department"] == "Public Health Engineering (water supply)"
+    assert await lookup(case.number, RAMESH) is None
+
+
+
+def test_one_address_files_at_most_ten_grievances_an_hour(web):
+    token = web.csrf("/grievances/new")
+    for _ in range(10):
+        assert web.post("/grievances/new", data={**GOOD, "csrf_token": token}).status_code == 303
+    flood = web.post("/grievances/new", data={**GOOD, "csrf_token": token})
+    assert flood.status_code == 429 and "Too many grievances" in flood.text
+    assert web.run(lambda: Case.filter(channel="online").count()) == 10
