@@ -66,6 +66,22 @@ def demo() -> None:
         click.echo(f"  {username:<10} / {logins[username]:<12}  {role.value:<19} {full_name}")
 
 
+@main.command("demo-cases")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as a JSON object.")
+def demo_cases(as_json: bool) -> None:
+    """Applications and grievances on the demo district: a caste certificate applied for at the kiosk,
+    approved, issued and collected; one waiting for the Tehsildar; a grievance escalated past its SLA
+    (docs/workflows.md). Needs `emitra demo` first; safe to run twice."""
+    from emitra.core import demo_cases as cases
+
+    try:
+        result = run(cases.run)
+    except cases.DemoCasesError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else cases.summary_text(result))
+
+
 @main.command("demo-week")
 @click.option("--start", default=None, help="The Monday the week starts (YYYY-MM-DD); default: the last full week's Monday.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as a JSON object.")

@@ -1,11 +1,13 @@
 """CLI commands for applications, grievances, certificates, notifications and dispatch.
 
-Each area adds its commands to ``cases_commands`` (a list of click commands or groups), which
-core/cli.py adds to ``emitra``.
+Each area keeps its commands in its own module (``commands``, a list of click commands or
+groups); core/cli.py adds them all to ``emitra``.
 """
 
 from __future__ import annotations
 
 import click
 
-cases_commands: list[click.Command] = []
+from emitra.core import cli_book, cli_notify, cli_sla
+
+cases_commands: list[click.Command] = [*cli_sla.commands, *cli_book.commands, *cli_notify.commands]

@@ -494,7 +494,7 @@ async def open_case_for(actor: audit.Actor, request: ServiceRequest, service: Se
         service_code=service.code, title_en=service.title_en, title_hi=service.title_hi, department=service.route(data),
         number=request.receipt_no, request=request, counter_id=request.counter_id,
         applicant_name=str(data.get("applicant_name") or data.get("name") or citizen.name),
-        mobile=mobile if mobile.isdigit() else "", lang=getattr(actor.user, "lang", "hi") or "hi",
+        mobile=mobile if mobile.isdigit() else "", lang=getattr(actor.user, "lang", "hi") or "hi",  # the counter's language; both are stored
         subject=str(data.get("subject") or "")[:200], body=str(data.get("description") or ""),
         paper_documents=[{"en": en, "hi": hi} for en, hi in service.paper_documents],
         process=workflow.process_for(service))

@@ -95,6 +95,7 @@ def server() -> Iterator[str]:
         env["EMITRA_DATABASE_URL"] = pg_url
     _run(["db", "migrate"], env)
     _run(["demo"], env)
+    _run(["demo-cases"], env)
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -309,3 +310,100 @@ def test_a_caste_certificate_with_a_condition_and_an_uploaded_scan(page, tmp_pat
     expect(page.locator("#receipt-no")).to_have_text(re.compile(r"^JP\d{13}$"))
     expect(page.locator("table.facts")).to_contain_text("Caste certificate")
     page.screenshot(path=str(ARTIFACTS / "caste-certificate-receipt.png"), full_page=True)
+
+
+def _log_in_as(page, username: str, landing: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/lang/en?next=/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(landing))
+
+
+def test_a_kiosk_application_through_the_department_to_the_citizen(browser, server, tmp_path):
+    """Applied for at the JanMitra kiosk, approved and issued by the Tehsildar, handed over at the kiosk;
+    the citizen tracks every step and verifies the certificate's QR address, all in a real browser."""
+    from playwright.sync_api import expect
+
+    def new_page():
+        context = browser.new_context(base_url=server, locale="en-IN", viewport={"width": 1200, "height": 900})
+        context.set_default_timeout(10_000)
+        return context.new_page()
+
+    # 1. The kiosk operator applies for Geeta Meena's ST caste certificate.
+    kiosk = new_page()
+    _log_in_as(kiosk, "operator2", r"/counter$")
+    kiosk.fill("#q", "8003344556")
+    kiosk.get_by_role("button", name="Search").click()
+    kiosk.locator("table tbody tr", has_text="8003344556").get_by_role("link").click()
+    kiosk.get_by_role("link", name=re.compile(r"Caste certificate")).click()
+    kiosk.fill("#f-applicant_name", "Geeta Meena")
+    kiosk.fill("#f-father_name", "Ram Lal Meena")
+    kiosk.select_option("#f-caste_category", "ST")
+    kiosk.fill("#f-caste", "Meena")
+    kiosk.fill("#f-address-village_ward", "Bassi")
+    kiosk.select_option("#f-address-tehsil", "bassi")
+    kiosk.fill("#f-address-pin", "303301")
+    scan = tmp_path / "ration-card.pdf"
+    scan.write_bytes(b"%PDF-1.4 ration card scan")
+    kiosk.set_input_files("#f-ration_card_scan", str(scan))
+    kiosk.fill("#f-mobile", "8003344556")
+    kiosk.get_by_role("button", name="Get amount due").click()
+    kiosk.get_by_role("button", name=re.compile("record the payment")).click()
+    receipt_no = kiosk.locator("#receipt-no").inner_text().strip()
+    assert re.fullmatch(r"JP\d{13}", receipt_no), receipt_no
+
+    # 2. The Tehsildar finds it in the inbox, opens it, approves and issues the certificate.
+    office = new_page()
+    _log_in_as(office, "tehsildar", r"/office")
+    row = office.locator("#cases tbody tr", has_text=receipt_no)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("With the department")
+    row.get_by_role("link", name=receipt_no).click()
+    expect(office.locator("h1")).to_contain_text(receipt_no)
+    expect(office.locator("#documents")).to_contain_text("Ration card")
+    office.fill("#remark-approve", "Caste verified against the ration card")
+    office.get_by_role("button", name="Approve", exact=True).click()
+    office.get_by_role("button", name="Issue the certificate").click()
+    certificate_link = office.locator("#certificate")
+    expect(certificate_link).to_have_text(re.compile(r"^JP-C-\d{4}-\d{6}$"))
+    certificate_link.click()
+    expect(office.locator("svg").first).to_be_visible()  # the QR code, drawn on the server
+    verify_url = office.get_by_role("link", name="Public verification page").get_attribute("href")
+    office.screenshot(path=str(ARTIFACTS / "certificate.png"), full_page=True)
+
+    # 3. The kiosk hands it over, only once the operator confirms the identity check.
+    kiosk.goto("/counter/cases")
+    ready = kiosk.locator("tr", has_text=receipt_no).filter(has=kiosk.locator("input[name=action][value=collect]"))
+    expect(ready).to_contain_text("Print the certificate")
+    ready.locator("input[type=checkbox]").check()
+    ready.get_by_role("button", name="Record the hand-over").click()
+    expect(kiosk.locator("#done")).to_contain_text(receipt_no)
+
+    # 4. The citizen, with no account, follows every step by receipt number and mobile.
+    citizen = new_page()
+    citizen.goto("/track")
+    citizen.fill("#number", receipt_no)
+    citizen.fill("#mobile", "9999999999")
+    citizen.get_by_role("button", name="Show the status").click()
+    expect(citizen.locator("#not-found")).to_be_visible()
+    citizen.fill("#number", receipt_no)
+    citizen.fill("#mobile", "8003344556")
+    citizen.get_by_role("button", name="Show the status").click()
+    expect(citizen.locator("#state")).to_have_text("Collected")
+    steps = citizen.locator("#steps")
+    for step in ("Submitted at the counter", "With the department", "Approved", "Ready for collection", "Collected"):
+        expect(steps).to_contain_text(step)
+    expect(steps).to_contain_text("Caste verified against the ration card")  # the department's remark
+    expect(citizen.locator("body")).not_to_contain_text("Ram Lal Meena")  # no personal details
+    citizen.screenshot(path=str(ARTIFACTS / "track.png"), full_page=True)
+
+    # 5. The QR code's address says the certificate is authentic.
+    path = re.sub(r"^https?://[^/]+", "", verify_url)
+    citizen.goto(path)
+    expect(citizen.locator("#verdict")).to_contain_text("Authentic")
+    expect(citizen.locator("body")).to_contain_text("Geeta Meena")
+    for p in (kiosk, office, citizen):
+        p.context.close()

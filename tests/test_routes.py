@@ -5,7 +5,9 @@ from starlette.routing import Mount, Route
 from emitra.web.app import ROUTES
 from emitra.web.security import ANYONE
 
-PUBLIC = {"/login", "/lang/{lang}", "/api/v1/token", "/api/openapi.json"}
+PUBLIC = {"/login", "/lang/{lang}", "/api/v1/token", "/api/openapi.json",
+          # what citizens use without an account: tracking, grievances, verification
+          "/track", "/grievances/new", "/grievances/filed", "/verify", "/verify/certificate/{token}", "/verify/receipt"}
 
 
 def test_every_route_declares_who_may_use_it():

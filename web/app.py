@@ -22,7 +22,7 @@ from emitra.web import admin, api, counter, lsp, pages, society
 from emitra.web import money
 from emitra.web import cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
-from emitra.web import citizens, dispatch, office, outbox
+from emitra.web import api_cases, citizens, dispatch, office, outbox
 from emitra.web import webhooks as stripe_webhooks
 from emitra.web import reconcile as reconcile_pages
 from emitra.web.headers import SecurityHeaders
@@ -81,6 +81,10 @@ ROUTES = [
     Route("/api/v1/transactions/{receipt_no}/cancel", api.cancel_transaction, methods=["POST"]),
     Route("/api/v1/documents", api.upload_document, methods=["POST"]),
     Route("/api/openapi.json", api.openapi),
+    Route("/api/v1/cases", api_cases.list_cases),
+    Route("/api/v1/cases/actions", api_cases.act_on_many, methods=["POST"]),
+    Route("/api/v1/cases/{number}", api_cases.get_case),
+    Route("/api/v1/cases/{number}/actions", api_cases.act_on_case, methods=["POST"]),
     *office.ROUTES,
     *certificate_pages.ROUTES,
     *citizens.ROUTES,

@@ -84,6 +84,36 @@ def document() -> dict[str, Any]:
                 "responses": {"201": _resp("Stored", {"type": "object", "properties": {"id": {"type": "string"}, "content_type": {"type": "string"},
                                                                                        "size_bytes": {"type": "integer"}}}),
                               **_errors(400, 401, 403, 404, 422)}}},
+            "/api/v1/cases": {"get": {
+                "summary": "Applications and grievances in your scope (officer: your department; Society: your district; operator: your counter), oldest first",
+                "operationId": "listCases", "security": secured,
+                "parameters": [{"name": n, "in": "query", "required": False, "schema": s} for n, s in (
+                    ("state", {"type": "string"}), ("service_code", {"type": "string"}), ("breached", {"enum": ["true", "false"]}),
+                    ("limit", {"type": "integer", "minimum": 1, "maximum": 500}), ("offset", {"type": "integer", "minimum": 0}))],
+                "responses": {"200": _resp("Cases", {"type": "object", "properties": {
+                    "cases": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}}, "limit": {"type": "integer"},
+                    "offset": {"type": "integer"}}}), **_errors(401, 403, 422)}}},
+            "/api/v1/cases/actions": {"post": {
+                "summary": "Take the same step on many cases; each is its own transaction, refusals are listed and leave the others done",
+                "operationId": "actOnCases", "security": secured,
+                "requestBody": _body({"type": "object", "required": ["numbers", "action"], "properties": {
+                    "numbers": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 200},
+                    "action": {"type": "string"}, "remark": {"type": "string", "maxLength": 2000}}}),
+                "responses": {"200": _resp("Done and refused", {"type": "object", "properties": {
+                    "done": {"type": "array", "items": {"type": "string"}},
+                    "refused": {"type": "array", "items": {"type": "object"}}}}), **_errors(400, 401, 403, 422)}}},
+            "/api/v1/cases/{number}": {"get": {
+                "summary": "A case with its full timeline and the steps you may take", "operationId": "getCase", "security": secured,
+                "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _resp("The case", {"$ref": "#/components/schemas/Case"}), **_errors(401, 403, 404)}}},
+            "/api/v1/cases/{number}/actions": {"post": {
+                "summary": "Take one step on a case (approve, reject, return, issue, collect...); 409 says what is allowed now",
+                "operationId": "actOnCase", "security": secured,
+                "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": _body({"type": "object", "required": ["action"], "properties": {
+                    "action": {"type": "string"}, "remark": {"type": "string", "maxLength": 2000}}}),
+                "responses": {"200": _resp("The case after the step", {"$ref": "#/components/schemas/Case"}),
+                              **_errors(400, 401, 403, 404, 409, 422)}}},
             "/api/openapi.json": {"get": {"summary": "This document", "operationId": "openapi", "responses": {"200": _resp("OpenAPI 3.1")}}},
         },
         "components": {
@@ -94,6 +124,16 @@ def document() -> dict[str, Any]:
                     "fields": {"type": "array", "items": {"type": "object", "properties": {
                         "field": {"type": "string"}, "message_en": {"type": "string"}, "message_hi": {"type": "string"}}}},
                     "candidates": {"type": "array", "items": {"type": "object"}}}}}},
+                "Case": {"type": "object", "properties": {
+                    "number": {"type": "string"}, "kind": {"enum": ["application", "grievance"]}, "service_code": {"type": "string"},
+                    "title_en": {"type": "string"}, "title_hi": {"type": "string"}, "department": {"type": "string"},
+                    "desk": {"enum": ["department", "society"]}, "channel": {"type": "string"}, "state": {"type": "string"},
+                    "state_en": {"type": "string"}, "state_hi": {"type": "string"}, "level": {"type": "integer"},
+                    "breached": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"},
+                    "state_due_at": {"type": ["string", "null"]}, "due_at": {"type": ["string", "null"]},
+                    "closed_at": {"type": ["string", "null"]}, "applicant_name": {"type": "string"},
+                    "allowed_actions": {"type": "array", "items": {"type": "object"}},
+                    "timeline": {"type": "array", "items": {"type": "object"}}}},
                 "Token": {"type": "object", "properties": {"token": {"type": "string"}, "token_type": {"const": "bearer"},
                                                            "expires_in": {"type": "integer"}, "role": {"type": "string"}}},
                 "Service": {"type": "object", "properties": {

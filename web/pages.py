@@ -75,6 +75,10 @@ async def home(request: Request) -> Response:
     user = request.state.user
     if user.role == Role.OPERATOR:
         return RedirectResponse("/counter", status_code=303)
+    if user.role == Role.DEPARTMENT_OFFICER:  # their inbox of applications and grievances
+        return RedirectResponse("/office", status_code=303)
+    if user.role == Role.CITIZEN:  # what they applied for
+        return RedirectResponse("/my", status_code=303)
     counters = Counter.all()
     requests = ServiceRequest.all()
     if user.role == Role.SOCIETY_ADMIN:
