@@ -46,4 +46,3 @@ def timezone() -> str:
 def secure_cookies() -> bool:
     """Send the session cookie over HTTPS only. Set EMITRA_SECURE_COOKIES=1 behind TLS (production)."""
     return os.environ.get("EMITRA_SECURE_COOKIES", "") == "1"
-
