@@ -17,7 +17,7 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, documents, fees, forms, ledger, workflow
+from emitra.core import audit, clock, documents, fees, forms, ledger, mis, workflow
 from emitra.core.ids import make_receipt_no
 from emitra.core.money import format_paise
 from emitra.core.models import Citizen, Counter, CounterService, District, LspPrice, Payment, RequestStatus, ServiceRequest
@@ -324,9 +324,11 @@ async def record_payment(
             charge_payer=priced.rate.payer.value,
             citizen_total_paise=total,
             status=RequestStatus.PAID if method.immediate else RequestStatus.PAYMENT_PENDING,
+            business_date=clock.today(),
         )
         request.receipt_no = make_receipt_no(code, counter.id, request.id)
         await request.save(update_fields=["receipt_no"])
+        await mis.status_changed(request, "", request.status, getattr(service.category, "value", service.category))
         payment = await Payment.create(
             district_id=counter.district_id, request=request, method=method.code, amount_paise=total,
             tendered_paise=tendered_paise, status="received" if method.immediate else "pending",
@@ -420,6 +422,7 @@ async def confirm_payment(actor: audit.Actor, payment: Payment, provider: str = 
         await fresh.save(update_fields=["status", "confirmed_at", "details"])
         request.status = RequestStatus.PAID
         await request.save(update_fields=["status"])
+        await mis.status_changed(request, RequestStatus.PAYMENT_PENDING, RequestStatus.PAID)
         await audit.record(actor, "payment.confirmed", fresh, district_id=request.district_id, counter_id=counter.id,
                            detail={"receipt_no": request.receipt_no, "method": payment.method, "event": event_id, "provider_reference": provider_reference})
     await _hand_over(actor, request, service, priced)
@@ -448,8 +451,10 @@ async def fail_payment(actor: audit.Actor, payment: Payment, reason: str, provid
         fresh.status = "bounced" if payment.method in ("cheque", "dd") else "failed"
         fresh.details = {**fresh.details, "failure": reason[:300]}
         await fresh.save(update_fields=["status", "details"])
+        previous = request.status
         request.status = RequestStatus.PAYMENT_FAILED
         await request.save(update_fields=["status"])
+        await mis.status_changed(request, previous, RequestStatus.PAYMENT_FAILED)
         await audit.record(actor, "payment.failed", fresh, district_id=request.district_id, counter_id=request.counter_id,
                            detail={"receipt_no": request.receipt_no, "method": payment.method, "reason": reason[:300], "event": event_id})
     return request
@@ -561,8 +566,10 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
             "दराज़ में पर्याप्त नकद होने पर रद्द करें (कुछ भी रद्द नहीं हुआ)।")
     provider = slug(service.provider)
     async with in_transaction():
+        previous = request.status
         request.status = RequestStatus.CANCELLED
         await request.save(update_fields=["status"])
+        await mis.status_changed(request, previous, RequestStatus.CANCELLED)
         if refund:
             await Payment.create(district_id=request.district_id, request=request, method="cash_refund", amount_paise=-refund)
             await ledger.post(request.district_id, f"cancel:{request.receipt_no}", f"{service.code} cancelled {request.receipt_no}",

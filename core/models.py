@@ -178,6 +178,7 @@ class ServiceRequest(Model):
     citizen_total_paise = fields.BigIntField()
     status = fields.CharEnumField(RequestStatus, max_length=20, default=RequestStatus.PAID)
     department_ref = fields.CharField(max_length=100, default="")
+    business_date = fields.DateField(null=True, db_index=True, description="The counter's business day it was recorded on")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -556,3 +557,73 @@ class BookEntry(Model):
 
     class Meta:
         table = "book_entry"
+
+
+class DailyFigure(Model):
+    """Pre-aggregated figures of one counter, service and business day, kept as transactions are recorded.
+
+    ``core/mis.py`` adds to it in the transaction that changes a request, and can recount it from
+    the requests; the MIS reports read only this table.
+    """
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    lsp = fields.ForeignKeyField("models.LSP", related_name=False, on_delete=fields.RESTRICT)
+    counter = fields.ForeignKeyField("models.Counter", related_name=False, on_delete=fields.RESTRICT)
+    business_date = fields.DateField(db_index=True)
+    service_code = fields.CharField(max_length=100)
+    provider = fields.CharField(max_length=200)
+    category = fields.CharField(max_length=20, default="")
+    transactions = fields.IntField(default=0)
+    principal_paise = fields.BigIntField(default=0)
+    service_charge_paise = fields.BigIntField(default=0)
+    citizen_total_paise = fields.BigIntField(default=0)
+    charge_by_department_paise = fields.BigIntField(default=0)
+    charge_by_partner_paise = fields.BigIntField(default=0, description="Commissions paid by partners")
+    cancelled = fields.IntField(default=0)
+
+    class Meta:
+        table = "daily_figure"
+        unique_together = (("counter", "business_date", "service_code"),)
+
+
+class MisReport(Model):
+    """An LSP's periodic MIS report: submitted, vetted (then frozen) or returned with remarks by the Society."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    lsp = fields.ForeignKeyField("models.LSP", related_name="mis_reports", on_delete=fields.RESTRICT)
+    period_start = fields.DateField()
+    period_end = fields.DateField()
+    status = fields.CharField(max_length=12, default="submitted", description="submitted, returned or vetted")
+    figures = fields.JSONField(default=dict, description="The figures as submitted, frozen once vetted")
+    adjustments = fields.JSONField(default=list, description="Corrections to earlier vetted periods")
+    submitted_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    submitted_at = fields.DatetimeField()
+    decided_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.RESTRICT)
+    decided_at = fields.DatetimeField(null=True)
+    remarks = fields.TextField(default="")
+    sha256 = fields.CharField(max_length=64, default="", description="Of the frozen figures and adjustments")
+
+    class Meta:
+        table = "mis_report"
+
+
+class Inspection(Model):
+    """The Society's inspection of a counter: the checklist, findings and the follow-up."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    counter = fields.ForeignKeyField("models.Counter", related_name="inspections", on_delete=fields.RESTRICT)
+    inspector = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.RESTRICT)
+    inspected_on = fields.DateField()
+    checklist = fields.JSONField(default=dict, description="Item code to true (in order) or false")
+    findings = fields.TextField(default="")
+    follow_up = fields.TextField(default="")
+    follow_up_due = fields.DateField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    closed_note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "inspection"

@@ -153,8 +153,12 @@ async def record_refund(actor: audit.Actor, payment: Payment, refunded_paise: in
         fresh.status = "refunded"
         fresh.details = {**fresh.details, "refunded_paise": refunded_paise, "refund_state": "succeeded"}
         await fresh.save(update_fields=["status", "details"])
+        previous = request.status
         request.status = RequestStatus.CANCELLED
         await request.save(update_fields=["status"])
+        from emitra.core import mis
+
+        await mis.status_changed(request, previous, RequestStatus.CANCELLED)
         await audit.record(actor, "payment.refunded", fresh, district_id=request.district_id, counter_id=request.counter_id, detail=detail)
     return "refunded"
 
