@@ -585,6 +585,7 @@ class DailyFigure(Model):
     class Meta:
         table = "daily_figure"
         unique_together = (("counter", "business_date", "service_code"),)
+        indexes = (("district_id", "business_date"), ("lsp_id", "business_date"))
 
 
 class MisReport(Model):

@@ -23,6 +23,7 @@ from emitra.web import money
 from emitra.web import cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
 from emitra.web import api_cases, citizens, dispatch, office, outbox
+from emitra.web import reports, vetting, watch
 from emitra.web import webhooks as stripe_webhooks
 from emitra.web import reconcile as reconcile_pages
 from emitra.web.headers import SecurityHeaders
@@ -90,6 +91,9 @@ ROUTES = [
     *citizens.ROUTES,
     *outbox.ROUTES,
     *dispatch.ROUTES,
+    *reports.ROUTES,
+    *vetting.ROUTES,
+    *watch.ROUTES,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 

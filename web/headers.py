@@ -28,7 +28,8 @@ class SecurityHeaders:
                 existing = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in HEADERS if k not in existing]
                 if scope["path"].startswith(("/counter", "/receipts", "/admin", "/api/v1", "/society", "/lsp", "/documents",
-                                              "/office", "/dispatch", "/track", "/my", "/grievances", "/certificates", "/verify")) \
+                                              "/office", "/dispatch", "/track", "/my", "/grievances", "/certificates", "/verify",
+                                              "/reports", "/state", "/mis", "/counters")) \
                         and b"cache-control" not in existing:
                     extra.append((b"cache-control", b"no-store"))  # personal data: never cached on a shared kiosk
                 message["headers"] = list(message.get("headers", [])) + extra

@@ -1,0 +1,324 @@
+"""MIS reports: figures over the pre-aggregated daily table, and case figures, within a user's scope.
+
+Every figures report is one ``GROUP BY`` query over :class:`~emitra.core.models.DailyFigure` (never
+over the requests: a district records millions), grouped by one dimension (district, LSP, counter,
+service, department or category) and, when a period is asked for, by business day as well; the
+days are then put into day, week or month buckets here, in Python, with
+:func:`emitra.core.mis.periods`. Case figures (pending applications, SLA breaches, grievances) are
+one ``GROUP BY`` over the much smaller case table.
+
+Who sees what is decided by :func:`scope_for`: the state admin every district (or one), a Society
+admin its district, an LSP admin its own counters. A filter naming something outside that scope
+raises :class:`OutOfScope`; nothing widens a scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.expressions import Q
+from tortoise.functions import Count, Sum
+
+from emitra.core import config
+from emitra.core.mis import MEASURES, periods
+from emitra.core.models import LSP, Case, Counter, DailyFigure, District, Role, User
+
+#: the dimension a report is grouped by, and its column in the daily table
+DIMENSIONS = {"district": "district_id", "lsp": "lsp_id", "counter": "counter_id", "service": "service_code",
+              "department": "provider", "category": "category"}
+PERIODS = ("day", "week", "month")
+CASE_DIMENSIONS = {"department": "department", "service": "service_code", "district": "district_id"}
+CASE_MEASURES = ("filed", "open", "breached", "escalated", "closed", "closed_late", "grievances_open", "grievances_resolved")
+MAX_DAYS = 366
+
+
+class OutOfScope(Exception):
+    """A filter names a district, LSP or counter the user may not report on (or that does not exist)."""
+
+    def __init__(self, field_name: str):
+        super().__init__(field_name)
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: ``None`` is "every" at that level (an LSP admin's scope has its ``lsp_id``)."""
+
+    district_id: int | None = None
+    lsp_id: int | None = None
+    counter_id: int | None = None
+
+
+def _role(user: User) -> str:
+    return getattr(user.role, "value", user.role)
+
+
+async def scope_for(user: User, *, district: str = "", lsp: str = "", counter: str = "") -> Scope:
+    """The scope of a user's report, narrowed by the filters (a district code, an LSP id, a counter code).
+
+    Raises :class:`PermissionError` for a role without reports and :class:`OutOfScope` (naming the
+    filter) for a district, LSP or counter outside the user's own.
+    """
+    role = _role(user)
+    if role == Role.STATE_ADMIN.value:
+        base = Scope()
+    elif role == Role.SOCIETY_ADMIN.value and user.district_id is not None:
+        base = Scope(district_id=user.district_id)
+    elif role == Role.LSP_ADMIN.value and user.lsp_id is not None:
+        lsp_row = await LSP.get(id=user.lsp_id)
+        base = Scope(district_id=lsp_row.district_id, lsp_id=lsp_row.id)
+    else:
+        raise PermissionError(role)
+    district_id, lsp_id, counter_id = base.district_id, base.lsp_id, None
+    if district:
+        row = await District.get_or_none(code=district.strip().upper())
+        if row is None or (base.district_id is not None and row.id != base.district_id):
+            raise OutOfScope("district")
+        district_id = row.id
+    if lsp:
+        try:
+            wanted = int(lsp)
+        except ValueError:
+            raise OutOfScope("lsp") from None
+        row = await LSP.get_or_none(id=wanted)
+        if row is None or (base.lsp_id is not None and row.id != base.lsp_id) or (district_id is not None and row.district_id != district_id):
+            raise OutOfScope("lsp")
+        lsp_id, district_id = row.id, row.district_id
+    if counter:
+        row = await Counter.get_or_none(code=counter.strip().upper())
+        if row is None or (lsp_id is not None and row.lsp_id != lsp_id) or (district_id is not None and row.district_id != district_id):
+            raise OutOfScope("counter")
+        counter_id = row.id
+    return Scope(district_id=district_id, lsp_id=lsp_id, counter_id=counter_id)
+
+
+def check_dates(start: dt.date, end: dt.date) -> str | None:
+    """The name of the bad field, or None: ``from`` after ``to``, or more than :data:`MAX_DAYS` days."""
+    if start > end:
+        return "from"
+    if (end - start).days + 1 > MAX_DAYS:
+        return "to"
+    return None
+
+
+def _daily(scope: Scope) -> Any:
+    query = DailyFigure.all()
+    if scope.district_id is not None:
+        query = query.filter(district_id=scope.district_id)
+    if scope.lsp_id is not None:
+        query = query.filter(lsp_id=scope.lsp_id)
+    if scope.counter_id is not None:
+        query = query.filter(counter_id=scope.counter_id)
+    return query
+
+
+def bucket_of(kind: str | None, day: dt.date) -> dt.date:
+    """The first day of the period ``day`` falls in (an ISO week starts on Monday)."""
+    if kind is None or kind == "day":
+        return day
+    if kind == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if kind == "month":
+        return day.replace(day=1)
+    raise ValueError(f"period must be day, week or month, not {kind!r}")
+
+
+@dataclass
+class Report:
+    by: str
+    period: str | None
+    start: dt.date
+    end: dt.date
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def buckets(self) -> list[tuple[dt.date, dt.date]]:
+        """The periods of the report, each clipped to [start, end] (the first and last may be partial)."""
+        return [(max(a, self.start), min(b, self.end)) for a, b in periods(self.period or "day", self.start, self.end)]
+
+
+def _zero() -> dict[str, int]:
+    return {m: 0 for m in MEASURES}
+
+
+def _service(code: str) -> Any:
+    from emitra.core.plugins import get_host
+
+    host = get_host()
+    return host.registry.get(code) or host.all_declared.get(code)
+
+
+async def labels(by: str, keys: set[Any]) -> dict[Any, dict[str, str]]:
+    """``{key: {"code", "label_en", "label_hi"}}`` for the keys of a dimension."""
+    out: dict[Any, dict[str, str]] = {}
+    if by == "district":
+        for d in await District.filter(id__in=keys):
+            out[d.id] = {"code": d.code, "label_en": d.name_en, "label_hi": d.name_hi}
+    elif by == "lsp":
+        for lsp in await LSP.filter(id__in=keys):
+            out[lsp.id] = {"code": str(lsp.id), "label_en": lsp.name, "label_hi": lsp.name}
+    elif by == "counter":
+        for c in await Counter.filter(id__in=keys):
+            out[c.id] = {"code": c.code, "label_en": f"{c.code} · {c.name}", "label_hi": f"{c.code} · {c.name}"}
+    elif by == "service":
+        for code in keys:
+            service = _service(code)
+            out[code] = {"code": code, "label_en": service.title_en if service else code, "label_hi": service.title_hi if service else code}
+    else:  # department (the provider: a department or a partner) and category: the stored text
+        for key in keys:
+            out[key] = {"code": key, "label_en": key or "—", "label_hi": key or "—"}
+    return out
+
+
+async def figures(scope: Scope, start: dt.date, end: dt.date, by: str, period: str | None = None) -> Report:
+    """Transactions and amounts in [start, end] by business day, grouped by ``by`` (and ``period``).
+
+    One query: ``SELECT <by>[, business_date], SUM(...) FROM daily_figure WHERE ... GROUP BY ...``.
+    Rows carry ``key``, ``code``, ``label_en``, ``label_hi``, ``period_start`` and ``period_end``
+    (None without a period) and the measures of :data:`emitra.core.mis.MEASURES` in whole units
+    (counts and paise); ``totals`` sums them.
+    """
+    if by not in DIMENSIONS:
+        raise ValueError(f"by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
+    if period is not None and period not in PERIODS:
+        raise ValueError(f"period must be day, week or month, not {period!r}")
+    column = DIMENSIONS[by]
+    group = [column, "business_date"] if period else [column]
+    sums = {f"sum_{m}": Sum(m) for m in MEASURES}
+    raw = await (_daily(scope).filter(business_date__gte=start, business_date__lte=end)
+                 .annotate(**sums).group_by(*group).values(*group, *sums))
+    report = Report(by=by, period=period, start=start, end=end, totals=_zero())
+    ends = dict(periods(period, start, end)) if period else {}
+    cells: dict[tuple[dt.date | None, Any], dict[str, int]] = {}
+    for r in raw:
+        bucket = bucket_of(period, _as_date(r["business_date"])) if period else None
+        cell = cells.setdefault((bucket, r[column]), _zero())
+        for m in MEASURES:
+            cell[m] += int(r[f"sum_{m}"] or 0)
+    names = await labels(by, {key for _b, key in cells})
+    for (bucket, key), values in cells.items():
+        if not any(values.values()):
+            continue
+        name = names.get(key) or {"code": str(key), "label_en": str(key), "label_hi": str(key)}
+        report.rows.append({"key": key, **name,
+                            "period_start": max(bucket, start) if bucket else None,
+                            "period_end": min(ends[bucket], end) if bucket else None, **values})
+        for m in MEASURES:
+            report.totals[m] += values[m]
+    report.rows.sort(key=lambda row: (row["period_start"] or start, row["label_en"].casefold(), str(row["key"])))
+    return report
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, end+1 00:00) in the counters' time zone."""
+    zone = ZoneInfo(config.timezone())
+    return (dt.datetime.combine(start, dt.time.min, zone), dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, zone))
+
+
+async def _cases(scope: Scope) -> Any:
+    query = Case.all()
+    if scope.district_id is not None:
+        query = query.filter(district_id=scope.district_id)
+    if scope.counter_id is not None:
+        query = query.filter(Q(counter_id=scope.counter_id) | Q(about_counter_id=scope.counter_id))
+    elif scope.lsp_id is not None:  # filed at its counters, or a complaint about one of them
+        ids = await Counter.filter(lsp_id=scope.lsp_id).values_list("id", flat=True)
+        query = query.filter(Q(counter_id__in=list(ids) or [0]) | Q(about_counter_id__in=list(ids) or [0]))
+    return query
+
+
+async def case_figures(scope: Scope, start: dt.date, end: dt.date, by: str = "department") -> Report:
+    """Applications and grievances by department, service or district: one ``GROUP BY`` over the cases.
+
+    ``filed`` and ``closed`` (and ``closed_late``: closed after being flagged as past their SLA,
+    ``grievances_resolved``) count what happened in [start, end]; ``open``, ``breached`` (open and
+    past the SLA), ``escalated`` (open, above the first level) and ``grievances_open`` are the
+    position now, whatever the period.
+    """
+    if by not in CASE_DIMENSIONS:
+        raise ValueError(f"by must be one of {', '.join(CASE_DIMENSIONS)}, not {by!r}")
+    column = CASE_DIMENSIONS[by]
+    since, until = day_bounds(start, end)
+    is_open = Q(closed_at=None)
+    closed = Q(closed_at__gte=since) & Q(closed_at__lt=until)
+    grievance = Q(kind="grievance")
+    counts = {
+        "c_filed": Count("id", _filter=Q(created_at__gte=since) & Q(created_at__lt=until)),
+        "c_open": Count("id", _filter=is_open),
+        "c_breached": Count("id", _filter=is_open & Q(breached=True)),
+        "c_escalated": Count("id", _filter=is_open & Q(level__gt=1)),
+        "c_closed": Count("id", _filter=closed),
+        "c_closed_late": Count("id", _filter=closed & Q(breached=True)),
+        "c_grievances_open": Count("id", _filter=is_open & grievance),
+        "c_grievances_resolved": Count("id", _filter=closed & grievance),
+    }
+    raw = await (await _cases(scope)).annotate(**counts).group_by(column).values(column, *counts)
+    report = Report(by=by, period=None, start=start, end=end, totals={m: 0 for m in CASE_MEASURES})
+    keyed = {r[column]: {m: int(r[f"c_{m}"] or 0) for m in CASE_MEASURES} for r in raw}
+    names = await labels("district" if by == "district" else "service" if by == "service" else "department", set(keyed))
+    for key, values in keyed.items():
+        if not any(values.values()):
+            continue
+        report.rows.append({"key": key, **names[key], "period_start": None, "period_end": None, **values})
+        for m in CASE_MEASURES:
+            report.totals[m] += values[m]
+    report.rows.sort(key=lambda row: (row["label_en"].casefold(), str(row["key"])))
+    return report
+
+
+async def active_counters(scope: Scope) -> dict[int, int]:
+    """Active counters per district id."""
+    query = Counter.filter(active=True)
+    if scope.district_id is not None:
+        query = query.filter(district_id=scope.district_id)
+    if scope.lsp_id is not None:
+        query = query.filter(lsp_id=scope.lsp_id)
+    rows = await query.annotate(n=Count("id")).group_by("district_id").values("district_id", "n")
+    return {r["district_id"]: int(r["n"]) for r in rows}
+
+
+def month_so_far(today: dt.date) -> tuple[dt.date, dt.date]:
+    return today.replace(day=1), today
+
+
+def last_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+async def state_dashboard(today: dt.date) -> dict[str, Any]:
+    """Per district: active counters, this month's and last month's figures, open cases, breaches, grievances."""
+    scope = Scope()
+    this_start, this_end = month_so_far(today)
+    prev_start, prev_end = last_month(today)
+    this = {r["key"]: r for r in (await figures(scope, this_start, this_end, "district")).rows}
+    prev = {r["key"]: r for r in (await figures(scope, prev_start, prev_end, "district")).rows}
+    cases = {r["key"]: r for r in (await case_figures(scope, this_start, this_end, "district")).rows}
+    counters = await active_counters(scope)
+    rows = []
+    keys = ("counters", "transactions", "citizen_total_paise", "service_charge_paise", "prev_transactions", "prev_citizen_total_paise",
+            "prev_service_charge_paise", "open", "breached", "grievances_open")
+    total = {k: 0 for k in keys}
+    for district in await District.all().order_by("name_en"):
+        t, p, c = this.get(district.id, {}), prev.get(district.id, {}), cases.get(district.id, {})
+        row = {"district": district, "counters": counters.get(district.id, 0),
+               "transactions": t.get("transactions", 0), "citizen_total_paise": t.get("citizen_total_paise", 0),
+               "service_charge_paise": t.get("service_charge_paise", 0),
+               "prev_transactions": p.get("transactions", 0), "prev_citizen_total_paise": p.get("citizen_total_paise", 0),
+               "prev_service_charge_paise": p.get("service_charge_paise", 0),
+               "open": c.get("open", 0), "breached": c.get("breached", 0), "grievances_open": c.get("grievances_open", 0)}
+        rows.append(row)
+        for k in keys:
+            total[k] += row[k]
+    return {"rows": rows, "total": total, "this": (this_start, this_end), "prev": (prev_start, prev_end)}
