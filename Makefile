@@ -25,6 +25,7 @@ demo: install
 	$(VENV)/bin/emitra db migrate
 	$(VENV)/bin/emitra demo
 	$(VENV)/bin/emitra demo-cases
+	$(VENV)/bin/emitra demo-month --per-day 10
 	$(VENV)/bin/emitra serve --host 127.0.0.1 --port 8000
 
 # Debian's chromium for the real-browser tests, and a Devanagari font so Hindi pages render.

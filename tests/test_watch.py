@@ -221,6 +221,12 @@ def test_the_watch_page_is_the_societys_and_shows_its_district_only(web):
     bad = web.get("/society/watch", params={"short_days": "a month"})
     assert bad.status_code == 400 and "Give a whole number from 1 to 366" in bad.text
     assert 'id="shortages-JP-LM-001"' in bad.text  # the default is used meanwhile
+    # as of an earlier day, the counter lists look back from that day (the shortages are later)
+    earlier = (clock.today() - dt.timedelta(days=90)).isoformat()
+    back = web.get("/society/watch", params={"on": earlier})
+    assert back.status_code == 200 and 'id="shortages-JP-LM-001"' not in back.text and f'value="{earlier}"' in back.text
+    future = web.get("/society/watch", params={"on": (clock.today() + dt.timedelta(days=1)).isoformat()})
+    assert future.status_code == 400 and "not in the future" in future.text
 
 
 def test_the_watch_page_lists_cases_near_their_deadline_with_links(web):

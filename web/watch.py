@@ -114,9 +114,10 @@ def _thresholds(request: Request) -> tuple[dict[str, int], dict[str, str]]:
     return values, errors
 
 
-def _hidden_except(values: dict[str, int], *names: str) -> list[tuple[str, int]]:
-    """The other lists' thresholds, carried along when one list's form is sent."""
-    return [(k, v) for k, v in values.items() if k not in names and v != THRESHOLDS[k][0]]
+def _hidden_except(values: dict[str, int], *names: str, as_of: str = "") -> list[tuple[str, Any]]:
+    """The other lists' thresholds (and the as-of date), carried along when one list's form is sent."""
+    kept: list[tuple[str, Any]] = [(k, v) for k, v in values.items() if k not in names and v != THRESHOLDS[k][0]]
+    return kept + ([("on", as_of)] if as_of and "on" not in names else [])
 
 
 def _state_label(case: Any) -> str:
@@ -133,6 +134,16 @@ async def watch_page(request: Request) -> Response:
     district_id = user.district_id
     values, errors = _thresholds(request)
     today, now = _today(), clock.now()
+    as_of = request.query_params.get("on", "").strip()
+    if as_of:  # the counter lists as they stood on an earlier day (the deadlines are always now)
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            day = None
+        if day is None or day > today or day < today - dt.timedelta(days=730):
+            errors["on"] = _("As of: give a date (YYYY-MM-DD) in the last two years, not in the future; today is used.")
+        else:
+            today = day
     lists = {
         "dormant": await watch.dormant(district_id, today, values["dormant_days"], values["dormant_min"]),
         "overcharging": await watch.overcharging(district_id, today, values["over_days"]),
@@ -146,8 +157,8 @@ async def watch_page(request: Request) -> Response:
     overdue = await inspections.overdue(district_id, today)
     return render(request, "watch/watch.html", {
         "lists": lists, "deadlines": deadlines, "values": values, "errors": errors, "defaults": {k: v[0] for k, v in THRESHOLDS.items()},
-        "hidden_except": lambda *names: _hidden_except(values, *names), "state_label": _state_label, "case_counters": case_counters,
-        "overdue": [(i, inspections.days_overdue(i, today)) for i in overdue], "today": today, "now": now,
+        "hidden_except": lambda *names: _hidden_except(values, *names, as_of=as_of), "state_label": _state_label, "case_counters": case_counters,
+        "overdue": [(i, inspections.days_overdue(i, today)) for i in overdue], "today": today, "now": now, "as_of": as_of,
         "district": await District.get(id=district_id),
     }, status_code=400 if errors else 200)
 
