@@ -14,15 +14,7 @@ import sys
 import click
 
 
-async def _district_id(code: str | None) -> int | None:
-    from emitra.core.models import District
-
-    if not code:
-        return None
-    district = await District.get_or_none(code=code.strip().upper())
-    if district is None:
-        raise click.ClickException(f"--district: no district with code {code!r}")
-    return district.id
+from emitra.core.cli_sla import _district_id  # --district CODE to an id, or a clear error
 
 
 @click.group("mis")
