@@ -17,7 +17,7 @@ from emitra.core.forms import FormErrors
 from emitra.core.models import Citizen, Counter, DailyFigure, Payment, ServiceRequest, User
 from emitra.core.payment_methods import cheque
 from emitra.core.plugins import get_host
-from tests.test_money_properties import BILL, BUS, JAMABANDI, K_NUMBERS, START, _empty_the_books
+from tests.test_money_properties import BILL, BUS, JAMABANDI, K_NUMBERS, START, _empty_the_books, bus  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.anyio
 
@@ -31,15 +31,6 @@ ops = st.lists(st.one_of(
     st.tuples(st.just("cancel_a_ticket"), st.integers(0, 5), st.just("")),
     st.tuples(st.just("next_day"), st.just(""), st.just("")),
 ), min_size=1, max_size=12)
-
-
-@pytest.fixture
-def bus():
-    svc = get_host().registry.get(BUS).booking
-    saved = svc.today, svc.time_of_day
-    yield svc
-    svc.reset()
-    svc.today, svc.time_of_day = saved
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
