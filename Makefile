@@ -3,6 +3,7 @@
 #               demo district and serve http://127.0.0.1:8000
 #   make test   install with test extras and run the whole suite (SQLite always; PostgreSQL too
 #               when EMITRA_TEST_DATABASE_URL is set)
+#   make bench  every benchmark, each figure beside its target (BENCH_ARGS='--quick' for a smoke run)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -43,8 +44,16 @@ test: install browser-deps
 	  $(VENV)/bin/pytest $(PYTEST_ARGS); \
 	fi
 
-bench: install
-	$(PY) bench/run.py
+# The benchmarks need the bench extra too (locust, tqdm, pyinstrument); bench/README.md.
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	rm -f $(VENV)/.bench-installed-*
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

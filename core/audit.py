@@ -1,11 +1,31 @@
-"""The audit log: every change of state records who, when, what and from which counter."""
+"""The audit log: every change of state records who, when, what and from which counter.
+
+**Tamper-evident.** Each entry carries ``prev_hash``, the hash of the entry before it, and ``hash``,
+the SHA-256 of ``prev_hash`` and its own content (time, district, actor, counter, action, object,
+detail, address) in a canonical JSON form. Writers lock the one ``audit_head`` row for the rest of
+their transaction, so entries chain in the order they are numbered even with several worker
+processes on PostgreSQL, and the head remembers the newest hash. :func:`verify` (``emitra audit
+verify``) walks the chain: an edited entry no longer matches its hash, a deleted one breaks the
+link of the next, and deleting the newest entries leaves the head pointing past the end. What it
+cannot see is a writer with database access who rewrites the whole chain after the point they
+changed; publishing the head hash now and then (``emitra audit verify`` prints it) closes that.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator
 
-from emitra.core.models import AuditLog, User
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from emitra.core.models import AuditHead, AuditLog, User
+
+GENESIS = "0" * 64  # the prev_hash of the first entry
+HEAD_ID = 1
 
 
 @dataclass
@@ -21,6 +41,59 @@ class Actor:
         return self.user.username if self.user else f"({self.via})"
 
 
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def canonical_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    """The detail as it will read back from the database (dates as ISO text, keys as strings)."""
+    return json.loads(json.dumps(detail, default=_jsonable, ensure_ascii=False))
+
+
+def _utc_text(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def entry_hash(prev_hash: str, *, at: dt.datetime, district_id: int | None, actor_id: int | None, actor_name: str,
+               counter_id: int | None, action: str, object_type: str, object_id: str, detail: dict[str, Any],
+               ip: str) -> str:
+    """SHA-256 (hex) of the previous hash and an entry's content, in a canonical JSON form (version 1)."""
+    content = {
+        "v": 1, "prev": prev_hash, "at": _utc_text(at), "district": district_id, "actor": actor_id,
+        "actor_name": actor_name, "counter": counter_id, "action": action, "object_type": object_type,
+        "object_id": object_id, "detail": detail, "ip": ip,
+    }
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def hash_of(entry: AuditLog) -> str:
+    """The hash an entry should carry, from what is stored in it now."""
+    return entry_hash(
+        entry.prev_hash, at=entry.at, district_id=entry.district_id, actor_id=entry.actor_id,
+        actor_name=entry.actor_name, counter_id=entry.counter_id, action=entry.action,
+        object_type=entry.object_type, object_id=entry.object_id, detail=entry.detail or {}, ip=entry.ip)
+
+
+async def _locked_head() -> AuditHead:
+    """The chain's head row, locked until the caller's transaction ends (created when missing)."""
+    head = await AuditHead.select_for_update().get_or_none(id=HEAD_ID)
+    if head is not None:
+        return head
+    last = await AuditLog.all().order_by("-id").first()
+    try:
+        async with in_transaction():  # a savepoint: another process may create it at the same moment
+            await AuditHead.create(id=HEAD_ID, last_id=last.id if last else 0, last_hash=last.hash if last else "",
+                                   entries=await AuditLog.all().count())
+    except IntegrityError:
+        pass
+    return await AuditHead.select_for_update().get(id=HEAD_ID)
+
+
 async def record(
     actor: Actor,
     action: str,
@@ -30,20 +103,123 @@ async def record(
     counter_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditLog:
-    """Write one audit record. Call it inside the transaction that makes the change."""
+    """Write one audit record, chained to the one before. Call it inside the transaction that makes the change."""
+    return (await record_many([(actor, action, obj, {"district_id": district_id, "counter_id": counter_id, "detail": detail})]))[0]
+
+
+def _values(actor: Actor, action: str, obj: Any, district_id: int | None, counter_id: int | None,
+            detail: dict[str, Any] | None) -> dict[str, Any]:
     user = actor.user
     if district_id is None and user is not None:
         district_id = user.district_id
     if counter_id is None and user is not None:
         counter_id = user.counter_id
-    return await AuditLog.create(
-        actor=user,
-        actor_name=actor.name,
-        district_id=district_id,
-        counter_id=counter_id,
-        action=action,
-        object_type=type(obj).__name__ if obj is not None else "",
-        object_id=str(getattr(obj, "id", "") or "") if obj is not None else "",
-        detail={"via": actor.via, **(detail or {})},
-        ip=actor.ip,
-    )
+    return {
+        "district_id": district_id,
+        "actor_id": user.id if user is not None else None,
+        "actor_name": actor.name,
+        "counter_id": counter_id,
+        "action": action,
+        "object_type": type(obj).__name__ if obj is not None else "",
+        "object_id": str(getattr(obj, "id", "") or "") if obj is not None else "",
+        "detail": canonical_detail({"via": actor.via, **(detail or {})}),
+        "ip": actor.ip,
+        "at": dt.datetime.now(dt.timezone.utc),
+    }
+
+
+async def record_many(records: list[tuple[Actor, str, Any, dict[str, Any]]]) -> list[AuditLog]:
+    """Write several audit records, chained in the order given, as :func:`record` writes one, with
+    the head locked once (a day end of many counters, a settlement run). Each record is
+    (actor, action, object, {"district_id": ..., "counter_id": ..., "detail": ...})."""
+    rows = [_values(actor, action, obj, extra.get("district_id"), extra.get("counter_id"), extra.get("detail"))
+            for actor, action, obj, extra in records]
+    if not rows:
+        return []
+    async with in_transaction():  # joins the caller's transaction (a savepoint), or makes its own
+        head = await _locked_head()
+        prev = head.last_hash or GENESIS
+        entries = []
+        for values in rows:
+            digest = entry_hash(prev, **values)
+            entries.append(AuditLog(prev_hash=prev, hash=digest, **values))
+            prev = digest
+        if len(entries) == 1:
+            await entries[0].save()
+        else:
+            await AuditLog.bulk_create(entries, batch_size=1000)
+            ids = dict(await AuditLog.filter(hash__in=[e.hash for e in entries]).values_list("hash", "id"))
+            for entry in entries:
+                entry.id = ids[entry.hash]
+        head.last_id, head.last_hash, head.entries = entries[-1].id, prev, head.entries + len(entries)
+        await head.save(update_fields=["last_id", "last_hash", "entries"])
+    return entries
+
+
+# --- verification ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    entries: int = 0
+    head_hash: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+async def _in_order(batch: int = 5000) -> AsyncIterator[AuditLog]:
+    after = 0
+    while True:
+        rows = await AuditLog.filter(id__gt=after).order_by("id").limit(batch)
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        after = rows[-1].id
+
+
+async def verify(max_problems: int = 50) -> Verification:
+    """Walk the whole chain in order, in batches (memory does not grow with the log)."""
+    result = Verification()
+    prev_hash, prev_id = GENESIS, None
+    async for entry in _in_order():
+        result.entries += 1
+        if len(result.problems) < max_problems:
+            if entry.prev_hash != prev_hash:
+                where = f"after entry {prev_id}" if prev_id else "at the start of the log"
+                result.problems.append(
+                    f"entry {entry.id}: the entry before it is missing or was changed ({where}): "
+                    "its link to the previous entry does not match")
+            if entry.hash != hash_of(entry):
+                result.problems.append(f"entry {entry.id} ({entry.action}) was edited: its content does not match its hash")
+        prev_hash, prev_id = entry.hash, entry.id
+    head = await AuditHead.get_or_none(id=HEAD_ID)
+    if head is None:
+        if result.entries:
+            result.problems.append("the head of the chain (table audit_head) is missing")
+    else:
+        if head.last_hash and (head.last_hash != prev_hash or head.last_id != (prev_id or 0)):
+            result.problems.append(
+                f"the newest entries were deleted or changed: the chain's head records entry {head.last_id}, "
+                f"the log ends at entry {prev_id or 0}")
+        if head.entries != result.entries:
+            result.problems.append(f"the head counts {head.entries} entries, the log holds {result.entries}")
+    result.head_hash = prev_hash if result.entries else ""
+    return result
+
+
+async def chain_existing() -> int:
+    """Hash every entry in order (for a log written before the chain existed) and set the head."""
+    prev, last_id, n = GENESIS, 0, 0
+    async with in_transaction():
+        async for entry in _in_order():
+            entry.prev_hash = prev
+            entry.hash = hash_of(entry)
+            await entry.save(update_fields=["prev_hash", "hash"])
+            prev, last_id, n = entry.hash, entry.id, n + 1
+        await AuditHead.filter(id=HEAD_ID).delete()
+        await AuditHead.create(id=HEAD_ID, last_id=last_id, last_hash=prev if n else "", entries=n)
+    return n

@@ -62,6 +62,20 @@ async def migrate(url: str | None = None) -> None:
     """Bring the database at ``url`` up to the latest migration."""
     await _migrate(config=tortoise_config(url))
     await Tortoise.close_connections()
+    await _chain_audit_log(url)
+
+
+async def _chain_audit_log(url: str | None) -> None:
+    """An audit log written before the hash chain existed (migration 0008) is chained once, in order."""
+    from emitra.core import audit
+    from emitra.core.models import AuditHead, AuditLog
+
+    await init(url)
+    try:
+        if not await AuditHead.exists() and await AuditLog.filter(hash="").exists():
+            await audit.chain_existing()
+    finally:
+        await Tortoise.close_connections()
 
 
 async def init(url: str | None = None) -> None:

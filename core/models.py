@@ -1,4 +1,9 @@
-"""The database tables. Every row that belongs to a place carries its district (a natural shard)."""
+"""The database tables. Every row that belongs to a place carries its district (a natural shard).
+
+Every model sets ``_no_comments = True``: otherwise tortoise reads and parses this whole file once
+per model, looking for ``#:`` field comments we do not use, which took most of the start-up time
+(bench/startup.py; docs/performance.md). Field descriptions go in ``description=``.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ class CounterKind(str, enum.Enum):
 
 
 class District(Model):
+
+    _no_comments = True  # (start-up time: see the module docstring)
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=2, unique=True, description="Two letters, prefix of e-Mitra IDs")
     name_en = fields.CharField(max_length=100)
@@ -34,6 +41,8 @@ class District(Model):
 
 class Society(Model):
     """The district e-Mitra Society: owner of the money and the rules in its district."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     district = fields.OneToOneField("models.District", related_name="society")
@@ -48,6 +57,8 @@ class Society(Model):
 class LSP(Model):
     """A Local Service Provider appointed by the Society."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name="lsps")
     name = fields.CharField(max_length=200)
@@ -59,6 +70,8 @@ class LSP(Model):
 
 
 class Counter(Model):
+
+    _no_comments = True  # (start-up time: see the module docstring)
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name="counters")
     lsp = fields.ForeignKeyField("models.LSP", related_name="counters")
@@ -80,6 +93,8 @@ class Counter(Model):
 class CounterService(Model):
     """A service an LSP has enabled at one of its counters."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False)
     counter = fields.ForeignKeyField("models.Counter", related_name="services")
@@ -92,6 +107,8 @@ class CounterService(Model):
 
 
 class User(Model):
+
+    _no_comments = True  # (start-up time: see the module docstring)
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=60, unique=True)
     password_hash = fields.CharField(max_length=200)
@@ -113,6 +130,8 @@ class User(Model):
 
 
 class Citizen(Model):
+
+    _no_comments = True  # (start-up time: see the module docstring)
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name="citizens")
     emitra_id = fields.CharField(max_length=16, unique=True, null=True)
@@ -133,6 +152,8 @@ class Citizen(Model):
 
 class FeeOverride(Model):
     """A rate set by the state (district null) or a district Society for one service."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     service_code = fields.CharField(max_length=100)
@@ -157,6 +178,8 @@ class RequestStatus(str, enum.Enum):
 
 class ServiceRequest(Model):
     """One service taken at a counter: what was asked, what was charged, and to whom."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
@@ -186,6 +209,8 @@ class ServiceRequest(Model):
 
 
 class Payment(Model):
+
+    _no_comments = True  # (start-up time: see the module docstring)
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
     request = fields.ForeignKeyField("models.ServiceRequest", related_name="payments", on_delete=fields.RESTRICT)
@@ -205,6 +230,8 @@ class Payment(Model):
 class LedgerEntry(Model):
     """A balanced journal entry: never edited, corrected only by a reversing entry."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
     idempotency_key = fields.CharField(max_length=100, unique=True)
@@ -219,6 +246,8 @@ class LedgerEntry(Model):
 class Posting(Model):
     """One line of an entry: ``amount_paise`` is positive for a debit, negative for a credit."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     entry = fields.ForeignKeyField("models.LedgerEntry", related_name="postings", on_delete=fields.RESTRICT)
     district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
@@ -232,6 +261,8 @@ class Posting(Model):
 class AuditLog(Model):
     """Every change of state: who, when, what, from which counter."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     at = fields.DatetimeField(auto_now_add=True)
     district = fields.ForeignKeyField("models.District", related_name=False, null=True, on_delete=fields.RESTRICT)
@@ -243,13 +274,71 @@ class AuditLog(Model):
     object_id = fields.CharField(max_length=60, default="")
     detail = fields.JSONField(default=dict)
     ip = fields.CharField(max_length=45, default="")
+    # The hash chain (core/audit.py): SHA-256 of the previous entry's hash and this entry's content.
+    prev_hash = fields.CharField(max_length=64, default="")
+    hash = fields.CharField(max_length=64, default="")
 
     class Meta:
         table = "audit_log"
 
 
+class AuditHead(Model):
+    """The end of the audit hash chain: one row, locked by every writer so entries chain in order.
+
+    It also makes deleting the newest entries detectable: the head remembers the last hash.
+    """
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    last_id = fields.IntField(default=0)
+    last_hash = fields.CharField(max_length=64, default="")
+    entries = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "audit_head"
+
+
+class LoginThrottle(Model):
+    """Failed log-ins counted per username and per client address, shared by every worker process."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=120, unique=True)  # "user:<username>" or "ip:<address>"
+    failures = fields.IntField(default=0)
+    window_start = fields.DatetimeField()
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_throttle"
+
+
+class WebSession(Model):
+    """A logged-in browser session. The signed cookie carries a random id, and only its SHA-256 is stored.
+
+    A new id is issued at every log-in (so an id planted before log-in is worthless: no session
+    fixation), and log-out, deactivation or a password change end the session on the server too.
+    """
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.CharField(max_length=64, primary_key=True)  # sha256 hex of the session id
+    user = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField(auto_now_add=True)
+    ended_at = fields.DatetimeField(null=True)
+    ip = fields.CharField(max_length=45, default="")
+    user_agent = fields.CharField(max_length=200, default="")
+
+    class Meta:
+        table = "web_session"
+
+
 class LspPrice(Model):
     """An LSP's own published price per unit for a counter service (photocopy, fax, internet time)."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False)
@@ -265,6 +354,8 @@ class LspPrice(Model):
 
 class Document(Model):
     """A scanned document uploaded with a service form, stored outside the web root."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     public_id = fields.CharField(max_length=32, unique=True)
@@ -287,6 +378,8 @@ class Document(Model):
 class PolicyRule(Model):
     """A district Society's own policy rule (the files hold the state's and the Union's)."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False)
     rule_id = fields.CharField(max_length=64)
@@ -307,6 +400,8 @@ class PolicyRule(Model):
 class PolicyApproval(Model):
     """The Society's recorded approval of a restricted service for one LSP."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False)
     lsp = fields.ForeignKeyField("models.LSP", related_name="policy_approvals")
@@ -323,6 +418,8 @@ class PolicyApproval(Model):
 
 
 class Wallet(Model):
+
+    _no_comments = True  # (start-up time: see the module docstring)
     # A prepaid counter's wallet. The balance is also in the ledger (kiosk_wallet:<counter>):
     # the row exists so a debit is one conditional UPDATE that never overdraws, even when two
     # requests arrive at the same moment. `emitra ledger check` compares the two.
@@ -338,6 +435,8 @@ class Wallet(Model):
 
 class DayEnd(Model):
     """A counter's cash closed for one business day, and the Society's confirmation of the deposit."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False)
@@ -365,6 +464,8 @@ class DayEnd(Model):
 class ProcessedEvent(Model):
     """A payment provider's event (a Stripe webhook, a bank or UPI confirmation) already processed, once."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     provider = fields.CharField(max_length=20)
     event_id = fields.CharField(max_length=100)
@@ -378,6 +479,8 @@ class ProcessedEvent(Model):
 
 class StatementImport(Model):
     """A bank statement (CSV) or a payment provider's balance report, imported whole or not at all."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False)
@@ -396,6 +499,8 @@ class StatementImport(Model):
 
 
 class StatementLine(Model):
+
+    _no_comments = True  # (start-up time: see the module docstring)
     id = fields.IntField(primary_key=True)
     statement = fields.ForeignKeyField("models.StatementImport", related_name="rows")
     line_no = fields.IntField()
@@ -412,6 +517,8 @@ class StatementLine(Model):
 
 class Dispatch(Model):
     """A day's bundle of paper documents sent from a counter to one department, and its acknowledgement."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False)
@@ -436,6 +543,8 @@ class Case(Model):
     ``number`` is the receipt number for one filed at a counter, a grievance number for one filed
     online. ``state`` follows the service's declared process (core/workflow.py).
     """
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     number = fields.CharField(max_length=30, unique=True)
@@ -472,10 +581,14 @@ class Case(Model):
 
     class Meta:
         table = "work_case"
+        # the MIS case figures read only open cases and those filed or closed in the period
+        indexes = (("district_id", "closed_at"), ("district_id", "created_at"))
 
 
 class CaseEvent(Model):
     """One step of a case: a transition or a remark, with who, when and why."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     case = fields.ForeignKeyField("models.Case", related_name="events", on_delete=fields.RESTRICT)
@@ -495,6 +608,8 @@ class CaseEvent(Model):
 
 class Certificate(Model):
     """A certificate issued for a case: verifiable by its QR code until revoked."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
@@ -520,6 +635,8 @@ class Certificate(Model):
 class Notification(Model):
     """A message in the outbox: kept here, and sent by a transport plugin when one is installed."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False, null=True, on_delete=fields.RESTRICT)
     case = fields.ForeignKeyField("models.Case", related_name="notifications", null=True, on_delete=fields.RESTRICT)
@@ -544,6 +661,8 @@ class Notification(Model):
 class BookEntry(Model):
     """A line in a LokMitra centre's complaint and suggestion book."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
     counter = fields.ForeignKeyField("models.Counter", related_name="book", on_delete=fields.RESTRICT)
@@ -565,6 +684,8 @@ class DailyFigure(Model):
     ``core/mis.py`` adds to it in the transaction that changes a request, and can recount it from
     the requests; the MIS reports read only this table.
     """
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
@@ -591,6 +712,8 @@ class DailyFigure(Model):
 class MisReport(Model):
     """An LSP's periodic MIS report: submitted, vetted (then frozen) or returned with remarks by the Society."""
 
+    _no_comments = True  # (start-up time: see the module docstring)
+
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
     lsp = fields.ForeignKeyField("models.LSP", related_name="mis_reports", on_delete=fields.RESTRICT)
@@ -612,6 +735,8 @@ class MisReport(Model):
 
 class Inspection(Model):
     """The Society's inspection of a counter: the checklist, findings and the follow-up."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
 
     id = fields.IntField(primary_key=True)
     district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)

@@ -263,7 +263,10 @@ async def case_figures(scope: Scope, start: dt.date, end: dt.date, by: str = "de
         "c_grievances_open": Count("id", _filter=is_open & grievance),
         "c_grievances_resolved": Count("id", _filter=closed & grievance),
     }
-    raw = await (await _cases(scope)).annotate(**counts).group_by(column).values(column, *counts)
+    # Only the cases a measure can count: open now, filed in the period or closed in it. The rest
+    # (years of closed cases) are never read: each branch has its index (district, closed_at / created_at).
+    relevant = is_open | (Q(created_at__gte=since) & Q(created_at__lt=until)) | closed
+    raw = await (await _cases(scope)).filter(relevant).annotate(**counts).group_by(column).values(column, *counts)
     report = Report(by=by, period=None, start=start, end=end, totals={m: 0 for m in CASE_MEASURES})
     keyed = {r[column]: {m: int(r[f"c_{m}"] or 0) for m in CASE_MEASURES} for r in raw}
     names = await labels("district" if by == "district" else "service" if by == "service" else "department", set(keyed))

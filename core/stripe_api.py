@@ -37,10 +37,12 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import anyio
-import stripe
+
+if TYPE_CHECKING:  # the library itself is imported when first used: it takes about a second to import
+    import stripe
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 CURRENCY = "inr"
@@ -175,6 +177,8 @@ def paise_from_minor(amount: Any, currency: str) -> int:
 # -- the calls ----------------------------------------------------------------------------------
 
 def _client(s: StripeSettings) -> tuple[stripe.StripeClient, stripe.HTTPClient]:
+    import stripe
+
     http = stripe.RequestsClient(timeout=s.timeout)
     client = stripe.StripeClient(s.api_key, base_addresses={"api": s.api_base}, http_client=http,
                                  max_network_retries=s.max_retries)
@@ -182,6 +186,8 @@ def _client(s: StripeSettings) -> tuple[stripe.StripeClient, stripe.HTTPClient]:
 
 
 def _failure(exc: stripe.StripeError) -> StripeFailure:
+    import stripe
+
     message = (exc.user_message or str(exc) or type(exc).__name__).strip()
     code = str(getattr(exc, "code", "") or "")
     if isinstance(exc, stripe.APIConnectionError):
@@ -195,6 +201,7 @@ def _failure(exc: stripe.StripeError) -> StripeFailure:
 
 async def _call(s: StripeSettings, fn: Callable[[stripe.StripeClient], Any]) -> Any:
     """Run one library call in a worker thread with a client of its own; translate its errors."""
+    import stripe
 
     def run() -> Any:
         client, http = _client(s)
@@ -265,6 +272,8 @@ async def balance_transactions(s: StripeSettings, created_gte: int | None = None
 
 def verify_webhook(payload: bytes, signature_header: str | None, secret: str, tolerance: int = 300) -> dict[str, Any]:
     """Check the ``Stripe-Signature`` header with the library's helper; return the event as a dict."""
+    import stripe
+
     if not secret:
         raise StripeConfigError("EMITRA_STRIPE_WEBHOOK_SECRET", "the webhook endpoint's signing secret is not set")
     try:

@@ -83,30 +83,77 @@ class Hit:
     exact: bool
 
 
-def find(terms: list[str], text: str) -> Hit | None:
-    """The first term named in ``text`` (exact before near), or None."""
-    norm = normalise(text)
-    if not norm:
-        return None
-    tokens = norm.split()
-    joined = norm.replace(" ", "")
-    padded = f" {norm} "
-    near: Hit | None = None
+@dataclass(frozen=True)
+class _Compiled:
+    """A list of terms prepared once: normal forms, inflections, and an index for near spellings."""
+
+    entries: tuple[tuple[str, str, str, frozenset[str]], ...]  # (as written, normal form, without spaces, inflections)
+    near: dict[str, tuple[int, ...]]  # a term or the term less one letter -> the terms (by position) it may be near
+    near_lengths: frozenset[int]
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+@lru_cache(maxsize=1024)
+def _compile(terms: tuple[str, ...]) -> _Compiled:
+    entries = []
+    near: dict[str, list[int]] = {}
     for raw in terms:
         term = normalise(raw)
         if not term:
             continue
-        if f" {term} " in padded or (len(term.replace(" ", "")) >= 5 and term.replace(" ", "") in joined):
+        index = len(entries)
+        entries.append((raw, term, term.replace(" ", ""), _inflections(term) if " " not in term else frozenset()))
+        if " " not in term and len(term) >= 6:
+            for key in _deletions(term) | {term}:
+                near.setdefault(key, []).append(index)
+    return _Compiled(tuple(entries), {k: tuple(v) for k, v in near.items()},
+                     frozenset(len(e[1]) for e in entries if " " not in e[1] and len(e[1]) >= 6))
+
+
+def _near_hit(compiled: _Compiled, tokens: list[str]) -> tuple[int, str] | None:
+    """The first term (by position) that some word is within one edit of, and the first such word.
+
+    A word within one edit of a term always shares the term or one of its one-letter deletions
+    with the word or one of the word's (SymSpell), so only those candidates are compared."""
+    found: dict[int, str] = {}
+    for token in tokens:
+        probes = [token]
+        probes += [token[: length + 1] for length in compiled.near_lengths if len(token) > length + 1]
+        for probe in probes:
+            for key in _deletions(probe) | {probe}:
+                for index in compiled.near.get(key, ()):
+                    if index in found:
+                        continue
+                    term = compiled.entries[index][1]
+                    if _within_one_edit(token, term) or (len(token) > len(term) and _within_one_edit(token[: len(term) + 1], term)):
+                        found[index] = token
+    if not found:
+        return None
+    first = min(found)
+    return first, found[first]
+
+
+def find(terms: list[str] | tuple[str, ...], text: str) -> Hit | None:
+    """The first term named in ``text`` (exact before near), or None."""
+    norm = normalise(text)
+    if not norm:
+        return None
+    compiled = _compile(tuple(terms))
+    tokens = norm.split()
+    joined = norm.replace(" ", "")
+    padded = f" {norm} "
+    token_set = set(tokens)
+    for raw, term, squashed, forms in compiled.entries:
+        if f" {term} " in padded or (len(squashed) >= 5 and squashed in joined):
             return Hit(raw, term, True)
         # inflections: "bets", "betting", "gambling", "lotteries" name "bet", "gamble", "lottery"
-        if " " not in term:
-            forms = _inflections(term)
-            hit = next((t for t in tokens if t in forms), None)
-            if hit:
-                return Hit(raw, hit, True)
-        if near is None and " " not in term and len(term) >= 6:
-            for token in tokens:
-                if _within_one_edit(token, term) or (len(token) > len(term) and _within_one_edit(token[: len(term) + 1], term)):
-                    near = Hit(raw, token, False)
-                    break
-    return near
+        if forms and not forms.isdisjoint(token_set):
+            return Hit(raw, next(t for t in tokens if t in forms), True)
+    near = _near_hit(compiled, tokens)
+    if near is None:
+        return None
+    index, token = near
+    return Hit(compiled.entries[index][0], token, False)
