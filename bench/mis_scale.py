@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """A month's MIS report on a district of 10 million transactions (target: under 0.2 s).
 
-The reports read the pre-aggregated daily figures (one row per counter, business day and service,
-kept by the counter code as each transaction is recorded, docs/reports.md) and the case table; they
-never read the requests. So this suite builds what 10M transactions leave in *those* tables: the
+The reports read the pre-aggregated figures (one row per counter, service and business day, and
+one per counter, service and month, kept by the counter code as each transaction is recorded,
+docs/reports.md) and the case table; they never read the requests. So this suite builds what 10M transactions leave in *those* tables: the
 daily figures of a district of ``--counters`` counters over ``--days`` days whose transaction counts
 add up to exactly 10M (a realistic mix: busy urban LokMitra centres, quiet kiosks, bills far more
 often than certificates, weekly and seasonal rhythm), and one case per application or grievance
@@ -39,7 +39,7 @@ TARGET_S = 0.2
 MEASURE_COLS = ["transactions", "principal_paise", "service_charge_paise", "citizen_total_paise",
                 "charge_by_department_paise", "charge_by_partner_paise", "cancelled"]
 # How often each kind of service is used, relative to one another (bills dominate, as in the paper's Table 2).
-WEIGHT_BY_CATEGORY = {"bill": 60, "recharge": 12, "certificate": 3, "application": 2, "grievance": 1, "ticket": 5,
+WEIGHT_BY_CATEGORY = {"bill": 60, "recharge": 12, "certificate": 6, "application": 4, "grievance": 2, "ticket": 5,
                       "insurance": 4, "counter": 7}
 SERVICES_PER_COUNTER = 8  # a counter's regular services (of the 24 installed); its figures rows per day
 APPLICATION_CATEGORIES = {"certificate", "application"}
@@ -143,6 +143,9 @@ async def build(transactions: int, counters: int, days: int, seed: int, progress
         await conn.execute_query(
             'UPDATE "daily_figure" SET "transactions" = "transactions" + ' + str(transactions - written)
             + ' WHERE "id" = (SELECT MAX("id") FROM "daily_figure")')
+    from emitra.core import mis
+
+    await mis.rollup_months()  # the monthly figures, as the counter code keeps them beside the daily ones
     await conn.execute_script("ANALYZE")
     return {"counters": counters, "days": days, "start": start, "end": end, "cases": applications,
             "daily_rows": await _count(conn, "daily_figure"), "transactions": await _sum_transactions(conn)}
@@ -291,7 +294,7 @@ async def measure(facts: dict, runs: int) -> list[Figure]:
     return [
         Figure("mis", f"month's MIS report page by counter, {millions:g}M transactions ({db_name})", page_s, "s",
                f"< {TARGET_S} s", page_s < TARGET_S, detail=detail),
-        Figure("mis", f"  ratio to the raw SUM over the month's rows ({db_name})", page_s / base_s, "ratio", "-", None,
+        Figure("mis", f"  ratio to a raw SUM over the month's daily rows ({db_name})", page_s / base_s, "ratio", "-", None,
                baseline=base_s, detail={"baseline_s": base_s}),
         Figure("mis", f"  month by service and day, core query ({db_name})", trend_s, "s", "-", None),
         Figure("mis", f"  month's case figures by department, core query ({db_name})", cases_s, "s", "-", None),

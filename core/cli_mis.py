@@ -44,8 +44,8 @@ def mis_check(district_code: str | None, as_json: bool) -> None:
     elif not differences:
         click.echo("the daily figures equal a full recount")
     else:
-        click.echo(f"{len(differences)} difference(s) between the daily figures and a recount "
-                   "(`emitra mis rebuild` replaces the daily figures by the recount):")
+        click.echo(f"{len(differences)} difference(s) between the daily figures and a recount, or a month's figures "
+                   "(YYYY-MM) and the sum of its days (`emitra mis rebuild` replaces both by the recount):")
         for d in differences:
             click.echo(f"  {d['business_date']} {d['counter']:<12} {d['service_code']:<32} stored {d['stored']}  recount {d['recount']}")
     if differences:

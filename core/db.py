@@ -62,18 +62,21 @@ async def migrate(url: str | None = None) -> None:
     """Bring the database at ``url`` up to the latest migration."""
     await _migrate(config=tortoise_config(url))
     await Tortoise.close_connections()
-    await _chain_audit_log(url)
+    await _after_migrations(url)
 
 
-async def _chain_audit_log(url: str | None) -> None:
-    """An audit log written before the hash chain existed (migration 0008) is chained once, in order."""
-    from emitra.core import audit
-    from emitra.core.models import AuditHead, AuditLog
+async def _after_migrations(url: str | None) -> None:
+    """Data the schema migrations leave to code, done once: an audit log written before the hash
+    chain existed (0008) is chained in order; monthly figures (0010) are summed from the days."""
+    from emitra.core import audit, mis
+    from emitra.core.models import AuditHead, AuditLog, DailyFigure, MonthlyFigure
 
     await init(url)
     try:
         if not await AuditHead.exists() and await AuditLog.filter(hash="").exists():
             await audit.chain_existing()
+        if not await MonthlyFigure.exists() and await DailyFigure.exists():
+            await mis.rollup_months()
     finally:
         await Tortoise.close_connections()
 

@@ -8,6 +8,10 @@ cheque confirmed, a booking cancelled a week after) changes the figures of the d
 recorded on, its ``business_date``. :func:`recount` computes the same figures from the requests
 alone; a property test proves the two agree after any sequence of payments, reversals and
 back-dated corrections, and ``emitra mis check`` compares them on a live database.
+
+The same change is added to the request's :class:`MonthlyFigure` row (its business day's calendar
+month), so that reports over whole months read one row per counter and service instead of thirty;
+:func:`differences` also proves every monthly row equals the sum of its days.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from emitra.core import clock, config
-from emitra.core.models import Counter, DailyFigure, RequestStatus, ServiceRequest
+from emitra.core.models import Counter, DailyFigure, MonthlyFigure, RequestStatus, ServiceRequest
 
 COUNTED = {RequestStatus.PAID.value, RequestStatus.SUBMITTED.value, RequestStatus.SUBMISSION_FAILED.value}
 CANCELLED = RequestStatus.CANCELLED.value
@@ -55,24 +59,29 @@ def _contribution(request: ServiceRequest, status: str) -> dict[str, int]:
     return {m: 0 for m in MEASURES}
 
 
-async def status_changed(request: ServiceRequest, old_status: Any, new_status: Any, category: str = "") -> None:
-    """Move the request's figures from its old status to its new one (call inside the change's transaction)."""
+async def status_changed(request: ServiceRequest, old_status: Any, new_status: Any, category: str = "",
+                         counter: Counter | None = None) -> None:
+    """Move the request's figures from its old status to its new one (call inside the change's transaction).
+    ``counter``, the request's counter if the caller has it at hand, saves a query."""
     before, after = _contribution(request, _value(old_status)), _contribution(request, _value(new_status))
     delta = {m: after[m] - before[m] for m in MEASURES}
     if not any(delta.values()):
         return
-    counter = await Counter.get(id=request.counter_id)
+    if counter is None or counter.id != request.counter_id:
+        counter = await Counter.get(id=request.counter_id)
     day = business_date_of(request)
-    key = {"counter_id": counter.id, "business_date": day, "service_code": request.service_code}
     updates = {m: F(m) + d for m, d in delta.items() if d}
-    if await DailyFigure.filter(**key).update(**updates):
-        return
-    try:
-        async with in_transaction():  # a savepoint: a concurrent first row for the same key is retried as an update
-            await DailyFigure.create(district_id=request.district_id, lsp_id=counter.lsp_id, provider=request.provider[:200],
-                                     category=category or await _category(request.service_code), **key, **delta)
-    except IntegrityError:
-        await DailyFigure.filter(**key).update(**updates)
+    for model, key in ((DailyFigure, {"business_date": day}), (MonthlyFigure, {"month": day.replace(day=1)})):
+        key.update(counter_id=counter.id, service_code=request.service_code)
+        if await model.filter(**key).update(**updates):
+            continue
+        try:
+            async with in_transaction():  # a savepoint: a concurrent first row for the same key is retried as an update
+                category = category or await _category(request.service_code)
+                await model.create(district_id=request.district_id, lsp_id=counter.lsp_id, provider=request.provider[:200],
+                                   category=category, **key, **delta)
+        except IntegrityError:
+            await model.filter(**key).update(**updates)
 
 
 async def _category(code: str) -> str:
@@ -122,14 +131,60 @@ async def stored(district_id: int | None = None, since: dt.date | None = None) -
 
 
 async def differences(district_id: int | None = None) -> list[dict[str, Any]]:
-    """Where the daily table and a recount disagree (empty when they agree)."""
+    """Where the daily table and a recount disagree, or a monthly row and the sum of its days
+    (``business_date`` is then the month, ``YYYY-MM``); empty when everything agrees."""
     a, b = await stored(district_id), await recount(district_id)
     out = []
     for key in sorted(set(a) | set(b), key=lambda k: (k.business_date, k.counter_id, k.service_code)):
         if a.get(key) != b.get(key):
             out.append({"counter_id": key.counter_id, "business_date": key.business_date.isoformat(), "service_code": key.service_code,
                         "stored": a.get(key), "recount": b.get(key)})
+    months, sums = await stored_months(district_id), _by_month(a)
+    for key in sorted(set(months) | set(sums), key=lambda k: (k.business_date, k.counter_id, k.service_code)):
+        if months.get(key) != sums.get(key):
+            out.append({"counter_id": key.counter_id, "business_date": key.business_date.isoformat()[:7], "service_code": key.service_code,
+                        "stored": months.get(key), "recount": sums.get(key)})
     return out
+
+
+def _by_month(daily: dict[Key, dict[str, int]]) -> dict[Key, dict[str, int]]:
+    out: dict[Key, dict[str, int]] = {}
+    for key, values in daily.items():
+        row = out.setdefault(Key(key.counter_id, key.business_date.replace(day=1), key.service_code), {m: 0 for m in MEASURES})
+        for m in MEASURES:
+            row[m] += values[m]
+    return {k: v for k, v in out.items() if any(v.values())}
+
+
+async def stored_months(district_id: int | None = None) -> dict[Key, dict[str, int]]:
+    """The monthly table, keyed like the daily one with the first day of the month."""
+    query = MonthlyFigure.all() if district_id is None else MonthlyFigure.filter(district_id=district_id)
+    out = {}
+    for row in await query:
+        values = {m: int(getattr(row, m)) for m in MEASURES}
+        if any(values.values()):
+            out[Key(row.counter_id, row.month, row.service_code)] = values
+    return out
+
+
+async def rollup_months(district_id: int | None = None) -> int:
+    """Replace the monthly table by the sums of the daily one (one ``INSERT ... SELECT``)."""
+    from tortoise import connections
+
+    conn = connections.get("default")
+    postgres = conn.capabilities.dialect == "postgres"
+    month = "date_trunc('month', \"business_date\")::date" if postgres else "substr(\"business_date\", 1, 7) || '-01'"
+    where = f' WHERE "district_id" = {int(district_id)}' if district_id is not None else ""
+    measures = ", ".join(f'"{m}"' for m in MEASURES)
+    sums = ", ".join(f'SUM("{m}")' for m in MEASURES)
+    async with in_transaction() as tx:
+        await tx.execute_query(f'DELETE FROM "monthly_figure"{where}')
+        await tx.execute_query(
+            f'INSERT INTO "monthly_figure" ("district_id", "lsp_id", "counter_id", "month", "service_code", "provider", "category", {measures}) '
+            f'SELECT "district_id", MAX("lsp_id"), "counter_id", {month}, "service_code", MAX("provider"), MAX("category"), {sums} '
+            f'FROM "daily_figure"{where} GROUP BY "district_id", "counter_id", {month}, "service_code"')
+        rows = await tx.execute_query_dict(f'SELECT COUNT(*) AS n FROM "monthly_figure"{where}')
+    return int(rows[0]["n"])
 
 
 async def rebuild(district_id: int | None = None) -> int:
@@ -148,6 +203,7 @@ async def rebuild(district_id: int | None = None) -> int:
             await DailyFigure.create(district_id=counter.district_id, lsp_id=counter.lsp_id, counter_id=counter.id,
                                      business_date=key.business_date, service_code=key.service_code,
                                      provider=providers.get(key.service_code, "")[:200], category=categories[key.service_code], **values)
+        await rollup_months(district_id)
     return len(figures)
 
 

@@ -709,6 +709,38 @@ class DailyFigure(Model):
         indexes = (("district_id", "business_date"), ("lsp_id", "business_date"))
 
 
+class MonthlyFigure(Model):
+    """The daily figures summed by calendar month, kept with them in the same transaction.
+
+    A report over whole months reads these (counters × services rows a month) instead of the
+    month's daily rows (thirty times as many); the days at the edges of a period still come from
+    :class:`DailyFigure`. ``emitra mis check`` proves each row equals the sum of its days.
+    """
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    lsp = fields.ForeignKeyField("models.LSP", related_name=False, on_delete=fields.RESTRICT)
+    counter = fields.ForeignKeyField("models.Counter", related_name=False, on_delete=fields.RESTRICT)
+    month = fields.DateField(description="The first day of the month")
+    service_code = fields.CharField(max_length=100)
+    provider = fields.CharField(max_length=200)
+    category = fields.CharField(max_length=20, default="")
+    transactions = fields.IntField(default=0)
+    principal_paise = fields.BigIntField(default=0)
+    service_charge_paise = fields.BigIntField(default=0)
+    citizen_total_paise = fields.BigIntField(default=0)
+    charge_by_department_paise = fields.BigIntField(default=0)
+    charge_by_partner_paise = fields.BigIntField(default=0, description="Commissions paid by partners")
+    cancelled = fields.IntField(default=0)
+
+    class Meta:
+        table = "monthly_figure"
+        unique_together = (("counter", "month", "service_code"),)
+        indexes = (("district_id", "month"), ("lsp_id", "month"))
+
+
 class MisReport(Model):
     """An LSP's periodic MIS report: submitted, vetted (then frozen) or returned with remarks by the Society."""
 

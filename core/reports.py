@@ -1,7 +1,8 @@
 """MIS reports: figures over the pre-aggregated daily table, and case figures, within a user's scope.
 
-Every figures report is one ``GROUP BY`` query over :class:`~emitra.core.models.DailyFigure` (never
-over the requests: a district records millions), grouped by one dimension (district, LSP, counter,
+Every figures report is a ``GROUP BY`` over :class:`~emitra.core.models.MonthlyFigure` for the
+calendar months wholly inside its period and over :class:`~emitra.core.models.DailyFigure` for the
+days around them (never over the requests: a district records millions), grouped by one dimension (district, LSP, counter,
 service, department or category) and, when a period is asked for, by business day as well; the
 days are then put into day, week or month buckets here, in Python, with
 :func:`emitra.core.mis.periods`. Case figures (pending applications, SLA breaches, grievances) are
@@ -24,7 +25,7 @@ from tortoise.functions import Count, Sum
 
 from emitra.core import config
 from emitra.core.mis import MEASURES, periods
-from emitra.core.models import LSP, Case, Counter, DailyFigure, District, Role, User
+from emitra.core.models import LSP, Case, Counter, DailyFigure, District, MonthlyFigure, Role, User
 
 #: the dimension a report is grouped by, and its column in the daily table
 DIMENSIONS = {"district": "district_id", "lsp": "lsp_id", "counter": "counter_id", "service": "service_code",
@@ -104,8 +105,8 @@ def check_dates(start: dt.date, end: dt.date) -> str | None:
     return None
 
 
-def _daily(scope: Scope) -> Any:
-    query = DailyFigure.all()
+def _daily(scope: Scope, model: Any = DailyFigure) -> Any:
+    query = model.all()
     if scope.district_id is not None:
         query = query.filter(district_id=scope.district_id)
     if scope.lsp_id is not None:
@@ -186,10 +187,19 @@ async def figures(scope: Scope, start: dt.date, end: dt.date, by: str, period: s
     if period is not None and period not in PERIODS:
         raise ValueError(f"period must be day, week or month, not {period!r}")
     column = DIMENSIONS[by]
-    group = [column, "business_date"] if period else [column]
     sums = {f"sum_{m}": Sum(m) for m in MEASURES}
-    raw = await (_daily(scope).filter(business_date__gte=start, business_date__lte=end)
-                 .annotate(**sums).group_by(*group).values(*group, *sums))
+    months, edges = whole_months(start, end) if period in (None, "month") else (None, [(start, end)])
+    raw: list[dict[str, Any]] = []
+    for a, b in edges:  # days outside whole months
+        group = [column, "business_date"] if period else [column]
+        raw += await (_daily(scope).filter(business_date__gte=a, business_date__lte=b)
+                      .annotate(**sums).group_by(*group).values(*group, *sums))
+    if months:  # whole months: one row per counter and service a month instead of thirty
+        group = [column, "month"] if period else [column]
+        for r in await (_daily(scope, MonthlyFigure).filter(month__gte=months[0], month__lt=months[1])
+                        .annotate(**sums).group_by(*group).values(*group, *sums)):
+            r["business_date"] = r.pop("month", None)
+            raw.append(r)
     report = Report(by=by, period=period, start=start, end=end, totals=_zero())
     ends = dict(periods(period, start, end)) if period else {}
     cells: dict[tuple[dt.date | None, Any], dict[str, int]] = {}
@@ -210,6 +220,21 @@ async def figures(scope: Scope, start: dt.date, end: dt.date, by: str, period: s
             report.totals[m] += values[m]
     report.rows.sort(key=lambda row: (row["period_start"] or start, row["label_en"].casefold(), str(row["key"])))
     return report
+
+
+def whole_months(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
+    """The calendar months wholly inside [start, end] as [first, after) month starts (or None),
+    and the day ranges around them (or the whole range, when no month fits)."""
+    first = start if start.day == 1 else (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    after = (end + dt.timedelta(days=1)).replace(day=1)  # the first month not wholly inside
+    if first >= after:
+        return None, [(start, end)]
+    edges = []
+    if start < first:
+        edges.append((start, first - dt.timedelta(days=1)))
+    if after <= end:
+        edges.append((after, end))
+    return (first, after), edges
 
 
 def _as_date(value: Any) -> dt.date:

@@ -115,7 +115,7 @@ async def test_a_log_from_before_the_chain_is_chained_once_on_upgrade(demo_db):
     await _some_history(3)
     await AuditLog.all().update(prev_hash="", hash="")  # as migration 0008 finds a log written before it
     await AuditHead.all().delete()
-    await db._chain_audit_log(DB_URL)
+    await db._after_migrations(DB_URL)
     await db.init(DB_URL)
     result = await audit.verify()
     assert result.intact and result.entries == await AuditLog.all().count()

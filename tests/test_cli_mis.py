@@ -25,7 +25,9 @@ async def test_check_passes_on_a_consistent_database_and_fails_after_a_direct_ed
     await DailyFigure.filter(id=row.id).update(principal_paise=row.principal_paise + 100)  # someone edits the table by hand
     bad = emitra("mis", "check")
     assert bad.returncode == 1
-    assert "1 difference(s)" in bad.stdout and "2026-11-16 JP-LM-001" in bad.stdout and BILL in bad.stdout
+    # the day differs from its recount, and November's figures from the sum of its days
+    assert "2 difference(s)" in bad.stdout and "2026-11-16 JP-LM-001" in bad.stdout and BILL in bad.stdout
+    assert "2026-11 JP-LM-001" in bad.stdout
     found = json.loads(emitra("mis", "check", "--json").stdout)
     assert found["ok"] is False and found["differences"][0]["stored"]["principal_paise"] == row.principal_paise + 100
     assert found["differences"][0]["recount"]["principal_paise"] == row.principal_paise

@@ -86,6 +86,7 @@ async def test_the_daily_figures_equal_a_full_recount(demo_db, bus, monkeypatch,
     before = await mis.stored()
     await mis.rebuild()
     assert await mis.stored() == before == await mis.recount()
+    assert await mis.stored_months() == mis._by_month(before)  # each month the sum of its days, after a rebuild too
 
 
 async def test_a_back_dated_correction_changes_the_day_it_belongs_to(demo_db, monkeypatch):

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from emitra.core import counter as counter_core
-from emitra.core import reports
+from emitra.core import mis, reports
 from emitra.core.audit import Actor
 from emitra.core.models import (LSP, Case, Citizen, Counter, CounterKind, DailyFigure, District, ServiceRequest, Society,
                                 User)
@@ -56,6 +56,7 @@ async def _other_lsp() -> Counter:
     await DailyFigure.create(district=jaipur, lsp=lsp, counter=counter, business_date=dt.date(2026, 11, 10), service_code=BILL,
                              provider="JVVNL", category="bill", transactions=7, principal_paise=700_000, service_charge_paise=0,
                              citizen_total_paise=700_000, charge_by_department_paise=7_000)
+    await mis.rollup_months()  # as the counter code keeps them: the month's figures with the day's
     return counter
 
 
@@ -69,6 +70,7 @@ async def _other_district() -> District:
     await DailyFigure.create(district=udaipur, lsp=lsp, counter=counter, business_date=dt.date(2026, 11, 20), service_code=BILL,
                              provider="AVVNL", category="bill", transactions=11, principal_paise=1_234_567, service_charge_paise=0,
                              citizen_total_paise=1_234_567, charge_by_department_paise=11_000)
+    await mis.rollup_months()  # as the counter code keeps them: the month's figures with the day's
     return udaipur
 
 
