@@ -19,6 +19,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
 
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -136,23 +138,29 @@ async def record_many(records: list[tuple[Actor, str, Any, dict[str, Any]]]) -> 
             for actor, action, obj, extra in records]
     if not rows:
         return []
-    async with in_transaction():  # joins the caller's transaction (a savepoint), or makes its own
-        head = await _locked_head()
-        prev = head.last_hash or GENESIS
-        entries = []
-        for values in rows:
-            digest = entry_hash(prev, **values)
-            entries.append(AuditLog(prev_hash=prev, hash=digest, **values))
-            prev = digest
-        if len(entries) == 1:
-            await entries[0].save()
-        else:
-            await AuditLog.bulk_create(entries, batch_size=1000)
-            ids = dict(await AuditLog.filter(hash__in=[e.hash for e in entries]).values_list("hash", "id"))
-            for entry in entries:
-                entry.id = ids[entry.hash]
-        head.last_id, head.last_hash, head.entries = entries[-1].id, prev, head.entries + len(entries)
-        await head.save(update_fields=["last_id", "last_hash", "entries"])
+    if isinstance(connections.get("default"), TransactionalDBClient):
+        return await _chain(rows)  # inside the caller's transaction: no savepoint of its own
+    async with in_transaction():
+        return await _chain(rows)
+
+
+async def _chain(rows: list[dict[str, Any]]) -> list[AuditLog]:
+    head = await _locked_head()
+    prev = head.last_hash or GENESIS
+    entries = []
+    for values in rows:
+        digest = entry_hash(prev, **values)
+        entries.append(AuditLog(prev_hash=prev, hash=digest, **values))
+        prev = digest
+    if len(entries) == 1:
+        await entries[0].save()
+    else:
+        await AuditLog.bulk_create(entries, batch_size=1000)
+        ids = dict(await AuditLog.filter(hash__in=[e.hash for e in entries]).values_list("hash", "id"))
+        for entry in entries:
+            entry.id = ids[entry.hash]
+    head.last_id, head.last_hash, head.entries = entries[-1].id, prev, head.entries + len(entries)
+    await head.save(update_fields=["last_id", "last_hash", "entries"])
     return entries
 
 

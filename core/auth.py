@@ -1,13 +1,21 @@
-"""Passwords (argon2id through argon2-cffi) and who may see what."""
+"""Passwords (argon2id through argon2-cffi), log-in throttling, server-side sessions, and who may see what."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import os
+import secrets
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
-from emitra.core.models import Counter, Role, User
+from emitra.core import audit, config
+from emitra.core.models import Counter, LoginThrottle, Role, User, WebSession
 
 
 def _hasher() -> PasswordHasher:
@@ -34,10 +42,15 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+USERNAME_MAX = 60  # app_user.username
+
+
 async def authenticate(username: str, password: str) -> User | None:
     """The active user with this username and password, or None. Takes as long either way."""
     global _DUMMY_HASH
-    user = await User.get_or_none(username=(username or "").strip().lower(), active=True)
+    username = (username or "").strip().lower()
+    possible = 0 < len(username) <= USERNAME_MAX and "\x00" not in username and "\ufffd" not in username
+    user = await User.get_or_none(username=username, active=True) if possible else None  # no such name can exist
     if user is None:
         if _DUMMY_HASH is None:
             _DUMMY_HASH = _hasher().hash("not-a-real-password")
@@ -49,6 +62,198 @@ async def authenticate(username: str, password: str) -> User | None:
         user.password_hash = _hasher().hash(password)
         await user.save(update_fields=["password_hash"])
     return user
+
+
+def password_version(user: User) -> str:
+    """A short fingerprint of the password hash: a session or API token carries it, so a password change ends them."""
+    return user.password_hash[-16:]
+
+
+async def set_password(actor: audit.Actor, user: User, password: str) -> None:
+    """Change a user's password and end every browser session they have open (API tokens die with
+    the old password version)."""
+    async with in_transaction():
+        user.password_hash = hash_password(password)
+        await user.save(update_fields=["password_hash"])
+        ended = await end_sessions(user)
+        await audit.record(actor, "user.password_changed", user, detail={"sessions_ended": ended})
+
+
+async def deactivate(actor: audit.Actor, user: User) -> None:
+    """Stop a user from logging in, and end every session they have open."""
+    async with in_transaction():
+        user.active = False
+        await user.save(update_fields=["active"])
+        ended = await end_sessions(user)
+        await audit.record(actor, "user.deactivated", user, detail={"sessions_ended": ended})
+
+
+# --- log-in throttling ------------------------------------------------------------------------------
+# Failed log-ins are counted in the database (table login_throttle), so every worker process and
+# every server of a district share the count. Three counters per attempt: the username from this
+# address (strict), the username from anywhere (looser: a guesser spread over many addresses), and
+# the address (loosest: one address trying many usernames). docs/security.md explains the choice.
+
+
+def _utcnow() -> dt.datetime:
+    """The real time (never the demonstration clock of core/clock.py: locks and sessions run on wall time)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class LoginAttempt:
+    """The outcome of :func:`attempt_login`: the user, or why not, and until when a lock holds."""
+
+    user: User | None = None
+    locked_until: dt.datetime | None = None  # set when refused without checking the password
+    locked_now: list[str] | None = None  # the counters this failure locked
+
+    @property
+    def retry_after_seconds(self) -> int:
+        if self.locked_until is None:
+            return 0
+        return max(1, int((self.locked_until - _utcnow()).total_seconds() + 0.999))
+
+    def message(self) -> tuple[str, str]:
+        """When to try again, in English and in Hindi (for the 429 page and the API error)."""
+        local = self.locked_until.astimezone(ZoneInfo(config.timezone())) if self.locked_until else None
+        at = local.strftime("%H:%M") if local else ""
+        minutes = max(1, (self.retry_after_seconds + 59) // 60)
+        return (
+            f"Too many failed log-ins for this account or from this connection. Try again after {at} "
+            f"(in {minutes} minutes). The password was not checked.",
+            f"इस खाते या इस कनेक्शन से बहुत अधिक असफल लॉग-इन हुए हैं। {at} के बाद (लगभग {minutes} मिनट में) फिर "
+            "से प्रयास करें। पासवर्ड की जाँच नहीं की गई।",
+        )
+
+
+def _throttle_keys(username: str, address: str) -> dict[str, tuple[str, int]]:
+    limits = config.login_limits()
+    address = (address or "unknown")[:45]
+    return {
+        "user_address": (f"user:{username[:60]}@{address}", limits["per_user_address"]),
+        "user": (f"user:{username[:60]}", limits["per_user"]),
+        "address": (f"ip:{address}", limits["per_address"]),
+    }
+
+
+async def _locked_row(key: str, now: dt.datetime) -> LoginThrottle:
+    """The throttle row for ``key``, locked for this transaction (created when missing)."""
+    row = await LoginThrottle.select_for_update().get_or_none(key=key)
+    if row is not None:
+        return row
+    try:
+        async with in_transaction():  # a savepoint: another worker may create it at the same moment
+            await LoginThrottle.create(key=key, failures=0, window_start=now)
+    except IntegrityError:
+        pass
+    return await LoginThrottle.select_for_update().get(key=key)
+
+
+async def attempt_login(username: str, password: str, address: str, actor: audit.Actor) -> LoginAttempt:
+    """Check a log-in against the throttle, then the password.
+
+    A locked username or address is refused without checking the password, so a lock cannot be
+    used to test guesses. Otherwise the attempt is counted as a failure *before* the password is
+    checked (so parallel guesses in several workers cannot slip past the limit), and a success
+    clears the username's counters. After ``limit`` failures within the window, the counter locks
+    for ``lock_minutes``; each further failure after a lock doubles it, up to ``max_lock_minutes``.
+    Every lock is written to the audit log (``auth.locked``).
+    """
+    username = (username or "").strip().lower().replace("\x00", "\ufffd")  # PostgreSQL keeps no NUL in text
+    limits = config.login_limits()
+    window = dt.timedelta(minutes=limits["window_minutes"])
+    keys = _throttle_keys(username, address)
+    now = _utcnow()
+    locked_now: list[str] = []
+    async with in_transaction():
+        rows = {name: await _locked_row(key, now) for name, (key, _limit) in keys.items()}
+        held = [row.locked_until for row in rows.values() if row.locked_until is not None and row.locked_until > now]
+        if held:
+            return LoginAttempt(locked_until=max(held))
+        for name, row in rows.items():
+            limit = keys[name][1]
+            recently_locked = row.locked_until is not None and row.locked_until + window > now
+            if row.window_start + window < now and not recently_locked:
+                row.failures, row.window_start = 0, now  # a quiet window: start counting again
+            row.failures += 1
+            if row.failures >= limit:
+                doublings = min(row.failures - limit, 20)
+                minutes = min(limits["lock_minutes"] * 2 ** doublings, limits["max_lock_minutes"])
+                row.locked_until = now + dt.timedelta(minutes=minutes)
+                locked_now.append(name)
+            await row.save(update_fields=["failures", "window_start", "locked_until"])
+    user = await authenticate(username, password)
+    async with in_transaction():
+        if user is not None:  # the username's counters start again; the address keeps its count minus this attempt
+            await LoginThrottle.filter(key__in=[keys["user_address"][0], keys["user"][0]]).delete()
+            row = await LoginThrottle.select_for_update().get_or_none(key=keys["address"][0])
+            if row is not None:
+                row.failures = max(0, row.failures - 1)
+                if "address" in locked_now:
+                    row.locked_until = None
+                await row.save(update_fields=["failures", "locked_until"])
+            return LoginAttempt(user=user)
+        await audit.record(actor, "auth.login_failed", detail={"username": username[:60]})
+        for name in locked_now:
+            key, limit = keys[name]
+            row = await LoginThrottle.get(key=key)
+            await audit.record(actor, "auth.locked", detail={
+                "key": key, "failures": row.failures, "limit": limit,
+                "locked_until": row.locked_until.astimezone(dt.timezone.utc).isoformat(timespec="seconds")})
+    return LoginAttempt(locked_now=locked_now)
+
+
+# --- server-side sessions ---------------------------------------------------------------------------
+
+
+def session_digest(session_id: str) -> str:
+    """What the database keeps of a session id: its SHA-256, so a copy of the table opens no session."""
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+async def start_session(user: User, ip: str = "", user_agent: str = "") -> str:
+    """A new random session id for ``user`` (kept only as its hash); the caller puts it in the signed cookie."""
+    session_id = secrets.token_urlsafe(32)
+    await WebSession.create(id=session_digest(session_id), user=user, ip=(ip or "")[:45], user_agent=(user_agent or "")[:200])
+    return session_id
+
+
+#: last_seen_at is written at most this often, so a busy counter does not write on every page
+SEEN_EVERY = dt.timedelta(minutes=1)
+
+
+async def session_user(session_id: str, uid: int, pwv: str) -> User | None:
+    """The user of a live session: its row exists, has not ended, belongs to ``uid``, is within the
+    idle timeout and the absolute lifetime, and the user is active with the same password version."""
+    if not session_id or not uid:
+        return None
+    row = await WebSession.filter(id=session_digest(session_id), user_id=uid, ended_at__isnull=True).select_related("user").first()
+    if row is None:
+        return None
+    now = _utcnow()
+    user = row.user
+    if (row.last_seen_at + dt.timedelta(minutes=config.session_idle_minutes()) < now
+            or row.created_at + dt.timedelta(hours=config.session_max_hours()) < now):
+        row.ended_at = now
+        await row.save(update_fields=["ended_at"])
+        return None
+    if not user.active or pwv != password_version(user):
+        return None
+    if row.last_seen_at + SEEN_EVERY < now:
+        await WebSession.filter(id=row.id).update(last_seen_at=now)
+    return user
+
+
+async def end_session(session_id: str) -> None:
+    """Log-out: the session ends on the server, so a copy of the cookie stops working too."""
+    if session_id:
+        await WebSession.filter(id=session_digest(session_id), ended_at__isnull=True).update(ended_at=_utcnow())
+
+
+async def end_sessions(user: User) -> int:
+    """End every open session of ``user`` (password change, deactivation); how many were open."""
+    return await WebSession.filter(user_id=user.id, ended_at__isnull=True).update(ended_at=_utcnow())
 
 
 def can_see_counter(user: User, counter: Counter) -> bool:

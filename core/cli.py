@@ -41,7 +41,9 @@ def db_group() -> None:
 @db_group.command("migrate")
 def db_migrate() -> None:
     """Create the database, or bring it up to the latest schema."""
-    asyncio.run(db.migrate())
+    from emitra.core import cli_ops
+
+    cli_ops.migrate_or_explain()
     click.echo(f"database is up to date: {_safe_url(config.database_url())}")
 
 
@@ -110,13 +112,19 @@ def demo_week(start: str | None, as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int, help="Keep 1 on SQLite.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Worker processes; several only on PostgreSQL (docs/operations.md).")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app (pages and the JSON API)."""
     import uvicorn
 
     from emitra.core.plugins import get_host
 
+    if workers > 1 and config.database_url().startswith("sqlite://"):
+        raise click.UsageError(f"--workers {workers} on SQLite: SQLite takes one writer at a time, so worker processes queue "
+                               "on its lock and multiply each other's latency. Serve SQLite with --workers 1, or set EMITRA_DATABASE_URL "
+                               "to a PostgreSQL database for several workers (docs/operations.md).")
+    config.secret_key()  # made once here, before the workers start, so that they all sign with the same key
     get_host()  # plugins and policy rules load now: a malformed rules file stops here, before serving
     click.echo(f"emitra is serving on http://{host}:{port}  (database: {_safe_url(config.database_url())})")
     uvicorn.run("emitra.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
@@ -206,12 +214,17 @@ def ledger_check(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result, indent=2))
     else:
-        click.echo(f"{'balanced' if result['balanced'] else 'NOT BALANCED'}: {result['entries']} entries, "
-                   f"{result['postings']} postings, imbalance {result['imbalance_paise']} paise")
-        for problem in result["problems"]:
-            click.echo(f"  {problem}")
+        echo_ledger_check(result)
     if not result["balanced"]:
         sys.exit(1)
+
+
+def echo_ledger_check(result: dict, prefix: str = "") -> None:
+    """Print the result of :func:`emitra.core.ledger.check`: a summary line, then each problem."""
+    click.echo(f"{prefix}{'balanced' if result['balanced'] else 'NOT BALANCED'}: {result['entries']} entries, "
+               f"{result['postings']} postings, imbalance {result['imbalance_paise']} paise")
+    for problem in result["problems"]:
+        click.echo(f"  {problem}")
 
 
 @ledger_group.command("balance")
@@ -912,9 +925,12 @@ def card_refund(receipt_no: str, as_user: str) -> None:
 
 def _add_case_commands() -> None:
     from emitra.core.cli_cases import cases_commands
+    from emitra.core.cli_ops import db_commands
 
     for command in cases_commands:
         main.add_command(command)
+    for command in db_commands:
+        db_group.add_command(command)
 
 
 _add_case_commands()

@@ -150,8 +150,14 @@ def cases_act(number: str, action: str, as_user: str, remark: str) -> None:
 
 
 @cases.command("retry")
-def cases_retry() -> None:
-    """Hand every paid request whose hand-over failed to its department again; exit 1 if one still fails."""
+@click.option("--stuck-minutes", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Also hand over requests paid at least this long ago whose hand-over never ran (the server stopped in between).")
+def cases_retry(stuck_minutes: int) -> None:
+    """Hand every paid request whose hand-over failed, or never ran, to its department again; exit 1 if one still fails."""
+    import datetime as dt
+
+    from tortoise.expressions import Q
+
     from emitra.core import audit
     from emitra.core import counter as counter_core
     from emitra.core.cli import run
@@ -160,7 +166,9 @@ def cases_retry() -> None:
     async def go() -> list[tuple[str, str]]:
         out = []
         actor = audit.Actor(None, via="cli")
-        for request in await ServiceRequest.filter(status=RequestStatus.SUBMISSION_FAILED).order_by("id"):
+        stuck_before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=stuck_minutes)
+        failed_or_stuck = Q(status=RequestStatus.SUBMISSION_FAILED) | (Q(status=RequestStatus.PAID) & Q(created_at__lt=stuck_before))
+        for request in await ServiceRequest.filter(failed_or_stuck).order_by("id"):
             try:
                 await counter_core.retry_hand_over(actor, request)
             except counter_core.CounterError as exc:

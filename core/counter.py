@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -240,7 +241,22 @@ class WalletShort(CounterError):
     """A prepaid counter's wallet would go below zero."""
 
 
-async def record_payment(
+async def record_payment(actor: audit.Actor, counter: Counter, citizen: Citizen, service_code: str, data: dict[str, Any],
+                         idempotency_key: str, *args: Any, **kwargs: Any) -> ServiceRequest:
+    """Take a payment for a service and record it, once: see :func:`_record_payment` for the arguments.
+
+    Two copies of one request sent at the same moment (a client retrying before its first try was
+    answered, two workers) both pass the idempotency check; the database's unique key lets only one
+    write, and the other then answers as a replay of it instead of failing."""
+    try:
+        return await _record_payment(actor, counter, citizen, service_code, data, idempotency_key, *args, **kwargs)
+    except IntegrityError:
+        if not isinstance(idempotency_key, str) or not await ServiceRequest.exists(idempotency_key=idempotency_key):
+            raise
+        return await _record_payment(actor, counter, citizen, service_code, data, idempotency_key, *args, **kwargs)
+
+
+async def _record_payment(
     actor: audit.Actor,
     counter: Counter,
     citizen: Citizen,
@@ -251,6 +267,7 @@ async def record_payment(
     expected_total_paise: int | None = None,
     tendered_paise: int | None = None,
     payment_details: dict[str, Any] | None = None,
+    checked: Service | None = None,
 ) -> ServiceRequest:
     """Take a payment for a service and record it, once, in one database transaction.
 
@@ -259,6 +276,10 @@ async def record_payment(
     what the operator saw and collected; if the amount due has changed since, nothing is written.
     Cash is posted at once and the request handed to the department; a pending method (cheque,
     card, UPI) leaves the request ``payment_pending`` until :func:`confirm_payment`.
+
+    A replay returns the first request with its attribute ``replayed`` set to True.
+    ``checked`` is the service as :func:`service_at` returned it a moment ago for this same
+    request (the API looks it up first to answer 404 or 403); it is then not looked up again.
     """
     from emitra.core import payments
 
@@ -272,6 +293,9 @@ async def record_payment(
                 "idempotency_key",
                 f"This idempotency key was already used for another request (receipt {previous.receipt_no}); use a new key for a new payment.",
                 f"यह idempotency key किसी अन्य अनुरोध (रसीद {previous.receipt_no}) के लिए उपयोग हो चुकी है; नए भुगतान के लिए नई key दें।")
+        if previous.status == RequestStatus.PAID:  # recorded, but the server stopped before the hand-over (a crash): finish it now
+            await retry_hand_over(actor, previous)
+        previous.replayed = True
         return previous
     method = payments.methods().get(method_code)
     if method is None:
@@ -280,7 +304,7 @@ async def record_payment(
     if citizen.district_id != counter.district_id:
         raise CounterError("citizen", "This citizen is registered in another district.", "यह नागरिक किसी अन्य जिले में पंजीकृत है।")
     try:
-        service = await service_at(counter, service_code)
+        service = checked if checked is not None and checked.code == service_code else await service_at(counter, service_code)
     except PolicyRefused as exc:
         await audit.record(actor, "policy.refused", counter, district_id=counter.district_id, counter_id=counter.id,
                            detail={"service": service_code, "at": "transaction", **exc.decision.as_dict()})
@@ -328,7 +352,6 @@ async def record_payment(
         )
         request.receipt_no = make_receipt_no(code, counter.id, request.id)
         await request.save(update_fields=["receipt_no"])
-        await mis.status_changed(request, "", request.status, getattr(service.category, "value", service.category))
         payment = await Payment.create(
             district_id=counter.district_id, request=request, method=method.code, amount_paise=total,
             tendered_paise=tendered_paise, status="received" if method.immediate else "pending",
@@ -351,6 +374,9 @@ async def record_payment(
                     f"काउंटर के वॉलेट में {format_paise(have)} हैं; इसके लिए {format_paise(debit)} चाहिए। पहले वॉलेट टॉप-अप करें।")
         if method.post_on_start and (total or priced.rate.fee_paise):
             await ledger.post(counter.district_id, f"request:{request.receipt_no}", f"{service.code} {method.code} {request.receipt_no}", lines, request.id)
+        # the rows every payment at this counter today updates (its MIS figures, the audit chain's head)
+        # come last: on PostgreSQL their locks are then held only until the commit that follows
+        await mis.status_changed(request, "", request.status, getattr(service.category, "value", service.category), counter)
         await audit.record(
             actor, "request.paid" if method.immediate else "request.payment_pending", request,
             district_id=counter.district_id, counter_id=counter.id,
@@ -506,8 +532,9 @@ async def open_case_for(actor: audit.Actor, request: ServiceRequest, service: Se
 
 
 async def retry_hand_over(actor: audit.Actor, request: ServiceRequest) -> ServiceRequest:
-    """Hand a paid request whose hand-over failed to the department again (the back office's retry)."""
-    if request.status != RequestStatus.SUBMISSION_FAILED:
+    """Hand a paid request whose hand-over failed, or never ran because the server stopped in
+    between, to the department again (the back office's retry, and a replayed payment)."""
+    if request.status not in (RequestStatus.SUBMISSION_FAILED, RequestStatus.PAID):
         return request
     service = get_host().registry.get(request.service_code) or get_host().all_declared.get(request.service_code)
     if service is None:

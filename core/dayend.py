@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 from stdnum import verhoeff
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, Subquery
-from tortoise.functions import Sum
+from tortoise.functions import Max, Sum
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger
@@ -133,6 +133,7 @@ class Figures:
     window_from: dt.datetime | None = None
     window_to: dt.datetime | None = None
     closed: DayEnd | None = None
+    previous: Closed | None = None  # the counter's last day end before this one
 
     @property
     def retained_paise(self) -> int:
@@ -157,11 +158,95 @@ async def _sum(qs) -> int:
     return sum(int(r["total"] or 0) for r in rows)
 
 
-async def _previous(counter: Counter, day: dt.date) -> DayEnd | None:
-    return await DayEnd.filter(counter_id=counter.id, business_date__lt=day).order_by("-business_date").first()
+def _marks(values: list[Any]) -> str:
+    return ", ".join("?" for _ in values)
 
 
-def _cutoff(day_end: DayEnd) -> dt.datetime:
+def _between(lo: dt.datetime | None, hi: dt.datetime | None) -> tuple[str, list[Any]]:
+    """The SQL condition on ``e.created_at`` for [lo, hi), without the day-end entries themselves."""
+    sql, params = f"e.\"idempotency_key\" NOT LIKE '{DAYEND_KEY}%'", []
+    if lo is not None:
+        sql, params = sql + ' AND e."created_at" >= ?', params + [lo]
+    if hi is not None:
+        sql, params = sql + ' AND e."created_at" < ?', params + [hi]
+    return sql, params
+
+
+async def _drawer_sums(codes: list[str], lo: dt.datetime | None, hi: dt.datetime | None,
+                       district_id: int | None = None) -> dict[str, tuple[int, int]]:
+    """For each counter code: the sum and the number of postings to its drawer in [lo, hi), one query for all."""
+    accounts = [f"counter_cash:{c}" for c in codes]
+    where, params = _between(lo, hi)
+    district = ' AND p."district_id" = ?' if district_id is not None else ""
+    rows = await ledger.rows(
+        f'SELECT p."account" AS account, SUM(p."amount_paise") AS total, COUNT(*) AS n FROM "posting" p '
+        f'JOIN "ledger_entry" e ON e."id" = p."entry_id" WHERE p."account" IN ({_marks(accounts)}){district} AND {where} '
+        f'GROUP BY p."account"', accounts + ([district_id] if district_id is not None else []) + params)
+    return {r["account"].split(":", 1)[1]: (int(r["total"] or 0), int(r["n"])) for r in rows}
+
+
+async def _first_cash(codes: list[str], lo: dt.datetime | None, hi: dt.datetime | None) -> dict[str, dt.datetime]:
+    """For each counter code: when its drawer first moved in [lo, hi), if it did."""
+    accounts = [f"counter_cash:{c}" for c in codes]
+    where, params = _between(lo, hi)
+    rows = await ledger.rows(f'SELECT p."account" AS account, MIN(e."created_at") AS at FROM "posting" p JOIN "ledger_entry" e ON e."id" = p."entry_id" '
+                        f'WHERE p."account" IN ({_marks(accounts)}) AND {where} GROUP BY p."account"', accounts + params)
+    return {r["account"].split(":", 1)[1]: _as_datetime(r["at"]) for r in rows}
+
+
+async def _retained_sums(counters: list[Counter], lo: dt.datetime | None, hi: dt.datetime | None,
+                         district_id: int) -> dict[str, dict[str, int]]:
+    """For each counter code: what its cash transactions in [lo, hi) credited to the shares it keeps
+    (the LSP's and owner's shares of citizen-paid charges, the LSP's own sales), by account."""
+    cash = [f"counter_cash:{c.code}" for c in counters]
+    kept = sorted({a for c in counters for a in retained_accounts(c)})
+    where, params = _between(lo, hi)
+    rows = await ledger.rows(
+        'SELECT w."account" AS cash, r."account" AS account, SUM(r."amount_paise") AS total FROM '
+        f'(SELECT DISTINCT p."entry_id" AS entry_id, p."account" AS account FROM "posting" p JOIN "ledger_entry" e ON e."id" = p."entry_id" '
+        f' WHERE p."account" IN ({_marks(cash)}) AND p."district_id" = ? AND {where}) w '
+        'JOIN "posting" r ON r."entry_id" = w.entry_id JOIN "ledger_entry" e2 ON e2."id" = w.entry_id '
+        'LEFT JOIN "service_request" s ON s."id" = e2."request_id" '
+        f'WHERE r."account" IN ({_marks(kept)}) AND (r."account" LIKE \'lsp_sales:%\' OR s."charge_payer" = \'citizen\') '
+        'GROUP BY w."account", r."account"', cash + [district_id] + params + kept)
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        out.setdefault(r["cash"].split(":", 1)[1], {})[r["account"]] = -int(r["total"] or 0)
+    return out
+
+
+@dataclass(frozen=True)
+class Closed:
+    """What the next day end needs of a counter's previous one."""
+
+    counter_id: int
+    business_date: dt.date
+    closed_at: dt.datetime
+
+
+async def _previous_many(counter_ids: list[int], day: dt.date) -> dict[int, Closed]:
+    """Each counter's last day end before ``day``, in one query whatever the number of counters."""
+    if not counter_ids:
+        return {}
+    rows = await ledger.rows(
+        f'SELECT d."counter_id" AS counter_id, d."business_date" AS day, d."closed_at" AS at FROM "day_end" d '
+        f'WHERE d."counter_id" IN ({_marks(counter_ids)}) AND d."business_date" = (SELECT MAX(x."business_date") FROM "day_end" x '
+        f'WHERE x."counter_id" = d."counter_id" AND x."business_date" < ?)', list(counter_ids) + [day])
+    return {r["counter_id"]: Closed(r["counter_id"], _as_date(r["day"]), _as_datetime(r["at"])) for r in rows}
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    """A timestamp as the driver returns it (SQLite: UTC text) as an aware datetime."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _cutoff(day_end: DayEnd | Closed) -> dt.datetime:
     return min(day_end_at(day_end.business_date), day_end.closed_at)
 
 
@@ -176,56 +261,89 @@ async def oldest_open_date(counter: Counter) -> dt.date | None:
 
 async def figures(counter: Counter, business_date: dt.date, now: dt.datetime | None = None) -> Figures:
     """Expected cash, the retained shares and what was carried in, for ``business_date`` (not posted)."""
-    existing = await DayEnd.get_or_none(counter_id=counter.id, business_date=business_date)
-    if existing is not None:
-        return Figures(counter, business_date, existing.expected_paise, {}, closed=existing)
+    return (await figures_for_day([counter], business_date, now))[counter.id]
+
+
+async def figures_for_day(counters: list[Counter], business_date: dt.date, now: dt.datetime | None = None) -> dict[int, Figures]:
+    """:func:`figures` of many counters for one day, by counter id, with a few aggregate queries
+    for all of them (grouped by district and by where each counter's window opens), not a few per
+    counter: the day end of a whole district reads the day's postings once."""
     now = now or utcnow()
-    prev = await _previous(counter, business_date)
-    lo = _cutoff(prev) if prev else None
+    out: dict[int, Figures] = {}
+    for existing in await DayEnd.filter(counter_id__in=[c.id for c in counters], business_date=business_date):
+        counter = next(c for c in counters if c.id == existing.counter_id)
+        out[counter.id] = Figures(counter, business_date, existing.expected_paise, {}, closed=existing)
+    open_ = [c for c in counters if c.id not in out]
+    previous = await _previous_many([c.id for c in open_], business_date)
     hi = min(day_end_at(business_date), now)
-    cash = _window(Posting.filter(account=f"counter_cash:{counter.code}", district_id=counter.district_id), lo, hi)
-    expected = await _sum(cash)
-    carried = 0
-    if prev is not None:
-        carried = await _sum(_window(Posting.filter(account=f"counter_cash:{counter.code}"), lo, day_end_at(prev.business_date)))
-    entry_ids = Subquery(cash.values("entry_id"))
-    lsp_sales = f"lsp_sales:{counter.lsp_id}"
-    rows = await (Posting.filter(entry_id__in=entry_ids, account__in=retained_accounts(counter))
-                  .filter(Q(account=lsp_sales) | Q(entry__request__charge_payer="citizen"))
-                  .annotate(total=Sum("amount_paise")).group_by("account").values("account", "total"))
-    by_account = {r["account"]: -int(r["total"] or 0) for r in rows}
-    retained = {a: by_account[a] for a in retained_accounts(counter) if by_account.get(a, 0) > 0}
-    entries = await cash.count()
-    return Figures(counter, business_date, expected, retained, carried, entries, lo, hi)
+    groups: dict[tuple[int, dt.datetime | None], list[Counter]] = {}
+    for c in open_:
+        prev = previous.get(c.id)
+        groups.setdefault((c.district_id, _cutoff(prev) if prev else None), []).append(c)
+    for (district_id, lo), group in groups.items():
+        cash = await _drawer_sums([c.code for c in group], lo, hi, district_id)
+        kept = await _retained_sums(group, lo, hi, district_id)
+        for c in group:
+            expected, entries = cash.get(c.code, (0, 0))
+            by_account = kept.get(c.code, {})
+            retained = {a: by_account[a] for a in retained_accounts(c) if by_account.get(a, 0) > 0}
+            out[c.id] = Figures(c, business_date, expected, retained, 0, entries, lo, hi, previous=previous.get(c.id))
+    carried: dict[tuple[dt.datetime, dt.datetime], list[Counter]] = {}
+    for c in open_:
+        prev = previous.get(c.id)
+        if prev is not None and _cutoff(prev) < day_end_at(prev.business_date):  # closed before its day was over
+            carried.setdefault((_cutoff(prev), day_end_at(prev.business_date)), []).append(c)
+    for (lo, until), group in carried.items():
+        sums = await _drawer_sums([c.code for c in group], lo, until)
+        for c in group:
+            out[c.id].carried_paise = sums.get(c.code, (0, 0))[0]
+    return out
 
 
 # --- closing the day ------------------------------------------------------------------------------
 
 async def _refuse_unless_closable(counter: Counter, business_date: dt.date, now: dt.datetime) -> None:
-    closed = await DayEnd.get_or_none(counter_id=counter.id, business_date=business_date)
-    if closed is not None:
-        raise MoneyError(
-            "date", f"The day end of {counter.code} for {business_date:%d-%m-%Y} is already closed (deposit slip {closed.slip_no}); "
-                    "a day is closed once. Ask the Society if the count was wrong.",
-            f"{counter.code} का {business_date:%d-%m-%Y} का दिवसांत पहले ही बंद है (जमा पर्ची {closed.slip_no}); "
-            "एक दिन एक ही बार बंद होता है। गिनती गलत हो तो सोसायटी से संपर्क करें।")
-    if business_date > local_date(now):
-        raise MoneyError("date", f"{business_date:%d-%m-%Y} has not begun yet; a day is closed on or after that day.",
-                         f"{business_date:%d-%m-%Y} अभी शुरू नहीं हुआ है; दिन उसी दिन या उसके बाद बंद होता है।")
-    later = await DayEnd.filter(counter_id=counter.id, business_date__gt=business_date).order_by("business_date").first()
-    if later is not None:
-        raise MoneyError("date", f"{later.business_date:%d-%m-%Y} is already closed at {counter.code}; days are closed in order, "
-                                 f"so {business_date:%d-%m-%Y} can no longer be closed (its cash was counted with the later day).",
-                         f"{counter.code} पर {later.business_date:%d-%m-%Y} पहले ही बंद है; दिन क्रम से बंद होते हैं, "
-                         f"इसलिए {business_date:%d-%m-%Y} अब बंद नहीं हो सकता।")
-    prev = await _previous(counter, business_date)
-    gap = _window(Posting.filter(account=f"counter_cash:{counter.code}"), day_end_at(prev.business_date) if prev else None,
-                  day_start(business_date))
-    row = await gap.order_by("entry__created_at").first().values("entry__created_at")
-    if row:
-        first = local_date(row["entry__created_at"])
-        raise MoneyError("date", f"Close {first:%d-%m-%Y} first: {counter.code} took cash that day and it has no day end yet.",
-                         f"पहले {first:%d-%m-%Y} बंद करें: उस दिन {counter.code} पर नकद लिया गया और उसका दिवसांत नहीं हुआ।")
+    await _refuse_unless_all_closable([counter], business_date, now)
+
+
+async def _refuse_unless_all_closable(counters: list[Counter], business_date: dt.date, now: dt.datetime) -> None:
+    """Raise the first refusal, counter by counter in order: the day closed already, not begun, a
+    later day closed, or an earlier day with cash still open. A few queries for all the counters."""
+    ids = [c.id for c in counters]
+    closed = {d.counter_id: d for d in await DayEnd.filter(counter_id__in=ids, business_date=business_date)}
+    later: dict[int, DayEnd] = {}
+    for d in await DayEnd.filter(counter_id__in=ids, business_date__gt=business_date).order_by("business_date"):
+        later.setdefault(d.counter_id, d)
+    previous = await _previous_many(ids, business_date)
+    windows: dict[dt.datetime | None, list[Counter]] = {}
+    for c in counters:
+        prev = previous.get(c.id)
+        windows.setdefault(day_end_at(prev.business_date) if prev else None, []).append(c)
+    first_cash: dict[str, dt.datetime] = {}
+    for lo, group in windows.items():
+        if lo is None or lo < day_start(business_date):
+            first_cash |= await _first_cash([c.code for c in group], lo, day_start(business_date))
+    for counter in counters:
+        if counter.id in closed:
+            slip = closed[counter.id].slip_no
+            raise MoneyError(
+                "date", f"The day end of {counter.code} for {business_date:%d-%m-%Y} is already closed (deposit slip {slip}); "
+                        "a day is closed once. Ask the Society if the count was wrong.",
+                f"{counter.code} का {business_date:%d-%m-%Y} का दिवसांत पहले ही बंद है (जमा पर्ची {slip}); "
+                "एक दिन एक ही बार बंद होता है। गिनती गलत हो तो सोसायटी से संपर्क करें।")
+        if business_date > local_date(now):
+            raise MoneyError("date", f"{business_date:%d-%m-%Y} has not begun yet; a day is closed on or after that day.",
+                             f"{business_date:%d-%m-%Y} अभी शुरू नहीं हुआ है; दिन उसी दिन या उसके बाद बंद होता है।")
+        if counter.id in later:
+            when = later[counter.id].business_date
+            raise MoneyError("date", f"{when:%d-%m-%Y} is already closed at {counter.code}; days are closed in order, "
+                                     f"so {business_date:%d-%m-%Y} can no longer be closed (its cash was counted with the later day).",
+                             f"{counter.code} पर {when:%d-%m-%Y} पहले ही बंद है; दिन क्रम से बंद होते हैं, "
+                             f"इसलिए {business_date:%d-%m-%Y} अब बंद नहीं हो सकता।")
+        if counter.code in first_cash:
+            first = local_date(first_cash[counter.code])
+            raise MoneyError("date", f"Close {first:%d-%m-%Y} first: {counter.code} took cash that day and it has no day end yet.",
+                             f"पहले {first:%d-%m-%Y} बंद करें: उस दिन {counter.code} पर नकद लिया गया और उसका दिवसांत नहीं हुआ।")
 
 
 def _retained_lines(retained: dict[str, int], counted: int) -> dict[str, int]:
@@ -243,52 +361,77 @@ async def close_day(actor: audit.Actor, counter: Counter, business_date: dt.date
                     now: dt.datetime | None = None) -> DayEnd:
     """Close ``counter``'s cash for ``business_date``: one DayEnd row, one balanced entry, one audit
     record, in one transaction. Only an operator of this counter closes it; a day closes once."""
-    counted = check_paise(counted_paise, "counted")
-    user = actor.user
-    if user is None or user.role != Role.OPERATOR or user.counter_id != counter.id:
-        raise MoneyError("operator", f"Only an operator of counter {counter.code} closes its day.",
-                         f"काउंटर {counter.code} का दिन केवल उसी काउंटर का ऑपरेटर बंद करता है।")
+    return (await close_days(business_date, [(actor, counter, counted_paise)], now))[0]
+
+
+async def close_days(business_date: dt.date, closings: list[tuple[audit.Actor, Counter, int]],
+                     now: dt.datetime | None = None) -> list[DayEnd]:
+    """Close many counters' cash for one day, each as :func:`close_day` closes one (``closings``
+    is (operator, counter, cash counted) per counter), all or none, in one transaction and a few
+    queries whatever their number. The first refusal (in the order given) is raised."""
+    for actor, counter, counted in closings:
+        check_paise(counted, "counted")
+        user = actor.user
+        if user is None or user.role != Role.OPERATOR or user.counter_id != counter.id:
+            raise MoneyError("operator", f"Only an operator of counter {counter.code} closes its day.",
+                             f"काउंटर {counter.code} का दिन केवल उसी काउंटर का ऑपरेटर बंद करता है।")
+    if not closings:
+        return []
     now = now or utcnow()
-    await _refuse_unless_closable(counter, business_date, now)
-    district = await District.get(id=counter.district_id)
-    slip_no = make_slip_no(district.code, counter.id, business_date)
+    counters = [c for _, c, _ in closings]
+    await _refuse_unless_all_closable(counters, business_date, now)
+    codes = dict(await District.filter(id__in={c.district_id for c in counters}).values_list("id", "code"))
     try:
         async with in_transaction():
-            fig = await figures(counter, business_date, now)
-            expected = fig.expected_paise
-            kept = _retained_lines(fig.retained, counted)
-            retained = sum(kept.values())
-            deposit = counted - retained
-            difference = counted - expected
-            notes = []
-            if fig.carried_paise:
-                prev = await _previous(counter, business_date)
-                notes.append(f"includes {format_paise(fig.carried_paise)} taken on {prev.business_date:%d-%m-%Y} after that day was closed")
-            if retained < fig.retained_paise:
-                notes.append(f"the drawer held less than the counter's shares ({format_paise(fig.retained_paise)}): "
-                             f"{format_paise(fig.retained_paise - retained)} of them stay owed to the LSP")
-            if difference:
-                notes.append(("excess " if difference > 0 else "shortage ") + format_paise(abs(difference)))
-            day_end = await DayEnd.create(
-                district_id=counter.district_id, counter=counter, business_date=business_date, expected_paise=expected,
-                counted_paise=counted, retained_paise=retained, deposit_paise=deposit, difference_paise=difference,
-                slip_no=slip_no, status="flagged" if difference else "closed", closed_by=actor.name, closed_at=now,
-                note="; ".join(notes)[:500])
-            lines = [ledger.debit(a, p) for a, p in kept.items()]
-            lines += [ledger.debit(f"deposit_in_transit:{counter.code}", deposit),
-                      ledger.debit(f"cash_over_short:{counter.code}", expected - counted),
-                      ledger.credit(f"counter_cash:{counter.code}", expected)]
-            if any(l.amount_paise for l in lines):
-                await ledger.post(counter.district_id, f"{DAYEND_KEY}{counter.code}:{business_date.isoformat()}",
-                                  f"day end {counter.code} {business_date.isoformat()} slip {slip_no}", lines)
-            await audit.record(actor, "dayend.closed", day_end, district_id=counter.district_id, counter_id=counter.id,
-                               detail={"date": business_date.isoformat(), "slip_no": slip_no, "expected_paise": expected,
-                                       "counted_paise": counted, "retained_paise": retained, "deposit_paise": deposit,
-                                       "difference_paise": difference, "transactions": fig.entries})
+            figs = await figures_for_day(counters, business_date, now)
+            made, entries, records = [], [], []
+            for actor, counter, counted in closings:
+                fig = figs[counter.id]
+                slip_no = make_slip_no(codes[counter.district_id], counter.id, business_date)
+                expected = fig.expected_paise
+                kept = _retained_lines(fig.retained, counted)
+                retained = sum(kept.values())
+                deposit = counted - retained
+                difference = counted - expected
+                notes = []
+                if fig.carried_paise:
+                    notes.append(f"includes {format_paise(fig.carried_paise)} taken on {fig.previous.business_date:%d-%m-%Y} after that day was closed")
+                if retained < fig.retained_paise:
+                    notes.append(f"the drawer held less than the counter's shares ({format_paise(fig.retained_paise)}): "
+                                 f"{format_paise(fig.retained_paise - retained)} of them stay owed to the LSP")
+                if difference:
+                    notes.append(("excess " if difference > 0 else "shortage ") + format_paise(abs(difference)))
+                made.append(DayEnd(
+                    district_id=counter.district_id, counter=counter, business_date=business_date, expected_paise=expected,
+                    counted_paise=counted, retained_paise=retained, deposit_paise=deposit, difference_paise=difference,
+                    slip_no=slip_no, status="flagged" if difference else "closed", closed_by=actor.name, closed_at=now,
+                    note="; ".join(notes)[:500]))
+                lines = [ledger.debit(a, p) for a, p in kept.items()]
+                lines += [ledger.debit(f"deposit_in_transit:{counter.code}", deposit),
+                          ledger.debit(f"cash_over_short:{counter.code}", expected - counted),
+                          ledger.credit(f"counter_cash:{counter.code}", expected)]
+                if any(l.amount_paise for l in lines):
+                    entries.append(ledger.NewEntry(counter.district_id, f"{DAYEND_KEY}{counter.code}:{business_date.isoformat()}",
+                                                   f"day end {counter.code} {business_date.isoformat()} slip {slip_no}", lines))
+                records.append((actor, counter, {"date": business_date.isoformat(), "slip_no": slip_no, "expected_paise": expected,
+                                                 "counted_paise": counted, "retained_paise": retained, "deposit_paise": deposit,
+                                                 "difference_paise": difference, "transactions": fig.entries}))
+            if len(made) == 1:
+                await made[0].save()
+            else:
+                await DayEnd.bulk_create(made, batch_size=1000)
+                ids = dict(await DayEnd.filter(counter_id__in=[c.id for c in counters], business_date=business_date)
+                           .values_list("counter_id", "id"))
+                for day_end in made:
+                    day_end.id = ids[day_end.counter_id]
+            await ledger.post_many(entries)
+            await audit.record_many([(actor, "dayend.closed", day_end, {"district_id": counter.district_id, "counter_id": counter.id,
+                                                                        "detail": detail})
+                                     for day_end, (actor, counter, detail) in zip(made, records)])
     except IntegrityError:  # closed at the same moment from another screen
-        await _refuse_unless_closable(counter, business_date, now)
+        await _refuse_unless_all_closable(counters, business_date, now)
         raise
-    return day_end
+    return made
 
 
 async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: str, amount_paise: int,
@@ -339,6 +482,55 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
                            detail={"slip_no": fresh.slip_no, "bank_reference": reference, "amount_paise": amount,
                                    "slip_paise": fresh.deposit_paise, "value_date": on.isoformat() if on else None})
     return fresh
+
+
+async def confirm_deposits(actor: audit.Actor, deposits: list[tuple[DayEnd, str, int, dt.date | dt.datetime | None]]
+                           ) -> list[DayEnd | MoneyError]:
+    """:func:`confirm_deposit` for many day ends, (day end, bank reference, amount, on) each: for
+    each, the confirmed day end or the :class:`MoneyError` refusing it (the others go ahead). The
+    plain case (not yet confirmed, a slip with money to deposit) is posted for all in one
+    transaction and a few statements; anything else goes through :func:`confirm_deposit` alone."""
+    fresh = {d.id: d for d in await DayEnd.filter(id__in=[d.id for d, *_ in deposits]).prefetch_related("counter")}
+    user = actor.user
+    keys = [f"deposit:{fresh[d.id].slip_no}" for d, *_ in deposits]
+    posted = set(await LedgerEntry.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    out: list[DayEnd | MoneyError | None] = []
+    batch: list[tuple[int, DayEnd, str, int, Any]] = []
+    for n, (day_end, reference, amount, on) in enumerate(deposits):
+        d, reference = fresh[day_end.id], (reference or "").strip()
+        plain = (d.confirmed_at is None and d.deposit_paise > 0 and 0 < len(reference) <= 100 and isinstance(amount, int)
+                 and not isinstance(amount, bool) and amount > 0 and f"deposit:{d.slip_no}" not in posted
+                 and (user is None or (user.role == Role.SOCIETY_ADMIN and user.district_id == d.district_id)))
+        out.append(None)
+        if plain:
+            batch.append((n, d, reference, amount, on))
+            continue
+        try:
+            out[n] = await confirm_deposit(actor, d, reference, amount, on)
+        except MoneyError as exc:
+            out[n] = exc
+    if batch:
+        async with in_transaction():
+            await ledger.post_many([ledger.NewEntry(d.district_id, f"deposit:{d.slip_no}", f"deposit {d.slip_no} bank ref {reference}"[:300],
+                                                    [ledger.debit("society_bank", amount), ledger.credit(f"deposit_in_transit:{d.counter.code}", amount)])
+                                    for _, d, reference, amount, _ in batch])
+            records = []
+            for n, d, reference, amount, on in batch:
+                mismatch = amount != d.deposit_paise
+                d.confirmed_by, d.confirmed_at, d.bank_reference = actor.name, _moment(on), reference
+                if mismatch:
+                    word = "less" if amount < d.deposit_paise else "more"
+                    d.note = "; ".join(filter(None, [d.note, f"bank credited {format_paise(amount)}, {format_paise(abs(amount - d.deposit_paise))} "
+                                                             f"{word} than the slip"]))[:500]
+                d.status = "flagged" if mismatch or d.difference_paise else "confirmed"
+                records.append((actor, "dayend.deposit_confirmed", d, {"district_id": d.district_id, "counter_id": d.counter_id, "detail": {
+                    "slip_no": d.slip_no, "bank_reference": reference, "amount_paise": amount, "slip_paise": d.deposit_paise,
+                    "value_date": on.isoformat() if on else None}}))
+                out[n] = d
+            await DayEnd.bulk_update([d for _, d, *_ in batch], fields=["confirmed_by", "confirmed_at", "bank_reference", "note", "status"],
+                                     batch_size=500)
+            await audit.record_many(records)
+    return out
 
 
 def _moment(on: dt.date | dt.datetime | None) -> dt.datetime:

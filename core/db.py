@@ -87,3 +87,56 @@ async def init(url: str | None = None) -> None:
 
 async def close() -> None:
     await Tortoise.close_connections()
+
+
+# SQLite's own words for a database another process holds locked, or that cannot be opened or read.
+_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open database file", "disk i/o error")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` (or the error that caused it) says the database cannot be reached just now:
+    PostgreSQL refusing or dropping connections, restarting or shutting down, a network cut or
+    timeout on the way to it, SQLite locked by another process for longer than its busy timeout
+    or its file unreadable. Such a failure goes away by itself; a wrong query does not, and is not
+    counted here."""
+    import errno
+    import socket
+
+    from tortoise.exceptions import DBConnectionError
+
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover  (SQLite-only installs)
+        asyncpg = None
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DBConnectionError):
+            return True
+        network = isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror)) or (
+            isinstance(exc, OSError) and exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT, errno.ECONNREFUSED))
+        if network and _raised_by_database_driver(exc):  # not a partner's system failing to answer
+            return True
+        if isinstance(exc, sqlite3.OperationalError) and str(exc).lower().startswith(_SQLITE_UNAVAILABLE):
+            return True
+        if asyncpg is not None:
+            if isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+                                asyncpg.AdminShutdownError, asyncpg.CrashShutdownError)):
+                return True
+            if isinstance(exc, asyncpg.InterfaceError) and ("closed" in str(exc) or "closing" in str(exc)):
+                return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+_DRIVERS = ("/asyncpg/", "/tortoise/", "/aiosqlite/")
+
+
+def _raised_by_database_driver(exc: BaseException) -> bool:
+    """Whether the database driver (asyncpg, aiosqlite) or the ORM is on ``exc``'s traceback."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if any(part in tb.tb_frame.f_code.co_filename for part in _DRIVERS):
+            return True
+        tb = tb.tb_next
+    return False

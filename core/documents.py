@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,24 @@ def sniff(content: bytes) -> str | None:
         if any(content.startswith(sig) for sig in signatures):
             return mime
     return None
+
+
+#: characters that reorder text on screen ("scan\u202efdp.exe" shows as "scanexe.pdf"); Hindi's joiners stay
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def display_name(filename: str | None) -> str:
+    """The client's file name, kept only to show to people: its last path part, without control or
+    bidirectional-override characters, normalised (NFC), at most 200 characters. The stored file is
+    named by a random id and never by this."""
+    name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch not in _BIDI_CONTROLS and unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn"))
+    return name.strip().strip(".")[-200:]
+
+
+def is_public_id(text: str) -> bool:
+    """Whether ``text`` has the shape of a document id (32 hex digits), the only names files are stored under."""
+    return len(text) == 32 and all(ch in "0123456789abcdef" for ch in text)
 
 
 def _path(public_id: str) -> Path:
@@ -68,7 +87,7 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     doc = await Document.create(
         public_id=public_id, district_id=counter.district_id, counter=counter, uploaded_by=actor.user,
         service_code=service.code, field=field, content_type=mime, size_bytes=len(content),
-        sha256=hashlib.sha256(content).hexdigest(), original_name=(filename or "")[:200],
+        sha256=hashlib.sha256(content).hexdigest(), original_name=display_name(filename),
     )
     await audit.record(actor, "document.upload", doc, district_id=counter.district_id, counter_id=counter.id,
                        detail={"service": service.code, "field": field, "bytes": len(content), "type": mime})
@@ -118,4 +137,6 @@ async def can_read(user: User, doc: Document) -> bool:
 
 
 def read(doc: Document) -> bytes:
+    if not is_public_id(doc.public_id):  # stored ids are always random hex; never follow anything else
+        raise ValueError(f"not a document id: {doc.public_id!r}")
     return _path(doc.public_id).read_bytes()

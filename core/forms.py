@@ -194,7 +194,7 @@ def _message(schema: dict[str, Any], data: dict[str, Any], error: jsonschema.Val
         "minimum": (f"{en} must be at least {value}.", f"{hi} कम से कम {value} होना चाहिए।"),
         "maximum": (f"{en} must be at most {value}.", f"{hi} अधिकतम {value} हो सकता है।"),
         "exclusiveMinimum": (f"{en} must be more than {value}.", f"{hi} {value} से अधिक होना चाहिए।"),
-        "enum": (f"{en}: choose one of the listed options.", f"{hi}: दिए गए विकल्पों में से एक चुनें।"),
+        "enum": (f"{en}: choose one of the listed options{_few(value)}.", f"{hi}: दिए गए विकल्पों में से एक चुनें{_few(value)}।"),
         "const": (f"{en} must be {value}.", f"{hi} {value} होना चाहिए।"),
         "format": (f"{en} is not a valid {value} (use YYYY-MM-DD for dates).", f"{hi} मान्य {value} नहीं है (तारीख YYYY-MM-DD में लिखें)।"),
         "type": (f"{en} must be a {value}.", f"{hi} का प्रकार {value} होना चाहिए।"),
@@ -203,6 +203,13 @@ def _message(schema: dict[str, Any], data: dict[str, Any], error: jsonschema.Val
     }
     en_msg, hi_msg = texts.get(kind, (f"{en}: {error.message}", f"{hi}: {error.message}"))
     return FieldMessage(name, en_msg, hi_msg)
+
+
+def _few(options: Any) -> str:
+    """The allowed values in brackets, when they are few enough to read (for API callers)."""
+    if isinstance(options, list) and 0 < len(options) <= 12:
+        return " (" + ", ".join(str(o) for o in options) + ")"
+    return ""
 
 
 def _errors(schema: dict[str, Any], data: dict[str, Any]) -> list[FieldMessage]:

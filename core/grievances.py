@@ -112,7 +112,7 @@ async def file_online(
             errors["counter_code"] = ("Counter code: write the code shown on the counter's board or receipt, e.g. JP-JM-001.",
                                       "काउंटर कोड: काउंटर के बोर्ड या रसीद पर लिखा कोड लिखें, जैसे JP-JM-001।")
         elif district is not None:
-            counter = await Counter.get_or_none(code=counter_code, district_id=district.id)
+            counter = await Counter.get_or_none(code=counter_code, district_id=district.id) if len(counter_code) <= 20 else None
             if counter is None:
                 errors["counter_code"] = (f"Counter code: there is no e-Mitra counter {counter_code} in {district.name_en} district; check the code on the receipt.",
                                           f"काउंटर कोड: {district.name_hi} ज़िले में {counter_code} नाम का कोई ई-मित्र काउंटर नहीं है; रसीद पर कोड जाँचें।")

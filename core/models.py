@@ -275,8 +275,8 @@ class AuditLog(Model):
     detail = fields.JSONField(default=dict)
     ip = fields.CharField(max_length=45, default="")
     # The hash chain (core/audit.py): SHA-256 of the previous entry's hash and this entry's content.
-    prev_hash = fields.CharField(max_length=64, default="")
-    hash = fields.CharField(max_length=64, default="")
+    prev_hash = fields.CharField(max_length=64, default="", db_default="")  # db_default: rows from before 0008
+    hash = fields.CharField(max_length=64, default="", db_default="")
 
     class Meta:
         table = "audit_log"

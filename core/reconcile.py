@@ -36,7 +36,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Max, Sum
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock, config, ledger
+from emitra.core import audit, clock, config, ledger, spreadsheet
 from emitra.core.models import DayEnd, District, LedgerEntry, Payment, Posting, StatementImport, StatementLine
 from emitra.core.money import AmountError, format_paise, parse_rupees
 
@@ -271,6 +271,9 @@ def stripe_description(txn_type: str, source: str, fee: int, net: int, text: str
 _STRIPE_DESC = re.compile(r"^stripe (?P<type>\S+) source=(?P<source>\S+) fee=(?P<fee>-?\d+) net=(?P<net>-?\d+)")
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
 def parse_stripe_json(data: bytes) -> list[ParsedLine]:
     """Read Stripe balance transactions (a list object, or a bare list); every bad one is reported."""
     text = _decode(data)
@@ -286,11 +289,17 @@ def parse_stripe_json(data: bytes) -> list[ParsedLine]:
     if not items:
         raise StatementError([LineError(0, "data", "The file lists no balance transactions.", "फ़ाइल में कोई बैलेंस लेन-देन नहीं है।")])
 
+    first_line: dict[str, int] = {}  # each JSON string of the file, as written, -> the first line it is on
+    line_no, counted = 1, 0
+    for m in _JSON_STRING.finditer(text):
+        line_no += text.count("\n", counted, m.start())
+        counted = m.start()
+        first_line.setdefault(m.group(), line_no)
+
     def line_of(txn_id: Any) -> int:
+        """The line of the file where the transaction's id is (one pass over the file, not one per id)."""
         if isinstance(txn_id, str) and txn_id:
-            at = text.find(json.dumps(txn_id))
-            if at >= 0:
-                return text.count("\n", 0, at) + 1
+            return first_line.get(json.dumps(txn_id), 0)
         return 0
 
     errors: list[LineError] = []
@@ -428,20 +437,46 @@ def stripe_postings(line: ParsedLine) -> list[tuple[str, str, list[ledger.Line]]
 async def _post_stripe(district_id: int, lines: list[ParsedLine]) -> list[str]:
     """Post the payouts and fees of imported Stripe transactions (inside the import's transaction),
     each dated when Stripe created it, so that it falls in the week Stripe's balance shows it.
-    The keys are idempotent: an entry already posted is left as it is."""
-    posted, errors = [], []
+    The keys are idempotent: an entry already posted is left as it is. In batches: a few
+    statements for a file of thousands of transactions."""
+    wanted: list[tuple[int, ParsedLine, str, str, list[ledger.Line]]] = []
     for n, line in enumerate(lines, start=1):
         for key, memo, entry_lines in stripe_postings(line):
-            fresh = not await LedgerEntry.exists(idempotency_key=key)
-            try:
-                entry = await ledger.post(district_id, key, memo, entry_lines)
-            except ledger.LedgerError as exc:
-                errors.append(LineError(line.line_no, "id", f"The ledger already has {key} with other amounts ({exc}); nothing was imported.",
-                                        f"बही में {key} पहले से अलग राशियों के साथ है; कुछ आयात नहीं हुआ।", item=n))
-                continue
-            if fresh and (line.stripe or {}).get("created"):
-                await LedgerEntry.filter(id=entry.id).update(created_at=line.stripe["created"])
+            wanted.append((n, line, key, memo, entry_lines))
+    posted, errors = [], []
+    for start in range(0, len(wanted), 2000):
+        batch = wanted[start:start + 2000]
+        keys = [key for _, _, key, _, _ in batch]
+        existing = set(await LedgerEntry.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+        for n, line, key, memo, entry_lines in batch:
+            if key in existing:  # posted already (a payout booked by hand): the same lines, or an error
+                try:
+                    await ledger.post(district_id, key, memo, entry_lines)
+                except ledger.LedgerError as exc:
+                    errors.append(LineError(line.line_no, "id", f"The ledger already has {key} with other amounts ({exc}); nothing was imported.",
+                                            f"बही में {key} पहले से अलग राशियों के साथ है; कुछ आयात नहीं हुआ।", item=n))
+                    continue
             posted.append(key)
+        fresh, seen, again = [], set(), []
+        for _, line, key, memo, entry_lines in batch:
+            if key in existing:
+                continue
+            (again if key in seen else fresh).append((line, key, memo, entry_lines))
+            seen.add(key)
+        made = await ledger.post_many([ledger.NewEntry(district_id, key, memo, entry_lines) for _, key, memo, entry_lines in fresh])
+        for _, key, memo, entry_lines in again:  # the same key twice in the file: the same lines, or an error
+            try:
+                await ledger.post(district_id, key, memo, entry_lines)
+            except ledger.LedgerError as exc:
+                errors.append(LineError(0, "id", f"The file posts {key} twice with other amounts ({exc}); nothing was imported.",
+                                        f"फ़ाइल {key} को दो बार अलग राशियों के साथ दर्ज करती है; कुछ आयात नहीं हुआ।"))
+        by_moment: dict[dt.datetime, list[int]] = {}
+        for line, key, _, _ in fresh:
+            created = (line.stripe or {}).get("created")
+            if created:
+                by_moment.setdefault(created, []).append(made[key].id)
+        for moment, ids in by_moment.items():
+            await LedgerEntry.filter(id__in=ids).update(created_at=moment)
     if errors:
         raise StatementError(errors)
     return posted
@@ -622,7 +657,7 @@ class Report:
     def csv_text(self) -> str:
         """The whole report as CSV: one row per item or pair, then the roll-forward table."""
         out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
+        w = spreadsheet.writer(out, lineterminator="\n")
         w.writerow(["district", self.district_code, "period", self.period_start.isoformat(), self.period_end.isoformat(),
                     "ok" if self.ok else "FAILED"])
         w.writerow(["bucket", "scope", "kind", "how", "statement_date", "statement_line", "statement_reference",
@@ -787,14 +822,20 @@ def match(statements: list[Item], expected: list[Item], scope: str,
 
 
 async def _entries_touching(district_id: int, accounts: list[str], lo: dt.datetime, hi: dt.datetime, max_id: int) -> tuple[list[LedgerEntry], dict[int, list[tuple[str, int]]]]:
-    ids = await Posting.filter(district_id=district_id, account__in=accounts, entry__created_at__gte=lo, entry__created_at__lt=hi,
-                               entry_id__lte=max_id).distinct().values_list("entry_id", flat=True)
-    entries = await LedgerEntry.filter(id__in=list(ids)).order_by("id") if ids else []
+    # An inner join from the entries of [lo, hi) (an ORM filter on entry__created_at would scan every posting).
+    rows = await ledger.rows(
+        'SELECT DISTINCT p."entry_id" AS entry_id FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" '
+        f'WHERE e."created_at" >= ? AND e."created_at" < ? AND e."id" <= ? AND p."district_id" = ? '
+        f'AND p."account" IN ({", ".join("?" for _ in accounts)})', [lo, hi, max_id, district_id, *accounts])
+    ids = sorted(r["entry_id"] for r in rows)
+    entries: list[LedgerEntry] = []
     postings: dict[int, list[tuple[str, int]]] = {}
-    if ids:
-        for entry_id, acct, amount in await Posting.filter(entry_id__in=list(ids)).values_list("entry_id", "account", "amount_paise"):
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        entries += await LedgerEntry.filter(id__in=chunk).order_by("id")
+        for entry_id, acct, amount in await Posting.filter(entry_id__in=chunk).values_list("entry_id", "account", "amount_paise"):
             postings.setdefault(entry_id, []).append((acct, amount))
-    return list(entries), postings
+    return entries, postings
 
 
 async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -982,19 +1023,23 @@ def _stripe_item(line: StatementLine) -> tuple[Item, str, int]:
 
 async def roll_forward(district_id: int, lo: dt.datetime, hi: dt.datetime, max_id: int) -> tuple[list[AccountRoll], list[str]]:
     """Every account with postings in [lo, hi): opening, in, out, and the closing balance computed
-    on its own; problems when an account does not roll forward or the period does not balance."""
-    base = Posting.filter(district_id=district_id, entry_id__lte=max_id)
-    moved = await (base.filter(entry__created_at__gte=lo, entry__created_at__lt=hi).group_by("account")
-                   .annotate(debits=Sum("amount_paise", _filter=Q(amount_paise__gt=0)),
-                             credits=Sum("amount_paise", _filter=Q(amount_paise__lt=0)))
-                   .values("account", "debits", "credits"))
+    on its own; problems when an account does not roll forward or the period does not balance.
+    One pass over the postings up to ``hi`` (each figure its own sum: before lo, debits and credits
+    in the period, everything before hi)."""
+    rows = await ledger.rows(
+        'SELECT p."account" AS account, '
+        'SUM(CASE WHEN e."created_at" < ? THEN p."amount_paise" ELSE 0 END) AS opening, '
+        'SUM(CASE WHEN e."created_at" >= ? AND p."amount_paise" > 0 THEN p."amount_paise" ELSE 0 END) AS debits, '
+        'SUM(CASE WHEN e."created_at" >= ? AND p."amount_paise" < 0 THEN p."amount_paise" ELSE 0 END) AS credits, '
+        'SUM(p."amount_paise") AS closing, SUM(CASE WHEN e."created_at" >= ? THEN 1 ELSE 0 END) AS moved '
+        'FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" '
+        'WHERE e."created_at" < ? AND e."id" <= ? AND p."district_id" = ? GROUP BY p."account"', [lo, lo, lo, lo, hi, max_id, district_id])
+    moved = [r for r in rows if int(r["moved"] or 0)]
     accounts = sorted(r["account"] for r in moved)
     if not accounts:
         return [], []
-    opening = dict(await base.filter(entry__created_at__lt=lo, account__in=accounts).group_by("account")
-                   .annotate(total=Sum("amount_paise")).values_list("account", "total"))
-    closing = dict(await base.filter(entry__created_at__lt=hi, account__in=accounts).group_by("account")
-                   .annotate(total=Sum("amount_paise")).values_list("account", "total"))
+    opening = {r["account"]: r["opening"] for r in moved}
+    closing = {r["account"]: r["closing"] for r in moved}
     by_account = {r["account"]: r for r in moved}
     rows = [AccountRoll(a, int(opening.get(a) or 0), int(by_account[a]["debits"] or 0), -int(by_account[a]["credits"] or 0),
                         int(closing.get(a) or 0)) for a in accounts]
@@ -1099,7 +1144,7 @@ def _dayend():
 
 def can_confirm_deposits() -> bool:
     module = _dayend()
-    return module is not None and callable(getattr(module, "confirm_deposit", None))
+    return module is not None and callable(getattr(module, "confirm_deposits", None))
 
 
 async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date, period_end: dt.date, *,
@@ -1145,22 +1190,20 @@ def _line_ids(item: Item) -> list[int]:
 async def _confirm(actor: audit.Actor, report: Report) -> None:
     module = _dayend()
     if not can_confirm_deposits():
-        report.notes.append(Message("Deposits cannot be confirmed here: this installation has no core/dayend.py confirm_deposit.",
-                                    "यहाँ जमा की पुष्टि नहीं हो सकती: इस इंस्टॉलेशन में core/dayend.py confirm_deposit नहीं है।"))
+        report.notes.append(Message("Deposits cannot be confirmed here: this installation has no core/dayend.py confirm_deposits.",
+                                    "यहाँ जमा की पुष्टि नहीं हो सकती: इस इंस्टॉलेशन में core/dayend.py confirm_deposits नहीं है।"))
         return
-    for p in report.matched:
-        if p.kind != "deposit" or p.ledger.day_end_id is None or p.scope != BANK or p.ledger.status.startswith("confirmed"):
-            continue
-        day_end = await DayEnd.get(id=p.ledger.day_end_id)
-        if day_end.confirmed_at is not None:
-            continue
-        line = p.statement
-        try:
-            await module.confirm_deposit(actor, day_end, (line.reference or f"statement line {line.line_no}")[:100],
-                                         line.amount_paise, on=line.date)
-        except ValueError as exc:  # one refusal does not stop the others; it is reported
-            report.notes.append(Message(f"slip {day_end.slip_no}: not confirmed: {getattr(exc, 'message_en', None) or exc}",
-                                        f"पर्ची {day_end.slip_no}: पुष्टि नहीं हुई: {getattr(exc, 'message_hi', None) or exc}"))
+    pairs = [p for p in report.matched
+             if p.kind == "deposit" and p.ledger.day_end_id is not None and p.scope == BANK and not p.ledger.status.startswith("confirmed")]
+    open_ = {d.id: d for d in await DayEnd.filter(id__in=[p.ledger.day_end_id for p in pairs], confirmed_at=None)}
+    pairs = [p for p in pairs if p.ledger.day_end_id in open_]
+    results = await module.confirm_deposits(actor, [(open_[p.ledger.day_end_id], (p.statement.reference or f"statement line {p.statement.line_no}")[:100],
+                                                     p.statement.amount_paise, p.statement.date) for p in pairs])
+    for p, result in zip(pairs, results):
+        slip = open_[p.ledger.day_end_id].slip_no
+        if isinstance(result, Exception):  # one refusal does not stop the others; it is reported
+            report.notes.append(Message(f"slip {slip}: not confirmed: {getattr(result, 'message_en', None) or result}",
+                                        f"पर्ची {slip}: पुष्टि नहीं हुई: {getattr(result, 'message_hi', None) or result}"))
         else:
-            report.confirmed.append(day_end.slip_no)
+            report.confirmed.append(slip)
             p.ledger.status = "confirmed"

@@ -161,9 +161,9 @@ async def labels(by: str, keys: set[Any]) -> dict[Any, dict[str, str]]:
     elif by == "lsp":
         for lsp in await LSP.filter(id__in=keys):
             out[lsp.id] = {"code": str(lsp.id), "label_en": lsp.name, "label_hi": lsp.name}
-    elif by == "counter":
-        for c in await Counter.filter(id__in=keys):
-            out[c.id] = {"code": c.code, "label_en": f"{c.code} · {c.name}", "label_hi": f"{c.code} · {c.name}"}
+    elif by == "counter":  # rows, not model objects: a district report names hundreds of counters
+        for cid, code, name in await Counter.filter(id__in=keys).values_list("id", "code", "name"):
+            out[cid] = {"code": code, "label_en": f"{code} · {name}", "label_hi": f"{code} · {name}"}
     elif by == "service":
         for code in keys:
             service = _service(code)

@@ -27,7 +27,6 @@ in the period. Nothing is posted until the department pays; :func:`record_claim_
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -39,7 +38,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock, ledger
+from emitra.core import audit, clock, ledger, payments, spreadsheet
 from emitra.core.counter import slug
 from emitra.core.dayend import MoneyError, _sum, day_end_at, day_start, local_date, utcnow
 from emitra.core.models import Counter, District, LedgerEntry, Payment, Posting, Role, ServiceRequest, Wallet
@@ -47,6 +46,7 @@ from emitra.core.money import format_paise, split
 
 LATE_AFTER = dt.timedelta(hours=24)
 PAYOUT_PREFIXES = ("lsp_fee_payable:", "owner_fee_payable:", "lsp_sales:")
+LIKE_ACCOUNT = 'p."account" LIKE ?'
 
 
 def _payout_q() -> Q:
@@ -122,15 +122,19 @@ class SettlementReport:
 async def pending(now: dt.datetime | None = None, district_id: int | None = None) -> list[Pending]:
     """Confirmed card and UPI payments (confirmed at or before ``now``) whose LSP share is not yet paid out."""
     now = now or utcnow()
-    settled = Subquery(LedgerEntry.filter(idempotency_key__startswith="settle:", request_id__isnull=False).values("request_id"))
-    undone = Subquery(LedgerEntry.filter(idempotency_key__startswith="reverse:request:", request_id__isnull=False).values("request_id"))
-    qs = Posting.filter(account__startswith="escrow:", amount_paise__gt=0, entry__idempotency_key__startswith="request:",
-                        entry__request__charge_payer="citizen")
-    if district_id is not None:
-        qs = qs.filter(district_id=district_id)
-    qs = qs.exclude(entry__request_id__in=settled).exclude(entry__request_id__in=undone)
-    rows = await qs.order_by("entry_id").values("entry_id", "account", "district_id", "entry__request_id",
-                                                "entry__request__receipt_no", "entry__request__counter_id")
+    # One anti-join (each candidate's settle:/reverse:request: key looked up in the unique index), not
+    # a scan of every entry ever settled: escrow collections of citizen-paid charges not yet settled or undone.
+    escrows = sorted({f"escrow:{code}" for code in payments.methods()} | {"escrow:card", "escrow:upi"})
+    district = ' AND p."district_id" = ?' if district_id is not None else ""
+    rows = await ledger.rows(
+        'SELECT p."entry_id" AS entry_id, p."account" AS account, p."district_id" AS district_id, e."request_id" AS "entry__request_id", '
+        'r."receipt_no" AS "entry__request__receipt_no", r."counter_id" AS "entry__request__counter_id" '
+        'FROM "posting" p JOIN "ledger_entry" e ON e."id" = p."entry_id" JOIN "service_request" r ON r."id" = e."request_id" '
+        f'WHERE p."account" IN ({", ".join("?" for _ in escrows)}) AND p."amount_paise" > 0 AND e."idempotency_key" LIKE \'request:%\' '
+        f'AND r."charge_payer" = \'citizen\'{district} '
+        'AND NOT EXISTS (SELECT 1 FROM "ledger_entry" s WHERE s."idempotency_key" = \'settle:\' || r."receipt_no") '
+        'AND NOT EXISTS (SELECT 1 FROM "ledger_entry" u WHERE u."idempotency_key" = \'reverse:request:\' || r."receipt_no") '
+        'ORDER BY p."entry_id"', escrows + ([district_id] if district_id is not None else []))
     if not rows:
         return []
     request_ids = [r["entry__request_id"] for r in rows]
@@ -141,10 +145,14 @@ async def pending(now: dt.datetime | None = None, district_id: int | None = None
     # What is still owed on each payment: the shares its collection credited, less anything already
     # paid on it (a card's destination charge moves the LSP's share at capture: card_transfer:<receipt>).
     shares: dict[int, dict[str, int]] = {}
-    for p in await (Posting.filter(entry__request_id__in=request_ids).filter(_payout_q())
-                    .annotate(total=Sum("amount_paise")).group_by("entry__request_id", "account")
-                    .values("entry__request_id", "account", "total")):
-        shares.setdefault(p["entry__request_id"], {})[p["account"]] = -int(p["total"] or 0)
+    for start in range(0, len(request_ids), 5000):
+        chunk = request_ids[start:start + 5000]
+        for p in await ledger.rows(  # an inner join from the requests' entries (an ORM filter on entry__ would scan every posting)
+                'SELECT e."request_id" AS request_id, p."account" AS account, SUM(p."amount_paise") AS total FROM "ledger_entry" e '
+                f'JOIN "posting" p ON p."entry_id" = e."id" WHERE e."request_id" IN ({", ".join("?" for _ in chunk)}) '
+                f'AND ({" OR ".join(LIKE_ACCOUNT for _ in PAYOUT_PREFIXES)}) '
+                'GROUP BY e."request_id", p."account"', chunk + [f"{prefix}%" for prefix in PAYOUT_PREFIXES]):
+            shares.setdefault(p["request_id"], {})[p["account"]] = -int(p["total"] or 0)
     out = []
     for r in rows:
         pay = paid.get(r["entry__request_id"])
@@ -171,29 +179,59 @@ async def settle(actor: audit.Actor, now: dt.datetime | None = None, district_id
         raise MoneyError("now", "Give the time of the run with its time zone, e.g. 2026-11-21T10:00:00+05:30.",
                          "समय उसके समय क्षेत्र सहित दें, जैसे 2026-11-21T10:00:00+05:30।")
     report = SettlementReport(now)
-    for item in (items if items is not None else await pending(now, district_id)):
-        if district_id is not None and item.district_id != district_id:
-            continue
-        item.settled_at = now
-        item.late = now - item.confirmed_at > LATE_AFTER
-        key = f"settle:{item.receipt_no}"
+    todo = [i for i in (items if items is not None else await pending(now, district_id))
+            if district_id is None or i.district_id == district_id]
+    for start in range(0, len(todo), SETTLE_BATCH):
+        chunk = todo[start:start + SETTLE_BATCH]
+        for item in chunk:
+            item.settled_at = now
+            item.late = now - item.confirmed_at > LATE_AFTER
         try:
             async with in_transaction():
-                if await LedgerEntry.exists(idempotency_key=key):  # settled by another run meanwhile
-                    continue
-                lines = [ledger.debit(a, p) for a, p in item.lines.items()] + [ledger.credit(item.escrow_account, item.amount_paise)]
-                await ledger.post(item.district_id, key, f"settlement {item.receipt_no} {item.method} to LSP {item.lsp_id}"
-                                                         f"{' (late)' if item.late else ''}", lines, item.request_id)
-                await audit.record(actor, "settlement.credited", None, district_id=item.district_id,
-                                   detail={"receipt_no": item.receipt_no, "lsp": item.lsp_id, "escrow": item.escrow_account,
-                                           "amount_paise": item.amount_paise, "confirmed_at": item.confirmed_at.isoformat(),
-                                           "settled_at": now.isoformat(), "late": item.late, "hours": item.hours})
-        except IntegrityError:  # another run posted the same key at the same moment: settled once, by it
-            continue
-        report.items.append(item)
+                done = set(await LedgerEntry.filter(idempotency_key__in=[_settle_key(i) for i in chunk]).values_list("idempotency_key", flat=True))
+                fresh = [i for i in chunk if _settle_key(i) not in done]  # settled by another run meanwhile: left out
+                await ledger.post_many([_settle_entry(i) for i in fresh])
+                await audit.record_many([_settle_record(actor, i, now) for i in fresh])
+        except IntegrityError:  # another run posted some of them at the same moment: one at a time, each once
+            fresh = [i for i in chunk if await _settle_one(actor, i, now)]
+        report.items += fresh
         if progress is not None:
-            progress(item)
+            for item in fresh:
+                progress(item)
     return report
+
+
+SETTLE_BATCH = 500  # payments per database transaction
+
+
+def _settle_key(item: Pending) -> str:
+    return f"settle:{item.receipt_no}"
+
+
+def _settle_entry(item: Pending) -> ledger.NewEntry:
+    lines = [ledger.debit(a, p) for a, p in item.lines.items()] + [ledger.credit(item.escrow_account, item.amount_paise)]
+    return ledger.NewEntry(item.district_id, _settle_key(item), f"settlement {item.receipt_no} {item.method} to LSP {item.lsp_id}"
+                                                                f"{' (late)' if item.late else ''}", lines, item.request_id)
+
+
+def _settle_record(actor: audit.Actor, item: Pending, now: dt.datetime) -> tuple[audit.Actor, str, Any, dict[str, Any]]:
+    return (actor, "settlement.credited", None, {"district_id": item.district_id, "detail": {
+        "receipt_no": item.receipt_no, "lsp": item.lsp_id, "escrow": item.escrow_account, "amount_paise": item.amount_paise,
+        "confirmed_at": item.confirmed_at.isoformat(), "settled_at": now.isoformat(), "late": item.late, "hours": item.hours}})
+
+
+async def _settle_one(actor: audit.Actor, item: Pending, now: dt.datetime) -> bool:
+    """Settle one payment in its own transaction; False if another run settled it first."""
+    try:
+        async with in_transaction():
+            if await LedgerEntry.exists(idempotency_key=_settle_key(item)):
+                return False
+            entry = _settle_entry(item)
+            await ledger.post(entry.district_id, entry.key, entry.memo, entry.lines, entry.request_id)
+            await audit.record_many([_settle_record(actor, item, now)])
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- statements (remittances and claims) ----------------------------------------------------------
@@ -231,7 +269,7 @@ class Statement:
     def csv(self) -> str:
         """The statement as CSV: one row per receipt, then the total."""
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = spreadsheet.writer(buf, lineterminator="\n")
         title = "Remittance statement" if self.kind == "remittance" else "Service charge claim"
         w.writerow([title, self.provider, f"district {self.district_code}", f"{self.period_start.isoformat()} to {self.period_end.isoformat()}"])
         w.writerow(["receipt_no", "date", "service_code", "reference", "kind", "amount_paise", "amount_rupees"])

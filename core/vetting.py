@@ -24,7 +24,7 @@ from typing import Any
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock
+from emitra.core import audit, clock, spreadsheet
 from emitra.core.mis import MEASURES
 from emitra.core.models import LSP, Counter, DailyFigure, MisReport, Role, ServiceRequest, User
 
@@ -369,11 +369,10 @@ async def verify_all(status: str = VETTED) -> list[MisReport]:
 
 def csv_text(report: MisReport) -> str:
     """The report as CSV: the figures per counter and service, the total, then the adjustments."""
-    import csv
     import io
 
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = spreadsheet.writer(buf, lineterminator="\n")
     head = ["section", "period_start", "period_end", "of_report", "counter", "service_code", "title_en", "provider", *MEASURES]
     w.writerow(head)
     figures = report.figures or {}

@@ -5,7 +5,10 @@ retrieve; confirm, to play the customer; cancel), refunds and the balance-transa
 it builds webhook events signed with Stripe's real scheme (``t=<unix>,v1=<hex HMAC-SHA256 of
 "<t>.<body>">``). Faults are injected per operation: ``500`` (answer 500, do nothing),
 ``timeout`` (do it, then answer later than the client waits) and ``drop`` (do it, then close the
-connection without answering: the response is lost after the charge was made).
+connection without answering: the response is lost after the charge was made), either for the
+next calls (:meth:`FakeStripe.fail`) or for a share of every call (:meth:`FakeStripe.fail_at_rate`).
+:meth:`FakeStripe.deliver` plays Stripe's webhook delivery at its worst: every event several times,
+shuffled out of order, from several threads at once, again after an answer that is not a 2xx.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import re
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -77,6 +84,9 @@ class FakeStripe:
         self.balance: list[dict[str, Any]] = []
         self.idempotent: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.faults: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        self.fault_rates: dict[str, tuple[str, float, float]] = {}  # operation -> (kind, rate, delay)
+        self.injected: dict[str, int] = defaultdict(int)  # faults injected by rate, per operation
+        self._random = random.Random(8)
         self.calls: list[tuple[str, str, str]] = []  # (method, path, idempotency key)
         self.created = defaultdict(int)  # how many objects of each kind were really made
         self._ids = itertools.count(1)
@@ -107,10 +117,27 @@ class FakeStripe:
         with self.lock:
             self.faults[operation] += [(kind, delay)] * times
 
+    def fail_at_rate(self, operation: str, kind: str, rate: float, delay: float = 2.0, seed: int = 8) -> None:
+        """From now on, a share ``rate`` (0 to 1) of the calls of ``operation`` fail with ``kind``,
+        chosen by a seeded random generator (the same run fails the same calls). ``rate=0`` stops."""
+        assert kind in ("500", "timeout", "drop") and 0 <= rate <= 1
+        with self.lock:
+            self._random.seed(seed)
+            if rate:
+                self.fault_rates[operation] = (kind, rate, delay)
+            else:
+                self.fault_rates.pop(operation, None)
+
     def _fault(self, operation: str) -> tuple[str, float] | None:
         with self.lock:
             queue = self.faults.get(operation)
-            return queue.pop(0) if queue else None
+            if queue:
+                return queue.pop(0)
+            kind, rate, delay = self.fault_rates.get(operation, ("", 0.0, 0.0))
+            if rate and self._random.random() < rate:
+                self.injected[operation] += 1
+                return kind, delay
+            return None
 
     # -- ids ---------------------------------------------------------------------------------
     def _id(self, prefix: str) -> str:
@@ -248,6 +275,43 @@ class FakeStripe:
         t = int(time.time()) if timestamp is None else timestamp
         mac = hmac.new((secret or self.webhook_secret).encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
         return body, {"Stripe-Signature": f"t={t},v1={mac}", "Content-Type": "application/json"}
+
+    def deliver(self, url: str, events: list[dict[str, Any]], copies: int = 3, threads: int = 8, seed: int = 8,
+                attempts: int = 20) -> list[tuple[str, int, dict[str, Any]]]:
+        """POST every event ``copies`` times to the webhook endpoint ``url``, shuffled (a late
+        copy may come after later events), from ``threads`` threads at once. An answer that is not
+        a 2xx (or none) is delivered again, as Stripe does, up to ``attempts`` times per copy.
+        Returns (event id, status, answer) for every attempt; raises if a copy never got a 2xx."""
+        copies_to_send = [event for event in events for _ in range(copies)]
+        random.Random(seed).shuffle(copies_to_send)
+        results: list[tuple[str, int, dict[str, Any]]] = []
+
+        def send(event: dict[str, Any]) -> None:
+            for attempt in range(attempts):
+                body, headers = self.signed(event)
+                request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        status, raw = answer.status, answer.read()
+                except urllib.error.HTTPError as exc:
+                    status, raw = exc.code, exc.read()
+                except OSError as exc:
+                    status, raw = 0, str(exc).encode()
+                try:
+                    payload = json.loads(raw or b"{}")
+                except ValueError:
+                    payload = {"body": raw.decode(errors="replace")[:500]}
+                with self.lock:
+                    results.append((event["id"], status, payload))
+                if 200 <= status < 300:
+                    return
+                time.sleep(min(0.05 * 2 ** attempt, 1.0))
+            raise AssertionError(f"event {event['id']} was never accepted: last answer {status} {payload}")
+
+        with ThreadPoolExecutor(threads) as pool:
+            for done in [pool.submit(send, e) for e in copies_to_send]:
+                done.result()
+        return results
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _route(self, method: str, path: str, params: dict[str, Any], key: str) -> tuple[str, int, dict[str, Any]]:

@@ -403,5 +403,7 @@ def test_the_api_names_wrong_instrument_details_and_writes_nothing(web):
     missing = web.client.post("/api/v1/transactions", json={**body, "payment": {"method": "dd", "amount_paise": 148_350}}, headers=headers)
     assert missing.status_code == 422 and missing.json()["error"]["fields"][0]["field"] == "payment.details"
     unknown = web.client.post("/api/v1/transactions", json={**body, "payment": {"method": "barter", "amount_paise": 148_350}}, headers=headers)
-    assert unknown.status_code == 422 and "cheque" in unknown.json()["error"]["message"]
+    assert unknown.status_code == 422
+    [method] = unknown.json()["error"]["fields"]  # checked against the request schema: the field names the methods
+    assert method["field"] == "payment.method" and "cheque" in method["message_en"], method
     assert web.run(ServiceRequest.all().count) == 0 and web.run(LedgerEntry.all().count) == 0 and _balanced(web)

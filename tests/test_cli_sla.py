@@ -95,3 +95,24 @@ async def test_cases_retry_hands_over_what_failed(demo_db):
     assert (await Case.get(id=case.id)).state == "forwarded"
     assert (await ServiceRequest.get(id=case.request_id)).status == RequestStatus.SUBMITTED
     assert emitra("cases", "retry").stdout.strip() == "no failed hand-over to retry"
+
+
+async def test_cases_retry_finishes_a_payment_whose_hand_over_never_ran(demo_db, monkeypatch):
+    """The server stopped between recording a payment and handing it over (kill -9): the request
+    stays paid; the retry picks it up once it is older than --stuck-minutes, not before."""
+    from emitra.core import counter as counter_core
+    from tests.case_helpers import pay
+    from tests.test_money_properties import BILL, K_NUMBERS
+
+    async def crashed(*args, **kwargs):  # the process died right after the payment's transaction committed
+        return None
+
+    monkeypatch.setattr(counter_core, "_hand_over", crashed)
+    request = await pay(BILL, {"k_number": K_NUMBERS[0]}, "cli-8")
+    monkeypatch.undo()
+    assert (await ServiceRequest.get(id=request.id)).status == RequestStatus.PAID
+    assert emitra("cases", "retry").stdout.strip() == "no failed hand-over to retry"  # just paid: maybe still running
+    await ServiceRequest.filter(id=request.id).update(created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=30))
+    out = emitra("cases", "retry", "--stuck-minutes", "15")
+    assert out.returncode == 0 and f"{request.receipt_no}: handed over" in out.stdout
+    assert (await ServiceRequest.get(id=request.id)).status == RequestStatus.SUBMITTED

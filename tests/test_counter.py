@@ -48,6 +48,21 @@ async def test_the_same_idempotency_key_twice_records_once(demo_db):
     assert again.id == first.id and await _counts() == counts
 
 
+async def test_copies_of_one_payment_sent_at_the_same_moment_record_it_once(demo_db):
+    """A client retrying before its first try was answered: every copy passes the idempotency
+    check before any has written; the database's unique key lets one write, the others replay it."""
+    import asyncio
+
+    actor, counter, citizen = await _ctx()
+    before = await _counts()
+    copies = await asyncio.gather(*(counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "key-race")
+                                    for _ in range(4)))
+    assert len({r.id for r in copies}) == 1 and len({r.receipt_no for r in copies}) == 1
+    assert sum(not getattr(r, "replayed", False) for r in copies) == 1  # one recorded it, three were answered as replays
+    assert [a - b for a, b in zip(await _counts(), before)] == [1, 1, 1, 4]
+    assert await ledger.trial_balance() == 0
+
+
 async def test_an_unknown_k_number_is_an_error_on_that_field_and_writes_nothing(demo_db):
     actor, counter, citizen = await _ctx()
     before = await _counts()

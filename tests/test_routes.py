@@ -5,7 +5,7 @@ from starlette.routing import Mount, Route
 from emitra.web.app import ROUTES
 from emitra.web.security import ANYONE
 
-PUBLIC = {"/login", "/lang/{lang}", "/api/v1/token", "/api/openapi.json",
+PUBLIC = {"/login", "/healthz", "/lang/{lang}", "/api/v1/token", "/api/openapi.json",
           # what citizens use without an account: tracking, grievances, verification
           "/track", "/grievances/new", "/grievances/filed", "/verify", "/verify/certificate/{token}", "/verify/receipt"}
 
@@ -31,3 +31,9 @@ def test_pages_carry_security_headers_and_personal_pages_are_not_cached(web):
     assert login.headers["x-content-type-options"] == "nosniff"
     web.login("operator1")
     assert web.get("/counter").headers["cache-control"] == "no-store"
+
+
+def test_the_health_check_answers_without_a_login(web):
+    answer = web.get("/healthz")
+    assert answer.status_code == 200 and answer.json() == {"status": "ok", "database": "ok"}
+    assert answer.headers["cache-control"] == "no-store"

@@ -6,33 +6,101 @@ Errors are ``{"error": {"code", "message", "fields": [{"field", "message_en", "m
 
 from __future__ import annotations
 
+import functools
 import json
+import math
+import re
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from emitra.core import audit, counter as counter_core, fees, payments, registration
-from emitra.core.auth import authenticate, can_see_counter
+from emitra.core import audit, counter as counter_core, fees, forms, payments, registration
+from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors
-from emitra.core.ids import IdError
-from emitra.core.models import Citizen, Counter, Role, ServiceRequest
+from emitra.core.ids import IdError, is_valid_receipt_no
+from emitra.core.models import Citizen, Counter, Role, ServiceRequest, User
 from emitra.core.payment_methods import card as card_payments
 from emitra.web.counter import method_details
-from emitra.web.openapi import document
-from emitra.web.security import ANYONE, API_TOKEN_MAX_AGE, actor, api, api_error, issue_api_token
+from emitra.web.openapi import CANCEL_INPUT, CITIZEN_INPUT, QUOTE_INPUT, TOKEN_INPUT, document, transaction_input
+from emitra.web.security import ANYONE, API_TOKEN_MAX_AGE, actor, api, api_authenticate, api_error, issue_api_token, read_form
 
 OPERATOR = [Role.OPERATOR]
 RECEIPT_READERS = [Role.OPERATOR, Role.LSP_ADMIN, Role.SOCIETY_ADMIN, Role.STATE_ADMIN, Role.CITIZEN]
 
 
-async def _json(request: Request) -> dict[str, Any] | Response:
-    try:
-        body = json.loads(await request.body() or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return api_error(400, "bad_json", "The request body is not valid JSON.")
+MAX_BODY_BYTES = 1024 * 1024  # a JSON body larger than this is refused (413) before it is parsed
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _nul_field(value: Any, path: str = "") -> str | None:
+    """The path of the first text (a value or a key) holding a NUL character, which no database column stores."""
+    if isinstance(value, str):
+        return path or "(body)" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return name
+            found = _nul_field(item, name)
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_field(item, f"{path}.{i}" if path else str(i))
+            if found:
+                return found
+    return None
+
+
+async def _read_json(request: Request) -> Any | Response:
+    """The parsed body: 415 for a content type other than JSON, 413 above 1 MiB, 400 if it is not JSON."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        return api_error(415, "unsupported_media_type", f"Send the body as JSON with 'Content-Type: application/json', not {media_type}.")
+    too_large = api_error(413, "too_large", f"The body is larger than {MAX_BODY_BYTES // 1024} KiB.")
+    if request.headers.get("content-length", "0").isdigit() and int(request.headers.get("content-length", "0")) > MAX_BODY_BYTES:
+        return too_large
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            return too_large
+    try:  # ValueError covers bad JSON, bad UTF-8, NaN and out-of-range numbers; RecursionError a too deeply nested body
+        return json.loads(bytes(raw) or b"null", parse_constant=_refuse_constant, parse_float=_finite)
+    except (ValueError, RecursionError):
+        return api_error(400, "bad_json", "The request body is not valid JSON (UTF-8, finite numbers, nested at most a few hundred levels).")
+
+
+async def _json(request: Request, schema: dict[str, Any], optional: bool = False) -> dict[str, Any] | Response:
+    """The body as a JSON object checked against ``schema`` (the one the OpenAPI document shows); a
+    refusal names each wrong field in English and Hindi. ``optional``: an empty body is ``{}``."""
+    body = await _read_json(request)
+    if isinstance(body, Response):
+        return body
+    if body is None and optional:
+        body = {}
     if not isinstance(body, dict):
         return api_error(400, "bad_json", "The request body must be a JSON object.")
+    nul = _nul_field(body)
+    if nul:
+        msg = f"{nul} contains a NUL character (\\u0000); remove it."
+        return api_error(422, "invalid_fields", msg, [{"field": nul, "message_en": msg, "message_hi": f"{nul} में NUL वर्ण (\\u0000) है; इसे हटाएँ।"}])
+    try:
+        forms.validate(schema, body)
+    except FormErrors as exc:
+        return _form_errors(exc)
     return body
 
 
@@ -67,20 +135,20 @@ def _form_errors(exc: FormErrors) -> Response:
 
 @api(ANYONE)
 async def token(request: Request) -> Response:
-    body = await _json(request)
+    body = await _json(request, TOKEN_INPUT)
     if isinstance(body, Response):
         return body
-    user = await authenticate(str(body.get("username", "")), str(body.get("password", "")))
-    if user is None:
-        await audit.record(actor(request, "api"), "auth.login_failed", detail={"username": str(body.get("username", ""))[:60]})
-        return api_error(401, "bad_credentials", "Wrong username or password.")
+    user = await api_authenticate(request, str(body.get("username", "")), str(body.get("password", "")))
+    if isinstance(user, Response):  # 401, or 429 while the username or address is locked
+        return user
     request.state.user = user
     await audit.record(actor(request, "api"), "auth.token_issued", user)
     return JSONResponse({"token": issue_api_token(user), "token_type": "bearer", "expires_in": API_TOKEN_MAX_AGE, "role": user.role.value})
 
 
 async def _operator_counter(request: Request) -> Counter:
-    return await Counter.get(id=request.state.user.counter_id)
+    """The operator's counter, with its LSP (a payment needs both: one query instead of two)."""
+    return await Counter.get(id=request.state.user.counter_id).select_related("lsp")
 
 
 @api(OPERATOR)
@@ -101,7 +169,7 @@ async def services(request: Request) -> Response:
 
 @api(OPERATOR)
 async def register_citizen(request: Request) -> Response:
-    body = await _json(request)
+    body = await _json(request, CITIZEN_INPUT)
     if isinstance(body, Response):
         return body
     counter = await _operator_counter(request)
@@ -169,7 +237,7 @@ async def _service_and_form(request: Request, body: dict[str, Any], counter: Cou
 
 @api(OPERATOR)
 async def quote(request: Request) -> Response:
-    body = await _json(request)
+    body = await _json(request, QUOTE_INPUT)
     if isinstance(body, Response):
         return body
     counter = await _operator_counter(request)
@@ -197,10 +265,15 @@ def _paise_field(body: dict[str, Any], name: str, required: bool, prefix: str = 
     return value
 
 
+@functools.lru_cache(maxsize=4)
+def _transaction_schema(methods: tuple[str, ...]) -> dict[str, Any]:
+    return transaction_input(list(methods))
+
+
 @api(OPERATOR)
 async def create_transaction(request: Request) -> Response:
     """Take a payment (cash, cheque, dd, upi...) for a service. Replaying the same idempotency_key returns the first receipt."""
-    body = await _json(request)
+    body = await _json(request, _transaction_schema(tuple(sorted(payments.methods()))))
     if isinstance(body, Response):
         return body
     counter = await _operator_counter(request)
@@ -234,28 +307,32 @@ async def create_transaction(request: Request) -> Response:
     tendered = _paise_field(payment, "tendered_paise", required=False, prefix="payment.")
     if isinstance(tendered, Response):
         return tendered
-    key = body.get("idempotency_key")
-    if not isinstance(key, str) or not 1 <= len(key) <= 64:
-        return api_error(422, "invalid_fields", "idempotency_key is required: a unique string of 1 to 64 characters per payment.",
-                         [{"field": "idempotency_key", "message_en": "idempotency_key must be a string of 1 to 64 characters.",
-                           "message_hi": "idempotency_key 1 से 64 अक्षरों की स्ट्रिंग होनी चाहिए।"}])
-    replay = await ServiceRequest.exists(idempotency_key=key)
+    key = body["idempotency_key"]  # 1 to 64 characters: checked with the schema
     try:
         req = await counter_core.record_payment(actor(request, "api"), counter, citizen, service.code, form, key, method.code,
-                                                expected_total_paise=expected, tendered_paise=tendered, payment_details=details)
+                                                expected_total_paise=expected, tendered_paise=tendered, payment_details=details,
+                                                checked=service)
         if method.code == "card":  # a replay after Stripe did not answer asks again with the same key
             await card_payments.ensure_started(req)
     except FormErrors as exc:
         return _form_errors(exc)
     except counter_core.CounterError as exc:
         return _counter_error(exc)
-    return JSONResponse(await _receipt_json(req), status_code=200 if replay else 201)
+    receipt = await _receipt_json(req, counter, citizen, request.state.user)
+    return JSONResponse(receipt, status_code=200 if getattr(req, "replayed", False) else 201)
 
 
-async def _receipt_json(req: ServiceRequest) -> dict[str, Any]:
-    await req.fetch_related("counter", "citizen", "operator")
-    out = counter_core.receipt(req, req.counter, req.citizen)
-    out["operator"] = req.operator.username
+async def _receipt_json(req: ServiceRequest, counter: Counter | None = None, citizen: Citizen | None = None,
+                        operator: User | None = None) -> dict[str, Any]:
+    """The receipt object; the request's counter, citizen and operator, if the caller has them, save their queries."""
+    if counter is None or counter.id != req.counter_id:
+        counter = await Counter.get(id=req.counter_id)
+    if citizen is None or citizen.id != req.citizen_id:
+        citizen = await Citizen.get(id=req.citizen_id)
+    if operator is None or operator.id != req.operator_id:
+        operator = await User.get(id=req.operator_id)
+    out = counter_core.receipt(req, counter, citizen)
+    out["operator"] = operator.username
     out["details"] = req.quote_details
     out["department_ref"] = req.department_ref
     paid = [p for p in await req.payments.all().order_by("id") if p.method != "cash_refund"]
@@ -265,10 +342,17 @@ async def _receipt_json(req: ServiceRequest) -> dict[str, Any]:
     return out
 
 
+def _receipt_no(request: Request) -> str | None:
+    """The path's receipt number without spaces or dashes, in capitals; None when it cannot be one."""
+    text = re.sub(r"[\s\-]", "", request.path_params["receipt_no"]).upper()
+    return text if text.isascii() and is_valid_receipt_no(text) else None
+
+
 @api(RECEIPT_READERS)
 async def get_transaction(request: Request) -> Response:
     user = request.state.user
-    req = await ServiceRequest.get_or_none(receipt_no=request.path_params["receipt_no"].upper()).prefetch_related("counter")
+    number = _receipt_no(request)
+    req = await ServiceRequest.get_or_none(receipt_no=number).prefetch_related("counter") if number else None
     visible = req is not None and (req.citizen_id == user.citizen_id if user.role == Role.CITIZEN else can_see_counter(user, req.counter))
     if not visible:
         return api_error(404, "not_found", "No receipt with this number.")
@@ -279,10 +363,11 @@ async def get_transaction(request: Request) -> Response:
 async def cancel_transaction(request: Request) -> Response:
     """Cancel a paid booking at the counter that sold it; the refund is paid back in cash."""
     counter = await _operator_counter(request)
-    req = await ServiceRequest.get_or_none(receipt_no=request.path_params["receipt_no"].upper())
+    number = _receipt_no(request)
+    req = await ServiceRequest.get_or_none(receipt_no=number) if number else None
     if req is None or req.counter_id != counter.id:
         return api_error(404, "not_found", "No receipt with this number at your counter.")
-    body = await _json(request) if await request.body() else {}
+    body = await _json(request, CANCEL_INPUT, optional=True)
     if isinstance(body, Response):
         return body
     try:
@@ -302,7 +387,11 @@ async def upload_document(request: Request) -> Response:
 
     counter = await _operator_counter(request)
     try:
-        form = await request.form(max_files=1, max_fields=10)
+        form = await read_form(request)  # never more than EMITRA_MAX_REQUEST_MB taken in
+    except HTTPException as exc:
+        if exc.status_code != 413:
+            raise
+        return api_error(413, "too_large", str(exc.detail).split(" / ")[0])
     except Exception:
         return api_error(400, "bad_form", "Send multipart/form-data with service_code, field and file.")
     code, field, upload = str(form.get("service_code", "")), str(form.get("field", "")), form.get("file")

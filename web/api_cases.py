@@ -7,6 +7,7 @@ Society admin their district's, an operator their counter's (docs/workflows.md).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -15,10 +16,12 @@ from starlette.responses import JSONResponse, Response
 from emitra.core import workflow
 from emitra.core.models import Case, Role
 from emitra.web.api import _json
+from emitra.web.openapi import BULK_ACTION_INPUT, CASE_ACTION_INPUT
 from emitra.web.security import actor, api, api_error
 
 CASE_USERS = [Role.DEPARTMENT_OFFICER, Role.SOCIETY_ADMIN, Role.OPERATOR, Role.STATE_ADMIN]
-MAX_BULK = 200
+FILTERS = {"state", "service_code", "breached", "limit", "offset", "lang"}
+CASE_NUMBER_MAX = Case._meta.fields_map["number"].max_length
 
 
 def _scoped(user) -> Any:
@@ -59,30 +62,54 @@ def _refusal(exc: workflow.WorkflowError, status: int = 409) -> Response:
 
 
 async def _find(request: Request, number: str) -> Case | None:
+    if len(number) > CASE_NUMBER_MAX or "\x00" in number:  # no case can have it: not looked up
+        return None
     case = await _scoped(request.state.user).get_or_none(number=number)
     if case is None or not workflow.can_view(request.state.user, case):
         return None
     return case
 
 
+def _query_error(name: str, en: str, hi: str) -> Response:
+    return api_error(422, "invalid_fields", en, [{"field": name, "message_en": en, "message_hi": hi}])
+
+
+def _whole(params, name: str, default: int, low: int, high: int) -> int | Response:
+    text = params.get(name)
+    if text is None:
+        return default
+    if not re.fullmatch(r"[0-9]{1,10}", text) or not low <= int(text) <= high:
+        return _query_error(name, f"{name} must be a whole number from {low} to {high}.", f"{name} {low} से {high} तक की पूर्ण संख्या होनी चाहिए।")
+    return int(text)
+
+
 @api(CASE_USERS)
 async def list_cases(request: Request) -> Response:
-    """Cases in scope, oldest first; filters: state, service_code, breached=true, limit (≤ 500), offset."""
+    """Cases in scope, oldest first; filters: state, service_code, breached (true/false), limit (1-500), offset."""
     query = _scoped(request.state.user)
     params = request.query_params
-    if params.get("state"):
-        query = query.filter(state=params["state"])
-    if params.get("service_code"):
-        query = query.filter(service_code=params["service_code"])
-    if params.get("breached") in ("true", "1"):
-        query = query.filter(breached=True)
-    try:
-        limit = min(max(int(params.get("limit", "100")), 1), 500)
-        offset = max(int(params.get("offset", "0")), 0)
-    except ValueError:
-        return api_error(422, "invalid", "limit and offset are whole numbers.",
-                         [{"field": "limit", "message_en": "Give limit (1-500) and offset as whole numbers.",
-                           "message_hi": "limit (1-500) और offset पूर्ण संख्या में दें।"}])
+    unknown = sorted(set(params) - FILTERS)
+    if unknown:  # a mistyped filter would otherwise list everything
+        return _query_error(unknown[0], f"Unknown parameter {unknown[0]!r}; use {', '.join(sorted(FILTERS - {'lang'}))}.",
+                            f"अज्ञात पैरामीटर {unknown[0]!r}; {', '.join(sorted(FILTERS - {'lang'}))} दें।")
+    for name, longest in (("state", 30), ("service_code", 100)):
+        value = params.get(name)
+        if not value:
+            continue
+        if len(value) > longest:
+            return _query_error(name, f"{name} has at most {longest} characters.", f"{name} में अधिकतम {longest} अक्षर होते हैं।")
+        # a NUL character matches no case (and no database column stores one)
+        query = query.filter(**{name: value}) if "\x00" not in value else query.filter(id__in=[])
+    breached = params.get("breached")
+    if breached not in (None, "true", "false"):
+        return _query_error("breached", "breached is true or false.", "breached true या false होता है।")
+    if breached:
+        query = query.filter(breached=breached == "true")
+    limit = _whole(params, "limit", 100, 1, 500)
+    offset = _whole(params, "offset", 0, 0, 10**9)
+    for value in (limit, offset):
+        if isinstance(value, Response):
+            return value
     cases = await query.order_by("created_at", "id").offset(offset).limit(limit)
     return JSONResponse({"cases": [await _case_json(c, request.state.user) for c in cases], "limit": limit, "offset": offset})
 
@@ -95,27 +122,13 @@ async def get_case(request: Request) -> Response:
     return JSONResponse(await _case_json(case, request.state.user, with_timeline=True))
 
 
-def _action_input(body: dict[str, Any]) -> tuple[str, str] | Response:
-    action, remark = body.get("action"), body.get("remark", "")
-    if not isinstance(action, str) or not action:
-        return api_error(422, "invalid", "Say which step to take in 'action' (see allowed_actions of the case).",
-                         [{"field": "action", "message_en": "Give the step to take, e.g. approve.", "message_hi": "लिया जाने वाला चरण दें, जैसे approve।"}])
-    if not isinstance(remark, str) or len(remark) > 2000:
-        return api_error(422, "invalid", "'remark' is text of at most 2000 characters.",
-                         [{"field": "remark", "message_en": "The remark is text of at most 2000 characters.",
-                           "message_hi": "टिप्पणी अधिकतम 2000 अक्षरों का पाठ है।"}])
-    return action, remark
-
-
 @api(CASE_USERS)
 async def act_on_case(request: Request) -> Response:
     """Take one step: ``{"action": "approve", "remark": "..."}``; 409 says what is allowed instead."""
-    body = await _json(request)
+    body = await _json(request, CASE_ACTION_INPUT)
     if isinstance(body, Response):
         return body
-    parsed = _action_input(body)
-    if isinstance(parsed, Response):
-        return parsed
+    parsed = body["action"], body.get("remark", "")
     case = await _find(request, request.path_params["number"])
     if case is None:
         return api_error(404, "not_found", "No case with this number in your scope.")
@@ -130,17 +143,10 @@ async def act_on_case(request: Request) -> Response:
 async def act_on_many(request: Request) -> Response:
     """The same step on many cases: ``{"numbers": [...], "action": ..., "remark": ...}``; each case is
     its own transaction, so a refusal leaves the others done. Answers what was done and what refused."""
-    body = await _json(request)
+    body = await _json(request, BULK_ACTION_INPUT)
     if isinstance(body, Response):
         return body
-    parsed = _action_input(body)
-    if isinstance(parsed, Response):
-        return parsed
-    numbers = body.get("numbers")
-    if not isinstance(numbers, list) or not numbers or len(numbers) > MAX_BULK or not all(isinstance(n, str) for n in numbers):
-        return api_error(422, "invalid", f"'numbers' is a list of 1 to {MAX_BULK} case numbers.",
-                         [{"field": "numbers", "message_en": f"Give 1 to {MAX_BULK} case numbers.",
-                           "message_hi": f"1 से {MAX_BULK} मामला संख्याएँ दें।"}])
+    numbers, parsed = body["numbers"], (body["action"], body.get("remark", ""))
     done, refused = [], []
     who = actor(request, via="api")
     for number in dict.fromkeys(numbers):

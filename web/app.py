@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from tortoise.exceptions import ValidationError
 from tortoise.contrib.starlette import RegisterTortoise
 
 from emitra.core import config, db
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 ROUTES = [
     Route("/", pages.home),
     Route("/login", pages.login, methods=["GET", "POST"]),
+    Route("/healthz", pages.healthz),
     Route("/logout", pages.logout, methods=["POST"]),
     Route("/lang/{lang}", pages.set_language),
     Route("/counter", counter.counter_home),
@@ -106,7 +109,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
     detail = getattr(exc, "detail", "")
     if _is_api(request):
-        return JSONResponse({"error": {"code": "http_%d" % status, "message": str(detail)}}, status_code=status)
+        return JSONResponse({"error": {"code": "http_%d" % status, "message": str(detail)}}, status_code=status,
+                            headers=getattr(exc, "headers", None))  # a 405 keeps its Allow header
     if not hasattr(request.state, "user"):
         request.state.user = await load_user(request)
     message = detail if status in (403, 404) and detail and detail not in ("Not Found", "Forbidden") else {
@@ -114,14 +118,70 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", {"status": status, "message": message}, status)
 
 
+RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE_EN = "The service is briefly unavailable: the database cannot be reached. Nothing half-done was kept; wait a few seconds and try again."
+DATABASE_UNAVAILABLE_HI = "सेवा कुछ क्षणों के लिए उपलब्ध नहीं है: डेटाबेस से संपर्क नहीं हो पा रहा। अधूरा कुछ भी दर्ज नहीं हुआ; कुछ सेकंड रुककर फिर से प्रयास करें।"
+
+
+def _database_unavailable(request: Request, exc: BaseException) -> Response:
+    """The database is down, cut off or locked by another process: a 503 with ``Retry-After``, in
+    JSON for the API and as a short page in both languages otherwise, never a traceback. The
+    transaction that failed was rolled back; the next request reconnects by itself."""
+    log.warning("database unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if _is_api(request):
+        return JSONResponse({"error": {"code": "database_unavailable", "message": (
+            "The database cannot be reached just now (restarting, cut off or locked); this request was not completed. "
+            f"Try again in {RETRY_AFTER_SECONDS} seconds: retrying with the same idempotency_key is safe, a payment already "
+            "recorded is never recorded twice.")}}, status_code=503, headers=headers)
+    request.state.user = getattr(request.state, "user", None)  # the page must not ask the database who is logged in
+    response = render(request, "error.html", {"status": 503, "message": f"{DATABASE_UNAVAILABLE_EN} / {DATABASE_UNAVAILABLE_HI}"}, 503)
+    response.headers.update(headers)
+    return response
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A database or network error raised by a route: a 503 when the database is unreachable,
+    otherwise passed on to :func:`_server_error` (a bug, logged with its traceback)."""
+    if db.unavailable(exc):
+        return _database_unavailable(request, exc)
+    raise exc
+
+
+def _database_error_types() -> dict[type[BaseException], object]:
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    types: list[type[BaseException]] = [OperationalError, DBConnectionError, OSError]
+    try:
+        import asyncpg
+
+        types += [asyncpg.PostgresError, asyncpg.InterfaceError]
+    except ImportError:  # pragma: no cover  (SQLite-only installs)
+        pass
+    return {t: _database_error for t in types}
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
     """An unexpected failure: logged with its traceback; the user gets a message, never the details."""
+    if db.unavailable(exc):  # raised outside the routes (a middleware reading the session, the lifespan)
+        return _database_unavailable(request, exc)
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if _is_api(request):
         return JSONResponse({"error": {"code": "internal_error", "message": "Something failed on our side. Retrying with the same idempotency_key is safe: a payment already recorded is never recorded twice."}}, status_code=500)
     if not hasattr(request.state, "user"):
         request.state.user = None
     return render(request, "error.html", {"status": 500, "message": _("Something failed on our side. Try again; if it persists, tell the Society's help desk.")}, 500)
+
+
+async def _invalid_value(request: Request, exc: Exception) -> Response:
+    """A value the database model refuses (longer than its column, out of range) that a route let
+    through: the request was wrong, not the server; 400 naming what the model said, never a 500."""
+    log.warning("value refused by the model on %s %s: %s", request.method, request.url.path, exc)
+    if _is_api(request):
+        return JSONResponse({"error": {"code": "invalid_value", "message": f"A value is not acceptable: {exc}"}}, status_code=400)
+    if not hasattr(request.state, "user"):
+        request.state.user = await load_user(request)
+    return render(request, "error.html", {"status": 400, "message": _("A value you sent is too long or not acceptable: %(why)s") % {"why": exc}}, 400)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
@@ -140,15 +200,23 @@ def create_app(database_url: str | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette):
         async with RegisterTortoise(app, config=db.tortoise_config(url)):
+            # what start-up built (plugins, forms, policy, templates: some 200,000 objects) lives as long
+            # as the process: keep it out of the garbage collector's full passes, which otherwise stop
+            # every request for a few hundred milliseconds now and then (docs/performance.md)
+            gc.collect()
+            gc.freeze()
             yield
 
     return Starlette(
         routes=ROUTES,
         middleware=[
             Middleware(SecurityHeaders),
+            # a signed cookie (HttpOnly, SameSite=Lax, Secure behind https) carrying the random session id;
+            # the session itself is checked on the server (web_session), see docs/security.md
             Middleware(SessionMiddleware, secret_key=config.secret_key(), session_cookie="emitra_session",
-                       max_age=12 * 3600, same_site="lax", https_only=config.secure_cookies()),
+                       max_age=config.session_max_hours() * 3600, same_site="lax", https_only=config.secure_cookies()),
         ],
-        exception_handlers={HTTPException: _http_error, Forbidden: _forbidden, CsrfFailed: _csrf_failed, Exception: _server_error},
+        exception_handlers={**_database_error_types(), HTTPException: _http_error, Forbidden: _forbidden, CsrfFailed: _csrf_failed,
+                            ValidationError: _invalid_value, Exception: _server_error},
         lifespan=lifespan,
     )

@@ -96,14 +96,15 @@ def _clean_number(text: str) -> str:
 
 async def lookup(number: str, mobile: str) -> dict[str, Any] | None:
     """The case or request with this number, if ``mobile`` is the one it was filed with; else None."""
-    case = await Case.get_or_none(number=number)
+    # a number longer than any stored one cannot match (and must not reach the database's length check)
+    case = await Case.get_or_none(number=number) if len(number) <= 30 else None
     if case is not None:
         expected = case.mobile
         if not expected and case.request_id:  # a counter case filed without a mobile: the citizen's own
             request = await ServiceRequest.get(id=case.request_id)
             expected = (await Citizen.get(id=request.citizen_id)).mobile
         return await case_view(case) if expected and expected == mobile else None
-    request = await ServiceRequest.get_or_none(receipt_no=number)
+    request = await ServiceRequest.get_or_none(receipt_no=number) if len(number) <= 24 else None
     if request is None:
         return None
     citizen = await Citizen.get(id=request.citizen_id)
@@ -256,7 +257,8 @@ async def new_grievance(request: Request) -> Response:
     filed = _recent(request, "grievances_filed", 3600)
     if len(filed) >= GRIEVANCES_PER_HOUR:
         raise HTTPException(429, _("Too many grievances from this connection in the last hour. Try again later, or file it at any e-Mitra counter."))
-    district = await District.get_or_none(code=form["district"].strip().upper()) if form["district"] else None
+    district_code = form["district"].strip().upper()
+    district = await District.get_or_none(code=district_code) if 0 < len(district_code) <= 2 else None
     if district is None:
         districts = await District.all()
         district = districts[0] if len(districts) == 1 else None

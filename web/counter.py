@@ -353,12 +353,15 @@ async def document(request: Request) -> Response:
     """A scanned document, to the roles allowed to see it; to anyone else it does not exist."""
     from emitra.core.models import Document
 
-    doc = await Document.get_or_none(public_id=request.path_params["public_id"])
+    public_id = request.path_params["public_id"]
+    doc = await Document.get_or_none(public_id=public_id) if documents.is_public_id(public_id) else None
     if doc is None or not await documents.can_read(request.state.user, doc):
         raise HTTPException(404, _("No such document."))
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[doc.content_type]
+    # a download named by its id, of the type its content was checked to be; never shown as a page
     return Response(documents.read(doc), media_type=doc.content_type, headers={
-        "Content-Disposition": f'attachment; filename="{doc.public_id}.{extension}"', "Cache-Control": "no-store"})
+        "Content-Disposition": f'attachment; filename="{doc.public_id}.{extension}"', "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 @page(OPERATOR)

@@ -9,16 +9,18 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit
-from emitra.core.auth import authenticate
+from emitra.core.auth import attempt_login
 from emitra.core.models import AuditLog, Counter, Role, ServiceRequest
 from emitra.web.i18n import LANGUAGES, _
-from emitra.web.security import ALL_ROLES, ANYONE, actor, csrf_token, page
+from emitra.web.security import ALL_ROLES, ANYONE, actor, client_address, log_in, log_out, page
 from emitra.web.templating import render
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths: never redirect a login to another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
+    """Only local paths: never redirect a login to another site. Browsers read a backslash as a slash
+    (``/\\evil.example`` is ``//evil.example``) and drop tabs and newlines, so those are refused too."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or urlparse(target).netloc):
         return "/"
     return target
 
@@ -32,15 +34,16 @@ async def login(request: Request) -> Response:
         return render(request, "login.html", {"next": next_url})
     form = request.state.form
     username = str(form.get("username", "")).strip().lower()
-    user = await authenticate(username, str(form.get("password", "")))
+    attempt = await attempt_login(username, str(form.get("password", "")), client_address(request), actor(request))
+    if attempt.locked_until is not None:
+        english, hindi = attempt.message()
+        response = render(request, "login.html", {"next": next_url, "error": f"{english} / {hindi}", "username": username}, 429)
+        response.headers["Retry-After"] = str(attempt.retry_after_seconds)
+        return response
+    user = attempt.user
     if user is None:
-        await audit.record(actor(request), "auth.login_failed", detail={"username": username[:60]})
         return render(request, "login.html", {"next": next_url, "error": _("Wrong username or password."), "username": username}, 400)
-    lang = request.session.get("lang")
-    request.session.clear()
-    request.session.update({"uid": user.id, "pwv": user.password_hash[-16:], "lang": lang or user.lang})
-    csrf_token(request)  # a fresh token for the new session
-    request.state.user = user
+    await log_in(request, user)
     await audit.record(actor(request), "auth.login", user)
     return RedirectResponse(_safe_next(form.get("next")), status_code=303)
 
@@ -48,10 +51,7 @@ async def login(request: Request) -> Response:
 @page(ALL_ROLES)
 async def logout(request: Request) -> Response:
     await audit.record(actor(request), "auth.logout", request.state.user)
-    lang = request.session.get("lang")
-    request.session.clear()
-    if lang:
-        request.session["lang"] = lang
+    await log_out(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -101,3 +101,22 @@ async def home(request: Request) -> Response:
         "recent": recent,
         "audit_rows": audit_rows,
     })
+
+
+@page(ANYONE)
+async def healthz(request: Request) -> Response:
+    """For a load balancer or a monitor: 200 when this worker serves and reaches its database, else 503."""
+    from starlette.responses import JSONResponse
+    from tortoise import connections
+
+    from emitra.core import db
+
+    headers = {"cache-control": "no-store"}
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as exc:
+        if not db.unavailable(exc):
+            raise
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503,
+                            headers={**headers, "Retry-After": "5"})
+    return JSONResponse({"status": "ok", "database": "ok"}, headers=headers)

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emitra.core import reconcile as rec
+from emitra.core.documents import display_name
 from emitra.core.models import District, Role, StatementImport
 from emitra.web.i18n import _, pick
 from emitra.web.labels import N_
@@ -97,8 +98,8 @@ async def _upload(form: Any) -> tuple[bytes, str] | None:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None
-    data = await upload.read(rec.MAX_FILE_BYTES + 1)
-    return data, upload.filename
+    data = await upload.read(rec.MAX_FILE_BYTES + 1)  # never more than the limit into memory
+    return data, display_name(upload.filename)
 
 
 @page(SOCIETY)

@@ -1,4 +1,4 @@
-"""Sessions, CSRF and the role check that guards every route.
+"""Sessions, log-in and log-out, CSRF and the role check that guards every route.
 
 Every endpoint is declared through :func:`page` (server-rendered pages) or :func:`api`
 (the JSON API), each naming the roles allowed. A test walks the routing table and fails when an
@@ -13,10 +13,11 @@ import secrets
 from typing import Any, Awaitable, Callable, Iterable
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from emitra.core import audit, config
+from emitra.core import audit, auth, config
 from emitra.core.models import Role, User
 from emitra.web import i18n
 
@@ -49,14 +50,61 @@ def _check_csrf(request: Request, form: Any) -> None:
 
 
 async def load_user(request: Request) -> User | None:
+    """The user of this browser session, checked against its server-side row (core/auth.py:
+    :func:`~emitra.core.auth.session_user`); a dead session is cleared from the cookie."""
     uid = request.session.get("uid")
     if not uid:
         return None
-    user = await User.get_or_none(id=uid, active=True)
-    if user is None or request.session.get("pwv") != user.password_hash[-16:]:
-        request.session.clear()  # deactivated, or the password changed since login
-        return None
+    user = await auth.session_user(str(request.session.get("sid", "")), uid, str(request.session.get("pwv", "")))
+    if user is None:  # logged out elsewhere, timed out, deactivated, or the password changed since login
+        lang = request.session.get("lang")
+        request.session.clear()
+        if lang:
+            request.session["lang"] = lang
     return user
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server saw it (behind a proxy, run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client else ""
+
+
+async def log_in(request: Request, user: User) -> None:
+    """Start a new session for ``user``: a fresh random session id and a fresh CSRF token, so nothing
+    from before log-in (a cookie planted by someone else) survives into the logged-in session."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    session_id = await auth.start_session(user, client_address(request), request.headers.get("user-agent", ""))
+    request.session.update({"sid": session_id, "uid": user.id, "pwv": auth.password_version(user), "lang": lang or user.lang})
+    csrf_token(request)
+    request.state.user = user
+
+
+async def log_out(request: Request) -> None:
+    """End the session on the server (a copied cookie stops working too) and in the cookie; keep the language."""
+    await auth.end_session(str(request.session.get("sid", "")))
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
+
+
+def _locked_message(attempt: auth.LoginAttempt) -> str:
+    english, hindi = attempt.message()
+    return f"{english} / {hindi}"
+
+
+async def api_authenticate(request: Request, username: str, password: str) -> User | JSONResponse:
+    """``POST /api/v1/token``'s check: the user, or the JSON error to answer (429 while locked, with
+    Retry-After; 401 for a wrong username or password). Throttled like the log-in page."""
+    attempt = await auth.attempt_login(username, password, client_address(request), actor(request, "api"))
+    if attempt.user is not None:
+        return attempt.user
+    if attempt.locked_until is not None:
+        response = api_error(429, "too_many_attempts", _locked_message(attempt))
+        response.headers["Retry-After"] = str(attempt.retry_after_seconds)
+        return response
+    return api_error(401, "bad_credentials", "Wrong username or password.")
 
 
 def _set_language(request: Request, user: User | None) -> None:
@@ -75,6 +123,43 @@ def actor(request: Request, via: str = "web") -> audit.Actor:
 
 
 Handler = Callable[..., Awaitable[Response]]
+
+#: a posted page form takes at most this many files, and this many fields (a multi-step form carries
+#: its earlier steps in hidden fields); a text field at most MAX_FIELD_BYTES
+MAX_FILES = 20
+MAX_FIELDS = 1000
+MAX_FIELD_BYTES = 1024 * 1024
+
+
+def _too_large(limit: int) -> HTTPException:
+    mb = limit // (1024 * 1024)
+    return HTTPException(413, f"The form with its files is larger than {mb} MB, the most this site accepts (EMITRA_MAX_REQUEST_MB). "
+                              f"Scan the documents at a lower resolution or upload fewer at once. / फ़ॉर्म अपनी फ़ाइलों सहित {mb} MB से "
+                              "बड़ा है, जो इस साइट की सीमा है। दस्तावेज़ कम रिज़ॉल्यूशन पर स्कैन करें या एक बार में कम फ़ाइलें भेजें।")
+
+
+async def read_form(request: Request) -> Any:
+    """Parse a posted page form without ever taking in more than ``EMITRA_MAX_REQUEST_MB``: a declared
+    Content-Length over the limit is refused before reading (413), and a body sent without one is
+    cut off as soon as it passes the limit. Each upload field then checks its own size and type."""
+    limit = config.max_request_bytes()
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise _too_large(limit)
+    received = 0
+    receive = request._receive  # Starlette reads the body through it; count what arrives
+
+    async def limited() -> Any:
+        nonlocal received
+        message = await receive()
+        if message.get("type") == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _too_large(limit)
+        return message
+
+    request._receive = limited
+    return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
 
 
 def page(roles: Iterable[Role] | str) -> Callable[[Handler], Handler]:
@@ -97,7 +182,7 @@ def page(roles: Iterable[Role] | str) -> Callable[[Handler], Handler]:
                 if user.role not in allowed:
                     raise Forbidden()
             if request.method == "POST":
-                form = await request.form()
+                form = await read_form(request)
                 _check_csrf(request, form)
                 request.state.form = form
             return await fn(request)
@@ -113,7 +198,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_api_token(user: User) -> str:
-    return _serializer().dumps({"uid": user.id, "pwv": user.password_hash[-16:]})
+    return _serializer().dumps({"uid": user.id, "pwv": auth.password_version(user)})
 
 
 async def user_from_token(request: Request) -> User | None:
@@ -125,7 +210,7 @@ async def user_from_token(request: Request) -> User | None:
     except (BadSignature, SignatureExpired):
         return None
     user = await User.get_or_none(id=data.get("uid"), active=True)
-    if user is None or data.get("pwv") != user.password_hash[-16:]:
+    if user is None or data.get("pwv") != auth.password_version(user):
         return None
     return user
 

