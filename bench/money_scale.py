@@ -213,8 +213,10 @@ def figures(small: dict[str, Any], large: dict[str, Any], url: str) -> list[comm
     db = "PostgreSQL" if url.startswith("postgres://") else "SQLite"
     limit = TARGET_SECONDS["postgres" if db == "PostgreSQL" else "sqlite"]
     n = f"{large['size'] // 1000:,}k" if large["size"] < 1_000_000 else f"{large['size'] // 1_000_000}M"
+    full = large["size"] >= 1_000_000  # the targets are for 1M (and 100k against 1M for memory)
     out = [common.Figure("money", f"day end + settlement + weekly reconciliation, {n} transactions, {db}", large["total_s"], "s",
-                         f"< {limit:g} s", common.at_most(large["total_s"], limit),
+                         f"< {limit:g} s" + ("" if full else " at 1M: not run at this size"),
+                         common.at_most(large["total_s"], limit) if full else None,
                          detail={"counters": COUNTERS, "days": DAYS, "day_ends": large["money"]["day_ends"],
                                  "settled": large["money"]["settled"], "weeks": large["reconcile"]["weeks"],
                                  "problems": large["reconcile"]["problems"]})]
@@ -224,7 +226,8 @@ def figures(small: dict[str, Any], large: dict[str, Any], url: str) -> list[comm
         out.append(common.Figure("money", f"  {what}, {n}, {db}", value, "s", "", None))
     ratio = large["peak_rss_mib"] / small["peak_rss_mib"]
     out.append(common.Figure("money", f"peak memory {n} / {small['size'] // 1000:,}k transactions, {db}", ratio, "ratio",
-                             f"< {MEMORY_RATIO:g}", common.at_most(ratio, MEMORY_RATIO), baseline=small["peak_rss_mib"],
+                             f"< {MEMORY_RATIO:g}" + ("" if full else " (1M / 100k)"), common.at_most(ratio, MEMORY_RATIO) if full else None,
+                             baseline=small["peak_rss_mib"],
                              detail={"large_mib": large["peak_rss_mib"], "small_mib": small["peak_rss_mib"]}))
     base = large["baseline"]["baseline_s"]
     out.append(common.Figure("money", f"  total / one SQL aggregate over the period's {large['baseline']['postings']:,} postings, {db}",

@@ -48,6 +48,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke test of every suite")
     p.add_argument("--only", default="", help=f"comma-separated suites among {', '.join(SUITES)}")
     p.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL runs")
+    p.add_argument("--money-sizes", default="", metavar="N,M",
+                   help="sizes for the money suite instead of 100k,1M (its targets are judged at 1M only)")
     p.add_argument("--postgres-url", default=os.environ.get("EMITRA_BENCH_DATABASE_URL", DEFAULT_PG),
                    help=f"a PostgreSQL database to WIPE and use (default {DEFAULT_PG}; created when missing)")
     return p.parse_args(argv)
@@ -80,9 +82,10 @@ def ensure_pg_database(url: str) -> str | None:
     return None
 
 
-def run_suite(suite: str, script: str, database_url: str, quick: bool, label: str) -> tuple[list[Figure], float, str]:
+def run_suite(suite: str, script: str, database_url: str, quick: bool, label: str,
+              extra: list[str] | None = None) -> tuple[list[Figure], float, str]:
     out = Path(tempfile.mkstemp(prefix=f"emitra-bench-{suite}-", suffix=".json")[1])
-    cmd = [sys.executable, str(HERE / script), "--json", str(out)]
+    cmd = [sys.executable, str(HERE / script), "--json", str(out), *(extra or [])]
     if quick:
         cmd.append("--quick")
     if database_url:
@@ -127,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                                       detail={"error": pg_problem}))
                 problems.append(f"{suite} on PostgreSQL not run: {pg_problem}")
                 continue
-            got, _elapsed, problem = run_suite(suite, script, url, args.quick, label)
+            extra = ["--sizes", args.money_sizes] if suite == "money" and args.money_sizes else []
+            got, _elapsed, problem = run_suite(suite, script, url, args.quick, label, extra)
             figures += got
             if problem:
                 problems.append(problem)

@@ -36,8 +36,8 @@ from zoneinfo import ZoneInfo
 
 from stdnum import verhoeff
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q, Subquery
-from tortoise.functions import Max, Sum
+from tortoise.expressions import F
+from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger

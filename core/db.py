@@ -9,7 +9,6 @@ import sqlite3
 
 import tortoise.backends.sqlite.executor  # noqa: F401  (registers tortoise's own adapters first)
 from tortoise import Tortoise
-from tortoise.migrations.api import migrate as _migrate
 
 
 def _utc_text(value: _dt.datetime) -> str:
@@ -60,6 +59,8 @@ TORTOISE_ORM = tortoise_config("sqlite://:memory:")
 
 async def migrate(url: str | None = None) -> None:
     """Bring the database at ``url`` up to the latest migration."""
+    from tortoise.migrations.api import migrate as _migrate  # only here: serving never migrates
+
     await _migrate(config=tortoise_config(url))
     await Tortoise.close_connections()
     await _after_migrations(url)

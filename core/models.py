@@ -225,6 +225,7 @@ class Payment(Model):
 
     class Meta:
         table = "payment"
+        indexes = (("request_id",),)  # a request's payments (receipts, settlement, reconciliation)
 
 
 class LedgerEntry(Model):
@@ -241,6 +242,7 @@ class LedgerEntry(Model):
 
     class Meta:
         table = "ledger_entry"
+        indexes = (("created_at",), ("request_id",))  # a day's or a week's entries; a request's entries
 
 
 class Posting(Model):
@@ -256,6 +258,7 @@ class Posting(Model):
 
     class Meta:
         table = "posting"
+        indexes = (("entry_id",),)  # an entry's postings (every join from entries to amounts)
 
 
 class AuditLog(Model):

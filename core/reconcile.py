@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
-from tortoise.functions import Max, Sum
+from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger, spreadsheet
@@ -47,6 +47,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 DATE_TOLERANCE_DAYS = 2
 REFERENCE_MAX, DESCRIPTION_MAX = 100, 300
 MIN_REF_LEN = 4
+IN_CHUNK = 5000  # values in one IN (...) list
 #: what in ``payment.details`` identifies the payment to a bank or Stripe (the cheque number, the
 #: UTR or charge id a confirmation brought, the PaymentIntent)
 PAYMENT_REF_FIELDS = ("instrument_no", "provider_reference", "payment_intent", "utr")
@@ -722,9 +723,12 @@ def _in_text(ref: str, text: str) -> bool:
 _RUN = re.compile(r"[^\W_]+")  # a run of letters and digits (str.isalnum), as _in_text sees words
 
 
-def _first_run(ref: str) -> str | None:
-    m = _RUN.match(ref)
-    return m.group() if m else None
+def _key_run(ref: str) -> str | None:
+    """The run of letters and digits that indexes ``ref``: its longest, the most selective (``ch``
+    of ``ch_123...`` is in every card charge). Wherever ``ref`` occurs as a whole token, each of its
+    runs occurs as a whole word. None when it has none."""
+    runs = _RUN.findall(ref)
+    return max(runs, key=len) if runs else None
 
 
 class _RefIndex:
@@ -735,12 +739,12 @@ class _RefIndex:
         self.texts = {j: " ".join(expected[j].refs) + " " + expected[j].text for j in order}
         self.exact: dict[str, list[int]] = {}
         self.by_run: dict[str, list[tuple[str, int]]] = {}
-        self.odd: list[tuple[str, int]] = []  # references that do not begin with a letter or digit
+        self.odd: list[tuple[str, int]] = []  # references without a letter or digit
         self.words: dict[str, set[int]] = {}
         for j in order:
             for ref in expected[j].refs:
                 self.exact.setdefault(ref, []).append(j)
-                first = _first_run(ref)
+                first = _key_run(ref)
                 if first:
                     self.by_run.setdefault(first, []).append((ref, j))
                 else:
@@ -764,7 +768,7 @@ class _RefIndex:
                 found.add(j)
         for ref in statement.refs:
             if len(ref) >= 6:
-                first = _first_run(ref)
+                first = _key_run(ref)
                 for j in (self.words.get(first, ()) if first else self.texts):
                     if j not in found and _in_text(ref, self.texts[j]):
                         found.add(j)
@@ -843,8 +847,10 @@ async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
     ids = [r for r in set(request_ids) if r]
     if not ids:
         return out
-    for request_id, reference, details, receipt in await Payment.filter(request_id__in=ids).values_list(
-            "request_id", "reference", "details", "request__receipt_no"):
+    rows = []
+    for at in range(0, len(ids), IN_CHUNK):  # PostgreSQL takes at most 32767 parameters a query
+        rows += await Payment.filter(request_id__in=ids[at:at + IN_CHUNK]).values_list("request_id", "reference", "details", "request__receipt_no")
+    for request_id, reference, details, receipt in rows:
         refs = out.setdefault(request_id, [])
         refs += [reference or "", receipt or ""]
         for name in PAYMENT_REF_FIELDS:
@@ -985,8 +991,11 @@ async def _not_matched_elsewhere(district_id: int, source: str, start: dt.date, 
     keys = sorted({i.key for i in items})
     if not keys:
         return items
-    taken = set(await StatementLine.filter(statement__district_id=district_id, statement__source=source, matched_id__in=keys)
-                .filter(Q(value_date__lt=start) | Q(value_date__gt=end)).values_list("matched_id", flat=True))
+    taken: set[str] = set()
+    for at in range(0, len(keys), IN_CHUNK):  # PostgreSQL takes at most 32767 parameters a query
+        taken.update(await StatementLine.filter(statement__district_id=district_id, statement__source=source,
+                                                matched_id__in=keys[at:at + IN_CHUNK])
+                     .filter(Q(value_date__lt=start) | Q(value_date__gt=end)).values_list("matched_id", flat=True))
     return [i for i in items if i.key not in taken]
 
 
@@ -1171,7 +1180,7 @@ async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date,
                 l.matched_kind, l.matched_id = kind, key
                 changed.append(l)
         if changed:
-            await StatementLine.bulk_update(changed, fields=["matched_kind", "matched_id"])
+            await StatementLine.bulk_update(changed, fields=["matched_kind", "matched_id"], batch_size=1000)
         await audit.record(actor, "reconciliation.run", None, district_id=district_id, detail={
             "period": [period_start.isoformat(), period_end.isoformat()], "ok": report.ok,
             "matched": len(report.matched), "differing": len(report.differing),

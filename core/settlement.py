@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
@@ -47,10 +47,6 @@ from emitra.core.money import format_paise, split
 LATE_AFTER = dt.timedelta(hours=24)
 PAYOUT_PREFIXES = ("lsp_fee_payable:", "owner_fee_payable:", "lsp_sales:")
 LIKE_ACCOUNT = 'p."account" LIKE ?'
-
-
-def _payout_q() -> Q:
-    return Q(account__startswith=PAYOUT_PREFIXES[0]) | Q(account__startswith=PAYOUT_PREFIXES[1]) | Q(account__startswith=PAYOUT_PREFIXES[2])
 
 
 def _society_admin(actor: audit.Actor, district_id: int | None = None) -> int | None:
@@ -138,9 +134,11 @@ async def pending(now: dt.datetime | None = None, district_id: int | None = None
     if not rows:
         return []
     request_ids = [r["entry__request_id"] for r in rows]
-    paid = {p["request_id"]: p for p in await Payment.filter(
-        request_id__in=request_ids, confirmed_at__isnull=False, confirmed_at__lte=now, status__in=("received", "cleared"),
-    ).exclude(method="cash_refund").values("request_id", "method", "confirmed_at")}
+    paid = {}
+    for start in range(0, len(request_ids), 5000):  # PostgreSQL takes at most 32767 parameters a query
+        paid.update({p["request_id"]: p for p in await Payment.filter(
+            request_id__in=request_ids[start:start + 5000], confirmed_at__isnull=False, confirmed_at__lte=now,
+            status__in=("received", "cleared")).exclude(method="cash_refund").values("request_id", "method", "confirmed_at")})
     counters = {c["id"]: c for c in await Counter.filter(id__in={r["entry__request__counter_id"] for r in rows}).values("id", "code", "lsp_id")}
     # What is still owed on each payment: the shares its collection credited, less anything already
     # paid on it (a card's destination charge moves the LSP's share at capture: card_transfer:<receipt>).
