@@ -190,8 +190,8 @@ SQL_REQUEST = (
 )
 SQL_RECEIPT = 'UPDATE "service_request" SET "receipt_no"=? WHERE "id"=?'
 SQL_PAYMENT = (
-    'INSERT INTO "payment" ("method","amount_paise","tendered_paise","status","created_at","district_id","request_id") '
-    "VALUES (?,?,?,?,?,?,?)"
+    'INSERT INTO "payment" ("method","amount_paise","tendered_paise","status","created_at","district_id","request_id","details","reference") '
+    "VALUES (?,?,?,?,?,?,?,?,?)"
 )
 SQL_ENTRY = (
     'INSERT INTO "ledger_entry" ("idempotency_key","memo","created_at","district_id","request_id") VALUES (?,?,?,?,?)'
@@ -309,7 +309,7 @@ class Raw:
                 rid = await conn.fetchval(PG[SQL_REQUEST] + ' RETURNING "id"', *request_row)
                 receipt = make_receipt_no(c.district_code, c.counter_id, rid)
                 await conn.execute(PG[SQL_RECEIPT], receipt, rid)
-                await conn.execute(PG[SQL_PAYMENT], "cash", c.total, c.tendered, "received", self._now(), c.district_id, rid)
+                await conn.execute(PG[SQL_PAYMENT], "cash", c.total, c.tendered, "received", self._now(), c.district_id, rid, "{}", "")
                 if reads:
                     await conn.fetch(_pg_placeholders(SQL_ENTRY_READ), f"request:{receipt}")
                 eid = await conn.fetchval(PG[SQL_ENTRY] + ' RETURNING "id"', f"request:{receipt}",
@@ -328,7 +328,7 @@ class Raw:
             rid = (await conn.execute_insert(SQL_REQUEST, request_row))[0]
             receipt = make_receipt_no(c.district_code, c.counter_id, rid)
             await conn.execute(SQL_RECEIPT, (receipt, rid))
-            await conn.execute(SQL_PAYMENT, ("cash", c.total, c.tendered, "received", self._now(), c.district_id, rid))
+            await conn.execute(SQL_PAYMENT, ("cash", c.total, c.tendered, "received", self._now(), c.district_id, rid, "{}", ""))
             if reads:
                 await conn.execute_fetchall(SQL_ENTRY_READ, (f"request:{receipt}",))
             eid = (await conn.execute_insert(SQL_ENTRY, (f"request:{receipt}", f"{c.service_code} cash {receipt}",
