@@ -470,13 +470,7 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
         except ledger.LedgerError:
             raise MoneyError("bank_reference", f"Deposit slip {fresh.slip_no} was already confirmed.",
                              f"जमा पर्ची {fresh.slip_no} की पुष्टि पहले ही हो चुकी है।") from None
-        mismatch = amount != fresh.deposit_paise
-        fresh.confirmed_by, fresh.confirmed_at, fresh.bank_reference = actor.name, _moment(on), reference
-        if mismatch:
-            word = "less" if amount < fresh.deposit_paise else "more"
-            fresh.note = "; ".join(filter(None, [fresh.note, f"bank credited {format_paise(amount)}, {format_paise(abs(amount - fresh.deposit_paise))} "
-                                                             f"{word} than the slip"]))[:500]
-        fresh.status = "flagged" if mismatch or fresh.difference_paise else "confirmed"
+        _mark_confirmed(fresh, actor, amount, reference, on)
         await fresh.save(update_fields=["confirmed_by", "confirmed_at", "bank_reference", "note", "status"])
         await audit.record(actor, "dayend.deposit_confirmed", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
                            detail={"slip_no": fresh.slip_no, "bank_reference": reference, "amount_paise": amount,
@@ -516,13 +510,7 @@ async def confirm_deposits(actor: audit.Actor, deposits: list[tuple[DayEnd, str,
                                     for _, d, reference, amount, _ in batch])
             records = []
             for n, d, reference, amount, on in batch:
-                mismatch = amount != d.deposit_paise
-                d.confirmed_by, d.confirmed_at, d.bank_reference = actor.name, _moment(on), reference
-                if mismatch:
-                    word = "less" if amount < d.deposit_paise else "more"
-                    d.note = "; ".join(filter(None, [d.note, f"bank credited {format_paise(amount)}, {format_paise(abs(amount - d.deposit_paise))} "
-                                                             f"{word} than the slip"]))[:500]
-                d.status = "flagged" if mismatch or d.difference_paise else "confirmed"
+                _mark_confirmed(d, actor, amount, reference, on)
                 records.append((actor, "dayend.deposit_confirmed", d, {"district_id": d.district_id, "counter_id": d.counter_id, "detail": {
                     "slip_no": d.slip_no, "bank_reference": reference, "amount_paise": amount, "slip_paise": d.deposit_paise,
                     "value_date": on.isoformat() if on else None}}))
@@ -542,6 +530,18 @@ def _moment(on: dt.date | dt.datetime | None) -> dt.datetime:
     if isinstance(on, dt.datetime):
         return (on if on.tzinfo is not None else on.replace(tzinfo=tz)).astimezone(dt.timezone.utc)
     return dt.datetime.combine(on, dt.time(12), tz).astimezone(dt.timezone.utc)
+
+
+def _mark_confirmed(day_end: DayEnd, actor: audit.Actor, amount: int, reference: str, on: dt.date | dt.datetime | None) -> None:
+    """Record the bank's credit on a day end (not saved): confirmed, or flagged when the credit
+    differs from the slip (the note says by how much) or the drawer was short or over."""
+    mismatch = amount != day_end.deposit_paise
+    day_end.confirmed_by, day_end.confirmed_at, day_end.bank_reference = actor.name, _moment(on), reference
+    if mismatch:
+        word = "less" if amount < day_end.deposit_paise else "more"
+        day_end.note = "; ".join(filter(None, [day_end.note, f"bank credited {format_paise(amount)}, "
+                                               f"{format_paise(abs(amount - day_end.deposit_paise))} {word} than the slip"]))[:500]
+    day_end.status = "flagged" if mismatch or day_end.difference_paise else "confirmed"
 
 
 async def _confirmed_amount(day_end: DayEnd) -> int:
