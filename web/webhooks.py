@@ -18,6 +18,7 @@ import logging
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from tortoise.exceptions import IntegrityError
 
 from emitra.web.security import webhook
 from emitra.core import stripe_api
@@ -53,5 +54,8 @@ async def stripe_webhook(request: Request) -> Response:
     except card.TryLater as exc:
         log.warning("Stripe event %s (%s) not applied yet: %s", event["id"], event["type"], exc)
         return _error(503, "try_later", "Stripe could not be reached to apply this event; nothing was changed. Deliver it again later.")
+    except IntegrityError:  # the same event (or its payment's other event) applied at this moment by another delivery
+        log.warning("Stripe event %s (%s) raced another delivery; rolled back, to be delivered again", event["id"], event["type"])
+        return _error(503, "try_later", "Another delivery was applying this payment at the same moment; nothing was changed by this one. Deliver it again.")
     log.info("Stripe event %s (%s): %s", event["id"], event["type"], outcome)
     return JSONResponse({"received": True, "id": event["id"], "type": event["type"], "outcome": outcome})
