@@ -81,11 +81,16 @@ def hash_of(entry: AuditLog) -> str:
         object_type=entry.object_type, object_id=entry.object_id, detail=entry.detail or {}, ip=entry.ip)
 
 
-async def _locked_head() -> AuditHead:
-    """The chain's head row, locked until the caller's transaction ends (created when missing)."""
-    head = await AuditHead.select_for_update().get_or_none(id=HEAD_ID)
-    if head is not None:
-        return head
+async def _locked_head() -> tuple[str, int]:
+    """The chain's head (last hash, entries), its row locked until the caller's transaction ends
+    (created when missing). Raw SQL, as :func:`_move_head`: it runs for every audit record, and
+    the ORM's query building cost more than the statement (docs/performance.md)."""
+    conn = connections.get("default")
+    lock = " FOR UPDATE" if conn.capabilities.dialect == "postgres" else ""  # SQLite: the writer holds the whole database
+    sql = f'SELECT "last_hash", "entries" FROM "audit_head" WHERE "id" = {HEAD_ID}{lock}'
+    rows = await conn.execute_query_dict(sql)
+    if rows:
+        return rows[0]["last_hash"], rows[0]["entries"]
     last = await AuditLog.all().order_by("-id").first()
     try:
         async with in_transaction():  # a savepoint: another process may create it at the same moment
@@ -93,7 +98,15 @@ async def _locked_head() -> AuditHead:
                                    entries=await AuditLog.all().count())
     except IntegrityError:
         pass
-    return await AuditHead.select_for_update().get(id=HEAD_ID)
+    rows = await conn.execute_query_dict(sql)
+    return rows[0]["last_hash"], rows[0]["entries"]
+
+
+async def _move_head(last_id: int, last_hash: str, entries: int) -> None:
+    conn = connections.get("default")
+    marks = ("$1", "$2", "$3") if conn.capabilities.dialect == "postgres" else ("?", "?", "?")
+    await conn.execute_query(f'UPDATE "audit_head" SET "last_id" = {marks[0]}, "last_hash" = {marks[1]}, "entries" = {marks[2]} '
+                             f'WHERE "id" = {HEAD_ID}', [last_id, last_hash, entries])
 
 
 async def record(
@@ -145,8 +158,8 @@ async def record_many(records: list[tuple[Actor, str, Any, dict[str, Any]]]) -> 
 
 
 async def _chain(rows: list[dict[str, Any]]) -> list[AuditLog]:
-    head = await _locked_head()
-    prev = head.last_hash or GENESIS
+    head_hash, head_entries = await _locked_head()
+    prev = head_hash or GENESIS
     entries = []
     for values in rows:
         digest = entry_hash(prev, **values)
@@ -159,8 +172,7 @@ async def _chain(rows: list[dict[str, Any]]) -> list[AuditLog]:
         ids = dict(await AuditLog.filter(hash__in=[e.hash for e in entries]).values_list("hash", "id"))
         for entry in entries:
             entry.id = ids[entry.hash]
-    head.last_id, head.last_hash, head.entries = entries[-1].id, prev, head.entries + len(entries)
-    await head.save(update_fields=["last_id", "last_hash", "entries"])
+    await _move_head(entries[-1].id, prev, head_entries + len(entries))
     return entries
 
 

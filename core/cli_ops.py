@@ -514,7 +514,7 @@ def db_restore(path: Path, yes: bool) -> None:
     Stop `emitra serve` and cron jobs first. The backup is checked before anything is replaced;
     afterwards the migration state is printed and the ledger checked (exit 1 if it does not balance).
     """
-    from emitra.core import ledger
+    from emitra.core import cache, ledger
     from emitra.core.cli import _safe_url, echo_ledger_check, run
 
     url = config.database_url()
@@ -541,6 +541,7 @@ def db_restore(path: Path, yes: bool) -> None:
     click.echo(f"restored {_safe_url(url)} from {path} (taken {manifest['created_at']}) and {documents} documents")
     line, _, _ = migration_state(applied_migrations(url))
     click.echo(f"migrations: {line}")
+    run(cache.new_instance)  # a server that cached the replaced database's rows must not take the copy for it
     result = run(ledger.check)
     echo_ledger_check(result, prefix="ledger: ")
     if not result["balanced"]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock
+from emitra.core import audit, cache, clock
 from emitra.core.models import LSP, PolicyApproval, PolicyRule, Role
 from emitra.core.plugins import get_host
 from emitra.core.services import Service
@@ -30,8 +30,11 @@ async def _district_code(district_id: int) -> str:
 
 
 async def district_rules(district_id: int) -> list[Any]:
-    code = await _district_code(district_id)
-    return [district_rule(row, code) for row in await PolicyRule.filter(district_id=district_id)]
+    async def load() -> list[Any]:
+        code = await _district_code(district_id)
+        return [district_rule(row, code) for row in await PolicyRule.filter(district_id=district_id)]
+
+    return await cache.get("policy_rules", district_id, load)
 
 
 async def decide(service: Service, district_id: int, lsp_id: int | None, on: dt.date | None = None,

@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock, documents, fees, forms, ledger, mis, workflow
+from emitra.core import audit, cache, clock, documents, fees, forms, ledger, mis, workflow
 from emitra.core.ids import make_receipt_no
 from emitra.core.money import format_paise
 from emitra.core.models import Citizen, Counter, CounterService, District, LspPrice, Payment, RequestStatus, ServiceRequest
@@ -126,7 +126,8 @@ async def service_at(counter: Counter, code: str) -> Service:
             f"काउंटर {counter.code} सोसायटी द्वारा निलंबित है; पुनः बहाल होने तक यह सेवाएँ नहीं ले सकता।",
         )
     service = get_host().registry.get(code)
-    if service is None or not await CounterService.exists(counter_id=counter.id, service_code=code, enabled=True):
+    if service is None or not await cache.get("enabled", (counter.id, code),
+                                              lambda: CounterService.exists(counter_id=counter.id, service_code=code, enabled=True)):
         raise CounterError(
             "service_code",
             f"Service {code!r} is not offered at counter {counter.code}. Pick one from the list of services enabled here.",
@@ -172,7 +173,8 @@ async def district_code(district_id: int) -> str:
 async def context(counter: Counter, service: Service) -> QuoteContext:
     unit_price = None
     if service.priced_by_lsp:
-        row = await LspPrice.get_or_none(lsp_id=counter.lsp_id, service_code=service.code)
+        row = await cache.get("lsp_price", (counter.lsp_id, service.code),
+                              lambda: LspPrice.get_or_none(lsp_id=counter.lsp_id, service_code=service.code))
         if row is None:
             raise CounterError(
                 "service_code",
@@ -373,7 +375,8 @@ async def _record_payment(
                     f"The counter's wallet has {format_paise(have)}; this needs {format_paise(debit)}. Top up the wallet first.",
                     f"काउंटर के वॉलेट में {format_paise(have)} हैं; इसके लिए {format_paise(debit)} चाहिए। पहले वॉलेट टॉप-अप करें।")
         if method.post_on_start and (total or priced.rate.fee_paise):
-            await ledger.post(counter.district_id, f"request:{request.receipt_no}", f"{service.code} {method.code} {request.receipt_no}", lines, request.id)
+            await ledger.post(counter.district_id, f"request:{request.receipt_no}", f"{service.code} {method.code} {request.receipt_no}", lines,
+                              request.id, fresh=True)
         # the rows every payment at this counter today updates (its MIS figures, the audit chain's head)
         # come last: on PostgreSQL their locks are then held only until the commit that follows
         await mis.status_changed(request, "", request.status, getattr(service.category, "value", service.category), counter)
@@ -385,6 +388,7 @@ async def _record_payment(
                     "charge_payer": priced.rate.payer.value, "wallet_debit_paise": debit},
         )
     if method.immediate:
+        request.recorded_payments = [payment]  # final: the receipt shows it without reading it back (web/api.py)
         await _hand_over(actor, request, service, priced)
         get_host().transaction_recorded(receipt(request, counter, citizen))
     else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emitra.core import audit
+from emitra.core import audit, cache
 from emitra.core.models import FeeOverride, Role
 from emitra.core.services import Category, Payer, Service
 from tortoise.expressions import Q
@@ -86,12 +86,22 @@ async def published_rate(service: Service, district_id: int) -> Rate:
 
 async def published_rates(services: list[Service], district_id: int | None) -> dict[str, Rate]:
     """The rates of many services in one query (pages and the API list every service)."""
-    scope = Q(district_id=None) if district_id is None else Q(district_id=district_id) | Q(district_id=None)
-    rows = await FeeOverride.filter(scope, service_code__in=[s.code for s in services]).values("service_code", "district_id", "fee_paise")
-    by_code: dict[str, dict[int | None, int]] = {}
-    for row in rows:
-        by_code.setdefault(row["service_code"], {})[row["district_id"]] = row["fee_paise"]
+    by_code = await _overrides(district_id)
     return {s.code: _rate_from(s, by_code.get(s.code, {}), district_id) for s in services}
+
+
+async def _overrides(district_id: int | None) -> dict[str, dict[int | None, int]]:
+    """Every override that applies in a district (the state's and the district's): service -> scope -> paise.
+
+    A few dozen rows at most, read once per cache generation (core/cache.py) on the counter's paths."""
+    async def load() -> dict[str, dict[int | None, int]]:
+        scope = Q(district_id=None) if district_id is None else Q(district_id=district_id) | Q(district_id=None)
+        by_code: dict[str, dict[int | None, int]] = {}
+        for row in await FeeOverride.filter(scope).values("service_code", "district_id", "fee_paise"):
+            by_code.setdefault(row["service_code"], {})[row["district_id"]] = row["fee_paise"]
+        return by_code
+
+    return await cache.get("fee_overrides", district_id, load)
 
 
 async def set_override(actor: audit.Actor, service: Service, fee_paise: int, district_id: int | None) -> FeeOverride:

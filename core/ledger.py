@@ -49,10 +49,16 @@ def _normalise(lines: list[Line]) -> list[Line]:
     return sorted(kept, key=lambda l: (l.account, l.amount_paise))
 
 
-async def post(district_id: int, key: str, memo: str, lines: list[Line], request_id: int | None = None) -> LedgerEntry:
-    """Post one balanced entry. Call inside the transaction that records what it pays for."""
+async def post(district_id: int, key: str, memo: str, lines: list[Line], request_id: int | None = None,
+               fresh: bool = False) -> LedgerEntry:
+    """Post one balanced entry. Call inside the transaction that records what it pays for.
+
+    A key used before returns that entry if its lines are the same (else :class:`LedgerError`).
+    ``fresh=True`` says the key names something created in this same transaction (a new request's
+    receipt number), so it cannot have been used: the lookup is skipped and the unique index on the
+    key remains the guard."""
     lines = _normalise(lines)
-    existing = await LedgerEntry.get_or_none(idempotency_key=key)
+    existing = None if fresh else await LedgerEntry.get_or_none(idempotency_key=key)
     if existing is not None:
         posted = await Posting.filter(entry=existing).order_by("account", "amount_paise").values_list("account", "amount_paise")
         if [tuple(p) for p in posted] != [(l.account, l.amount_paise) for l in lines]:

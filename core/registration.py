@@ -21,7 +21,7 @@ from typing import Any
 from stdnum.in_ import aadhaar as aadhaar_number
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, config
+from emitra.core import audit, cache, config
 from emitra.core.forms import FieldMessage, FormErrors
 from emitra.core.ids import IdError, make_emitra_id, parse_emitra_id
 from emitra.core.models import Citizen, Counter, District
@@ -184,7 +184,8 @@ async def register(actor: audit.Actor, counter: Counter, raw: dict[str, Any], co
 
 async def get_by_emitra_id(text: str) -> Citizen | None:
     """Look up by a typed e-Mitra ID; raises :class:`IdError` when the ID itself is malformed."""
-    return await Citizen.get_or_none(emitra_id=parse_emitra_id(text))
+    emitra_id = parse_emitra_id(text)
+    return await cache.get("citizen", emitra_id, lambda: Citizen.get_or_none(emitra_id=emitra_id))
 
 
 async def search(district_id: int, query: str, limit: int = 20) -> list[Citizen]:

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from emitra.core import audit, counter as counter_core, fees, forms, payments, registration
+from emitra.core import audit, cache, counter as counter_core, fees, forms, payments, registration
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors
 from emitra.core.ids import IdError, is_valid_receipt_no
@@ -148,7 +148,8 @@ async def token(request: Request) -> Response:
 
 async def _operator_counter(request: Request) -> Counter:
     """The operator's counter, with its LSP (a payment needs both: one query instead of two)."""
-    return await Counter.get(id=request.state.user.counter_id).select_related("lsp")
+    counter_id = request.state.user.counter_id
+    return await cache.get("counter+lsp", counter_id, lambda: Counter.get(id=counter_id).select_related("lsp"))
 
 
 @api(OPERATOR)
@@ -335,7 +336,8 @@ async def _receipt_json(req: ServiceRequest, counter: Counter | None = None, cit
     out["operator"] = operator.username
     out["details"] = req.quote_details
     out["department_ref"] = req.department_ref
-    paid = [p for p in await req.payments.all().order_by("id") if p.method != "cash_refund"]
+    recorded = getattr(req, "recorded_payments", None)  # a payment made just now carries its rows (core.counter)
+    paid = [p for p in (recorded if recorded is not None else await req.payments.all().order_by("id")) if p.method != "cash_refund"]
     if paid:  # how it was paid, and for a pending payment what the citizen needs (a UPI link and QR code)
         out["payment"] = {"method": paid[0].method, "status": paid[0].status, "amount_paise": paid[0].amount_paise,
                           "reference": paid[0].reference, "details": paid[0].details}

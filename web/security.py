@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from emitra.core import audit, auth, config
+from emitra.core import audit, auth, cache, config
 from emitra.core.models import Role, User
 from emitra.web import i18n
 
@@ -209,7 +209,8 @@ async def user_from_token(request: Request) -> User | None:
         data = _serializer().loads(header[7:].strip(), max_age=API_TOKEN_MAX_AGE)
     except (BadSignature, SignatureExpired):
         return None
-    user = await User.get_or_none(id=data.get("uid"), active=True)
+    uid = data.get("uid")
+    user = await cache.get("user", uid, lambda: User.get_or_none(id=uid, active=True)) if isinstance(uid, int) else None
     if user is None or data.get("pwv") != auth.password_version(user):
         return None
     return user
@@ -232,6 +233,7 @@ def api(roles: Iterable[Role] | str) -> Callable[[Handler], Handler]:
     def decorate(fn: Handler) -> Handler:
         @functools.wraps(fn)
         async def endpoint(request: Request) -> Response:
+            await cache.check()  # the reference data this request reads may come from the cache (core/cache.py)
             user = await user_from_token(request)
             request.state.user = user
             lang = request.query_params.get("lang") or i18n.negotiate(request.headers.get("accept-language", ""))
