@@ -204,6 +204,33 @@ async def attempt_login(username: str, password: str, address: str, actor: audit
     return LoginAttempt(locked_now=locked_now)
 
 
+# --- other counters shared by every worker ----------------------------------------------------------
+
+
+async def events_in_window(key: str, window: dt.timedelta) -> int:
+    """How many events :func:`count_event` counted for ``key`` in its current window (0 once it is over).
+
+    The public pages' throttles (failed tracking look-ups, online grievances per client address)
+    keep their counts in the throttle table beside the log-in's, so every worker process and every
+    server sees the same count. A window starts at the first event after the last one ended."""
+    row = await LoginThrottle.get_or_none(key=key[:120])
+    if row is None or row.window_start + window <= _utcnow():
+        return 0
+    return row.failures
+
+
+async def count_event(key: str, window: dt.timedelta) -> int:
+    """Count one event for ``key`` (a new window if the last one is over); the count in the window."""
+    now = _utcnow()
+    async with in_transaction():
+        row = await _locked_row(key[:120], now)
+        if row.window_start + window <= now:
+            row.failures, row.window_start = 0, now
+        row.failures += 1
+        await row.save(update_fields=["failures", "window_start"])
+    return row.failures
+
+
 # --- server-side sessions ---------------------------------------------------------------------------
 
 

@@ -103,6 +103,25 @@ def test_tracking_is_throttled_after_ten_failures_from_one_address(web):
     assert "Wait 15 minutes" in blocked.text and 'id="steps"' not in blocked.text
 
 
+def test_the_tracking_throttle_is_shared_by_every_worker(web):
+    """Failures another worker process counted (it writes the same rows of the database) count here."""
+    from emitra.core import auth
+    from emitra.web.citizens import TRACK_WINDOW
+
+    number = web.run(lambda: caste_case()).number
+    token = web.csrf("/track")
+    for i in range(4):
+        assert web.post("/track", data={"number": number, "mobile": f"90000000{i:02d}", "csrf_token": token}).status_code == 404
+
+    async def elsewhere():  # the other worker's six failures from the same address (the test client's)
+        for _ in range(6):
+            await auth.count_event("track:testclient", TRACK_WINDOW)
+
+    web.run(elsewhere)
+    blocked = web.post("/track", data={"number": number, "mobile": RAMESH, "csrf_token": token})
+    assert blocked.status_code == 429 and 'id="steps"' not in blocked.text
+
+
 def test_tracking_needs_the_forms_csrf_token(web):
     number = web.run(lambda: caste_case()).number
     web.get("/track")

@@ -3,15 +3,14 @@ LokMitra centre's complaint and suggestion book (recorded at the counter, read b
 
 Tracking shows the service, the steps and the department's public remarks, never the applicant's
 details (docs/citizens.md). A number is found only with the mobile it was filed with, and failed
-look-ups are throttled per client address.
+look-ups and online grievances are throttled per client address, counted in the database so
+that every worker process sees the same count (core.auth.count_event).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import time
-from collections import deque
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -19,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from emitra.core import book, grievances, notify, workflow
+from emitra.core import auth, book, grievances, notify, workflow
 from emitra.core.models import (AuditLog, BookEntry, Case, CaseEvent, Certificate, Citizen, Counter, CounterKind, District,
                                 Notification, RequestStatus, Role, ServiceRequest)
 from emitra.plugins.government.grievance import DEPARTMENTS
@@ -31,7 +30,8 @@ from emitra.web.templating import render
 MOBILE = re.compile(r"[6-9]\d{9}")
 #: failed look-ups allowed per client address in the window, then 429 until the oldest one ages out
 TRACK_MAX_FAILURES = 10
-TRACK_WINDOW_SECONDS = 15 * 60
+TRACK_WINDOW = dt.timedelta(minutes=15)
+HOUR = dt.timedelta(hours=1)
 #: online grievances accepted per client address per hour (a public form that writes: kept from floods)
 GRIEVANCES_PER_HOUR = 10
 #: public remarks shown when tracking: the department's, the Society's and the platform's (a
@@ -112,22 +112,9 @@ async def lookup(number: str, mobile: str) -> dict[str, Any] | None:
     return await request_view(request) if mobile in mobiles else None
 
 
-def _recent(request: Request, name: str, window: int) -> deque[float]:
-    """This client address's recent events of one kind (in memory: per server process)."""
-    store = getattr(request.app.state, name, None)
-    if store is None:
-        store = {}
-        setattr(request.app.state, name, store)
-    ip = request.client.host if request.client else ""
-    times = store.setdefault(ip, deque())
-    cutoff = time.monotonic() - window
-    while times and times[0] < cutoff:
-        times.popleft()
-    return times
-
-
-def _failures(request: Request) -> deque[float]:
-    return _recent(request, "track_failures", TRACK_WINDOW_SECONDS)
+def _address_key(request: Request, kind: str) -> str:
+    """The shared counter (core.auth.count_event) of one kind of event from this client address."""
+    return f"{kind}:{request.client.host if request.client else 'unknown'}"
 
 
 @page(ANYONE)
@@ -136,8 +123,8 @@ async def track(request: Request) -> Response:
     form = {"number": "", "mobile": ""}
     if request.method == "GET":
         return _no_store(render(request, "citizens/track.html", {"form": form, "errors": {}, "result": None}))
-    failures = _failures(request)
-    if len(failures) >= TRACK_MAX_FAILURES:
+    failures_key = _address_key(request, "track")
+    if await auth.events_in_window(failures_key, TRACK_WINDOW) >= TRACK_MAX_FAILURES:
         return _no_store(render(request, "citizens/track.html", {"form": form, "errors": {}, "result": None, "throttled": True}, 429))
     posted = request.state.form
     form = {"number": str(posted.get("number", "")).strip()[:40], "mobile": re.sub(r"[\s-]", "", str(posted.get("mobile", "")))[:15]}
@@ -151,7 +138,7 @@ async def track(request: Request) -> Response:
         return _no_store(render(request, "citizens/track.html", {"form": form, "errors": errors, "result": None}, 400))
     result = await lookup(number, form["mobile"])
     if result is None:
-        failures.append(time.monotonic())
+        await auth.count_event(failures_key, TRACK_WINDOW)
         return _no_store(render(request, "citizens/track.html", {"form": form, "errors": {}, "result": None, "not_found": True}, 404))
     return _no_store(render(request, "citizens/track.html", {"form": {"number": "", "mobile": ""}, "errors": {}, "result": result}))
 
@@ -254,8 +241,8 @@ async def new_grievance(request: Request) -> Response:
         return await _grievance_form(request, form, {})
     posted = request.state.form
     form = {k: str(posted.get(k, ""))[:2100] for k in FIELDS}
-    filed = _recent(request, "grievances_filed", 3600)
-    if len(filed) >= GRIEVANCES_PER_HOUR:
+    filed_key = _address_key(request, "grievance")
+    if await auth.events_in_window(filed_key, HOUR) >= GRIEVANCES_PER_HOUR:
         raise HTTPException(429, _("Too many grievances from this connection in the last hour. Try again later, or file it at any e-Mitra counter."))
     district_code = form["district"].strip().upper()
     district = await District.get_or_none(code=district_code) if 0 < len(district_code) <= 2 else None
@@ -271,7 +258,7 @@ async def new_grievance(request: Request) -> Response:
         lang = i18n.current_lang.get()
         errors = {k: (hi if lang == "hi" else en) for k, (en, hi) in exc.errors.items()}
         return await _grievance_form(request, form, errors, 400)
-    filed.append(time.monotonic())
+    await auth.count_event(filed_key, HOUR)
     request.session["grievance_filed"] = case.number
     return RedirectResponse("/grievances/filed", status_code=303)
 
