@@ -18,8 +18,6 @@ import collections
 import contextlib
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -34,59 +32,14 @@ import pytest
 
 from emitra.core import ledger
 from emitra.core.models import AuditLog, Citizen, ServiceRequest
+from tests.servers import EMITRA, Server, free_port
 
 DB_URL = os.environ["EMITRA_DATABASE_URL"]  # the test database (tests/conftest.py)
 PG_URL = os.environ.get("EMITRA_TEST_DATABASE_URL", "").strip()
 pytestmark = pytest.mark.anyio
 
-EMITRA = str(Path(sys.executable).parent / "emitra")
 BILL, K_NUMBER, DUE = "gov.rj.jvvnl.bill", "210412345678", 148_350
 COUNTERS = {"operator1": "JP-LM-001", "operator2": "JP-JM-001"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``emitra serve`` in its own process on a free port, its output in ``log``."""
-
-    def __init__(self, database_url: str, log: Path, env: dict[str, str] | None = None):
-        self.database_url, self.log, self.port, self.env = database_url, log, _free_port(), env or {}
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> "Server":
-        env = {**os.environ, **self.env, "EMITRA_DATABASE_URL": self.database_url}
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([EMITRA, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                         env=env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"the server exited with {self.proc.returncode}:\n{self.log_tail()}"
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.url}/api/openapi.json", timeout=2).status_code == 200:
-                    return self
-            time.sleep(0.1)
-        raise AssertionError(f"the server did not start in 60 s:\n{self.log_tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no cleanup, requests in flight lose their answer."""
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 @dataclass
@@ -300,7 +253,7 @@ class TcpProxy:
 
     def __init__(self, host: str, port: int):
         self.target = (host, port)
-        self.port = _free_port()
+        self.port = free_port()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="pg-proxy", daemon=True)
         self.server: asyncio.base_events.Server | None = None

@@ -7,12 +7,9 @@ the notification outbox."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,8 +20,8 @@ from fake_stripe import FakeStripe  # noqa: E402
 
 from emitra.core.models import AuditLog, Citizen, Notification  # noqa: E402
 from emitra.web.webhooks_upi import sign  # noqa: E402
+from tests.servers import EMITRA, Server, free_port  # noqa: E402
 
-EMITRA = str(Path(sys.executable).parent / "emitra")
 DB_URL = os.environ["EMITRA_DATABASE_URL"]  # the test database (tests/conftest.py)
 PG_URL = os.environ.get("EMITRA_TEST_DATABASE_URL", "").strip()
 BILL, K, DUE = "gov.rj.jvvnl.bill", "210412345678", 148_350
@@ -53,42 +50,15 @@ def leaks(text: str) -> list[str]:
     return [v for v in VALUES if v in text or v[:12] in text]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serving(env: dict[str, str], log: Path):
-    """``emitra serve`` in its own process, all its output in ``log``; the base URL."""
-    port = _free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([EMITRA, "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None and time.monotonic() < deadline, f"the server did not start:\n{log.read_text()}"
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/api/openapi.json", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(15)
-
-
 def test_no_secret_reaches_a_log_a_response_an_output_or_the_database(web, tmp_path):
     with FakeStripe(api_key=SECRETS["EMITRA_STRIPE_API_KEY"], webhook_secret=SECRETS["EMITRA_STRIPE_WEBHOOK_SECRET"]) as fake:
-        env = {**os.environ, **SECRETS, "EMITRA_STRIPE_API_BASE": fake.url, "EMITRA_STRIPE_MAX_RETRIES": "0",
-               "EMITRA_STRIPE_TIMEOUT": "2", "EMITRA_DATABASE_URL": with_password(DB_URL)}
+        secrets = {**SECRETS, "EMITRA_STRIPE_API_BASE": fake.url, "EMITRA_STRIPE_MAX_RETRIES": "0", "EMITRA_STRIPE_TIMEOUT": "2"}
+        env = {**os.environ, **secrets, "EMITRA_DATABASE_URL": with_password(DB_URL)}  # for the command line
         citizen = web.run(lambda: Citizen.get(name="Ramesh Kumar Sharma")).emitra_id
         log = tmp_path / "server.log"
         seen: list[httpx.Response] = []
         keep = {"response": [lambda r: (r.read(), seen.append(r))]}
-        with serving(env, log) as url, httpx.Client(base_url=url, timeout=30, event_hooks=keep) as http:
+        with Server(with_password(DB_URL), log, secrets) as server, httpx.Client(base_url=server.url, timeout=30, event_hooks=keep) as http:
             page = http.get("/login")
             token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
             assert http.post("/login", data={"username": "operator1", "password": "wrong", "csrf_token": token}).status_code != 303
@@ -124,7 +94,7 @@ def test_no_secret_reaches_a_log_a_response_an_output_or_the_database(web, tmp_p
             assert leaks(response.text) == [] and leaks(str(response.headers)) == [], (response.url, response.text[:500])
 
         commands = [["ledger", "check"], ["db", "backup", str(tmp_path / "b.tar")], ["audit", "verify"]]
-        unreachable = {**env, "EMITRA_DATABASE_URL": f"postgres://emitra:{DB_PASSWORD}@127.0.0.1:{_free_port()}/district"}
+        unreachable = {**env, "EMITRA_DATABASE_URL": f"postgres://emitra:{DB_PASSWORD}@127.0.0.1:{free_port()}/district"}
         outputs = [subprocess.run([EMITRA, *c], env=env, capture_output=True, text=True, timeout=120) for c in commands]
         outputs += [subprocess.run([EMITRA, *c], env=unreachable, capture_output=True, text=True, timeout=120)
                     for c in (["db", "migrate"], ["db", "backup", str(tmp_path / "x.tar")])]
