@@ -137,3 +137,21 @@ def test_every_cached_table_has_its_triggers_and_they_move_the_generation(web):
         assert after > before
 
     web.run(run)
+
+
+def test_the_counter_page_refuses_a_service_disabled_after_its_confirmation_was_shown(web):
+    """The operator's pages use the cache too: the confirmation page was shown (service enabled, the
+    cache warm), the LSP disables the service from the command line, the operator presses Pay."""
+    import re
+
+    web.login("operator1")
+    eid = _ramesh(web)
+    form_url = f"/counter/citizens/{eid}/services/{BILL}"
+    confirm = web.post_form(form_url, {"k_number": "210412345678"}, token_from=form_url)
+    assert confirm.status_code == 200, confirm.text
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', confirm.text))
+    out = subprocess.run([EMITRA, "counter", "disable", "JP-LM-001", BILL, "--as", "lsp"], capture_output=True, text=True,
+                         env={**os.environ, "EMITRA_DATABASE_URL": DB_URL}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    paid = web.client.post(form_url + "/pay", data={**fields, "tendered": ""})
+    assert paid.status_code != 303 and "not offered" in paid.text

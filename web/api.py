@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from emitra.core import audit, cache, counter as counter_core, fees, forms, payments, registration
+from emitra.core import audit, counter as counter_core, fees, forms, payments, registration
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors
 from emitra.core.ids import IdError, is_valid_receipt_no
@@ -147,9 +147,8 @@ async def token(request: Request) -> Response:
 
 
 async def _operator_counter(request: Request) -> Counter:
-    """The operator's counter, with its LSP (a payment needs both: one query instead of two)."""
-    counter_id = request.state.user.counter_id
-    return await cache.get("counter+lsp", counter_id, lambda: Counter.get(id=counter_id).select_related("lsp"))
+    """The operator's counter, with its LSP."""
+    return await counter_core.operator_counter(request.state.user.counter_id)
 
 
 @api(OPERATOR)

@@ -35,7 +35,7 @@ async def _counter(request: Request) -> Counter:
     user = request.state.user
     if user.counter_id is None:
         raise Forbidden()
-    return await Counter.get(id=user.counter_id)
+    return await counter_core.operator_counter(user.counter_id)
 
 
 async def _citizen(request: Request, counter: Counter) -> Citizen:
@@ -48,7 +48,7 @@ async def _citizen(request: Request, counter: Counter) -> Citizen:
     return citizen
 
 
-@page(OPERATOR)
+@page(OPERATOR, cached=True)
 async def counter_home(request: Request) -> Response:
     counter = await _counter(request)
     q = request.query_params.get("q", "").strip()
@@ -98,7 +98,7 @@ def _group(services) -> list[tuple[str, list]]:
     return sorted(groups.items())
 
 
-@page(OPERATOR)
+@page(OPERATOR, cached=True)
 async def citizen_page(request: Request) -> Response:
     """The citizen, and the services enabled at this counter (searchable in English and Hindi)."""
     counter = await _counter(request)
@@ -182,7 +182,7 @@ def _form_page(request: Request, ctx: dict[str, Any], data: dict[str, Any], step
     }, status)
 
 
-@page(OPERATOR)
+@page(OPERATOR, cached=True)
 async def service_form(request: Request) -> Response:
     """GET: the service's form. POST: validate the step; after the last, get the amount due and show it to confirm."""
     counter = await _counter(request)
@@ -249,7 +249,7 @@ def method_details(method: Any, data: dict[str, Any]) -> dict[str, Any] | None:
     return data
 
 
-@page(OPERATOR)
+@page(OPERATOR, cached=True)
 async def pay(request: Request) -> Response:
     """Record the payment (cash, or a pending method such as a cheque or UPI), once, and go to the receipt."""
     counter = await _counter(request)

@@ -162,11 +162,12 @@ async def read_form(request: Request) -> Any:
     return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
 
 
-def page(roles: Iterable[Role] | str) -> Callable[[Handler], Handler]:
+def page(roles: Iterable[Role] | str, cached: bool = False) -> Callable[[Handler], Handler]:
     """Guard a server-rendered page: login and role check, CSRF on POST, language.
 
     The handler is called as ``handler(request)``; on POST ``request.state.form`` holds the
-    parsed form, already CSRF-checked.
+    parsed form, already CSRF-checked. ``cached=True`` lets the handler's reference data come from
+    core/cache.py (the counter's pages: they never change a cached table and then read it back).
     """
     allowed = roles if roles == ANYONE else frozenset(roles)
 
@@ -185,6 +186,8 @@ def page(roles: Iterable[Role] | str) -> Callable[[Handler], Handler]:
                 form = await read_form(request)
                 _check_csrf(request, form)
                 request.state.form = form
+            if cached:
+                await cache.check()
             return await fn(request)
 
         endpoint.emitra_guard = ("page", allowed)  # type: ignore[attr-defined]
