@@ -6,11 +6,14 @@ exactly like a partner's. ``EMITRA_PLUGINS`` (comma-separated entry-point names)
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib.metadata import entry_points, version
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Iterable
 
@@ -23,6 +26,7 @@ from emitra.core.services import Category, Domain, FeeRule, Payer, Service, Work
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "emitra"
+CHECKED_FORMS_FILE = "checked-forms.json"  # in the data directory: see CheckedForms
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 
@@ -108,13 +112,82 @@ def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") ->
     return out
 
 
-def _form_problems(form: Any) -> list[DeclarationError]:
+class CheckedForms:
+    """The forms found to be valid JSON Schemas at an earlier start, kept in a file of the data directory.
+
+    Meta-validating every service's form against JSON Schema 2020-12 is a large part of loading
+    the plugins, and a form is the same from one start to the next unless its plugin changed. A form
+    is known by the digest of its JSON text, under the jsonschema version that checked it (a newer
+    one may judge differently: the file is then ignored). Only sound forms are remembered, so a
+    changed form is checked again, and a bad one is checked, and refused with its message, at every
+    start. Without a file (``path`` None, or unreadable), every form is checked.
+    """
+
+    LIMIT = 4096  # digests kept; beyond, the file keeps only the forms of the last start
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.checker = version("jsonschema") if path is not None else ""
+        self.known = self._read()
+        self.seen: set[str] = set()
+
+    def _read(self) -> set[str]:
+        if self.path is None:
+            return set()
+        try:
+            data = json.loads(self.path.read_text())
+            return set(data["forms"]) if data.get("jsonschema") == self.checker else set()
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none yet, or damaged: check everything
+            return set()
+
+    def check_schema(self, form: dict[str, Any]) -> None:
+        """Raise :class:`jsonschema.SchemaError` when ``form`` is not a valid JSON Schema."""
+        digest = _digest(form) if self.path is not None else None
+        if digest is None or digest not in self.known:
+            jsonschema.Draft202012Validator.check_schema(form)
+        if digest is not None:
+            self.seen.add(digest)
+
+    def save(self) -> None:
+        """Write the forms known now, if this start found new ones (atomically: several workers may start at once)."""
+        if self.path is None or self.seen <= self.known:
+            return
+        forms = self.known | self.seen
+        if len(forms) > self.LIMIT:
+            forms = self.seen
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps({"jsonschema": self.checker, "forms": sorted(forms)}))
+            os.replace(tmp, self.path)
+        except OSError as exc:  # a read-only data directory: every start checks every form, nothing worse
+            log.warning("could not keep the checked forms in %s: %s", self.path, exc)
+            tmp.unlink(missing_ok=True)
+        self.known = forms
+
+
+def _digest(form: Any) -> str | None:
+    """The SHA-256 of ``form``'s JSON text, or None for a form that is not plain JSON: a tuple or an
+    enum key reads back different from what was written, and two forms must not share a digest
+    unless jsonschema sees them alike."""
+    try:
+        text = json.dumps(form, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    if json.loads(text) != form:
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_EVERY_FORM = CheckedForms()  # no file: every form checked (``emitra plugin check``, tests)
+
+
+def _form_problems(form: Any, checked: CheckedForms = _EVERY_FORM) -> list[DeclarationError]:
     from emitra.core.forms import all_properties, conditional_names
 
     if not isinstance(form, dict):
         return [DeclarationError("form", "must be a JSON Schema (a dict)")]
     try:
-        jsonschema.Draft202012Validator.check_schema(form)
+        checked.check_schema(form)
     except jsonschema.SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
         return [DeclarationError("form", f"not a valid JSON Schema at {where}: {exc.message}")]
@@ -136,11 +209,13 @@ def _form_problems(form: Any) -> list[DeclarationError]:
     return out + _label_problems(form)
 
 
-def declaration_problems(service: Any) -> list[DeclarationError]:
-    """Every problem with a declaration, each naming its field (empty when it is sound)."""
+def declaration_problems(service: Any, checked: CheckedForms = _EVERY_FORM) -> list[DeclarationError]:
+    """Every problem with a declaration, each naming its field (empty when it is sound); ``checked``
+    may vouch for its form having been found a valid JSON Schema at an earlier start."""
     if not isinstance(service, Service):
         return [DeclarationError("service", f"register() takes an emitra.core.Service, not {type(service).__name__}")]
-    problems = _identity_problems(service) + _fee_problems(service) + _form_problems(service.form) + _workflow_problems(service)
+    problems = (_identity_problems(service) + _fee_problems(service) + _form_problems(service.form, checked)
+                + _workflow_problems(service))
     if service.example is not None and not problems:
         problems += _example_problems(service)
     return problems
@@ -178,9 +253,9 @@ def _example_problems(service: Service) -> list[DeclarationError]:
     return out
 
 
-def check_declaration(service: Any) -> None:
+def check_declaration(service: Any, checked: CheckedForms = _EVERY_FORM) -> None:
     """Raise :class:`DeclarationError` naming the first field of ``service`` that is wrong."""
-    problems = declaration_problems(service)
+    problems = declaration_problems(service, checked)
     if problems:
         raise problems[0]
 
@@ -245,8 +320,10 @@ class PluginHost:
                 except Exception as exc:  # a broken plugin must not stop the others
                     self._refuse(Refusal(name, "import", f"{type(exc).__name__}: {exc}"))
         candidates.extend(extra_plugins)
+        self._checked_forms = CheckedForms(_checked_forms_path())
         for name, plugin in candidates:
             self._load(name, plugin)
+        self._checked_forms.save()
         self.policy = self._make_policy()
         self.apply_policy()
 
@@ -304,7 +381,7 @@ class PluginHost:
         def register(service: Service) -> None:
             code = getattr(service, "code", "?")
             try:
-                check_declaration(service)
+                check_declaration(service, self._checked_forms)
                 if service.code in self.registry.services:
                     other = self.registry.services[service.code].plugin
                     raise DeclarationError("code", f"{service.code!r} is already registered by plugin {other!r}")
@@ -348,6 +425,15 @@ class PluginHost:
                 impl.function(transaction=transaction)
             except Exception:
                 log.exception("plugin %s failed in emitra_transaction_recorded", impl.plugin_name)
+
+
+def _checked_forms_path() -> Path | None:
+    """Where the forms found sound are kept between starts: the data directory, if there is one
+    (not ``config.data_dir()``, which makes it: listing the services must not leave a ``var/`` behind)."""
+    from emitra.core import config
+
+    folder = Path(os.environ.get("EMITRA_DATA_DIR", config.DEFAULT_DATA_DIR))
+    return folder / CHECKED_FORMS_FILE if folder.is_dir() else None
 
 
 _host: PluginHost | None = None

@@ -96,8 +96,12 @@ def evaluate(rule: Rule, service: "Service") -> Decision | None:
         hit = matching.find(list(rule.providers), service.provider)
         if hit and hit.exact:
             return Decision(rule.decision, rule.id, rule.citation, rule.authority, f"provider names {hit.term!r}")
+    texts = texts_of(service)
+    shown = [text for _, text in texts]
+    if not (matching.may_name(rule.terms, shown) or matching.may_name(rule.doubtful, shown)):
+        return None  # none of its words is or is near a term or a doubtful word: the common case, in one pass
     near: Decision | None = None
-    for where, text in texts_of(service):
+    for where, text in texts:
         hit = matching.find(list(rule.terms), text) if rule.terms else None
         if hit and hit.exact:
             return Decision(rule.decision, rule.id, rule.citation, rule.authority, f"{where} names {hit.term!r} ({hit.found!r} in {text!r})")

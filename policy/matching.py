@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s", "!": "i", "|": "l"})
@@ -61,6 +61,11 @@ def _within_one_edit(a: str, b: str) -> bool:
     return False
 
 
+def _near(token: str, term: str) -> bool:
+    """Within one edit of ``term``, whole or in its start (``lotterywala``, ``gambleing``)."""
+    return _within_one_edit(token, term) or (len(token) > len(term) and _within_one_edit(token[: len(term) + 1], term))
+
+
 @lru_cache(maxsize=4096)
 def _inflections(term: str) -> frozenset[str]:
     """Plural and -ing/-ed forms of an English term (not other words that merely begin with it)."""
@@ -90,10 +95,35 @@ class _Compiled:
     entries: tuple[tuple[str, str, str, frozenset[str]], ...]  # (as written, normal form, without spaces, inflections)
     near: dict[str, tuple[int, ...]]  # a term or the term less one letter -> the terms (by position) it may be near
     near_lengths: frozenset[int]
+    #: a word -> the terms (by position) it is near: texts repeat their words, and every service's
+    #: form is checked against every rule at each start, so each word is worked out once
+    seen: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, hash=False)
+
+    def near_terms(self, token: str) -> tuple[int, ...]:
+        """The terms (by position) ``token``, or its start one letter longer than the term, is within one edit of.
+
+        A word within one edit of a term always shares the term or one of its one-letter deletions
+        with the word or one of the word's (SymSpell), so only those candidates are compared."""
+        hits = self.seen.get(token)
+        if hits is None:
+            hits = ()
+            if self.near_lengths and len(token) >= min(self.near_lengths) - 1:  # shorter is near no term
+                probes = [token] + [token[: length + 1] for length in self.near_lengths if len(token) > length + 1]
+                candidates = {i for probe in probes for key in _keys(probe) & self.near.keys() for i in self.near[key]}
+                hits = tuple(i for i in sorted(candidates) if _near(token, self.entries[i][1]))
+            if len(self.seen) < 65536:
+                self.seen[token] = hits
+        return hits
 
 
 def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+@lru_cache(maxsize=65536)
+def _keys(word: str) -> frozenset[str]:
+    """The word and its one-letter deletions: the keys under which a near term may be indexed."""
+    return frozenset(_deletions(word) | {word})
 
 
 @lru_cache(maxsize=1024)
@@ -114,35 +144,19 @@ def _compile(terms: tuple[str, ...]) -> _Compiled:
 
 
 def _near_hit(compiled: _Compiled, tokens: list[str]) -> tuple[int, str] | None:
-    """The first term (by position) that some word is within one edit of, and the first such word.
-
-    A word within one edit of a term always shares the term or one of its one-letter deletions
-    with the word or one of the word's (SymSpell), so only those candidates are compared."""
+    """The first term (by position) that some word is within one edit of, and the first such word."""
     found: dict[int, str] = {}
     for token in tokens:
-        probes = [token]
-        probes += [token[: length + 1] for length in compiled.near_lengths if len(token) > length + 1]
-        for probe in probes:
-            for key in _deletions(probe) | {probe}:
-                for index in compiled.near.get(key, ()):
-                    if index in found:
-                        continue
-                    term = compiled.entries[index][1]
-                    if _within_one_edit(token, term) or (len(token) > len(term) and _within_one_edit(token[: len(term) + 1], term)):
-                        found[index] = token
+        for index in compiled.near_terms(token):
+            found.setdefault(index, token)
     if not found:
         return None
     first = min(found)
     return first, found[first]
 
 
-def find(terms: list[str] | tuple[str, ...], text: str) -> Hit | None:
-    """The first term named in ``text`` (exact before near), or None."""
-    norm = normalise(text)
-    if not norm:
-        return None
-    compiled = _compile(tuple(terms))
-    tokens = norm.split()
+def _exact_hit(compiled: _Compiled, norm: str, tokens: list[str]) -> Hit | None:
+    """The first term ``norm`` (normal text, its words ``tokens``) names exactly, or None."""
     joined = norm.replace(" ", "")
     padded = f" {norm} "
     token_set = set(tokens)
@@ -152,8 +166,38 @@ def find(terms: list[str] | tuple[str, ...], text: str) -> Hit | None:
         # inflections: "bets", "betting", "gambling", "lotteries" name "bet", "gamble", "lottery"
         if forms and not forms.isdisjoint(token_set):
             return Hit(raw, next(t for t in tokens if t in forms), True)
+    return None
+
+
+def find(terms: list[str] | tuple[str, ...], text: str) -> Hit | None:
+    """The first term named in ``text`` (exact before near), or None."""
+    norm = normalise(text)
+    if not norm:
+        return None
+    compiled = _compile(tuple(terms))
+    tokens = norm.split()
+    exact = _exact_hit(compiled, norm, tokens)
+    if exact is not None:
+        return exact
     near = _near_hit(compiled, tokens)
     if near is None:
         return None
     index, token = near
     return Hit(compiled.entries[index][0], token, False)
+
+
+def may_name(terms: list[str] | tuple[str, ...], texts: list[str]) -> bool:
+    """Whether :func:`find` could find one of ``terms`` in any of ``texts``, asked of them all at once.
+
+    A service shows a hundred texts and names none of most rules' terms: clearing it in one pass
+    over all its words, instead of one :func:`find` per text, is what keeps the check of every
+    service against every rule at start-up short. The texts are joined by a word that normal text
+    and terms never hold (``\\x00``, neither a letter nor a space), so a term is named in the joined
+    text exactly when it is named in one of the texts; near spellings are looked up word by word."""
+    compiled = _compile(tuple(terms))
+    norms = [n for n in map(normalise, texts) if n]
+    if not norms or not compiled.entries:
+        return False
+    together = " \x00 ".join(norms)
+    tokens = together.split()
+    return _exact_hit(compiled, together, tokens) is not None or any(compiled.near_terms(t) for t in set(tokens))
