@@ -102,6 +102,22 @@ async def _locked_head() -> tuple[str, int]:
     return rows[0]["last_hash"], rows[0]["entries"]
 
 
+#: PostgreSQL: the record and the head's move in one statement, so the head's row lock, which every
+#: audited change of the district waits for, is held for one round trip fewer (docs/performance.md)
+_INSERT_AND_MOVE = (
+    'WITH ins AS (INSERT INTO "audit_log" ("at", "district_id", "actor_id", "actor_name", "counter_id", "action", "object_type", '
+    '"object_id", "detail", "ip", "prev_hash", "hash") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12) RETURNING "id") '
+    f'UPDATE "audit_head" SET "last_id" = (SELECT "id" FROM ins), "last_hash" = $12, "entries" = $13 WHERE "id" = {HEAD_ID} '
+    'RETURNING "last_id"')
+
+
+async def _insert_and_move_head(entry: AuditLog, entries: int) -> None:
+    rows = await connections.get("default").execute_query_dict(_INSERT_AND_MOVE, [
+        entry.at, entry.district_id, entry.actor_id, entry.actor_name, entry.counter_id, entry.action, entry.object_type,
+        entry.object_id, json.dumps(entry.detail, ensure_ascii=False), entry.ip, entry.prev_hash, entry.hash, entries])
+    entry.id = rows[0]["last_id"]
+
+
 async def _move_head(last_id: int, last_hash: str, entries: int) -> None:
     conn = connections.get("default")
     marks = ("$1", "$2", "$3") if conn.capabilities.dialect == "postgres" else ("?", "?", "?")
@@ -165,6 +181,9 @@ async def _chain(rows: list[dict[str, Any]]) -> list[AuditLog]:
         digest = entry_hash(prev, **values)
         entries.append(AuditLog(prev_hash=prev, hash=digest, **values))
         prev = digest
+    if len(entries) == 1 and connections.get("default").capabilities.dialect == "postgres":
+        await _insert_and_move_head(entries[0], head_entries + 1)  # one round trip under the head's lock
+        return entries
     if len(entries) == 1:
         await entries[0].save()
     else:
