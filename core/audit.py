@@ -111,11 +111,28 @@ _INSERT_AND_MOVE = (
     'RETURNING "last_id"')
 
 
+_COLUMNS = ("at", "district_id", "actor_id", "actor_name", "counter_id", "action", "object_type", "object_id", "detail", "ip",
+            "prev_hash", "hash")
+_QUOTED = ", ".join('"%s"' % c for c in _COLUMNS)
+_INSERT = f'INSERT INTO "audit_log" ({_QUOTED}) VALUES ({", ".join("?" for _ in _COLUMNS)})'
+
+
 async def _insert_and_move_head(entry: AuditLog, entries: int) -> None:
-    rows = await connections.get("default").execute_query_dict(_INSERT_AND_MOVE, [
-        entry.at, entry.district_id, entry.actor_id, entry.actor_name, entry.counter_id, entry.action, entry.object_type,
-        entry.object_id, json.dumps(entry.detail, ensure_ascii=False), entry.ip, entry.prev_hash, entry.hash, entries])
-    entry.id = rows[0]["last_id"]
+    """Write one chained record and move the head to it (the head already locked by :func:`_locked_head`).
+
+    Raw statements, as the ORM's ``save`` would write them (SQLite: the fields' own conversions),
+    because every audited change pays for them; on PostgreSQL in one statement."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(_INSERT_AND_MOVE, [
+            entry.at, entry.district_id, entry.actor_id, entry.actor_name, entry.counter_id, entry.action, entry.object_type,
+            entry.object_id, json.dumps(entry.detail, ensure_ascii=False), entry.ip, entry.prev_hash, entry.hash, entries])
+        entry.id = rows[0]["last_id"]
+        return
+    fields = AuditLog._meta.fields_map
+    values = [fields[c].to_db_value(getattr(entry, c), entry) if c in ("at", "detail") else getattr(entry, c) for c in _COLUMNS]
+    entry.id = await conn.execute_insert(_INSERT, values)
+    await _move_head(entry.id, entry.hash, entries)
 
 
 async def _move_head(last_id: int, last_hash: str, entries: int) -> None:
@@ -181,11 +198,9 @@ async def _chain(rows: list[dict[str, Any]]) -> list[AuditLog]:
         digest = entry_hash(prev, **values)
         entries.append(AuditLog(prev_hash=prev, hash=digest, **values))
         prev = digest
-    if len(entries) == 1 and connections.get("default").capabilities.dialect == "postgres":
-        await _insert_and_move_head(entries[0], head_entries + 1)  # one round trip under the head's lock
+    if len(entries) == 1:  # a counter's payment, an officer's step: the common case, in prepared statements
+        await _insert_and_move_head(entries[0], head_entries + 1)
         return entries
-    if len(entries) == 1:
-        await entries[0].save()
     else:
         await AuditLog.bulk_create(entries, batch_size=1000)
         ids = dict(await AuditLog.filter(hash__in=[e.hash for e in entries]).values_list("hash", "id"))
