@@ -172,17 +172,37 @@ def _between(lo: dt.datetime | None, hi: dt.datetime | None) -> tuple[str, list[
     return sql, params
 
 
+#: The accounts the day end reads, by prefix: the drawers, and the shares a counter keeps
+#: (:func:`retained_accounts`). The window's postings are picked by ``substr(account, 1, n)``, not
+#: by ``account IN (...)``: PostgreSQL answers an IN list from the posting(account) index, reading
+#: every drawer's whole history (a day end slowing down day after day), where the window's entries
+#: (ledger_entry.created_at) and their postings (posting.entry_id) are a day's worth whatever the
+#: size of the books. Accounts the caller did not ask for are dropped in Python.
+CASH_PREFIX = "counter_cash:"
+RETAINED_PREFIXES = ("lsp_fee_payable:", "owner_fee_payable:", "lsp_sales:")
+
+
+def _has_prefix(column: str, prefixes: tuple[str, ...]) -> str:
+    """SQL: ``column`` starts with one of ``prefixes`` (this module's constants), in a form no index answers."""
+    return "(" + " OR ".join(f"substr({column}, 1, {len(x)}) = '{x}'" for x in prefixes) + ")"
+
+
+_IS_DRAWER = _has_prefix('p."account"', (CASH_PREFIX,))
+_IS_KEPT = _has_prefix('r."account"', RETAINED_PREFIXES)
+
+
 async def _drawer_sums(codes: list[str], lo: dt.datetime | None, hi: dt.datetime | None,
                        district_id: int | None = None) -> dict[str, tuple[int, int]]:
     """For each counter code: the sum and the number of postings to its drawer in [lo, hi), one query for all."""
-    accounts = [f"counter_cash:{c}" for c in codes]
     where, params = _between(lo, hi)
     district = ' AND p."district_id" = ?' if district_id is not None else ""
     rows = await ledger.rows(
-        f'SELECT p."account" AS account, SUM(p."amount_paise") AS total, COUNT(*) AS n FROM "posting" p '
-        f'JOIN "ledger_entry" e ON e."id" = p."entry_id" WHERE p."account" IN ({_marks(accounts)}){district} AND {where} '
-        f'GROUP BY p."account"', accounts + ([district_id] if district_id is not None else []) + params)
-    return {r["account"].split(":", 1)[1]: (int(r["total"] or 0), int(r["n"])) for r in rows}
+        'SELECT p."account" AS account, SUM(p."amount_paise") AS total, COUNT(*) AS n FROM "ledger_entry" e '
+        f'JOIN "posting" p ON p."entry_id" = e."id" WHERE {where} AND {_IS_DRAWER}{district} '
+        'GROUP BY p."account"', params + ([district_id] if district_id is not None else []))
+    wanted = set(codes)
+    sums = {r["account"].removeprefix(CASH_PREFIX): (int(r["total"] or 0), int(r["n"])) for r in rows}
+    return {code: v for code, v in sums.items() if code in wanted}
 
 
 async def _first_cash(codes: list[str], lo: dt.datetime | None, hi: dt.datetime | None) -> dict[str, dt.datetime]:
@@ -191,27 +211,29 @@ async def _first_cash(codes: list[str], lo: dt.datetime | None, hi: dt.datetime 
     where, params = _between(lo, hi)
     rows = await ledger.rows(f'SELECT p."account" AS account, MIN(e."created_at") AS at FROM "posting" p JOIN "ledger_entry" e ON e."id" = p."entry_id" '
                         f'WHERE p."account" IN ({_marks(accounts)}) AND {where} GROUP BY p."account"', accounts + params)
-    return {r["account"].split(":", 1)[1]: _as_datetime(r["at"]) for r in rows}
+    return {r["account"].split(":", 1)[1]: ledger.as_datetime(r["at"]) for r in rows}
 
 
 async def _retained_sums(counters: list[Counter], lo: dt.datetime | None, hi: dt.datetime | None,
                          district_id: int) -> dict[str, dict[str, int]]:
     """For each counter code: what its cash transactions in [lo, hi) credited to the shares it keeps
-    (the LSP's and owner's shares of citizen-paid charges, the LSP's own sales), by account."""
-    cash = [f"counter_cash:{c.code}" for c in counters]
-    kept = sorted({a for c in counters for a in retained_accounts(c)})
+    (the LSP's and owner's shares of citizen-paid charges, the LSP's own sales), by account (any
+    share account: the caller picks the counter's own, :func:`retained_accounts`)."""
     where, params = _between(lo, hi)
     rows = await ledger.rows(
         'SELECT w."account" AS cash, r."account" AS account, SUM(r."amount_paise") AS total FROM '
-        f'(SELECT DISTINCT p."entry_id" AS entry_id, p."account" AS account FROM "posting" p JOIN "ledger_entry" e ON e."id" = p."entry_id" '
-        f' WHERE p."account" IN ({_marks(cash)}) AND p."district_id" = ? AND {where}) w '
-        'JOIN "posting" r ON r."entry_id" = w.entry_id JOIN "ledger_entry" e2 ON e2."id" = w.entry_id '
-        'LEFT JOIN "service_request" s ON s."id" = e2."request_id" '
-        f'WHERE r."account" IN ({_marks(kept)}) AND (r."account" LIKE \'lsp_sales:%\' OR s."charge_payer" = \'citizen\') '
-        'GROUP BY w."account", r."account"', cash + [district_id] + params + kept)
+        f'(SELECT DISTINCT p."entry_id" AS entry_id, p."account" AS account, e."request_id" AS request_id FROM "ledger_entry" e '
+        f' JOIN "posting" p ON p."entry_id" = e."id" WHERE {where} AND {_IS_DRAWER} AND p."district_id" = ?) w '
+        'JOIN "posting" r ON r."entry_id" = w.entry_id LEFT JOIN "service_request" s ON s."id" = w.request_id '
+        f'WHERE {_IS_KEPT} '
+        'AND (r."account" LIKE \'lsp_sales:%\' OR s."charge_payer" = \'citizen\') '
+        'GROUP BY w."account", r."account"', params + [district_id])
+    wanted = {c.code for c in counters}
     out: dict[str, dict[str, int]] = {}
     for r in rows:
-        out.setdefault(r["cash"].split(":", 1)[1], {})[r["account"]] = -int(r["total"] or 0)
+        code = r["cash"].removeprefix(CASH_PREFIX)
+        if code in wanted:
+            out.setdefault(code, {})[r["account"]] = -int(r["total"] or 0)
     return out
 
 
@@ -225,25 +247,21 @@ class Closed:
 
 
 async def _previous_many(counter_ids: list[int], day: dt.date) -> dict[int, Closed]:
-    """Each counter's last day end before ``day``, in one query whatever the number of counters."""
+    """Each counter's last day end before ``day``, in one query whatever the number of counters.
+    (Grouped and joined back, not a subquery per row: with statistics taken while day_end was
+    small, PostgreSQL ran a correlated MAX as a scan of the table per row, quadratic in day ends.)"""
     if not counter_ids:
         return {}
     rows = await ledger.rows(
-        f'SELECT d."counter_id" AS counter_id, d."business_date" AS day, d."closed_at" AS at FROM "day_end" d '
-        f'WHERE d."counter_id" IN ({_marks(counter_ids)}) AND d."business_date" = (SELECT MAX(x."business_date") FROM "day_end" x '
-        f'WHERE x."counter_id" = d."counter_id" AND x."business_date" < ?)', list(counter_ids) + [day])
-    return {r["counter_id"]: Closed(r["counter_id"], _as_date(r["day"]), _as_datetime(r["at"])) for r in rows}
+        'SELECT d."counter_id" AS counter_id, d."business_date" AS day, d."closed_at" AS at FROM "day_end" d JOIN '
+        f'(SELECT x."counter_id" AS counter_id, MAX(x."business_date") AS day FROM "day_end" x WHERE x."counter_id" IN ({_marks(counter_ids)}) '
+        'AND x."business_date" < ? GROUP BY x."counter_id") m ON m.counter_id = d."counter_id" AND m.day = d."business_date"',
+        list(counter_ids) + [day])
+    return {r["counter_id"]: Closed(r["counter_id"], _as_date(r["day"]), ledger.as_datetime(r["at"])) for r in rows}
 
 
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def _as_datetime(value: Any) -> dt.datetime:
-    """A timestamp as the driver returns it (SQLite: UTC text) as an aware datetime."""
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
 
 
 def _cutoff(day_end: DayEnd | Closed) -> dt.datetime:
@@ -515,8 +533,9 @@ async def confirm_deposits(actor: audit.Actor, deposits: list[tuple[DayEnd, str,
                     "slip_no": d.slip_no, "bank_reference": reference, "amount_paise": amount, "slip_paise": d.deposit_paise,
                     "value_date": on.isoformat() if on else None}}))
                 out[n] = d
-            await DayEnd.bulk_update([d for _, d, *_ in batch], fields=["confirmed_by", "confirmed_at", "bank_reference", "note", "status"],
-                                     batch_size=500)
+            await ledger.execute_many('UPDATE "day_end" SET "confirmed_by" = ?, "confirmed_at" = ?, "bank_reference" = ?, "note" = ?, '
+                                      '"status" = ? WHERE "id" = ?', [[d.confirmed_by, d.confirmed_at, d.bank_reference, d.note, d.status, d.id]
+                                                                     for _, d, *_ in batch])
             await audit.record_many(records)
     return out
 

@@ -8,6 +8,7 @@ docs/architecture.md).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,10 +125,33 @@ async def rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     from tortoise import connections
 
     conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":
-        parts = sql.split("?")
-        sql = "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
-    return await conn.execute_query_dict(sql, params)
+    return await conn.execute_query_dict(_placeholders(conn, sql), params)
+
+
+async def execute_many(sql: str, params: list[list[Any]]) -> None:
+    """Run a raw statement (``?`` placeholders) once per list of ``params``, in the current
+    transaction: updating many rows each with its own values in one round trip, where the ORM's
+    bulk_update builds a CASE per row and column (seconds for a week's statement lines)."""
+    from tortoise import connections
+
+    if params:
+        conn = connections.get("default")
+        await conn.execute_many(_placeholders(conn, sql), params)
+
+
+def as_datetime(value: Any) -> dt.datetime:
+    """A timestamp of a raw row (:func:`rows`) as an aware datetime: SQLite returns UTC text."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _placeholders(conn: Any, sql: str) -> str:
+    """``?`` placeholders as the connection's dialect writes them (PostgreSQL: $1, $2...)."""
+    if conn.capabilities.dialect != "postgres":
+        return sql
+    parts = sql.split("?")
+    return "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
 
 
 async def balance(account: str) -> int:

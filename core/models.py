@@ -222,10 +222,15 @@ class Payment(Model):
     details = fields.JSONField(default=dict)
     confirmed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    settled_at = fields.DatetimeField(null=True, description=(
+        "An escrow payment closed for settlement: its shares paid out, or none to pay (reversed, not citizen-paid). "
+        "NULL while open, and for payments outside escrow"))
 
     class Meta:
         table = "payment"
-        indexes = (("request_id",),)  # a request's payments (receipts, settlement, reconciliation)
+        # a request's payments (receipts, settlement, reconciliation); a method's payments still open for
+        # settlement in id order (method = ? AND settled_at IS NULL AND id > ?): a run pages through what is open, not all history
+        indexes = (("request_id",), ("method", "settled_at", "id"))
 
 
 class LedgerEntry(Model):

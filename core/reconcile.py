@@ -28,7 +28,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
@@ -37,7 +37,7 @@ from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger, spreadsheet
-from emitra.core.models import DayEnd, District, LedgerEntry, Payment, Posting, StatementImport, StatementLine
+from emitra.core.models import DayEnd, District, LedgerEntry, Payment, StatementImport, StatementLine
 from emitra.core.money import AmountError, format_paise, parse_rupees
 
 BANK, STRIPE = "bank", "stripe"
@@ -364,9 +364,10 @@ async def _store(actor: audit.Actor, district_id: int, source: str, filename: st
                 district_id=district_id, source=source, filename=(filename or "")[-200:], sha256=sha,
                 period_start=min(l.value_date for l in lines), period_end=max(l.value_date for l in lines),
                 lines=len(lines), imported_by=actor.name[:60])
-            await StatementLine.bulk_create([
-                StatementLine(statement=imp, line_no=l.line_no, value_date=l.value_date, amount_paise=l.amount_paise,
-                              reference=l.reference, description=l.description) for l in lines])
+            await ledger.execute_many(  # raw: a week's lines as ORM objects took seconds to build
+                'INSERT INTO "statement_line" ("statement_id", "line_no", "value_date", "amount_paise", "reference", "description", '
+                '"matched_kind", "matched_id") VALUES (?, ?, ?, ?, ?, ?, \'\', \'\')',
+                [[imp.id, l.line_no, l.value_date, l.amount_paise, l.reference, l.description] for l in lines])
             posted = await post(district_id, lines) if post else []
             await audit.record(actor, "statement.imported", imp, district_id=district_id, detail={
                 **({"posted": posted} if post else {}),
@@ -471,13 +472,8 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine]) -> list[str]:
             except ledger.LedgerError as exc:
                 errors.append(LineError(0, "id", f"The file posts {key} twice with other amounts ({exc}); nothing was imported.",
                                         f"फ़ाइल {key} को दो बार अलग राशियों के साथ दर्ज करती है; कुछ आयात नहीं हुआ।"))
-        by_moment: dict[dt.datetime, list[int]] = {}
-        for line, key, _, _ in fresh:
-            created = (line.stripe or {}).get("created")
-            if created:
-                by_moment.setdefault(created, []).append(made[key].id)
-        for moment, ids in by_moment.items():
-            await LedgerEntry.filter(id__in=ids).update(created_at=moment)
+        await ledger.execute_many('UPDATE "ledger_entry" SET "created_at" = ? WHERE "id" = ?',  # each its own moment: one statement
+                                  [[line.stripe["created"], made[key].id] for line, key, _, _ in fresh if (line.stripe or {}).get("created")])
     if errors:
         raise StatementError(errors)
     return posted
@@ -551,7 +547,7 @@ class Message(str):
         return str.__str__(self)
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One side of a match: a statement line (bank or Stripe) or what the ledger expects."""
 
@@ -583,7 +579,7 @@ class Item:
                 "line_no": self.line_no, "statement_id": self.statement_id, "status": self.status, "scope": self.scope}
 
 
-@dataclass
+@dataclass(slots=True)
 class Pair:
     scope: str  # bank or stripe: which statement
     kind: str
@@ -825,20 +821,37 @@ def match(statements: list[Item], expected: list[Item], scope: str,
 # --- the ledger's side ----------------------------------------------------------------------
 
 
-async def _entries_touching(district_id: int, accounts: list[str], lo: dt.datetime, hi: dt.datetime, max_id: int) -> tuple[list[LedgerEntry], dict[int, list[tuple[str, int]]]]:
-    # An inner join from the entries of [lo, hi) (an ORM filter on entry__created_at would scan every posting).
-    rows = await ledger.rows(
-        'SELECT DISTINCT p."entry_id" AS entry_id FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" '
-        f'WHERE e."created_at" >= ? AND e."created_at" < ? AND e."id" <= ? AND p."district_id" = ? '
-        f'AND p."account" IN ({", ".join("?" for _ in accounts)})', [lo, hi, max_id, district_id, *accounts])
-    ids = sorted(r["entry_id"] for r in rows)
-    entries: list[LedgerEntry] = []
+class _Entry(NamedTuple):
+    """What matching reads of a ledger entry (a tuple, not an ORM object: a week holds tens of thousands)."""
+
+    id: int
+    idempotency_key: str
+    memo: str
+    request_id: int | None
+    created_at: dt.datetime
+
+
+async def _entries_touching(district_id: int, accounts: list[str], lo: dt.datetime, hi: dt.datetime, max_id: int) -> tuple[list[_Entry], dict[int, list[tuple[str, int]]]]:
+    """The entries of [lo, hi) (ids up to ``max_id``) moving one of ``accounts``, in id order, with
+    all their postings: an inner join from the entries of the window (an ORM filter on
+    entry__created_at would scan every posting), a day of the window per query so that the rows
+    the driver returns are a day's, kept as tuples."""
+    entries: list[_Entry] = []
     postings: dict[int, list[tuple[str, int]]] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        entries += await LedgerEntry.filter(id__in=chunk).order_by("id")
-        for entry_id, acct, amount in await Posting.filter(entry_id__in=chunk).values_list("entry_id", "account", "amount_paise"):
-            postings.setdefault(entry_id, []).append((acct, amount))
+    day = lo
+    while day < hi:
+        until = min(day + dt.timedelta(days=1), hi)
+        for r in await ledger.rows(
+                'SELECT e."id" AS id, e."idempotency_key" AS k, e."memo" AS memo, e."request_id" AS request_id, e."created_at" AS at, '
+                'p."account" AS account, p."amount_paise" AS amount FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" '
+                'WHERE e."id" IN (SELECT x."id" FROM "ledger_entry" x JOIN "posting" y ON y."entry_id" = x."id" '
+                'WHERE x."created_at" >= ? AND x."created_at" < ? AND x."id" <= ? AND y."district_id" = ? '
+                f'AND y."account" IN ({", ".join("?" for _ in accounts)})) ORDER BY e."id"', [day, until, max_id, district_id, *accounts]):
+            if not entries or entries[-1].id != r["id"]:
+                entries.append(_Entry(r["id"], r["k"], r["memo"], r["request_id"], ledger.as_datetime(r["at"])))
+            postings.setdefault(r["id"], []).append((r["account"], int(r["amount"])))
+        day = until
+    entries.sort(key=lambda e: e.id)
     return entries, postings
 
 
@@ -847,16 +860,15 @@ async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
     ids = [r for r in set(request_ids) if r]
     if not ids:
         return out
-    rows = []
     for at in range(0, len(ids), IN_CHUNK):  # PostgreSQL takes at most 32767 parameters a query
-        rows += await Payment.filter(request_id__in=ids[at:at + IN_CHUNK]).values_list("request_id", "reference", "details", "request__receipt_no")
-    for request_id, reference, details, receipt in rows:
-        refs = out.setdefault(request_id, [])
-        refs += [reference or "", receipt or ""]
-        for name in PAYMENT_REF_FIELDS:
-            value = (details or {}).get(name)
-            if isinstance(value, str) and len(value) >= 6 and " " not in value.strip():
-                refs.append(value)
+        for request_id, reference, details, receipt in await Payment.filter(request_id__in=ids[at:at + IN_CHUNK]).values_list(
+                "request_id", "reference", "details", "request__receipt_no"):
+            refs = out.setdefault(request_id, [])
+            refs += [reference or "", receipt or ""]
+            for name in PAYMENT_REF_FIELDS:
+                value = (details or {}).get(name)
+                if isinstance(value, str) and len(value) >= 6 and " " not in value.strip():
+                    refs.append(value)
     return out
 
 
@@ -904,7 +916,7 @@ def _card_kind(key: str, accounts: set[str], escrow_amount: int) -> str:
     return "card_refund"
 
 
-def _key_refs(entry: LedgerEntry) -> list[str]:
+def _key_refs(entry: _Entry) -> list[str]:
     """What follows the entry key's kind (``deposit:<slip>`` -> the slip), the key's last part
     (``topup:<counter>:<bank ref>`` -> the bank ref), and any Stripe id its memo names."""
     key = entry.idempotency_key.removeprefix("reverse:")
@@ -981,9 +993,22 @@ async def _card_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.
 # --- the statements' side -------------------------------------------------------------------
 
 
-async def _statement_lines(district_id: int, source: str, start: dt.date, end: dt.date) -> list[StatementLine]:
-    return list(await StatementLine.filter(statement__district_id=district_id, statement__source=source,
-                                           value_date__gte=start, value_date__lte=end).order_by("value_date", "statement_id", "line_no"))
+class _Line(NamedTuple):
+    """What matching reads of a statement line (a tuple, not an ORM object)."""
+
+    id: int
+    statement_id: int
+    line_no: int
+    value_date: dt.date
+    amount_paise: int
+    reference: str
+    description: str
+
+
+async def _statement_lines(district_id: int, source: str, start: dt.date, end: dt.date) -> list[_Line]:
+    return [_Line(*row) for row in await StatementLine.filter(
+        statement__district_id=district_id, statement__source=source, value_date__gte=start, value_date__lte=end,
+    ).order_by("value_date", "statement_id", "line_no").values_list(*_Line._fields)]
 
 
 async def _not_matched_elsewhere(district_id: int, source: str, start: dt.date, end: dt.date, items: list[Item]) -> list[Item]:
@@ -999,12 +1024,12 @@ async def _not_matched_elsewhere(district_id: int, source: str, start: dt.date, 
     return [i for i in items if i.key not in taken]
 
 
-def _bank_item(line: StatementLine) -> Item:
+def _bank_item(line: _Line) -> Item:
     return Item(BANK, "other", f"line:{line.id}", line.value_date, line.amount_paise, line.reference, line.description,
                 _refs(line.reference), line_no=line.line_no, line_id=line.id, statement_id=line.statement_id, scope=BANK)
 
 
-def _stripe_item(line: StatementLine) -> tuple[Item, str, int]:
+def _stripe_item(line: _Line) -> tuple[Item, str, int]:
     """The item, its Stripe type and the fee it carries."""
     m = _STRIPE_DESC.match(line.description or "")
     txn_type, source = (m["type"], m["source"]) if m else ("", "")
@@ -1165,22 +1190,17 @@ async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date,
     exactly (same amount) is confirmed through ``core.dayend.confirm_deposit``."""
     report = await build_report(district_id, period_start, period_end, progress, on_total)
     async with in_transaction():
-        lines = [l for l in await StatementLine.filter(statement__district_id=district_id, value_date__gte=period_start, value_date__lte=period_end)]
-        marks: dict[int, tuple[str, str]] = {l.id: ("", "") for l in lines}
+        lines = await StatementLine.filter(statement__district_id=district_id, value_date__gte=period_start, value_date__lte=period_end
+                                           ).values_list("id", "matched_kind", "matched_id")
+        marks: dict[int, tuple[str, str]] = {}
         for p in report.matched:
             for line_id in _line_ids(p.statement):
                 marks[line_id] = (p.kind, p.ledger.key[:60])
         for p in report.differing:
             for line_id in _line_ids(p.statement):
                 marks[line_id] = (f"differing:{p.kind}"[:20], p.ledger.key[:60])
-        changed = []
-        for l in lines:
-            kind, key = marks.get(l.id, ("", ""))
-            if (l.matched_kind, l.matched_id) != (kind, key):
-                l.matched_kind, l.matched_id = kind, key
-                changed.append(l)
-        if changed:
-            await StatementLine.bulk_update(changed, fields=["matched_kind", "matched_id"], batch_size=1000)
+        changed = [[*marks.get(line_id, ("", "")), line_id] for line_id, kind, key in lines if (kind, key) != marks.get(line_id, ("", ""))]
+        await ledger.execute_many('UPDATE "statement_line" SET "matched_kind" = ?, "matched_id" = ? WHERE "id" = ?', changed)
         await audit.record(actor, "reconciliation.run", None, district_id=district_id, detail={
             "period": [period_start.isoformat(), period_end.isoformat()], "ok": report.ok,
             "matched": len(report.matched), "differing": len(report.differing),

@@ -47,6 +47,7 @@ from emitra.core.money import format_paise, split
 LATE_AFTER = dt.timedelta(hours=24)
 PAYOUT_PREFIXES = ("lsp_fee_payable:", "owner_fee_payable:", "lsp_sales:")
 LIKE_ACCOUNT = 'p."account" LIKE ?'
+IN_CHUNK = 5000  # values in one IN (...) list: PostgreSQL takes at most 32767 parameters a query
 
 
 def _society_admin(actor: audit.Actor, district_id: int | None = None) -> int | None:
@@ -115,52 +116,105 @@ class SettlementReport:
         return dict(sorted(out.items()))
 
 
+def _escrow_methods() -> list[str]:
+    """The payment methods whose collections wait in escrow (card, UPI, any plugin's alike)."""
+    anywhere = Counter(code="")  # the collection account of these methods does not depend on the counter
+    return sorted({code for code, m in payments.methods().items() if m.collection_account(anywhere).startswith("escrow:")}
+                  | {"card", "upi"})
+
+
 async def pending(now: dt.datetime | None = None, district_id: int | None = None) -> list[Pending]:
     """Confirmed card and UPI payments (confirmed at or before ``now``) whose LSP share is not yet paid out."""
-    now = now or utcnow()
-    # One anti-join (each candidate's settle:/reverse:request: key looked up in the unique index), not
-    # a scan of every entry ever settled: escrow collections of citizen-paid charges not yet settled or undone.
+    return (await _open(now or utcnow(), district_id))[0]
+
+
+async def _candidates(now: dt.datetime, district_id: int | None) -> tuple[list[dict[str, Any]], list[int]]:
+    """The escrow payments open for settlement and due (received or cleared, confirmed at or before
+    ``now``), and the ids of the open ones that will never be settled (already settled, reversed, or
+    a charge not paid by the citizen), which :func:`settle` closes.
+
+    Only the open ones are read (``payment.settled_at`` NULL), not every electronic collection
+    ever made: settlement closes what it pays, so a run reads about a day's payments whatever the
+    size of the books. A payment the marker leaves open by mistake (one from before migration 0013,
+    a run stopped between its posting and its marking) is found closed here by the ledger itself
+    (its ``settle:`` or ``reverse:request:`` entry) and closed by the next run: the ledger, not the
+    marker, decides what is paid. Read a page at a time, method by method, in the order of the index
+    on (method, settled_at, id): what is kept is what is due and the closed ids, not every open row
+    (the payments confirmed later)."""
+    district = ' AND y."district_id" = ?' if district_id is not None else ""
+    due: list[dict[str, Any]] = []
+    closed: list[int] = []
+    for method in _escrow_methods():
+        after = 0
+        while True:
+            page = await ledger.rows(  # the settle: and reverse:request: keys looked up in the unique index
+                'SELECT y."id" AS id, y."request_id" AS request_id, y."method" AS method, y."status" AS status, y."confirmed_at" AS confirmed_at, '
+                'r."receipt_no" AS receipt_no, r."counter_id" AS counter_id, CASE WHEN COALESCE(r."charge_payer", \'\') <> \'citizen\' '
+                'OR EXISTS (SELECT 1 FROM "ledger_entry" s WHERE s."idempotency_key" = \'settle:\' || r."receipt_no") '
+                'OR EXISTS (SELECT 1 FROM "ledger_entry" u WHERE u."idempotency_key" = \'reverse:request:\' || r."receipt_no") THEN 1 ELSE 0 END AS closed '
+                'FROM "payment" y JOIN "service_request" r ON r."id" = y."request_id" '
+                f'WHERE y."method" = ? AND y."settled_at" IS NULL AND y."id" > ?{district} ORDER BY y."id" LIMIT {IN_CHUNK}',
+                [method, after] + ([district_id] if district_id is not None else []))
+            for c in page:
+                if c["closed"]:
+                    closed.append(c["id"])
+                elif c["status"] in ("received", "cleared") and c["confirmed_at"] is not None and ledger.as_datetime(c["confirmed_at"]) <= now:
+                    due.append(c)
+            if len(page) < IN_CHUNK:
+                break
+            after = page[-1]["id"]
+    due.sort(key=lambda c: c["id"])
+    return due, closed
+
+
+async def _open(now: dt.datetime, district_id: int | None) -> tuple[list[Pending], list[int]]:
+    """:func:`pending`, and the payments :func:`_candidates` found closed."""
+    due, closed = await _candidates(now, district_id)
+    open_: dict[int, dict[str, Any]] = {}
+    for c in due:
+        open_.setdefault(c["request_id"], c)  # the request's first payment, as its settlement names it
+    request_ids = sorted(open_)
     escrows = sorted({f"escrow:{code}" for code in payments.methods()} | {"escrow:card", "escrow:upi"})
-    district = ' AND p."district_id" = ?' if district_id is not None else ""
-    rows = await ledger.rows(
-        'SELECT p."entry_id" AS entry_id, p."account" AS account, p."district_id" AS district_id, e."request_id" AS "entry__request_id", '
-        'r."receipt_no" AS "entry__request__receipt_no", r."counter_id" AS "entry__request__counter_id" '
-        'FROM "posting" p JOIN "ledger_entry" e ON e."id" = p."entry_id" JOIN "service_request" r ON r."id" = e."request_id" '
-        f'WHERE p."account" IN ({", ".join("?" for _ in escrows)}) AND p."amount_paise" > 0 AND e."idempotency_key" LIKE \'request:%\' '
-        f'AND r."charge_payer" = \'citizen\'{district} '
-        'AND NOT EXISTS (SELECT 1 FROM "ledger_entry" s WHERE s."idempotency_key" = \'settle:\' || r."receipt_no") '
-        'AND NOT EXISTS (SELECT 1 FROM "ledger_entry" u WHERE u."idempotency_key" = \'reverse:request:\' || r."receipt_no") '
-        'ORDER BY p."entry_id"', escrows + ([district_id] if district_id is not None else []))
-    if not rows:
-        return []
-    request_ids = [r["entry__request_id"] for r in rows]
-    paid = {}
-    for start in range(0, len(request_ids), 5000):  # PostgreSQL takes at most 32767 parameters a query
-        paid.update({p["request_id"]: p for p in await Payment.filter(
-            request_id__in=request_ids[start:start + 5000], confirmed_at__isnull=False, confirmed_at__lte=now,
-            status__in=("received", "cleared")).exclude(method="cash_refund").values("request_id", "method", "confirmed_at")})
-    counters = {c["id"]: c for c in await Counter.filter(id__in={r["entry__request__counter_id"] for r in rows}).values("id", "code", "lsp_id")}
-    # What is still owed on each payment: the shares its collection credited, less anything already
-    # paid on it (a card's destination charge moves the LSP's share at capture: card_transfer:<receipt>).
+    collected: dict[int, dict[str, Any]] = {}
     shares: dict[int, dict[str, int]] = {}
-    for start in range(0, len(request_ids), 5000):
-        chunk = request_ids[start:start + 5000]
-        for p in await ledger.rows(  # an inner join from the requests' entries (an ORM filter on entry__ would scan every posting)
+    for start in range(0, len(request_ids), IN_CHUNK):  # PostgreSQL takes at most 32767 parameters a query
+        chunk = request_ids[start:start + IN_CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        for p in await ledger.rows(  # the collection into escrow (an inner join from the requests' entries, not a scan of the account)
+                'SELECT p."entry_id" AS entry_id, p."account" AS account, p."district_id" AS district_id, e."request_id" AS request_id '
+                f'FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" WHERE e."request_id" IN ({marks}) '
+                f'AND e."idempotency_key" LIKE \'request:%\' AND p."amount_paise" > 0 AND p."account" IN ({", ".join("?" for _ in escrows)}) '
+                'ORDER BY p."entry_id"', chunk + escrows):
+            collected.setdefault(p["request_id"], p)
+        # What is still owed on each payment: the shares its collection credited, less anything already
+        # paid on it (a card's destination charge moves the LSP's share at capture: card_transfer:<receipt>).
+        for p in await ledger.rows(
                 'SELECT e."request_id" AS request_id, p."account" AS account, SUM(p."amount_paise") AS total FROM "ledger_entry" e '
-                f'JOIN "posting" p ON p."entry_id" = e."id" WHERE e."request_id" IN ({", ".join("?" for _ in chunk)}) '
+                f'JOIN "posting" p ON p."entry_id" = e."id" WHERE e."request_id" IN ({marks}) '
                 f'AND ({" OR ".join(LIKE_ACCOUNT for _ in PAYOUT_PREFIXES)}) '
                 'GROUP BY e."request_id", p."account"', chunk + [f"{prefix}%" for prefix in PAYOUT_PREFIXES]):
             shares.setdefault(p["request_id"], {})[p["account"]] = -int(p["total"] or 0)
+    counters = {c["id"]: c for c in await Counter.filter(id__in={c["counter_id"] for c in open_.values()}).values("id", "code", "lsp_id")}
     out = []
-    for r in rows:
-        pay = paid.get(r["entry__request_id"])
-        lines = {a: v for a, v in sorted(shares.get(r["entry__request_id"], {}).items()) if v > 0}
-        if pay is None or not lines:
+    for request_id, entry in sorted(collected.items(), key=lambda kv: kv[1]["entry_id"]):
+        pay = open_[request_id]
+        lines = {a: v for a, v in sorted(shares.get(request_id, {}).items()) if v > 0}
+        if not lines:
             continue
-        counter = counters[r["entry__request__counter_id"]]
-        out.append(Pending(r["entry__request_id"], r["entry__request__receipt_no"], r["district_id"], counter["code"],
-                           counter["lsp_id"], pay["method"], r["account"], pay["confirmed_at"], lines))
-    return out
+        counter = counters[pay["counter_id"]]
+        out.append(Pending(request_id, pay["receipt_no"], entry["district_id"], counter["code"], counter["lsp_id"], pay["method"],
+                           entry["account"], ledger.as_datetime(pay["confirmed_at"]), lines))
+    return out, closed
+
+
+async def _close(payment_ids: list[int], request_ids: list[int], now: dt.datetime) -> None:
+    """Mark payments closed for settlement: by id (found closed by :func:`_candidates`), and the
+    escrow payments of the requests just settled."""
+    methods = _escrow_methods()
+    for start in range(0, len(payment_ids), IN_CHUNK):
+        await Payment.filter(id__in=payment_ids[start:start + IN_CHUNK]).update(settled_at=now)
+    for start in range(0, len(request_ids), IN_CHUNK):
+        await Payment.filter(request_id__in=request_ids[start:start + IN_CHUNK], method__in=methods, settled_at=None).update(settled_at=now)
 
 
 async def settle(actor: audit.Actor, now: dt.datetime | None = None, district_id: int | None = None,
@@ -177,8 +231,12 @@ async def settle(actor: audit.Actor, now: dt.datetime | None = None, district_id
         raise MoneyError("now", "Give the time of the run with its time zone, e.g. 2026-11-21T10:00:00+05:30.",
                          "समय उसके समय क्षेत्र सहित दें, जैसे 2026-11-21T10:00:00+05:30।")
     report = SettlementReport(now)
-    todo = [i for i in (items if items is not None else await pending(now, district_id))
-            if district_id is None or i.district_id == district_id]
+    if items is None:
+        items, closed = await _open(now, district_id)
+    else:
+        closed = (await _candidates(now, district_id))[1]
+    await _close(closed, [], now)
+    todo = [i for i in items if district_id is None or i.district_id == district_id]
     for start in range(0, len(todo), SETTLE_BATCH):
         chunk = todo[start:start + SETTLE_BATCH]
         for item in chunk:
@@ -192,6 +250,7 @@ async def settle(actor: audit.Actor, now: dt.datetime | None = None, district_id
                 await audit.record_many([_settle_record(actor, i, now) for i in fresh])
         except IntegrityError:  # another run posted some of them at the same moment: one at a time, each once
             fresh = [i for i in chunk if await _settle_one(actor, i, now)]
+        await _close([], [i.request_id for i in chunk], now)  # each settled now, by this run or another
         report.items += fresh
         if progress is not None:
             for item in fresh:

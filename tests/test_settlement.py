@@ -116,6 +116,23 @@ async def test_settlement_pays_the_lsp_share_once_out_of_escrow(demo_db, escrow_
 
 
 @pytest.mark.anyio
+async def test_settlement_closes_what_it_settles_and_what_it_never_will(demo_db, escrow_method):
+    """A run marks the payments it closes (settled_at), so the next one does not read them again; a
+    payment the marker missed (one from before it, a run stopped before marking) is closed by the ledger."""
+    paid = await _pay_electronically("operator1", BIRTH, _example(BIRTH), "o-1")
+    bill = await _pay_electronically("operator1", BILL, {"k_number": K}, "o-2")  # JVVNL pays its charge: nothing to settle
+    report = await settlement.settle(_system(), paid.confirmed_at + dt.timedelta(hours=1))
+    assert [i.request_id for i in report.items] == [paid.request_id]
+    assert (await Payment.get(id=paid.id)).settled_at is not None and (await Payment.get(id=bill.id)).settled_at is not None
+    await Payment.filter(id=paid.id).update(settled_at=None)  # as a payment settled before migration 0013
+    entries = await LedgerEntry.all().count()
+    again = await settlement.settle(_system(), paid.confirmed_at + dt.timedelta(hours=2))
+    assert again.items == [] and await LedgerEntry.all().count() == entries
+    assert (await Payment.get(id=paid.id)).settled_at is not None
+    assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
 async def test_a_payment_settled_more_than_24_hours_after_confirmation_is_flagged(demo_db, escrow_method):
     on_time = await _pay_electronically("operator1", BIRTH, _example(BIRTH), "l-1")
     report = await settlement.settle(_system(), on_time.confirmed_at + dt.timedelta(hours=23, minutes=59))
