@@ -589,8 +589,12 @@ class Case(Model):
 
     class Meta:
         table = "work_case"
-        # the MIS case figures read only open cases and those filed or closed in the period
-        indexes = (("district_id", "closed_at"), ("district_id", "created_at"))
+        # The MIS case figures (core/reports.case_figures) read open cases and those filed or closed
+        # in the period from these alone, never from the table's wide rows: each holds every column
+        # they filter on, group by or count (covering indexes; their first two columns serve the rest).
+        indexes = (("district_id", "closed_at", "department", "service_code", "kind", "breached", "level", "counter_id",
+                    "about_counter_id"),
+                   ("district_id", "created_at", "department", "service_code", "counter_id", "about_counter_id"))
 
 
 class CaseEvent(Model):
