@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 import datetime as _dt
 import sqlite3
@@ -141,3 +142,53 @@ def _raised_by_database_driver(exc: BaseException) -> bool:
             return True
         tb = tb.tb_next
     return False
+
+
+#: pages the server's own connection lets the WAL grow to before it checkpoints by itself: a safety
+#: net only, the checkpoints are made by :func:`background_checkpoints` long before
+SERVER_AUTOCHECKPOINT_PAGES = 20000
+
+
+@asynccontextmanager
+async def background_checkpoints(url: str, every_seconds: float = 1.0) -> AsyncIterator[None]:
+    """SQLite: copy the write-ahead log into the database file from a thread of its own, every second.
+
+    By default SQLite does it inside the commit that fills the log past 1,000 pages: that commit,
+    and every request queued behind the server's one connection, waits for the copy and its fsync
+    (tens of milliseconds, every few dozen payments: the tail of the counter's latency). A passive
+    checkpoint on another connection lets the server's writes go on meanwhile. The server's own
+    connection keeps a far higher automatic limit, in case this task cannot run. Nothing on
+    PostgreSQL, which checkpoints in its own processes."""
+    if not url.startswith("sqlite://") or url.endswith(":memory:"):
+        yield
+        return
+    import asyncio
+    import contextlib
+    import logging
+    from urllib.parse import quote
+
+    from tortoise import connections
+
+    path = url.removeprefix("sqlite://")
+    await connections.get("default").execute_script(f"PRAGMA wal_autocheckpoint={SERVER_AUTOCHECKPOINT_PAGES}")
+
+    def checkpoint() -> None:
+        # mode=rw: never create the file (a database moved away or restored meanwhile is left alone)
+        with contextlib.closing(sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, timeout=1.0)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    async def run() -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await asyncio.to_thread(checkpoint)
+            except sqlite3.Error as exc:  # busy or unreadable now: the next second tries again
+                logging.getLogger(__name__).warning("background WAL checkpoint failed: %s", exc)
+
+    task = asyncio.create_task(run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -202,7 +202,7 @@ def create_app(database_url: str | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        async with RegisterTortoise(app, config=db.tortoise_config(url)):
+        async with RegisterTortoise(app, config=db.tortoise_config(url)), db.background_checkpoints(url):
             # what start-up built (plugins, forms, policy, templates: some 200,000 objects) lives as long
             # as the process: keep it out of the garbage collector's full passes, which otherwise stop
             # every request for a few hundred milliseconds now and then (docs/performance.md)
