@@ -394,7 +394,10 @@ async def _record_payment(
                     "charge_payer": priced.rate.payer.value, "wallet_debit_paise": debit},
         )
     if method.immediate:
-        request.recorded_payments = [payment]  # final: the receipt shows it without reading it back (web/api.py)
+        # final: the receipt shows it without reading it back (web/api.py); values, not the Payment,
+        # which refers to the request: a cycle would keep both until a full garbage collection
+        request.receipt_payment = {"method": payment.method, "status": payment.status, "amount_paise": payment.amount_paise,
+                                   "reference": payment.reference, "details": payment.details}
         await _hand_over(actor, request, service, priced)
         get_host().transaction_recorded(receipt(request, counter, citizen))
     else:

@@ -335,8 +335,11 @@ async def _receipt_json(req: ServiceRequest, counter: Counter | None = None, cit
     out["operator"] = operator.username
     out["details"] = req.quote_details
     out["department_ref"] = req.department_ref
-    recorded = getattr(req, "recorded_payments", None)  # a payment made just now carries its rows (core.counter)
-    paid = [p for p in (recorded if recorded is not None else await req.payments.all().order_by("id")) if p.method != "cash_refund"]
+    recorded = getattr(req, "receipt_payment", None)  # a payment made just now carries its values (core.counter)
+    if recorded is not None:
+        out["payment"] = recorded
+        return out
+    paid = [p for p in await req.payments.all().order_by("id") if p.method != "cash_refund"]
     if paid:  # how it was paid, and for a pending payment what the citizen needs (a UPI link and QR code)
         out["payment"] = {"method": paid[0].method, "status": paid[0].status, "amount_paise": paid[0].amount_paise,
                           "reference": paid[0].reference, "details": paid[0].details}
