@@ -83,39 +83,57 @@ class NewEntry:
     request_id: int | None = None
 
 
-async def post_many(entries: list[NewEntry]) -> dict[str, LedgerEntry]:
+async def post_many(entries: list[NewEntry]) -> dict[str, int]:
     """Post many balanced entries with a handful of statements (not a few per entry), with the
-    rules of :func:`post`: a key already posted with the same lines is left as it is (and
-    returned), with other lines it is an error and nothing is posted. Call inside a transaction."""
+    rules of :func:`post`: a key already posted with the same lines is left as it is, with other
+    lines it is an error and nothing is posted. Returns each key's entry id. Call inside a
+    transaction.
+
+    The new rows go in as multi-row ``INSERT``s written here, not through ORM objects: a settlement
+    run or a week's deposits post tens of thousands of entries, and building a model object per
+    entry and posting cost more than the statements (about 1 ms a settled payment with its audit
+    record). The entries' ids come back by ``RETURNING`` (SQLite 3.35+ and PostgreSQL)."""
     normalised = {}
     for e in entries:
         if e.key in normalised:
             raise LedgerError(f"idempotency key {e.key!r} appears twice in one batch")
         normalised[e.key] = (e, _normalise(e.lines))
-    out: dict[str, LedgerEntry] = {}
+    out: dict[str, int] = {}
     keys = list(normalised)
     for i in range(0, len(keys), 5000):
-        existing = {x.idempotency_key: x for x in await LedgerEntry.filter(idempotency_key__in=keys[i:i + 5000])}
+        existing = dict(await LedgerEntry.filter(idempotency_key__in=keys[i:i + 5000]).values_list("idempotency_key", "id"))
         if existing:
             posted: dict[int, list[tuple[str, int]]] = {}
-            for entry_id, account, amount in await Posting.filter(entry_id__in=[x.id for x in existing.values()]).order_by(
+            for entry_id, account, amount in await Posting.filter(entry_id__in=list(existing.values())).order_by(
                     "entry_id", "account", "amount_paise").values_list("entry_id", "account", "amount_paise"):
                 posted.setdefault(entry_id, []).append((account, amount))
-            for key, entry in existing.items():
-                if posted.get(entry.id, []) != [(l.account, l.amount_paise) for l in normalised[key][1]]:
+            for key, entry_id in existing.items():
+                if posted.get(entry_id, []) != [(l.account, l.amount_paise) for l in normalised[key][1]]:
                     raise LedgerError(f"idempotency key {key!r} was already used for a different entry")
             out.update(existing)
     fresh = [normalised[k][0] for k in keys if k not in out]
     if not fresh:
         return out
-    await LedgerEntry.bulk_create([LedgerEntry(district_id=e.district_id, idempotency_key=e.key, memo=e.memo[:300], request_id=e.request_id)
-                                   for e in fresh], batch_size=1000)
-    made: dict[str, LedgerEntry] = {}
-    for i in range(0, len(fresh), 5000):
-        made.update({x.idempotency_key: x for x in await LedgerEntry.filter(idempotency_key__in=[e.key for e in fresh[i:i + 5000]])})
-    await Posting.bulk_create([Posting(entry_id=made[e.key].id, district_id=e.district_id, account=l.account, amount_paise=l.amount_paise)
-                               for e in fresh for l in normalised[e.key][1]], batch_size=1000)
-    return out | made
+    now = dt.datetime.now(dt.timezone.utc)  # what auto_now_add gives an entry the ORM creates
+    for i in range(0, len(fresh), _ENTRY_ROWS):
+        batch = fresh[i:i + _ENTRY_ROWS]
+        for r in await rows('INSERT INTO "ledger_entry" ("district_id", "idempotency_key", "memo", "request_id", "created_at") VALUES '
+                            + ", ".join(["(?, ?, ?, ?, ?)"] * len(batch)) + ' RETURNING "id", "idempotency_key"',
+                            [v for e in batch for v in (e.district_id, e.key, e.memo[:300], e.request_id, now)]):
+            out[r["idempotency_key"]] = r["id"]
+    lines = [(out[e.key], e.district_id, l.account, l.amount_paise) for e in fresh for l in normalised[e.key][1]]
+    for i in range(0, len(lines), _POSTING_ROWS):
+        batch = lines[i:i + _POSTING_ROWS]
+        await rows('INSERT INTO "posting" ("entry_id", "district_id", "account", "amount_paise") VALUES '
+                   + ", ".join(["(?, ?, ?, ?)"] * len(batch)), [v for line in batch for v in line])
+    return out
+
+
+# Rows per multi-row INSERT (1,000 and 2,000 parameters; both databases take 32,766 or more): larger
+# batches saved no time measurably, and the sqlite3 module keeps each compiled statement in its
+# cache, which at 1,000 rows a statement grew the process by 13 MiB.
+_ENTRY_ROWS = 200
+_POSTING_ROWS = 500
 
 
 async def rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:

@@ -473,7 +473,7 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine]) -> list[str]:
                 errors.append(LineError(0, "id", f"The file posts {key} twice with other amounts ({exc}); nothing was imported.",
                                         f"फ़ाइल {key} को दो बार अलग राशियों के साथ दर्ज करती है; कुछ आयात नहीं हुआ।"))
         await ledger.execute_many('UPDATE "ledger_entry" SET "created_at" = ? WHERE "id" = ?',  # each its own moment: one statement
-                                  [[line.stripe["created"], made[key].id] for line, key, _, _ in fresh if (line.stripe or {}).get("created")])
+                                  [[line.stripe["created"], made[key]] for line, key, _, _ in fresh if (line.stripe or {}).get("created")])
     if errors:
         raise StatementError(errors)
     return posted
