@@ -56,10 +56,16 @@ async def post(district_id: int, key: str, memo: str, lines: list[Line], request
 
     A key used before returns that entry if its lines are the same (else :class:`LedgerError`).
     ``fresh=True`` says the key names something created in this same transaction (a new request's
-    receipt number), so it cannot have been used: the lookup is skipped and the unique index on the
-    key remains the guard."""
+    receipt number), so it cannot have been used: the lookup is skipped, the unique index on the
+    key remains the guard, and the rows are written by two prepared statements (the entry, its
+    postings), the returned entry built from what was written."""
     lines = _normalise(lines)
-    existing = None if fresh else await LedgerEntry.get_or_none(idempotency_key=key)
+    if fresh:  # two prepared statements (the entry, its postings), as post_many writes them: every payment posts one
+        now = dt.datetime.now(dt.timezone.utc)
+        new = NewEntry(district_id, key, memo[:300], lines, request_id)
+        ids = await _insert([(new, lines)], now)
+        return LedgerEntry(id=ids[key], district_id=district_id, idempotency_key=key, memo=memo[:300], request_id=request_id, created_at=now)
+    existing = await LedgerEntry.get_or_none(idempotency_key=key)
     if existing is not None:
         posted = await Posting.filter(entry=existing).order_by("account", "amount_paise").values_list("account", "amount_paise")
         if [tuple(p) for p in posted] != [(l.account, l.amount_paise) for l in lines]:
@@ -111,17 +117,22 @@ async def post_many(entries: list[NewEntry]) -> dict[str, int]:
                 if posted.get(entry_id, []) != [(l.account, l.amount_paise) for l in normalised[key][1]]:
                     raise LedgerError(f"idempotency key {key!r} was already used for a different entry")
             out.update(existing)
-    fresh = [normalised[k][0] for k in keys if k not in out]
-    if not fresh:
-        return out
-    now = dt.datetime.now(dt.timezone.utc)  # what auto_now_add gives an entry the ORM creates
+    fresh = [(normalised[k][0], normalised[k][1]) for k in keys if k not in out]
+    if fresh:
+        out.update(await _insert(fresh, dt.datetime.now(dt.timezone.utc)))
+    return out
+
+
+async def _insert(fresh: list[tuple[NewEntry, list[Line]]], now: dt.datetime) -> dict[str, int]:
+    """Write new entries (their lines normalised) and their postings; each key's entry id."""
+    out: dict[str, int] = {}
     for i in range(0, len(fresh), _ENTRY_ROWS):
-        batch = fresh[i:i + _ENTRY_ROWS]
+        batch = [e for e, _ in fresh[i:i + _ENTRY_ROWS]]
         for r in await rows('INSERT INTO "ledger_entry" ("district_id", "idempotency_key", "memo", "request_id", "created_at") VALUES '
                             + ", ".join(["(?, ?, ?, ?, ?)"] * len(batch)) + ' RETURNING "id", "idempotency_key"',
                             [v for e in batch for v in (e.district_id, e.key, e.memo[:300], e.request_id, now)]):
             out[r["idempotency_key"]] = r["id"]
-    lines = [(out[e.key], e.district_id, l.account, l.amount_paise) for e in fresh for l in normalised[e.key][1]]
+    lines = [(out[e.key], e.district_id, l.account, l.amount_paise) for e, kept in fresh for l in kept]
     for i in range(0, len(lines), _POSTING_ROWS):
         batch = lines[i:i + _POSTING_ROWS]
         await rows('INSERT INTO "posting" ("entry_id", "district_id", "account", "amount_paise") VALUES '
