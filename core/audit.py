@@ -25,6 +25,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from emitra.core import ledger
+from emitra.core.db import placeholders
 from emitra.core.models import AuditHead, AuditLog, User
 
 T = TypeVar("T")
@@ -141,9 +142,8 @@ async def _insert_and_move_head(entry: AuditLog, entries: int) -> None:
 
 async def _move_head(last_id: int, last_hash: str, entries: int) -> None:
     conn = connections.get("default")
-    marks = ("$1", "$2", "$3") if conn.capabilities.dialect == "postgres" else ("?", "?", "?")
-    await conn.execute_query(f'UPDATE "audit_head" SET "last_id" = {marks[0]}, "last_hash" = {marks[1]}, "entries" = {marks[2]} '
-                             f'WHERE "id" = {HEAD_ID}', [last_id, last_hash, entries])
+    await conn.execute_query(placeholders(conn, f'UPDATE "audit_head" SET "last_id" = ?, "last_hash" = ?, "entries" = ? WHERE "id" = {HEAD_ID}'),
+                             [last_id, last_hash, entries])
 
 
 async def record(

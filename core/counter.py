@@ -20,6 +20,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, cache, clock, documents, fees, forms, ledger, mis, workflow
+from emitra.core.db import placeholders
 from emitra.core.ids import make_receipt_no
 from emitra.core.money import format_paise
 from emitra.core.models import Citizen, Counter, CounterService, District, LspPrice, Payment, RequestStatus, ServiceRequest
@@ -413,10 +414,9 @@ async def _update_request(request: ServiceRequest, *columns: str) -> None:
     ``request.save(update_fields=...)`` in one prepared statement, for the two updates every payment
     makes (its receipt number, the hand-over), where building the ORM's query cost more than running it."""
     conn = connections.get("default")
-    marks = [f"${i}" for i in range(1, len(columns) + 2)] if conn.capabilities.dialect == "postgres" else ["?"] * (len(columns) + 1)
-    sets = ", ".join(f'"{c}" = {marks[i]}' for i, c in enumerate(columns))
+    sets = ", ".join(f'"{c}" = ?' for c in columns)
     values = [getattr(getattr(request, c), "value", getattr(request, c)) for c in columns]
-    await conn.execute_query(f'UPDATE "service_request" SET {sets} WHERE "id" = {marks[-1]}', [*values, request.id])
+    await conn.execute_query(placeholders(conn, f'UPDATE "service_request" SET {sets} WHERE "id" = ?'), [*values, request.id])
 
 
 def _collection_lines(counter: Counter, service: Service, priced: Priced, debit_account: str, prepaid: bool) -> list[ledger.Line]:

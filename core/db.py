@@ -54,6 +54,16 @@ def _connection(url: str) -> Any:
     return url.replace("postgresql://", "postgres://", 1)
 
 
+def placeholders(conn: Any, sql: str) -> str:
+    """A raw statement written with ``?`` placeholders, as ``conn``'s dialect wants them (PostgreSQL:
+    $1, $2...): the prepared statements of the hot paths and the books' aggregates are written once
+    for both databases."""
+    if conn.capabilities.dialect != "postgres":
+        return sql
+    parts = sql.split("?")
+    return "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
+
+
 # For the `tortoise` command line (makemigrations): tortoise -c emitra.core.db.TORTOISE_ORM
 TORTOISE_ORM = tortoise_config("sqlite://:memory:")
 

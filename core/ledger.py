@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.functions import Sum
 
+from emitra.core.db import placeholders
 from emitra.core.models import LedgerEntry, Posting
 
 
@@ -154,7 +155,7 @@ async def rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     from tortoise import connections
 
     conn = connections.get("default")
-    return await conn.execute_query_dict(_placeholders(conn, sql), params)
+    return await conn.execute_query_dict(placeholders(conn, sql), params)
 
 
 async def execute_many(sql: str, params: list[list[Any]]) -> None:
@@ -165,7 +166,7 @@ async def execute_many(sql: str, params: list[list[Any]]) -> None:
 
     if params:
         conn = connections.get("default")
-        await conn.execute_many(_placeholders(conn, sql), params)
+        await conn.execute_many(placeholders(conn, sql), params)
 
 
 def as_datetime(value: Any) -> dt.datetime:
@@ -175,12 +176,6 @@ def as_datetime(value: Any) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
 
 
-def _placeholders(conn: Any, sql: str) -> str:
-    """``?`` placeholders as the connection's dialect writes them (PostgreSQL: $1, $2...)."""
-    if conn.capabilities.dialect != "postgres":
-        return sql
-    parts = sql.split("?")
-    return "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
 
 
 async def balance(account: str) -> int:

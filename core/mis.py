@@ -26,6 +26,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from emitra.core import clock, config
+from emitra.core.db import placeholders
 from emitra.core.models import Counter, DailyFigure, MonthlyFigure, RequestStatus, ServiceRequest
 
 COUNTED = {RequestStatus.PAID.value, RequestStatus.SUBMITTED.value, RequestStatus.SUBMISSION_FAILED.value}
@@ -116,17 +117,10 @@ async def _add(model: Any, column: str, when: dt.date, counter_id: int, service_
     it through the ORM's ``F()`` expressions cost more than the statement itself (docs/performance.md)."""
     conn = connections.get("default")
     changed = [m for m in MEASURES if delta[m]]
-    if conn.capabilities.dialect == "postgres":
-        marks = [f"${i}" for i in range(1, len(changed) + 4)]
-        when_value: Any = when
-    else:
-        marks = ["?"] * (len(changed) + 3)
-        when_value = when.isoformat()
-    sets = ", ".join(f'"{m}" = "{m}" + {marks[i]}' for i, m in enumerate(changed))
-    n = len(changed)
-    sql = (f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "counter_id" = {marks[n]} AND "{column}" = {marks[n + 1]} '
-           f'AND "service_code" = {marks[n + 2]}')
-    rows, _ = await conn.execute_query(sql, [*(delta[m] for m in changed), counter_id, when_value, service_code])
+    when_value: Any = when if conn.capabilities.dialect == "postgres" else when.isoformat()
+    sets = ", ".join(f'"{m}" = "{m}" + ?' for m in changed)
+    sql = f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "counter_id" = ? AND "{column}" = ? AND "service_code" = ?'
+    rows, _ = await conn.execute_query(placeholders(conn, sql), [*(delta[m] for m in changed), counter_id, when_value, service_code])
     return rows > 0
 
 
