@@ -38,6 +38,9 @@ def _refuse_constant(name: str) -> float:
 
 
 def _finite(text: str) -> float:
+    """The JSON parser's hook for numbers with a fraction or exponent: refuses NaN, Infinity and
+    1e999 at parse time. It never yields money: every amount field must be an integer of paise and
+    a fractional one is refused naming its field (``_paise_field``)."""
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"{text} is out of range")
