@@ -130,7 +130,7 @@ async def step_reconcile(plan: generate.Plan, folder: Path) -> dict[str, Any]:
                         await reconcile.import_stripe_transactions(society, district.id, data, path.name)
                     imported += 1
         report = await reconcile.reconcile(society, district.id, monday, sunday, confirm_deposits=True)
-        weeks.append({"week": monday.isoformat(), "ok": report.ok, "matched": len(report.matched), "differing": len(report.differing),
+        weeks.append({"week": monday.isoformat(), "ok": report.ok, "matched": report.matched_count, "differing": len(report.differing),
                       "unmatched_statement": len(report.unmatched_statement), "unmatched_ledger": len(report.unmatched_ledger),
                       "confirmed": len(report.confirmed)})
         problems += [str(p) for p in report.problems]

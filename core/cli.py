@@ -598,7 +598,7 @@ def reconcile_run(district: str, week: str | None, as_user: str | None, confirm_
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(f"reconciliation {report.district_code} {start} to {end}: {'OK' if report.ok else 'FAILED'}")
-        click.echo(f"  matched {len(report.matched)}, differing {len(report.differing)}, unmatched on the statements "
+        click.echo(f"  matched {report.matched_count}, differing {len(report.differing)}, unmatched on the statements "
                    f"{len(report.unmatched_statement)}, unmatched in the ledger {len(report.unmatched_ledger)}")
         for p in report.differing:
             click.echo(f"  DIFFERING {p.scope} {p.kind}: statement {p.statement.date} {p.statement.reference} {format_paise(p.statement.amount_paise)}"

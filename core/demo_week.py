@@ -343,7 +343,7 @@ async def run_week(start: dt.date) -> dict[str, Any]:
     recs = []
     for r in reports:
         recs.append({"period_start": r.period_start.isoformat(), "period_end": r.period_end.isoformat(), "ok": r.ok,
-                     "rolls_forward": r.rolls_forward, "matched": len(r.matched), "differing": len(r.differing),
+                     "rolls_forward": r.rolls_forward, "matched": r.matched_count, "differing": len(r.differing),
                      "unmatched_statement": len(r.unmatched_statement), "unmatched_ledger": len(r.unmatched_ledger),
                      "matched_kinds": sorted(p.kind for p in r.matched), "problems": [str(p) for p in r.problems],
                      "unmatched": [i.as_dict() for i in r.unmatched_statement + r.unmatched_ledger],

@@ -24,9 +24,14 @@ import csv
 import datetime as dt
 import hashlib
 import importlib
+import inspect
 import io
 import json
 import re
+import secrets
+from array import array
+from bisect import bisect_left
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
@@ -37,6 +42,7 @@ from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger, spreadsheet
+from emitra.core.db import placeholders
 from emitra.core.models import DayEnd, District, LedgerEntry, Payment, StatementImport, StatementLine
 from emitra.core.money import AmountError, format_paise, parse_rupees
 
@@ -629,6 +635,12 @@ class Report:
     confirmed: list[str] = field(default_factory=list)  # slips confirmed by this run
     notes: list[Message] = field(default_factory=list)
     recorded: bool = False
+    n_matched: int = 0  # every matched pair; ``matched`` keeps the first KEEP_MATCHED to show
+    deposits: list[Pair] = field(default_factory=list, repr=False)  # every day-end deposit matched exactly
+
+    @property
+    def matched_count(self) -> int:
+        return max(self.n_matched, len(self.matched))
 
     @property
     def rolls_forward(self) -> bool:
@@ -644,15 +656,16 @@ class Report:
         return {
             "district": self.district_code, "period_start": self.period_start.isoformat(), "period_end": self.period_end.isoformat(),
             "ok": self.ok, "rolls_forward": self.rolls_forward, "problems": [str(p) for p in self.problems], "counts": self.counts,
-            "matched": [p.as_dict() for p in self.matched], "differing": [p.as_dict() for p in self.differing],
+            "matched_count": self.matched_count, "matched": [p.as_dict() for p in self.matched], "differing": [p.as_dict() for p in self.differing],
             "unmatched_statement": [i.as_dict() for i in self.unmatched_statement],
             "unmatched_ledger": [i.as_dict() for i in self.unmatched_ledger],
             "accounts": [a.as_dict() for a in self.accounts], "confirmed": self.confirmed, "notes": [str(n) for n in self.notes],
             "recorded": self.recorded,
         }
 
-    def csv_text(self) -> str:
-        """The whole report as CSV: one row per item or pair, then the roll-forward table."""
+    def csv_text(self, matched_rows: str | None = None) -> str:
+        """The report as CSV: one row per item or pair, then the roll-forward table. The matched
+        pairs are those the report kept, or ``matched_rows`` (every one: :func:`export_csv`)."""
         out = io.StringIO()
         w = spreadsheet.writer(out, lineterminator="\n")
         w.writerow(["district", self.district_code, "period", self.period_start.isoformat(), self.period_end.isoformat(),
@@ -660,34 +673,52 @@ class Report:
         w.writerow(["bucket", "scope", "kind", "how", "statement_date", "statement_line", "statement_reference",
                     "statement_description", "statement_amount", "ledger_key", "ledger_date", "ledger_reference",
                     "ledger_description", "ledger_amount", "difference"])
-
-        def rupees(paise: int | None) -> str:
-            return "" if paise is None else format_paise(paise, symbol=False).replace(",", "")
-
-        def row(bucket: str, scope: str, kind: str, how: str, s: Item | None, l: Item | None) -> None:
-            diff = s.amount_paise - l.amount_paise if s and l else None
-            w.writerow([bucket, scope, kind, how,
-                        s.date.isoformat() if s else "", s.line_no if s and s.line_no else "", s.reference if s else "",
-                        s.description if s else "", rupees(s.amount_paise) if s else "",
-                        l.key if l else "", l.date.isoformat() if l else "", l.reference if l else "",
-                        l.description if l else "", rupees(l.amount_paise) if l else "", rupees(diff)])
-
-        for p in self.matched:
-            row("matched", p.scope, p.kind, p.how, p.statement, p.ledger)
+        if matched_rows is None:
+            for p in self.matched:
+                _csv_row(w, "matched", p.scope, p.kind, p.how, p.statement, p.ledger)
+        else:
+            out.write(matched_rows)
         for p in self.differing:
-            row("differing", p.scope, p.kind, p.how, p.statement, p.ledger)
+            _csv_row(w, "differing", p.scope, p.kind, p.how, p.statement, p.ledger)
         for i in self.unmatched_statement:
-            row("unmatched_statement", i.source, i.kind, "", i, None)
+            _csv_row(w, "unmatched_statement", i.source, i.kind, "", i, None)
         for i in self.unmatched_ledger:
-            row("unmatched_ledger", i.scope, i.kind, "", None, i)
+            _csv_row(w, "unmatched_ledger", i.scope, i.kind, "", None, i)
         w.writerow([])
         w.writerow(["account", "opening", "in", "out", "closing", "rolls_forward"])
         for a in self.accounts:
-            w.writerow([a.account, rupees(a.opening_paise), rupees(a.in_paise), rupees(a.out_paise), rupees(a.closing_paise),
-                        "yes" if a.ok else "NO"])
+            w.writerow([a.account, _csv_rupees(a.opening_paise), _csv_rupees(a.in_paise), _csv_rupees(a.out_paise),
+                        _csv_rupees(a.closing_paise), "yes" if a.ok else "NO"])
         for problem in self.problems:
             w.writerow(["problem", problem])
         return out.getvalue()
+
+
+def _csv_rupees(paise: int | None) -> str:
+    return "" if paise is None else format_paise(paise, symbol=False).replace(",", "")
+
+
+def _csv_row(w: Any, bucket: str, scope: str, kind: str, how: str, s: Item | None, l: Item | None) -> None:
+    diff = s.amount_paise - l.amount_paise if s and l else None
+    w.writerow([bucket, scope, kind, how,
+                s.date.isoformat() if s else "", s.line_no if s and s.line_no else "", s.reference if s else "",
+                s.description if s else "", _csv_rupees(s.amount_paise) if s else "",
+                l.key if l else "", l.date.isoformat() if l else "", l.reference if l else "",
+                l.description if l else "", _csv_rupees(l.amount_paise) if l else "", _csv_rupees(diff)])
+
+
+async def export_csv(district_id: int, period_start: dt.date, period_end: dt.date) -> tuple[Report, str]:
+    """The report of a period and its CSV with every matched pair (the report itself keeps a few):
+    the pairs are written as they are found, a row each."""
+    rows = io.StringIO()
+    w = spreadsheet.writer(rows, lineterminator="\n")
+
+    def on_pair(p: Pair) -> None:
+        if _same_amount(p.statement, p.ledger):
+            _csv_row(w, "matched", p.scope, p.kind, p.how, p.statement, p.ledger)
+
+    report = await build_report(district_id, period_start, period_end, on_pair=on_pair, keep_matched=0)
+    return report, report.csv_text(matched_rows=rows.getvalue())
 
 
 _SLIP = re.compile(r"\bDS[A-Z]{2}\d{13}\b", re.IGNORECASE)  # a deposit slip number (core/dayend.make_slip_no)
@@ -749,26 +780,34 @@ class _RefIndex:
                 self.words.setdefault(word, set()).add(j)
 
     def hits(self, statement: Item) -> set[int]:
-        """Items that quote the same identifier as ``statement``: a reference in common, one of
-        theirs as a whole word in the line, or the line's reference (6+ characters) in theirs."""
-        text = statement.text
-        found: set[int] = set()
-        for ref in statement.refs:
-            found.update(self.exact.get(ref, ()))
-        for word in set(_RUN.findall(text)):
-            for ref, j in self.by_run.get(word, ()):
-                if j not in found and _in_text(ref, text):
-                    found.add(j)
-        for ref, j in self.odd:
+        """Items that quote the same identifier as ``statement`` (:func:`_quoted`)."""
+        return _quoted(statement, self.exact, self.by_run, self.odd,
+                       lambda run: ((j, self.texts[j]) for j in (self.words.get(run, ()) if run else self.texts)))
+
+
+def _quoted(statement: Item, exact: dict[str, list[int]], by_run: dict[str, list[tuple[str, int]]], odd: list[tuple[str, int]],
+            containing: Callable[[str | None], Iterable[tuple[int, str]]]) -> set[int]:
+    """The ledger items that quote the same identifier as ``statement``: a reference in common
+    (``exact``), one of theirs as a whole word in the line (``by_run``: by the reference's key run;
+    ``odd``: those without one), or the line's reference (6+ characters) in theirs (``containing``
+    gives the items whose text has a word, with their text; every item for None)."""
+    text = statement.text
+    found: set[int] = set()
+    for ref in statement.refs:
+        found.update(exact.get(ref, ()))
+    for word in set(_RUN.findall(text)):
+        for ref, j in by_run.get(word, ()):
             if j not in found and _in_text(ref, text):
                 found.add(j)
-        for ref in statement.refs:
-            if len(ref) >= 6:
-                first = _key_run(ref)
-                for j in (self.words.get(first, ()) if first else self.texts):
-                    if j not in found and _in_text(ref, self.texts[j]):
-                        found.add(j)
-        return found
+    for ref, j in odd:
+        if j not in found and _in_text(ref, text):
+            found.add(j)
+    for ref in statement.refs:
+        if len(ref) >= 6:
+            for j, theirs in containing(_key_run(ref)):
+                if j not in found and _in_text(ref, theirs):
+                    found.add(j)
+    return found
 
 
 def _same_amount(statement: Item, ledger: Item) -> bool:
@@ -831,28 +870,44 @@ class _Entry(NamedTuple):
     created_at: dt.datetime
 
 
-async def _entries_touching(district_id: int, accounts: list[str], lo: dt.datetime, hi: dt.datetime, max_id: int) -> tuple[list[_Entry], dict[int, list[tuple[str, int]]]]:
-    """The entries of [lo, hi) (ids up to ``max_id``) moving one of ``accounts``, in id order, with
-    all their postings: an inner join from the entries of the window (an ORM filter on
-    entry__created_at would scan every posting), a day of the window per query so that the rows
-    the driver returns are a day's, kept as tuples."""
-    entries: list[_Entry] = []
-    postings: dict[int, list[tuple[str, int]]] = {}
+ENTRY_PAGE = 2000  # ledger entries read (with their postings) a query
+
+
+async def _entries_touching(district_id: int, accounts: list[str], lo: dt.datetime, hi: dt.datetime,
+                            max_id: int) -> AsyncIterator[tuple[list[_Entry], dict[int, list[tuple[str, int]]]]]:
+    """The entries of [lo, hi) (ids up to ``max_id``) moving one of ``accounts``, with all their
+    postings, a page of at most ENTRY_PAGE entries at a time (a day of the window, in id order):
+    what is held is a page, whatever the size of the week. An inner join from the entries of the
+    window (an ORM filter on entry__created_at would scan every posting)."""
+    marks = ", ".join("?" for _ in accounts)
     day = lo
     while day < hi:
         until = min(day + dt.timedelta(days=1), hi)
-        for r in await ledger.rows(
-                'SELECT e."id" AS id, e."idempotency_key" AS k, e."memo" AS memo, e."request_id" AS request_id, e."created_at" AS at, '
-                'p."account" AS account, p."amount_paise" AS amount FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" '
-                'WHERE e."id" IN (SELECT x."id" FROM "ledger_entry" x JOIN "posting" y ON y."entry_id" = x."id" '
-                'WHERE x."created_at" >= ? AND x."created_at" < ? AND x."id" <= ? AND y."district_id" = ? '
-                f'AND y."account" IN ({", ".join("?" for _ in accounts)})) ORDER BY e."id"', [day, until, max_id, district_id, *accounts]):
-            if not entries or entries[-1].id != r["id"]:
-                entries.append(_Entry(r["id"], r["k"], r["memo"], r["request_id"], ledger.as_datetime(r["at"])))
-            postings.setdefault(r["id"], []).append((r["account"], int(r["amount"])))
+        after: tuple[Any, int] = (day, 0)
+        while True:
+            entries: list[_Entry] = []
+            postings: dict[int, list[tuple[str, int]]] = {}
+            last_at: Any = None
+            # in (created_at, id) order from the created_at index, a page after the last one read
+            # (an id range alone made SQLite walk every entry from the first id on)
+            for r in await ledger.rows(
+                    'SELECT e."id" AS id, e."idempotency_key" AS k, e."memo" AS memo, e."request_id" AS request_id, e."created_at" AS at, '
+                    'p."account" AS account, p."amount_paise" AS amount FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" '
+                    'WHERE e."id" IN (SELECT x."id" FROM "ledger_entry" x WHERE x."created_at" >= ? AND x."created_at" < ? '
+                    'AND (x."created_at" > ? OR (x."created_at" = ? AND x."id" > ?)) AND +x."id" <= ? '
+                    'AND EXISTS (SELECT 1 FROM "posting" y WHERE y."entry_id" = x."id" AND y."district_id" = ? '
+                    f'AND y."account" IN ({marks})) ORDER BY x."created_at", x."id" LIMIT {ENTRY_PAGE}) ORDER BY e."created_at", e."id"',
+                    [day, until, after[0], after[0], after[1], max_id, district_id, *accounts]):
+                if not entries or entries[-1].id != r["id"]:
+                    entries.append(_Entry(r["id"], r["k"], r["memo"], r["request_id"], ledger.as_datetime(r["at"])))
+                    last_at = r["at"]
+                postings.setdefault(r["id"], []).append((r["account"], int(r["amount"])))
+            if entries:
+                yield entries, postings
+            if len(entries) < ENTRY_PAGE:
+                break
+            after = (last_at, entries[-1].id)
         day = until
-    entries.sort(key=lambda e: e.id)
-    return entries, postings
 
 
 async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -924,70 +979,87 @@ def _key_refs(entry: _Entry) -> list[str]:
     return [suffix, key.rsplit(":", 1)[-1], *_ID_IN_TEXT.findall(entry.memo or "")]
 
 
-async def _bank_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime, max_id: int) -> list[Item]:
+def _local_dates() -> Callable[[dt.datetime], dt.date]:
+    """:func:`local_date` with the zone looked up once (it is asked for every entry of a week)."""
+    zone = ZoneInfo(config.timezone())
+    return lambda moment: (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(zone).date()
+
+
+async def _bank_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime,
+                         max_id: int) -> AsyncIterator[list[Item]]:
+    """What should have reached or left the bank in the period (and DATE_TOLERANCE_DAYS around it),
+    a page of items at a time: the entries moving society_bank or escrow:upi, each day-end deposit
+    by its slip, and the deposits still in transit."""
     margin = dt.timedelta(days=DATE_TOLERANCE_DAYS)
-    wide_lo, wide_hi = lo - margin, hi + margin
-    entries, postings = await _entries_touching(district_id, list(BANK_ACCOUNTS), wide_lo, wide_hi, max_id)
-    # the day ends still in transit, and those whose slip a bank entry names (its confirmation)
-    slips = {m.upper() for e in entries for m in _SLIP.findall(f"{e.idempotency_key} {e.memo}")}
-    day_ends = list(await DayEnd.filter(district_id=district_id, business_date__lte=end + margin).filter(
-        Q(confirmed_at=None) | Q(slip_no__in=sorted(slips) or [""])).select_related("counter").order_by("business_date", "id"))
-    by_slip = {d.slip_no.upper(): d for d in day_ends}
-    payment_refs = await _payment_refs(e.request_id for e in entries)
-    items: list[Item] = []
+    day_of = _local_dates()
+    # the day ends still in transit (a district's counters times the days since: not the transactions)
+    by_slip = {d.slip_no.upper(): d for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, confirmed_at=None)
+               .select_related("counter").order_by("business_date", "id")}
     linked: set[int] = set()
-    for entry in entries:
-        lines = postings.get(entry.id, [])
-        accounts = {a for a, _ in lines}
-        amount = sum(p for a, p in lines if a in BANK_ACCOUNTS)
-        if amount == 0:
-            continue  # nothing reached or left the bank (a move between society_bank and escrow:upi)
-        kind = _bank_kind(entry.idempotency_key, accounts)
-        text = f"{entry.idempotency_key} {entry.memo}"
-        named = [by_slip[m.upper()] for m in _SLIP.findall(text) if m.upper() in by_slip]
-        day_end = named[0] if named and kind in ("deposit", "other") else None
-        refs = _key_refs(entry) + payment_refs.get(entry.request_id or 0, [])
-        key = f"entry:{entry.id}"
-        if day_end is not None and not entry.idempotency_key.startswith("reverse:"):
-            kind, key = "deposit", f"slip:{day_end.slip_no}"
-            refs += [day_end.slip_no, day_end.bank_reference]
-            linked.add(day_end.id)
-        created = local_date(entry.created_at)
-        items.append(Item("ledger", kind, key, created, amount, entry.idempotency_key, entry.memo,
-                          _refs(*refs), day_end_id=day_end.id if day_end else None,
-                          status=_deposit_status(day_end) if day_end else "", in_period=start <= created <= end, scope=BANK))
-    for d in day_ends:
-        if d.id in linked or d.confirmed_at is not None or d.deposit_paise <= 0:
-            continue  # confirmed deposits are in the ledger (above); nothing to deposit
-        items.append(Item("ledger", "deposit", f"slip:{d.slip_no}", d.business_date, d.deposit_paise, d.slip_no,
-                          f"day end {d.counter.code} {d.business_date.isoformat()}: deposit in transit",
-                          _refs(d.slip_no, d.bank_reference), day_end_id=d.id, status=_deposit_status(d),
-                          in_period=d.business_date <= end, scope=BANK))
-    return items
+    async for entries, postings in _entries_touching(district_id, list(BANK_ACCOUNTS), lo - margin, hi + margin, max_id):
+        # the confirmed day ends whose slip a bank entry of this page names (its confirmation)
+        slips = {m.upper() for e in entries for m in _SLIP.findall(f"{e.idempotency_key} {e.memo}")} - by_slip.keys()
+        if slips:
+            for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, slip_no__in=sorted(slips)
+                                         ).select_related("counter"):
+                by_slip[d.slip_no.upper()] = d
+        payment_refs = await _payment_refs(e.request_id for e in entries)
+        items: list[Item] = []
+        for entry in entries:
+            lines = postings.get(entry.id, [])
+            accounts = {a for a, _ in lines}
+            amount = sum(p for a, p in lines if a in BANK_ACCOUNTS)
+            if amount == 0:
+                continue  # nothing reached or left the bank (a move between society_bank and escrow:upi)
+            kind = _bank_kind(entry.idempotency_key, accounts)
+            text = f"{entry.idempotency_key} {entry.memo}"
+            named = [by_slip[m.upper()] for m in _SLIP.findall(text) if m.upper() in by_slip]
+            day_end = named[0] if named and kind in ("deposit", "other") else None
+            refs = _key_refs(entry) + payment_refs.get(entry.request_id or 0, [])
+            key = f"entry:{entry.id}"
+            if day_end is not None and not entry.idempotency_key.startswith("reverse:"):
+                kind, key = "deposit", f"slip:{day_end.slip_no}"
+                refs += [day_end.slip_no, day_end.bank_reference]
+                linked.add(day_end.id)
+            created = day_of(entry.created_at)
+            items.append(Item("ledger", kind, key, created, amount, entry.idempotency_key, entry.memo,
+                              _refs(*refs), day_end_id=day_end.id if day_end else None,
+                              status=_deposit_status(day_end) if day_end else "", in_period=start <= created <= end, scope=BANK))
+        yield items
+    in_transit = [Item("ledger", "deposit", f"slip:{d.slip_no}", d.business_date, d.deposit_paise, d.slip_no,
+                       f"day end {d.counter.code} {d.business_date.isoformat()}: deposit in transit",
+                       _refs(d.slip_no, d.bank_reference), day_end_id=d.id, status=_deposit_status(d),
+                       in_period=d.business_date <= end, scope=BANK)
+                  for d in sorted(by_slip.values(), key=lambda d: (d.business_date, d.id))
+                  if d.id not in linked and d.confirmed_at is None and d.deposit_paise > 0]  # confirmed ones are in the ledger (above)
+    if in_transit:
+        yield in_transit
 
 
-async def _card_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime, max_id: int) -> tuple[list[Item], list[tuple[int, int, dt.date]]]:
-    """Escrow:card movements as items, and the processor fees posted with them (entry id, paise, date)."""
+async def _card_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime, max_id: int,
+                         fees: list[int]) -> AsyncIterator[list[Item]]:
+    """Escrow:card movements as items, a page at a time; the processor fees posted with them in the
+    period are added up in ``fees[0]`` (compared in total with Stripe's)."""
     margin = dt.timedelta(days=DATE_TOLERANCE_DAYS)
-    entries, postings = await _entries_touching(district_id, ["escrow:card"], lo - margin, hi + margin, max_id)
-    payment_refs = await _payment_refs(e.request_id for e in entries)
-    items: list[Item] = []
-    fees: list[tuple[int, int, dt.date]] = []
-    for entry in entries:
-        lines = postings.get(entry.id, [])
-        accounts = {a for a, _ in lines}
-        escrow = sum(p for a, p in lines if a == "escrow:card")
-        fee = sum(p for a, p in lines if a == "processor_fees")
-        created = local_date(entry.created_at)
-        if fee:
-            fees.append((entry.id, fee, created))
-        kind = _card_kind(entry.idempotency_key, accounts, escrow)
-        if escrow == 0 or (kind == "card_fee" and escrow == -fee):
-            continue  # a fee alone: compared in total with Stripe's fees
-        items.append(Item("ledger", kind, f"entry:{entry.id}", created, escrow, entry.idempotency_key, entry.memo,
-                          _refs(*_key_refs(entry), *payment_refs.get(entry.request_id or 0, [])), in_period=start <= created <= end,
-                          scope=STRIPE))
-    return items, fees
+    day_of = _local_dates()
+    async for entries, postings in _entries_touching(district_id, ["escrow:card"], lo - margin, hi + margin, max_id):
+        payment_refs = await _payment_refs(e.request_id for e in entries)
+        items: list[Item] = []
+        for entry in entries:
+            lines = postings.get(entry.id, [])
+            accounts = {a for a, _ in lines}
+            escrow = sum(p for a, p in lines if a == "escrow:card")
+            fee = sum(p for a, p in lines if a == "processor_fees")
+            created = day_of(entry.created_at)
+            if fee and start <= created <= end:
+                fees[0] += fee
+            kind = _card_kind(entry.idempotency_key, accounts, escrow)
+            if escrow == 0 or (kind == "card_fee" and escrow == -fee):
+                continue  # a fee alone: compared in total with Stripe's fees
+            items.append(Item("ledger", kind, f"entry:{entry.id}", created, escrow, entry.idempotency_key, entry.memo,
+                              _refs(*_key_refs(entry), *payment_refs.get(entry.request_id or 0, [])), in_period=start <= created <= end,
+                              scope=STRIPE))
+        yield items
 
 
 # --- the statements' side -------------------------------------------------------------------
@@ -1003,25 +1075,6 @@ class _Line(NamedTuple):
     amount_paise: int
     reference: str
     description: str
-
-
-async def _statement_lines(district_id: int, source: str, start: dt.date, end: dt.date) -> list[_Line]:
-    return [_Line(*row) for row in await StatementLine.filter(
-        statement__district_id=district_id, statement__source=source, value_date__gte=start, value_date__lte=end,
-    ).order_by("value_date", "statement_id", "line_no").values_list(*_Line._fields)]
-
-
-async def _not_matched_elsewhere(district_id: int, source: str, start: dt.date, end: dt.date, items: list[Item]) -> list[Item]:
-    """``items`` less those a recorded run matched to a statement line of another period."""
-    keys = sorted({i.key for i in items})
-    if not keys:
-        return items
-    taken: set[str] = set()
-    for at in range(0, len(keys), IN_CHUNK):  # PostgreSQL takes at most 32767 parameters a query
-        taken.update(await StatementLine.filter(statement__district_id=district_id, statement__source=source,
-                                                matched_id__in=keys[at:at + IN_CHUNK])
-                     .filter(Q(value_date__lt=start) | Q(value_date__gt=end)).values_list("matched_id", flat=True))
-    return [i for i in items if i.key not in taken]
 
 
 def _bank_item(line: _Line) -> Item:
@@ -1050,6 +1103,284 @@ def _stripe_item(line: _Line) -> tuple[Item, str, int]:
     item = Item(STRIPE, kind, f"line:{line.id}", line.value_date, line.amount_paise, line.reference, line.description,
                 _refs(line.reference, "" if source == "-" else source), alt, line.line_no, line.id, line.statement_id, scope=STRIPE)
     return item, txn_type, fee
+
+
+# --- matching a week a page at a time -------------------------------------------------------
+#
+# :func:`match` above is the rule, over lists in memory. A district's week is hundreds of
+# thousands of items on each side, so :class:`_Matching` applies the same rule holding a page at a
+# time: the ledger's items go into temporary tables (with only those of their references and
+# words that some statement line could quote), and each page of statement lines asks the
+# database for the items it may name. What stays in memory for the whole week is a byte per
+# ledger item (taken or not), the statement lines' words as 8-byte hashes, and the findings.
+
+MATCH_PAGE = 500  # statement lines matched per round of queries
+KEEP_MATCHED = 500  # matched pairs a report keeps to show (every pair goes to ``on_pair``)
+_ASKED = (50, 500, 2000)  # the lengths of the IN lists asked: padded to one of these (one statement text each)
+
+
+class _Hashes:
+    """A set of words kept as their sorted hashes, 8 bytes a word: a test that may say yes for a
+    word not in it (two hashes equal), never no for one in it. Used to leave out of the database the
+    references and words no statement line can quote; whatever it lets through is checked again."""
+
+    def __init__(self) -> None:
+        self._sorted = array("q")
+        self._new: set[int] = set()
+
+    def add(self, word: str) -> None:
+        self._new.add(hash(word))
+        if len(self._new) >= 50_000:
+            self._fold()
+
+    def _fold(self) -> None:
+        if self._new:
+            self._sorted = array("q", sorted(self._new.union(self._sorted)))
+            self._new = set()
+
+    def __contains__(self, word: str) -> bool:
+        h = hash(word)
+        if h in self._new:
+            return True
+        at = bisect_left(self._sorted, h)
+        return at < len(self._sorted) and self._sorted[at] == h
+
+    def freeze(self) -> None:
+        self._fold()
+
+
+def _padded(values: list[Any]) -> list[list[Any]]:
+    """``values`` in chunks whose lengths are one of _ASKED (the last padded with a repeat)."""
+    out = []
+    for at in range(0, len(values), _ASKED[-1]):
+        chunk = values[at:at + _ASKED[-1]]
+        size = next(n for n in _ASKED if n >= len(chunk))
+        out.append(chunk + chunk[-1:] * (size - len(chunk)))
+    return out
+
+
+@dataclass(slots=True)
+class _Cand:
+    """A ledger item as a candidate for a statement line (a row of the items table)."""
+
+    n: int
+    kind: str
+    key: str
+    date: dt.date
+    amount_paise: int
+    text: str  # its references and text, as _RefIndex.texts has it
+
+    def order(self, s: Item) -> tuple[int, dt.date, str]:
+        return abs((self.date - s.date).days), self.date, self.key
+
+
+class _Matching:
+    """One scope's matching (bank or Stripe) of one period, in temporary tables of its own."""
+
+    def __init__(self, conn: Any, scope: str):
+        self.conn, self.scope = conn, scope
+        self.pg = conn.capabilities.dialect == "postgres"
+        tag = f"{scope}_{secrets.token_hex(4)}"
+        self.items, self.refs, self.words = f"rec_item_{tag}", f"rec_ref_{tag}", f"rec_word_{tag}"
+        self.text_words = _Hashes()  # every word of the statement lines' texts and references
+        self.ref_runs = _Hashes()  # the key run of each statement reference of 6+ characters
+        self.scan_all = False  # a statement reference of 6+ characters without letters or digits
+        self.odd: list[tuple[str, int]] = []  # ledger references without a letter or digit (few)
+        self.n = 0
+        self.taken = bytearray(1)
+
+    async def _sql(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        return await self.conn.execute_query_dict(placeholders(self.conn, sql), params or [])
+
+    async def _many(self, sql: str, rows: list[list[Any]]) -> None:
+        if rows:
+            await self.conn.execute_many(placeholders(self.conn, sql), rows)
+
+    async def create(self) -> None:
+        temp = "CREATE TEMPORARY TABLE {} ({})" + (" ON COMMIT DROP" if self.pg else "")
+        text = 'TEXT COLLATE "C"' if self.pg else "TEXT"
+        await self._sql(temp.format(self.items, f'n INTEGER PRIMARY KEY, kind TEXT, key {text}, day TEXT, amount BIGINT, reference TEXT, '
+                                                'description TEXT, day_end_id INTEGER, status TEXT, in_period INTEGER, text TEXT'))
+        await self._sql(temp.format(self.refs, "ref TEXT, run TEXT, n INTEGER"))
+        await self._sql(temp.format(self.words, "word TEXT, n INTEGER"))
+
+    async def drop(self) -> None:
+        if not self.pg:  # PostgreSQL drops them at the end of the transaction
+            for table in (self.items, self.refs, self.words):
+                await self._sql(f"DROP TABLE IF EXISTS temp.{table}")
+
+    def note_statement(self, s: Item) -> None:
+        """First pass over the statement lines: the words and references they could quote."""
+        for word in _RUN.findall(s.text):
+            self.text_words.add(word)
+        for ref in s.refs:
+            for word in _RUN.findall(ref):
+                self.text_words.add(word)
+            if len(ref) >= 6:
+                run = _key_run(ref)
+                if run:
+                    self.ref_runs.add(run)
+                else:
+                    self.scan_all = True
+
+    def close_statements(self) -> None:
+        self.text_words.freeze()
+        self.ref_runs.freeze()
+
+    async def add_items(self, items: list[Item]) -> None:
+        """Store a page of ledger items, with the references and words a statement line may name."""
+        rows, refs, words = [], [], []
+        for item in items:
+            self.n += 1
+            text = " ".join(item.refs) + " " + item.text
+            rows.append([self.n, item.kind, item.key, item.date.isoformat(), item.amount_paise, item.reference, item.description,
+                         item.day_end_id, item.status, 1 if item.in_period else 0, text if self.scan_all else ""])
+            for ref in item.refs:
+                run = _key_run(ref)
+                if run is None:  # looked for in every line's text, and by equality
+                    self.odd.append((ref, self.n))
+                    refs.append([ref, None, self.n])
+                elif run in self.text_words:
+                    refs.append([ref, run, self.n])
+            for word in set(_RUN.findall(text)):
+                if word in self.ref_runs:
+                    words.append([word, self.n])
+            if words and words[-1][1] == self.n or self.scan_all:
+                rows[-1][-1] = text  # kept only where a statement reference may be found in it
+        await self._many(f'INSERT INTO {self.items} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
+        await self._many(f"INSERT INTO {self.refs} VALUES (?, ?, ?)", refs)
+        await self._many(f"INSERT INTO {self.words} VALUES (?, ?)", words)
+
+    async def index(self, district_id: int, start: dt.date, end: dt.date) -> None:
+        """Index the tables, and leave out the items a recorded run matched to a statement line of
+        another period (they are not this period's to match)."""
+        await self._sql(f"CREATE INDEX {self.refs}_ref ON {self.refs} (ref)")
+        await self._sql(f"CREATE INDEX {self.refs}_run ON {self.refs} (run)")
+        await self._sql(f"CREATE INDEX {self.words}_word ON {self.words} (word)")
+        await self._sql(f"CREATE INDEX {self.items}_amount ON {self.items} (amount, day)")
+        await self._sql(f"CREATE INDEX {self.items}_order ON {self.items} (in_period, day, key)")
+        await self._sql(
+            f'DELETE FROM {self.items} WHERE key IN (SELECT l."matched_id" FROM "statement_line" l JOIN "statement_import" i '
+            'ON i."id" = l."statement_id" WHERE i."district_id" = ? AND i."source" = ? AND l."matched_id" <> \'\' '
+            'AND (l."value_date" < ? OR l."value_date" > ?))', [district_id, self.scope, start, end])
+        self.taken = bytearray(self.n + 1)
+        if self.pg:  # a temporary table has no statistics until asked
+            for table in (self.items, self.refs, self.words):
+                await self._sql(f"ANALYZE {table}")
+
+    def _cand(self, r: dict[str, Any]) -> _Cand:
+        return _Cand(r["n"], r["kind"], r["key"], dt.date.fromisoformat(r["day"]), int(r["amount"]), r["text"] or "")
+
+    async def _items(self, ns: set[int]) -> dict[int, _Cand]:
+        out: dict[int, _Cand] = {}
+        for chunk in _padded(sorted(ns)):
+            for r in await self._sql(f'SELECT n, kind, key, day, amount, text FROM {self.items} WHERE n IN ({", ".join("?" * len(chunk))})', chunk):
+                out[r["n"]] = self._cand(r)
+        return out
+
+    async def _lookup(self, column: str, table: str, values: set[str], extra: str = "") -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for chunk in _padded(sorted(values)):
+            found += await self._sql(f'SELECT {column}{extra}, n FROM {table} WHERE {column} IN ({", ".join("?" * len(chunk))})', chunk)
+        return found
+
+    async def by_reference(self, page: list[Item]) -> list[tuple[Item, _Cand]]:
+        """Pass 1 over a page of statement lines (in order): each takes the item it names, as
+        :func:`match` does (same amount first, then the nearest date). Returns the pairs."""
+        refs = {ref for s in page for ref in s.refs}
+        words = {w for s in page for w in _RUN.findall(s.text)}
+        runs = {run for s in page for ref in s.refs if len(ref) >= 6 for run in [_key_run(ref)] if run}
+        exact: dict[str, list[int]] = {}
+        for r in await self._lookup("ref", self.refs, refs):
+            exact.setdefault(r["ref"], []).append(r["n"])
+        by_run: dict[str, list[tuple[str, int]]] = {}
+        for r in await self._lookup("run", self.refs, words, ", ref"):
+            by_run.setdefault(r["run"], []).append((r["ref"], r["n"]))
+        by_word: dict[str, list[int]] = {}
+        for r in await self._lookup("word", self.words, runs):
+            by_word.setdefault(r["word"], []).append(r["n"])
+        wanted = {n for ns in exact.values() for n in ns} | {n for pairs in by_run.values() for _, n in pairs} \
+            | {n for ns in by_word.values() for n in ns} | {n for _, n in self.odd}
+        cands = await self._items({n for n in wanted if not self.taken[n]})
+        everything: list[_Cand] = []
+        if any(len(ref) >= 6 and _key_run(ref) is None for s in page for ref in s.refs):
+            everything = await self._all()  # a reference without letters or digits to look it up by
+            cands.update((c.n, c) for c in everything if not self.taken[c.n])
+
+        def containing(run: str | None) -> Iterable[tuple[int, str]]:
+            if run is None:
+                return ((c.n, c.text) for c in everything)
+            return ((n, cands[n].text) for n in by_word.get(run, ()) if n in cands)
+
+        pairs: list[tuple[Item, _Cand]] = []
+        for s in page:
+            found = _quoted(s, exact, by_run, self.odd, containing)
+            hits = [cands[n] for n in found if n in cands and not self.taken[n]]
+            if hits:
+                equal = [c for c in hits if _same_amount(s, c)]
+                best = min(equal or hits, key=lambda c: c.order(s))
+                self.taken[best.n] = 1
+                pairs.append((s, best))
+        return pairs
+
+    async def _all(self) -> list[_Cand]:
+        return [self._cand(r) for r in await self._sql(f"SELECT n, kind, key, day, amount, text FROM {self.items}")]
+
+    async def by_amount(self, page: list[Item]) -> list[tuple[Item, _Cand]]:
+        """Pass 2 over a page of the statement lines pass 1 left (in order): the same amount within
+        ±DATE_TOLERANCE_DAYS, the nearest date first."""
+        amounts = sorted({a for s in page for a in (s.amount_paise, *s.alt_amounts)})
+        lo = (min(s.date for s in page) - dt.timedelta(days=DATE_TOLERANCE_DAYS)).isoformat()
+        hi = (max(s.date for s in page) + dt.timedelta(days=DATE_TOLERANCE_DAYS)).isoformat()
+        by_amount: dict[int, list[_Cand]] = {}
+        for chunk in _padded(amounts):
+            for r in await self._sql(f'SELECT n, kind, key, day, amount, \'\' AS text FROM {self.items} '
+                                     f'WHERE amount IN ({", ".join("?" * len(chunk))}) AND day >= ? AND day <= ?', [*chunk, lo, hi]):
+                if not self.taken[r["n"]]:
+                    by_amount.setdefault(int(r["amount"]), []).append(self._cand(r))
+        pairs = []
+        for s in page:
+            options = [c for a in (s.amount_paise, *s.alt_amounts) for c in by_amount.get(a, [])
+                       if not self.taken[c.n] and abs((c.date - s.date).days) <= DATE_TOLERANCE_DAYS]
+            if options:
+                best = min(options, key=lambda c: c.order(s))
+                self.taken[best.n] = 1
+                pairs.append((s, best))
+        return pairs
+
+    async def item(self, n: int) -> Item:
+        """A matched item in full, as the report shows it."""
+        return (await self.full([n]))[n]
+
+    async def full(self, ns: list[int]) -> dict[int, Item]:
+        out: dict[int, Item] = {}
+        for chunk in _padded(sorted(set(ns))):
+            for r in await self._sql(f'SELECT * FROM {self.items} WHERE n IN ({", ".join("?" * len(chunk))})', chunk):
+                out[r["n"]] = self._item(r)
+        return out
+
+    def _item(self, r: dict[str, Any]) -> Item:
+        return Item("ledger", r["kind"], r["key"], dt.date.fromisoformat(r["day"]), int(r["amount"]), r["reference"] or "",
+                    r["description"] or "", day_end_id=r["day_end_id"], status=r["status"] or "", in_period=bool(r["in_period"]),
+                    scope=self.scope)
+
+    async def counts(self) -> int:
+        """Ledger items of the period (after leaving out those matched in another period)."""
+        rows = await self._sql(f"SELECT COUNT(*) AS c FROM {self.items} WHERE in_period = 1")
+        return int(rows[0]["c"])
+
+    async def lonely(self) -> AsyncIterator[list[Item]]:
+        """The items of the period no statement line took, in (date, key) order, a page at a time."""
+        after: tuple[str, str] = ("", "")
+        while True:
+            rows = await self._sql(f"SELECT * FROM {self.items} WHERE in_period = 1 AND (day > ? OR (day = ? AND key > ?)) "
+                                   f"ORDER BY day, key LIMIT {ENTRY_PAGE}", [after[0], after[0], after[1]])
+            page = [self._item(r) for r in rows if not self.taken[r["n"]]]
+            if page:
+                yield page
+            if len(rows) < ENTRY_PAGE:
+                return
+            after = (rows[-1]["day"], rows[-1]["key"])
 
 
 # --- the roll-forward -----------------------------------------------------------------------
@@ -1091,82 +1422,235 @@ async def roll_forward(district_id: int, lo: dt.datetime, hi: dt.datetime, max_i
 # --- the report -----------------------------------------------------------------------------
 
 
+async def _statement_pages(conn: Any, district_id: int, source: str, start: dt.date, end: dt.date) -> AsyncIterator[list[_Line]]:
+    """The statement lines of the period, in the order matching takes them (date, line number,
+    key), STATEMENT_PAGE at a time: numbered in that order into a temporary table once (one scan
+    and one sort), then read by number."""
+    pg = conn.capabilities.dialect == "postgres"
+    table = f"rec_line_{secrets.token_hex(4)}"
+    key = """('line:' || CAST(l."id" AS TEXT))""" + (' COLLATE "C"' if pg else "")
+    await conn.execute_query_dict(f"CREATE TEMPORARY TABLE {table} (i BIGINT PRIMARY KEY, id BIGINT, statement_id BIGINT, line_no INTEGER, "
+                                  "value_date TEXT, amount_paise BIGINT, reference TEXT, description TEXT)" + (" ON COMMIT DROP" if pg else ""))
+    try:
+        await conn.execute_query_dict(placeholders(conn,
+            f'INSERT INTO {table} SELECT ROW_NUMBER() OVER (ORDER BY l."value_date", l."line_no", {key}), l."id", l."statement_id", '
+            'l."line_no", CAST(l."value_date" AS TEXT), l."amount_paise", l."reference", l."description" '
+            'FROM "statement_line" l JOIN "statement_import" i ON i."id" = l."statement_id" '
+            'WHERE i."district_id" = ? AND i."source" = ? AND l."value_date" >= ? AND l."value_date" <= ?'), [district_id, source, start, end])
+        after = 0
+        while True:
+            rows = await conn.execute_query_dict(placeholders(conn, f"SELECT * FROM {table} WHERE i > ? ORDER BY i LIMIT {STATEMENT_PAGE}"), [after])
+            if rows:
+                yield [_Line(r["id"], r["statement_id"], r["line_no"], dt.date.fromisoformat(r["value_date"][:10]), int(r["amount_paise"]),
+                             r["reference"] or "", r["description"] or "") for r in rows]
+            if len(rows) < STATEMENT_PAGE:
+                return
+            after = rows[-1]["i"]
+    finally:
+        if not pg:
+            await conn.execute_query_dict(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+STATEMENT_PAGE = 5000
+
+
+def _statement_order(item: Item) -> tuple[dt.date, int, str]:
+    return item.date, item.line_no or 0, item.key
+
+
+class _Pairs:
+    """Where the pairs of a run go: counted, kept for the report up to ``keep`` matched ones (every
+    differing one), and each handed to ``on_pair`` (the recording run's marks, a CSV export)."""
+
+    def __init__(self, report: Report, keep: int, on_pair: Callable[[Pair], Any] | None):
+        self.report, self.keep, self.on_pair = report, keep, on_pair
+
+    async def add(self, pair: Pair) -> None:
+        report = self.report
+        if _same_amount(pair.statement, pair.ledger):
+            report.n_matched += 1
+            if len(report.matched) < self.keep:
+                report.matched.append(pair)
+            if pair.kind == "deposit" and pair.scope == BANK and pair.ledger.day_end_id is not None:
+                report.deposits.append(pair)
+        else:
+            report.differing.append(pair)
+        if self.on_pair is not None:
+            done = self.on_pair(pair)
+            if inspect.isawaitable(done):
+                await done
+
+
+async def _two_passes(m: _Matching, pages: AsyncIterator[list[Item]],
+                      emit: Callable[[list[tuple[Item, _Cand]], str], Awaitable[None]], size: int = MATCH_PAGE) -> list[Item]:
+    """:func:`match`'s two passes, a page of ``size`` statement items at a time (``pages`` in the
+    statement order): first by reference, then what is left by amount and date. Gives each page's
+    pairs to ``emit`` and returns the statement items left unmatched."""
+    async def one_pass(items: list[Item], find: Callable[[list[Item]], Awaitable[list[tuple[Item, _Cand]]]], how: str) -> list[Item]:
+        left: list[Item] = []
+        for at in range(0, len(items), size):
+            page = items[at:at + size]
+            found = await find(page)
+            await emit(found, how)
+            paired = {s.key for s, _ in found}
+            left += [s for s in page if s.key not in paired]
+        return left
+
+    lonely: list[Item] = []
+    async for items in pages:
+        lonely += await one_pass(items, m.by_reference, "reference")
+    left = await one_pass(lonely, m.by_amount, "amount_date")
+    return left
+
+
+async def match_paged(statements: list[Item], expected: list[Item], scope: str,
+                      size: int = MATCH_PAGE) -> tuple[list[Pair], list[Pair], list[Item], list[Item]]:
+    """:func:`match` as a period's run does it (the ledger items in temporary tables, the
+    statement items ``size`` at a time), on lists: the same four buckets, each in the statement's
+    (or the ledger's) order. In a transaction of its own."""
+    statements = sorted(statements, key=_statement_order)
+    pairs: list[Pair] = []
+    async with in_transaction() as conn:
+        m = _Matching(conn, scope)
+        await m.create()
+        try:
+            for s in statements:
+                m.note_statement(s)
+            m.close_statements()
+            for at in range(0, len(expected), ENTRY_PAGE):
+                await m.add_items(expected[at:at + ENTRY_PAGE])
+            await m.index(0, dt.date.min, dt.date.max)
+
+            async def emit(found: list[tuple[Item, _Cand]], how: str) -> None:
+                full = await m.full([c.n for _, c in found])
+                pairs.extend(Pair(scope, full[c.n].kind, s, full[c.n], how) for s, c in found)
+
+            async def pages() -> AsyncIterator[list[Item]]:
+                yield statements
+
+            left = await _two_passes(m, pages(), emit, size)
+            lonely = [i async for page in m.lonely() for i in page]
+        finally:
+            await m.drop()
+    pairs.sort(key=lambda p: _statement_order(p.statement))
+    return ([p for p in pairs if _same_amount(p.statement, p.ledger)], [p for p in pairs if not _same_amount(p.statement, p.ledger)],
+            left, lonely)
+
+
+async def _match_scope(conn: Any, report: Report, scope: str, lo: dt.datetime, hi: dt.datetime, max_id: int,
+                       pairs: _Pairs, problems: list[Message], progress: Callable[[int], None] | None) -> None:
+    """Match one statement (bank or Stripe) of the period against the ledger, a page at a time."""
+    district_id, start, end = report.district_id, report.period_start, report.period_end
+    m = _Matching(conn, scope)
+    await m.create()
+    try:
+        def items_of(lines: list[_Line], totals: list[int] | None = None) -> list[Item]:
+            if scope == BANK:
+                return [_bank_item(line) for line in lines]
+            out = []
+            for line in lines:
+                item, _txn_type, fee = _stripe_item(line)
+                if totals is not None:
+                    totals[0] += fee + (-line.amount_paise if item.kind == "card_fee" else 0)
+                    totals[1] += 1
+                    if item.kind == "card_fee":  # a separate fee debit: compared in total with the ledger's fees
+                        fee_members.append(line.id)
+                if item.kind != "card_fee":
+                    out.append(item)
+            return out
+
+        fee_members: list[int] = []
+        totals = [0, 0]  # Stripe's fees, the lines
+        n_statement = 0
+        async for lines in _statement_pages(conn, district_id, scope, start, end):
+            for s in items_of(lines, totals):
+                m.note_statement(s)
+                n_statement += 1
+        m.close_statements()
+        ledger_fees = [0]
+        expected = (_bank_expected(district_id, start, end, lo, hi, max_id) if scope == BANK
+                    else _card_expected(district_id, start, end, lo, hi, max_id, ledger_fees))
+        async for items in expected:
+            await m.add_items(items)
+        await m.index(district_id, start, end)
+        n_ledger = await m.counts()
+        report.counts[scope] = {"statement": n_statement if scope == BANK else totals[1], "ledger": n_ledger}
+
+        first_matched, first_differing = len(report.matched), len(report.differing)
+        seen_statements = taken_in_period = 0
+
+        async def emit(found: list[tuple[Item, _Cand]], how: str) -> None:
+            nonlocal seen_statements, taken_in_period
+            full = await m.full([c.n for _, c in found])
+            for s, c in found:
+                item = full[c.n]
+                taken_in_period += item.in_period
+                seen_statements += 1
+                await pairs.add(Pair(scope, item.kind, s, item, how))
+
+        async def statement_items() -> AsyncIterator[list[Item]]:
+            async for lines in _statement_pages(conn, district_id, scope, start, end):
+                items = items_of(lines)
+                yield items
+                if progress:
+                    progress(len(items))
+
+        left = await _two_passes(m, statement_items(), emit)
+        lonely_ledger: list[Item] = []
+        async for page in m.lonely():
+            lonely_ledger += page
+        # the report lists each bucket in the statement's order (pass 2's pairs were found after pass 1's)
+        report.matched[first_matched:] = sorted(report.matched[first_matched:], key=lambda p: _statement_order(p.statement))
+        report.differing[first_differing:] = sorted(report.differing[first_differing:], key=lambda p: _statement_order(p.statement))
+        if seen_statements + len(left) != n_statement or len({i.key for i in left}) != len(left):
+            problems.append(Message(f"{scope}: statement lines were dropped or counted twice", f"{scope}: विवरण की पंक्तियाँ छूटीं या दो बार गिनी गईं"))
+        if taken_in_period + len(lonely_ledger) != n_ledger:
+            problems.append(Message(f"{scope}: ledger items were dropped or counted twice", f"{scope}: बही की मदें छूटीं या दो बार गिनी गईं"))
+        if scope == STRIPE:
+            stripe_fee_total, fee_ledger_total = totals[0], ledger_fees[0]
+            s_fee = Item(STRIPE, "card_fee", "fees:stripe", end, -stripe_fee_total, "", f"Stripe fees in the period ({totals[1]} transactions)",
+                         members=tuple(fee_members), scope=STRIPE)
+            l_fee = Item("ledger", "card_fee", "fees:ledger", end, -fee_ledger_total, "processor_fees",
+                         "processor fees posted with escrow:card movements in the period", scope=STRIPE)
+            if stripe_fee_total and fee_ledger_total:
+                await pairs.add(Pair(STRIPE, "card_fee", s_fee, l_fee, "total"))
+            elif stripe_fee_total:
+                left.append(s_fee)
+            elif fee_ledger_total:
+                lonely_ledger.append(l_fee)
+            if n_statement + len(fee_members) != totals[1]:
+                problems.append(Message("a Stripe transaction is missing from the report", "रिपोर्ट में एक Stripe लेन-देन छूट गया है"))
+        report.unmatched_statement += left
+        report.unmatched_ledger += lonely_ledger
+    finally:
+        await m.drop()
+
+
 async def build_report(district_id: int, period_start: dt.date, period_end: dt.date,
-                       progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None) -> Report:
-    """The reconciliation of one period, read-only (:func:`reconcile` also records it)."""
+                       progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None, *,
+                       on_pair: Callable[[Pair], Any] | None = None, keep_matched: int | None = None) -> Report:
+    """The reconciliation of one period, read-only (:func:`reconcile` also records it).
+
+    The report counts every matched pair (``n_matched``) and keeps the first ``keep_matched`` of
+    them to show (KEEP_MATCHED unless given), and every finding (differing pairs, unmatched items); ``on_pair`` (a function or
+    a coroutine function) is given every pair, matched or differing, as it is found, so that a run
+    over a district's week holds a page at a time (:func:`export_csv` writes them all)."""
     if period_end < period_start:
         raise ValueError("the period ends before it starts")
     district = await District.get(id=district_id)
     report = Report(district_id, district.code, period_start, period_end)
     lo, hi = period_bounds(period_start, period_end)
-    async with in_transaction():  # one consistent view of the books
+    pairs = _Pairs(report, KEEP_MATCHED if keep_matched is None else keep_matched, on_pair)
+    async with in_transaction() as conn:  # one consistent view of the books
         max_id = (await LedgerEntry.filter(district_id=district_id).annotate(m=Max("id")).first().values("m") or {}).get("m") or 0
-        bank_lines = await _statement_lines(district_id, BANK, period_start, period_end)
-        stripe_lines = await _statement_lines(district_id, STRIPE, period_start, period_end)
-        bank_expected = await _not_matched_elsewhere(district_id, BANK, period_start, period_end,
-                                                     await _bank_expected(district_id, period_start, period_end, lo, hi, max_id))
-        card_expected, ledger_fees = await _card_expected(district_id, period_start, period_end, lo, hi, max_id)
-        card_expected = await _not_matched_elsewhere(district_id, STRIPE, period_start, period_end, card_expected)
         report.accounts, problems = await roll_forward(district_id, lo, hi, max_id)
-    if on_total:
-        on_total(len(bank_lines) + len(stripe_lines))
-
-    # the bank statement against what should have reached the bank
-    bank_items = [_bank_item(l) for l in bank_lines]
-    m, d, us, ul = match(bank_items, bank_expected, BANK, progress)
-    report.matched += m
-    report.differing += d
-    report.unmatched_statement += us
-    report.unmatched_ledger += ul
-    report.counts[BANK] = {"statement": len(bank_items), "ledger": sum(1 for i in bank_expected if i.in_period)}
-    _check_nothing_dropped(report, BANK, bank_items, bank_expected, m + d, us, ul, problems)
-
-    # Stripe against escrow:card; fees compared in total
-    stripe_items, stripe_fee_total, fee_members = [], 0, []
-    for line in stripe_lines:
-        item, txn_type, fee = _stripe_item(line)
-        stripe_fee_total += fee
-        if item.kind == "card_fee":
-            stripe_fee_total += -line.amount_paise  # a separate fee debit (negative amount)
-            fee_members.append(line.id)
-        else:
-            stripe_items.append(item)
-    m, d, us, ul = match(stripe_items, card_expected, STRIPE, progress)
-    fee_ledger_total = sum(p for _, p, day in ledger_fees if period_start <= day <= period_end)
-    fee_pairs: list[Pair] = []
-    s_fee = Item(STRIPE, "card_fee", "fees:stripe", period_end, -stripe_fee_total, "", f"Stripe fees in the period ({len(stripe_lines)} transactions)",
-                 members=tuple(fee_members), scope=STRIPE)
-    l_fee = Item("ledger", "card_fee", "fees:ledger", period_end, -fee_ledger_total, "processor_fees",
-                 "processor fees posted with escrow:card movements in the period", scope=STRIPE)
-    if stripe_fee_total and fee_ledger_total:
-        fee_pairs.append(Pair(STRIPE, "card_fee", s_fee, l_fee, "total"))
-    elif stripe_fee_total:
-        us.append(s_fee)
-    elif fee_ledger_total:
-        ul.append(l_fee)
-    report.matched += m + [p for p in fee_pairs if _same_amount(p.statement, p.ledger)]
-    report.differing += d + [p for p in fee_pairs if not _same_amount(p.statement, p.ledger)]
-    report.unmatched_statement += us
-    report.unmatched_ledger += ul
-    report.counts[STRIPE] = {"statement": len(stripe_lines), "ledger": sum(1 for i in card_expected if i.in_period)}
-    _check_nothing_dropped(report, STRIPE, stripe_items, card_expected, m + d, [i for i in us if i.key != "fees:stripe"],
-                           [i for i in ul if i.key != "fees:ledger"], problems)
-    if len(stripe_items) + len(fee_members) != len(stripe_lines):
-        problems.append(Message("a Stripe transaction is missing from the report", "रिपोर्ट में एक Stripe लेन-देन छूट गया है"))
+        if on_total:
+            on_total(await StatementLine.filter(statement__district_id=district_id, value_date__gte=period_start,
+                                                value_date__lte=period_end).count())
+        for scope in (BANK, STRIPE):
+            await _match_scope(conn, report, scope, lo, hi, max_id, pairs, problems, progress)
     report.problems = problems
     return report
-
-
-def _check_nothing_dropped(report: Report, scope: str, statements: list[Item], expected: list[Item], pairs: list[Pair],
-                           lonely_s: list[Item], lonely_l: list[Item], problems: list[Message]) -> None:
-    """Every statement item exactly once; every ledger item of the period exactly once."""
-    seen_s = [p.statement.key for p in pairs] + [i.key for i in lonely_s]
-    if sorted(seen_s) != sorted(i.key for i in statements):
-        problems.append(Message(f"{scope}: statement lines were dropped or counted twice", f"{scope}: विवरण की पंक्तियाँ छूटीं या दो बार गिनी गईं"))
-    seen_l = [p.ledger.key for p in pairs] + [i.key for i in lonely_l]
-    must = {i.key for i in expected if i.in_period}
-    if not must <= set(seen_l) or len(seen_l) != len(set(seen_l)):
-        problems.append(Message(f"{scope}: ledger items were dropped or counted twice", f"{scope}: बही की मदें छूटीं या दो बार गिनी गईं"))
 
 
 def _dayend():
@@ -1188,28 +1672,56 @@ async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date,
     matched to (``matched_kind``/``matched_id``; differing lines are marked ``differing:<kind>``),
     and the audit log keeps the summary. With ``confirm_deposits``, every day-end deposit matched
     exactly (same amount) is confirmed through ``core.dayend.confirm_deposit``."""
-    report = await build_report(district_id, period_start, period_end, progress, on_total)
+    marks = _Marks()
+    report = await build_report(district_id, period_start, period_end, progress, on_total, on_pair=marks.add)
     async with in_transaction():
-        lines = await StatementLine.filter(statement__district_id=district_id, value_date__gte=period_start, value_date__lte=period_end
-                                           ).values_list("id", "matched_kind", "matched_id")
-        marks: dict[int, tuple[str, str]] = {}
-        for p in report.matched:
-            for line_id in _line_ids(p.statement):
-                marks[line_id] = (p.kind, p.ledger.key[:60])
-        for p in report.differing:
-            for line_id in _line_ids(p.statement):
-                marks[line_id] = (f"differing:{p.kind}"[:20], p.ledger.key[:60])
-        changed = [[*marks.get(line_id, ("", "")), line_id] for line_id, kind, key in lines if (kind, key) != marks.get(line_id, ("", ""))]
-        await ledger.execute_many('UPDATE "statement_line" SET "matched_kind" = ?, "matched_id" = ? WHERE "id" = ?', changed)
+        await ledger.execute_many(  # what an earlier run of this period marked, unmarked; then this run's marks
+            'UPDATE "statement_line" SET "matched_kind" = \'\', "matched_id" = \'\' WHERE "statement_id" IN '
+            '(SELECT "id" FROM "statement_import" WHERE "district_id" = ?) AND "value_date" >= ? AND "value_date" <= ? '
+            'AND ("matched_kind" <> \'\' OR "matched_id" <> \'\')', [[district_id, period_start, period_end]])
+        for chunk in marks.rows():
+            await ledger.execute_many('UPDATE "statement_line" SET "matched_kind" = ?, "matched_id" = ? WHERE "id" = ?', chunk)
         await audit.record(actor, "reconciliation.run", None, district_id=district_id, detail={
             "period": [period_start.isoformat(), period_end.isoformat()], "ok": report.ok,
-            "matched": len(report.matched), "differing": len(report.differing),
+            "matched": report.matched_count, "differing": len(report.differing),
             "unmatched_statement": len(report.unmatched_statement), "unmatched_ledger": len(report.unmatched_ledger),
             "accounts": len(report.accounts), "problems": [str(p) for p in report.problems[:20]]})
     report.recorded = True
     if confirm_deposits:
         await _confirm(actor, report)
     return report
+
+
+class _Marks:
+    """What each statement line of a run was matched to, kept compactly until the run is recorded
+    (a district's week is a hundred thousand lines): the line's id, the kind, and the ledger key,
+    an entry's as its id."""
+
+    def __init__(self) -> None:
+        self.lines, self.kinds, self.keys = array("q"), array("H"), array("q")
+        self.kind_names: list[str] = []
+        self.texts: list[str] = []  # keys that are not entry:<id> (a deposit's slip:<no>, fees:ledger)
+
+    def add(self, pair: Pair) -> None:
+        kind = pair.kind if _same_amount(pair.statement, pair.ledger) else f"differing:{pair.kind}"[:20]
+        if kind not in self.kind_names:
+            self.kind_names.append(kind)
+        key = pair.ledger.key[:60]
+        number = key.removeprefix("entry:")
+        if key.startswith("entry:") and number.isdigit() and str(int(number)) == number:
+            code = int(number)
+        else:
+            self.texts.append(key)
+            code = -len(self.texts)
+        for line_id in _line_ids(pair.statement):
+            self.lines.append(line_id)
+            self.kinds.append(self.kind_names.index(kind))
+            self.keys.append(code)
+
+    def rows(self, size: int = 5000) -> Iterable[list[list[Any]]]:
+        for at in range(0, len(self.lines), size):
+            yield [[self.kind_names[self.kinds[i]], f"entry:{self.keys[i]}" if self.keys[i] >= 0 else self.texts[-self.keys[i] - 1],
+                    self.lines[i]] for i in range(at, min(at + size, len(self.lines)))]
 
 
 def _line_ids(item: Item) -> list[int]:
@@ -1222,8 +1734,7 @@ async def _confirm(actor: audit.Actor, report: Report) -> None:
         report.notes.append(Message("Deposits cannot be confirmed here: this installation has no core/dayend.py confirm_deposits.",
                                     "यहाँ जमा की पुष्टि नहीं हो सकती: इस इंस्टॉलेशन में core/dayend.py confirm_deposits नहीं है।"))
         return
-    pairs = [p for p in report.matched
-             if p.kind == "deposit" and p.ledger.day_end_id is not None and p.scope == BANK and not p.ledger.status.startswith("confirmed")]
+    pairs = [p for p in report.deposits if not p.ledger.status.startswith("confirmed")]
     open_ = {d.id: d for d in await DayEnd.filter(id__in=[p.ledger.day_end_id for p in pairs], confirmed_at=None)}
     pairs = [p for p in pairs if p.ledger.day_end_id in open_]
     results = await module.confirm_deposits(actor, [(open_[p.ledger.day_end_id], (p.statement.reference or f"statement line {p.statement.line_no}")[:100],

@@ -378,6 +378,23 @@ def test_the_society_uploads_statements_runs_the_week_and_downloads_it(web):
     assert sum(1 for r in rows if r.startswith("unmatched_ledger,bank,card_payout,")) == 1
 
 
+def test_the_page_shows_the_first_matched_pairs_and_the_csv_has_every_one(web, monkeypatch):
+    """A district's week is tens of thousands of matched pairs: the page shows the first few (the
+    findings in full), the download every one."""
+    monkeypatch.setattr(rec, "KEEP_MATCHED", 1)
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    for action, name, kind in (("import_bank", "bank_good.csv", "text/csv"), ("import_stripe", "stripe_balance.json", "application/json")):
+        assert web.post("/society/reconciliation", data={"action": action, "csrf_token": token},
+                        files={"file": (name, (DATA / name).read_bytes(), kind)}).status_code == 200
+    page = web.get("/society/reconciliation?week=2025-11-24")
+    assert "Matched: 2 " in page.text and "The first 1 of 2 matched pairs" in page.text
+    hindi = web.get("/society/reconciliation?week=2025-11-24&lang=hi")
+    assert "कुल 2 मिलान हुए जोड़ों में से पहले 1" in hindi.text
+    rows = web.get("/society/reconciliation/export.csv?week=2025-11-24").text.splitlines()
+    assert sorted(r.split(",")[2] for r in rows if r.startswith("matched,")) == ["card_fee", "card_payout"]
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 

@@ -140,7 +140,7 @@ async def reconciliation(request: Request) -> Response:
 async def export_csv(request: Request) -> Response:
     """The report of a week as CSV (``?week=YYYY-MM-DD``), computed now; nothing is written."""
     start, end, _error = _week(request.query_params.get("week"))
-    report = await rec.build_report(request.state.user.district_id, start, end)
+    report, text = await rec.export_csv(request.state.user.district_id, start, end)
     name = f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.csv"
-    return Response(report.csv_text(), media_type="text/csv; charset=utf-8",
+    return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

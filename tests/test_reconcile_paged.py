@@ -1,0 +1,84 @@
+"""The week's run matches a page at a time (temporary tables, core/reconcile._Matching): it must
+put every item in the same bucket as the rule written over lists in memory (core/reconcile.match),
+whatever the references, texts, amounts and dates, and whatever the page size."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from emitra.core import reconcile as rec
+
+pytestmark = pytest.mark.anyio
+
+DAY = dt.date(2025, 11, 26)
+# a small vocabulary, so that references collide, quote each other and hide inside longer words
+REFS = ["dsjp0001202511261", "utr4455667788", "ch_3abc", "po_77x", "r-1001", "r-10011", "neft0099", "----", "abcd", "x9y8z7w6"]
+WORDS = REFS + ["neft", "cr", "upi", "cash", "dep", "by", "slip", "r", "1001", "r-1001x", "xutr4455667788"]
+
+
+def _text(draw_words: list[str]) -> str:
+    return " ".join(draw_words)
+
+
+@st.composite
+def statement(draw, n: int) -> rec.Item:
+    amount = draw(st.sampled_from([500, 700, 900, 1000, -300]))
+    alt = draw(st.sampled_from([(), (amount - 20,)]))
+    reference = draw(st.sampled_from(["", *REFS]))
+    return rec.Item("bank", "other", f"line:{n}", DAY + dt.timedelta(days=draw(st.integers(-3, 3))), amount, reference,
+                    _text(draw(st.lists(st.sampled_from(WORDS), max_size=4))), rec._refs(reference), alt, line_no=n % 4 + 1,
+                    line_id=n)
+
+
+@st.composite
+def expected(draw, n: int) -> rec.Item:
+    refs = draw(st.lists(st.sampled_from(REFS), max_size=3, unique=True))
+    return rec.Item("ledger", draw(st.sampled_from(["deposit", "upi", "settlement"])), f"entry:{n}",
+                    DAY + dt.timedelta(days=draw(st.integers(-4, 4))), draw(st.sampled_from([500, 700, 900, 1000, -300, 480])),
+                    draw(st.sampled_from(["request:R1", "deposit:DSJP0001202511261", "settle:R-1001"])),
+                    _text(draw(st.lists(st.sampled_from(WORDS), max_size=3))), rec._refs(*refs), in_period=draw(st.booleans()))
+
+
+@st.composite
+def week(draw):
+    statements = [draw(statement(n)) for n in range(1, draw(st.integers(0, 14)) + 1)]
+    items = [draw(expected(n)) for n in range(1, draw(st.integers(0, 14)) + 1)]
+    return statements, items, draw(st.sampled_from([1, 3, 500]))
+
+
+def _buckets(result) -> tuple:
+    matched, differing, lonely_s, lonely_l = result
+    return ([(p.statement.key, p.ledger.key, p.how) for p in matched], [(p.statement.key, p.ledger.key, p.how) for p in differing],
+            [i.key for i in lonely_s], [i.key for i in lonely_l])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=week())
+async def test_paged_matching_puts_every_item_where_the_rule_does(demo_db, case):
+    statements, items, size = case
+    want = _buckets(rec.match(statements, items, "bank"))
+    got = _buckets(await rec.match_paged(statements, items, "bank", size))
+    assert got == want
+
+
+async def test_paged_matching_by_reference_in_text_amount_and_date(demo_db):
+    """The cases the rule's own test pins down, through the paged run, one statement a page."""
+    def line(n, amount, days=0, text="NEFT CR", reference=None):
+        reference = f"R{n}" if reference is None else reference
+        return rec.Item("bank", "other", f"line:{n}", DAY + dt.timedelta(days=days), amount, reference, text, rec._refs(reference), line_no=n)
+
+    def expect(key, amount, days=0, in_period=True, refs=()):
+        return rec.Item("ledger", "deposit", key, DAY + dt.timedelta(days=days), amount, key, "", refs, in_period=in_period)
+
+    statements = [line(1, 500, 0), line(2, 700, 0), line(3, 900, 0, "CASH DEP DSJP0001202511289"),
+                  line(4, 100, 1, "by UTR4455667788 thanks", reference="")]
+    items = [expect("a", 500, -2), expect("b", 700, 3), expect("c", 800, 2, in_period=False, refs=("dsjp0001202511289",)),
+             expect("d", 100, 1, in_period=False), expect("e", 100, -9, refs=("utr4455667788",))]
+    matched, differing, lonely_s, lonely_l = await rec.match_paged(statements, items, "bank", 1)
+    assert [(p.statement.key, p.ledger.key, p.how) for p in matched] == [("line:1", "a", "amount_date"), ("line:4", "e", "reference")]
+    assert [(p.statement.key, p.ledger.key, p.difference_paise) for p in differing] == [("line:3", "c", 100)]
+    assert [i.key for i in lonely_s] == ["line:2"] and [i.key for i in lonely_l] == ["b"]
