@@ -40,7 +40,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, ledger, payments, spreadsheet
 from emitra.core.counter import slug
-from emitra.core.dayend import MoneyError, _sum, day_end_at, day_start, local_date, utcnow
+from emitra.core.dayend import MoneyError, _sum, day_end_at, day_start, index_rows, local_date, utcnow
 from emitra.core.models import Counter, District, LedgerEntry, Payment, Posting, Role, ServiceRequest, Wallet
 from emitra.core.money import format_paise, split
 
@@ -130,42 +130,64 @@ async def pending(now: dt.datetime | None = None, district_id: int | None = None
 
 async def _candidates(now: dt.datetime, district_id: int | None) -> tuple[list[dict[str, Any]], list[int]]:
     """The escrow payments open for settlement and due (received or cleared, confirmed at or before
-    ``now``), and the ids of the open ones that will never be settled (already settled, reversed, or
-    a charge not paid by the citizen), which :func:`settle` closes.
+    ``now``, the charge paid by the citizen), and the ids of the open ones found already settled or
+    reversed, which :func:`settle` closes.
 
     Only the open ones are read (``payment.settled_at`` NULL), not every electronic collection
     ever made: settlement closes what it pays, so a run reads about a day's payments whatever the
-    size of the books. A payment the marker leaves open by mistake (one from before migration 0013,
-    a run stopped between its posting and its marking) is found closed here by the ledger itself
-    (its ``settle:`` or ``reverse:request:`` entry) and closed by the next run: the ledger, not the
+    size of the books. Those whose charge the citizen did not pay (never settled here) are left to
+    :func:`_close_unpaid`, and those confirmed after ``now`` to a later run, in SQL: neither comes
+    back to Python. A payment the marker leaves open by mistake (one from before migration 0013, a
+    run stopped between its posting and its marking) is found closed here by the ledger itself (its
+    ``settle:`` or ``reverse:request:`` entry) and closed by the next run: the ledger, not the
     marker, decides what is paid. Read a page at a time, method by method, in the order of the index
-    on (method, settled_at, id): what is kept is what is due and the closed ids, not every open row
-    (the payments confirmed later)."""
+    on (method, settled_at, id)."""
     district = ' AND y."district_id" = ?' if district_id is not None else ""
     due: list[dict[str, Any]] = []
     closed: list[int] = []
     for method in _escrow_methods():
         after = 0
         while True:
-            page = await ledger.rows(
+            # The request's columns by subqueries, not a join: PostgreSQL, its statistics taken while every
+            # payment was open, would read every request to find the open payments by request_id.
+            page = await index_rows(
                 'SELECT y."id" AS id, y."request_id" AS request_id, y."method" AS method, y."status" AS status, y."confirmed_at" AS confirmed_at, '
-                'r."receipt_no" AS receipt_no, r."counter_id" AS counter_id, COALESCE(r."charge_payer", \'\') AS charge_payer '
-                'FROM "payment" y JOIN "service_request" r ON r."id" = y."request_id" '
-                f'WHERE y."method" = ? AND y."settled_at" IS NULL AND y."id" > ?{district} '
+                f'{_OF_REQUEST.format("receipt_no")} AS receipt_no, {_OF_REQUEST.format("counter_id")} AS counter_id, '
+                f'{_CHARGE_PAYER} AS charge_payer FROM "payment" y '
+                f'WHERE y."method" = ? AND y."settled_at" IS NULL AND y."id" > ?{district} AND {_NOT_LATER} AND {_CHARGE_PAYER} = \'citizen\' '
                 # id order, written as the index's order: PostgreSQL otherwise walks the primary key and filters
                 f'ORDER BY y."method", y."settled_at", y."id" LIMIT {IN_CHUNK}',
-                [method, after] + ([district_id] if district_id is not None else []))
+                [method, after] + ([district_id] if district_id is not None else []) + [now])
             posted = await _posted_keys([f"{kind}{c['receipt_no']}" for c in page if c["receipt_no"] for kind in ("settle:", "reverse:request:")])
             for c in page:
                 if c["charge_payer"] != "citizen" or f"settle:{c['receipt_no']}" in posted or f"reverse:request:{c['receipt_no']}" in posted:
                     closed.append(c["id"])
-                elif c["status"] in ("received", "cleared") and c["confirmed_at"] is not None and ledger.as_datetime(c["confirmed_at"]) <= now:
+                elif c["status"] in _DUE and c["confirmed_at"] is not None and ledger.as_datetime(c["confirmed_at"]) <= now:
                     due.append(c)
             if len(page) < IN_CHUNK:
                 break
             after = page[-1]["id"]
     due.sort(key=lambda c: c["id"])
     return due, closed
+
+
+_OF_REQUEST = '(SELECT r."{}" FROM "service_request" r WHERE r."id" = y."request_id")'  # a column of the payment's request
+_CHARGE_PAYER = _OF_REQUEST.format("charge_payer").replace('r."charge_payer"', 'COALESCE(r."charge_payer", \'\')')
+_DUE = ("received", "cleared")  # the statuses of a payment whose money is in escrow
+#: SQL: not a payment confirmed after the run's time (``?``), whose turn comes in a later run
+_NOT_LATER = (f'(y."status" NOT IN ({", ".join(repr(s) for s in _DUE)}) OR y."confirmed_at" IS NULL OR y."confirmed_at" <= ?)')
+
+
+async def _close_unpaid(now: dt.datetime, district_id: int | None) -> None:
+    """Close the open escrow payments whose charge the citizen did not pay (a department or partner
+    pays it: nothing of them is settled here), whenever confirmed, in one statement: Python reads
+    none of them, and no later run walks past them again."""
+    methods = _escrow_methods()
+    district = ' AND y."district_id" = ?' if district_id is not None else ""
+    await index_rows(
+        f'UPDATE "payment" AS y SET "settled_at" = ? WHERE y."method" IN ({", ".join("?" for _ in methods)}) '
+        f'AND y."settled_at" IS NULL{district} AND {_CHARGE_PAYER} <> \'citizen\'',
+        [now] + methods + ([district_id] if district_id is not None else []))
 
 
 async def _posted_keys(keys: list[str]) -> set[str]:
@@ -250,6 +272,7 @@ async def settle(actor: audit.Actor, now: dt.datetime | None = None, district_id
         raise MoneyError("now", "Give the time of the run with its time zone, e.g. 2026-11-21T10:00:00+05:30.",
                          "समय उसके समय क्षेत्र सहित दें, जैसे 2026-11-21T10:00:00+05:30।")
     report = SettlementReport(now)
+    await _close_unpaid(now, district_id)
     if items is None:
         items, closed = await _open(now, district_id)
     else:

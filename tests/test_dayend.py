@@ -176,6 +176,22 @@ async def test_days_close_in_order_and_late_cash_is_carried_to_the_next_day(demo
 
 
 @pytest.mark.anyio
+async def test_an_earlier_open_day_is_found_in_large_books_too(demo_db, monkeypatch):
+    """A counter never closed: its first cash is looked up from the entries before the day when the
+    books hold few of them, from its drawer's postings when they hold many (here: any)."""
+    actor, counter, citizen = await _operator("operator1")
+    day2 = DAY + dt.timedelta(days=1)
+    await counter_core.record_cash(actor, counter, citizen, BIRTH, _example(BIRTH), "o-1")
+    await _move_entries_to(at(DAY, 10))
+    for few in (dayend._FEW_ENTRIES, 0):
+        monkeypatch.setattr(dayend, "_FEW_ENTRIES", few)
+        with pytest.raises(dayend.MoneyError, match="Close 20-11-2026 first"):
+            await dayend.close_day(actor, counter, day2, 0, now=at(day2, 18))
+    closed = await dayend.close_day(actor, counter, DAY, 1_000, now=at(DAY, 18))
+    assert (closed.expected_paise, closed.status) == (1_000, "closed")
+
+
+@pytest.mark.anyio
 async def test_only_the_counters_own_operator_closes_it(demo_db):
     actor, counter, citizen = await _operator("operator1")
     other, _, _ = await _operator("operator2")
