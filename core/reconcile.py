@@ -30,7 +30,6 @@ import json
 import re
 import secrets
 from array import array
-from bisect import bisect_left
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, NamedTuple
@@ -911,15 +910,20 @@ async def _entries_touching(district_id: int, accounts: list[str], lo: dt.dateti
 
 
 async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The references a request's payments carry (the payment's own, the receipt number, and the
+    instrument's in its details), by request id; raw rows, padded IN lists (a page of entries at a
+    time, one statement text)."""
     out: dict[int, list[str]] = {}
-    ids = [r for r in set(request_ids) if r]
-    if not ids:
-        return out
-    for at in range(0, len(ids), IN_CHUNK):  # PostgreSQL takes at most 32767 parameters a query
-        for request_id, reference, details, receipt in await Payment.filter(request_id__in=ids[at:at + IN_CHUNK]).values_list(
-                "request_id", "reference", "details", "request__receipt_no"):
-            refs = out.setdefault(request_id, [])
-            refs += [reference or "", receipt or ""]
+    for chunk in _padded(sorted({r for r in request_ids if r})):
+        for r in await ledger.rows(
+                'SELECT y."request_id" AS request_id, y."reference" AS reference, y."details" AS details, s."receipt_no" AS receipt '
+                f'FROM "payment" y JOIN "service_request" s ON s."id" = y."request_id" WHERE y."request_id" IN ({", ".join("?" * len(chunk))}) '
+                'ORDER BY y."id"', chunk):
+            refs = out.setdefault(r["request_id"], [])
+            details = r["details"]
+            if isinstance(details, (str, bytes)):
+                details = json.loads(details or "{}")
+            refs += [r["reference"] or "", r["receipt"] or ""]
             for name in PAYMENT_REF_FIELDS:
                 value = (details or {}).get(name)
                 if isinstance(value, str) and len(value) >= 6 and " " not in value.strip():
@@ -1112,7 +1116,7 @@ def _stripe_item(line: _Line) -> tuple[Item, str, int]:
 # time: the ledger's items go into temporary tables (with only those of their references and
 # words that some statement line could quote), and each page of statement lines asks the
 # database for the items it may name. What stays in memory for the whole week is a byte per
-# ledger item (taken or not), the statement lines' words as 8-byte hashes, and the findings.
+# ledger item (taken or not), the statement lines' words as a bitmap of their hashes, and the findings.
 
 MATCH_PAGE = 500  # statement lines matched per round of queries
 KEEP_MATCHED = 500  # matched pairs a report keeps to show (every pair goes to ``on_pair``)
@@ -1120,33 +1124,23 @@ _ASKED = (50, 500, 2000)  # the lengths of the IN lists asked: padded to one of 
 
 
 class _Hashes:
-    """A set of words kept as their sorted hashes, 8 bytes a word: a test that may say yes for a
-    word not in it (two hashes equal), never no for one in it. Used to leave out of the database the
-    references and words no statement line can quote; whatever it lets through is checked again."""
+    """A set of words as a bitmap of their hashes (1 MiB whatever the number of words): a test
+    that may say yes for a word not in it (about one in a hundred for a district's week), never no
+    for one in it. Used to leave out of the database the references and words no statement line
+    can quote; whatever it lets through is checked again by the rule."""
+
+    BITS = 1 << 23
 
     def __init__(self) -> None:
-        self._sorted = array("q")
-        self._new: set[int] = set()
+        self.bits = bytearray(self.BITS >> 3)
 
     def add(self, word: str) -> None:
-        self._new.add(hash(word))
-        if len(self._new) >= 50_000:
-            self._fold()
-
-    def _fold(self) -> None:
-        if self._new:
-            self._sorted = array("q", sorted(self._new.union(self._sorted)))
-            self._new = set()
+        h = hash(word) & (self.BITS - 1)
+        self.bits[h >> 3] |= 1 << (h & 7)
 
     def __contains__(self, word: str) -> bool:
-        h = hash(word)
-        if h in self._new:
-            return True
-        at = bisect_left(self._sorted, h)
-        return at < len(self._sorted) and self._sorted[at] == h
-
-    def freeze(self) -> None:
-        self._fold()
+        h = hash(word) & (self.BITS - 1)
+        return bool(self.bits[h >> 3] & (1 << (h & 7)))
 
 
 def _padded(values: list[Any]) -> list[list[Any]]:
@@ -1222,10 +1216,6 @@ class _Matching:
                     self.ref_runs.add(run)
                 else:
                     self.scan_all = True
-
-    def close_statements(self) -> None:
-        self.text_words.freeze()
-        self.ref_runs.freeze()
 
     async def add_items(self, items: list[Item]) -> None:
         """Store a page of ledger items, with the references and words a statement line may name."""
@@ -1390,7 +1380,12 @@ async def roll_forward(district_id: int, lo: dt.datetime, hi: dt.datetime, max_i
     """Every account with postings in [lo, hi): opening, in, out, and the closing balance computed
     on its own; problems when an account does not roll forward or the period does not balance.
     One pass over the postings up to ``hi`` (each figure its own sum: before lo, debits and credits
-    in the period, everything before hi)."""
+    in the period, everything before hi). On SQLite the grouping is by a sort of the rows read
+    (``+account``), not by walking the posting(account) index and reading each posting it names
+    (4.6 s against 1.8 s over 2.5 million postings)."""
+    from tortoise import connections
+
+    by = '+p."account"' if connections.get("default").capabilities.dialect == "sqlite" else 'p."account"'
     rows = await ledger.rows(
         'SELECT p."account" AS account, '
         'SUM(CASE WHEN e."created_at" < ? THEN p."amount_paise" ELSE 0 END) AS opening, '
@@ -1398,7 +1393,7 @@ async def roll_forward(district_id: int, lo: dt.datetime, hi: dt.datetime, max_i
         'SUM(CASE WHEN e."created_at" >= ? AND p."amount_paise" < 0 THEN p."amount_paise" ELSE 0 END) AS credits, '
         'SUM(p."amount_paise") AS closing, SUM(CASE WHEN e."created_at" >= ? THEN 1 ELSE 0 END) AS moved '
         'FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" '
-        'WHERE e."created_at" < ? AND e."id" <= ? AND p."district_id" = ? GROUP BY p."account"', [lo, lo, lo, lo, hi, max_id, district_id])
+        f'WHERE e."created_at" < ? AND e."id" <= ? AND p."district_id" = ? GROUP BY {by}', [lo, lo, lo, lo, hi, max_id, district_id])
     moved = [r for r in rows if int(r["moved"] or 0)]
     accounts = sorted(r["account"] for r in moved)
     if not accounts:
@@ -1516,7 +1511,6 @@ async def match_paged(statements: list[Item], expected: list[Item], scope: str,
         try:
             for s in statements:
                 m.note_statement(s)
-            m.close_statements()
             for at in range(0, len(expected), ENTRY_PAGE):
                 await m.add_items(expected[at:at + ENTRY_PAGE])
             await m.index(0, dt.date.min, dt.date.max)
@@ -1566,7 +1560,6 @@ async def _match_scope(conn: Any, report: Report, scope: str, lo: dt.datetime, h
             for s in items_of(lines, totals):
                 m.note_statement(s)
                 n_statement += 1
-        m.close_statements()
         ledger_fees = [0]
         expected = (_bank_expected(district_id, start, end, lo, hi, max_id) if scope == BANK
                     else _card_expected(district_id, start, end, lo, hi, max_id, ledger_fees))
