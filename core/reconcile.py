@@ -1417,33 +1417,43 @@ async def roll_forward(district_id: int, lo: dt.datetime, hi: dt.datetime, max_i
 # --- the report -----------------------------------------------------------------------------
 
 
-async def _statement_pages(conn: Any, district_id: int, source: str, start: dt.date, end: dt.date) -> AsyncIterator[list[_Line]]:
-    """The statement lines of the period, in the order matching takes them (date, line number,
-    key), STATEMENT_PAGE at a time: numbered in that order into a temporary table once (one scan
-    and one sort), then read by number."""
-    pg = conn.capabilities.dialect == "postgres"
-    table = f"rec_line_{secrets.token_hex(4)}"
-    key = """('line:' || CAST(l."id" AS TEXT))""" + (' COLLATE "C"' if pg else "")
-    await conn.execute_query_dict(f"CREATE TEMPORARY TABLE {table} (i BIGINT PRIMARY KEY, id BIGINT, statement_id BIGINT, line_no INTEGER, "
-                                  "value_date TEXT, amount_paise BIGINT, reference TEXT, description TEXT)" + (" ON COMMIT DROP" if pg else ""))
-    try:
+class _StatementLines:
+    """The statement lines of the period, numbered in the order matching takes them (date, line
+    number, key) into a temporary table once (one scan and one sort), then read STATEMENT_PAGE at a
+    time by number, as often as asked."""
+
+    def __init__(self, conn: Any, district_id: int, source: str, start: dt.date, end: dt.date):
+        self.conn, self.args = conn, [district_id, source, start, end]
+        self.pg = conn.capabilities.dialect == "postgres"
+        self.table = f"rec_line_{secrets.token_hex(4)}"
+
+    async def create(self) -> None:
+        conn, table = self.conn, self.table
+        key = """('line:' || CAST(l."id" AS TEXT))""" + (' COLLATE "C"' if self.pg else "")
+        await conn.execute_query_dict(f"CREATE TEMPORARY TABLE {table} (i BIGINT PRIMARY KEY, id BIGINT, statement_id BIGINT, "
+                                      "line_no INTEGER, value_date TEXT, amount_paise BIGINT, reference TEXT, description TEXT)"
+                                      + (" ON COMMIT DROP" if self.pg else ""))
         await conn.execute_query_dict(placeholders(conn,
             f'INSERT INTO {table} SELECT ROW_NUMBER() OVER (ORDER BY l."value_date", l."line_no", {key}), l."id", l."statement_id", '
             'l."line_no", CAST(l."value_date" AS TEXT), l."amount_paise", l."reference", l."description" '
             'FROM "statement_line" l JOIN "statement_import" i ON i."id" = l."statement_id" '
-            'WHERE i."district_id" = ? AND i."source" = ? AND l."value_date" >= ? AND l."value_date" <= ?'), [district_id, source, start, end])
+            'WHERE i."district_id" = ? AND i."source" = ? AND l."value_date" >= ? AND l."value_date" <= ?'), self.args)
+
+    async def pages(self) -> AsyncIterator[list[_Line]]:
         after = 0
         while True:
-            rows = await conn.execute_query_dict(placeholders(conn, f"SELECT * FROM {table} WHERE i > ? ORDER BY i LIMIT {STATEMENT_PAGE}"), [after])
+            rows = await self.conn.execute_query_dict(placeholders(self.conn, f"SELECT * FROM {self.table} WHERE i > ? ORDER BY i "
+                                                                               f"LIMIT {STATEMENT_PAGE}"), [after])
             if rows:
                 yield [_Line(r["id"], r["statement_id"], r["line_no"], dt.date.fromisoformat(r["value_date"][:10]), int(r["amount_paise"]),
                              r["reference"] or "", r["description"] or "") for r in rows]
             if len(rows) < STATEMENT_PAGE:
                 return
             after = rows[-1]["i"]
-    finally:
-        if not pg:
-            await conn.execute_query_dict(f"DROP TABLE IF EXISTS temp.{table}")
+
+    async def drop(self) -> None:
+        if not self.pg:  # PostgreSQL drops it at the end of the transaction
+            await self.conn.execute_query_dict(f"DROP TABLE IF EXISTS temp.{self.table}")
 
 
 STATEMENT_PAGE = 5000
@@ -1537,6 +1547,8 @@ async def _match_scope(conn: Any, report: Report, scope: str, lo: dt.datetime, h
     district_id, start, end = report.district_id, report.period_start, report.period_end
     m = _Matching(conn, scope)
     await m.create()
+    lines_table = _StatementLines(conn, district_id, scope, start, end)
+    await lines_table.create()
     try:
         def items_of(lines: list[_Line], totals: list[int] | None = None) -> list[Item]:
             if scope == BANK:
@@ -1556,7 +1568,7 @@ async def _match_scope(conn: Any, report: Report, scope: str, lo: dt.datetime, h
         fee_members: list[int] = []
         totals = [0, 0]  # Stripe's fees, the lines
         n_statement = 0
-        async for lines in _statement_pages(conn, district_id, scope, start, end):
+        async for lines in lines_table.pages():
             for s in items_of(lines, totals):
                 m.note_statement(s)
                 n_statement += 1
@@ -1582,7 +1594,7 @@ async def _match_scope(conn: Any, report: Report, scope: str, lo: dt.datetime, h
                 await pairs.add(Pair(scope, item.kind, s, item, how))
 
         async def statement_items() -> AsyncIterator[list[Item]]:
-            async for lines in _statement_pages(conn, district_id, scope, start, end):
+            async for lines in lines_table.pages():
                 items = items_of(lines)
                 yield items
                 if progress:
@@ -1616,6 +1628,7 @@ async def _match_scope(conn: Any, report: Report, scope: str, lo: dt.datetime, h
         report.unmatched_statement += left
         report.unmatched_ledger += lonely_ledger
     finally:
+        await lines_table.drop()
         await m.drop()
 
 
