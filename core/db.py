@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
@@ -60,6 +61,12 @@ def placeholders(conn: Any, sql: str) -> str:
     for both databases."""
     if conn.capabilities.dialect != "postgres":
         return sql
+    return _numbered(sql)
+
+
+@functools.lru_cache(maxsize=512)
+def _numbered(sql: str) -> str:
+    """``sql`` with its ``?`` placeholders as $1, $2... (the same texts come back on every page)."""
     parts = sql.split("?")
     return "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
 
