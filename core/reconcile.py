@@ -989,18 +989,22 @@ def _local_dates() -> Callable[[dt.datetime], dt.date]:
     return lambda moment: (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(zone).date()
 
 
-async def _bank_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime,
-                         max_id: int) -> AsyncIterator[list[Item]]:
-    """What should have reached or left the bank in the period (and DATE_TOLERANCE_DAYS around it),
-    a page of items at a time: the entries moving society_bank or escrow:upi, each day-end deposit
-    by its slip, and the deposits still in transit."""
+async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime, max_id: int,
+                    fees: list[int]) -> AsyncIterator[tuple[list[Item], list[Item]]]:
+    """What the ledger expects on the statements in the period (and DATE_TOLERANCE_DAYS around it),
+    a page at a time, read in one pass over the window's entries for both statements: (bank items,
+    Stripe items).
+
+    The bank: the entries moving society_bank or escrow:upi, each day-end deposit by its slip, and
+    the deposits still in transit. Stripe: the escrow:card movements; the processor fees posted
+    with them in the period are added up in ``fees[0]`` (compared in total with Stripe's)."""
     margin = dt.timedelta(days=DATE_TOLERANCE_DAYS)
     day_of = _local_dates()
     # the day ends still in transit (a district's counters times the days since: not the transactions)
     by_slip = {d.slip_no.upper(): d for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, confirmed_at=None)
                .select_related("counter").order_by("business_date", "id")}
     linked: set[int] = set()
-    async for entries, postings in _entries_touching(district_id, list(BANK_ACCOUNTS), lo - margin, hi + margin, max_id):
+    async for entries, postings in _entries_touching(district_id, [*BANK_ACCOUNTS, "escrow:card"], lo - margin, hi + margin, max_id):
         # the confirmed day ends whose slip a bank entry of this page names (its confirmation)
         slips = {m.upper() for e in entries for m in _SLIP.findall(f"{e.idempotency_key} {e.memo}")} - by_slip.keys()
         if slips:
@@ -1008,28 +1012,26 @@ async def _bank_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.
                                          ).select_related("counter"):
                 by_slip[d.slip_no.upper()] = d
         payment_refs = await _payment_refs(e.request_id for e in entries)
-        items: list[Item] = []
+        bank: list[Item] = []
+        card: list[Item] = []
         for entry in entries:
             lines = postings.get(entry.id, [])
             accounts = {a for a, _ in lines}
-            amount = sum(p for a, p in lines if a in BANK_ACCOUNTS)
-            if amount == 0:
-                continue  # nothing reached or left the bank (a move between society_bank and escrow:upi)
-            kind = _bank_kind(entry.idempotency_key, accounts)
-            text = f"{entry.idempotency_key} {entry.memo}"
-            named = [by_slip[m.upper()] for m in _SLIP.findall(text) if m.upper() in by_slip]
-            day_end = named[0] if named and kind in ("deposit", "other") else None
-            refs = _key_refs(entry) + payment_refs.get(entry.request_id or 0, [])
-            key = f"entry:{entry.id}"
-            if day_end is not None and not entry.idempotency_key.startswith("reverse:"):
-                kind, key = "deposit", f"slip:{day_end.slip_no}"
-                refs += [day_end.slip_no, day_end.bank_reference]
-                linked.add(day_end.id)
             created = day_of(entry.created_at)
-            items.append(Item("ledger", kind, key, created, amount, entry.idempotency_key, entry.memo,
-                              _refs(*refs), day_end_id=day_end.id if day_end else None,
-                              status=_deposit_status(day_end) if day_end else "", in_period=start <= created <= end, scope=BANK))
-        yield items
+            refs = _key_refs(entry) + payment_refs.get(entry.request_id or 0, [])
+            amount = sum(p for a, p in lines if a in BANK_ACCOUNTS)
+            if amount:  # else nothing reached or left the bank (a move between society_bank and escrow:upi, or none)
+                bank.append(_bank_expected_item(entry, accounts, amount, created, refs, by_slip, linked, start, end))
+            if "escrow:card" in accounts:
+                escrow = sum(p for a, p in lines if a == "escrow:card")
+                fee = sum(p for a, p in lines if a == "processor_fees")
+                if fee and start <= created <= end:
+                    fees[0] += fee
+                kind = _card_kind(entry.idempotency_key, accounts, escrow)
+                if escrow and not (kind == "card_fee" and escrow == -fee):  # a fee alone is compared in total
+                    card.append(Item("ledger", kind, f"entry:{entry.id}", created, escrow, entry.idempotency_key, entry.memo,
+                                     _refs(*refs), in_period=start <= created <= end, scope=STRIPE))
+        yield bank, card
     in_transit = [Item("ledger", "deposit", f"slip:{d.slip_no}", d.business_date, d.deposit_paise, d.slip_no,
                        f"day end {d.counter.code} {d.business_date.isoformat()}: deposit in transit",
                        _refs(d.slip_no, d.bank_reference), day_end_id=d.id, status=_deposit_status(d),
@@ -1037,33 +1039,25 @@ async def _bank_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.
                   for d in sorted(by_slip.values(), key=lambda d: (d.business_date, d.id))
                   if d.id not in linked and d.confirmed_at is None and d.deposit_paise > 0]  # confirmed ones are in the ledger (above)
     if in_transit:
-        yield in_transit
+        yield in_transit, []
 
 
-async def _card_expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime, max_id: int,
-                         fees: list[int]) -> AsyncIterator[list[Item]]:
-    """Escrow:card movements as items, a page at a time; the processor fees posted with them in the
-    period are added up in ``fees[0]`` (compared in total with Stripe's)."""
-    margin = dt.timedelta(days=DATE_TOLERANCE_DAYS)
-    day_of = _local_dates()
-    async for entries, postings in _entries_touching(district_id, ["escrow:card"], lo - margin, hi + margin, max_id):
-        payment_refs = await _payment_refs(e.request_id for e in entries)
-        items: list[Item] = []
-        for entry in entries:
-            lines = postings.get(entry.id, [])
-            accounts = {a for a, _ in lines}
-            escrow = sum(p for a, p in lines if a == "escrow:card")
-            fee = sum(p for a, p in lines if a == "processor_fees")
-            created = day_of(entry.created_at)
-            if fee and start <= created <= end:
-                fees[0] += fee
-            kind = _card_kind(entry.idempotency_key, accounts, escrow)
-            if escrow == 0 or (kind == "card_fee" and escrow == -fee):
-                continue  # a fee alone: compared in total with Stripe's fees
-            items.append(Item("ledger", kind, f"entry:{entry.id}", created, escrow, entry.idempotency_key, entry.memo,
-                              _refs(*_key_refs(entry), *payment_refs.get(entry.request_id or 0, [])), in_period=start <= created <= end,
-                              scope=STRIPE))
-        yield items
+def _bank_expected_item(entry: _Entry, accounts: set[str], amount: int, created: dt.date, refs: list[str], by_slip: dict[str, DayEnd],
+                        linked: set[int], start: dt.date, end: dt.date) -> Item:
+    """A bank entry as the item the statement should show: a day-end deposit by its slip (``linked``
+    notes the day end), anything else by its entry."""
+    kind = _bank_kind(entry.idempotency_key, accounts)
+    text = f"{entry.idempotency_key} {entry.memo}"
+    named = [by_slip[m.upper()] for m in _SLIP.findall(text) if m.upper() in by_slip]
+    day_end = named[0] if named and kind in ("deposit", "other") else None
+    key = f"entry:{entry.id}"
+    if day_end is not None and not entry.idempotency_key.startswith("reverse:"):
+        kind, key = "deposit", f"slip:{day_end.slip_no}"
+        refs = refs + [day_end.slip_no, day_end.bank_reference]
+        linked.add(day_end.id)
+    return Item("ledger", kind, key, created, amount, entry.idempotency_key, entry.memo, _refs(*refs),
+                day_end_id=day_end.id if day_end else None, status=_deposit_status(day_end) if day_end else "",
+                in_period=start <= created <= end, scope=BANK)
 
 
 # --- the statements' side -------------------------------------------------------------------
@@ -1541,46 +1535,52 @@ async def match_paged(statements: list[Item], expected: list[Item], scope: str,
             left, lonely)
 
 
-async def _match_scope(conn: Any, report: Report, scope: str, lo: dt.datetime, hi: dt.datetime, max_id: int,
-                       pairs: _Pairs, problems: list[Message], progress: Callable[[int], None] | None) -> None:
-    """Match one statement (bank or Stripe) of the period against the ledger, a page at a time."""
-    district_id, start, end = report.district_id, report.period_start, report.period_end
-    m = _Matching(conn, scope)
-    await m.create()
-    lines_table = _StatementLines(conn, district_id, scope, start, end)
-    await lines_table.create()
-    try:
-        def items_of(lines: list[_Line], totals: list[int] | None = None) -> list[Item]:
-            if scope == BANK:
-                return [_bank_item(line) for line in lines]
-            out = []
-            for line in lines:
-                item, _txn_type, fee = _stripe_item(line)
-                if totals is not None:
-                    totals[0] += fee + (-line.amount_paise if item.kind == "card_fee" else 0)
-                    totals[1] += 1
-                    if item.kind == "card_fee":  # a separate fee debit: compared in total with the ledger's fees
-                        fee_members.append(line.id)
-                if item.kind != "card_fee":
-                    out.append(item)
-            return out
+class _Side:
+    """One statement's side of a run (bank or Stripe): its lines, its matcher, its totals."""
 
-        fee_members: list[int] = []
-        totals = [0, 0]  # Stripe's fees, the lines
-        n_statement = 0
-        async for lines in lines_table.pages():
-            for s in items_of(lines, totals):
-                m.note_statement(s)
-                n_statement += 1
-        ledger_fees = [0]
-        expected = (_bank_expected(district_id, start, end, lo, hi, max_id) if scope == BANK
-                    else _card_expected(district_id, start, end, lo, hi, max_id, ledger_fees))
-        async for items in expected:
-            await m.add_items(items)
-        await m.index(district_id, start, end)
+    def __init__(self, conn: Any, report: Report, scope: str):
+        self.report, self.scope = report, scope
+        self.m = _Matching(conn, scope)
+        self.lines = _StatementLines(conn, report.district_id, scope, report.period_start, report.period_end)
+        self.fee_members: list[int] = []  # Stripe's separate fee debits: compared in total with the ledger's fees
+        self.stripe_fees = self.n_lines = self.n_statement = 0
+        self.ledger_fees = [0]  # the processor fees the ledger posted with escrow:card in the period
+
+    def items_of(self, lines: list[_Line], first: bool = False) -> list[Item]:
+        """The statement items of a page of lines (``first``: the first pass, which counts)."""
+        if self.scope == BANK:
+            return [_bank_item(line) for line in lines]
+        out = []
+        for line in lines:
+            item, _txn_type, fee = _stripe_item(line)
+            if first:
+                self.stripe_fees += fee + (-line.amount_paise if item.kind == "card_fee" else 0)
+                self.n_lines += 1
+                if item.kind == "card_fee":
+                    self.fee_members.append(line.id)
+            if item.kind != "card_fee":
+                out.append(item)
+        return out
+
+    async def open(self) -> None:
+        """The tables, and the first pass over the lines: what they could quote."""
+        await self.m.create()
+        await self.lines.create()
+        async for lines in self.lines.pages():
+            for s in self.items_of(lines, first=True):
+                self.m.note_statement(s)
+                self.n_statement += 1
+
+    async def close(self) -> None:
+        await self.lines.drop()
+        await self.m.drop()
+
+    async def match(self, pairs: _Pairs, problems: list[Message], progress: Callable[[int], None] | None) -> None:
+        """Match the statement against the ledger items added to the matcher, a page at a time."""
+        report, scope, m = self.report, self.scope, self.m
+        await m.index(report.district_id, report.period_start, report.period_end)
         n_ledger = await m.counts()
-        report.counts[scope] = {"statement": n_statement if scope == BANK else totals[1], "ledger": n_ledger}
-
+        report.counts[scope] = {"statement": self.n_statement if scope == BANK else self.n_lines, "ledger": n_ledger}
         first_matched, first_differing = len(report.matched), len(report.differing)
         seen_statements = taken_in_period = 0
 
@@ -1594,28 +1594,26 @@ async def _match_scope(conn: Any, report: Report, scope: str, lo: dt.datetime, h
                 await pairs.add(Pair(scope, item.kind, s, item, how))
 
         async def statement_items() -> AsyncIterator[list[Item]]:
-            async for lines in lines_table.pages():
-                items = items_of(lines)
+            async for lines in self.lines.pages():
+                items = self.items_of(lines)
                 yield items
                 if progress:
                     progress(len(items))
 
         left = await _two_passes(m, statement_items(), emit)
-        lonely_ledger: list[Item] = []
-        async for page in m.lonely():
-            lonely_ledger += page
+        lonely_ledger = [i async for page in m.lonely() for i in page]
         # the report lists each bucket in the statement's order (pass 2's pairs were found after pass 1's)
         report.matched[first_matched:] = sorted(report.matched[first_matched:], key=lambda p: _statement_order(p.statement))
         report.differing[first_differing:] = sorted(report.differing[first_differing:], key=lambda p: _statement_order(p.statement))
-        if seen_statements + len(left) != n_statement or len({i.key for i in left}) != len(left):
+        if seen_statements + len(left) != self.n_statement or len({i.key for i in left}) != len(left):
             problems.append(Message(f"{scope}: statement lines were dropped or counted twice", f"{scope}: विवरण की पंक्तियाँ छूटीं या दो बार गिनी गईं"))
         if taken_in_period + len(lonely_ledger) != n_ledger:
             problems.append(Message(f"{scope}: ledger items were dropped or counted twice", f"{scope}: बही की मदें छूटीं या दो बार गिनी गईं"))
         if scope == STRIPE:
-            stripe_fee_total, fee_ledger_total = totals[0], ledger_fees[0]
-            s_fee = Item(STRIPE, "card_fee", "fees:stripe", end, -stripe_fee_total, "", f"Stripe fees in the period ({totals[1]} transactions)",
-                         members=tuple(fee_members), scope=STRIPE)
-            l_fee = Item("ledger", "card_fee", "fees:ledger", end, -fee_ledger_total, "processor_fees",
+            stripe_fee_total, fee_ledger_total = self.stripe_fees, self.ledger_fees[0]
+            s_fee = Item(STRIPE, "card_fee", "fees:stripe", report.period_end, -stripe_fee_total, "",
+                         f"Stripe fees in the period ({self.n_lines} transactions)", members=tuple(self.fee_members), scope=STRIPE)
+            l_fee = Item("ledger", "card_fee", "fees:ledger", report.period_end, -fee_ledger_total, "processor_fees",
                          "processor fees posted with escrow:card movements in the period", scope=STRIPE)
             if stripe_fee_total and fee_ledger_total:
                 await pairs.add(Pair(STRIPE, "card_fee", s_fee, l_fee, "total"))
@@ -1623,13 +1621,10 @@ async def _match_scope(conn: Any, report: Report, scope: str, lo: dt.datetime, h
                 left.append(s_fee)
             elif fee_ledger_total:
                 lonely_ledger.append(l_fee)
-            if n_statement + len(fee_members) != totals[1]:
+            if self.n_statement + len(self.fee_members) != self.n_lines:
                 problems.append(Message("a Stripe transaction is missing from the report", "रिपोर्ट में एक Stripe लेन-देन छूट गया है"))
         report.unmatched_statement += left
         report.unmatched_ledger += lonely_ledger
-    finally:
-        await lines_table.drop()
-        await m.drop()
 
 
 async def build_report(district_id: int, period_start: dt.date, period_end: dt.date,
@@ -1653,8 +1648,18 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
         if on_total:
             on_total(await StatementLine.filter(statement__district_id=district_id, value_date__gte=period_start,
                                                 value_date__lte=period_end).count())
-        for scope in (BANK, STRIPE):
-            await _match_scope(conn, report, scope, lo, hi, max_id, pairs, problems, progress)
+        bank, stripe = _Side(conn, report, BANK), _Side(conn, report, STRIPE)
+        try:
+            await bank.open()
+            await stripe.open()
+            async for bank_items, card_items in _expected(district_id, period_start, period_end, lo, hi, max_id, stripe.ledger_fees):
+                await bank.m.add_items(bank_items)
+                await stripe.m.add_items(card_items)
+            await bank.match(pairs, problems, progress)
+            await stripe.match(pairs, problems, progress)
+        finally:
+            await stripe.close()
+            await bank.close()
     report.problems = problems
     return report
 
