@@ -523,6 +523,29 @@ class StatementLine(Model):
         table = "statement_line"
 
 
+class BalanceCheckpoint(Model):
+    """Every account's balance in a district at a moment, as a recorded reconciliation found it: the
+    next week's opening balances start from it instead of summing the books' whole history
+    (core/reconcile.roll_forward, decision 37). ``entries`` and ``id_sum`` describe the entries it
+    covers (every district's created before ``as_of`` with ids up to ``through_id``): when they no
+    longer match, an entry was added or re-dated behind it, and the history is read again."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    as_of = fields.DatetimeField()
+    through_id = fields.BigIntField()
+    entries = fields.BigIntField()
+    id_sum = fields.BigIntField()
+    balances = fields.JSONField()  # account -> balance in paise
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "balance_checkpoint"
+        indexes = (("district_id", "as_of"),)
+
+
 class Dispatch(Model):
     """A day's bundle of paper documents sent from a counter to one department, and its acknowledgement."""
 

@@ -17,7 +17,7 @@ from emitra.core import clock, dayend, ledger
 from emitra.core import counter as counter_core
 from emitra.core import reconcile as rec
 from emitra.core.audit import Actor
-from emitra.core.models import (AuditLog, Citizen, Counter, DayEnd, District, LedgerEntry, Payment, Posting, StatementImport,
+from emitra.core.models import (AuditLog, BalanceCheckpoint, Citizen, Counter, DayEnd, District, LedgerEntry, Payment, Posting, StatementImport,
                                 StatementLine, User)
 from emitra.core.payment_methods import cheque
 
@@ -286,6 +286,54 @@ async def test_a_recorded_run_marks_the_lines_and_confirms_only_what_matched_exa
     assert deposit.ledger.key == f"slip:{a.slip_no}" and deposit.ledger.status == "confirmed"
     assert [(p.kind, p.statement.reference) for p in again.differing] == [("deposit", "BR-2")]
     assert again.counts == report.counts
+
+
+async def _post_dated(district_id: int, key: str, day: dt.date, paise: int) -> LedgerEntry:
+    """An entry (society_bank from a department's payable) dated at noon on ``day``."""
+    await ledger.post(district_id, key, key, [ledger.debit("society_bank", paise), ledger.credit("dept_payable:test", paise)])
+    await LedgerEntry.filter(idempotency_key=key).update(created_at=dt.datetime.combine(day, dt.time(12), dayend.ZoneInfo("Asia/Kolkata")))
+    return await LedgerEntry.get(idempotency_key=key)
+
+
+def _rolls(report: rec.Report) -> list[tuple]:
+    return [(a.account, a.opening_paise, a.in_paise, a.out_paise, a.closing_paise) for a in report.accounts]
+
+
+async def test_the_next_week_opens_from_the_recorded_weeks_balances_and_rereads_history_when_it_changed(demo_db, tmp_path, monkeypatch):
+    """A recorded run keeps every account's closing balance; the next week's opening balances start
+    from it (plus any entry created since but dated before it) instead of the whole history, with
+    the same figures; an entry moved behind it makes the next run read the history again."""
+    w = await _a_week(tmp_path)
+    district, (start, end) = w["district"], w["week"]
+    first = await rec.reconcile(w["actor"], district.id, start, end)
+    cp = await BalanceCheckpoint.get(district_id=district.id)
+    assert cp.as_of == rec.period_bounds(start, end)[1] and first.opening_from is None
+    assert cp.balances["deposit_in_transit:JP-JM-001"] == 62_000 and "escrow:card" not in cp.balances  # zero balances are left out
+    week2 = (start + dt.timedelta(days=7), end + dt.timedelta(days=7))
+    await _post_dated(district.id, "test:week2", week2[0] + dt.timedelta(days=1), 5_000)
+    await _post_dated(district.id, "test:late", start + dt.timedelta(days=2), 700)  # created now, dated in the recorded week
+
+    async def from_history(*_args):
+        return None
+
+    carried = await rec.build_report(district.id, *week2)
+    assert carried.opening_from == cp.as_of and carried.ok
+    with monkeypatch.context() as m:
+        m.setattr(rec, "_usable_checkpoint", from_history)
+        summed = await rec.build_report(district.id, *week2)
+    assert summed.opening_from is None and _rolls(carried) == _rolls(summed)
+    bank = next(a for a in carried.accounts if a.account == "society_bank")
+    assert (bank.opening_paise, bank.in_paise, bank.closing_paise) == (1_234_567 + 9_995 + 49_000 + 700, 5_000, 1_234_567 + 9_995 + 49_000 + 700 + 5_000)
+
+    # an entry of the recorded week moved into the next one: the checkpoint no longer describes the books
+    moved = await LedgerEntry.get(idempotency_key="payout:po_test1")
+    await LedgerEntry.filter(id=moved.id).update(created_at=dt.datetime.combine(week2[0], dt.time(9), dayend.ZoneInfo("Asia/Kolkata")))
+    again = await rec.build_report(district.id, *week2)
+    with monkeypatch.context() as m:
+        m.setattr(rec, "_usable_checkpoint", from_history)
+        truth = await rec.build_report(district.id, *week2)
+    assert again.opening_from is None and _rolls(again) == _rolls(truth)
+    assert next(a for a in again.accounts if a.account == "society_bank").in_paise == 5_000 + 49_000
 
 
 async def test_the_report_fails_when_the_weeks_postings_do_not_balance(demo_db, tmp_path):
