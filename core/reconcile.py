@@ -1220,8 +1220,7 @@ class _Matching:
         for item in items:
             self.n += 1
             text = " ".join(item.refs) + " " + item.text
-            rows.append([self.n, item.kind, item.key, item.date.isoformat(), item.amount_paise, item.reference, item.description,
-                         item.day_end_id, item.status, 1 if item.in_period else 0, text if self.scan_all else ""])
+            quotable = False  # does some statement reference's key run occur among its words?
             for ref in item.refs:
                 run = _key_run(ref)
                 if run is None:  # looked for in every line's text, and by equality
@@ -1232,8 +1231,10 @@ class _Matching:
             for word in set(_RUN.findall(text)):
                 if word in self.ref_runs:
                     words.append([word, self.n])
-            if words and words[-1][1] == self.n or self.scan_all:
-                rows[-1][-1] = text  # kept only where a statement reference may be found in it
+                    quotable = True
+            rows.append([self.n, item.kind, item.key, item.date.isoformat(), item.amount_paise, item.reference, item.description,
+                         item.day_end_id, item.status, 1 if item.in_period else 0,
+                         text if quotable or self.scan_all else ""])  # the text only where a line's reference may be in it
         await self._many(f'INSERT INTO {self.items} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
         await self._many(f"INSERT INTO {self.refs} VALUES (?, ?, ?)", refs)
         await self._many(f"INSERT INTO {self.words} VALUES (?, ?)", words)
