@@ -36,7 +36,6 @@ from typing import Any, Awaitable, Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
@@ -52,7 +51,6 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 DATE_TOLERANCE_DAYS = 2
 REFERENCE_MAX, DESCRIPTION_MAX = 100, 300
 MIN_REF_LEN = 4
-IN_CHUNK = 5000  # values in one IN (...) list
 #: what in ``payment.details`` identifies the payment to a bank or Stripe (the cheque number, the
 #: UTR or charge id a confirmation brought, the PaymentIntent)
 PAYMENT_REF_FIELDS = ("instrument_no", "provider_reference", "payment_intent", "utr")
@@ -1335,10 +1333,6 @@ class _Matching:
                 self.taken[best.n] = 1
                 pairs.append((s, best))
         return pairs
-
-    async def item(self, n: int) -> Item:
-        """A matched item in full, as the report shows it."""
-        return (await self.full([n]))[n]
 
     async def full(self, ns: list[int]) -> dict[int, Item]:
         out: dict[int, Item] = {}
