@@ -412,6 +412,11 @@ def test_the_society_uploads_statements_runs_the_week_and_downloads_it(web):
     assert web.run(lambda: AuditLog.filter(action="reconciliation.run").count()) == 1
     hindi = web.get("/society/reconciliation?week=2025-11-24&lang=hi")
     assert hindi.status_code == 200 and 'lang="hi"' in hindi.text
+    assert "Opening balances summed from every entry before the week." in run.text
+    # the next week's opening balances start from the run just recorded (the week ends at midnight, Asia/Kolkata)
+    following = web.get("/society/reconciliation?week=2025-12-01&lang=en")
+    assert "Opening balances carried from the reconciliation recorded up to 01-12-2025 00:00, with the entries since." in following.text
+    assert "01-12-2025 00:00 तक दर्ज मिलान से आगे लाए गए" in web.get("/society/reconciliation?week=2025-12-01&lang=hi").text
     export = web.get("/society/reconciliation/export.csv?week=2025-11-24")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert "reconciliation-JP-2025-11-24-2025-11-30.csv" in export.headers["content-disposition"]
