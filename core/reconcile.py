@@ -261,10 +261,12 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def local_date(moment: dt.datetime) -> dt.date:
+def local_date(moment: dt.datetime, zone: ZoneInfo | None = None) -> dt.date:
+    """The district's calendar date of ``moment`` (naive: UTC); ``zone`` saves looking it up again
+    for every entry of a week."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(ZoneInfo(config.timezone())).date()
+    return moment.astimezone(zone or ZoneInfo(config.timezone())).date()
 
 
 def stripe_description(txn_type: str, source: str, fee: int, net: int, text: str = "") -> str:
@@ -984,12 +986,6 @@ def _key_refs(entry: _Entry) -> list[str]:
     return [suffix, key.rsplit(":", 1)[-1], *_ID_IN_TEXT.findall(entry.memo or "")]
 
 
-def _local_dates() -> Callable[[dt.datetime], dt.date]:
-    """:func:`local_date` with the zone looked up once (it is asked for every entry of a week)."""
-    zone = ZoneInfo(config.timezone())
-    return lambda moment: (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(zone).date()
-
-
 async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime, max_id: int,
                     fees: list[int]) -> AsyncIterator[tuple[list[Item], list[Item]]]:
     """What the ledger expects on the statements in the period (and DATE_TOLERANCE_DAYS around it),
@@ -1000,7 +996,7 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
     the deposits still in transit. Stripe: the escrow:card movements; the processor fees posted
     with them in the period are added up in ``fees[0]`` (compared in total with Stripe's)."""
     margin = dt.timedelta(days=DATE_TOLERANCE_DAYS)
-    day_of = _local_dates()
+    zone = ZoneInfo(config.timezone())
     # the day ends still in transit (a district's counters times the days since: not the transactions)
     by_slip = {d.slip_no.upper(): d for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, confirmed_at=None)
                .select_related("counter").order_by("business_date", "id")}
@@ -1018,7 +1014,7 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
         for entry in entries:
             lines = postings.get(entry.id, [])
             accounts = {a for a, _ in lines}
-            created = day_of(entry.created_at)
+            created = local_date(entry.created_at, zone)
             refs = _key_refs(entry) + payment_refs.get(entry.request_id or 0, [])
             amount = sum(p for a, p in lines if a in BANK_ACCOUNTS)
             if amount:  # else nothing reached or left the bank (a move between society_bank and escrow:upi, or none)
@@ -1179,7 +1175,7 @@ class _Matching:
         self.taken = bytearray(1)
 
     async def _sql(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        return await self.conn.execute_query_dict(placeholders(self.conn, sql), params or [])
+        return await _on(self.conn, sql, params)
 
     async def _many(self, sql: str, rows: list[list[Any]]) -> None:
         if rows:
@@ -1452,6 +1448,12 @@ async def roll_forward(district_id: int, lo: dt.datetime, hi: dt.datetime, max_i
 # --- the report -----------------------------------------------------------------------------
 
 
+async def _on(conn: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """A raw statement (``?`` placeholders) on ``conn``: the run's temporary tables live on the
+    connection of its transaction."""
+    return await conn.execute_query_dict(placeholders(conn, sql), params or [])
+
+
 class _StatementLines:
     """The statement lines of the period, numbered in the order matching takes them (date, line
     number, key) into a temporary table once (one scan and one sort), then read STATEMENT_PAGE at a
@@ -1465,20 +1467,19 @@ class _StatementLines:
     async def create(self) -> None:
         conn, table = self.conn, self.table
         key = """('line:' || CAST(l."id" AS TEXT))""" + (' COLLATE "C"' if self.pg else "")
-        await conn.execute_query_dict(f"CREATE TEMPORARY TABLE {table} (i BIGINT PRIMARY KEY, id BIGINT, statement_id BIGINT, "
+        await _on(conn, f"CREATE TEMPORARY TABLE {table} (i BIGINT PRIMARY KEY, id BIGINT, statement_id BIGINT, "
                                       "line_no INTEGER, value_date TEXT, amount_paise BIGINT, reference TEXT, description TEXT)"
                                       + (" ON COMMIT DROP" if self.pg else ""))
-        await conn.execute_query_dict(placeholders(conn,
+        await _on(conn,
             f'INSERT INTO {table} SELECT ROW_NUMBER() OVER (ORDER BY l."value_date", l."line_no", {key}), l."id", l."statement_id", '
             'l."line_no", CAST(l."value_date" AS TEXT), l."amount_paise", l."reference", l."description" '
             'FROM "statement_line" l JOIN "statement_import" i ON i."id" = l."statement_id" '
-            'WHERE i."district_id" = ? AND i."source" = ? AND l."value_date" >= ? AND l."value_date" <= ?'), self.args)
+            'WHERE i."district_id" = ? AND i."source" = ? AND l."value_date" >= ? AND l."value_date" <= ?', self.args)
 
     async def pages(self) -> AsyncIterator[list[_Line]]:
         after = 0
         while True:
-            rows = await self.conn.execute_query_dict(placeholders(self.conn, f"SELECT * FROM {self.table} WHERE i > ? ORDER BY i "
-                                                                               f"LIMIT {STATEMENT_PAGE}"), [after])
+            rows = await _on(self.conn, f"SELECT * FROM {self.table} WHERE i > ? ORDER BY i LIMIT {STATEMENT_PAGE}", [after])
             if rows:
                 yield [_Line(r["id"], r["statement_id"], r["line_no"], dt.date.fromisoformat(r["value_date"][:10]), int(r["amount_paise"]),
                              r["reference"] or "", r["description"] or "") for r in rows]
@@ -1488,7 +1489,7 @@ class _StatementLines:
 
     async def drop(self) -> None:
         if not self.pg:  # PostgreSQL drops it at the end of the transaction
-            await self.conn.execute_query_dict(f"DROP TABLE IF EXISTS temp.{self.table}")
+            await _on(self.conn, f"DROP TABLE IF EXISTS temp.{self.table}")
 
 
 STATEMENT_PAGE = 5000
