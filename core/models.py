@@ -258,12 +258,14 @@ class Posting(Model):
     id = fields.IntField(primary_key=True)
     entry = fields.ForeignKeyField("models.LedgerEntry", related_name="postings", on_delete=fields.RESTRICT)
     district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
-    account = fields.CharField(max_length=100, db_index=True)
+    account = fields.CharField(max_length=100)
     amount_paise = fields.BigIntField()
 
     class Meta:
         table = "posting"
-        indexes = (("entry_id",),)  # an entry's postings (every join from entries to amounts)
+        # an entry's postings (every join from entries to amounts); an account's postings, in entry
+        # order (a balance, and a range of the account's postings by entry id: decision 38)
+        indexes = (("entry_id",), ("account", "entry_id"))
 
 
 class AuditLog(Model):

@@ -872,44 +872,65 @@ class _Entry(NamedTuple):
     created_at: dt.datetime
 
 
-ENTRY_PAGE = 2000  # ledger entries read (with their postings) a query
+ENTRY_PAGE = 2000  # ledger items read back from a run's temporary table a query
+ID_SPAN = 8000  # entry ids looked at a query when finding the window's entries that move an account
+ID_GAP = 2000  # runs of the window's entry ids closer than this are looked at as one
 
 
-async def _entries_touching(district_id: int, accounts: list[str], lo: dt.datetime, hi: dt.datetime,
-                            max_id: int) -> AsyncIterator[tuple[list[_Entry], dict[int, list[tuple[str, int]]]]]:
-    """The entries of [lo, hi) (ids up to ``max_id``) moving one of ``accounts``, with all their
-    postings, a page of at most ENTRY_PAGE entries at a time (a day of the window, in id order):
-    what is held is a page, whatever the size of the week. An inner join from the entries of the
-    window (an ORM filter on entry__created_at would scan every posting)."""
-    marks = ", ".join("?" for _ in accounts)
-    day = lo
-    while day < hi:
-        until = min(day + dt.timedelta(days=1), hi)
-        after: tuple[Any, int] = (day, 0)
-        while True:
-            entries: list[_Entry] = []
-            postings: dict[int, list[tuple[str, int]]] = {}
-            last_at: Any = None
-            # in (created_at, id) order from the created_at index, a page after the last one read
-            # (an id range alone made SQLite walk every entry from the first id on)
-            for r in await ledger.rows(
-                    'SELECT e."id" AS id, e."idempotency_key" AS k, e."memo" AS memo, e."request_id" AS request_id, e."created_at" AS at, '
-                    'p."account" AS account, p."amount_paise" AS amount FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" '
-                    'WHERE e."id" IN (SELECT x."id" FROM "ledger_entry" x WHERE x."created_at" >= ? AND x."created_at" < ? '
-                    'AND (x."created_at" > ? OR (x."created_at" = ? AND x."id" > ?)) AND +x."id" <= ? '
-                    'AND EXISTS (SELECT 1 FROM "posting" y WHERE y."entry_id" = x."id" AND y."district_id" = ? '
-                    f'AND y."account" IN ({marks})) ORDER BY x."created_at", x."id" LIMIT {ENTRY_PAGE}) ORDER BY e."created_at", e."id"',
-                    [day, until, after[0], after[0], after[1], max_id, district_id, *accounts]):
-                if not entries or entries[-1].id != r["id"]:
-                    entries.append(_Entry(r["id"], r["k"], r["memo"], r["request_id"], ledger.as_datetime(r["at"])))
-                    last_at = r["at"]
-                postings.setdefault(r["id"], []).append((r["account"], int(r["amount"])))
-            if entries:
-                yield entries, postings
-            if len(entries) < ENTRY_PAGE:
-                break
-            after = (last_at, entries[-1].id)
-        day = until
+async def _id_runs(lo: dt.datetime, hi: dt.datetime, max_id: int) -> list[tuple[int, int]]:
+    """The ids of the entries created in [lo, hi) (ids up to ``max_id``) as runs of consecutive ids
+    (gaps and islands, from the created_at index alone), runs closer than ID_GAP merged: a week's
+    entries are a few runs (the day's transactions, the day ends, the morning's settlement, the
+    Stripe fees posted at import), however many entries of other days lie between them."""
+    runs: list[tuple[int, int]] = []
+    for r in await ledger.rows(
+            'SELECT MIN(x."id") AS lo, MAX(x."id") AS hi FROM (SELECT "id", "id" - ROW_NUMBER() OVER (ORDER BY "id") AS g '
+            'FROM "ledger_entry" WHERE "created_at" >= ? AND "created_at" < ? AND "id" <= ?) x GROUP BY x.g ORDER BY 1', [lo, hi, max_id]):
+        first, last = int(r["lo"]), int(r["hi"])
+        if runs and first - runs[-1][1] <= ID_GAP:
+            runs[-1] = (runs[-1][0], last)
+        else:
+            runs.append((first, last))
+    return runs
+
+
+async def _entries_touching(district_id: int, accounts: list[str], lo: dt.datetime, hi: dt.datetime, max_id: int,
+                            kept: list[str] | None = None,
+                            prefixes: tuple[str, ...] = ()) -> AsyncIterator[tuple[list[_Entry], dict[int, list[tuple[str, int]]]]]:
+    """The entries of [lo, hi) (ids up to ``max_id``) moving one of ``accounts``, with their
+    postings to ``kept`` accounts (all of ``accounts`` when not given) and to accounts starting
+    with one of ``prefixes``, a page of at most ID_SPAN entry ids at a time: what is held is a
+    page, whatever the size of the week.
+
+    The window's entries are found as runs of ids (:func:`_id_runs`), and within each run the
+    postings of ``accounts`` by the posting(account, entry_id) index (a range of ids per account),
+    each entry then checked for its date: never a look at every posting of the window's entries,
+    nor at an account's whole history (decision 38)."""
+    kept = list(kept or accounts)
+    wanted = " OR ".join([f'p."account" IN ({", ".join("?" for _ in kept)})', *(f'substr(p."account", 1, {len(x)}) = ?' for x in prefixes)])
+    moving = " UNION ".join('SELECT "entry_id" FROM "posting" WHERE "account" = ? AND "entry_id" >= ? AND "entry_id" <= ? AND "district_id" = ?'
+                            for _ in accounts)
+    for first, last in await _id_runs(lo, hi, max_id):
+        for at in range(first, last + 1, ID_SPAN):
+            until = min(at + ID_SPAN - 1, last)
+            # two questions, not one: asked as one, PostgreSQL's generic plan read the window's whole
+            # created_at index for every span
+            ids = sorted(int(r["entry_id"]) for r in await ledger.rows(
+                moving, [v for a in accounts for v in (a, at, until, district_id)]))
+            for chunk in _padded(ids):
+                entries: list[_Entry] = []
+                postings: dict[int, list[tuple[str, int]]] = {}
+                for r in await ledger.rows(
+                        'SELECT e."id" AS id, e."idempotency_key" AS k, e."memo" AS memo, e."request_id" AS request_id, '
+                        'e."created_at" AS at, p."account" AS account, p."amount_paise" AS amount FROM "ledger_entry" e '
+                        f'JOIN "posting" p ON p."entry_id" = e."id" WHERE e."id" IN ({", ".join("?" * len(chunk))}) '
+                        f'AND e."created_at" >= ? AND e."created_at" < ? AND e."id" <= ? AND ({wanted}) ORDER BY e."id"',
+                        [*chunk, lo, hi, max_id, *kept, *prefixes]):
+                    if not entries or entries[-1].id != r["id"]:
+                        entries.append(_Entry(r["id"], r["k"], r["memo"], r["request_id"], ledger.as_datetime(r["at"])))
+                    postings.setdefault(r["id"], []).append((r["account"], int(r["amount"])))
+                if entries:
+                    yield entries, postings
 
 
 async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -1001,7 +1022,8 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
     by_slip = {d.slip_no.upper(): d for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, confirmed_at=None)
                .select_related("counter").order_by("business_date", "id")}
     linked: set[int] = set()
-    async for entries, postings in _entries_touching(district_id, [*BANK_ACCOUNTS, "escrow:card"], lo - margin, hi + margin, max_id):
+    async for entries, postings in _entries_touching(district_id, [*BANK_ACCOUNTS, "escrow:card"], lo - margin, hi + margin, max_id,
+                                                     [*BANK_ACCOUNTS, "escrow:card", "processor_fees"], ("deposit_in_transit:",)):
         # the confirmed day ends whose slip a bank entry of this page names (its confirmation)
         slips = {m.upper() for e in entries for m in _SLIP.findall(f"{e.idempotency_key} {e.memo}")} - by_slip.keys()
         if slips:
