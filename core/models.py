@@ -523,6 +523,8 @@ class StatementLine(Model):
 
     class Meta:
         table = "statement_line"
+        # a period's lines (every run reads and marks a week's): not a read of every line ever imported
+        indexes = (("value_date",),)
 
 
 class BalanceCheckpoint(Model):

@@ -756,6 +756,8 @@ def _key_run(ref: str) -> str | None:
     """The run of letters and digits that indexes ``ref``: its longest, the most selective (``ch``
     of ``ch_123...`` is in every card charge). Wherever ``ref`` occurs as a whole token, each of its
     runs occurs as a whole word. None when it has none."""
+    if ref.isalnum():  # one run, itself (most references: a UTR, a slip number); [^\W_] is str.isalnum
+        return ref
     runs = _RUN.findall(ref)
     return max(runs, key=len) if runs else None
 
@@ -1151,6 +1153,12 @@ class _Hashes:
         h = hash(word) & (self.BITS - 1)
         self.bits[h >> 3] |= 1 << (h & 7)
 
+    def add_all(self, words: Iterable[str]) -> None:
+        bits, mask = self.bits, self.BITS - 1
+        for word in words:
+            h = hash(word) & mask
+            bits[h >> 3] |= 1 << (h & 7)
+
     def __contains__(self, word: str) -> bool:
         h = hash(word) & (self.BITS - 1)
         return bool(self.bits[h >> 3] & (1 << (h & 7)))
@@ -1176,6 +1184,7 @@ class _Cand:
     date: dt.date
     amount_paise: int
     text: str  # its references and text, as _RefIndex.texts has it
+    in_period: bool = True
 
     def order(self, s: Item) -> tuple[int, dt.date, str]:
         return abs((self.date - s.date).days), self.date, self.key
@@ -1184,8 +1193,9 @@ class _Cand:
 class _Matching:
     """One scope's matching (bank or Stripe) of one period, in temporary tables of its own."""
 
-    def __init__(self, conn: Any, scope: str):
+    def __init__(self, conn: Any, scope: str, period: tuple[int, dt.date, dt.date] | None = None):
         self.conn, self.scope = conn, scope
+        self.period = period  # (district id, start, end): leave out the items matched by a line of another period
         self.pg = conn.capabilities.dialect == "postgres"
         tag = f"{scope}_{secrets.token_hex(4)}"
         self.items, self.refs, self.words = f"rec_item_{tag}", f"rec_ref_{tag}", f"rec_word_{tag}"
@@ -1218,44 +1228,54 @@ class _Matching:
 
     def note_statement(self, s: Item) -> None:
         """First pass over the statement lines: the words and references they could quote."""
-        for word in _RUN.findall(s.text):
-            self.text_words.add(word)
-        for ref in s.refs:
-            for word in _RUN.findall(ref):
-                self.text_words.add(word)
+        self.note(s.text, s.refs)
+
+    def note(self, text: str, refs: Iterable[str]) -> None:
+        """:meth:`note_statement` of a line's text and references (no Item built)."""
+        words, runs = self.text_words, self.ref_runs
+        words.add_all(_RUN.findall(text))
+        for ref in refs:
+            words.add_all(_RUN.findall(ref))
             if len(ref) >= 6:
                 run = _key_run(ref)
                 if run:
-                    self.ref_runs.add(run)
+                    runs.add(run)
                 else:
                     self.scan_all = True
 
     async def add_items(self, items: list[Item]) -> None:
         """Store a page of ledger items, with the references and words a statement line may name."""
         rows, refs, words = [], [], []
+        # the two bitmaps' tests written out (_Hashes.__contains__): this loop runs for every item of the window
+        text_bits, run_bits, mask = self.text_words.bits, self.ref_runs.bits, _Hashes.BITS - 1
+        n, odd, scan_all, findall = self.n, self.odd, self.scan_all, _RUN.findall
         for item in items:
-            self.n += 1
+            n += 1
             text = " ".join(item.refs) + " " + item.text
             quotable = False  # does some statement reference's key run occur among its words?
             for ref in item.refs:
                 run = _key_run(ref)
                 if run is None:  # looked for in every line's text, and by equality
-                    self.odd.append((ref, self.n))
-                    refs.append([ref, None, self.n])
-                elif run in self.text_words:
-                    refs.append([ref, run, self.n])
-            for word in set(_RUN.findall(text)):
-                if word in self.ref_runs:
-                    words.append([word, self.n])
+                    odd.append((ref, n))
+                    refs.append([ref, None, n])
+                else:
+                    h = hash(run) & mask
+                    if text_bits[h >> 3] & (1 << (h & 7)):
+                        refs.append([ref, run, n])
+            for word in set(findall(text)):
+                h = hash(word) & mask
+                if run_bits[h >> 3] & (1 << (h & 7)):
+                    words.append([word, n])
                     quotable = True
-            rows.append([self.n, item.kind, item.key, item.date.isoformat(), item.amount_paise, item.reference, item.description,
+            rows.append([n, item.kind, item.key, item.date.isoformat(), item.amount_paise, item.reference, item.description,
                          item.day_end_id, item.status, 1 if item.in_period else 0,
-                         text if quotable or self.scan_all else ""])  # the text only where a line's reference may be in it
+                         text if quotable or scan_all else ""])  # the text only where a line's reference may be in it
+        self.n = n
         await self._many(f'INSERT INTO {self.items} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
         await self._many(f"INSERT INTO {self.refs} VALUES (?, ?, ?)", refs)
         await self._many(f"INSERT INTO {self.words} VALUES (?, ?)", words)
 
-    async def index(self, district_id: int, start: dt.date, end: dt.date) -> None:
+    async def index(self) -> None:
         """Index the tables, and leave out the items a recorded run matched to a statement line of
         another period (they are not this period's to match)."""
         await self._sql(f"CREATE INDEX {self.refs}_ref ON {self.refs} (ref)")
@@ -1263,22 +1283,27 @@ class _Matching:
         await self._sql(f"CREATE INDEX {self.words}_word ON {self.words} (word)")
         await self._sql(f"CREATE INDEX {self.items}_amount ON {self.items} (amount, day)")
         await self._sql(f"CREATE INDEX {self.items}_order ON {self.items} (in_period, day, key)")
-        await self._sql(
-            f'DELETE FROM {self.items} WHERE key IN (SELECT l."matched_id" FROM "statement_line" l JOIN "statement_import" i '
-            'ON i."id" = l."statement_id" WHERE i."district_id" = ? AND i."source" = ? AND l."matched_id" <> \'\' '
-            'AND (l."value_date" < ? OR l."value_date" > ?))', [district_id, self.scope, start, end])
+        if self.period is not None:
+            # every line of the district marked in another period is read (growing with the
+            # statements imported: "What is left" in docs/performance.md); looked up item by item
+            # in an index on matched_id instead, it took 12 s of the four weeks at 1M on PostgreSQL
+            district_id, start, end = self.period
+            await self._sql(
+                f'DELETE FROM {self.items} WHERE key IN (SELECT l."matched_id" FROM "statement_line" l JOIN "statement_import" i '
+                'ON i."id" = l."statement_id" WHERE i."district_id" = ? AND i."source" = ? AND l."matched_id" <> \'\' '
+                'AND (l."value_date" < ? OR l."value_date" > ?))', [district_id, self.scope, start, end])
         self.taken = bytearray(self.n + 1)
         if self.pg:  # a temporary table has no statistics until asked
             for table in (self.items, self.refs, self.words):
                 await self._sql(f"ANALYZE {table}")
 
     def _cand(self, r: dict[str, Any]) -> _Cand:
-        return _Cand(r["n"], r["kind"], r["key"], dt.date.fromisoformat(r["day"]), int(r["amount"]), r["text"] or "")
+        return _Cand(r["n"], r["kind"], r["key"], dt.date.fromisoformat(r["day"]), int(r["amount"]), r["text"] or "", bool(r["in_period"]))
 
     async def _items(self, ns: set[int]) -> dict[int, _Cand]:
         out: dict[int, _Cand] = {}
         for chunk in _padded(sorted(ns)):
-            for r in await self._sql(f'SELECT n, kind, key, day, amount, text FROM {self.items} WHERE n IN ({", ".join("?" * len(chunk))})', chunk):
+            for r in await self._sql(f'SELECT n, kind, key, day, amount, text, in_period FROM {self.items} WHERE n IN ({", ".join("?" * len(chunk))})', chunk):
                 out[r["n"]] = self._cand(r)
         return out
 
@@ -1328,7 +1353,7 @@ class _Matching:
         return pairs
 
     async def _all(self) -> list[_Cand]:
-        return [self._cand(r) for r in await self._sql(f"SELECT n, kind, key, day, amount, text FROM {self.items}")]
+        return [self._cand(r) for r in await self._sql(f"SELECT n, kind, key, day, amount, text, in_period FROM {self.items}")]
 
     async def by_amount(self, page: list[Item]) -> list[tuple[Item, _Cand]]:
         """Pass 2 over a page of the statement lines pass 1 left (in order): the same amount within
@@ -1338,7 +1363,7 @@ class _Matching:
         hi = (max(s.date for s in page) + dt.timedelta(days=DATE_TOLERANCE_DAYS)).isoformat()
         by_amount: dict[int, list[_Cand]] = {}
         for chunk in _padded(amounts):
-            for r in await self._sql(f'SELECT n, kind, key, day, amount, \'\' AS text FROM {self.items} '
+            for r in await self._sql(f'SELECT n, kind, key, day, amount, \'\' AS text, in_period FROM {self.items} '
                                      f'WHERE amount IN ({", ".join("?" * len(chunk))}) AND day >= ? AND day <= ?', [*chunk, lo, hi]):
                 if not self.taken[r["n"]]:
                     by_amount.setdefault(int(r["amount"]), []).append(self._cand(r))
@@ -1525,13 +1550,27 @@ class _Pairs:
     """Where the pairs of a run go: counted, kept for the report up to ``keep`` matched ones (every
     differing one), and each handed to ``on_pair`` (the recording run's marks, a CSV export)."""
 
-    def __init__(self, report: Report, keep: int, on_pair: Callable[[Pair], Any] | None):
-        self.report, self.keep, self.on_pair = report, keep, on_pair
+    def __init__(self, report: Report, keep: int, on_pair: Callable[[Pair], Any] | None, light: bool = False):
+        self.report, self.keep, self.on_pair, self.light = report, keep, on_pair, light
+        self._matched_ahead = 0  # matched pairs of the page being read, not yet added
+
+    def wants_full(self, scope: str, s: Item, c: _Cand) -> bool:
+        """Whether the pair of ``s`` and ``c`` (the next to be added, in order) needs the ledger
+        item read in full: always, unless ``light`` (``on_pair`` reads only the kind and key of
+        the ledger's side); then only a pair the report keeps (one of the first ``keep`` matched,
+        a differing one, a day-end deposit to confirm). Called once per pair of a page, in order,
+        before the page's pairs are added."""
+        same = c.amount_paise == s.amount_paise or c.amount_paise in s.alt_amounts
+        kept = self.report.n_matched + self._matched_ahead < self.keep
+        if same:
+            self._matched_ahead += 1
+        return not self.light or not same or kept or (c.kind == "deposit" and scope == BANK)
 
     async def add(self, pair: Pair) -> None:
         report = self.report
         if _same_amount(pair.statement, pair.ledger):
             report.n_matched += 1
+            self._matched_ahead = max(0, self._matched_ahead - 1)
             if len(report.matched) < self.keep:
                 report.matched.append(pair)
             if pair.kind == "deposit" and pair.scope == BANK and pair.ledger.day_end_id is not None:
@@ -1581,7 +1620,7 @@ async def match_paged(statements: list[Item], expected: list[Item], scope: str,
                 m.note_statement(s)
             for at in range(0, len(expected), ENTRY_PAGE):
                 await m.add_items(expected[at:at + ENTRY_PAGE])
-            await m.index(0, dt.date.min, dt.date.max)
+            await m.index()
 
             async def emit(found: list[tuple[Item, _Cand]], how: str) -> None:
                 full = await m.full([c.n for _, c in found])
@@ -1604,7 +1643,7 @@ class _Side:
 
     def __init__(self, conn: Any, report: Report, scope: str):
         self.report, self.scope = report, scope
-        self.m = _Matching(conn, scope)
+        self.m = _Matching(conn, scope, (report.district_id, report.period_start, report.period_end))
         self.lines = _StatementLines(conn, report.district_id, scope, report.period_start, report.period_end)
         self.fee_members: list[int] = []  # Stripe's separate fee debits: compared in total with the ledger's fees
         self.stripe_fees = self.n_lines = self.n_statement = 0
@@ -1631,6 +1670,11 @@ class _Side:
         await self.m.create()
         await self.lines.create()
         async for lines in self.lines.pages():
+            if self.scope == BANK:  # what _bank_item would give, without building the items
+                for line in lines:
+                    self.m.note(f"{line.reference} {line.description}".lower(), _refs(line.reference))
+                self.n_statement += len(lines)
+                continue
             for s in self.items_of(lines, first=True):
                 self.m.note_statement(s)
                 self.n_statement += 1
@@ -1642,7 +1686,7 @@ class _Side:
     async def match(self, pairs: _Pairs, problems: list[Message], progress: Callable[[int], None] | None) -> None:
         """Match the statement against the ledger items added to the matcher, a page at a time."""
         report, scope, m = self.report, self.scope, self.m
-        await m.index(report.district_id, report.period_start, report.period_end)
+        await m.index()
         n_ledger = await m.counts()
         report.counts[scope] = {"statement": self.n_statement if scope == BANK else self.n_lines, "ledger": n_ledger}
         first_matched, first_differing = len(report.matched), len(report.differing)
@@ -1650,9 +1694,9 @@ class _Side:
 
         async def emit(found: list[tuple[Item, _Cand]], how: str) -> None:
             nonlocal seen_statements, taken_in_period
-            full = await m.full([c.n for _, c in found])
+            full = await m.full([c.n for s, c in found if pairs.wants_full(scope, s, c)])
             for s, c in found:
-                item = full[c.n]
+                item = full.get(c.n) or Item("ledger", c.kind, c.key, c.date, c.amount_paise, in_period=c.in_period, scope=scope)
                 taken_in_period += item.in_period
                 seen_statements += 1
                 await pairs.add(Pair(scope, item.kind, s, item, how))
@@ -1694,7 +1738,7 @@ class _Side:
 async def build_report(district_id: int, period_start: dt.date, period_end: dt.date,
                        progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None, *,
                        on_pair: Callable[[Pair], Any] | None = None, keep_matched: int | None = None,
-                       checkpoint: bool = False) -> Report:
+                       checkpoint: bool = False, light_pairs: bool = False) -> Report:
     """The reconciliation of one period, read-only (:func:`reconcile` also records it).
 
     The report counts every matched pair (``n_matched``) and keeps the first ``keep_matched`` of
@@ -1702,13 +1746,15 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
     a coroutine function) is given every pair, matched or differing, as it is found, so that a run
     over a district's week holds a page at a time (:func:`export_csv` writes them all).
     ``checkpoint``: also keep every account's closing balance (``report.closing``) for
-    :func:`reconcile` to record as the next period's starting point."""
+    :func:`reconcile` to record as the next period's starting point. ``light_pairs``: ``on_pair``
+    reads only the kind, key, amount and date of a pair's ledger item, so the pairs the report
+    does not keep come with only those (the others' reference and text are not read back)."""
     if period_end < period_start:
         raise ValueError("the period ends before it starts")
     district = await District.get(id=district_id)
     report = Report(district_id, district.code, period_start, period_end)
     lo, hi = period_bounds(period_start, period_end)
-    pairs = _Pairs(report, KEEP_MATCHED if keep_matched is None else keep_matched, on_pair)
+    pairs = _Pairs(report, KEEP_MATCHED if keep_matched is None else keep_matched, on_pair, light_pairs)
     async with in_transaction() as conn:  # one consistent view of the books
         max_id = (await LedgerEntry.filter(district_id=district_id).annotate(m=Max("id")).first().values("m") or {}).get("m") or 0
         found: dict[str, Any] = {}
@@ -1756,7 +1802,8 @@ async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date,
     and the audit log keeps the summary. With ``confirm_deposits``, every day-end deposit matched
     exactly (same amount) is confirmed through ``core.dayend.confirm_deposit``."""
     marks = _Marks()
-    report = await build_report(district_id, period_start, period_end, progress, on_total, on_pair=marks.add, checkpoint=True)
+    report = await build_report(district_id, period_start, period_end, progress, on_total, on_pair=marks.add, checkpoint=True,
+                                light_pairs=True)
     async with in_transaction():
         await ledger.execute_many(  # what an earlier run of this period marked, unmarked; then this run's marks
             'UPDATE "statement_line" SET "matched_kind" = \'\', "matched_id" = \'\' WHERE "statement_id" IN '

@@ -288,11 +288,50 @@ async def test_a_recorded_run_marks_the_lines_and_confirms_only_what_matched_exa
     assert again.counts == report.counts
 
 
+async def test_a_recorded_run_marks_and_confirms_the_same_beyond_the_pairs_it_keeps(demo_db, tmp_path, monkeypatch):
+    """The recorded run reads back in full only the pairs its report keeps (and the deposits it
+    confirms, and the differing ones): every line is still marked with its ledger item's kind and key."""
+    w = await _a_week(tmp_path)
+    start, end = w["week"]
+    seen: dict[int, tuple[str, str]] = {}
+    full = await rec.build_report(w["district"].id, start, end, on_pair=lambda p: seen.update(
+        {i: (p.kind if rec._same_amount(p.statement, p.ledger) else f"differing:{p.kind}", p.ledger.key) for i in rec._line_ids(p.statement)}))
+    monkeypatch.setattr(rec, "KEEP_MATCHED", 1)
+    report = await rec.reconcile(w["actor"], w["district"].id, start, end, confirm_deposits=True)
+    assert len(report.matched) == 1 and report.matched_count == full.matched_count == 6
+    assert report.confirmed == [w["a"].slip_no]  # the deposit was not among the pairs kept, and still confirmed
+    assert [(p.kind, p.ledger.reference) for p in report.differing] == [(p.kind, p.ledger.reference) for p in full.differing]
+    marks = {line_id: (kind, key) for line_id, kind, key in await StatementLine.exclude(matched_kind="").values_list("id", "matched_kind", "matched_id")}
+    assert marks == seen and len(marks) == 6  # the 5 bank lines but the unknown credit, and the 2 Stripe lines
+
+
 async def _post_dated(district_id: int, key: str, day: dt.date, paise: int) -> LedgerEntry:
     """An entry (society_bank from a department's payable) dated at noon on ``day``."""
     await ledger.post(district_id, key, key, [ledger.debit("society_bank", paise), ledger.credit("dept_payable:test", paise)])
     await LedgerEntry.filter(idempotency_key=key).update(created_at=dt.datetime.combine(day, dt.time(12), dayend.ZoneInfo("Asia/Kolkata")))
     return await LedgerEntry.get(idempotency_key=key)
+
+
+async def test_an_item_matched_by_a_line_of_another_week_is_not_matched_again(demo_db):
+    """The ±2 days around a week hold the next week's first entries: one a recorded run of the next
+    week matched is that week's, and no line of this week may take it (here by amount and date)."""
+    district, actor = await _jp(), await _society()
+    week1 = rec.week_of(clock.today() - dt.timedelta(days=14))
+    week2 = rec.week_of(week1[1] + dt.timedelta(days=1))
+    monday = week2[0]
+    entry = await _post_dated(district.id, "remit:next-week", monday, 5_000)
+    csv_text = ("date,description,reference,debit,credit,balance\n"
+                f"{week1[1].isoformat()},NEFT CR SOMEONE,LINE-SUN,,50.00,\n"
+                f"{monday.isoformat()},NEFT CR SOMEONE,LINE-MON,,50.00,\n")
+    await rec.import_bank_statement(actor, district.id, csv_text.encode(), "two-weeks.csv")
+    # before the next week is recorded, the Sunday line may take Monday's entry (a day apart)
+    before = await rec.build_report(district.id, *week1)
+    assert [(p.statement.reference, p.ledger.key) for p in before.matched] == [("LINE-SUN", f"entry:{entry.id}")]
+    await rec.reconcile(actor, district.id, *week2)
+    assert (await StatementLine.get(reference="LINE-MON")).matched_id == f"entry:{entry.id}"
+    after = await rec.build_report(district.id, *week1)
+    assert after.matched == [] and [i.reference for i in after.unmatched_statement] == ["LINE-SUN"]
+    assert f"entry:{entry.id}" not in {i.key for i in after.unmatched_ledger}
 
 
 def _rolls(report: rec.Report) -> list[tuple]:
