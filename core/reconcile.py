@@ -1150,18 +1150,13 @@ class _Hashes:
         self.bits = bytearray(self.BITS >> 3)
 
     def add(self, word: str) -> None:
-        h = hash(word) & (self.BITS - 1)
-        self.bits[h >> 3] |= 1 << (h & 7)
+        self.add_all((word,))
 
     def add_all(self, words: Iterable[str]) -> None:
         bits, mask = self.bits, self.BITS - 1
         for word in words:
             h = hash(word) & mask
             bits[h >> 3] |= 1 << (h & 7)
-
-    def __contains__(self, word: str) -> bool:
-        h = hash(word) & (self.BITS - 1)
-        return bool(self.bits[h >> 3] & (1 << (h & 7)))
 
 
 def _padded(values: list[Any]) -> list[list[Any]]:
@@ -1246,7 +1241,7 @@ class _Matching:
     async def add_items(self, items: list[Item]) -> None:
         """Store a page of ledger items, with the references and words a statement line may name."""
         rows, refs, words = [], [], []
-        # the two bitmaps' tests written out (_Hashes.__contains__): this loop runs for every item of the window
+        # is a word in a bitmap? its bit, as _Hashes.add sets it, tested here in the loop over every item of the window
         text_bits, run_bits, mask = self.text_words.bits, self.ref_runs.bits, _Hashes.BITS - 1
         n, odd, scan_all, findall = self.n, self.odd, self.scan_all, _RUN.findall
         for item in items:
