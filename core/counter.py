@@ -450,7 +450,9 @@ async def confirm_payment(actor: audit.Actor, payment: Payment, provider: str = 
                 await ProcessedEvent.create(provider=provider or payment.method, event_id=event_id, kind="confirm")
             except IntegrityError:
                 return request  # this event was processed already
-        fresh = await Payment.get(id=payment.id)
+        # locked: two events for one payment at the same moment (a card's success delivered twice,
+        # under different event ids) must not both find it pending (PostgreSQL; SQLite has one writer)
+        fresh = await Payment.select_for_update().get(id=payment.id)
         if fresh.status not in ("pending",):
             return request  # already confirmed, failed or refunded: nothing more to do
         priced = Priced(service, request.form_data, _quote_of(request), fees.Rate(request.service_charge_paise, Payer(request.charge_payer), "recorded"))
@@ -492,7 +494,7 @@ async def fail_payment(actor: audit.Actor, payment: Payment, reason: str, provid
                 await ProcessedEvent.create(provider=provider or payment.method, event_id=event_id, kind="fail")
             except IntegrityError:
                 return request
-        fresh = await Payment.get(id=payment.id)
+        fresh = await Payment.select_for_update().get(id=payment.id)  # locked, as in confirm_payment
         if fresh.status != "pending":
             return request
         for entry in await LedgerEntry.filter(request_id=request.id).order_by("id"):
