@@ -550,6 +550,33 @@ class BalanceCheckpoint(Model):
         indexes = (("district_id", "as_of"),)
 
 
+class ReconciliationSnapshot(Model):
+    """A weekly reconciliation report as it was computed (the page's, or a recorded run's), kept so
+    that the Society's page shows it again at once while nothing it was computed from has changed
+    (core/reconcile_saved.py, decision 39). ``report`` holds the summary and the first findings of
+    each kind; the CSV download recomputes every one. ``through_entry_id``, ``through_import_id`` and
+    ``day_ends`` describe what it read: a ledger entry of the window, a statement import or a day end
+    beyond them makes it stale."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False)
+    period_start = fields.DateField()
+    period_end = fields.DateField()
+    computed_at = fields.DatetimeField()
+    recorded = fields.BooleanField(default=False)
+    recorded_by = fields.CharField(max_length=60, default="")
+    through_entry_id = fields.BigIntField()
+    through_import_id = fields.BigIntField()
+    day_ends = fields.CharField(max_length=200)  # a digest of the district's day ends the report could read
+    report = fields.JSONField()
+
+    class Meta:
+        table = "reconciliation_snapshot"
+        indexes = (("district_id", "period_start", "recorded"),)
+
+
 class Dispatch(Model):
     """A day's bundle of paper documents sent from a counter to one department, and its acknowledgement."""
 

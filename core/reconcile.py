@@ -638,10 +638,27 @@ class Report:
     deposits: list[Pair] = field(default_factory=list, repr=False)  # every day-end deposit matched exactly
     opening_from: dt.datetime | None = None  # the checkpoint the opening balances were carried from (None: the whole history)
     closing: dict[str, Any] | None = field(default=None, repr=False)  # for the recording run's checkpoint
+    through_entry_id: int = 0  # the district's last ledger entry when it was computed (core/reconcile_saved.py)
+    # the totals of the findings where the lists hold only the first of them (a saved report: core/reconcile_saved.py)
+    n_differing: int = 0
+    n_unmatched_statement: int = 0
+    n_unmatched_ledger: int = 0
 
     @property
     def matched_count(self) -> int:
         return max(self.n_matched, len(self.matched))
+
+    @property
+    def differing_count(self) -> int:
+        return max(self.n_differing, len(self.differing))
+
+    @property
+    def unmatched_statement_count(self) -> int:
+        return max(self.n_unmatched_statement, len(self.unmatched_statement))
+
+    @property
+    def unmatched_ledger_count(self) -> int:
+        return max(self.n_unmatched_ledger, len(self.unmatched_ledger))
 
     @property
     def rolls_forward(self) -> bool:
@@ -1752,6 +1769,7 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
     pairs = _Pairs(report, KEEP_MATCHED if keep_matched is None else keep_matched, on_pair, light_pairs)
     async with in_transaction() as conn:  # one consistent view of the books
         max_id = (await LedgerEntry.filter(district_id=district_id).annotate(m=Max("id")).first().values("m") or {}).get("m") or 0
+        report.through_entry_id = max_id
         found: dict[str, Any] = {}
         before = await _entries_checksum(hi, max_id) if checkpoint else None
         report.accounts, problems = await roll_forward(district_id, lo, hi, max_id, found)
@@ -1796,6 +1814,9 @@ async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date,
     matched to (``matched_kind``/``matched_id``; differing lines are marked ``differing:<kind>``),
     and the audit log keeps the summary. With ``confirm_deposits``, every day-end deposit matched
     exactly (same amount) is confirmed through ``core.dayend.confirm_deposit``."""
+    from emitra.core import reconcile_saved
+
+    before = await reconcile_saved.inputs(district_id, period_end)
     marks = _Marks()
     report = await build_report(district_id, period_start, period_end, progress, on_total, on_pair=marks.add, checkpoint=True,
                                 light_pairs=True)
@@ -1820,6 +1841,7 @@ async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date,
     report.recorded = True
     if confirm_deposits:
         await _confirm(actor, report)
+    await reconcile_saved.save(report, before, recorded_by=actor.name)  # what the page shows of the week from now on
     return report
 
 

@@ -1,10 +1,12 @@
 """The Society admin's weekly reconciliation page (docs/reconciliation.md).
 
 GET shows the upload forms and, for a week (``?week=YYYY-MM-DD``, any day of it; by default the
-last full Monday–Sunday week), the report computed from what is in the database (nothing is
-written). POST does one of three things, named by ``action``: import a bank statement CSV, import
-Stripe balance transactions (JSON), or run the reconciliation of a week and record it (with, when
-asked, the confirmation of the day-end deposits it matched). Every upload is all or nothing: the
+last full Monday–Sunday week), its report: the one kept from the last time it was computed while
+nothing it was computed from has changed, else computed now and kept (core/reconcile_saved.py; no
+statement line or balance is written). POST does one of four things, named by ``action``: import a
+bank statement CSV, import Stripe balance transactions (JSON), run the reconciliation of a week and
+record it (with, when asked, the confirmation of the day-end deposits it matched), or compute a
+week's report again (``refresh``). Every upload is all or nothing: the
 page lists every bad line with its number and reason, and nothing is imported.
 """
 
@@ -18,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emitra.core import reconcile as rec
+from emitra.core import reconcile_saved as saved
 from emitra.core.documents import display_name
 from emitra.core.models import District, Role, StatementImport
 from emitra.web.i18n import _, pick
@@ -73,20 +76,28 @@ def _errors(exc: rec.StatementError) -> list[dict[str, Any]]:
     return [{"line": e.line, "item": e.item, "field": e.field, "message": pick(e.message_en, e.message_hi)} for e in exc.errors]
 
 
-async def _render(request: Request, status: int = 200, *, report: rec.Report | None = None, week: tuple[dt.date, dt.date] | None = None,
-                  errors: dict[str, Any] | None = None, imported: StatementImport | None = None, week_error: str = "") -> Response:
+async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, dt.date] | None = None, fresh: bool = False,
+                  run: bool = False, errors: dict[str, Any] | None = None, imported: StatementImport | None = None,
+                  week_error: str = "") -> Response:
+    """The page for a week: its saved report while current, else computed now (``fresh``: always;
+    ``run``: the report of the run just recorded, with the deposits it confirmed)."""
     user = request.state.user
     district = await District.get(id=user.district_id)
     if week is None:
         start, end, week_error = _week(request.query_params.get("week"))
     else:
         start, end = week
-    if report is None:
-        report = await rec.build_report(district.id, start, end)
+    kept = await saved.latest(district.id, start, end, recorded=True) if run else None
+    if kept is not None:
+        report, snap = saved.from_snapshot(kept, district.code), kept
+    else:
+        report, snap = await saved.week_report(district.id, start, end, fresh=fresh)
+    last_run = snap if snap.recorded else await saved.latest(district.id, start, end, recorded=True)
     imports = await StatementImport.filter(district_id=district.id).order_by("-imported_at", "-id").limit(10)
     return render(request, "reconcile/page.html", {
         "district": district, "report": report, "start": start, "end": end,
         "prev_week": (start - dt.timedelta(days=7)).isoformat(), "next_week": (start + dt.timedelta(days=7)).isoformat(),
+        "snap": snap, "last_run": last_run, "shown": saved.SHOWN,
         "imports": imports, "errors": errors or {}, "imported": imported, "week_error": week_error,
         "kind_label": kind_label, "source_label": lambda s: _(SOURCE_LABELS.get(s, s)),
         "status_label": lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s,
@@ -129,9 +140,11 @@ async def reconciliation(request: Request) -> Response:
         start, end, week_error = _week(str(form.get("week", "")))
         if week_error:
             return await _render(request, 400, week=(start, end), week_error=week_error)
-        report = await rec.reconcile(actor(request), user.district_id, start, end,
-                                     confirm_deposits=form.get("confirm_deposits") == "1")
-        return await _render(request, report=report, week=(start, end))
+        await rec.reconcile(actor(request), user.district_id, start, end, confirm_deposits=form.get("confirm_deposits") == "1")
+        return await _render(request, week=(start, end), run=True)
+    if action == "refresh":
+        start, end, week_error = _week(str(form.get("week", "")))
+        return await _render(request, 400 if week_error else 200, week=(start, end), week_error=week_error, fresh=not week_error)
     return await _render(request, 400, errors={"action": [{"line": 0, "item": None, "field": "action",
                                                            "message": _("Unknown action; use the buttons on this page.")}]})
 
