@@ -206,6 +206,8 @@ class ServiceRequest(Model):
 
     class Meta:
         table = "service_request"
+        # a counter's latest requests (its page), a citizen's (their portal, the counter's history of them)
+        indexes = (("counter_id", "id"), ("citizen_id", "id"))
 
 
 class Payment(Model):

@@ -28,7 +28,7 @@ from tortoise import Tortoise, connections  # noqa: E402
 
 from emitra.core import db  # noqa: E402
 
-TABLES = ["web_session", "login_throttle", "audit_head", "inspection", "mis_report", "monthly_figure", "daily_figure", "book_entry", "notification", "certificate", "case_event", "work_case", "dispatch", "balance_checkpoint", "statement_line", "statement_import", "processed_event", "day_end", "wallet", "policy_approval", "policy_rule", "posting", "ledger_entry", "payment", "document", "lsp_price", "service_request", "audit_log", "fee_override", "app_user",
+TABLES = ["reconciliation_snapshot", "web_session", "login_throttle", "audit_head", "inspection", "mis_report", "monthly_figure", "daily_figure", "book_entry", "notification", "certificate", "case_event", "work_case", "dispatch", "balance_checkpoint", "statement_line", "statement_import", "processed_event", "day_end", "wallet", "policy_approval", "policy_rule", "posting", "ledger_entry", "payment", "document", "lsp_price", "service_request", "audit_log", "fee_override", "app_user",
           "counter_service", "citizen", "counter", "lsp", "society", "district"]
 
 
@@ -47,6 +47,8 @@ async def _drop_everything() -> None:
 
 
 async def truncate() -> None:
+    missing = {m._meta.db_table for app in Tortoise.apps.values() for m in app.values()} - set(TABLES)
+    assert not missing, f"add the new tables {sorted(missing)} to TABLES in tests/conftest.py (children before parents)"
     conn = connections.get("default")
     if PG_URL:
         await conn.execute_script("TRUNCATE " + ", ".join(f'"{t}"' for t in TABLES) + " RESTART IDENTITY CASCADE")

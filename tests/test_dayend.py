@@ -192,6 +192,28 @@ async def test_an_earlier_open_day_is_found_in_large_books_too(demo_db, monkeypa
 
 
 @pytest.mark.anyio
+async def test_a_counter_never_closed_is_reckoned_the_same_in_large_books(demo_db, bus_calendar, monkeypatch):
+    """In books with many entries before the day, a never-closed counter's window opens at its
+    drawer's first movement (not at the start of the books): the same expected cash, shares kept
+    and count of entries; a counter whose drawer never moved has nothing to close."""
+    actor, kiosk = await _golden_day(bus_calendar)
+    other, counter, citizen = await _operator("operator1")
+    await counter_core.record_cash(other, counter, citizen, BIRTH, _example(BIRTH), "early")
+    await _move_entries_to(at(DAY - dt.timedelta(days=3), 10), after_id=await LedgerEntry.all().order_by("-id").first().values_list("id", flat=True) - 1)
+    idle = await Counter.create(district_id=kiosk.district_id, lsp_id=kiosk.lsp_id, code="JP-LM-009", name="New centre",
+                                kind=counter.kind, owner_name="e-Mitra LSP")
+    found = {}
+    for few in (dayend._FEW_ENTRIES, 0):  # few entries before the day, then "many": the drawers' postings say where to start
+        monkeypatch.setattr(dayend, "_FEW_ENTRIES", few)
+        for group in ([kiosk, counter, idle], [idle]):
+            figures = await dayend.figures_for_day(group, DAY, at(DAY, 19))
+            found[few, len(group)] = [(f.expected_paise, f.retained, f.entries) for f in (figures[c.id] for c in group)]
+    assert found[0, 3] == found[dayend._FEW_ENTRIES, 3] and found[0, 1] == found[dayend._FEW_ENTRIES, 1] == [(0, {}, 0)]
+    kiosk_figures, counter_figures, idle_figures = found[0, 3]
+    assert kiosk_figures[0] == 197_450 and counter_figures[:1] == (1_000,) and counter_figures[2] == 1 and idle_figures == (0, {}, 0)
+
+
+@pytest.mark.anyio
 async def test_only_the_counters_own_operator_closes_it(demo_db):
     actor, counter, citizen = await _operator("operator1")
     other, _, _ = await _operator("operator2")

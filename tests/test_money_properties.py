@@ -27,7 +27,7 @@ IST = ZoneInfo("Asia/Kolkata")
 START = dt.date(2026, 11, 16)
 BILL, JAMABANDI, BUS = "gov.rj.jvvnl.bill", "gov.rj.revenue.jamabandi_copy", "pvt.rsrtc.bus_ticket"
 K_NUMBERS = ["210412345678", "210412345679", "210400000011"]
-MONEY_TABLES = ["monthly_figure", "daily_figure", "notification", "certificate", "case_event", "work_case", "dispatch", "balance_checkpoint", "statement_line", "statement_import", "processed_event", "day_end", "posting", "ledger_entry", "payment",
+MONEY_TABLES = ["reconciliation_snapshot", "monthly_figure", "daily_figure", "notification", "certificate", "case_event", "work_case", "dispatch", "balance_checkpoint", "statement_line", "statement_import", "processed_event", "day_end", "posting", "ledger_entry", "payment",
                 "document", "service_request", "audit_log"]
 
 ops = st.lists(st.one_of(
