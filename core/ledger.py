@@ -178,6 +178,30 @@ def as_datetime(value: Any) -> dt.datetime:
 
 
 
+_BYTE_ORDER: bool | None = None  # does the PostgreSQL database compare text byte by byte (a C collation)?
+
+
+async def key_prefix(column: str, prefix: str) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) for ``column`` starting with ``prefix``, in a form the column's
+    index answers where it can: a range ``>= prefix AND < prefix+1`` on SQLite and on a PostgreSQL
+    database with a C collation (its order is byte order); elsewhere, where a collation may order
+    punctuation apart, ``LIKE`` (read from the table: right, not fast). ``LIKE`` is kept beside the
+    range in every case, so the answer never depends on the order."""
+    from tortoise import connections
+
+    global _BYTE_ORDER
+    like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    sql, params = f"{column} LIKE ? ESCAPE '\\'", [like]
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres" and _BYTE_ORDER is None:
+        found = await rows("SELECT datcollate AS c FROM pg_database WHERE datname = current_database()", [])
+        _BYTE_ORDER = bool(found) and str(found[0]["c"]).split(".")[0] in ("C", "POSIX")
+    if prefix and (conn.capabilities.dialect == "sqlite" or _BYTE_ORDER):
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        sql, params = f"{column} >= ? AND {column} < ? AND {sql}", [prefix, upper, like]
+    return sql, params
+
+
 async def balance(account: str) -> int:
     """Debits minus credits on ``account``, recomputed from the postings."""
     row = await Posting.filter(account=account).annotate(total=Sum("amount_paise")).first().values("total")

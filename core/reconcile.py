@@ -1504,6 +1504,38 @@ async def roll_forward(district_id: int, lo: dt.datetime, hi: dt.datetime, max_i
     return rows, problems
 
 
+async def balances(district_id: int, prefixes: tuple[str, ...]) -> dict[str, int]:
+    """The balance now of every account of the district whose name starts with one of
+    ``prefixes`` (non-zero ones), for pages that show balances: carried from the latest usable
+    checkpoint of a recorded reconciliation (decision 37) with the postings of the entries it does
+    not cover (created since, or after it with an earlier date), else summed from every posting.
+    A page showing balances then reads the entries since the last weekly run, not the books."""
+    from tortoise import connections
+
+    max_id = (await LedgerEntry.filter(district_id=district_id).annotate(m=Max("id")).first().values("m") or {}).get("m") or 0
+    cp = await _usable_checkpoint(district_id, dt.datetime.now(dt.timezone.utc), max_id)
+    by = '+p."account"' if connections.get("default").capabilities.dialect == "sqlite" else 'p."account"'
+    ranges = [await ledger.key_prefix('p."account"', prefix) for prefix in prefixes]
+    accounts = "(" + " OR ".join(f"({sql})" for sql, _ in ranges) + ")"
+    account_params = [v for _, params in ranges for v in params]
+    totals: dict[str, int] = {}
+    if cp is None:
+        found = await ledger.rows(f'SELECT p."account" AS account, SUM(p."amount_paise") AS total FROM "posting" p '
+                                  f'WHERE p."district_id" = ? AND {accounts} GROUP BY {by}', [district_id] + account_params)
+    else:
+        totals = {a: int(v) for a, v in cp.balances.items() if a.startswith(prefixes)}
+        found = []
+        for where, params in (('e."id" > ? AND e."id" <= ?', [cp.through_id, max_id]),  # created since it
+                              ('e."created_at" >= ? AND e."id" <= ?', [cp.as_of, cp.through_id])):  # read by it, dated after it
+            found += await ledger.rows(
+                f'SELECT p."account" AS account, SUM(p."amount_paise") AS total FROM "ledger_entry" e CROSS JOIN "posting" p '
+                f'WHERE p."entry_id" = e."id" AND {where} AND p."district_id" = ? AND {accounts} GROUP BY {by}',
+                params + [district_id] + account_params)
+    for r in found:
+        totals[r["account"]] = totals.get(r["account"], 0) + int(r["total"] or 0)
+    return {a: v for a, v in sorted(totals.items()) if v and a.startswith(prefixes)}
+
+
 # --- the report -----------------------------------------------------------------------------
 
 

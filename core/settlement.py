@@ -392,11 +392,20 @@ def _kind(key: str) -> str:
     return "other"
 
 
+async def _provider_names(district_id: int, slugs: set[str]) -> dict[str, str]:
+    """The name of each provider slug: from the installed plugins' services, and for a slug none of
+    them has (a plugin since removed) from the district's requests, read only then."""
+    from emitra.core.plugins import get_host
+
+    names = {slug(s.provider): s.provider for s in get_host().registry if s.provider}
+    if slugs - names.keys():
+        for name in await ServiceRequest.filter(district_id=district_id).distinct().values_list("provider", flat=True):
+            names.setdefault(slug(name), name)
+    return {s: names[s] for s in slugs if s in names}
+
+
 async def provider_name(district_id: int, provider_slug: str) -> str:
-    for name in await ServiceRequest.filter(district_id=district_id).distinct().values_list("provider", flat=True):
-        if slug(name) == provider_slug:
-            return name
-    return provider_slug
+    return (await _provider_names(district_id, {provider_slug})).get(provider_slug, provider_slug)
 
 
 def _check_period(start: dt.date, end: dt.date, today: dt.date | None) -> None:
@@ -568,16 +577,20 @@ async def posted_statements(kind: str, district_id: int) -> list[dict[str, Any]]
     """Remittances (or paid claims) already posted in the district, newest first."""
     prefix = "remit:" if kind == "remittance" else "claimpaid:"
     account_prefix = "dept_payable:" if kind == "remittance" else ("dept_fee_receivable:", "partner_fee_receivable:")
-    rows = await Posting.filter(district_id=district_id, entry__idempotency_key__startswith=prefix).order_by("-entry_id").values(
-        "account", "amount_paise", "entry__idempotency_key", "entry__created_at", "entry__memo")
+    # the entries by their keys' index (not every posting of the district joined to its entry), then their postings
+    where, params = await ledger.key_prefix('e."idempotency_key"', prefix)
+    rows = await ledger.rows(
+        'SELECT p."account" AS account, p."amount_paise" AS amount_paise, e."idempotency_key" AS k, e."created_at" AS at, e."memo" AS memo '
+        f'FROM "ledger_entry" e CROSS JOIN "posting" p WHERE p."entry_id" = e."id" AND {where} AND e."district_id" = ? '
+        'ORDER BY e."id" DESC, p."id"', params + [district_id])
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         if not r["account"].startswith(account_prefix):
             continue
-        key = r["entry__idempotency_key"]
+        key = r["k"]
         s, e = _period_of(key)
         item = out.setdefault(key, {"key": key, "provider_slug": r["account"].split(":", 1)[1], "from": s, "to": e,
-                                    "at": r["entry__created_at"], "memo": r["entry__memo"], "total_paise": 0})
+                                    "at": ledger.as_datetime(r["at"]), "memo": r["memo"], "total_paise": 0})
         item["total_paise"] += abs(int(r["amount_paise"])) if kind == "claim" else int(r["amount_paise"])
     return list(out.values())
 
@@ -585,18 +598,18 @@ async def posted_statements(kind: str, district_id: int) -> list[dict[str, Any]]
 async def providers(district_id: int) -> list[dict[str, Any]]:
     """Each department or partner with money in the district's books: principal owed (dept_payable)
     and service charges it owes (its fee receivable), both as positive paise."""
-    rows = await (Posting.filter(district_id=district_id).filter(
-        Q(account__startswith="dept_payable:") | Q(account__startswith="dept_fee_receivable:") | Q(account__startswith="partner_fee_receivable:"))
-        .annotate(total=Sum("amount_paise")).group_by("account").values("account", "total"))
-    names = {slug(n): n for n in await ServiceRequest.filter(district_id=district_id).distinct().values_list("provider", flat=True)}
+    from emitra.core import reconcile
+
+    found = await reconcile.balances(district_id, ("dept_payable:", "dept_fee_receivable:", "partner_fee_receivable:"))
+    names = await _provider_names(district_id, {a.split(":", 1)[1] for a in found})
     out: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        kind, provider_slug = r["account"].split(":", 1)
+    for account, total in found.items():
+        kind, provider_slug = account.split(":", 1)
         item = out.setdefault(provider_slug, {"slug": provider_slug, "name": names.get(provider_slug, provider_slug), "payable_paise": 0, "receivable_paise": 0})
         if kind == "dept_payable":
-            item["payable_paise"] -= int(r["total"] or 0)
+            item["payable_paise"] -= total
         else:
-            item["receivable_paise"] += int(r["total"] or 0)
+            item["receivable_paise"] += total
     return sorted(out.values(), key=lambda i: i["name"].lower())
 
 

@@ -241,6 +241,60 @@ async def test_a_claim_lists_exactly_the_department_paid_charges_and_posts_nothi
     assert (await ledger.check())["balanced"]
 
 
+PROVIDER_ACCOUNTS = ("dept_payable:", "dept_fee_receivable:", "partner_fee_receivable:")
+
+
+async def _from_every_posting() -> dict[str, dict[str, int]]:
+    """What the Society's remittance and claim pages must show of each provider, summed from every posting."""
+    out: dict[str, dict[str, int]] = {}
+    for account, amount in await Posting.all().values_list("account", "amount_paise"):
+        if account.startswith(PROVIDER_ACCOUNTS):
+            kind, provider = account.split(":", 1)
+            row = out.setdefault(provider, {"payable_paise": 0, "receivable_paise": 0})
+            row["payable_paise" if kind == "dept_payable" else "receivable_paise"] += -amount if kind == "dept_payable" else amount
+    return {p: v for p, v in out.items() if any(v.values())}
+
+
+async def _shown() -> dict[str, dict[str, int]]:
+    return {i["slug"]: {"payable_paise": i["payable_paise"], "receivable_paise": i["receivable_paise"]}
+            for i in await settlement.providers(1) if i["payable_paise"] or i["receivable_paise"]}
+
+
+@pytest.mark.anyio
+async def test_what_each_provider_is_owed_is_the_books_with_or_without_a_recorded_week(demo_db, bus_calendar):
+    """The balances carried from the last recorded reconciliation (plus what it does not cover)
+    are those of every posting: entries since, entries it read that are dated after its week, and
+    an entry dated behind it after it was taken (then the books are summed again)."""
+    from emitra.core import reconcile
+
+    actor, done = await _day_of_bills(bus_calendar)
+    society = Actor(await User.get(username="society"))
+    assert await _shown() == await _from_every_posting() and JVVNL in await _shown()
+    names = {i["slug"]: i["name"] for i in await settlement.providers(1)}
+    assert names[JVVNL] == "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)" and names[LIC_SLUG] == "Life Insurance Corporation of India"
+    # the next Monday's bill, entered before the week is reconciled
+    counter, citizen = await Counter.get(code="JP-LM-001"), await Citizen.get(name="Ramesh Kumar Sharma")
+    monday = await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": "210400000011"}, "r-mon")
+    await LedgerEntry.filter(request_id=monday.id).update(created_at=at(DAY + dt.timedelta(days=3), 10))
+    start, end = dt.date(2026, 11, 16), dt.date(2026, 11, 22)
+    await reconcile.reconcile(society, 1, start, end)
+    assert await reconcile._usable_checkpoint(1, at(DAY + dt.timedelta(days=10), 0), 10**9) is not None
+    await settlement.remit(society, JVVNL, DAY, DAY, today=NEXT)
+    await counter_core.record_cash(actor, counter, citizen, WATER, _example(WATER), "r-later")
+    assert await _shown() == await _from_every_posting()
+    assert (await _shown())[JVVNL]["payable_paise"] == monday.principal_paise  # the Friday's remitted, the Monday's owed
+    # an entry dated inside the recorded week, made after it was recorded: the checkpoint no longer counts it
+    await ledger.post(1, "late:fix", "late correction", [ledger.debit(f"dept_payable:{JVVNL}", 100), ledger.credit("society_bank", 100)])
+    await LedgerEntry.filter(idempotency_key="late:fix").update(created_at=at(DAY, 15))
+    assert await _shown() == await _from_every_posting()
+    posted = await settlement.posted_statements("remittance", 1)
+    assert [(p["provider_slug"], p["from"], p["to"]) for p in posted] == [(JVVNL, DAY, DAY)]
+    assert posted[0]["total_paise"] == sum(r.principal_paise for r in done if r.service_code == BILL)
+    await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 790, "RTGS-55", today=NEXT)
+    claims = await settlement.posted_statements("claim", 1)
+    assert [(p["provider_slug"], p["total_paise"]) for p in claims] == [(JVVNL, 790)]
+
+
 @pytest.mark.anyio
 async def test_the_lsp_statement_shows_what_each_counter_earned_and_what_is_owed(demo_db, bus_calendar):
     actor, done = await _day_of_bills(bus_calendar)
