@@ -437,7 +437,7 @@ async def _statement(kind: str, district_id: int, provider_slug: str, start: dt.
     st.lines = [StatementLine(r["entry__request__receipt_no"] or "", r["entry__created_at"], r["entry__request__service_code"] or "",
                               r["entry__request__reference"] or "", _kind(r["entry__idempotency_key"]), sign * int(r["amount_paise"]))
                 for r in rows]
-    st.total_paise = sign * await _sum(qs)
+    st.total_paise = sum(line.amount_paise for line in st.lines)  # the lines just read (each already signed)
     return st
 
 

@@ -315,7 +315,7 @@ def _yesterday() -> dt.date:
     return dt.datetime.now(IST).date() - dt.timedelta(days=1)
 
 
-def test_the_society_remits_and_downloads_the_statement_and_other_roles_cannot(web):
+def test_the_society_remits_and_downloads_the_statement_and_other_roles_cannot(web, monkeypatch):
     async def sell():
         actor, counter, citizen = await _operator()
         for key, k in (("w-1", K), ("w-2", K2)):
@@ -333,6 +333,11 @@ def test_the_society_remits_and_downloads_the_statement_and_other_roles_cannot(w
     assert total == web.run(lambda: ledger.balance(f"dept_payable:{JVVNL}")) * -1 > 148_350
     page = web.get(f"/society/remittances?provider={JVVNL}&from={day}&to={day}")
     assert page.status_code == 200 and f'id="statement-total">{format_paise(total)}<' in page.text
+    from emitra.web import money as money_pages
+
+    monkeypatch.setattr(money_pages, "STATEMENT_LINES_SHOWN", 1)  # a department's month is tens of thousands of receipts
+    short = web.get(f"/society/remittances?provider={JVVNL}&from={day}&to={day}")
+    assert "The first 1 of 2; the CSV download has every one." in short.text and f'id="statement-total">{format_paise(total)}<' in short.text
     assert web.post("/society/remittances", data={"provider": JVVNL, "from": day, "to": day}).status_code == 403  # no CSRF token
     bad = web.post_form("/society/remittances", {"provider": JVVNL, "from": "20-11-2026", "to": day})
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text

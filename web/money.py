@@ -220,7 +220,11 @@ async def _statement_page(request: Request, kind: str) -> Response:
     return render(request, "money/statements.html", {
         "kind": kind, "path": path, "providers": providers, "provider": provider, "start": start, "end": end,
         "statement": statement, "posted": posted, "errors": errors, "done": request.query_params.get("done") == "1",
+        "shown": STATEMENT_LINES_SHOWN,
     }, 400 if errors else 200)
+
+
+STATEMENT_LINES_SHOWN = 200  # receipts a statement page lists (a department's month is tens of thousands; the CSV has every one)
 
 
 @page(SOCIETY)
