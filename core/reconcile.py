@@ -939,14 +939,21 @@ async def _entries_touching(district_id: int, accounts: list[str], lo: dt.dateti
             for chunk in _padded(ids):
                 entries: list[_Entry] = []
                 postings: dict[int, list[tuple[str, int]]] = {}
+                # by id alone, each entry's date checked here: with the dates in the question, PostgreSQL's
+                # generic plan (a prepared statement asked again) read the window's created_at index for every
+                # chunk (1.1 s a chunk at 200k transactions a month, instead of a few milliseconds)
                 for r in await ledger.rows(
                         'SELECT e."id" AS id, e."idempotency_key" AS k, e."memo" AS memo, e."request_id" AS request_id, '
                         'e."created_at" AS at, p."account" AS account, p."amount_paise" AS amount FROM "ledger_entry" e '
                         f'JOIN "posting" p ON p."entry_id" = e."id" WHERE e."id" IN ({", ".join("?" * len(chunk))}) '
-                        f'AND e."created_at" >= ? AND e."created_at" < ? AND e."id" <= ? AND ({wanted}) ORDER BY e."id"',
-                        [*chunk, lo, hi, max_id, *kept, *prefixes]):
+                        f'AND ({wanted}) ORDER BY e."id"', [*chunk, *kept, *prefixes]):
+                    if r["id"] > max_id:
+                        continue
                     if not entries or entries[-1].id != r["id"]:
-                        entries.append(_Entry(r["id"], r["k"], r["memo"], r["request_id"], ledger.as_datetime(r["at"])))
+                        at_ = ledger.as_datetime(r["at"])
+                        if not lo <= at_ < hi:
+                            continue
+                        entries.append(_Entry(r["id"], r["k"], r["memo"], r["request_id"], at_))
                     postings.setdefault(r["id"], []).append((r["account"], int(r["amount"])))
                 if entries:
                     yield entries, postings
