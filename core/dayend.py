@@ -343,10 +343,12 @@ def _cutoff(day_end: DayEnd | Closed) -> dt.datetime:
 async def oldest_open_date(counter: Counter) -> dt.date | None:
     """The earliest day with cash movements at this counter that no day end covers yet."""
     last = await DayEnd.filter(counter_id=counter.id).order_by("-business_date").first()
-    qs = Posting.filter(account=f"counter_cash:{counter.code}")
-    qs = _window(qs, day_end_at(last.business_date) if last else None, None)
-    row = await qs.order_by("entry__created_at").first().values("entry__created_at")
-    return local_date(row["entry__created_at"]) if row else None
+    where, params = _between(day_end_at(last.business_date) if last else None, None)
+    # the drawer's postings (posting(account, entry_id)) and their entries, the earliest by MIN: asked for
+    # the first in date order, PostgreSQL walked every entry of the books by date looking for this drawer's
+    rows = await ledger.rows(f'SELECT MIN(e."created_at") AS at FROM "posting" p CROSS JOIN "ledger_entry" e WHERE p."account" = ? '
+                             f'AND e."id" = p."entry_id" AND {where}', [f"{CASH_PREFIX}{counter.code}", *params])
+    return local_date(ledger.as_datetime(rows[0]["at"])) if rows and rows[0]["at"] is not None else None
 
 
 async def figures(counter: Counter, business_date: dt.date, now: dt.datetime | None = None) -> Figures:

@@ -214,6 +214,28 @@ async def test_a_counter_never_closed_is_reckoned_the_same_in_large_books(demo_d
 
 
 @pytest.mark.anyio
+async def test_the_day_end_page_suggests_the_oldest_day_not_closed(demo_db):
+    actor, counter, citizen = await _operator("operator1")
+    assert await dayend.oldest_open_date(counter) is None  # no cash yet
+    day1, day2 = DAY - dt.timedelta(days=2), DAY
+    await counter_core.record_cash(actor, counter, citizen, BIRTH, _example(BIRTH), "s-1")
+    await _move_entries_to(at(day1, 10))
+    mark = await _last_entry_id()
+    await counter_core.record_cash(actor, counter, citizen, BIRTH, _example(BIRTH), "s-2")
+    await _move_entries_to(at(day2, 10), after_id=mark)
+    other, elsewhere, _ = await _operator("operator2")  # another counter's cash is not this drawer's
+    mark = await _last_entry_id()
+    await counter_core.record_cash(other, elsewhere, citizen, BIRTH, _example(BIRTH), "s-3")
+    await _move_entries_to(at(day1 - dt.timedelta(days=5), 10), after_id=mark)
+    assert await dayend.oldest_open_date(counter) == day1
+    await dayend.close_day(actor, counter, day1, 1_000, now=at(day1, 19))
+    assert await dayend.oldest_open_date(counter) == day2  # the day end's own entry is not cash taken
+    await dayend.close_day(actor, counter, DAY - dt.timedelta(days=1), 0, now=at(DAY - dt.timedelta(days=1), 19))
+    await dayend.close_day(actor, counter, day2, 1_000, now=at(day2, 19))
+    assert await dayend.oldest_open_date(counter) is None
+
+
+@pytest.mark.anyio
 async def test_only_the_counters_own_operator_closes_it(demo_db):
     actor, counter, citizen = await _operator("operator1")
     other, _, _ = await _operator("operator2")
