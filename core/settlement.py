@@ -615,33 +615,59 @@ async def providers(district_id: int) -> list[dict[str, Any]]:
 
 # --- the LSP's statement --------------------------------------------------------------------------
 
+_REQUEST_JOIN = ' LEFT JOIN "service_request" r ON r."id" = e."request_id"'
+
+
 async def lsp_statement(lsp_id: int, start: dt.date, end: dt.date) -> dict[str, Any]:
     """What an LSP (and its kiosk owners) earned by counter in a period, what was paid to them, what is
-    still owed, and its counters' wallets. Aggregated in SQL."""
+    still owed, and its counters' wallets. Aggregated in SQL.
+
+    The period's postings to the LSP's accounts are read from those accounts' postings
+    (posting(account, entry_id), within the ids of the period's entries), each then checked for
+    its entry's date and key, in one pass for what was earned and one for what was paid: asked as
+    a filter on the period's entries, SQLite read every entry of the period and looked up each of
+    the LSP's accounts for it (17 s for a month of 1M transactions; 2.7 s now). What is owed and
+    the wallets are the balances carried from the last recorded reconciliation (decision 40)."""
+    from emitra.core import reconcile
+
     counters = await Counter.filter(lsp_id=lsp_id).order_by("code")
     by_id = {c.id: c for c in counters}
     accounts = [f"lsp_fee_payable:{lsp_id}", f"lsp_sales:{lsp_id}"] + [f"owner_fee_payable:{c.code}" for c in counters]
-    window = Posting.filter(account__in=accounts, entry__created_at__gte=day_start(start), entry__created_at__lt=day_end_at(end))
-    earned_rows = await (window.filter(Q(entry__idempotency_key__startswith="request:") | Q(entry__idempotency_key__startswith="reverse:request:"))
-                         .annotate(total=Sum("amount_paise")).group_by("entry__request__counter_id", "entry__request__charge_payer", "account")
-                         .values("entry__request__counter_id", "entry__request__charge_payer", "account", "total"))
+    lo, hi = day_start(start), day_end_at(end)
+    bounds = (await ledger.rows('SELECT MIN("id") AS lo, MAX("id") AS hi FROM "ledger_entry" WHERE "created_at" >= ? AND "created_at" < ?',
+                                [lo, hi]))[0]
     earned: dict[int, dict[str, int]] = {c.id: {"citizen": 0, "department": 0, "sales": 0, "owner": 0, "total": 0} for c in counters}
-    for r in earned_rows:
-        row = earned.setdefault(r["entry__request__counter_id"], {"citizen": 0, "department": 0, "sales": 0, "owner": 0, "total": 0})
-        paise = -int(r["total"] or 0)
-        if r["account"].startswith("owner_fee_payable:"):
-            row["owner"] += paise
-        elif r["account"].startswith("lsp_sales:"):
-            row["sales"] += paise
-        elif r["entry__request__charge_payer"] == "citizen":
-            row["citizen"] += paise
-        else:
-            row["department"] += paise
-        row["total"] += paise
-    paid_rows = await (window.filter(Q(entry__idempotency_key__startswith="dayend:") | Q(entry__idempotency_key__startswith="settle:"))
-                       .annotate(total=Sum("amount_paise")).group_by("account").values("account", "total"))
-    paid = {kind: await _sum(window.filter(entry__idempotency_key__startswith=f"{kind}:")) for kind in ("dayend", "settle")}
-    balances = {a: -await ledger.balance(a) for a in accounts}
+    paid = {"dayend": 0, "settle": 0}
+    paid_by_account: dict[str, int] = {}
+    if bounds["lo"] is not None:
+        window = (f'FROM "posting" p CROSS JOIN "ledger_entry" e{{}} WHERE p."account" IN ({", ".join("?" for _ in accounts)}) '
+                  'AND p."entry_id" >= ? AND p."entry_id" <= ? AND e."id" = p."entry_id" AND e."created_at" >= ? AND e."created_at" < ?')
+        params = [*accounts, int(bounds["lo"]), int(bounds["hi"]), lo, hi]
+        for r in await index_rows(
+                'SELECT r."counter_id" AS counter_id, r."charge_payer" AS charge_payer, p."account" AS account, '
+                f'SUM(p."amount_paise") AS total {window.format(_REQUEST_JOIN)} AND (substr(e."idempotency_key", 1, 8) = \'request:\' '
+                'OR substr(e."idempotency_key", 1, 16) = \'reverse:request:\') GROUP BY r."counter_id", r."charge_payer", p."account"', params):
+            row = earned.setdefault(r["counter_id"], {"citizen": 0, "department": 0, "sales": 0, "owner": 0, "total": 0})
+            paise = -int(r["total"] or 0)
+            if r["account"].startswith("owner_fee_payable:"):
+                row["owner"] += paise
+            elif r["account"].startswith("lsp_sales:"):
+                row["sales"] += paise
+            elif r["charge_payer"] == "citizen":
+                row["citizen"] += paise
+            else:
+                row["department"] += paise
+            row["total"] += paise
+        for r in await index_rows(
+                'SELECT substr(e."idempotency_key", 1, 6) AS kind, p."account" AS account, SUM(p."amount_paise") AS total '
+                f'{window.format("")} AND (substr(e."idempotency_key", 1, 7) = \'dayend:\' OR substr(e."idempotency_key", 1, 7) = \'settle:\') '
+                'GROUP BY substr(e."idempotency_key", 1, 6), p."account"', params):
+            paid[r["kind"]] += int(r["total"] or 0)
+            paid_by_account[r["account"]] = paid_by_account.get(r["account"], 0) + int(r["total"] or 0)
+    district_id = counters[0].district_id if counters else None
+    found = await reconcile.balances(district_id, ("lsp_fee_payable:", "lsp_sales:", "owner_fee_payable:", "kiosk_wallet:")) \
+        if district_id is not None else {}
+    balances = {a: -found.get(a, 0) for a in accounts}
     wallets = {w.counter_id: w.balance_paise for w in await Wallet.filter(counter_id__in=list(by_id))}
     return {
         "counters": counters,
@@ -649,8 +675,8 @@ async def lsp_statement(lsp_id: int, start: dt.date, end: dt.date) -> dict[str, 
         "earned_total": sum(row["total"] for row in earned.values()),
         "kept_at_day_end_paise": paid["dayend"],
         "settled_from_escrow_paise": paid["settle"],
-        "paid_by_account": {r["account"]: int(r["total"] or 0) for r in paid_rows},
+        "paid_by_account": paid_by_account,
         "owed": balances,
         "owed_total": sum(balances.values()),
-        "wallets": [(c, wallets.get(c.id), -await ledger.balance(f"kiosk_wallet:{c.code}")) for c in counters],
+        "wallets": [(c, wallets.get(c.id), -found.get(f"kiosk_wallet:{c.code}", 0)) for c in counters],
     }

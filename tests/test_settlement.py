@@ -309,6 +309,41 @@ async def test_the_lsp_statement_shows_what_each_counter_earned_and_what_is_owed
     assert s["earned_total"] == 3_685
 
 
+@pytest.mark.anyio
+async def test_the_lsp_statement_is_the_books_before_and_after_a_recorded_week(demo_db, bus_calendar):
+    """What was earned and paid in a period, and what is owed, equal plain sums over the postings,
+    whether the balances are summed from every posting or carried from a recorded reconciliation."""
+    from emitra.core import reconcile
+
+    actor, done = await _day_of_bills(bus_calendar)
+    _, counter, citizen = await _operator()
+    await dayend.close_day(actor, counter, DAY, sum(r.citizen_total_paise for r in done) - 13_320, now=at(DAY, 19))
+    await LedgerEntry.filter(idempotency_key__startswith="dayend:").update(created_at=at(DAY, 19))
+
+    async def plain(lsp_id: int) -> tuple[dict[str, int], int, int]:
+        accounts = [a for a in await Posting.all().distinct().values_list("account", flat=True)
+                    if a in (f"lsp_fee_payable:{lsp_id}", f"lsp_sales:{lsp_id}") or a.startswith("owner_fee_payable:")]
+        owed = {a: -sum(await Posting.filter(account=a).values_list("amount_paise", flat=True)) for a in accounts}
+        in_period = Posting.filter(account__in=accounts, entry__created_at__gte=at(DAY, 0), entry__created_at__lt=at(NEXT, 0))
+        earned = -sum(await in_period.filter(entry__idempotency_key__startswith="request:").values_list("amount_paise", flat=True))
+        kept = sum(await in_period.filter(entry__idempotency_key__startswith="dayend:").values_list("amount_paise", flat=True))
+        return owed, earned, kept
+
+    async def check() -> None:
+        s = await settlement.lsp_statement(1, DAY, DAY)
+        owed, earned, kept = await plain(1)
+        assert {a: v for a, v in s["owed"].items() if v} == {a: v for a, v in owed.items() if v}
+        assert s["earned_total"] == earned and s["kept_at_day_end_paise"] == kept
+        assert [w[2] for w in s["wallets"]] == [-await ledger.balance(f"kiosk_wallet:{c.code}") for c in s["counters"]]
+
+    await check()
+    society = Actor(await User.get(username="society"))
+    await reconcile.reconcile(society, 1, dt.date(2026, 11, 16), dt.date(2026, 11, 22))
+    await counter_core.record_cash(actor, counter, citizen, BIRTH, _example(BIRTH), "r-after")  # today: after the checkpoint
+    await check()
+    assert (await settlement.lsp_statement(1, DAY, DAY))["owed"]["lsp_fee_payable:1"] == 1_685 + 1_000
+
+
 # --- pages ------------------------------------------------------------------------------------------
 
 def _yesterday() -> dt.date:
