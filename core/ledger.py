@@ -184,9 +184,10 @@ _BYTE_ORDER: bool | None = None  # does the PostgreSQL database compare text byt
 async def key_prefix(column: str, prefix: str) -> tuple[str, list[Any]]:
     """SQL (and its parameters) for ``column`` starting with ``prefix``, in a form the column's
     index answers where it can: a range ``>= prefix AND < prefix+1`` on SQLite and on a PostgreSQL
-    database with a C collation (its order is byte order); elsewhere, where a collation may order
-    punctuation apart, ``LIKE`` (read from the table: right, not fast). ``LIKE`` is kept beside the
-    range in every case, so the answer never depends on the order."""
+    database with a C collation (its order is byte order, so the range is exactly the strings that
+    start with ``prefix``); elsewhere, where a collation may order punctuation apart and the range
+    would miss some, ``LIKE`` alone (read from the table: right, not fast). The ``LIKE`` beside the
+    range changes no answer; it keeps the condition readable as what it means."""
     from tortoise import connections
 
     global _BYTE_ORDER

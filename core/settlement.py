@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 

@@ -97,7 +97,7 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
     return render(request, "reconcile/page.html", {
         "district": district, "report": report, "start": start, "end": end,
         "prev_week": (start - dt.timedelta(days=7)).isoformat(), "next_week": (start + dt.timedelta(days=7)).isoformat(),
-        "snap": snap, "last_run": last_run, "shown": saved.SHOWN,
+        "snap": snap, "last_run": last_run,
         "imports": imports, "errors": errors or {}, "imported": imported, "week_error": week_error,
         "kind_label": kind_label, "source_label": lambda s: _(SOURCE_LABELS.get(s, s)),
         "status_label": lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s,
