@@ -25,7 +25,9 @@ async def _listing(request: Request, errors: dict[int, str] | None = None, reaso
                    status: int = 200) -> Response:
     district_id = request.state.user.district_id
     base = Payment.filter(district_id=district_id, method__in=cheque.INSTRUMENT_CODES)
-    pending = await base.filter(status="pending").order_by("id").prefetch_related("request", "request__counter")
+    # sorted here, not in SQL: ORDER BY id made SQLite walk every payment of the district in id order (0.5 s at
+    # 1M payments) instead of the few instruments by the (method, ...) index
+    pending = sorted(await base.filter(status="pending").prefetch_related("request", "request__counter"), key=lambda p: p.id)
     decided = await base.filter(status__in=("cleared", "bounced")).order_by("-id").limit(20).prefetch_related("request", "request__counter")
     return render(request, "society/cheques.html", {
         "pending": pending, "decided": decided, "errors": errors or {}, "reasons": reasons or {},
