@@ -29,8 +29,9 @@ from typing import Any
 
 from tortoise.functions import Max
 
+from emitra.core import ledger
 from emitra.core import reconcile as rec
-from emitra.core.models import DayEnd, District, LedgerEntry, ReconciliationSnapshot, StatementImport
+from emitra.core.models import District, LedgerEntry, ReconciliationSnapshot, StatementImport
 
 VERSION = 1  # of the rules and of the stored form: a snapshot of another version is recomputed
 SHOWN = 500  # differing pairs, and unmatched items of each side, a saved report keeps to show
@@ -53,12 +54,12 @@ async def _day_ends(district_id: int, end: dt.date) -> str:
     """A digest of the district's day ends a report of a period ending ``end`` can read: how many,
     and the sums of their ids, of the unconfirmed ones' and of the flagged ones'."""
     last = end + dt.timedelta(days=rec.DATE_TOLERANCE_DAYS)
-    rows = await DayEnd.filter(district_id=district_id, business_date__lte=last).values_list("id", "confirmed_at", "status")
-    n = len(rows)
-    ids = sum(r[0] for r in rows)
-    open_ = sum(r[0] for r in rows if r[1] is None)
-    flagged = sum(r[0] for r in rows if r[2] == "flagged")
-    return f"{n}:{ids}:{open_}:{flagged}"
+    # summed in SQL: a district's day ends are its counters times every day of its history
+    r = (await ledger.rows(
+        'SELECT COUNT(*) AS n, COALESCE(SUM("id"), 0) AS ids, COALESCE(SUM(CASE WHEN "confirmed_at" IS NULL THEN "id" ELSE 0 END), 0) AS open, '
+        'COALESCE(SUM(CASE WHEN "status" = \'flagged\' THEN "id" ELSE 0 END), 0) AS flagged '
+        'FROM "day_end" WHERE "district_id" = ? AND "business_date" <= ?', [district_id, last]))[0]
+    return f"{int(r['n'])}:{int(r['ids'])}:{int(r['open'])}:{int(r['flagged'])}"
 
 
 async def _last_import(district_id: int) -> int:
