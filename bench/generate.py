@@ -354,7 +354,9 @@ class Cloner:
             p[c["payment"]["id"]] = self._id("payment")
             p[c["payment"]["request_id"]] = request_id
             p[c["payment"]["created_at"]] = moment
-            p[c["payment"]["settled_at"]] = None  # open for settlement, as a fresh payment is (core/settlement.py)
+            # open for settlement as a fresh payment is, or born closed like its template (a department-paid
+            # charge collected into escrow: core/payments.closed_at_birth)
+            p[c["payment"]["settled_at"]] = None if p[c["payment"]["settled_at"]] is None else moment
             if p[c["payment"]["confirmed_at"]] is not None:
                 p[c["payment"]["confirmed_at"]] = confirmed
             if p[c["payment"]["reference"]] == t.receipt_no:  # UPI: the receipt number the bank's confirmation names

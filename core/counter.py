@@ -365,7 +365,8 @@ async def _record_payment(
             district_id=counter.district_id, request=request, method=method.code, amount_paise=total,
             tendered_paise=tendered_paise, status="received" if method.immediate else "pending",
             reference=str((payment_details or {}).get("reference", ""))[:100], details=jsonable(payment_details or {}),
-            confirmed_at=payments.now() if method.immediate else None)
+            confirmed_at=payments.now() if method.immediate else None,
+            settled_at=payments.now() if payments.closed_at_birth(method, counter, priced.rate.payer.value) else None)
         for doc in priced.documents:
             doc.request_id = request.id
             await doc.save(update_fields=["request_id"])

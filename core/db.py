@@ -64,6 +64,21 @@ def placeholders(conn: Any, sql: str) -> str:
     return _numbered(sql)
 
 
+async def insert_rows(conn: Any, table: str, columns: list[str], rows: list[list[Any]] | list[tuple[Any, ...]]) -> None:
+    """Insert many rows into ``table`` on ``conn`` (a transaction's connection): PostgreSQL's COPY
+    (asyncpg's ``copy_records_to_table``: one stream, where ``executemany`` sends a bind and an
+    execute per row, 3.4 s for a month's 330,000 statement lines), SQLite's ``executemany``. The
+    values must be of the columns' types (a date for a DATE column, an int for an INTEGER one)."""
+    if not rows:
+        return
+    if conn.capabilities.dialect == "postgres":
+        async with conn.acquire_connection() as raw:
+            await raw.copy_records_to_table(table, records=rows, columns=columns)
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    await conn.execute_many(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" for _ in columns)})', rows)
+
+
 @functools.lru_cache(maxsize=512)
 def _numbered(sql: str) -> str:
     """``sql`` with its ``?`` placeholders as $1, $2... (the same texts come back on every page)."""

@@ -116,6 +116,23 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def escrow_methods() -> list[str]:
+    """The payment methods whose collections wait in escrow (card, UPI, any plugin's alike)."""
+    from emitra.core.models import Counter
+
+    anywhere = Counter(code="")  # the collection account of these methods does not depend on the counter
+    return sorted({code for code, m in methods().items() if m.collection_account(anywhere).startswith("escrow:")} | {"card", "upi"})
+
+
+def closed_at_birth(method: PaymentMethod, counter: "Counter", charge_payer: str) -> bool:
+    """Is a new payment closed for settlement as it is made? An escrow payment (card, UPI, any
+    method collecting into ``escrow:``) whose service charge the citizen does not pay (a department
+    or partner pays it) has no share of the LSP's to pay out of escrow: it is born closed
+    (``settled_at`` set with its creation), so no settlement run has to find and mark it
+    (core/settlement.py's ``_close_unpaid`` still closes any written before, decision 41)."""
+    return charge_payer != "citizen" and (method.code in ("card", "upi") or method.collection_account(counter).startswith("escrow:"))
+
+
 async def set_split(actor: Any, counter: "Counter", lsp_bp: int, owner_bp: int, society_bp: int) -> "Counter":
     """Set who gets the service charge earned at ``counter`` (basis points adding up to 10000).
 

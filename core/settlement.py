@@ -116,10 +116,7 @@ class SettlementReport:
 
 
 def _escrow_methods() -> list[str]:
-    """The payment methods whose collections wait in escrow (card, UPI, any plugin's alike)."""
-    anywhere = Counter(code="")  # the collection account of these methods does not depend on the counter
-    return sorted({code for code, m in payments.methods().items() if m.collection_account(anywhere).startswith("escrow:")}
-                  | {"card", "upi"})
+    return payments.escrow_methods()
 
 
 async def pending(now: dt.datetime | None = None, district_id: int | None = None) -> list[Pending]:
