@@ -746,12 +746,12 @@ _ID_IN_TEXT = re.compile(r"\b(?:ch|py|pi|po|re|txn|pyr|tr)_[A-Za-z0-9]+\b")
 
 
 def _refs(*values: Any) -> tuple[str, ...]:
-    out: list[str] = []
+    out: dict[str, None] = {}  # in order, each once
     for v in values:
         if isinstance(v, str):
             v = v.strip().lower()
-            if len(v) >= MIN_REF_LEN and v not in out:
-                out.append(v)
+            if len(v) >= MIN_REF_LEN:
+                out[v] = None
     return tuple(out)
 
 
@@ -808,16 +808,17 @@ class _RefIndex:
 
 
 def _quoted(statement: Item, exact: dict[str, list[int]], by_run: dict[str, list[tuple[str, int]]], odd: list[tuple[str, int]],
-            containing: Callable[[str | None], Iterable[tuple[int, str]]]) -> set[int]:
+            containing: Callable[[str | None], Iterable[tuple[int, str]]], words: set[str] | None = None) -> set[int]:
     """The ledger items that quote the same identifier as ``statement``: a reference in common
     (``exact``), one of theirs as a whole word in the line (``by_run``: by the reference's key run;
     ``odd``: those without one), or the line's reference (6+ characters) in theirs (``containing``
-    gives the items whose text has a word, with their text; every item for None)."""
+    gives the items whose text has a word, with their text; every item for None). ``words``: the
+    line's words, when the caller has them already."""
     text = statement.text
     found: set[int] = set()
     for ref in statement.refs:
         found.update(exact.get(ref, ()))
-    for word in set(_RUN.findall(text)):
+    for word in (set(_RUN.findall(text)) if words is None else words):
         for ref, j in by_run.get(word, ()):
             if j not in found and _in_text(ref, text):
                 found.add(j)
@@ -1267,12 +1268,14 @@ class _Matching:
         """First pass over the statement lines: the words and references they could quote."""
         self.note(s.text, s.refs)
 
-    def note(self, text: str, refs: Iterable[str]) -> None:
-        """:meth:`note_statement` of a line's text and references (no Item built)."""
+    def note(self, text: str, refs: Iterable[str], refs_in_text: bool = False) -> None:
+        """:meth:`note_statement` of a line's text and references (no Item built); ``refs_in_text``:
+        each reference is a whole token of ``text`` (its words are the text's already)."""
         words, runs = self.text_words, self.ref_runs
         words.add_all(_RUN.findall(text))
         for ref in refs:
-            words.add_all(_RUN.findall(ref))
+            if not refs_in_text:
+                words.add_all(_RUN.findall(ref))
             if len(ref) >= 6:
                 run = _key_run(ref)
                 if run:
@@ -1354,7 +1357,8 @@ class _Matching:
         """Pass 1 over a page of statement lines (in order): each takes the item it names, as
         :func:`match` does (same amount first, then the nearest date). Returns the pairs."""
         refs = {ref for s in page for ref in s.refs}
-        words = {w for s in page for w in _RUN.findall(s.text)}
+        line_words = [set(_RUN.findall(s.text)) for s in page]  # each line's, found once for the look-up and the rule
+        words = set().union(*line_words)
         runs = {run for s in page for ref in s.refs if len(ref) >= 6 for run in [_key_run(ref)] if run}
         exact: dict[str, list[int]] = {}
         for r in await self._lookup("ref", self.refs, refs):
@@ -1379,8 +1383,8 @@ class _Matching:
             return ((n, cands[n].text) for n in by_word.get(run, ()) if n in cands)
 
         pairs: list[tuple[Item, _Cand]] = []
-        for s in page:
-            found = _quoted(s, exact, by_run, self.odd, containing)
+        for s, its_words in zip(page, line_words):
+            found = _quoted(s, exact, by_run, self.odd, containing, its_words)
             hits = [cands[n] for n in found if n in cands and not self.taken[n]]
             if hits:
                 equal = [c for c in hits if _same_amount(s, c)]
@@ -1743,8 +1747,8 @@ class _Side:
         await self.lines.create()
         async for lines in self.lines.pages():
             if self.scope == BANK:  # what _bank_item would give, without building the items
-                for line in lines:
-                    self.m.note(f"{line.reference} {line.description}".lower(), _refs(line.reference))
+                for line in lines:  # the reference begins the text: its words are the text's
+                    self.m.note(f"{line.reference} {line.description}".lower(), _refs(line.reference), refs_in_text=True)
                 self.n_statement += len(lines)
                 continue
             for s in self.items_of(lines, first=True):
