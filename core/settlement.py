@@ -244,6 +244,12 @@ async def _open(now: dt.datetime, district_id: int | None) -> tuple[list[Pending
     return out, closed
 
 
+def _pg() -> bool:
+    from tortoise import connections
+
+    return connections.get("default").capabilities.dialect == "postgres"
+
+
 async def _close(payment_ids: list[int], request_ids: list[int], now: dt.datetime) -> None:
     """Mark payments closed for settlement: by id (found closed by :func:`_candidates`), and the
     escrow payments of the requests just settled."""
@@ -251,7 +257,14 @@ async def _close(payment_ids: list[int], request_ids: list[int], now: dt.datetim
     for start in range(0, len(payment_ids), IN_CHUNK):
         await Payment.filter(id__in=payment_ids[start:start + IN_CHUNK]).update(settled_at=now)
     for start in range(0, len(request_ids), IN_CHUNK):
-        await Payment.filter(request_id__in=request_ids[start:start + IN_CHUNK], method__in=methods, settled_at=None).update(settled_at=now)
+        chunk = request_ids[start:start + IN_CHUNK]
+        # by the request_id index: on SQLite the other terms written with a unary +, which keeps them from
+        # choosing the (method, settled_at, id) index; since decision 41 its statistics take that for the
+        # more selective one, and it reads every open payment of the method for each chunk (50 ms a chunk
+        # at 1M, against 3 ms). PostgreSQL's statistics choose well.
+        plus = "" if _pg() else "+"
+        await ledger.rows(f'UPDATE "payment" SET "settled_at" = ? WHERE "request_id" IN ({", ".join("?" for _ in chunk)}) '
+                          f'AND {plus}"method" IN ({", ".join("?" for _ in methods)}) AND {plus}"settled_at" IS NULL', [now, *chunk, *methods])
 
 
 async def settle(actor: audit.Actor, now: dt.datetime | None = None, district_id: int | None = None,
