@@ -153,6 +153,11 @@ def parse_date(text: str) -> dt.date:
     raise ValueError(text)
 
 
+# a NUL character: no text column of PostgreSQL can hold one, and no bank or Stripe field has one
+_NUL_EN = "This field contains a NUL character (\\0, \\u0000); export the statement again, or remove it."
+_NUL_HI = "इस फ़ील्ड में NUL अक्षर (\\0, \\u0000) है; विवरण फिर से निर्यात करें, या उसे हटा दें।"
+
+
 def _signed_rupees(text: str) -> int:
     text = text.strip()
     negative = text.startswith("-")
@@ -236,6 +241,9 @@ def parse_bank_csv(data: bytes) -> list[ParsedLine]:
                 bad(start, "balance", str(exc), exc.message_hi)
         if len(reference) > REFERENCE_MAX:
             bad(start, "reference", f"The reference is longer than {REFERENCE_MAX} characters.", f"संदर्भ {REFERENCE_MAX} अक्षरों से लंबा है।")
+        for name, value in (("reference", reference), ("description", description)):
+            if "\x00" in value:
+                bad(start, name, _NUL_EN, _NUL_HI)
         if len(description) > DESCRIPTION_MAX:
             bad(start, "description", f"The description is longer than {DESCRIPTION_MAX} characters.", f"विवरण {DESCRIPTION_MAX} अक्षरों से लंबा है।")
         if len(errors) > problems:
@@ -344,6 +352,9 @@ def parse_stripe_json(data: bytes) -> list[ParsedLine]:
         source = item.get("source")
         if source is not None and not isinstance(source, str):
             bad("source", "'source' must be an id (text) or null.", "'source' एक id (टेक्स्ट) या null होना चाहिए।")
+        for name in ("id", "source", "type", "description"):
+            if isinstance(item.get(name), str) and "\x00" in item[name]:
+                bad(name, _NUL_EN, _NUL_HI)
         currency = item.get("currency")
         if currency is not None and str(currency).lower() != "inr":
             bad("currency", f"Only INR is reconciled here, found {currency!r}.", f"यहाँ केवल INR का मिलान होता है, मिला {currency!r}।")

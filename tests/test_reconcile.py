@@ -71,6 +71,25 @@ async def test_a_wrong_header_or_a_broken_running_balance_is_refused(demo_db):
     assert await StatementImport.all().count() == 0
 
 
+async def test_a_nul_character_in_a_statement_is_named_and_nothing_is_imported(demo_db):
+    """No text column of PostgreSQL can hold a NUL: a file carrying one is refused, line and field
+    named, on both databases alike (not a server error on one and a stored NUL on the other)."""
+    district, actor = await _jp(), await _society()
+    text = ("date,description,reference,debit,credit,balance\n"
+            "2025-11-24,fine,A1,,100.00,\n"
+            "2025-11-24,cash\x00deposit,A2,,50.00,\n")
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_bank_statement(actor, district.id, text.encode())
+    assert [(e.line, e.field) for e in caught.value.errors] == [(3, "description")]
+    assert "NUL" in caught.value.errors[0].message_en and caught.value.errors[0].message_hi
+    stripe = {"data": [{"id": "txn_nul", "amount": 100, "fee": 3, "net": 97, "type": "charge", "created": 1764000000,
+                        "source": "ch_1", "description": "bill\u0000x"}]}
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_stripe_transactions(actor, district.id, json.dumps(stripe).encode())
+    assert [(e.item, e.field) for e in caught.value.errors] == [(1, "description")]
+    assert await StatementImport.all().count() == 0 and await StatementLine.all().count() == 0
+
+
 async def test_a_good_statement_imports_once_per_district(demo_db):
     district, actor = await _jp(), await _society()
     data = (DATA / "bank_good.csv").read_bytes()

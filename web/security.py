@@ -162,6 +162,18 @@ async def read_form(request: Request) -> Any:
     return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
 
 
+def _refuse_nul(form: Any) -> None:
+    """A posted field (its name, its text, an upload's file name) with a NUL character is refused,
+    the field named, before any handler reads it: PostgreSQL stores no NUL in text or JSONB (a
+    server error there, and a stored NUL on SQLite), and no one types one at a counter."""
+    for name, value in form.multi_items():
+        text = value if isinstance(value, str) else getattr(value, "filename", "") or ""
+        if "\x00" in name or "\x00" in text:
+            shown = name.replace("\x00", "\\0")[:60]
+            raise HTTPException(400, f"The field '{shown}' contains a NUL character (\\0); remove it and send the form again. / "
+                                     f"फ़ील्ड '{shown}' में NUL अक्षर (\\0) है; उसे हटाकर फ़ॉर्म फिर से भेजें।")
+
+
 def page(roles: Iterable[Role] | str, cached: bool = False) -> Callable[[Handler], Handler]:
     """Guard a server-rendered page: login and role check, CSRF on POST, language.
 
@@ -185,6 +197,7 @@ def page(roles: Iterable[Role] | str, cached: bool = False) -> Callable[[Handler
             if request.method == "POST":
                 form = await read_form(request)
                 _check_csrf(request, form)
+                _refuse_nul(form)
                 request.state.form = form
             if cached:
                 await cache.check()
