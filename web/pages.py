@@ -25,7 +25,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-@page(ANYONE)
+@page(ANYONE, checks_nul=True)  # a NUL username is a wrong one, counted by the throttle (core/auth.py)
 async def login(request: Request) -> Response:
     next_url = _safe_next(request.query_params.get("next"))
     if request.method == "GET":

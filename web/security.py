@@ -174,12 +174,15 @@ def _refuse_nul(form: Any) -> None:
                                      f"फ़ील्ड '{shown}' में NUL अक्षर (\\0) है; उसे हटाकर फ़ॉर्म फिर से भेजें।")
 
 
-def page(roles: Iterable[Role] | str, cached: bool = False) -> Callable[[Handler], Handler]:
+def page(roles: Iterable[Role] | str, cached: bool = False, checks_nul: bool = False) -> Callable[[Handler], Handler]:
     """Guard a server-rendered page: login and role check, CSRF on POST, language.
 
     The handler is called as ``handler(request)``; on POST ``request.state.form`` holds the
     parsed form, already CSRF-checked. ``cached=True`` lets the handler's reference data come from
     core/cache.py (the counter's pages: they never change a cached table and then read it back).
+    ``checks_nul=True``: the handler answers a NUL character itself (the log-in form, which
+    answers it as any wrong username and counts it in the throttle); every other form is refused
+    here when a field holds one (:func:`_refuse_nul`).
     """
     allowed = roles if roles == ANYONE else frozenset(roles)
 
@@ -197,7 +200,8 @@ def page(roles: Iterable[Role] | str, cached: bool = False) -> Callable[[Handler
             if request.method == "POST":
                 form = await read_form(request)
                 _check_csrf(request, form)
-                _refuse_nul(form)
+                if not checks_nul:
+                    _refuse_nul(form)
                 request.state.form = form
             if cached:
                 await cache.check()
