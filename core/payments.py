@@ -129,7 +129,7 @@ def closed_at_birth(method: PaymentMethod, counter: "Counter", charge_payer: str
     method collecting into ``escrow:``) whose service charge the citizen does not pay (a department
     or partner pays it) has no share of the LSP's to pay out of escrow: it is born closed
     (``settled_at`` set with its creation), so no settlement run has to find and mark it
-    (core/settlement.py's ``_close_unpaid`` still closes any written before, decision 41)."""
+    (a settlement run still closes any written before: core/settlement._candidates, decision 41)."""
     return charge_payer != "citizen" and (method.code in ("card", "upi") or method.collection_account(counter).startswith("escrow:"))
 
 

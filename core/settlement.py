@@ -127,13 +127,13 @@ async def pending(now: dt.datetime | None = None, district_id: int | None = None
 async def _candidates(now: dt.datetime, district_id: int | None) -> tuple[list[dict[str, Any]], list[int]]:
     """The escrow payments open for settlement and due (received or cleared, confirmed at or before
     ``now``, the charge paid by the citizen), and the ids of the open ones found already settled or
-    reversed, which :func:`settle` closes.
+    reversed or with nothing to settle (a charge the citizen did not pay), which :func:`settle` closes.
 
     Only the open ones are read (``payment.settled_at`` NULL), not every electronic collection
-    ever made: settlement closes what it pays, so a run reads about a day's payments whatever the
-    size of the books. Those whose charge the citizen did not pay (never settled here) are left to
-    :func:`_close_unpaid`, and those confirmed after ``now`` to a later run, in SQL: neither comes
-    back to Python. A payment the marker leaves open by mistake (one from before migration 0013, a
+    ever made: settlement closes what it pays, and a payment whose charge the citizen does not pay
+    is born closed (decision 41), so a run reads about a day's payments whatever the size of the
+    books. One of those written before decision 41 comes back here and is closed; those confirmed
+    after ``now`` are left to a later run, in SQL. A payment the marker leaves open by mistake (one from before migration 0013, a
     run stopped between its posting and its marking) is found closed here by the ledger itself (its
     ``settle:`` or ``reverse:request:`` entry) and closed by the next run: the ledger, not the
     marker, decides what is paid. Read a page at a time, method by method, in the order of the index
@@ -150,7 +150,7 @@ async def _candidates(now: dt.datetime, district_id: int | None) -> tuple[list[d
                 'SELECT y."id" AS id, y."request_id" AS request_id, y."method" AS method, y."status" AS status, y."confirmed_at" AS confirmed_at, '
                 f'{_OF_REQUEST.format("receipt_no")} AS receipt_no, {_OF_REQUEST.format("counter_id")} AS counter_id, '
                 f'{_CHARGE_PAYER} AS charge_payer FROM "payment" y '
-                f'WHERE y."method" = ? AND y."settled_at" IS NULL AND y."id" > ?{district} AND {_NOT_LATER} AND {_CHARGE_PAYER} = \'citizen\' '
+                f'WHERE y."method" = ? AND y."settled_at" IS NULL AND y."id" > ?{district} AND {_NOT_LATER} '
                 # id order, written as the index's order: PostgreSQL otherwise walks the primary key and filters
                 f'ORDER BY y."method", y."settled_at", y."id" LIMIT {IN_CHUNK}',
                 [method, after] + ([district_id] if district_id is not None else []) + [now])
@@ -172,18 +172,6 @@ _CHARGE_PAYER = _OF_REQUEST.format("charge_payer").replace('r."charge_payer"', '
 _DUE = ("received", "cleared")  # the statuses of a payment whose money is in escrow
 #: SQL: not a payment confirmed after the run's time (``?``), whose turn comes in a later run
 _NOT_LATER = (f'(y."status" NOT IN ({", ".join(repr(s) for s in _DUE)}) OR y."confirmed_at" IS NULL OR y."confirmed_at" <= ?)')
-
-
-async def _close_unpaid(now: dt.datetime, district_id: int | None) -> None:
-    """Close the open escrow payments whose charge the citizen did not pay (a department or partner
-    pays it: nothing of them is settled here), whenever confirmed, in one statement: Python reads
-    none of them, and no later run walks past them again."""
-    methods = _escrow_methods()
-    district = ' AND y."district_id" = ?' if district_id is not None else ""
-    await index_rows(
-        f'UPDATE "payment" AS y SET "settled_at" = ? WHERE y."method" IN ({", ".join("?" for _ in methods)}) '
-        f'AND y."settled_at" IS NULL{district} AND {_CHARGE_PAYER} <> \'citizen\'',
-        [now] + methods + ([district_id] if district_id is not None else []))
 
 
 async def _posted_keys(keys: list[str]) -> set[str]:
@@ -281,7 +269,6 @@ async def settle(actor: audit.Actor, now: dt.datetime | None = None, district_id
         raise MoneyError("now", "Give the time of the run with its time zone, e.g. 2026-11-21T10:00:00+05:30.",
                          "समय उसके समय क्षेत्र सहित दें, जैसे 2026-11-21T10:00:00+05:30।")
     report = SettlementReport(now)
-    await _close_unpaid(now, district_id)
     if items is None:
         items, closed = await _open(now, district_id)
     else:
