@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, notify
+from emitra.core.db import on_postgres
 from emitra.core.models import AuditLog, BookEntry, Counter, CounterKind, District, Notification, Role, Society, User
 
 KINDS = {"complaint": ("complaint", "शिकायत"), "suggestion": ("suggestion", "सुझाव")}
@@ -120,7 +121,7 @@ async def weekly_digest(actor: audit.Actor, district_id: int, week_start: dt.dat
     period_hi = f"{week_start.strftime('%d-%m-%Y')} से {sunday.strftime('%d-%m-%Y')}"
     async with in_transaction():
         society = await Society.get_or_none(district_id=district_id)
-        if society is not None and _postgres():  # two runs at once: the second waits, then finds the entries sent
+        if society is not None and on_postgres():  # two runs at once: the second waits, then finds the entries sent
             await Society.select_for_update().get(id=society.id)
         entries = await BookEntry.filter(district_id=district_id, digest_sent_at=None, created_at__gte=start,
                                          created_at__lt=end).order_by("counter_id", "created_at", "id").prefetch_related("counter")
@@ -161,9 +162,3 @@ async def weekly_digest(actor: audit.Actor, district_id: int, week_start: dt.dat
                            detail={"week_start": week_start.isoformat(), "entries": len(entries), "centres": len(by_centre),
                                    "recipient": notify.mask_recipient(to.split(",")[0]), "supplement": already})
     return note
-
-
-def _postgres() -> bool:
-    from tortoise import connections
-
-    return connections.get("default").capabilities.dialect == "postgres"

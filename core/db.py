@@ -64,6 +64,13 @@ def placeholders(conn: Any, sql: str) -> str:
     return _numbered(sql)
 
 
+def on_postgres() -> bool:
+    """Is the current connection (the transaction's, if one is open) PostgreSQL's?"""
+    from tortoise import connections
+
+    return connections.get("default").capabilities.dialect == "postgres"
+
+
 async def insert_rows(conn: Any, table: str, columns: list[str], rows: list[list[Any]] | list[tuple[Any, ...]]) -> None:
     """Insert many rows into ``table`` on ``conn`` (a transaction's connection): PostgreSQL's COPY
     (asyncpg's ``copy_records_to_table``: one stream, where ``executemany`` sends a bind and an

@@ -41,7 +41,7 @@ from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger, spreadsheet
-from emitra.core.db import insert_rows, placeholders
+from emitra.core.db import insert_rows, on_postgres, placeholders
 from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, StatementImport, StatementLine
 from emitra.core.money import AmountError, format_paise, parse_rupees
 
@@ -943,7 +943,7 @@ async def _entries_touching(district_id: int, accounts: list[str], lo: dt.dateti
     wanted = " OR ".join([f'p."account" IN ({", ".join("?" for _ in kept)})', *(f'substr(p."account", 1, {len(x)}) = ?' for x in prefixes)])
     moving = " UNION ".join('SELECT "entry_id" FROM "posting" WHERE "account" = ? AND "entry_id" >= ? AND "entry_id" <= ? AND "district_id" = ?'
                             for _ in accounts)
-    pg = _is_pg()
+    pg = on_postgres()
     for first, last in await _id_runs(lo, hi, max_id):
         for at in range(first, last + 1, ID_SPAN):
             until = min(at + ID_SPAN - 1, last)
@@ -979,7 +979,7 @@ async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
     instrument's in its details), by request id; raw rows, padded IN lists (a page of entries at a
     time, one statement text)."""
     out: dict[int, list[str]] = {}
-    for where, chunk in _in('y."request_id"', sorted({r for r in request_ids if r}), _is_pg()):
+    for where, chunk in _in('y."request_id"', sorted({r for r in request_ids if r}), on_postgres()):
         for r in await ledger.rows(
                 'SELECT y."request_id" AS request_id, y."reference" AS reference, y."details" AS details, s."receipt_no" AS receipt '
                 f'FROM "payment" y JOIN "service_request" s ON s."id" = y."request_id" WHERE {where} '
@@ -1208,10 +1208,6 @@ def _in(column: str, values: list[Any], pg: bool, sql_type: str = "bigint") -> l
     if pg:
         return [(f"{column} = ANY(?::{sql_type}[])", [list(values)])]
     return [(f'{column} IN ({", ".join("?" * len(chunk))})', chunk) for chunk in _padded(values)]
-
-
-def _is_pg() -> bool:
-    return connections.get("default").capabilities.dialect == "postgres"
 
 
 def _padded(values: list[Any]) -> list[list[Any]]:

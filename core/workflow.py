@@ -24,6 +24,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock
+from emitra.core.db import on_postgres
 from emitra.core.models import Case, CaseEvent, Counter, District, Role, ServiceRequest, User
 
 SYSTEM = "system"  # the role of the platform itself (the hand-over to the department, the SLA sweep)
@@ -476,9 +477,7 @@ async def add_remark(actor: audit.Actor, case: Case, remark: str, *, public: boo
 
 
 def _supports_for_update() -> bool:
-    from tortoise import connections
-
-    return connections.get("default").capabilities.dialect == "postgres"
+    return on_postgres()
 
 
 # --- SLA ----------------------------------------------------------------------------------------
