@@ -116,12 +116,20 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+ALWAYS_ESCROW = ("card", "upi")  # their collections wait in escrow even before their plugins are loaded
+
+
+def in_escrow(method: PaymentMethod, counter: "Counter") -> bool:
+    """Does ``method`` collect into escrow (card, UPI, any plugin's method collecting into ``escrow:``)?"""
+    return method.code in ALWAYS_ESCROW or method.collection_account(counter).startswith("escrow:")
+
+
 def escrow_methods() -> list[str]:
-    """The payment methods whose collections wait in escrow (card, UPI, any plugin's alike)."""
+    """The payment methods whose collections wait in escrow, by code."""
     from emitra.core.models import Counter
 
     anywhere = Counter(code="")  # the collection account of these methods does not depend on the counter
-    return sorted({code for code, m in methods().items() if m.collection_account(anywhere).startswith("escrow:")} | {"card", "upi"})
+    return sorted({code for code, m in methods().items() if in_escrow(m, anywhere)} | set(ALWAYS_ESCROW))
 
 
 def closed_at_birth(method: PaymentMethod, counter: "Counter", charge_payer: str) -> bool:
@@ -130,7 +138,7 @@ def closed_at_birth(method: PaymentMethod, counter: "Counter", charge_payer: str
     or partner pays it) has no share of the LSP's to pay out of escrow: it is born closed
     (``settled_at`` set with its creation), so no settlement run has to find and mark it
     (a settlement run still closes any written before: core/settlement._candidates, decision 41)."""
-    return charge_payer != "citizen" and (method.code in ("card", "upi") or method.collection_account(counter).startswith("escrow:"))
+    return charge_payer != "citizen" and in_escrow(method, counter)
 
 
 async def set_split(actor: Any, counter: "Counter", lsp_bp: int, owner_bp: int, society_bp: int) -> "Counter":

@@ -116,10 +116,6 @@ class SettlementReport:
         return dict(sorted(out.items()))
 
 
-def _escrow_methods() -> list[str]:
-    return payments.escrow_methods()
-
-
 async def pending(now: dt.datetime | None = None, district_id: int | None = None) -> list[Pending]:
     """Confirmed card and UPI payments (confirmed at or before ``now``) whose LSP share is not yet paid out."""
     return (await _open(now or utcnow(), district_id))[0]
@@ -134,15 +130,15 @@ async def _candidates(now: dt.datetime, district_id: int | None) -> tuple[list[d
     ever made: settlement closes what it pays, and a payment whose charge the citizen does not pay
     is born closed (decision 41), so a run reads about a day's payments whatever the size of the
     books. One of those written before decision 41 comes back here and is closed; those confirmed
-    after ``now`` are left to a later run, in SQL. A payment the marker leaves open by mistake (one from before migration 0013, a
-    run stopped between its posting and its marking) is found closed here by the ledger itself (its
-    ``settle:`` or ``reverse:request:`` entry) and closed by the next run: the ledger, not the
-    marker, decides what is paid. Read a page at a time, method by method, in the order of the index
+    after ``now`` are left to a later run, in SQL. A payment the marker leaves open by mistake (one
+    from before migration 0013, a run stopped between its posting and its marking) is found closed
+    here by the ledger itself (its ``settle:`` or ``reverse:request:`` entry) and closed by the next
+    run: the ledger, not the marker, decides what is paid. Read a page at a time, method by method, in the order of the index
     on (method, settled_at, id)."""
     district = ' AND y."district_id" = ?' if district_id is not None else ""
     due: list[dict[str, Any]] = []
     closed: list[int] = []
-    for method in _escrow_methods():
+    for method in payments.escrow_methods():
         after = 0
         while True:
             # The request's columns by subqueries, not a join: PostgreSQL, its statistics taken while every
@@ -236,7 +232,7 @@ async def _open(now: dt.datetime, district_id: int | None) -> tuple[list[Pending
 async def _close(payment_ids: list[int], request_ids: list[int], now: dt.datetime) -> None:
     """Mark payments closed for settlement: by id (found closed by :func:`_candidates`), and the
     escrow payments of the requests just settled."""
-    methods = _escrow_methods()
+    methods = payments.escrow_methods()
     for start in range(0, len(payment_ids), IN_CHUNK):
         await Payment.filter(id__in=payment_ids[start:start + IN_CHUNK]).update(settled_at=now)
     for start in range(0, len(request_ids), IN_CHUNK):
