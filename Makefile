@@ -63,7 +63,7 @@ i18n: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ -k gettext_ -k ngettext_:1,2 \
 	    --add-location=file --sort-output --project=emitra --version=0.1.0 \
 	    --copyright-holder="emitra contributors" -o web/locale/messages.pot .
-	$(VENV)/bin/pybabel update -i web/locale/messages.pot -d web/locale -D messages -l hi --ignore-obsolete --previous
+	$(VENV)/bin/pybabel update -i web/locale/messages.pot -d web/locale -D messages -l hi --ignore-obsolete --previous --no-wrap
 	$(VENV)/bin/pybabel compile -d web/locale -D messages --statistics
 
 # Regenerate docs/services/catalogue.md from the installed plugins.

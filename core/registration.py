@@ -1,9 +1,10 @@
 """Citizen registration at a counter: unique e-Mitra IDs, duplicate detection, masked Aadhaar.
 
-A likely duplicate (the same mobile and date of birth with a similar name) is shown to the
-operator instead of creating a second record; the operator may still register after confirming
-that the person is different (recorded in the audit log). The same Aadhaar number twice is
-always refused. The Aadhaar number is kept only masked (``XXXX XXXX 1234``) and as a keyed hash
+A likely duplicate (the same mobile and date of birth with a similar name, in the counter's
+district) is shown to the operator instead of creating a second record; the operator may still
+register after confirming that the person is different (recorded in the audit log). The same
+Aadhaar number twice is always refused, in any district; a record of another district is named
+by its district only (its name, date of birth and mobile are that district's to show). The Aadhaar number is kept only masked (``XXXX XXXX 1234``) and as a keyed hash
 for matching; it is never shown in full again.
 """
 
@@ -113,6 +114,7 @@ class Candidate:
     citizen: Citizen
     reason: str  # "aadhaar" (certain) or "mobile+dob+name" (likely)
     similarity: float
+    elsewhere: District | None = None  # the record's district when it is not the counter's: nothing more of it is shown
 
 
 class LikelyDuplicate(Exception):
@@ -127,13 +129,19 @@ class LikelyDuplicate(Exception):
         return any(c.reason == "aadhaar" for c in self.candidates)
 
 
-async def find_duplicates(data: CitizenInput) -> list[Candidate]:
+async def find_duplicates(data: CitizenInput, district_id: int) -> list[Candidate]:
+    """The records that look like the person being registered at a counter of ``district_id``: the
+    same Aadhaar number in any district (a person has one e-Mitra ID), or the same mobile and date
+    of birth with a similar name in this district. A record of another district comes with its
+    district in ``elsewhere``: an operator sees only the citizens of the counter's district (the
+    search, the API), so the page and the API name that district and nothing of the person."""
     found: list[Candidate] = []
     if data.aadhaar:
         same = await Citizen.get_or_none(aadhaar_hash=aadhaar_hash(data.aadhaar))
         if same:
-            found.append(Candidate(same, "aadhaar", 1.0))
-    for other in await Citizen.filter(mobile=data.mobile, date_of_birth=data.date_of_birth):
+            elsewhere = await District.get(id=same.district_id) if same.district_id != district_id else None
+            found.append(Candidate(same, "aadhaar", 1.0, elsewhere))
+    for other in await Citizen.filter(mobile=data.mobile, date_of_birth=data.date_of_birth, district_id=district_id):
         if any(c.citizen.id == other.id for c in found):
             continue
         score = name_similarity(data.name, other.name)
@@ -149,7 +157,7 @@ async def register(actor: audit.Actor, counter: Counter, raw: dict[str, Any], co
     to be registered already (unless ``confirm_new_person`` and the match is not by Aadhaar).
     """
     data = clean(raw)
-    candidates = await find_duplicates(data)
+    candidates = await find_duplicates(data, counter.district_id)
     if candidates and (not confirm_new_person or any(c.reason == "aadhaar" for c in candidates)):
         raise LikelyDuplicate(candidates)
     district = await District.get(id=counter.district_id)

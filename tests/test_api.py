@@ -139,3 +139,36 @@ def test_documents_upload_through_the_api_and_are_checked(web):
                        files={"file": ("x.pdf", b"%PDF-1", "application/pdf")})
     assert nofield.status_code == 422
     assert web.post("/api/v1/documents", headers=web.api_token("officer"), data={}).status_code == 403
+
+
+def test_a_duplicate_in_another_district_shows_nothing_of_the_person(web):
+    """The Aadhaar of a Jaipur citizen typed at an Ajmer counter: the page and the API name the
+    district only, never the Jaipur citizen's name, date of birth, mobile or e-Mitra ID."""
+    from emitra.core.auth import hash_password
+    from emitra.core.models import Counter, District, User
+
+    async def ajmer_operator() -> None:
+        jaipur = await Counter.get(code="JP-LM-001")
+        ajmer = await District.create(code="AJ", name_en="Ajmer", name_hi="अजमेर")
+        counter = await Counter.create(district=ajmer, lsp_id=jaipur.lsp_id, code="AJ-LM-001", name="LokMitra Ajmer",
+                                       kind=jaipur.kind, owner_name="LSP")
+        await User.create(username="op_ajmer", password_hash=hash_password("emitra-demo"), full_name="Ajmer operator",
+                          role="operator", district=ajmer, lsp_id=jaipur.lsp_id, counter=counter)
+
+    web.run(ajmer_operator)
+    person = {"name": "Pooja Kumari Jat", "date_of_birth": "1999-05-17", "mobile": "9460011223", "aadhaar": "4991 1866 5246"}
+    first = web.post("/api/v1/citizens", headers=web.api_token("operator1"), json=person)
+    assert first.status_code == 201
+    jaipur_id = first.json()["emitra_id"]
+    secrets = [jaipur_id, "Pooja", "9460011223"]  # what the Ajmer operator did not type
+    before = web.run(lambda: Citizen.all().count())
+    dup = web.post("/api/v1/citizens", headers=web.api_token("op_ajmer"), json={**person, "name": "P K Jat", "mobile": "9000000001"})
+    assert dup.status_code == 409
+    assert dup.json()["error"]["candidates"] == [{"district": "JP", "reason": "aadhaar"}]
+    assert "another district" in dup.json()["error"]["message"] and not any(s in dup.text for s in secrets)
+    web.login("op_ajmer")
+    page = web.post_form("/counter/citizens/new", {"name": "P K Jat", "date_of_birth": "1999-05-17", "mobile": "9000000001",
+                                                   "aadhaar": "4991 1866 5246"})
+    assert page.status_code == 409 and "another district" in page.text and "Jaipur" in page.text
+    assert not any(s in page.text for s in secrets)
+    assert web.run(lambda: Citizen.all().count()) == before

@@ -89,3 +89,32 @@ async def test_search_finds_by_id_mobile_and_name(demo_db):
     assert [c.id for c in await registration.search(counter.district_id, ramesh.emitra_id.lower())] == [ramesh.id]
     assert [c.id for c in await registration.search(counter.district_id, "98290 12345")] == [ramesh.id]
     assert [c.id for c in await registration.search(counter.district_id, "ramesh")] == [ramesh.id]
+
+
+async def _ajmer_operator() -> tuple[Actor, Counter]:
+    """An operator at a counter of a second district (Ajmer), with the demo's LSP."""
+    from emitra.core.auth import hash_password
+    from emitra.core.models import District
+
+    jaipur_counter = await Counter.get(code="JP-LM-001")
+    ajmer = await District.create(code="AJ", name_en="Ajmer", name_hi="अजमेर")
+    counter = await Counter.create(district=ajmer, lsp_id=jaipur_counter.lsp_id, code="AJ-LM-001", name="LokMitra Ajmer",
+                                   kind=jaipur_counter.kind, owner_name="LSP")
+    user = await User.create(username="op_ajmer", password_hash=hash_password("emitra-demo"), full_name="Ajmer operator",
+                             role="operator", district=ajmer, lsp_id=jaipur_counter.lsp_id, counter=counter)
+    return Actor(user), counter
+
+
+async def test_a_record_of_another_district_is_named_by_its_district_only(demo_db):
+    """The same Aadhaar at a counter of another district is refused, naming the district and
+    nothing of the person; a likely match by mobile, date of birth and name in another district
+    is not shown at all (the operator can neither see nor serve that district's citizens)."""
+    actor, counter = await _operator()
+    first = await registration.register(actor, counter, NEW)
+    ajmer_actor, ajmer_counter = await _ajmer_operator()
+    with pytest.raises(registration.LikelyDuplicate) as dup:
+        await registration.register(ajmer_actor, ajmer_counter, {**NEW, "mobile": "9999999999"}, confirm_new_person=True)
+    [candidate] = dup.value.candidates
+    assert dup.value.certain and candidate.citizen.id == first.id and candidate.elsewhere.code == "JP"
+    registered = await registration.register(ajmer_actor, ajmer_counter, {**NEW, "aadhaar": ""})
+    assert registered.emitra_id.startswith("AJ") and registered.id != first.id

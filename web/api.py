@@ -186,11 +186,16 @@ async def register_citizen(request: Request) -> Response:
     except FormErrors as exc:
         return _form_errors(exc)
     except registration.LikelyDuplicate as exc:
+        elsewhere = [c.elsewhere for c in exc.candidates if c.elsewhere]
+        message = ("This person seems to be registered already. Use the existing e-Mitra ID"
+                   + ("." if exc.certain else ", or send confirm_new_person: true if they are a different person."))
+        if elsewhere:  # only the district: the person's record is that district's to show
+            message = (f"This Aadhaar number is already registered in another district ({elsewhere[0].name_en}); a person has one "
+                       f"e-Mitra ID. Ask the citizen for the one issued there (it begins with {elsewhere[0].code}).")
         return JSONResponse({"error": {
-            "code": "likely_duplicate",
-            "message": "This person seems to be registered already. Use the existing e-Mitra ID"
-                       + ("." if exc.certain else ", or send confirm_new_person: true if they are a different person."),
-            "candidates": [{"emitra_id": c.citizen.emitra_id, "name": c.citizen.name, "reason": c.reason} for c in exc.candidates],
+            "code": "likely_duplicate", "message": message,
+            "candidates": [{"district": c.elsewhere.code, "reason": c.reason} if c.elsewhere else
+                           {"emitra_id": c.citizen.emitra_id, "name": c.citizen.name, "reason": c.reason} for c in exc.candidates],
         }}, status_code=409)
     return JSONResponse(_citizen_json(citizen), status_code=201)
 

@@ -214,8 +214,12 @@ def document() -> dict[str, Any]:
                         "fields": {"type": "array", "items": {"type": "object", "required": ["field", "message_en", "message_hi"], "properties": {
                             "field": {"type": "string"}, "message_en": {"type": "string"}, "message_hi": {"type": "string"},
                             "rule": {"type": "string"}, "citation": {"type": "string"}}}},
-                        "candidates": {"type": "array", "items": {"type": "object", "required": ["emitra_id", "name", "reason"], "properties": {
-                            "emitra_id": {"type": "string"}, "name": {"type": "string"}, "reason": {"enum": ["aadhaar", "mobile+dob+name"]}}}}}}}},
+                        # a record of this district: its e-Mitra ID and name; of another district (the same Aadhaar): its district only
+                        "candidates": {"type": "array", "items": {"oneOf": [
+                            {"type": "object", "required": ["emitra_id", "name", "reason"], "additionalProperties": False, "properties": {
+                                "emitra_id": {"type": "string"}, "name": {"type": "string"}, "reason": {"enum": ["aadhaar", "mobile+dob+name"]}}},
+                            {"type": "object", "required": ["district", "reason"], "additionalProperties": False, "properties": {
+                                "district": {"type": "string"}, "reason": {"const": "aadhaar"}}}]}}}}}},
                 "Case": {"type": "object", "required": ["number", "kind", "service_code", "state", "allowed_actions"], "properties": {
                     "number": {"type": "string"}, "kind": {"enum": ["application", "grievance"]}, "service_code": {"type": "string"},
                     "title_en": {"type": "string"}, "title_hi": {"type": "string"}, "department": {"type": "string"},
