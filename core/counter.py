@@ -19,7 +19,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, cache, clock, documents, fees, forms, ledger, mis, workflow
+from emitra.core import audit, cache, clock, documents, fees, forms, ledger, mis, privacy, workflow
 from emitra.core.db import placeholders
 from emitra.core.ids import make_receipt_no
 from emitra.core.money import format_paise
@@ -350,7 +350,9 @@ async def _record_payment(
             service_title_hi=service.title_hi,
             provider=service.provider,
             form_data=jsonable(priced.data),
-            quote_details=priced.quote.details,
+            # a receipt and a certificate print these: an Aadhaar number typed into a text the quote echoes is kept masked
+            quote_details=[{**d, "value": privacy.mask_aadhaar_in_text(d["value"])} if isinstance(d.get("value"), str) else d
+                           for d in priced.quote.details],
             reference=priced.quote.reference,
             principal_paise=priced.quote.principal_paise,
             service_charge_paise=priced.rate.fee_paise,

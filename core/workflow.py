@@ -23,7 +23,7 @@ from typing import Any, Iterable
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock
+from emitra.core import audit, clock, privacy
 from emitra.core.db import on_postgres
 from emitra.core.models import Case, CaseEvent, Counter, District, Role, ServiceRequest, User
 
@@ -367,7 +367,8 @@ async def open_case(
         counter_id=counter_id, about_counter_id=about_counter_id, service_code=service_code, title_en=title_en[:200],
         title_hi=title_hi[:200], desk=desk, department=department[:200], channel=channel, state=initial.name, state_since=at,
         state_due_at=_due(at, initial.sla_days), due_at=_due(at, process.sla_days), applicant_name=applicant_name[:200],
-        mobile=mobile[:10], email=email[:200], lang=lang if lang in ("en", "hi") else "hi", subject=subject[:200], body=body,
+        mobile=mobile[:10], email=email[:200], lang=lang if lang in ("en", "hi") else "hi",
+        subject=privacy.mask_aadhaar_in_text(subject)[:200], body=privacy.mask_aadhaar_in_text(body),  # kept masked: docs/security.md
         paper_documents=list(paper_documents), created_at=at,
     )
     if number is None:
@@ -394,7 +395,7 @@ def _actor_label(actor: audit.Actor) -> str:
 async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, public_remark: bool = True) -> Case:
     """Take one step on a case, or refuse it with what is allowed. One transaction, or nothing."""
     process = process_of(case)
-    remark = (remark or "").strip()
+    remark = privacy.mask_aadhaar_in_text((remark or "").strip())
     async with in_transaction():
         fresh = await Case.select_for_update().get(id=case.id) if _supports_for_update() else await Case.get(id=case.id)
         transition = process.transition(action)
@@ -464,7 +465,7 @@ async def act_many(actor: audit.Actor, case_ids: Iterable[int], action: str, rem
 
 async def add_remark(actor: audit.Actor, case: Case, remark: str, *, public: bool = False) -> CaseEvent:
     """A note on a case without moving it (internal unless ``public``)."""
-    remark = (remark or "").strip()
+    remark = privacy.mask_aadhaar_in_text((remark or "").strip())
     if not remark:
         raise WorkflowError("remark", "Write the remark first.", "पहले टिप्पणी लिखें।")
     async with in_transaction():

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from tortoise.expressions import Q
 
 from emitra.core import counter as counter_core
-from emitra.core import forms, notify, workflow
+from emitra.core import forms, notify, privacy, workflow
 from emitra.core.models import (Case, CaseEvent, Certificate, Counter, Document, RequestStatus, Role, ServiceRequest,
                                 User)
 from emitra.core.plugins import get_host
@@ -40,7 +40,6 @@ SOCIETY = [Role.SOCIETY_ADMIN]
 OPERATOR = [Role.OPERATOR]
 PER_PAGE = 50
 COUNTER_ACTIONS = ("collect", "resubmit")
-_AADHAAR = re.compile(r"(?<!\d)(\d{4})\s?(\d{4})\s?(\d{4})(?!\d)")
 _MOBILE = re.compile(r"(?<!\d)([6-9]\d{9})(?!\d)")
 
 
@@ -48,7 +47,7 @@ _MOBILE = re.compile(r"(?<!\d)([6-9]\d{9})(?!\d)")
 
 def mask(text: str) -> str:
     """Aadhaar-like numbers as XXXX XXXX 1234 and mobiles as 98XXXXXX45, wherever they appear."""
-    text = _AADHAAR.sub(lambda m: f"XXXX XXXX {m.group(3)}", str(text))
+    text = privacy.mask_any(str(text))
     return _MOBILE.sub(lambda m: notify.mask_recipient(m.group(1)), text)
 
 

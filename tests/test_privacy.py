@@ -1,0 +1,85 @@
+"""Aadhaar numbers typed into free text are kept masked: grievances, remarks, receipts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from emitra.core import privacy, workflow
+from emitra.core.models import AuditLog, Case, CaseEvent, Notification, ServiceRequest
+from tests.case_helpers import GRIEVANCE, actor, pay
+
+AADHAAR = "499118665246"  # a valid Aadhaar number (check digit), of the demo's test data
+WRITTEN = ["4991 1866 5246", "4991-1866-5246", "4991.1866.5246", "499118665246", "4991\u00a01866\u00a05246"]
+K_NUMBER = "210412345678"  # 12 digits, not a valid Aadhaar number: a discom's consumer number, kept as typed
+
+
+def _full(text: str) -> list[str]:
+    """The ways of writing the Aadhaar number found in ``text`` (there must be none)."""
+    return [w for w in WRITTEN if w in text] + (["digits"] if AADHAAR in re.sub(r"\D", "", text) else [])
+
+
+@pytest.mark.parametrize("written", WRITTEN)
+def test_each_way_of_writing_it_is_masked(written):
+    assert privacy.mask_aadhaar_in_text(f"my Aadhaar is {written}.") == "my Aadhaar is XXXX XXXX 5246."
+
+
+def test_numbers_that_are_not_aadhaar_numbers_stay_as_typed():
+    text = f"K-number {K_NUMBER}, receipt JP0001000012345, mobile 9414098765, 1499118665246 (13 digits)"
+    assert privacy.mask_aadhaar_in_text(text) == text
+    assert privacy.mask_any(f"K-number {K_NUMBER}") == "K-number XXXX XXXX 5678"  # for display of form values
+
+
+def test_an_online_grievance_and_a_remark_never_keep_it_in_full(web):
+    body = "Ward 12 has had no water for a week. " + " and ".join(WRITTEN) + f"; my K-number is {K_NUMBER}."
+    filed = web.post_form("/grievances/new", {
+        "district": "JP", "about": "department", "department": "phed", "counter_code": "", "complaint_type": "",
+        "receipt_no": "", "name": "Sunita Devi", "mobile": "9414098765", "subject": "Aadhaar 4991-1866-5246: no water",
+        "body": body})
+    assert filed.status_code == 303
+
+    async def case_id() -> int:
+        return (await Case.get(channel="online")).id
+
+    number = web.run(case_id)
+    web.login("phed")
+    page = web.get(f"/office/cases/{number}")
+    assert page.status_code == 200 and "XXXX XXXX 5246" in page.text and not _full(page.text)
+    assert K_NUMBER in page.text  # what the department needs stays
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert web.post(f"/office/cases/{number}/remark", data={"csrf_token": token, "remark": "Checked Aadhaar 4991 1866 5246",
+                                                          "public": "1"}).status_code == 303
+
+    async def stored() -> str:
+        case = await Case.get(id=number)
+        case = await workflow.act(await actor("phed"), case, "resolve", "Supply restored for 4991-1866-5246's ward")
+        events = " ".join(e.remark for e in await CaseEvent.filter(case_id=number))
+        notes = " ".join(f"{n.body_en} {n.body_hi}" for n in await Notification.filter(case_id=number))
+        audit = " ".join(str(a.detail) for a in await AuditLog.filter(object_id=str(number)))
+        return " ".join([case.subject, case.body, events, notes, audit])
+
+    everything = web.run(stored)
+    assert "XXXX XXXX 5246" in everything and not _full(everything)
+    assert not _full(web.get(f"/office/cases/{number}").text)
+
+
+def test_a_receipt_prints_it_masked(web):
+    form = {"department": "phed", "subject": "Aadhaar 4991 1866 5246 not linked", "mobile": "9414098765",
+            "description": "Please link 4991-1866-5246 to my water connection."}
+
+    async def file() -> str:
+        return (await pay(GRIEVANCE, form, "grv-aadhaar")).receipt_no
+
+    receipt = web.run(file)
+    web.login("operator1")
+    page = web.get(f"/receipts/{receipt}")
+    assert page.status_code == 200 and not _full(page.text)
+
+    async def details() -> str:
+        request = await ServiceRequest.get(receipt_no=receipt)
+        case = await Case.get(request_id=request.id)
+        return f"{request.quote_details} {case.subject} {case.body}"
+
+    kept = web.run(details)
+    assert "XXXX XXXX 5246" in kept and not _full(kept)
