@@ -23,7 +23,7 @@ from emitra.core import audit, cache, clock, documents, fees, forms, ledger, mis
 from emitra.core.db import placeholders
 from emitra.core.ids import make_receipt_no
 from emitra.core.money import format_paise
-from emitra.core.models import Citizen, Counter, CounterService, District, LspPrice, Payment, RequestStatus, ServiceRequest
+from emitra.core.models import Citizen, Counter, CounterService, District, Document, LspPrice, Payment, RequestStatus, ServiceRequest
 from emitra.core.plugins import get_host
 from emitra.core.services import FieldError, Payer, Quote, QuoteContext, Service
 
@@ -296,7 +296,17 @@ async def _record_payment(
         raise CounterError("idempotency_key", "Every payment needs an idempotency key of 1 to 64 characters.", "हर भुगतान के लिए 1 से 64 अक्षरों की idempotency key चाहिए।")
     previous = await ServiceRequest.get_or_none(idempotency_key=idempotency_key)
     if previous is not None:
-        same = (previous.counter_id, previous.citizen_id, previous.service_code) == (counter.id, citizen.id, service_code)
+        if previous.counter_id != counter.id:  # nothing of another counter's request is told
+            raise IdempotencyConflict(
+                "idempotency_key",
+                f"This idempotency key was already used at another counter; begin your keys with this counter's code "
+                f"(for example {counter.code}-{clock.today():%Y%m%d}-0001) and use a new key for each payment.",
+                f"यह idempotency key किसी अन्य काउंटर पर उपयोग हो चुकी है; अपनी keys इस काउंटर के कोड से शुरू करें "
+                f"(जैसे {counter.code}-{clock.today():%Y%m%d}-0001) और हर भुगतान के लिए नई key दें।")
+        first = await Payment.filter(request_id=previous.id).order_by("id").first()
+        cash_given = tendered_paise is not None and getattr(payments.methods().get(method_code), "immediate", False)
+        same = (previous.citizen_id, previous.service_code) == (citizen.id, service_code) and (
+            first is None or (first.method == method_code and (not cash_given or first.tendered_paise == tendered_paise)))
         if not same or json.dumps(previous.form_data, sort_keys=True) != json.dumps(jsonable(data), sort_keys=True):
             raise IdempotencyConflict(
                 "idempotency_key",
@@ -369,9 +379,12 @@ async def _record_payment(
             reference=str((payment_details or {}).get("reference", ""))[:100], details=jsonable(payment_details or {}),
             confirmed_at=payments.now() if method.immediate else None,
             settled_at=payments.now() if payments.closed_at_birth(method, counter, priced.rate.payer.value) else None)
-        for doc in priced.documents:
+        for doc in priced.documents:  # each scan attached once: of two payments naming it at the same moment, the second is refused
+            if not await Document.filter(id=doc.id, request_id=None).update(request_id=request.id):
+                raise forms.FormErrors([forms.FieldMessage(getattr(doc, "form_field", "documents"),
+                                               "This document is already attached to another application; upload it again for this one.",
+                                               "यह दस्तावेज़ पहले से किसी अन्य आवेदन से जुड़ा है; इस आवेदन के लिए फिर से अपलोड करें।")])
             doc.request_id = request.id
-            await doc.save(update_fields=["request_id"])
         debit = payments.wallet_debit(lines, counter)
         if debit:
             from emitra.core.models import Wallet

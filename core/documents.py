@@ -114,6 +114,7 @@ async def check_references(counter: Counter, service: Service, data: dict[str, A
         if doc is None or doc.counter_id != counter.id or doc.service_code != service.code or doc.request_id is not None:
             raise FormErrors([FieldMessage(path, "This document was not uploaded here for this service; upload it again.",
                                            "यह दस्तावेज़ इस सेवा के लिए यहाँ अपलोड नहीं हुआ; फिर से अपलोड करें।")])
+        doc.form_field = path  # named again if another payment takes it first (core/counter.py)
         docs.append(doc)
     return docs
 

@@ -172,3 +172,25 @@ def test_a_duplicate_in_another_district_shows_nothing_of_the_person(web):
     assert page.status_code == 409 and "another district" in page.text and "Jaipur" in page.text
     assert not any(s in page.text for s in secrets)
     assert web.run(lambda: Citizen.all().count()) == before
+
+
+def test_a_key_of_another_counter_or_another_payment_is_refused_telling_nothing_of_it(web):
+    """Keys are looked up across the district: a key another counter used is refused without its
+    receipt number; the same key with another method or another amount of cash is a new payment."""
+    eid = ramesh(web)
+    body = {"citizen": eid, "service_code": BILL, "form": {"k_number": "210412345678"},
+            "payment": {"method": "cash", "amount_paise": 148350, "tendered_paise": 150000}, "idempotency_key": "JP-LM-001-20261130-0001"}
+
+    first = web.post("/api/v1/transactions", headers=web.api_token("operator2"), json=body)
+    assert first.status_code == 201, first.text
+    h = web.api_token("operator1")
+    taken = web.post("/api/v1/transactions", headers=h, json=body)
+    assert taken.status_code == 409 and "another counter" in taken.json()["error"]["message"]
+    assert first.json()["receipt_no"] not in taken.text and "JP-LM-001-" in taken.json()["error"]["message"]
+    mine = {**body, "idempotency_key": "JP-LM-001-20261130-0002"}
+    assert web.post("/api/v1/transactions", headers=h, json=mine).status_code == 201
+    assert web.post("/api/v1/transactions", headers=h, json=mine).status_code == 200  # the same payment again: its receipt
+    for changed in ({"method": "upi", "amount_paise": 148350}, {"method": "cash", "amount_paise": 148350, "tendered_paise": 200000}):
+        r = web.post("/api/v1/transactions", headers=h, json={**mine, "payment": changed})
+        assert r.status_code == 409 and "already used for another request" in r.json()["error"]["message"], changed
+    assert requests_count(web) == 2

@@ -145,3 +145,28 @@ async def test_a_suspended_counter_takes_nothing(demo_db):
     with pytest.raises(counter_core.CounterError, match="suspended"):
         await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "key-12")
     assert await ServiceRequest.all().count() == 0
+
+
+async def test_one_scan_named_by_two_payments_at_the_same_moment_is_attached_once(demo_db):
+    """Two applications naming the same uploaded scan, sent together: both pass the form's check
+    before either is written; one is recorded with the scan, the other refused naming the field,
+    nothing of it written."""
+    import asyncio
+
+    from emitra.core.models import Document
+    from tests.case_helpers import ADDRESS, CASTE, upload
+
+    actor, counter, citizen = await _ctx()
+    scan = await upload(CASTE, "ration_card_scan")
+    form = {"applicant_name": "Lakshmi Narayan Bairwa", "father_name": "Gheesa Lal Bairwa", "caste_category": "SC",
+            "caste": "Bairwa", "address": dict(ADDRESS), "ration_card_scan": scan, "mobile": "9829012345"}
+    before = await ServiceRequest.all().count()
+    done = await asyncio.gather(*(counter_core.record_cash(actor, counter, citizen, CASTE, form, f"scan-race-{i}") for i in range(2)),
+                                return_exceptions=True)
+    recorded = [r for r in done if isinstance(r, ServiceRequest)]
+    refused = [r for r in done if isinstance(r, FormErrors)]
+    assert len(recorded) == 1 and len(refused) == 1, done
+    assert "already attached" in refused[0].by_field()["ration_card_scan"]
+    assert (await Document.get(public_id=scan)).request_id == recorded[0].id
+    assert await ServiceRequest.all().count() == before + 1
+    assert await ledger.trial_balance() == 0
