@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -127,6 +128,17 @@ class LoginAttempt:
         )
 
 
+async def _who(username: str) -> str:
+    """How a log-in's username is written in the throttle table and the audit log: as typed when it
+    names a user, else ``unknown:`` and a keyed digest of it. People type their password into the
+    username box; an unknown username is never stored, yet repeated tries of the same one are still
+    counted together (the same digest)."""
+    if len(username) <= 60 and await User.exists(username=username):  # no username is longer
+        return username
+    key = hmac.new(config.secret_key().encode(), b"emitra-login-name-v1", hashlib.sha256).digest()
+    return "unknown:" + hmac.new(key, username.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:16]
+
+
 def _throttle_keys(username: str, address: str) -> dict[str, tuple[str, int]]:
     limits = config.login_limits()
     address = (address or "unknown")[:45]
@@ -163,7 +175,8 @@ async def attempt_login(username: str, password: str, address: str, actor: audit
     username = (username or "").strip().lower().replace("\x00", "\ufffd")  # PostgreSQL keeps no NUL in text
     limits = config.login_limits()
     window = dt.timedelta(minutes=limits["window_minutes"])
-    keys = _throttle_keys(username, address)
+    who = await _who(username)
+    keys = _throttle_keys(who, address)
     now = _utcnow()
     locked_now: list[str] = []
     async with in_transaction():
@@ -194,7 +207,7 @@ async def attempt_login(username: str, password: str, address: str, actor: audit
                     row.locked_until = None
                 await row.save(update_fields=["failures", "locked_until"])
             return LoginAttempt(user=user)
-        await audit.record(actor, "auth.login_failed", detail={"username": username[:60]})
+        await audit.record(actor, "auth.login_failed", detail={"username": who})
         for name in locked_now:
             key, limit = keys[name]
             row = await LoginThrottle.get(key=key)

@@ -139,3 +139,23 @@ def test_a_username_no_account_can_have_is_refused_like_a_wrong_one(web):
         answer = web.client.post("/login", data={"username": name, "password": "nope", "csrf_token": token})
         assert answer.status_code == 400, (name, answer.status_code)
         assert "Wrong username or password" in answer.text
+
+
+def test_a_password_typed_as_the_username_is_never_stored_yet_its_tries_are_counted(web):
+    """Someone types their password into the username box: the audit log and the throttle table
+    keep a keyed digest of an unknown username, never the text; the same text tried again is still
+    counted as one username and locks after five."""
+    typed = "Emitra-Demo-Secret!9"
+    for attempt in range(5):
+        assert post_login(web, typed, WRONG).status_code == 400, attempt
+    assert post_login(web, typed, WRONG).status_code == 429
+
+    async def stored() -> str:
+        rows = [str(a.detail) for a in await AuditLog.filter(action__in=["auth.login_failed", "auth.locked"])]
+        rows += [t.key for t in await LoginThrottle.all()]
+        return " ".join(rows)
+
+    everything = web.run(stored)
+    assert "unknown:" in everything and typed.lower() not in everything.lower() and "secret" not in everything.lower()
+    post_login(web, "operator2", WRONG)  # a real username is still written as typed: staff see who is being guessed
+    assert "user:operator2@testclient" in web.run(stored)
