@@ -131,3 +131,32 @@ def test_sessions_time_out_when_idle_and_after_their_lifetime_and_last_seen_is_w
     web.login("operator1")
     _age(web, created_at=now - dt.timedelta(hours=12, minutes=1))  # used a minute ago, but logged in 12 hours ago
     assert web.get("/counter").status_code == 303
+
+
+def test_a_link_switches_the_language_for_the_visit_only_the_header_form_saves_it(web):
+    """GET /lang/hi (a link anyone can plant, even in an image tag) switches this session's pages
+    and stores nothing; the header's button posts the form with its CSRF token and saves the
+    logged-in user's preference, audited; without the token it is refused."""
+    from emitra.core.models import AuditLog, User
+
+    def saved() -> tuple[str, int]:
+        async def read():
+            return (await User.get(username="operator1")).lang, await AuditLog.filter(action="user.language").count()
+
+        return web.run(read)
+
+    web.login("operator1")
+    before = saved()
+    switched = web.get("/lang/hi?next=/counter")
+    assert switched.status_code == 303 and switched.headers["location"] == "/counter"
+    assert 'lang="hi"' in web.get("/counter").text and saved() == before
+    page = web.get("/counter").text
+    assert '<form method="post" action="/lang/en"' in page
+    assert web.client.post("/lang/en", data={"next": "/counter"}).status_code == 403  # no CSRF token
+    assert saved() == before
+    posted = web.post_form("/lang/en", {"next": "/counter"}, token_from="/counter")
+    assert posted.status_code == 303 and posted.headers["location"] == "/counter"
+    assert 'lang="en"' in web.get("/counter").text
+    away = web.post_form("/lang/hi", {"next": "//evil.example/"}, token_from="/counter")
+    assert away.status_code == 303 and not away.headers["location"].startswith("//")
+    assert saved() == ("hi", before[1] + 1)  # hi saved and audited ('en' was already the preference)

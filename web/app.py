@@ -41,7 +41,7 @@ ROUTES = [
     Route("/login", pages.login, methods=["GET", "POST"]),
     Route("/healthz", pages.healthz),
     Route("/logout", pages.logout, methods=["POST"]),
-    Route("/lang/{lang}", pages.set_language),
+    Route("/lang/{lang}", pages.set_language, methods=["GET", "POST"]),
     Route("/counter", counter.counter_home),
     Route("/counter/citizens/new", counter.register_citizen, methods=["GET", "POST"]),
     Route("/counter/citizens/{emitra_id}", counter.citizen_page),

@@ -57,17 +57,21 @@ async def logout(request: Request) -> Response:
 
 @page(ANYONE)
 async def set_language(request: Request) -> Response:
-    """Switch language: ``/lang/hi?next=/counter``. Kept in the session, and as the user's preference."""
+    """Switch language: the header's buttons post ``/lang/hi`` (``next``: the page to go back to),
+    kept in the session and, for a logged-in user, as their preference (audited). A plain link
+    (``GET /lang/hi?next=/counter``, shareable) switches the session only: a GET changes nothing
+    stored, so another site cannot change a user's preference with an image tag."""
     lang = request.path_params["lang"]
+    where = request.query_params.get("next") if request.method == "GET" else request.state.form.get("next")
     if lang in LANGUAGES:
         request.session["lang"] = lang
         user = request.state.user
-        if user is not None and user.lang != lang:
+        if request.method == "POST" and user is not None and user.lang != lang:
             async with in_transaction():
                 user.lang = lang
                 await user.save(update_fields=["lang"])
                 await audit.record(actor(request), "user.language", user, detail={"lang": lang})
-    return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    return RedirectResponse(_safe_next(where if isinstance(where, str) else None), status_code=303)
 
 
 @page(ALL_ROLES)
