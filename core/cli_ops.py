@@ -391,6 +391,8 @@ def _sqlite_restore(tar: tarfile.TarFile, backup_path: Path, url: str, yes: bool
         raise OpsError(f"{target} is open in process {pid} (emitra serve, a cron job?): stop it, then restore")
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(target.name + ".restoring")
+    staged.unlink(missing_ok=True)
+    config.private_file(staged)  # the restored database is no more readable than the one it replaces
     with tar.extractfile("database.sqlite3") as src, open(staged, "wb") as dst:  # type: ignore[union-attr]
         shutil.copyfileobj(src, dst)
     try:
@@ -479,7 +481,8 @@ def _restore_documents(tar: tarfile.TarFile) -> int:
         if not DOCUMENT_MEMBER.fullmatch(member.name):
             continue
         dest = folder / member.name.removeprefix("documents/")
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        config.private_dir(dest.parent)
+        config.private_file(dest)  # a citizen's scan: not readable by other local accounts
         with tar.extractfile(member) as src, open(dest, "wb") as dst:  # type: ignore[union-attr]
             shutil.copyfileobj(src, dst)
         count += 1

@@ -10,10 +10,37 @@ from pathlib import Path
 DEFAULT_DATA_DIR = Path("var")
 
 
+#: the data dir and its folders, and the files in them (the SQLite database, the scans): readable by
+#: the owner and its group (a backup user), by no other local account (citizens' details and scans)
+PRIVATE_DIR_MODE, PRIVATE_FILE_MODE = 0o750, 0o640
+
+
 def data_dir() -> Path:
     path = Path(os.environ.get("EMITRA_DATA_DIR", DEFAULT_DATA_DIR))
-    path.mkdir(parents=True, exist_ok=True)
+    private_dir(path)
     return path
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and its parents) if missing; a folder created here is not readable by other accounts."""
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+        path.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is reduced by the umask; chmod is not
+    return path
+
+
+def private_file(path: str | Path) -> None:
+    """Create an empty ``path`` that other accounts cannot read, unless it exists (``:memory:`` is left alone)."""
+    if str(path) in ("", ":memory:") or str(path).startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    except FileNotFoundError:  # its folder does not exist yet: SQLite will say so
+        return
+    os.close(fd)
+    os.chmod(path, PRIVATE_FILE_MODE)
 
 
 def database_url() -> str:

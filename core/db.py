@@ -47,6 +47,7 @@ def tortoise_config(url: str | None = None) -> dict[str, Any]:
 def _connection(url: str) -> Any:
     if url.startswith("sqlite://"):
         path = url.removeprefix("sqlite://")
+        config.private_file(path)  # SQLite gives its -wal and -shm files the database file's mode
         # WAL and synchronous=NORMAL: measured 30-45% more throughput than the default FULL.
         return {
             "engine": "tortoise.backends.sqlite",

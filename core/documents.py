@@ -54,8 +54,7 @@ def is_public_id(text: str) -> bool:
 
 
 def _path(public_id: str) -> Path:
-    folder = config.data_dir() / "documents" / public_id[:2]
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = config.private_dir(config.data_dir() / "documents" / public_id[:2])
     return folder / public_id
 
 
@@ -83,7 +82,9 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
             field, f"This file is not a {kinds} document. Upload a scan as {kinds}.",
             f"यह फ़ाइल {kinds} दस्तावेज़ नहीं है। स्कैन {kinds} के रूप में अपलोड करें।")])
     public_id = secrets.token_hex(16)
-    _path(public_id).write_bytes(content)
+    path = _path(public_id)
+    config.private_file(path)  # not readable by other local accounts: a citizen's scan
+    path.write_bytes(content)
     doc = await Document.create(
         public_id=public_id, district_id=counter.district_id, counter=counter, uploaded_by=actor.user,
         service_code=service.code, field=field, content_type=mime, size_bytes=len(content),

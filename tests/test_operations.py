@@ -188,6 +188,11 @@ def test_the_restore_drill_brings_back_the_books_receipts_and_scans_as_they_were
         public_id, sha = before["documents"][0]
         scan = client.get(f"/documents/{public_id}")
         assert scan.status_code == 200 and scan.content == SCAN
+    # what the restore wrote is no more readable by other local accounts than what it replaced
+    from emitra.core import documents
+
+    restored_files = [documents._path(public_id)] + ([Path(district.removeprefix("sqlite://"))] if district.startswith("sqlite://") else [])
+    assert [str(f) for f in restored_files if f.stat().st_mode & 0o007] == []
 
 
 def test_a_restore_refuses_a_foreign_or_doctored_file_and_a_database_in_use(district, tmp_path):
