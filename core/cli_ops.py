@@ -442,22 +442,26 @@ async def _pg_prepare(target: PgTarget, yes: bool) -> None:
         await conn.close()
 
 
-async def _pg_drop_tables_not_in(target: PgTarget, dumped: set[str]) -> list[str]:
-    """Tables made after the backup (by a later migration) would survive --clean: drop them."""
+async def _pg_tables_not_in(target: PgTarget, dumped: set[str]) -> list[str]:
+    """The tables of the database the backup does not have (made by a later migration)."""
     conn = await _pg_connect(target)
     try:
-        extra = [r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-                 if r["tablename"] not in dumped]
-        for table in extra:
-            await conn.execute(f'DROP TABLE IF EXISTS "{table}" CASCADE')
-        return extra
+        return [r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+                if r["tablename"] not in dumped]
     finally:
         await conn.close()
 
 
 def _pg_restore(tar: tarfile.TarFile, url: str, yes: bool) -> list[str]:
+    """Replace the database with the dump, in ONE transaction: the tables a later migration made
+    (the backup does not have them) dropped first, then pg_restore's --clean script. Those tables
+    must go first: one referencing a table of the backup (a foreign key to lsp, say) keeps --clean
+    from dropping that table's key, which is how rolling back an upgrade failed. The script is
+    streamed from pg_restore into psql inside BEGIN ... COMMIT; anything that fails (either tool,
+    any statement) leaves the database as it was."""
     target = pg_target(url)
     tool, _ = _pg_tool("pg_restore")
+    loader_tool, _ = _pg_tool("psql")
     asyncio.run(_pg_prepare(target, yes))
     with tempfile.TemporaryDirectory(prefix="emitra-restore-") as work:
         dump = Path(work) / "database.pgdump"
@@ -469,9 +473,31 @@ def _pg_restore(tar: tarfile.TarFile, url: str, yes: bool) -> list[str]:
                            + (" The backup was written by a newer pg_dump: use pg_restore of that version or newer."
                               if "unsupported version" in listing.stderr else ""))
         dumped = set(re.findall(r"^\d+; \d+ \d+ TABLE public (\S+) ", listing.stdout, flags=re.M))
-        _run_tool([tool, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-                   *target.args(), "--dbname", target.dbname, str(dump)], target, "pg_restore")
-    return asyncio.run(_pg_drop_tables_not_in(target, dumped))
+        extra = asyncio.run(_pg_tables_not_in(target, dumped))
+        with open(Path(work) / "psql.err", "w+b") as loader_err, open(Path(work) / "pg_restore.err", "w+b") as writer_err:
+            loader = subprocess.Popen([loader_tool, "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1", *target.args(),
+                                       "--dbname", target.dbname], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                      stderr=loader_err, env=target.env())
+            writer = subprocess.Popen([tool, "--clean", "--if-exists", "--no-owner", "--file", "-", str(dump)],
+                                      stdout=subprocess.PIPE, stderr=writer_err, env=target.env())
+            assert loader.stdin is not None and writer.stdout is not None
+            try:
+                loader.stdin.write(b"BEGIN;\n" + "".join(f'DROP TABLE IF EXISTS public."{t}" CASCADE;\n' for t in extra).encode())
+                shutil.copyfileobj(writer.stdout, loader.stdin)
+                wrote = writer.wait()
+                # only a whole script is committed; a cut one (mid-COPY, say) fails as data and is rolled back
+                loader.stdin.write(b"\nCOMMIT;\n" if wrote == 0 else b"\n\\.\nROLLBACK;\n")
+                loader.stdin.close()
+            except BrokenPipeError:  # psql stopped at an error: its message says which
+                writer.kill()
+                wrote = writer.wait()
+            loaded = loader.wait()
+            for done, what, err in ((wrote, "pg_restore", writer_err), (loaded, "pg_restore (loading with psql)", loader_err)):
+                if done != 0:
+                    err.seek(0)
+                    message = _without(err.read().decode(errors="replace").strip(), target.password)
+                    raise OpsError(f"{what} failed (exit {done}): {message} Nothing was changed.")
+    return extra
 
 
 def _restore_documents(tar: tarfile.TarFile) -> int:

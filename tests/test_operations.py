@@ -195,6 +195,44 @@ def test_the_restore_drill_brings_back_the_books_receipts_and_scans_as_they_were
     assert [str(f) for f in restored_files if f.stat().st_mode & 0o007] == []
 
 
+def test_rolling_back_an_upgrade_restores_the_backup_over_a_newer_schema(district, tmp_path):
+    """docs/operations.md "Rolling back": the backup taken before an upgrade restored over the
+    upgraded database, whose later migration made a table referencing one of the backup's (a
+    foreign key to lsp). The later table goes, the backup's books come back, in one transaction."""
+    from tortoise import connections
+
+    asyncio.run(db.migrate(district))
+
+    async def load():
+        await demo.load()
+        await take_a_day("am", close=True)
+        return await snapshot()
+
+    before = with_db(district, load)
+    backup = tmp_path / "before-upgrade.tar"
+    assert emitra("db", "backup", str(backup)).returncode == 0
+
+    async def upgrade():  # what a later migration might do
+        conn = connections.get("default")
+        await conn.execute_script('CREATE TABLE "later_figure" ("id" INTEGER PRIMARY KEY, "lsp_id" INTEGER NOT NULL REFERENCES "lsp" ("id"))')
+        await conn.execute_script('INSERT INTO "later_figure" ("id", "lsp_id") SELECT 1, MIN("id") FROM "lsp"')
+        await take_a_day("pm", close=False)
+
+    with_db(district, upgrade)
+    restored = emitra("db", "restore", str(backup), "--yes")
+    assert restored.returncode == 0, restored.stderr + restored.stdout
+    assert "ledger: balanced" in restored.stdout
+
+    async def after():
+        tables = await connections.get("default").execute_query_dict(
+            "SELECT name FROM sqlite_master WHERE type = 'table'" if district.startswith("sqlite://")
+            else "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")
+        return await snapshot(), {t["name"] for t in tables}
+
+    books, tables = with_db(district, after)
+    assert books == before and "later_figure" not in tables and "lsp" in tables
+
+
 def test_a_restore_refuses_a_foreign_or_doctored_file_and_a_database_in_use(district, tmp_path):
     asyncio.run(db.migrate(district))
     not_a_backup = tmp_path / "notes.tar"
