@@ -21,7 +21,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import FieldError, IntegrityError
 from tortoise.transactions import in_transaction
 
 from emitra.core import ledger
@@ -260,10 +260,34 @@ class Verification:
         return not self.problems
 
 
-async def _in_order(batch: int = 5000) -> AsyncIterator[AuditLog]:
+@dataclass
+class Unreadable:
+    """An entry a value of which can no longer be read as its column's type (edited in the
+    database: broken JSON in ``detail``, a word in ``at``): what :func:`verify` needs of it."""
+
+    id: int
+    action: str
+    prev_hash: str
+    hash: str
+    error: str
+
+
+async def _in_order(batch: int = 5000) -> AsyncIterator[AuditLog | Unreadable]:
+    """Every entry in id order, a batch at a time. A batch holding an entry the ORM cannot read is
+    read again entry by entry, and such an entry comes as :class:`Unreadable` (its link and hash
+    are plain text columns, always readable): the walk goes on past it."""
     after = 0
     while True:
-        rows = await AuditLog.filter(id__gt=after).order_by("id").limit(batch)
+        try:
+            rows: list[AuditLog | Unreadable] = list(await AuditLog.filter(id__gt=after).order_by("id").limit(batch))
+        except (FieldError, ValueError, TypeError):
+            rows = []
+            for id_, action, prev_hash, hash_ in await (AuditLog.filter(id__gt=after).order_by("id").limit(batch)
+                                                        .values_list("id", "action", "prev_hash", "hash")):
+                try:
+                    rows.append(await AuditLog.get(id=id_))
+                except (FieldError, ValueError, TypeError) as exc:
+                    rows.append(Unreadable(id_, action, prev_hash, hash_, " ".join(str(exc).split())[:160]))
         if not rows:
             return
         for row in rows:
@@ -283,7 +307,10 @@ async def verify(max_problems: int = 50) -> Verification:
                 result.problems.append(
                     f"entry {entry.id}: the entry before it is missing or was changed ({where}): "
                     "its link to the previous entry does not match")
-            if entry.hash != hash_of(entry):
+            if isinstance(entry, Unreadable):
+                result.problems.append(f"entry {entry.id} ({entry.action}) was edited: a value in it can no longer be read "
+                                       f"({entry.error})")
+            elif entry.hash != hash_of(entry):
                 result.problems.append(f"entry {entry.id} ({entry.action}) was edited: its content does not match its hash")
         prev_hash, prev_id = entry.hash, entry.id
     head = await AuditHead.get_or_none(id=HEAD_ID)
@@ -306,6 +333,8 @@ async def chain_existing() -> int:
     prev, last_id, n = GENESIS, 0, 0
     async with in_transaction():
         async for entry in _in_order():
+            if isinstance(entry, Unreadable):
+                raise ValueError(f"audit entry {entry.id} ({entry.action}) cannot be read ({entry.error}): mend or remove it, then chain the log")
             entry.prev_hash = prev
             entry.hash = hash_of(entry)
             await entry.save(update_fields=["prev_hash", "hash"])

@@ -119,3 +119,24 @@ async def test_a_log_from_before_the_chain_is_chained_once_on_upgrade(demo_db):
     await db.init(DB_URL)
     result = await audit.verify()
     assert result.intact and result.entries == await AuditLog.all().count()
+
+
+async def test_an_entry_edited_into_an_unreadable_value_is_named_and_the_walk_goes_on(demo_db):
+    """An edit that leaves a value the application cannot read back (broken JSON, a word for a
+    time, where the database's types let it: SQLite) is named like any edit, not a traceback, and
+    the entries after it are still checked."""
+    from tortoise import connections
+
+    if connections.get("default").capabilities.dialect != "sqlite":
+        pytest.skip("PostgreSQL's jsonb and timestamptz columns refuse such values at the UPDATE")
+    entries = await _some_history(8)
+    broken, worded, later = entries[2], entries[4], entries[6]
+    conn = connections.get("default")
+    await conn.execute_query('UPDATE "audit_log" SET "detail" = ? WHERE "id" = ?', ['{"via": "cli", broken', broken.id])
+    await conn.execute_query('UPDATE "audit_log" SET "at" = ? WHERE "id" = ?', ["yesterday", worded.id])
+    await AuditLog.filter(id=later.id).update(actor_name="someone-else")
+    bad = emitra("audit", "verify")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert f"entry {broken.id} (test.step) was edited: a value in it can no longer be read" in bad.stderr
+    assert f"entry {worded.id} (test.step) was edited: a value in it can no longer be read" in bad.stderr
+    assert f"entry {later.id} (test.step) was edited: its content does not match its hash" in bad.stderr
