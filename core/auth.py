@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, config
 from emitra.core.models import Counter, LoginThrottle, Role, User, WebSession
+from emitra.core.text import storable
 
 
 def _hasher() -> PasswordHasher:
@@ -39,7 +40,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher().verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeEncodeError):  # a lone surrogate is no text a password has
         return False
 
 
@@ -172,7 +173,7 @@ async def attempt_login(username: str, password: str, address: str, actor: audit
     for ``lock_minutes``; each further failure after a lock doubles it, up to ``max_lock_minutes``.
     Every lock is written to the audit log (``auth.locked``).
     """
-    username = (username or "").strip().lower().replace("\x00", "\ufffd")  # PostgreSQL keeps no NUL in text
+    username = storable((username or "").strip().lower())  # no NUL or lone surrogate reaches a query (_who looks it up)
     limits = config.login_limits()
     window = dt.timedelta(minutes=limits["window_minutes"])
     who = await _who(username)

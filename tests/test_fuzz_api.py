@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tortoise import Tortoise
 
 from emitra.core import db
-from emitra.core.models import AuditLog, Citizen, ServiceRequest
+from emitra.core.models import AuditLog, CaseEvent, Citizen, Document, LoginThrottle, ServiceRequest
 from emitra.web.app import create_app
 from emitra.web.openapi import document
 from tests.case_helpers import caste_case, pay
@@ -142,9 +142,10 @@ def _valid_payment(eid: str, key: str = "fuzz-hostile") -> dict[str, Any]:
             "payment": {"method": "cash", "amount_paise": 148350}, "idempotency_key": key}
 
 
-def _written() -> tuple[int, int, int]:
-    async def counts() -> tuple[int, int, int]:
-        return await ServiceRequest.all().count(), await Citizen.all().count(), await AuditLog.all().count()
+def _written() -> tuple[int, ...]:
+    """Requests, citizens, audit entries, then throttle rows, case events and documents."""
+    async def counts() -> tuple[int, ...]:
+        return tuple([await model.all().count() for model in (ServiceRequest, Citizen, AuditLog, LoginThrottle, CaseEvent, Document)])
 
     return _db(counts)
 
@@ -201,37 +202,93 @@ def test_amounts_beyond_64_bits_are_refused_naming_the_field(api, field, payment
     assert _written() == before
 
 
-def _with_nul(body: dict[str, Any], path: str) -> dict[str, Any]:
+def _with(body: dict[str, Any], path: str, text: str) -> dict[str, Any]:
+    """A copy of ``body`` with ``text`` at ``path`` (``form.k_number``, ``numbers.0``)."""
     body = json.loads(json.dumps(body))
     *parents, last = path.split(".")
     node = body
     for name in parents:
-        node = node[name]
-    node[last] = "ab\x00cd"
+        node = node[int(name)] if isinstance(node, list) else node[name]
+    node[int(last) if isinstance(node, list) else last] = text
     return body
 
 
-NUL_CASES = [
+# Every route that takes a JSON body, and the text fields it stores or looks up ("{receipt}" and
+# "{case}" are the seeded payment and case of the fixture).
+TEXT_FIELDS = [
     ("/api/v1/token", "operator1", {"username": "operator1", "password": "emitra-demo"}, "username"),
+    ("/api/v1/token", "operator1", {"username": "operator1", "password": "emitra-demo"}, "password"),
     ("/api/v1/citizens", "operator1", {"name": "Sunita Devi", "date_of_birth": "1985-07-02", "mobile": "9414098765", "address": "x"}, "address"),
     ("/api/v1/citizens", "operator1", {"name": "Sunita Devi", "date_of_birth": "1985-07-02", "mobile": "9414098765"}, "name"),
     ("/api/v1/quotes", "operator1", {"service_code": BILL, "form": {"k_number": "210412345678"}}, "form.k_number"),
+    ("/api/v1/quotes", "operator1", {"service_code": BILL, "form": {"k_number": "210412345678"}}, "service_code"),
     ("/api/v1/transactions", "operator1", None, "idempotency_key"),
     ("/api/v1/transactions", "operator1", None, "form.mobile"),
+    ("/api/v1/transactions", "operator1", None, "citizen"),
+    ("/api/v1/transactions/{receipt}/cancel", "operator1", {"reason": "seat not needed"}, "reason"),
+    ("/api/v1/cases/{case}/actions", "tehsildar", {"action": "approve", "remark": "ok"}, "remark"),
     ("/api/v1/cases/actions", "tehsildar", {"numbers": ["X"], "action": "approve", "remark": "ok"}, "remark"),
+    ("/api/v1/cases/actions", "tehsildar", {"numbers": ["X"], "action": "approve", "remark": "ok"}, "numbers.0"),
 ]
+# what no database column stores (core/text.py), and the word the refusal names it by
+UNSTORABLE = {"NUL": ("ab\x00cd", "NUL"), "lone surrogate": ("ab\ud800cd", "surrogate"), "low surrogate": ("\udfff", "surrogate")}
+TEXT_CASES = [(*case, kind) for case in TEXT_FIELDS for kind in UNSTORABLE]
 
 
-@pytest.mark.parametrize("path,user,body,field", NUL_CASES, ids=[f"{p} {f}" for p, _, _, f in NUL_CASES])
-def test_nul_characters_are_refused_naming_the_field(api, path, user, body, field):
-    """PostgreSQL stores no NUL in text: the API refuses it on both databases, before anything is written."""
-    body = body or _valid_payment(KNOWN["emitra_id"][0])
+def _path(path: str) -> str:
+    return path.format(receipt=KNOWN["receipt_no"][0], case=KNOWN["number"][0])
+
+
+@pytest.mark.parametrize("path,user,body,field,kind", TEXT_CASES, ids=[f"{p} {f} {k}" for p, _, _, f, k in TEXT_CASES])
+def test_text_no_database_stores_is_refused_naming_the_field(api, path, user, body, field, kind):
+    """PostgreSQL stores no NUL in text, and a lone surrogate (JSON's "\\ud800") is no character
+    either database (or a JSON answer) can encode: the API refuses both on both databases, the field
+    named in English and Hindi, before anything is written: not a 500 with a traceback."""
+    text, word = UNSTORABLE[kind]
+    body = _with(body or _valid_payment(KNOWN["emitra_id"][0]), field, text)
     before = _written()
-    response = _post(api, path, user, json=_with_nul(body, field))
+    response = _post(api, _path(path), user, headers={"Content-Type": "application/json"}, data=json.dumps(body).encode())
     assert response.status_code == 422, response.text
-    assert response.json()["error"]["fields"][0]["field"] == field
-    assert "NUL" in response.json()["error"]["fields"][0]["message_en"] and response.json()["error"]["fields"][0]["message_hi"]
-    assert _written()[:2] == before[:2]
+    (named,) = response.json()["error"]["fields"]
+    assert named["field"] == field and word in named["message_en"] and word in response.json()["error"]["message"]
+    assert named["message_hi"] and "है" in named["message_hi"]
+    assert _written() == before
+
+
+def test_a_lone_surrogate_as_raw_bytes_or_in_a_key_is_refused_too(api):
+    """Python's JSON parser lets a lone surrogate through as raw UTF-8 bytes as well as escaped; and a
+    key can hold one: the answer names it escaped, so the JSON answer itself is valid UTF-8."""
+    before = _written()
+    raw = b'{"name": "Sunita \xed\xa0\x80", "date_of_birth": "1985-07-02", "mobile": "9414098765"}'
+    response = _post(api, "/api/v1/citizens", headers={"Content-Type": "application/json"}, data=raw)
+    assert response.status_code == 422 and response.json()["error"]["fields"][0]["field"] == "name", response.text
+    keyed = json.dumps({"service_code": BILL, "form": {"k_number": "210412345678", "note\udc00": "x"}}).encode()
+    response = _post(api, "/api/v1/quotes", headers={"Content-Type": "application/json"}, data=keyed)
+    assert response.status_code == 422 and response.json()["error"]["fields"][0]["field"] == "form.note\\udc00", response.text
+    assert _written() == before
+
+
+def test_a_scan_uploaded_through_the_api_with_text_no_database_stores_is_refused(api):
+    """A multipart form that declares ``charset=utf-7`` decodes "+2AA-" into a lone surrogate (and
+    ``unicode_escape`` "\\ud800"): in the file name or a field, it is refused naming the field."""
+    boundary = "emitraBoundary"
+
+    def multipart(fields: dict[str, bytes], filename: bytes, charset: str) -> tuple[bytes, str]:
+        parts = [b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (boundary.encode(), k.encode(), v) for k, v in fields.items()]
+        parts.append(b'--%s\r\nContent-Disposition: form-data; name="file"; filename="%s"\r\nContent-Type: application/pdf\r\n\r\n'
+                     b"%%PDF-1.4 scan\r\n--%s--\r\n" % (boundary.encode(), filename, boundary.encode()))
+        return b"".join(parts), f"multipart/form-data; boundary={boundary}; charset={charset}"
+
+    fields = {"service_code": b"gov.rj.revenue.caste_certificate", "field": b"ration_card_scan"}
+    before = _written()
+    for sent, filename, charset, named in ((fields, b"card+2AA-.pdf", "utf-7", "file"),
+                                           ({**fields, "field": b"ration_card_scan+2AA-"}, b"card.pdf", "utf-7", "field"),
+                                           ({**fields, "service_code": b"gov\\ud800"}, b"card.pdf", "unicode_escape", "service_code")):
+        content, content_type = multipart(sent, filename, charset)
+        response = _post(api, "/api/v1/documents", headers={"Content-Type": content_type}, data=content)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["fields"][0]["field"] == named and "surrogate" in response.json()["error"]["message"]
+    assert _written() == before
 
 
 def test_receipt_and_case_numbers_are_found_only_as_they_are(api):

@@ -159,3 +159,26 @@ def test_a_password_typed_as_the_username_is_never_stored_yet_its_tries_are_coun
     assert "unknown:" in everything and typed.lower() not in everything.lower() and "secret" not in everything.lower()
     post_login(web, "operator2", WRONG)  # a real username is still written as typed: staff see who is being guessed
     assert "user:operator2@testclient" in web.run(stored)
+
+
+def test_a_lone_surrogate_in_the_log_in_form_is_a_wrong_username_or_password_too(web):
+    """A multipart form declaring charset=utf-7 decodes "+2AA-" into a lone surrogate, which no
+    database stores (core/text.py). In the username or the password it is a wrong one like any other,
+    counted by the throttle and audited; in ``next`` the log-in leads home. Never a server error."""
+    from .test_form_nul import multipart
+
+    token = web.csrf("/login")
+    for username, password in (("oper\ud800ator1", "nope-nope"), ("operator1", "emitra-demo\ud800")):
+        answer = web.client.post("/login", **multipart({"username": username, "password": password, "csrf_token": token}))
+        assert answer.status_code == 400, (username, answer.status_code)
+        assert "Wrong username or password" in answer.text
+    assert audit_count(web, "auth.login_failed") == 2
+
+    async def failures() -> dict[str, int]:
+        return {t.key: t.failures for t in await LoginThrottle.filter(key__startswith="user:").exclude(key__contains="@")}
+
+    counted = web.run(failures)  # the unknown username as its keyed digest (core/auth._who), the real one as typed
+    assert counted.pop("user:operator1") == 1 and list(counted.values()) == [1] and list(counted)[0].startswith("user:unknown:")
+    home = web.client.post("/login", **multipart({"username": "operator1", "password": "emitra-demo", "next": "/counter\udc00",
+                                                  "csrf_token": token}))
+    assert home.status_code == 303 and home.headers["location"] == "/"

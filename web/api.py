@@ -21,10 +21,12 @@ from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors
 from emitra.core.ids import IdError, is_valid_receipt_no
 from emitra.core.models import Citizen, Counter, Role, ServiceRequest, User
+from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
 from emitra.core.payment_methods import card as card_payments
 from emitra.web.counter import method_details
 from emitra.web.openapi import CANCEL_INPUT, CITIZEN_INPUT, QUOTE_INPUT, TOKEN_INPUT, document, transaction_input
-from emitra.web.security import ANYONE, API_TOKEN_MAX_AGE, actor, api, api_authenticate, api_error, issue_api_token, read_form
+from emitra.web.security import (ANYONE, API_TOKEN_MAX_AGE, actor, api, api_authenticate, api_error, issue_api_token, read_form,
+                                 unstorable_field)
 
 OPERATOR = [Role.OPERATOR]
 RECEIPT_READERS = [Role.OPERATOR, Role.LSP_ADMIN, Role.SOCIETY_ADMIN, Role.STATE_ADMIN, Role.CITIZEN]
@@ -47,21 +49,22 @@ def _finite(text: str) -> float:
     return value
 
 
-def _nul_field(value: Any, path: str = "") -> str | None:
-    """The path of the first text (a value or a key) holding a NUL character, which no database column stores."""
+def _unstorable_field(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The path of the first text (a value or a key) no database column stores (a NUL character or
+    a lone surrogate, core/text.py), and which of the two it holds."""
     if isinstance(value, str):
-        return path or "(body)" if "\x00" in value else None
+        kind = unstorable(value)
+        return (path or "(body)", kind) if kind else None
     if isinstance(value, dict):
         for key, item in value.items():
             name = f"{path}.{key}" if path else str(key)
-            if "\x00" in key:
-                return name
-            found = _nul_field(item, name)
+            kind = unstorable(key)
+            found = (name, kind) if kind else _unstorable_field(item, name)
             if found:
                 return found
     if isinstance(value, list):
         for i, item in enumerate(value):
-            found = _nul_field(item, f"{path}.{i}" if path else str(i))
+            found = _unstorable_field(item, f"{path}.{i}" if path else str(i))
             if found:
                 return found
     return None
@@ -86,6 +89,14 @@ async def _read_json(request: Request) -> Any | Response:
         return api_error(400, "bad_json", "The request body is not valid JSON (UTF-8, finite numbers, nested at most a few hundred levels).")
 
 
+def _unstorable_error(field: str, kind: str) -> Response:
+    """422 naming ``field``, whose text holds a NUL character or a lone surrogate (``kind``)."""
+    field = shown(field)  # a key may hold it too: the answer must still be valid UTF-8
+    what_en, what_hi = UNSTORABLE[kind]
+    msg = f"{field} contains {what_en}; remove it."
+    return api_error(422, "invalid_fields", msg, [{"field": field, "message_en": msg, "message_hi": f"{field} में {what_hi} है; इसे हटाएँ।"}])
+
+
 async def _json(request: Request, schema: dict[str, Any], optional: bool = False) -> dict[str, Any] | Response:
     """The body as a JSON object checked against ``schema`` (the one the OpenAPI document shows); a
     refusal names each wrong field in English and Hindi. ``optional``: an empty body is ``{}``."""
@@ -96,10 +107,9 @@ async def _json(request: Request, schema: dict[str, Any], optional: bool = False
         body = {}
     if not isinstance(body, dict):
         return api_error(400, "bad_json", "The request body must be a JSON object.")
-    nul = _nul_field(body)
-    if nul:
-        msg = f"{nul} contains a NUL character (\\u0000); remove it."
-        return api_error(422, "invalid_fields", msg, [{"field": nul, "message_en": msg, "message_hi": f"{nul} में NUL वर्ण (\\u0000) है; इसे हटाएँ।"}])
+    found = _unstorable_field(body)
+    if found:
+        return _unstorable_error(*found)
     try:
         forms.validate(schema, body)
     except FormErrors as exc:
@@ -406,6 +416,9 @@ async def upload_document(request: Request) -> Response:
         return api_error(413, "too_large", str(exc.detail).split(" / ")[0])
     except Exception:
         return api_error(400, "bad_form", "Send multipart/form-data with service_code, field and file.")
+    found = unstorable_field(form)  # a NUL, or a lone surrogate that a declared charset=utf-7 decodes into
+    if found:
+        return _unstorable_error(*found)
     code, field, upload = str(form.get("service_code", "")), str(form.get("field", "")), form.get("file")
     try:
         service = await counter_core.service_at(counter, code)

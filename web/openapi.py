@@ -117,7 +117,7 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "emitra counter API", "version": __version__,
                  "description": "Register citizens, quote and pay services at an e-Mitra counter. Amounts are integer paise. "
-                                "Bodies are JSON objects (Content-Type: application/json, at most 1 MiB); text never contains NUL characters."},
+                                "Bodies are JSON objects (Content-Type: application/json, at most 1 MiB); text never contains NUL characters or lone UTF-16 surrogates (\\ud800 to \\udfff)."},
         "paths": {
             "/api/v1/token": {"post": {
                 "summary": "Exchange a username and password for a bearer token (8 hours)", "operationId": "token",

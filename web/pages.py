@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit
 from emitra.core.auth import attempt_login
 from emitra.core.models import AuditLog, Counter, Role, ServiceRequest
+from emitra.core.text import storable, unstorable
 from emitra.web.i18n import LANGUAGES, _
 from emitra.web.security import ALL_ROLES, ANYONE, actor, client_address, log_in, log_out, page
 from emitra.web.templating import render
@@ -18,14 +19,15 @@ from emitra.web.templating import render
 
 def _safe_next(target: str | None) -> str:
     """Only local paths: never redirect a login to another site. Browsers read a backslash as a slash
-    (``/\\evil.example`` is ``//evil.example``) and drop tabs and newlines, so those are refused too."""
+    (``/\\evil.example`` is ``//evil.example``) and drop tabs and newlines, so those are refused too,
+    and a lone surrogate (core/text.py), which no address can hold."""
     if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or urlparse(target).netloc):
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or unstorable(target) or urlparse(target).netloc):
         return "/"
     return target
 
 
-@page(ANYONE, checks_nul=True)  # a NUL username is a wrong one, counted by the throttle (core/auth.py)
+@page(ANYONE, checks_text=True)  # a NUL or lone-surrogate username is a wrong one, counted by the throttle (core/auth.py)
 async def login(request: Request) -> Response:
     next_url = _safe_next(request.query_params.get("next"))
     if request.method == "GET":
@@ -33,7 +35,7 @@ async def login(request: Request) -> Response:
             return RedirectResponse(next_url, status_code=303)
         return render(request, "login.html", {"next": next_url})
     form = request.state.form
-    username = str(form.get("username", "")).strip().lower()
+    username = storable(str(form.get("username", ""))).strip().lower()  # shown again on the page
     attempt = await attempt_login(username, str(form.get("password", "")), client_address(request), actor(request))
     if attempt.locked_until is not None:
         english, hindi = attempt.message()

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from emitra.core import audit, auth, cache, config
 from emitra.core.models import Role, User
+from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
 from emitra.web import i18n
 
 ANYONE = "anyone"  # public pages (login, language switch)
@@ -162,27 +163,40 @@ async def read_form(request: Request) -> Any:
     return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
 
 
-def _refuse_nul(form: Any) -> None:
-    """A posted field (its name, its text, an upload's file name) with a NUL character is refused,
-    the field named, before any handler reads it: PostgreSQL stores no NUL in text or JSONB (a
-    server error there, and a stored NUL on SQLite), and no one types one at a counter."""
+def unstorable_field(form: Any) -> tuple[str, str] | None:
+    """The name of the first posted field whose name, text or upload file name holds text no
+    database column stores (a NUL character or a lone surrogate, core/text.py), and which of the two."""
     for name, value in form.multi_items():
         text = value if isinstance(value, str) else getattr(value, "filename", "") or ""
-        if "\x00" in name or "\x00" in text:
-            shown = name.replace("\x00", "\\0")[:60]
-            raise HTTPException(400, f"The field '{shown}' contains a NUL character (\\0); remove it and send the form again. / "
-                                     f"फ़ील्ड '{shown}' में NUL अक्षर (\\0) है; उसे हटाकर फ़ॉर्म फिर से भेजें।")
+        kind = unstorable(name) or unstorable(text)
+        if kind:
+            return name, kind
+    return None
 
 
-def page(roles: Iterable[Role] | str, cached: bool = False, checks_nul: bool = False) -> Callable[[Handler], Handler]:
+def _refuse_unstorable(form: Any) -> None:
+    """A posted field (its name, its text, an upload's file name) holding a NUL character or a lone
+    surrogate is refused, the field named, before any handler reads it: PostgreSQL stores no NUL in
+    text or JSONB (a server error there, and a stored NUL on SQLite), no one types one at a counter,
+    and a lone surrogate (which a multipart form declaring ``charset=utf-7`` decodes into) is no
+    character: it cannot be written to either database or shown on a page."""
+    found = unstorable_field(form)
+    if found:
+        name, kind = shown(found[0])[:60], found[1]
+        what_en, what_hi = UNSTORABLE[kind]
+        raise HTTPException(400, f"The field '{name}' contains {what_en}; remove it and send the form again. / "
+                                 f"फ़ील्ड '{name}' में {what_hi} है; उसे हटाकर फ़ॉर्म फिर से भेजें।")
+
+
+def page(roles: Iterable[Role] | str, cached: bool = False, checks_text: bool = False) -> Callable[[Handler], Handler]:
     """Guard a server-rendered page: login and role check, CSRF on POST, language.
 
     The handler is called as ``handler(request)``; on POST ``request.state.form`` holds the
     parsed form, already CSRF-checked. ``cached=True`` lets the handler's reference data come from
     core/cache.py (the counter's pages: they never change a cached table and then read it back).
-    ``checks_nul=True``: the handler answers a NUL character itself (the log-in form, which
-    answers it as any wrong username and counts it in the throttle); every other form is refused
-    here when a field holds one (:func:`_refuse_nul`).
+    ``checks_text=True``: the handler answers a NUL character or a lone surrogate itself (the log-in
+    form, which answers it as any wrong username and counts it in the throttle); every other form
+    is refused here when a field holds one (:func:`_refuse_unstorable`).
     """
     allowed = roles if roles == ANYONE else frozenset(roles)
 
@@ -200,8 +214,8 @@ def page(roles: Iterable[Role] | str, cached: bool = False, checks_nul: bool = F
             if request.method == "POST":
                 form = await read_form(request)
                 _check_csrf(request, form)
-                if not checks_nul:
-                    _refuse_nul(form)
+                if not checks_text:
+                    _refuse_unstorable(form)
                 request.state.form = form
             if cached:
                 await cache.check()

@@ -1,0 +1,51 @@
+"""Text that no database column can store, found in one place for the API, the page forms and the
+statement imports.
+
+Two kinds of character reach us that neither database takes:
+
+* a NUL character (``\\0``, ``\\u0000``): PostgreSQL keeps none in text or JSONB (a server error
+  there), SQLite would keep it (so the two databases would differ); no one types one at a counter;
+* a lone UTF-16 surrogate (U+D800 to U+DFFF without its pair): not a character at all, so it cannot
+  be written as UTF-8, for either database or for the page or JSON answer that would show it. JSON
+  lets a body write one (``"\\ud800"``, and Python's parser passes even its raw bytes through), and
+  a multipart form can decode into one when it names an odd charset (``charset=utf-7``).
+
+Callers refuse such text naming the field (:func:`unstorable` says which kind it is); the log-in
+form, which answers any username no account can have as a wrong one, replaces it instead
+(:func:`storable`).
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+NUL, SURROGATE = "nul", "surrogate"
+
+#: each kind as a refusal names it, in English and Hindi
+NAMES = {
+    NUL: ("a NUL character (\\0, \\u0000)", "NUL अक्षर (\\0, \\u0000)"),
+    SURROGATE: ("a lone UTF-16 surrogate (\\ud800 to \\udfff, which is not a character)",
+                "अकेला UTF-16 सरोगेट (\\ud800 से \\udfff; यह कोई अक्षर नहीं)"),
+}
+
+
+def unstorable(text: str) -> str | None:
+    """:data:`NUL` or :data:`SURROGATE` for the first character of ``text`` no database stores; None
+    when every character can be stored."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    return NUL if found.group() == "\x00" else SURROGATE
+
+
+def storable(text: str) -> str:
+    """``text`` with each character no database stores replaced by U+FFFD (the replacement character)."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def shown(text: str) -> str:
+    """``text`` safe to quote in a message, a page or a JSON answer: a NUL as ``\\0``, a lone
+    surrogate as its escape (``\\ud800``)."""
+    return text.replace("\x00", "\\0").encode("utf-8", "backslashreplace").decode("utf-8")
