@@ -98,7 +98,13 @@ def test_a_form_posted_without_its_csrf_token_is_refused_and_writes_nothing(web)
     response = web.client.post(f"/counter/citizens/{eid}/services/{BILL}/pay",
                                data={"data.k_number": "210412345678", "expected_total_paise": "148350", "idempotency_key": "x", "csrf_token": "forged"})
     assert response.status_code == 403
-    assert count(web, ServiceRequest) == 0 and count(web, AuditLog) == audit_before
+    # a token that is not ASCII is as wrong as any other (hmac.compare_digest refuses to compare such text: it was a 500)
+    response = web.client.post("/counter/citizens/new", data={"name": "No Token", "date_of_birth": "1990-01-01", "mobile": "9876543210",
+                                                              "csrf_token": "जाली-टोकन"})
+    assert response.status_code == 403 and "did not come from this site" in response.text
+    web.logout()
+    assert web.client.post("/login", data={"username": "operator1", "password": "emitra-demo", "csrf_token": "é"}).status_code == 403
+    assert count(web, ServiceRequest) == 0 and count(web, AuditLog) == audit_before + 1  # the log-out
 
 
 def test_registration_at_the_counter_and_duplicate_shown(web):

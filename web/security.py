@@ -46,7 +46,9 @@ def csrf_token(request: Request) -> str:
 def _check_csrf(request: Request, form: Any) -> None:
     expected = request.session.get("csrf", "")
     sent = form.get("csrf_token", "") if form is not None else ""
-    if not expected or not sent or not hmac.compare_digest(str(expected), str(sent)):
+    # compared as bytes: compare_digest refuses a str with non-ASCII text (a TypeError, a 500), and a
+    # posted token may hold anything, even a lone surrogate (core/text.py)
+    if not expected or not sent or not hmac.compare_digest(str(expected).encode(), str(sent).encode("utf-8", "surrogatepass")):
         raise CsrfFailed()
 
 
