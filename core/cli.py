@@ -493,16 +493,15 @@ def _statement_errors(exc) -> None:
 
 
 def _parse_week(week: str | None):
-    import datetime as dt
-
     from emitra.core import reconcile as rec
 
     if not week:
         return rec.last_full_week()
     try:
-        return rec.week_of(dt.date.fromisoformat(week))
+        return rec.week_given(week)
     except ValueError:
-        raise click.BadParameter(f"{week!r} is not a date; give any day of the week as YYYY-MM-DD", param_hint="--week") from None
+        raise click.BadParameter(f"{week!r} is not a date from {rec.FIRST_DATE} to {rec.LAST_DATE}; give any day of the week as YYYY-MM-DD",
+                                 param_hint="--week") from None
 
 
 @reconcile_group.command("import-bank")

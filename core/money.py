@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-_RUPEES = re.compile(r"^(?P<int>\d{1,9})(?:\.(?P<frac>\d{1,2}))?$")
+_RUPEES = re.compile(r"^(?P<int>\d+)(?:\.(?P<frac>\d{1,2}))?$")
+
+#: the largest amount one field, payment or statement line may carry: Rs 99,99,99,999.99 (nine
+#: digits of rupees, just under Rs 100 crore), far inside the signed 64-bit integers the database
+#: stores, so that sums of many fit too. The counter pages, the API and both statement imports
+#: (core/reconcile.py) refuse anything larger.
+MAX_PAISE = 99_999_999_999
 
 
 class AmountError(ValueError):
@@ -19,8 +25,8 @@ def parse_rupees(text: str | int) -> int:
     """Turn a rupee amount typed by a person ("125", "125.5", "1,250.50") into paise.
 
     Refused, with a message that says what to type instead: negative amounts, more than two
-    decimals, anything that is not a number. Floats are refused outright: they cannot hold paise
-    exactly.
+    decimals, more than :data:`MAX_PAISE`, anything that is not a number. Floats are refused
+    outright: they cannot hold paise exactly.
     """
     if isinstance(text, bool) or isinstance(text, float):
         raise AmountError(
@@ -30,6 +36,8 @@ def parse_rupees(text: str | int) -> int:
     if isinstance(text, int):
         if text < 0:
             raise AmountError("Amount cannot be negative.", "राशि ऋणात्मक नहीं हो सकती।")
+        if text * 100 > MAX_PAISE:
+            raise _too_large(text)
         return text * 100
     cleaned = str(text).strip().replace(",", "").replace("₹", "").removeprefix("Rs.").strip()
     if cleaned.startswith("-"):
@@ -45,8 +53,17 @@ def parse_rupees(text: str | int) -> int:
             f"'{text}' is not an amount in rupees; type digits such as 125 or 125.50.",
             f"'{text}' रुपये में राशि नहीं है; 125 या 125.50 जैसे अंक लिखें।",
         )
+    rupees = match["int"].lstrip("0") or "0"
+    if len(rupees) > 9:  # (counted, not converted: int() refuses a string of thousands of digits)
+        raise _too_large(text)
     frac = (match["frac"] or "").ljust(2, "0")
-    return int(match["int"]) * 100 + int(frac)
+    return int(rupees) * 100 + int(frac)
+
+
+def _too_large(text: str | int) -> AmountError:
+    largest, shown = format_paise(MAX_PAISE), str(text) if len(str(text)) <= 40 else f"{str(text)[:40]}…"
+    return AmountError(f"'{shown}' is more than the largest amount accepted, {largest}.",
+                       f"'{shown}' स्वीकार की जाने वाली सबसे बड़ी राशि {largest} से अधिक है।")
 
 
 def format_paise(paise: int, symbol: bool = True) -> str:

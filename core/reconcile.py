@@ -43,7 +43,8 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit, clock, config, ledger, spreadsheet
 from emitra.core.db import insert_rows, on_postgres, placeholders
 from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, StatementImport, StatementLine
-from emitra.core.money import AmountError, format_paise, parse_rupees
+from emitra.core.money import MAX_PAISE, AmountError, format_paise, parse_rupees
+from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
 
 BANK, STRIPE = "bank", "stripe"
 BANK_HEADER = ("date", "description", "reference", "debit", "credit", "balance")
@@ -51,6 +52,10 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 #: how far apart (in days) a statement line and a ledger item may be to match on amount alone
 DATE_TOLERANCE_DAYS = 2
 REFERENCE_MAX, DESCRIPTION_MAX = 100, 300
+#: the dates a statement line may carry (a bank line's value date, a Stripe transaction's
+#: ``created`` in the district's time zone): a year outside is a typing or export mistake, such as a
+#: Stripe time in milliseconds, and a week near the calendar's ends cannot even be computed
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 MIN_REF_LEN = 4
 #: what in ``payment.details`` identifies the payment to a bank or Stripe (the cheque number, the
 #: UTR or charge id a confirmation brought, the PaymentIntent)
@@ -153,9 +158,17 @@ def parse_date(text: str) -> dt.date:
     raise ValueError(text)
 
 
-# a NUL character: no text column of PostgreSQL can hold one, and no bank or Stripe field has one
-_NUL_EN = "This field contains a NUL character (\\0, \\u0000); export the statement again, or remove it."
-_NUL_HI = "इस फ़ील्ड में NUL अक्षर (\\0, \\u0000) है; विवरण फिर से निर्यात करें, या उसे हटा दें।"
+def _unstorable(kind: str) -> tuple[str, str]:
+    """The refusal of a field holding a NUL character or a lone surrogate (core/text.py): no database
+    column stores either, and no bank or Stripe field has one."""
+    what_en, what_hi = UNSTORABLE[kind]
+    return (f"This field contains {what_en}; export the statement again, or remove it.",
+            f"इस फ़ील्ड में {what_hi} है; विवरण फिर से निर्यात करें, या उसे हटा दें।")
+
+
+def _date_range() -> tuple[str, str]:
+    """:data:`FIRST_DATE` and :data:`LAST_DATE` as a refusal shows them."""
+    return FIRST_DATE.strftime("%d-%m-%Y"), LAST_DATE.strftime("%d-%m-%Y")
 
 
 def _signed_rupees(text: str) -> int:
@@ -214,6 +227,11 @@ def parse_bank_csv(data: bytes) -> list[ParsedLine]:
         except ValueError:
             bad(start, "date", f"'{date_text}' is not a date; write YYYY-MM-DD or DD-MM-YYYY, e.g. 2025-11-24 or 24-11-2025.",
                 f"'{date_text}' तिथि नहीं है; YYYY-MM-DD या DD-MM-YYYY लिखें, जैसे 2025-11-24 या 24-11-2025।")
+        else:
+            if not FIRST_DATE <= value_date <= LAST_DATE:
+                first, last = _date_range()
+                bad(start, "date", f"'{date_text}' is outside the dates a statement can have ({first} to {last}); check the year.",
+                    f"'{date_text}' विवरण की संभव तिथियों ({first} से {last}) से बाहर है; वर्ष जाँचें।")
         amounts = {}
         for name, value in (("debit", debit_text), ("credit", credit_text)):
             if value.startswith("-"):
@@ -242,8 +260,9 @@ def parse_bank_csv(data: bytes) -> list[ParsedLine]:
         if len(reference) > REFERENCE_MAX:
             bad(start, "reference", f"The reference is longer than {REFERENCE_MAX} characters.", f"संदर्भ {REFERENCE_MAX} अक्षरों से लंबा है।")
         for name, value in (("reference", reference), ("description", description)):
-            if "\x00" in value:
-                bad(start, name, _NUL_EN, _NUL_HI)
+            kind = unstorable(value)  # (a NUL: strict UTF-8 lets no lone surrogate into a CSV)
+            if kind:
+                bad(start, name, *_unstorable(kind))
         if len(description) > DESCRIPTION_MAX:
             bad(start, "description", f"The description is longer than {DESCRIPTION_MAX} characters.", f"विवरण {DESCRIPTION_MAX} अक्षरों से लंबा है।")
         if len(errors) > problems:
@@ -289,6 +308,15 @@ _STRIPE_DESC = re.compile(r"^stripe (?P<type>\S+) source=(?P<source>\S+) fee=(?P
 _JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
+def _stripe_created(created: Any) -> dt.datetime | None:
+    """A Stripe ``created`` (Unix seconds) as a UTC time, None unless it is a whole number whose
+    date in the district is between :data:`FIRST_DATE` and :data:`LAST_DATE`."""
+    if not _is_int(created) or not 0 < created < 10**11:  # (year 5138: datetime cannot go past 9999)
+        return None
+    when = dt.datetime.fromtimestamp(created, dt.timezone.utc)
+    return when if FIRST_DATE <= local_date(when) <= LAST_DATE else None
+
+
 def parse_stripe_json(data: bytes) -> list[ParsedLine]:
     """Read Stripe balance transactions (a list object, or a bare list); every bad one is reported."""
     text = _decode(data)
@@ -297,6 +325,12 @@ def parse_stripe_json(data: bytes) -> list[ParsedLine]:
     except json.JSONDecodeError as exc:
         raise StatementError([LineError(exc.lineno, "file", f"The file is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
                                         f"फ़ाइल JSON नहीं है: {exc.msg} (पंक्ति {exc.lineno}, कॉलम {exc.colno})।")]) from None
+    except RecursionError:
+        raise StatementError([LineError(0, "file", "The file is not valid JSON: it is nested hundreds of levels deep (Stripe's list is three).",
+                                        "फ़ाइल मान्य JSON नहीं है: यह सैकड़ों स्तर गहराई तक नेस्टेड है (Stripe की सूची तीन स्तर की होती है)।")]) from None
+    except ValueError:  # a number of thousands of digits, which Python will not read
+        raise StatementError([LineError(0, "file", "The file is not valid JSON: a number in it has thousands of digits.",
+                                        "फ़ाइल मान्य JSON नहीं है: इसमें एक संख्या हज़ारों अंकों की है।")]) from None
     items = doc.get("data") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise StatementError([LineError(0, "data", "Expected Stripe's list of balance transactions: an object with a \"data\" list, or a list.",
@@ -334,33 +368,43 @@ def parse_stripe_json(data: bytes) -> list[ParsedLine]:
         if not isinstance(txn_id, str) or not txn_id.strip() or len(txn_id) > REFERENCE_MAX:
             bad("id", "Missing or invalid id (Stripe's txn_... identifier).", "id अनुपस्थित या अमान्य है (Stripe का txn_... पहचानकर्ता)।")
         elif txn_id in seen:
-            bad("id", f"The transaction {txn_id} appears twice in the file.", f"लेन-देन {txn_id} फ़ाइल में दो बार है।")
+            bad("id", f"The transaction {shown(txn_id)} appears twice in the file.", f"लेन-देन {shown(txn_id)} फ़ाइल में दो बार है।")
         else:
             seen.add(txn_id)
+        amounts = len(errors)
         for name in ("amount", "fee", "net"):
-            if not _is_int(item.get(name)):
-                bad(name, f"'{name}' must be a whole number of paise (Stripe's minor units), found {item.get(name)!r}.",
-                    f"'{name}' पैसे (Stripe की छोटी इकाई) में पूर्ण संख्या होनी चाहिए, मिला {item.get(name)!r}।")
-        if all(_is_int(item.get(k)) for k in ("amount", "fee", "net")) and item["amount"] - item["fee"] != item["net"]:
+            value = item.get(name)
+            if not _is_int(value):
+                bad(name, f"'{name}' must be a whole number of paise (Stripe's minor units), found {value!r}.",
+                    f"'{name}' पैसे (Stripe की छोटी इकाई) में पूर्ण संख्या होनी चाहिए, मिला {value!r}।")
+            elif abs(value) > MAX_PAISE:  # the bank statement's limit too (core.money.MAX_PAISE)
+                bad(name, f"'{name}' ({value}) is more than the largest amount a line may carry, {MAX_PAISE} paise ({format_paise(MAX_PAISE)}).",
+                    f"'{name}' ({value}) किसी पंक्ति की सबसे बड़ी संभव राशि {MAX_PAISE} पैसे ({format_paise(MAX_PAISE)}) से अधिक है।")
+        if len(errors) == amounts and item["amount"] - item["fee"] != item["net"]:
             bad("net", f"net ({item['net']}) is not amount ({item['amount']}) minus fee ({item['fee']}).",
                 f"net ({item['net']}) राशि ({item['amount']}) घटा शुल्क ({item['fee']}) के बराबर नहीं है।")
         if not isinstance(item.get("type"), str) or not item["type"]:
             bad("type", "Missing type (charge, refund, payout, stripe_fee, ...).", "type अनुपस्थित है (charge, refund, payout, stripe_fee, ...)।")
         created = item.get("created")
-        if not _is_int(created) or created <= 0:
-            bad("created", f"'created' must be a Unix timestamp in seconds, found {created!r}.", f"'created' सेकंड में Unix समय होना चाहिए, मिला {created!r}।")
+        when = _stripe_created(created)
+        if when is None:
+            first, last = _date_range()
+            hint_en, hint_hi = ("", "") if not _is_int(created) or _stripe_created(created // 1000) is None else (
+                " This looks like milliseconds: Stripe's times are in seconds.", " यह मिलीसेकंड लगता है: Stripe का समय सेकंड में होता है।")
+            bad("created", f"'created' must be a Unix timestamp in seconds, a time from {first} to {last}, found {created!r}.{hint_en}",
+                f"'created' सेकंड में Unix समय होना चाहिए, {first} से {last} के बीच का, मिला {created!r}।{hint_hi}")
         source = item.get("source")
         if source is not None and not isinstance(source, str):
             bad("source", "'source' must be an id (text) or null.", "'source' एक id (टेक्स्ट) या null होना चाहिए।")
         for name in ("id", "source", "type", "description"):
-            if isinstance(item.get(name), str) and "\x00" in item[name]:
-                bad(name, _NUL_EN, _NUL_HI)
+            kind = unstorable(item[name]) if isinstance(item.get(name), str) else None
+            if kind:
+                bad(name, *_unstorable(kind))
         currency = item.get("currency")
         if currency is not None and str(currency).lower() != "inr":
             bad("currency", f"Only INR is reconciled here, found {currency!r}.", f"यहाँ केवल INR का मिलान होता है, मिला {currency!r}।")
         if len(errors) > problems:
             continue
-        when = dt.datetime.fromtimestamp(created, dt.timezone.utc)
         lines.append(ParsedLine(line or n, local_date(when), item["amount"], txn_id.strip(),
                                 stripe_description(item["type"], source or "", item["fee"], item["net"], str(item.get("description") or "")),
                                 stripe={"type": item["type"], "source": (source or "").strip(), "fee": item["fee"], "created": when}))
@@ -535,6 +579,16 @@ def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
     """The Monday–Sunday week that contains ``day``."""
     monday = day - dt.timedelta(days=day.weekday())
     return monday, monday + dt.timedelta(days=6)
+
+
+def week_given(text: str) -> tuple[dt.date, dt.date]:
+    """The Monday–Sunday week of a day typed as ``YYYY-MM-DD`` (the page's and the command line's
+    ``week``); a ValueError when it is not a date, or not one of :data:`FIRST_DATE` to
+    :data:`LAST_DATE` (a week near the calendar's ends cannot even be computed)."""
+    day = dt.date.fromisoformat(text.strip())
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValueError(f"{day} is outside {FIRST_DATE} to {LAST_DATE}")
+    return week_of(day)
 
 
 def last_full_week(today: dt.date | None = None) -> tuple[dt.date, dt.date]:

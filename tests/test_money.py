@@ -3,7 +3,8 @@ import pytest
 from emitra.core.money import AmountError, format_paise, parse_rupees, split
 
 
-@pytest.mark.parametrize("text,paise", [("125", 12500), ("125.5", 12550), ("125.05", 12505), ("1,250.50", 125050), (" ₹ 3.95 ", 395), ("0", 0), (7, 700)])
+@pytest.mark.parametrize("text,paise", [("125", 12500), ("125.5", 12550), ("125.05", 12505), ("1,250.50", 125050), (" ₹ 3.95 ", 395), ("0", 0), (7, 700),
+                                        ("99,99,99,999.99", 99_999_999_999), ("0000000000125", 12500)])
 def test_rupee_input_becomes_exact_paise(text, paise):
     assert parse_rupees(text) == paise
 
@@ -15,6 +16,9 @@ def test_rupee_input_becomes_exact_paise(text, paise):
     ("", "not an amount"),
     ("1e3", "not an amount"),
     (-1, "negative"),
+    ("1,00,00,00,000", "more than the largest amount accepted, ₹99,99,99,999.99"),  # (it said "not an amount")
+    ("9" * 6000, "more than the largest amount accepted"),
+    (10**9, "more than the largest amount accepted"),
 ])
 def test_bad_rupee_input_is_refused_with_a_message(text, fragment):
     with pytest.raises(AmountError) as err:

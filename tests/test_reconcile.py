@@ -4,6 +4,7 @@ every account rolling forward; the Society admin's page and the command line."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import os
 import subprocess
@@ -87,6 +88,81 @@ async def test_a_nul_character_in_a_statement_is_named_and_nothing_is_imported(d
     with pytest.raises(rec.StatementError) as caught:
         await rec.import_stripe_transactions(actor, district.id, json.dumps(stripe).encode())
     assert [(e.item, e.field) for e in caught.value.errors] == [(1, "description")]
+    assert await StatementImport.all().count() == 0 and await StatementLine.all().count() == 0
+
+
+def _stripe(**changes) -> dict:
+    """A good Stripe charge of Rs 100 (fee Rs 3), with ``changes``."""
+    return {"id": "txn_fine", "amount": 10_000, "fee": 300, "net": 9_700, "type": "charge", "created": 1764000000, "source": "ch_1", **changes}
+
+
+async def test_absurd_amounts_and_times_and_text_no_database_stores_are_named_in_a_stripe_file(demo_db):
+    """Each was a server error (an out-of-range year, an integer too large for the database's 64 bits,
+    a lone surrogate no database can encode): now each transaction is refused naming its field, as
+    the bank statement refuses its lines, and nothing is imported or posted."""
+    district, actor = await _jp(), await _society()
+    entries = await LedgerEntry.all().count()
+    bad = {"object": "list", "data": [
+        _stripe(id="txn_ms", created=1_764_000_000_000),  # milliseconds, a year 57,000
+        _stripe(id="txn_e20", created=10**20),
+        _stripe(id="txn_float", created=1e20),
+        _stripe(id="txn_1999", created=946_000_000),  # 1999, before any statement
+        _stripe(id="txn_huge", amount=10**20, fee=0, net=10**20),
+        _stripe(id="txn_neg", type="payout", amount=-(2**63), fee=0, net=-(2**63)),
+        _stripe(id="txn_fee", amount=10_000, fee=10**12, net=10_000 - 10**12),
+        _stripe(id="txn_\ud800"),
+        _stripe(id="txn_desc", description="bill \udc00", source="ch_\ud83d"),
+        _stripe(id="txn_ok", amount=99_999_999_999, fee=0, net=99_999_999_999),  # the largest amount a line may carry
+    ]}
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_stripe_transactions(actor, district.id, json.dumps(bad, indent=1).encode())
+    errors = caught.value.errors
+    assert [(e.item, e.field) for e in errors] == [
+        (1, "created"), (2, "created"), (3, "created"), (4, "created"), (5, "amount"), (5, "net"), (6, "amount"), (6, "net"),
+        (7, "fee"), (7, "net"), (8, "id"), (9, "source"), (9, "description")]
+    assert all(e.line for e in errors) and all(e.message_hi for e in errors)  # the line of the file, and Hindi too
+    said = {(e.item, e.field): e.message_en for e in errors}
+    assert "from 01-01-2000 to 31-12-2099" in said[1, "created"] and "looks like milliseconds" in said[1, "created"]
+    assert "milliseconds" not in said[2, "created"] and "found 1e+20" in said[3, "created"]
+    assert "more than the largest amount a line may carry, 99999999999 paise (₹99,99,99,999.99)" in said[5, "amount"]
+    assert "lone UTF-16 surrogate" in said[8, "id"] and "lone UTF-16 surrogate" in said[9, "description"]
+    assert "\ud800" not in str(caught.value)  # shown escaped: the page and the command line can print it
+    assert await StatementImport.all().count() == 0 and await StatementLine.all().count() == 0
+    assert await LedgerEntry.all().count() == entries  # no payout or fee posted either
+    # the good line alone, at the largest amount, is imported
+    imp = await rec.import_stripe_transactions(actor, district.id, json.dumps({"data": [bad["data"][-1]]}).encode())
+    assert (await StatementLine.get(statement=imp)).amount_paise == 99_999_999_999
+
+
+async def test_a_stripe_file_too_deeply_nested_or_with_an_endless_number_is_not_valid_json(demo_db):
+    district, actor = await _jp(), await _society()
+    for data, reason in ((b"[" * 100_000, "nested hundreds of levels deep"), (b'{"data": [' + b"7" * 5000 + b"]}", "thousands of digits")):
+        with pytest.raises(rec.StatementError) as caught:
+            await rec.import_stripe_transactions(actor, district.id, data)
+        (error,) = caught.value.errors
+        assert error.field == "file" and "not valid JSON" in error.message_en and reason in error.message_en and error.message_hi
+    assert await StatementImport.all().count() == 0
+
+
+async def test_a_bank_line_beyond_the_largest_amount_or_outside_the_statement_dates_is_named(demo_db):
+    """The same limits as the Stripe import: at most Rs 99,99,99,999.99 a line (a balance too), dates
+    from 2000 to 2099 (9999-12-31 imported, and then its week could not be computed: a server error)."""
+    district, actor = await _jp(), await _society()
+    text = ("date,description,reference,debit,credit,balance\n"
+            '2025-11-24,largest,A1,,"99,99,99,999.99",\n'
+            '2025-11-24,too much,A2,,"1,00,00,00,000.00",\n'
+            "2025-11-24,balance,A3,,1.00,-100000000000\n"
+            "0001-01-01,year one,A4,,1.00,\n"
+            "31-12-9999,year 9999,A5,,1.00,\n"
+            "1999-12-31,last century,A6,,1.00,\n"
+            "2099-12-31,last day,A7,,1.00,\n")
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_bank_statement(actor, district.id, text.encode())
+    errors = caught.value.errors
+    assert [(e.line, e.field) for e in errors] == [(3, "credit"), (4, "balance"), (5, "date"), (6, "date"), (7, "date")]
+    assert all("more than the largest amount accepted, ₹99,99,99,999.99" in e.message_en for e in errors[:2])
+    assert all("outside the dates a statement can have (01-01-2000 to 31-12-2099)" in e.message_en for e in errors[2:])
+    assert all(e.message_hi for e in errors)
     assert await StatementImport.all().count() == 0 and await StatementLine.all().count() == 0
 
 
@@ -489,6 +565,32 @@ def test_the_society_uploads_statements_runs_the_week_and_downloads_it(web):
     assert sum(1 for r in rows if r.startswith("unmatched_ledger,bank,card_payout,")) == 1
 
 
+def test_the_page_refuses_absurd_statements_and_weeks_instead_of_failing(web):
+    """Statements with a time in milliseconds, an amount beyond 64 bits, a lone surrogate, JSON
+    nested 100,000 deep, or a bank line dated 9999: each is listed on the page, line and field
+    named (400), nothing imported. A week of 9999 or of year 1 is refused with a message, not a 500."""
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    stripe = {"data": [_stripe(id="txn_ms", created=1_764_000_000_000), _stripe(id="txn_big", amount=10**20, fee=0, net=10**20),
+                       _stripe(id="txn_\ud800")]}
+    uploads = [("import_stripe", "stripe.json", json.dumps(stripe, indent=1).encode(), ["milliseconds", "₹99,99,99,999.99", "lone UTF-16 surrogate"]),
+               ("import_stripe", "deep.json", b"[" * 100_000, ["not valid JSON"]),
+               ("import_bank", "bank.csv", b"date,description,reference,debit,credit,balance\n9999-12-31,x,R1,,1.00,\n", ["01-01-2000 to 31-12-2099"])]
+    for action, name, data, said in uploads:
+        response = web.post("/society/reconciliation", data={"action": action, "csrf_token": token}, files={"file": (name, data, "application/octet-stream")})
+        assert response.status_code == 400 and "Nothing was imported" in response.text, (name, response.status_code)
+        assert all(words in html.unescape(response.text) for words in said), name
+    assert web.run(lambda: StatementImport.all().count()) == 0
+    for week in ("9999-12-31", "0001-01-01"):
+        shown = web.get(f"/society/reconciliation?week={week}")
+        assert shown.status_code == 200 and "Give the week as a date from 2000 to 2099" in shown.text
+        run = web.post("/society/reconciliation", data={"action": "run", "week": week, "csrf_token": token})
+        assert run.status_code == 400 and "Give the week as a date from 2000 to 2099" in run.text
+        assert web.get(f"/society/reconciliation/export.csv?week={week}").status_code == 200  # the last full week instead
+    assert "2000 से 2099" in web.get("/society/reconciliation?week=9999-12-31&lang=hi").text
+    assert web.run(lambda: AuditLog.filter(action="reconciliation.run").count()) == 0
+
+
 def test_the_page_shows_the_first_matched_pairs_and_the_csv_has_every_one(web, monkeypatch):
     """A district's week is tens of thousands of matched pairs: the page shows the first few (the
     findings in full), the download every one."""
@@ -539,6 +641,8 @@ def test_the_command_line_imports_and_runs_a_week(tmp_path):
     assert text.returncode == 0 and "reconciliation JP 2025-11-24 to 2025-11-30: OK" in text.stdout
     assert "UNMATCHED bank line 4 2025-11-26 NEFT0099" in text.stdout
     assert _cli("reconcile", "run", "--district", "JP", "--week", "soon", env=env).returncode == 2
+    beyond = _cli("reconcile", "run", "--district", "JP", "--week", "9999-12-31", env=env)
+    assert beyond.returncode == 2 and "from 2000-01-01 to 2099-12-31" in beyond.stderr
 
 
 def test_matching_by_amount_allows_two_days_and_items_of_the_next_week_only_when_they_match():

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from emitra import __version__
+from emitra.core.money import MAX_PAISE
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
-# The largest amount the API takes, in paise: the counter pages' limit (Rs 99,99,99,999.99, see
-# core.money.parse_rupees), far inside the 64-bit integers the database stores.
-MAX_PAISE = 99_999_999_999
+# The largest amount the API takes, in paise: the counter pages' and the statements' limit
+# (Rs 99,99,99,999.99, core.money.MAX_PAISE), far inside the 64-bit integers the database stores.
 
 # Request bodies. The API checks every body against these same schemas before anything else
 # (emitra.web.api._json), so the document and the checks cannot drift apart. A ``title`` is the

@@ -60,14 +60,14 @@ def kind_label(kind: str) -> str:
 
 def _week(text: str | None) -> tuple[dt.date, dt.date, str]:
     """The Monday–Sunday week of the day given (YYYY-MM-DD), else the last full week; and an
-    error message when the text was not a date."""
+    error message when the text was not a date a statement can have."""
     if text:
         try:
-            start, end = rec.week_of(dt.date.fromisoformat(text.strip()))
+            start, end = rec.week_given(text)
             return start, end, ""
-        except ValueError:
+        except ValueError:  # not a date, or one outside 2000 to 2099 (rec.FIRST_DATE, rec.LAST_DATE)
             start, end = rec.last_full_week()
-            return start, end, _("Give the week as a date (YYYY-MM-DD), any day of that week.")
+            return start, end, _("Give the week as a date from 2000 to 2099 (YYYY-MM-DD), any day of that week.")
     start, end = rec.last_full_week()
     return start, end, ""
 
