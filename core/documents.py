@@ -62,8 +62,13 @@ def spec_for(service: Service, field: str) -> dict[str, Any] | None:
     return dict(upload_fields(service.form)).get(field)
 
 
-async def store(actor: audit.Actor, counter: Counter, service: Service, field: str, filename: str, content: bytes) -> Document:
-    """Check and keep one uploaded file; raise :class:`FormErrors` naming the field when it is refused."""
+async def store(actor: audit.Actor, counter: Counter, service: Service, field: str, filename: str, content: bytes,
+                size: int | None = None) -> Document:
+    """Check and keep one uploaded file; raise :class:`FormErrors` naming the field when it is refused.
+
+    An upload is read only up to its field's limit and one byte more: ``size`` is then the whole
+    file's size as received (Starlette's ``UploadFile.size``), which a refusal names; without it, a
+    refusal can only say the file is larger than the limit."""
     spec = spec_for(service, field)
     if spec is None:
         raise FormErrors([FieldMessage(field, "This field does not take a document.", "यह फ़ील्ड दस्तावेज़ नहीं लेता।")])
@@ -73,9 +78,14 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     if not content:
         raise FormErrors([FieldMessage(field, "The file is empty; scan the document again.", "फ़ाइल खाली है; दस्तावेज़ फिर से स्कैन करें।")])
     if len(content) > max_kb * 1024:
+        if size is not None and size >= len(content):  # the size received, rounded up: never "1024 KB" for a file over 1024 KB
+            kb = -(-size // 1024)
+            is_en, is_hi = f"is {kb:,} KB", f"{kb:,} KB की है"
+        else:  # only the start was read: all that is known is that it is over the limit
+            is_en, is_hi = f"is larger than {max_kb} KB", f"{max_kb} KB से बड़ी है"
         raise FormErrors([FieldMessage(
-            field, f"The file is {len(content) // 1024} KB; at most {max_kb} KB is accepted. Scan at a lower resolution.",
-            f"फ़ाइल {len(content) // 1024} KB की है; अधिकतम {max_kb} KB स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")])
+            field, f"The file {is_en}; at most {max_kb} KB is accepted. Scan at a lower resolution.",
+            f"फ़ाइल {is_hi}; अधिकतम {max_kb} KB स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")])
     mime = sniff(content)
     if mime is None or mime not in accept:
         raise FormErrors([FieldMessage(

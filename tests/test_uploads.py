@@ -8,6 +8,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from emitra.core import config, spreadsheet
@@ -79,12 +80,45 @@ def test_a_polyglot_is_served_only_as_its_declared_image_never_as_a_page(web):
     assert served.headers["content-security-policy"] == "default-src 'none'; sandbox"
 
 
-def test_a_scan_over_its_limit_is_refused_on_its_field_naming_the_limit(web):
+def test_a_scan_over_its_limit_is_refused_on_its_field_naming_its_size_and_the_limit(web):
+    """Only the limit and one byte are read into memory, but the refusal names the file's real size
+    (rounded up: a file just over 1024 KB is not "1024 KB"), on the page and through the API."""
     web.login("operator1")
     big = upload(web, "big.pdf", PDF + b"0" * (1024 * 1024 + 10))
-    assert big.status_code == 400
-    assert "at most 1024 KB is accepted" in big.text and 'id="f-ration_card_scan-error"' in big.text
+    assert big.status_code == 400 and 'id="f-ration_card_scan-error"' in big.text
+    assert "The file is 1,025 KB; at most 1024 KB is accepted." in big.text
+    three_mb = PDF + b"0" * (3 * 1024 * 1024 - len(PDF))
+    assert "The file is 3,072 KB; at most 1024 KB is accepted." in upload(web, "scan.pdf", three_mb).text  # (it said 1024 KB)
+    web.get("/lang/hi")
+    assert "फ़ाइल 3,072 KB की है; अधिकतम 1024 KB स्वीकार है।" in upload(web, "scan.pdf", three_mb).text
+    api = web.client.post("/api/v1/documents", headers=web.api_token("operator1"), data={"service_code": CASTE, "field": FIELD},
+                          files={"file": ("scan.pdf", three_mb, "application/pdf")})
+    assert api.status_code == 422
+    (error,) = api.json()["error"]["fields"]
+    assert error["field"] == FIELD and error["message_en"].startswith("The file is 3,072 KB; at most 1024 KB is accepted.")
+    assert error["message_hi"].startswith("फ़ाइल 3,072 KB की है")
     assert documents(web) == []
+
+
+@pytest.mark.anyio
+async def test_a_file_read_only_up_to_its_limit_is_said_to_be_larger_than_the_limit(demo_db):
+    """A caller that read only the start of a file and cannot give its size gets a refusal that is
+    still true: "larger than", not the size of what was read."""
+    from emitra.core import documents as docs
+    from emitra.core.audit import Actor
+    from emitra.core.forms import FormErrors
+    from emitra.core.models import Counter, User
+    from emitra.core.plugins import get_host
+
+    user = await User.get(username="operator1")
+    service = get_host().registry.get(CASTE)
+    first_bytes = PDF + b"0" * (1024 * 1024 + 1 - len(PDF))
+    with pytest.raises(FormErrors) as caught:
+        await docs.store(Actor(user), await Counter.get(id=user.counter_id), service, FIELD, "scan.pdf", first_bytes)
+    (error,) = caught.value.errors
+    assert error.en == "The file is larger than 1024 KB; at most 1024 KB is accepted. Scan at a lower resolution."
+    assert error.hi.startswith("फ़ाइल 1024 KB से बड़ी है; अधिकतम 1024 KB स्वीकार है।")
+    assert await Document.all().count() == 0
 
 
 def test_a_form_over_the_request_limit_or_with_too_many_files_is_refused_before_it_is_read(web, monkeypatch):

@@ -430,9 +430,10 @@ async def upload_document(request: Request) -> Response:
                          [{"field": "field", "message_en": f"{code} has no document field {field!r}.", "message_hi": "इस सेवा में ऐसा दस्तावेज़ फ़ील्ड नहीं है।"}])
     if upload is None or isinstance(upload, str):
         return api_error(422, "invalid_fields", "file is required.", [{"field": "file", "message_en": "file is required.", "message_hi": "फ़ाइल आवश्यक है।"}])
+    # the limit and one byte into memory; a refusal names upload.size (counted as Starlette spooled the file to disk)
     content = await upload.read(int(spec.get("max_kb") or documents.DEFAULT_MAX_KB) * 1024 + 1)
     try:
-        doc = await documents.store(actor(request, "api"), counter, service, field, upload.filename or "", content)
+        doc = await documents.store(actor(request, "api"), counter, service, field, upload.filename or "", content, size=upload.size)
     except FormErrors as exc:
         return _form_errors(exc)
     return JSONResponse({"id": doc.public_id, "content_type": doc.content_type, "size_bytes": doc.size_bytes,

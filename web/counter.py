@@ -136,7 +136,7 @@ async def _store_uploads(request: Request, counter: Counter, service, form) -> d
             max_bytes = int(_spec.get("max_kb") or documents.DEFAULT_MAX_KB) * 1024
             content = await upload.read(max_bytes + 1)
             try:
-                doc = await documents.store(actor(request), counter, service, path, upload.filename, content)
+                doc = await documents.store(actor(request), counter, service, path, upload.filename, content, size=upload.size)
             except FormErrors as exc:
                 errors += exc.errors
             else:
