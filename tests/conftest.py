@@ -9,8 +9,9 @@ import asyncio
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
 
@@ -131,12 +132,21 @@ class Browserless:
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-@pytest.fixture
-def web():
+@contextmanager
+def serving(app: Any = None, **client_options: Any) -> Iterator[Browserless]:
+    """The demo district loaded afresh and ``app`` (by default the application) served to a test
+    client; ``raise_server_exceptions=False`` answers a server error with its 500 instead of
+    raising it into the test."""
     from starlette.testclient import TestClient
 
     from emitra.web.app import create_app
 
     _reset_and_seed()
-    with TestClient(create_app(DB_URL), follow_redirects=False) as client:
+    with TestClient(app if app is not None else create_app(DB_URL), follow_redirects=False, **client_options) as client:
         yield Browserless(client)
+
+
+@pytest.fixture
+def web():
+    with serving() as browser:
+        yield browser

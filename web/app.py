@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 from tortoise.exceptions import ValidationError
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -28,6 +29,7 @@ from emitra.web import api_cases, citizens, dispatch, office, outbox
 from emitra.web import reports, vetting, watch
 from emitra.web import webhooks as stripe_webhooks
 from emitra.web import reconcile as reconcile_pages
+from emitra.web.head import HeadAsGet
 from emitra.web.headers import SecurityHeaders
 from emitra.web.i18n import _
 from emitra.web.security import CsrfFailed, Forbidden, load_user
@@ -196,6 +198,15 @@ async def _csrf_failed(request: Request, exc: Exception) -> Response:
         "status": 403, "message": _("This form has expired or did not come from this site. Go back, reload the page and submit it again.")}, 403)
 
 
+class App(Starlette):
+    """The application, with HEAD answered as GET (web/head.py) outside Starlette's own outermost
+    layer (ServerErrorMiddleware, which answers an unhandled exception with :func:`_server_error`),
+    so a HEAD's 500 has no body either."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return HeadAsGet(super().build_middleware_stack())
+
+
 def create_app(database_url: str | None = None) -> Starlette:
     url = database_url or config.database_url()
     get_host()  # load plugins at start-up, so a broken one is reported now
@@ -210,7 +221,7 @@ def create_app(database_url: str | None = None) -> Starlette:
             gc.freeze()
             yield
 
-    return Starlette(
+    return App(
         routes=ROUTES,
         middleware=[
             Middleware(SecurityHeaders),
