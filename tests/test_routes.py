@@ -1,11 +1,12 @@
-"""Every route is guarded: a role check (or an explicit 'anyone'), and CSRF on every page form; HEAD
-is answered as GET, without a body."""
+"""Every route is guarded: a role check (or an explicit 'anyone'), and CSRF on every page form; every
+answer carries the security headers, a server error too; HEAD is answered as GET, without a body."""
 
 import pytest
 from starlette.routing import Mount, Route
 
 from emitra.web.app import ROUTES, create_app
-from emitra.web.security import ANYONE
+from emitra.web.headers import HEADERS
+from emitra.web.security import ANYONE, api, page
 from tests.conftest import DB_URL, serving
 from tests.test_route_roles import Visitors, _fill, _ids, one_allowed, page_and_api_routes
 
@@ -97,3 +98,36 @@ def test_every_get_route_answers_head_as_get_without_a_body(counted):
             problems.append(f"GET {path}: no body counted: the count is broken")
     assert problems == [], "\n".join(problems)
     assert checked > 60
+
+
+def _raises(request):
+    raise RuntimeError("a bug in a handler")
+
+
+@pytest.fixture
+def failing():
+    """The application with three routes that fail: a public page, a personal page (under /counter,
+    never cached) and an API endpoint; server errors are answered, not raised into the test."""
+    app = create_app(DB_URL)
+    app.router.routes[:0] = [Route("/failing", page(ANYONE)(_raises)), Route("/counter/failing", page(ANYONE)(_raises)),
+                             Route("/api/v1/failing", api(ANYONE)(_raises))]
+    with serving(app, raise_server_exceptions=False) as web:
+        yield web.client
+
+
+def test_a_server_error_carries_the_security_headers(failing):
+    """The 500 is drawn by Starlette's outermost layer, which used to sit outside the security
+    headers: a page or API error went out without CSP, X-Frame-Options, nosniff or no-store."""
+    for path in ("/failing", "/counter/failing", "/api/v1/failing"):
+        for method in ("GET", "HEAD"):
+            answer = failing.request(method, path)
+            assert answer.status_code == 500, (method, path)
+            for name, value in HEADERS:
+                assert answer.headers.get(name.decode()) == value.decode(), (method, path, name)
+            assert (answer.headers.get("cache-control") == "no-store") == (path != "/failing"), (method, path)
+            if method == "HEAD":
+                assert answer.content == b""
+            elif path.startswith("/api/"):
+                assert answer.json()["error"]["code"] == "internal_error"
+            else:
+                assert "Something failed on our side" in answer.text and "RuntimeError" not in answer.text

@@ -199,12 +199,13 @@ async def _csrf_failed(request: Request, exc: Exception) -> Response:
 
 
 class App(Starlette):
-    """The application, with HEAD answered as GET (web/head.py) outside Starlette's own outermost
-    layer (ServerErrorMiddleware, which answers an unhandled exception with :func:`_server_error`),
-    so a HEAD's 500 has no body either."""
+    """The application, with two layers outside Starlette's own outermost one (ServerErrorMiddleware,
+    which answers an unhandled exception with :func:`_server_error`): the security headers, so a 500
+    carries them like every other answer, and HEAD answered as GET (web/head.py), so a HEAD's 500
+    has no body either."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return HeadAsGet(super().build_middleware_stack())
+        return HeadAsGet(SecurityHeaders(super().build_middleware_stack()))
 
 
 def create_app(database_url: str | None = None) -> Starlette:
@@ -224,7 +225,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     return App(
         routes=ROUTES,
         middleware=[
-            Middleware(SecurityHeaders),
+            # (the security headers and HEAD are outside every middleware listed here: App above)
             # a signed cookie (HttpOnly, SameSite=Lax, Secure behind https) carrying the random session id;
             # the session itself is checked on the server (web_session), see docs/security.md
             Middleware(SessionMiddleware, secret_key=config.secret_key(), session_cookie="emitra_session",
