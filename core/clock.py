@@ -12,6 +12,12 @@ from zoneinfo import ZoneInfo
 
 from emitra.core import config
 
+#: the days e-Mitra works with: a date typed into a page (web/params.py) or carried by a bank or
+#: Stripe statement (core/reconcile.py) outside them is a mistake (a mistyped year, a time in
+#: milliseconds), and near the calendar's ends the date arithmetic behind the pages and the books
+#: (the next day, a week's Monday, midnight in UTC) fails. Not for dates of birth.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
 
 def today() -> dt.date:
     fixed = os.environ.get("EMITRA_TODAY", "").strip()

@@ -26,6 +26,9 @@ sqlite3.register_adapter(_dt.datetime, _utc_text)
 from emitra.core import config
 
 MODELS = ["emitra.core.models"]
+#: the largest id a table's primary key holds (an IntField: PostgreSQL's 32-bit integer); a larger
+#: number typed as an id names no row, and is not sent to the database (asyncpg refuses it)
+MAX_ID = 2**31 - 1
 
 
 def tortoise_config(url: str | None = None) -> dict[str, Any]:

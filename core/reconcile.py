@@ -55,7 +55,7 @@ REFERENCE_MAX, DESCRIPTION_MAX = 100, 300
 #: the dates a statement line may carry (a bank line's value date, a Stripe transaction's
 #: ``created`` in the district's time zone): a year outside is a typing or export mistake, such as a
 #: Stripe time in milliseconds, and a week near the calendar's ends cannot even be computed
-FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+FIRST_DATE, LAST_DATE = clock.FIRST_DAY, clock.LAST_DAY
 MIN_REF_LEN = 4
 #: what in ``payment.details`` identifies the payment to a bank or Stripe (the cheque number, the
 #: UTR or charge id a confirmation brought, the PaymentIntent)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 
-from emitra.core import config
+from emitra.core import config, db
 from emitra.core.mis import MEASURES, periods
 from emitra.core.models import LSP, Case, Counter, DailyFigure, District, MonthlyFigure, Role, User
 
@@ -80,11 +80,10 @@ async def scope_for(user: User, *, district: str = "", lsp: str = "", counter: s
             raise OutOfScope("district")
         district_id = row.id
     if lsp:
-        try:
-            wanted = int(lsp)
-        except ValueError:
-            raise OutOfScope("lsp") from None
-        row = await LSP.get_or_none(id=wanted)
+        wanted = lsp.strip()
+        if not (wanted.isascii() and wanted.isdigit()) or not 0 < int(wanted) <= db.MAX_ID:  # no LSP has that number
+            raise OutOfScope("lsp")
+        row = await LSP.get_or_none(id=int(wanted))
         if row is None or (base.lsp_id is not None and row.id != base.lsp_id) or (district_id is not None and row.district_id != district_id):
             raise OutOfScope("lsp")
         lsp_id, district_id = row.id, row.district_id

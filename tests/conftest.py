@@ -150,3 +150,10 @@ def serving(app: Any = None, **client_options: Any) -> Iterator[Browserless]:
 def web():
     with serving() as browser:
         yield browser
+
+
+@pytest.fixture
+def web_answering_errors():
+    """Like ``web``, but a server error comes back as a 500 answer, so a test can list them all."""
+    with serving(raise_server_exceptions=False) as browser:
+        yield browser

@@ -62,7 +62,7 @@ def test_the_filters_narrow_the_inbox(web):
     assert "No case matches" in web.get("/office", params={"state": "approved"}).text
     assert old.number in web.get("/office", params={"service": CASTE, "state": "forwarded"}).text
     bad = web.get("/office", params={"min_age": "a week"})
-    assert bad.status_code == 400 and "whole number of days" in bad.text
+    assert bad.status_code == 400 and "At least this many days old: give a whole number from 0 to 36500." in bad.text
     # the oldest first
     page = web.get("/office").text
     assert page.index(old.number) < page.index(new.number)

@@ -22,7 +22,7 @@ from emitra.core import auth, book, grievances, notify, workflow
 from emitra.core.models import (AuditLog, BookEntry, Case, CaseEvent, Certificate, Citizen, Counter, CounterKind, District,
                                 Notification, RequestStatus, Role, ServiceRequest)
 from emitra.plugins.government.grievance import DEPARTMENTS
-from emitra.web import i18n
+from emitra.web import i18n, params
 from emitra.web.i18n import _
 from emitra.web.security import ANYONE, actor, page
 from emitra.web.templating import render
@@ -313,11 +313,10 @@ async def counter_book(request: Request) -> Response:
     return RedirectResponse("/counter/book?saved=1", status_code=303)
 
 
-def _monday(text: str) -> dt.date | None:
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        return None
+def _monday(text: str) -> dt.date:
+    """The Monday of the week of ``text`` (any day of it); :class:`params.BadParam` when it is not a
+    date or outside web/params.py's range."""
+    day = params.day(text, "week", _("Week of"))
     return day - dt.timedelta(days=day.weekday())
 
 
@@ -328,7 +327,12 @@ async def society_book(request: Request) -> Response:
     centres = await Counter.filter(district_id=district_id, kind=CounterKind.LOKMITRA).order_by("code")
     q = request.query_params
     centre = q.get("centre", "").strip().upper()
-    week = _monday(q.get("week", "").strip()) if q.get("week") else None
+    week, week_error = None, ""
+    if q.get("week", "").strip():
+        try:
+            week = _monday(q.get("week", ""))
+        except params.BadParam as exc:  # every week's entries are listed below the refusal
+            week_error = exc.message
     query = BookEntry.filter(district_id=district_id)
     chosen = next((c for c in centres if c.code == centre), None)
     if chosen is not None:
@@ -348,8 +352,8 @@ async def society_book(request: Request) -> Response:
         "digests": [{"note": n, "week": weeks.get(str(n.id), ""), "recipient": ", ".join(notify.mask_recipient(r.strip()) for r in n.recipient.split(","))}
                     for n in digests],
         "last_week": last, "last_week_end": last + dt.timedelta(days=6),
-        "last_week_sent": await book.digest_sent(district_id, last), "done": q.get("digest", ""),
-    })
+        "last_week_sent": await book.digest_sent(district_id, last), "done": q.get("digest", ""), "week_error": week_error,
+    }, 400 if week_error else 200)
 
 
 @page([Role.SOCIETY_ADMIN])

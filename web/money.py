@@ -19,6 +19,7 @@ from emitra.core.auth import can_see_counter
 from emitra.core.dayend import MoneyError
 from emitra.core.models import LSP, Counter, DayEnd, Role, Society
 from emitra.core.money import AmountError, parse_rupees
+from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import Forbidden, actor, page
 from emitra.web.templating import render
@@ -43,14 +44,22 @@ def _error(exc: MoneyError) -> str:
     return pick(exc.message_en, exc.message_hi)
 
 
+def _date_label(name: str) -> str:
+    """What the money pages call each date they read."""
+    return {"date": _("Business day"), "from": _("From"), "to": _("To")}[name]
+
+
 def _date_param(request: Request, name: str, default: dt.date, errors: dict[str, str], source: Any = None) -> dt.date:
+    """The date ``name`` of the query string (or of ``source``, a posted form), ``default`` when not
+    given; a bad one (not a date, or outside web/params.py's range) leaves what to type in ``errors``
+    (the templates put the field's label in front of it)."""
     text = str((source if source is not None else request.query_params).get(name, "") or "").strip()
     if not text:
         return default
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        errors[name] = _("Write the date as YYYY-MM-DD, for example 2026-11-20.")
+        return params.day(text, name, _date_label(name))
+    except params.BadParam as exc:
+        errors[name] = exc.fix
         return default
 
 
@@ -244,7 +253,9 @@ async def _csv(request: Request, kind: str) -> Response:
     errors: dict[str, str] = {}
     provider = request.query_params.get("provider", "").strip()
     start, end = _period(request, errors)
-    if errors or not provider or start > end:
+    if errors:
+        raise HTTPException(400, " ".join(f"{_date_label(name)}: {fix}" for name, fix in errors.items()))
+    if not provider or start > end:
         raise HTTPException(400, _("Give provider, from and to (YYYY-MM-DD)."))
     fn = settlement.remittance_statement if kind == "remittance" else settlement.claim_statement
     st = await fn(user.district_id, provider, start, end)

@@ -31,6 +31,7 @@ from emitra.core import forms, notify, privacy, workflow
 from emitra.core.models import (Case, CaseEvent, Certificate, Counter, Document, RequestStatus, Role, ServiceRequest,
                                 User)
 from emitra.core.plugins import get_host
+from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import Forbidden, actor, page
 from emitra.web.templating import render
@@ -39,6 +40,8 @@ OFFICE = [Role.DEPARTMENT_OFFICER, Role.SOCIETY_ADMIN]
 SOCIETY = [Role.SOCIETY_ADMIN]
 OPERATOR = [Role.OPERATOR]
 PER_PAGE = 50
+#: the oldest "at least this many days old" the inbox takes: a hundred years (web/params.py)
+MAX_AGE_DAYS = 36500
 COUNTER_ACTIONS = ("collect", "resubmit")
 _MOBILE = re.compile(r"(?<!\d)([6-9]\d{9})(?!\d)")
 
@@ -100,10 +103,16 @@ def _filters(request: Request) -> tuple[dict[str, str], dict[str, str]]:
         "page": q.get("page", "").strip(),
     }
     errors: dict[str, str] = {}
-    if out["min_age"] and (_int(out["min_age"]) is None or int(out["min_age"]) < 0):
-        errors["min_age"] = _("Minimum age: give a whole number of days, for example 7.")
-        out["min_age"] = ""
-    if out["page"] and (_int(out["page"]) is None or int(out["page"]) < 1):
+    if out["min_age"]:
+        try:
+            out["min_age"] = str(params.whole_number(out["min_age"], "min_age", _("At least this many days old"), 0, MAX_AGE_DAYS))
+        except params.BadParam as exc:
+            errors["min_age"] = exc.message
+            out["min_age"] = ""
+    try:
+        out["page"] = str(params.page_number(out["page"])) if out["page"] else ""
+    except params.BadParam as exc:
+        errors["page"] = exc.message
         out["page"] = ""
     return out, errors
 

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from emitra.core import notify
 from emitra.core.models import Notification, Role
+from emitra.web import params
 from emitra.web.i18n import _
 from emitra.web.security import page
 from emitra.web.templating import render
@@ -43,18 +44,18 @@ def _labels() -> dict[str, dict[str, str]]:
 @page(ADMINS)
 async def outbox(request: Request) -> Response:
     """The messages of the district (or the state), newest first, filtered and paginated."""
-    params = request.query_params
-    status, channel = params.get("status", "").strip(), params.get("channel", "").strip()
-    event, number = params.get("event", "").strip()[:40], params.get("q", "").strip()[:30]
+    q = request.query_params
+    status, channel = q.get("status", "").strip(), q.get("channel", "").strip()
+    event, number = q.get("event", "").strip()[:40], q.get("q", "").strip()[:30]
     errors: dict[str, str] = {}
     if status and status not in notify.STATUSES:
         errors["status"] = _("Choose a status from the list: queued, kept, sent or failed.")
     if channel and channel not in notify.CHANNELS:
         errors["channel"] = _("Choose a channel from the list: SMS or email.")
     try:
-        page_no = max(int(params.get("page", "1") or "1"), 1)
-    except ValueError:
-        errors["page"] = _("The page number must be a whole number, 1 or more.")
+        page_no = params.page_number(q.get("page"))
+    except params.BadParam as exc:
+        errors["page"] = exc.message
         page_no = 1
     scope = _scope(request)
     known_events = sorted(set(notify.EVENTS) | set(await scope.distinct().values_list("event", flat=True)))
@@ -80,7 +81,7 @@ async def outbox(request: Request) -> Response:
         "labels": _labels(), "mask": notify.mask_recipient,
         "prev_url": f"{PAGE}?{urlencode({**filters, 'page': page_no - 1})}" if page_no > 1 else "",
         "next_url": f"{PAGE}?{urlencode({**filters, 'page': page_no + 1})}" if page_no < last_page else "",
-        "done": {k: params.get(k, "") for k in ("sent", "kept", "retry", "failed")} if params.get("delivered") else None,
+        "done": {k: q.get(k, "") for k in ("sent", "kept", "retry", "failed")} if q.get("delivered") else None,
     }, 400 if errors else 200)
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -85,6 +86,7 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
     district = await District.get(id=user.district_id)
     if week is None:
         start, end, week_error = _week(request.query_params.get("week"))
+        status = 400 if week_error else status  # the last full week is shown below the refusal
     else:
         start, end = week
     kept = await saved.latest(district.id, start, end, recorded=True) if run else None
@@ -152,7 +154,9 @@ async def reconciliation(request: Request) -> Response:
 @page(SOCIETY)
 async def export_csv(request: Request) -> Response:
     """The report of a week as CSV (``?week=YYYY-MM-DD``), computed now; nothing is written."""
-    start, end, _error = _week(request.query_params.get("week"))
+    start, end, week_error = _week(request.query_params.get("week"))
+    if week_error:  # not another week's figures under a file name the Society did not ask for
+        raise HTTPException(400, week_error)
     report, text = await rec.export_csv(request.state.user.district_id, start, end)
     name = f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.csv"
     return Response(text, media_type="text/csv; charset=utf-8",

@@ -32,6 +32,7 @@ from emitra.core import clock, spreadsheet
 from emitra.core import reports as core
 from emitra.core.mis import MEASURES
 from emitra.core.models import LSP, Counter, District, Role, User
+from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import page
 from emitra.web.templating import render
@@ -112,10 +113,9 @@ def _date(value: str, default: dt.date, name: str, errors: dict[str, str]) -> dt
     if not value:
         return default
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        errors[name] = (_("From: give a date as YYYY-MM-DD, for example 2026-11-01.") if name == "from"
-                        else _("To: give a date as YYYY-MM-DD, for example 2026-11-30."))
+        return params.day(value, name, _("From") if name == "from" else _("To"))
+    except params.BadParam as exc:
+        errors[name] = exc.message
         return default
 
 

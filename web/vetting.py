@@ -24,6 +24,7 @@ from starlette.routing import Route
 from emitra.core import clock, vetting
 from emitra.core.mis import MEASURES
 from emitra.core.models import LSP, District, MisReport, Role, User
+from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import actor, page
 from emitra.web.templating import render
@@ -64,9 +65,9 @@ def _read_period(source: Any, errors: dict[str, str]) -> tuple[dt.date, dt.date]
         errors["period"] = _("Period: choose a month or a week from the list.")
         return None
     try:
-        start, end = dt.date.fromisoformat(start_text.strip()), dt.date.fromisoformat(end_text.strip())
-    except ValueError:
-        errors["period"] = _("Period: write the dates as YYYY-MM-DD, for example 2026-11-01 and 2026-11-30.")
+        start, end = params.day(start_text, "period", _("Period")), params.day(end_text, "period", _("Period"))
+    except params.BadParam as exc:
+        errors["period"] = exc.message
         return None
     try:
         vetting.check_period(start, end)
