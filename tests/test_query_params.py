@@ -132,3 +132,37 @@ def test_no_query_parameter_of_any_get_route_makes_a_server_error(web_answering_
     # the walk saw the parameters it is about (else it would pass by reading nothing)
     assert {("/reports", "from"), ("/admin/outbox", "page"), ("/office", "min_age"), ("/society/reconciliation", "week"),
             ("/counter/dayend", "date"), ("/lsp/statement", "to"), ("/society/book", "week"), ("/api/v1/cases", "offset")} <= tried
+
+
+TOO_BIG_ID = str(2**31)  # one past PostgreSQL's integer ids (core/db.MAX_ID)
+
+
+@pytest.mark.parametrize("user,method,path,form", [
+    ("tehsildar", "GET", f"/office/cases/{TOO_BIG_ID}", None),
+    ("tehsildar", "POST", f"/office/cases/{TOO_BIG_ID}/act", {"action": "approve", "remark": "ok"}),
+    ("tehsildar", "POST", f"/office/cases/{TOO_BIG_ID}/remark", {"remark": "a note"}),
+    ("operator1", "POST", f"/counter/cases/{TOO_BIG_ID}/act", {"action": "collect", "remark": ""}),
+    ("operator1", "POST", f"/counter/cases/{TOO_BIG_ID}/retry", {}),
+    ("society", "GET", f"/society/inspections/{TOO_BIG_ID}", None),
+    ("society", "POST", f"/society/cheques/{TOO_BIG_ID}/clear", {}),
+    ("society", "POST", f"/society/cheques/{TOO_BIG_ID}/bounce", {"reason": "funds insufficient"}),
+    ("society", "POST", f"/society/dayends/{TOO_BIG_ID}/confirm", {"bank_reference": "CDM1", "amount": "10"}),
+    ("society", "POST", f"/society/policy/approvals/{TOO_BIG_ID}/revoke", {}),
+    ("society", "GET", f"/mis/reports/{TOO_BIG_ID}", None),
+    ("society", "GET", f"/mis/reports/{TOO_BIG_ID}.csv", None),
+])
+def test_a_record_number_beyond_the_databases_ids_is_no_such_record(web, user, method, path, form):
+    """A number no record can have (larger than PostgreSQL's integer ids) in a page's path is "no
+    such record" (404), not a server error; nothing is written."""
+    web.login(user)
+    if method == "GET":
+        answer = web.get(path)
+    else:
+        answer = web.post_form(path, form or {}, token_from={"tehsildar": "/office", "operator1": "/counter"}.get(user, "/"))
+    assert answer.status_code == 404, (path, answer.status_code, answer.text[:300])
+
+
+def test_a_bulk_action_on_case_numbers_no_case_can_have_is_refused(web):
+    web.login("tehsildar")
+    answer = web.post_form("/office/act", {"action": "approve", "remark": "ok", "case": TOO_BIG_ID}, token_from="/office")
+    assert answer.status_code == 400  # as when nothing is ticked: no case can have that number

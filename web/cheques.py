@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from emitra.core.models import Payment, Role
 from emitra.core.payment_methods import cheque
+from emitra.web import params
 from emitra.web.i18n import _
 from emitra.web.security import actor, page
 from emitra.web.templating import render
@@ -43,12 +44,9 @@ async def cheques(request: Request) -> Response:
 
 
 async def _payment(request: Request) -> Payment:
-    try:
-        payment_id = int(request.path_params["payment_id"])
-    except ValueError:
-        payment_id = 0
+    payment_id = params.record_id(request.path_params["payment_id"])
     payment = await Payment.get_or_none(id=payment_id, district_id=request.state.user.district_id,
-                                        method__in=cheque.INSTRUMENT_CODES).prefetch_related("request")
+                                        method__in=cheque.INSTRUMENT_CODES).prefetch_related("request") if payment_id else None
     if payment is None:
         raise HTTPException(404, _("No cheque or demand draft with this number in your district."))
     return payment

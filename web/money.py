@@ -146,11 +146,8 @@ async def society_dayends(request: Request) -> Response:
 @page(SOCIETY)
 async def confirm_deposit(request: Request) -> Response:
     user = request.state.user
-    try:
-        day_end_id = int(request.path_params["day_end_id"])
-    except ValueError:
-        raise HTTPException(404, _("No such day end.")) from None
-    day_end = await DayEnd.get_or_none(id=day_end_id, district_id=user.district_id)
+    day_end_id = params.record_id(request.path_params["day_end_id"])
+    day_end = await DayEnd.get_or_none(id=day_end_id, district_id=user.district_id) if day_end_id else None
     if day_end is None:
         raise HTTPException(404, _("No such day end."))
     form = request.state.form

@@ -63,13 +63,6 @@ def _state_label(case: Any) -> str:
     return pick(state.label_en, state.label_hi)
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
 def _scope(user: User, desk: str) -> Any:
     """The cases this user's inbox lists (before filters)."""
     query = Case.all()
@@ -81,7 +74,7 @@ def _scope(user: User, desk: str) -> Any:
 
 
 async def _visible_case(request: Request) -> Case:
-    case_id = _int(request.path_params["case_id"])
+    case_id = params.record_id(request.path_params["case_id"])
     case = await Case.get_or_none(id=case_id) if case_id is not None else None
     if case is None or not workflow.can_view(request.state.user, case):
         raise HTTPException(404, _("No case with this number on your desk."))
@@ -185,7 +178,7 @@ async def bulk_act(request: Request) -> Response:
     form = request.state.form
     action = str(form.get("action", "")).strip()
     remark = str(form.get("remark", "")).strip()
-    ids = [i for i in (_int(v) for v in form.getlist("case")) if i is not None]
+    ids = [i for i in (params.record_id(v) for v in form.getlist("case")) if i is not None]
     if not ids:
         return await _inbox(request, bulk_error=_("Tick at least one case in the first column."), status=400)
     if not action:
@@ -302,7 +295,7 @@ async def _counter_id(request: Request) -> int:
 
 async def _counter_case(request: Request) -> Case:
     counter_id = await _counter_id(request)
-    case_id = _int(request.path_params["case_id"])
+    case_id = params.record_id(request.path_params["case_id"])
     case = await Case.get_or_none(id=case_id, counter_id=counter_id) if case_id is not None else None
     if case is None:
         raise HTTPException(404, _("No case with this number at your counter."))

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 
 from emitra.core.clock import FIRST_DAY, LAST_DAY
+from emitra.core.db import MAX_ID
 from emitra.web.i18n import _
 
 #: the highest page number a paginated list accepts (50 rows a page: 50 million rows)
@@ -60,6 +61,17 @@ def whole_number(text: str | None, field: str, label: str, low: int, high: int) 
     text = str(text or "").strip()
     if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
         raise BadParam(field, label, _("give a whole number from %(low)s to %(high)s.") % {"low": low, "high": high})
+    return int(text)
+
+
+def record_id(value: object) -> int | None:
+    """A record's number from a path or a form (a case, a cheque, a day end, an inspection, a
+    report), or None when it cannot be one: not digits, or beyond the database's ids (PostgreSQL's
+    integer ids stop at :data:`core.db.MAX_ID`; asked for a larger one it answered with a server
+    error). The caller answers None as "no such record" (404)."""
+    text = str(value if value is not None else "").strip()
+    if not _WHOLE.fullmatch(text) or not 1 <= int(text) <= MAX_ID:
+        return None
     return int(text)
 
 

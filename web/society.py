@@ -19,6 +19,7 @@ from emitra.core.models import LSP, District, PolicyApproval, PolicyRule, Role
 from emitra.core.plugins import get_host
 from emitra.core.services import Category
 from emitra.policy.rules import DECISIONS, check_rule
+from emitra.web import params
 from emitra.web.i18n import _
 from emitra.web.labels import N_
 from emitra.web.security import actor, page
@@ -196,7 +197,9 @@ async def approve(request: Request) -> Response:
 async def revoke(request: Request) -> Response:
     """Revoke an approval in force: the LSP's counters stop offering the service at once."""
     try:
-        approval_id = int(request.path_params["approval_id"])
+        approval_id = params.record_id(request.path_params["approval_id"])
+        if approval_id is None:
+            raise ValueError("not an approval's number")
         await compliance.revoke(actor(request), approval_id)
     except (ValueError, compliance.PolicyError):
         return await _render(request, 404, error=_("No such approval in force in your district."))

@@ -143,7 +143,8 @@ async def submit(request: Request) -> Response:
 
 
 async def _visible(request: Request) -> MisReport:
-    report = await MisReport.get_or_none(id=request.path_params["report_id"])
+    report_id = params.record_id(request.path_params["report_id"])
+    report = await MisReport.get_or_none(id=report_id) if report_id else None
     if report is None or not vetting.visible(request.state.user, report):
         raise HTTPException(404, _("No MIS report with this number in your scope."))
     return report

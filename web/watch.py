@@ -26,6 +26,7 @@ from emitra.core import counter as counter_core
 from emitra.core.models import LSP, Counter, District, Inspection, LspPrice, Role, Society, User
 from emitra.core.money import format_paise
 from emitra.core.services import Payer
+from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import actor, page
 from emitra.web.templating import render
@@ -242,7 +243,7 @@ async def inspection_new(request: Request) -> Response:
 
 
 async def _inspection_in_district(request: Request) -> Inspection:
-    inspection_id = _int(request.path_params["inspection_id"])
+    inspection_id = params.record_id(request.path_params["inspection_id"])
     inspection = await Inspection.get_or_none(id=inspection_id, district_id=request.state.user.district_id) if inspection_id else None
     if inspection is None:
         raise HTTPException(404, _("No inspection with this number in your district."))
