@@ -31,6 +31,7 @@ def main() -> None:
 
     The database is a SQLite file in ./var unless EMITRA_DATABASE_URL names a PostgreSQL server.
     """
+    config.check()  # every setting, before any command: a bad one stops here, named with its fix
 
 
 @main.group("db")
@@ -47,14 +48,7 @@ def db_migrate() -> None:
     click.echo(f"database is up to date: {_safe_url(config.database_url())}")
 
 
-def _safe_url(url: str) -> str:
-    """The database URL without its password, for printing and logs."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"
-    return url
+_safe_url = db.safe_url  # the database URL without its password, for printing and logs
 
 
 @main.command()
@@ -939,13 +933,18 @@ _click_main = main.main
 
 
 def _main_with_policy_errors(*args, **kwargs):
-    """A malformed rules file stops every command with the file, rule and field named (exit 2)."""
+    """A malformed rules file stops every command with the file, rule and field named, and a bad
+    setting with the variable and the fix (exit 2)."""
     from emitra.policy.rules import PolicyFileError
 
     try:
         return _click_main(*args, **kwargs)
     except PolicyFileError as exc:
         click.echo(str(exc), err=True)
+        sys.exit(2)
+    except config.SettingError as exc:
+        for problem in exc.problems:
+            click.echo(f"Error: {problem}", err=True)
         sys.exit(2)
 
 

@@ -96,8 +96,9 @@ def pg_target(url: str) -> PgTarget:
     if not dbname:
         raise OpsError("EMITRA_DATABASE_URL names no database: write it as postgres://user:password@host:5432/DBNAME")
     query = parse_qs(parts.query)
+    password = unquote(parts.password or "") or (query.get("password") or [""])[0]  # asyncpg also takes ?password=
     return PgTarget(host=parts.hostname or "localhost", port=parts.port or 5432, user=unquote(parts.username or "postgres"),
-                    password=unquote(parts.password or ""), dbname=unquote(dbname), sslmode=(query.get("sslmode") or [""])[0])
+                    password=password, dbname=unquote(dbname), sslmode=(query.get("sslmode") or [""])[0])
 
 
 def sqlite_path(url: str) -> Path:

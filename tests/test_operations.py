@@ -72,9 +72,27 @@ def district(tmp_path, monkeypatch):
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def emitra(*args: str) -> subprocess.CompletedProcess:
-    """The command line, with this test's EMITRA_DATABASE_URL and EMITRA_DATA_DIR."""
-    return subprocess.run([EMITRA, *args], capture_output=True, text=True, env=dict(os.environ), timeout=180)
+def emitra(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    """The command line, with this test's EMITRA_DATABASE_URL and EMITRA_DATA_DIR (and ``env`` over them)."""
+    return subprocess.run([EMITRA, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def refused(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """A command (or `emitra serve`) that must stop at once with an error: one that hangs or serves fails the test."""
+    try:
+        out = emitra(*args, env=env, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`emitra {' '.join(args)}` was still running after 60 s instead of refusing")
+    assert out.returncode != 0 and "Traceback" not in out.stderr, (out.returncode, out.stderr)
+    return out
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def with_db(url: str, fn):
@@ -281,10 +299,59 @@ def test_workers_starting_together_agree_on_the_generated_secret_key(tmp_path):
     assert [p.name for p in (tmp_path / "fresh").iterdir()] == ["secret.key"]  # no staged copies left behind
 
 
-def test_docs_operations_lists_every_setting_the_code_reads():
+def settings_the_code_reads() -> set[str]:
     root = Path(__file__).parent.parent
     code = "\n".join(p.read_text(encoding="utf-8") for folder in ("core", "web", "policy", "plugins") for p in (root / folder).rglob("*.py"))
-    settings = set(re.findall(r"[\"'](EMITRA_[A-Z_]+)[\"']", code))
-    documented = (root / "docs" / "operations.md").read_text(encoding="utf-8")
+    return set(re.findall(r"[\"'](EMITRA_[A-Z_]+)[\"']", code))
+
+
+def test_docs_operations_lists_every_setting_the_code_reads():
+    settings = settings_the_code_reads()
+    documented = (Path(__file__).parent.parent / "docs" / "operations.md").read_text(encoding="utf-8")
     assert "EMITRA_SECRET_KEY" in settings
     assert sorted(s for s in settings if f"`{s}`" not in documented) == [], "add them to the table in docs/operations.md"
+
+
+def test_every_setting_the_code_reads_is_checked_at_start_up():
+    from emitra.core import config
+
+    assert set(config.SETTINGS) == settings_the_code_reads(), "list each setting in core/config.py _checks (tests/test_config.py: a bad value)"
+
+
+# --- mistakes of an administrator: one line that names the mistake and the fix, never a traceback ------
+
+def test_bad_settings_stop_every_command_and_the_server_at_once_each_named_with_its_fix(tmp_path):
+    bad = {"EMITRA_TODAY": "2026-02-30", "EMITRA_TIMEZONE": "Asia/Jaipur", "EMITRA_LOGIN_MAX_FAILURES": "abc",
+           "EMITRA_SECRET_KEY": "Short-Key-41"}
+    out = refused("ledger", "check", env=bad)
+    lines = out.stderr.splitlines()
+    assert out.returncode == 2 and len(lines) == 4 and all(line.startswith("Error: EMITRA_") for line in lines), out.stderr
+    assert "EMITRA_TODAY='2026-02-30' is not a date" in out.stderr and "YYYY-MM-DD" in out.stderr
+    assert "EMITRA_TIMEZONE='Asia/Jaipur' is not a time zone" in out.stderr and "Asia/Kolkata" in out.stderr
+    assert "EMITRA_LOGIN_MAX_FAILURES must be a whole number, not 'abc'" in out.stderr
+    assert "EMITRA_SECRET_KEY is too short" in out.stderr and "Short-Key-41" not in out.stderr  # never the key itself
+    # read by each log-in, it used to start the server and answer every log-in with a 500
+    serve = refused("serve", "--port", str(free_port()), env={"EMITRA_LOGIN_MAX_FAILURES": "abc"})
+    assert serve.stderr.startswith("Error: EMITRA_LOGIN_MAX_FAILURES must be a whole number") and "serving" not in serve.stdout
+
+
+def test_a_database_url_emitra_cannot_open_is_refused_saying_how_to_write_it():
+    cases = {
+        "postgres://emitra:Pw-Hidden-9@127.0.0.1:54x2/emitra": "the port '54x2' is not a port number",
+        "/tmp/a/emitra.sqlite3": "is a path, not a database URL: for a SQLite file there write sqlite:///tmp/a/emitra.sqlite3",
+        "mysql://emitra:Pw-Hidden-9@127.0.0.1/emitra": "mysql:// databases are not supported: write sqlite:///",
+    }
+    for url, says in cases.items():
+        out = refused("db", "status", env={"EMITRA_DATABASE_URL": url})
+        assert out.returncode == 2 and out.stderr.startswith("Error: EMITRA_DATABASE_URL=") and says in out.stderr, out.stderr
+        assert len(out.stderr.splitlines()) == 1 and "Pw-Hidden-9" not in out.stderr + out.stdout
+
+
+def test_a_sqlite_database_in_a_missing_folder_is_refused_by_every_command_instead_of_hanging(tmp_path):
+    folder = tmp_path / "nowhere" / "sub"
+    env = {"EMITRA_DATABASE_URL": f"sqlite://{folder / 'emitra.sqlite3'}", "EMITRA_DATA_DIR": str(tmp_path / "data")}
+    for command in (["db", "migrate"], ["db", "status"], ["audit", "verify"], ["demo"], ["serve", "--port", str(free_port())]):
+        out = refused(*command, env=env)
+        assert out.stderr == (f"Error: the folder {folder} of the SQLite database does not exist: create it "
+                              f"(mkdir -p {folder}) or correct EMITRA_DATABASE_URL\n"), (command, out.stderr)
+    assert not folder.exists()

@@ -197,7 +197,8 @@ async def _csrf_failed(request: Request, exc: Exception) -> Response:
 
 
 def create_app(database_url: str | None = None) -> Starlette:
-    url = database_url or config.database_url()
+    config.check()  # every setting now, not at the first log-in or payment that reads it
+    url = db.check_url(database_url or config.database_url())
     get_host()  # load plugins at start-up, so a broken one is reported now
 
     @asynccontextmanager
