@@ -13,6 +13,10 @@ from emitra.core import config, db
 
 
 def run(fn: Callable[[], Awaitable[Any]], with_db: bool = True) -> Any:
+    """Run ``fn`` with the ORM connected to the configured database. When it fails on the database,
+    say why in one line, as `emitra db status` would (it cannot be reached or does not exist, it has no
+    schema or migrations to apply) instead of the driver's traceback; a failure it cannot explain
+    (a bug) keeps its traceback."""
     async def main() -> Any:
         if not with_db:
             return await fn()
@@ -22,7 +26,32 @@ def run(fn: Callable[[], Awaitable[Any]], with_db: bool = True) -> Any:
         finally:
             await db.close()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except Exception as exc:
+        if with_db and _failed_on_the_database(exc):
+            _explain_database_failure(exc)
+        raise
+
+
+def _failed_on_the_database(exc: BaseException) -> bool:
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    return isinstance(exc, (DBConnectionError, OperationalError, OSError)) or db.unavailable(exc)
+
+
+def _explain_database_failure(exc: BaseException) -> None:
+    """Raise an :class:`~emitra.core.cli_ops.OpsError` that says why the database failed, if it can be said."""
+    from emitra.core import cli_ops
+
+    url = config.database_url()
+    problem = cli_ops.database_not_ready(url)  # an OpsError itself when the database cannot be reached or does not exist
+    if problem:
+        raise cli_ops.OpsError(problem) from None
+    if db.unavailable(exc):
+        said = cli_ops.without_password(str(exc), url)
+        raise cli_ops.OpsError(f"{db.safe_url(url)}: the database did not answer ({type(exc).__name__}: {said}): try again; if it "
+                               f"persists, check that PostgreSQL is running, or that no other program holds the SQLite file locked") from None
 
 
 @click.group()

@@ -57,6 +57,10 @@ class OpsError(click.ClickException):
     """A backup or restore that cannot go on; the message names the cause and the fix."""
 
 
+class DatabaseUnreachable(OpsError):
+    """The database server did not answer (refused, timed out, unknown host): down, or the wrong host or port."""
+
+
 # --- where the database is -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -169,6 +173,16 @@ def migration_state(applied: list[str] | None) -> tuple[str, list[str], list[str
     return line, pending, unknown
 
 
+def database_not_ready(url: str) -> str | None:
+    """Why this version of emitra cannot work on the database at ``url``, in `emitra db status`'s words
+    (no schema, migrations to apply, migrations unknown here); None when its migrations are exactly
+    this version's. An :class:`OpsError` when it cannot be reached or does not exist."""
+    from emitra.core.db import safe_url
+
+    line, pending, unknown = migration_state(applied_migrations(url))
+    return f"{safe_url(url)}: {line}" if pending or unknown else None
+
+
 def migrate_or_explain() -> None:
     """``emitra db migrate``: a migration that fails is rolled back whole (SQLite and PostgreSQL both
     change schemas in a transaction); say so, with where the database stands, instead of hanging on
@@ -197,18 +211,28 @@ def migrate_or_explain() -> None:
 async def _pg_connect(target: PgTarget, dbname: str | None = None):
     import asyncpg
 
+    name = dbname or target.dbname
     try:
         return await asyncpg.connect(target.dsn(dbname))
     except asyncpg.InvalidCatalogNameError:
-        raise OpsError(f"PostgreSQL database {dbname or target.dbname!r} does not exist on {target.host}:{target.port}: "
-                       f"create it first (createdb -h {target.host} -p {target.port} -U {target.user} {dbname or target.dbname})") from None
-    except (OSError, asyncpg.PostgresError) as exc:
-        raise OpsError(f"cannot connect to PostgreSQL at {target.host}:{target.port} as {target.user}: "
+        raise OpsError(f"PostgreSQL database {name!r} does not exist on {target.host}:{target.port}: "
+                       f"create it first (createdb -h {target.host} -p {target.port} -U {target.user} {name})") from None
+    except (OSError, asyncio.TimeoutError) as exc:
+        raise DatabaseUnreachable(f"cannot connect to PostgreSQL at {target.host}:{target.port} as {target.user} (database {name!r}): "
+                                  f"{type(exc).__name__}: {_without(str(exc), target.password)}: is the server running, and are "
+                                  f"the host and port in EMITRA_DATABASE_URL right?") from None
+    except asyncpg.PostgresError as exc:
+        raise OpsError(f"cannot connect to PostgreSQL at {target.host}:{target.port} as {target.user} (database {name!r}): "
                        f"{type(exc).__name__}: {_without(str(exc), target.password)}") from None
 
 
 def _without(text: str, secret: str) -> str:
     return text.replace(secret, "***") if secret else text
+
+
+def without_password(text: str, url: str) -> str:
+    """``text`` with the password of the database at ``url`` (if any) replaced by ***."""
+    return text if is_sqlite(url) else _without(text, pg_target(url).password)
 
 
 def _pg_tool(name: str) -> tuple[str, int]:

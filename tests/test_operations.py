@@ -355,3 +355,44 @@ def test_a_sqlite_database_in_a_missing_folder_is_refused_by_every_command_inste
         assert out.stderr == (f"Error: the folder {folder} of the SQLite database does not exist: create it "
                               f"(mkdir -p {folder}) or correct EMITRA_DATABASE_URL\n"), (command, out.stderr)
     assert not folder.exists()
+
+
+def to_the_last_release(url: str) -> str:
+    """Migrate the database at ``url`` to the last release's schema; what `emitra db status` then says is to apply."""
+    async def go():
+        from tortoise.migrations.api import migrate
+
+        await migrate(config=db.tortoise_config(url), target=f"models.{RELEASED_SCHEMA}")
+        await Tortoise.close_connections()
+
+    asyncio.run(go())
+    applied = known_migrations().index(RELEASED_SCHEMA) + 1
+    return f"{applied} of {len(known_migrations())} migrations applied, up to {RELEASED_SCHEMA}; to apply: 0008_"
+
+
+def test_commands_on_a_database_without_the_schema_or_behind_it_say_so_in_one_line(district):
+    from emitra.core.db import safe_url
+
+    for command in (["audit", "verify"], ["ledger", "check"], ["demo"], ["demo-cases"]):
+        out = refused(*command)
+        assert out.stderr == f"Error: {safe_url(district)}: no emitra schema: run `emitra db migrate`\n", (command, out.stderr)
+    behind = to_the_last_release(district)
+    verify = refused("audit", "verify")  # the column prev_hash comes with 0008
+    assert verify.stderr.startswith(f"Error: {safe_url(district)}: {behind}") and "(run `emitra db migrate`)" in verify.stderr
+    assert len(verify.stderr.splitlines()) == 1
+
+
+def test_a_database_that_cannot_be_reached_or_does_not_exist_is_named_without_the_password():
+    port = free_port()  # nothing listens there
+    out = refused("ledger", "check", env={"EMITRA_DATABASE_URL": f"postgres://emitra:Pw-Hidden-9@127.0.0.1:{port}/district"})
+    assert out.stderr.startswith(f"Error: cannot connect to PostgreSQL at 127.0.0.1:{port} as emitra (database 'district'): "
+                                 f"ConnectionRefusedError") and len(out.stderr.splitlines()) == 1, out.stderr
+    assert "Pw-Hidden-9" not in out.stderr
+    if not PG_URL:
+        return
+    parts = urlsplit(PG_URL)
+    missing = urlunsplit(parts._replace(path=parts.path + "_missing"))
+    for command in (["audit", "verify"], ["demo"]):
+        out = refused(*command, env={"EMITRA_DATABASE_URL": missing})
+        name = parts.path.lstrip("/") + "_missing"
+        assert out.stderr.startswith(f"Error: PostgreSQL database {name!r} does not exist on ") and "createdb " in out.stderr, out.stderr
