@@ -141,12 +141,20 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app (pages and the JSON API)."""
     import uvicorn
 
+    from emitra.core import cli_ops
     from emitra.core.plugins import get_host
 
     if workers > 1 and config.database_url().startswith("sqlite://"):
         raise click.UsageError(f"--workers {workers} on SQLite: SQLite takes one writer at a time, so worker processes queue "
                                "on its lock and multiply each other's latency. Serve SQLite with --workers 1, or set EMITRA_DATABASE_URL "
                                "to a PostgreSQL database for several workers (docs/operations.md).")
+    try:  # a database without the schema this version needs would answer every log-in with a 500
+        problem = cli_ops.database_not_ready(config.database_url())
+    except cli_ops.DatabaseUnreachable as exc:  # down for now: serve, answer 503 until it is back (docs/operations.md)
+        click.echo(f"warning: the migrations were not checked: {exc.message}", err=True)
+        problem = None
+    if problem:
+        raise cli_ops.OpsError(f"not serving {problem}")
     config.secret_key()  # made once here, before the workers start, so that they all sign with the same key
     get_host()  # plugins and policy rules load now: a malformed rules file stops here, before serving
     click.echo(f"emitra is serving on http://{host}:{port}  (database: {_safe_url(config.database_url())})")

@@ -183,6 +183,24 @@ def database_not_ready(url: str) -> str | None:
     return f"{safe_url(url)}: {line}" if pending or unknown else None
 
 
+async def applied_migrations_here() -> list[str] | None:
+    """:func:`applied_migrations` through the ORM's open connection (the web app's start-up check)."""
+    from tortoise import connections
+
+    from emitra.core.db import placeholders
+
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        found = await conn.execute_query_dict("SELECT to_regclass($1) IS NOT NULL AS found", [f"public.{MIGRATIONS_TABLE}"])
+        exists = bool(found[0]["found"])
+    else:
+        exists = bool(await conn.execute_query_dict("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]))
+    if not exists:
+        return None
+    rows = await conn.execute_query_dict(placeholders(conn, f'SELECT name FROM "{MIGRATIONS_TABLE}" WHERE app = ?'), [APP])
+    return sorted(r["name"] for r in rows)
+
+
 def migrate_or_explain() -> None:
     """``emitra db migrate``: a migration that fails is rolled back whole (SQLite and PostgreSQL both
     change schemas in a transaction); say so, with where the database stands, instead of hanging on

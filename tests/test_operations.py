@@ -382,6 +382,28 @@ def test_commands_on_a_database_without_the_schema_or_behind_it_say_so_in_one_li
     assert len(verify.stderr.splitlines()) == 1
 
 
+def test_serve_and_the_app_refuse_a_database_not_migrated_and_serve_once_it_is(district):
+    from starlette.testclient import TestClient
+
+    from emitra.core.db import safe_url
+    from emitra.web.app import NotMigrated, create_app
+
+    serve = refused("serve", "--port", str(free_port()))  # it used to serve, and answer every log-in with a 500
+    assert serve.stderr == f"Error: not serving {safe_url(district)}: no emitra schema: run `emitra db migrate`\n"
+    with pytest.raises(NotMigrated, match="no emitra schema"):  # uvicorn started directly: the app's start-up refuses
+        with TestClient(create_app(district)):
+            pass
+    behind = to_the_last_release(district)
+    assert refused("serve", "--port", str(free_port())).stderr.startswith(f"Error: not serving {safe_url(district)}: {behind}")
+    with pytest.raises(NotMigrated, match="to apply: 0008_"):
+        with TestClient(create_app(district)):
+            pass
+
+    assert emitra("db", "migrate").returncode == 0 and emitra("demo").returncode == 0
+    with TestClient(create_app(district), follow_redirects=False) as client:
+        _login(client, "operator1")
+
+
 def test_a_database_that_cannot_be_reached_or_does_not_exist_is_named_without_the_password():
     port = free_port()  # nothing listens there
     out = refused("ledger", "check", env={"EMITRA_DATABASE_URL": f"postgres://emitra:Pw-Hidden-9@127.0.0.1:{port}/district"})
