@@ -359,10 +359,15 @@ def backup(path: Path, force: bool = False) -> dict:
         raise OpsError(f"{path} already exists: give a new file name (e.g. with the date), or --force to replace it")
     if path.is_dir():
         raise OpsError(f"{path} is a directory: give the backup's file name, e.g. {path / 'emitra-backup.tar'}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     manifest: dict = {"format": FORMAT, "version": FORMAT_VERSION,
                       "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    with tempfile.TemporaryDirectory(prefix="emitra-backup-", dir=path.parent) as work:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        workspace = tempfile.TemporaryDirectory(prefix="emitra-backup-", dir=path.parent)
+    except OSError as exc:
+        raise OpsError(f"cannot write the backup into {path.parent} ({exc.strerror or exc}): give a path in a folder "
+                       f"this user can write to, e.g. /var/backups/emitra/emitra-backup.tar") from None
+    with workspace as work:
         if is_sqlite(url):
             member, dump = "database.sqlite3", Path(work) / "database.sqlite3"
             manifest["database"] = "sqlite"
@@ -383,15 +388,20 @@ def backup(path: Path, force: bool = False) -> dict:
         docs = sorted(p for p in documents_dir().rglob("*") if p.is_file()) if documents_dir().exists() else []
         manifest["documents"] = len(docs)
         partial = path.with_name(path.name + ".partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            data = json.dumps(manifest, indent=2).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size, info.mtime, info.mode = len(data), int(dt.datetime.now().timestamp()), 0o600
-            tar.addfile(info, io.BytesIO(data))
-            tar.add(dump, arcname=member, filter=_private)
-            for doc in docs:
-                tar.add(doc, arcname=f"documents/{doc.relative_to(documents_dir()).as_posix()}", filter=_private)
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                data = json.dumps(manifest, indent=2).encode()
+                info = tarfile.TarInfo("manifest.json")
+                info.size, info.mtime, info.mode = len(data), int(dt.datetime.now().timestamp()), 0o600
+                tar.addfile(info, io.BytesIO(data))
+                tar.add(dump, arcname=member, filter=_private)
+                for doc in docs:
+                    tar.add(doc, arcname=f"documents/{doc.relative_to(documents_dir()).as_posix()}", filter=_private)
+        except OSError as exc:  # the disk filled up, a scan unreadable: no half-written backup is left
+            partial.unlink(missing_ok=True)
+            raise OpsError(f"writing the backup {path} failed ({exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}): "
+                           f"nothing was kept; free space in {path.parent} or give another folder") from None
         os.replace(partial, path)
     return manifest
 

@@ -418,3 +418,11 @@ def test_a_database_that_cannot_be_reached_or_does_not_exist_is_named_without_th
         out = refused(*command, env={"EMITRA_DATABASE_URL": missing})
         name = parts.path.lstrip("/") + "_missing"
         assert out.stderr.startswith(f"Error: PostgreSQL database {name!r} does not exist on ") and "createdb " in out.stderr, out.stderr
+
+
+def test_a_backup_to_a_folder_that_cannot_be_written_is_refused_with_the_fix(district, tmp_path):
+    asyncio.run(db.migrate(district))
+    (tmp_path / "a-file").write_text("not a folder")
+    out = refused("db", "backup", str(tmp_path / "a-file" / "emitra.tar"))
+    assert out.stderr.startswith(f"Error: cannot write the backup into {tmp_path / 'a-file'} (") and "folder this user can write to" in out.stderr
+    assert len(out.stderr.splitlines()) == 1
