@@ -13,6 +13,10 @@ from emitra.core import config, db
 
 
 def run(fn: Callable[[], Awaitable[Any]], with_db: bool = True) -> Any:
+    """Run ``fn`` with the ORM connected to the configured database. When it fails on the database,
+    say why in one line, as `emitra db status` would (it cannot be reached or does not exist, it has no
+    schema or migrations to apply) instead of the driver's traceback; a failure it cannot explain
+    (a bug) keeps its traceback."""
     async def main() -> Any:
         if not with_db:
             return await fn()
@@ -22,7 +26,32 @@ def run(fn: Callable[[], Awaitable[Any]], with_db: bool = True) -> Any:
         finally:
             await db.close()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except Exception as exc:
+        if with_db and _failed_on_the_database(exc):
+            _explain_database_failure(exc)
+        raise
+
+
+def _failed_on_the_database(exc: BaseException) -> bool:
+    from tortoise.exceptions import DBConnectionError, OperationalError
+
+    return isinstance(exc, (DBConnectionError, OperationalError, OSError)) or db.unavailable(exc)
+
+
+def _explain_database_failure(exc: BaseException) -> None:
+    """Raise an :class:`~emitra.core.cli_ops.OpsError` that says why the database failed, if it can be said."""
+    from emitra.core import cli_ops
+
+    url = config.database_url()
+    problem = cli_ops.database_not_ready(url)  # an OpsError itself when the database cannot be reached or does not exist
+    if problem:
+        raise cli_ops.OpsError(problem) from None
+    if db.unavailable(exc):
+        said = cli_ops.without_password(str(exc), url)
+        raise cli_ops.OpsError(f"{db.safe_url(url)}: the database did not answer ({type(exc).__name__}: {said}): try again; if it "
+                               f"persists, check that PostgreSQL is running, or that no other program holds the SQLite file locked") from None
 
 
 @click.group()
@@ -31,6 +60,7 @@ def main() -> None:
 
     The database is a SQLite file in ./var unless EMITRA_DATABASE_URL names a PostgreSQL server.
     """
+    config.check()  # every setting, before any command: a bad one stops here, named with its fix
 
 
 @main.group("db")
@@ -47,14 +77,7 @@ def db_migrate() -> None:
     click.echo(f"database is up to date: {_safe_url(config.database_url())}")
 
 
-def _safe_url(url: str) -> str:
-    """The database URL without its password, for printing and logs."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"
-    return url
+_safe_url = db.safe_url  # the database URL without its password, for printing and logs
 
 
 @main.command()
@@ -118,12 +141,20 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the web app (pages and the JSON API)."""
     import uvicorn
 
+    from emitra.core import cli_ops
     from emitra.core.plugins import get_host
 
     if workers > 1 and config.database_url().startswith("sqlite://"):
         raise click.UsageError(f"--workers {workers} on SQLite: SQLite takes one writer at a time, so worker processes queue "
                                "on its lock and multiply each other's latency. Serve SQLite with --workers 1, or set EMITRA_DATABASE_URL "
                                "to a PostgreSQL database for several workers (docs/operations.md).")
+    try:  # a database without the schema this version needs would answer every log-in with a 500
+        problem = cli_ops.database_not_ready(config.database_url())
+    except cli_ops.DatabaseUnreachable as exc:  # down for now: serve, answer 503 until it is back (docs/operations.md)
+        click.echo(f"warning: the migrations were not checked: {exc.message}", err=True)
+        problem = None
+    if problem:
+        raise cli_ops.OpsError(f"not serving {problem}")
     config.secret_key()  # made once here, before the workers start, so that they all sign with the same key
     get_host()  # plugins and policy rules load now: a malformed rules file stops here, before serving
     click.echo(f"emitra is serving on http://{host}:{port}  (database: {_safe_url(config.database_url())})")
@@ -938,13 +969,18 @@ _click_main = main.main
 
 
 def _main_with_policy_errors(*args, **kwargs):
-    """A malformed rules file stops every command with the file, rule and field named (exit 2)."""
+    """A malformed rules file stops every command with the file, rule and field named, and a bad
+    setting with the variable and the fix (exit 2)."""
     from emitra.policy.rules import PolicyFileError
 
     try:
         return _click_main(*args, **kwargs)
     except PolicyFileError as exc:
         click.echo(str(exc), err=True)
+        sys.exit(2)
+    except config.SettingError as exc:
+        for problem in exc.problems:
+            click.echo(f"Error: {problem}", err=True)
         sys.exit(2)
 
 

@@ -57,6 +57,10 @@ class OpsError(click.ClickException):
     """A backup or restore that cannot go on; the message names the cause and the fix."""
 
 
+class DatabaseUnreachable(OpsError):
+    """The database server did not answer (refused, timed out, unknown host): down, or the wrong host or port."""
+
+
 # --- where the database is -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -96,8 +100,9 @@ def pg_target(url: str) -> PgTarget:
     if not dbname:
         raise OpsError("EMITRA_DATABASE_URL names no database: write it as postgres://user:password@host:5432/DBNAME")
     query = parse_qs(parts.query)
+    password = unquote(parts.password or "") or (query.get("password") or [""])[0]  # asyncpg also takes ?password=
     return PgTarget(host=parts.hostname or "localhost", port=parts.port or 5432, user=unquote(parts.username or "postgres"),
-                    password=unquote(parts.password or ""), dbname=unquote(dbname), sslmode=(query.get("sslmode") or [""])[0])
+                    password=password, dbname=unquote(dbname), sslmode=(query.get("sslmode") or [""])[0])
 
 
 def sqlite_path(url: str) -> Path:
@@ -168,6 +173,34 @@ def migration_state(applied: list[str] | None) -> tuple[str, list[str], list[str
     return line, pending, unknown
 
 
+def database_not_ready(url: str) -> str | None:
+    """Why this version of emitra cannot work on the database at ``url``, in `emitra db status`'s words
+    (no schema, migrations to apply, migrations unknown here); None when its migrations are exactly
+    this version's. An :class:`OpsError` when it cannot be reached or does not exist."""
+    from emitra.core.db import safe_url
+
+    line, pending, unknown = migration_state(applied_migrations(url))
+    return f"{safe_url(url)}: {line}" if pending or unknown else None
+
+
+async def applied_migrations_here() -> list[str] | None:
+    """:func:`applied_migrations` through the ORM's open connection (the web app's start-up check)."""
+    from tortoise import connections
+
+    from emitra.core.db import placeholders
+
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        found = await conn.execute_query_dict("SELECT to_regclass($1) IS NOT NULL AS found", [f"public.{MIGRATIONS_TABLE}"])
+        exists = bool(found[0]["found"])
+    else:
+        exists = bool(await conn.execute_query_dict("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]))
+    if not exists:
+        return None
+    rows = await conn.execute_query_dict(placeholders(conn, f'SELECT name FROM "{MIGRATIONS_TABLE}" WHERE app = ?'), [APP])
+    return sorted(r["name"] for r in rows)
+
+
 def migrate_or_explain() -> None:
     """``emitra db migrate``: a migration that fails is rolled back whole (SQLite and PostgreSQL both
     change schemas in a transaction); say so, with where the database stands, instead of hanging on
@@ -196,18 +229,28 @@ def migrate_or_explain() -> None:
 async def _pg_connect(target: PgTarget, dbname: str | None = None):
     import asyncpg
 
+    name = dbname or target.dbname
     try:
         return await asyncpg.connect(target.dsn(dbname))
     except asyncpg.InvalidCatalogNameError:
-        raise OpsError(f"PostgreSQL database {dbname or target.dbname!r} does not exist on {target.host}:{target.port}: "
-                       f"create it first (createdb -h {target.host} -p {target.port} -U {target.user} {dbname or target.dbname})") from None
-    except (OSError, asyncpg.PostgresError) as exc:
-        raise OpsError(f"cannot connect to PostgreSQL at {target.host}:{target.port} as {target.user}: "
+        raise OpsError(f"PostgreSQL database {name!r} does not exist on {target.host}:{target.port}: "
+                       f"create it first (createdb -h {target.host} -p {target.port} -U {target.user} {name})") from None
+    except (OSError, asyncio.TimeoutError) as exc:
+        raise DatabaseUnreachable(f"cannot connect to PostgreSQL at {target.host}:{target.port} as {target.user} (database {name!r}): "
+                                  f"{type(exc).__name__}: {_without(str(exc), target.password)}: is the server running, and are "
+                                  f"the host and port in EMITRA_DATABASE_URL right?") from None
+    except asyncpg.PostgresError as exc:
+        raise OpsError(f"cannot connect to PostgreSQL at {target.host}:{target.port} as {target.user} (database {name!r}): "
                        f"{type(exc).__name__}: {_without(str(exc), target.password)}") from None
 
 
 def _without(text: str, secret: str) -> str:
     return text.replace(secret, "***") if secret else text
+
+
+def without_password(text: str, url: str) -> str:
+    """``text`` with the password of the database at ``url`` (if any) replaced by ***."""
+    return text if is_sqlite(url) else _without(text, pg_target(url).password)
 
 
 def _pg_tool(name: str) -> tuple[str, int]:
@@ -316,10 +359,15 @@ def backup(path: Path, force: bool = False) -> dict:
         raise OpsError(f"{path} already exists: give a new file name (e.g. with the date), or --force to replace it")
     if path.is_dir():
         raise OpsError(f"{path} is a directory: give the backup's file name, e.g. {path / 'emitra-backup.tar'}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     manifest: dict = {"format": FORMAT, "version": FORMAT_VERSION,
                       "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    with tempfile.TemporaryDirectory(prefix="emitra-backup-", dir=path.parent) as work:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        workspace = tempfile.TemporaryDirectory(prefix="emitra-backup-", dir=path.parent)
+    except OSError as exc:
+        raise OpsError(f"cannot write the backup into {path.parent} ({exc.strerror or exc}): give a path in a folder "
+                       f"this user can write to, e.g. /var/backups/emitra/emitra-backup.tar") from None
+    with workspace as work:
         if is_sqlite(url):
             member, dump = "database.sqlite3", Path(work) / "database.sqlite3"
             manifest["database"] = "sqlite"
@@ -340,15 +388,20 @@ def backup(path: Path, force: bool = False) -> dict:
         docs = sorted(p for p in documents_dir().rglob("*") if p.is_file()) if documents_dir().exists() else []
         manifest["documents"] = len(docs)
         partial = path.with_name(path.name + ".partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            data = json.dumps(manifest, indent=2).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size, info.mtime, info.mode = len(data), int(dt.datetime.now().timestamp()), 0o600
-            tar.addfile(info, io.BytesIO(data))
-            tar.add(dump, arcname=member, filter=_private)
-            for doc in docs:
-                tar.add(doc, arcname=f"documents/{doc.relative_to(documents_dir()).as_posix()}", filter=_private)
+        try:
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                data = json.dumps(manifest, indent=2).encode()
+                info = tarfile.TarInfo("manifest.json")
+                info.size, info.mtime, info.mode = len(data), int(dt.datetime.now().timestamp()), 0o600
+                tar.addfile(info, io.BytesIO(data))
+                tar.add(dump, arcname=member, filter=_private)
+                for doc in docs:
+                    tar.add(doc, arcname=f"documents/{doc.relative_to(documents_dir()).as_posix()}", filter=_private)
+        except OSError as exc:  # the disk filled up, a scan unreadable: no half-written backup is left
+            partial.unlink(missing_ok=True)
+            raise OpsError(f"writing the backup {path} failed ({exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}): "
+                           f"nothing was kept; free space in {path.parent} or give another folder") from None
         os.replace(partial, path)
     return manifest
 

@@ -9,6 +9,20 @@ from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("var")
 
+#: the shortest ``EMITRA_SECRET_KEY`` accepted: it signs sessions and API tokens and keys the Aadhaar
+#: hashes, so it must not be guessable (the generated one has 64 characters)
+MIN_SECRET_KEY_CHARS = 32
+MAKE_SECRET_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+class SettingError(ValueError):
+    """Settings that cannot work. ``problems`` holds one line per bad setting: the variable, what is
+    wrong with it, and the fix. The command line prints each as ``Error: ...`` (exit 2)."""
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
 
 #: the data dir and its folders, and the files in them (the SQLite database, the scans): readable by
 #: the owner and its group (a backup user), by no other local account (citizens' details and scans)
@@ -17,7 +31,11 @@ PRIVATE_DIR_MODE, PRIVATE_FILE_MODE = 0o750, 0o640
 
 def data_dir() -> Path:
     path = Path(os.environ.get("EMITRA_DATA_DIR", DEFAULT_DATA_DIR))
-    private_dir(path)
+    try:
+        private_dir(path)
+    except OSError as exc:
+        raise SettingError(f"EMITRA_DATA_DIR: the folder {path} cannot be created ({exc.strerror or exc}): create it, "
+                           f"or point EMITRA_DATA_DIR at a folder this user can write to") from None
     return path
 
 
@@ -97,10 +115,22 @@ def _int_env(name: str, default: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {text!r}.") from None
+        raise SettingError(f"{name} must be a whole number, not {text!r}: correct it, or unset it for the default ({default})") from None
     if value < 1:
-        raise ValueError(f"{name} must be 1 or more, not {value}.")
+        raise SettingError(f"{name} must be 1 or more, not {value}: correct it, or unset it for the default ({default})")
     return value
+
+
+#: the settings that are whole numbers of 1 or more, and their defaults
+WHOLE_NUMBERS = {
+    "EMITRA_LOGIN_MAX_FAILURES": 5, "EMITRA_LOGIN_MAX_FAILURES_USER": 20, "EMITRA_LOGIN_MAX_FAILURES_IP": 50,
+    "EMITRA_LOGIN_WINDOW_MINUTES": 15, "EMITRA_LOGIN_LOCK_MINUTES": 15, "EMITRA_LOGIN_MAX_LOCK_MINUTES": 240,
+    "EMITRA_SESSION_IDLE_MINUTES": 8 * 60, "EMITRA_SESSION_MAX_HOURS": 12, "EMITRA_MAX_REQUEST_MB": 12,
+}
+
+
+def _whole(name: str) -> int:
+    return _int_env(name, WHOLE_NUMBERS[name])
 
 
 def login_limits() -> dict[str, int]:
@@ -108,25 +138,183 @@ def login_limits() -> dict[str, int]:
     address, per username from all addresses, per client address, within a window of minutes; the
     first lock's length in minutes (it doubles at each further failure) and its cap."""
     return {
-        "per_user_address": _int_env("EMITRA_LOGIN_MAX_FAILURES", 5),
-        "per_user": _int_env("EMITRA_LOGIN_MAX_FAILURES_USER", 20),
-        "per_address": _int_env("EMITRA_LOGIN_MAX_FAILURES_IP", 50),
-        "window_minutes": _int_env("EMITRA_LOGIN_WINDOW_MINUTES", 15),
-        "lock_minutes": _int_env("EMITRA_LOGIN_LOCK_MINUTES", 15),
-        "max_lock_minutes": _int_env("EMITRA_LOGIN_MAX_LOCK_MINUTES", 240),
+        "per_user_address": _whole("EMITRA_LOGIN_MAX_FAILURES"),
+        "per_user": _whole("EMITRA_LOGIN_MAX_FAILURES_USER"),
+        "per_address": _whole("EMITRA_LOGIN_MAX_FAILURES_IP"),
+        "window_minutes": _whole("EMITRA_LOGIN_WINDOW_MINUTES"),
+        "lock_minutes": _whole("EMITRA_LOGIN_LOCK_MINUTES"),
+        "max_lock_minutes": _whole("EMITRA_LOGIN_MAX_LOCK_MINUTES"),
     }
 
 
 def session_idle_minutes() -> int:
     """A browser session unused this long ends (``EMITRA_SESSION_IDLE_MINUTES``, default 8 hours)."""
-    return _int_env("EMITRA_SESSION_IDLE_MINUTES", 8 * 60)
+    return _whole("EMITRA_SESSION_IDLE_MINUTES")
 
 
 def session_max_hours() -> int:
     """A browser session ends this long after log-in, used or not (``EMITRA_SESSION_MAX_HOURS``, default 12)."""
-    return _int_env("EMITRA_SESSION_MAX_HOURS", 12)
+    return _whole("EMITRA_SESSION_MAX_HOURS")
 
 
 def max_request_bytes() -> int:
     """The largest posted page form, files included (``EMITRA_MAX_REQUEST_MB``, default 12 MB)."""
-    return _int_env("EMITRA_MAX_REQUEST_MB", 12) * 1024 * 1024
+    return _whole("EMITRA_MAX_REQUEST_MB") * 1024 * 1024
+
+
+# --- every setting checked at start-up ---------------------------------------------------------------
+#
+# A setting read only when it is first needed (a log-in, a card payment, a day end) would let a
+# typo start the server and fail every such request with a 500. `check` reads each one now: the
+# command line calls it before any command, the web app when it is built (`emitra serve`, or uvicorn
+# started directly). SETTINGS is the list docs/operations.md's table documents (a test keeps the
+# two, and the settings the code reads, the same).
+
+def _database_url(value: str) -> str | None:
+    from emitra.core import db
+
+    try:
+        db.check_url(value)
+    except SettingError as exc:
+        return str(exc)
+    return None
+
+
+def _data_dir(value: str) -> str | None:
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        return f"EMITRA_DATA_DIR={value!r} is a file, not a folder: point it at a folder (it is created if missing)"
+    return None
+
+
+def _secret_key(value: str) -> str | None:
+    if len(value) < MIN_SECRET_KEY_CHARS:  # never print the key itself, not even a short one
+        return (f"EMITRA_SECRET_KEY is too short ({len(value)} characters; at least {MIN_SECRET_KEY_CHARS} random ones are "
+                f"needed): make one with {MAKE_SECRET_KEY} (docs/security.md)")
+    return None
+
+
+def _public_url(value: str) -> str | None:
+    from emitra.core.certificate_render import DEFAULT_PUBLIC_URL, public_base_url
+
+    try:
+        public_base_url()
+    except ValueError as exc:
+        return f"{exc}: correct it, or unset it for {DEFAULT_PUBLIC_URL}"
+    return None
+
+
+def _zero_or_one(name: str, meaning: str):
+    def check(value: str) -> str | None:
+        if value not in ("0", "1"):
+            return f"{name}={value!r} must be 1 ({meaning}) or 0: set it to one of them, or unset it"
+        return None
+
+    return check
+
+
+def _timezone(value: str) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"EMITRA_TIMEZONE={value!r} is not a time zone known here: give an IANA name such as Asia/Kolkata (India's), or unset it"
+    return None
+
+
+def _policy_dir(value: str) -> str | None:
+    if not Path(value).is_dir():
+        return f"EMITRA_POLICY_DIR={value!r} is not a folder: create it with the deployment's rules files (docs/policy.md), or unset it"
+    return None
+
+
+def _stripe(read):
+    def check(value: str) -> str | None:
+        from emitra.core import stripe_api
+
+        try:
+            read(stripe_api)
+        except stripe_api.StripeConfigError as exc:
+            return f"{exc}: correct it, or unset it (docs/payments.md)"
+        return None
+
+    return check
+
+
+def _upi_vpa(value: str) -> str | None:
+    from emitra.core.payment_methods import upi
+
+    try:
+        upi.vpa()
+    except ValueError as exc:
+        return f"{exc}: correct it, or unset it for the demo address"
+    return None
+
+
+def _whole_number(name: str):
+    def check(value: str) -> str | None:
+        try:
+            _whole(name)
+        except SettingError as exc:
+            return str(exc)
+        return None
+
+    return check
+
+
+def _date_or_time(name: str, parse, shape: str):
+    def check(value: str) -> str | None:
+        try:
+            parse(value)
+        except ValueError as exc:
+            return (f"{name}={value!r} is not a {shape} ({exc}): write it as {'YYYY-MM-DD' if shape == 'date' else 'YYYY-MM-DDTHH:MM'}, "
+                    f"or unset it (it fixes the clock, for demonstrations and tests only)")
+        return None
+
+    return check
+
+
+def _checks() -> dict[str, object]:
+    import datetime as dt
+
+    return {
+        "EMITRA_DATABASE_URL": _database_url,
+        "EMITRA_DATA_DIR": _data_dir,
+        "EMITRA_SECRET_KEY": _secret_key,
+        "EMITRA_PUBLIC_URL": _public_url,
+        "EMITRA_SECURE_COOKIES": _zero_or_one("EMITRA_SECURE_COOKIES", "the session cookie is sent over HTTPS only"),
+        "EMITRA_TIMEZONE": _timezone,
+        "EMITRA_PLUGINS": None,  # names: one not installed loads nothing (`emitra plugins` lists what loaded)
+        "EMITRA_POLICY_DIR": _policy_dir,
+        "EMITRA_STRIPE_API_KEY": None,
+        "EMITRA_STRIPE_WEBHOOK_SECRET": None,
+        "EMITRA_STRIPE_LSP_ACCOUNTS": _stripe(lambda s: s.parse_lsp_accounts(os.environ.get("EMITRA_STRIPE_LSP_ACCOUNTS", ""))),
+        "EMITRA_STRIPE_API_BASE": _stripe(lambda s: s.api_base()),
+        "EMITRA_STRIPE_TIMEOUT": _stripe(lambda s: s._number("EMITRA_STRIPE_TIMEOUT", 30.0, float)),
+        "EMITRA_STRIPE_MAX_RETRIES": _stripe(lambda s: s._number("EMITRA_STRIPE_MAX_RETRIES", 2, int)),
+        "EMITRA_UPI_VPA": _upi_vpa,
+        "EMITRA_UPI_PAYEE": None,
+        "EMITRA_UPI_WEBHOOK_SECRET": None,
+        **{name: _whole_number(name) for name in WHOLE_NUMBERS},
+        "EMITRA_TODAY": _date_or_time("EMITRA_TODAY", dt.date.fromisoformat, "date"),
+        "EMITRA_NOW": _date_or_time("EMITRA_NOW", dt.datetime.fromisoformat, "time"),
+        "EMITRA_FAST_PASSWORD_HASH": _zero_or_one("EMITRA_FAST_PASSWORD_HASH", "cheap password hashing, for tests and benchmarks only"),
+    }
+
+
+#: every setting emitra reads (docs/operations.md, "The settings"); None: any value will do
+SETTINGS: tuple[str, ...] = tuple(_checks())
+
+
+def check() -> None:
+    """Check every setting that is set, now: :class:`SettingError` names each bad one with its fix."""
+    problems = []
+    for name, checker in _checks().items():
+        value = os.environ.get(name, "").strip()
+        if value and checker is not None:
+            problem = checker(value)  # type: ignore[operator]
+            if problem:
+                problems.append(problem)
+    if problems:
+        raise SettingError(problems)

@@ -7,7 +7,10 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
 import datetime as _dt
+import re
 import sqlite3
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import tortoise.backends.sqlite.executor  # noqa: F401  (registers tortoise's own adapters first)
 from tortoise import Tortoise
@@ -47,7 +50,67 @@ def tortoise_config(url: str | None = None) -> dict[str, Any]:
     }
 
 
+#: how a database URL is written: the only two kinds emitra runs on
+URL_FORMS = "sqlite:///path/to/emitra.sqlite3 for a SQLite file, or postgres://user:password@host:5432/dbname (postgresql:// too)"
+
+
+class DatabaseUrlError(config.SettingError):
+    """A database URL that names no database emitra can open; the message says what to write."""
+
+
+def safe_url(url: str) -> str:
+    """The database URL without its password (``user:password@`` and a ``?password=`` parameter),
+    for printing and logs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    rest, qmark, query = rest.partition("?")
+    if "@" in rest:
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        rest = f"{user}:***@{host}" if ":" in creds else f"{user}@{host}"
+    query = re.sub(r"(^|&)([^=&]*password[^=&]*)=[^&]*", r"\1\2=***", query, flags=re.IGNORECASE)
+    return f"{scheme}://{rest}{qmark}{query}"
+
+
+def check_url(url: str) -> str:
+    """``url`` if it names a database emitra can open, checked before anything connects: the kind
+    (SQLite or PostgreSQL), a PostgreSQL port that is a number and a database name, and the folder of a
+    SQLite file (SQLite creates the file, never its folder; tortoise's SQLite client would wait for
+    ever after failing to open it). Otherwise :class:`DatabaseUrlError`, saying what to write."""
+    if url.startswith("sqlite://"):
+        path = url.removeprefix("sqlite://")
+        if path in ("", ":memory:") or path.startswith("file:"):
+            return url
+        folder = Path(path).parent
+        if not folder.is_dir():
+            what = "is a file, not a folder" if folder.exists() else "does not exist"
+            raise DatabaseUrlError(f"the folder {folder} of the SQLite database {what}: create it (mkdir -p {folder}) "
+                                   f"or correct EMITRA_DATABASE_URL")
+        return url
+    scheme, sep, _ = url.partition("://")
+    if not sep:
+        if url.startswith(("/", ".")) or url.endswith((".sqlite3", ".db")):
+            raise DatabaseUrlError(f"EMITRA_DATABASE_URL={url!r} is a path, not a database URL: for a SQLite file there write "
+                                   f"sqlite://{url}; for PostgreSQL, postgres://user:password@host:5432/dbname")
+        raise DatabaseUrlError(f"EMITRA_DATABASE_URL={safe_url(url)!r} is not a database URL: write {URL_FORMS}")
+    if scheme not in ("postgres", "postgresql"):
+        raise DatabaseUrlError(f"EMITRA_DATABASE_URL={safe_url(url)!r}: {scheme}:// databases are not supported: write {URL_FORMS}")
+    parts = urlsplit(url)
+    try:
+        parts.port
+    except ValueError:
+        port = parts.netloc.rsplit("@", 1)[-1].rpartition(":")[2]
+        raise DatabaseUrlError(f"EMITRA_DATABASE_URL={safe_url(url)!r}: the port {port!r} is not a port number: "
+                               f"write it as postgres://user:password@host:5432/dbname") from None
+    if not parts.path.strip("/"):
+        raise DatabaseUrlError(f"EMITRA_DATABASE_URL={safe_url(url)!r} names no database: write it as "
+                               f"postgres://user:password@host:5432/DBNAME")
+    return url
+
+
 def _connection(url: str) -> Any:
+    check_url(url)
     if url.startswith("sqlite://"):
         path = url.removeprefix("sqlite://")
         config.private_file(path)  # SQLite gives its -wal and -shm files the database file's mode

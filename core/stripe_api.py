@@ -132,16 +132,21 @@ def webhook_secret() -> str:
     return secret
 
 
+def api_base() -> str:
+    """Where Stripe is (``EMITRA_STRIPE_API_BASE``; tests point it at a fake), checked."""
+    base = os.environ.get("EMITRA_STRIPE_API_BASE", "").strip().rstrip("/") or DEFAULT_API_BASE
+    if not re.match(r"^https?://[^\s/]+$", base):
+        raise StripeConfigError("EMITRA_STRIPE_API_BASE", f"{base!r} is not a base URL such as https://api.stripe.com")
+    return base
+
+
 def settings() -> StripeSettings:
     """The Stripe settings from the environment (see the module's docstring)."""
     key = os.environ.get("EMITRA_STRIPE_API_KEY", "").strip()
     if not key:
         raise StripeConfigError("EMITRA_STRIPE_API_KEY", "card payments need the Stripe secret key")
-    base = os.environ.get("EMITRA_STRIPE_API_BASE", "").strip().rstrip("/") or DEFAULT_API_BASE
-    if not re.match(r"^https?://[^\s/]+$", base):
-        raise StripeConfigError("EMITRA_STRIPE_API_BASE", f"{base!r} is not a base URL such as https://api.stripe.com")
     return StripeSettings(
-        api_key=key, api_base=base,
+        api_key=key, api_base=api_base(),
         webhook_secret=os.environ.get("EMITRA_STRIPE_WEBHOOK_SECRET", "").strip(),
         lsp_accounts=parse_lsp_accounts(os.environ.get("EMITRA_STRIPE_LSP_ACCOUNTS", "")),
         timeout=float(_number("EMITRA_STRIPE_TIMEOUT", 30.0, float)),

@@ -29,7 +29,7 @@ DEMO_OPERATOR = "operator1"
 def _configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("EMITRA_DATA_DIR", str(tmp_path / "emitra-data"))
     monkeypatch.setenv("EMITRA_FAST_PASSWORD_HASH", "1")
-    monkeypatch.setenv("EMITRA_SECRET_KEY", "emitra-plugin-tests")
+    monkeypatch.setenv("EMITRA_SECRET_KEY", "emitra-plugin-tests-not-for-production")
     url = f"sqlite://{tmp_path / 'emitra-test.sqlite3'}"
     monkeypatch.setenv("EMITRA_DATABASE_URL", url)
     return url

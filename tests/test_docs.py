@@ -69,3 +69,17 @@ def test_every_builtin_service_is_named_in_the_docs():
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(DOCS.rglob("*.md")))
     missing = [code for code in builtin_services() if not re.search(rf"(?<![\w.]){re.escape(code)}(?![\w])", text)]
     assert not missing, f"services not mentioned by code anywhere under docs/: {missing}"
+
+
+def test_operations_md_quotes_the_migrations_this_version_has():
+    """The example outputs of docs/operations.md (`db status`, `db backup`, `db restore`, a failed
+    migration) name the number of migrations and the latest one as `emitra` prints them today."""
+    from emitra.core.cli_ops import known_migrations
+
+    known = known_migrations()
+    text = re.sub(r"\n#\s*", " ", (DOCS / "operations.md").read_text(encoding="utf-8"))  # a comment continued on the next line
+    latest = re.findall(r"(\d+) migrations(?: applied)?, the latest (\d{4}_\w+)", text)
+    assert len(latest) >= 3, "the examples of `db status`, `db backup` and `db restore` are gone"
+    assert set(latest) == {(str(len(known)), known[-1])}, f"docs/operations.md quotes {sorted(set(latest))}; write {len(known)}, {known[-1]}"
+    partial = re.findall(r"(\d+) of (\d+) migrations applied, up to (\d{4}_\w+)", text)
+    assert partial and all(total == str(len(known)) and known[int(applied) - 1] == name for applied, total, name in partial), partial

@@ -72,9 +72,27 @@ def district(tmp_path, monkeypatch):
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def emitra(*args: str) -> subprocess.CompletedProcess:
-    """The command line, with this test's EMITRA_DATABASE_URL and EMITRA_DATA_DIR."""
-    return subprocess.run([EMITRA, *args], capture_output=True, text=True, env=dict(os.environ), timeout=180)
+def emitra(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    """The command line, with this test's EMITRA_DATABASE_URL and EMITRA_DATA_DIR (and ``env`` over them)."""
+    return subprocess.run([EMITRA, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def refused(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """A command (or `emitra serve`) that must stop at once with an error: one that hangs or serves fails the test."""
+    try:
+        out = emitra(*args, env=env, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`emitra {' '.join(args)}` was still running after 60 s instead of refusing")
+    assert out.returncode != 0 and "Traceback" not in out.stderr, (out.returncode, out.stderr)
+    return out
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def with_db(url: str, fn):
@@ -319,10 +337,130 @@ def test_workers_starting_together_agree_on_the_generated_secret_key(tmp_path):
     assert [p.name for p in (tmp_path / "fresh").iterdir()] == ["secret.key"]  # no staged copies left behind
 
 
-def test_docs_operations_lists_every_setting_the_code_reads():
+def settings_the_code_reads() -> set[str]:
     root = Path(__file__).parent.parent
     code = "\n".join(p.read_text(encoding="utf-8") for folder in ("core", "web", "policy", "plugins") for p in (root / folder).rglob("*.py"))
-    settings = set(re.findall(r"[\"'](EMITRA_[A-Z_]+)[\"']", code))
-    documented = (root / "docs" / "operations.md").read_text(encoding="utf-8")
+    return set(re.findall(r"[\"'](EMITRA_[A-Z_]+)[\"']", code))
+
+
+def test_docs_operations_lists_every_setting_the_code_reads():
+    settings = settings_the_code_reads()
+    documented = (Path(__file__).parent.parent / "docs" / "operations.md").read_text(encoding="utf-8")
     assert "EMITRA_SECRET_KEY" in settings
     assert sorted(s for s in settings if f"`{s}`" not in documented) == [], "add them to the table in docs/operations.md"
+
+
+def test_every_setting_the_code_reads_is_checked_at_start_up():
+    from emitra.core import config
+
+    assert set(config.SETTINGS) == settings_the_code_reads(), "list each setting in core/config.py _checks (tests/test_config.py: a bad value)"
+
+
+# --- mistakes of an administrator: one line that names the mistake and the fix, never a traceback ------
+
+def test_bad_settings_stop_every_command_and_the_server_at_once_each_named_with_its_fix(tmp_path):
+    bad = {"EMITRA_TODAY": "2026-02-30", "EMITRA_TIMEZONE": "Asia/Jaipur", "EMITRA_LOGIN_MAX_FAILURES": "abc",
+           "EMITRA_SECRET_KEY": "Short-Key-41"}
+    out = refused("ledger", "check", env=bad)
+    lines = out.stderr.splitlines()
+    assert out.returncode == 2 and len(lines) == 4 and all(line.startswith("Error: EMITRA_") for line in lines), out.stderr
+    assert "EMITRA_TODAY='2026-02-30' is not a date" in out.stderr and "YYYY-MM-DD" in out.stderr
+    assert "EMITRA_TIMEZONE='Asia/Jaipur' is not a time zone" in out.stderr and "Asia/Kolkata" in out.stderr
+    assert "EMITRA_LOGIN_MAX_FAILURES must be a whole number, not 'abc'" in out.stderr
+    assert "EMITRA_SECRET_KEY is too short" in out.stderr and "Short-Key-41" not in out.stderr  # never the key itself
+    # read by each log-in, it used to start the server and answer every log-in with a 500
+    serve = refused("serve", "--port", str(free_port()), env={"EMITRA_LOGIN_MAX_FAILURES": "abc"})
+    assert serve.stderr.startswith("Error: EMITRA_LOGIN_MAX_FAILURES must be a whole number") and "serving" not in serve.stdout
+
+
+def test_a_database_url_emitra_cannot_open_is_refused_saying_how_to_write_it():
+    cases = {
+        "postgres://emitra:Pw-Hidden-9@127.0.0.1:54x2/emitra": "the port '54x2' is not a port number",
+        "/tmp/a/emitra.sqlite3": "is a path, not a database URL: for a SQLite file there write sqlite:///tmp/a/emitra.sqlite3",
+        "mysql://emitra:Pw-Hidden-9@127.0.0.1/emitra": "mysql:// databases are not supported: write sqlite:///",
+    }
+    for url, says in cases.items():
+        out = refused("db", "status", env={"EMITRA_DATABASE_URL": url})
+        assert out.returncode == 2 and out.stderr.startswith("Error: EMITRA_DATABASE_URL=") and says in out.stderr, out.stderr
+        assert len(out.stderr.splitlines()) == 1 and "Pw-Hidden-9" not in out.stderr + out.stdout
+
+
+def test_a_sqlite_database_in_a_missing_folder_is_refused_by_every_command_instead_of_hanging(tmp_path):
+    folder = tmp_path / "nowhere" / "sub"
+    env = {"EMITRA_DATABASE_URL": f"sqlite://{folder / 'emitra.sqlite3'}", "EMITRA_DATA_DIR": str(tmp_path / "data")}
+    for command in (["db", "migrate"], ["db", "status"], ["audit", "verify"], ["demo"], ["serve", "--port", str(free_port())]):
+        out = refused(*command, env=env)
+        assert out.stderr == (f"Error: the folder {folder} of the SQLite database does not exist: create it "
+                              f"(mkdir -p {folder}) or correct EMITRA_DATABASE_URL\n"), (command, out.stderr)
+    assert not folder.exists()
+
+
+def to_the_last_release(url: str) -> str:
+    """Migrate the database at ``url`` to the last release's schema; what `emitra db status` then says is to apply."""
+    async def go():
+        from tortoise.migrations.api import migrate
+
+        await migrate(config=db.tortoise_config(url), target=f"models.{RELEASED_SCHEMA}")
+        await Tortoise.close_connections()
+
+    asyncio.run(go())
+    applied = known_migrations().index(RELEASED_SCHEMA) + 1
+    return f"{applied} of {len(known_migrations())} migrations applied, up to {RELEASED_SCHEMA}; to apply: 0008_"
+
+
+def test_commands_on_a_database_without_the_schema_or_behind_it_say_so_in_one_line(district):
+    from emitra.core.db import safe_url
+
+    for command in (["audit", "verify"], ["ledger", "check"], ["demo"], ["demo-cases"]):
+        out = refused(*command)
+        assert out.stderr == f"Error: {safe_url(district)}: no emitra schema: run `emitra db migrate`\n", (command, out.stderr)
+    behind = to_the_last_release(district)
+    verify = refused("audit", "verify")  # the column prev_hash comes with 0008
+    assert verify.stderr.startswith(f"Error: {safe_url(district)}: {behind}") and "(run `emitra db migrate`)" in verify.stderr
+    assert len(verify.stderr.splitlines()) == 1
+
+
+def test_serve_and_the_app_refuse_a_database_not_migrated_and_serve_once_it_is(district):
+    from starlette.testclient import TestClient
+
+    from emitra.core.db import safe_url
+    from emitra.web.app import NotMigrated, create_app
+
+    serve = refused("serve", "--port", str(free_port()))  # it used to serve, and answer every log-in with a 500
+    assert serve.stderr == f"Error: not serving {safe_url(district)}: no emitra schema: run `emitra db migrate`\n"
+    with pytest.raises(NotMigrated, match="no emitra schema"):  # uvicorn started directly: the app's start-up refuses
+        with TestClient(create_app(district)):
+            pass
+    behind = to_the_last_release(district)
+    assert refused("serve", "--port", str(free_port())).stderr.startswith(f"Error: not serving {safe_url(district)}: {behind}")
+    with pytest.raises(NotMigrated, match="to apply: 0008_"):
+        with TestClient(create_app(district)):
+            pass
+
+    assert emitra("db", "migrate").returncode == 0 and emitra("demo").returncode == 0
+    with TestClient(create_app(district), follow_redirects=False) as client:
+        _login(client, "operator1")
+
+
+def test_a_database_that_cannot_be_reached_or_does_not_exist_is_named_without_the_password():
+    port = free_port()  # nothing listens there
+    out = refused("ledger", "check", env={"EMITRA_DATABASE_URL": f"postgres://emitra:Pw-Hidden-9@127.0.0.1:{port}/district"})
+    assert out.stderr.startswith(f"Error: cannot connect to PostgreSQL at 127.0.0.1:{port} as emitra (database 'district'): "
+                                 f"ConnectionRefusedError") and len(out.stderr.splitlines()) == 1, out.stderr
+    assert "Pw-Hidden-9" not in out.stderr
+    if not PG_URL:
+        return
+    parts = urlsplit(PG_URL)
+    missing = urlunsplit(parts._replace(path=parts.path + "_missing"))
+    for command in (["audit", "verify"], ["demo"]):
+        out = refused(*command, env={"EMITRA_DATABASE_URL": missing})
+        name = parts.path.lstrip("/") + "_missing"
+        assert out.stderr.startswith(f"Error: PostgreSQL database {name!r} does not exist on ") and "createdb " in out.stderr, out.stderr
+
+
+def test_a_backup_to_a_folder_that_cannot_be_written_is_refused_with_the_fix(district, tmp_path):
+    asyncio.run(db.migrate(district))
+    (tmp_path / "a-file").write_text("not a folder")
+    out = refused("db", "backup", str(tmp_path / "a-file" / "emitra.tar"))
+    assert out.stderr.startswith(f"Error: cannot write the backup into {tmp_path / 'a-file'} (") and "folder this user can write to" in out.stderr
+    assert len(out.stderr.splitlines()) == 1

@@ -28,7 +28,7 @@ BILL, K, DUE = "gov.rj.jvvnl.bill", "210412345678", 148_350
 
 DB_PASSWORD = "Secret-DbPassword-5e6f0a"
 SECRETS = {
-    "EMITRA_SECRET_KEY": "Secret-SigningKey-7f1c9a0e5b3d",
+    "EMITRA_SECRET_KEY": "Secret-SigningKey-7f1c9a0e5b3d-4482c1",
     "EMITRA_STRIPE_API_KEY": "sk_test_Secret-StripeKey-42ab19",
     "EMITRA_STRIPE_WEBHOOK_SECRET": "whsec_Secret-StripeHook-77cd20",
     "EMITRA_UPI_WEBHOOK_SECRET": "Secret-UpiHook-19ef33",
@@ -112,3 +112,24 @@ def test_no_secret_reaches_a_log_a_response_an_output_or_the_database(web, tmp_p
     rows = web.run(stored)
     assert any("secret-card-1" in r or "stripe" in r.lower() for r in rows)  # the flows above were recorded
     assert [r for r in rows if leaks(r)] == []
+
+
+def test_serve_refuses_a_short_secret_key_without_printing_it():
+    for key in ("...", "Short-Secret-3e9a"):  # the docs' placeholder copied as it is; a guessable key
+        out = subprocess.run([EMITRA, "serve", "--port", str(free_port())], env={**os.environ, "EMITRA_SECRET_KEY": key},
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2 and out.stderr.startswith("Error: EMITRA_SECRET_KEY is too short") and "at least 32" in out.stderr
+        assert "secrets.token_urlsafe" in out.stderr and "Short-Secret" not in out.stdout + out.stderr
+
+
+def test_a_password_in_the_query_of_the_database_url_is_not_printed():
+    from emitra.core.db import safe_url
+
+    assert safe_url("postgres://emitra@db:5432/jaipur?sslmode=require&password=SeCrEtQ-77") == \
+        "postgres://emitra@db:5432/jaipur?sslmode=require&password=***"
+    assert safe_url("postgres://emitra:SeCrEtQ-77@db/jaipur?PASSWORD=SeCrEtQ-77") == "postgres://emitra:***@db/jaipur?PASSWORD=***"
+    if not PG_URL:
+        return
+    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}password=SeCrEtQ-77"
+    out = subprocess.run([EMITRA, "db", "status"], env={**os.environ, "EMITRA_DATABASE_URL": url}, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "password=***: up to date" in out.stdout and "SeCrEtQ" not in out.stdout + out.stderr, out.stdout

@@ -208,19 +208,47 @@ class App(Starlette):
         return HeadAsGet(SecurityHeaders(super().build_middleware_stack()))
 
 
+class NotMigrated(RuntimeError):
+    """The database lacks migrations this version needs (or has some it does not know): not served."""
+
+
+async def _refuse_unmigrated(url: str) -> None:
+    """Refuse to start on a database whose migrations are not this version's (no schema yet, an upgrade
+    not migrated, a newer emitra's): every page that needs a missing table would be a 500. One small
+    query on the connection just opened. A database that cannot be reached now is not refused: pages
+    answer 503 until it is back (docs/operations.md)."""
+    from emitra.core import cli_ops
+
+    try:
+        applied = await cli_ops.applied_migrations_here()
+    except Exception as exc:
+        if db.unavailable(exc):
+            log.warning("the migrations were not checked: the database cannot be reached: %s: %s", type(exc).__name__, exc)
+            return
+        raise
+    line, pending, unknown = cli_ops.migration_state(applied)
+    if pending or unknown:
+        message = f"not serving {db.safe_url(url)}: {line}"
+        log.error(message)
+        raise NotMigrated(message)
+
+
 def create_app(database_url: str | None = None) -> Starlette:
-    url = database_url or config.database_url()
+    config.check()  # every setting now, not at the first log-in or payment that reads it
+    url = db.check_url(database_url or config.database_url())
     get_host()  # load plugins at start-up, so a broken one is reported now
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        async with RegisterTortoise(app, config=db.tortoise_config(url)), db.background_checkpoints(url):
-            # what start-up built (plugins, forms, policy, templates: some 200,000 objects) lives as long
-            # as the process: keep it out of the garbage collector's full passes, which otherwise stop
-            # every request for a few hundred milliseconds now and then (docs/performance.md)
-            gc.collect()
-            gc.freeze()
-            yield
+        async with RegisterTortoise(app, config=db.tortoise_config(url)):
+            await _refuse_unmigrated(url)
+            async with db.background_checkpoints(url):
+                # what start-up built (plugins, forms, policy, templates: some 200,000 objects) lives as long
+                # as the process: keep it out of the garbage collector's full passes, which otherwise stop
+                # every request for a few hundred milliseconds now and then (docs/performance.md)
+                gc.collect()
+                gc.freeze()
+                yield
 
     return App(
         routes=ROUTES,
