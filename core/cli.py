@@ -118,10 +118,7 @@ def demo_week(start: str | None, as_json: bool) -> None:
 
     from emitra.core import demo_week as week
 
-    try:
-        monday = dt.date.fromisoformat(start) if start else week.default_start()
-    except ValueError:
-        raise click.BadParameter(f"{start!r} is not a date; give the Monday as YYYY-MM-DD", param_hint="--start") from None
+    monday = cli_date(start, "--start", "a date; give the Monday as YYYY-MM-DD") if start else week.default_start()
     try:
         result = run(lambda: week.run_week(monday))
     except week.DemoWeekError as exc:
@@ -287,10 +284,7 @@ def policy_check(service_code: str, on: str | None, district: str | None, lsp_id
     from emitra.core.clock import today
     from emitra.core.plugins import get_host
 
-    try:
-        day = dt.date.fromisoformat(on) if on else today()
-    except ValueError:
-        raise click.BadParameter(f"{on!r} is not a date; use YYYY-MM-DD", param_hint="--date") from None
+    day = cli_date(on, "--date") if on else today()
     host = get_host()
     service = host.registry.get(service_code) or host.all_declared.get(service_code)
     if service is None:
@@ -674,31 +668,51 @@ def _money_rupees(text: str, hint: str) -> int:
         raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
-def _money_date(text: str | None, hint: str):
+def cli_date(text: str, hint: str, what: str = "a date; use YYYY-MM-DD"):
+    """A date typed on the command line: ``YYYY-MM-DD`` within e-Mitra's working days
+    (core/clock.FIRST_DAY to LAST_DAY, as the pages take them), else a usage error naming the option
+    (a date like 9999-12-31 ran the date arithmetic past Python's years: a traceback)."""
     import datetime as dt
 
-    if text is None:
-        return None
+    from emitra.core.clock import FIRST_DAY, LAST_DAY
+
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date; use YYYY-MM-DD", param_hint=hint) from None
+        raise click.BadParameter(f"{text!r} is not {what}", param_hint=hint) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise click.BadParameter(f"{text} is outside {FIRST_DAY} to {LAST_DAY}; give a date within them", param_hint=hint)
+    return day
 
 
-def _money_now(text: str | None):
+def cli_moment(text: str, hint: str):
+    """A time typed on the command line (ISO 8601; without a zone, the district's), its date within
+    e-Mitra's working days, else a usage error naming the option."""
     import datetime as dt
 
-    if not text:
-        return None
+    from emitra.core.clock import FIRST_DAY, LAST_DAY
+
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a time; use ISO 8601, e.g. 2026-11-21T10:00:00+05:30", param_hint="--now") from None
+        raise click.BadParameter(f"{text!r} is not a time; use ISO 8601, e.g. 2026-11-21T10:00:00+05:30", param_hint=hint) from None
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:
+        raise click.BadParameter(f"{text} is outside {FIRST_DAY} to {LAST_DAY}; give a time within them", param_hint=hint)
     if moment.tzinfo is None:
         from zoneinfo import ZoneInfo
 
         moment = moment.replace(tzinfo=ZoneInfo(config.timezone()))
     return moment
+
+
+def _money_date(text: str | None, hint: str):
+    return None if text is None else cli_date(text, hint)
+
+
+def _money_now(text: str | None):
+    if not text:
+        return None
+    return cli_moment(text, "--now")
 
 
 async def _money_user(username: str | None):

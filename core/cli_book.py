@@ -27,10 +27,9 @@ def digest(week: str | None, district: str | None) -> None:
     from emitra.core.models import District
 
     if week:
-        try:
-            week_start = dt.date.fromisoformat(week)
-        except ValueError:
-            raise click.BadParameter(f"{week!r} is not a date; give the Monday as YYYY-MM-DD", param_hint="--week") from None
+        from emitra.core.cli import cli_date
+
+        week_start = cli_date(week, "--week", "a date; give the Monday as YYYY-MM-DD")
         if week_start.weekday() != 0:
             raise click.BadParameter(f"{week} is a {week_start.strftime('%A')}; give the Monday the week starts on", param_hint="--week")
     else:

@@ -15,20 +15,9 @@ import click
 
 
 def _moment(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date and time; use ISO 8601, e.g. 2026-11-21T10:00:00+05:30",
-                                 param_hint="--at") from None
-    if moment.tzinfo is None:
-        from zoneinfo import ZoneInfo
+    from emitra.core.cli import cli_moment
 
-        from emitra.core import config
-
-        moment = moment.replace(tzinfo=ZoneInfo(config.timezone()))
-    return moment
+    return cli_moment(text, "--at") if text else None
 
 
 async def _district_id(code: str | None) -> int | None:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EMITRA = str(Path(sys.executable).parent / "emitra")
 
 
@@ -80,3 +82,20 @@ def test_the_society_sets_a_counters_split_from_the_cli(tmp_path):
     assert bad.returncode != 0 and "must add up to 10000" in bad.stderr
     wrong = run("counter", "split", "JP-JM-001", "--lsp", "100", "--as", "lsp", env_extra=env, tmp_path=tmp_path)
     assert wrong.returncode != 0 and "Only the Society admin" in wrong.stderr
+
+
+@pytest.mark.parametrize("args,option", [
+    (["dayend", "close", "JP-LM-001", "--date", "9999-12-31", "--counted", "0", "--as", "operator1"], "--date"),
+    (["dayend", "close", "JP-LM-001", "--date", "0001-01-01", "--counted", "0", "--as", "operator1"], "--date"),
+    (["book", "digest", "--week", "9999-12-27"], "--week"),
+    (["sla", "sweep", "--at", "9999-12-31T23:59:00"], "--at"),
+    (["policy", "check", "gov.rj.jvvnl.bill", "--date", "9999-12-31"], "--date"),
+    (["demo-week", "--start", "0001-01-01"], "--start"),
+    (["settle", "--now", "9999-12-31T10:00:00+05:30", "--as", "society"], "--now"),
+])
+def test_a_date_outside_e_mitras_days_is_refused_naming_the_option(args, option):
+    """Dates and times typed on the command line are held to the days the pages take (2000 to 2099):
+    a usage error naming the option, not a traceback from the date arithmetic."""
+    done = run(*args)
+    assert done.returncode == 2, (args, done.returncode, done.stderr[-500:])
+    assert option in done.stderr and "outside 2000-01-01 to 2099-12-31" in done.stderr and "Traceback" not in done.stderr
