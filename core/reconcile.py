@@ -902,6 +902,13 @@ def _same_amount(statement: Item, ledger: Item) -> bool:
     return ledger.amount_paise == statement.amount_paise or ledger.amount_paise in statement.alt_amounts
 
 
+def _same_way(statement: Item, ledger: Item) -> bool:
+    """Not money moving the opposite way: a credit on the statement is never paired with a debit in
+    the ledger (or the other way) on a reference alone, however alike their references (a UPI
+    collection and the settlement that paid it out quote the same receipt)."""
+    return statement.amount_paise * ledger.amount_paise >= 0
+
+
 def match(statements: list[Item], expected: list[Item], scope: str,
           progress: Callable[[int], None] | None = None) -> tuple[list[Pair], list[Pair], list[Item], list[Item]]:
     """Pair statement items with ledger items: first by reference (equal amount: matched; else
@@ -915,7 +922,7 @@ def match(statements: list[Item], expected: list[Item], scope: str,
     rank = {j: n for n, j in enumerate(cand)}
     for i in order:
         s = statements[i]
-        hits = sorted((j for j in index.hits(s) if j not in taken), key=rank.__getitem__)
+        hits = sorted((j for j in index.hits(s) if j not in taken and _same_way(s, expected[j])), key=rank.__getitem__)
         if hits:
             equal = [j for j in hits if _same_amount(s, expected[j])]
             pool = equal or hits
@@ -1446,7 +1453,7 @@ class _Matching:
         pairs: list[tuple[Item, _Cand]] = []
         for s, its_words in zip(page, line_words):
             found = _quoted(s, exact, by_run, self.odd, containing, its_words)
-            hits = [cands[n] for n in found if n in cands and not self.taken[n]]
+            hits = [cands[n] for n in found if n in cands and not self.taken[n] and s.amount_paise * cands[n].amount_paise >= 0]
             if hits:
                 equal = [c for c in hits if _same_amount(s, c)]
                 best = min(equal or hits, key=lambda c: c.order(s))

@@ -86,3 +86,18 @@ async def test_paged_matching_by_reference_in_text_amount_and_date(demo_db):
     assert [(p.statement.key, p.ledger.key, p.how) for p in matched] == [("line:1", "a", "amount_date"), ("line:4", "e", "reference")]
     assert [(p.statement.key, p.ledger.key, p.difference_paise) for p in differing] == [("line:3", "c", 100)]
     assert [i.key for i in lonely_s] == ["line:2"] and [i.key for i in lonely_l] == ["b"]
+
+
+async def test_a_credit_is_never_paired_with_a_debit_on_its_reference(demo_db):
+    """A UPI credit on the statement and the settlement that paid it out quote the same receipt:
+    the credit is not taken as a 'differing' match of the debit (a statement imported twice used to
+    show its second copy so); a credit of the same reference is still found."""
+    receipt = "JP0001000035435"
+    credit = rec.Item("bank", "other", "line:1", DAY, 1000, f"UPI/612345678902/{receipt}", "", rec._refs(f"UPI/612345678902/{receipt}", receipt),
+                      line_no=1, line_id=1)
+    settled = rec.Item("ledger", "settlement", "entry:1", DAY, -1000, f"settle:{receipt}", "", rec._refs(receipt))
+    collected = rec.Item("ledger", "upi", "entry:2", DAY + dt.timedelta(days=1), 1000, f"request:{receipt}", "", rec._refs(receipt))
+    for result in (rec.match([credit], [settled], "bank"), await rec.match_paged([credit], [settled], "bank")):
+        assert _buckets(result) == ([], [], ["line:1"], ["entry:1"])
+    for result in (rec.match([credit], [settled, collected], "bank"), await rec.match_paged([credit], [settled, collected], "bank")):
+        assert _buckets(result) == ([("line:1", "entry:2", "reference")], [], [], ["entry:1"])
