@@ -260,6 +260,54 @@ def check_declaration(service: Any, checked: CheckedForms = _EVERY_FORM) -> None
         raise problems[0]
 
 
+#: the first parts of a code, by domain (docs/plugins.md: a code begins with its owner's name)
+_CODE_PREFIX = {"government": "gov.rj", "central": "gov.in", "private": "pvt"}
+
+
+def own_code(service: Any, plugin: str) -> str:
+    """A code under ``plugin``'s own name for ``service`` (what a refusal for a shared code suggests)."""
+    domain = getattr(service.domain, "value", service.domain)
+    owner = re.sub(r"[^a-z0-9_]+", "_", plugin.lower()).strip("_") or "yourname"
+    last = str(service.code).rsplit(".", 1)[-1] or "service"
+    return f"{_CODE_PREFIX.get(domain, 'pvt')}.{owner}.{last}"
+
+
+def clashes(declared: list[tuple[str, str]], builtin: set[str]) -> dict[int, list[str]]:
+    """Which (plugin, code) declarations are refused because their code is declared more than once:
+    index -> every plugin that declares that code, in order.
+
+    No declaration wins by the order plugins load in. When exactly one of the declarers is a plugin
+    shipped with emitra, emitra's keeps the code and the others are refused (installing a partner's
+    package must not take a service away from the counters); otherwise every one is refused.
+    """
+    by_code: dict[str, list[int]] = {}
+    for i, (_, code) in enumerate(declared):
+        by_code.setdefault(code, []).append(i)
+    out: dict[int, list[str]] = {}
+    for indexes in by_code.values():
+        if len(indexes) < 2:
+            continue
+        declarers = [declared[i][0] for i in indexes]
+        shipped = [i for i in indexes if declared[i][0] in builtin]
+        for i in indexes:
+            if not (len(shipped) == 1 and i == shipped[0]):
+                out[i] = declarers
+    return out
+
+
+def clash_message(code: str, plugin: str, declarers: list[str], builtin: set[str], suggestion: str, what: str = "service") -> str:
+    """Why ``plugin``'s ``code`` is refused, ``declarers`` being every plugin that declares it."""
+    fix = f"a plugin's codes must be its own: begin them with your domain and your own name, e.g. {suggestion!r}"
+    others = sorted(set(declarers) - {plugin})
+    if not others:
+        return f"{code!r} is declared {len(declarers)} times by this plugin; give each {what} a code of its own"
+    shipped = sorted(set(declarers) & builtin)
+    if len(shipped) == 1 and plugin not in builtin:
+        return f"{code!r} is the code of a {what} built into emitra (plugin {shipped[0]!r}), which keeps it; {fix}"
+    names = ", ".join(repr(d) for d in sorted(set(declarers)))
+    return f"{code!r} is declared by plugins {names}; none of them is loaded under it, as none may take another's code: {fix}"
+
+
 class Registry:
     """The services that loaded, keyed by code, and the refusals, in load order.
 
@@ -271,6 +319,10 @@ class Registry:
         self.services: dict[str, Service] = {}
         self.refusals: list[Refusal] = []
         self.plugins: list[str] = []
+        #: the plugins shipped with emitra (entry points of the emitra distribution itself)
+        self.builtin: set[str] = set()
+        #: code -> every plugin whose sound declaration has it, loaded or refused (``emitra plugins check``)
+        self.declared_by: dict[str, list[str]] = {}
         self.unavailable: dict[str, str] = {}
         #: services a rule restricts (code -> decision): offered only where the Society approved them
         self.restricted: dict[str, Any] = {}
@@ -294,6 +346,13 @@ def _make_manager() -> pluggy.PluginManager:
     return pm
 
 
+def _shipped_with_emitra(ep: Any) -> bool:
+    """Whether an entry point belongs to the emitra distribution itself (a built-in plugin)."""
+    dist = getattr(ep, "dist", None)
+    name = (dist.metadata["Name"] or "") if dist is not None else ""
+    return re.sub(r"[-_.]+", "-", name).lower() == "emitra"
+
+
 def _discover(allow: set[str] | None) -> Iterable[tuple[str, Any]]:
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         if allow is not None and ep.name not in allow:
@@ -315,14 +374,19 @@ class PluginHost:
         candidates: list[tuple[str, Any]] = []
         if use_entry_points:
             for name, ep in _discover(allow):
+                if _shipped_with_emitra(ep):
+                    self.registry.builtin.add(name)
                 try:
                     candidates.append((name, ep.load()))
                 except Exception as exc:  # a broken plugin must not stop the others
                     self._refuse(Refusal(name, "import", f"{type(exc).__name__}: {exc}"))
         candidates.extend(extra_plugins)
         self._checked_forms = CheckedForms(_checked_forms_path())
+        self._declared: list[Service] = []  # sound declarations, in load order, until their codes are settled
+        self._declared_methods: list[Any] = []
         for name, plugin in candidates:
             self._load(name, plugin)
+        self._settle_codes()
         self._checked_forms.save()
         self.policy = self._make_policy()
         self.apply_policy()
@@ -382,20 +446,38 @@ class PluginHost:
             code = getattr(service, "code", "?")
             try:
                 check_declaration(service, self._checked_forms)
-                if service.code in self.registry.services:
-                    other = self.registry.services[service.code].plugin
-                    raise DeclarationError("code", f"{service.code!r} is already registered by plugin {other!r}")
             except DeclarationError as exc:
                 self._refuse(Refusal(name, exc.field, exc.message, str(code)))
                 return
             service.plugin = name
-            self.registry.services[service.code] = service
-            self.all_declared[service.code] = service
+            self._declared.append(service)
 
         try:
             impl(register=register)
         except Exception as exc:
             self._refuse(Refusal(name, "emitra_register_services", f"{type(exc).__name__}: {exc}"))
+
+    def _settle_codes(self) -> None:
+        """Register the sound declarations under their codes, once every plugin has declared its own:
+        a code declared more than once is refused as :func:`clashes` says, whatever the load order."""
+        builtin = self.registry.builtin
+        refused = clashes([(s.plugin, s.code) for s in self._declared], builtin)
+        for i, service in enumerate(self._declared):
+            self.registry.declared_by.setdefault(service.code, []).append(service.plugin)
+            if i in refused:
+                message = clash_message(service.code, service.plugin, refused[i], builtin, own_code(service, service.plugin))
+                self._refuse(Refusal(service.plugin, "code", message, service.code))
+                continue
+            self.registry.services[service.code] = service
+            self.all_declared[service.code] = service
+        refused = clashes([(m.plugin, m.code) for m in self._declared_methods], builtin)
+        for i, method in enumerate(self._declared_methods):
+            if i in refused:
+                message = clash_message(method.code, method.plugin, refused[i], builtin, f"{method.plugin}_{method.code}", "payment method")
+                self._refuse(Refusal(method.plugin, "payment_method", message))
+                continue
+            self.payment_methods[method.code] = method
+        self._declared, self._declared_methods = [], []
 
     def _load_payment_methods(self, name: str, plugin: Any) -> None:
         from emitra.core.payments import PaymentMethod
@@ -408,11 +490,8 @@ class PluginHost:
                 if not isinstance(method, PaymentMethod) or not CODE_PATTERN.match(f"pay.{getattr(method, 'code', '')}"):
                     self._refuse(Refusal(name, "payment_method", "register() takes a PaymentMethod with a lowercase code"))
                     return
-                if method.code in self.payment_methods:
-                    self._refuse(Refusal(name, "payment_method", f"{method.code!r} is already registered by {self.payment_methods[method.code].plugin!r}"))
-                    return
                 method.plugin = name
-                self.payment_methods[method.code] = method
+                self._declared_methods.append(method)
 
             try:
                 impl.function(register=register)
