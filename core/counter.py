@@ -532,20 +532,41 @@ async def _hand_over(actor: audit.Actor, request: ServiceRequest, service: Servi
     """After the money is safely recorded, hand the request to the department or partner.
 
     An application also opens its case (core/workflow.py) in the same transaction; a successful
-    hand-over forwards it to the department at once.
+    hand-over forwards it to the department at once. Nothing here fails the payment, which stands:
+    a failure of the department's system, or of the case's workflow (a process its plugin got
+    wrong), leaves the request ``submission_failed`` with its case, if one could be opened, in its
+    initial state, where the counter's Applications page and ``emitra cases retry`` find it.
     """
     try:
         ref = await service.submit(request.id, priced.data, priced.quote)
         request.status, request.department_ref = RequestStatus.SUBMITTED, str(ref or "")[:100]
     except Exception as exc:  # the payment stands; the back office retries the hand-over
-        log.exception("hand-over of %s to %s failed", request.receipt_no, service.provider)
+        log.exception("plugin %s: hand-over of %s to %s failed", service.plugin, request.receipt_no, service.provider)
         request.status = RequestStatus.SUBMISSION_FAILED
         ref = f"{type(exc).__name__}"
+    try:
+        await _record_hand_over(actor, request, service, priced, str(ref))
+        return
+    except Exception as exc:  # rolled back: nothing of it was written, the request is still "paid"
+        log.exception("plugin %s: the case of %s could not be opened or forwarded; the request waits for a retry",
+                      service.plugin, request.receipt_no)
+        failure = f"{type(exc).__name__} in the workflow"
+    request.status = RequestStatus.SUBMISSION_FAILED
+    try:
+        await _record_hand_over(actor, request, service, priced, failure)  # the case opened, not forwarded
+    except Exception:
+        log.exception("plugin %s: the case of %s could not be opened", service.plugin, request.receipt_no)
+        await _record_hand_over(actor, request, service, priced, failure, open_case=False)
+
+
+async def _record_hand_over(actor: audit.Actor, request: ServiceRequest, service: Service, priced: Priced, ref: str,
+                            open_case: bool = True) -> None:
+    """Write the hand-over's outcome, and open (and forward, when it succeeded) an application's case: one transaction."""
     async with in_transaction():
         await _update_request(request, "status", "department_ref")
         await audit.record(actor, f"request.{request.status.value}", request, district_id=request.district_id,
-                           counter_id=request.counter_id, detail={"receipt_no": request.receipt_no, "department_ref": str(ref)})
-        if getattr(service.workflow, "value", service.workflow) == "application":
+                           counter_id=request.counter_id, detail={"receipt_no": request.receipt_no, "department_ref": ref})
+        if open_case and getattr(service.workflow, "value", service.workflow) == "application":
             case = await open_case_for(actor, request, service, priced.data)
             if request.status == RequestStatus.SUBMITTED:
                 await workflow.act(audit.Actor(None, via="system"), case, "forward",
