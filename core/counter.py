@@ -197,9 +197,10 @@ async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Pri
     """Validate the form against its schema, ask the service for a quote, add the published fee.
 
     Raises :class:`~emitra.core.forms.FormErrors` naming the wrong fields, and
-    :class:`ServiceUnavailable` when the service's system fails (logged with the plugin's name).
+    :class:`ServiceUnavailable` when the service's system fails or its form cannot be checked
+    (logged with the plugin's name).
     """
-    forms.validate(service.form, data)
+    check_form(service, data)
     docs = await documents.check_references(counter, service, data)
     ctx = await context(counter, service)
     registry = get_host().registry
@@ -225,6 +226,31 @@ async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Pri
     if share is not None:
         rate = fees.Rate(share, rate.payer, "commission")
     return Priced(service, data, quote, rate, ctx, docs)
+
+
+def check_form(service: Service, data: dict[str, Any], step: int | None = None) -> None:
+    """Validate ``data`` against the service's form (only the fields of steps up to ``step``, when
+    given). Raise :class:`~emitra.core.forms.FormErrors` naming the wrong fields; a form that cannot
+    be checked at all (a schema its plugin got wrong) makes the service unavailable, logged with the
+    plugin's name: never an error page."""
+    try:
+        if step is None:
+            forms.validate(service.form, data)
+        else:
+            forms.validate_step(service.form, data, step)
+    except forms.FormErrors:
+        raise
+    except Exception as exc:
+        log.exception("plugin %s: the form of %s cannot be checked", service.plugin, service.code)
+        reason = f"its form cannot be checked ({type(exc).__name__})"
+        get_host().registry.mark_unavailable(service.code, reason)
+        raise ServiceUnavailable(
+            "service_code",
+            f"{service.title_en} is unavailable: {reason}; plugin {service.plugin} must correct it. Nothing was charged; "
+            "offer another service.",
+            f"{service.title_hi} उपलब्ध नहीं है: इसका फ़ॉर्म जाँचा नहीं जा सकता; प्लगइन {service.plugin} को इसे ठीक करना होगा। "
+            "कोई शुल्क नहीं लिया गया; कोई अन्य सेवा दें।",
+        ) from None
 
 
 def new_idempotency_key() -> str:

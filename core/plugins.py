@@ -141,10 +141,13 @@ class CheckedForms:
             return set()
 
     def check_schema(self, form: dict[str, Any]) -> None:
-        """Raise :class:`jsonschema.SchemaError` when ``form`` is not a valid JSON Schema."""
+        """Raise :class:`jsonschema.SchemaError` when ``form`` is not a valid JSON Schema, or when one
+        of its ``$ref`` does not resolve inside it (checked at every start: a form that validates
+        nothing at the counter must not load)."""
         digest = _digest(form) if self.path is not None else None
         if digest is None or digest not in self.known:
             jsonschema.Draft202012Validator.check_schema(form)
+        _check_refs(form)
         if digest is not None:
             self.seen.add(digest)
 
@@ -163,6 +166,47 @@ class CheckedForms:
             log.warning("could not keep the checked forms in %s: %s", self.path, exc)
             tmp.unlink(missing_ok=True)
         self.known = forms
+
+
+#: keywords whose values are data, not schemas: a "$ref" key inside them is not a reference
+_NOT_SCHEMAS = frozenset({"enum", "const", "default", "examples"})
+#: the JSON Schema type names, for the message when a form names another
+_TYPE_NAMES = ("array", "boolean", "integer", "null", "number", "object", "string")
+
+
+def _check_refs(form: dict[str, Any]) -> None:
+    """Resolve every ``$ref`` of ``form`` as the validator will at the counter; raise
+    :class:`jsonschema.SchemaError` at the first that does not, with its path. A form refers only to
+    itself (its ``$defs``) or to the JSON Schema meta-schemas: nothing is fetched over the network."""
+    from jsonschema_specifications import REGISTRY
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT202012
+
+    def walk(node: Any, resolver: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, resolver, (*path, i))
+            return
+        if not isinstance(node, dict):
+            return
+        if isinstance(node.get("$id"), str) and path:
+            resolver = resolver.in_subresource(DRAFT202012.create_resource(node))
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            try:
+                resolver.lookup(ref)
+            except (Unresolvable, ValueError):
+                if ref.startswith("#"):
+                    why = (f"$ref {ref!r} points to nothing in the form (no {ref[1:] or '/'!r}); "
+                           "define it (under \"$defs\") or correct the reference")
+                else:
+                    why = f"$ref {ref!r} is outside the form; a form defines what it refers to under \"$defs\", as \"#/$defs/NAME\""
+                raise jsonschema.SchemaError(why, path=(*path, "$ref")) from None
+        for key, value in node.items():
+            if key not in _NOT_SCHEMAS and not str(key).startswith("x-"):
+                walk(value, resolver, (*path, key))
+
+    walk(form, REGISTRY.resolver_with_root(DRAFT202012.create_resource(form)), ())
 
 
 def _digest(form: Any) -> str | None:
@@ -190,7 +234,10 @@ def _form_problems(form: Any, checked: CheckedForms = _EVERY_FORM) -> list[Decla
         checked.check_schema(form)
     except jsonschema.SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
-        return [DeclarationError("form", f"not a valid JSON Schema at {where}: {exc.message}")]
+        message = exc.message
+        if list(exc.absolute_path)[-1:] == ["type"] and exc.validator == "anyOf":
+            message = f"{exc.instance!r} is not a type name; use one of {', '.join(_TYPE_NAMES)} (or a list of them)"
+        return [DeclarationError("form", f"not a valid JSON Schema at {where}: {message}")]
     if form.get("type") != "object" or not isinstance(form.get("properties"), dict):
         return [DeclarationError("form", "must be a JSON Schema of \"type\": \"object\" with \"properties\"")]
     out = []

@@ -1,6 +1,8 @@
 """The form engine on a service that uses every feature: steps, conditions, nested objects, rows,
 multiple choice, document upload; and a plugin that fails while serving."""
 
+import contextlib
+import logging
 import re
 import types
 
@@ -62,7 +64,36 @@ def sink_plugin():
     set_host(PluginHost(extra_plugins=[("sink", module)]))
     SINK.fail_with = None
     yield SINK
+    SINK.form = FORM
     set_host(previous)
+
+
+@contextlib.contextmanager
+def logged(name: str):
+    """The records logged by ``name`` meanwhile (pytest's log capture may be off: ``-p no:logging``)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger(name).addHandler(handler)
+    try:
+        yield records
+    finally:
+        logging.getLogger(name).removeHandler(handler)
+
+
+def _sink_quote_body(web, sink) -> dict:
+    """A filled form of the sink service, for /api/v1/quotes, with its document uploaded."""
+    async def upload():
+        from emitra.core import documents
+        from emitra.core.audit import Actor
+        from emitra.core.models import Counter, User
+
+        user = await User.get(username="operator1")
+        doc = await documents.store(Actor(user), await Counter.get(id=user.counter_id), sink, "proof", "p.pdf", b"%PDF-1 x")
+        return doc.public_id
+
+    return {"service_code": "test.forms.sink", "form": {"name": "Asha", "category": "GEN", "address": {"pin": "302001"},
+                                                         "members": [{"member_name": "R"}], "agree": True, "proof": web.run(upload)}}
 
 
 def test_conditional_fields_follow_the_data():
@@ -186,18 +217,7 @@ def test_a_plugin_failing_while_serving_is_isolated_and_shown_unavailable(sink_p
     url = f"/counter/citizens/{eid}/services/test.forms.sink"
     sink_plugin.fail_with = ConnectionError("department server timed out")
     h = web.api_token("operator1")
-
-    async def upload():
-        from emitra.core import documents
-        from emitra.core.audit import Actor
-        from emitra.core.models import Counter, User
-
-        user = await User.get(username="operator1")
-        doc = await documents.store(Actor(user), await Counter.get(id=user.counter_id), sink_plugin, "proof", "p.pdf", b"%PDF-1 x")
-        return doc.public_id
-
-    body = {"service_code": "test.forms.sink", "form": {"name": "Asha", "category": "GEN", "address": {"pin": "302001"},
-                                                         "members": [{"member_name": "R"}], "agree": True, "proof": web.run(upload)}}
+    body = _sink_quote_body(web, sink_plugin)
     r = web.post("/api/v1/quotes", headers=h, json=body)
     assert r.status_code == 503 and "department server timed out" in r.json()["error"]["message"]
     picker = web.get(f"/counter/citizens/{eid}")
@@ -207,3 +227,18 @@ def test_a_plugin_failing_while_serving_is_isolated_and_shown_unavailable(sink_p
     r = web.post("/api/v1/quotes", headers=h, json=body)
     assert r.status_code == 200 and r.json()["citizen_total_paise"] == 1000  # answering again
     assert "Unavailable" not in web.get(f"/counter/citizens/{eid}").text
+
+
+def test_a_form_that_cannot_be_checked_makes_the_service_unavailable_not_an_error_page(sink_plugin, web):
+    """The load check refuses a $ref to nothing; a form its plugin changes afterwards is still never a 500."""
+    web.login("operator1")
+    h = web.api_token("operator1")
+    body = _sink_quote_body(web, sink_plugin)
+    sink_plugin.form = {**FORM, "properties": {**FORM["properties"], "name": {"$ref": "#/$defs/name", "title": "Name", "x-title-hi": "नाम"}}}
+    with logged("emitra.core.counter") as records:
+        r = web.post("/api/v1/quotes", headers=h, json=body)
+        assert r.status_code == 503 and "its form cannot be checked" in r.json()["error"]["message"]
+        url = f"/counter/citizens/{_ramesh(web)}/services/test.forms.sink"
+        page = web.client.post(url, data={"csrf_token": web.csrf(url), "_step": "0", "name": "Asha", "category": "GEN"})
+    assert page.status_code == 503 and "plugin sink must correct it" in page.text
+    assert any(rec.getMessage() == "plugin sink: the form of test.forms.sink cannot be checked" for rec in records)

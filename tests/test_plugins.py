@@ -58,6 +58,14 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"form": {"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-title-hi": "ए"}}, "x-steps": [{"title": "One", "fields": ["a", "zz"]}]}},
      "form.x-steps", "zz"),
     ({"category": "lottery-ish"}, "category", "not one of"),
+    # a wrong type name: the message lists the right ones
+    ({"form": {"type": "object", "properties": {"x": {"type": "strng", "title": "X", "x-title-hi": "एक्स"}}}},
+     "form", "'strng' is not a type name; use one of array, boolean, integer, null, number, object, string"),
+    # a $ref to nothing would fail at the counter ("Get amount due"): refused at load, naming where it is
+    ({"form": {"type": "object", "properties": {"x": {"$ref": "#/$defs/account_no", "title": "X", "x-title-hi": "एक्स"}}}},
+     "form", "at properties/x/$ref: $ref '#/$defs/account_no' points to nothing in the form"),
+    ({"form": {"type": "object", "properties": {"x": {"$ref": "https://partner.example/account.json", "title": "X", "x-title-hi": "एक्स"}}}},
+     "form", "is outside the form"),
 ])
 def test_a_bad_declaration_is_refused_naming_plugin_and_field_and_others_still_load(override, field, fragment):
     h = host(("bad", plugin(svc(**{"code": "test.bad.one", **override}))),
