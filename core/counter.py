@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit, cache, clock, documents, fees, forms, ledger, mis, privacy, workflow
 from emitra.core.db import placeholders
 from emitra.core.ids import make_receipt_no
-from emitra.core.money import format_paise
+from emitra.core.money import format_paise, paise_problem
 from emitra.core.models import Citizen, Counter, CounterService, District, Document, LspPrice, Payment, RequestStatus, ServiceRequest
 from emitra.core.plugins import get_host
 from emitra.core.services import FieldError, Payer, Quote, QuoteContext, Service
@@ -197,8 +197,8 @@ async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Pri
     """Validate the form against its schema, ask the service for a quote, add the published fee.
 
     Raises :class:`~emitra.core.forms.FormErrors` naming the wrong fields, and
-    :class:`ServiceUnavailable` when the service's system fails or its form cannot be checked
-    (logged with the plugin's name).
+    :class:`ServiceUnavailable` when the service's system fails, its form cannot be checked or its
+    quote is not an amount of paise (logged with the plugin's name).
     """
     check_form(service, data)
     docs = await documents.check_references(counter, service, data)
@@ -218,9 +218,16 @@ async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Pri
             f"{service.provider} is not answering ({reason}). Nothing was charged; try again later or offer another service.",
             f"{service.provider} जवाब नहीं दे रहा ({reason})। कोई शुल्क नहीं लिया गया; बाद में प्रयास करें।",
         ) from None
+    wrong = paise_problem(getattr(quote, "principal_paise", None))
+    if wrong:
+        log.error("plugin %s quoted an invalid amount for %s: principal_paise %s", service.plugin, service.code, wrong[0])
+        registry.mark_unavailable(service.code, f"quoted an invalid amount: {wrong[0]}"[:200])
+        raise ServiceUnavailable(
+            "principal_paise",
+            f"Plugin {service.plugin} quoted an invalid amount: {wrong[0]}. Nothing was charged; the service is unavailable "
+            "until its plugin is corrected.",
+            f"प्लगइन {service.plugin} ने अमान्य राशि बताई: {wrong[1]}। कोई शुल्क नहीं लिया गया; प्लगइन ठीक होने तक यह सेवा उपलब्ध नहीं है।")
     registry.mark_available(service.code)
-    if not isinstance(quote.principal_paise, int) or quote.principal_paise < 0:
-        raise CounterError("principal_paise", f"Plugin {service.plugin} quoted an invalid amount.", "प्लगइन ने अमान्य राशि बताई।")
     rate = await fees.published_rate(service, counter.district_id)
     share = fees.commission(service, quote.principal_paise)
     if share is not None:

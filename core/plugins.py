@@ -21,6 +21,7 @@ import jsonschema
 import pluggy
 
 from emitra.core import hookspecs
+from emitra.core.money import paise_problem
 from emitra.core.services import Category, Domain, FeeRule, Payer, Service, Workflow
 
 log = logging.getLogger(__name__)
@@ -76,15 +77,17 @@ def _fee_problems(service: Service) -> list[DeclarationError]:
     if not isinstance(fee, FeeRule):
         return [DeclarationError("fee", "must be an emitra.core.FeeRule(payer=..., fee_paise=...)")]
     out = []
+    payers = ", ".join(f"Payer.{p.name}" for p in Payer)
     try:
         payer = Payer(fee.payer)
     except ValueError:
-        out.append(DeclarationError("fee.payer", f"{fee.payer!r} is not a known payer; use one of: " + ", ".join(p.value for p in Payer)))
-    if fee.fee_paise is not None:
-        if not isinstance(fee.fee_paise, int) or isinstance(fee.fee_paise, bool):
-            out.append(DeclarationError("fee.fee_paise", f"must be whole paise (int), not {type(fee.fee_paise).__name__}"))
-        elif fee.fee_paise < 0:
-            out.append(DeclarationError("fee.fee_paise", f"{fee.fee_paise} is negative; a fee is zero or more paise"))
+        if fee.payer is None:
+            out.append(DeclarationError("fee.payer", f"no payer given; say who pays the service charge, e.g. "
+                                                     f"FeeRule(payer=Payer.CITIZEN, ...): one of {payers}"))
+        else:
+            out.append(DeclarationError("fee.payer", f"{fee.payer!r} is not a known payer; use one of: {payers}"))
+    if fee.fee_paise is not None and (problem := paise_problem(fee.fee_paise)):
+        out.append(DeclarationError("fee.fee_paise", problem[0]))
     if fee.commission_bp is not None:
         if not isinstance(fee.commission_bp, int) or isinstance(fee.commission_bp, bool) or not 0 <= fee.commission_bp <= 10000:
             out.append(DeclarationError("fee.commission_bp", f"{fee.commission_bp!r} is not a whole number of basis points from 0 to 10000 (150 = 1.5%)"))

@@ -5,6 +5,7 @@ import contextlib
 import logging
 import re
 import types
+from typing import Any
 
 import pytest
 
@@ -45,11 +46,12 @@ FORM = {
 
 class KitchenSink(Service):
     fail_with: Exception | None = None
+    quoted: Any = 0  # the principal the quote gives
 
     async def quote(self, data, ctx):
         if self.fail_with:
             raise self.fail_with
-        return Quote(principal_paise=0, reference="KS-1")
+        return Quote(principal_paise=self.quoted, reference="KS-1")
 
 
 SINK = KitchenSink(code="test.forms.sink", title_en="Kitchen sink application", title_hi="सभी सुविधाओं वाला आवेदन",
@@ -62,7 +64,7 @@ def sink_plugin():
     module = types.SimpleNamespace(emitra_register_services=hookimpl(lambda register: register(SINK)))
     previous = get_host()
     set_host(PluginHost(extra_plugins=[("sink", module)]))
-    SINK.fail_with = None
+    SINK.fail_with, SINK.quoted = None, 0
     yield SINK
     SINK.form = FORM
     set_host(previous)
@@ -227,6 +229,30 @@ def test_a_plugin_failing_while_serving_is_isolated_and_shown_unavailable(sink_p
     r = web.post("/api/v1/quotes", headers=h, json=body)
     assert r.status_code == 200 and r.json()["citizen_total_paise"] == 1000  # answering again
     assert "Unavailable" not in web.get(f"/counter/citizens/{eid}").text
+
+
+@pytest.mark.parametrize("amount,wrong_en,wrong_hi", [
+    (True, "True is a yes/no value (bool), not a number", "True हाँ/नहीं मान (bool) है, संख्या नहीं"),
+    (12.5, "12.5 has a fraction of a paisa", "12.5 में पैसे का भिन्न है"),
+    (-500, "-500 is negative; an amount is zero or more paise", "-500 ऋणात्मक है"),
+    ("250", "'250' is not a number (str)", "'250' संख्या नहीं है"),
+])
+def test_a_quote_of_an_impossible_amount_says_what_is_wrong_in_both_languages(sink_plugin, web, amount, wrong_en, wrong_hi):
+    web.login("operator1")
+    h = web.api_token("operator1")
+    body = _sink_quote_body(web, sink_plugin)
+    sink_plugin.quoted = amount
+    with logged("emitra.core.counter") as records:
+        r = web.post("/api/v1/quotes", headers=h, json=body)
+    assert r.status_code == 503, r.text
+    (field,) = r.json()["error"]["fields"]
+    assert f"Plugin sink quoted an invalid amount: {wrong_en}" in field["message_en"]
+    assert f"प्लगइन sink ने अमान्य राशि बताई: {wrong_hi}" in field["message_hi"]
+    assert any("plugin sink" in rec.getMessage() and wrong_en in rec.getMessage() for rec in records)
+    picker = web.get(f"/counter/citizens/{_ramesh(web)}")
+    assert "Unavailable" in picker.text and "quoted an invalid amount" in picker.text
+    sink_plugin.quoted = 0
+    assert web.post("/api/v1/quotes", headers=h, json=body).status_code == 200  # corrected: offered again
 
 
 def test_a_form_that_cannot_be_checked_makes_the_service_unavailable_not_an_error_page(sink_plugin, web):

@@ -97,6 +97,14 @@ def test_a_code_declared_twice_by_one_plugin_is_refused():
     assert [r.message for r in h.registry.refusals] == ["'test.ok.service' is declared 2 times by this plugin; give each service a code of its own"] * 2
 
 
+def test_an_unpaid_fee_rule_refuses_only_its_service_naming_the_payers():
+    h = host(("gas", plugin(svc(code="pvt.gas.refill", fee=FeeRule(fee_paise=2000)), svc(code="pvt.gas.deposit"))))
+    assert h.registry.get("pvt.gas.deposit") is not None
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.service_code, refusal.field) == ("gas", "pvt.gas.refill", "fee.payer")
+    assert "no payer given; say who pays the service charge" in refusal.message
+    assert "Payer.CITIZEN, Payer.DEPARTMENT, Payer.PARTNER" in refusal.message
+    assert FeeRule(Payer.CITIZEN, 1000) == FeeRule(payer=Payer.CITIZEN, fee_paise=1000)  # the positional form still works
 
 
 def test_a_plugin_that_crashes_while_registering_does_not_stop_the_others():
