@@ -168,6 +168,7 @@ def test_a_multi_step_form_with_rows_and_an_upload_through_the_counter(sink_plug
     assert r.status_code == 400 and "PIN is 6 digits starting with 3." in r.text
     r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("address.pin", "302017"), ("members.0.member_name", "Ravi"), ("members.1.member_name", "Mira")]))
     assert "Step 3 / 3" in r.text and 'enctype="multipart/form-data"' in r.text and 'type="file"' in r.text
+    assert "File types: PDF. At most 1 KB." in r.text  # what this field takes, not a fixed "PDF, JPEG or PNG"
     carried = _hidden(r.text)
     # a JPEG where a PDF is asked, then a file too large: both refused on the field
     r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("agree", "on")]), files={"proof": ("x.jpg", b"\xff\xd8\xff\xe0jpeg", "application/pdf")})
@@ -268,3 +269,14 @@ def test_a_form_that_cannot_be_checked_makes_the_service_unavailable_not_an_erro
         page = web.client.post(url, data={"csrf_token": web.csrf(url), "_step": "0", "name": "Asha", "category": "GEN"})
     assert page.status_code == 503 and "plugin sink must correct it" in page.text
     assert any(rec.getMessage() == "plugin sink: the form of test.forms.sink cannot be checked" for rec in records)
+
+
+def test_an_upload_field_says_what_it_takes_and_shows_its_description(web):
+    web.login("operator1")
+    page = web.get(f"/counter/citizens/{_ramesh(web)}/services/gov.in.incometax.pan_new")
+    assert "File types: JPEG, PNG. At most 200 KB." in page.text  # the photograph: images only
+    assert "File types: PDF, JPEG, PNG. At most 1 MB." in page.text  # the proof of identity
+    assert "Recent colour photograph, 3.5 cm x 2.5 cm, scanned at 200 dpi" in page.text
+    web.get("/lang/hi")
+    page = web.get(f"/counter/citizens/{_ramesh(web)}/services/gov.in.incometax.pan_new")
+    assert "फ़ाइल के प्रकार: JPEG, PNG। अधिकतम 200 KB।" in page.text and "हाल का रंगीन फ़ोटो" in page.text
