@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib.metadata import entry_points, version
 from pathlib import Path
@@ -29,7 +30,17 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "emitra"
 CHECKED_FORMS_FILE = "checked-forms.json"  # in the data directory: see CheckedForms
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def is_hindi(text: Any) -> bool:
+    """Whether ``text`` is written in Devanagari: it has no fewer Devanagari letters (vowel signs
+    included) than Latin ones. An abbreviation may stand in it ("बिजली बिल – JVVNL", "EPIC नंबर");
+    an English title with a Hindi word added ("Gas cylinder booking भुगतान") is not Hindi."""
+    if not isinstance(text, str):
+        return False
+    devanagari = sum(1 for ch in text if "\u0900" <= ch <= "\u097f" and unicodedata.category(ch)[0] in "LM")
+    return devanagari > 0 and devanagari >= len(_LATIN_LETTER.findall(text))
 
 
 @dataclass
@@ -61,8 +72,9 @@ def _identity_problems(service: Service) -> list[DeclarationError]:
         value = getattr(service, name)
         if not isinstance(value, str) or not value.strip():
             out.append(DeclarationError(name, "must be a non-empty string"))
-        elif name == "title_hi" and not DEVANAGARI.search(value):
-            out.append(DeclarationError("title_hi", "must be the Hindi title, in Devanagari script"))
+        elif name == "title_hi" and not is_hindi(value):
+            out.append(DeclarationError("title_hi", f"{value!r} is not Hindi; write the Hindi title in Devanagari script "
+                                                    "(a Latin abbreviation may stand in it, e.g. 'बिजली बिल – JVVNL')"))
     for name, enum_type in (("domain", Domain), ("category", Category), ("workflow", Workflow)):
         value = getattr(service, name)
         try:
@@ -105,7 +117,7 @@ def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") ->
     for name, prop in all_properties(schema).items():
         if not isinstance(prop, dict):
             continue
-        if not prop.get("title") or not DEVANAGARI.search(str(prop.get("x-title-hi", ""))):
+        if not prop.get("title") or not is_hindi(prop.get("x-title-hi")):
             out.append(DeclarationError(prefix + name, "needs an English \"title\" and a Hindi \"x-title-hi\" (the operator sees one of them)"))
         if prop.get("type") == "object":
             out += _label_problems(prop, f"{prefix}{name}.properties.")

@@ -17,6 +17,8 @@ from emitra.core.clock import today
 from emitra.core.plugins import DeclarationError, clash_message, clashes, declaration_problems, get_host, own_code
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+#: what the scaffold writes for the Hindi title: no Hindi, so the declaration check refuses it until translated
+TITLE_HI_PLACEHOLDER = "TODO: the Hindi title of {title}, in Devanagari"
 
 PYPROJECT = '''[build-system]
 requires = ["setuptools>=77"]
@@ -52,6 +54,10 @@ from typing import Any
 
 from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
 
+# The service's name in Hindi, in Devanagari script, as the counter shows it to the operator and
+# prints it on the receipt. Write it here: until you do, emitra refuses the service (title_hi).
+TITLE_HI = "{title_hi}"
+
 # A deterministic stand-in for the partner's system: account -> (holder, amount due in paise).
 SANDBOX = {{
     "100001": ("Ramesh Kumar Sharma", 25_000),
@@ -61,7 +67,7 @@ SANDBOX = {{
 FORM = {{
     "type": "object",
     "title": "{title}",
-    "x-title-hi": "{title_hi}",
+    "x-title-hi": TITLE_HI,
     "properties": {{
         "account": {{
             "type": "string",
@@ -96,7 +102,7 @@ def emitra_register_services(register):
     register({cls}(
         code="pvt.{name}.payment",
         title_en="{title}",
-        title_hi="{title_hi}",
+        title_hi=TITLE_HI,
         provider="{title}",
         domain=Domain.PRIVATE,
         category=Category.PRIVATE_SERVICE,
@@ -149,6 +155,9 @@ README = '''# emitra-{dash}
 
 An [emitra](https://example.invalid/emitra) service plugin: {title}.
 
+First write the service's Hindi title (`TITLE_HI` in `emitra_{name}.py`), in Devanagari: emitra
+refuses the service until then.
+
 ```sh
 pip install -e '.[test]'   # into the environment where emitra is installed
 emitra plugins             # pvt.{name}.payment is listed
@@ -165,7 +174,7 @@ def new(name: str, directory: Path, title: str | None = None) -> Path:
     if root.exists():
         raise FileExistsError(f"{root} exists already; choose another name or folder")
     title = title or name.replace("_", " ").title() + " payment"
-    values = {"name": name, "dash": name.replace("_", "-"), "title": title, "title_hi": title + " भुगतान",
+    values = {"name": name, "dash": name.replace("_", "-"), "title": title, "title_hi": TITLE_HI_PLACEHOLDER.format(title=title),
               "cls": "".join(part.title() for part in name.split("_")) + "Payment"}
     (root / "tests").mkdir(parents=True)
     (root / "pyproject.toml").write_text(PYPROJECT.format(**values))

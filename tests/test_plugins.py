@@ -58,6 +58,10 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"form": {"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-title-hi": "ए"}}, "x-steps": [{"title": "One", "fields": ["a", "zz"]}]}},
      "form.x-steps", "zz"),
     ({"category": "lottery-ish"}, "category", "not one of"),
+    # an English title with one Hindi word added is not a Hindi title
+    ({"title_hi": "Gas cylinder booking भुगतान"}, "title_hi", "not Hindi"),
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "Account number खाता"}}}},
+     "form.properties.x", "x-title-hi"),
     # a wrong type name: the message lists the right ones
     ({"form": {"type": "object", "properties": {"x": {"type": "strng", "title": "X", "x-title-hi": "एक्स"}}}},
      "form", "'strng' is not a type name; use one of array, boolean, integer, null, number, object, string"),
@@ -105,6 +109,13 @@ def test_an_unpaid_fee_rule_refuses_only_its_service_naming_the_payers():
     assert "no payer given; say who pays the service charge" in refusal.message
     assert "Payer.CITIZEN, Payer.DEPARTMENT, Payer.PARTNER" in refusal.message
     assert FeeRule(Payer.CITIZEN, 1000) == FeeRule(payer=Payer.CITIZEN, fee_paise=1000)  # the positional form still works
+
+
+def test_hindi_titles_may_hold_an_abbreviation():
+    from emitra.core.plugins import is_hindi
+
+    assert is_hindi("बिजली बिल – जयपुर विद्युत वितरण निगम लि. (JVVNL)") and is_hindi("EPIC नंबर")
+    assert not is_hindi("Bharat Gas cylinder booking भुगतान") and not is_hindi("TODO: the Hindi title") and not is_hindi(None)
 
 
 def test_a_plugin_that_crashes_while_registering_does_not_stop_the_others():

@@ -20,7 +20,13 @@ def test_a_scaffolded_plugin_installs_lists_and_passes_its_own_tests(tmp_path):
     assert made.returncode == 0, made.stderr
     project = tmp_path / "emitra-bharat-gas"
     assert (project / "pyproject.toml").read_text().count('bharat_gas = "emitra_bharat_gas"') == 1
+    # the Hindi title is a marked placeholder, refused until the partner writes it
+    untranslated = sh(BIN / "emitra", "plugins", "check", project)
+    assert untranslated.returncode != 0
+    assert "service 'pvt.bharat_gas.payment': title_hi: 'TODO: the Hindi title of Bharat Gas cylinder booking, in Devanagari' is not Hindi" in untranslated.stdout
     module = project / "emitra_bharat_gas.py"
+    module.write_text(module.read_text().replace('TITLE_HI = "TODO: the Hindi title of Bharat Gas cylinder booking, in Devanagari"',
+                                                 'TITLE_HI = "भारत गैस सिलेंडर बुकिंग"'))
     assert sh(BIN / "emitra", "plugins", "check", project).stdout.strip() == "no problems found"
     site = tmp_path / "site"
     installed = sh(BIN / "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", site, project)
