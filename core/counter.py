@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit, cache, clock, documents, fees, forms, ledger, mis, privacy, workflow
 from emitra.core.db import placeholders
 from emitra.core.ids import make_receipt_no
-from emitra.core.money import format_paise
+from emitra.core.money import format_paise, paise_problem
 from emitra.core.models import Citizen, Counter, CounterService, District, Document, LspPrice, Payment, RequestStatus, ServiceRequest
 from emitra.core.plugins import get_host
 from emitra.core.services import FieldError, Payer, Quote, QuoteContext, Service
@@ -197,9 +197,10 @@ async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Pri
     """Validate the form against its schema, ask the service for a quote, add the published fee.
 
     Raises :class:`~emitra.core.forms.FormErrors` naming the wrong fields, and
-    :class:`ServiceUnavailable` when the service's system fails (logged with the plugin's name).
+    :class:`ServiceUnavailable` when the service's system fails, its form cannot be checked or its
+    quote is not an amount of paise (logged with the plugin's name).
     """
-    forms.validate(service.form, data)
+    check_form(service, data)
     docs = await documents.check_references(counter, service, data)
     ctx = await context(counter, service)
     registry = get_host().registry
@@ -217,14 +218,46 @@ async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Pri
             f"{service.provider} is not answering ({reason}). Nothing was charged; try again later or offer another service.",
             f"{service.provider} जवाब नहीं दे रहा ({reason})। कोई शुल्क नहीं लिया गया; बाद में प्रयास करें।",
         ) from None
+    wrong = paise_problem(getattr(quote, "principal_paise", None))
+    if wrong:
+        log.error("plugin %s quoted an invalid amount for %s: principal_paise %s", service.plugin, service.code, wrong[0])
+        registry.mark_unavailable(service.code, f"quoted an invalid amount: {wrong[0]}"[:200])
+        raise ServiceUnavailable(
+            "principal_paise",
+            f"Plugin {service.plugin} quoted an invalid amount: {wrong[0]}. Nothing was charged; the service is unavailable "
+            "until its plugin is corrected.",
+            f"प्लगइन {service.plugin} ने अमान्य राशि बताई: {wrong[1]}। कोई शुल्क नहीं लिया गया; प्लगइन ठीक होने तक यह सेवा उपलब्ध नहीं है।")
     registry.mark_available(service.code)
-    if not isinstance(quote.principal_paise, int) or quote.principal_paise < 0:
-        raise CounterError("principal_paise", f"Plugin {service.plugin} quoted an invalid amount.", "प्लगइन ने अमान्य राशि बताई।")
     rate = await fees.published_rate(service, counter.district_id)
     share = fees.commission(service, quote.principal_paise)
     if share is not None:
         rate = fees.Rate(share, rate.payer, "commission")
     return Priced(service, data, quote, rate, ctx, docs)
+
+
+def check_form(service: Service, data: dict[str, Any], step: int | None = None) -> None:
+    """Validate ``data`` against the service's form (only the fields of steps up to ``step``, when
+    given). Raise :class:`~emitra.core.forms.FormErrors` naming the wrong fields; a form that cannot
+    be checked at all (a schema its plugin got wrong) makes the service unavailable, logged with the
+    plugin's name: never an error page."""
+    try:
+        if step is None:
+            forms.validate(service.form, data)
+        else:
+            forms.validate_step(service.form, data, step)
+    except forms.FormErrors:
+        raise
+    except Exception as exc:
+        log.exception("plugin %s: the form of %s cannot be checked", service.plugin, service.code)
+        reason = f"its form cannot be checked ({type(exc).__name__})"
+        get_host().registry.mark_unavailable(service.code, reason)
+        raise ServiceUnavailable(
+            "service_code",
+            f"{service.title_en} is unavailable: {reason}; plugin {service.plugin} must correct it. Nothing was charged; "
+            "offer another service.",
+            f"{service.title_hi} उपलब्ध नहीं है: इसका फ़ॉर्म जाँचा नहीं जा सकता; प्लगइन {service.plugin} को इसे ठीक करना होगा। "
+            "कोई शुल्क नहीं लिया गया; कोई अन्य सेवा दें।",
+        ) from None
 
 
 def new_idempotency_key() -> str:
@@ -532,20 +565,41 @@ async def _hand_over(actor: audit.Actor, request: ServiceRequest, service: Servi
     """After the money is safely recorded, hand the request to the department or partner.
 
     An application also opens its case (core/workflow.py) in the same transaction; a successful
-    hand-over forwards it to the department at once.
+    hand-over forwards it to the department at once. Nothing here fails the payment, which stands:
+    a failure of the department's system, or of the case's workflow (a process its plugin got
+    wrong), leaves the request ``submission_failed`` with its case, if one could be opened, in its
+    initial state, where the counter's Applications page and ``emitra cases retry`` find it.
     """
     try:
         ref = await service.submit(request.id, priced.data, priced.quote)
         request.status, request.department_ref = RequestStatus.SUBMITTED, str(ref or "")[:100]
     except Exception as exc:  # the payment stands; the back office retries the hand-over
-        log.exception("hand-over of %s to %s failed", request.receipt_no, service.provider)
+        log.exception("plugin %s: hand-over of %s to %s failed", service.plugin, request.receipt_no, service.provider)
         request.status = RequestStatus.SUBMISSION_FAILED
         ref = f"{type(exc).__name__}"
+    try:
+        await _record_hand_over(actor, request, service, priced, str(ref))
+        return
+    except Exception as exc:  # rolled back: nothing of it was written, the request is still "paid"
+        log.exception("plugin %s: the case of %s could not be opened or forwarded; the request waits for a retry",
+                      service.plugin, request.receipt_no)
+        failure = f"{type(exc).__name__} in the workflow"
+    request.status = RequestStatus.SUBMISSION_FAILED
+    try:
+        await _record_hand_over(actor, request, service, priced, failure)  # the case opened, not forwarded
+    except Exception:
+        log.exception("plugin %s: the case of %s could not be opened", service.plugin, request.receipt_no)
+        await _record_hand_over(actor, request, service, priced, failure, open_case=False)
+
+
+async def _record_hand_over(actor: audit.Actor, request: ServiceRequest, service: Service, priced: Priced, ref: str,
+                            open_case: bool = True) -> None:
+    """Write the hand-over's outcome, and open (and forward, when it succeeded) an application's case: one transaction."""
     async with in_transaction():
         await _update_request(request, "status", "department_ref")
         await audit.record(actor, f"request.{request.status.value}", request, district_id=request.district_id,
-                           counter_id=request.counter_id, detail={"receipt_no": request.receipt_no, "department_ref": str(ref)})
-        if getattr(service.workflow, "value", service.workflow) == "application":
+                           counter_id=request.counter_id, detail={"receipt_no": request.receipt_no, "department_ref": ref})
+        if open_case and getattr(service.workflow, "value", service.workflow) == "application":
             case = await open_case_for(actor, request, service, priced.data)
             if request.status == RequestStatus.SUBMITTED:
                 await workflow.act(audit.Actor(None, via="system"), case, "forward",

@@ -58,6 +58,21 @@ def _path(public_id: str) -> Path:
     return folder / public_id
 
 
+def limits(spec: dict[str, Any]) -> tuple[list[str], int]:
+    """What a document field (its ``x-upload``) accepts: the MIME types and the size limit in KB."""
+    return list(spec.get("accept") or DEFAULT_ACCEPT), int(spec.get("max_kb") or DEFAULT_MAX_KB)
+
+
+def kinds(accept: list[str]) -> str:
+    """The file types people know, "PDF, JPEG, PNG", for MIME types."""
+    return ", ".join(a.split("/")[-1].upper() for a in accept)
+
+
+def size_label(max_kb: int) -> str:
+    """A size limit as people read it: "200 KB", "1 MB"."""
+    return f"{max_kb // 1024} MB" if max_kb >= 1024 and max_kb % 1024 == 0 else f"{max_kb} KB"
+
+
 def spec_for(service: Service, field: str) -> dict[str, Any] | None:
     return dict(upload_fields(service.form)).get(field)
 
@@ -72,9 +87,8 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     spec = spec_for(service, field)
     if spec is None:
         raise FormErrors([FieldMessage(field, "This field does not take a document.", "यह फ़ील्ड दस्तावेज़ नहीं लेता।")])
-    accept = spec.get("accept") or DEFAULT_ACCEPT
-    max_kb = int(spec.get("max_kb") or DEFAULT_MAX_KB)
-    kinds = ", ".join(a.split("/")[-1].upper() for a in accept)
+    accept, max_kb = limits(spec)
+    types = kinds(accept)
     if not content:
         raise FormErrors([FieldMessage(field, "The file is empty; scan the document again.", "फ़ाइल खाली है; दस्तावेज़ फिर से स्कैन करें।")])
     if len(content) > max_kb * 1024:
@@ -89,8 +103,8 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     mime = sniff(content)
     if mime is None or mime not in accept:
         raise FormErrors([FieldMessage(
-            field, f"This file is not a {kinds} document. Upload a scan as {kinds}.",
-            f"यह फ़ाइल {kinds} दस्तावेज़ नहीं है। स्कैन {kinds} के रूप में अपलोड करें।")])
+            field, f"This file is not a {types} document. Upload a scan as {types}.",
+            f"यह फ़ाइल {types} दस्तावेज़ नहीं है। स्कैन {types} के रूप में अपलोड करें।")])
     public_id = secrets.token_hex(16)
     path = _path(public_id)
     config.private_file(path)  # not readable by other local accounts: a citizen's scan

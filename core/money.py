@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from fractions import Fraction
 
 _RUPEES = re.compile(r"^(?P<int>\d+)(?:\.(?P<frac>\d{1,2}))?$")
 
@@ -64,6 +66,32 @@ def _too_large(text: str | int) -> AmountError:
     largest, shown = format_paise(MAX_PAISE), str(text) if len(str(text)) <= 40 else f"{str(text)[:40]}…"
     return AmountError(f"'{shown}' is more than the largest amount accepted, {largest}.",
                        f"'{shown}' स्वीकार की जाने वाली सबसे बड़ी राशि {largest} से अधिक है।")
+
+
+def paise_problem(value: object) -> tuple[str, str] | None:
+    """What is wrong with ``value`` as an amount of paise that a plugin gives (a fee, a quote), in
+    English and Hindi; None when it is one: a whole, non-negative ``int`` (``True`` is not one)."""
+    kind = type(value).__name__
+    if isinstance(value, bool):
+        return (f"{value!r} is a yes/no value (bool), not a number; an amount is whole paise, an int (Rs 3.95 is 395)",
+                f"{value!r} हाँ/नहीं मान (bool) है, संख्या नहीं; राशि पूरे पैसों में int होती है (Rs 3.95 = 395)")
+    if not isinstance(value, (int, float, Decimal, Fraction)):
+        return (f"{value!r} is not a number ({kind}); an amount is whole paise, an int (Rs 3.95 is 395)",
+                f"{value!r} संख्या नहीं है ({kind}); राशि पूरे पैसों में int होती है (Rs 3.95 = 395)")
+    if not isinstance(value, int):
+        try:
+            whole = value == int(value)
+        except (ValueError, OverflowError):  # NaN, infinity
+            return (f"{value!r} is not a number ({kind}); an amount is whole paise, an int (Rs 3.95 is 395)",
+                    f"{value!r} संख्या नहीं है ({kind}); राशि पूरे पैसों में int होती है (Rs 3.95 = 395)")
+        if not whole:
+            return (f"{value!r} has a fraction of a paisa; an amount is whole paise, an int (Rs 3.95 is 395)",
+                    f"{value!r} में पैसे का भिन्न है; राशि पूरे पैसों में int होती है (Rs 3.95 = 395)")
+        return (f"{value!r} is a {kind}, not whole paise; an amount is an int (Rs 3.95 is 395)",
+                f"{value!r} {kind} है, पूरे पैसे नहीं; राशि int होती है (Rs 3.95 = 395)")
+    if value < 0:
+        return (f"{value} is negative; an amount is zero or more paise", f"{value} ऋणात्मक है; राशि शून्य या अधिक पैसे होती है")
+    return None
 
 
 def format_paise(paise: int, symbol: bool = True) -> str:

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib.metadata import entry_points, version
 from pathlib import Path
@@ -21,6 +22,7 @@ import jsonschema
 import pluggy
 
 from emitra.core import hookspecs
+from emitra.core.money import paise_problem
 from emitra.core.services import Category, Domain, FeeRule, Payer, Service, Workflow
 
 log = logging.getLogger(__name__)
@@ -28,7 +30,17 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "emitra"
 CHECKED_FORMS_FILE = "checked-forms.json"  # in the data directory: see CheckedForms
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def is_hindi(text: Any) -> bool:
+    """Whether ``text`` is written in Devanagari: it has no fewer Devanagari letters (vowel signs
+    included) than Latin ones. An abbreviation may stand in it ("बिजली बिल – JVVNL", "EPIC नंबर");
+    an English title with a Hindi word added ("Gas cylinder booking भुगतान") is not Hindi."""
+    if not isinstance(text, str):
+        return False
+    devanagari = sum(1 for ch in text if "\u0900" <= ch <= "\u097f" and unicodedata.category(ch)[0] in "LM")
+    return devanagari > 0 and devanagari >= len(_LATIN_LETTER.findall(text))
 
 
 @dataclass
@@ -60,8 +72,9 @@ def _identity_problems(service: Service) -> list[DeclarationError]:
         value = getattr(service, name)
         if not isinstance(value, str) or not value.strip():
             out.append(DeclarationError(name, "must be a non-empty string"))
-        elif name == "title_hi" and not DEVANAGARI.search(value):
-            out.append(DeclarationError("title_hi", "must be the Hindi title, in Devanagari script"))
+        elif name == "title_hi" and not is_hindi(value):
+            out.append(DeclarationError("title_hi", f"{value!r} is not Hindi; write the Hindi title in Devanagari script "
+                                                    "(a Latin abbreviation may stand in it, e.g. 'बिजली बिल – JVVNL')"))
     for name, enum_type in (("domain", Domain), ("category", Category), ("workflow", Workflow)):
         value = getattr(service, name)
         try:
@@ -76,15 +89,17 @@ def _fee_problems(service: Service) -> list[DeclarationError]:
     if not isinstance(fee, FeeRule):
         return [DeclarationError("fee", "must be an emitra.core.FeeRule(payer=..., fee_paise=...)")]
     out = []
+    payers = ", ".join(f"Payer.{p.name}" for p in Payer)
     try:
         payer = Payer(fee.payer)
     except ValueError:
-        out.append(DeclarationError("fee.payer", f"{fee.payer!r} is not a known payer; use one of: " + ", ".join(p.value for p in Payer)))
-    if fee.fee_paise is not None:
-        if not isinstance(fee.fee_paise, int) or isinstance(fee.fee_paise, bool):
-            out.append(DeclarationError("fee.fee_paise", f"must be whole paise (int), not {type(fee.fee_paise).__name__}"))
-        elif fee.fee_paise < 0:
-            out.append(DeclarationError("fee.fee_paise", f"{fee.fee_paise} is negative; a fee is zero or more paise"))
+        if fee.payer is None:
+            out.append(DeclarationError("fee.payer", f"no payer given; say who pays the service charge, e.g. "
+                                                     f"FeeRule(payer=Payer.CITIZEN, ...): one of {payers}"))
+        else:
+            out.append(DeclarationError("fee.payer", f"{fee.payer!r} is not a known payer; use one of: {payers}"))
+    if fee.fee_paise is not None and (problem := paise_problem(fee.fee_paise)):
+        out.append(DeclarationError("fee.fee_paise", problem[0]))
     if fee.commission_bp is not None:
         if not isinstance(fee.commission_bp, int) or isinstance(fee.commission_bp, bool) or not 0 <= fee.commission_bp <= 10000:
             out.append(DeclarationError("fee.commission_bp", f"{fee.commission_bp!r} is not a whole number of basis points from 0 to 10000 (150 = 1.5%)"))
@@ -102,7 +117,7 @@ def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") ->
     for name, prop in all_properties(schema).items():
         if not isinstance(prop, dict):
             continue
-        if not prop.get("title") or not DEVANAGARI.search(str(prop.get("x-title-hi", ""))):
+        if not prop.get("title") or not is_hindi(prop.get("x-title-hi")):
             out.append(DeclarationError(prefix + name, "needs an English \"title\" and a Hindi \"x-title-hi\" (the operator sees one of them)"))
         if prop.get("type") == "object":
             out += _label_problems(prop, f"{prefix}{name}.properties.")
@@ -141,10 +156,13 @@ class CheckedForms:
             return set()
 
     def check_schema(self, form: dict[str, Any]) -> None:
-        """Raise :class:`jsonschema.SchemaError` when ``form`` is not a valid JSON Schema."""
+        """Raise :class:`jsonschema.SchemaError` when ``form`` is not a valid JSON Schema, or when one
+        of its ``$ref`` does not resolve inside it (checked at every start: a form that validates
+        nothing at the counter must not load)."""
         digest = _digest(form) if self.path is not None else None
         if digest is None or digest not in self.known:
             jsonschema.Draft202012Validator.check_schema(form)
+        _check_refs(form)
         if digest is not None:
             self.seen.add(digest)
 
@@ -163,6 +181,47 @@ class CheckedForms:
             log.warning("could not keep the checked forms in %s: %s", self.path, exc)
             tmp.unlink(missing_ok=True)
         self.known = forms
+
+
+#: keywords whose values are data, not schemas: a "$ref" key inside them is not a reference
+_NOT_SCHEMAS = frozenset({"enum", "const", "default", "examples"})
+#: the JSON Schema type names, for the message when a form names another
+_TYPE_NAMES = ("array", "boolean", "integer", "null", "number", "object", "string")
+
+
+def _check_refs(form: dict[str, Any]) -> None:
+    """Resolve every ``$ref`` of ``form`` as the validator will at the counter; raise
+    :class:`jsonschema.SchemaError` at the first that does not, with its path. A form refers only to
+    itself (its ``$defs``) or to the JSON Schema meta-schemas: nothing is fetched over the network."""
+    from jsonschema_specifications import REGISTRY
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT202012
+
+    def walk(node: Any, resolver: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, resolver, (*path, i))
+            return
+        if not isinstance(node, dict):
+            return
+        if isinstance(node.get("$id"), str) and path:
+            resolver = resolver.in_subresource(DRAFT202012.create_resource(node))
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            try:
+                resolver.lookup(ref)
+            except (Unresolvable, ValueError):
+                if ref.startswith("#"):
+                    why = (f"$ref {ref!r} points to nothing in the form (no {ref[1:] or '/'!r}); "
+                           "define it (under \"$defs\") or correct the reference")
+                else:
+                    why = f"$ref {ref!r} is outside the form; a form defines what it refers to under \"$defs\", as \"#/$defs/NAME\""
+                raise jsonschema.SchemaError(why, path=(*path, "$ref")) from None
+        for key, value in node.items():
+            if key not in _NOT_SCHEMAS and not str(key).startswith("x-"):
+                walk(value, resolver, (*path, key))
+
+    walk(form, REGISTRY.resolver_with_root(DRAFT202012.create_resource(form)), ())
 
 
 def _digest(form: Any) -> str | None:
@@ -190,7 +249,10 @@ def _form_problems(form: Any, checked: CheckedForms = _EVERY_FORM) -> list[Decla
         checked.check_schema(form)
     except jsonschema.SchemaError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
-        return [DeclarationError("form", f"not a valid JSON Schema at {where}: {exc.message}")]
+        message = exc.message
+        if list(exc.absolute_path)[-1:] == ["type"] and exc.validator == "anyOf":
+            message = f"{exc.instance!r} is not a type name; use one of {', '.join(_TYPE_NAMES)} (or a list of them)"
+        return [DeclarationError("form", f"not a valid JSON Schema at {where}: {message}")]
     if form.get("type") != "object" or not isinstance(form.get("properties"), dict):
         return [DeclarationError("form", "must be a JSON Schema of \"type\": \"object\" with \"properties\"")]
     out = []
@@ -260,6 +322,54 @@ def check_declaration(service: Any, checked: CheckedForms = _EVERY_FORM) -> None
         raise problems[0]
 
 
+#: the first parts of a code, by domain (docs/plugins.md: a code begins with its owner's name)
+_CODE_PREFIX = {"government": "gov.rj", "central": "gov.in", "private": "pvt"}
+
+
+def own_code(service: Any, plugin: str) -> str:
+    """A code under ``plugin``'s own name for ``service`` (what a refusal for a shared code suggests)."""
+    domain = getattr(service.domain, "value", service.domain)
+    owner = re.sub(r"[^a-z0-9_]+", "_", plugin.lower()).strip("_") or "yourname"
+    last = str(service.code).rsplit(".", 1)[-1] or "service"
+    return f"{_CODE_PREFIX.get(domain, 'pvt')}.{owner}.{last}"
+
+
+def clashes(declared: list[tuple[str, str]], builtin: set[str]) -> dict[int, list[str]]:
+    """Which (plugin, code) declarations are refused because their code is declared more than once:
+    index -> every plugin that declares that code, in order.
+
+    No declaration wins by the order plugins load in. When exactly one of the declarers is a plugin
+    shipped with emitra, emitra's keeps the code and the others are refused (installing a partner's
+    package must not take a service away from the counters); otherwise every one is refused.
+    """
+    by_code: dict[str, list[int]] = {}
+    for i, (_, code) in enumerate(declared):
+        by_code.setdefault(code, []).append(i)
+    out: dict[int, list[str]] = {}
+    for indexes in by_code.values():
+        if len(indexes) < 2:
+            continue
+        declarers = [declared[i][0] for i in indexes]
+        shipped = [i for i in indexes if declared[i][0] in builtin]
+        for i in indexes:
+            if not (len(shipped) == 1 and i == shipped[0]):
+                out[i] = declarers
+    return out
+
+
+def clash_message(code: str, plugin: str, declarers: list[str], builtin: set[str], suggestion: str, what: str = "service") -> str:
+    """Why ``plugin``'s ``code`` is refused, ``declarers`` being every plugin that declares it."""
+    fix = f"a plugin's codes must be its own: begin them with your domain and your own name, e.g. {suggestion!r}"
+    others = sorted(set(declarers) - {plugin})
+    if not others:
+        return f"{code!r} is declared {len(declarers)} times by this plugin; give each {what} a code of its own"
+    shipped = sorted(set(declarers) & builtin)
+    if len(shipped) == 1 and plugin not in builtin:
+        return f"{code!r} is the code of a {what} built into emitra (plugin {shipped[0]!r}), which keeps it; {fix}"
+    names = ", ".join(repr(d) for d in sorted(set(declarers)))
+    return f"{code!r} is declared by plugins {names}; none of them is loaded under it, as none may take another's code: {fix}"
+
+
 class Registry:
     """The services that loaded, keyed by code, and the refusals, in load order.
 
@@ -271,6 +381,10 @@ class Registry:
         self.services: dict[str, Service] = {}
         self.refusals: list[Refusal] = []
         self.plugins: list[str] = []
+        #: the plugins shipped with emitra (entry points of the emitra distribution itself)
+        self.builtin: set[str] = set()
+        #: code -> every plugin whose sound declaration has it, loaded or refused (``emitra plugins check``)
+        self.declared_by: dict[str, list[str]] = {}
         self.unavailable: dict[str, str] = {}
         #: services a rule restricts (code -> decision): offered only where the Society approved them
         self.restricted: dict[str, Any] = {}
@@ -294,6 +408,13 @@ def _make_manager() -> pluggy.PluginManager:
     return pm
 
 
+def _shipped_with_emitra(ep: Any) -> bool:
+    """Whether an entry point belongs to the emitra distribution itself (a built-in plugin)."""
+    dist = getattr(ep, "dist", None)
+    name = (dist.metadata["Name"] or "") if dist is not None else ""
+    return re.sub(r"[-_.]+", "-", name).lower() == "emitra"
+
+
 def _discover(allow: set[str] | None) -> Iterable[tuple[str, Any]]:
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         if allow is not None and ep.name not in allow:
@@ -315,14 +436,19 @@ class PluginHost:
         candidates: list[tuple[str, Any]] = []
         if use_entry_points:
             for name, ep in _discover(allow):
+                if _shipped_with_emitra(ep):
+                    self.registry.builtin.add(name)
                 try:
                     candidates.append((name, ep.load()))
                 except Exception as exc:  # a broken plugin must not stop the others
                     self._refuse(Refusal(name, "import", f"{type(exc).__name__}: {exc}"))
         candidates.extend(extra_plugins)
         self._checked_forms = CheckedForms(_checked_forms_path())
+        self._declared: list[Service] = []  # sound declarations, in load order, until their codes are settled
+        self._declared_methods: list[Any] = []
         for name, plugin in candidates:
             self._load(name, plugin)
+        self._settle_codes()
         self._checked_forms.save()
         self.policy = self._make_policy()
         self.apply_policy()
@@ -382,20 +508,38 @@ class PluginHost:
             code = getattr(service, "code", "?")
             try:
                 check_declaration(service, self._checked_forms)
-                if service.code in self.registry.services:
-                    other = self.registry.services[service.code].plugin
-                    raise DeclarationError("code", f"{service.code!r} is already registered by plugin {other!r}")
             except DeclarationError as exc:
                 self._refuse(Refusal(name, exc.field, exc.message, str(code)))
                 return
             service.plugin = name
-            self.registry.services[service.code] = service
-            self.all_declared[service.code] = service
+            self._declared.append(service)
 
         try:
             impl(register=register)
         except Exception as exc:
             self._refuse(Refusal(name, "emitra_register_services", f"{type(exc).__name__}: {exc}"))
+
+    def _settle_codes(self) -> None:
+        """Register the sound declarations under their codes, once every plugin has declared its own:
+        a code declared more than once is refused as :func:`clashes` says, whatever the load order."""
+        builtin = self.registry.builtin
+        refused = clashes([(s.plugin, s.code) for s in self._declared], builtin)
+        for i, service in enumerate(self._declared):
+            self.registry.declared_by.setdefault(service.code, []).append(service.plugin)
+            if i in refused:
+                message = clash_message(service.code, service.plugin, refused[i], builtin, own_code(service, service.plugin))
+                self._refuse(Refusal(service.plugin, "code", message, service.code))
+                continue
+            self.registry.services[service.code] = service
+            self.all_declared[service.code] = service
+        refused = clashes([(m.plugin, m.code) for m in self._declared_methods], builtin)
+        for i, method in enumerate(self._declared_methods):
+            if i in refused:
+                message = clash_message(method.code, method.plugin, refused[i], builtin, f"{method.plugin}_{method.code}", "payment method")
+                self._refuse(Refusal(method.plugin, "payment_method", message))
+                continue
+            self.payment_methods[method.code] = method
+        self._declared, self._declared_methods = [], []
 
     def _load_payment_methods(self, name: str, plugin: Any) -> None:
         from emitra.core.payments import PaymentMethod
@@ -408,11 +552,8 @@ class PluginHost:
                 if not isinstance(method, PaymentMethod) or not CODE_PATTERN.match(f"pay.{getattr(method, 'code', '')}"):
                     self._refuse(Refusal(name, "payment_method", "register() takes a PaymentMethod with a lowercase code"))
                     return
-                if method.code in self.payment_methods:
-                    self._refuse(Refusal(name, "payment_method", f"{method.code!r} is already registered by {self.payment_methods[method.code].plugin!r}"))
-                    return
                 method.plugin = name
-                self.payment_methods[method.code] = method
+                self._declared_methods.append(method)
 
             try:
                 impl.function(register=register)

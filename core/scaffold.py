@@ -14,9 +14,11 @@ import pluggy
 
 from emitra.core import hookspecs
 from emitra.core.clock import today
-from emitra.core.plugins import DeclarationError, declaration_problems, get_host
+from emitra.core.plugins import DeclarationError, clash_message, clashes, declaration_problems, get_host, own_code
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+#: what the scaffold writes for the Hindi title: no Hindi, so the declaration check refuses it until translated
+TITLE_HI_PLACEHOLDER = "TODO: the Hindi title of {title}, in Devanagari"
 
 PYPROJECT = '''[build-system]
 requires = ["setuptools>=77"]
@@ -52,6 +54,10 @@ from typing import Any
 
 from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
 
+# The service's name in Hindi, in Devanagari script, as the counter shows it to the operator and
+# prints it on the receipt. Write it here: until you do, emitra refuses the service (title_hi).
+TITLE_HI = "{title_hi}"
+
 # A deterministic stand-in for the partner's system: account -> (holder, amount due in paise).
 SANDBOX = {{
     "100001": ("Ramesh Kumar Sharma", 25_000),
@@ -61,7 +67,7 @@ SANDBOX = {{
 FORM = {{
     "type": "object",
     "title": "{title}",
-    "x-title-hi": "{title_hi}",
+    "x-title-hi": TITLE_HI,
     "properties": {{
         "account": {{
             "type": "string",
@@ -96,7 +102,7 @@ def emitra_register_services(register):
     register({cls}(
         code="pvt.{name}.payment",
         title_en="{title}",
-        title_hi="{title_hi}",
+        title_hi=TITLE_HI,
         provider="{title}",
         domain=Domain.PRIVATE,
         category=Category.PRIVATE_SERVICE,
@@ -149,6 +155,9 @@ README = '''# emitra-{dash}
 
 An [emitra](https://example.invalid/emitra) service plugin: {title}.
 
+First write the service's Hindi title (`TITLE_HI` in `emitra_{name}.py`), in Devanagari: emitra
+refuses the service until then.
+
 ```sh
 pip install -e '.[test]'   # into the environment where emitra is installed
 emitra plugins             # pvt.{name}.payment is listed
@@ -165,7 +174,7 @@ def new(name: str, directory: Path, title: str | None = None) -> Path:
     if root.exists():
         raise FileExistsError(f"{root} exists already; choose another name or folder")
     title = title or name.replace("_", " ").title() + " payment"
-    values = {"name": name, "dash": name.replace("_", "-"), "title": title, "title_hi": title + " भुगतान",
+    values = {"name": name, "dash": name.replace("_", "-"), "title": title, "title_hi": TITLE_HI_PLACEHOLDER.format(title=title),
               "cls": "".join(part.title() for part in name.split("_")) + "Payment"}
     (root / "tests").mkdir(parents=True)
     (root / "pyproject.toml").write_text(PYPROJECT.format(**values))
@@ -175,18 +184,51 @@ def new(name: str, directory: Path, title: str | None = None) -> Path:
     return root
 
 
+def _declared_entry_points(pyproject: Path) -> dict[str, str]:
+    """The ``[project.entry-points.emitra]`` of a pyproject.toml: plugin name -> module[:object]."""
+    return tomllib.loads(pyproject.read_text()).get("project", {}).get("entry-points", {}).get("emitra", {})
+
+
+def _plugin_name(path: Path) -> str:
+    """The name a plugin module file is known by: its entry point's, in the project the file belongs
+    to or among the installed plugins (so a project's own module is not taken for another plugin
+    that happens to declare its codes); the file's name when it has no entry point."""
+    path = path.resolve()
+    for root in list(path.parents)[:3]:
+        pyproject = root / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        try:
+            declared = _declared_entry_points(pyproject)
+        except (OSError, ValueError):
+            continue
+        for name, target in declared.items():
+            module = str(target).split(":")[0].strip().replace(".", "/")
+            for where in (root / "src", root):
+                if path in (where / f"{module}.py", where / module / "__init__.py"):
+                    return name
+        break
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="emitra"):
+        if ep.value.split(":")[0].strip() == path.stem:
+            return ep.name
+    return path.stem
+
+
 def _load_path(path: Path) -> list[tuple[str, ModuleType]]:
-    """The plugin modules at ``path``: a .py file, or a project folder with [project.entry-points.emitra]."""
+    """The plugin modules at ``path``, each with its plugin (entry-point) name: a .py file, or a
+    project folder with [project.entry-points.emitra]."""
     if path.is_file():
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         sys.path.insert(0, str(path.parent))
         spec.loader.exec_module(module)
-        return [(path.stem, module)]
+        return [(_plugin_name(path), module)]
     pyproject = path / "pyproject.toml"
     if not pyproject.exists():
         raise FileNotFoundError(f"{path}: neither a .py file nor a folder with a pyproject.toml")
-    entry_points = tomllib.loads(pyproject.read_text()).get("project", {}).get("entry-points", {}).get("emitra", {})
+    entry_points = _declared_entry_points(pyproject)
     if not entry_points:
         raise ValueError(f"{pyproject}: no [project.entry-points.emitra]; emitra would never find this plugin")
     for where in (path / "src", path):
@@ -207,8 +249,9 @@ def check(path: Path) -> list[str]:
         modules = _load_path(path)
     except Exception as exc:
         return [f"{path}: cannot load: {type(exc).__name__}: {exc}"]
-    installed = {s.code: s.plugin for s in get_host().registry}
-    seen: dict[str, str] = {}
+    host = get_host()
+    names = {name for name, _ in modules}
+    checked: list[tuple[str, Any]] = []  # (plugin, sound service)
     for name, module in modules:
         pm = pluggy.PluginManager("emitra")
         pm.add_hookspecs(hookspecs)
@@ -233,14 +276,20 @@ def check(path: Path) -> list[str]:
             for p in found:
                 problems.append(f"plugin {name!r}, service {code!r}: {p.field}: {p.message}")
             if not found:
-                decision = get_host().policy.static(service, today())
+                checked.append((name, service))
+                decision = host.policy.static(service, today())
                 if decision.decision != "allow":
                     problems.append(f"plugin {name!r}, service {code!r}: policy: {decision.explain()}")
-            if code in seen:
-                problems.append(f"plugin {name!r}, service {code!r}: code: also registered by plugin {seen[code]!r}")
-            elif code in installed and installed[code] != name:
-                problems.append(f"plugin {name!r}, service {code!r}: code: already offered by installed plugin {installed[code]!r}")
-            seen[code] = name
+    # the codes as the loader will settle them: with the installed plugins' (the copies installed
+    # of the plugins checked here excepted) and with one another's
+    declared = [(plugin, code) for code, plugins in host.registry.declared_by.items() for plugin in plugins if plugin not in names]
+    declared += [(name, service.code) for name, service in checked]
+    refused = clashes(declared, host.registry.builtin)
+    offset = len(declared) - len(checked)
+    for i, (name, service) in enumerate(checked):
+        if offset + i in refused:
+            message = clash_message(service.code, name, refused[offset + i], host.registry.builtin, own_code(service, name))
+            problems.append(f"plugin {name!r}, service {service.code!r}: code: {message}")
     return problems
 
 

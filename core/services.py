@@ -51,9 +51,11 @@ class FeeRule:
     ``fee_paise=None`` means "the published default for the category" (Table 2). The state or a
     district Society may override the rate per service; see :mod:`emitra.core.fees`.
     ``commission_bp`` instead makes the charge a share of the principal (a partner's commission).
+    ``payer`` is required: left out, the declaration is refused at load naming ``fee.payer`` (the
+    plugin's other services still load).
     """
 
-    payer: Payer | str
+    payer: Payer | str | None = None
     fee_paise: int | None = None
     #: a commission in basis points of the principal (150 = 1.5%), paid by a partner; floor-rounded
     commission_bp: int | None = None

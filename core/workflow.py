@@ -129,10 +129,50 @@ class Process:
                 out.append(f"process.states[{s.name}]: no transition leaves it; mark it final or add one")
         if not any(s.final for s in self.states):
             out.append("process.states: no final state; a case must be able to end")
+        if self.initial in names:
+            out += self._path_problems(names)
         if self.sla_days is not None and (not isinstance(self.sla_days, int) or self.sla_days < 1):
             out.append("process.sla_days: must be a whole number of days, at least 1, or None")
         if self.deliverable not in DELIVERABLES:
             out.append(f"process.deliverable: {self.deliverable!r} is not certificate, department or None")
+        return out
+
+    def _path_problems(self, names: list[str]) -> list[str]:
+        """The platform's forward out of the initial state, and the roads a case can take from it."""
+        out: list[str] = []
+        forward = self.transition("forward")
+        if forward is None or self.initial not in forward.sources:
+            out.append(f"process.transitions: no 'forward' out of {self.initial!r}; the platform forwards every case to the "
+                       f"department once its hand-over succeeds: add Transition(\"forward\", (\"{self.initial}\",), ..., "
+                       f"(\"{SYSTEM}\", ...))")
+        elif SYSTEM not in forward.roles:
+            out.append(f"process.transitions[forward]: the role {SYSTEM!r} may not take it, but the platform forwards every case "
+                       f"once its hand-over succeeds: add {SYSTEM!r} to its roles")
+        reached = {self.initial}
+        todo = [self.initial]
+        while todo:
+            state = todo.pop()
+            for t in self.from_state(state):
+                if t.target in names and t.target not in reached:
+                    reached.add(t.target)
+                    todo.append(t.target)
+        for name in names:
+            if name not in reached:
+                out.append(f"process.states[{name}]: no transition leads to it from {self.initial!r}; add one, or remove the state")
+        # a case ends in a final state, or where it is nobody's turn (desk "none", e.g. "collected")
+        ends = {s.name for s in self.states if s.final or s.desk == "none"}
+        can_end = set(ends)
+        grew = True
+        while grew:
+            grew = False
+            for t in self.transitions:
+                if t.target in can_end and any(s not in can_end for s in t.sources):
+                    can_end.update(t.sources)
+                    grew = True
+        for name in names:
+            if name in reached and name not in can_end:
+                out.append(f"process.states[{name}]: no way from it to a final state; a case there could never end: "
+                           "add a transition towards one")
         return out
 
 

@@ -1,8 +1,11 @@
 """The form engine on a service that uses every feature: steps, conditions, nested objects, rows,
 multiple choice, document upload; and a plugin that fails while serving."""
 
+import contextlib
+import logging
 import re
 import types
+from typing import Any
 
 import pytest
 
@@ -43,11 +46,12 @@ FORM = {
 
 class KitchenSink(Service):
     fail_with: Exception | None = None
+    quoted: Any = 0  # the principal the quote gives
 
     async def quote(self, data, ctx):
         if self.fail_with:
             raise self.fail_with
-        return Quote(principal_paise=0, reference="KS-1")
+        return Quote(principal_paise=self.quoted, reference="KS-1")
 
 
 SINK = KitchenSink(code="test.forms.sink", title_en="Kitchen sink application", title_hi="सभी सुविधाओं वाला आवेदन",
@@ -60,9 +64,38 @@ def sink_plugin():
     module = types.SimpleNamespace(emitra_register_services=hookimpl(lambda register: register(SINK)))
     previous = get_host()
     set_host(PluginHost(extra_plugins=[("sink", module)]))
-    SINK.fail_with = None
+    SINK.fail_with, SINK.quoted = None, 0
     yield SINK
+    SINK.form = FORM
     set_host(previous)
+
+
+@contextlib.contextmanager
+def logged(name: str):
+    """The records logged by ``name`` meanwhile (pytest's log capture may be off: ``-p no:logging``)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger(name).addHandler(handler)
+    try:
+        yield records
+    finally:
+        logging.getLogger(name).removeHandler(handler)
+
+
+def _sink_quote_body(web, sink) -> dict:
+    """A filled form of the sink service, for /api/v1/quotes, with its document uploaded."""
+    async def upload():
+        from emitra.core import documents
+        from emitra.core.audit import Actor
+        from emitra.core.models import Counter, User
+
+        user = await User.get(username="operator1")
+        doc = await documents.store(Actor(user), await Counter.get(id=user.counter_id), sink, "proof", "p.pdf", b"%PDF-1 x")
+        return doc.public_id
+
+    return {"service_code": "test.forms.sink", "form": {"name": "Asha", "category": "GEN", "address": {"pin": "302001"},
+                                                         "members": [{"member_name": "R"}], "agree": True, "proof": web.run(upload)}}
 
 
 def test_conditional_fields_follow_the_data():
@@ -135,6 +168,7 @@ def test_a_multi_step_form_with_rows_and_an_upload_through_the_counter(sink_plug
     assert r.status_code == 400 and "PIN is 6 digits starting with 3." in r.text
     r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("address.pin", "302017"), ("members.0.member_name", "Ravi"), ("members.1.member_name", "Mira")]))
     assert "Step 3 / 3" in r.text and 'enctype="multipart/form-data"' in r.text and 'type="file"' in r.text
+    assert "File types: PDF. At most 1 KB." in r.text  # what this field takes, not a fixed "PDF, JPEG or PNG"
     carried = _hidden(r.text)
     # a JPEG where a PDF is asked, then a file too large: both refused on the field
     r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("agree", "on")]), files={"proof": ("x.jpg", b"\xff\xd8\xff\xe0jpeg", "application/pdf")})
@@ -186,18 +220,7 @@ def test_a_plugin_failing_while_serving_is_isolated_and_shown_unavailable(sink_p
     url = f"/counter/citizens/{eid}/services/test.forms.sink"
     sink_plugin.fail_with = ConnectionError("department server timed out")
     h = web.api_token("operator1")
-
-    async def upload():
-        from emitra.core import documents
-        from emitra.core.audit import Actor
-        from emitra.core.models import Counter, User
-
-        user = await User.get(username="operator1")
-        doc = await documents.store(Actor(user), await Counter.get(id=user.counter_id), sink_plugin, "proof", "p.pdf", b"%PDF-1 x")
-        return doc.public_id
-
-    body = {"service_code": "test.forms.sink", "form": {"name": "Asha", "category": "GEN", "address": {"pin": "302001"},
-                                                         "members": [{"member_name": "R"}], "agree": True, "proof": web.run(upload)}}
+    body = _sink_quote_body(web, sink_plugin)
     r = web.post("/api/v1/quotes", headers=h, json=body)
     assert r.status_code == 503 and "department server timed out" in r.json()["error"]["message"]
     picker = web.get(f"/counter/citizens/{eid}")
@@ -207,3 +230,53 @@ def test_a_plugin_failing_while_serving_is_isolated_and_shown_unavailable(sink_p
     r = web.post("/api/v1/quotes", headers=h, json=body)
     assert r.status_code == 200 and r.json()["citizen_total_paise"] == 1000  # answering again
     assert "Unavailable" not in web.get(f"/counter/citizens/{eid}").text
+
+
+@pytest.mark.parametrize("amount,wrong_en,wrong_hi", [
+    (True, "True is a yes/no value (bool), not a number", "True हाँ/नहीं मान (bool) है, संख्या नहीं"),
+    (12.5, "12.5 has a fraction of a paisa", "12.5 में पैसे का भिन्न है"),
+    (-500, "-500 is negative; an amount is zero or more paise", "-500 ऋणात्मक है"),
+    ("250", "'250' is not a number (str)", "'250' संख्या नहीं है"),
+])
+def test_a_quote_of_an_impossible_amount_says_what_is_wrong_in_both_languages(sink_plugin, web, amount, wrong_en, wrong_hi):
+    web.login("operator1")
+    h = web.api_token("operator1")
+    body = _sink_quote_body(web, sink_plugin)
+    sink_plugin.quoted = amount
+    with logged("emitra.core.counter") as records:
+        r = web.post("/api/v1/quotes", headers=h, json=body)
+    assert r.status_code == 503, r.text
+    (field,) = r.json()["error"]["fields"]
+    assert f"Plugin sink quoted an invalid amount: {wrong_en}" in field["message_en"]
+    assert f"प्लगइन sink ने अमान्य राशि बताई: {wrong_hi}" in field["message_hi"]
+    assert any("plugin sink" in rec.getMessage() and wrong_en in rec.getMessage() for rec in records)
+    picker = web.get(f"/counter/citizens/{_ramesh(web)}")
+    assert "Unavailable" in picker.text and "quoted an invalid amount" in picker.text
+    sink_plugin.quoted = 0
+    assert web.post("/api/v1/quotes", headers=h, json=body).status_code == 200  # corrected: offered again
+
+
+def test_a_form_that_cannot_be_checked_makes_the_service_unavailable_not_an_error_page(sink_plugin, web):
+    """The load check refuses a $ref to nothing; a form its plugin changes afterwards is still never a 500."""
+    web.login("operator1")
+    h = web.api_token("operator1")
+    body = _sink_quote_body(web, sink_plugin)
+    sink_plugin.form = {**FORM, "properties": {**FORM["properties"], "name": {"$ref": "#/$defs/name", "title": "Name", "x-title-hi": "नाम"}}}
+    with logged("emitra.core.counter") as records:
+        r = web.post("/api/v1/quotes", headers=h, json=body)
+        assert r.status_code == 503 and "its form cannot be checked" in r.json()["error"]["message"]
+        url = f"/counter/citizens/{_ramesh(web)}/services/test.forms.sink"
+        page = web.client.post(url, data={"csrf_token": web.csrf(url), "_step": "0", "name": "Asha", "category": "GEN"})
+    assert page.status_code == 503 and "plugin sink must correct it" in page.text
+    assert any(rec.getMessage() == "plugin sink: the form of test.forms.sink cannot be checked" for rec in records)
+
+
+def test_an_upload_field_says_what_it_takes_and_shows_its_description(web):
+    web.login("operator1")
+    page = web.get(f"/counter/citizens/{_ramesh(web)}/services/gov.in.incometax.pan_new")
+    assert "File types: JPEG, PNG. At most 200 KB." in page.text  # the photograph: images only
+    assert "File types: PDF, JPEG, PNG. At most 1 MB." in page.text  # the proof of identity
+    assert "Recent colour photograph, 3.5 cm x 2.5 cm, scanned at 200 dpi" in page.text
+    web.get("/lang/hi")
+    page = web.get(f"/counter/citizens/{_ramesh(web)}/services/gov.in.incometax.pan_new")
+    assert "फ़ाइल के प्रकार: JPEG, PNG। अधिकतम 200 KB।" in page.text and "हाल का रंगीन फ़ोटो" in page.text

@@ -94,3 +94,19 @@ def test_without_a_data_directory_every_form_is_checked_and_none_is_made(tmp_pat
     start(svc(FORM))
     assert checks == [FORM, FORM]
     assert not missing.exists()
+
+
+def test_a_form_whose_ref_points_nowhere_is_refused_at_every_start_even_if_once_found_sound(data_dir, checks):
+    """A file written before references were resolved at load may vouch for such a form: the
+    references are resolved at every start all the same ("Get amount due" would fail on them)."""
+    from emitra.core.plugins import _digest
+
+    dangling = {"type": "object", "properties": {"x": {"$ref": "#/$defs/account_no", "title": "X", "x-title-hi": "एक्स"}}}
+    (data_dir / CHECKED_FORMS_FILE).write_text(json.dumps({"jsonschema": version("jsonschema"), "forms": [_digest(dangling)]}))
+    for _ in range(2):
+        host = start(svc(dangling))
+        assert host.registry.get("test.forms.one") is None
+        (refusal,) = host.registry.refusals
+        assert refusal.field == "form" and "at properties/x/$ref: $ref '#/$defs/account_no' points to nothing" in refusal.message
+    sound = {**dangling, "$defs": {"account_no": {"type": "string", "pattern": "^[0-9]{6}$"}}}
+    assert start(svc(sound)).registry.get("test.forms.one") is not None

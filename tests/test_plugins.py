@@ -58,6 +58,18 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"form": {"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-title-hi": "ए"}}, "x-steps": [{"title": "One", "fields": ["a", "zz"]}]}},
      "form.x-steps", "zz"),
     ({"category": "lottery-ish"}, "category", "not one of"),
+    # an English title with one Hindi word added is not a Hindi title
+    ({"title_hi": "Gas cylinder booking भुगतान"}, "title_hi", "not Hindi"),
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "Account number खाता"}}}},
+     "form.properties.x", "x-title-hi"),
+    # a wrong type name: the message lists the right ones
+    ({"form": {"type": "object", "properties": {"x": {"type": "strng", "title": "X", "x-title-hi": "एक्स"}}}},
+     "form", "'strng' is not a type name; use one of array, boolean, integer, null, number, object, string"),
+    # a $ref to nothing would fail at the counter ("Get amount due"): refused at load, naming where it is
+    ({"form": {"type": "object", "properties": {"x": {"$ref": "#/$defs/account_no", "title": "X", "x-title-hi": "एक्स"}}}},
+     "form", "at properties/x/$ref: $ref '#/$defs/account_no' points to nothing in the form"),
+    ({"form": {"type": "object", "properties": {"x": {"$ref": "https://partner.example/account.json", "title": "X", "x-title-hi": "एक्स"}}}},
+     "form", "is outside the form"),
 ])
 def test_a_bad_declaration_is_refused_naming_plugin_and_field_and_others_still_load(override, field, fragment):
     h = host(("bad", plugin(svc(**{"code": "test.bad.one", **override}))),
@@ -70,11 +82,40 @@ def test_a_bad_declaration_is_refused_naming_plugin_and_field_and_others_still_l
     assert "bad" in str(refusal) and field in str(refusal)
 
 
-def test_duplicate_codes_the_second_is_refused_naming_the_first():
-    h = host(("first", plugin(svc())), ("second", plugin(svc())))
-    assert h.registry.get("test.ok.service").plugin == "first"
-    assert h.registry.refusals[0].plugin == "second"
-    assert "already registered by plugin 'first'" in h.registry.refusals[0].message
+def test_a_code_two_plugins_declare_is_refused_for_both_whatever_the_load_order():
+    for order in (("first", "second"), ("second", "first")):
+        h = host(*[(name, plugin(svc(), svc(code=f"test.{name}.own"))) for name in order])
+        assert h.registry.get("test.ok.service") is None
+        assert h.registry.get("test.first.own") and h.registry.get("test.second.own")  # their other services load
+        refusals = {r.plugin: r for r in h.registry.refusals}
+        assert sorted(refusals) == ["first", "second"]
+        for name, refusal in refusals.items():
+            assert (refusal.field, refusal.service_code) == ("code", "test.ok.service")
+            assert "declared by plugins 'first', 'second'" in refusal.message
+            assert f"begin them with your domain and your own name, e.g. 'gov.rj.{name}.service'" in refusal.message
+
+
+def test_a_code_declared_twice_by_one_plugin_is_refused():
+    h = host(("twice", plugin(svc(), svc())))
+    assert h.registry.get("test.ok.service") is None
+    assert [r.message for r in h.registry.refusals] == ["'test.ok.service' is declared 2 times by this plugin; give each service a code of its own"] * 2
+
+
+def test_an_unpaid_fee_rule_refuses_only_its_service_naming_the_payers():
+    h = host(("gas", plugin(svc(code="pvt.gas.refill", fee=FeeRule(fee_paise=2000)), svc(code="pvt.gas.deposit"))))
+    assert h.registry.get("pvt.gas.deposit") is not None
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.service_code, refusal.field) == ("gas", "pvt.gas.refill", "fee.payer")
+    assert "no payer given; say who pays the service charge" in refusal.message
+    assert "Payer.CITIZEN, Payer.DEPARTMENT, Payer.PARTNER" in refusal.message
+    assert FeeRule(Payer.CITIZEN, 1000) == FeeRule(payer=Payer.CITIZEN, fee_paise=1000)  # the positional form still works
+
+
+def test_hindi_titles_may_hold_an_abbreviation():
+    from emitra.core.plugins import is_hindi
+
+    assert is_hindi("बिजली बिल – जयपुर विद्युत वितरण निगम लि. (JVVNL)") and is_hindi("EPIC नंबर")
+    assert not is_hindi("Bharat Gas cylinder booking भुगतान") and not is_hindi("TODO: the Hindi title") and not is_hindi(None)
 
 
 def test_a_plugin_that_crashes_while_registering_does_not_stop_the_others():
@@ -155,6 +196,44 @@ def test_a_third_party_package_is_discovered_like_the_builtins_and_a_broken_one_
     assert h.registry.get("gov.rj.jvvnl.bill") is not None  # the built-ins still load
     broken = [r for r in h.registry.refusals if r.plugin == "partner_broken"]
     assert broken and broken[0].field == "import" and "emitra_partner_missing_mod" in broken[0].message
+
+
+HIJACKER = PARTNER_PLUGIN.replace('code="pvt.partner.recharge"', 'code="gov.rj.jvvnl.bill"').replace(
+    '"Mobile recharge"', '"Gas cylinder booking"')
+
+
+def test_a_partner_cannot_take_over_a_builtin_service_code(tmp_path, monkeypatch):
+    """'bharat_gas' loads before 'electricity' by name: the built-in keeps its code all the same."""
+    _install_fake_distribution(tmp_path, monkeypatch, "emitra_bharat_gas", {"bharat_gas": "emitra_bharat_gas_mod"},
+                               {"emitra_bharat_gas_mod": HIJACKER})
+    h = PluginHost()
+    jvvnl = h.registry.get("gov.rj.jvvnl.bill")
+    assert jvvnl.plugin == "electricity" and jvvnl.title_en.startswith("Electricity bill")
+    assert [r.plugin for r in h.registry.refusals] == ["bharat_gas"]
+    refusal = h.registry.refusals[0]
+    assert (refusal.field, refusal.service_code) == ("code", "gov.rj.jvvnl.bill")
+    assert "built into emitra (plugin 'electricity'), which keeps it" in refusal.message
+    assert "e.g. 'pvt.bharat_gas.bill'" in refusal.message
+    assert "bharat_gas" not in h.registry.builtin and "electricity" in h.registry.builtin
+
+
+CASH_TAKER = '''
+from emitra.core import hookimpl
+from emitra.core.payments import PaymentMethod
+
+@hookimpl
+def emitra_register_payment_methods(register):
+    register(PaymentMethod(code="cash", title_en="Cash to Acme", title_hi="एक्मे को नकद", immediate=True))
+'''
+
+
+def test_a_partner_cannot_take_over_a_builtin_payment_method(tmp_path, monkeypatch):
+    _install_fake_distribution(tmp_path, monkeypatch, "emitra_acme", {"acme": "emitra_acme_mod"}, {"emitra_acme_mod": CASH_TAKER})
+    h = PluginHost()
+    assert h.payment_methods["cash"].plugin == "pay_cash"
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("acme", "payment_method")
+    assert "'cash' is the code of a payment method built into emitra (plugin 'pay_cash'), which keeps it" in refusal.message
 
 
 def test_the_allow_list_limits_which_entry_points_load(tmp_path, monkeypatch):

@@ -20,6 +20,13 @@ def test_a_scaffolded_plugin_installs_lists_and_passes_its_own_tests(tmp_path):
     assert made.returncode == 0, made.stderr
     project = tmp_path / "emitra-bharat-gas"
     assert (project / "pyproject.toml").read_text().count('bharat_gas = "emitra_bharat_gas"') == 1
+    # the Hindi title is a marked placeholder, refused until the partner writes it
+    untranslated = sh(BIN / "emitra", "plugins", "check", project)
+    assert untranslated.returncode != 0
+    assert "service 'pvt.bharat_gas.payment': title_hi: 'TODO: the Hindi title of Bharat Gas cylinder booking, in Devanagari' is not Hindi" in untranslated.stdout
+    module = project / "emitra_bharat_gas.py"
+    module.write_text(module.read_text().replace('TITLE_HI = "TODO: the Hindi title of Bharat Gas cylinder booking, in Devanagari"',
+                                                 'TITLE_HI = "भारत गैस सिलेंडर बुकिंग"'))
     assert sh(BIN / "emitra", "plugins", "check", project).stdout.strip() == "no problems found"
     site = tmp_path / "site"
     installed = sh(BIN / "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", site, project)
@@ -28,6 +35,16 @@ def test_a_scaffolded_plugin_installs_lists_and_passes_its_own_tests(tmp_path):
     listed = json.loads(sh(BIN / "emitra", "plugins", "--json", env_extra=env).stdout)
     service = next(s for s in listed if s["code"] == "pvt.bharat_gas.payment")
     assert (service["plugin"], service["payer"], service["fee_paise"], service["domain"]) == ("bharat_gas", "partner", 500, "private")
+    # once installed, checking the project's own module (or the project) is no clash with the installed copy of itself
+    for path in (module, project):
+        assert sh(BIN / "emitra", "plugins", "check", path, env_extra=env).stdout.strip() == "no problems found", path
+    # another plugin declaring the installed plugin's code: the check says neither would load
+    copycat = tmp_path / "copycat.py"
+    copycat.write_text(module.read_text())
+    clash = sh(BIN / "emitra", "plugins", "check", copycat, env_extra=env)
+    assert clash.returncode != 0
+    assert ("plugin 'copycat', service 'pvt.bharat_gas.payment': code: 'pvt.bharat_gas.payment' is declared by plugins "
+            "'bharat_gas', 'copycat'; none of them is loaded under it") in clash.stdout
     own_tests = sh(BIN / "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env_extra={**env, "EMITRA_TEST_DATABASE_URL": ""})
     assert own_tests.returncode == 0, own_tests.stdout + own_tests.stderr
     assert "4 passed" in own_tests.stdout
@@ -61,6 +78,9 @@ def test_plugins_check_reports_every_problem_at_once(tmp_path):
     assert out.returncode != 0
     lines = out.stdout.splitlines()
     for fragment in ("'Lottery Ticket': code:", "title_hi:", "domain: 'galactic'", "fee.fee_paise: -5 is negative",
-                     "form.properties.n: needs an English", "'gov.rj.jvvnl.bill': code: already offered by installed plugin 'electricity'"):
+                     "form.properties.n: needs an English",
+                     "'gov.rj.jvvnl.bill': code: 'gov.rj.jvvnl.bill' is the code of a service built into emitra (plugin 'electricity'), "
+                     "which keeps it; a plugin's codes must be its own: begin them with your domain and your own name, "
+                     "e.g. 'pvt.broken_plugin.bill'"):
         assert any(fragment in line for line in lines), (fragment, lines)
     assert "problem(s) found" in out.stderr

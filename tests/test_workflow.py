@@ -149,3 +149,71 @@ def test_a_bad_process_declaration_is_refused_naming_the_field():
     assert [p.field for p in declaration_problems(_service(sla_days=0))] == ["sla_days"]
     assert [p.field for p in declaration_problems(_service(paper_documents=("Affidavit",)))] == ["paper_documents"]
     assert declaration_problems(_service(personal_verification=True, deliverable="certificate")) == []
+
+
+def _two_level(*, forward_roles=("system", "operator"), extra_states=(), extra_transitions=(), collect_to="collected"):
+    """The trade licence of docs/workflows.md, shortened: what each test changes is named by its arguments."""
+    S, T = workflow.State, workflow.Transition
+    return workflow.Process(
+        "two_level",
+        states=(S("submitted", "Submitted", "जमा", 1, desk="counter"), S("forwarded", "With the office", "कार्यालय में", 5),
+                S("approved", "Approved", "स्वीकृत", 2), S("rejected", "Rejected", "अस्वीकृत", final=True, desk="none"),
+                S("ready", "Ready", "तैयार", desk="counter"), S("collected", "Collected", "प्राप्त", final=True, desk="none"),
+                *extra_states),
+        transitions=(T("forward", ("submitted",), "forwarded", forward_roles, "Forward", "भेजें"),
+                     T("approve", ("forwarded",), "approved", ("department_officer",), "Approve", "स्वीकृत करें"),
+                     T("reject", ("forwarded",), "rejected", ("department_officer",), "Reject", "अस्वीकृत करें", reason_required=True),
+                     T("issue", ("approved",), "ready", ("department_officer",), "Issue", "जारी करें"),
+                     T("collect", ("ready",), collect_to, ("operator",), "Hand over", "सौंपें"),
+                     *extra_transitions),
+        sla_days=21, deliverable="department")
+
+
+def test_a_process_the_platform_cannot_forward_is_refused_at_load():
+    assert declaration_problems(_service(process=_two_level())) == []
+    (problem,) = declaration_problems(_service(process=_two_level(forward_roles=("operator", "society_admin"))))
+    assert problem.field == "process.transitions[forward]"
+    assert "the role 'system' may not take it" in problem.message and "add 'system' to its roles" in problem.message
+
+
+def test_a_state_nothing_leads_to_and_a_road_with_no_end_are_refused_at_load():
+    inspection = workflow.State("inspection", "Site inspection", "स्थल निरीक्षण", 10)
+    inspected = workflow.Transition("inspected", ("inspection",), "approved", ("department_officer",), "Inspected", "निरीक्षण किया")
+    problems = declaration_problems(_service(process=_two_level(extra_states=(inspection,), extra_transitions=(inspected,))))
+    assert [(p.field, p.message) for p in problems] == [
+        ("process.states[inspection]", "no transition leads to it from 'submitted'; add one, or remove the state")]
+    # "collect" goes back to "approved": "collected" is out of reach, and an approved case could never end
+    fields = {p.field for p in declaration_problems(_service(process=_two_level(collect_to="approved")))}
+    assert fields == {"process.states[collected]", "process.states[approved]", "process.states[ready]"}
+
+
+@pytest.mark.anyio
+async def test_a_workflow_failure_after_payment_leaves_the_paid_request_for_the_retry(demo_db):
+    """The load check refuses such a process; a plugin that changes its process afterwards gets the
+    same treatment as a department that does not answer: the payment stands, no error page, and
+    the case waits on the counter's Applications page for a retry."""
+    import logging
+
+    from emitra.core import counter as counter_core
+    from emitra.core.plugins import get_host
+    from tests.case_helpers import CASTE
+
+    caste = get_host().registry.get(CASTE)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger("emitra.core.counter").addHandler(handler)
+    caste.process = _two_level(forward_roles=("operator", "society_admin"))
+    try:
+        case = await caste_case()
+    finally:
+        caste.process = None
+        logging.getLogger("emitra.core.counter").removeHandler(handler)
+    request = await ServiceRequest.get(id=case.request_id)
+    assert request.status == RequestStatus.SUBMISSION_FAILED and case.state == "submitted"
+    assert request.department_ref  # the department had it: its reference is kept
+    assert any("plugin revenue" in r.getMessage() and request.receipt_no in r.getMessage() for r in records)
+    # what the counter's Applications page lists as "not yet forwarded", and the retry forwards it
+    assert await Case.filter(counter_id=case.counter_id, state="submitted", request__status=RequestStatus.SUBMISSION_FAILED).count() == 1
+    await counter_core.retry_hand_over(Actor(None, via="cli"), request)
+    assert (await Case.get(id=case.id)).state == "forwarded" and request.status == RequestStatus.SUBMITTED

@@ -208,7 +208,7 @@ async def service_form(request: Request) -> Response:
         return _form_page(request, ctx, data, step)
     try:
         if step < last:
-            forms.validate_step(service.form, data, step)
+            counter_core.check_form(service, data, step)
             return _form_page(request, ctx, data, step + 1)
         priced = await counter_core.price(counter, service, data)
     except FormErrors as exc:

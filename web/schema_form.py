@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from emitra.core import forms
+from emitra.core import documents, forms
 from emitra.web.i18n import pick
 
 
@@ -26,8 +26,9 @@ class Field:
     inputmode: str = ""
     maxlength: int | None = None
     options: list[tuple[str, str]] = field(default_factory=list)
-    accept: str = ""
-    max_kb: int | None = None
+    accept: str = ""  # file: the MIME types, for the input's accept attribute
+    kinds: str = ""  # file: the same as people read them, "JPEG, PNG"
+    size: str = ""  # file: the size limit, "200 KB"
     children: list["Field"] = field(default_factory=list)  # group: its fields
     rows: list[list["Field"]] = field(default_factory=list)  # rows: one list of fields per row
 
@@ -79,8 +80,8 @@ def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: An
         f.value = [str(v) for v in value] if isinstance(value, list) else []
     elif "x-upload" in prop:
         f.widget = "file"
-        f.accept = ",".join(prop["x-upload"].get("accept", []))
-        f.max_kb = prop["x-upload"].get("max_kb")
+        accept, max_kb = documents.limits(prop["x-upload"])
+        f.accept, f.kinds, f.size = ",".join(accept), documents.kinds(accept), documents.size_label(max_kb)
     elif "enum" in prop:
         f.widget = "select"
         f.options = _options(prop)
