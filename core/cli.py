@@ -343,17 +343,21 @@ def plugin_group() -> None:
 @click.argument("name")
 @click.option("--dir", "directory", default=".", show_default=True, type=click.Path(file_okay=False), help="Where to create it.")
 @click.option("--title", default=None, help="The service's English title.")
-def plugin_new(name: str, directory: str, title: str | None) -> None:
+@click.option("--title-hi", default=None, help="Its Hindi title, in Devanagari (else a placeholder the check refuses until you write it).")
+def plugin_new(name: str, directory: str, title: str | None, title_hi: str | None) -> None:
     """Scaffold an installable plugin package NAME: pyproject with the entry point, a Service, tests."""
     from pathlib import Path
 
     from emitra.core import scaffold
 
     try:
-        root = scaffold.new(name, Path(directory), title)
+        root = scaffold.new(name, Path(directory), title, title_hi)
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"created {root}")
+    if not title_hi:
+        click.echo(f"first: write the Hindi title (TITLE_HI, in Devanagari) in {root / f'emitra_{name}.py'}: "
+                   "`emitra plugins` refuses the service until it is translated")
     click.echo(f"next:  pip install -e '{root}[test]'  &&  emitra plugins  &&  (cd {root} && pytest)")
 
 

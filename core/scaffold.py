@@ -167,14 +167,14 @@ pytest                     # the plugin's tests, on a throw-away SQLite database
 '''
 
 
-def new(name: str, directory: Path, title: str | None = None) -> Path:
+def new(name: str, directory: Path, title: str | None = None, title_hi: str | None = None) -> Path:
     if not NAME.match(name):
         raise ValueError(f"{name!r}: a plugin name is lowercase letters, digits and _ (2 to 41), starting with a letter")
     root = directory / f"emitra-{name.replace('_', '-')}"
     if root.exists():
         raise FileExistsError(f"{root} exists already; choose another name or folder")
     title = title or name.replace("_", " ").title() + " payment"
-    values = {"name": name, "dash": name.replace("_", "-"), "title": title, "title_hi": TITLE_HI_PLACEHOLDER.format(title=title),
+    values = {"name": name, "dash": name.replace("_", "-"), "title": title, "title_hi": (title_hi or TITLE_HI_PLACEHOLDER.format(title=title)).replace('"', "'"),
               "cls": "".join(part.title() for part in name.split("_")) + "Payment"}
     (root / "tests").mkdir(parents=True)
     (root / "pyproject.toml").write_text(PYPROJECT.format(**values))

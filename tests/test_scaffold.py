@@ -18,6 +18,7 @@ def sh(*args, cwd=None, env_extra=None):
 def test_a_scaffolded_plugin_installs_lists_and_passes_its_own_tests(tmp_path):
     made = sh(BIN / "emitra", "plugin", "new", "bharat_gas", "--dir", tmp_path, "--title", "Bharat Gas cylinder booking")
     assert made.returncode == 0, made.stderr
+    assert "first: write the Hindi title" in made.stdout  # the command says what the check will refuse
     project = tmp_path / "emitra-bharat-gas"
     assert (project / "pyproject.toml").read_text().count('bharat_gas = "emitra_bharat_gas"') == 1
     # the Hindi title is a marked placeholder, refused until the partner writes it
@@ -84,3 +85,10 @@ def test_plugins_check_reports_every_problem_at_once(tmp_path):
                      "e.g. 'pvt.broken_plugin.bill'"):
         assert any(fragment in line for line in lines), (fragment, lines)
     assert "problem(s) found" in out.stderr
+
+
+def test_a_hindi_title_given_to_the_scaffold_passes_the_check_at_once(tmp_path):
+    made = sh(BIN / "emitra", "plugin", "new", "jal_tanker", "--dir", tmp_path, "--title", "Water tanker booking",
+              "--title-hi", "पानी टैंकर बुकिंग")
+    assert made.returncode == 0 and "first:" not in made.stdout, made.stdout + made.stderr
+    assert sh(BIN / "emitra", "plugins", "check", tmp_path / "emitra-jal-tanker").stdout.strip() == "no problems found"
