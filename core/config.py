@@ -42,7 +42,9 @@ def data_dir() -> Path:
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and its parents) if missing; a folder created here is not readable by other accounts."""
     if not path.is_dir():
-        path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+        if path.parent != path and not path.parent.exists():
+            private_dir(path.parent)  # each folder made here is private, not only the last
+        path.mkdir(exist_ok=True, mode=PRIVATE_DIR_MODE)
         path.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is reduced by the umask; chmod is not
     return path
 

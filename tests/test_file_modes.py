@@ -37,3 +37,4 @@ async def test_a_stored_scan_and_its_folder_are_private(demo_db):
 
     path = documents._path(await upload(CASTE, "ration_card_scan"))
     assert path.read_bytes().startswith(b"%PDF") and _others(path) == 0 and _others(path.parent) == 0
+    assert _others(path.parent.parent) == 0  # documents/ itself, made on the first scan
