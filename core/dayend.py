@@ -30,6 +30,7 @@ The deposit, once the bank shows it (key ``deposit:<slip_no>``)::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,6 +100,68 @@ def check_paise(amount: Any, field: str, allow_zero: bool = True) -> int:
         raise MoneyError(field, "The amount must be more than zero." if not allow_zero else "The amount cannot be negative.",
                          "राशि शून्य से अधिक होनी चाहिए।" if not allow_zero else "राशि ऋणात्मक नहीं हो सकती।")
     return amount
+
+
+# --- day-end notes, in English and Hindi -----------------------------------------------------------
+#
+# A day end's note says what is unusual about it (cash carried in from a day closed early, shares the
+# drawer could not cover, a shortage or excess, a bank credit other than the slip). It is written in
+# both languages when it is written (DayEnd.note, DayEnd.note_hi); :func:`note_hi` puts a note written
+# before the Hindi column existed (migration 0020) into Hindi from its English, part by part.
+
+def _note_carried(paise: int, day: dt.date) -> tuple[str, str]:
+    return (f"includes {format_paise(paise)} taken on {day:%d-%m-%Y} after that day was closed",
+            f"इसमें {format_paise(paise)} शामिल है जो {day:%d-%m-%Y} को उस दिन के बंद होने के बाद लिया गया")
+
+
+def _note_kept_short(shares: int, owed: int) -> tuple[str, str]:
+    return (f"the drawer held less than the counter's shares ({format_paise(shares)}): {format_paise(owed)} of them stay owed to the LSP",
+            f"दराज़ में काउंटर के हिस्सों ({format_paise(shares)}) से कम नकद था: उनमें से {format_paise(owed)} एलएसपी को देय रहता है")
+
+
+def _note_difference(difference: int) -> tuple[str, str]:
+    amount = format_paise(abs(difference))
+    return (f"excess {amount}", f"अधिक नकद {amount}") if difference > 0 else (f"shortage {amount}", f"नकद में कमी {amount}")
+
+
+def _note_bank(credited: int, slip: int) -> tuple[str, str]:
+    gap = format_paise(abs(credited - slip))
+    less = credited < slip
+    return (f"bank credited {format_paise(credited)}, {gap} {'less' if less else 'more'} than the slip",
+            f"बैंक ने {format_paise(credited)} जमा किए, पर्ची से {gap} {'कम' if less else 'अधिक'}")
+
+
+def _joined(parts: list[tuple[str, str]]) -> tuple[str, str]:
+    return "; ".join(en for en, _ in parts)[:500], "; ".join(hi for _, hi in parts)[:500]
+
+
+_AMOUNT = r"(-?₹[\d,]+\.\d\d)"
+_LEGACY_NOTES = [  # (the English part as written before 0020, how to say it in Hindi)
+    (re.compile(rf"includes {_AMOUNT} taken on (\d\d-\d\d-\d{{4}}) after that day was closed"),
+     lambda m: f"इसमें {m[1]} शामिल है जो {m[2]} को उस दिन के बंद होने के बाद लिया गया"),
+    (re.compile(rf"the drawer held less than the counter's shares \({_AMOUNT}\): {_AMOUNT} of them stay owed to the LSP"),
+     lambda m: f"दराज़ में काउंटर के हिस्सों ({m[1]}) से कम नकद था: उनमें से {m[2]} एलएसपी को देय रहता है"),
+    (re.compile(rf"excess {_AMOUNT}"), lambda m: f"अधिक नकद {m[1]}"),
+    (re.compile(rf"shortage {_AMOUNT}"), lambda m: f"नकद में कमी {m[1]}"),
+    (re.compile(rf"bank credited {_AMOUNT}, {_AMOUNT} (less|more) than the slip"),
+     lambda m: f"बैंक ने {m[1]} जमा किए, पर्ची से {m[2]} {'कम' if m[3] == 'less' else 'अधिक'}"),
+]
+
+
+def note_hi(day_end: DayEnd) -> str:
+    """The day end's note in Hindi: as written, or (a day end noted before migration 0020) its English
+    put into Hindi part by part; a part of no known shape stays as it is."""
+    if day_end.note_hi or not day_end.note:
+        return day_end.note_hi
+    out = []
+    for part in day_end.note.split("; "):
+        for pattern, say in _LEGACY_NOTES:
+            m = pattern.fullmatch(part)
+            if m:
+                part = say(m)
+                break
+        out.append(part)
+    return "; ".join(out)
 
 
 # --- deposit slips --------------------------------------------------------------------------------
@@ -485,17 +548,17 @@ async def close_days(business_date: dt.date, closings: list[tuple[audit.Actor, C
                 difference = counted - expected
                 notes = []
                 if fig.carried_paise:
-                    notes.append(f"includes {format_paise(fig.carried_paise)} taken on {fig.previous.business_date:%d-%m-%Y} after that day was closed")
+                    notes.append(_note_carried(fig.carried_paise, fig.previous.business_date))
                 if retained < fig.retained_paise:
-                    notes.append(f"the drawer held less than the counter's shares ({format_paise(fig.retained_paise)}): "
-                                 f"{format_paise(fig.retained_paise - retained)} of them stay owed to the LSP")
+                    notes.append(_note_kept_short(fig.retained_paise, fig.retained_paise - retained))
                 if difference:
-                    notes.append(("excess " if difference > 0 else "shortage ") + format_paise(abs(difference)))
+                    notes.append(_note_difference(difference))
+                note_en, note_hi_text = _joined(notes)
                 made.append(DayEnd(
                     district_id=counter.district_id, counter=counter, business_date=business_date, expected_paise=expected,
                     counted_paise=counted, retained_paise=retained, deposit_paise=deposit, difference_paise=difference,
                     slip_no=slip_no, status="flagged" if difference else "closed", closed_by=actor.name, closed_at=now,
-                    note="; ".join(notes)[:500]))
+                    note=note_en, note_hi=note_hi_text))
                 lines = [ledger.debit(a, p) for a, p in kept.items()]
                 lines += [ledger.debit(f"deposit_in_transit:{counter.code}", deposit),
                           ledger.debit(f"cash_over_short:{counter.code}", expected - counted),
@@ -534,7 +597,9 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
     Called from the Society's Day ends page and by the bank statement reconciliation (``actor.user``
     may then be None). The amount the bank credited is posted; if it differs from the slip, the day
     end is flagged and the difference stays visible in ``deposit_in_transit:<counter>``. Confirming
-    again with the same reference and amount changes nothing; with others it is refused.
+    again with the same reference and amount changes nothing; with others it is refused. A bank
+    reference that already confirmed another slip of the district is refused, naming that slip (one
+    bank credit pays one slip), and so is a slip with nothing to deposit.
     """
     user = actor.user
     if user is not None and not (user.role == Role.SOCIETY_ADMIN and user.district_id == day_end.district_id):
@@ -550,8 +615,11 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
             return fresh
         raise MoneyError("bank_reference", f"Deposit slip {fresh.slip_no} was already confirmed with bank reference {fresh.bank_reference}.",
                          f"जमा पर्ची {fresh.slip_no} की पुष्टि पहले ही बैंक संदर्भ {fresh.bank_reference} से हो चुकी है।")
-    if fresh.deposit_paise <= 0:
-        raise MoneyError("amount", f"Deposit slip {fresh.slip_no} has nothing to deposit.", f"जमा पर्ची {fresh.slip_no} पर जमा करने को कुछ नहीं है।")
+    if fresh.nothing_to_deposit:
+        raise _nothing_to_deposit(fresh)
+    other = await DayEnd.filter(district_id=fresh.district_id, bank_reference=reference).exclude(id=fresh.id).first()
+    if other is not None:
+        raise _reference_used(reference, other)
     code = fresh.counter.code
     async with in_transaction():
         try:
@@ -561,7 +629,7 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
             raise MoneyError("bank_reference", f"Deposit slip {fresh.slip_no} was already confirmed.",
                              f"जमा पर्ची {fresh.slip_no} की पुष्टि पहले ही हो चुकी है।") from None
         _mark_confirmed(fresh, actor, amount, reference, on)
-        await fresh.save(update_fields=["confirmed_by", "confirmed_at", "bank_reference", "note", "status"])
+        await fresh.save(update_fields=["confirmed_by", "confirmed_at", "bank_reference", "note", "note_hi", "status"])
         await audit.record(actor, "dayend.deposit_confirmed", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
                            detail={"slip_no": fresh.slip_no, "bank_reference": reference, "amount_paise": amount,
                                    "slip_paise": fresh.deposit_paise, "value_date": on.isoformat() if on else None})
@@ -578,16 +646,27 @@ async def confirm_deposits(actor: audit.Actor, deposits: list[tuple[DayEnd, str,
     user = actor.user
     keys = [f"deposit:{fresh[d.id].slip_no}" for d, *_ in deposits]
     posted = set(await LedgerEntry.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    # the slips each bank reference already confirmed, and those this call confirms: one credit, one slip
+    references = {(reference or "").strip() for _, reference, *_ in deposits} - {""}
+    used: dict[tuple[int, str], DayEnd] = {}
+    for chunk in [sorted(references)[i:i + 5000] for i in range(0, len(references), 5000)]:
+        for d in await DayEnd.filter(district_id__in={d.district_id for d in fresh.values()}, bank_reference__in=chunk):
+            used.setdefault((d.district_id, d.bank_reference), d)
     out: list[DayEnd | MoneyError | None] = []
     batch: list[tuple[int, DayEnd, str, int, Any]] = []
     for n, (day_end, reference, amount, on) in enumerate(deposits):
         d, reference = fresh[day_end.id], (reference or "").strip()
+        out.append(None)
+        other = used.get((d.district_id, reference))
+        if d.confirmed_at is None and other is not None and other.id != d.id:
+            out[n] = _reference_used(reference, other)
+            continue
         plain = (d.confirmed_at is None and d.deposit_paise > 0 and 0 < len(reference) <= 100 and isinstance(amount, int)
                  and not isinstance(amount, bool) and amount > 0 and f"deposit:{d.slip_no}" not in posted
                  and (user is None or (user.role == Role.SOCIETY_ADMIN and user.district_id == d.district_id)))
-        out.append(None)
         if plain:
             batch.append((n, d, reference, amount, on))
+            used[(d.district_id, reference)] = d
             continue
         try:
             out[n] = await confirm_deposit(actor, d, reference, amount, on)
@@ -606,10 +685,29 @@ async def confirm_deposits(actor: audit.Actor, deposits: list[tuple[DayEnd, str,
                     "value_date": on.isoformat() if on else None}}))
                 out[n] = d
             await ledger.execute_many('UPDATE "day_end" SET "confirmed_by" = ?, "confirmed_at" = ?, "bank_reference" = ?, "note" = ?, '
-                                      '"status" = ? WHERE "id" = ?', [[d.confirmed_by, d.confirmed_at, d.bank_reference, d.note, d.status, d.id]
-                                                                     for _, d, *_ in batch])
+                                      '"note_hi" = ?, "status" = ? WHERE "id" = ?',
+                                      [[d.confirmed_by, d.confirmed_at, d.bank_reference, d.note, d.note_hi, d.status, d.id] for _, d, *_ in batch])
             await audit.record_many(records)
     return out
+
+
+def _nothing_to_deposit(day_end: DayEnd) -> MoneyError:
+    return MoneyError("amount", f"Deposit slip {day_end.slip_no} has nothing to deposit (₹0.00: the counter kept back all it counted); "
+                                "there is no bank credit to confirm.",
+                      f"जमा पर्ची {day_end.slip_no} पर जमा करने को कुछ नहीं है (₹0.00: काउंटर ने गिनी गई पूरी राशि रख ली); "
+                      "पुष्टि के लिए कोई बैंक जमा नहीं है।")
+
+
+def _reference_used(reference: str, other: DayEnd) -> MoneyError:
+    """One bank credit pays one slip: a reference that already confirmed another slip is refused."""
+    return MoneyError(
+        "bank_reference",
+        f"Bank reference {reference} already confirmed deposit slip {other.slip_no} ({other.business_date:%d-%m-%Y}); one bank credit "
+        "pays one slip. Check the reference on the bank statement. If one credit really paid several slips, confirm each with the "
+        f"reference and a suffix ({reference}/1, {reference}/2) and the part of the credit for that slip.",
+        f"बैंक संदर्भ {reference} से जमा पर्ची {other.slip_no} ({other.business_date:%d-%m-%Y}) की पुष्टि पहले ही हो चुकी है; एक बैंक जमा "
+        "एक ही पर्ची का होता है। बैंक विवरण में संदर्भ जाँचें। यदि एक जमा में सचमुच कई पर्चियाँ थीं, तो हर एक की पुष्टि संदर्भ के साथ "
+        f"प्रत्यय ({reference}/1, {reference}/2) और उस पर्ची के हिस्से की राशि से करें।")
 
 
 def _moment(on: dt.date | dt.datetime | None) -> dt.datetime:
@@ -629,9 +727,9 @@ def _mark_confirmed(day_end: DayEnd, actor: audit.Actor, amount: int, reference:
     mismatch = amount != day_end.deposit_paise
     day_end.confirmed_by, day_end.confirmed_at, day_end.bank_reference = actor.name, _moment(on), reference
     if mismatch:
-        word = "less" if amount < day_end.deposit_paise else "more"
-        day_end.note = "; ".join(filter(None, [day_end.note, f"bank credited {format_paise(amount)}, "
-                                               f"{format_paise(abs(amount - day_end.deposit_paise))} {word} than the slip"]))[:500]
+        en, hi = _note_bank(amount, day_end.deposit_paise)
+        day_end.note, day_end.note_hi = ("; ".join(filter(None, [day_end.note, en]))[:500],
+                                         "; ".join(filter(None, [note_hi(day_end), hi]))[:500])
     day_end.status = "flagged" if mismatch or day_end.difference_paise else "confirmed"
 
 

@@ -467,10 +467,23 @@ class DayEnd(Model):
     confirmed_at = fields.DatetimeField(null=True)
     bank_reference = fields.CharField(max_length=100, default="")
     note = fields.CharField(max_length=500, default="")
+    note_hi = fields.CharField(max_length=500, default="", db_default="", description="The same note in Hindi (empty for a day end closed before 0020)")
 
     class Meta:
         table = "day_end"
         unique_together = (("counter", "business_date"),)
+        # a bank reference confirms one slip: the confirmation looks for another slip of the district with it
+        indexes = (("district_id", "bank_reference"),)
+
+    @property
+    def nothing_to_deposit(self) -> bool:
+        """Nothing was left to take to the bank (an empty drawer, or only what the counter keeps): the
+        slip is never confirmed, and is not awaited either."""
+        return self.deposit_paise <= 0
+
+    @property
+    def awaiting_deposit(self) -> bool:
+        return self.confirmed_at is None and self.deposit_paise > 0
 
 
 class ProcessedEvent(Model):

@@ -1121,7 +1121,9 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
     margin = dt.timedelta(days=DATE_TOLERANCE_DAYS)
     zone = ZoneInfo(config.timezone())
     # the day ends still in transit (a district's counters times the days since: not the transactions)
-    by_slip = {d.slip_no.upper(): d for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, confirmed_at=None)
+    # (a day end with nothing to deposit is never confirmed, and is not in transit: not read)
+    by_slip = {d.slip_no.upper(): d for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, confirmed_at=None,
+                                                                 deposit_paise__gt=0)
                .select_related("counter").order_by("business_date", "id")}
     linked: set[int] = set()
     async for entries, postings in _entries_touching(district_id, [*BANK_ACCOUNTS, "escrow:card"], lo - margin, hi + margin, max_id,
@@ -2037,7 +2039,9 @@ async def _confirm(actor: audit.Actor, report: Report) -> None:
     pairs = [p for p in report.deposits if not p.ledger.status.startswith("confirmed")]
     open_ = {d.id: d for d in await DayEnd.filter(id__in=[p.ledger.day_end_id for p in pairs], confirmed_at=None)}
     pairs = [p for p in pairs if p.ledger.day_end_id in open_]
-    results = await module.confirm_deposits(actor, [(open_[p.ledger.day_end_id], (p.statement.reference or f"statement line {p.statement.line_no}")[:100],
+    # the bank line's reference (a line without one: the line itself, which no other line of any import is)
+    results = await module.confirm_deposits(actor, [(open_[p.ledger.day_end_id],
+                                                     (p.statement.reference or f"statement #{p.statement.statement_id} line {p.statement.line_no}")[:100],
                                                      p.statement.amount_paise, p.statement.date) for p in pairs])
     for p, result in zip(pairs, results):
         slip = open_[p.ledger.day_end_id].slip_no

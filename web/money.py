@@ -13,6 +13,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from tortoise.expressions import Q
 
 from emitra.core import dayend, settlement
 from emitra.core.auth import can_see_counter
@@ -128,13 +129,20 @@ async def deposit_slip(request: Request) -> Response:
 
 # --- Society: day ends and deposits ---------------------------------------------------------------
 
-async def _dayends_page(request: Request, errors: dict[int, str] | None = None, status: int = 200) -> Response:
+async def _dayends_page(request: Request, refused: tuple[DayEnd, str] | None = None, status: int = 200) -> Response:
+    """The district's day ends: those awaiting their deposit (flagged first), then the last 50 flagged
+    ones done with (confirmed, or with nothing to deposit), then the last 50 others done with.
+    ``refused``: the day end whose confirmation was refused, and why (shown at the top and on its row)."""
     user = request.state.user
-    open_rows = await DayEnd.filter(district_id=user.district_id, confirmed_at__isnull=True).order_by("business_date", "id").prefetch_related("counter")
-    flagged = await DayEnd.filter(district_id=user.district_id, confirmed_at__isnull=False, status="flagged").order_by("-business_date").limit(50).prefetch_related("counter")
-    confirmed = await DayEnd.filter(district_id=user.district_id, status="confirmed").order_by("-business_date", "-id").limit(50).prefetch_related("counter")
-    rows = sorted(open_rows, key=lambda d: (d.status != "flagged", d.business_date)) + list(flagged) + list(confirmed)
-    return render(request, "money/dayends.html", {"rows": rows, "errors": errors or {}, "done": request.query_params.get("done", "")}, status)
+    district = DayEnd.filter(district_id=user.district_id)
+    open_rows = await district.filter(confirmed_at__isnull=True, deposit_paise__gt=0).order_by("business_date", "id").prefetch_related("counter")
+    done = Q(confirmed_at__isnull=False) | Q(deposit_paise__lte=0)
+    flagged = await district.filter(done, status="flagged").order_by("-business_date", "-id").limit(50).prefetch_related("counter")
+    settled = await district.filter(done).exclude(status="flagged").order_by("-business_date", "-id").limit(50).prefetch_related("counter")
+    rows = sorted(open_rows, key=lambda d: (d.status != "flagged", d.business_date)) + list(flagged) + list(settled)
+    return render(request, "money/dayends.html", {
+        "rows": rows, "refused": refused[0] if refused else None, "error": refused[1] if refused else "",
+        "done": request.query_params.get("done", "")}, status)
 
 
 @page(SOCIETY)
@@ -154,12 +162,12 @@ async def confirm_deposit(request: Request) -> Response:
     errors: dict[str, str] = {}
     amount = _rupees(str(form.get("amount", "")), errors, "amount", _("Amount credited by the bank"))
     if errors:
-        return await _dayends_page(request, {day_end.id: errors["amount"]}, 400)
+        return await _dayends_page(request, (day_end, errors["amount"]), 400)
     try:
         await dayend.confirm_deposit(actor(request), day_end, str(form.get("bank_reference", "")), amount or 0)
     except MoneyError as exc:
         what = _("Bank reference") if exc.field == "bank_reference" else _("Amount credited by the bank") if exc.field == "amount" else ""
-        return await _dayends_page(request, {day_end.id: f"{what}: {_error(exc)}" if what else _error(exc)}, 400)
+        return await _dayends_page(request, (day_end, f"{what}: {_error(exc)}" if what else _error(exc)), 400)
     return RedirectResponse(f"/society/dayends?done={day_end.slip_no}", status_code=303)
 
 

@@ -30,6 +30,13 @@ def local_time(value: dt.datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
     return value.astimezone(ZoneInfo(config.timezone())).strftime(fmt)
 
 
+def day_end_note(day_end: Any) -> str:
+    """A day end's note in the page's language (core/dayend.note_hi for Hindi)."""
+    from emitra.core.dayend import note_hi
+
+    return i18n.pick(day_end.note, note_hi(day_end))
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
@@ -42,6 +49,7 @@ def _env() -> jinja2.Environment:
     env.filters["paise"] = format_paise
     env.filters["local_time"] = local_time
     env.filters["emitra_id"] = lambda v: format_emitra_id(v) if v else ""
+    env.filters["day_end_note"] = day_end_note
     env.globals["pick"] = i18n.pick
     env.globals["label"] = label
     env.globals["LANGUAGES"] = i18n.LANGUAGES
