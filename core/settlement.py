@@ -20,9 +20,13 @@ are not paid out here.
 
 **Claims.** :func:`claim` lists the service charges a department or partner owes (Rs 3.95 a bill,
 commissions): the debits to ``dept_fee_receivable:<provider>`` / ``partner_fee_receivable:<provider>``
-in the period. Nothing is posted until the department pays; :func:`record_claim_payment` then posts::
+in the period. Nothing is posted until the department pays; :func:`record_claim_payment` then posts
+each payment the department makes against the claim, until it is paid in full::
 
-    Dr society_bank   Cr dept_fee_receivable:<provider>   (key claimpaid:<district>:<from>:<to>:<provider>)
+    Dr society_bank   Cr dept_fee_receivable:<provider>   (key claimpaid:<district>:<from>:<to>:<provider>:<ref>)
+
+``<ref>`` is 12 hex digits of the SHA-256 of the payment's bank reference: the same reference again
+posts nothing. A payment recorded before payments in part were possible has the key without it.
 """
 
 from __future__ import annotations
@@ -333,6 +337,17 @@ class StatementLine:
 
 
 @dataclass
+class ClaimPayment:
+    """One payment a department made against a claim."""
+
+    key: str
+    at: dt.datetime
+    amount_paise: int
+    reference: str
+    by_account: dict[str, int] = field(default_factory=dict)  # receivable account -> paise it cleared
+
+
+@dataclass
 class Statement:
     kind: str  # remittance or claim
     district_code: str
@@ -345,12 +360,29 @@ class Statement:
     key: str = ""
     posted: bool = False  # remitted, or (a claim) paid by the department
     repeated: bool = False
-    paid_paise: int | None = None
-    bank_reference: str = ""
+    paid_paise: int | None = None  # a claim: what the department paid against it, in all (None: nothing yet)
+    bank_reference: str = ""  # a claim: the bank references of its payments, comma-separated
+    payments: list[ClaimPayment] = field(default_factory=list)  # a claim: each payment recorded, in order
 
     @property
     def mismatch_paise(self) -> int:
         return 0 if self.paid_paise is None else self.paid_paise - self.total_paise
+
+    @property
+    def owed_paise(self) -> int:
+        """A claim: what the department still owes on it (never below zero)."""
+        return max(0, self.total_paise - (self.paid_paise or 0))
+
+    @property
+    def claim_status(self) -> str:
+        """A claim: ``unpaid``, ``paid_in_part``, ``paid`` (in full) or ``overpaid`` (a payment of more
+        than the claim recorded before such payments were refused)."""
+        paid = self.paid_paise or 0
+        if not self.payments:
+            return "unpaid"
+        if paid < self.total_paise:
+            return "paid_in_part"
+        return "paid" if paid == self.total_paise else "overpaid"
 
     def csv(self) -> str:
         """The statement as CSV: one row per receipt, then the total."""
@@ -490,14 +522,48 @@ async def remit(actor: audit.Actor, provider_slug: str, period_start: dt.date, p
     return st
 
 
+def _claim_key(district_code: str, start: dt.date, end: dt.date, provider_slug: str, reference: str | None = None) -> str:
+    """The key of a claim's payment: the claim's, and the payment's bank reference as 12 hex digits of
+    its SHA-256 (at most 98 characters: a slug of at most 50, a district code of 2)."""
+    base = f"claimpaid:{district_code}:{start}:{end}:{_key_slug(provider_slug)}"
+    return base if reference is None else f"{base}:{hashlib.sha256(reference.encode()).hexdigest()[:12]}"
+
+
+def _memo_reference(memo: str) -> str:
+    return memo.rsplit("bank ref ", 1)[-1] if "bank ref " in memo else ""
+
+
+async def _claim_payments(district: District, provider_slug: str, start: dt.date, end: dt.date) -> list[ClaimPayment]:
+    """The payments recorded against the claim, in order: the entries keyed by the claim's key (one
+    recorded before payments in part were possible) or by it and a reference."""
+    base = _claim_key(district.code, start, end, provider_slug)
+    where, params = await ledger.key_prefix('e."idempotency_key"', base)
+    rows = await ledger.rows(
+        'SELECT e."idempotency_key" AS k, e."memo" AS memo, e."created_at" AS at, p."account" AS account, p."amount_paise" AS amount '
+        f'FROM "ledger_entry" e CROSS JOIN "posting" p WHERE p."entry_id" = e."id" AND {where} AND e."district_id" = ? ORDER BY e."id", p."id"',
+        params + [district.id])
+    out: dict[str, ClaimPayment] = {}
+    for r in rows:
+        key = r["k"]
+        if key != base and not key.startswith(base + ":"):
+            continue  # another provider whose slug starts with this one's
+        item = out.setdefault(key, ClaimPayment(key, ledger.as_datetime(r["at"]), 0, _memo_reference(r["memo"])))
+        if r["account"] == "society_bank":
+            item.amount_paise += int(r["amount"])
+        elif r["account"].startswith(("dept_fee_receivable:", "partner_fee_receivable:")):
+            item.by_account[r["account"]] = item.by_account.get(r["account"], 0) - int(r["amount"])
+    return list(out.values())
+
+
 async def claim_statement(district_id: int, provider_slug: str, start: dt.date, end: dt.date) -> Statement:
-    """The service charges (paid by the department or partner) behind a claim for the period."""
+    """The service charges (paid by the department or partner) behind a claim for the period, and the
+    payments recorded against it."""
     st = await _statement("claim", district_id, provider_slug, start, end)
-    entry = await LedgerEntry.get_or_none(idempotency_key=f"claimpaid:{st.district_code}:{start}:{end}:{_key_slug(provider_slug)}")
-    if entry is not None:
-        st.key, st.posted = entry.idempotency_key, True
-        st.paid_paise = await _sum(Posting.filter(entry=entry, account="society_bank"))
-        st.bank_reference = entry.memo.rsplit("bank ref ", 1)[-1] if "bank ref " in entry.memo else ""
+    st.payments = await _claim_payments(await _district(district_id), provider_slug, start, end)
+    if st.payments:
+        st.key, st.posted = st.payments[-1].key, True
+        st.paid_paise = sum(p.amount_paise for p in st.payments)
+        st.bank_reference = ", ".join(p.reference for p in st.payments)
     return st
 
 
@@ -515,8 +581,14 @@ async def claim(actor: audit.Actor, provider_slug: str, period_start: dt.date, p
 async def record_claim_payment(actor: audit.Actor, provider_slug: str, period_start: dt.date, period_end: dt.date,
                                amount_paise: int, bank_reference: str, district_id: int | None = None,
                                today: dt.date | None = None) -> Statement:
-    """The department paid the claim: Dr society_bank / Cr its fee receivable. A different amount than
-    the claim is posted as paid and reported (``mismatch_paise``); the rest stays receivable."""
+    """A payment by the department against the claim: Dr society_bank / Cr its fee receivable.
+
+    A claim may be paid in parts, each with its own bank reference, until it is paid in full: a
+    payment of less than what is still owed leaves the rest receivable (the claim is *paid in
+    part*); more than is still owed is refused. The same reference again with the same amount
+    posts nothing (``repeated``); with another amount it is refused. Each payment is split between
+    the claim's receivable accounts in proportion to what each still has owed on the claim, so the
+    last payment clears each exactly."""
     from emitra.core.dayend import check_paise
 
     district_id = _society_admin(actor, district_id)
@@ -530,17 +602,37 @@ async def record_claim_payment(actor: audit.Actor, provider_slug: str, period_st
     _check_period(period_start, period_end, today)
     district = await _district(district_id)
     async with in_transaction():
-        same = await _overlap("claim", district, provider_slug, period_start, period_end)
+        if on_postgres():  # one payment of the district's claims at a time: two at once could together pay more than is owed
+            await District.select_for_update().get(id=district_id)
+        await _overlap("claim", district, provider_slug, period_start, period_end)  # (an overlapping period is refused)
         st = await claim_statement(district_id, provider_slug, period_start, period_end)
+        key = _claim_key(district.code, period_start, period_end, provider_slug, reference)
+        same = next((p for p in st.payments if p.key == key or p.reference == reference), None)
         if same is not None:
-            if st.paid_paise != amount:
-                raise MoneyError("amount", f"This claim was already recorded as paid ({format_paise(st.paid_paise or 0)}).",
-                                 f"इस दावे का भुगतान पहले ही दर्ज है ({format_paise(st.paid_paise or 0)})।")
+            if same.amount_paise != amount:
+                raise MoneyError("bank_reference",
+                                 f"A payment of {format_paise(same.amount_paise)} with bank reference {reference} is already recorded on this claim; "
+                                 "another payment has its own bank reference.",
+                                 f"बैंक संदर्भ {reference} से {format_paise(same.amount_paise)} का भुगतान इस दावे पर पहले ही दर्ज है; "
+                                 "दूसरे भुगतान का अपना बैंक संदर्भ होता है।")
             st.repeated = True
             return st
         if st.total_paise <= 0:
             raise MoneyError("provider", f"{st.provider} owes no service charges for {period_start:%d-%m-%Y} to {period_end:%d-%m-%Y}.",
                              f"{period_start:%d-%m-%Y} से {period_end:%d-%m-%Y} के लिए {st.provider} पर कोई सेवा शुल्क बकाया नहीं है।")
+        paid = st.paid_paise or 0
+        if st.owed_paise <= 0:
+            raise MoneyError("amount", f"This claim is paid in full ({format_paise(paid)} of {format_paise(st.total_paise)}, bank reference "
+                                       f"{st.bank_reference}): nothing more is owed on it.",
+                             f"यह दावा पूरा चुकाया जा चुका है ({format_paise(st.total_paise)} में से {format_paise(paid)}, बैंक संदर्भ "
+                             f"{st.bank_reference}): इस पर अब कुछ बकाया नहीं है।")
+        if amount > st.owed_paise:
+            already = f" ({format_paise(paid)} paid already)" if paid else ""
+            already_hi = f" ({format_paise(paid)} पहले ही चुकाया गया)" if paid else ""
+            raise MoneyError("amount", f"{format_paise(amount)} is more than the {format_paise(st.owed_paise)} still owed on this claim of "
+                                       f"{format_paise(st.total_paise)}{already}; record at most {format_paise(st.owed_paise)}.",
+                             f"{format_paise(amount)} इस {format_paise(st.total_paise)} के दावे पर बकाया {format_paise(st.owed_paise)} से "
+                             f"अधिक है{already_hi}; अधिकतम {format_paise(st.owed_paise)} दर्ज करें।")
         by_account: dict[str, int] = {}
         for p in await Posting.filter(district_id=district_id, account__in=[f"dept_fee_receivable:{provider_slug}", f"partner_fee_receivable:{provider_slug}"],
                                       entry__created_at__gte=day_start(period_start), entry__created_at__lt=day_end_at(period_end)
@@ -548,20 +640,28 @@ async def record_claim_payment(actor: audit.Actor, provider_slug: str, period_st
                                       ).group_by("account").values("account", "total"):
             if int(p["total"] or 0) > 0:
                 by_account[p["account"]] = int(p["total"])
-        accounts = sorted(by_account)
+        for payment in st.payments:  # what each account still has owed on the claim
+            for account, cleared in payment.by_account.items():
+                if account in by_account:
+                    by_account[account] -= cleared
+        accounts = sorted(a for a, left in by_account.items() if left > 0)
         parts = split(amount, [by_account[a] for a in accounts])
-        st.key = f"claimpaid:{district.code}:{period_start}:{period_end}:{_key_slug(provider_slug)}"
-        await ledger.post(district_id, st.key, f"service charges paid by {st.provider} {period_start} to {period_end} bank ref {reference}"[-300:],
+        st.key = key
+        await ledger.post(district_id, key, f"service charges paid by {st.provider} {period_start} to {period_end} bank ref {reference}"[-300:],
                           [ledger.debit("society_bank", amount)] + [ledger.credit(a, p) for a, p in zip(accounts, parts)])
-        st.posted, st.paid_paise, st.bank_reference = True, amount, reference
+        st.payments.append(ClaimPayment(key, utcnow(), amount, reference, dict(zip(accounts, parts))))
+        st.posted, st.paid_paise = True, paid + amount
+        st.bank_reference = ", ".join(p.reference for p in st.payments)
         await audit.record(actor, "claim.paid", None, district_id=district_id,
                            detail={"provider": provider_slug, "from": period_start.isoformat(), "to": period_end.isoformat(),
-                                   "claimed_paise": st.total_paise, "paid_paise": amount, "bank_reference": reference, "key": st.key})
+                                   "claimed_paise": st.total_paise, "paid_paise": amount, "paid_in_all_paise": st.paid_paise,
+                                   "owed_paise": st.owed_paise, "bank_reference": reference, "key": key})
     return st
 
 
 async def posted_statements(kind: str, district_id: int) -> list[dict[str, Any]]:
-    """Remittances (or paid claims) already posted in the district, newest first."""
+    """Remittances (or claims' payments, each payment of a claim paid in parts apart) already posted
+    in the district, newest first."""
     prefix = "remit:" if kind == "remittance" else "claimpaid:"
     account_prefix = "dept_payable:" if kind == "remittance" else ("dept_fee_receivable:", "partner_fee_receivable:")
     # the entries by their keys' index (not every posting of the district joined to its entry), then their postings
@@ -577,7 +677,8 @@ async def posted_statements(kind: str, district_id: int) -> list[dict[str, Any]]
         key = r["k"]
         s, e = _period_of(key)
         item = out.setdefault(key, {"key": key, "provider_slug": r["account"].split(":", 1)[1], "from": s, "to": e,
-                                    "at": ledger.as_datetime(r["at"]), "memo": r["memo"], "total_paise": 0})
+                                    "at": ledger.as_datetime(r["at"]), "memo": r["memo"], "total_paise": 0,
+                                    "reference": _memo_reference(r["memo"]) if kind == "claim" else ""})
         item["total_paise"] += abs(int(r["amount_paise"])) if kind == "claim" else int(r["amount_paise"])
     return list(out.values())
 

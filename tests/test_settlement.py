@@ -244,6 +244,37 @@ async def test_a_claim_lists_exactly_the_department_paid_charges_and_posts_nothi
     assert (await ledger.check())["balanced"]
 
 
+@pytest.mark.anyio
+async def test_a_claim_paid_short_takes_further_payments_until_paid_in_full(demo_db, bus_calendar):
+    """₹5.00 of a ₹7.90 claim paid, then the rest with another bank reference (it was refused as
+    "already recorded as paid"): each payment posted once, never more than is still owed."""
+    await _day_of_bills(bus_calendar)
+    society = Actor(await User.get(username="society"))
+    receivable = f"dept_fee_receivable:{JVVNL}"
+    first = await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 500, "NEFT-A", today=NEXT)
+    assert (first.claim_status, first.paid_paise, first.owed_paise) == ("paid_in_part", 500, 290)
+    assert await ledger.balance(receivable) == 290  # the rest stays receivable
+    again = await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 500, "NEFT-A", today=NEXT)  # a double click
+    assert again.repeated and await ledger.balance("society_bank") == 500
+    with pytest.raises(dayend.MoneyError) as err:  # the same reference cannot be another payment
+        await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 290, "NEFT-A", today=NEXT)
+    assert err.value.field == "bank_reference" and "NEFT-A" in err.value.message_en and err.value.message_hi
+    with pytest.raises(dayend.MoneyError) as err:  # more than is still owed
+        await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 400, "NEFT-B", today=NEXT)
+    assert err.value.field == "amount" and "₹4.00 is more than the ₹2.90 still owed" in err.value.message_en and err.value.message_hi
+    rest = await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 290, "NEFT-B", today=NEXT)
+    assert (rest.claim_status, rest.paid_paise, rest.owed_paise, rest.bank_reference) == ("paid", 790, 0, "NEFT-A, NEFT-B")
+    assert await ledger.balance(receivable) == 0 and await ledger.balance("society_bank") == 790
+    with pytest.raises(dayend.MoneyError, match="paid in full") as err:
+        await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 10, "NEFT-C", today=NEXT)
+    assert err.value.field == "amount"
+    shown = await settlement.claim_statement(society.user.district_id, JVVNL, DAY, DAY)
+    assert [(p.reference, p.amount_paise) for p in shown.payments] == [("NEFT-A", 500), ("NEFT-B", 290)]
+    listed = await settlement.posted_statements("claim", society.user.district_id)
+    assert sorted((r["reference"], r["total_paise"]) for r in listed) == [("NEFT-A", 500), ("NEFT-B", 290)]
+    assert (await ledger.check())["balanced"]
+
+
 PROVIDER_ACCOUNTS = ("dept_payable:", "dept_fee_receivable:", "partner_fee_receivable:")
 
 
@@ -392,6 +423,59 @@ def test_the_society_remits_and_downloads_the_statement_and_other_roles_cannot(w
     assert web.get("/society/settlement").status_code == 200
     assert web.post_form("/society/settlement", {}).status_code == 200
     assert web.run(lambda: ledger.check())["balanced"]
+
+
+def test_a_claim_paid_in_part_shows_what_is_owed_and_takes_the_rest_and_every_refusal_is_shown(web):
+    async def sell():
+        actor, counter, citizen = await _operator()
+        for key, k in (("c-1", K), ("c-2", K2)):
+            await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": k}, key)
+        await LedgerEntry.all().update(created_at=dt.datetime.combine(_yesterday(), dt.time(12), tzinfo=IST))
+    web.run(sell)
+    web.login("society")
+    day = _yesterday().isoformat()
+    page = f"/society/claims?provider={JVVNL}&from={day}&to={day}"
+    assert web.post_form("/society/claims", {"provider": JVVNL, "from": day, "to": day, "amount": "5", "bank_reference": "NEFT-1"},
+                         token_from=page).status_code == 303
+    shown = web.get(page)
+    assert "Paid in part: ₹5.00 of ₹7.90; ₹2.90 is still owed." in shown.text and "NEFT-1" in shown.text
+    assert 'name="amount" inputmode="decimal" value="2.90"' in shown.text  # a form for the rest
+    too_much = web.post_form("/society/claims", {"provider": JVVNL, "from": day, "to": day, "amount": "3", "bank_reference": "NEFT-2"},
+                             token_from=page)
+    assert too_much.status_code == 400 and "₹3.00 is more than the ₹2.90 still owed" in too_much.text
+    assert web.post_form("/society/claims", {"provider": JVVNL, "from": day, "to": day, "amount": "2.90", "bank_reference": "NEFT-2"},
+                         token_from=page).status_code == 303
+    paid = web.get(page)
+    assert "Paid in full by the department: ₹7.90." in paid.text and 'name="bank_reference"' not in paid.text
+    # a payment on a claim paid in full: refused, and the page says why (it was a blank 400)
+    late = web.post_form("/society/claims", {"provider": JVVNL, "from": day, "to": day, "amount": "1", "bank_reference": "NEFT-3"},
+                         token_from=page)
+    assert late.status_code == 400 and "This claim is paid in full" in late.text and 'role="alert"' in late.text
+    assert web.run(lambda: ledger.balance(f"dept_fee_receivable:{JVVNL}")) == 0
+    assert web.run(lambda: ledger.balance("society_bank")) == 790
+    web.get("/lang/hi?next=/")
+    assert "पूरा चुकाया जा चुका है" in web.post_form("/society/claims", {"provider": JVVNL, "from": day, "to": day, "amount": "1",
+                                                                          "bank_reference": "NEFT-3"}, token_from=page).text
+
+
+def test_the_statement_pages_offer_only_what_can_be_posted_and_refuse_an_unknown_provider(web):
+    """A period ending today has no Remit button (remitting it is refused): the page says why. The
+    CSV of a provider with nothing in the books is a 404, as the page refuses it (it was an empty 200)."""
+    async def sell():
+        actor, counter, citizen = await _operator()
+        await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "t-1")
+    web.run(sell)
+    web.login("society")
+    today = dt.datetime.now(IST).date().isoformat()
+    page = web.get(f"/society/remittances?provider={JVVNL}&from={today}&to={today}")
+    assert page.status_code == 200 and "Remit ₹" not in page.text and "This period has not ended" in page.text
+    claims = web.get(f"/society/claims?provider={JVVNL}&from={today}&to={today}")
+    assert "Record the department" not in claims.text and "This period has not ended" in claims.text
+    refused = web.post_form("/society/remittances", {"provider": JVVNL, "from": today, "to": today})
+    assert refused.status_code == 400 and "A period is settled once it has ended" in refused.text
+    for kind in ("remittances", "claims"):
+        csv_page = web.get(f"/society/{kind}/statement.csv?provider=nonesuch&from={today}&to={today}")
+        assert csv_page.status_code == 404 and "choose one from the list" in csv_page.text
 
 
 # --- command line -----------------------------------------------------------------------------------

@@ -221,12 +221,23 @@ async def _statement_page(request: Request, kind: str) -> Response:
                         await settlement.record_claim_payment(actor(request), provider, start, end, amount,
                                                               str(request.state.form.get("bank_reference", "")), district_id=user.district_id)
             except MoneyError as exc:
-                errors[exc.field if exc.field in ("from", "to", "provider", "amount", "bank_reference") else "form"] = _error(exc)
+                field = exc.field if exc.field in ("from", "to", "provider", "amount", "bank_reference") else "form"
+                errors[field] = f"{_('Amount paid by the department')}: {_error(exc)}" if field == "amount" else _error(exc)
             if not errors:
                 return RedirectResponse(f"{path}?provider={provider}&from={start}&to={end}&done=1", status_code=303)
     statement = None
     if provider and "provider" not in errors and start <= end:
         statement = await (settlement.remittance_statement if kind == "remittance" else settlement.claim_statement)(user.district_id, provider, start, end)
+    # what can be posted for the statement shown: a period that has ended (settlement._check_period), not
+    # remitted yet, or a claim with something still owed on it; a refusal is shown where the page has room for it
+    last_day = dayend.today() - dt.timedelta(days=1)
+    ended = end <= last_day
+    can_post = bool(statement is not None and ended and (
+        (kind == "remittance" and not statement.posted and statement.total_paise) or (kind == "claim" and statement.owed_paise > 0)))
+    if not can_post:
+        for name, what in (("amount", ""), ("bank_reference", _("Bank reference"))):
+            if name in errors:
+                errors["form"] = " ".join(filter(None, [errors.get("form"), f"{what}: {errors.pop(name)}" if what else errors.pop(name)]))
     posted = await settlement.posted_statements(kind, user.district_id)
     names = {p["slug"]: p["name"] for p in providers}
     for item in posted:
@@ -234,7 +245,7 @@ async def _statement_page(request: Request, kind: str) -> Response:
     return render(request, "money/statements.html", {
         "kind": kind, "path": path, "providers": providers, "provider": provider, "start": start, "end": end,
         "statement": statement, "posted": posted, "errors": errors, "done": request.query_params.get("done") == "1",
-        "shown": STATEMENT_LINES_SHOWN,
+        "shown": STATEMENT_LINES_SHOWN, "can_post": can_post, "ended": ended, "last_day": last_day,
     }, 400 if errors else 200)
 
 
@@ -262,6 +273,8 @@ async def _csv(request: Request, kind: str) -> Response:
         raise HTTPException(400, " ".join(f"{_date_label(name)}: {fix}" for name, fix in errors.items()))
     if not provider or start > end:
         raise HTTPException(400, _("Give provider, from and to (YYYY-MM-DD)."))
+    if provider not in {p["slug"] for p in await settlement.providers(user.district_id)}:  # as the page: not an empty statement
+        raise HTTPException(404, _("No department or partner with this name has money in the district's books: choose one from the list."))
     fn = settlement.remittance_statement if kind == "remittance" else settlement.claim_statement
     st = await fn(user.district_id, provider, start, end)
     name = f"{kind}-{st.district_code}-{provider}-{start}-{end}.csv"
