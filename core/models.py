@@ -511,7 +511,9 @@ class StatementImport(Model):
     district = fields.ForeignKeyField("models.District", related_name=False)
     source = fields.CharField(max_length=20, description="bank or stripe")
     filename = fields.CharField(max_length=200, default="")
-    sha256 = fields.CharField(max_length=64)
+    sha256 = fields.CharField(max_length=64)  # of the file as uploaded
+    content_sha256 = fields.CharField(max_length=64, null=True,
+                                      description="Of its lines as read (date, amount, reference, description): the same statement saved again")
     period_start = fields.DateField(null=True)
     period_end = fields.DateField(null=True)
     lines = fields.IntField(default=0)
@@ -520,7 +522,7 @@ class StatementImport(Model):
 
     class Meta:
         table = "statement_import"
-        unique_together = (("district", "sha256"),)
+        unique_together = (("district", "sha256"), ("district", "content_sha256"))
 
 
 class StatementLine(Model):
@@ -533,6 +535,7 @@ class StatementLine(Model):
     amount_paise = fields.BigIntField(description="Credit positive, debit negative")
     reference = fields.CharField(max_length=100, default="", db_index=True)
     description = fields.CharField(max_length=300, default="")
+    balance_paise = fields.BigIntField(null=True, description="The bank's running balance after the line, when the statement gives it")
     matched_kind = fields.CharField(max_length=20, default="", description="deposit, settlement, remittance, card ...")
     matched_id = fields.CharField(max_length=60, default="")
 

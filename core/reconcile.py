@@ -6,8 +6,12 @@ Two kinds of statement come in as files (docs/reconciliation.md has the formats)
 * Stripe's balance transactions as JSON (the ``balance_transactions`` list object).
 
 An import is all or nothing: every bad line is reported with its line number and the reason,
-and if there is even one, nothing is stored. The same file (by sha256) is refused the second time
-in a district.
+and if there is even one, nothing is stored. The same statement is refused the second time in a
+district: the same file (its sha256), or the same lines in the same order saved again as another
+file (a byte-order mark, CRLF line endings, other number formats: the sha256 of the lines as read).
+A bank statement that repeats lines of an earlier import (a "statement to date" downloaded twice)
+leaves out the lines whose running balance shows they are the same bank lines, and is refused when
+no balance can tell (:func:`_repeated_lines`). A line dated after today is refused.
 
 :func:`reconcile` then matches, for one period (normally a Monday–Sunday week), what the
 statements say against what the ledger says should have happened, and puts every item in one of
@@ -35,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
+import click
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
@@ -108,16 +113,51 @@ class StatementError(ValueError):
         super().__init__(f"{len(errors)} problem(s), nothing imported: {shown}{more}")
 
 
-class DuplicateStatement(StatementError):
-    """The same file (same sha256) was already imported in this district."""
+def _import_named(existing: StatementImport) -> tuple[str, str]:
+    """An earlier import as a refusal names it: number, file name, who, when (English, Hindi)."""
+    when = existing.imported_at.astimezone(ZoneInfo(config.timezone())).strftime("%d-%m-%Y %H:%M") if existing.imported_at else ""
+    return (f"import #{existing.id}, {existing.filename or 'no name'}, by {existing.imported_by} on {when}",
+            f"आयात #{existing.id}, {existing.filename or 'बिना नाम'}, {existing.imported_by} द्वारा {when}")
 
-    def __init__(self, existing: StatementImport):
-        self.existing = existing
-        when = existing.imported_at.astimezone(ZoneInfo(config.timezone())).strftime("%d-%m-%Y %H:%M") if existing.imported_at else ""
-        super().__init__([LineError(
-            0, "file",
-            f"This file was already imported (import #{existing.id}, {existing.filename or 'no name'}, by {existing.imported_by} on {when}); nothing was imported again.",
-            f"यह फ़ाइल पहले ही आयात हो चुकी है (आयात #{existing.id}, {existing.filename or 'बिना नाम'}, {existing.imported_by} द्वारा {when}); दोबारा कुछ आयात नहीं हुआ।")])
+
+class DuplicateStatement(StatementError):
+    """The same statement was already imported in this district: the same file (``how`` = ``file``:
+    the same sha256), the same lines in the same order in another file (``content``: saved again
+    from a spreadsheet), or a file whose every line an earlier import has (``lines``)."""
+
+    def __init__(self, existing: StatementImport, how: str = "file"):
+        self.existing, self.how = existing, how
+        en, hi = _import_named(existing)
+        if how == "content":
+            message = (f"This statement was already imported ({en}): the same lines in the same order, in a file saved again "
+                       "(a byte-order mark, other line endings or number formats make another file of the same statement); nothing was imported again.",
+                       f"यह विवरण पहले ही आयात हो चुका है ({hi}): वही पंक्तियाँ उसी क्रम में, दोबारा सहेजी गई फ़ाइल में "
+                       "(बाइट-ऑर्डर मार्क, अलग पंक्ति-अंत या संख्या-प्रारूप से वही विवरण दूसरी फ़ाइल बन जाता है); दोबारा कुछ आयात नहीं हुआ।")
+        elif how == "lines":
+            message = (f"Every line of this statement was already imported (the first in {en}); nothing was imported again.",
+                       f"इस विवरण की हर पंक्ति पहले ही आयात हो चुकी है (पहली {hi} में); दोबारा कुछ आयात नहीं हुआ।")
+        else:
+            message = (f"This file was already imported ({en}); nothing was imported again.",
+                       f"यह फ़ाइल पहले ही आयात हो चुकी है ({hi}); दोबारा कुछ आयात नहीं हुआ।")
+        super().__init__([LineError(0, "file", *message)])
+
+
+class WeekNotBegun(click.ClickException, ValueError):
+    """A week that has not begun cannot be run and recorded (nor its deposits confirmed).
+
+    A ValueError with ``field``, ``message_en`` and ``message_hi`` like the other refusals; also a
+    click.ClickException, so that ``emitra reconcile run --week`` prints it as "Error: --week: ..."
+    (exit 2, the code of a bad option) instead of a traceback."""
+
+    exit_code = 2
+
+    def __init__(self, start: dt.date, end: dt.date, today: dt.date):
+        self.field = "week"
+        self.message_en = (f"The week of {start:%d-%m-%Y} to {end:%d-%m-%Y} has not begun (today is {today:%d-%m-%Y}): a week is run "
+                           "and recorded once it has begun, normally after it has ended. Nothing was recorded.")
+        self.message_hi = (f"{start:%d-%m-%Y} से {end:%d-%m-%Y} का सप्ताह अभी शुरू नहीं हुआ है (आज {today:%d-%m-%Y} है): सप्ताह का मिलान "
+                           "शुरू होने के बाद ही चलाया और दर्ज किया जाता है, सामान्यतः उसके समाप्त होने के बाद। कुछ दर्ज नहीं हुआ।")
+        super().__init__(f"--week: {self.message_en}")
 
 
 @dataclass
@@ -133,6 +173,21 @@ class ParsedLine:
 
 def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def content_sha256(source: str, lines: list[ParsedLine]) -> str:
+    """The statement as read, whatever the file's bytes: the SHA-256 of its lines in order (value
+    date, amount in paise, reference, description). A copy saved again from a spreadsheet (with a
+    byte-order mark, CRLF line endings, "1,00,000.00" as "100000.00") has the same."""
+    digest = hashlib.sha256(source.encode())
+    for l in lines:
+        digest.update(f"\n{l.value_date.isoformat()}\x1f{l.amount_paise}\x1f{l.reference}\x1f{l.description}".encode())
+    return digest.hexdigest()
+
+
+def _after_today(text: str, today: dt.date) -> tuple[str, str]:
+    return (f"'{text}' is after today ({today:%d-%m-%Y}): a statement lists what the bank has already done; check the date.",
+            f"'{text}' आज ({today:%d-%m-%Y}) के बाद की तिथि है: विवरण में वही होता है जो बैंक कर चुका है; तिथि जाँचें।")
 
 
 def _decode(data: bytes) -> str:
@@ -178,8 +233,10 @@ def _signed_rupees(text: str) -> int:
     return -paise if negative else paise
 
 
-def parse_bank_csv(data: bytes) -> list[ParsedLine]:
-    """Read a bank statement; raise :class:`StatementError` listing every bad line."""
+def parse_bank_csv(data: bytes, today: dt.date | None = None) -> list[ParsedLine]:
+    """Read a bank statement; raise :class:`StatementError` listing every bad line. A line dated
+    after ``today`` (the counters' today by default) is a bad line."""
+    today = today or clock.today()
     text = _decode(data)
     errors: list[LineError] = []
 
@@ -195,6 +252,12 @@ def parse_bank_csv(data: bytes) -> list[ParsedLine]:
     if header is None:
         raise StatementError([LineError(1, "header", f"The file is empty; the first line must be the header {expected}.",
                                         f"फ़ाइल खाली है; पहली पंक्ति हेडर {expected} होनी चाहिए।")])
+    for sep, name_en, name_hi in ((";", "semicolons (;)", "अर्धविराम (;)"), ("\t", "tabs", "टैब")):
+        if len(header) == 1 and sep in header[0]:  # a spreadsheet set to another list separator
+            raise StatementError([LineError(1, "header", f"The columns are separated by {name_en}, not commas: save the file as CSV with "
+                                                         f"commas (,) between the columns; the first line must be exactly {expected}.",
+                                            f"कॉलम {name_hi} से अलग किए गए हैं, अल्पविराम से नहीं: फ़ाइल को कॉलमों के बीच अल्पविराम (,) "
+                                            f"वाली CSV के रूप में सहेजें; पहली पंक्ति ठीक {expected} होनी चाहिए।")])
     if tuple(h.strip().lower() for h in header) != BANK_HEADER:
         raise StatementError([LineError(1, "header", f"The first line must be exactly {expected} (found {','.join(header)[:120]}).",
                                         f"पहली पंक्ति ठीक {expected} होनी चाहिए (मिला: {','.join(header)[:120]})।")])
@@ -232,6 +295,8 @@ def parse_bank_csv(data: bytes) -> list[ParsedLine]:
                 first, last = _date_range()
                 bad(start, "date", f"'{date_text}' is outside the dates a statement can have ({first} to {last}); check the year.",
                     f"'{date_text}' विवरण की संभव तिथियों ({first} से {last}) से बाहर है; वर्ष जाँचें।")
+            elif value_date > today:
+                bad(start, "date", *_after_today(date_text, today))
         amounts = {}
         for name, value in (("debit", debit_text), ("credit", credit_text)):
             if value.startswith("-"):
@@ -317,8 +382,10 @@ def _stripe_created(created: Any) -> dt.datetime | None:
     return when if FIRST_DATE <= local_date(when) <= LAST_DATE else None
 
 
-def parse_stripe_json(data: bytes) -> list[ParsedLine]:
-    """Read Stripe balance transactions (a list object, or a bare list); every bad one is reported."""
+def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedLine]:
+    """Read Stripe balance transactions (a list object, or a bare list); every bad one is reported
+    (one created after ``today``, the counters' today by default, too)."""
+    today = today or clock.today()
     text = _decode(data)
     try:
         doc = json.loads(text)
@@ -393,6 +460,8 @@ def parse_stripe_json(data: bytes) -> list[ParsedLine]:
                 " This looks like milliseconds: Stripe's times are in seconds.", " यह मिलीसेकंड लगता है: Stripe का समय सेकंड में होता है।")
             bad("created", f"'created' must be a Unix timestamp in seconds, a time from {first} to {last}, found {created!r}.{hint_en}",
                 f"'created' सेकंड में Unix समय होना चाहिए, {first} से {last} के बीच का, मिला {created!r}।{hint_hi}")
+        elif local_date(when) > today:
+            bad("created", *_after_today(f"{created} ({local_date(when):%d-%m-%Y})", today))
         source = item.get("source")
         if source is not None and not isinstance(source, str):
             bad("source", "'source' must be an id (text) or null.", "'source' एक id (टेक्स्ट) या null होना चाहिए।")
@@ -413,39 +482,121 @@ def parse_stripe_json(data: bytes) -> list[ParsedLine]:
     return lines
 
 
+class _Earlier(NamedTuple):
+    statement_id: int
+    line_no: int
+    balance_paise: int | None
+
+
+async def _repeated_lines(district_id: int, lines: list[ParsedLine]) -> tuple[list[ParsedLine], dict[int, int]]:
+    """The lines of a bank statement an earlier import of the district does not have, and how many
+    of the others each earlier import had (import id -> lines left out).
+
+    A line is the same bank line as an earlier one when both have the same value date, amount,
+    reference and description **and the same running balance**: a bank's "statement to date"
+    downloaded again repeats the lines it had, each with its balance; two transactions alike in all
+    four cannot leave the account at the same balance (the second moves it). Each earlier line
+    stands for one line of the new file. Without a balance on either side nothing can tell a
+    repeated line from another transaction alike in all four (two ₹500 cash deposits on one day
+    without a reference): such a line is refused, naming the earlier line, rather than imported
+    twice or dropped (:class:`StatementError`); a file all of whose lines are earlier lines is
+    refused as already imported (:class:`DuplicateStatement`)."""
+    lo, hi = min(l.value_date for l in lines), max(l.value_date for l in lines)
+    earlier: dict[tuple[dt.date, int, str, str], list[_Earlier]] = {}
+    for row in await StatementLine.filter(statement__district_id=district_id, statement__source=BANK, value_date__gte=lo, value_date__lte=hi
+                                          ).order_by("statement_id", "line_no").values_list(
+            "statement_id", "line_no", "value_date", "amount_paise", "reference", "description", "balance_paise"):
+        sid, line_no, day, amount, reference, description, balance = row
+        earlier.setdefault((_as_date(day), int(amount), reference, description), []).append(_Earlier(sid, line_no, balance))
+    if not earlier:
+        return lines, {}
+    new: list[ParsedLine] = []
+    left_out: dict[int, int] = {}
+    unclear: list[tuple[ParsedLine, _Earlier]] = []
+    for line in lines:
+        candidates = earlier.get((line.value_date, line.amount_paise, line.reference, line.description))
+        if not candidates:
+            new.append(line)
+            continue
+        same = next((c for c in candidates if c.balance_paise is not None and c.balance_paise == line.balance_paise), None)
+        if same is not None:
+            candidates.remove(same)
+            left_out[same.statement_id] = left_out.get(same.statement_id, 0) + 1
+            continue
+        blind = next((c for c in candidates if c.balance_paise is None or line.balance_paise is None), None)
+        if blind is not None:
+            candidates.remove(blind)
+            unclear.append((line, blind))
+            continue
+        new.append(line)  # the same but for the balance: another transaction
+    if not new:
+        first = min([*left_out, *(c.statement_id for _, c in unclear)])
+        raise DuplicateStatement(await StatementImport.get(id=first), how="lines")
+    if unclear:
+        named = {i.id: _import_named(i) for i in await StatementImport.filter(id__in={c.statement_id for _, c in unclear})}
+        raise StatementError([LineError(
+            line.line_no, "line",
+            f"The same date, amount, reference and description as line {c.line_no} of {named[c.statement_id][0]}, and no running balance "
+            f"to tell them apart. If it is that bank line, remove it from the file (import only what import #{c.statement_id} does not have); "
+            "if it is another transaction, import the statement with its balance column.",
+            f"वही तिथि, राशि, संदर्भ और विवरण जो {named[c.statement_id][1]} की पंक्ति {c.line_no} में है, और इन्हें अलग बताने के लिए कोई "
+            f"शेष (बैलेंस) नहीं। यदि यह वही बैंक पंक्ति है तो इसे फ़ाइल से हटाएँ (केवल वही आयात करें जो आयात #{c.statement_id} में नहीं है); "
+            "यदि यह दूसरा लेन-देन है तो विवरण को शेष (balance) कॉलम के साथ आयात करें।") for line, c in unclear])
+    return new, left_out
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 async def _store(actor: audit.Actor, district_id: int, source: str, filename: str, data: bytes, lines: list[ParsedLine],
                  post: Callable[[int, list[ParsedLine]], Awaitable[list[str]]] | None = None) -> StatementImport:
-    sha = file_sha256(data)
+    """Store an import and its lines, and run ``post`` (a Stripe file's payouts and fees), in one
+    transaction. The same file, or the same statement as another file, is refused; of a bank
+    statement, the lines an earlier import has are left out (``imp.left_out``: import id -> lines)."""
+    sha, content = file_sha256(data), content_sha256(source, lines)
     existing = await StatementImport.get_or_none(district_id=district_id, sha256=sha)
     if existing is not None:
         raise DuplicateStatement(existing)
+    existing = await StatementImport.get_or_none(district_id=district_id, content_sha256=content)
+    if existing is not None:
+        raise DuplicateStatement(existing, how="content")
+    left_out: dict[int, int] = {}
+    if source == BANK:
+        lines, left_out = await _repeated_lines(district_id, lines)
     try:
         async with in_transaction():
             imp = await StatementImport.create(
-                district_id=district_id, source=source, filename=(filename or "")[-200:], sha256=sha,
+                district_id=district_id, source=source, filename=(filename or "")[-200:], sha256=sha, content_sha256=content,
                 period_start=min(l.value_date for l in lines), period_end=max(l.value_date for l in lines),
                 lines=len(lines), imported_by=actor.name[:60])
             await insert_rows(  # raw: a week's lines as ORM objects took seconds to build
                 connections.get("default"), "statement_line",
-                ["statement_id", "line_no", "value_date", "amount_paise", "reference", "description", "matched_kind", "matched_id"],
-                [(imp.id, l.line_no, l.value_date, l.amount_paise, l.reference, l.description, "", "") for l in lines])
+                ["statement_id", "line_no", "value_date", "amount_paise", "reference", "description", "balance_paise", "matched_kind", "matched_id"],
+                [(imp.id, l.line_no, l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise, "", "") for l in lines])
             posted = await post(district_id, lines) if post else []
             await audit.record(actor, "statement.imported", imp, district_id=district_id, detail={
                 **({"posted": posted} if post else {}),
-                "source": source, "filename": imp.filename, "sha256": sha, "lines": len(lines),
+                **({"left_out": {str(k): v for k, v in left_out.items()}} if left_out else {}),
+                "source": source, "filename": imp.filename, "sha256": sha, "content_sha256": content, "lines": len(lines),
                 "credits_paise": sum(l.amount_paise for l in lines if l.amount_paise > 0),
                 "debits_paise": -sum(l.amount_paise for l in lines if l.amount_paise < 0),
                 "period": [imp.period_start.isoformat(), imp.period_end.isoformat()]})
     except IntegrityError:  # imported at the same moment by someone else
         existing = await StatementImport.get_or_none(district_id=district_id, sha256=sha)
+        if existing is not None:
+            raise DuplicateStatement(existing) from None
+        existing = await StatementImport.get_or_none(district_id=district_id, content_sha256=content)
         if existing is None:
             raise
-        raise DuplicateStatement(existing) from None
+        raise DuplicateStatement(existing, how="content") from None
+    imp.left_out = left_out
     return imp
 
 
 async def import_bank_statement(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:
-    """Import a bank statement CSV, whole or not at all (:class:`StatementError` lists every bad line)."""
+    """Import a bank statement CSV, whole or not at all (:class:`StatementError` lists every bad line);
+    the lines an earlier import already has are left out (see :func:`_repeated_lines`)."""
     return await _store(actor, district_id, BANK, filename, data, parse_bank_csv(data))
 
 
@@ -456,6 +607,9 @@ async def import_stripe_transactions(actor: audit.Actor, district_id: int, data:
     existing = await StatementImport.get_or_none(district_id=district_id, sha256=file_sha256(data))
     if existing is not None:
         raise DuplicateStatement(existing)
+    existing = await StatementImport.get_or_none(district_id=district_id, content_sha256=content_sha256(STRIPE, lines))
+    if existing is not None:
+        raise DuplicateStatement(existing, how="content")
     known = dict(await StatementLine.filter(statement__district_id=district_id, statement__source=STRIPE,
                                             reference__in=[l.reference for l in lines]).values_list("reference", "statement_id"))
     if known:
@@ -1943,12 +2097,17 @@ def can_confirm_deposits() -> bool:
 
 async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date, period_end: dt.date, *,
                     confirm_deposits: bool = False, progress: Callable[[int], None] | None = None,
-                    on_total: Callable[[int], None] | None = None) -> Report:
+                    on_total: Callable[[int], None] | None = None, today: dt.date | None = None) -> Report:
     """Reconcile one period and record it: each statement line of the period keeps what it was
     matched to (``matched_kind``/``matched_id``; differing lines are marked ``differing:<kind>``),
     and the audit log keeps the summary. With ``confirm_deposits``, every day-end deposit matched
-    exactly (same amount) is confirmed through ``core.dayend.confirm_deposit``."""
+    exactly (same amount) is confirmed through ``core.dayend.confirm_deposit``. A period that has
+    not begun (after ``today``, the counters' today by default) is refused: :class:`WeekNotBegun`."""
     from emitra.core import reconcile_saved
+
+    today = today or clock.today()
+    if period_start > today:
+        raise WeekNotBegun(period_start, period_end, today)
 
     before = await reconcile_saved.inputs(district_id, period_end)
     marks = _Marks()

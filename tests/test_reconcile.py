@@ -144,9 +144,10 @@ async def test_a_stripe_file_too_deeply_nested_or_with_an_endless_number_is_not_
     assert await StatementImport.all().count() == 0
 
 
-async def test_a_bank_line_beyond_the_largest_amount_or_outside_the_statement_dates_is_named(demo_db):
+async def test_a_bank_line_beyond_the_largest_amount_or_outside_the_statement_dates_is_named(demo_db, monkeypatch):
     """The same limits as the Stripe import: at most Rs 99,99,99,999.99 a line (a balance too), dates
     from 2000 to 2099 (9999-12-31 imported, and then its week could not be computed: a server error)."""
+    monkeypatch.setenv("EMITRA_TODAY", "2099-12-31")  # (a line dated after today is refused too: see below)
     district, actor = await _jp(), await _society()
     text = ("date,description,reference,debit,credit,balance\n"
             '2025-11-24,largest,A1,,"99,99,99,999.99",\n'
@@ -182,6 +183,92 @@ async def test_a_good_statement_imports_once_per_district(demo_db):
     assert [(l.line_no, l.amount_paise) for l in rec.parse_bank_csv((DATA / "bank_good_bom.csv").read_bytes())] == [(2, 10_000_000), (3, 148_350), (4, -100_000)]
     other = await District.create(code="AJ", name_en="Ajmer", name_hi="अजमेर")
     assert (await rec.import_bank_statement(Actor(None, via="cli"), other.id, data)).lines == 3  # another district's books
+
+
+GOOD_LINES = [(2, 10_000_000), (3, 148_350), (4, -100_000)]
+
+
+async def test_the_same_statement_saved_again_is_refused_like_the_same_file(demo_db):
+    """A statement saved again from a spreadsheet ("CSV UTF-8": a byte-order mark, CRLF line endings,
+    plain numbers) is another file of the same lines: refused naming the first import (it was
+    imported again, every line twice)."""
+    district, actor = await _jp(), await _society()
+    data = (DATA / "bank_good.csv").read_bytes()
+    first = await rec.import_bank_statement(actor, district.id, data, "bank_good.csv")
+    copies = {"bom_crlf": b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"),
+              "plain_numbers": data.replace(b'"1,00,000.00"', b"100000.00").replace(b'"1,01,483.50"', b"101483.5")
+                                   .replace(b'"1,00,483.50"', b"100483.50").replace(b'"1,000.00"', b"1000")}
+    for name, copy in copies.items():
+        assert copy != data and [(l.line_no, l.amount_paise) for l in rec.parse_bank_csv(copy)] == GOOD_LINES, name
+        with pytest.raises(rec.DuplicateStatement) as caught:
+            await rec.import_bank_statement(actor, district.id, copy, f"{name}.csv")
+        (error,) = caught.value.errors
+        assert f"already imported (import #{first.id}, bank_good.csv, by society" in error.message_en, name
+        assert "saved again" in error.message_en and f"#{first.id}" in error.message_hi
+    assert await StatementImport.all().count() == 1 and await StatementLine.all().count() == 3
+    # the file's own digest is kept (the audit log shows both)
+    log = await AuditLog.get(action="statement.imported")
+    assert log.detail["sha256"] == rec.file_sha256(data) and log.detail["content_sha256"] == first.content_sha256
+
+
+def _bank(*rows: str) -> bytes:
+    return ("date,description,reference,debit,credit,balance\n" + "".join(r + "\n" for r in rows)).encode()
+
+
+async def test_a_statement_to_date_downloaded_again_imports_only_its_new_lines(demo_db):
+    """A bank's "statement to date" downloaded twice: the lines the first import has (same date,
+    amount, reference, description and running balance) are left out, the new ones imported. A
+    repeated line without a balance cannot be told from another transaction: refused, named."""
+    district, actor = await _jp(), await _society()
+    monday = ["2026-11-23,BY CASH DEP,CDM1,,500.00,1500.00", "2026-11-23,UPI CR JP0001,UTR1,,10.00,1510.00"]
+    first = await rec.import_bank_statement(actor, district.id, _bank(*monday), "to-monday.csv")
+    tuesday = ["2026-11-24,BY CASH DEP,CDM1,,500.00,2010.00", "2026-11-24,SMS CHARGES,,17.70,,1992.30"]
+    second = await rec.import_bank_statement(actor, district.id, _bank(*monday, *tuesday), "to-tuesday.csv")
+    assert second.lines == 2 and second.left_out == {first.id: 2} and second.period_start == dt.date(2026, 11, 24)
+    assert await StatementLine.filter(statement=second).order_by("line_no").values_list("line_no", "balance_paise") == [(4, 201_000), (5, 199_230)]
+    assert (await AuditLog.get(action="statement.imported", object_id=str(second.id))).detail["left_out"] == {str(first.id): 2}
+    # every line imported already: refused as the same statement
+    with pytest.raises(rec.DuplicateStatement, match=f"Every line of this statement was already imported \\(the first in import #{first.id}"):
+        await rec.import_bank_statement(actor, district.id, _bank(*monday[1:], *tuesday), "again.csv")
+    # the same line with another balance is another transaction: imported
+    other = await rec.import_bank_statement(actor, district.id, _bank("2026-11-24,SMS CHARGES,,17.70,,1974.60"), "charges.csv")
+    assert other.lines == 1 and other.left_out == {}
+    # without balances nothing tells a repeated line from another one alike: refused, naming both
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_bank_statement(actor, district.id, _bank("2026-11-23,UPI CR JP0001,UTR1,,10.00,", "2026-11-25,NEFT CR,N9,,5.00,"))
+    (error,) = caught.value.errors
+    assert (error.line, error.field) == (2, "line") and f"line 3 of import #{first.id}, to-monday.csv" in error.message_en and error.message_hi
+    # two deposits alike on a day no earlier import has: both imported
+    both = await rec.import_bank_statement(actor, district.id, _bank("2026-11-25,BY CASH DEP,,,500.00,", "2026-11-25,BY CASH DEP,,,500.00,"))
+    assert both.lines == 2
+    assert await StatementLine.filter(reference="UTR1").count() == 1
+
+
+async def test_statement_lines_dated_after_today_are_refused(demo_db):
+    district, actor = await _jp(), await _society()
+    today = clock.today()
+    tomorrow = today + dt.timedelta(days=1)
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_bank_statement(actor, district.id, _bank(f"{today},CASH DEP,C1,,10.00,", f"{tomorrow:%d-%m-%Y},CASH DEP,C2,,10.00,",
+                                                                  "2027-11-29,UPI CR,U1,,5.00,"))
+    assert [(e.line, e.field) for e in caught.value.errors] == [(3, "date"), (4, "date")]
+    assert f"is after today ({today:%d-%m-%Y})" in caught.value.errors[0].message_en and caught.value.errors[0].message_hi
+    later = int(dt.datetime.combine(tomorrow, dt.time(12), tzinfo=dayend.tz()).timestamp())
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_stripe_transactions(actor, district.id, json.dumps({"data": [_stripe(id="txn_late", created=later)]}).encode())
+    assert [(e.item, e.field) for e in caught.value.errors] == [(1, "created")] and "after today" in caught.value.errors[0].message_en
+    assert await StatementImport.all().count() == 0
+    assert (await rec.import_bank_statement(actor, district.id, _bank(f"{today},CASH DEP,C1,,10.00,"))).lines == 1  # today is fine
+
+
+async def test_a_semicolon_separated_statement_is_told_to_use_commas(demo_db):
+    district, actor = await _jp(), await _society()
+    text = "date;description;reference;debit;credit;balance\n2025-11-24;Opening credit;OPEN;;100;100\n"
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_bank_statement(actor, district.id, text.encode())
+    (error,) = caught.value.errors
+    assert (error.line, error.field) == (1, "header") and "separated by semicolons (;), not commas" in error.message_en
+    assert "अर्धविराम" in error.message_hi
 
 
 async def test_stripe_balance_transactions_import_once_and_every_bad_one_is_named(demo_db):
@@ -592,6 +679,29 @@ def test_the_page_refuses_absurd_statements_and_weeks_instead_of_failing(web):
     assert web.run(lambda: AuditLog.filter(action="reconciliation.run").count()) == 0
 
 
+async def test_a_week_that_has_not_begun_is_not_run_nor_its_deposits_confirmed(demo_db, tmp_path):
+    w = await _a_week(tmp_path)
+    ahead = clock.today() + dt.timedelta(days=7)
+    start, end = rec.week_of(ahead)
+    with pytest.raises(rec.WeekNotBegun) as caught:
+        await rec.reconcile(w["actor"], w["district"].id, start, end, confirm_deposits=True)
+    assert caught.value.field == "week" and "has not begun" in caught.value.message_en and caught.value.message_hi
+    assert not await AuditLog.filter(action="reconciliation.run").exists()
+    assert await DayEnd.filter(confirmed_at__not_isnull=True).count() == 0
+    assert await StatementLine.exclude(matched_kind="").count() == 0
+
+
+def test_the_page_refuses_to_run_a_week_that_has_not_begun(web):
+    web.login("society")
+    ahead = (clock.today() + dt.timedelta(days=7)).isoformat()
+    page = web.get(f"/society/reconciliation?week={ahead}")
+    assert page.status_code == 200 and 'name="action" value="run"' not in page.text and "This week has not begun" in page.text
+    token = web.csrf("/society/reconciliation")
+    run = web.post("/society/reconciliation", data={"action": "run", "week": ahead, "confirm_deposits": "1", "csrf_token": token})
+    assert run.status_code == 400 and "has not begun" in run.text and 'role="alert"' in run.text
+    assert web.run(lambda: AuditLog.filter(action="reconciliation.run").count()) == 0
+
+
 def test_the_page_shows_the_first_matched_pairs_and_the_csv_has_every_one(web, monkeypatch):
     """A district's week is tens of thousands of matched pairs: the page shows the first few (the
     findings in full), the download every one."""
@@ -644,6 +754,11 @@ def test_the_command_line_imports_and_runs_a_week(tmp_path):
     assert _cli("reconcile", "run", "--district", "JP", "--week", "soon", env=env).returncode == 2
     beyond = _cli("reconcile", "run", "--district", "JP", "--week", "9999-12-31", env=env)
     assert beyond.returncode == 2 and "from 2000-01-01 to 2099-12-31" in beyond.stderr
+    # a week that has not begun: refused in one line (it recorded a run and confirmed deposits)
+    ahead = (clock.today() + dt.timedelta(days=7)).isoformat()
+    early = _cli("reconcile", "run", "--district", "JP", "--week", ahead, "--as", "society", "--confirm-deposits", env=env)
+    assert early.returncode == 2 and "Error: --week: The week of" in early.stderr and "has not begun" in early.stderr
+    assert "Traceback" not in early.stderr
 
 
 def test_matching_by_amount_allows_two_days_and_items_of_the_next_week_only_when_they_match():

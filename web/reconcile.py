@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from emitra.core import clock
 from emitra.core import reconcile as rec
 from emitra.core import reconcile_saved as saved
 from emitra.core.documents import display_name
@@ -104,7 +105,14 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
         "kind_label": kind_label, "source_label": lambda s: _(SOURCE_LABELS.get(s, s)),
         "status_label": lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s,
         "can_confirm": rec.can_confirm_deposits(), "max_mb": rec.MAX_FILE_BYTES // (1024 * 1024),
+        "begun": start <= clock.today(), "left_out": _left_out(imported),
     }, status)
+
+
+def _left_out(imported: StatementImport | None) -> list[tuple[int, int]]:
+    """The lines of an import just made that earlier imports had (left out), by earlier import."""
+    left_out = getattr(imported, "left_out", None) or {}
+    return sorted(left_out.items())
 
 
 async def _upload(form: Any) -> tuple[bytes, str] | None:
@@ -142,7 +150,10 @@ async def reconciliation(request: Request) -> Response:
         start, end, week_error = _week(str(form.get("week", "")))
         if week_error:
             return await _render(request, 400, week=(start, end), week_error=week_error)
-        await rec.reconcile(actor(request), user.district_id, start, end, confirm_deposits=form.get("confirm_deposits") == "1")
+        try:
+            await rec.reconcile(actor(request), user.district_id, start, end, confirm_deposits=form.get("confirm_deposits") == "1")
+        except rec.WeekNotBegun as exc:
+            return await _render(request, 400, week=(start, end), week_error=pick(exc.message_en, exc.message_hi))
         return await _render(request, week=(start, end), run=True)
     if action == "refresh":
         start, end, week_error = _week(str(form.get("week", "")))
