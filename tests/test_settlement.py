@@ -478,6 +478,36 @@ def test_the_statement_pages_offer_only_what_can_be_posted_and_refuse_an_unknown
         assert csv_page.status_code == 404 and "choose one from the list" in csv_page.text
 
 
+def test_money_pages_name_lsps_methods_and_accounts_in_words_and_dates_as_dd_mm_yyyy(web):
+    """The settlement report named the LSP "1", the method "escrow:upi" and the wait "72.0"; the
+    LSP's statement labelled an amount "(lsp_fee_payable:1)"; a cheque's date was ISO."""
+    from emitra.core.payment_methods import cheque
+
+    async def pay():
+        actor, counter, citizen = await _operator()
+        request = await counter_core.record_payment(actor, counter, citizen, BIRTH, _example(BIRTH), "m-1", "upi")
+        payment = await Payment.get(request=request)
+        await counter_core.confirm_payment(Actor(None, via="webhook"), payment, "upi", "evt-m-1", provider_reference="UTR0001")
+        await Payment.filter(id=payment.id).update(confirmed_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=74))
+        await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "m-2")  # Rs 3.95 owed to the LSP until JVVNL pays
+        details = cheque.CHEQUE.check_details({"instrument_no": "004512", "bank_name": "State Bank of India", "ifsc": "SBIN0001234",
+                                               "instrument_date": "2026-11-25", "drawer_name": "Ramesh Kumar Sharma"})
+        await counter_core.record_payment(actor, counter, citizen, BILL, {"k_number": K2}, "m-3", "cheque", payment_details=details)
+    web.run(pay)
+    web.login("society")
+    report = web.post_form("/society/settlement", {})
+    assert report.status_code == 200
+    run = report.text[report.text.index("This run"):report.text.index("Waiting to be settled")]
+    assert "Pink City e-Services Pvt Ltd" in run and "UPI (QR code)" in run and "3 days 2 hours" in run
+    assert "escrow:upi" not in run and "<td>1</td>" not in run and "74.0" not in run
+    cheques = web.get("/society/cheques")
+    assert "25-11-2026" in cheques.text and "2026-11-25" not in cheques.text
+    web.logout()
+    web.login("lsp")
+    statement = web.get("/lsp/statement")
+    assert "LSP&#39;s share of service charges" in statement.text and "lsp_fee_payable" not in statement.text
+
+
 # --- command line -----------------------------------------------------------------------------------
 
 CLI_DRIVER = """

@@ -41,6 +41,13 @@ def account_label(account: str) -> str:
     }.get(kind, account)
 
 
+def _owed_label(account: str) -> str:
+    """What the LSP is owed on an account, in words: the share, and a kiosk owner's counter (not the
+    ledger's name of the account, ``lsp_fee_payable:1``)."""
+    kind, _sep, party = account.partition(":")
+    return f"{account_label(account)} ({party})" if kind == "owner_fee_payable" else account_label(account)
+
+
 def _error(exc: MoneyError) -> str:
     return pick(exc.message_en, exc.message_hi)
 
@@ -183,8 +190,28 @@ async def society_settlement(request: Request) -> Response:
     now = dayend.utcnow()
     waiting = await settlement.pending(now, user.district_id)
     overdue = [p for p in waiting if now - p.confirmed_at > settlement.LATE_AFTER]
+    lsp_ids = {i.lsp_id for i in [*(report.items if report else []), *waiting]}
+    lsps = dict(await LSP.filter(id__in=lsp_ids).values_list("id", "name")) if lsp_ids else {}
     return render(request, "money/settlement.html", {"report": report, "waiting": waiting, "overdue": overdue,
-                                                      "waiting_total": sum(p.amount_paise for p in waiting)})
+                                                      "waiting_total": sum(p.amount_paise for p in waiting),
+                                                      "lsp_name": lambda lsp_id: lsps.get(lsp_id, str(lsp_id)),
+                                                      "method_title": _method_title, "waited": _waited})
+
+
+def _method_title(code: str) -> str:
+    """A payment method by its title in the page's language ("UPI", not "escrow:upi")."""
+    from emitra.core import payments
+
+    method = payments.methods().get(code)
+    return pick(method.title_en, method.title_hi) if method else code
+
+
+def _waited(hours: float) -> str:
+    """How long a payment waited for its settlement, as people say it: "5.5 hours", "2 days 6 hours"."""
+    if hours < 48:
+        return _("%(hours)s hours") % {"hours": f"{hours:.1f}"}
+    days, left = divmod(int(round(hours)), 24)
+    return _("%(days)s days %(hours)s hours") % {"days": f"{days:,}", "hours": left}
 
 
 # --- Society: remittances and claims --------------------------------------------------------------
@@ -306,7 +333,7 @@ async def lsp_statement(request: Request) -> Response:
         start = end
     lsp = await LSP.get(id=user.lsp_id)
     data = await settlement.lsp_statement(user.lsp_id, start, end)
-    owed = [(account_label(a), a, p) for a, p in data["owed"].items() if p]
+    owed = [(_owed_label(a), p) for a, p in data["owed"].items() if p]
     return render(request, "money/lsp_statement.html", {"lsp": lsp, "start": start, "end": end, "s": data, "owed": owed,
                                                          "errors": errors}, 400 if errors else 200)
 

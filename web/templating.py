@@ -30,6 +30,17 @@ def local_time(value: dt.datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
     return value.astimezone(ZoneInfo(config.timezone())).strftime(fmt)
 
 
+def date_text(value: Any) -> str:
+    """A date as every page writes it, DD-MM-YYYY: a date, or the ISO text of one (a cheque's date
+    in a payment's details); anything else as it is."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return value.strftime("%d-%m-%Y") if isinstance(value, dt.date) else ("" if value is None else str(value))
+
+
 def day_end_note(day_end: Any) -> str:
     """A day end's note in the page's language (core/dayend.note_hi for Hindi)."""
     from emitra.core.dayend import note_hi
@@ -50,6 +61,7 @@ def _env() -> jinja2.Environment:
     env.filters["local_time"] = local_time
     env.filters["emitra_id"] = lambda v: format_emitra_id(v) if v else ""
     env.filters["day_end_note"] = day_end_note
+    env.filters["date_text"] = date_text
     env.globals["pick"] = i18n.pick
     env.globals["label"] = label
     env.globals["LANGUAGES"] = i18n.LANGUAGES
