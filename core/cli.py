@@ -621,7 +621,10 @@ def reconcile_run(district: str, week: str | None, as_user: str | None, confirm_
             if "bar" in bar:
                 bar["bar"].__exit__(None, None, None)
 
-    report = run(go)
+    try:
+        report = run(go)
+    except rec.WeekNotBegun as exc:
+        raise click.BadParameter(exc.message_en, param_hint="--week") from None
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
-import click
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
@@ -142,14 +141,10 @@ class DuplicateStatement(StatementError):
         super().__init__([LineError(0, "file", *message)])
 
 
-class WeekNotBegun(click.ClickException, ValueError):
-    """A week that has not begun cannot be run and recorded (nor its deposits confirmed).
-
-    A ValueError with ``field``, ``message_en`` and ``message_hi`` like the other refusals; also a
-    click.ClickException, so that ``emitra reconcile run --week`` prints it as "Error: --week: ..."
-    (exit 2, the code of a bad option) instead of a traceback."""
-
-    exit_code = 2
+class WeekNotBegun(ValueError):
+    """A week that has not begun cannot be run and recorded (nor its deposits confirmed): a
+    ValueError with ``field``, ``message_en`` and ``message_hi`` like the other refusals (the page
+    shows it; ``emitra reconcile run`` reports it as a bad --week)."""
 
     def __init__(self, start: dt.date, end: dt.date, today: dt.date):
         self.field = "week"
@@ -157,7 +152,7 @@ class WeekNotBegun(click.ClickException, ValueError):
                            "and recorded once it has begun, normally after it has ended. Nothing was recorded.")
         self.message_hi = (f"{start:%d-%m-%Y} से {end:%d-%m-%Y} का सप्ताह अभी शुरू नहीं हुआ है (आज {today:%d-%m-%Y} है): सप्ताह का मिलान "
                            "शुरू होने के बाद ही चलाया और दर्ज किया जाता है, सामान्यतः उसके समाप्त होने के बाद। कुछ दर्ज नहीं हुआ।")
-        super().__init__(f"--week: {self.message_en}")
+        super().__init__(self.message_en)
 
 
 @dataclass

@@ -757,7 +757,7 @@ def test_the_command_line_imports_and_runs_a_week(tmp_path):
     # a week that has not begun: refused in one line (it recorded a run and confirmed deposits)
     ahead = (clock.today() + dt.timedelta(days=7)).isoformat()
     early = _cli("reconcile", "run", "--district", "JP", "--week", ahead, "--as", "society", "--confirm-deposits", env=env)
-    assert early.returncode == 2 and "Error: --week: The week of" in early.stderr and "has not begun" in early.stderr
+    assert early.returncode == 2 and "Invalid value for --week: The week of" in early.stderr and "has not begun" in early.stderr
     assert "Traceback" not in early.stderr
 
 
