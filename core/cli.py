@@ -555,6 +555,8 @@ def reconcile_import_bank(file: str, district: str, as_user: str) -> None:
     except rec.StatementError as exc:
         _statement_errors(exc)
     click.echo(f"imported {imp.lines} lines from {Path(file).name} ({imp.period_start} to {imp.period_end}) as import #{imp.id}")
+    for earlier, n in sorted((getattr(imp, "left_out", None) or {}).items()):
+        click.echo(f"  left out {n} line(s) import #{earlier} already has (the same date, amount, reference, description and balance)")
 
 
 @reconcile_group.command("import-stripe")
@@ -913,7 +915,9 @@ def claims_command(provider: str, start: str, end: str, district: str | None, pa
         click.echo(f"  {line.receipt_no:<16} {line.service_code:<28} {line.reference:<16} {format_paise(line.amount_paise):>10}")
     if st.posted:
         click.echo(f"  paid by the department: {format_paise(st.paid_paise or 0)} (bank reference {st.bank_reference})")
-        if st.mismatch_paise:
+        if st.claim_status == "paid_in_part":
+            click.echo(f"  paid in part: {format_paise(st.owed_paise)} still owed; record the rest with --paid when it arrives")
+        elif st.mismatch_paise:
             click.echo(f"  DIFFERS from the claim by {format_paise(st.mismatch_paise)}")
 
 

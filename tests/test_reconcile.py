@@ -739,6 +739,13 @@ def test_the_command_line_imports_and_runs_a_week(tmp_path):
     assert good.returncode == 0 and "imported 3 lines" in good.stdout, good.stderr
     twice = _cli("reconcile", "import-bank", str(DATA / "bank_good.csv"), "--district", "JP", "--as", "society", env=env)
     assert twice.returncode == 1 and "already imported" in twice.stderr
+    # a statement to date downloaded again: the command says which lines it left out
+    monday = ["2026-11-23,BY CASH DEP,CDM1,,500.00,1500.00", "2026-11-23,UPI CR JP0001,UTR1,,10.00,1510.00"]
+    (tmp_path / "to-monday.csv").write_bytes(_bank(*monday))
+    (tmp_path / "to-tuesday.csv").write_bytes(_bank(*monday, "2026-11-24,SMS CHARGES,,17.70,,1492.30"))
+    assert _cli("reconcile", "import-bank", str(tmp_path / "to-monday.csv"), "--district", "JP", "--as", "society", env=env).returncode == 0
+    again = _cli("reconcile", "import-bank", str(tmp_path / "to-tuesday.csv"), "--district", "JP", "--as", "society", env=env)
+    assert again.returncode == 0 and "imported 1 lines" in again.stdout and "left out 2 line(s) import #" in again.stdout, again.stdout
     stripe = _cli("reconcile", "import-stripe", str(DATA / "stripe_balance.json"), "--district", "JP", "--as", "society", env=env)
     assert stripe.returncode == 0 and "imported 2 Stripe balance transactions" in stripe.stdout, stripe.stderr
     out = _cli("reconcile", "run", "--district", "JP", "--week", "2025-11-27", "--json", env=env)
