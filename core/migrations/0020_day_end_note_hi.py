@@ -7,23 +7,9 @@ both are quick, and day_end is a district's counters times its days."""
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
+
+from emitra.core.migration_ops import AddColumn
 from tortoise.indexes import Index
-
-
-class AddColumn(ops.AddField):
-    """AddField whose reversal on SQLite drops the column in place (``ALTER TABLE ... DROP COLUMN``,
-    SQLite 3.35+) instead of rebuilding the table: tortoise-orm 1.x rebuilds it without the indexes
-    earlier migrations created (statement_line lost its value_date index, and the next step back,
-    which drops that index, failed). For a column in no index. (The same class is in 0020 and 0021:
-    a migration stands on its own.)"""
-
-    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is None or state_editor.DIALECT != "sqlite":
-            await super().database_backward(app_label, old_state, new_state, state_editor)
-            return
-        model = old_state.apps.get_model(f"{app_label}.{self.model_name}")
-        column = model._meta.fields_db_projection[self.name]
-        await state_editor._run_sql(f'ALTER TABLE "{model._meta.db_table}" DROP COLUMN "{column}"')
 
 
 class Migration(migrations.Migration):
