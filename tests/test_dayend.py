@@ -528,3 +528,24 @@ def html_text(text: str) -> str:
     import html
 
     return html.unescape(text)
+
+
+def test_the_page_of_a_later_day_warns_that_an_earlier_open_days_cash_is_in_its_figures(web):
+    """Cash taken yesterday (not closed) and today: today's page says yesterday is open and that its
+    cash is in today's figures until it is closed (closing today is refused until then)."""
+    today = _today_ist()
+    yesterday = today - dt.timedelta(days=1)
+
+    async def yesterdays_cash():
+        mark = await _last_entry_id()
+        actor, counter, citizen = await _operator("operator1")
+        await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "early-1")
+        await _move_entries_to(at(yesterday, 11), after_id=mark)
+
+    web.run(yesterdays_cash)
+    _take_cash(web, "operator1", "early-2", BIRTH, _example(BIRTH))
+    web.login("operator1")
+    page = web.get(f"/counter/dayend?date={today.isoformat()}")
+    assert page.status_code == 200 and 'id="earlier-open"' in page.text
+    assert f"{yesterday:%d-%m-%Y} is still open at this counter: close it first" in html_text(page.text)
+    assert 'id="earlier-open"' not in web.get(f"/counter/dayend?date={yesterday.isoformat()}").text
