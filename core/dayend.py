@@ -622,6 +622,12 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
         raise _reference_used(reference, other)
     code = fresh.counter.code
     async with in_transaction():
+        # again under the district's lock: two confirmations sent at the same moment with one bank
+        # reference both passed the check above (PostgreSQL; SQLite runs one transaction at a time)
+        await _lock_districts({fresh.district_id})
+        other = await DayEnd.filter(district_id=fresh.district_id, bank_reference=reference).exclude(id=fresh.id).first()
+        if other is not None:
+            raise _reference_used(reference, other)
         try:
             await ledger.post(fresh.district_id, f"deposit:{fresh.slip_no}", f"deposit {fresh.slip_no} bank ref {reference}"[:300],
                               [ledger.debit("society_bank", amount), ledger.credit(f"deposit_in_transit:{code}", amount)])
@@ -674,21 +680,39 @@ async def confirm_deposits(actor: audit.Actor, deposits: list[tuple[DayEnd, str,
             out[n] = exc
     if batch:
         async with in_transaction():
-            await ledger.post_many([ledger.NewEntry(d.district_id, f"deposit:{d.slip_no}", f"deposit {d.slip_no} bank ref {reference}"[:300],
-                                                    [ledger.debit("society_bank", amount), ledger.credit(f"deposit_in_transit:{d.counter.code}", amount)])
-                                    for _, d, reference, amount, _ in batch])
-            records = []
-            for n, d, reference, amount, on in batch:
-                _mark_confirmed(d, actor, amount, reference, on)
-                records.append((actor, "dayend.deposit_confirmed", d, {"district_id": d.district_id, "counter_id": d.counter_id, "detail": {
-                    "slip_no": d.slip_no, "bank_reference": reference, "amount_paise": amount, "slip_paise": d.deposit_paise,
-                    "value_date": on.isoformat() if on else None}}))
-                out[n] = d
-            await ledger.execute_many('UPDATE "day_end" SET "confirmed_by" = ?, "confirmed_at" = ?, "bank_reference" = ?, "note" = ?, '
-                                      '"note_hi" = ?, "status" = ? WHERE "id" = ?',
-                                      [[d.confirmed_by, d.confirmed_at, d.bank_reference, d.note, d.note_hi, d.status, d.id] for _, d, *_ in batch])
-            await audit.record_many(records)
+            # the references checked again under the districts' locks (see confirm_deposit)
+            await _lock_districts({d.district_id for _, d, *_ in batch})
+            taken: dict[tuple[int, str], DayEnd] = {}
+            for d in await DayEnd.filter(district_id__in={d.district_id for _, d, *_ in batch},
+                                         bank_reference__in=sorted({r for _, _, r, *_ in batch})):
+                taken.setdefault((d.district_id, d.bank_reference), d)
+            for n, d, reference, *_ in batch:
+                other = taken.get((d.district_id, reference))
+                if other is not None and other.id != d.id:
+                    out[n] = _reference_used(reference, other)
+            batch = [b for b in batch if out[b[0]] is None]
+            if batch:
+                await ledger.post_many([ledger.NewEntry(d.district_id, f"deposit:{d.slip_no}", f"deposit {d.slip_no} bank ref {reference}"[:300],
+                                                        [ledger.debit("society_bank", amount), ledger.credit(f"deposit_in_transit:{d.counter.code}", amount)])
+                                        for _, d, reference, amount, _ in batch])
+                records = []
+                for n, d, reference, amount, on in batch:
+                    _mark_confirmed(d, actor, amount, reference, on)
+                    records.append((actor, "dayend.deposit_confirmed", d, {"district_id": d.district_id, "counter_id": d.counter_id, "detail": {
+                        "slip_no": d.slip_no, "bank_reference": reference, "amount_paise": amount, "slip_paise": d.deposit_paise,
+                        "value_date": on.isoformat() if on else None}}))
+                    out[n] = d
+                await ledger.execute_many('UPDATE "day_end" SET "confirmed_by" = ?, "confirmed_at" = ?, "bank_reference" = ?, "note" = ?, '
+                                          '"note_hi" = ?, "status" = ? WHERE "id" = ?',
+                                          [[d.confirmed_by, d.confirmed_at, d.bank_reference, d.note, d.note_hi, d.status, d.id] for _, d, *_ in batch])
+                await audit.record_many(records)
     return out
+
+
+async def _lock_districts(ids: set[int]) -> None:
+    """Hold the districts' rows until the transaction ends (PostgreSQL: SELECT ... FOR UPDATE, in id
+    order), so that deposit confirmations of a district check and take bank references one at a time."""
+    await District.select_for_update().filter(id__in=sorted(ids)).order_by("id")
 
 
 def _nothing_to_deposit(day_end: DayEnd) -> MoneyError:
