@@ -80,7 +80,8 @@ def test_a_district_deny_rule_added_on_the_page_removes_the_service_at_the_count
     replaced = web.post_form(PAGE + "/rules", {**RULE, "id": "JP-DTH-BAN", "decision": "deny", "effective_from": "2026-11-01",
                                                 "effective_to": "2026-11-27", "codes": DTH}, token_from=PAGE)
     assert replaced.status_code == 303
-    assert "Lapsed district rules" in web.get(PAGE).text
+    lapsed = web.get(PAGE).text
+    assert "Lapsed district rules" in lapsed and "01-11-2026 – 27-11-2026" in lapsed  # dates as every page writes them
     web.logout()
     assert _count(web, PolicyRule) == 1 and _actions(web)[-1] == "policy.rule_changed"
     assert _offered(web, eid)
