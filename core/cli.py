@@ -114,8 +114,6 @@ def demo_week(start: str | None, as_json: bool) -> None:
     """Simulate a week of mixed payments at JP-LM-001 on the demo database, with day ends, settlement,
     remittances, the bank statement and the reconciliation (docs/money.md); exit 1 unless every figure
     reconciles and the ledger is balanced. Needs `emitra demo` first."""
-    import datetime as dt
-
     from emitra.core import demo_week as week
 
     monday = cli_date(start, "--start", "a date; give the Monday as YYYY-MM-DD") if start else week.default_start()
@@ -279,8 +277,6 @@ def policy_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object: decision, rule, citation, ...")
 def policy_check(service_code: str, on: str | None, district: str | None, lsp_id: int | None, as_json: bool) -> None:
     """Explain the decision (allow, deny or restricted) for SERVICE_CODE."""
-    import datetime as dt
-
     from emitra.core.clock import today
     from emitra.core.plugins import get_host
 

@@ -7,7 +7,6 @@ Run it from cron every Monday morning (docs/citizens.md)::
 
 from __future__ import annotations
 
-import datetime as dt
 
 import click
 

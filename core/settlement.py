@@ -44,7 +44,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit, clock, ledger, payments, spreadsheet
 from emitra.core.db import on_postgres
 from emitra.core.counter import slug
-from emitra.core.dayend import MoneyError, _sum, day_end_at, day_start, index_rows, local_date, utcnow
+from emitra.core.dayend import MoneyError, day_end_at, day_start, index_rows, local_date, utcnow
 from emitra.core.models import Counter, District, LedgerEntry, Payment, Posting, Role, ServiceRequest, Wallet
 from emitra.core.money import format_paise, split
 

@@ -417,7 +417,7 @@ async def open_case(
         await case.save(update_fields=["number"])
     await CaseEvent.create(case=case, action="open", to_state=initial.name, actor=actor.user, actor_name=_actor_label(actor),
                            actor_role=_role_of(actor), remark="", created_at=at)
-    await audit.record(actor, f"case.opened", case, district_id=district_id, counter_id=counter_id,
+    await audit.record(actor, "case.opened", case, district_id=district_id, counter_id=counter_id,
                        detail={"number": case.number, "service": service_code, "state": initial.name, "desk": desk,
                                "department": department})
     from emitra.core import notify
