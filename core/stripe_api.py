@@ -281,6 +281,10 @@ def verify_webhook(payload: bytes, signature_header: str | None, secret: str, to
 
     if not secret:
         raise StripeConfigError("EMITRA_STRIPE_WEBHOOK_SECRET", "the webhook endpoint's signing secret is not set")
+    try:  # the library signs the body's text: bytes that are not UTF-8 (a surrogate's, say) would raise inside it
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WebhookSignatureError("the body is not UTF-8 text, as every Stripe event is") from None
     try:
         stripe.WebhookSignature.verify_header(payload, signature_header, secret, tolerance)
     except stripe.SignatureVerificationError as exc:

@@ -10,7 +10,8 @@ Two kinds of character reach us that neither database takes:
   lets a body write one (``"\\ud800"``, and Python's parser passes even its raw bytes through), and
   a multipart form can decode into one when it names an odd charset (``charset=utf-7``).
 
-Callers refuse such text naming the field (:func:`unstorable` says which kind it is); the log-in
+Callers refuse such text naming the field (:func:`unstorable` says which kind it is, and
+:func:`unstorable_in` finds it in a JSON body: the API's and the payment webhooks'); the log-in
 form, which answers any username no account can have as a wrong one, replaces it instead
 (:func:`storable`).
 """
@@ -18,6 +19,7 @@ form, which answers any username no account can have as a wrong one, replaces it
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -38,6 +40,30 @@ def unstorable(text: str) -> str | None:
     if found is None:
         return None
     return NUL if found.group() == "\x00" else SURROGATE
+
+
+def unstorable_in(value: Any, path: str = "") -> tuple[str, str] | None:
+    """In a parsed JSON body, the path of the first text (a value or a key, at any depth) no
+    database column stores, and which kind it holds (:func:`unstorable`); None when there is none.
+    The path is dotted, list items by index (``data.object.metadata.receipt_no``, ``items.0``); the
+    whole body, when it is one string, is ``(body)``. Callers quote it with :func:`shown` (a key
+    may hold the character too)."""
+    if isinstance(value, str):
+        kind = unstorable(value)
+        return (path or "(body)", kind) if kind else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            kind = unstorable(key) if isinstance(key, str) else None
+            found = (name, kind) if kind else unstorable_in(item, name)
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = unstorable_in(item, f"{path}.{i}" if path else str(i))
+            if found:
+                return found
+    return None
 
 
 def storable(text: str) -> str:

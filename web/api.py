@@ -21,7 +21,7 @@ from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors
 from emitra.core.ids import IdError, is_valid_receipt_no
 from emitra.core.models import Citizen, Counter, Role, ServiceRequest, User
-from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
+from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable_in
 from emitra.core.payment_methods import card as card_payments
 from emitra.web.counter import method_details
 from emitra.web.openapi import CANCEL_INPUT, CITIZEN_INPUT, QUOTE_INPUT, TOKEN_INPUT, document, transaction_input
@@ -47,27 +47,6 @@ def _finite(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{text} is out of range")
     return value
-
-
-def _unstorable_field(value: Any, path: str = "") -> tuple[str, str] | None:
-    """The path of the first text (a value or a key) no database column stores (a NUL character or
-    a lone surrogate, core/text.py), and which of the two it holds."""
-    if isinstance(value, str):
-        kind = unstorable(value)
-        return (path or "(body)", kind) if kind else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            name = f"{path}.{key}" if path else str(key)
-            kind = unstorable(key)
-            found = (name, kind) if kind else _unstorable_field(item, name)
-            if found:
-                return found
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _unstorable_field(item, f"{path}.{i}" if path else str(i))
-            if found:
-                return found
-    return None
 
 
 async def _read_json(request: Request) -> Any | Response:
@@ -107,7 +86,7 @@ async def _json(request: Request, schema: dict[str, Any], optional: bool = False
         body = {}
     if not isinstance(body, dict):
         return api_error(400, "bad_json", "The request body must be a JSON object.")
-    found = _unstorable_field(body)
+    found = unstorable_in(body)
     if found:
         return _unstorable_error(*found)
     try:

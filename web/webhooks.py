@@ -3,7 +3,9 @@
 The ``Stripe-Signature`` header is checked with the stripe library's webhook helper against the
 endpoint's signing secret ``EMITRA_STRIPE_WEBHOOK_SECRET`` (and the timestamp must be at most five
 minutes old). A missing or wrong signature is answered 400 and changes nothing; so is a signed body
-that is not an event.
+that is not an event, or that holds text no database column stores (a NUL character or a lone
+UTF-16 surrogate, core/text.py) anywhere, a key included: that refusal names the field, and nothing
+is applied or recorded.
 
 The events applied (:func:`emitra.core.payment_methods.card.handle_event`):
 ``payment_intent.succeeded``, ``payment_intent.payment_failed`` and ``charge.refunded``, each
@@ -21,14 +23,13 @@ from starlette.responses import JSONResponse, Response
 from tortoise.exceptions import IntegrityError
 
 from emitra.web.security import webhook
+from emitra.web.webhooks_upi import unstorable_refusal
 from emitra.core import stripe_api
 from emitra.core.payment_methods import card
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 256 * 1024
-
-
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -48,6 +49,9 @@ async def stripe_webhook(request: Request) -> Response:
     except stripe_api.WebhookSignatureError as exc:
         log.warning("Stripe webhook with a bad signature from %s: %s", request.client.host if request.client else "?", exc)
         return _error(400, "bad_signature", f"The Stripe-Signature header does not verify: {exc}")
+    refused = unstorable_refusal(event, "Stripe")
+    if refused is not None:
+        return refused
     actor = card.stripe_actor(request.client.host if request.client else "")
     try:
         outcome = await card.handle_event(event, actor)

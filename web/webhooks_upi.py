@@ -10,6 +10,10 @@ Each event is applied exactly once, whatever the order or repetition: a repeated
 event for a payment already confirmed or failed, changes nothing and is answered 200 so the sender
 stops retrying. An amount that differs from the payment's is refused with 409, logged, and changes
 nothing (the payment stays pending; the Society follows it up with the bank).
+
+Text no database column stores (a NUL character or a lone UTF-16 surrogate, core/text.py) anywhere
+in a signed body, a key included, is refused with 400 naming the field before anything is read or
+written: no payment is confirmed or failed and no event is recorded.
 """
 
 from __future__ import annotations
@@ -28,14 +32,13 @@ from emitra.web.security import webhook
 from emitra.core import audit
 from emitra.core import counter as counter_core
 from emitra.core.models import Payment, ProcessedEvent
+from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable_in
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-upi-signature"
 PROVIDER = "upi"
 MAX_BODY = 16 * 1024
-
-
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -45,6 +48,22 @@ def sign(body: bytes, secret: str) -> str:
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def unstorable_refusal(body: Any, provider: str) -> JSONResponse | None:
+    """400 naming the first field of a signed webhook ``body`` whose text (or key) no database column
+    stores, a NUL character or a lone surrogate (core/text.py); None when every text can be stored.
+    Answered before the body is used: PostgreSQL refuses a NUL in text (a server error there, and a
+    NUL stored on SQLite), and neither database, nor the log, nor a JSON answer can write a lone
+    surrogate. Also used by the Stripe webhook (web/webhooks.py)."""
+    found = unstorable_in(body)
+    if found is None:
+        return None
+    field, what = shown(found[0])[:200], UNSTORABLE[found[1]][0]
+    log.warning("%s webhook refused: %s contains %s", provider, field, what)
+    return JSONResponse({"error": {"code": "unstorable_text", "field": field,
+                                   "message": f"{field} contains {what}; nothing was changed. Remove it and send the event again."}},
+                        status_code=400)
 
 
 def _check(body: dict[str, Any]) -> str:
@@ -85,6 +104,9 @@ async def upi_webhook(request: Request) -> Response:
         return _error(400, "bad_json", "The body is not valid JSON.")
     if not isinstance(body, dict):
         return _error(400, "bad_json", "The body must be a JSON object.")
+    refused = unstorable_refusal(body, "UPI")
+    if refused is not None:
+        return refused
     problem = _check(body)
     if problem:
         return _error(422, "invalid_fields", problem)
