@@ -2,6 +2,7 @@
 
 Built-in plugins are entry points of the emitra distribution itself, so they are discovered
 exactly like a partner's. ``EMITRA_PLUGINS`` (comma-separated entry-point names) limits which load.
+The built-ins' codes (core/builtin_codes.py) are theirs whether they are loaded or not.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Iterable
 import jsonschema
 import pluggy
 
-from emitra.core import hookspecs
+from emitra.core import builtin_codes, hookspecs
 from emitra.core.money import paise_problem
 from emitra.core.services import Category, Domain, FeeRule, Payer, Service, Workflow
 
@@ -334,32 +335,49 @@ def own_code(service: Any, plugin: str) -> str:
     return f"{_CODE_PREFIX.get(domain, 'pvt')}.{owner}.{last}"
 
 
-def clashes(declared: list[tuple[str, str]], builtin: set[str]) -> dict[int, list[str]]:
-    """Which (plugin, code) declarations are refused because their code is declared more than once:
-    index -> every plugin that declares that code, in order.
+def clashes(declared: list[tuple[str, str]], builtin: set[str], reserved: dict[str, str] | None = None) -> dict[int, list[str]]:
+    """Which (plugin, code) declarations are refused because their code is declared more than once,
+    or is reserved to a built-in plugin: index -> every plugin that declares that code, in order.
 
-    No declaration wins by the order plugins load in. When exactly one of the declarers is a plugin
-    shipped with emitra, emitra's keeps the code and the others are refused (installing a partner's
-    package must not take a service away from the counters); otherwise every one is refused.
+    No declaration wins by the order plugins load in. A code in ``reserved`` (code -> the built-in
+    plugin that owns it, core/builtin_codes.py) may be declared only by that plugin, loaded as the
+    one shipped with emitra (in ``builtin``): every other declaration is refused, whether the owner
+    is loaded or not (``EMITRA_PLUGINS`` leaving a built-in out must not hand its code to a
+    partner). For any other code, when exactly one of the declarers is a plugin shipped with
+    emitra, emitra's keeps the code and the others are refused (installing a partner's package must
+    not take a service away from the counters); otherwise every one is refused.
     """
+    reserved = reserved or {}
     by_code: dict[str, list[int]] = {}
     for i, (_, code) in enumerate(declared):
         by_code.setdefault(code, []).append(i)
     out: dict[int, list[str]] = {}
-    for indexes in by_code.values():
-        if len(indexes) < 2:
+    for code, indexes in by_code.items():
+        owner = reserved.get(code)
+        if len(indexes) < 2 and (owner is None or (declared[indexes[0]][0] == owner and owner in builtin)):
             continue
         declarers = [declared[i][0] for i in indexes]
-        shipped = [i for i in indexes if declared[i][0] in builtin]
+        if owner is not None:
+            shipped = [i for i in indexes if declared[i][0] == owner and owner in builtin]
+        else:
+            shipped = [i for i in indexes if declared[i][0] in builtin]
         for i in indexes:
             if not (len(shipped) == 1 and i == shipped[0]):
                 out[i] = declarers
     return out
 
 
-def clash_message(code: str, plugin: str, declarers: list[str], builtin: set[str], suggestion: str, what: str = "service") -> str:
-    """Why ``plugin``'s ``code`` is refused, ``declarers`` being every plugin that declares it."""
+def clash_message(code: str, plugin: str, declarers: list[str], builtin: set[str], suggestion: str, what: str = "service",
+                  reserved: dict[str, str] | None = None) -> str:
+    """Why ``plugin``'s ``code`` is refused, ``declarers`` being every plugin that declares it and
+    ``reserved`` the built-ins' codes (code -> the built-in plugin that owns it)."""
     fix = f"a plugin's codes must be its own: begin them with your domain and your own name, e.g. {suggestion!r}"
+    owner = (reserved or {}).get(code)
+    if owner is not None and not (plugin == owner and plugin in builtin):
+        if owner in builtin:
+            return f"{code!r} is the code of a {what} built into emitra (plugin {owner!r}), which keeps it; {fix}"
+        return (f"{code!r} is the code of a {what} built into emitra (plugin {owner!r}), reserved to it even when it is "
+                f"not loaded (EMITRA_PLUGINS leaves it out); {fix}")
     others = sorted(set(declarers) - {plugin})
     if not others:
         return f"{code!r} is declared {len(declarers)} times by this plugin; give each {what} a code of its own"
@@ -438,6 +456,10 @@ class PluginHost:
             for name, ep in _discover(allow):
                 if _shipped_with_emitra(ep):
                     self.registry.builtin.add(name)
+                elif name in builtin_codes.PLUGINS:  # it would pass for the built-in: its codes, its place
+                    self._refuse(Refusal(name, "name", f"{name!r} is the name of a plugin built into emitra; the entry point "
+                                                       f"{name} = {ep.value} is not loaded under it: give it a name of your own"))
+                    continue
                 try:
                     candidates.append((name, ep.load()))
                 except Exception as exc:  # a broken plugin must not stop the others
@@ -523,19 +545,21 @@ class PluginHost:
         """Register the sound declarations under their codes, once every plugin has declared its own:
         a code declared more than once is refused as :func:`clashes` says, whatever the load order."""
         builtin = self.registry.builtin
-        refused = clashes([(s.plugin, s.code) for s in self._declared], builtin)
+        refused = clashes([(s.plugin, s.code) for s in self._declared], builtin, builtin_codes.SERVICES)
         for i, service in enumerate(self._declared):
             self.registry.declared_by.setdefault(service.code, []).append(service.plugin)
             if i in refused:
-                message = clash_message(service.code, service.plugin, refused[i], builtin, own_code(service, service.plugin))
+                message = clash_message(service.code, service.plugin, refused[i], builtin, own_code(service, service.plugin),
+                                        reserved=builtin_codes.SERVICES)
                 self._refuse(Refusal(service.plugin, "code", message, service.code))
                 continue
             self.registry.services[service.code] = service
             self.all_declared[service.code] = service
-        refused = clashes([(m.plugin, m.code) for m in self._declared_methods], builtin)
+        refused = clashes([(m.plugin, m.code) for m in self._declared_methods], builtin, builtin_codes.PAYMENT_METHODS)
         for i, method in enumerate(self._declared_methods):
             if i in refused:
-                message = clash_message(method.code, method.plugin, refused[i], builtin, f"{method.plugin}_{method.code}", "payment method")
+                message = clash_message(method.code, method.plugin, refused[i], builtin, f"{method.plugin}_{method.code}", "payment method",
+                                        builtin_codes.PAYMENT_METHODS)
                 self._refuse(Refusal(method.plugin, "payment_method", message))
                 continue
             self.payment_methods[method.code] = method

@@ -12,9 +12,9 @@ from typing import Any
 
 import pluggy
 
-from emitra.core import hookspecs
+from emitra.core import builtin_codes, hookspecs
 from emitra.core.clock import today
-from emitra.core.plugins import DeclarationError, clash_message, clashes, declaration_problems, get_host, own_code
+from emitra.core.plugins import CODE_PATTERN, DeclarationError, clash_message, clashes, declaration_problems, get_host, own_code
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 #: what the scaffold writes for the Hindi title: no Hindi, so the declaration check refuses it until translated
@@ -252,6 +252,7 @@ def check(path: Path) -> list[str]:
     host = get_host()
     names = {name for name, _ in modules}
     checked: list[tuple[str, Any]] = []  # (plugin, sound service)
+    methods: list[tuple[str, Any]] = []  # (plugin, payment method)
     for name, module in modules:
         pm = pluggy.PluginManager("emitra")
         pm.add_hookspecs(hookspecs)
@@ -261,9 +262,11 @@ def check(path: Path) -> list[str]:
         except Exception as exc:
             problems.append(f"plugin {name!r}: hooks: {exc}")
             continue
+        problems += _payment_methods(pm, name, methods)
         impls = pm.hook.emitra_register_services.get_hookimpls()
         if not impls:
-            problems.append(f"plugin {name!r}: no @hookimpl emitra_register_services: it registers no service")
+            if not pm.hook.emitra_register_payment_methods.get_hookimpls():  # a payment method's plugin registers no service
+                problems.append(f"plugin {name!r}: no @hookimpl emitra_register_services: it registers no service")
             continue
         registered: list[Any] = []
         try:
@@ -281,15 +284,45 @@ def check(path: Path) -> list[str]:
                 if decision.decision != "allow":
                     problems.append(f"plugin {name!r}, service {code!r}: policy: {decision.explain()}")
     # the codes as the loader will settle them: with the installed plugins' (the copies installed
-    # of the plugins checked here excepted) and with one another's
+    # of the plugins checked here excepted), with one another's, and with the codes reserved to the
+    # built-ins, whether EMITRA_PLUGINS loads them or not
+    builtin = host.registry.builtin
     declared = [(plugin, code) for code, plugins in host.registry.declared_by.items() for plugin in plugins if plugin not in names]
     declared += [(name, service.code) for name, service in checked]
-    refused = clashes(declared, host.registry.builtin)
+    refused = clashes(declared, builtin, builtin_codes.SERVICES)
     offset = len(declared) - len(checked)
     for i, (name, service) in enumerate(checked):
         if offset + i in refused:
-            message = clash_message(service.code, name, refused[offset + i], host.registry.builtin, own_code(service, name))
+            message = clash_message(service.code, name, refused[offset + i], builtin, own_code(service, name), reserved=builtin_codes.SERVICES)
             problems.append(f"plugin {name!r}, service {service.code!r}: code: {message}")
+    declared = [(m.plugin, code) for code, m in host.payment_methods.items() if m.plugin not in names]
+    declared += [(name, method.code) for name, method in methods]
+    refused = clashes(declared, builtin, builtin_codes.PAYMENT_METHODS)
+    offset = len(declared) - len(methods)
+    for i, (name, method) in enumerate(methods):
+        if offset + i in refused:
+            message = clash_message(method.code, name, refused[offset + i], builtin, f"{name}_{method.code}", "payment method",
+                                    builtin_codes.PAYMENT_METHODS)
+            problems.append(f"plugin {name!r}, payment method {method.code!r}: code: {message}")
+    return problems
+
+
+def _payment_methods(pm: pluggy.PluginManager, name: str, into: list[tuple[str, Any]]) -> list[str]:
+    """The problems of the payment methods the plugin registers; the sound ones are added to ``into``."""
+    from emitra.core.payments import PaymentMethod
+
+    problems: list[str] = []
+    for impl in pm.hook.emitra_register_payment_methods.get_hookimpls():
+        registered: list[Any] = []
+        try:
+            impl.function(register=registered.append)
+        except Exception as exc:
+            problems.append(f"plugin {name!r}: emitra_register_payment_methods raised {type(exc).__name__}: {exc}")
+        for method in registered:
+            if not isinstance(method, PaymentMethod) or not CODE_PATTERN.match(f"pay.{getattr(method, 'code', '')}"):
+                problems.append(f"plugin {name!r}: payment_method: register() takes a PaymentMethod with a lowercase code")
+            else:
+                into.append((name, method))
     return problems
 
 

@@ -251,3 +251,69 @@ def test_every_problem_of_a_declaration_is_reported_at_once():
               form={"type": "object", "properties": {"a": {"type": "string"}}, "required": ["b"]})
     fields = [p.field for p in declaration_problems(bad)]
     assert fields == ["code", "title_hi", "fee.payer", "fee.fee_paise", "form.required", "form.properties.a"]
+
+
+# --- the built-ins' codes are theirs, loaded or not ----------------------------------------------
+
+def test_the_reserved_codes_are_exactly_what_the_builtins_declare(monkeypatch):
+    """core/builtin_codes.py is a static list (start-up imports no plugin it does not load): with
+    every plugin loaded, it must equal the built-ins' own declarations, code for code."""
+    from emitra.core import builtin_codes
+
+    monkeypatch.delenv("EMITRA_PLUGINS", raising=False)
+    h = PluginHost()
+    declared = {code: plugins for code, plugins in h.registry.declared_by.items() if set(plugins) & h.registry.builtin}
+    assert all(len(plugins) == 1 for plugins in declared.values()), declared
+    assert {code: plugins[0] for code, plugins in declared.items()} == builtin_codes.SERVICES
+    methods = {code: m.plugin for code, m in h.payment_methods.items() if m.plugin in h.registry.builtin}
+    assert methods == builtin_codes.PAYMENT_METHODS
+    assert builtin_codes.PLUGINS == h.registry.builtin  # every built-in declares a code: its name is known unloaded too
+
+
+def test_a_partner_cannot_take_a_builtin_code_that_emitra_plugins_leaves_out(tmp_path, monkeypatch):
+    """EMITRA_PLUGINS names the partner and not 'electricity': the JVVNL bill's code is still the
+    built-in's, and the partner's declaration of it is refused naming the code, the owner and the fix."""
+    _install_fake_distribution(tmp_path, monkeypatch, "emitra_bharat_gas", {"bharat_gas": "emitra_bharat_gas_mod"},
+                               {"emitra_bharat_gas_mod": HIJACKER})
+    monkeypatch.setenv("EMITRA_PLUGINS", "bharat_gas,phed_water")
+    h = PluginHost()
+    assert h.registry.get("gov.rj.jvvnl.bill") is None and "electricity" not in h.registry.plugins
+    assert h.registry.get("gov.rj.phed.water_bill").plugin == "phed_water"
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field, refusal.service_code) == ("bharat_gas", "code", "gov.rj.jvvnl.bill")
+    assert refusal.message == ("'gov.rj.jvvnl.bill' is the code of a service built into emitra (plugin 'electricity'), reserved to it "
+                               "even when it is not loaded (EMITRA_PLUGINS leaves it out); a plugin's codes must be its own: begin them "
+                               "with your domain and your own name, e.g. 'pvt.bharat_gas.bill'")
+
+
+def test_a_partner_cannot_take_a_builtin_payment_method_that_emitra_plugins_leaves_out(tmp_path, monkeypatch):
+    _install_fake_distribution(tmp_path, monkeypatch, "emitra_acme", {"acme": "emitra_acme_mod"}, {"emitra_acme_mod": CASH_TAKER})
+    monkeypatch.setenv("EMITRA_PLUGINS", "acme,pay_upi")
+    h = PluginHost()
+    assert "cash" not in h.payment_methods and h.payment_methods["upi"].plugin == "pay_upi"
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("acme", "payment_method")
+    assert refusal.message.startswith("'cash' is the code of a payment method built into emitra (plugin 'pay_cash'), reserved to it "
+                                      "even when it is not loaded")
+    assert "e.g. 'acme_cash'" in refusal.message
+
+
+def test_a_builtin_code_is_reserved_in_a_host_without_entry_points():
+    """Embedding applications and tests load plugins by hand: a built-in's code is refused there
+    too, while a partner's own code loads."""
+    h = host(("gas", plugin(svc(code="gov.rj.jvvnl.bill"), svc(code="pvt.gas.refill"))))
+    assert [s.code for s in h.registry] == ["pvt.gas.refill"]
+    (refusal,) = h.registry.refusals
+    assert refusal.service_code == "gov.rj.jvvnl.bill" and "(plugin 'electricity'), reserved to it" in refusal.message
+
+
+def test_a_partner_entry_point_named_like_a_builtin_is_not_loaded_in_its_place(tmp_path, monkeypatch):
+    """A partner's entry point called 'electricity' would pass for the built-in (its codes, its
+    place in EMITRA_PLUGINS, and it came first): it is refused by name, and the built-in keeps its codes."""
+    _install_fake_distribution(tmp_path, monkeypatch, "emitra_fake_power", {"electricity": "emitra_fake_power_mod"},
+                               {"emitra_fake_power_mod": HIJACKER})
+    h = PluginHost()
+    assert h.registry.get("gov.rj.jvvnl.bill").title_en.startswith("Electricity bill")
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("electricity", "name")
+    assert "'electricity' is the name of a plugin built into emitra" in refusal.message and "emitra_fake_power_mod" in refusal.message

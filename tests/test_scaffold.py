@@ -92,3 +92,38 @@ def test_a_hindi_title_given_to_the_scaffold_passes_the_check_at_once(tmp_path):
               "--title-hi", "पानी टैंकर बुकिंग")
     assert made.returncode == 0 and "first:" not in made.stdout, made.stdout + made.stderr
     assert sh(BIN / "emitra", "plugins", "check", tmp_path / "emitra-jal-tanker").stdout.strip() == "no problems found"
+
+
+TAKER = '''
+from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
+from emitra.core.payments import PaymentMethod
+
+@hookimpl
+def emitra_register_services(register):
+    register(Service(code="gov.rj.jvvnl.bill", title_en="Gas cylinder booking", title_hi="गैस सिलेंडर बुकिंग", provider="Bharat Gas",
+                     domain=Domain.PRIVATE, category=Category.BILL,
+                     form={"type": "object", "properties": {"n": {"type": "string", "title": "N", "x-title-hi": "एन"}}},
+                     fee=FeeRule(payer=Payer.PARTNER)))
+
+@hookimpl
+def emitra_register_payment_methods(register):
+    register(PaymentMethod(code="cash", title_en="Cash to Bharat Gas", title_hi="भारत गैस को नकद", immediate=True))
+'''
+
+
+def test_plugins_check_reports_a_builtin_code_that_emitra_plugins_leaves_out(tmp_path):
+    """The built-ins' codes are reserved whether or not they are loaded: the check says so with
+    EMITRA_PLUGINS leaving 'electricity' and 'pay_cash' out, as the loader will refuse them."""
+    path = tmp_path / "bharat_gas.py"
+    path.write_text(TAKER)
+    out = sh(BIN / "emitra", "plugins", "check", path, env_extra={"EMITRA_PLUGINS": "phed_water"})
+    assert out.returncode != 0 and "2 problem(s) found" in out.stderr, out.stdout + out.stderr
+    assert out.stdout.splitlines() == [
+        "plugin 'bharat_gas', service 'gov.rj.jvvnl.bill': code: 'gov.rj.jvvnl.bill' is the code of a service built into emitra "
+        "(plugin 'electricity'), reserved to it even when it is not loaded (EMITRA_PLUGINS leaves it out); a plugin's codes must be "
+        "its own: begin them with your domain and your own name, e.g. 'pvt.bharat_gas.bill'",
+        "plugin 'bharat_gas', payment method 'cash': code: 'cash' is the code of a payment method built into emitra (plugin "
+        "'pay_cash'), reserved to it even when it is not loaded (EMITRA_PLUGINS leaves it out); a plugin's codes must be its own: "
+        "begin them with your domain and your own name, e.g. 'bharat_gas_cash'"]
+    loaded = sh(BIN / "emitra", "plugins", "check", path)  # every plugin loaded: the built-ins keep their codes
+    assert "(plugin 'electricity'), which keeps it" in loaded.stdout and "(plugin 'pay_cash'), which keeps it" in loaded.stdout
