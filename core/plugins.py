@@ -543,7 +543,8 @@ class PluginHost:
 
     def _settle_codes(self) -> None:
         """Register the sound declarations under their codes, once every plugin has declared its own:
-        a code declared more than once is refused as :func:`clashes` says, whatever the load order."""
+        a code declared more than once, or a built-in's code (core/builtin_codes.py) declared by
+        another plugin, is refused as :func:`clashes` says, whatever the load order."""
         builtin = self.registry.builtin
         refused = clashes([(s.plugin, s.code) for s in self._declared], builtin, builtin_codes.SERVICES)
         for i, service in enumerate(self._declared):

@@ -14,7 +14,8 @@ import pluggy
 
 from emitra.core import builtin_codes, hookspecs
 from emitra.core.clock import today
-from emitra.core.plugins import CODE_PATTERN, DeclarationError, clash_message, clashes, declaration_problems, get_host, own_code
+from emitra.core.plugins import (CODE_PATTERN, DeclarationError, _shipped_with_emitra, clash_message, clashes, declaration_problems,
+                                 get_host, own_code)
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 #: what the scaffold writes for the Hindi title: no Hindi, so the declaration check refuses it until translated
@@ -254,6 +255,9 @@ def check(path: Path) -> list[str]:
     checked: list[tuple[str, Any]] = []  # (plugin, sound service)
     methods: list[tuple[str, Any]] = []  # (plugin, payment method)
     for name, module in modules:
+        if name in builtin_codes.PLUGINS and _builtin_source(name) != Path(getattr(module, "__file__", "") or "").resolve():
+            problems.append(f"plugin {name!r}: name: {name!r} is the name of a plugin built into emitra; a partner's plugin is not "
+                            f"loaded under it: give your entry point a name of your own")
         pm = pluggy.PluginManager("emitra")
         pm.add_hookspecs(hookspecs)
         try:
@@ -305,6 +309,17 @@ def check(path: Path) -> list[str]:
                                     builtin_codes.PAYMENT_METHODS)
             problems.append(f"plugin {name!r}, payment method {method.code!r}: code: {message}")
     return problems
+
+
+def _builtin_source(name: str) -> Path | None:
+    """The module file of the built-in plugin called ``name`` (an entry point of emitra itself)."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="emitra"):
+        if ep.name == name and _shipped_with_emitra(ep):
+            spec = importlib.util.find_spec(ep.module)
+            return Path(spec.origin).resolve() if spec is not None and spec.origin else None
+    return None
 
 
 def _payment_methods(pm: pluggy.PluginManager, name: str, into: list[tuple[str, Any]]) -> list[str]:

@@ -127,3 +127,16 @@ def test_plugins_check_reports_a_builtin_code_that_emitra_plugins_leaves_out(tmp
         "begin them with your domain and your own name, e.g. 'bharat_gas_cash'"]
     loaded = sh(BIN / "emitra", "plugins", "check", path)  # every plugin loaded: the built-ins keep their codes
     assert "(plugin 'electricity'), which keeps it" in loaded.stdout and "(plugin 'pay_cash'), which keeps it" in loaded.stdout
+
+
+def test_plugins_check_reports_an_entry_point_named_like_a_builtin(tmp_path):
+    """The loader refuses a partner's entry point named like a built-in: so does the check, and the
+    built-in's own module passes it."""
+    path = tmp_path / "electricity.py"
+    path.write_text(TAKER.replace("gov.rj.jvvnl.bill", "pvt.bharat_gas.refill").replace('code="cash"', 'code="bharat_gas_wallet"'))
+    out = sh(BIN / "emitra", "plugins", "check", path)
+    assert out.stdout.splitlines() == ["plugin 'electricity': name: 'electricity' is the name of a plugin built into emitra; a partner's "
+                                       "plugin is not loaded under it: give your entry point a name of your own"], out.stdout + out.stderr
+    from emitra.plugins.government import electricity
+
+    assert sh(BIN / "emitra", "plugins", "check", electricity.__file__).stdout.strip() == "no problems found"
