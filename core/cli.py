@@ -788,7 +788,7 @@ def dayend_close(counter_code: str, day: str, counted: str, as_user: str) -> Non
 
 @dayend_group.command("confirm")
 @click.argument("slip_no")
-@click.option("--reference", required=True, help="The bank's reference for the deposit.")
+@click.option("--reference", required=True, help="The bank's reference for the deposit (kept in capitals, without spaces).")
 @click.option("--amount", required=True, help="The amount the bank credited, in rupees.")
 @click.option("--as", "as_user", required=True, help="The Society admin's username.")
 def dayend_confirm(slip_no: str, reference: str, amount: str, as_user: str) -> None:
@@ -809,7 +809,8 @@ def dayend_confirm(slip_no: str, reference: str, amount: str, as_user: str) -> N
         d = run(go)
     except dayend.MoneyError as exc:
         _money_fail(exc)
-    click.echo(f"deposit {d.slip_no} confirmed: {format_paise(paise)} (slip {format_paise(d.deposit_paise)}), status {d.status}")
+    click.echo(f"deposit {d.slip_no} confirmed: {format_paise(paise)} (slip {format_paise(d.deposit_paise)}), bank reference {d.bank_reference}, "
+               f"status {d.status}")
 
 
 @main.command("settle")

@@ -45,6 +45,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger
 from emitra.core.models import LSP, Counter, DayEnd, District, LedgerEntry, Posting, Role, Wallet
+from emitra.core.money import bank_reference as normal_reference
 from emitra.core.money import format_paise
 
 DAYEND_KEY = "dayend:"
@@ -599,19 +600,21 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
     end is flagged and the difference stays visible in ``deposit_in_transit:<counter>``. Confirming
     again with the same reference and amount changes nothing; with others it is refused. A bank
     reference that already confirmed another slip of the district is refused, naming that slip (one
-    bank credit pays one slip), and so is a slip with nothing to deposit.
+    bank credit pays one slip), and so is a slip with nothing to deposit. The reference is taken,
+    stored and compared in one form, whatever its capitals and spaces (:func:`money.bank_reference`:
+    "utr 9ab12" is UTR9AB12).
     """
     user = actor.user
     if user is not None and not (user.role == Role.SOCIETY_ADMIN and user.district_id == day_end.district_id):
         raise MoneyError("actor", "Only the district Society confirms deposits.", "जमा की पुष्टि केवल जिला सोसायटी करती है।")
-    reference = (bank_reference or "").strip()
+    reference = normal_reference(bank_reference)
     if not reference or len(reference) > 100:
         raise MoneyError("bank_reference", "Give the bank's reference for the deposit (1 to 100 characters).",
                          "जमा का बैंक संदर्भ दें (1 से 100 अक्षर)।")
     amount = check_paise(amount_paise, "amount", allow_zero=False)
     fresh = await DayEnd.get(id=day_end.id).prefetch_related("counter")
     if fresh.confirmed_at is not None:
-        if (fresh.bank_reference, await _confirmed_amount(fresh)) == (reference, amount):
+        if (normal_reference(fresh.bank_reference), await _confirmed_amount(fresh)) == (reference, amount):
             return fresh
         raise MoneyError("bank_reference", f"Deposit slip {fresh.slip_no} was already confirmed with bank reference {fresh.bank_reference}.",
                          f"जमा पर्ची {fresh.slip_no} की पुष्टि पहले ही बैंक संदर्भ {fresh.bank_reference} से हो चुकी है।")
@@ -647,22 +650,30 @@ async def confirm_deposits(actor: audit.Actor, deposits: list[tuple[DayEnd, str,
     """:func:`confirm_deposit` for many day ends, (day end, bank reference, amount, on) each: for
     each, the confirmed day end or the :class:`MoneyError` refusing it (the others go ahead). The
     plain case (not yet confirmed, a slip with money to deposit) is posted for all in one
-    transaction and a few statements; anything else goes through :func:`confirm_deposit` alone."""
+    transaction and a few statements; anything else goes through :func:`confirm_deposit` alone.
+    A day end given again in the same call is refused there, naming its slip (only its first
+    occurrence is considered: one slip, one confirmation); references as in :func:`confirm_deposit`."""
+    deposits = [(day_end, normal_reference(reference), amount, on) for day_end, reference, amount, on in deposits]
     fresh = {d.id: d for d in await DayEnd.filter(id__in=[d.id for d, *_ in deposits]).prefetch_related("counter")}
     user = actor.user
     keys = [f"deposit:{fresh[d.id].slip_no}" for d, *_ in deposits]
     posted = set(await LedgerEntry.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
     # the slips each bank reference already confirmed, and those this call confirms: one credit, one slip
-    references = {(reference or "").strip() for _, reference, *_ in deposits} - {""}
+    references = {reference for _, reference, *_ in deposits} - {""}
     used: dict[tuple[int, str], DayEnd] = {}
     for chunk in [sorted(references)[i:i + 5000] for i in range(0, len(references), 5000)]:
         for d in await DayEnd.filter(district_id__in={d.district_id for d in fresh.values()}, bank_reference__in=chunk):
             used.setdefault((d.district_id, d.bank_reference), d)
     out: list[DayEnd | MoneyError | None] = []
     batch: list[tuple[int, DayEnd, str, int, Any]] = []
+    first: dict[int, str] = {}  # each day end's first occurrence in the call: its reference
     for n, (day_end, reference, amount, on) in enumerate(deposits):
-        d, reference = fresh[day_end.id], (reference or "").strip()
+        d = fresh[day_end.id]
         out.append(None)
+        if d.id in first:
+            out[n] = _given_twice(d, first[d.id], reference)
+            continue
+        first[d.id] = reference
         other = used.get((d.district_id, reference))
         if d.confirmed_at is None and other is not None and other.id != d.id:
             out[n] = _reference_used(reference, other)
@@ -734,6 +745,51 @@ def _reference_used(reference: str, other: DayEnd) -> MoneyError:
         f"प्रत्यय ({reference}/1, {reference}/2) और उस पर्ची के हिस्से की राशि से करें।")
 
 
+@dataclass
+class SharedReference:
+    """A bank reference on more than one slip of the district (confirmed before one bank credit
+    could pay only one slip, or before references were compared whatever their capitals and
+    spaces: migration 0022), with what the Society should do, in English and Hindi."""
+    reference: str
+    day_ends: list[DayEnd]
+
+    @property
+    def message_en(self) -> str:
+        slips = ", ".join(f"{d.slip_no} ({d.business_date:%d-%m-%Y})" for d in self.day_ends)
+        return (f"Bank reference {self.reference} confirmed {len(self.day_ends)} deposit slips: {slips}. One bank credit pays one slip: "
+                "check each against the bank statement (the weekly reconciliation lists a deposit the bank did not credit).")
+
+    @property
+    def message_hi(self) -> str:
+        slips = ", ".join(f"{d.slip_no} ({d.business_date:%d-%m-%Y})" for d in self.day_ends)
+        return (f"बैंक संदर्भ {self.reference} से {len(self.day_ends)} जमा पर्चियों की पुष्टि हुई है: {slips}। एक बैंक जमा एक ही पर्ची का होता है: "
+                "हर एक को बैंक विवरण से जाँचें (साप्ताहिक मिलान उस जमा को दिखाता है जो बैंक में नहीं आया)।")
+
+
+async def shared_references(district_id: int, limit: int = 20) -> list[SharedReference]:
+    """The bank references on more than one slip of the district (at most ``limit``, in order),
+    with their slips: shown on the Society's Day ends page. One grouped read of the index on
+    day_end (district_id, bank_reference)."""
+    rows = await ledger.rows('SELECT "bank_reference" AS r FROM "day_end" WHERE "district_id" = ? AND "bank_reference" <> \'\' '
+                             'GROUP BY "bank_reference" HAVING COUNT(*) > 1 ORDER BY "bank_reference" LIMIT ?', [district_id, limit])
+    if not rows:
+        return []
+    by_reference: dict[str, list[DayEnd]] = {}
+    for d in await DayEnd.filter(district_id=district_id, bank_reference__in=[r["r"] for r in rows]).order_by("business_date", "id"):
+        by_reference.setdefault(d.bank_reference, []).append(d)
+    return [SharedReference(r, by_reference[r]) for r in sorted(by_reference)]
+
+
+def _given_twice(day_end: DayEnd, first: str, again: str) -> MoneyError:
+    """A slip given a second time in one batch of confirmations: only its first occurrence counts."""
+    return MoneyError(
+        "slip",
+        f"Deposit slip {day_end.slip_no} is given twice in this confirmation: only the first (bank reference {first or '-'}) is "
+        f"considered; this one (bank reference {again or '-'}) was not confirmed. One slip is confirmed once.",
+        f"जमा पर्ची {day_end.slip_no} इस पुष्टि में दो बार दी गई है: केवल पहली (बैंक संदर्भ {first or '-'}) पर विचार किया गया; "
+        f"इसकी (बैंक संदर्भ {again or '-'}) पुष्टि नहीं हुई। एक पर्ची की पुष्टि एक ही बार होती है।")
+
+
 def _moment(on: dt.date | dt.datetime | None) -> dt.datetime:
     """When a confirmation happened: now; a datetime as given (naive = local time); a date at noon
     in the counters' time zone (a bank's value date has no time)."""
@@ -785,7 +841,9 @@ class TopUp:
 async def top_up(actor: audit.Actor, counter: Counter, amount_paise: int, reference: str, _retry: bool = True) -> TopUp:
     """Money paid into the Society's bank for a prepaid counter's wallet (by its LSP admin or the
     Society): Dr society_bank / Cr kiosk_wallet:<counter>, and the Wallet row raised by the same amount,
-    in one transaction. The same reference again posts nothing (key ``topup:<counter>:<reference>``)."""
+    in one transaction. The same reference again posts nothing (key ``topup:<counter>:<reference>``),
+    whatever its capitals and spaces (:func:`money.bank_reference`; a top-up recorded before
+    references were put in that form is found under the key as it was typed then)."""
     user = actor.user
     allowed = user is not None and (
         (user.role == Role.LSP_ADMIN and user.lsp_id == counter.lsp_id)
@@ -794,7 +852,7 @@ async def top_up(actor: audit.Actor, counter: Counter, amount_paise: int, refere
         raise MoneyError("actor", f"Only the admin of the LSP running {counter.code}, or the district Society, tops up its wallet.",
                          f"{counter.code} का वॉलेट केवल उसे चलाने वाले एलएसपी के एडमिन या जिला सोसायटी टॉप-अप करते हैं।")
     amount = check_paise(amount_paise, "amount", allow_zero=False)
-    ref = (reference or "").strip()
+    ref = normal_reference(reference)
     if not ref or len(ref) > 60:
         raise MoneyError("reference", "Give the bank reference of the payment into the Society's account (1 to 60 characters).",
                          "सोसायटी के खाते में भुगतान का बैंक संदर्भ दें (1 से 60 अक्षर)।")
@@ -803,7 +861,7 @@ async def top_up(actor: audit.Actor, counter: Counter, amount_paise: int, refere
         raise MoneyError("counter", f"{counter.code} belongs to a post-paid LSP: it deposits its cash at day end and has no wallet to top up.",
                          f"{counter.code} पोस्ट-पेड एलएसपी का है: यह दिवसांत पर नकद जमा करता है, इसका कोई वॉलेट नहीं है।")
     key = f"topup:{counter.code}:{ref}"
-    previous = await LedgerEntry.get_or_none(idempotency_key=key)
+    previous = await _earlier_top_up(counter.code, ref, (reference or "").strip())
     if previous is not None:
         posted = -await _sum(Posting.filter(entry=previous, account=f"kiosk_wallet:{counter.code}"))
         if posted != amount:
@@ -825,6 +883,22 @@ async def top_up(actor: audit.Actor, counter: Counter, amount_paise: int, refere
             return await top_up(actor, counter, amount, ref, _retry=False)
         raise
     return TopUp(counter, amount, ref, wallet.balance_paise)
+
+
+async def _earlier_top_up(code: str, ref: str, typed: str) -> LedgerEntry | None:
+    """The top-up of the counter already recorded with the bank reference ``ref`` (in its stored
+    form): under its key, or the key as typed; else one recorded before references were stored in
+    one form, its key in other capitals or spaced otherwise (the counter's top-ups, read by the key's
+    index where the database can: :func:`ledger.key_prefix`)."""
+    prefix = f"topup:{code}:"
+    found = await LedgerEntry.filter(idempotency_key__in=sorted({prefix + ref, prefix + typed})).order_by("id").first()
+    if found is not None:
+        return found
+    where, params = await ledger.key_prefix('"idempotency_key"', prefix)
+    for row in await ledger.rows(f'SELECT "id", "idempotency_key" AS k FROM "ledger_entry" WHERE {where} ORDER BY "id"', params):
+        if normal_reference(row["k"].removeprefix(prefix)) == ref:
+            return await LedgerEntry.get(id=row["id"])
+    return None
 
 
 async def counter_by_code(code: str) -> Counter:

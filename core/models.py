@@ -465,7 +465,7 @@ class DayEnd(Model):
     closed_at = fields.DatetimeField(auto_now_add=True)
     confirmed_by = fields.CharField(max_length=60, default="")
     confirmed_at = fields.DatetimeField(null=True)
-    bank_reference = fields.CharField(max_length=100, default="")
+    bank_reference = fields.CharField(max_length=100, default="")  # in capitals, no spaces: core/money.bank_reference (0022)
     note = fields.CharField(max_length=500, default="")
     note_hi = fields.CharField(max_length=500, default="", db_default="", description="The same note in Hindi (empty for a day end closed before 0020)")
 

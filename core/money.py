@@ -127,3 +127,15 @@ def split(total: int, weights: list[int]) -> list[int]:
     for i in remainders[: total - sum(parts)]:
         parts[i] += 1
     return parts
+
+
+def bank_reference(text: str | None) -> str:
+    """A bank reference (a UTR, an NEFT/IMPS/RTGS reference, a cash deposit's number) in the one form
+    it is stored, looked up and compared in: capitals, as banks print them, and no spaces, around
+    it or inside it ("utr 9ab12 " -> "UTR9AB12": a reference copied from a printed statement is
+    often spaced in groups, and no bank's reference has a space of its own). Punctuation is kept
+    ("UTR-500/1" stays, so a suffixed part of a combined deposit is its own reference). Used for
+    day-end deposits (core/dayend.confirm_deposit, confirm_deposits), wallet top-ups
+    (dayend.top_up) and claims' payments (core/settlement.record_claim_payment); migration 0022
+    rewrote the deposits' stored references into it with its own copy of these two lines."""
+    return "".join((text or "").split()).upper()

@@ -47,7 +47,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit, clock, config, ledger, spreadsheet
 from emitra.core.db import insert_rows, on_postgres, placeholders
 from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, StatementImport, StatementLine
-from emitra.core.money import MAX_PAISE, AmountError, format_paise, parse_rupees
+from emitra.core.money import MAX_PAISE, AmountError, bank_reference, format_paise, parse_rupees
 from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
 
 BANK, STRIPE = "bank", "stripe"
@@ -2193,9 +2193,11 @@ async def _confirm(actor: audit.Actor, report: Report) -> None:
     pairs = [p for p in report.deposits if not p.ledger.status.startswith("confirmed")]
     open_ = {d.id: d for d in await DayEnd.filter(id__in=[p.ledger.day_end_id for p in pairs], confirmed_at=None)}
     pairs = [p for p in pairs if p.ledger.day_end_id in open_]
-    # the bank line's reference (a line without one: the line itself, which no other line of any import is)
+    # the bank line's reference in its stored form (money.bank_reference: capitals, no spaces); a
+    # line without one: the line itself (STATEMENT#<import>LINE<n>), which no other line of any import is
     results = await module.confirm_deposits(actor, [(open_[p.ledger.day_end_id],
-                                                     (p.statement.reference or f"statement #{p.statement.statement_id} line {p.statement.line_no}")[:100],
+                                                     (bank_reference(p.statement.reference)
+                                                      or bank_reference(f"statement #{p.statement.statement_id} line {p.statement.line_no}"))[:100],
                                                      p.statement.amount_paise, p.statement.date) for p in pairs])
     for p, result in zip(pairs, results):
         slip = open_[p.ledger.day_end_id].slip_no

@@ -46,6 +46,7 @@ from emitra.core.db import on_postgres
 from emitra.core.counter import slug
 from emitra.core.dayend import MoneyError, day_end_at, day_start, index_rows, local_date, utcnow
 from emitra.core.models import Counter, District, LedgerEntry, Payment, Posting, Role, ServiceRequest, Wallet
+from emitra.core.money import bank_reference as normal_reference
 from emitra.core.money import format_paise, split
 
 LATE_AFTER = dt.timedelta(hours=24)
@@ -588,14 +589,16 @@ async def record_claim_payment(actor: audit.Actor, provider_slug: str, period_st
     part*); more than is still owed is refused. The same reference again with the same amount
     posts nothing (``repeated``); with another amount it is refused. Each payment is split between
     the claim's receivable accounts in proportion to what each still has owed on the claim, so the
-    last payment clears each exactly."""
+    last payment clears each exactly. The reference is one whatever its capitals and spaces
+    (:func:`money.bank_reference`): a payment recorded before references were put in that form is
+    recognised by the reference its entry's memo names."""
     from emitra.core.dayend import check_paise
 
     district_id = _society_admin(actor, district_id)
     if district_id is None:
         raise MoneyError("district", "Name the district.", "जिला बताएँ।")
     amount = check_paise(amount_paise, "amount", allow_zero=False)
-    reference = (bank_reference or "").strip()
+    reference = normal_reference(bank_reference)
     if not reference or len(reference) > 100:
         raise MoneyError("bank_reference", "Give the bank's reference for the department's payment (1 to 100 characters).",
                          "विभाग के भुगतान का बैंक संदर्भ दें (1 से 100 अक्षर)।")
@@ -607,7 +610,7 @@ async def record_claim_payment(actor: audit.Actor, provider_slug: str, period_st
         await _overlap("claim", district, provider_slug, period_start, period_end)  # (an overlapping period is refused)
         st = await claim_statement(district_id, provider_slug, period_start, period_end)
         key = _claim_key(district.code, period_start, period_end, provider_slug, reference)
-        same = next((p for p in st.payments if p.key == key or p.reference == reference), None)
+        same = next((p for p in st.payments if p.key == key or normal_reference(p.reference) == reference), None)
         if same is not None:
             if same.amount_paise != amount:
                 raise MoneyError("bank_reference",

@@ -321,6 +321,34 @@ async def test_a_top_up_raises_the_wallet_and_the_ledger_equally_once(demo_db):
     assert (await ledger.check())["balanced"]
 
 
+@pytest.mark.anyio
+async def test_a_top_up_reference_is_one_whatever_its_capitals_and_spaces(demo_db):
+    """The same bank payment typed "neft 1" and then "NEFT1" tops the wallet up once; so does one
+    recorded before references were kept in one form (its key as it was typed then)."""
+    _, counter, _ = await _operator("operator1")
+    lsp = await LSP.get(id=counter.lsp_id)
+    lsp.mode = "prepaid"
+    await lsp.save()
+    lsp_admin = Actor(await User.get(username="lsp"))
+    done = await dayend.top_up(lsp_admin, counter, 500_000, " neft 1")
+    assert done.reference == "NEFT1" and await LedgerEntry.exists(idempotency_key="topup:JP-LM-001:NEFT1")
+    for typed in ("NEFT1", "Neft 1 ", "neft1"):
+        again = await dayend.top_up(lsp_admin, counter, 500_000, typed)
+        assert again.repeated and again.balance_paise == 500_000, typed
+    with pytest.raises(dayend.MoneyError, match="already used"):
+        await dayend.top_up(Actor(await User.get(username="society")), counter, 100_000, "neft1")
+    # a top-up recorded before the fix, under its reference as typed then
+    await ledger.post(counter.district_id, "topup:JP-LM-001:neft-old 9", "wallet top-up JP-LM-001 ref neft-old 9",
+                      [ledger.debit("society_bank", 20_000), ledger.credit("kiosk_wallet:JP-LM-001", 20_000)])
+    await Wallet.filter(counter_id=counter.id).update(balance_paise=520_000)
+    old = await dayend.top_up(lsp_admin, counter, 20_000, "NEFT-OLD9")
+    assert old.repeated and old.balance_paise == 520_000
+    with pytest.raises(dayend.MoneyError, match="already used"):
+        await dayend.top_up(lsp_admin, counter, 30_000, "Neft-Old 9")
+    assert (await Wallet.get(counter_id=counter.id)).balance_paise == -await ledger.balance("kiosk_wallet:JP-LM-001") == 520_000
+    assert await ledger.balance("society_bank") == 520_000 and (await ledger.check())["balanced"]
+
+
 # --- pages ------------------------------------------------------------------------------------------
 
 def _today_ist() -> dt.date:
@@ -453,6 +481,81 @@ async def test_one_bank_reference_confirms_one_slip_only(demo_db):
     assert (await ledger.check())["balanced"]
 
 
+async def _three_slips() -> tuple[DayEnd, DayEnd, DayEnd]:
+    """Two counters' day ends of DAY and one of the day after, each with a bill's ₹1,483.50 to deposit."""
+    slips = []
+    for username, key in (("operator1", "s-1"), ("operator2", "s-2")):
+        actor, counter, citizen = await _operator(username)
+        await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, key)
+    await _move_entries_to(at(DAY, 12))
+    for username in ("operator1", "operator2"):
+        actor, counter, _ = await _operator(username)
+        slips.append(await dayend.close_day(actor, counter, DAY, 148_350, now=at(DAY, 18)))
+    actor, counter, citizen = await _operator("operator1")
+    day2, mark = DAY + dt.timedelta(days=1), await _last_entry_id()
+    await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "s-3")
+    await _move_entries_to(at(day2, 12), mark)
+    slips.append(await dayend.close_day(actor, counter, day2, 148_350, now=at(day2, 18)))
+    return slips[0], slips[1], slips[2]
+
+
+@pytest.mark.anyio
+async def test_a_bank_reference_is_one_whatever_its_capitals_and_spaces(demo_db):
+    """One bank credit typed "utr9ab12" on one slip and "UTR 9AB12" on another is one reference: it
+    is stored in capitals without spaces, and refused for the second slip, alone or in a batch."""
+    first, second, third = await _three_slips()
+    society = Actor(await User.get(username="society"))
+    done = await dayend.confirm_deposit(society, first, " utr9ab12 ", 148_350)
+    assert done.bank_reference == "UTR9AB12" and (await DayEnd.get(id=first.id)).bank_reference == "UTR9AB12"
+    entry = await LedgerEntry.get(idempotency_key=f"deposit:{first.slip_no}")
+    assert entry.memo.endswith("bank ref UTR9AB12")
+    audit_detail = (await AuditLog.get(action="dayend.deposit_confirmed")).detail
+    assert audit_detail["bank_reference"] == "UTR9AB12"
+    for typed in ("UTR9AB12", "UTR 9AB12", "utr9AB12\t", "Utr 9ab 12"):
+        with pytest.raises(dayend.MoneyError) as err:
+            await dayend.confirm_deposit(society, second, typed, 148_350)
+        assert err.value.field == "bank_reference" and first.slip_no in err.value.message_en and first.slip_no in err.value.message_hi, typed
+    again = await dayend.confirm_deposit(society, first, "Utr9Ab12", 148_350)  # the same confirmation again: nothing changes
+    assert again.bank_reference == "UTR9AB12" and await LedgerEntry.filter(idempotency_key__startswith="deposit:").count() == 1
+    # the weekly reconciliation's batch: the same, and within one batch too
+    results = await dayend.confirm_deposits(society, [(second, "utr 9ab12", 148_350, DAY), (third, "neft-7", 148_350, None),
+                                                      (second, "NEFT-7", 148_350, None)])
+    assert isinstance(results[0], dayend.MoneyError) and first.slip_no in results[0].message_en
+    assert isinstance(results[1], DayEnd) and results[1].bank_reference == "NEFT-7"
+    assert isinstance(results[2], dayend.MoneyError)  # (the second slip given twice, whatever the reference)
+    alone = await dayend.confirm_deposits(society, [(second, " Neft-7", 148_350, None)])
+    assert isinstance(alone[0], dayend.MoneyError) and third.slip_no in alone[0].message_en and third.slip_no in alone[0].message_hi
+    assert (await DayEnd.get(id=second.id)).confirmed_at is None
+    assert await ledger.balance("society_bank") == 2 * 148_350  # one credit, one slip: the second slip's money is still awaited
+    assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_a_slip_given_twice_in_one_batch_is_confirmed_once(demo_db):
+    """The same day end twice in one call of confirm_deposits: confirmed once; the second occurrence
+    refused, naming the slip, in English and Hindi; the rest of the batch goes ahead (it failed whole)."""
+    first, second, third = await _three_slips()
+    society = Actor(await User.get(username="society"))
+    results = await dayend.confirm_deposits(society, [(first, "UTR-1", 148_350, DAY), (second, "UTR-2", 148_350, DAY),
+                                                      (first, "UTR-1", 148_350, DAY), (first, "UTR-3", 148_000, DAY)])
+    assert [type(r).__name__ for r in results] == ["DayEnd", "DayEnd", "MoneyError", "MoneyError"]
+    for refused in results[2:]:
+        assert "given twice" in refused.message_en and first.slip_no in refused.message_en
+        assert "दो बार" in refused.message_hi and first.slip_no in refused.message_hi
+    assert "UTR-3" in results[3].message_en and "UTR-1" in results[3].message_en
+    assert (await DayEnd.get(id=first.id)).bank_reference == "UTR-1" and (await DayEnd.get(id=second.id)).status == "confirmed"
+    assert await ledger.balance("society_bank") == 2 * 148_350
+    assert await AuditLog.filter(action="dayend.deposit_confirmed").count() == 2
+    # a slip confirmed already, given twice (its first occurrence is the repeat of its confirmation)
+    # beside one still awaited
+    results = await dayend.confirm_deposits(society, [(first, "utr-1", 148_350, DAY), (third, "UTR-4", 148_350, None),
+                                                      (first, "UTR-1", 148_350, DAY)])
+    assert isinstance(results[0], DayEnd) and isinstance(results[1], DayEnd) and isinstance(results[2], dayend.MoneyError)
+    assert first.slip_no in results[2].message_en
+    assert await ledger.balance("society_bank") == 3 * 148_350
+    assert (await ledger.check())["balanced"]
+
+
 @pytest.mark.anyio
 async def test_day_end_notes_are_written_in_hindi_too(demo_db):
     actor, counter, citizen = await _operator("operator1")
@@ -517,6 +620,8 @@ def test_a_refused_confirmation_is_shown_on_the_page_with_the_reason(web):
     assert f"Deposit slip {first} was not confirmed." in again.text and "already confirmed with bank reference UTR-1" in again.text
     reused = web.post_form(f"/society/dayends/{ids[second]}/confirm", {"bank_reference": "UTR-1", "amount": "1400"}, token_from="/society/dayends")
     assert reused.status_code == 400 and f"already confirmed deposit slip {first}" in html_text(reused.text)
+    retyped = web.post_form(f"/society/dayends/{ids[second]}/confirm", {"bank_reference": " utr -1", "amount": "1400"}, token_from="/society/dayends")
+    assert retyped.status_code == 400 and f"Bank reference UTR-1 already confirmed deposit slip {first}" in html_text(retyped.text)
     assert web.run(lambda: ledger.balance("society_bank")) == 148_350
     # the note of the short day end is in Hindi on the Hindi page
     web.get("/lang/hi?next=/")
@@ -549,3 +654,27 @@ def test_the_page_of_a_later_day_warns_that_an_earlier_open_days_cash_is_in_its_
     assert page.status_code == 200 and 'id="earlier-open"' in page.text
     assert f"{yesterday:%d-%m-%Y} is still open at this counter: close it first" in html_text(page.text)
     assert 'id="earlier-open"' not in web.get(f"/counter/dayend?date={yesterday.isoformat()}").text
+
+
+def test_a_bank_reference_on_several_slips_from_before_is_listed_for_the_society(web):
+    """Two slips confirmed before the rule with one bank credit (or with its reference in other
+    capitals, which migration 0022 made the same): the Day ends page lists them to be checked."""
+    _take_cash(web, "operator1", "sh-1")
+    _take_cash(web, "operator2", "sh-2")
+    first, second = _close_today(web, "operator1", "1483.50"), _close_today(web, "operator2", "1483.50")
+
+    async def confirmed_with_one_reference():
+        society = Actor(await User.get(username="society"))
+        for slip, ref in ((first, "UTR-7"), (second, "UTR-8")):
+            await dayend.confirm_deposit(society, await DayEnd.get(slip_no=slip), ref, 148_350)
+        await DayEnd.filter(slip_no=second).update(bank_reference="UTR-7")  # as a database from before may hold it
+    web.run(confirmed_with_one_reference)
+    web.login("society")
+    page = html_text(web.get("/society/dayends").text)
+    assert f"Bank reference UTR-7 confirmed 2 deposit slips: {first}" in page and second in page.split("Bank reference UTR-7")[1][:200]
+    web.get("/lang/hi?next=/")
+    hindi = html_text(web.get("/society/dayends").text)
+    assert "बैंक संदर्भ UTR-7 से 2 जमा पर्चियों की पुष्टि हुई है" in hindi
+    web.get("/lang/en?next=/")
+    web.run(lambda: DayEnd.filter(slip_no=second).update(bank_reference="UTR-8"))
+    assert "confirmed 2 deposit slips" not in web.get("/society/dayends").text

@@ -33,3 +33,36 @@ async def test_every_index_the_models_declare_is_in_the_migrated_database(demo_d
         rows = await conn.execute_query_dict("SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()")
     have = {r["name"] for r in rows}
     assert wanted and not wanted - have, f"declared but not created: {sorted(wanted - have)}: add them in a migration (see 0019)"
+
+
+async def test_0022_puts_the_bank_references_typed_before_in_capitals_without_spaces(demo_db):
+    """Migration 0022, run again on the suite's database (SQLite, or PostgreSQL): the references of
+    confirmed day ends typed before it are rewritten in one form; two slips that then share one are
+    left as they are (the Day ends page lists them), and the migration does not fail."""
+    import datetime as dt
+    import os
+
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate
+
+    from emitra.core import dayend
+    from emitra.core.db import tortoise_config
+    from emitra.core.models import Counter, DayEnd, District
+
+    district = await District.get(code="JP")
+    counters = await Counter.filter(district_id=district.id).order_by("id").limit(2)
+    typed = [" utr9ab12 ", "UTR 9AB12", "neft-5", "UTR-500/1", "ẞeta", ""]  # (ẞ in capitals stays; "" is a slip not confirmed)
+    for n, reference in enumerate(typed):
+        await DayEnd.create(district_id=district.id, counter_id=counters[n % 2].id, business_date=dt.date(2026, 11, 1 + n),
+                            expected_paise=100, counted_paise=100, retained_paise=0, deposit_paise=100, difference_paise=0,
+                            slip_no=f"DSTEST{n}", closed_by="operator1", bank_reference=reference, status="confirmed" if reference else "closed")
+    url = os.environ["EMITRA_DATABASE_URL"]  # the suite's (tests/conftest.py)
+    await Tortoise.close_connections()
+    await migrate(config=tortoise_config(url), target="models.0021_statement_content")
+    await migrate(config=tortoise_config(url))
+    await Tortoise.close_connections()
+    await Tortoise.init(config=tortoise_config(url))
+    stored = dict(await DayEnd.filter(slip_no__startswith="DSTEST").values_list("slip_no", "bank_reference"))
+    assert stored == {"DSTEST0": "UTR9AB12", "DSTEST1": "UTR9AB12", "DSTEST2": "NEFT-5", "DSTEST3": "UTR-500/1", "DSTEST4": "ẞETA", "DSTEST5": ""}
+    shared = await dayend.shared_references(district.id)
+    assert [(s.reference, [d.slip_no for d in s.day_ends]) for s in shared] == [("UTR9AB12", ["DSTEST0", "DSTEST1"])]

@@ -487,6 +487,26 @@ async def test_a_recorded_run_marks_and_confirms_the_same_beyond_the_pairs_it_ke
     assert marks == seen and len(marks) == 6  # the 5 bank lines but the unknown credit, and the 2 Stripe lines
 
 
+async def test_the_reconciliation_confirms_deposits_with_the_bank_reference_in_capitals(demo_db):
+    """A bank that prints one credit's reference "br 9" on one line and "BR9" on another: the first
+    slip is confirmed with BR9, the second refused (one credit, one slip), listed in the notes."""
+    district, actor = await _jp(), await _society()
+    today = clock.today()
+    a = await _cash_day("operator1", "210412345678", "rr-a", today)
+    b = await _cash_day("operator2", "210412345679", "rr-b", today)
+    day = today.isoformat()
+    bank = (f"date,description,reference,debit,credit,balance\n"
+            f"{day},CASH DEPOSIT {a.slip_no},br 9,,{a.deposit_paise / 100:.2f},\n"
+            f"{day},CASH DEPOSIT {b.slip_no},BR9,,{b.deposit_paise / 100:.2f},\n")
+    await rec.import_bank_statement(actor, district.id, bank.encode(), "bank.csv")
+    start, end = rec.week_of(today)
+    report = await rec.reconcile(actor, district.id, start, end, confirm_deposits=True)
+    assert report.confirmed == [a.slip_no] and (await DayEnd.get(id=a.id)).bank_reference == "BR9"
+    assert (await DayEnd.get(id=b.id)).confirmed_at is None
+    assert any(b.slip_no in n.en and f"already confirmed deposit slip {a.slip_no}" in n.en and a.slip_no in n.hi for n in report.notes)
+    assert await ledger.balance("society_bank") == a.deposit_paise and (await ledger.check())["balanced"]
+
+
 async def _post_dated(district_id: int, key: str, day: dt.date, paise: int) -> LedgerEntry:
     """An entry (society_bank from a department's payable) dated at noon on ``day``."""
     await ledger.post(district_id, key, key, [ledger.debit("society_bank", paise), ledger.credit("dept_payable:test", paise)])

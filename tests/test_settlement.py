@@ -4,6 +4,7 @@ and the LSP's statement: through the core, the pages and the command line."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from emitra.core import counter as counter_core
 from emitra.core import dayend, hookimpl, ledger, payments, settlement
 from emitra.core.audit import Actor
-from emitra.core.models import Citizen, Counter, LedgerEntry, Payment, Posting, User
+from emitra.core.models import Citizen, Counter, District, LedgerEntry, Payment, Posting, User
 from emitra.core.money import format_paise
 from emitra.core.plugins import PluginHost, get_host, set_host
 
@@ -242,6 +243,33 @@ async def test_a_claim_lists_exactly_the_department_paid_charges_and_posts_nothi
     shown = await settlement.claim_statement(society.user.district_id, LIC_SLUG, DAY, DAY)
     assert shown.posted and shown.paid_paise == 400 and shown.bank_reference == "NEFT-9"
     assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_a_claim_payment_reference_is_one_whatever_its_capitals_and_spaces(demo_db, bus_calendar):
+    """The department's payment typed "neft a" and then "NEFTA" is one payment (its key hashes the
+    reference in capitals without spaces); so is one recorded before, found by its entry's memo."""
+    await _day_of_bills(bus_calendar)
+    society = Actor(await User.get(username="society"))
+    first = await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 500, " neft a", today=NEXT)
+    assert first.posted and first.bank_reference == "NEFTA" and first.key.endswith(":" + hashlib.sha256(b"NEFTA").hexdigest()[:12])
+    again = await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 500, "NEFTA", today=NEXT)
+    assert again.repeated and await ledger.balance("society_bank") == 500
+    with pytest.raises(dayend.MoneyError) as err:  # the same reference in other capitals cannot be another payment
+        await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 290, "Neft A", today=NEXT)
+    assert err.value.field == "bank_reference" and "NEFTA" in err.value.message_en
+    # a payment recorded before references were put in one form: its key and memo as typed then
+    district = await District.get(id=society.user.district_id)
+    await ledger.post(district.id, settlement._claim_key(district.code, DAY, DAY, JVVNL, "rtgs 7"), "service charges paid by JVVNL bank ref rtgs 7",
+                      [ledger.debit("society_bank", 100), ledger.credit(f"dept_fee_receivable:{JVVNL}", 100)])
+    old = await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 100, "RTGS7", today=NEXT)
+    assert old.repeated and await ledger.balance("society_bank") == 600
+    with pytest.raises(dayend.MoneyError) as err:
+        await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 190, "RTGS 7", today=NEXT)
+    assert err.value.field == "bank_reference"
+    rest = await settlement.record_claim_payment(society, JVVNL, DAY, DAY, 190, "neft-b", today=NEXT)
+    assert (rest.claim_status, rest.paid_paise, rest.owed_paise) == ("paid", 790, 0) and rest.payments[-1].reference == "NEFT-B"
+    assert await ledger.balance(f"dept_fee_receivable:{JVVNL}") == 0 and (await ledger.check())["balanced"]
 
 
 @pytest.mark.anyio

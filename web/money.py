@@ -138,7 +138,8 @@ async def deposit_slip(request: Request) -> Response:
 
 async def _dayends_page(request: Request, refused: tuple[DayEnd, str] | None = None, status: int = 200) -> Response:
     """The district's day ends: those awaiting their deposit (flagged first), then the last 50 flagged
-    ones done with (confirmed, or with nothing to deposit), then the last 50 others done with.
+    ones done with (confirmed, or with nothing to deposit), then the last 50 others done with; above
+    them, any bank reference on more than one slip (dayend.shared_references).
     ``refused``: the day end whose confirmation was refused, and why (shown at the top and on its row)."""
     user = request.state.user
     district = DayEnd.filter(district_id=user.district_id)
@@ -149,7 +150,8 @@ async def _dayends_page(request: Request, refused: tuple[DayEnd, str] | None = N
     rows = sorted(open_rows, key=lambda d: (d.status != "flagged", d.business_date)) + list(flagged) + list(settled)
     return render(request, "money/dayends.html", {
         "rows": rows, "refused": refused[0] if refused else None, "error": refused[1] if refused else "",
-        "done": request.query_params.get("done", "")}, status)
+        "done": request.query_params.get("done", ""),
+        "shared": await dayend.shared_references(user.district_id)}, status)  # one bank credit on several slips, from before the rule
 
 
 @page(SOCIETY)
