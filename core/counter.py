@@ -660,10 +660,59 @@ def receipt(request: ServiceRequest, counter: Counter, citizen: Citizen) -> dict
     }
 
 
+#: what a payment's status says of the money: received (cash, a captured card or UPI payment, a
+#: cleared cheque) or not
+_RECEIVED = ("received", "cleared")
+
+
+def unpaid_refusal(request: ServiceRequest, payments: list[Payment]) -> CounterError | None:
+    """Why a request cannot be cancelled and refunded in cash yet, if its payment has not been
+    received (a UPI or card payment not confirmed, a cheque or draft in clearing, one that bounced
+    or failed): refunding it would pay out money that never came in. None when it has been received."""
+    paid = [p for p in payments if p.method != "cash_refund"]
+    pending = next((p for p in paid if p.status not in _RECEIVED), None)
+    if pending is None and request.status not in (RequestStatus.PAYMENT_PENDING, RequestStatus.PAYMENT_FAILED):
+        return None
+    method = pending.method if pending else ""
+    status = pending.status if pending else ("pending" if request.status == RequestStatus.PAYMENT_PENDING else "failed")
+    if status == "pending":
+        what_en, what_hi, until_en, until_hi = {
+            "cheque": ("the cheque is still in clearing", "चेक अभी क्लियरिंग में है",
+                       "the Society's bank clears it", "सोसायटी का बैंक इसे क्लियर न कर दे"),
+            "dd": ("the demand draft is still in clearing", "डिमांड ड्राफ्ट अभी क्लियरिंग में है",
+                   "the Society's bank clears it", "सोसायटी का बैंक इसे क्लियर न कर दे"),
+            "card": ("the card payment has not been confirmed yet", "कार्ड भुगतान की अभी पुष्टि नहीं हुई है",
+                     "Stripe confirms it", "स्ट्राइप इसकी पुष्टि न कर दे"),
+        }.get(method, ("the UPI payment has not been received yet", "यूपीआई भुगतान अभी प्राप्त नहीं हुआ है",
+                       "the bank confirms it", "बैंक इसकी पुष्टि न कर दे"))
+        return CounterError(
+            "payment",
+            f"This booking cannot be cancelled yet: {what_en}, so nothing has been paid that could be refunded in cash. "
+            f"Wait until {until_en} (the receipt then shows \"Paid\") and cancel then. If the citizen does not pay, "
+            "nothing is owed and nothing is booked: there is nothing to cancel.",
+            f"यह बुकिंग अभी रद्द नहीं हो सकती: {what_hi}, इसलिए ऐसा कोई भुगतान नहीं हुआ जो नकद लौटाया जा सके। "
+            f"जब तक {until_hi} (तब रसीद पर \"भुगतान हो गया\" दिखेगा) प्रतीक्षा करें, फिर रद्द करें। "
+            "यदि नागरिक भुगतान नहीं करता, तो न कुछ देय है न कुछ बुक है: रद्द करने को कुछ नहीं है।")
+    bounced = status == "bounced"
+    return CounterError(
+        "payment",
+        f"This booking cannot be cancelled: its payment {'bounced' if bounced else 'failed'}, so nothing was received, "
+        "nothing was booked and nothing is refunded. If the citizen still wants it, take a new payment for a new booking.",
+        f"यह बुकिंग रद्द नहीं हो सकती: इसका भुगतान {'बाउंस हो गया' if bounced else 'विफल रहा'}, इसलिए न कुछ प्राप्त हुआ, "
+        "न कुछ बुक हुआ और न कुछ लौटाया जाता है। नागरिक को अब भी चाहिए तो नई बुकिंग के लिए नया भुगतान लें।")
+
+
 async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, reason: str = "") -> ServiceRequest:
     """Cancel a paid booking at the counter that sold it; the partner's refund is paid back in cash.
 
     The service charge is not refunded. Cancelling twice changes nothing the second time.
+
+    Everything that can refuse is checked before the partner is asked to cancel: the service, the
+    counter, the payment received (:func:`unpaid_refusal`), and the drawer holding the refund the
+    partner quotes (:meth:`Service.refund_quote`; the whole principal when it cannot say). If the
+    partner cancels but the counter's write then fails, the request stays as it was and the error
+    says so; cancelling again asks the partner again, which answers its earlier cancellation
+    (``Service.cancel`` is idempotent), and the counter records it then.
     """
     if request.status == RequestStatus.CANCELLED:
         return request
@@ -672,32 +721,63 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
         raise CounterError("receipt_no", "This service cannot be cancelled.", "यह सेवा रद्द नहीं की जा सकती।")
     if request.counter_id != counter.id:
         raise CounterError("receipt_no", "A booking is cancelled at the counter that sold it.", "बुकिंग उसी काउंटर पर रद्द होती है जहाँ बेची गई थी।")
+    refused = unpaid_refusal(request, await Payment.filter(request_id=request.id).order_by("id"))
+    if refused is not None:
+        raise refused
+    reference = request.department_ref or request.reference
     try:
-        result = await service.cancel(request.id, request.form_data, request.department_ref or request.reference, request.principal_paise)
+        quoted = await service.refund_quote(request.id, request.form_data, reference, request.principal_paise)
+    except FieldError as exc:
+        raise CounterError(exc.field, exc.message_en, exc.message_hi) from None
+    needed = request.principal_paise if quoted is None else int(quoted)
+    if needed < 0 or needed > request.principal_paise:
+        raise CounterError("refund", f"Plugin {service.plugin} quoted an impossible refund of {needed} paise.", "प्लगइन ने असंभव रिफंड बताया।")
+    drawer = await ledger.balance(f"counter_cash:{counter.code}")
+    if needed > drawer:
+        raise CounterError(
+            "refund",
+            f"The refund is {format_paise(needed)} but the drawer holds {format_paise(max(drawer, 0))} since the last day end; "
+            "cancel once there is enough cash in the drawer (nothing was cancelled).",
+            f"रिफंड {format_paise(needed)} है पर पिछले दिवस अंत के बाद दराज़ में {format_paise(max(drawer, 0))} हैं; "
+            "दराज़ में पर्याप्त नकद होने पर रद्द करें (कुछ भी रद्द नहीं हुआ)।")
+    try:
+        result = await service.cancel(request.id, request.form_data, reference, request.principal_paise)
     except FieldError as exc:
         raise CounterError(exc.field, exc.message_en, exc.message_hi) from None
     refund = int(result.refund_paise)
     if refund < 0 or refund > request.principal_paise:
+        log.error("plugin %s: %s cancelled at the partner with an impossible refund of %s paise; not recorded",
+                  service.plugin, request.receipt_no, refund)
         raise CounterError("refund", f"Plugin {service.plugin} offered an impossible refund of {refund} paise.", "प्लगइन ने असंभव रिफंड बताया।")
-    drawer = await ledger.balance(f"counter_cash:{counter.code}")
-    if refund > drawer:
-        raise CounterError(
-            "refund",
-            f"The refund is {format_paise(refund)} but the drawer holds {format_paise(max(drawer, 0))} since the last day end; "
-            "cancel once there is enough cash in the drawer (nothing was cancelled).",
-            f"रिफंड {format_paise(refund)} है पर पिछले दिवस अंत के बाद दराज़ में {format_paise(max(drawer, 0))} हैं; "
-            "दराज़ में पर्याप्त नकद होने पर रद्द करें (कुछ भी रद्द नहीं हुआ)।")
     provider = slug(service.provider)
-    async with in_transaction():
-        previous = request.status
-        request.status = RequestStatus.CANCELLED
-        await request.save(update_fields=["status"])
-        await mis.status_changed(request, previous, RequestStatus.CANCELLED)
-        if refund:
-            await Payment.create(district_id=request.district_id, request=request, method="cash_refund", amount_paise=-refund)
-            await ledger.post(request.district_id, f"cancel:{request.receipt_no}", f"{service.code} cancelled {request.receipt_no}",
-                              [ledger.debit(f"dept_payable:{provider}", refund), ledger.credit(f"counter_cash:{counter.code}", refund)],
-                              request.id)
-        await audit.record(actor, "request.cancelled", request, district_id=request.district_id, counter_id=counter.id,
-                           detail={"receipt_no": request.receipt_no, "refund_paise": refund, "reference": result.reference, "reason": reason[:200]})
+    previous = request.status
+    try:
+        async with in_transaction():
+            # locked: two cancels of one booking at the same moment both reach here (the partner answers
+            # both, the second with the first's cancellation); only the first records it
+            fresh = await ServiceRequest.select_for_update().get(id=request.id)
+            if fresh.status == RequestStatus.CANCELLED:
+                request.status = fresh.status
+                return request
+            request.status = RequestStatus.CANCELLED
+            await request.save(update_fields=["status"])
+            await mis.status_changed(request, previous, RequestStatus.CANCELLED)
+            if refund:
+                await Payment.create(district_id=request.district_id, request=request, method="cash_refund", amount_paise=-refund)
+                await ledger.post(request.district_id, f"cancel:{request.receipt_no}", f"{service.code} cancelled {request.receipt_no}",
+                                  [ledger.debit(f"dept_payable:{provider}", refund), ledger.credit(f"counter_cash:{counter.code}", refund)],
+                                  request.id)
+            await audit.record(actor, "request.cancelled", request, district_id=request.district_id, counter_id=counter.id,
+                               detail={"receipt_no": request.receipt_no, "refund_paise": refund, "quoted_refund_paise": quoted,
+                                       "reference": result.reference, "reason": reason[:200]})
+    except Exception:
+        request.status = previous  # rolled back: the object says what the database says
+        log.exception("%s was cancelled at %s (reference %s, refund %s paise) but could not be recorded; cancelling again records it",
+                      request.receipt_no, service.provider, result.reference, refund)
+        raise CounterError(
+            "receipt_no",
+            f"{service.provider} cancelled the booking (reference {result.reference or reference}), but it could not be recorded here, "
+            f"so no refund was paid. Cancel it again to record the cancellation and pay the refund of {format_paise(refund)}.",
+            f"{service.provider} ने बुकिंग रद्द कर दी (संदर्भ {result.reference or reference}), पर यहाँ दर्ज नहीं हो सकी, "
+            f"इसलिए कोई रिफंड नहीं दिया गया। रद्दीकरण दर्ज करने और {format_paise(refund)} का रिफंड देने के लिए इसे फिर से रद्द करें।") from None
     return request

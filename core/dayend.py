@@ -415,6 +415,31 @@ async def oldest_open_date(counter: Counter) -> dt.date | None:
     return local_date(ledger.as_datetime(rows[0]["at"])) if rows and rows[0]["at"] is not None else None
 
 
+async def next_open_date(counter: Counter) -> dt.date | None:
+    """The business day whose day end this counter does next: :func:`oldest_open_date`, or, when the
+    only cash no day end covers was taken on the last closed day after its close (carried into the
+    next day end), the day after that one. None when every movement of the drawer is closed."""
+    open_day = await oldest_open_date(counter)
+    if open_day is not None:
+        return open_day
+    last = await DayEnd.filter(counter_id=counter.id).order_by("-business_date").first()
+    if last is None or _cutoff(last) >= day_end_at(last.business_date):
+        return None
+    carried = await _first_cash([counter.code], _cutoff(last), day_end_at(last.business_date))
+    return last.business_date + dt.timedelta(days=1) if counter.code in carried else None
+
+
+async def earlier_open_date(counter: Counter, business_date: dt.date) -> dt.date | None:
+    """The earlier day with cash and no day end that keeps ``business_date`` from being closed (the
+    "Close … first" of :func:`close_day`), if there is one: what the day-end page warns of."""
+    previous = (await _previous_many([counter.id], business_date)).get(counter.id)
+    lo = day_end_at(previous.business_date) if previous else None
+    if lo is not None and lo >= day_start(business_date):
+        return None
+    first = (await _first_cash([counter.code], lo, day_start(business_date))).get(counter.code)
+    return local_date(first) if first is not None else None
+
+
 async def figures(counter: Counter, business_date: dt.date, now: dt.datetime | None = None) -> Figures:
     """Expected cash, the retained shares and what was carried in, for ``business_date`` (not posted)."""
     return (await figures_for_day([counter], business_date, now))[counter.id]

@@ -1,5 +1,6 @@
 """Small helpers for plugin authors: the form properties many services ask for, the refusal of an
-account the department does not know, and deterministic numbers for sandboxes.
+account the department does not know, deterministic numbers for sandboxes, and the date and time
+where the counters are (:func:`today`, :func:`now`).
 
 ::
 
@@ -33,6 +34,7 @@ messages, ``x-inputmode``): change it freely. Whether a field must be filled is 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any, Awaitable, Iterable, Mapping, TypeVar
 
@@ -140,6 +142,25 @@ async def look_up(lookup: Awaitable[T], refusals: Mapping[type[BaseException], F
         return await lookup
     except tuple(refusals) as exc:
         raise next(error for kind, error in refusals.items() if isinstance(exc, kind)) from None
+
+
+def today() -> dt.date:
+    """Today's date where the counters are (the district's time zone, Asia/Kolkata by default), as
+    the core itself reads it (:mod:`emitra.core.clock`): ``EMITRA_TODAY`` / ``EMITRA_NOW`` fix it in
+    demonstrations and tests. A plugin never reads ``datetime.date.today()``: the server's clock
+    may run in UTC, five and a half hours behind the counters at midnight."""
+    from emitra.core import clock
+
+    return clock.today()
+
+
+def now() -> dt.datetime:
+    """The time now where the counters are, an aware datetime in the district's time zone (see
+    :func:`today`). ``now().replace(tzinfo=None)`` is the counters' wall clock, for comparing with
+    a timetable's local times. A plugin never reads ``datetime.datetime.now()`` or ``utcnow()``."""
+    from emitra.core import clock
+
+    return clock.now()
 
 
 def stable_int(*parts: object, sep: str = ":", hex_digits: int = 12) -> int:

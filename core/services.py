@@ -179,6 +179,17 @@ class Service:
         return {"title_en": self.title_en.split(" – ")[0], "title_hi": self.title_hi.split(" – ")[0], "holder": holder,
                 "rows": [dict(r) for r in details]}
 
+    async def refund_quote(self, request_id: int, data: dict[str, Any], reference: str, principal_paise: int) -> int | None:
+        """What :meth:`cancel` would refund if called now, in paise, without cancelling anything
+        (``cancellable`` services). The counter checks its drawer against it *before* asking the
+        partner to cancel; None (the default) means the partner cannot say, and the drawer must then
+        hold the whole principal. Raise :class:`FieldError` to refuse (an unknown booking)."""
+        return None
+
     async def cancel(self, request_id: int, data: dict[str, Any], reference: str, principal_paise: int) -> Cancellation:
-        """Cancel a paid request (``cancellable`` services only); say what the partner refunds."""
+        """Cancel a paid request (``cancellable`` services only); say what the partner refunds.
+
+        Must be idempotent: cancelling a booking the partner has already cancelled (an earlier try
+        whose recording at the counter failed) returns that cancellation again, its refund and
+        reference, not an error; the counter then completes its side."""
         raise NotImplementedError(f"{self.code} cannot be cancelled")

@@ -678,3 +678,32 @@ def test_a_bank_reference_on_several_slips_from_before_is_listed_for_the_society
     web.get("/lang/en?next=/")
     web.run(lambda: DayEnd.filter(slip_no=second).update(bank_reference="UTR-8"))
     assert "confirmed 2 deposit slips" not in web.get("/society/dayends").text
+
+
+def test_cash_taken_after_the_days_close_is_the_next_day_ends_not_a_reopened_day(web):
+    """Closed today (counted = expected), then one more bill the same evening: that cash is carried
+    into the next day end. Tomorrow's page does not call today open, the page without a date opens
+    tomorrow with the carried cash (not the closed today again), and tomorrow's close takes it."""
+    today = _today_ist()
+    tomorrow = today + dt.timedelta(days=1)
+    _take_cash(web, "operator1", "c-1")
+    web.login("operator1")
+    assert web.post_form("/counter/dayend", {"counted": "1483.50", "date": today.isoformat()}).status_code == 303
+    _take_cash(web, "operator1", "c-2")  # after the close
+    page = web.get(f"/counter/dayend?date={tomorrow.isoformat()}")
+    assert page.status_code == 200 and 'id="earlier-open"' not in page.text and "still open" not in html_text(page.text)
+    assert re.search(r'id="expected">₹1,483.50<', page.text) and "of which taken after the previous day was closed" in page.text
+    default = web.get("/counter/dayend")
+    assert f'name="date" type="date" value="{tomorrow.isoformat()}"' in default.text and "This day is closed" not in default.text
+    assert re.search(r'id="expected">₹1,483.50<', default.text)
+    again = web.post_form("/counter/dayend", {"counted": "1483.50", "date": today.isoformat()})
+    assert again.status_code == 400 and "is already closed" in html_text(again.text)
+
+    async def close_tomorrow():
+        actor, counter, _ = await _operator("operator1")
+        assert await dayend.next_open_date(counter) == tomorrow
+        closed = await dayend.close_day(actor, counter, tomorrow, 148_350, now=at(tomorrow, 19))
+        assert (closed.expected_paise, closed.difference_paise) == (148_350, 0) and "after that day was closed" in closed.note
+        assert await dayend.next_open_date(counter) is None and await ledger.balance(f"counter_cash:{counter.code}") == 0
+
+    web.run(close_tomorrow)

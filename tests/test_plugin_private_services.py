@@ -205,6 +205,146 @@ async def test_a_booking_made_before_a_restart_can_still_be_cancelled(demo_db, f
     assert await ledger.trial_balance() == 0
 
 
+@pytest.mark.anyio
+async def test_a_booking_whose_payment_has_not_been_received_is_not_refunded_in_cash(demo_db, fixed_calendars):
+    """A bus ticket taken by UPI and not yet paid: cancelling it would pay the fare out of the drawer
+    for money that never came in. Refused, nothing written; once the UPI payment is received it can be."""
+    from emitra.core.audit import Actor as A
+
+    bus = fixed_calendars
+    actor, counter, citizen = await _ctx()
+    await counter_core.record_cash(actor, counter, citizen, PHOTOCOPY, {"quantity": 200}, "cash-in-drawer")  # cash to refund from
+    drawer = await ledger.balance(f"counter_cash:{counter.code}")
+    req = await counter_core.record_payment(actor, counter, citizen, BUS, trip(), "bus-upi", "upi")
+    assert req.status == RequestStatus.PAYMENT_PENDING
+    with pytest.raises(counter_core.CounterError) as refused:
+        await counter_core.cancel(actor, counter, req, "plans changed")
+    assert refused.value.field == "payment"
+    assert "UPI payment has not been received yet" in refused.value.message_en and "Wait until the bank confirms it" in refused.value.message_en
+    assert "यूपीआई भुगतान अभी प्राप्त नहीं हुआ है" in refused.value.message_hi
+    assert (await ServiceRequest.get(id=req.id)).status == RequestStatus.PAYMENT_PENDING
+    assert not await Payment.exists(request_id=req.id, method="cash_refund")
+    assert await ledger.balance(f"counter_cash:{counter.code}") == drawer and await ledger.balance(RSRTC_ACCOUNT) == 0
+    # received: now it is booked at RSRTC and can be cancelled, the refund paid from the drawer
+    payment = await Payment.get(request_id=req.id)
+    await counter_core.confirm_payment(A(None, via="webhook"), payment, "upi", "evt-bus", provider_reference="UTR1")
+    assert bus.departures("jaipur", "ajmer", dt.date(2026, 11, 23))[0][1] == 30
+    done = await counter_core.cancel(actor, counter, await ServiceRequest.get(id=req.id), "plans changed")
+    assert done.status == RequestStatus.CANCELLED
+    assert (await Payment.get(request_id=req.id, method="cash_refund")).amount_paise == -(29600 - 2960)
+    assert bus.departures("jaipur", "ajmer", dt.date(2026, 11, 23))[0][1] == 32
+    # a payment that failed: nothing was received or booked, nothing to refund
+    failed = await counter_core.record_payment(actor, counter, citizen, BUS, trip(seats=1), "bus-upi-2", "upi")
+    await counter_core.fail_payment(A(None, via="webhook"), await Payment.get(request_id=failed.id), "declined")
+    with pytest.raises(counter_core.CounterError, match="its payment failed, so nothing was received"):
+        await counter_core.cancel(actor, counter, await ServiceRequest.get(id=failed.id))
+    assert not await Payment.exists(request_id=failed.id, method="cash_refund")
+    assert await ledger.trial_balance() == 0
+
+
+def test_the_receipt_of_a_booking_awaiting_its_upi_payment_offers_no_cancel(web):
+    async def book():
+        actor, counter, citizen = await _ctx()
+        await counter_core.record_cash(actor, counter, citizen, PHOTOCOPY, {"quantity": 200}, "cash-in-drawer")
+        return (await counter_core.record_payment(actor, counter, citizen, BUS, trip(), "bus-upi-web", "upi")).receipt_no
+
+    receipt_no = web.run(book)
+    web.login("operator1")
+    page = web.get(f"/receipts/{receipt_no}")
+    assert "Awaiting UPI payment" in page.text and "Cancel this booking" not in page.text
+    refused = web.post_form(f"/receipts/{receipt_no}/cancel", {"reason": "citizen asked"}, token_from=f"/receipts/{receipt_no}")
+    assert refused.status_code == 400 and "UPI payment has not been received yet" in refused.text
+    page = web.get(f"/receipts/{receipt_no}")
+    assert "Cancelled" not in page.text and "refunded in cash" not in page.text
+    api = web.post(f"/api/v1/transactions/{receipt_no}/cancel", headers=web.api_token("operator1"), json={"reason": "x"})
+    assert api.status_code == 422 and api.json()["error"]["fields"][0]["field"] == "payment"
+    assert web.run(lambda: Payment.filter(method="cash_refund").count()) == 0
+
+
+@pytest.mark.anyio
+async def test_a_cancel_refused_for_lack_of_cash_leaves_the_booking_at_rsrtc(demo_db, fixed_calendars):
+    """The drawer is checked against RSRTC's quoted refund before RSRTC is asked to cancel: refused,
+    the seats stay booked there, and the booking can be cancelled once there is cash."""
+    bus = fixed_calendars
+    actor, counter, citizen = await _ctx()
+    req = await counter_core.record_cash(actor, counter, citizen, BUS, trip(), "bus-short")
+    await ledger.post(counter.district_id, "test:empty-drawer", "cash taken out for the test",
+                      [ledger.debit("cash_over_short:test", 30600 - 9995), ledger.credit(f"counter_cash:{counter.code}", 30600 - 9995)])
+    with pytest.raises(counter_core.CounterError, match=r"The refund is ₹266.40 but the drawer holds ₹99.95"):
+        await counter_core.cancel(actor, counter, req)
+    assert not bus.bookings[req.department_ref].cancelled  # RSRTC was not asked
+    assert bus.departures("jaipur", "ajmer", dt.date(2026, 11, 23))[0][1] == 30
+    await counter_core.record_cash(actor, counter, citizen, PHOTOCOPY, {"quantity": 100}, "more-cash")
+    done = await counter_core.cancel(actor, counter, await ServiceRequest.get(id=req.id))
+    assert done.status == RequestStatus.CANCELLED and bus.bookings[req.department_ref].cancelled
+    assert (await Payment.get(request_id=req.id, method="cash_refund")).amount_paise == -26640
+    assert await ledger.trial_balance() == 0
+
+
+@pytest.mark.anyio
+async def test_a_cancel_recorded_nowhere_after_rsrtc_cancelled_is_completed_by_cancelling_again(demo_db, fixed_calendars, monkeypatch):
+    bus = fixed_calendars
+    actor, counter, citizen = await _ctx()
+    req = await counter_core.record_cash(actor, counter, citizen, BUS, trip(), "bus-crash")
+    real_post = ledger.post
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(ledger, "post", broken)
+    with pytest.raises(counter_core.CounterError) as failed:
+        await counter_core.cancel(actor, counter, req)
+    assert "cancelled the booking" in failed.value.message_en and "Cancel it again" in failed.value.message_en
+    assert bus.bookings[req.department_ref].cancelled  # RSRTC did cancel
+    fresh = await ServiceRequest.get(id=req.id)
+    assert fresh.status == RequestStatus.SUBMITTED and not await Payment.exists(request_id=req.id, method="cash_refund")
+    monkeypatch.setattr(ledger, "post", real_post)
+    done = await counter_core.cancel(actor, counter, fresh)  # RSRTC answers its earlier cancellation
+    assert done.status == RequestStatus.CANCELLED
+    assert (await Payment.get(request_id=req.id, method="cash_refund")).amount_paise == -26640
+    assert await ledger.balance(f"counter_cash:{counter.code}") == 30600 - 26640 and await ledger.trial_balance() == 0
+
+
+@pytest.mark.anyio
+async def test_rsrtc_reads_the_counters_clock_not_the_servers(demo_db, monkeypatch):
+    """At 01:00 in India (19:30 the day before in UTC) the day's first buses have not left and the
+    previous evening's have: the sandbox reads EMITRA_NOW / India time, as the core does."""
+    from emitra.plugins.private.rsrtc_sandbox import RsrtcSandbox
+
+    bus = RsrtcSandbox()  # as the plugin makes it: no date or time fixed
+    monkeypatch.setattr(get_host().registry.get(BUS), "booking", bus)
+    monkeypatch.setenv("EMITRA_NOW", "2030-01-10T01:00")
+    assert bus.now() == dt.datetime(2030, 1, 10, 1, 0)
+    # the 06:20 bus of the day is bookable, the day before is in the past (not "has left today")
+    assert (await _field_error(BUS, trip(day="2030-01-09")))["journey_date"].startswith("The journey date 09-01-2030 is in the past")
+    assert "until 11-03-2030" in (await _field_error(BUS, trip(day="2030-03-12")))["journey_date"]
+    actor, counter, citizen = await _ctx()
+    early = await counter_core.record_cash(actor, counter, citizen, BUS, trip(day="2030-01-10", seats=1), "bus-night")
+    assert early.department_ref.startswith("RS3001100620")
+    late = await counter_core.record_cash(actor, counter, citizen, BUS, trip(day="2030-03-11", seats=1), "bus-window")
+    assert late.status == RequestStatus.SUBMITTED
+    # a bus that left at 23:00 on the 9th: bought in the evening, cancelled after it left, nothing refunded
+    monkeypatch.setenv("EMITRA_NOW", "2030-01-09T20:00")
+    gone = await counter_core.record_cash(actor, counter, citizen, BUS,
+                                          {**trip(day="2030-01-09", seats=1), "to": "jodhpur", "service_class": "volvo"}, "bus-left")
+    monkeypatch.setenv("EMITRA_NOW", "2030-01-10T01:00")
+    await counter_core.cancel(actor, counter, gone)
+    assert (await ServiceRequest.get(id=gone.id)).status == RequestStatus.CANCELLED
+    assert not await Payment.exists(request_id=gone.id, method="cash_refund")
+
+
+def test_the_insurer_and_the_birth_register_read_the_counters_date(monkeypatch):
+    from emitra.plugins.government.births_deaths import _not_in_future
+
+    from emitra.plugins.private.insurance_sandbox import InsuranceSandbox
+
+    insurer = InsuranceSandbox()  # as the plugin makes it: no date fixed
+    monkeypatch.setenv("EMITRA_TODAY", "2030-01-10")
+    proposal = insurer.propose("accident", 200000, "Geeta Meena", dt.date(1990, 5, 1))
+    assert proposal.age == 39 and proposal.cover_to == dt.date(2031, 1, 9)
+    _not_in_future("date_of_birth", "2030-01-09", "date of birth", "जन्म तिथि")  # yesterday at the counter: accepted
+
+
 def _eid(web):
     async def find():
         return (await Citizen.get(name="Ramesh Kumar Sharma")).emitra_id

@@ -324,7 +324,10 @@ async def receipt(request: Request) -> Response:
         raise HTTPException(404, _("No receipt with this number."))
     payment = req.payments[0] if req.payments else None
     service = counter_core.get_host().registry.get(req.service_code)
-    cancellable = bool(service and service.cancellable) and req.status != RequestStatus.CANCELLED
+    # not offered while the payment has not been received (a UPI or card payment awaited, a cheque in
+    # clearing, one that bounced): there is nothing to refund in cash (core/counter.py, unpaid_refusal)
+    cancellable = bool(service and service.cancellable) and req.status != RequestStatus.CANCELLED \
+        and counter_core.unpaid_refusal(req, list(req.payments)) is None
     method = payments.methods().get(payment.method) if payment else None
     return render(request, "receipt.html", {"r": req, "payment": payment, "cancellable": cancellable,
                                             "split": await _fee_split(req),

@@ -94,7 +94,10 @@ async def counter_dayend(request: Request) -> Response:
     counter = await _own_counter(request)
     errors: dict[str, str] = {}
     counted_text = ""
-    suggested = await dayend.oldest_open_date(counter) or dayend.today()
+    # the day to close next (cash taken after a day's close belongs to the next day end, so it makes
+    # the next day open, not the closed one), else today
+    open_day = await dayend.next_open_date(counter)
+    suggested = open_day or dayend.today()
     if request.method == "POST":
         form = request.state.form
         day = _date_param(request, "date", suggested, errors, form)
@@ -117,7 +120,9 @@ async def counter_dayend(request: Request) -> Response:
     return render(request, "money/dayend.html", {
         "counter": counter, "day": day, "fig": fig, "errors": errors, "counted": counted_text, "recent": recent,
         "retained": [(account_label(a), p) for a, p in fig.retained.items()] if not fig.closed else [],
-        "prepaid": lsp.mode == "prepaid", "suggested": suggested,
+        "prepaid": lsp.mode == "prepaid", "suggested": suggested, "open_day": open_day,
+        # warned of exactly when closing this day is refused for it ("Close … first")
+        "earlier": None if fig.closed else await dayend.earlier_open_date(counter, day),
     }, 400 if errors else 200)
 
 

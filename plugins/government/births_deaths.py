@@ -47,8 +47,9 @@ MOBILE = kit.mobile("Mobile number for updates (optional)", "सूचना क
 
 
 def _not_in_future(field: str, text: str, what_en: str, what_hi: str) -> None:
-    """A birth or death cannot be registered before it happens (the one check that needs the calendar)."""
-    if dt.date.fromisoformat(text) > dt.date.today():
+    """A birth or death cannot be registered before it happens (the one check that needs the calendar:
+    the counters' date, not the server's, which may still be yesterday in UTC)."""
+    if dt.date.fromisoformat(text) > kit.today():
         raise FieldError(field, f"The {what_en} {text} is in the future.", f"{what_hi} {text} भविष्य की तारीख है।")
 
 

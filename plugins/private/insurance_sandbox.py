@@ -3,7 +3,8 @@
 Fixed products, each with the sums assured it offers, the ages it covers and a premium table by
 age band; a policy number derived from a hash of the proposal and our reference, so the same
 request always gets the same policy. "Today" (for the insured's age and the cover period) is the
-``today`` attribute, the real date unless a test sets it.
+counters' date (``kit.today()``: India time, ``EMITRA_TODAY`` when set), or the ``today``
+attribute when a test sets it.
 """
 
 from __future__ import annotations
@@ -95,17 +96,22 @@ def _digest(*parts: object) -> int:
 
 class InsuranceSandbox:
     def __init__(self, today: dt.date | None = None):
-        self.today = today or dt.date.today()
+        self.today = today  # None: the counters' date (kit.today()), read at every call
+
+    def day(self) -> dt.date:
+        """Today at the counters, or the date a test fixed."""
+        return self.today or kit.today()
 
     def propose(self, product_code: str, sum_assured: int, insured_name: str, date_of_birth: dt.date) -> Proposal:
         product = PRODUCTS[product_code]
+        today = self.day()
         if sum_assured not in product.premiums:
             offered = ", ".join(rupees(s) for s in product.premiums)
             raise InsuranceError("sum_assured", f"{product.title_en} is sold for a sum assured of {offered} only.",
                                  f"{product.title_hi} केवल {offered} की बीमा राशि के लिए उपलब्ध है।")
-        if date_of_birth > self.today:
+        if date_of_birth > today:
             raise InsuranceError("date_of_birth", "The date of birth is in the future.", "जन्म तिथि भविष्य की है।")
-        age = age_on(date_of_birth, self.today)
+        age = age_on(date_of_birth, today)
         if not product.min_age <= age <= product.max_age:
             raise InsuranceError(
                 "date_of_birth",
@@ -117,14 +123,14 @@ class InsuranceSandbox:
         if premium is None:  # the product's age limits exclude this band already; kept as a guard
             raise InsuranceError("date_of_birth", f"{product.title_en} is not sold at age {age}.",
                                  f"{product.title_hi} {age} वर्ष की आयु पर उपलब्ध नहीं है।")
-        cover_to = self.today.replace(year=self.today.year + 1) if (self.today.month, self.today.day) != (2, 29) \
-            else dt.date(self.today.year + 1, 2, 28)
-        h = _digest("proposal", product.code, sum_assured, insured_name.strip().lower(), date_of_birth.isoformat(), self.today.isoformat())
-        return Proposal(product, sum_assured, insured_name.strip(), date_of_birth, age, premium, self.today,
+        cover_to = today.replace(year=today.year + 1) if (today.month, today.day) != (2, 29) \
+            else dt.date(today.year + 1, 2, 28)
+        h = _digest("proposal", product.code, sum_assured, insured_name.strip().lower(), date_of_birth.isoformat(), today.isoformat())
+        return Proposal(product, sum_assured, insured_name.strip(), date_of_birth, age, premium, today,
                         cover_to - dt.timedelta(days=1), f"PRP{h % 10**9:09d}")
 
     def issue(self, proposal_no: str, premium_paise: int, our_reference: str, product_code: str) -> str:
         """Issue the policy; the same proposal and reference always get the same policy number."""
         product = PRODUCTS[product_code]
         h = _digest("policy", proposal_no, premium_paise, our_reference)
-        return f"MGI-{product.prefix}-{self.today.year}-{h % 10**8:08d}"
+        return f"MGI-{product.prefix}-{self.day().year}-{h % 10**8:08d}"

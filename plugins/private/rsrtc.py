@@ -218,6 +218,12 @@ class RsrtcTicket(Service):
         booking = self.booking.book(origin, destination, day, klass, seats, time, f"emitra-{request_id}")
         return booking.pnr
 
+    async def refund_quote(self, request_id: int, data: dict[str, Any], reference: str, principal_paise: int) -> int:
+        try:
+            return self.booking.refund_quote(reference, principal_paise)
+        except RsrtcError as exc:
+            raise _field_error(exc) from None
+
     async def cancel(self, request_id: int, data: dict[str, Any], reference: str, principal_paise: int) -> Cancellation:
         try:
             booking = self.booking.cancel(reference, principal_paise)

@@ -13,8 +13,9 @@ machine:
 - the bookings this sandbox makes are kept in its memory: booking reduces the seats free within
   the process, cancelling frees them again.
 
-"Now" is ``today`` (a date, default the real date) at ``time_of_day`` (default the wall clock):
-tests set both.
+"Now" is the counters' clock (``kit.now()``: India time, and ``EMITRA_TODAY`` / ``EMITRA_NOW``
+when set), never the server's, which may run in UTC; ``today`` and ``time_of_day``, None unless a
+test sets them, fix the date and the time of day.
 """
 
 from __future__ import annotations
@@ -170,8 +171,8 @@ def presold(departure: Departure, journey_date: dt.date) -> int:
 
 class RsrtcSandbox:
     def __init__(self, today: dt.date | None = None, time_of_day: dt.time | None = None):
-        self.today = today or dt.date.today()
-        self.time_of_day = time_of_day
+        self.today = today  # None: the counters' date (kit.today()), read at every call
+        self.time_of_day = time_of_day  # None: the counters' time of day
         self.bookings: dict[str, Booking] = {}  # PNR -> booking
         self._by_reference: dict[str, str] = {}  # our reference -> PNR
         self._serial: dict[tuple[str, str, str, str], int] = {}  # bookings ever made per departure
@@ -183,7 +184,9 @@ class RsrtcSandbox:
         self._serial.clear()
 
     def now(self) -> dt.datetime:
-        return dt.datetime.combine(self.today, self.time_of_day or dt.datetime.now().time().replace(microsecond=0))
+        """The counters' wall clock (naive, local time, as the timetable is), or the date and time a test fixed."""
+        real = kit.now().replace(tzinfo=None, microsecond=0)
+        return dt.datetime.combine(self.today or real.date(), self.time_of_day or real.time())
 
     @staticmethod
     def _key(dep: Departure, journey_date: dt.date) -> tuple[str, str, str, str]:
@@ -280,16 +283,33 @@ class RsrtcSandbox:
             return paid_paise - paid_paise * 10 // 100
         return paid_paise // 2
 
-    def cancel(self, pnr: str, paid_paise: int) -> Booking:
-        """Cancel a booking and free its seats; the booking says what is refunded."""
+    def _find(self, pnr: str, paid_paise: int) -> Booking:
         booking = self.bookings.get(pnr) or self._issued_earlier(pnr, paid_paise)
         if booking is None:
             raise RsrtcError("receipt_no", f"RSRTC has no booking with PNR {pnr}.", f"आरएसआरटीसी में पीएनआर {pnr} की कोई बुकिंग नहीं है।")
-        if booking.cancelled:
-            raise RsrtcError("receipt_no", f"PNR {pnr} is already cancelled.", f"पीएनआर {pnr} पहले ही रद्द हो चुका है।")
+        return booking
+
+    def _refund_now(self, booking: Booking, paid_paise: int) -> int:
         hh, mm = map(int, booking.departure.time.split(":"))
         departs = dt.datetime.combine(booking.journey_date, dt.time(hh, mm))
-        booking.refund_paise = self.refund_for(min(paid_paise, booking.total_paise), departs, self.now())
+        return self.refund_for(min(paid_paise, booking.total_paise), departs, self.now())
+
+    def refund_quote(self, pnr: str, paid_paise: int) -> int:
+        """What cancelling the booking now would refund, without cancelling it (for a booking
+        already cancelled: what its cancellation refunded)."""
+        booking = self._find(pnr, paid_paise)
+        return booking.refund_paise if booking.cancelled else self._refund_now(booking, paid_paise)
+
+    def cancel(self, pnr: str, paid_paise: int) -> Booking:
+        """Cancel a booking and free its seats; the booking says what is refunded.
+
+        Cancelling a booking already cancelled answers that cancellation again (its refund, its
+        seats), as the real system does for a repeated request: a counter whose first try was
+        cancelled here but not recorded on its side completes it by asking again."""
+        booking = self._find(pnr, paid_paise)
+        if booking.cancelled:
+            return booking
+        booking.refund_paise = self._refund_now(booking, paid_paise)
         booking.cancelled = True
         return booking
 
