@@ -126,7 +126,8 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     return doc
 
 
-def _value_at(data: dict[str, Any], path: str) -> Any:
+def value_at(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted field path (``address.proof``), or None."""
     node: Any = data
     for part in path.split("."):
         if not isinstance(node, dict):
@@ -139,7 +140,7 @@ async def check_references(counter: Counter, service: Service, data: dict[str, A
     """Every document field must name a document uploaded at this counter for this service."""
     docs = []
     for path, _spec in upload_fields(service.form):
-        value = _value_at(data, path)
+        value = value_at(data, path)
         if not value:
             continue
         doc = await Document.get_or_none(public_id=str(value))

@@ -239,16 +239,16 @@ async def _summary(counter: Counter, service, data: dict[str, Any], details: lis
     already show (the same label, or the same value, alone or as one part of a detail joined by
     " – " or " / ") is left to the details; an uploaded document is named by its file's name and
     kind, not by its id."""
-    uploads = {path for path, _spec in forms.upload_fields(service.form)}
+    uploads = {str(v) for path, _spec in forms.upload_fields(service.form) if (v := documents.value_at(data, path))}
     shown_labels = {str(d.get("label_en", "")).casefold() for d in details}
     shown_values = set()
     for d in details:
         value = str(d.get("value", ""))
         shown_values |= {value.casefold()} | {part.casefold() for part in _JOINERS.split(value)}
     out = []
-    for (path, text), row in zip(flatten(data), forms.describe(service.form, data)):
-        if path in uploads:
-            doc = await _document(counter, service, text)
+    for row in forms.describe(service.form, data):
+        if row["value_en"] in uploads:  # (a document's id: 32 random hex digits)
+            doc = await _document(counter, service, row["value_en"])
             row = {**row, "value_en": doc[0], "value_hi": doc[1]}
         elif row["label_en"].casefold() in shown_labels or (row["value_en"].strip() and row["value_en"].casefold() in shown_values):
             continue
