@@ -394,7 +394,7 @@ async def _record_payment(
             provider=service.provider,
             form_data=jsonable(priced.data),
             # a receipt and a certificate print these: an Aadhaar number typed into a text the quote echoes is kept masked
-            quote_details=[{**d, "value": privacy.mask_aadhaar_in_text(d["value"])} if isinstance(d.get("value"), str) else d
+            quote_details=[{**d, **{k: privacy.mask_aadhaar_in_text(d[k]) for k in ("value", "value_hi") if isinstance(d.get(k), str)}}
                            for d in priced.quote.details],
             reference=priced.quote.reference,
             principal_paise=priced.quote.principal_paise,

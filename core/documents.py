@@ -68,6 +68,14 @@ def kinds(accept: list[str]) -> str:
     return ", ".join(a.split("/")[-1].upper() for a in accept)
 
 
+def kinds_either(accept: list[str], lang: str = "en") -> str:
+    """The same as a choice in a sentence: "PDF, JPEG or PNG" ("PDF, JPEG या PNG")."""
+    names = [a.split("/")[-1].upper() for a in accept]
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + (" या " if lang == "hi" else " or ") + names[-1]
+
+
 def size_label(max_kb: int) -> str:
     """A size limit as people read it: "200 KB", "1 MB"."""
     return f"{max_kb // 1024} MB" if max_kb >= 1024 and max_kb % 1024 == 0 else f"{max_kb} KB"
@@ -88,7 +96,6 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     if spec is None:
         raise FormErrors([FieldMessage(field, "This field does not take a document.", "यह फ़ील्ड दस्तावेज़ नहीं लेता।")])
     accept, max_kb = limits(spec)
-    types = kinds(accept)
     if not content:
         raise FormErrors([FieldMessage(field, "The file is empty; scan the document again.", "फ़ाइल खाली है; दस्तावेज़ फिर से स्कैन करें।")])
     if len(content) > max_kb * 1024:
@@ -103,8 +110,8 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     mime = sniff(content)
     if mime is None or mime not in accept:
         raise FormErrors([FieldMessage(
-            field, f"This file is not a {types} document. Upload a scan as {types}.",
-            f"यह फ़ाइल {types} दस्तावेज़ नहीं है। स्कैन {types} के रूप में अपलोड करें।")])
+            field, f"This file is not a {kinds_either(accept)} file. Upload the scan as a {kinds_either(accept)}.",
+            f"यह फ़ाइल {kinds_either(accept, 'hi')} फ़ाइल नहीं है। स्कैन को {kinds_either(accept, 'hi')} फ़ाइल के रूप में अपलोड करें।")])
     public_id = secrets.token_hex(16)
     path = _path(public_id)
     config.private_file(path)  # not readable by other local accounts: a citizen's scan
@@ -119,7 +126,8 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     return doc
 
 
-def _value_at(data: dict[str, Any], path: str) -> Any:
+def value_at(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted field path (``address.proof``), or None."""
     node: Any = data
     for part in path.split("."):
         if not isinstance(node, dict):
@@ -132,7 +140,7 @@ async def check_references(counter: Counter, service: Service, data: dict[str, A
     """Every document field must name a document uploaded at this counter for this service."""
     docs = []
     for path, _spec in upload_fields(service.form):
-        value = _value_at(data, path)
+        value = value_at(data, path)
         if not value:
             continue
         doc = await Document.get_or_none(public_id=str(value))

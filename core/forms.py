@@ -194,10 +194,11 @@ def _message(schema: dict[str, Any], data: dict[str, Any], error: jsonschema.Val
         "minimum": (f"{en} must be at least {value}.", f"{hi} कम से कम {value} होना चाहिए।"),
         "maximum": (f"{en} must be at most {value}.", f"{hi} अधिकतम {value} हो सकता है।"),
         "exclusiveMinimum": (f"{en} must be more than {value}.", f"{hi} {value} से अधिक होना चाहिए।"),
-        "enum": (f"{en}: choose one of the listed options{_few(value)}.", f"{hi}: दिए गए विकल्पों में से एक चुनें{_few(value)}।"),
-        "const": (f"{en} must be {value}.", f"{hi} {value} होना चाहिए।"),
+        "enum": (f"{en}: choose one of the listed options{_few(value, prop, 'en')}.",
+                 f"{hi}: दिए गए विकल्पों में से एक चुनें{_few(value, prop, 'hi')}।"),
+        "const": _const(en, hi, value),
         "format": (f"{en} is not a valid {value} (use YYYY-MM-DD for dates).", f"{hi} मान्य {value} नहीं है (तारीख YYYY-MM-DD में लिखें)।"),
-        "type": (f"{en} must be a {value}.", f"{hi} का प्रकार {value} होना चाहिए।"),
+        "type": _type_message(en, hi, value),
         "minItems": (f"{en}: give at least {value}.", f"{hi}: कम से कम {value} दें।"),
         "maxItems": (f"{en}: give at most {value}.", f"{hi}: अधिकतम {value} दें।"),
     }
@@ -205,11 +206,41 @@ def _message(schema: dict[str, Any], data: dict[str, Any], error: jsonschema.Val
     return FieldMessage(name, en_msg, hi_msg)
 
 
-def _few(options: Any) -> str:
-    """The allowed values in brackets, when they are few enough to read (for API callers)."""
-    if isinstance(options, list) and 0 < len(options) <= 12:
-        return " (" + ", ".join(str(o) for o in options) + ")"
-    return ""
+def _few(options: Any, prop: dict[str, Any] | None = None, lang: str = "en") -> str:
+    """The allowed values in brackets, when they are few enough to read: by the labels the form
+    shows for them (``x-enum-labels``, ``x-enum-labels-hi``), else as they are."""
+    if not (isinstance(options, list) and 0 < len(options) <= 12):
+        return ""
+    prop = prop or {}
+    labels = prop.get("x-enum-labels-hi" if lang == "hi" else "x-enum-labels") or prop.get("x-enum-labels")
+    if prop.get("enum") == options and isinstance(labels, list) and len(labels) == len(options):
+        return " (" + ", ".join(str(o) for o in labels) + ")"
+    return " (" + ", ".join(str(o) for o in options) + ")"
+
+
+#: what a JSON type is called in a message (English, Hindi): never the schema's own word
+_TYPE_NAMES = {
+    "integer": ("a whole number, such as 1500 or 2,50,000", "पूर्ण संख्या होनी चाहिए, जैसे 1500 या 2,50,000"),
+    "number": ("a number, such as 1500 or 2,50,000.50", "संख्या होनी चाहिए, जैसे 1500 या 2,50,000.50"),
+    "string": ("text", "टेक्स्ट होना चाहिए"),
+    "boolean": ("true or false (a ticked or unticked box)", "true या false (सही का निशान लगा या खाली बॉक्स) होना चाहिए"),
+    "array": ("a list", "सूची होनी चाहिए"),
+    "object": ("a group of fields", "फ़ील्ड का समूह होना चाहिए"),
+    "null": ("left empty", "खाली होना चाहिए"),
+}
+
+
+def _type_message(en: str, hi: str, value: Any) -> tuple[str, str]:
+    kinds = [value] if isinstance(value, str) else [k for k in value if isinstance(k, str)] if isinstance(value, list) else []
+    names = [_TYPE_NAMES[k] for k in kinds if k in _TYPE_NAMES] or [_TYPE_NAMES["string"]]
+    return (f"{en} must be " + " or ".join(n[0] for n in names) + ".",
+            f"{hi} " + " या ".join(n[1] for n in names) + "।")
+
+
+def _const(en: str, hi: str, value: Any) -> tuple[str, str]:
+    if value is True:  # a declaration checkbox
+        return f"{en}: this box must be ticked.", f"{hi}: इस बॉक्स पर सही का निशान लगाना आवश्यक है।"
+    return f"{en} must be {value}.", f"{hi} {value} होना चाहिए।"
 
 
 def _errors(schema: dict[str, Any], data: dict[str, Any]) -> list[FieldMessage]:
@@ -261,17 +292,31 @@ class _Plain:
         return self.raw.keys()
 
 
+#: digits grouped the Indian way (2,50,000) or the Western way (250,000), by commas or spaces, with
+#: an optional sign and decimals; a separator anywhere else (25,0000) is not grouping
+_GROUPED = re.compile(r"^([+-]?)(\d{1,2}(?:[,\s]\d{2})*[,\s]\d{3}|\d{1,3}(?:[,\s]\d{3})+)(\.\d+)?$")
+
+
+def _ungroup(text: str) -> str:
+    """``2,50,000`` -> ``250000``: digit grouping typed into a number field is taken out."""
+    match = _GROUPED.match(text)
+    if not match:
+        return text
+    return match.group(1) + re.sub(r"[,\s]", "", match.group(2)) + (match.group(3) or "")
+
+
 def _scalar(prop: dict[str, Any], value: Any) -> Any:
     kind = prop.get("type")
     text = str(value).strip()
     if kind == "integer":
         try:
-            return int(text)
+            return int(_ungroup(text))
         except ValueError:
             return text
     if kind == "number":
+        number = _ungroup(text)
         try:
-            return int(text) if text.lstrip("-").isdigit() else Decimal(text)
+            return int(number) if number.lstrip("+-").isdigit() else Decimal(number)
         except InvalidOperation:
             return text
     return text

@@ -196,8 +196,32 @@ async def get_by_emitra_id(text: str) -> Citizen | None:
     return await cache.get("citizen", emitra_id, lambda: Citizen.get_or_none(emitra_id=emitra_id))
 
 
+class NothingToSearch(ValueError):
+    """The search text has nothing to search by (only punctuation, or only a title such as Shri)."""
+
+    message_en = ("Nothing to search for: type the citizen's e-Mitra ID, mobile number or name "
+                  "(a title such as Shri or Smt alone is not searched).")
+    message_hi = ("खोजने के लिए कुछ नहीं: नागरिक की ई-मित्र आईडी, मोबाइल नंबर या नाम लिखें "
+                  "(केवल श्री या श्रीमती जैसा संबोधन नहीं खोजा जाता)।")
+
+    def __init__(self) -> None:
+        super().__init__(self.message_en)
+
+
+def _mobile_digits(digits: str) -> str:
+    """The 10-digit mobile number in a typed one: ``+91 98290 12345``, ``09829012345`` and
+    ``919829012345`` are ``9829012345`` (a number of 10 digits is taken as it is, even one that
+    starts with 91)."""
+    if len(digits) > 10 and digits[:-10] in ("0", "91", "091", "0091"):
+        return digits[-10:]
+    return digits
+
+
 async def search(district_id: int, query: str, limit: int = 20) -> list[Citizen]:
-    """Find citizens of a district by e-Mitra ID, mobile number or name."""
+    """Find citizens of a district by e-Mitra ID, mobile number or name.
+
+    Raises :class:`NothingToSearch` when the text has nothing to search by: it would otherwise
+    match every citizen of the district."""
     q = (query or "").strip()
     if not q:
         return []
@@ -207,7 +231,10 @@ async def search(district_id: int, query: str, limit: int = 20) -> list[Citizen]
         emitra_id = None
     if emitra_id:
         return await Citizen.filter(district_id=district_id, emitra_id=emitra_id).limit(limit)
-    digits = re.sub(r"[\s\-]", "", q)
-    if digits.isdigit():
-        return await Citizen.filter(district_id=district_id, mobile=digits.removeprefix("91")[-10:]).limit(limit)
-    return await Citizen.filter(district_id=district_id, name_key__contains=name_key(q)).order_by("name").limit(limit)
+    digits = re.sub(r"[\s\-().]", "", q)
+    if digits.removeprefix("+").isdigit():
+        return await Citizen.filter(district_id=district_id, mobile=_mobile_digits(digits.removeprefix("+"))).limit(limit)
+    key = name_key(q)
+    if not key:
+        raise NothingToSearch()
+    return await Citizen.filter(district_id=district_id, name_key__contains=key).order_by("name").limit(limit)

@@ -67,7 +67,9 @@ class Quote:
 
     ``principal_paise`` goes to the department or partner (the bill amount; 0 for an application
     whose whole cost is the service charge). ``details`` are shown to the operator and printed on
-    the receipt, in English and Hindi (``label_en``, ``label_hi``, ``value``).
+    the receipt, in English and Hindi (``label_en``, ``label_hi``, ``value``); a row whose value is
+    words rather than a name or a number may add ``value_hi``, the value in Hindi, shown on Hindi
+    pages instead of ``value``.
     """
 
     principal_paise: int

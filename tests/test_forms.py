@@ -172,7 +172,7 @@ def test_a_multi_step_form_with_rows_and_an_upload_through_the_counter(sink_plug
     carried = _hidden(r.text)
     # a JPEG where a PDF is asked, then a file too large: both refused on the field
     r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("agree", "on")]), files={"proof": ("x.jpg", b"\xff\xd8\xff\xe0jpeg", "application/pdf")})
-    assert r.status_code == 400 and "not a PDF document" in r.text
+    assert r.status_code == 400 and "not a PDF file. Upload the scan as a PDF." in r.text
     r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("agree", "on")]), files={"proof": ("big.pdf", b"%PDF-" + b"0" * 2048, "application/pdf")})
     assert r.status_code == 400 and "at most 1 KB" in r.text
     r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("agree", "on")]), files={"proof": ("ok.pdf", b"%PDF-1.4 scan", "application/pdf")})

@@ -194,7 +194,7 @@ async def test_pan_uploads_and_fields_are_checked(demo_db):
     service = get_host().registry.get(PAN)
     with pytest.raises(FormErrors) as err:
         await documents.store(actor, counter, service, "photo", "scan.pdf", PDF)
-    assert "not a JPEG, PNG document" in err.value.by_field()["photo"]
+    assert "not a JPEG or PNG file" in err.value.by_field()["photo"]
     with pytest.raises(FormErrors) as err:
         await documents.store(actor, counter, service, "signature", "big.jpg", b"\xff\xd8\xff" + b"0" * (201 * 1024))
     assert "at most 200 KB" in err.value.by_field()["signature"]

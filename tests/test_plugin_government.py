@@ -253,7 +253,7 @@ async def test_the_caste_certificate_requires_an_uploaded_ration_card_and_a_vali
     assert "upload it again" in (await _field_error(CASTE, _caste("SC", "0" * 32)))["ration_card_scan"]
     with pytest.raises(FormErrors) as err:  # a Word file is not a scan
         await _upload(CASTE, "ration_card_scan", "card.docx", b"PK\x03\x04 word")
-    assert "PDF, JPEG, PNG" in err.value.by_field()["ration_card_scan"]
+    assert "PDF, JPEG or PNG" in err.value.by_field()["ration_card_scan"]
     scan = await _upload(CASTE, "ration_card_scan", "card.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)
     bad = _caste("SC", scan)
     bad["address"] = {**ADDRESS, "pin": "110001", "tehsil": "jodhpur"}

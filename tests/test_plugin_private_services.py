@@ -494,7 +494,7 @@ async def test_counter_services_are_the_lsps_own_sales_at_its_price(demo_db, cod
     (PHOTOCOPY, {"quantity": 501}, "at most 500"),
     (FAX, {"quantity": 51}, "at most 50"),
     (INTERNET, {"quantity": 241}, "at most 240"),
-    (INTERNET, {"quantity": "ten"}, "integer"),
+    (INTERNET, {"quantity": "ten"}, "must be a whole number"),
     (FAX, {}, "required"),
 ])
 async def test_bad_quantities_name_the_field(demo_db, code, form, fragment):

@@ -56,7 +56,7 @@ def test_a_scan_is_judged_by_its_content_not_its_name_or_claimed_type(web):
     for name, (content, claimed) in hostile.items():
         response = upload(web, name, content, claimed)
         assert response.status_code == 400, name
-        assert "This file is not a PDF, JPEG, PNG document" in response.text or "The file is empty" in response.text, name
+        assert "This file is not a PDF, JPEG or PNG file" in response.text or "The file is empty" in response.text, name
     assert documents(web) == []
     # a PDF named .jpg and sent as a JPEG is kept, as what it is
     assert accepted(upload(web, "card.jpg", PDF, "image/jpeg"))

@@ -21,7 +21,7 @@ from emitra.core.ids import IdError, parse_emitra_id
 from emitra.core.models import Citizen, Counter, RequestStatus, Role, ServiceRequest
 from emitra.core.payment_methods import card as card_payments
 from emitra.core.money import AmountError, parse_rupees
-from emitra.web.i18n import _, current_lang, pick
+from emitra.web.i18n import _, current_lang, pick, provider_name
 from emitra.web.schema_form import fields_for, step_title
 from emitra.web.security import Forbidden, actor, page
 from emitra.web.templating import render
@@ -61,7 +61,10 @@ async def counter_home(request: Request) -> Response:
             except IdError as exc:
                 error = pick(str(exc), exc.message_hi)
         if not error:
-            results = await registration.search(counter.district_id, q)
+            try:
+                results = await registration.search(counter.district_id, q)
+            except registration.NothingToSearch as exc:
+                error = pick(exc.message_en, exc.message_hi)
             if len(results) == 1 and _ID_SHAPE.match(q):
                 return RedirectResponse(f"/counter/citizens/{results[0].emitra_id}", status_code=303)
     today = await ServiceRequest.filter(counter=counter).order_by("-id").limit(15).prefetch_related("citizen")
@@ -92,10 +95,14 @@ async def register_citizen(request: Request) -> Response:
 
 
 def _group(services) -> list[tuple[str, list]]:
+    """Services by department or partner, named and sorted in the page's language."""
     groups: dict[str, list] = defaultdict(list)
+    names: dict[str, str] = {}
     for s in services:
         groups[s.provider].append(s)
-    return sorted(groups.items())
+        names.setdefault(s.provider, provider_name(s))
+    return sorted(((names[p], sorted(items, key=lambda s: pick(s.title_en, s.title_hi).casefold())) for p, items in groups.items()),
+                  key=lambda group: group[0].casefold())
 
 
 @page(OPERATOR, cached=True)
@@ -106,7 +113,8 @@ async def citizen_page(request: Request) -> Response:
     q = request.query_params.get("q", "").strip().casefold()
     services = await counter_core.enabled_services(counter)
     if q:
-        services = [s for s in services if q in s.title_en.casefold() or q in s.title_hi or q in s.provider.casefold() or q in s.code]
+        services = [s for s in services if q in s.title_en.casefold() or q in s.title_hi or q in s.provider.casefold()
+                    or q in str(getattr(s, "provider_hi", "") or "") or q in s.code]
     history = await ServiceRequest.filter(citizen=citizen, counter=counter).order_by("-id").limit(10)
     return render(request, "counter/citizen.html", {
         "counter": counter, "citizen": citizen, "groups": _group(services), "q": request.query_params.get("q", ""),
@@ -218,9 +226,48 @@ async def service_form(request: Request) -> Response:
     except counter_core.CounterError as exc:
         return _form_page(request, ctx, data, step, {"(service)": pick(exc.message_en, exc.message_hi)}, 503 if isinstance(exc, counter_core.ServiceUnavailable) else 400)
     return render(request, "counter/confirm.html", {
-        **ctx, "priced": priced, "pairs": flatten(priced.data), "summary": forms.describe(service.form, priced.data),
+        **ctx, "priced": priced, "pairs": flatten(priced.data), "summary": await _summary(counter, service, priced.data, priced.quote.details),
         "idempotency_key": counter_core.new_idempotency_key(), "methods": _method_choices(),
     })
+
+
+_JOINERS = re.compile(r" – | / ")
+
+
+async def _summary(counter: Counter, service, data: dict[str, Any], details: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The form's fields for the confirmation page, each once: a field the service's own details
+    already show (the same label, or the same value, alone or as one part of a detail joined by
+    " – " or " / ") is left to the details; an uploaded document is named by its file's name and
+    kind, not by its id."""
+    uploads = {str(v) for path, _spec in forms.upload_fields(service.form) if (v := documents.value_at(data, path))}
+    shown_labels = {str(d.get("label_en", "")).casefold() for d in details}
+    shown_values = set()
+    for d in details:
+        value = str(d.get("value", ""))
+        shown_values |= {value.casefold()} | {part.casefold() for part in _JOINERS.split(value)}
+    out = []
+    for row in forms.describe(service.form, data):
+        if row["value_en"] in uploads:  # (a document's id: 32 random hex digits)
+            doc = await _document(counter, service, row["value_en"])
+            row = {**row, "value_en": doc[0], "value_hi": doc[1]}
+        elif row["label_en"].casefold() in shown_labels or (row["value_en"].strip() and row["value_en"].casefold() in shown_values):
+            continue
+        out.append(row)
+    return out
+
+
+async def _document(counter: Counter, service, public_id: str) -> tuple[str, str]:
+    """An uploaded document as people know it: "ration-card.pdf (PDF, 120 KB)"."""
+    from emitra.core.models import Document
+
+    doc = await Document.get_or_none(public_id=public_id, counter_id=counter.id, service_code=service.code) \
+        if documents.is_public_id(public_id) else None
+    if doc is None:
+        return "Document uploaded", "दस्तावेज़ अपलोड किया गया"
+    kind = doc.content_type.split("/")[-1].upper()
+    size = f"{-(-doc.size_bytes // 1024):,} KB"
+    return ((f"{doc.original_name} ({kind}, {size})", f"{doc.original_name} ({kind}, {size})") if doc.original_name
+            else (f"{kind}, {size}", f"{kind}, {size}"))
 
 
 def _method_choices(chosen: str = "", values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> list[dict[str, Any]]:
@@ -303,7 +350,8 @@ async def _reconfirm(request: Request, ctx: dict[str, Any], data: dict[str, Any]
                      key: str | None = None) -> Response:
     priced = await counter_core.price(ctx["counter"], ctx["service"], data)
     return render(request, "counter/confirm.html", {
-        **ctx, "priced": priced, "pairs": flatten(data), "summary": forms.describe(ctx["service"].form, data),
+        **ctx, "priced": priced, "pairs": flatten(data),
+        "summary": await _summary(ctx["counter"], ctx["service"], priced.data, priced.quote.details),
         "idempotency_key": key or str(form.get("idempotency_key", "")),
         "errors": errors, "tendered": str(form.get("tendered", "")),
         "methods": _method_choices(method, typed, method_errors),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gettext
 from contextvars import ContextVar
 from functools import lru_cache
+from typing import Any
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -39,6 +40,12 @@ _ = gettext_
 def pick(en: str, hi: str) -> str:
     """Choose between a pair of texts a plugin or the core gives in both languages."""
     return hi if current_lang.get() == "hi" and hi else en
+
+
+def provider_name(service: Any) -> str:
+    """A service's department or partner in the page's language: its Hindi name when the service
+    object carries one (``provider_hi``), else the name it was declared with."""
+    return pick(str(service.provider), str(getattr(service, "provider_hi", "") or ""))
 
 
 def negotiate(accept_language: str) -> str:

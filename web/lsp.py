@@ -11,7 +11,7 @@ from emitra.core import counter as counter_core
 from emitra.core.models import Counter, CounterService, LspPrice, Role
 from emitra.core.money import AmountError, parse_rupees
 from emitra.core.plugins import get_host
-from emitra.web.i18n import _, pick
+from emitra.web.i18n import _, pick, provider_name
 from emitra.web.security import Forbidden, actor, page
 from emitra.web.templating import render
 
@@ -39,7 +39,7 @@ async def counter_services(request: Request) -> Response:
                await CounterService.filter(counter__lsp_id=user.lsp_id, enabled=True).values("counter_id", "service_code")}
     from emitra.core import compliance
 
-    services = sorted(get_host().registry, key=lambda s: (s.domain.value, s.provider, s.title_en))
+    services = sorted(get_host().registry, key=lambda s: (s.domain.value, provider_name(s).casefold(), pick(s.title_en, s.title_hi).casefold()))
     decisions = await compliance.decide_many(services, user.district_id, user.lsp_id)
     return render(request, "lsp/services.html", {"counters": counters, "services": services, "enabled": enabled, "error": error,
                                                  "decisions": decisions}, 400 if error else 200)

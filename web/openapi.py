@@ -98,7 +98,8 @@ def _path(name: str, description: str, example: str, max_length: int | None = No
 
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 _LABELLED = {"type": "object", "required": ["label_en", "label_hi", "value"],
-             "properties": {"label_en": {"type": "string"}, "label_hi": {"type": "string"}, "value": {}}}
+             "properties": {"label_en": {"type": "string"}, "label_hi": {"type": "string"}, "value": {},
+                            "value_hi": {"type": "string", "description": "the value in Hindi, when it differs"}}}
 
 
 def document() -> dict[str, Any]:

@@ -43,6 +43,10 @@ def _label(options: list[tuple[str, str, str]], code: str) -> str:
     return next(en for c, en, _ in options if c == code)
 
 
+def _label_hi(options: list[tuple[str, str, str]], code: str) -> str:
+    return next(hi for c, _, hi in options if c == code)
+
+
 MOBILE = kit.mobile("Mobile number for updates (optional)", "सूचना के लिए मोबाइल नंबर (वैकल्पिक)")
 
 
@@ -114,10 +118,12 @@ class BirthCertificate(Service):
             principal_paise=0,
             reference=data["child_name"][:100],
             details=[
-                {"label_en": "Child", "label_hi": "बच्चा", "value": f"{data['child_name']} ({_label(SEXES, data['sex'])})"},
+                {"label_en": "Child", "label_hi": "बच्चा", "value": f"{data['child_name']} ({_label(SEXES, data['sex'])})",
+                 "value_hi": f"{data['child_name']} ({_label_hi(SEXES, data['sex'])})"},
                 {"label_en": "Date of birth", "label_hi": "जन्म तिथि", "value": data["date_of_birth"]},
                 {"label_en": "Place of birth", "label_hi": "जन्म स्थान",
-                 "value": f"{data['place_of_birth']} ({_label(BIRTH_PLACES, data['place_type'])})"},
+                 "value": f"{data['place_of_birth']} ({_label(BIRTH_PLACES, data['place_type'])})",
+                 "value_hi": f"{data['place_of_birth']} ({_label_hi(BIRTH_PLACES, data['place_type'])})"},
                 {"label_en": "Parents", "label_hi": "माता-पिता", "value": f"{parents['father']} / {parents['mother']}"},
             ],
         )
@@ -214,9 +220,11 @@ class DeathCertificate(Service):
                 {"label_en": "Date of death", "label_hi": "मृत्यु की तिथि", "value": data["date_of_death"]},
                 {"label_en": "Place of death", "label_hi": "मृत्यु का स्थान", "value": data["place_of_death"]},
                 {"label_en": "Informant", "label_hi": "सूचनादाता",
-                 "value": f"{data['informant_name']} ({_label(INFORMANT_RELATIONS, data['informant_relation'])})"},
+                 "value": f"{data['informant_name']} ({_label(INFORMANT_RELATIONS, data['informant_relation'])})",
+                 "value_hi": f"{data['informant_name']} ({_label_hi(INFORMANT_RELATIONS, data['informant_relation'])})"},
                 {"label_en": "Hospital slip", "label_hi": "अस्पताल पर्ची",
-                 "value": "attached" if data.get("hospital_slip") else "not attached"},
+                 "value": "attached" if data.get("hospital_slip") else "not attached",
+                 "value_hi": "संलग्न" if data.get("hospital_slip") else "संलग्न नहीं"},
             ],
         )
 

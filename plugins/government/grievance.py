@@ -94,14 +94,16 @@ class Grievance(Service):
         return department_name(data["department"])
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
-        department = next(en for c, en, _ in DEPARTMENTS if c == data["department"])
+        department, department_hi = next((en, hi) for c, en, hi in DEPARTMENTS if c == data["department"])
+        attached = bool(data.get("attachment"))
         return Quote(
             principal_paise=0,
             reference=data["subject"][:100],
             details=[
-                {"label_en": "Department", "label_hi": "विभाग", "value": department},
+                {"label_en": "Department", "label_hi": "विभाग", "value": department, "value_hi": department_hi},
                 {"label_en": "Subject", "label_hi": "विषय", "value": data["subject"]},
-                {"label_en": "Document attached", "label_hi": "दस्तावेज़ संलग्न", "value": "yes" if data.get("attachment") else "no"},
+                {"label_en": "Document attached", "label_hi": "दस्तावेज़ संलग्न", "value": "yes" if attached else "no",
+                 "value_hi": "हाँ" if attached else "नहीं"},
             ],
         )
 

@@ -33,6 +33,7 @@ TEHSILS: list[tuple[str, str, str]] = [
     ("kishangarh_renwal", "Kishangarh Renwal", "किशनगढ़ रेनवाल"),
 ]
 TEHSIL_NAMES = {code: en for code, en, _ in TEHSILS}
+TEHSIL_NAMES_HI = {code: hi for code, _, hi in TEHSILS}
 
 CASTE_CATEGORIES: list[tuple[str, str, str]] = [
     ("SC", "Scheduled Caste (SC)", "अनुसूचित जाति (SC)"),
@@ -41,6 +42,7 @@ CASTE_CATEGORIES: list[tuple[str, str, str]] = [
     ("MBC", "Most Backward Class (MBC)", "अति पिछड़ा वर्ग (MBC)"),
 ]
 CATEGORY_NAMES = {code: en for code, en, _ in CASTE_CATEGORIES}
+CATEGORY_NAMES_HI = {code: hi for code, _, hi in CASTE_CATEGORIES}
 
 def _name(title_en: str, title_hi: str, **extra: Any) -> dict[str, Any]:
     return {"type": "string", "title": title_en, "x-title-hi": title_hi, "minLength": 2, "maxLength": 100, **extra}
@@ -89,8 +91,17 @@ def village_property() -> dict[str, Any]:
     return kit.choice(options, "Village", "गाँव")
 
 
-def _details(*rows: tuple[str, str, Any]) -> list[dict[str, str]]:
-    return [{"label_en": en, "label_hi": hi, "value": str(value)} for en, hi, value in rows if value not in (None, "")]
+def _details(*rows: tuple[Any, ...]) -> list[dict[str, str]]:
+    """Detail rows of (English label, Hindi label, value[, Hindi value]); empty values left out."""
+    out = []
+    for en, hi, value, *value_hi in rows:
+        if value in (None, ""):
+            continue
+        row = {"label_en": en, "label_hi": hi, "value": str(value)}
+        if value_hi and value_hi[0]:
+            row["value_hi"] = str(value_hi[0])
+        out.append(row)
+    return out
 
 
 # --- caste certificate ---------------------------------------------------------------------------
@@ -177,9 +188,9 @@ class CasteCertificate(Service):
             details=_details(
                 ("Applicant", "आवेदक", data["applicant_name"]),
                 ("Father's name", "पिता का नाम", data["father_name"]),
-                ("Caste", "जाति", f"{data['caste']} – {CATEGORY_NAMES[category]}"),
+                ("Caste", "जाति", f"{data['caste']} – {CATEGORY_NAMES[category]}", f"{data['caste']} – {CATEGORY_NAMES_HI[category]}"),
                 ("Annual family income (₹)", "वार्षिक पारिवारिक आय (₹)", income),
-                ("Processed by", "प्रक्रिया कार्यालय", f"Tehsildar, {tehsil}"),
+                ("Processed by", "प्रक्रिया कार्यालय", f"Tehsildar, {tehsil}", f"तहसीलदार, {TEHSIL_NAMES_HI[data['address']['tehsil']]}"),
             ),
         )
 
@@ -311,6 +322,7 @@ class DomicileCertificate(Service):
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         tehsil = TEHSIL_NAMES[data["address"]["tehsil"]]
         purpose = dict((c, en) for c, en, _ in DOMICILE_PURPOSES)[data["purpose"]]
+        purpose_hi = dict((c, hi) for c, _, hi in DOMICILE_PURPOSES)[data["purpose"]]
         return Quote(
             principal_paise=0,
             reference=data["applicant_name"][:100],
@@ -318,8 +330,8 @@ class DomicileCertificate(Service):
                 ("Applicant", "आवेदक", data["applicant_name"]),
                 ("Father's name", "पिता का नाम", data["father_name"]),
                 ("Years of residence", "निवास के वर्ष", data["years_of_residence"]),
-                ("Purpose", "उद्देश्य", purpose),
-                ("Processed by", "प्रक्रिया कार्यालय", f"Tehsildar, {tehsil}"),
+                ("Purpose", "उद्देश्य", purpose, purpose_hi),
+                ("Processed by", "प्रक्रिया कार्यालय", f"Tehsildar, {tehsil}", f"तहसीलदार, {TEHSIL_NAMES_HI[data['address']['tehsil']]}"),
             ),
         )
 
@@ -411,12 +423,12 @@ class JamabandiCopy(Service):
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         village, khasra = data["village"], data["khasra_no"]
         record = await kit.look_up(self.land.record(village, khasra), {UnknownKhasra: khasra_not_found(village, khasra)})
-        v_en, _, t_en, _ = VILLAGES[village]
+        v_en, v_hi, t_en, t_hi = VILLAGES[village]
         return Quote(
             principal_paise=0,
             reference=f"{v_en} / khasra {record.khasra}",
             details=_details(
-                ("Village / tehsil", "गाँव / तहसील", f"{v_en} / {t_en}"),
+                ("Village / tehsil", "गाँव / तहसील", f"{v_en} / {t_en}", f"{v_hi} / {t_hi}"),
                 ("Khata number", "खाता संख्या", record.khata),
                 ("Khasra number", "खसरा संख्या", record.khasra),
                 ("Owners", "खातेदार", "; ".join(record.owners)),

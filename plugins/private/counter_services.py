@@ -38,12 +38,14 @@ class LspCounterService(Service):
                              f"{self.title_hi} का प्रति {self.unit_hi} मूल्य प्रकाशित नहीं है।")
         quantity = int(data["quantity"])
         details = [
-            {"label_en": "Quantity", "label_hi": "मात्रा", "value": f"{quantity} {self.unit_en}{'s' if quantity != 1 else ''} ({quantity} {self.unit_hi})"},
+            {"label_en": "Quantity", "label_hi": "मात्रा", "value": f"{quantity} {self.unit_en}{'s' if quantity != 1 else ''}",
+             "value_hi": f"{quantity} {self.unit_hi}"},
             {"label_en": f"Price per {self.unit_en}", "label_hi": f"प्रति {self.unit_hi} मूल्य", "value": format_paise(price)},
         ]
         if "both_sides" in self.form["properties"]:
             both = bool(data.get("both_sides"))
-            details.append({"label_en": "Printed on both sides", "label_hi": "दोनों ओर छपाई", "value": "Yes (हाँ)" if both else "No (नहीं)"})
+            details.append({"label_en": "Printed on both sides", "label_hi": "दोनों ओर छपाई", "value": "Yes" if both else "No",
+                            "value_hi": "हाँ" if both else "नहीं"})
         return Quote(principal_paise=price * quantity, reference="", details=details)
 
     async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:

@@ -1,0 +1,298 @@
+"""What the counter's forms and pages say: amounts typed with digit grouping, refusals an operator
+can act on (in English and Hindi), the citizen search, page titles, the confirmation page, and
+Hindi values on Hindi pages."""
+
+from __future__ import annotations
+
+import html
+import re
+from decimal import Decimal
+
+import pytest
+from starlette.routing import Route
+
+from emitra.core import forms
+from emitra.core.models import Citizen, ServiceRequest
+from emitra.core.plugins import get_host
+from emitra.web.app import ROUTES
+
+DTH = "pvt.recharge.dth"
+CASTE = "gov.rj.revenue.caste_certificate"
+GRIEVANCE = "gov.rj.sampark.grievance"
+PHOTOCOPY = "pvt.lsp.photocopy"
+BILL = "gov.rj.jvvnl.bill"
+PDF = b"%PDF-1.4\n%a ration card\n"
+
+
+def ramesh(web) -> str:
+    async def find():
+        return (await Citizen.get(name="Ramesh Kumar Sharma")).emitra_id
+
+    return web.run(find)
+
+
+def errors(page: str) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r'class="error"[^>]*>([^<]+)<', page)]
+
+
+def hidden(page: str) -> dict[str, str]:
+    return {k: html.unescape(v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)}
+
+
+def caste_form(token: str, **changes: str) -> dict[str, str]:
+    return {"csrf_token": token, "applicant_name": "Ramesh Kumar Sharma", "father_name": "Mohan Lal Sharma",
+            "caste_category": "OBC", "caste": "Jat", "address.house": "12, Main Road", "address.village_ward": "Ward 3",
+            "address.tehsil": "phagi", "address.district": "Jaipur", "address.pin": "303005",
+            "annual_family_income": "2,50,000", "non_creamy_layer": "on", **changes}
+
+
+# --- 1. numbers typed with digit grouping; refusals in words ---------------------------------------
+
+@pytest.mark.parametrize("typed, expected", [
+    ("2,50,000", 250000), ("250,000", 250000), ("1,000", 1000), ("12,34,567", 1234567), ("1,234,567", 1234567),
+    ("2 50 000", 250000), (" 1,500 ", 1500), ("-1,000", -1000), ("1500", 1500),
+])
+def test_grouped_digits_typed_into_an_integer_field_are_a_number(typed, expected):
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}, "x": {"type": "number"}}}
+    assert forms.coerce(schema, {"n": typed}) == {"n": expected}
+    assert forms.coerce(schema, {"x": typed.strip() + ".50"}) == {"x": Decimal(f"{expected}.50")}
+
+
+@pytest.mark.parametrize("typed", ["25,0000", "1,0,00", "3,00", "1,,000", ",000", "1,000,", "1.000,50", "12,34,5678"])
+def test_commas_that_are_not_digit_grouping_are_refused_as_typed(typed):
+    schema = {"type": "object", "properties": {"n": {"type": "integer", "title": "Amount", "x-title-hi": "राशि"}}}
+    data = forms.coerce(schema, {"n": typed})
+    assert data == {"n": typed.strip()}
+    with pytest.raises(forms.FormErrors) as err:
+        forms.validate(schema, data)
+    assert err.value.by_field() == {"n": "Amount must be a whole number, such as 1500 or 2,50,000."}
+    assert "integer" not in err.value.by_field("hi")["n"] and "पूर्ण संख्या" in err.value.by_field("hi")["n"]
+
+
+def test_the_json_api_takes_json_numbers_only():
+    dth = get_host().registry.get(DTH)
+    with pytest.raises(forms.FormErrors) as err:
+        forms.validate(dth.form, {"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "1,000"})
+    assert err.value.by_field()["amount_rupees"].startswith("Recharge amount (Rs) must be a whole number")
+
+
+def test_amounts_with_indian_digit_grouping_are_accepted_at_the_counter(web):
+    web.login("operator1")
+    eid = ramesh(web)
+    dth = f"/counter/citizens/{eid}/services/{DTH}"
+    confirm = web.post_form(dth, {"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "1,000"})
+    assert confirm.status_code == 200, errors(confirm.text)
+    assert "₹1,000.00" in confirm.text and hidden(confirm.text)["data.amount_rupees"] == "1000"
+    caste = f"/counter/citizens/{eid}/services/{CASTE}"
+    confirm = web.client.post(caste, data=caste_form(web.csrf(caste)), files={"ration_card_scan": ("ration card.pdf", PDF, "application/pdf")})
+    assert confirm.status_code == 200, errors(confirm.text)
+    assert hidden(confirm.text)["data.annual_family_income"] == "250000"
+    # more pages than a photocopy takes: refused for the number, not for the comma
+    copy = f"/counter/citizens/{eid}/services/{PHOTOCOPY}"
+    refused = web.post_form(copy, {"quantity": "1,000"})
+    assert refused.status_code == 400 and errors(refused.text) == ["Number of pages must be at most 500."]
+    word = web.post_form(dth, {"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "one thousand"})
+    assert errors(word.text) == ["Recharge amount (Rs) must be a whole number, such as 1500 or 2,50,000."]
+    web.get("/lang/hi")
+    word = web.post_form(dth, {"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "one thousand"})
+    assert errors(word.text) == ["रिचार्ज राशि (₹) पूर्ण संख्या होनी चाहिए, जैसे 1500 या 2,50,000।"]
+
+
+def test_an_unticked_declaration_and_a_wrong_choice_are_refused_in_the_forms_words(web):
+    web.login("operator1")
+    eid = ramesh(web)
+    caste = f"/counter/citizens/{eid}/services/{CASTE}"
+    scan = {"ration_card_scan": ("ration card.pdf", PDF, "application/pdf")}
+    unticked = web.client.post(caste, data=caste_form(web.csrf(caste), non_creamy_layer=""), files=scan)
+    assert unticked.status_code == 400
+    [message] = errors(unticked.text)
+    assert message.endswith(": this box must be ticked.") and "True" not in message
+    grievance = f"/counter/citizens/{eid}/services/{GRIEVANCE}"
+    web.get("/lang/hi")
+    unticked = web.client.post(caste, data=caste_form(web.csrf(caste), non_creamy_layer=""), files=scan)
+    [message] = errors(unticked.text)
+    assert message.endswith(": इस बॉक्स पर सही का निशान लगाना आवश्यक है।") and "True" not in message
+    wrong = web.post_form(grievance, {"department": "forest", "subject": "No water in ward 12 for a week",
+                                      "description": "The tap supply in ward 12 has been off for a week."})
+    [message] = errors(wrong.text)
+    assert "जन स्वास्थ्य अभियांत्रिकी (जल आपूर्ति)" in message and "phed" not in message and "energy" not in message
+    web.get("/lang/en")
+    wrong = web.post_form(grievance, {"department": "forest", "subject": "No water in ward 12 for a week",
+                                      "description": "The tap supply in ward 12 has been off for a week."})
+    [message] = errors(wrong.text)
+    assert "Public Health Engineering (water supply)" in message and "phed," not in message
+
+
+# --- 2. the citizen search -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed", ["+919829012345", "+91 98290 12345", "+91-98290-12345", "919829012345", "09829012345", "98290 12345"])
+def test_a_mobile_number_typed_with_the_country_code_finds_the_citizen(web, typed):
+    web.login("operator1")
+    eid = ramesh(web)
+    found = web.client.get("/counter", params={"q": typed})
+    assert found.status_code == 200 and f"/counter/citizens/{eid}" in found.text and "No citizen found" not in found.text
+
+
+@pytest.mark.parametrize("typed", ["'", "%", "Shri", "Smt.", "--", "Dr. "])
+def test_a_search_with_nothing_to_search_by_lists_nobody_and_says_what_to_type(web, typed):
+    web.login("operator1")
+    page = web.client.get("/counter", params={"q": typed})
+    assert page.status_code == 200
+    assert "/counter/citizens/JP" not in page.text.split("Recent transactions")[0]
+    assert errors(page.text) == ["Nothing to search for: type the citizen's e-Mitra ID, mobile number or name "
+                                 "(a title such as Shri or Smt alone is not searched)."]
+    web.get("/lang/hi")
+    assert "नागरिक की ई-मित्र आईडी, मोबाइल नंबर या नाम लिखें" in errors(web.client.get("/counter", params={"q": typed}).text)[0]
+
+
+# --- 3. page titles --------------------------------------------------------------------------------
+
+USERS = ["operator1", "lsp", "society", "state", "officer", "citizen"]
+
+
+def _paid_receipt(web) -> str:
+    web.login("operator1")
+    eid = ramesh(web)
+    form_url = f"/counter/citizens/{eid}/services/{BILL}"
+    confirm = web.post_form(form_url, {"k_number": "210412345678"}, token_from=form_url)
+    done = web.client.post(form_url + "/pay", data=hidden(confirm.text))
+    assert done.status_code == 303, done.text
+    return done.headers["location"].rsplit("/", 1)[-1]
+
+
+def test_no_page_title_carries_markup(web):
+    """Every page each role can open (the route table's GET pages, with the demo's ids filled in):
+    the <title> is text (a browser shows markup there literally, in the tab and the printed header)."""
+    receipt_no = _paid_receipt(web)
+    eid = ramesh(web)
+    ids = {"receipt_no": receipt_no, "emitra_id": eid, "code": BILL}
+    paths = []
+    for route in ROUTES:
+        if isinstance(route, Route) and "GET" in (route.methods or ()) and route.endpoint.emitra_guard[0] == "page":
+            names = re.findall(r"\{(\w+)", route.path)
+            if all(n in ids for n in names):
+                paths.append(re.sub(r"\{(\w+)(:\w+)?\}", lambda m: ids[m.group(1)], route.path))
+    assert f"/receipts/{receipt_no}" in paths and "/counter" in paths
+    seen = 0
+    for user in USERS:
+        web.logout()
+        web.login(user)
+        for path in paths:
+            response = web.client.get(path)
+            if "text/html" not in response.headers.get("content-type", ""):
+                continue
+            title = re.search(r"<title>(.*?)</title>", response.text, re.S)
+            assert title, path
+            assert "<" not in title.group(1) and "&lt;" not in title.group(1), (user, path, title.group(1))
+            seen += response.status_code == 200
+    assert seen > 40
+
+
+def test_the_receipt_title_is_the_receipt_number(web):
+    receipt_no = _paid_receipt(web)
+    page = web.get(f"/receipts/{receipt_no}").text
+    assert re.search(r"<title>([^<]*)</title>", page).group(1).startswith(f"Receipt {receipt_no}")
+    assert page.count('<script src="/static/print.js" defer></script>') == 1  # the print button still works
+
+
+# --- 4. the confirmation page ----------------------------------------------------------------------
+
+def test_the_confirmation_of_a_free_application_shows_each_field_once_and_names_the_scan(web):
+    web.login("operator1")
+    eid = ramesh(web)
+    caste = f"/counter/citizens/{eid}/services/{CASTE}"
+    form = web.get(caste).text
+    assert "Check and continue" in form and "Get amount due" not in form
+    assert "Get amount due" in web.get(f"/counter/citizens/{eid}/services/{BILL}").text
+    confirm = web.client.post(caste, data=caste_form(web.csrf(caste)), files={"ration_card_scan": ("ration card.pdf", PDF, "application/pdf")})
+    assert confirm.status_code == 200
+    rows = [(html.unescape(th), html.unescape(td)) for th, td in re.findall(r"<tr[^>]*><th>([^<]*)</th><td[^>]*>([^<]*)", confirm.text)]
+    labels = [th for th, _ in rows]
+    values = [td for _, td in rows]
+    assert ("Ration card (scan)", "ration card.pdf (PDF, 1 KB)") in rows
+    scan_id = hidden(confirm.text)["data.ration_card_scan"]
+    assert scan_id not in values
+    for value in ("Ramesh Kumar Sharma", "Mohan Lal Sharma", "250000"):
+        assert values.count(value) == 1, (value, rows)
+    assert len(labels) == len(set(labels)), labels
+    assert ("Caste", "Jat – Other Backward Class (OBC)") in rows and "Other Backward Class (OBC)" not in values
+    assert "Amount due" not in labels and ("To collect from the citizen", "₹10.00") in rows
+    web.get("/lang/hi")
+    assert "जाँचें और आगे बढ़ें" in web.get(caste).text
+
+
+def test_a_bill_still_shows_the_amount_due(web):
+    web.login("operator1")
+    eid = ramesh(web)
+    confirm = web.post_form(f"/counter/citizens/{eid}/services/{BILL}", {"k_number": "210412345678"})
+    assert re.search(r"<th>Amount due</th><td class=\"num\">₹1,483.50", confirm.text)
+    assert confirm.text.count("210412345678</td>") == 1  # the K-number: the bill's own row, not the form's too
+
+
+def test_a_file_of_the_wrong_kind_is_refused_in_a_sentence(web):
+    web.login("operator1")
+    eid = ramesh(web)
+    caste = f"/counter/citizens/{eid}/services/{CASTE}"
+    scan = {"ration_card_scan": ("ration card.pdf", b"PK\x03\x04 a zip", "application/pdf")}
+    refused = web.client.post(caste, data=caste_form(web.csrf(caste)), files=scan)
+    assert errors(refused.text) == ["This file is not a PDF, JPEG or PNG file. Upload the scan as a PDF, JPEG or PNG."]
+    web.get("/lang/hi")
+    refused = web.client.post(caste, data=caste_form(web.csrf(caste)), files=scan)
+    assert errors(refused.text) == ["यह फ़ाइल PDF, JPEG या PNG फ़ाइल नहीं है। स्कैन को PDF, JPEG या PNG फ़ाइल के रूप में अपलोड करें।"]
+
+
+# --- 5. Hindi pages --------------------------------------------------------------------------------
+
+def test_service_groups_are_named_and_sorted_in_hindi_when_the_service_has_a_hindi_department_name(web, monkeypatch):
+    host = get_host()
+    for code, name_hi in ((BILL, "जयपुर विद्युत वितरण निगम लिमिटेड"), (GRIEVANCE, "राजस्थान संपर्क")):
+        monkeypatch.setattr(host.registry.get(code), "provider_hi", name_hi, raising=False)
+    web.login("operator1")
+    eid = ramesh(web)
+    web.get("/lang/hi")
+    headings = re.findall(r"<h3>([^<]*)</h3>", web.get(f"/counter/citizens/{eid}").text)
+    assert "जयपुर विद्युत वितरण निगम लिमिटेड" in headings and "राजस्थान संपर्क" in headings
+    assert "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)" not in headings
+    assert headings == sorted(headings, key=str.casefold)
+    found = web.client.get(f"/counter/citizens/{eid}", params={"q": "संपर्क"}).text
+    assert f"/services/{GRIEVANCE}" in found
+
+
+def test_the_receipt_shows_the_departments_hindi_values_on_a_hindi_page(web):
+    web.login("operator1")
+    eid = ramesh(web)
+    url = f"/counter/citizens/{eid}/services/{GRIEVANCE}"
+    web.get("/lang/hi")
+    confirm = web.post_form(url, {"department": "phed", "subject": "No water in ward 12 for a week",
+                                  "description": "The tap supply in ward 12 has been off for a week."})
+    assert confirm.status_code == 200, errors(confirm.text)
+    assert "जन स्वास्थ्य अभियांत्रिकी (जल आपूर्ति)" in confirm.text and ">नहीं<" in confirm.text
+    done = web.client.post(url + "/pay", data=hidden(confirm.text))
+    assert done.status_code == 303
+    receipt = web.get(done.headers["location"]).text
+    assert "जन स्वास्थ्य अभियांत्रिकी (जल आपूर्ति)</td>" in receipt and ">नहीं</td>" in receipt
+    assert "Public Health Engineering (water supply)" not in receipt
+    web.get("/lang/en")
+    receipt = web.get(done.headers["location"]).text
+    assert "Public Health Engineering (water supply)</td>" in receipt and ">no</td>" in receipt
+
+    async def stored():
+        return (await ServiceRequest.get(receipt_no=done.headers["location"].rsplit("/", 1)[-1])).quote_details
+
+    assert {"label_en": "Department", "label_hi": "विभाग", "value": "Public Health Engineering (water supply)",
+            "value_hi": "जन स्वास्थ्य अभियांत्रिकी (जल आपूर्ति)"} in web.run(stored)
+
+
+async def test_the_revenue_and_counter_services_details_carry_hindi_values(demo_db):
+    from emitra.core import QuoteContext
+
+    ctx = QuoteContext(counter_code="JP-LM-001", district_code="JP", lsp_id=1, unit_price_paise=200)
+    caste = get_host().registry.get(CASTE)
+    quote = await caste.quote({**caste.example, "caste_category": "OBC", "annual_family_income": 250000, "non_creamy_layer": True}, ctx)
+    by_label = {d["label_en"]: d for d in quote.details}
+    assert by_label["Caste"]["value_hi"] == "Bairwa – अन्य पिछड़ा वर्ग (OBC)"
+    assert by_label["Processed by"] == {"label_en": "Processed by", "label_hi": "प्रक्रिया कार्यालय", "value": "Tehsildar, Phagi",
+                                        "value_hi": "तहसीलदार, फागी"}
+    assert "value_hi" not in by_label["Applicant"]  # a name is the same in both
+    copy = await get_host().registry.get(PHOTOCOPY).quote({"quantity": 3, "both_sides": True}, ctx)
+    assert [(d["value"], d.get("value_hi")) for d in copy.details] == [("3 pages", "3 पृष्ठ"), ("₹2.00", None), ("Yes", "हाँ")]
