@@ -602,8 +602,8 @@ async def _record_hand_over(actor: audit.Actor, request: ServiceRequest, service
         if open_case and getattr(service.workflow, "value", service.workflow) == "application":
             case = await open_case_for(actor, request, service, priced.data)
             if request.status == RequestStatus.SUBMITTED:
-                await workflow.act(audit.Actor(None, via="system"), case, "forward",
-                                   f"Received by the department, reference {request.department_ref}" if request.department_ref else "")
+                said, said_hi = workflow.received_remark(request.department_ref) if request.department_ref else ("", "")
+                await workflow.act(audit.Actor(None, via="system"), case, "forward", said, remark_hi=said_hi)
 
 
 async def open_case_for(actor: audit.Actor, request: ServiceRequest, service: Service, data: dict[str, Any]) -> Any:

@@ -385,9 +385,20 @@ def flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
+def _shown(prop: dict[str, Any], text: str) -> str:
+    """A value as pages write it: a date as DD-MM-YYYY (the form takes and stores YYYY-MM-DD)."""
+    if prop.get("format") == "date":
+        try:
+            return f"{dt.date.fromisoformat(text):%d-%m-%Y}"
+        except ValueError:
+            return text
+    return text
+
+
 def describe(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:
-    """(label_en, label_hi, value) of each filled field, enum values shown by their labels: for
-    the confirmation page and the receipt."""
+    """(label_en, label_hi, value) of each filled field, as people read it: enum values by their
+    labels, dates as DD-MM-YYYY, a ticked box as Yes (हाँ): for the counter's confirmation page and
+    the officer's case page."""
     out = []
     for path, text in flatten(data):
         parts: list[Any] = [int(p) if p.isdigit() else p for p in path.split(".")]
@@ -396,8 +407,10 @@ def describe(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str
             prop = _prop_at(schema, parts[:-1], data)
         en, hi = _labels(prop, path)
         enum_src = prop if "enum" in prop else prop.get("items", {}) if isinstance(prop.get("items"), dict) else {}
-        value_en = value_hi = text
-        if "enum" in enum_src and text in [str(v) for v in enum_src["enum"]]:
+        value_en = value_hi = _shown(prop, text)
+        if prop.get("type") == "boolean":
+            value_en, value_hi = ("Yes", "हाँ") if text == "on" else ("No", "नहीं")
+        elif "enum" in enum_src and text in [str(v) for v in enum_src["enum"]]:
             i = [str(v) for v in enum_src["enum"]].index(text)
             value_en = str(enum_src.get("x-enum-labels", enum_src["enum"])[i])
             value_hi = str(enum_src.get("x-enum-labels-hi", enum_src.get("x-enum-labels", enum_src["enum"]))[i])

@@ -683,6 +683,7 @@ class CaseEvent(Model):
     actor_name = fields.CharField(max_length=200, default="")
     actor_role = fields.CharField(max_length=24, default="")
     remark = fields.TextField(default="")
+    remark_hi = fields.TextField(default="", db_default="", description="The platform's remark in Hindi (empty: as written)")
     public = fields.BooleanField(default=True, description="Shown to the citizen when tracking")
     created_at = fields.DatetimeField()
 

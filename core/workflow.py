@@ -16,6 +16,7 @@ breaches and escalates them to the next officer.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -66,6 +67,9 @@ class Transition:
     label_hi: str
     #: the actor must say why (a rejection, a return for correction)
     reason_required: bool = False
+    #: how the timeline names the step once taken ("Approved", "Certificate issued"); empty: the label
+    done_en: str = ""
+    done_hi: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,32 +218,41 @@ def application_process(
         ]
     decided_from = ("verification",) if personal_verification else ("forwarded",)
     transitions = [
-        Transition("forward", ("submitted",), "forwarded", (SYSTEM, OPERATOR, SOCIETY), "Forward to the department", "विभाग को भेजें"),
-        Transition("approve", decided_from, "approved", (OFFICER,), "Approve", "स्वीकृत करें"),
+        Transition("forward", ("submitted",), "forwarded", (SYSTEM, OPERATOR, SOCIETY), "Forward to the department", "विभाग को भेजें",
+                   done_en="Forwarded to the department", done_hi="विभाग को भेजा गया"),
+        Transition("approve", decided_from, "approved", (OFFICER,), "Approve", "स्वीकृत करें",
+                   done_en="Approved", done_hi="स्वीकृत किया गया"),
         Transition("reject", ("forwarded", "verification") if personal_verification else ("forwarded",), "rejected",
-                   (OFFICER,), "Reject", "अस्वीकृत करें", reason_required=True),
+                   (OFFICER,), "Reject", "अस्वीकृत करें", reason_required=True, done_en="Rejected", done_hi="अस्वीकृत किया गया"),
         Transition("return", ("forwarded", "verification") if personal_verification else ("forwarded",), "returned",
-                   (OFFICER,), "Send back for correction", "सुधार हेतु लौटाएँ", reason_required=True),
+                   (OFFICER,), "Send back for correction", "सुधार हेतु लौटाएँ", reason_required=True,
+                   done_en="Sent back for correction", done_hi="सुधार हेतु लौटाया गया"),
         Transition("resubmit", ("returned",), "forwarded", (OPERATOR,), "Resubmit, corrected", "सुधार कर पुनः भेजें",
-                   reason_required=True),
+                   reason_required=True, done_en="Resubmitted, corrected", done_hi="सुधार कर पुनः भेजा गया"),
     ]
     if personal_verification:
         transitions.insert(1, Transition("call_for_verification", ("forwarded",), "verification", (OFFICER,),
-                                         "Call for personal verification", "व्यक्तिगत सत्यापन हेतु बुलाएँ"))
+                                         "Call for personal verification", "व्यक्तिगत सत्यापन हेतु बुलाएँ",
+                                         done_en="Called for personal verification", done_hi="व्यक्तिगत सत्यापन हेतु बुलाया गया"))
     if deliverable:
-        issue = ("Issue the certificate", "प्रमाण पत्र जारी करें") if deliverable == "certificate" else (
-            "Mark the document ready at the counter", "दस्तावेज़ काउंटर पर तैयार चिह्नित करें")
+        issue = ("Issue the certificate", "प्रमाण पत्र जारी करें", "Certificate issued", "प्रमाण पत्र जारी किया गया") \
+            if deliverable == "certificate" else (
+            "Mark the document ready at the counter", "दस्तावेज़ काउंटर पर तैयार चिह्नित करें",
+            "Document ready at the counter", "दस्तावेज़ काउंटर पर तैयार")
         transitions += [
-            Transition("issue", ("approved",), "ready", (OFFICER,), *issue),
-            Transition("collect", ("ready",), "collected", (OPERATOR,), "Hand over to the citizen", "नागरिक को सौंपें"),
-            Transition("revoke", ("ready", "collected"), "revoked", (OFFICER,), "Revoke", "निरस्त करें", reason_required=True),
+            Transition("issue", ("approved",), "ready", (OFFICER,), *issue[:2], done_en=issue[2], done_hi=issue[3]),
+            Transition("collect", ("ready",), "collected", (OPERATOR,), "Hand over to the citizen", "नागरिक को सौंपें",
+                       done_en="Handed over to the citizen", done_hi="नागरिक को सौंपा गया"),
+            Transition("revoke", ("ready", "collected"), "revoked", (OFFICER,), "Revoke", "निरस्त करें", reason_required=True,
+                       done_en="Revoked", done_hi="निरस्त किया गया"),
         ]
         # A collected certificate may still be revoked, so "collected" is not final: it is nobody's
         # turn (desk "none"), which closes the case and keeps it out of the SLA sweep.
         states = [State(s.name, s.label_en, s.label_hi, s.sla_days, final=False, desk=s.desk) if s.name == "collected" else s
                   for s in states]
     else:
-        transitions.append(Transition("close", ("approved",), "collected", (OFFICER,), "Close", "बंद करें"))
+        transitions.append(Transition("close", ("approved",), "collected", (OFFICER,), "Close", "बंद करें",
+                                      done_en="Completed", done_hi="पूर्ण किया गया"))
         states.append(State("collected", "Completed", "पूर्ण", final=True, desk="none"))
     return Process(name, tuple(states), tuple(transitions), sla_days=sla_days, deliverable=deliverable)
 
@@ -254,12 +267,14 @@ def grievance_process(*, sla_days: int = 15, department_days: int = 3, action_da
         State("closed", "Closed without action", "बिना कार्यवाही बंद", final=True, desk="none"),
     )
     transitions = (
-        Transition("forward", ("submitted",), "forwarded", (SYSTEM, OPERATOR, SOCIETY), "Forward to the department", "विभाग को भेजें"),
-        Transition("acknowledge", ("forwarded",), "in_progress", (OFFICER,), "Acknowledge and act", "स्वीकार कर कार्यवाही करें"),
+        Transition("forward", ("submitted",), "forwarded", (SYSTEM, OPERATOR, SOCIETY), "Forward to the department", "विभाग को भेजें",
+                   done_en="Forwarded to the department", done_hi="विभाग को भेजा गया"),
+        Transition("acknowledge", ("forwarded",), "in_progress", (OFFICER,), "Acknowledge and act", "स्वीकार कर कार्यवाही करें",
+                   done_en="Acknowledged, being acted on", done_hi="स्वीकार कर कार्यवाही आरंभ"),
         Transition("resolve", ("forwarded", "in_progress"), "resolved", (OFFICER,), "Resolve, with the reply", "उत्तर सहित निस्तारित करें",
-                   reason_required=True),
+                   reason_required=True, done_en="Resolved, with the reply", done_hi="उत्तर सहित निस्तारित किया गया"),
         Transition("close", ("forwarded", "in_progress"), "closed", (OFFICER,), "Close without action", "बिना कार्यवाही बंद करें",
-                   reason_required=True),
+                   reason_required=True, done_en="Closed without action", done_hi="बिना कार्यवाही बंद किया गया"),
     )
     return Process(name, states, transitions, sla_days=sla_days, deliverable=None)
 
@@ -300,6 +315,35 @@ def process_of(case: Case) -> Process:
     if service is None:  # the plugin is gone: the default keeps its cases moving
         return grievance_process() if case.kind == "grievance" else application_process()
     return process_for(service)
+
+
+def turn_of(state: State) -> str:
+    """Whose turn a case in this state is: ``department`` (its department's, or the Society's on a
+    Society desk case), ``counter`` (the filing counter's: a correction, a collection, a hand-over
+    to retry) or ``none`` (closed)."""
+    if state.final or state.desk == "none":
+        return "none"
+    return "counter" if state.desk == "counter" else "department"
+
+
+#: the timeline's names of the steps the platform writes that are not transitions
+PLATFORM_STEPS = {
+    "open": ("Registered", "दर्ज किया गया"),
+    "escalate": ("Escalated to the next officer", "अगले स्तर के अधिकारी को अग्रेषित"),
+    "remark": ("Remark", "टिप्पणी"),
+}
+
+
+def step_label(action: str) -> tuple[str, str] | None:
+    """(English, Hindi) label of an action in any process this installation knows, or None: what to
+    call an action when no case at hand has it (a bulk step on cases that are not on this desk)."""
+    from emitra.core.plugins import get_host
+
+    host = get_host()
+    services = {**host.all_declared, **host.registry.services}
+    processes = [*BUILTIN.values(), *(process_for(s) for s in services.values())]
+    found = next((t for p in processes if (t := p.transition(action)) is not None), None)
+    return (found.label_en, found.label_hi) if found else None
 
 
 # --- time ---------------------------------------------------------------------------------------
@@ -426,41 +470,66 @@ async def open_case(
     return case
 
 
+ROLES_HI = {OFFICER: "विभागीय अधिकारी", OPERATOR: "काउंटर ऑपरेटर", SOCIETY: "सोसायटी व्यवस्थापक", SYSTEM: "ई-मित्र"}
+
+
+def _reason_needed(transition: Transition) -> tuple[str, str]:
+    """The refusal of a step without its reason, naming who reads it: the citizen reads the
+    department's reasons and replies; the department reads the counter's (what was corrected)."""
+    en, hi = transition.label_en, transition.label_hi
+    if transition.action == "resolve":
+        return (f"'{en}' needs the reply the citizen reads (at least 5 characters).",
+                f"'{hi}' के लिए नागरिक के पढ़ने योग्य उत्तर लिखें (कम से कम 5 अक्षर)।")
+    if set(transition.roles) <= {OPERATOR, SYSTEM}:
+        return (f"'{en}' needs a reason the department can read: what was corrected (at least 5 characters).",
+                f"'{hi}' के लिए विभाग के पढ़ने योग्य कारण लिखें: क्या सुधारा गया (कम से कम 5 अक्षर)।")
+    return (f"'{en}' needs a reason the citizen can read (at least 5 characters).",
+            f"'{hi}' के लिए नागरिक के पढ़ने योग्य कारण लिखें (कम से कम 5 अक्षर)।")
+
+
 def _actor_label(actor: audit.Actor) -> str:
     if actor.user is None:
         return "e-Mitra" if actor.via != "cli" else "e-Mitra (cli)"
     return actor.user.full_name or actor.user.username
 
 
-async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, public_remark: bool = True) -> Case:
-    """Take one step on a case, or refuse it with what is allowed. One transaction, or nothing."""
+async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, public_remark: bool = True,
+              remark_hi: str = "") -> Case:
+    """Take one step on a case, or refuse it with what is allowed. One transaction, or nothing.
+
+    ``remark_hi``: the same remark in Hindi, for a remark the platform writes (a person's remark is
+    kept as written, in ``remark`` alone)."""
     process = process_of(case)
     remark = privacy.mask_aadhaar_in_text((remark or "").strip())
+    remark_hi = privacy.mask_aadhaar_in_text((remark_hi or "").strip())
     async with in_transaction():
         fresh = await Case.select_for_update().get(id=case.id) if _supports_for_update() else await Case.get(id=case.id)
         transition = process.transition(action)
         if transition is None or fresh.state not in transition.sources:
-            allowed = [t.action for t in allowed_actions(actor.user, fresh, process)]
+            offered = allowed_actions(actor.user, fresh, process)
             state = process.state(fresh.state)
-            what = ", ".join(allowed) if allowed else "nothing (it is with someone else, or finished)"
+            codes = ", ".join(t.action for t in offered) or "nothing (it is with someone else, or finished)"
+            labels_hi = ", ".join(t.label_hi for t in offered) or "कुछ नहीं (मामला किसी और के पास है, या पूर्ण हो चुका है)"
+            if transition is None:  # not a step of this process: said to be unknown, never shown as a step
+                asked = f"'{action[:40]}' is an unknown action" if action else "no action was chosen"
+                asked_hi = f"'{action[:40]}' अज्ञात कार्रवाई है" if action else "कोई कार्रवाई नहीं चुनी गई"
+                raise WorkflowError("action", f"Case {fresh.number}: {asked}. Allowed for you: {codes}.",
+                                    f"मामला {fresh.number}: {asked_hi}। आपके लिए अनुमत: {labels_hi}।")
             raise WorkflowError(
                 "action",
-                f"Case {fresh.number} is '{state.label_en}': '{action}' cannot be taken now. Allowed for you: {what}.",
-                f"मामला {fresh.number} '{state.label_hi}' स्थिति में है: '{action}' अभी नहीं हो सकता। आपके लिए अनुमत: {', '.join(allowed) or 'कुछ नहीं'}।",
+                f"Case {fresh.number} is '{state.label_en}': '{action}' cannot be taken now. Allowed for you: {codes}.",
+                f"मामला {fresh.number} '{state.label_hi}' स्थिति में है: '{transition.label_hi}' अभी नहीं हो सकता। आपके लिए अनुमत: {labels_hi}।",
             )
         if not may_take(actor.user, fresh, transition):
             roles = ", ".join(r.replace("_", " ") for r in transition.roles)
+            roles_hi = ", ".join(ROLES_HI.get(r, r) for r in transition.roles)
             raise WorkflowError(
                 "role",
                 f"'{transition.label_en}' on case {fresh.number} is taken by: {roles} (of its department or counter). Your role may not take it.",
-                f"मामला {fresh.number} पर '{transition.label_hi}' केवल ये कर सकते हैं: {roles}। आपकी भूमिका इसकी अनुमति नहीं देती।",
+                f"मामला {fresh.number} पर '{transition.label_hi}' केवल ये कर सकते हैं: {roles_hi} (उसके विभाग या काउंटर के)। आपकी भूमिका इसकी अनुमति नहीं देती।",
             )
         if transition.reason_required and len(remark) < 5:
-            raise WorkflowError(
-                "remark",
-                f"'{transition.label_en}' needs a reason the citizen can read (at least 5 characters).",
-                f"'{transition.label_hi}' के लिए नागरिक के पढ़ने योग्य कारण लिखें (कम से कम 5 अक्षर)।",
-            )
+            raise WorkflowError("remark", *_reason_needed(transition))
         at = now()
         target = process.state(transition.target)
         previous = fresh.state
@@ -470,7 +539,7 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
         await fresh.save(update_fields=["state", "state_since", "state_due_at", "closed_at"])
         await CaseEvent.create(case=fresh, action=transition.action, from_state=previous, to_state=target.name, actor=actor.user,
                                actor_name=_actor_label(actor), actor_role=_role_of(actor), remark=remark[:2000],
-                               public=public_remark, created_at=at)
+                               remark_hi=remark_hi[:2000], public=public_remark, created_at=at)
         await audit.record(actor, f"case.{transition.action}", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
                            detail={"number": fresh.number, "from": previous, "to": target.name, "remark": remark[:500]})
         if transition.action == "issue" and process.deliverable == "certificate":
@@ -483,8 +552,30 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
             await certificates.revoke(actor, fresh, remark)
         from emitra.core import notify
 
-        await notify.case_event(fresh, transition.action, process, remark=remark)
+        notes = await notify.case_event(fresh, transition.action, process, remark=remark)
+        if remark_hi and remark_hi != remark:
+            await _hindi_note(notes, remark, remark_hi)
     return fresh
+
+
+async def _hindi_note(notes: list[Any], remark: str, remark_hi: str) -> None:
+    """Put the Hindi of a platform's remark into the Hindi body of the citizen's messages.
+
+    ``notify.case_event`` writes the one remark it is given into both bodies; a remark the platform
+    writes in both languages ("Received by the department, reference ...") is replaced in the Hindi
+    body by its Hindi, unless the SMS had to shorten it (then the English stays) or the Hindi would
+    not fit the SMS."""
+    from emitra.core import notify
+
+    said, said_hi = " ".join(remark.split()), " ".join(remark_hi.split())
+    for note in notes:
+        if said not in note.body_hi:
+            continue
+        body = note.body_hi.replace(said, said_hi)
+        if note.channel == "sms" and len(body) > notify.SMS_LIMIT:
+            continue
+        note.body_hi = body
+        await note.save(update_fields=["body_hi"])
 
 
 async def act_many(actor: audit.Actor, case_ids: Iterable[int], action: str, remark: str = "") -> tuple[list[Case], list[tuple[int, WorkflowError]]]:
@@ -565,10 +656,10 @@ async def sweep(actor: audit.Actor | None = None, at: dt.datetime | None = None,
                     fresh.state_due_at = _due(at, state.sla_days)
                     changed += ["level", "escalated_at", "state_due_at"]
                     result.escalated.append(fresh.number)
-                    overdue = f"'{state.label_en}' for more than {state.sla_days} day(s): escalated to level {fresh.level}"
+                    overdue, overdue_hi = escalated_remark(state, fresh.level)
                     await CaseEvent.create(case=fresh, action="escalate", from_state=fresh.state, to_state=fresh.state,
                                            actor=None, actor_name="e-Mitra SLA", actor_role=SYSTEM, remark=overdue,
-                                           public=True, created_at=at)
+                                           remark_hi=overdue_hi, public=True, created_at=at)
                     await audit.record(actor, "case.escalated", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
                                        detail={"number": fresh.number, "state": fresh.state, "level": fresh.level})
                     from emitra.core import notify
@@ -590,9 +681,54 @@ async def sweep(actor: audit.Actor | None = None, at: dt.datetime | None = None,
 
 
 # --- timeline for tracking ----------------------------------------------------------------------
+#
+# The remarks the platform writes are stored in English and Hindi (CaseEvent.remark, remark_hi);
+# :func:`remark_hi` puts one written before the Hindi column existed (migration 0023) into Hindi
+# from its English. A person's remark is shown as written.
+
+def received_remark(department_ref: str) -> tuple[str, str]:
+    """The platform's remark on forwarding an application its department acknowledged."""
+    return f"Received by the department, reference {department_ref}", f"विभाग को प्राप्त, संदर्भ {department_ref}"
+
+
+def escalated_remark(state: State, level: int) -> tuple[str, str]:
+    """The SLA sweep's remark on escalating a case that overstayed ``state``."""
+    return (f"'{state.label_en}' for more than {state.sla_days} day(s): escalated to level {level}",
+            f"{state.sla_days} दिन से अधिक समय से '{state.label_hi}' स्थिति में: स्तर {level} पर अग्रेषित")
+
+
+_LEGACY_REMARKS = [  # (the English the platform wrote before 0023, how to say it in Hindi given the event's state)
+    (re.compile(r"Received by the department, reference (.+)", re.S), lambda m, state: received_remark(m[1])[1]),
+    (re.compile(r"'.*' for more than (\d+) day\(s\): escalated to level (\d+)", re.S),
+     lambda m, state: f"{m[1]} दिन से अधिक समय से '{state.label_hi}' स्थिति में: स्तर {m[2]} पर अग्रेषित"),
+]
+
+
+def remark_hi(event: CaseEvent, process: Process) -> str:
+    """The event's remark in Hindi: as written in both languages, or (a platform's remark written
+    before migration 0023) its English put into Hindi; otherwise empty (the remark as written)."""
+    if event.remark_hi or not event.remark or event.actor_role != SYSTEM:
+        return event.remark_hi
+    for pattern, say in _LEGACY_REMARKS:
+        m = pattern.fullmatch(event.remark)
+        if m:
+            return say(m, process.state(event.to_state))
+    return ""
+
+
+def step_names(process: Process, action: str) -> tuple[str, str]:
+    """How a timeline names a step once taken ("Approved", "Certificate issued"), English and Hindi."""
+    transition = process.transition(action)
+    if transition is not None:
+        return transition.done_en or transition.label_en, transition.done_hi or transition.label_hi
+    return PLATFORM_STEPS.get(action) or (action.replace("_", " ").capitalize(), action.replace("_", " "))
+
 
 async def timeline(case: Case, *, public_only: bool = True) -> list[dict[str, Any]]:
-    """The steps of a case, oldest first: what the citizen may see (no officer's name, no internal note)."""
+    """The steps of a case, oldest first: what the citizen may see (no officer's name, no internal note).
+
+    ``action_en``/``action_hi`` name the step as its button does ("Approve"); ``step_en``/``step_hi``
+    as taken ("Approved"); ``remark_hi`` is the remark in Hindi, empty when it is only as written."""
     process = process_of(case)
     events = await CaseEvent.filter(case_id=case.id).order_by("id")
     rows = []
@@ -601,13 +737,15 @@ async def timeline(case: Case, *, public_only: bool = True) -> list[dict[str, An
             continue
         state = process.state(e.to_state or case.state)
         transition = process.transition(e.action)
+        step_en, step_hi = step_names(process, e.action)
         rows.append({
             "at": e.created_at,
             "action": e.action,
-            "action_en": transition.label_en if transition else e.action.replace("_", " ").capitalize(),
-            "action_hi": transition.label_hi if transition else e.action.replace("_", " "),
+            "action_en": transition.label_en if transition else step_en,
+            "action_hi": transition.label_hi if transition else step_hi,
+            "step_en": step_en, "step_hi": step_hi,
             "state": state.name, "state_en": state.label_en, "state_hi": state.label_hi,
-            "remark": e.remark,
+            "remark": e.remark, "remark_hi": remark_hi(e, process),
             "by": e.actor_name if not public_only else _public_role(e.actor_role),
             "by_role": e.actor_role,
         })

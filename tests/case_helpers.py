@@ -48,3 +48,16 @@ async def grievance_case(key: str = "grv-1", department: str = "phed") -> Case:
             "description": "The PHED tap supply in ward 12, Chomu has been off since 20 November.", "mobile": "9414098765"}
     request = await pay(GRIEVANCE, form, key)
     return await Case.get(request_id=request.id)
+
+
+async def domicile_case(key: str = "dom-1", username: str = "operator1") -> Case:
+    """A paid domicile certificate application (personal verification before approval), its example
+    form (born 2006-08-15, the declaration ticked); its case is forwarded to the Revenue Department."""
+    from emitra.core.forms import upload_fields
+
+    service = get_host().registry.get(DOMICILE)
+    form = dict(service.example)
+    for path, _ in upload_fields(service.form):
+        form[path] = await upload(DOMICILE, path, username)
+    request = await pay(DOMICILE, form, key, username)
+    return await Case.get(request_id=request.id)

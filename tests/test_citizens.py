@@ -267,3 +267,34 @@ def test_one_address_files_at_most_ten_grievances_an_hour(web):
     flood = web.post("/grievances/new", data={**GOOD, "csrf_token": token})
     assert flood.status_code == 429 and "Too many grievances" in flood.text
     assert web.run(lambda: Case.filter(channel="online").count()) == 10
+
+
+def test_tracking_names_the_steps_taken_and_says_with_whom_only_while_open(web):
+    async def setup():
+        case = await caste_case("track-past")
+        case = await workflow.act(await actor("tehsildar"), case, "approve")
+        case = await workflow.act(await actor("tehsildar"), case, "issue")
+        return case
+
+    case = web.run(setup)
+    page = track(web, case.number, RAMESH).text
+    steps = page[page.index('id="steps"'):]
+    names = re.findall(r'<td class="nowrap">[^<]*</td>\s*<td>([^<]*)</td>', steps)
+    assert names == ["Registered", "Forwarded to the department", "Approved", "Certificate issued"]
+    assert "Received by the department, reference " in steps
+    assert re.search(r'<th>With</th><td id="with">Revenue Department', page)
+    web.get("/track?lang=hi")
+    hindi = track(web, case.number, RAMESH).text
+    steps = hindi[hindi.index('id="steps"'):]
+    names = re.findall(r'<td class="nowrap">[^<]*</td>\s*<td>([^<]*)</td>', steps)
+    assert names == ["दर्ज किया गया", "विभाग को भेजा गया", "स्वीकृत किया गया", "प्रमाण पत्र जारी किया गया"]
+    assert "विभाग को प्राप्त, संदर्भ " in steps and "Received by the department" not in steps
+    web.get("/track?lang=en")
+
+    async def collect():
+        await workflow.act(await actor("operator1"), await Case.get(id=case.id), "collect", "Identity checked")
+
+    web.run(collect)
+    collected = track(web, case.number, RAMESH).text
+    assert re.search(r'id="state">Collected<', collected) and 'id="with"' not in collected and "Revenue Department, Government" not in collected
+    assert "Handed over to the citizen" in collected and "Identity checked" not in collected  # the counter's remark stays private

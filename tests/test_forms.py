@@ -280,3 +280,17 @@ def test_an_upload_field_says_what_it_takes_and_shows_its_description(web):
     web.get("/lang/hi")
     page = web.get(f"/counter/citizens/{_ramesh(web)}/services/gov.in.incometax.pan_new")
     assert "फ़ाइल के प्रकार: JPEG, PNG। अधिकतम 200 KB।" in page.text and "हाल का रंगीन फ़ोटो" in page.text
+
+
+def test_described_values_read_as_every_page_writes_them():
+    """The counter's confirmation page and the officer's case page show a date as DD-MM-YYYY and a
+    ticked box as Yes (हाँ), not 2006-08-15 and "on"; the hidden inputs still carry what coerce reads."""
+    schema = {"type": "object", "properties": {
+        "born": {"type": "string", "format": "date", "title": "Date of birth", "x-title-hi": "जन्म तिथि"},
+        "agree": {"type": "boolean", "title": "I declare", "x-title-hi": "मैं घोषणा करता हूँ"},
+        "member": {"type": "boolean", "title": "Member", "x-title-hi": "सदस्य"}}}
+    data = {"born": "2006-08-15", "agree": True, "member": False}
+    shown = {(d["label_en"], d["value_en"], d["value_hi"]) for d in forms.describe(schema, data)}
+    assert shown == {("Date of birth", "15-08-2006", "15-08-2006"), ("I declare", "Yes", "हाँ"), ("Member", "No", "नहीं")}
+    assert forms.flatten(data) == [("born", "2006-08-15"), ("agree", "on"), ("member", "")]
+    assert forms.describe(schema, {"born": "15 August"})[0]["value_en"] == "15 August"  # not a date: as written

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 from emitra.core import clock
 from emitra.core.models import Case, CaseEvent, Counter, RequestStatus, ServiceRequest
 from emitra.core.plugins import get_host
-from tests.case_helpers import CASTE, caste_case, grievance_case
+from tests.case_helpers import CASTE, caste_case, domicile_case, grievance_case
 
 
 def _state(web, case_id: int) -> str:
@@ -309,3 +310,149 @@ def test_the_inbox_pages_by_fifty_with_breached_cases_first(web):
     second = web.get("/office", params={"page": "2"}).text
     assert re.findall(r'<a href="/office/cases/\d+">(JP-TEST-\d+)</a>', second) == ["JP-TEST-0001"]
     assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
+def _refusal(page) -> str:
+    """The refusal the case page shows above its step forms (role="alert"), as read."""
+    found = re.search(r'<p class="error" role="alert" id="refusal">(.*?)</p>', page.text, re.S)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def test_a_step_not_offered_now_is_refused_with_its_reason_shown(web):
+    """A step whose form the page does not draw (forged, taken already, out of turn, on a closed
+    case) was answered 400 with no message at all: the refusal is shown above the forms."""
+    case = web.run(lambda: caste_case("office-refused"))
+    domicile = web.run(lambda: domicile_case("office-refused-dom"))
+    grievance = web.run(lambda: grievance_case("office-refused-grv"))
+    web.login("tehsildar")
+    forged = _act(web, case.id, "delete_everything")
+    assert forged.status_code == 400
+    assert _refusal(forged) == f"Case {case.number}: 'delete_everything' is an unknown action. Allowed for you: approve, reject, return."
+    early = _act(web, case.id, "issue")
+    assert early.status_code == 400 and _refusal(early) == (
+        f"Case {case.number} is 'With the department': 'issue' cannot be taken now. Allowed for you: approve, reject, return.")
+    assert _act(web, case.id, "approve").status_code == 303
+    twice = _act(web, case.id, "approve", "Verified")
+    assert twice.status_code == 400
+    assert _refusal(twice) == f"Case {case.number} is 'Approved': 'approve' cannot be taken now. Allowed for you: issue."
+    assert "Verified</textarea>" not in twice.text  # not put back into another step's form
+    web.get(f"/office/cases/{case.id}?lang=hi")
+    hindi = _act(web, case.id, "approve")
+    assert _refusal(hindi) == (f"मामला {case.number} 'स्वीकृत' स्थिति में है: 'स्वीकृत करें' अभी नहीं हो सकता। "
+                               "आपके लिए अनुमत: प्रमाण पत्र जारी करें।")
+    web.get(f"/office/cases/{case.id}?lang=en")
+    unverified = _act(web, domicile.id, "approve")
+    assert unverified.status_code == 400 and "Allowed for you: call_for_verification, reject, return." in _refusal(unverified)
+    assert _act(web, case.id, "issue").status_code == 303
+    assert _act(web, case.id, "revoke", "Issued on a forged ration card").status_code == 303
+    closed = _act(web, case.id, "approve")
+    assert closed.status_code == 400 and _refusal(closed).endswith(
+        "Allowed for you: nothing (it is with someone else, or finished).")
+    web.logout()
+    web.login("phed")
+    assert _act(web, grievance.id, "resolve", "Supply restored on 25 November").status_code == 303
+    resolved = _act(web, grievance.id, "close", "Duplicate of another grievance")
+    assert resolved.status_code == 400 and _refusal(resolved).startswith(f"Case {grievance.number} is 'Resolved': 'close' cannot be taken now.")
+    assert [_state(web, c.id) for c in (case, domicile, grievance)] == ["revoked", "forwarded", "resolved"]
+
+
+def test_a_missing_reason_is_still_shown_beside_its_form(web):
+    case = web.run(lambda: caste_case("office-reason"))
+    web.login("tehsildar")
+    refused = _act(web, case.id, "return", "no")
+    assert 'id="error-return"' in refused.text and _refusal(refused) == ""
+    assert re.search(r'id="remark-return"[^>]*>no</textarea>', refused.text, re.S)
+
+
+def test_the_inbox_lists_the_cases_whose_turn_is_the_departments(web):
+    """A case sent back to the counter, or ready there, is not the department's work: before the
+    sweep such a case flagged as breached was listed above it. It is found under "Waiting on"."""
+    waiting = web.run(lambda: caste_case("office-turn-1"))
+    returned = web.run(lambda: caste_case("office-turn-2"))
+    ready = web.run(lambda: caste_case("office-turn-3"))
+    web.login("tehsildar")
+    _act(web, returned.id, "return", "Father's name differs from the ration card")
+    _act(web, ready.id, "approve")
+    _act(web, ready.id, "issue")
+    web.run(lambda: Case.filter(id=returned.id).update(breached=True))
+    inbox = web.get("/office").text
+    listed = re.findall(r'<a href="/office/cases/\d+">([^<]+)</a>', inbox)
+    assert listed == [waiting.number] and "1 case<" in inbox
+    counter = re.findall(r'<a href="/office/cases/\d+">([^<]+)</a>', web.get("/office", params={"turn": "counter"}).text)
+    assert counter == [returned.number, ready.number]  # breached first
+    every = web.get("/office", params={"turn": "open"}).text
+    assert all(c.number in every for c in (waiting, returned, ready))
+    assert ready.number in web.get("/office", params={"turn": "all", "number": ready.number[-6:]}).text
+    assert ready.number in web.get("/office", params={"state": "ready"}).text  # a state asked for: whoever's turn
+    assert 'value="counter" selected' in web.get("/office", params={"turn": "counter"}).text
+
+
+def test_the_office_timeline_names_every_step_in_the_pages_language(web):
+    grievance = web.run(lambda: grievance_case("office-names"))
+    case = web.run(lambda: caste_case("office-names-2"))
+    web.run(lambda: Case.filter(id=grievance.id).update(state_due_at=clock.now() - dt.timedelta(hours=1)))
+    web.login("society")
+    web.post_form("/office/sweep", {}, token_from="/office")
+    web.logout()
+    web.login("phed")
+    web.post_form(f"/office/cases/{grievance.id}/remark", {"remark": "Asked the junior engineer"}, token_from=f"/office/cases/{grievance.id}")
+    web.get("/office?lang=hi")
+    page = web.get(f"/office/cases/{grievance.id}").text
+    timeline = page[page.index('id="timeline"'):]
+    steps = [html.unescape(s).strip() for s in re.findall(r'<td class="nowrap">[^<]*</td>\s*<td>([^<]*)</td>', timeline)]
+    assert steps == ["दर्ज किया गया", "विभाग को भेजा गया", "अगले स्तर के अधिकारी को अग्रेषित", "टिप्पणी"]
+    assert "3 दिन से अधिक समय से &#39;विभाग के पास&#39; स्थिति में: स्तर 2 पर अग्रेषित" in timeline
+    assert "escalated to level" not in timeline and "e-Mitra (e-Mitra)" not in timeline
+    web.logout()
+    web.login("tehsildar")
+    web.get("/office?lang=hi")
+    revenue = web.get(f"/office/cases/{case.id}").text
+    assert "विभाग को प्राप्त, संदर्भ " in revenue and "Received by the department" not in revenue
+    web.get("/office?lang=en")
+    english = web.get(f"/office/cases/{case.id}").text
+    english_steps = re.findall(r'<td class="nowrap">[^<]*</td>\s*<td>([^<]*)</td>', english[english.index('id="timeline"'):])
+    assert english_steps == ["Registered", "Forwarded to the department"] and "Received by the department, reference " in english
+
+
+def test_the_case_page_writes_dates_and_ticked_boxes_as_people_read_them(web):
+    case = web.run(lambda: domicile_case("office-values"))
+    web.login("tehsildar")
+    rows = re.search(r'<table class="facts" id="form-data">(.*?)</table>', web.get(f"/office/cases/{case.id}").text, re.S).group(1)
+    assert "<th>Date of birth</th><td>15-08-2006</td>" in rows and "2006-08-15" not in rows
+    assert "<th>I declare that the information given is true</th><td>Yes</td>" in rows and ">on<" not in rows
+    hindi = web.get(f"/office/cases/{case.id}?lang=hi").text
+    assert "<th>मैं घोषणा करता/करती हूँ कि दी गई जानकारी सत्य है</th><td>हाँ</td>" in hindi
+
+
+def test_each_step_form_says_who_reads_what_is_written_in_it(web):
+    case = web.run(lambda: caste_case("office-labels"))
+    grievance = web.run(lambda: grievance_case("office-labels-2"))
+    web.login("tehsildar")
+    page = web.get(f"/office/cases/{case.id}").text
+    approve = re.search(r'<form[^>]*id="act-approve">(.*?)</form>', page, re.S).group(1)
+    assert "Remark (optional; the citizen reads it)" in approve and "use Add a remark below" in approve
+    web.logout()
+    web.login("phed")
+    page = web.get(f"/office/cases/{grievance.id}").text
+    resolve = re.search(r'<form[^>]*id="act-resolve">(.*?)</form>', page, re.S).group(1)
+    assert "Reply (the citizen reads it)" in resolve and "Reason" not in resolve
+    refused = _act(web, grievance.id, "resolve", "")
+    assert "needs the reply the citizen reads" in refused.text
+
+
+def test_a_bulk_step_counts_a_case_ticked_twice_once_and_names_an_unknown_action(web):
+    case = web.run(lambda: caste_case("office-bulk-twice"))
+    grievance = web.run(lambda: grievance_case("office-bulk-other"))
+    web.login("tehsildar")
+    assert _act(web, case.id, "approve").status_code == 303
+    token = web.csrf("/office")
+    done = web.post("/office/act", data={"csrf_token": token, "action": "approve", "case": [str(case.id), str(case.id)]})
+    refused = re.search(r'<ul class="refused">(.*?)</ul>', done.text, re.S).group(1)
+    assert refused.count("<li>") == 1 and "1 case refused" in done.text
+    web.get("/office?lang=hi")
+    nuked = web.post("/office/act", data={"csrf_token": token, "action": "nuke", "case": [str(case.id)]})
+    summary = re.search(r'<div id="bulk-summary" role="status">(.*?)</div>', nuked.text, re.S).group(1)
+    assert "अज्ञात कार्रवाई" in summary and ": nuke" not in summary and "nuke।" not in summary
+    other = web.post("/office/act", data={"csrf_token": token, "action": "acknowledge", "case": [str(grievance.id)]})
+    summary = re.search(r'<div id="bulk-summary" role="status">(.*?)</div>', other.text, re.S).group(1)
+    assert "स्वीकार कर कार्यवाही करें" in summary and "acknowledge" not in summary

@@ -217,3 +217,63 @@ async def test_a_workflow_failure_after_payment_leaves_the_paid_request_for_the_
     assert await Case.filter(counter_id=case.counter_id, state="submitted", request__status=RequestStatus.SUBMISSION_FAILED).count() == 1
     await counter_core.retry_hand_over(Actor(None, via="cli"), request)
     assert (await Case.get(id=case.id)).state == "forwarded" and request.status == RequestStatus.SUBMITTED
+
+
+@pytest.mark.anyio
+async def test_a_refusal_in_hindi_names_the_steps_by_their_hindi_labels(demo_db):
+    case = await caste_case()
+    case = await workflow.act(await actor("tehsildar"), case, "return", "Father's name differs from the ration card")
+    with pytest.raises(workflow.WorkflowError) as err:
+        await workflow.act(await actor("operator1"), case, "collect")
+    assert err.value.message_en == (f"Case {case.number} is 'Sent back for correction': 'collect' cannot be taken now. "
+                                    "Allowed for you: resubmit.")
+    assert err.value.message_hi == (f"मामला {case.number} 'सुधार हेतु लौटाया गया' स्थिति में है: 'नागरिक को सौंपें' अभी नहीं हो सकता। "
+                                    "आपके लिए अनुमत: सुधार कर पुनः भेजें।")
+    with pytest.raises(workflow.WorkflowError) as err:
+        await workflow.act(await actor("operator1"), case, "nuke")
+    assert err.value.message_en == f"Case {case.number}: 'nuke' is an unknown action. Allowed for you: resubmit."
+    assert "अज्ञात कार्रवाई" in err.value.message_hi and "resubmit" not in err.value.message_hi
+    # the counter's reason is read by the department, not the citizen
+    with pytest.raises(workflow.WorkflowError) as err:
+        await workflow.act(await actor("operator1"), case, "resubmit", "ok")
+    assert "needs a reason the department can read" in err.value.message_en and "citizen" not in err.value.message_en
+    assert "विभाग के पढ़ने योग्य" in err.value.message_hi
+    with pytest.raises(workflow.WorkflowError) as err:
+        await workflow.act(await actor("phed"), await grievance_case(), "resolve", "")
+    assert "needs the reply the citizen reads" in err.value.message_en and "उत्तर" in err.value.message_hi
+
+
+@pytest.mark.anyio
+async def test_the_platforms_remarks_are_kept_and_sent_in_both_languages(demo_db):
+    case = await caste_case()
+    request = await ServiceRequest.get(id=case.request_id)
+    forward = await CaseEvent.get(case_id=case.id, action="forward")
+    assert forward.remark == f"Received by the department, reference {request.department_ref}"
+    assert forward.remark_hi == f"विभाग को प्राप्त, संदर्भ {request.department_ref}"
+    sms = await Notification.get(case_id=case.id, event="state_changed", channel="sms")
+    assert sms.body_en.endswith(f"Note: Received by the department, reference {request.department_ref}")
+    assert sms.body_hi.endswith(f"टिप्पणी: विभाग को प्राप्त, संदर्भ {request.department_ref}") and "Received" not in sms.body_hi
+    grievance = await grievance_case()
+    await workflow.sweep(at=grievance.state_due_at + dt.timedelta(hours=1))
+    escalated = await CaseEvent.get(case_id=grievance.id, action="escalate")
+    assert escalated.remark == "'With the department' for more than 3 day(s): escalated to level 2"
+    assert escalated.remark_hi == "3 दिन से अधिक समय से 'विभाग के पास' स्थिति में: स्तर 2 पर अग्रेषित"
+    steps = await workflow.timeline(grievance)
+    assert [(s["step_en"], s["step_hi"]) for s in steps] == [
+        ("Registered", "दर्ज किया गया"), ("Forwarded to the department", "विभाग को भेजा गया"),
+        ("Escalated to the next officer", "अगले स्तर के अधिकारी को अग्रेषित")]
+
+
+@pytest.mark.anyio
+async def test_a_platform_remark_written_before_the_hindi_column_is_put_into_hindi(demo_db):
+    case = await caste_case()
+    await CaseEvent.filter(case_id=case.id).update(remark_hi="")  # as written before migration 0023
+    grievance = await grievance_case()
+    await workflow.sweep(at=grievance.state_due_at + dt.timedelta(hours=1))
+    await CaseEvent.filter(case_id=grievance.id).update(remark_hi="")
+    await workflow.add_remark(await actor("phed"), grievance, "Received by the department, reference in the register")
+    forward = (await workflow.timeline(case))[1]
+    assert forward["remark_hi"] == "विभाग को प्राप्त, संदर्भ " + forward["remark"].rsplit(" ", 1)[1]
+    escalated, remark = (await workflow.timeline(grievance, public_only=False))[2:]
+    assert escalated["remark_hi"] == "3 दिन से अधिक समय से 'विभाग के पास' स्थिति में: स्तर 2 पर अग्रेषित"
+    assert remark["remark_hi"] == ""  # an officer's words are shown as written

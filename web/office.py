@@ -43,6 +43,9 @@ PER_PAGE = 50
 #: the oldest "at least this many days old" the inbox takes: a hundred years (web/params.py)
 MAX_AGE_DAYS = 36500
 COUNTER_ACTIONS = ("collect", "resubmit")
+#: whose turn the listed cases are (``?turn=``): the desk's own (the default; for the Society's
+#: "every case of the district", every open case), the counter's, every open case, every case
+TURNS = ("ours", "counter", "open", "all")
 _MOBILE = re.compile(r"(?<!\d)([6-9]\d{9})(?!\d)")
 
 
@@ -88,6 +91,7 @@ def _filters(request: Request) -> tuple[dict[str, str], dict[str, str]]:
     q = request.query_params
     out = {
         "desk": "all" if q.get("desk") == "all" else "",
+        "turn": q.get("turn", "") if q.get("turn") in TURNS else "",
         "service": q.get("service", "").strip(),
         "state": q.get("state", "").strip(),
         "min_age": q.get("min_age", "").strip(),
@@ -110,6 +114,23 @@ def _filters(request: Request) -> tuple[dict[str, str], dict[str, str]]:
     return out, errors
 
 
+def _turn(filters: dict[str, str]) -> str:
+    return filters["turn"] or ("open" if filters["desk"] == "all" else "ours")
+
+
+def _whose_turn(pairs: list[tuple[str, str, str]], turn: str) -> Q:
+    """The cases, among the (service, kind, state) ``pairs`` of the scope, whose turn it is: the
+    process of each service says whose turn each of its states is (core/workflow.turn_of)."""
+    by_service: dict[str, list[str]] = {}
+    for code, kind, state in pairs:
+        process = workflow.process_of(SimpleNamespace(service_code=code, kind=kind, state=state))
+        if workflow.turn_of(process.state(state)) == turn:
+            by_service.setdefault(code, []).append(state)
+    if not by_service:
+        return Q(id__in=[])
+    return Q(*(Q(service_code=code, state__in=sorted(set(states))) for code, states in sorted(by_service.items())), join_type="OR")
+
+
 def _query_string(filters: dict[str, str], **changes: Any) -> str:
     merged = {**filters, **changes}
     return urlencode({k: v for k, v in merged.items() if v})
@@ -123,15 +144,19 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     services = sorted({(code, pick(en, hi)) for code, en, hi in await scope.distinct().values_list("service_code", "title_en", "title_hi")},
                       key=lambda pair: pair[1])
     states: dict[str, str] = {}
-    for code, kind, state in await scope.distinct().values_list("service_code", "kind", "state"):
+    pairs = await scope.distinct().values_list("service_code", "kind", "state")
+    for code, kind, state in pairs:
         states.setdefault(state, _state_label(SimpleNamespace(service_code=code, kind=kind, state=state)))
+    turn = _turn(filters)
     query = scope
     if filters["service"]:
         query = query.filter(service_code=filters["service"])
     if filters["state"]:
-        query = query.filter(state=filters["state"])
-    else:
-        query = query.filter(closed_at=None)  # open cases unless a state is asked for
+        query = query.filter(state=filters["state"])  # a state asked for: its cases, closed too, whoever's turn
+    elif turn != "all":
+        query = query.filter(closed_at=None)
+        if turn in ("ours", "counter"):
+            query = query.filter(_whose_turn(pairs, "department" if turn == "ours" else "counter"))
     at = workflow.now()
     if filters["min_age"]:
         query = query.filter(created_at__lte=at - dt.timedelta(days=int(filters["min_age"])))
@@ -154,13 +179,13 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         rows.append({"case": case, "state": _state_label(case), "age": workflow.age_days(case, at), "soon": soon, "overdue": overdue})
     escalated_to_me = 0
     if _role(user) == Role.DEPARTMENT_OFFICER.value and user.level > 1:
-        escalated_to_me = await scope.filter(closed_at=None, level__gte=user.level).count()
+        escalated_to_me = await scope.filter(_whose_turn(pairs, "department"), closed_at=None, level__gte=user.level).count()
     return render(request, "office/inbox.html", {
         "rows": rows, "total": total, "page": current, "pages": pages, "filters": filters, "errors": errors,
         "services": services, "states": sorted(states.items(), key=lambda kv: kv[1]), "actions": sorted(actions.items(), key=lambda kv: kv[1]),
         "query": _query_string(filters, page=""), "prev_query": _query_string(filters, page=current - 1 if current > 1 else ""),
         "next_query": _query_string(filters, page=current + 1), "summary": summary, "bulk_error": bulk_error,
-        "swept": swept, "escalated_to_me": escalated_to_me, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
+        "swept": swept, "escalated_to_me": escalated_to_me, "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
         "posted": getattr(request.state, "form", None),
     }, status if not errors else 400)
 
@@ -178,7 +203,7 @@ async def bulk_act(request: Request) -> Response:
     form = request.state.form
     action = str(form.get("action", "")).strip()
     remark = str(form.get("remark", "")).strip()
-    ids = [i for i in (params.record_id(v) for v in form.getlist("case")) if i is not None]
+    ids = list(dict.fromkeys(i for i in (params.record_id(v) for v in form.getlist("case")) if i is not None))  # each case once
     if not ids:
         return await _inbox(request, bulk_error=_("Tick at least one case in the first column."), status=400)
     if not action:
@@ -191,8 +216,9 @@ async def bulk_act(request: Request) -> Response:
     done, failures = await workflow.act_many(actor(request), [i for i in ids if i in visible], action, remark)
     for case_id, exc in failures:
         refused.append({"number": visible[case_id].number, "message": pick(exc.message_en, exc.message_hi)})
-    label = next((pick(t.label_en, t.label_hi) for c in visible.values()
-                  if (t := workflow.process_of(c).transition(action)) is not None), action)
+    known = next(((t.label_en, t.label_hi) for c in visible.values()
+                  if (t := workflow.process_of(c).transition(action)) is not None), None) or workflow.step_label(action)
+    label = pick(*known) if known else _("an unknown action")
     summary = {"action": label, "done": [c.number for c in done], "refused": refused}
     return await _inbox(request, summary=summary)
 
@@ -268,8 +294,12 @@ async def case_act(request: Request) -> Response:
     try:
         await workflow.act(actor(request), case, action, remark)
     except workflow.WorkflowError as exc:
-        return await _case_page(request, await Case.get(id=case.id), errors={action or "_": pick(exc.message_en, exc.message_hi)},
-                                remarks={action: remark}, status=400)
+        fresh = await Case.get(id=case.id)
+        # beside the step's form when the page draws it (a missing reason); above them all otherwise
+        # (a step not offered now: taken already, forged, or on a case that has moved on)
+        drawn = {t.action for t in workflow.allowed_actions(request.state.user, fresh)}
+        return await _case_page(request, fresh, errors={action if action in drawn else "_": pick(exc.message_en, exc.message_hi)},
+                                remarks={action: remark} if action in drawn else {}, status=400)
     return RedirectResponse(f"/office/cases/{case.id}?done={action}", status_code=303)
 
 
