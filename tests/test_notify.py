@@ -113,6 +113,36 @@ async def test_a_grievance_is_acknowledged_naming_the_department_it_went_to(demo
     assert "की स्थिति अब: निस्तारित। उत्तर: Supply restored" in resolved.body_hi
 
 
+def test_the_counters_resubmit_remark_never_reaches_the_citizen_as_tracking_hides_it(web):
+    """docs/citizens.md: remarks written at the counter may describe the citizen's papers; the SMS and
+    the email say the step, as /track does, without them. The department's reason still goes out."""
+    case = web.run(caste_case)
+    web.run(lambda: Case.filter(id=case.id).update(email="lakshmi@example.org"))
+    web.login("tehsildar")
+    returned = web.post_form(f"/office/cases/{case.id}/act", {"action": "return", "remark": "Attach an affidavit for the father's name"},
+                             token_from=f"/office/cases/{case.id}")
+    assert returned.status_code == 303
+    web.logout()
+    web.login("operator1")
+    counter_remark = "Checked ration card 0812-3345 and the school register; father's name corrected"
+    done = web.post_form(f"/counter/cases/{case.id}/act", {"action": "resubmit", "remark": counter_remark}, token_from="/counter/cases")
+    assert done.status_code == 303
+
+    async def messages():
+        return await Notification.filter(case_id=case.id, event="state_changed").order_by("id")
+
+    *_, sent_back_sms, sent_back_email, resubmitted_sms, resubmitted_email = web.run(messages)
+    assert "Reason: Attach an affidavit for the father's name" in sent_back_sms.body_en  # the department's: told
+    assert "कारण: Attach an affidavit" in sent_back_email.body_hi
+    for note in (resubmitted_sms, resubmitted_email):
+        assert note.body_en.endswith("is now: With the department.") and note.body_hi.endswith("की स्थिति अब: विभाग के पास।")
+        for body in (note.body_en, note.body_hi):
+            assert "ration card" not in body and "0812" not in body and "Reason" not in body and "कारण" not in body
+    web.logout()
+    tracked = web.post_form("/track", {"number": case.number, "mobile": MOBILE})
+    assert "Attach an affidavit" in tracked.text and "ration card 0812" not in tracked.text
+
+
 @pytest.mark.anyio
 async def test_a_long_reason_is_shortened_in_the_sms_and_given_whole_by_email(demo_db):
     case = await caste_case()
