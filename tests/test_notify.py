@@ -86,7 +86,7 @@ async def test_the_citizen_is_told_of_each_step_in_english_and_hindi(demo_db):
     assert [n.event for n in notes] == ["submitted", "state_changed", "state_changed", "state_changed", "state_changed", "ready"]
     assert {n.channel for n in notes} == {"sms"} and {n.recipient for n in notes} == {MOBILE}
     opened, forwarded, returned, *_, ready = notes
-    assert opened.body_en.startswith(f"e-Mitra: your application for Caste certificate")
+    assert opened.body_en.startswith("e-Mitra: your application for Caste certificate")
     assert f"registered, number {case.number}. Expected by " in opened.body_en
     assert "जाति प्रमाण पत्र" in opened.body_hi and f"आवेदन दर्ज हो गया है, संख्या {case.number}" in opened.body_hi
     assert "is now: With the department" in forwarded.body_en and "की स्थिति अब: विभाग के पास" in forwarded.body_hi

@@ -33,7 +33,7 @@ from emitra.core.models import Case, Certificate, Counter, District, Role, Servi
 from emitra.core.plugins import get_host
 from emitra.core.services import Payer
 from emitra.web import citizens
-from emitra.web.i18n import _, current_lang
+from emitra.web.i18n import _, current_lang, department
 from emitra.web.security import ANYONE, page
 from emitra.web.templating import render
 
@@ -74,7 +74,7 @@ async def _issuer(case: Case) -> dict[str, str]:
     district = await District.get_or_none(id=case.district_id)
     society = await Society.get_or_none(district_id=case.district_id)
     return {
-        "department": case.department,
+        "department": department(case.department, case.service_code),  # in the page's language
         "society": society.name if society else "",
         "society_hi": f"{certificate_render.PAPER['society'][1]}, {district.name_hi}" if society and district else "",
         "district_en": district.name_en if district else "",

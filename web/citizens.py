@@ -75,7 +75,7 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
         "state": case.state, "state_label": i18n.pick(state.label_en, state.label_hi),
         "closed": bool(state.final or state.desk == "none"),
         "filed_at": case.created_at, "due_at": case.due_at, "counter": counter, "about_counter": about,
-        "channel": case.channel, "department": case.department, "steps": steps,
+        "channel": case.channel, "department": i18n.department(case.department, case.service_code), "steps": steps,
         "certificate": certificate,
     }
 
@@ -280,7 +280,8 @@ async def grievance_filed(request: Request) -> Response:
     if case is None:
         return RedirectResponse("/grievances/new", status_code=303)
     return _no_store(render(request, "citizens/grievance_filed.html", {
-        "number": case.number, "title": i18n.pick(case.title_en, case.title_hi), "department": case.department,
+        "number": case.number, "title": i18n.pick(case.title_en, case.title_hi),
+        "department": i18n.department(case.department, case.service_code),
         "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile)}))
 
 

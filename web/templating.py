@@ -63,6 +63,7 @@ def _env() -> jinja2.Environment:
     env.filters["day_end_note"] = day_end_note
     env.filters["date_text"] = date_text
     env.globals["pick"] = i18n.pick
+    env.globals["department"] = i18n.department  # {{ department(case.department, case.service_code) }}
     env.globals["label"] = label
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     return env
