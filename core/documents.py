@@ -81,7 +81,17 @@ def size_label(max_kb: int) -> str:
     return f"{max_kb // 1024} MB" if max_kb >= 1024 and max_kb % 1024 == 0 else f"{max_kb} KB"
 
 
+#: the field of a scan the counter attaches when it resubmits an application sent back for correction
+#: (an affidavit the officer asked for, a clearer copy): any service takes one, as PDF, JPEG or PNG
+#: of at most 2 MB (core/corrections.py)
+CORRECTION_FIELD = "correction"
+CORRECTION_SPEC: dict[str, Any] = {"accept": DEFAULT_ACCEPT, "max_kb": DEFAULT_MAX_KB}
+
+
 def spec_for(service: Service, field: str) -> dict[str, Any] | None:
+    """The ``x-upload`` of a document field of the service's form, or of a correction's scan."""
+    if field == CORRECTION_FIELD and field not in dict(upload_fields(service.form)):
+        return dict(CORRECTION_SPEC)
     return dict(upload_fields(service.form)).get(field)
 
 
@@ -144,7 +154,8 @@ async def check_references(counter: Counter, service: Service, data: dict[str, A
         if not value:
             continue
         doc = await Document.get_or_none(public_id=str(value))
-        if doc is None or doc.counter_id != counter.id or doc.service_code != service.code or doc.request_id is not None:
+        if (doc is None or doc.counter_id != counter.id or doc.service_code != service.code or doc.request_id is not None
+                or doc.field == CORRECTION_FIELD):  # a correction's scan goes with its resubmission, not in a form
             raise FormErrors([FieldMessage(path, "This document was not uploaded here for this service; upload it again.",
                                            "यह दस्तावेज़ इस सेवा के लिए यहाँ अपलोड नहीं हुआ; फिर से अपलोड करें।")])
         doc.form_field = path  # named again if another payment takes it first (core/counter.py)
@@ -168,6 +179,12 @@ async def can_read(user: User, doc: Document) -> bool:
         department = case.department if case is not None and case.desk == "department" else request.provider
         return department == user.department
     return False
+
+
+def discard(doc: Document) -> None:
+    """Remove the file of a document whose record was rolled back (its transaction failed)."""
+    if is_public_id(doc.public_id):
+        _path(doc.public_id).unlink(missing_ok=True)
 
 
 def read(doc: Document) -> bytes:

@@ -24,6 +24,9 @@ from emitra.plugins.government.grievance import DEPARTMENTS, department_name
 ABOUT = ("department", "district", "counter")
 DISTRICT_DEPARTMENT = "District Collectorate"
 SOCIETY_DEPARTMENT = "e-Mitra Society"
+#: the Hindi names of the departments online grievances go to (shown on Hindi pages: plugins.department_hi)
+DEPARTMENTS_HI: dict[str, str] = {DISTRICT_DEPARTMENT: "जिला कलेक्टरेट", SOCIETY_DEPARTMENT: "ई-मित्र सोसायटी",
+                                  **{en: hi for _code, en, hi in DEPARTMENTS}}
 GRIEVANCE = "emitra.grievance"
 COUNTER_COMPLAINT = "emitra.counter_complaint"
 

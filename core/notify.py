@@ -7,7 +7,7 @@ transport plugins (hook ``emitra_send_notification``: SMS gateways, email); with
 message is ``kept`` in the outbox, where the Society's admin reads it.
 
 Events: ``submitted`` (a case is registered), ``state_changed`` (each step, with the reason or the
-note when there is one), ``ready`` (the deliverable waits at the counter), ``escalated`` (to the
+note when the citizen may read it: the same rule as tracking, :func:`citizen_may_read`), ``ready`` (the deliverable waits at the counter), ``escalated`` (to the
 officers an overdue case now rests with). An SMS body stays within :data:`SMS_LIMIT` characters:
 the note, then the service title, are shortened to fit; an email carries them in full.
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from emitra.core import clock
-from emitra.core.models import Case, Counter, Notification, User
+from emitra.core.models import Case, CaseEvent, Counter, Notification, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,15 @@ MAX_ATTEMPTS = 5
 STATUSES = ("queued", "kept", "sent", "failed")
 CHANNELS = ("sms", "email")
 EVENTS = ("submitted", "state_changed", "ready", "escalated")
+#: whose remarks the citizen reads, in a message as on /track: the department's, the Society's and the
+#: platform's ("system"), when made public. A counter's remark (what was corrected, say) may describe
+#: the citizen's papers and stays with the officers (docs/citizens.md).
+CITIZEN_REMARK_ROLES = frozenset({Role.DEPARTMENT_OFFICER.value, Role.SOCIETY_ADMIN.value, "system"})
+
+
+def citizen_may_read(by_role: str, public: bool) -> bool:
+    """Whether the citizen may read the remark of a step taken by ``by_role`` (tracking and messages)."""
+    return bool(public) and by_role in CITIZEN_REMARK_ROLES
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,16 @@ def _fit(make: Callable[[str, str], str], title: str, note: str, limit: int | No
         title = _shorten(title, max(len(title) - over, min(len(title), 20)))
         body = make(title, note)
     return body if len(body) <= limit else _shorten(body, limit)
+
+
+async def _readable_remark(case: Case, event: str, remark: str) -> str:
+    """``remark`` if the citizen may read it: the step it was written with (the case's latest event of
+    this action, written in the same transaction) was public and taken by the department, the Society
+    or the platform; else nothing. A remark no step can be found for is not sent."""
+    if not (remark or "").strip():
+        return ""
+    step = await CaseEvent.filter(case_id=case.id, action=event).order_by("-id").first()
+    return remark if step is not None and citizen_may_read(step.actor_role, step.public) else ""
 
 
 async def _counter_of(case: Case) -> Counter | None:
@@ -144,10 +163,13 @@ async def case_event(case: Case, event: str, process: Any, remark: str = "") -> 
     """Queue the citizen's message for a case opened or moved (call inside the change's transaction).
 
     ``event`` is ``"opened"`` or the action taken (``forward``, ``approve``, ``issue``...). The SMS
-    is at most :data:`SMS_LIMIT` characters; the email carries the whole reason.
+    is at most :data:`SMS_LIMIT` characters; the email carries the whole reason. The remark is
+    sent only when the citizen may read it (:func:`citizen_may_read`): a counter's or an internal
+    remark is left out, as /track leaves it out.
     """
     if not case.mobile and not case.email:
         return []
+    remark = await _readable_remark(case, event, remark)
     counter = await _counter_of(case)
     out = []
     if case.mobile:

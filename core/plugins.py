@@ -76,6 +76,21 @@ def _identity_problems(service: Service) -> list[DeclarationError]:
         elif name == "title_hi" and not is_hindi(value):
             out.append(DeclarationError("title_hi", f"{value!r} is not Hindi; write the Hindi title in Devanagari script "
                                                     "(a Latin abbreviation may stand in it, e.g. 'बिजली बिल – JVVNL')"))
+    hindi_names = {"provider_hi": service.provider_hi}
+    if not isinstance(service.departments_hi, dict):
+        out.append(DeclarationError("departments_hi", "must be a dict of English department name -> its Hindi name, "
+                                                      "e.g. {'Transport': 'परिवहन'}"))
+    else:
+        hindi_names.update({f"departments_hi[{en!r}]": hi for en, hi in service.departments_hi.items()})
+        if not all(isinstance(en, str) and en.strip() for en in service.departments_hi):
+            out.append(DeclarationError("departments_hi", "each key must be a department's English name (the text route() returns)"))
+    for name, value in hindi_names.items():
+        if value == "" and name == "provider_hi":  # optional: the English name is shown
+            continue
+        if not isinstance(value, str) or not is_hindi(value):
+            out.append(DeclarationError(name.split("[")[0], f"{name}: {value!r} is not Hindi; write the department's Hindi name in "
+                                                            "Devanagari script (a Latin abbreviation may stand in it, e.g. "
+                                                            "'जन स्वास्थ्य अभियांत्रिकी विभाग (PHED)')"))
     for name, enum_type in (("domain", Domain), ("category", Category), ("workflow", Workflow)):
         value = getattr(service, name)
         try:
@@ -603,6 +618,26 @@ def _checked_forms_path() -> Path | None:
 
 
 _host: PluginHost | None = None
+
+
+def department_hi(name: str, service_code: str = "") -> str:
+    """The Hindi name of the department ``name`` (a case's ``department``), or "" when none is declared.
+
+    The case's own service is asked first (its ``provider_hi`` when ``name`` is its provider, else its
+    ``departments_hi``), then every declared service, then the departments e-Mitra itself sends online
+    grievances to (core/grievances.py)."""
+    if not name:
+        return ""
+    host = get_host()
+    own = host.all_declared.get(service_code) or host.registry.get(service_code) if service_code else None
+    for service in ([own] if own is not None else []) + list(host.all_declared.values()):
+        hindi = service.provider_hi if service.provider == name else ""
+        hindi = hindi or (service.departments_hi.get(name, "") if isinstance(service.departments_hi, dict) else "")
+        if hindi:
+            return hindi
+    from emitra.core import grievances
+
+    return grievances.DEPARTMENTS_HI.get(name, "")
 
 
 def get_host() -> PluginHost:

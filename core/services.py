@@ -118,7 +118,8 @@ class Service:
 
     Required: ``code`` (dotted, lowercase, e.g. ``gov.rj.jvvnl.bill``), ``title_en``, ``title_hi``,
     ``provider`` (the department or partner), ``domain``, ``category``, ``form`` (a JSON Schema of
-    type object), ``fee`` (a :class:`FeeRule`), ``workflow``.
+    type object), ``fee`` (a :class:`FeeRule`), ``workflow``. Optional: ``provider_hi`` and
+    ``departments_hi``, the Hindi names of the departments (in Devanagari).
 
     Form properties may carry ``x-title-hi`` and ``x-description-hi`` (the Hindi label and help)
     and ``x-error-en`` / ``x-error-hi`` (what to say when the value does not match its pattern).
@@ -133,6 +134,12 @@ class Service:
     form: dict[str, Any]
     fee: FeeRule
     workflow: Workflow | str = Workflow.PAYMENT
+    #: ``provider`` in Hindi (Devanagari), shown on Hindi pages wherever the department a case is
+    #: with is named (tracking, the case page, certificate verification); "" shows ``provider``
+    provider_hi: str = ""
+    #: the Hindi names of the other departments :meth:`route` sends applications to, by their
+    #: English name (the grievance service's departments), e.g. ``{"Transport": "परिवहन"}``
+    departments_hi: dict[str, str] = field(default_factory=dict)
     description_en: str = ""
     description_hi: str = ""
     #: counter services sold by the LSP itself at its own published price per unit

@@ -255,6 +255,29 @@ def test_a_certificate_altered_in_the_database_is_not_authentic(web):
     assert 'id="altered"' in web.get(f"/certificates/{cert['number']}").text
 
 
+def test_by_number_an_altered_certificate_shows_none_of_its_particulars(web):
+    """The QR page hides an altered record's particulars; the check by number must too, even masked."""
+    cert = issued(web)
+    web.run(lambda: Certificate.filter(number=cert["number"]).update(holder_name="Suresh Dutt Sharma",
+                                                                       title_en="Domicile Certificate"))
+    page = web.get(f"/verify?number={cert['number']}")
+    verdict = re.search(r'id="verdict">(.*?)</div>', page.text, re.S).group(1)
+    assert "Not authentic" in verdict and cert["number"] in verdict
+    assert "S***** D*** S*****" not in page.text and "Issued to" not in page.text and 'id="masked-holder"' not in page.text
+    assert "Domicile" not in page.text and "Caste Certificate" not in page.text and "Issued on" not in page.text
+    assert "none is shown" in verdict
+
+
+def test_by_number_a_number_too_long_is_refused_for_its_length(web):
+    page = web.get("/verify", params={"number": "1" * 60})
+    assert page.status_code == 400
+    error = re.search(r'id="number-error"[^>]*>(.*?)</p>', page.text, re.S).group(1)
+    assert "at most 40 characters; this one has 60" in error and "letters, digits and dashes" not in error
+    web.get("/lang/hi?next=/verify")
+    hindi = web.get("/verify", params={"number": "1" * 60})
+    assert hindi.status_code == 400 and "अधिकतम 40 अक्षर" in hindi.text
+
+
 def test_an_unknown_token_is_not_found(web):
     page = web.get("/verify/certificate/no-such-token-at-all")
     assert page.status_code == 404 and "Not found" in page.text
@@ -279,7 +302,7 @@ def test_by_number_the_status_shows_with_the_name_masked_and_nothing_else(web):
 def test_a_receipt_is_checked_against_the_published_rate_without_personal_data(web):
     cert = issued(web)
     receipt = cert["receipt"]
-    page = web.get(f"/verify/receipt?receipt_no={receipt}")
+    page = web.get(f"/verify/receipt?receipt_no={receipt}&total=10")
     assert page.status_code == 200
     assert "As published" in page.text and "₹10.00" in page.text
     assert "Caste certificate" in page.text
@@ -291,7 +314,7 @@ def test_a_receipt_is_checked_against_the_published_rate_without_personal_data(w
         await fees.set_override(society, get_host().registry.get(CASTE), 500, society.user.district_id)
 
     web.run(lower_the_district_rate)
-    page = web.get(f"/verify/receipt?receipt_no={receipt}")
+    page = web.get(f"/verify/receipt?receipt_no={receipt}&total=10.00")
     assert "Charged more than the published rate: file a complaint." in page.text
     assert "₹5.00" in page.text  # the published rate and the excess
     counter = web.run(lambda: Counter.get(code="JP-LM-001"))
@@ -300,8 +323,42 @@ def test_a_receipt_is_checked_against_the_published_rate_without_personal_data(w
 
 
 def test_a_receipt_number_is_checked_for_its_form_and_existence(web):
-    missing = web.get("/verify/receipt?receipt_no=JP0001000009999")
-    assert missing.status_code == 404 and "No receipt with the number JP0001000009999" in missing.text
+    missing = web.get("/verify/receipt?receipt_no=JP0001000009999&total=10")
+    assert missing.status_code == 404 and "No receipt with this number and total" in missing.text
     for bad in ("JP0001<b>", "A" * 25, ""):
-        page = web.get("/verify/receipt", params={"receipt_no": bad})
+        page = web.get("/verify/receipt", params={"receipt_no": bad, "total": "10"})
         assert page.status_code == 400 and "receipt number" in page.text
+    for bad in ("", "ten", "10.001", "-10"):
+        page = web.get("/verify/receipt", params={"receipt_no": "JP0001000009999", "total": bad})
+        error = re.search(r'id="total-error"[^>]*>(.*?)</p>', page.text, re.S).group(1)
+        assert page.status_code == 400 and "Total paid: type the total printed on the receipt" in error
+
+
+def test_a_receipt_is_shown_only_with_the_total_printed_on_it(web):
+    """A receipt number alone says nothing (it would tell anyone which numbers exist, as /track does
+    not): the total printed on the receipt must come with it, typed as a person copies it."""
+    receipt = issued(web)["receipt"]
+    alone = web.get(f"/verify/receipt?receipt_no={receipt}")
+    assert alone.status_code == 400 and "Caste certificate" not in alone.text and "JP-LM-001" not in alone.text
+    wrong = web.get("/verify/receipt", params={"receipt_no": receipt, "total": "11"})
+    unknown = web.get("/verify/receipt", params={"receipt_no": "JP0001000009999", "total": "10"})
+    for page in (wrong, unknown):  # the same answer: which of the two was wrong is not said
+        assert page.status_code == 404 and "No receipt with this number and total" in page.text
+        assert "Caste certificate" not in page.text and "JP-LM-001" not in page.text and 'id="receipt"' not in page.text
+    for typed_no, typed_total in ((receipt, "10"), (receipt.lower(), "₹10.00"), (f"{receipt[:6]} {receipt[6:]}", "Rs 10"),
+                                  (f"{receipt[:2]}-{receipt[2:]}", " 10.0 ")):
+        page = web.get("/verify/receipt", params={"receipt_no": typed_no, "total": typed_total})
+        assert page.status_code == 200, (typed_no, typed_total)
+        assert 'id="receipt"' in page.text and "Caste certificate" in page.text and "JP-LM-001" in page.text
+    form = web.get("/verify").text  # the public page asks for both
+    assert 'name="receipt_no"' in form and 'name="total"' in form
+
+
+def test_receipts_not_found_are_throttled_after_ten_from_one_address(web):
+    receipt = issued(web)["receipt"]
+    for i in range(10):
+        assert web.get("/verify/receipt", params={"receipt_no": f"JP00010000{i:05d}", "total": "10"}).status_code == 404
+    blocked = web.get("/verify/receipt", params={"receipt_no": receipt, "total": "10"})  # even the right pair, now
+    assert blocked.status_code == 429 and "Wait 15 minutes" in blocked.text and 'id="receipt"' not in blocked.text
+    tracked = web.post_form("/track", {"number": "JP0001000009999", "mobile": "9829012345"})
+    assert tracked.status_code == 404  # a count of its own: tracking is not blocked by it

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from emitra.core import grievances, workflow
+from emitra.core import auth, grievances, workflow
 from emitra.core.audit import Actor
 from emitra.core.models import AuditLog, Case, Certificate, Counter, Notification, RequestStatus, ServiceRequest, User
+from emitra.web.citizens import TRACK_WINDOW
 from tests.case_helpers import actor, caste_case, grievance_case, pay
 
 RAMESH = "9829012345"
@@ -168,6 +169,54 @@ def test_an_online_grievance_about_phed_reaches_the_phed_officer(web):
     web.run(check)
     page = track(web, number, "9414098765")
     assert page.status_code == 200 and "Public Health Engineering" in page.text
+
+
+def test_a_grievance_number_is_found_however_its_spaces_and_dashes_are_typed(web):
+    """As a receipt number is: "GR JP 0000670", "GRJP0000670", "gr-jp-0000670" all find GR-JP-0000670,
+    and none of them counts against the throttle."""
+    web.login("citizen")  # filed while logged in: also the citizen's own, at /my/<number>
+    filed = web.post_form("/grievances/new", GOOD)
+    number = re.search(r"GR-JP-\d{7}", web.get(filed.headers["location"]).text).group(0)
+    digits = number[len("GR-JP-"):]
+    typed = [f"GR JP {digits}", f"GRJP{digits}", f"gr-jp-{digits}", f" GR - JP - {digits} ", f"GR–JP–{digits}", f"gr jp-{digits}"]
+    for spelling in typed:
+        page = track(web, spelling, "9414098765")
+        assert page.status_code == 200, spelling
+        assert "Public Health Engineering" in page.text and "No application with this number" not in page.text
+    assert web.run(lambda: auth.events_in_window("track:testclient", TRACK_WINDOW)) == 0
+    for spelling in (f"GRJP{digits}", f"gr-jp-{digits}", f"GR JP {digits}"):
+        assert web.get(f"/my/{spelling}").status_code == 200, spelling
+    # a receipt number keeps working with spaces and dashes
+    receipt = web.run(lambda: caste_case()).number
+    assert track(web, f"{receipt[:2]} {receipt[2:6]}-{receipt[6:]}", RAMESH).status_code == 200
+
+
+def test_hindi_pages_name_the_department_in_hindi(web):
+    """/track's "किसके पास", the grievance confirmation and /verify/certificate's "जारीकर्ता कार्यालय"
+    name the department as its plugin declares it in Hindi; English pages keep the English name."""
+    async def setup():
+        case = await caste_case()
+        case = await workflow.act(await actor("tehsildar"), case, "approve", "Caste verified")
+        case = await workflow.act(await actor("tehsildar"), case, "issue")
+        return case.number, (await Certificate.get(case_id=case.id)).token
+
+    number, token = web.run(setup)
+    english = track(web, number, RAMESH).text
+    assert "Revenue Department, Government of Rajasthan" in english
+    web.get("/lang/hi?next=/track")
+    hindi = track(web, number, RAMESH).text
+    with_row = re.search(r"<th>किसके पास</th><td>(.*?)</td>", hindi).group(1)
+    assert with_row == "राजस्व विभाग, राजस्थान सरकार"
+    issuer = re.search(r"<th>जारीकर्ता कार्यालय</th><td>(.*?)</td>", web.get(f"/verify/certificate/{token}").text, re.S).group(1)
+    assert issuer.startswith("राजस्व विभाग, राजस्थान सरकार ·") and "Government of Rajasthan" not in issuer
+    filed = web.post_form("/grievances/new", GOOD)
+    confirmation = web.get(filed.headers["location"]).text
+    assert "जन स्वास्थ्य अभियांत्रिकी (जल आपूर्ति)" in confirmation and "Public Health Engineering" not in confirmation
+    grievance = re.search(r"GR-JP-\d{7}", confirmation).group(0)
+    tracked = track(web, grievance, "9414098765").text
+    assert re.search(r"<th>किसके पास</th><td>जन स्वास्थ्य अभियांत्रिकी \(जल आपूर्ति\)</td>", tracked)
+    web.get("/lang/en?next=/track")
+    assert "Public Health Engineering (water supply)" in track(web, grievance, "9414098765").text
 
 
 def test_a_complaint_about_a_counter_goes_to_the_society_desk(web):

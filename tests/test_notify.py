@@ -86,7 +86,7 @@ async def test_the_citizen_is_told_of_each_step_in_english_and_hindi(demo_db):
     assert [n.event for n in notes] == ["submitted", "state_changed", "state_changed", "state_changed", "state_changed", "ready"]
     assert {n.channel for n in notes} == {"sms"} and {n.recipient for n in notes} == {MOBILE}
     opened, forwarded, returned, *_, ready = notes
-    assert opened.body_en.startswith(f"e-Mitra: your application for Caste certificate")
+    assert opened.body_en.startswith("e-Mitra: your application for Caste certificate")
     assert f"registered, number {case.number}. Expected by " in opened.body_en
     assert "जाति प्रमाण पत्र" in opened.body_hi and f"आवेदन दर्ज हो गया है, संख्या {case.number}" in opened.body_hi
     assert "is now: With the department" in forwarded.body_en and "की स्थिति अब: विभाग के पास" in forwarded.body_hi
@@ -111,6 +111,36 @@ async def test_a_grievance_is_acknowledged_naming_the_department_it_went_to(demo
     resolved = await Notification.filter(case_id=case.id, event="state_changed").order_by("-id").first()
     assert resolved.body_en.endswith("is now: Resolved. Reply: Supply restored on 27 November; the main valve was replaced.")
     assert "की स्थिति अब: निस्तारित। उत्तर: Supply restored" in resolved.body_hi
+
+
+def test_the_counters_resubmit_remark_never_reaches_the_citizen_as_tracking_hides_it(web):
+    """docs/citizens.md: remarks written at the counter may describe the citizen's papers; the SMS and
+    the email say the step, as /track does, without them. The department's reason still goes out."""
+    case = web.run(caste_case)
+    web.run(lambda: Case.filter(id=case.id).update(email="lakshmi@example.org"))
+    web.login("tehsildar")
+    returned = web.post_form(f"/office/cases/{case.id}/act", {"action": "return", "remark": "Attach an affidavit for the father's name"},
+                             token_from=f"/office/cases/{case.id}")
+    assert returned.status_code == 303
+    web.logout()
+    web.login("operator1")
+    counter_remark = "Checked ration card 0812-3345 and the school register; father's name corrected"
+    done = web.post_form(f"/counter/cases/{case.id}/act", {"action": "resubmit", "remark": counter_remark}, token_from="/counter/cases")
+    assert done.status_code == 303
+
+    async def messages():
+        return await Notification.filter(case_id=case.id, event="state_changed").order_by("id")
+
+    *_, sent_back_sms, sent_back_email, resubmitted_sms, resubmitted_email = web.run(messages)
+    assert "Reason: Attach an affidavit for the father's name" in sent_back_sms.body_en  # the department's: told
+    assert "कारण: Attach an affidavit" in sent_back_email.body_hi
+    for note in (resubmitted_sms, resubmitted_email):
+        assert note.body_en.endswith("is now: With the department.") and note.body_hi.endswith("की स्थिति अब: विभाग के पास।")
+        for body in (note.body_en, note.body_hi):
+            assert "ration card" not in body and "0812" not in body and "Reason" not in body and "कारण" not in body
+    web.logout()
+    tracked = web.post_form("/track", {"number": case.number, "mobile": MOBILE})
+    assert "Attach an affidavit" in tracked.text and "ration card 0812" not in tracked.text
 
 
 @pytest.mark.anyio

@@ -51,6 +51,10 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"fee": FeeRule(payer="tourist")}, "fee.payer", "not a known payer"),
     ({"code": "Not A Code"}, "code", "dotted lowercase"),
     ({"title_hi": "Only English"}, "title_hi", "Devanagari"),
+    # the department's Hindi name is optional, but when given it is Hindi
+    ({"provider_hi": "Test Department"}, "provider_hi", "is not Hindi; write the department's Hindi name in Devanagari"),
+    ({"departments_hi": {"Transport": "Transport Dept"}}, "departments_hi", "departments_hi['Transport']: 'Transport Dept' is not Hindi"),
+    ({"departments_hi": [("Transport", "परिवहन")]}, "departments_hi", "must be a dict of English department name"),
     ({"domain": "galactic"}, "domain", "government, central, private"),
     ({"form": {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string", "title": "A", "x-title-hi": "ए"}},
                "if": {"properties": {"a": {"const": "x"}}}, "then": {"properties": {"b": {"type": "string", "title": "B", "x-title-hi": "बी"}}}}},
@@ -109,6 +113,19 @@ def test_an_unpaid_fee_rule_refuses_only_its_service_naming_the_payers():
     assert "no payer given; say who pays the service charge" in refusal.message
     assert "Payer.CITIZEN, Payer.DEPARTMENT, Payer.PARTNER" in refusal.message
     assert FeeRule(Payer.CITIZEN, 1000) == FeeRule(payer=Payer.CITIZEN, fee_paise=1000)  # the positional form still works
+
+
+def test_every_builtin_service_names_its_department_in_hindi():
+    """Hindi pages name the department a case is with in Hindi: each built-in plugin declares it."""
+    from emitra.core.plugins import department_hi, is_hindi
+
+    services = get_host().all_declared.values()
+    assert services and all(is_hindi(s.provider_hi) for s in services), [s.code for s in services if not is_hindi(s.provider_hi)]
+    assert department_hi("Revenue Department, Government of Rajasthan") == "राजस्व विभाग, राजस्थान सरकार"
+    assert department_hi("Public Health Engineering (water supply)") == "जन स्वास्थ्य अभियांत्रिकी (जल आपूर्ति)"  # a grievance's
+    assert department_hi("District Collectorate") == "जिला कलेक्टरेट" and department_hi("Unknown office") == ""
+    h = host(("hi", plugin(svc(provider_hi="परीक्षण विभाग", departments_hi={"Other Dept": "अन्य विभाग"}))))
+    assert h.registry.refusals == [] and h.registry.get("test.ok.service").provider_hi == "परीक्षण विभाग"
 
 
 def test_hindi_titles_may_hold_an_abbreviation():

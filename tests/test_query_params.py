@@ -143,6 +143,7 @@ TOO_BIG_ID = str(2**31)  # one past PostgreSQL's integer ids (core/db.MAX_ID)
     ("tehsildar", "POST", f"/office/cases/{TOO_BIG_ID}/remark", {"remark": "a note"}),
     ("operator1", "POST", f"/counter/cases/{TOO_BIG_ID}/act", {"action": "collect", "remark": ""}),
     ("operator1", "POST", f"/counter/cases/{TOO_BIG_ID}/retry", {}),
+    ("operator1", "POST", f"/counter/cases/{TOO_BIG_ID}/resubmit", {"remark": "Affidavit attached"}),
     ("society", "GET", f"/society/inspections/{TOO_BIG_ID}", None),
     ("society", "POST", f"/society/cheques/{TOO_BIG_ID}/clear", {}),
     ("society", "POST", f"/society/cheques/{TOO_BIG_ID}/bounce", {"reason": "funds insufficient"}),

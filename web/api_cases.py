@@ -13,7 +13,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from emitra.core import workflow
+from emitra.core import corrections, workflow
+from emitra.core.forms import FormErrors
 from emitra.core.models import Case, Role
 from emitra.web.api import _json
 from emitra.web.openapi import BULK_ACTION_INPUT, CASE_ACTION_INPUT
@@ -133,9 +134,19 @@ async def act_on_case(request: Request) -> Response:
     if case is None:
         return api_error(404, "not_found", "No case with this number in your scope.")
     try:
-        case = await workflow.act(actor(request, via="api"), case, *parsed)
+        if "document" in body:  # a resubmission with the corrected document's scan (core/corrections.py)
+            if parsed[0] != "resubmit":
+                return api_error(422, "invalid_fields", "document goes with the action 'resubmit' only.", [{
+                    "field": "document", "message_en": "document goes with the action 'resubmit' only; leave it out for this step.",
+                    "message_hi": "document केवल 'resubmit' के साथ दिया जाता है; इस चरण में इसे न भेजें।"}])
+            document = await corrections.uploaded(case, body["document"])
+            case = await corrections.resubmit(actor(request, via="api"), case, parsed[1], document=document)
+        else:
+            case = await workflow.act(actor(request, via="api"), case, *parsed)
     except workflow.WorkflowError as exc:
         return _refusal(exc, 422 if exc.field == "remark" else 403 if exc.field == "role" else 409)
+    except FormErrors as exc:
+        return api_error(422, "invalid_fields", exc.errors[0].en, [dict(e.as_dict(), field="document") for e in exc.errors])
     return JSONResponse(await _case_json(case, request.state.user))
 
 

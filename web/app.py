@@ -52,6 +52,7 @@ ROUTES = [
     Route("/receipts/{receipt_no}", counter.receipt),
     Route("/receipts/{receipt_no}/cancel", counter.cancel_request, methods=["POST"]),
     Route("/documents/{public_id}", counter.document),
+    Route("/counter/cases/{case_id}/resubmit", counter.resubmit_case, methods=["POST"]),
     Route("/lsp/services", lsp.counter_services, methods=["GET", "POST"]),
     Route("/lsp/prices", lsp.prices, methods=["GET", "POST"]),
     Route("/admin/fees", admin.fee_schedule, methods=["GET", "POST"]),

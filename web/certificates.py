@@ -9,8 +9,10 @@
   more than the paper does) or a receipt by its number.
 * ``/verify/certificate/{token}`` (public): the page the QR code opens, showing the certified
   content in full: the token is unguessable and printed only on the certificate.
-* ``/verify/receipt?receipt_no=...`` (public): what was charged, against the published rate, with
-  nothing personal; a charge above the published rate links to the complaint form.
+* ``/verify/receipt?receipt_no=...&total=...`` (public): what was charged, against the published
+  rate, with nothing personal; a charge above the published rate links to the complaint form. It
+  needs the total printed on the receipt with its number, and numbers not found are throttled as
+  /track's are, so that it does not tell anyone which receipt numbers exist.
 """
 
 from __future__ import annotations
@@ -26,18 +28,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from emitra.core import certificate_render, certificates, fees, workflow
+from emitra.core import auth, certificate_render, certificates, fees, money, workflow
 from emitra.core.models import Case, Certificate, Counter, District, Role, ServiceRequest, Society, User
 from emitra.core.plugins import get_host
 from emitra.core.services import Payer
-from emitra.web.i18n import _, current_lang
+from emitra.web import citizens
+from emitra.web.i18n import _, current_lang, department
 from emitra.web.security import ANYONE, page
 from emitra.web.templating import render
 
 #: any logged-in role may ask; the case decides (see :func:`may_open`), and a "no" is a 404 for all
 READERS = list(Role)
-RECEIPT_FORMAT = re.compile(r"^[A-Za-z0-9-]{1,24}$")
-NUMBER_FORMAT = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+RECEIPT_FORMAT = re.compile(r"^[A-Z0-9]{1,24}$")  # once spaces and dashes are gone
+NUMBER_MAX = 40
+NUMBER_FORMAT = re.compile(r"^[A-Za-z0-9-]{1,%d}$" % NUMBER_MAX)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -70,7 +74,7 @@ async def _issuer(case: Case) -> dict[str, str]:
     district = await District.get_or_none(id=case.district_id)
     society = await Society.get_or_none(district_id=case.district_id)
     return {
-        "department": case.department,
+        "department": department(case.department, case.service_code),  # in the page's language
         "society": society.name if society else "",
         "society_hi": f"{certificate_render.PAPER['society'][1]}, {district.name_hi}" if society and district else "",
         "district_en": district.name_en if district else "",
@@ -134,16 +138,20 @@ async def verify(request: Request) -> Response:
     error = ""
     status = 200
     if number:
-        if not NUMBER_FORMAT.match(number):
+        if len(number) > NUMBER_MAX:
+            error, status = _("A certificate number has at most %(most)s characters; this one has %(count)s. Type only the number "
+                              "printed on the certificate (for example JP-C-2026-000001).") % {"most": NUMBER_MAX, "count": len(number)}, 400
+        elif not NUMBER_FORMAT.match(number):
             error, status = _("A certificate number has letters, digits and dashes only, as printed (for example JP-C-2026-000001)."), 400
         else:
             found = await Certificate.get_or_none(number=number.upper())
             if found is None:
                 status = 404
+    verdict = certificates.verification_status(found) if found else ""
     return render(request, "verify/index.html", {
-        "number": number, "cert": found, "error": error,
-        "status": certificates.verification_status(found) if found else "",
-        "masked": mask_name(found.holder_name) if found else "",
+        "number": number, "cert": found, "error": error, "status": verdict,
+        # an altered record's particulars are not the certificate's: none is shown, not even masked
+        "masked": mask_name(found.holder_name) if found and verdict != "altered" else "",
     }, status)
 
 
@@ -181,25 +189,55 @@ async def _rate_check(req: ServiceRequest) -> dict[str, Any]:
             "excess_paise": max(0, charged - published), "citizen_pays": citizen_pays}
 
 
+def _total_paise(text: str) -> int | None:
+    """The total as a person copies it from the receipt ("40", "40.00", "₹ 1,040.50", "Rs 40"), or None."""
+    cleaned = re.sub(r"^(?:₹|rs\.?|inr)\s*", "", text.strip(), flags=re.IGNORECASE)
+    try:
+        return money.parse_rupees(cleaned) if cleaned else None
+    except money.AmountError:
+        return None
+
+
+def _receipt_page(request: Request, context: dict[str, Any], status: int = 200) -> Response:
+    context = {"error": "", "errors": {}, "r": None, "receipt_no": "", "total": "", **context}
+    return _no_store(render(request, "verify/receipt.html", context, status))
+
+
 @page(ANYONE)
 async def verify_receipt(request: Request) -> Response:
-    """What a receipt charged, against the published rate; nothing personal."""
-    receipt_no = request.query_params.get("receipt_no", "").strip()
+    """What a receipt charged, against the published rate; nothing personal.
+
+    Asked with the receipt's number and the total printed on it: a number alone is not enough, so the
+    page cannot be used to find out which numbers exist (as /track cannot). Numbers that are not
+    found, with their total, are counted per client address like /track's failures: 10 in 15
+    minutes, then 429."""
+    query = request.query_params
+    typed = {"receipt_no": query.get("receipt_no", "").strip()[:40], "total": query.get("total", "").strip()[:40]}
+    failures_key = citizens.address_key(request, "receipt")
+    if await auth.events_in_window(failures_key, citizens.TRACK_WINDOW) >= citizens.TRACK_MAX_FAILURES:
+        return _receipt_page(request, {**typed, "throttled": True}, 429)
+    receipt_no = re.sub(r"[\s-]", "", typed["receipt_no"]).upper()
+    errors: dict[str, str] = {}
     if not RECEIPT_FORMAT.match(receipt_no):
-        message = _("Type the receipt number as printed: letters, digits and dashes, at most 24 characters.") if receipt_no else _(
-            "Type the receipt number printed on your e-Mitra receipt.")
-        return render(request, "verify/receipt.html", {"error": message, "receipt_no": receipt_no[:24], "r": None}, 400)
-    req = await ServiceRequest.get_or_none(receipt_no=receipt_no.replace("-", "").upper())
-    if req is None:
-        return render(request, "verify/receipt.html", {
-            "error": _("No receipt with the number %(number)s. Check the number on your receipt; it is printed at the top.")
-            % {"number": receipt_no}, "receipt_no": receipt_no, "r": None}, 404)
+        errors["receipt_no"] = _("Type the receipt number as printed: letters, digits and dashes, at most 24 characters.") \
+            if receipt_no else _("Type the receipt number printed on your e-Mitra receipt.")
+    total = _total_paise(typed["total"])
+    if total is None:
+        errors["total"] = _("Total paid: type the total printed on the receipt, in rupees (for example 40 or 40.00).")
+    if errors:
+        return _receipt_page(request, {**typed, "errors": errors}, 400)
+    req = await ServiceRequest.get_or_none(receipt_no=receipt_no)
+    if req is None or req.citizen_total_paise != total:  # one answer for both: which was wrong is not said
+        await auth.count_event(failures_key, citizens.TRACK_WINDOW)
+        return _receipt_page(request, {**typed, "error": _(
+            "No receipt with this number and total. Check both on your receipt: the number is printed at the top, "
+            "the total paid at the bottom.")}, 404)
     counter = await Counter.get(id=req.counter_id)
     check = await _rate_check(req)
     complaint = "/grievances/new?" + urlencode({"counter": counter.code, "receipt": req.receipt_no})
-    return render(request, "verify/receipt.html", {
-        "r": req, "counter": counter, "check": check, "complaint": complaint, "receipt_no": req.receipt_no, "error": "",
-        "status_label": req.status.value if hasattr(req.status, "value") else str(req.status),
+    return _receipt_page(request, {
+        "r": req, "counter": counter, "check": check, "complaint": complaint, "receipt_no": req.receipt_no,
+        "total": typed["total"], "status_label": req.status.value if hasattr(req.status, "value") else str(req.status),
     })
 
 

@@ -35,8 +35,8 @@ HOUR = dt.timedelta(hours=1)
 #: online grievances accepted per client address per hour (a public form that writes: kept from floods)
 GRIEVANCES_PER_HOUR = 10
 #: public remarks shown when tracking: the department's, the Society's and the platform's (a
-#: counter's remark may name what it checked of the citizen's papers)
-REMARK_ROLES = {workflow.OFFICER, workflow.SOCIETY, workflow.SYSTEM}
+#: counter's remark may name what it checked of the citizen's papers); the messages follow the same rule
+REMARK_ROLES = notify.CITIZEN_REMARK_ROLES
 
 
 def _no_store(response: Response) -> Response:
@@ -75,7 +75,7 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
         "state": case.state, "state_label": i18n.pick(state.label_en, state.label_hi),
         "closed": bool(state.final or state.desk == "none"),
         "filed_at": case.created_at, "due_at": case.due_at, "counter": counter, "about_counter": about,
-        "channel": case.channel, "department": case.department, "steps": steps,
+        "channel": case.channel, "department": i18n.department(case.department, case.service_code), "steps": steps,
         "certificate": certificate,
     }
 
@@ -89,9 +89,16 @@ async def request_view(request: ServiceRequest) -> dict[str, Any]:
     }
 
 
+#: a grievance number once spaces and dashes are gone: GR, the district's two letters, the digits
+_GRIEVANCE = re.compile(r"GR([A-Z]{2})(\d{7,})")
+
+
 def _clean_number(text: str) -> str:
-    text = re.sub(r"\s", "", text or "").upper()
-    return text if text.startswith("GR-") else text.replace("-", "")
+    """The number as stored, however it was typed: spaces, dashes and case are ignored, so
+    "gr jp 0000670" and "GRJP0000670" find GR-JP-0000670 as "JP 0001 000000421" finds JP0001000000421."""
+    text = re.sub(r"[\s\-\u2010-\u2015]", "", text or "").upper()  # any space, any dash (– — too)
+    grievance = _GRIEVANCE.fullmatch(text)
+    return f"GR-{grievance.group(1)}-{grievance.group(2)}" if grievance else text
 
 
 async def lookup(number: str, mobile: str) -> dict[str, Any] | None:
@@ -112,7 +119,7 @@ async def lookup(number: str, mobile: str) -> dict[str, Any] | None:
     return await request_view(request) if mobile in mobiles else None
 
 
-def _address_key(request: Request, kind: str) -> str:
+def address_key(request: Request, kind: str) -> str:
     """The shared counter (core.auth.count_event) of one kind of event from this client address."""
     return f"{kind}:{request.client.host if request.client else 'unknown'}"
 
@@ -123,7 +130,7 @@ async def track(request: Request) -> Response:
     form = {"number": "", "mobile": ""}
     if request.method == "GET":
         return _no_store(render(request, "citizens/track.html", {"form": form, "errors": {}, "result": None}))
-    failures_key = _address_key(request, "track")
+    failures_key = address_key(request, "track")
     if await auth.events_in_window(failures_key, TRACK_WINDOW) >= TRACK_MAX_FAILURES:
         return _no_store(render(request, "citizens/track.html", {"form": form, "errors": {}, "result": None, "throttled": True}, 429))
     posted = request.state.form
@@ -241,7 +248,7 @@ async def new_grievance(request: Request) -> Response:
         return await _grievance_form(request, form, {})
     posted = request.state.form
     form = {k: str(posted.get(k, ""))[:2100] for k in FIELDS}
-    filed_key = _address_key(request, "grievance")
+    filed_key = address_key(request, "grievance")
     if await auth.events_in_window(filed_key, HOUR) >= GRIEVANCES_PER_HOUR:
         raise HTTPException(429, _("Too many grievances from this connection in the last hour. Try again later, or file it at any e-Mitra counter."))
     district_code = form["district"].strip().upper()
@@ -273,7 +280,8 @@ async def grievance_filed(request: Request) -> Response:
     if case is None:
         return RedirectResponse("/grievances/new", status_code=303)
     return _no_store(render(request, "citizens/grievance_filed.html", {
-        "number": case.number, "title": i18n.pick(case.title_en, case.title_hi), "department": case.department,
+        "number": case.number, "title": i18n.pick(case.title_en, case.title_hi),
+        "department": i18n.department(case.department, case.service_code),
         "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile)}))
 
 

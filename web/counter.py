@@ -8,19 +8,21 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from emitra.core import counter as counter_core
-from emitra.core import documents, forms, payments, registration
+from emitra.core import corrections, documents, forms, payments, registration, workflow
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors, coerce, flatten
 from emitra.core.ids import IdError, parse_emitra_id
 from emitra.core.models import Citizen, Counter, RequestStatus, Role, ServiceRequest
 from emitra.core.payment_methods import card as card_payments
 from emitra.core.money import AmountError, parse_rupees
+from emitra.web import office  # the counter's cases page (/counter/cases), where a resubmission's refusal shows
 from emitra.web.i18n import _, current_lang, pick, provider_name
 from emitra.web.schema_form import fields_for, step_title
 from emitra.web.security import Forbidden, actor, page
@@ -413,6 +415,32 @@ async def document(request: Request) -> Response:
     return Response(documents.read(doc), media_type=doc.content_type, headers={
         "Content-Disposition": f'attachment; filename="{doc.public_id}.{extension}"', "Cache-Control": "no-store",
         "Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+@page(OPERATOR)
+async def resubmit_case(request: Request) -> Response:
+    """Resubmit an application sent back for correction (``/counter/cases``): what was corrected and,
+    when the department asked for one, the scan of the new or corrected document, checked and
+    stored as the form's scans are, attached to the application in the same transaction."""
+    case = await office._counter_case(request)
+    form = request.state.form
+    remark = str(form.get("remark", "")).strip()
+    upload = form.get("document")
+    content = filename = None
+    if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
+        # the limit and one byte into memory; a refusal names upload.size (as the form's uploads do)
+        content = await upload.read(int(documents.CORRECTION_SPEC["max_kb"]) * 1024 + 1)
+        filename = upload.filename
+    try:
+        await corrections.resubmit(actor(request), case, remark, filename=filename or "", content=content,
+                                   size=upload.size if content is not None else None)
+    except workflow.WorkflowError as exc:
+        message = pick(exc.message_en, exc.message_hi)
+    except FormErrors as exc:
+        message = _("Corrected document: %(problem)s") % {"problem": next(iter(exc.by_field(current_lang.get()).values()))}
+    else:
+        return RedirectResponse(f"/counter/cases?{urlencode({'done': 'resubmit', 'number': case.number})}", status_code=303)
+    return await office._counter_page(request, errors={case.id: message}, remarks={case.id: remark}, status=400)
 
 
 @page(OPERATOR)

@@ -48,6 +48,16 @@ def provider_name(service: Any) -> str:
     return pick(str(service.provider), str(getattr(service, "provider_hi", "") or ""))
 
 
+def department(name: str, service_code: str = "") -> str:
+    """A case's department in the page's language: the Hindi name its plugin declares
+    (``provider_hi``, ``departments_hi``) on a Hindi page, else the stored English name."""
+    if current_lang.get() != "hi" or not name:
+        return name
+    from emitra.core.plugins import department_hi
+
+    return department_hi(name, service_code) or name
+
+
 def negotiate(accept_language: str) -> str:
     for part in (accept_language or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]

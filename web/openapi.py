@@ -54,8 +54,11 @@ CANCEL_INPUT: dict[str, Any] = {"type": "object", "additionalProperties": False,
                                 "properties": {"reason": {"type": "string", "maxLength": 500, "title": "reason"}}}
 _ACTION = {"type": "string", "minLength": 1, "maxLength": 40, "title": "action", "examples": ["approve"]}
 _REMARK = {"type": "string", "maxLength": 2000, "title": "remark"}
+_CORRECTION = {"type": "string", "pattern": "^[0-9a-f]{32}$", "title": "document",
+               "description": "resubmit only: the id of the corrected document's scan, uploaded first to /api/v1/documents "
+                              "with field 'correction'; attached to the application in the same transaction"}
 CASE_ACTION_INPUT: dict[str, Any] = {"type": "object", "required": ["action"], "additionalProperties": False,
-                                     "properties": {"action": _ACTION, "remark": _REMARK}}
+                                     "properties": {"action": _ACTION, "remark": _REMARK, "document": _CORRECTION}}
 BULK_ACTION_INPUT: dict[str, Any] = {"type": "object", "required": ["numbers", "action"], "additionalProperties": False, "properties": {
     "numbers": {"type": "array", "items": {"type": "string", "maxLength": 60}, "minItems": 1, "maxItems": 200, "title": "numbers"},
     "action": _ACTION, "remark": _REMARK}}
@@ -166,7 +169,7 @@ def document() -> dict[str, Any]:
                 "summary": "Upload a scanned document (PDF, JPEG or PNG, as the field accepts) for a service's form field; put the returned id in the form",
                 "operationId": "uploadDocument", "security": secured,
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["service_code", "field", "file"], "additionalProperties": False, "properties": {
-                    "service_code": {"type": "string", "maxLength": 100}, "field": {"type": "string", "maxLength": 200, "description": "the field's path, e.g. ration_card_scan"},
+                    "service_code": {"type": "string", "maxLength": 100}, "field": {"type": "string", "maxLength": 200, "description": "the field's path, e.g. ration_card_scan; or 'correction' for the scan a resubmission attaches"},
                     "file": {"type": "string", "format": "binary"}}}}}},
                 "responses": {"201": _resp("Stored", {"type": "object", "required": ["id", "content_type", "size_bytes", "service_code", "field"],
                                                       "properties": {"id": {"type": "string"}, "content_type": {"type": "string"},

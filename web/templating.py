@@ -64,6 +64,7 @@ def _env() -> jinja2.Environment:
     env.filters["date_text"] = date_text
     env.globals["pick"] = i18n.pick
     env.globals["provider_name"] = i18n.provider_name
+    env.globals["department"] = i18n.department  # {{ department(case.department, case.service_code) }}
     env.globals["label"] = label
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     return env

@@ -56,6 +56,7 @@ class PanApplication(Service):
             title_en="New PAN card application (Form 49A)",
             title_hi="नया पैन कार्ड आवेदन (फ़ॉर्म 49A)",
             provider="Income Tax Department PAN (Protean/NSDL)",
+            provider_hi="आयकर विभाग पैन (प्रोटियन/एनएसडीएल)",
             domain=Domain.CENTRAL,
             category=Category.APPLICATION,
             form=FORM,

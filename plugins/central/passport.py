@@ -120,6 +120,7 @@ class PassportApplication(Service):
             title_en="Passport application – Regional Passport Office, Jaipur",
             title_hi="पासपोर्ट आवेदन – क्षेत्रीय पासपोर्ट कार्यालय, जयपुर",
             provider="Regional Passport Office Jaipur (Ministry of External Affairs)",
+            provider_hi="क्षेत्रीय पासपोर्ट कार्यालय जयपुर (विदेश मंत्रालय)",
             domain=Domain.CENTRAL,
             category=Category.APPLICATION,
             form=FORM,

@@ -82,6 +82,7 @@ class VoterRegistration(Service):
             title_en="New voter registration (Form 6) – Election Commission of India",
             title_hi="नए मतदाता का पंजीकरण (फ़ॉर्म 6) – भारत निर्वाचन आयोग",
             provider="Election Commission of India",
+            provider_hi="भारत निर्वाचन आयोग",
             domain=Domain.CENTRAL,
             category=Category.APPLICATION,
             form=FORM,

@@ -14,6 +14,7 @@ from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, Quo
 from emitra.plugins.government.pehchan_sandbox import PehchanSandbox
 
 PROVIDER = "Directorate of Economics and Statistics, Rajasthan (Registrar, Births and Deaths)"
+PROVIDER_HI = "आर्थिक एवं सांख्यिकी निदेशालय, राजस्थान (रजिस्ट्रार, जन्म एवं मृत्यु)"
 
 SEXES: list[tuple[str, str, str]] = [("M", "Male", "पुरुष"), ("F", "Female", "महिला"), ("T", "Transgender", "ट्रांसजेंडर")]
 BIRTH_PLACES: list[tuple[str, str, str]] = [
@@ -96,6 +97,7 @@ class BirthCertificate(Service):
             title_en="Birth certificate – Registrar, Births and Deaths",
             title_hi="जन्म प्रमाण पत्र – रजिस्ट्रार, जन्म-मृत्यु",
             provider=PROVIDER,
+            provider_hi=PROVIDER_HI,
             domain=Domain.GOVERNMENT,
             category=Category.APPLICATION,
             form=BIRTH_FORM,
@@ -195,6 +197,7 @@ class DeathCertificate(Service):
             title_en="Death certificate – Registrar, Births and Deaths",
             title_hi="मृत्यु प्रमाण पत्र – रजिस्ट्रार, जन्म-मृत्यु",
             provider=PROVIDER,
+            provider_hi=PROVIDER_HI,
             domain=Domain.GOVERNMENT,
             category=Category.APPLICATION,
             form=DEATH_FORM,

@@ -48,6 +48,7 @@ class DiscomBill(Service):
             title_en=f"Electricity bill – {discom_en} ({discom})",
             title_hi=f"बिजली बिल – {discom_hi} ({discom})",
             provider=f"{discom_en} ({discom})",
+            provider_hi=f"{discom_hi} ({discom})",
             domain=Domain.GOVERNMENT,
             category=Category.BILL,
             form=bill_form(discom, discom_hi),

@@ -12,6 +12,7 @@ from emitra.core import Category, Domain, FeeRule, Payer, Quote, QuoteContext, S
 from emitra.plugins.government.sampark_sandbox import SamparkSandbox
 
 PROVIDER = "Rajasthan Sampark (Department of Administrative Reforms)"
+PROVIDER_HI = "राजस्थान संपर्क (प्रशासनिक सुधार विभाग)"
 
 DEPARTMENTS: list[tuple[str, str, str]] = [
     ("energy", "Energy (electricity discoms)", "ऊर्जा (बिजली वितरण निगम)"),
@@ -74,6 +75,8 @@ class Grievance(Service):
             title_en="Grievance – Rajasthan Sampark",
             title_hi="शिकायत – राजस्थान संपर्क",
             provider=PROVIDER,
+            provider_hi=PROVIDER_HI,
+            departments_hi={en: hi for _code, en, hi in DEPARTMENTS},  # route() sends it to one of them
             domain=Domain.GOVERNMENT,
             category=Category.GRIEVANCE,
             form=FORM,

@@ -13,9 +13,10 @@ from typing import Any
 from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
 from emitra.plugins.government import land_records_sandbox as land
 from emitra.plugins.government.levies_sandbox import ASSESSMENT_YEARS, AlreadyPaid, NotAssessed, UdTaxSandbox, UnknownProperty
-from emitra.plugins.government.revenue import MOBILE, PROVIDER as REVENUE_DEPARTMENT, khasra_not_found, khasra_property, village_property
+from emitra.plugins.government.revenue import MOBILE, PROVIDER as REVENUE_DEPARTMENT, PROVIDER_HI as REVENUE_DEPARTMENT_HI, khasra_not_found, khasra_property, village_property
 
 JMC = "Jaipur Municipal Corporation (Nagar Nigam Jaipur)"
+JMC_HI = "नगर निगम जयपुर"
 
 
 def _rupees(paise: int) -> str:
@@ -61,6 +62,7 @@ class UrbanDevelopmentTax(Service):
             title_en="Urban development tax – Jaipur Municipal Corporation",
             title_hi="नगरीय विकास कर – नगर निगम जयपुर",
             provider=JMC,
+            provider_hi=JMC_HI,
             domain=Domain.GOVERNMENT,
             category=Category.LEVY,
             form=UD_TAX_FORM,
@@ -128,6 +130,7 @@ class LandRevenue(Service):
             title_en="Land revenue (lagan) – Revenue Department",
             title_hi="भू-राजस्व (लगान) – राजस्व विभाग",
             provider=REVENUE_DEPARTMENT,
+            provider_hi=REVENUE_DEPARTMENT_HI,
             domain=Domain.GOVERNMENT,
             category=Category.LEVY,
             form=LAND_REVENUE_FORM,

@@ -14,6 +14,7 @@ from emitra.plugins.government.phed_sandbox import NothingDue, PhedSandbox, Unkn
 
 CONSUMER_NO_PATTERN = r"^[0-9]{11}$"
 PROVIDER = "Public Health Engineering Department, Rajasthan (PHED)"
+PROVIDER_HI = "जन स्वास्थ्य अभियांत्रिकी विभाग, राजस्थान (PHED)"
 
 FORM: dict[str, Any] = {
     "type": "object",
@@ -45,6 +46,7 @@ class WaterBillService(Service):
             title_en="Water bill – Public Health Engineering Department (PHED)",
             title_hi="पानी का बिल – जन स्वास्थ्य अभियांत्रिकी विभाग (PHED)",
             provider=PROVIDER,
+            provider_hi=PROVIDER_HI,
             domain=Domain.GOVERNMENT,
             category=Category.BILL,
             form=FORM,

@@ -16,6 +16,7 @@ from emitra.plugins.government.land_records_sandbox import JAMABANDI_SAMVAT, VIL
 from emitra.plugins.government.revenue_sandbox import RevenueSandbox
 
 PROVIDER = "Revenue Department, Government of Rajasthan"
+PROVIDER_HI = "राजस्व विभाग, राजस्थान सरकार"
 
 # Tehsils of Jaipur district: code, English, Hindi
 TEHSILS: list[tuple[str, str, str]] = [
@@ -160,6 +161,7 @@ class CasteCertificate(Service):
             title_en="Caste certificate – Revenue Department",
             title_hi="जाति प्रमाण पत्र – राजस्व विभाग",
             provider=PROVIDER,
+            provider_hi=PROVIDER_HI,
             domain=Domain.GOVERNMENT,
             category=Category.APPLICATION,
             form=CASTE_FORM,
@@ -299,6 +301,7 @@ class DomicileCertificate(Service):
             title_en="Domicile (mool niwas) certificate – Revenue Department",
             title_hi="मूल निवास प्रमाण पत्र – राजस्व विभाग",
             provider=PROVIDER,
+            provider_hi=PROVIDER_HI,
             domain=Domain.GOVERNMENT,
             category=Category.APPLICATION,
             form=DOMICILE_FORM,
@@ -408,6 +411,7 @@ class JamabandiCopy(Service):
             title_en="Copy of the jamabandi (land record) – Revenue Department",
             title_hi="जमाबंदी की नकल – राजस्व विभाग",
             provider=PROVIDER,
+            provider_hi=PROVIDER_HI,
             domain=Domain.GOVERNMENT,
             category=Category.APPLICATION,
             form=JAMABANDI_FORM,

@@ -83,6 +83,7 @@ class BsnlBill(Service):
             title_en="BSNL landline / broadband bill",
             title_hi="बीएसएनएल लैंडलाइन / ब्रॉडबैंड बिल",
             provider="Bharat Sanchar Nigam Ltd (BSNL)",
+            provider_hi="भारत संचार निगम लिमिटेड (BSNL)",
             domain=Domain.PRIVATE,
             category=Category.BILL,
             form=FORM,

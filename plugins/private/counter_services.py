@@ -13,6 +13,7 @@ from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, Quo
 from emitra.core.money import format_paise
 
 PROVIDER = "Counter services (LSP)"
+PROVIDER_HI = "काउंटर सेवाएँ (एलएसपी)"
 
 
 def _quantity(unit_en: str, units_hi: str, maximum: int) -> dict[str, Any]:
@@ -62,6 +63,7 @@ def _service(code: str, title_en: str, title_hi: str, unit_en: str, unit_hi: str
         title_en=title_en,
         title_hi=title_hi,
         provider=PROVIDER,
+        provider_hi=PROVIDER_HI,
         domain=Domain.PRIVATE,
         category=Category.PRIVATE_SERVICE,
         form={

@@ -77,6 +77,7 @@ class DthRecharge(Service):
             title_en="DTH recharge (Tata Play, Airtel Digital TV, Dish TV)",
             title_hi="डीटीएच रिचार्ज (टाटा प्ले, एयरटेल डिजिटल टीवी, डिश टीवी)",
             provider="DTH recharge aggregator (Tata Play, Airtel Digital TV, Dish TV)",
+            provider_hi="डीटीएच रिचार्ज एग्रीगेटर (टाटा प्ले, एयरटेल डिजिटल टीवी, डिश टीवी)",
             domain=Domain.PRIVATE,
             category=Category.PRIVATE_SERVICE,
             form=FORM,

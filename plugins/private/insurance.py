@@ -119,6 +119,7 @@ class InsurancePolicy(Service):
             title_en=f"Insurance policy – {PARTNER}",
             title_hi=f"बीमा पॉलिसी – {PARTNER_HI}",
             provider=PARTNER,
+            provider_hi=PARTNER_HI,
             domain=Domain.PRIVATE,
             category=Category.PRIVATE_SERVICE,
             form=FORM,

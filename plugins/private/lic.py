@@ -49,6 +49,7 @@ class LicPremium(Service):
             title_en="LIC premium payment",
             title_hi="एलआईसी प्रीमियम भुगतान",
             provider="Life Insurance Corporation of India",
+            provider_hi="भारतीय जीवन बीमा निगम",
             domain=Domain.PRIVATE,
             category=Category.PRIVATE_SERVICE,
             form=FORM,

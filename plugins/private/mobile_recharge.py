@@ -50,6 +50,7 @@ class MobileRecharge(Service):
             title_en="Prepaid mobile recharge",
             title_hi="प्रीपेड मोबाइल रिचार्ज",
             provider="Mobile recharge aggregator (Jio, Airtel, Vi, BSNL)",
+            provider_hi="मोबाइल रिचार्ज एग्रीगेटर (जियो, एयरटेल, वी, बीएसएनएल)",
             domain=Domain.PRIVATE,
             category=Category.PRIVATE_SERVICE,
             form=FORM,

@@ -31,6 +31,7 @@ from emitra.plugins.private.rsrtc_sandbox import CLASSES, STOPS, RsrtcError, Rsr
 
 MAX_SEATS = 6
 PROVIDER = "Rajasthan State Road Transport Corporation (RSRTC)"
+PROVIDER_HI = "राजस्थान राज्य पथ परिवहन निगम (RSRTC)"
 
 _STOP_CODES = list(STOPS)
 _CLASS_CODES = list(CLASSES)
@@ -153,6 +154,7 @@ class RsrtcTicket(Service):
             title_en="Bus ticket – RSRTC",
             title_hi="बस टिकट – राजस्थान राज्य पथ परिवहन निगम",
             provider=PROVIDER,
+            provider_hi=PROVIDER_HI,
             domain=Domain.PRIVATE,
             category=Category.PRIVATE_SERVICE,
             form=FORM,
