@@ -266,7 +266,6 @@ def test_the_society_sees_a_counter_complaint_on_its_own_desk(web):
     async def complaint():
         from emitra.core import workflow
         from emitra.core.audit import Actor
-        from emitra.core.models import User
 
         counter = await Counter.get(code="JP-JM-001")
         return await workflow.open_case(Actor(None, via="system"), district_id=counter.district_id, kind="grievance",
