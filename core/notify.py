@@ -7,8 +7,9 @@ transport plugins (hook ``emitra_send_notification``: SMS gateways, email); with
 message is ``kept`` in the outbox, where the Society's admin reads it.
 
 Events: ``submitted`` (a case is registered), ``state_changed`` (each step, with the reason or the
-note when the citizen may read it: the same rule as tracking, :func:`citizen_may_read`), ``ready`` (the deliverable waits at the counter), ``escalated`` (to the
-officers an overdue case now rests with). An SMS body stays within :data:`SMS_LIMIT` characters:
+note when the citizen may read it: the same rule as tracking, :func:`citizen_may_read`), ``ready``
+(the deliverable waits at the counter), ``escalated`` (to the officers an overdue case now rests
+with). An SMS body stays within :data:`SMS_LIMIT` characters:
 the note, then the service title, are shortened to fit; an email carries them in full.
 
 Privacy: a recipient or a body is never written to the log; pages and the command line show the
