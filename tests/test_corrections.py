@@ -69,6 +69,7 @@ def test_a_returned_application_is_resubmitted_with_the_scan_the_officer_asked_f
     officer_page = web.get(f"/office/cases/{case.id}").text
     documents = re.search(r'<ul id="documents">(.*?)</ul>', officer_page, re.S).group(1)
     assert f'href="/documents/{doc.public_id}"' in documents and "affidavit.pdf" in documents
+    assert ">Corrected document</a>" in documents and ">correction</a>" not in documents
     served = web.get(f"/documents/{doc.public_id}")
     assert served.status_code == 200 and served.content == PDF
     web.logout()
@@ -91,7 +92,7 @@ def test_a_scan_that_is_refused_keeps_nothing_and_says_why(web):
         "empty": ("affidavit.pdf", b"", "application/pdf"),
         "too big": ("affidavit.pdf", PDF + b"0" * (2048 * 1024 + 10), "application/pdf"),
     }
-    says = {"not a scan": "Corrected document: This file is not a PDF, JPEG, PNG document.",
+    says = {"not a scan": "Corrected document: This file is not a PDF, JPEG or PNG file.",
             "empty": "Corrected document: The file is empty; scan the document again.",
             "too big": "Corrected document: The file is 2,049 KB; at most 2048 KB is accepted."}
     for what, upload in refused.items():
@@ -109,7 +110,7 @@ def test_a_scan_that_is_refused_keeps_nothing_and_says_why(web):
     assert not web.run(lambda: AuditLog.exists(action="case.correction_attached"))
     web.get("/lang/hi")
     hindi = _resubmit(web, case, "Affidavit attached", {"document": refused["not a scan"]})
-    assert hindi.status_code == 400 and "सुधारा गया दस्तावेज़: यह फ़ाइल PDF, JPEG, PNG दस्तावेज़ नहीं है।" in hindi.text
+    assert hindi.status_code == 400 and "सुधारा गया दस्तावेज़: यह फ़ाइल PDF, JPEG या PNG फ़ाइल नहीं है।" in hindi.text
 
 
 def test_only_the_counter_of_the_case_resubmits_it_and_with_the_forms_token(web):

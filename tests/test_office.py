@@ -455,3 +455,19 @@ def test_a_bulk_step_counts_a_case_ticked_twice_once_and_names_an_unknown_action
     other = web.post("/office/act", data={"csrf_token": token, "action": "acknowledge", "case": [str(grievance.id)]})
     summary = re.search(r'<div id="bulk-summary" role="status">(.*?)</div>', other.text, re.S).group(1)
     assert "स्वीकार कर कार्यवाही करें" in summary and "acknowledge" not in summary
+
+
+def test_the_officers_case_page_names_the_department_in_the_pages_language(web):
+    """The case page's Department row: the English name on an English page, the Hindi name its
+    plugin declares on a Hindi page (it printed the stored English name on both)."""
+    from emitra.plugins.government.revenue import PROVIDER_HI
+
+    caste = web.run(lambda: caste_case("office-hi"))
+    web.login("tehsildar")
+    row = r"<th>{}</th><td>(.*?)</td>"
+    english = web.get(f"/office/cases/{caste.id}").text
+    assert re.search(row.format("Department"), english).group(1).startswith("Revenue Department")
+    web.get("/lang/hi?next=/office")
+    hindi = web.get(f"/office/cases/{caste.id}").text
+    shown = re.search(row.format("विभाग"), hindi).group(1)
+    assert shown.startswith(PROVIDER_HI) and "Revenue" not in shown
