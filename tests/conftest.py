@@ -157,3 +157,15 @@ def web_answering_errors():
     """Like ``web``, but a server error comes back as a 500 answer, so a test can list them all."""
     with serving(raise_server_exceptions=False) as browser:
         yield browser
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """The local fake Stripe server (tests/fake_stripe.py), emitra pointed at it; nothing leaves the machine."""
+    from fake_stripe import FakeStripe
+
+    with FakeStripe() as server:
+        for name, value in server.env(EMITRA_STRIPE_TIMEOUT="1", EMITRA_STRIPE_MAX_RETRIES="1").items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("EMITRA_STRIPE_LSP_ACCOUNTS", raising=False)
+        yield server

@@ -16,7 +16,6 @@ import pytest
 from tortoise.functions import Sum
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fake_stripe import FakeStripe  # noqa: E402
 
 from emitra.core import counter as counter_core  # noqa: E402
 from emitra.core import ledger, refunds, stripe_api  # noqa: E402
@@ -31,15 +30,6 @@ JVVNL = "dept_payable:jaipur-vidyut-vitran-nigam-ltd-jvvnl"
 GRIEVANCE = "gov.rj.sampark.grievance"  # Rs 5, paid by the citizen: all of it service charge
 LSP_ACCOUNT = "acct_1PinkCityLSP"
 EMITRA = str(Path(sys.executable).parent / "emitra")
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    with FakeStripe() as server:
-        for name, value in server.env(EMITRA_STRIPE_TIMEOUT="1", EMITRA_STRIPE_MAX_RETRIES="1").items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.delenv("EMITRA_STRIPE_LSP_ACCOUNTS", raising=False)
-        yield server
 
 
 async def _ctx(username="operator1"):

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fake_stripe import FakeStripe  # noqa: E402
 
 from emitra.core.models import Citizen, Payment, ServiceRequest  # noqa: E402
 from emitra.web.webhooks_upi import sign  # noqa: E402
@@ -99,15 +98,6 @@ def test_a_upi_confirmation_with_unstorable_text_is_refused_naming_the_field_and
 
 
 # --- Stripe ---------------------------------------------------------------------------------------
-
-@pytest.fixture
-def fake(monkeypatch):
-    with FakeStripe() as server:
-        for name, value in server.env(EMITRA_STRIPE_TIMEOUT="1", EMITRA_STRIPE_MAX_RETRIES="1").items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.delenv("EMITRA_STRIPE_LSP_ACCOUNTS", raising=False)
-        yield server
-
 
 def _stripe(web, fake, event: dict):
     body, headers = fake.signed(event)
