@@ -299,13 +299,13 @@ def test_a_caste_certificate_with_a_condition_and_an_uploaded_scan(page, tmp_pat
     scan = tmp_path / "ration-card.pdf"
     scan.write_bytes(b"%PDF-1.4 ration card scan")
     page.set_input_files("#f-ration_card_scan", str(scan))
-    page.get_by_role("button", name="Get amount due").click()
+    page.get_by_role("button", name="Check and continue").click()
     # OBC needs the income and the declaration: the branch's fields now show, with their errors.
     expect(page.locator("#f-annual_family_income-error")).to_contain_text("required")
     expect(page.locator("text=Document uploaded")).to_be_visible()  # the scan is kept, not asked again
     page.fill("#f-annual_family_income", "180000")
     page.check("#f-non_creamy_layer")
-    page.get_by_role("button", name="Get amount due").click()
+    page.get_by_role("button", name="Check and continue").click()
     expect(page.locator("#total")).to_have_text("₹10.00")
     page.get_by_role("button", name=re.compile("record the payment")).click()
     expect(page.locator("#receipt-no")).to_have_text(re.compile(r"^JP\d{13}$"))
@@ -351,7 +351,7 @@ def test_a_kiosk_application_through_the_department_to_the_citizen(browser, serv
     scan.write_bytes(b"%PDF-1.4 ration card scan")
     kiosk.set_input_files("#f-ration_card_scan", str(scan))
     kiosk.fill("#f-mobile", "8003344556")
-    kiosk.get_by_role("button", name="Get amount due").click()
+    kiosk.get_by_role("button", name="Check and continue").click()
     kiosk.get_by_role("button", name=re.compile("record the payment")).click()
     receipt_no = kiosk.locator("#receipt-no").inner_text().strip()
     assert re.fullmatch(r"JP\d{13}", receipt_no), receipt_no
