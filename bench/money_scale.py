@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Day end, settlement and weekly reconciliation at scale: 100k and 1M transactions (quick: 10k and 100k).
 
-    .venv/bin/python bench/money_scale.py [--quick] [--database-url URL] [--json PATH]
+    .venv/bin/python bench/money_scale.py [--quick] [--database-url URL] [--json PATH] [--sizes N,M] [--profile DIR]
 
 For each size the database is wiped and a district generated (``bench/generate.py``: 100 counters,
 four weeks, the realistic mix). Then, each in a FRESH process so that its peak memory is its own:
@@ -154,10 +154,16 @@ async def step_baseline(plan: generate.Plan) -> dict[str, Any]:
     return {"baseline_s": best, "accounts": len(rows), "postings": sum(int(r["n"]) for r in rows)}
 
 
-async def _step(name: str, plan: generate.Plan, url: str, folder: Path) -> dict[str, Any]:
+async def _step(name: str, plan: generate.Plan, url: str, folder: Path, profile: Path | None = None) -> dict[str, Any]:
     from tortoise import Tortoise
 
     await _connect(url)
+    profiler = None
+    if profile is not None and name in ("money", "reconcile"):  # the timed steps
+        from pyinstrument import Profiler
+
+        profiler = Profiler(async_mode="enabled", interval=0.002)
+        profiler.start()
     try:
         if name == "money":
             out = await step_money(plan)
@@ -169,14 +175,23 @@ async def _step(name: str, plan: generate.Plan, url: str, folder: Path) -> dict[
             out = await step_baseline(plan)
     finally:
         await Tortoise.close_connections()
+        if profiler is not None:
+            profiler.stop()
+            profile.mkdir(parents=True, exist_ok=True)
+            tag = f"{name}-{plan.transactions}"
+            (profile / f"{tag}.txt").write_text(profiler.output_text(unicode=True, color=False))
+            (profile / f"{tag}.html").write_text(profiler.output_html())
     out["peak_rss_mib"] = common.peak_rss_mib()
     return out
+
+
+PROFILE: Path | None = None  # --profile DIR: each timed step's pyinstrument profile is written there
 
 
 def run_step(name: str, plan: generate.Plan, url: str, folder: Path) -> dict[str, Any]:
     """Run one step in a fresh process (the same environment) and return what it printed."""
     cmd = [sys.executable, __file__, "--step", name, "--plan", json.dumps({**plan.__dict__, "start": plan.start.isoformat()}),
-           "--folder", str(folder), "--database-url", url]
+           "--folder", str(folder), "--database-url", url] + (["--profile", str(PROFILE)] if PROFILE else [])
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode:
         sys.stderr.write(done.stderr)
@@ -241,12 +256,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--plan", help=argparse_hidden())
     p.add_argument("--folder", help=argparse_hidden())
     p.add_argument("--sizes", help="comma-separated sizes instead of the defaults, e.g. 20000,200000")
+    p.add_argument("--profile", metavar="DIR", help="write a pyinstrument profile of each timed step to DIR/<step>-<size>.txt and "
+                                                     ".html (the profiler slows the steps: the times printed are then not figures)")
     args = p.parse_args(argv)
+    profile = Path(args.profile).resolve() if args.profile else None
     if args.step:  # inside a step's own process: the environment is the parent's
         raw = json.loads(args.plan)
         plan = generate.Plan(raw["counters"], raw["transactions"], raw["days"], dt.date.fromisoformat(raw["start"]), raw["seed"])
-        print(json.dumps(asyncio.run(_step(args.step, plan, args.database_url, Path(args.folder))), default=str))
+        print(json.dumps(asyncio.run(_step(args.step, plan, args.database_url, Path(args.folder), profile)), default=str))
         return
+    global PROFILE
+    PROFILE = profile
     data_dir = common.temp_dir()
     url = common.setup_environment(args.database_url, data_dir)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (QUICK_SIZES if args.quick else SIZES)
