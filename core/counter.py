@@ -689,10 +689,12 @@ def unpaid_refusal(request: ServiceRequest, payments: list[Payment]) -> CounterE
             "payment",
             f"This booking cannot be cancelled yet: {what_en}, so nothing has been paid that could be refunded in cash. "
             f"Wait until {until_en} (the receipt then shows \"Paid\") and cancel then. If the citizen does not pay, "
-            "nothing is owed and nothing is booked: there is nothing to cancel.",
+            "nothing is owed and nothing is booked: withdraw the payment instead (\"The citizen did not pay\" on a card or UPI "
+            "receipt).",
             f"यह बुकिंग अभी रद्द नहीं हो सकती: {what_hi}, इसलिए ऐसा कोई भुगतान नहीं हुआ जो नकद लौटाया जा सके। "
             f"जब तक {until_hi} (तब रसीद पर \"भुगतान हो गया\" दिखेगा) प्रतीक्षा करें, फिर रद्द करें। "
-            "यदि नागरिक भुगतान नहीं करता, तो न कुछ देय है न कुछ बुक है: रद्द करने को कुछ नहीं है।")
+            "यदि नागरिक भुगतान नहीं करता, तो न कुछ देय है न कुछ बुक है: इसके बजाय भुगतान वापस लें (कार्ड या यूपीआई रसीद पर "
+            "\"नागरिक ने भुगतान नहीं किया\")।")
     bounced = status == "bounced"
     return CounterError(
         "payment",
@@ -700,6 +702,68 @@ def unpaid_refusal(request: ServiceRequest, payments: list[Payment]) -> CounterE
         "nothing was booked and nothing is refunded. If the citizen still wants it, take a new payment for a new booking.",
         f"यह बुकिंग रद्द नहीं हो सकती: इसका भुगतान {'बाउंस हो गया' if bounced else 'विफल रहा'}, इसलिए न कुछ प्राप्त हुआ, "
         "न कुछ बुक हुआ और न कुछ लौटाया जाता है। नागरिक को अब भी चाहिए तो नई बुकिंग के लिए नया भुगतान लें।")
+
+
+class ProviderBusy(CounterError):
+    """The payment's provider could not be asked or is still deciding: nothing was changed; the
+    same step may work in a minute (the API answers 503)."""
+
+
+WITHDRAW_REASON_MAX = 200
+#: how a withdrawn payment's failure reason begins (``payment.details["failure"]``)
+WITHDRAWN = "withdrawn at the counter:"
+
+
+def withdrawable_payment(request: ServiceRequest, payments: list[Payment]) -> Payment | None:
+    """The request's payment the counter may withdraw (the citizen left without paying): a card
+    or UPI payment still awaited; None if there is none."""
+    from emitra.core import payments as methods
+
+    if request.status != RequestStatus.PAYMENT_PENDING:
+        return None
+    for payment in payments:
+        method = methods.methods().get(payment.method)
+        if payment.status == "pending" and method is not None and method.withdrawable:
+            return payment
+    return None
+
+
+async def withdraw_payment(actor: audit.Actor, counter: Counter, request: ServiceRequest, reason: str = "") -> tuple[ServiceRequest, str]:
+    """The citizen left without paying: withdraw the request's awaited card or UPI payment at the
+    counter that took it. The method stops it at its provider first (a card's PaymentIntent is
+    cancelled at Stripe); then the payment is failed as a decline fails it: nothing had been
+    posted, the request is ``payment_failed``, what it paid for is open again, and a confirmation
+    arriving later is never applied (a card's is refunded to the card; a UPI credit is the
+    Society's to return, docs/payments.md). Returns the request and ``"withdrawn"``, or
+    ``"paid"`` when the provider says the citizen has paid after all (the payment is then
+    confirmed, not withdrawn). Withdrawing twice changes nothing the second time."""
+    from emitra.core import payments as methods
+
+    if request.counter_id != counter.id:
+        raise CounterError("receipt_no", "No receipt with this number at your counter.", "आपके काउंटर पर इस नंबर की कोई रसीद नहीं है।")
+    reason = " ".join(str(reason or "").split())
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise CounterError("reason", f"The reason is too long: at most {WITHDRAW_REASON_MAX} characters.",
+                           f"कारण बहुत लंबा है: अधिकतम {WITHDRAW_REASON_MAX} अक्षर।")
+    all_payments = list(await Payment.filter(request_id=request.id).order_by("id"))
+    payment = withdrawable_payment(request, all_payments)
+    if payment is None:
+        done = next((p for p in all_payments if str(p.details.get("failure", "")).startswith(WITHDRAWN)), None)
+        if done is not None and request.status == RequestStatus.PAYMENT_FAILED:
+            return request, "withdrawn"  # asked twice (a double click, a retried API call)
+        state = request.status.value if hasattr(request.status, "value") else str(request.status)
+        raise CounterError("payment", f"Only a card or UPI payment that is still awaited can be withdrawn; this receipt is {state}.",
+                           f"केवल प्रतीक्षित कार्ड या यूपीआई भुगतान ही वापस लिया जा सकता है; यह रसीद {state} है।")
+    method = methods.methods()[payment.method]
+    try:
+        outcome = await method.withdraw(actor, payment, request)
+    except methods.PaymentError as exc:
+        raise (ProviderBusy if exc.retry_later else CounterError)(exc.field, exc.message_en, exc.message_hi) from None
+    if outcome == "withdrawn":
+        await fail_payment(actor, payment, f"{WITHDRAWN} {reason or 'the citizen did not pay'}", payment.method, f"withdraw:{payment.id}")
+    fresh = await Payment.get(id=payment.id)
+    request = await ServiceRequest.get(id=request.id)
+    return request, ("paid" if fresh.status in _RECEIVED else "withdrawn")
 
 
 async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, reason: str = "") -> ServiceRequest:

@@ -34,9 +34,23 @@ class PaymentMethod:
     form: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
     plugin: str = ""
 
+    #: may the counter withdraw it while it is pending, when the citizen leaves without paying?
+    #: (a card or UPI collection; never a cheque, which is the bank's to clear or bounce)
+    withdrawable: bool = False
+
     def collection_account(self, counter: "Counter") -> str:
         """Where the money sits once received (debited when the payment is posted)."""
         return f"counter_cash:{counter.code}"
+
+    async def withdraw(self, actor: Any, payment: "Payment", request: "ServiceRequest") -> str:
+        """Stop a pending payment at its provider before the counter fails it (``withdrawable``
+        methods only). Return ``"withdrawn"`` when the provider will take no money on it any more
+        (or none it will not give back), ``"paid"`` when the provider says the citizen has paid
+        (the method has then confirmed the payment itself). Raise :class:`PaymentError` (field
+        ``payment``) when the provider cannot say yet: nothing was changed. This default tells no
+        provider anything: a method whose provider cannot be asked (UPI collect by QR) relies on
+        the late-success rule of its confirmations instead."""
+        return "withdrawn"
 
     async def start(self, payment: "Payment", request: "ServiceRequest", counter: "Counter") -> dict[str, Any]:
         """Begin a pending payment: return what the counter shows (a QR code, a card client secret...).
@@ -45,11 +59,15 @@ class PaymentMethod:
 
 
 class PaymentError(ValueError):
-    def __init__(self, field: str, message_en: str, message_hi: str):
+    """A payment refused, naming the field; ``retry_later``: the provider could not say yet, so
+    the same step may work in a minute (nothing was changed)."""
+
+    def __init__(self, field: str, message_en: str, message_hi: str, retry_later: bool = False):
         super().__init__(f"{field}: {message_en}")
         self.field = field
         self.message_en = message_en
         self.message_hi = message_hi
+        self.retry_later = retry_later
 
 
 def fee_shares(counter: "Counter", fee_paise: int) -> list[tuple[str, int]]:

@@ -42,7 +42,8 @@ schema.app = APP  # requests, and the checks that send their own, go to the app 
 
 # Who may use each operation (the rest need no token), and a role that may not.
 USER_OF = {"listCases": "tehsildar", "getCase": "tehsildar", "actOnCase": "tehsildar", "actOnCases": "tehsildar"}
-OPERATOR_ONLY = {"listServices", "registerCitizen", "getCitizen", "quote", "createTransaction", "cancelTransaction", "uploadDocument"}
+OPERATOR_ONLY = {"listServices", "registerCitizen", "getCitizen", "quote", "createTransaction", "cancelTransaction", "withdrawPayment",
+                 "uploadDocument"}
 WRONG_ROLE = {**{op: "officer" for op in OPERATOR_ONLY}, "getTransaction": "officer",
               **{op: "lsp" for op in USER_OF}}
 PUBLIC = {"token", "openapi"}
@@ -50,8 +51,8 @@ PUBLIC = {"token", "openapi"}
 # digit, a date not in the future, a K-number the discom knows, a service's own form, a step the
 # case's state does not allow, a remark a rejection needs, a scan's real file type, a NUL character in
 # any text (no database column stores one). The other checks still apply to them.
-SEMANTIC = {"token", "registerCitizen", "getCitizen", "quote", "createTransaction", "cancelTransaction", "uploadDocument",
-            "actOnCase", "actOnCases"}
+SEMANTIC = {"token", "registerCitizen", "getCitizen", "quote", "createTransaction", "cancelTransaction", "withdrawPayment",
+            "uploadDocument", "actOnCase", "actOnCases"}
 
 # Real receipt and case numbers (filled in by the fixture), mixed into the generated path parameters.
 KNOWN: dict[str, list[str]] = {"receipt_no": [], "number": [], "emitra_id": []}

@@ -24,7 +24,7 @@ from emitra.core.models import Citizen, Counter, Role, ServiceRequest, User
 from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable_in
 from emitra.core.payment_methods import card as card_payments
 from emitra.web.counter import method_details
-from emitra.web.openapi import CANCEL_INPUT, CITIZEN_INPUT, QUOTE_INPUT, TOKEN_INPUT, document, transaction_input
+from emitra.web.openapi import CANCEL_INPUT, CITIZEN_INPUT, QUOTE_INPUT, TOKEN_INPUT, WITHDRAW_INPUT, document, transaction_input
 from emitra.web.security import (ANYONE, API_TOKEN_MAX_AGE, actor, api, api_authenticate, api_error, issue_api_token, read_form,
                                  unstorable_field)
 
@@ -109,6 +109,8 @@ _API_FIELDS = {"amount": "payment.amount_paise", "tendered": "payment.tendered_p
 def _counter_error(exc: counter_core.CounterError) -> Response:
     field = _API_FIELDS.get(exc.field, exc.field)
     fields = [{"field": field, "message_en": exc.message_en, "message_hi": exc.message_hi}]
+    if isinstance(exc, counter_core.ProviderBusy):
+        return api_error(503, "try_again", exc.message_en, fields)
     if isinstance(exc, counter_core.ServiceUnavailable):
         return api_error(503, "service_unavailable", exc.message_en, fields)
     if isinstance(exc, card_payments.CardUnavailable):  # 503: send the same idempotency_key again; 502: failed, take it again
@@ -379,6 +381,24 @@ async def cancel_transaction(request: Request) -> Response:
     refunds = [p.amount_paise for p in await req.payments.all() if p.method == "cash_refund"]
     out["refund_paise"] = -sum(refunds)
     return JSONResponse(out)
+
+
+@api(OPERATOR)
+async def withdraw_payment(request: Request) -> Response:
+    """The citizen left without paying: withdraw the receipt's awaited card or UPI payment."""
+    counter = await _operator_counter(request)
+    number = _receipt_no(request)
+    req = await ServiceRequest.get_or_none(receipt_no=number) if number else None
+    if req is None or req.counter_id != counter.id:
+        return api_error(404, "not_found", "No receipt with this number at your counter.")
+    body = await _json(request, WITHDRAW_INPUT, optional=True)
+    if isinstance(body, Response):
+        return body
+    try:
+        req, outcome = await counter_core.withdraw_payment(actor(request, "api"), counter, req, str(body.get("reason", "")))
+    except counter_core.CounterError as exc:
+        return _counter_error(exc)
+    return JSONResponse({**await _receipt_json(req), "withdrawal": outcome})
 
 
 @api(OPERATOR)

@@ -372,16 +372,25 @@ async def receipt(request: Request) -> Response:
             raise HTTPException(404, _("No receipt with this number."))
     elif not can_see_counter(user, req.counter):
         raise HTTPException(404, _("No receipt with this number."))
+    return await _receipt_page(request, req)
+
+
+async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", reason: str = "", status: int = 200) -> Response:
     payment = req.payments[0] if req.payments else None
     service = counter_core.get_host().registry.get(req.service_code)
     # not offered while the payment has not been received (a UPI or card payment awaited, a cheque in
     # clearing, one that bounced): there is nothing to refund in cash (core/counter.py, unpaid_refusal)
     cancellable = bool(service and service.cancellable) and req.status != RequestStatus.CANCELLED \
         and counter_core.unpaid_refusal(req, list(req.payments)) is None
+    # the counter that took it may withdraw an awaited card or UPI payment the citizen did not make
+    user = request.state.user
+    withdrawable = user.role == Role.OPERATOR and user.counter_id == req.counter_id \
+        and counter_core.withdrawable_payment(req, list(req.payments)) is not None
     method = payments.methods().get(payment.method) if payment else None
     return render(request, "receipt.html", {"r": req, "payment": payment, "cancellable": cancellable,
+                                            "withdrawable": withdrawable, "withdraw_error": error, "withdraw_reason": reason,
                                             "split": await _fee_split(req),
-                                            "method_title": pick(method.title_en, method.title_hi) if method else ""})
+                                            "method_title": pick(method.title_en, method.title_hi) if method else ""}, status)
 
 
 async def _fee_split(req: ServiceRequest) -> list[tuple[str, int]]:
@@ -441,6 +450,22 @@ async def resubmit_case(request: Request) -> Response:
     else:
         return RedirectResponse(f"/counter/cases?{urlencode({'done': 'resubmit', 'number': case.number})}", status_code=303)
     return await office._counter_page(request, errors={case.id: message}, remarks={case.id: remark}, status=400)
+
+
+@page(OPERATOR)
+async def withdraw_payment(request: Request) -> Response:
+    """The citizen left without paying: withdraw the receipt's awaited card or UPI payment."""
+    counter = await _counter(request)
+    req = await ServiceRequest.get_or_none(receipt_no=request.path_params["receipt_no"].upper())
+    if req is None or req.counter_id != counter.id:
+        raise HTTPException(404, _("No receipt with this number."))
+    reason = str(request.state.form.get("reason", ""))
+    try:
+        await counter_core.withdraw_payment(actor(request), counter, req, reason)
+    except counter_core.CounterError as exc:
+        req = await ServiceRequest.get(id=req.id).prefetch_related("counter", "citizen", "operator", "payments")
+        return await _receipt_page(request, req, pick(exc.message_en, exc.message_hi), reason, 400)
+    return RedirectResponse(f"/receipts/{req.receipt_no}", status_code=303)
 
 
 @page(OPERATOR)

@@ -52,6 +52,8 @@ def transaction_input(methods: list[str]) -> dict[str, Any]:
 
 CANCEL_INPUT: dict[str, Any] = {"type": "object", "additionalProperties": False,
                                 "properties": {"reason": {"type": "string", "maxLength": 500, "title": "reason"}}}
+WITHDRAW_INPUT: dict[str, Any] = {"type": "object", "additionalProperties": False,
+                                  "properties": {"reason": {"type": "string", "maxLength": 200, "title": "reason"}}}
 _ACTION = {"type": "string", "minLength": 1, "maxLength": 40, "title": "action", "examples": ["approve"]}
 _REMARK = {"type": "string", "maxLength": 2000, "title": "remark"}
 _CORRECTION = {"type": "string", "pattern": "^[0-9a-f]{32}$", "title": "document",
@@ -165,6 +167,15 @@ def document() -> dict[str, Any]:
                 "requestBody": _body({"$ref": "#/components/schemas/CancelInput"}, required=False),
                 "responses": {"200": _resp("The receipt, now cancelled, with refund_paise", receipt),
                               **_errors(*_json_body((401, 403, 404, 409)))}}},
+            "/api/v1/transactions/{receipt_no}/withdraw": {"post": {
+                "summary": "The citizen left without paying: withdraw the receipt's awaited card or UPI payment (at the counter that took it). "
+                           "withdrawal is 'withdrawn' (the request is payment_failed) or 'paid' (the provider says the citizen paid: confirmed instead)",
+                "operationId": "withdrawPayment", "security": secured,
+                "parameters": [receipt_no],
+                "requestBody": _body({"$ref": "#/components/schemas/WithdrawInput"}, required=False),
+                "responses": {"200": _resp("The receipt, with withdrawal", {"allOf": [receipt, {"type": "object", "required": ["withdrawal"],
+                                           "properties": {"withdrawal": {"enum": ["withdrawn", "paid"]}}}]}),
+                              **_errors(*_json_body((401, 403, 404, 409, 503)))}}},
             "/api/v1/documents": {"post": {
                 "summary": "Upload a scanned document (PDF, JPEG or PNG, as the field accepts) for a service's form field; put the returned id in the form",
                 "operationId": "uploadDocument", "security": secured,
@@ -254,6 +265,7 @@ def document() -> dict[str, Any]:
                     "service_charge_paise": {"type": "integer"}, "charge_payer": {"type": "string"}, "citizen_total_paise": {"type": "integer"}}},
                 "TransactionInput": transaction_input(sorted(payments.methods())),
                 "CancelInput": CANCEL_INPUT,
+                "WithdrawInput": WITHDRAW_INPUT,
                 "Receipt": {"type": "object", "required": ["receipt_no", "service_code", "counter", "citizen", "citizen_total_paise", "status"], "properties": {
                     "receipt_no": {"type": "string"}, "service_code": {"type": "string"}, "service_title_en": {"type": "string"},
                     "service_title_hi": {"type": "string"}, "provider": {"type": "string"}, "counter": {"type": "string"},

@@ -133,6 +133,12 @@ async def upi_webhook(request: Request) -> Response:
         # A late event for a payment already decided: applied never; the Society must look at it
         # (a SUCCESS after a FAILURE means the citizen's money arrived and must be refunded).
         log.warning("UPI event %s (%s) for %s ignored: the payment is already %s", body["event_id"], body["status"], payment.reference, before)
+        if body["status"] == "SUCCESS" and before == "failed":
+            # the citizen's money reached the Society's account for a payment failed or withdrawn at
+            # the counter: recorded for the Society, which returns it (docs/payments.md)
+            await audit.record(actor, "upi.late_success", payment, district_id=payment.district_id, counter_id=req.counter_id,
+                               detail={"receipt_no": req.receipt_no, "utr": utr, "amount_paise": payment.amount_paise,
+                                       "event": body["event_id"], "to_do": "refund the citizen"})
     return JSONResponse({"reference": payment.reference, "event_id": body["event_id"], "payment_status": after.status,
                          "request_status": req.status.value if hasattr(req.status, "value") else str(req.status),
                          "applied": not repeat and before == "pending"})

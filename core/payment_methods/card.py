@@ -171,6 +171,53 @@ class CardMethod(PaymentMethod):
         return {"payment_intent": intent["id"], "client_secret": intent.get("client_secret") or ""}
 
 
+    async def withdraw(self, actor: audit.Actor, payment: "Payment", request: "ServiceRequest") -> str:
+        """The citizen left without paying: cancel the PaymentIntent at Stripe, so no card can be
+        charged on it later. If Stripe says it succeeded, the payment is confirmed here instead
+        (``"paid"``: the citizen did pay). Stripe unreachable, or the charge still processing: a
+        :class:`PaymentError` on ``payment``, nothing changed (the operator tries again)."""
+        from emitra.core.models import Counter
+        from emitra.core.payments import PaymentError
+
+        receipt_no = request.receipt_no or ""
+        if not payment.reference and payment.details.get("stripe_state") in ("creating", "unknown"):
+            # Stripe may have made the intent without our hearing of it: asking again with the same
+            # idempotency key answers that intent (or makes it), which is then cancelled below
+            try:
+                await self.start(payment, request, await Counter.get(id=request.counter_id))
+            except CardUnavailable as exc:
+                if not exc.retry_same_key:
+                    return "withdrawn"  # Stripe refused it: failed already, nothing was charged
+                raise PaymentError("payment", _STRIPE_SILENT_EN, _STRIPE_SILENT_HI, retry_later=True) from None
+        if not payment.reference:
+            return "withdrawn"  # no intent was ever made: no card can be charged
+        try:
+            latest = await _cancel_at_stripe(payment.reference, receipt_no)
+        except TryLater as exc:
+            log.warning("withdrawing card payment %s: %s", receipt_no, exc)
+            raise PaymentError("payment", _STRIPE_SILENT_EN, _STRIPE_SILENT_HI, retry_later=True) from None
+        if latest is None:
+            return "withdrawn"
+        if latest.get("status") == "succeeded":
+            done = await _succeeded(actor, f"withdraw-found-paid:{payment.id}", latest)
+            if done == "confirmed":
+                return "paid"
+            raise PaymentError("payment", f"Stripe charged the card but the payment could not be confirmed ({done}): nothing was "
+                               "withdrawn. Tell the District e-Mitra Society.",
+                               f"Stripe ने कार्ड से राशि ली, पर भुगतान की पुष्टि नहीं हो सकी ({done}): कुछ वापस नहीं लिया गया। "
+                               "ज़िला ई-मित्र सोसाइटी को बताएँ।")
+        raise PaymentError("payment", f"Stripe is still processing this card payment (status {latest.get('status')}): it cannot be "
+                           "withdrawn now. Wait a minute and open the receipt again: it then shows the payment received, or lets you withdraw it.",
+                           f"Stripe अभी इस कार्ड भुगतान पर काम कर रहा है (स्थिति {latest.get('status')}): इसे अभी वापस नहीं लिया जा "
+                           "सकता। एक मिनट रुककर रसीद फिर खोलें: तब भुगतान प्राप्त दिखेगा, या आप इसे वापस ले सकेंगे।", retry_later=True)
+
+
+_STRIPE_SILENT_EN = ("Stripe did not answer, so the card payment could not be withdrawn: nothing was changed. Ask the citizen to wait "
+                     "and try again in a minute.")
+_STRIPE_SILENT_HI = ("Stripe ने जवाब नहीं दिया, इसलिए कार्ड भुगतान वापस नहीं लिया जा सका: कुछ नहीं बदला। नागरिक से रुकने को कहें और "
+                     "एक मिनट बाद फिर प्रयास करें।")
+
+
 async def _refuse(actor: audit.Actor, payment: "Payment", reason: str) -> None:
     from emitra.core.counter import fail_payment
 
@@ -343,24 +390,34 @@ async def _failed(actor: audit.Actor, event_id: str, intent: dict[str, Any]) -> 
     if await _event_seen(event_id):
         return "duplicate"
     request = await ServiceRequest.get(id=payment.request_id)
+    latest = await _cancel_at_stripe(str(intent["id"]), request.receipt_no or "")
+    if latest is not None:
+        if latest.get("status") == "succeeded":
+            return await _succeeded(actor, event_id, latest)
+        return "waiting"  # processing: Stripe sends the final event later
+    await fail_payment(actor, payment, reason[:300], PROVIDER, event_id)
+    return "failed"
+
+
+async def _cancel_at_stripe(intent_id: str, receipt_no: str) -> dict[str, Any] | None:
+    """Cancel a PaymentIntent at Stripe so that no attempt can succeed on it any more: None once it
+    is cancelled (or was), else the intent as Stripe has it now, which moved on (``succeeded``, or
+    still processing). :class:`TryLater` when Stripe cannot be asked: nothing was changed."""
     try:
         s = stripe_api.settings()
-        await stripe_api.cancel_payment_intent(s, str(intent["id"]), f"emitra-cancel-{request.receipt_no}")
+        await stripe_api.cancel_payment_intent(s, intent_id, f"emitra-cancel-{receipt_no}")
     except stripe_api.StripeConfigError as exc:
         raise TryLater(str(exc)) from None
     except stripe_api.StripeFailure as exc:
         if exc.kind != "refused":
-            raise TryLater(f"cancel {intent.get('id')}: {exc}") from None
+            raise TryLater(f"cancel {intent_id}: {exc}") from None
         try:  # it cannot be cancelled: it moved on
-            latest = await stripe_api.retrieve_payment_intent(s, str(intent["id"]))
+            latest = await stripe_api.retrieve_payment_intent(s, intent_id)
         except stripe_api.StripeFailure as again:
-            raise TryLater(f"retrieve {intent.get('id')}: {again}") from None
-        if latest.get("status") == "succeeded":
-            return await _succeeded(actor, event_id, latest)
+            raise TryLater(f"retrieve {intent_id}: {again}") from None
         if latest.get("status") != "canceled":
-            return "waiting"  # processing: Stripe sends the final event later
-    await fail_payment(actor, payment, reason[:300], PROVIDER, event_id)
-    return "failed"
+            return latest
+    return None
 
 
 async def post_transfer(payment_id: int) -> None:
@@ -388,4 +445,4 @@ async def post_transfer(payment_id: int) -> None:
 @hookimpl
 def emitra_register_payment_methods(register):
     register(CardMethod(code="card", title_en="Card (debit or credit, through Stripe)", title_hi="कार्ड (डेबिट या क्रेडिट, Stripe द्वारा)",
-                        immediate=False, post_on_start=False))
+                        immediate=False, post_on_start=False, withdrawable=True))

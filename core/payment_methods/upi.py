@@ -95,7 +95,8 @@ class UpiMethod(PaymentMethod):
         return {"upi_link": link, "qr_svg": qr_svg(link), "vpa": vpa(), "payee": payee, "reference": reference}
 
 
-UPI = UpiMethod(code="upi", title_en="UPI (QR code)", title_hi="यूपीआई (क्यूआर कोड)", immediate=False, post_on_start=False)
+UPI = UpiMethod(code="upi", title_en="UPI (QR code)", title_hi="यूपीआई (क्यूआर कोड)", immediate=False, post_on_start=False,
+                withdrawable=True)
 
 
 @hookimpl
