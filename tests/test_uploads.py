@@ -269,3 +269,29 @@ def test_a_scan_uploaded_for_one_field_is_refused_in_another(web):
     # named in the fields they were uploaded for, they are taken
     right = web.post("/api/v1/quotes", headers=h, json={**body, "form": {**body["form"], "photo": photo, "proof_of_identity": proof}})
     assert right.status_code == 200, right.text
+
+
+def test_a_form_with_one_scan_refused_keeps_none_of_its_scans(web):
+    """The counter's form posts its scans together: when one is refused (the signature is an HTML
+    page), the page names that field and none of the step's scans is kept, neither a record, nor
+    an audit entry, nor a file: the operator attaches them again with the corrected one."""
+    from emitra.core.models import AuditLog
+
+    web.login("operator1")
+    url = _url(web).replace(CASTE, PAN)
+    root = config.data_dir()
+    files_before = {p for p in root.rglob("*") if p.is_file()}
+    audits_before = web.run(lambda: AuditLog.filter(action="document.upload").count())
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 1000
+    page = web.client.post(url, data={"csrf_token": web.csrf(url), **PAN_FORM}, files=[
+        ("photo", ("photo.png", png, "image/png")), ("signature", ("sign.png", b"<html>not a scan</html>", "image/png")),
+        ("proof_of_identity", ("proof.pdf", PDF, "application/pdf"))])
+    assert page.status_code == 400 and 'id="f-signature-error"' in page.text and "This file is not a JPEG or PNG file" in page.text
+    assert documents(web) == []
+    assert web.run(lambda: AuditLog.filter(action="document.upload").count()) == audits_before
+    assert {p for p in root.rglob("*") if p.is_file()} == files_before
+    # all three good: all three kept
+    ok = web.client.post(url, data={"csrf_token": web.csrf(url), **PAN_FORM}, files=[
+        ("photo", ("photo.png", png, "image/png")), ("signature", ("sign.png", png, "image/png")),
+        ("proof_of_identity", ("proof.pdf", PDF, "application/pdf"))])
+    assert ok.status_code == 200 and {d.field for d in documents(web)} == {"photo", "signature", "proof_of_identity"}
