@@ -218,3 +218,28 @@ def test_a_counter_cannot_take_the_keys_another_counter_begins_with_its_code(web
     assert web.post("/api/v1/transactions", headers=other, json={**body, "idempotency_key": "JP-JM-001-20261130-0001"}).status_code == 201
     mine = web.post("/api/v1/transactions", headers=web.api_token("operator1"), json=body)
     assert mine.status_code == 201, mine.text
+
+
+def test_a_key_replayed_by_another_operator_of_the_same_counter_answers_that_counters_receipt(web):
+    """Two operators of one counter share its keys: the second one's replay of a key the first used
+    answers the first receipt (a receipt of their own counter, which they may open anyway) and
+    records nothing; with another bill it is refused naming that receipt, also their counter's."""
+    from emitra.core.auth import hash_password
+    from emitra.core.models import Counter, User
+
+    async def second_operator() -> None:
+        counter = await Counter.get(code="JP-LM-001")
+        await User.create(username="operator1b", password_hash=hash_password("emitra-demo"), full_name="Second operator",
+                          role="operator", district_id=counter.district_id, lsp_id=counter.lsp_id, counter=counter)
+
+    web.run(second_operator)
+    body = {"citizen": ramesh(web), "service_code": BILL, "form": {"k_number": "210412345678"},
+            "payment": {"method": "cash", "amount_paise": 148350}, "idempotency_key": "JP-LM-001-20261130-0007"}
+    first = web.post("/api/v1/transactions", headers=web.api_token("operator1"), json=body)
+    assert first.status_code == 201, first.text
+    again = web.post("/api/v1/transactions", headers=web.api_token("operator1b"), json=body)
+    assert again.status_code == 200 and again.json()["receipt_no"] == first.json()["receipt_no"]
+    assert web.get(f"/api/v1/transactions/{first.json()['receipt_no']}", headers=web.api_token("operator1b")).status_code == 200
+    other = web.post("/api/v1/transactions", headers=web.api_token("operator1b"), json={**body, "form": {"k_number": "210498765432"}})
+    assert other.status_code == 409 and first.json()["receipt_no"] in other.json()["error"]["message"]
+    assert requests_count(web) == 1
