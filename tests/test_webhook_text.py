@@ -192,3 +192,31 @@ def test_a_stripe_body_that_is_not_utf8_is_refused_not_a_server_error(web_answer
         assert response.status_code == 400 and response.json()["error"]["code"] == "bad_signature", response.text
         assert "not UTF-8" in response.json()["error"]["message"]
     assert _row_counts(web) == before and _payment(web, created["receipt_no"])["status"] == "pending"
+
+
+def _signed_stripe(fake, body: bytes) -> dict[str, str]:
+    t = int(time.time())
+    mac = hmac.new(fake.webhook_secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={t},v1={mac}", "Content-Type": "application/json"}
+
+
+def test_a_signed_body_python_cannot_parse_is_refused_not_a_server_error(web_answering_errors, fake, monkeypatch):
+    """JSON that is valid but that Python will not turn into values: a number of more than 4,300
+    digits (Python's limit on int conversion, a ValueError that is not a JSONDecodeError) or arrays
+    nested 100,000 deep (a RecursionError). Signed, they passed the signature and were a 500 on
+    either webhook; they are refused 400 as not JSON, and nothing is written."""
+    web = web_answering_errors
+    monkeypatch.setenv("EMITRA_UPI_WEBHOOK_SECRET", UPI_SECRET)
+    created = _pay(web, "card", "card-text-3")
+    event = _with(fake.pay(created["payment"]["reference"]), "data.object.metadata.note", "@")
+    before = _row_counts(web)
+    for filler in (b"9" * 5000, b"[" * 100_000 + b"]" * 100_000):
+        body = json.dumps(event).encode().replace(b'"@"', filler)
+        stripe = web.client.post("/webhooks/stripe", content=body, headers=_signed_stripe(fake, body))
+        assert stripe.status_code == 400 and "not JSON" in stripe.json()["error"]["message"], stripe.text[:300]
+        upi_body = b'{"event_id": "e-1", "reference": "X", "amount_paise": 1, "status": "SUCCESS", "utr": "1", "note": ' + filler + b"}"
+        upi = _upi(web, upi_body)
+        assert upi.status_code in (400, 413) and upi.json()["error"]["code"] in ("bad_json", "too_large"), upi.text[:300]
+    upi = _upi(web, b'{"event_id": "e-1", "reference": "X", "amount_paise": ' + b"9" * 5000 + b', "status": "SUCCESS", "utr": "1"}')
+    assert upi.status_code == 400 and upi.json()["error"]["code"] == "bad_json", upi.text[:300]
+    assert _row_counts(web) == before and _payment(web, created["receipt_no"])["status"] == "pending"
