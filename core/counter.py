@@ -298,6 +298,34 @@ async def record_payment(actor: audit.Actor, counter: Counter, citizen: Citizen,
         return await _record_payment(actor, counter, citizen, service_code, data, idempotency_key, *args, **kwargs)
 
 
+async def _refuse_another_counters_key(counter: Counter, key: str) -> None:
+    """Refuse a key that begins with another counter's code (``JP-LM-001-…`` sent by JP-JM-001).
+
+    Keys are unique across every counter, and the keys the API documents are predictable (the
+    counter's code, the date, a serial): a counter that took another's next keys first would hold
+    them, and that counter's own payments with them would be refused. A key without a hyphen (the
+    confirmation page's random ones) or beginning with this counter's own code costs no query."""
+    if "-" not in key or key.upper().startswith(counter.code.upper() + "-"):
+        return
+    parts = key.split("-")
+    prefixes = {"-".join(parts[:n]).upper() for n in range(1, len(parts))}
+
+    async def codes() -> frozenset[str]:
+        return frozenset(c.upper() for c in await Counter.all().values_list("code", flat=True))
+
+    # every counter's code, read once per cache generation (a load's or a client's keys, "load-…", ask no more)
+    owner = max(prefixes & await cache.get("counter_codes", None, codes), key=len, default="")
+    if not owner or owner.upper() == counter.code.upper():
+        return
+    example = f"{counter.code}-{clock.today():%Y%m%d}-0001"
+    raise CounterError(
+        "idempotency_key",
+        f"This idempotency key begins with another counter's code ({owner}); begin your keys with this counter's code "
+        f"(for example {example}) and use a new key for each payment.",
+        f"यह idempotency key किसी अन्य काउंटर के कोड ({owner}) से शुरू होती है; अपनी keys इस काउंटर के कोड से शुरू करें "
+        f"(जैसे {example}) और हर भुगतान के लिए नई key दें।")
+
+
 async def _record_payment(
     actor: audit.Actor,
     counter: Counter,
@@ -328,6 +356,8 @@ async def _record_payment(
     if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 64:
         raise CounterError("idempotency_key", "Every payment needs an idempotency key of 1 to 64 characters.", "हर भुगतान के लिए 1 से 64 अक्षरों की idempotency key चाहिए।")
     previous = await ServiceRequest.get_or_none(idempotency_key=idempotency_key)
+    if previous is None or previous.counter_id != counter.id:  # (a replay of this counter's own payment is answered as ever)
+        await _refuse_another_counters_key(counter, idempotency_key)
     if previous is not None:
         if previous.counter_id != counter.id:  # nothing of another counter's request is told
             raise IdempotencyConflict(

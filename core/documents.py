@@ -147,8 +147,11 @@ def value_at(data: dict[str, Any], path: str) -> Any:
 
 
 async def check_references(counter: Counter, service: Service, data: dict[str, Any]) -> list[Document]:
-    """Every document field must name a document uploaded at this counter for this service."""
-    docs = []
+    """Every document field must name a document uploaded at this counter for this service and for
+    this very field: a scan uploaded for another field (one with a larger limit or other types, a
+    1 MB PDF proof named as a 200 KB photograph) never skipped this field's checks. Every wrong
+    field is named; nothing is attached."""
+    docs, errors = [], []
     for path, _spec in upload_fields(service.form):
         value = value_at(data, path)
         if not value:
@@ -156,10 +159,20 @@ async def check_references(counter: Counter, service: Service, data: dict[str, A
         doc = await Document.get_or_none(public_id=str(value))
         if (doc is None or doc.counter_id != counter.id or doc.service_code != service.code or doc.request_id is not None
                 or doc.field == CORRECTION_FIELD):  # a correction's scan goes with its resubmission, not in a form
-            raise FormErrors([FieldMessage(path, "This document was not uploaded here for this service; upload it again.",
-                                           "यह दस्तावेज़ इस सेवा के लिए यहाँ अपलोड नहीं हुआ; फिर से अपलोड करें।")])
+            errors.append(FieldMessage(path, "This document was not uploaded here for this service; upload it again.",
+                                       "यह दस्तावेज़ इस सेवा के लिए यहाँ अपलोड नहीं हुआ; फिर से अपलोड करें।"))
+            continue
+        if doc.field != path:
+            errors.append(FieldMessage(
+                path, f"This scan was uploaded for another field ({doc.field}); upload it again in this field, which has its own "
+                      "file types and size limit.",
+                f"यह स्कैन दूसरे फ़ील्ड ({doc.field}) के लिए अपलोड हुआ था; इसे इस फ़ील्ड में फिर से अपलोड करें, जिसके फ़ाइल "
+                "प्रकार और आकार की सीमा अपनी हैं।"))
+            continue
         doc.form_field = path  # named again if another payment takes it first (core/counter.py)
         docs.append(doc)
+    if errors:
+        raise FormErrors(errors)
     return docs
 
 

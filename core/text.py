@@ -11,7 +11,8 @@ Two kinds of character reach us that neither database takes:
   a multipart form can decode into one when it names an odd charset (``charset=utf-7``).
 
 Callers refuse such text naming the field (:func:`unstorable` says which kind it is, and
-:func:`unstorable_in` finds it in a JSON body: the API's and the payment webhooks'); the log-in
+:func:`unstorable_in` finds it in a JSON body: the API's and, in the parts they read
+(:func:`picked`), the payment webhooks'); the log-in
 form, which answers any username no account can have as a wrong one, replaces it instead
 (:func:`storable`).
 """
@@ -19,7 +20,7 @@ form, which answers any username no account can have as a wrong one, replaces it
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -64,6 +65,27 @@ def unstorable_in(value: Any, path: str = "") -> tuple[str, str] | None:
             if found:
                 return found
     return None
+
+
+def picked(value: Any, paths: Iterable[str]) -> dict[str, Any]:
+    """Only the parts of a parsed JSON object at the dotted ``paths``, each with all that is beneath
+    it, nested as they were (absent ones left out): what a payment webhook reads, for
+    :func:`unstorable_in` to search and name by the same paths. Text elsewhere (an event's
+    description, metadata someone else set) is neither read nor stored, so it is not refused: the
+    sender would send a refused event again and again, and its payment would never be confirmed."""
+    out: dict[str, Any] = {}
+    for path in paths:
+        node, parts = value, path.split(".")
+        for part in parts:
+            if not isinstance(node, dict) or part not in node:
+                break
+            node = node[part]
+        else:
+            target = out
+            for part in parts[:-1]:
+                target = target.setdefault(part, {})
+            target[parts[-1]] = node
+    return out
 
 
 def storable(text: str) -> str:

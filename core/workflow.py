@@ -473,6 +473,21 @@ async def open_case(
 ROLES_HI = {OFFICER: "विभागीय अधिकारी", OPERATOR: "काउंटर ऑपरेटर", SOCIETY: "सोसायटी व्यवस्थापक", SYSTEM: "ई-मित्र"}
 
 
+#: the longest remark a case event keeps, as the pages' boxes (maxlength) and the API's schema take it
+REMARK_MAX = 2000
+
+
+def _remark(text: str | None) -> str:
+    """A person's remark as it is kept: line breaks as one character each (a browser sends CR LF for
+    the line break its box counted as one), Aadhaar numbers masked; a remark longer than
+    :data:`REMARK_MAX` is refused naming its length (it used to be cut short without a word)."""
+    remark = privacy.mask_aadhaar_in_text((text or "").replace("\r\n", "\n").replace("\r", "\n").strip())
+    if len(remark) > REMARK_MAX:
+        raise WorkflowError("remark", f"The remark is {len(remark):,} characters long; shorten it to at most {REMARK_MAX:,}.",
+                            f"टिप्पणी {len(remark):,} अक्षरों की है; इसे अधिकतम {REMARK_MAX:,} अक्षरों तक छोटा करें।")
+    return remark
+
+
 def _reason_needed(transition: Transition) -> tuple[str, str]:
     """The refusal of a step without its reason, naming who reads it: the citizen reads the
     department's reasons and replies; the department reads the counter's (what was corrected)."""
@@ -500,7 +515,7 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
     ``remark_hi``: the same remark in Hindi, for a remark the platform writes (a person's remark is
     kept as written, in ``remark`` alone)."""
     process = process_of(case)
-    remark = privacy.mask_aadhaar_in_text((remark or "").strip())
+    remark = _remark(remark)
     remark_hi = privacy.mask_aadhaar_in_text((remark_hi or "").strip())
     async with in_transaction():
         fresh = await Case.select_for_update().get(id=case.id) if _supports_for_update() else await Case.get(id=case.id)
@@ -538,8 +553,8 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
         fresh.closed_at = at if (target.final or target.desk == "none") else None
         await fresh.save(update_fields=["state", "state_since", "state_due_at", "closed_at"])
         await CaseEvent.create(case=fresh, action=transition.action, from_state=previous, to_state=target.name, actor=actor.user,
-                               actor_name=_actor_label(actor), actor_role=_role_of(actor), remark=remark[:2000],
-                               remark_hi=remark_hi[:2000], public=public_remark, created_at=at)
+                               actor_name=_actor_label(actor), actor_role=_role_of(actor), remark=remark,
+                               remark_hi=remark_hi[:REMARK_MAX], public=public_remark, created_at=at)
         await audit.record(actor, f"case.{transition.action}", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
                            detail={"number": fresh.number, "from": previous, "to": target.name, "remark": remark[:500]})
         if transition.action == "issue" and process.deliverable == "certificate":
@@ -596,12 +611,12 @@ async def act_many(actor: audit.Actor, case_ids: Iterable[int], action: str, rem
 
 async def add_remark(actor: audit.Actor, case: Case, remark: str, *, public: bool = False) -> CaseEvent:
     """A note on a case without moving it (internal unless ``public``)."""
-    remark = privacy.mask_aadhaar_in_text((remark or "").strip())
+    remark = _remark(remark)
     if not remark:
         raise WorkflowError("remark", "Write the remark first.", "पहले टिप्पणी लिखें।")
     async with in_transaction():
         event = await CaseEvent.create(case=case, action="remark", from_state=case.state, to_state=case.state, actor=actor.user,
-                                       actor_name=_actor_label(actor), actor_role=_role_of(actor), remark=remark[:2000],
+                                       actor_name=_actor_label(actor), actor_role=_role_of(actor), remark=remark,
                                        public=public, created_at=now())
         await audit.record(actor, "case.remark", case, district_id=case.district_id, counter_id=case.counter_id,
                            detail={"number": case.number, "public": public})

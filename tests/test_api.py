@@ -179,7 +179,7 @@ def test_a_key_of_another_counter_or_another_payment_is_refused_telling_nothing_
     receipt number; the same key with another method or another amount of cash is a new payment."""
     eid = ramesh(web)
     body = {"citizen": eid, "service_code": BILL, "form": {"k_number": "210412345678"},
-            "payment": {"method": "cash", "amount_paise": 148350, "tendered_paise": 150000}, "idempotency_key": "JP-LM-001-20261130-0001"}
+            "payment": {"method": "cash", "amount_paise": 148350, "tendered_paise": 150000}, "idempotency_key": "till-7-0001"}
 
     first = web.post("/api/v1/transactions", headers=web.api_token("operator2"), json=body)
     assert first.status_code == 201, first.text
@@ -194,3 +194,52 @@ def test_a_key_of_another_counter_or_another_payment_is_refused_telling_nothing_
         r = web.post("/api/v1/transactions", headers=h, json={**mine, "payment": changed})
         assert r.status_code == 409 and "already used for another request" in r.json()["error"]["message"], changed
     assert requests_count(web) == 2
+
+
+def test_a_counter_cannot_take_the_keys_another_counter_begins_with_its_code(web):
+    """Keys are unique across the district and the documented ones are predictable (the counter's
+    code, the date, a serial): another counter sending JP-LM-001's next keys first would have held
+    them, and JP-LM-001's own payments with them would be refused. A key that begins with another
+    counter's code (in any case) is refused at this counter, naming the field and the fix; nothing
+    is recorded, and the counter whose code it is uses it as ever."""
+    eid = ramesh(web)
+    key = "JP-LM-001-20261130-0001"
+    body = {"citizen": eid, "service_code": BILL, "form": {"k_number": "210412345678"},
+            "payment": {"method": "cash", "amount_paise": 148350}, "idempotency_key": key}
+    other = web.api_token("operator2")  # JP-JM-001
+    before = requests_count(web)
+    for taken in (key, key.lower(), "JP-LM-001-x"):
+        r = web.post("/api/v1/transactions", headers=other, json={**body, "idempotency_key": taken})
+        assert r.status_code == 422, (taken, r.text)
+        (error,) = r.json()["error"]["fields"]
+        assert error["field"] == "idempotency_key" and "another counter's code (JP-LM-001)" in error["message_en"]
+        assert "JP-JM-001-" in error["message_en"] and "JP-JM-001-" in error["message_hi"]
+    assert requests_count(web) == before
+    assert web.post("/api/v1/transactions", headers=other, json={**body, "idempotency_key": "JP-JM-001-20261130-0001"}).status_code == 201
+    mine = web.post("/api/v1/transactions", headers=web.api_token("operator1"), json=body)
+    assert mine.status_code == 201, mine.text
+
+
+def test_a_key_replayed_by_another_operator_of_the_same_counter_answers_that_counters_receipt(web):
+    """Two operators of one counter share its keys: the second one's replay of a key the first used
+    answers the first receipt (a receipt of their own counter, which they may open anyway) and
+    records nothing; with another bill it is refused naming that receipt, also their counter's."""
+    from emitra.core.auth import hash_password
+    from emitra.core.models import Counter, User
+
+    async def second_operator() -> None:
+        counter = await Counter.get(code="JP-LM-001")
+        await User.create(username="operator1b", password_hash=hash_password("emitra-demo"), full_name="Second operator",
+                          role="operator", district_id=counter.district_id, lsp_id=counter.lsp_id, counter=counter)
+
+    web.run(second_operator)
+    body = {"citizen": ramesh(web), "service_code": BILL, "form": {"k_number": "210412345678"},
+            "payment": {"method": "cash", "amount_paise": 148350}, "idempotency_key": "JP-LM-001-20261130-0007"}
+    first = web.post("/api/v1/transactions", headers=web.api_token("operator1"), json=body)
+    assert first.status_code == 201, first.text
+    again = web.post("/api/v1/transactions", headers=web.api_token("operator1b"), json=body)
+    assert again.status_code == 200 and again.json()["receipt_no"] == first.json()["receipt_no"]
+    assert web.get(f"/api/v1/transactions/{first.json()['receipt_no']}", headers=web.api_token("operator1b")).status_code == 200
+    other = web.post("/api/v1/transactions", headers=web.api_token("operator1b"), json={**body, "form": {"k_number": "210498765432"}})
+    assert other.status_code == 409 and first.json()["receipt_no"] in other.json()["error"]["message"]
+    assert requests_count(web) == 1

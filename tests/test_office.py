@@ -471,3 +471,29 @@ def test_the_officers_case_page_names_the_department_in_the_pages_language(web):
     hindi = web.get(f"/office/cases/{caste.id}").text
     shown = re.search(row.format("विभाग"), hindi).group(1)
     assert shown.startswith(PROVIDER_HI) and "Revenue" not in shown
+
+
+def test_a_remark_is_kept_whole_as_the_browser_counted_it_or_refused_naming_its_length(web):
+    """The remark boxes take 2,000 characters (maxlength), counting a line break as one; a browser
+    sends each as two (CR LF). A reason of 1,990 characters on 20 lines arrived as 2,009 and lost its
+    end without a word. Line breaks are now counted as the box counts them and the remark kept
+    whole; one longer than 2,000 characters (a client that ignores maxlength) is refused beside
+    the step, naming its length, and the case does not move."""
+    case = web.run(lambda: caste_case("remark-len"))
+    web.login("tehsildar")
+    lines = ["Line %02d of the reason: the ration card scan is unreadable." % n for n in range(20)]
+    reason = "\r\n".join(line.ljust(98, ".") for line in lines) + " END"
+    assert len(reason.replace("\r\n", "\n")) <= 2000 < len(reason)
+    assert _act(web, case.id, "return", reason).status_code == 303
+    (event,) = web.run(lambda: CaseEvent.filter(case_id=case.id, action="return"))
+    assert event.remark == reason.replace("\r\n", "\n") and event.remark.endswith(" END")
+
+    other = web.run(lambda: caste_case("remark-len-2"))
+    refused = _act(web, other.id, "reject", "x" * 2500)
+    assert refused.status_code == 400 and "The remark is 2,500 characters long; shorten it to at most 2,000." in refused.text
+    assert _state(web, other.id) == "forwarded"
+    note = web.post_form(f"/office/cases/{other.id}/remark", {"remark": "y" * 2001}, token_from=f"/office/cases/{other.id}")
+    assert note.status_code == 400 and "The remark is 2,001 characters long" in note.text
+    assert not web.run(lambda: CaseEvent.filter(case_id=other.id, action__in=["reject", "remark"]).exists())
+    web.get("/lang/hi")
+    assert "टिप्पणी 2,500 अक्षरों की है" in _act(web, other.id, "reject", "x" * 2500).text

@@ -210,3 +210,17 @@ def test_a_post_without_csrf_is_refused(web, today):
     assert web.post(PAGE + "/rules", data=data).status_code == 403
     assert web.post(PAGE + "/rules", data={**data, "csrf_token": "forged"}).status_code == 403
     assert _count(web, PolicyRule) == 0 and _actions(web) == []
+
+
+def test_an_lsp_number_beyond_any_id_is_no_such_lsp_not_a_server_error(web, today):
+    """The approval form's LSP is a number from the page's list; one beyond the database's ids (a
+    32-bit integer on PostgreSQL, a 64-bit one on SQLite) was a server error on either database.
+    It is refused as any unknown LSP, beside the field, and nothing is written."""
+    web.login("society")
+    saved = web.post_form(PAGE + "/rules", {**RULE, "id": "JP-DTH-REVIEW", "decision": "restricted", "effective_from": "2026-11-01",
+                                             "codes": DTH}, token_from=PAGE)
+    assert saved.status_code == 303
+    for lsp in ("2147483648", "99999999999", "-99999999999", "9" * 40):
+        refused = web.post_form(PAGE + "/approvals", {"service_code": DTH, "lsp": lsp, "note": "x"}, token_from=PAGE)
+        assert refused.status_code == 400 and "Choose an LSP of your district" in refused.text, lsp
+    assert _count(web, PolicyApproval) == 0

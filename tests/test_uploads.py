@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from emitra.core import config, spreadsheet
-from emitra.core.models import LSP, Citizen, Document, StatementImport
+from emitra.core.models import LSP, Citizen, Document, ServiceRequest, StatementImport
 from tests.test_reports import PERIOD, _record
 
 CASTE = "gov.rj.revenue.caste_certificate"
@@ -224,3 +224,74 @@ def test_formula_cells_are_neutralised_in_every_export(web, monkeypatch):
     values = [c for row in book["Figures"].iter_rows() for c in row]
     assert any(c.value == "'=cmd|' /C calc'!A0" and c.data_type == "s" for c in values)
     assert not [c for c in values if c.data_type == "f"]
+
+
+PAN = "gov.in.incometax.pan_new"
+PAN_FORM = {"name": "Ramesh Kumar Sharma", "father_name": "Mohan Lal Sharma", "date_of_birth": "1980-01-15", "mobile": "9829012345"}
+
+
+def test_a_scan_uploaded_for_one_field_is_refused_in_another(web):
+    """PAN's proof of identity takes a PDF of up to 1 MB, its photograph only a JPEG or PNG of up to
+    200 KB: a 600 KB PDF uploaded as the proof and named as the photograph would have skipped the
+    photograph's checks. It is refused on the photograph, naming the fix, and nothing is written;
+    through the API and the counter's form alike."""
+    h = web.api_token("operator1")
+
+    def up(field: str, content: bytes, name: str) -> str:
+        r = web.post("/api/v1/documents", headers=h, data={"service_code": PAN, "field": field},
+                     files={"file": (name, content, "application/octet-stream")})
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 1000
+    proof = up("proof_of_identity", PDF + b"0" * (600 * 1024), "proof.pdf")
+    photo, signature = up("photo", png, "photo.png"), up("signature", png, "sign.png")
+    requests_before = web.run(lambda: ServiceRequest.all().count())
+    body = {"service_code": PAN, "form": {**PAN_FORM, "photo": proof, "signature": signature, "proof_of_identity": photo}}
+    quote = web.post("/api/v1/quotes", headers=h, json=body)
+    assert quote.status_code == 422, quote.text
+    errors = {e["field"]: e for e in quote.json()["error"]["fields"]}
+    assert set(errors) == {"photo", "proof_of_identity"}
+    assert "uploaded for another field" in errors["photo"]["message_en"] and "upload it again" in errors["photo"]["message_en"]
+    assert "दूसरे फ़ील्ड" in errors["photo"]["message_hi"]
+    paid = web.post("/api/v1/transactions", headers=h, json={
+        **body, "citizen": web.run(lambda: Citizen.get(name="Ramesh Kumar Sharma")).emitra_id,
+        "payment": {"method": "cash", "amount_paise": 11700}, "idempotency_key": "JP-LM-001-swap-1"})
+    assert paid.status_code == 422 and {e["field"] for e in paid.json()["error"]["fields"]} == {"photo", "proof_of_identity"}
+    assert web.run(lambda: ServiceRequest.all().count()) == requests_before
+    assert all(d.request_id is None for d in documents(web))
+    # the counter's form: the id typed into the photograph's field (as a carried value) is refused there
+    web.login("operator1")
+    url = _url(web).replace(CASTE, PAN)
+    page = web.post(url, data={"csrf_token": web.csrf(url), "_step": "9", **PAN_FORM, "photo": proof, "signature": signature,
+                               "proof_of_identity": proof})
+    assert page.status_code == 400 and 'id="f-photo-error"' in page.text and "uploaded for another field" in page.text
+    # named in the fields they were uploaded for, they are taken
+    right = web.post("/api/v1/quotes", headers=h, json={**body, "form": {**body["form"], "photo": photo, "proof_of_identity": proof}})
+    assert right.status_code == 200, right.text
+
+
+def test_a_form_with_one_scan_refused_keeps_none_of_its_scans(web):
+    """The counter's form posts its scans together: when one is refused (the signature is an HTML
+    page), the page names that field and none of the step's scans is kept, neither a record, nor
+    an audit entry, nor a file: the operator attaches them again with the corrected one."""
+    from emitra.core.models import AuditLog
+
+    web.login("operator1")
+    url = _url(web).replace(CASTE, PAN)
+    root = config.data_dir()
+    files_before = {p for p in root.rglob("*") if p.is_file()}
+    audits_before = web.run(lambda: AuditLog.filter(action="document.upload").count())
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 1000
+    page = web.client.post(url, data={"csrf_token": web.csrf(url), **PAN_FORM}, files=[
+        ("photo", ("photo.png", png, "image/png")), ("signature", ("sign.png", b"<html>not a scan</html>", "image/png")),
+        ("proof_of_identity", ("proof.pdf", PDF, "application/pdf"))])
+    assert page.status_code == 400 and 'id="f-signature-error"' in page.text and "This file is not a JPEG or PNG file" in page.text
+    assert documents(web) == []
+    assert web.run(lambda: AuditLog.filter(action="document.upload").count()) == audits_before
+    assert {p for p in root.rglob("*") if p.is_file()} == files_before
+    # all three good: all three kept
+    ok = web.client.post(url, data={"csrf_token": web.csrf(url), **PAN_FORM}, files=[
+        ("photo", ("photo.png", png, "image/png")), ("signature", ("sign.png", png, "image/png")),
+        ("proof_of_identity", ("proof.pdf", PDF, "application/pdf"))])
+    assert ok.status_code == 200 and {d.field for d in documents(web)} == {"photo", "signature", "proof_of_identity"}

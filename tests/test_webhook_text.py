@@ -1,10 +1,13 @@
-"""The payment webhooks refuse text no database stores: a signed UPI confirmation or Stripe event
-holding a NUL character or a lone UTF-16 surrogate (core/text.py), in a value or a key, as a JSON
-escape ("\\u0000", "\\ud800") or, for the surrogate, as its raw bytes, is answered 400 naming the
-field, and nothing is written: no payment confirmed or failed, no event recorded, no audit record,
-no row in any table. Never a 500. PostgreSQL refuses a NUL in a text column (a server error there),
-SQLite would store it; neither encodes a lone surrogate. The bodies are signed as the bank and
-Stripe sign them, so each reaches the code behind the signature check."""
+"""The payment webhooks refuse text no database stores where they read it: a signed UPI
+confirmation or Stripe event holding a NUL character or a lone UTF-16 surrogate (core/text.py), in
+a value or a key of a field the webhook reads, as a JSON escape ("\\u0000", "\\ud800") or, for the
+surrogate, as its raw bytes, is answered 400 naming the field, and nothing is written: no payment
+confirmed or failed, no event recorded, no audit record, no row in any table. Never a 500.
+PostgreSQL refuses a NUL in a text column (a server error there), SQLite would store it; neither
+encodes a lone surrogate. The same characters in a field the webhook neither reads nor stores (a
+bank's note, a description, metadata emitra did not set) do not stop the event: it is applied, and
+none of them is stored. The bodies are signed as the bank and Stripe sign them, so each reaches the
+code behind the signature check."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from emitra.core.models import Citizen, Payment, ServiceRequest  # noqa: E402
+from emitra.core.models import AuditLog, Citizen, Payment, ProcessedEvent, ServiceRequest  # noqa: E402
 from emitra.web.webhooks_upi import sign  # noqa: E402
 
 from .test_route_roles import _row_counts  # noqa: E402
@@ -63,6 +66,20 @@ def _refused(web, response, field: str, char: str, before: dict[str, int]) -> No
     assert _row_counts(web) == before, field
 
 
+def _stored_clean(web, receipt_no: str) -> None:
+    """What the webhook stored for the payment (its row, the events, their audit records) holds
+    neither character (PostgreSQL would have refused the write; SQLite would have kept it)."""
+    async def read():
+        payment = await Payment.get(request=await ServiceRequest.get(receipt_no=receipt_no))
+        rows = [payment.reference, payment.details, payment.status]
+        rows += [list(e) for e in await ProcessedEvent.all().values_list("event_id", "kind")]
+        rows += [a.detail for a in await AuditLog.all()]
+        return json.dumps(rows, ensure_ascii=True)
+
+    stored = web.run(read)
+    assert "\\u0000" not in stored and "\\ud800" not in stored
+
+
 # --- UPI ------------------------------------------------------------------------------------------
 
 def _upi(web, raw: bytes):
@@ -82,8 +99,7 @@ def test_a_upi_confirmation_with_unstorable_text_is_refused_naming_the_field_and
         ("utr", {**ok, "status": "FAILURE", "utr": f"6123{char}"}),
         ("event_id", {**ok, "event_id": f"evt-text-1{char}"}),
         ("reference", {**ok, "reference": f"{receipt_no}{char}"}),
-        ("note", {**ok, "note": f"from the bank{char}"}),  # a field the webhook does not read is refused all the same
-        (f"extra{char}", {**ok, f"extra{char}": "1"}),
+        ("status", {**ok, "status": f"SUCCESS{char}"}),
     ]
     for field, payload in cases:
         _refused(web, _upi(web, json.dumps(payload).encode()), field.replace(NUL, "\\0").replace(SURROGATE, "\\ud800"), char, before)
@@ -92,9 +108,12 @@ def test_a_upi_confirmation_with_unstorable_text_is_refused_naming_the_field_and
         _refused(web, _upi(web, raw), "utr", char, before)
     assert _payment(web, receipt_no) == pending and pending["status"] == "pending"
 
-    applied = _upi(web, json.dumps(ok).encode())  # the same confirmation, clean, is applied as ever
-    assert applied.status_code == 200 and applied.json()["applied"] is True
+    # the same confirmation with the character only in fields the webhook neither reads nor stores is applied
+    ignored = {**ok, "note": f"from the bank{char}", f"extra{char}": "1", "payer": {"name": f"R{char}"}}
+    applied = _upi(web, json.dumps(ignored).encode())
+    assert applied.status_code == 200 and applied.json()["applied"] is True, applied.text
     assert _payment(web, receipt_no)["status"] == "received"
+    _stored_clean(web, receipt_no)
 
 
 # --- Stripe ---------------------------------------------------------------------------------------
@@ -129,21 +148,33 @@ def test_a_stripe_event_with_unstorable_text_is_refused_naming_the_field_and_wri
         ("data.object.metadata.receipt_no", _with(_with(succeeded, "data.object.id", "pi_not_saved_yet"),
                                                   "data.object.metadata.receipt_no", f"{receipt_no}{char}")),
         ("data.object.metadata.receipt_no", _with(succeeded, "data.object.metadata.receipt_no", f"{receipt_no}{char}")),
-        ("data.object.metadata.note", _with(succeeded, "data.object.metadata.note", f"counter{char}")),
         ("id", _with(succeeded, "id", f"{succeeded['id']}{char}")),
+        ("type", _with(succeeded, "type", f"payment_intent.succeeded{char}")),
+        ("data.object.id", _with(succeeded, "data.object.id", f"pi_1{char}")),
+        ("data.object.currency", _with(succeeded, "data.object.currency", f"inr{char}")),
         ("data.object.latest_charge", _with(succeeded, "data.object.latest_charge", f"ch_1{char}")),
         ("data.object.last_payment_error.message",
          _with(_with(succeeded, "type", "payment_intent.payment_failed"), "data.object.last_payment_error.message", f"declined{char}")),
-        (f"data.object.metadata.k{char}", _with(succeeded, f"data.object.metadata.k{char}", "v")),
-        ("data.object.metadata.receipt_no", _with(fake.event("customer.created", {"id": "cus_1"}), "data.object.metadata.receipt_no", char)),
+        (f"data.object.last_payment_error.message.k{char}",  # a key beneath a field read
+         _with(_with(succeeded, "type", "payment_intent.payment_failed"), "data.object.last_payment_error.message", {f"k{char}": "v"})),
     ]
     for field, event in cases:
         _refused(web, _stripe(web, fake, event), field.replace(NUL, "\\0").replace(SURROGATE, "\\ud800"), char, before)
     assert _payment(web, receipt_no) == pending and pending["status"] == "pending"
 
-    applied = _stripe(web, fake, succeeded)  # the event itself, clean, is applied as ever
-    assert applied.status_code == 200 and applied.json()["outcome"] == "confirmed"
+    # an event of a type not applied is answered, whatever its object holds
+    other = _stripe(web, fake, _with(fake.event("customer.created", {"id": "cus_1"}), "data.object.metadata.receipt_no", char))
+    assert other.status_code == 200 and other.json()["outcome"] == "ignored"
+    assert _payment(web, receipt_no) == pending
+
+    # the event itself, with the character only where emitra neither reads nor stores (metadata it did
+    # not set, a key of it, a description): applied, not refused forever
+    ignored = _with(_with(_with(succeeded, "data.object.metadata.note", f"counter{char}"), f"data.object.metadata.k{char}", "v"),
+                    "data.object.description", f"bill{char}")
+    applied = _stripe(web, fake, ignored)
+    assert applied.status_code == 200 and applied.json()["outcome"] == "confirmed", applied.text
     assert _payment(web, receipt_no)["status"] == "received"
+    _stored_clean(web, receipt_no)
 
 
 def test_a_stripe_body_that_is_not_utf8_is_refused_not_a_server_error(web_answering_errors, fake):
@@ -160,4 +191,32 @@ def test_a_stripe_body_that_is_not_utf8_is_refused_not_a_server_error(web_answer
         response = web.client.post("/webhooks/stripe", content=body, headers={"Content-Type": "application/json", **headers})
         assert response.status_code == 400 and response.json()["error"]["code"] == "bad_signature", response.text
         assert "not UTF-8" in response.json()["error"]["message"]
+    assert _row_counts(web) == before and _payment(web, created["receipt_no"])["status"] == "pending"
+
+
+def _signed_stripe(fake, body: bytes) -> dict[str, str]:
+    t = int(time.time())
+    mac = hmac.new(fake.webhook_secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={t},v1={mac}", "Content-Type": "application/json"}
+
+
+def test_a_signed_body_python_cannot_parse_is_refused_not_a_server_error(web_answering_errors, fake, monkeypatch):
+    """JSON that is valid but that Python will not turn into values: a number of more than 4,300
+    digits (Python's limit on int conversion, a ValueError that is not a JSONDecodeError) or arrays
+    nested 100,000 deep (a RecursionError). Signed, they passed the signature and were a 500 on
+    either webhook; they are refused 400 as not JSON, and nothing is written."""
+    web = web_answering_errors
+    monkeypatch.setenv("EMITRA_UPI_WEBHOOK_SECRET", UPI_SECRET)
+    created = _pay(web, "card", "card-text-3")
+    event = _with(fake.pay(created["payment"]["reference"]), "data.object.metadata.note", "@")
+    before = _row_counts(web)
+    for filler in (b"9" * 5000, b"[" * 100_000 + b"]" * 100_000):
+        body = json.dumps(event).encode().replace(b'"@"', filler)
+        stripe = web.client.post("/webhooks/stripe", content=body, headers=_signed_stripe(fake, body))
+        assert stripe.status_code == 400 and "not JSON" in stripe.json()["error"]["message"], stripe.text[:300]
+        upi_body = b'{"event_id": "e-1", "reference": "X", "amount_paise": 1, "status": "SUCCESS", "utr": "1", "note": ' + filler + b"}"
+        upi = _upi(web, upi_body)
+        assert upi.status_code in (400, 413) and upi.json()["error"]["code"] in ("bad_json", "too_large"), upi.text[:300]
+    upi = _upi(web, b'{"event_id": "e-1", "reference": "X", "amount_paise": ' + b"9" * 5000 + b', "status": "SUCCESS", "utr": "1"}')
+    assert upi.status_code == 400 and upi.json()["error"]["code"] == "bad_json", upi.text[:300]
     assert _row_counts(web) == before and _payment(web, created["receipt_no"])["status"] == "pending"

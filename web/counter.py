@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from tortoise.transactions import in_transaction
 
 from emitra.core import counter as counter_core
 from emitra.core import corrections, documents, forms, payments, registration, workflow
@@ -135,25 +136,36 @@ async def _service(request: Request, counter: Counter):
 
 
 async def _store_uploads(request: Request, counter: Counter, service, form) -> dict[str, str]:
-    """Keep the files posted with this step; return field -> document id (errors raise FormErrors)."""
+    """Keep the files posted with this step; return field -> document id (errors raise FormErrors).
+
+    The step's scans are kept together or not at all: when one is refused, those already checked
+    are rolled back with it (records, audit entries, files), and the page names the refused field."""
     stored: dict[str, str] = {}
+    kept: list[Any] = []
     errors: list[forms.FieldMessage] = []
-    for path, _spec in forms.upload_fields(service.form):
-        for key in (path + ".replace", path):
-            upload = form.get(key)
-            if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
-                continue
-            max_bytes = int(_spec.get("max_kb") or documents.DEFAULT_MAX_KB) * 1024
-            content = await upload.read(max_bytes + 1)
-            try:
-                doc = await documents.store(actor(request), counter, service, path, upload.filename, content, size=upload.size)
-            except FormErrors as exc:
-                errors += exc.errors
-            else:
-                stored[path] = doc.public_id
-            break
-    if errors:
-        raise FormErrors(errors)
+    try:
+        async with in_transaction():
+            for path, _spec in forms.upload_fields(service.form):
+                for key in (path + ".replace", path):
+                    upload = form.get(key)
+                    if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+                        continue
+                    max_bytes = int(_spec.get("max_kb") or documents.DEFAULT_MAX_KB) * 1024
+                    content = await upload.read(max_bytes + 1)
+                    try:
+                        doc = await documents.store(actor(request), counter, service, path, upload.filename, content, size=upload.size)
+                    except FormErrors as exc:
+                        errors += exc.errors
+                    else:
+                        kept.append(doc)
+                        stored[path] = doc.public_id
+                    break
+            if errors:
+                raise FormErrors(errors)
+    except BaseException:
+        for doc in kept:  # their records were rolled back: their files go too
+            documents.discard(doc)
+        raise
     return stored
 
 

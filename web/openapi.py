@@ -6,6 +6,7 @@ from typing import Any
 
 from emitra import __version__
 from emitra.core.money import MAX_PAISE
+from emitra.core.workflow import REMARK_MAX
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -55,7 +56,7 @@ CANCEL_INPUT: dict[str, Any] = {"type": "object", "additionalProperties": False,
 WITHDRAW_INPUT: dict[str, Any] = {"type": "object", "additionalProperties": False,
                                   "properties": {"reason": {"type": "string", "maxLength": 200, "title": "reason"}}}
 _ACTION = {"type": "string", "minLength": 1, "maxLength": 40, "title": "action", "examples": ["approve"]}
-_REMARK = {"type": "string", "maxLength": 2000, "title": "remark"}
+_REMARK = {"type": "string", "maxLength": REMARK_MAX, "title": "remark"}
 _CORRECTION = {"type": "string", "pattern": "^[0-9a-f]{32}$", "title": "document",
                "description": "resubmit only: the id of the corrected document's scan, uploaded first to /api/v1/documents "
                               "with field 'correction'; attached to the application in the same transaction"}

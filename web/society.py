@@ -174,10 +174,7 @@ async def approve(request: Request) -> Response:
         errors["service_code"] = _("No such service.")
     elif (await compliance.decide(service, district_id, None)).decision != "restricted":
         errors["service_code"] = _("This service is not restricted in your district today, so there is nothing to approve.")
-    try:
-        lsp_id = int(str(form.get("lsp", "")))
-    except ValueError:
-        lsp_id = None
+    lsp_id = params.record_id(form.get("lsp"))  # digits up to the largest id: a larger number was a 500 on PostgreSQL
     if lsp_id is None or not await LSP.exists(id=lsp_id, district_id=district_id):
         errors["lsp"] = _("Choose an LSP of your district.")
     if not note:

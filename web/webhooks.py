@@ -4,8 +4,12 @@ The ``Stripe-Signature`` header is checked with the stripe library's webhook hel
 endpoint's signing secret ``EMITRA_STRIPE_WEBHOOK_SECRET`` (and the timestamp must be at most five
 minutes old). A missing or wrong signature is answered 400 and changes nothing; so is a signed body
 that is not an event, or that holds text no database column stores (a NUL character or a lone
-UTF-16 surrogate, core/text.py) anywhere, a key included: that refusal names the field, and nothing
-is applied or recorded.
+UTF-16 surrogate, core/text.py) in a field the event's handling reads (``card.reads``: the id, the
+type, the intent's or charge's ids, receipt number, currency, status and decline reason; anything
+beneath them, keys included): that refusal names the field, and nothing is applied or recorded.
+Such text elsewhere (a description, metadata emitra did not set) is neither read nor stored, and
+the event is applied: refused, Stripe would send it again and again and the payment would never be
+confirmed.
 
 The events applied (:func:`emitra.core.payment_methods.card.handle_event`):
 ``payment_intent.succeeded``, ``payment_intent.payment_failed`` and ``charge.refunded``, each
@@ -49,7 +53,7 @@ async def stripe_webhook(request: Request) -> Response:
     except stripe_api.WebhookSignatureError as exc:
         log.warning("Stripe webhook with a bad signature from %s: %s", request.client.host if request.client else "?", exc)
         return _error(400, "bad_signature", f"The Stripe-Signature header does not verify: {exc}")
-    refused = unstorable_refusal(event, "Stripe")
+    refused = unstorable_refusal(event, "Stripe", card.reads(event["type"]))
     if refused is not None:
         return refused
     actor = card.stripe_actor(request.client.host if request.client else "")

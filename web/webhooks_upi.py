@@ -11,9 +11,11 @@ event for a payment already confirmed or failed, changes nothing and is answered
 stops retrying. An amount that differs from the payment's is refused with 409, logged, and changes
 nothing (the payment stays pending; the Society follows it up with the bank).
 
-Text no database column stores (a NUL character or a lone UTF-16 surrogate, core/text.py) anywhere
-in a signed body, a key included, is refused with 400 naming the field before anything is read or
-written: no payment is confirmed or failed and no event is recorded.
+Text no database column stores (a NUL character or a lone UTF-16 surrogate, core/text.py) in a
+field of a signed body that is read (:data:`READS`; anything beneath it, keys included) is refused
+with 400 naming the field before anything is looked up or written: no payment is confirmed or
+failed and no event is recorded. Other fields are neither read nor stored, so such text there is
+let be (a bank's note cannot keep its payment from confirming).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import hmac
 import json
 import logging
 import os
-from typing import Any
+from typing import Any, Iterable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,13 +34,15 @@ from emitra.web.security import webhook
 from emitra.core import audit
 from emitra.core import counter as counter_core
 from emitra.core.models import Payment, ProcessedEvent
-from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable_in
+from emitra.core.text import NAMES as UNSTORABLE, picked, shown, unstorable_in
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-upi-signature"
 PROVIDER = "upi"
 MAX_BODY = 16 * 1024
+#: the fields of a confirmation this webhook reads (and may store: the event id, the UTR)
+READS = ("event_id", "reference", "amount_paise", "status", "utr")
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -50,13 +54,16 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def unstorable_refusal(body: Any, provider: str) -> JSONResponse | None:
-    """400 naming the first field of a signed webhook ``body`` whose text (or key) no database column
-    stores, a NUL character or a lone surrogate (core/text.py); None when every text can be stored.
-    Answered before the body is used: PostgreSQL refuses a NUL in text (a server error there, and a
-    NUL stored on SQLite), and neither database, nor the log, nor a JSON answer can write a lone
-    surrogate. Also used by the Stripe webhook (web/webhooks.py)."""
-    found = unstorable_in(body)
+def unstorable_refusal(body: Any, provider: str, reads: Iterable[str]) -> JSONResponse | None:
+    """400 naming the first field of a signed webhook ``body``, among the dotted paths ``reads`` (each
+    with all beneath it, keys included), whose text no database column stores, a NUL character or
+    a lone surrogate (core/text.py); None when every text read can be stored. Answered before the
+    body is used: PostgreSQL refuses a NUL in text (a server error there, and a NUL stored on
+    SQLite), and neither database, nor the log, nor a JSON answer can write a lone surrogate. A
+    field that is not read is not searched: it is never stored, and refusing it would refuse a
+    genuine event forever (the sender retries the same body). Also used by the Stripe webhook
+    (web/webhooks.py)."""
+    found = unstorable_in(picked(body, reads))
     if found is None:
         return None
     field, what = shown(found[0])[:200], UNSTORABLE[found[1]][0]
@@ -98,13 +105,13 @@ async def upi_webhook(request: Request) -> Response:
     if not sent or not hmac.compare_digest(sent.lower().encode(), sign(raw, secret).encode()):
         log.warning("UPI confirmation with a missing or wrong signature from %s", request.client.host if request.client else "?")
         return _error(401, "bad_signature", f"The {SIGNATURE_HEADER} header does not match the body.")
-    try:
+    try:  # ValueError: also a number Python will not convert (over 4,300 digits); RecursionError: nesting too deep
         body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return _error(400, "bad_json", "The body is not valid JSON.")
     if not isinstance(body, dict):
         return _error(400, "bad_json", "The body must be a JSON object.")
-    refused = unstorable_refusal(body, "UPI")
+    refused = unstorable_refusal(body, "UPI", READS)
     if refused is not None:
         return refused
     problem = _check(body)

@@ -270,6 +270,25 @@ async def find_payment(intent_id: str | None, metadata: dict[str, Any] | None) -
     return payment
 
 
+#: what :func:`handle_event` reads of each event it applies (dotted paths under the event; each
+#: with all beneath it): the webhook refuses text no database stores only there (web/webhooks.py).
+#: Keep it in step with _succeeded, _failed and refunds.on_charge_refunded.
+READS = {
+    "payment_intent.succeeded": ("data.object.id", "data.object.metadata.receipt_no", "data.object.amount_received",
+                                 "data.object.amount", "data.object.currency", "data.object.latest_charge"),
+    "payment_intent.payment_failed": ("data.object.id", "data.object.metadata.receipt_no", "data.object.last_payment_error.message",
+                                      "data.object.last_payment_error.decline_code", "data.object.last_payment_error.code"),
+    "charge.refunded": ("data.object.id", "data.object.payment_intent", "data.object.metadata.receipt_no", "data.object.amount_refunded",
+                        "data.object.amount_captured", "data.object.amount", "data.object.currency", "data.object.status"),
+}
+
+
+def reads(kind: str) -> tuple[str, ...]:
+    """The paths of an event of type ``kind`` that are read: its id and type always (the answer and the
+    log name them), and what applying it reads."""
+    return ("id", "type") + READS.get(kind, ())
+
+
 async def handle_event(event: dict[str, Any], actor: audit.Actor | None = None) -> str:
     """Apply one verified Stripe event; return what happened (for the log and the response)."""
     from emitra.core import refunds
