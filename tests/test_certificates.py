@@ -322,6 +322,12 @@ def test_a_receipt_is_checked_against_the_published_rate_without_personal_data(w
     assert "Ramesh" not in page.text and "9829012345" not in page.text
 
 
+def test_the_receipt_check_opens_as_an_empty_form(web):
+    page = web.get("/verify/receipt")  # from a link or the address bar: nothing typed yet, so nothing is wrong
+    assert page.status_code == 200 and 'name="receipt_no"' in page.text and 'name="total"' in page.text
+    assert 'role="alert"' not in page.text and "Type the receipt number" not in page.text
+
+
 def test_a_receipt_number_is_checked_for_its_form_and_existence(web):
     missing = web.get("/verify/receipt?receipt_no=JP0001000009999&total=10")
     assert missing.status_code == 404 and "No receipt with this number and total" in missing.text

@@ -213,6 +213,8 @@ async def verify_receipt(request: Request) -> Response:
     minutes, then 429."""
     query = request.query_params
     typed = {"receipt_no": query.get("receipt_no", "").strip()[:40], "total": query.get("total", "").strip()[:40]}
+    if "receipt_no" not in query and "total" not in query:  # opened from a link or typed: the empty form, nothing wrong yet
+        return _receipt_page(request, typed)
     failures_key = citizens.address_key(request, "receipt")
     if await auth.events_in_window(failures_key, citizens.TRACK_WINDOW) >= citizens.TRACK_MAX_FAILURES:
         return _receipt_page(request, {**typed, "throttled": True}, 429)
