@@ -221,28 +221,27 @@ async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Pri
     shape = (quote_shape_problem(quote) if isinstance(quote, Quote) else
              (f"quote() returned {type(quote).__name__}, not a Quote", f"quote() ने Quote के बजाय {type(quote).__name__} लौटाया"))
     if shape:
-        log.error("plugin %s returned a quote for %s that cannot be shown: %s", service.plugin, service.code, shape[0])
-        registry.mark_unavailable(service.code, f"returned an invalid quote: {shape[0]}"[:200])
-        raise ServiceUnavailable(
-            "quote",
-            f"Plugin {service.plugin} returned an invalid quote: {shape[0]}. Nothing was charged; the service is unavailable "
-            "until its plugin is corrected.",
-            f"प्लगइन {service.plugin} ने अमान्य कोटेशन लौटाया: {shape[1]}। कोई शुल्क नहीं लिया गया; प्लगइन ठीक होने तक यह सेवा उपलब्ध नहीं है।")
+        raise _unsound_quote(service, "quote", shape, ("returned an invalid quote", "ने अमान्य कोटेशन लौटाया"))
     wrong = paise_problem(quote.principal_paise)
     if wrong:
-        log.error("plugin %s quoted an invalid amount for %s: principal_paise %s", service.plugin, service.code, wrong[0])
-        registry.mark_unavailable(service.code, f"quoted an invalid amount: {wrong[0]}"[:200])
-        raise ServiceUnavailable(
-            "principal_paise",
-            f"Plugin {service.plugin} quoted an invalid amount: {wrong[0]}. Nothing was charged; the service is unavailable "
-            "until its plugin is corrected.",
-            f"प्लगइन {service.plugin} ने अमान्य राशि बताई: {wrong[1]}। कोई शुल्क नहीं लिया गया; प्लगइन ठीक होने तक यह सेवा उपलब्ध नहीं है।")
+        raise _unsound_quote(service, "principal_paise", wrong, ("quoted an invalid amount", "ने अमान्य राशि बताई"))
     registry.mark_available(service.code)
     rate = await fees.published_rate(service, counter.district_id)
     share = fees.commission(service, quote.principal_paise)
     if share is not None:
         rate = fees.Rate(share, rate.payer, "commission")
     return Priced(service, data, quote, rate, ctx, docs)
+
+
+def _unsound_quote(service: Service, field: str, wrong: tuple[str, str], did: tuple[str, str]) -> ServiceUnavailable:
+    """A quote the counter cannot take (``wrong``, in English and Hindi): logged with the plugin's
+    name, the service marked unavailable until a later quote is sound; nothing is charged."""
+    log.error("plugin %s %s for %s: %s %s", service.plugin, did[0], service.code, field, wrong[0])
+    get_host().registry.mark_unavailable(service.code, f"{did[0]}: {wrong[0]}"[:200])
+    return ServiceUnavailable(
+        field,
+        f"Plugin {service.plugin} {did[0]}: {wrong[0]}. Nothing was charged; the service is unavailable until its plugin is corrected.",
+        f"प्लगइन {service.plugin} {did[1]}: {wrong[1]}। कोई शुल्क नहीं लिया गया; प्लगइन ठीक होने तक यह सेवा उपलब्ध नहीं है।")
 
 
 def quote_shape_problem(quote: Quote) -> tuple[str, str] | None:
