@@ -394,8 +394,9 @@ def _workflow_problems(service: Service) -> list[DeclarationError]:
         given = [name for name, value in (("process", service.process), ("personal_verification", service.personal_verification))
                  if value]
         if given:
-            out.append(DeclarationError("workflow", f"{given[0]} is given, but the workflow is Workflow.{getattr(service.workflow, 'name', service.workflow)}, which "
-                                                    "is done when paid and opens no case for the department; set "
+            workflow = getattr(service.workflow, "name", service.workflow)
+            out.append(DeclarationError("workflow", f"{given[0]} is given, but the workflow is Workflow.{workflow}, which is done "
+                                                    "when paid and opens no case for the department; set "
                                                     "workflow=Workflow.APPLICATION"))
     if not out and getattr(service.workflow, "value", service.workflow) == "application":
         out += [DeclarationError(p.split(":")[0], p.split(": ", 1)[1]) for p in process_for(service).problems()]
