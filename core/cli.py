@@ -852,7 +852,7 @@ def settle_command(now_text: str | None, district: str | None, as_user: str | No
 @click.option("--as", "as_user", required=True, help="The Society admin's username.")
 @click.option("--csv", "csv_path", default=None, type=click.Path(dir_okay=False, writable=True), help="Also write the statement to this CSV file.")
 def remit_command(provider: str, start: str, end: str, as_user: str, csv_path: str | None) -> None:
-    """Remit to PROVIDER (its slug, e.g. jaipur-vidyut-vitran-nigam-ltd-jvvnl) what was collected for it in the period."""
+    """Remit to PROVIDER (its name, or its slug, e.g. jaipur-vidyut-vitran-nigam-ltd-jvvnl) what was collected for it in the period."""
     from emitra.core import dayend, settlement
     from emitra.core.money import format_paise
 
@@ -860,7 +860,7 @@ def remit_command(provider: str, start: str, end: str, as_user: str, csv_path: s
 
     async def go():
         actor = await _money_user(as_user)
-        return await settlement.remit(actor, provider.strip().lower(), *period)
+        return await settlement.remit(actor, await settlement.known_provider(provider, actor.user.district_id), *period)
 
     try:
         st = run(go)
@@ -884,7 +884,7 @@ def remit_command(provider: str, start: str, end: str, as_user: str, csv_path: s
 @click.option("--csv", "as_csv", is_flag=True, help="Print the claim as CSV.")
 def claims_command(provider: str, start: str, end: str, district: str | None, paid: str | None, reference: str | None,
                    as_user: str | None, as_csv: bool) -> None:
-    """List the service charges PROVIDER owes for the period (posts nothing); with --paid, record its payment."""
+    """List the service charges PROVIDER (its name, or its slug) owes for the period (posts nothing); with --paid, record its payment."""
     from emitra.core import dayend, settlement
     from emitra.core.money import format_paise
 
@@ -896,9 +896,10 @@ def claims_command(provider: str, start: str, end: str, district: str | None, pa
     async def go():
         actor = await _money_user(as_user)
         district_id = await _money_district(actor, district)
+        provider_slug = await settlement.known_provider(provider, district_id)
         if paid_paise is not None:
-            return await settlement.record_claim_payment(actor, provider.strip().lower(), *period, paid_paise, reference or "", district_id)
-        return await settlement.claim(actor, provider.strip().lower(), *period, district_id)
+            return await settlement.record_claim_payment(actor, provider_slug, *period, paid_paise, reference or "", district_id)
+        return await settlement.claim(actor, provider_slug, *period, district_id)
 
     try:
         st = run(go)

@@ -218,21 +218,52 @@ async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Pri
             f"{service.provider} is not answering ({reason}). Nothing was charged; try again later or offer another service.",
             f"{service.provider} जवाब नहीं दे रहा ({reason})। कोई शुल्क नहीं लिया गया; बाद में प्रयास करें।",
         ) from None
-    wrong = paise_problem(getattr(quote, "principal_paise", None))
+    shape = (quote_shape_problem(quote) if isinstance(quote, Quote) else
+             (f"quote() returned {type(quote).__name__}, not a Quote", f"quote() ने Quote के बजाय {type(quote).__name__} लौटाया"))
+    if shape:
+        raise _unsound_quote(service, "quote", shape, ("returned an invalid quote", "ने अमान्य कोटेशन लौटाया"))
+    wrong = paise_problem(quote.principal_paise)
     if wrong:
-        log.error("plugin %s quoted an invalid amount for %s: principal_paise %s", service.plugin, service.code, wrong[0])
-        registry.mark_unavailable(service.code, f"quoted an invalid amount: {wrong[0]}"[:200])
-        raise ServiceUnavailable(
-            "principal_paise",
-            f"Plugin {service.plugin} quoted an invalid amount: {wrong[0]}. Nothing was charged; the service is unavailable "
-            "until its plugin is corrected.",
-            f"प्लगइन {service.plugin} ने अमान्य राशि बताई: {wrong[1]}। कोई शुल्क नहीं लिया गया; प्लगइन ठीक होने तक यह सेवा उपलब्ध नहीं है।")
+        raise _unsound_quote(service, "principal_paise", wrong, ("quoted an invalid amount", "ने अमान्य राशि बताई"))
     registry.mark_available(service.code)
     rate = await fees.published_rate(service, counter.district_id)
     share = fees.commission(service, quote.principal_paise)
     if share is not None:
         rate = fees.Rate(share, rate.payer, "commission")
     return Priced(service, data, quote, rate, ctx, docs)
+
+
+def _unsound_quote(service: Service, field: str, wrong: tuple[str, str], did: tuple[str, str]) -> ServiceUnavailable:
+    """A quote the counter cannot take (``wrong``, in English and Hindi): logged with the plugin's
+    name, the service marked unavailable until a later quote is sound; nothing is charged."""
+    log.error("plugin %s %s for %s: %s %s", service.plugin, did[0], service.code, field, wrong[0])
+    get_host().registry.mark_unavailable(service.code, f"{did[0]}: {wrong[0]}"[:200])
+    return ServiceUnavailable(
+        field,
+        f"Plugin {service.plugin} {did[0]}: {wrong[0]}. Nothing was charged; the service is unavailable until its plugin is corrected.",
+        f"प्लगइन {service.plugin} {did[1]}: {wrong[1]}। कोई शुल्क नहीं लिया गया; प्लगइन ठीक होने तक यह सेवा उपलब्ध नहीं है।")
+
+
+def quote_shape_problem(quote: Quote) -> tuple[str, str] | None:
+    """What in a quote's ``reference`` and ``details`` the confirmation page and the receipt could
+    not show (English, Hindi), or None: the reference is text, and each detail a dict with the text
+    ``label_en``, ``label_hi`` and ``value`` (a whole number is shown as it is), ``value_hi`` text if given."""
+    if not isinstance(quote.reference, str):
+        return (f"reference is {type(quote.reference).__name__}, not text",
+                f"reference ({type(quote.reference).__name__}) पाठ नहीं है")
+    if not isinstance(quote.details, list):
+        return (f"details is {type(quote.details).__name__}, not a list of {{'label_en', 'label_hi', 'value'}}",
+                f"details ({type(quote.details).__name__}) {{'label_en', 'label_hi', 'value'}} की सूची नहीं है")
+    for i, row in enumerate(quote.details):
+        got = row if isinstance(row, dict) else {}
+        bad = [k for k in ("label_en", "label_hi", "value") if not isinstance(got.get(k), str)
+               and not (k == "value" and isinstance(got.get(k), int) and not isinstance(got.get(k), bool))]
+        if isinstance(row, dict) and "value_hi" in row and not isinstance(row["value_hi"], str):
+            bad.append("value_hi")
+        if bad:
+            return (f"details[{i}] has no text {', '.join(repr(k) for k in bad)}; each detail is {{'label_en', 'label_hi', 'value'}}",
+                    f"details[{i}] में {', '.join(repr(k) for k in bad)} पाठ नहीं है")
+    return None
 
 
 def check_form(service: Service, data: dict[str, Any], step: int | None = None) -> None:

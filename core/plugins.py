@@ -44,6 +44,24 @@ def is_hindi(text: Any) -> bool:
     return devanagari > 0 and devanagari >= len(_LATIN_LETTER.findall(text))
 
 
+_CORE_DIR = str(Path(__file__).resolve().parent)
+
+
+def failure(exc: BaseException) -> str:
+    """An exception a plugin raised, as a refusal says it: its type, its message, and the plugin's
+    line it came from (the innermost one outside emitra's core), e.g. ``RuntimeError: config
+    missing (at /src/emitra_swift/courier.py, line 40)``: ``Payer.SOCIETY`` fails inside the core's
+    enum, and the partner looks for it in their own file."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not name.startswith(_CORE_DIR) and not name.startswith("<frozen"):
+            where = f" (at {name}, line {tb.tb_lineno})"
+        tb = tb.tb_next
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
 @dataclass
 class Refusal:
     """A plugin, or one of its services, that was not loaded, and why."""
@@ -65,6 +83,14 @@ class DeclarationError(ValueError):
         self.message = message
 
 
+#: what an empty identity field must say instead
+_WHAT_TO_WRITE = {
+    "title_en": "write the service's name in English, e.g. 'Electricity bill – JVVNL'",
+    "title_hi": "write the service's name in Hindi, in Devanagari script, e.g. 'बिजली बिल – JVVNL'",
+    "provider": "name the department or partner that provides the service, e.g. 'Jaipur Vidyut Vitran Nigam Ltd'",
+}
+
+
 def _identity_problems(service: Service) -> list[DeclarationError]:
     out = []
     if not isinstance(service.code, str) or not CODE_PATTERN.match(service.code):
@@ -72,7 +98,8 @@ def _identity_problems(service: Service) -> list[DeclarationError]:
     for name in ("title_en", "title_hi", "provider"):
         value = getattr(service, name)
         if not isinstance(value, str) or not value.strip():
-            out.append(DeclarationError(name, "must be a non-empty string"))
+            said = f"{value!r} is empty" if isinstance(value, str) else "missing"
+            out.append(DeclarationError(name, f"{said}; {_WHAT_TO_WRITE[name]}"))
         elif name == "title_hi" and not is_hindi(value):
             out.append(DeclarationError("title_hi", f"{value!r} is not Hindi; write the Hindi title in Devanagari script "
                                                     "(a Latin abbreviation may stand in it, e.g. 'बिजली बिल – JVVNL')"))
@@ -135,11 +162,60 @@ def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") ->
             continue
         if not prop.get("title") or not is_hindi(prop.get("x-title-hi")):
             out.append(DeclarationError(prefix + name, "needs an English \"title\" and a Hindi \"x-title-hi\" (the operator sees one of them)"))
+        out += [DeclarationError(prefix + name, why) for why in _property_problems(prop)]
         if prop.get("type") == "object":
             out += _label_problems(prop, f"{prefix}{name}.properties.")
         items = prop.get("items")
         if isinstance(items, dict) and items.get("type") == "object":
             out += _label_problems(items, f"{prefix}{name}.items.properties.")
+    return out
+
+
+def _property_problems(prop: dict[str, Any]) -> list[str]:
+    """What the counter could not show or check in one property's emitra keys (``x-…``), which JSON
+    Schema does not look at: each would otherwise fail at the counter (an error page) or leave a
+    Hindi page in English."""
+    out = []
+    if bool(prop.get("x-error-en")) != bool(prop.get("x-error-hi")):
+        out.append("gives \"x-error-en\" or \"x-error-hi\" without the other; write the pattern's message in both "
+                   "English and Hindi (the Hindi page would show the English one)")
+    elif prop.get("x-error-hi") and not is_hindi(prop["x-error-hi"]):
+        out.append(f"\"x-error-hi\": {prop['x-error-hi']!r} is not Hindi; write the message in Devanagari script")
+    if bool(prop.get("description")) and not prop.get("x-description-hi"):
+        out.append("has a \"description\" but no \"x-description-hi\"; write the help text in Hindi too")
+    for where, node in (("", prop), ("items.", prop.get("items"))):
+        if not isinstance(node, dict):
+            continue
+        for key in ("x-enum-labels", "x-enum-labels-hi"):
+            if key not in node:
+                continue
+            values, labels = node.get("enum"), node[key]
+            if not isinstance(values, list):
+                out.append(f"\"{where}{key}\" labels an \"enum\" that it does not have; give the values as \"enum\"")
+            elif not isinstance(labels, list) or len(labels) != len(values) or not all(isinstance(x, str) and x for x in labels):
+                count = len(labels) if isinstance(labels, list) else "no list"
+                out.append(f"\"{where}{key}\" must be a list of {len(values)} labels, one for each value of \"enum\" in "
+                           f"the same order (it has {count})")
+    if "x-upload" in prop:
+        out += _upload_problems(prop["x-upload"])
+    return out
+
+
+def _upload_problems(spec: Any) -> list[str]:
+    """A document field's ``x-upload``: the file types the counter can recognise, and a size in KB."""
+    from emitra.core.documents import DEFAULT_ACCEPT
+
+    example = '{"accept": ["application/pdf", "image/jpeg", "image/png"], "max_kb": 1024}'
+    if not isinstance(spec, dict):
+        return [f"\"x-upload\" must be a dict such as {example} (or use kit.document(...))"]
+    out = []
+    accept = spec.get("accept", DEFAULT_ACCEPT)
+    if not isinstance(accept, (list, tuple)) or not accept or any(a not in DEFAULT_ACCEPT for a in accept):
+        out.append(f"\"x-upload\".accept: {accept!r} is not a list of the file types emitra recognises in a scan: "
+                   f"{', '.join(DEFAULT_ACCEPT)} (a file of any other type would be refused at every upload)")
+    max_kb = spec.get("max_kb", 1)
+    if not isinstance(max_kb, int) or isinstance(max_kb, bool) or max_kb < 1:
+        out.append(f"\"x-upload\".max_kb: {max_kb!r} is not a whole number of KB, at least 1 (e.g. 1024 for 1 MB)")
     return out
 
 
@@ -313,6 +389,15 @@ def _workflow_problems(service: Service) -> list[DeclarationError]:
     if not isinstance(docs, (tuple, list)) or not all(
             isinstance(d, (tuple, list)) and len(d) == 2 and all(isinstance(x, str) and x.strip() for x in d) for d in docs):
         out.append(DeclarationError("paper_documents", "must be a list of (English, Hindi) name pairs, e.g. (('Affidavit', 'शपथ पत्र'),)"))
+    if getattr(service.workflow, "value", service.workflow) != "application":
+        # what only an application has would be ignored: the department would never see a case
+        given = [name for name, value in (("process", service.process), ("personal_verification", service.personal_verification))
+                 if value]
+        if given:
+            workflow = getattr(service.workflow, "name", service.workflow)
+            out.append(DeclarationError("workflow", f"{given[0]} is given, but the workflow is Workflow.{workflow}, which is done "
+                                                    "when paid and opens no case for the department; set "
+                                                    "workflow=Workflow.APPLICATION"))
     if not out and getattr(service.workflow, "value", service.workflow) == "application":
         out += [DeclarationError(p.split(":")[0], p.split(": ", 1)[1]) for p in process_for(service).problems()]
     return out
@@ -478,7 +563,7 @@ class PluginHost:
                 try:
                     candidates.append((name, ep.load()))
                 except Exception as exc:  # a broken plugin must not stop the others
-                    self._refuse(Refusal(name, "import", f"{type(exc).__name__}: {exc}"))
+                    self._refuse(Refusal(name, "import", failure(exc)))
         candidates.extend(extra_plugins)
         self._checked_forms = CheckedForms(_checked_forms_path())
         self._declared: list[Service] = []  # sound declarations, in load order, until their codes are settled
@@ -504,7 +589,7 @@ class PluginHost:
             try:
                 impl.function(register=register)
             except Exception as exc:
-                self._refuse(Refusal(impl.plugin_name, "emitra_register_policy_rules", f"{type(exc).__name__}: {exc}"))
+                self._refuse(Refusal(impl.plugin_name, "emitra_register_policy_rules", failure(exc)))
         return Policy(code_rules=code_rules)
 
     def apply_policy(self, on=None) -> None:
@@ -554,7 +639,7 @@ class PluginHost:
         try:
             impl(register=register)
         except Exception as exc:
-            self._refuse(Refusal(name, "emitra_register_services", f"{type(exc).__name__}: {exc}"))
+            self._refuse(Refusal(name, "emitra_register_services", failure(exc)))
 
     def _settle_codes(self) -> None:
         """Register the sound declarations under their codes, once every plugin has declared its own:
@@ -598,7 +683,7 @@ class PluginHost:
             try:
                 impl.function(register=register)
             except Exception as exc:
-                self._refuse(Refusal(name, "emitra_register_payment_methods", f"{type(exc).__name__}: {exc}"))
+                self._refuse(Refusal(name, "emitra_register_payment_methods", failure(exc)))
 
     def transaction_recorded(self, transaction: dict[str, Any]) -> None:
         for impl in self.pm.hook.emitra_transaction_recorded.get_hookimpls():

@@ -15,7 +15,7 @@ import pluggy
 from emitra.core import builtin_codes, hookspecs
 from emitra.core.clock import today
 from emitra.core.plugins import (CODE_PATTERN, DeclarationError, _shipped_with_emitra, clash_message, clashes, declaration_problems,
-                                 get_host, own_code)
+                                 failure, get_host, own_code)
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 #: what the scaffold writes for the Hindi title: no Hindi, so the declaration check refuses it until translated
@@ -249,7 +249,7 @@ def check(path: Path) -> list[str]:
     try:
         modules = _load_path(path)
     except Exception as exc:
-        return [f"{path}: cannot load: {type(exc).__name__}: {exc}"]
+        return [f"{path}: cannot load: {failure(exc)}"]
     host = get_host()
     names = {name for name, _ in modules}
     checked: list[tuple[str, Any]] = []  # (plugin, sound service)
@@ -276,7 +276,7 @@ def check(path: Path) -> list[str]:
         try:
             impls[0].function(register=registered.append)
         except Exception as exc:
-            problems.append(f"plugin {name!r}: emitra_register_services raised {type(exc).__name__}: {exc}")
+            problems.append(f"plugin {name!r}: emitra_register_services raised {failure(exc)}")
         for service in registered:
             code = getattr(service, "code", "?")
             found = declaration_problems(service)
@@ -332,7 +332,7 @@ def _payment_methods(pm: pluggy.PluginManager, name: str, into: list[tuple[str, 
         try:
             impl.function(register=registered.append)
         except Exception as exc:
-            problems.append(f"plugin {name!r}: emitra_register_payment_methods raised {type(exc).__name__}: {exc}")
+            problems.append(f"plugin {name!r}: emitra_register_payment_methods raised {failure(exc)}")
         for method in registered:
             if not isinstance(method, PaymentMethod) or not CODE_PATTERN.match(f"pay.{getattr(method, 'code', '')}"):
                 problems.append(f"plugin {name!r}: payment_method: register() takes a PaymentMethod with a lowercase code")

@@ -10,13 +10,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class Domain(str, enum.Enum):
+class _Choices(enum.EnumMeta):
+    """An enum whose missing member says which members there are: ``Payer.SOCIETY`` in a plugin's
+    declaration raises ``AttributeError: Payer has no member 'SOCIETY'; use one of Payer.CITIZEN,
+    ...``, and its refusal (the whole plugin's, as the hook raised) names the choices."""
+
+    def __getattr__(cls, name: str) -> Any:
+        if name.startswith("_"):
+            return super().__getattr__(name)  # type: ignore[misc]  # Python 3.11 defines it; 3.12 no longer
+        members = ", ".join(f"{cls.__name__}.{m}" for m in cls.__members__)
+        raise AttributeError(f"{cls.__name__} has no member {name!r}; use one of {members}")
+
+
+class Domain(str, enum.Enum, metaclass=_Choices):
     GOVERNMENT = "government"
     CENTRAL = "central"
     PRIVATE = "private"
 
 
-class Payer(str, enum.Enum):
+class Payer(str, enum.Enum, metaclass=_Choices):
     """Who pays the service charge (the paper's Table 2, "From")."""
 
     CITIZEN = "citizen"
@@ -24,7 +36,7 @@ class Payer(str, enum.Enum):
     PARTNER = "partner"
 
 
-class Category(str, enum.Enum):
+class Category(str, enum.Enum, metaclass=_Choices):
     BILL = "bill"
     LEVY = "levy"
     APPLICATION = "application"
@@ -36,7 +48,7 @@ class Category(str, enum.Enum):
     BETTING = "betting"
 
 
-class Workflow(str, enum.Enum):
+class Workflow(str, enum.Enum, metaclass=_Choices):
     """``payment``: done when paid (bills, levies, recharges).
     ``application``: paid, then processed by a department (certificates, grievances)."""
 

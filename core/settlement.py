@@ -424,6 +424,33 @@ async def _provider_names(district_id: int, slugs: set[str]) -> dict[str, str]:
     return {s: names[s] for s in slugs if s in names}
 
 
+async def known_provider(text: str, district_id: int | None = None) -> str:
+    """The slug of the department or partner ``text`` names, by its slug or as its services name it
+    (``Swift Courier Pvt Ltd``); raise :class:`MoneyError` (field ``provider``) with the nearest
+    names when no loaded service and no request of the district has it: a mistyped name would
+    otherwise list an empty claim, ₹0.00, as if nothing were owed."""
+    import difflib
+
+    from emitra.core.plugins import get_host
+
+    wanted = slug(text)
+    names = {slug(s.provider): s.provider for s in get_host().registry if s.provider}
+    if wanted not in names:
+        requests = ServiceRequest.all() if district_id is None else ServiceRequest.filter(district_id=district_id)
+        for name in await requests.distinct().values_list("provider", flat=True):
+            names.setdefault(slug(name), name)
+    if wanted and wanted in names:
+        return wanted
+    close = [s for s in sorted(names) if wanted and wanted in s] or difflib.get_close_matches(wanted, sorted(names), n=3)
+    hint_en = f"did you mean {', '.join(repr(c) for c in close)} ({'; '.join(names[c] for c in close)})? " if close else ""
+    hint_hi = f"क्या आपका आशय {', '.join(repr(c) for c in close)} था? " if close else ""
+    raise MoneyError("provider",
+                     f"No department or partner {text!r}; {hint_en}give its name as its services name it, or its slug "
+                     "(`emitra plugins` lists the providers).",
+                     f"{text!r} नाम का कोई विभाग या भागीदार नहीं है; {hint_hi}उसका नाम वैसा ही लिखें जैसा उसकी सेवाओं में है, "
+                     "या उसका स्लग (`emitra plugins` सूची देता है)।")
+
+
 async def provider_name(district_id: int, provider_slug: str) -> str:
     return (await _provider_names(district_id, {provider_slug})).get(provider_slug, provider_slug)
 

@@ -110,7 +110,14 @@ class Process:
             out.append(f"process.initial: {self.initial!r} is not one of the declared states ({', '.join(names)})")
         roles = {r.value for r in Role} | {SYSTEM}
         actions: set[str] = set()
+        out += self._label_problems()
         for t in self.transitions:
+            if isinstance(t.sources, str) or not all(isinstance(s, str) for s in t.sources):
+                out.append(f"process.transitions[{t.action}].sources: {t.sources!r} is not a tuple of state names; write "
+                           f"({t.sources!r},) for one state (a lone string in brackets needs the trailing comma)"
+                           if isinstance(t.sources, str) else
+                           f"process.transitions[{t.action}].sources: {t.sources!r} is not a tuple of state names")
+                continue
             if t.action in actions:
                 out.append(f"process.transitions: action {t.action!r} is declared twice; give each a unique name")
             actions.add(t.action)
@@ -139,6 +146,23 @@ class Process:
             out.append("process.sla_days: must be a whole number of days, at least 1, or None")
         if self.deliverable not in DELIVERABLES:
             out.append(f"process.deliverable: {self.deliverable!r} is not certificate, department or None")
+        return out
+
+    def _label_problems(self) -> list[str]:
+        """Every state and step is named in English and in Hindi: the timelines, the officer's buttons
+        and the citizen's tracking page show one or the other."""
+        from emitra.core.plugins import is_hindi
+
+        out = []
+        labelled = [(f"states[{s.name}]", s.label_en, s.label_hi, "") for s in self.states]
+        labelled += [(f"transitions[{t.action}]", t.label_en, t.label_hi, "") for t in self.transitions]
+        labelled += [(f"transitions[{t.action}]", t.done_en, t.done_hi, "done_") for t in self.transitions if t.done_en or t.done_hi]
+        for where, en, hi, kind in labelled:
+            if not isinstance(en, str) or not en.strip():
+                out.append(f"process.{where}.{kind}label_en: missing; name it in English")
+            if not isinstance(hi, str) or not is_hindi(hi):
+                out.append(f"process.{where}.{kind}label_hi: {hi!r} is not Hindi; name it in Hindi, in Devanagari script "
+                           "(the Hindi pages show it)")
         return out
 
     def _path_problems(self, names: list[str]) -> list[str]:

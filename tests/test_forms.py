@@ -51,7 +51,7 @@ class KitchenSink(Service):
     async def quote(self, data, ctx):
         if self.fail_with:
             raise self.fail_with
-        return Quote(principal_paise=self.quoted, reference="KS-1")
+        return Quote(principal_paise=self.quoted, reference=self.reference, details=self.details)
 
 
 SINK = KitchenSink(code="test.forms.sink", title_en="Kitchen sink application", title_hi="सभी सुविधाओं वाला आवेदन",
@@ -64,7 +64,7 @@ def sink_plugin():
     module = types.SimpleNamespace(emitra_register_services=hookimpl(lambda register: register(SINK)))
     previous = get_host()
     set_host(PluginHost(extra_plugins=[("sink", module)]))
-    SINK.fail_with, SINK.quoted = None, 0
+    SINK.fail_with, SINK.quoted, SINK.reference, SINK.details = None, 0, "KS-1", []
     yield SINK
     SINK.form = FORM
     set_host(previous)
@@ -254,6 +254,28 @@ def test_a_quote_of_an_impossible_amount_says_what_is_wrong_in_both_languages(si
     assert "Unavailable" in picker.text and "quoted an invalid amount" in picker.text
     sink_plugin.quoted = 0
     assert web.post("/api/v1/quotes", headers=h, json=body).status_code == 200  # corrected: offered again
+
+
+@pytest.mark.parametrize("reference,details,wrong_en", [
+    # details=None gave the operator an error page at "Get amount due"
+    ("KS-1", None, "details is NoneType, not a list of {'label_en', 'label_hi', 'value'}"),
+    ("KS-1", [{"label_en": "Weight", "value": "3 kg"}], "details[0] has no text 'label_hi'; each detail is"),
+    ("KS-1", ["Weight: 3 kg"], "details[0] has no text 'label_en', 'label_hi', 'value'"),
+    (None, [], "reference is NoneType, not text"),
+])
+def test_a_quote_the_counter_cannot_show_makes_the_service_unavailable_naming_what_is_wrong(sink_plugin, web, reference, details,
+                                                                                              wrong_en):
+    web.login("operator1")
+    eid = _ramesh(web)
+    body = _sink_quote_body(web, sink_plugin)
+    sink_plugin.reference, sink_plugin.details = reference, details
+    r = web.post("/api/v1/quotes", headers=web.api_token("operator1"), json=body)
+    assert r.status_code == 503 and wrong_en in r.json()["error"]["fields"][0]["message_en"]
+    assert "प्लगइन sink ने अमान्य कोटेशन लौटाया" in r.json()["error"]["fields"][0]["message_hi"]
+    picker = web.get(f"/counter/citizens/{eid}")
+    assert "Unavailable" in picker.text and "returned an invalid quote" in picker.text
+    sink_plugin.reference, sink_plugin.details = "KS-1", [{"label_en": "Years", "label_hi": "वर्ष", "value": 2}]
+    assert web.post("/api/v1/quotes", headers=web.api_token("operator1"), json=body).status_code == 200  # a whole number is shown
 
 
 def test_a_form_that_cannot_be_checked_makes_the_service_unavailable_not_an_error_page(sink_plugin, web):

@@ -4,8 +4,9 @@ import types
 
 import pytest
 
-from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
+from emitra.core import Category, Domain, FeeRule, Payer, Service, Workflow, hookimpl
 from emitra.core.plugins import PluginHost, get_host
+from emitra.core.workflow import application_process
 
 FORM = {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स"}}, "required": ["x"]}
 
@@ -74,6 +75,27 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
      "form", "at properties/x/$ref: $ref '#/$defs/account_no' points to nothing in the form"),
     ({"form": {"type": "object", "properties": {"x": {"$ref": "https://partner.example/account.json", "title": "X", "x-title-hi": "एक्स"}}}},
      "form", "is outside the form"),
+    # the counter's own keys, which JSON Schema does not look at: each failed at the counter or spoke English on Hindi pages
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स", "enum": ["a", "b"],
+                                                       "x-enum-labels": ["A"]}}}},  # "Get amount due" was an error page
+     "form.properties.x", '"x-enum-labels" must be a list of 2 labels, one for each value of "enum" in the same order (it has 1)'),
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स",
+                                                       "x-upload": {"max_kb": "1 MB"}}}}},  # the form page was an error page
+     "form.properties.x", '"x-upload".max_kb: \'1 MB\' is not a whole number of KB, at least 1 (e.g. 1024 for 1 MB)'),
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स",
+                                                       "x-upload": {"accept": ["application/zip"]}}}}},  # every upload refused
+     "form.properties.x", "is not a list of the file types emitra recognises in a scan: application/pdf, image/jpeg, image/png"),
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स", "pattern": "^[0-9]$",
+                                                       "x-error-en": "One digit."}}}},
+     "form.properties.x", 'gives "x-error-en" or "x-error-hi" without the other; write the pattern\'s message in both English and Hindi'),
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स", "description": "As printed"}}}},
+     "form.properties.x", 'has a "description" but no "x-description-hi"'),
+    ({"title_hi": ""}, "title_hi", "'' is empty; write the service's name in Hindi, in Devanagari script"),
+    # a process given to a service that is done when paid was ignored: no case, the department never saw the application
+    ({"process": application_process(), "workflow": Workflow.PAYMENT}, "workflow",
+     "process is given, but the workflow is Workflow.PAYMENT, which is done when paid and opens no case for the department; "
+     "set workflow=Workflow.APPLICATION"),
+    ({"personal_verification": True}, "workflow", "personal_verification is given, but the workflow is Workflow.PAYMENT"),
 ])
 def test_a_bad_declaration_is_refused_naming_plugin_and_field_and_others_still_load(override, field, fragment):
     h = host(("bad", plugin(svc(**{"code": "test.bad.one", **override}))),
@@ -147,6 +169,55 @@ def test_a_plugin_that_crashes_while_registering_does_not_stop_the_others():
     assert h.registry.get("test.ok.service") is not None
     assert h.registry.refusals[0].plugin == "broken"
     assert "database of the department is down" in h.registry.refusals[0].message
+
+
+def test_a_member_no_emitra_enum_has_is_refused_naming_the_members_and_the_plugins_line():
+    """``Payer.SOCIETY`` raised ``AttributeError: SOCIETY``: the partner read neither the choices nor where."""
+    wrong = types.SimpleNamespace()
+
+    @hookimpl
+    def emitra_register_services(register):
+        register(svc(fee=FeeRule(payer=Payer.SOCIETY)))
+
+    wrong.emitra_register_services = emitra_register_services
+    h = host(("wrong", wrong), ("good", plugin(svc(code="test.good.one"))))
+    assert h.registry.get("test.good.one") is not None
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("wrong", "emitra_register_services")
+    line = emitra_register_services.__code__.co_firstlineno + 2
+    assert refusal.message == ("AttributeError: Payer has no member 'SOCIETY'; use one of Payer.CITIZEN, Payer.DEPARTMENT, "
+                               f"Payer.PARTNER (at {__file__}, line {line})")
+
+
+def _labelled(process, **over):
+    """``process`` with one state or step changed, e.g. ``forwarded=dict(label_hi="")``."""
+    import dataclasses
+
+    def change(item, name):
+        return dataclasses.replace(item, **over[name]) if name in over else item
+
+    return dataclasses.replace(process, states=tuple(change(s, s.name) for s in process.states),
+                               transitions=tuple(change(t, t.action) for t in process.transitions), _index={})
+
+
+@pytest.mark.parametrize("over,message", [
+    # the Hindi timeline, the officer's Hindi button, showed nothing
+    ({"forwarded": {"label_hi": ""}}, "process.states[forwarded].label_hi: '' is not Hindi; name it in Hindi, in Devanagari script"),
+    ({"approve": {"label_hi": "Approve"}}, "process.transitions[approve].label_hi: 'Approve' is not Hindi"),
+    ({"approve": {"done_en": "Approved", "done_hi": ""}}, "process.transitions[approve].done_label_hi: '' is not Hindi"),
+    ({"forwarded": {"label_en": " "}}, "process.states[forwarded].label_en: missing; name it in English"),
+    # ("forwarded") is a string: each letter was reported as an undeclared state
+    ({"approve": {"sources": "forwarded"}},
+     "process.transitions[approve].sources: 'forwarded' is not a tuple of state names; write ('forwarded',) for one state"),
+])
+def test_every_state_and_step_of_a_process_is_named_in_english_and_hindi(over, message):
+    h = host(("office", plugin(svc(workflow=Workflow.APPLICATION, process=_labelled(application_process(), **over)))))
+    assert h.registry.get("test.ok.service") is None
+    (refusal,) = h.registry.refusals
+    field, why = message.split(": ", 1)
+    assert (refusal.plugin, refusal.field) == ("office", field) and refusal.message.startswith(why)
+    sound = host(("office", plugin(svc(workflow=Workflow.APPLICATION, process=application_process()))))
+    assert sound.registry.refusals == []
 
 
 def test_a_misspelled_hook_is_refused_not_silently_ignored():

@@ -140,3 +140,19 @@ def test_plugins_check_reports_an_entry_point_named_like_a_builtin(tmp_path):
     from emitra.plugins.government import electricity
 
     assert sh(BIN / "emitra", "plugins", "check", electricity.__file__).stdout.strip() == "no problems found"
+
+
+def test_plugins_check_names_the_line_of_the_plugin_a_mistake_raised_at_and_the_members_it_may_use(tmp_path):
+    """``Payer.SOCIETY`` was reported as ``AttributeError: SOCIETY``: neither the choices nor where."""
+    path = tmp_path / "courier.py"
+    path.write_text(
+        "from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl\n"
+        "\n"
+        "@hookimpl\n"
+        "def emitra_register_services(register):\n"
+        "    fee = FeeRule(payer=Payer.SOCIETY)\n")
+    out = sh(BIN / "emitra", "plugins", "check", path)
+    assert out.returncode != 0
+    assert out.stdout.splitlines() == [
+        "plugin 'courier': emitra_register_services raised AttributeError: Payer has no member 'SOCIETY'; use one of "
+        f"Payer.CITIZEN, Payer.DEPARTMENT, Payer.PARTNER (at {path}, line 5)"]

@@ -583,3 +583,25 @@ def test_the_money_commands_print_a_summary_and_name_the_wrong_field(tmp_path):
     assert claims[0] == 0 and "0 transaction(s), ₹0.00" in claims[1]
     assert topup[0] != 0 and "COUNTER_CODE:" in topup[1] and "post-paid" in topup[1]
     assert check[0] == 0 and check[1].startswith("balanced")
+
+
+def test_a_provider_is_named_by_its_name_or_slug_and_a_mistyped_one_is_refused_not_claimed_at_nil(tmp_path):
+    """``emitra claims jvvnl`` listed an empty claim, ₹0.00, as if the department owed nothing."""
+    import json
+
+    env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
+    period = ["--from", "2026-11-01", "--to", "2026-11-20"]
+    calls = [["db", "migrate"], ["demo"],
+             ["claims", "jvvnl", *period], ["remit", "jvvnl", *period, "--as", "society"], ["claims", "Nobody Co", *period],
+             ["claims", "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)", *period], ["claims", JVVNL, *period]]
+    done = subprocess.run([sys.executable, "-c", CLI_DRIVER, json.dumps(calls)], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    (_, _, short, remit, nobody, by_name, by_slug) = json.loads(done.stdout.strip().splitlines()[-1])
+    for refused in (short, remit):
+        assert refused[0] != 0
+        assert (f"PROVIDER: No department or partner 'jvvnl'; did you mean '{JVVNL}' (Jaipur Vidyut Vitran Nigam Ltd (JVVNL))? "
+                "give its name as its services name it, or its slug") in refused[1]
+    assert nobody[0] != 0 and "PROVIDER: No department or partner 'Nobody Co'; give its name" in nobody[1]
+    assert by_name[0] == 0 and by_name[1].startswith("claim on Jaipur Vidyut Vitran Nigam Ltd (JVVNL) for 2026-11-01")
+    assert by_slug == by_name

@@ -1,0 +1,76 @@
+"""``emitra officer add | list``: the department officers of a district (core/officers.py)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.group("officer")
+def officer() -> None:
+    """Department officers: who acts on a department's applications (docs/workflows.md)."""
+
+
+@officer.command("add")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="The officer's name and post, e.g. 'Mining Engineer, Jaipur'.")
+@click.option("--department", required=True,
+              help="The department exactly as its services name it (`emitra officer departments` lists them).")
+@click.option("--district", "district_code", required=True, help="The district's code, e.g. JP.")
+@click.option("--level", default=1, show_default=True, type=int, help="1 the desk officer, 2 the next officer up (escalations).")
+@click.option("--email", default="", help="Where escalations are sent.")
+@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+def officer_add(username: str, full_name: str, department: str, district_code: str, level: int, email: str, as_user: str) -> None:
+    """Create the department officer USERNAME in a district. The password is asked for twice, or read
+    from the first line of standard input when it is not a terminal."""
+    from emitra.core import audit, officers
+    from emitra.core.cli import run
+    from emitra.core.models import User
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password for the officer (at least 8 characters)", hide_input=True, confirmation_prompt=True)
+    else:  # a script pipes it in: the first line (never an option, which `ps` would show)
+        password = sys.stdin.readline().rstrip("\r\n")
+
+    async def go():
+        actor = audit.Actor(await User.get_or_none(username=as_user), via="cli")
+        try:
+            return await officers.add_officer(actor, username=username, full_name=full_name, department=department,
+                                              district_code=district_code, password=password, level=level, email=email)
+        except officers.OfficerError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    user = run(go)
+    click.echo(f"created {user.username}: department officer, level {user.level}, of {user.department!r} in {district_code.upper()}")
+
+
+@officer.command("departments")
+def officer_departments() -> None:
+    """The departments the loaded services send applications to: an officer's --department is one of them."""
+    from emitra.core.officers import known_departments
+
+    for name in known_departments():
+        click.echo(name)
+
+
+@officer.command("list")
+@click.option("--district", "district_code", default=None, help="Only this district's (its code, e.g. JP).")
+def officer_list(district_code: str | None) -> None:
+    """The department officers: username, district, level, department, and whether they may log in."""
+    from emitra.core.cli import run
+    from emitra.core.models import Role, User
+
+    async def go():
+        query = User.filter(role=Role.DEPARTMENT_OFFICER).select_related("district").order_by("department", "level", "username")
+        if district_code:
+            query = query.filter(district__code=district_code.strip().upper())
+        for user in await query:
+            state = "" if user.active else "  (deactivated)"
+            click.echo(f"{user.username:<16} {user.district.code if user.district else '--':<3} level {user.level}  "
+                       f"{user.department}{state}")
+
+    run(go)
+
+
+commands: list[click.Command] = [officer]

@@ -1,0 +1,130 @@
+"""Officers of a partner's new department: the Society adds them, and the department's applications reach them.
+
+Before ``emitra officer add`` nothing but the demo made users: a partner's application service
+loaded, was enabled and paid for, and its cases waited forever in no one's inbox."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from emitra.core import Category, Domain, FeeRule, Payer, Quote, Service, Workflow, hookimpl
+from emitra.core.models import AuditLog, Case, User
+from emitra.core.officers import OfficerError, add_officer
+from tests.case_helpers import actor, pay
+
+MINES = "Department of Mines and Geology, Rajasthan"
+PERMIT = "gov.rj.dmg.quarry_permit"
+
+
+class QuarryPermit(Service):
+    async def quote(self, data, ctx):
+        return Quote(principal_paise=50_000, reference=data["khasra_no"])
+
+    async def submit(self, request_id, data, quote):
+        return f"DMG-{request_id}"
+
+
+def mines_plugin():
+    module = types.SimpleNamespace()
+
+    @hookimpl
+    def emitra_register_services(register):
+        register(QuarryPermit(
+            code=PERMIT, title_en="Quarry permit", title_hi="खदान परमिट", provider=MINES, provider_hi="खान एवं भूविज्ञान विभाग",
+            domain=Domain.GOVERNMENT, category=Category.APPLICATION, workflow=Workflow.APPLICATION,
+            fee=FeeRule(payer=Payer.CITIZEN),
+            form={"type": "object", "properties": {"khasra_no": {"type": "string", "title": "Khasra number",
+                                                                  "x-title-hi": "खसरा संख्या"}}, "required": ["khasra_no"]}))
+
+    module.emitra_register_services = emitra_register_services
+    return module
+
+
+@pytest.fixture
+def mines_web(emitra_plugin, request):
+    emitra_plugin(mines_plugin(), name="mines")
+    return request.getfixturevalue("web")  # the demo enables the loaded services at its counters
+
+
+def test_the_society_adds_an_officer_of_a_new_department_who_then_acts_on_its_applications(mines_web):
+    web = mines_web
+    case = web.run(lambda: _paid_permit("permit-1"))
+    assert case.department == MINES and case.state == "forwarded"
+
+    async def add(**over):
+        args = dict(username="dmg_me", full_name="Mining Engineer, Jaipur", department=MINES, district_code="JP",
+                    password="quarry-desk-1", level=1)
+        return await add_officer(await actor("society"), **{**args, **over})
+
+    # a department written otherwise than the service names it is refused, naming the option and the name it resembles
+    with pytest.raises(OfficerError) as refused:
+        web.run(lambda: add(department="Department of Mines & Geology, Rajasthan"))
+    assert refused.value.field == "--department"
+    assert f"did you mean {MINES!r}?" in refused.value.message and "`emitra officer departments`" in refused.value.message
+    with pytest.raises(OfficerError) as refused:
+        web.run(lambda: add_officer(_none_actor(), username="dmg_me", full_name="x", department=MINES, district_code="JP",
+                                    password="quarry-desk-1"))
+    assert refused.value.field == "--as"
+    with pytest.raises(OfficerError) as refused:
+        web.run(lambda: add(username="tehsildar"))
+    assert (refused.value.field, refused.value.message) == ("USERNAME", "'tehsildar' is taken; choose another")
+    assert not web.run(lambda: User.filter(username="dmg_me").exists())  # nothing half-written
+
+    officer = web.run(add)
+    assert (officer.department, officer.level, officer.district_id) == (MINES, 1, web.run(lambda: User.get(username="society")).district_id)
+    entry = web.run(lambda: AuditLog.filter(action="user.created").first())
+    assert entry.actor_name == "society" and entry.detail["username"] == "dmg_me" and entry.detail["department"] == MINES
+
+    web.login("dmg_me", "quarry-desk-1")
+    inbox = web.get("/office")
+    assert inbox.status_code == 200 and case.number in inbox.text
+    done = web.post_form(f"/office/cases/{case.id}/act", {"action": "approve", "remark": ""}, token_from=f"/office/cases/{case.id}")
+    assert done.status_code in (200, 303)
+    assert web.run(lambda: Case.get(id=case.id)).state == "approved"
+
+
+def _none_actor():
+    from emitra.core.audit import Actor
+
+    return Actor(None, via="cli")
+
+
+async def _paid_permit(key: str) -> Case:
+    request = await pay(PERMIT, {"khasra_no": "1234/5"}, key)
+    return await Case.get(request_id=request.id)
+
+
+EMITRA = str(Path(sys.executable).parent / "emitra")
+
+
+def test_emitra_officer_add_from_the_shell(tmp_path):
+    env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
+
+    def run(*args, password="revenue-desk-2"):
+        return subprocess.run([EMITRA, *args], input=f"{password}\n", capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=120)
+
+    assert run("db", "migrate").returncode == 0 and run("demo").returncode == 0
+    revenue = "Revenue Department, Government of Rajasthan"
+    assert revenue in run("officer", "departments").stdout.splitlines()
+    args = ["officer", "add", "nt_phagi", "--name", "Naib Tehsildar, Phagi", "--district", "JP", "--level", "2"]
+    typo = run(*args, "--department", "Revenue Department", "--as", "society")
+    assert typo.returncode == 1
+    assert f"Error: --department: 'Revenue Department' is no department a loaded service sends applications to" in typo.stderr
+    assert f"did you mean {revenue!r}?" in typo.stderr
+    assert "--as: 'operator1' is not an admin" in run(*args, "--department", revenue, "--as", "operator1").stderr
+    assert "password: at least 8 characters" in run(*args, "--department", revenue, "--as", "society", password="short").stderr
+    assert "nt_phagi" not in run("officer", "list").stdout
+    made = run(*args, "--department", revenue, "--as", "society")
+    assert made.returncode == 0, made.stderr
+    assert f"created nt_phagi: department officer, level 2, of {revenue!r} in JP" in made.stdout
+    assert "revenue-desk-2" not in made.stdout + made.stderr  # the password is never printed
+    listed = [line.split() for line in run("officer", "list", "--district", "jp").stdout.splitlines()]
+    assert ["nt_phagi", "JP", "level", "2", *revenue.split()] in listed
+    assert run("audit", "verify").returncode == 0
