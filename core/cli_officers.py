@@ -1,4 +1,5 @@
-"""``emitra officer add | list``: the department officers of a district (core/officers.py)."""
+"""``emitra officer add | list | deactivate | reactivate | set-password | departments``: the department
+officers of a district (core/officers.py)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,7 @@ def officer_add(username: str, full_name: str, department: str, district_code: s
     from emitra.core.cli import run
     from emitra.core.models import User
 
-    if sys.stdin.isatty():
-        password = click.prompt("Password for the officer (at least 8 characters)", hide_input=True, confirmation_prompt=True)
-    else:  # a script pipes it in: the first line (never an option, which `ps` would show)
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _password("Password for the officer (at least 8 characters)")
 
     async def go():
         actor = audit.Actor(await User.get_or_none(username=as_user), via="cli")
@@ -43,6 +41,57 @@ def officer_add(username: str, full_name: str, department: str, district_code: s
 
     user = run(go)
     click.echo(f"created {user.username}: department officer, level {user.level}, of {user.department!r} in {district_code.upper()}")
+
+
+def _password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")  # a script pipes it in: the first line (never an option, which `ps` would show)
+
+
+def _manage(action, username: str, as_user: str, *args):
+    from emitra.core import audit, officers
+    from emitra.core.cli import run
+    from emitra.core.models import User
+
+    async def go():
+        actor = audit.Actor(await User.get_or_none(username=as_user), via="cli")
+        try:
+            return await getattr(officers, action)(actor, username, *args)
+        except officers.OfficerError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return run(go)
+
+
+@officer.command("deactivate")
+@click.argument("username")
+@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+def officer_deactivate(username: str, as_user: str) -> None:
+    """An officer who left: USERNAME can no longer log in, and every session and API token they hold
+    ends now. The account and its steps in the timelines stay."""
+    user = _manage("deactivate_officer", username, as_user)
+    click.echo(f"{user.username} deactivated: cannot log in (emitra officer reactivate {user.username} --as ... to undo)")
+
+
+@officer.command("reactivate")
+@click.argument("username")
+@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+def officer_reactivate(username: str, as_user: str) -> None:
+    """Let a deactivated officer log in again with their password."""
+    user = _manage("reactivate_officer", username, as_user)
+    click.echo(f"{user.username} may log in again")
+
+
+@officer.command("set-password")
+@click.argument("username")
+@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+def officer_set_password(username: str, as_user: str) -> None:
+    """Give USERNAME a new password (asked for twice, or the first line of standard input when it is
+    not a terminal); every session they have open ends."""
+    password = _password("New password for the officer (at least 8 characters)")
+    user = _manage("set_officer_password", username, as_user, password)
+    click.echo(f"{user.username}: password changed; their open sessions were ended")
 
 
 @officer.command("departments")

@@ -16,6 +16,7 @@ import re
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit
+from emitra.core import auth
 from emitra.core.auth import hash_password
 from emitra.core.models import District, Role, User
 
@@ -97,4 +98,50 @@ async def add_officer(actor: audit.Actor, *, username: str, full_name: str, depa
         await audit.record(actor, "user.created", officer, district_id=district.id,
                            detail={"username": username, "role": Role.DEPARTMENT_OFFICER.value, "department": department,
                                    "level": level})
+    return officer
+
+
+async def _officer_for(actor: audit.Actor, username: str) -> User:
+    """The department officer ``username``, if ``actor`` may manage them: a Society admin of the
+    officer's district, or the state admin. :class:`OfficerError` names the option at fault."""
+    officer = await User.get_or_none(username=username.strip())
+    if officer is None or officer.role != Role.DEPARTMENT_OFFICER:
+        raise OfficerError("USERNAME", f"{username!r} is no department officer (`emitra officer list` lists them)")
+    user = actor.user
+    if user is None or not user.active or not (
+            user.role == Role.STATE_ADMIN or (user.role == Role.SOCIETY_ADMIN and user.district_id == officer.district_id)):
+        raise OfficerError("--as", f"{actor.name!r} is not an admin of the officer's e-Mitra Society (nor the state admin)")
+    return officer
+
+
+async def deactivate_officer(actor: audit.Actor, username: str) -> User:
+    """An officer who left the department: they can no longer log in, their open sessions and API
+    tokens end at once, and the account stays (their steps in the cases' timelines keep their
+    name). Audited ``user.deactivated``; doing it twice changes nothing the second time."""
+    officer = await _officer_for(actor, username)
+    if officer.active:
+        await auth.deactivate(actor, officer)
+    return officer
+
+
+async def set_officer_password(actor: audit.Actor, username: str, password: str) -> User:
+    """A new password for an officer who forgot theirs (or whose password was seen): every session
+    they have open ends. A deactivated officer may log in again only once reactivated (not by a
+    password). Audited ``user.password_changed``; the password is never recorded."""
+    officer = await _officer_for(actor, username)
+    if len(password) < 8:
+        raise OfficerError("password", "at least 8 characters")
+    await auth.set_password(actor, officer, password)
+    return officer
+
+
+async def reactivate_officer(actor: audit.Actor, username: str) -> User:
+    """An officer deactivated by mistake, or back in the department: may log in again with their
+    password. Audited ``user.reactivated``."""
+    officer = await _officer_for(actor, username)
+    if not officer.active:
+        async with in_transaction():
+            officer.active = True
+            await officer.save(update_fields=["active"])
+            await audit.record(actor, "user.reactivated", officer, district_id=officer.district_id, detail={"username": officer.username})
     return officer

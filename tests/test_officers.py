@@ -127,4 +127,76 @@ def test_emitra_officer_add_from_the_shell(tmp_path):
     assert "revenue-desk-2" not in made.stdout + made.stderr  # the password is never printed
     listed = [line.split() for line in run("officer", "list", "--district", "jp").stdout.splitlines()]
     assert ["nt_phagi", "JP", "level", "2", *revenue.split()] in listed
+    changed = run("officer", "set-password", "nt_phagi", "--as", "society", password="revenue-desk-3")
+    assert changed.returncode == 0 and "nt_phagi: password changed" in changed.stdout and "revenue-desk-3" not in changed.stdout
+    assert "--as: 'operator1' is not an admin" in run("officer", "deactivate", "nt_phagi", "--as", "operator1").stderr
+    gone = run("officer", "deactivate", "nt_phagi", "--as", "society")
+    assert gone.returncode == 0 and "nt_phagi deactivated: cannot log in" in gone.stdout
+    assert "nt_phagi" in run("officer", "list").stdout and "(deactivated)" in run("officer", "list").stdout
+    assert "is no department officer" in run("officer", "deactivate", "operator1", "--as", "society").stderr
     assert run("audit", "verify").returncode == 0
+
+
+def test_the_society_deactivates_an_officer_who_left_and_resets_a_forgotten_password(web):
+    """Before, an officer who left kept their log-in (nothing called ``auth.deactivate``), and a
+    forgotten password could not be reset: the Society had no command for either."""
+    from emitra.core.models import District, Role
+    from emitra.core.officers import deactivate_officer
+
+    web.login("tehsildar")
+    assert web.get("/office").status_code == 200
+    token = web.api_token("tehsildar")
+    assert web.client.get("/api/v1/cases", headers=token).status_code == 200
+
+    async def other_districts_admin():
+        district = await District.create(code="AJ", name_en="Ajmer", name_hi="अजमेर")
+        user = await User.create(username="society_aj", full_name="Ajmer Society", password_hash="x", role=Role.SOCIETY_ADMIN,
+                                 district=district)
+        from emitra.core.audit import Actor
+        return Actor(user, via="cli")
+
+    ajmer = web.run(other_districts_admin)
+    for refused, field in ((lambda: deactivate_officer(ajmer, "tehsildar"), "--as"),  # another district's Society
+                           (lambda: deactivate_officer(_none_actor(), "tehsildar"), "--as"),
+                           (lambda: deactivate_officer_as("society", "operator1"), "USERNAME")):  # not an officer
+        with pytest.raises(OfficerError) as caught:
+            web.run(refused)
+        assert caught.value.field == field
+    assert web.run(lambda: User.get(username="tehsildar")).active
+
+    web.run(lambda: deactivate_officer_as("society", "tehsildar"))
+    web.run(lambda: deactivate_officer_as("society", "tehsildar"))  # twice: nothing more
+    assert web.run(lambda: AuditLog.filter(action="user.deactivated").count()) == 1
+    assert web.get("/office", follow_redirects=False).status_code in (302, 303)  # the open session ended at once
+    assert web.client.get("/api/v1/cases", headers=token).status_code == 401  # and the API token
+    response = web.client.post("/api/v1/token", json={"username": "tehsildar", "password": "emitra-demo"})
+    assert response.status_code == 401
+
+    web.run(lambda: reactivate_officer_as("society", "tehsildar"))
+    with pytest.raises(OfficerError) as caught:
+        web.run(lambda: set_password_as("society", "tehsildar", "short"))
+    assert caught.value.field == "password"
+    web.run(lambda: set_password_as("society", "tehsildar", "a-new-desk-password"))
+    assert web.client.post("/api/v1/token", json={"username": "tehsildar", "password": "emitra-demo"}).status_code == 401
+    web.login("tehsildar", "a-new-desk-password")
+    assert web.get("/office").status_code == 200
+    changed = web.run(lambda: AuditLog.filter(action="user.password_changed").first())
+    assert changed.actor_name == "society" and "a-new-desk-password" not in str(changed.detail)
+
+
+async def deactivate_officer_as(admin: str, username: str):
+    from emitra.core.officers import deactivate_officer
+
+    return await deactivate_officer(await actor(admin), username)
+
+
+async def reactivate_officer_as(admin: str, username: str):
+    from emitra.core.officers import reactivate_officer
+
+    return await reactivate_officer(await actor(admin), username)
+
+
+async def set_password_as(admin: str, username: str, password: str):
+    from emitra.core.officers import set_officer_password
+
+    return await set_officer_password(await actor(admin), username, password)
