@@ -340,14 +340,16 @@ def plugin_group() -> None:
 @click.option("--dir", "directory", default=".", show_default=True, type=click.Path(file_okay=False), help="Where to create it.")
 @click.option("--title", default=None, help="The service's English title.")
 @click.option("--title-hi", default=None, help="Its Hindi title, in Devanagari (else a placeholder the check refuses until you write it).")
-def plugin_new(name: str, directory: str, title: str | None, title_hi: str | None) -> None:
+@click.option("--provider", default=None, help="Who provides it, as receipts name it (default: the title).")
+@click.option("--provider-hi", default=None, help="The provider's name in Devanagari, for Hindi pages (else they show --provider).")
+def plugin_new(name: str, directory: str, title: str | None, title_hi: str | None, provider: str | None, provider_hi: str | None) -> None:
     """Scaffold an installable plugin package NAME: pyproject with the entry point, a Service, tests."""
     from pathlib import Path
 
     from emitra.core import scaffold
 
     try:
-        root = scaffold.new(name, Path(directory), title, title_hi)
+        root = scaffold.new(name, Path(directory), title, title_hi, provider, provider_hi)
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"created {root}")

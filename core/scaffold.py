@@ -104,7 +104,8 @@ def emitra_register_services(register):
         code="pvt.{name}.payment",
         title_en="{title}",
         title_hi=TITLE_HI,
-        provider="{title}",
+        provider="{provider}",
+        {provider_hi_line}
         domain=Domain.PRIVATE,
         category=Category.PRIVATE_SERVICE,
         form=FORM,
@@ -168,7 +169,8 @@ pytest                     # the plugin's tests, on a throw-away SQLite database
 '''
 
 
-def new(name: str, directory: Path, title: str | None = None, title_hi: str | None = None) -> Path:
+def new(name: str, directory: Path, title: str | None = None, title_hi: str | None = None, provider: str | None = None,
+        provider_hi: str | None = None) -> Path:
     if not NAME.match(name):
         raise ValueError(f"{name!r}: a plugin name is lowercase letters, digits and _ (2 to 41), starting with a letter")
     root = directory / f"emitra-{name.replace('_', '-')}"
@@ -176,7 +178,11 @@ def new(name: str, directory: Path, title: str | None = None, title_hi: str | No
         raise FileExistsError(f"{root} exists already; choose another name or folder")
     title = title or name.replace("_", " ").title() + " payment"
     values = {"name": name, "dash": name.replace("_", "-"), "title": title, "title_hi": (title_hi or TITLE_HI_PLACEHOLDER.format(title=title)).replace('"', "'"),
-              "cls": "".join(part.title() for part in name.split("_")) + "Payment"}
+              "cls": "".join(part.title() for part in name.split("_")) + "Payment",
+              "provider": (provider or title).replace('"', "'"),
+              # the partner's name on Hindi pages (receipts, catalogue); without it they show the English name
+              "provider_hi_line": f'provider_hi="{provider_hi.replace(chr(34), chr(39))}",' if provider_hi else
+              '# provider_hi="...",  # your name in Devanagari, for Hindi pages (else they show provider in English)'}
     (root / "tests").mkdir(parents=True)
     (root / "pyproject.toml").write_text(PYPROJECT.format(**values))
     (root / f"emitra_{name}.py").write_text(MODULE.format(**values))

@@ -89,9 +89,14 @@ def test_plugins_check_reports_every_problem_at_once(tmp_path):
 
 def test_a_hindi_title_given_to_the_scaffold_passes_the_check_at_once(tmp_path):
     made = sh(BIN / "emitra", "plugin", "new", "jal_tanker", "--dir", tmp_path, "--title", "Water tanker booking",
-              "--title-hi", "पानी टैंकर बुकिंग")
+              "--title-hi", "पानी टैंकर बुकिंग", "--provider", "Jaipur Jal Seva", "--provider-hi", "जयपुर जल सेवा")
     assert made.returncode == 0 and "first:" not in made.stdout, made.stdout + made.stderr
     assert sh(BIN / "emitra", "plugins", "check", tmp_path / "emitra-jal-tanker").stdout.strip() == "no problems found"
+    module = (tmp_path / "emitra-jal-tanker" / "emitra_jal_tanker.py").read_text()
+    # the partner is named in Hindi on Hindi pages (before, the scaffold wrote the title as provider and no Hindi name)
+    assert 'provider="Jaipur Jal Seva",' in module and 'provider_hi="जयपुर जल सेवा",' in module
+    bare = sh(BIN / "emitra", "plugin", "new", "jal_tanker2", "--dir", tmp_path)
+    assert bare.returncode == 0 and "# provider_hi=" in (tmp_path / "emitra-jal-tanker2" / "emitra_jal_tanker2.py").read_text()
 
 
 TAKER = '''
