@@ -134,6 +134,8 @@ def cases_act(number: str, action: str, as_user: str, remark: str) -> None:
         case, label = run(go)
     except workflow.WorkflowError as exc:
         click.echo(f"Error: {exc.message_en}", err=True)
+        if exc.allowed:  # the message names the steps by their labels; the command takes their codes
+            click.echo(f"To take one: emitra cases act {number} {'|'.join(exc.allowed)} --as {as_user}", err=True)
         sys.exit(1)
     click.echo(f"{case.number}: {case.state} ({label})")
 

@@ -36,11 +36,13 @@ DELIVERABLES = ("certificate", "department", None)
 class WorkflowError(Exception):
     """A step that cannot be taken, with the message in English and Hindi (and what is allowed)."""
 
-    def __init__(self, field: str, message_en: str, message_hi: str):
+    def __init__(self, field: str, message_en: str, message_hi: str, allowed: tuple[str, ...] = ()):
         super().__init__(message_en)
         self.field = field
         self.message_en = message_en
         self.message_hi = message_hi
+        #: the actions (codes) the messages name by their labels, for a shell user to type
+        self.allowed = allowed
 
 
 @dataclass(frozen=True)
@@ -508,17 +510,21 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
         if transition is None or fresh.state not in transition.sources:
             offered = allowed_actions(actor.user, fresh, process)
             state = process.state(fresh.state)
-            codes = ", ".join(t.action for t in offered) or "nothing (it is with someone else, or finished)"
+            # the steps by their labels, as the pages' buttons name them, in both languages (quoted in
+            # English: "Resubmit, corrected" has a comma of its own)
+            labels_en = ", ".join(f"'{t.label_en}'" for t in offered) or "nothing (it is with someone else, or finished)"
             labels_hi = ", ".join(t.label_hi for t in offered) or "कुछ नहीं (मामला किसी और के पास है, या पूर्ण हो चुका है)"
+            codes = tuple(t.action for t in offered)
             if transition is None:  # not a step of this process: said to be unknown, never shown as a step
                 asked = f"'{action[:40]}' is an unknown action" if action else "no action was chosen"
                 asked_hi = f"'{action[:40]}' अज्ञात कार्रवाई है" if action else "कोई कार्रवाई नहीं चुनी गई"
-                raise WorkflowError("action", f"Case {fresh.number}: {asked}. Allowed for you: {codes}.",
-                                    f"मामला {fresh.number}: {asked_hi}। आपके लिए अनुमत: {labels_hi}।")
+                raise WorkflowError("action", f"Case {fresh.number}: {asked}. Allowed for you: {labels_en}.",
+                                    f"मामला {fresh.number}: {asked_hi}। आपके लिए अनुमत: {labels_hi}।", codes)
             raise WorkflowError(
                 "action",
-                f"Case {fresh.number} is '{state.label_en}': '{action}' cannot be taken now. Allowed for you: {codes}.",
+                f"Case {fresh.number} is '{state.label_en}': '{transition.label_en}' cannot be taken now. Allowed for you: {labels_en}.",
                 f"मामला {fresh.number} '{state.label_hi}' स्थिति में है: '{transition.label_hi}' अभी नहीं हो सकता। आपके लिए अनुमत: {labels_hi}।",
+                codes,
             )
         if not may_take(actor.user, fresh, transition):
             roles = ", ".join(r.replace("_", " ") for r in transition.roles)

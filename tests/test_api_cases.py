@@ -17,7 +17,7 @@ def test_an_officer_lists_reads_and_approves_through_the_api(web):
     moved = web.post(f"/api/v1/cases/{case.number}/actions", json={"action": "approve", "remark": "Verified"}, headers=headers)
     assert moved.status_code == 200 and moved.json()["state"] == "approved"
     again = web.post(f"/api/v1/cases/{case.number}/actions", json={"action": "approve"}, headers=headers)
-    assert again.status_code == 409 and "Allowed for you: issue" in again.json()["error"]["message"]
+    assert again.status_code == 409 and "Allowed for you: 'Issue the certificate'." in again.json()["error"]["message"]
 
 
 def test_other_departments_and_counters_do_not_see_the_case(web):

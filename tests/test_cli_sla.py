@@ -71,7 +71,8 @@ async def test_cases_act_moves_a_case_or_prints_the_refusal(demo_db):
     assert done.stdout.strip() == f"{case.number}: approved (Approved)"
     assert (await Case.get(id=case.id)).state == "approved"
     twice = emitra("cases", "act", case.number, "approve", "--as", "tehsildar")
-    assert twice.returncode == 1 and "Allowed for you: issue" in twice.stderr
+    assert twice.returncode == 1 and "Allowed for you: 'Issue the certificate'." in twice.stderr
+    assert f"To take one: emitra cases act {case.number} issue --as tehsildar" in twice.stderr
     audit = await AuditLog.get(action="case.approve", object_id=str(case.id))
     assert audit.detail["via"] == "cli" and audit.actor_name == "tehsildar"
 

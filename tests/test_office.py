@@ -120,7 +120,7 @@ def test_a_bulk_approve_does_the_rest_when_one_is_refused(web):
     assert done.status_code == 200
     assert "2 cases done" in done.text
     refused = re.search(r'<ul class="refused">(.*?)</ul>', done.text, re.S).group(1)
-    assert cases[0].number in refused and "&#39;approve&#39; cannot be taken now" in refused
+    assert cases[0].number in refused and "&#39;Approve&#39; cannot be taken now" in refused
     assert cases[1].number not in refused
     assert [_state(web, c.id) for c in cases] == ["approved", "approved", "approved"]
 
@@ -326,14 +326,16 @@ def test_a_step_not_offered_now_is_refused_with_its_reason_shown(web):
     web.login("tehsildar")
     forged = _act(web, case.id, "delete_everything")
     assert forged.status_code == 400
-    assert _refusal(forged) == f"Case {case.number}: 'delete_everything' is an unknown action. Allowed for you: approve, reject, return."
+    assert _refusal(forged) == (f"Case {case.number}: 'delete_everything' is an unknown action. Allowed for you: "
+                                "'Approve', 'Reject', 'Send back for correction'.")
     early = _act(web, case.id, "issue")
     assert early.status_code == 400 and _refusal(early) == (
-        f"Case {case.number} is 'With the department': 'issue' cannot be taken now. Allowed for you: approve, reject, return.")
+        f"Case {case.number} is 'With the department': 'Issue the certificate' cannot be taken now. "
+        "Allowed for you: 'Approve', 'Reject', 'Send back for correction'.")
     assert _act(web, case.id, "approve").status_code == 303
     twice = _act(web, case.id, "approve", "Verified")
     assert twice.status_code == 400
-    assert _refusal(twice) == f"Case {case.number} is 'Approved': 'approve' cannot be taken now. Allowed for you: issue."
+    assert _refusal(twice) == f"Case {case.number} is 'Approved': 'Approve' cannot be taken now. Allowed for you: 'Issue the certificate'."
     assert "Verified</textarea>" not in twice.text  # not put back into another step's form
     web.get(f"/office/cases/{case.id}?lang=hi")
     hindi = _act(web, case.id, "approve")
@@ -341,7 +343,7 @@ def test_a_step_not_offered_now_is_refused_with_its_reason_shown(web):
                                "आपके लिए अनुमत: प्रमाण पत्र जारी करें।")
     web.get(f"/office/cases/{case.id}?lang=en")
     unverified = _act(web, domicile.id, "approve")
-    assert unverified.status_code == 400 and "Allowed for you: call_for_verification, reject, return." in _refusal(unverified)
+    assert unverified.status_code == 400 and "Allowed for you: 'Call for personal verification', 'Reject', 'Send back for correction'." in _refusal(unverified)
     assert _act(web, case.id, "issue").status_code == 303
     assert _act(web, case.id, "revoke", "Issued on a forged ration card").status_code == 303
     closed = _act(web, case.id, "approve")
@@ -351,7 +353,7 @@ def test_a_step_not_offered_now_is_refused_with_its_reason_shown(web):
     web.login("phed")
     assert _act(web, grievance.id, "resolve", "Supply restored on 25 November").status_code == 303
     resolved = _act(web, grievance.id, "close", "Duplicate of another grievance")
-    assert resolved.status_code == 400 and _refusal(resolved).startswith(f"Case {grievance.number} is 'Resolved': 'close' cannot be taken now.")
+    assert resolved.status_code == 400 and _refusal(resolved).startswith(f"Case {grievance.number} is 'Resolved': 'Close without action' cannot be taken now.")
     assert [_state(web, c.id) for c in (case, domicile, grievance)] == ["revoked", "forwarded", "resolved"]
 
 
