@@ -19,6 +19,7 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Iterable
 
 from tortoise.expressions import Q
@@ -326,6 +327,38 @@ def turn_of(state: State) -> str:
     if state.final or state.desk == "none":
         return "none"
     return "counter" if state.desk == "counter" else "department"
+
+
+#: whose turn the cases a list shows are (the API's ``turn``, ``emitra cases list --turn``): the
+#: department's (or the Society's, on a Society desk case), the counter's, every open case, every case
+WAITING_ON = ("department", "counter", "open", "all")
+
+
+def whose_turn(pairs: Iterable[tuple[str, str, str]], turn: str) -> Q:
+    """The cases, among those of the (service, kind, state) ``pairs``, whose turn is ``turn``
+    (``department`` or ``counter``, as :func:`turn_of` says): each service's process says whose turn
+    each of its states is, so the filter is one (service, states) pair per service."""
+    by_service: dict[str, set[str]] = {}
+    for code, kind, state in pairs:
+        process = process_of(SimpleNamespace(service_code=code, kind=kind, state=state))  # type: ignore[arg-type]
+        if turn_of(process.state(state)) == turn:
+            by_service.setdefault(code, set()).add(state)
+    if not by_service:
+        return Q(id__in=[])
+    return Q(*(Q(service_code=code, state__in=sorted(states)) for code, states in sorted(by_service.items())), join_type="OR")
+
+
+async def waiting_on(query: Any, turn: str) -> Any:
+    """``query`` (of cases) narrowed to ``turn`` (:data:`WAITING_ON`): the open cases whose turn is
+    the department's, or the counter's (a correction, a collection); every open case; or all of
+    them, closed ones too. The officer's inbox lists the department's by default, and so do the API
+    and the CLI."""
+    if turn == "all":
+        return query
+    query = query.filter(closed_at=None)
+    if turn == "open":
+        return query
+    return query.filter(whose_turn(await query.distinct().values_list("service_code", "kind", "state"), turn))
 
 
 #: the timeline's names of the steps the platform writes that are not transitions

@@ -118,19 +118,6 @@ def _turn(filters: dict[str, str]) -> str:
     return filters["turn"] or ("open" if filters["desk"] == "all" else "ours")
 
 
-def _whose_turn(pairs: list[tuple[str, str, str]], turn: str) -> Q:
-    """The cases, among the (service, kind, state) ``pairs`` of the scope, whose turn it is: the
-    process of each service says whose turn each of its states is (core/workflow.turn_of)."""
-    by_service: dict[str, list[str]] = {}
-    for code, kind, state in pairs:
-        process = workflow.process_of(SimpleNamespace(service_code=code, kind=kind, state=state))
-        if workflow.turn_of(process.state(state)) == turn:
-            by_service.setdefault(code, []).append(state)
-    if not by_service:
-        return Q(id__in=[])
-    return Q(*(Q(service_code=code, state__in=sorted(set(states))) for code, states in sorted(by_service.items())), join_type="OR")
-
-
 def _query_string(filters: dict[str, str], **changes: Any) -> str:
     merged = {**filters, **changes}
     return urlencode({k: v for k, v in merged.items() if v})
@@ -156,7 +143,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     elif turn != "all":
         query = query.filter(closed_at=None)
         if turn in ("ours", "counter"):
-            query = query.filter(_whose_turn(pairs, "department" if turn == "ours" else "counter"))
+            query = query.filter(workflow.whose_turn(pairs, "department" if turn == "ours" else "counter"))
     at = workflow.now()
     if filters["min_age"]:
         query = query.filter(created_at__lte=at - dt.timedelta(days=int(filters["min_age"])))
@@ -179,7 +166,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         rows.append({"case": case, "state": _state_label(case), "age": workflow.age_days(case, at), "soon": soon, "overdue": overdue})
     escalated_to_me = 0
     if _role(user) == Role.DEPARTMENT_OFFICER.value and user.level > 1:
-        escalated_to_me = await scope.filter(_whose_turn(pairs, "department"), closed_at=None, level__gte=user.level).count()
+        escalated_to_me = await scope.filter(workflow.whose_turn(pairs, "department"), closed_at=None, level__gte=user.level).count()
     return render(request, "office/inbox.html", {
         "rows": rows, "total": total, "page": current, "pages": pages, "filters": filters, "errors": errors,
         "services": services, "states": sorted(states.items(), key=lambda kv: kv[1]), "actions": sorted(actions.items(), key=lambda kv: kv[1]),
