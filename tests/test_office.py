@@ -473,3 +473,14 @@ def test_the_officers_case_page_names_the_department_in_the_pages_language(web):
     hindi = web.get(f"/office/cases/{caste.id}").text
     shown = re.search(row.format("विभाग"), hindi).group(1)
     assert shown.startswith(PROVIDER_HI) and "Revenue" not in shown
+
+
+def test_the_inbox_heading_names_the_officers_department_in_the_pages_language(web):
+    """The inbox's heading printed the officer's department as stored (English) on a Hindi page."""
+    from emitra.plugins.government.revenue import PROVIDER, PROVIDER_HI
+
+    web.login("tehsildar")
+    heading = r"<h1>.*?<small>(.*?)</small></h1>"
+    assert re.search(heading, web.get("/office").text, re.S).group(1) == PROVIDER
+    web.get("/lang/hi?next=/office")
+    assert re.search(heading, web.get("/office").text, re.S).group(1) == PROVIDER_HI
