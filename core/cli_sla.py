@@ -146,6 +146,8 @@ def cases_act(number: str, action: str, as_user: str, remark: str) -> None:
         click.echo(f"Error: {exc.message_en}", err=True)
         if exc.allowed:  # the message names the steps by their labels; the command takes their codes
             click.echo(f"To take one: emitra cases act {number} {'|'.join(exc.allowed)} --as {as_user}", err=True)
+        if exc.field == "remark":  # the page has a box for it; here it is an option
+            click.echo(f'Write it with --remark: emitra cases act {number} {action} --as {as_user} --remark "..."', err=True)
         sys.exit(1)
     click.echo(f"{case.number}: {case.state} ({label})")
 

@@ -90,6 +90,7 @@ async def test_cases_act_moves_a_case_or_prints_the_refusal(demo_db):
     case = await caste_case("cli-6")
     refused = emitra("cases", "act", case.number, "reject", "--as", "tehsildar")
     assert refused.returncode == 1 and "needs a reason the citizen can read" in refused.stderr
+    assert f'Write it with --remark: emitra cases act {case.number} reject --as tehsildar --remark "..."' in refused.stderr
     outsider = emitra("cases", "act", case.number, "approve", "--as", "phed")
     assert outsider.returncode != 0 and "no case" in outsider.stderr
     assert (await Case.get(id=case.id)).state == "forwarded"
