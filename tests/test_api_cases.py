@@ -86,6 +86,10 @@ def test_the_case_list_shows_what_waits_on_the_officer_as_the_inbox_does(web):
     assert listed(officer, "?turn=ours") == listed(officer, "?turn=department") == {cases["ours"]}
     assert listed(officer, "?turn=counter") == {cases["counter"]}  # waiting on others, when asked
     assert listed(officer, "?turn=open") == {cases["ours"], cases["counter"]}
+    # each case says whose turn it is, and names its department in both languages
+    shown = {c["number"]: c for c in web.get("/api/v1/cases?turn=all", headers=officer).json()["cases"]}
+    assert {n: shown[cases[n]]["waiting_on"] for n in cases} == {"ours": "department", "counter": "counter", "closed": "none"}
+    assert shown[cases["ours"]]["department_hi"] == "राजस्व विभाग, राजस्थान सरकार"
     assert listed(officer, "?turn=all") == set(cases.values())
     assert listed(officer, "?state=rejected") == {cases["closed"]}  # a state alone: whoever's turn, closed too
     assert listed(officer, "?state=returned&turn=department") == set()

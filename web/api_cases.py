@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from emitra.core import corrections, workflow
 from emitra.core.forms import FormErrors
 from emitra.core.models import Case, Role
+from emitra.core.plugins import department_hi
 from emitra.web.api import _json
 from emitra.web.openapi import BULK_ACTION_INPUT, CASE_ACTION_INPUT, CASE_TURNS
 from emitra.web.security import actor, api, api_error
@@ -42,8 +43,11 @@ async def _case_json(case: Case, user, with_timeline: bool = False) -> dict[str,
     state = process.state(case.state)
     out: dict[str, Any] = {
         "number": case.number, "kind": case.kind, "service_code": case.service_code, "title_en": case.title_en,
-        "title_hi": case.title_hi, "department": case.department, "desk": case.desk, "channel": case.channel,
-        "state": case.state, "state_en": state.label_en, "state_hi": state.label_hi, "level": case.level,
+        "title_hi": case.title_hi, "department": case.department,
+        "department_hi": department_hi(case.department, case.service_code) or case.department,
+        "desk": case.desk, "channel": case.channel,
+        "state": case.state, "state_en": state.label_en, "state_hi": state.label_hi, "waiting_on": workflow.turn_of(state),
+        "level": case.level,
         "breached": case.breached, "created_at": case.created_at.isoformat(),
         "state_due_at": case.state_due_at.isoformat() if case.state_due_at else None,
         "due_at": case.due_at.isoformat() if case.due_at else None,

@@ -241,8 +241,13 @@ def document() -> dict[str, Any]:
                 "Case": {"type": "object", "required": ["number", "kind", "service_code", "state", "allowed_actions"], "properties": {
                     "number": {"type": "string"}, "kind": {"enum": ["application", "grievance"]}, "service_code": {"type": "string"},
                     "title_en": {"type": "string"}, "title_hi": {"type": "string"}, "department": {"type": "string"},
+                    "department_hi": {"type": "string", "description": "the department's Hindi name its plugin declares, else the English one"},
                     "desk": {"enum": ["department", "society"]}, "channel": {"type": "string"}, "state": {"type": "string"},
-                    "state_en": {"type": "string"}, "state_hi": {"type": "string"}, "level": {"type": "integer"},
+                    "state_en": {"type": "string"}, "state_hi": {"type": "string"},
+                    "waiting_on": {"enum": ["department", "counter", "none"], "description": (
+                        "whose turn it is: the department's (or the Society's on a Society desk case), the counter's "
+                        "(a correction, a collection), nobody's (closed)")},
+                    "level": {"type": "integer"},
                     "breached": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"},
                     "state_due_at": _NULLABLE_TEXT, "due_at": _NULLABLE_TEXT, "closed_at": _NULLABLE_TEXT, "applicant_name": {"type": "string"},
                     "allowed_actions": {"type": "array", "items": {"type": "object", "required": ["action", "label_en", "label_hi", "reason_required"], "properties": {
