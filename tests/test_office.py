@@ -409,6 +409,10 @@ def test_the_office_timeline_names_every_step_in_the_pages_language(web):
     web.get("/office?lang=hi")
     revenue = web.get(f"/office/cases/{case.id}").text
     assert "विभाग को प्राप्त, संदर्भ " in revenue and "Received by the department" not in revenue
+    # the platform's steps are taken by e-Mitra, named in the page's language (it said "e-Mitra")
+    by = [c.strip() for c in re.findall(r'<td class="nowrap">[^<]*</td>\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td>(.*?)</td>',
+                                         revenue[revenue.index('id="timeline"'):], re.S)]
+    assert by[1] == "ई-मित्र" and "e-Mitra" not in by[1], by
     web.get("/office?lang=en")
     english = web.get(f"/office/cases/{case.id}").text
     english_steps = re.findall(r'<td class="nowrap">[^<]*</td>\s*<td>([^<]*)</td>', english[english.index('id="timeline"'):])
