@@ -63,9 +63,13 @@ def test_the_caste_certificate_reads_like_the_tehsildars_certificate():
     assert "Other Backward Class (OBC)" in rows["Certified (English)"]["value"] and "creamy layer" in rows["Certified (English)"]["value"]
     assert "तहसील फागी" in rows["Certified (Hindi)"]["value"] and "अन्य पिछड़ा वर्ग (OBC)" in rows["Certified (Hindi)"]["value"]
     assert rows["Issuing authority"]["value"] == "Tehsildar, Phagi / तहसीलदार, फागी"
+    # the residence in Hindi too, printed with the English on the paper (it was English only)
+    assert (rows["Resident of"]["value"], rows["Resident of"]["value_hi"]) == (
+        "Phagi, tehsil Phagi, district Jaipur", "Phagi, तहसील फागी, जिला Jaipur")
     assert all(r["label_hi"] for r in content["rows"])
     # only what the paper shows: no house number, PIN or mobile
-    assert not any("14, Bairwa Mohalla" in r["value"] or "303005" in r["value"] for r in content["rows"])
+    assert not any("14, Bairwa Mohalla" in r["value"] + r.get("value_hi", "") or "303005" in r["value"] + r.get("value_hi", "")
+                   for r in content["rows"])
 
 
 @pytest.mark.parametrize("code, title, holder, says", [
@@ -79,6 +83,8 @@ def test_other_certificates_name_their_holder_and_say_what_they_certify(code, ti
     content = service.certificate(dict(service.example), [])
     assert (content["title_en"], content["holder"]) == (title, holder)
     assert says in content["rows"][0]["value"]
+    if code.startswith("gov.rj.revenue."):  # where the holder lives, in both languages
+        assert ", तहसील चौमूं, जिला Jaipur" in next(r for r in content["rows"] if r["label_en"] == "Resident of")["value_hi"]
     assert all(r["label_en"] and r["label_hi"] and r["value"] for r in content["rows"])
 
 
@@ -191,15 +197,22 @@ def test_a_certificate_carries_the_hindi_values_and_department_name_the_plugin_g
     assert "सांगानेर / सांगानेर" in cell(verify, "Village / tehsil") and "Authentic" in verify
 
 
-def test_a_certificate_issued_before_hindi_values_were_kept_is_still_authentic(web):
-    """A row stored without ``value_hi`` (every certificate issued before) keeps its hash."""
-    cert = issued(web)
+def test_a_particulars_hindi_value_is_certified_content(web):
+    """value_hi is hashed with the rest: changed in the database, the certificate is not authentic."""
+    cert = jamabandi_issued(web)
 
-    async def rows():
-        return (await Certificate.get(number=cert["number"])).rows
+    async def tamper():
+        certificate = await Certificate.get(number=cert["number"])
+        rows = [dict(r) for r in certificate.rows]
+        row = next(r for r in rows if r["label_en"] == "Village / tehsil")
+        assert row["value_hi"] == "सांगानेर / सांगानेर"
+        row["value_hi"] = "बस्सी / बस्सी"
+        await Certificate.filter(id=certificate.id).update(rows=rows)
+        return certificate.token
 
-    assert not any("value_hi" in r for r in web.run(rows))  # the caste certificate gives none
-    assert "Authentic" in web.get(f"/verify/certificate/{cert['token']}").text
+    token = web.run(tamper)
+    page = web.get(f"/verify/certificate/{token}")
+    assert "Not authentic" in re.search(r'id="verdict">(.*?)</div>', page.text, re.S).group(1) and "बस्सी" not in page.text
 
 
 class Remember(logging.Handler):
