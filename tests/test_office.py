@@ -488,3 +488,28 @@ def test_the_inbox_heading_names_the_officers_department_in_the_pages_language(w
     assert re.search(heading, web.get("/office").text, re.S).group(1) == PROVIDER
     web.get("/lang/hi?next=/office")
     assert re.search(heading, web.get("/office").text, re.S).group(1) == PROVIDER_HI
+
+
+def test_a_number_looked_up_that_waits_on_someone_else_is_pointed_to(web):
+    """Typing the number of the desk's case sent back to the counter answered only "No case matches",
+    as if there were none; the inbox now says it is waiting on someone else, with a link to it."""
+    async def setup():
+        from emitra.core import workflow
+        from tests.case_helpers import actor
+
+        case = await caste_case("office-lookup")
+        await workflow.act(await actor("tehsildar"), case, "return", "Father's name differs from the ration card")
+        return case
+
+    case = web.run(setup)
+    web.login("tehsildar")
+    page = web.get("/office", params={"number": case.number}).text
+    assert "No case matches" in page
+    pointer = re.search(r'<p class="warning" id="elsewhere">(.*?)</p>', page, re.S).group(1)
+    assert "1 case of your desk with this number is not listed here" in pointer
+    link = html.unescape(re.search(r'href="(/office\?[^"]+)"', pointer).group(1))
+    assert "turn=all" in link and f"number={case.number}" in link
+    assert f'href="/office/cases/{case.id}"' in web.get(link).text
+    # a number no case of the desk has: no pointer; with the case listed: none either
+    assert 'id="elsewhere"' not in web.get("/office", params={"number": "JP9999999999999"}).text
+    assert 'id="elsewhere"' not in web.get("/office", params={"number": case.number, "turn": "counter"}).text

@@ -135,22 +135,23 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     for code, kind, state in pairs:
         states.setdefault(state, _state_label(SimpleNamespace(service_code=code, kind=kind, state=state)))
     turn = _turn(filters)
-    query = scope
+    at = workflow.now()
+    narrowed = scope  # every filter but the state and whose turn
     if filters["service"]:
-        query = query.filter(service_code=filters["service"])
+        narrowed = narrowed.filter(service_code=filters["service"])
+    if filters["min_age"]:
+        narrowed = narrowed.filter(created_at__lte=at - dt.timedelta(days=int(filters["min_age"])))
+    if filters["flagged"]:
+        narrowed = narrowed.filter(Q(level__gt=1) | Q(breached=True))
+    if filters["number"]:
+        narrowed = narrowed.filter(number__icontains=filters["number"])
+    query = narrowed
     if filters["state"]:
         query = query.filter(state=filters["state"])  # a state asked for: its cases, closed too, whoever's turn
     elif turn != "all":
         query = query.filter(closed_at=None)
         if turn in ("ours", "counter"):
             query = query.filter(workflow.whose_turn(pairs, "department" if turn == "ours" else "counter"))
-    at = workflow.now()
-    if filters["min_age"]:
-        query = query.filter(created_at__lte=at - dt.timedelta(days=int(filters["min_age"])))
-    if filters["flagged"]:
-        query = query.filter(Q(level__gt=1) | Q(breached=True))
-    if filters["number"]:
-        query = query.filter(number__icontains=filters["number"])
     total = await query.count()
     pages = max(1, math.ceil(total / PER_PAGE))
     current = min(int(filters["page"] or 1), pages)
@@ -164,6 +165,9 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         soon = case.state_due_at is not None and at <= case.state_due_at < at + dt.timedelta(hours=24)
         overdue = case.state_due_at is not None and case.state_due_at < at
         rows.append({"case": case, "state": _state_label(case), "age": workflow.age_days(case, at), "soon": soon, "overdue": overdue})
+    elsewhere = 0  # a number looked up that no case waiting on this turn has: how many of the desk's have it
+    if filters["number"] and not total and not filters["state"] and turn != "all":
+        elsewhere = await narrowed.count()
     escalated_to_me = 0
     if _role(user) == Role.DEPARTMENT_OFFICER.value and user.level > 1:
         escalated_to_me = await scope.filter(workflow.whose_turn(pairs, "department"), closed_at=None, level__gte=user.level).count()
@@ -172,7 +176,8 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         "services": services, "states": sorted(states.items(), key=lambda kv: kv[1]), "actions": sorted(actions.items(), key=lambda kv: kv[1]),
         "query": _query_string(filters, page=""), "prev_query": _query_string(filters, page=current - 1 if current > 1 else ""),
         "next_query": _query_string(filters, page=current + 1), "summary": summary, "bulk_error": bulk_error,
-        "swept": swept, "escalated_to_me": escalated_to_me, "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
+        "swept": swept, "escalated_to_me": escalated_to_me, "elsewhere": elsewhere,
+        "elsewhere_query": _query_string(filters, turn="all", state="", page=""), "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
         "posted": getattr(request.state, "form", None),
     }, status if not errors else 400)
 
