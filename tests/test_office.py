@@ -513,3 +513,23 @@ def test_a_number_looked_up_that_waits_on_someone_else_is_pointed_to(web):
     # a number no case of the desk has: no pointer; with the case listed: none either
     assert 'id="elsewhere"' not in web.get("/office", params={"number": "JP9999999999999"}).text
     assert 'id="elsewhere"' not in web.get("/office", params={"number": case.number, "turn": "counter"}).text
+
+
+def test_a_case_waiting_on_the_counter_says_so_where_its_steps_would_be(web):
+    """The case page of an application sent back to the counter said only "the case is with someone
+    else"; it names the counter it waits on."""
+    async def setup():
+        from emitra.core import workflow
+        from tests.case_helpers import actor
+
+        case = await caste_case("office-no-step")
+        await workflow.act(await actor("tehsildar"), case, "return", "Father's name differs from the ration card")
+        return case
+
+    case = web.run(setup)
+    web.login("tehsildar")
+    said = re.search(r'<p class="no-print" id="no-step">(.*?)</p>', web.get(f"/office/cases/{case.id}").text, re.S).group(1)
+    assert "waiting on the counter LokMitra Centre, Malviya Nagar (JP-LM-001), for a correction or a collection" in html.unescape(said)
+    web.get("/lang/hi?next=/office")
+    hindi = re.search(r'id="no-step">(.*?)</p>', web.get(f"/office/cases/{case.id}").text, re.S).group(1)
+    assert "काउंटर LokMitra Centre, Malviya Nagar (JP-LM-001)" in hindi

@@ -263,6 +263,7 @@ async def _case_page(request: Request, case: Case, *, errors: dict[str, str] | N
     at = workflow.now()
     return render(request, "office/case.html", {
         "case": case, "state": _state_label(case), "final": process.state(case.state).final or case.closed_at is not None,
+        "waiting_on": workflow.turn_of(process.state(case.state)),
         "service_title": pick(case.title_en, case.title_hi), "service_request": req, "rows": rows, "documents": documents,
         "paper": [pick(p.get("en", ""), p.get("hi", "")) for p in case.paper_documents or []],
         "events": events, "counter": counter, "about": about,
