@@ -490,18 +490,23 @@ def test_the_inbox_heading_names_the_officers_department_in_the_pages_language(w
     assert re.search(heading, web.get("/office").text, re.S).group(1) == PROVIDER_HI
 
 
-def test_a_number_looked_up_that_waits_on_someone_else_is_pointed_to(web):
-    """Typing the number of the desk's case sent back to the counter answered only "No case matches",
-    as if there were none; the inbox now says it is waiting on someone else, with a link to it."""
-    async def setup():
+def _sent_back(web, key: str) -> Case:
+    """A caste application the tehsildar sent back to the counter for correction (the counter's turn)."""
+    async def go() -> Case:
         from emitra.core import workflow
         from tests.case_helpers import actor
 
-        case = await caste_case("office-lookup")
+        case = await caste_case(key)
         await workflow.act(await actor("tehsildar"), case, "return", "Father's name differs from the ration card")
         return case
 
-    case = web.run(setup)
+    return web.run(go)
+
+
+def test_a_number_looked_up_that_waits_on_someone_else_is_pointed_to(web):
+    """Typing the number of the desk's case sent back to the counter answered only "No case matches",
+    as if there were none; the inbox now says it is waiting on someone else, with a link to it."""
+    case = _sent_back(web, "office-lookup")
     web.login("tehsildar")
     page = web.get("/office", params={"number": case.number}).text
     assert "No case matches" in page
@@ -518,15 +523,7 @@ def test_a_number_looked_up_that_waits_on_someone_else_is_pointed_to(web):
 def test_a_case_waiting_on_the_counter_says_so_where_its_steps_would_be(web):
     """The case page of an application sent back to the counter said only "the case is with someone
     else"; it names the counter it waits on."""
-    async def setup():
-        from emitra.core import workflow
-        from tests.case_helpers import actor
-
-        case = await caste_case("office-no-step")
-        await workflow.act(await actor("tehsildar"), case, "return", "Father's name differs from the ration card")
-        return case
-
-    case = web.run(setup)
+    case = _sent_back(web, "office-no-step")
     web.login("tehsildar")
     said = re.search(r'<p class="no-print" id="no-step">(.*?)</p>', web.get(f"/office/cases/{case.id}").text, re.S).group(1)
     assert "waiting on the counter LokMitra Centre, Malviya Nagar (JP-LM-001), for a correction or a collection" in html.unescape(said)
