@@ -168,7 +168,9 @@ def pdf_bytes(cert: "Certificate", case: "Case", verify_url: str, lang_pair: tup
               society_name: str = "", district_hi: str = "") -> bytes:
     """The certificate as an A4 PDF, in both languages (``lang_pair``: which comes first).
 
-    ``case`` gives the issuing department; ``society_name`` and ``district_hi`` head the page.
+    ``case`` gives the issuing department (with the Hindi name its plugin declares, see
+    :func:`emitra.core.plugins.department_hi`); ``society_name`` and ``district_hi`` head the page.
+    A particular's ``value_hi`` is printed with its ``value``, as its label is.
     The QR code of ``verify_url`` is drawn module by module under the particulars, with the
     address printed below it, so the paper can be checked by scanning or by typing.
     """
@@ -188,9 +190,12 @@ def pdf_bytes(cert: "Certificate", case: "Case", verify_url: str, lang_pair: tup
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
-    # heading: the department, then the district Society through which it is issued
+    # heading: the department (in Hindi too when its plugin names it so), then the district Society
+    from emitra.core.plugins import department_hi
+
     _font(pdf, "B", 13)
-    pdf.multi_cell(width, 7, case.department or "e-Mitra", align="C", new_x="LMARGIN", new_y="NEXT")
+    heading = both(case.department, department_hi(case.department, case.service_code), "\n") if case.department else "e-Mitra"
+    pdf.multi_cell(width, 7, heading, align="C", new_x="LMARGIN", new_y="NEXT")
     _font(pdf, "", 10)
     society_hi = f"{PAPER['society'][1]}, {district_hi}" if district_hi else ""
     if society_name:
@@ -226,11 +231,11 @@ def pdf_bytes(cert: "Certificate", case: "Case", verify_url: str, lang_pair: tup
         pdf.set_text_color(0, 0, 0)
         pdf.ln(4)
 
-    # the particulars: label (both languages) and value
+    # the particulars: label and value, each in both languages when the plugin gave both
     label_w = 50
     for row in cert.rows or []:
         label = both(str(row.get("label_en", "")), str(row.get("label_hi", "")), "\n")
-        value = str(row.get("value", ""))
+        value = both(str(row.get("value", "")), str(row.get("value_hi", "") or ""), "\n")
         y = pdf.get_y()
         _font(pdf, "", 9)
         lines_label = len(pdf.multi_cell(label_w - 3, 4.6, label, dry_run=True, output="LINES"))

@@ -40,6 +40,17 @@ async def _content(case: Case) -> dict[str, Any]:
     return content
 
 
+def _row(row: dict[str, Any]) -> dict[str, str]:
+    """A certified particular as stored: its labels, its value, and its value in Hindi when the
+    plugin gives one that differs (``value_hi``, as on the receipt); a row without one is stored as
+    before, so the hash of a certificate issued before Hindi values were kept is unchanged."""
+    out = {"label_en": str(row.get("label_en", "")), "label_hi": str(row.get("label_hi", "")), "value": str(row.get("value", ""))}
+    value_hi = str(row.get("value_hi") or "")
+    if value_hi and value_hi != out["value"]:
+        out["value_hi"] = value_hi
+    return out
+
+
 async def issue(actor: audit.Actor, case: Case) -> Certificate:
     """Issue the certificate for an approved case (inside the caller's transaction). Once per case."""
     existing = await Certificate.get_or_none(case_id=case.id)
@@ -47,8 +58,7 @@ async def issue(actor: audit.Actor, case: Case) -> Certificate:
         return existing
     content = await _content(case)
     at = clock.now()
-    rows = [{"label_en": str(r.get("label_en", "")), "label_hi": str(r.get("label_hi", "")), "value": str(r.get("value", ""))}
-            for r in content.get("rows", [])]
+    rows = [_row(r) for r in content.get("rows", [])]
     cert = await Certificate.create(
         district_id=case.district_id, case=case, number=f"tmp-{secrets.token_hex(8)}", token=secrets.token_urlsafe(18),
         service_code=case.service_code, title_en=str(content["title_en"])[:200], title_hi=str(content["title_hi"])[:200],

@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from emitra.core.workflow import WAITING_ON
+
 
 def _moment(text: str | None) -> dt.datetime | None:
     from emitra.core.cli import cli_moment
@@ -69,7 +71,8 @@ def _row(case: Any, at: dt.datetime) -> dict[str, Any]:
     state = workflow.process_of(case).state(case.state)
     return {
         "number": case.number, "service": case.service_code, "department": case.department, "desk": case.desk,
-        "state": case.state, "state_en": state.label_en, "level": case.level, "breached": case.breached,
+        "state": case.state, "state_en": state.label_en, "waiting_on": workflow.turn_of(state), "level": case.level,
+        "breached": case.breached,
         "age_days": workflow.age_days(case, at),
         "state_due_at": case.state_due_at.isoformat() if case.state_due_at else None,
         "due_at": case.due_at.isoformat() if case.due_at else None,
@@ -78,18 +81,24 @@ def _row(case: Any, at: dt.datetime) -> dict[str, Any]:
 
 
 @cases.command("list")
-@click.option("--state", default=None, help="Only cases in this state (e.g. forwarded); default: every open case.")
+@click.option("--state", default=None, help="Only cases in this state (e.g. forwarded), closed ones too, whoever's turn it is.")
+@click.option("--turn", type=click.Choice(WAITING_ON), default=None,
+              help="Whose turn: department (the default: the open cases waiting on the department, or on the Society "
+                   "for a Society desk case, as the officer's inbox), counter (waiting on the counter: a correction or a "
+                   "collection), open (every open case) or all (closed ones too). With --state alone: every case in that state.")
 @click.option("--department", default=None, help="Only departments whose name contains this text.")
 @click.option("--breached", is_flag=True, help="Only cases past a deadline (SLA breached).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per case.")
-def cases_list(state: str | None, department: str | None, breached: bool, as_json: bool) -> None:
-    """Cases, breached and escalated first, then the oldest."""
+def cases_list(state: str | None, turn: str | None, department: str | None, breached: bool, as_json: bool) -> None:
+    """Cases waiting on the department (see --turn), breached and escalated first, then the oldest."""
     from emitra.core import workflow
     from emitra.core.cli import run
     from emitra.core.models import Case
 
     async def go() -> list[dict[str, Any]]:
-        query = Case.filter(state=state) if state else Case.filter(closed_at=None)
+        query = Case.filter(state=state) if state else Case.all()
+        if turn or not state:  # a state asked for alone: its cases, closed too, whoever's turn (as the inbox)
+            query = await workflow.waiting_on(query, turn or "department")
         if department:
             query = query.filter(department__icontains=department)
         if breached:
@@ -106,7 +115,8 @@ def cases_list(state: str | None, department: str | None, breached: bool, as_jso
         return
     for r in rows:
         flags = ("  BREACHED" if r["breached"] else "") + (f"  level {r['level']}" if r["level"] > 1 else "")
-        click.echo(f"{r['number']:<20} {r['state']:<12} {r['age_days']:>3}d  {r['service']:<40} {r['department']}{flags}")
+        waiting = {"counter": "  waiting on the counter", "none": "  closed"}.get(r["waiting_on"], "")
+        click.echo(f"{r['number']:<20} {r['state']:<12} {r['age_days']:>3}d  {r['service']:<40} {r['department']}{flags}{waiting}")
 
 
 @cases.command("act")
@@ -134,6 +144,10 @@ def cases_act(number: str, action: str, as_user: str, remark: str) -> None:
         case, label = run(go)
     except workflow.WorkflowError as exc:
         click.echo(f"Error: {exc.message_en}", err=True)
+        if exc.allowed:  # the message names the steps by their labels; the command takes their codes
+            click.echo(f"To take one: emitra cases act {number} {'|'.join(exc.allowed)} --as {as_user}", err=True)
+        if exc.field == "remark":  # the page has a box for it; here it is an option
+            click.echo(f'Write it with --remark: emitra cases act {number} {action} --as {as_user} --remark "..."', err=True)
         sys.exit(1)
     click.echo(f"{case.number}: {case.state} ({label})")
 

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from emitra.core import clock
 from emitra.core.models import Case, CaseEvent, Counter, Notification, Role, User
+from emitra.core.plugins import department_hi
 
 log = logging.getLogger(__name__)
 
@@ -141,20 +142,26 @@ def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter |
             lead_en, lead_hi = "Reason", "कारण"
         else:
             lead_en, lead_hi = "Note", "टिप्पणी"
+        # sent back for correction: the citizen has to go to the counter, as tracking says
+        advice_en = advice_hi = ""
+        if case.state == "returned" and counter is not None:
+            advice_en = f" Take your receipt to {counter.name} ({counter.code}) to correct it."
+            advice_hi = f" सुधार हेतु अपनी रसीद लेकर {counter.name} ({counter.code}) जाएँ।"
 
         def en(title: str, note: str) -> str:
             said = f" {lead_en}: {note}" if note else ""
-            return f"e-Mitra: {number} ({title}) is now: {state.label_en}.{said}"
+            return f"e-Mitra: {number} ({title}) is now: {state.label_en}.{advice_en}{said}"
 
         def hi(title: str, note: str) -> str:
             said = f" {lead_hi}: {note}" if note else ""
-            return f"ई-मित्र: {number} ({title}) की स्थिति अब: {state.label_hi}।{said}"
+            return f"ई-मित्र: {number} ({title}) की स्थिति अब: {state.label_hi}।{advice_hi}{said}"
 
         kind, subject_en, subject_hi = "state_changed", f"{number}: {state.label_en}", f"{number}: {state.label_hi}"
     remark = " ".join((remark or "").split())
     # a grievance is named by where it went (its service title only repeats "grievance")
     title_en = case.department if grievance and event == "opened" and case.department else case.title_en
-    title_hi = case.department if grievance and event == "opened" and case.department else (case.title_hi or case.title_en)
+    title_hi = (department_hi(case.department, case.service_code) or case.department) if grievance and event == "opened" \
+        and case.department else (case.title_hi or case.title_en)
     body_en = _fit(en, title_en, remark, limit)
     body_hi = _fit(hi, title_hi, remark, limit)
     return kind, body_en, body_hi, f"e-Mitra {subject_en}", f"ई-मित्र {subject_hi}"

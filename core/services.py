@@ -195,7 +195,8 @@ class Service:
 
     def certificate(self, data: dict[str, Any], details: list[dict[str, str]]) -> dict[str, Any]:
         """What the certificate says: ``title_en``, ``title_hi``, ``holder`` and ``rows`` of
-        (``label_en``, ``label_hi``, ``value``). The default prints the receipt's details."""
+        (``label_en``, ``label_hi``, ``value``, optionally ``value_hi``: the value in Hindi, printed
+        with ``value``). The default prints the receipt's details."""
         holder = str(data.get("applicant_name") or data.get("name") or data.get("child_name") or "")
         return {"title_en": self.title_en.split(" – ")[0], "title_hi": self.title_hi.split(" – ")[0], "holder": holder,
                 "rows": [dict(r) for r in details]}

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Iterable
 
 from tortoise.expressions import Q
@@ -36,11 +37,13 @@ DELIVERABLES = ("certificate", "department", None)
 class WorkflowError(Exception):
     """A step that cannot be taken, with the message in English and Hindi (and what is allowed)."""
 
-    def __init__(self, field: str, message_en: str, message_hi: str):
+    def __init__(self, field: str, message_en: str, message_hi: str, allowed: tuple[str, ...] = ()):
         super().__init__(message_en)
         self.field = field
         self.message_en = message_en
         self.message_hi = message_hi
+        #: the actions (codes) the messages name by their labels, for a shell user to type
+        self.allowed = allowed
 
 
 @dataclass(frozen=True)
@@ -350,6 +353,38 @@ def turn_of(state: State) -> str:
     return "counter" if state.desk == "counter" else "department"
 
 
+#: whose turn the cases a list shows are (the API's ``turn``, ``emitra cases list --turn``): the
+#: department's (or the Society's, on a Society desk case), the counter's, every open case, every case
+WAITING_ON = ("department", "counter", "open", "all")
+
+
+def whose_turn(pairs: Iterable[tuple[str, str, str]], turn: str) -> Q:
+    """The cases, among those of the (service, kind, state) ``pairs``, whose turn is ``turn``
+    (``department`` or ``counter``, as :func:`turn_of` says): each service's process says whose turn
+    each of its states is, so the filter is one (service, states) pair per service."""
+    by_service: dict[str, set[str]] = {}
+    for code, kind, state in pairs:
+        process = process_of(SimpleNamespace(service_code=code, kind=kind, state=state))  # type: ignore[arg-type]
+        if turn_of(process.state(state)) == turn:
+            by_service.setdefault(code, set()).add(state)
+    if not by_service:
+        return Q(id__in=[])
+    return Q(*(Q(service_code=code, state__in=sorted(states)) for code, states in sorted(by_service.items())), join_type="OR")
+
+
+async def waiting_on(query: Any, turn: str) -> Any:
+    """``query`` (of cases) narrowed to ``turn`` (:data:`WAITING_ON`): the open cases whose turn is
+    the department's, or the counter's (a correction, a collection); every open case; or all of
+    them, closed ones too. The officer's inbox lists the department's by default, and so do the API
+    and the CLI."""
+    if turn == "all":
+        return query
+    query = query.filter(closed_at=None)
+    if turn == "open":
+        return query
+    return query.filter(whose_turn(await query.distinct().values_list("service_code", "kind", "state"), turn))
+
+
 #: the timeline's names of the steps the platform writes that are not transitions
 PLATFORM_STEPS = {
     "open": ("Registered", "दर्ज किया गया"),
@@ -547,17 +582,21 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
         if transition is None or fresh.state not in transition.sources:
             offered = allowed_actions(actor.user, fresh, process)
             state = process.state(fresh.state)
-            codes = ", ".join(t.action for t in offered) or "nothing (it is with someone else, or finished)"
+            # the steps by their labels, as the pages' buttons name them, in both languages (quoted in
+            # English: "Resubmit, corrected" has a comma of its own)
+            labels_en = ", ".join(f"'{t.label_en}'" for t in offered) or "nothing (it is with someone else, or finished)"
             labels_hi = ", ".join(t.label_hi for t in offered) or "कुछ नहीं (मामला किसी और के पास है, या पूर्ण हो चुका है)"
+            codes = tuple(t.action for t in offered)
             if transition is None:  # not a step of this process: said to be unknown, never shown as a step
                 asked = f"'{action[:40]}' is an unknown action" if action else "no action was chosen"
                 asked_hi = f"'{action[:40]}' अज्ञात कार्रवाई है" if action else "कोई कार्रवाई नहीं चुनी गई"
-                raise WorkflowError("action", f"Case {fresh.number}: {asked}. Allowed for you: {codes}.",
-                                    f"मामला {fresh.number}: {asked_hi}। आपके लिए अनुमत: {labels_hi}।")
+                raise WorkflowError("action", f"Case {fresh.number}: {asked}. Allowed for you: {labels_en}.",
+                                    f"मामला {fresh.number}: {asked_hi}। आपके लिए अनुमत: {labels_hi}।", codes)
             raise WorkflowError(
                 "action",
-                f"Case {fresh.number} is '{state.label_en}': '{action}' cannot be taken now. Allowed for you: {codes}.",
+                f"Case {fresh.number} is '{state.label_en}': '{transition.label_en}' cannot be taken now. Allowed for you: {labels_en}.",
                 f"मामला {fresh.number} '{state.label_hi}' स्थिति में है: '{transition.label_hi}' अभी नहीं हो सकता। आपके लिए अनुमत: {labels_hi}।",
+                codes,
             )
         if not may_take(actor.user, fresh, transition):
             roles = ", ".join(r.replace("_", " ") for r in transition.roles)

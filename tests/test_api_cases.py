@@ -17,7 +17,7 @@ def test_an_officer_lists_reads_and_approves_through_the_api(web):
     moved = web.post(f"/api/v1/cases/{case.number}/actions", json={"action": "approve", "remark": "Verified"}, headers=headers)
     assert moved.status_code == 200 and moved.json()["state"] == "approved"
     again = web.post(f"/api/v1/cases/{case.number}/actions", json={"action": "approve"}, headers=headers)
-    assert again.status_code == 409 and "Allowed for you: issue" in again.json()["error"]["message"]
+    assert again.status_code == 409 and "Allowed for you: 'Issue the certificate'." in again.json()["error"]["message"]
 
 
 def test_other_departments_and_counters_do_not_see_the_case(web):
@@ -55,3 +55,55 @@ def test_the_society_sees_its_district_and_the_operator_collects(web):
     collected = web.post(f"/api/v1/cases/{caste.number}/actions", json={"action": "collect", "remark": "ID checked"},
                          headers=web.api_token("operator1"))
     assert collected.status_code == 200 and collected.json()["state"] == "collected"
+
+
+def three_turns(web, prefix: str) -> dict[str, str]:
+    """Three caste applications of the Revenue Department: one with the department (its turn), one sent
+    back to the counter for correction (the counter's turn), one rejected (closed)."""
+
+    async def go():
+        from emitra.core import workflow
+        from tests.case_helpers import actor
+
+        ours, returned, rejected = [await caste_case(f"{prefix}-{n}") for n in range(3)]
+        await workflow.act(await actor("tehsildar"), returned, "return", "Father's name differs from the ration card")
+        await workflow.act(await actor("tehsildar"), rejected, "reject", "Caste not shown on the ration card")
+        return {"ours": ours.number, "counter": returned.number, "closed": rejected.number}
+
+    return web.run(go)
+
+
+def test_the_case_list_shows_what_waits_on_the_officer_as_the_inbox_does(web):
+    cases = three_turns(web, "api-turn")
+
+    def listed(headers, query=""):
+        answer = web.get(f"/api/v1/cases{query}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return {c["number"] for c in answer.json()["cases"]}
+
+    officer = web.api_token("tehsildar")
+    assert listed(officer) == {cases["ours"]}  # the department's turn only, as /office lists
+    assert listed(officer, "?turn=ours") == listed(officer, "?turn=department") == {cases["ours"]}
+    assert listed(officer, "?turn=counter") == {cases["counter"]}  # waiting on others, when asked
+    assert listed(officer, "?turn=open") == {cases["ours"], cases["counter"]}
+    # each case says whose turn it is, and names its department in both languages
+    shown = {c["number"]: c for c in web.get("/api/v1/cases?turn=all", headers=officer).json()["cases"]}
+    assert {n: shown[cases[n]]["waiting_on"] for n in cases} == {"ours": "department", "counter": "counter", "closed": "none"}
+    assert shown[cases["ours"]]["department_hi"] == "राजस्व विभाग, राजस्थान सरकार"
+    assert listed(officer, "?turn=all") == set(cases.values())
+    assert listed(officer, "?state=rejected") == {cases["closed"]}  # a state alone: whoever's turn, closed too
+    assert listed(officer, "?state=returned&turn=department") == set()
+    # the operator's desk is the counter: its default is what waits on the counter
+    assert listed(web.api_token("operator1")) == {cases["counter"]}
+    assert listed(web.api_token("operator1"), "?turn=department") == {cases["ours"]}
+    wrong = web.get("/api/v1/cases?turn=mine", headers=officer)
+    assert wrong.status_code == 422
+    field = wrong.json()["error"]["fields"][0]
+    assert field["field"] == "turn" and "ours, department, counter, open, all" in field["message_en"] and field["message_hi"]
+
+
+def test_the_openapi_document_names_the_turn_parameter_and_its_values(web):
+    document = web.get("/api/openapi.json").json()
+    parameters = {p["name"]: p for p in document["paths"]["/api/v1/cases"]["get"]["parameters"]}
+    assert parameters["turn"]["schema"]["enum"] == ["ours", "department", "counter", "open", "all"]
+    assert parameters["turn"]["schema"]["default"] == "ours"

@@ -3,6 +3,7 @@ certificates and receipts."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import sys
@@ -14,6 +15,8 @@ from emitra.core.models import Certificate, Counter, ServiceRequest
 from emitra.core.plugins import get_host
 from emitra.web.certificates import mask_name
 from tests.case_helpers import CASTE, actor, caste_case
+
+JAMABANDI = "gov.rj.revenue.jamabandi_copy"
 
 HOLDER = "Lakshmi Narayan Bairwa"
 REASON = "Issued on a forged ration card"
@@ -60,9 +63,13 @@ def test_the_caste_certificate_reads_like_the_tehsildars_certificate():
     assert "Other Backward Class (OBC)" in rows["Certified (English)"]["value"] and "creamy layer" in rows["Certified (English)"]["value"]
     assert "तहसील फागी" in rows["Certified (Hindi)"]["value"] and "अन्य पिछड़ा वर्ग (OBC)" in rows["Certified (Hindi)"]["value"]
     assert rows["Issuing authority"]["value"] == "Tehsildar, Phagi / तहसीलदार, फागी"
+    # the residence in Hindi too, printed with the English on the paper (it was English only)
+    assert (rows["Resident of"]["value"], rows["Resident of"]["value_hi"]) == (
+        "Phagi, tehsil Phagi, district Jaipur", "Phagi, तहसील फागी, जिला Jaipur")
     assert all(r["label_hi"] for r in content["rows"])
     # only what the paper shows: no house number, PIN or mobile
-    assert not any("14, Bairwa Mohalla" in r["value"] or "303005" in r["value"] for r in content["rows"])
+    assert not any("14, Bairwa Mohalla" in r["value"] + r.get("value_hi", "") or "303005" in r["value"] + r.get("value_hi", "")
+                   for r in content["rows"])
 
 
 @pytest.mark.parametrize("code, title, holder, says", [
@@ -76,6 +83,8 @@ def test_other_certificates_name_their_holder_and_say_what_they_certify(code, ti
     content = service.certificate(dict(service.example), [])
     assert (content["title_en"], content["holder"]) == (title, holder)
     assert says in content["rows"][0]["value"]
+    if code.startswith("gov.rj.revenue."):  # where the holder lives, in both languages
+        assert ", तहसील चौमूं, जिला Jaipur" in next(r for r in content["rows"] if r["label_en"] == "Resident of")["value_hi"]
     assert all(r["label_en"] and r["label_hi"] and r["value"] for r in content["rows"])
 
 
@@ -135,6 +144,75 @@ def test_the_pdf_is_an_a4_pdf_with_the_number_and_the_public_verification_addres
     assert b"NotoSansDevanagari" in body  # the Hindi is set in the embedded Devanagari font
     # the page, too, prints the public address when one is configured
     assert f"https://emitra.example.org/verify/certificate/{cert['token']}" in web.get(f"/certificates/{cert['number']}").text
+
+
+def jamabandi_issued(web) -> dict[str, str]:
+    """A paid copy of the jamabandi of khasra 245/1, Sanganer, approved and issued by the tehsildar:
+    its "Village / tehsil" particular carries a Hindi value (``value_hi``), its khasra number none."""
+
+    async def go():
+        from emitra.core.models import Case
+        from tests.case_helpers import pay
+
+        request = await pay(JAMABANDI, {"village": "sanganer", "khasra_no": "245/1"}, "jamabandi-1")
+        case = await workflow.act(await actor("tehsildar"), await Case.get(request_id=request.id), "approve", "Checked")
+        case = await workflow.act(await actor("tehsildar"), case, "issue")
+        return {"number": (await Certificate.get(case_id=case.id)).number}
+
+    return web.run(go)
+
+
+def pdf_text(body: bytes) -> str:
+    import pypdf
+
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
+
+
+def cell(page: str, label: str) -> str:
+    """The value cell of the certificate's particular labelled ``label``, its tags removed."""
+    row = re.search(r"<tr><th[^>]*>(?:(?!</tr>).)*?" + re.escape(label) + r".*?</th><td>(.*?)</td></tr>", page, re.S).group(1)
+    return re.sub(r"<[^>]+>", "|", row)
+
+
+def test_a_certificate_carries_the_hindi_values_and_department_name_the_plugin_gives(web):
+    cert = jamabandi_issued(web)
+    web.login("tehsildar")
+    for lang, first, second in (("en", "Sanganer / Sanganer", "सांगानेर / सांगानेर"), ("hi", "सांगानेर / सांगानेर", "Sanganer / Sanganer")):
+        web.get(f"/lang/{lang}?next=/")
+        page = web.get(f"/certificates/{cert['number']}").text
+        # the value in both languages, the page's first, as the label; a value without Hindi once
+        village = cell(page, "Village / tehsil")
+        assert village.index(first) < village.index(second), (lang, village)
+        assert cell(page, "Khasra number").strip("|") == "245/1"
+        department = re.search(r'id="cert-dept">(.*?)</p>', page, re.S).group(1)
+        assert "Revenue Department, Government of Rajasthan" in department and "राजस्व विभाग, राजस्थान सरकार" in department
+        pdf = web.get(f"/certificates/{cert['number']}.pdf")
+        text = pdf_text(pdf.content)
+        assert "Revenue Department, Government of Rajasthan" in text and "राजस्व" in text, text
+        assert "सांगानेर / सांगानेर" in text and "Sanganer / Sanganer" in text, text
+    # the QR page shows the same particulars as the paper
+    token = web.run(lambda: Certificate.get(number=cert["number"])).token
+    web.get("/lang/en?next=/")
+    verify = web.get(f"/verify/certificate/{token}").text
+    assert "सांगानेर / सांगानेर" in cell(verify, "Village / tehsil") and "Authentic" in verify
+
+
+def test_a_particulars_hindi_value_is_certified_content(web):
+    """value_hi is hashed with the rest: changed in the database, the certificate is not authentic."""
+    cert = jamabandi_issued(web)
+
+    async def tamper():
+        certificate = await Certificate.get(number=cert["number"])
+        rows = [dict(r) for r in certificate.rows]
+        row = next(r for r in rows if r["label_en"] == "Village / tehsil")
+        assert row["value_hi"] == "सांगानेर / सांगानेर"
+        row["value_hi"] = "बस्सी / बस्सी"
+        await Certificate.filter(id=certificate.id).update(rows=rows)
+        return certificate.token
+
+    token = web.run(tamper)
+    page = web.get(f"/verify/certificate/{token}")
+    assert "Not authentic" in re.search(r'id="verdict">(.*?)</div>', page.text, re.S).group(1) and "बस्सी" not in page.text
 
 
 class Remember(logging.Handler):

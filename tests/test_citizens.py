@@ -195,10 +195,11 @@ def test_hindi_pages_name_the_department_in_hindi(web):
     """/track's "किसके पास", the grievance confirmation and /verify/certificate's "जारीकर्ता कार्यालय"
     name the department as its plugin declares it in Hindi; English pages keep the English name."""
     async def setup():
-        case = await caste_case()
+        case = await caste_case()  # approved: the department's turn (to issue the certificate)
         case = await workflow.act(await actor("tehsildar"), case, "approve", "Caste verified")
-        case = await workflow.act(await actor("tehsildar"), case, "issue")
-        return case.number, (await Certificate.get(case_id=case.id)).token
+        issued = await workflow.act(await actor("tehsildar"), await caste_case("hindi-issued"), "approve", "Caste verified")
+        issued = await workflow.act(await actor("tehsildar"), issued, "issue")
+        return case.number, (await Certificate.get(case_id=issued.id)).token
 
     number, token = web.run(setup)
     english = track(web, number, RAMESH).text
@@ -331,7 +332,8 @@ def test_tracking_names_the_steps_taken_and_says_with_whom_only_while_open(web):
     names = re.findall(r'<td class="nowrap">[^<]*</td>\s*<td>([^<]*)</td>', steps)
     assert names == ["Registered", "Forwarded to the department", "Approved", "Certificate issued"]
     assert "Received by the department, reference " in steps
-    assert re.search(r'<th>With</th><td id="with">Revenue Department', page)
+    # ready for collection: it waits on the counter, not on the department (which said so before)
+    assert re.search(r'<th>With</th><td id="with">the counter: LokMitra Centre, Malviya Nagar \(JP-LM-001\)</td>', page)
     web.get("/track?lang=hi")
     hindi = track(web, case.number, RAMESH).text
     steps = hindi[hindi.index('id="steps"'):]
@@ -347,3 +349,31 @@ def test_tracking_names_the_steps_taken_and_says_with_whom_only_while_open(web):
     collected = track(web, case.number, RAMESH).text
     assert re.search(r'id="state">Collected<', collected) and 'id="with"' not in collected and "Revenue Department, Government" not in collected
     assert "Handed over to the citizen" in collected and "Identity checked" not in collected  # the counter's remark stays private
+
+
+def test_an_application_sent_back_for_correction_says_it_waits_on_the_counter_and_what_to_do(web):
+    """Tracking said "With: Revenue Department" for an application the department had sent back for
+    correction, and nothing of what the citizen must do."""
+    async def setup():
+        case = await caste_case("track-returned")
+        await workflow.act(await actor("tehsildar"), case, "return", "Bring the affidavit of caste")
+        forwarded = await caste_case("track-forwarded")
+        return case.number, forwarded.number
+
+    returned, forwarded = web.run(setup)
+    page = track(web, returned, RAMESH).text
+    assert re.search(r'<td id="with">the counter: LokMitra Centre, Malviya Nagar \(JP-LM-001\)</td>', page)
+    advice = re.search(r'<p class="warning" id="correct">(.*?)</p>', page, re.S).group(1)
+    assert "Sent back for correction" in advice and "LokMitra Centre, Malviya Nagar, Collectorate campus" in advice
+    assert "Bring the affidavit of caste" in page  # the department's remark, in the steps
+    web.get("/track?lang=hi")
+    hindi = track(web, returned, RAMESH).text
+    assert re.search(r'<td id="with">काउंटर: LokMitra Centre, Malviya Nagar \(JP-LM-001\)</td>', hindi)
+    assert "सुधार हेतु लौटाया गया" in re.search(r'id="correct">(.*?)</p>', hindi, re.S).group(1)
+    web.get("/track?lang=en")
+    # with the department: it says so, and asks nothing of the citizen
+    waiting = track(web, forwarded, RAMESH).text
+    assert re.search(r'<td id="with">Revenue Department', waiting) and 'id="correct"' not in waiting
+    web.login("citizen")  # the citizen's own page says the same
+    mine = web.get(f"/my/{returned}").text
+    assert 'id="correct"' in mine and "the counter: LokMitra Centre" in mine

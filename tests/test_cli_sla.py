@@ -59,10 +59,38 @@ async def test_cases_list_filters_by_state_department_and_breach(demo_db):
     assert emitra("cases", "list", "--state", "approved").stdout.strip() == "no cases"
 
 
+async def test_cases_list_shows_what_waits_on_the_department_unless_asked(demo_db):
+    from emitra.core import workflow
+    from tests.case_helpers import actor
+
+    ours, returned, rejected = [await caste_case(f"cli-turn-{n}") for n in range(3)]
+    await workflow.act(await actor("tehsildar"), returned, "return", "Father's name differs from the ration card")
+    await workflow.act(await actor("tehsildar"), rejected, "reject", "Caste not shown on the ration card")
+
+    def numbers(*options: str) -> list[str]:
+        out = emitra("cases", "list", "--department", "revenue", "--json", *options)
+        assert out.returncode == 0, out.stderr
+        return [r["number"] for r in json.loads(out.stdout)]
+
+    assert numbers() == [ours.number]  # as the Tehsildar's inbox: not the one the counter must correct
+    assert numbers("--turn", "department") == [ours.number]
+    assert numbers("--turn", "counter") == [returned.number]
+    assert numbers("--turn", "open") == [ours.number, returned.number]
+    assert numbers("--turn", "all") == [ours.number, returned.number, rejected.number]
+    assert numbers("--state", "rejected") == [rejected.number]
+    text = emitra("cases", "list", "--turn", "all").stdout
+    line = {n: next(l for l in text.splitlines() if l.startswith(n)) for n in (ours.number, returned.number, rejected.number)}
+    assert "waiting on the counter" in line[returned.number] and "closed" in line[rejected.number]
+    assert "waiting on" not in line[ours.number] and "closed" not in line[ours.number]
+    wrong = emitra("cases", "list", "--turn", "mine")
+    assert wrong.returncode == 2 and "'mine' is not one of 'department', 'counter', 'open', 'all'" in wrong.stderr
+
+
 async def test_cases_act_moves_a_case_or_prints_the_refusal(demo_db):
     case = await caste_case("cli-6")
     refused = emitra("cases", "act", case.number, "reject", "--as", "tehsildar")
     assert refused.returncode == 1 and "needs a reason the citizen can read" in refused.stderr
+    assert f'Write it with --remark: emitra cases act {case.number} reject --as tehsildar --remark "..."' in refused.stderr
     outsider = emitra("cases", "act", case.number, "approve", "--as", "phed")
     assert outsider.returncode != 0 and "no case" in outsider.stderr
     assert (await Case.get(id=case.id)).state == "forwarded"
@@ -71,7 +99,8 @@ async def test_cases_act_moves_a_case_or_prints_the_refusal(demo_db):
     assert done.stdout.strip() == f"{case.number}: approved (Approved)"
     assert (await Case.get(id=case.id)).state == "approved"
     twice = emitra("cases", "act", case.number, "approve", "--as", "tehsildar")
-    assert twice.returncode == 1 and "Allowed for you: issue" in twice.stderr
+    assert twice.returncode == 1 and "Allowed for you: 'Issue the certificate'." in twice.stderr
+    assert f"To take one: emitra cases act {case.number} issue --as tehsildar" in twice.stderr
     audit = await AuditLog.get(action="case.approve", object_id=str(case.id))
     assert audit.detail["via"] == "cli" and audit.actor_name == "tehsildar"
 

@@ -191,3 +191,28 @@ def test_the_counter_prints_the_list_and_the_department_acknowledges_it(web):
     district = web.get("/office/dispatches")
     assert number in district.text and REVENUE in district.text
     assert web.get(f"/dispatch/{number}").status_code == 200
+
+
+def test_the_dispatch_pages_name_the_department_in_the_pages_language(web):
+    """The counter's dispatch page, the printable list and the Society's list named the department as
+    stored (English) on Hindi pages; the Hindi name its plugin declares is shown there."""
+    from emitra.plugins.government.revenue import PROVIDER_HI
+
+    web.run(_the_day)
+    web.login("operator1")
+    web.get("/lang/hi?next=/counter/dispatch")
+    waiting = web.get("/counter/dispatch").text
+    assert f"<h3>{PROVIDER_HI} <small>" in waiting and REVENUE not in waiting
+    prepared = web.post_form("/counter/dispatch", {})
+    page = web.get(prepared.headers["location"]).text
+    number = re.search(r"DSP-JP-LM-001-\d{8}-1", page).group(0)
+    assert f"<td>{PROVIDER_HI}</td>" in page and REVENUE not in page  # the dispatches sent
+    printable = web.get(f"/dispatch/{number}").text
+    assert f"<td>{PROVIDER_HI}</td>" in printable and REVENUE not in printable
+    web.get("/lang/en?next=/counter/dispatch")
+    assert f"<td>{REVENUE}</td>" in web.get(f"/dispatch/{number}").text
+    web.logout()
+    web.login("society")
+    web.get("/lang/hi?next=/office/dispatches")
+    district = web.get("/office/dispatches").text
+    assert f"<td>{PROVIDER_HI}</td>" in district and REVENUE not in district

@@ -90,8 +90,11 @@ async def test_the_citizen_is_told_of_each_step_in_english_and_hindi(demo_db):
     assert f"registered, number {case.number}. Expected by " in opened.body_en
     assert "जाति प्रमाण पत्र" in opened.body_hi and f"आवेदन दर्ज हो गया है, संख्या {case.number}" in opened.body_hi
     assert "is now: With the department" in forwarded.body_en and "की स्थिति अब: विभाग के पास" in forwarded.body_hi
-    assert returned.body_en.endswith("is now: Sent back for correction. Reason: Father's name differs from the ration card")
-    assert "कारण: Father's name differs from the ration card" in returned.body_hi
+    # sent back for correction: where to go to correct it, then the department's reason
+    assert returned.body_en.endswith("is now: Sent back for correction. Take your receipt to LokMitra Centre, Malviya Nagar "
+                                     "(JP-LM-001) to correct it. Reason: Father's name differs from the ration card")
+    assert ("सुधार हेतु अपनी रसीद लेकर LokMitra Centre, Malviya Nagar (JP-LM-001) जाएँ। कारण: Father's name differs from the "
+            "ration card") in returned.body_hi
     assert "is ready. Collect it at LokMitra Centre, Malviya Nagar (JP-LM-001) with your receipt." in ready.body_en
     assert "तैयार है। अपनी रसीद के साथ LokMitra Centre, Malviya Nagar (JP-LM-001) से प्राप्त करें।" in ready.body_hi
     for n in notes:
@@ -106,7 +109,8 @@ async def test_a_grievance_is_acknowledged_naming_the_department_it_went_to(demo
     opened = await Notification.get(case_id=case.id, event="submitted")
     assert opened.recipient == "9414098765"
     assert opened.body_en.startswith(f"e-Mitra: your grievance to Public Health Engineering (water supply) is registered, number {case.number}.")
-    assert f"Public Health Engineering (water supply) को आपकी शिकायत दर्ज हो गई है, संख्या {case.number}।" in opened.body_hi
+    # the Hindi SMS names the department in Hindi (it gave the English name)
+    assert f"जन स्वास्थ्य अभियांत्रिकी (जल आपूर्ति) को आपकी शिकायत दर्ज हो गई है, संख्या {case.number}।" in opened.body_hi
     case = await workflow.act(await actor("phed"), case, "resolve", "Supply restored on 27 November; the main valve was replaced.")
     resolved = await Notification.filter(case_id=case.id, event="state_changed").order_by("-id").first()
     assert resolved.body_en.endswith("is now: Resolved. Reply: Supply restored on 27 November; the main valve was replaced.")

@@ -120,7 +120,7 @@ def test_a_bulk_approve_does_the_rest_when_one_is_refused(web):
     assert done.status_code == 200
     assert "2 cases done" in done.text
     refused = re.search(r'<ul class="refused">(.*?)</ul>', done.text, re.S).group(1)
-    assert cases[0].number in refused and "&#39;approve&#39; cannot be taken now" in refused
+    assert cases[0].number in refused and "&#39;Approve&#39; cannot be taken now" in refused
     assert cases[1].number not in refused
     assert [_state(web, c.id) for c in cases] == ["approved", "approved", "approved"]
 
@@ -326,14 +326,16 @@ def test_a_step_not_offered_now_is_refused_with_its_reason_shown(web):
     web.login("tehsildar")
     forged = _act(web, case.id, "delete_everything")
     assert forged.status_code == 400
-    assert _refusal(forged) == f"Case {case.number}: 'delete_everything' is an unknown action. Allowed for you: approve, reject, return."
+    assert _refusal(forged) == (f"Case {case.number}: 'delete_everything' is an unknown action. Allowed for you: "
+                                "'Approve', 'Reject', 'Send back for correction'.")
     early = _act(web, case.id, "issue")
     assert early.status_code == 400 and _refusal(early) == (
-        f"Case {case.number} is 'With the department': 'issue' cannot be taken now. Allowed for you: approve, reject, return.")
+        f"Case {case.number} is 'With the department': 'Issue the certificate' cannot be taken now. "
+        "Allowed for you: 'Approve', 'Reject', 'Send back for correction'.")
     assert _act(web, case.id, "approve").status_code == 303
     twice = _act(web, case.id, "approve", "Verified")
     assert twice.status_code == 400
-    assert _refusal(twice) == f"Case {case.number} is 'Approved': 'approve' cannot be taken now. Allowed for you: issue."
+    assert _refusal(twice) == f"Case {case.number} is 'Approved': 'Approve' cannot be taken now. Allowed for you: 'Issue the certificate'."
     assert "Verified</textarea>" not in twice.text  # not put back into another step's form
     web.get(f"/office/cases/{case.id}?lang=hi")
     hindi = _act(web, case.id, "approve")
@@ -341,7 +343,7 @@ def test_a_step_not_offered_now_is_refused_with_its_reason_shown(web):
                                "आपके लिए अनुमत: प्रमाण पत्र जारी करें।")
     web.get(f"/office/cases/{case.id}?lang=en")
     unverified = _act(web, domicile.id, "approve")
-    assert unverified.status_code == 400 and "Allowed for you: call_for_verification, reject, return." in _refusal(unverified)
+    assert unverified.status_code == 400 and "Allowed for you: 'Call for personal verification', 'Reject', 'Send back for correction'." in _refusal(unverified)
     assert _act(web, case.id, "issue").status_code == 303
     assert _act(web, case.id, "revoke", "Issued on a forged ration card").status_code == 303
     closed = _act(web, case.id, "approve")
@@ -351,7 +353,7 @@ def test_a_step_not_offered_now_is_refused_with_its_reason_shown(web):
     web.login("phed")
     assert _act(web, grievance.id, "resolve", "Supply restored on 25 November").status_code == 303
     resolved = _act(web, grievance.id, "close", "Duplicate of another grievance")
-    assert resolved.status_code == 400 and _refusal(resolved).startswith(f"Case {grievance.number} is 'Resolved': 'close' cannot be taken now.")
+    assert resolved.status_code == 400 and _refusal(resolved).startswith(f"Case {grievance.number} is 'Resolved': 'Close without action' cannot be taken now.")
     assert [_state(web, c.id) for c in (case, domicile, grievance)] == ["revoked", "forwarded", "resolved"]
 
 
@@ -407,6 +409,10 @@ def test_the_office_timeline_names_every_step_in_the_pages_language(web):
     web.get("/office?lang=hi")
     revenue = web.get(f"/office/cases/{case.id}").text
     assert "विभाग को प्राप्त, संदर्भ " in revenue and "Received by the department" not in revenue
+    # the platform's steps are taken by e-Mitra, named in the page's language (it said "e-Mitra")
+    by = [c.strip() for c in re.findall(r'<td class="nowrap">[^<]*</td>\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td>(.*?)</td>',
+                                         revenue[revenue.index('id="timeline"'):], re.S)]
+    assert by[1] == "ई-मित्र" and "e-Mitra" not in by[1], by
     web.get("/office?lang=en")
     english = web.get(f"/office/cases/{case.id}").text
     english_steps = re.findall(r'<td class="nowrap">[^<]*</td>\s*<td>([^<]*)</td>', english[english.index('id="timeline"'):])
@@ -497,3 +503,56 @@ def test_a_remark_is_kept_whole_as_the_browser_counted_it_or_refused_naming_its_
     assert not web.run(lambda: CaseEvent.filter(case_id=other.id, action__in=["reject", "remark"]).exists())
     web.get("/lang/hi")
     assert "टिप्पणी 2,500 अक्षरों की है" in _act(web, other.id, "reject", "x" * 2500).text
+
+
+def test_the_inbox_heading_names_the_officers_department_in_the_pages_language(web):
+    """The inbox's heading printed the officer's department as stored (English) on a Hindi page."""
+    from emitra.plugins.government.revenue import PROVIDER, PROVIDER_HI
+
+    web.login("tehsildar")
+    heading = r"<h1>.*?<small>(.*?)</small></h1>"
+    assert re.search(heading, web.get("/office").text, re.S).group(1) == PROVIDER
+    web.get("/lang/hi?next=/office")
+    assert re.search(heading, web.get("/office").text, re.S).group(1) == PROVIDER_HI
+
+
+def _sent_back(web, key: str) -> Case:
+    """A caste application the tehsildar sent back to the counter for correction (the counter's turn)."""
+    async def go() -> Case:
+        from emitra.core import workflow
+        from tests.case_helpers import actor
+
+        case = await caste_case(key)
+        await workflow.act(await actor("tehsildar"), case, "return", "Father's name differs from the ration card")
+        return case
+
+    return web.run(go)
+
+
+def test_a_number_looked_up_that_waits_on_someone_else_is_pointed_to(web):
+    """Typing the number of the desk's case sent back to the counter answered only "No case matches",
+    as if there were none; the inbox now says it is waiting on someone else, with a link to it."""
+    case = _sent_back(web, "office-lookup")
+    web.login("tehsildar")
+    page = web.get("/office", params={"number": case.number}).text
+    assert "No case matches" in page
+    pointer = re.search(r'<p class="warning" id="elsewhere">(.*?)</p>', page, re.S).group(1)
+    assert "1 case of your desk with this number is not listed here" in pointer
+    link = html.unescape(re.search(r'href="(/office\?[^"]+)"', pointer).group(1))
+    assert "turn=all" in link and f"number={case.number}" in link
+    assert f'href="/office/cases/{case.id}"' in web.get(link).text
+    # a number no case of the desk has: no pointer; with the case listed: none either
+    assert 'id="elsewhere"' not in web.get("/office", params={"number": "JP9999999999999"}).text
+    assert 'id="elsewhere"' not in web.get("/office", params={"number": case.number, "turn": "counter"}).text
+
+
+def test_a_case_waiting_on_the_counter_says_so_where_its_steps_would_be(web):
+    """The case page of an application sent back to the counter said only "the case is with someone
+    else"; it names the counter it waits on."""
+    case = _sent_back(web, "office-no-step")
+    web.login("tehsildar")
+    said = re.search(r'<p class="no-print" id="no-step">(.*?)</p>', web.get(f"/office/cases/{case.id}").text, re.S).group(1)
+    assert "waiting on the counter LokMitra Centre, Malviya Nagar (JP-LM-001), for a correction or a collection" in html.unescape(said)
+    web.get("/lang/hi?next=/office")
+    hindi = re.search(r'id="no-step">(.*?)</p>', web.get(f"/office/cases/{case.id}").text, re.S).group(1)
+    assert "काउंटर LokMitra Centre, Malviya Nagar (JP-LM-001)" in hindi

@@ -244,3 +244,16 @@ def test_the_watch_page_lists_cases_near_their_deadline_with_links(web):
     assert f'id="soon-{soon.id}"' in deadlines and f'href="/office/cases/{soon.id}"' in deadlines
     assert f'id="soon-{later.id}"' not in deadlines and "e-Mitra Society" in deadlines
     assert f'id="soon-{later.id}"' in web.get("/society/watch", params={"hours": "168"}).text
+
+
+def test_the_watch_page_names_a_cases_department_in_the_pages_language(web):
+    """The deadlines' Department column printed the stored (English) name on a Hindi page."""
+    from emitra.plugins.government.revenue import PROVIDER, PROVIDER_HI
+
+    case = web.run(lambda: caste_case("watch-hi"))
+    web.run(lambda: Case.filter(id=case.id).update(state_due_at=clock.now() + dt.timedelta(hours=12)))
+    web.login("society")
+    row = r'<tr id="soon-%d">.*?</tr>' % case.id
+    assert f"<td>{PROVIDER}</td>" in re.search(row, web.get("/society/watch").text, re.S).group(0)
+    web.get("/lang/hi?next=/society/watch")
+    assert f"<td>{PROVIDER_HI}</td>" in re.search(row, web.get("/society/watch").text, re.S).group(0)

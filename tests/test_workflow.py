@@ -46,12 +46,16 @@ async def test_the_whole_road_to_a_collected_certificate(demo_db):
     assert "ready" in [n.event for n in await Notification.filter(case_id=case.id)]
 
 
+APPROVE_REJECT_RETURN = "'Approve', 'Reject', 'Send back for correction'"
+
+
 @pytest.mark.anyio
 async def test_an_illegal_step_is_refused_saying_what_is_allowed(demo_db):
     case = await caste_case()
     with pytest.raises(workflow.WorkflowError) as err:
         await workflow.act(await actor("tehsildar"), case, "collect")
-    assert "Allowed for you: approve, reject, return" in err.value.message_en
+    assert f"Allowed for you: {APPROVE_REJECT_RETURN}." in err.value.message_en  # the steps by their labels, as in Hindi
+    assert err.value.allowed == ("approve", "reject", "return")  # the codes, for `emitra cases act`
     assert (await Case.get(id=case.id)).state == "forwarded"
 
 
@@ -98,7 +102,7 @@ async def test_personal_verification_comes_before_approval_where_declared(demo_d
     tehsildar = await actor("tehsildar")
     with pytest.raises(workflow.WorkflowError) as err:
         await workflow.act(tehsildar, case, "approve")
-    assert "call_for_verification" in err.value.message_en
+    assert "'Call for personal verification'" in err.value.message_en and err.value.allowed[0] == "call_for_verification"
     case = await workflow.act(tehsildar, case, "call_for_verification", "Appear at Phagi tehsil on Monday")
     case = await workflow.act(tehsildar, case, "approve")
     assert case.state == "approved"
@@ -225,13 +229,13 @@ async def test_a_refusal_in_hindi_names_the_steps_by_their_hindi_labels(demo_db)
     case = await workflow.act(await actor("tehsildar"), case, "return", "Father's name differs from the ration card")
     with pytest.raises(workflow.WorkflowError) as err:
         await workflow.act(await actor("operator1"), case, "collect")
-    assert err.value.message_en == (f"Case {case.number} is 'Sent back for correction': 'collect' cannot be taken now. "
-                                    "Allowed for you: resubmit.")
+    assert err.value.message_en == (f"Case {case.number} is 'Sent back for correction': 'Hand over to the citizen' cannot be taken now. "
+                                    "Allowed for you: 'Resubmit, corrected'.")
     assert err.value.message_hi == (f"मामला {case.number} 'सुधार हेतु लौटाया गया' स्थिति में है: 'नागरिक को सौंपें' अभी नहीं हो सकता। "
                                     "आपके लिए अनुमत: सुधार कर पुनः भेजें।")
     with pytest.raises(workflow.WorkflowError) as err:
         await workflow.act(await actor("operator1"), case, "nuke")
-    assert err.value.message_en == f"Case {case.number}: 'nuke' is an unknown action. Allowed for you: resubmit."
+    assert err.value.message_en == f"Case {case.number}: 'nuke' is an unknown action. Allowed for you: 'Resubmit, corrected'."
     assert "अज्ञात कार्रवाई" in err.value.message_hi and "resubmit" not in err.value.message_hi
     # the counter's reason is read by the department, not the citizen
     with pytest.raises(workflow.WorkflowError) as err:

@@ -16,12 +16,13 @@ from starlette.responses import JSONResponse, Response
 from emitra.core import corrections, workflow
 from emitra.core.forms import FormErrors
 from emitra.core.models import Case, Role
+from emitra.core.plugins import department_hi
 from emitra.web.api import _json
-from emitra.web.openapi import BULK_ACTION_INPUT, CASE_ACTION_INPUT
+from emitra.web.openapi import BULK_ACTION_INPUT, CASE_ACTION_INPUT, CASE_TURNS
 from emitra.web.security import actor, api, api_error
 
 CASE_USERS = [Role.DEPARTMENT_OFFICER, Role.SOCIETY_ADMIN, Role.OPERATOR, Role.STATE_ADMIN]
-FILTERS = {"state", "service_code", "breached", "limit", "offset", "lang"}
+FILTERS = {"state", "service_code", "turn", "breached", "limit", "offset", "lang"}
 CASE_NUMBER_MAX = Case._meta.fields_map["number"].max_length
 
 
@@ -42,8 +43,11 @@ async def _case_json(case: Case, user, with_timeline: bool = False) -> dict[str,
     state = process.state(case.state)
     out: dict[str, Any] = {
         "number": case.number, "kind": case.kind, "service_code": case.service_code, "title_en": case.title_en,
-        "title_hi": case.title_hi, "department": case.department, "desk": case.desk, "channel": case.channel,
-        "state": case.state, "state_en": state.label_en, "state_hi": state.label_hi, "level": case.level,
+        "title_hi": case.title_hi, "department": case.department,
+        "department_hi": department_hi(case.department, case.service_code) or case.department,
+        "desk": case.desk, "channel": case.channel,
+        "state": case.state, "state_en": state.label_en, "state_hi": state.label_hi, "waiting_on": workflow.turn_of(state),
+        "level": case.level,
         "breached": case.breached, "created_at": case.created_at.isoformat(),
         "state_due_at": case.state_due_at.isoformat() if case.state_due_at else None,
         "due_at": case.due_at.isoformat() if case.due_at else None,
@@ -86,7 +90,8 @@ def _whole(params, name: str, default: int, low: int, high: int) -> int | Respon
 
 @api(CASE_USERS)
 async def list_cases(request: Request) -> Response:
-    """Cases in scope, oldest first; filters: state, service_code, breached (true/false), limit (1-500), offset."""
+    """Cases in scope, oldest first; filters: state, service_code, turn (whose turn: ours, the default,
+    department, counter, open or all), breached (true/false), limit (1-500), offset."""
     query = _scoped(request.state.user)
     params = request.query_params
     unknown = sorted(set(params) - FILTERS)
@@ -101,6 +106,14 @@ async def list_cases(request: Request) -> Response:
             return _query_error(name, f"{name} has at most {longest} characters.", f"{name} में अधिकतम {longest} अक्षर होते हैं।")
         # a NUL character matches no case (and no database column stores one)
         query = query.filter(**{name: value}) if "\x00" not in value else query.filter(id__in=[])
+    turn = params.get("turn")
+    if turn is not None and turn not in CASE_TURNS:
+        return _query_error("turn", f"turn is one of {', '.join(CASE_TURNS)}: whose turn the listed cases are.",
+                            f"turn इनमें से एक होता है: {', '.join(CASE_TURNS)} (सूची के मामले किसकी बारी पर हैं)।")
+    if turn or not params.get("state"):  # a state asked for alone: its cases, closed too, whoever's turn (as the inbox)
+        if turn in (None, "ours"):  # the caller's desk: the counter's for an operator, else the department's
+            turn = "counter" if request.state.user.role == Role.OPERATOR else "department"
+        query = await workflow.waiting_on(query, turn)
     breached = params.get("breached")
     if breached not in (None, "true", "false"):
         return _query_error("breached", "breached is true or false.", "breached true या false होता है।")

@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from emitra.core import auth, certificate_render, certificates, fees, money, workflow
 from emitra.core.models import Case, Certificate, Counter, District, Role, ServiceRequest, Society, User
-from emitra.core.plugins import get_host
+from emitra.core.plugins import department_hi, get_host
 from emitra.core.services import Payer
 from emitra.web import citizens
 from emitra.web.i18n import _, current_lang, department
@@ -75,6 +75,9 @@ async def _issuer(case: Case) -> dict[str, str]:
     society = await Society.get_or_none(district_id=case.district_id)
     return {
         "department": department(case.department, case.service_code),  # in the page's language
+        # the paper is bilingual whatever the page's language: both names when the plugin gives both
+        "department_en": case.department,
+        "department_hi": department_hi(case.department, case.service_code),
         "society": society.name if society else "",
         "society_hi": f"{certificate_render.PAPER['society'][1]}, {district.name_hi}" if society and district else "",
         "district_en": district.name_en if district else "",

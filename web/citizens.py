@@ -74,6 +74,8 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
         "kind": "case", "number": case.number, "title": i18n.pick(case.title_en, case.title_hi),
         "state": case.state, "state_label": i18n.pick(state.label_en, state.label_hi),
         "closed": bool(state.final or state.desk == "none"),
+        # a case sent back for correction or ready for collection waits on its counter, not the department
+        "at_counter": workflow.turn_of(state) == "counter" and counter is not None,
         "filed_at": case.created_at, "due_at": case.due_at, "counter": counter, "about_counter": about,
         "channel": case.channel, "department": i18n.department(case.department, case.service_code), "steps": steps,
         "certificate": certificate,

@@ -118,19 +118,6 @@ def _turn(filters: dict[str, str]) -> str:
     return filters["turn"] or ("open" if filters["desk"] == "all" else "ours")
 
 
-def _whose_turn(pairs: list[tuple[str, str, str]], turn: str) -> Q:
-    """The cases, among the (service, kind, state) ``pairs`` of the scope, whose turn it is: the
-    process of each service says whose turn each of its states is (core/workflow.turn_of)."""
-    by_service: dict[str, list[str]] = {}
-    for code, kind, state in pairs:
-        process = workflow.process_of(SimpleNamespace(service_code=code, kind=kind, state=state))
-        if workflow.turn_of(process.state(state)) == turn:
-            by_service.setdefault(code, []).append(state)
-    if not by_service:
-        return Q(id__in=[])
-    return Q(*(Q(service_code=code, state__in=sorted(set(states))) for code, states in sorted(by_service.items())), join_type="OR")
-
-
 def _query_string(filters: dict[str, str], **changes: Any) -> str:
     merged = {**filters, **changes}
     return urlencode({k: v for k, v in merged.items() if v})
@@ -148,22 +135,23 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     for code, kind, state in pairs:
         states.setdefault(state, _state_label(SimpleNamespace(service_code=code, kind=kind, state=state)))
     turn = _turn(filters)
-    query = scope
+    at = workflow.now()
+    narrowed = scope  # every filter but the state and whose turn
     if filters["service"]:
-        query = query.filter(service_code=filters["service"])
+        narrowed = narrowed.filter(service_code=filters["service"])
+    if filters["min_age"]:
+        narrowed = narrowed.filter(created_at__lte=at - dt.timedelta(days=int(filters["min_age"])))
+    if filters["flagged"]:
+        narrowed = narrowed.filter(Q(level__gt=1) | Q(breached=True))
+    if filters["number"]:
+        narrowed = narrowed.filter(number__icontains=filters["number"])
+    query = narrowed
     if filters["state"]:
         query = query.filter(state=filters["state"])  # a state asked for: its cases, closed too, whoever's turn
     elif turn != "all":
         query = query.filter(closed_at=None)
         if turn in ("ours", "counter"):
-            query = query.filter(_whose_turn(pairs, "department" if turn == "ours" else "counter"))
-    at = workflow.now()
-    if filters["min_age"]:
-        query = query.filter(created_at__lte=at - dt.timedelta(days=int(filters["min_age"])))
-    if filters["flagged"]:
-        query = query.filter(Q(level__gt=1) | Q(breached=True))
-    if filters["number"]:
-        query = query.filter(number__icontains=filters["number"])
+            query = query.filter(workflow.whose_turn(pairs, "department" if turn == "ours" else "counter"))
     total = await query.count()
     pages = max(1, math.ceil(total / PER_PAGE))
     current = min(int(filters["page"] or 1), pages)
@@ -177,15 +165,19 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         soon = case.state_due_at is not None and at <= case.state_due_at < at + dt.timedelta(hours=24)
         overdue = case.state_due_at is not None and case.state_due_at < at
         rows.append({"case": case, "state": _state_label(case), "age": workflow.age_days(case, at), "soon": soon, "overdue": overdue})
+    elsewhere = 0  # a number looked up that no case waiting on this turn has: how many of the desk's have it
+    if filters["number"] and not total and not filters["state"] and turn != "all":
+        elsewhere = await narrowed.count()
     escalated_to_me = 0
     if _role(user) == Role.DEPARTMENT_OFFICER.value and user.level > 1:
-        escalated_to_me = await scope.filter(_whose_turn(pairs, "department"), closed_at=None, level__gte=user.level).count()
+        escalated_to_me = await scope.filter(workflow.whose_turn(pairs, "department"), closed_at=None, level__gte=user.level).count()
     return render(request, "office/inbox.html", {
         "rows": rows, "total": total, "page": current, "pages": pages, "filters": filters, "errors": errors,
         "services": services, "states": sorted(states.items(), key=lambda kv: kv[1]), "actions": sorted(actions.items(), key=lambda kv: kv[1]),
         "query": _query_string(filters, page=""), "prev_query": _query_string(filters, page=current - 1 if current > 1 else ""),
         "next_query": _query_string(filters, page=current + 1), "summary": summary, "bulk_error": bulk_error,
-        "swept": swept, "escalated_to_me": escalated_to_me, "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
+        "swept": swept, "escalated_to_me": escalated_to_me, "elsewhere": elsewhere,
+        "elsewhere_query": _query_string(filters, turn="all", state="", page=""), "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
         "posted": getattr(request.state, "form", None),
     }, status if not errors else 400)
 
@@ -271,6 +263,7 @@ async def _case_page(request: Request, case: Case, *, errors: dict[str, str] | N
     at = workflow.now()
     return render(request, "office/case.html", {
         "case": case, "state": _state_label(case), "final": process.state(case.state).final or case.closed_at is not None,
+        "waiting_on": workflow.turn_of(process.state(case.state)),
         "service_title": pick(case.title_en, case.title_hi), "service_request": req, "rows": rows, "documents": documents,
         "paper": [pick(p.get("en", ""), p.get("hi", "")) for p in case.paper_documents or []],
         "events": events, "counter": counter, "about": about,

@@ -7,6 +7,11 @@ from typing import Any
 from emitra import __version__
 from emitra.core.money import MAX_PAISE
 from emitra.core.workflow import REMARK_MAX
+from emitra.core.workflow import WAITING_ON
+
+#: ``turn`` of ``GET /api/v1/cases``: ``ours`` (the default) is the caller's desk, the rest as
+#: core/workflow.py's WAITING_ON (web/api_cases.py)
+CASE_TURNS = ("ours", *WAITING_ON)
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -189,10 +194,19 @@ def document() -> dict[str, Any]:
                                                                      "service_code": {"type": "string"}, "field": {"type": "string"}}}),
                               **_errors(400, 401, 403, 404, 413, 422)}}},
             "/api/v1/cases": {"get": {
-                "summary": "Applications and grievances in your scope (officer: your department; Society: your district; operator: your counter), oldest first",
+                "summary": "Applications and grievances in your scope (officer: your department; Society: your district; operator: "
+                           "your counter) waiting on your desk (see turn), oldest first",
                 "operationId": "listCases", "security": secured,
                 "parameters": [{"name": n, "in": "query", "required": False, "schema": s} for n, s in (
-                    ("state", {"type": "string", "maxLength": 30}), ("service_code", {"type": "string", "maxLength": 100}),
+                    ("state", {"type": "string", "maxLength": 30, "description": "only cases in this state, closed ones too; "
+                               "whoever's turn it is unless turn is given"}),
+                    ("service_code", {"type": "string", "maxLength": 100}),
+                    ("turn", {"enum": list(CASE_TURNS), "default": "ours", "description": (
+                        "whose turn the listed cases are: ours (the default; without state): the open cases waiting on "
+                        "your desk, the department's (or the Society's on a Society desk case) for an officer, the "
+                        "Society and the state, the counter's for an operator, as the officer's inbox lists; department "
+                        "or counter: the open cases waiting on it (counter: a correction or a collection); open: every "
+                        "open case; all: closed ones too")}),
                     ("breached", {"enum": ["true", "false"]}),
                     ("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
                     ("offset", {"type": "integer", "minimum": 0, "maximum": 10**9, "default": 0}))],
@@ -239,8 +253,13 @@ def document() -> dict[str, Any]:
                 "Case": {"type": "object", "required": ["number", "kind", "service_code", "state", "allowed_actions"], "properties": {
                     "number": {"type": "string"}, "kind": {"enum": ["application", "grievance"]}, "service_code": {"type": "string"},
                     "title_en": {"type": "string"}, "title_hi": {"type": "string"}, "department": {"type": "string"},
+                    "department_hi": {"type": "string", "description": "the department's Hindi name its plugin declares, else the English one"},
                     "desk": {"enum": ["department", "society"]}, "channel": {"type": "string"}, "state": {"type": "string"},
-                    "state_en": {"type": "string"}, "state_hi": {"type": "string"}, "level": {"type": "integer"},
+                    "state_en": {"type": "string"}, "state_hi": {"type": "string"},
+                    "waiting_on": {"enum": ["department", "counter", "none"], "description": (
+                        "whose turn it is: the department's (or the Society's on a Society desk case), the counter's "
+                        "(a correction, a collection), nobody's (closed)")},
+                    "level": {"type": "integer"},
                     "breached": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"},
                     "state_due_at": _NULLABLE_TEXT, "due_at": _NULLABLE_TEXT, "closed_at": _NULLABLE_TEXT, "applicant_name": {"type": "string"},
                     "allowed_actions": {"type": "array", "items": {"type": "object", "required": ["action", "label_en", "label_hi", "reason_required"], "properties": {
