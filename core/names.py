@@ -15,7 +15,7 @@ signs, virama and anusvara of a Devanagari word are part of it (``"रमेश 
    transliterated by the indic-transliteration library (ITRANS) and put in the letters Indian names
    are written with (श sh, च ch, ऋ ri, ज्ञ gy, anusvara n or m, ड़ r ...);
 2. the usual variants of a Latin spelling are made one: aa/a, ee/i, oo/u, au/ou/o, a last y/i
-   (Choudhary), v/w, ph/f, z/j, q/k, x/ks, a consonant's h (sh/s, bh/b ...), singh/sinh, doubled
+   (Choudhary), er/ar before a consonant (Verma, वर्मा), v/w, ph/f, z/j, q/k, x/ks, a consonant's h (sh/s, bh/b ...), singh/sinh, doubled
    letters;
 3. an a between two consonants is dropped (the schwa a Latin spelling may or may not write:
    Omprakash / Omaprakash, Kamlesh / Kamalesh); a first or last a stays (Amit / Amita differ).
@@ -50,7 +50,7 @@ _ITRANS_TO_LATIN = [("j~n", "gy"), ("RRi", "ri"), ("RRI", "ri"), ("LLi", "li"), 
                     ("N", "n"), ("R", "r"), ("L", "l"), ("Y", "y")]
 _CONSONANT = "bcdfghjklmnpqrstvwxyz"
 _LATIN_VARIANTS = [(r"ngh", "nh"), (r"x", "ks"), (r"q", "k"), (r"ck", "k"), (r"z", "j"), (r"w", "v"), (r"f", "p"),
-                   (rf"(?<=[{_CONSONANT}])h", ""), (r"ee", "i"), (r"oo", "u"), (r"au|ou", "o"), (rf"(?<=[{_CONSONANT}])y$", "i"),
+                   (rf"(?<=[{_CONSONANT}])h", ""), (r"ee", "i"), (r"oo", "u"), (r"au|ou", "o"), (rf"er(?=[{_CONSONANT}])", "ar"), (rf"(?<=[{_CONSONANT}])y$", "i"),
                    (r"(.)\1+", r"\1"),
                    (rf"(?<=[{_CONSONANT}])a(?=[{_CONSONANT}])", "")]
 

@@ -34,6 +34,7 @@ SAME = [
     ("कमला देवी", "Kamla Devi"),
     ("शंकर लाल", "Shankar Lal"),
     ("सिद्धार्थ शेखावत", "Siddharth Shekhawat"),
+    ("सुनीता वर्मा", "Sunita Verma"),
     ("रमेश कुमार", "Ramesh"),  # the surname left out
 ]
 # Two people (twins, a brother and a sister) sharing a mobile number and a date of birth.
