@@ -378,7 +378,7 @@ def _set_now(moment: dt.datetime) -> None:
 
 async def _stamp(sim: Sim, moment: dt.datetime, request_id: int | None = None, paid: bool = False) -> None:
     """Place what was just written at ``moment``: the new ledger entries, the request and its payment."""
-    from emitra.core.models import Document, LedgerEntry, Payment, ServiceRequest
+    from emitra.core.models import LedgerEntry, Payment, ServiceRequest
 
     if await LedgerEntry.filter(id__gt=sim.mark).update(created_at=moment):
         sim.mark = (await LedgerEntry.all().order_by("-id").limit(1).values_list("id", flat=True))[0]
