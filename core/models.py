@@ -133,8 +133,9 @@ class User(Model):
 
 class Citizen(Model):
     # name_key and name_sound are worked out from name on every save (see save below; core/names.py):
-    # the likely-duplicate check and the counter's search match by them. (No docstring: tortoise
-    # would take it as the table's description, a schema change.)
+    # the likely-duplicate check and the counter's search match by them. QuerySet.update(name=...)
+    # and bulk_create do not save: change a name with save. (No docstring: tortoise would take it
+    # as the table's description, a schema change.)
 
     _no_comments = True  # (start-up time: see the module docstring)
     id = fields.IntField(primary_key=True)
