@@ -10,10 +10,9 @@ signs, virama and anusvara of a Devanagari word are part of it (``"रमेश 
 
 1. a Devanagari word is spelt in Latin letters: the inherent vowel a word does not pronounce is
    dropped first (Hindi schwa deletion: the last one, unless it follows a conjunct ending in a
-   semivowel or a nasal as in चंद्र, आदित्य, कृष्ण; a
-   middle one between a vowel-consonant and a consonant-vowel, as in कमला), then the word is
-   transliterated by the indic-transliteration library (ITRANS) and put in the letters Indian names
-   are written with (श sh, च ch, ऋ ri, ज्ञ gy, anusvara n or m, ड़ r ...);
+   semivowel or a nasal as in चंद्र, आदित्य, कृष्ण; a middle one between a vowel-consonant and a
+   consonant-vowel, as in कमला), then each letter is written as Indian names are in Latin letters
+   (श sh, च ch, ऋ ri, ज्ञ gy, anusvara n or m, ड़ r ...: the table below);
 2. the usual variants of a Latin spelling are made one: aa/a, ee/i, oo/u, au/ou/o, a last y/i
    (Choudhary), er/ar before a consonant (Verma, वर्मा), v/w, ph/f, z/j, q/k, x/ks, a consonant's h (sh/s, bh/b ...), singh/sinh, doubled
    letters;
@@ -38,20 +37,24 @@ HONORIFICS = {"shri", "sri", "shree", "smt", "km", "mr", "mrs", "ms", "dr", "श
 
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 _VIRAMA, _NUKTA = "\u094d", "\u093c"
+_ANUSVARA, _CANDRABINDU = "\u0902", "\u0901"
 # A last a after a conjunct is said when the conjunct ends in one of these (chandra, aditya, krishna).
 _SAID_AFTER_CONJUNCT = set("यरलवनणम")
-_MODIFIERS = "\u0900\u0901\u0902\u0903"  # inverted candrabindu, candrabindu, anusvara, visarga
-# Candra vowels (English loans: डॉक्टर) read as the plain ones; ITRANS has no letter for them.
-_CANDRA = str.maketrans({"\u0949": "\u094b", "\u0911": "\u0913", "\u0945": "\u0947", "\u090d": "\u090f"})
-# ITRANS (case-sensitive) to the letters Indian names are written with, longest first.
-_ITRANS_TO_LATIN = [("j~n", "gy"), ("RRi", "ri"), ("RRI", "ri"), ("LLi", "li"), ("LLI", "li"), (".Dh", "rh"), (".D", "r"),
-                    ("~n", "n"), ("~N", "n"), (".N", "n"), (".a", ""), ("Sh", "sh"), ("Ch", "chh"),
-                    ("H", ""), ("K", "kh"), ("G", "gh"), ("A", "a"), ("I", "i"), ("U", "u"), ("T", "t"), ("D", "d"),
-                    ("N", "n"), ("R", "r"), ("L", "l"), ("Y", "y")]
+# Devanagari in the Latin letters Indian names are written with: consonants (with a nukta: क़ q, ज़ z,
+# फ़ f, ड़ r ...; ज्ञ gy), independent vowels and vowel signs (the candra ones of English loans, डॉक्टर,
+# as the plain ones), digits. The anusvara is n, or m before p, b and m; visarga and avagraha are
+# not written.
+_LETTERS = dict(zip("कखगघङचछजझञटठडढणतथदधनऩपफबभमयरऱलळऴवशषसह",
+                    "k kh g gh n ch chh j jh n t th d dh n t th d dh n n p ph b bh m y r r l l l v sh sh s h".split()))
+_LETTERS.update({"क़": "q", "ख़": "kh", "ग़": "gh", "ज़": "z", "ड़": "r", "ढ़": "rh", "फ़": "f", "य़": "y", "ज्ञ": "gy"})
+_LETTERS.update(dict(zip("अआइईउऊऋॠऌएऐओऔऑऍऎऒ", "a a i i u u ri ri li e ai o au o e e o".split())))
+_SIGNS = dict(zip("ािीुूृॄॢेैोौॉॅॆॊ", "a i i u u ri ri li e ai o au o e e o".split()))
+_SIGNS.update({"a": "a", "": "", "virama": ""})  # the inherent a said, dropped, or a half letter
+_OTHERS = {"ॐ": "om", **{chr(0x0966 + n): str(n) for n in range(10)}}
 _CONSONANT = "bcdfghjklmnpqrstvwxyz"
 _LATIN_VARIANTS = [(r"ngh", "nh"), (r"x", "ks"), (r"q", "k"), (r"ck", "k"), (r"z", "j"), (r"w", "v"), (r"f", "p"),
-                   (rf"(?<=[{_CONSONANT}])h", ""), (r"ee", "i"), (r"oo", "u"), (r"au|ou", "o"), (rf"er(?=[{_CONSONANT}])", "ar"), (rf"(?<=[{_CONSONANT}])y$", "i"),
-                   (r"(.)\1+", r"\1"),
+                   (rf"(?<=[{_CONSONANT}])h", ""), (r"ee", "i"), (r"oo", "u"), (r"au|ou", "o"),
+                   (rf"er(?=[{_CONSONANT}])", "ar"), (rf"(?<=[{_CONSONANT}])y$", "i"), (r"(.)\1+", r"\1"),
                    (rf"(?<=[{_CONSONANT}])a(?=[{_CONSONANT}])", "")]
 
 
@@ -65,42 +68,47 @@ def name_key(name: str) -> str:
     return " ".join(words)[:MAX_LENGTH]
 
 
-def _is_consonant(c: str) -> bool:
-    return "\u0915" <= c <= "\u0939" or "\u0958" <= c <= "\u095f" or "\u0978" <= c <= "\u097f"
+def _is_consonant(letter: str) -> bool:
+    return letter[:1] in _LETTERS and letter[:1] not in "अआइईउऊऋॠऌएऐओऔऑऍऎऒ"
 
 
-def _without_unspoken_schwas(word: str) -> str:
-    """The Devanagari word with a virama after each consonant whose inherent a Hindi does not say."""
-    units: list[list[str]] = []  # [consonant (with nukta), vowel: "a" | "virama" | the sign, modifiers] or [other, "", ""]
+def _syllables(word: str) -> list[list[str]]:
+    """The Devanagari word as [letter, vowel, modifiers]: a consonant (with its nukta) and "a" (its
+    inherent vowel), "virama" (a half letter) or its vowel sign; or any other character and ""."""
+    units: list[list[str]] = []
     for c in word:
-        if _is_consonant(c):
-            units.append([c, "a", ""])
-        elif c == _NUKTA and units and units[-1][1] == "a":
+        if c == _NUKTA and units and units[-1][1] == "a":
             units[-1][0] += c
         elif c == _VIRAMA and units and units[-1][1] == "a":
             units[-1][1] = "virama"
-        elif unicodedata.category(c) in ("Mn", "Mc") and c not in _MODIFIERS and units and units[-1][1] == "a" and _is_consonant(units[-1][0][0]):
+        elif c == "ञ" and units and units[-1][:2] == ["ज", "virama"]:
+            units[-1][:2] = ["ज्ञ", "a"]
+        elif _is_consonant(c):
+            units.append([c, "a", ""])
+        elif c in _SIGNS and units and units[-1][1] == "a" and _is_consonant(units[-1][0]):
             units[-1][1] = c
-        elif c in _MODIFIERS and units:
+        elif c in (_ANUSVARA, _CANDRABINDU, "\u0900", "\u0903") and units:
             units[-1][2] += c
         else:
-            units.append([c, "", ""])  # an independent vowel, or anything else
+            units.append([c, "", ""])
+    return units
 
+
+def _drop_unspoken_schwas(units: list[list[str]]) -> None:
+    """Hindi schwa deletion: the inherent a a word does not say becomes "" (in place)."""
     def schwa(i: int) -> bool:
-        return 0 <= i < len(units) and _is_consonant(units[i][0][0]) and units[i][1] == "a" and not units[i][2]
+        return _is_consonant(units[i][0]) and units[i][1] == "a" and not units[i][2]
 
     def voiced(i: int) -> bool:  # the unit says a vowel (not a half letter, not a dropped a)
-        return 0 <= i < len(units) and units[i][1] != "virama" and (units[i][1] != "" or not _is_consonant(units[i][0][0]))
+        return units[i][1] != "virama" and (units[i][1] != "" or not _is_consonant(units[i][0]))
 
-    syllables = sum(1 for i in range(len(units)) if voiced(i))
     last = len(units) - 1
-    if syllables > 1 and schwa(last) and not (last >= 1 and units[last - 1][1] == "virama" and units[last][0] in _SAID_AFTER_CONJUNCT):
+    if (sum(map(voiced, range(len(units)))) > 1 and schwa(last)
+            and not (last >= 1 and units[last - 1][1] == "virama" and units[last][0] in _SAID_AFTER_CONJUNCT)):
         units[last][1] = ""  # राम: ram, सिद्धार्थ: siddharth, आनन्द: anand; कृष्ण, चंद्र, आदित्य keep it
     for i in range(last - 1, 0, -1):  # right to left: a dropped a leaves its neighbours theirs
-        if (schwa(i) and voiced(i - 1) and _is_consonant(units[i + 1][0][0]) and units[i + 1][1] not in ("", "virama")):
+        if schwa(i) and voiced(i - 1) and _is_consonant(units[i + 1][0]) and units[i + 1][1] not in ("", "virama"):
             units[i][1] = ""  # कमला: kamla (VC_CV)
-    return "".join(u[0] + (_VIRAMA if u[1] in ("", "virama") and _is_consonant(u[0][0]) else "" if u[1] == "a" else u[1]) + u[2]
-                   for u in units)
 
 
 @lru_cache(maxsize=4096)
@@ -109,14 +117,16 @@ def romanised(word: str) -> str:
     सुनीता: sunita, सिंह: sinh, लक्ष्मी: lakshmi); a word of no Devanagari as it is."""
     if not _DEVANAGARI.search(word):
         return word
-    from indic_transliteration import sanscript  # (imported when first needed: it takes a tenth of a second)
-
-    text = unicodedata.normalize("NFC", word).translate(_CANDRA)
-    itrans = sanscript.transliterate(_without_unspoken_schwas(text), sanscript.DEVANAGARI, sanscript.ITRANS)
-    itrans = re.sub(r"M(?=[pbm])", "m", itrans.replace("OM", "om")).replace("M", "n")  # anusvara: m before p, b, m; n elsewhere
-    for written, latin in _ITRANS_TO_LATIN:
-        itrans = itrans.replace(written, latin)
-    return itrans.casefold()
+    units = _syllables(unicodedata.normalize("NFC", word))
+    _drop_unspoken_schwas(units)
+    pieces = [(_LETTERS.get(letter) or _LETTERS.get(letter[:1]) or _OTHERS.get(letter, "" if _DEVANAGARI.match(letter) else letter))
+              + _SIGNS.get(vowel, "") for letter, vowel, _ in units]
+    latin = ""
+    for n, (piece, (_, _, modifiers)) in enumerate(zip(pieces, units)):
+        following = pieces[n + 1][:1] if n + 1 < len(pieces) else ""
+        nasal = "m" if _ANUSVARA in modifiers and following in ("p", "b", "m") else "n" if set(modifiers) & {_ANUSVARA, _CANDRABINDU, "\u0900"} else ""
+        latin += piece + nasal
+    return latin
 
 
 def _sound_of_word(word: str) -> str:

@@ -35,6 +35,10 @@ SAME = [
     ("शंकर लाल", "Shankar Lal"),
     ("सिद्धार्थ शेखावत", "Siddharth Shekhawat"),
     ("सुनीता वर्मा", "Sunita Verma"),
+    ("ज्ञान चंद", "Gyan Chand"),
+    ("अंबिका मीणा", "Ambika Meena"),
+    ("फ़ातिमा बानो", "Fatima Bano"),
+    ("फातिमा बानो", "Fatima Bano"),  # the nukta left out
     ("रमेश कुमार", "Ramesh"),  # the surname left out
 ]
 # Two people (twins, a brother and a sister) sharing a mobile number and a date of birth.
