@@ -1,8 +1,9 @@
 """Citizen registration at a counter: unique e-Mitra IDs, duplicate detection, masked Aadhaar.
 
 A likely duplicate (the same mobile and date of birth with a similar name, in the counter's
-district) is shown to the operator instead of creating a second record; the operator may still
-register after confirming that the person is different (recorded in the audit log). The same
+district; a name in Devanagari and the same name in Latin letters are similar: core/names.py) is
+shown to the operator instead of creating a second record; the operator may still register after
+confirming that the person is different (recorded in the audit log). The same
 Aadhaar number twice is always refused, in any district; a record of another district is named
 by its district only (its name, date of birth and mobile are that district's to show). The Aadhaar number is kept only masked (``XXXX XXXX 1234``) and as a keyed hash
 for matching; it is never shown in full again.
