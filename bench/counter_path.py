@@ -235,7 +235,7 @@ SQL_READS = [
 ]
 
 CITIZEN_COLUMNS = ["id", "district_id", "emitra_id", "name", "name_key", "date_of_birth", "gender", "mobile",
-                   "address", "aadhaar_masked", "aadhaar_hash", "registered_at_id", "created_at"]
+                   "address", "aadhaar_masked", "aadhaar_hash", "registered_at_id", "created_at", "name_sound"]
 
 
 def _json(value: Any) -> str:
@@ -429,7 +429,7 @@ class Raw:
     async def insert_citizens(self, district_id: int, counter_id: int, district_code: str, n: int, seed: int = 42) -> None:
         """``n`` citizens in one go, ``SHARED_MOBILE`` of them on Ramesh's mobile."""
         from emitra.core.ids import make_emitra_id
-        from emitra.core.registration import name_key
+        from emitra.core.names import name_key, name_sound
 
         rng = random.Random(seed)
         first = ["Ramesh", "Suresh", "Sunita", "Geeta", "Mohammed", "Kavita", "Anil", "Pooja", "Rajendra", "Meena",
@@ -452,7 +452,7 @@ class Raw:
             mobile = (SEARCH_MOBILE if i in shared else SHOP_MOBILE if i in shop
                       else f"{rng.choice('6789')}{rng.randrange(10**9):09d}")
             row = [cid, district_id, make_emitra_id(district_code, cid), name, name_key(name), dob, rng.choice("MF"),
-                   mobile, f"{rng.choice(places)}, Jaipur", "", None, counter_id, now]
+                   mobile, f"{rng.choice(places)}, Jaipur", "", None, counter_id, now, name_sound(name)]
             if not self.pg:
                 row[5], row[12] = dob.isoformat(), str(now)
             rows.append(tuple(row))

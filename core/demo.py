@@ -12,7 +12,7 @@ from emitra.core.auth import hash_password
 from emitra.core.ids import make_emitra_id
 from emitra.core.models import Citizen, Counter, CounterKind, CounterService, District, LSP, LspPrice, Role, Society, User
 from emitra.core.plugins import get_host
-from emitra.core.registration import aadhaar_hash, mask_aadhaar, name_key
+from emitra.core.registration import aadhaar_hash, mask_aadhaar
 
 DEMO_PASSWORD = "emitra-demo"
 
@@ -80,7 +80,7 @@ async def load(actor: audit.Actor | None = None) -> dict[str, str]:
         citizens = []
         for name, dob, gender, mobile, aadhaar, address in CITIZENS:
             citizen = await Citizen.create(
-                district=district, name=name, name_key=name_key(name), date_of_birth=dt.date.fromisoformat(dob),
+                district=district, name=name, date_of_birth=dt.date.fromisoformat(dob),
                 gender=gender, mobile=mobile, address=address, registered_at=counters["JP-LM-001"],
                 aadhaar_masked=mask_aadhaar(aadhaar) if aadhaar else "", aadhaar_hash=aadhaar_hash(aadhaar) if aadhaar else None)
             citizen.emitra_id = make_emitra_id(district.code, citizen.id)

@@ -237,7 +237,6 @@ async def _ensure_district(places: list[Place]) -> dict[str, Any]:
     from emitra.core.ids import make_emitra_id
     from emitra.core.models import Citizen, Counter, CounterKind, CounterService, District, LSP, LspPrice, Role, Society, User
     from emitra.core.plugins import get_host
-    from emitra.core.registration import name_key
 
     registry = list(get_host().registry)
     password_hash: list[str] = []
@@ -304,7 +303,7 @@ async def _ensure_district(places: list[Place]) -> dict[str, Any]:
                 citizen = await Citizen.get_or_none(district_id=district.id, name=name)
                 if citizen is None:
                     citizen = await Citizen.create(
-                        district=district, name=name, name_key=name_key(name), date_of_birth=dt.date.fromisoformat(dob), gender=gender,
+                        district=district, name=name, date_of_birth=dt.date.fromisoformat(dob), gender=gender,
                         mobile=_mobile(n + (100 if code == "AJ" else 0)), address=address, registered_at=counters.get(registered_at))
                     citizen.emitra_id = make_emitra_id(district.code, citizen.id)
                     await citizen.save(update_fields=["emitra_id"])
@@ -379,7 +378,7 @@ def _set_now(moment: dt.datetime) -> None:
 
 async def _stamp(sim: Sim, moment: dt.datetime, request_id: int | None = None, paid: bool = False) -> None:
     """Place what was just written at ``moment``: the new ledger entries, the request and its payment."""
-    from emitra.core.models import Document, LedgerEntry, Payment, ServiceRequest
+    from emitra.core.models import LedgerEntry, Payment, ServiceRequest
 
     if await LedgerEntry.filter(id__gt=sim.mark).update(created_at=moment):
         sim.mark = (await LedgerEntry.all().order_by("-id").limit(1).values_list("id", flat=True))[0]

@@ -12,6 +12,8 @@ import enum
 from tortoise import fields
 from tortoise.models import Model
 
+from emitra.core import names
+
 
 class Role(str, enum.Enum):
     STATE_ADMIN = "state_admin"
@@ -130,6 +132,10 @@ class User(Model):
 
 
 class Citizen(Model):
+    # name_key and name_sound are worked out from name on every save (see save below; core/names.py):
+    # the likely-duplicate check and the counter's search match by them. QuerySet.update(name=...)
+    # and bulk_create do not save: change a name with save. (No docstring: tortoise would take it
+    # as the table's description, a schema change.)
 
     _no_comments = True  # (start-up time: see the module docstring)
     id = fields.IntField(primary_key=True)
@@ -137,6 +143,8 @@ class Citizen(Model):
     emitra_id = fields.CharField(max_length=16, unique=True, null=True)
     name = fields.CharField(max_length=200)
     name_key = fields.CharField(max_length=200, db_index=True, description="Normalised name for matching")
+    name_sound = fields.CharField(max_length=200, default="", db_default="",
+                                  description="Phonetic key of the name, the same in Devanagari and Latin letters")
     date_of_birth = fields.DateField()
     gender = fields.CharField(max_length=1, default="")
     mobile = fields.CharField(max_length=10, db_index=True)
@@ -148,6 +156,12 @@ class Citizen(Model):
 
     class Meta:
         table = "citizen"
+
+    async def save(self, using_db=None, update_fields=None, force_create=False, force_update=False) -> None:
+        self.name_key, self.name_sound = names.name_key(self.name), names.name_sound(self.name)
+        if update_fields is not None and "name" in update_fields:
+            update_fields = [*update_fields, "name_key", "name_sound"]
+        await super().save(using_db=using_db, update_fields=update_fields, force_create=force_create, force_update=force_update)
 
 
 class FeeOverride(Model):

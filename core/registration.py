@@ -1,8 +1,9 @@
 """Citizen registration at a counter: unique e-Mitra IDs, duplicate detection, masked Aadhaar.
 
 A likely duplicate (the same mobile and date of birth with a similar name, in the counter's
-district) is shown to the operator instead of creating a second record; the operator may still
-register after confirming that the person is different (recorded in the audit log). The same
+district; a name in Devanagari and the same name in Latin letters are similar: core/names.py) is
+shown to the operator instead of creating a second record; the operator may still register after
+confirming that the person is different (recorded in the audit log). The same
 Aadhaar number twice is always refused, in any district; a record of another district is named
 by its district only (its name, date of birth and mobile are that district's to show). The Aadhaar number is kept only masked (``XXXX XXXX 1234``) and as a keyed hash
 for matching; it is never shown in full again.
@@ -14,41 +15,35 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
 from stdnum.in_ import aadhaar as aadhaar_number
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, cache, config
 from emitra.core.forms import FieldMessage, FormErrors
 from emitra.core.ids import IdError, make_emitra_id, parse_emitra_id
 from emitra.core.models import Citizen, Counter, District
+from emitra.core.names import name_key, name_sound, sound_similarity
 
 NAME_SIMILARITY = 0.8
 _MOBILE = re.compile(r"^[6-9]\d{9}$")
-_HONORIFICS = {"shri", "sri", "smt", "km", "mr", "mrs", "ms", "dr", "श्री", "श्रीमती", "सुश्री"}
-
-
-def name_key(name: str) -> str:
-    """Case, accents, punctuation and honorifics removed; words in order."""
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = re.sub(r"[^\w\s]", " ", text)
-    words = [w for w in text.split() if w not in _HONORIFICS]
-    return " ".join(words)
 
 
 def name_similarity(a: str, b: str) -> float:
-    """0..1. One name's words all within the other's (a surname left out) counts as 0.9."""
+    """0..1. As typed: one name's words all within the other's (a surname left out) counts as 0.9,
+    else how alike the letters are. In sound (core/names.py): the same name in Devanagari and Latin
+    letters, or in two spellings of it, counts as 1.0 (0.9 with a surname left out)."""
     ka, kb = name_key(a), name_key(b)
     wa, wb = set(ka.split()), set(kb.split())
     if wa and wb and (wa <= wb or wb <= wa):
         return 1.0 if wa == wb else 0.9
     straight = SequenceMatcher(None, ka, kb).ratio()
     sorted_words = SequenceMatcher(None, " ".join(sorted(ka.split())), " ".join(sorted(kb.split()))).ratio()
-    return max(straight, sorted_words)
+    return max(straight, sorted_words, sound_similarity(a, b))
 
 
 def aadhaar_hash(digits: str) -> str:
@@ -164,8 +159,7 @@ async def register(actor: audit.Actor, counter: Counter, raw: dict[str, Any], co
     async with in_transaction():
         citizen = await Citizen.create(
             district_id=counter.district_id,
-            name=data.name,
-            name_key=name_key(data.name),
+            name=data.name,  # (its name_key and name_sound are worked out on save: core/models.Citizen)
             date_of_birth=data.date_of_birth,
             gender=data.gender,
             mobile=data.mobile,
@@ -234,7 +228,10 @@ async def search(district_id: int, query: str, limit: int = 20) -> list[Citizen]
     digits = re.sub(r"[\s\-().]", "", q)
     if digits.removeprefix("+").isdigit():
         return await Citizen.filter(district_id=district_id, mobile=_mobile_digits(digits.removeprefix("+"))).limit(limit)
-    key = name_key(q)
+    key, sound = name_key(q), name_sound(q)
     if not key:
         raise NothingToSearch()
-    return await Citizen.filter(district_id=district_id, name_key__contains=key).order_by("name").limit(limit)
+    # As typed (any part of the name), or by sound from the start of a word: "Ramesh" finds रमेश
+    # कुमार and "सुनीता" finds Suneeta Devi (core/names.py).
+    by_sound = Q(name_sound__startswith=sound) | Q(name_sound__contains=f" {sound}") if sound else Q(pk__in=[])
+    return await Citizen.filter(Q(name_key__contains=key) | by_sound, district_id=district_id).order_by("name").limit(limit)

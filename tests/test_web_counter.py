@@ -120,6 +120,25 @@ def test_registration_at_the_counter_and_duplicate_shown(web):
     assert bad.status_code == 400 and "10 digits" in bad.text
 
 
+def test_a_citizen_registered_in_latin_letters_is_shown_when_registered_again_in_devanagari(web):
+    """Ramesh Kumar Sharma (demo) typed again as रमेश कुमार शर्मा with his mobile and date of birth:
+    the operator sees his record, its Aadhaar masked, and may still register a different person."""
+    web.login("operator1")
+    eid = ramesh(web)
+    data = {"name": "श्री रमेश कुमार शर्मा", "date_of_birth": "1978-03-14", "mobile": "9829012345", "gender": "M", "aadhaar": "", "address": ""}
+    dup = web.post_form("/counter/citizens/new", data)
+    assert dup.status_code == 409 and "may already be registered" in dup.text and "in Hindi and the same name in English" in dup.text
+    assert f"/counter/citizens/{eid}" in dup.text and "Ramesh Kumar Sharma" in dup.text
+    assert "XXXX XXXX 2346" in dup.text and "234123412346" not in dup.text and 'name="confirm_new_person"' in dup.text
+    web.get("/lang/hi")
+    assert "हिंदी में लिखा नाम" in web.post_form("/counter/citizens/new", data).text
+    found = web.get("/counter?q=" + "रमेश")
+    assert f"/counter/citizens/{eid}" in found.text
+    before = count(web, Citizen)
+    again = web.post_form("/counter/citizens/new", {**data, "confirm_new_person": "yes"})
+    assert again.status_code == 303 and count(web, Citizen) == before + 1
+
+
 def test_a_mistyped_emitra_id_is_caught_at_search(web):
     web.login("operator1")
     eid = ramesh(web)
