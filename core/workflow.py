@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any, Iterable
 
@@ -73,6 +73,9 @@ class Transition:
     #: how the timeline names the step once taken ("Approved", "Certificate issued"); empty: the label
     done_en: str = ""
     done_hi: str = ""
+    #: a department officer's step only an officer of at least this level may take (2: the next
+    #: officer up approves what the desk officer scrutinised); 1 lets every officer of the department
+    min_level: int = 1
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,12 @@ class Process:
                 out.append(f"process.transitions[{t.action}]: no role may take it; list at least one role")
             if any(self.state(s).final for s in t.sources):
                 out.append(f"process.transitions[{t.action}]: it leaves a final state; final states have no way out")
+            if isinstance(t.min_level, bool) or not isinstance(t.min_level, int) or t.min_level < 1:
+                out.append(f"process.transitions[{t.action}].min_level: {t.min_level!r} is not an officer level; write a whole "
+                           "number, 1 (every officer of the department) or more (2: the next officer up)")
+            elif t.min_level > 1 and OFFICER not in t.roles:
+                out.append(f"process.transitions[{t.action}].min_level: levels are department officers'; add "
+                           f"'{OFFICER}' to its roles or leave min_level at 1")
         for s in self.states:
             if s.sla_days is not None and (not isinstance(s.sla_days, int) or s.sla_days < 1):
                 out.append(f"process.states[{s.name}].sla_days: must be a whole number of days, at least 1, or None")
@@ -437,7 +446,8 @@ def may_take(user: User | None, case: Case, transition: Transition) -> bool:
     if not user.active:
         return False
     if role == OFFICER:
-        return OFFICER in transition.roles and case.desk == "department" and user.department == case.department
+        return OFFICER in transition.roles and case.desk == "department" and user.department == case.department \
+            and (user.level or 1) >= transition.min_level
     if role == SOCIETY:
         return SOCIETY in transition.roles or (case.desk == "society" and OFFICER in transition.roles)
     if role == OPERATOR:
@@ -597,6 +607,15 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
                 f"Case {fresh.number} is '{state.label_en}': '{transition.label_en}' cannot be taken now. Allowed for you: {labels_en}.",
                 f"मामला {fresh.number} '{state.label_hi}' स्थिति में है: '{transition.label_hi}' अभी नहीं हो सकता। आपके लिए अनुमत: {labels_hi}।",
                 codes,
+            )
+        user = actor.user
+        if user is not None and transition.min_level > (user.level or 1) and may_take(user, fresh, replace(transition, min_level=1)):
+            raise WorkflowError(
+                "role",
+                f"'{transition.label_en}' on case {fresh.number} is taken by an officer of level {transition.min_level} or above "
+                f"of its department; you are level {user.level or 1}. It waits in their inbox.",
+                f"मामला {fresh.number} पर '{transition.label_hi}' उसके विभाग के स्तर {transition.min_level} या उससे ऊपर के अधिकारी "
+                f"ही कर सकते हैं; आप स्तर {user.level or 1} पर हैं। यह उनके इनबॉक्स में प्रतीक्षा करता है।",
             )
         if not may_take(actor.user, fresh, transition):
             roles = ", ".join(r.replace("_", " ") for r in transition.roles)

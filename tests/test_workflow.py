@@ -281,3 +281,83 @@ async def test_a_platform_remark_written_before_the_hindi_column_is_put_into_hin
     escalated, remark = (await workflow.timeline(grievance, public_only=False))[2:]
     assert escalated["remark_hi"] == "3 दिन से अधिक समय से 'विभाग के पास' स्थिति में: स्तर 2 पर अग्रेषित"
     assert remark["remark_hi"] == ""  # an officer's words are shown as written
+
+
+# --- a step for the next officer up (Transition.min_level) ---------------------------------------------
+
+REVENUE = "Revenue Department, Government of Rajasthan"
+MUTATION = "gov.rj.revenue.test_mutation"
+
+
+def _maker_checker() -> workflow.Process:
+    """The desk officer scrutinises; only the next officer up (level 2) approves or rejects."""
+    S, T = workflow.State, workflow.Transition
+    return workflow.Process(
+        "maker_checker",
+        states=(S("submitted", "Submitted", "जमा", 1, desk="counter"), S("forwarded", "With the desk officer", "डेस्क अधिकारी के पास", 5),
+                S("scrutinised", "Scrutinised", "जाँचा गया", 3), S("approved", "Approved", "स्वीकृत", final=True, desk="none"),
+                S("rejected", "Rejected", "अस्वीकृत", final=True, desk="none")),
+        transitions=(T("forward", ("submitted",), "forwarded", ("system",), "Forward", "भेजें"),
+                     T("scrutinise", ("forwarded",), "scrutinised", ("department_officer",), "Scrutinise", "जाँचें"),
+                     T("approve", ("scrutinised",), "approved", ("department_officer",), "Approve", "स्वीकृत करें", min_level=2),
+                     T("reject", ("forwarded", "scrutinised"), "rejected", ("department_officer",), "Reject", "अस्वीकृत करें",
+                       reason_required=True, min_level=2)),
+        deliverable=None)
+
+
+@pytest.fixture
+def mutation_db(emitra_plugin, request):
+    from emitra.core import hookimpl
+    from emitra.core.services import Quote
+
+    class Mutation(Service):
+        async def quote(self, data, ctx):
+            return Quote(principal_paise=0, reference=data["khasra_no"])
+
+    class Plugin:
+        @hookimpl
+        def emitra_register_services(self, register):
+            register(Mutation(code=MUTATION, title_en="Land mutation", title_hi="नामांतरण", provider=REVENUE,
+                              provider_hi="राजस्व विभाग, राजस्थान सरकार", domain=Domain.GOVERNMENT, category=Category.APPLICATION,
+                              workflow=Workflow.APPLICATION, fee=FeeRule(payer=Payer.CITIZEN, fee_paise=2000), process=_maker_checker(),
+                              form={"type": "object", "required": ["khasra_no"],
+                                    "properties": {"khasra_no": {"type": "string", "title": "Khasra number", "x-title-hi": "खसरा संख्या"}}}))
+
+    emitra_plugin(Plugin(), name="mutation")
+    return request.getfixturevalue("demo_db")  # the demo enables the loaded services at its counters
+
+
+@pytest.mark.anyio
+async def test_a_step_for_the_next_officer_up_is_refused_to_the_desk_officer(mutation_db):
+    """Before ``min_level``, every officer of the department could take every step of a two-desk
+    process: the desk officer who scrutinised an application could approve it too."""
+    request = await pay(MUTATION, {"khasra_no": "112/4"}, "mutation-1")
+    case = await Case.get(request_id=request.id)
+    tehsildar, sdm = await actor("tehsildar"), await actor("sdm")  # level 1 and level 2 of the Revenue Department
+    assert [t.action for t in workflow.allowed_actions(tehsildar.user, case)] == ["scrutinise"]
+    case = await workflow.act(tehsildar, case, "scrutinise", "Khasra checked against the jamabandi")
+    assert workflow.allowed_actions(tehsildar.user, case) == []
+    with pytest.raises(workflow.WorkflowError) as refused:
+        await workflow.act(tehsildar, case, "approve")
+    assert refused.value.field == "role" and "an officer of level 2 or above" in refused.value.message_en
+    assert "you are level 1" in refused.value.message_en and "स्तर 2" in refused.value.message_hi
+    assert (await Case.get(id=case.id)).state == "scrutinised"
+    assert [t.action for t in workflow.allowed_actions(sdm.user, case)] == ["approve", "reject"]
+    case = await workflow.act(sdm, case, "approve")
+    assert case.state == "approved"
+    steps = await CaseEvent.filter(case_id=case.id).order_by("id").values_list("action", "actor_name")
+    assert [s for s in steps if s[0] in ("scrutinise", "approve")] == [("scrutinise", "Tehsildar, Revenue Department"),
+                                                                                   ("approve", "Sub-Divisional Officer, Revenue Department")]
+
+
+def test_a_bad_min_level_is_refused_naming_the_step():
+    S, T = workflow.State, workflow.Transition
+    base = _maker_checker()
+    for bad, fragment in ((0, "is not an officer level"), ("2", "is not an officer level"), (True, "is not an officer level")):
+        process = workflow.Process("x", base.states, (*base.transitions[:2], T("approve", ("scrutinised",), "approved",
+                                   ("department_officer",), "Approve", "स्वीकृत करें", min_level=bad), base.transitions[3]), deliverable=None)
+        assert any(fragment in p and "transitions[approve].min_level" in p for p in process.problems()), bad
+    counter_step = workflow.Process("x", (*base.states, S("ready", "Ready", "तैयार", desk="counter")), (*base.transitions,
+                                    T("hand", ("approved",), "ready", ("operator",), "Hand", "सौंपें", min_level=2)), deliverable=None)
+    assert any("levels are department officers'" in p for p in counter_step.problems())
+    assert base.problems() == []
