@@ -134,7 +134,7 @@ def cases_act(number: str, action: str, as_user: str, remark: str) -> None:
         user = await User.get_or_none(username=as_user, active=True)
         if user is None:
             raise click.ClickException(f"--as: no active user {as_user!r}")
-        case = await Case.get_or_none(number=number.strip().upper()) or await Case.get_or_none(number=number.strip())
+        case = await Case.get_or_none(number=workflow.clean_number(number)) or await Case.get_or_none(number=number.strip())
         if case is None or not workflow.can_view(user, case):
             raise click.ClickException(f"no case {number!r} that {as_user} may see; `emitra cases list` shows them")
         moved = await workflow.act(audit.Actor(user, via="cli"), case, action.strip(), remark)

@@ -362,6 +362,19 @@ def turn_of(state: State) -> str:
     return "counter" if state.desk == "counter" else "department"
 
 
+#: a grievance number once spaces and dashes are gone: GR, the district's two letters, the digits
+_GRIEVANCE_NUMBER = re.compile(r"GR([A-Z]{2})(\d{7,})")
+
+
+def clean_number(text: str) -> str:
+    """A case number as stored, however it was typed: spaces, dashes and case are ignored, so
+    "gr jp 0000670" and "GRJP0000670" find GR-JP-0000670 as "jp 0001 000000421" finds JP0001000000421
+    (the citizen's tracking page, the API's case paths and ``emitra cases act`` all read numbers so)."""
+    text = re.sub(r"[\s\-\u2010-\u2015]", "", text or "").upper()  # any space, any dash (– — too)
+    grievance = _GRIEVANCE_NUMBER.fullmatch(text)
+    return f"GR-{grievance.group(1)}-{grievance.group(2)}" if grievance else text
+
+
 #: whose turn the cases a list shows are (the API's ``turn``, ``emitra cases list --turn``): the
 #: department's (or the Society's, on a Society desk case), the counter's, every open case, every case
 WAITING_ON = ("department", "counter", "open", "all")

@@ -107,3 +107,25 @@ def test_the_openapi_document_names_the_turn_parameter_and_its_values(web):
     parameters = {p["name"]: p for p in document["paths"]["/api/v1/cases"]["get"]["parameters"]}
     assert parameters["turn"]["schema"]["enum"] == ["ours", "department", "counter", "open", "all"]
     assert parameters["turn"]["schema"]["default"] == "ours"
+
+
+def test_a_case_number_is_found_however_it_was_typed(web):
+    """The API found a case only by its number exactly as stored: "jp0001 000000421" or a grievance
+    number without its dashes was 404, though the citizen's tracking page reads them."""
+    case = web.run(lambda: caste_case("api-typed"))
+    headers = web.api_token("tehsildar")
+    typed = f"{case.number[:6].lower()} {case.number[6:]}"
+    one = web.get(f"/api/v1/cases/{typed}", headers=headers)
+    assert one.status_code == 200 and one.json()["number"] == case.number
+    other = web.run(lambda: caste_case("api-typed-2"))
+    bulk = web.post("/api/v1/cases/actions", json={"numbers": [other.number.lower(), "-".join(other.number[i:i + 4] for i in range(0, 15, 4))],
+                                                    "action": "approve", "remark": "Verified"}, headers=headers).json()
+    assert bulk["done"] == [other.number] and len(bulk["refused"]) == 1  # the same case twice: the second is refused by the step
+    assert web.get(f"/api/v1/cases/{'X' * 500}", headers=headers).status_code == 404
+
+
+def test_case_numbers_are_read_as_the_citizens_tracking_page_reads_them():
+    from emitra.core.workflow import clean_number  # also what `emitra cases act NUMBER` looks up
+
+    assert clean_number("gr jp 0000670") == clean_number("GRJP0000670") == "GR-JP-0000670"
+    assert clean_number("jp0001–000000421") == "JP0001000000421"  # an en dash, as a phone's keyboard makes it

@@ -67,7 +67,10 @@ def _refusal(exc: workflow.WorkflowError, status: int = 409) -> Response:
 
 
 async def _find(request: Request, number: str) -> Case | None:
-    if len(number) > CASE_NUMBER_MAX or "\x00" in number:  # no case can have it: not looked up
+    if not isinstance(number, str) or len(number) > 2 * CASE_NUMBER_MAX or "\x00" in number:  # no case can have it
+        return None
+    number = workflow.clean_number(number)  # as typed: "jp0001 000000421", "GR JP 0000670"
+    if len(number) > CASE_NUMBER_MAX:
         return None
     case = await _scoped(request.state.user).get_or_none(number=number)
     if case is None or not workflow.can_view(request.state.user, case):

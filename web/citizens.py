@@ -91,16 +91,8 @@ async def request_view(request: ServiceRequest) -> dict[str, Any]:
     }
 
 
-#: a grievance number once spaces and dashes are gone: GR, the district's two letters, the digits
-_GRIEVANCE = re.compile(r"GR([A-Z]{2})(\d{7,})")
-
-
 def _clean_number(text: str) -> str:
-    """The number as stored, however it was typed: spaces, dashes and case are ignored, so
-    "gr jp 0000670" and "GRJP0000670" find GR-JP-0000670 as "JP 0001 000000421" finds JP0001000000421."""
-    text = re.sub(r"[\s\-\u2010-\u2015]", "", text or "").upper()  # any space, any dash (– — too)
-    grievance = _GRIEVANCE.fullmatch(text)
-    return f"GR-{grievance.group(1)}-{grievance.group(2)}" if grievance else text
+    return workflow.clean_number(text)
 
 
 async def lookup(number: str, mobile: str) -> dict[str, Any] | None:
