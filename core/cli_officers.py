@@ -95,12 +95,35 @@ def officer_set_password(username: str, as_user: str) -> None:
 
 
 @officer.command("departments")
-def officer_departments() -> None:
+@click.option("--district", "district_code", default=None,
+              help="Also say, for this district (its code, e.g. JP), how many active officers each has, and which "
+                   "departments have open cases waiting with no officer to act on them.")
+def officer_departments(district_code: str | None) -> None:
     """The departments the loaded services send applications to: an officer's --department is one of them."""
     from emitra.core.officers import known_departments
 
-    for name in known_departments():
-        click.echo(name)
+    if not district_code:
+        for name in known_departments():
+            click.echo(name)
+        return
+    from emitra.core.cli import run
+    from emitra.core.models import District, Role, User
+    from emitra.core.officers import unattended
+
+    async def go():
+        district = await District.get_or_none(code=district_code.strip().upper())
+        if district is None:
+            raise click.ClickException(f"--district: no district with code {district_code!r}")
+        waiting = dict(await unattended(district.id))
+        names = sorted(set(known_departments()) | set(waiting))
+        staff: dict[str, int] = {}
+        for name in await User.filter(district_id=district.id, role=Role.DEPARTMENT_OFFICER, active=True).values_list("department", flat=True):
+            staff[name] = staff.get(name, 0) + 1
+        for name in names:
+            flag = f"  NO OFFICER: {waiting[name]} open case(s) waiting" if name in waiting else ""
+            click.echo(f"{staff.get(name, 0):>3} officer(s)  {name}{flag}")
+
+    run(go)
 
 
 @officer.command("list")

@@ -145,3 +145,23 @@ async def reactivate_officer(actor: audit.Actor, username: str) -> User:
             await officer.save(update_fields=["active"])
             await audit.record(actor, "user.reactivated", officer, district_id=officer.district_id, detail={"username": officer.username})
     return officer
+
+
+async def unattended(district_id: int) -> list[tuple[str, int]]:
+    """The departments of the district that have open cases waiting on them and no active officer
+    to act on them (a partner's new department before its officers were added, a grievance to a
+    department not yet on e-Mitra, the last officer deactivated): each with how many cases wait.
+    Such cases wait in no one's inbox; the Society's inbox names them."""
+    from emitra.core import workflow
+    from emitra.core.models import Case
+
+    waiting = Case.filter(district_id=district_id, desk="department", closed_at=None)
+    pairs = await waiting.distinct().values_list("service_code", "kind", "state")
+    counts: dict[str, int] = {}
+    for department in await waiting.filter(workflow.whose_turn(pairs, "department")).values_list("department", flat=True):
+        counts[department] = counts.get(department, 0) + 1
+    if not counts:
+        return []
+    staffed = set(await User.filter(district_id=district_id, role=Role.DEPARTMENT_OFFICER, active=True,
+                                    department__in=list(counts)).values_list("department", flat=True))
+    return sorted((d, n) for d, n in counts.items() if d not in staffed)

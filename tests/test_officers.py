@@ -6,6 +6,7 @@ loaded, was enabled and paid for, and its cases waited forever in no one's inbox
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import types
@@ -125,6 +126,8 @@ def test_emitra_officer_add_from_the_shell(tmp_path):
     assert made.returncode == 0, made.stderr
     assert f"created nt_phagi: department officer, level 2, of {revenue!r} in JP" in made.stdout
     assert "revenue-desk-2" not in made.stdout + made.stderr  # the password is never printed
+    by_district = run("officer", "departments", "--district", "JP").stdout
+    assert f"  3 officer(s)  {revenue}" in by_district and "NO OFFICER" not in by_district  # tehsildar, sdm, nt_phagi; no case waits
     listed = [line.split() for line in run("officer", "list", "--district", "jp").stdout.splitlines()]
     assert ["nt_phagi", "JP", "level", "2", *revenue.split()] in listed
     changed = run("officer", "set-password", "nt_phagi", "--as", "society", password="revenue-desk-3")
@@ -200,3 +203,26 @@ async def set_password_as(admin: str, username: str, password: str):
     from emitra.core.officers import set_officer_password
 
     return await set_officer_password(await actor(admin), username, password)
+
+
+def test_the_society_is_shown_the_cases_no_officer_can_act_on(web):
+    """A grievance to a department with no officer on e-Mitra in the district (the demo has none for
+    Energy) waited in nobody's inbox, and nothing told the Society."""
+    from emitra.plugins.government.grievance import department_name
+    from tests.case_helpers import grievance_case
+
+    energy = department_name("energy")
+    case = web.run(lambda: grievance_case("unattended-1", department="energy"))
+    assert case.department == energy and case.desk == "department"
+    web.login("society")
+    page = web.get("/office").text
+    block = re.search(r'<div class="warning" id="unattended"[^>]*>(.*?)</div>', page, re.S)
+    assert block and f"{energy}: 1 case" in block.group(1)
+    assert "Public Health Engineering" not in block.group(1)  # the demo's PHED officers act on theirs
+
+    async def add_energy_officer():
+        return await add_officer(await actor("society"), username="energy_ae", full_name="AE, Energy", department=energy,
+                                 district_code="JP", password="energy-desk-1")
+
+    web.run(add_energy_officer)  # the department grievances go to is one an officer may be added to
+    assert 'id="unattended"' not in web.get("/office").text

@@ -168,6 +168,11 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     elsewhere = 0  # a number looked up that no case waiting on this turn has: how many of the desk's have it
     if filters["number"] and not total and not filters["state"] and turn != "all":
         elsewhere = await narrowed.count()
+    unattended: list[tuple[str, int]] = []  # the Society's: departments with cases waiting and no officer to act
+    if _role(user) == Role.SOCIETY_ADMIN.value and user.district_id is not None:
+        from emitra.core import officers
+
+        unattended = await officers.unattended(user.district_id)
     escalated_to_me = 0
     if _role(user) == Role.DEPARTMENT_OFFICER.value and user.level > 1:
         escalated_to_me = await scope.filter(workflow.whose_turn(pairs, "department"), closed_at=None, level__gte=user.level).count()
@@ -176,7 +181,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         "services": services, "states": sorted(states.items(), key=lambda kv: kv[1]), "actions": sorted(actions.items(), key=lambda kv: kv[1]),
         "query": _query_string(filters, page=""), "prev_query": _query_string(filters, page=current - 1 if current > 1 else ""),
         "next_query": _query_string(filters, page=current + 1), "summary": summary, "bulk_error": bulk_error,
-        "swept": swept, "escalated_to_me": escalated_to_me, "elsewhere": elsewhere,
+        "swept": swept, "escalated_to_me": escalated_to_me, "elsewhere": elsewhere, "unattended": unattended,
         "elsewhere_query": _query_string(filters, turn="all", state="", page=""), "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
         "posted": getattr(request.state, "form", None),
     }, status if not errors else 400)
