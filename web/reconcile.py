@@ -105,7 +105,7 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
         "kind_label": kind_label, "source_label": lambda s: _(SOURCE_LABELS.get(s, s)),
         "status_label": lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s,
         "can_confirm": rec.can_confirm_deposits(), "max_mb": rec.MAX_FILE_BYTES // (1024 * 1024),
-        "begun": start <= clock.today(), "left_out": _left_out(imported),
+        "begun": start <= clock.today(), "left_out": _left_out(imported), "read_notes": getattr(imported, "notes", None) or [],
     }, status)
 
 
