@@ -255,16 +255,16 @@ BANK_COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("date", "txndate", "transactiondate", "trandate", "transdate", "postingdate", "postdate", "bookingdate"),
     "value_date": ("valuedate", "valuedt", "valdate"),
     "description": ("description", "narration", "particulars", "remarks", "transactionremarks", "details",
-                    "transactiondetails", "transactiondescription", "narrative"),
+                    "transactiondetails", "transactiondescription", "transactionparticulars", "narrative"),
     "reference": ("reference", "refno", "referenceno", "referencenumber", "chqrefno", "chqrefnumber", "chqno", "chequeno",
                   "chequenumber", "refnochequeno", "chequerefno", "chqnorefno", "utr", "utrno", "instrumentno", "instrumentid"),
     "debit": ("debit", "debits", "dr", "debitamount", "debitinr", "withdrawal", "withdrawals", "withdrawalamt",
               "withdrawalamount", "withdrawalamountinr", "withdrawaldr", "withdrawalsinr"),
     "credit": ("credit", "credits", "cr", "creditamount", "creditinr", "deposit", "deposits", "depositamt",
                "depositamount", "depositamountinr", "depositcr", "depositsinr"),
-    "amount": ("amount", "amountinr", "amt", "transactionamount", "txnamount", "tranamount"),
+    "amount": ("amount", "amountinr", "amountrs", "amt", "transactionamount", "txnamount", "tranamount"),
     "way": ("drcr", "crdr", "debitcredit", "creditdebit", "type"),
-    "balance": ("balance", "bal", "balanceinr", "closingbalance", "runningbalance", "availablebalance"),
+    "balance": ("balance", "bal", "balanceinr", "balancers", "closingbalance", "runningbalance", "availablebalance"),
 }
 _COLUMN_OF = {name: role for role, names in BANK_COLUMNS.items() for name in names}
 #: how many lines a statement's title block (the bank's name, the account, the period) may take
@@ -311,6 +311,12 @@ class _Header(NamedTuple):
     columns: dict[str, int]  # role -> index
     balance_way: int | None  # a Dr/Cr column just after the balance (the balance's side)
     names: list[str]
+    joined: dict[str, tuple[int, ...]]  # more columns of a text role (a cheque number and a reference), read after the first
+
+
+#: the roles several columns may have: text, joined with " / " (a cheque number and a reference
+#: number are both the line's references); never money
+_JOINED = ("reference", "description")
 
 
 def _header(row: list[str], line: int) -> _Header | LineError | None:
@@ -339,7 +345,7 @@ def _header(row: list[str], line: int) -> _Header | LineError | None:
                          f"हेडर में राशि कॉलम और डेबिट/क्रेडिट कॉलम दोनों हैं ({', '.join(both)}): राशि देने का एक ही तरीका रखें।")
     for role, found in roles.items():
         unused = (role == "way" and "amount" not in roles) or (role == "date" and "value_date" in roles)
-        if len(found) > 1 and not unused:
+        if len(found) > 1 and not unused and role not in _JOINED:
             named = ", ".join(f"'{row[i]}'" for i in found)
             return LineError(line, "header", f"The header has more than one {role.replace('_', ' ')} column ({named}): "
                                              "remove or rename all but one, so that no amount is read from the wrong column.",
@@ -348,7 +354,8 @@ def _header(row: list[str], line: int) -> _Header | LineError | None:
     columns = {role: found[0] for role, found in roles.items()}
     if "value_date" in columns:  # the value date is the date a statement line is matched on
         columns["date"] = columns.pop("value_date")
-    return _Header(line, columns, balance_way, [c.strip() for c in row])
+    joined = {role: tuple(found[1:]) for role, found in roles.items() if role in _JOINED and len(found) > 1}
+    return _Header(line, columns, balance_way, [c.strip() for c in row], joined)
 
 
 def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
@@ -447,14 +454,19 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     columns, width = header.columns, len(header.names)
     if tuple(_column_key(c) for c in header.names) != BANK_HEADER:
         read = sorted(columns.items(), key=lambda c: c[1])
-        unread = ", ".join(f"'{name}'" for i, name in enumerate(header.names) if i not in columns.values() and i != header.balance_way and name)
+        read.extend((role, i) for role, more in header.joined.items() for i in more)
+        read.sort(key=lambda c: c[1])
+        used = {i for _, i in read}
+        unread = ", ".join(f"'{name}'" for i, name in enumerate(header.names) if i not in used and i != header.balance_way and name)
         notes.append(ReadNote(str(header.line),
                               f"Columns read: {', '.join(f'{_COLUMN_EN[r]} ← {header.names[i]!r}' for r, i in read)}" + (f"; not read: {unread}" if unread else "") + ".",
                               f"पढ़े गए कॉलम: {', '.join(f'{_COLUMN_HI[r]} ← {header.names[i]!r}' for r, i in read)}" + (f"; नहीं पढ़े गए: {unread}" if unread else "") + "।"))
 
     def cell(row: list[str], role: str) -> str:
         i = columns.get(role)
-        return row[i].strip() if i is not None and i < len(row) else ""
+        text = row[i].strip() if i is not None and i < len(row) else ""
+        more = [row[j].strip() for j in header.joined.get(role, ()) if j < len(row) and row[j].strip()]
+        return " / ".join(([text] if text else []) + more)
 
     def date_of(row: list[str]) -> dt.date | None:
         try:

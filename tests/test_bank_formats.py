@@ -119,6 +119,13 @@ def test_a_line_that_cannot_be_told_apart_is_refused_not_guessed():
     assert nothing[0][:2] == (1, "header") and "No header was found in the first 30 lines" in nothing[0][2]
 
 
+def test_two_reference_columns_are_both_the_lines_references():
+    data = (b"Tran Date,Chq No,Ref No,Particulars,Amount(Rs.),Dr/Cr,Balance(Rs.)\n"
+            b"24-11-2025,,UTR99,NEFT IN,500.00,Cr,500.00\n"
+            b"25-11-2025,000123,CLG77,CHQ PAID,100.00,Dr,400.00\n")
+    assert [(l.reference, l.amount_paise) for l in rec.read_bank_csv(data, TODAY).lines] == [("UTR99", 50_000), ("000123 / CLG77", -10_000)]
+
+
 def test_a_windows_1252_file_is_read_and_says_so():
     data = b"date,description,reference,debit,credit,balance\r\n24/11/2025,NEFT \x96 CAF\xc9 JAIPUR,N1,,10.00,\r\n"
     reading = rec.read_bank_csv(data, TODAY)
