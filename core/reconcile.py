@@ -358,10 +358,23 @@ def _header(row: list[str], line: int) -> _Header | LineError | None:
     return _Header(line, columns, balance_way, [c.strip() for c in row], joined)
 
 
+#: files that are not CSV, by how they begin: what net banking offers beside CSV
+_NOT_CSV = ((b"%PDF", "a PDF document", "PDF दस्तावेज़"), (b"PK\x03\x04", "an Excel workbook (.xlsx)", "Excel वर्कबुक (.xlsx)"),
+            (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)", "Excel 97-2003 वर्कबुक (.xls)"))
+
+
 def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
     """UTF-8 (with or without a byte-order mark), else Windows-1252, as Excel and many banks'
     downloads on Windows write it: amounts and dates are ASCII either way, only a narration's
-    letters depend on it, and the import says which it read."""
+    letters depend on it, and the import says which it read. A PDF, a workbook or a web page is
+    refused saying what it is."""
+    start = data[:512].lstrip().lower()
+    for magic, what_en, what_hi in _NOT_CSV + ((b"<", "a web page (HTML), as some banks' 'Excel' downloads are", "वेब पेज (HTML), जैसे कुछ बैंकों के 'Excel' डाउनलोड होते हैं"),):
+        if start.startswith(magic.lower()) and (magic != b"<" or re.match(rb"<(!doctype|html|table|\?xml)", start)):
+            raise StatementError([LineError(0, "file", f"This file is {what_en}, not CSV: download the statement from the bank as CSV "
+                                                       "(or open it in Excel and save it as 'CSV UTF-8').",
+                                            f"यह फ़ाइल {what_hi} है, CSV नहीं: बैंक से विवरण CSV के रूप में डाउनलोड करें "
+                                            "(या इसे Excel में खोलकर 'CSV UTF-8' के रूप में सहेजें)।")])
     try:
         return _decode(data)
     except StatementError as exc:

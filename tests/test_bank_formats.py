@@ -126,6 +126,14 @@ def test_two_reference_columns_are_both_the_lines_references():
     assert [(l.reference, l.amount_paise) for l in rec.read_bank_csv(data, TODAY).lines] == [("UTR99", 50_000), ("000123 / CLG77", -10_000)]
 
 
+@pytest.mark.parametrize("start, what", [(b"%PDF-1.4\n%\xe2\xe3", "a PDF document"), (b"PK\x03\x04\x14\x00\x06\x00", "an Excel workbook (.xlsx)"),
+                                         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls)"),
+                                         (b"<html><body><table><tr><td>Date</td>", "a web page (HTML)")])
+def test_a_pdf_or_a_workbook_is_named_for_what_it_is(start, what):
+    [(line, field, message)] = _refused(start + b"\x00" * 64)
+    assert (line, field) == (0, "file") and message.startswith(f"This file is {what}") and "download the statement from the bank as CSV" in message
+
+
 def test_a_windows_1252_file_is_read_and_says_so():
     data = b"date,description,reference,debit,credit,balance\r\n24/11/2025,NEFT \x96 CAF\xc9 JAIPUR,N1,,10.00,\r\n"
     reading = rec.read_bank_csv(data, TODAY)
