@@ -502,6 +502,11 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                               "हेडर से ऊपर: विवरण का शीर्षक, पढ़ा नहीं गया।"))
     body = [(n, r) for n, r in filled if n > header.line]
     last_dated = max((n for n, r in body if cell(r, "date")), default=header.line)
+    dates = [d for d in (date_of(r) for _, r in body) if d is not None]
+    newest_first = len(set(dates)) > 1 and all(a >= b for a, b in zip(dates, dates[1:]))
+    if newest_first:
+        notes.append(ReadNote("", "The statement lists the newest transaction first: each line's running balance was checked against the line above it.",
+                              "विवरण में सबसे नया लेन-देन पहले है: हर पंक्ति का शेष उसके ऊपर की पंक्ति से जाँचा गया।"))
     lines: list[ParsedLine] = []
     previous_balance: int | None = None
     for start, row in body:
@@ -553,14 +558,25 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         if len(errors) > problems or amount is None or value_date is None:
             previous_balance = None  # do not check the next line's balance against a bad one
             continue
-        if balance is not None and previous_balance is not None and previous_balance + amount != balance:
+        if newest_first:  # the line above is the later one: this line's balance is the one before it
+            if balance is not None and previous_balance is not None and balance != previous_balance:
+                bad(start, "balance",
+                    f"The balance {format_paise(balance)} is not the balance before the line above ({format_paise(previous_balance)}; "
+                    "the statement lists the newest line first); a line may be missing or mistyped.",
+                    f"शेष {format_paise(balance)} ऊपर की पंक्ति से पहले के शेष ({format_paise(previous_balance)}) के बराबर नहीं (विवरण में "
+                    "नई पंक्ति पहले है); कोई पंक्ति छूटी या गलत लिखी हो सकती है।")
+            previous_balance = None if balance is None else balance - amount
+        elif balance is not None and previous_balance is not None and previous_balance + amount != balance:
             bad(start, "balance",
                 f"The balance {format_paise(balance)} does not follow from the line before ({format_paise(previous_balance)} "
                 f"{'+' if amount >= 0 else '−'} {format_paise(abs(amount))} = {format_paise(previous_balance + amount)}); a line may be missing or mistyped.",
                 f"शेष {format_paise(balance)} पिछली पंक्ति से मेल नहीं खाता ({format_paise(previous_balance + amount)} होना चाहिए); कोई पंक्ति छूटी या गलत लिखी हो सकती है।")
             previous_balance = balance
             continue
-        previous_balance = balance
+        else:
+            previous_balance = balance
+        if len(errors) > problems:
+            continue
         lines.append(ParsedLine(start, value_date, amount, reference, description, balance))
     if not lines and not errors:
         errors.append(LineError(0, "file", "The statement has a header but no lines.", "विवरण में हेडर है पर कोई पंक्ति नहीं।"))
@@ -702,8 +718,8 @@ def _not_a_transaction(start: int, row: list[str], cell: Callable[[list[str], st
         notes.append(ReadNote(str(start), "The statement's totals, equal to the sums of its lines: not a transaction.",
                               "विवरण का कुल योग, पंक्तियों के योग के बराबर: लेन-देन नहीं।"))
     elif named and not lines and balance is not None:
-        notes.append(ReadNote(str(start), f"Opening balance {format_paise(balance)}: not a transaction; the first line's balance is checked against it.",
-                              f"प्रारंभिक शेष {format_paise(balance)}: लेन-देन नहीं; पहली पंक्ति का शेष इससे जाँचा गया।"))
+        notes.append(ReadNote(str(start), f"Balance {format_paise(balance)}: not a transaction; the first line's balance is checked against it.",
+                              f"शेष {format_paise(balance)}: लेन-देन नहीं; पहली पंक्ति का शेष इससे जाँचा गया।"))
         return True, balance
     elif named or after_last:
         notes.append(ReadNote(str(start), "A balance, not a transaction." if named else "After the last transaction: not read.",

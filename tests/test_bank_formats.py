@@ -53,6 +53,12 @@ SHORT_YEARS = (b"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Am
                b"24/11/25,BY CASH DEP SLIP DSJP0001202511243,CDM123,24/11/25,,1483.50,101483.50\n"
                b"26/11/25,NEFT JVVNL REMITTANCE,NEFT0099,26/11/25,1000.00,,100483.50\n")
 
+#: an ICICI style download: the newest line first, the opening balance at the bottom
+NEWEST_FIRST = (b"S No.,Value Date,Transaction Date,Cheque Number,Transaction Remarks,Withdrawal Amount (INR ),Deposit Amount (INR ),Balance (INR )\n"
+                b'1,26/11/2025,26/11/2025,NEFT0099,NEFT JVVNL REMITTANCE,"1,000.00",,"1,00,483.50"\n'
+                b'2,24/11/2025,24/11/2025,CDM123,BY CASH DEP SLIP DSJP0001202511243,,"1,483.50","1,01,483.50"\n'
+                b',,,,Opening Balance,,,"1,00,000.00"\n')
+
 
 def _read(data: bytes) -> list[tuple]:
     return [(l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise) for l in rec.read_bank_csv(data, TODAY).lines]
@@ -76,9 +82,17 @@ def test_what_is_not_a_transaction_is_named_with_the_columns_read():
                      "debit ← 'Debit', credit ← 'Credit', balance ← 'Balance'; not read: 'Txn Date'.",
                      "line 9: After the last transaction: not read."]
     notes = [str(n) for n in rec.read_bank_csv(TOTALLED, TODAY).notes]
-    assert notes[1:] == ["line 2: Opening balance ₹1,00,000.00: not a transaction; the first line's balance is checked against it.",
+    assert notes[1:] == ["line 2: Balance ₹1,00,000.00: not a transaction; the first line's balance is checked against it.",
                          "line 5: The statement's totals, equal to the sums of its lines: not a transaction."]
     assert rec.read_bank_csv(CANONICAL, TODAY).notes == []  # emitra's own header: nothing to say
+
+
+def test_a_statement_with_the_newest_line_first_is_checked_from_the_bottom_up():
+    assert sorted(_read(NEWEST_FIRST)) == LINES
+    assert "The statement lists the newest transaction first" in str(rec.read_bank_csv(NEWEST_FIRST, TODAY).notes[1])
+    [(line, field, message), *_] = _refused(NEWEST_FIRST.replace(b'"1,01,483.50"', b'"1,01,583.50"'))
+    assert (line, field) == (3, "balance") and "not the balance before the line above (₹1,01,483.50" in message
+    assert [(n, f) for n, f, _ in _refused(NEWEST_FIRST.replace(b'"1,00,000.00"', b'"1,00,001.00"'))] == [(4, "balance")]
 
 
 def test_totals_and_balances_that_do_not_follow_from_the_lines_are_refused():
@@ -147,7 +161,7 @@ async def test_the_same_statement_in_the_banks_format_is_the_same_statement(demo
     district = await District.get(code="JP")
     actor = Actor(await User.get(username="society"), via="cli")
     imp = await rec.import_bank_statement(actor, district.id, TOTALLED, "bob.csv")
-    assert imp.lines == 2 and [str(n) for n in imp.notes][1].startswith("line 2: Opening balance")
+    assert imp.lines == 2 and [str(n) for n in imp.notes][1].startswith("line 2: Balance ₹1,00,000.00")
     stored = await StatementLine.filter(statement_id=imp.id).order_by("line_no").values_list("line_no", "amount_paise", "reference")
     assert [tuple(r) for r in stored] == [(3, 148_350, "CDM123"), (4, -100_000, "NEFT0099")]
     record = await AuditLog.get(action="statement.imported")
