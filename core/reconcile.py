@@ -274,6 +274,9 @@ HEADER_SEARCH_LINES = 30
 #: forward) before the first line, the closing balance after the last
 _BALANCE_WORDS = re.compile(r"\b(?:opening|closing)\s*bal(?:ance)?\b|\bbalance\s+(?:b/?f|c/?f|brought\s+forward|carried\s+forward)\b|"
                             r"\bb/f\b|\bc/f\b", re.IGNORECASE)
+#: a reference a spreadsheet turned into a number and wrote back shortened ("1.23457E+15"): its digits are lost,
+#: and two UTRs so written are one reference, which would confirm one deposit for another
+_SPREADSHEET_NUMBER = re.compile(r"(?:^|\s/\s)\d(?:\.\d+)?E\+\d+(?:$|\s/\s)", re.IGNORECASE)
 _WAY_SUFFIX = re.compile(r"(?P<amount>.*?[\d.])\s*\(?(?P<way>cr|dr)\.?\)?", re.IGNORECASE)
 _WAYS = {"cr": "credit", "cr.": "credit", "credit": "credit", "c": None, "dr": "debit", "dr.": "debit", "debit": "debit"}
 _COLUMN_EN = {"date": "date", "description": "description", "reference": "reference", "debit": "debit", "credit": "credit",
@@ -549,6 +552,11 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         balance = _balance(start, row, cell, header.balance_way, bad)
         if len(reference) > REFERENCE_MAX:
             bad(start, "reference", f"The reference is longer than {REFERENCE_MAX} characters.", f"संदर्भ {REFERENCE_MAX} अक्षरों से लंबा है।")
+        if _SPREADSHEET_NUMBER.search(reference):
+            bad(start, "reference", f"'{reference}' is a number a spreadsheet wrote in place of the reference (a long UTR or cheque number in "
+                                    "scientific notation, its digits lost): import the bank's own file, not one opened and saved in a spreadsheet.",
+                f"'{reference}' वह संख्या है जो स्प्रेडशीट ने संदर्भ की जगह लिख दी (लंबा UTR या चेक नंबर वैज्ञानिक संकेतन में, उसके अंक खो गए): "
+                "बैंक की अपनी फ़ाइल आयात करें, स्प्रेडशीट में खोलकर सहेजी गई नहीं।")
         for name, value in (("reference", reference), ("description", description)):
             kind = unstorable(value)  # (a NUL: strict UTF-8 lets no lone surrogate into a CSV)
             if kind:

@@ -148,6 +148,16 @@ def test_a_pdf_or_a_workbook_is_named_for_what_it_is(start, what):
     assert (line, field) == (0, "file") and message.startswith(f"This file is {what}") and "download the statement from the bank as CSV" in message
 
 
+def test_a_reference_a_spreadsheet_turned_into_a_number_is_refused():
+    """Two UTRs shown as 1.23457E+15 are one reference: the second deposit would be refused, or
+    confirmed for the first, on a reference the bank never printed."""
+    saved = CANONICAL.replace(b",CDM123,", b",1.23457E+15,").replace(b",NEFT0099,", b",4.12346e+11,")
+    refused = _refused(saved)
+    assert [(n, f) for n, f, _ in refused] == [(2, "reference"), (3, "reference")]
+    assert refused[0][2].startswith("'1.23457E+15' is a number a spreadsheet wrote in place of the reference")
+    assert _read(CANONICAL.replace(b",CDM123,", b",E+15 1.2 REF,"))[0][2] == "E+15 1.2 REF"  # a reference that only looks alike
+
+
 def test_a_windows_1252_file_is_read_and_says_so():
     data = b"date,description,reference,debit,credit,balance\r\n24/11/2025,NEFT \x96 CAF\xc9 JAIPUR,N1,,10.00,\r\n"
     reading = rec.read_bank_csv(data, TODAY)
