@@ -193,3 +193,21 @@ def test_the_page_imports_a_banks_download_and_lists_what_it_did_not_read(web):
     hindi = web.post("/society/reconciliation?lang=hi", data={"action": "import_bank", "csrf_token": token},
                      files={"file": ("sbi-copy.csv", TITLED.replace(b"\r\n", b"\n"), "text/csv")})
     assert hindi.status_code == 400 and "पहले ही आयात" in hindi.text
+
+
+def test_the_export_of_a_week_opens_in_a_spreadsheet_with_its_narrations_as_the_bank_wrote_them(web):
+    """A narration with a dash and an accent (a Windows-1252 statement) comes out of the week's CSV
+    as the bank wrote it: the file says it is UTF-8 (a byte-order mark, which Excel needs); a
+    narration beginning with = stays text."""
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    data = (b"Date,Narration,Chq./Ref.No.,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
+            b"24/11/2025,NEFT \x96 CAF\xc9 JAIPUR,N1,,10.00,10.00\r\n"
+            b'25/11/2025,"=HYPERLINK(""http://x.example/"")",N2,,5.00,15.00\r\n')
+    assert web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": ("hdfc.csv", data, "text/csv")}).status_code == 200
+    export = web.get("/society/reconciliation/export.csv?week=2025-11-24")
+    assert export.content.startswith(b"\xef\xbb\xbf")
+    rows = export.content.decode("utf-8-sig").splitlines()
+    assert any(",NEFT – CAFÉ JAIPUR," in r for r in rows)
+    assert any(",'=HYPERLINK(\"\"http://x.example/\"\")\"," in r or ",\"'=HYPERLINK(\"\"http://x.example/\"\")\"," in r for r in rows)

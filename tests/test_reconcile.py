@@ -661,7 +661,8 @@ def test_the_society_uploads_statements_runs_the_week_and_downloads_it(web):
     export = web.get("/society/reconciliation/export.csv?week=2025-11-24")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert "reconciliation-JP-2025-11-24-2025-11-30.csv" in export.headers["content-disposition"]
-    rows = export.text.splitlines()
+    assert export.content.startswith(b"\xef\xbb\xbf")  # UTF-8 with its mark, as a spreadsheet needs to read it so
+    rows = export.text.lstrip("\ufeff").splitlines()
     assert rows[0] == "district,JP,period,2025-11-24,2025-11-30,ok"
     assert sum(1 for r in rows if r.startswith("unmatched_statement,bank,")) == 3  # OPEN, CDM123, NEFT0099: nothing here expects them
     # the import posted Stripe's payout and fee: they match; the charge has no card payment in the ledger

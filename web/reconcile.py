@@ -164,11 +164,14 @@ async def reconciliation(request: Request) -> Response:
 
 @page(SOCIETY)
 async def export_csv(request: Request) -> Response:
-    """The report of a week as CSV (``?week=YYYY-MM-DD``), computed now; nothing is written."""
+    """The report of a week as CSV (``?week=YYYY-MM-DD``), computed now, for a spreadsheet (UTF-8 with a
+    byte-order mark, formula-like cells neutralised: core/spreadsheet.py); nothing is written."""
     start, end, week_error = _week(request.query_params.get("week"))
     if week_error:  # not another week's figures under a file name the Society did not ask for
         raise HTTPException(400, week_error)
     report, text = await rec.export_csv(request.state.user.district_id, start, end)
     name = f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.csv"
-    return Response(text, media_type="text/csv; charset=utf-8",
+    # a byte-order mark first, as the reports' export: without it Excel reads the file as the
+    # computer's ANSI code page, and a narration's dash, accent or Hindi comes out as "â€“" (decision 58)
+    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
