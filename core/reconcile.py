@@ -412,7 +412,9 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     reads as a transaction). A line without an amount that names an opening or closing balance is
     not a transaction: its balance is checked with the lines'; a line without a date after the last
     transaction is the statement's end: a total there must equal the sums of the lines, text is left
-    aside. Every line left aside is named in the notes, shown with the import."""
+    aside, as is a line with neither date nor amount among the transactions (a page's heading, a
+    narration continued) and the header repeated. Every line left aside is named in the notes,
+    shown with the import."""
     today = today or clock.today()
     notes: list[ReadNote] = []
     text = _decode_bank(data, notes)
@@ -516,6 +518,9 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         if len(row) > width and not any(c.strip() for c in row[width:]):
             row = row[:width]  # a spreadsheet's empty cells after the last column
         date_text = cell(row, "date")
+        if [c.strip() for c in row] == header.names:  # the header again, as a download of several pages repeats it
+            notes.append(ReadNote(str(start), "The header again: not read.", "हेडर फिर से: पढ़ा नहीं गया।"))
+            continue
         if not date_text or (not has_money(row) and _BALANCE_WORDS.search(" ".join(row))):
             handled, previous_balance = _not_a_transaction(start, row, cell, has_money(row), start > last_dated, lines,
                                                            previous_balance, notes, errors)
@@ -533,11 +538,10 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
             value_date = parse_date(date_text)
         except ValueError:
             if not date_text:
-                bad(start, "date", "The date is empty; every transaction has its date (a narration continued on this line belongs "
-                                   "to the line above it).",
-                    "तिथि खाली है; हर लेन-देन की अपनी तिथि होती है (इस पंक्ति में जारी विवरण ऊपर की पंक्ति का हिस्सा है)।")
+                bad(start, "date", "The date is empty, and the line has an amount: every transaction has its date; give it.",
+                    "तिथि खाली है, और पंक्ति में राशि है: हर लेन-देन की अपनी तिथि होती है; उसे लिखें।")
             else:
-                    bad(start, "date", f"'{date_text}' is not a date; write the day first: YYYY-MM-DD, DD-MM-YYYY, DD/MM/YYYY or DD-Mon-YYYY, "
+                bad(start, "date", f"'{date_text}' is not a date; write the day first: YYYY-MM-DD, DD-MM-YYYY, DD/MM/YYYY or DD-Mon-YYYY, "
                                    "e.g. 2025-11-24, 24-11-2025, 24/11/2025 or 24-Nov-2025.",
                     f"'{date_text}' तिथि नहीं है; दिन पहले लिखें: YYYY-MM-DD, DD-MM-YYYY, DD/MM/YYYY या DD-Mon-YYYY, "
                     "जैसे 2025-11-24, 24-11-2025, 24/11/2025 या 24-Nov-2025।")
@@ -732,8 +736,10 @@ def _not_a_transaction(start: int, row: list[str], cell: Callable[[list[str], st
     elif named or after_last:
         notes.append(ReadNote(str(start), "A balance, not a transaction." if named else "After the last transaction: not read.",
                               "शेष की पंक्ति, लेन-देन नहीं।" if named else "अंतिम लेन-देन के बाद: पढ़ी नहीं गई।"))
-    else:
-        return False, previous_balance  # no date and no amount among the transactions: refused as a transaction
+    else:  # among the transactions: a page's heading, a narration continued (the line above is read without it)
+        notes.append(ReadNote(str(start), "No date and no amount: not a transaction, not read (a narration continued here is not "
+                                          "joined to the line above).",
+                              "न तिथि न राशि: लेन-देन नहीं, पढ़ी नहीं गई (यहाँ जारी विवरण ऊपर की पंक्ति से नहीं जोड़ा गया)।"))
     if balance is not None and previous_balance is not None and balance != previous_balance:
         notes.pop()
         return bad("balance", f"The balance {format_paise(balance)} on this line is not the running balance of the lines before "

@@ -95,6 +95,20 @@ def test_a_statement_with_the_newest_line_first_is_checked_from_the_bottom_up():
     assert [(n, f) for n, f, _ in _refused(NEWEST_FIRST.replace(b'"1,00,000.00"', b'"1,00,001.00"'))] == [(4, "balance")]
 
 
+def test_a_page_heading_a_repeated_header_or_a_continued_narration_is_named_and_not_read():
+    pages = TITLED.replace(b"26 Nov 2025,26 Nov 2025,NEFT",
+                           b",,(continued) REF DSJP0001202511243,,,,\r\n"
+                           b"Page 2 of 2\r\n"
+                           b"Txn Date,Value Date,Description,Ref No./Cheque No.,Debit,Credit,Balance\r\n"
+                           b"26 Nov 2025,26 Nov 2025,NEFT")
+    reading = rec.read_bank_csv(pages, TODAY)
+    assert [(l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise) for l in reading.lines] == LINES
+    assert [str(n) for n in reading.notes][2:5] == [
+        "line 8: No date and no amount: not a transaction, not read (a narration continued here is not joined to the line above).",
+        "line 9: No date and no amount: not a transaction, not read (a narration continued here is not joined to the line above).",
+        "line 10: The header again: not read."]
+
+
 def test_totals_and_balances_that_do_not_follow_from_the_lines_are_refused():
     wrong_total = TOTALLED.replace(b',,Closing Balance,,"1,000.00","1,483.50"', b',,Closing Balance,,"1,000.00","1,843.50"')
     assert _refused(wrong_total) == [(5, "credit", "The statement's total credit ₹1,843.50 is not the sum of its lines' (₹1,483.50): "
@@ -127,7 +141,7 @@ def test_a_line_that_cannot_be_told_apart_is_refused_not_guessed():
     assert above == [(1, "line", "This line above the header (line 2) reads as a transaction (a date and an amount): the header must "
                                  "come before every transaction; move it or this line.")]
     undated = _refused(CANONICAL.replace(b"2025-11-24,BY", b",BY"))
-    assert [(n, f) for n, f, _ in undated] == [(2, "date")] and undated[0][2].startswith("The date is empty")
+    assert [(n, f) for n, f, _ in undated] == [(2, "date")] and undated[0][2].startswith("The date is empty, and the line has an amount")
     # no header at all: what one looks like
     nothing = _refused(b"Statement of account\nfoo,bar\n")
     assert nothing[0][:2] == (1, "header") and "No header was found in the first 30 lines" in nothing[0][2]
