@@ -506,7 +506,10 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         notes.insert(0, ReadNote(_span(title[0][0], title[-1][0]), "Above the header: the statement's title, not read.",
                               "हेडर से ऊपर: विवरण का शीर्षक, पढ़ा नहीं गया।"))
     body = [(n, r) for n, r in filled if n > header.line]
-    last_dated = max((n for n, r in body if cell(r, "date")), default=header.line)
+    # the last line with a date: a footer after it may write in the date column ("**This is a
+    # computer generated statement", "Total"), but a text with a digit there beside an amount is a
+    # transaction's date mistyped, never a total
+    last_dated = max((n for n, r in body if date_of(r) is not None), default=header.line)
     dates = [d for d in (date_of(r) for _, r in body) if d is not None]
     newest_first = len(set(dates)) > 1 and all(a >= b for a, b in zip(dates, dates[1:]))
     if newest_first:
@@ -521,7 +524,8 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         if [c.strip() for c in row] == header.names:  # the header again, as a download of several pages repeats it
             notes.append(ReadNote(str(start), "The header again: not read.", "हेडर फिर से: पढ़ा नहीं गया।"))
             continue
-        if not date_text or (not has_money(row) and _BALANCE_WORDS.search(" ".join(row))):
+        footer = start > last_dated and not (has_money(row) and re.search(r"\d", date_text))
+        if not date_text or (footer and date_of(row) is None) or (not has_money(row) and _BALANCE_WORDS.search(" ".join(row))):
             handled, previous_balance = _not_a_transaction(start, row, cell, has_money(row), start > last_dated, lines,
                                                            previous_balance, notes, errors)
             if handled:

@@ -109,6 +109,18 @@ def test_a_page_heading_a_repeated_header_or_a_continued_narration_is_named_and_
         "line 10: The header again: not read."]
 
 
+def test_a_footer_in_the_date_column_is_the_statements_end_but_a_mistyped_date_is_not():
+    footer = CANONICAL + (b'Total,,,"1,000.00","1,483.50",\n'
+                          b"**This is a computer generated statement and does not require a signature.\n")
+    reading = rec.read_bank_csv(footer, TODAY)
+    assert _read(footer) == LINES
+    assert [str(n) for n in reading.notes] == ["line 4: The statement's totals, equal to the sums of its lines: not a transaction.",
+                                               "line 5: After the last transaction: not read."]
+    # the last transaction with its date mistyped, even of the amount of the lines before it: refused
+    mistyped = CANONICAL + b"2025-11-31,NEFT CR,N3,,1483.50,\n"  # the credits before it: 1,483.50
+    assert [(n, f) for n, f, _ in _refused(mistyped)] == [(4, "date")]
+
+
 def test_totals_and_balances_that_do_not_follow_from_the_lines_are_refused():
     wrong_total = TOTALLED.replace(b',,Closing Balance,,"1,000.00","1,483.50"', b',,Closing Balance,,"1,000.00","1,843.50"')
     assert _refused(wrong_total) == [(5, "credit", "The statement's total credit ₹1,843.50 is not the sum of its lines' (₹1,483.50): "
