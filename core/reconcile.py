@@ -336,7 +336,7 @@ def _header(row: list[str], line: int) -> _Header | LineError | None:
         return None
     balance_way = None
     ways = roles.get("way", [])
-    if "balance" in roles and roles["balance"][0] + 1 in ways and ("amount" not in roles or len(ways) > 1):
+    if "balance" in roles and roles["balance"][0] + 1 in ways:  # the balance's side, never taken for the amount's
         balance_way = roles["balance"][0] + 1
         ways.remove(balance_way)
     if not ways:

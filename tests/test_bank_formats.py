@@ -139,6 +139,9 @@ def test_a_line_that_cannot_be_told_apart_is_refused_not_guessed():
     assert _refused(no_way) == [(2, "way", "The amount does not say whether it is a debit or a credit: "
                                            "give Dr or Cr in the Dr/Cr column or after the amount.")]
     assert _read(no_way.replace(b",1483.50,", b",1483.50 Cr,")) == [(dt.date(2025, 11, 24), 148_350, "", "CASH DEP", 10_148_350)]
+    # a Dr/Cr column right after the balance is the balance's side, not the amount's
+    balance_side = b"Date,Narration,Amount,Balance,Dr/Cr\n24-11-2025,NEFT DR,100.00,900.00,Cr\n"
+    assert [(n, f) for n, f, _ in _refused(balance_side)] == [(2, "way")]
     # a suffix saying the other side of its column
     assert [(n, f) for n, f, _ in _refused(CANONICAL.replace(b'"1,000.00",,', b'"1,000.00 Cr",,'))] == [(3, "debit")]
     # two columns for one amount: never pick one
