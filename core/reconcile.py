@@ -527,7 +527,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         footer = start > last_dated and not (has_money(row) and re.search(r"\d", date_text))
         if not date_text or (footer and date_of(row) is None) or (not has_money(row) and _BALANCE_WORDS.search(" ".join(row))):
             handled, previous_balance = _not_a_transaction(start, row, cell, has_money(row), start > last_dated, lines,
-                                                           previous_balance, notes, errors)
+                                                           previous_balance, notes, errors, header.balance_way)
             if handled:
                 continue
         if len(row) != width:
@@ -696,7 +696,7 @@ def _balance(start: int, row: list[str], cell: Callable[[list[str], str], str], 
 
 def _not_a_transaction(start: int, row: list[str], cell: Callable[[list[str], str], str], money: bool, after_last: bool,
                        lines: list[ParsedLine], previous_balance: int | None, notes: list[ReadNote],
-                       errors: list[LineError]) -> tuple[bool, int | None]:
+                       errors: list[LineError], balance_way: int | None) -> tuple[bool, int | None]:
     """Whether a line without a date, or without an amount but naming a balance, is one of the lines
     a statement has besides its transactions, and the running balance to check the next line
     against. Such a line is noted, and its figures checked against the transactions': an opening
@@ -706,11 +706,11 @@ def _not_a_transaction(start: int, row: list[str], cell: Callable[[list[str], st
         errors.append(LineError(start, fld, en, hi))
         return True, previous_balance
 
+    if money and not after_last:
+        return False, previous_balance  # an amount without a date among the transactions: refused as one
     named = bool(_BALANCE_WORDS.search(" ".join(row)))
-    balance = _balance(start, row, cell, None, lambda *a: None) if cell(row, "balance") else None
+    balance = _balance(start, row, cell, balance_way, lambda line, fld, en, hi: errors.append(LineError(line, fld, en, hi)))
     if money:
-        if not after_last:
-            return False, previous_balance  # an amount without a date among the transactions
         if cell(row, "amount"):
             return bad("date", "A line after the last transaction has an amount but no date: remove it, or give it its date.",
                        "अंतिम लेन-देन के बाद की पंक्ति में राशि है पर तिथि नहीं: इसे हटाएँ, या इसकी तिथि दें।")

@@ -129,6 +129,10 @@ def test_totals_and_balances_that_do_not_follow_from_the_lines_are_refused():
     assert [(n, f) for n, f, _ in _refused(wrong_opening)] == [(3, "balance")]
     wrong_closing = TOTALLED.replace(b'"1,483.50","1,00,483.50 Cr"', b'"1,483.50","1,00,583.50 Cr"')
     assert [(n, f) for n, f, _ in _refused(wrong_closing)] == [(5, "balance")]
+    closing = SIGNED + b',,Closing Balance,,,,"1,00,483.50",CR\n'
+    assert _read(closing) == LINES and str(rec.read_bank_csv(closing, TODAY).notes[-1]) == "line 4: A balance, not a transaction."
+    for wrong in (b'"1,00,483.50",DR', b'"abc",CR'):  # overdrawn by as much as it had, or no amount at all
+        assert [(n, f) for n, f, _ in _refused(SIGNED + b",,Closing Balance,,,," + wrong + b"\n")] == [(4, "balance")]
     overdrawn = SIGNED.replace(b'"1,00,483.50",CR\n', b'"1,00,483.50",DR\n')  # the second balance is read as -1,00,483.50
     assert [(n, f) for n, f, _ in _refused(overdrawn)] == [(3, "balance")]
 
