@@ -378,6 +378,11 @@ def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
                                                        "(or open it in Excel and save it as 'CSV UTF-8').",
                                             f"यह फ़ाइल {what_hi} है, CSV नहीं: बैंक से विवरण CSV के रूप में डाउनलोड करें "
                                             "(या इसे Excel में खोलकर 'CSV UTF-8' के रूप में सहेजें)।")])
+    if start[:1] in (b"{", b"["):
+        raise StatementError([LineError(0, "file", "This file is JSON (Stripe's balance transactions?), not a bank statement CSV: "
+                                                   "import Stripe's file in the Stripe form, and the bank's CSV download here.",
+                                        "यह फ़ाइल JSON है (Stripe के बैलेंस लेन-देन?), बैंक विवरण की CSV नहीं: Stripe की फ़ाइल Stripe वाले "
+                                        "फ़ॉर्म में आयात करें, और बैंक की CSV यहाँ।")])
     try:
         return _decode(data)
     except StatementError as exc:
@@ -790,6 +795,15 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
     (one created after ``today``, the counters' today by default, too)."""
     today = today or clock.today()
     text = _decode(data)
+    first = text.lstrip()[:1]
+    if first and first not in "{[" and "," in text.lstrip().split("\n", 1)[0]:  # a CSV: a bank statement, or the Dashboard's export
+        raise StatementError([LineError(1, "file",
+            "This is a CSV file, not the JSON list of Stripe balance transactions: a bank statement is imported in the bank "
+            "statement's form; Stripe's Dashboard export (CSV) is not read: import the list Stripe's API gives "
+            "(GET /v1/balance_transactions), or let emitra fetch it (emitra reconcile import-stripe --from-stripe --week YYYY-MM-DD).",
+            "यह CSV फ़ाइल है, Stripe बैलेंस लेन-देन की JSON सूची नहीं: बैंक विवरण बैंक विवरण वाले फ़ॉर्म में आयात होता है; Stripe "
+            "डैशबोर्ड का निर्यात (CSV) नहीं पढ़ा जाता: Stripe API की दी सूची (GET /v1/balance_transactions) आयात करें, या emitra से "
+            "मँगवाएँ (emitra reconcile import-stripe --from-stripe --week YYYY-MM-DD)।")])
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -244,3 +244,13 @@ def test_the_export_of_a_week_opens_in_a_spreadsheet_with_its_narrations_as_the_
     rows = export.content.decode("utf-8-sig").splitlines()
     assert any(",NEFT – CAFÉ JAIPUR," in r for r in rows)
     assert any(",'=HYPERLINK(\"\"http://x.example/\"\")\"," in r or ",\"'=HYPERLINK(\"\"http://x.example/\"\")\"," in r for r in rows)
+
+
+def test_a_file_given_to_the_wrong_form_is_told_which_form_it_belongs_to():
+    [(line, field, message)] = _refused(b'{"object": "list", "data": []}')
+    assert (line, field) == (0, "file") and message.startswith("This file is JSON (Stripe's balance transactions?), not a bank statement CSV")
+    for csv_file in (CANONICAL, b"id,Type,Source,Amount,Fee,Net,Currency,Created (UTC)\ntxn_1,charge,ch_1,500.00,10.00,490.00,inr,2025-11-24 10:00\n"):
+        with pytest.raises(rec.StatementError) as caught:
+            rec.parse_stripe_json(csv_file, TODAY)
+        [error] = caught.value.errors
+        assert error.message_en.startswith("This is a CSV file, not the JSON list of Stripe balance transactions")
