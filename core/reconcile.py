@@ -386,6 +386,8 @@ def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
     try:
         return _decode(data)
     except StatementError as exc:
+        if len(data) > MAX_FILE_BYTES:  # refused for its size, whatever its encoding
+            raise
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
