@@ -536,8 +536,8 @@ def _parse_week(week: str | None):
 @click.option("--district", required=True, help="The district's code, e.g. JP.")
 @click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
 def reconcile_import_bank(file: str, district: str, as_user: str) -> None:
-    """Import a bank statement CSV (date,description,reference,debit,credit,balance): all of it, or
-    nothing and every bad line listed."""
+    """Import a bank statement CSV (the bank's download, or date,description,reference,debit,credit,balance):
+    all of it, or nothing and every bad line listed."""
     from pathlib import Path
 
     from emitra.core import reconcile as rec
@@ -553,6 +553,8 @@ def reconcile_import_bank(file: str, district: str, as_user: str) -> None:
     except rec.StatementError as exc:
         _statement_errors(exc)
     click.echo(f"imported {imp.lines} lines from {Path(file).name} ({imp.period_start} to {imp.period_end}) as import #{imp.id}")
+    for note in getattr(imp, "notes", None) or []:
+        click.echo(f"  {note}")
     for earlier, n in sorted((getattr(imp, "left_out", None) or {}).items()):
         click.echo(f"  left out {n} line(s) import #{earlier} already has (the same date, amount, reference, description and balance)")
 

@@ -197,15 +197,34 @@ def _decode(data: bytes) -> str:
                                         "फ़ाइल UTF-8 टेक्स्ट नहीं है; स्प्रेडशीट से 'CSV UTF-8' के रूप में सहेजें।")]) from None
 
 
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
+_DAY_FIRST = re.compile(r"(?P<d>\d{1,2})(?P<sep>[-/. ])(?P<m>\d{1,2}|[A-Za-z]{3,9})(?P=sep)(?P<y>\d{4}|\d{2})")
+_TIME = re.compile(r"(?P<date>\S+(?: [A-Za-z]{3,9} \d{2,4})?)\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?")
+
+
 def parse_date(text: str) -> dt.date:
-    """``YYYY-MM-DD`` or ``DD-MM-YYYY``; anything else is a ValueError."""
+    """A bank's value date, day first as Indian banks write it: ``YYYY-MM-DD``, ``DD-MM-YYYY``,
+    ``DD/MM/YYYY``, ``DD.MM.YYYY``, ``DD-Mon-YYYY``, ``DD Mon YYYY`` (``Nov`` or ``November``), and
+    the same with a two-digit year (``24/11/25`` is 2025: a statement's dates are 2000 to 2099); a
+    time after the date (``24/11/2025 10:32``) is left aside. Never month first: ``11/24/2025`` is
+    not a date. Anything else is a ValueError."""
     text = text.strip()
+    timed = _TIME.fullmatch(text)
+    if timed:
+        text = timed["date"]
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return dt.date.fromisoformat(text)
-    if re.fullmatch(r"\d{2}-\d{2}-\d{4}", text):
-        day, month, year = text.split("-")
-        return dt.date(int(year), int(month), int(day))
-    raise ValueError(text)
+    found = _DAY_FIRST.fullmatch(text)
+    if not found:
+        raise ValueError(text)
+    month_text = found["m"].lower()
+    if month_text.isdigit():
+        month = int(month_text)
+    else:  # Nov, November (and Sept): the first three letters of a month's name, and no other letters
+        month = next((i for i, name in enumerate(_MONTH_NAMES, start=1)
+                      if name.startswith(month_text) or (month_text == "sept" and i == 9)), 0) if len(month_text) >= 3 else 0
+    year = int(found["y"]) + (2000 if len(found["y"]) == 2 else 0)
+    return dt.date(year, month, int(found["d"]))  # a ValueError for month 0 or 13, 31-11 ...
 
 
 def _unstorable(kind: str) -> tuple[str, str]:
@@ -228,37 +247,193 @@ def _signed_rupees(text: str) -> int:
     return -paise if negative else paise
 
 
+#: a bank statement's columns by the names banks' downloads give them (decision 57): a header cell
+#: is compared in small letters with everything but letters dropped ("Withdrawal Amt." is
+#: ``withdrawalamt``, "Chq./Ref.No." is ``chqrefno``). A column no name here fits is not read (the
+#: import says which); a role two columns fit is refused.
+BANK_COLUMNS: dict[str, tuple[str, ...]] = {
+    "date": ("date", "txndate", "transactiondate", "trandate", "transdate", "postingdate", "postdate", "bookingdate"),
+    "value_date": ("valuedate", "valuedt", "valdate"),
+    "description": ("description", "narration", "particulars", "remarks", "transactionremarks", "details",
+                    "transactiondetails", "transactiondescription", "transactionparticulars", "narrative"),
+    "reference": ("reference", "refno", "referenceno", "referencenumber", "chqrefno", "chqrefnumber", "chqno", "chequeno",
+                  "chequenumber", "refnochequeno", "chequerefno", "chqnorefno", "utr", "utrno", "instrumentno", "instrumentid"),
+    "debit": ("debit", "debits", "dr", "debitamount", "debitinr", "withdrawal", "withdrawals", "withdrawalamt",
+              "withdrawalamount", "withdrawalamountinr", "withdrawaldr", "withdrawalsinr"),
+    "credit": ("credit", "credits", "cr", "creditamount", "creditinr", "deposit", "deposits", "depositamt",
+               "depositamount", "depositamountinr", "depositcr", "depositsinr"),
+    "amount": ("amount", "amountinr", "amountrs", "amt", "transactionamount", "txnamount", "tranamount"),
+    "way": ("drcr", "crdr", "debitcredit", "creditdebit", "type"),
+    "balance": ("balance", "bal", "balanceinr", "balancers", "closingbalance", "runningbalance", "availablebalance"),
+}
+_COLUMN_OF = {name: role for role, names in BANK_COLUMNS.items() for name in names}
+#: how many lines a statement's title block (the bank's name, the account, the period) may take
+#: before the header
+HEADER_SEARCH_LINES = 30
+#: the words of a line that is a balance, not a transaction: the opening balance (or balance brought
+#: forward) before the first line, the closing balance after the last
+_BALANCE_WORDS = re.compile(r"\b(?:opening|closing)\s*bal(?:ance)?\b|\bbalance\s+(?:b/?f|c/?f|brought\s+forward|carried\s+forward)\b|"
+                            r"\bb/f\b|\bc/f\b", re.IGNORECASE)
+#: a reference a spreadsheet turned into a number and wrote back shortened ("1.23457E+15"): its digits are lost,
+#: and two UTRs so written are one reference, which would confirm one deposit for another
+_SPREADSHEET_NUMBER = re.compile(r"(?:^|\s/\s)\d(?:\.\d+)?E\+\d+(?:$|\s/\s)", re.IGNORECASE)
+_WAY_SUFFIX = re.compile(r"(?P<amount>.*?[\d.])\s*\(?(?P<way>cr|dr)\.?\)?", re.IGNORECASE)
+_WAYS = {"cr": "credit", "cr.": "credit", "credit": "credit", "c": None, "dr": "debit", "dr.": "debit", "debit": "debit"}
+_COLUMN_EN = {"date": "date", "description": "description", "reference": "reference", "debit": "debit", "credit": "credit",
+              "amount": "amount", "way": "Dr/Cr", "balance": "balance"}
+_COLUMN_HI = {"date": "तिथि", "description": "विवरण", "reference": "संदर्भ", "debit": "डेबिट", "credit": "क्रेडिट", "amount": "राशि",
+              "way": "Dr/Cr", "balance": "शेष"}
+
+
+def _column_key(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+@dataclass(frozen=True)
+class ReadNote:
+    """What the import of a bank statement read otherwise than as a transaction, or how it read the
+    file (which column is which, a line left aside and why), shown with the import: nothing is
+    passed over without saying so (decision 57)."""
+
+    lines: str  # "1-5", "9", or "" for the file as a whole
+    message_en: str
+    message_hi: str
+
+    def __str__(self) -> str:
+        return f"{'lines' if '-' in self.lines else 'line'} {self.lines}: {self.message_en}" if self.lines else self.message_en
+
+
+@dataclass
+class BankReading:
+    lines: list[ParsedLine]
+    notes: list[ReadNote]
+
+
+class _Header(NamedTuple):
+    line: int
+    columns: dict[str, int]  # role -> index
+    balance_way: int | None  # a Dr/Cr column just after the balance (the balance's side)
+    names: list[str]
+    joined: dict[str, tuple[int, ...]]  # more columns of a text role (a cheque number and a reference), read after the first
+
+
+#: the roles several columns may have: text, joined with " / " (a cheque number and a reference
+#: number are both the line's references); never money
+_JOINED = ("reference", "description")
+
+
+def _header(row: list[str], line: int) -> _Header | LineError | None:
+    """The header a row is: the columns it names by role; a LineError when a role is named twice;
+    None when it names no date, narration and money columns (not a header)."""
+    roles: dict[str, list[int]] = {}
+    for i, cell in enumerate(row):
+        role = _COLUMN_OF.get(_column_key(cell))
+        if role:
+            roles.setdefault(role, []).append(i)
+    dated = "date" in roles or "value_date" in roles
+    money = ("debit" in roles and "credit" in roles) or "amount" in roles
+    if not (dated and "description" in roles and money):
+        return None
+    balance_way = None
+    ways = roles.get("way", [])
+    if "balance" in roles and roles["balance"][0] + 1 in ways:  # the balance's side, never taken for the amount's
+        balance_way = roles["balance"][0] + 1
+        ways.remove(balance_way)
+    if not ways:
+        roles.pop("way", None)
+    if "amount" in roles and ("debit" in roles or "credit" in roles):
+        both = [row[i] for i in roles["amount"] + roles.get("debit", []) + roles.get("credit", [])]
+        return LineError(line, "header", f"The header has both an amount column and debit/credit columns ({', '.join(both)}): "
+                                         "keep one way of giving the amounts.",
+                         f"हेडर में राशि कॉलम और डेबिट/क्रेडिट कॉलम दोनों हैं ({', '.join(both)}): राशि देने का एक ही तरीका रखें।")
+    for role, found in roles.items():
+        unused = (role == "way" and "amount" not in roles) or (role == "date" and "value_date" in roles)
+        if len(found) > 1 and not unused and role not in _JOINED:
+            named = ", ".join(f"'{row[i]}'" for i in found)
+            return LineError(line, "header", f"The header has more than one {role.replace('_', ' ')} column ({named}): "
+                                             "remove or rename all but one, so that no amount is read from the wrong column.",
+                             f"हेडर में एक से अधिक {_COLUMN_HI.get(role, role)} कॉलम हैं ({named}): एक को छोड़कर बाकी हटाएँ या उनका नाम बदलें, "
+                             "ताकि कोई राशि गलत कॉलम से न पढ़ी जाए।")
+    columns = {role: found[0] for role, found in roles.items()}
+    if "value_date" in columns:  # the value date is the date a statement line is matched on
+        columns["date"] = columns.pop("value_date")
+    joined = {role: tuple(found[1:]) for role, found in roles.items() if role in _JOINED and len(found) > 1}
+    return _Header(line, columns, balance_way, [c.strip() for c in row], joined)
+
+
+#: files that are not CSV, by how they begin: what net banking offers beside CSV
+_NOT_CSV = ((b"%PDF", "a PDF document", "PDF दस्तावेज़"), (b"PK\x03\x04", "an Excel workbook (.xlsx)", "Excel वर्कबुक (.xlsx)"),
+            (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)", "Excel 97-2003 वर्कबुक (.xls)"))
+
+
+def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
+    """UTF-8 (with or without a byte-order mark), else Windows-1252, as Excel and many banks'
+    downloads on Windows write it: amounts and dates are ASCII either way, only a narration's
+    letters depend on it, and the import says which it read. A PDF, a workbook or a web page is
+    refused saying what it is."""
+    start = data[:512].lstrip().lower()
+    for magic, what_en, what_hi in _NOT_CSV + ((b"<", "a web page (HTML), as some banks' 'Excel' downloads are", "वेब पेज (HTML), जैसे कुछ बैंकों के 'Excel' डाउनलोड होते हैं"),):
+        if start.startswith(magic.lower()) and (magic != b"<" or re.match(rb"<(!doctype|html|table|\?xml)", start)):
+            raise StatementError([LineError(0, "file", f"This file is {what_en}, not CSV: download the statement from the bank as CSV "
+                                                       "(or open it in Excel and save it as 'CSV UTF-8').",
+                                            f"यह फ़ाइल {what_hi} है, CSV नहीं: बैंक से विवरण CSV के रूप में डाउनलोड करें "
+                                            "(या इसे Excel में खोलकर 'CSV UTF-8' के रूप में सहेजें)।")])
+    if start[:1] in (b"{", b"["):
+        raise StatementError([LineError(0, "file", "This file is JSON (Stripe's balance transactions?), not a bank statement CSV: "
+                                                   "import Stripe's file in the Stripe form, and the bank's CSV download here.",
+                                        "यह फ़ाइल JSON है (Stripe के बैलेंस लेन-देन?), बैंक विवरण की CSV नहीं: Stripe की फ़ाइल Stripe वाले "
+                                        "फ़ॉर्म में आयात करें, और बैंक की CSV यहाँ।")])
+    try:
+        return _decode(data)
+    except StatementError as exc:
+        if len(data) > MAX_FILE_BYTES:  # refused for its size, whatever its encoding
+            raise
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise StatementError([LineError(exc.errors[0].line, "file",
+                                            "The file is neither UTF-8 nor Windows-1252 (ANSI) text; download the statement again as CSV.",
+                                            "फ़ाइल न UTF-8 टेक्स्ट है न Windows-1252 (ANSI); विवरण को फिर से CSV के रूप में डाउनलोड करें।")]) from None
+        notes.append(ReadNote("", "The file is not UTF-8; it was read as Windows-1252 (ANSI) text, as Excel on Windows saves it.",
+                              "फ़ाइल UTF-8 नहीं है; इसे Windows-1252 (ANSI) टेक्स्ट के रूप में पढ़ा गया, जैसे Windows पर Excel सहेजता है।"))
+        return text
+
+
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}-{last}"
+
+
 def parse_bank_csv(data: bytes, today: dt.date | None = None) -> list[ParsedLine]:
+    """The lines of a bank statement (:func:`read_bank_csv`)."""
+    return read_bank_csv(data, today).lines
+
+
+def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     """Read a bank statement; raise :class:`StatementError` listing every bad line. A line dated
-    after ``today`` (the counters' today by default) is a bad line."""
+    after ``today`` (the counters' today by default) is a bad line.
+
+    The file is a bank's download as it comes (decision 57, docs/reconciliation.md section 1): the
+    header is the first of its first :data:`HEADER_SEARCH_LINES` lines that names a date, a narration
+    and the money columns (debit and credit, or one amount with a Dr/Cr column or suffix) by
+    :data:`BANK_COLUMNS`, and the lines above it are the statement's title (refused if one of them
+    reads as a transaction). A line without an amount that names an opening or closing balance is
+    not a transaction: its balance is checked with the lines'; a line without a date after the last
+    transaction is the statement's end: a total there must equal the sums of the lines, text is left
+    aside, as is a line with neither date nor amount among the transactions (a page's heading, a
+    narration continued) and the header repeated. Every line left aside is named in the notes,
+    shown with the import."""
     today = today or clock.today()
-    text = _decode(data)
+    notes: list[ReadNote] = []
+    text = _decode_bank(data, notes)
     errors: list[LineError] = []
 
     def bad(line: int, fld: str, en: str, hi: str) -> None:
         errors.append(LineError(line, fld, en, hi))
 
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise StatementError([LineError(1, "header", f"The header cannot be read as CSV ({exc}).", f"हेडर CSV के रूप में पढ़ा नहीं जा सका ({exc})।")]) from None
     expected = ",".join(BANK_HEADER)
-    if header is None:
-        raise StatementError([LineError(1, "header", f"The file is empty; the first line must be the header {expected}.",
-                                        f"फ़ाइल खाली है; पहली पंक्ति हेडर {expected} होनी चाहिए।")])
-    for sep, name_en, name_hi in ((";", "semicolons (;)", "अर्धविराम (;)"), ("\t", "tabs", "टैब")):
-        if len(header) == 1 and sep in header[0]:  # a spreadsheet set to another list separator
-            raise StatementError([LineError(1, "header", f"The columns are separated by {name_en}, not commas: save the file as CSV with "
-                                                         f"commas (,) between the columns; the first line must be exactly {expected}.",
-                                            f"कॉलम {name_hi} से अलग किए गए हैं, अल्पविराम से नहीं: फ़ाइल को कॉलमों के बीच अल्पविराम (,) "
-                                            f"वाली CSV के रूप में सहेजें; पहली पंक्ति ठीक {expected} होनी चाहिए।")])
-    if tuple(h.strip().lower() for h in header) != BANK_HEADER:
-        raise StatementError([LineError(1, "header", f"The first line must be exactly {expected} (found {','.join(header)[:120]}).",
-                                        f"पहली पंक्ति ठीक {expected} होनी चाहिए (मिला: {','.join(header)[:120]})।")])
-    lines: list[ParsedLine] = []
-    previous_end = reader.line_num
-    previous_balance: int | None = None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[str]]] = []
+    previous_end = 0
     while True:
         start = previous_end + 1
         try:
@@ -266,83 +441,323 @@ def parse_bank_csv(data: bytes, today: dt.date | None = None) -> list[ParsedLine
         except StopIteration:
             break
         except csv.Error as exc:
+            if not rows:
+                raise StatementError([LineError(start, "header", f"The header cannot be read as CSV ({exc}).",
+                                                f"हेडर CSV के रूप में पढ़ा नहीं जा सका ({exc})।")]) from None
             bad(start, "file", f"This line cannot be read as CSV ({exc}); the rest of the file was not checked.",
                 f"यह पंक्ति CSV के रूप में पढ़ी नहीं जा सकी ({exc}); शेष फ़ाइल की जाँच नहीं हुई।")
             break
         previous_end = reader.line_num
-        if not row or all(not cell.strip() for cell in row):
-            continue  # a blank line
-        if len(row) != len(BANK_HEADER):
-            bad(start, "columns", f"Expected {len(BANK_HEADER)} columns ({expected}), found {len(row)}.",
-                f"{len(BANK_HEADER)} कॉलम ({expected}) अपेक्षित थे, {len(row)} मिले।")
+        rows.append((start, row))
+    filled = [(n, r) for n, r in rows if r and any(c.strip() for c in r)]
+    if not filled:
+        raise StatementError([LineError(1, "header", f"The file is empty; the first line must be the header {expected}.",
+                                        f"फ़ाइल खाली है; पहली पंक्ति हेडर {expected} होनी चाहिए।")])
+    header: _Header | None = None
+    for n, row in filled[:HEADER_SEARCH_LINES]:
+        found = _header(row, n)
+        if isinstance(found, LineError):
+            raise StatementError([found])
+        if found:
+            header = found
+            break
+    first_line, first = filled[0]
+    if header is None:
+        for sep, name_en, name_hi in ((";", "semicolons (;)", "अर्धविराम (;)"), ("\t", "tabs", "टैब")):
+            if len(first) == 1 and sep in first[0]:  # a spreadsheet set to another list separator
+                raise StatementError([LineError(first_line, "header", f"The columns are separated by {name_en}, not commas: save the file as CSV with "
+                                                                      f"commas (,) between the columns, with the header {expected}.",
+                                                f"कॉलम {name_hi} से अलग किए गए हैं, अल्पविराम से नहीं: फ़ाइल को कॉलमों के बीच अल्पविराम (,) "
+                                                f"वाली CSV के रूप में सहेजें, हेडर {expected} के साथ।")])
+        raise StatementError([LineError(first_line, "header",
+            f"No header was found in the first {HEADER_SEARCH_LINES} lines (line {first_line} reads {','.join(first)[:120]}). The header names the "
+            "columns: a date (Date, Txn Date or Value Date), the narration (Description, Narration, Particulars or Remarks), and Debit and "
+            f"Credit (or Withdrawal and Deposit), or one Amount with a Dr/Cr column; Reference and Balance may be given too. E.g. {expected}.",
+            f"पहली {HEADER_SEARCH_LINES} पंक्तियों में हेडर नहीं मिला (पंक्ति {first_line}: {','.join(first)[:120]})। हेडर कॉलमों के नाम देता है: "
+            "तिथि (Date, Txn Date या Value Date), विवरण (Description, Narration, Particulars या Remarks), और Debit व Credit (या Withdrawal "
+            f"व Deposit), या एक Amount के साथ Dr/Cr कॉलम; Reference और Balance भी दिए जा सकते हैं। उदाहरण: {expected}।")])
+    columns, width = header.columns, len(header.names)
+    if tuple(_column_key(c) for c in header.names) != BANK_HEADER:
+        read = sorted(columns.items(), key=lambda c: c[1])
+        read.extend((role, i) for role, more in header.joined.items() for i in more)
+        read.sort(key=lambda c: c[1])
+        used = {i for _, i in read}
+        unread = ", ".join(f"'{name}'" for i, name in enumerate(header.names) if i not in used and i != header.balance_way and name)
+        notes.append(ReadNote(str(header.line),
+                              f"Columns read: {', '.join(f'{_COLUMN_EN[r]} ← {header.names[i]!r}' for r, i in read)}" + (f"; not read: {unread}" if unread else "") + ".",
+                              f"पढ़े गए कॉलम: {', '.join(f'{_COLUMN_HI[r]} ← {header.names[i]!r}' for r, i in read)}" + (f"; नहीं पढ़े गए: {unread}" if unread else "") + "।"))
+
+    def cell(row: list[str], role: str) -> str:
+        i = columns.get(role)
+        text = row[i].strip() if i is not None and i < len(row) else ""
+        more = [row[j].strip() for j in header.joined.get(role, ()) if j < len(row) and row[j].strip()]
+        return " / ".join(([text] if text else []) + more)
+
+    def date_of(row: list[str]) -> dt.date | None:
+        try:
+            return parse_date(cell(row, "date"))
+        except ValueError:
+            return None
+
+    def has_money(row: list[str]) -> bool:
+        return any(cell(row, r) not in ("", "-") for r in ("debit", "credit", "amount"))
+
+    title = [(n, r) for n, r in filled if n < header.line]
+    for n, row in title:
+        if date_of(row) is not None and has_money(row):
+            bad(n, "line", f"This line above the header (line {header.line}) reads as a transaction (a date and an amount): the header "
+                           "must come before every transaction; move it or this line.",
+                f"हेडर (पंक्ति {header.line}) से ऊपर की यह पंक्ति लेन-देन जैसी है (तिथि और राशि): हेडर हर लेन-देन से पहले होना चाहिए; "
+                "इसे या हेडर को सही जगह रखें।")
+    if title:
+        notes.insert(0, ReadNote(_span(title[0][0], title[-1][0]), "Above the header: the statement's title, not read.",
+                              "हेडर से ऊपर: विवरण का शीर्षक, पढ़ा नहीं गया।"))
+    body = [(n, r) for n, r in filled if n > header.line]
+    # the last line with a date: a footer after it may write in the date column ("**This is a
+    # computer generated statement", "Total"), but a text with a digit there beside an amount is a
+    # transaction's date mistyped, never a total
+    last_dated = max((n for n, r in body if date_of(r) is not None), default=header.line)
+    dates = [d for d in (date_of(r) for _, r in body) if d is not None]
+    newest_first = len(set(dates)) > 1 and all(a >= b for a, b in zip(dates, dates[1:]))
+    if newest_first:
+        notes.append(ReadNote("", "The statement lists the newest transaction first: each line's running balance was checked against the line above it.",
+                              "विवरण में सबसे नया लेन-देन पहले है: हर पंक्ति का शेष उसके ऊपर की पंक्ति से जाँचा गया।"))
+    lines: list[ParsedLine] = []
+    previous_balance: int | None = None
+    for start, row in body:
+        if len(row) > width and not any(c.strip() for c in row[width:]):
+            row = row[:width]  # a spreadsheet's empty cells after the last column
+        date_text = cell(row, "date")
+        if [c.strip() for c in row] == header.names:  # the header again, as a download of several pages repeats it
+            notes.append(ReadNote(str(start), "The header again: not read.", "हेडर फिर से: पढ़ा नहीं गया।"))
+            continue
+        footer = start > last_dated and not (has_money(row) and re.search(r"\d", date_text))
+        if not date_text or (footer and date_of(row) is None) or (not has_money(row) and _BALANCE_WORDS.search(" ".join(row))):
+            handled, previous_balance = _not_a_transaction(start, row, cell, has_money(row), start > last_dated, lines,
+                                                           previous_balance, notes, errors, header.balance_way)
+            if handled:
+                continue
+        if len(row) != width:
+            bad(start, "columns", f"Expected {width} columns ({','.join(header.names)[:120]}), found {len(row)}.",
+                f"{width} कॉलम ({','.join(header.names)[:120]}) अपेक्षित थे, {len(row)} मिले।")
             previous_balance = None
             continue
-        date_text, description, reference, debit_text, credit_text, balance_text = (c.strip() for c in row)
+        description, reference = cell(row, "description"), cell(row, "reference")
         problems = len(errors)
         value_date = None
         try:
             value_date = parse_date(date_text)
         except ValueError:
-            bad(start, "date", f"'{date_text}' is not a date; write YYYY-MM-DD or DD-MM-YYYY, e.g. 2025-11-24 or 24-11-2025.",
-                f"'{date_text}' तिथि नहीं है; YYYY-MM-DD या DD-MM-YYYY लिखें, जैसे 2025-11-24 या 24-11-2025।")
+            if not date_text:
+                bad(start, "date", "The date is empty, and the line has an amount: every transaction has its date; give it.",
+                    "तिथि खाली है, और पंक्ति में राशि है: हर लेन-देन की अपनी तिथि होती है; उसे लिखें।")
+            else:
+                bad(start, "date", f"'{date_text}' is not a date; write the day first: YYYY-MM-DD, DD-MM-YYYY, DD/MM/YYYY or DD-Mon-YYYY, "
+                                   "e.g. 2025-11-24, 24-11-2025, 24/11/2025 or 24-Nov-2025.",
+                    f"'{date_text}' तिथि नहीं है; दिन पहले लिखें: YYYY-MM-DD, DD-MM-YYYY, DD/MM/YYYY या DD-Mon-YYYY, "
+                    "जैसे 2025-11-24, 24-11-2025, 24/11/2025 या 24-Nov-2025।")
         else:
             if not FIRST_DATE <= value_date <= LAST_DATE:
-                first, last = _date_range()
-                bad(start, "date", f"'{date_text}' is outside the dates a statement can have ({first} to {last}); check the year.",
-                    f"'{date_text}' विवरण की संभव तिथियों ({first} से {last}) से बाहर है; वर्ष जाँचें।")
+                first_day, last_day = _date_range()
+                bad(start, "date", f"'{date_text}' is outside the dates a statement can have ({first_day} to {last_day}); check the year.",
+                    f"'{date_text}' विवरण की संभव तिथियों ({first_day} से {last_day}) से बाहर है; वर्ष जाँचें।")
             elif value_date > today:
                 bad(start, "date", *_after_today(date_text, today))
-        amounts = {}
-        for name, value in (("debit", debit_text), ("credit", credit_text)):
-            if value.startswith("-"):
-                bad(start, name, f"Write the {name} without a sign ('{value}'): the column says which way the money went.",
-                    f"{'डेबिट' if name == 'debit' else 'क्रेडिट'} बिना चिह्न के लिखें ('{value}'): कॉलम ही बताता है कि पैसा किस ओर गया।")
-                amounts[name] = None
-            elif value:
-                try:
-                    amounts[name] = parse_rupees(value)
-                except AmountError as exc:
-                    bad(start, name, str(exc), exc.message_hi)
-                    amounts[name] = None
-        given = {k: v for k, v in amounts.items() if v}  # a zero on the other side is as good as empty
-        if len(errors) == problems:
-            if len(given) == 2:
-                bad(start, "debit", "Both debit and credit are given; a line is one or the other.",
-                    "डेबिट और क्रेडिट दोनों दिए गए हैं; एक पंक्ति में इनमें से एक ही होता है।")
-            elif not given:
-                bad(start, "credit", "Neither debit nor credit has an amount.", "न डेबिट में राशि है, न क्रेडिट में।")
-        balance = None
-        if balance_text:
-            try:
-                balance = _signed_rupees(balance_text)
-            except AmountError as exc:
-                bad(start, "balance", str(exc), exc.message_hi)
+        amount = _line_amount(start, row, cell, "amount" in columns, bad)
+        balance = _balance(start, row, cell, header.balance_way, bad)
         if len(reference) > REFERENCE_MAX:
             bad(start, "reference", f"The reference is longer than {REFERENCE_MAX} characters.", f"संदर्भ {REFERENCE_MAX} अक्षरों से लंबा है।")
+        if _SPREADSHEET_NUMBER.search(reference):
+            bad(start, "reference", f"'{reference}' is a number a spreadsheet wrote in place of the reference (a long UTR or cheque number in "
+                                    "scientific notation, its digits lost): import the bank's own file, not one opened and saved in a spreadsheet.",
+                f"'{reference}' वह संख्या है जो स्प्रेडशीट ने संदर्भ की जगह लिख दी (लंबा UTR या चेक नंबर वैज्ञानिक संकेतन में, उसके अंक खो गए): "
+                "बैंक की अपनी फ़ाइल आयात करें, स्प्रेडशीट में खोलकर सहेजी गई नहीं।")
         for name, value in (("reference", reference), ("description", description)):
             kind = unstorable(value)  # (a NUL: strict UTF-8 lets no lone surrogate into a CSV)
             if kind:
                 bad(start, name, *_unstorable(kind))
         if len(description) > DESCRIPTION_MAX:
             bad(start, "description", f"The description is longer than {DESCRIPTION_MAX} characters.", f"विवरण {DESCRIPTION_MAX} अक्षरों से लंबा है।")
-        if len(errors) > problems:
+        if len(errors) > problems or amount is None or value_date is None:
             previous_balance = None  # do not check the next line's balance against a bad one
             continue
-        amount = given.get("credit") or -given["debit"]
-        if balance is not None and previous_balance is not None and previous_balance + amount != balance:
+        if newest_first:  # the line above is the later one: this line's balance is the one before it
+            if balance is not None and previous_balance is not None and balance != previous_balance:
+                bad(start, "balance",
+                    f"The balance {format_paise(balance)} is not the balance before the line above ({format_paise(previous_balance)}; "
+                    "the statement lists the newest line first); a line may be missing or mistyped.",
+                    f"शेष {format_paise(balance)} ऊपर की पंक्ति से पहले के शेष ({format_paise(previous_balance)}) के बराबर नहीं (विवरण में "
+                    "नई पंक्ति पहले है); कोई पंक्ति छूटी या गलत लिखी हो सकती है।")
+            previous_balance = None if balance is None else balance - amount
+        elif balance is not None and previous_balance is not None and previous_balance + amount != balance:
             bad(start, "balance",
                 f"The balance {format_paise(balance)} does not follow from the line before ({format_paise(previous_balance)} "
                 f"{'+' if amount >= 0 else '−'} {format_paise(abs(amount))} = {format_paise(previous_balance + amount)}); a line may be missing or mistyped.",
                 f"शेष {format_paise(balance)} पिछली पंक्ति से मेल नहीं खाता ({format_paise(previous_balance + amount)} होना चाहिए); कोई पंक्ति छूटी या गलत लिखी हो सकती है।")
             previous_balance = balance
             continue
-        previous_balance = balance
+        else:
+            previous_balance = balance
+        if len(errors) > problems:
+            continue
         lines.append(ParsedLine(start, value_date, amount, reference, description, balance))
     if not lines and not errors:
         errors.append(LineError(0, "file", "The statement has a header but no lines.", "विवरण में हेडर है पर कोई पंक्ति नहीं।"))
     if errors:
         raise StatementError(errors)
-    return lines
+    return BankReading(lines, notes)
+
+
+def _way_of(text: str) -> tuple[str, str | None]:
+    """An amount and the side its suffix names ("1,483.50 Cr" -> "1,483.50", "credit")."""
+    found = _WAY_SUFFIX.fullmatch(text)
+    if not found:
+        return text, None
+    return found["amount"].strip(), _WAYS[found["way"].lower()]
+
+
+def _line_amount(start: int, row: list[str], cell: Callable[[list[str], str], str], single: bool,
+                 bad: Callable[[int, str, str, str], None]) -> int | None:
+    """A line's amount in paise (credit positive, debit negative) from its debit and credit columns,
+    or from its amount and the side a Dr/Cr column or suffix names; None (and the reason) when none."""
+    amounts: dict[str, int | None] = {}
+    names = ("amount",) if single else ("debit", "credit")
+    ways: dict[str, str | None] = {}
+    for name in names:
+        value = cell(row, name)
+        if value == "-":  # a dash for an empty cell
+            continue
+        number, ways[name] = _way_of(value)
+        name_hi = _COLUMN_HI[name]
+        if number.startswith("-"):
+            bad(start, name, f"Write the {name} without a sign ('{value}'): the column says which way the money went.",
+                f"{name_hi} बिना चिह्न के लिखें ('{value}'): कॉलम ही बताता है कि पैसा किस ओर गया।")
+            amounts[name] = None
+        elif number:
+            try:
+                amounts[name] = parse_rupees(number)
+            except AmountError as exc:
+                bad(start, name, str(exc), exc.message_hi)
+                amounts[name] = None
+            if not single and ways[name] not in (None, name):
+                bad(start, name, f"'{value}' says {ways[name][:2].title()} in the {name} column: check which way the money went.",
+                    f"{name_hi} कॉलम में '{value}' {ways[name][:2].title()} कहता है: जाँचें कि पैसा किस ओर गया।")
+    if any(v is None for v in amounts.values()) or any(ways.get(n) not in (None, n) for n in ("debit", "credit") if n in amounts):
+        return None
+    given = {k: v for k, v in amounts.items() if v}  # a zero on the other side is as good as empty
+    if single:
+        if not given:
+            bad(start, "amount", "The amount is empty.", "राशि खाली है।")
+            return None
+        way_text = cell(row, "way")
+        told = _WAYS.get(way_text.lower()) if way_text else None
+        if way_text and told is None:
+            bad(start, "way", f"'{way_text}' is neither Dr nor Cr.", f"'{way_text}' न Dr है न Cr।")
+            return None
+        suffix = ways.get("amount")
+        if told and suffix and told != suffix:
+            bad(start, "way", f"The Dr/Cr column says {told[:2].title()}, the amount says {suffix[:2].title()}: check which way the money went.",
+                f"Dr/Cr कॉलम {told[:2].title()} कहता है, राशि {suffix[:2].title()}: जाँचें कि पैसा किस ओर गया।")
+            return None
+        way = told or suffix
+        if way is None:
+            bad(start, "way", "The amount does not say whether it is a debit or a credit: give Dr or Cr in the Dr/Cr column or after the amount.",
+                "राशि यह नहीं बताती कि वह डेबिट है या क्रेडिट: Dr/Cr कॉलम में या राशि के बाद Dr या Cr लिखें।")
+            return None
+        return given["amount"] if way == "credit" else -given["amount"]
+    if len(given) == 2:
+        bad(start, "debit", "Both debit and credit are given; a line is one or the other.",
+            "डेबिट और क्रेडिट दोनों दिए गए हैं; एक पंक्ति में इनमें से एक ही होता है।")
+        return None
+    if not given:
+        bad(start, "credit", "Neither debit nor credit has an amount.", "न डेबिट में राशि है, न क्रेडिट में।")
+        return None
+    return given.get("credit") or -given["debit"]
+
+
+def _balance(start: int, row: list[str], cell: Callable[[list[str], str], str], way_column: int | None,
+             bad: Callable[[int, str, str, str], None]) -> int | None:
+    """A line's running balance in paise (negative when overdrawn: ``-250.00``, ``250.00 Dr``, or Dr
+    in the column after it), or None when it has none or a bad one (and the reason)."""
+    text = cell(row, "balance")
+    if not text:
+        return None
+    number, way = _way_of(text)
+    if way_column is not None and way_column < len(row) and row[way_column].strip():
+        told = _WAYS.get(row[way_column].strip().lower())
+        if told is None or (way and way != told):
+            bad(start, "balance", f"The balance's Dr/Cr ('{row[way_column].strip()}') is neither Dr nor Cr, or not what the balance says.",
+                f"शेष का Dr/Cr ('{row[way_column].strip()}') न Dr है न Cr, या शेष से मेल नहीं खाता।")
+            return None
+        way = told
+    try:
+        paise = _signed_rupees(number)
+    except AmountError as exc:
+        bad(start, "balance", str(exc), exc.message_hi)
+        return None
+    if way and paise < 0:
+        bad(start, "balance", f"'{text}' has both a sign and Dr/Cr; give one.", f"'{text}' में चिह्न और Dr/Cr दोनों हैं; एक ही दें।")
+        return None
+    return -paise if way == "debit" else paise
+
+
+def _not_a_transaction(start: int, row: list[str], cell: Callable[[list[str], str], str], money: bool, after_last: bool,
+                       lines: list[ParsedLine], previous_balance: int | None, notes: list[ReadNote],
+                       errors: list[LineError], balance_way: int | None) -> tuple[bool, int | None]:
+    """Whether a line without a date, or without an amount but naming a balance, is one of the lines
+    a statement has besides its transactions, and the running balance to check the next line
+    against. Such a line is noted, and its figures checked against the transactions': an opening
+    balance (before the first transaction), a closing balance, the statement's total or text after
+    the last transaction. Any other line is read as a transaction, and refused as one."""
+    def bad(fld: str, en: str, hi: str) -> tuple[bool, int | None]:
+        errors.append(LineError(start, fld, en, hi))
+        return True, previous_balance
+
+    if money and not after_last:
+        return False, previous_balance  # an amount without a date among the transactions: refused as one
+    named = bool(_BALANCE_WORDS.search(" ".join(row)))
+    balance = _balance(start, row, cell, balance_way, lambda line, fld, en, hi: errors.append(LineError(line, fld, en, hi)))
+    if money:
+        if cell(row, "amount"):
+            return bad("date", "A line after the last transaction has an amount but no date: remove it, or give it its date.",
+                       "अंतिम लेन-देन के बाद की पंक्ति में राशि है पर तिथि नहीं: इसे हटाएँ, या इसकी तिथि दें।")
+        if errors:  # the lines summed are not all the statement's: the errors say why
+            return True, previous_balance
+        sums = {"debit": -sum(l.amount_paise for l in lines if l.amount_paise < 0),
+                "credit": sum(l.amount_paise for l in lines if l.amount_paise > 0)}
+        for name, total in sums.items():
+            text = cell(row, name)
+            if text in ("", "-"):
+                continue
+            try:
+                paise = parse_rupees(_way_of(text)[0])
+            except AmountError as exc:
+                return bad(name, str(exc), exc.message_hi)
+            if paise != total:
+                return bad(name, f"The statement's total {name} {format_paise(paise)} is not the sum of its lines' ({format_paise(total)}): "
+                                 "a line may be missing or mistyped; download the statement again.",
+                           f"विवरण का कुल {_COLUMN_HI[name]} {format_paise(paise)} उसकी पंक्तियों के योग ({format_paise(total)}) के बराबर नहीं: "
+                           "कोई पंक्ति छूटी या गलत लिखी हो सकती है; विवरण फिर से डाउनलोड करें।")
+        notes.append(ReadNote(str(start), "The statement's totals, equal to the sums of its lines: not a transaction.",
+                              "विवरण का कुल योग, पंक्तियों के योग के बराबर: लेन-देन नहीं।"))
+    elif named and not lines and balance is not None:
+        notes.append(ReadNote(str(start), f"Balance {format_paise(balance)}: not a transaction; the first line's balance is checked against it.",
+                              f"शेष {format_paise(balance)}: लेन-देन नहीं; पहली पंक्ति का शेष इससे जाँचा गया।"))
+        return True, balance
+    elif named or after_last:
+        notes.append(ReadNote(str(start), "A balance, not a transaction." if named else "After the last transaction: not read.",
+                              "शेष की पंक्ति, लेन-देन नहीं।" if named else "अंतिम लेन-देन के बाद: पढ़ी नहीं गई।"))
+    else:  # among the transactions: a page's heading, a narration continued (the line above is read without it)
+        notes.append(ReadNote(str(start), "No date and no amount: not a transaction, not read (a narration continued here is not "
+                                          "joined to the line above).",
+                              "न तिथि न राशि: लेन-देन नहीं, पढ़ी नहीं गई (यहाँ जारी विवरण ऊपर की पंक्ति से नहीं जोड़ा गया)।"))
+    if balance is not None and previous_balance is not None and balance != previous_balance:
+        notes.pop()
+        return bad("balance", f"The balance {format_paise(balance)} on this line is not the running balance of the lines before "
+                              f"({format_paise(previous_balance)}): a line may be missing or mistyped.",
+                   f"इस पंक्ति का शेष {format_paise(balance)} पिछली पंक्तियों के शेष ({format_paise(previous_balance)}) के बराबर नहीं: "
+                   "कोई पंक्ति छूटी या गलत लिखी हो सकती है।")
+    return True, previous_balance
 
 
 def _is_int(value: Any) -> bool:
@@ -382,6 +797,15 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
     (one created after ``today``, the counters' today by default, too)."""
     today = today or clock.today()
     text = _decode(data)
+    first = text.lstrip()[:1]
+    if first and first not in "{[" and "," in text.lstrip().split("\n", 1)[0]:  # a CSV: a bank statement, or the Dashboard's export
+        raise StatementError([LineError(1, "file",
+            "This is a CSV file, not the JSON list of Stripe balance transactions: a bank statement is imported in the bank "
+            "statement's form; Stripe's Dashboard export (CSV) is not read: import the list Stripe's API gives "
+            "(GET /v1/balance_transactions), or let emitra fetch it (emitra reconcile import-stripe --from-stripe --week YYYY-MM-DD).",
+            "यह CSV फ़ाइल है, Stripe बैलेंस लेन-देन की JSON सूची नहीं: बैंक विवरण बैंक विवरण वाले फ़ॉर्म में आयात होता है; Stripe "
+            "डैशबोर्ड का निर्यात (CSV) नहीं पढ़ा जाता: Stripe API की दी सूची (GET /v1/balance_transactions) आयात करें, या emitra से "
+            "मँगवाएँ (emitra reconcile import-stripe --from-stripe --week YYYY-MM-DD)।")])
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -545,7 +969,8 @@ def _as_date(value: Any) -> dt.date:
 
 
 async def _store(actor: audit.Actor, district_id: int, source: str, filename: str, data: bytes, lines: list[ParsedLine],
-                 post: Callable[[int, list[ParsedLine]], Awaitable[list[str]]] | None = None) -> StatementImport:
+                 post: Callable[[int, list[ParsedLine]], Awaitable[list[str]]] | None = None,
+                 detail: dict[str, Any] | None = None) -> StatementImport:
     """Store an import and its lines, and run ``post`` (a Stripe file's payouts and fees), in one
     transaction. The same file, or the same statement as another file, is refused; of a bank
     statement, the lines an earlier import has are left out (``imp.left_out``: import id -> lines)."""
@@ -571,7 +996,7 @@ async def _store(actor: audit.Actor, district_id: int, source: str, filename: st
                 [(imp.id, l.line_no, l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise, "", "") for l in lines])
             posted = await post(district_id, lines) if post else []
             await audit.record(actor, "statement.imported", imp, district_id=district_id, detail={
-                **({"posted": posted} if post else {}),
+                **({"posted": posted} if post else {}), **(detail or {}),
                 **({"left_out": {str(k): v for k, v in left_out.items()}} if left_out else {}),
                 "source": source, "filename": imp.filename, "sha256": sha, "content_sha256": content, "lines": len(lines),
                 "credits_paise": sum(l.amount_paise for l in lines if l.amount_paise > 0),
@@ -592,7 +1017,11 @@ async def _store(actor: audit.Actor, district_id: int, source: str, filename: st
 async def import_bank_statement(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:
     """Import a bank statement CSV, whole or not at all (:class:`StatementError` lists every bad line);
     the lines an earlier import already has are left out (see :func:`_repeated_lines`)."""
-    return await _store(actor, district_id, BANK, filename, data, parse_bank_csv(data))
+    reading = read_bank_csv(data)
+    notes = [{"lines": n.lines, "note": n.message_en} for n in reading.notes]
+    imp = await _store(actor, district_id, BANK, filename, data, reading.lines, detail={"read": notes} if notes else None)
+    imp.notes = reading.notes
+    return imp
 
 
 async def import_stripe_transactions(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:

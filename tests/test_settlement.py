@@ -536,6 +536,30 @@ def test_money_pages_name_lsps_methods_and_accounts_in_words_and_dates_as_dd_mm_
     assert "LSP&#39;s share of service charges" in statement.text and "lsp_fee_payable" not in statement.text
 
 
+def test_the_settlement_page_says_when_it_lists_only_the_first_payments_waiting(web, monkeypatch):
+    """The page listed the first 100 payments waiting under a count of all of them, without saying
+    so: with more waiting, the Society read the table as the whole list."""
+    from emitra.web import money as money_pages
+
+    async def pay():
+        actor, counter, citizen = await _operator()
+        for n in range(3):
+            request = await counter_core.record_payment(actor, counter, citizen, BIRTH, _example(BIRTH), f"w-{n}", "upi")
+            await counter_core.confirm_payment(Actor(None, via="webhook"), await Payment.get(request=request), "upi", f"evt-w-{n}",
+                                               provider_reference=f"UTR000{n}")
+    web.run(pay)
+    monkeypatch.setattr(money_pages, "WAITING_SHOWN", 2, raising=False)
+    web.login("society")
+    page = web.get("/society/settlement")
+    waiting = page.text[page.text.index("Waiting to be settled"):]
+    assert "3 payment(s)" in waiting and "The first 2 of 3, the longest waiting first; the run settles every one." in waiting
+    assert waiting.count("<tr><td>JP") == 2
+    hindi = web.get("/society/settlement?lang=hi")
+    assert "3 में से पहले 2" in hindi.text
+    monkeypatch.setattr(money_pages, "WAITING_SHOWN", 100)
+    assert "The first" not in web.get("/society/settlement?lang=en").text
+
+
 # --- command line -----------------------------------------------------------------------------------
 
 CLI_DRIVER = """

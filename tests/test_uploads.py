@@ -180,8 +180,11 @@ def test_statement_uploads_are_limited_checked_and_named_safely(web):
 
     too_big = send("import_bank", "bank.csv", b"date,description,reference,debit,credit,balance\n" + b"x" * (5 * 1024 * 1024 + 1))
     assert too_big.status_code == 400 and "larger than 5 MB" in too_big.text
+    # Windows-1252 (decision 57) is read; this one has no money columns, and its header is refused as such
     latin = send("import_bank", "bank.csv", "date,description\n2025-11-24,Caf\u00e9 d\u00e9p\u00f4t\n".encode("latin-1"))
-    assert latin.status_code == 400 and "not UTF-8 text" in latin.text
+    assert latin.status_code == 400 and "No header was found" in latin.text
+    neither = send("import_bank", "bank.csv", b"date,description,reference,debit,credit,balance\n2025-11-24,Caf\x81,R,,1.00,\n")
+    assert neither.status_code == 400 and "neither UTF-8 nor Windows-1252" in neither.text
     pdf = send("import_bank", "bank.csv", PDF + b"\xff\xfe binary")
     assert pdf.status_code == 400
     not_json = send("import_stripe", "stripe.json", b"<html>not json</html>", "application/json")

@@ -187,6 +187,8 @@ async def confirm_deposit(request: Request) -> Response:
 
 # --- Society: settlement --------------------------------------------------------------------------
 
+WAITING_SHOWN = 100  # payments waiting for settlement listed on the page (the oldest; the run settles all)
+
 @page(SOCIETY)
 async def society_settlement(request: Request) -> Response:
     """Pay the LSPs their shares of confirmed card and UPI payments out of escrow; show the run's report."""
@@ -200,6 +202,7 @@ async def society_settlement(request: Request) -> Response:
     lsp_ids = {i.lsp_id for i in [*(report.items if report else []), *waiting]}
     lsps = dict(await LSP.filter(id__in=lsp_ids).values_list("id", "name")) if lsp_ids else {}
     return render(request, "money/settlement.html", {"report": report, "waiting": waiting, "overdue": overdue,
+                                                      "shown": waiting[:WAITING_SHOWN],
                                                       "waiting_total": sum(p.amount_paise for p in waiting),
                                                       "lsp_name": lambda lsp_id: lsps.get(lsp_id, str(lsp_id)),
                                                       "method_title": _method_title, "waited": _waited})

@@ -105,7 +105,7 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
         "kind_label": kind_label, "source_label": lambda s: _(SOURCE_LABELS.get(s, s)),
         "status_label": lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s,
         "can_confirm": rec.can_confirm_deposits(), "max_mb": rec.MAX_FILE_BYTES // (1024 * 1024),
-        "begun": start <= clock.today(), "left_out": _left_out(imported),
+        "begun": start <= clock.today(), "left_out": _left_out(imported), "read_notes": getattr(imported, "notes", None) or [],
     }, status)
 
 
@@ -164,11 +164,14 @@ async def reconciliation(request: Request) -> Response:
 
 @page(SOCIETY)
 async def export_csv(request: Request) -> Response:
-    """The report of a week as CSV (``?week=YYYY-MM-DD``), computed now; nothing is written."""
+    """The report of a week as CSV (``?week=YYYY-MM-DD``), computed now, for a spreadsheet (UTF-8 with a
+    byte-order mark, formula-like cells neutralised: core/spreadsheet.py); nothing is written."""
     start, end, week_error = _week(request.query_params.get("week"))
     if week_error:  # not another week's figures under a file name the Society did not ask for
         raise HTTPException(400, week_error)
     report, text = await rec.export_csv(request.state.user.district_id, start, end)
     name = f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.csv"
-    return Response(text, media_type="text/csv; charset=utf-8",
+    # a byte-order mark first, as the reports' export: without it Excel reads the file as the
+    # computer's ANSI code page, and a narration's dash, accent or Hindi comes out as "â€“" (decision 58)
+    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

@@ -1,0 +1,256 @@
+"""Bank statements as Indian banks' downloads come (decision 57, docs/reconciliation.md section 1):
+a title block above the header, the bank's own column names, an opening balance, totals and a
+closing balance at the end, day-first dates, "Cr"/"Dr" suffixes or an amount with a Dr/Cr column,
+Windows-1252 text and Excel's CRLF. Each is read to the same lines as the statement written in
+emitra's own header, whatever is not a transaction is named, and totals and balances are checked
+against the lines: a file that does not add up is refused, nothing imported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from emitra.core import reconcile as rec
+from emitra.core.audit import Actor
+from emitra.core.models import AuditLog, District, StatementImport, StatementLine, User
+
+pytestmark = pytest.mark.anyio
+TODAY = dt.date(2026, 1, 1)
+
+#: the statement of tests/data/bank_good.csv, as emitra's header writes it
+CANONICAL = (b"date,description,reference,debit,credit,balance\n"
+             b'2025-11-24,BY CASH DEP SLIP DSJP0001202511243,CDM123,,"1,483.50","1,01,483.50"\n'
+             b'2025-11-26,NEFT JVVNL REMITTANCE,NEFT0099,"1,000.00",,"1,00,483.50"\n')
+LINES = [(dt.date(2025, 11, 24), 148_350, "CDM123", "BY CASH DEP SLIP DSJP0001202511243", 10_148_350),
+         (dt.date(2025, 11, 26), -100_000, "NEFT0099", "NEFT JVVNL REMITTANCE", 10_048_350)]
+
+#: a State Bank style download: the account's details above the header, a transaction date and a
+#: value date, "24 Nov 2025", a line of text at the end
+TITLED = (b"Account Name       :,EMITRA SOCIETY JAIPUR\r\n"
+          b"Account Number     :,00000012345678901\r\n"
+          b"IFS Code           :,SBIN0000001\r\n"
+          b'Balance as on 24 Nov 2025 :,"1,00,000.00"\r\n'
+          b"\r\n"
+          b"Txn Date,Value Date,Description,Ref No./Cheque No.,Debit,Credit,Balance\r\n"
+          b'24 Nov 2025,24 Nov 2025,BY CASH DEP SLIP DSJP0001202511243,CDM123,,"1,483.50","1,01,483.50"\r\n'
+          b'26 Nov 2025,26 Nov 2025,NEFT JVVNL REMITTANCE,NEFT0099,"1,000.00",,"1,00,483.50"\r\n'
+          b"**This is a computer generated statement and does not require a signature.\r\n")
+#: a Bank of Baroda style download: an opening balance line, "Cr" after the balances, the totals
+#: and the closing balance on the last line, DD-Mon-YYYY dates
+TOTALLED = (b"TRAN DATE,VALUE DATE,NARRATION,CHQ.NO.,WITHDRAWAL(DR),DEPOSIT(CR),BALANCE(INR)\n"
+            b',,Opening Balance,,,,"1,00,000.00 Cr"\n'
+            b'24-Nov-2025,24-Nov-2025,BY CASH DEP SLIP DSJP0001202511243,CDM123,,"1,483.50","1,01,483.50 Cr"\n'
+            b'26-Nov-2025,26-Nov-2025,NEFT JVVNL REMITTANCE,NEFT0099,"1,000.00",,"1,00,483.50 Cr"\n'
+            b',,Closing Balance,,"1,000.00","1,483.50","1,00,483.50 Cr"\n')
+#: a Kotak style download: one amount column and a Dr/Cr column (and another for the balance)
+SIGNED = (b"Sl. No.,Date,Description,Chq / Ref number,Amount,Dr / Cr,Balance,Dr / Cr\n"
+          b'1,24/11/2025,BY CASH DEP SLIP DSJP0001202511243,CDM123,"1,483.50",CR,"1,01,483.50",CR\n'
+          b'2,26/11/2025,NEFT JVVNL REMITTANCE,NEFT0099,"1,000.00",DR,"1,00,483.50",CR\n')
+#: an HDFC style download: two-digit years, "Narration", "Withdrawal Amt."/"Deposit Amt."
+SHORT_YEARS = (b"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\n"
+               b"24/11/25,BY CASH DEP SLIP DSJP0001202511243,CDM123,24/11/25,,1483.50,101483.50\n"
+               b"26/11/25,NEFT JVVNL REMITTANCE,NEFT0099,26/11/25,1000.00,,100483.50\n")
+
+#: an ICICI style download: the newest line first, the opening balance at the bottom
+NEWEST_FIRST = (b"S No.,Value Date,Transaction Date,Cheque Number,Transaction Remarks,Withdrawal Amount (INR ),Deposit Amount (INR ),Balance (INR )\n"
+                b'1,26/11/2025,26/11/2025,NEFT0099,NEFT JVVNL REMITTANCE,"1,000.00",,"1,00,483.50"\n'
+                b'2,24/11/2025,24/11/2025,CDM123,BY CASH DEP SLIP DSJP0001202511243,,"1,483.50","1,01,483.50"\n'
+                b',,,,Opening Balance,,,"1,00,000.00"\n')
+
+
+def _read(data: bytes) -> list[tuple]:
+    return [(l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise) for l in rec.read_bank_csv(data, TODAY).lines]
+
+
+def _refused(data: bytes) -> list[tuple[int, str, str]]:
+    with pytest.raises(rec.StatementError) as caught:
+        rec.read_bank_csv(data, TODAY)
+    return [(e.line, e.field, e.message_en) for e in caught.value.errors]
+
+
+@pytest.mark.parametrize("data", [CANONICAL, TITLED, TOTALLED, SIGNED, SHORT_YEARS], ids=["own", "titled", "totalled", "signed", "short-years"])
+def test_a_banks_download_reads_to_the_same_lines_as_the_statement_in_emitras_header(data):
+    assert _read(data) == LINES
+
+
+def test_what_is_not_a_transaction_is_named_with_the_columns_read():
+    notes = [str(n) for n in rec.read_bank_csv(TITLED, TODAY).notes]
+    assert notes == ["lines 1-4: Above the header: the statement's title, not read.",
+                     "line 6: Columns read: date ← 'Value Date', description ← 'Description', reference ← 'Ref No./Cheque No.', "
+                     "debit ← 'Debit', credit ← 'Credit', balance ← 'Balance'; not read: 'Txn Date'.",
+                     "line 9: After the last transaction: not read."]
+    notes = [str(n) for n in rec.read_bank_csv(TOTALLED, TODAY).notes]
+    assert notes[1:] == ["line 2: Balance ₹1,00,000.00: not a transaction; the first line's balance is checked against it.",
+                         "line 5: The statement's totals, equal to the sums of its lines: not a transaction."]
+    assert rec.read_bank_csv(CANONICAL, TODAY).notes == []  # emitra's own header: nothing to say
+
+
+def test_a_statement_with_the_newest_line_first_is_checked_from_the_bottom_up():
+    assert sorted(_read(NEWEST_FIRST)) == LINES
+    assert "The statement lists the newest transaction first" in str(rec.read_bank_csv(NEWEST_FIRST, TODAY).notes[1])
+    [(line, field, message), *_] = _refused(NEWEST_FIRST.replace(b'"1,01,483.50"', b'"1,01,583.50"'))
+    assert (line, field) == (3, "balance") and "not the balance before the line above (₹1,01,483.50" in message
+    assert [(n, f) for n, f, _ in _refused(NEWEST_FIRST.replace(b'"1,00,000.00"', b'"1,00,001.00"'))] == [(4, "balance")]
+
+
+def test_a_page_heading_a_repeated_header_or_a_continued_narration_is_named_and_not_read():
+    pages = TITLED.replace(b"26 Nov 2025,26 Nov 2025,NEFT",
+                           b",,(continued) REF DSJP0001202511243,,,,\r\n"
+                           b"Page 2 of 2\r\n"
+                           b"Txn Date,Value Date,Description,Ref No./Cheque No.,Debit,Credit,Balance\r\n"
+                           b"26 Nov 2025,26 Nov 2025,NEFT")
+    reading = rec.read_bank_csv(pages, TODAY)
+    assert [(l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise) for l in reading.lines] == LINES
+    assert [str(n) for n in reading.notes][2:5] == [
+        "line 8: No date and no amount: not a transaction, not read (a narration continued here is not joined to the line above).",
+        "line 9: No date and no amount: not a transaction, not read (a narration continued here is not joined to the line above).",
+        "line 10: The header again: not read."]
+
+
+def test_a_footer_in_the_date_column_is_the_statements_end_but_a_mistyped_date_is_not():
+    footer = CANONICAL + (b'Total,,,"1,000.00","1,483.50",\n'
+                          b"**This is a computer generated statement and does not require a signature.\n")
+    reading = rec.read_bank_csv(footer, TODAY)
+    assert _read(footer) == LINES
+    assert [str(n) for n in reading.notes] == ["line 4: The statement's totals, equal to the sums of its lines: not a transaction.",
+                                               "line 5: After the last transaction: not read."]
+    # the last transaction with its date mistyped, even of the amount of the lines before it: refused
+    mistyped = CANONICAL + b"2025-11-31,NEFT CR,N3,,1483.50,\n"  # the credits before it: 1,483.50
+    assert [(n, f) for n, f, _ in _refused(mistyped)] == [(4, "date")]
+
+
+def test_totals_and_balances_that_do_not_follow_from_the_lines_are_refused():
+    wrong_total = TOTALLED.replace(b',,Closing Balance,,"1,000.00","1,483.50"', b',,Closing Balance,,"1,000.00","1,843.50"')
+    assert _refused(wrong_total) == [(5, "credit", "The statement's total credit ₹1,843.50 is not the sum of its lines' (₹1,483.50): "
+                                                   "a line may be missing or mistyped; download the statement again.")]
+    wrong_opening = TOTALLED.replace(b'"1,00,000.00 Cr"', b'"1,00,100.00 Cr"')
+    assert [(n, f) for n, f, _ in _refused(wrong_opening)] == [(3, "balance")]
+    wrong_closing = TOTALLED.replace(b'"1,483.50","1,00,483.50 Cr"', b'"1,483.50","1,00,583.50 Cr"')
+    assert [(n, f) for n, f, _ in _refused(wrong_closing)] == [(5, "balance")]
+    closing = SIGNED + b',,Closing Balance,,,,"1,00,483.50",CR\n'
+    assert _read(closing) == LINES and str(rec.read_bank_csv(closing, TODAY).notes[-1]) == "line 4: A balance, not a transaction."
+    for wrong in (b'"1,00,483.50",DR', b'"abc",CR'):  # overdrawn by as much as it had, or no amount at all
+        assert [(n, f) for n, f, _ in _refused(SIGNED + b",,Closing Balance,,,," + wrong + b"\n")] == [(4, "balance")]
+    overdrawn = SIGNED.replace(b'"1,00,483.50",CR\n', b'"1,00,483.50",DR\n')  # the second balance is read as -1,00,483.50
+    assert [(n, f) for n, f, _ in _refused(overdrawn)] == [(3, "balance")]
+
+
+def test_a_line_that_cannot_be_told_apart_is_refused_not_guessed():
+    # an amount with no Dr/Cr column and no suffix: which way did the money go?
+    no_way = b"Date,Narration,Amount,Balance\n24-11-2025,CASH DEP,1483.50,101483.50\n"
+    assert _refused(no_way) == [(2, "way", "The amount does not say whether it is a debit or a credit: "
+                                           "give Dr or Cr in the Dr/Cr column or after the amount.")]
+    assert _read(no_way.replace(b",1483.50,", b",1483.50 Cr,")) == [(dt.date(2025, 11, 24), 148_350, "", "CASH DEP", 10_148_350)]
+    # a Dr/Cr column right after the balance is the balance's side, not the amount's
+    balance_side = b"Date,Narration,Amount,Balance,Dr/Cr\n24-11-2025,NEFT DR,100.00,900.00,Cr\n"
+    assert [(n, f) for n, f, _ in _refused(balance_side)] == [(2, "way")]
+    # a suffix saying the other side of its column
+    assert [(n, f) for n, f, _ in _refused(CANONICAL.replace(b'"1,000.00",,', b'"1,000.00 Cr",,'))] == [(3, "debit")]
+    # two columns for one amount: never pick one
+    two_debits = b"Date,Narration,Debit,Withdrawal,Credit\n24-11-2025,X,1.00,,\n"
+    assert _refused(two_debits) == [(1, "header", "The header has more than one debit column ('Debit', 'Withdrawal'): remove or rename "
+                                                  "all but one, so that no amount is read from the wrong column.")]
+    # month first, as a spreadsheet set to US dates writes it
+    month_first = _refused(CANONICAL.replace(b"2025-11-26", b"11/26/2025"))
+    assert month_first[0][:2] == (3, "date") and "write the day first" in month_first[0][2]
+    # a transaction above the header, or an amount without a date among the lines
+    above = _refused(b"24-11-2025,early,,,5.00,\n" + CANONICAL)
+    assert above == [(1, "line", "This line above the header (line 2) reads as a transaction (a date and an amount): the header must "
+                                 "come before every transaction; move it or this line.")]
+    undated = _refused(CANONICAL.replace(b"2025-11-24,BY", b",BY"))
+    assert [(n, f) for n, f, _ in undated] == [(2, "date")] and undated[0][2].startswith("The date is empty, and the line has an amount")
+    # no header at all: what one looks like
+    nothing = _refused(b"Statement of account\nfoo,bar\n")
+    assert nothing[0][:2] == (1, "header") and "No header was found in the first 30 lines" in nothing[0][2]
+
+
+def test_two_reference_columns_are_both_the_lines_references():
+    data = (b"Tran Date,Chq No,Ref No,Particulars,Amount(Rs.),Dr/Cr,Balance(Rs.)\n"
+            b"24-11-2025,,UTR99,NEFT IN,500.00,Cr,500.00\n"
+            b"25-11-2025,000123,CLG77,CHQ PAID,100.00,Dr,400.00\n")
+    assert [(l.reference, l.amount_paise) for l in rec.read_bank_csv(data, TODAY).lines] == [("UTR99", 50_000), ("000123 / CLG77", -10_000)]
+
+
+@pytest.mark.parametrize("start, what", [(b"%PDF-1.4\n%\xe2\xe3", "a PDF document"), (b"PK\x03\x04\x14\x00\x06\x00", "an Excel workbook (.xlsx)"),
+                                         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls)"),
+                                         (b"<html><body><table><tr><td>Date</td>", "a web page (HTML)")])
+def test_a_pdf_or_a_workbook_is_named_for_what_it_is(start, what):
+    [(line, field, message)] = _refused(start + b"\x00" * 64)
+    assert (line, field) == (0, "file") and message.startswith(f"This file is {what}") and "download the statement from the bank as CSV" in message
+
+
+def test_a_reference_a_spreadsheet_turned_into_a_number_is_refused():
+    """Two UTRs shown as 1.23457E+15 are one reference: the second deposit would be refused, or
+    confirmed for the first, on a reference the bank never printed."""
+    saved = CANONICAL.replace(b",CDM123,", b",1.23457E+15,").replace(b",NEFT0099,", b",4.12346e+11,")
+    refused = _refused(saved)
+    assert [(n, f) for n, f, _ in refused] == [(2, "reference"), (3, "reference")]
+    assert refused[0][2].startswith("'1.23457E+15' is a number a spreadsheet wrote in place of the reference")
+    assert _read(CANONICAL.replace(b",CDM123,", b",E+15 1.2 REF,"))[0][2] == "E+15 1.2 REF"  # a reference that only looks alike
+
+
+def test_a_windows_1252_file_is_read_and_says_so():
+    data = b"date,description,reference,debit,credit,balance\r\n24/11/2025,NEFT \x96 CAF\xc9 JAIPUR,N1,,10.00,\r\n"
+    reading = rec.read_bank_csv(data, TODAY)
+    assert [l.description for l in reading.lines] == ["NEFT – CAFÉ JAIPUR"]
+    assert [str(n) for n in reading.notes] == ["The file is not UTF-8; it was read as Windows-1252 (ANSI) text, as Excel on Windows saves it."]
+
+
+async def test_the_same_statement_in_the_banks_format_is_the_same_statement(demo_db):
+    """A bank's download and the same statement in emitra's header are one statement: the second is
+    refused as already imported; the import's audit record says how the file was read."""
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    imp = await rec.import_bank_statement(actor, district.id, TOTALLED, "bob.csv")
+    assert imp.lines == 2 and [str(n) for n in imp.notes][1].startswith("line 2: Balance ₹1,00,000.00")
+    stored = await StatementLine.filter(statement_id=imp.id).order_by("line_no").values_list("line_no", "amount_paise", "reference")
+    assert [tuple(r) for r in stored] == [(3, 148_350, "CDM123"), (4, -100_000, "NEFT0099")]
+    record = await AuditLog.get(action="statement.imported")
+    assert {"lines": "5", "note": "The statement's totals, equal to the sums of its lines: not a transaction."} in record.detail["read"]
+    with pytest.raises(rec.DuplicateStatement):
+        await rec.import_bank_statement(actor, district.id, CANONICAL, "own.csv")
+    assert await StatementImport.all().count() == 1
+
+
+def test_the_page_imports_a_banks_download_and_lists_what_it_did_not_read(web):
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    page = web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": ("sbi.csv", TITLED, "text/csv")})
+    assert page.status_code == 200 and "Imported" in page.text
+    text = re.sub(r"\s+", " ", page.text).replace("&#39;", "'")
+    assert "Lines 1-4: Above the header: the statement's title, not read." in text
+    assert "Line 9: After the last transaction: not read." in text
+    hindi = web.post("/society/reconciliation?lang=hi", data={"action": "import_bank", "csrf_token": token},
+                     files={"file": ("sbi-copy.csv", TITLED.replace(b"\r\n", b"\n"), "text/csv")})
+    assert hindi.status_code == 400 and "पहले ही आयात" in hindi.text
+
+
+def test_the_export_of_a_week_opens_in_a_spreadsheet_with_its_narrations_as_the_bank_wrote_them(web):
+    """A narration with a dash and an accent (a Windows-1252 statement) comes out of the week's CSV
+    as the bank wrote it: the file says it is UTF-8 (a byte-order mark, which Excel needs); a
+    narration beginning with = stays text."""
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    data = (b"Date,Narration,Chq./Ref.No.,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
+            b"24/11/2025,NEFT \x96 CAF\xc9 JAIPUR,N1,,10.00,10.00\r\n"
+            b'25/11/2025,"=HYPERLINK(""http://x.example/"")",N2,,5.00,15.00\r\n')
+    assert web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": ("hdfc.csv", data, "text/csv")}).status_code == 200
+    export = web.get("/society/reconciliation/export.csv?week=2025-11-24")
+    assert export.content.startswith(b"\xef\xbb\xbf")
+    rows = export.content.decode("utf-8-sig").splitlines()
+    assert any(",NEFT – CAFÉ JAIPUR," in r for r in rows)
+    assert any(",'=HYPERLINK(\"\"http://x.example/\"\")\"," in r or ",\"'=HYPERLINK(\"\"http://x.example/\"\")\"," in r for r in rows)
+
+
+def test_a_file_given_to_the_wrong_form_is_told_which_form_it_belongs_to():
+    [(line, field, message)] = _refused(b'{"object": "list", "data": []}')
+    assert (line, field) == (0, "file") and message.startswith("This file is JSON (Stripe's balance transactions?), not a bank statement CSV")
+    for csv_file in (CANONICAL, b"id,Type,Source,Amount,Fee,Net,Currency,Created (UTC)\ntxn_1,charge,ch_1,500.00,10.00,490.00,inr,2025-11-24 10:00\n"):
+        with pytest.raises(rec.StatementError) as caught:
+            rec.parse_stripe_json(csv_file, TODAY)
+        [error] = caught.value.errors
+        assert error.message_en.startswith("This is a CSV file, not the JSON list of Stripe balance transactions")
