@@ -83,3 +83,19 @@ def test_operations_md_quotes_the_migrations_this_version_has():
     assert set(latest) == {(str(len(known)), known[-1])}, f"docs/operations.md quotes {sorted(set(latest))}; write {len(known)}, {known[-1]}"
     partial = re.findall(r"(\d+) of (\d+) migrations applied, up to (\d{4}_\w+)", text)
     assert partial and all(total == str(len(known)) and known[int(applied) - 1] == name for applied, total, name in partial), partial
+
+
+def test_no_file_keeps_a_merge_conflicts_markers():
+    """A conflict resolved by hand once left its markers in docs/decisions.md, and nothing noticed."""
+    root = DOCS.parent
+    skip = {".venv", "build", "var", ".git", "node_modules", "emitra.egg-info"}
+    marked = []
+    for path in root.rglob("*"):
+        if path.suffix not in (".py", ".md", ".html", ".po", ".pot", ".toml", ".css", ".js", ".cfg", ".txt") or not path.is_file():
+            continue
+        if skip & set(path.relative_to(root).parts):
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
+                marked.append(f"{path.relative_to(root)}:{n}")
+    assert not marked, f"merge conflict markers left in: {', '.join(marked[:10])}"
