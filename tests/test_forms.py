@@ -217,7 +217,6 @@ def test_a_document_cannot_be_reused_from_another_request_or_counter(sink_plugin
 def test_a_plugin_failing_while_serving_is_isolated_and_shown_unavailable(sink_plugin, web):
     web.login("operator1")
     eid = _ramesh(web)
-    url = f"/counter/citizens/{eid}/services/test.forms.sink"
     sink_plugin.fail_with = ConnectionError("department server timed out")
     h = web.api_token("operator1")
     body = _sink_quote_body(web, sink_plugin)

@@ -117,7 +117,7 @@ def test_emitra_officer_add_from_the_shell(tmp_path):
     args = ["officer", "add", "nt_phagi", "--name", "Naib Tehsildar, Phagi", "--district", "JP", "--level", "2"]
     typo = run(*args, "--department", "Revenue Department", "--as", "society")
     assert typo.returncode == 1
-    assert f"Error: --department: 'Revenue Department' is no department a loaded service sends applications to" in typo.stderr
+    assert "Error: --department: 'Revenue Department' is no department a loaded service sends applications to" in typo.stderr
     assert f"did you mean {revenue!r}?" in typo.stderr
     assert "--as: 'operator1' is not an admin" in run(*args, "--department", revenue, "--as", "operator1").stderr
     assert "password: at least 8 characters" in run(*args, "--department", revenue, "--as", "society", password="short").stderr

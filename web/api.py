@@ -362,17 +362,25 @@ async def get_transaction(request: Request) -> Response:
     return JSONResponse(await _receipt_json(req))
 
 
-@api(OPERATOR)
-async def cancel_transaction(request: Request) -> Response:
-    """Cancel a paid booking at the counter that sold it; the refund is paid back in cash."""
+async def _own_receipt(request: Request, schema: dict[str, Any]) -> tuple[Counter, ServiceRequest, dict[str, Any]] | Response:
+    """The operator's counter, the receipt in the path if that counter took it (else 404), and the
+    optional JSON body checked against ``schema``."""
     counter = await _operator_counter(request)
     number = _receipt_no(request)
     req = await ServiceRequest.get_or_none(receipt_no=number) if number else None
     if req is None or req.counter_id != counter.id:
         return api_error(404, "not_found", "No receipt with this number at your counter.")
-    body = await _json(request, CANCEL_INPUT, optional=True)
-    if isinstance(body, Response):
-        return body
+    body = await _json(request, schema, optional=True)
+    return body if isinstance(body, Response) else (counter, req, body)
+
+
+@api(OPERATOR)
+async def cancel_transaction(request: Request) -> Response:
+    """Cancel a paid booking at the counter that sold it; the refund is paid back in cash."""
+    found = await _own_receipt(request, CANCEL_INPUT)
+    if isinstance(found, Response):
+        return found
+    counter, req, body = found
     try:
         await counter_core.cancel(actor(request, "api"), counter, req, str(body.get("reason", "")))
     except counter_core.CounterError as exc:
@@ -386,14 +394,10 @@ async def cancel_transaction(request: Request) -> Response:
 @api(OPERATOR)
 async def withdraw_payment(request: Request) -> Response:
     """The citizen left without paying: withdraw the receipt's awaited card or UPI payment."""
-    counter = await _operator_counter(request)
-    number = _receipt_no(request)
-    req = await ServiceRequest.get_or_none(receipt_no=number) if number else None
-    if req is None or req.counter_id != counter.id:
-        return api_error(404, "not_found", "No receipt with this number at your counter.")
-    body = await _json(request, WITHDRAW_INPUT, optional=True)
-    if isinstance(body, Response):
-        return body
+    found = await _own_receipt(request, WITHDRAW_INPUT)
+    if isinstance(found, Response):
+        return found
+    counter, req, body = found
     try:
         req, outcome = await counter_core.withdraw_payment(actor(request, "api"), counter, req, str(body.get("reason", "")))
     except counter_core.CounterError as exc:

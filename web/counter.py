@@ -464,13 +464,19 @@ async def resubmit_case(request: Request) -> Response:
     return await office._counter_page(request, errors={case.id: message}, remarks={case.id: remark}, status=400)
 
 
-@page(OPERATOR)
-async def withdraw_payment(request: Request) -> Response:
-    """The citizen left without paying: withdraw the receipt's awaited card or UPI payment."""
+async def _own_receipt(request: Request) -> tuple[Counter, ServiceRequest]:
+    """The operator's counter and the receipt in the path, if that counter took it (else 404)."""
     counter = await _counter(request)
     req = await ServiceRequest.get_or_none(receipt_no=request.path_params["receipt_no"].upper())
     if req is None or req.counter_id != counter.id:
         raise HTTPException(404, _("No receipt with this number."))
+    return counter, req
+
+
+@page(OPERATOR)
+async def withdraw_payment(request: Request) -> Response:
+    """The citizen left without paying: withdraw the receipt's awaited card or UPI payment."""
+    counter, req = await _own_receipt(request)
     reason = str(request.state.form.get("reason", ""))
     try:
         await counter_core.withdraw_payment(actor(request), counter, req, reason)
@@ -483,10 +489,7 @@ async def withdraw_payment(request: Request) -> Response:
 @page(OPERATOR)
 async def cancel_request(request: Request) -> Response:
     """Cancel a paid booking (services that allow it); the partner's refund is paid back in cash."""
-    counter = await _counter(request)
-    req = await ServiceRequest.get_or_none(receipt_no=request.path_params["receipt_no"].upper())
-    if req is None or req.counter_id != counter.id:
-        raise HTTPException(404, _("No receipt with this number."))
+    counter, req = await _own_receipt(request)
     try:
         await counter_core.cancel(actor(request), counter, req, str(request.state.form.get("reason", "")))
     except counter_core.CounterError as exc:
