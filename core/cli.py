@@ -981,8 +981,13 @@ def card_refund(receipt_no: str, as_user: str) -> None:
 
 
 def _add_case_commands() -> None:
+    from emitra.core import cli_onboarding
     from emitra.core.cli_cases import cases_commands
     from emitra.core.cli_ops import db_commands
+
+    for command in cli_onboarding.commands:
+        main.add_command(command)
+    counter_group.add_command(cli_onboarding.counter_add)
 
     for command in cases_commands:
         main.add_command(command)

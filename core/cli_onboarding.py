@@ -1,0 +1,108 @@
+"""``emitra lsp add | list``, ``emitra counter add``, ``emitra user add``: the district Society's
+network of LSPs, counters and their people (core/onboarding.py)."""
+
+from __future__ import annotations
+
+import click
+
+from emitra.core.cli_officers import _password
+
+
+def _as(fn, as_user: str, **kwargs):
+    """Run ``fn(actor, **kwargs)`` as the user --as; a refusal is the command's error."""
+    from emitra.core import audit
+    from emitra.core.cli import run
+    from emitra.core.models import User
+    from emitra.core.onboarding import Refused
+
+    async def go():
+        actor = audit.Actor(await User.get_or_none(username=as_user), via="cli")
+        try:
+            return await fn(actor, **kwargs)
+        except Refused as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return run(go)
+
+
+AS = click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+
+
+@click.group("lsp")
+def lsp() -> None:
+    """Local Service Providers appointed by the district Society (docs/operations.md, "The network")."""
+
+
+@lsp.command("add")
+@click.option("--name", required=True, help="The LSP's registered name, e.g. 'Dhundhar Digital Services Pvt Ltd'.")
+@click.option("--district", "district_code", required=True, help="The district's code, e.g. JP.")
+@click.option("--mode", type=click.Choice(["postpaid", "prepaid"]), default="postpaid", show_default=True,
+              help="postpaid: its counters deposit their cash at each day end; prepaid: they pay from a wallet.")
+@AS
+def lsp_add(name: str, district_code: str, mode: str, as_user: str) -> None:
+    """Appoint an LSP in a district; prints its number (what `emitra counter add --lsp` takes)."""
+    from emitra.core.onboarding import add_lsp
+
+    made = _as(add_lsp, as_user, name=name, district_code=district_code, mode=mode)
+    click.echo(f"LSP {made.id}: {made.name} ({made.mode}) in {district_code.strip().upper()}")
+
+
+@lsp.command("list")
+def lsp_list() -> None:
+    """The LSPs: number, district, mode, how many counters, name."""
+    from emitra.core.cli import run
+    from emitra.core.models import LSP, Counter
+
+    async def go():
+        for item in await LSP.all().select_related("district").order_by("district_id", "id"):
+            n = await Counter.filter(lsp_id=item.id).count()
+            state = "" if item.active else "  (inactive)"
+            click.echo(f"{item.id:>4}  {item.district.code}  {item.mode:<8} {n:>3} counter(s)  {item.name}{state}")
+
+    run(go)
+
+
+@click.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="The counter's name, e.g. 'JanMitra Kiosk, Phagi'.")
+@click.option("--lsp", "lsp_id", required=True, type=int, help="The LSP's number (`emitra lsp list`).")
+@click.option("--owner", "owner_name", default="", help="The authorised kiosk owner (a JanMitra kiosk); a LokMitra centre's is its LSP.")
+@click.option("--address", default="", help="Where it is, as citizens find it.")
+@click.option("--split", default="10000/0/0", show_default=True,
+              help="The service charge's shares LSP/owner/Society in basis points, adding up to 10000 (e.g. 3000/5000/2000).")
+@AS
+def counter_add(code: str, name: str, lsp_id: int, owner_name: str, address: str, split: str, as_user: str) -> None:
+    """License the counter CODE (JP-LM-002: a LokMitra centre; JP-JM-014: a JanMitra kiosk) of an LSP.
+    It offers no service until its LSP enables them (`emitra counter enable`, or the LSP's Services page)."""
+    from emitra.core.onboarding import add_counter
+
+    made = _as(add_counter, as_user, code=code, name=name, lsp_id=lsp_id, owner_name=owner_name, address=address, split=split)
+    click.echo(f"counter {made.code}: {made.name} ({made.kind.value}), LSP {made.lsp_id}; no service enabled yet")
+
+
+@click.group("user")
+def user() -> None:
+    """Operators of counters and LSP admins (department officers: `emitra officer`)."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["operator", "lsp_admin"]), required=True, help="operator (of a counter) or lsp_admin.")
+@click.option("--name", "full_name", required=True, help="The person's full name.")
+@click.option("--counter", "counter_code", default="", help="An operator's counter code.")
+@click.option("--lsp", "lsp_id", type=int, default=None, help="An LSP admin's LSP number.")
+@click.option("--as", "as_user", required=True,
+              help="The Society admin's username, or an LSP admin's for an operator of their own counter (recorded in the audit log).")
+def user_add(username: str, role: str, full_name: str, counter_code: str, lsp_id: int | None, as_user: str) -> None:
+    """Create USERNAME. The password is asked for twice, or read from the first line of standard input
+    when it is not a terminal (never an option: `ps` would show it)."""
+    from emitra.core.onboarding import add_user
+
+    password = _password("Password (at least 8 characters)")
+    made = _as(add_user, as_user, username=username, full_name=full_name, role=role, password=password,
+               counter_code=counter_code, lsp_id=lsp_id)
+    where = f"at {counter_code.strip().upper()}" if made.counter_id else f"of LSP {made.lsp_id}"
+    click.echo(f"created {made.username}: {role} {where}")
+
+
+commands: list[click.Command] = [lsp, user]

@@ -1,0 +1,165 @@
+"""The district Society's network: the LSPs it appoints, the counters it licenses (LokMitra centres
+and JanMitra kiosks), and the people who work them (operators, LSP admins).
+
+Nothing but ``emitra demo`` created them before, so a district could not open a second kiosk or
+take on an operator without editing the database. ``emitra lsp add``, ``emitra counter add`` and
+``emitra user add`` (core/cli_onboarding.py) call the functions here. Each refuses what is wrong
+naming the option and the fix, writes nothing then, and writes what it makes with its audit record
+in one transaction. Who may: the district Society's admin (or the state admin); an LSP admin may
+also add operators to their own LSP's counters. A new counter offers no service until its LSP
+enables them (``/lsp/services``), as the paper has the LSP choose what its counters sell.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit
+from emitra.core.auth import hash_password
+from emitra.core.models import LSP, Counter, CounterKind, District, Role, User
+from emitra.core.officers import USERNAME, OfficerError
+
+#: a counter's code: the district's two letters, LM (LokMitra) or JM (JanMitra), a number
+COUNTER_CODE = re.compile(r"^([A-Z]{2})-(LM|JM)-(\d{3,4})$")
+KINDS = {"LM": CounterKind.LOKMITRA, "JM": CounterKind.JANMITRA}
+MODES = ("postpaid", "prepaid")
+#: the people ``emitra user add`` makes (officers have ``emitra officer add``, with their department)
+ROLES = {"operator": Role.OPERATOR, "lsp_admin": Role.LSP_ADMIN}
+
+
+class Refused(OfficerError):
+    """What cannot be made as asked: the option at fault and the fix (nothing was written)."""
+
+
+def _is_admin_of(actor: audit.Actor, district_id: int) -> bool:
+    user = actor.user
+    return user is not None and user.active and (
+        user.role == Role.STATE_ADMIN or (user.role == Role.SOCIETY_ADMIN and user.district_id == district_id))
+
+
+async def _district(actor: audit.Actor, code: str) -> District:
+    district = await District.get_or_none(code=code.strip().upper())
+    if district is None:
+        raise Refused("--district", f"no district with code {code!r}")
+    if not _is_admin_of(actor, district.id):
+        raise Refused("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)")
+    return district
+
+
+def _text(value: str, option: str, what: str, limit: int = 200) -> str:
+    value = " ".join(str(value or "").split())
+    if not value:
+        raise Refused(option, f"{what} is needed")
+    if len(value) > limit:
+        raise Refused(option, f"{what} is {len(value)} characters long; shorten it to at most {limit}")
+    return value
+
+
+async def add_lsp(actor: audit.Actor, *, name: str, district_code: str, mode: str = "postpaid") -> LSP:
+    """Appoint a Local Service Provider in a district: postpaid (its counters deposit their cash at
+    each day end) or prepaid (they pay from a wallet topped up in advance). Audited ``lsp.created``."""
+    district = await _district(actor, district_code)
+    name = _text(name, "--name", "the LSP's registered name")
+    if mode not in MODES:
+        raise Refused("--mode", f"{mode!r} is not postpaid or prepaid")
+    if await LSP.filter(district_id=district.id, name__iexact=name).exists():
+        raise Refused("--name", f"{name!r} is already an LSP of {district.code}; `emitra lsp list` shows them")
+    async with in_transaction():
+        lsp = await LSP.create(district=district, name=name, mode=mode)
+        await audit.record(actor, "lsp.created", lsp, district_id=district.id, detail={"name": name, "mode": mode})
+    return lsp
+
+
+def parse_split(text: str) -> tuple[int, int, int]:
+    """``--split 3000/5000/2000``: the service charge's shares (LSP / kiosk owner / Society) in basis
+    points, adding up to 10000."""
+    parts = str(text).replace(" ", "").split("/")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise Refused("--split", f"{text!r} is not three whole numbers LSP/owner/Society in basis points, e.g. 3000/5000/2000")
+    shares = tuple(int(p) for p in parts)
+    if sum(shares) != 10000:
+        raise Refused("--split", f"the shares add up to {sum(shares)}; they must add up to 10000 (100 %)")
+    return shares  # type: ignore[return-value]
+
+
+async def add_counter(actor: audit.Actor, *, code: str, name: str, lsp_id: int, owner_name: str = "", address: str = "",
+                      split: str = "10000/0/0") -> Counter:
+    """License a counter of an LSP: its code (``JP-LM-002``: the district, LM for a LokMitra centre or
+    JM for a JanMitra kiosk, a number) says its district and kind. ``owner_name`` is the authorised
+    kiosk owner (the LSP itself for a LokMitra centre); ``split`` shares the service charge earned
+    there. No service is offered until the LSP enables it. Audited ``counter.created``."""
+    code = str(code or "").strip().upper()
+    found = COUNTER_CODE.match(code)
+    if not found:
+        raise Refused("CODE", f"{code!r} is not a counter code: the district's two letters, LM (LokMitra) or JM (JanMitra) "
+                              "and a number, e.g. JP-LM-002 or JP-JM-014")
+    lsp = await LSP.get_or_none(id=lsp_id) if isinstance(lsp_id, int) and 0 < lsp_id < 2**31 else None
+    if lsp is None:
+        raise Refused("--lsp", f"no LSP with number {lsp_id!r}; `emitra lsp list` shows them")
+    district = await District.get(id=lsp.district_id)
+    if not _is_admin_of(actor, district.id):
+        raise Refused("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)")
+    if found.group(1) != district.code:
+        raise Refused("CODE", f"{code} begins with {found.group(1)}, but {lsp.name} is an LSP of {district.code}: "
+                              f"begin it with {district.code}-")
+    if not lsp.active:
+        raise Refused("--lsp", f"{lsp.name} is no longer active")
+    if await Counter.filter(code=code).exists():
+        raise Refused("CODE", f"{code} is taken; `emitra counter list` shows the counters")
+    kind = KINDS[found.group(2)]
+    name = _text(name, "--name", "the counter's name, e.g. 'JanMitra Kiosk, Phagi'")
+    owner = _text(owner_name or (lsp.name if kind == CounterKind.LOKMITRA else ""), "--owner",
+                  "the authorised kiosk owner's name (a JanMitra kiosk is run by an entrepreneur the LSP authorises)")
+    address = " ".join(str(address or "").split())[:300]
+    lsp_bp, owner_bp, society_bp = parse_split(split)
+    async with in_transaction():
+        counter = await Counter.create(district=district, lsp=lsp, code=code, name=name, kind=kind, owner_name=owner,
+                                       address=address, split_lsp_bp=lsp_bp, split_owner_bp=owner_bp, split_society_bp=society_bp)
+        await audit.record(actor, "counter.created", counter, district_id=district.id, counter_id=counter.id,
+                           detail={"code": code, "kind": kind.value, "lsp_id": lsp.id, "owner": owner,
+                                   "split_bp": [lsp_bp, owner_bp, society_bp]})
+    return counter
+
+
+async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: str, password: str,
+                   counter_code: str = "", lsp_id: int | None = None) -> User:
+    """An operator of a counter (``counter_code``), or an LSP's admin (``lsp_id``). The district
+    Society's admin or the state admin may add either; an LSP admin may add operators to their own
+    LSP's counters. Audited ``user.created`` (never the password)."""
+    wanted = ROLES.get(str(role or "").strip().lower())
+    if wanted is None:
+        raise Refused("--role", f"{role!r} is not operator or lsp_admin (department officers: `emitra officer add`)")
+    username = str(username or "").strip()
+    if not USERNAME.match(username):
+        raise Refused("USERNAME", f"{username!r} is not a username: 3 to 60 lowercase letters, digits, '.', '_' or '-', "
+                                  "beginning with a letter (e.g. 'op_phagi_1')")
+    counter = lsp = None
+    if wanted == Role.OPERATOR:
+        counter = await Counter.get_or_none(code=str(counter_code or "").strip().upper()) if counter_code else None
+        if counter is None:
+            raise Refused("--counter", f"an operator works at a counter: give its code (`emitra counter list`); "
+                                       f"{counter_code!r} is none" if counter_code else "an operator works at a counter: give --counter CODE")
+        lsp = await LSP.get(id=counter.lsp_id)
+    else:
+        lsp = await LSP.get_or_none(id=lsp_id) if isinstance(lsp_id, int) and 0 < lsp_id < 2**31 else None
+        if lsp is None:
+            raise Refused("--lsp", f"an LSP admin works for an LSP: give its number (`emitra lsp list`); {lsp_id!r} is none")
+    by = actor.user
+    own_lsp = by is not None and by.active and by.role == Role.LSP_ADMIN and by.lsp_id == lsp.id and wanted == Role.OPERATOR
+    if not (_is_admin_of(actor, lsp.district_id) or own_lsp):
+        raise Refused("--as", f"{actor.name!r} may not add this account: the district Society's admin (or the state admin) "
+                              "adds operators and LSP admins, and an LSP admin adds operators to their own LSP's counters")
+    if await User.filter(username=username).exists():
+        raise Refused("USERNAME", f"{username!r} is taken; choose another")
+    full_name = _text(full_name, "--name", "the person's full name")
+    if len(password) < 8:
+        raise Refused("password", "at least 8 characters")
+    async with in_transaction():
+        user = await User.create(username=username, full_name=full_name, role=wanted, password_hash=hash_password(password),
+                                 district_id=lsp.district_id, lsp=lsp, counter=counter)
+        await audit.record(actor, "user.created", user, district_id=lsp.district_id, counter_id=counter.id if counter else None,
+                           detail={"username": username, "role": wanted.value, "counter": counter.code if counter else None,
+                                   "lsp_id": lsp.id})
+    return user
