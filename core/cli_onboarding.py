@@ -105,4 +105,43 @@ def user_add(username: str, role: str, full_name: str, counter_code: str, lsp_id
     click.echo(f"created {made.username}: {role} {where}")
 
 
+def _manage(function: str, username: str, as_user: str, **kwargs):
+    from emitra.core import onboarding
+
+    return _as(getattr(onboarding, function), as_user, username=username, **kwargs)
+
+
+MANAGER = click.option("--as", "as_user", required=True,
+                       help="The Society admin's username, or the LSP admin's for their own operator (recorded in the audit log).")
+
+
+@user.command("deactivate")
+@click.argument("username")
+@MANAGER
+def user_deactivate(username: str, as_user: str) -> None:
+    """An operator or LSP admin who left: USERNAME can no longer log in; every session and API token
+    ends now. The account stays (receipts keep the operator's name)."""
+    made = _manage("deactivate_user", username, as_user)
+    click.echo(f"{made.username} deactivated: cannot log in (emitra user reactivate {made.username} --as ... to undo)")
+
+
+@user.command("reactivate")
+@click.argument("username")
+@MANAGER
+def user_reactivate(username: str, as_user: str) -> None:
+    """Let a deactivated operator or LSP admin log in again with their password."""
+    made = _manage("reactivate_user", username, as_user)
+    click.echo(f"{made.username} may log in again")
+
+
+@user.command("set-password")
+@click.argument("username")
+@MANAGER
+def user_set_password(username: str, as_user: str) -> None:
+    """Give USERNAME a new password (asked for twice, or the first line of standard input when it is
+    not a terminal); every session they have open ends."""
+    made = _manage("set_user_password", username, as_user, password=_password("New password (at least 8 characters)"))
+    click.echo(f"{made.username}: password changed; their open sessions were ended")
+
+
 commands: list[click.Command] = [lsp, user]

@@ -114,37 +114,48 @@ async def _officer_for(actor: audit.Actor, username: str) -> User:
     return officer
 
 
+async def lock_out(actor: audit.Actor, account: User) -> User:
+    """``account`` can no longer log in; its open sessions and API tokens end at once; the account
+    stays (its steps in timelines and receipts keep its name). Audited ``user.deactivated``; doing
+    it twice changes nothing the second time."""
+    if account.active:
+        await auth.deactivate(actor, account)
+    return account
+
+
+async def let_in(actor: audit.Actor, account: User) -> User:
+    """A deactivated account may log in again with its password. Audited ``user.reactivated``."""
+    if not account.active:
+        async with in_transaction():
+            account.active = True
+            await account.save(update_fields=["active"])
+            await audit.record(actor, "user.reactivated", account, district_id=account.district_id, detail={"username": account.username})
+    return account
+
+
+async def new_password(actor: audit.Actor, account: User, password: str) -> User:
+    """A new password (forgotten, or seen by someone): every session the account has open ends. A
+    deactivated account logs in again only once reactivated, not by a password. Audited
+    ``user.password_changed``; the password is never recorded."""
+    if len(password) < 8:
+        raise OfficerError("password", "at least 8 characters")
+    await auth.set_password(actor, account, password)
+    return account
+
+
 async def deactivate_officer(actor: audit.Actor, username: str) -> User:
-    """An officer who left the department: they can no longer log in, their open sessions and API
-    tokens end at once, and the account stays (their steps in the cases' timelines keep their
-    name). Audited ``user.deactivated``; doing it twice changes nothing the second time."""
-    officer = await _officer_for(actor, username)
-    if officer.active:
-        await auth.deactivate(actor, officer)
-    return officer
+    """An officer who left the department (:func:`lock_out`)."""
+    return await lock_out(actor, await _officer_for(actor, username))
 
 
 async def set_officer_password(actor: audit.Actor, username: str, password: str) -> User:
-    """A new password for an officer who forgot theirs (or whose password was seen): every session
-    they have open ends. A deactivated officer may log in again only once reactivated (not by a
-    password). Audited ``user.password_changed``; the password is never recorded."""
-    officer = await _officer_for(actor, username)
-    if len(password) < 8:
-        raise OfficerError("password", "at least 8 characters")
-    await auth.set_password(actor, officer, password)
-    return officer
+    """A new password for an officer (:func:`new_password`)."""
+    return await new_password(actor, await _officer_for(actor, username), password)
 
 
 async def reactivate_officer(actor: audit.Actor, username: str) -> User:
-    """An officer deactivated by mistake, or back in the department: may log in again with their
-    password. Audited ``user.reactivated``."""
-    officer = await _officer_for(actor, username)
-    if not officer.active:
-        async with in_transaction():
-            officer.active = True
-            await officer.save(update_fields=["active"])
-            await audit.record(actor, "user.reactivated", officer, district_id=officer.district_id, detail={"username": officer.username})
-    return officer
+    """An officer deactivated by mistake, or back in the department (:func:`let_in`)."""
+    return await let_in(actor, await _officer_for(actor, username))
 
 
 async def unattended(district_id: int) -> list[tuple[str, int]]:

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit
 from emitra.core.auth import hash_password
 from emitra.core.models import LSP, Counter, CounterKind, District, Role, User
-from emitra.core.officers import USERNAME, OfficerError
+from emitra.core.officers import USERNAME, OfficerError, let_in, lock_out, new_password
 
 #: a counter's code: the district's two letters, LM (LokMitra) or JM (JanMitra), a number
 COUNTER_CODE = re.compile(r"^([A-Z]{2})-(LM|JM)-(\d{3,4})$")
@@ -163,3 +163,31 @@ async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: s
                            detail={"username": username, "role": wanted.value, "counter": counter.code if counter else None,
                                    "lsp_id": lsp.id})
     return user
+
+
+async def _staff_for(actor: audit.Actor, username: str) -> User:
+    """The operator or LSP admin ``username``, if ``actor`` may manage them: the Society's admin of
+    their district (or the state admin), or, for an operator, an LSP admin of the same LSP."""
+    account = await User.get_or_none(username=str(username or "").strip())
+    if account is None or account.role not in ROLES.values():
+        raise Refused("USERNAME", f"{username!r} is no operator or LSP admin (`emitra officer` manages department officers)")
+    by = actor.user
+    own_lsp = by is not None and by.active and by.role == Role.LSP_ADMIN and by.lsp_id == account.lsp_id \
+        and account.role == Role.OPERATOR
+    if not (_is_admin_of(actor, account.district_id) or own_lsp):
+        raise Refused("--as", f"{actor.name!r} may not manage {account.username}: the district Society's admin (or the state "
+                              "admin) may, and an LSP admin may for its own operators")
+    return account
+
+
+async def deactivate_user(actor: audit.Actor, username: str) -> User:
+    """An operator or LSP admin who left: cannot log in any more, sessions and tokens end now."""
+    return await lock_out(actor, await _staff_for(actor, username))
+
+
+async def reactivate_user(actor: audit.Actor, username: str) -> User:
+    return await let_in(actor, await _staff_for(actor, username))
+
+
+async def set_user_password(actor: audit.Actor, username: str, password: str) -> User:
+    return await new_password(actor, await _staff_for(actor, username), password)

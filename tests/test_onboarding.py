@@ -112,4 +112,29 @@ def test_the_network_from_the_shell(tmp_path):
     hired = run("user", "add", "op_bassi", "--role", "operator", "--name", "Kamla Devi", "--counter", "JP-LM-002", "--as", "society")
     assert hired.returncode == 0 and "created op_bassi: operator at JP-LM-002" in hired.stdout
     assert "kiosk-bassi-1" not in hired.stdout + hired.stderr
+    left = run("user", "deactivate", "op_bassi", "--as", "society")
+    assert left.returncode == 0 and "op_bassi deactivated: cannot log in" in left.stdout
+    assert "is no operator or LSP admin" in run("user", "deactivate", "tehsildar", "--as", "society").stderr
+    assert run("user", "set-password", "op_bassi", "--as", "society", password="kiosk-bassi-2").returncode == 0
     assert run("audit", "verify").returncode == 0
+
+
+def test_an_operator_who_left_is_locked_out_by_the_society_or_their_lsp(web):
+    """`emitra officer deactivate` refused operators and LSP admins ("is no department officer"), so
+    an operator who left an LSP kept their log-in."""
+    from emitra.core.onboarding import deactivate_user, reactivate_user, set_user_password
+
+    web.login("operator2")
+    token = web.api_token("operator2")
+    assert web.get("/counter").status_code == 200
+    assert "is no operator or LSP admin" in _refused(web, lambda: _as("society", deactivate_user, username="tehsildar"), "USERNAME")
+    assert "may not manage operator2" in _refused(web, lambda: _as("operator1", deactivate_user, username="operator2"), "--as")
+    web.run(lambda: _as("lsp", deactivate_user, username="operator2"))  # its own LSP's operator
+    assert web.get("/counter", follow_redirects=False).status_code in (302, 303)  # the open session ended
+    assert web.client.get("/api/v1/services", headers=token).status_code == 401
+    entry = web.run(lambda: AuditLog.filter(action="user.deactivated").first())
+    assert entry.actor_name == "lsp"
+    web.run(lambda: _as("society", reactivate_user, username="operator2"))
+    web.run(lambda: _as("society", set_user_password, username="operator2", password="a-new-counter-pw"))
+    web.login("operator2", "a-new-counter-pw")
+    assert web.get("/counter").status_code == 200
