@@ -25,21 +25,11 @@ def officer() -> None:
 def officer_add(username: str, full_name: str, department: str, district_code: str, level: int, email: str, as_user: str) -> None:
     """Create the department officer USERNAME in a district. The password is asked for twice, or read
     from the first line of standard input when it is not a terminal."""
-    from emitra.core import audit, officers
-    from emitra.core.cli import run
-    from emitra.core.models import User
+    from emitra.core import officers
 
     password = _password("Password for the officer (at least 8 characters)")
-
-    async def go():
-        actor = audit.Actor(await User.get_or_none(username=as_user), via="cli")
-        try:
-            return await officers.add_officer(actor, username=username, full_name=full_name, department=department,
-                                              district_code=district_code, password=password, level=level, email=email)
-        except officers.OfficerError as exc:
-            raise click.ClickException(str(exc)) from None
-
-    user = run(go)
+    user = run_as(officers.add_officer, as_user, username=username, full_name=full_name, department=department,
+                  district_code=district_code, password=password, level=level, email=email)
     click.echo(f"created {user.username}: department officer, level {user.level}, of {user.department!r} in {district_code.upper()}")
 
 
@@ -49,49 +39,62 @@ def _password(prompt: str) -> str:
     return sys.stdin.readline().rstrip("\r\n")  # a script pipes it in: the first line (never an option, which `ps` would show)
 
 
-def _manage(action, username: str, as_user: str, *args):
-    from emitra.core import audit, officers
+def run_as(fn, as_user: str, *args, **kwargs):
+    """Run ``fn(actor, ...)`` as the user --as (a command-line actor); a refusal (an
+    :class:`~emitra.core.officers.OfficerError`, naming the option) is the command's error."""
+    from emitra.core import audit
     from emitra.core.cli import run
     from emitra.core.models import User
+    from emitra.core.officers import OfficerError
 
     async def go():
         actor = audit.Actor(await User.get_or_none(username=as_user), via="cli")
         try:
-            return await getattr(officers, action)(actor, username, *args)
-        except officers.OfficerError as exc:
+            return await fn(actor, *args, **kwargs)
+        except OfficerError as exc:
             raise click.ClickException(str(exc)) from None
 
     return run(go)
 
 
-@officer.command("deactivate")
-@click.argument("username")
-@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
-def officer_deactivate(username: str, as_user: str) -> None:
-    """An officer who left: USERNAME can no longer log in, and every session and API token they hold
-    ends now. The account and its steps in the timelines stay."""
-    user = _manage("deactivate_officer", username, as_user)
-    click.echo(f"{user.username} deactivated: cannot log in (emitra officer reactivate {user.username} --as ... to undo)")
+def add_account_commands(group: click.Group, *, deactivate, reactivate, set_password, who: str, as_help: str) -> None:
+    """``deactivate``, ``reactivate`` and ``set-password`` on ``group`` (``emitra officer``, ``emitra
+    user``): the same three steps for every kind of account, each ``fn(actor, username[, password])``."""
+    as_option = click.option("--as", "as_user", required=True, help=as_help)
+
+    @group.command("deactivate", help=f"{who} who left: USERNAME can no longer log in, and every session and API token "
+                                      "they hold ends now. The account stays (their name on the steps, receipts and timelines).")
+    @click.argument("username")
+    @as_option
+    def deactivate_command(username: str, as_user: str) -> None:
+        made = run_as(deactivate, as_user, username)
+        click.echo(f"{made.username} deactivated: cannot log in (emitra {group.name} reactivate {made.username} --as ... to undo)")
+
+    @group.command("reactivate", help="Let a deactivated USERNAME log in again with their password.")
+    @click.argument("username")
+    @as_option
+    def reactivate_command(username: str, as_user: str) -> None:
+        made = run_as(reactivate, as_user, username)
+        click.echo(f"{made.username} may log in again")
+
+    @group.command("set-password", help="Give USERNAME a new password (asked for twice, or the first line of standard input "
+                                        "when it is not a terminal); every session they have open ends.")
+    @click.argument("username")
+    @as_option
+    def set_password_command(username: str, as_user: str) -> None:
+        made = run_as(set_password, as_user, username, _password("New password (at least 8 characters)"))
+        click.echo(f"{made.username}: password changed; their open sessions were ended")
 
 
-@officer.command("reactivate")
-@click.argument("username")
-@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
-def officer_reactivate(username: str, as_user: str) -> None:
-    """Let a deactivated officer log in again with their password."""
-    user = _manage("reactivate_officer", username, as_user)
-    click.echo(f"{user.username} may log in again")
+def _officers() -> None:
+    from emitra.core import officers
+
+    add_account_commands(officer, deactivate=officers.deactivate_officer, reactivate=officers.reactivate_officer,
+                         set_password=officers.set_officer_password, who="An officer",
+                         as_help="The Society admin's username (recorded in the audit log).")
 
 
-@officer.command("set-password")
-@click.argument("username")
-@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
-def officer_set_password(username: str, as_user: str) -> None:
-    """Give USERNAME a new password (asked for twice, or the first line of standard input when it is
-    not a terminal); every session they have open ends."""
-    password = _password("New password for the officer (at least 8 characters)")
-    user = _manage("set_officer_password", username, as_user, password)
-    click.echo(f"{user.username}: password changed; their open sessions were ended")
+_officers()
 
 
 @officer.command("departments")

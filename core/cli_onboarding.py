@@ -5,24 +5,7 @@ from __future__ import annotations
 
 import click
 
-from emitra.core.cli_officers import _password
-
-
-def _as(fn, as_user: str, **kwargs):
-    """Run ``fn(actor, **kwargs)`` as the user --as; a refusal is the command's error."""
-    from emitra.core import audit
-    from emitra.core.cli import run
-    from emitra.core.models import User
-    from emitra.core.onboarding import Refused
-
-    async def go():
-        actor = audit.Actor(await User.get_or_none(username=as_user), via="cli")
-        try:
-            return await fn(actor, **kwargs)
-        except Refused as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return run(go)
+from emitra.core.cli_officers import _password, add_account_commands, run_as
 
 
 AS = click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
@@ -43,7 +26,7 @@ def lsp_add(name: str, district_code: str, mode: str, as_user: str) -> None:
     """Appoint an LSP in a district; prints its number (what `emitra counter add --lsp` takes)."""
     from emitra.core.onboarding import add_lsp
 
-    made = _as(add_lsp, as_user, name=name, district_code=district_code, mode=mode)
+    made = run_as(add_lsp, as_user, name=name, district_code=district_code, mode=mode)
     click.echo(f"LSP {made.id}: {made.name} ({made.mode}) in {district_code.strip().upper()}")
 
 
@@ -76,7 +59,7 @@ def counter_add(code: str, name: str, lsp_id: int, owner_name: str, address: str
     It offers no service until its LSP enables them (`emitra counter enable`, or the LSP's Services page)."""
     from emitra.core.onboarding import add_counter
 
-    made = _as(add_counter, as_user, code=code, name=name, lsp_id=lsp_id, owner_name=owner_name, address=address, split=split)
+    made = run_as(add_counter, as_user, code=code, name=name, lsp_id=lsp_id, owner_name=owner_name, address=address, split=split)
     click.echo(f"counter {made.code}: {made.name} ({made.kind.value}), LSP {made.lsp_id}; no service enabled yet")
 
 
@@ -99,49 +82,21 @@ def user_add(username: str, role: str, full_name: str, counter_code: str, lsp_id
     from emitra.core.onboarding import add_user
 
     password = _password("Password (at least 8 characters)")
-    made = _as(add_user, as_user, username=username, full_name=full_name, role=role, password=password,
+    made = run_as(add_user, as_user, username=username, full_name=full_name, role=role, password=password,
                counter_code=counter_code, lsp_id=lsp_id)
     where = f"at {counter_code.strip().upper()}" if made.counter_id else f"of LSP {made.lsp_id}"
     click.echo(f"created {made.username}: {role} {where}")
 
 
-def _manage(function: str, username: str, as_user: str, **kwargs):
+def _staff() -> None:
     from emitra.core import onboarding
 
-    return _as(getattr(onboarding, function), as_user, username=username, **kwargs)
+    add_account_commands(user, deactivate=onboarding.deactivate_user, reactivate=onboarding.reactivate_user,
+                         set_password=onboarding.set_user_password, who="An operator or LSP admin",
+                         as_help="The Society admin's username, or the LSP admin's for their own operator (recorded in the audit log).")
 
 
-MANAGER = click.option("--as", "as_user", required=True,
-                       help="The Society admin's username, or the LSP admin's for their own operator (recorded in the audit log).")
-
-
-@user.command("deactivate")
-@click.argument("username")
-@MANAGER
-def user_deactivate(username: str, as_user: str) -> None:
-    """An operator or LSP admin who left: USERNAME can no longer log in; every session and API token
-    ends now. The account stays (receipts keep the operator's name)."""
-    made = _manage("deactivate_user", username, as_user)
-    click.echo(f"{made.username} deactivated: cannot log in (emitra user reactivate {made.username} --as ... to undo)")
-
-
-@user.command("reactivate")
-@click.argument("username")
-@MANAGER
-def user_reactivate(username: str, as_user: str) -> None:
-    """Let a deactivated operator or LSP admin log in again with their password."""
-    made = _manage("reactivate_user", username, as_user)
-    click.echo(f"{made.username} may log in again")
-
-
-@user.command("set-password")
-@click.argument("username")
-@MANAGER
-def user_set_password(username: str, as_user: str) -> None:
-    """Give USERNAME a new password (asked for twice, or the first line of standard input when it is
-    not a terminal); every session they have open ends."""
-    made = _manage("set_user_password", username, as_user, password=_password("New password (at least 8 characters)"))
-    click.echo(f"{made.username}: password changed; their open sessions were ended")
+_staff()
 
 
 commands: list[click.Command] = [lsp, user]
