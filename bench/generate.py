@@ -558,8 +558,8 @@ async def _moves(account: str, prefix: str, lo: dt.datetime, hi: dt.datetime) ->
 async def write_statements(plan: Plan, folder: Path) -> dict[str, Any]:
     """The bank's statement of each day (``bank-<date>.csv``) and Stripe's balance transactions of
     each day (``stripe-<date>.json``) of the period, from the books: each day's deposits (the day
-    ends of the day before, by slip number), UPI credits (by UTR), settlements paid out of
-    ``escrow:upi`` (by receipt), Stripe's payout of the day; on Stripe's side each card charge (2%
+    ends of the day before, by slip number), UPI credits (by UTR), settlement payouts out of
+    ``escrow:upi`` (by the payout's reference), Stripe's payout of the day; on Stripe's side each card charge (2%
     fee), each LSP share transferred (a settlement out of ``escrow:card``) and the day's payout.
 
     Deliberate mismatches each week: one deposit ₹10 short (differing), one UPI credit missing
@@ -582,7 +582,7 @@ async def write_statements(plan: Plan, folder: Path) -> dict[str, Any]:
                 utr = r["details"].get("provider_reference", "")
                 bank.append((f"UPI/CR/{utr}/e-Mitra {r['receipt']}", utr, int(r["amount"])))
         for r in await _moves("escrow:upi", "settle:", lo, hi):
-            bank.append((f"NEFT LSP SETTLEMENT {r['receipt']}", f"NEFT{r['id']:010d}", int(r["amount"])))
+            bank.append((f"NEFT LSP SETTLEMENT {r['key'].removeprefix('settle:')}", f"NEFT{r['id']:010d}", int(r["amount"])))
         stripe, payout = [], 0
         for r in await _moves("escrow:card", "request:", lo, hi):
             amount = int(r["amount"])
@@ -596,7 +596,7 @@ async def write_statements(plan: Plan, folder: Path) -> dict[str, Any]:
             amount = int(r["amount"])
             stripe.append({"id": f"txn_tr_{r['id']}", "object": "balance_transaction", "amount": amount, "currency": "inr", "fee": 0,
                            "net": amount, "type": "transfer", "created": int(r["at"].timestamp()), "source": f"tr_{r['id']}",
-                           "description": f"LSP share {r['receipt']}"})
+                           "description": f"LSP share {r['key'].removeprefix('settle:')}"})
             payout += amount
         if payout > 0:
             po = f"po_bench{day:%Y%m%d}"

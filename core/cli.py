@@ -843,8 +843,9 @@ def settle_command(now_text: str | None, district: str | None, as_user: str | No
     except dayend.MoneyError as exc:
         _money_fail(exc)
     click.echo(f"settled {len(report.items)} payment(s), {format_paise(report.total_paise)} in all, at {report.now.isoformat()}")
-    for lsp_id, paise in report.by_lsp().items():
-        click.echo(f"  LSP {lsp_id}: {format_paise(paise)}")
+    for payout in report.payouts:  # one transfer each: the reference goes on the NEFT or Stripe transfer
+        click.echo(f"  pay LSP {payout.lsp_id} {format_paise(payout.amount_paise)} by {payout.method}, reference {payout.reference} "
+                   f"({len(payout.items)} payment(s))")
     for item in report.late:
         click.echo(f"  LATE {item.receipt_no}: confirmed {item.confirmed_at.isoformat()}, settled after {item.hours} hours")
 

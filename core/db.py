@@ -146,8 +146,14 @@ async def insert_rows(conn: Any, table: str, columns: list[str], rows: list[list
     if not rows:
         return
     if conn.capabilities.dialect == "postgres":
+        from asyncpg.exceptions import IntegrityConstraintViolationError
+        from tortoise.exceptions import IntegrityError
+
         async with conn.acquire_connection() as raw:
-            await raw.copy_records_to_table(table, records=rows, columns=columns)
+            try:
+                await raw.copy_records_to_table(table, records=rows, columns=columns)
+            except IntegrityConstraintViolationError as exc:  # as tortoise says it of its own statements (a unique row again)
+                raise IntegrityError(exc) from exc
         return
     names = ", ".join(f'"{c}"' for c in columns)
     await conn.execute_many(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" for _ in columns)})', rows)

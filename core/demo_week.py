@@ -320,7 +320,7 @@ async def run_week(start: dt.date) -> dict[str, Any]:
             bank_rows = [(d + dt.timedelta(days=1), f"BY CASH DEP SLIP {slips[d].slip_no}", f"BR-{d:%Y%m%d}", deposits[d]) for d in days]
             bank_rows += [(wed, f"CLEARING CHQ {good_no} SBIN0001234", f"CLG{good_no}", BILLS["210498765432"]),
                           (wed, f"UPI CR {upi_req.receipt_no} {utr}", utr, APP_FEE),
-                          (thu, f"NEFT DR PINK CITY E-SERVICES {upi_req.receipt_no}", f"NEFTLSP{tag}", -settled),
+                          (thu, f"NEFT DR PINK CITY E-SERVICES {run.payouts[0].reference}", f"NEFTLSP{tag}", -settled),
                           (next_mon, f"NEFT DR JVVNL REMITTANCE {mon:%d-%m} TO {sun:%d-%m}", f"NEFTJV{tag}", -jv.total_paise),
                           (next_mon, f"NEFT DR RSRTC REMITTANCE {mon:%d-%m} TO {sun:%d-%m}", f"NEFTRS{tag}", -rs.total_paise),
                           (next_mon, "NEFT CR JVVNL SERVICE CHARGES", claim_ref, paid.paid_paise)]

@@ -266,6 +266,27 @@ class LedgerEntry(Model):
         indexes = (("created_at",), ("request_id",))  # a day's or a week's entries; a request's entries
 
 
+class SettlementItem(Model):
+    """One payment whose shares a settlement payout paid to its LSP (decision 68): a run pays each
+    LSP once per escrow (one entry, ``settle:<reference>``), and this row names each request it
+    covered, once (the unique request), with the amount and whether it was settled late. The
+    entry and its items are written in one transaction."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    entry = fields.ForeignKeyField("models.LedgerEntry", related_name="settled_items", on_delete=fields.RESTRICT)
+    request = fields.OneToOneField("models.ServiceRequest", related_name="settlement_item", on_delete=fields.RESTRICT)
+    receipt_no = fields.CharField(max_length=24)
+    amount_paise = fields.BigIntField()
+    confirmed_at = fields.DatetimeField()
+    late = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "settlement_item"
+        indexes = (("entry_id",),)  # a payout's receipts
+
+
 class Posting(Model):
     """One line of an entry: ``amount_paise`` is positive for a debit, negative for a credit."""
 

@@ -4,14 +4,18 @@
 payment is confirmed; the LSP's share of the citizen-paid service charge was credited to
 ``lsp_fee_payable:<lsp>`` (the kiosk owner's to ``owner_fee_payable:<counter>``, the LSP's own sales
 to ``lsp_sales:<lsp>``) in the same entry. :func:`settle` pays those shares out of escrow to the LSP's
-bank, each payment once (key ``settle:<receipt_no>``)::
+bank, each payment once. A run makes **one payout per LSP and escrow**: one transfer (a NEFT from
+the UPI collection account, a Stripe transfer from the card balance) and one entry, key
+``settle:<reference>``, whose reference (``STLJP261103060000L3UPI``: district, the run's local time,
+LSP, method; letters and digits only, as banks keep them in a narration) the Society quotes on the
+transfer; the payments it covers are rows of ``settlement_item``, each request once (decision 68)::
 
-    Dr lsp_fee_payable:<lsp>  (and owner_fee_payable:<counter>, lsp_sales:<lsp>, each its part)
+    Dr lsp_fee_payable:<lsp>  (and owner_fee_payable:<counter>, lsp_sales:<lsp>, each its total)
         Cr escrow:<card|upi>
 
 It should run within 24 hours of each confirmation; a payment settled later is flagged in the
 run's report. Department- and partner-paid charges are not in escrow (they are receivables) and
-are not paid out here.
+are not paid out here. Payments settled before decision 68 have an entry each (``settle:<receipt>``).
 
 **Remittance.** :func:`remit` pays a department what the counters collected for it in a period
 (``dept_payable:<provider>``), refunds of cancelled bookings netted, with a statement of receipts::
@@ -37,15 +41,16 @@ import io
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, ledger, payments, spreadsheet
-from emitra.core.db import on_postgres
+from emitra.core.db import insert_rows, on_postgres
 from emitra.core.counter import slug
-from emitra.core.dayend import MoneyError, day_end_at, day_start, index_rows, local_date, utcnow
-from emitra.core.models import Counter, District, LedgerEntry, Payment, Posting, Role, ServiceRequest, Wallet
+from emitra.core.dayend import MoneyError, day_end_at, day_start, index_rows, local_date, tz, utcnow
+from emitra.core.models import Counter, District, LedgerEntry, Payment, Posting, Role, ServiceRequest, SettlementItem, Wallet
 from emitra.core.money import bank_reference as normal_reference
 from emitra.core.money import format_paise, split
 
@@ -96,9 +101,45 @@ class Pending:
 
 
 @dataclass
+class Payout:
+    """One transfer out of escrow to an LSP in a run: the shares of its payments, one entry."""
+
+    district_id: int
+    lsp_id: int
+    escrow_account: str
+    reference: str  # what the Society quotes on the transfer; the entry's key is settle:<reference>
+    items: list[Pending] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"settle:{self.reference}"
+
+    @property
+    def method(self) -> str:
+        return self.escrow_account.removeprefix("escrow:")
+
+    @property
+    def lines(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for item in self.items:
+            for account, paise in item.lines.items():
+                out[account] = out.get(account, 0) + paise
+        return dict(sorted(out.items()))
+
+    @property
+    def amount_paise(self) -> int:
+        return sum(i.amount_paise for i in self.items)
+
+    @property
+    def late(self) -> int:
+        return sum(1 for i in self.items if i.late)
+
+
+@dataclass
 class SettlementReport:
     now: dt.datetime
     items: list[Pending] = field(default_factory=list)
+    payouts: list[Payout] = field(default_factory=list)
 
     @property
     def late(self) -> list[Pending]:
@@ -157,8 +198,10 @@ async def _candidates(now: dt.datetime, district_id: int | None) -> tuple[list[d
                 f'ORDER BY y."method", y."settled_at", y."id" LIMIT {IN_CHUNK}',
                 [method, after] + ([district_id] if district_id is not None else []) + [now])
             posted = await _posted_keys([f"{kind}{c['receipt_no']}" for c in page if c["receipt_no"] for kind in ("settle:", "reverse:request:")])
+            paid = await _paid_requests([c["request_id"] for c in page])
             for c in page:
-                if c["charge_payer"] != "citizen" or f"settle:{c['receipt_no']}" in posted or f"reverse:request:{c['receipt_no']}" in posted:
+                if (c["charge_payer"] != "citizen" or c["request_id"] in paid or f"settle:{c['receipt_no']}" in posted
+                        or f"reverse:request:{c['receipt_no']}" in posted):
                     closed.append(c["id"])
                 elif c["status"] in _DUE and c["confirmed_at"] is not None and ledger.as_datetime(c["confirmed_at"]) <= now:
                     due.append(c)
@@ -182,12 +225,22 @@ async def _posted_keys(keys: list[str]) -> set[str]:
     that read every ledger entry for each page (0.26 s a page at 100k, growing with the books).
     Always _KEYS_ASKED keys a statement (the last chunk padded with a repeat): one statement text,
     where a text per length filled the sqlite3 module's statement cache (20 MiB at 100k)."""
-    found: set[str] = set()
-    for start in range(0, len(keys), _KEYS_ASKED):
-        chunk = keys[start:start + _KEYS_ASKED]
+    return await _found('SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE "idempotency_key" IN ({})', keys)
+
+
+async def _paid_requests(request_ids: list[int]) -> set[int]:
+    """Which of these requests a payout has settled (``settlement_item``, decision 68): the books,
+    not the payment's marker, say what is paid."""
+    return await _found('SELECT "request_id" AS k FROM "settlement_item" WHERE "request_id" IN ({})', request_ids)
+
+
+async def _found(sql: str, values: list[Any]) -> set[Any]:
+    """The ``k`` of the rows ``sql`` finds for ``values``, _KEYS_ASKED values a statement."""
+    found: set[Any] = set()
+    for start in range(0, len(values), _KEYS_ASKED):
+        chunk = values[start:start + _KEYS_ASKED]
         chunk += chunk[-1:] * (_KEYS_ASKED - len(chunk))
-        found.update(r["k"] for r in await ledger.rows(
-            f'SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE "idempotency_key" IN ({", ".join("?" * _KEYS_ASKED)})', chunk))
+        found.update(r["k"] for r in await ledger.rows(sql.format(", ".join("?" * _KEYS_ASKED)), chunk))
     return found
 
 
@@ -271,58 +324,92 @@ async def settle(actor: audit.Actor, now: dt.datetime | None = None, district_id
         closed = (await _candidates(now, district_id))[1]
     await _close(closed, [], now)
     todo = [i for i in items if district_id is None or i.district_id == district_id]
-    for start in range(0, len(todo), SETTLE_BATCH):
-        chunk = todo[start:start + SETTLE_BATCH]
-        for item in chunk:
-            item.settled_at = now
-            item.late = now - item.confirmed_at > LATE_AFTER
+    for item in todo:
+        item.settled_at = now
+        item.late = now - item.confirmed_at > LATE_AFTER
+    if not todo:
+        return report
+    codes = dict(await District.filter(id__in={i.district_id for i in todo}).values_list("id", "code"))
+    fresh = todo
+    for attempt in range(_ATTEMPTS):
         try:
             async with in_transaction():
-                done = set(await LedgerEntry.filter(idempotency_key__in=[_settle_key(i) for i in chunk]).values_list("idempotency_key", flat=True))
-                fresh = [i for i in chunk if _settle_key(i) not in done]  # settled by another run meanwhile: left out
-                await ledger.post_many([_settle_entry(i) for i in fresh])
-                await audit.record_many([_settle_record(actor, i, now) for i in fresh])
-        except IntegrityError:  # another run posted some of them at the same moment: one at a time, each once
-            fresh = [i for i in chunk if await _settle_one(actor, i, now)]
-        await _close([], [i.request_id for i in chunk], now)  # each settled now, by this run or another
-        report.items += fresh
-        if progress is not None:
-            for item in fresh:
-                progress(item)
+                payouts = await _payouts(fresh, codes, now)
+                made = await ledger.post_many([_payout_entry(p) for p in payouts])
+                await _write_items(payouts, made)
+                await audit.record_many([_payout_record(actor, p, now) for p in payouts])
+                await _close([], [i.request_id for i in todo], now)  # each settled now, by this run or another
+            break
+        except IntegrityError:  # another run settled some of them since they were read (settlement_item's unique request)
+            if attempt == _ATTEMPTS - 1:
+                raise
+            paid = await _paid_requests([i.request_id for i in todo])  # its transaction has committed: pay the rest
+            fresh = [i for i in todo if i.request_id not in paid]
+    report.items, report.payouts = fresh, payouts
+    if progress is not None:
+        for item in fresh:
+            progress(item)
     return report
 
 
-SETTLE_BATCH = 500  # payments per database transaction
+_ATTEMPTS = 3  # tries of a run whose payments another run settles at the same moment
 
 
-def _settle_key(item: Pending) -> str:
-    return f"settle:{item.receipt_no}"
+def payout_reference(district_code: str, now: dt.datetime, lsp_id: int, escrow_account: str) -> str:
+    """What the Society quotes on a payout's transfer, and the key of its entry after ``settle:``:
+    district, the run's local time to the second, the LSP and the method, in capitals and digits
+    only (a bank keeps nothing else of a narration), e.g. ``STLJP261103060000L3UPI``."""
+    method = "".join(ch for ch in escrow_account.removeprefix("escrow:").upper() if ch.isascii() and ch.isalnum())
+    return f"STL{district_code}{now.astimezone(tz()):%y%m%d%H%M%S}L{lsp_id}{method}"
 
 
-def _settle_entry(item: Pending) -> ledger.NewEntry:
-    lines = [ledger.debit(a, p) for a, p in item.lines.items()] + [ledger.credit(item.escrow_account, item.amount_paise)]
-    return ledger.NewEntry(item.district_id, _settle_key(item), f"settlement {item.receipt_no} {item.method} to LSP {item.lsp_id}"
-                                                                f"{' (late)' if item.late else ''}", lines, item.request_id)
+async def _payouts(items: list[Pending], codes: dict[int, str], now: dt.datetime) -> list[Payout]:
+    """The run's payments grouped into one payout per LSP and escrow, each with its reference (a
+    suffix when an earlier run of the same second used it)."""
+    groups: dict[tuple[int, int, str], Payout] = {}
+    for item in items:
+        key = (item.district_id, item.lsp_id, item.escrow_account)
+        if key not in groups:
+            groups[key] = Payout(item.district_id, item.lsp_id, item.escrow_account,
+                                 payout_reference(codes[item.district_id], now, item.lsp_id, item.escrow_account))
+        groups[key].items.append(item)
+    payouts = [groups[k] for k in sorted(groups)]
+    used = await _posted_keys([p.key for p in payouts])
+    for p in payouts:
+        base, n = p.reference, 1
+        while p.key in used:
+            n += 1
+            p.reference = f"{base}R{n}"
+            used |= await _posted_keys([p.key])
+    return payouts
 
 
-def _settle_record(actor: audit.Actor, item: Pending, now: dt.datetime) -> tuple[audit.Actor, str, Any, dict[str, Any]]:
-    return (actor, "settlement.credited", None, {"district_id": item.district_id, "detail": {
-        "receipt_no": item.receipt_no, "lsp": item.lsp_id, "escrow": item.escrow_account, "amount_paise": item.amount_paise,
-        "confirmed_at": item.confirmed_at.isoformat(), "settled_at": now.isoformat(), "late": item.late, "hours": item.hours}})
+def _payout_entry(payout: Payout) -> ledger.NewEntry:
+    lines = [ledger.debit(a, p) for a, p in payout.lines.items()] + [ledger.credit(payout.escrow_account, payout.amount_paise)]
+    late = f", {payout.late} late" if payout.late else ""
+    return ledger.NewEntry(payout.district_id, payout.key, f"settlement {payout.reference}: {len(payout.items)} payment(s) by "
+                                                           f"{payout.method} to LSP {payout.lsp_id}{late}", lines)
 
 
-async def _settle_one(actor: audit.Actor, item: Pending, now: dt.datetime) -> bool:
-    """Settle one payment in its own transaction; False if another run settled it first."""
-    try:
-        async with in_transaction():
-            if await LedgerEntry.exists(idempotency_key=_settle_key(item)):
-                return False
-            entry = _settle_entry(item)
-            await ledger.post(entry.district_id, entry.key, entry.memo, entry.lines, entry.request_id)
-            await audit.record_many([_settle_record(actor, item, now)])
-    except IntegrityError:
-        return False
-    return True
+async def _write_items(payouts: list[Payout], made: dict[str, int]) -> None:
+    """Each payout's payments, a row each, in batches (one statement text)."""
+    rows = [(made[p.key], i.request_id, i.receipt_no, i.amount_paise, i.confirmed_at, i.late) for p in payouts for i in p.items]
+    await insert_rows(connections.get("default"), "settlement_item",
+                      ["entry_id", "request_id", "receipt_no", "amount_paise", "confirmed_at", "late"], rows)
+
+
+def _payout_record(actor: audit.Actor, payout: Payout, now: dt.datetime) -> tuple[audit.Actor, str, Any, dict[str, Any]]:
+    receipts = "\n".join(i.receipt_no for i in payout.items)
+    return (actor, "settlement.paid", None, {"district_id": payout.district_id, "detail": {
+        "reference": payout.reference, "lsp": payout.lsp_id, "escrow": payout.escrow_account, "amount_paise": payout.amount_paise,
+        "payments": len(payout.items), "late": payout.late, "settled_at": now.isoformat(),
+        "first_confirmed_at": min(i.confirmed_at for i in payout.items).isoformat(),
+        "receipts_sha256": hashlib.sha256(receipts.encode()).hexdigest()}})
+
+
+async def payout_items(entry_key: str) -> list[SettlementItem]:
+    """The payments a payout (its entry's key, ``settle:<reference>``) covered, in receipt order."""
+    return await SettlementItem.filter(entry__idempotency_key=entry_key).order_by("receipt_no")
 
 
 # --- statements (remittances and claims) ----------------------------------------------------------

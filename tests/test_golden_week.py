@@ -250,7 +250,7 @@ async def test_a_golden_week_for_one_counter_is_exact_to_the_paisa(demo_db, bus,
     rows = [(d + dt.timedelta(days=1), f"BY CASH DEP SLIP {slips[d].slip_no}", f"BR-{d:%d}", deposits[d]) for d in DAYS]
     rows += [(wed, "CLEARING CHQ 004512 SBIN0001234", "CLG4512", BILLS["210498765432"]),
              (wed, f"UPI CR {upi_req.receipt_no} UTR6321", "UTR6321", APP_FEE),
-             (thu, f"NEFT DR PINK CITY E-SERVICES {upi_req.receipt_no}", "NEFTLSP01", -LSP_OF_10),
+             (thu, f"NEFT DR PINK CITY E-SERVICES {run.payouts[0].reference}", "NEFTLSP01", -LSP_OF_10),
              (fri, "NEFT CR UNKNOWN REMITTER", "NEFT777", 77_700),  # planted: nobody expects it
              (NEXT_MON, "NEFT DR JVVNL REMITTANCE 16-22 NOV", "NEFTJV01", -1_895_602),
              (NEXT_MON, "NEFT DR RSRTC REMITTANCE 16-22 NOV", "NEFTRS01", -2_960),

@@ -16,7 +16,7 @@ import pytest
 from emitra.core import counter as counter_core
 from emitra.core import dayend, hookimpl, ledger, payments, settlement
 from emitra.core.audit import Actor
-from emitra.core.models import Citizen, Counter, District, LedgerEntry, Payment, Posting, User
+from emitra.core.models import AuditLog, Citizen, Counter, CounterService, District, LedgerEntry, Payment, Posting, SettlementItem, User
 from emitra.core.money import format_paise
 from emitra.core.plugins import PluginHost, get_host, set_host
 
@@ -104,16 +104,74 @@ async def test_settlement_pays_the_lsp_share_once_out_of_escrow(demo_db, escrow_
     assert [(p.receipt_no, p.lines) for p in waiting] == [
         ((await first.request).receipt_no, {"lsp_fee_payable:1": 1_000}),
         ((await second.request).receipt_no, {"lsp_fee_payable:1": 300, "owner_fee_payable:JP-JM-001": 500})]
-    report = await settlement.settle(_system(), confirmed + dt.timedelta(hours=2))
+    run_at = confirmed + dt.timedelta(hours=2)
+    report = await settlement.settle(_system(), run_at)
     assert [i.amount_paise for i in report.items] == [1_000, 800] and report.late == [] and report.by_lsp() == {1: 1_800}
     assert await ledger.balance("escrow:upi") == 200 + 148_350  # the Society's share and the bill stay in escrow
     assert await ledger.balance("lsp_fee_payable:1") == -395  # the bill's charge is owed until JVVNL pays it
     assert await ledger.balance("owner_fee_payable:JP-JM-001") == 0
+    # one transfer to the LSP for both payments (decision 68), quoting a reference a bank keeps whole
+    [payout] = report.payouts
+    reference = f"STLJP{run_at.astimezone(dayend.tz()):%y%m%d%H%M%S}L1UPI"
+    assert (payout.reference, payout.amount_paise, payout.lsp_id) == (reference, 1_800, 1)
+    entry = await LedgerEntry.get(idempotency_key=f"settle:{reference}").prefetch_related("postings")
+    assert sorted((p.account, p.amount_paise) for p in entry.postings) == [
+        ("escrow:upi", -1_800), ("lsp_fee_payable:1", 1_300), ("owner_fee_payable:JP-JM-001", 500)]
+    assert [(i.receipt_no, i.amount_paise) for i in await settlement.payout_items(entry.idempotency_key)] == sorted(
+        [((await first.request).receipt_no, 1_000), ((await second.request).receipt_no, 800)])
+    record = await AuditLog.get(action="settlement.paid")
+    assert record.detail["reference"] == reference and record.detail["payments"] == 2 and record.detail["amount_paise"] == 1_800
     entries = await LedgerEntry.all().count()
     again = await settlement.settle(_system(), confirmed + dt.timedelta(hours=3))
-    assert again.items == [] and await LedgerEntry.all().count() == entries  # each payment is settled once
-    assert await LedgerEntry.filter(idempotency_key=f"settle:{(await first.request).receipt_no}").count() == 1
+    assert again.items == [] and again.payouts == [] and await LedgerEntry.all().count() == entries  # each payment is settled once
     assert (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_a_run_pays_each_lsp_once_per_escrow_and_never_a_payment_twice(demo_db, escrow_method):
+    """Payments at two LSPs' counters make two payouts, each with its own payments; a run working
+    from a list read before another run settled them pays none of them again; a second run in the
+    same second gets a reference of its own."""
+    from emitra.core import onboarding
+
+    society = Actor(await User.get(username="society"), via="test")
+    lsp2 = await onboarding.add_lsp(society, name="Marwar Seva Kendra", district_code="JP")
+    other = await onboarding.add_counter(society, code="JP-LM-009", lsp_id=lsp2.id, name="Sanganer centre", owner_name="Marwar Seva Kendra")
+    await CounterService.create(district_id=other.district_id, counter=other, service_code=BIRTH, enabled=True)
+    await onboarding.add_user(society, username="operator9", role="operator", counter_code="JP-LM-009", full_name="Op Nine",
+                              password="a-long-password-9")
+    mine = await _pay_electronically("operator1", BIRTH, _example(BIRTH), "p-1")
+    theirs = await _pay_electronically("operator9", BIRTH, _example(BIRTH), "p-2")
+    at = max(mine.confirmed_at, theirs.confirmed_at) + dt.timedelta(hours=1)
+    stale = await settlement.pending(at)
+    report = await settlement.settle(_system(), at)
+    assert sorted((p.lsp_id, p.amount_paise, [i.receipt_no for i in p.items]) for p in report.payouts) == sorted([
+        (1, 1_000, [(await mine.request).receipt_no]), (lsp2.id, 1_000, [(await theirs.request).receipt_no])])
+    assert len({p.reference for p in report.payouts}) == 2
+    entries = await LedgerEntry.all().count()
+    late_run = await settlement.settle(_system(), at, items=stale)  # read before the first run paid them
+    assert late_run.items == [] and await LedgerEntry.all().count() == entries
+    assert await SettlementItem.all().count() == 2
+    third = await _pay_electronically("operator1", BIRTH, {**_example(BIRTH), "child_name": "Ishaan Sharma"}, "p-3")
+    again = await settlement.settle(_system(), at if third.confirmed_at <= at else third.confirmed_at)
+    [payout] = again.payouts
+    if third.confirmed_at <= at:  # the same second as the first run: a reference of its own
+        assert payout.reference == next(p.reference for p in report.payouts if p.lsp_id == 1) + "R2"
+    assert await ledger.balance("escrow:upi") == 0 and (await ledger.check())["balanced"]
+
+
+@pytest.mark.anyio
+async def test_a_payment_settled_by_its_own_entry_before_payouts_is_not_paid_again(demo_db, escrow_method):
+    """Books from before decision 68 settled a payment with an entry of its own, settle:<receipt>:
+    a run finds it there (its marker lost, as by a run stopped between the two) and pays nothing."""
+    paid = await _pay_electronically("operator1", BIRTH, _example(BIRTH), "q-1")
+    receipt = (await paid.request).receipt_no
+    district = await District.get(code="JP")
+    await ledger.post(district.id, f"settle:{receipt}", f"settlement {receipt} upi to LSP 1",
+                      [ledger.debit("lsp_fee_payable:1", 1_000), ledger.credit("escrow:upi", 1_000)], paid.request_id)
+    report = await settlement.settle(_system(), paid.confirmed_at + dt.timedelta(hours=1))
+    assert report.items == [] and report.payouts == [] and (await Payment.get(id=paid.id)).settled_at is not None
+    assert await ledger.balance("escrow:upi") == 0
 
 
 @pytest.mark.anyio
@@ -144,7 +202,8 @@ async def test_a_payment_settled_more_than_24_hours_after_confirmation_is_flagge
     late = await _pay_electronically("operator1", BIRTH, {**_example(BIRTH), "child_name": "Ishaan Sharma"}, "l-2")
     report = await settlement.settle(_system(), late.confirmed_at + dt.timedelta(hours=25))
     assert [i.receipt_no for i in report.late] == [(await late.request).receipt_no] and report.late[0].hours == 25.0
-    assert "(late)" in (await LedgerEntry.get(idempotency_key=f"settle:{report.late[0].receipt_no}")).memo
+    assert "1 late" in (await LedgerEntry.get(idempotency_key=report.payouts[0].key)).memo
+    assert (await SettlementItem.get(receipt_no=report.late[0].receipt_no)).late
     assert await ledger.balance("escrow:upi") == 0 and (await ledger.check())["balanced"]
 
 
@@ -528,6 +587,10 @@ def test_money_pages_name_lsps_methods_and_accounts_in_words_and_dates_as_dd_mm_
     run = report.text[report.text.index("This run"):report.text.index("Waiting to be settled")]
     assert "Pink City e-Services Pvt Ltd" in run and "UPI (QR code)" in run and "3 days 2 hours" in run
     assert "escrow:upi" not in run and "<td>1</td>" not in run and "74.0" not in run
+    # the transfer to make: one per LSP and method, with the reference to quote on it (decision 68)
+    import re
+    transfers = run[run.index("Transfers to make"):run.index("</table>", run.index("Transfers to make"))]
+    assert re.search(r"<code>STLJP\d{12}L1UPI</code></td><td class=\"num\">1</td><td class=\"num\">₹10.00</td>", transfers), transfers
     cheques = web.get("/society/cheques")
     assert "25-11-2026" in cheques.text and "2026-11-25" not in cheques.text
     web.logout()

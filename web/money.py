@@ -202,7 +202,7 @@ async def society_settlement(request: Request) -> Response:
     lsp_ids = {i.lsp_id for i in [*(report.items if report else []), *waiting]}
     lsps = dict(await LSP.filter(id__in=lsp_ids).values_list("id", "name")) if lsp_ids else {}
     return render(request, "money/settlement.html", {"report": report, "waiting": waiting, "overdue": overdue,
-                                                      "shown": waiting[:WAITING_SHOWN],
+                                                      "shown": waiting[:WAITING_SHOWN], "settled_shown": WAITING_SHOWN,
                                                       "waiting_total": sum(p.amount_paise for p in waiting),
                                                       "lsp_name": lambda lsp_id: lsps.get(lsp_id, str(lsp_id)),
                                                       "method_title": _method_title, "waited": _waited})
