@@ -268,10 +268,22 @@ async def receipt_problems() -> list[str]:
             + [f"entry {r['key']} belongs to a request without a receipt" for r in orphans])
 
 
+async def payout_problems() -> list[str]:
+    """Settlement payouts whose payments do not add up to what the payout moved out of escrow
+    (decision 68): the sum of its ``settlement_item`` rows against its entry's escrow credit."""
+    rows_ = await rows(
+        'SELECT e."idempotency_key" AS key, (SELECT -SUM(p."amount_paise") FROM "posting" p WHERE p."entry_id" = e."id" '
+        'AND substr(p."account", 1, 7) = \'escrow:\') AS moved, SUM(i."amount_paise") AS items FROM "settlement_item" i '
+        'JOIN "ledger_entry" e ON e."id" = i."entry_id" GROUP BY e."id", e."idempotency_key"', [])
+    return [f"payout {r['key']} moved {int(r['moved'] or 0)} paise out of escrow but its payments add up to {int(r['items'])}"
+            for r in rows_ if int(r["moved"] or 0) != int(r["items"])]
+
+
 async def check() -> dict[str, object]:
     """Verify the books: every entry balanced and non-empty, the whole ledger summing to zero,
     every account named ``kind:party`` or a known single account, every receipt with its entries
-    and every entry with its receipt (:func:`receipt_problems`). Balances are never stored, so
+    and every entry with its receipt (:func:`receipt_problems`), every settlement payout equal to
+    its payments (:func:`payout_problems`). Balances are never stored, so
     they always equal what the postings say."""
     from tortoise import connections
 
@@ -297,6 +309,7 @@ async def check() -> dict[str, object]:
     problems += [f"entry {r['key']} has no postings" for r in empty]
     problems += [f"account {r['account']!r} is not named kind:party" for r in bad_accounts]
     problems += await receipt_problems()
+    problems += await payout_problems()
     return {
         "balanced": total == 0 and not problems,
         "entries": entries,

@@ -125,6 +125,8 @@ async def test_settlement_pays_the_lsp_share_once_out_of_escrow(demo_db, escrow_
     again = await settlement.settle(_system(), confirmed + dt.timedelta(hours=3))
     assert again.items == [] and again.payouts == [] and await LedgerEntry.all().count() == entries  # each payment is settled once
     assert (await ledger.check())["balanced"]
+    await SettlementItem.filter(receipt_no=(await second.request).receipt_no).update(amount_paise=700)  # a row changed afterwards
+    assert (await ledger.check())["problems"] == [f"payout settle:{reference} moved 1800 paise out of escrow but its payments add up to 1700"]
 
 
 @pytest.mark.anyio
