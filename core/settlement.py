@@ -412,6 +412,30 @@ async def payout_items(entry_key: str) -> list[SettlementItem]:
     return await SettlementItem.filter(entry__idempotency_key=entry_key).order_by("receipt_no")
 
 
+async def payout_csv(reference: str, district_id: int, lsp_id: int | None = None) -> str | None:
+    """The receipts a payout covered, as CSV (what an LSP matches its bank credit with); None when
+    the district has no such payout, or (``lsp_id``) it paid another LSP."""
+    reference = "".join(ch for ch in str(reference).upper() if ch.isascii() and ch.isalnum())
+    entry = await LedgerEntry.get_or_none(idempotency_key=f"settle:{reference}", district_id=district_id)
+    items = await payout_items(entry.idempotency_key) if entry is not None else []
+    if not items:
+        return None
+    if lsp_id is not None:
+        owners = set(await ServiceRequest.filter(id__in=[i.request_id for i in items[:1]]).values_list("counter__lsp_id", flat=True))
+        if owners != {lsp_id}:
+            return None
+    buf = io.StringIO()
+    w = spreadsheet.writer(buf, lineterminator="\n")
+    w.writerow(["Settlement payout", reference, f"{local_date(entry.created_at).isoformat()}", f"{len(items)} payments"])
+    w.writerow(["receipt_no", "confirmed_at", "amount_paise", "amount_rupees", "late"])
+    for i in items:
+        w.writerow([i.receipt_no, i.confirmed_at.astimezone(tz()).isoformat(timespec="seconds"), i.amount_paise,
+                    format_paise(i.amount_paise, symbol=False), "late" if i.late else ""])
+    total = sum(i.amount_paise for i in items)
+    w.writerow(["TOTAL", "", total, format_paise(total, symbol=False), ""])
+    return buf.getvalue()
+
+
 # --- statements (remittances and claims) ----------------------------------------------------------
 
 @dataclass
@@ -844,6 +868,7 @@ async def lsp_statement(lsp_id: int, start: dt.date, end: dt.date) -> dict[str, 
     earned: dict[int, dict[str, int]] = {c.id: {"citizen": 0, "department": 0, "sales": 0, "owner": 0, "total": 0} for c in counters}
     paid = {"dayend": 0, "settle": 0}
     paid_by_account: dict[str, int] = {}
+    payouts: list[dict[str, Any]] = []
     if bounds["lo"] is not None:
         window = (f'FROM "posting" p CROSS JOIN "ledger_entry" e{{}} WHERE p."account" IN ({", ".join("?" for _ in accounts)}) '
                   'AND p."entry_id" >= ? AND p."entry_id" <= ? AND e."id" = p."entry_id" AND e."created_at" >= ? AND e."created_at" < ?')
@@ -869,6 +894,15 @@ async def lsp_statement(lsp_id: int, start: dt.date, end: dt.date) -> dict[str, 
                 'GROUP BY substr(e."idempotency_key", 1, 6), p."account"', params):
             paid[r["kind"]] += int(r["total"] or 0)
             paid_by_account[r["account"]] = paid_by_account.get(r["account"], 0) + int(r["total"] or 0)
+        # the period's payouts to this LSP (decision 68), each with the number of payments it covered
+        for r in await index_rows(
+                'SELECT e."idempotency_key" AS key, e."created_at" AS at, SUM(p."amount_paise") AS total, '
+                '(SELECT COUNT(*) FROM "settlement_item" i WHERE i."entry_id" = e."id") AS n '
+                f'{window.format("")} AND substr(e."idempotency_key", 1, 7) = \'settle:\' '
+                'AND EXISTS (SELECT 1 FROM "settlement_item" x WHERE x."entry_id" = e."id") '
+                'GROUP BY e."id", e."idempotency_key", e."created_at" ORDER BY e."id"', params):
+            payouts.append({"reference": r["key"].removeprefix("settle:"), "at": ledger.as_datetime(r["at"]),
+                            "payments": int(r["n"]), "amount_paise": int(r["total"] or 0)})
     district_id = counters[0].district_id if counters else None
     found = await reconcile.balances(district_id, ("lsp_fee_payable:", "lsp_sales:", "owner_fee_payable:", "kiosk_wallet:")) \
         if district_id is not None else {}
@@ -880,6 +914,7 @@ async def lsp_statement(lsp_id: int, start: dt.date, end: dt.date) -> dict[str, 
         "earned_total": sum(row["total"] for row in earned.values()),
         "kept_at_day_end_paise": paid["dayend"],
         "settled_from_escrow_paise": paid["settle"],
+        "payouts": payouts,
         "paid_by_account": paid_by_account,
         "owed": balances,
         "owed_total": sum(balances.values()),

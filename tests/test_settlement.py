@@ -694,3 +694,44 @@ def test_a_provider_is_named_by_its_name_or_slug_and_a_mistyped_one_is_refused_n
     assert nobody[0] != 0 and "PROVIDER: No department or partner 'Nobody Co'; give its name" in nobody[1]
     assert by_name[0] == 0 and by_name[1].startswith("claim on Jaipur Vidyut Vitran Nigam Ltd (JVVNL) for 2026-11-01")
     assert by_slug == by_name
+
+
+def test_an_lsp_sees_its_payouts_and_downloads_their_receipts_and_no_one_else_does(web):
+    """The LSP matches each transfer from the Society with a payout on its statement (decision 68):
+    the reference it quotes, the payments it covered, and their receipts as CSV; another LSP's admin
+    and an operator get nothing."""
+    from emitra.core import onboarding
+
+    async def pay_and_settle():
+        actor, counter, citizen = await _operator()
+        receipts = []
+        for n in range(2):
+            request = await counter_core.record_payment(actor, counter, citizen, BIRTH, {**_example(BIRTH), "child_name": f"Child {n}"},
+                                                        f"po-{n}", "upi")
+            await counter_core.confirm_payment(Actor(None, via="webhook"), await Payment.get(request=request), "upi", f"evt-po-{n}",
+                                               provider_reference=f"UTR77{n}")
+            receipts.append(request.receipt_no)
+        report = await settlement.settle(_system(), dt.datetime.now(dt.timezone.utc))
+        society = Actor(await User.get(username="society"), via="test")
+        other = await onboarding.add_lsp(society, name="Marwar Seva Kendra", district_code="JP")
+        await onboarding.add_user(society, username="marwar", role="lsp_admin", lsp_id=other.id, full_name="Marwar Admin",
+                                  password="emitra-demo")
+        return report.payouts[0].reference, sorted(receipts)
+    reference, receipts = web.run(pay_and_settle)
+    web.login("lsp")
+    statement = web.get("/lsp/statement")
+    payouts = statement.text[statement.text.index('id="payouts"'):]
+    assert f"<code>{reference}</code>" in payouts and '<td class="num">2</td><td class="num">₹20.00</td>' in payouts
+    got = web.get(f"/lsp/payout.csv?reference={reference.lower()}")  # as typed from a bank statement
+    assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+    rows = got.text.splitlines()
+    assert rows[0].startswith(f"Settlement payout,{reference},") and [r.split(",")[0] for r in rows[2:-1]] == receipts
+    assert rows[-1].startswith("TOTAL,,2000,20.00")
+    assert web.get("/lsp/payout.csv?reference=STLJP000000000000L1UPI").status_code == 404
+    assert "Settlement payouts" not in web.get("/lsp/statement?from=2020-01-01&to=2020-01-31").text  # none in that period
+    web.logout()
+    web.login("marwar")
+    assert web.get(f"/lsp/payout.csv?reference={reference}").status_code == 404  # another LSP's
+    web.logout()
+    web.login("operator1")
+    assert web.get(f"/lsp/payout.csv?reference={reference}").status_code in (403, 404)

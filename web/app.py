@@ -78,6 +78,7 @@ ROUTES = [
     Route("/society/claims", money.claims, methods=["GET", "POST"]),
     Route("/society/claims/statement.csv", money.claims_csv),
     Route("/lsp/statement", money.lsp_statement),
+    Route("/lsp/payout.csv", money.payout_csv),
     Route("/wallets", money.wallets, methods=["GET", "POST"]),
     Route("/api/v1/token", api.token, methods=["POST"]),
     Route("/api/v1/services", api.services),

@@ -348,6 +348,19 @@ async def lsp_statement(request: Request) -> Response:
                                                          "errors": errors}, 400 if errors else 200)
 
 
+@page(WALLET_ADMINS)
+async def payout_csv(request: Request) -> Response:
+    """The receipts of one settlement payout (``?reference=STL...``): an LSP admin's own payouts, the
+    Society's of its district."""
+    user = request.state.user
+    reference = request.query_params.get("reference", "")
+    text = await settlement.payout_csv(reference, user.district_id, user.lsp_id if user.role == Role.LSP_ADMIN else None)
+    if text is None:
+        raise HTTPException(404, _("No settlement payout with this reference was made to you: copy the reference from the statement."))
+    name = f"payout-{''.join(ch for ch in reference.upper() if ch.isascii() and ch.isalnum())}.csv"
+    return Response(text, media_type="text/csv; charset=utf-8", headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
 async def _wallet_counters(user) -> list[Counter]:
     qs = Counter.filter(lsp__mode="prepaid")
     qs = qs.filter(lsp_id=user.lsp_id) if user.role == Role.LSP_ADMIN else qs.filter(district_id=user.district_id)
