@@ -524,17 +524,27 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                               "विवरण में सबसे नया लेन-देन पहले है: हर पंक्ति का शेष उसके ऊपर की पंक्ति से जाँचा गया।"))
     lines: list[ParsedLine] = []
     previous_balance: int | None = None
+    row_index = {n: i for i, (n, _) in enumerate(rows)}
+    read_last: int | None = None  # the index in ``rows`` of the last row read into a transaction (a narration continued too)
+    text_columns = {i for role in _JOINED for i in (columns.get(role), *header.joined.get(role, ())) if i is not None}
     for start, row in body:
+        follows, read_last = read_last is not None and row_index[start] == read_last + 1, None
         if len(row) > width and not any(c.strip() for c in row[width:]):
             row = row[:width]  # a spreadsheet's empty cells after the last column
         date_text = cell(row, "date")
         if [c.strip() for c in row] == header.names:  # the header again, as a download of several pages repeats it
             notes.append(ReadNote(str(start), "The header again: not read.", "हेडर फिर से: पढ़ा नहीं गया।"))
             continue
+        not_joined = None
+        if not date_text and not has_money(row) and not _BALANCE_WORDS.search(" ".join(row)):
+            not_joined = _continued(start, row, cell, text_columns, header.names, lines[-1] if follows else None, notes, bad)
+            if not_joined is None:
+                read_last = row_index[start]
+                continue
         footer = start > last_dated and not (has_money(row) and re.search(r"\d", date_text))
         if not date_text or (footer and date_of(row) is None) or (not has_money(row) and _BALANCE_WORDS.search(" ".join(row))):
             handled, previous_balance = _not_a_transaction(start, row, cell, has_money(row), start > last_dated, lines,
-                                                           previous_balance, notes, errors, header.balance_way)
+                                                           previous_balance, notes, errors, header.balance_way, not_joined)
             if handled:
                 continue
         if len(row) != width:
@@ -601,6 +611,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         if len(errors) > problems:
             continue
         lines.append(ParsedLine(start, value_date, amount, reference, description, balance))
+        read_last = row_index[start]
     if not lines and not errors:
         errors.append(LineError(0, "file", "The statement has a header but no lines.", "विवरण में हेडर है पर कोई पंक्ति नहीं।"))
     if errors:
@@ -701,9 +712,58 @@ def _balance(start: int, row: list[str], cell: Callable[[list[str], str], str], 
     return -paise if way == "debit" else paise
 
 
+#: a page's heading or footer a download may print in the narration column: never a narration continued
+_PAGE_WORDS = re.compile(r"^\s*(?:page\s*(?:no\.?\s*)?\d+(?:\s*(?:of|/)\s*\d+)?|\(?continued\)?|contd\.?)\s*$", re.IGNORECASE)
+
+
+def _continued(start: int, row: list[str], cell: Callable[[list[str], str], str], text_columns: set[int], names: list[str],
+               above: ParsedLine | None, notes: list[ReadNote], bad: Callable[[int, str, str, str], None]) -> tuple[str, str] | None:
+    """Join a line without a date and an amount to the transaction on the line just above it, as the
+    rest of its narration (and reference) the bank wrapped onto a second line: only when nothing else
+    is on it (no other column filled, no balance, not a page's heading) and the line above was read
+    as a transaction (decision 67). The joined line is noted; None when joined, else why not (English,
+    Hindi) for the note of the line left aside."""
+    description, reference = cell(row, "description"), cell(row, "reference")
+    other = next((i for i, c in enumerate(row) if c.strip() and i not in text_columns), None)
+    if other is not None:
+        name = names[other] if other < len(names) else f"#{other + 1}"
+        return f"its column '{name}' is filled", f"इसका कॉलम '{name}' भरा है"
+    if not description or _PAGE_WORDS.match(description):
+        return "its narration column has no narration", "इसके विवरण कॉलम में विवरण नहीं है"
+    if above is None:
+        return "the line just above it is not a transaction read", "इसके ठीक ऊपर की पंक्ति पढ़ा गया लेन-देन नहीं है"
+    problems: list[tuple[str, str, str]] = []
+    joined_description = f"{above.description} {description}".strip()
+    joined_reference = f"{above.reference} {reference}".strip() if reference else above.reference
+    if len(joined_description) > DESCRIPTION_MAX:
+        problems.append(("description", f"The narration, joined to line {above.line_no}'s as the rest of it, is longer than {DESCRIPTION_MAX} characters.",
+                         f"विवरण, पंक्ति {above.line_no} के विवरण से जोड़ने पर, {DESCRIPTION_MAX} अक्षरों से लंबा है।"))
+    if len(joined_reference) > REFERENCE_MAX:
+        problems.append(("reference", f"The reference, joined to line {above.line_no}'s as the rest of it, is longer than {REFERENCE_MAX} characters.",
+                         f"संदर्भ, पंक्ति {above.line_no} के संदर्भ से जोड़ने पर, {REFERENCE_MAX} अक्षरों से लंबा है।"))
+    if _SPREADSHEET_NUMBER.search(reference):
+        problems.append(("reference", f"'{reference}' is a number a spreadsheet wrote in place of the reference (its digits lost): "
+                                      "import the bank's own file, not one opened and saved in a spreadsheet.",
+                         f"'{reference}' वह संख्या है जो स्प्रेडशीट ने संदर्भ की जगह लिख दी (उसके अंक खो गए): बैंक की अपनी फ़ाइल आयात करें, "
+                         "स्प्रेडशीट में खोलकर सहेजी गई नहीं।"))
+    for name, value in (("reference", reference), ("description", description)):
+        kind = unstorable(value)
+        if kind:
+            problems.append((name, *_unstorable(kind)))
+    for fld, en, hi in problems:
+        bad(start, fld, en, hi)
+    if not problems:
+        above.description, above.reference = joined_description, joined_reference
+        what_en, what_hi = ("narration and reference", "विवरण और संदर्भ") if reference else ("narration", "विवरण")
+        notes.append(ReadNote(str(start), f"No date and no amount: the rest of line {above.line_no}'s {what_en}, joined to it.",
+                              f"न तिथि न राशि: पंक्ति {above.line_no} के {what_hi} का शेष भाग, उससे जोड़ा गया।"))
+    return None
+
+
 def _not_a_transaction(start: int, row: list[str], cell: Callable[[list[str], str], str], money: bool, after_last: bool,
                        lines: list[ParsedLine], previous_balance: int | None, notes: list[ReadNote],
-                       errors: list[LineError], balance_way: int | None) -> tuple[bool, int | None]:
+                       errors: list[LineError], balance_way: int | None,
+                       not_joined: tuple[str, str] | None = None) -> tuple[bool, int | None]:
     """Whether a line without a date, or without an amount but naming a balance, is one of the lines
     a statement has besides its transactions, and the running balance to check the next line
     against. Such a line is noted, and its figures checked against the transactions': an opening
@@ -748,9 +808,10 @@ def _not_a_transaction(start: int, row: list[str], cell: Callable[[list[str], st
         notes.append(ReadNote(str(start), "A balance, not a transaction." if named else "After the last transaction: not read.",
                               "शेष की पंक्ति, लेन-देन नहीं।" if named else "अंतिम लेन-देन के बाद: पढ़ी नहीं गई।"))
     else:  # among the transactions: a page's heading, a narration continued (the line above is read without it)
-        notes.append(ReadNote(str(start), "No date and no amount: not a transaction, not read (a narration continued here is not "
-                                          "joined to the line above).",
-                              "न तिथि न राशि: लेन-देन नहीं, पढ़ी नहीं गई (यहाँ जारी विवरण ऊपर की पंक्ति से नहीं जोड़ा गया)।"))
+        why_en, why_hi = not_joined or ("", "")
+        notes.append(ReadNote(str(start), "No date and no amount: not a transaction, not read (not joined to the line above as its narration "
+                                          f"continued: {why_en}).",
+                              f"न तिथि न राशि: लेन-देन नहीं, पढ़ी नहीं गई (ऊपर की पंक्ति के जारी विवरण के रूप में नहीं जोड़ी गई: {why_hi})।"))
     if balance is not None and previous_balance is not None and balance != previous_balance:
         notes.pop()
         return bad("balance", f"The balance {format_paise(balance)} on this line is not the running balance of the lines before "
