@@ -1387,48 +1387,71 @@ class Report:
             "recorded": self.recorded,
         }
 
+    def _heading(self) -> list[Any]:
+        return ["district", self.district_code, "period", self.period_start.isoformat(), self.period_end.isoformat(),
+                "ok" if self.ok else "FAILED"]
+
+    def _finding_rows(self) -> Iterable[list[Any]]:
+        """The rows after the matched pairs: the differing pairs, then each side's unmatched items."""
+        for p in self.differing:
+            yield _pair_row("differing", p.scope, p.kind, p.how, p.statement, p.ledger)
+        for i in self.unmatched_statement:
+            yield _pair_row("unmatched_statement", i.source, i.kind, "", i, None)
+        for i in self.unmatched_ledger:
+            yield _pair_row("unmatched_ledger", i.scope, i.kind, "", None, i)
+
+    def _roll_rows(self) -> Iterable[list[Any]]:
+        """The roll-forward table, an account a row."""
+        for a in self.accounts:
+            yield [a.account, _csv_rupees(a.opening_paise), _csv_rupees(a.in_paise), _csv_rupees(a.out_paise),
+                   _csv_rupees(a.closing_paise), "yes" if a.ok else "NO"]
+
+    def _problem_rows(self) -> Iterable[list[Any]]:
+        for problem in self.problems:
+            yield ["problem", str(problem)]
+
     def csv_text(self, matched_rows: str | None = None) -> str:
         """The report as CSV: one row per item or pair, then the roll-forward table. The matched
         pairs are those the report kept, or ``matched_rows`` (every one: :func:`export_csv`)."""
         out = io.StringIO()
         w = spreadsheet.writer(out, lineterminator="\n")
-        w.writerow(["district", self.district_code, "period", self.period_start.isoformat(), self.period_end.isoformat(),
-                    "ok" if self.ok else "FAILED"])
-        w.writerow(["bucket", "scope", "kind", "how", "statement_date", "statement_line", "statement_reference",
-                    "statement_description", "statement_amount", "ledger_key", "ledger_date", "ledger_reference",
-                    "ledger_description", "ledger_amount", "difference"])
+        w.writerow(self._heading())
+        w.writerow(REPORT_COLUMNS)
         if matched_rows is None:
             for p in self.matched:
-                _csv_row(w, "matched", p.scope, p.kind, p.how, p.statement, p.ledger)
+                w.writerow(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
         else:
             out.write(matched_rows)
-        for p in self.differing:
-            _csv_row(w, "differing", p.scope, p.kind, p.how, p.statement, p.ledger)
-        for i in self.unmatched_statement:
-            _csv_row(w, "unmatched_statement", i.source, i.kind, "", i, None)
-        for i in self.unmatched_ledger:
-            _csv_row(w, "unmatched_ledger", i.scope, i.kind, "", None, i)
+        w.writerows(self._finding_rows())
         w.writerow([])
-        w.writerow(["account", "opening", "in", "out", "closing", "rolls_forward"])
-        for a in self.accounts:
-            w.writerow([a.account, _csv_rupees(a.opening_paise), _csv_rupees(a.in_paise), _csv_rupees(a.out_paise),
-                        _csv_rupees(a.closing_paise), "yes" if a.ok else "NO"])
-        for problem in self.problems:
-            w.writerow(["problem", problem])
+        w.writerow(ROLL_COLUMNS)
+        w.writerows(self._roll_rows())
+        w.writerows(self._problem_rows())
         return out.getvalue()
+
+
+#: the columns of a reconciliation report's export (CSV and workbook), a row per pair or item
+REPORT_COLUMNS = ("bucket", "scope", "kind", "how", "statement_date", "statement_line", "statement_reference",
+                  "statement_description", "statement_amount", "ledger_key", "ledger_date", "ledger_reference",
+                  "ledger_description", "ledger_amount", "difference")
+ROLL_COLUMNS = ("account", "opening", "in", "out", "closing", "rolls_forward")
+#: the export's columns of text from outside (UTRs, card and slip numbers, narrations): text cells in the workbook,
+#: never numbers, so a spreadsheet keeps every digit of a 12-digit UTR or a 16-digit reference (decision 67)
+TEXT_COLUMNS = ("statement_reference", "statement_description", "ledger_key", "ledger_reference", "ledger_description")
+MONEY_COLUMNS = ("statement_amount", "ledger_amount", "difference", "opening", "in", "out", "closing")
 
 
 def _csv_rupees(paise: int | None) -> str:
     return "" if paise is None else format_paise(paise, symbol=False).replace(",", "")
 
 
-def _csv_row(w: Any, bucket: str, scope: str, kind: str, how: str, s: Item | None, l: Item | None) -> None:
+def _pair_row(bucket: str, scope: str, kind: str, how: str, s: Item | None, l: Item | None) -> list[Any]:
     diff = s.amount_paise - l.amount_paise if s and l else None
-    w.writerow([bucket, scope, kind, how,
-                s.date.isoformat() if s else "", s.line_no if s and s.line_no else "", s.reference if s else "",
-                s.description if s else "", _csv_rupees(s.amount_paise) if s else "",
-                l.key if l else "", l.date.isoformat() if l else "", l.reference if l else "",
-                l.description if l else "", _csv_rupees(l.amount_paise) if l else "", _csv_rupees(diff)])
+    return [bucket, scope, kind, how,
+            s.date.isoformat() if s else "", s.line_no if s and s.line_no else "", s.reference if s else "",
+            s.description if s else "", _csv_rupees(s.amount_paise) if s else "",
+            l.key if l else "", l.date.isoformat() if l else "", l.reference if l else "",
+            l.description if l else "", _csv_rupees(l.amount_paise) if l else "", _csv_rupees(diff)]
 
 
 async def export_csv(district_id: int, period_start: dt.date, period_end: dt.date) -> tuple[Report, str]:
@@ -1439,10 +1462,34 @@ async def export_csv(district_id: int, period_start: dt.date, period_end: dt.dat
 
     def on_pair(p: Pair) -> None:
         if _same_amount(p.statement, p.ledger):
-            _csv_row(w, "matched", p.scope, p.kind, p.how, p.statement, p.ledger)
+            w.writerow(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
 
     report = await build_report(district_id, period_start, period_end, on_pair=on_pair, keep_matched=0)
     return report, report.csv_text(matched_rows=rows.getvalue())
+
+
+async def export_xlsx(district_id: int, period_start: dt.date, period_end: dt.date) -> tuple[Report, bytes]:
+    """The report of a period as an Excel workbook, for the Society's spreadsheet: the same rows as
+    :func:`export_csv`, the items on sheet "Items" (every matched pair, written as found) and the
+    heading, roll-forward and problems on sheet "Summary"; references and narrations are text cells
+    (a 12-digit UTR keeps its digits however often the file is saved), amounts are numbers."""
+    book = spreadsheet.Book()
+    summary = book.sheet("Summary")
+    items = book.sheet("Items", REPORT_COLUMNS, text=TEXT_COLUMNS, money=MONEY_COLUMNS)
+
+    def on_pair(p: Pair) -> None:
+        if _same_amount(p.statement, p.ledger):
+            items.append(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
+
+    report = await build_report(district_id, period_start, period_end, on_pair=on_pair, keep_matched=0)
+    items.extend(report._finding_rows())
+    summary.append(report._heading())
+    summary.append([])
+    summary.heading(ROLL_COLUMNS, money=MONEY_COLUMNS)
+    summary.extend(report._roll_rows())
+    summary.heading(())
+    summary.extend(report._problem_rows())
+    return report, book.save()
 
 
 _SLIP = re.compile(r"\bDS[A-Z]{2}\d{13}\b", re.IGNORECASE)  # a deposit slip number (core/dayend.make_slip_no)

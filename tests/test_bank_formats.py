@@ -7,10 +7,13 @@ against the lines: a file that does not add up is refused, nothing imported."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from emitra.core import clock
 from emitra.core import counter as counter_core
@@ -340,6 +343,47 @@ def test_the_export_of_a_week_opens_in_a_spreadsheet_with_its_narrations_as_the_
     rows = export.content.decode("utf-8-sig").splitlines()
     assert any(",NEFT – CAFÉ JAIPUR," in r for r in rows)
     assert any(",'=HYPERLINK(\"\"http://x.example/\"\")\"," in r or ",\"'=HYPERLINK(\"\"http://x.example/\"\")\"," in r for r in rows)
+
+
+def test_the_export_of_a_week_as_a_workbook_keeps_every_digit_of_its_references(web):
+    """Excel shows a 12-digit UTR or a 16-digit reference of a CSV in scientific notation and loses
+    digits when the file is saved again: the workbook has them as text cells (formatted as text),
+    its amounts as numbers, the same rows as the CSV, and a narration beginning with = is text."""
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    data = (b"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
+            b"24/11/25,UPI-RAMESH KUMAR-RAMESH@OKSBI-SBIN0001234-612345678901,612345678901,24/11/25,,1483.50,1483.50\r\n"
+            b"25/11/25,POS 4591XXXXXXXX1234 CARD SETTLEMENT,0000612345678901,25/11/25,,10.00,1493.50\r\n"
+            b'25/11/25,"=HYPERLINK(""http://x.example/"")",000123,25/11/25,,5.00,1498.50\r\n')
+    assert web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": ("hdfc.csv", data, "text/csv")}).status_code == 200
+    export = web.get("/society/reconciliation/export.xlsx?week=2025-11-24")
+    assert export.status_code == 200 and export.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "reconciliation-JP-2025-11-24-2025-11-30.xlsx" in export.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(export.content))
+    assert book.sheetnames == ["Summary", "Items"]
+    items = list(book["Items"].iter_rows())
+    columns = [c.value for c in items[0]]
+    assert columns == list(rec.REPORT_COLUMNS)
+    by_line = {row[columns.index("statement_line")].value: row for row in items[1:] if row[columns.index("statement_line")].value}
+    for line, reference in ((2, "612345678901"), (3, "0000612345678901"), (4, "000123")):
+        ref = by_line[line][columns.index("statement_reference")]
+        assert (ref.value, ref.data_type, ref.number_format) == (reference, "s", "@"), line
+    amount = by_line[2][columns.index("statement_amount")]
+    assert amount.value == 1483.5 and amount.data_type == "n"
+    narration = by_line[4][columns.index("statement_description")]
+    assert narration.data_type == "s" and narration.value == "'=HYPERLINK(\"http://x.example/\")"
+    # the same rows as the CSV, whose references Excel would turn into 6.12346E+11
+    rows = list(csv.reader(io.StringIO(web.get("/society/reconciliation/export.csv?week=2025-11-24").text.lstrip("\ufeff"))))
+    assert [r for r in rows[2:] if r][:len(items) - 1] == [["" if c.value is None else f"{c.value:.2f}" if c.data_type == "n" and
+                                                           columns[i].endswith(("amount", "difference")) else str(c.value)
+                                                           for i, c in enumerate(r)] for r in items[1:]]
+    summary = [[c.value for c in r] for r in book["Summary"].iter_rows()]
+    assert summary[0] == rows[0] and summary[2] == ["account", "opening", "in", "out", "closing", "rolls_forward"]
+    # for the Society admin only
+    web.logout()
+    web.login("operator1")
+    assert web.get("/society/reconciliation/export.xlsx?week=2025-11-24").status_code == 403
 
 
 def test_a_file_given_to_the_wrong_form_is_told_which_form_it_belongs_to():
