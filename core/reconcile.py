@@ -164,6 +164,9 @@ class ParsedLine:
     description: str
     balance_paise: int | None = None
     stripe: dict[str, Any] | None = None  # a Stripe transaction: type, source, fee, created (UTC datetime)
+    #: (reference, description) as the line itself has them, before a narration continued below it was joined
+    #: (decision 67): as an import before that change stored it, to know the line again (:func:`_repeated_lines`)
+    unjoined: tuple[str, str] | None = None
 
 
 def file_sha256(data: bytes) -> str:
@@ -753,6 +756,7 @@ def _continued(start: int, row: list[str], cell: Callable[[list[str], str], str]
     for fld, en, hi in problems:
         bad(start, fld, en, hi)
     if not problems:
+        above.unjoined = above.unjoined or (above.reference, above.description)
         above.description, above.reference = joined_description, joined_reference
         what_en, what_hi = ("narration and reference", "विवरण और संदर्भ") if reference else ("narration", "विवरण")
         notes.append(ReadNote(str(start), f"No date and no amount: the rest of line {above.line_no}'s {what_en}, joined to it.",
@@ -995,6 +999,8 @@ async def _repeated_lines(district_id: int, lines: list[ParsedLine]) -> tuple[li
     unclear: list[tuple[ParsedLine, _Earlier]] = []
     for line in lines:
         candidates = earlier.get((line.value_date, line.amount_paise, line.reference, line.description))
+        if not candidates and line.unjoined is not None:  # as an import before narrations were joined stored it
+            candidates = earlier.get((line.value_date, line.amount_paise, *line.unjoined))
         if not candidates:
             new.append(line)
             continue

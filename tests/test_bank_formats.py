@@ -208,6 +208,21 @@ async def test_a_upi_credit_whose_utr_the_bank_wrapped_onto_the_next_line_matche
     assert [i.line_no for i in report.unmatched_statement] == [2]
 
 
+async def test_a_statement_to_date_imported_before_narrations_were_joined_is_known_again(demo_db):
+    """An import made before wrapped narrations were joined stored each line with its first line of
+    narration only: the same lines in a statement to date downloaded later are still its lines
+    (left out, not imported twice), the new ones imported."""
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    as_read_before = b"".join(line + b"\r\n" for line in SBI_WRAPPED.split(b"\r\n") if not line.startswith(b",,"))
+    before = await rec.import_bank_statement(actor, district.id, as_read_before.replace(b'26 Nov 2025,26 Nov 2025,DEBIT-ATMCard AMC,,"236.00",,"1,00,247.50"\r\n', b""),
+                                             "sbi-to-25.csv")
+    assert before.lines == 2
+    later = await rec.import_bank_statement(actor, district.id, SBI_WRAPPED, "sbi-to-26.csv")
+    assert later.lines == 1 and later.left_out == {before.id: 2}
+    assert await StatementLine.filter(statement=later).values_list("description", flat=True) == ["DEBIT-ATMCard AMC"]
+
+
 def test_a_footer_in_the_date_column_is_the_statements_end_but_a_mistyped_date_is_not():
     footer = CANONICAL + (b'Total,,,"1,000.00","1,483.50",\n'
                           b"**This is a computer generated statement and does not require a signature.\n")
