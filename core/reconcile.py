@@ -164,6 +164,9 @@ class ParsedLine:
     description: str
     balance_paise: int | None = None
     stripe: dict[str, Any] | None = None  # a Stripe transaction: type, source, fee, created (UTC datetime)
+    #: (reference, description) as the line itself has them, before a narration continued below it was joined
+    #: (decision 67): as an import before that change stored it, to know the line again (:func:`_repeated_lines`)
+    unjoined: tuple[str, str] | None = None
 
 
 def file_sha256(data: bytes) -> str:
@@ -524,17 +527,27 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                               "विवरण में सबसे नया लेन-देन पहले है: हर पंक्ति का शेष उसके ऊपर की पंक्ति से जाँचा गया।"))
     lines: list[ParsedLine] = []
     previous_balance: int | None = None
+    row_index = {n: i for i, (n, _) in enumerate(rows)}
+    read_last: int | None = None  # the index in ``rows`` of the last row read into a transaction (a narration continued too)
+    text_columns = {i for role in _JOINED for i in (columns.get(role), *header.joined.get(role, ())) if i is not None}
     for start, row in body:
+        follows, read_last = read_last is not None and row_index[start] == read_last + 1, None
         if len(row) > width and not any(c.strip() for c in row[width:]):
             row = row[:width]  # a spreadsheet's empty cells after the last column
         date_text = cell(row, "date")
         if [c.strip() for c in row] == header.names:  # the header again, as a download of several pages repeats it
             notes.append(ReadNote(str(start), "The header again: not read.", "हेडर फिर से: पढ़ा नहीं गया।"))
             continue
+        not_joined = None
+        if not date_text and not has_money(row) and not _BALANCE_WORDS.search(" ".join(row)):
+            not_joined = _continued(start, row, cell, text_columns, header.names, lines[-1] if follows else None, notes, bad)
+            if not_joined is None:
+                read_last = row_index[start]
+                continue
         footer = start > last_dated and not (has_money(row) and re.search(r"\d", date_text))
         if not date_text or (footer and date_of(row) is None) or (not has_money(row) and _BALANCE_WORDS.search(" ".join(row))):
             handled, previous_balance = _not_a_transaction(start, row, cell, has_money(row), start > last_dated, lines,
-                                                           previous_balance, notes, errors, header.balance_way)
+                                                           previous_balance, notes, errors, header.balance_way, not_joined)
             if handled:
                 continue
         if len(row) != width:
@@ -601,6 +614,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         if len(errors) > problems:
             continue
         lines.append(ParsedLine(start, value_date, amount, reference, description, balance))
+        read_last = row_index[start]
     if not lines and not errors:
         errors.append(LineError(0, "file", "The statement has a header but no lines.", "विवरण में हेडर है पर कोई पंक्ति नहीं।"))
     if errors:
@@ -701,9 +715,59 @@ def _balance(start: int, row: list[str], cell: Callable[[list[str], str], str], 
     return -paise if way == "debit" else paise
 
 
+#: a page's heading or footer a download may print in the narration column: never a narration continued
+_PAGE_WORDS = re.compile(r"^\s*(?:page\s*(?:no\.?\s*)?\d+(?:\s*(?:of|/)\s*\d+)?|\(?continued\)?|contd\.?)\s*$", re.IGNORECASE)
+
+
+def _continued(start: int, row: list[str], cell: Callable[[list[str], str], str], text_columns: set[int], names: list[str],
+               above: ParsedLine | None, notes: list[ReadNote], bad: Callable[[int, str, str, str], None]) -> tuple[str, str] | None:
+    """Join a line without a date and an amount to the transaction on the line just above it, as the
+    rest of its narration (and reference) the bank wrapped onto a second line: only when nothing else
+    is on it (no other column filled, no balance, not a page's heading) and the line above was read
+    as a transaction (decision 67). The joined line is noted; None when joined, else why not (English,
+    Hindi) for the note of the line left aside."""
+    description, reference = cell(row, "description"), cell(row, "reference")
+    other = next((i for i, c in enumerate(row) if c.strip() and i not in text_columns), None)
+    if other is not None:
+        name = names[other] if other < len(names) else f"#{other + 1}"
+        return f"its column '{name}' is filled", f"इसका कॉलम '{name}' भरा है"
+    if not description or _PAGE_WORDS.match(description):
+        return "its narration column has no narration", "इसके विवरण कॉलम में विवरण नहीं है"
+    if above is None:
+        return "the line just above it is not a transaction read", "इसके ठीक ऊपर की पंक्ति पढ़ा गया लेन-देन नहीं है"
+    problems: list[tuple[str, str, str]] = []
+    joined_description = f"{above.description} {description}".strip()
+    joined_reference = f"{above.reference} {reference}".strip() if reference else above.reference
+    if len(joined_description) > DESCRIPTION_MAX:
+        problems.append(("description", f"The narration, joined to line {above.line_no}'s as the rest of it, is longer than {DESCRIPTION_MAX} characters.",
+                         f"विवरण, पंक्ति {above.line_no} के विवरण से जोड़ने पर, {DESCRIPTION_MAX} अक्षरों से लंबा है।"))
+    if len(joined_reference) > REFERENCE_MAX:
+        problems.append(("reference", f"The reference, joined to line {above.line_no}'s as the rest of it, is longer than {REFERENCE_MAX} characters.",
+                         f"संदर्भ, पंक्ति {above.line_no} के संदर्भ से जोड़ने पर, {REFERENCE_MAX} अक्षरों से लंबा है।"))
+    if _SPREADSHEET_NUMBER.search(reference):
+        problems.append(("reference", f"'{reference}' is a number a spreadsheet wrote in place of the reference (its digits lost): "
+                                      "import the bank's own file, not one opened and saved in a spreadsheet.",
+                         f"'{reference}' वह संख्या है जो स्प्रेडशीट ने संदर्भ की जगह लिख दी (उसके अंक खो गए): बैंक की अपनी फ़ाइल आयात करें, "
+                         "स्प्रेडशीट में खोलकर सहेजी गई नहीं।"))
+    for name, value in (("reference", reference), ("description", description)):
+        kind = unstorable(value)
+        if kind:
+            problems.append((name, *_unstorable(kind)))
+    for fld, en, hi in problems:
+        bad(start, fld, en, hi)
+    if not problems:
+        above.unjoined = above.unjoined or (above.reference, above.description)
+        above.description, above.reference = joined_description, joined_reference
+        what_en, what_hi = ("narration and reference", "विवरण और संदर्भ") if reference else ("narration", "विवरण")
+        notes.append(ReadNote(str(start), f"No date and no amount: the rest of line {above.line_no}'s {what_en}, joined to it.",
+                              f"न तिथि न राशि: पंक्ति {above.line_no} के {what_hi} का शेष भाग, उससे जोड़ा गया।"))
+    return None
+
+
 def _not_a_transaction(start: int, row: list[str], cell: Callable[[list[str], str], str], money: bool, after_last: bool,
                        lines: list[ParsedLine], previous_balance: int | None, notes: list[ReadNote],
-                       errors: list[LineError], balance_way: int | None) -> tuple[bool, int | None]:
+                       errors: list[LineError], balance_way: int | None,
+                       not_joined: tuple[str, str] | None = None) -> tuple[bool, int | None]:
     """Whether a line without a date, or without an amount but naming a balance, is one of the lines
     a statement has besides its transactions, and the running balance to check the next line
     against. Such a line is noted, and its figures checked against the transactions': an opening
@@ -748,9 +812,10 @@ def _not_a_transaction(start: int, row: list[str], cell: Callable[[list[str], st
         notes.append(ReadNote(str(start), "A balance, not a transaction." if named else "After the last transaction: not read.",
                               "शेष की पंक्ति, लेन-देन नहीं।" if named else "अंतिम लेन-देन के बाद: पढ़ी नहीं गई।"))
     else:  # among the transactions: a page's heading, a narration continued (the line above is read without it)
-        notes.append(ReadNote(str(start), "No date and no amount: not a transaction, not read (a narration continued here is not "
-                                          "joined to the line above).",
-                              "न तिथि न राशि: लेन-देन नहीं, पढ़ी नहीं गई (यहाँ जारी विवरण ऊपर की पंक्ति से नहीं जोड़ा गया)।"))
+        why_en, why_hi = not_joined or ("", "")
+        notes.append(ReadNote(str(start), "No date and no amount: not a transaction, not read (not joined to the line above as its narration "
+                                          f"continued: {why_en}).",
+                              f"न तिथि न राशि: लेन-देन नहीं, पढ़ी नहीं गई (ऊपर की पंक्ति के जारी विवरण के रूप में नहीं जोड़ी गई: {why_hi})।"))
     if balance is not None and previous_balance is not None and balance != previous_balance:
         notes.pop()
         return bad("balance", f"The balance {format_paise(balance)} on this line is not the running balance of the lines before "
@@ -934,6 +999,8 @@ async def _repeated_lines(district_id: int, lines: list[ParsedLine]) -> tuple[li
     unclear: list[tuple[ParsedLine, _Earlier]] = []
     for line in lines:
         candidates = earlier.get((line.value_date, line.amount_paise, line.reference, line.description))
+        if not candidates and line.unjoined is not None:  # as an import before narrations were joined stored it
+            candidates = earlier.get((line.value_date, line.amount_paise, *line.unjoined))
         if not candidates:
             new.append(line)
             continue
@@ -1326,48 +1393,71 @@ class Report:
             "recorded": self.recorded,
         }
 
+    def _heading(self) -> list[Any]:
+        return ["district", self.district_code, "period", self.period_start.isoformat(), self.period_end.isoformat(),
+                "ok" if self.ok else "FAILED"]
+
+    def _finding_rows(self) -> Iterable[list[Any]]:
+        """The rows after the matched pairs: the differing pairs, then each side's unmatched items."""
+        for p in self.differing:
+            yield _pair_row("differing", p.scope, p.kind, p.how, p.statement, p.ledger)
+        for i in self.unmatched_statement:
+            yield _pair_row("unmatched_statement", i.source, i.kind, "", i, None)
+        for i in self.unmatched_ledger:
+            yield _pair_row("unmatched_ledger", i.scope, i.kind, "", None, i)
+
+    def _roll_rows(self) -> Iterable[list[Any]]:
+        """The roll-forward table, an account a row."""
+        for a in self.accounts:
+            yield [a.account, _csv_rupees(a.opening_paise), _csv_rupees(a.in_paise), _csv_rupees(a.out_paise),
+                   _csv_rupees(a.closing_paise), "yes" if a.ok else "NO"]
+
+    def _problem_rows(self) -> Iterable[list[Any]]:
+        for problem in self.problems:
+            yield ["problem", str(problem)]
+
     def csv_text(self, matched_rows: str | None = None) -> str:
         """The report as CSV: one row per item or pair, then the roll-forward table. The matched
         pairs are those the report kept, or ``matched_rows`` (every one: :func:`export_csv`)."""
         out = io.StringIO()
         w = spreadsheet.writer(out, lineterminator="\n")
-        w.writerow(["district", self.district_code, "period", self.period_start.isoformat(), self.period_end.isoformat(),
-                    "ok" if self.ok else "FAILED"])
-        w.writerow(["bucket", "scope", "kind", "how", "statement_date", "statement_line", "statement_reference",
-                    "statement_description", "statement_amount", "ledger_key", "ledger_date", "ledger_reference",
-                    "ledger_description", "ledger_amount", "difference"])
+        w.writerow(self._heading())
+        w.writerow(REPORT_COLUMNS)
         if matched_rows is None:
             for p in self.matched:
-                _csv_row(w, "matched", p.scope, p.kind, p.how, p.statement, p.ledger)
+                w.writerow(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
         else:
             out.write(matched_rows)
-        for p in self.differing:
-            _csv_row(w, "differing", p.scope, p.kind, p.how, p.statement, p.ledger)
-        for i in self.unmatched_statement:
-            _csv_row(w, "unmatched_statement", i.source, i.kind, "", i, None)
-        for i in self.unmatched_ledger:
-            _csv_row(w, "unmatched_ledger", i.scope, i.kind, "", None, i)
+        w.writerows(self._finding_rows())
         w.writerow([])
-        w.writerow(["account", "opening", "in", "out", "closing", "rolls_forward"])
-        for a in self.accounts:
-            w.writerow([a.account, _csv_rupees(a.opening_paise), _csv_rupees(a.in_paise), _csv_rupees(a.out_paise),
-                        _csv_rupees(a.closing_paise), "yes" if a.ok else "NO"])
-        for problem in self.problems:
-            w.writerow(["problem", problem])
+        w.writerow(ROLL_COLUMNS)
+        w.writerows(self._roll_rows())
+        w.writerows(self._problem_rows())
         return out.getvalue()
+
+
+#: the columns of a reconciliation report's export (CSV and workbook), a row per pair or item
+REPORT_COLUMNS = ("bucket", "scope", "kind", "how", "statement_date", "statement_line", "statement_reference",
+                  "statement_description", "statement_amount", "ledger_key", "ledger_date", "ledger_reference",
+                  "ledger_description", "ledger_amount", "difference")
+ROLL_COLUMNS = ("account", "opening", "in", "out", "closing", "rolls_forward")
+#: the export's columns of text from outside (UTRs, card and slip numbers, narrations): text cells in the workbook,
+#: never numbers, so a spreadsheet keeps every digit of a 12-digit UTR or a 16-digit reference (decision 67)
+TEXT_COLUMNS = ("statement_reference", "statement_description", "ledger_key", "ledger_reference", "ledger_description")
+MONEY_COLUMNS = ("statement_amount", "ledger_amount", "difference", "opening", "in", "out", "closing")
 
 
 def _csv_rupees(paise: int | None) -> str:
     return "" if paise is None else format_paise(paise, symbol=False).replace(",", "")
 
 
-def _csv_row(w: Any, bucket: str, scope: str, kind: str, how: str, s: Item | None, l: Item | None) -> None:
+def _pair_row(bucket: str, scope: str, kind: str, how: str, s: Item | None, l: Item | None) -> list[Any]:
     diff = s.amount_paise - l.amount_paise if s and l else None
-    w.writerow([bucket, scope, kind, how,
-                s.date.isoformat() if s else "", s.line_no if s and s.line_no else "", s.reference if s else "",
-                s.description if s else "", _csv_rupees(s.amount_paise) if s else "",
-                l.key if l else "", l.date.isoformat() if l else "", l.reference if l else "",
-                l.description if l else "", _csv_rupees(l.amount_paise) if l else "", _csv_rupees(diff)])
+    return [bucket, scope, kind, how,
+            s.date.isoformat() if s else "", s.line_no if s and s.line_no else "", s.reference if s else "",
+            s.description if s else "", _csv_rupees(s.amount_paise) if s else "",
+            l.key if l else "", l.date.isoformat() if l else "", l.reference if l else "",
+            l.description if l else "", _csv_rupees(l.amount_paise) if l else "", _csv_rupees(diff)]
 
 
 async def export_csv(district_id: int, period_start: dt.date, period_end: dt.date) -> tuple[Report, str]:
@@ -1378,10 +1468,34 @@ async def export_csv(district_id: int, period_start: dt.date, period_end: dt.dat
 
     def on_pair(p: Pair) -> None:
         if _same_amount(p.statement, p.ledger):
-            _csv_row(w, "matched", p.scope, p.kind, p.how, p.statement, p.ledger)
+            w.writerow(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
 
     report = await build_report(district_id, period_start, period_end, on_pair=on_pair, keep_matched=0)
     return report, report.csv_text(matched_rows=rows.getvalue())
+
+
+async def export_xlsx(district_id: int, period_start: dt.date, period_end: dt.date) -> tuple[Report, bytes]:
+    """The report of a period as an Excel workbook, for the Society's spreadsheet: the same rows as
+    :func:`export_csv`, the items on sheet "Items" (every matched pair, written as found) and the
+    heading, roll-forward and problems on sheet "Summary"; references and narrations are text cells
+    (a 12-digit UTR keeps its digits however often the file is saved), amounts are numbers."""
+    book = spreadsheet.Book()
+    summary = book.sheet("Summary")
+    items = book.sheet("Items", REPORT_COLUMNS, text=TEXT_COLUMNS, money=MONEY_COLUMNS)
+
+    def on_pair(p: Pair) -> None:
+        if _same_amount(p.statement, p.ledger):
+            items.append(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
+
+    report = await build_report(district_id, period_start, period_end, on_pair=on_pair, keep_matched=0)
+    items.extend(report._finding_rows())
+    summary.append(report._heading())
+    summary.append([])
+    summary.heading(ROLL_COLUMNS, money=MONEY_COLUMNS)
+    summary.extend(report._roll_rows())
+    summary.heading(())
+    summary.extend(report._problem_rows())
+    return report, book.save()
 
 
 _SLIP = re.compile(r"\bDS[A-Z]{2}\d{13}\b", re.IGNORECASE)  # a deposit slip number (core/dayend.make_slip_no)

@@ -7,14 +7,19 @@ against the lines: a file that does not add up is refused, nothing imported."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 
+from emitra.core import clock
+from emitra.core import counter as counter_core
 from emitra.core import reconcile as rec
 from emitra.core.audit import Actor
-from emitra.core.models import AuditLog, District, StatementImport, StatementLine, User
+from emitra.core.models import AuditLog, Citizen, Counter, District, Payment, StatementImport, StatementLine, User
 
 pytestmark = pytest.mark.anyio
 TODAY = dt.date(2026, 1, 1)
@@ -95,18 +100,127 @@ def test_a_statement_with_the_newest_line_first_is_checked_from_the_bottom_up():
     assert [(n, f) for n, f, _ in _refused(NEWEST_FIRST.replace(b'"1,00,000.00"', b'"1,00,001.00"'))] == [(4, "balance")]
 
 
-def test_a_page_heading_a_repeated_header_or_a_continued_narration_is_named_and_not_read():
+def test_a_page_heading_or_a_repeated_header_is_named_and_not_read_and_a_continued_narration_is_joined():
     pages = TITLED.replace(b"26 Nov 2025,26 Nov 2025,NEFT",
                            b",,(continued) REF DSJP0001202511243,,,,\r\n"
                            b"Page 2 of 2\r\n"
                            b"Txn Date,Value Date,Description,Ref No./Cheque No.,Debit,Credit,Balance\r\n"
                            b"26 Nov 2025,26 Nov 2025,NEFT")
     reading = rec.read_bank_csv(pages, TODAY)
-    assert [(l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise) for l in reading.lines] == LINES
+    joined = (LINES[0][:3] + ("BY CASH DEP SLIP DSJP0001202511243 (continued) REF DSJP0001202511243",) + LINES[0][4:])
+    assert [(l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise) for l in reading.lines] == [joined, LINES[1]]
     assert [str(n) for n in reading.notes][2:5] == [
-        "line 8: No date and no amount: not a transaction, not read (a narration continued here is not joined to the line above).",
-        "line 9: No date and no amount: not a transaction, not read (a narration continued here is not joined to the line above).",
+        "line 8: No date and no amount: the rest of line 7's narration, joined to it.",
+        "line 9: No date and no amount: not a transaction, not read (not joined to the line above as its narration continued: "
+        "its column 'Txn Date' is filled).",
         "line 10: The header again: not read."]
+    assert reading.notes[2].message_hi == "न तिथि न राशि: पंक्ति 7 के विवरण का शेष भाग, उससे जोड़ा गया।"
+
+
+#: a State Bank style download whose narrations the bank wrapped: a UPI credit's UTR and payer on
+#: a second line (description only), a NEFT's on two more (the reference wrapped too)
+SBI_WRAPPED = (b"Account Name       :,EMITRA SOCIETY JAIPUR\r\n"
+               b"Account Number     :,00000012345678901\r\n"
+               b"\r\n"
+               b"Txn Date,Value Date,Description,Ref No./Cheque No.,Debit,Credit,Balance\r\n"
+               b'24 Nov 2025,24 Nov 2025,BY TRANSFER-UPI/CR/,TRANSFER FROM,,"1,483.50","1,01,483.50"\r\n'
+               b",,612345678901/RAMESH K/SBIN/ramesh@sbi/Bill--,,,,\r\n"
+               b'25 Nov 2025,25 Nov 2025,TO TRANSFER-NEFT*HDFC0000001*,TRANSFER TO,"1,000.00",,"1,00,483.50"\r\n'
+               b",,N329251234567890*JVVNL REMITTANCE,4897691162093 /,,,\r\n"
+               b",,JAIPUR--,,,,\r\n"
+               b'26 Nov 2025,26 Nov 2025,DEBIT-ATMCard AMC,,"236.00",,"1,00,247.50"\r\n'
+               b"**This is a computer generated statement and does not require a signature.\r\n")
+#: an HDFC style download: the narration wrapped onto a line with nothing else, the last line's too
+HDFC_WRAPPED = (b"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
+                b"24/11/25,UPI-RAMESH KUMAR-RAMESH@OKSBI-SBIN0001234-,0000612345678901,24/11/25,,1483.50,101483.50\r\n"
+                b",612345678901-BILL PAYMENT,,,,,\r\n"
+                b"26/11/25,NEFT DR-HDFC0000001-JVVNL REMITTANCE-,N329251234567890,26/11/25,1000.00,,100483.50\r\n"
+                b",NETBANK MUM-N329251234567890-JAIPUR,,,,,\r\n")
+
+
+def test_a_narration_the_bank_wrapped_onto_the_next_lines_is_joined_to_its_transaction():
+    reading = rec.read_bank_csv(SBI_WRAPPED, TODAY)
+    assert [(l.line_no, l.amount_paise, l.reference, l.description) for l in reading.lines] == [
+        (5, 148_350, "TRANSFER FROM", "BY TRANSFER-UPI/CR/ 612345678901/RAMESH K/SBIN/ramesh@sbi/Bill--"),
+        (7, -100_000, "TRANSFER TO 4897691162093 /", "TO TRANSFER-NEFT*HDFC0000001* N329251234567890*JVVNL REMITTANCE JAIPUR--"),
+        (10, -23_600, "", "DEBIT-ATMCard AMC")]
+    assert [str(n) for n in reading.notes][2:] == [
+        "line 6: No date and no amount: the rest of line 5's narration, joined to it.",
+        "line 8: No date and no amount: the rest of line 7's narration and reference, joined to it.",
+        "line 9: No date and no amount: the rest of line 7's narration, joined to it.",
+        "line 11: After the last transaction: not read."]
+    assert [(l.amount_paise, l.reference, l.description) for l in rec.read_bank_csv(HDFC_WRAPPED, TODAY).lines] == [
+        (148_350, "0000612345678901", "UPI-RAMESH KUMAR-RAMESH@OKSBI-SBIN0001234- 612345678901-BILL PAYMENT"),
+        (-100_000, "N329251234567890", "NEFT DR-HDFC0000001-JVVNL REMITTANCE- NETBANK MUM-N329251234567890-JAIPUR")]
+
+
+def test_a_line_that_may_not_be_a_narration_continued_is_not_joined_and_says_why():
+    header = b"Txn Date,Value Date,Description,Ref No./Cheque No.,Debit,Credit,Balance\r\n"
+    first = b'24 Nov 2025,24 Nov 2025,BY TRANSFER-UPI/CR/,,,"1,483.50","1,01,483.50"\r\n'
+    last = b'26 Nov 2025,26 Nov 2025,NEFT JVVNL REMITTANCE,NEFT0099,"1,000.00",,"1,00,483.50"\r\n'
+    cases = {  # the line after the first transaction -> why it is not joined
+        b"Sl 2,,612345678901/RAMESH K,,,,\r\n": "its column 'Txn Date' is filled",
+        b',,612345678901/RAMESH K,,,,"1,01,483.50"\r\n': "its column 'Balance' is filled",
+        b",,Page 2 of 3,,,,\r\n": "its narration column has no narration",
+        b",,,4897691162093,,,\r\n": "its narration column has no narration",
+        b"\r\n,,612345678901/RAMESH K,,,,\r\n": "the line just above it is not a transaction read",  # a blank line between
+    }
+    for line, why in cases.items():
+        reading = rec.read_bank_csv(header + first + line + last, TODAY)
+        assert [l.description for l in reading.lines] == ["BY TRANSFER-UPI/CR/", "NEFT JVVNL REMITTANCE"], line
+        assert f"not joined to the line above as its narration continued: {why})." in str(reading.notes[-1]), line
+        assert reading.notes[-1].message_hi.startswith("न तिथि न राशि: लेन-देन नहीं"), line
+    # after an opening balance (no transaction above): not joined
+    opening = header + b',,Opening Balance,,,,"1,00,000.00"\r\n,,BROUGHT FORWARD FROM OLD A/C,,,,\r\n' + first + last
+    reading = rec.read_bank_csv(opening, TODAY)
+    assert "the line just above it is not a transaction read" in str(reading.notes[-1]) and len(reading.lines) == 2
+    # a transaction refused: the line after it is not joined, and the file is refused for the transaction alone
+    assert [(n, f) for n, f, _ in _refused(header + first.replace(b"24 Nov 2025,B", b"31 Nov 2025,B") + b",,612345678901,,,,\r\n" + last)] == [
+        (2, "date")]
+    # joined, the narration must still fit: refused naming the continued line
+    [(line, field, message)] = _refused(header + first + b",," + b"X" * 290 + b",,,,\r\n" + last)
+    assert (line, field) == (3, "description") and "joined to line 2's as the rest of it, is longer than 300 characters" in message
+
+
+async def test_a_upi_credit_whose_utr_the_bank_wrapped_onto_the_next_line_matches_by_reference(demo_db):
+    """A UPI payment, and two UPI credits of its amount on its day that name their UTRs only on the
+    narration's second line: joined, the payment is matched to its own credit by its UTR, the
+    other credit is left for the Society to look into; read without the continuation, the first
+    credit (a stranger's) was taken on amount and date."""
+    district = await District.get(code="JP")
+    operator = await User.get(username="operator1")
+    counter, citizen = await Counter.get(id=operator.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
+    req = await counter_core.record_payment(Actor(operator), counter, citizen, "gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "upi-w", "upi")
+    await counter_core.confirm_payment(Actor(None, via="webhook"), await Payment.get(request=req), "upi", "evt-w", provider_reference="612345678901")
+    today = clock.today()
+    day = f"{today:%d/%m/%y}"
+    data = (f"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
+            f"{day},UPI-SUNITA DEVI-SUNITA@OKAXIS-UTIB0000001-,,{day},,1483.50,\r\n"
+            f",699999999999-RENT,,,,,\r\n"
+            f"{day},UPI-RAMESH KUMAR-RAMESH@OKSBI-SBIN0001234-,,{day},,1483.50,\r\n"
+            f",612345678901-BILL PAYMENT,,,,,\r\n").encode()
+    actor = Actor(await User.get(username="society"), via="cli")
+    imp = await rec.import_bank_statement(actor, district.id, data, "hdfc.csv")
+    assert "line 5: No date and no amount: the rest of line 4's narration, joined to it." in [str(n) for n in imp.notes]
+    report = await rec.build_report(district.id, *rec.week_of(today))
+    [pair] = [p for p in report.matched if p.kind == "upi"]
+    assert (pair.statement.line_no, pair.how) == (4, "reference") and req.receipt_no in pair.ledger.reference
+    assert [i.line_no for i in report.unmatched_statement] == [2]
+
+
+async def test_a_statement_to_date_imported_before_narrations_were_joined_is_known_again(demo_db):
+    """An import made before wrapped narrations were joined stored each line with its first line of
+    narration only: the same lines in a statement to date downloaded later are still its lines
+    (left out, not imported twice), the new ones imported."""
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    as_read_before = b"".join(line + b"\r\n" for line in SBI_WRAPPED.split(b"\r\n") if not line.startswith(b",,"))
+    before = await rec.import_bank_statement(actor, district.id, as_read_before.replace(b'26 Nov 2025,26 Nov 2025,DEBIT-ATMCard AMC,,"236.00",,"1,00,247.50"\r\n', b""),
+                                             "sbi-to-25.csv")
+    assert before.lines == 2
+    later = await rec.import_bank_statement(actor, district.id, SBI_WRAPPED, "sbi-to-26.csv")
+    assert later.lines == 1 and later.left_out == {before.id: 2}
+    assert await StatementLine.filter(statement=later).values_list("description", flat=True) == ["DEBIT-ATMCard AMC"]
 
 
 def test_a_footer_in_the_date_column_is_the_statements_end_but_a_mistyped_date_is_not():
@@ -244,6 +358,47 @@ def test_the_export_of_a_week_opens_in_a_spreadsheet_with_its_narrations_as_the_
     rows = export.content.decode("utf-8-sig").splitlines()
     assert any(",NEFT – CAFÉ JAIPUR," in r for r in rows)
     assert any(",'=HYPERLINK(\"\"http://x.example/\"\")\"," in r or ",\"'=HYPERLINK(\"\"http://x.example/\"\")\"," in r for r in rows)
+
+
+def test_the_export_of_a_week_as_a_workbook_keeps_every_digit_of_its_references(web):
+    """Excel shows a 12-digit UTR or a 16-digit reference of a CSV in scientific notation and loses
+    digits when the file is saved again: the workbook has them as text cells (formatted as text),
+    its amounts as numbers, the same rows as the CSV, and a narration beginning with = is text."""
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    data = (b"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
+            b"24/11/25,UPI-RAMESH KUMAR-RAMESH@OKSBI-SBIN0001234-612345678901,612345678901,24/11/25,,1483.50,1483.50\r\n"
+            b"25/11/25,POS 4591XXXXXXXX1234 CARD SETTLEMENT,0000612345678901,25/11/25,,10.00,1493.50\r\n"
+            b'25/11/25,"=HYPERLINK(""http://x.example/"")",000123,25/11/25,,5.00,1498.50\r\n')
+    assert web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": ("hdfc.csv", data, "text/csv")}).status_code == 200
+    export = web.get("/society/reconciliation/export.xlsx?week=2025-11-24")
+    assert export.status_code == 200 and export.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "reconciliation-JP-2025-11-24-2025-11-30.xlsx" in export.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(export.content))
+    assert book.sheetnames == ["Summary", "Items"]
+    items = list(book["Items"].iter_rows())
+    columns = [c.value for c in items[0]]
+    assert columns == list(rec.REPORT_COLUMNS)
+    by_line = {row[columns.index("statement_line")].value: row for row in items[1:] if row[columns.index("statement_line")].value}
+    for line, reference in ((2, "612345678901"), (3, "0000612345678901"), (4, "000123")):
+        ref = by_line[line][columns.index("statement_reference")]
+        assert (ref.value, ref.data_type, ref.number_format) == (reference, "s", "@"), line
+    amount = by_line[2][columns.index("statement_amount")]
+    assert amount.value == 1483.5 and amount.data_type == "n"
+    narration = by_line[4][columns.index("statement_description")]
+    assert narration.data_type == "s" and narration.value == "'=HYPERLINK(\"http://x.example/\")"
+    # the same rows as the CSV, whose references Excel would turn into 6.12346E+11
+    rows = list(csv.reader(io.StringIO(web.get("/society/reconciliation/export.csv?week=2025-11-24").text.lstrip("\ufeff"))))
+    assert [r for r in rows[2:] if r][:len(items) - 1] == [["" if c.value is None else f"{c.value:.2f}" if c.data_type == "n" and
+                                                           columns[i].endswith(("amount", "difference")) else str(c.value)
+                                                           for i, c in enumerate(r)] for r in items[1:]]
+    summary = [[c.value for c in r] for r in book["Summary"].iter_rows()]
+    assert summary[0] == rows[0] and summary[2] == ["account", "opening", "in", "out", "closing", "rolls_forward"]
+    # for the Society admin only
+    web.logout()
+    web.login("operator1")
+    assert web.get("/society/reconciliation/export.xlsx?week=2025-11-24").status_code == 403
 
 
 def test_a_file_given_to_the_wrong_form_is_told_which_form_it_belongs_to():

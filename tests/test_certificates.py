@@ -215,6 +215,99 @@ def test_a_particulars_hindi_value_is_certified_content(web):
     assert "Not authentic" in re.search(r'id="verdict">(.*?)</div>', page.text, re.S).group(1) and "बस्सी" not in page.text
 
 
+BIRTH, DEATH = "gov.rj.pehchan.birth_certificate", "gov.rj.pehchan.death_certificate"
+DEVANAGARI = re.compile(r"[\u0900-\u097f]")
+
+
+def test_birth_and_death_certificates_give_each_particular_in_english_and_in_hindi():
+    """The registrar's certificates kept both languages in one value ("Male / पुरुष"): each
+    particular now has its English value and, where it is words, its Hindi value (value_hi)."""
+    birth = get_host().registry.get(BIRTH)
+    rows = {r["label_en"]: r for r in birth.certificate(dict(birth.example), [])["rows"]}
+    assert (rows["Sex"]["value"], rows["Sex"]["value_hi"]) == ("Male", "पुरुष")
+    assert (rows["Place of birth"]["value"], rows["Place of birth"]["value_hi"]) == (
+        "Mahila Chikitsalaya, Sanganeri Gate, Jaipur (Hospital or health centre)", "Mahila Chikitsalaya, Sanganeri Gate, Jaipur (अस्पताल या स्वास्थ्य केंद्र)")
+    death = get_host().registry.get(DEATH)
+    death_rows = {r["label_en"]: r for r in death.certificate(dict(death.example), [])["rows"]}
+    assert (death_rows["Informant"]["value"], death_rows["Informant"]["value_hi"]) == ("Ramesh Kumar Sharma (Son)", "Ramesh Kumar Sharma (पुत्र)")
+    for particulars in (rows, death_rows):
+        assert (particulars["Issuing authority"]["value"], particulars["Issuing authority"]["value_hi"]) == (
+            "Registrar, Births and Deaths", "रजिस्ट्रार, जन्म-मृत्यु")
+        # English values in English (the Hindi statement is its own row, as on every certificate)
+        assert [label for label, r in particulars.items() if DEVANAGARI.search(r["value"])] == ["Certified (Hindi)"]
+        assert all(DEVANAGARI.search(r["value_hi"]) for r in particulars.values() if "value_hi" in r)
+    # without the kind of place, the place alone
+    assert {r["label_en"]: r for r in birth.certificate({**birth.example, "place_type": ""}, [])["rows"]}["Place of birth"] == {
+        "label_en": "Place of birth", "label_hi": "जन्म स्थान", "value": "Mahila Chikitsalaya, Sanganeri Gate, Jaipur"}
+
+
+def birth_issued(web) -> dict[str, str]:
+    """A paid birth certificate application, approved and issued by the registrar."""
+
+    async def go():
+        from emitra.core.models import Case
+        from tests.case_helpers import pay
+
+        service = get_host().registry.get(BIRTH)
+        request = await pay(BIRTH, dict(service.example), "birth-1")
+        case = await workflow.act(await actor("registrar"), await Case.get(request_id=request.id), "approve", "Checked against the register")
+        case = await workflow.act(await actor("registrar"), case, "issue")
+        cert = await Certificate.get(case_id=case.id)
+        return {"number": cert.number, "token": cert.token}
+
+    return web.run(go)
+
+
+def test_a_birth_certificate_shows_its_particulars_in_the_pages_language_first(web):
+    cert = birth_issued(web)
+    web.login("registrar")
+    for lang in ("en", "hi"):
+        web.get(f"/lang/{lang}?next=/")
+        page = web.get(f"/certificates/{cert['number']}").text
+        for label, en, hi in (("Sex", "Male", "पुरुष"), ("Issuing authority", "Registrar, Births and Deaths", "रजिस्ट्रार, जन्म-मृत्यु")):
+            value = [v for v in cell(page, label).split("|") if v.strip() and v.strip() != "/"]
+            assert value == ([en, hi] if lang == "en" else [hi, en]), (lang, label, value)
+        pdf = web.get(f"/certificates/{cert['number']}.pdf")
+        assert pdf.status_code == 200
+        lines = [line.strip() for line in pdf_text(pdf.content).splitlines()]
+        assert "Male / पुरुष" not in " ".join(lines) and "Registrar, Births and Deaths / " not in " ".join(lines), lines
+        assert any(line.endswith("Registrar, Births and Deaths") for line in lines), lines
+    token = web.run(lambda: Certificate.get(number=cert["number"])).token
+    verify = web.get(f"/verify/certificate/{token}").text  # the QR page, in Hindi as chosen: the Hindi value first
+    assert cell(verify, "Sex").index("पुरुष") < cell(verify, "Sex").index("Male")
+
+
+def test_a_birth_certificate_issued_with_both_languages_in_one_value_still_shows_and_verifies(web):
+    """A certificate issued before the values were separate keeps its rows as issued (they are
+    hashed: rewriting them would make it 'altered'): it shows them as they are and stays authentic."""
+    cert = birth_issued(web)
+
+    async def as_issued_before():
+        from emitra.core.certificates import content_hash
+
+        certificate = await Certificate.get(number=cert["number"])
+        rows = []
+        for r in certificate.rows:
+            r = {k: v for k, v in r.items() if k != "value_hi"}
+            if r["label_en"] == "Sex":
+                r["value"] = "Male / पुरुष"
+            if r["label_en"] == "Issuing authority":
+                r["value"] = "Registrar, Births and Deaths / रजिस्ट्रार, जन्म-मृत्यु"
+            rows.append(r)
+        sha = content_hash(certificate.number, certificate.holder_name, certificate.title_en, rows, certificate.issued_at)
+        await Certificate.filter(id=certificate.id).update(rows=rows, sha256=sha)
+
+    web.run(as_issued_before)
+    web.login("registrar")
+    page = web.get(f"/certificates/{cert['number']}").text
+    assert "Male / पुरुष" in cell(page, "Sex") and "Not authentic" not in page
+    pdf = web.get(f"/certificates/{cert['number']}.pdf")
+    assert pdf.status_code == 200 and "Male / पुरुष" in pdf_text(pdf.content)
+    verify = web.get(f"/verify/certificate/{cert['token']}").text
+    assert "Authentic" in re.search(r'id="verdict">(.*?)</div>', verify, re.S).group(1)
+    assert "Registrar, Births and Deaths / रजिस्ट्रार, जन्म-मृत्यु" in cell(verify, "Issuing authority")
+
+
 class Remember(logging.Handler):
     def __init__(self):
         super().__init__(logging.WARNING)

@@ -38,6 +38,7 @@ REFUSED = [
     ("society", "/society/reconciliation?week=9999-12-31", WEEK, WEEK_HI),
     ("society", "/society/reconciliation?week=0001-01-01", WEEK, WEEK_HI),
     ("society", "/society/reconciliation/export.csv?week=0001-01-01", WEEK, WEEK_HI),
+    ("society", "/society/reconciliation/export.xlsx?week=9999-12-31", WEEK, WEEK_HI),
     ("society", "/society/book?week=9999-12-31", f"Week of: {DATE_RANGE}", DATE_RANGE_HI),
     ("society", "/society/remittances?from=0001-01-01&to=9999-12-31", f"To: {DATE_RANGE}", DATE_RANGE_HI),
     ("society", "/society/claims/statement.csv?provider=jvvnl&from=0001-01-01&to=2026-11-30", f"From: {DATE_RANGE}", DATE_RANGE_HI),

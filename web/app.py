@@ -66,6 +66,7 @@ ROUTES = [
     Route("/society/cheques/{payment_id}/bounce", cheques.bounce, methods=["POST"]),
     Route("/society/reconciliation", reconcile_pages.reconciliation, methods=["GET", "POST"]),
     Route("/society/reconciliation/export.csv", reconcile_pages.export_csv),
+    Route("/society/reconciliation/export.xlsx", reconcile_pages.export_xlsx),
     Route("/webhooks/upi", webhooks_upi.upi_webhook, methods=["POST"]),
     Route("/webhooks/stripe", stripe_webhooks.stripe_webhook, methods=["POST"]),
     Route("/counter/dayend", money.counter_dayend, methods=["GET", "POST"]),

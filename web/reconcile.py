@@ -162,16 +162,33 @@ async def reconciliation(request: Request) -> Response:
                                                            "message": _("Unknown action; use the buttons on this page.")}]})
 
 
+def _export_week(request: Request) -> tuple[dt.date, dt.date]:
+    start, end, week_error = _week(request.query_params.get("week"))
+    if week_error:  # not another week's figures under a file name the Society did not ask for
+        raise HTTPException(400, week_error)
+    return start, end
+
+
+def _download(body: str | bytes, media_type: str, name: str) -> Response:
+    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
 @page(SOCIETY)
 async def export_csv(request: Request) -> Response:
     """The report of a week as CSV (``?week=YYYY-MM-DD``), computed now, for a spreadsheet (UTF-8 with a
     byte-order mark, formula-like cells neutralised: core/spreadsheet.py); nothing is written."""
-    start, end, week_error = _week(request.query_params.get("week"))
-    if week_error:  # not another week's figures under a file name the Society did not ask for
-        raise HTTPException(400, week_error)
+    start, end = _export_week(request)
     report, text = await rec.export_csv(request.state.user.district_id, start, end)
-    name = f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.csv"
     # a byte-order mark first, as the reports' export: without it Excel reads the file as the
     # computer's ANSI code page, and a narration's dash, accent or Hindi comes out as "â€“" (decision 58)
-    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return _download("\ufeff" + text, "text/csv; charset=utf-8", f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.csv")
+
+
+@page(SOCIETY)
+async def export_xlsx(request: Request) -> Response:
+    """The report of a week as an Excel workbook (``?week=YYYY-MM-DD``): the CSV's rows, with every
+    reference and narration a text cell, so Excel keeps a UTR's or a card number's digits (decision 67)."""
+    start, end = _export_week(request)
+    report, data = await rec.export_xlsx(request.state.user.district_id, start, end)
+    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.xlsx")

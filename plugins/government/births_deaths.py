@@ -58,6 +58,34 @@ def _not_in_future(field: str, text: str, what_en: str, what_hi: str) -> None:
         raise FieldError(field, f"The {what_en} {text} is in the future.", f"{what_hi} {text} भविष्य की तारीख है।")
 
 
+#: the certificates' particulars give a value in English and, where it is words, its value in Hindi
+#: (``value_hi``), printed and shown the page's language first, as every certificate's (decision 67;
+#: a certificate issued earlier kept both languages in one value, "Male / पुरुष", and keeps it so:
+#: its content is hashed)
+ISSUED_BY = {"label_en": "Issuing authority", "label_hi": "जारीकर्ता प्राधिकारी", "value": "Registrar, Births and Deaths",
+             "value_hi": "रजिस्ट्रार, जन्म-मृत्यु"}
+
+
+def _certified(event_en: str, event_hi: str) -> list[dict[str, str]]:
+    """What the certificate certifies (Form 5 or 6), in English and in Hindi, as every certificate
+    states it: a row each (docs/certificates.md)."""
+    return [{"label_en": "Certified (English)", "label_hi": "प्रमाणन (अंग्रेज़ी)",
+             "value": "Issued under section 12/17 of the Registration of Births and Deaths Act, 1969 and rule 8/13 of the "
+                      "Rajasthan Registration of Births and Deaths Rules, 2000. This is to certify that the following "
+                      f"information has been taken from the original record of {event_en} in the register of {event_en}s."},
+            {"label_en": "Certified (Hindi)", "label_hi": "प्रमाणन (हिन्दी)",
+             "value": "जन्म और मृत्यु रजिस्ट्रीकरण अधिनियम, 1969 की धारा 12/17 तथा राजस्थान जन्म और मृत्यु रजिस्ट्रीकरण "
+                      f"नियम, 2000 के नियम 8/13 के अंतर्गत जारी। प्रमाणित किया जाता है कि निम्नलिखित सूचना {event_hi} के मूल "
+                      f"अभिलेख ({event_hi} रजिस्टर) से ली गई है।"}]
+
+
+def _with_kind(name: str, kind_en: str, kind_hi: str) -> dict[str, str]:
+    """A name with its kind after it in each language ("Mahila Chikitsalaya (Hospital)", "... (अस्पताल)")."""
+    if not kind_en:
+        return {"value": name}
+    return {"value": f"{name} ({kind_en})", "value_hi": f"{name} ({kind_hi or kind_en})"}
+
+
 # --- birth certificate ---------------------------------------------------------------------------
 
 BIRTH_FORM: dict[str, Any] = {
@@ -143,23 +171,14 @@ class BirthCertificate(Service):
         if len(born) == 10 and born[4] == "-":
             born = f"{born[8:10]}-{born[5:7]}-{born[0:4]}"
         rows = [
-            {"label_en": "Certified (English)", "label_hi": "प्रमाणन (अंग्रेज़ी)",
-             "value": "Issued under section 12/17 of the Registration of Births and Deaths Act, 1969 and rule 8/13 of the "
-                      "Rajasthan Registration of Births and Deaths Rules, 2000. This is to certify that the following "
-                      "information has been taken from the original record of birth in the register of births."},
-            {"label_en": "Certified (Hindi)", "label_hi": "प्रमाणन (हिन्दी)",
-             "value": "जन्म और मृत्यु रजिस्ट्रीकरण अधिनियम, 1969 की धारा 12/17 तथा राजस्थान जन्म और मृत्यु रजिस्ट्रीकरण "
-                      "नियम, 2000 के नियम 8/13 के अंतर्गत जारी। प्रमाणित किया जाता है कि निम्नलिखित सूचना जन्म के मूल "
-                      "अभिलेख (जन्म रजिस्टर) से ली गई है।"},
+            *_certified("birth", "जन्म"),
             {"label_en": "Name", "label_hi": "नाम", "value": str(data.get("child_name", ""))},
-            {"label_en": "Sex", "label_hi": "लिंग", "value": f"{sex_en} / {sex_hi}"},
+            {"label_en": "Sex", "label_hi": "लिंग", "value": sex_en, "value_hi": sex_hi},
             {"label_en": "Date of birth", "label_hi": "जन्म तिथि", "value": born},
-            {"label_en": "Place of birth", "label_hi": "जन्म स्थान",
-             "value": f"{data.get('place_of_birth', '')} ({place_en} / {place_hi})" if place_en else str(data.get("place_of_birth", ""))},
+            {"label_en": "Place of birth", "label_hi": "जन्म स्थान", **_with_kind(str(data.get("place_of_birth", "")), place_en, place_hi)},
             {"label_en": "Name of the mother", "label_hi": "माता का नाम", "value": str(parents.get("mother", ""))},
             {"label_en": "Name of the father", "label_hi": "पिता का नाम", "value": str(parents.get("father", ""))},
-            {"label_en": "Issuing authority", "label_hi": "जारीकर्ता प्राधिकारी",
-             "value": "Registrar, Births and Deaths / रजिस्ट्रार, जन्म-मृत्यु"},
+            dict(ISSUED_BY),
         ]
         return {"title_en": "Birth Certificate", "title_hi": "जन्म प्रमाण पत्र", "holder": str(data.get("child_name", "")),
                 "rows": [r for r in rows if r["value"]]}
@@ -242,21 +261,12 @@ class DeathCertificate(Service):
         relation = data.get("informant_relation", "")
         relation_en, relation_hi = next(((en, hi) for c, en, hi in INFORMANT_RELATIONS if c == relation), (relation, relation))
         rows = [
-            {"label_en": "Certified (English)", "label_hi": "प्रमाणन (अंग्रेज़ी)",
-             "value": "Issued under section 12/17 of the Registration of Births and Deaths Act, 1969 and rule 8/13 of the "
-                      "Rajasthan Registration of Births and Deaths Rules, 2000. This is to certify that the following "
-                      "information has been taken from the original record of death in the register of deaths."},
-            {"label_en": "Certified (Hindi)", "label_hi": "प्रमाणन (हिन्दी)",
-             "value": "जन्म और मृत्यु रजिस्ट्रीकरण अधिनियम, 1969 की धारा 12/17 तथा राजस्थान जन्म और मृत्यु रजिस्ट्रीकरण "
-                      "नियम, 2000 के नियम 8/13 के अंतर्गत जारी। प्रमाणित किया जाता है कि निम्नलिखित सूचना मृत्यु के मूल "
-                      "अभिलेख (मृत्यु रजिस्टर) से ली गई है।"},
+            *_certified("death", "मृत्यु"),
             {"label_en": "Name of the deceased", "label_hi": "मृतक का नाम", "value": str(data.get("deceased_name", ""))},
             {"label_en": "Date of death", "label_hi": "मृत्यु की तिथि", "value": died},
             {"label_en": "Place of death", "label_hi": "मृत्यु का स्थान", "value": str(data.get("place_of_death", ""))},
-            {"label_en": "Informant", "label_hi": "सूचनादाता",
-             "value": f"{data.get('informant_name', '')} ({relation_en} / {relation_hi})" if relation else str(data.get("informant_name", ""))},
-            {"label_en": "Issuing authority", "label_hi": "जारीकर्ता प्राधिकारी",
-             "value": "Registrar, Births and Deaths / रजिस्ट्रार, जन्म-मृत्यु"},
+            {"label_en": "Informant", "label_hi": "सूचनादाता", **_with_kind(str(data.get("informant_name", "")), relation_en, relation_hi)},
+            dict(ISSUED_BY),
         ]
         return {"title_en": "Death Certificate", "title_hi": "मृत्यु प्रमाण पत्र", "holder": str(data.get("deceased_name", "")),
                 "rows": [r for r in rows if r["value"]]}
