@@ -594,6 +594,7 @@ async def confirm_payment(actor: audit.Actor, payment: Payment, provider: str = 
 
 async def fail_payment(actor: audit.Actor, payment: Payment, reason: str, provider: str = "", event_id: str = "") -> ServiceRequest:
     """A pending payment bounced or was declined: reverse everything it posted, reopen the request."""
+    from emitra.core import payments
     from emitra.core.models import LedgerEntry, ProcessedEvent
     from tortoise.exceptions import IntegrityError
 
@@ -612,7 +613,9 @@ async def fail_payment(actor: audit.Actor, payment: Payment, reason: str, provid
                 await ledger.reverse(entry, f"{payment.method} failed {request.receipt_no}: {reason}"[:300])
         fresh.status = "bounced" if payment.method in ("cheque", "dd") else "failed"
         fresh.details = {**fresh.details, "failure": reason[:300]}
-        await fresh.save(update_fields=["status", "details"])
+        if fresh.settled_at is None:  # nothing reached escrow: closed for settlement, no run reads it again
+            fresh.settled_at = payments.now()
+        await fresh.save(update_fields=["status", "details", "settled_at"])
         previous = request.status
         request.status = RequestStatus.PAYMENT_FAILED
         await request.save(update_fields=["status"])

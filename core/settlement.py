@@ -200,8 +200,8 @@ async def _candidates(now: dt.datetime, district_id: int | None) -> tuple[list[d
             posted = await _posted_keys([f"{kind}{c['receipt_no']}" for c in page if c["receipt_no"] for kind in ("settle:", "reverse:request:")])
             paid = await _paid_requests([c["request_id"] for c in page])
             for c in page:
-                if (c["charge_payer"] != "citizen" or c["request_id"] in paid or f"settle:{c['receipt_no']}" in posted
-                        or f"reverse:request:{c['receipt_no']}" in posted):
+                if (c["charge_payer"] != "citizen" or c["status"] in _FAILED or c["request_id"] in paid
+                        or f"settle:{c['receipt_no']}" in posted or f"reverse:request:{c['receipt_no']}" in posted):
                     closed.append(c["id"])
                 elif c["status"] in _DUE and c["confirmed_at"] is not None and ledger.as_datetime(c["confirmed_at"]) <= now:
                     due.append(c)
@@ -215,6 +215,7 @@ async def _candidates(now: dt.datetime, district_id: int | None) -> tuple[list[d
 _OF_REQUEST = '(SELECT r."{}" FROM "service_request" r WHERE r."id" = y."request_id")'  # a column of the payment's request
 _CHARGE_PAYER = _OF_REQUEST.format("charge_payer").replace('r."charge_payer"', 'COALESCE(r."charge_payer", \'\')')
 _DUE = ("received", "cleared")  # the statuses of a payment whose money is in escrow
+_FAILED = ("failed", "bounced")  # declined or withdrawn: nothing reached escrow, nothing to settle (closed at once since then)
 #: SQL: not a payment confirmed after the run's time (``?``), whose turn comes in a later run
 _NOT_LATER = (f'(y."status" NOT IN ({", ".join(repr(s) for s in _DUE)}) OR y."confirmed_at" IS NULL OR y."confirmed_at" <= ?)')
 

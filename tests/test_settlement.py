@@ -735,3 +735,22 @@ def test_an_lsp_sees_its_payouts_and_downloads_their_receipts_and_no_one_else_do
     web.logout()
     web.login("operator1")
     assert web.get(f"/lsp/payout.csv?reference={reference}").status_code in (403, 404)
+
+
+@pytest.mark.anyio
+async def test_a_withdrawn_payment_is_closed_for_settlement_and_no_run_reads_it_again(demo_db):
+    """A UPI payment the citizen never made (withdrawn at the counter) has nothing in escrow: it is
+    closed for settlement as it fails, where it stayed open and every run read it again, for ever;
+    one failed before that change is closed by the next run."""
+    actor, counter, citizen = await _operator()
+    request = await counter_core.record_payment(actor, counter, citizen, BIRTH, _example(BIRTH), "wd-1", "upi")
+    payment = await Payment.get(request=request)
+    assert payment.settled_at is None  # citizen-paid: open until it is settled
+    _, outcome = await counter_core.withdraw_payment(actor, counter, request, "left without paying")
+    failed = await Payment.get(id=payment.id)
+    assert outcome == "withdrawn" and failed.status == "failed" and failed.settled_at is not None
+    await Payment.filter(id=payment.id).update(settled_at=None)  # as one failed before the change
+    assert await settlement.pending(dt.datetime.now(dt.timezone.utc)) == []
+    report = await settlement.settle(_system(), dt.datetime.now(dt.timezone.utc))
+    assert report.items == [] and report.payouts == [] and (await Payment.get(id=payment.id)).settled_at is not None
+    assert await ledger.balance("escrow:upi") == 0 and (await ledger.check())["balanced"]
