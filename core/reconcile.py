@@ -490,10 +490,14 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                               f"Columns read: {', '.join(f'{_COLUMN_EN[r]} ← {header.names[i]!r}' for r, i in read)}" + (f"; not read: {unread}" if unread else "") + ".",
                               f"पढ़े गए कॉलम: {', '.join(f'{_COLUMN_HI[r]} ← {header.names[i]!r}' for r, i in read)}" + (f"; नहीं पढ़े गए: {unread}" if unread else "") + "।"))
 
+    joined = header.joined
+
     def cell(row: list[str], role: str) -> str:
         i = columns.get(role)
         text = row[i].strip() if i is not None and i < len(row) else ""
-        more = [row[j].strip() for j in header.joined.get(role, ()) if j < len(row) and row[j].strip()]
+        if role not in joined:  # one column (nearly always): the cell itself
+            return text
+        more = [row[j].strip() for j in joined[role] if j < len(row) and row[j].strip()]
         return " / ".join(([text] if text else []) + more)
 
     def date_of(row: list[str]) -> dt.date | None:
@@ -519,8 +523,9 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     # the last line with a date: a footer after it may write in the date column ("**This is a
     # computer generated statement", "Total"), but a text with a digit there beside an amount is a
     # transaction's date mistyped, never a total
-    last_dated = max((n for n, r in body if date_of(r) is not None), default=header.line)
-    dates = [d for d in (date_of(r) for _, r in body) if d is not None]
+    dated = {n: date_of(r) for n, r in body}  # each line's date read once
+    last_dated = max((n for n, _ in body if dated[n] is not None), default=header.line)
+    dates = [d for d in (dated[n] for n, _ in body) if d is not None]
     newest_first = len(set(dates)) > 1 and all(a >= b for a, b in zip(dates, dates[1:]))
     if newest_first:
         notes.append(ReadNote("", "The statement lists the newest transaction first: each line's running balance was checked against the line above it.",
@@ -538,15 +543,16 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         if [c.strip() for c in row] == header.names:  # the header again, as a download of several pages repeats it
             notes.append(ReadNote(str(start), "The header again: not read.", "हेडर फिर से: पढ़ा नहीं गया।"))
             continue
+        money = has_money(row)
         not_joined = None
-        if not date_text and not has_money(row) and not _BALANCE_WORDS.search(" ".join(row)):
+        if not date_text and not money and not _BALANCE_WORDS.search(" ".join(row)):
             not_joined = _continued(start, row, cell, text_columns, header.names, lines[-1] if follows else None, notes, bad)
             if not_joined is None:
                 read_last = row_index[start]
                 continue
-        footer = start > last_dated and not (has_money(row) and re.search(r"\d", date_text))
-        if not date_text or (footer and date_of(row) is None) or (not has_money(row) and _BALANCE_WORDS.search(" ".join(row))):
-            handled, previous_balance = _not_a_transaction(start, row, cell, has_money(row), start > last_dated, lines,
+        footer = start > last_dated and not (money and re.search(r"\d", date_text))
+        if not date_text or (footer and date_of(row) is None) or (not money and _BALANCE_WORDS.search(" ".join(row))):
+            handled, previous_balance = _not_a_transaction(start, row, cell, money, start > last_dated, lines,
                                                            previous_balance, notes, errors, header.balance_way, not_joined)
             if handled:
                 continue
@@ -557,9 +563,10 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
             continue
         description, reference = cell(row, "description"), cell(row, "reference")
         problems = len(errors)
-        value_date = None
+        value_date = dated.get(start)  # read above (None: not a date, or not read: parsed here for its message)
         try:
-            value_date = parse_date(date_text)
+            if value_date is None:
+                value_date = parse_date(date_text)
         except ValueError:
             if not date_text:
                 bad(start, "date", "The date is empty, and the line has an amount: every transaction has its date; give it.",
@@ -905,6 +912,7 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
     errors: list[LineError] = []
     lines: list[ParsedLine] = []
     seen: set[str] = set()
+    zone = ZoneInfo(config.timezone())  # looked up once, not twice a transaction
     for n, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             errors.append(LineError(0, "transaction", "Not an object.", "ऑब्जेक्ट नहीं है।", item=n))
@@ -944,8 +952,8 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
                 " This looks like milliseconds: Stripe's times are in seconds.", " यह मिलीसेकंड लगता है: Stripe का समय सेकंड में होता है।")
             bad("created", f"'created' must be a Unix timestamp in seconds, a time from {first} to {last}, found {created!r}.{hint_en}",
                 f"'created' सेकंड में Unix समय होना चाहिए, {first} से {last} के बीच का, मिला {created!r}।{hint_hi}")
-        elif local_date(when) > today:
-            bad("created", *_after_today(f"{created} ({local_date(when):%d-%m-%Y})", today))
+        elif (day := local_date(when, zone)) > today:
+            bad("created", *_after_today(f"{created} ({day:%d-%m-%Y})", today))
         source = item.get("source")
         if source is not None and not isinstance(source, str):
             bad("source", "'source' must be an id (text) or null.", "'source' एक id (टेक्स्ट) या null होना चाहिए।")
@@ -958,7 +966,7 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
             bad("currency", f"Only INR is reconciled here, found {currency!r}.", f"यहाँ केवल INR का मिलान होता है, मिला {currency!r}।")
         if len(errors) > problems:
             continue
-        lines.append(ParsedLine(line or n, local_date(when), item["amount"], txn_id.strip(),
+        lines.append(ParsedLine(line or n, day, item["amount"], txn_id.strip(),
                                 stripe_description(item["type"], source or "", item["fee"], item["net"], str(item.get("description") or "")),
                                 stripe={"type": item["type"], "source": (source or "").strip(), "fee": item["fee"], "created": when}))
     if errors:
