@@ -381,7 +381,7 @@ def counter_list() -> None:
     async def go():
         for c in await Counter.all().order_by("code"):
             n = await CounterService.filter(counter=c, enabled=True).count()
-            click.echo(f"{c.code:<12} {c.kind.value:<9} {n:>3} services  {c.name}")
+            click.echo(f"{c.code:<12} {c.kind.value:<9} {n:>3} services  {c.name}{'' if c.active else '  (closed)'}")
 
     run(go)
 
@@ -987,7 +987,8 @@ def _add_case_commands() -> None:
 
     for command in cli_onboarding.commands:
         main.add_command(command)
-    counter_group.add_command(cli_onboarding.counter_add)
+    for command in cli_onboarding.counter_commands:
+        counter_group.add_command(command)
 
     for command in cases_commands:
         main.add_command(command)

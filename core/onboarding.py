@@ -191,3 +191,132 @@ async def reactivate_user(actor: audit.Actor, username: str) -> User:
 
 async def set_user_password(actor: audit.Actor, username: str, password: str) -> User:
     return await new_password(actor, await _staff_for(actor, username), password)
+
+
+# --- a counter that shuts down, an operator who moves ------------------------------------------------
+
+
+async def _counter(code: str) -> Counter:
+    counter = await Counter.get_or_none(code=str(code or "").strip().upper()) if code else None
+    if counter is None:
+        raise Refused("CODE", f"no counter with code {code!r}; `emitra counter list` shows them")
+    return counter
+
+
+async def _counter_for_society(actor: audit.Actor, code: str) -> Counter:
+    counter = await _counter(code)
+    if not _is_admin_of(actor, counter.district_id):
+        raise Refused("--as", f"{actor.name!r} may not close or reopen {counter.code}: the district Society's admin (or the "
+                              "state admin) licenses counters")
+    return counter
+
+
+async def close_blockers(counter: Counter) -> list[str]:
+    """What keeps ``counter`` from closing, each with its fix (empty: it may close): cash no day end
+    covers, card/UPI payments or cheques not yet confirmed, open applications the citizen collects or
+    corrects there."""
+    from emitra.core import dayend
+    from emitra.core.models import Case, Payment
+
+    found = []
+    open_day = await dayend.next_open_date(counter)
+    if open_day is not None:
+        found.append(f"cash taken on {open_day:%d-%m-%Y} is not covered by a day end: close the day at the counter "
+                     "(its Day end page) first")
+    pending = await Payment.filter(request__counter_id=counter.id, status="pending").count()
+    if pending:
+        found.append(f"{pending} payment(s) taken there (card, UPI or cheque) await confirmation: wait for them, or withdraw "
+                     "a card or UPI payment on the counter's receipt")
+    cases = Case.filter(counter_id=counter.id, closed_at=None)
+    waiting = await cases.count()
+    if waiting:
+        first = (await cases.order_by("id").limit(1).values_list("number", flat=True))[0]
+        found.append(f"{waiting} open application(s) filed there are collected or corrected there (e.g. {first}): "
+                     "close the counter once they are closed")
+    return found
+
+
+async def close_counter(actor: audit.Actor, code: str) -> Counter:
+    """A counter that shuts down (a kiosk's licence ends, a centre moves): it takes no payment,
+    and its operators cannot log in (their open sessions end now; an API token of theirs is
+    refused) until the Society reopens it or moves them. Refused while it still holds something a
+    citizen or the Society waits for (:func:`close_blockers`). Audited ``counter.closed``."""
+    from emitra.core import auth
+
+    counter = await _counter_for_society(actor, code)
+    if not counter.active:
+        raise Refused("CODE", f"{counter.code} is already closed (`emitra counter reopen {counter.code}` reopens it)")
+    blockers = await close_blockers(counter)
+    if blockers:
+        raise Refused("CODE", f"{counter.code} cannot close yet: " + "; ".join(blockers))
+    async with in_transaction():
+        counter.active = False
+        await counter.save(update_fields=["active"])
+        operators = await User.filter(counter_id=counter.id, role=Role.OPERATOR).order_by("username")
+        ended = 0
+        for operator in operators:
+            ended += await auth.end_sessions(operator)
+        await audit.record(actor, "counter.closed", counter, district_id=counter.district_id, counter_id=counter.id,
+                           detail={"code": counter.code, "operators": [o.username for o in operators], "sessions_ended": ended})
+    return counter
+
+
+async def reopen_counter(actor: audit.Actor, code: str) -> Counter:
+    """A closed counter takes payments again with the services its LSP had enabled there; its
+    operators may log in again. Audited ``counter.reopened``."""
+    counter = await _counter_for_society(actor, code)
+    if counter.active:
+        raise Refused("CODE", f"{counter.code} is open")
+    lsp = await LSP.get(id=counter.lsp_id)
+    if not lsp.active:
+        raise Refused("CODE", f"{counter.code}'s LSP {lsp.name} is no longer active")
+    async with in_transaction():
+        counter.active = True
+        await counter.save(update_fields=["active"])
+        await audit.record(actor, "counter.reopened", counter, district_id=counter.district_id, counter_id=counter.id,
+                           detail={"code": counter.code})
+    return counter
+
+
+async def move_user(actor: audit.Actor, username: str, counter_code: str) -> User:
+    """An operator moves to another (open) counter of the district: to one of the same LSP by its
+    LSP admin or the Society, to another LSP's only by the Society. Refused while cash they took at
+    the old counter is not covered by a day end (it is in that drawer, counted by them). Their open
+    sessions end and their API tokens are refused (a token names its counter). Audited ``user.moved``."""
+    from emitra.core import auth, dayend
+    from emitra.core.models import Payment
+
+    account = await _staff_for(actor, username)
+    if account.role != Role.OPERATOR:
+        raise Refused("USERNAME", f"{account.username} is an LSP admin, who works for an LSP, not at a counter")
+    target = await Counter.get_or_none(code=str(counter_code or "").strip().upper()) if counter_code else None
+    if target is None:
+        raise Refused("--counter", f"no counter with code {counter_code!r}; `emitra counter list` shows them")
+    if target.id == account.counter_id:
+        raise Refused("--counter", f"{account.username} already works at {target.code}")
+    if target.district_id != account.district_id:
+        raise Refused("--counter", f"{target.code} is in another district; that district's Society takes them on there")
+    if not target.active:
+        raise Refused("--counter", f"{target.code} is closed; `emitra counter reopen {target.code}` first, or choose an open counter")
+    by = actor.user
+    if target.lsp_id != account.lsp_id and not _is_admin_of(actor, target.district_id):
+        raise Refused("--as", f"{actor.name!r} may not move {account.username} to {target.code}, a counter of another LSP: "
+                              "only the district Society's admin may")
+    if by is not None and by.role == Role.LSP_ADMIN and target.lsp_id != by.lsp_id:
+        raise Refused("--as", f"{actor.name!r} may move operators only between their own LSP's counters")
+    old = await Counter.get_or_none(id=account.counter_id) if account.counter_id else None
+    if old is not None:
+        open_day = await dayend.next_open_date(old)
+        if open_day is not None and await Payment.filter(
+                request__counter_id=old.id, request__operator_id=account.id, method="cash",
+                request__business_date__gte=open_day).exists():
+            raise Refused("USERNAME", f"{account.username} took cash at {old.code} that no day end covers yet (from "
+                                      f"{open_day:%d-%m-%Y}): close the day at {old.code} first, then move them")
+    async with in_transaction():
+        account.counter_id, account.lsp_id = target.id, target.lsp_id
+        await account.save(update_fields=["counter_id", "lsp_id"])
+        ended = await auth.end_sessions(account)
+        await audit.record(actor, "user.moved", account, district_id=account.district_id, counter_id=target.id,
+                           detail={"username": account.username, "from": old.code if old else None, "to": target.code,
+                                   "lsp_id": target.lsp_id, "sessions_ended": ended})
+    return account

@@ -116,6 +116,14 @@ def test_the_network_from_the_shell(tmp_path):
     assert left.returncode == 0 and "op_bassi deactivated: cannot log in" in left.stdout
     assert "is no operator or LSP admin" in run("user", "deactivate", "tehsildar", "--as", "society").stderr
     assert run("user", "set-password", "op_bassi", "--as", "society", password="kiosk-bassi-2").returncode == 0
+    moved = run("user", "move", "op_bassi", "--counter", "JP-JM-001", "--as", "society")
+    assert moved.returncode == 0 and "op_bassi now works at JP-JM-001" in moved.stdout, moved.stderr
+    closed = run("counter", "close", "JP-LM-002", "--as", "society")
+    assert closed.returncode == 0 and "counter JP-LM-002 closed" in closed.stdout, closed.stderr
+    assert "JP-LM-002" in run("counter", "list").stdout.split("(closed)")[0].splitlines()[-1]
+    assert "Error: CODE: JP-LM-002 is already closed" in run("counter", "close", "JP-LM-002", "--as", "society").stderr
+    assert "Error: --as:" in run("counter", "reopen", "JP-LM-002", "--as", "operator1").stderr
+    assert "counter JP-LM-002 reopened" in run("counter", "reopen", "JP-LM-002", "--as", "society").stdout
     assert run("audit", "verify").returncode == 0
 
 

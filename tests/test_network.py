@@ -1,0 +1,135 @@
+"""A counter that shuts down and an operator who moves (`emitra counter close | reopen`, `emitra user
+move`). Before them, a kiosk whose licence ended kept taking payments and its operators kept their
+log-ins, and an operator could work at another counter only by editing the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from emitra.core import counter as counter_core
+from emitra.core import dayend, ledger
+from emitra.core.audit import Actor
+from emitra.core.models import AuditLog, Case, Counter, Payment, User
+from emitra.core.onboarding import Refused, close_counter, move_user, reopen_counter
+from tests.case_helpers import caste_case, pay
+
+BILL, K = "gov.rj.jvvnl.bill", "210412345678"
+
+
+def _refused(web, fn, field: str) -> str:
+    with pytest.raises(Refused) as caught:
+        web.run(fn)
+    assert caught.value.field == field, caught.value
+    return caught.value.message
+
+
+async def _as(who: str, fn, *args, **kwargs):
+    return await fn(Actor(await User.get(username=who)), *args, **kwargs)
+
+
+async def _close_the_day(code: str, username: str) -> None:
+    counter = await Counter.get(code=code)
+    day = await dayend.next_open_date(counter)
+    expected = (await dayend.figures(counter, day)).expected_paise
+    await dayend.close_day(Actor(await User.get(username=username)), counter, day, expected)
+
+
+def _api_pay(web, headers, key: str):
+    eid = web.run(lambda: _ramesh())
+    return web.client.post("/api/v1/transactions", headers=headers, json={
+        "citizen": eid, "service_code": BILL, "form": {"k_number": K}, "idempotency_key": key,
+        "payment": {"method": "cash", "amount_paise": 148350, "tendered_paise": 148350}})
+
+
+async def _ramesh() -> str:
+    from emitra.core.models import Citizen
+
+    return (await Citizen.get(name="Ramesh Kumar Sharma")).emitra_id
+
+
+def test_a_counter_closes_only_once_nothing_waits_on_it_and_then_takes_no_payment(web):
+    kiosk = "JP-JM-001"
+    web.run(lambda: pay(BILL, {"k_number": K}, "chomu-1", "operator2"))
+    case = web.run(lambda: caste_case("chomu-caste", "operator2"))
+    web.login("operator2")
+    token = web.api_token("operator2")
+
+    assert "may not close or reopen JP-JM-001" in _refused(web, lambda: _as("lsp", close_counter, kiosk), "--as")
+    assert "may not close or reopen" in _refused(web, lambda: _as("operator2", close_counter, kiosk), "--as")
+    assert "no counter with code" in _refused(web, lambda: _as("society", close_counter, "JP-JM-404"), "CODE")
+    said = _refused(web, lambda: _as("society", close_counter, kiosk), "CODE")
+    assert "is not covered by a day end: close the day at the counter" in said
+    assert f"1 open application(s) filed there are collected or corrected there (e.g. {case.number})" in said
+    assert web.run(lambda: Counter.get(code=kiosk)).active  # nothing written
+
+    web.run(lambda: _close_the_day(kiosk, "operator2"))
+    web.run(lambda: Case.filter(id=case.id).update(closed_at=dayend.utcnow(), state="delivered"))
+    first = web.run(lambda: Payment.filter(request__counter__code=kiosk).order_by("id").first())
+    web.run(lambda: Payment.filter(id=first.id).update(status="pending"))  # as a card payment awaiting its webhook
+    assert "1 payment(s) taken there (card, UPI or cheque) await confirmation" in _refused(
+        web, lambda: _as("society", close_counter, kiosk), "CODE")
+    web.run(lambda: Payment.filter(status="pending").update(status="received"))
+
+    closed = web.run(lambda: _as("society", close_counter, kiosk))
+    assert not closed.active
+    entry = web.run(lambda: AuditLog.get(action="counter.closed"))
+    assert entry.actor_name == "society" and entry.detail["operators"] == ["operator2"] and entry.detail["sessions_ended"] >= 1
+    assert "is already closed" in _refused(web, lambda: _as("society", close_counter, kiosk), "CODE")
+
+    # its operator: the open session ended, the token is refused, a new log-in is refused with the reason
+    assert web.get("/counter").status_code == 303
+    refused = _api_pay(web, token, "chomu-after-close")
+    assert refused.status_code == 403 and "Your counter JP-JM-001 is closed by the Society" in refused.json()["error"]["message"]
+    login = web.post_form("/login", {"username": "operator2", "password": "emitra-demo"})
+    assert login.status_code == 403 and "JP-JM-001 is closed by the Society" in login.text
+    assert web.client.post("/api/v1/token", json={"username": "operator2", "password": "emitra-demo"}).status_code == 403
+    # and the core refuses a payment there whoever asks (a script, a cached page)
+    with pytest.raises(counter_core.CounterError, match="JP-JM-001 is closed by the Society"):
+        web.run(lambda: pay(BILL, {"k_number": K}, "chomu-2", "operator2"))
+
+    web.run(lambda: _as("society", reopen_counter, kiosk))
+    assert "is open" in _refused(web, lambda: _as("society", reopen_counter, kiosk), "CODE")
+    assert web.run(lambda: AuditLog.filter(action="counter.reopened").count()) == 1
+    assert _api_pay(web, web.api_token("operator2"), "chomu-reopened").status_code == 201
+    assert web.run(lambda: ledger.check())["balanced"]
+
+
+def test_an_operator_moves_to_another_counter_and_takes_a_payment_there(web):
+    from emitra.core.onboarding import add_counter, add_lsp
+
+    web.run(lambda: pay(BILL, {"k_number": K}, "malviya-1", "operator1"))
+    old_token = web.api_token("operator1")
+    web.login("operator1")
+    other = web.run(lambda: _as("society", add_lsp, name="Dhundhar Digital", district_code="JP"))
+    web.run(lambda: _as("society", add_counter, code="JP-JM-077", name="Kiosk, Phagi", lsp_id=other.id, owner_name="M. Saini"))
+
+    assert "no counter with code" in _refused(web, lambda: _as("society", move_user, "operator1", "JP-JM-404"), "--counter")
+    assert "already works at JP-LM-001" in _refused(web, lambda: _as("society", move_user, "operator1", "JP-LM-001"), "--counter")
+    assert "may not manage operator1" in _refused(web, lambda: _as("operator2", move_user, "operator1", "JP-JM-001"), "--as")
+    assert "a counter of another LSP: only the district Society's admin" in _refused(
+        web, lambda: _as("lsp", move_user, "operator1", "JP-JM-077"), "--as")
+    assert "an LSP admin" in _refused(web, lambda: _as("society", move_user, "lsp", "JP-JM-001"), "USERNAME")
+    said = _refused(web, lambda: _as("lsp", move_user, "operator1", "JP-JM-001"), "USERNAME")
+    assert "took cash at JP-LM-001 that no day end covers yet" in said and "close the day at JP-LM-001 first" in said
+    assert web.run(lambda: User.get(username="operator1")).counter_id == web.run(lambda: Counter.get(code="JP-LM-001")).id
+
+    web.run(lambda: _close_the_day("JP-LM-001", "operator1"))
+    web.run(lambda: _as("society", close_counter, "JP-JM-077"))
+    assert "JP-JM-077 is closed" in _refused(web, lambda: _as("society", move_user, "operator1", "JP-JM-077"), "--counter")
+    web.run(lambda: _as("society", reopen_counter, "JP-JM-077"))
+
+    moved = web.run(lambda: _as("lsp", move_user, "operator1", "JP-JM-001"))  # its LSP admin, between its own counters
+    entry = web.run(lambda: AuditLog.get(action="user.moved"))
+    assert (entry.actor_name, entry.detail["from"], entry.detail["to"]) == ("lsp", "JP-LM-001", "JP-JM-001")
+    assert entry.detail["sessions_ended"] >= 1
+    assert web.get("/counter").status_code == 303  # the session at the old counter ended
+    assert _api_pay(web, old_token, "old-token").status_code == 401  # a token names its counter
+    paid = _api_pay(web, web.api_token("operator1"), "at-chomu")
+    assert paid.status_code == 201, paid.text
+    assert web.run(lambda: Counter.get(code="JP-JM-001")).id == moved.counter_id
+    assert paid.json()["receipt_no"].startswith(f"JP{moved.counter_id:04d}")
+
+    assert "took cash at JP-JM-001" in _refused(web, lambda: _as("society", move_user, "operator1", "JP-JM-077"), "USERNAME")
+    web.run(lambda: _close_the_day("JP-JM-001", "operator1"))
+    web.run(lambda: _as("society", move_user, "operator1", "JP-JM-077"))  # another LSP's counter: the Society
+    assert web.run(lambda: User.get(username="operator1")).lsp_id == other.id
