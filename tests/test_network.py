@@ -4,12 +4,14 @@ log-ins, and an operator could work at another counter only by editing the datab
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from emitra.core import counter as counter_core
 from emitra.core import dayend, ledger
 from emitra.core.audit import Actor
-from emitra.core.models import AuditLog, Case, Counter, Payment, User
+from emitra.core.models import LSP, AuditLog, Case, Counter, Payment, User
 from emitra.core.onboarding import Refused, close_counter, move_user, reopen_counter
 from tests.case_helpers import caste_case, pay
 
@@ -133,3 +135,110 @@ def test_an_operator_moves_to_another_counter_and_takes_a_payment_there(web):
     web.run(lambda: _close_the_day("JP-JM-001", "operator1"))
     web.run(lambda: _as("society", move_user, "operator1", "JP-JM-077"))  # another LSP's counter: the Society
     assert web.run(lambda: User.get(username="operator1")).lsp_id == other.id
+
+
+# --- the Network page ---------------------------------------------------------------------------
+
+
+def _post(web, data: dict[str, str]):
+    return web.post_form("/network", data)
+
+
+def test_the_society_builds_its_network_from_the_network_page(web):
+    web.login("society")
+    home = web.get("/")
+    assert 'href="/network"' in home.text
+    page = web.get("/network")
+    assert page.status_code == 200
+    for text in ("Pink City e-Services Pvt Ltd", "JP-LM-001", "JP-JM-001", "operator1", "operator2"):
+        assert text in page.text
+
+    made = _post(web, {"action": "lsp", "name": "Dhundhar Digital", "mode": "postpaid"})
+    assert made.status_code == 303
+    assert "LSP appointed: Dhundhar Digital" in web.get(made.headers["location"]).text
+    lsp = web.run(lambda: LSP.get(name="Dhundhar Digital"))
+
+    wrong = _post(web, {"action": "counter", "code": "JP-XX-9", "name": "Kiosk, Phagi", "lsp": str(lsp.id), "owner": "M. Saini"})
+    assert wrong.status_code == 400
+    assert re.search(r'id="counter-code-error"[^>]*>&#39;JP-XX-9&#39; is not a counter code', wrong.text), wrong.text
+    assert 'value="Kiosk, Phagi"' in wrong.text  # what was typed is kept
+    hindi = web.client.post("/network?lang=hi", data={"action": "counter", "code": "JP-XX-9", "name": "K", "lsp": str(lsp.id),
+                                                      "csrf_token": web.csrf("/network")})
+    assert "काउंटर कोड नहीं है" in hindi.text
+    web.get("/network?lang=en")
+    assert _post(web, {"action": "counter", "code": "JP-JM-077", "name": "Kiosk, Phagi", "lsp": str(lsp.id),
+                       "owner": "M. Saini", "split": "3000/5000/2000"}).status_code == 303
+    assert web.run(lambda: Counter.get(code="JP-JM-077")).split_owner_bp == 5000
+
+    person = {"action": "operator", "username": "op_phagi", "name": "Pooja Meena", "counter": "JP-JM-077",
+              "password": "kiosk-phagi-1", "password2": "kiosk-phagi-2"}
+    differ = _post(web, person)
+    assert differ.status_code == 400 and "the two passwords differ" in differ.text and "kiosk-phagi" not in differ.text
+    assert _post(web, {**person, "password2": "kiosk-phagi-1"}).status_code == 303
+    audit_text = str(web.run(lambda: AuditLog.all().values_list("detail", flat=True)))
+    assert "kiosk-phagi-1" not in audit_text
+    entries = web.run(lambda: AuditLog.filter(action__in=["lsp.created", "counter.created", "user.created"]))
+    assert sorted((e.action, e.actor_name, e.detail["via"]) for e in entries) == [("counter.created", "society", "web"), ("lsp.created", "society", "web"),
+                               ("user.created", "society", "web")]
+    web.logout()
+    web.login("op_phagi", "kiosk-phagi-1")
+    assert web.get("/counter").status_code == 200
+
+
+def test_a_counter_closed_on_the_page_takes_no_payment_and_an_operator_moved_there_takes_one_elsewhere(web):
+    web.run(lambda: pay(BILL, {"k_number": K}, "chomu-1", "operator2"))
+    web.login("society")
+    refused = _post(web, {"action": "close", "code": "JP-JM-001"})
+    assert refused.status_code == 400 and "is not covered by a day end: close the day at the counter" in refused.text
+    web.run(lambda: _close_the_day("JP-JM-001", "operator2"))
+    assert _post(web, {"action": "close", "code": "JP-JM-001"}).status_code == 303
+    assert "closed" in web.get("/network").text
+    assert web.run(lambda: AuditLog.get(action="counter.closed")).detail["via"] == "web"
+
+    # its operator cannot log in; the page's move form takes them to the open counter, where they take a payment
+    assert web.client.post("/api/v1/token", json={"username": "operator2", "password": "emitra-demo"}).status_code == 403
+    assert _post(web, {"action": "move", "username": "operator2", "counter": "JP-LM-001"}).status_code == 303
+    assert web.run(lambda: AuditLog.get(action="user.moved")).detail["to"] == "JP-LM-001"
+    web.logout()
+    web.login("operator2")
+    eid = web.run(_ramesh)
+    form = web.get(f"/counter/citizens/{eid}/services/{BILL}")
+    assert form.status_code == 200
+    paid = _api_pay(web, web.api_token("operator2"), "moved-1")
+    assert paid.status_code == 201 and paid.json()["receipt_no"].startswith(
+        f"JP{web.run(lambda: Counter.get(code='JP-LM-001')).id:04d}")
+
+
+def test_the_network_page_keeps_each_to_their_own(web):
+    from emitra.core.onboarding import add_counter, add_lsp, add_user
+
+    other = web.run(lambda: _as("society", add_lsp, name="Dhundhar Digital", district_code="JP"))
+    web.run(lambda: _as("society", add_counter, code="JP-JM-077", name="Kiosk, Phagi", lsp_id=other.id, owner_name="M. Saini"))
+    web.run(lambda: _as("society", add_user, username="op_dudu", full_name="Pooja Meena", role="operator",
+                        password="kiosk-phagi-1", counter_code="JP-JM-077"))
+    for who in ("operator1", "tehsildar"):
+        web.login(who)
+        assert web.get("/network").status_code == 403
+        web.logout()
+
+    web.login("lsp")  # Pink City's admin
+    page = web.get("/network")
+    assert page.status_code == 200 and "JP-LM-001" in page.text
+    assert "JP-JM-077" not in page.text and "op_dudu" not in page.text and "Dhundhar" not in page.text
+    assert "License a counter" not in page.text and "Close this counter" not in page.text
+    assert _post(web, {"action": "deactivate", "username": "op_dudu"}).status_code == 403
+    assert _post(web, {"action": "close", "code": "JP-JM-077"}).status_code == 403
+    assert web.run(lambda: User.get(username="op_dudu")).active and web.run(lambda: Counter.get(code="JP-JM-077")).active
+    own = _post(web, {"action": "close", "code": "JP-JM-001"})  # its own counter: the Society closes counters
+    assert own.status_code == 400 and "licenses counters" in own.text
+    assert _post(web, {"action": "lsp", "name": "Mine"}).status_code == 400
+    assert _post(web, {"action": "deactivate", "username": "operator2"}).status_code == 303
+    assert not web.run(lambda: User.get(username="operator2")).active
+    assert _post(web, {"action": "operator", "username": "op_chomu", "name": "Ravi", "counter": "JP-JM-001",
+                       "password": "kiosk-chomu-1", "password2": "kiosk-chomu-1"}).status_code == 303
+    moved = _post(web, {"action": "move", "username": "operator1", "counter": "JP-JM-077"})
+    assert moved.status_code == 400 and "only the district Society" in moved.text
+
+    no_csrf = web.client.post("/network", data={"action": "reactivate", "username": "operator2"})
+    assert no_csrf.status_code == 403
+    assert not web.run(lambda: User.get(username="operator2")).active
