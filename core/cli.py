@@ -361,7 +361,7 @@ def plugin_new(name: str, directory: str, title: str | None, title_hi: str | Non
 
 @main.group("counter")
 def counter_group() -> None:
-    """Services offered at a counter (what an LSP admin does on the Services page)."""
+    """Counters: the services offered at each (what an LSP admin does on the Services page), licensing, closing and reopening (the Society's)."""
 
 
 async def _counter_or_fail(code: str):
