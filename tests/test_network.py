@@ -12,21 +12,14 @@ from emitra.core import counter as counter_core
 from emitra.core import dayend, ledger
 from emitra.core.audit import Actor
 from emitra.core.models import LSP, AuditLog, Case, Counter, Payment, User
-from emitra.core.onboarding import Refused, close_counter, move_user, reopen_counter
+from emitra.core.onboarding import close_counter, move_user, reopen_counter
+from tests.case_helpers import as_user as _as
 from tests.case_helpers import caste_case, pay
+from tests.case_helpers import refused as _refused
 
 BILL, K = "gov.rj.jvvnl.bill", "210412345678"
 
 
-def _refused(web, fn, field: str) -> str:
-    with pytest.raises(Refused) as caught:
-        web.run(fn)
-    assert caught.value.field == field, caught.value
-    return caught.value.message
-
-
-async def _as(who: str, fn, *args, **kwargs):
-    return await fn(Actor(await User.get(username=who)), *args, **kwargs)
 
 
 async def _close_the_day(code: str, username: str) -> None:

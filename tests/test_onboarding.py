@@ -10,23 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from emitra.core import counter as counter_core
 from emitra.core import ledger
 from emitra.core.audit import Actor
 from emitra.core.models import AuditLog, Citizen, Counter, CounterKind, Role, User
-from emitra.core.onboarding import Refused, add_counter, add_lsp, add_user
+from emitra.core.onboarding import add_counter, add_lsp, add_user
 from tests.case_helpers import actor
+from tests.case_helpers import as_user as _as
+from tests.case_helpers import refused as _refused
 
 BILL, K = "gov.rj.jvvnl.bill", "210412345678"
 
-
-def _refused(web, fn, field: str) -> str:
-    with pytest.raises(Refused) as caught:
-        web.run(fn)
-    assert caught.value.field == field, caught.value
-    return caught.value.message
 
 
 def test_the_society_opens_a_kiosk_whose_new_operator_takes_a_payment(web):
@@ -84,9 +79,6 @@ def test_the_society_opens_a_kiosk_whose_new_operator_takes_a_payment(web):
     second = web.run(lambda: _as("dds_admin", add_user, **{**person, "username": "op_phagi_2", "full_name": "Ravi Meena"}))
     assert second.counter_id == counter.id
 
-
-async def _as(who: str, fn, **kwargs):
-    return await fn(Actor(await User.get(username=who)), **kwargs)
 
 
 EMITRA = str(Path(sys.executable).parent / "emitra")
