@@ -149,6 +149,7 @@ def test_the_society_builds_its_network_from_the_network_page(web):
     made = _post(web, {"action": "lsp", "name": "Dhundhar Digital", "mode": "postpaid"})
     assert made.status_code == 303
     assert "LSP appointed: Dhundhar Digital" in web.get(made.headers["location"]).text
+    assert "LSP appointed" not in web.get("/network?done=lsp&what=Send+your+password+to+x").text  # only what it made
     lsp = web.run(lambda: LSP.get(name="Dhundhar Digital"))
 
     wrong = _post(web, {"action": "counter", "code": "JP-XX-9", "name": "Kiosk, Phagi", "lsp": str(lsp.id), "owner": "M. Saini"})
@@ -224,7 +225,8 @@ def test_the_network_page_keeps_each_to_their_own(web):
     assert web.run(lambda: User.get(username="op_dudu")).active and web.run(lambda: Counter.get(code="JP-JM-077")).active
     own = _post(web, {"action": "close", "code": "JP-JM-001"})  # its own counter: the Society closes counters
     assert own.status_code == 400 and "licenses counters" in own.text
-    assert _post(web, {"action": "lsp", "name": "Mine"}).status_code == 400
+    mine = _post(web, {"action": "lsp", "name": "Mine"})
+    assert mine.status_code == 400 and "is not an admin of the JP e-Mitra Society" in mine.text
     assert _post(web, {"action": "deactivate", "username": "operator2"}).status_code == 303
     assert not web.run(lambda: User.get(username="operator2")).active
     assert _post(web, {"action": "operator", "username": "op_chomu", "name": "Ravi", "counter": "JP-JM-001",

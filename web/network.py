@@ -10,6 +10,7 @@ commands allow.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -126,16 +127,17 @@ async def network(request: Request) -> Response:
             sent = {k: str(v) for k, v in form.items() if k not in ("password", "password2", "csrf_token")}
             sent["_form"] = where
         else:
-            return RedirectResponse(f"{PAGE}?done={action}&what={what}", status_code=303)
+            return RedirectResponse(f"{PAGE}?{urlencode({'done': action, 'what': what})}", status_code=303)
     enabled: dict[int, int] = {}
     for counter_id in await CounterService.filter(counter_id__in=[c.id for c in counters], enabled=True).values_list("counter_id", flat=True):
         enabled[counter_id] = enabled.get(counter_id, 0) + 1
     open_choices = [(c.code, f"{c.code} · {c.name}") for c in counters if c.active]
     move_choices = {c.id: [choice for choice in open_choices if choice[0] != c.code] for c in counters}
-    done = request.query_params.get("done", "")
+    done, what = request.query_params.get("done", ""), request.query_params.get("what", "")
+    known = {lsp.name for lsp in lsps} | {c.code for c in counters} | {p.username for p in people}  # never other text
     return render(request, "network/network.html", {
         "lsps": lsps, "counters": counters, "people": people, "enabled": enabled, "errors": errors, "sent": sent,
         "society": user.role == Role.SOCIETY_ADMIN, "open_choices": open_choices, "move_choices": move_choices,
         "lsp_choices": [(lsp.id, lsp.name) for lsp in lsps if lsp.active],
-        "done": _done_message(done, request.query_params.get("what", "")[:80]) if request.method == "GET" else "",
+        "done": _done_message(done, what) if request.method == "GET" and what in known else "",
     }, 400 if errors else 200)
