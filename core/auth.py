@@ -297,6 +297,24 @@ async def end_sessions(user: User) -> int:
     return await WebSession.filter(user_id=user.id, ended_at__isnull=True).update(ended_at=_utcnow())
 
 
+async def closed_counter(user: User) -> Counter | None:
+    """An operator's counter when the Society has closed it (``emitra counter close``): they may not
+    log in or use an API token until it reopens or they are moved to an open counter."""
+    if user.role != Role.OPERATOR or not user.counter_id:
+        return None
+    from emitra.core.cache import get
+
+    counter = await get("counter", user.counter_id, lambda: Counter.get_or_none(id=user.counter_id))
+    return counter if counter is not None and not counter.active else None
+
+
+def closed_message(counter: Counter) -> tuple[str, str]:
+    """Why an operator of a closed counter cannot log in, in English and Hindi."""
+    return (f"Your counter {counter.code} is closed by the Society. Ask your LSP or the Society to move you to an open counter.",
+            f"आपका काउंटर {counter.code} सोसायटी द्वारा बंद किया गया है। अपने एलएसपी या सोसायटी से आपको किसी खुले काउंटर पर "
+            "स्थानांतरित करने को कहें।")
+
+
 def can_see_counter(user: User, counter: Counter) -> bool:
     """An operator sees their own counter; an LSP admin their LSP's; a Society admin their district's."""
     if user.role == Role.STATE_ADMIN:

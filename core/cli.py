@@ -361,7 +361,7 @@ def plugin_new(name: str, directory: str, title: str | None, title_hi: str | Non
 
 @main.group("counter")
 def counter_group() -> None:
-    """Services offered at a counter (what an LSP admin does on the Services page)."""
+    """Counters: the services offered at each (what an LSP admin does on the Services page), licensing, closing and reopening (the Society's)."""
 
 
 async def _counter_or_fail(code: str):
@@ -381,7 +381,7 @@ def counter_list() -> None:
     async def go():
         for c in await Counter.all().order_by("code"):
             n = await CounterService.filter(counter=c, enabled=True).count()
-            click.echo(f"{c.code:<12} {c.kind.value:<9} {n:>3} services  {c.name}")
+            click.echo(f"{c.code:<12} {c.kind.value:<9} {n:>3} services  {c.name}{'' if c.active else '  (closed)'}")
 
     run(go)
 
@@ -988,7 +988,8 @@ def _add_case_commands() -> None:
 
     for command in cli_onboarding.commands:
         main.add_command(command)
-    counter_group.add_command(cli_onboarding.counter_add)
+    for command in cli_onboarding.counter_commands:
+        counter_group.add_command(command)
 
     for command in cases_commands:
         main.add_command(command)

@@ -63,6 +63,36 @@ def counter_add(code: str, name: str, lsp_id: int, owner_name: str, address: str
     click.echo(f"counter {made.code}: {made.name} ({made.kind.value}), LSP {made.lsp_id}; no service enabled yet")
 
 
+@click.command("close")
+@click.argument("code")
+@AS
+def counter_close(code: str, as_user: str) -> None:
+    """Close the counter CODE (a kiosk whose licence ended, a centre that shut): it takes no payment
+    and its operators cannot log in (their sessions end now) until it reopens or they are moved
+    (`emitra user move`). Refused, each reason named with its fix, while cash there is not covered by a
+    day end, a card, UPI or cheque payment taken there awaits confirmation, or an application filed
+    there is still open."""
+    from emitra.core.onboarding import close_counter
+
+    made = run_as(close_counter, as_user, code)
+    click.echo(f"counter {made.code} closed: it takes no payment and its operators cannot log in "
+               f"(emitra counter reopen {made.code} --as ... to undo)")
+
+
+@click.command("reopen")
+@click.argument("code")
+@AS
+def counter_reopen(code: str, as_user: str) -> None:
+    """Reopen the closed counter CODE: it takes payments again for the services its LSP had enabled."""
+    from emitra.core.onboarding import reopen_counter
+
+    made = run_as(reopen_counter, as_user, code)
+    click.echo(f"counter {made.code} reopened")
+
+
+counter_commands: list[click.Command] = [counter_add, counter_close, counter_reopen]
+
+
 @click.group("user")
 def user() -> None:
     """Operators of counters and LSP admins (department officers: `emitra officer`)."""
@@ -86,6 +116,20 @@ def user_add(username: str, role: str, full_name: str, counter_code: str, lsp_id
                counter_code=counter_code, lsp_id=lsp_id)
     where = f"at {counter_code.strip().upper()}" if made.counter_id else f"of LSP {made.lsp_id}"
     click.echo(f"created {made.username}: {role} {where}")
+
+
+@user.command("move")
+@click.argument("username")
+@click.option("--counter", "counter_code", required=True, help="The open counter they work at from now on (its code).")
+@click.option("--as", "as_user", required=True,
+              help="The Society admin's username (any counter of the district), or their LSP admin's (their LSP's counters).")
+def user_move(username: str, counter_code: str, as_user: str) -> None:
+    """Move the operator USERNAME to another counter. Refused while cash they took at their counter
+    is not covered by a day end. Their open sessions end, and their API tokens are refused."""
+    from emitra.core.onboarding import move_user
+
+    made = run_as(move_user, as_user, username, counter_code)
+    click.echo(f"{made.username} now works at {counter_code.strip().upper()}; their open sessions were ended")
 
 
 def _staff() -> None:

@@ -129,8 +129,8 @@ async def service_at(counter: Counter, code: str) -> Service:
     if not counter.active:
         raise CounterError(
             "counter",
-            f"Counter {counter.code} is suspended by the Society; it cannot take services until reinstated.",
-            f"काउंटर {counter.code} सोसायटी द्वारा निलंबित है; पुनः बहाल होने तक यह सेवाएँ नहीं ले सकता।",
+            f"Counter {counter.code} is closed by the Society; it takes no payment until the Society reopens it.",
+            f"काउंटर {counter.code} सोसायटी द्वारा बंद किया गया है; सोसायटी द्वारा फिर से खोले जाने तक यह कोई भुगतान नहीं ले सकता।",
         )
     service = get_host().registry.get(code)
     if service is None or not await cache.get("enabled", (counter.id, code),

@@ -30,7 +30,12 @@ ROLES = {"operator": Role.OPERATOR, "lsp_admin": Role.LSP_ADMIN}
 
 
 class Refused(OfficerError):
-    """What cannot be made as asked: the option at fault and the fix (nothing was written)."""
+    """What cannot be made as asked: the option at fault and the fix (nothing was written), in
+    English and, for the Network page, in Hindi (``message_hi``)."""
+
+    def __init__(self, field: str, message: str, hi: str = ""):
+        super().__init__(field, message)
+        self.message_hi = hi or message
 
 
 def _is_admin_of(actor: audit.Actor, district_id: int) -> bool:
@@ -42,18 +47,20 @@ def _is_admin_of(actor: audit.Actor, district_id: int) -> bool:
 async def _district(actor: audit.Actor, code: str) -> District:
     district = await District.get_or_none(code=code.strip().upper())
     if district is None:
-        raise Refused("--district", f"no district with code {code!r}")
+        raise Refused("--district", f"no district with code {code!r}", f"{code!r} कोड का कोई जिला नहीं है")
     if not _is_admin_of(actor, district.id):
-        raise Refused("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)")
+        raise Refused("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)",
+                      f"{actor.name!r} {district.code} ई-मित्र सोसायटी के (या राज्य के) एडमिन नहीं हैं")
     return district
 
 
-def _text(value: str, option: str, what: str, limit: int = 200) -> str:
+def _text(value: str, option: str, what: str, what_hi: str, limit: int = 200) -> str:
     value = " ".join(str(value or "").split())
     if not value:
-        raise Refused(option, f"{what} is needed")
+        raise Refused(option, f"{what} is needed", f"{what_hi} आवश्यक है")
     if len(value) > limit:
-        raise Refused(option, f"{what} is {len(value)} characters long; shorten it to at most {limit}")
+        raise Refused(option, f"{what} is {len(value)} characters long; shorten it to at most {limit}",
+                      f"{what_hi} {len(value)} अक्षरों का है; इसे अधिकतम {limit} अक्षरों का करें")
     return value
 
 
@@ -61,11 +68,12 @@ async def add_lsp(actor: audit.Actor, *, name: str, district_code: str, mode: st
     """Appoint a Local Service Provider in a district: postpaid (its counters deposit their cash at
     each day end) or prepaid (they pay from a wallet topped up in advance). Audited ``lsp.created``."""
     district = await _district(actor, district_code)
-    name = _text(name, "--name", "the LSP's registered name")
+    name = _text(name, "--name", "the LSP's registered name", "एलएसपी का पंजीकृत नाम")
     if mode not in MODES:
-        raise Refused("--mode", f"{mode!r} is not postpaid or prepaid")
+        raise Refused("--mode", f"{mode!r} is not postpaid or prepaid", f"{mode!r} न पोस्टपेड है न प्रीपेड")
     if await LSP.filter(district_id=district.id, name__iexact=name).exists():
-        raise Refused("--name", f"{name!r} is already an LSP of {district.code}; `emitra lsp list` shows them")
+        raise Refused("--name", f"{name!r} is already an LSP of {district.code}; `emitra lsp list` shows them",
+                      f"{name!r} पहले से {district.code} का एलएसपी है")
     async with in_transaction():
         lsp = await LSP.create(district=district, name=name, mode=mode)
         await audit.record(actor, "lsp.created", lsp, district_id=district.id, detail={"name": name, "mode": mode})
@@ -77,10 +85,12 @@ def parse_split(text: str) -> tuple[int, int, int]:
     points, adding up to 10000."""
     parts = str(text).replace(" ", "").split("/")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise Refused("--split", f"{text!r} is not three whole numbers LSP/owner/Society in basis points, e.g. 3000/5000/2000")
+        raise Refused("--split", f"{text!r} is not three whole numbers LSP/owner/Society in basis points, e.g. 3000/5000/2000",
+                      f"{text!r} बेसिस पॉइंट में एलएसपी/मालिक/सोसायटी की तीन पूर्ण संख्याएँ नहीं है, जैसे 3000/5000/2000")
     shares = tuple(int(p) for p in parts)
     if sum(shares) != 10000:
-        raise Refused("--split", f"the shares add up to {sum(shares)}; they must add up to 10000 (100 %)")
+        raise Refused("--split", f"the shares add up to {sum(shares)}; they must add up to 10000 (100 %)",
+                      f"हिस्सों का योग {sum(shares)} है; योग 10000 (100 %) होना चाहिए")
     return shares  # type: ignore[return-value]
 
 
@@ -94,24 +104,28 @@ async def add_counter(actor: audit.Actor, *, code: str, name: str, lsp_id: int, 
     found = COUNTER_CODE.match(code)
     if not found:
         raise Refused("CODE", f"{code!r} is not a counter code: the district's two letters, LM (LokMitra) or JM (JanMitra) "
-                              "and a number, e.g. JP-LM-002 or JP-JM-014")
+                              "and a number, e.g. JP-LM-002 or JP-JM-014",
+                      f"{code!r} काउंटर कोड नहीं है: जिले के दो अक्षर, LM (लोकमित्र) या JM (जनमित्र) और एक संख्या, जैसे JP-LM-002 या JP-JM-014")
     lsp = await LSP.get_or_none(id=lsp_id) if isinstance(lsp_id, int) and 0 < lsp_id < 2**31 else None
     if lsp is None:
-        raise Refused("--lsp", f"no LSP with number {lsp_id!r}; `emitra lsp list` shows them")
+        raise Refused("--lsp", f"no LSP with number {lsp_id!r}; `emitra lsp list` shows them", f"{lsp_id!r} संख्या का कोई एलएसपी नहीं है")
     district = await District.get(id=lsp.district_id)
     if not _is_admin_of(actor, district.id):
-        raise Refused("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)")
+        raise Refused("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)",
+                      f"{actor.name!r} {district.code} ई-मित्र सोसायटी के (या राज्य के) एडमिन नहीं हैं")
     if found.group(1) != district.code:
         raise Refused("CODE", f"{code} begins with {found.group(1)}, but {lsp.name} is an LSP of {district.code}: "
-                              f"begin it with {district.code}-")
+                              f"begin it with {district.code}-",
+                      f"{code} {found.group(1)} से शुरू होता है, पर {lsp.name} {district.code} का एलएसपी है: इसे {district.code}- से शुरू करें")
     if not lsp.active:
-        raise Refused("--lsp", f"{lsp.name} is no longer active")
+        raise Refused("--lsp", f"{lsp.name} is no longer active", f"{lsp.name} अब सक्रिय नहीं है")
     if await Counter.filter(code=code).exists():
-        raise Refused("CODE", f"{code} is taken; `emitra counter list` shows the counters")
+        raise Refused("CODE", f"{code} is taken; `emitra counter list` shows the counters", f"{code} पहले से लिया जा चुका है")
     kind = KINDS[found.group(2)]
-    name = _text(name, "--name", "the counter's name, e.g. 'JanMitra Kiosk, Phagi'")
+    name = _text(name, "--name", "the counter's name, e.g. 'JanMitra Kiosk, Phagi'", "काउंटर का नाम, जैसे 'जनमित्र कियोस्क, फागी'")
     owner = _text(owner_name or (lsp.name if kind == CounterKind.LOKMITRA else ""), "--owner",
-                  "the authorised kiosk owner's name (a JanMitra kiosk is run by an entrepreneur the LSP authorises)")
+                  "the authorised kiosk owner's name (a JanMitra kiosk is run by an entrepreneur the LSP authorises)",
+                  "अधिकृत कियोस्क मालिक का नाम (जनमित्र कियोस्क एलएसपी द्वारा अधिकृत उद्यमी चलाता है)")
     address = " ".join(str(address or "").split())[:300]
     lsp_bp, owner_bp, society_bp = parse_split(split)
     async with in_transaction():
@@ -130,32 +144,39 @@ async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: s
     LSP's counters. Audited ``user.created`` (never the password)."""
     wanted = ROLES.get(str(role or "").strip().lower())
     if wanted is None:
-        raise Refused("--role", f"{role!r} is not operator or lsp_admin (department officers: `emitra officer add`)")
+        raise Refused("--role", f"{role!r} is not operator or lsp_admin (department officers: `emitra officer add`)",
+                      f"{role!r} न ऑपरेटर है न एलएसपी एडमिन")
     username = str(username or "").strip()
     if not USERNAME.match(username):
         raise Refused("USERNAME", f"{username!r} is not a username: 3 to 60 lowercase letters, digits, '.', '_' or '-', "
-                                  "beginning with a letter (e.g. 'op_phagi_1')")
+                                  "beginning with a letter (e.g. 'op_phagi_1')",
+                      f"{username!r} उपयोगकर्ता नाम नहीं है: 3 से 60 छोटे अंग्रेज़ी अक्षर, अंक, '.', '_' या '-', "
+                      "जो किसी अक्षर से शुरू हो (जैसे 'op_phagi_1')")
     counter = lsp = None
     if wanted == Role.OPERATOR:
         counter = await Counter.get_or_none(code=str(counter_code or "").strip().upper()) if counter_code else None
         if counter is None:
             raise Refused("--counter", f"an operator works at a counter: give its code (`emitra counter list`); "
-                                       f"{counter_code!r} is none" if counter_code else "an operator works at a counter: give --counter CODE")
+                                       f"{counter_code!r} is none" if counter_code else "an operator works at a counter: give --counter CODE",
+                          "ऑपरेटर किसी काउंटर पर काम करता है: उसका कोड दें" + (f"; {counter_code!r} कोई काउंटर नहीं है" if counter_code else ""))
         lsp = await LSP.get(id=counter.lsp_id)
     else:
         lsp = await LSP.get_or_none(id=lsp_id) if isinstance(lsp_id, int) and 0 < lsp_id < 2**31 else None
         if lsp is None:
-            raise Refused("--lsp", f"an LSP admin works for an LSP: give its number (`emitra lsp list`); {lsp_id!r} is none")
+            raise Refused("--lsp", f"an LSP admin works for an LSP: give its number (`emitra lsp list`); {lsp_id!r} is none",
+                          f"एलएसपी एडमिन किसी एलएसपी के लिए काम करता है: उसकी संख्या दें; {lsp_id!r} कोई एलएसपी नहीं है")
     by = actor.user
     own_lsp = by is not None and by.active and by.role == Role.LSP_ADMIN and by.lsp_id == lsp.id and wanted == Role.OPERATOR
     if not (_is_admin_of(actor, lsp.district_id) or own_lsp):
         raise Refused("--as", f"{actor.name!r} may not add this account: the district Society's admin (or the state admin) "
-                              "adds operators and LSP admins, and an LSP admin adds operators to their own LSP's counters")
+                              "adds operators and LSP admins, and an LSP admin adds operators to their own LSP's counters",
+                      f"{actor.name!r} यह खाता नहीं जोड़ सकते: जिला सोसायटी के एडमिन ऑपरेटर और एलएसपी एडमिन जोड़ते हैं, और "
+                      "एलएसपी एडमिन अपने एलएसपी के काउंटरों पर ऑपरेटर जोड़ते हैं")
     if await User.filter(username=username).exists():
-        raise Refused("USERNAME", f"{username!r} is taken; choose another")
-    full_name = _text(full_name, "--name", "the person's full name")
+        raise Refused("USERNAME", f"{username!r} is taken; choose another", f"{username!r} पहले से लिया जा चुका है; कोई और चुनें")
+    full_name = _text(full_name, "--name", "the person's full name", "व्यक्ति का पूरा नाम")
     if len(password) < 8:
-        raise Refused("password", "at least 8 characters")
+        raise Refused("password", "at least 8 characters", "कम से कम 8 अक्षर")
     async with in_transaction():
         user = await User.create(username=username, full_name=full_name, role=wanted, password_hash=hash_password(password),
                                  district_id=lsp.district_id, lsp=lsp, counter=counter)
@@ -170,13 +191,16 @@ async def _staff_for(actor: audit.Actor, username: str) -> User:
     their district (or the state admin), or, for an operator, an LSP admin of the same LSP."""
     account = await User.get_or_none(username=str(username or "").strip())
     if account is None or account.role not in ROLES.values():
-        raise Refused("USERNAME", f"{username!r} is no operator or LSP admin (`emitra officer` manages department officers)")
+        raise Refused("USERNAME", f"{username!r} is no operator or LSP admin (`emitra officer` manages department officers)",
+                      f"{username!r} कोई ऑपरेटर या एलएसपी एडमिन नहीं है")
     by = actor.user
     own_lsp = by is not None and by.active and by.role == Role.LSP_ADMIN and by.lsp_id == account.lsp_id \
         and account.role == Role.OPERATOR
     if not (_is_admin_of(actor, account.district_id) or own_lsp):
         raise Refused("--as", f"{actor.name!r} may not manage {account.username}: the district Society's admin (or the state "
-                              "admin) may, and an LSP admin may for its own operators")
+                              "admin) may, and an LSP admin may for its own operators",
+                      f"{actor.name!r} {account.username} का प्रबंधन नहीं कर सकते: जिला सोसायटी के एडमिन कर सकते हैं, और "
+                      "एलएसपी एडमिन अपने ऑपरेटरों का")
     return account
 
 
@@ -191,3 +215,150 @@ async def reactivate_user(actor: audit.Actor, username: str) -> User:
 
 async def set_user_password(actor: audit.Actor, username: str, password: str) -> User:
     return await new_password(actor, await _staff_for(actor, username), password)
+
+
+# --- a counter that shuts down, an operator who moves ------------------------------------------------
+
+
+async def _counter(code: str) -> Counter:
+    counter = await Counter.get_or_none(code=str(code or "").strip().upper()) if code else None
+    if counter is None:
+        raise Refused("CODE", f"no counter with code {code!r}; `emitra counter list` shows them", f"{code!r} कोड का कोई काउंटर नहीं है")
+    return counter
+
+
+async def _counter_for_society(actor: audit.Actor, code: str) -> Counter:
+    counter = await _counter(code)
+    if not _is_admin_of(actor, counter.district_id):
+        raise Refused("--as", f"{actor.name!r} may not close or reopen {counter.code}: the district Society's admin (or the "
+                              "state admin) licenses counters",
+                      f"{actor.name!r} {counter.code} को बंद या फिर से चालू नहीं कर सकते: काउंटरों का लाइसेंस जिला सोसायटी के एडमिन देते हैं")
+    return counter
+
+
+async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
+    """What keeps ``counter`` from closing, each with its fix (empty: it may close): cash no day end
+    covers, card/UPI payments or cheques not yet confirmed, open applications the citizen collects or
+    corrects there."""
+    from emitra.core import dayend
+    from emitra.core.models import Case, Payment
+
+    found = []
+    open_day = await dayend.next_open_date(counter)
+    if open_day is not None:
+        found.append((f"cash taken on {open_day:%d-%m-%Y} is not covered by a day end: close the day at the counter "
+                      "(its Day end page) first",
+                      f"{open_day:%d-%m-%Y} को लिया गया नकद किसी दिवसांत में शामिल नहीं है: पहले काउंटर पर (दिवसांत पृष्ठ पर) दिन बंद करें"))
+    pending = await Payment.filter(request__counter_id=counter.id, status="pending").count()
+    if pending:
+        found.append((f"{pending} payment(s) taken there (card, UPI or cheque) await confirmation: wait for them, or withdraw "
+                      "a card or UPI payment on the counter's receipt",
+                      f"वहाँ लिए गए {pending} भुगतान (कार्ड, यूपीआई या चेक) पुष्टि की प्रतीक्षा में हैं: उनकी प्रतीक्षा करें, या "
+                      "काउंटर की रसीद पर कार्ड या यूपीआई भुगतान वापस लें"))
+    cases = Case.filter(counter_id=counter.id, closed_at=None)
+    waiting = await cases.count()
+    if waiting:
+        first = (await cases.order_by("id").limit(1).values_list("number", flat=True))[0]
+        found.append((f"{waiting} open application(s) filed there are collected or corrected there (e.g. {first}): "
+                      "close the counter once they are closed",
+                      f"वहाँ दर्ज {waiting} खुले आवेदन वहीं सुधारे या प्राप्त किए जाते हैं (जैसे {first}): उनके बंद होने के बाद "
+                      "काउंटर बंद करें"))
+    return found
+
+
+async def close_counter(actor: audit.Actor, code: str) -> Counter:
+    """A counter that shuts down (a kiosk's licence ends, a centre moves): it takes no payment,
+    and its operators cannot log in (their open sessions end now; an API token of theirs is
+    refused) until the Society reopens it or moves them. Refused while it still holds something a
+    citizen or the Society waits for (:func:`close_blockers`). Audited ``counter.closed``."""
+    from emitra.core import auth
+
+    counter = await _counter_for_society(actor, code)
+    if not counter.active:
+        raise Refused("CODE", f"{counter.code} is already closed (`emitra counter reopen {counter.code}` reopens it)",
+                      f"{counter.code} पहले से बंद है")
+    blockers = await close_blockers(counter)
+    if blockers:
+        raise Refused("CODE", f"{counter.code} cannot close yet: " + "; ".join(en for en, _hi in blockers),
+                      f"{counter.code} अभी बंद नहीं हो सकता: " + "; ".join(hi for _en, hi in blockers))
+    async with in_transaction():
+        counter.active = False
+        await counter.save(update_fields=["active"])
+        operators = await User.filter(counter_id=counter.id, role=Role.OPERATOR).order_by("username")
+        ended = 0
+        for operator in operators:
+            ended += await auth.end_sessions(operator)
+        await audit.record(actor, "counter.closed", counter, district_id=counter.district_id, counter_id=counter.id,
+                           detail={"code": counter.code, "operators": [o.username for o in operators], "sessions_ended": ended})
+    return counter
+
+
+async def reopen_counter(actor: audit.Actor, code: str) -> Counter:
+    """A closed counter takes payments again with the services its LSP had enabled there; its
+    operators may log in again. Audited ``counter.reopened``."""
+    counter = await _counter_for_society(actor, code)
+    if counter.active:
+        raise Refused("CODE", f"{counter.code} is open", f"{counter.code} खुला है")
+    lsp = await LSP.get(id=counter.lsp_id)
+    if not lsp.active:
+        raise Refused("CODE", f"{counter.code}'s LSP {lsp.name} is no longer active",
+                      f"{counter.code} का एलएसपी {lsp.name} अब सक्रिय नहीं है")
+    async with in_transaction():
+        counter.active = True
+        await counter.save(update_fields=["active"])
+        await audit.record(actor, "counter.reopened", counter, district_id=counter.district_id, counter_id=counter.id,
+                           detail={"code": counter.code})
+    return counter
+
+
+async def move_user(actor: audit.Actor, username: str, counter_code: str) -> User:
+    """An operator moves to another (open) counter of the district: to one of the same LSP by its
+    LSP admin or the Society, to another LSP's only by the Society. Refused while cash they took at
+    the old counter is not covered by a day end (it is in that drawer, counted by them). Their open
+    sessions end and their API tokens are refused (a token names its counter). Audited ``user.moved``."""
+    from emitra.core import auth, dayend
+    from emitra.core.models import Payment
+
+    account = await _staff_for(actor, username)
+    if account.role != Role.OPERATOR:
+        raise Refused("USERNAME", f"{account.username} is an LSP admin, who works for an LSP, not at a counter",
+                      f"{account.username} एलएसपी एडमिन हैं, जो किसी काउंटर पर नहीं, एलएसपी के लिए काम करते हैं")
+    target = await Counter.get_or_none(code=str(counter_code or "").strip().upper()) if counter_code else None
+    if target is None:
+        raise Refused("--counter", f"no counter with code {counter_code!r}; `emitra counter list` shows them",
+                      f"{counter_code!r} कोड का कोई काउंटर नहीं है")
+    if target.id == account.counter_id:
+        raise Refused("--counter", f"{account.username} already works at {target.code}", f"{account.username} पहले से {target.code} पर काम करते हैं")
+    if target.district_id != account.district_id:
+        raise Refused("--counter", f"{target.code} is in another district; that district's Society takes them on there",
+                      f"{target.code} दूसरे जिले में है; वहाँ उस जिले की सोसायटी उन्हें रखती है")
+    if not target.active:
+        raise Refused("--counter", f"{target.code} is closed; `emitra counter reopen {target.code}` first, or choose an open counter",
+                      f"{target.code} बंद है; पहले उसे फिर से खोलें, या कोई खुला काउंटर चुनें")
+    by = actor.user
+    if target.lsp_id != account.lsp_id and not _is_admin_of(actor, target.district_id):
+        raise Refused("--as", f"{actor.name!r} may not move {account.username} to {target.code}, a counter of another LSP: "
+                              "only the district Society's admin may",
+                      f"{actor.name!r} {account.username} को दूसरे एलएसपी के काउंटर {target.code} पर नहीं भेज सकते: "
+                      "यह केवल जिला सोसायटी के एडमिन कर सकते हैं")
+    if by is not None and by.role == Role.LSP_ADMIN and target.lsp_id != by.lsp_id:
+        raise Refused("--as", f"{actor.name!r} may move operators only between their own LSP's counters",
+                      f"{actor.name!r} ऑपरेटरों को केवल अपने एलएसपी के काउंटरों के बीच भेज सकते हैं")
+    old = await Counter.get_or_none(id=account.counter_id) if account.counter_id else None
+    if old is not None:
+        open_day = await dayend.next_open_date(old)
+        if open_day is not None and await Payment.filter(
+                request__counter_id=old.id, request__operator_id=account.id, method="cash",
+                request__business_date__gte=open_day).exists():
+            raise Refused("USERNAME", f"{account.username} took cash at {old.code} that no day end covers yet (from "
+                                      f"{open_day:%d-%m-%Y}): close the day at {old.code} first, then move them",
+                          f"{account.username} ने {old.code} पर नकद लिया है जो किसी दिवसांत में शामिल नहीं है ({open_day:%d-%m-%Y} से): "
+                          f"पहले {old.code} का दिन बंद करें, फिर उन्हें भेजें")
+    async with in_transaction():
+        account.counter_id, account.lsp_id = target.id, target.lsp_id
+        await account.save(update_fields=["counter_id", "lsp_id"])
+        ended = await auth.end_sessions(account)
+        await audit.record(actor, "user.moved", account, district_id=account.district_id, counter_id=target.id,
+                           detail={"username": account.username, "from": old.code if old else None, "to": target.code,
+                                   "lsp_id": target.lsp_id, "sessions_ended": ended})
+    return account

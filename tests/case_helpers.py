@@ -61,3 +61,20 @@ async def domicile_case(key: str = "dom-1", username: str = "operator1") -> Case
         form[path] = await upload(DOMICILE, path, username)
     request = await pay(DOMICILE, form, key, username)
     return await Case.get(request_id=request.id)
+
+
+def refused(web, fn, field: str) -> str:
+    """Run ``fn`` (a core call of core/onboarding.py) expecting its refusal naming ``field``; the message."""
+    import pytest
+
+    from emitra.core.onboarding import Refused
+
+    with pytest.raises(Refused) as caught:
+        web.run(fn)
+    assert caught.value.field == field, caught.value
+    return caught.value.message
+
+
+async def as_user(who: str, fn, *args, **kwargs):
+    """``fn(actor, ...)`` as the user ``who``."""
+    return await fn(Actor(await User.get(username=who)), *args, **kwargs)

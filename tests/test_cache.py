@@ -87,8 +87,8 @@ def test_a_counter_suspended_by_raw_sql_takes_nothing_more(web):
     h = web.api_token("operator1")
     assert _pay(web, h, "warm-2").status_code == 201
     _sql(web, "UPDATE \"counter\" SET \"active\" = " + ("false" if DB_URL.startswith("postgres") else "0") + " WHERE \"code\" = 'JP-LM-001'")
-    refused = _pay(web, h, "suspended")
-    assert refused.status_code == 404 and "suspended" in refused.json()["error"]["message"]
+    refused = _pay(web, h, "suspended")  # the operator's token is refused at once: their counter is closed
+    assert refused.status_code == 403 and "JP-LM-001 is closed by the Society" in refused.json()["error"]["message"]
 
 
 def test_a_warm_payment_reads_no_reference_data_again(web):

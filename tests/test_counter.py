@@ -138,11 +138,11 @@ async def test_a_citizen_of_another_district_cannot_be_served(demo_db):
         await counter_core.record_cash(actor, counter, stranger, BILL, {"k_number": K}, "key-11")
 
 
-async def test_a_suspended_counter_takes_nothing(demo_db):
+async def test_a_closed_counter_takes_nothing(demo_db):
     actor, counter, citizen = await _ctx()
     counter.active = False
     await counter.save()
-    with pytest.raises(counter_core.CounterError, match="suspended"):
+    with pytest.raises(counter_core.CounterError, match="is closed by the Society"):
         await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "key-12")
     assert await ServiceRequest.all().count() == 0
 

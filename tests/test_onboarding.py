@@ -10,23 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from emitra.core import counter as counter_core
 from emitra.core import ledger
 from emitra.core.audit import Actor
 from emitra.core.models import AuditLog, Citizen, Counter, CounterKind, Role, User
-from emitra.core.onboarding import Refused, add_counter, add_lsp, add_user
+from emitra.core.onboarding import add_counter, add_lsp, add_user
 from tests.case_helpers import actor
+from tests.case_helpers import as_user as _as
+from tests.case_helpers import refused as _refused
 
 BILL, K = "gov.rj.jvvnl.bill", "210412345678"
 
-
-def _refused(web, fn, field: str) -> str:
-    with pytest.raises(Refused) as caught:
-        web.run(fn)
-    assert caught.value.field == field, caught.value
-    return caught.value.message
 
 
 def test_the_society_opens_a_kiosk_whose_new_operator_takes_a_payment(web):
@@ -85,9 +80,6 @@ def test_the_society_opens_a_kiosk_whose_new_operator_takes_a_payment(web):
     assert second.counter_id == counter.id
 
 
-async def _as(who: str, fn, **kwargs):
-    return await fn(Actor(await User.get(username=who)), **kwargs)
-
 
 EMITRA = str(Path(sys.executable).parent / "emitra")
 
@@ -116,6 +108,14 @@ def test_the_network_from_the_shell(tmp_path):
     assert left.returncode == 0 and "op_bassi deactivated: cannot log in" in left.stdout
     assert "is no operator or LSP admin" in run("user", "deactivate", "tehsildar", "--as", "society").stderr
     assert run("user", "set-password", "op_bassi", "--as", "society", password="kiosk-bassi-2").returncode == 0
+    moved = run("user", "move", "op_bassi", "--counter", "JP-JM-001", "--as", "society")
+    assert moved.returncode == 0 and "op_bassi now works at JP-JM-001" in moved.stdout, moved.stderr
+    closed = run("counter", "close", "JP-LM-002", "--as", "society")
+    assert closed.returncode == 0 and "counter JP-LM-002 closed" in closed.stdout, closed.stderr
+    assert "JP-LM-002" in run("counter", "list").stdout.split("(closed)")[0].splitlines()[-1]
+    assert "Error: CODE: JP-LM-002 is already closed" in run("counter", "close", "JP-LM-002", "--as", "society").stderr
+    assert "Error: --as:" in run("counter", "reopen", "JP-LM-002", "--as", "operator1").stderr
+    assert "counter JP-LM-002 reopened" in run("counter", "reopen", "JP-LM-002", "--as", "society").stdout
     assert run("audit", "verify").returncode == 0
 
 

@@ -21,7 +21,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from emitra.core import config, db
 from emitra.core.plugins import get_host
-from emitra.web import admin, api, counter, lsp, pages, society
+from emitra.web import admin, api, counter, lsp, network, pages, society
 from emitra.web import money
 from emitra.web import cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
@@ -56,6 +56,7 @@ ROUTES = [
     Route("/counter/cases/{case_id}/resubmit", counter.resubmit_case, methods=["POST"]),
     Route("/lsp/services", lsp.counter_services, methods=["GET", "POST"]),
     Route("/lsp/prices", lsp.prices, methods=["GET", "POST"]),
+    Route("/network", network.network, methods=["GET", "POST"]),
     Route("/admin/fees", admin.fee_schedule, methods=["GET", "POST"]),
     Route("/society/policy", society.policy),
     Route("/society/policy/rules", society.add_rule, methods=["POST"]),

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit
-from emitra.core.auth import attempt_login
+from emitra.core.auth import attempt_login, closed_counter, closed_message
 from emitra.core.models import AuditLog, Counter, Role, ServiceRequest
 from emitra.core.text import storable, unstorable
 from emitra.web.i18n import LANGUAGES, _
@@ -45,6 +45,10 @@ async def login(request: Request) -> Response:
     user = attempt.user
     if user is None:
         return render(request, "login.html", {"next": next_url, "error": _("Wrong username or password."), "username": username}, 400)
+    closed = await closed_counter(user)
+    if closed is not None:
+        english, hindi = closed_message(closed)
+        return render(request, "login.html", {"next": next_url, "error": f"{english} / {hindi}", "username": username}, 403)
     await log_in(request, user)
     await audit.record(actor(request), "auth.login", user)
     return RedirectResponse(_safe_next(form.get("next")), status_code=303)

@@ -59,6 +59,9 @@ async def load_user(request: Request) -> User | None:
     if not uid:
         return None
     user = await auth.session_user(str(request.session.get("sid", "")), uid, str(request.session.get("pwv", "")))
+    if user is not None and await auth.closed_counter(user) is not None:  # closed since (even by raw SQL): the session ends
+        await auth.end_session(str(request.session.get("sid", "")))
+        user = None
     if user is None:  # logged out elsewhere, timed out, deactivated, or the password changed since login
         lang = request.session.get("lang")
         request.session.clear()
@@ -102,6 +105,9 @@ async def api_authenticate(request: Request, username: str, password: str) -> Us
     Retry-After; 401 for a wrong username or password). Throttled like the log-in page."""
     attempt = await auth.attempt_login(username, password, client_address(request), actor(request, "api"))
     if attempt.user is not None:
+        closed = await auth.closed_counter(attempt.user)
+        if closed is not None:
+            return api_error(403, "counter_closed", " / ".join(auth.closed_message(closed)))
         return attempt.user
     if attempt.locked_until is not None:
         response = api_error(429, "too_many_attempts", _locked_message(attempt))
@@ -234,7 +240,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_api_token(user: User) -> str:
-    return _serializer().dumps({"uid": user.id, "pwv": auth.password_version(user)})
+    return _serializer().dumps({"uid": user.id, "pwv": auth.password_version(user), "cid": user.counter_id})
 
 
 async def user_from_token(request: Request) -> User | None:
@@ -248,6 +254,10 @@ async def user_from_token(request: Request) -> User | None:
     uid = data.get("uid")
     user = await cache.get("user", uid, lambda: User.get_or_none(id=uid, active=True)) if isinstance(uid, int) else None
     if user is None or data.get("pwv") != auth.password_version(user):
+        return None
+    # an operator's token names their counter: moved elsewhere (`emitra user move`), or their counter
+    # closed (`emitra counter close`), it is refused
+    if data.get("cid") != user.counter_id:
         return None
     return user
 
@@ -279,6 +289,9 @@ def api(roles: Iterable[Role] | str) -> Callable[[Handler], Handler]:
                     return api_error(401, "unauthorized", "Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/token.")
                 if user.role not in allowed:
                     return api_error(403, "forbidden", f"The role {user.role.value} may not use this endpoint.")
+                closed = await auth.closed_counter(user)
+                if closed is not None:
+                    return api_error(403, "counter_closed", " / ".join(auth.closed_message(closed)))
             return await fn(request)
 
         endpoint.emitra_guard = ("api", allowed)  # type: ignore[attr-defined]

@@ -1,0 +1,143 @@
+"""The Network page: the district Society's LSPs, their counters and the people who work them, and
+the forms that change them. Each form calls the same function of :mod:`emitra.core.onboarding` as
+its command (``emitra lsp add``, ``emitra counter add | close | reopen``, ``emitra user add |
+deactivate | reactivate | move``), so the checks, the refusals and the audit records are the
+command line's. The Society's admin sees and manages their district's; an LSP admin sees their own
+LSP's counters and operators, and may add, lock out and move operators between them, as the
+commands allow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from emitra.core import onboarding
+from emitra.core.models import LSP, Counter, CounterService, District, Role, User
+from emitra.core.onboarding import Refused
+from emitra.web.i18n import _, pick
+from emitra.web.security import Forbidden, actor, page
+from emitra.web.templating import render
+
+NETWORK = [Role.SOCIETY_ADMIN, Role.LSP_ADMIN]
+PAGE = "/network"
+
+#: the option a refusal names -> the field of the page's form it is shown beside
+FIELDS = {"--name": "name", "--mode": "mode", "CODE": "code", "--lsp": "lsp", "--owner": "owner", "--split": "split",
+          "USERNAME": "username", "--counter": "counter", "password": "password"}
+
+def _done_message(action: str, what: str) -> str:
+    texts = {
+        "lsp": _("LSP appointed: %(what)s"),
+        "counter": _("Counter licensed: %(what)s. It offers no service until its LSP enables them."),
+        "operator": _("Operator added: %(what)s. Give them their password in person."),
+        "close": _("Counter %(what)s closed: it takes no payment, and its operators cannot log in."),
+        "reopen": _("Counter %(what)s reopened."),
+        "deactivate": _("%(what)s can no longer log in; their sessions ended."),
+        "reactivate": _("%(what)s may log in again."),
+        "move": _("%(what)s moved; their sessions ended."),
+    }
+    return texts[action] % {"what": what} if action in texts else ""
+
+
+async def _scope(user: User) -> tuple[list[LSP], list[Counter], list[User]]:
+    """What ``user`` sees: the district's LSPs, counters and operators and LSP admins (a Society
+    admin), or their own LSP's (an LSP admin)."""
+    if user.role == Role.SOCIETY_ADMIN:
+        lsps = await LSP.filter(district_id=user.district_id).order_by("id")
+    else:
+        lsps = await LSP.filter(id=user.lsp_id).order_by("id")
+    ids = [lsp.id for lsp in lsps]
+    counters = await Counter.filter(lsp_id__in=ids).order_by("code")
+    roles = [Role.OPERATOR] if user.role == Role.LSP_ADMIN else [Role.OPERATOR, Role.LSP_ADMIN]
+    people = await User.filter(lsp_id__in=ids, role__in=roles).order_by("username")
+    return lsps, counters, people
+
+
+async def _act(request: Request, form: Any, counters: list[Counter], people: list[User]) -> tuple[str, str, str]:
+    """Do what the posted form asks: (the form's id, the action, what it named). A target the user
+    does not see is refused (403) before the core is asked; the core refuses the rest."""
+    who, user = actor(request), request.state.user
+    action = str(form.get("action", ""))
+    text = {k: str(form.get(k, "") or "").strip() for k in ("name", "mode", "code", "lsp", "owner", "address", "split",
+                                                             "username", "counter", "password", "password2")}
+    if action == "lsp":
+        district = await District.get(id=user.district_id)
+        made = await onboarding.add_lsp(who, name=text["name"], district_code=district.code, mode=text["mode"] or "postpaid")
+        return "lsp", action, made.name
+    if action == "counter":
+        lsp_id = int(text["lsp"]) if text["lsp"].isdigit() and len(text["lsp"]) < 10 else 0
+        made = await onboarding.add_counter(who, code=text["code"], name=text["name"], lsp_id=lsp_id, owner_name=text["owner"],
+                                            address=text["address"], split=text["split"] or "10000/0/0")
+        return "counter", action, made.code
+    if action == "operator":
+        if text["password"] != text["password2"]:
+            raise Refused("password", "the two passwords differ; type the same password twice",
+                          "दोनों पासवर्ड अलग हैं; एक ही पासवर्ड दो बार लिखें")
+        made = await onboarding.add_user(who, username=text["username"], full_name=text["name"], role="operator",
+                                         password=text["password"], counter_code=text["counter"])
+        return "operator", action, made.username
+    if action in ("close", "reopen"):
+        if text["code"] not in {c.code for c in counters}:
+            raise Forbidden()
+        fn = onboarding.close_counter if action == "close" else onboarding.reopen_counter
+        made = await fn(who, text["code"])
+        return f"counter-{made.code}", action, made.code
+    if action in ("deactivate", "reactivate", "move"):
+        if text["username"] not in {p.username for p in people}:
+            raise Forbidden()
+        if action == "move":
+            made = await onboarding.move_user(who, text["username"], text["counter"])
+        else:
+            fn = onboarding.deactivate_user if action == "deactivate" else onboarding.reactivate_user
+            made = await fn(who, text["username"])
+        return f"user-{made.username}", action, made.username
+    raise Forbidden()
+
+
+def _form_of(form: Any) -> str:
+    """The id of the posted form, for its errors: an add form's name, or the row it belongs to."""
+    action = str(form.get("action", ""))
+    if action in ("close", "reopen"):
+        return f"counter-{str(form.get('code', '')).strip()}"
+    if action in ("deactivate", "reactivate", "move"):
+        return f"user-{str(form.get('username', '')).strip()}"
+    return action
+
+
+@page(NETWORK)
+async def network(request: Request) -> Response:
+    """The LSPs, their counters (code, kind, open or closed, services enabled, operators), and the
+    forms: appoint an LSP, license a counter, add an operator, close or reopen a counter, lock out
+    or let in an operator, move an operator."""
+    user = request.state.user
+    lsps, counters, people = await _scope(user)
+    errors: dict[str, dict[str, str]] = {}
+    sent: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.state.form
+        try:
+            _where, action, what = await _act(request, form, counters, people)
+        except Refused as exc:
+            where = _form_of(form)
+            errors[where] = {FIELDS.get(exc.field, "form"): pick(exc.message, exc.message_hi)}
+            sent = {k: str(v) for k, v in form.items() if k not in ("password", "password2", "csrf_token")}
+            sent["_form"] = where
+        else:
+            return RedirectResponse(f"{PAGE}?{urlencode({'done': action, 'what': what})}", status_code=303)
+    enabled: dict[int, int] = {}
+    for counter_id in await CounterService.filter(counter_id__in=[c.id for c in counters], enabled=True).values_list("counter_id", flat=True):
+        enabled[counter_id] = enabled.get(counter_id, 0) + 1
+    open_choices = [(c.code, f"{c.code} · {c.name}") for c in counters if c.active]
+    move_choices = {c.id: [choice for choice in open_choices if choice[0] != c.code] for c in counters}
+    done, what = request.query_params.get("done", ""), request.query_params.get("what", "")
+    known = {lsp.name for lsp in lsps} | {c.code for c in counters} | {p.username for p in people}  # never other text
+    return render(request, "network/network.html", {
+        "lsps": lsps, "counters": counters, "people": people, "enabled": enabled, "errors": errors, "sent": sent,
+        "society": user.role == Role.SOCIETY_ADMIN, "open_choices": open_choices, "move_choices": move_choices,
+        "lsp_choices": [(lsp.id, lsp.name) for lsp in lsps if lsp.active],
+        "done": _done_message(done, what) if request.method == "GET" and what in known else "",
+    }, 400 if errors else 200)
