@@ -198,9 +198,10 @@ async def _candidates(now: dt.datetime, district_id: int | None) -> tuple[list[d
                 f'ORDER BY y."method", y."settled_at", y."id" LIMIT {IN_CHUNK}',
                 [method, after] + ([district_id] if district_id is not None else []) + [now])
             posted = await _posted_keys([f"{kind}{c['receipt_no']}" for c in page if c["receipt_no"] for kind in ("settle:", "reverse:request:")])
-            paid = await _paid_requests([c["request_id"] for c in page])
+            # (one a payout paid has its marker set in the payout's transaction; were it lost, settlement_item's
+            # unique request refuses to pay it again: settle() reads what is paid then, not for every page)
             for c in page:
-                if (c["charge_payer"] != "citizen" or c["status"] in _FAILED or c["request_id"] in paid
+                if (c["charge_payer"] != "citizen" or c["status"] in _FAILED
                         or f"settle:{c['receipt_no']}" in posted or f"reverse:request:{c['receipt_no']}" in posted):
                     closed.append(c["id"])
                 elif c["status"] in _DUE and c["confirmed_at"] is not None and ledger.as_datetime(c["confirmed_at"]) <= now:
@@ -294,8 +295,8 @@ async def _close(payment_ids: list[int], request_ids: list[int], now: dt.datetim
     methods = payments.escrow_methods()
     for start in range(0, len(payment_ids), IN_CHUNK):
         await Payment.filter(id__in=payment_ids[start:start + IN_CHUNK]).update(settled_at=now)
-    for start in range(0, len(request_ids), IN_CHUNK):
-        chunk = request_ids[start:start + IN_CHUNK]
+    for start in range(0, len(request_ids), _CLOSE_CHUNK):
+        chunk = request_ids[start:start + _CLOSE_CHUNK]
         # by the request_id index: on SQLite the other terms written with a unary +, which keeps them from
         # choosing the (method, settled_at, id) index; since decision 41 its statistics take that for the
         # more selective one, and it reads every open payment of the method for each chunk (50 ms a chunk
@@ -303,6 +304,11 @@ async def _close(payment_ids: list[int], request_ids: list[int], now: dt.datetim
         plus = "" if on_postgres() else "+"
         await ledger.rows(f'UPDATE "payment" SET "settled_at" = ? WHERE "request_id" IN ({", ".join("?" for _ in chunk)}) '
                           f'AND {plus}"method" IN ({", ".join("?" for _ in methods)}) AND {plus}"settled_at" IS NULL', [now, *chunk, *methods])
+
+
+#: requests a statement when closing settled payments (the size of the batches before decision 68: a
+#: run's payments now go in one transaction, their markers still 500 a statement, by the request_id index)
+_CLOSE_CHUNK = 500
 
 
 async def settle(actor: audit.Actor, now: dt.datetime | None = None, district_id: int | None = None,
