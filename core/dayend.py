@@ -332,6 +332,13 @@ async def _few_entries_before(moment: dt.datetime) -> bool:
     return int(rows[0]["n"]) <= _FEW_ENTRIES
 
 
+def _one_in(column: str, values: list[str], pg: bool) -> tuple[str, list[list[Any]]]:
+    """``column`` among ``values`` as one condition: an array parameter on PostgreSQL, an IN list on SQLite."""
+    if pg:
+        return f"{column} = ANY(?::text[])", [[list(values)]]
+    return f'{column} IN ({_marks(values)})', [list(values)]
+
+
 #: entry ids looked at a question when reading a window's drawer and share postings (a day of a
 #: busy district is a few tens of thousands): what is held at once is a span's postings
 SPAN = 50_000
@@ -359,7 +366,7 @@ async def _cash_figures(counters: list[Counter], lo: dt.datetime | None, hi: dt.
     drawers when the books hold more than a few entries before ``hi``: nothing before it can
     count, and a new counter's first day end in a district with years of books would otherwise
     read them all (5.5 s at a month of 1M transactions, growing with the books)."""
-    from emitra.core.reconcile import _id_runs, _in
+    from emitra.core.reconcile import _id_runs
 
     codes = [c.code for c in counters]
     if lo is None and hi is not None and not await _few_entries_before(hi):
@@ -370,47 +377,33 @@ async def _cash_figures(counters: list[Counter], lo: dt.datetime | None, hi: dt.
     drawers = sorted({f"{CASH_PREFIX}{c}" for c in codes})
     shares = sorted({a for c in counters for a in retained_accounts(c)})
     pg = on_postgres()
-    # SQLite compares the dates in the question, as the window's runs did; PostgreSQL's are checked
-    # here (with the dates in the question, a generic plan may read the window's created_at index
-    # for every span: see reconcile._entries_touching)
-    where, dates = _between(None, None) if pg else _between(lo, hi)
+    where, dates = _between(lo, hi)
+    drawer_in, (drawer_params,) = _one_in('p."account"', drawers, pg)
+    share_in, (share_params,) = _one_in('r."account"', shares, pg)
     out: dict[str, tuple[int, int, dict[str, int]]] = {}
     for first_id, last_id in await _id_runs(lo, hi):
         for at in range(first_id, last_id + 1, SPAN):
             until = min(at + SPAN - 1, last_id)
-            moved: dict[tuple[int, str], list[int]] = {}  # (entry, drawer) -> amounts
-            of_district: set[tuple[int, str]] = set()
-            citizen: set[int] = set()
-            for account_in, chunk in _in('p."account"', drawers, pg, "text"):
-                for r in await index_rows(
-                        'SELECT p."entry_id" AS id, p."account" AS account, p."amount_paise" AS amount, p."district_id" AS district, '
-                        'e."created_at" AS at, s."charge_payer" AS payer FROM "posting" p CROSS JOIN "ledger_entry" e '
-                        f'LEFT JOIN "service_request" s ON s."id" = e."request_id" WHERE {account_in} AND p."entry_id" >= ? '
-                        f'AND p."entry_id" <= ? AND e."id" = p."entry_id" AND {where}', [*chunk, at, until, *dates]):
-                    if pg and not ((lo is None or lo <= r["at"]) and (hi is None or r["at"] < hi)):
-                        continue
-                    key = (int(r["id"]), r["account"])
-                    moved.setdefault(key, []).append(int(r["amount"]))
-                    if r["district"] == district_id:
-                        of_district.add(key)
-                    if r["payer"] == "citizen":
-                        citizen.add(key[0])
-            by_entry: dict[int, list[str]] = {}
-            for entry_id, drawer in sorted(of_district):
-                amounts = moved[(entry_id, drawer)]
-                expected, n, kept = out.get(drawer, (0, 0, {}))
-                out[drawer] = (expected + sum(amounts), n + len(amounts), kept)
-                by_entry.setdefault(entry_id, []).append(drawer)
-            if not by_entry:
-                continue
-            for account_in, chunk in _in('"account"', shares, pg, "text"):
-                for r in await index_rows(f'SELECT "entry_id" AS id, "account" AS account, "amount_paise" AS amount FROM "posting" '
-                                          f'WHERE {account_in} AND "entry_id" >= ? AND "entry_id" <= ?', [*chunk, at, until]):
-                    entry_id = int(r["id"])
-                    if entry_id in by_entry and (r["account"].startswith("lsp_sales:") or entry_id in citizen):
-                        for drawer in by_entry[entry_id]:
-                            kept = out[drawer][2]
-                            kept[r["account"]] = kept.get(r["account"], 0) - int(r["amount"])
+            # w: the span's entries (of the window, not day ends) and the drawers they moved, with a
+            # posting of the district, from the drawers' id ranges; then the postings to the same
+            # drawer and the shares' postings (their id ranges) of those entries
+            for r in await index_rows(
+                    'WITH w AS MATERIALIZED (SELECT DISTINCT p."entry_id" AS entry_id, p."account" AS account, s."charge_payer" AS payer '
+                    'FROM "posting" p CROSS JOIN "ledger_entry" e LEFT JOIN "service_request" s ON s."id" = e."request_id" '
+                    f'WHERE {drawer_in} AND p."entry_id" >= ? AND p."entry_id" <= ? AND e."id" = p."entry_id" AND {where} '
+                    'AND p."district_id" = ?) '
+                    'SELECT w.account AS cash, r."account" AS account, SUM(r."amount_paise") AS total, COUNT(*) AS n '
+                    'FROM w CROSS JOIN "posting" r WHERE r."account" = w.account AND r."entry_id" = w.entry_id GROUP BY w.account, r."account" '
+                    'UNION ALL SELECT w.account, r."account", SUM(r."amount_paise"), COUNT(*) FROM "posting" r JOIN w ON w.entry_id = r."entry_id" '
+                    f'WHERE {share_in} AND r."entry_id" >= ? AND r."entry_id" <= ? '
+                    'AND (r."account" LIKE \'lsp_sales:%\' OR w.payer = \'citizen\') GROUP BY w.account, r."account"',
+                    [*drawer_params, at, until, *dates, district_id, *share_params, at, until]):
+                expected, n, kept = out.get(r["cash"], (0, 0, {}))
+                if r["account"] == r["cash"]:
+                    expected, n = expected + int(r["total"] or 0), n + int(r["n"])
+                else:
+                    kept[r["account"]] = kept.get(r["account"], 0) - int(r["total"] or 0)
+                out[r["cash"]] = (expected, n, kept)
     return {drawer.removeprefix(CASH_PREFIX): v for drawer, v in out.items()}
 
 
