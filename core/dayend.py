@@ -44,7 +44,6 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger
-from emitra.core.db import on_postgres
 from emitra.core.models import LSP, Counter, DayEnd, District, LedgerEntry, Posting, Role, Wallet
 from emitra.core.money import bank_reference as normal_reference
 from emitra.core.money import format_paise
@@ -332,79 +331,46 @@ async def _few_entries_before(moment: dt.datetime) -> bool:
     return int(rows[0]["n"]) <= _FEW_ENTRIES
 
 
-def _one_in(column: str, values: list[str], pg: bool) -> tuple[str, list[list[Any]]]:
-    """``column`` among ``values`` as one condition: an array parameter on PostgreSQL, an IN list on SQLite."""
-    if pg:
-        return f"{column} = ANY(?::text[])", [[list(values)]]
-    return f'{column} IN ({_marks(values)})', [list(values)]
-
-
-#: entry ids looked at a question when reading a window's drawer and share postings (a day of a
-#: busy district is a few tens of thousands): what is held at once is a span's postings
-SPAN = 50_000
-
-
-async def _cash_figures(counters: list[Counter], lo: dt.datetime | None, hi: dt.datetime | None,
+async def _cash_figures(codes: list[str], lo: dt.datetime | None, hi: dt.datetime | None,
                         district_id: int) -> dict[str, tuple[int, int, dict[str, int]]]:
-    """For each counter's code, over the window [lo, hi): the sum and the number of postings to its
-    drawer, and what its cash transactions credited to the shares it keeps (the LSP's and owner's
-    shares of citizen-paid charges, the LSP's own sales), by account (:func:`retained_accounts`).
+    """For each counter code, in one pass over the window [lo, hi): the sum and the number of
+    postings to its drawer, and what its cash transactions credited to the shares it keeps (the
+    LSP's and owner's shares of citizen-paid charges, the LSP's own sales), by account (any share
+    account: the caller picks the counter's own, :func:`retained_accounts`).
 
-    Each entry of the window (not a day end) with a posting of the district to a drawer counts for
-    that drawer (for each drawer it moved): all its postings to the drawer give the drawer's sum
-    and count; its postings to the counter's share accounts give what is kept, the LSP's and
-    owner's shares only when the entry's request was paid by the citizen (its charge_payer).
-
-    The window's entries are found as runs of ids (``reconcile._id_runs``, from the created_at
-    index), and within each span of a run the postings of the counters' drawers and then those of
-    their share accounts by the posting(account, entry_id) index, a range of ids per account: never
-    every posting of the window's entries (the old question, 24 s of a month's day ends at 1M
-    transactions), nor an account's whole history. Each drawer posting's entry is checked for its
-    date and key, as the window's entries lie between entries of other days.
+    Each entry that moved a drawer (``w``, once per entry and drawer) is joined to its postings:
+    those to the same drawer give the drawer's sum and count, the kept shares the retained sums.
 
     A window open at the start (counters never closed) begins at the first movement of their
     drawers when the books hold more than a few entries before ``hi``: nothing before it can
     count, and a new counter's first day end in a district with years of books would otherwise
     read them all (5.5 s at a month of 1M transactions, growing with the books)."""
-    from emitra.core.reconcile import _id_runs
-
-    codes = [c.code for c in counters]
     if lo is None and hi is not None and not await _few_entries_before(hi):
         first = await _first_cash(codes, None, hi)
         if not first:
             return {}  # no drawer of these counters ever moved before hi
         lo = min(first.values())
-    drawers = sorted({f"{CASH_PREFIX}{c}" for c in codes})
-    shares = sorted({a for c in counters for a in retained_accounts(c)})
-    pg = on_postgres()
-    where, dates = _between(lo, hi)
-    drawer_in, (drawer_params,) = _one_in('p."account"', drawers, pg)
-    share_in, (share_params,) = _one_in('r."account"', shares, pg)
+    where, params = _between(lo, hi)
+    rows = await index_rows(
+        'SELECT w."account" AS cash, r."account" AS account, SUM(r."amount_paise") AS total, COUNT(*) AS n FROM '
+        f'(SELECT DISTINCT p."entry_id" AS entry_id, p."account" AS account, e."request_id" AS request_id FROM {_window_postings(where)} '
+        f'AND {_IS_DRAWER} AND p."district_id" = ?) w '
+        'JOIN "posting" r ON r."entry_id" = w.entry_id LEFT JOIN "service_request" s ON s."id" = w.request_id '
+        f'WHERE r."account" = w."account" OR ({_IS_KEPT} AND (r."account" LIKE \'lsp_sales:%\' OR s."charge_payer" = \'citizen\')) '
+        'GROUP BY w."account", r."account"', params + [district_id])
+    wanted = set(codes)
     out: dict[str, tuple[int, int, dict[str, int]]] = {}
-    for first_id, last_id in await _id_runs(lo, hi):
-        for at in range(first_id, last_id + 1, SPAN):
-            until = min(at + SPAN - 1, last_id)
-            # w: the span's entries (of the window, not day ends) and the drawers they moved, with a
-            # posting of the district, from the drawers' id ranges; then the postings to the same
-            # drawer and the shares' postings (their id ranges) of those entries
-            for r in await index_rows(
-                    'WITH w AS MATERIALIZED (SELECT DISTINCT p."entry_id" AS entry_id, p."account" AS account, s."charge_payer" AS payer '
-                    'FROM "posting" p CROSS JOIN "ledger_entry" e LEFT JOIN "service_request" s ON s."id" = e."request_id" '
-                    f'WHERE {drawer_in} AND p."entry_id" >= ? AND p."entry_id" <= ? AND e."id" = p."entry_id" AND {where} '
-                    'AND p."district_id" = ?) '
-                    'SELECT w.account AS cash, r."account" AS account, SUM(r."amount_paise") AS total, COUNT(*) AS n '
-                    'FROM w CROSS JOIN "posting" r WHERE r."account" = w.account AND r."entry_id" = w.entry_id GROUP BY w.account, r."account" '
-                    'UNION ALL SELECT w.account, r."account", SUM(r."amount_paise"), COUNT(*) FROM "posting" r JOIN w ON w.entry_id = r."entry_id" '
-                    f'WHERE {share_in} AND r."entry_id" >= ? AND r."entry_id" <= ? '
-                    'AND (r."account" LIKE \'lsp_sales:%\' OR w.payer = \'citizen\') GROUP BY w.account, r."account"',
-                    [*drawer_params, at, until, *dates, district_id, *share_params, at, until]):
-                expected, n, kept = out.get(r["cash"], (0, 0, {}))
-                if r["account"] == r["cash"]:
-                    expected, n = expected + int(r["total"] or 0), n + int(r["n"])
-                else:
-                    kept[r["account"]] = kept.get(r["account"], 0) - int(r["total"] or 0)
-                out[r["cash"]] = (expected, n, kept)
-    return {drawer.removeprefix(CASH_PREFIX): v for drawer, v in out.items()}
+    for r in rows:
+        code = r["cash"].removeprefix(CASH_PREFIX)
+        if code not in wanted:
+            continue
+        expected, n, kept = out.get(code, (0, 0, {}))
+        if r["account"] == r["cash"]:
+            expected, n = int(r["total"] or 0), int(r["n"])
+        else:
+            kept[r["account"]] = -int(r["total"] or 0)
+        out[code] = (expected, n, kept)
+    return out
 
 
 @dataclass(frozen=True)
@@ -496,7 +462,7 @@ async def figures_for_day(counters: list[Counter], business_date: dt.date, now: 
         prev = previous.get(c.id)
         groups.setdefault((c.district_id, _cutoff(prev) if prev else None), []).append(c)
     for (district_id, lo), group in groups.items():
-        sums = await _cash_figures(group, lo, hi, district_id)
+        sums = await _cash_figures([c.code for c in group], lo, hi, district_id)
         for c in group:
             expected, entries, by_account = sums.get(c.code, (0, 0, {}))
             retained = {a: by_account[a] for a in retained_accounts(c) if by_account.get(a, 0) > 0}

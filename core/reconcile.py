@@ -1549,18 +1549,15 @@ ID_SPAN = 8000  # entry ids looked at a query when finding the window's entries 
 ID_GAP = 2000  # runs of the window's entry ids closer than this are looked at as one
 
 
-async def _id_runs(lo: dt.datetime | None, hi: dt.datetime | None, max_id: int | None = None) -> list[tuple[int, int]]:
-    """The ids of the entries created in [lo, hi) (ids up to ``max_id``; a bound that is None is no
-    bound) as runs of consecutive ids (gaps and islands, from the created_at index alone), runs
-    closer than ID_GAP merged: a week's entries are a few runs (the day's transactions, the day
-    ends, the morning's settlement, the Stripe fees posted at import), however many entries of
-    other days lie between them."""
-    bounds = [(c, v) for c, v in (('"created_at" >= ?', lo), ('"created_at" < ?', hi), ('"id" <= ?', max_id)) if v is not None]
-    where = " AND ".join(c for c, _ in bounds) or "1 = 1"
+async def _id_runs(lo: dt.datetime, hi: dt.datetime, max_id: int) -> list[tuple[int, int]]:
+    """The ids of the entries created in [lo, hi) (ids up to ``max_id``) as runs of consecutive ids
+    (gaps and islands, from the created_at index alone), runs closer than ID_GAP merged: a week's
+    entries are a few runs (the day's transactions, the day ends, the morning's settlement, the
+    Stripe fees posted at import), however many entries of other days lie between them."""
     runs: list[tuple[int, int]] = []
     for r in await ledger.rows(
             'SELECT MIN(x."id") AS lo, MAX(x."id") AS hi FROM (SELECT "id", "id" - ROW_NUMBER() OVER (ORDER BY "id") AS g '
-            f'FROM "ledger_entry" WHERE {where}) x GROUP BY x.g ORDER BY 1', [v for _, v in bounds]):
+            'FROM "ledger_entry" WHERE "created_at" >= ? AND "created_at" < ? AND "id" <= ?) x GROUP BY x.g ORDER BY 1', [lo, hi, max_id]):
         first, last = int(r["lo"]), int(r["hi"])
         if runs and first - runs[-1][1] <= ID_GAP:
             runs[-1] = (runs[-1][0], last)
