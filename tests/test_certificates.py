@@ -62,7 +62,9 @@ def test_the_caste_certificate_reads_like_the_tehsildars_certificate():
     assert "belongs to the Bairwa caste" in rows["Certified (English)"]["value"]
     assert "Other Backward Class (OBC)" in rows["Certified (English)"]["value"] and "creamy layer" in rows["Certified (English)"]["value"]
     assert "तहसील फागी" in rows["Certified (Hindi)"]["value"] and "अन्य पिछड़ा वर्ग (OBC)" in rows["Certified (Hindi)"]["value"]
-    assert rows["Issuing authority"]["value"] == "Tehsildar, Phagi / तहसीलदार, फागी"
+    # each particular in English, with its Hindi beside it (value_hi), not both in one value
+    assert (rows["Issuing authority"]["value"], rows["Issuing authority"]["value_hi"]) == ("Tehsildar, Phagi", "तहसीलदार, फागी")
+    assert (rows["Category"]["value"], rows["Category"]["value_hi"]) == ("Other Backward Class (OBC)", "अन्य पिछड़ा वर्ग (OBC)")
     # the residence in Hindi too, printed with the English on the paper (it was English only)
     assert (rows["Resident of"]["value"], rows["Resident of"]["value_hi"]) == (
         "Phagi, tehsil Phagi, district Jaipur", "Phagi, तहसील फागी, जिला Jaipur")
@@ -539,3 +541,17 @@ def test_receipts_not_found_are_throttled_after_ten_from_one_address(web):
     assert blocked.status_code == 429 and "Wait 15 minutes" in blocked.text and 'id="receipt"' not in blocked.text
     tracked = web.post_form("/track", {"number": "JP0001000009999", "mobile": "9829012345"})
     assert tracked.status_code == 404  # a count of its own: tracking is not blocked by it
+
+
+@pytest.mark.parametrize("code", [CASTE, "gov.rj.revenue.domicile_certificate"])
+def test_the_tehsildars_certificates_give_each_particular_in_english_and_in_hindi(code):
+    """The caste and domicile certificates wrote the category, sex, purpose and issuing authority as
+    "Tehsildar, Phagi / तहसीलदार, फागी" in one value, as the birth and death certificates did: each
+    now has its English value and its Hindi (value_hi), shown in the page's language first."""
+    service = get_host().registry.get(code)
+    rows = {r["label_en"]: r for r in service.certificate(dict(service.example), [])["rows"]}
+    authority = rows["Issuing authority"]
+    assert authority["value"].startswith("Tehsildar, ") and authority["value_hi"].startswith("तहसीलदार, ")
+    assert [label for label, r in rows.items() if DEVANAGARI.search(r["value"])] == ["Certified (Hindi)"]
+    assert all(DEVANAGARI.search(r["value_hi"]) for r in rows.values() if "value_hi" in r)
+    assert not any(" / " in r["value"] and DEVANAGARI.search(r["value"]) for r in rows.values())

@@ -227,11 +227,11 @@ class CasteCertificate(Service):
                 ("Name", "नाम", name),
                 ("Father's name", "पिता का नाम", father),
                 ("Caste", "जाति", caste),
-                ("Category", "वर्ग", f"{category_en} / {category_hi}"),
+                ("Category", "वर्ग", category_en, category_hi),
                 ("Resident of", "निवासी", f"{village}, tehsil {tehsil_en}, district {district}",
                  f"{village}, तहसील {tehsil_hi}, जिला {district}"),
                 ("Annual family income (Rs)", "वार्षिक पारिवारिक आय (₹)", None if income is None else f"{income:,}"),
-                ("Issuing authority", "जारीकर्ता प्राधिकारी", f"Tehsildar, {tehsil_en} / तहसीलदार, {tehsil_hi}"),
+                ("Issuing authority", "जारीकर्ता प्राधिकारी", f"Tehsildar, {tehsil_en}", f"तहसीलदार, {tehsil_hi}"),
             ),
         }
 
@@ -371,12 +371,12 @@ class DomicileCertificate(Service):
                 ("Name", "नाम", name),
                 ("Father's name", "पिता का नाम", father),
                 ("Date of birth", "जन्म तिथि", born),
-                ("Sex", "लिंग", f"{sex_en} / {sex_hi}"),
+                ("Sex", "लिंग", sex_en, sex_hi),
                 ("Resident of", "निवासी", f"{village}, tehsil {tehsil_en}, district {district}",
                  f"{village}, तहसील {tehsil_hi}, जिला {district}"),
                 ("Years of residence in Rajasthan", "राजस्थान में निवास के वर्ष", years),
-                ("Purpose", "उद्देश्य", f"{purpose_en} / {purpose_hi}"),
-                ("Issuing authority", "जारीकर्ता प्राधिकारी", f"Tehsildar, {tehsil_en} / तहसीलदार, {tehsil_hi}"),
+                ("Purpose", "उद्देश्य", purpose_en, purpose_hi),
+                ("Issuing authority", "जारीकर्ता प्राधिकारी", f"Tehsildar, {tehsil_en}", f"तहसीलदार, {tehsil_hi}"),
             ),
         }
 
