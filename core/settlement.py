@@ -155,12 +155,6 @@ class SettlementReport:
             out[i.lsp_id] = out.get(i.lsp_id, 0) + i.amount_paise
         return dict(sorted(out.items()))
 
-    def by_escrow(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for i in self.items:
-            out[i.escrow_account] = out.get(i.escrow_account, 0) + i.amount_paise
-        return dict(sorted(out.items()))
-
 
 async def pending(now: dt.datetime | None = None, district_id: int | None = None) -> list[Pending]:
     """Confirmed card and UPI payments (confirmed at or before ``now``) whose LSP share is not yet paid out."""
