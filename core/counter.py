@@ -727,13 +727,21 @@ def receipt(request: ServiceRequest, counter: Counter, citizen: Citizen) -> dict
 #: what a payment's status says of the money: received (cash, a captured card or UPI payment, a
 #: cleared cheque) or not
 _RECEIVED = ("received", "cleared")
+#: the payments a cancel writes for its refund (negative amounts): paid from the drawer, or to the card
+REFUND_METHODS = ("cash_refund", "card_refund")
+
+
+def card_paid(payments: list[Payment]) -> Payment | None:
+    """The received card payment a booking was paid with, whose refund goes back to the card; None
+    when it was paid otherwise (cash, UPI, cheque: refunded in cash from the drawer)."""
+    return next((p for p in payments if p.method == "card" and p.status in _RECEIVED), None)
 
 
 def unpaid_refusal(request: ServiceRequest, payments: list[Payment]) -> CounterError | None:
     """Why a request cannot be cancelled and refunded in cash yet, if its payment has not been
     received (a UPI or card payment not confirmed, a cheque or draft in clearing, one that bounced
     or failed): refunding it would pay out money that never came in. None when it has been received."""
-    paid = [p for p in payments if p.method != "cash_refund"]
+    paid = [p for p in payments if p.method not in REFUND_METHODS]
     pending = next((p for p in paid if p.status not in _RECEIVED), None)
     if pending is None and request.status not in (RequestStatus.PAYMENT_PENDING, RequestStatus.PAYMENT_FAILED):
         return None
@@ -831,17 +839,23 @@ async def withdraw_payment(actor: audit.Actor, counter: Counter, request: Servic
 
 
 async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, reason: str = "") -> ServiceRequest:
-    """Cancel a paid booking at the counter that sold it; the partner's refund is paid back in cash.
+    """Cancel a paid booking at the counter that sold it; the partner's refund is paid back the
+    way the citizen paid: to the card for a card payment (through Stripe, decision 69), in cash
+    from the drawer otherwise (cash, UPI, a cleared cheque).
 
     The service charge is not refunded. Cancelling twice changes nothing the second time.
 
     Everything that can refuse is checked before the partner is asked to cancel: the service, the
-    counter, the payment received (:func:`unpaid_refusal`), and the drawer holding the refund the
-    partner quotes (:meth:`Service.refund_quote`; the whole principal when it cannot say). If the
-    partner cancels but the counter's write then fails, the request stays as it was and the error
-    says so; cancelling again asks the partner again, which answers its earlier cancellation
-    (``Service.cancel`` is idempotent), and the counter records it then.
+    counter, the payment received (:func:`unpaid_refusal`), and, for a refund in cash, the drawer
+    holding the refund the partner quotes (:meth:`Service.refund_quote`; the whole principal when
+    it cannot say); for a refund to the card, Stripe's settings. If the partner cancels but Stripe
+    then fails or does not answer, or the counter's write fails, the request stays as it was,
+    nothing is booked, and the error says so; cancelling again asks the partner again, which
+    answers its earlier cancellation (``Service.cancel`` is idempotent), asks Stripe again with the
+    same idempotency key (one refund), and the counter records it then.
     """
+    from emitra.core import refunds, stripe_api
+
     if request.status == RequestStatus.CANCELLED:
         return request
     service = get_host().registry.get(request.service_code)
@@ -849,9 +863,19 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
         raise CounterError("receipt_no", "This service cannot be cancelled.", "यह सेवा रद्द नहीं की जा सकती।")
     if request.counter_id != counter.id:
         raise CounterError("receipt_no", "A booking is cancelled at the counter that sold it.", "बुकिंग उसी काउंटर पर रद्द होती है जहाँ बेची गई थी।")
-    refused = unpaid_refusal(request, await Payment.filter(request_id=request.id).order_by("id"))
+    paid = list(await Payment.filter(request_id=request.id).order_by("id"))
+    refused = unpaid_refusal(request, paid)
     if refused is not None:
         raise refused
+    by_card = card_paid(paid)
+    if by_card is not None:
+        try:
+            stripe_api.settings()
+        except stripe_api.StripeConfigError as exc:
+            raise CounterError("refund", f"This booking was paid by card, and its refund goes back to the card through Stripe, which is "
+                                         f"not set up here ({exc.setting}): nothing was cancelled.",
+                               "यह बुकिंग कार्ड से भुगतान की गई थी और इसका रिफंड Stripe से कार्ड पर ही जाता है, जिसकी व्यवस्था यहाँ नहीं "
+                               f"है ({exc.setting}): कुछ भी रद्द नहीं हुआ।") from None
     reference = request.department_ref or request.reference
     try:
         quoted = await service.refund_quote(request.id, request.form_data, reference, request.principal_paise)
@@ -860,8 +884,8 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
     needed = request.principal_paise if quoted is None else int(quoted)
     if needed < 0 or needed > request.principal_paise:
         raise CounterError("refund", f"Plugin {service.plugin} quoted an impossible refund of {needed} paise.", "प्लगइन ने असंभव रिफंड बताया।")
-    drawer = await ledger.balance(f"counter_cash:{counter.code}")
-    if needed > drawer:
+    drawer = await ledger.balance(f"counter_cash:{counter.code}") if by_card is None else 0
+    if by_card is None and needed > drawer:  # a card's refund goes back to the card: the drawer pays nothing
         raise CounterError(
             "refund",
             f"The refund is {format_paise(needed)} but the drawer holds {format_paise(max(drawer, 0))} since the last day end; "
@@ -878,6 +902,9 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
                   service.plugin, request.receipt_no, refund)
         raise CounterError("refund", f"Plugin {service.plugin} offered an impossible refund of {refund} paise.", "प्लगइन ने असंभव रिफंड बताया।")
     provider = slug(service.provider)
+    to_card: dict[str, Any] = {}
+    if by_card is not None and refund:  # Stripe first: nothing is booked until the card is refunded
+        to_card = await refunds.refund_cancelled_booking(actor, by_card, request, refund, service.provider, result.reference or reference)
     previous = request.status
     try:
         async with in_transaction():
@@ -890,18 +917,30 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
             request.status = RequestStatus.CANCELLED
             await request.save(update_fields=["status"])
             await mis.status_changed(request, previous, RequestStatus.CANCELLED)
-            if refund:
+            if to_card:
+                await _book_card_refund(request, service, by_card, refund, to_card)
+            elif refund:
                 await Payment.create(district_id=request.district_id, request=request, method="cash_refund", amount_paise=-refund)
                 await ledger.post(request.district_id, f"cancel:{request.receipt_no}", f"{service.code} cancelled {request.receipt_no}",
                                   [ledger.debit(f"dept_payable:{provider}", refund), ledger.credit(f"counter_cash:{counter.code}", refund)],
                                   request.id)
             await audit.record(actor, "request.cancelled", request, district_id=request.district_id, counter_id=counter.id,
                                detail={"receipt_no": request.receipt_no, "refund_paise": refund, "quoted_refund_paise": quoted,
+                                       "refund_to": "card" if by_card is not None else "cash", "stripe_refund": to_card.get("id", ""),
                                        "reference": result.reference, "reason": reason[:200]})
     except Exception:
         request.status = previous  # rolled back: the object says what the database says
         log.exception("%s was cancelled at %s (reference %s, refund %s paise) but could not be recorded; cancelling again records it",
                       request.receipt_no, service.provider, result.reference, refund)
+        if to_card:
+            raise CounterError(
+                "receipt_no",
+                f"{service.provider} cancelled the booking (reference {result.reference or reference}) and Stripe refunded "
+                f"{format_paise(refund)} to the card (refund {to_card.get('id', '')}), but it could not be recorded here. No cash is to "
+                "be paid. Cancel it again to record it: the card is not refunded twice.",
+                f"{service.provider} ने बुकिंग रद्द कर दी (संदर्भ {result.reference or reference}) और Stripe ने कार्ड पर "
+                f"{format_paise(refund)} वापस कर दिए (रिफंड {to_card.get('id', '')}), पर यहाँ दर्ज नहीं हो सका। कोई नकद नहीं देना है। "
+                "इसे दर्ज करने के लिए फिर से रद्द करें: कार्ड पर दोबारा रिफंड नहीं होगा।") from None
         raise CounterError(
             "receipt_no",
             f"{service.provider} cancelled the booking (reference {result.reference or reference}), but it could not be recorded here, "
@@ -909,3 +948,23 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
             f"{service.provider} ने बुकिंग रद्द कर दी (संदर्भ {result.reference or reference}), पर यहाँ दर्ज नहीं हो सकी, "
             f"इसलिए कोई रिफंड नहीं दिया गया। रद्दीकरण दर्ज करने और {format_paise(refund)} का रिफंड देने के लिए इसे फिर से रद्द करें।") from None
     return request
+
+
+async def _book_card_refund(request: ServiceRequest, service: Service, paid_by: Payment, refund: int, stripe_refund: dict[str, Any]) -> None:
+    """Book a cancelled booking's refund that Stripe has made to the card (inside the cancel's
+    transaction): the partner owes back what it refunded, and it leaves ``escrow:card`` (Stripe's
+    balance), where the citizen's money went; the drawer is not touched. The fee shares stay: the
+    service charge is not refunded, and the LSP's share is paid out by settlement (or already was)
+    either way (decision 69)."""
+    from emitra.core import refunds
+    from emitra.core.payment_methods.card import COLLECTION_ACCOUNT
+
+    refund_id = str(stripe_refund.get("id", ""))[:100]
+    await Payment.create(district_id=request.district_id, request=request, method="card_refund", amount_paise=-refund,
+                         reference=refund_id, confirmed_at=dt.datetime.now(dt.timezone.utc),
+                         details={"payment_intent": paid_by.reference, "refund_state": str(stripe_refund.get("status", "")),
+                                  "idempotency_key": refunds.cancel_refund_key(request.receipt_no or "")})
+    await ledger.post(request.district_id, refunds.cancel_entry_key(request.receipt_no or ""),
+                      f"{service.code} cancelled {request.receipt_no}: refunded to the card {refund_id}",
+                      [ledger.debit(f"dept_payable:{slug(service.provider)}", refund), ledger.credit(COLLECTION_ACCOUNT, refund)],
+                      request.id)

@@ -17,6 +17,14 @@ A *partial* refund (only possible from Stripe's Dashboard) is not booked automat
 splits between the department and the fee shares is the Society's decision. It is written to the
 audit log (``card.partial_refund``) for the Society to book; once the refunds add up to the whole
 amount, the full mirror entry is posted as above.
+
+A booking paid by card and cancelled at the counter (``core/counter.cancel``, decision 69) is
+refunded to the card, not from the drawer: :func:`refund_cancelled_booking` asks Stripe for a
+*partial* refund of the partner's refund (the service charge is never refunded; idempotency key
+``emitra-cancel-refund-<receipt no>``), and the counter books it (``refund:cancel:<receipt no>``:
+Dr the partner's ``dept_payable`` / Cr ``escrow:card``). Its ``charge.refunded`` event is known
+by the marker on the payment (``cancel_refund_*``) and is not left to the Society as a partial
+refund from the Dashboard.
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, ledger, stripe_api
-from emitra.core.counter import CounterError
+from emitra.core.counter import CounterError, ProviderBusy
+from emitra.core.money import format_paise
 from emitra.core.models import LedgerEntry, Payment, Posting, ProcessedEvent, RequestStatus, ServiceRequest
 from emitra.core.payment_methods import card
 
@@ -43,6 +52,91 @@ class RefundError(CounterError):
 
 def refund_key(receipt_no: str) -> str:
     return f"emitra-refund-{receipt_no}"
+
+
+def cancel_refund_key(receipt_no: str) -> str:
+    """Stripe's idempotency key of a cancelled booking's refund: the same receipt, one refund."""
+    return f"emitra-cancel-refund-{receipt_no}"
+
+
+def cancel_entry_key(receipt_no: str) -> str:
+    """The ledger entry of a cancelled booking's refund to the card (a ``refund:`` key, which the
+    weekly reconciliation reads as a card refund)."""
+    return f"refund:cancel:{receipt_no}"
+
+
+#: the states of a cancelled booking's refund in which Stripe has made, or may have made, it
+_CANCEL_REFUND_LIVE = ("requested", "unknown", "succeeded", "pending")
+
+
+def cancel_refund_paise(payment: Payment) -> int:
+    """What a cancel at the counter refunded (or may have refunded) to this card; 0 if none."""
+    if payment.details.get("cancel_refund_state") not in _CANCEL_REFUND_LIVE:
+        return 0
+    return int(payment.details.get("cancel_refund_paise") or 0)
+
+
+async def refund_cancelled_booking(actor: audit.Actor, payment: Payment, request: ServiceRequest, paise: int,
+                                   partner: str, partner_reference: str) -> dict[str, Any]:
+    """Refund ``paise`` (the partner's refund of a booking it has just cancelled) to the card the
+    booking was paid with; return Stripe's refund. Nothing is booked here: the counter books it
+    with the cancellation (core/counter.cancel). A partial refund of the PaymentIntent, with the
+    key :func:`cancel_refund_key`, so cancelling again after a failure refunds once; no transfer
+    is reversed: the LSP keeps its share of the service charge, which is not refunded.
+
+    Stripe silent or failing (5xx): :class:`ProviderBusy`, cancel again. Stripe refusing, or a
+    refund that did not go through: :class:`CounterError` for the Society. Either way the partner
+    has cancelled and nothing is booked, and the operator is told so (no cash is to be paid)."""
+    receipt_no = request.receipt_no or ""
+    key = cancel_refund_key(receipt_no)
+    s = stripe_api.settings()  # checked before the partner was asked (core/counter.cancel)
+    said = f"{partner} cancelled the booking (reference {partner_reference})"
+    said_hi = f"{partner} ने बुकिंग रद्द कर दी (संदर्भ {partner_reference})"
+    payment.details = {**payment.details, "cancel_refund_state": "requested", "cancel_refund_key": key, "cancel_refund_paise": paise}
+    await _save(actor, payment, request, "card.cancel_refund_requested",
+                {"idempotency_key": key, "refund_paise": paise, "partner_reference": partner_reference})
+    try:
+        result = await stripe_api.create_refund(
+            s, intent_id=payment.reference, idempotency_key=key, reverse_transfer=False, amount_paise=paise,
+            metadata={"receipt_no": receipt_no, "why": "booking cancelled at the counter", "partner_reference": partner_reference[:100]})
+    except stripe_api.StripeFailure as exc:
+        payment.details = {**payment.details, "cancel_refund_state": "unknown" if exc.kind in ("unreachable", "server") else "refused",
+                           "cancel_refund_error": exc.message[:300]}
+        await _save(actor, payment, request, "card.cancel_refund_not_made", {"error": exc.message[:300], "kind": exc.kind})
+        if exc.kind in ("unreachable", "server"):
+            raise ProviderBusy(
+                "refund",
+                f"{said}, but Stripe did not answer the refund of {format_paise(paise)} to the card ({exc.message[:120]}). "
+                "Nothing was booked here and no cash is to be paid. Cancel it again in a minute: the same refund is asked of "
+                "Stripe again, so the card is refunded once.",
+                f"{said_hi}, पर कार्ड पर {format_paise(paise)} के रिफंड का Stripe ने जवाब नहीं दिया। यहाँ कुछ दर्ज नहीं हुआ और "
+                "कोई नकद नहीं देना है। एक मिनट बाद इसे फिर से रद्द करें: Stripe से वही रिफंड फिर माँगा जाता है, इसलिए कार्ड पर "
+                "रिफंड एक ही बार होगा।") from None
+        raise CounterError(
+            "refund",
+            f"{said}, but Stripe refused the refund of {format_paise(paise)} to the card ({exc.http_status or exc.kind}: "
+            f"{exc.message[:160]}). Nothing was booked here and no cash is to be paid: tell the District e-Mitra Society, "
+            "which refunds the card.",
+            f"{said_hi}, पर Stripe ने कार्ड पर {format_paise(paise)} का रिफंड अस्वीकार किया ({exc.http_status or exc.kind})। "
+            "यहाँ कुछ दर्ज नहीं हुआ और कोई नकद नहीं देना है: ज़िला ई-मित्र सोसाइटी को बताएँ, जो कार्ड पर रिफंड करेगी।") from None
+    status, refund_id = str(result.get("status", "")), str(result.get("id", ""))
+    try:
+        amount = stripe_api.paise_from_minor(result.get("amount"), result.get("currency", ""))
+    except ValueError:
+        amount = -1
+    if status not in ("succeeded", "pending") or amount != paise:
+        payment.details = {**payment.details, "cancel_refund_state": "refused", "cancel_refund_id": refund_id,
+                           "cancel_refund_error": f"status {status}, amount {amount}"}
+        await _save(actor, payment, request, "card.cancel_refund_not_made", {"refund": refund_id, "status": status, "amount_paise": amount})
+        raise CounterError(
+            "refund",
+            f"{said}, but Stripe did not refund {format_paise(paise)} to the card (refund {refund_id}: {status}, "
+            f"{amount} paise). Nothing was booked here and no cash is to be paid: tell the District e-Mitra Society.",
+            f"{said_hi}, पर Stripe ने कार्ड पर {format_paise(paise)} का रिफंड नहीं किया (रिफंड {refund_id}: {status})। "
+            "यहाँ कुछ दर्ज नहीं हुआ और कोई नकद नहीं देना है: ज़िला ई-मित्र सोसाइटी को बताएँ।")
+    payment.details = {**payment.details, "cancel_refund_state": status, "cancel_refund_id": refund_id, "cancel_refund_error": ""}
+    await _save(actor, payment, request, "card.cancel_refund_created", {"refund": refund_id, "status": status, "refund_paise": paise})
+    return result
 
 
 async def refund(actor: audit.Actor, receipt_no: str) -> Payment:
@@ -61,6 +155,11 @@ async def refund(actor: audit.Actor, receipt_no: str) -> Payment:
         raise RefundError(f"No card payment with receipt number {receipt_no!r}.", f"रसीद संख्या {receipt_no!r} का कोई कार्ड भुगतान नहीं है।")
     if payment.status == "refunded":
         return payment
+    if cancel_refund_paise(payment):
+        raise RefundError(f"Booking {receipt_no} was cancelled at the counter and {format_paise(cancel_refund_paise(payment))} "
+                          "was refunded to the card; the rest is the service charge, which is not refunded.",
+                          f"बुकिंग {receipt_no} काउंटर पर रद्द हुई और कार्ड पर {format_paise(cancel_refund_paise(payment))} वापस किए "
+                          "गए; शेष सेवा शुल्क है, जो वापस नहीं होता।")
     if payment.status != "received" or not payment.reference:
         raise RefundError(f"The card payment of {receipt_no} is {payment.status}, not confirmed: there is nothing to refund.",
                           f"रसीद {receipt_no} का कार्ड भुगतान पुष्ट नहीं है ({payment.status}): वापस करने को कुछ नहीं है।")
@@ -142,7 +241,13 @@ async def record_refund(actor: audit.Actor, payment: Payment, refunded_paise: in
             await audit.record(actor, "card.refund_not_booked", fresh, district_id=request.district_id, counter_id=request.counter_id,
                                detail={**detail, "status": fresh.status})
             return f"not_booked_{fresh.status}"
-        if refunded_paise < fresh.amount_paise:
+        by_cancel = cancel_refund_paise(fresh)
+        if by_cancel and refunded_paise == by_cancel:  # the refund of a booking cancelled at the counter, which books it
+            booked = await LedgerEntry.exists(idempotency_key=cancel_entry_key(request.receipt_no))
+            await audit.record(actor, "card.cancel_refund_confirmed", fresh, district_id=request.district_id,
+                               counter_id=request.counter_id, detail={**detail, "booked": booked})
+            return "cancel_refund_booked" if booked else "cancel_refund_not_booked_yet"
+        if by_cancel or refunded_paise < fresh.amount_paise:  # (more than the cancel's: a refund from the Dashboard besides)
             await audit.record(actor, "card.partial_refund", fresh, district_id=request.district_id, counter_id=request.counter_id,
                                detail={**detail, "amount_paise": fresh.amount_paise})
             return "partial_refund_for_the_society"

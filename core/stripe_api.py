@@ -248,10 +248,13 @@ async def cancel_payment_intent(s: StripeSettings, intent_id: str, idempotency_k
 
 
 async def create_refund(s: StripeSettings, *, intent_id: str, idempotency_key: str, metadata: Mapping[str, str],
-                        reverse_transfer: bool) -> dict[str, Any]:
-    """Refund a PaymentIntent in full. ``reverse_transfer`` takes the LSP's share back from its
-    connected account (a destination charge), with the application fee."""
+                        reverse_transfer: bool, amount_paise: int | None = None) -> dict[str, Any]:
+    """Refund a PaymentIntent, in full or, with ``amount_paise``, that much of it (a cancelled
+    booking's refund, which leaves the service charge). ``reverse_transfer`` takes the LSP's share
+    back from its connected account (a destination charge), with the application fee."""
     params: dict[str, Any] = {"payment_intent": intent_id, "reason": "requested_by_customer", "metadata": dict(metadata)}
+    if amount_paise is not None:
+        params["amount"] = minor_units(amount_paise)
     if reverse_transfer:
         params["reverse_transfer"] = True
         params["refund_application_fee"] = True

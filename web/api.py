@@ -338,7 +338,7 @@ async def _receipt_json(req: ServiceRequest, counter: Counter | None = None, cit
     if recorded is not None:
         out["payment"] = recorded
         return out
-    paid = [p for p in await req.payments.all().order_by("id") if p.method != "cash_refund"]
+    paid = [p for p in await req.payments.all().order_by("id") if p.method not in counter_core.REFUND_METHODS]
     if paid:  # how it was paid, and for a pending payment what the citizen needs (a UPI link and QR code)
         out["payment"] = {"method": paid[0].method, "status": paid[0].status, "amount_paise": paid[0].amount_paise,
                           "reference": paid[0].reference, "details": paid[0].details}
@@ -376,7 +376,9 @@ async def _own_receipt(request: Request, schema: dict[str, Any]) -> tuple[Counte
 
 @api(OPERATOR)
 async def cancel_transaction(request: Request) -> Response:
-    """Cancel a paid booking at the counter that sold it; the refund is paid back in cash."""
+    """Cancel a paid booking at the counter that sold it; the refund is paid back to the card for a
+    card payment (through Stripe), in cash otherwise. Stripe silent after the partner cancelled: 503,
+    send the cancel again (the card is refunded once)."""
     found = await _own_receipt(request, CANCEL_INPUT)
     if isinstance(found, Response):
         return found
@@ -386,8 +388,12 @@ async def cancel_transaction(request: Request) -> Response:
     except counter_core.CounterError as exc:
         return _counter_error(exc)
     out = await _receipt_json(req)
-    refunds = [p.amount_paise for p in await req.payments.all() if p.method == "cash_refund"]
-    out["refund_paise"] = -sum(refunds)
+    refunds = [p for p in await req.payments.all().order_by("id") if p.method in counter_core.REFUND_METHODS]
+    out["refund_paise"] = -sum(p.amount_paise for p in refunds)
+    to_card = next((p for p in refunds if p.method == "card_refund"), None)
+    out["refund_to"] = "card" if to_card is not None or out.get("payment", {}).get("method") == "card" else "cash"
+    if to_card is not None:
+        out["refund_reference"] = to_card.reference
     return JSONResponse(out)
 
 

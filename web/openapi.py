@@ -167,11 +167,12 @@ def document() -> dict[str, Any]:
                 "parameters": [receipt_no],
                 "responses": {"200": _resp("The receipt", receipt), **_errors(401, 403, 404)}}},
             "/api/v1/transactions/{receipt_no}/cancel": {"post": {
-                "summary": "Cancel a paid booking (cancellable services only) at the counter that sold it; the refund is paid in cash",
+                "summary": "Cancel a paid booking (cancellable services only) at the counter that sold it; the refund is paid back "
+                           "to the card for a card payment (through Stripe), in cash otherwise (refund_to)",
                 "operationId": "cancelTransaction", "security": secured,
                 "parameters": [receipt_no],
                 "requestBody": _body({"$ref": "#/components/schemas/CancelInput"}, required=False),
-                "responses": {"200": _resp("The receipt, now cancelled, with refund_paise", receipt),
+                "responses": {"200": _resp("The receipt, now cancelled, with refund_paise and refund_to", receipt),
                               **_errors(*_json_body((401, 403, 404, 409)))}}},
             "/api/v1/transactions/{receipt_no}/withdraw": {"post": {
                 "summary": "The citizen left without paying: withdraw the receipt's awaited card or UPI payment (at the counter that took it). "
@@ -299,7 +300,10 @@ def document() -> dict[str, Any]:
                     "payment": {"type": "object", "required": ["method", "status", "amount_paise"], "properties": {
                         "method": {"type": "string"}, "status": {"type": "string"}, "amount_paise": {"type": "integer"},
                         "reference": {"type": "string"}, "details": {"type": "object"}}},
-                    "refund_paise": {"type": "integer", "description": "Cancel only: what was paid back in cash"}}},
+                    "refund_paise": {"type": "integer", "description": "Cancel only: what was paid back (the service charge is not)"},
+                    "refund_to": {"enum": ["cash", "card"], "description": "Cancel only: where the refund went: the drawer's cash, "
+                                  "or the card the booking was paid with (through Stripe)"},
+                    "refund_reference": {"type": "string", "description": "Cancel only: Stripe's refund id (re_...) of a refund to the card"}}},
             },
         },
     }
