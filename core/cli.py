@@ -817,15 +817,20 @@ def dayend_confirm(slip_no: str, reference: str, amount: str, as_user: str) -> N
                f"status {d.status}")
 
 
-@main.command("settle")
+@main.group("settle", invoke_without_command=True)
 @click.option("--now", "now_text", default=None, help="The time of the run (ISO 8601); default: now.")
 @click.option("--district", default=None, help="Only this district (its code); default: all.")
 @click.option("--as", "as_user", default=None, help="A Society admin's username (default: the system).")
-def settle_command(now_text: str | None, district: str | None, as_user: str | None) -> None:
+@click.pass_context
+def settle_command(ctx: click.Context, now_text: str | None, district: str | None, as_user: str | None) -> None:
     """Pay each LSP its share of confirmed card and UPI payments out of escrow (once each); payments
-    settled more than 24 hours after confirmation are listed as LATE."""
+    settled more than 24 hours after confirmation are listed as LATE. `settle find RECEIPT` says
+    which payout paid a receipt; `settle payout REFERENCE` lists every payment a payout paid."""
     from emitra.core import dayend, settlement
     from emitra.core.money import format_paise
+
+    if ctx.invoked_subcommand is not None:
+        return
 
     now = _money_now(now_text) or dayend.utcnow()
 
@@ -848,6 +853,82 @@ def settle_command(now_text: str | None, district: str | None, as_user: str | No
                    f"({len(payout.items)} payment(s))")
     for item in report.late:
         click.echo(f"  LATE {item.receipt_no}: confirmed {item.confirmed_at.isoformat()}, settled after {item.hours} hours")
+
+
+async def _payout_reader(as_user: str | None, district: str | None) -> tuple[int, int | None]:
+    """The district and the LSP (an LSP admin's own; None for the Society and the system) whose
+    payouts ``--as`` may read, as the payout pages allow: anyone else is refused."""
+    from emitra.core.models import Role
+
+    actor = await _money_user(as_user)
+    if actor.user is not None and actor.user.role not in (Role.SOCIETY_ADMIN, Role.LSP_ADMIN):
+        raise click.ClickException("--as: only the district Society or an LSP admin reads settlement payouts")
+    district_id = await _money_district(actor, district)
+    return district_id, (actor.user.lsp_id if actor.user is not None and actor.user.role == Role.LSP_ADMIN else None)
+
+
+@settle_command.command("find")
+@click.argument("receipt")
+@click.option("--district", default=None, help="The district (its code); default: the only one, or --as's.")
+@click.option("--as", "as_user", default=None, help="A Society or LSP admin's username (an LSP admin: its own receipts only).")
+def settle_find(receipt: str, district: str | None, as_user: str | None) -> None:
+    """Which payout paid RECEIPT (its reference and date), or why it is not settled yet."""
+    from emitra.core import settlement
+    from emitra.core.money import format_paise
+
+    async def go():
+        district_id, lsp_id = await _payout_reader(as_user, district)
+        return await settlement.find_receipt(receipt, district_id, lsp_id)
+
+    f = run(go)
+    if not f.found:
+        raise click.ClickException(f"RECEIPT: {f.why_en}")
+    late = " (late)" if f.late else ""
+    if f.settled and not f.legacy:
+        click.echo(f"{f.receipt_no}: paid in payout {f.reference} on {f.at.isoformat()}, {format_paise(f.share_paise)} to LSP {f.lsp_id}{late}")
+    elif f.settled:
+        click.echo(f"{f.receipt_no}: settled on {f.at.isoformat()} by its own entry settle:{f.receipt_no} (before payouts), "
+                   f"{format_paise(f.share_paise)} to LSP {f.lsp_id}")
+    else:
+        click.echo(f"{f.receipt_no}: not settled yet. {f.why_en}")
+    confirmed = f", confirmed {f.confirmed_at.isoformat()}" if f.confirmed_at else ""
+    click.echo(f"  counter {f.counter_code}, {f.method or 'no payment'} {f.status}{confirmed}")
+
+
+@settle_command.command("payout")
+@click.argument("reference")
+@click.option("--page", "page_no", default=1, type=click.IntRange(1, 1_000_000), help="The page of its payments (100 a page).")
+@click.option("--all", "every", is_flag=True, help="Every payment, not one page.")
+@click.option("--district", default=None, help="The district (its code); default: the only one, or --as's.")
+@click.option("--as", "as_user", default=None, help="A Society or LSP admin's username (an LSP admin: its own payouts only).")
+def settle_payout(reference: str, page_no: int, every: bool, district: str | None, as_user: str | None) -> None:
+    """The payout REFERENCE (STL...): its totals, then the payments it paid, in receipt order."""
+    from emitra.core import settlement
+    from emitra.core.money import format_paise
+
+    async def go():
+        district_id, lsp_id = await _payout_reader(as_user, district)
+        first = await settlement.payout(reference, district_id, lsp_id, page_no)
+        views = [first]
+        while every and first is not None and views[-1].page < views[-1].pages:
+            views.append(await settlement.payout(reference, district_id, lsp_id, views[-1].page + 1))
+        return views
+
+    views = run(go)
+    p = views[0]
+    if p is None:
+        raise click.ClickException(f"REFERENCE: no settlement payout {reference!r} that you may read")
+    late = f", {p.late} late" if p.late else ""
+    click.echo(f"payout {p.reference} on {p.at.isoformat()} to LSP {p.lsp_id} by {p.method}: "
+               f"{p.payments} payment(s), {format_paise(p.amount_paise)}{late}")
+    for account, paise in p.lines.items():
+        click.echo(f"  {account}: {format_paise(paise)}")
+    if not every:
+        click.echo(f"page {p.page} of {p.pages}")
+    for view in views:
+        for i in view.items:
+            click.echo(f"  {i.receipt_no} {i.counter_code} {i.method} {i.confirmed_at.isoformat()} paid {format_paise(i.paid_paise)} "
+                       f"share {format_paise(i.share_paise)}{' LATE' if i.late else ''}")
 
 
 @main.command("remit")

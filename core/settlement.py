@@ -262,14 +262,7 @@ async def _open(now: dt.datetime, district_id: int | None) -> tuple[list[Pending
                 f'AND e."idempotency_key" LIKE \'request:%\' AND p."amount_paise" > 0 AND p."account" IN ({", ".join("?" for _ in escrows)}) '
                 'ORDER BY p."entry_id"', chunk + escrows):
             collected.setdefault(p["request_id"], p)
-        # What is still owed on each payment: the shares its collection credited, less anything already
-        # paid on it (a card's destination charge moves the LSP's share at capture: card_transfer:<receipt>).
-        for p in await ledger.rows(
-                'SELECT e."request_id" AS request_id, p."account" AS account, SUM(p."amount_paise") AS total FROM "ledger_entry" e '
-                f'JOIN "posting" p ON p."entry_id" = e."id" WHERE e."request_id" IN ({marks}) '
-                f'AND ({" OR ".join(LIKE_ACCOUNT for _ in PAYOUT_PREFIXES)}) '
-                'GROUP BY e."request_id", p."account"', chunk + [f"{prefix}%" for prefix in PAYOUT_PREFIXES]):
-            shares.setdefault(p["request_id"], {})[p["account"]] = -int(p["total"] or 0)
+        shares.update(await _still_owed(chunk))
     counters = {c["id"]: c for c in await Counter.filter(id__in={c["counter_id"] for c in open_.values()}).values("id", "code", "lsp_id")}
     out = []
     for request_id, entry in sorted(collected.items(), key=lambda kv: kv[1]["entry_id"]):
@@ -281,6 +274,21 @@ async def _open(now: dt.datetime, district_id: int | None) -> tuple[list[Pending
         out.append(Pending(request_id, pay["receipt_no"], entry["district_id"], counter["code"], counter["lsp_id"], pay["method"],
                            entry["account"], ledger.as_datetime(pay["confirmed_at"]), lines))
     return out, closed
+
+
+async def _still_owed(request_ids: list[int]) -> dict[int, dict[str, int]]:
+    """What is still owed on each request's payment, by payout account: the shares its collection
+    credited, less anything already paid on it (a card's destination charge moves the LSP's share at
+    capture: ``card_transfer:<receipt>``). At most IN_CHUNK requests."""
+    marks = ", ".join("?" for _ in request_ids)
+    shares: dict[int, dict[str, int]] = {}
+    for p in await ledger.rows(
+            'SELECT e."request_id" AS request_id, p."account" AS account, SUM(p."amount_paise") AS total FROM "ledger_entry" e '
+            f'JOIN "posting" p ON p."entry_id" = e."id" WHERE e."request_id" IN ({marks}) '
+            f'AND ({" OR ".join(LIKE_ACCOUNT for _ in PAYOUT_PREFIXES)}) '
+            'GROUP BY e."request_id", p."account"', list(request_ids) + [f"{prefix}%" for prefix in PAYOUT_PREFIXES]):
+        shares.setdefault(p["request_id"], {})[p["account"]] = -int(p["total"] or 0)
+    return shares
 
 
 async def _close(payment_ids: list[int], request_ids: list[int], now: dt.datetime) -> None:
@@ -413,18 +421,33 @@ async def payout_items(entry_key: str) -> list[SettlementItem]:
     return await SettlementItem.filter(entry__idempotency_key=entry_key).order_by("receipt_no")
 
 
+async def _visible_payout(reference: str, district_id: int, lsp_id: int | None) -> tuple[LedgerEntry, int] | None:
+    """The entry of the payout ``reference`` (as typed: any capitals, spaces or dashes) in the
+    district, and the LSP it paid; None when the district has no such payout, or (``lsp_id``) it
+    paid another LSP. A payout pays one LSP: its first payment's counter names it."""
+    reference = "".join(ch for ch in str(reference).upper() if ch.isascii() and ch.isalnum())
+    if not reference or len(reference) > 90:
+        return None
+    entry = await LedgerEntry.get_or_none(idempotency_key=f"settle:{reference}", district_id=district_id)
+    if entry is None:
+        return None
+    owner = await ledger.rows(
+        'SELECT c."lsp_id" AS lsp_id FROM "settlement_item" i JOIN "service_request" r ON r."id" = i."request_id" '
+        'JOIN "counter" c ON c."id" = r."counter_id" WHERE i."entry_id" = ? ORDER BY i."id" LIMIT 1', [entry.id])
+    if not owner or (lsp_id is not None and owner[0]["lsp_id"] != lsp_id):
+        return None
+    return entry, owner[0]["lsp_id"]
+
+
 async def payout_csv(reference: str, district_id: int, lsp_id: int | None = None) -> str | None:
     """The receipts a payout covered, as CSV (what an LSP matches its bank credit with); None when
     the district has no such payout, or (``lsp_id``) it paid another LSP."""
-    reference = "".join(ch for ch in str(reference).upper() if ch.isascii() and ch.isalnum())
-    entry = await LedgerEntry.get_or_none(idempotency_key=f"settle:{reference}", district_id=district_id)
-    items = await payout_items(entry.idempotency_key) if entry is not None else []
-    if not items:
+    found = await _visible_payout(reference, district_id, lsp_id)
+    if found is None:
         return None
-    if lsp_id is not None:
-        owners = set(await ServiceRequest.filter(id__in=[i.request_id for i in items[:1]]).values_list("counter__lsp_id", flat=True))
-        if owners != {lsp_id}:
-            return None
+    entry = found[0]
+    reference = entry.idempotency_key.removeprefix("settle:")
+    items = await payout_items(entry.idempotency_key)
     buf = io.StringIO()
     w = spreadsheet.writer(buf, lineterminator="\n")
     w.writerow(["Settlement payout", reference, f"{local_date(entry.created_at).isoformat()}", f"{len(items)} payments"])
@@ -435,6 +458,229 @@ async def payout_csv(reference: str, district_id: int, lsp_id: int | None = None
     total = sum(i.amount_paise for i in items)
     w.writerow(["TOTAL", "", total, format_paise(total, symbol=False), ""])
     return buf.getvalue()
+
+
+# --- a payout's payments, page by page, and which payout paid a receipt (decision 68's limit lifted) ----
+
+PAYOUT_PAGE = 100  # payments a payout's page lists (a district's payout covers thousands)
+PAYOUTS_PAGE = 50  # payouts a page of the list shows, newest first
+
+
+@dataclass
+class PayoutLine:
+    """One payment a payout paid: what the citizen paid for it, and the LSP's share paid out."""
+
+    receipt_no: str
+    counter_code: str
+    method: str  # the payment method's code (upi, card, ...)
+    confirmed_at: dt.datetime
+    paid_paise: int  # what the citizen paid (service_request.citizen_total_paise)
+    share_paise: int  # paid out by the payout (settlement_item.amount_paise: the LSP's, owner's and sales shares)
+    late: bool
+
+
+@dataclass
+class PayoutView:
+    """A payout with its totals and one page of the payments it paid, in receipt order."""
+
+    reference: str
+    at: dt.datetime
+    lsp_id: int
+    method: str  # the escrow it was paid from: upi, card
+    payments: int
+    amount_paise: int
+    late: int
+    lines: dict[str, int]  # payout account -> paise
+    page: int
+    pages: int
+    per_page: int
+    items: list[PayoutLine] = field(default_factory=list)
+
+
+async def payout(reference: str, district_id: int, lsp_id: int | None = None, page: int = 1,
+                 per_page: int | None = None) -> PayoutView | None:
+    """Payout ``reference`` of the district with its totals and page ``page`` (from 1; past the last,
+    the last) of the payments it paid; None as :func:`payout_csv`. Read by the entry's items
+    (``settlement_item``'s entry_id index), a page at a time, so a payout of thousands of payments is
+    never read whole to show a hundred."""
+    found = await _visible_payout(reference, district_id, lsp_id)
+    if found is None:
+        return None
+    entry, owner = found
+    per_page = per_page or PAYOUT_PAGE
+    totals = (await ledger.rows(
+        'SELECT COUNT(*) AS n, SUM(i."amount_paise") AS total, SUM(CASE WHEN i."late" THEN 1 ELSE 0 END) AS late '
+        'FROM "settlement_item" i WHERE i."entry_id" = ?', [entry.id]))[0]
+    lines: dict[str, int] = {}
+    method = ""
+    for p in await Posting.filter(entry_id=entry.id).order_by("id").values("account", "amount_paise"):
+        if p["amount_paise"] > 0:
+            lines[p["account"]] = lines.get(p["account"], 0) + int(p["amount_paise"])
+        elif p["account"].startswith("escrow:"):
+            method = p["account"].removeprefix("escrow:")
+    n = int(totals["n"] or 0)
+    pages = max(1, -(-n // per_page))
+    page = min(max(1, page), pages)
+    escrow = payments.escrow_methods()
+    rows = await ledger.rows(
+        'SELECT i."receipt_no" AS receipt_no, i."amount_paise" AS share, i."confirmed_at" AS confirmed_at, i."late" AS late, '
+        'c."code" AS counter_code, r."citizen_total_paise" AS paid, '
+        f'(SELECT y."method" FROM "payment" y WHERE y."request_id" = i."request_id" AND y."method" IN ({", ".join("?" for _ in escrow)}) '
+        'ORDER BY y."id" LIMIT 1) AS method '
+        'FROM "settlement_item" i JOIN "service_request" r ON r."id" = i."request_id" JOIN "counter" c ON c."id" = r."counter_id" '
+        f'WHERE i."entry_id" = ? ORDER BY i."receipt_no", i."id" LIMIT {int(per_page)} OFFSET {(page - 1) * int(per_page)}',
+        [*escrow, entry.id])
+    items = [PayoutLine(r["receipt_no"], r["counter_code"], r["method"] or method, ledger.as_datetime(r["confirmed_at"]),
+                        int(r["paid"]), int(r["share"]), bool(r["late"])) for r in rows]
+    return PayoutView(entry.idempotency_key.removeprefix("settle:"), ledger.as_datetime(entry.created_at), owner, method, n,
+                      int(totals["total"] or 0), int(totals["late"] or 0), dict(sorted(lines.items())), page, pages, per_page, items)
+
+
+_PAYOUT_LSP = ('(SELECT c."lsp_id" FROM "settlement_item" i JOIN "service_request" r ON r."id" = i."request_id" '
+               'JOIN "counter" c ON c."id" = r."counter_id" WHERE i."entry_id" = e."id" ORDER BY i."id" LIMIT 1)')
+
+
+async def payouts(district_id: int, lsp_id: int | None = None, page: int = 1,
+                  per_page: int | None = None) -> tuple[list[dict[str, Any]], int, int]:
+    """The district's payouts (``lsp_id``: those to that LSP), newest first: page ``page`` of them
+    (past the last, the last), the page and the number of pages. Each with its reference, time,
+    LSP, method, number of payments and amount. Found by their keys' index (``settle:STL``: a
+    receipt number has digits where a reference has ``STL``, so the entries of payments settled
+    before decision 68 are not among them)."""
+    per_page = per_page or PAYOUTS_PAGE
+    where, params = await ledger.key_prefix('e."idempotency_key"', "settle:STL")
+    mine = f" AND {_PAYOUT_LSP} = ?" if lsp_id is not None else ""
+    params = params + [district_id] + ([lsp_id] if lsp_id is not None else [])
+    n = int((await ledger.rows(f'SELECT COUNT(*) AS n FROM "ledger_entry" e WHERE {where} AND e."district_id" = ?{mine}', params))[0]["n"])
+    pages = max(1, -(-n // per_page))
+    page = min(max(1, page), pages)
+    rows = await ledger.rows(
+        f'SELECT e."idempotency_key" AS k, e."created_at" AS at, {_PAYOUT_LSP} AS lsp_id, '
+        '(SELECT p."account" FROM "posting" p WHERE p."entry_id" = e."id" AND p."amount_paise" < 0 ORDER BY p."id" LIMIT 1) AS escrow, '
+        '(SELECT COUNT(*) FROM "settlement_item" i WHERE i."entry_id" = e."id") AS n, '
+        '(SELECT SUM(i."amount_paise") FROM "settlement_item" i WHERE i."entry_id" = e."id") AS total '
+        f'FROM "ledger_entry" e WHERE {where} AND e."district_id" = ?{mine} '
+        f'ORDER BY e."id" DESC LIMIT {int(per_page)} OFFSET {(page - 1) * int(per_page)}', params)
+    return [{"reference": r["k"].removeprefix("settle:"), "at": ledger.as_datetime(r["at"]), "lsp_id": r["lsp_id"],
+             "method": str(r["escrow"] or "").removeprefix("escrow:"), "payments": int(r["n"] or 0),
+             "amount_paise": int(r["total"] or 0)} for r in rows], page, pages
+
+
+@dataclass
+class Finding:
+    """Which payout paid a receipt, or why none has (yet): the answer to an LSP's "was receipt X
+    paid, in which transfer?". ``why_en``/``why_hi`` say why it is not settled, or what is odd."""
+
+    receipt_no: str
+    found: bool = False  # a receipt of the district (of the LSP's counters, for an LSP)
+    reference: str = ""  # the payout that paid it ("" for one settled before decision 68, by its own entry)
+    at: dt.datetime | None = None  # when it was settled
+    share_paise: int = 0  # what was paid out on it
+    late: bool = False
+    legacy: bool = False  # settled before decision 68: entry settle:<receipt no>
+    page: int = 1  # the page of its payout's list (PAYOUT_PAGE a page) that shows it
+    lsp_id: int | None = None
+    counter_code: str = ""
+    method: str = ""  # of its escrow payment, or of its payments when none went to escrow
+    status: str = ""  # of that payment
+    confirmed_at: dt.datetime | None = None
+    why_en: str = ""
+    why_hi: str = ""
+
+    @property
+    def settled(self) -> bool:
+        return self.at is not None
+
+
+async def find_receipt(receipt_no: str, district_id: int, lsp_id: int | None = None, now: dt.datetime | None = None) -> Finding:
+    """Which payout paid ``receipt_no`` (as typed: spaces, dashes and small letters allowed), in the
+    district (``lsp_id``: at that LSP's counters; another LSP's receipt is "no such receipt", as
+    its payouts are); else why it is not settled, as far as the books tell: not a card or UPI
+    payment, a charge the department pays, pending, failed, reversed, nothing owed, or waiting for
+    the next run (late when confirmed more than 24 hours before ``now``). Read as settlement reads
+    it: ``settlement_item``, then an entry ``settle:<receipt no>`` from before decision 68."""
+    import re
+
+    from emitra.core.ids import is_valid_receipt_no
+
+    cleaned = re.sub(r"[\s\-]", "", str(receipt_no or "")).upper()[:40]
+    out = Finding(cleaned)
+    if not is_valid_receipt_no(cleaned):
+        out.why_en = "This is not a receipt number: two letters and 13 digits, such as JP0001000000421. Check it against the receipt."
+        out.why_hi = "यह रसीद संख्या नहीं है: दो अक्षर और 13 अंक, जैसे JP0001000000421। रसीद से मिलाएँ।"
+        return out
+    request = await ServiceRequest.get_or_none(receipt_no=cleaned, district_id=district_id).prefetch_related("counter")
+    if request is None or (lsp_id is not None and request.counter.lsp_id != lsp_id):
+        out.why_en = ("No receipt with this number at your counters." if lsp_id is not None
+                      else "No receipt with this number in the district.")
+        out.why_hi = ("आपके काउंटरों पर इस संख्या की कोई रसीद नहीं है।" if lsp_id is not None
+                      else "जिले में इस संख्या की कोई रसीद नहीं है।")
+        return out
+    out.found, out.lsp_id, out.counter_code = True, request.counter.lsp_id, request.counter.code
+    escrow = payments.escrow_methods()
+    pays = await Payment.filter(request_id=request.id).order_by("id")
+    in_escrow = [p for p in pays if p.method in escrow]
+    pay = next((p for p in in_escrow if p.status in _DUE), in_escrow[-1] if in_escrow else None)
+    if pay is not None:
+        out.method, out.status, out.confirmed_at = pay.method, pay.status, pay.confirmed_at
+    elif pays:
+        out.method, out.status = pays[-1].method, pays[-1].status
+    item = await SettlementItem.get_or_none(request_id=request.id).prefetch_related("entry")
+    if item is not None:
+        out.reference, out.at, out.share_paise, out.late = item.entry.idempotency_key.removeprefix("settle:"), item.entry.created_at, \
+            item.amount_paise, item.late
+        before = await ledger.rows('SELECT COUNT(*) AS n FROM "settlement_item" i WHERE i."entry_id" = ? AND i."receipt_no" < ?',
+                                   [item.entry.id, item.receipt_no])
+        out.page = int(before[0]["n"] or 0) // PAYOUT_PAGE + 1
+        return out
+    legacy = await LedgerEntry.get_or_none(idempotency_key=f"settle:{cleaned}")
+    if legacy is not None:
+        out.legacy, out.at = True, legacy.created_at
+        out.share_paise = int((await Posting.filter(entry_id=legacy.id, amount_paise__gt=0).annotate(t=Sum("amount_paise"))
+                               .first().values("t") or {}).get("t") or 0)
+        return out
+    out.why_en, out.why_hi = await _why_not_settled(request, pay, now or utcnow())
+    return out
+
+
+async def _why_not_settled(request: ServiceRequest, pay: Payment | None, now: dt.datetime) -> tuple[str, str]:
+    """Why settlement has not paid the request's payment ``pay`` (its escrow payment, None when none
+    went to escrow), in English and Hindi: the same tests, in the same order, as a run makes."""
+    if pay is None:
+        return ("Not paid by card or UPI: settlement pays only payments collected into escrow. The LSP's share of a cash "
+                "payment stays with it at the counter's day end.",
+                "कार्ड या UPI से भुगतान नहीं: निपटान केवल एस्क्रो में आए भुगतानों का होता है। नकद भुगतान में एलएसपी का हिस्सा "
+                "काउंटर के दिवस-अंत पर उसी के पास रहता है।")
+    if await LedgerEntry.exists(idempotency_key=f"reverse:request:{request.receipt_no}"):
+        return ("The transaction was reversed: nothing is owed to the LSP on it.",
+                "लेन-देन उलट दिया गया: इस पर एलएसपी को कुछ देय नहीं है।")
+    if (request.charge_payer or "") != "citizen":
+        return ("The department or partner pays this service charge: it is claimed from them (Claims), not paid out of escrow.",
+                "यह सेवा शुल्क विभाग या भागीदार देता है: यह उनसे दावे (Claims) में लिया जाता है, एस्क्रो से नहीं दिया जाता।")
+    if pay.status == "pending":
+        return ("The payment is pending: the bank or Stripe has not confirmed it yet. The first run after it is confirmed settles it.",
+                "भुगतान लंबित है: बैंक या Stripe ने अभी इसकी पुष्टि नहीं की है। पुष्टि के बाद का पहला निपटान इसे निपटाएगा।")
+    if pay.status in _FAILED:
+        return ("The payment failed (declined, bounced or withdrawn): nothing reached escrow, so there is nothing to settle.",
+                "भुगतान विफल रहा (अस्वीकृत, अनादरित या वापस लिया गया): एस्क्रो में कुछ नहीं आया, इसलिए निपटाने को कुछ नहीं है।")
+    if pay.status not in _DUE or pay.confirmed_at is None:
+        return (f"The payment is {pay.status}: settlement pays only received or cleared payments.",
+                f"भुगतान की स्थिति {pay.status} है: निपटान केवल प्राप्त या क्लियर भुगतानों का होता है।")
+    owed = (await _still_owed([request.id])).get(request.id, {})
+    if not any(v > 0 for v in owed.values()):
+        if await LedgerEntry.exists(idempotency_key=f"card_transfer:{request.receipt_no}"):
+            return ("Nothing to settle: the LSP's share went with the card payment itself (Stripe's transfer at capture).",
+                    "निपटाने को कुछ नहीं: एलएसपी का हिस्सा कार्ड भुगतान के साथ ही चला गया (कैप्चर पर Stripe का ट्रांसफ़र)।")
+        return ("Nothing is owed to the LSP on this payment, so no payout pays it.",
+                "इस भुगतान पर एलएसपी को कुछ देय नहीं है, इसलिए कोई निपटान भुगतान इसे नहीं चुकाता।")
+    if pay.settled_at is not None:
+        return ("The payment is marked closed for settlement, but no payout paid it: tell the district's technical team.",
+                "भुगतान निपटान के लिए बंद दर्ज है, पर किसी निपटान भुगतान में यह नहीं चुकाया गया: जिले की तकनीकी टीम को बताएँ।")
+    if now - ledger.as_datetime(pay.confirmed_at) > LATE_AFTER:
+        return ("Not settled yet: confirmed more than 24 hours ago, it waits for the next settlement run, which will flag it late.",
+                "अभी निपटाया नहीं गया: पुष्टि 24 घंटे से अधिक पहले हुई थी; यह अगले निपटान की प्रतीक्षा में है, जो इसे विलंबित चिह्नित करेगा।")
+    return ("Not settled yet: confirmed, it waits for the next settlement run (within 24 hours of its confirmation).",
+            "अभी निपटाया नहीं गया: पुष्टि हो चुकी है, यह अगले निपटान की प्रतीक्षा में है (पुष्टि के 24 घंटे के भीतर)।")
 
 
 # --- statements (remittances and claims) ----------------------------------------------------------

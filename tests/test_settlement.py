@@ -129,11 +129,10 @@ async def test_settlement_pays_the_lsp_share_once_out_of_escrow(demo_db, escrow_
     assert (await ledger.check())["problems"] == [f"payout settle:{reference} moved 1800 paise out of escrow but its payments add up to 1700"]
 
 
-@pytest.mark.anyio
-async def test_a_run_pays_each_lsp_once_per_escrow_and_never_a_payment_twice(demo_db, escrow_method):
-    """Payments at two LSPs' counters make two payouts, each with its own payments; a run working
-    from a list read before another run settled them pays none of them again; a second run in the
-    same second gets a reference of its own."""
+async def second_lsp(admin: bool = False):
+    """A second LSP of the district, Marwar Seva Kendra, with a counter of its own (JP-LM-009,
+    offering the birth certificate; its operator ``operator9``) and (``admin``) an LSP admin ``marwar``;
+    passwords ``emitra-demo``."""
     from emitra.core import onboarding
 
     society = Actor(await User.get(username="society"), via="test")
@@ -141,7 +140,19 @@ async def test_a_run_pays_each_lsp_once_per_escrow_and_never_a_payment_twice(dem
     other = await onboarding.add_counter(society, code="JP-LM-009", lsp_id=lsp2.id, name="Sanganer centre", owner_name="Marwar Seva Kendra")
     await CounterService.create(district_id=other.district_id, counter=other, service_code=BIRTH, enabled=True)
     await onboarding.add_user(society, username="operator9", role="operator", counter_code="JP-LM-009", full_name="Op Nine",
-                              password="a-long-password-9")
+                              password="emitra-demo")
+    if admin:
+        await onboarding.add_user(society, username="marwar", role="lsp_admin", lsp_id=lsp2.id, full_name="Marwar Admin",
+                                  password="emitra-demo")
+    return lsp2
+
+
+@pytest.mark.anyio
+async def test_a_run_pays_each_lsp_once_per_escrow_and_never_a_payment_twice(demo_db, escrow_method):
+    """Payments at two LSPs' counters make two payouts, each with its own payments; a run working
+    from a list read before another run settled them pays none of them again; a second run in the
+    same second gets a reference of its own."""
+    lsp2 = await second_lsp()
     mine = await _pay_electronically("operator1", BIRTH, _example(BIRTH), "p-1")
     theirs = await _pay_electronically("operator9", BIRTH, _example(BIRTH), "p-2")
     at = max(mine.confirmed_at, theirs.confirmed_at) + dt.timedelta(hours=1)

@@ -81,6 +81,8 @@ ROUTES = [
     Route("/society/claims/statement.csv", money.claims_csv),
     Route("/lsp/statement", money.lsp_statement),
     Route("/lsp/payout.csv", money.payout_csv),
+    Route("/payouts", money.payouts),
+    Route("/payouts/{reference}", money.payout_page),
     Route("/wallets", money.wallets, methods=["GET", "POST"]),
     Route("/api/v1/token", api.token, methods=["POST"]),
     Route("/api/v1/services", api.services),

@@ -361,6 +361,80 @@ async def payout_csv(request: Request) -> Response:
     return Response(text, media_type="text/csv; charset=utf-8", headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
+# --- payouts: every payment a payout paid, and which payout paid a receipt -------------------------
+
+PAYOUT_READERS = [Role.SOCIETY_ADMIN, Role.LSP_ADMIN]  # as /lsp/payout.csv: the Society's district, an LSP admin's own LSP
+
+
+def _own_lsp(user) -> int | None:
+    """The LSP whose payouts alone the user may see (an LSP admin's), None for the Society (its district's)."""
+    return user.lsp_id if user.role == Role.LSP_ADMIN else None
+
+
+def _page_param(request: Request, errors: dict[str, str]) -> int:
+    try:
+        return params.page_number(request.query_params.get("page"))
+    except params.BadParam as exc:
+        errors["page"] = exc.message
+        return 1
+
+
+async def _lsp_names(ids: set[int]) -> dict[int, str]:
+    return dict(await LSP.filter(id__in=ids).values_list("id", "name")) if ids else {}
+
+
+@page(PAYOUT_READERS)
+async def payouts(request: Request) -> Response:
+    """The settlement payouts, newest first (the Society: its district's; an LSP admin: its own), and
+    "which payout paid receipt X?": the payout's reference and date, or why it is not settled yet.
+    A payout's reference typed in the box opens that payout."""
+    from urllib.parse import urlencode
+
+    user = request.state.user
+    errors: dict[str, str] = {}
+    page_no = _page_param(request, errors)
+    text = str(request.query_params.get("receipt", "") or "").strip()[:100]
+    finding = None
+    if text:
+        compact = "".join(ch for ch in text.upper() if ch.isascii() and ch.isalnum())
+        if compact.startswith("STL") and await settlement.payout(compact, user.district_id, _own_lsp(user), per_page=1) is not None:
+            return RedirectResponse(f"/payouts/{compact}", status_code=303)
+        finding = await settlement.find_receipt(text, user.district_id, _own_lsp(user))
+    rows, page_no, pages = await settlement.payouts(user.district_id, _own_lsp(user), page_no)
+    names = await _lsp_names({r["lsp_id"] for r in rows if r["lsp_id"]} | ({finding.lsp_id} if finding and finding.lsp_id else set()))
+    return render(request, "money/payouts.html", {
+        "rows": rows, "page_no": page_no, "pages": pages, "receipt": text, "finding": finding, "errors": errors,
+        "why": pick(finding.why_en, finding.why_hi) if finding and finding.why_en else "",
+        "prev_url": f"/payouts?{urlencode({'page': page_no - 1})}" if page_no > 1 else "",
+        "next_url": f"/payouts?{urlencode({'page': page_no + 1})}" if page_no < pages else "",
+        "lsp_name": lambda lsp_id: names.get(lsp_id, str(lsp_id)), "method_title": _method_title,
+        "is_society": user.role == Role.SOCIETY_ADMIN,
+    }, 400 if errors else 200)
+
+
+@page(PAYOUT_READERS)
+async def payout_page(request: Request) -> Response:
+    """One payout: its totals, then every payment it paid, PAYOUT_PAGE a page in receipt order
+    (``?page=``; ``?receipt=`` marks the one searched for)."""
+    user = request.state.user
+    errors: dict[str, str] = {}
+    page_no = _page_param(request, errors)
+    view = await settlement.payout(request.path_params["reference"], user.district_id, _own_lsp(user), page_no)
+    if view is None:
+        raise HTTPException(404, _("No settlement payout with this reference was made to you: copy the reference from the statement.")
+                            if _own_lsp(user) is not None else _("No settlement payout with this reference in your district."))
+    base = f"/payouts/{view.reference}"
+    names = await _lsp_names({view.lsp_id})
+    return render(request, "money/payout.html", {
+        "p": view, "errors": errors, "lsp": names.get(view.lsp_id, str(view.lsp_id)),
+        "marked": str(request.query_params.get("receipt", "") or "").strip().upper()[:40],
+        "lines": [(_owed_label(a), paise) for a, paise in view.lines.items()],
+        "prev_url": f"{base}?page={view.page - 1}" if view.page > 1 else "",
+        "next_url": f"{base}?page={view.page + 1}" if view.page < view.pages else "",
+        "first_no": (view.page - 1) * view.per_page, "method_title": _method_title,
+    }, 400 if errors else 200)
+
+
 async def _wallet_counters(user) -> list[Counter]:
     qs = Counter.filter(lsp__mode="prepaid")
     qs = qs.filter(lsp_id=user.lsp_id) if user.role == Role.LSP_ADMIN else qs.filter(district_id=user.district_id)
