@@ -246,11 +246,17 @@ def ledger_check(as_json: bool) -> None:
 
 
 def echo_ledger_check(result: dict, prefix: str = "") -> None:
-    """Print the result of :func:`emitra.core.ledger.check`: a summary line, then each problem."""
+    """Print the result of :func:`emitra.core.ledger.check`: a summary line, then each problem, then
+    what closed counters' wallets left owed back to their LSPs."""
+    from emitra.core.money import format_paise
+
     click.echo(f"{prefix}{'balanced' if result['balanced'] else 'NOT BALANCED'}: {result['entries']} entries, "
                f"{result['postings']} postings, imbalance {result['imbalance_paise']} paise")
     for problem in result["problems"]:
         click.echo(f"  {problem}")
+    for account, paise in result.get("wallet_refunds_owed_paise", {}).items():
+        click.echo(f"  owed back to LSP {account.partition(':')[2]} (wallets of closed counters, for the Society to refund): "
+                   f"{format_paise(paise)}")
 
 
 @ledger_group.command("balance")
