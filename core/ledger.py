@@ -312,9 +312,9 @@ async def check() -> dict[str, object]:
             problems.append(f"wallet of the closed counter {wallet.counter.code} still holds {wallet.balance_paise} paise: "
                             f"reopen it and close it again, which moves the balance (--wallet-to) or records it as owed to its LSP")
     # what closed counters' wallets left owed back to their LSPs, until the Society refunds it (decision 70)
-    owed = await conn.execute_query_dict(
-        'SELECT "account", SUM("amount_paise") AS total FROM "posting" WHERE "account" LIKE \'wallet_refund_payable:%\' '
-        'GROUP BY "account" ORDER BY "account"')
+    where, params = await key_prefix('"account"', "wallet_refund_payable:")
+    owed = await rows(f'SELECT "account", SUM("amount_paise") AS total FROM "posting" WHERE {where} GROUP BY "account" ORDER BY "account"',
+                      params)
     problems += [f"entry {r['key']} has no postings" for r in empty]
     problems += [f"account {r['account']!r} is not named kind:party" for r in bad_accounts]
     problems += await receipt_problems()

@@ -233,6 +233,7 @@ def test_without_a_counter_to_take_it_the_wallet_is_owed_back_to_the_lsp(web):
     assert closed.status_code == 303
     said = web.get(closed.headers["location"]).text
     assert "₹5,000.00 is owed back to its LSP" in said and 'id="counter-JP-JM-001-wallet"' in said
+    assert web.get("/network?done=close&what=operator1").status_code == 200  # a name, not a counter's code
     assert web.run(lambda: _wallet(KIOSK)) == 0
     assert web.run(lambda: ledger.balance(f"wallet_refund_payable:{lsp.id}")) == -5_000_00
     checked = web.run(ledger.check)
@@ -244,6 +245,28 @@ def test_without_a_counter_to_take_it_the_wallet_is_owed_back_to_the_lsp(web):
     web.login("lsp")
     shown = web.get("/lsp/statement")
     assert "Wallet balances of closed counters, to be refunded" in shown.text and "5,000.00" in shown.text
+
+    # the Society pays it back, in parts, never more than is owed
+    def refund(who: str, paise: int, ref: str):
+        return web.run(lambda: _as_money(who, lsp, paise, ref))
+
+    with pytest.raises(dayend.MoneyError, match="Only the district Society's admin"):
+        refund("lsp", 1_000_00, "R1")
+    with pytest.raises(dayend.MoneyError, match="more than the ₹5,000.00 owed back"):
+        refund("society", 5_000_01, "R1")
+    assert refund("society", 3_000_00, "neft r1").owed_paise == 2_000_00
+    assert refund("society", 3_000_00, "NEFT R1").repeated
+    with pytest.raises(dayend.MoneyError, match="already used for a refund of ₹3,000.00"):
+        refund("society", 2_000_00, "NEFTR1")
+    assert refund("society", 2_000_00, "NEFT-R2").owed_paise == 0
+    checked = web.run(ledger.check)
+    assert checked["balanced"] and checked["wallet_refunds_owed_paise"] == {}
+    assert web.run(lambda: AuditLog.filter(action="wallet.refunded").count()) == 2
+    assert "Wallet balances of closed counters" not in web.get("/lsp/statement").text
+
+
+async def _as_money(who: str, lsp: LSP, paise: int, ref: str):
+    return await dayend.refund_wallets(await actor(who), lsp, paise, ref)
 
 
 def test_a_closed_counter_still_holding_a_wallet_is_a_problem_of_the_books(web):
@@ -273,6 +296,9 @@ def test_the_commands_move_applications_and_say_what_became_of_the_wallet(tmp_pa
         ["counter", "close", "JP-LM-002", "--wallet-to", "JP-LM-003", "--as", "society"],
         ["counter", "close", "JP-LM-003", "--as", "society"],
         ["ledger", "check"],
+        ["wallet", "refund", "2", "1000.01", "--reference", "R1", "--as", "society"],
+        ["wallet", "refund", "2", "1000", "--reference", "R1", "--as", "society"],
+        ["ledger", "check"],
     ]
     out = run_commands(tmp_path, calls, timeout=600)
     assert out[1][0] == 0 and out[2][0] == 0, out[:3]
@@ -285,3 +311,6 @@ def test_the_commands_move_applications_and_say_what_became_of_the_wallet(tmp_pa
     assert out[13][0] == 0 and "its wallet's ₹700.00 moved to JP-LM-003's wallet" in out[13][1], out[13]
     assert out[14][0] == 0 and "its wallet's ₹1,000.00 is owed back to its LSP (number 2)" in out[14][1], out[14]
     assert out[15][0] == 0 and "balanced" in out[15][1] and "owed back to LSP 2" in out[15][1] and "₹1,000.00" in out[15][1], out[15]
+    assert out[16][0] == 1 and "Error: RUPEES: ₹1,000.01 is more than the ₹1,000.00 owed back to Bassi e-Seva" in out[16][1], out[16]
+    assert out[17][0] == 0 and "refunded: ₹1,000.00 to LSP 2 Bassi e-Seva (reference R1); still owed back ₹0.00" in out[17][1], out[17]
+    assert out[18][0] == 0 and out[18][1].startswith("balanced") and "owed back" not in out[18][1], out[18]

@@ -1,8 +1,8 @@
 """The Network page: the district Society's LSPs, their counters and the people who work them, and
 the forms that change them. Each form calls the same function of :mod:`emitra.core.onboarding` as
 its command (``emitra lsp add``, ``emitra counter add | close | reopen | move-applications``,
-``emitra user add | deactivate | reactivate | move``), so the checks, the refusals and the audit records are the
-command line's. The Society's admin sees and manages their district's; an LSP admin sees their own
+``emitra user add | deactivate | reactivate | move``), so the checks, the refusals and the audit
+records are the command line's. The Society's admin sees and manages their district's; an LSP admin sees their own
 LSP's counters and operators, and may add, lock out and move operators between them, and move
 open applications between them, as the commands allow.
 """
@@ -152,11 +152,10 @@ async def network(request: Request) -> Response:
     # a closed counter's wallet: what its closing did with the balance (moved, or owed back to the LSP)
     released = {c.id: pick(*onboarding.wallet_said(c.code, await onboarding.closing_wallet(c)))
                 for c in counters if not c.active and (c.lsp_id in prepaid or c.id in wallets)}
-    if message and done == "close":
-        closed = next(c for c in counters if c.code == what)
-        if released.get(closed.id):
-            said = released[closed.id]
-            message = f"{message} {said[:1].upper()}{said[1:]}."
+    closed = next((c for c in counters if c.code == what), None) if message and done == "close" else None
+    if closed is not None and released.get(closed.id):
+        said = released[closed.id]
+        message = f"{message} {said[:1].upper()}{said[1:]}."
     wallet_choices = {c.id: [(o.code, f"{o.code} · {o.name}") for o in counters if o.active and o.lsp_id == c.lsp_id and o.id != c.id]
                       for c in counters}
     return render(request, "network/network.html", {
