@@ -246,11 +246,18 @@ def ledger_check(as_json: bool) -> None:
 
 
 def echo_ledger_check(result: dict, prefix: str = "") -> None:
-    """Print the result of :func:`emitra.core.ledger.check`: a summary line, then each problem."""
+    """Print the result of :func:`emitra.core.ledger.check`: a summary line, then each problem, then
+    what closed counters' wallets left owed back to their LSPs."""
+    from emitra.core.money import format_paise
+
     click.echo(f"{prefix}{'balanced' if result['balanced'] else 'NOT BALANCED'}: {result['entries']} entries, "
                f"{result['postings']} postings, imbalance {result['imbalance_paise']} paise")
     for problem in result["problems"]:
         click.echo(f"  {problem}")
+    for account, paise in result.get("wallet_refunds_owed_paise", {}).items():
+        lsp = account.partition(":")[2]
+        click.echo(f"  owed back to LSP {lsp} (wallets of closed counters, for the Society to refund): {format_paise(paise)}; "
+                   f"record the transfer with `emitra wallet refund {lsp} RUPEES --reference REF`")
 
 
 @ledger_group.command("balance")
@@ -658,7 +665,7 @@ def reconcile_run(district: str, week: str | None, as_user: str | None, confirm_
 
 _MONEY_OPTION = {"counted": "--counted", "date": "--date", "operator": "--as", "actor": "--as", "reference": "--reference",
                  "bank_reference": "--reference", "amount": "--amount", "from": "--from", "to": "--to", "provider": "PROVIDER",
-                 "counter": "COUNTER_CODE", "now": "--now", "district": "--district"}
+                 "counter": "COUNTER_CODE", "now": "--now", "district": "--district", "lsp": "LSP_ID"}
 
 
 def _money_fail(exc, amount_name: str = "--amount") -> None:
@@ -1033,6 +1040,37 @@ def wallet_topup(counter_code: str, rupees: str, reference: str, as_user: str) -
         _money_fail(exc, "RUPEES")
     verb = "already recorded" if done.repeated else "topped up"
     click.echo(f"{verb}: {done.counter.code} +{format_paise(done.amount_paise)} (reference {done.reference}); wallet balance {format_paise(done.balance_paise)}")
+
+
+@wallet_group.command("refund")
+@click.argument("lsp_id", type=int)
+@click.argument("rupees")
+@click.option("--reference", required=True, help="The bank reference of the Society's transfer to the LSP.")
+@click.option("--as", "as_user", required=True, help="The Society admin's username.")
+def wallet_refund(lsp_id: int, rupees: str, reference: str, as_user: str) -> None:
+    """Record that the Society paid RUPEES back to the LSP LSP_ID, of what its closed counters'
+    wallets held (`emitra ledger check` lists what is owed back)."""
+    from emitra.core import dayend
+    from emitra.core.models import LSP
+    from emitra.core.money import format_paise
+
+    paise = _money_rupees(rupees, "RUPEES")
+
+    async def go():
+        actor = await _money_user(as_user)
+        lsp = await LSP.get_or_none(id=lsp_id) if 0 < lsp_id < 2**31 else None
+        if lsp is None:
+            raise dayend.MoneyError("lsp", f"No LSP with number {lsp_id}; `emitra lsp list` shows them.",
+                                    f"{lsp_id} संख्या का कोई एलएसपी नहीं है।")
+        return await dayend.refund_wallets(actor, lsp, paise, reference)
+
+    try:
+        done = run(go)
+    except dayend.MoneyError as exc:
+        _money_fail(exc, "RUPEES")
+    verb = "already recorded" if done.repeated else "refunded"
+    click.echo(f"{verb}: {format_paise(done.amount_paise)} to LSP {done.lsp.id} {done.lsp.name} (reference {done.reference}); "
+               f"still owed back {format_paise(done.owed_paise)}")
 
 
 

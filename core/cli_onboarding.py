@@ -65,18 +65,41 @@ def counter_add(code: str, name: str, lsp_id: int, owner_name: str, address: str
 
 @click.command("close")
 @click.argument("code")
+@click.option("--wallet-to", "wallet_to", default="",
+              help="A prepaid counter: the open counter of the same LSP whose wallet takes its balance "
+                   "(left out: the balance is recorded as owed back to the LSP, for the Society to refund).")
 @AS
-def counter_close(code: str, as_user: str) -> None:
+def counter_close(code: str, wallet_to: str, as_user: str) -> None:
     """Close the counter CODE (a kiosk whose licence ended, a centre that shut): it takes no payment
     and its operators cannot log in (their sessions end now) until it reopens or they are moved
     (`emitra user move`). Refused, each reason named with its fix, while cash there is not covered by a
     day end, a card, UPI or cheque payment taken there awaits confirmation, or an application filed
-    there is still open."""
-    from emitra.core.onboarding import close_counter
+    there is still open (`emitra counter move-applications` moves them to another counter). A prepaid
+    counter's wallet balance moves to --wallet-to's wallet, or is owed back to the LSP."""
+    from emitra.core.cli import run
+    from emitra.core.onboarding import close_counter, closing_wallet, wallet_said
 
-    made = run_as(close_counter, as_user, code)
-    click.echo(f"counter {made.code} closed: it takes no payment and its operators cannot log in "
-               f"(emitra counter reopen {made.code} --as ... to undo)")
+    made = run_as(close_counter, as_user, code, wallet_to)
+    said, _hi = wallet_said(made.code, run(lambda: closing_wallet(made)))
+    click.echo(f"counter {made.code} closed: it takes no payment and its operators cannot log in"
+               + (f"; {said}" if said else "") + f" (emitra counter reopen {made.code} --as ... to undo)")
+
+
+@click.command("move-applications")
+@click.argument("code")
+@click.option("--to", "to_code", required=True, help="The open counter of the same district that takes them (its code).")
+@click.option("--as", "as_user", required=True,
+              help="The Society admin's username (any counter of the district), or the LSP admin's (between its own counters).")
+def counter_move_applications(code: str, to_code: str, as_user: str) -> None:
+    """Move every open application filed at the counter CODE to the counter --to, where its citizen
+    now corrects it and collects the result (each citizen is sent an SMS or email, tracking shows the
+    new counter). Then CODE may close. Refused, moving nothing, while papers of an application still
+    wait at CODE for the day's dispatch."""
+    from emitra.core.onboarding import move_applications
+
+    moved = run_as(move_applications, as_user, code, to_code)
+    click.echo(f"{len(moved.numbers)} open application(s) moved from {moved.source.code} to {moved.target.code}: "
+               + ", ".join(moved.numbers))
 
 
 @click.command("reopen")
@@ -90,7 +113,7 @@ def counter_reopen(code: str, as_user: str) -> None:
     click.echo(f"counter {made.code} reopened")
 
 
-counter_commands: list[click.Command] = [counter_add, counter_close, counter_reopen]
+counter_commands: list[click.Command] = [counter_add, counter_close, counter_reopen, counter_move_applications]
 
 
 @click.group("user")

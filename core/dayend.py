@@ -44,6 +44,7 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger
+from emitra.core.db import on_postgres
 from emitra.core.models import LSP, Counter, DayEnd, District, LedgerEntry, Posting, Role, Wallet
 from emitra.core.money import bank_reference as normal_reference
 from emitra.core.money import format_paise
@@ -908,6 +909,52 @@ async def top_up(actor: audit.Actor, counter: Counter, amount_paise: int, refere
             return await top_up(actor, counter, amount, ref, _retry=False)
         raise
     return TopUp(counter, amount, ref, wallet.balance_paise)
+
+
+@dataclass
+class WalletRefund:
+    lsp: LSP
+    amount_paise: int
+    reference: str
+    owed_paise: int  # still owed back to the LSP after it
+    repeated: bool = False
+
+
+async def refund_wallets(actor: audit.Actor, lsp: LSP, amount_paise: int, reference: str) -> WalletRefund:
+    """The Society paid back to an LSP what its closed counters' wallets held (decision 70):
+    Dr wallet_refund_payable:<lsp> / Cr society_bank, key ``walletrefund:<lsp>:<reference>``, audited
+    ``wallet.refunded``. Only the district Society's admin; never more than is owed. The same
+    reference again with the same amount records nothing (a double click, a retried command)."""
+    user = actor.user
+    if not (user is not None and user.active and user.role == Role.SOCIETY_ADMIN and user.district_id == lsp.district_id):
+        raise MoneyError("actor", f"Only the district Society's admin records a refund to {lsp.name}.",
+                         f"{lsp.name} को वापसी केवल जिला सोसायटी के एडमिन दर्ज करते हैं।")
+    amount = check_paise(amount_paise, "amount", allow_zero=False)
+    ref = normal_reference(reference)
+    if not ref or len(ref) > 60:
+        raise MoneyError("reference", "Give the bank reference of the transfer to the LSP (1 to 60 characters).",
+                         "एलएसपी को किए गए हस्तांतरण का बैंक संदर्भ दें (1 से 60 अक्षर)।")
+    account, key = f"wallet_refund_payable:{lsp.id}", f"walletrefund:{lsp.id}:{ref}"
+    previous = await LedgerEntry.get_or_none(idempotency_key=key)
+    if previous is not None:
+        posted = await _sum(Posting.filter(entry=previous, account=account))
+        if posted != amount:
+            raise MoneyError("reference", f"Reference {ref} was already used for a refund of {format_paise(posted)} to {lsp.name}.",
+                             f"संदर्भ {ref} से {lsp.name} को {format_paise(posted)} की वापसी पहले ही दर्ज है।")
+        return WalletRefund(lsp, amount, ref, -await ledger.balance(account), repeated=True)
+    async with in_transaction():
+        if on_postgres():  # two refunds at once must not both pass the check below
+            await LSP.select_for_update().get(id=lsp.id)
+        owed = -await ledger.balance(account)
+        if amount > owed:
+            raise MoneyError("amount", f"{format_paise(amount)} is more than the {format_paise(owed)} owed back to {lsp.name} "
+                                       "for its closed counters' wallets.",
+                             f"{format_paise(amount)} बंद काउंटरों के वॉलेट के लिए {lsp.name} को लौटाने योग्य {format_paise(owed)} से अधिक है।")
+        await ledger.post(lsp.district_id, key, f"refund of closed counters' wallets to LSP {lsp.id} ref {ref}",
+                          [ledger.debit(account, amount), ledger.credit("society_bank", amount)])
+        await audit.record(actor, "wallet.refunded", lsp, district_id=lsp.district_id,
+                           detail={"lsp_id": lsp.id, "amount_paise": amount, "reference": ref, "owed_after_paise": owed - amount})
+    return WalletRefund(lsp, amount, ref, owed - amount)
 
 
 async def _earlier_top_up(code: str, ref: str, typed: str) -> LedgerEntry | None:

@@ -178,7 +178,13 @@ async def check_references(counter: Counter, service: Service, data: dict[str, A
 
 async def can_read(user: User, doc: Document) -> bool:
     if user.role == Role.OPERATOR:
-        return doc.counter_id == user.counter_id
+        if doc.counter_id == user.counter_id:
+            return True
+        # an application moved here from a closing counter (decision 70): its scans come with it
+        from emitra.core.models import Case
+
+        return doc.request_id is not None and user.counter_id is not None and \
+            await Case.filter(request_id=doc.request_id, counter_id=user.counter_id).exists()
     if user.role == Role.SOCIETY_ADMIN:
         return doc.district_id == user.district_id
     if user.role == Role.DEPARTMENT_OFFICER and doc.request_id:

@@ -283,7 +283,8 @@ async def check() -> dict[str, object]:
     """Verify the books: every entry balanced and non-empty, the whole ledger summing to zero,
     every account named ``kind:party`` or a known single account, every receipt with its entries
     and every entry with its receipt (:func:`receipt_problems`), every settlement payout equal to
-    its payments (:func:`payout_problems`). Balances are never stored, so
+    its payments (:func:`payout_problems`), no closed counter's wallet holding money; and what closed
+    counters' wallets left owed back to their LSPs (``wallet_refunds_owed_paise``). Balances are never stored, so
     they always equal what the postings say."""
     from tortoise import connections
 
@@ -306,6 +307,14 @@ async def check() -> dict[str, object]:
         in_books = -await balance(f"kiosk_wallet:{wallet.counter.code}")
         if in_books != wallet.balance_paise:
             problems.append(f"wallet of {wallet.counter.code} holds {wallet.balance_paise} paise but the ledger says {in_books}")
+        if not wallet.counter.active and wallet.balance_paise:
+            # stranded: no payment can be taken there to use it (closed before decision 70)
+            problems.append(f"wallet of the closed counter {wallet.counter.code} still holds {wallet.balance_paise} paise: "
+                            f"reopen it and close it again, which moves the balance (--wallet-to) or records it as owed to its LSP")
+    # what closed counters' wallets left owed back to their LSPs, until the Society refunds it (decision 70)
+    where, params = await key_prefix('"account"', "wallet_refund_payable:")
+    owed = await rows(f'SELECT "account", SUM("amount_paise") AS total FROM "posting" WHERE {where} GROUP BY "account" ORDER BY "account"',
+                      params)
     problems += [f"entry {r['key']} has no postings" for r in empty]
     problems += [f"account {r['account']!r} is not named kind:party" for r in bad_accounts]
     problems += await receipt_problems()
@@ -316,4 +325,5 @@ async def check() -> dict[str, object]:
         "postings": postings,
         "imbalance_paise": total,
         "problems": problems,
+        "wallet_refunds_owed_paise": {r["account"]: -int(r["total"]) for r in owed if int(r["total"] or 0)},
     }

@@ -9,7 +9,8 @@ message is ``kept`` in the outbox, where the Society's admin reads it.
 Events: ``submitted`` (a case is registered), ``state_changed`` (each step, with the reason or the
 note when the citizen may read it: the same rule as tracking, :func:`citizen_may_read`), ``ready``
 (the deliverable waits at the counter), ``escalated`` (to the officers an overdue case now rests
-with). An SMS body stays within :data:`SMS_LIMIT` characters:
+with), ``counter_changed`` (the counter where it is corrected and collected closed, and the case
+moved to another: :func:`counter_changed`). An SMS body stays within :data:`SMS_LIMIT` characters:
 the note, then the service title, are shortened to fit; an email carries them in full.
 
 Privacy: a recipient or a body is never written to the log; pages and the command line show the
@@ -33,7 +34,7 @@ SMS_LIMIT = 300
 MAX_ATTEMPTS = 5
 STATUSES = ("queued", "kept", "sent", "failed")
 CHANNELS = ("sms", "email")
-EVENTS = ("submitted", "state_changed", "ready", "escalated")
+EVENTS = ("submitted", "state_changed", "ready", "escalated", "counter_changed")
 #: whose remarks the citizen reads, in a message as on /track: the department's, the Society's and the
 #: platform's ("system"), when made public. A counter's remark (what was corrected, say) may describe
 #: the citizen's papers and stays with the officers (docs/citizens.md).
@@ -186,6 +187,35 @@ async def case_event(case: Case, event: str, process: Any, remark: str = "") -> 
     if case.email:
         kind, en, hi, subject_en, subject_hi = _texts(case, event, process, remark, counter, None)
         out.append(await _queue(case, kind, "email", case.email, en, hi, subject_hi if case.lang == "hi" else subject_en))
+    return out
+
+
+async def counter_changed(case: Case, old: Counter, new: Counter) -> list[Notification]:
+    """Tell the citizen their case is now at the counter ``new`` (``old`` is closing): that is where
+    they correct it or collect what the department sends, with the receipt from ``old``. The
+    address goes in when it fits an SMS (it is shortened first, then the service's title)."""
+    if not case.mobile and not case.email:
+        return []
+    where = f"{new.name} ({new.code})"
+
+    def en(title: str, address: str) -> str:
+        at = f", {address}" if address else ""
+        return (f"e-Mitra: {case.number} ({title}) is now at {where}{at}, not {old.code}. "
+                f"Correct or collect it there with your receipt.")
+
+    def hi(title: str, address: str) -> str:
+        at = f", {address}" if address else ""
+        return (f"ई-मित्र: {case.number} ({title}) अब {where}{at} पर है, {old.code} पर नहीं। "
+                f"अपनी रसीद के साथ वहीं सुधार कराएँ या प्राप्त करें।")
+
+    subject_en, subject_hi = f"e-Mitra {case.number}: now at {new.code}", f"ई-मित्र {case.number}: अब {new.code} पर"
+    address = " ".join((new.address or "").split())
+    title_hi = case.title_hi or case.title_en
+    out = []
+    for channel, recipient, limit in (("sms", case.mobile, SMS_LIMIT), ("email", case.email, None)):
+        if recipient:
+            out.append(await _queue(case, "counter_changed", channel, recipient, _fit(en, case.title_en, address, limit),
+                                    _fit(hi, title_hi, address, limit), subject_hi if case.lang == "hi" else subject_en))
     return out
 
 

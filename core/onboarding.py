@@ -13,6 +13,7 @@ enables them (``/lsp/services``), as the paper has the LSP choose what its count
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
@@ -260,17 +261,23 @@ async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
     if waiting:
         first = (await cases.order_by("id").limit(1).values_list("number", flat=True))[0]
         found.append((f"{waiting} open application(s) filed there are collected or corrected there (e.g. {first}): "
-                      "close the counter once they are closed",
-                      f"वहाँ दर्ज {waiting} खुले आवेदन वहीं सुधारे या प्राप्त किए जाते हैं (जैसे {first}): उनके बंद होने के बाद "
-                      "काउंटर बंद करें"))
+                      f"move them to another open counter of the district (`emitra counter move-applications {counter.code} "
+                      "--to CODE`, or the Network page), or close the counter once they are closed",
+                      f"वहाँ दर्ज {waiting} खुले आवेदन वहीं सुधारे या प्राप्त किए जाते हैं (जैसे {first}): उन्हें जिले के किसी "
+                      f"दूसरे खुले काउंटर पर भेजें (`emitra counter move-applications {counter.code} --to CODE`, या नेटवर्क पृष्ठ), "
+                      "या उनके बंद होने के बाद काउंटर बंद करें"))
     return found
 
 
-async def close_counter(actor: audit.Actor, code: str) -> Counter:
+async def close_counter(actor: audit.Actor, code: str, wallet_to: str = "") -> Counter:
     """A counter that shuts down (a kiosk's licence ends, a centre moves): it takes no payment,
     and its operators cannot log in (their open sessions end now; an API token of theirs is
     refused) until the Society reopens it or moves them. Refused while it still holds something a
-    citizen or the Society waits for (:func:`close_blockers`). Audited ``counter.closed``."""
+    citizen or the Society waits for (:func:`close_blockers`). A prepaid counter's wallet balance is
+    the LSP's money and does not stay on a closed counter: it moves to ``wallet_to`` (an open counter
+    of the same LSP), or else is recorded as owed back to the LSP (``wallet_refund_payable:<lsp>``,
+    on its statement until the Society refunds it), in the closing's transaction
+    (:func:`_release_wallet`; decision 70). Audited ``counter.closed``, with what became of the wallet."""
     from emitra.core import auth
 
     counter = await _counter_for_society(actor, code)
@@ -281,6 +288,8 @@ async def close_counter(actor: audit.Actor, code: str) -> Counter:
     if blockers:
         raise Refused("CODE", f"{counter.code} cannot close yet: " + "; ".join(en for en, _hi in blockers),
                       f"{counter.code} अभी बंद नहीं हो सकता: " + "; ".join(hi for _en, hi in blockers))
+    lsp = await LSP.get(id=counter.lsp_id)
+    target = await _wallet_target(counter, lsp, wallet_to) if str(wallet_to or "").strip() else None
     async with in_transaction():
         counter.active = False
         await counter.save(update_fields=["active"])
@@ -288,9 +297,89 @@ async def close_counter(actor: audit.Actor, code: str) -> Counter:
         ended = 0
         for operator in operators:
             ended += await auth.end_sessions(operator)
+        wallet = await _release_wallet(counter, lsp, target)
         await audit.record(actor, "counter.closed", counter, district_id=counter.district_id, counter_id=counter.id,
-                           detail={"code": counter.code, "operators": [o.username for o in operators], "sessions_ended": ended})
+                           detail={"code": counter.code, "operators": [o.username for o in operators], "sessions_ended": ended,
+                                   **({"wallet": wallet} if wallet else {})})
     return counter
+
+
+async def _wallet_target(counter: Counter, lsp: LSP, code: str) -> Counter:
+    """The counter ``--wallet-to`` names, if a closing ``counter``'s wallet may move there: an open
+    counter of the same LSP (a wallet is money the LSP paid in; another LSP's counter would be a
+    payment between LSPs, which is not the Society's to make)."""
+    from emitra.core.models import Wallet
+
+    if lsp.mode != "prepaid" and not await Wallet.filter(counter_id=counter.id).exists():
+        raise Refused("--wallet-to", f"{counter.code} has no wallet: its LSP {lsp.name} is postpaid (leave --wallet-to out)",
+                      f"{counter.code} का कोई वॉलेट नहीं है: इसका एलएसपी {lsp.name} पोस्टपेड है")
+    target = await Counter.get_or_none(code=str(code).strip().upper())
+    if target is None:
+        raise Refused("--wallet-to", f"no counter with code {code!r}; `emitra counter list` shows them", f"{code!r} कोड का कोई काउंटर नहीं है")
+    if target.id == counter.id:
+        raise Refused("--wallet-to", f"{target.code} is the counter closing; name another counter of {lsp.name}",
+                      f"{target.code} वही काउंटर है जो बंद हो रहा है; {lsp.name} का कोई दूसरा काउंटर चुनें")
+    if target.lsp_id != counter.lsp_id:
+        raise Refused("--wallet-to", f"{target.code} is another LSP's counter: a wallet's balance is {lsp.name}'s money and moves "
+                                     "only to one of its own counters (leave --wallet-to out to record it as owed back to the LSP)",
+                      f"{target.code} दूसरे एलएसपी का काउंटर है: वॉलेट की राशि {lsp.name} की है और केवल उसी के किसी काउंटर पर जाती है "
+                      "(--wallet-to छोड़ दें तो यह एलएसपी को लौटाने योग्य दर्ज होगी)")
+    if not target.active:
+        raise Refused("--wallet-to", f"{target.code} is closed; choose an open counter of {lsp.name}",
+                      f"{target.code} बंद है; {lsp.name} का कोई खुला काउंटर चुनें")
+    return target
+
+
+async def _release_wallet(counter: Counter, lsp: LSP, target: Counter | None) -> dict | None:
+    """Empty a closing counter's wallet, inside the closing's transaction: to ``target``'s wallet
+    (Dr kiosk_wallet:<counter> / Cr kiosk_wallet:<target>) or, without one, as owed back to its LSP
+    (Cr wallet_refund_payable:<lsp>). Each closing posts once (key ``walletclose:<counter>:<n>``, the
+    n-th closing of the counter). None when there was nothing in it."""
+    from tortoise.expressions import F
+
+    from emitra.core import ledger
+    from emitra.core.models import AuditLog, Wallet
+
+    wallet = await Wallet.get_or_none(counter_id=counter.id)
+    held = wallet.balance_paise if wallet else 0
+    if wallet is None or held <= 0:
+        return None
+    n = await AuditLog.filter(action="counter.closed", counter_id=counter.id).count() + 1
+    to_account = f"kiosk_wallet:{target.code}" if target else f"wallet_refund_payable:{lsp.id}"
+    await ledger.post(counter.district_id, f"walletclose:{counter.code}:{n}",
+                      f"wallet of closed counter {counter.code} to {target.code if target else f'LSP {lsp.id} (to refund)'}",
+                      [ledger.debit(f"kiosk_wallet:{counter.code}", held), ledger.credit(to_account, held)])
+    if not await Wallet.filter(id=wallet.id, balance_paise=held).update(balance_paise=0):
+        raise Refused("CODE", f"{counter.code}'s wallet changed while it was closing; try again",
+                      f"बंद करते समय {counter.code} का वॉलेट बदल गया; फिर से प्रयास करें")
+    if target is None:
+        return {"paise": held, "owed_to_lsp": lsp.id}
+    into, _made = await Wallet.get_or_create(counter_id=target.id, defaults={"district_id": target.district_id})
+    await Wallet.filter(id=into.id).update(balance_paise=F("balance_paise") + held)
+    return {"paise": held, "to": target.code}
+
+
+async def closing_wallet(counter: Counter) -> dict | None:
+    """What the counter's latest closing did with its wallet (the audit record's ``wallet``): the
+    paise and the counter it moved to (``to``) or the LSP it is owed back to (``owed_to_lsp``)."""
+    from emitra.core.models import AuditLog
+
+    entry = await AuditLog.filter(action="counter.closed", counter_id=counter.id).order_by("-id").first()
+    return (entry.detail or {}).get("wallet") if entry is not None else None
+
+
+def wallet_said(counter_code: str, wallet: dict | None) -> tuple[str, str]:
+    """The closing's wallet in words (English, Hindi), or empty when nothing was in it."""
+    from emitra.core.money import format_paise
+
+    if not wallet:
+        return "", ""
+    amount = format_paise(int(wallet["paise"]))
+    if wallet.get("to"):
+        return (f"its wallet's {amount} moved to {wallet['to']}'s wallet",
+                f"इसके वॉलेट के {amount} {wallet['to']} के वॉलेट में गए")
+    return (f"its wallet's {amount} is owed back to its LSP (number {wallet['owed_to_lsp']}) until the Society refunds it",
+            f"इसके वॉलेट के {amount} सोसायटी द्वारा लौटाए जाने तक इसके एलएसपी (संख्या {wallet['owed_to_lsp']}) के बकाया हैं")
 
 
 async def reopen_counter(actor: audit.Actor, code: str) -> Counter:
@@ -362,3 +451,83 @@ async def move_user(actor: audit.Actor, username: str, counter_code: str) -> Use
                            detail={"username": account.username, "from": old.code if old else None, "to": target.code,
                                    "lsp_id": target.lsp_id, "sessions_ended": ended})
     return account
+
+
+# --- a closing counter's open applications move to another counter -----------------------------
+
+
+@dataclass
+class MovedCases:
+    """What :func:`move_applications` moved: from and to which counter, the case numbers in order."""
+
+    source: Counter
+    target: Counter
+    numbers: list[str] = field(default_factory=list)
+
+
+async def move_applications(actor: audit.Actor, from_code: str, to_code: str) -> MovedCases:
+    """Move every open application (and grievance) filed at the counter ``from_code`` to the open
+    counter ``to_code`` of the same district, where the citizen now corrects it and collects its
+    result: a kiosk whose licence ends need not wait weeks for departments before it can close.
+    The Society's admin of the district (or the state admin) moves them to any counter of the
+    district; an LSP admin only between its own LSP's counters. Refused, writing nothing, while a
+    case's paper documents still wait at ``from_code`` for the day's dispatch (the papers are there,
+    not at the new counter). One transaction: each case's counter, a public step on its timeline
+    (tracking shows where to go), the citizen's SMS/email (``notify.counter_changed``) and one audit
+    record per case (``case.moved``: each case's own audit trail, and the new counter's, shows it);
+    all or nothing. The payments stay the old counter's (its receipts, its day ends)."""
+    from emitra.core import dispatch, notify, workflow
+    from emitra.core.models import Case, CaseEvent
+
+    source = await _counter(from_code)
+    by = actor.user
+    own_lsp = by is not None and by.active and by.role == Role.LSP_ADMIN and by.lsp_id == source.lsp_id
+    if not (_is_admin_of(actor, source.district_id) or own_lsp):
+        raise Refused("--as", f"{actor.name!r} may not move {source.code}'s applications: the district Society's admin (or the "
+                              "state admin) may, and the admin of its LSP between its own counters",
+                      f"{actor.name!r} {source.code} के आवेदन नहीं भेज सकते: जिला सोसायटी के एडमिन भेज सकते हैं, और उसके "
+                      "एलएसपी के एडमिन अपने काउंटरों के बीच")
+    target = await Counter.get_or_none(code=str(to_code or "").strip().upper()) if to_code else None
+    if target is None:
+        raise Refused("--to", f"no counter with code {to_code!r}; `emitra counter list` shows them" if to_code
+                      else "name the open counter that takes them: --to CODE",
+                      f"{to_code!r} कोड का कोई काउंटर नहीं है" if to_code else "आवेदन लेने वाला खुला काउंटर बताएँ: --to CODE")
+    if target.id == source.id:
+        raise Refused("--to", f"the applications are already at {target.code}; name another counter",
+                      f"आवेदन पहले से {target.code} पर हैं; कोई दूसरा काउंटर चुनें")
+    if target.district_id != source.district_id:
+        raise Refused("--to", f"{target.code} is in another district; a citizen collects an application in the district it was filed in",
+                      f"{target.code} दूसरे जिले में है; नागरिक आवेदन उसी जिले में प्राप्त करता है जहाँ वह दर्ज हुआ")
+    if not target.active:
+        raise Refused("--to", f"{target.code} is closed; choose an open counter", f"{target.code} बंद है; कोई खुला काउंटर चुनें")
+    if target.lsp_id != source.lsp_id and not _is_admin_of(actor, target.district_id):
+        raise Refused("--as", f"{actor.name!r} may not move applications to {target.code}, a counter of another LSP: only the "
+                              "district Society's admin may",
+                      f"{actor.name!r} आवेदन दूसरे एलएसपी के काउंटर {target.code} पर नहीं भेज सकते: यह केवल जिला सोसायटी के एडमिन कर सकते हैं")
+    papers = [case.number for cases in (await dispatch.pending(source)).values() for case in cases]
+    if papers:
+        raise Refused("CODE", f"the paper documents of {len(papers)} application(s) (e.g. {papers[0]}) still wait at {source.code} "
+                              f"for the dispatch to their department: prepare the dispatch at {source.code} (its Dispatch page) first",
+                      f"{len(papers)} आवेदनों (जैसे {papers[0]}) के कागज़ी दस्तावेज़ अभी {source.code} पर विभाग को भेजे जाने की प्रतीक्षा में "
+                      f"हैं: पहले {source.code} पर (उसके डिस्पैच पृष्ठ पर) डिस्पैच तैयार करें")
+    ids = await Case.filter(counter_id=source.id, closed_at=None).order_by("id").values_list("id", flat=True)
+    if not ids:
+        raise Refused("CODE", f"{source.code} has no open application to move", f"{source.code} पर भेजने को कोई खुला आवेदन नहीं है")
+    where = f"{target.name} ({target.code})" + (f", {target.address}" if target.address else "")
+    moved = MovedCases(source, target)
+    async with in_transaction():
+        for case_id in ids:
+            # a case closed since it was read (collected at the old counter a moment ago) stays where it is
+            if not await Case.filter(id=case_id, counter_id=source.id, closed_at=None).update(counter_id=target.id):
+                continue
+            case = await Case.get(id=case_id)
+            await CaseEvent.create(case=case, action="move_counter", from_state=case.state, to_state=case.state, actor=by,
+                                   actor_name=workflow.actor_label(actor), actor_role=workflow.role_of(actor),
+                                   remark=f"Now at {where}, not {source.code}: corrected and collected there",
+                                   remark_hi=f"अब {where} पर, {source.code} पर नहीं: सुधार और प्राप्ति वहीं",
+                                   public=True, created_at=workflow.now())
+            await notify.counter_changed(case, source, target)
+            await audit.record(actor, "case.moved", case, district_id=case.district_id, counter_id=target.id,
+                               detail={"number": case.number, "from": source.code, "to": target.code, "state": case.state})
+            moved.numbers.append(case.number)
+    return moved

@@ -77,8 +77,8 @@ STRIPE_TRANSFERS = {"transfer", "transfer_cancel", "transfer_failure", "transfer
 BANK_ACCOUNTS = ("society_bank", "escrow:upi")
 
 #: the kinds of item a report names (the web page translates them)
-KINDS = ("deposit", "settlement", "remittance", "cheque", "fee_claim", "wallet_topup", "card_payout", "card_charge",
-         "card_refund", "card_fee", "upi", "other")
+KINDS = ("deposit", "settlement", "remittance", "cheque", "fee_claim", "wallet_topup", "wallet_refund", "card_payout",
+         "card_charge", "card_refund", "card_fee", "upi", "other")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1777,6 +1777,8 @@ def _bank_kind(key: str, accounts: set[str]) -> str:
         return "fee_claim"
     if base.startswith("topup:"):
         return "wallet_topup"
+    if base.startswith("walletrefund:"):
+        return "wallet_refund"
     if base.startswith("deposit:") or any(a.startswith("deposit_in_transit:") for a in accounts):
         return "deposit"
     if "escrow:card" in accounts:

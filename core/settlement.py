@@ -1109,6 +1109,8 @@ async def lsp_statement(lsp_id: int, start: dt.date, end: dt.date) -> dict[str, 
     counters = await Counter.filter(lsp_id=lsp_id).order_by("code")
     by_id = {c.id: c for c in counters}
     accounts = [f"lsp_fee_payable:{lsp_id}", f"lsp_sales:{lsp_id}"] + [f"owner_fee_payable:{c.code}" for c in counters]
+    # closed counters' wallets owed back to the LSP (decision 70): owed, never earned in a period
+    refund = f"wallet_refund_payable:{lsp_id}"
     lo, hi = day_start(start), day_end_at(end)
     bounds = (await ledger.rows('SELECT MIN("id") AS lo, MAX("id") AS hi FROM "ledger_entry" WHERE "created_at" >= ? AND "created_at" < ?',
                                 [lo, hi]))[0]
@@ -1151,9 +1153,9 @@ async def lsp_statement(lsp_id: int, start: dt.date, end: dt.date) -> dict[str, 
             payouts.append({"reference": r["key"].removeprefix("settle:"), "at": ledger.as_datetime(r["at"]),
                             "payments": int(r["n"]), "amount_paise": int(r["total"] or 0)})
     district_id = counters[0].district_id if counters else None
-    found = await reconcile.balances(district_id, ("lsp_fee_payable:", "lsp_sales:", "owner_fee_payable:", "kiosk_wallet:")) \
-        if district_id is not None else {}
-    balances = {a: -found.get(a, 0) for a in accounts}
+    found = await reconcile.balances(district_id, ("lsp_fee_payable:", "lsp_sales:", "owner_fee_payable:", "kiosk_wallet:",
+                                                   "wallet_refund_payable:")) if district_id is not None else {}
+    balances = {a: -found.get(a, 0) for a in [*accounts, refund]}
     wallets = {w.counter_id: w.balance_paise for w in await Wallet.filter(counter_id__in=list(by_id))}
     return {
         "counters": counters,

@@ -412,6 +412,8 @@ PLATFORM_STEPS = {
     "open": ("Registered", "दर्ज किया गया"),
     "escalate": ("Escalated to the next officer", "अगले स्तर के अधिकारी को अग्रेषित"),
     "remark": ("Remark", "टिप्पणी"),
+    # its counter closing, the case moved to another (core/onboarding.move_applications)
+    "move_counter": ("Moved to another counter", "दूसरे काउंटर पर भेजा गया"),
 }
 
 
@@ -588,6 +590,10 @@ def _actor_label(actor: audit.Actor) -> str:
     if actor.user is None:
         return "e-Mitra" if actor.via != "cli" else "e-Mitra (cli)"
     return actor.user.full_name or actor.user.username
+
+
+#: how a step's taker is named and placed on the timeline, for steps written outside this module
+actor_label, role_of = _actor_label, _role_of
 
 
 async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, public_remark: bool = True,

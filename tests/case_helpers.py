@@ -78,3 +78,30 @@ def refused(web, fn, field: str) -> str:
 async def as_user(who: str, fn, *args, **kwargs):
     """``fn(actor, ...)`` as the user ``who``."""
     return await fn(Actor(await User.get(username=who)), *args, **kwargs)
+
+
+CLI_DRIVER = """
+import json, sys
+from click.testing import CliRunner
+from emitra.core.cli import main
+out = []
+for args in json.loads(sys.argv[1]):
+    result = CliRunner().invoke(main, args)
+    out.append([result.exit_code, result.output])
+print(json.dumps(out))
+"""
+
+
+def run_commands(tmp_path, calls: list[list[str]], timeout: int = 120) -> list[list]:
+    """``emitra`` commands run one after another in one fresh process (to keep it fast), on a SQLite
+    database in ``tmp_path``: each one's [exit code, output]."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
+    done = subprocess.run([sys.executable, "-c", CLI_DRIVER, json.dumps(calls)], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=timeout)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])

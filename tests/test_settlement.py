@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import subprocess
-import sys
 import types
 from zoneinfo import ZoneInfo
 
@@ -19,6 +16,7 @@ from emitra.core.audit import Actor
 from emitra.core.models import AuditLog, Citizen, Counter, CounterService, District, LedgerEntry, Payment, Posting, SettlementItem, User
 from emitra.core.money import format_paise
 from emitra.core.plugins import PluginHost, get_host, set_host
+from tests.case_helpers import run_commands
 
 IST = ZoneInfo("Asia/Kolkata")
 DAY = dt.date(2026, 11, 20)
@@ -638,23 +636,8 @@ def test_the_settlement_page_says_when_it_lists_only_the_first_payments_waiting(
 
 # --- command line -----------------------------------------------------------------------------------
 
-CLI_DRIVER = """
-import json, sys
-from click.testing import CliRunner
-from emitra.core.cli import main
-out = []
-for args in json.loads(sys.argv[1]):
-    result = CliRunner().invoke(main, args)
-    out.append([result.exit_code, result.output])
-print(json.dumps(out))
-"""
-
-
 def test_the_money_commands_print_a_summary_and_name_the_wrong_field(tmp_path):
     """The commands as an operator, the Society and an LSP run them (in one process, to keep it fast)."""
-    import json
-
-    env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
     calls = [
         ["db", "migrate"], ["demo"],
         ["dayend", "close", "JP-LM-001", "--date", "2026-11-20", "--counted", "12.345", "--as", "operator1"],
@@ -668,10 +651,7 @@ def test_the_money_commands_print_a_summary_and_name_the_wrong_field(tmp_path):
         ["wallet", "topup", "JP-LM-001", "500", "--reference", "N1", "--as", "lsp"],
         ["ledger", "check"],
     ]
-    done = subprocess.run([sys.executable, "-c", CLI_DRIVER, json.dumps(calls)], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=120)
-    assert done.returncode == 0, done.stderr
-    (migrate, demo, bad, wrong, ok, twice, settled, bad_now, remit, claims, topup, check) = json.loads(done.stdout.strip().splitlines()[-1])
+    (migrate, demo, bad, wrong, ok, twice, settled, bad_now, remit, claims, topup, check) = run_commands(tmp_path, calls)
     assert migrate[0] == 0 and demo[0] == 0
     assert bad[0] != 0 and "--counted" in bad[1] and "more than two decimals" in bad[1]
     assert wrong[0] != 0 and "--as: Only an operator of counter JP-LM-001" in wrong[1]
@@ -687,17 +667,11 @@ def test_the_money_commands_print_a_summary_and_name_the_wrong_field(tmp_path):
 
 def test_a_provider_is_named_by_its_name_or_slug_and_a_mistyped_one_is_refused_not_claimed_at_nil(tmp_path):
     """``emitra claims jvvnl`` listed an empty claim, ₹0.00, as if the department owed nothing."""
-    import json
-
-    env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
     period = ["--from", "2026-11-01", "--to", "2026-11-20"]
     calls = [["db", "migrate"], ["demo"],
              ["claims", "jvvnl", *period], ["remit", "jvvnl", *period, "--as", "society"], ["claims", "Nobody Co", *period],
              ["claims", "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)", *period], ["claims", JVVNL, *period]]
-    done = subprocess.run([sys.executable, "-c", CLI_DRIVER, json.dumps(calls)], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=120)
-    assert done.returncode == 0, done.stderr
-    (_, _, short, remit, nobody, by_name, by_slug) = json.loads(done.stdout.strip().splitlines()[-1])
+    (_, _, short, remit, nobody, by_name, by_slug) = run_commands(tmp_path, calls)
     for refused in (short, remit):
         assert refused[0] != 0
         assert (f"PROVIDER: No department or partner 'jvvnl'; did you mean '{JVVNL}' (Jaipur Vidyut Vitran Nigam Ltd (JVVNL))? "

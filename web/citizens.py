@@ -64,6 +64,9 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
     state = process.state(case.state)
     counter = await Counter.get_or_none(id=case.counter_id) if case.counter_id else None
     about = await Counter.get_or_none(id=case.about_counter_id) if case.about_counter_id else None
+    # where it was filed: its payment's counter, which stays when the case moves to another (its counter closing)
+    filed_id = (await ServiceRequest.filter(id=case.request_id).values_list("counter_id", flat=True)) if case.request_id else []
+    filed = counter if not filed_id or counter is None or filed_id[0] == counter.id else await Counter.get_or_none(id=filed_id[0])
     steps = []
     for row in await workflow.timeline(case, public_only=True):
         steps.append({**row, "remark": row["remark"] if row["by_role"] in REMARK_ROLES else ""})
@@ -77,6 +80,7 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
         # a case sent back for correction or ready for collection waits on its counter, not the department
         "at_counter": workflow.turn_of(state) == "counter" and counter is not None,
         "filed_at": case.created_at, "due_at": case.due_at, "counter": counter, "about_counter": about,
+        "filed_counter": filed, "moved": filed is not None and counter is not None and filed.id != counter.id,
         "channel": case.channel, "department": i18n.department(case.department, case.service_code), "steps": steps,
         "certificate": certificate,
     }

@@ -38,6 +38,7 @@ def account_label(account: str) -> str:
         "lsp_fee_payable": _("LSP's share of service charges"),
         "owner_fee_payable": _("Kiosk owner's share of service charges"),
         "lsp_sales": _("LSP's own sales (photocopy, fax, internet)"),
+        "wallet_refund_payable": _("Wallet balances of closed counters, to be refunded"),
     }.get(kind, account)
 
 

@@ -1,10 +1,10 @@
 """The Network page: the district Society's LSPs, their counters and the people who work them, and
 the forms that change them. Each form calls the same function of :mod:`emitra.core.onboarding` as
-its command (``emitra lsp add``, ``emitra counter add | close | reopen``, ``emitra user add |
-deactivate | reactivate | move``), so the checks, the refusals and the audit records are the
-command line's. The Society's admin sees and manages their district's; an LSP admin sees their own
-LSP's counters and operators, and may add, lock out and move operators between them, as the
-commands allow.
+its command (``emitra lsp add``, ``emitra counter add | close | reopen | move-applications``,
+``emitra user add | deactivate | reactivate | move``), so the checks, the refusals and the audit
+records are the command line's. The Society's admin sees and manages their district's; an LSP admin sees their own
+LSP's counters and operators, and may add, lock out and move operators between them, and move
+open applications between them, as the commands allow.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from emitra.core import onboarding
-from emitra.core.models import LSP, Counter, CounterService, District, Role, User
+from emitra.core.models import LSP, Case, Counter, CounterService, District, Role, User, Wallet
 from emitra.core.onboarding import Refused
 from emitra.web.i18n import _, pick
 from emitra.web.security import Forbidden, actor, page
@@ -27,7 +27,7 @@ PAGE = "/network"
 
 #: the option a refusal names -> the field of the page's form it is shown beside
 FIELDS = {"--name": "name", "--mode": "mode", "CODE": "code", "--lsp": "lsp", "--owner": "owner", "--split": "split",
-          "USERNAME": "username", "--counter": "counter", "password": "password"}
+          "USERNAME": "username", "--counter": "counter", "password": "password", "--to": "counter", "--wallet-to": "wallet_to"}
 
 def _done_message(action: str, what: str) -> str:
     texts = {
@@ -39,6 +39,8 @@ def _done_message(action: str, what: str) -> str:
         "deactivate": _("%(what)s can no longer log in; their sessions ended."),
         "reactivate": _("%(what)s may log in again."),
         "move": _("%(what)s moved; their sessions ended."),
+        "move_cases": _("The open applications of %(what)s moved to the counter chosen; each citizen is sent where to go "
+                        "by SMS or email, and tracking shows the new counter."),
     }
     return texts[action] % {"what": what} if action in texts else ""
 
@@ -63,7 +65,7 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
     who, user = actor(request), request.state.user
     action = str(form.get("action", ""))
     text = {k: str(form.get(k, "") or "").strip() for k in ("name", "mode", "code", "lsp", "owner", "address", "split",
-                                                             "username", "counter", "password", "password2")}
+                                                             "username", "counter", "password", "password2", "wallet_to")}
     if action == "lsp":
         district = await District.get(id=user.district_id)
         made = await onboarding.add_lsp(who, name=text["name"], district_code=district.code, mode=text["mode"] or "postpaid")
@@ -80,11 +82,16 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
         made = await onboarding.add_user(who, username=text["username"], full_name=text["name"], role="operator",
                                          password=text["password"], counter_code=text["counter"])
         return "operator", action, made.username
-    if action in ("close", "reopen"):
+    if action in ("close", "reopen", "move_cases"):
         if text["code"] not in {c.code for c in counters}:
             raise Forbidden()
-        fn = onboarding.close_counter if action == "close" else onboarding.reopen_counter
-        made = await fn(who, text["code"])
+        if action == "move_cases":
+            moved = await onboarding.move_applications(who, text["code"], text["counter"])
+            return f"counter-{moved.source.code}", action, moved.source.code
+        if action == "close":
+            made = await onboarding.close_counter(who, text["code"], text["wallet_to"])
+        else:
+            made = await onboarding.reopen_counter(who, text["code"])
         return f"counter-{made.code}", action, made.code
     if action in ("deactivate", "reactivate", "move"):
         if text["username"] not in {p.username for p in people}:
@@ -101,7 +108,7 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
 def _form_of(form: Any) -> str:
     """The id of the posted form, for its errors: an add form's name, or the row it belongs to."""
     action = str(form.get("action", ""))
-    if action in ("close", "reopen"):
+    if action in ("close", "reopen", "move_cases"):
         return f"counter-{str(form.get('code', '')).strip()}"
     if action in ("deactivate", "reactivate", "move"):
         return f"user-{str(form.get('username', '')).strip()}"
@@ -135,9 +142,26 @@ async def network(request: Request) -> Response:
     move_choices = {c.id: [choice for choice in open_choices if choice[0] != c.code] for c in counters}
     done, what = request.query_params.get("done", ""), request.query_params.get("what", "")
     known = {lsp.name for lsp in lsps} | {c.code for c in counters} | {p.username for p in people}  # never other text
+    message = _done_message(done, what) if request.method == "GET" and what in known else ""
+    ids = [c.id for c in counters]
+    open_cases: dict[int, int] = {}
+    for counter_id in await Case.filter(counter_id__in=ids, closed_at=None).values_list("counter_id", flat=True):
+        open_cases[counter_id] = open_cases.get(counter_id, 0) + 1
+    prepaid = {lsp.id for lsp in lsps if lsp.mode == "prepaid"}
+    wallets = {w.counter_id: w.balance_paise for w in await Wallet.filter(counter_id__in=ids)}
+    # a closed counter's wallet: what its closing did with the balance (moved, or owed back to the LSP)
+    released = {c.id: pick(*onboarding.wallet_said(c.code, await onboarding.closing_wallet(c)))
+                for c in counters if not c.active and (c.lsp_id in prepaid or c.id in wallets)}
+    closed = next((c for c in counters if c.code == what), None) if message and done == "close" else None
+    if closed is not None and released.get(closed.id):
+        said = released[closed.id]
+        message = f"{message} {said[:1].upper()}{said[1:]}."
+    wallet_choices = {c.id: [(o.code, f"{o.code} · {o.name}") for o in counters if o.active and o.lsp_id == c.lsp_id and o.id != c.id]
+                      for c in counters}
     return render(request, "network/network.html", {
         "lsps": lsps, "counters": counters, "people": people, "enabled": enabled, "errors": errors, "sent": sent,
         "society": user.role == Role.SOCIETY_ADMIN, "open_choices": open_choices, "move_choices": move_choices,
         "lsp_choices": [(lsp.id, lsp.name) for lsp in lsps if lsp.active],
-        "done": _done_message(done, what) if request.method == "GET" and what in known else "",
+        "open_cases": open_cases, "prepaid": prepaid, "wallets": wallets, "released": released, "wallet_choices": wallet_choices,
+        "done": message,
     }, 400 if errors else 200)

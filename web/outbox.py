@@ -37,7 +37,8 @@ def _labels() -> dict[str, dict[str, str]]:
         "status": {"queued": _("Queued"), "kept": _("Kept in the outbox"), "sent": _("Sent"), "failed": _("Failed")},
         "channel": {"sms": _("SMS"), "email": _("Email")},
         "event": {"submitted": _("Registered"), "state_changed": _("Change of state"), "ready": _("Ready for collection"),
-                  "escalated": _("Escalated to an officer"), "book_digest": _("Weekly complaint book digest")},
+                  "escalated": _("Escalated to an officer"), "book_digest": _("Weekly complaint book digest"),
+                  "counter_changed": _("Moved to another counter")},
     }
 
 

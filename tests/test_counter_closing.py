@@ -1,0 +1,316 @@
+"""A closing counter's open applications move to another counter, and its prepaid wallet's balance
+does not stay on it (decision 70). Before, an open application blocked a closing until its
+department closed it, however long that took, and a closed prepaid counter's wallet kept its money
+where no payment could use it."""
+
+from __future__ import annotations
+
+import pytest
+
+from emitra.core import clock, dayend, dispatch, ledger, notify, settlement, workflow
+from emitra.core.models import LSP, AuditLog, Case, CaseEvent, Counter, District, Document, Notification, Role, User, Wallet
+from emitra.core import onboarding
+from emitra.core.onboarding import add_counter, add_lsp, add_user, close_counter, reopen_counter
+from tests.case_helpers import actor, caste_case, run_commands
+from tests.case_helpers import as_user as _as
+from tests.case_helpers import refused as _refused
+
+KIOSK, CENTRE = "JP-JM-001", "JP-LM-001"  # both Pink City's (the demo LSP, admin `lsp`)
+
+
+def move_applications(*args):
+    return onboarding.move_applications(*args)
+
+
+async def _other_lsp_and_district() -> None:
+    """Another LSP of Jaipur with a kiosk and an admin, and another district with its Society admin and a counter."""
+    society = await actor("society")
+    other = await add_lsp(society, name="Dhundhar Digital", district_code="JP")
+    await add_counter(society, code="JP-JM-077", name="Kiosk, Phagi", lsp_id=other.id, owner_name="M. Saini")
+    await add_user(society, username="dhundhar_admin", full_name="D. Admin", role="lsp_admin", password="dhundhar-1", lsp_id=other.id)
+    ajmer = await District.create(code="AJ", name_en="Ajmer", name_hi="अजमेर")
+    await User.create(username="ajmer_society", full_name="Ajmer Society", role=Role.SOCIETY_ADMIN, password_hash="x", district=ajmer)
+    ajmer_lsp = await LSP.create(district=ajmer, name="Ajmer e-Seva", mode="postpaid")
+    await Counter.create(district=ajmer, lsp=ajmer_lsp, code="AJ-LM-001", name="LokMitra, Ajmer", kind="lokmitra",
+                         owner_name="Ajmer e-Seva")
+
+
+async def _close_the_day(code: str, username: str) -> None:
+    counter = await Counter.get(code=code)
+    day = await dayend.next_open_date(counter)
+    if day is not None:
+        expected = (await dayend.figures(counter, day)).expected_paise
+        await dayend.close_day(await actor(username), counter, day, expected)
+
+
+async def _dispatch(code: str, username: str) -> None:
+    assert await dispatch.prepare(await actor(username), await Counter.get(code=code))
+
+
+async def _where(numbers: list[str]) -> set[str]:
+    ids = await Case.filter(number__in=numbers).values_list("counter_id", flat=True)
+    return set(await Counter.filter(id__in=ids).values_list("code", flat=True))
+
+
+async def _nothing_moved(numbers: list[str]) -> None:
+    assert await _where(numbers) == {KIOSK}
+    assert not await AuditLog.filter(action="case.moved").exists()
+    assert not await CaseEvent.filter(action="move_counter").exists()
+    assert not await Notification.filter(event="counter_changed").exists()
+
+
+def test_open_applications_move_to_another_counter_and_the_kiosk_then_closes(web, monkeypatch):
+    first = web.run(lambda: caste_case("chomu-1", "operator2"))
+    second = web.run(lambda: caste_case("chomu-2", "operator2", mobile="9414098765"))
+    numbers = [first.number, second.number]
+    web.run(_other_lsp_and_district)
+    web.run(lambda: _close_the_day(KIOSK, "operator2"))
+
+    said = _refused(web, lambda: _as("society", close_counter, KIOSK), "CODE")
+    assert f"emitra counter move-applications {KIOSK} --to CODE" in said
+
+    # who may not, and where they may not go: each refused, nothing moved
+    assert "may not move JP-JM-001's applications" in _refused(web, lambda: _as("operator2", move_applications, KIOSK, CENTRE), "--as")
+    assert "may not move JP-JM-001's applications" in _refused(
+        web, lambda: _as("dhundhar_admin", move_applications, KIOSK, "JP-JM-077"), "--as")  # another LSP's admin
+    assert "may not move JP-JM-001's applications" in _refused(
+        web, lambda: _as("ajmer_society", move_applications, KIOSK, CENTRE), "--as")  # another district's Society
+    assert "a counter of another LSP: only the district Society's admin" in _refused(
+        web, lambda: _as("lsp", move_applications, KIOSK, "JP-JM-077"), "--as")
+    assert "AJ-LM-001 is in another district" in _refused(
+        web, lambda: _as("society", move_applications, KIOSK, "AJ-LM-001"), "--to")
+    assert "already at JP-JM-001" in _refused(web, lambda: _as("society", move_applications, KIOSK, KIOSK), "--to")
+    assert "no counter with code" in _refused(web, lambda: _as("society", move_applications, KIOSK, "JP-JM-404"), "--to")
+    web.run(lambda: _as("society", close_counter, "JP-JM-077"))
+    assert "JP-JM-077 is closed" in _refused(web, lambda: _as("society", move_applications, KIOSK, "JP-JM-077"), "--to")
+    web.run(lambda: _as("society", reopen_counter, "JP-JM-077"))
+    web.run(lambda: _nothing_moved(numbers))
+
+    # the papers leave from where they are: dispatched from the kiosk before its applications move
+    assert f"still wait at {KIOSK} for the dispatch to their department" in _refused(
+        web, lambda: _as("society", move_applications, KIOSK, CENTRE), "CODE")
+    web.run(lambda: _nothing_moved(numbers))
+    web.run(lambda: _dispatch(KIOSK, "operator2"))
+
+    # a failure half-way (the second citizen's message) undoes the first case's move too
+    calls = []
+    real = notify.counter_changed
+
+    async def failing(case, old, new):
+        calls.append(case.number)
+        if len(calls) == 2:
+            raise RuntimeError("outbox unavailable")
+        return await real(case, old, new)
+
+    monkeypatch.setattr(notify, "counter_changed", failing)
+    with pytest.raises(RuntimeError):
+        web.run(lambda: _as("lsp", move_applications, KIOSK, CENTRE))
+    assert calls == numbers
+    web.run(lambda: _nothing_moved(numbers))
+    monkeypatch.setattr(notify, "counter_changed", real)
+
+    moved = web.run(lambda: _as("lsp", move_applications, KIOSK, CENTRE))  # its LSP admin, between its own counters
+    assert moved.numbers == numbers and web.run(lambda: _where(numbers)) == {CENTRE}
+    entries = web.run(lambda: AuditLog.filter(action="case.moved").order_by("id"))
+    centre = web.run(lambda: Counter.get(code=CENTRE))
+    assert [(e.detail["number"], e.detail["from"], e.detail["to"], e.counter_id, e.actor_name) for e in entries] == [
+        (n, KIOSK, CENTRE, centre.id, "lsp") for n in numbers]
+    notes = web.run(lambda: Notification.filter(event="counter_changed", channel="sms").order_by("id"))
+    assert [n.recipient for n in notes] == ["9829012345", "9414098765"]
+    assert all(f"{n.number} (" in note.body_en and "(JP-LM-001)" in note.body_en and "not JP-JM-001" in note.body_en
+               and len(note.body_en) <= notify.SMS_LIMIT and "JP-LM-001" in note.body_hi for n, note in zip([first, second], notes))
+
+    # the payments stay the kiosk's; with nothing open any more it closes
+    closed = web.run(lambda: _as("society", close_counter, KIOSK))
+    assert not closed.active
+    assert "no open application to move" in _refused(web, lambda: _as("society", move_applications, KIOSK, CENTRE), "CODE")
+
+    # the centre's operator sees them, with their scans, and may take the counter's steps on them
+    web.login("operator1")
+    scan = web.run(lambda: Document.get(request_id=second.request_id))
+    assert web.get(f"/documents/{scan.public_id}").status_code == 200
+    listed = web.get("/counter/cases")
+    assert first.number in listed.text and second.number in listed.text
+    web.run(lambda: _issue(first.id))
+    ready = web.get("/counter/cases")
+    assert f'id="case-{first.id}"' in ready.text.split('id="returned"')[0]  # in "Ready for collection"
+    handed = web.post_form(f"/counter/cases/{first.id}/act", {"action": "collect", "handed_over": "1"}, token_from="/counter/cases")
+    assert handed.status_code == 303 and web.run(lambda: Case.get(id=first.id)).state == "collected"
+    web.logout()
+
+    # the citizen's tracking shows where it was filed and where to go now
+    track = web.post_form("/track", {"number": second.number, "mobile": "9414098765"})
+    assert track.status_code == 200, track.text
+    assert "JanMitra" in track.text and "(JP-JM-001)" in track.text
+    assert 'id="moved-to"' in track.text and "(JP-LM-001)" in track.text and "Moved to another counter" in track.text
+    assert web.run(lambda: ledger.check())["balanced"]
+
+
+async def _issue(case_id: int) -> None:
+    tehsildar = await actor("tehsildar")
+    case = await workflow.act(tehsildar, await Case.get(id=case_id), "approve", "Caste verified")
+    await workflow.act(tehsildar, case, "issue")
+
+
+def test_the_network_page_moves_a_counters_open_applications(web):
+    case = web.run(lambda: caste_case("chomu-1", "operator2"))
+    web.run(_other_lsp_and_district)
+    web.login("dhundhar_admin", "dhundhar-1")
+    assert web.post_form("/network", {"action": "move_cases", "code": KIOSK, "counter": "JP-JM-077"}).status_code == 403
+    web.logout()
+
+    web.login("lsp")
+    page = web.get("/network")
+    assert 'id="counter-JP-JM-001-open">1<' in page.text and "Move the applications" in page.text
+    no_csrf = web.client.post("/network", data={"action": "move_cases", "code": KIOSK, "counter": CENTRE})
+    assert no_csrf.status_code == 403
+    other = web.post_form("/network", {"action": "move_cases", "code": KIOSK, "counter": "JP-JM-077"})
+    assert other.status_code == 400 and "only the district Society" in other.text
+    hindi = web.client.post("/network?lang=hi", data={"action": "move_cases", "code": KIOSK, "counter": "",
+                                                      "csrf_token": web.csrf("/network")})
+    assert hindi.status_code == 400 and "आवेदन लेने वाला खुला काउंटर बताएँ" in hindi.text
+    web.get("/network?lang=en")
+    papers = web.post_form("/network", {"action": "move_cases", "code": KIOSK, "counter": CENTRE})
+    assert papers.status_code == 400 and "prepare the dispatch at JP-JM-001" in papers.text
+    assert web.run(lambda: _where([case.number])) == {KIOSK}
+    web.run(lambda: _dispatch(KIOSK, "operator2"))
+    done = web.post_form("/network", {"action": "move_cases", "code": KIOSK, "counter": CENTRE})
+    assert done.status_code == 303
+    assert "The open applications of JP-JM-001 moved" in web.get(done.headers["location"]).text
+    assert web.run(lambda: _where([case.number])) == {CENTRE}
+    assert web.run(lambda: AuditLog.get(action="case.moved")).detail["via"] == "web"
+
+
+# --- a prepaid counter's wallet on closing ------------------------------------------------------------
+
+
+async def _prepaid_with_wallets() -> None:
+    lsp = await LSP.get(name="Pink City e-Services Pvt Ltd")
+    lsp.mode = "prepaid"
+    await lsp.save()
+    by = await actor("lsp")
+    for code, rupees, ref in ((KIOSK, 5_000_00, "NEFT-K1"), (CENTRE, 1_000_00, "NEFT-C1")):
+        await dayend.top_up(by, await Counter.get(code=code), rupees, ref)
+
+
+async def _wallet(code: str) -> int:
+    return (await Wallet.get(counter__code=code)).balance_paise
+
+
+def test_a_closing_prepaid_counters_wallet_moves_to_another_counter_of_its_lsp(web):
+    web.run(_prepaid_with_wallets)
+    web.run(_other_lsp_and_district)
+    assert "another LSP's counter" in _refused(web, lambda: _as("society", close_counter, KIOSK, "JP-JM-077"), "--wallet-to")
+    assert "is the counter closing" in _refused(web, lambda: _as("society", close_counter, KIOSK, KIOSK), "--wallet-to")
+    assert "no counter with code" in _refused(web, lambda: _as("society", close_counter, KIOSK, "JP-JM-404"), "--wallet-to")
+    assert "has no wallet: its LSP Dhundhar Digital is postpaid" in _refused(
+        web, lambda: _as("society", close_counter, "JP-JM-077", CENTRE), "--wallet-to")
+    assert web.run(lambda: Counter.get(code=KIOSK)).active and web.run(lambda: _wallet(KIOSK)) == 5_000_00
+
+    web.run(lambda: _as("society", close_counter, KIOSK, CENTRE))
+    assert web.run(lambda: _wallet(KIOSK)) == 0 and web.run(lambda: _wallet(CENTRE)) == 6_000_00
+    assert web.run(lambda: ledger.balance(f"kiosk_wallet:{CENTRE}")) == -6_000_00
+    assert web.run(lambda: AuditLog.filter(action="counter.closed").order_by("-id").first()).detail["wallet"] == {
+        "paise": 5_000_00, "to": CENTRE}
+    checked = web.run(ledger.check)
+    assert checked["balanced"], checked["problems"]
+
+    # closed, reopened, closed again with the wallet empty: nothing more is posted
+    web.run(lambda: _as("society", reopen_counter, KIOSK))
+    web.run(lambda: _as("society", close_counter, KIOSK))
+    assert web.run(lambda: AuditLog.filter(action="counter.closed").order_by("-id").first()).detail.get("wallet") is None
+    # a closed counter cannot take a wallet
+    assert f"{KIOSK} is closed" in _refused(web, lambda: _as("society", close_counter, CENTRE, KIOSK), "--wallet-to")
+
+
+def test_without_a_counter_to_take_it_the_wallet_is_owed_back_to_the_lsp(web):
+    web.run(_prepaid_with_wallets)
+    lsp = web.run(lambda: LSP.get(name="Pink City e-Services Pvt Ltd"))
+    web.login("society")
+    page = web.get("/network")
+    assert 'id="counter-JP-JM-001-wallet_to"' in page.text and "owed back to the LSP" in page.text
+    closed = web.post_form("/network", {"action": "close", "code": KIOSK, "wallet_to": ""})
+    assert closed.status_code == 303
+    said = web.get(closed.headers["location"]).text
+    assert "₹5,000.00 is owed back to its LSP" in said and 'id="counter-JP-JM-001-wallet"' in said
+    assert web.get("/network?done=close&what=operator1").status_code == 200  # a name, not a counter's code
+    assert web.run(lambda: _wallet(KIOSK)) == 0
+    assert web.run(lambda: ledger.balance(f"wallet_refund_payable:{lsp.id}")) == -5_000_00
+    checked = web.run(ledger.check)
+    assert checked["balanced"] and checked["wallet_refunds_owed_paise"] == {f"wallet_refund_payable:{lsp.id}": 5_000_00}
+    today = clock.today()
+    statement = web.run(lambda: settlement.lsp_statement(lsp.id, today, today))
+    assert statement["owed"][f"wallet_refund_payable:{lsp.id}"] == 5_000_00
+    web.logout()
+    web.login("lsp")
+    shown = web.get("/lsp/statement")
+    assert "Wallet balances of closed counters, to be refunded" in shown.text and "5,000.00" in shown.text
+
+    # the Society pays it back, in parts, never more than is owed
+    def refund(who: str, paise: int, ref: str):
+        return web.run(lambda: _as_money(who, lsp, paise, ref))
+
+    with pytest.raises(dayend.MoneyError, match="Only the district Society's admin"):
+        refund("lsp", 1_000_00, "R1")
+    with pytest.raises(dayend.MoneyError, match="more than the ₹5,000.00 owed back"):
+        refund("society", 5_000_01, "R1")
+    assert refund("society", 3_000_00, "neft r1").owed_paise == 2_000_00
+    assert refund("society", 3_000_00, "NEFT R1").repeated
+    with pytest.raises(dayend.MoneyError, match="already used for a refund of ₹3,000.00"):
+        refund("society", 2_000_00, "NEFTR1")
+    assert refund("society", 2_000_00, "NEFT-R2").owed_paise == 0
+    checked = web.run(ledger.check)
+    assert checked["balanced"] and checked["wallet_refunds_owed_paise"] == {}
+    assert web.run(lambda: AuditLog.filter(action="wallet.refunded").count()) == 2
+    assert "Wallet balances of closed counters" not in web.get("/lsp/statement").text
+
+
+async def _as_money(who: str, lsp: LSP, paise: int, ref: str):
+    return await dayend.refund_wallets(await actor(who), lsp, paise, ref)
+
+
+def test_a_closed_counter_still_holding_a_wallet_is_a_problem_of_the_books(web):
+    """As every prepaid counter closed before decision 70 was left."""
+    web.run(_prepaid_with_wallets)
+    web.run(lambda: Counter.filter(code=KIOSK).update(active=False))
+    checked = web.run(ledger.check)
+    assert not checked["balanced"]
+    assert any("wallet of the closed counter JP-JM-001 still holds 500000 paise" in p for p in checked["problems"])
+
+
+# --- the commands -------------------------------------------------------------------------------------
+
+def test_the_commands_move_applications_and_say_what_became_of_the_wallet(tmp_path):
+    calls = [
+        ["db", "migrate"], ["demo"], ["demo-cases"],
+        ["counter", "close", CENTRE, "--as", "society"],  # demo-cases left applications open there
+        ["counter", "move-applications", CENTRE, "--to", "JP-JM-404", "--as", "lsp"],
+        ["counter", "move-applications", CENTRE, "--to", KIOSK, "--as", "operator2"],
+        ["counter", "move-applications", CENTRE, "--to", KIOSK, "--as", "lsp"],
+        ["lsp", "add", "--name", "Bassi e-Seva", "--district", "JP", "--mode", "prepaid", "--as", "society"],
+        ["counter", "add", "JP-LM-002", "--name", "LokMitra Centre, Bassi", "--lsp", "2", "--as", "society"],
+        ["counter", "add", "JP-LM-003", "--name", "LokMitra Centre, Bassi 2", "--lsp", "2", "--as", "society"],
+        ["wallet", "topup", "JP-LM-002", "700", "--reference", "N1", "--as", "society"],
+        ["wallet", "topup", "JP-LM-003", "300", "--reference", "N2", "--as", "society"],
+        ["counter", "close", "JP-LM-002", "--wallet-to", CENTRE, "--as", "society"],
+        ["counter", "close", "JP-LM-002", "--wallet-to", "JP-LM-003", "--as", "society"],
+        ["counter", "close", "JP-LM-003", "--as", "society"],
+        ["ledger", "check"],
+        ["wallet", "refund", "2", "1000.01", "--reference", "R1", "--as", "society"],
+        ["wallet", "refund", "2", "1000", "--reference", "R1", "--as", "society"],
+        ["ledger", "check"],
+    ]
+    out = run_commands(tmp_path, calls, timeout=600)
+    assert out[1][0] == 0 and out[2][0] == 0, out[:3]
+    assert out[3][0] == 1 and f"emitra counter move-applications {CENTRE} --to CODE" in out[3][1], out[3]
+    assert out[4][0] == 1 and "Error: --to: no counter with code 'JP-JM-404'" in out[4][1], out[4]
+    assert out[5][0] == 1 and "Error: --as: 'operator2' may not move JP-LM-001's applications" in out[5][1], out[5]
+    assert out[6][0] == 1 and "Error: CODE: the paper documents of" in out[6][1] and f"prepare the dispatch at {CENTRE}" in out[6][1], out[6]
+    assert out[7][0] == 0 and "LSP 2: Bassi e-Seva (prepaid)" in out[7][1], out[7]
+    assert out[12][0] == 1 and "Error: --wallet-to: JP-LM-001 is another LSP's counter" in out[12][1], out[12]
+    assert out[13][0] == 0 and "its wallet's ₹700.00 moved to JP-LM-003's wallet" in out[13][1], out[13]
+    assert out[14][0] == 0 and "its wallet's ₹1,000.00 is owed back to its LSP (number 2)" in out[14][1], out[14]
+    assert out[15][0] == 0 and "balanced" in out[15][1] and "owed back to LSP 2" in out[15][1] and "₹1,000.00" in out[15][1], out[15]
+    assert out[16][0] == 1 and "Error: RUPEES: ₹1,000.01 is more than the ₹1,000.00 owed back to Bassi e-Seva" in out[16][1], out[16]
+    assert out[17][0] == 0 and "refunded: ₹1,000.00 to LSP 2 Bassi e-Seva (reference R1); still owed back ₹0.00" in out[17][1], out[17]
+    assert out[18][0] == 0 and out[18][1].startswith("balanced") and "owed back" not in out[18][1], out[18]
