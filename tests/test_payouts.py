@@ -17,7 +17,8 @@ from emitra.core import counter as counter_core
 from emitra.core import ledger, settlement
 from emitra.core.audit import Actor
 from emitra.core.models import District, Payment
-from tests.test_settlement import BIRTH, CLI_DRIVER, _example, _operator, _system, second_lsp
+from tests.case_helpers import run_commands
+from tests.test_settlement import BIRTH, _example, _operator, _system, second_lsp
 
 
 async def _paid_by_upi(username: str, n: int, confirm: bool = True) -> str:
@@ -220,10 +221,7 @@ def test_the_command_line_finds_a_receipt_and_lists_a_payout(tmp_path):
     env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
 
     def driver(calls):
-        done = subprocess.run([sys.executable, "-c", CLI_DRIVER, json.dumps(calls)], capture_output=True, text=True, env=env,
-                              cwd=tmp_path, timeout=120)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return run_commands(tmp_path, calls)
 
     driver([["db", "migrate"], ["demo"]])
     done = subprocess.run([sys.executable, "-c", SETUP], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
