@@ -138,3 +138,19 @@ async def test_entries_posted_many_at_once_keep_their_own_moment_and_a_fresh_bat
     assert await ledger.post_many([ledger.NewEntry(d, "stripe_fee:txn_1", "fee", lines)]) == {"stripe_fee:txn_1": first.id}
     with pytest.raises(IntegrityError):  # fresh: not looked up again; the unique key is the guard
         await ledger.post_many([ledger.NewEntry(d, "stripe_fee:txn_1", "fee", lines)], fresh=True)
+
+
+def test_a_dash_is_no_amount_and_a_line_of_blank_cells_is_no_line():
+    """Two checks the reader now makes otherwise (the money columns read by index, a line's cells
+    joined to see that all are blank), pinned: a dash in the debit column of a line without a date
+    is not an amount, so the line is noted, not refused; a line of spaces is passed over unnoted."""
+    data = (b"date,description,reference,debit,credit,balance\n"
+            b"2025-11-24,BY CASH DEP SLIP DSJP0001,CDM123,,1483.50,\n"
+            b",,,-,,\n"
+            b"  ,   , ,,\t,\n"
+            b"2025-11-25,NEFT JVVNL,NEFT0099,100.00,,\n")
+    reading = rec.read_bank_csv(data, TODAY)
+    assert [(l.line_no, l.amount_paise) for l in reading.lines] == [(2, 148_350), (5, -10_000)]
+    assert [str(n) for n in reading.notes] == [
+        "line 3: No date and no amount: not a transaction, not read (not joined to the line above as its narration continued: "
+        "its column 'debit' is filled)."]
