@@ -1113,11 +1113,12 @@ def _as_date(value: Any) -> dt.date:
 
 async def _store(actor: audit.Actor, district_id: int, source: str, filename: str, data: bytes, lines: list[ParsedLine],
                  post: Callable[[int, list[ParsedLine]], Awaitable[list[str]]] | None = None,
-                 detail: dict[str, Any] | None = None) -> StatementImport:
+                 detail: dict[str, Any] | None = None, content: str | None = None) -> StatementImport:
     """Store an import and its lines, and run ``post`` (a Stripe file's payouts and fees), in one
     transaction. The same file, or the same statement as another file, is refused; of a bank
-    statement, the lines an earlier import has are left out (``imp.left_out``: import id -> lines)."""
-    sha, content = file_sha256(data), content_sha256(source, lines)
+    statement, the lines an earlier import has are left out (``imp.left_out``: import id -> lines).
+    ``content`` is the lines' :func:`content_sha256` when the caller has it already."""
+    sha, content = file_sha256(data), content or content_sha256(source, lines)
     existing = await StatementImport.get_or_none(district_id=district_id, sha256=sha)
     if existing is not None:
         raise DuplicateStatement(existing)
@@ -1174,7 +1175,8 @@ async def import_stripe_transactions(actor: audit.Actor, district_id: int, data:
     existing = await StatementImport.get_or_none(district_id=district_id, sha256=file_sha256(data))
     if existing is not None:
         raise DuplicateStatement(existing)
-    existing = await StatementImport.get_or_none(district_id=district_id, content_sha256=content_sha256(STRIPE, lines))
+    content = content_sha256(STRIPE, lines)
+    existing = await StatementImport.get_or_none(district_id=district_id, content_sha256=content)
     if existing is not None:
         raise DuplicateStatement(existing, how="content")
     known: dict[str, int] = {}
@@ -1188,7 +1190,7 @@ async def import_stripe_transactions(actor: audit.Actor, district_id: int, data:
         raise StatementError([LineError(l.line_no, "id", f"Transaction {l.reference} was already imported (import #{known[l.reference]}).",
                                         f"लेन-देन {l.reference} पहले ही आयात हो चुका है (आयात #{known[l.reference]})।",
                                         item=i) for i, l in enumerate(lines, start=1) if l.reference in known])
-    return await _store(actor, district_id, STRIPE, filename, data, lines, post=_post_stripe)
+    return await _store(actor, district_id, STRIPE, filename, data, lines, post=_post_stripe, content=content)
 
 
 def _stripe_key(kind: str, ident: str) -> str:
