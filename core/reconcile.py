@@ -1179,13 +1179,12 @@ async def import_stripe_transactions(actor: audit.Actor, district_id: int, data:
     existing = await StatementImport.get_or_none(district_id=district_id, content_sha256=content)
     if existing is not None:
         raise DuplicateStatement(existing, how="content")
-    known: dict[str, int] = {}
-    for at in range(0, len(lines), 5000):  # raw: the ORM took longer to write the IN list than the database to answer it
-        refs = [l.reference for l in lines[at:at + 5000]]
+    known: dict[str, int] = {}  # (raw SQL: the ORM took longer to write a file's list of ids than the database to answer it)
+    for where, chunk in _in('l."reference"', [l.reference for l in lines], on_postgres(), "text"):
         known.update((r["reference"], r["statement_id"]) for r in await ledger.rows(
             'SELECT l."reference" AS reference, l."statement_id" AS statement_id FROM "statement_line" l '
-            'JOIN "statement_import" i ON i."id" = l."statement_id" WHERE i."district_id" = ? AND i."source" = ? '
-            f'AND l."reference" IN ({", ".join("?" * len(refs))})', [district_id, STRIPE, *refs]))
+            f'JOIN "statement_import" i ON i."id" = l."statement_id" WHERE i."district_id" = ? AND i."source" = ? AND {where}',
+            [district_id, STRIPE, *chunk]))
     if known:
         raise StatementError([LineError(l.line_no, "id", f"Transaction {l.reference} was already imported (import #{known[l.reference]}).",
                                         f"लेन-देन {l.reference} पहले ही आयात हो चुका है (आयात #{known[l.reference]})।",
@@ -1235,12 +1234,13 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine]) -> list[str]:
     for n, line in enumerate(lines, start=1):
         for key, memo, entry_lines in stripe_postings(line):
             wanted.append((n, line, key, memo, entry_lines))
-    posted, errors = [], []
+    posted, errors, pg = [], [], on_postgres()
     for start in range(0, len(wanted), 2000):
         batch = wanted[start:start + 2000]
         keys = [key for _, _, key, _, _ in batch]
-        existing = {r["k"] for r in await ledger.rows(  # raw: the ORM took longer to write the IN list than the database to answer it
-            f'SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE "idempotency_key" IN ({", ".join("?" * len(keys))})', keys)}
+        existing: set[str] = set()  # (raw SQL, as the transactions imported before are looked up)
+        for where, chunk in _in('"idempotency_key"', keys, pg, "text"):
+            existing.update(r["k"] for r in await ledger.rows(f'SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE {where}', chunk))
         for n, line, key, memo, entry_lines in batch:
             if key in existing:  # posted already (a payout booked by hand): the same lines, or an error
                 try:
