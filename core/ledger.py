@@ -89,9 +89,12 @@ class NewEntry:
     memo: str
     lines: list[Line]
     request_id: int | None = None
+    #: when the entry happened, if not when it is posted (a Stripe fee, dated when Stripe created it):
+    #: written with the entry, not updated after it
+    created_at: dt.datetime | None = None
 
 
-async def post_many(entries: list[NewEntry]) -> dict[str, int]:
+async def post_many(entries: list[NewEntry], fresh: bool = False) -> dict[str, int]:
     """Post many balanced entries with a handful of statements (not a few per entry), with the
     rules of :func:`post`: a key already posted with the same lines is left as it is, with other
     lines it is an error and nothing is posted. Returns each key's entry id. Call inside a
@@ -100,7 +103,11 @@ async def post_many(entries: list[NewEntry]) -> dict[str, int]:
     The new rows go in as multi-row ``INSERT``s written here, not through ORM objects: a settlement
     run or a week's deposits post tens of thousands of entries, and building a model object per
     entry and posting cost more than the statements (about 1 ms a settled payment with its audit
-    record). The entries' ids come back by ``RETURNING`` (SQLite 3.35+ and PostgreSQL)."""
+    record). The entries' ids come back by ``RETURNING`` (SQLite 3.35+ and PostgreSQL).
+
+    ``fresh=True`` says the caller has just looked the keys up in this same transaction and found
+    none posted (a Stripe file's fees): the look-up is not made again, and the unique index on the
+    key remains the guard, as for :func:`post`."""
     normalised = {}
     for e in entries:
         if e.key in normalised:
@@ -108,7 +115,7 @@ async def post_many(entries: list[NewEntry]) -> dict[str, int]:
         normalised[e.key] = (e, _normalise(e.lines))
     out: dict[str, int] = {}
     keys = list(normalised)
-    for i in range(0, len(keys), 5000):
+    for i in range(0, 0 if fresh else len(keys), 5000):
         existing = dict(await LedgerEntry.filter(idempotency_key__in=keys[i:i + 5000]).values_list("idempotency_key", "id"))
         if existing:
             posted: dict[int, list[tuple[str, int]]] = {}
@@ -132,7 +139,7 @@ async def _insert(fresh: list[tuple[NewEntry, list[Line]]], now: dt.datetime) ->
         batch = [e for e, _ in fresh[i:i + _ENTRY_ROWS]]
         for r in await rows('INSERT INTO "ledger_entry" ("district_id", "idempotency_key", "memo", "request_id", "created_at") VALUES '
                             + ", ".join(["(?, ?, ?, ?, ?)"] * len(batch)) + ' RETURNING "id", "idempotency_key"',
-                            [v for e in batch for v in (e.district_id, e.key, e.memo[:300], e.request_id, now)]):
+                            [v for e in batch for v in (e.district_id, e.key, e.memo[:300], e.request_id, e.created_at or now)]):
             out[r["idempotency_key"]] = r["id"]
     lines = [(out[e.key], e.district_id, l.account, l.amount_paise) for e, kept in fresh for l in kept]
     conn = connections.get("default")

@@ -178,8 +178,8 @@ def content_sha256(source: str, lines: list[ParsedLine]) -> str:
     date, amount in paise, reference, description). A copy saved again from a spreadsheet (with a
     byte-order mark, CRLF line endings, "1,00,000.00" as "100000.00") has the same."""
     digest = hashlib.sha256(source.encode())
-    for l in lines:
-        digest.update(f"\n{l.value_date.isoformat()}\x1f{l.amount_paise}\x1f{l.reference}\x1f{l.description}".encode())
+    digest.update("".join([f"\n{l.value_date.isoformat()}\x1f{l.amount_paise}\x1f{l.reference}\x1f{l.description}"
+                           for l in lines]).encode())  # (one update: the same digest as one a line)
     return digest.hexdigest()
 
 
@@ -205,6 +205,16 @@ _DAY_FIRST = re.compile(r"(?P<d>\d{1,2})(?P<sep>[-/. ])(?P<m>\d{1,2}|[A-Za-z]{3,
 _TIME = re.compile(r"(?P<date>\S+(?: [A-Za-z]{3,9} \d{2,4})?)\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?")
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(text: str) -> dt.date | None:
+    """The fast path of :func:`parse_date` (nearly every line of a bank's CSV): ``text`` (stripped)
+    as ``YYYY-MM-DD`` in ASCII digits, read as the general path reads it (a ValueError for 2025-02-30);
+    None for any other text, which the general path reads. No time can follow: the text has no space."""
+    return dt.date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
+
+
 def parse_date(text: str) -> dt.date:
     """A bank's value date, day first as Indian banks write it: ``YYYY-MM-DD``, ``DD-MM-YYYY``,
     ``DD/MM/YYYY``, ``DD.MM.YYYY``, ``DD-Mon-YYYY``, ``DD Mon YYYY`` (``Nov`` or ``November``), and
@@ -212,6 +222,9 @@ def parse_date(text: str) -> dt.date:
     time after the date (``24/11/2025 10:32``) is left aside. Never month first: ``11/24/2025`` is
     not a date. Anything else is a ValueError."""
     text = text.strip()
+    iso = _iso_date(text)
+    if iso is not None:
+        return iso
     timed = _TIME.fullmatch(text)
     if timed:
         text = timed["date"]
@@ -452,7 +465,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
             break
         previous_end = reader.line_num
         rows.append((start, row))
-    filled = [(n, r) for n, r in rows if r and any(c.strip() for c in r)]
+    filled = [(n, r) for n, r in rows if r and "".join(r).strip()]  # (a cell not blank: the row joined is not)
     if not filled:
         raise StatementError([LineError(1, "header", f"The file is empty; the first line must be the header {expected}.",
                                         f"फ़ाइल खाली है; पहली पंक्ति हेडर {expected} होनी चाहिए।")])
@@ -500,14 +513,24 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         more = [row[j].strip() for j in joined[role] if j < len(row) and row[j].strip()]
         return " / ".join(([text] if text else []) + more)
 
+    date_column = columns["date"]  # (one column, never joined: the cell read directly)
+
+    def date_text_of(row: list[str]) -> str:
+        return row[date_column].strip() if date_column < len(row) else ""
+
     def date_of(row: list[str]) -> dt.date | None:
         try:
-            return parse_date(cell(row, "date"))
+            return parse_date(date_text_of(row))
         except ValueError:
             return None
 
+    money_columns = [columns[r] for r in ("debit", "credit", "amount") if r in columns]  # (never joined)
+
     def has_money(row: list[str]) -> bool:
-        return any(cell(row, r) not in ("", "-") for r in ("debit", "credit", "amount"))
+        for i in money_columns:
+            if i < len(row) and row[i].strip() not in ("", "-"):
+                return True
+        return False
 
     title = [(n, r) for n, r in filled if n < header.line]
     for n, row in title:
@@ -535,12 +558,13 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     row_index = {n: i for i, (n, _) in enumerate(rows)}
     read_last: int | None = None  # the index in ``rows`` of the last row read into a transaction (a narration continued too)
     text_columns = {i for role in _JOINED for i in (columns.get(role), *header.joined.get(role, ())) if i is not None}
+    header_date = header.names[date_column]  # a row that is the header again has it in its date column
     for start, row in body:
         follows, read_last = read_last is not None and row_index[start] == read_last + 1, None
         if len(row) > width and not any(c.strip() for c in row[width:]):
             row = row[:width]  # a spreadsheet's empty cells after the last column
-        date_text = cell(row, "date")
-        if [c.strip() for c in row] == header.names:  # the header again, as a download of several pages repeats it
+        date_text = date_text_of(row)
+        if date_text == header_date and [c.strip() for c in row] == header.names:  # the header again, as a download of several pages repeats it
             notes.append(ReadNote(str(start), "The header again: not read.", "हेडर फिर से: पढ़ा नहीं गया।"))
             continue
         money = has_money(row)
@@ -592,7 +616,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                                     "scientific notation, its digits lost): import the bank's own file, not one opened and saved in a spreadsheet.",
                 f"'{reference}' वह संख्या है जो स्प्रेडशीट ने संदर्भ की जगह लिख दी (लंबा UTR या चेक नंबर वैज्ञानिक संकेतन में, उसके अंक खो गए): "
                 "बैंक की अपनी फ़ाइल आयात करें, स्प्रेडशीट में खोलकर सहेजी गई नहीं।")
-        for name, value in (("reference", reference), ("description", description)):
+        for name, value in (("reference", reference), ("description", description)) if unstorable(reference + description) else ():
             kind = unstorable(value)  # (a NUL: strict UTF-8 lets no lone surrogate into a CSV)
             if kind:
                 bad(start, name, *_unstorable(kind))
@@ -637,10 +661,39 @@ def _way_of(text: str) -> tuple[str, str | None]:
     return found["amount"].strip(), _WAYS[found["way"].lower()]
 
 
+_PLAIN_RUPEES = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,2})?")
+
+
+def _plain_paise(text: str) -> int | None:
+    """The fast path of an amount (nearly every cell of a bank's CSV): ``text`` (stripped) as plain
+    rupees, ASCII digits without a sign, a comma, a currency or a Dr/Cr, at most nine before the
+    point and two after it, in paise as :func:`emitra.core.money.parse_rupees` reads it; None for any
+    other text, which the general path reads (and refuses, saying why)."""
+    if _PLAIN_RUPEES.fullmatch(text) is None:
+        return None
+    rupees, _, paise = text.partition(".")
+    return int(rupees) * 100 + int(paise.ljust(2, "0"))
+
+
+def _plain_line_amount(debit: str, credit: str) -> int | None:
+    """The fast path of :func:`_line_amount` for debit and credit columns: one of the two a plain
+    amount above zero (:func:`_plain_paise`), the other empty or a plain zero; None for anything
+    else (both, neither, a dash, a sign, a Dr/Cr ...), which the general path reads."""
+    debit_paise = 0 if not debit else _plain_paise(debit)
+    credit_paise = 0 if not credit else _plain_paise(credit)
+    if debit_paise is None or credit_paise is None or bool(debit_paise) == bool(credit_paise):
+        return None
+    return credit_paise or -debit_paise
+
+
 def _line_amount(start: int, row: list[str], cell: Callable[[list[str], str], str], single: bool,
                  bad: Callable[[int, str, str, str], None]) -> int | None:
     """A line's amount in paise (credit positive, debit negative) from its debit and credit columns,
     or from its amount and the side a Dr/Cr column or suffix names; None (and the reason) when none."""
+    if not single:
+        plain = _plain_line_amount(cell(row, "debit"), cell(row, "credit"))
+        if plain is not None:
+            return plain
     amounts: dict[str, int | None] = {}
     names = ("amount",) if single else ("debit", "credit")
     ways: dict[str, str | None] = {}
@@ -703,6 +756,10 @@ def _balance(start: int, row: list[str], cell: Callable[[list[str], str], str], 
     text = cell(row, "balance")
     if not text:
         return None
+    if way_column is None or way_column >= len(row) or not row[way_column].strip():
+        plain = _plain_paise(text)
+        if plain is not None:  # (no sign, no Dr/Cr: a balance in credit)
+            return plain
     number, way = _way_of(text)
     if way_column is not None and way_column < len(row) and row[way_column].strip():
         told = _WAYS.get(row[way_column].strip().lower())
@@ -852,16 +909,32 @@ def stripe_description(txn_type: str, source: str, fee: int, net: int, text: str
 _STRIPE_DESC = re.compile(r"^stripe (?P<type>\S+) source=(?P<source>\S+) fee=(?P<fee>-?\d+) net=(?P<net>-?\d+)")
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+#: a JSON string as written (its quotes and escapes): the loop unrolled (runs of plain characters
+#: between escapes), which the regex engine walks several times faster than one alternation a character
+_JSON_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
 
 
-def _stripe_created(created: Any) -> dt.datetime | None:
+def _stripe_created(created: Any, zone: ZoneInfo | None = None) -> dt.datetime | None:
     """A Stripe ``created`` (Unix seconds) as a UTC time, None unless it is a whole number whose
-    date in the district is between :data:`FIRST_DATE` and :data:`LAST_DATE`."""
+    date in the district (``zone``, looked up when not given) is between :data:`FIRST_DATE` and
+    :data:`LAST_DATE`."""
     if not _is_int(created) or not 0 < created < 10**11:  # (year 5138: datetime cannot go past 9999)
         return None
     when = dt.datetime.fromtimestamp(created, dt.timezone.utc)
-    return when if FIRST_DATE <= local_date(when) <= LAST_DATE else None
+    return when if FIRST_DATE <= local_date(when, zone) <= LAST_DATE else None
+
+
+def _first_lines(text: str) -> dict[str, int]:
+    """Each string of a JSON file (one :func:`json.loads` read), as written, with its quotes and
+    escapes -> the first line it is on. No string of such a file has a line break in it, so the
+    strings are found line by line, the lines taken last first, each line's strings overwriting a
+    later line's: one pass of the regex in C over a line (Stripe's API writes a week on one line),
+    not a Python step for each of the file's million strings."""
+    first_line: dict[str, int] = {}
+    split = text.split("\n")
+    for line_no in range(len(split), 0, -1):
+        first_line.update(dict.fromkeys(_JSON_STRING.findall(split[line_no - 1]), line_no))
+    return first_line
 
 
 def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedLine]:
@@ -896,12 +969,7 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
     if not items:
         raise StatementError([LineError(0, "data", "The file lists no balance transactions.", "फ़ाइल में कोई बैलेंस लेन-देन नहीं है।")])
 
-    first_line: dict[str, int] = {}  # each JSON string of the file, as written, -> the first line it is on
-    line_no, counted = 1, 0
-    for m in _JSON_STRING.finditer(text):
-        line_no += text.count("\n", counted, m.start())
-        counted = m.start()
-        first_line.setdefault(m.group(), line_no)
+    first_line = _first_lines(text)
 
     def line_of(txn_id: Any) -> int:
         """The line of the file where the transaction's id is (one pass over the file, not one per id)."""
@@ -945,10 +1013,10 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
         if not isinstance(item.get("type"), str) or not item["type"]:
             bad("type", "Missing type (charge, refund, payout, stripe_fee, ...).", "type अनुपस्थित है (charge, refund, payout, stripe_fee, ...)।")
         created = item.get("created")
-        when = _stripe_created(created)
+        when = _stripe_created(created, zone)
         if when is None:
             first, last = _date_range()
-            hint_en, hint_hi = ("", "") if not _is_int(created) or _stripe_created(created // 1000) is None else (
+            hint_en, hint_hi = ("", "") if not _is_int(created) or _stripe_created(created // 1000, zone) is None else (
                 " This looks like milliseconds: Stripe's times are in seconds.", " यह मिलीसेकंड लगता है: Stripe का समय सेकंड में होता है।")
             bad("created", f"'created' must be a Unix timestamp in seconds, a time from {first} to {last}, found {created!r}.{hint_en}",
                 f"'created' सेकंड में Unix समय होना चाहिए, {first} से {last} के बीच का, मिला {created!r}।{hint_hi}")
@@ -1045,11 +1113,12 @@ def _as_date(value: Any) -> dt.date:
 
 async def _store(actor: audit.Actor, district_id: int, source: str, filename: str, data: bytes, lines: list[ParsedLine],
                  post: Callable[[int, list[ParsedLine]], Awaitable[list[str]]] | None = None,
-                 detail: dict[str, Any] | None = None) -> StatementImport:
+                 detail: dict[str, Any] | None = None, content: str | None = None) -> StatementImport:
     """Store an import and its lines, and run ``post`` (a Stripe file's payouts and fees), in one
     transaction. The same file, or the same statement as another file, is refused; of a bank
-    statement, the lines an earlier import has are left out (``imp.left_out``: import id -> lines)."""
-    sha, content = file_sha256(data), content_sha256(source, lines)
+    statement, the lines an earlier import has are left out (``imp.left_out``: import id -> lines).
+    ``content`` is the lines' :func:`content_sha256` when the caller has it already."""
+    sha, content = file_sha256(data), content or content_sha256(source, lines)
     existing = await StatementImport.get_or_none(district_id=district_id, sha256=sha)
     if existing is not None:
         raise DuplicateStatement(existing)
@@ -1106,16 +1175,21 @@ async def import_stripe_transactions(actor: audit.Actor, district_id: int, data:
     existing = await StatementImport.get_or_none(district_id=district_id, sha256=file_sha256(data))
     if existing is not None:
         raise DuplicateStatement(existing)
-    existing = await StatementImport.get_or_none(district_id=district_id, content_sha256=content_sha256(STRIPE, lines))
+    content = content_sha256(STRIPE, lines)
+    existing = await StatementImport.get_or_none(district_id=district_id, content_sha256=content)
     if existing is not None:
         raise DuplicateStatement(existing, how="content")
-    known = dict(await StatementLine.filter(statement__district_id=district_id, statement__source=STRIPE,
-                                            reference__in=[l.reference for l in lines]).values_list("reference", "statement_id"))
+    known: dict[str, int] = {}  # (raw SQL: the ORM took longer to write a file's list of ids than the database to answer it)
+    for where, chunk in _in('l."reference"', [l.reference for l in lines], on_postgres(), "text"):
+        known.update((r["reference"], r["statement_id"]) for r in await ledger.rows(
+            'SELECT l."reference" AS reference, l."statement_id" AS statement_id FROM "statement_line" l '
+            f'JOIN "statement_import" i ON i."id" = l."statement_id" WHERE i."district_id" = ? AND i."source" = ? AND {where}',
+            [district_id, STRIPE, *chunk]))
     if known:
         raise StatementError([LineError(l.line_no, "id", f"Transaction {l.reference} was already imported (import #{known[l.reference]}).",
                                         f"लेन-देन {l.reference} पहले ही आयात हो चुका है (आयात #{known[l.reference]})।",
                                         item=i) for i, l in enumerate(lines, start=1) if l.reference in known])
-    return await _store(actor, district_id, STRIPE, filename, data, lines, post=_post_stripe)
+    return await _store(actor, district_id, STRIPE, filename, data, lines, post=_post_stripe, content=content)
 
 
 def _stripe_key(kind: str, ident: str) -> str:
@@ -1152,18 +1226,21 @@ def stripe_postings(line: ParsedLine) -> list[tuple[str, str, list[ledger.Line]]
 
 async def _post_stripe(district_id: int, lines: list[ParsedLine]) -> list[str]:
     """Post the payouts and fees of imported Stripe transactions (inside the import's transaction),
-    each dated when Stripe created it, so that it falls in the week Stripe's balance shows it.
+    each dated when Stripe created it (written so, not updated after), so that it falls in the week
+    Stripe's balance shows it.
     The keys are idempotent: an entry already posted is left as it is. In batches: a few
     statements for a file of thousands of transactions."""
     wanted: list[tuple[int, ParsedLine, str, str, list[ledger.Line]]] = []
     for n, line in enumerate(lines, start=1):
         for key, memo, entry_lines in stripe_postings(line):
             wanted.append((n, line, key, memo, entry_lines))
-    posted, errors = [], []
+    posted, errors, pg = [], [], on_postgres()
     for start in range(0, len(wanted), 2000):
         batch = wanted[start:start + 2000]
         keys = [key for _, _, key, _, _ in batch]
-        existing = set(await LedgerEntry.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+        existing: set[str] = set()  # (raw SQL, as the transactions imported before are looked up)
+        for where, chunk in _in('"idempotency_key"', keys, pg, "text"):
+            existing.update(r["k"] for r in await ledger.rows(f'SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE {where}', chunk))
         for n, line, key, memo, entry_lines in batch:
             if key in existing:  # posted already (a payout booked by hand): the same lines, or an error
                 try:
@@ -1179,15 +1256,14 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine]) -> list[str]:
                 continue
             (again if key in seen else fresh).append((line, key, memo, entry_lines))
             seen.add(key)
-        made = await ledger.post_many([ledger.NewEntry(district_id, key, memo, entry_lines) for _, key, memo, entry_lines in fresh])
+        await ledger.post_many([ledger.NewEntry(district_id, key, memo, entry_lines, created_at=(line.stripe or {}).get("created") or None)
+                                for line, key, memo, entry_lines in fresh], fresh=True)  # (looked up just above: none is posted)
         for _, key, memo, entry_lines in again:  # the same key twice in the file: the same lines, or an error
             try:
                 await ledger.post(district_id, key, memo, entry_lines)
             except ledger.LedgerError as exc:
                 errors.append(LineError(0, "id", f"The file posts {key} twice with other amounts ({exc}); nothing was imported.",
                                         f"फ़ाइल {key} को दो बार अलग राशियों के साथ दर्ज करती है; कुछ आयात नहीं हुआ।"))
-        await ledger.execute_many('UPDATE "ledger_entry" SET "created_at" = ? WHERE "id" = ?',  # each its own moment: one statement
-                                  [[line.stripe["created"], made[key]] for line, key, _, _ in fresh if (line.stripe or {}).get("created")])
     if errors:
         raise StatementError(errors)
     return posted
