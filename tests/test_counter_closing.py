@@ -314,3 +314,94 @@ def test_the_commands_move_applications_and_say_what_became_of_the_wallet(tmp_pa
     assert out[16][0] == 1 and "Error: RUPEES: ₹1,000.01 is more than the ₹1,000.00 owed back to Bassi e-Seva" in out[16][1], out[16]
     assert out[17][0] == 0 and "refunded: ₹1,000.00 to LSP 2 Bassi e-Seva (reference R1); still owed back ₹0.00" in out[17][1], out[17]
     assert out[18][0] == 0 and out[18][1].startswith("balanced") and "owed back" not in out[18][1], out[18]
+
+
+# --- the Network page's refund form (the command was the only way: Society staff work on pages) ------
+
+def _owed_back_to_pink_city(web) -> LSP:
+    """The demo LSP prepaid, its kiosk closed with ₹5,000.00 in its wallet and no counter to take it."""
+    web.run(_prepaid_with_wallets)
+    web.run(lambda: _as("society", close_counter, KIOSK))
+    return web.run(lambda: LSP.get(name="Pink City e-Services Pvt Ltd"))
+
+
+def _books(web, lsp: LSP) -> tuple[int, int, int]:
+    """What is written by a refund: its entries, its audit records, and what is still owed back."""
+    async def count():
+        from emitra.core.models import LedgerEntry
+        return (await LedgerEntry.filter(idempotency_key__startswith="walletrefund:").count(),
+                await AuditLog.filter(action="wallet.refunded").count(),
+                -await ledger.balance(f"wallet_refund_payable:{lsp.id}"))
+    return web.run(count)
+
+
+def test_the_society_refunds_what_is_owed_back_to_an_lsp_on_the_network_page(web):
+    lsp = _owed_back_to_pink_city(web)
+    web.login("society")
+    page = web.get("/network")
+    assert f'id="refund-{lsp.id}-owed">₹5,000.00<' in page.text
+    assert f'action="/network/lsps/{lsp.id}/wallet-refund"' in page.text
+    url = f"/network/lsps/{lsp.id}/wallet-refund"
+    done = web.post_form(url, {"amount": "3,000", "reference": "neft r1"}, token_from="/network")
+    assert done.status_code == 303
+    shown = web.get(done.headers["location"])
+    assert "Refund of ₹3,000.00 to Pink City e-Services Pvt Ltd recorded (bank reference NEFTR1). Still owed back to it: ₹2,000.00." in shown.text
+    assert f'id="refund-{lsp.id}-owed">₹2,000.00<' in shown.text and "<code>NEFTR1</code>" in shown.text
+    assert _books(web, lsp) == (1, 1, 2_000_00)
+    entry = web.run(lambda: ledger.rows('SELECT p."account" AS a, p."amount_paise" AS p FROM "posting" p JOIN "ledger_entry" e '
+                                        'ON e."id" = p."entry_id" WHERE e."idempotency_key" = ? ORDER BY p."account"',
+                                        [f"walletrefund:{lsp.id}:NEFTR1"]))
+    assert [(r["a"], int(r["p"])) for r in entry] == [("society_bank", -3_000_00), (f"wallet_refund_payable:{lsp.id}", 3_000_00)]
+    hindi = web.get(done.headers["location"].replace("?", "?lang=hi&", 1))
+    assert "₹3,000.00" in hindi.text and "Refund of" not in hindi.text
+    # the rest: the form goes once nothing is owed, the refunds stay listed
+    web.post_form(url, {"amount": "2000", "reference": "NEFT-R2"}, token_from="/network")
+    after = web.get("/network")
+    assert f'id="refund-{lsp.id}-owed">₹0.00<' in after.text and f'action="/network/lsps/{lsp.id}/wallet-refund"' not in after.text
+    assert "<code>NEFT-R2</code>" in after.text and web.run(ledger.check)["balanced"]
+
+
+def test_a_refund_over_what_is_owed_or_under_a_reference_used_is_refused_on_the_page(web):
+    lsp = _owed_back_to_pink_city(web)
+    web.login("society")
+    url = f"/network/lsps/{lsp.id}/wallet-refund"
+
+    def post(amount: str, reference: str):
+        return web.post_form(url, {"amount": amount, "reference": reference}, token_from="/network")
+
+    over = post("5000.01", "NEFT-R1")
+    assert over.status_code == 400
+    assert ("Amount refunded (₹): ₹5,000.01 is more than the ₹5,000.00 owed back to Pink City e-Services Pvt Ltd "
+            "for its closed counters&#39; wallets.") in over.text
+    assert 'value="5000.01"' in over.text and _books(web, lsp) == (0, 0, 5_000_00)
+    bad = post("five thousand", "NEFT-R1")
+    assert bad.status_code == 400 and "Amount refunded (₹): " in bad.text and _books(web, lsp) == (0, 0, 5_000_00)
+    assert "Bank reference: type the bank reference" in post("100", "").text
+
+    assert post("1000", "NEFT R1").status_code == 303
+    assert _books(web, lsp) == (1, 1, 4_000_00)
+    again = post("1000", "neft r1")  # the form sent again: nothing new
+    assert again.status_code == 400
+    assert "Bank reference: a refund with reference NEFTR1 is already recorded for Pink City e-Services Pvt Ltd: nothing new was recorded." in again.text
+    other = post("500", "NEFTR1")  # the reference used, with another amount
+    assert other.status_code == 400 and "Bank reference: Reference NEFTR1 was already used for a refund of ₹1,000.00" in other.text
+    assert _books(web, lsp) == (1, 1, 4_000_00)
+    hindi = web.post_form(url + "?lang=hi", {"amount": "4000.01", "reference": "NEFT-R2"}, token_from="/network?lang=hi")
+    assert hindi.status_code == 400 and "₹4,000.00 से अधिक है" in hindi.text and "is more than" not in hindi.text
+    assert "वापस की गई राशि (₹): " in hindi.text
+    assert _books(web, lsp) == (1, 1, 4_000_00)
+
+
+def test_only_the_districts_society_admin_may_refund(web):
+    lsp = _owed_back_to_pink_city(web)
+    url = f"/network/lsps/{lsp.id}/wallet-refund"
+    for username in ("lsp", "operator1"):
+        web.login(username)
+        assert web.post_form(url, {"amount": "100", "reference": "NEFT-X"}, token_from="/no-such-page").status_code == 403
+        if username == "lsp":
+            assert f"refund-{lsp.id}-owed" not in web.get("/network").text  # the LSP's admin sees no refund form
+        web.logout()
+    web.login("society")
+    assert web.post_form("/network/lsps/999/wallet-refund", {"amount": "100", "reference": "NEFT-X"},
+                         token_from="/network").status_code == 404
+    assert _books(web, lsp) == (0, 0, 5_000_00)

@@ -240,3 +240,28 @@ def test_the_command_line_finds_a_receipt_and_lists_a_payout(tmp_path):
     assert [line.split()[0] for line in listing[1].splitlines() if line.startswith(f"  {paid[:2]}")] == sorted([paid, other])
     assert page[0] == 0 and "page 1 of 1" in page[1]
     assert settled[0] == 0 and "settled 0 payment(s)" in settled[1]
+
+
+def test_paging_the_payouts_keeps_the_receipt_searched_for(web, monkeypatch):
+    """The pager's links dropped ``?receipt=``: turning a page lost the answer to "which payout paid
+    this receipt?" shown above the list."""
+    monkeypatch.setattr(settlement, "PAYOUTS_PAGE", 1)
+
+    async def two_payouts():
+        receipt = await _paid_by_upi("operator1", 1)
+        now = dt.datetime.now(dt.timezone.utc)
+        await settlement.settle(_system(), now + dt.timedelta(seconds=1))
+        await _paid_by_upi("operator1", 2)
+        await settlement.settle(_system(), now + dt.timedelta(seconds=2))
+        return receipt
+    receipt = web.run(two_payouts)
+    web.login("society")
+    first = web.get(f"/payouts?receipt={receipt[:2].lower()}%20{receipt[2:]}")
+    assert "Page 1 of 2" in first.text and f"Receipt {receipt}" in first.text and "Paid in payout" in first.text
+    older = re.search(r'<a href="([^"]+)" rel="next">', first.text).group(1).replace("&amp;", "&")
+    second = web.get(older)
+    assert "Page 2 of 2" in second.text and f"Receipt {receipt}" in second.text and "Paid in payout" in second.text
+    newer = re.search(r'<a href="([^"]+)" rel="prev">', second.text).group(1).replace("&amp;", "&")
+    assert f"Receipt {receipt}" in web.get(newer).text
+    plain = web.get("/payouts")  # no search: the links carry the page alone
+    assert '<a href="/payouts?page=2" rel="next">' in plain.text

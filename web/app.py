@@ -57,6 +57,7 @@ ROUTES = [
     Route("/lsp/services", lsp.counter_services, methods=["GET", "POST"]),
     Route("/lsp/prices", lsp.prices, methods=["GET", "POST"]),
     Route("/network", network.network, methods=["GET", "POST"]),
+    Route("/network/lsps/{lsp_id}/wallet-refund", network.refund_wallets, methods=["POST"]),
     Route("/admin/fees", admin.fee_schedule, methods=["GET", "POST"]),
     Route("/society/policy", society.policy),
     Route("/society/policy/rules", society.add_rule, methods=["POST"]),

@@ -402,12 +402,15 @@ async def payouts(request: Request) -> Response:
             return RedirectResponse(f"/payouts/{compact}", status_code=303)
         finding = await settlement.find_receipt(text, user.district_id, _own_lsp(user))
     rows, page_no, pages = await settlement.payouts(user.district_id, _own_lsp(user), page_no)
+    # the search stays in the paging links (the page's only filter): turning a page of the list must
+    # not drop the receipt's answer shown above it
+    kept = {"receipt": text} if text else {}
     names = await _lsp_names({r["lsp_id"] for r in rows if r["lsp_id"]} | ({finding.lsp_id} if finding and finding.lsp_id else set()))
     return render(request, "money/payouts.html", {
         "rows": rows, "page_no": page_no, "pages": pages, "receipt": text, "finding": finding, "errors": errors,
         "why": pick(finding.why_en, finding.why_hi) if finding and finding.why_en else "",
-        "prev_url": f"/payouts?{urlencode({'page': page_no - 1})}" if page_no > 1 else "",
-        "next_url": f"/payouts?{urlencode({'page': page_no + 1})}" if page_no < pages else "",
+        "prev_url": f"/payouts?{urlencode({**kept, 'page': page_no - 1})}" if page_no > 1 else "",
+        "next_url": f"/payouts?{urlencode({**kept, 'page': page_no + 1})}" if page_no < pages else "",
         "lsp_name": lambda lsp_id: names.get(lsp_id, str(lsp_id)), "method_title": _method_title,
         "is_society": user.role == Role.SOCIETY_ADMIN,
     }, 400 if errors else 200)

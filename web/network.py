@@ -12,12 +12,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from emitra.core import onboarding
-from emitra.core.models import LSP, Case, Counter, CounterService, District, Role, User, Wallet
+from emitra.core import dayend, ledger, onboarding
+from emitra.core.dayend import MoneyError
+from emitra.core.models import LSP, Case, Counter, CounterService, District, LedgerEntry, Role, User, Wallet
+from emitra.core.money import AmountError, format_paise, parse_rupees
 from emitra.core.onboarding import Refused
+from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import Forbidden, actor, page
 from emitra.web.templating import render
@@ -135,6 +139,13 @@ async def network(request: Request) -> Response:
             sent["_form"] = where
         else:
             return RedirectResponse(f"{PAGE}?{urlencode({'done': action, 'what': what})}", status_code=303)
+    return await _render(request, lsps, counters, people, errors, sent)
+
+
+async def _render(request: Request, lsps: list[LSP], counters: list[Counter], people: list[User],
+                  errors: dict[str, dict[str, str]], sent: dict[str, str]) -> Response:
+    """The page, with the refusal of the form posted (``errors``, by form id) and what it held (``sent``)."""
+    user = request.state.user
     enabled: dict[int, int] = {}
     for counter_id in await CounterService.filter(counter_id__in=[c.id for c in counters], enabled=True).values_list("counter_id", flat=True):
         enabled[counter_id] = enabled.get(counter_id, 0) + 1
@@ -163,5 +174,91 @@ async def network(request: Request) -> Response:
         "society": user.role == Role.SOCIETY_ADMIN, "open_choices": open_choices, "move_choices": move_choices,
         "lsp_choices": [(lsp.id, lsp.name) for lsp in lsps if lsp.active],
         "open_cases": open_cases, "prepaid": prepaid, "wallets": wallets, "released": released, "wallet_choices": wallet_choices,
-        "done": message,
+        "done": message, "refunds": await _wallet_refunds(lsps) if user.role == Role.SOCIETY_ADMIN else {},
+        "refunded": await _refunded(request, lsps) if request.method == "GET" else "",
     }, 400 if errors else 200)
+
+
+# --- the Society refunds what closed counters' wallets left owed back to an LSP (decision 70) ------
+
+SOCIETY = [Role.SOCIETY_ADMIN]
+REFUNDS_SHOWN = 5  # an LSP's latest refunds listed under the form
+
+
+async def _wallet_refunds(lsps: list[LSP]) -> dict[int, dict[str, Any]]:
+    """Per LSP of the page: what its closed counters' wallets left owed back to it (``owed``), and its
+    latest refunds recorded (``done``: reference, time, amount), for those with either."""
+    out: dict[int, dict[str, Any]] = {}
+    for lsp in lsps:
+        owed = -await ledger.balance(f"wallet_refund_payable:{lsp.id}")
+        where, params = await ledger.key_prefix('e."idempotency_key"', f"walletrefund:{lsp.id}:")
+        rows = await ledger.rows(
+            'SELECT e."idempotency_key" AS k, e."created_at" AS at, p."amount_paise" AS paise FROM "ledger_entry" e '
+            f'JOIN "posting" p ON p."entry_id" = e."id" AND p."account" = ? WHERE {where} ORDER BY e."id" DESC LIMIT {REFUNDS_SHOWN}',
+            [f"wallet_refund_payable:{lsp.id}", *params])
+        done = [{"reference": r["k"].removeprefix(f"walletrefund:{lsp.id}:"), "at": ledger.as_datetime(r["at"]),
+                 "amount_paise": int(r["paise"])} for r in rows]
+        if owed or done:
+            out[lsp.id] = {"owed": owed, "done": done}
+    return out
+
+
+async def _refunded(request: Request, lsps: list[LSP]) -> str:
+    """What the refund just recorded was (``?refunded=<lsp>&reference=<ref>``), read from the books: a
+    refund of the page's LSPs with that reference, else nothing (never the address's text)."""
+    lsp = next((x for x in lsps if str(x.id) == request.query_params.get("refunded", "")), None)
+    reference = request.query_params.get("reference", "")[:60]
+    if lsp is None or not reference:
+        return ""
+    account = f"wallet_refund_payable:{lsp.id}"
+    entry = await LedgerEntry.get_or_none(idempotency_key=f"walletrefund:{lsp.id}:{reference}")
+    if entry is None:
+        return ""
+    paid = await ledger.rows('SELECT SUM("amount_paise") AS total FROM "posting" WHERE "entry_id" = ? AND "account" = ?', [entry.id, account])
+    return _("Refund of %(amount)s to %(lsp)s recorded (bank reference %(reference)s). Still owed back to it: %(owed)s.") % {
+        "amount": format_paise(int(paid[0]["total"] or 0)), "lsp": lsp.name, "reference": reference,
+        "owed": format_paise(-await ledger.balance(account))}
+
+
+def _refund_label(field: str) -> str:
+    return {"amount": _("Amount refunded (₹)"), "reference": _("Bank reference")}.get(field, "")
+
+
+@page(SOCIETY)
+async def refund_wallets(request: Request) -> Response:
+    """The form beside an LSP on this page: the Society's transfer of what its closed counters'
+    wallets left owed back to it, recorded by the same function as ``emitra wallet refund`` (the
+    district Society's admin only, never more than is owed, a bank reference already used records
+    nothing); a refusal is shown beside the form, naming the field and the fix."""
+    user = request.state.user
+    lsp_id = params.record_id(request.path_params["lsp_id"])
+    lsp = await LSP.get_or_none(id=lsp_id, district_id=user.district_id) if lsp_id else None
+    if lsp is None:
+        raise HTTPException(404, _("No LSP with this number in your district."))
+    form = request.state.form
+    sent = {k: str(form.get(k, "") or "").strip() for k in ("amount", "reference")}
+    where = f"refund-{lsp.id}"
+    sent["_form"] = where
+    error: dict[str, str] = {}
+    try:
+        amount = parse_rupees(sent["amount"])
+    except AmountError as exc:
+        error["amount"] = f"{_refund_label('amount')}: {pick(str(exc), exc.message_hi)}"
+    if not sent["reference"]:
+        error["reference"] = f"{_refund_label('reference')}: " + _("type the bank reference of the Society's transfer to the LSP.")
+    if not error:
+        try:
+            done = await dayend.refund_wallets(actor(request), lsp, amount, sent["reference"])
+        except MoneyError as exc:
+            label = _refund_label(exc.field)
+            error[exc.field if label else "form"] = f"{label}: {pick(exc.message_en, exc.message_hi)}" if label else pick(exc.message_en, exc.message_hi)
+        else:
+            if done.repeated:  # a double click, a form sent again: the first one recorded it
+                error["reference"] = f"{_refund_label('reference')}: " + _(
+                    "a refund with reference %(reference)s is already recorded for %(lsp)s: nothing new was recorded.") % {
+                    "reference": done.reference, "lsp": lsp.name}
+            else:
+                query = urlencode({"refunded": lsp.id, "reference": done.reference})
+                return RedirectResponse(f"{PAGE}?{query}#lsp-{lsp.id}", status_code=303)
+    lsps, counters, people = await _scope(user)
+    return await _render(request, lsps, counters, people, {where: error}, sent)
