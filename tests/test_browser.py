@@ -85,6 +85,12 @@ def _wait_until_up(base_url: str, proc: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """A migrated database with the demo district, served by `emitra serve`; yields its base URL."""
+    yield from serve()
+
+
+def serve(setup: str = "") -> Iterator[str]:
+    """The body of :func:`server`: ``setup``, Python code run with the server's settings after the
+    demo is loaded and before `emitra serve` starts (another module's data), then its base URL."""
     _require_chromium()
     data_dir = Path(tempfile.mkdtemp(prefix="emitra-browser-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("EMITRA_")}
@@ -96,6 +102,10 @@ def server() -> Iterator[str]:
     _run(["db", "migrate"], env)
     _run(["demo"], env)
     _run(["demo-cases"], env)
+    if setup:
+        done = subprocess.run([sys.executable, "-c", setup], env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            pytest.fail(f"the setup failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
