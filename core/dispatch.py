@@ -89,7 +89,9 @@ async def prepare(actor: audit.Actor, counter: Counter, business_date: dt.date |
     """One dispatch per department for every case waiting at this counter; none when nothing waits.
 
     One transaction: the dispatches, their cases linked to them and the audit records, or nothing.
-    Two operators preparing at the same moment cannot put a case in two dispatches.
+    Two operators preparing at the same moment cannot put a case in two dispatches. Only an active
+    operator of an open ``counter``, for today or an earlier day (:func:`check_preparer`): the page
+    and ``emitra dispatch prepare`` alike.
     """
     user = actor.user
     if user is None:
@@ -99,6 +101,7 @@ async def prepare(actor: audit.Actor, counter: Counter, business_date: dt.date |
         raise DispatchError("counter", f"You work at another counter; only {counter.code}'s operators prepare its dispatch.",
                             f"आप किसी अन्य काउंटर पर हैं; {counter.code} का प्रेषण उसी के ऑपरेटर तैयार करते हैं।")
     on = business_date or clock.today()
+    await check_preparer(user, counter, on)  # the page's people only, whoever calls (decision 72)
     made: list[Dispatch] = []
     async with in_transaction():
         if workflow._supports_for_update():  # serialise preparations at one counter
