@@ -142,3 +142,22 @@ def test_the_move_refusal_names_the_command_in_hindi_too(web):
     web.login("society")
     page = web.post_form("/network?lang=hi", {"action": "move_cases", "code": KIOSK, "counter": CENTRE}, token_from="/network?lang=hi")
     assert page.status_code == 400 and f"emitra dispatch prepare {KIOSK} --as OPERATOR" in page.text
+
+
+def test_whoever_calls_the_core_only_the_counters_operator_prepares(web):
+    """The page's rule is the core's own: a Society or LSP admin calling ``dispatch.prepare`` (a
+    script, a future page) makes no list, and nothing is written."""
+    from emitra.core import dispatch
+
+    web.run(lambda: caste_case("chomu-1", "operator2"))
+
+    async def prepare_as(username: str):
+        return await dispatch.prepare(await actor(username), await Counter.get(code=KIOSK))
+
+    for username in ("society", "lsp", "tehsildar"):
+        with pytest.raises(dispatch.DispatchError) as caught:
+            web.run(lambda: prepare_as(username))
+        assert caught.value.field == "role" and "give one of its operators: operator2" in caught.value.message_en
+        assert "operator2" in caught.value.message_hi
+    assert not web.run(lambda: Dispatch.exists())
+    assert [d.number for d in web.run(lambda: prepare_as("operator2"))] == [f"DSP-{KIOSK}-{clock.today():%Y%m%d}-1"]
