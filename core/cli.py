@@ -1074,6 +1074,51 @@ def wallet_refund(lsp_id: int, rupees: str, reference: str, as_user: str) -> Non
 
 
 
+@wallet_group.command("refunds")
+@click.argument("lsp_id", type=int)
+@click.option("--page", "page_no", default=None, type=click.IntRange(1, 1_000_000), help="The page of its refunds (50 a page, newest first).")
+@click.option("--all", "every", is_flag=True, help="Every refund, not one page.")
+@click.option("--as", "as_user", default=None, help="A Society admin's username (its district's LSPs), or an LSP admin's (its own).")
+def wallet_refunds(lsp_id: int, page_no: int | None, every: bool, as_user: str | None) -> None:
+    """The refunds recorded to the LSP LSP_ID of what its closed counters' wallets held, newest first
+    (`emitra wallet refund` records one): the total refunded and still owed back, then each one's date,
+    amount, bank reference and who recorded it."""
+    from emitra.core import dayend
+    from emitra.core.models import LSP, Role
+    from emitra.core.money import format_paise
+
+    if every and page_no is not None:
+        raise click.UsageError("give --page N or --all, not both")
+
+    async def go():
+        actor = await _money_user(as_user)
+        lsp = await LSP.get_or_none(id=lsp_id) if 0 < lsp_id < 2**31 else None
+        if lsp is None:
+            raise click.ClickException(f"LSP_ID: no LSP with number {lsp_id}; `emitra lsp list` shows them")
+        user = actor.user
+        if user is not None and not ((user.role == Role.SOCIETY_ADMIN and user.district_id == lsp.district_id)
+                                     or (user.role == Role.LSP_ADMIN and user.lsp_id == lsp.id)):
+            raise click.ClickException(f"--as: {user.username} may not read LSP {lsp.id}'s wallet refunds: the district "
+                                       "Society's admin reads any LSP's of its district, an LSP admin its own LSP's")
+        views = [await dayend.refund_history(lsp, page_no or 1)]
+        while every and views[-1].page < views[-1].pages:
+            views.append(await dayend.refund_history(lsp, views[-1].page + 1))
+        return views
+
+    from zoneinfo import ZoneInfo
+
+    views = run(go)
+    zone = ZoneInfo(config.timezone())
+    h = views[0]
+    click.echo(f"LSP {h.lsp.id} {h.lsp.name}: {h.count} refund(s), {format_paise(h.refunded_paise)} refunded; "
+               f"still owed back {format_paise(h.owed_paise)}")
+    if not every and h.pages > 1:
+        click.echo(f"page {h.page} of {h.pages}")
+    for view in views:
+        for r in view.rows:
+            click.echo(f"  {r['at'].astimezone(zone):%Y-%m-%d %H:%M}  {format_paise(r['amount_paise']):>14}  {r['reference']:<24} {r['by'] or '-'}")
+
+
 @main.group("card")
 def card_group() -> None:
     """Card payments through Stripe (docs/payments.md, "Card payments (Stripe)")."""

@@ -58,6 +58,7 @@ ROUTES = [
     Route("/lsp/prices", lsp.prices, methods=["GET", "POST"]),
     Route("/network", network.network, methods=["GET", "POST"]),
     Route("/network/lsps/{lsp_id}/wallet-refund", network.refund_wallets, methods=["POST"]),
+    Route("/network/lsps/{lsp_id}/wallet-refunds", network.wallet_refund_history),
     Route("/admin/fees", admin.fee_schedule, methods=["GET", "POST"]),
     Route("/society/policy", society.policy),
     Route("/society/policy/rules", society.add_rule, methods=["POST"]),
