@@ -32,7 +32,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, ledger, notify
 from emitra.core.db import on_postgres
-from emitra.core.dayend import MoneyError, check_paise
+from emitra.core.dayend import MoneyError, check_paise, tz
 from emitra.core.models import Citizen, Counter, LedgerEntry, Payment, Posting, Role, ServiceRequest
 from emitra.core.money import bank_reference as normal_reference
 from emitra.core.money import format_paise
@@ -76,6 +76,18 @@ def cancel_texts(paise: int, receipt_no: str) -> tuple[str, str]:
             "e-Mitra Society by bank transfer. No cash is paid at the counter.",
             f"रसीद {receipt_no} का {amount} का रिफंड ज़िला ई-मित्र सोसायटी की ओर से बैंक हस्तांतरण द्वारा नागरिक के यूपीआई "
             "खाते में आएगा। काउंटर पर कोई नकद नहीं दिया जाता।")
+
+
+def refund_texts(payment: Payment, receipt_no: str) -> tuple[str, str]:
+    """What the API says of a UPI refund payment: owed (as at the cancel), or sent, when and how."""
+    if payment.status != "refunded":
+        return cancel_texts(-payment.amount_paise, receipt_no)
+    amount = format_paise(-payment.amount_paise)
+    on = payment.confirmed_at.astimezone(tz()).strftime("%d-%m-%Y") if payment.confirmed_at else ""
+    return (f"The District e-Mitra Society sent the refund of {amount} for receipt {receipt_no} to the citizen's UPI account "
+            f"on {on} (bank reference {payment.reference}).",
+            f"ज़िला ई-मित्र सोसायटी ने रसीद {receipt_no} का {amount} का रिफंड {on} को नागरिक के यूपीआई खाते में भेज दिया "
+            f"(बैंक संदर्भ {payment.reference})।")
 
 
 async def book_owed(request: ServiceRequest, provider_slug: str, service_code: str, paid_by: Payment, refund: int) -> Payment:

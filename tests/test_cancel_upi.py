@@ -206,3 +206,138 @@ async def test_cash_paid_cancellations_are_still_refunded_from_the_drawer(demo_d
     assert await ledger.balance(f"counter_cash:{counter.code}") == drawer - REFUND
     assert await Payment.filter(request_id=cash.id).order_by("id").values_list("method", flat=True) == ["cash", "cash_refund"]
     assert await ledger.check() == {**await ledger.check(), "balanced": True, "upi_refunds_owed_paise": {}}
+
+
+# --- the pages and the API (browser-free: the test client) -------------------------------------------
+
+def _booked(web, *keys: str) -> list[str]:
+    async def book():
+        out = []
+        for n, key in enumerate(keys):
+            out.append((await _book_by_upi(key, f"UTR60010020040{n}"))[2].receipt_no)
+        return out
+
+    return web.run(book)
+
+
+def test_the_receipt_the_api_and_tracking_say_the_refund_reaches_the_upi_account(web):
+    on_page, by_api = _booked(web, "bus-upi-web", "bus-upi-api")
+    drawer = web.run(lambda: ledger.balance("counter_cash:JP-LM-001"))
+    web.login("operator1")
+    page = web.get(f"/receipts/{on_page}")
+    assert "Paid by UPI: the District e-Mitra Society sends the refund to the citizen" in page.text and "Give no cash." in page.text
+    done = web.post_form(f"/receipts/{on_page}/cancel", {"reason": "citizen asked"}, token_from=f"/receipts/{on_page}")
+    assert done.status_code == 303
+    page = web.get(f"/receipts/{on_page}")
+    assert 'id="upi-refund"' in page.text
+    assert "Refund of ₹266.40: it will reach the citizen's UPI account from the District " \
+        "e-Mitra Society, by bank transfer. No cash is paid at the counter." in page.text
+    assert "refunded in cash" not in page.text
+    hindi = web.get(f"/receipts/{on_page}?lang=hi")
+    assert "₹266.40" in hindi.text and "यूपीआई खाते" in hindi.text and "it will reach" not in hindi.text
+    web.get(f"/receipts/{on_page}?lang=en")
+    api = web.post(f"/api/v1/transactions/{by_api}/cancel", headers=web.api_token("operator1"), json={"reason": "x"})
+    assert api.status_code == 200, api.text
+    body = api.json()
+    assert (body["status"], body["refund_paise"], body["refund_to"]) == ("cancelled", REFUND, "upi")
+    assert (body["refund"]["status"], body["refund"]["amount_paise"]) == ("owed", REFUND)
+    assert "₹266.40" in body["refund"]["message_en"] and "UPI account from the District e-Mitra Society" in body["refund"]["message_en"]
+    assert "₹266.40" in body["refund"]["message_hi"] and "यूपीआई खाते" in body["refund"]["message_hi"]
+    assert web.run(lambda: ledger.balance("counter_cash:JP-LM-001")) == drawer  # no cash either way
+    assert web.run(lambda: Payment.filter(method="cash_refund").count()) == 0
+    web.logout()
+
+    # the citizen: owed, then sent with its date
+    def track():
+        return web.post_form("/track", {"number": on_page, "mobile": MOBILE})
+    shown = track()
+    assert 'id="refund"' in shown.text and "₹266.40 owed to you: the District e-Mitra Society will send it to your UPI account" in shown.text
+    web.run(lambda: _pay(on_page, "IMPS-900"))
+    shown = track()
+    today = web.run(_today_text)
+    assert f"₹266.40 sent to your UPI account by the District e-Mitra Society on {today}." in shown.text
+    web.login("operator1")
+    page = web.get(f"/receipts/{on_page}")
+    assert (f"Refund of ₹266.40 sent to the citizen's UPI account by the District e-Mitra Society on {today} "
+            "(bank reference IMPS-900).") in page.text
+    got = web.get(f"/api/v1/transactions/{on_page}", headers=web.api_token("operator1")).json()
+    assert (got["refund"]["status"], got["refund"]["reference"]) == ("sent", "IMPS-900") and got["refund"]["sent_at"]
+
+
+async def _pay(receipt_no: str, reference: str):
+    return await upi_refunds.pay(await _society(), receipt_no, reference)
+
+
+async def _today_text() -> str:
+    from emitra.core import clock
+    return clock.today().strftime("%d-%m-%Y")
+
+
+def _cancel_all(web, receipts: list[str]) -> None:
+    async def go():
+        actor, counter, _ = await _ctx()
+        for number in receipts:
+            await counter_core.cancel(actor, counter, await ServiceRequest.get(receipt_no=number))
+    web.run(go)
+
+
+def _books(web) -> tuple[int, int, int]:
+    """Transfers' entries, their audit records, and the SMSes telling citizens a refund was sent."""
+    async def count():
+        return (await LedgerEntry.filter(idempotency_key__startswith="upirefund:").count(),
+                await AuditLog.filter(action="upi.refund_sent").count(), await Notification.filter(event="upi_refund_sent").count())
+    return web.run(count)
+
+
+def test_the_society_lists_what_is_owed_and_records_the_transfer_on_its_page(web):
+    first, second = _booked(web, "bus-upi-a", "bus-upi-b")
+    _cancel_all(web, [first, second])
+    web.login("society")
+    assert 'href="/society/upi-refunds"' in web.get("/no-such-page").text  # in the Society's menu, on every page
+    page = web.get("/society/upi-refunds")
+    assert page.status_code == 200 and 'id="total-owed">₹532.80<' in page.text
+    assert f'id="r-{first}-owed">₹266.40<' in page.text and "<code>UTR600100200400</code>" in page.text and "JP-LM-001" in page.text
+    assert f'action="/society/upi-refunds/{first}/pay"' in page.text and 'name="csrf_token"' in page.text
+    url = f"/society/upi-refunds/{first}/pay"
+    # refused, beside the field, nothing written: more than owed, no reference, a bad amount, no CSRF token
+    over = web.post_form(url, {"amount": "266.41", "reference": "IMPS-1"}, token_from="/society/upi-refunds")
+    assert over.status_code == 400 and "Amount sent (₹): ₹266.41 is more than the ₹266.40 owed to the citizen" in over.text
+    assert 'value="266.41"' in over.text
+    assert "Bank reference: type the bank reference" in web.post_form(url, {"amount": "", "reference": ""},
+                                                                      token_from="/society/upi-refunds").text
+    assert web.post_form(url, {"amount": "lots", "reference": "IMPS-1"}, token_from="/society/upi-refunds").status_code == 400
+    assert web.post(url, data={"amount": "", "reference": "IMPS-1"}).status_code == 403
+    assert _books(web) == (0, 0, 0)
+    # recorded: all that is owed by default
+    done = web.post_form(url, {"amount": "", "reference": "imps 1"}, token_from="/society/upi-refunds")
+    assert done.status_code == 303
+    shown = web.get(done.headers["location"])
+    assert (f"Transfer of ₹266.40 to the citizen of {first} recorded (bank reference IMPS1); the citizen is sent an SMS. "
+            "Still owed to them: ₹0.00.") in shown.text
+    assert f'id="r-{first}-owed"' not in shown.text and f'id="r-{second}-owed">₹266.40<' in shown.text
+    assert 'id="sent-list"' in shown.text and "<code>IMPS1</code>" in shown.text
+    assert _books(web) == (1, 1, 1)
+    # the same form sent again, and the same reference for the other citizen: nothing new
+    repeat = web.post_form(url, {"amount": "", "reference": "IMPS1"}, token_from="/society/upi-refunds")
+    assert repeat.status_code == 400 and "a transfer with reference IMPS1 is already recorded" in repeat.text
+    again = web.post_form(f"/society/upi-refunds/{second}/pay", {"amount": "", "reference": "IMPS 1"}, token_from="/society/upi-refunds")
+    assert again.status_code == 400 and "Bank reference IMPS1 is already recorded for another transfer" in again.text
+    assert _books(web) == (1, 1, 1)
+    hindi = web.get("/society/upi-refunds?lang=hi")
+    assert "₹266.40" in hindi.text and "नागरिकों को देय यूपीआई रिफंड" in hindi.text and "UPI refunds owed to citizens" not in hindi.text
+    web.get("/society/upi-refunds?lang=en")
+    assert web.get("/society/upi-refunds/JP0000000000000/pay").status_code == 405
+    assert web.post_form("/society/upi-refunds/JP0000000000000/pay", {"reference": "X1"}, token_from="/society/upi-refunds").status_code == 404
+    checked = web.run(ledger.check)
+    assert checked["balanced"] and checked["upi_refunds_owed_paise"] == {f"upi_refund_payable:{second}": REFUND}
+
+
+@pytest.mark.parametrize("who", ["operator1", "lsp", "officer", "state", "citizen"])
+def test_only_the_society_admin_sees_the_page_and_records_a_transfer(web, who):
+    first, = _booked(web, "bus-upi-roles")
+    _cancel_all(web, [first])
+    web.login(who)
+    assert web.get("/society/upi-refunds").status_code == 403
+    assert 'href="/society/upi-refunds"' not in web.get("/no-such-page").text  # the menu, on every page
+    refused = web.post_form(f"/society/upi-refunds/{first}/pay", {"reference": "IMPS-X"}, token_from="/no-such-page")
+    assert refused.status_code == 403 and _books(web) == (0, 0, 0)
