@@ -341,3 +341,54 @@ def test_only_the_society_admin_sees_the_page_and_records_a_transfer(web, who):
     assert 'href="/society/upi-refunds"' not in web.get("/no-such-page").text  # the menu, on every page
     refused = web.post_form(f"/society/upi-refunds/{first}/pay", {"reference": "IMPS-X"}, token_from="/no-such-page")
     assert refused.status_code == 403 and _books(web) == (0, 0, 0)
+
+
+# --- the commands -------------------------------------------------------------------------------------
+
+def test_the_commands_list_what_is_owed_record_the_transfer_and_ledger_check_names_it(monkeypatch):
+    import asyncio
+
+    from click.testing import CliRunner
+    from tortoise import Tortoise
+
+    from emitra.core import db
+    from emitra.core.cli import main
+
+    # the test session's own conftest (its database), not a second copy of the module
+    conftest = next(m for name, m in sys.modules.items() if name.endswith("conftest") and hasattr(m, "_reset_and_seed"))
+    DB_URL = conftest.DB_URL
+    conftest._reset_and_seed()
+
+    async def cancelled() -> str:
+        await Tortoise.init(config=db.tortoise_config(DB_URL))
+        try:
+            actor, counter, req, _ = await _book_by_upi("bus-upi-cli", "UTR600100200777")
+            await counter_core.cancel(actor, counter, req)
+            return req.receipt_no
+        finally:
+            await Tortoise.close_connections()
+
+    receipt_no = asyncio.run(cancelled())
+    monkeypatch.setenv("EMITRA_DATABASE_URL", DB_URL)
+
+    def emitra(*args: str):
+        return CliRunner().invoke(main, list(args))
+
+    listed = emitra("upi-refunds", "list")
+    assert listed.exit_code == 0, listed.output
+    assert receipt_no in listed.output and "JP-LM-001" in listed.output and "owed ₹266.40 of ₹266.40" in listed.output
+    assert "UTR UTR600100200777" in listed.output and "1 owed, ₹266.40 in all" in listed.output
+    checked = emitra("ledger", "check")
+    assert checked.exit_code == 0 and checked.output.startswith("balanced"), checked.output
+    assert f"owed to the citizen of {receipt_no}" in checked.output and f"emitra upi-refunds pay {receipt_no} --reference REF" in checked.output
+    over = emitra("upi-refunds", "pay", receipt_no, "--reference", "IMPS-C1", "--amount", "266.41", "--as", "society")
+    assert over.exit_code == 1 and "Error: --amount: ₹266.41 is more than the ₹266.40 owed" in over.output
+    refused = emitra("upi-refunds", "pay", receipt_no, "--reference", "IMPS-C1", "--as", "lsp")
+    assert refused.exit_code == 1 and "Only the district Society's admin" in refused.output
+    paid = emitra("upi-refunds", "pay", receipt_no, "--reference", "imps-c1", "--as", "society")
+    assert paid.exit_code == 0 and f"sent: ₹266.40 to the citizen of {receipt_no} (reference IMPS-C1); still owed ₹0.00" in paid.output
+    again = emitra("upi-refunds", "pay", receipt_no, "--reference", "IMPS-C1", "--as", "society")
+    assert again.exit_code == 0 and again.output.startswith("already recorded: ₹266.40")
+    assert emitra("upi-refunds", "list").output.strip() == "no UPI refund is owed"
+    checked = emitra("ledger", "check")
+    assert checked.exit_code == 0 and checked.output.startswith("balanced") and "owed to the citizen" not in checked.output
