@@ -392,3 +392,12 @@ def test_the_commands_list_what_is_owed_record_the_transfer_and_ledger_check_nam
     assert emitra("upi-refunds", "list").output.strip() == "no UPI refund is owed"
     checked = emitra("ledger", "check")
     assert checked.exit_code == 0 and checked.output.startswith("balanced") and "owed to the citizen" not in checked.output
+
+
+@pytest.mark.anyio
+async def test_a_refund_owed_by_the_society_does_not_keep_the_counter_from_closing(demo_db, bus):
+    from emitra.core import onboarding
+
+    actor, counter, req, _ = await _book_by_upi()
+    await counter_core.cancel(actor, counter, req)
+    assert not [en for en, _ in await onboarding.close_blockers(counter) if "await confirmation" in en]
