@@ -106,8 +106,12 @@ async def book_owed(request: ServiceRequest, provider_slug: str, service_code: s
                       f"{service_code} cancelled {receipt_no}: refund owed to the citizen's UPI account",
                       [ledger.debit(f"dept_payable:{provider_slug}", refund), ledger.credit(account(receipt_no), refund)],
                       request.id)
-    en, hi = cancel_texts(refund, receipt_no)
-    await _tell_citizen(request, OWED_EVENT, f"e-Mitra: {en}", f"ई-मित्र: {hi}",
+    amount = format_paise(refund)
+    await _tell_citizen(request, OWED_EVENT,
+                        f"e-Mitra: your booking {receipt_no} is cancelled. The refund of {amount} will reach your UPI account "
+                        "from the District e-Mitra Society by bank transfer.",
+                        f"ई-मित्र: आपकी बुकिंग {receipt_no} रद्द हो गई है। {amount} का रिफंड ज़िला ई-मित्र सोसायटी की ओर से बैंक "
+                        "हस्तांतरण द्वारा आपके यूपीआई खाते में आएगा।",
                         f"e-Mitra {receipt_no}: refund to your UPI account", f"ई-मित्र {receipt_no}: यूपीआई खाते में रिफंड")
     return payment
 
@@ -136,7 +140,8 @@ class Owed:
     sent: list[dict[str, Any]]  # the transfers recorded: reference, at, amount
 
 
-async def _transfers(receipt_no: str) -> list[dict[str, Any]]:
+async def transfers(receipt_no: str) -> list[dict[str, Any]]:
+    """The transfers recorded to the citizen of this receipt, oldest first: reference, time, amount."""
     rows = await ledger.rows(
         'SELECT e."idempotency_key" AS k, e."created_at" AS at, p."amount_paise" AS paise FROM "posting" p '
         'JOIN "ledger_entry" e ON e."id" = p."entry_id" WHERE p."account" = ? AND p."amount_paise" > 0 ORDER BY e."id"',
@@ -151,7 +156,7 @@ async def _owed_of(payment: Payment) -> Owed:
     details = payment.details or {}
     return Owed(payment, receipt_no, counter.code, counter.name, payment.created_at, -payment.amount_paise,
                 -await ledger.balance(account(receipt_no)), str(details.get("utr") or ""), str(details.get("payer_vpa") or ""),
-                await _transfers(receipt_no))
+                await transfers(receipt_no))
 
 
 async def owed(district_id: int, *, sent_too: int = 0) -> tuple[list[Owed], list[Owed]]:
@@ -187,7 +192,7 @@ def _society_admin(actor: audit.Actor, district_id: int) -> None:
                          "नागरिक को भेजा गया यूपीआई रिफंड केवल जिला सोसायटी के एडमिन दर्ज करते हैं।")
 
 
-async def pay(actor: audit.Actor, receipt_no: str, reference: str, amount_paise: int | None = None) -> Sent:
+async def pay(actor: audit.Actor, receipt_no: str, reference: str, amount_paise: int | None = None, _retry: bool = True) -> Sent:
     """The Society transferred (part of) a cancelled UPI-paid booking's refund to the citizen's
     account: Dr ``upi_refund_payable:<receipt>`` / Cr ``escrow:upi`` (the UPI collection account the
     transfer leaves), key ``upirefund:<bank reference>``, audited ``upi.refund_sent``; the citizen
@@ -250,7 +255,9 @@ async def pay(actor: audit.Actor, receipt_no: str, reference: str, amount_paise:
                 f"खाते में भेज दिया है (बैंक संदर्भ {ref})।",
                 f"e-Mitra {number}: refund sent", f"ई-मित्र {number}: रिफंड भेजा गया")
     except IntegrityError:  # the same reference recorded at the same moment: nothing was written here
-        return await pay(actor, receipt_no, reference, amount_paise)
+        if _retry:  # read again: the other one's transfer is now there (repeated, or refused as another's)
+            return await pay(actor, receipt_no, reference, amount_paise, _retry=False)
+        raise
     return Sent(number, amount, ref, left)
 
 

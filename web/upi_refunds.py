@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from emitra.core import upi_refunds
+from emitra.core import ledger, upi_refunds
 from emitra.core.dayend import MoneyError
 from emitra.core.models import Payment, Role, ServiceRequest
 from emitra.core.money import AmountError, format_paise, parse_rupees
@@ -43,10 +43,10 @@ async def _done(request: Request, district_id: int) -> str:
     request_ = await ServiceRequest.get_or_none(receipt_no=receipt_no, district_id=district_id)
     if request_ is None:
         return ""
-    sent = next((t for t in await upi_refunds._transfers(receipt_no) if t["reference"] == reference), None)
+    sent = next((t for t in await upi_refunds.transfers(receipt_no) if t["reference"] == reference), None)
     if sent is None:
         return ""
-    owed = -await upi_refunds.ledger.balance(upi_refunds.account(receipt_no))
+    owed = -await ledger.balance(upi_refunds.account(receipt_no))
     return _("Transfer of %(amount)s to the citizen of %(receipt)s recorded (bank reference %(reference)s); the citizen is sent "
              "an SMS. Still owed to them: %(owed)s.") % {"amount": format_paise(sent["amount_paise"]), "receipt": receipt_no,
                                                         "reference": reference, "owed": format_paise(owed)}
