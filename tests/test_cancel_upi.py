@@ -256,6 +256,9 @@ def test_the_receipt_the_api_and_tracking_say_the_refund_reaches_the_upi_account
     shown = track()
     today = web.run(_today_text)
     assert f"₹266.40 sent to your UPI account by the District e-Mitra Society on {today}." in shown.text
+    web.get("/track?lang=hi")
+    assert f"ज़िला ई-मित्र सोसायटी ने {today} को ₹266.40 आपके यूपीआई खाते में भेज दिए।" in track().text
+    web.get("/track?lang=en")
     web.login("operator1")
     page = web.get(f"/receipts/{on_page}")
     assert (f"Refund of ₹266.40 sent to the citizen's UPI account by the District e-Mitra Society on {today} "
