@@ -250,7 +250,8 @@ async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
         found.append((f"cash taken on {open_day:%d-%m-%Y} is not covered by a day end: close the day at the counter "
                       "(its Day end page) first",
                       f"{open_day:%d-%m-%Y} को लिया गया नकद किसी दिवसांत में शामिल नहीं है: पहले काउंटर पर (दिवसांत पृष्ठ पर) दिन बंद करें"))
-    pending = await Payment.filter(request__counter_id=counter.id, status="pending").count()
+    # (a cancelled UPI booking's refund, pending until the Society sends it, is the Society's, not the counter's: decision 71)
+    pending = await Payment.filter(request__counter_id=counter.id, status="pending").exclude(method="upi_refund").count()
     if pending:
         found.append((f"{pending} payment(s) taken there (card, UPI or cheque) await confirmation: wait for them, or withdraw "
                       "a card or UPI payment on the counter's receipt",
