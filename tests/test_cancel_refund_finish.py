@@ -185,3 +185,41 @@ async def test_who_sees_and_finishes_which_waiting_refunds(demo_db, fake, bus):
     [done] = await refunds.finish_cancel_refunds(Actor(await User.get(username="operator1")))
     assert done.outcome == refunds.FINISHED and (await Counter.get(id=req.counter_id)).code == counter.code
     await _booked_once(req, payment)
+
+
+def test_the_command_lists_them_and_finishes_them(fake, bus):
+    """`emitra card cancel-refunds --as USER` lists; `--finish` finishes; exit 1 while one still waits."""
+    from click.testing import CliRunner
+    from tests.conftest import DB_URL, truncate
+    from tortoise import Tortoise
+
+    from emitra.core import db, demo
+    from emitra.core.cli import main
+
+    async def prepare():
+        await Tortoise.init(config=db.tortoise_config(DB_URL))
+        try:
+            await truncate()
+            await demo.load()
+            _, _, req, _ = await _left_waiting(fake)
+            return req.receipt_no
+        finally:
+            await Tortoise.close_connections()
+
+    receipt_no = asyncio.run(prepare())
+    cli = CliRunner()
+    listed = cli.invoke(main, ["card", "cancel-refunds", "--as", "society"])
+    assert listed.exit_code == 0, listed.output
+    assert f"{receipt_no}  JP-LM-001  ₹266.40  Stripe did not refund it" in listed.output and "1 waiting" in listed.output
+    refused = cli.invoke(main, ["card", "cancel-refunds", "--finish", "--as", "officer"])
+    assert refused.exit_code == 1 and "Only the Society's admin, an LSP admin or an operator" in refused.output
+    fake.fail("create_refund", "500", times=2)
+    failing = cli.invoke(main, ["card", "cancel-refunds", "--finish", "--as", "society"])
+    assert failing.exit_code == 1 and f"{receipt_no}: failing: " in failing.output and "0 finished, 1 still waiting" in failing.output
+    done = cli.invoke(main, ["card", "cancel-refunds", "--finish", "--as", "society"])
+    assert done.exit_code == 0, done.output
+    assert f"{receipt_no}: finished: Refunded ₹266.40 to the card" in done.output and "1 finished, 0 still waiting" in done.output
+    again = cli.invoke(main, ["card", "cancel-refunds", "--finish", "--as", "society"])
+    assert again.exit_code == 0 and "0 finished, 0 still waiting" in again.output
+    assert fake.created["refund"] == 1
+    assert "0 waiting" in cli.invoke(main, ["card", "cancel-refunds", "--as", "society"]).output
