@@ -296,6 +296,7 @@ class WaitingRefund:
     state: str
     error: str
     stripe_refunded: bool
+    attempted_at: Any = None  # when the cancel first asked Stripe (the partner had cancelled)
 
     @property
     def receipt_no(self) -> str:
@@ -347,8 +348,12 @@ async def waiting_cancel_refunds(user: User | None, receipts: list[str] | None =
     writes before Stripe is asked (``card.cancel_refund_requested``), then checked against the
     payment's marker and the ledger."""
     scope = await _counter_scope(user)
-    ids = {int(i) for i in await AuditLog.filter(action="card.cancel_refund_requested", object_type="Payment", **scope)
-           .values_list("object_id", flat=True) if str(i).isdigit()}
+    attempted: dict[int, Any] = {}
+    for object_id, at in await AuditLog.filter(action="card.cancel_refund_requested", object_type="Payment", **scope) \
+            .order_by("id").values_list("object_id", "at"):
+        if str(object_id).isdigit():
+            attempted.setdefault(int(object_id), at)
+    ids = set(attempted)
     if not ids:
         return []
     query = Payment.filter(id__in=sorted(ids), method="card", status="received").exclude(request__status=RequestStatus.CANCELLED)
@@ -363,7 +368,8 @@ async def waiting_cancel_refunds(user: User | None, receipts: list[str] | None =
                                           object_id__in=[str(p.id) for p in payments]).values_list("object_id", flat=True))
     return [WaitingRefund(p, p.request, p.request.counter.code, int(p.details.get("cancel_refund_paise") or 0),
                           str(p.details.get("cancel_refund_state", "")), str(p.details.get("cancel_refund_error", "")),
-                          str(p.details.get("cancel_refund_state", "")) in ("succeeded", "pending") or str(p.id) in confirmed)
+                          str(p.details.get("cancel_refund_state", "")) in ("succeeded", "pending") or str(p.id) in confirmed,
+                          attempted.get(p.id))
             for p in payments if cancel_entry_key(p.request.receipt_no or "") not in booked]
 
 

@@ -223,3 +223,47 @@ def test_the_command_lists_them_and_finishes_them(fake, bus):
     assert again.exit_code == 0 and "0 finished, 0 still waiting" in again.output
     assert fake.created["refund"] == 1
     assert "0 waiting" in cli.invoke(main, ["card", "cancel-refunds", "--as", "society"]).output
+
+
+def test_the_page_lists_them_for_whom_it_may_and_finishes_them_with_its_button(web, fake):
+    async def leave():
+        _, _, req, _ = await _left_waiting(fake)
+        return req.receipt_no
+
+    receipt_no = web.run(leave)
+    # the operator's counter page shows it with the button; operator2's (another counter) does not
+    web.login("operator2")
+    assert receipt_no not in web.get("/counter").text and receipt_no not in web.get("/card-refunds").text
+    web.logout()
+    web.login("lsp")
+    page = web.get("/card-refunds")
+    assert page.status_code == 200 and receipt_no in page.text and "JP-LM-001" in page.text
+    web.logout()
+    for username in ("officer", "citizen", "state"):
+        web.login(username)
+        assert web.get("/card-refunds").status_code == 403
+        web.logout()
+    web.login("operator1")
+    home = web.get("/counter")
+    assert receipt_no in home.text and "Refunds to the card waiting" in home.text and 'action="/card-refunds/finish"' in home.text
+    web.logout()
+
+    web.login("society")
+    page = web.get("/card-refunds")
+    assert "Refunds to the card waiting" in page.text and receipt_no in page.text and "₹266.40" in page.text
+    assert "Stripe did not refund it yet: finish it" in page.text and "fake 500" in page.text
+    assert web.post("/card-refunds/finish", data={"receipt_no": receipt_no}).status_code == 403  # no CSRF token: nothing done
+    assert fake.created["refund"] == 0
+    web.get("/lang/hi")
+    assert "कार्ड पर रिफंड बाकी" in web.get("/card-refunds").text
+    web.get("/lang/en")
+    fake.fail("create_refund", "500", times=2)  # still down
+    still = web.post_form("/card-refunds/finish", {"receipt_no": receipt_no}, token_from="/card-refunds")
+    assert still.status_code == 200 and "Still failing: try again later" in still.text and receipt_no in still.text
+    done = web.post_form("/card-refunds/finish", {}, token_from="/card-refunds")  # "Finish them all"
+    assert done.status_code == 200 and "Finished" in done.text and "Refunded ₹266.40 to the card" in done.text
+    assert "No refund to the card is waiting." in done.text and fake.created["refund"] == 1
+    again = web.post_form("/card-refunds/finish", {"receipt_no": receipt_no}, token_from="/card-refunds")
+    assert "Nothing was waiting for receipt" in again.text and fake.created["refund"] == 1
+    assert web.run(lambda: Payment.filter(method="card_refund").count()) == 1
+    assert "refunded to the card ₹266.40" in web.get(f"/receipts/{receipt_no}").text
