@@ -356,10 +356,14 @@ async def waiting_cancel_refunds(user: User | None, receipts: list[str] | None =
     ids = set(attempted)
     if not ids:
         return []
-    query = Payment.filter(id__in=sorted(ids), method="card", status="received").exclude(request__status=RequestStatus.CANCELLED)
-    if receipts is not None:
-        query = query.filter(request__receipt_no__in=[r.strip().upper() for r in receipts])
-    payments = [p for p in await query.order_by("id").prefetch_related("request", "request__counter") if p.details.get("cancel_refund_key")]
+    wanted = sorted(ids)
+    payments: list[Payment] = []
+    for start in range(0, len(wanted), 500):  # every card cancel ever made has the record: asked in slices, under any parameter limit
+        query = Payment.filter(id__in=wanted[start:start + 500], method="card", status="received") \
+            .exclude(request__status=RequestStatus.CANCELLED)
+        if receipts is not None:
+            query = query.filter(request__receipt_no__in=[r.strip().upper() for r in receipts])
+        payments += [p for p in await query.order_by("id").prefetch_related("request", "request__counter") if p.details.get("cancel_refund_key")]
     if not payments:
         return []
     booked = set(await LedgerEntry.filter(idempotency_key__in=[cancel_entry_key(p.request.receipt_no or "") for p in payments])
