@@ -267,3 +267,5 @@ def test_the_page_lists_them_for_whom_it_may_and_finishes_them_with_its_button(w
     assert "Nothing was waiting for receipt" in again.text and fake.created["refund"] == 1
     assert web.run(lambda: Payment.filter(method="card_refund").count()) == 1
     assert "refunded to the card ₹266.40" in web.get(f"/receipts/{receipt_no}").text
+    outbox = web.get("/admin/outbox")  # the citizen's SMS, in the Society's outbox
+    assert outbox.status_code == 200 and "Booking refunded to the card" in outbox.text

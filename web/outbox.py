@@ -38,7 +38,7 @@ def _labels() -> dict[str, dict[str, str]]:
         "channel": {"sms": _("SMS"), "email": _("Email")},
         "event": {"submitted": _("Registered"), "state_changed": _("Change of state"), "ready": _("Ready for collection"),
                   "escalated": _("Escalated to an officer"), "book_digest": _("Weekly complaint book digest"),
-                  "counter_changed": _("Moved to another counter")},
+                  "counter_changed": _("Moved to another counter"), "card_refunded": _("Booking refunded to the card")},
     }
 
 
