@@ -269,3 +269,21 @@ def test_the_page_lists_them_for_whom_it_may_and_finishes_them_with_its_button(w
     assert "refunded to the card ₹266.40" in web.get(f"/receipts/{receipt_no}").text
     outbox = web.get("/admin/outbox")  # the citizen's SMS, in the Society's outbox
     assert outbox.status_code == 200 and "Booking refunded to the card" in outbox.text
+
+
+def test_the_page_shows_stripe_has_refunded_once_stripes_event_came(web, fake):
+    async def leave():
+        _, _, req, payment = await _left_waiting(fake, "drop")
+        assert await card.handle_event(fake.refunded_event(payment.reference)) == "cancel_refund_not_booked_yet"
+        return req.receipt_no
+
+    receipt_no = web.run(leave)
+    web.login("lsp")
+    page = web.get("/card-refunds")
+    assert receipt_no in page.text and "Stripe has refunded: finish it" in page.text
+    web.get("/lang/hi")
+    assert "Stripe ने रिफंड कर दिया है: इसे पूरा करें" in web.get("/card-refunds").text
+    assert web.run(lambda: ServiceRequest.get(receipt_no=receipt_no)).status == RequestStatus.SUBMITTED  # not booked by the event
+    done = web.post_form("/card-refunds/finish", {"receipt_no": receipt_no}, token_from="/card-refunds")
+    assert "पूरा हुआ" in done.text and fake.created["refund"] == 1
+    assert web.run(lambda: ServiceRequest.get(receipt_no=receipt_no)).status == RequestStatus.CANCELLED
