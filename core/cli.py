@@ -1210,6 +1210,45 @@ def card_refund(receipt_no: str, as_user: str) -> None:
     click.echo(f"{receipt_no.strip().upper()}: {payment.status} ({payment.details.get('refund_id', '')})")
 
 
+@card_group.command("cancel-refunds")
+@click.option("--finish", is_flag=True, help="Finish them (by default they are only listed).")
+@click.option("--receipt", "receipts", multiple=True, help="Only this receipt (may be given more than once).")
+@click.option("--as", "as_user", required=True,
+              help="The Society admin's username (the district's), an LSP admin's (its counters') or an operator's (their counter's).")
+def card_cancel_refunds(finish: bool, receipts: tuple[str, ...], as_user: str) -> None:
+    """List the bookings cancelled at the counter whose refund to the card Stripe did not make (or whose
+    answer was lost), and with --finish complete each as the operator's second cancel would: refunded
+    once, booked once, the citizen told by SMS (decision 73). Exits 1 when any is still waiting after
+    --finish (for a scheduled run)."""
+    from emitra.core import refunds
+    from emitra.core.money import format_paise
+
+    async def go():
+        actor = await _money_user(as_user)
+        if finish:
+            return await refunds.finish_cancel_refunds(actor, list(receipts) or None)
+        return await refunds.waiting_cancel_refunds(actor.user, list(receipts) or None)
+
+    try:
+        rows = run(go)
+    except refunds.RefundError as exc:
+        raise click.ClickException(exc.message_en) from None
+    if not finish:
+        for w in rows:
+            state = ("Stripe has refunded: finish it" if w.stripe_refunded else
+                     "refused by Stripe: the Society's to refund by hand" if w.refused else
+                     f"Stripe did not refund it ({w.error or w.state}): finish it")
+            click.echo(f"{w.receipt_no}  {w.counter_code}  {format_paise(w.refund_paise)}  {state}")
+        click.echo(f"{len(rows)} waiting" + ("; finish them with --finish" if rows else ""))
+        return
+    for r in rows:
+        click.echo(f"{r.receipt_no}: {r.outcome.replace('_', ' ')}: {r.message_en}")
+    left = [r for r in rows if r.outcome in (refunds.FAILING, refunds.REFUSED)]
+    click.echo(f"{len(rows) - len(left)} finished, {len(left)} still waiting")
+    if left:
+        sys.exit(1)
+
+
 def _add_case_commands() -> None:
     from emitra.core import cli_onboarding
     from emitra.core.cli_cases import cases_commands

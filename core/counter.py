@@ -845,7 +845,7 @@ async def withdraw_payment(actor: audit.Actor, counter: Counter, request: Servic
     return request, ("paid" if fresh.status in _RECEIVED else "withdrawn")
 
 
-async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, reason: str = "") -> ServiceRequest:
+async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, reason: str = "", finishing: bool = False) -> ServiceRequest:
     """Cancel a paid booking at the counter that sold it; the partner's refund is paid back the
     way the citizen paid: to the card for a card payment (through Stripe, decision 69), to the
     citizen's UPI account by the Society for a UPI payment (booked as owed to the citizen, the
@@ -862,6 +862,11 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
     nothing is booked, and the error says so; cancelling again asks the partner again, which
     answers its earlier cancellation (``Service.cancel`` is idempotent), asks Stripe again with the
     same idempotency key (one refund), and the counter records it then.
+
+    ``finishing``: this is not the operator at the counter but the finishing of such a cancel by
+    ``refunds.finish_cancel_refunds`` (decision 73), the citizen long gone: the audit record says
+    so, and the citizen is told of the refund to the card by SMS, through the outbox, in the same
+    transaction (at the counter the receipt tells them).
     """
     from emitra.core import refunds, stripe_api, upi_refunds
 
@@ -942,7 +947,10 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
                                detail={"receipt_no": request.receipt_no, "refund_paise": refund, "quoted_refund_paise": quoted,
                                        "refund_to": "card" if by_card is not None else "upi" if by_upi is not None else "cash",
                                        "stripe_refund": to_card.get("id", ""),
-                                       "reference": result.reference, "reason": reason[:200]})
+                                       "reference": result.reference, "reason": reason[:200],
+                                       **({"finished_by": actor.name} if finishing else {})})
+            if finishing and to_card:
+                await _tell_card_refunded(request, refund, to_card)
     except Exception:
         request.status = previous  # rolled back: the object says what the database says
         log.exception("%s was cancelled at %s (reference %s, refund %s paise) but could not be recorded; cancelling again records it",
@@ -992,3 +1000,26 @@ async def _book_card_refund(request: ServiceRequest, service: Service, paid_by: 
                       f"{service.code} cancelled {request.receipt_no}: refunded to the card {refund_id}",
                       [ledger.debit(f"dept_payable:{slug(service.provider)}", refund), ledger.credit(COLLECTION_ACCOUNT, refund)],
                       request.id)
+
+
+async def _tell_card_refunded(request: ServiceRequest, refund: int, stripe_refund: dict[str, Any]) -> None:
+    """Queue the citizen's SMS (English and Hindi) that a booking cancelled earlier has now been
+    refunded to their card (decision 73): they left the counter told nothing was refunded yet."""
+    from emitra.core import notify
+
+    citizen = await Citizen.get(id=request.citizen_id)
+    if not citizen.mobile:
+        return
+    refund_id, amount = str(stripe_refund.get("id", "")), format_paise(refund)
+
+    def en(title: str, _note: str) -> str:
+        return (f"e-Mitra: booking {request.receipt_no} ({title}) is cancelled and {amount} has been refunded to the card "
+                f"you paid with (refund {refund_id}). Your bank may take 5 to 10 working days to show it.")
+
+    def hi(title: str, _note: str) -> str:
+        return (f"ई-मित्र: बुकिंग {request.receipt_no} ({title}) रद्द है और {amount} उस कार्ड पर वापस कर दिए गए हैं "
+                f"जिससे आपने भुगतान किया था (रिफंड {refund_id})। बैंक में दिखने में 5 से 10 कार्य दिवस लग सकते हैं।")
+
+    await notify.queue("card_refunded", "sms", citizen.mobile, notify._fit(en, request.service_title_en, "", notify.SMS_LIMIT),
+                       notify._fit(hi, request.service_title_hi or request.service_title_en, "", notify.SMS_LIMIT),
+                       lang="hi", district_id=request.district_id)

@@ -30,6 +30,7 @@ refund from the Dashboard.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -38,7 +39,8 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit, ledger, stripe_api
 from emitra.core.counter import CounterError, ProviderBusy
 from emitra.core.money import format_paise
-from emitra.core.models import LedgerEntry, Payment, Posting, ProcessedEvent, RequestStatus, ServiceRequest
+from emitra.core.models import (AuditLog, Counter, LedgerEntry, Payment, Posting, ProcessedEvent, RequestStatus, Role, ServiceRequest,
+                                User)
 from emitra.core.payment_methods import card
 
 
@@ -270,3 +272,164 @@ async def record_refund(actor: audit.Actor, payment: Payment, refunded_paise: in
 
 async def refunded_entry(receipt_no: str) -> LedgerEntry | None:
     return await LedgerEntry.get_or_none(idempotency_key=f"refund:{receipt_no}")
+
+
+# -- finishing a cancel whose refund to the card was not made (decision 73) ------------------------
+
+#: what :func:`finish_cancel_refunds` says of each booking
+FINISHED, ALREADY_FINISHED, FAILING, REFUSED = "finished", "already_finished", "failing", "refused"
+
+
+@dataclass
+class WaitingRefund:
+    """A booking cancelled at the partner whose refund to the card is not booked here: the cancel's
+    Stripe call failed, its answer was lost, or its write failed after Stripe refunded (decision 69).
+
+    ``stripe_refunded``: Stripe has said it made the refund (its answer, or its ``charge.refunded``
+    event, ``card.cancel_refund_confirmed`` in the audit log), so finishing only books it.
+    ``refused``: Stripe's last answer was a refusal, which it keeps under the key."""
+
+    payment: Payment
+    request: ServiceRequest
+    counter_code: str
+    refund_paise: int
+    state: str
+    error: str
+    stripe_refunded: bool
+    attempted_at: Any = None  # when the cancel first asked Stripe (the partner had cancelled)
+
+    @property
+    def receipt_no(self) -> str:
+        return self.request.receipt_no or ""
+
+    @property
+    def refused(self) -> bool:
+        return self.state == "refused" and not self.stripe_refunded
+
+
+@dataclass
+class FinishedRefund:
+    """The outcome of finishing one waiting refund: :data:`FINISHED` (booked now),
+    :data:`ALREADY_FINISHED` (someone finished it first), :data:`FAILING` (Stripe or the partner still
+    failing: try again later) or :data:`REFUSED` (Stripe refuses it: the Society's to finish by hand)."""
+
+    receipt_no: str
+    outcome: str
+    refund_paise: int
+    message_en: str
+    message_hi: str
+    refund_id: str = ""
+
+
+def _refund_scope_refusal(user: User) -> RefundError:
+    return RefundError(f"Only the Society's admin, an LSP admin or an operator finishes refunds to the card; {user.username} may not.",
+                       f"कार्ड पर रिफंड केवल सोसाइटी के एडमिन, एलएसपी एडमिन या ऑपरेटर पूरे करते हैं; {user.username} नहीं कर सकते।")
+
+
+async def _counter_scope(user: User | None) -> dict[str, Any]:
+    """Which counters' bookings ``user`` sees and finishes: the Society's admin its district's, an
+    LSP admin its LSP's counters', an operator their counter's (whose cancel it finishes; no more
+    than cancelling again at the counter would). No user (the system): all."""
+    if user is None:
+        return {}
+    if user.role == Role.SOCIETY_ADMIN:
+        return {"district_id": user.district_id}
+    if user.role == Role.LSP_ADMIN:
+        return {"counter_id__in": list(await Counter.filter(lsp_id=user.lsp_id).values_list("id", flat=True))}
+    if user.role == Role.OPERATOR:
+        return {"counter_id": user.counter_id}
+    raise _refund_scope_refusal(user)
+
+
+async def waiting_cancel_refunds(user: User | None, receipts: list[str] | None = None) -> list[WaitingRefund]:
+    """The bookings whose cancel reached the partner and Stripe but whose refund to the card is not
+    booked (no ``refund:cancel:<receipt>`` entry, the request not cancelled), among those ``user``
+    may see (:func:`_counter_scope`), oldest first. Found by the audit record every such attempt
+    writes before Stripe is asked (``card.cancel_refund_requested``), then checked against the
+    payment's marker and the ledger."""
+    scope = await _counter_scope(user)
+    attempted: dict[int, Any] = {}
+    for object_id, at in await AuditLog.filter(action="card.cancel_refund_requested", object_type="Payment", **scope) \
+            .order_by("id").values_list("object_id", "at"):
+        if str(object_id).isdigit():
+            attempted.setdefault(int(object_id), at)
+    ids = set(attempted)
+    if not ids:
+        return []
+    wanted = sorted(ids)
+    payments: list[Payment] = []
+    for start in range(0, len(wanted), 500):  # every card cancel ever made has the record: asked in slices, under any parameter limit
+        query = Payment.filter(id__in=wanted[start:start + 500], method="card", status="received") \
+            .exclude(request__status=RequestStatus.CANCELLED)
+        if receipts is not None:
+            query = query.filter(request__receipt_no__in=[r.strip().upper() for r in receipts])
+        payments += [p for p in await query.order_by("id").prefetch_related("request", "request__counter") if p.details.get("cancel_refund_key")]
+    if not payments:
+        return []
+    booked = set(await LedgerEntry.filter(idempotency_key__in=[cancel_entry_key(p.request.receipt_no or "") for p in payments])
+                 .values_list("idempotency_key", flat=True))
+    confirmed = set(await AuditLog.filter(action="card.cancel_refund_confirmed", object_type="Payment",
+                                          object_id__in=[str(p.id) for p in payments]).values_list("object_id", flat=True))
+    return [WaitingRefund(p, p.request, p.request.counter.code, int(p.details.get("cancel_refund_paise") or 0),
+                          str(p.details.get("cancel_refund_state", "")), str(p.details.get("cancel_refund_error", "")),
+                          str(p.details.get("cancel_refund_state", "")) in ("succeeded", "pending") or str(p.id) in confirmed,
+                          attempted.get(p.id))
+            for p in payments if cancel_entry_key(p.request.receipt_no or "") not in booked]
+
+
+async def finish_cancel_refunds(actor: audit.Actor, receipts: list[str] | None = None) -> list[FinishedRefund]:
+    """Finish every waiting refund ``actor`` may see (or those of ``receipts``) exactly as the
+    operator's second cancel would: through ``core/counter.cancel`` itself (the partner answers its
+    earlier cancellation, Stripe the same refund under the same key, and the cancel books it once,
+    in its own transaction, re-reading the request under a lock), one booking after another, each
+    reported. A run together with another run or with the operator's cancel books each once."""
+    from emitra.core import counter as counter_core
+
+    waiting = await waiting_cancel_refunds(actor.user, receipts)
+    if waiting:
+        try:
+            stripe_api.settings()
+        except stripe_api.StripeConfigError as exc:
+            raise RefundError(f"Refunds to the card need Stripe to be set up here ({exc.setting}); nothing was done.",
+                              f"कार्ड पर रिफंड के लिए यहाँ Stripe की व्यवस्था चाहिए ({exc.setting}); कुछ नहीं किया गया।") from None
+    return [await _finish_one(actor, w, counter_core) for w in waiting]
+
+
+async def _finish_one(actor: audit.Actor, waiting: WaitingRefund, counter_core: Any) -> FinishedRefund:
+    receipt_no, paise = waiting.receipt_no, waiting.refund_paise
+    key = cancel_entry_key(receipt_no)
+    request = await ServiceRequest.get(id=waiting.request.id)
+    if request.status == RequestStatus.CANCELLED or await LedgerEntry.exists(idempotency_key=key):
+        return _already(receipt_no, paise)
+    counter = await Counter.get(id=request.counter_id)
+    try:
+        await counter_core.cancel(actor, counter, request, "refund to the card finished after a failed attempt (decision 73)", finishing=True)
+    except ProviderBusy as exc:
+        return FinishedRefund(receipt_no, FAILING, paise, exc.message_en, exc.message_hi)
+    except CounterError as exc:
+        fresh = await Payment.get(id=waiting.payment.id)
+        if exc.field == "refund" and fresh.details.get("cancel_refund_state") == "refused":
+            said = str(fresh.details.get("cancel_refund_error", ""))[:200]
+            return FinishedRefund(
+                receipt_no, REFUSED, paise,
+                f"Stripe refuses this refund ({said}) and keeps that answer under its key, so asking again changes nothing: the "
+                "District e-Mitra Society must refund the card by hand (from Stripe's Dashboard) and book it. No cash is to be paid.",
+                f"Stripe इस रिफंड को अस्वीकार करता है ({said}) और यही उत्तर अपनी कुंजी के साथ रखता है, इसलिए फिर माँगने से कुछ नहीं "
+                "बदलेगा: ज़िला ई-मित्र सोसाइटी को कार्ड पर रिफंड हाथ से (Stripe के डैशबोर्ड से) करना और दर्ज करना होगा। कोई नकद नहीं देना है।")
+        return FinishedRefund(receipt_no, FAILING, paise, exc.message_en, exc.message_hi)
+    done = await Payment.get_or_none(request_id=request.id, method="card_refund")
+    if done is None:  # cancelled at the same moment by another run or at the counter, which booked it
+        return _already(receipt_no, paise)
+    finished_by = await AuditLog.filter(action="request.cancelled", object_type="ServiceRequest", object_id=str(request.id)) \
+        .order_by("-id").values_list("detail", flat=True)
+    if not finished_by or not (finished_by[0] or {}).get("finished_by"):
+        return _already(receipt_no, paise, done.reference)
+    return FinishedRefund(receipt_no, FINISHED, paise,
+                          f"Refunded {format_paise(paise)} to the card (refund {done.reference}) and booked; the citizen is sent an SMS.",
+                          f"कार्ड पर {format_paise(paise)} वापस किए गए (रिफंड {done.reference}) और दर्ज हुए; नागरिक को SMS भेजा गया।",
+                          done.reference)
+
+
+def _already(receipt_no: str, paise: int, refund_id: str = "") -> FinishedRefund:
+    return FinishedRefund(receipt_no, ALREADY_FINISHED, paise, "Already finished: the refund to the card is booked once.",
+                          "पहले ही पूरा हो चुका: कार्ड पर रिफंड एक बार दर्ज है।", refund_id)

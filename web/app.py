@@ -23,7 +23,7 @@ from emitra.core import config, db
 from emitra.core.plugins import get_host
 from emitra.web import admin, api, counter, lsp, network, pages, society
 from emitra.web import money
-from emitra.web import cheques, webhooks_upi
+from emitra.web import card_refunds, cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
 from emitra.web import api_cases, citizens, dispatch, office, outbox
 from emitra.web import reports, vetting, watch
@@ -65,6 +65,8 @@ ROUTES = [
     Route("/society/policy/rules", society.add_rule, methods=["POST"]),
     Route("/society/policy/approvals", society.approve, methods=["POST"]),
     Route("/society/policy/approvals/{approval_id}/revoke", society.revoke, methods=["POST"]),
+    Route("/card-refunds", card_refunds.card_refunds),
+    Route("/card-refunds/finish", card_refunds.finish, methods=["POST"]),
     Route("/society/cheques", cheques.cheques),
     Route("/society/cheques/{payment_id}/clear", cheques.clear, methods=["POST"]),
     Route("/society/cheques/{payment_id}/bounce", cheques.bounce, methods=["POST"]),

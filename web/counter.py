@@ -71,7 +71,11 @@ async def counter_home(request: Request) -> Response:
             if len(results) == 1 and _ID_SHAPE.match(q):
                 return RedirectResponse(f"/counter/citizens/{results[0].emitra_id}", status_code=303)
     today = await ServiceRequest.filter(counter=counter).order_by("-id").limit(15).prefetch_related("citizen")
-    return render(request, "counter/home.html", {"counter": counter, "q": q, "results": results, "error": error, "recent": today})
+    from emitra.core import refunds
+
+    waiting = await refunds.waiting_cancel_refunds(request.state.user)  # decision 73: finished from here too
+    return render(request, "counter/home.html", {"counter": counter, "q": q, "results": results, "error": error, "recent": today,
+                                                 "waiting_refunds": waiting})
 
 
 REGISTRATION_FIELDS = ["name", "date_of_birth", "gender", "mobile", "aadhaar", "address"]
