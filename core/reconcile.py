@@ -1609,6 +1609,27 @@ def _in_text(ref: str, text: str) -> bool:
 
 
 _RUN = re.compile(r"[^\W_]+")  # a run of letters and digits (str.isalnum), as _in_text sees words
+_PAIR = re.compile(r"(?<![^\W_])([^\W_]+) (?=([^\W_]+))")  # two runs a single space apart (overlapping)
+#: a reference cut in two by a bank's wrapping is read whole again when the two runs make at least
+#: this many characters with a digit among them (a UTR has 12 digits; decision 74)
+GLUED_MIN = 12
+
+
+def _words(text: str) -> set[str]:
+    """The words a statement line quotes references by: its runs of letters and digits, and each
+    two runs a single space apart joined into one when together they have GLUED_MIN characters or
+    more with a digit among them. A bank that wraps a narration at a fixed width may cut a UTR in
+    the middle (``...-6123456`` / ``78901-BILL``); decision 67 joins the continued narration after
+    a space, so the UTR reads as two runs, each quoting nothing; joined, the run is the UTR again.
+    (Two separate numbers that together happen to spell a ledger item's whole reference of 12 or
+    more characters are not a risk worth refusing this for.)"""
+    words = set(_RUN.findall(text))
+    for first, second in _PAIR.findall(text):
+        if len(first) + len(second) >= GLUED_MIN:
+            glued = first + second
+            if not glued.isalpha():
+                words.add(glued)
+    return words
 
 
 def _key_run(ref: str) -> str | None:
@@ -1652,16 +1673,17 @@ def _quoted(statement: Item, exact: dict[str, list[int]], by_run: dict[str, list
             containing: Callable[[str | None], Iterable[tuple[int, str]]], words: set[str] | None = None) -> set[int]:
     """The ledger items that quote the same identifier as ``statement``: a reference in common
     (``exact``), one of theirs as a whole word in the line (``by_run``: by the reference's key run;
-    ``odd``: those without one), or the line's reference (6+ characters) in theirs (``containing``
+    ``odd``: those without one; a word may be two runs the bank's wrapping cut apart, :func:`_words`), or the line's reference (6+ characters) in theirs (``containing``
     gives the items whose text has a word, with their text; every item for None). ``words``: the
     line's words, when the caller has them already."""
     text = statement.text
     found: set[int] = set()
     for ref in statement.refs:
         found.update(exact.get(ref, ()))
-    for word in (set(_RUN.findall(text)) if words is None else words):
+    for word in (_words(text) if words is None else words):
         for ref, j in by_run.get(word, ()):
-            if j not in found and _in_text(ref, text):
+            # a reference that is the word itself is quoted (a run of the text, or two joined: _words)
+            if j not in found and (ref == word or _in_text(ref, text)):
                 found.add(j)
     for ref, j in odd:
         if j not in found and _in_text(ref, text):
@@ -2120,7 +2142,7 @@ class _Matching:
         """:meth:`note_statement` of a line's text and references (no Item built); ``refs_in_text``:
         each reference is a whole token of ``text`` (its words are the text's already)."""
         words, runs = self.text_words, self.ref_runs
-        words.add_all(_RUN.findall(text))
+        words.add_all(_words(text))
         for ref in refs:
             if not refs_in_text:
                 words.add_all(_RUN.findall(ref))
@@ -2205,7 +2227,7 @@ class _Matching:
         """Pass 1 over a page of statement lines (in order): each takes the item it names, as
         :func:`match` does (same amount first, then the nearest date). Returns the pairs."""
         refs = {ref for s in page for ref in s.refs}
-        line_words = [set(_RUN.findall(s.text)) for s in page]  # each line's, found once for the look-up and the rule
+        line_words = [_words(s.text) for s in page]  # each line's, found once for the look-up and the rule
         words = set().union(*line_words)
         runs = {run for s in page for ref in s.refs if len(ref) >= 6 for run in [_key_run(ref)] if run}
         exact: dict[str, list[int]] = {}
