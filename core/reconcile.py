@@ -1609,26 +1609,28 @@ def _in_text(ref: str, text: str) -> bool:
 
 
 _RUN = re.compile(r"[^\W_]+")  # a run of letters and digits (str.isalnum), as _in_text sees words
-_PAIR = re.compile(r"(?<![^\W_])([^\W_]+) (?=([^\W_]+))")  # two runs a single space apart (overlapping)
-#: a reference cut in two by a bank's wrapping is read whole again when the two runs make at least
-#: this many characters with a digit among them (a UTR has 12 digits; decision 74)
+#: two runs of letters and digits a single space apart, the first ending and the second beginning
+#: with a digit (overlapping: each run may end one pair and begin the next)
+_CUT = re.compile(r"(?<![^\W_])([^\W_]*\d) (?=(\d[^\W_]*))")
+_MAY_BE_CUT = re.compile(r"\d \d")  # a quick look before _CUT: most lines have no digit on both sides of a space
+#: a reference cut in two by a bank's wrapping is read whole again when its two parts make at
+#: least this many characters (a UTR has 12 digits; decision 74)
 GLUED_MIN = 12
 
 
 def _words(text: str) -> set[str]:
     """The words a statement line quotes references by: its runs of letters and digits, and each
-    two runs a single space apart joined into one when together they have GLUED_MIN characters or
-    more with a digit among them. A bank that wraps a narration at a fixed width may cut a UTR in
+    two runs a single space apart, cut between two digits, joined into one when together they have
+    GLUED_MIN characters or more. A bank that wraps a narration at a fixed width may cut a UTR in
     the middle (``...-6123456`` / ``78901-BILL``); decision 67 joins the continued narration after
     a space, so the UTR reads as two runs, each quoting nothing; joined, the run is the UTR again.
     (Two separate numbers that together happen to spell a ledger item's whole reference of 12 or
     more characters are not a risk worth refusing this for.)"""
     words = set(_RUN.findall(text))
-    for first, second in _PAIR.findall(text):
-        if len(first) + len(second) >= GLUED_MIN:
-            glued = first + second
-            if not glued.isalpha():
-                words.add(glued)
+    if _MAY_BE_CUT.search(text):
+        for first, second in _CUT.findall(text):
+            if len(first) + len(second) >= GLUED_MIN:
+                words.add(first + second)
     return words
 
 

@@ -244,8 +244,8 @@ async def test_a_utr_the_banks_wrapping_cut_in_the_middle_is_read_whole_and_matc
 
 def test_two_runs_are_read_as_one_reference_only_when_a_wrap_could_have_cut_one():
     """What :func:`core.reconcile._words` joins: two runs of letters and digits a single space
-    apart, together 12 characters or more with a digit. Not runs apart by anything else, not
-    letters alone, not shorter; and every run stays a word of its own."""
+    apart, cut between two digits, together 12 characters or more. Not runs apart by anything
+    else, not a cut beside a letter, not shorter; and every run stays a word of its own."""
     def pair(ref: str, text: str) -> tuple[bool, list[str]]:
         line = rec.Item("bank", "other", "line:1", dt.date(2025, 11, 24), 148_350, "", text, line_no=1, line_id=1)
         item = rec.Item("ledger", "upi", "entry:1", dt.date(2025, 11, 24), 148_350, "request:R1", "", rec._refs(ref))
@@ -257,6 +257,8 @@ def test_two_runs_are_read_as_one_reference_only_when_a_wrap_could_have_cut_one(
     assert not pair("612345678901", "UPI/CR/6123456/78901/RAMESH")[0]  # apart by a slash: two references
     assert not pair("612345678901", "UPI/CR/6123456  78901")[0]  # two spaces: not a wrap's one
     assert not pair("61234567890", "UPI 612345 67890")[0]  # 11 characters: too short to be read whole
+    assert not pair("612345678901", "UPI/CR/612345 A678901")[0]  # a letter after the space: not a number cut
+    assert not pair("utr0000000049", "UTR 0000000049")[0]  # nor a letter before it
     assert "rameshkumarsharma" not in pair("x", "RAMESHKUMAR SHARMA")[1]  # letters alone are never joined
     assert {"6123456", "78901", "612345678901"} <= set(pair("x", "6123456 78901")[1])
 
