@@ -2228,9 +2228,11 @@ class _Matching:
     async def by_reference(self, page: list[Item]) -> list[tuple[Item, _Cand]]:
         """Pass 1 over a page of statement lines (in order): each takes the item it names, as
         :func:`match` does (same amount first, then the nearest date). Returns the pairs."""
-        refs = {ref for s in page for ref in s.refs}
         line_words = [_words(s.text) for s in page]  # each line's, found once for the look-up and the rule
         words = set().union(*line_words)
+        # a reference that is one of the line's words (a bank line's reference begins its text) is its own key run:
+        # the look-up by run below brings its rows, and the rule finds them there (_quoted): not asked twice
+        refs = {ref for s, its in zip(page, line_words) for ref in s.refs if ref not in its}
         runs = {run for s in page for ref in s.refs if len(ref) >= 6 for run in [_key_run(ref)] if run}
         exact: dict[str, list[int]] = {}
         for r in await self._lookup("ref", self.refs, refs):
