@@ -258,6 +258,10 @@ def echo_ledger_check(result: dict, prefix: str = "") -> None:
         lsp = account.partition(":")[2]
         click.echo(f"  owed back to LSP {lsp} (wallets of closed counters, for the Society to refund): {format_paise(paise)}; "
                    f"record the transfer with `emitra wallet refund {lsp} RUPEES --reference REF`")
+    for account, paise in result.get("upi_refunds_owed_paise", {}).items():
+        receipt = account.partition(":")[2]
+        click.echo(f"  owed to the citizen of {receipt} (a cancelled UPI booking's refund, for the Society to send to their UPI "
+                   f"account): {format_paise(paise)}; record the transfer with `emitra upi-refunds pay {receipt} --reference REF`")
 
 
 @ledger_group.command("balance")
@@ -665,7 +669,8 @@ def reconcile_run(district: str, week: str | None, as_user: str | None, confirm_
 
 _MONEY_OPTION = {"counted": "--counted", "date": "--date", "operator": "--as", "actor": "--as", "reference": "--reference",
                  "bank_reference": "--reference", "amount": "--amount", "from": "--from", "to": "--to", "provider": "PROVIDER",
-                 "counter": "COUNTER_CODE", "now": "--now", "district": "--district", "lsp": "LSP_ID"}
+                 "counter": "COUNTER_CODE", "now": "--now", "district": "--district", "lsp": "LSP_ID",
+                 "receipt_no": "RECEIPT_NO"}
 
 
 def _money_fail(exc, amount_name: str = "--amount") -> None:
@@ -1072,6 +1077,111 @@ def wallet_refund(lsp_id: int, rupees: str, reference: str, as_user: str) -> Non
     click.echo(f"{verb}: {format_paise(done.amount_paise)} to LSP {done.lsp.id} {done.lsp.name} (reference {done.reference}); "
                f"still owed back {format_paise(done.owed_paise)}")
 
+
+
+@wallet_group.command("refunds")
+@click.argument("lsp_id", type=int)
+@click.option("--page", "page_no", default=None, type=click.IntRange(1, 1_000_000), help="The page of its refunds (50 a page, newest first).")
+@click.option("--all", "every", is_flag=True, help="Every refund, not one page.")
+@click.option("--as", "as_user", default=None, help="A Society admin's username (its district's LSPs), or an LSP admin's (its own).")
+def wallet_refunds(lsp_id: int, page_no: int | None, every: bool, as_user: str | None) -> None:
+    """The refunds recorded to the LSP LSP_ID of what its closed counters' wallets held, newest first
+    (`emitra wallet refund` records one): the total refunded and still owed back, then each one's date,
+    amount, bank reference and who recorded it."""
+    from emitra.core import dayend
+    from emitra.core.models import LSP, Role
+    from emitra.core.money import format_paise
+
+    if every and page_no is not None:
+        raise click.UsageError("give --page N or --all, not both")
+
+    async def go():
+        actor = await _money_user(as_user)
+        lsp = await LSP.get_or_none(id=lsp_id) if 0 < lsp_id < 2**31 else None
+        if lsp is None:
+            raise click.ClickException(f"LSP_ID: no LSP with number {lsp_id}; `emitra lsp list` shows them")
+        user = actor.user
+        if user is not None and not ((user.role == Role.SOCIETY_ADMIN and user.district_id == lsp.district_id)
+                                     or (user.role == Role.LSP_ADMIN and user.lsp_id == lsp.id)):
+            raise click.ClickException(f"--as: {user.username} may not read LSP {lsp.id}'s wallet refunds: the district "
+                                       "Society's admin reads any LSP's of its district, an LSP admin its own LSP's")
+        views = [await dayend.refund_history(lsp, page_no or 1)]
+        while every and views[-1].page < views[-1].pages:
+            views.append(await dayend.refund_history(lsp, views[-1].page + 1))
+        return views
+
+    from zoneinfo import ZoneInfo
+
+    views = run(go)
+    zone = ZoneInfo(config.timezone())
+    h = views[0]
+    click.echo(f"LSP {h.lsp.id} {h.lsp.name}: {h.count} refund(s), {format_paise(h.refunded_paise)} refunded; "
+               f"still owed back {format_paise(h.owed_paise)}")
+    if not every and h.pages > 1:
+        click.echo(f"page {h.page} of {h.pages}")
+    for view in views:
+        for r in view.rows:
+            click.echo(f"  {r['at'].astimezone(zone):%Y-%m-%d %H:%M}  {format_paise(r['amount_paise']):>14}  {r['reference']:<24} {r['by'] or '-'}")
+
+
+@main.group("upi-refunds")
+def upi_refunds_group() -> None:
+    """Refunds of cancelled UPI-paid bookings, owed to citizens until the Society sends them (decision 71)."""
+
+
+@upi_refunds_group.command("list")
+@click.option("--district", default="", help="The district's code (default: the only district, or every district).")
+def upi_refunds_list(district: str) -> None:
+    """The UPI refunds still owed to citizens: receipt, date, counter, amount owed, and the UTR (and
+    payer's VPA, when the bank gave it) of the citizen's payment, to find the account to pay."""
+    from emitra.core import dayend, upi_refunds
+    from emitra.core.models import District
+    from emitra.core.money import format_paise
+
+    async def go():
+        query = District.filter(code=district.strip().upper()) if district.strip() else District.all()
+        found = await query.order_by("id")
+        if district.strip() and not found:
+            raise click.ClickException(f"--district: no district with code {district!r}")
+        return [row for d in found for row in (await upi_refunds.owed(d.id))[0]]
+
+    rows = run(go)
+    if not rows:
+        click.echo("no UPI refund is owed")
+        return
+    for o in rows:
+        at = o.cancelled_at.astimezone(dayend.tz()).strftime("%d-%m-%Y") if o.cancelled_at else ""
+        vpa = f" VPA {o.payer_vpa}" if o.payer_vpa else ""
+        click.echo(f"{o.receipt_no}  {at}  {o.counter_code}  owed {format_paise(o.owed_paise)} of {format_paise(o.refund_paise)}  "
+                   f"UTR {o.utr or '-'}{vpa}")
+    click.echo(f"{len(rows)} owed, {format_paise(sum(o.owed_paise for o in rows))} in all; "
+               "record each transfer with `emitra upi-refunds pay RECEIPT --reference REF`")
+
+
+@upi_refunds_group.command("pay")
+@click.argument("receipt_no")
+@click.option("--reference", required=True, help="The bank reference of the Society's transfer to the citizen.")
+@click.option("--amount", "rupees", default="", help="Rupees transferred (default: all that is owed).")
+@click.option("--as", "as_user", required=True, help="The Society admin's username.")
+def upi_refunds_pay(receipt_no: str, reference: str, rupees: str, as_user: str) -> None:
+    """Record that the Society sent the refund of the cancelled UPI-paid booking RECEIPT_NO to the
+    citizen's UPI account (never more than is owed; the same reference again records nothing)."""
+    from emitra.core import dayend, upi_refunds
+    from emitra.core.money import format_paise
+
+    paise = _money_rupees(rupees, "--amount") if rupees.strip() else None
+
+    async def go():
+        actor = await _money_user(as_user)
+        return await upi_refunds.pay(actor, receipt_no, reference, paise)
+
+    try:
+        done = run(go)
+    except dayend.MoneyError as exc:
+        _money_fail(exc, "--amount")
+    verb = "already recorded" if done.repeated else "sent"
+    click.echo(f"{verb}: {format_paise(done.amount_paise)} to the citizen of {done.receipt_no} (reference {done.reference}); "
+               f"still owed {format_paise(done.owed_paise)}")
 
 
 @main.group("card")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from emitra.core import cli_audit, cli_book, cli_demo_month, cli_mis, cli_notify, cli_officers, cli_sla
+from emitra.core import cli_audit, cli_book, cli_demo_month, cli_dispatch, cli_mis, cli_notify, cli_officers, cli_sla
 
 cases_commands: list[click.Command] = [*cli_sla.commands, *cli_book.commands, *cli_notify.commands, *cli_mis.commands, *cli_demo_month.commands, *cli_audit.commands,
-                                      *cli_officers.commands]
+                                      *cli_officers.commands, *cli_dispatch.commands]

@@ -94,7 +94,7 @@ def counter_move_applications(code: str, to_code: str, as_user: str) -> None:
     """Move every open application filed at the counter CODE to the counter --to, where its citizen
     now corrects it and collects the result (each citizen is sent an SMS or email, tracking shows the
     new counter). Then CODE may close. Refused, moving nothing, while papers of an application still
-    wait at CODE for the day's dispatch."""
+    wait at CODE for the day's dispatch (`emitra dispatch prepare CODE --as OPERATOR` sends them)."""
     from emitra.core.onboarding import move_applications
 
     moved = run_as(move_applications, as_user, code, to_code)

@@ -727,14 +727,21 @@ def receipt(request: ServiceRequest, counter: Counter, citizen: Citizen) -> dict
 #: what a payment's status says of the money: received (cash, a captured card or UPI payment, a
 #: cleared cheque) or not
 _RECEIVED = ("received", "cleared")
-#: the payments a cancel writes for its refund (negative amounts): paid from the drawer, or to the card
-REFUND_METHODS = ("cash_refund", "card_refund")
+#: the payments a cancel writes for its refund (negative amounts): paid from the drawer, to the card,
+#: or owed to the citizen's UPI account by the Society (decision 71)
+REFUND_METHODS = ("cash_refund", "card_refund", "upi_refund")
 
 
 def card_paid(payments: list[Payment]) -> Payment | None:
     """The received card payment a booking was paid with, whose refund goes back to the card; None
-    when it was paid otherwise (cash, UPI, cheque: refunded in cash from the drawer)."""
+    when it was paid otherwise (cash, cheque: refunded in cash from the drawer; UPI: :func:`upi_paid`)."""
     return next((p for p in payments if p.method == "card" and p.status in _RECEIVED), None)
+
+
+def upi_paid(payments: list[Payment]) -> Payment | None:
+    """The received UPI payment a booking was paid with, whose refund the Society sends back to the
+    citizen's UPI account by bank transfer (decision 71); None when it was paid otherwise."""
+    return next((p for p in payments if p.method == "upi" and p.status in _RECEIVED), None)
 
 
 def unpaid_refusal(request: ServiceRequest, payments: list[Payment]) -> CounterError | None:
@@ -840,21 +847,23 @@ async def withdraw_payment(actor: audit.Actor, counter: Counter, request: Servic
 
 async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, reason: str = "") -> ServiceRequest:
     """Cancel a paid booking at the counter that sold it; the partner's refund is paid back the
-    way the citizen paid: to the card for a card payment (through Stripe, decision 69), in cash
-    from the drawer otherwise (cash, UPI, a cleared cheque).
+    way the citizen paid: to the card for a card payment (through Stripe, decision 69), to the
+    citizen's UPI account by the Society for a UPI payment (booked as owed to the citizen, the
+    drawer untouched, decision 71), in cash from the drawer otherwise (cash, a cleared cheque).
 
     The service charge is not refunded. Cancelling twice changes nothing the second time.
 
     Everything that can refuse is checked before the partner is asked to cancel: the service, the
     counter, the payment received (:func:`unpaid_refusal`), and, for a refund in cash, the drawer
     holding the refund the partner quotes (:meth:`Service.refund_quote`; the whole principal when
-    it cannot say); for a refund to the card, Stripe's settings. If the partner cancels but Stripe
+    it cannot say); for a refund to the card, Stripe's settings; for a UPI payment, nothing more
+    (the Society pays it later, core/upi_refunds.py). If the partner cancels but Stripe
     then fails or does not answer, or the counter's write fails, the request stays as it was,
     nothing is booked, and the error says so; cancelling again asks the partner again, which
     answers its earlier cancellation (``Service.cancel`` is idempotent), asks Stripe again with the
     same idempotency key (one refund), and the counter records it then.
     """
-    from emitra.core import refunds, stripe_api
+    from emitra.core import refunds, stripe_api, upi_refunds
 
     if request.status == RequestStatus.CANCELLED:
         return request
@@ -868,6 +877,7 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
     if refused is not None:
         raise refused
     by_card = card_paid(paid)
+    by_upi = upi_paid(paid) if by_card is None else None
     if by_card is not None:
         try:
             stripe_api.settings()
@@ -884,8 +894,9 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
     needed = request.principal_paise if quoted is None else int(quoted)
     if needed < 0 or needed > request.principal_paise:
         raise CounterError("refund", f"Plugin {service.plugin} quoted an impossible refund of {needed} paise.", "प्लगइन ने असंभव रिफंड बताया।")
-    drawer = await ledger.balance(f"counter_cash:{counter.code}") if by_card is None else 0
-    if by_card is None and needed > drawer:  # a card's refund goes back to the card: the drawer pays nothing
+    from_drawer = by_card is None and by_upi is None  # a card's or UPI payment's refund goes back the way it came
+    drawer = await ledger.balance(f"counter_cash:{counter.code}") if from_drawer else 0
+    if from_drawer and needed > drawer:
         raise CounterError(
             "refund",
             f"The refund is {format_paise(needed)} but the drawer holds {format_paise(max(drawer, 0))} since the last day end; "
@@ -919,6 +930,9 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
             await mis.status_changed(request, previous, RequestStatus.CANCELLED)
             if to_card:
                 await _book_card_refund(request, service, by_card, refund, to_card)
+            elif by_upi is not None:
+                if refund:  # owed to the citizen, sent by the Society from its UPI collection account
+                    await upi_refunds.book_owed(request, provider, service.code, by_upi, refund)
             elif refund:
                 await Payment.create(district_id=request.district_id, request=request, method="cash_refund", amount_paise=-refund)
                 await ledger.post(request.district_id, f"cancel:{request.receipt_no}", f"{service.code} cancelled {request.receipt_no}",
@@ -926,7 +940,8 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
                                   request.id)
             await audit.record(actor, "request.cancelled", request, district_id=request.district_id, counter_id=counter.id,
                                detail={"receipt_no": request.receipt_no, "refund_paise": refund, "quoted_refund_paise": quoted,
-                                       "refund_to": "card" if by_card is not None else "cash", "stripe_refund": to_card.get("id", ""),
+                                       "refund_to": "card" if by_card is not None else "upi" if by_upi is not None else "cash",
+                                       "stripe_refund": to_card.get("id", ""),
                                        "reference": result.reference, "reason": reason[:200]})
     except Exception:
         request.status = previous  # rolled back: the object says what the database says
@@ -941,6 +956,15 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
                 f"{service.provider} ने बुकिंग रद्द कर दी (संदर्भ {result.reference or reference}) और Stripe ने कार्ड पर "
                 f"{format_paise(refund)} वापस कर दिए (रिफंड {to_card.get('id', '')}), पर यहाँ दर्ज नहीं हो सका। कोई नकद नहीं देना है। "
                 "इसे दर्ज करने के लिए फिर से रद्द करें: कार्ड पर दोबारा रिफंड नहीं होगा।") from None
+        if by_upi is not None:
+            raise CounterError(
+                "receipt_no",
+                f"{service.provider} cancelled the booking (reference {result.reference or reference}), but it could not be recorded "
+                f"here. No cash is to be paid: the booking was paid by UPI. Cancel it again to record it; the refund of "
+                f"{format_paise(refund)} is then owed to the citizen's UPI account, which the Society pays.",
+                f"{service.provider} ने बुकिंग रद्द कर दी (संदर्भ {result.reference or reference}), पर यहाँ दर्ज नहीं हो सकी। "
+                f"कोई नकद नहीं देना है: बुकिंग यूपीआई से भुगतान की गई थी। इसे दर्ज करने के लिए फिर से रद्द करें; तब "
+                f"{format_paise(refund)} का रिफंड नागरिक के यूपीआई खाते में देय होगा, जिसे सोसायटी भेजती है।") from None
         raise CounterError(
             "receipt_no",
             f"{service.provider} cancelled the booking (reference {result.reference or reference}), but it could not be recorded here, "

@@ -30,6 +30,7 @@ The deposit, once the bank shows it (key ``deposit:<slip_no>``)::
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -955,6 +956,63 @@ async def refund_wallets(actor: audit.Actor, lsp: LSP, amount_paise: int, refere
         await audit.record(actor, "wallet.refunded", lsp, district_id=lsp.district_id,
                            detail={"lsp_id": lsp.id, "amount_paise": amount, "reference": ref, "owed_after_paise": owed - amount})
     return WalletRefund(lsp, amount, ref, owed - amount)
+
+
+WALLET_REFUNDS_PAGE = 50  # an LSP's wallet refunds on a page of their history (decision 72)
+
+
+@dataclass
+class RefundHistory:
+    """An LSP's wallet refunds (:func:`refund_wallets`), newest first, one page of them: each with its
+    reference, time, amount and who recorded it; above them what was refunded in all and what is
+    still owed back."""
+
+    lsp: LSP
+    rows: list[dict[str, Any]]
+    page: int
+    pages: int
+    count: int
+    refunded_paise: int
+    owed_paise: int
+    per_page: int = WALLET_REFUNDS_PAGE
+
+
+async def refund_history(lsp: LSP, page: int = 1, per_page: int | None = None) -> RefundHistory:
+    """Every refund of an LSP's closed counters' wallets, newest first, ``per_page`` a page (past the
+    last page, the last): what the Network page listed only the latest 5 of. Read from the books (the
+    ``walletrefund:<lsp>:`` entries' debits of ``wallet_refund_payable:<lsp>``), so it holds what the
+    ledger holds; who recorded each comes from its ``wallet.refunded`` audit record (the ledger does
+    not keep people). The caller checks who may read it."""
+    per_page = int(per_page or WALLET_REFUNDS_PAGE)
+    account = f"wallet_refund_payable:{lsp.id}"
+    where, params = await ledger.key_prefix('e."idempotency_key"', f"walletrefund:{lsp.id}:")
+    totals = await ledger.rows(
+        'SELECT COUNT(*) AS n, SUM(p."amount_paise") AS total FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" '
+        f'AND p."account" = ? WHERE {where}', [account, *params])
+    count, refunded = int(totals[0]["n"] or 0), int(totals[0]["total"] or 0)
+    pages = max(1, -(-count // per_page))
+    page = min(max(1, int(page)), pages)
+    rows = await ledger.rows(
+        'SELECT e."idempotency_key" AS k, e."created_at" AS at, p."amount_paise" AS paise FROM "ledger_entry" e '
+        f'JOIN "posting" p ON p."entry_id" = e."id" AND p."account" = ? WHERE {where} '
+        f'ORDER BY e."id" DESC LIMIT {per_page} OFFSET {(page - 1) * per_page}', [account, *params])
+    found = [{"reference": r["k"].removeprefix(f"walletrefund:{lsp.id}:"), "at": ledger.as_datetime(r["at"]),
+              "amount_paise": int(r["paise"]), "by": ""} for r in rows]
+    if found:
+        from emitra.core.models import AuditLog, User
+
+        records = await AuditLog.filter(action="wallet.refunded", object_type="LSP", object_id=str(lsp.id)) \
+            .values("actor_id", "actor_name", "detail")
+        names = {u.id: u.full_name for u in await User.filter(id__in={r["actor_id"] for r in records if r["actor_id"]})}
+        by: dict[str, str] = {}
+        for r in records:
+            detail = json.loads(r["detail"]) if isinstance(r["detail"], str) else (r["detail"] or {})
+            ref = str(detail.get("reference", ""))
+            full = names.get(r["actor_id"], "")
+            by[ref] = f"{full} ({r['actor_name']})" if full and full != r["actor_name"] else r["actor_name"]
+        for row in found:
+            row["by"] = by.get(row["reference"], "")
+    return RefundHistory(lsp, found, page, pages, count, refunded, -await ledger.balance(account), per_page)
 
 
 async def _earlier_top_up(code: str, ref: str, typed: str) -> LedgerEntry | None:

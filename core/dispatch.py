@@ -89,7 +89,9 @@ async def prepare(actor: audit.Actor, counter: Counter, business_date: dt.date |
     """One dispatch per department for every case waiting at this counter; none when nothing waits.
 
     One transaction: the dispatches, their cases linked to them and the audit records, or nothing.
-    Two operators preparing at the same moment cannot put a case in two dispatches.
+    Two operators preparing at the same moment cannot put a case in two dispatches. Only an active
+    operator of an open ``counter``, for today or an earlier day (:func:`check_preparer`): the page
+    and ``emitra dispatch prepare`` alike.
     """
     user = actor.user
     if user is None:
@@ -99,6 +101,7 @@ async def prepare(actor: audit.Actor, counter: Counter, business_date: dt.date |
         raise DispatchError("counter", f"You work at another counter; only {counter.code}'s operators prepare its dispatch.",
                             f"आप किसी अन्य काउंटर पर हैं; {counter.code} का प्रेषण उसी के ऑपरेटर तैयार करते हैं।")
     on = business_date or clock.today()
+    await check_preparer(user, counter, on)  # the page's people only, whoever calls (decision 72)
     made: list[Dispatch] = []
     async with in_transaction():
         if workflow._supports_for_update():  # serialise preparations at one counter
@@ -122,6 +125,43 @@ async def prepare(actor: audit.Actor, counter: Counter, business_date: dt.date |
                                        "cases": [c.number for c in cases]})
             made.append(dispatch)
     return made
+
+
+def may_prepare(user: User | None, counter: Counter) -> bool:
+    """Who prepares a counter's dispatch, on the page (``/counter/dispatch``) and on the command line
+    (``emitra dispatch prepare``): an active operator of that counter, who holds the papers and
+    signs the list as the sender. Not the LSP's or the Society's admin: they hold no papers."""
+    return user is not None and user.active and _role(user) == Role.OPERATOR.value and user.counter_id == counter.id
+
+
+async def check_preparer(user: User | None, counter: Counter, on: dt.date) -> None:
+    """Refuse, naming the fix, what the page cannot reach but a command can ask for: a closed
+    counter (its operators cannot log in), someone who is not its operator, a date after today (a
+    list is dated the day it leaves; an evening's papers prepared after midnight may bear the day
+    before). :func:`prepare` makes the list."""
+    if not counter.active:
+        raise DispatchError("counter", f"{counter.code} is closed: its papers leave with a dispatch its operator prepares at the "
+                                       f"open counter. Reopen it (emitra counter reopen {counter.code} --as SOCIETY_ADMIN), "
+                                       f"prepare the dispatch, then close it again.",
+                            f"{counter.code} बंद है: इसके कागज़ खुले काउंटर पर इसके ऑपरेटर द्वारा तैयार प्रेषण से जाते हैं। इसे फिर से "
+                            f"खोलें (emitra counter reopen {counter.code} --as SOCIETY_ADMIN), प्रेषण तैयार करें, फिर बंद करें।")
+    if not may_prepare(user, counter):
+        who = user.username if user is not None else "—"
+        names = await User.filter(counter_id=counter.id, role=Role.OPERATOR, active=True).order_by("username") \
+            .values_list("username", flat=True)
+        them = (f"one of its operators: {', '.join(names)}" if names else
+                f"its operator; it has none active (emitra user add USERNAME --role operator --counter {counter.code})")
+        raise DispatchError("role", f"{who} is not an operator of {counter.code}: a dispatch is prepared and signed by an operator "
+                                    f"of the counter where the papers are; give {them}.",
+                            f"{who} {counter.code} के ऑपरेटर नहीं हैं: प्रेषण वही ऑपरेटर तैयार करता और उस पर हस्ताक्षर करता है जिसके "
+                            f"काउंटर पर कागज़ हैं; " + (f"इसका कोई ऑपरेटर दें: {', '.join(names)}" if names else
+                                                    "इसका कोई सक्रिय ऑपरेटर नहीं है (emitra user add ... --role operator)") + "।")
+    today = clock.today()
+    if on > today:
+        raise DispatchError("date", f"{on.isoformat()} is after today ({today.isoformat()}): a dispatch is dated the day it is "
+                                    "sent; leave --date out for today.",
+                            f"{on.isoformat()} आज ({today.isoformat()}) के बाद की तिथि है: प्रेषण उसी दिन की तिथि का होता है जिस दिन "
+                            "भेजा जाए; आज के लिए --date न दें।")
 
 
 def may_view(user: User, dispatch: Dispatch) -> bool:

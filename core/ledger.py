@@ -291,7 +291,8 @@ async def check() -> dict[str, object]:
     every account named ``kind:party`` or a known single account, every receipt with its entries
     and every entry with its receipt (:func:`receipt_problems`), every settlement payout equal to
     its payments (:func:`payout_problems`), no closed counter's wallet holding money; and what closed
-    counters' wallets left owed back to their LSPs (``wallet_refunds_owed_paise``). Balances are never stored, so
+    counters' wallets left owed back to their LSPs (``wallet_refunds_owed_paise``), and what cancelled UPI-paid
+    bookings left owed to citizens (``upi_refunds_owed_paise``, decision 71). Balances are never stored, so
     they always equal what the postings say."""
     from tortoise import connections
 
@@ -322,6 +323,10 @@ async def check() -> dict[str, object]:
     where, params = await key_prefix('"account"', "wallet_refund_payable:")
     owed = await rows(f'SELECT "account", SUM("amount_paise") AS total FROM "posting" WHERE {where} GROUP BY "account" ORDER BY "account"',
                       params)
+    from emitra.core import upi_refunds
+
+    # what cancelled UPI-paid bookings' refunds left owed to citizens, until the Society sends them (decision 71)
+    upi_owed = await upi_refunds.owed_accounts()
     problems += [f"entry {r['key']} has no postings" for r in empty]
     problems += [f"account {r['account']!r} is not named kind:party" for r in bad_accounts]
     problems += await receipt_problems()
@@ -333,4 +338,5 @@ async def check() -> dict[str, object]:
         "imbalance_paise": total,
         "problems": problems,
         "wallet_refunds_owed_paise": {r["account"]: -int(r["total"]) for r in owed if int(r["total"] or 0)},
+        "upi_refunds_owed_paise": upi_owed,
     }

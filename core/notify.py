@@ -10,7 +10,8 @@ Events: ``submitted`` (a case is registered), ``state_changed`` (each step, with
 note when the citizen may read it: the same rule as tracking, :func:`citizen_may_read`), ``ready``
 (the deliverable waits at the counter), ``escalated`` (to the officers an overdue case now rests
 with), ``counter_changed`` (the counter where it is corrected and collected closed, and the case
-moved to another: :func:`counter_changed`). An SMS body stays within :data:`SMS_LIMIT` characters:
+moved to another: :func:`counter_changed`), ``upi_refund_owed`` and ``upi_refund_sent`` (a cancelled
+UPI booking's refund, to be sent and sent by the Society: core/upi_refunds.py). An SMS body stays within :data:`SMS_LIMIT` characters:
 the note, then the service title, are shortened to fit; an email carries them in full.
 
 Privacy: a recipient or a body is never written to the log; pages and the command line show the
@@ -34,7 +35,7 @@ SMS_LIMIT = 300
 MAX_ATTEMPTS = 5
 STATUSES = ("queued", "kept", "sent", "failed")
 CHANNELS = ("sms", "email")
-EVENTS = ("submitted", "state_changed", "ready", "escalated", "counter_changed")
+EVENTS = ("submitted", "state_changed", "ready", "escalated", "counter_changed", "upi_refund_owed", "upi_refund_sent")
 #: whose remarks the citizen reads, in a message as on /track: the department's, the Society's and the
 #: platform's ("system"), when made public. A counter's remark (what was corrected, say) may describe
 #: the citizen's papers and stays with the officers (docs/citizens.md).

@@ -250,7 +250,8 @@ async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
         found.append((f"cash taken on {open_day:%d-%m-%Y} is not covered by a day end: close the day at the counter "
                       "(its Day end page) first",
                       f"{open_day:%d-%m-%Y} को लिया गया नकद किसी दिवसांत में शामिल नहीं है: पहले काउंटर पर (दिवसांत पृष्ठ पर) दिन बंद करें"))
-    pending = await Payment.filter(request__counter_id=counter.id, status="pending").count()
+    # (a cancelled UPI booking's refund, pending until the Society sends it, is the Society's, not the counter's: decision 71)
+    pending = await Payment.filter(request__counter_id=counter.id, status="pending").exclude(method="upi_refund").count()
     if pending:
         found.append((f"{pending} payment(s) taken there (card, UPI or cheque) await confirmation: wait for them, or withdraw "
                       "a card or UPI payment on the counter's receipt",
@@ -472,7 +473,7 @@ async def move_applications(actor: audit.Actor, from_code: str, to_code: str) ->
     The Society's admin of the district (or the state admin) moves them to any counter of the
     district; an LSP admin only between its own LSP's counters. Refused, writing nothing, while a
     case's paper documents still wait at ``from_code`` for the day's dispatch (the papers are there,
-    not at the new counter). One transaction: each case's counter, a public step on its timeline
+    not at the new counter): the refusal names ``emitra dispatch prepare`` (decision 72). One transaction: each case's counter, a public step on its timeline
     (tracking shows where to go), the citizen's SMS/email (``notify.counter_changed``) and one audit
     record per case (``case.moved``: each case's own audit trail, and the new counter's, shows it);
     all or nothing. The payments stay the old counter's (its receipts, its day ends)."""
@@ -507,9 +508,12 @@ async def move_applications(actor: audit.Actor, from_code: str, to_code: str) ->
     papers = [case.number for cases in (await dispatch.pending(source)).values() for case in cases]
     if papers:
         raise Refused("CODE", f"the paper documents of {len(papers)} application(s) (e.g. {papers[0]}) still wait at {source.code} "
-                              f"for the dispatch to their department: prepare the dispatch at {source.code} (its Dispatch page) first",
+                              f"for the dispatch to their department: prepare the dispatch at {source.code} first "
+                              f"(`emitra dispatch prepare {source.code} --as OPERATOR`, an operator of {source.code}; "
+                              f"`emitra dispatch pending {source.code}` lists what waits; or its Dispatch page)",
                       f"{len(papers)} आवेदनों (जैसे {papers[0]}) के कागज़ी दस्तावेज़ अभी {source.code} पर विभाग को भेजे जाने की प्रतीक्षा में "
-                      f"हैं: पहले {source.code} पर (उसके डिस्पैच पृष्ठ पर) डिस्पैच तैयार करें")
+                      f"हैं: पहले {source.code} पर डिस्पैच तैयार करें (`emitra dispatch prepare {source.code} --as OPERATOR`, "
+                      f"{source.code} का कोई ऑपरेटर; `emitra dispatch pending {source.code}` प्रतीक्षारत कागज़ दिखाता है; या उसका डिस्पैच पृष्ठ)")
     ids = await Case.filter(counter_id=source.id, closed_at=None).order_by("id").values_list("id", flat=True)
     if not ids:
         raise Refused("CODE", f"{source.code} has no open application to move", f"{source.code} पर भेजने को कोई खुला आवेदन नहीं है")

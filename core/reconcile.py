@@ -77,7 +77,7 @@ STRIPE_TRANSFERS = {"transfer", "transfer_cancel", "transfer_failure", "transfer
 BANK_ACCOUNTS = ("society_bank", "escrow:upi")
 
 #: the kinds of item a report names (the web page translates them)
-KINDS = ("deposit", "settlement", "remittance", "cheque", "fee_claim", "wallet_topup", "wallet_refund", "card_payout",
+KINDS = ("deposit", "settlement", "remittance", "cheque", "fee_claim", "wallet_topup", "wallet_refund", "upi_refund", "card_payout",
          "card_charge", "card_refund", "card_fee", "upi", "other")
 
 
@@ -1879,6 +1879,8 @@ def _bank_kind(key: str, accounts: set[str]) -> str:
         return "wallet_topup"
     if base.startswith("walletrefund:"):
         return "wallet_refund"
+    if base.startswith("upirefund:"):
+        return "upi_refund"  # a cancelled UPI booking's refund sent to the citizen (decision 71)
     if base.startswith("deposit:") or any(a.startswith("deposit_in_transit:") for a in accounts):
         return "deposit"
     if "escrow:card" in accounts:

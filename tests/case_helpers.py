@@ -92,15 +92,16 @@ print(json.dumps(out))
 """
 
 
-def run_commands(tmp_path, calls: list[list[str]], timeout: int = 120) -> list[list]:
+def run_commands(tmp_path, calls: list[list[str]], timeout: int = 120, database_url: str = "") -> list[list]:
     """``emitra`` commands run one after another in one fresh process (to keep it fast), on a SQLite
-    database in ``tmp_path``: each one's [exit code, output]."""
+    database in ``tmp_path``, or on ``database_url`` (the tests' database, SQLite or PostgreSQL, that a
+    ``web`` or ``demo_db`` fixture loaded): each one's [exit code, output]."""
     import json
     import os
     import subprocess
     import sys
 
-    env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
+    env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": database_url}
     done = subprocess.run([sys.executable, "-c", CLI_DRIVER, json.dumps(calls)], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=timeout)
     assert done.returncode == 0, done.stderr

@@ -2,7 +2,7 @@
 (the fake on 127.0.0.1, tests/fake_stripe.py), not from the drawer (decision 69): Stripe asked once
 for exactly the partner's refund, balanced entries out of escrow:card, settled or not; Stripe down
 after RSRTC cancelled leaves nothing booked and cancelling again completes it once; a booking paid
-in cash or by UPI is still refunded in cash."""
+in cash is still refunded in cash (one paid by UPI: tests/test_cancel_upi.py, decision 71)."""
 
 from __future__ import annotations
 
@@ -258,8 +258,9 @@ def test_the_receipt_and_the_api_say_the_refund_went_to_the_card(web, fake):
     assert web.run(lambda: Payment.filter(method="cash_refund").count()) == 0
 
 
-def test_the_api_says_a_booking_paid_in_cash_or_by_upi_is_refunded_in_cash(web, fake):
-    """UPI too (decision 69's limit): the drawer pays, Stripe is not asked."""
+def test_the_api_says_a_booking_paid_in_cash_is_refunded_in_cash_and_one_paid_by_upi_is_not(web, fake):
+    """Cash from the drawer; UPI no longer (decision 71: owed to the citizen's UPI account, sent by the
+    Society, tests/test_cancel_upi.py); Stripe is asked for neither."""
     async def book():
         actor, counter, citizen = await _ctx()
         await counter_core.record_cash(actor, counter, citizen, PHOTOCOPY, {"quantity": 300}, "cash-in-drawer")
@@ -275,8 +276,8 @@ def test_the_api_says_a_booking_paid_in_cash_or_by_upi_is_refunded_in_cash(web, 
     assert cash.status_code == 200 and upi.status_code == 200, (cash.text, upi.text)
     one_seat = 14800 - 1480
     assert (cash.json()["refund_to"], cash.json()["refund_paise"]) == ("cash", REFUND)
-    assert (upi.json()["refund_to"], upi.json()["refund_paise"]) == ("cash", one_seat)
+    assert (upi.json()["refund_to"], upi.json()["refund_paise"]) == ("upi", one_seat)
     assert "refund_reference" not in cash.json()
-    assert web.run(lambda: ledger.balance(f"counter_cash:{code}")) == drawer - REFUND - one_seat
-    assert web.run(lambda: Payment.filter(method="cash_refund").count()) == 2
+    assert web.run(lambda: ledger.balance(f"counter_cash:{code}")) == drawer - REFUND
+    assert web.run(lambda: Payment.filter(method="cash_refund").count()) == 1
     assert _refund_calls(fake) == []

@@ -225,13 +225,16 @@ async def test_a_booking_whose_payment_has_not_been_received_is_not_refunded_in_
     assert (await ServiceRequest.get(id=req.id)).status == RequestStatus.PAYMENT_PENDING
     assert not await Payment.exists(request_id=req.id, method="cash_refund")
     assert await ledger.balance(f"counter_cash:{counter.code}") == drawer and await ledger.balance(RSRTC_ACCOUNT) == 0
-    # received: now it is booked at RSRTC and can be cancelled, the refund paid from the drawer
+    # received: now it is booked at RSRTC and can be cancelled, the refund owed to the citizen's UPI
+    # account (decision 71: the Society sends it; the drawer pays nothing)
     payment = await Payment.get(request_id=req.id)
     await counter_core.confirm_payment(A(None, via="webhook"), payment, "upi", "evt-bus", provider_reference="UTR1")
     assert bus.departures("jaipur", "ajmer", dt.date(2026, 11, 23))[0][1] == 30
     done = await counter_core.cancel(actor, counter, await ServiceRequest.get(id=req.id), "plans changed")
     assert done.status == RequestStatus.CANCELLED
-    assert (await Payment.get(request_id=req.id, method="cash_refund")).amount_paise == -(29600 - 2960)
+    assert (await Payment.get(request_id=req.id, method="upi_refund")).amount_paise == -(29600 - 2960)
+    assert not await Payment.exists(request_id=req.id, method="cash_refund")
+    assert await ledger.balance(f"counter_cash:{counter.code}") == drawer
     assert bus.departures("jaipur", "ajmer", dt.date(2026, 11, 23))[0][1] == 32
     # a payment that failed: nothing was received or booked, nothing to refund
     failed = await counter_core.record_payment(actor, counter, citizen, BUS, trip(seats=1), "bus-upi-2", "upi")

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from emitra.core import audit, counter as counter_core, fees, forms, payments, registration
+from emitra.core import audit, counter as counter_core, fees, forms, payments, registration, upi_refunds
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors
 from emitra.core.ids import IdError, is_valid_receipt_no
@@ -338,10 +338,17 @@ async def _receipt_json(req: ServiceRequest, counter: Counter | None = None, cit
     if recorded is not None:
         out["payment"] = recorded
         return out
-    paid = [p for p in await req.payments.all().order_by("id") if p.method not in counter_core.REFUND_METHODS]
+    every = list(await req.payments.all().order_by("id"))
+    paid = [p for p in every if p.method not in counter_core.REFUND_METHODS]
     if paid:  # how it was paid, and for a pending payment what the citizen needs (a UPI link and QR code)
         out["payment"] = {"method": paid[0].method, "status": paid[0].status, "amount_paise": paid[0].amount_paise,
                           "reference": paid[0].reference, "details": paid[0].details}
+    to_upi = next((p for p in every if p.method == upi_refunds.METHOD), None)
+    if to_upi is not None:  # a cancelled UPI booking: its refund, owed to the citizen until the Society sends it
+        en, hi = upi_refunds.refund_texts(to_upi, req.receipt_no or "")
+        out["refund"] = {"to": "upi", "amount_paise": -to_upi.amount_paise, "status": "sent" if to_upi.status == "refunded" else "owed",
+                         "reference": to_upi.reference, "sent_at": to_upi.confirmed_at.isoformat() if to_upi.confirmed_at else None,
+                         "message_en": en, "message_hi": hi}
     return out
 
 
@@ -377,7 +384,8 @@ async def _own_receipt(request: Request, schema: dict[str, Any]) -> tuple[Counte
 @api(OPERATOR)
 async def cancel_transaction(request: Request) -> Response:
     """Cancel a paid booking at the counter that sold it; the refund is paid back to the card for a
-    card payment (through Stripe), in cash otherwise. Stripe silent after the partner cancelled: 503,
+    card payment (through Stripe), owed to the citizen's UPI account (sent by the Society, ``refund``)
+    for a UPI payment, in cash otherwise. Stripe silent after the partner cancelled: 503,
     send the cancel again (the card is refunded once)."""
     found = await _own_receipt(request, CANCEL_INPUT)
     if isinstance(found, Response):
@@ -391,7 +399,8 @@ async def cancel_transaction(request: Request) -> Response:
     refunds = [p for p in await req.payments.all().order_by("id") if p.method in counter_core.REFUND_METHODS]
     out["refund_paise"] = -sum(p.amount_paise for p in refunds)
     to_card = next((p for p in refunds if p.method == "card_refund"), None)
-    out["refund_to"] = "card" if to_card is not None or out.get("payment", {}).get("method") == "card" else "cash"
+    paid_with = out.get("payment", {}).get("method")
+    out["refund_to"] = "card" if to_card is not None or paid_with == "card" else "upi" if "refund" in out or paid_with == "upi" else "cash"
     if to_card is not None:
         out["refund_reference"] = to_card.reference
     return JSONResponse(out)

@@ -29,6 +29,7 @@ from emitra.web import api_cases, citizens, dispatch, office, outbox
 from emitra.web import reports, vetting, watch
 from emitra.web import webhooks as stripe_webhooks
 from emitra.web import reconcile as reconcile_pages
+from emitra.web import upi_refunds as upi_refund_pages
 from emitra.web.head import HeadAsGet
 from emitra.web.headers import SecurityHeaders
 from emitra.web.i18n import _
@@ -58,6 +59,7 @@ ROUTES = [
     Route("/lsp/prices", lsp.prices, methods=["GET", "POST"]),
     Route("/network", network.network, methods=["GET", "POST"]),
     Route("/network/lsps/{lsp_id}/wallet-refund", network.refund_wallets, methods=["POST"]),
+    Route("/network/lsps/{lsp_id}/wallet-refunds", network.wallet_refund_history),
     Route("/admin/fees", admin.fee_schedule, methods=["GET", "POST"]),
     Route("/society/policy", society.policy),
     Route("/society/policy/rules", society.add_rule, methods=["POST"]),
@@ -108,6 +110,7 @@ ROUTES = [
     *reports.ROUTES,
     *vetting.ROUTES,
     *watch.ROUTES,
+    *upi_refund_pages.ROUTES,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from emitra.core import auth, book, grievances, notify, workflow
+from emitra.core import auth, book, grievances, notify, upi_refunds, workflow
 from emitra.core.models import (AuditLog, BookEntry, Case, CaseEvent, Certificate, Citizen, Counter, CounterKind, District,
                                 Notification, RequestStatus, Role, ServiceRequest)
 from emitra.plugins.government.grievance import DEPARTMENTS
@@ -88,10 +88,14 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
 
 async def request_view(request: ServiceRequest) -> dict[str, Any]:
     counter = await Counter.get_or_none(id=request.counter_id)
+    # a cancelled UPI booking: its refund, owed to the citizen's UPI account, then sent by the Society (decision 71)
+    refund = await upi_refunds.refund_of(request)
     return {
         "kind": "request", "number": request.receipt_no,
         "title": i18n.pick(request.service_title_en, request.service_title_hi),
         "status_label": _request_status(request.status), "filed_at": request.created_at, "counter": counter,
+        "upi_refund": {"amount_paise": -refund.amount_paise, "sent": refund.status == "refunded", "sent_at": refund.confirmed_at}
+        if refund is not None else None,
     }
 
 

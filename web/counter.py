@@ -401,6 +401,7 @@ async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", 
     method = payments.methods().get(payment.method) if payment else None
     return render(request, "receipt.html", {"r": req, "payment": payment, "cancellable": cancellable,
                                             "refund_to_card": counter_core.card_paid(list(req.payments)) is not None,
+                                            "refund_to_upi": counter_core.upi_paid(list(req.payments)) is not None,
                                             "withdrawable": withdrawable, "withdraw_error": error, "withdraw_reason": reason,
                                             "split": await _fee_split(req),
                                             "method_title": pick(method.title_en, method.title_hi) if method else ""}, status)
@@ -490,7 +491,8 @@ async def withdraw_payment(request: Request) -> Response:
 @page(OPERATOR)
 async def cancel_request(request: Request) -> Response:
     """Cancel a paid booking (services that allow it); the partner's refund is paid back to the card
-    for a card payment (through Stripe), in cash otherwise."""
+    for a card payment (through Stripe), owed to the citizen's UPI account (sent by the Society) for
+    a UPI payment, in cash otherwise. The receipt then says which."""
     counter, req = await _own_receipt(request)
     try:
         await counter_core.cancel(actor(request), counter, req, str(request.state.form.get("reason", "")))

@@ -174,7 +174,7 @@ async def _render(request: Request, lsps: list[LSP], counters: list[Counter], pe
         "society": user.role == Role.SOCIETY_ADMIN, "open_choices": open_choices, "move_choices": move_choices,
         "lsp_choices": [(lsp.id, lsp.name) for lsp in lsps if lsp.active],
         "open_cases": open_cases, "prepaid": prepaid, "wallets": wallets, "released": released, "wallet_choices": wallet_choices,
-        "done": message, "refunds": await _wallet_refunds(lsps) if user.role == Role.SOCIETY_ADMIN else {},
+        "done": message, "refunds": await _wallet_refunds(lsps),
         "refunded": await _refunded(request, lsps) if request.method == "GET" else "",
     }, 400 if errors else 200)
 
@@ -262,3 +262,35 @@ async def refund_wallets(request: Request) -> Response:
                 return RedirectResponse(f"{PAGE}?{query}#lsp-{lsp.id}", status_code=303)
     lsps, counters, people = await _scope(user)
     return await _render(request, lsps, counters, people, {where: error}, sent)
+
+
+# --- an LSP's wallet refunds, every one of them (decision 72) -----------------------------------------
+
+
+@page(NETWORK)
+async def wallet_refund_history(request: Request) -> Response:
+    """Every refund of an LSP's closed counters' wallets, newest first, ``WALLET_REFUNDS_PAGE`` a page
+    (``?page=``), with what was refunded in all and what is still owed back at the top: the Network
+    page lists the latest 5. The district Society's admin reads any LSP of the district; an LSP admin
+    its own LSP's only (another's is not found, as another's payout is on /payouts)."""
+    user = request.state.user
+    lsp_id = params.record_id(request.path_params["lsp_id"])
+    if user.role == Role.LSP_ADMIN:
+        lsp = await LSP.get_or_none(id=lsp_id) if lsp_id and lsp_id == user.lsp_id else None
+    else:
+        lsp = await LSP.get_or_none(id=lsp_id, district_id=user.district_id) if lsp_id else None
+    if lsp is None:
+        raise HTTPException(404, _("No LSP with this number for you."))
+    errors: dict[str, str] = {}
+    try:
+        page_no = params.page_number(request.query_params.get("page"))
+    except params.BadParam as exc:
+        errors["page"] = exc.message
+        page_no = 1
+    history = await dayend.refund_history(lsp, page_no)
+    base = f"/network/lsps/{lsp.id}/wallet-refunds"
+    return render(request, "network/wallet_refunds.html", {
+        "h": history, "lsp": lsp, "errors": errors,
+        "prev_url": f"{base}?page={history.page - 1}" if history.page > 1 else "",
+        "next_url": f"{base}?page={history.page + 1}" if history.page < history.pages else "",
+    }, 400 if errors else 200)

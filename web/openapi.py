@@ -168,7 +168,8 @@ def document() -> dict[str, Any]:
                 "responses": {"200": _resp("The receipt", receipt), **_errors(401, 403, 404)}}},
             "/api/v1/transactions/{receipt_no}/cancel": {"post": {
                 "summary": "Cancel a paid booking (cancellable services only) at the counter that sold it; the refund is paid back "
-                           "to the card for a card payment (through Stripe), in cash otherwise (refund_to)",
+                           "to the card for a card payment (through Stripe), to the citizen's UPI account by the Society for a UPI "
+                           "payment (owed until the Society's bank transfer: refund), in cash otherwise (refund_to)",
                 "operationId": "cancelTransaction", "security": secured,
                 "parameters": [receipt_no],
                 "requestBody": _body({"$ref": "#/components/schemas/CancelInput"}, required=False),
@@ -301,8 +302,15 @@ def document() -> dict[str, Any]:
                         "method": {"type": "string"}, "status": {"type": "string"}, "amount_paise": {"type": "integer"},
                         "reference": {"type": "string"}, "details": {"type": "object"}}},
                     "refund_paise": {"type": "integer", "description": "Cancel only: what was paid back (the service charge is not)"},
-                    "refund_to": {"enum": ["cash", "card"], "description": "Cancel only: where the refund went: the drawer's cash, "
-                                  "or the card the booking was paid with (through Stripe)"},
+                    "refund_to": {"enum": ["cash", "card", "upi"], "description": "Cancel only: where the refund went: the drawer's cash, "
+                                  "the card the booking was paid with (through Stripe), or the citizen's UPI account (sent by the "
+                                  "District e-Mitra Society by bank transfer; no cash at the counter)"},
+                    "refund": {"type": "object", "description": "A UPI-paid booking cancelled: its refund to the citizen's UPI account, "
+                               "owed until the Society sends it", "properties": {
+                                   "to": {"enum": ["upi"]}, "amount_paise": {"type": "integer"},
+                                   "status": {"enum": ["owed", "sent"]}, "reference": {"type": "string", "description": "The bank reference of the transfer, once sent"},
+                                   "sent_at": {"type": ["string", "null"], "format": "date-time"},
+                                   "message_en": {"type": "string"}, "message_hi": {"type": "string"}}},
                     "refund_reference": {"type": "string", "description": "Cancel only: Stripe's refund id (re_...) of a refund to the card"}}},
             },
         },

@@ -41,6 +41,7 @@ KIND_LABELS = {
     "fee_claim": N_("Service charges paid by a department"),
     "wallet_topup": N_("Wallet top-up"),
     "wallet_refund": N_("Closed counters' wallets refunded to an LSP"),
+    "upi_refund": N_("UPI refund sent to a citizen"),
     "card_payout": N_("Card payout (Stripe)"),
     "card_charge": N_("Card payment"),
     "card_refund": N_("Card refund"),

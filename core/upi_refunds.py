@@ -1,0 +1,269 @@
+"""Refunds of cancelled UPI-paid bookings, owed to the citizen and paid by the Society's bank (decision 71).
+
+A booking paid by UPI went to the Society's UPI collection account (``escrow:upi``), never into a
+counter's drawer, and no API here sends money back to a citizen's UPI account. So when the counter
+cancels such a booking (``core/counter.cancel``) the drawer pays nothing: the partner's refund is
+booked as owed to the citizen, in the cancel's transaction::
+
+    refund:cancel:<receipt>     Dr dept_payable:<partner>   Cr upi_refund_payable:<receipt>
+
+with a payment ``upi_refund`` (negative, ``pending``) for the receipt, the tracking page and the
+Society's list (:func:`owed`). The Society transfers the money from its UPI collection account to
+the account the citizen paid from (the UTR of the payment finds it), and records the transfer with
+its bank reference (:func:`pay`: the Society's page ``/society/upi-refunds`` or ``emitra upi-refunds
+pay``)::
+
+    upirefund:<bank reference>  Dr upi_refund_payable:<receipt>   Cr escrow:upi
+
+which the weekly reconciliation reads as the bank debit of kind ``upi_refund`` and pairs with the
+statement's line by the bank reference. One account per receipt: what is owed to one citizen is
+its balance, never more is paid, and a reference records one transfer. The citizen is sent an SMS
+through the outbox, and the payment becomes ``refunded`` once nothing is owed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit, ledger, notify
+from emitra.core.db import on_postgres
+from emitra.core.dayend import MoneyError, check_paise, tz
+from emitra.core.models import Citizen, Counter, LedgerEntry, Payment, Posting, Role, ServiceRequest
+from emitra.core.money import bank_reference as normal_reference
+from emitra.core.money import format_paise
+
+METHOD = "upi_refund"
+ACCOUNT_PREFIX = "upi_refund_payable:"
+KEY_PREFIX = "upirefund:"
+COLLECTION_ACCOUNT = "escrow:upi"
+#: the outbox's event of the citizen's message that the refund was sent
+SENT_EVENT = "upi_refund_sent"
+#: and of the message at the cancel, that it will be sent
+OWED_EVENT = "upi_refund_owed"
+
+
+def account(receipt_no: str) -> str:
+    """What the Society owes the citizen of this receipt: one account per cancelled booking."""
+    return f"{ACCOUNT_PREFIX}{receipt_no}"
+
+
+def entry_key(reference: str) -> str:
+    """The transfer's entry: one bank reference, one transfer (to one citizen)."""
+    return f"{KEY_PREFIX}{reference}"
+
+
+def upi_details(paid_by: Payment) -> dict[str, str]:
+    """What identifies the citizen's UPI payment to the Society's bank: the UTR the confirmation
+    brought (``provider_reference``) and the payer's VPA if the confirmation gave one. Neither is
+    masked: the Society needs them whole to find the account to pay back."""
+    details = paid_by.details or {}
+    out = {"utr": str(details.get("provider_reference") or details.get("utr") or "")}
+    vpa = details.get("payer_vpa") or details.get("vpa")
+    if isinstance(vpa, str) and vpa:
+        out["payer_vpa"] = vpa
+    return out
+
+
+def cancel_texts(paise: int, receipt_no: str) -> tuple[str, str]:
+    """What the counter, the API and the citizen's message say of the refund at the cancel."""
+    amount = format_paise(paise)
+    return (f"The refund of {amount} for receipt {receipt_no} will reach the citizen's UPI account from the District "
+            "e-Mitra Society by bank transfer. No cash is paid at the counter.",
+            f"रसीद {receipt_no} का {amount} का रिफंड ज़िला ई-मित्र सोसायटी की ओर से बैंक हस्तांतरण द्वारा नागरिक के यूपीआई "
+            "खाते में आएगा। काउंटर पर कोई नकद नहीं दिया जाता।")
+
+
+def refund_texts(payment: Payment, receipt_no: str) -> tuple[str, str]:
+    """What the API says of a UPI refund payment: owed (as at the cancel), or sent, when and how."""
+    if payment.status != "refunded":
+        return cancel_texts(-payment.amount_paise, receipt_no)
+    amount = format_paise(-payment.amount_paise)
+    on = payment.confirmed_at.astimezone(tz()).strftime("%d-%m-%Y") if payment.confirmed_at else ""
+    return (f"The District e-Mitra Society sent the refund of {amount} for receipt {receipt_no} to the citizen's UPI account "
+            f"on {on} (bank reference {payment.reference}).",
+            f"ज़िला ई-मित्र सोसायटी ने रसीद {receipt_no} का {amount} का रिफंड {on} को नागरिक के यूपीआई खाते में भेज दिया "
+            f"(बैंक संदर्भ {payment.reference})।")
+
+
+async def book_owed(request: ServiceRequest, provider_slug: str, service_code: str, paid_by: Payment, refund: int) -> Payment:
+    """Book a cancelled UPI-paid booking's refund as owed to the citizen (inside the cancel's
+    transaction, core/counter.cancel): the partner owes back what it refunded, the Society owes it
+    to the citizen; ``escrow:upi`` and the drawer are not touched until the Society transfers it.
+    The fee shares stay, as for a card (decision 69): the service charge is not refunded. The
+    citizen is told by SMS that the Society will transfer it."""
+    from emitra.core import refunds
+
+    receipt_no = request.receipt_no or ""
+    payment = await Payment.create(
+        district_id=request.district_id, request=request, method=METHOD, amount_paise=-refund, status="pending",
+        details={"upi_payment": paid_by.id, **upi_details(paid_by), "owed_paise": refund})
+    await ledger.post(request.district_id, refunds.cancel_entry_key(receipt_no),
+                      f"{service_code} cancelled {receipt_no}: refund owed to the citizen's UPI account",
+                      [ledger.debit(f"dept_payable:{provider_slug}", refund), ledger.credit(account(receipt_no), refund)],
+                      request.id)
+    amount = format_paise(refund)
+    await _tell_citizen(request, OWED_EVENT,
+                        f"e-Mitra: your booking {receipt_no} is cancelled. The refund of {amount} will reach your UPI account "
+                        "from the District e-Mitra Society by bank transfer.",
+                        f"ई-मित्र: आपकी बुकिंग {receipt_no} रद्द हो गई है। {amount} का रिफंड ज़िला ई-मित्र सोसायटी की ओर से बैंक "
+                        "हस्तांतरण द्वारा आपके यूपीआई खाते में आएगा।",
+                        f"e-Mitra {receipt_no}: refund to your UPI account", f"ई-मित्र {receipt_no}: यूपीआई खाते में रिफंड")
+    return payment
+
+
+async def _tell_citizen(request: ServiceRequest, event: str, en: str, hi: str, subject_en: str, subject_hi: str) -> None:
+    citizen = await Citizen.get(id=request.citizen_id)
+    mobile = citizen.mobile or str((request.form_data or {}).get("mobile") or "")
+    if mobile:
+        await notify.queue(event, "sms", mobile, en[:notify.SMS_LIMIT], hi[:notify.SMS_LIMIT], subject=subject_hi,
+                           lang="hi", district_id=request.district_id)
+
+
+@dataclass
+class Owed:
+    """One cancelled UPI-paid booking's refund, as the Society's list shows it."""
+
+    payment: Payment
+    receipt_no: str
+    counter_code: str
+    counter_name: str
+    cancelled_at: dt.datetime | None
+    refund_paise: int  # what the cancel booked as owed
+    owed_paise: int  # still owed (the account's balance)
+    utr: str
+    payer_vpa: str
+    sent: list[dict[str, Any]]  # the transfers recorded: reference, at, amount
+
+
+async def transfers(receipt_no: str) -> list[dict[str, Any]]:
+    """The transfers recorded to the citizen of this receipt, oldest first: reference, time, amount."""
+    rows = await ledger.rows(
+        'SELECT e."idempotency_key" AS k, e."created_at" AS at, p."amount_paise" AS paise FROM "posting" p '
+        'JOIN "ledger_entry" e ON e."id" = p."entry_id" WHERE p."account" = ? AND p."amount_paise" > 0 ORDER BY e."id"',
+        [account(receipt_no)])
+    return [{"reference": r["k"].removeprefix(KEY_PREFIX), "at": ledger.as_datetime(r["at"]), "amount_paise": int(r["paise"])} for r in rows]
+
+
+async def _owed_of(payment: Payment) -> Owed:
+    request = payment.request
+    counter = await Counter.get(id=request.counter_id)
+    receipt_no = request.receipt_no or ""
+    details = payment.details or {}
+    return Owed(payment, receipt_no, counter.code, counter.name, payment.created_at, -payment.amount_paise,
+                -await ledger.balance(account(receipt_no)), str(details.get("utr") or ""), str(details.get("payer_vpa") or ""),
+                await transfers(receipt_no))
+
+
+async def owed(district_id: int, *, sent_too: int = 0) -> tuple[list[Owed], list[Owed]]:
+    """The district's UPI refunds still owed (oldest first), and the last ``sent_too`` sent (newest first)."""
+    pending = await Payment.filter(district_id=district_id, method=METHOD, status="pending").prefetch_related("request")
+    waiting = [await _owed_of(p) for p in sorted(pending, key=lambda p: p.id)]
+    done: list[Owed] = []
+    if sent_too:
+        for p in await Payment.filter(district_id=district_id, method=METHOD, status="refunded").order_by("-id").limit(sent_too) \
+                .prefetch_related("request"):
+            done.append(await _owed_of(p))
+    return waiting, done
+
+
+async def refund_of(request: ServiceRequest) -> Payment | None:
+    """The request's UPI refund payment, if its cancel booked one."""
+    return await Payment.filter(request_id=request.id, method=METHOD).order_by("id").first()
+
+
+@dataclass
+class Sent:
+    receipt_no: str
+    amount_paise: int
+    reference: str
+    owed_paise: int  # still owed to the citizen after it
+    repeated: bool = False
+
+
+def _society_admin(actor: audit.Actor, district_id: int) -> None:
+    user = actor.user
+    if not (user is not None and user.active and user.role == Role.SOCIETY_ADMIN and user.district_id == district_id):
+        raise MoneyError("actor", "Only the district Society's admin records a UPI refund sent to a citizen.",
+                         "नागरिक को भेजा गया यूपीआई रिफंड केवल जिला सोसायटी के एडमिन दर्ज करते हैं।")
+
+
+async def pay(actor: audit.Actor, receipt_no: str, reference: str, amount_paise: int | None = None, _retry: bool = True) -> Sent:
+    """The Society transferred (part of) a cancelled UPI-paid booking's refund to the citizen's
+    account: Dr ``upi_refund_payable:<receipt>`` / Cr ``escrow:upi`` (the UPI collection account the
+    transfer leaves), key ``upirefund:<bank reference>``, audited ``upi.refund_sent``; the citizen
+    is sent an SMS; the refund payment becomes ``refunded`` once nothing is owed. ``amount_paise``:
+    what was transferred, by default all that is owed; never more. The same reference again with
+    the same amount for the same receipt records nothing (a double click, a retried command);
+    a reference already used otherwise is refused."""
+    number = "".join((receipt_no or "").split()).upper()
+    request = await ServiceRequest.get_or_none(receipt_no=number) if 0 < len(number) <= 24 else None
+    payment = await refund_of(request) if request is not None else None
+    if payment is None:
+        raise MoneyError("receipt_no", f"No cancelled UPI-paid booking with receipt number {receipt_no!r}: only those have a UPI refund "
+                                       "to send (`emitra upi-refunds list` shows what is owed).",
+                         f"रसीद संख्या {receipt_no!r} की कोई रद्द यूपीआई बुकिंग नहीं है: केवल उन्हीं का यूपीआई रिफंड भेजना होता है।")
+    _society_admin(actor, request.district_id)
+    ref = normal_reference(reference)
+    if not ref or len(ref) > 60:
+        raise MoneyError("reference", "Give the bank reference of the transfer to the citizen (1 to 60 characters).",
+                         "नागरिक को किए गए हस्तांतरण का बैंक संदर्भ दें (1 से 60 अक्षर)।")
+    if amount_paise is not None:
+        check_paise(amount_paise, "amount", allow_zero=False)
+    acct, key = account(number), entry_key(ref)
+    previous = await LedgerEntry.get_or_none(idempotency_key=key)
+    if previous is not None:
+        posted = sum(p for p in await Posting.filter(entry=previous, account=acct).values_list("amount_paise", flat=True))
+        if not posted or (amount_paise is not None and posted != amount_paise):
+            raise MoneyError("reference", f"Bank reference {ref} is already recorded for another transfer "
+                                          f"({previous.memo[:120]}): nothing was recorded.",
+                             f"बैंक संदर्भ {ref} किसी अन्य हस्तांतरण के लिए पहले से दर्ज है: कुछ दर्ज नहीं हुआ।")
+        return Sent(number, posted, ref, -await ledger.balance(acct), repeated=True)
+    try:
+        async with in_transaction():
+            # locked: two recordings at once must not both pass the check below
+            locked = await Payment.select_for_update().get(id=payment.id) if on_postgres() else payment
+            owed_now = -await ledger.balance(acct)
+            amount = owed_now if amount_paise is None else amount_paise
+            if owed_now <= 0:
+                raise MoneyError("receipt_no", f"Nothing is owed to the citizen of {number} any more: its refund was sent.",
+                                 f"{number} के नागरिक का अब कुछ देय नहीं है: उसका रिफंड भेजा जा चुका है।")
+            if amount > owed_now:
+                raise MoneyError("amount", f"{format_paise(amount)} is more than the {format_paise(owed_now)} owed to the citizen "
+                                           f"of {number}.",
+                                 f"{format_paise(amount)} रसीद {number} के नागरिक को देय {format_paise(owed_now)} से अधिक है।")
+            await ledger.post(request.district_id, key, f"UPI refund to the citizen of {number} ref {ref}",
+                              [ledger.debit(acct, amount), ledger.credit(COLLECTION_ACCOUNT, amount)], request.id)
+            left = owed_now - amount
+            locked.details = {**(locked.details or {}), "sent": [*(locked.details or {}).get("sent", []), ref]}
+            fields = ["details"]
+            if left == 0:
+                locked.status, locked.reference, locked.confirmed_at = "refunded", ref, dt.datetime.now(dt.timezone.utc)
+                fields += ["status", "reference", "confirmed_at"]
+            await locked.save(update_fields=fields)
+            await audit.record(actor, "upi.refund_sent", locked, district_id=request.district_id, counter_id=request.counter_id,
+                               detail={"receipt_no": number, "amount_paise": amount, "reference": ref, "owed_after_paise": left})
+            await _tell_citizen(
+                request, SENT_EVENT,
+                f"e-Mitra: the District e-Mitra Society has sent {format_paise(amount)}, the refund of your cancelled booking "
+                f"{number}, to your UPI account (bank reference {ref}).",
+                f"ई-मित्र: ज़िला ई-मित्र सोसायटी ने आपकी रद्द बुकिंग {number} का {format_paise(amount)} रिफंड आपके यूपीआई "
+                f"खाते में भेज दिया है (बैंक संदर्भ {ref})।",
+                f"e-Mitra {number}: refund sent", f"ई-मित्र {number}: रिफंड भेजा गया")
+    except IntegrityError:  # the same reference recorded at the same moment: nothing was written here
+        if _retry:  # read again: the other one's transfer is now there (repeated, or refused as another's)
+            return await pay(actor, receipt_no, reference, amount_paise, _retry=False)
+        raise
+    return Sent(number, amount, ref, left)
+
+
+async def owed_accounts() -> dict[str, int]:
+    """Every receipt's UPI refund still owed (``emitra ledger check``): account -> paise."""
+    where, params = await ledger.key_prefix('"account"', ACCOUNT_PREFIX)
+    rows = await ledger.rows(f'SELECT "account", SUM("amount_paise") AS total FROM "posting" WHERE {where} '
+                             'GROUP BY "account" ORDER BY "account"', params)
+    return {r["account"]: -int(r["total"]) for r in rows if int(r["total"] or 0)}

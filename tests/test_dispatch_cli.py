@@ -1,0 +1,163 @@
+"""The day's dispatch from a shell (decision 72): `emitra dispatch pending | prepare | list | show |
+acknowledge`. Before, only a counter's Dispatch page sent its papers, so a Society moving a closing
+kiosk's applications (`emitra counter move-applications`, refused while papers wait there) needed
+that kiosk's page. The commands run on the tests' database (SQLite, or PostgreSQL when set)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from emitra.core import clock, dayend, onboarding
+from emitra.core.models import AuditLog, Case, Counter, Dispatch
+from tests.case_helpers import actor, caste_case, run_commands
+from tests.conftest import DB_URL
+
+KIOSK, CENTRE = "JP-JM-001", "JP-LM-001"  # Pink City's JanMitra kiosk (operator2) and LokMitra centre (operator1)
+
+
+def emitra(tmp_path, *calls: list[str]) -> list[list]:
+    return run_commands(tmp_path, list(calls), database_url=DB_URL)
+
+
+async def _close_the_day(code: str, username: str) -> None:
+    counter = await Counter.get(code=code)
+    day = await dayend.next_open_date(counter)
+    if day is not None:
+        await dayend.close_day(await actor(username), counter, day, (await dayend.figures(counter, day)).expected_paise)
+
+
+async def _where(numbers: list[str]) -> set[str]:
+    ids = await Case.filter(number__in=numbers).values_list("counter_id", flat=True)
+    return set(await Counter.filter(id__in=ids).values_list("code", flat=True))
+
+
+def test_a_closing_kiosks_papers_are_sent_from_the_shell_and_its_applications_then_move(web, tmp_path):
+    first = web.run(lambda: caste_case("chomu-1", "operator2"))
+    second = web.run(lambda: caste_case("chomu-2", "operator2", mobile="9414098765"))
+    web.run(lambda: _close_the_day(KIOSK, "operator2"))
+    yesterday = clock.today() - dt.timedelta(days=1)
+    number = f"DSP-{KIOSK}-{yesterday:%Y%m%d}-1"
+
+    (pending, refused_move, unknown, society, other_operator, lsp_admin, future, prepared, nothing, listed, shown,
+     by_operator, unknown_case, acknowledged, again, waiting_again) = emitra(
+        tmp_path,
+        ["dispatch", "pending", KIOSK],
+        ["counter", "move-applications", KIOSK, "--to", CENTRE, "--as", "society"],
+        ["dispatch", "prepare", "JP-JM-404", "--as", "operator2"],
+        ["dispatch", "prepare", KIOSK, "--as", "society"],
+        ["dispatch", "prepare", KIOSK, "--as", "operator1"],
+        ["dispatch", "prepare", KIOSK, "--as", "lsp"],
+        ["dispatch", "prepare", KIOSK, "--date", "2099-01-01", "--as", "operator2"],
+        ["dispatch", "prepare", KIOSK.lower(), "--date", yesterday.isoformat(), "--as", "operator2"],
+        ["dispatch", "prepare", KIOSK, "--as", "operator2"],
+        ["dispatch", "list", KIOSK],
+        ["dispatch", "show", number.lower()],
+        ["dispatch", "acknowledge", number, "--as", "operator2"],
+        ["dispatch", "acknowledge", number, "--missing", "JP0000000000000", "--as", "tehsildar"],
+        ["dispatch", "acknowledge", number, "--missing", second.number, "--note", "one bundle short", "--as", "tehsildar"],
+        ["dispatch", "acknowledge", number, "--as", "society"],
+        ["dispatch", "pending", KIOSK],
+    )
+    # what waits, per department, with each case's papers in both languages
+    assert pending[0] == 0, pending
+    assert f"{KIOSK}: 2 case(s), 6 paper(s) wait for dispatch" in pending[1]
+    assert "Revenue Department, Government of Rajasthan: 2 case(s)" in pending[1]
+    assert first.number in pending[1] and second.number in pending[1] and "Affidavit of caste / जाति का शपथ पत्र" in pending[1]
+    # the move's refusal names the command now, not only the page
+    assert refused_move[0] == 1 and f"`emitra dispatch prepare {KIOSK} --as OPERATOR`" in refused_move[1], refused_move
+    # who may prepare: the counter's operator, as on the page; each refusal names the fix
+    assert unknown[0] == 1 and "Error: COUNTER: no counter with code 'JP-JM-404'; `emitra counter list` shows them" in unknown[1]
+    for out, who in ((society, "society"), (other_operator, "operator1"), (lsp_admin, "lsp")):
+        assert out[0] == 1 and f"Error: --as: {who} is not an operator of {KIOSK}" in out[1], out
+        assert "give one of its operators: operator2" in out[1], out
+    assert future[0] == 1 and "Error: --date: 2099-01-01 is after today" in future[1], future
+    assert prepared[0] == 0 and f"prepared 1 dispatch(es) at {KIOSK} dated {yesterday.isoformat()}" in prepared[1], prepared
+    assert f"{number}  Revenue Department, Government of Rajasthan: 2 case(s)" in prepared[1]
+    assert nothing[0] == 1 and f"Error: COUNTER: no papers wait at {KIOSK} for dispatch; nothing was prepared" in nothing[1], nothing
+    assert listed[0] == 0 and number in listed[1] and "waiting for the department" in listed[1], listed
+    assert shown[0] == 0 and f"dispatch {number} dated {yesterday.isoformat()}" in shown[1] and "prepared by Kavita Saini" in shown[1]
+    assert first.number in shown[1] and second.number in shown[1] and "Signed application form / हस्ताक्षरित आवेदन पत्र" in shown[1]
+    # the department acknowledges it, once; what did not arrive waits at the kiosk again
+    assert by_operator[0] == 1 and f"Error: --as: Dispatch {number} is acknowledged by an officer of Revenue" in by_operator[1]
+    assert unknown_case[0] == 1 and f"Error: --missing: JP0000000000000 is not on dispatch {number}" in unknown_case[1]
+    assert acknowledged[0] == 0, acknowledged
+    assert f"{number} acknowledged: 1 case(s) received; reported missing: {second.number} (waiting at {KIOSK} again" in acknowledged[1]
+    assert again[0] == 1 and f"Error: NUMBER: Dispatch {number} was already acknowledged by Tehsildar" in again[1], again
+    assert waiting_again[0] == 0 and f"{second.number}" in waiting_again[1] and f"reported missing from {number}" in waiting_again[1]
+    assert first.number not in waiting_again[1]
+
+    # audited once each, by the core, as from the command line
+    made = web.run(lambda: Dispatch.get(number=number))
+    assert made.business_date == yesterday and made.acknowledged_at is not None and "one bundle short" in made.ack_note
+    prepared_log = web.run(lambda: AuditLog.filter(action="dispatch.prepared").order_by("id"))
+    assert [(e.actor_name, e.detail["via"], e.detail["cases"]) for e in prepared_log] == [
+        ("operator2", "cli", [first.number, second.number])]
+    acked = web.run(lambda: AuditLog.filter(action="dispatch.acknowledged"))
+    assert [(e.actor_name, e.detail["via"], e.detail["missing"]) for e in acked] == [("tehsildar", "cli", [second.number])]
+    assert web.run(lambda: _where([first.number, second.number])) == {KIOSK}
+
+    # the missing papers go again, then the applications move and the kiosk closes
+    sent, moved, closed = emitra(
+        tmp_path,
+        ["dispatch", "prepare", KIOSK, "--as", "operator2"],
+        ["counter", "move-applications", KIOSK, "--to", CENTRE, "--as", "society"],
+        ["counter", "close", KIOSK, "--as", "society"],
+    )
+    assert sent[0] == 0 and f"DSP-{KIOSK}-{clock.today():%Y%m%d}-1" in sent[1], sent
+    assert moved[0] == 0 and f"2 open application(s) moved from {KIOSK} to {CENTRE}" in moved[1], moved
+    assert closed[0] == 0 and f"counter {KIOSK} closed" in closed[1], closed
+    assert web.run(lambda: _where([first.number, second.number])) == {CENTRE}
+
+
+def test_a_closed_counters_papers_are_refused_naming_the_reopening(web, tmp_path):
+    case = web.run(lambda: caste_case("chomu-1", "operator2"))
+    web.run(lambda: Counter.filter(code=KIOSK).update(active=False))
+    pending, refused, listed, nothing_listed = emitra(
+        tmp_path,
+        ["dispatch", "pending", KIOSK],
+        ["dispatch", "prepare", KIOSK, "--as", "operator2"],
+        ["dispatch", "list"],
+        ["dispatch", "show", "DSP-JP-JM-001-20261130-9"],
+    )
+    assert pending[0] == 0 and f"{KIOSK} (closed): 1 case(s)" in pending[1] and case.number in pending[1], pending
+    assert refused[0] == 1 and f"Error: COUNTER: {KIOSK} is closed" in refused[1], refused
+    assert f"emitra counter reopen {KIOSK} --as SOCIETY_ADMIN" in refused[1]
+    assert listed[0] == 0 and listed[1].strip() == "no dispatch", listed
+    assert nothing_listed[0] == 1 and "Error: NUMBER: no dispatch 'DSP-JP-JM-001-20261130-9'" in nothing_listed[1]
+    assert not web.run(lambda: Dispatch.exists()) and not web.run(lambda: AuditLog.filter(action="dispatch.prepared").exists())
+
+
+def test_the_move_refusal_names_the_command_in_hindi_too(web):
+    web.run(lambda: caste_case("chomu-1", "operator2"))
+
+    async def move():
+        return await onboarding.move_applications(await actor("society"), KIOSK, CENTRE)
+
+    with pytest.raises(onboarding.Refused) as caught:
+        web.run(move)
+    assert f"emitra dispatch prepare {KIOSK} --as OPERATOR" in caught.value.message
+    assert f"emitra dispatch prepare {KIOSK} --as OPERATOR" in caught.value.message_hi and "डिस्पैच तैयार करें" in caught.value.message_hi
+    web.login("society")
+    page = web.post_form("/network?lang=hi", {"action": "move_cases", "code": KIOSK, "counter": CENTRE}, token_from="/network?lang=hi")
+    assert page.status_code == 400 and f"emitra dispatch prepare {KIOSK} --as OPERATOR" in page.text
+
+
+def test_whoever_calls_the_core_only_the_counters_operator_prepares(web):
+    """The page's rule is the core's own: a Society or LSP admin calling ``dispatch.prepare`` (a
+    script, a future page) makes no list, and nothing is written."""
+    from emitra.core import dispatch
+
+    web.run(lambda: caste_case("chomu-1", "operator2"))
+
+    async def prepare_as(username: str):
+        return await dispatch.prepare(await actor(username), await Counter.get(code=KIOSK))
+
+    for username in ("society", "lsp", "tehsildar"):
+        with pytest.raises(dispatch.DispatchError) as caught:
+            web.run(lambda: prepare_as(username))
+        assert caught.value.field == "role" and "give one of its operators: operator2" in caught.value.message_en
+        assert "operator2" in caught.value.message_hi
+    assert not web.run(lambda: Dispatch.exists())
+    assert [d.number for d in web.run(lambda: prepare_as("operator2"))] == [f"DSP-{KIOSK}-{clock.today():%Y%m%d}-1"]
