@@ -1865,23 +1865,22 @@ def _deposit_status(day_end: DayEnd) -> str:
     return "in_transit_flagged" if day_end.status == "flagged" else "in_transit"
 
 
+#: a bank entry's kind by what its key begins with (``settle:<reference>`` -> settlement)
+_BANK_KIND_OF_KEY = {"settle": "settlement", "remit": "remittance", "cleared": "cheque", "claimpaid": "fee_claim",
+                     "topup": "wallet_topup", "walletrefund": "wallet_refund",
+                     "upirefund": "upi_refund",  # a cancelled UPI booking's refund sent to the citizen (decision 71)
+                     "deposit": "deposit"}
+
+
 def _bank_kind(key: str, accounts: set[str]) -> str:
-    base = key.removeprefix("reverse:")
-    if base.startswith("settle:"):
-        return "settlement"
-    if base.startswith("remit:"):
-        return "remittance"
-    if base.startswith("cleared:"):
-        return "cheque"
-    if base.startswith("claimpaid:"):
-        return "fee_claim"
-    if base.startswith("topup:"):
-        return "wallet_topup"
-    if base.startswith("walletrefund:"):
-        return "wallet_refund"
-    if base.startswith("upirefund:"):
-        return "upi_refund"  # a cancelled UPI booking's refund sent to the citizen (decision 71)
-    if base.startswith("deposit:") or any(a.startswith("deposit_in_transit:") for a in accounts):
+    """What a bank entry is to the statement: by its key's kind (one look-up: a week holds tens of
+    thousands of entries), else by the accounts it moves."""
+    kind, colon, _ = key.removeprefix("reverse:").partition(":")
+    if colon and kind in _BANK_KIND_OF_KEY:
+        return _BANK_KIND_OF_KEY[kind]
+    if "escrow:upi" in accounts and "escrow:card" not in accounts and len(accounts) == 1:
+        return "upi"  # a UPI collection (its postings to the bank accounts alone are read): the most of a week
+    if any(a.startswith("deposit_in_transit:") for a in accounts):
         return "deposit"
     if "escrow:card" in accounts:
         return "card_payout"
