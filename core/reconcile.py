@@ -1609,6 +1609,29 @@ def _in_text(ref: str, text: str) -> bool:
 
 
 _RUN = re.compile(r"[^\W_]+")  # a run of letters and digits (str.isalnum), as _in_text sees words
+#: two runs of letters and digits a single space apart, the first ending and the second beginning
+#: with a digit (overlapping: each run may end one pair and begin the next)
+_CUT = re.compile(r"(?<![^\W_])([^\W_]*\d) (?=(\d[^\W_]*))")
+_MAY_BE_CUT = re.compile(r"\d \d")  # a quick look before _CUT: most lines have no digit on both sides of a space
+#: a reference cut in two by a bank's wrapping is read whole again when its two parts make at
+#: least this many characters (a UTR has 12 digits; decision 74)
+GLUED_MIN = 12
+
+
+def _words(text: str) -> set[str]:
+    """The words a statement line quotes references by: its runs of letters and digits, and each
+    two runs a single space apart, cut between two digits, joined into one when together they have
+    GLUED_MIN characters or more. A bank that wraps a narration at a fixed width may cut a UTR in
+    the middle (``...-6123456`` / ``78901-BILL``); decision 67 joins the continued narration after
+    a space, so the UTR reads as two runs, each quoting nothing; joined, the run is the UTR again.
+    (Two separate numbers that together happen to spell a ledger item's whole reference of 12 or
+    more characters are not a risk worth refusing this for.)"""
+    words = set(_RUN.findall(text))
+    if _MAY_BE_CUT.search(text):
+        for first, second in _CUT.findall(text):
+            if len(first) + len(second) >= GLUED_MIN:
+                words.add(first + second)
+    return words
 
 
 def _key_run(ref: str) -> str | None:
@@ -1652,16 +1675,17 @@ def _quoted(statement: Item, exact: dict[str, list[int]], by_run: dict[str, list
             containing: Callable[[str | None], Iterable[tuple[int, str]]], words: set[str] | None = None) -> set[int]:
     """The ledger items that quote the same identifier as ``statement``: a reference in common
     (``exact``), one of theirs as a whole word in the line (``by_run``: by the reference's key run;
-    ``odd``: those without one), or the line's reference (6+ characters) in theirs (``containing``
+    ``odd``: those without one; a word may be two runs the bank's wrapping cut apart, :func:`_words`), or the line's reference (6+ characters) in theirs (``containing``
     gives the items whose text has a word, with their text; every item for None). ``words``: the
     line's words, when the caller has them already."""
     text = statement.text
     found: set[int] = set()
     for ref in statement.refs:
         found.update(exact.get(ref, ()))
-    for word in (set(_RUN.findall(text)) if words is None else words):
+    for word in (_words(text) if words is None else words):
         for ref, j in by_run.get(word, ()):
-            if j not in found and _in_text(ref, text):
+            # a reference that is the word itself is quoted (a run of the text, or two joined: _words)
+            if j not in found and (ref == word or _in_text(ref, text)):
                 found.add(j)
     for ref, j in odd:
         if j not in found and _in_text(ref, text):
@@ -1841,23 +1865,22 @@ def _deposit_status(day_end: DayEnd) -> str:
     return "in_transit_flagged" if day_end.status == "flagged" else "in_transit"
 
 
+#: a bank entry's kind by what its key begins with (``settle:<reference>`` -> settlement)
+_BANK_KIND_OF_KEY = {"settle": "settlement", "remit": "remittance", "cleared": "cheque", "claimpaid": "fee_claim",
+                     "topup": "wallet_topup", "walletrefund": "wallet_refund",
+                     "upirefund": "upi_refund",  # a cancelled UPI booking's refund sent to the citizen (decision 71)
+                     "deposit": "deposit"}
+
+
 def _bank_kind(key: str, accounts: set[str]) -> str:
-    base = key.removeprefix("reverse:")
-    if base.startswith("settle:"):
-        return "settlement"
-    if base.startswith("remit:"):
-        return "remittance"
-    if base.startswith("cleared:"):
-        return "cheque"
-    if base.startswith("claimpaid:"):
-        return "fee_claim"
-    if base.startswith("topup:"):
-        return "wallet_topup"
-    if base.startswith("walletrefund:"):
-        return "wallet_refund"
-    if base.startswith("upirefund:"):
-        return "upi_refund"  # a cancelled UPI booking's refund sent to the citizen (decision 71)
-    if base.startswith("deposit:") or any(a.startswith("deposit_in_transit:") for a in accounts):
+    """What a bank entry is to the statement: by its key's kind (one look-up: a week holds tens of
+    thousands of entries), else by the accounts it moves."""
+    kind, colon, _ = key.removeprefix("reverse:").partition(":")
+    if colon and kind in _BANK_KIND_OF_KEY:
+        return _BANK_KIND_OF_KEY[kind]
+    if "escrow:upi" in accounts and "escrow:card" not in accounts and len(accounts) == 1:
+        return "upi"  # a UPI collection (its postings to the bank accounts alone are read): the most of a week
+    if any(a.startswith("deposit_in_transit:") for a in accounts):
         return "deposit"
     if "escrow:card" in accounts:
         return "card_payout"
@@ -2122,7 +2145,7 @@ class _Matching:
         """:meth:`note_statement` of a line's text and references (no Item built); ``refs_in_text``:
         each reference is a whole token of ``text`` (its words are the text's already)."""
         words, runs = self.text_words, self.ref_runs
-        words.add_all(_RUN.findall(text))
+        words.add_all(_words(text))
         for ref in refs:
             if not refs_in_text:
                 words.add_all(_RUN.findall(ref))
@@ -2206,9 +2229,11 @@ class _Matching:
     async def by_reference(self, page: list[Item]) -> list[tuple[Item, _Cand]]:
         """Pass 1 over a page of statement lines (in order): each takes the item it names, as
         :func:`match` does (same amount first, then the nearest date). Returns the pairs."""
-        refs = {ref for s in page for ref in s.refs}
-        line_words = [set(_RUN.findall(s.text)) for s in page]  # each line's, found once for the look-up and the rule
+        line_words = [_words(s.text) for s in page]  # each line's, found once for the look-up and the rule
         words = set().union(*line_words)
+        # a reference that is one of the line's words (a bank line's reference begins its text) is its own key run:
+        # the look-up by run below brings its rows, and the rule finds them there (_quoted): not asked twice
+        refs = {ref for s, its in zip(page, line_words) for ref in s.refs if ref not in its}
         runs = {run for s in page for ref in s.refs if len(ref) >= 6 for run in [_key_run(ref)] if run}
         exact: dict[str, list[int]] = {}
         for r in await self._lookup("ref", self.refs, refs):

@@ -208,6 +208,61 @@ async def test_a_upi_credit_whose_utr_the_bank_wrapped_onto_the_next_line_matche
     assert [i.line_no for i in report.unmatched_statement] == [2]
 
 
+async def test_a_utr_the_banks_wrapping_cut_in_the_middle_is_read_whole_and_matches_by_reference(demo_db):
+    """A bank that wraps its narration at a fixed width cuts a UTR in two: ``...-6123456`` on the
+    transaction's line, ``78901-BILL PAYMENT`` on the next (decision 74). Joined, the two runs are
+    read as the UTR again, so the payment is matched to its own credit by reference, not to a
+    stranger's credit of the same amount on the same day whose UTR was cut the same way; and the
+    parts alone (short numbers) quote nothing."""
+    district = await District.get(code="JP")
+    operator = await User.get(username="operator1")
+    counter, citizen = await Counter.get(id=operator.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
+    req = await counter_core.record_payment(Actor(operator), counter, citizen, "gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "upi-c", "upi")
+    await counter_core.confirm_payment(Actor(None, via="webhook"), await Payment.get(request=req), "upi", "evt-c", provider_reference="612345678901")
+    today = clock.today()
+    day = f"{today:%d/%m/%y}"
+    data = (f"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
+            f"{day},UPI-SUNITA DEVI-SUNITA@OKAXIS-UTIB0000001-6999999,,{day},,1483.50,\r\n"
+            f",99999-RENT,,,,,\r\n"
+            f"{day},UPI-RAMESH KUMAR-RAMESH@OKSBI-SBIN0001234-6123456,,{day},,1483.50,\r\n"
+            f",78901-BILL PAYMENT,,,,,\r\n").encode()
+    actor = Actor(await User.get(username="society"), via="cli")
+    imp = await rec.import_bank_statement(actor, district.id, data, "sbi.csv")
+    assert "line 5: No date and no amount: the rest of line 4's narration, joined to it." in [str(n) for n in imp.notes]
+    line = await StatementLine.get(statement=imp, line_no=4)
+    assert line.description == "UPI-RAMESH KUMAR-RAMESH@OKSBI-SBIN0001234-6123456 78901-BILL PAYMENT"  # stored as the bank wrote it
+    report = await rec.build_report(district.id, *rec.week_of(today))
+    [pair] = [p for p in report.matched if p.kind == "upi"]
+    assert (pair.statement.line_no, pair.how) == (4, "reference") and req.receipt_no in pair.ledger.reference
+    assert [i.line_no for i in report.unmatched_statement] == [2]
+    # the week recorded: the line is marked with its payment's entry, the stranger's credit is not
+    recorded = await rec.reconcile(actor, district.id, *rec.week_of(today))
+    assert recorded.matched_count == report.matched_count
+    marked = dict(await StatementLine.filter(statement=imp).values_list("line_no", "matched_kind"))
+    assert marked == {2: "", 4: "upi"}
+
+
+def test_two_runs_are_read_as_one_reference_only_when_a_wrap_could_have_cut_one():
+    """What :func:`core.reconcile._words` joins: two runs of letters and digits a single space
+    apart, cut between two digits, together 12 characters or more. Not runs apart by anything
+    else, not a cut beside a letter, not shorter; and every run stays a word of its own."""
+    def pair(ref: str, text: str) -> tuple[bool, list[str]]:
+        line = rec.Item("bank", "other", "line:1", dt.date(2025, 11, 24), 148_350, "", text, line_no=1, line_id=1)
+        item = rec.Item("ledger", "upi", "entry:1", dt.date(2025, 11, 24), 148_350, "request:R1", "", rec._refs(ref))
+        matched, _differing, _lonely_s, _lonely_l = rec.match([line], [item], "bank")
+        return bool(matched) and matched[0].how == "reference", sorted(rec._words(text.lower()))
+
+    assert pair("612345678901", "UPI/CR/6123456 78901/RAMESH")[0]
+    assert pair("n329251234567890", "NEFT N3292512 34567890 JVVNL")[0]
+    assert not pair("612345678901", "UPI/CR/6123456/78901/RAMESH")[0]  # apart by a slash: two references
+    assert not pair("612345678901", "UPI/CR/6123456  78901")[0]  # two spaces: not a wrap's one
+    assert not pair("61234567890", "UPI 612345 67890")[0]  # 11 characters: too short to be read whole
+    assert not pair("612345678901", "UPI/CR/612345 A678901")[0]  # a letter after the space: not a number cut
+    assert not pair("utr0000000049", "UTR 0000000049")[0]  # nor a letter before it
+    assert "rameshkumarsharma" not in pair("x", "RAMESHKUMAR SHARMA")[1]  # letters alone are never joined
+    assert {"6123456", "78901", "612345678901"} <= set(pair("x", "6123456 78901")[1])
+
+
 async def test_a_statement_to_date_imported_before_narrations_were_joined_is_known_again(demo_db):
     """An import made before wrapped narrations were joined stored each line with its first line of
     narration only: the same lines in a statement to date downloaded later are still its lines

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.anyio
 DAY = dt.date(2025, 11, 26)
 # a small vocabulary, so that references collide, quote each other and hide inside longer words
 REFS = ["dsjp0001202511261", "utr4455667788", "ch_3abc", "po_77x", "r-1001", "r-10011", "neft0099", "----", "abcd", "x9y8z7w6"]
-WORDS = REFS + ["neft", "cr", "upi", "cash", "dep", "by", "slip", "r", "1001", "r-1001x", "xutr4455667788"]
+WORDS = REFS + ["neft", "cr", "upi", "cash", "dep", "by", "slip", "r", "1001", "r-1001x", "xutr4455667788",
+                # references a bank's wrapping cut in two (read whole again: core/reconcile._words), and near misses
+                "utr4455 667788", "dsjp000120 2511261", "x9y8z7 w6", "utr4455- 667788", "utr4455 66778", "667788", "abcdefghijk"]
 
 
 def _text(draw_words: list[str]) -> str:
