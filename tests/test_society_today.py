@@ -193,7 +193,7 @@ def test_the_society_admin_sees_the_panel_first_and_its_queries_do_not_grow_with
     hindi = web.post_form("/lang/hi", {"next": "/society/today"}, token_from="/society/today")
     assert hindi.status_code == 303
     page = web.get("/society/today")
-    assert "ट्रांज़िट में नकद जमा" in page.text and "सोसायटी" in page.text
+    assert "ट्रांज़िट में नकद जमा" in page.text and "सोसायटी पर बाकी काम" in page.text and "कुछ बाकी नहीं।" in page.text
 
 
 @pytest.mark.parametrize("who", ["state", "lsp", "operator1", "officer", "citizen"])
