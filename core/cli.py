@@ -1124,6 +1124,42 @@ def wallet_refunds(lsp_id: int, page_no: int | None, every: bool, as_user: str |
             click.echo(f"  {r['at'].astimezone(zone):%Y-%m-%d %H:%M}  {format_paise(r['amount_paise']):>14}  {r['reference']:<24} {r['by'] or '-'}")
 
 
+@main.group("society")
+def society_group() -> None:
+    """The district Society's own views (decision 76)."""
+
+
+@society_group.command("today")
+@click.option("--district", default="", help="The district's code (default: every district).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text, for a script.")
+def society_today_command(district: str, as_json: bool) -> None:
+    """What is waiting on the Society: one line per kind (deposits in transit, settlement, wallet,
+    UPI and card refunds, weeks not reconciled, MIS reports, escalated cases, failed messages) with
+    the count, the money, the oldest's age and how many are overdue; for cron mail. Exit 0 whatever
+    waits (the lines say it), 1 for an unknown district."""
+    from emitra.core import dayend, society_today
+    from emitra.core.models import District
+
+    async def go():
+        query = District.filter(code=district.strip().upper()) if district.strip() else District.all()
+        found = await query.order_by("id")
+        if district.strip() and not found:
+            raise click.ClickException(f"--district: no district with code {district!r}")
+        now = dayend.utcnow()
+        return now, [(d, await society_today.waiting(d.id, now)) for d in found]
+
+    now, found = run(go)
+    if as_json:
+        click.echo(json.dumps({"at": now.isoformat(), "districts": [
+            {"district": d.code, "rows": [r.as_json(now) for r in rows]} for d, rows in found],
+            **({"rows": [r.as_json(now) for r in found[0][1]]} if len(found) == 1 else {})}, ensure_ascii=False, indent=1))
+        return
+    for d, rows in found:
+        click.echo(f"Waiting on the Society of {d.code} at {now.astimezone(dayend.tz()):%d-%m-%Y %H:%M}")
+        for r in rows:
+            click.echo(f"  {society_today.line(r, now)}")
+
+
 @main.group("upi-refunds")
 def upi_refunds_group() -> None:
     """Refunds of cancelled UPI-paid bookings, owed to citizens until the Society sends them (decision 71)."""

@@ -26,7 +26,7 @@ from emitra.web import money
 from emitra.web import card_refunds, cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
 from emitra.web import api_cases, citizens, dispatch, office, outbox
-from emitra.web import reports, vetting, watch
+from emitra.web import reports, society_today, vetting, watch
 from emitra.web import webhooks as stripe_webhooks
 from emitra.web import reconcile as reconcile_pages
 from emitra.web import upi_refunds as upi_refund_pages
@@ -113,6 +113,7 @@ ROUTES = [
     *vetting.ROUTES,
     *watch.ROUTES,
     *upi_refund_pages.ROUTES,
+    *society_today.ROUTES,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 

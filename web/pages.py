@@ -106,7 +106,13 @@ async def home(request: Request) -> Response:
     if user.role in (Role.STATE_ADMIN, Role.SOCIETY_ADMIN):
         q = AuditLog.all() if user.role == Role.STATE_ADMIN else AuditLog.filter(district_id=user.district_id)
         audit_rows = await q.order_by("-id").limit(30)
+    waiting = {}
+    if user.role == Role.SOCIETY_ADMIN:  # what waits on the Society, first thing after logging in (decision 76)
+        from emitra.web import society_today
+
+        waiting = await society_today.panel(user.district_id)
     return render(request, "home.html", {
+        **waiting,
         "counters": await counters.order_by("code"),
         "recent": recent,
         "audit_rows": audit_rows,
