@@ -247,7 +247,8 @@ def ledger_check(as_json: bool) -> None:
 
 def echo_ledger_check(result: dict, prefix: str = "") -> None:
     """Print the result of :func:`emitra.core.ledger.check`: a summary line, then each problem, then
-    what closed counters' wallets left owed back to their LSPs."""
+    what closed counters' wallets left owed back to their LSPs, what cancelled UPI bookings left owed
+    to citizens, and how many of those are overdue (a line, not a failure: decision 75)."""
     from emitra.core.money import format_paise
 
     click.echo(f"{prefix}{'balanced' if result['balanced'] else 'NOT BALANCED'}: {result['entries']} entries, "
@@ -262,6 +263,12 @@ def echo_ledger_check(result: dict, prefix: str = "") -> None:
         receipt = account.partition(":")[2]
         click.echo(f"  owed to the citizen of {receipt} (a cancelled UPI booking's refund, for the Society to send to their UPI "
                    f"account): {format_paise(paise)}; record the transfer with `emitra upi-refunds pay {receipt} --reference REF`")
+    overdue = result.get("upi_refunds_overdue", 0)
+    if overdue:  # reported beside the problems, but the books balance: the exit status stays theirs (decision 75)
+        from emitra.core import config
+
+        click.echo(f"  overdue: {overdue} UPI refund(s) owed to citizens for more than {config.upi_refund_due_days()} working day(s) "
+                   "(EMITRA_UPI_REFUND_DUE_DAYS): send them first; `emitra upi-refunds list` shows them oldest first")
 
 
 @ledger_group.command("balance")
@@ -670,7 +677,7 @@ def reconcile_run(district: str, week: str | None, as_user: str | None, confirm_
 _MONEY_OPTION = {"counted": "--counted", "date": "--date", "operator": "--as", "actor": "--as", "reference": "--reference",
                  "bank_reference": "--reference", "amount": "--amount", "from": "--from", "to": "--to", "provider": "PROVIDER",
                  "counter": "COUNTER_CODE", "now": "--now", "district": "--district", "lsp": "LSP_ID",
-                 "receipt_no": "RECEIPT_NO"}
+                 "receipt_no": "RECEIPT_NO", "transfer": "--transfer", "return_reference": "--return-reference"}
 
 
 def _money_fail(exc, amount_name: str = "--amount") -> None:
@@ -1169,8 +1176,12 @@ def upi_refunds_group() -> None:
 @click.option("--district", default="", help="The district's code (default: the only district, or every district).")
 def upi_refunds_list(district: str) -> None:
     """The UPI refunds still owed to citizens: receipt, date, counter, amount owed, and the UTR (and
-    payer's VPA, when the bank gave it) of the citizen's payment, to find the account to pay."""
-    from emitra.core import dayend, upi_refunds
+    payer's VPA, when the bank gave it) of the citizen's payment, to find the account to pay; how many
+    days each has been owed (OVERDUE past EMITRA_UPI_REFUND_DUE_DAYS working days), the oldest first,
+    and any transfer the bank returned."""
+    import datetime as dt
+
+    from emitra.core import config, dayend, upi_refunds
     from emitra.core.models import District
     from emitra.core.money import format_paise
 
@@ -1185,13 +1196,21 @@ def upi_refunds_list(district: str) -> None:
     if not rows:
         click.echo("no UPI refund is owed")
         return
+    rows.sort(key=lambda o: (o.cancelled_at is None, o.cancelled_at, o.receipt_no))  # the oldest first, across districts
     for o in rows:
         at = o.cancelled_at.astimezone(dayend.tz()).strftime("%d-%m-%Y") if o.cancelled_at else ""
         vpa = f" VPA {o.payer_vpa}" if o.payer_vpa else ""
+        late = "  OVERDUE" if o.overdue else ""
         click.echo(f"{o.receipt_no}  {at}  {o.counter_code}  owed {format_paise(o.owed_paise)} of {format_paise(o.refund_paise)}  "
-                   f"UTR {o.utr or '-'}{vpa}")
-    click.echo(f"{len(rows)} owed, {format_paise(sum(o.owed_paise for o in rows))} in all; "
-               "record each transfer with `emitra upi-refunds pay RECEIPT --reference REF`")
+                   f"for {o.days_owed} day(s){late}  UTR {o.utr or '-'}{vpa}")
+        for r in o.returned:
+            on = dt.date.fromisoformat(r["on"]).strftime("%d-%m-%Y")
+            click.echo(f"    transfer {r['transfer']} of {format_paise(r['amount_paise'])} returned by the bank on {on} "
+                       f"(reference {r['reference']}): check the account")
+    overdue = sum(1 for o in rows if o.overdue)
+    click.echo(f"{len(rows)} owed, {format_paise(sum(o.owed_paise for o in rows))} in all"
+               + (f", {overdue} overdue (owed more than {config.upi_refund_due_days()} working day(s))" if overdue else "")
+               + "; record each transfer with `emitra upi-refunds pay RECEIPT --reference REF`")
 
 
 @upi_refunds_group.command("pay")
@@ -1218,6 +1237,37 @@ def upi_refunds_pay(receipt_no: str, reference: str, rupees: str, as_user: str) 
     verb = "already recorded" if done.repeated else "sent"
     click.echo(f"{verb}: {format_paise(done.amount_paise)} to the citizen of {done.receipt_no} (reference {done.reference}); "
                f"still owed {format_paise(done.owed_paise)}")
+
+
+@upi_refunds_group.command("bounced")
+@click.argument("receipt_no")
+@click.option("--transfer", required=True, help="The bank reference of the Society's transfer that came back.")
+@click.option("--return-reference", "return_reference", required=True,
+              help="The bank reference of the return: the credit on the statement that brought the transfer back.")
+@click.option("--amount", "rupees", default="", help="Rupees returned (default: all the transfer sent).")
+@click.option("--as", "as_user", required=True, help="The Society admin's username.")
+def upi_refunds_bounced(receipt_no: str, transfer: str, return_reference: str, rupees: str, as_user: str) -> None:
+    """Record that the citizen's bank sent back the Society's transfer of the refund of RECEIPT_NO
+    (the account closed, a wrong account): the refund is owed again, the citizen is told by SMS to
+    bring the right account details (never more than the transfer sent; the same return reference
+    again records nothing; decision 75)."""
+    from emitra.core import dayend, upi_refunds
+    from emitra.core.money import format_paise
+
+    paise = _money_rupees(rupees, "--amount") if rupees.strip() else None
+
+    async def go():
+        actor = await _money_user(as_user)
+        return await upi_refunds.bounced(actor, receipt_no, transfer, return_reference, paise)
+
+    try:
+        done = run(go)
+    except dayend.MoneyError as exc:
+        _money_fail(exc, "--amount")
+    verb = "already recorded" if done.repeated else "returned"
+    click.echo(f"{verb}: {format_paise(done.amount_paise)} of transfer {done.transfer_reference} to the citizen of {done.receipt_no} "
+               f"(return reference {done.return_reference}); owed to them again {format_paise(done.owed_paise)}: the citizen is "
+               "asked by SMS for the right account details")
 
 
 @main.group("card")

@@ -128,6 +128,7 @@ WHOLE_NUMBERS = {
     "EMITRA_LOGIN_MAX_FAILURES": 5, "EMITRA_LOGIN_MAX_FAILURES_USER": 20, "EMITRA_LOGIN_MAX_FAILURES_IP": 50,
     "EMITRA_LOGIN_WINDOW_MINUTES": 15, "EMITRA_LOGIN_LOCK_MINUTES": 15, "EMITRA_LOGIN_MAX_LOCK_MINUTES": 240,
     "EMITRA_SESSION_IDLE_MINUTES": 8 * 60, "EMITRA_SESSION_MAX_HOURS": 12, "EMITRA_MAX_REQUEST_MB": 12,
+    "EMITRA_UPI_REFUND_DUE_DAYS": 3,
 }
 
 
@@ -157,6 +158,13 @@ def session_idle_minutes() -> int:
 def session_max_hours() -> int:
     """A browser session ends this long after log-in, used or not (``EMITRA_SESSION_MAX_HOURS``, default 12)."""
     return _whole("EMITRA_SESSION_MAX_HOURS")
+
+
+def upi_refund_due_days() -> int:
+    """Working days (Monday to Saturday) a cancelled UPI booking's refund may stay owed to the citizen
+    before the Society's list and ``emitra ledger check`` call it overdue (``EMITRA_UPI_REFUND_DUE_DAYS``,
+    default 3; decision 75)."""
+    return _whole("EMITRA_UPI_REFUND_DUE_DAYS")
 
 
 def max_request_bytes() -> int:

@@ -292,7 +292,9 @@ async def check() -> dict[str, object]:
     and every entry with its receipt (:func:`receipt_problems`), every settlement payout equal to
     its payments (:func:`payout_problems`), no closed counter's wallet holding money; and what closed
     counters' wallets left owed back to their LSPs (``wallet_refunds_owed_paise``), and what cancelled UPI-paid
-    bookings left owed to citizens (``upi_refunds_owed_paise``, decision 71). Balances are never stored, so
+    bookings left owed to citizens (``upi_refunds_owed_paise``, decision 71), and how many of those are
+    owed longer than ``EMITRA_UPI_REFUND_DUE_DAYS`` working days (``upi_refunds_overdue``: reported,
+    never making the books unbalanced, decision 75). Balances are never stored, so
     they always equal what the postings say."""
     from tortoise import connections
 
@@ -327,6 +329,9 @@ async def check() -> dict[str, object]:
 
     # what cancelled UPI-paid bookings' refunds left owed to citizens, until the Society sends them (decision 71)
     upi_owed = await upi_refunds.owed_accounts()
+    # how many of them are owed longer than EMITRA_UPI_REFUND_DUE_DAYS working days: reported, not a
+    # problem of the books (they balance; "balanced" stays the books' answer, decision 75)
+    upi_overdue = await upi_refunds.overdue_count() if upi_owed else 0
     problems += [f"entry {r['key']} has no postings" for r in empty]
     problems += [f"account {r['account']!r} is not named kind:party" for r in bad_accounts]
     problems += await receipt_problems()
@@ -339,4 +344,5 @@ async def check() -> dict[str, object]:
         "problems": problems,
         "wallet_refunds_owed_paise": {r["account"]: -int(r["total"]) for r in owed if int(r["total"] or 0)},
         "upi_refunds_owed_paise": upi_owed,
+        "upi_refunds_overdue": upi_overdue,
     }

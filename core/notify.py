@@ -10,8 +10,9 @@ Events: ``submitted`` (a case is registered), ``state_changed`` (each step, with
 note when the citizen may read it: the same rule as tracking, :func:`citizen_may_read`), ``ready``
 (the deliverable waits at the counter), ``escalated`` (to the officers an overdue case now rests
 with), ``counter_changed`` (the counter where it is corrected and collected closed, and the case
-moved to another: :func:`counter_changed`), ``upi_refund_owed`` and ``upi_refund_sent`` (a cancelled
-UPI booking's refund, to be sent and sent by the Society: core/upi_refunds.py), ``card_refunded`` (a
+moved to another: :func:`counter_changed`), ``upi_refund_owed``, ``upi_refund_sent`` and
+``upi_refund_returned`` (a cancelled UPI booking's refund, to be sent, sent by the Society, and sent
+back by the citizen's bank, decision 75: core/upi_refunds.py), ``card_refunded`` (a
 booking's refund to the card, which failed when it was cancelled at the counter, finished later:
 ``core/counter.cancel(finishing=True)``, decision 73). An SMS body stays within :data:`SMS_LIMIT` characters:
 the note, then the service title, are shortened to fit; an email carries them in full.
@@ -37,7 +38,8 @@ SMS_LIMIT = 300
 MAX_ATTEMPTS = 5
 STATUSES = ("queued", "kept", "sent", "failed")
 CHANNELS = ("sms", "email")
-EVENTS = ("submitted", "state_changed", "ready", "escalated", "counter_changed", "upi_refund_owed", "upi_refund_sent", "card_refunded")
+EVENTS = ("submitted", "state_changed", "ready", "escalated", "counter_changed", "upi_refund_owed", "upi_refund_sent",
+          "upi_refund_returned", "card_refunded")
 #: whose remarks the citizen reads, in a message as on /track: the department's, the Society's and the
 #: platform's ("system"), when made public. A counter's remark (what was corrected, say) may describe
 #: the citizen's papers and stays with the officers (docs/citizens.md).

@@ -240,7 +240,7 @@ async def _counter_for_society(actor: audit.Actor, code: str) -> Counter:
 async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
     """What keeps ``counter`` from closing, each with its fix (empty: it may close): cash no day end
     covers, card/UPI payments or cheques not yet confirmed, open applications the citizen collects or
-    corrects there."""
+    corrects there, papers waiting there for the dispatch to their department (decision 75)."""
     from emitra.core import dayend
     from emitra.core.models import Case, Payment
 
@@ -267,6 +267,19 @@ async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
                       f"वहाँ दर्ज {waiting} खुले आवेदन वहीं सुधारे या प्राप्त किए जाते हैं (जैसे {first}): उन्हें जिले के किसी "
                       f"दूसरे खुले काउंटर पर भेजें (`emitra counter move-applications {counter.code} --to CODE`, या नेटवर्क पृष्ठ), "
                       "या उनके बंद होने के बाद काउंटर बंद करें"))
+    # papers a department needs (of a collected or decided application, too) still lie at the counter:
+    # a closed counter has no operator to prepare their dispatch (decision 75)
+    from emitra.core import dispatch
+
+    papers = [case.number for cases in (await dispatch.pending(counter)).values() for case in cases]
+    if papers:
+        found.append((f"the papers of {len(papers)} application(s) filed there still wait for the dispatch to their department "
+                      f"(e.g. {papers[0]}): prepare the dispatch at {counter.code} first (`emitra dispatch prepare {counter.code} "
+                      f"--as OPERATOR`, an operator of {counter.code}, or its Dispatch page; `emitra dispatch pending {counter.code}` "
+                      "lists what waits)",
+                      f"वहाँ दर्ज {len(papers)} आवेदनों के कागज़ अब भी उनके विभाग को डिस्पैच की प्रतीक्षा में हैं (जैसे {papers[0]}): "
+                      f"पहले {counter.code} पर डिस्पैच तैयार करें (`emitra dispatch prepare {counter.code} --as OPERATOR`, {counter.code} "
+                      f"का कोई ऑपरेटर, या उसका डिस्पैच पृष्ठ; `emitra dispatch pending {counter.code}` प्रतीक्षारत कागज़ दिखाता है)"))
     return found
 
 

@@ -77,7 +77,8 @@ STRIPE_TRANSFERS = {"transfer", "transfer_cancel", "transfer_failure", "transfer
 BANK_ACCOUNTS = ("society_bank", "escrow:upi")
 
 #: the kinds of item a report names (the web page translates them)
-KINDS = ("deposit", "settlement", "remittance", "cheque", "fee_claim", "wallet_topup", "wallet_refund", "upi_refund", "card_payout",
+KINDS = ("deposit", "settlement", "remittance", "cheque", "fee_claim", "wallet_topup", "wallet_refund", "upi_refund",
+         "upi_refund_return", "card_payout",
          "card_charge", "card_refund", "card_fee", "upi", "other")
 
 
@@ -1869,6 +1870,7 @@ def _deposit_status(day_end: DayEnd) -> str:
 _BANK_KIND_OF_KEY = {"settle": "settlement", "remit": "remittance", "cleared": "cheque", "claimpaid": "fee_claim",
                      "topup": "wallet_topup", "walletrefund": "wallet_refund",
                      "upirefund": "upi_refund",  # a cancelled UPI booking's refund sent to the citizen (decision 71)
+                     "upirefund-return": "upi_refund_return",  # and the citizen's bank sending it back (decision 75)
                      "deposit": "deposit"}
 
 

@@ -19,6 +19,17 @@ which the weekly reconciliation reads as the bank debit of kind ``upi_refund`` a
 statement's line by the bank reference. One account per receipt: what is owed to one citizen is
 its balance, never more is paid, and a reference records one transfer. The citizen is sent an SMS
 through the outbox, and the payment becomes ``refunded`` once nothing is owed.
+
+A transfer the citizen's bank sends back (the account closed, a wrong account) comes in on the
+statement as a credit with its own bank reference; the Society records it (:func:`bounced`: the
+page's form beside each refund sent, or ``emitra upi-refunds bounced``, decision 75)::
+
+    upirefund-return:<return reference>   Dr escrow:upi   Cr upi_refund_payable:<receipt>
+
+so the refund is owed again (back on the list, noted as returned, the payment ``pending``), the
+citizen is told by SMS to bring the right account details, and the reconciliation pairs the credit
+(kind ``upi_refund_return``). What is owed shows its age, and one owed longer than
+``EMITRA_UPI_REFUND_DUE_DAYS`` working days is overdue (:func:`owed`, :func:`overdue_count`).
 """
 
 from __future__ import annotations
@@ -45,6 +56,10 @@ COLLECTION_ACCOUNT = "escrow:upi"
 SENT_EVENT = "upi_refund_sent"
 #: and of the message at the cancel, that it will be sent
 OWED_EVENT = "upi_refund_owed"
+#: the entry of a transfer the citizen's bank returned, by the return's own bank reference (decision 75)
+RETURN_KEY_PREFIX = "upirefund-return:"
+#: and the message telling the citizen to bring the right account details
+RETURNED_EVENT = "upi_refund_returned"
 
 
 def account(receipt_no: str) -> str:
@@ -55,6 +70,11 @@ def account(receipt_no: str) -> str:
 def entry_key(reference: str) -> str:
     """The transfer's entry: one bank reference, one transfer (to one citizen)."""
     return f"{KEY_PREFIX}{reference}"
+
+
+def return_key(reference: str) -> str:
+    """A returned transfer's entry: the return credit's bank reference, recorded once."""
+    return f"{RETURN_KEY_PREFIX}{reference}"
 
 
 def upi_details(paid_by: Payment) -> dict[str, str]:
@@ -138,6 +158,32 @@ class Owed:
     utr: str
     payer_vpa: str
     sent: list[dict[str, Any]]  # the transfers recorded: reference, at, amount
+    returned: list[dict[str, Any]]  # the transfers the bank sent back: transfer, reference, on, amount_paise (decision 75)
+    days_owed: int = 0  # calendar days since the cancel
+    overdue: bool = False  # owed longer than EMITRA_UPI_REFUND_DUE_DAYS working days
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """The working days (Monday to Saturday: the Society's offices close on Sunday) after ``start``
+    up to and including ``end``."""
+    days = (end - start).days
+    if days <= 0:
+        return 0
+    weeks, rest = divmod(days, 7)
+    return weeks * 6 + sum(1 for n in range(1, rest + 1) if (start + dt.timedelta(days=weeks * 7 + n)).weekday() != 6)
+
+
+def age(cancelled_at: dt.datetime | None, today: dt.date | None = None) -> tuple[int, bool]:
+    """How long a refund has been owed: calendar days since the cancel, and whether that is more than
+    ``EMITRA_UPI_REFUND_DUE_DAYS`` working days (overdue). Counted from the cancel even for a transfer
+    the bank returned: the citizen has waited since then."""
+    from emitra.core import clock, config
+
+    if cancelled_at is None:
+        return 0, False
+    today = today or clock.today()
+    since = cancelled_at.astimezone(tz()).date()
+    return max((today - since).days, 0), working_days_between(since, today) > config.upi_refund_due_days()
 
 
 async def transfers(receipt_no: str) -> list[dict[str, Any]]:
@@ -154,15 +200,17 @@ async def _owed_of(payment: Payment) -> Owed:
     counter = await Counter.get(id=request.counter_id)
     receipt_no = request.receipt_no or ""
     details = payment.details or {}
+    days, late = age(payment.created_at) if payment.status == "pending" else (0, False)
     return Owed(payment, receipt_no, counter.code, counter.name, payment.created_at, -payment.amount_paise,
                 -await ledger.balance(account(receipt_no)), str(details.get("utr") or ""), str(details.get("payer_vpa") or ""),
-                await transfers(receipt_no))
+                await transfers(receipt_no), list(details.get("returned") or []), days, late)
 
 
 async def owed(district_id: int, *, sent_too: int = 0) -> tuple[list[Owed], list[Owed]]:
-    """The district's UPI refunds still owed (oldest first), and the last ``sent_too`` sent (newest first)."""
+    """The district's UPI refunds still owed (oldest first: the longest owed, overdue or not, at the
+    top), and the last ``sent_too`` sent (newest first)."""
     pending = await Payment.filter(district_id=district_id, method=METHOD, status="pending").prefetch_related("request")
-    waiting = [await _owed_of(p) for p in sorted(pending, key=lambda p: p.id)]
+    waiting = [await _owed_of(p) for p in sorted(pending, key=lambda p: (p.created_at, p.id))]
     done: list[Owed] = []
     if sent_too:
         for p in await Payment.filter(district_id=district_id, method=METHOD, status="refunded").order_by("-id").limit(sent_too) \
@@ -259,6 +307,113 @@ async def pay(actor: audit.Actor, receipt_no: str, reference: str, amount_paise:
             return await pay(actor, receipt_no, reference, amount_paise, _retry=False)
         raise
     return Sent(number, amount, ref, left)
+
+
+async def overdue_count() -> int:
+    """How many UPI refunds, in every district, have been owed longer than ``EMITRA_UPI_REFUND_DUE_DAYS``
+    working days (``emitra ledger check``, decision 75)."""
+    created = await Payment.filter(method=METHOD, status="pending").values_list("created_at", flat=True)
+    return sum(1 for at in created if age(at)[1])
+
+
+@dataclass
+class Returned:
+    receipt_no: str
+    amount_paise: int
+    transfer_reference: str
+    return_reference: str
+    owed_paise: int  # owed to the citizen again, after it
+    repeated: bool = False
+
+
+def _returned_of(details: dict[str, Any], transfer: str) -> int:
+    return sum(int(r.get("amount_paise") or 0) for r in details.get("returned") or [] if r.get("transfer") == transfer)
+
+
+async def bounced(actor: audit.Actor, receipt_no: str, transfer_reference: str, return_reference: str,
+                  amount_paise: int | None = None, _retry: bool = True) -> Returned:
+    """The citizen's bank sent back the Society's transfer ``transfer_reference`` of the refund of
+    ``receipt_no`` (the account closed, a wrong account): its credit on the statement has its own
+    bank reference, ``return_reference``. Posts the reverse of the transfer, Dr ``escrow:upi`` / Cr
+    ``upi_refund_payable:<receipt>``, key ``upirefund-return:<return reference>``, so the refund is
+    owed again: back on the list, noted as returned (``details["returned"]``), the payment
+    ``pending``; audited ``upi.refund_returned``; the citizen is told by SMS to bring the right
+    account details to the counter or the Society. ``amount_paise``: what came back, by default
+    what the transfer sent (less any earlier return of it); never more. The same return reference
+    again, for the same transfer and amount, records nothing; one used otherwise is refused. The
+    district Society's admin only (decision 75)."""
+    from emitra.core import clock
+
+    number = "".join((receipt_no or "").split()).upper()
+    request = await ServiceRequest.get_or_none(receipt_no=number) if 0 < len(number) <= 24 else None
+    payment = await refund_of(request) if request is not None else None
+    if payment is None:
+        raise MoneyError("receipt_no", f"No cancelled UPI-paid booking with receipt number {receipt_no!r}: only those have a UPI refund "
+                                       "that can come back (`emitra upi-refunds list` shows what is owed).",
+                         f"रसीद संख्या {receipt_no!r} की कोई रद्द यूपीआई बुकिंग नहीं है: केवल उन्हीं का यूपीआई रिफंड लौट सकता है।")
+    _society_admin(actor, request.district_id)
+    transfer, ref = normal_reference(transfer_reference), normal_reference(return_reference)
+    sent = next((t for t in await transfers(number) if t["reference"] == transfer), None) if transfer else None
+    if sent is None:
+        recorded = ", ".join(t["reference"] for t in await transfers(number)) or "none"
+        raise MoneyError("transfer", f"No transfer with bank reference {transfer_reference!r} is recorded to the citizen of {number} "
+                                     f"(recorded: {recorded}): give the reference of the transfer that came back.",
+                         f"रसीद {number} के नागरिक को बैंक संदर्भ {transfer_reference!r} का कोई हस्तांतरण दर्ज नहीं है (दर्ज: {recorded}): "
+                         "लौटे हस्तांतरण का संदर्भ दें।")
+    if not ref or len(ref) > 60:
+        raise MoneyError("return_reference", "Give the bank reference of the return (the credit on the bank statement that brought "
+                                             "the transfer back, 1 to 60 characters).",
+                         "वापसी का बैंक संदर्भ दें (बैंक विवरण की वह जमा प्रविष्टि जिससे हस्तांतरण लौटा, 1 से 60 अक्षर)।")
+    if amount_paise is not None:
+        check_paise(amount_paise, "amount", allow_zero=False)
+    acct, key = account(number), return_key(ref)
+    previous = await LedgerEntry.get_or_none(idempotency_key=key)
+    if previous is not None:
+        posted = -sum(p for p in await Posting.filter(entry=previous, account=acct).values_list("amount_paise", flat=True))
+        mine = any(r.get("reference") == ref and r.get("transfer") == transfer for r in (payment.details or {}).get("returned") or [])
+        if not posted or not mine or (amount_paise is not None and posted != amount_paise):
+            raise MoneyError("return_reference", f"Bank reference {ref} is already recorded for another return "
+                                                 f"({previous.memo[:120]}): nothing was recorded.",
+                             f"बैंक संदर्भ {ref} किसी अन्य वापसी के लिए पहले से दर्ज है: कुछ दर्ज नहीं हुआ।")
+        return Returned(number, posted, transfer, ref, -await ledger.balance(acct), repeated=True)
+    on = clock.today()
+    try:
+        async with in_transaction():
+            # locked: two returns of one transfer at once must not both pass the check below
+            locked = await Payment.select_for_update().get(id=payment.id) if on_postgres() else await Payment.get(id=payment.id)
+            details = dict(locked.details or {})
+            left_of_transfer = sent["amount_paise"] - _returned_of(details, transfer)
+            amount = left_of_transfer if amount_paise is None else amount_paise
+            if left_of_transfer <= 0:
+                raise MoneyError("transfer", f"The transfer {transfer} to the citizen of {number} is already recorded as returned in full.",
+                                 f"रसीद {number} के नागरिक को हस्तांतरण {transfer} पहले ही पूरा लौटा हुआ दर्ज है।")
+            if amount > left_of_transfer:
+                raise MoneyError("amount", f"{format_paise(amount)} is more than the {format_paise(left_of_transfer)} the transfer "
+                                           f"{transfer} sent to the citizen of {number}.",
+                                 f"{format_paise(amount)} हस्तांतरण {transfer} द्वारा रसीद {number} के नागरिक को भेजे गए "
+                                 f"{format_paise(left_of_transfer)} से अधिक है।")
+            await ledger.post(request.district_id, key, f"UPI refund to the citizen of {number} ref {transfer} returned by the bank ref {ref}",
+                              [ledger.debit(COLLECTION_ACCOUNT, amount), ledger.credit(acct, amount)], request.id)
+            owed_now = -await ledger.balance(acct)
+            details["returned"] = [*details.get("returned", []),
+                                   {"transfer": transfer, "reference": ref, "on": on.isoformat(), "amount_paise": amount}]
+            locked.details, locked.status, locked.reference, locked.confirmed_at = details, "pending", "", None
+            await locked.save(update_fields=["details", "status", "reference", "confirmed_at"])
+            await audit.record(actor, "upi.refund_returned", locked, district_id=request.district_id, counter_id=request.counter_id,
+                               detail={"receipt_no": number, "amount_paise": amount, "transfer": transfer, "reference": ref,
+                                       "owed_after_paise": owed_now})
+            await _tell_citizen(
+                request, RETURNED_EVENT,
+                f"e-Mitra: your bank sent back the refund of {format_paise(amount)} for your cancelled booking {number} (account "
+                "closed or wrong). Bring your correct bank account details to the e-Mitra counter or the District e-Mitra Society.",
+                f"ई-मित्र: आपकी रद्द बुकिंग {number} का {format_paise(amount)} रिफंड आपके बैंक ने लौटा दिया (खाता बंद या गलत)। "
+                "अपने सही बैंक खाते का विवरण ई-मित्र काउंटर या ज़िला ई-मित्र सोसायटी में लाएँ।",
+                f"e-Mitra {number}: refund returned by your bank", f"ई-मित्र {number}: बैंक ने रिफंड लौटाया")
+    except IntegrityError:  # the same return reference recorded at the same moment: nothing was written here
+        if _retry:
+            return await bounced(actor, receipt_no, transfer_reference, return_reference, amount_paise, _retry=False)
+        raise
+    return Returned(number, amount, transfer, ref, owed_now)
 
 
 async def owed_accounts() -> dict[str, int]:

@@ -405,3 +405,34 @@ def test_only_the_districts_society_admin_may_refund(web):
     assert web.post_form("/network/lsps/999/wallet-refund", {"amount": "100", "reference": "NEFT-X"},
                          token_from="/network").status_code == 404
     assert _books(web, lsp) == (0, 0, 5_000_00)
+
+
+def test_a_counter_does_not_close_while_papers_of_a_collected_application_wait_for_dispatch(web):
+    """Decision 75: an application decided and collected at the kiosk before its papers were sent is
+    closed (nothing to move), but its signed form still lies there for its department; the closing
+    is refused, naming the dispatch, until the kiosk's operator prepares it."""
+    from emitra.core.onboarding import Refused
+
+    case = web.run(lambda: caste_case("chomu-paper", "operator2"))
+
+    async def decide_and_collect():
+        await _issue(case.id)
+        await workflow.act(await actor("operator2"), await Case.get(id=case.id), "collect", "Identity checked")
+    web.run(decide_and_collect)
+    collected = web.run(lambda: Case.get(id=case.id))
+    assert collected.state == "collected" and collected.closed_at is not None and collected.dispatch_id is None
+    web.run(lambda: _close_the_day(KIOSK, "operator2"))
+
+    with pytest.raises(Refused) as caught:
+        web.run(lambda: _as("society", close_counter, KIOSK))
+    said, hindi = caught.value.message, caught.value.message_hi
+    assert caught.value.field == "CODE"
+    assert f"the papers of 1 application(s) filed there still wait for the dispatch to their department (e.g. {case.number})" in said
+    assert f"`emitra dispatch prepare {KIOSK} --as OPERATOR`" in said and "Dispatch page" in said
+    assert "डिस्पैच तैयार करें" in hindi and f"emitra dispatch prepare {KIOSK} --as OPERATOR" in hindi and "डिस्पैच पृष्ठ" in hindi
+    assert "move-applications" not in said  # nothing open to move: the papers are the only thing left
+    assert web.run(lambda: Counter.get(code=KIOSK)).active
+    assert not web.run(lambda: AuditLog.filter(action="counter.closed").exists())
+
+    web.run(lambda: _dispatch(KIOSK, "operator2"))
+    assert not web.run(lambda: _as("society", close_counter, KIOSK)).active

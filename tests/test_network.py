@@ -42,6 +42,12 @@ async def _ramesh() -> str:
     return (await Citizen.get(name="Ramesh Kumar Sharma")).emitra_id
 
 
+async def _prepare_dispatch(code: str, username: str) -> None:
+    from emitra.core import dispatch
+
+    assert await dispatch.prepare(Actor(await User.get(username=username)), await Counter.get(code=code))
+
+
 def test_a_counter_closes_only_once_nothing_waits_on_it_and_then_takes_no_payment(web):
     kiosk = "JP-JM-001"
     web.run(lambda: pay(BILL, {"k_number": K}, "chomu-1", "operator2"))
@@ -64,6 +70,9 @@ def test_a_counter_closes_only_once_nothing_waits_on_it_and_then_takes_no_paymen
     assert "1 payment(s) taken there (card, UPI or cheque) await confirmation" in _refused(
         web, lambda: _as("society", close_counter, kiosk), "CODE")
     web.run(lambda: Payment.filter(status="pending").update(status="received"))
+    # the delivered application's papers still lie at the kiosk for its department (decision 75)
+    assert f"`emitra dispatch prepare {kiosk} --as OPERATOR`" in _refused(web, lambda: _as("society", close_counter, kiosk), "CODE")
+    web.run(lambda: _prepare_dispatch(kiosk, "operator2"))
 
     closed = web.run(lambda: _as("society", close_counter, kiosk))
     assert not closed.active

@@ -39,7 +39,8 @@ def _labels() -> dict[str, dict[str, str]]:
         "event": {"submitted": _("Registered"), "state_changed": _("Change of state"), "ready": _("Ready for collection"),
                   "escalated": _("Escalated to an officer"), "book_digest": _("Weekly complaint book digest"),
                   "counter_changed": _("Moved to another counter"), "upi_refund_owed": _("UPI refund to be sent"),
-                  "upi_refund_sent": _("UPI refund sent"), "card_refunded": _("Booking refunded to the card")},
+                  "upi_refund_sent": _("UPI refund sent"), "upi_refund_returned": _("UPI refund returned by the bank"),
+                  "card_refunded": _("Booking refunded to the card")},
     }
 
 

@@ -42,6 +42,7 @@ KIND_LABELS = {
     "wallet_topup": N_("Wallet top-up"),
     "wallet_refund": N_("Closed counters' wallets refunded to an LSP"),
     "upi_refund": N_("UPI refund sent to a citizen"),
+    "upi_refund_return": N_("UPI refund returned by the citizen's bank"),
     "card_payout": N_("Card payout (Stripe)"),
     "card_charge": N_("Card payment"),
     "card_refund": N_("Card refund"),

@@ -5,6 +5,11 @@ The form calls the same function as ``emitra upi-refunds pay`` (core/upi_refunds
 checks, the refusals and the audit record are the command line's: the district Society's admin
 only, never more than is owed, a bank reference already recorded records nothing new. A refusal is
 shown beside the receipt's form, naming the field and the fix.
+
+Beside each refund sent, a second form records that the citizen's bank sent the transfer back
+(core/upi_refunds.bounced, ``emitra upi-refunds bounced``, decision 75): the refund is owed again
+and returns to the list above, noted as returned. Each refund owed shows how many days it has been
+owed, and those past ``EMITRA_UPI_REFUND_DUE_DAYS`` working days are marked overdue.
 """
 
 from __future__ import annotations
@@ -33,10 +38,18 @@ def _label(field: str) -> str:
     return {"amount": _("Amount sent (₹)"), "reference": _("Bank reference")}.get(field, "")
 
 
+def _bounce_label(field: str) -> str:
+    return {"amount": _("Amount returned (₹)"), "return_reference": _("Bank reference of the return"),
+            "transfer": _("Transfer")}.get(field, "")
+
+
 async def _done(request: Request, district_id: int) -> str:
     """What the transfer just recorded was (``?sent=<receipt>&reference=<ref>``), read from the books:
     a transfer with that reference to the citizen of that receipt of the district, else nothing
     (never the address's text)."""
+    returned = request.query_params.get("returned", "")[:24]
+    if returned:
+        return await _returned_done(returned, request.query_params.get("reference", "")[:60], district_id)
     receipt_no, reference = request.query_params.get("sent", "")[:24], request.query_params.get("reference", "")[:60]
     if not receipt_no or not reference:
         return ""
@@ -52,11 +65,28 @@ async def _done(request: Request, district_id: int) -> str:
                                                         "reference": reference, "owed": format_paise(owed)}
 
 
+async def _returned_done(receipt_no: str, reference: str, district_id: int) -> str:
+    """What the return just recorded was (``?returned=<receipt>&reference=<return ref>``), read from
+    the refund's record in the district, else nothing."""
+    request_ = await ServiceRequest.get_or_none(receipt_no=receipt_no, district_id=district_id)
+    payment = await upi_refunds.refund_of(request_) if request_ is not None and reference else None
+    back = next((r for r in ((payment.details or {}).get("returned") or []) if r.get("reference") == reference), None) if payment else None
+    if back is None:
+        return ""
+    owed = -await ledger.balance(upi_refunds.account(receipt_no))
+    return _("Return of %(amount)s of transfer %(transfer)s to the citizen of %(receipt)s recorded (bank reference %(reference)s); "
+             "the citizen is asked by SMS for the right account details. Owed to them again: %(owed)s.") % {
+        "amount": format_paise(int(back["amount_paise"])), "transfer": back["transfer"], "receipt": receipt_no,
+        "reference": reference, "owed": format_paise(owed)}
+
+
 async def _render(request: Request, errors: dict[str, dict[str, str]] | None = None, sent: dict[str, str] | None = None) -> Response:
     district_id = request.state.user.district_id
     owed, done = await upi_refunds.owed(district_id, sent_too=SENT_SHOWN)
+    from emitra.core import config
+
     return render(request, "society/upi_refunds.html", {
-        "owed": owed, "done": done, "total_owed": sum(o.owed_paise for o in owed), "errors": errors or {}, "sent": sent or {},
+        "owed": owed, "done": done, "due_days": config.upi_refund_due_days(), "overdue": sum(1 for o in owed if o.overdue), "total_owed": sum(o.owed_paise for o in owed), "errors": errors or {}, "sent": sent or {},
         "message": await _done(request, district_id) if request.method == "GET" else "",
     }, 400 if errors else 200)
 
@@ -104,7 +134,46 @@ async def pay(request: Request) -> Response:
     return await _render(request, {number: error}, sent)
 
 
+@page(SOCIETY)
+async def bounced(request: Request) -> Response:
+    """Record that the citizen's bank sent back one of the Society's transfers of a refund (decision 75)."""
+    user = request.state.user
+    number = "".join(request.path_params["receipt_no"].split()).upper()[:24]
+    found = await ServiceRequest.get_or_none(receipt_no=number, district_id=user.district_id)
+    if found is None or not await Payment.exists(request_id=found.id, method=upi_refunds.METHOD):
+        raise HTTPException(404, _("No cancelled UPI booking with this receipt number in your district."))
+    form = request.state.form
+    sent = {k: str(form.get(k, "") or "").strip() for k in ("transfer", "return_amount", "return_reference")}
+    sent["_receipt"], sent["_bounce"] = number, sent["transfer"]
+    error: dict[str, str] = {}
+    amount = None
+    try:
+        amount = parse_rupees(sent["return_amount"]) if sent["return_amount"] else None
+    except AmountError as exc:
+        error["amount"] = f"{_bounce_label('amount')}: {pick(str(exc), exc.message_hi)}"
+    if not sent["return_reference"]:
+        error["return_reference"] = f"{_bounce_label('return_reference')}: " + _(
+            "type the bank reference of the credit that brought the transfer back (on the bank statement).")
+    if not error:
+        try:
+            done = await upi_refunds.bounced(actor(request), number, sent["transfer"], sent["return_reference"], amount)
+        except MoneyError as exc:
+            label = _bounce_label(exc.field)
+            error[exc.field if label else "form"] = f"{label}: {pick(exc.message_en, exc.message_hi)}" if label \
+                else pick(exc.message_en, exc.message_hi)
+        else:
+            if done.repeated:
+                error["return_reference"] = f"{_bounce_label('return_reference')}: " + _(
+                    "a return with reference %(reference)s is already recorded for %(receipt)s: nothing new was recorded.") % {
+                    "reference": done.return_reference, "receipt": number}
+            else:
+                return RedirectResponse(f"{PAGE}?{urlencode({'returned': number, 'reference': done.return_reference})}",
+                                        status_code=303)
+    return await _render(request, {number: error}, sent)
+
+
 ROUTES = [
     Route(PAGE, upi_refunds_page),
     Route(PAGE + "/{receipt_no}/pay", pay, methods=["POST"]),
+    Route(PAGE + "/{receipt_no}/bounced", bounced, methods=["POST"]),
 ]
