@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from emitra.core import dayend, ledger, payments, reconcile, settlement, upi_refunds
+from emitra.core import config, dayend, ledger, payments, reconcile, settlement, upi_refunds
 from emitra.core.refunds import cancel_entry_key
 
 #: a day end's deposit not confirmed this many days after its business date is overdue
@@ -149,10 +149,11 @@ async def _upi_refunds(district_id: int, now: dt.datetime) -> Row:
         f'SELECT \'{upi_refunds.ACCOUNT_PREFIX}\' || r."receipt_no" FROM "payment" z JOIN "service_request" r ON r."id" = z."request_id" '
         'WHERE z."method" = ? AND z."status" = \'pending\' AND z."district_id" = ?)) AS paise '
         'FROM "payment" y WHERE y."method" = ? AND y."status" = \'pending\' AND y."district_id" = ?',
-        [now - REFUND_OVERDUE, upi_refunds.METHOD, district_id, upi_refunds.METHOD, district_id])
+        [upi_refunds.overdue_before(), upi_refunds.METHOD, district_id, upi_refunds.METHOD, district_id])
+    due = config.upi_refund_due_days()  # the Society's list's rule (decision 75): working days, Monday to Saturday
     return Row("upi_refunds", "UPI refunds owed to citizens", "नागरिकों को देय यूपीआई रिफंड", "/society/upi-refunds",
                _int(r["n"]), _int(r["paise"]), _when(r["oldest"]), _int(r["late"]),
-               "owed more than 3 days", "3 दिन से अधिक से देय")
+               f"owed more than {due} working days", f"{due} कार्य दिवस से अधिक से देय")
 
 
 async def _card_refunds(district_id: int, now: dt.datetime) -> Row:

@@ -186,6 +186,20 @@ def age(cancelled_at: dt.datetime | None, today: dt.date | None = None) -> tuple
     return max((today - since).days, 0), working_days_between(since, today) > config.upi_refund_due_days()
 
 
+def overdue_before(today: dt.date | None = None) -> dt.datetime:
+    """The moment before which a refund owed today was cancelled more than
+    ``EMITRA_UPI_REFUND_DUE_DAYS`` working days ago (:func:`age`'s rule, as a bound an SQL count
+    can compare the cancel's time with: the Society's panel, core/society_today.py)."""
+    from emitra.core import clock, config
+    from emitra.core.dayend import day_start
+
+    today = today or clock.today()
+    due, day = config.upi_refund_due_days(), today
+    while working_days_between(day, today) <= due:
+        day -= dt.timedelta(days=1)
+    return day_start(day + dt.timedelta(days=1))  # cancelled on ``day`` or before: overdue
+
+
 async def transfers(receipt_no: str) -> list[dict[str, Any]]:
     """The transfers recorded to the citizen of this receipt, oldest first: reference, time, amount."""
     rows = await ledger.rows(

@@ -85,7 +85,7 @@ def _rows(rows: list[society_today.Row]) -> dict[str, society_today.Row]:
 
 
 @pytest.mark.anyio
-async def test_each_kind_of_waiting_work_is_counted_with_its_money_age_and_overdue(demo_db):
+async def test_each_kind_of_waiting_work_is_counted_with_its_money_age_and_overdue(demo_db, monkeypatch):
     now = dayend.utcnow()
     society = await User.get(username="society")
     before = _rows(await society_today.waiting(society.district_id, now))
@@ -125,6 +125,17 @@ async def test_each_kind_of_waiting_work_is_counted_with_its_money_age_and_overd
     receipt = (await ServiceRequest.get(status=RequestStatus.CANCELLED)).receipt_no
     await upi_refunds.pay(Actor(society), receipt, "IMPS71", 10000)
     assert _rows(await society_today.waiting(society.district_id, now))["upi_refunds"].amount_paise == REFUND - 10000
+    # overdue by the Society's list's rule (decision 75): more than EMITRA_UPI_REFUND_DUE_DAYS working days
+    from emitra.core.models import Payment as Pay
+
+    await Pay.filter(method=upi_refunds.METHOD).update(created_at=now - dt.timedelta(days=6))
+    [owed] = (await upi_refunds.owed(society.district_id))[0]
+    upi = _rows(await society_today.waiting(society.district_id, now))["upi_refunds"]
+    assert (upi.overdue, owed.overdue) == (1, True) and "3 working days" in upi.rule_en
+    monkeypatch.setenv("EMITRA_UPI_REFUND_DUE_DAYS", "6")  # six days back are at most six working days
+    [owed] = (await upi_refunds.owed(society.district_id))[0]
+    upi = _rows(await society_today.waiting(society.district_id, now))["upi_refunds"]
+    assert (upi.overdue, owed.overdue) == (0, False) and "6 working days" in upi.rule_en
     # the deposit confirmed: it no longer waits
     day_end = await DayEnd.get(district_id=society.district_id)
     await dayend.confirm_deposit(Actor(society), day_end, "BR-71", day_end.deposit_paise)
