@@ -254,6 +254,19 @@ def _society_admin(actor: audit.Actor, district_id: int) -> None:
                          "नागरिक को भेजा गया यूपीआई रिफंड केवल जिला सोसायटी के एडमिन दर्ज करते हैं।")
 
 
+async def _booking(receipt_no: str, what_en: str, what_hi: str) -> tuple[str, ServiceRequest, Payment]:
+    """The receipt number as stored, the cancelled UPI-paid booking and its refund payment; refused
+    naming the receipt when it is not one (``what``: what the caller does with its refund)."""
+    number = "".join((receipt_no or "").split()).upper()
+    request = await ServiceRequest.get_or_none(receipt_no=number) if 0 < len(number) <= 24 else None
+    payment = await refund_of(request) if request is not None else None
+    if request is None or payment is None:
+        raise MoneyError("receipt_no", f"No cancelled UPI-paid booking with receipt number {receipt_no!r}: only those have a UPI refund "
+                                       f"{what_en} (`emitra upi-refunds list` shows what is owed).",
+                         f"रसीद संख्या {receipt_no!r} की कोई रद्द यूपीआई बुकिंग नहीं है: केवल उन्हीं का यूपीआई रिफंड {what_hi}।")
+    return number, request, payment
+
+
 async def pay(actor: audit.Actor, receipt_no: str, reference: str, amount_paise: int | None = None, _retry: bool = True) -> Sent:
     """The Society transferred (part of) a cancelled UPI-paid booking's refund to the citizen's
     account: Dr ``upi_refund_payable:<receipt>`` / Cr ``escrow:upi`` (the UPI collection account the
@@ -262,13 +275,7 @@ async def pay(actor: audit.Actor, receipt_no: str, reference: str, amount_paise:
     what was transferred, by default all that is owed; never more. The same reference again with
     the same amount for the same receipt records nothing (a double click, a retried command);
     a reference already used otherwise is refused."""
-    number = "".join((receipt_no or "").split()).upper()
-    request = await ServiceRequest.get_or_none(receipt_no=number) if 0 < len(number) <= 24 else None
-    payment = await refund_of(request) if request is not None else None
-    if payment is None:
-        raise MoneyError("receipt_no", f"No cancelled UPI-paid booking with receipt number {receipt_no!r}: only those have a UPI refund "
-                                       "to send (`emitra upi-refunds list` shows what is owed).",
-                         f"रसीद संख्या {receipt_no!r} की कोई रद्द यूपीआई बुकिंग नहीं है: केवल उन्हीं का यूपीआई रिफंड भेजना होता है।")
+    number, request, payment = await _booking(receipt_no, "to send", "भेजना होता है")
     _society_admin(actor, request.district_id)
     ref = normal_reference(reference)
     if not ref or len(ref) > 60:
@@ -358,13 +365,7 @@ async def bounced(actor: audit.Actor, receipt_no: str, transfer_reference: str, 
     district Society's admin only (decision 75)."""
     from emitra.core import clock
 
-    number = "".join((receipt_no or "").split()).upper()
-    request = await ServiceRequest.get_or_none(receipt_no=number) if 0 < len(number) <= 24 else None
-    payment = await refund_of(request) if request is not None else None
-    if payment is None:
-        raise MoneyError("receipt_no", f"No cancelled UPI-paid booking with receipt number {receipt_no!r}: only those have a UPI refund "
-                                       "that can come back (`emitra upi-refunds list` shows what is owed).",
-                         f"रसीद संख्या {receipt_no!r} की कोई रद्द यूपीआई बुकिंग नहीं है: केवल उन्हीं का यूपीआई रिफंड लौट सकता है।")
+    number, request, payment = await _booking(receipt_no, "that can come back", "लौट सकता है")
     _society_admin(actor, request.district_id)
     transfer, ref = normal_reference(transfer_reference), normal_reference(return_reference)
     sent = next((t for t in await transfers(number) if t["reference"] == transfer), None) if transfer else None

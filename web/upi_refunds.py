@@ -98,14 +98,20 @@ async def upi_refunds_page(request: Request) -> Response:
     return await _render(request)
 
 
+async def _booking_of(request: Request) -> str:
+    """The receipt number of the path, when it names a cancelled UPI-paid booking of the user's
+    district (its refund owed or sent); else 404."""
+    number = "".join(request.path_params["receipt_no"].split()).upper()[:24]
+    found = await ServiceRequest.get_or_none(receipt_no=number, district_id=request.state.user.district_id)
+    if found is None or not await Payment.exists(request_id=found.id, method=upi_refunds.METHOD):
+        raise HTTPException(404, _("No cancelled UPI booking with this receipt number in your district."))
+    return number
+
+
 @page(SOCIETY)
 async def pay(request: Request) -> Response:
     """Record the Society's bank transfer of a cancelled UPI booking's refund to the citizen."""
-    user = request.state.user
-    number = "".join(request.path_params["receipt_no"].split()).upper()[:24]
-    found = await ServiceRequest.get_or_none(receipt_no=number, district_id=user.district_id)
-    if found is None or not await Payment.exists(request_id=found.id, method=upi_refunds.METHOD):
-        raise HTTPException(404, _("No cancelled UPI booking with this receipt number in your district."))
+    number = await _booking_of(request)
     form = request.state.form
     sent = {k: str(form.get(k, "") or "").strip() for k in ("amount", "reference")}
     sent["_receipt"] = number
@@ -137,11 +143,7 @@ async def pay(request: Request) -> Response:
 @page(SOCIETY)
 async def bounced(request: Request) -> Response:
     """Record that the citizen's bank sent back one of the Society's transfers of a refund (decision 75)."""
-    user = request.state.user
-    number = "".join(request.path_params["receipt_no"].split()).upper()[:24]
-    found = await ServiceRequest.get_or_none(receipt_no=number, district_id=user.district_id)
-    if found is None or not await Payment.exists(request_id=found.id, method=upi_refunds.METHOD):
-        raise HTTPException(404, _("No cancelled UPI booking with this receipt number in your district."))
+    number = await _booking_of(request)
     form = request.state.form
     sent = {k: str(form.get(k, "") or "").strip() for k in ("transfer", "return_amount", "return_reference")}
     sent["_receipt"], sent["_bounce"] = number, sent["transfer"]
