@@ -18,36 +18,13 @@ from emitra.core import counter as counter_core  # noqa: E402
 from emitra.core import ledger, reconcile, settlement, upi_refunds  # noqa: E402
 from emitra.core.audit import Actor  # noqa: E402
 from emitra.core.dayend import MoneyError  # noqa: E402
-from emitra.core.models import (AuditLog, Citizen, Counter, District, LedgerEntry, Notification, Payment, Posting,  # noqa: E402
+from emitra.core.models import (AuditLog, District, LedgerEntry, Notification, Payment, Posting,  # noqa: E402
                                 RequestStatus, ServiceRequest, User)
-from emitra.core.plugins import get_host  # noqa: E402
 
-BUS = "pvt.rsrtc.bus_ticket"
-PHOTOCOPY = "pvt.lsp.photocopy"
-RSRTC = "dept_payable:rajasthan-state-road-transport-corporation-rsrtc"
-TODAY = dt.date(2026, 11, 20)
-PEOPLE = [{"name": "Ramesh Kumar Sharma", "age": 48, "gender": "M"}, {"name": "Sunita Sharma", "age": 44, "gender": "F"}]
-TRIP = {"from": "jaipur", "to": "ajmer", "journey_date": "2026-11-23", "service_class": "ordinary", "seats": 2, "passengers": PEOPLE}
-TOTAL, FARE, CHARGE = 30600, 29600, 1000  # two ordinary seats, the Rs 10 charge paid by the citizen
-REFUND = FARE - FARE // 10  # cancelled more than 24 hours before departure: the fare less 10% (₹266.40)
+# the bus trip, its prices and the RSRTC sandbox at a fixed moment: the card cancels' (test_cancel_card.py)
+from test_cancel_card import BUS, CHARGE, FARE, PHOTOCOPY, REFUND, RSRTC, TOTAL, TRIP, _ctx, bus  # noqa: E402,F401  (bus: the autouse fixture)
+
 MOBILE = "9829012345"  # Ramesh Kumar Sharma's
-
-
-@pytest.fixture(autouse=True)
-def bus():
-    """RSRTC's sandbox with a fixed 'now' (20-11-2026 10:00), its earlier bookings forgotten."""
-    booking = get_host().registry.get(BUS).booking
-    saved = booking.today, booking.time_of_day
-    booking.today, booking.time_of_day = TODAY, dt.time(10, 0)
-    booking.reset()
-    yield booking
-    booking.reset()
-    booking.today, booking.time_of_day = saved
-
-
-async def _ctx(username="operator1"):
-    user = await User.get(username=username)
-    return Actor(user), await Counter.get(id=user.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
 
 
 async def _book_by_upi(key="bus-upi", utr="UTR600100200300"):
