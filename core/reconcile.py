@@ -1838,22 +1838,29 @@ async def _entries_touching(district_id: int, accounts: list[str], lo: dt.dateti
 
 async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
     """The references a request's payments carry (the payment's own, the receipt number, and the
-    instrument's in its details), by request id; raw rows, padded IN lists (a page of entries at a
-    time, one statement text)."""
+    instrument's in its details: each of PAYMENT_REF_FIELDS that is a string), by request id; raw
+    rows, padded IN lists (a page of entries at a time, one statement text). The details' fields
+    are read by the database's JSON functions (half the time of parsing each payment's details
+    in Python), only where they hold a string."""
     out: dict[int, list[str]] = {}
-    for where, chunk in _in('y."request_id"', sorted({r for r in request_ids if r}), on_postgres()):
+    pg = on_postgres()
+    if pg:
+        fields = ", ".join(f"""CASE WHEN jsonb_typeof(y."details" -> '{name}') = 'string' THEN y."details" ->> '{name}' END AS f{i}"""
+                           for i, name in enumerate(PAYMENT_REF_FIELDS))
+    else:
+        fields = ", ".join(f"""CASE WHEN json_type(y."details", '$.{name}') = 'text' THEN json_extract(y."details", '$.{name}') END AS f{i}"""
+                           for i, name in enumerate(PAYMENT_REF_FIELDS))
+    names = [f"f{i}" for i in range(len(PAYMENT_REF_FIELDS))]
+    for where, chunk in _in('y."request_id"', sorted({r for r in request_ids if r}), pg):
         for r in await ledger.rows(
-                'SELECT y."request_id" AS request_id, y."reference" AS reference, y."details" AS details, s."receipt_no" AS receipt '
+                f'SELECT y."request_id" AS request_id, y."reference" AS reference, s."receipt_no" AS receipt, {fields} '
                 f'FROM "payment" y JOIN "service_request" s ON s."id" = y."request_id" WHERE {where} '
                 'ORDER BY y."id"', chunk):
             refs = out.setdefault(r["request_id"], [])
-            details = r["details"]
-            if isinstance(details, (str, bytes)):
-                details = json.loads(details or "{}")
             refs += [r["reference"] or "", r["receipt"] or ""]
-            for name in PAYMENT_REF_FIELDS:
-                value = (details or {}).get(name)
-                if isinstance(value, str) and len(value) >= 6 and " " not in value.strip():
+            for name in names:
+                value = r[name]
+                if value is not None and len(value) >= 6 and " " not in value.strip():
                     refs.append(value)
     return out
 
@@ -1924,7 +1931,7 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
     the deposits still in transit. Stripe: the escrow:card movements; the processor fees posted
     with them in the period are added up in ``fees[0]`` (compared in total with Stripe's)."""
     margin = dt.timedelta(days=DATE_TOLERANCE_DAYS)
-    zone = ZoneInfo(config.timezone())
+    dates = _LocalDates(ZoneInfo(config.timezone()))
     # the day ends still in transit (a district's counters times the days since: not the transactions)
     # (a day end with nothing to deposit is never confirmed, and is not in transit: not read)
     by_slip = {d.slip_no.upper(): d for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, confirmed_at=None,
@@ -1933,25 +1940,36 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
     linked: set[int] = set()
     async for entries, postings in _entries_touching(district_id, [*BANK_ACCOUNTS, "escrow:card"], lo - margin, hi + margin, max_id,
                                                      [*BANK_ACCOUNTS, "escrow:card", "processor_fees"], ("deposit_in_transit:",)):
-        # the confirmed day ends whose slip a bank entry of this page names (its confirmation)
-        slips = {m.upper() for e in entries for m in _SLIP.findall(f"{e.idempotency_key} {e.memo}")} - by_slip.keys()
+        # the entries that reach the bank or move escrow:card: the others (a move between
+        # society_bank and escrow:upi, a day end's deposit in transit alone) give no item
+        moving = []
+        for entry in entries:
+            lines = postings.get(entry.id, ())
+            amount = escrow = 0
+            for a, p in lines:
+                if a in BANK_ACCOUNTS:
+                    amount += p
+                elif a == "escrow:card":
+                    escrow += p
+            if amount or escrow or any(a == "escrow:card" for a, _ in lines):
+                moving.append((entry, lines, amount, escrow))
+        # the confirmed day ends whose slip a bank entry of this page names (its confirmation): one
+        # search of the page's texts
+        slips = {m.upper() for m in _SLIP.findall("\n".join(f"{e.idempotency_key} {e.memo}" for e, _, _, _ in moving))} - by_slip.keys()
         if slips:
             for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, slip_no__in=sorted(slips)
                                          ).select_related("counter"):
                 by_slip[d.slip_no.upper()] = d
-        payment_refs = await _payment_refs(e.request_id for e in entries)
+        payment_refs = await _payment_refs(e.request_id for e, _, _, _ in moving)
         bank: list[Item] = []
         card: list[Item] = []
-        for entry in entries:
-            lines = postings.get(entry.id, [])
+        for entry, lines, amount, escrow in moving:
             accounts = {a for a, _ in lines}
-            created = local_date(entry.created_at, zone)
+            created = dates.of(entry.created_at)
             refs = _key_refs(entry) + payment_refs.get(entry.request_id or 0, [])
-            amount = sum(p for a, p in lines if a in BANK_ACCOUNTS)
             if amount:  # else nothing reached or left the bank (a move between society_bank and escrow:upi, or none)
                 bank.append(_bank_expected_item(entry, accounts, amount, created, refs, by_slip, linked, start, end))
             if "escrow:card" in accounts:
-                escrow = sum(p for a, p in lines if a == "escrow:card")
                 fee = sum(p for a, p in lines if a == "processor_fees")
                 if fee and start <= created <= end:
                     fees[0] += fee
@@ -1970,14 +1988,34 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
         yield in_transit, []
 
 
+class _LocalDates:
+    """:func:`local_date` of many moments (a week's entries): found once per quarter of an hour
+    (UTC), within which no zone's date changes (every zone's offset, and every change of it, is
+    a whole number of quarter hours)."""
+
+    def __init__(self, zone: ZoneInfo):
+        self.zone = zone
+        self.known: dict[int, dt.date] = {}
+
+    def of(self, moment: dt.datetime) -> dt.date:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        quarter = int(moment.timestamp() // 900)
+        date = self.known.get(quarter)
+        if date is None:
+            date = self.known[quarter] = local_date(moment, self.zone)
+        return date
+
+
 def _bank_expected_item(entry: _Entry, accounts: set[str], amount: int, created: dt.date, refs: list[str], by_slip: dict[str, DayEnd],
                         linked: set[int], start: dt.date, end: dt.date) -> Item:
     """A bank entry as the item the statement should show: a day-end deposit by its slip (``linked``
     notes the day end), anything else by its entry."""
     kind = _bank_kind(entry.idempotency_key, accounts)
-    text = f"{entry.idempotency_key} {entry.memo}"
-    named = [by_slip[m.upper()] for m in _SLIP.findall(text) if m.upper() in by_slip]
-    day_end = named[0] if named and kind in ("deposit", "other") else None
+    day_end = None
+    if kind in ("deposit", "other"):
+        named = [by_slip[m.upper()] for m in _SLIP.findall(f"{entry.idempotency_key} {entry.memo}") if m.upper() in by_slip]
+        day_end = named[0] if named else None
     key = f"entry:{entry.id}"
     if day_end is not None and not entry.idempotency_key.startswith("reverse:"):
         kind, key = "deposit", f"slip:{day_end.slip_no}"
@@ -2122,6 +2160,14 @@ class _Matching:
         self.odd: list[tuple[str, int]] = []  # ledger references without a letter or digit (few)
         self.n = 0
         self.taken = bytearray(1)
+        # the forced pairs (see _force): each statement item noted gets a number k in the order
+        # matching takes them; its words and references are written to two tables for the SQL
+        self.lines_words, self.lines_refs = f"rec_lw_{tag}", f"rec_lr_{tag}"
+        self.forced = f"rec_forced_{tag}"
+        self.noted = self.asked = 0  # statement items noted (first pass), and asked by reference (pass 1)
+        self.has_forced, self.n_forced = False, 0
+        self._lw: list[tuple[str, int, int]] = []  # (word, k, amount) of the page being noted
+        self._lr: list[tuple[str, str | None, int, int]] = []  # (reference, its key run when 6+ characters, k, amount)
 
     async def _sql(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         return await _on(self.conn, sql, params)
@@ -2133,30 +2179,47 @@ class _Matching:
                                                 'description TEXT, day_end_id INTEGER, status TEXT, in_period INTEGER, text TEXT'))
         await self._sql(temp.format(self.refs, "ref TEXT, run TEXT, n INTEGER"))
         await self._sql(temp.format(self.words, "word TEXT, n INTEGER"))
+        await self._sql(temp.format(self.lines_words, "word TEXT, k INTEGER, amount BIGINT"))
+        await self._sql(temp.format(self.lines_refs, "ref TEXT, run TEXT, k INTEGER, amount BIGINT"))
+        await self._sql(temp.format(self.forced, "k INTEGER PRIMARY KEY, n INTEGER, amount BIGINT"))
 
     async def drop(self) -> None:
         if not self.pg:  # PostgreSQL drops them at the end of the transaction
-            for table in (self.items, self.refs, self.words):
+            for table in (self.items, self.refs, self.words, self.lines_words, self.lines_refs, self.forced):
                 await self._sql(f"DROP TABLE IF EXISTS temp.{table}")
 
     def note_statement(self, s: Item) -> None:
         """First pass over the statement lines: the words and references they could quote."""
-        self.note(s.text, s.refs)
+        self.note(s.text, s.refs, amount=s.amount_paise)
 
-    def note(self, text: str, refs: Iterable[str], refs_in_text: bool = False) -> None:
+    def note(self, text: str, refs: Iterable[str], refs_in_text: bool = False, amount: int = 0) -> None:
         """:meth:`note_statement` of a line's text and references (no Item built); ``refs_in_text``:
-        each reference is a whole token of ``text`` (its words are the text's already)."""
+        each reference is a whole token of ``text`` (its words are the text's already). Statement
+        items are noted in the order matching takes them (each the next k); ``amount`` is the
+        item's. :meth:`flush` writes what was noted for the forced pairs."""
         words, runs = self.text_words, self.ref_runs
-        words.add_all(_words(text))
+        self.noted += 1
+        k = self.noted
+        its = _words(text)
+        words.add_all(its)
+        self._lw += [(w, k, amount) for w in its if len(w) >= MIN_REF_LEN]  # no key run is shorter (else _force stands down)
         for ref in refs:
             if not refs_in_text:
                 words.add_all(_RUN.findall(ref))
+            run = None
             if len(ref) >= 6:
                 run = _key_run(ref)
                 if run:
                     runs.add(run)
                 else:
                     self.scan_all = True
+            self._lr.append((ref, run, k, amount))
+
+    async def flush(self) -> None:
+        """Write the words and references noted since the last call (a page of statement lines)."""
+        await insert_rows(self.conn, self.lines_words, ["word", "k", "amount"], self._lw)
+        await insert_rows(self.conn, self.lines_refs, ["ref", "run", "k", "amount"], self._lr)
+        self._lw, self._lr = [], []
 
     async def add_items(self, items: list[Item]) -> None:
         """Store a page of ledger items, with the references and words a statement line may name."""
@@ -2211,6 +2274,51 @@ class _Matching:
         if self.pg:  # a temporary table has no statistics until asked
             for table in (self.items, self.refs, self.words):
                 await self._sql(f"ANALYZE {table}")
+        await self._force()
+
+    async def _force(self) -> None:
+        """Find the *forced* pairs in SQL, before the rule runs: a statement item k and a ledger
+        item n such that, of the items moving money k's way, k may quote n alone, and of the
+        statement items moving money n's way, n may be quoted by k alone; and k surely quotes n
+        (a reference in common, or one of n's references is a word of k's text).
+
+        "May quote" is the rule's look-ups (:meth:`by_reference`, :func:`_quoted`) without the
+        check that a reference stands as a whole token in a text: a reference in common, one of
+        n's references' key run among k's words, k's reference's key run among n's words. It is
+        more than the rule finds, never less. So when the rule reaches k, n is not taken (no other
+        line could take it) and k finds n alone: the rule pairs them, whatever the order of the
+        lines, and setting them aside changes no other pair. Pass 1 then reads k's item with its
+        page instead of looking up k's words and references (most of a district's week: a UPI
+        credit quoting its UTR, a card charge its charge id).
+
+        Stands down (no forced pairs; the rule does it all) when a look-up could miss what the
+        rule finds: a ledger reference without a key run (``odd``) or whose key run is shorter
+        than MIN_REF_LEN (the words noted are MIN_REF_LEN or longer), or a statement reference of
+        6+ characters without one (``scan_all``)."""
+        self.has_forced, self.n_forced = False, 0
+        if self.odd or self.scan_all or not self.n or not self.noted:
+            return
+        if await self._sql(f"SELECT 1 AS x FROM {self.refs} WHERE run IS NULL OR LENGTH(run) < {MIN_REF_LEN} LIMIT 1"):
+            return
+        lw, lr, refs, words, items = self.lines_words, self.lines_refs, self.refs, self.words, self.items
+        cand = f"{self.forced}_c"
+        temp = "CREATE TEMPORARY TABLE {} AS {}" if not self.pg else "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS {}"
+        same_way = "(x.amount = 0 OR i.amount = 0 OR (x.amount > 0) = (i.amount > 0))"
+        await self._sql(temp.format(cand, (
+            "SELECT x.k AS k, x.n AS n, x.sure AS sure, x.amount AS amount FROM ("
+            f"SELECT l.k AS k, r.n AS n, 1 AS sure, l.amount AS amount FROM {lr} l JOIN {refs} r ON r.ref = l.ref "
+            f"UNION ALL SELECT l.k, r.n, CASE WHEN r.ref = l.word THEN 1 ELSE 0 END, l.amount FROM {lw} l JOIN {refs} r ON r.run = l.word "
+            f"UNION ALL SELECT l.k, w.n, 0, l.amount FROM {lr} l JOIN {words} w ON w.word = l.run"
+            f") x JOIN {items} i ON i.n = x.n WHERE {same_way}")))
+        await self._sql(f"CREATE INDEX {cand}_n ON {cand} (n, k)")
+        await self._sql(f"CREATE INDEX {cand}_k ON {cand} (k, n)")
+        await self._sql(
+            f"INSERT INTO {self.forced} (k, n, amount) SELECT a.k, a.n, a.amount FROM "
+            f"(SELECT k, MIN(n) AS n, MAX(sure) AS sure, MIN(amount) AS amount FROM {cand} GROUP BY k HAVING MIN(n) = MAX(n)) a "
+            f"WHERE a.sure = 1 AND NOT EXISTS (SELECT 1 FROM {cand} o WHERE o.n = a.n AND o.k <> a.k)")
+        await self._sql(f"DROP TABLE {cand}")
+        self.n_forced = int((await self._sql(f"SELECT COUNT(*) AS c FROM {self.forced}"))[0]["c"])
+        self.has_forced = self.n_forced > 0
 
     def _cand(self, r: dict[str, Any]) -> _Cand:
         return _Cand(r["n"], r["kind"], r["key"], dt.date.fromisoformat(r["day"]), int(r["amount"]), r["text"] or "", bool(r["in_period"]))
@@ -2230,7 +2338,34 @@ class _Matching:
 
     async def by_reference(self, page: list[Item]) -> list[tuple[Item, _Cand]]:
         """Pass 1 over a page of statement lines (in order): each takes the item it names, as
-        :func:`match` does (same amount first, then the nearest date). Returns the pairs."""
+        :func:`match` does (same amount first, then the nearest date). Returns the pairs.
+
+        A line of a forced pair (:meth:`_force`) takes its item without look-ups."""
+        first = self.asked + 1
+        self.asked += len(page)
+        forced: dict[int, _Cand] = {}  # by the line's place in the page
+        if self.has_forced:
+            for r in await self._sql(f"SELECT f.k, f.amount AS s_amount, i.n, i.kind, i.key, i.day, i.amount, i.text, i.in_period "
+                                     f"FROM {self.forced} f JOIN {self.items} i ON i.n = f.n WHERE f.k >= ? AND f.k <= ?",
+                                     [first, self.asked]):
+                at = int(r["k"]) - first
+                if int(r["s_amount"]) != page[at].amount_paise:
+                    raise RuntimeError(f"{self.scope}: the statement items were not asked in the order they were noted")
+                if not self.taken[r["n"]]:
+                    forced[at] = self._cand(r)
+        if forced:
+            rest = [s for at, s in enumerate(page) if at not in forced]
+            found = dict((id(s), c) for s, c in await self._by_reference(rest)) if rest else {}
+            pairs: list[tuple[Item, _Cand]] = []
+            for at, s in enumerate(page):
+                c = forced.get(at) or found.get(id(s))
+                if c is not None:
+                    self.taken[c.n] = 1
+                    pairs.append((s, c))
+            return pairs
+        return await self._by_reference(page)
+
+    async def _by_reference(self, page: list[Item]) -> list[tuple[Item, _Cand]]:
         line_words = [_words(s.text) for s in page]  # each line's, found once for the look-up and the rule
         words = set().union(*line_words)
         # a reference that is one of the line's words (a bank line's reference begins its text) is its own key run:
@@ -2559,10 +2694,11 @@ async def _two_passes(m: _Matching, pages: AsyncIterator[list[Item]],
 
 
 async def match_paged(statements: list[Item], expected: list[Item], scope: str,
-                      size: int = MATCH_PAGE) -> tuple[list[Pair], list[Pair], list[Item], list[Item]]:
+                      size: int = MATCH_PAGE, stats: dict[str, int] | None = None) -> tuple[list[Pair], list[Pair], list[Item], list[Item]]:
     """:func:`match` as a period's run does it (the ledger items in temporary tables, the
     statement items ``size`` at a time), on lists: the same four buckets, each in the statement's
-    (or the ledger's) order. In a transaction of its own."""
+    (or the ledger's) order. In a transaction of its own. ``stats`` (when given) gets the number
+    of forced pairs (``forced``: :meth:`_Matching._force`)."""
     statements = sorted(statements, key=_statement_order)
     pairs: list[Pair] = []
     async with in_transaction() as conn:
@@ -2571,9 +2707,12 @@ async def match_paged(statements: list[Item], expected: list[Item], scope: str,
         try:
             for s in statements:
                 m.note_statement(s)
+            await m.flush()
             for at in range(0, len(expected), ENTRY_PAGE):
                 await m.add_items(expected[at:at + ENTRY_PAGE])
             await m.index()
+            if stats is not None:
+                stats["forced"] = m.n_forced
 
             async def emit(found: list[tuple[Item, _Cand]], how: str) -> None:
                 full = await m.full([c.n for _, c in found])
@@ -2625,12 +2764,14 @@ class _Side:
         async for lines in self.lines.pages():
             if self.scope == BANK:  # what _bank_item would give, without building the items
                 for line in lines:  # the reference begins the text: its words are the text's
-                    self.m.note(f"{line.reference} {line.description}".lower(), _refs(line.reference), refs_in_text=True)
+                    self.m.note(f"{line.reference} {line.description}".lower(), _refs(line.reference), refs_in_text=True,
+                                amount=line.amount_paise)
                 self.n_statement += len(lines)
-                continue
-            for s in self.items_of(lines, first=True):
-                self.m.note_statement(s)
-                self.n_statement += 1
+            else:
+                for s in self.items_of(lines, first=True):
+                    self.m.note_statement(s)
+                    self.n_statement += 1
+            await self.m.flush()
 
     async def close(self) -> None:
         await self.lines.drop()

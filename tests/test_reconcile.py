@@ -385,6 +385,25 @@ async def _a_week(tmp_path: Path) -> dict:
     return {"district": district, "actor": actor, "a": a, "b": b, "cheques": cheques, "week": rec.week_of(today)}
 
 
+async def test_a_payments_details_give_the_ledger_only_their_strings_as_references(demo_db):
+    """What the ledger's side quotes of a payment: its reference, the receipt, and each detail of
+    PAYMENT_REF_FIELDS that is a string of 6+ characters without spaces (read by the database's
+    JSON functions): not a number, not a short or spaced text, not another field."""
+    operator = await User.get(username="operator1")
+    details = cheque.CHEQUE.check_details({"instrument_no": "004599", "bank_name": "State Bank of India", "ifsc": "SBIN0001234",
+                                           "instrument_date": (clock.today() - dt.timedelta(days=1)).isoformat(),
+                                           "drawer_name": "Ramesh Kumar Sharma"})
+    req = await counter_core.record_payment(Actor(operator), await Counter.get(id=operator.counter_id),
+                                            await Citizen.get(name="Ramesh Kumar Sharma"), BILL, {"k_number": "210498765432"}, "rc-refs",
+                                            "cheque", payment_details=details)
+    payment = await Payment.get(request=req)
+    payment.details = {**payment.details, "utr": 612345678901, "provider_reference": "AB CD EF", "payment_intent": "pi_1",
+                       "note": "UTR612345678901"}
+    await payment.save()
+    refs = await rec._payment_refs([req.id, req.id + 999])
+    assert refs == {req.id: [payment.reference or "", req.receipt_no, "004599"]}
+
+
 def _bucket(report: rec.Report) -> dict[str, str]:
     """statement line reference (or ledger key) -> its bucket; fails if anything is in two."""
     seen: dict[str, str] = {}

@@ -71,6 +71,76 @@ async def test_paged_matching_puts_every_item_where_the_rule_does(demo_db, case)
     assert got == want
 
 
+# references that all have a key run of MIN_REF_LEN or more (none like "----" or "po_77x"), so that
+# the forced pairs (core/reconcile._Matching._force) are found before the rule runs: they must
+# change nothing the rule does, whether a reference is in common, a word of the text, or hidden in
+# a longer word, a credit or a debit, taken by another line or not
+FORCED_REFS = ["dsjp0001202511261", "utr4455667788", "utr4455667789", "ch_3abcd", "r-1001", "r-10011", "neft0099", "abcd",
+               "x9y8z7w6", "jp0001000035435"]
+FORCED_WORDS = FORCED_REFS + ["neft", "upi", "1001", "r-1001x", "xutr4455667788", "ch", "3abcd", "utr4455 667788", "e-mitra"]
+
+
+@st.composite
+def forced_week(draw):
+    def line(n: int) -> rec.Item:
+        amount = draw(st.sampled_from([500, 700, 1000, -300, 0]))
+        reference = draw(st.sampled_from(["", *FORCED_REFS]))
+        words = draw(st.lists(st.sampled_from(FORCED_WORDS), max_size=3))
+        return rec.Item("bank", "other", f"line:{n}", DAY + dt.timedelta(days=draw(st.integers(-2, 2))), amount, reference,
+                        _text(words), rec._refs(reference), draw(st.sampled_from([(), (amount - 20,)])), line_no=n % 4 + 1, line_id=n)
+
+    def item(n: int) -> rec.Item:
+        refs = draw(st.lists(st.sampled_from(FORCED_REFS), max_size=2, unique=True))
+        return rec.Item("ledger", draw(st.sampled_from(["upi", "settlement"])), f"entry:{n}",
+                        DAY + dt.timedelta(days=draw(st.integers(-3, 3))), draw(st.sampled_from([500, 700, 1000, -300, 480, 0])),
+                        draw(st.sampled_from(["request:R1", "settle:R-1001", "pay:UTR4455667788"])),
+                        _text(draw(st.lists(st.sampled_from(FORCED_WORDS), max_size=2))), rec._refs(*refs), in_period=draw(st.booleans()))
+
+    statements = [line(n) for n in range(1, draw(st.integers(0, 12)) + 1)]
+    items = [item(n) for n in range(1, draw(st.integers(0, 12)) + 1)]
+    return statements, items, draw(st.sampled_from([1, 2, 500]))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=forced_week())
+async def test_forced_pairs_found_in_sql_change_nothing_the_rule_does(demo_db, case):
+    statements, items, size = case
+    want = _buckets(rec.match(statements, items, "bank"))
+    assert _buckets(await rec.match_paged(statements, items, "bank", size)) == want
+
+
+async def test_a_week_of_collections_is_paired_in_sql_but_not_a_contested_or_unsure_one(demo_db):
+    """A UPI credit quoting its UTR and receipt, and the card charge quoting its charge id, are
+    forced pairs: paired before the rule runs. Not so a line that may quote two items, an item two
+    lines may quote, or a reference only inside a longer word; those the rule still pairs."""
+    def credit(n, utr, receipt, amount=1000):
+        ref = f"UTR{utr}"
+        return rec.Item("bank", "other", f"line:{n}", DAY, amount, ref, f"UPI/CR/{ref}/e-Mitra {receipt}", rec._refs(ref), line_no=n, line_id=n)
+
+    def collected(n, utr, receipt, amount=1000):
+        return rec.Item("ledger", "upi", f"entry:{n}", DAY, amount, f"pay:{receipt}", "upi collection", rec._refs(receipt, f"UTR{utr}"))
+
+    statements = [credit(i, 100000000 + i, f"JP00010000{i:05d}") for i in range(1, 41)]
+    items = [collected(i, 100000000 + i, f"JP00010000{i:05d}") for i in range(1, 41)]
+    # line 41 quotes two receipts (two items may be it); items 42 and 43 are quoted by lines 42 and 43 alike
+    statements.append(credit(41, 999000041, "JP0001000000001 JP0001000000002"))
+    items += [collected(42, 999000042, "JP0009000000042"), collected(43, 999000043, "JP0009000000043")]
+    statements += [credit(42, 999000042, "JP0009000000042 JP0009000000043"), credit(43, 999000043, "JP0009000000043")]
+    # line 44 quotes item 44's reference only inside a longer word: not a hit at all
+    items.append(rec.Item("ledger", "upi", "entry:44", DAY, 1234, "pay:x", "", rec._refs("utr777000044")))
+    statements.append(rec.Item("bank", "other", "line:44", DAY, 1234, "", "UPI/CR/XUTR777000044", (), line_no=44, line_id=44))
+    stats: dict[str, int] = {}
+    got = await rec.match_paged(statements, items, "bank", 7, stats)
+    assert _buckets(got) == _buckets(rec.match(statements, items, "bank"))
+    # lines 1 and 2 (quoted by line 41 too) and 42, 43 are not forced; the other 38 are
+    assert stats["forced"] == 38
+    matched = {p.statement.key: p.ledger.key for p in got[0]}
+    assert all(matched[f"line:{i}"] == f"entry:{i}" for i in range(1, 44) if i != 41)
+    assert "line:41" in [i.key for i in got[2]]  # what it quotes, lines 1 and 2 took first
+    assert matched["line:44"] == "entry:44"  # taken by amount and date, not by reference
+    assert [p.how for p in got[0] if p.statement.key == "line:44"] == ["amount_date"]
+
+
 async def test_paged_matching_by_reference_in_text_amount_and_date(demo_db):
     """The cases the rule's own test pins down, through the paged run, one statement a page."""
     def line(n, amount, days=0, text="NEFT CR", reference=None):
