@@ -2310,12 +2310,12 @@ class _Matching:
             f"UNION ALL SELECT l.k, r.n, CASE WHEN r.ref = l.word THEN 1 ELSE 0 END, l.amount FROM {lw} l JOIN {refs} r ON r.run = l.word "
             f"UNION ALL SELECT l.k, w.n, 0, l.amount FROM {lr} l JOIN {words} w ON w.word = l.run"
             f") x JOIN {items} i ON i.n = x.n WHERE {same_way}")))
-        await self._sql(f"CREATE INDEX {cand}_n ON {cand} (n, k)")
-        await self._sql(f"CREATE INDEX {cand}_k ON {cand} (k, n)")
+        # each statement item with one candidate it surely quotes, unless another statement item may quote that one
+        # (two groupings, no index: the items quoted by two or more statement items are a few)
         await self._sql(
-            f"INSERT INTO {self.forced} (k, n, amount) SELECT a.k, a.n, a.amount FROM "
-            f"(SELECT k, MIN(n) AS n, MAX(sure) AS sure, MIN(amount) AS amount FROM {cand} GROUP BY k HAVING MIN(n) = MAX(n)) a "
-            f"WHERE a.sure = 1 AND NOT EXISTS (SELECT 1 FROM {cand} o WHERE o.n = a.n AND o.k <> a.k)")
+            f"INSERT INTO {self.forced} (k, n, amount) SELECT k, MIN(n), MIN(amount) FROM {cand} GROUP BY k "
+            f"HAVING MIN(n) = MAX(n) AND MAX(sure) = 1 AND MIN(n) NOT IN "
+            f"(SELECT n FROM {cand} GROUP BY n HAVING MIN(k) <> MAX(k))")
         await self._sql(f"DROP TABLE {cand}")
         self.n_forced = int((await self._sql(f"SELECT COUNT(*) AS c FROM {self.forced}"))[0]["c"])
         self.has_forced = self.n_forced > 0
