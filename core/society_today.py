@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from emitra.core import config, dayend, ledger, payments, reconcile, settlement, upi_refunds
+from emitra.core.db import on_postgres
 from emitra.core.refunds import cancel_entry_key
 
 #: a day end's deposit not confirmed this many days after its business date is overdue
@@ -159,21 +160,25 @@ async def _upi_refunds(district_id: int, now: dt.datetime) -> Row:
 async def _card_refunds(district_id: int, now: dt.datetime) -> Row:
     """Cancels whose refund to the card was asked of Stripe but not booked (decision 73's list,
     ``refunds.waiting_cancel_refunds``): found by their ``card.cancel_refund_requested`` audit
-    records (audit_log(action)), each payment by its key. The amount is in the payment's details,
-    not a column: not summed."""
+    records (audit_log(action)), each payment by its key, once (its first attempt dates it). The
+    money is what each cancel refunds, kept in the payment's details (``cancel_refund_paise``, as
+    the Card refunds page shows it), read by the database's JSON functions."""
     key = cancel_entry_key("")
+    paise = ("""CAST(y."details" ->> 'cancel_refund_paise' AS BIGINT)""" if on_postgres()
+             else """CAST(json_extract(y."details", '$.cancel_refund_paise') AS INTEGER)""")
     r = await _one(
-        'SELECT COUNT(DISTINCT y."id") AS n, MIN(a."at") AS oldest, '
-        'COUNT(DISTINCT CASE WHEN a."at" < ? THEN y."id" END) AS late '
+        'SELECT COUNT(*) AS n, SUM(x.paise) AS paise, MIN(x.first) AS oldest, SUM(CASE WHEN x.first < ? THEN 1 ELSE 0 END) AS late '
+        f'FROM (SELECT y."id" AS id, MIN(a."at") AS first, MAX(COALESCE({paise}, 0)) AS paise '
         'FROM "audit_log" a JOIN "payment" y ON y."id" = CAST(a."object_id" AS BIGINT) '
         'JOIN "service_request" r ON r."id" = y."request_id" '
         'WHERE a."action" = \'card.cancel_refund_requested\' AND a."object_type" = \'Payment\' AND a."district_id" = ? '
         'AND y."method" = \'card\' AND y."status" = \'received\' AND r."status" <> \'cancelled\' '
         'AND CAST(y."details" AS TEXT) LIKE \'%cancel_refund_key%\' '
-        f'AND NOT EXISTS (SELECT 1 FROM "ledger_entry" e WHERE e."idempotency_key" = \'{key}\' || r."receipt_no")',
+        f'AND NOT EXISTS (SELECT 1 FROM "ledger_entry" e WHERE e."idempotency_key" = \'{key}\' || r."receipt_no") '
+        'GROUP BY y."id") x',
         [now - REFUND_OVERDUE, district_id])
     return Row("card_refunds", "Card refunds waiting to be finished", "पूरे किए जाने की प्रतीक्षा में कार्ड रिफंड", "/card-refunds",
-               _int(r["n"]), None, _when(r["oldest"]), _int(r["late"]),
+               _int(r["n"]), _int(r["paise"]), _when(r["oldest"]), _int(r["late"]),
                "waiting more than 3 days", "3 दिन से अधिक से प्रतीक्षा में")
 
 

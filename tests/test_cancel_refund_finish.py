@@ -19,6 +19,7 @@ from emitra.core import counter as counter_core  # noqa: E402
 from emitra.core import ledger, refunds  # noqa: E402
 from emitra.core.audit import Actor  # noqa: E402
 from emitra.core.models import LSP, AuditLog, Counter, LedgerEntry, Notification, Payment, RequestStatus, Role, ServiceRequest, User  # noqa: E402
+from emitra.core.dayend import utcnow  # noqa: E402
 from emitra.core.payment_methods import card  # noqa: E402
 
 
@@ -52,6 +53,20 @@ async def _booked_once(req, payment) -> None:
     assert (await ledger.check())["balanced"]
 
 
+async def _tried_again_while_down(fake, actor, counter, req) -> None:
+    """The operator cancels again while Stripe is still down: a second attempt's audit record."""
+    fake.fail("create_refund", "500", times=2)
+    with pytest.raises(counter_core.CounterError):
+        await counter_core.cancel(actor, counter, await ServiceRequest.get(id=req.id), "plans changed")
+    assert await AuditLog.filter(action="card.cancel_refund_requested", object_id=str((await Payment.get(request_id=req.id)).id)).count() == 2
+
+
+async def _panel_row(district_id: int):
+    from emitra.core import society_today
+
+    return next(r for r in await society_today.waiting(district_id, utcnow()) if r.kind == "card_refunds")
+
+
 @pytest.mark.anyio
 async def test_stripe_down_then_up_the_sweep_reports_it_failing_then_finishes_it_once(demo_db, fake, bus):
     actor, counter, req, payment = await _left_waiting(fake)
@@ -59,6 +74,10 @@ async def test_stripe_down_then_up_the_sweep_reports_it_failing_then_finishes_it
     waiting = await refunds.waiting_cancel_refunds(society.user)
     assert [(w.receipt_no, w.counter_code, w.refund_paise, w.state, w.stripe_refunded, w.refused) for w in waiting] == \
         [(req.receipt_no, counter.code, REFUND, "unknown", False, False)]
+    # the Society's morning panel counts it with its money, once however many times it was tried
+    await _tried_again_while_down(fake, actor, counter, req)
+    row = await _panel_row(counter.district_id)
+    assert (row.count, row.amount_paise, row.overdue, row.link) == (1, REFUND, 0, "/card-refunds")
 
     fake.fail("create_refund", "500", times=2)  # still down
     [still] = await refunds.finish_cancel_refunds(society)
@@ -84,6 +103,7 @@ async def test_stripe_down_then_up_the_sweep_reports_it_failing_then_finishes_it
 
     # run again: nothing waits; the operator cancelling again changes nothing either
     assert await refunds.waiting_cancel_refunds(society.user) == [] and await refunds.finish_cancel_refunds(society) == []
+    assert ((row := await _panel_row(counter.district_id)).count, row.amount_paise) == (0, 0)
     again = await counter_core.cancel(actor, counter, await ServiceRequest.get(id=req.id))
     assert again.status == RequestStatus.CANCELLED and fake.created["refund"] == 1
     await _booked_once(req, payment)
