@@ -542,10 +542,12 @@ def _quote_of(request: ServiceRequest) -> Quote:
 
 
 async def confirm_payment(actor: audit.Actor, payment: Payment, provider: str = "", event_id: str = "",
-                          provider_reference: str = "", at: dt.datetime | None = None) -> ServiceRequest:
+                          provider_reference: str = "", at: dt.datetime | None = None, payer_vpa: str = "") -> ServiceRequest:
     """A pending payment is confirmed (cheque cleared, card or UPI captured): post what it has not
     posted yet, mark the request paid, hand it over. Each event once; confirming twice changes nothing.
-    ``at`` is when it was confirmed (``Payment.confirmed_at``; a naive datetime is the counters' local time), now if not given."""
+    ``at`` is when it was confirmed (``Payment.confirmed_at``; a naive datetime is the counters' local time), now if not given.
+    ``payer_vpa``: the UPI address the citizen paid from, when the bank's confirmation gives it
+    (kept in the payment's details for a refund; masked in the audit log)."""
     from emitra.core import payments
     from emitra.core.models import ProcessedEvent
     from tortoise.exceptions import IntegrityError
@@ -581,12 +583,15 @@ async def confirm_payment(actor: audit.Actor, payment: Payment, provider: str = 
         fresh.status, fresh.confirmed_at = "cleared" if method.post_on_start else "received", at or payments.now()
         if provider_reference:
             fresh.details = {**fresh.details, "provider_reference": provider_reference}
+        if payer_vpa:
+            fresh.details = {**fresh.details, "payer_vpa": payer_vpa}
         await fresh.save(update_fields=["status", "confirmed_at", "details"])
         request.status = RequestStatus.PAID
         await request.save(update_fields=["status"])
         await mis.status_changed(request, RequestStatus.PAYMENT_PENDING, RequestStatus.PAID)
         await audit.record(actor, "payment.confirmed", fresh, district_id=request.district_id, counter_id=counter.id,
-                           detail={"receipt_no": request.receipt_no, "method": payment.method, "event": event_id, "provider_reference": provider_reference})
+                           detail={"receipt_no": request.receipt_no, "method": payment.method, "event": event_id, "provider_reference": provider_reference,
+                                   **({"payer_vpa": privacy.mask_vpa(payer_vpa)} if payer_vpa else {})})
     await _hand_over(actor, request, service, priced)
     get_host().transaction_recorded(receipt(request, counter, request.citizen))
     return request

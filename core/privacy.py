@@ -36,3 +36,28 @@ def mask_aadhaar_in_text(text: str) -> str:
 def mask_any(text: str) -> str:
     """``text`` with every 12-digit group written as an Aadhaar number is masked, valid or not (for display)."""
     return AADHAAR_LIKE.sub(_masked, text)
+
+
+#: a UPI address (VPA): a name of letters, digits, dots, dashes and underscores, '@', the payment
+#: service provider's handle (``ramesh.k@okaxis``, ``9829012345@ybl``)
+VPA = re.compile(r"[a-z0-9][a-z0-9._-]{0,98}@[a-z][a-z0-9.-]{0,48}")
+
+
+def vpa_or_empty(value: object) -> str:
+    """``value`` as a UPI address in lower case (UPI addresses are not case-sensitive), or '' when
+    it is not one (not a string, too long, or not of the form ``name@handle``)."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip().lower()
+    return text if len(text) <= 100 and VPA.fullmatch(text) else ""
+
+
+def mask_vpa(vpa: str) -> str:
+    """A UPI address with its name hidden but its first two characters (``ra******@okaxis``): its
+    name is often the payer's mobile number. For the audit log and the API; the Society's UPI
+    refunds page shows it whole, to pay the refund back."""
+    name, at, handle = vpa.partition("@")
+    if not at:
+        return "*" * len(vpa)
+    return name[:2] + "*" * max(len(name) - 2, 1) + "@" + handle
+

@@ -3,6 +3,7 @@ the Society, the bank's webhook and an API caller see them."""
 
 import datetime as dt
 import json
+import logging
 import re
 
 import pytest
@@ -228,6 +229,57 @@ def test_a_failed_upi_payment_fails_the_request(web, monkeypatch):
     web.login("operator1")
     page = web.get(f"/receipts/{receipt_no}")
     assert "Payment failed" in page.text and "Total due from the citizen" in page.text and "<svg" not in page.text
+
+
+def test_the_payers_upi_address_is_kept_for_a_refund_and_masked_elsewhere(web, monkeypatch):
+    """The bank's confirmation may name the UPI address the citizen paid from (``payer_vpa``): kept
+    whole for the Society's UPI refunds (decision 79), masked in the audit log and the API. One
+    that is not a UPI address is not kept, not logged, and does not refuse the confirmation."""
+    monkeypatch.setenv("EMITRA_UPI_WEBHOOK_SECRET", SECRET)
+    from emitra.core import upi_refunds
+
+    def payment_of(receipt_no):
+        async def read():
+            payment = await Payment.get(request=await ServiceRequest.get(receipt_no=receipt_no))
+            audit = await AuditLog.get(action="payment.confirmed", object_id=str(payment.id))
+            return payment, audit.detail
+
+        return web.run(read)
+
+    receipt_no = _start_upi(web, "upi-vpa-1")["receipt_no"]
+    ok = {"event_id": "evt-300", "reference": receipt_no, "amount_paise": 148_350, "status": "SUCCESS", "utr": "612345678903",
+          "payer_vpa": " Ramesh.K-9829@OKAXIS "}
+    assert _notify(web, ok).json()["applied"] is True
+    payment, audited = payment_of(receipt_no)
+    assert payment.details["payer_vpa"] == "ramesh.k-9829@okaxis"
+    assert upi_refunds.upi_details(payment) == {"utr": "612345678903", "payer_vpa": "ramesh.k-9829@okaxis"}
+    assert audited["payer_vpa"] == "ra" + "*" * 11 + "@okaxis" and "9829" not in json.dumps(audited)
+    shown = web.client.get(f"/api/v1/transactions/{receipt_no}", headers=web.api_token("operator1"))
+    assert shown.status_code == 200 and shown.json()["payment"]["details"]["payer_vpa"] == "ra" + "*" * 11 + "@okaxis"
+    assert "9829@" not in shown.text
+
+    from emitra.core.privacy import vpa_or_empty
+
+    assert [vpa_or_empty(v) for v in ("9829012345@ybl", "a.b_c-d@ok-hdfc.bank", "not a vpa", 12345, None, "x@", "@upi", "a@1bank",
+                                      "x" * 120 + "@upi", "ramesh@upi\u0000", "रमेश@upi")] == \
+        ["9829012345@ybl", "a.b_c-d@ok-hdfc.bank"] + [""] * 9
+    for n, (bad, key) in enumerate([("not a vpa", "210412345679")]):
+        other = _start_upi(web, f"upi-vpa-bad-{n}", key)["receipt_no"]
+        due = 62_000
+        logged: list[logging.LogRecord] = []
+        handler = logging.Handler(logging.WARNING)
+        handler.emit = logged.append
+        logging.getLogger("emitra.web.webhooks_upi").addHandler(handler)
+        try:
+            answer = _notify(web, {**ok, "event_id": f"evt-31{n}", "reference": other, "amount_paise": due, "payer_vpa": bad})
+        finally:
+            logging.getLogger("emitra.web.webhooks_upi").removeHandler(handler)
+        assert answer.status_code == 200 and answer.json()["applied"] is True, answer.text
+        payment, audited = payment_of(other)
+        assert payment.status == "received" and "payer_vpa" not in payment.details and "payer_vpa" not in audited
+        text = " ".join(r.getMessage() for r in logged)
+        assert "payer_vpa is not a UPI address" in text and str(bad) not in text
+    assert _balanced(web)
 
 
 def test_confirmations_are_refused_when_no_secret_is_configured(web, monkeypatch):

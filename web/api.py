@@ -20,6 +20,7 @@ from emitra.core import audit, counter as counter_core, fees, forms, payments, r
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors
 from emitra.core.ids import IdError, is_valid_receipt_no
+from emitra.core.privacy import mask_vpa
 from emitra.core.models import Citizen, Counter, Role, ServiceRequest, User
 from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable_in
 from emitra.core.payment_methods import card as card_payments
@@ -341,8 +342,11 @@ async def _receipt_json(req: ServiceRequest, counter: Counter | None = None, cit
     every = list(await req.payments.all().order_by("id"))
     paid = [p for p in every if p.method not in counter_core.REFUND_METHODS]
     if paid:  # how it was paid, and for a pending payment what the citizen needs (a UPI link and QR code)
+        details = dict(paid[0].details or {})
+        if details.get("payer_vpa"):  # the citizen's UPI address: for the Society's refund, masked here (decision 79)
+            details["payer_vpa"] = mask_vpa(str(details["payer_vpa"]))
         out["payment"] = {"method": paid[0].method, "status": paid[0].status, "amount_paise": paid[0].amount_paise,
-                          "reference": paid[0].reference, "details": paid[0].details}
+                          "reference": paid[0].reference, "details": details}
     to_upi = next((p for p in every if p.method == upi_refunds.METHOD), None)
     if to_upi is not None:  # a cancelled UPI booking: its refund, owed to the citizen until the Society sends it
         en, hi = upi_refunds.refund_texts(to_upi, req.receipt_no or "")

@@ -34,6 +34,7 @@ from emitra.web.security import webhook
 from emitra.core import audit
 from emitra.core import counter as counter_core
 from emitra.core.models import Payment, ProcessedEvent
+from emitra.core.privacy import vpa_or_empty
 from emitra.core.text import NAMES as UNSTORABLE, picked, shown, unstorable_in
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,12 @@ async def upi_webhook(request: Request) -> Response:
     actor = audit.Actor(None, ip=request.client.host if request.client else "", via="webhook")
     utr = str(body.get("utr") or "")[:100]
     if body["status"] == "SUCCESS":
-        req = await counter_core.confirm_payment(actor, payment, PROVIDER, body["event_id"], provider_reference=utr)
+        # the payer's UPI address, kept for the Society to pay back a refund (decision 79); informational:
+        # one that is not a UPI address is not kept (and not logged), and never refuses the confirmation
+        payer_vpa = vpa_or_empty(body.get("payer_vpa"))
+        if body.get("payer_vpa") not in (None, "") and not payer_vpa:
+            log.warning("UPI confirmation %s: payer_vpa is not a UPI address (name@handle); not kept", body["event_id"])
+        req = await counter_core.confirm_payment(actor, payment, PROVIDER, body["event_id"], provider_reference=utr, payer_vpa=payer_vpa)
     else:
         reason = f"UPI payment failed{' (UTR ' + utr + ')' if utr else ''}"
         req = await counter_core.fail_payment(actor, payment, reason, PROVIDER, body["event_id"])
