@@ -138,6 +138,22 @@ def on_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
+def json_text(column: str, name: str) -> str:
+    """SQL: the field ``name`` of the JSON object in ``column`` when it is a string, else NULL
+    (a number, an absent field, not an object): SQLite's json_type/json_extract, PostgreSQL's
+    jsonb_typeof/->>. ``column`` and ``name`` are this code's own, never a user's."""
+    if on_postgres():
+        return f"""CASE WHEN jsonb_typeof({column} -> '{name}') = 'string' THEN {column} ->> '{name}' END"""
+    return f"""CASE WHEN json_type({column}, '$.{name}') = 'text' THEN json_extract({column}, '$.{name}') END"""
+
+
+def json_integer(column: str, name: str) -> str:
+    """SQL: the field ``name`` of the JSON object in ``column`` as an integer (NULL when absent)."""
+    if on_postgres():
+        return f"""CAST({column} ->> '{name}' AS BIGINT)"""
+    return f"""CAST(json_extract({column}, '$.{name}') AS INTEGER)"""
+
+
 async def insert_rows(conn: Any, table: str, columns: list[str], rows: list[list[Any]] | list[tuple[Any, ...]]) -> None:
     """Insert many rows into ``table`` on ``conn`` (a transaction's connection): PostgreSQL's COPY
     (asyncpg's ``copy_records_to_table``: one stream, where ``executemany`` sends a bind and an

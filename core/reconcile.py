@@ -45,7 +45,7 @@ from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger, spreadsheet
-from emitra.core.db import insert_rows, on_postgres, placeholders
+from emitra.core.db import insert_rows, json_text, on_postgres, placeholders
 from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, StatementImport, StatementLine
 from emitra.core.money import MAX_PAISE, AmountError, bank_reference, format_paise, parse_rupees
 from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
@@ -1836,6 +1836,9 @@ async def _entries_touching(district_id: int, accounts: list[str], lo: dt.dateti
                     yield entries, postings
 
 
+_DETAILS = 'y."details"'  # the payment's details in _payment_refs' query
+
+
 async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
     """The references a request's payments carry (the payment's own, the receipt number, and the
     instrument's in its details: each of PAYMENT_REF_FIELDS that is a string), by request id; raw
@@ -1844,12 +1847,7 @@ async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
     in Python), only where they hold a string."""
     out: dict[int, list[str]] = {}
     pg = on_postgres()
-    if pg:
-        fields = ", ".join(f"""CASE WHEN jsonb_typeof(y."details" -> '{name}') = 'string' THEN y."details" ->> '{name}' END AS f{i}"""
-                           for i, name in enumerate(PAYMENT_REF_FIELDS))
-    else:
-        fields = ", ".join(f"""CASE WHEN json_type(y."details", '$.{name}') = 'text' THEN json_extract(y."details", '$.{name}') END AS f{i}"""
-                           for i, name in enumerate(PAYMENT_REF_FIELDS))
+    fields = ", ".join(f"{json_text(_DETAILS, name)} AS f{i}" for i, name in enumerate(PAYMENT_REF_FIELDS))
     names = [f"f{i}" for i in range(len(PAYMENT_REF_FIELDS))]
     for where, chunk in _in('y."request_id"', sorted({r for r in request_ids if r}), pg):
         for r in await ledger.rows(

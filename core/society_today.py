@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from emitra.core import config, dayend, ledger, payments, reconcile, settlement, upi_refunds
-from emitra.core.db import on_postgres
+from emitra.core.db import json_integer
 from emitra.core.refunds import cancel_entry_key
 
 #: a day end's deposit not confirmed this many days after its business date is overdue
@@ -164,8 +164,7 @@ async def _card_refunds(district_id: int, now: dt.datetime) -> Row:
     money is what each cancel refunds, kept in the payment's details (``cancel_refund_paise``, as
     the Card refunds page shows it), read by the database's JSON functions."""
     key = cancel_entry_key("")
-    paise = ("""CAST(y."details" ->> 'cancel_refund_paise' AS BIGINT)""" if on_postgres()
-             else """CAST(json_extract(y."details", '$.cancel_refund_paise') AS INTEGER)""")
+    paise = json_integer('y."details"', "cancel_refund_paise")
     r = await _one(
         'SELECT COUNT(*) AS n, SUM(x.paise) AS paise, MIN(x.first) AS oldest, SUM(CASE WHEN x.first < ? THEN 1 ELSE 0 END) AS late '
         f'FROM (SELECT y."id" AS id, MIN(a."at") AS first, MAX(COALESCE({paise}, 0)) AS paise '
