@@ -13,6 +13,7 @@ import pytest
 from emitra.core import certificate_render, fees, workflow
 from emitra.core.models import Certificate, Counter, ServiceRequest
 from emitra.core.plugins import get_host
+from emitra.web import certificates as certificates_web
 from emitra.web.certificates import mask_name
 from tests.case_helpers import CASTE, actor, caste_case
 
@@ -541,6 +542,27 @@ def test_receipts_not_found_are_throttled_after_ten_from_one_address(web):
     assert blocked.status_code == 429 and "Wait 15 minutes" in blocked.text and 'id="receipt"' not in blocked.text
     tracked = web.post_form("/track", {"number": "JP0001000009999", "mobile": "9829012345"})
     assert tracked.status_code == 404  # a count of its own: tracking is not blocked by it
+
+
+def test_certificate_numbers_looked_up_are_throttled_found_or_not_but_not_the_qr_code(web):
+    """Certificate numbers run in sequence, so a run of look-ups by number would list a district's
+    certificates (masked names, titles, dates) even if every one is found: every look-up by number
+    is counted per address, and after the limit the answer is 429 for any number, the QR code's
+    page still open (its token cannot be guessed)."""
+    cert = issued(web)
+    prefix, serial = cert["number"].rsplit("-", 1)
+    for i in range(certificates_web.CERTIFICATE_LOOKUPS):
+        number = cert["number"] if i % 2 else f"{prefix}-{int(serial) + 1000 + i:06d}"
+        assert web.get("/verify", params={"number": number}).status_code == (200 if i % 2 else 404)
+    blocked = web.get("/verify", params={"number": cert["number"]})  # even a number that exists, now
+    assert blocked.status_code == 429 and 'id="throttled"' in blocked.text and "Wait 15 minutes" in blocked.text
+    assert 'id="verdict"' not in blocked.text and 'id="masked-holder"' not in blocked.text
+    assert web.get("/verify", params={"number": "<script>"}).status_code == 400  # a malformed number is not looked up, nor counted
+    assert web.get(f"/verify/certificate/{cert['token']}").status_code == 200  # the QR code still answers
+    hindi = web.get("/verify", params={"number": cert["number"], "lang": "hi"})
+    assert hindi.status_code == 429 and "15 मिनट" in hindi.text
+    receipt = web.get("/verify/receipt", params={"receipt_no": cert["receipt"], "total": "10"})
+    assert receipt.status_code == 200  # a count of its own: receipts are not blocked by it
 
 
 @pytest.mark.parametrize("code", [CASTE, "gov.rj.revenue.domicile_certificate"])

@@ -6,7 +6,9 @@
   citizen whose request it is. Anyone else gets a 404, as if it did not exist.
 * ``/verify`` (public): check a certificate by its number (the answer shows the status, the title,
   the date and the holder's name masked: the number is printed on the paper, so it reveals no
-  more than the paper does) or a receipt by its number.
+  more than the paper does) or a receipt by its number. Look-ups by certificate number are
+  counted per client address, found or not (the numbers run in sequence): CERTIFICATE_LOOKUPS in
+  CERTIFICATE_WINDOW, then 429 until the window ends.
 * ``/verify/certificate/{token}`` (public): the page the QR code opens, showing the certified
   content in full: the token is unguessable and printed only on the certificate.
 * ``/verify/receipt?receipt_no=...&total=...`` (public): what was charged, against the published
@@ -17,6 +19,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from typing import Any
@@ -133,6 +136,10 @@ async def certificate_pdf(request: Request) -> Response:
 
 # --- public verification ------------------------------------------------------------------------
 
+#: certificate numbers one client address may look up in CERTIFICATE_WINDOW (then 429 until it ends)
+CERTIFICATE_LOOKUPS = 20
+CERTIFICATE_WINDOW = dt.timedelta(minutes=15)
+
 @page(ANYONE)
 async def verify(request: Request) -> Response:
     """Check a certificate by its number, or a receipt by its number: two small forms."""
@@ -147,12 +154,19 @@ async def verify(request: Request) -> Response:
         elif not NUMBER_FORMAT.match(number):
             error, status = _("A certificate number has letters, digits and dashes only, as printed (for example JP-C-2026-000001)."), 400
         else:
+            # every look-up by number counted per client address (numbers run in sequence: found or
+            # not, a run of them would list the district's certificates); the QR code's page is not
+            lookups = citizens.address_key(request, "certificate")
+            if await auth.events_in_window(lookups, CERTIFICATE_WINDOW) >= CERTIFICATE_LOOKUPS:
+                return render(request, "verify/index.html", {"number": number, "cert": None, "error": "", "status": "",
+                                                             "masked": "", "throttled": True}, 429)
+            await auth.count_event(lookups, CERTIFICATE_WINDOW)
             found = await Certificate.get_or_none(number=number.upper())
             if found is None:
                 status = 404
     verdict = certificates.verification_status(found) if found else ""
     return render(request, "verify/index.html", {
-        "number": number, "cert": found, "error": error, "status": verdict,
+        "number": number, "cert": found, "error": error, "status": verdict, "throttled": False,
         # an altered record's particulars are not the certificate's: none is shown, not even masked
         "masked": mask_name(found.holder_name) if found and verdict != "altered" else "",
     }, status)
