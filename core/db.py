@@ -138,6 +138,43 @@ def on_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
+def beside_possible() -> bool:
+    """Can :func:`beside` give a connection of its own here? Not inside a transaction (its
+    uncommitted rows would not be seen), nor on an in-memory SQLite database (another connection
+    is another database)."""
+    from tortoise import connections
+    from tortoise.backends.base.client import TransactionalDBClient
+
+    conn = connections.get("default")
+    if isinstance(conn, TransactionalDBClient):
+        return False
+    return conn.capabilities.dialect == "postgres" or getattr(conn, "filename", ":memory:") not in ("", ":memory:")
+
+
+@asynccontextmanager
+async def beside(base: Any) -> AsyncIterator[None]:
+    """In the current task, the default connection is one of its own, not the transaction's the
+    task was started in, so that a long read (a week's balances) runs on the database beside the
+    transaction's questions instead of between them. ``base``: the connection outside any
+    transaction (:func:`beside_possible` said yes): PostgreSQL's pool (each question on a free
+    connection of it), or for SQLite a second connection to the file, opened for this and closed
+    after (its own thread: SQLite works beside the Python of the first). It sees what is
+    committed: the caller bounds what it reads (entry ids up to a maximum read first)."""
+    from tortoise import connections
+
+    own = base
+    if base.capabilities.dialect != "postgres":
+        own = type(base)(file_path=base.filename, connection_name=f"{base.connection_name}-beside", **base.pragmas)
+        await own.create_connection(with_db=True)
+    token = connections.set("default", own)
+    try:
+        yield
+    finally:
+        connections.reset(token)
+        if own is not base:
+            await own.close()
+
+
 def json_text(column: str, name: str) -> str:
     """SQL: the field ``name`` of the JSON object in ``column`` when it is a string, else NULL
     (a number, an absent field, not an object): SQLite's json_type/json_extract, PostgreSQL's

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tortoise.transactions import in_transaction
+
 from emitra.core import clock, dayend, ledger
 from emitra.core import counter as counter_core
 from emitra.core import reconcile as rec
@@ -504,6 +506,85 @@ async def test_a_recorded_run_marks_and_confirms_the_same_beyond_the_pairs_it_ke
     assert [(p.kind, p.ledger.reference) for p in report.differing] == [(p.kind, p.ledger.reference) for p in full.differing]
     marks = {line_id: (kind, key) for line_id, kind, key in await StatementLine.exclude(matched_kind="").values_list("id", "matched_kind", "matched_id")}
     assert marks == seen and len(marks) == 6  # the 5 bank lines but the unknown credit, and the 2 Stripe lines
+
+
+def _report_as_seen(report: rec.Report) -> dict:
+    pairs = lambda ps: [(p.scope, p.kind, p.statement.key, p.ledger.key, p.how) for p in ps]  # noqa: E731
+    return {"matched": pairs(report.matched), "n_matched": report.n_matched, "differing": pairs(report.differing),
+            "deposits": pairs(report.deposits), "unmatched_statement": [i.key for i in report.unmatched_statement],
+            "unmatched_ledger": [i.key for i in report.unmatched_ledger], "counts": report.counts,
+            "accounts": [r.as_dict() for r in report.accounts], "problems": [str(p) for p in report.problems]}
+
+
+async def test_the_sides_matched_side_by_side_give_the_report_of_one_after_the_other(demo_db, tmp_path, monkeypatch):
+    """A run sums the week's balances on a connection of its own and matches the bank's side and
+    Stripe's side side by side (when the order its pairs are handed on in does not matter): its
+    report is the one a run on one connection, one side after the other, gives: the same buckets,
+    and the matched pairs it keeps the first found, the bank's before Stripe's."""
+    w = await _a_week(tmp_path)
+    start, end = w["week"]
+    monkeypatch.setattr(rec, "KEEP_MATCHED", 4)  # of the 6 matched: the bank's 3, then Stripe's first
+    own: list[str] = []
+    beside = rec.beside
+
+    def counted(base):
+        own.append(base.capabilities.dialect)
+        return beside(base)
+
+    monkeypatch.setattr(rec, "beside", counted)
+    together = await rec.build_report(w["district"].id, start, end)
+    # the balances summed on a connection of their own, and on PostgreSQL the week's entries read on another
+    beside_too = 2 if own[0] == "postgres" else 1
+    assert len(own) == beside_too
+    handed: list[str] = []
+    async with in_transaction():  # inside a transaction: everything on its connection, one side after the other
+        apart = await rec.build_report(w["district"].id, start, end, on_pair=lambda p: handed.append(p.scope))
+    assert len(own) == beside_too and handed == sorted(handed)  # every bank pair handed on before Stripe's
+    assert _report_as_seen(together) == _report_as_seen(apart)
+    assert [p.scope for p in together.matched] == ["bank", "bank", "bank", "stripe"] and together.n_matched == 6
+    assert together.ok and {r.account for r in together.accounts} >= {"society_bank", "escrow:card"}
+
+
+async def test_a_side_that_fails_fails_the_run_and_records_nothing(demo_db, tmp_path, monkeypatch):
+    """One side's error ends the run with that error once the other side has stopped: no line is
+    marked, nothing confirmed, no run in the audit log; and the next run goes through."""
+    w = await _a_week(tmp_path)
+    start, end = w["week"]
+    match = rec._Side.match
+
+    async def failing(self, *args):
+        if self.scope == "stripe":
+            raise RuntimeError("the Stripe side broke")
+        return await match(self, *args)
+
+    monkeypatch.setattr(rec._Side, "match", failing)
+    with pytest.raises(RuntimeError, match="the Stripe side broke"):
+        await rec.reconcile(w["actor"], w["district"].id, start, end, confirm_deposits=True)
+    assert await StatementLine.exclude(matched_kind="").count() == 0 and not await AuditLog.filter(action="reconciliation.run").exists()
+    assert (await DayEnd.get(id=w["a"].id)).confirmed_at is None and not await BalanceCheckpoint.exists()
+    monkeypatch.setattr(rec._Side, "match", match)
+    report = await rec.reconcile(w["actor"], w["district"].id, start, end, confirm_deposits=True)
+    assert report.ok and report.confirmed == [w["a"].slip_no] and report.matched_count == 6
+
+
+async def test_an_error_reading_the_weeks_entries_ends_the_run_with_it_and_the_next_run_goes_through(demo_db, tmp_path, monkeypatch):
+    """The week's entries are read on a connection of their own on PostgreSQL, a span ahead: an
+    error there reaches the run as it is (on both databases), nothing is recorded, and nothing is
+    left holding a connection: the next run goes through."""
+    w = await _a_week(tmp_path)
+    start, end = w["week"]
+    id_runs = rec._id_runs
+
+    async def broken(*args):
+        raise ConnectionError("the database went away while reading the week's entries")
+
+    monkeypatch.setattr(rec, "_id_runs", broken)
+    with pytest.raises(ConnectionError, match="went away"):
+        await rec.reconcile(w["actor"], w["district"].id, start, end, confirm_deposits=True)
+    assert not await AuditLog.filter(action="reconciliation.run").exists() and await StatementLine.exclude(matched_kind="").count() == 0
+    monkeypatch.setattr(rec, "_id_runs", id_runs)
+    report = await rec.reconcile(w["actor"], w["district"].id, start, end, confirm_deposits=True)
+    assert report.ok and report.matched_count == 6
 
 
 async def test_the_reconciliation_confirms_deposits_with_the_bank_reference_in_capitals(demo_db):
