@@ -20,7 +20,7 @@ import click
 #: a refusal's field (core/dispatch.DispatchError) -> the argument or option the command names
 OPTION = {"counter": "COUNTER", "cases": "COUNTER", "user": "--as", "role": "--as", "date": "--date", "note": "--note",
           "missing": "--missing", "dispatch": "NUMBER"}
-LISTED = 100  # dispatches `emitra dispatch list` prints before asking for a narrower list
+LISTED = 100  # dispatches `emitra dispatch list` prints unless given --limit
 
 
 def _fail(exc) -> None:
@@ -154,13 +154,19 @@ async def _names(ids: set) -> dict[int, str]:
 @dispatch.command("list")
 @click.argument("counter_code", metavar="[COUNTER]", required=False)
 @click.option("--date", "day", default=None, help="Only the dispatches of this date (YYYY-MM-DD).")
-def dispatch_list(counter_code: str | None, day: str | None) -> None:
+@click.option("--waiting", is_flag=True, help="Only those the department has not acknowledged yet.")
+@click.option("--department", default=None, metavar="TEXT", help="Only those to a department whose name contains TEXT (any case).")
+@click.option("--limit", type=click.IntRange(min=0), default=LISTED, show_default=True, help="At most this many, newest first; 0 for all.")
+def dispatch_list(counter_code: str | None, day: str | None, waiting: bool, department: str | None, limit: int) -> None:
     """The dispatches, newest first (COUNTER's, or every counter's): number, date, department, cases,
     and whether the department acknowledged it."""
     from emitra.core.cli import cli_date, run
     from emitra.core.models import Dispatch
 
     on = cli_date(day, "--date") if day else None
+    office = (department or "").strip()
+    if department is not None and not office:
+        raise click.BadParameter("give part of the department's name, e.g. --department revenue", param_hint="--department")
 
     async def go():
         query = Dispatch.all()
@@ -168,20 +174,30 @@ def dispatch_list(counter_code: str | None, day: str | None) -> None:
             query = query.filter(counter_id=(await _counter(counter_code)).id)
         if on is not None:
             query = query.filter(business_date=on)
+        if waiting:
+            query = query.filter(acknowledged_at=None)
+        if office:
+            query = query.filter(department__icontains=office[:200])
         total = await query.count()
-        rows = await query.order_by("-business_date", "-id").limit(LISTED).prefetch_related("counter")
+        query = query.order_by("-business_date", "-id")
+        rows = await (query.limit(limit) if limit else query).prefetch_related("counter")
         return total, rows, await _names({d.acknowledged_by_id for d in rows})
 
     total, rows, names = run(go)
     if not rows:
-        click.echo("no dispatch" + (f" at {counter_code.strip().upper()}" if counter_code else "")
+        click.echo("no dispatch" + (" waiting for its department" if waiting else "")
+                   + (f" to a department named like {office!r}" if office else "")
+                   + (f" at {counter_code.strip().upper()}" if counter_code else "")
                    + (f" dated {on.isoformat()}" if on else ""))
         return
     for d in rows:
         click.echo(f"{d.number}  {d.business_date.isoformat()}  {d.counter.code}  {len(d.items or [])} case(s)  "
                    f"{d.department}  {_state(d, names)}")
     if total > len(rows):
-        click.echo(f"... and {total - len(rows)} older: name a COUNTER or a --date")
+        narrower = [hint for hint, given in (("a COUNTER", counter_code), ("a --date", on), ("--waiting", waiting),
+                                             ("a --department", office)) if not given]
+        click.echo(f"... and {total - len(rows)} older: " + (f"name {', '.join(narrower)}, or " if narrower else "")
+                   + f"give --limit {total} (or --limit 0) for every one")
 
 
 @dispatch.command("show")

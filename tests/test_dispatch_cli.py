@@ -161,3 +161,51 @@ def test_whoever_calls_the_core_only_the_counters_operator_prepares(web):
         assert "operator2" in caught.value.message_hi
     assert not web.run(lambda: Dispatch.exists())
     assert [d.number for d in web.run(lambda: prepare_as("operator2"))] == [f"DSP-{KIOSK}-{clock.today():%Y%m%d}-1"]
+
+
+async def _dispatches(n: int) -> list[str]:
+    """``n`` dispatches from the kiosk, a day apart (newest first in the list), alternately to the
+    Revenue and the Social Justice department; the even ones acknowledged."""
+    from emitra.core.models import User
+
+    counter = await Counter.get(code=KIOSK)
+    operator, officer = await User.get(username="operator2"), await User.get(username="tehsildar")
+    numbers = []
+    for i in range(n):
+        day = clock.today() - dt.timedelta(days=n - i)
+        d = await Dispatch.create(
+            district_id=counter.district_id, counter=counter, number=f"DSP-{KIOSK}-{day:%Y%m%d}-1", business_date=day, items=[],
+            department="Revenue Department" if i % 2 == 0 else "Social Justice and Empowerment Department", created_by=operator,
+            acknowledged_by=officer if i % 2 == 0 else None, acknowledged_at=clock.now() if i % 2 == 0 else None)
+        numbers.append(d.number)
+    return numbers
+
+
+def test_the_list_of_dispatches_is_narrowed_by_state_and_department_and_its_limit_is_chosen(web, tmp_path):
+    """`emitra dispatch list` printed at most 100 and told to name a counter even when one was
+    named: it now takes --waiting, --department and --limit (0: all), and its note names only the
+    narrowing not given yet."""
+    numbers = web.run(lambda: _dispatches(5))  # oldest first
+    (two, every, waiting, revenue, revenue_waiting, blank, negative, none) = emitra(
+        tmp_path,
+        ["dispatch", "list", KIOSK, "--limit", "2"],
+        ["dispatch", "list", "--limit", "0"],
+        ["dispatch", "list", KIOSK, "--waiting"],
+        ["dispatch", "list", "--department", "REVENUE"],
+        ["dispatch", "list", "--department", "revenue", "--waiting"],
+        ["dispatch", "list", "--department", "  "],
+        ["dispatch", "list", "--limit", "-1"],
+        ["dispatch", "list", KIOSK, "--date", "2020-01-01", "--waiting"],
+    )
+    listed = lambda out: [line.split()[0] for line in out[1].splitlines() if line.startswith("DSP-")]  # noqa: E731
+    assert two[0] == 0 and listed(two) == numbers[::-1][:2], two
+    assert "... and 3 older: name a --date, --waiting, a --department, or give --limit 5 (or --limit 0) for every one" in two[1]
+    assert "a COUNTER" not in two[1]  # it was named
+    assert every[0] == 0 and listed(every) == numbers[::-1] and "older" not in every[1], every
+    assert waiting[0] == 0 and listed(waiting) == [numbers[3], numbers[1]], waiting
+    assert all("waiting for the department" in line for line in waiting[1].splitlines())
+    assert revenue[0] == 0 and listed(revenue) == [numbers[4], numbers[2], numbers[0]], revenue
+    assert revenue_waiting[0] == 0 and revenue_waiting[1].strip() == "no dispatch waiting for its department to a department named like 'revenue'"
+    assert blank[0] == 2 and "--department" in blank[1] and "part of the department's name" in blank[1], blank
+    assert negative[0] == 2 and "--limit" in negative[1], negative
+    assert none[0] == 0 and none[1].strip() == f"no dispatch waiting for its department at {KIOSK} dated 2020-01-01", none
