@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import tempfile
@@ -167,6 +168,63 @@ def upi_refund_due_days() -> int:
     return _whole("EMITRA_UPI_REFUND_DUE_DAYS")
 
 
+def holidays() -> frozenset:
+    """The district's public holidays (``EMITRA_HOLIDAYS``): dates on which the Society's offices
+    are closed besides Sundays, left out of the working days its deadlines count (an owed UPI
+    refund's, decision 81). The setting is a list of dates (``2026-11-08,2026-11-09``, commas or
+    spaces between), or the path of a file with one date a line, each perhaps followed by the
+    holiday's name; blank lines and lines starting with ``#`` are skipped. :class:`SettingError`
+    names a line or entry that is not a date."""
+    value = os.environ.get("EMITRA_HOLIDAYS", "").strip()
+    if not value:
+        return frozenset()
+    if "/" in value or "\\" in value:
+        try:
+            stat = os.stat(value)
+        except OSError as exc:
+            raise SettingError(f"EMITRA_HOLIDAYS={value!r}: the file cannot be read ({exc.strerror}): give the holidays' file "
+                               "(one YYYY-MM-DD date a line), or the dates themselves, or unset it") from None
+        return _holidays_file(value, stat.st_mtime_ns, stat.st_size)
+    return _holidays_listed(value)
+
+
+@functools.lru_cache(maxsize=8)
+def _holidays_listed(value: str) -> frozenset:
+    out = set()
+    for entry in value.replace(",", " ").split():
+        out.add(_holiday(entry, f"EMITRA_HOLIDAYS: {entry!r}"))
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=8)
+def _holidays_file(path: str, _mtime_ns: int, _size: int) -> frozenset:
+    """The dates of a holidays file (read again when it changes: its time and size are the key)."""
+    out = set()
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingError(f"EMITRA_HOLIDAYS={path!r}: the file cannot be read ({exc}): save it as UTF-8 text, one date a line") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        out.add(_holiday(line.split()[0].rstrip(","), f"EMITRA_HOLIDAYS: {path}, line {number}: {line[:40]!r}"))
+    return frozenset(out)
+
+
+def _holiday(text: str, where: str):
+    """One holiday's date, written YYYY-MM-DD (only that: Python would also read 20261108)."""
+    import datetime as dt
+    import re
+
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise SettingError(f"{where} is not a date: write each holiday as YYYY-MM-DD (for example 2026-11-08)")
+
+
 def max_request_bytes() -> int:
     """The largest posted page form, files included (``EMITRA_MAX_REQUEST_MB``, default 12 MB)."""
     return _whole("EMITRA_MAX_REQUEST_MB") * 1024 * 1024
@@ -285,6 +343,14 @@ def _date_or_time(name: str, parse, shape: str):
     return check
 
 
+def _holidays_setting(value: str) -> str | None:
+    try:
+        holidays()
+    except SettingError as exc:
+        return str(exc)
+    return None
+
+
 def _checks() -> dict[str, object]:
     import datetime as dt
 
@@ -306,6 +372,7 @@ def _checks() -> dict[str, object]:
         "EMITRA_UPI_VPA": _upi_vpa,
         "EMITRA_UPI_PAYEE": None,
         "EMITRA_UPI_WEBHOOK_SECRET": None,
+        "EMITRA_HOLIDAYS": _holidays_setting,
         **{name: _whole_number(name) for name in WHOLE_NUMBERS},
         "EMITRA_TODAY": _date_or_time("EMITRA_TODAY", dt.date.fromisoformat, "date"),
         "EMITRA_NOW": _date_or_time("EMITRA_NOW", dt.datetime.fromisoformat, "time"),

@@ -164,13 +164,16 @@ class Owed:
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
-    """The working days (Monday to Saturday: the Society's offices close on Sunday) after ``start``
-    up to and including ``end``."""
+    """The working days (Monday to Saturday: the Society's offices close on Sunday, and on the
+    district's public holidays, ``EMITRA_HOLIDAYS``) after ``start`` up to and including ``end``."""
+    from emitra.core import config
+
     days = (end - start).days
     if days <= 0:
         return 0
     weeks, rest = divmod(days, 7)
-    return weeks * 6 + sum(1 for n in range(1, rest + 1) if (start + dt.timedelta(days=weeks * 7 + n)).weekday() != 6)
+    working = weeks * 6 + sum(1 for n in range(1, rest + 1) if (start + dt.timedelta(days=weeks * 7 + n)).weekday() != 6)
+    return working - sum(1 for h in config.holidays() if start < h <= end and h.weekday() != 6)
 
 
 def age(cancelled_at: dt.datetime | None, today: dt.date | None = None) -> tuple[int, bool]:

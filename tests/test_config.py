@@ -26,6 +26,7 @@ BAD = {
     "EMITRA_TODAY": ("2026-02-30", "is not a date (day is out of range for month)"),
     "EMITRA_NOW": ("2026-11-28T25:00", "is not a time"),
     "EMITRA_FAST_PASSWORD_HASH": ("yes", "must be 1"),
+    "EMITRA_HOLIDAYS": ("2026-11-08, 2026-13-01", "'2026-13-01' is not a date: write each holiday as YYYY-MM-DD"),
 }
 #: settings any value of which will do
 FREE = {"EMITRA_PLUGINS", "EMITRA_STRIPE_API_KEY", "EMITRA_STRIPE_WEBHOOK_SECRET", "EMITRA_UPI_PAYEE", "EMITRA_UPI_WEBHOOK_SECRET"}
@@ -57,6 +58,29 @@ def test_the_settings_of_the_docs_examples_pass(monkeypatch, tmp_path):
     for name, value in good.items():
         monkeypatch.setenv(name, value)
     config.check()
+
+
+def test_the_holidays_are_dates_listed_or_a_file_whose_bad_line_is_named(monkeypatch, tmp_path):
+    import datetime as dt
+
+    monkeypatch.setenv("EMITRA_HOLIDAYS", "2026-11-08,2026-11-09 2026-11-24")
+    assert config.holidays() == {dt.date(2026, 11, 8), dt.date(2026, 11, 9), dt.date(2026, 11, 24)}
+    listed = tmp_path / "holidays.txt"
+    listed.write_text("# Jaipur district, 2026\n2026-11-08 Diwali\n\n2026-11-24  Guru Nanak Jayanti\n", encoding="utf-8")
+    monkeypatch.setenv("EMITRA_HOLIDAYS", str(listed))
+    config.check()
+    assert config.holidays() == {dt.date(2026, 11, 8), dt.date(2026, 11, 24)}
+    listed.write_text("2026-11-08 Diwali\n8-11-2026 Govardhan Puja\n", encoding="utf-8")  # edited: read again
+    with pytest.raises(config.SettingError) as refused:
+        config.check()
+    assert refused.value.problems == [f"EMITRA_HOLIDAYS: {listed}, line 2: '8-11-2026 Govardhan Puja' is not a date: "
+                                      "write each holiday as YYYY-MM-DD (for example 2026-11-08)"]
+    monkeypatch.setenv("EMITRA_HOLIDAYS", str(tmp_path / "missing.txt"))
+    with pytest.raises(config.SettingError, match="the file cannot be read .*give the holidays' file"):
+        config.check()
+    monkeypatch.setenv("EMITRA_HOLIDAYS", "20261108")  # Python would read it; the setting asks for YYYY-MM-DD
+    with pytest.raises(config.SettingError, match="'20261108' is not a date"):
+        config.holidays()
 
 
 def test_every_bad_setting_is_named_at_once(monkeypatch):

@@ -183,6 +183,31 @@ async def test_owed_refunds_show_their_age_oldest_first_and_overdue_after_three_
     assert (await ledger.check())["upi_refunds_overdue"] == 1
 
 
+@pytest.mark.anyio
+async def test_a_public_holiday_is_not_a_working_day_for_an_owed_refund(demo_db, bus, monkeypatch, tmp_path):
+    """Friday's refund is overdue on Wednesday (4 working days: Saturday, Monday, Tuesday, Wednesday)
+    unless the Monday was a public holiday (EMITRA_HOLIDAYS): then 3, not yet overdue, on the list,
+    the Society's panel (its bound, ``overdue_before``) and in `ledger check` alike. A holiday on a
+    Sunday takes nothing more off."""
+    actor, counter, first, _ = await _book_by_upi("bus-upi-1", "UTR600100200301")
+    await counter_core.cancel(actor, counter, first)
+    await _cancelled_on(first, CANCELLED)  # Friday 20-11
+    monkeypatch.setenv("EMITRA_TODAY", "2026-11-25")  # Wednesday
+    assert [o.overdue for o in (await upi_refunds.owed(counter.district_id))[0]] == [True]
+
+    holidays = tmp_path / "holidays.txt"
+    holidays.write_text("# Jaipur, 2026\n2026-11-22 a Sunday: no working day anyway\n2026-11-23 Monday holiday\n", encoding="utf-8")
+    monkeypatch.setenv("EMITRA_HOLIDAYS", str(holidays))
+    assert upi_refunds.working_days_between(dt.date(2026, 11, 20), dt.date(2026, 11, 25)) == 3
+    owed, _ = await upi_refunds.owed(counter.district_id)
+    assert [(o.days_owed, o.overdue) for o in owed] == [(5, False)]  # five calendar days, three working ones
+    assert (await ledger.check())["upi_refunds_overdue"] == 0
+    assert upi_refunds.overdue_before() < CANCELLED  # the panel's bound: cancelled before it is overdue
+    monkeypatch.setenv("EMITRA_TODAY", "2026-11-26")  # Thursday: the fourth working day
+    assert [o.overdue for o in (await upi_refunds.owed(counter.district_id))[0]] == [True]
+    assert (await ledger.check())["upi_refunds_overdue"] == 1 and upi_refunds.overdue_before() > CANCELLED
+
+
 # --- the page (browser-free: the test client) -----------------------------------------------------------
 
 def _books(web) -> tuple[int, int, int]:
