@@ -1850,9 +1850,9 @@ async def _entries_touching(district_id: int, accounts: list[str], lo: dt.dateti
             for page in pages:
                 yield page
         return
-    # read on a connection of its own (:func:`core.db.beside`), a span ahead of the caller: the
-    # database (SQLite's second thread, PostgreSQL's second server process) answers while the
-    # caller builds and stores the items on the transaction's connection
+    # read on a connection of its own (:func:`core.db.beside`), a span ahead of the caller: its
+    # server process answers while the caller builds and stores the items on the transaction's
+    # connection (build_report asks for this on PostgreSQL only: decision 80)
     queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
     done = object()
 
