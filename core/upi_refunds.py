@@ -162,6 +162,15 @@ class Owed:
     days_owed: int = 0  # calendar days since the cancel
     overdue: bool = False  # owed longer than EMITRA_UPI_REFUND_DUE_DAYS working days
 
+    @property
+    def returnable(self) -> list[dict[str, Any]]:
+        """The transfers sent that the bank has not sent back in full: those a return may still be
+        recorded against (a refund sent in part is still owed, and its transfer may bounce)."""
+        back: dict[str, int] = {}
+        for r in self.returned:
+            back[r["transfer"]] = back.get(r["transfer"], 0) + int(r["amount_paise"])
+        return [t for t in self.sent if back.get(t["reference"], 0) < int(t["amount_paise"])]
+
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """The working days (Monday to Saturday: the Society's offices close on Sunday, and on the

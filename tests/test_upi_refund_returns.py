@@ -267,6 +267,40 @@ def test_the_society_records_a_returned_transfer_on_its_page(web):
     assert web.run(_outbox_label) == "UPI refund returned by the bank"  # the message's event, as the Outbox names it
 
 
+def test_a_transfer_of_part_of_a_refund_that_bounced_is_recorded_beside_what_is_still_owed(web):
+    """A refund sent in part stays on the owed list, and its transfer may come back: the return's
+    form is beside it there (it was only beside the refunds sent in full, so such a return could be
+    recorded from the command line only). A refused return keeps its errors beside that form and
+    leaves the transfer's form blank; once the transfer is back in full, no form is offered for it."""
+    (first,) = _booked(web, "bus-upi-a")
+    _cancel_all(web, [first])
+
+    async def part():
+        await upi_refunds.pay(await _society(), first, "IMPS-P1", 10_000)
+    web.run(part)
+    web.login("society")
+    page = web.get("/society/upi-refunds")
+    owed_table = page.text.split('id="owed"', 1)[1].split("</table>", 1)[0]
+    assert f'id="r-{first}-owed">₹166.40<' in owed_table and f'id="r-{first}-returns"' in owed_table
+    assert f'action="/society/upi-refunds/{first}/bounced"' in owed_table and 'name="transfer" value="IMPS-P1"' in owed_table
+    assert "Empty for all the transfer sent (₹100.00)." in owed_table
+    url = f"/society/upi-refunds/{first}/bounced"
+    refused = web.post_form(url, {"transfer": "IMPS-P1", "return_reference": "", "return_amount": "40"}, token_from="/society/upi-refunds")
+    assert refused.status_code == 400
+    owed_table = refused.text.split('id="owed"', 1)[1].split("</table>", 1)[0]
+    assert 'id="b-' + first + '-1-reference-error"' in owed_table and "Bank reference of the return: type the bank reference" in owed_table
+    assert 'name="return_amount" maxlength="20" value="40"' in owed_table  # what was typed is kept
+    assert f'id="r-{first}-amount" name="amount" maxlength="20" value=""' in owed_table  # the transfer's form is left alone
+    assert f"{first}: Bank reference of the return" not in refused.text  # not repeated above the tables
+    assert _books(web) == (0, 0, 0)
+    done = web.post_form(url, {"transfer": "IMPS-P1", "return_reference": "RET-P1"}, token_from="/society/upi-refunds")
+    assert done.status_code == 303
+    shown = web.get(done.headers["location"])
+    assert f'id="r-{first}-owed">₹266.40<' in shown.text and "Transfer IMPS-P1 returned by the bank on" in shown.text
+    assert f'id="r-{first}-returns"' not in shown.text and 'name="transfer" value="IMPS-P1"' not in shown.text
+    assert _books(web) == (1, 1, 1)
+
+
 async def _today_text() -> str:
     from emitra.core import clock
     return clock.today().strftime("%d-%m-%Y")
