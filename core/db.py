@@ -184,6 +184,14 @@ def json_text(column: str, name: str) -> str:
     return f"""CASE WHEN json_type({column}, '$.{name}') = 'text' THEN json_extract({column}, '$.{name}') END"""
 
 
+def json_array_length(column: str, name: str) -> str:
+    """SQL: how many items the array ``name`` of the JSON object in ``column`` holds (NULL when the
+    field is absent)."""
+    if on_postgres():
+        return f"""jsonb_array_length({column} -> '{name}')"""
+    return f"""json_array_length({column}, '$.{name}')"""
+
+
 def json_integer(column: str, name: str) -> str:
     """SQL: the field ``name`` of the JSON object in ``column`` as an integer (NULL when absent)."""
     if on_postgres():

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from emitra.core import config, dayend, ledger, payments, reconcile, settlement, upi_refunds
-from emitra.core.db import json_integer
+from emitra.core.db import json_array_length, json_integer
 from emitra.core.refunds import cancel_entry_key
 
 #: a day end's deposit not confirmed this many days after its business date is overdue
@@ -183,24 +183,28 @@ async def _card_refunds(district_id: int, now: dt.datetime) -> Row:
 
 async def _reconciliation(district_id: int, now: dt.datetime) -> Row:
     """The weeks (of the last WEEKS_LOOKED_AT that have ended, since the district's books began)
-    with no recorded reconciliation: every one is overdue, a week being due on its Monday after.
-    One query: the first entry's date and, for each week, whether a recorded run exists
-    (reconciliation_snapshot(district_id, period_start, recorded))."""
+    with no sound recorded reconciliation: none recorded, or the latest recorded one failed (its
+    report has problems: an account that does not roll forward, lines dropped; findings, such as
+    an unmatched line, are not problems). Every one is overdue, a week being due on its Monday
+    after. One query: the first entry's date and, for each week, the number of problems of its
+    latest recorded run, NULL without one (reconciliation_snapshot(district_id, period_start, recorded))."""
     today = dayend.local_date(now)
     weeks = sorted(start for start, _ in reconcile_weeks(today))
-    recorded_sql = ", ".join(f'EXISTS (SELECT 1 FROM "reconciliation_snapshot" WHERE "district_id" = ? AND "period_start" = ? '
-                             f'AND "recorded" = ?) AS w{n}' for n in range(len(weeks)))
+    problems = json_array_length('"report"', "problems")
+    recorded_sql = ", ".join(f'(SELECT {problems} FROM "reconciliation_snapshot" WHERE "district_id" = ? AND "period_start" = ? '
+                             f'AND "recorded" = ? ORDER BY "id" DESC LIMIT 1) AS w{n}' for n in range(len(weeks)))
     r = await _one(f'SELECT (SELECT MIN("created_at") FROM "ledger_entry" WHERE "district_id" = ?) AS first, {recorded_sql}',
                    [district_id, *[v for w in weeks for v in (district_id, w, True)]])
     first = _when(r["first"])
-    recorded = {w.isoformat() for n, w in enumerate(weeks) if r[f"w{n}"]}
+    recorded = {w.isoformat() for n, w in enumerate(weeks) if r[f"w{n}"] is not None and not int(r[f"w{n}"])}
     begun = dayend.local_date(first) if first else None
     open_weeks = [w for w in weeks if begun is not None and w + dt.timedelta(days=6) >= begun and w.isoformat() not in recorded]
     oldest = dayend.day_start(open_weeks[0] + dt.timedelta(days=7)) if open_weeks else None
     link = "/society/reconciliation" + (f"?week={open_weeks[0].isoformat()}" if open_weeks else "")
     return Row("reconciliation", "Statement weeks not reconciled", "मिलान न हुए विवरण-सप्ताह", link,
                len(open_weeks), None, oldest, len(open_weeks),
-               "a week not recorded after its Monday", "अपने अगले सोमवार के बाद भी दर्ज न हुआ सप्ताह",
+               "a week not recorded after its Monday, or whose recorded run failed",
+               "अपने अगले सोमवार के बाद भी दर्ज न हुआ, या जिसका दर्ज मिलान विफल रहा, सप्ताह",
                f"of the last {WEEKS_LOOKED_AT} weeks", f"पिछले {WEEKS_LOOKED_AT} सप्ताहों में से")
 
 

@@ -85,6 +85,32 @@ def _rows(rows: list[society_today.Row]) -> dict[str, society_today.Row]:
 
 
 @pytest.mark.anyio
+async def test_a_week_whose_recorded_run_failed_still_waits_on_the_panel(demo_db):
+    """A week counts as reconciled once a run of it is recorded, unless that run's report failed
+    (an entry that does not balance, an account that does not roll forward): the Society must look
+    into it and run it again. The latest recorded run decides."""
+    from emitra.core import reconcile
+    from emitra.core.models import Posting
+
+    now = dayend.utcnow()
+    society = await User.get(username="society")
+    await _waiting_states(now)
+    week = _rows(await society_today.waiting(society.district_id, now))["reconciliation"]
+    oldest = dt.date.fromisoformat(week.link.split("=")[1])
+    first = await LedgerEntry.all().order_by("created_at").first()  # the books' first entry, in that week
+    bad = await Posting.create(entry=first, district_id=first.district_id, account="society_bank", amount_paise=1)
+    failed_run = await reconcile.reconcile(Actor(society), society.district_id, oldest, oldest + dt.timedelta(days=6))
+    assert failed_run.recorded and not failed_run.ok
+    failed = _rows(await society_today.waiting(society.district_id, now))["reconciliation"]
+    assert (failed.count, failed.link) == (week.count, week.link)  # still waiting, still the first to open
+    await bad.delete()
+    sound_run = await reconcile.reconcile(Actor(society), society.district_id, oldest, oldest + dt.timedelta(days=6))
+    assert sound_run.ok
+    done = _rows(await society_today.waiting(society.district_id, now))["reconciliation"]
+    assert done.count == week.count - 1 and done.link == f"/society/reconciliation?week={oldest + dt.timedelta(days=7)}"
+
+
+@pytest.mark.anyio
 async def test_each_kind_of_waiting_work_is_counted_with_its_money_age_and_overdue(demo_db, monkeypatch):
     now = dayend.utcnow()
     society = await User.get(username="society")
