@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
@@ -217,11 +218,9 @@ def _holiday(text: str, where: str):
     import datetime as dt
     import re
 
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        with contextlib.suppress(ValueError):  # 2026-02-30
             return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
     raise SettingError(f"{where} is not a date: write each holiday as YYYY-MM-DD (for example 2026-11-08)")
 
 
