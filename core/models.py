@@ -576,8 +576,9 @@ class StatementLine(Model):
 
     class Meta:
         table = "statement_line"
-        # a period's lines (every run reads and marks a week's): not a read of every line ever imported
-        indexes = (("value_date",),)
+        # a period's lines (every run reads and marks a week's): not a read of every line ever imported;
+        # the lines that took a ledger item (a run leaves out the items another period's lines took)
+        indexes = (("value_date",), ("matched_id",))
 
 
 class BalanceCheckpoint(Model):

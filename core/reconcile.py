@@ -35,6 +35,7 @@ import io
 import json
 import re
 import secrets
+import sys
 from array import array
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -2201,6 +2202,8 @@ class _Matching:
         self.items, self.refs, self.words = f"rec_item_{tag}", f"rec_ref_{tag}", f"rec_word_{tag}"
         self.text_words = _Hashes()  # every word of the statement lines' texts and references
         self.ref_runs = _Hashes()  # the key run of each statement reference of 6+ characters
+        self.shortest_run = sys.maxsize  # the length of the shortest of those key runs: no shorter word can be one
+        self.short_ref_run = False  # a ledger reference stored whose key run is shorter than MIN_REF_LEN (_force)
         self.scan_all = False  # a statement reference of 6+ characters without letters or digits
         self.odd: list[tuple[str, int]] = []  # ledger references without a letter or digit (few)
         self.n = 0
@@ -2256,6 +2259,7 @@ class _Matching:
                 run = _key_run(ref)
                 if run:
                     runs.add(run)
+                    self.shortest_run = min(self.shortest_run, len(run))
                 else:
                     self.scan_all = True
             self._lr.append((ref, run, k, amount))
@@ -2267,17 +2271,19 @@ class _Matching:
         self._lw, self._lr = [], []
 
     async def add_items(self, items: list[Item]) -> None:
-        """Store a page of ledger items, with the references and words a statement line may name."""
+        """Store a page of ledger items, with the references and words a statement line may name
+        (every statement item is noted first: what they may name is known)."""
         rows, refs, words = [], [], []
         # is a word in a bitmap? its bit, as _Hashes.add sets it, tested here in the loop over every item of the window
         text_bits, run_bits, mask = self.text_words.bits, self.ref_runs.bits, _Hashes.BITS - 1
         n, odd, scan_all, findall = self.n, self.odd, self.scan_all, _RUN.findall
+        shortest, short_ref_run = self.shortest_run, False
         for item in items:
             n += 1
             text = " ".join(item.refs) + " " + item.text
             quotable = False  # does some statement reference's key run occur among its words?
             for ref in item.refs:
-                run = _key_run(ref)
+                run = ref if ref.isalnum() else _key_run(ref)  # (_key_run's first case written out: most references)
                 if run is None:  # looked for in every line's text, and by equality
                     odd.append((ref, n))
                     refs.append([ref, None, n])
@@ -2285,7 +2291,10 @@ class _Matching:
                     h = hash(run) & mask
                     if text_bits[h >> 3] & (1 << (h & 7)):
                         refs.append([ref, run, n])
+                        short_ref_run = short_ref_run or len(run) < MIN_REF_LEN
             for word in set(findall(text)):
+                if len(word) < shortest:  # shorter than every statement reference's key run: none of them
+                    continue
                 h = hash(word) & mask
                 if run_bits[h >> 3] & (1 << (h & 7)):
                     words.append([word, n])
@@ -2294,6 +2303,7 @@ class _Matching:
                          item.day_end_id, item.status, 1 if item.in_period else 0,
                          text if quotable or scan_all else ""])  # the text only where a line's reference may be in it
         self.n = n
+        self.short_ref_run = self.short_ref_run or short_ref_run
         await insert_rows(self.conn, self.items, _ITEM_COLUMNS, rows)
         await insert_rows(self.conn, self.refs, ["ref", "run", "n"], refs)
         await insert_rows(self.conn, self.words, ["word", "n"], words)
@@ -2306,19 +2316,22 @@ class _Matching:
         await self._sql(f"CREATE INDEX {self.words}_word ON {self.words} (word)")
         await self._sql(f"CREATE INDEX {self.items}_amount ON {self.items} (amount, day)")
         await self._sql(f"CREATE INDEX {self.items}_order ON {self.items} (in_period, day, key)")
-        if self.period is not None:
-            # every line of the district marked in another period is read (growing with the
-            # statements imported: "What is left" in docs/performance.md); looked up item by item
-            # in an index on matched_id instead, it took 12 s of the four weeks at 1M on PostgreSQL
-            district_id, start, end = self.period
-            await self._sql(
-                f'DELETE FROM {self.items} WHERE key IN (SELECT l."matched_id" FROM "statement_line" l JOIN "statement_import" i '
-                'ON i."id" = l."statement_id" WHERE i."district_id" = ? AND i."source" = ? AND l."matched_id" <> \'\' '
-                'AND (l."value_date" < ? OR l."value_date" > ?))', [district_id, self.scope, start, end])
-        self.taken = bytearray(self.n + 1)
-        if self.pg:  # a temporary table has no statistics until asked
+        if self.pg:  # a temporary table has no statistics until asked (the question below needs them)
             for table in (self.items, self.refs, self.words):
                 await self._sql(f"ANALYZE {table}")
+        if self.period is not None:
+            # each item's key looked up in the statement_line(matched_id) index (migration 0026):
+            # the same work whatever the years of statements before it (it read every line of the
+            # district marked in another period, growing with each week imported). On PostgreSQL
+            # the key is compared in the index's collation (the items' keys sort in "C"), and the
+            # items' statistics (above) let the planner choose the index over reading every line.
+            district_id, start, end = self.period
+            key = 'x.key COLLATE "default"' if self.pg else "x.key"
+            await self._sql(
+                f'DELETE FROM {self.items} AS x WHERE EXISTS (SELECT 1 FROM "statement_line" l JOIN "statement_import" i '
+                f'ON i."id" = l."statement_id" WHERE l."matched_id" = {key} AND i."district_id" = ? AND i."source" = ? '
+                'AND (l."value_date" < ? OR l."value_date" > ?))', [district_id, self.scope, start, end])
+        self.taken = bytearray(self.n + 1)
         await self._force()
 
     async def _force(self) -> None:
@@ -2341,9 +2354,7 @@ class _Matching:
         than MIN_REF_LEN (the words noted are MIN_REF_LEN or longer), or a statement reference of
         6+ characters without one (``scan_all``)."""
         self.has_forced, self.n_forced = False, 0
-        if self.odd or self.scan_all or not self.n or not self.noted:
-            return
-        if await self._sql(f"SELECT 1 AS x FROM {self.refs} WHERE run IS NULL OR LENGTH(run) < {MIN_REF_LEN} LIMIT 1"):
+        if self.odd or self.scan_all or self.short_ref_run or not self.n or not self.noted:
             return
         lw, lr, refs, words, items = self.lines_words, self.lines_refs, self.refs, self.words, self.items
         cand = f"{self.forced}_c"
@@ -3054,23 +3065,26 @@ class _Marks:
     def __init__(self) -> None:
         self.lines, self.kinds, self.keys = array("q"), array("H"), array("q")
         self.kind_names: list[str] = []
+        self.kind_codes: dict[str, int] = {}  # a kind's place in kind_names
         self.texts: list[str] = []  # keys that are not entry:<id> (a deposit's slip:<no>, fees:ledger)
 
     def add(self, pair: Pair) -> None:
         kind = pair.kind if _same_amount(pair.statement, pair.ledger) else f"differing:{pair.kind}"[:20]
-        if kind not in self.kind_names:
+        code = self.kind_codes.get(kind)
+        if code is None:
+            code = self.kind_codes[kind] = len(self.kind_names)
             self.kind_names.append(kind)
         key = pair.ledger.key[:60]
         number = key.removeprefix("entry:")
         if key.startswith("entry:") and number.isdigit() and str(int(number)) == number:
-            code = int(number)
+            at = int(number)
         else:
             self.texts.append(key)
-            code = -len(self.texts)
+            at = -len(self.texts)
         for line_id in _line_ids(pair.statement):
             self.lines.append(line_id)
-            self.kinds.append(self.kind_names.index(kind))
-            self.keys.append(code)
+            self.kinds.append(code)
+            self.keys.append(at)
 
     def rows(self, size: int = 5000) -> Iterable[list[list[Any]]]:
         for at in range(0, len(self.lines), size):

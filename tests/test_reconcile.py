@@ -639,6 +639,32 @@ async def test_an_item_matched_by_a_line_of_another_week_is_not_matched_again(de
 def _rolls(report: rec.Report) -> list[tuple]:
     return [(a.account, a.opening_paise, a.in_paise, a.out_paise, a.closing_paise) for a in report.accounts]
 
+async def test_only_a_line_of_the_same_district_and_statement_in_another_week_keeps_an_item_out(demo_db):
+    """An item is left out of a week's run when a recorded line of the same district's same
+    statement (bank or Stripe) in another period took it: a Stripe line, another district's line,
+    or a line of the week itself carrying its key leave it to this week's lines."""
+    district, actor = await _jp(), await _society()
+    other = await District.create(code="XX", name_en="Elsewhere", name_hi="कहीं और")
+    week1 = rec.week_of(clock.today() - dt.timedelta(days=14))
+    monday = week1[1] + dt.timedelta(days=1)
+    entry = await _post_dated(district.id, "remit:next-week", monday, 5_000)
+    await rec.import_bank_statement(actor, district.id, ("date,description,reference,debit,credit,balance\n"
+                                                         f"{week1[1].isoformat()},NEFT CR SOMEONE,LINE-SUN,,50.00,\n").encode(), "sun.csv")
+    key = f"entry:{entry.id}"
+    for district_id, source, day in ((district.id, "stripe", monday), (other.id, "bank", monday), (district.id, "bank", week1[1])):
+        imp = await StatementImport.create(district_id=district_id, source=source, sha256=f"{source}{district_id}{day}", imported_by="test")
+        # (the week's own line moves another amount: it cannot take the entry itself)
+        await StatementLine.create(statement=imp, line_no=1, value_date=day, amount_paise=5_000 if day == monday else 7_700,
+                                   reference=f"ELSEWHERE-{imp.id}", matched_kind="remittance", matched_id=key)
+    report = await rec.build_report(district.id, *week1)
+    assert [(p.statement.reference, p.ledger.key) for p in report.matched] == [("LINE-SUN", key)]
+    imp = await StatementImport.create(district_id=district.id, source="bank", sha256="next-week", imported_by="test")
+    await StatementLine.create(statement=imp, line_no=1, value_date=monday, amount_paise=5_000, reference="LINE-MON",
+                               matched_kind="remittance", matched_id=key)
+    report = await rec.build_report(district.id, *week1)
+    assert report.matched == [] and key not in {i.key for i in report.unmatched_ledger}
+
+
 
 async def test_the_next_week_opens_from_the_recorded_weeks_balances_and_rereads_history_when_it_changed(demo_db, tmp_path, monkeypatch):
     """A recorded run keeps every account's closing balance; the next week's opening balances start
