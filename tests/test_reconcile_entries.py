@@ -44,23 +44,30 @@ async def _books(rng: random.Random, n: int) -> None:
         await LedgerEntry.filter(id=entry.id).update(created_at=at)
 
 
-async def _plain(district_id: int, lo: dt.datetime, hi: dt.datetime, max_id: int) -> dict[int, tuple[str, list[tuple[str, int]]]]:
-    """The same question asked plainly: every entry of the window, its postings read in Python."""
+async def _plain(district_id: int, lo: dt.datetime, hi: dt.datetime, max_id: int) -> dict[int, tuple]:
+    """The same question asked plainly: every entry of the window, its postings read and added up
+    in Python; those moving money to or from the bank or escrow:card, or touching escrow:card."""
     out = {}
     for e in await LedgerEntry.filter(district_id=district_id, created_at__gte=lo, created_at__lt=hi, id__lte=max_id):
         postings = await Posting.filter(entry_id=e.id).values_list("account", "amount_paise")
-        if any(a in ACCOUNTS for a, _ in postings):
-            out[e.id] = (e.idempotency_key, sorted((a, p) for a, p in postings if a in KEPT or a.startswith(PREFIXES)))
+        if not any(a in ACCOUNTS for a, _ in postings):
+            continue
+        bank = sum(p for a, p in postings if a in ("society_bank", "escrow:upi"))
+        escrow = sum(p for a, p in postings if a == "escrow:card")
+        fee = sum(p for a, p in postings if a == "processor_fees")
+        accounts = frozenset(a if not a.startswith(PREFIXES) else PREFIXES[0] for a, _ in postings if a in KEPT or a.startswith(PREFIXES))
+        if bank or escrow or "escrow:card" in accounts:
+            out[e.id] = (e.idempotency_key, bank, escrow, fee, accounts)
     return out
 
 
-async def _found(district_id: int, lo: dt.datetime, hi: dt.datetime, max_id: int) -> dict[int, tuple[str, list[tuple[str, int]]]]:
+async def _found(district_id: int, lo: dt.datetime, hi: dt.datetime, max_id: int) -> dict[int, tuple]:
     out = {}
-    async for entries, postings in rec._entries_touching(district_id, ACCOUNTS, lo, hi, max_id, KEPT, PREFIXES):
+    async for entries in rec._entries_touching(district_id, ACCOUNTS, lo, hi, max_id):
         for e in entries:
             assert e.id not in out, f"entry {e.id} given twice"
             assert lo <= e.created_at < hi
-            out[e.id] = (e.idempotency_key, sorted(postings[e.id]))
+            out[e.id] = (e.idempotency_key, e.bank, e.escrow, e.fee, e.accounts)
     return out
 
 
