@@ -185,8 +185,7 @@ async def verify_certificate(request: Request) -> Response:
             "cert": cert, "status": certificates.verification_status(cert),
             "issuer": await _issuer(case) if case else {}, "first": _first_lang(), "paper": certificate_render.PAPER,
         })
-    response.headers["cache-control"] = "no-cache"  # a revocation shows at the next scan
-    return response
+    return response  # not kept (web/headers.py): a revocation shows at the next scan, and the particulars stay off the kiosk
 
 
 async def _rate_check(req: ServiceRequest) -> dict[str, Any]:
