@@ -155,3 +155,32 @@ def test_a_server_error_carries_the_security_headers(failing):
                 assert answer.json()["error"]["code"] == "internal_error"
             else:
                 assert "Something failed on our side" in answer.text and "RuntimeError" not in answer.text
+
+
+def test_a_value_the_model_refuses_is_named_never_repeated_in_the_page_or_the_log(web):
+    """A value a route let through and the model refused (longer than its column) is answered 400
+    by one handler (web/app.py). It used to repeat the value, in the page and in the application's
+    log: whatever was typed there, an Aadhaar number, a line break that forges a log line, or a
+    megabyte of text, went into the log as it came."""
+    import logging
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger, keep = logging.getLogger("emitra.web.app"), Keep(logging.DEBUG)
+    logger.addHandler(keep)
+    sent = "JP-LM-001\n2026-11-30 ERROR forged line; Aadhaar 4991 1866 5246 " + "x" * 50_000
+    web.login("society")
+    try:
+        answer = web.post_form("/network", {"action": "operator", "username": "new.operator", "name": "New Operator",
+                                            "counter": sent, "password": "a-long-password-1", "password2": "a-long-password-1"})
+    finally:
+        logger.removeHandler(keep)
+    assert answer.status_code == 400 and "too long or not acceptable" in answer.text
+    assert "4991 1866 5246" not in answer.text and "forged line" not in answer.text and len(answer.text) < 40_000
+    logged = [r.getMessage() for r in records if "refused by the model" in r.getMessage()]
+    assert len(logged) == 1 and "code" in logged[0], logged
+    assert "4991" not in logged[0] and "\n" not in logged[0] and len(logged[0]) < 500
