@@ -184,3 +184,29 @@ def test_a_value_the_model_refuses_is_named_never_repeated_in_the_page_or_the_lo
     logged = [r.getMessage() for r in records if "refused by the model" in r.getMessage()]
     assert len(logged) == 1 and "code" in logged[0], logged
     assert "4991" not in logged[0] and "\n" not in logged[0] and len(logged[0]) < 500
+
+
+def test_the_access_log_keeps_no_query_values(web):
+    """The server's access line carried the query string as sent: a counter's search for a citizen
+    (``/counter?q=<mobile or Aadhaar number or name>``) went into the log in full. The application
+    (installed on uvicorn's access logger however uvicorn was started) keeps the names, not the values."""
+    import logging
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger, keep = logging.getLogger("uvicorn.access"), Keep(logging.DEBUG)
+    logger.addHandler(keep)
+    level, logger.level = logger.level, logging.INFO
+    try:  # as uvicorn's HTTP protocols write it
+        logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:39830", "GET", "/counter?q=4991%201866%205246&page=2", "1.1", 200)
+        logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:39830", "GET", "/counter?q=9414098765", "1.1", 200)
+        logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:39830", "GET", "/login", "1.1", 200)
+    finally:
+        logger.removeHandler(keep)
+        logger.level = level
+    assert lines == ['127.0.0.1:39830 - "GET /counter?q=***&page=*** HTTP/1.1" 200', '127.0.0.1:39830 - "GET /counter?q=*** HTTP/1.1" 200',
+                     '127.0.0.1:39830 - "GET /login HTTP/1.1" 200']

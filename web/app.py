@@ -22,7 +22,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from emitra.core import config, db
 from emitra.core.plugins import get_host
-from emitra.web import admin, api, counter, lsp, network, pages, society
+from emitra.web import accesslog, admin, api, counter, lsp, network, pages, society
 from emitra.web import money
 from emitra.web import card_refunds, cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
@@ -263,6 +263,7 @@ async def _refuse_unmigrated(url: str) -> None:
 
 def create_app(database_url: str | None = None) -> Starlette:
     config.check()  # every setting now, not at the first log-in or payment that reads it
+    accesslog.install()  # no query values (a citizen's mobile number searched for) in the access log
     url = db.check_url(database_url or config.database_url())
     get_host()  # load plugins at start-up, so a broken one is reported now
 
