@@ -223,8 +223,7 @@ async def verify_receipt(request: Request) -> Response:
     typed = {"receipt_no": query.get("receipt_no", "").strip()[:40], "total": query.get("total", "").strip()[:40]}
     if "receipt_no" not in query and "total" not in query:  # opened from a link or typed: the empty form, nothing wrong yet
         return _receipt_page(request, typed)
-    failures_key = citizens.address_key(request, "receipt")
-    if await auth.events_in_window(failures_key, citizens.TRACK_WINDOW) >= citizens.TRACK_MAX_FAILURES:
+    if await citizens.receipt_checks_spent(request):
         return _receipt_page(request, {**typed, "throttled": True}, 429)
     receipt_no = re.sub(r"[\s-]", "", typed["receipt_no"]).upper()
     errors: dict[str, str] = {}
@@ -238,7 +237,7 @@ async def verify_receipt(request: Request) -> Response:
         return _receipt_page(request, {**typed, "errors": errors}, 400)
     req = await ServiceRequest.get_or_none(receipt_no=receipt_no)
     if req is None or req.citizen_total_paise != total:  # one answer for both: which was wrong is not said
-        await auth.count_event(failures_key, citizens.TRACK_WINDOW)
+        await citizens.count_receipt_check(request)
         return _receipt_page(request, {**typed, "error": _(
             "No receipt with this number and total. Check both on your receipt: the number is printed at the top, "
             "the total paid at the bottom.")}, 404)
