@@ -201,7 +201,7 @@ _REFUSED_VALUE = re.compile(r"'.*'", re.S)
 def _model_refusal(exc: Exception) -> str:
     """What the model said of a value, without the value: it holds whatever was sent (an Aadhaar
     number, a line break that would forge a log line, a megabyte of text), and goes into the log."""
-    return _REFUSED_VALUE.sub("(the value sent)", str(exc))[:300]
+    return _REFUSED_VALUE.sub("(the value sent / भेजा गया मान)", str(exc))[:300]
 
 
 async def _invalid_value(request: Request, exc: Exception) -> Response:
