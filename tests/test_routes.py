@@ -4,6 +4,7 @@ answer carries the security headers, a server error too; HEAD is answered as GET
 import pytest
 from starlette.routing import Mount, Route
 
+from emitra.core.models import Role
 from emitra.web.app import ROUTES, create_app
 from emitra.web.headers import HEADERS
 from emitra.web.security import ANYONE, api, page
@@ -38,6 +39,13 @@ def test_pages_carry_security_headers_and_personal_pages_are_not_cached(web):
     assert web.get("/counter").headers["cache-control"] == "no-store"
 
 
+def get_routes(web) -> list[tuple[str, str, Role | None, str]]:
+    """(path, kind, a role allowed on it or None on a public one, the path filled with demo ids) of every GET route."""
+    ids = _ids(web)
+    return [(path, kind, one_allowed(allowed), _fill(path, ids)) for path, methods, kind, allowed in page_and_api_routes()
+            if "GET" in methods]
+
+
 def test_no_page_or_api_answer_is_kept_by_the_browser(web):
     """A shared kiosk's browser keeps nothing of any answer (its Back button shows nothing after
     log-out): the header used to be added by a list of path prefixes, and the pages left out of it
@@ -45,13 +53,9 @@ def test_no_page_or_api_answer_is_kept_by_the_browser(web):
     page, card refunds) were kept. Every GET route of the table, as a role allowed on it, says
     ``no-store``; the static files (the style sheet, the print button's script) alone may be kept."""
     visitors = Visitors(web)
-    ids = _ids(web)
     kept, checked = [], 0
-    for path, methods, kind, allowed in page_and_api_routes():
-        if "GET" not in methods:
-            continue
-        role = one_allowed(allowed)
-        answer = visitors.request(role, kind, "GET", _fill(path, ids))
+    for path, kind, role, url in get_routes(web):
+        answer = visitors.request(role, kind, "GET", url)
         checked += 1
         if answer.headers.get("cache-control") != "no-store":
             kept.append(f"GET {path} as {role.value if role else 'anonymous'}: {answer.status_code}, "
@@ -100,12 +104,8 @@ def test_every_get_route_answers_head_as_get_without_a_body(counted):
     and type, and the application sends no body."""
     web, app = counted
     visitors = Visitors(web)
-    ids = _ids(web)
     problems, checked = [], 0
-    for path, methods, kind, allowed in page_and_api_routes():
-        if "GET" not in methods:
-            continue
-        role, url = one_allowed(allowed), _fill(path, ids)
+    for path, kind, role, url in get_routes(web):
         app.bytes = 0
         got = visitors.request(role, kind, "GET", url)
         got_bytes, app.bytes = app.bytes, 0
