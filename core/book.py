@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock, config, notify
+from emitra.core import audit, clock, config, notify, privacy
 from emitra.core.db import on_postgres
 from emitra.core.models import AuditLog, BookEntry, Counter, CounterKind, District, Notification, Role, Society, User
 
@@ -43,7 +43,8 @@ async def add_entry(actor: audit.Actor, counter: Counter, kind: str, text: str, 
                     *, at: dt.datetime | None = None) -> BookEntry:
     """Record one entry the citizen wrote in the centre's book (audited). ``at``: when it was
     written, now if not given."""
-    text, name = (text or "").strip(), (name or "").strip()
+    # kept with any Aadhaar number masked, as a case's text (docs/security.md): the Society reads it, the digest mails it
+    text, name = (privacy.mask_aadhaar_in_text((text or "").strip()), privacy.mask_aadhaar_in_text((name or "").strip()))
     mobile = re.sub(r"[\s-]", "", mobile or "")
     if not keeps_book(counter):
         raise BookError("counter", f"{counter.code} is a JanMitra kiosk: the complaint and suggestion book is kept at LokMitra centres.",

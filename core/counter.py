@@ -825,7 +825,7 @@ async def withdraw_payment(actor: audit.Actor, counter: Counter, request: Servic
 
     if request.counter_id != counter.id:
         raise CounterError("receipt_no", "No receipt with this number at your counter.", "आपके काउंटर पर इस नंबर की कोई रसीद नहीं है।")
-    reason = " ".join(str(reason or "").split())
+    reason = privacy.mask_aadhaar_in_text(" ".join(str(reason or "").split()))  # kept on the payment, in the ledger and the audit log
     if len(reason) > WITHDRAW_REASON_MAX:
         raise CounterError("reason", f"The reason is too long: at most {WITHDRAW_REASON_MAX} characters.",
                            f"कारण बहुत लंबा है: अधिकतम {WITHDRAW_REASON_MAX} अक्षर।")
@@ -875,6 +875,7 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
     """
     from emitra.core import refunds, stripe_api, upi_refunds
 
+    reason = privacy.mask_aadhaar_in_text(reason or "")  # sent to the partner, kept in the audit log
     if request.status == RequestStatus.CANCELLED:
         return request
     service = get_host().registry.get(request.service_code)

@@ -64,13 +64,13 @@ def safe_url(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url
-    rest, qmark, query = rest.partition("?")
-    if "@" in rest:
-        creds, host = rest.rsplit("@", 1)
+    creds, at, rest = rest.rpartition("@")  # up to the last '@': a password may hold '?', '#', '/' or '@' not percent-encoded
+    if at:
         user = creds.split(":", 1)[0]
-        rest = f"{user}:***@{host}" if ":" in creds else f"{user}@{host}"
+        creds = f"{user}:***@" if ":" in creds else f"{user}@"
+    rest, qmark, query = rest.partition("?")
     query = re.sub(r"(^|&)([^=&]*password[^=&]*)=[^&]*", r"\1\2=***", query, flags=re.IGNORECASE)
-    return f"{scheme}://{rest}{qmark}{query}"
+    return f"{scheme}://{creds}{rest}{qmark}{query}"
 
 
 def check_url(url: str) -> str:
@@ -100,7 +100,12 @@ def check_url(url: str) -> str:
     try:
         parts.port
     except ValueError:
-        port = parts.netloc.rsplit("@", 1)[-1].rpartition(":")[2]
+        # the port as written after the last '@' (the credentials end there), never a part of the password
+        host = re.split(r"[/?#]", url.partition("://")[2].rpartition("@")[2], maxsplit=1)[0]
+        port = host.rpartition(":")[2] if ":" in host else ""
+        if not port or port.isdigit():  # the port is fine: what urlsplit read as one is a part of the password
+            raise DatabaseUrlError(f"EMITRA_DATABASE_URL={safe_url(url)!r}: the user name or password holds a character a URL "
+                                   "reserves: percent-encode it (? as %3F, # as %23, / as %2F, @ as %40, : as %3A)") from None
         raise DatabaseUrlError(f"EMITRA_DATABASE_URL={safe_url(url)!r}: the port {port!r} is not a port number: "
                                f"write it as postgres://user:password@host:5432/dbname") from None
     if not parts.path.strip("/"):

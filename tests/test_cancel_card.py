@@ -281,3 +281,14 @@ def test_the_api_says_a_booking_paid_in_cash_is_refunded_in_cash_and_one_paid_by
     assert web.run(lambda: ledger.balance(f"counter_cash:{code}")) == drawer - REFUND
     assert web.run(lambda: Payment.filter(method="cash_refund").count()) == 1
     assert _refund_calls(fake) == []
+
+
+@pytest.mark.anyio
+async def test_a_cancellations_reason_keeps_no_aadhaar_number_in_full(demo_db):
+    """The reason typed at the counter goes to the partner and into the audit record: an Aadhaar
+    number in it is kept masked (docs/security.md), as in a case's remark."""
+    actor, counter, citizen = await _ctx()
+    req = await counter_core.record_cash(actor, counter, citizen, BUS, TRIP, "bus-cash-aadhaar")
+    await counter_core.cancel(actor, counter, req, "plans changed; Aadhaar 4991 1866 5246 shown")
+    record = await AuditLog.get(action="request.cancelled", object_id=str(req.id))
+    assert record.detail["reason"] == "plans changed; Aadhaar XXXX XXXX 5246 shown"

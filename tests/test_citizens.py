@@ -245,6 +245,31 @@ def test_a_complaint_about_a_counter_goes_to_the_society_desk(web):
     web.run(check)
 
 
+def test_the_grievance_form_is_no_oracle_of_which_receipt_numbers_exist(web):
+    """The complaint form says whether a receipt number is one of the counter's ("… is not a receipt
+    of counter JP-LM-001"), so a stranger could list every receipt number of every counter (they run
+    in sequence) with forms that file nothing (the subject left empty) and were counted by no
+    throttle: what /verify/receipt refuses to tell (docs/security.md). Every receipt number the form
+    checks, found or not, now counts against the receipt check's throttle (10 in 15 minutes from an
+    address, then 429 for a form naming a receipt), and the receipt check's misses against the form's."""
+    async def setup():
+        return (await pay("gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "bill-lm")).receipt_no  # at JP-LM-001
+
+    receipt = web.run(setup)
+    probe = {**GOOD, "about": "counter", "department": "", "counter_code": "JP-LM-001", "complaint_type": "overcharging", "subject": ""}
+    for n in range(9):
+        miss = web.post_form("/grievances/new", {**probe, "receipt_no": f"{receipt[:-2]}{90 + n}"})
+        assert miss.status_code == 400 and "is not a receipt of counter JP-LM-001" in miss.text
+    hit = web.post_form("/grievances/new", {**probe, "receipt_no": receipt})  # found: counted too (binary search finds no gap)
+    assert hit.status_code == 400 and "is not a receipt" not in hit.text and "Subject" in hit.text
+    refused = web.post_form("/grievances/new", {**probe, "receipt_no": receipt})  # the right one: not told now
+    assert refused.status_code == 429 and "is not a receipt" not in refused.text and "Subject" not in refused.text
+    assert "Too many receipt numbers" in refused.text and "रसीद" in refused.text
+    assert web.get(f"/verify/receipt?receipt_no={receipt}&total=1").status_code == 429  # one count for both
+    data = {**GOOD, "about": "counter", "department": "", "counter_code": "JP-LM-001", "complaint_type": "rude"}
+    assert web.post_form("/grievances/new", data).status_code == 303  # a complaint naming no receipt is still taken
+
+
 def test_grievance_validation_names_each_field(web):
     async def setup():
         request = await pay("gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "bill-lm")  # at JP-LM-001

@@ -203,6 +203,19 @@ def test_the_rate_poster_lists_every_enabled_service_with_its_rate_in_both_langu
     assert "₹3.00 per page" in _row(again, "pvt.lsp.photocopy")
 
 
+def test_the_poster_prints_the_public_address_whatever_host_the_request_named(web, monkeypatch):
+    """The poster is printed and pinned at the counter, where citizens copy its complaint address: it
+    used to take the address from the request's Host header, so a request naming another host (or
+    the server's own address behind a proxy) printed a poster sending citizens' complaints to that
+    host. With ``EMITRA_PUBLIC_URL`` set it prints that address, as the certificates do."""
+    monkeypatch.setenv("EMITRA_PUBLIC_URL", "https://emitra.example.org/")
+    web.login("operator1")
+    poster = web.get("/counters/JP-LM-001/rates", headers={"host": "phish.example"}).text
+    assert "https://emitra.example.org/grievances/new" in poster and "phish.example" not in poster
+    monkeypatch.delenv("EMITRA_PUBLIC_URL")
+    assert "http://testserver/grievances/new" in web.get("/counters/JP-LM-001/rates").text  # unset: the address asked for
+
+
 def test_who_may_see_a_counters_poster(web):
     web.login("operator2")
     assert web.get("/counters/JP-LM-001/rates").status_code == 404

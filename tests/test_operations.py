@@ -376,6 +376,8 @@ def test_bad_settings_stop_every_command_and_the_server_at_once_each_named_with_
 def test_a_database_url_emitra_cannot_open_is_refused_saying_how_to_write_it():
     cases = {
         "postgres://emitra:Pw-Hidden-9@127.0.0.1:54x2/emitra": "the port '54x2' is not a port number",
+        # a '?' not percent-encoded: the password was printed whole, or its first part as "the port"
+        "postgres://emitra:Pw-Hidden-9?@127.0.0.1/emitra": "the user name or password holds a character a URL reserves",
         "/tmp/a/emitra.sqlite3": "is a path, not a database URL: for a SQLite file there write sqlite:///tmp/a/emitra.sqlite3",
         "mysql://emitra:Pw-Hidden-9@127.0.0.1/emitra": "mysql:// databases are not supported: write sqlite:///",
     }

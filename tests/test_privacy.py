@@ -83,3 +83,38 @@ def test_a_receipt_prints_it_masked(web):
 
     kept = web.run(details)
     assert "XXXX XXXX 5246" in kept and not _full(kept)
+
+
+@pytest.mark.anyio
+async def test_the_complaint_book_the_audit_log_and_a_withdrawal_never_keep_it_in_full(demo_db):
+    """Free text typed at the counter outside a case: a citizen's entry in the complaint book (shown
+    to the Society and mailed in the weekly digest), the reason a payment was withdrawn (kept on the
+    payment, in the ledger's memo and in the audit record) and any audit record's detail were kept
+    as typed, the Aadhaar number in full."""
+    import datetime as dt
+
+    from emitra.core import audit, book, clock
+    from emitra.core import counter as counter_core
+    from emitra.core.models import BookEntry, Citizen, Counter, LedgerEntry, Payment
+    from emitra.core.plugins import get_host
+
+    who = await actor("operator1")
+    counter = await Counter.get(id=who.user.counter_id)
+    said = "My Aadhaar " + " and ".join(WRITTEN) + f" was taken for a photocopy; K-number {K_NUMBER}."
+    entry = await book.add_entry(who, counter, "complaint", said, "Geeta 4991 1866 5246", "8003344556")
+    stored = await BookEntry.get(id=entry.id)
+    assert "XXXX XXXX 5246" in stored.text and K_NUMBER in stored.text and not _full(stored.text + stored.name)
+    monday = clock.today() - dt.timedelta(days=clock.today().weekday())
+    note = await book.weekly_digest(audit.Actor(None, via="cli"), counter.district_id, monday)
+    assert note is not None and "XXXX XXXX 5246" in note.body_en and not _full(note.body_en + note.body_hi)
+
+    grievance = get_host().registry.get(GRIEVANCE)
+    citizen = await Citizen.get(name="Ramesh Kumar Sharma")
+    req = await counter_core.record_payment(who, counter, citizen, GRIEVANCE, grievance.example, "privacy-upi", "upi")
+    await counter_core.withdraw_payment(who, counter, req, "left; his Aadhaar is 4991 1866 5246")
+    failed = await Payment.get(request_id=req.id)
+    memos = " ".join(e.memo for e in await LedgerEntry.filter(request_id=req.id))
+    assert "XXXX XXXX 5246" in failed.details["failure"] and not _full(failed.details["failure"] + memos)
+
+    details = " ".join(str(a.detail) for a in await AuditLog.filter(action__in=("book.entry", "payment.failed")))
+    assert "XXXX XXXX 5246" in details and not _full(details)

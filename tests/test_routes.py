@@ -4,6 +4,7 @@ answer carries the security headers, a server error too; HEAD is answered as GET
 import pytest
 from starlette.routing import Mount, Route
 
+from emitra.core.models import Role
 from emitra.web.app import ROUTES, create_app
 from emitra.web.headers import HEADERS
 from emitra.web.security import ANYONE, api, page
@@ -36,6 +37,33 @@ def test_pages_carry_security_headers_and_personal_pages_are_not_cached(web):
     assert login.headers["x-content-type-options"] == "nosniff"
     web.login("operator1")
     assert web.get("/counter").headers["cache-control"] == "no-store"
+
+
+def get_routes(web) -> list[tuple[str, str, Role | None, str]]:
+    """(path, kind, a role allowed on it or None on a public one, the path filled with demo ids) of every GET route."""
+    ids = _ids(web)
+    return [(path, kind, one_allowed(allowed), _fill(path, ids)) for path, methods, kind, allowed in page_and_api_routes()
+            if "GET" in methods]
+
+
+def test_no_page_or_api_answer_is_kept_by_the_browser(web):
+    """A shared kiosk's browser keeps nothing of any answer (its Back button shows nothing after
+    log-out): the header used to be added by a list of path prefixes, and the pages left out of it
+    (the home page's recent receipts and audit log, deposit slips, payouts, wallets, the Network
+    page, card refunds) were kept. Every GET route of the table, as a role allowed on it, says
+    ``no-store``; the static files (the style sheet, the print button's script) alone may be kept."""
+    visitors = Visitors(web)
+    kept, checked = [], 0
+    for path, kind, role, url in get_routes(web):
+        answer = visitors.request(role, kind, "GET", url)
+        checked += 1
+        if answer.headers.get("cache-control") != "no-store":
+            kept.append(f"GET {path} as {role.value if role else 'anonymous'}: {answer.status_code}, "
+                        f"cache-control {answer.headers.get('cache-control')!r}")
+    assert kept == [], "\n".join(kept)
+    assert checked > 60
+    assert web.get("/no-such-page").headers["cache-control"] == "no-store"
+    assert "no-store" not in web.get("/static/style.css").headers.get("cache-control", "")
 
 
 def test_the_health_check_answers_without_a_login(web):
@@ -76,12 +104,8 @@ def test_every_get_route_answers_head_as_get_without_a_body(counted):
     and type, and the application sends no body."""
     web, app = counted
     visitors = Visitors(web)
-    ids = _ids(web)
     problems, checked = [], 0
-    for path, methods, kind, allowed in page_and_api_routes():
-        if "GET" not in methods:
-            continue
-        role, url = one_allowed(allowed), _fill(path, ids)
+    for path, kind, role, url in get_routes(web):
         app.bytes = 0
         got = visitors.request(role, kind, "GET", url)
         got_bytes, app.bytes = app.bytes, 0
@@ -106,8 +130,8 @@ def _raises(request):
 
 @pytest.fixture
 def failing():
-    """The application with three routes that fail: a public page, a personal page (under /counter,
-    never cached) and an API endpoint; server errors are answered, not raised into the test."""
+    """The application with three routes that fail: a public page, a personal page (under /counter)
+    and an API endpoint; server errors are answered, not raised into the test."""
     app = create_app(DB_URL)
     app.router.routes[:0] = [Route("/failing", page(ANYONE)(_raises)), Route("/counter/failing", page(ANYONE)(_raises)),
                              Route("/api/v1/failing", api(ANYONE)(_raises))]
@@ -124,10 +148,65 @@ def test_a_server_error_carries_the_security_headers(failing):
             assert answer.status_code == 500, (method, path)
             for name, value in HEADERS:
                 assert answer.headers.get(name.decode()) == value.decode(), (method, path, name)
-            assert (answer.headers.get("cache-control") == "no-store") == (path != "/failing"), (method, path)
+            assert answer.headers.get("cache-control") == "no-store", (method, path)
             if method == "HEAD":
                 assert answer.content == b""
             elif path.startswith("/api/"):
                 assert answer.json()["error"]["code"] == "internal_error"
             else:
                 assert "Something failed on our side" in answer.text and "RuntimeError" not in answer.text
+
+
+def test_a_value_the_model_refuses_is_named_never_repeated_in_the_page_or_the_log(web):
+    """A value a route let through and the model refused (longer than its column) is answered 400
+    by one handler (web/app.py). It used to repeat the value, in the page and in the application's
+    log: whatever was typed there, an Aadhaar number, a line break that forges a log line, or a
+    megabyte of text, went into the log as it came."""
+    import logging
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger, keep = logging.getLogger("emitra.web.app"), Keep(logging.DEBUG)
+    logger.addHandler(keep)
+    sent = "JP-LM-001\n2026-11-30 ERROR forged line; Aadhaar 4991 1866 5246 " + "x" * 50_000
+    web.login("society")
+    try:
+        answer = web.post_form("/network", {"action": "operator", "username": "new.operator", "name": "New Operator",
+                                            "counter": sent, "password": "a-long-password-1", "password2": "a-long-password-1"})
+    finally:
+        logger.removeHandler(keep)
+    assert answer.status_code == 400 and "too long or not acceptable" in answer.text
+    assert "4991 1866 5246" not in answer.text and "forged line" not in answer.text and len(answer.text) < 40_000
+    logged = [r.getMessage() for r in records if "refused by the model" in r.getMessage()]
+    assert len(logged) == 1 and "code" in logged[0], logged
+    assert "4991" not in logged[0] and "\n" not in logged[0] and len(logged[0]) < 500
+
+
+def test_the_access_log_keeps_no_query_values(web):
+    """The server's access line carried the query string as sent: a counter's search for a citizen
+    (``/counter?q=<mobile or Aadhaar number or name>``) went into the log in full. The application
+    (installed on uvicorn's access logger however uvicorn was started) keeps the names, not the values."""
+    import logging
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger, keep = logging.getLogger("uvicorn.access"), Keep(logging.DEBUG)
+    logger.addHandler(keep)
+    level, logger.level = logger.level, logging.INFO
+    try:  # as uvicorn's HTTP protocols write it
+        logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:39830", "GET", "/counter?q=4991%201866%205246&page=2", "1.1", 200)
+        logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:39830", "GET", "/counter?q=9414098765", "1.1", 200)
+        logger.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:39830", "GET", "/login", "1.1", 200)
+    finally:
+        logger.removeHandler(keep)
+        logger.level = level
+    assert lines == ['127.0.0.1:39830 - "GET /counter?q=***&page=*** HTTP/1.1" 200', '127.0.0.1:39830 - "GET /counter?q=*** HTTP/1.1" 200',
+                     '127.0.0.1:39830 - "GET /login HTTP/1.1" 200']

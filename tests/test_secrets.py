@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2 as httpx
+import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_stripe import FakeStripe  # noqa: E402
@@ -133,3 +134,20 @@ def test_a_password_in_the_query_of_the_database_url_is_not_printed():
     url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}password=SeCrEtQ-77"
     out = subprocess.run([EMITRA, "db", "status"], env={**os.environ, "EMITRA_DATABASE_URL": url}, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "password=***: up to date" in out.stdout and "SeCrEtQ" not in out.stdout + out.stderr, out.stdout
+
+
+@pytest.mark.parametrize("password", ["Se?cret-77", "Se#cret-77", "Se/cret-77", "Se:cret@77"])
+def test_a_password_with_a_character_a_url_reserves_is_never_printed(password):
+    """A database password typed into the URL without percent-encoding its '?', '#' or '/' (a
+    generated password often has them) makes a URL the port check refuses: the refusal printed the
+    password in full (safe_url took what follows a '?' for the query) or its first part as "the
+    port"."""
+    from emitra.core.db import DatabaseUrlError, check_url, safe_url
+
+    for url in (f"postgres://emitra:{password}@db.example/jaipur", f"postgres://emitra:{password}@db.example:5432/jaipur"):
+        shown = safe_url(url)
+        assert "Se" not in shown.replace("postgres", "") and "cret" not in shown and shown.startswith("postgres://emitra:***@"), shown
+        try:
+            check_url(url)
+        except DatabaseUrlError as exc:
+            assert "cret" not in str(exc) and "'Se" not in str(exc), str(exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from emitra.core import config, db
 from emitra.core.plugins import get_host
-from emitra.web import admin, api, counter, lsp, network, pages, society
+from emitra.web import accesslog, admin, api, counter, lsp, network, pages, society
 from emitra.web import money
 from emitra.web import card_refunds, cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
@@ -193,15 +194,27 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", {"status": 500, "message": _("Something failed on our side. Try again; if it persists, tell the Society's help desk.")}, 500)
 
 
+#: the value in a model's refusal ("code: Length of '<value>' 50071 > 20", "Value '<value>' does not match ...")
+_REFUSED_VALUE = re.compile(r"'.*'", re.S)
+
+
+def _model_refusal(exc: Exception) -> str:
+    """What the model said of a value, without the value: it holds whatever was sent (an Aadhaar
+    number, a line break that would forge a log line, a megabyte of text), and goes into the log."""
+    return _REFUSED_VALUE.sub("(the value sent / भेजा गया मान)", str(exc))[:300]
+
+
 async def _invalid_value(request: Request, exc: Exception) -> Response:
     """A value the database model refuses (longer than its column, out of range) that a route let
-    through: the request was wrong, not the server; 400 naming what the model said, never a 500."""
-    log.warning("value refused by the model on %s %s: %s", request.method, request.url.path, exc)
+    through: the request was wrong, not the server; 400 naming the field and what the model said
+    (never the value, :func:`_model_refusal`), never a 500."""
+    why = _model_refusal(exc)
+    log.warning("value refused by the model on %s %s: %s", request.method, request.url.path, why)
     if _is_api(request):
-        return JSONResponse({"error": {"code": "invalid_value", "message": f"A value is not acceptable: {exc}"}}, status_code=400)
+        return JSONResponse({"error": {"code": "invalid_value", "message": f"A value is not acceptable: {why}"}}, status_code=400)
     if not hasattr(request.state, "user"):
         request.state.user = await load_user(request)
-    return render(request, "error.html", {"status": 400, "message": _("A value you sent is too long or not acceptable: %(why)s") % {"why": exc}}, 400)
+    return render(request, "error.html", {"status": 400, "message": _("A value you sent is too long or not acceptable: %(why)s") % {"why": why}}, 400)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
@@ -250,6 +263,7 @@ async def _refuse_unmigrated(url: str) -> None:
 
 def create_app(database_url: str | None = None) -> Starlette:
     config.check()  # every setting now, not at the first log-in or payment that reads it
+    accesslog.install()  # no query values (a citizen's mobile number searched for) in the access log
     url = db.check_url(database_url or config.database_url())
     get_host()  # load plugins at start-up, so a broken one is reported now
 

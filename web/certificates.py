@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -38,7 +37,7 @@ from emitra.core.services import Payer
 from emitra.web import citizens
 from emitra.web.i18n import _, current_lang, department
 from emitra.web.security import ANYONE, page
-from emitra.web.templating import render
+from emitra.web.templating import render, site_url
 
 #: any logged-in role may ask; the case decides (see :func:`may_open`), and a "no" is a 404 for all
 READERS = list(Role)
@@ -52,13 +51,6 @@ NUMBER_FORMAT = re.compile(r"^[A-Za-z0-9-]{1,%d}$" % NUMBER_MAX)
 def mask_name(name: str) -> str:
     """Each word's first letter, the rest as stars: 'Lakshmi Narayan Bairwa' -> 'L****** N****** B*****'."""
     return " ".join(word[:1] + "*" * (len(word) - 1) for word in str(name).split())
-
-
-def _base_url(request: Request) -> str:
-    """Where citizens reach this site: ``EMITRA_PUBLIC_URL`` when set, else the address asked for."""
-    if os.environ.get("EMITRA_PUBLIC_URL", "").strip():
-        return certificate_render.public_base_url()
-    return str(request.base_url).rstrip("/")
 
 
 async def may_open(user: User, case: Case) -> bool:
@@ -112,7 +104,7 @@ def _no_store(response: Response) -> Response:
 async def certificate_page(request: Request) -> Response:
     """The certificate to print: both languages, the QR code, a revoked banner when revoked."""
     cert, case = await _readable(request)
-    url = certificate_render.verify_url(cert.token, _base_url(request))
+    url = certificate_render.verify_url(cert.token, site_url(request))
     return _no_store(render(request, "certificates/certificate.html", {
         "cert": cert, "case": case, "issuer": await _issuer(case), "status": certificates.verification_status(cert),
         "verify_url": url, "qr": certificate_render.qr_svg(url, _("QR code: scan to verify this certificate")),
@@ -185,8 +177,7 @@ async def verify_certificate(request: Request) -> Response:
             "cert": cert, "status": certificates.verification_status(cert),
             "issuer": await _issuer(case) if case else {}, "first": _first_lang(), "paper": certificate_render.PAPER,
         })
-    response.headers["cache-control"] = "no-cache"  # a revocation shows at the next scan
-    return response
+    return response  # not kept (web/headers.py): a revocation shows at the next scan, and the particulars stay off the kiosk
 
 
 async def _rate_check(req: ServiceRequest) -> dict[str, Any]:
@@ -232,8 +223,7 @@ async def verify_receipt(request: Request) -> Response:
     typed = {"receipt_no": query.get("receipt_no", "").strip()[:40], "total": query.get("total", "").strip()[:40]}
     if "receipt_no" not in query and "total" not in query:  # opened from a link or typed: the empty form, nothing wrong yet
         return _receipt_page(request, typed)
-    failures_key = citizens.address_key(request, "receipt")
-    if await auth.events_in_window(failures_key, citizens.TRACK_WINDOW) >= citizens.TRACK_MAX_FAILURES:
+    if await citizens.receipt_checks_spent(request):
         return _receipt_page(request, {**typed, "throttled": True}, 429)
     receipt_no = re.sub(r"[\s-]", "", typed["receipt_no"]).upper()
     errors: dict[str, str] = {}
@@ -247,7 +237,7 @@ async def verify_receipt(request: Request) -> Response:
         return _receipt_page(request, {**typed, "errors": errors}, 400)
     req = await ServiceRequest.get_or_none(receipt_no=receipt_no)
     if req is None or req.citizen_total_paise != total:  # one answer for both: which was wrong is not said
-        await auth.count_event(failures_key, citizens.TRACK_WINDOW)
+        await citizens.count_receipt_check(request)
         return _receipt_page(request, {**typed, "error": _(
             "No receipt with this number and total. Check both on your receipt: the number is printed at the top, "
             "the total paid at the bottom.")}, 404)

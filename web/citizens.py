@@ -126,6 +126,24 @@ def address_key(request: Request, kind: str) -> str:
     return f"{kind}:{request.client.host if request.client else 'unknown'}"
 
 
+# Receipt numbers run in sequence: every public page that says whether one exists counts here, one count
+# per address for all of them: the receipt check its misses (a hit needs the receipt's total as well),
+# the complaint form about a counter every receipt number it checks, found or not (it needs the number only).
+RECEIPT_CHECKS_SPENT = ("Too many receipt numbers that were not found from this connection in the last 15 minutes. Try again "
+                        "later, or file the complaint without the receipt number, or at any e-Mitra counter. / इस कनेक्शन से "
+                        "पिछले 15 मिनट में बहुत-सी ऐसी रसीद संख्याएँ आईं जो नहीं मिलीं। बाद में प्रयास करें, या रसीद संख्या के बिना "
+                        "शिकायत दर्ज करें, या किसी भी ई-मित्र काउंटर पर।")
+
+
+async def receipt_checks_spent(request: Request) -> bool:
+    """Whether this address has used up its receipt checks (``TRACK_MAX_FAILURES`` in ``TRACK_WINDOW``)."""
+    return await auth.events_in_window(address_key(request, "receipt"), TRACK_WINDOW) >= TRACK_MAX_FAILURES
+
+
+async def count_receipt_check(request: Request) -> None:
+    await auth.count_event(address_key(request, "receipt"), TRACK_WINDOW)
+
+
 @page(ANYONE)
 async def track(request: Request) -> Response:
     """Anyone: the status of an application or grievance, by its number and the mobile it was filed with."""
@@ -253,6 +271,8 @@ async def new_grievance(request: Request) -> Response:
     filed_key = address_key(request, "grievance")
     if await auth.events_in_window(filed_key, HOUR) >= GRIEVANCES_PER_HOUR:
         raise HTTPException(429, _("Too many grievances from this connection in the last hour. Try again later, or file it at any e-Mitra counter."))
+    if form["receipt_no"].strip() and await receipt_checks_spent(request):  # it would tell whether the receipt exists
+        raise HTTPException(429, RECEIPT_CHECKS_SPENT)
     district_code = form["district"].strip().upper()
     district = await District.get_or_none(code=district_code) if 0 < len(district_code) <= 2 else None
     if district is None:
@@ -264,10 +284,14 @@ async def new_grievance(request: Request) -> Response:
             counter_code=form["counter_code"], complaint_type=form["complaint_type"], receipt_no=form["receipt_no"],
             name=form["name"], mobile=form["mobile"], subject=form["subject"], body=form["body"], lang=i18n.current_lang.get())
     except grievances.GrievanceInvalid as exc:
+        if form["receipt_no"].strip():  # the page says whether it is one of the counter's receipts
+            await count_receipt_check(request)
         lang = i18n.current_lang.get()
         errors = {k: (hi if lang == "hi" else en) for k, (en, hi) in exc.errors.items()}
         return await _grievance_form(request, form, errors, 400)
     await auth.count_event(filed_key, HOUR)
+    if form["receipt_no"].strip():
+        await count_receipt_check(request)
     request.session["grievance_filed"] = case.number
     return RedirectResponse("/grievances/filed", status_code=303)
 

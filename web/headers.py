@@ -13,6 +13,12 @@ HEADERS = [
     (b"referrer-policy", b"same-origin"),
 ]
 
+#: the only answers a browser may keep: the style sheets, fonts and the print button's script. Every
+#: other answer, page, API, download or error, says ``no-store`` (unless it sets its own): a list of
+#: the personal pages instead left out every page added without it (the home page's audit log,
+#: deposit slips, payouts, wallets)
+KEPT = ("/static/",)
+
 
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
@@ -27,11 +33,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 existing = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in HEADERS if k not in existing]
-                if scope["path"].startswith(("/counter", "/receipts", "/admin", "/api/v1", "/society", "/lsp", "/documents",
-                                              "/office", "/dispatch", "/track", "/my", "/grievances", "/certificates", "/verify",
-                                              "/reports", "/state", "/mis", "/counters")) \
-                        and b"cache-control" not in existing:
-                    extra.append((b"cache-control", b"no-store"))  # personal data: never cached on a shared kiosk
+                if not scope["path"].startswith(KEPT) and b"cache-control" not in existing:
+                    extra.append((b"cache-control", b"no-store"))  # a shared kiosk's browser keeps no page (docs/security.md)
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +21,17 @@ from emitra.web.labels import label
 from emitra.web.security import csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+def site_url(request: Request) -> str:
+    """Where citizens reach this site, for an address a page prints (a certificate's check, the rate
+    poster's complaint page): ``EMITRA_PUBLIC_URL`` when set, never the request's Host header, which
+    the client chooses; unset, the address asked for."""
+    from emitra.core.certificate_render import public_base_url
+
+    if os.environ.get("EMITRA_PUBLIC_URL", "").strip():
+        return public_base_url()
+    return str(request.base_url).rstrip("/")
 
 
 def local_time(value: dt.datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:

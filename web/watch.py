@@ -29,7 +29,7 @@ from emitra.core.services import Payer
 from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import actor, page
-from emitra.web.templating import render
+from emitra.web.templating import render, site_url
 
 SOCIETY = [Role.SOCIETY_ADMIN]
 RATE_VIEWERS = list(Role)  # signed in: the scope check below gives anyone else a 404
@@ -340,7 +340,7 @@ async def rate_poster(request: Request) -> Response:
     return render(request, "watch/rates.html", {
         "counter": counter, "district": district, "society": society, "lsp": await LSP.get(id=counter.lsp_id),
         "groups": await rate_rows(counter), "t": POSTER, "payer": PAYER, "today": _today(),
-        "complaint_url": f"{str(request.base_url).rstrip('/')}/grievances/new",
+        "complaint_url": f"{site_url(request)}/grievances/new",
     })
 
 
