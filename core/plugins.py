@@ -56,7 +56,7 @@ def failure(exc: BaseException) -> str:
     tb = exc.__traceback__
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
-        if not name.startswith(_CORE_DIR) and not name.startswith("<frozen"):
+        if not os.path.realpath(name).startswith(_CORE_DIR) and not name.startswith("<frozen"):  # emitra reached by a symlink too
             where = f" (at {name}, line {tb.tb_lineno})"
         tb = tb.tb_next
     return f"{type(exc).__name__}: {exc}{where}"
