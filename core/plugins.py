@@ -8,6 +8,7 @@ The built-ins' codes (core/builtin_codes.py) are theirs whether they are loaded 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -520,6 +521,32 @@ class Registry:
         return iter(self.services.values())
 
 
+#: the hooks emitra calls synchronously (emitra_send_notification alone may be ``async def``)
+SYNC_HOOKS = ("emitra_register_services", "emitra_register_policy_rules", "emitra_register_payment_methods",
+              "emitra_transaction_recorded")
+
+
+def async_hook_problems(pm: pluggy.PluginManager, plugin: Any) -> list[str]:
+    """The hooks ``plugin`` implements as ``async def`` that emitra calls synchronously: calling one
+    makes a coroutine that nothing awaits, so its body never runs (no service, no rule, no
+    notification) and pluggy says nothing."""
+    out = []
+    for hook in SYNC_HOOKS:
+        for impl in getattr(pm.hook, hook).get_hookimpls():
+            if impl.plugin is plugin and inspect.iscoroutinefunction(impl.function):
+                out.append(f"{hook} is an async def; emitra calls it synchronously, so its body would never run: write it as a plain def")
+    return out
+
+
+def returned_problem(result: Any) -> str | None:
+    """What is wrong when ``emitra_register_services`` returned ``result`` (it returns nothing: the
+    services returned instead of registered would be silently lost)."""
+    if result is None:
+        return None
+    return (f"it returned a {type(result).__name__} instead of registering; call register(service) once for each service "
+            "(the hook returns nothing)")
+
+
 def _make_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("emitra")
     pm.add_hookspecs(hookspecs)
@@ -614,10 +641,13 @@ class PluginHost:
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
+            problems = async_hook_problems(self.pm, plugin)
         except Exception as exc:
+            problems = [str(exc)]
+        if problems:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
-            self._refuse(Refusal(name, "hooks", str(exc)))
+            self._refuse(Refusal(name, "hooks", problems[0]))
             return
         self.registry.plugins.append(name)
         self._load_payment_methods(name, plugin)
@@ -637,9 +667,12 @@ class PluginHost:
             self._declared.append(service)
 
         try:
-            impl(register=register)
+            result = impl(register=register)
         except Exception as exc:
             self._refuse(Refusal(name, "emitra_register_services", failure(exc)))
+            return
+        if problem := returned_problem(result):
+            self._refuse(Refusal(name, "emitra_register_services", problem))
 
     def _settle_codes(self) -> None:
         """Register the sound declarations under their codes, once every plugin has declared its own:

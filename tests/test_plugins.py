@@ -11,6 +11,11 @@ from emitra.core.workflow import application_process
 FORM = {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स"}}, "required": ["x"]}
 
 
+#: a form of two fields, for x-steps
+STEPPED = {"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-title-hi": "ए"},
+                                            "b": {"type": "string", "title": "B", "x-title-hi": "बी"}}}
+
+
 def svc(**over):
     base = dict(code="test.ok.service", title_en="OK service", title_hi="ठीक सेवा", provider="Test Dept",
                 domain=Domain.GOVERNMENT, category=Category.APPLICATION, form=FORM, fee=FeeRule(payer=Payer.CITIZEN))
@@ -232,6 +237,50 @@ def test_a_misspelled_hook_is_refused_not_silently_ignored():
     assert [r.plugin for r in h.registry.refusals] == ["typo"]
     assert "emitra_register_servces" in h.registry.refusals[0].message
     assert h.registry.get("test.ok.service") is not None
+
+
+@pytest.mark.parametrize("hook", ["emitra_register_services", "emitra_register_policy_rules", "emitra_register_payment_methods",
+                                  "emitra_transaction_recorded"])
+def test_an_async_implementation_of_a_hook_emitra_calls_synchronously_is_refused(hook):
+    """``async def emitra_register_services`` loaded with no service and no refusal: emitra calls the
+    hook synchronously, so the coroutine was never run (only a RuntimeWarning, in no log)."""
+    eager = types.SimpleNamespace()
+
+    async def implementation(**kwargs):
+        pass
+
+    implementation.__name__ = hook
+    setattr(eager, hook, hookimpl(implementation))
+    h = host(("eager", eager), ("good", plugin(svc())))
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("eager", "hooks")
+    assert refusal.message == (f"{hook} is an async def; emitra calls it synchronously, so its body would never run: "
+                               f"write it as a plain def")
+    assert "eager" not in h.registry.plugins and h.registry.get("test.ok.service") is not None
+
+
+def test_services_returned_by_the_register_hook_instead_of_registered_are_refused_by_name():
+    """``return [Service(...)]`` loaded the plugin with no service and said nothing."""
+    returner = types.SimpleNamespace()
+
+    @hookimpl
+    def emitra_register_services(register):
+        return [svc()]
+
+    returner.emitra_register_services = emitra_register_services
+    h = host(("returner", returner))
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("returner", "emitra_register_services")
+    assert refusal.message == ("it returned a list instead of registering; call register(service) once for each service "
+                               "(the hook returns nothing)")
+
+
+def test_a_step_may_list_a_branch_field_and_a_stepped_form_loads():
+    form = {**STEPPED, "if": {"properties": {"a": {"const": "x"}}},
+            "then": {"properties": {"c": {"type": "string", "title": "C", "x-title-hi": "सी"}}},
+            "x-steps": [{"title": "One", "x-title-hi": "एक", "fields": ["a"]}, {"title": "Two", "x-title-hi": "दो", "fields": ["b", "c"]}]}
+    h = host(("stepped", plugin(svc(form=form))))
+    assert h.registry.refusals == [] and h.registry.get("test.ok.service") is not None
 
 
 def test_transaction_recorded_hook_receives_the_receipt_and_cannot_break_it():
