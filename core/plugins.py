@@ -161,6 +161,8 @@ def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") ->
     for name, prop in all_properties(schema).items():
         if not isinstance(prop, dict):
             continue
+        if why := _name_problem(name, top=prefix == "form.properties."):
+            out.append(DeclarationError(prefix + name, why))
         if not prop.get("title") or not is_hindi(prop.get("x-title-hi")):
             out.append(DeclarationError(prefix + name, "needs an English \"title\" and a Hindi \"x-title-hi\" (the operator sees one of them)"))
         out += [DeclarationError(prefix + name, why) for why in _property_problems(prop)]
@@ -170,6 +172,24 @@ def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") ->
         if isinstance(items, dict) and items.get("type") == "object":
             out += _label_problems(items, f"{prefix}{name}.items.properties.")
     return out
+
+
+#: what the counter's form page posts beside the form's own fields (web/templates/counter/form.html)
+COUNTER_NAMES = ("csrf_token", "_step", "_back", "_more")
+
+
+def _name_problem(name: str, top: bool) -> str | None:
+    """Why a property's name cannot be a field of the counter's page: the page posts each field
+    under its path (``address.pin``), so a name with a dot is taken for a nested field, a blank one
+    is never posted, a space breaks the field's label; and a top-level name the page posts itself
+    would be read as the page's own (the CSRF token, the step)."""
+    if not name.strip() or "." in name or any(ch.isspace() for ch in name):
+        return (f"{name!r} is not a field name the counter can post: write letters, digits and _ (e.g. 'pin_code'); "
+                "a '.' separates a nested field's path, and a space breaks the field's label")
+    if top and name in COUNTER_NAMES:
+        return (f"{name!r} is a name the counter page itself posts ({', '.join(COUNTER_NAMES)}); give the field another "
+                "name, e.g. 'account_token'")
+    return None
 
 
 def _property_problems(prop: dict[str, Any]) -> list[str]:
@@ -357,11 +377,42 @@ def _form_problems(form: Any, checked: CheckedForms = _EVERY_FORM) -> list[Decla
         out.append(DeclarationError(
             "form.additionalProperties",
             "false would reject the fields of the if/then/else branches; use \"unevaluatedProperties\": false instead"))
-    for step in form.get("x-steps", []):
-        unknown = [f for f in step.get("fields", []) if f not in props]
+    return out + _steps_problems(form.get("x-steps"), props) + _label_problems(form)
+
+
+_STEP = '{"title": ..., "x-title-hi": ..., "fields": [...]}'
+
+
+def _steps_problems(declared: Any, props: dict[str, Any]) -> list[DeclarationError]:
+    """What would stop a multi-step form (``x-steps``) at the counter: a step it cannot read, one
+    with no Hindi title, a field it does not have, or a field in no step (never shown, so a
+    required one could never be filled)."""
+    if declared is None or declared == []:  # one step of every field
+        return []
+    if not isinstance(declared, list):
+        return [DeclarationError("form.x-steps", f"must be a list of steps, each {_STEP}")]
+    out, listed = [], set()
+    for i, step in enumerate(declared, 1):
+        if not isinstance(step, dict):
+            out.append(DeclarationError("form.x-steps", f"step {i} must be {_STEP}, not {step!r}"))
+            continue
+        which = repr(step["title"]) if isinstance(step.get("title"), str) and step["title"] else str(i)
+        fields = step.get("fields")
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            example = json.dumps(list(props)[:2], ensure_ascii=False)
+            out.append(DeclarationError("form.x-steps", f"step {which}: \"fields\" must be a list of the names of properties, e.g. {example}"))
+            continue
+        unknown = [f for f in fields if f not in props]
         if unknown:
-            out.append(DeclarationError("form.x-steps", f"step {step.get('title', '?')!r} lists fields that are not properties: {unknown}"))
-    return out + _label_problems(form)
+            out.append(DeclarationError("form.x-steps", f"step {which} lists fields that are not properties: {unknown}"))
+        listed.update(fields)
+        if not isinstance(step.get("title"), str) or not step["title"].strip() or not is_hindi(step.get("x-title-hi")):
+            out.append(DeclarationError("form.x-steps", f"step {which} needs an English \"title\" and a Hindi \"x-title-hi\" "
+                                                        "(the counter shows one of them above the step)"))
+    if not out:
+        out += [DeclarationError("form.x-steps", f"{name!r} is in no step, so the counter would never show it; list it in the "
+                                                 "\"fields\" of one step") for name in props if name not in listed]
+    return out
 
 
 def declaration_problems(service: Any, checked: CheckedForms = _EVERY_FORM) -> list[DeclarationError]:

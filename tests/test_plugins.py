@@ -101,6 +101,26 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
      "process is given, but the workflow is Workflow.PAYMENT, which is done when paid and opens no case for the department; "
      "set workflow=Workflow.APPLICATION"),
     ({"personal_verification": True}, "workflow", "personal_verification is given, but the workflow is Workflow.PAYMENT"),
+    # x-steps the counter could not draw: a crash inside the core refused the whole plugin, or a field never shown
+    ({"form": {**STEPPED, "x-steps": {"title": "One", "x-title-hi": "एक", "fields": ["a", "b"]}}}, "form.x-steps",
+     'must be a list of steps, each {"title": ..., "x-title-hi": ..., "fields": [...]}'),
+    ({"form": {**STEPPED, "x-steps": ["a", "b"]}}, "form.x-steps", 'step 1 must be {"title": ..., "x-title-hi": ..., "fields": [...]}'),
+    ({"form": {**STEPPED, "x-steps": [{"title": "One", "x-title-hi": "एक", "fields": "ab"}]}}, "form.x-steps",
+     "step 'One': \"fields\" must be a list of the names of properties, e.g. [\"a\", \"b\"]"),
+    ({"form": {**STEPPED, "x-steps": [{"title": "One", "x-title-hi": "एक", "fields": ["a"]}]}}, "form.x-steps",
+     "'b' is in no step, so the counter would never show it; list it in the \"fields\" of one step"),
+    ({"form": {**STEPPED, "x-steps": [{"title": "One", "fields": ["a", "b"]}]}}, "form.x-steps",
+     "step 'One' needs an English \"title\" and a Hindi \"x-title-hi\""),
+    # names the counter page posts beside the form's own fields, or cannot tell from a nested field's path
+    ({"form": {"type": "object", "properties": {"csrf_token": {"type": "string", "title": "Token", "x-title-hi": "टोकन"}}}},
+     "form.properties.csrf_token", "is a name the counter page itself posts (csrf_token, _step, _back, _more)"),
+    ({"form": {"type": "object", "properties": {"_step": {"type": "string", "title": "Step", "x-title-hi": "चरण"}}}},
+     "form.properties._step", "is a name the counter page itself posts"),
+    ({"form": {"type": "object", "properties": {"address.pin": {"type": "string", "title": "PIN", "x-title-hi": "पिन"}}}},
+     "form.properties.address.pin", "'address.pin' is not a field name the counter can post"),
+    ({"form": {"type": "object", "properties": {"a": {"type": "object", "title": "A", "x-title-hi": "ए", "properties": {
+        "p q": {"type": "string", "title": "Q", "x-title-hi": "क्यू"}}}}}},
+     "form.properties.a.properties.p q", "'p q' is not a field name the counter can post"),
 ])
 def test_a_bad_declaration_is_refused_naming_plugin_and_field_and_others_still_load(override, field, fragment):
     h = host(("bad", plugin(svc(**{"code": "test.bad.one", **override}))),
