@@ -54,6 +54,9 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"form": {"type": "object", "properties": {}, "required": ["missing"]}}, "form.required", "missing"),
     ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=-100)}, "fee.fee_paise", "negative"),
     ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=3.95)}, "fee.fee_paise", "whole paise"),
+    # overflowed the database at every payment (10**19), or charged more than emitra takes anywhere
+    ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=10**19)}, "fee.fee_paise",
+     "10000000000000000000 is more than the largest amount, 99999999999 paise (₹99,99,99,999.99); an amount is whole paise"),
     ({"fee": FeeRule(payer="tourist")}, "fee.payer", "not a known payer"),
     ({"code": "Not A Code"}, "code", "dotted lowercase"),
     ({"title_hi": "Only English"}, "title_hi", "Devanagari"),
