@@ -119,12 +119,30 @@ def _identity_problems(service: Service) -> list[DeclarationError]:
             out.append(DeclarationError(name.split("[")[0], f"{name}: {value!r} is not Hindi; write the department's Hindi name in "
                                                             "Devanagari script (a Latin abbreviation may stand in it, e.g. "
                                                             "'जन स्वास्थ्य अभियांत्रिकी विभाग (PHED)')"))
+    if service.description_en and not is_hindi(service.description_hi):
+        out.append(DeclarationError("description_hi", f"{service.description_hi!r} is not Hindi; the service has a description_en, so "
+                                                      "write its description_hi in Devanagari script (the service picker shows one)"))
     for name, enum_type in (("domain", Domain), ("category", Category), ("workflow", Workflow)):
         value = getattr(service, name)
         try:
             setattr(service, name, enum_type(value))
         except ValueError:
             out.append(DeclarationError(name, f"{value!r} is not one of: " + ", ".join(e.value for e in enum_type)))
+    return out
+
+
+def _counter_problems(service: Service) -> list[DeclarationError]:
+    """What a counter service the LSP prices, or a booking that may be cancelled, must also give."""
+    out = []
+    if service.priced_by_lsp:
+        if not isinstance(service.unit_en, str) or not service.unit_en.strip():
+            out.append(DeclarationError("unit_en", "a service the LSP prices (priced_by_lsp) names its unit, e.g. unit_en='page', "
+                                                   "unit_hi='पृष्ठ': the LSP's price list and the confirmation show the price per unit"))
+        elif not is_hindi(service.unit_hi):
+            out.append(DeclarationError("unit_hi", f"{service.unit_hi!r} is not Hindi; write the unit in Devanagari script, e.g. 'पृष्ठ'"))
+    if service.cancellable and type(service).cancel is Service.cancel:
+        out.append(DeclarationError("cancellable", "cancellable=True, but the service does not implement cancel(); implement cancel "
+                                                   "(and refund_quote), or leave cancellable False"))
     return out
 
 
@@ -420,7 +438,7 @@ def declaration_problems(service: Any, checked: CheckedForms = _EVERY_FORM) -> l
     may vouch for its form having been found a valid JSON Schema at an earlier start."""
     if not isinstance(service, Service):
         return [DeclarationError("service", f"register() takes an emitra.core.Service, not {type(service).__name__}")]
-    problems = (_identity_problems(service) + _fee_problems(service) + _form_problems(service.form, checked)
+    problems = (_identity_problems(service) + _counter_problems(service) + _fee_problems(service) + _form_problems(service.form, checked)
                 + _workflow_problems(service))
     if service.example is not None and not problems:
         problems += _example_problems(service)

@@ -104,6 +104,15 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
      "process is given, but the workflow is Workflow.PAYMENT, which is done when paid and opens no case for the department; "
      "set workflow=Workflow.APPLICATION"),
     ({"personal_verification": True}, "workflow", "personal_verification is given, but the workflow is Workflow.PAYMENT"),
+    # the service picker's line, and a counter service's unit, spoke English on Hindi pages
+    ({"description_en": "Renew a licence."}, "description_hi",
+     "'' is not Hindi; the service has a description_en, so write its description_hi in Devanagari script"),
+    ({"description_en": "Renew a licence.", "description_hi": "Renew a licence."}, "description_hi", "'Renew a licence.' is not Hindi"),
+    ({"priced_by_lsp": True}, "unit_en", "a service the LSP prices (priced_by_lsp) names its unit, e.g. unit_en='page', unit_hi='पृष्ठ'"),
+    ({"priced_by_lsp": True, "unit_en": "page", "unit_hi": "page"}, "unit_hi", "'page' is not Hindi; write the unit in Devanagari script"),
+    # a booking the counter offered to cancel, and every cancel was an error (Service.cancel raises NotImplementedError)
+    ({"cancellable": True}, "cancellable",
+     "cancellable=True, but the service does not implement cancel(); implement cancel (and refund_quote), or leave cancellable False"),
     # x-steps the counter could not draw: a crash inside the core refused the whole plugin, or a field never shown
     ({"form": {**STEPPED, "x-steps": {"title": "One", "x-title-hi": "एक", "fields": ["a", "b"]}}}, "form.x-steps",
      'must be a list of steps, each {"title": ..., "x-title-hi": ..., "fields": [...]}'),
