@@ -246,6 +246,11 @@ def _labelled(process, **over):
     # ("forwarded") is a string: each letter was reported as an undeclared state
     ({"approve": {"sources": "forwarded"}},
      "process.transitions[approve].sources: 'forwarded' is not a tuple of state names; write ('forwarded',) for one state"),
+    # roles=("system") is a string too: each letter was reported as an unknown role
+    ({"forward": {"roles": "system"}},
+     "process.transitions[forward].roles: 'system' is not a tuple of roles; write ('system',) for one role"),
+    # True is an int: a day's limit the partner never wrote
+    ({"forwarded": {"sla_days": True}}, "process.states[forwarded].sla_days: must be a whole number of days, at least 1, or None"),
 ])
 def test_every_state_and_step_of_a_process_is_named_in_english_and_hindi(over, message):
     h = host(("office", plugin(svc(workflow=Workflow.APPLICATION, process=_labelled(application_process(), **over)))))
