@@ -210,6 +210,10 @@ def _name_problem(name: str, top: bool) -> str | None:
     return None
 
 
+#: the most empty rows an array of objects may ask the counter's form to draw (``x-rows``)
+MAX_ROWS = 20
+
+
 def _property_problems(prop: dict[str, Any]) -> list[str]:
     """What the counter could not show or check in one property's emitra keys (``x-…``), which JSON
     Schema does not look at: each would otherwise fail at the counter (an error page) or leave a
@@ -235,6 +239,11 @@ def _property_problems(prop: dict[str, Any]) -> list[str]:
                 count = len(labels) if isinstance(labels, list) else "no list"
                 out.append(f"\"{where}{key}\" must be a list of {len(values)} labels, one for each value of \"enum\" in "
                            f"the same order (it has {count})")
+    if "x-rows" in prop:
+        rows = prop["x-rows"]
+        if not isinstance(rows, int) or isinstance(rows, bool) or not 1 <= rows <= MAX_ROWS:
+            out.append(f"\"x-rows\": {rows!r} is not a whole number of empty rows from 1 to {MAX_ROWS} (the counter's form "
+                       "shows that many rows to fill; \"Add a row\" adds more)")
     if "x-upload" in prop:
         out += _upload_problems(prop["x-upload"])
     return out

@@ -16,6 +16,11 @@ STEPPED = {"type": "object", "properties": {"a": {"type": "string", "title": "A"
                                             "b": {"type": "string", "title": "B", "x-title-hi": "बी"}}}
 
 
+#: an array of objects, drawn as rows to fill
+ROWS = {"type": "array", "title": "Members", "x-title-hi": "सदस्य",
+        "items": {"type": "object", "properties": {"n": {"type": "string", "title": "Name", "x-title-hi": "नाम"}}}}
+
+
 def svc(**over):
     base = dict(code="test.ok.service", title_en="OK service", title_hi="ठीक सेवा", provider="Test Dept",
                 domain=Domain.GOVERNMENT, category=Category.APPLICATION, form=FORM, fee=FeeRule(payer=Payer.CITIZEN))
@@ -113,6 +118,11 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     # a booking the counter offered to cancel, and every cancel was an error (Service.cancel raises NotImplementedError)
     ({"cancellable": True}, "cancellable",
      "cancellable=True, but the service does not implement cancel(); implement cancel (and refund_quote), or leave cancellable False"),
+    # the counter's form page was an error page ('>' between str and int), or drew a row per number
+    ({"form": {"type": "object", "properties": {"m": {**ROWS, "x-rows": "many"}}}}, "form.properties.m",
+     '"x-rows": \'many\' is not a whole number of empty rows from 1 to 20'),
+    ({"form": {"type": "object", "properties": {"m": {**ROWS, "x-rows": 100_000}}}}, "form.properties.m",
+     '"x-rows": 100000 is not a whole number of empty rows from 1 to 20'),
     # x-steps the counter could not draw: a crash inside the core refused the whole plugin, or a field never shown
     ({"form": {**STEPPED, "x-steps": {"title": "One", "x-title-hi": "एक", "fields": ["a", "b"]}}}, "form.x-steps",
      'must be a list of steps, each {"title": ..., "x-title-hi": ..., "fields": [...]}'),
