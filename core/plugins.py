@@ -688,6 +688,15 @@ class PluginHost:
         code_rules: list[CodeRule] = []
         for impl in self.pm.hook.emitra_register_policy_rules.get_hookimpls():
             def register(rule: CodeRule, plugin_name: str = impl.plugin_name) -> None:
+                if not isinstance(rule, CodeRule):
+                    self._refuse(Refusal(plugin_name, "emitra_register_policy_rules",
+                                         f"register() takes an emitra.policy.CodeRule, not {type(rule).__name__}"))
+                    return
+                if not callable(rule.check):
+                    self._refuse(Refusal(plugin_name, "emitra_register_policy_rules",
+                                         f"rule {rule.id!r}: check is {rule.check!r}, not a function; give check=a function "
+                                         "(service, on) returning 'deny', 'restricted' or None"))
+                    return
                 rule.plugin = plugin_name
                 code_rules.append(rule)
 
