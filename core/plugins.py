@@ -210,6 +210,10 @@ def _name_problem(name: str, top: bool) -> str | None:
     return None
 
 
+#: the formats JSON Schema 2020-12 defines (any other is ignored: a mistyped "date" checks nothing)
+FORMATS = frozenset({"date", "date-time", "time", "duration", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
+                     "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template", "json-pointer",
+                     "relative-json-pointer", "regex"})
 #: the most empty rows an array of objects may ask the counter's form to draw (``x-rows``)
 MAX_ROWS = 20
 
@@ -239,6 +243,9 @@ def _property_problems(prop: dict[str, Any]) -> list[str]:
                 count = len(labels) if isinstance(labels, list) else "no list"
                 out.append(f"\"{where}{key}\" must be a list of {len(values)} labels, one for each value of \"enum\" in "
                            f"the same order (it has {count})")
+    if "format" in prop and prop["format"] not in FORMATS:
+        out.append(f"\"format\": {prop['format']!r} is not a format JSON Schema defines; use one of {', '.join(sorted(FORMATS))} "
+                   "(\"date\" draws a date picker and takes YYYY-MM-DD); JSON Schema ignores any other, so nothing would be checked")
     if "x-rows" in prop:
         rows = prop["x-rows"]
         if not isinstance(rows, int) or isinstance(rows, bool) or not 1 <= rows <= MAX_ROWS:

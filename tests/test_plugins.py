@@ -123,6 +123,9 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
      '"x-rows": \'many\' is not a whole number of empty rows from 1 to 20'),
     ({"form": {"type": "object", "properties": {"m": {**ROWS, "x-rows": 100_000}}}}, "form.properties.m",
      '"x-rows": 100000 is not a whole number of empty rows from 1 to 20'),
+    # a mistyped format is no format to JSON Schema: no date picker, and any text passed as a date
+    ({"form": {"type": "object", "properties": {"d": {"type": "string", "title": "D", "x-title-hi": "डी", "format": "Date"}}}},
+     "form.properties.d", "\"format\": 'Date' is not a format JSON Schema defines; use one of date, date-time, duration, email"),
     # x-steps the counter could not draw: a crash inside the core refused the whole plugin, or a field never shown
     ({"form": {**STEPPED, "x-steps": {"title": "One", "x-title-hi": "एक", "fields": ["a", "b"]}}}, "form.x-steps",
      'must be a list of steps, each {"title": ..., "x-title-hi": ..., "fields": [...]}'),
