@@ -252,6 +252,9 @@ def _property_problems(prop: dict[str, Any]) -> list[str]:
             out.append(f"\"x-rows\": {rows!r} is not a whole number of empty rows from 1 to {MAX_ROWS} (the counter's form "
                        "shows that many rows to fill; \"Add a row\" adds more)")
     if "x-upload" in prop:
+        if prop.get("type") != "string":  # the field holds the stored document's id, which is text
+            out.append(f"\"x-upload\" is on a field of \"type\": {prop.get('type')!r}; a document field is \"type\": \"string\" "
+                       "(it holds the uploaded document's id; kit.document(...) writes it)")
         out += _upload_problems(prop["x-upload"])
     return out
 

@@ -126,6 +126,9 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     # a mistyped format is no format to JSON Schema: no date picker, and any text passed as a date
     ({"form": {"type": "object", "properties": {"d": {"type": "string", "title": "D", "x-title-hi": "डी", "format": "Date"}}}},
      "form.properties.d", "\"format\": 'Date' is not a format JSON Schema defines; use one of date, date-time, duration, email"),
+    # the stored document's id is text: an integer field holding it was refused at every submission
+    ({"form": {"type": "object", "properties": {"x": {"type": "integer", "title": "X", "x-title-hi": "एक्स", "x-upload": {}}}}},
+     "form.properties.x", "\"x-upload\" is on a field of \"type\": 'integer'; a document field is \"type\": \"string\""),
     # x-steps the counter could not draw: a crash inside the core refused the whole plugin, or a field never shown
     ({"form": {**STEPPED, "x-steps": {"title": "One", "x-title-hi": "एक", "fields": ["a", "b"]}}}, "form.x-steps",
      'must be a list of steps, each {"title": ..., "x-title-hi": ..., "fields": [...]}'),
