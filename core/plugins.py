@@ -648,11 +648,19 @@ def _shipped_with_emitra(ep: Any) -> bool:
     return re.sub(r"[-_.]+", "-", name).lower() == "emitra"
 
 
-def _discover(allow: set[str] | None) -> Iterable[tuple[str, Any]]:
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        if allow is not None and ep.name not in allow:
-            continue
-        yield ep.name, ep
+def _discover(allow: set[str] | None) -> list[tuple[str, Any]]:
+    return [(ep.name, ep) for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+            if allow is None or ep.name in allow]
+
+
+def _not_installed(allow: set[str], extra: list[tuple[str, Any]]) -> list[Refusal]:
+    """The names ``EMITRA_PLUGINS`` gives that no installed plugin (nor one passed in) has: a
+    misspelt name would otherwise leave its services out without a word."""
+    installed = sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    known = set(installed) | {name for name, _ in extra}
+    return [Refusal(name, "EMITRA_PLUGINS", f"EMITRA_PLUGINS names {name!r}, but no installed plugin is called so: correct the name, "
+                                            f"or install the plugin; the installed ones are {', '.join(installed) or '(none)'}")
+            for name in sorted(allow - known)]
 
 
 class PluginHost:
@@ -667,6 +675,10 @@ class PluginHost:
         allow_env = os.environ.get("EMITRA_PLUGINS")
         allow = {n.strip() for n in allow_env.split(",") if n.strip()} if allow_env else None
         candidates: list[tuple[str, Any]] = []
+        extra_plugins = list(extra_plugins)
+        if use_entry_points and allow is not None:
+            for refusal in _not_installed(allow, extra_plugins):
+                self._refuse(refusal)
         if use_entry_points:
             for name, ep in _discover(allow):
                 if _shipped_with_emitra(ep):

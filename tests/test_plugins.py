@@ -434,6 +434,18 @@ def test_the_allow_list_limits_which_entry_points_load(tmp_path, monkeypatch):
     assert [s.code for s in h.registry] == ["pvt.partner.recharge"]
 
 
+def test_a_name_the_allow_list_gives_that_no_installed_plugin_has_is_a_refusal_naming_the_installed_ones(monkeypatch):
+    """EMITRA_PLUGINS=electricty loaded nothing of it and said nothing: the bills were simply not offered."""
+    monkeypatch.setenv("EMITRA_PLUGINS", "electricty, phed_water")
+    h = PluginHost()
+    assert h.registry.plugins == ["phed_water"]
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("electricty", "EMITRA_PLUGINS")
+    assert refusal.message.startswith("EMITRA_PLUGINS names 'electricty', but no installed plugin is called so: correct the name, or "
+                                      "install the plugin; the installed ones are births_deaths, bsnl, ")
+    assert "electricity" in refusal.message
+
+
 def test_every_problem_of_a_declaration_is_reported_at_once():
     from emitra.core.plugins import declaration_problems
 
