@@ -360,7 +360,7 @@ def _checks() -> dict[str, object]:
         "EMITRA_PUBLIC_URL": _public_url,
         "EMITRA_SECURE_COOKIES": _zero_or_one("EMITRA_SECURE_COOKIES", "the session cookie is sent over HTTPS only"),
         "EMITRA_TIMEZONE": _timezone,
-        "EMITRA_PLUGINS": None,  # names: one not installed loads nothing (`emitra plugins` lists what loaded)
+        "EMITRA_PLUGINS": None,  # names: one not installed loads nothing, and is a refusal of the plugin host (core/plugins.py)
         "EMITRA_POLICY_DIR": _policy_dir,
         "EMITRA_STRIPE_API_KEY": None,
         "EMITRA_STRIPE_WEBHOOK_SECRET": None,

@@ -25,7 +25,7 @@ from emitra.core.ids import make_receipt_no
 from emitra.core.money import format_paise, paise_problem
 from emitra.core.models import Citizen, Counter, CounterService, District, Document, LspPrice, Payment, RequestStatus, ServiceRequest
 from emitra.core.plugins import get_host
-from emitra.core.services import FieldError, Payer, Quote, QuoteContext, Service
+from emitra.core.services import Cancellation, FieldError, Payer, Quote, QuoteContext, Service
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +231,18 @@ async def price(counter: Counter, service: Service, data: dict[str, Any]) -> Pri
     if share is not None:
         rate = fees.Rate(share, rate.payer, "commission")
     return Priced(service, data, quote, rate, ctx, docs)
+
+
+def _partner_failed(service: Service, method: str, exc: Exception) -> CounterError:
+    """A cancellable service's ``refund_quote`` or ``cancel`` raised (the partner's system is down,
+    or the plugin is wrong): logged with the plugin's name; the request stays as it was."""
+    log.error("plugin %s failed in %s for %s", service.plugin, method, service.code, exc_info=exc)
+    why = f"{type(exc).__name__}: {exc}"[:200]
+    return CounterError(
+        "refund",
+        f"Plugin {service.plugin} failed in {method}: {why}. Nothing was cancelled at the counter; cancel again once {service.provider} answers.",
+        f"प्लगइन {service.plugin} {method} में विफल रहा: {why}। काउंटर पर कुछ भी रद्द नहीं हुआ; "
+        f"{service.provider_hi or service.provider} के जवाब देने पर फिर से रद्द करें।")
 
 
 def _unsound_quote(service: Service, field: str, wrong: tuple[str, str], did: tuple[str, str]) -> ServiceUnavailable:
@@ -902,8 +914,14 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
         quoted = await service.refund_quote(request.id, request.form_data, reference, request.principal_paise)
     except FieldError as exc:
         raise CounterError(exc.field, exc.message_en, exc.message_hi) from None
-    needed = request.principal_paise if quoted is None else int(quoted)
-    if needed < 0 or needed > request.principal_paise:
+    except Exception as exc:
+        raise _partner_failed(service, "refund_quote", exc) from None
+    if quoted is not None and (wrong := paise_problem(quoted)):
+        log.error("plugin %s: refund_quote for %s: %s", service.plugin, request.receipt_no, wrong[0])
+        raise CounterError("refund", f"Plugin {service.plugin} quoted an impossible refund: {wrong[0]}. Nothing was cancelled.",
+                           f"प्लगइन {service.plugin} ने असंभव रिफंड बताया: {wrong[1]}। कुछ भी रद्द नहीं हुआ।")
+    needed = request.principal_paise if quoted is None else quoted
+    if needed > request.principal_paise:
         raise CounterError("refund", f"Plugin {service.plugin} quoted an impossible refund of {needed} paise.", "प्लगइन ने असंभव रिफंड बताया।")
     from_drawer = by_card is None and by_upi is None  # a card's or UPI payment's refund goes back the way it came
     drawer = await ledger.balance(f"counter_cash:{counter.code}") if from_drawer else 0
@@ -918,8 +936,21 @@ async def cancel(actor: audit.Actor, counter: Counter, request: ServiceRequest, 
         result = await service.cancel(request.id, request.form_data, reference, request.principal_paise)
     except FieldError as exc:
         raise CounterError(exc.field, exc.message_en, exc.message_hi) from None
-    refund = int(result.refund_paise)
-    if refund < 0 or refund > request.principal_paise:
+    except Exception as exc:
+        raise _partner_failed(service, "cancel", exc) from None
+    if not isinstance(result, Cancellation):
+        wrong = (f"cancel() returned {type(result).__name__}, not a Cancellation", f"cancel() ने Cancellation के बजाय {type(result).__name__} लौटाया")
+    elif paid_wrong := paise_problem(result.refund_paise):
+        wrong = (f"refund_paise: {paid_wrong[0]}", f"refund_paise: {paid_wrong[1]}")
+    else:
+        wrong = None
+    if wrong:  # the partner may have cancelled: as for a refund over the price, nothing is booked here
+        log.error("plugin %s: %s cancelled at the partner with an impossible answer (%s); not recorded", service.plugin, request.receipt_no,
+                  wrong[0])
+        raise CounterError("refund", f"Plugin {service.plugin} offered an impossible refund: {wrong[0]}.",
+                           f"प्लगइन {service.plugin} ने असंभव रिफंड बताया: {wrong[1]}।")
+    refund = result.refund_paise
+    if refund > request.principal_paise:
         log.error("plugin %s: %s cancelled at the partner with an impossible refund of %s paise; not recorded",
                   service.plugin, request.receipt_no, refund)
         raise CounterError("refund", f"Plugin {service.plugin} offered an impossible refund of {refund} paise.", "प्लगइन ने असंभव रिफंड बताया।")

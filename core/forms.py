@@ -15,8 +15,8 @@ Conventions a form may use besides standard JSON Schema (2020-12):
   document; the value is the uploaded document's id;
 - ``x-steps`` (top level): ``[{"title": ..., "x-title-hi": ..., "fields": [...]}]``: a multi-step
   form; each step lists top-level properties (a property of an ``if/then/else`` branch may be listed
-  too: it shows when its branch applies);
-- ``x-rows`` (on an array of objects): how many empty rows a form shows (default 2).
+  too: it shows when its branch applies), and every property is in a step (checked at load);
+- ``x-rows`` (on an array of objects): how many empty rows a form shows (default 2; 1 to 20).
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ def _too_large(text: str | int) -> AmountError:
 
 def paise_problem(value: object) -> tuple[str, str] | None:
     """What is wrong with ``value`` as an amount of paise that a plugin gives (a fee, a quote), in
-    English and Hindi; None when it is one: a whole, non-negative ``int`` (``True`` is not one)."""
+    English and Hindi; None when it is one: a whole, non-negative ``int`` (``True`` is not one), at
+    most :data:`MAX_PAISE` (a larger one overflowed the database at the payment)."""
     kind = type(value).__name__
     if isinstance(value, bool):
         return (f"{value!r} is a yes/no value (bool), not a number; an amount is whole paise, an int (Rs 3.95 is 395)",
@@ -91,6 +92,10 @@ def paise_problem(value: object) -> tuple[str, str] | None:
                 f"{value!r} {kind} है, पूरे पैसे नहीं; राशि int होती है (Rs 3.95 = 395)")
     if value < 0:
         return (f"{value} is negative; an amount is zero or more paise", f"{value} ऋणात्मक है; राशि शून्य या अधिक पैसे होती है")
+    if value > MAX_PAISE:
+        largest = format_paise(MAX_PAISE)
+        return (f"{value} is more than the largest amount, {MAX_PAISE} paise ({largest}); an amount is whole paise (Rs 3.95 is 395)",
+                f"{value} सबसे बड़ी राशि {MAX_PAISE} पैसे ({largest}) से अधिक है; राशि पूरे पैसों में होती है (Rs 3.95 = 395)")
     return None
 
 

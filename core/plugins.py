@@ -8,6 +8,7 @@ The built-ins' codes (core/builtin_codes.py) are theirs whether they are loaded 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -56,7 +57,7 @@ def failure(exc: BaseException) -> str:
     tb = exc.__traceback__
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
-        if not name.startswith(_CORE_DIR) and not name.startswith("<frozen"):
+        if not os.path.realpath(name).startswith(_CORE_DIR) and not name.startswith("<frozen"):  # emitra reached by a symlink too
             where = f" (at {name}, line {tb.tb_lineno})"
         tb = tb.tb_next
     return f"{type(exc).__name__}: {exc}{where}"
@@ -118,12 +119,30 @@ def _identity_problems(service: Service) -> list[DeclarationError]:
             out.append(DeclarationError(name.split("[")[0], f"{name}: {value!r} is not Hindi; write the department's Hindi name in "
                                                             "Devanagari script (a Latin abbreviation may stand in it, e.g. "
                                                             "'जन स्वास्थ्य अभियांत्रिकी विभाग (PHED)')"))
+    if service.description_en and not is_hindi(service.description_hi):
+        out.append(DeclarationError("description_hi", f"{service.description_hi!r} is not Hindi; the service has a description_en, so "
+                                                      "write its description_hi in Devanagari script (the service picker shows one)"))
     for name, enum_type in (("domain", Domain), ("category", Category), ("workflow", Workflow)):
         value = getattr(service, name)
         try:
             setattr(service, name, enum_type(value))
         except ValueError:
             out.append(DeclarationError(name, f"{value!r} is not one of: " + ", ".join(e.value for e in enum_type)))
+    return out
+
+
+def _counter_problems(service: Service) -> list[DeclarationError]:
+    """What a counter service the LSP prices, or a booking that may be cancelled, must also give."""
+    out = []
+    if service.priced_by_lsp:
+        if not isinstance(service.unit_en, str) or not service.unit_en.strip():
+            out.append(DeclarationError("unit_en", "a service the LSP prices (priced_by_lsp) names its unit, e.g. unit_en='page', "
+                                                   "unit_hi='पृष्ठ': the LSP's price list and the confirmation show the price per unit"))
+        elif not is_hindi(service.unit_hi):
+            out.append(DeclarationError("unit_hi", f"{service.unit_hi!r} is not Hindi; write the unit in Devanagari script, e.g. 'पृष्ठ'"))
+    if service.cancellable and type(service).cancel is Service.cancel:
+        out.append(DeclarationError("cancellable", "cancellable=True, but the service does not implement cancel(); implement cancel "
+                                                   "(and refund_quote), or leave cancellable False"))
     return out
 
 
@@ -160,6 +179,8 @@ def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") ->
     for name, prop in all_properties(schema).items():
         if not isinstance(prop, dict):
             continue
+        if why := _name_problem(name, top=prefix == "form.properties."):
+            out.append(DeclarationError(prefix + name, why))
         if not prop.get("title") or not is_hindi(prop.get("x-title-hi")):
             out.append(DeclarationError(prefix + name, "needs an English \"title\" and a Hindi \"x-title-hi\" (the operator sees one of them)"))
         out += [DeclarationError(prefix + name, why) for why in _property_problems(prop)]
@@ -169,6 +190,32 @@ def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") ->
         if isinstance(items, dict) and items.get("type") == "object":
             out += _label_problems(items, f"{prefix}{name}.items.properties.")
     return out
+
+
+#: what the counter's form page posts beside the form's own fields (web/templates/counter/form.html)
+COUNTER_NAMES = ("csrf_token", "_step", "_back", "_more")
+
+
+def _name_problem(name: str, top: bool) -> str | None:
+    """Why a property's name cannot be a field of the counter's page: the page posts each field
+    under its path (``address.pin``), so a name with a dot is taken for a nested field, a blank one
+    is never posted, a space breaks the field's label; and a top-level name the page posts itself
+    would be read as the page's own (the CSRF token, the step)."""
+    if not name.strip() or "." in name or any(ch.isspace() for ch in name):
+        return (f"{name!r} is not a field name the counter can post: write letters, digits and _ (e.g. 'pin_code'); "
+                "a '.' separates a nested field's path, and a space breaks the field's label")
+    if top and name in COUNTER_NAMES:
+        return (f"{name!r} is a name the counter page itself posts ({', '.join(COUNTER_NAMES)}); give the field another "
+                "name, e.g. 'account_token'")
+    return None
+
+
+#: the formats JSON Schema 2020-12 defines (any other is ignored: a mistyped "date" checks nothing)
+FORMATS = frozenset({"date", "date-time", "time", "duration", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
+                     "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template", "json-pointer",
+                     "relative-json-pointer", "regex"})
+#: the most empty rows an array of objects may ask the counter's form to draw (``x-rows``)
+MAX_ROWS = 20
 
 
 def _property_problems(prop: dict[str, Any]) -> list[str]:
@@ -196,7 +243,18 @@ def _property_problems(prop: dict[str, Any]) -> list[str]:
                 count = len(labels) if isinstance(labels, list) else "no list"
                 out.append(f"\"{where}{key}\" must be a list of {len(values)} labels, one for each value of \"enum\" in "
                            f"the same order (it has {count})")
+    if "format" in prop and prop["format"] not in FORMATS:
+        out.append(f"\"format\": {prop['format']!r} is not a format JSON Schema defines; use one of {', '.join(sorted(FORMATS))} "
+                   "(\"date\" draws a date picker and takes YYYY-MM-DD); JSON Schema ignores any other, so nothing would be checked")
+    if "x-rows" in prop:
+        rows = prop["x-rows"]
+        if not isinstance(rows, int) or isinstance(rows, bool) or not 1 <= rows <= MAX_ROWS:
+            out.append(f"\"x-rows\": {rows!r} is not a whole number of empty rows from 1 to {MAX_ROWS} (the counter's form "
+                       "shows that many rows to fill; \"Add a row\" adds more)")
     if "x-upload" in prop:
+        if prop.get("type") != "string":  # the field holds the stored document's id, which is text
+            out.append(f"\"x-upload\" is on a field of \"type\": {prop.get('type')!r}; a document field is \"type\": \"string\" "
+                       "(it holds the uploaded document's id; kit.document(...) writes it)")
         out += _upload_problems(prop["x-upload"])
     return out
 
@@ -356,11 +414,42 @@ def _form_problems(form: Any, checked: CheckedForms = _EVERY_FORM) -> list[Decla
         out.append(DeclarationError(
             "form.additionalProperties",
             "false would reject the fields of the if/then/else branches; use \"unevaluatedProperties\": false instead"))
-    for step in form.get("x-steps", []):
-        unknown = [f for f in step.get("fields", []) if f not in props]
+    return out + _steps_problems(form.get("x-steps"), props) + _label_problems(form)
+
+
+_STEP = '{"title": ..., "x-title-hi": ..., "fields": [...]}'
+
+
+def _steps_problems(declared: Any, props: dict[str, Any]) -> list[DeclarationError]:
+    """What would stop a multi-step form (``x-steps``) at the counter: a step it cannot read, one
+    with no Hindi title, a field it does not have, or a field in no step (never shown, so a
+    required one could never be filled)."""
+    if declared is None or declared == []:  # one step of every field
+        return []
+    if not isinstance(declared, list):
+        return [DeclarationError("form.x-steps", f"must be a list of steps, each {_STEP}")]
+    out, listed = [], set()
+    for i, step in enumerate(declared, 1):
+        if not isinstance(step, dict):
+            out.append(DeclarationError("form.x-steps", f"step {i} must be {_STEP}, not {step!r}"))
+            continue
+        which = repr(step["title"]) if isinstance(step.get("title"), str) and step["title"] else str(i)
+        fields = step.get("fields")
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            example = json.dumps(list(props)[:2], ensure_ascii=False)
+            out.append(DeclarationError("form.x-steps", f"step {which}: \"fields\" must be a list of the names of properties, e.g. {example}"))
+            continue
+        unknown = [f for f in fields if f not in props]
         if unknown:
-            out.append(DeclarationError("form.x-steps", f"step {step.get('title', '?')!r} lists fields that are not properties: {unknown}"))
-    return out + _label_problems(form)
+            out.append(DeclarationError("form.x-steps", f"step {which} lists fields that are not properties: {unknown}"))
+        listed.update(fields)
+        if not isinstance(step.get("title"), str) or not step["title"].strip() or not is_hindi(step.get("x-title-hi")):
+            out.append(DeclarationError("form.x-steps", f"step {which} needs an English \"title\" and a Hindi \"x-title-hi\" "
+                                                        "(the counter shows one of them above the step)"))
+    if not out:
+        out += [DeclarationError("form.x-steps", f"{name!r} is in no step, so the counter would never show it; list it in the "
+                                                 "\"fields\" of one step") for name in props if name not in listed]
+    return out
 
 
 def declaration_problems(service: Any, checked: CheckedForms = _EVERY_FORM) -> list[DeclarationError]:
@@ -368,7 +457,7 @@ def declaration_problems(service: Any, checked: CheckedForms = _EVERY_FORM) -> l
     may vouch for its form having been found a valid JSON Schema at an earlier start."""
     if not isinstance(service, Service):
         return [DeclarationError("service", f"register() takes an emitra.core.Service, not {type(service).__name__}")]
-    problems = (_identity_problems(service) + _fee_problems(service) + _form_problems(service.form, checked)
+    problems = (_identity_problems(service) + _counter_problems(service) + _fee_problems(service) + _form_problems(service.form, checked)
                 + _workflow_problems(service))
     if service.example is not None and not problems:
         problems += _example_problems(service)
@@ -520,6 +609,32 @@ class Registry:
         return iter(self.services.values())
 
 
+#: the hooks emitra calls synchronously (emitra_send_notification alone may be ``async def``)
+SYNC_HOOKS = ("emitra_register_services", "emitra_register_policy_rules", "emitra_register_payment_methods",
+              "emitra_transaction_recorded")
+
+
+def async_hook_problems(pm: pluggy.PluginManager, plugin: Any) -> list[str]:
+    """The hooks ``plugin`` implements as ``async def`` that emitra calls synchronously: calling one
+    makes a coroutine that nothing awaits, so its body never runs (no service, no rule, no
+    notification) and pluggy says nothing."""
+    out = []
+    for hook in SYNC_HOOKS:
+        for impl in getattr(pm.hook, hook).get_hookimpls():
+            if impl.plugin is plugin and inspect.iscoroutinefunction(impl.function):
+                out.append(f"{hook} is an async def; emitra calls it synchronously, so its body would never run: write it as a plain def")
+    return out
+
+
+def returned_problem(result: Any) -> str | None:
+    """What is wrong when ``emitra_register_services`` returned ``result`` (it returns nothing: the
+    services returned instead of registered would be silently lost)."""
+    if result is None:
+        return None
+    return (f"it returned a {type(result).__name__} instead of registering; call register(service) once for each service "
+            "(the hook returns nothing)")
+
+
 def _make_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("emitra")
     pm.add_hookspecs(hookspecs)
@@ -533,11 +648,19 @@ def _shipped_with_emitra(ep: Any) -> bool:
     return re.sub(r"[-_.]+", "-", name).lower() == "emitra"
 
 
-def _discover(allow: set[str] | None) -> Iterable[tuple[str, Any]]:
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        if allow is not None and ep.name not in allow:
-            continue
-        yield ep.name, ep
+def _discover(allow: set[str] | None) -> list[tuple[str, Any]]:
+    return [(ep.name, ep) for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+            if allow is None or ep.name in allow]
+
+
+def _not_installed(allow: set[str], extra: list[tuple[str, Any]]) -> list[Refusal]:
+    """The names ``EMITRA_PLUGINS`` gives that no installed plugin (nor one passed in) has: a
+    misspelt name would otherwise leave its services out without a word."""
+    installed = sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+    known = set(installed) | {name for name, _ in extra}
+    return [Refusal(name, "EMITRA_PLUGINS", f"EMITRA_PLUGINS names {name!r}, but no installed plugin is called so: correct the name, "
+                                            f"or install the plugin; the installed ones are {', '.join(installed) or '(none)'}")
+            for name in sorted(allow - known)]
 
 
 class PluginHost:
@@ -552,6 +675,10 @@ class PluginHost:
         allow_env = os.environ.get("EMITRA_PLUGINS")
         allow = {n.strip() for n in allow_env.split(",") if n.strip()} if allow_env else None
         candidates: list[tuple[str, Any]] = []
+        extra_plugins = list(extra_plugins)
+        if use_entry_points and allow is not None:
+            for refusal in _not_installed(allow, extra_plugins):
+                self._refuse(refusal)
         if use_entry_points:
             for name, ep in _discover(allow):
                 if _shipped_with_emitra(ep):
@@ -583,6 +710,15 @@ class PluginHost:
         code_rules: list[CodeRule] = []
         for impl in self.pm.hook.emitra_register_policy_rules.get_hookimpls():
             def register(rule: CodeRule, plugin_name: str = impl.plugin_name) -> None:
+                if not isinstance(rule, CodeRule):
+                    self._refuse(Refusal(plugin_name, "emitra_register_policy_rules",
+                                         f"register() takes an emitra.policy.CodeRule, not {type(rule).__name__}"))
+                    return
+                if not callable(rule.check):
+                    self._refuse(Refusal(plugin_name, "emitra_register_policy_rules",
+                                         f"rule {rule.id!r}: check is {rule.check!r}, not a function; give check=a function "
+                                         "(service, on) returning 'deny', 'restricted' or None"))
+                    return
                 rule.plugin = plugin_name
                 code_rules.append(rule)
 
@@ -614,10 +750,13 @@ class PluginHost:
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
+            problems = async_hook_problems(self.pm, plugin)
         except Exception as exc:
+            problems = [str(exc)]
+        if problems:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
-            self._refuse(Refusal(name, "hooks", str(exc)))
+            self._refuse(Refusal(name, "hooks", problems[0]))
             return
         self.registry.plugins.append(name)
         self._load_payment_methods(name, plugin)
@@ -637,9 +776,12 @@ class PluginHost:
             self._declared.append(service)
 
         try:
-            impl(register=register)
+            result = impl(register=register)
         except Exception as exc:
             self._refuse(Refusal(name, "emitra_register_services", failure(exc)))
+            return
+        if problem := returned_problem(result):
+            self._refuse(Refusal(name, "emitra_register_services", problem))
 
     def _settle_codes(self) -> None:
         """Register the sound declarations under their codes, once every plugin has declared its own:

@@ -14,8 +14,8 @@ import pluggy
 
 from emitra.core import builtin_codes, hookspecs
 from emitra.core.clock import today
-from emitra.core.plugins import (CODE_PATTERN, DeclarationError, _shipped_with_emitra, clash_message, clashes, declaration_problems,
-                                 failure, get_host, own_code)
+from emitra.core.plugins import (CODE_PATTERN, DeclarationError, _shipped_with_emitra, async_hook_problems, clash_message, clashes,
+                                 declaration_problems, failure, get_host, own_code, returned_problem)
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 #: what the scaffold writes for the Hindi title: no Hindi, so the declaration check refuses it until translated
@@ -272,6 +272,9 @@ def check(path: Path) -> list[str]:
         except Exception as exc:
             problems.append(f"plugin {name!r}: hooks: {exc}")
             continue
+        if found := async_hook_problems(pm, module):
+            problems += [f"plugin {name!r}: hooks: {p}" for p in found]
+            continue
         problems += _payment_methods(pm, name, methods)
         impls = pm.hook.emitra_register_services.get_hookimpls()
         if not impls:
@@ -280,9 +283,12 @@ def check(path: Path) -> list[str]:
             continue
         registered: list[Any] = []
         try:
-            impls[0].function(register=registered.append)
+            result = impls[0].function(register=registered.append)
         except Exception as exc:
             problems.append(f"plugin {name!r}: emitra_register_services raised {failure(exc)}")
+        else:
+            if problem := returned_problem(result):
+                problems.append(f"plugin {name!r}: emitra_register_services: {problem}")
         for service in registered:
             code = getattr(service, "code", "?")
             found = declaration_problems(service)

@@ -58,6 +58,11 @@ class State:
     desk: str = "department"
 
 
+def _whole_days(value: object) -> bool:
+    """A number of days a process may give: a whole number, at least 1 (``True`` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str
@@ -130,11 +135,15 @@ class Process:
             for s in (*t.sources, t.target):
                 if s not in names:
                     out.append(f"process.transitions[{t.action}]: state {s!r} is not declared; add it to states")
-            for r in t.roles:
-                if r not in roles:
-                    out.append(f"process.transitions[{t.action}]: role {r!r} is unknown; use one of {', '.join(sorted(roles))}")
-            if not t.roles:
-                out.append(f"process.transitions[{t.action}]: no role may take it; list at least one role")
+            if isinstance(t.roles, str):  # ("system") is a string: each letter was reported as a role
+                out.append(f"process.transitions[{t.action}].roles: {t.roles!r} is not a tuple of roles; write ({t.roles!r},) "
+                           f"for one role (a lone string in brackets needs the trailing comma)")
+            else:
+                for r in t.roles:
+                    if r not in roles:
+                        out.append(f"process.transitions[{t.action}]: role {r!r} is unknown; use one of {', '.join(sorted(roles))}")
+                if not t.roles:
+                    out.append(f"process.transitions[{t.action}]: no role may take it; list at least one role")
             if any(self.state(s).final for s in t.sources):
                 out.append(f"process.transitions[{t.action}]: it leaves a final state; final states have no way out")
             if isinstance(t.min_level, bool) or not isinstance(t.min_level, int) or t.min_level < 1:
@@ -144,7 +153,7 @@ class Process:
                 out.append(f"process.transitions[{t.action}].min_level: levels are department officers'; add "
                            f"'{OFFICER}' to its roles or leave min_level at 1")
         for s in self.states:
-            if s.sla_days is not None and (not isinstance(s.sla_days, int) or s.sla_days < 1):
+            if s.sla_days is not None and not _whole_days(s.sla_days):
                 out.append(f"process.states[{s.name}].sla_days: must be a whole number of days, at least 1, or None")
             if s.desk not in (*DESKS, "counter", "none"):
                 out.append(f"process.states[{s.name}].desk: {s.desk!r} is not department, society, counter or none")
@@ -154,7 +163,7 @@ class Process:
             out.append("process.states: no final state; a case must be able to end")
         if self.initial in names:
             out += self._path_problems(names)
-        if self.sla_days is not None and (not isinstance(self.sla_days, int) or self.sla_days < 1):
+        if self.sla_days is not None and not _whole_days(self.sla_days):
             out.append("process.sla_days: must be a whole number of days, at least 1, or None")
         if self.deliverable not in DELIVERABLES:
             out.append(f"process.deliverable: {self.deliverable!r} is not certificate, department or None")

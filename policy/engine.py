@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 from emitra.policy import matching
 from emitra.policy.rules import CodeRule, Rule, load_files
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from emitra.core.services import Service
@@ -134,11 +137,26 @@ class Policy:
         self._cache: dict[tuple[Any, ...], Decision] = {}
 
     def _code_decisions(self, service: "Service", on: dt.date) -> list[Decision]:
+        """What each rule in code says of ``service``. A rule that raises, or answers anything but
+        "deny", "restricted" or None, refuses the service it was asked about (decision 82): a
+        prohibition that cannot say must not let the service be sold, nor stop anything else."""
         out = []
         for rule in self.code_rules:
-            verdict = rule.check(service, on)
-            if verdict in ("deny", "restricted"):
-                out.append(Decision(verdict, rule.id, rule.citation, rule.authority, f"rule in code of plugin {rule.plugin!r}"))
+            where = f"rule in code of plugin {rule.plugin!r}"
+            try:
+                verdict = rule.check(service, on)
+            except Exception as exc:
+                log.error("policy rule %s of plugin %s failed for %s", rule.id, rule.plugin, service.code, exc_info=exc)
+                out.append(Decision("deny", rule.id, rule.citation, rule.authority,
+                                    f"{where} failed ({type(exc).__name__}: {exc}); the service is refused until the rule is corrected"))
+                continue
+            if isinstance(verdict, str) and verdict in ("deny", "restricted"):
+                out.append(Decision(verdict, rule.id, rule.citation, rule.authority, where))
+            elif verdict is not None:
+                log.error("policy rule %s of plugin %s answered %r for %s", rule.id, rule.plugin, verdict, service.code)
+                out.append(Decision("deny", rule.id, rule.citation, rule.authority,
+                                    f"{where} returned {verdict!r}, not 'deny', 'restricted' or None; the service is refused until "
+                                    "the rule is corrected"))
         return out
 
     def static(self, service: "Service", on: dt.date, district_code: str | None = None, extra: Iterable[Rule] = ()) -> Decision:

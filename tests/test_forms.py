@@ -236,6 +236,11 @@ def test_a_plugin_failing_while_serving_is_isolated_and_shown_unavailable(sink_p
     (12.5, "12.5 has a fraction of a paisa", "12.5 में पैसे का भिन्न है"),
     (-500, "-500 is negative; an amount is zero or more paise", "-500 ऋणात्मक है"),
     ("250", "'250' is not a number (str)", "'250' संख्या नहीं है"),
+    # past the largest amount emitra takes: 10**19 paise overflowed the database (an error page, the
+    # service still offered), and Rs 10,00,00,00,00,000 was recorded though the API refuses it
+    (10**19, "10000000000000000000 is more than the largest amount, 99999999999 paise (₹99,99,99,999.99)",
+     "10000000000000000000 सबसे बड़ी राशि 99999999999 पैसे (₹99,99,99,999.99) से अधिक है"),
+    (10**15, "1000000000000000 is more than the largest amount", "1000000000000000 सबसे बड़ी राशि"),
 ])
 def test_a_quote_of_an_impossible_amount_says_what_is_wrong_in_both_languages(sink_plugin, web, amount, wrong_en, wrong_hi):
     web.login("operator1")

@@ -533,3 +533,73 @@ def test_the_lsp_admin_sets_a_price_and_the_counter_charges_it(web):
     assert created.status_code == 201 and created.json()["principal_paise"] == 1000
     bad = web.post("/api/v1/quotes", headers=h, json={"service_code": PHOTOCOPY, "form": {"quantity": 0}})
     assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "quantity"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("quoted,wrong", [
+    (12.5, "12.5 has a fraction of a paisa"),  # was read as 12
+    ("1200", "'1200' is not a number (str)"),  # was read as 1200
+    (True, "True is a yes/no value (bool)"),  # was read as 1
+])
+async def test_a_refund_quote_that_is_not_whole_paise_is_refused_before_the_partner_cancels(demo_db, fixed_calendars, monkeypatch, quoted,
+                                                                                           wrong):
+    bus = fixed_calendars
+    actor, counter, citizen = await _ctx()
+    req = await counter_core.record_cash(actor, counter, citizen, BUS, trip(), "bus-quote-float")
+
+    async def refund_quote(*args):
+        return quoted
+
+    monkeypatch.setattr(get_host().registry.get(BUS), "refund_quote", refund_quote)
+    with pytest.raises(counter_core.CounterError) as refused:
+        await counter_core.cancel(actor, counter, req)
+    assert f"Plugin rsrtc quoted an impossible refund: {wrong}" in refused.value.message_en
+    assert "प्लगइन rsrtc ने असंभव रिफंड बताया" in refused.value.message_hi
+    assert not bus.bookings[req.department_ref].cancelled  # RSRTC was not asked
+    assert (await ServiceRequest.get(id=req.id)).status == RequestStatus.SUBMITTED
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("answer,wrong", [
+    (12.5, "refund_paise: 12.5 has a fraction of a paisa"),  # was booked as 12 paise
+    ("1200", "refund_paise: '1200' is not a number (str)"),  # was booked as 1200 paise
+    (None, "cancel() returned NoneType, not a Cancellation"),  # was an error page (AttributeError)
+])
+async def test_a_cancellation_that_is_not_whole_paise_is_not_booked(demo_db, fixed_calendars, monkeypatch, answer, wrong):
+    from emitra.core import Cancellation
+
+    actor, counter, citizen = await _ctx()
+    req = await counter_core.record_cash(actor, counter, citizen, BUS, trip(), "bus-cancel-float")
+
+    async def cancel(*args):
+        return None if answer is None else Cancellation(refund_paise=answer, reference="CXL-1")
+
+    monkeypatch.setattr(get_host().registry.get(BUS), "cancel", cancel)
+    with pytest.raises(counter_core.CounterError) as refused:
+        await counter_core.cancel(actor, counter, req)
+    assert f"Plugin rsrtc offered an impossible refund: {wrong}" in refused.value.message_en
+    assert "प्लगइन rsrtc ने असंभव रिफंड बताया" in refused.value.message_hi
+    assert (await ServiceRequest.get(id=req.id)).status == RequestStatus.SUBMITTED
+    assert not await Payment.exists(request_id=req.id, method="cash_refund") and await ledger.trial_balance() == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("method", ["refund_quote", "cancel"])
+async def test_a_partner_failing_to_cancel_is_a_message_naming_the_plugin_not_an_error_page(demo_db, fixed_calendars, monkeypatch, method):
+    actor, counter, citizen = await _ctx()
+    req = await counter_core.record_cash(actor, counter, citizen, BUS, trip(), "bus-cancel-down")
+
+    async def down(*args):
+        raise ConnectionError("RSRTC server timed out")
+
+    monkeypatch.setattr(get_host().registry.get(BUS), method, down)
+    with pytest.raises(counter_core.CounterError) as refused:
+        await counter_core.cancel(actor, counter, req)
+    assert refused.value.message_en.startswith(f"Plugin rsrtc failed in {method}: ConnectionError: RSRTC server timed out")
+    assert "Nothing was cancelled at the counter; cancel again once Rajasthan State Road Transport Corporation (RSRTC) answers." \
+        in refused.value.message_en
+    assert f"प्लगइन rsrtc {method} में विफल रहा" in refused.value.message_hi
+    assert (await ServiceRequest.get(id=req.id)).status == RequestStatus.SUBMITTED
+    monkeypatch.undo()
+    done = await counter_core.cancel(actor, counter, await ServiceRequest.get(id=req.id))  # answering again: cancelled
+    assert done.status == RequestStatus.CANCELLED

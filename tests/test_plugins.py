@@ -11,6 +11,16 @@ from emitra.core.workflow import application_process
 FORM = {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स"}}, "required": ["x"]}
 
 
+#: a form of two fields, for x-steps
+STEPPED = {"type": "object", "properties": {"a": {"type": "string", "title": "A", "x-title-hi": "ए"},
+                                            "b": {"type": "string", "title": "B", "x-title-hi": "बी"}}}
+
+
+#: an array of objects, drawn as rows to fill
+ROWS = {"type": "array", "title": "Members", "x-title-hi": "सदस्य",
+        "items": {"type": "object", "properties": {"n": {"type": "string", "title": "Name", "x-title-hi": "नाम"}}}}
+
+
 def svc(**over):
     base = dict(code="test.ok.service", title_en="OK service", title_hi="ठीक सेवा", provider="Test Dept",
                 domain=Domain.GOVERNMENT, category=Category.APPLICATION, form=FORM, fee=FeeRule(payer=Payer.CITIZEN))
@@ -49,6 +59,9 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"form": {"type": "object", "properties": {}, "required": ["missing"]}}, "form.required", "missing"),
     ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=-100)}, "fee.fee_paise", "negative"),
     ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=3.95)}, "fee.fee_paise", "whole paise"),
+    # overflowed the database at every payment (10**19), or charged more than emitra takes anywhere
+    ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=10**19)}, "fee.fee_paise",
+     "10000000000000000000 is more than the largest amount, 99999999999 paise (₹99,99,99,999.99); an amount is whole paise"),
     ({"fee": FeeRule(payer="tourist")}, "fee.payer", "not a known payer"),
     ({"code": "Not A Code"}, "code", "dotted lowercase"),
     ({"title_hi": "Only English"}, "title_hi", "Devanagari"),
@@ -96,6 +109,46 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
      "process is given, but the workflow is Workflow.PAYMENT, which is done when paid and opens no case for the department; "
      "set workflow=Workflow.APPLICATION"),
     ({"personal_verification": True}, "workflow", "personal_verification is given, but the workflow is Workflow.PAYMENT"),
+    # the service picker's line, and a counter service's unit, spoke English on Hindi pages
+    ({"description_en": "Renew a licence."}, "description_hi",
+     "'' is not Hindi; the service has a description_en, so write its description_hi in Devanagari script"),
+    ({"description_en": "Renew a licence.", "description_hi": "Renew a licence."}, "description_hi", "'Renew a licence.' is not Hindi"),
+    ({"priced_by_lsp": True}, "unit_en", "a service the LSP prices (priced_by_lsp) names its unit, e.g. unit_en='page', unit_hi='पृष्ठ'"),
+    ({"priced_by_lsp": True, "unit_en": "page", "unit_hi": "page"}, "unit_hi", "'page' is not Hindi; write the unit in Devanagari script"),
+    # a booking the counter offered to cancel, and every cancel was an error (Service.cancel raises NotImplementedError)
+    ({"cancellable": True}, "cancellable",
+     "cancellable=True, but the service does not implement cancel(); implement cancel (and refund_quote), or leave cancellable False"),
+    # the counter's form page was an error page ('>' between str and int), or drew a row per number
+    ({"form": {"type": "object", "properties": {"m": {**ROWS, "x-rows": "many"}}}}, "form.properties.m",
+     '"x-rows": \'many\' is not a whole number of empty rows from 1 to 20'),
+    ({"form": {"type": "object", "properties": {"m": {**ROWS, "x-rows": 100_000}}}}, "form.properties.m",
+     '"x-rows": 100000 is not a whole number of empty rows from 1 to 20'),
+    # a mistyped format is no format to JSON Schema: no date picker, and any text passed as a date
+    ({"form": {"type": "object", "properties": {"d": {"type": "string", "title": "D", "x-title-hi": "डी", "format": "Date"}}}},
+     "form.properties.d", "\"format\": 'Date' is not a format JSON Schema defines; use one of date, date-time, duration, email"),
+    # the stored document's id is text: an integer field holding it was refused at every submission
+    ({"form": {"type": "object", "properties": {"x": {"type": "integer", "title": "X", "x-title-hi": "एक्स", "x-upload": {}}}}},
+     "form.properties.x", "\"x-upload\" is on a field of \"type\": 'integer'; a document field is \"type\": \"string\""),
+    # x-steps the counter could not draw: a crash inside the core refused the whole plugin, or a field never shown
+    ({"form": {**STEPPED, "x-steps": {"title": "One", "x-title-hi": "एक", "fields": ["a", "b"]}}}, "form.x-steps",
+     'must be a list of steps, each {"title": ..., "x-title-hi": ..., "fields": [...]}'),
+    ({"form": {**STEPPED, "x-steps": ["a", "b"]}}, "form.x-steps", 'step 1 must be {"title": ..., "x-title-hi": ..., "fields": [...]}'),
+    ({"form": {**STEPPED, "x-steps": [{"title": "One", "x-title-hi": "एक", "fields": "ab"}]}}, "form.x-steps",
+     "step 'One': \"fields\" must be a list of the names of properties, e.g. [\"a\", \"b\"]"),
+    ({"form": {**STEPPED, "x-steps": [{"title": "One", "x-title-hi": "एक", "fields": ["a"]}]}}, "form.x-steps",
+     "'b' is in no step, so the counter would never show it; list it in the \"fields\" of one step"),
+    ({"form": {**STEPPED, "x-steps": [{"title": "One", "fields": ["a", "b"]}]}}, "form.x-steps",
+     "step 'One' needs an English \"title\" and a Hindi \"x-title-hi\""),
+    # names the counter page posts beside the form's own fields, or cannot tell from a nested field's path
+    ({"form": {"type": "object", "properties": {"csrf_token": {"type": "string", "title": "Token", "x-title-hi": "टोकन"}}}},
+     "form.properties.csrf_token", "is a name the counter page itself posts (csrf_token, _step, _back, _more)"),
+    ({"form": {"type": "object", "properties": {"_step": {"type": "string", "title": "Step", "x-title-hi": "चरण"}}}},
+     "form.properties._step", "is a name the counter page itself posts"),
+    ({"form": {"type": "object", "properties": {"address.pin": {"type": "string", "title": "PIN", "x-title-hi": "पिन"}}}},
+     "form.properties.address.pin", "'address.pin' is not a field name the counter can post"),
+    ({"form": {"type": "object", "properties": {"a": {"type": "object", "title": "A", "x-title-hi": "ए", "properties": {
+        "p q": {"type": "string", "title": "Q", "x-title-hi": "क्यू"}}}}}},
+     "form.properties.a.properties.p q", "'p q' is not a field name the counter can post"),
 ])
 def test_a_bad_declaration_is_refused_naming_plugin_and_field_and_others_still_load(override, field, fragment):
     h = host(("bad", plugin(svc(**{"code": "test.bad.one", **override}))),
@@ -209,6 +262,11 @@ def _labelled(process, **over):
     # ("forwarded") is a string: each letter was reported as an undeclared state
     ({"approve": {"sources": "forwarded"}},
      "process.transitions[approve].sources: 'forwarded' is not a tuple of state names; write ('forwarded',) for one state"),
+    # roles=("system") is a string too: each letter was reported as an unknown role
+    ({"forward": {"roles": "system"}},
+     "process.transitions[forward].roles: 'system' is not a tuple of roles; write ('system',) for one role"),
+    # True is an int: a day's limit the partner never wrote
+    ({"forwarded": {"sla_days": True}}, "process.states[forwarded].sla_days: must be a whole number of days, at least 1, or None"),
 ])
 def test_every_state_and_step_of_a_process_is_named_in_english_and_hindi(over, message):
     h = host(("office", plugin(svc(workflow=Workflow.APPLICATION, process=_labelled(application_process(), **over)))))
@@ -232,6 +290,50 @@ def test_a_misspelled_hook_is_refused_not_silently_ignored():
     assert [r.plugin for r in h.registry.refusals] == ["typo"]
     assert "emitra_register_servces" in h.registry.refusals[0].message
     assert h.registry.get("test.ok.service") is not None
+
+
+@pytest.mark.parametrize("hook", ["emitra_register_services", "emitra_register_policy_rules", "emitra_register_payment_methods",
+                                  "emitra_transaction_recorded"])
+def test_an_async_implementation_of_a_hook_emitra_calls_synchronously_is_refused(hook):
+    """``async def emitra_register_services`` loaded with no service and no refusal: emitra calls the
+    hook synchronously, so the coroutine was never run (only a RuntimeWarning, in no log)."""
+    eager = types.SimpleNamespace()
+
+    async def implementation(**kwargs):
+        pass
+
+    implementation.__name__ = hook
+    setattr(eager, hook, hookimpl(implementation))
+    h = host(("eager", eager), ("good", plugin(svc())))
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("eager", "hooks")
+    assert refusal.message == (f"{hook} is an async def; emitra calls it synchronously, so its body would never run: "
+                               f"write it as a plain def")
+    assert "eager" not in h.registry.plugins and h.registry.get("test.ok.service") is not None
+
+
+def test_services_returned_by_the_register_hook_instead_of_registered_are_refused_by_name():
+    """``return [Service(...)]`` loaded the plugin with no service and said nothing."""
+    returner = types.SimpleNamespace()
+
+    @hookimpl
+    def emitra_register_services(register):
+        return [svc()]
+
+    returner.emitra_register_services = emitra_register_services
+    h = host(("returner", returner))
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("returner", "emitra_register_services")
+    assert refusal.message == ("it returned a list instead of registering; call register(service) once for each service "
+                               "(the hook returns nothing)")
+
+
+def test_a_step_may_list_a_branch_field_and_a_stepped_form_loads():
+    form = {**STEPPED, "if": {"properties": {"a": {"const": "x"}}},
+            "then": {"properties": {"c": {"type": "string", "title": "C", "x-title-hi": "सी"}}},
+            "x-steps": [{"title": "One", "x-title-hi": "एक", "fields": ["a"]}, {"title": "Two", "x-title-hi": "दो", "fields": ["b", "c"]}]}
+    h = host(("stepped", plugin(svc(form=form))))
+    assert h.registry.refusals == [] and h.registry.get("test.ok.service") is not None
 
 
 def test_transaction_recorded_hook_receives_the_receipt_and_cannot_break_it():
@@ -330,6 +432,18 @@ def test_the_allow_list_limits_which_entry_points_load(tmp_path, monkeypatch):
     monkeypatch.setenv("EMITRA_PLUGINS", "partner_demo")
     h = PluginHost()
     assert [s.code for s in h.registry] == ["pvt.partner.recharge"]
+
+
+def test_a_name_the_allow_list_gives_that_no_installed_plugin_has_is_a_refusal_naming_the_installed_ones(monkeypatch):
+    """EMITRA_PLUGINS=electricty loaded nothing of it and said nothing: the bills were simply not offered."""
+    monkeypatch.setenv("EMITRA_PLUGINS", "electricty, phed_water")
+    h = PluginHost()
+    assert h.registry.plugins == ["phed_water"]
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("electricty", "EMITRA_PLUGINS")
+    assert refusal.message.startswith("EMITRA_PLUGINS names 'electricty', but no installed plugin is called so: correct the name, or "
+                                      "install the plugin; the installed ones are births_deaths, bsnl, ")
+    assert "electricity" in refusal.message
 
 
 def test_every_problem_of_a_declaration_is_reported_at_once():

@@ -94,6 +94,42 @@ def test_rules_in_code_are_asked_too():
     assert "JP-NO-BUS" in next(r for r in host.registry.refusals if r.service_code == "pvt.rsrtc.bus_ticket").message
 
 
+def _order(check):
+    module = types.SimpleNamespace()
+    module.emitra_register_policy_rules = hookimpl(lambda register: register(CodeRule("JP-NO-BUS", "Collector's order 12/2026", check)))
+    return module
+
+
+def _raises(service, on):
+    if service.code == "pvt.rsrtc.bus_ticket":
+        raise KeyError("route list")
+    return None
+
+
+@pytest.mark.parametrize("check,why", [
+    # stopped every start: PluginHost() raised, so the server and every `emitra` command failed
+    (_raises, "rule in code of plugin 'order' failed (KeyError: 'route list'); the service is refused until the rule is corrected"),
+    # 'denied' for 'deny': the service was allowed without a word
+    (lambda service, on: "denied" if service.code == "pvt.rsrtc.bus_ticket" else None,
+     "rule in code of plugin 'order' returned 'denied', not 'deny', 'restricted' or None; the service is refused until the rule "
+     "is corrected"),
+])
+def test_a_rule_in_code_that_fails_or_answers_wrongly_refuses_what_it_was_asked_about_and_stops_nothing_else(check, why):
+    host = PluginHost(extra_plugins=[("order", _order(check))])
+    assert host.registry.get("pvt.rsrtc.bus_ticket") is None and host.registry.get("gov.rj.jvvnl.bill") is not None
+    (refusal,) = [r for r in host.registry.refusals if r.plugin == "rsrtc"]
+    assert refusal.field == "policy" and "JP-NO-BUS" in refusal.message and why in refusal.message
+
+
+def test_a_rule_in_code_without_a_check_is_refused_at_registration():
+    host = PluginHost(extra_plugins=[("order", _order("deny"))])
+    (refusal,) = [r for r in host.registry.refusals if r.plugin == "order"]
+    assert refusal.field == "emitra_register_policy_rules"
+    assert refusal.message == ("rule 'JP-NO-BUS': check is 'deny', not a function; give check=a function (service, on) returning "
+                               "'deny', 'restricted' or None")
+    assert host.registry.get("pvt.rsrtc.bus_ticket") is not None and host.policy.code_rules == []
+
+
 def _write_rules(folder: Path, text: str) -> Path:
     (folder / "districts").mkdir(parents=True, exist_ok=True)
     path = folder / "districts" / "JP.toml"

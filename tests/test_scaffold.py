@@ -161,3 +161,27 @@ def test_plugins_check_names_the_line_of_the_plugin_a_mistake_raised_at_and_the_
     assert out.stdout.splitlines() == [
         "plugin 'courier': emitra_register_services raised AttributeError: Payer has no member 'SOCIETY'; use one of "
         f"Payer.CITIZEN, Payer.DEPARTMENT, Payer.PARTNER (at {path}, line 5)"]
+
+
+def test_plugins_check_reports_an_async_hook_and_services_returned_instead_of_registered(tmp_path):
+    """Both loaded with no service and no word: the coroutine never ran; the returned list was dropped."""
+    (tmp_path / "eager.py").write_text(
+        "from emitra.core import hookimpl\n"
+        "\n"
+        "@hookimpl\n"
+        "async def emitra_register_services(register):\n"
+        "    pass\n")
+    (tmp_path / "returner.py").write_text(
+        "from emitra.core import hookimpl\n"
+        "\n"
+        "@hookimpl\n"
+        "def emitra_register_services(register):\n"
+        "    return []\n")
+    for name, expected in (
+            ("eager", "plugin 'eager': hooks: emitra_register_services is an async def; emitra calls it synchronously, so its body "
+                      "would never run: write it as a plain def"),
+            ("returner", "plugin 'returner': emitra_register_services: it returned a list instead of registering; call "
+                         "register(service) once for each service (the hook returns nothing)")):
+        out = sh(BIN / "emitra", "plugins", "check", tmp_path / f"{name}.py")
+        assert out.returncode != 0
+        assert out.stdout.splitlines() == [expected]
