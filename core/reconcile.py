@@ -386,12 +386,36 @@ _NOT_CSV = ((b"%PDF", "a PDF document", "PDF दस्तावेज़"), (b"P
             (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)", "Excel 97-2003 वर्कबुक (.xls)"))
 
 
+def _utf16(data: bytes) -> str | None:
+    """``data`` as UTF-16 text (Excel's "Unicode Text", some banks' downloads), or None when it is not:
+    with a byte-order mark, or without one when every other byte of its start is a NUL (ASCII in
+    UTF-16), which UTF-8 reads as a NUL after every character and Windows-1252 likewise."""
+    start = data[:512]
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    elif len(start) >= 4 and not any(start[1::2]) and all(start[0::2]):
+        encoding = "utf-16-le"
+    elif len(start) >= 4 and not any(start[0::2]) and all(start[1::2]):
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        raise StatementError([LineError(line, "file", "The file is UTF-16 text with a broken character; download the statement again as CSV.",
+                                        "फ़ाइल UTF-16 टेक्स्ट है जिसमें एक टूटा अक्षर है; विवरण को फिर से CSV के रूप में डाउनलोड करें।")]) from None
+
+
 def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
-    """UTF-8 (with or without a byte-order mark), else Windows-1252, as Excel and many banks'
+    """UTF-8 (with or without a byte-order mark), UTF-16, else Windows-1252, as Excel and many banks'
     downloads on Windows write it: amounts and dates are ASCII either way, only a narration's
     letters depend on it, and the import says which it read. A PDF, a workbook or a web page is
     refused saying what it is."""
-    start = data[:512].lstrip().lower()
+    if len(data) > MAX_FILE_BYTES:
+        return _decode(data)  # (refused for its size, whatever it is)
+    wide = _utf16(data)
+    start = (data[:512] if wide is None else wide[:512].encode()).lstrip().lower()
     for magic, what_en, what_hi in _NOT_CSV + ((b"<", "a web page (HTML), as some banks' 'Excel' downloads are", "वेब पेज (HTML), जैसे कुछ बैंकों के 'Excel' डाउनलोड होते हैं"),):
         if start.startswith(magic.lower()) and (magic != b"<" or re.match(rb"<(!doctype|html|table|\?xml)", start)):
             raise StatementError([LineError(0, "file", f"This file is {what_en}, not CSV: download the statement from the bank as CSV "
@@ -403,11 +427,13 @@ def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
                                                    "import Stripe's file in the Stripe form, and the bank's CSV download here.",
                                         "यह फ़ाइल JSON है (Stripe के बैलेंस लेन-देन?), बैंक विवरण की CSV नहीं: Stripe की फ़ाइल Stripe वाले "
                                         "फ़ॉर्म में आयात करें, और बैंक की CSV यहाँ।")])
+    if wide is not None:
+        notes.append(ReadNote("", "The file is UTF-16 text, as Excel saves 'Unicode Text'; it was read so.",
+                              "फ़ाइल UTF-16 टेक्स्ट है, जैसे Excel 'Unicode Text' सहेजता है; इसे वैसे ही पढ़ा गया।"))
+        return wide.removeprefix("\ufeff")
     try:
         return _decode(data)
     except StatementError as exc:
-        if len(data) > MAX_FILE_BYTES:  # refused for its size, whatever its encoding
-            raise
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:

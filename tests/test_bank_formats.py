@@ -367,6 +367,24 @@ def test_a_windows_1252_file_is_read_and_says_so():
     assert [str(n) for n in reading.notes] == ["The file is not UTF-8; it was read as Windows-1252 (ANSI) text, as Excel on Windows saves it."]
 
 
+@pytest.mark.parametrize("data", [b"\xff\xfe" + CANONICAL.decode().encode("utf-16-le"), b"\xfe\xff" + CANONICAL.decode().encode("utf-16-be"),
+                                  CANONICAL.decode().encode("utf-16-le"), TITLED.decode().encode("utf-16")],
+                         ids=["le-with-mark", "be-with-mark", "le-without-mark", "titled"])
+def test_a_utf_16_file_is_read_and_says_so(data):
+    """A UTF-16 file (Excel's "Unicode Text", some banks' downloads) was read as Windows-1252: every
+    character followed by a NUL, and the refusal named 'ÿþd a t e' columns. It reads to the same lines."""
+    reading = rec.read_bank_csv(data, TODAY)
+    assert [(l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise) for l in reading.lines] == LINES
+    assert "The file is UTF-16 text, as Excel saves 'Unicode Text'; it was read so." in [str(n) for n in reading.notes]
+
+
+def test_a_utf_16_file_separated_by_tabs_is_told_to_use_commas_and_a_utf_16_web_page_is_named():
+    [(line, field, message)] = _refused(CANONICAL.decode().replace(",", "\t").encode("utf-16"))
+    assert (line, field) == (1, "header") and message.startswith("The columns are separated by tabs, not commas")
+    [(line, field, message)] = _refused("<html><body><table><tr><td>Date</td>".encode("utf-16"))
+    assert (line, field) == (0, "file") and message.startswith("This file is a web page (HTML)")
+
+
 async def test_the_same_statement_in_the_banks_format_is_the_same_statement(demo_db):
     """A bank's download and the same statement in emitra's header are one statement: the second is
     refused as already imported; the import's audit record says how the file was read."""
