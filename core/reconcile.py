@@ -299,6 +299,7 @@ _BALANCE_WORDS = re.compile(r"\b(?:opening|closing)\s*bal(?:ance)?\b|\bbalance\s
 _SPREADSHEET_NUMBER = re.compile(r"(?:^|\s/\s)\d(?:\.\d+)?E\+\d+(?:$|\s/\s)", re.IGNORECASE)
 _WAY_SUFFIX = re.compile(r"(?P<amount>.*?[\d.])\s*\(?(?P<way>cr|dr)\.?\)?", re.IGNORECASE)
 _WAYS = {"cr": "credit", "cr.": "credit", "credit": "credit", "c": None, "dr": "debit", "dr.": "debit", "debit": "debit"}
+_SIDE = {"credit": "Cr", "debit": "Dr"}  # a side as a statement writes it
 _COLUMN_EN = {"date": "date", "description": "description", "reference": "reference", "debit": "debit", "credit": "credit",
               "amount": "amount", "way": "Dr/Cr", "balance": "balance"}
 _COLUMN_HI = {"date": "तिथि", "description": "विवरण", "reference": "संदर्भ", "debit": "डेबिट", "credit": "क्रेडिट", "amount": "राशि",
@@ -744,8 +745,8 @@ def _line_amount(start: int, row: list[str], cell: Callable[[list[str], str], st
                 bad(start, name, str(exc), exc.message_hi)
                 amounts[name] = None
             if not single and ways[name] not in (None, name):
-                bad(start, name, f"'{value}' says {ways[name][:2].title()} in the {name} column: check which way the money went.",
-                    f"{name_hi} कॉलम में '{value}' {ways[name][:2].title()} कहता है: जाँचें कि पैसा किस ओर गया।")
+                bad(start, name, f"'{value}' says {_SIDE[ways[name]]} in the {name} column: check which way the money went.",
+                    f"{name_hi} कॉलम में '{value}' {_SIDE[ways[name]]} कहता है: जाँचें कि पैसा किस ओर गया।")
     if any(v is None for v in amounts.values()) or any(ways.get(n) not in (None, n) for n in ("debit", "credit") if n in amounts):
         return None
     given = {k: v for k, v in amounts.items() if v}  # a zero on the other side is as good as empty
@@ -760,8 +761,8 @@ def _line_amount(start: int, row: list[str], cell: Callable[[list[str], str], st
             return None
         suffix = ways.get("amount")
         if told and suffix and told != suffix:
-            bad(start, "way", f"The Dr/Cr column says {told[:2].title()}, the amount says {suffix[:2].title()}: check which way the money went.",
-                f"Dr/Cr कॉलम {told[:2].title()} कहता है, राशि {suffix[:2].title()}: जाँचें कि पैसा किस ओर गया।")
+            bad(start, "way", f"The Dr/Cr column says {_SIDE[told]}, the amount says {_SIDE[suffix]}: check which way the money went.",
+                f"Dr/Cr कॉलम {_SIDE[told]} कहता है, राशि {_SIDE[suffix]}: जाँचें कि पैसा किस ओर गया।")
             return None
         way = told or suffix
         if way is None:

@@ -385,6 +385,15 @@ def test_a_utf_16_file_separated_by_tabs_is_told_to_use_commas_and_a_utf_16_web_
     assert (line, field) == (0, "file") and message.startswith("This file is a web page (HTML)")
 
 
+def test_a_side_the_amount_does_not_belong_to_is_named_dr_or_cr():
+    """'100.00 Dr' in the credit column was said to say "De"."""
+    [(_, _, credit)] = _refused(CANONICAL.replace(b',,"1,483.50",', b',,"1,483.50 Dr",'))
+    assert credit == "'1,483.50 Dr' says Dr in the credit column: check which way the money went."
+    signed = SIGNED.replace(b'"1,483.50",CR', b'"1,483.50 Dr",CR')
+    assert ("The Dr/Cr column says Cr, the amount says Dr: check which way the money went."
+            in [m for _, _, m in _refused(signed)])
+
+
 async def test_the_same_statement_in_the_banks_format_is_the_same_statement(demo_db):
     """A bank's download and the same statement in emitra's header are one statement: the second is
     refused as already imported; the import's audit record says how the file was read."""
