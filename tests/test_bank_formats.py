@@ -394,6 +394,25 @@ def test_a_side_the_amount_does_not_belong_to_is_named_dr_or_cr():
             in [m for _, _, m in _refused(signed)])
 
 
+@pytest.mark.parametrize("amount", ["1483,50", "1,4,83.50", "14,83.50", "1,483.5,0", "1483.50,", ",1483.50", "1,483,50"])
+def test_an_amount_whose_commas_are_not_thousands_is_refused_not_read_as_another_amount(amount):
+    """'1483,50' (a decimal comma) was read as ₹1,48,350.00, a hundred times the amount: a comma
+    groups thousands (1,483.50, 1,00,000.00, 100,000.00), nothing else."""
+    data = CANONICAL.replace(b'"1,483.50"', f'"{amount}"'.encode())
+    [(line, field, message)] = [e for e in _refused(data) if e[1] == "credit"]
+    assert line == 2 and message.startswith(f"'{amount}' has a comma where no thousands end")
+    balance = CANONICAL.replace(b'"1,01,483.50"', f'"1,01,{amount}"'.encode())
+    assert [(2, "balance")] == [(n, f) for n, f, _ in _refused(balance)]
+
+
+@pytest.mark.parametrize("amount, paise", [("1,483.50", 148_350), ("1,00,000.00", 10_000_000), ("100,000.00", 10_000_000),
+                                           ("12,34,56,789.00", 123_456_789_00), ("1,234,567.00", 123_456_700), ("₹1,483.50", 148_350),
+                                           ("1,483.50 Cr", 148_350), ("999", 99_900)])
+def test_thousands_grouped_the_indian_or_the_international_way_are_read(amount, paise):
+    data = CANONICAL.replace(b'"1,483.50","1,01,483.50"', f'"{amount}",'.encode())
+    assert _read(data)[0][1] == paise
+
+
 async def test_the_same_statement_in_the_banks_format_is_the_same_statement(demo_db):
     """A bank's download and the same statement in emitra's header are one statement: the second is
     refused as already imported; the import's audit record says how the file was read."""
