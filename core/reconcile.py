@@ -49,7 +49,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger, spreadsheet
 from emitra.core.db import beside, beside_possible, insert_rows, json_text, on_postgres, placeholders
-from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, StatementImport, StatementLine
+from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, Society, StatementImport, StatementLine
 from emitra.core.money import MAX_PAISE, AmountError, bank_reference, format_paise, parse_rupees
 from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
 
@@ -328,6 +328,42 @@ class ReadNote:
 class BankReading:
     lines: list[ParsedLine]
     notes: list[ReadNote]
+    #: the account the statement's title names ("Account Number :,00000012345678"): its line and the number as printed
+    account: tuple[int, str] | None = None
+
+
+#: a title line naming the statement's account, and the number after it (digits, perhaps masked: XXXXXXXX5678)
+_ACCOUNT_LABEL = re.compile(r"\b(?:account|a/c|acct)\.?\s*(?:no|number|num)\b\.?", re.IGNORECASE)
+_ACCOUNT_NUMBER = re.compile(r"(?<![^\W_])[0-9Xx*][0-9Xx* -]*[0-9](?![^\W_])")
+
+
+def _account_of(title: list[tuple[int, list[str]]]) -> tuple[int, str] | None:
+    """The account a statement's title names, as (line, number as printed): the first number of at
+    least four digits after "Account No." / "A/c No." / "Account Number"; None when it names none."""
+    for n, row in title:
+        text = " ".join(c.strip() for c in row)
+        label = _ACCOUNT_LABEL.search(text)
+        if label is None:
+            continue
+        for number in _ACCOUNT_NUMBER.finditer(text, label.end()):
+            if sum(c.isdigit() for c in number.group()) >= 4:
+                return n, number.group().strip()
+    return None
+
+
+def same_account(printed: str, ours: str) -> bool | None:
+    """Whether an account number as a statement prints it is the Society's (``Society.bank_account``,
+    such as "SBI 0000 1234 5678"): the same digits but for leading zeros, or, masked
+    (``XXXXXXXX5678``), the same last digits; None when it cannot be told (no digits on our side, or
+    fewer than four shown)."""
+    digits = re.sub(r"\D", "", ours)
+    if not digits.lstrip("0"):
+        return None
+    number = re.sub(r"[\s-]", "", printed).upper()
+    if "X" in number or "*" in number:
+        shown_tail = re.search(r"\d*$", number).group()
+        return digits.endswith(shown_tail) if len(shown_tail) >= 4 else None
+    return number.lstrip("0") == digits.lstrip("0")
 
 
 class _Header(NamedTuple):
@@ -570,6 +606,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                            "must come before every transaction; move it or this line.",
                 f"हेडर (पंक्ति {header.line}) से ऊपर की यह पंक्ति लेन-देन जैसी है (तिथि और राशि): हेडर हर लेन-देन से पहले होना चाहिए; "
                 "इसे या हेडर को सही जगह रखें।")
+    account = _account_of(title)
     if title:
         notes.insert(0, ReadNote(_span(title[0][0], title[-1][0]), "Above the header: the statement's title, not read.",
                               "हेडर से ऊपर: विवरण का शीर्षक, पढ़ा नहीं गया।"))
@@ -681,7 +718,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         errors.append(LineError(0, "file", "The statement has a header but no lines.", "विवरण में हेडर है पर कोई पंक्ति नहीं।"))
     if errors:
         raise StatementError(errors)
-    return BankReading(lines, notes)
+    return BankReading(lines, notes, account)
 
 
 def _way_of(text: str) -> tuple[str, str | None]:
@@ -1189,10 +1226,28 @@ async def _store(actor: audit.Actor, district_id: int, source: str, filename: st
     return imp
 
 
+async def _check_account(district_id: int, line: int, printed: str) -> None:
+    """Refuse a statement whose title names an account that is not the district Society's: another
+    district's statement would stay in this district's weeks (an import is not taken back), and a
+    credit of the same amount within two days would match, and could confirm, one of its deposits."""
+    society = await Society.get_or_none(district_id=district_id).select_related("district")
+    if society is None or same_account(printed, society.bank_account) is not False:
+        return
+    ours, code = society.bank_account, society.district.code
+    raise StatementError([LineError(
+        line, "account",
+        f"This statement is of account {printed}, not the Society's account {ours} (district {code}, the account its deposit slips "
+        "name): each district imports the statement of its own Society's account; download that account's statement.",
+        f"यह विवरण खाता {printed} का है, सोसायटी के खाते {ours} (ज़िला {code}, जो खाता जमा पर्चियों पर छपा है) का नहीं: हर ज़िला अपनी "
+        "सोसायटी के खाते का ही विवरण आयात करता है; उसी खाते का विवरण डाउनलोड करें।")])
+
+
 async def import_bank_statement(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:
     """Import a bank statement CSV, whole or not at all (:class:`StatementError` lists every bad line);
     the lines an earlier import already has are left out (see :func:`_repeated_lines`)."""
     reading = read_bank_csv(data)
+    if reading.account is not None:
+        await _check_account(district_id, *reading.account)
     notes = [{"lines": n.lines, "note": n.message_en} for n in reading.notes]
     imp = await _store(actor, district_id, BANK, filename, data, reading.lines, detail={"read": notes} if notes else None)
     imp.notes = reading.notes

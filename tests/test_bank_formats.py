@@ -19,7 +19,7 @@ from emitra.core import clock
 from emitra.core import counter as counter_core
 from emitra.core import reconcile as rec
 from emitra.core.audit import Actor
-from emitra.core.models import AuditLog, Citizen, Counter, District, Payment, StatementImport, StatementLine, User
+from emitra.core.models import AuditLog, Citizen, Counter, District, Payment, Society, StatementImport, StatementLine, User
 
 pytestmark = pytest.mark.anyio
 TODAY = dt.date(2026, 1, 1)
@@ -31,10 +31,10 @@ CANONICAL = (b"date,description,reference,debit,credit,balance\n"
 LINES = [(dt.date(2025, 11, 24), 148_350, "CDM123", "BY CASH DEP SLIP DSJP0001202511243", 10_148_350),
          (dt.date(2025, 11, 26), -100_000, "NEFT0099", "NEFT JVVNL REMITTANCE", 10_048_350)]
 
-#: a State Bank style download: the account's details above the header, a transaction date and a
+#: a State Bank style download of the demo Society's account (SBI 0000 1234 5678): its details above the header, a transaction date and a
 #: value date, "24 Nov 2025", a line of text at the end
 TITLED = (b"Account Name       :,EMITRA SOCIETY JAIPUR\r\n"
-          b"Account Number     :,00000012345678901\r\n"
+          b"Account Number     :,00000000012345678\r\n"
           b"IFS Code           :,SBIN0000001\r\n"
           b'Balance as on 24 Nov 2025 :,"1,00,000.00"\r\n'
           b"\r\n"
@@ -120,7 +120,7 @@ def test_a_page_heading_or_a_repeated_header_is_named_and_not_read_and_a_continu
 #: a State Bank style download whose narrations the bank wrapped: a UPI credit's UTR and payer on
 #: a second line (description only), a NEFT's on two more (the reference wrapped too)
 SBI_WRAPPED = (b"Account Name       :,EMITRA SOCIETY JAIPUR\r\n"
-               b"Account Number     :,00000012345678901\r\n"
+               b"Account Number     :,00000000012345678\r\n"
                b"\r\n"
                b"Txn Date,Value Date,Description,Ref No./Cheque No.,Debit,Credit,Balance\r\n"
                b'24 Nov 2025,24 Nov 2025,BY TRANSFER-UPI/CR/,TRANSFER FROM,,"1,483.50","1,01,483.50"\r\n'
@@ -411,6 +411,43 @@ def test_an_amount_whose_commas_are_not_thousands_is_refused_not_read_as_another
 def test_thousands_grouped_the_indian_or_the_international_way_are_read(amount, paise):
     data = CANONICAL.replace(b'"1,483.50","1,01,483.50"', f'"{amount}",'.encode())
     assert _read(data)[0][1] == paise
+
+
+@pytest.mark.parametrize("printed", ["00000087654321", "A/c No. 0000 8765 4321", "XXXXXXXX4321", "9912345678"])
+async def test_a_statement_of_another_account_is_refused_naming_both_accounts(demo_db, printed):
+    """Ajmer's statement (or any account but the Society's) imported in Jaipur was imported: its
+    lines then sat in Jaipur's weeks for good (an import cannot be taken back), and a credit of the
+    same amount within two days matched, and with "confirm deposits" confirmed, a Jaipur deposit."""
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    title = f"Account No.,{printed}" if not printed.startswith("A/c") else printed
+    other = TITLED.replace(b"Account Number     :,00000000012345678", title.encode())
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_bank_statement(actor, district.id, other, "ajmer.csv")
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (2, "account")
+    assert error.message_en.startswith(f"This statement is of account {printed.removeprefix('A/c No. ')}, not the Society's account "
+                                       "SBI 0000 1234 5678 (district JP, the account its deposit slips name)")
+    assert "सोसायटी के खाते" in error.message_hi
+    assert await StatementImport.all().count() == 0 and await AuditLog.filter(action="statement.imported").count() == 0
+
+
+@pytest.mark.parametrize("printed", ["00000000012345678", "XXXXXXXXX5678", "SBI 0000 1234 5678", "**** **** 5678"])
+async def test_a_statement_of_the_societys_account_is_imported_however_the_bank_prints_the_number(demo_db, printed):
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    own = TITLED.replace(b"Account Number     :,00000000012345678", f"Account Number :,{printed}".encode())
+    assert (await rec.import_bank_statement(actor, district.id, own, "sbi.csv")).lines == 2
+
+
+async def test_a_statement_is_not_checked_against_an_account_the_society_has_not_given(demo_db):
+    """No account on the Society (none set up yet), or none in the file (emitra's own header): imported."""
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    assert (await rec.import_bank_statement(actor, district.id, CANONICAL, "own.csv")).lines == 2
+    await Society.filter(district=district).update(bank_account="")
+    other = TITLED.replace(b"00000000012345678", b"00000087654321")
+    assert (await rec.import_bank_statement(actor, district.id, other.replace(b"Nov 2025", b"Dec 2025"), "other.csv")).lines == 2
 
 
 async def test_the_same_statement_in_the_banks_format_is_the_same_statement(demo_db):
