@@ -1008,6 +1008,16 @@ def _first_lines(text: str) -> dict[str, int]:
 def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedLine]:
     """Read Stripe balance transactions (a list object, or a bare list); every bad one is reported
     (one created after ``today``, the counters' today by default, too)."""
+    return read_stripe_json(data, today)[0]
+
+
+_FETCH_STRIPE = ("GET /v1/balance_transactions", "emitra reconcile import-stripe --from-stripe --week YYYY-MM-DD")
+
+
+def read_stripe_json(data: bytes, today: dt.date | None = None) -> tuple[list[ParsedLine], list[ReadNote]]:
+    """:func:`parse_stripe_json`, and what the import says of the file: that it is one page of
+    Stripe's list (``"has_more": true``). Another Stripe list (charges, payouts) or an error Stripe
+    answered is refused as such, not transaction by transaction."""
     today = today or clock.today()
     text = _decode(data)
     first = text.lstrip()[:1]
@@ -1030,12 +1040,25 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
     except ValueError:  # a number of thousands of digits, which Python will not read
         raise StatementError([LineError(0, "file", "The file is not valid JSON: a number in it has thousands of digits.",
                                         "फ़ाइल मान्य JSON नहीं है: इसमें एक संख्या हज़ारों अंकों की है।")]) from None
+    if isinstance(doc, dict) and isinstance(doc.get("error"), dict):  # Stripe's answer to a request it refused, saved as the file
+        said = shown(str(doc["error"].get("message") or doc["error"].get("type") or "")[:200])
+        raise StatementError([LineError(0, "data", f"This file is an error Stripe answered ({said}), not the list of balance transactions: "
+                                                   f"ask Stripe for the list again ({_FETCH_STRIPE[0]}), or let emitra fetch it ({_FETCH_STRIPE[1]}).",
+                                        f"यह फ़ाइल Stripe का दिया त्रुटि-उत्तर है ({said}), बैलेंस लेन-देन की सूची नहीं: Stripe से सूची फिर से माँगें "
+                                        f"({_FETCH_STRIPE[0]}), या emitra से मँगवाएँ ({_FETCH_STRIPE[1]})।")])
     items = doc.get("data") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise StatementError([LineError(0, "data", "Expected Stripe's list of balance transactions: an object with a \"data\" list, or a list.",
                                         "Stripe के बैलेंस लेन-देन की सूची अपेक्षित थी: \"data\" सूची वाला ऑब्जेक्ट, या सूची।")])
     if not items:
         raise StatementError([LineError(0, "data", "The file lists no balance transactions.", "फ़ाइल में कोई बैलेंस लेन-देन नहीं है।")])
+    others = [item for item in items if isinstance(item, dict) and item.get("object") not in (None, "balance_transaction")]
+    if others:  # another endpoint's list (GET /v1/charges, /v1/payouts): each of its items would be refused field by field
+        kinds, first = ", ".join(sorted({shown(str(i["object"]))[:40] for i in others})), shown(str(others[0].get("id") or ""))[:100]
+        raise StatementError([LineError(0, "data", f"This file lists Stripe {kinds} objects ({first}), not balance transactions: export the list "
+                                                   f"of balance transactions ({_FETCH_STRIPE[0]}), or let emitra fetch it ({_FETCH_STRIPE[1]}).",
+                                        f"यह फ़ाइल Stripe के {kinds} ऑब्जेक्ट ({first}) सूचीबद्ध करती है, बैलेंस लेन-देन नहीं: बैलेंस लेन-देन की सूची "
+                                        f"निर्यात करें ({_FETCH_STRIPE[0]}), या emitra से मँगवाएँ ({_FETCH_STRIPE[1]})।")])
 
     first_line = _first_lines(text)
 
@@ -1107,7 +1130,14 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
                                 stripe={"type": item["type"], "source": (source or "").strip(), "fee": item["fee"], "created": when}))
     if errors:
         raise StatementError(errors)
-    return lines
+    notes = []
+    if isinstance(doc, dict) and doc.get("has_more") is True:  # Stripe gives ten a page unless asked for more
+        last = lines[-1].reference
+        notes.append(ReadNote("", f'Stripe says the list has more ("has_more": true): this file is one page of it, up to {last}; import the '
+                                  f"next page too ({_FETCH_STRIPE[0]}?starting_after={last}), or let emitra fetch the week ({_FETCH_STRIPE[1]}).",
+                              f'Stripe के अनुसार सूची में और भी हैं ("has_more": true): यह फ़ाइल उसका एक पृष्ठ है, {last} तक; अगला पृष्ठ भी आयात करें '
+                              f"({_FETCH_STRIPE[0]}?starting_after={last}), या emitra से पूरा सप्ताह मँगवाएँ ({_FETCH_STRIPE[1]})।"))
+    return lines, notes
 
 
 class _Earlier(NamedTuple):
@@ -1257,7 +1287,7 @@ async def import_bank_statement(actor: audit.Actor, district_id: int, data: byte
 async def import_stripe_transactions(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:
     """Import Stripe balance transactions (JSON), whole or not at all. A transaction already
     imported from another file is an error: export a range that does not overlap."""
-    lines = parse_stripe_json(data)
+    lines, notes = read_stripe_json(data)
     existing = await StatementImport.get_or_none(district_id=district_id, sha256=file_sha256(data))
     if existing is not None:
         raise DuplicateStatement(existing)
@@ -1275,7 +1305,10 @@ async def import_stripe_transactions(actor: audit.Actor, district_id: int, data:
         raise StatementError([LineError(l.line_no, "id", f"Transaction {l.reference} was already imported (import #{known[l.reference]}).",
                                         f"लेन-देन {l.reference} पहले ही आयात हो चुका है (आयात #{known[l.reference]})।",
                                         item=i) for i, l in enumerate(lines, start=1) if l.reference in known])
-    return await _store(actor, district_id, STRIPE, filename, data, lines, post=_post_stripe, content=content)
+    imp = await _store(actor, district_id, STRIPE, filename, data, lines, post=_post_stripe, content=content,
+                       detail={"read": [{"lines": n.lines, "note": n.message_en} for n in notes]} if notes else None)
+    imp.notes = notes
+    return imp
 
 
 def _stripe_key(kind: str, ident: str) -> str:
