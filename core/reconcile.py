@@ -351,12 +351,17 @@ def _account_of(title: list[tuple[int, list[str]]]) -> tuple[int, str] | None:
     return None
 
 
+_OUR_NUMBER = re.compile(r"(?<![^\W_])\d(?:[ -]?\d)*(?![^\W_])")
+
+
 def same_account(printed: str, ours: str) -> bool | None:
     """Whether an account number as a statement prints it is the Society's (``Society.bank_account``,
     such as "SBI 0000 1234 5678"): the same digits but for leading zeros, or, masked
     (``XXXXXXXX5678``), the same last digits; None when it cannot be told (no digits on our side, or
-    fewer than four shown)."""
-    digits = re.sub(r"\D", "", ours)
+    fewer than four shown). Of ours, the longest number standing alone is the account (not an IFSC
+    code's digits: "SBI A/c 12345678901, IFSC SBIN0001234" is 12345678901)."""
+    runs = [re.sub(r"\D", "", run) for run in _OUR_NUMBER.findall(ours)]
+    digits = max(runs, key=len, default="")
     if not digits.lstrip("0"):
         return None
     number = re.sub(r"[\s-]", "", printed).upper()

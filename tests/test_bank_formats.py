@@ -440,6 +440,13 @@ async def test_a_statement_of_the_societys_account_is_imported_however_the_bank_
     assert (await rec.import_bank_statement(actor, district.id, own, "sbi.csv")).lines == 2
 
 
+def test_the_societys_account_is_its_number_not_the_digits_of_its_ifsc_code():
+    assert rec.same_account("00000012345678901", "SBI A/c 12345678901, IFSC SBIN0001234") is True
+    assert rec.same_account("XXXXXXX8901", "SBI A/c 1234-5678-8901 (Jaipur main)") is True
+    assert rec.same_account("00000087654321", "SBI A/c 12345678901, IFSC SBIN0001234") is False
+    assert rec.same_account("00000087654321", "SBI main branch") is None and rec.same_account("XXXX21", "SBI 0000 1234 5678") is None
+
+
 async def test_a_statement_is_not_checked_against_an_account_the_society_has_not_given(demo_db):
     """No account on the Society (none set up yet), or none in the file (emitra's own header): imported."""
     district = await District.get(code="JP")
