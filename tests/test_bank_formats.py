@@ -546,6 +546,22 @@ def test_the_export_of_a_week_as_a_workbook_keeps_every_digit_of_its_references(
     assert web.get("/society/reconciliation/export.xlsx?week=2025-11-24").status_code == 403
 
 
+def test_a_narration_with_a_control_character_is_exported_to_the_workbook_with_it_shown(web):
+    """A narration with a vertical tab or an escape (a bank's download printed for a line printer)
+    was imported, and the week's workbook was then a server error for good (openpyxl refuses such
+    characters in a cell, and an import is not taken back). The workbook writes each as its escape."""
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    data = CANONICAL.replace(b"NEFT JVVNL REMITTANCE", b"NEFT JVVNL\x0bREMIT\x1bTANCE\x0cJAIPUR")
+    assert web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": ("printed.csv", data, "text/csv")}).status_code == 200
+    export = web.get("/society/reconciliation/export.xlsx?week=2025-11-24")
+    assert export.status_code == 200
+    cells = [c.value for row in load_workbook(io.BytesIO(export.content))["Items"].iter_rows() for c in row]
+    assert "NEFT JVVNL\\x0bREMIT\\x1bTANCE\\x0cJAIPUR" in cells
+    assert "NEFT JVVNL\x0bREMIT\x1bTANCE\x0cJAIPUR" in web.get("/society/reconciliation/export.csv?week=2025-11-24").text  # as the bank wrote it
+
+
 def test_a_file_given_to_the_wrong_form_is_told_which_form_it_belongs_to():
     [(line, field, message)] = _refused(b'{"object": "list", "data": []}')
     assert (line, field) == (0, "file") and message.startswith("This file is JSON (Stripe's balance transactions?), not a bank statement CSV")
