@@ -551,6 +551,13 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
             break
     first_line, first = filled[0]
     if header is None:
+        for n, row in filled[:HEADER_SEARCH_LINES]:  # a header that is one quoted field: every line quoted whole
+            if len(row) == 1 and "," in row[0] and isinstance(_header(next(csv.reader([row[0]])), n), _Header):
+                raise StatementError([LineError(n, "header", f"Each line is in double quotes as one field (line {n} is the header {row[0][:120]} in "
+                                                             "quotes): the columns are not separated. Download the statement again, or remove "
+                                                             "the double quote at the start and the end of each line.",
+                                                f"हर पंक्ति दोहरे उद्धरण चिह्नों में एक ही फ़ील्ड है (पंक्ति {n} उद्धरण चिह्नों में हेडर {row[0][:120]} है): "
+                                                "कॉलम अलग नहीं हैं। विवरण फिर से डाउनलोड करें, या हर पंक्ति के आरंभ और अंत का दोहरा उद्धरण चिह्न हटाएँ।")])
         for sep, name_en, name_hi in ((";", "semicolons (;)", "अर्धविराम (;)"), ("\t", "tabs", "टैब")):
             if len(first) == 1 and sep in first[0]:  # a spreadsheet set to another list separator
                 raise StatementError([LineError(first_line, "header", f"The columns are separated by {name_en}, not commas: save the file as CSV with "

@@ -350,6 +350,17 @@ def test_a_pdf_or_a_workbook_is_named_for_what_it_is(start, what):
     assert (line, field) == (0, "file") and message.startswith(f"This file is {what}") and "download the statement from the bank as CSV" in message
 
 
+def test_a_file_whose_every_line_is_quoted_as_one_field_is_told_so():
+    """Each line in double quotes, one field ("2025-11-24,BY CASH DEP,..."), as a tool that quotes
+    lines writes it: refused as having no header, "line 1 reads date,description,...", the very
+    header the message then gave as the example."""
+    quoted = b"".join(b'"' + line + b'"\n' for line in CANONICAL.replace(b'"', b"").splitlines())
+    [(line, field, message)] = _refused(b"Statement of account\n" + quoted)
+    assert (line, field) == (2, "header")
+    assert message.startswith("Each line is in double quotes as one field (line 2 is the header date,description,reference,debit,credit,balance "
+                              "in quotes): the columns are not separated.")
+
+
 def test_a_reference_a_spreadsheet_turned_into_a_number_is_refused():
     """Two UTRs shown as 1.23457E+15 are one reference: the second deposit would be refused, or
     confirmed for the first, on a reference the bank never printed."""
