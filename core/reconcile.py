@@ -356,9 +356,9 @@ _OUR_NUMBER = re.compile(r"(?<![^\W_])\d(?:[ -]?\d)*(?![^\W_])")
 
 def same_account(printed: str, ours: str) -> bool | None:
     """Whether an account number as a statement prints it is the Society's (``Society.bank_account``,
-    such as "SBI 0000 1234 5678"): the same digits but for leading zeros, or, masked
-    (``XXXXXXXX5678``), the same last digits; None when it cannot be told (no digits on our side, or
-    fewer than four shown). Of ours, the longest number standing alone is the account (not an IFSC
+    such as "SBI 0000 1234 5678"): the same digits but for leading zeros, or, where one side gives
+    only the last digits (a statement's ``XXXXXXXX5678``, a Society that keeps "...5678"), the same
+    last digits; None when it cannot be told (no digits on our side, or fewer than four shown). Of ours, the longest number standing alone is the account (not an IFSC
     code's digits: "SBI A/c 12345678901, IFSC SBIN0001234" is 12345678901)."""
     runs = [re.sub(r"\D", "", run) for run in _OUR_NUMBER.findall(ours)]
     digits = max(runs, key=len, default="")
@@ -368,7 +368,9 @@ def same_account(printed: str, ours: str) -> bool | None:
     if "X" in number or "*" in number:
         shown_tail = re.search(r"\d*$", number).group()
         return digits.endswith(shown_tail) if len(shown_tail) >= 4 else None
-    return number.lstrip("0") == digits.lstrip("0")
+    # (the shorter one the other's end: a Society that keeps only the last digits is not refused every statement)
+    short, long = sorted((number.lstrip("0"), digits.lstrip("0")), key=len)
+    return long.endswith(short) if len(short) >= 4 else None
 
 
 class _Header(NamedTuple):

@@ -424,7 +424,7 @@ def test_thousands_grouped_the_indian_or_the_international_way_are_read(amount, 
     assert _read(data)[0][1] == paise
 
 
-@pytest.mark.parametrize("printed", ["00000087654321", "A/c No. 0000 8765 4321", "XXXXXXXX4321", "9912345678"])
+@pytest.mark.parametrize("printed", ["00000087654321", "A/c No. 0000 8765 4321", "XXXXXXXX4321", "00000012345670"])
 async def test_a_statement_of_another_account_is_refused_naming_both_accounts(demo_db, printed):
     """Ajmer's statement (or any account but the Society's) imported in Jaipur was imported: its
     lines then sat in Jaipur's weeks for good (an import cannot be taken back), and a credit of the
@@ -456,6 +456,7 @@ def test_the_societys_account_is_its_number_not_the_digits_of_its_ifsc_code():
     assert rec.same_account("XXXXXXX8901", "SBI A/c 1234-5678-8901 (Jaipur main)") is True
     assert rec.same_account("00000087654321", "SBI A/c 12345678901, IFSC SBIN0001234") is False
     assert rec.same_account("00000087654321", "SBI main branch") is None and rec.same_account("XXXX21", "SBI 0000 1234 5678") is None
+    assert rec.same_account("00000012345678901", "SBI A/c ending 8901") is True  # a Society that keeps the last digits
 
 
 async def test_a_statement_is_not_checked_against_an_account_the_society_has_not_given(demo_db):
