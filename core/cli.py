@@ -606,6 +606,8 @@ def reconcile_import_stripe(file: str | None, district: str, as_user: str, from_
     except rec.StatementError as exc:
         _statement_errors(exc)
     click.echo(f"imported {imp.lines} Stripe balance transactions ({imp.period_start} to {imp.period_end}) as import #{imp.id}")
+    for note in imp.notes:
+        click.echo(f"  {note}")
 
 
 @reconcile_group.command("run")

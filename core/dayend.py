@@ -641,10 +641,7 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
     amount = check_paise(amount_paise, "amount", allow_zero=False)
     fresh = await DayEnd.get(id=day_end.id).prefetch_related("counter")
     if fresh.confirmed_at is not None:
-        if (normal_reference(fresh.bank_reference), await _confirmed_amount(fresh)) == (reference, amount):
-            return fresh
-        raise MoneyError("bank_reference", f"Deposit slip {fresh.slip_no} was already confirmed with bank reference {fresh.bank_reference}.",
-                         f"जमा पर्ची {fresh.slip_no} की पुष्टि पहले ही बैंक संदर्भ {fresh.bank_reference} से हो चुकी है।")
+        return await _confirmed_already(fresh, reference, amount)
     if fresh.nothing_to_deposit:
         raise _nothing_to_deposit(fresh)
     other = await DayEnd.filter(district_id=fresh.district_id, bank_reference=reference).exclude(id=fresh.id).first()
@@ -655,6 +652,9 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
         # again under the district's lock: two confirmations sent at the same moment with one bank
         # reference both passed the check above (PostgreSQL; SQLite runs one transaction at a time)
         await _lock_districts({fresh.district_id})
+        meanwhile = await DayEnd.get(id=fresh.id)  # confirmed by another since it was read open above (two staff at once)
+        if meanwhile.confirmed_at is not None:
+            return await _confirmed_already(meanwhile, reference, amount)
         other = await DayEnd.filter(district_id=fresh.district_id, bank_reference=reference).exclude(id=fresh.id).first()
         if other is not None:
             raise _reference_used(reference, other)
@@ -724,9 +724,16 @@ async def confirm_deposits(actor: audit.Actor, deposits: list[tuple[DayEnd, str,
             for d in await DayEnd.filter(district_id__in={d.district_id for _, d, *_ in batch},
                                          bank_reference__in=sorted({r for _, _, r, *_ in batch})):
                 taken.setdefault((d.district_id, d.bank_reference), d)
-            for n, d, reference, *_ in batch:
+            # and the day ends themselves: one confirmed by another since they were read open (two staff at once)
+            meanwhile = {d.id: d for d in await DayEnd.filter(id__in=[d.id for _, d, *_ in batch]).exclude(confirmed_at=None)}
+            for n, d, reference, amount, _ in batch:
                 other = taken.get((d.district_id, reference))
-                if other is not None and other.id != d.id:
+                if d.id in meanwhile:
+                    try:
+                        out[n] = await _confirmed_already(meanwhile[d.id], reference, amount)
+                    except MoneyError as exc:
+                        out[n] = exc
+                elif other is not None and other.id != d.id:
                     out[n] = _reference_used(reference, other)
             batch = [b for b in batch if out[b[0]] is None]
             if batch:
@@ -838,6 +845,15 @@ def _mark_confirmed(day_end: DayEnd, actor: audit.Actor, amount: int, reference:
         day_end.note, day_end.note_hi = ("; ".join(filter(None, [day_end.note, en]))[:500],
                                          "; ".join(filter(None, [note_hi(day_end), hi]))[:500])
     day_end.status = "flagged" if mismatch or day_end.difference_paise else "confirmed"
+
+
+async def _confirmed_already(day_end: DayEnd, reference: str, amount: int) -> DayEnd:
+    """A day end found confirmed when asked to confirm it: with the same bank reference and amount
+    nothing changes (it is returned as it is); with others, refused naming the reference it has."""
+    if (normal_reference(day_end.bank_reference), await _confirmed_amount(day_end)) == (reference, amount):
+        return day_end
+    raise MoneyError("bank_reference", f"Deposit slip {day_end.slip_no} was already confirmed with bank reference {day_end.bank_reference}.",
+                     f"जमा पर्ची {day_end.slip_no} की पुष्टि पहले ही बैंक संदर्भ {day_end.bank_reference} से हो चुकी है।")
 
 
 async def _confirmed_amount(day_end: DayEnd) -> int:

@@ -7,6 +7,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 _RUPEES = re.compile(r"^(?P<int>\d+)(?:\.(?P<frac>\d{1,2}))?$")
+#: rupees with commas where thousands end: the Indian way (1,00,000.00) or the international (100,000.00)
+_GROUPED = re.compile(r"(?:\d{1,2}(?:,\d{2})*,\d{3}|\d{1,3}(?:,\d{3})+)(?:\.\d*)?")
 
 #: the largest amount one field, payment or statement line may carry: Rs 99,99,99,999.99 (nine
 #: digits of rupees, just under Rs 100 crore), far inside the signed 64-bit integers the database
@@ -27,8 +29,9 @@ def parse_rupees(text: str | int) -> int:
     """Turn a rupee amount typed by a person ("125", "125.5", "1,250.50") into paise.
 
     Refused, with a message that says what to type instead: negative amounts, more than two
-    decimals, more than :data:`MAX_PAISE`, anything that is not a number. Floats are refused
-    outright: they cannot hold paise exactly.
+    decimals, a comma where no thousands end ("1483,50", a decimal comma, was ₹1,48,350.00), more
+    than :data:`MAX_PAISE`, anything that is not a number. Floats are refused outright: they cannot
+    hold paise exactly.
     """
     if isinstance(text, bool) or isinstance(text, float):
         raise AmountError(
@@ -41,9 +44,10 @@ def parse_rupees(text: str | int) -> int:
         if text * 100 > MAX_PAISE:
             raise _too_large(text)
         return text * 100
-    cleaned = str(text).strip().replace(",", "").replace("₹", "").removeprefix("Rs.").strip()
+    cleaned = str(text).strip().replace("₹", "").removeprefix("Rs.").strip()
     if cleaned.startswith("-"):
         raise AmountError("Amount cannot be negative.", "राशि ऋणात्मक नहीं हो सकती।")
+    grouped, cleaned = cleaned, cleaned.replace(",", "")
     match = _RUPEES.match(cleaned)
     if not match:
         if re.match(r"^\d+\.\d{3,}$", cleaned):
@@ -55,6 +59,11 @@ def parse_rupees(text: str | int) -> int:
             f"'{text}' is not an amount in rupees; type digits such as 125 or 125.50.",
             f"'{text}' रुपये में राशि नहीं है; 125 या 125.50 जैसे अंक लिखें।",
         )
+    if grouped != cleaned and not _GROUPED.fullmatch(grouped):  # "1483,50" (a decimal comma) is not ₹1,48,350.00
+        raise AmountError(f"'{text}' has a comma where no thousands end: a comma only groups thousands (1,483.50, 1,00,000.00 or "
+                          "100,000.00), never before the paise; write the amount so.",
+                          f"'{text}' में अल्पविराम वहाँ है जहाँ हज़ार पूरे नहीं होते: अल्पविराम केवल हज़ारों को अलग करता है (1,483.50, "
+                          "1,00,000.00 या 100,000.00), पैसों से पहले कभी नहीं; राशि ऐसे ही लिखें।")
     rupees = match["int"].lstrip("0") or "0"
     if len(rupees) > 9:  # (counted, not converted: int() refuses a string of thousands of digits)
         raise _too_large(text)

@@ -50,7 +50,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger, spreadsheet
 from emitra.core.db import beside, beside_possible, insert_rows, json_text, on_postgres, placeholders
-from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, StatementImport, StatementLine
+from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, Society, StatementImport, StatementLine
 from emitra.core.money import MAX_PAISE, AmountError, bank_reference, format_paise, parse_rupees
 from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
 
@@ -300,6 +300,7 @@ _BALANCE_WORDS = re.compile(r"\b(?:opening|closing)\s*bal(?:ance)?\b|\bbalance\s
 _SPREADSHEET_NUMBER = re.compile(r"(?:^|\s/\s)\d(?:\.\d+)?E\+\d+(?:$|\s/\s)", re.IGNORECASE)
 _WAY_SUFFIX = re.compile(r"(?P<amount>.*?[\d.])\s*\(?(?P<way>cr|dr)\.?\)?", re.IGNORECASE)
 _WAYS = {"cr": "credit", "cr.": "credit", "credit": "credit", "c": None, "dr": "debit", "dr.": "debit", "debit": "debit"}
+_SIDE = {"credit": "Cr", "debit": "Dr"}  # a side as a statement writes it
 _COLUMN_EN = {"date": "date", "description": "description", "reference": "reference", "debit": "debit", "credit": "credit",
               "amount": "amount", "way": "Dr/Cr", "balance": "balance"}
 _COLUMN_HI = {"date": "तिथि", "description": "विवरण", "reference": "संदर्भ", "debit": "डेबिट", "credit": "क्रेडिट", "amount": "राशि",
@@ -328,6 +329,49 @@ class ReadNote:
 class BankReading:
     lines: list[ParsedLine]
     notes: list[ReadNote]
+    #: the account the statement's title names ("Account Number :,00000012345678"): its line and the number as printed
+    account: tuple[int, str] | None = None
+
+
+#: a title line naming the statement's account, and the number after it (digits, perhaps masked: XXXXXXXX5678)
+_ACCOUNT_LABEL = re.compile(r"\b(?:account|a/c|acct)\.?\s*(?:no|number|num)\b\.?", re.IGNORECASE)
+_ACCOUNT_NUMBER = re.compile(r"(?<![^\W_])[0-9Xx*][0-9Xx* -]*[0-9](?![^\W_])")
+
+
+def _account_of(title: list[tuple[int, list[str]]]) -> tuple[int, str] | None:
+    """The account a statement's title names, as (line, number as printed): the first number of at
+    least four digits after "Account No." / "A/c No." / "Account Number"; None when it names none."""
+    for n, row in title:
+        text = " ".join(c.strip() for c in row)
+        label = _ACCOUNT_LABEL.search(text)
+        if label is None:
+            continue
+        for number in _ACCOUNT_NUMBER.finditer(text, label.end()):
+            if sum(c.isdigit() for c in number.group()) >= 4:
+                return n, number.group().strip()
+    return None
+
+
+_OUR_NUMBER = re.compile(r"(?<![^\W_])\d(?:[ -]?\d)*(?![^\W_])")
+
+
+def same_account(printed: str, ours: str) -> bool | None:
+    """Whether an account number as a statement prints it is the Society's (``Society.bank_account``,
+    such as "SBI 0000 1234 5678"): the same digits but for leading zeros, or, where one side gives
+    only the last digits (a statement's ``XXXXXXXX5678``, a Society that keeps "...5678"), the same
+    last digits; None when it cannot be told (no digits on our side, or fewer than four shown). Of ours, the longest number standing alone is the account (not an IFSC
+    code's digits: "SBI A/c 12345678901, IFSC SBIN0001234" is 12345678901)."""
+    runs = [re.sub(r"\D", "", run) for run in _OUR_NUMBER.findall(ours)]
+    digits = max(runs, key=len, default="")
+    if not digits.lstrip("0"):
+        return None
+    number = re.sub(r"[\s-]", "", printed).upper()
+    if "X" in number or "*" in number:
+        shown_tail = re.search(r"\d*$", number).group()
+        return digits.endswith(shown_tail) if len(shown_tail) >= 4 else None
+    # (the shorter one the other's end: a Society that keeps only the last digits is not refused every statement)
+    short, long = sorted((number.lstrip("0"), digits.lstrip("0")), key=len)
+    return long.endswith(short) if len(short) >= 4 else None
 
 
 class _Header(NamedTuple):
@@ -387,12 +431,36 @@ _NOT_CSV = ((b"%PDF", "a PDF document", "PDF दस्तावेज़"), (b"P
             (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)", "Excel 97-2003 वर्कबुक (.xls)"))
 
 
+def _utf16(data: bytes) -> str | None:
+    """``data`` as UTF-16 text (Excel's "Unicode Text", some banks' downloads), or None when it is not:
+    with a byte-order mark, or without one when every other byte of its start is a NUL (ASCII in
+    UTF-16), which UTF-8 reads as a NUL after every character and Windows-1252 likewise."""
+    start = data[:512]
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    elif len(start) >= 4 and not any(start[1::2]) and all(start[0::2]):
+        encoding = "utf-16-le"
+    elif len(start) >= 4 and not any(start[0::2]) and all(start[1::2]):
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        raise StatementError([LineError(line, "file", "The file is UTF-16 text with a broken character; download the statement again as CSV.",
+                                        "फ़ाइल UTF-16 टेक्स्ट है जिसमें एक टूटा अक्षर है; विवरण को फिर से CSV के रूप में डाउनलोड करें।")]) from None
+
+
 def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
-    """UTF-8 (with or without a byte-order mark), else Windows-1252, as Excel and many banks'
+    """UTF-8 (with or without a byte-order mark), UTF-16, else Windows-1252, as Excel and many banks'
     downloads on Windows write it: amounts and dates are ASCII either way, only a narration's
     letters depend on it, and the import says which it read. A PDF, a workbook or a web page is
     refused saying what it is."""
-    start = data[:512].lstrip().lower()
+    if len(data) > MAX_FILE_BYTES:
+        return _decode(data)  # (refused for its size, whatever it is)
+    wide = _utf16(data)
+    start = (data[:512] if wide is None else wide[:512].encode()).lstrip().lower()
     for magic, what_en, what_hi in _NOT_CSV + ((b"<", "a web page (HTML), as some banks' 'Excel' downloads are", "वेब पेज (HTML), जैसे कुछ बैंकों के 'Excel' डाउनलोड होते हैं"),):
         if start.startswith(magic.lower()) and (magic != b"<" or re.match(rb"<(!doctype|html|table|\?xml)", start)):
             raise StatementError([LineError(0, "file", f"This file is {what_en}, not CSV: download the statement from the bank as CSV "
@@ -404,11 +472,13 @@ def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
                                                    "import Stripe's file in the Stripe form, and the bank's CSV download here.",
                                         "यह फ़ाइल JSON है (Stripe के बैलेंस लेन-देन?), बैंक विवरण की CSV नहीं: Stripe की फ़ाइल Stripe वाले "
                                         "फ़ॉर्म में आयात करें, और बैंक की CSV यहाँ।")])
+    if wide is not None:
+        notes.append(ReadNote("", "The file is UTF-16 text, as Excel saves 'Unicode Text'; it was read so.",
+                              "फ़ाइल UTF-16 टेक्स्ट है, जैसे Excel 'Unicode Text' सहेजता है; इसे वैसे ही पढ़ा गया।"))
+        return wide.removeprefix("\ufeff")
     try:
         return _decode(data)
     except StatementError as exc:
-        if len(data) > MAX_FILE_BYTES:  # refused for its size, whatever its encoding
-            raise
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
@@ -484,6 +554,13 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
             break
     first_line, first = filled[0]
     if header is None:
+        for n, row in filled[:HEADER_SEARCH_LINES]:  # a header that is one quoted field: every line quoted whole
+            if len(row) == 1 and "," in row[0] and isinstance(_header(next(csv.reader([row[0]])), n), _Header):
+                raise StatementError([LineError(n, "header", f"Each line is in double quotes as one field (line {n} is the header {row[0][:120]} in "
+                                                             "quotes): the columns are not separated. Download the statement again, or remove "
+                                                             "the double quote at the start and the end of each line.",
+                                                f"हर पंक्ति दोहरे उद्धरण चिह्नों में एक ही फ़ील्ड है (पंक्ति {n} उद्धरण चिह्नों में हेडर {row[0][:120]} है): "
+                                                "कॉलम अलग नहीं हैं। विवरण फिर से डाउनलोड करें, या हर पंक्ति के आरंभ और अंत का दोहरा उद्धरण चिह्न हटाएँ।")])
         for sep, name_en, name_hi in ((";", "semicolons (;)", "अर्धविराम (;)"), ("\t", "tabs", "टैब")):
             if len(first) == 1 and sep in first[0]:  # a spreadsheet set to another list separator
                 raise StatementError([LineError(first_line, "header", f"The columns are separated by {name_en}, not commas: save the file as CSV with "
@@ -544,6 +621,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                            "must come before every transaction; move it or this line.",
                 f"हेडर (पंक्ति {header.line}) से ऊपर की यह पंक्ति लेन-देन जैसी है (तिथि और राशि): हेडर हर लेन-देन से पहले होना चाहिए; "
                 "इसे या हेडर को सही जगह रखें।")
+    account = _account_of(title)
     if title:
         notes.insert(0, ReadNote(_span(title[0][0], title[-1][0]), "Above the header: the statement's title, not read.",
                               "हेडर से ऊपर: विवरण का शीर्षक, पढ़ा नहीं गया।"))
@@ -655,7 +733,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         errors.append(LineError(0, "file", "The statement has a header but no lines.", "विवरण में हेडर है पर कोई पंक्ति नहीं।"))
     if errors:
         raise StatementError(errors)
-    return BankReading(lines, notes)
+    return BankReading(lines, notes, account)
 
 
 def _way_of(text: str) -> tuple[str, str | None]:
@@ -719,8 +797,8 @@ def _line_amount(start: int, row: list[str], cell: Callable[[list[str], str], st
                 bad(start, name, str(exc), exc.message_hi)
                 amounts[name] = None
             if not single and ways[name] not in (None, name):
-                bad(start, name, f"'{value}' says {ways[name][:2].title()} in the {name} column: check which way the money went.",
-                    f"{name_hi} कॉलम में '{value}' {ways[name][:2].title()} कहता है: जाँचें कि पैसा किस ओर गया।")
+                bad(start, name, f"'{value}' says {_SIDE[ways[name]]} in the {name} column: check which way the money went.",
+                    f"{name_hi} कॉलम में '{value}' {_SIDE[ways[name]]} कहता है: जाँचें कि पैसा किस ओर गया।")
     if any(v is None for v in amounts.values()) or any(ways.get(n) not in (None, n) for n in ("debit", "credit") if n in amounts):
         return None
     given = {k: v for k, v in amounts.items() if v}  # a zero on the other side is as good as empty
@@ -735,8 +813,8 @@ def _line_amount(start: int, row: list[str], cell: Callable[[list[str], str], st
             return None
         suffix = ways.get("amount")
         if told and suffix and told != suffix:
-            bad(start, "way", f"The Dr/Cr column says {told[:2].title()}, the amount says {suffix[:2].title()}: check which way the money went.",
-                f"Dr/Cr कॉलम {told[:2].title()} कहता है, राशि {suffix[:2].title()}: जाँचें कि पैसा किस ओर गया।")
+            bad(start, "way", f"The Dr/Cr column says {_SIDE[told]}, the amount says {_SIDE[suffix]}: check which way the money went.",
+                f"Dr/Cr कॉलम {_SIDE[told]} कहता है, राशि {_SIDE[suffix]}: जाँचें कि पैसा किस ओर गया।")
             return None
         way = told or suffix
         if way is None:
@@ -945,6 +1023,16 @@ def _first_lines(text: str) -> dict[str, int]:
 def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedLine]:
     """Read Stripe balance transactions (a list object, or a bare list); every bad one is reported
     (one created after ``today``, the counters' today by default, too)."""
+    return read_stripe_json(data, today)[0]
+
+
+_FETCH_STRIPE = ("GET /v1/balance_transactions", "emitra reconcile import-stripe --from-stripe --week YYYY-MM-DD")
+
+
+def read_stripe_json(data: bytes, today: dt.date | None = None) -> tuple[list[ParsedLine], list[ReadNote]]:
+    """:func:`parse_stripe_json`, and what the import says of the file: that it is one page of
+    Stripe's list (``"has_more": true``). Another Stripe list (charges, payouts) or an error Stripe
+    answered is refused as such, not transaction by transaction."""
     today = today or clock.today()
     text = _decode(data)
     first = text.lstrip()[:1]
@@ -967,12 +1055,25 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
     except ValueError:  # a number of thousands of digits, which Python will not read
         raise StatementError([LineError(0, "file", "The file is not valid JSON: a number in it has thousands of digits.",
                                         "फ़ाइल मान्य JSON नहीं है: इसमें एक संख्या हज़ारों अंकों की है।")]) from None
+    if isinstance(doc, dict) and isinstance(doc.get("error"), dict):  # Stripe's answer to a request it refused, saved as the file
+        said = shown(str(doc["error"].get("message") or doc["error"].get("type") or "")[:200])
+        raise StatementError([LineError(0, "data", f"This file is an error Stripe answered ({said}), not the list of balance transactions: "
+                                                   f"ask Stripe for the list again ({_FETCH_STRIPE[0]}), or let emitra fetch it ({_FETCH_STRIPE[1]}).",
+                                        f"यह फ़ाइल Stripe का दिया त्रुटि-उत्तर है ({said}), बैलेंस लेन-देन की सूची नहीं: Stripe से सूची फिर से माँगें "
+                                        f"({_FETCH_STRIPE[0]}), या emitra से मँगवाएँ ({_FETCH_STRIPE[1]})।")])
     items = doc.get("data") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise StatementError([LineError(0, "data", "Expected Stripe's list of balance transactions: an object with a \"data\" list, or a list.",
                                         "Stripe के बैलेंस लेन-देन की सूची अपेक्षित थी: \"data\" सूची वाला ऑब्जेक्ट, या सूची।")])
     if not items:
         raise StatementError([LineError(0, "data", "The file lists no balance transactions.", "फ़ाइल में कोई बैलेंस लेन-देन नहीं है।")])
+    others = [item for item in items if isinstance(item, dict) and item.get("object") not in (None, "balance_transaction")]
+    if others:  # another endpoint's list (GET /v1/charges, /v1/payouts): each of its items would be refused field by field
+        kinds, first = ", ".join(sorted({shown(str(i["object"]))[:40] for i in others})), shown(str(others[0].get("id") or ""))[:100]
+        raise StatementError([LineError(0, "data", f"This file lists Stripe {kinds} objects ({first}), not balance transactions: export the list "
+                                                   f"of balance transactions ({_FETCH_STRIPE[0]}), or let emitra fetch it ({_FETCH_STRIPE[1]}).",
+                                        f"यह फ़ाइल Stripe के {kinds} ऑब्जेक्ट ({first}) सूचीबद्ध करती है, बैलेंस लेन-देन नहीं: बैलेंस लेन-देन की सूची "
+                                        f"निर्यात करें ({_FETCH_STRIPE[0]}), या emitra से मँगवाएँ ({_FETCH_STRIPE[1]})।")])
 
     first_line = _first_lines(text)
 
@@ -1044,7 +1145,14 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
                                 stripe={"type": item["type"], "source": (source or "").strip(), "fee": item["fee"], "created": when}))
     if errors:
         raise StatementError(errors)
-    return lines
+    notes = []
+    if isinstance(doc, dict) and doc.get("has_more") is True:  # Stripe gives ten a page unless asked for more
+        last = lines[-1].reference
+        notes.append(ReadNote("", f'Stripe says the list has more ("has_more": true): this file is one page of it, up to {last}; import the '
+                                  f"next page too ({_FETCH_STRIPE[0]}?starting_after={last}), or let emitra fetch the week ({_FETCH_STRIPE[1]}).",
+                              f'Stripe के अनुसार सूची में और भी हैं ("has_more": true): यह फ़ाइल उसका एक पृष्ठ है, {last} तक; अगला पृष्ठ भी आयात करें '
+                              f"({_FETCH_STRIPE[0]}?starting_after={last}), या emitra से पूरा सप्ताह मँगवाएँ ({_FETCH_STRIPE[1]})।"))
+    return lines, notes
 
 
 class _Earlier(NamedTuple):
@@ -1163,10 +1271,28 @@ async def _store(actor: audit.Actor, district_id: int, source: str, filename: st
     return imp
 
 
+async def _check_account(district_id: int, line: int, printed: str) -> None:
+    """Refuse a statement whose title names an account that is not the district Society's: another
+    district's statement would stay in this district's weeks (an import is not taken back), and a
+    credit of the same amount within two days would match, and could confirm, one of its deposits."""
+    society = await Society.get_or_none(district_id=district_id).select_related("district")
+    if society is None or same_account(printed, society.bank_account) is not False:
+        return
+    ours, code = society.bank_account, society.district.code
+    raise StatementError([LineError(
+        line, "account",
+        f"This statement is of account {printed}, not the Society's account {ours} (district {code}, the account its deposit slips "
+        "name): each district imports the statement of its own Society's account; download that account's statement.",
+        f"यह विवरण खाता {printed} का है, सोसायटी के खाते {ours} (ज़िला {code}, जो खाता जमा पर्चियों पर छपा है) का नहीं: हर ज़िला अपनी "
+        "सोसायटी के खाते का ही विवरण आयात करता है; उसी खाते का विवरण डाउनलोड करें।")])
+
+
 async def import_bank_statement(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:
     """Import a bank statement CSV, whole or not at all (:class:`StatementError` lists every bad line);
     the lines an earlier import already has are left out (see :func:`_repeated_lines`)."""
     reading = read_bank_csv(data)
+    if reading.account is not None:
+        await _check_account(district_id, *reading.account)
     notes = [{"lines": n.lines, "note": n.message_en} for n in reading.notes]
     imp = await _store(actor, district_id, BANK, filename, data, reading.lines, detail={"read": notes} if notes else None)
     imp.notes = reading.notes
@@ -1176,7 +1302,7 @@ async def import_bank_statement(actor: audit.Actor, district_id: int, data: byte
 async def import_stripe_transactions(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:
     """Import Stripe balance transactions (JSON), whole or not at all. A transaction already
     imported from another file is an error: export a range that does not overlap."""
-    lines = parse_stripe_json(data)
+    lines, notes = read_stripe_json(data)
     existing = await StatementImport.get_or_none(district_id=district_id, sha256=file_sha256(data))
     if existing is not None:
         raise DuplicateStatement(existing)
@@ -1194,7 +1320,10 @@ async def import_stripe_transactions(actor: audit.Actor, district_id: int, data:
         raise StatementError([LineError(l.line_no, "id", f"Transaction {l.reference} was already imported (import #{known[l.reference]}).",
                                         f"लेन-देन {l.reference} पहले ही आयात हो चुका है (आयात #{known[l.reference]})।",
                                         item=i) for i, l in enumerate(lines, start=1) if l.reference in known])
-    return await _store(actor, district_id, STRIPE, filename, data, lines, post=_post_stripe, content=content)
+    imp = await _store(actor, district_id, STRIPE, filename, data, lines, post=_post_stripe, content=content,
+                       detail={"read": [{"lines": n.lines, "note": n.message_en} for n in notes]} if notes else None)
+    imp.notes = notes
+    return imp
 
 
 def _stripe_key(kind: str, ident: str) -> str:

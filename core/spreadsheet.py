@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: the control characters an .xlsx cell cannot hold (openpyxl refuses them; tab, line feed and carriage return are allowed)
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _PLAIN_NUMBER = re.compile(r"-?\d[\d,]*(\.\d+)?\Z")  # -150.00, -1,00,000.00: numbers, not formulas
 
 
@@ -56,7 +58,8 @@ class Sheet:
     formula; the ``text`` columns are also formatted as text ("@"), so a spreadsheet keeps a 12-digit
     UTR or a 16-digit card or slip number as it is, digits and all, when the cell is edited or the
     file saved again (a CSV opened in Excel loses them: scientific notation). The ``money`` columns,
-    given as rupee strings (``"1483.50"``), become numbers with two decimals."""
+    given as rupee strings (``"1483.50"``), become numbers with two decimals. A control character no
+    .xlsx cell can hold (a vertical tab, an escape) is written as its escape, ``\\x0b``."""
 
     def __init__(self, book: Any, title: str):
         self._book = book
@@ -87,6 +90,8 @@ class Sheet:
         for i, value in enumerate(values):
             if i in self._money and isinstance(value, str):
                 value = Decimal(value) if value else None  # exact: only for display in the spreadsheet
+            if isinstance(value, str) and _NOT_IN_XLSX.search(value):  # (a narration printed for a line printer): shown as its escape
+                value = _NOT_IN_XLSX.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
             out = WriteOnlyCell(self._sheet, value=cell(value))
             if isinstance(value, str):
                 out.data_type = "s"  # text, never a formula

@@ -19,7 +19,7 @@ from emitra.core import clock
 from emitra.core import counter as counter_core
 from emitra.core import reconcile as rec
 from emitra.core.audit import Actor
-from emitra.core.models import AuditLog, Citizen, Counter, District, Payment, StatementImport, StatementLine, User
+from emitra.core.models import AuditLog, Citizen, Counter, District, Payment, Society, StatementImport, StatementLine, User
 
 pytestmark = pytest.mark.anyio
 TODAY = dt.date(2026, 1, 1)
@@ -31,10 +31,10 @@ CANONICAL = (b"date,description,reference,debit,credit,balance\n"
 LINES = [(dt.date(2025, 11, 24), 148_350, "CDM123", "BY CASH DEP SLIP DSJP0001202511243", 10_148_350),
          (dt.date(2025, 11, 26), -100_000, "NEFT0099", "NEFT JVVNL REMITTANCE", 10_048_350)]
 
-#: a State Bank style download: the account's details above the header, a transaction date and a
+#: a State Bank style download of the demo Society's account (SBI 0000 1234 5678): its details above the header, a transaction date and a
 #: value date, "24 Nov 2025", a line of text at the end
 TITLED = (b"Account Name       :,EMITRA SOCIETY JAIPUR\r\n"
-          b"Account Number     :,00000012345678901\r\n"
+          b"Account Number     :,00000000012345678\r\n"
           b"IFS Code           :,SBIN0000001\r\n"
           b'Balance as on 24 Nov 2025 :,"1,00,000.00"\r\n'
           b"\r\n"
@@ -120,7 +120,7 @@ def test_a_page_heading_or_a_repeated_header_is_named_and_not_read_and_a_continu
 #: a State Bank style download whose narrations the bank wrapped: a UPI credit's UTR and payer on
 #: a second line (description only), a NEFT's on two more (the reference wrapped too)
 SBI_WRAPPED = (b"Account Name       :,EMITRA SOCIETY JAIPUR\r\n"
-               b"Account Number     :,00000012345678901\r\n"
+               b"Account Number     :,00000000012345678\r\n"
                b"\r\n"
                b"Txn Date,Value Date,Description,Ref No./Cheque No.,Debit,Credit,Balance\r\n"
                b'24 Nov 2025,24 Nov 2025,BY TRANSFER-UPI/CR/,TRANSFER FROM,,"1,483.50","1,01,483.50"\r\n'
@@ -350,6 +350,17 @@ def test_a_pdf_or_a_workbook_is_named_for_what_it_is(start, what):
     assert (line, field) == (0, "file") and message.startswith(f"This file is {what}") and "download the statement from the bank as CSV" in message
 
 
+def test_a_file_whose_every_line_is_quoted_as_one_field_is_told_so():
+    """Each line in double quotes, one field ("2025-11-24,BY CASH DEP,..."), as a tool that quotes
+    lines writes it: refused as having no header, "line 1 reads date,description,...", the very
+    header the message then gave as the example."""
+    quoted = b"".join(b'"' + line + b'"\n' for line in CANONICAL.replace(b'"', b"").splitlines())
+    [(line, field, message)] = _refused(b"Statement of account\n" + quoted)
+    assert (line, field) == (2, "header")
+    assert message.startswith("Each line is in double quotes as one field (line 2 is the header date,description,reference,debit,credit,balance "
+                              "in quotes): the columns are not separated.")
+
+
 def test_a_reference_a_spreadsheet_turned_into_a_number_is_refused():
     """Two UTRs shown as 1.23457E+15 are one reference: the second deposit would be refused, or
     confirmed for the first, on a reference the bank never printed."""
@@ -365,6 +376,97 @@ def test_a_windows_1252_file_is_read_and_says_so():
     reading = rec.read_bank_csv(data, TODAY)
     assert [l.description for l in reading.lines] == ["NEFT – CAFÉ JAIPUR"]
     assert [str(n) for n in reading.notes] == ["The file is not UTF-8; it was read as Windows-1252 (ANSI) text, as Excel on Windows saves it."]
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfe" + CANONICAL.decode().encode("utf-16-le"), b"\xfe\xff" + CANONICAL.decode().encode("utf-16-be"),
+                                  CANONICAL.decode().encode("utf-16-le"), TITLED.decode().encode("utf-16")],
+                         ids=["le-with-mark", "be-with-mark", "le-without-mark", "titled"])
+def test_a_utf_16_file_is_read_and_says_so(data):
+    """A UTF-16 file (Excel's "Unicode Text", some banks' downloads) was read as Windows-1252: every
+    character followed by a NUL, and the refusal named 'ÿþd a t e' columns. It reads to the same lines."""
+    reading = rec.read_bank_csv(data, TODAY)
+    assert [(l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise) for l in reading.lines] == LINES
+    assert "The file is UTF-16 text, as Excel saves 'Unicode Text'; it was read so." in [str(n) for n in reading.notes]
+
+
+def test_a_utf_16_file_separated_by_tabs_is_told_to_use_commas_and_a_utf_16_web_page_is_named():
+    [(line, field, message)] = _refused(CANONICAL.decode().replace(",", "\t").encode("utf-16"))
+    assert (line, field) == (1, "header") and message.startswith("The columns are separated by tabs, not commas")
+    [(line, field, message)] = _refused("<html><body><table><tr><td>Date</td>".encode("utf-16"))
+    assert (line, field) == (0, "file") and message.startswith("This file is a web page (HTML)")
+
+
+def test_a_side_the_amount_does_not_belong_to_is_named_dr_or_cr():
+    """'100.00 Dr' in the credit column was said to say "De"."""
+    [(_, _, credit)] = _refused(CANONICAL.replace(b',,"1,483.50",', b',,"1,483.50 Dr",'))
+    assert credit == "'1,483.50 Dr' says Dr in the credit column: check which way the money went."
+    signed = SIGNED.replace(b'"1,483.50",CR', b'"1,483.50 Dr",CR')
+    assert ("The Dr/Cr column says Cr, the amount says Dr: check which way the money went."
+            in [m for _, _, m in _refused(signed)])
+
+
+@pytest.mark.parametrize("amount", ["1483,50", "1,4,83.50", "14,83.50", "1,483.5,0", "1483.50,", ",1483.50", "1,483,50"])
+def test_an_amount_whose_commas_are_not_thousands_is_refused_not_read_as_another_amount(amount):
+    """'1483,50' (a decimal comma) was read as ₹1,48,350.00, a hundred times the amount: a comma
+    groups thousands (1,483.50, 1,00,000.00, 100,000.00), nothing else."""
+    data = CANONICAL.replace(b'"1,483.50"', f'"{amount}"'.encode())
+    [(line, field, message)] = [e for e in _refused(data) if e[1] == "credit"]
+    assert line == 2 and message.startswith(f"'{amount}' has a comma where no thousands end")
+    balance = CANONICAL.replace(b'"1,01,483.50"', f'"1,01,{amount}"'.encode())
+    assert [(2, "balance")] == [(n, f) for n, f, _ in _refused(balance)]
+
+
+@pytest.mark.parametrize("amount, paise", [("1,483.50", 148_350), ("1,00,000.00", 10_000_000), ("100,000.00", 10_000_000),
+                                           ("12,34,56,789.00", 123_456_789_00), ("1,234,567.00", 123_456_700), ("₹1,483.50", 148_350),
+                                           ("1,483.50 Cr", 148_350), ("999", 99_900)])
+def test_thousands_grouped_the_indian_or_the_international_way_are_read(amount, paise):
+    data = CANONICAL.replace(b'"1,483.50","1,01,483.50"', f'"{amount}",'.encode())
+    assert _read(data)[0][1] == paise
+
+
+@pytest.mark.parametrize("printed", ["00000087654321", "A/c No. 0000 8765 4321", "XXXXXXXX4321", "00000012345670"])
+async def test_a_statement_of_another_account_is_refused_naming_both_accounts(demo_db, printed):
+    """Ajmer's statement (or any account but the Society's) imported in Jaipur was imported: its
+    lines then sat in Jaipur's weeks for good (an import cannot be taken back), and a credit of the
+    same amount within two days matched, and with "confirm deposits" confirmed, a Jaipur deposit."""
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    title = f"Account No.,{printed}" if not printed.startswith("A/c") else printed
+    other = TITLED.replace(b"Account Number     :,00000000012345678", title.encode())
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_bank_statement(actor, district.id, other, "ajmer.csv")
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (2, "account")
+    assert error.message_en.startswith(f"This statement is of account {printed.removeprefix('A/c No. ')}, not the Society's account "
+                                       "SBI 0000 1234 5678 (district JP, the account its deposit slips name)")
+    assert "सोसायटी के खाते" in error.message_hi
+    assert await StatementImport.all().count() == 0 and await AuditLog.filter(action="statement.imported").count() == 0
+
+
+@pytest.mark.parametrize("printed", ["00000000012345678", "XXXXXXXXX5678", "SBI 0000 1234 5678", "**** **** 5678"])
+async def test_a_statement_of_the_societys_account_is_imported_however_the_bank_prints_the_number(demo_db, printed):
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    own = TITLED.replace(b"Account Number     :,00000000012345678", f"Account Number :,{printed}".encode())
+    assert (await rec.import_bank_statement(actor, district.id, own, "sbi.csv")).lines == 2
+
+
+def test_the_societys_account_is_its_number_not_the_digits_of_its_ifsc_code():
+    assert rec.same_account("00000012345678901", "SBI A/c 12345678901, IFSC SBIN0001234") is True
+    assert rec.same_account("XXXXXXX8901", "SBI A/c 1234-5678-8901 (Jaipur main)") is True
+    assert rec.same_account("00000087654321", "SBI A/c 12345678901, IFSC SBIN0001234") is False
+    assert rec.same_account("00000087654321", "SBI main branch") is None and rec.same_account("XXXX21", "SBI 0000 1234 5678") is None
+    assert rec.same_account("00000012345678901", "SBI A/c ending 8901") is True  # a Society that keeps the last digits
+
+
+async def test_a_statement_is_not_checked_against_an_account_the_society_has_not_given(demo_db):
+    """No account on the Society (none set up yet), or none in the file (emitra's own header): imported."""
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    assert (await rec.import_bank_statement(actor, district.id, CANONICAL, "own.csv")).lines == 2
+    await Society.filter(district=district).update(bank_account="")
+    other = TITLED.replace(b"00000000012345678", b"00000087654321")
+    assert (await rec.import_bank_statement(actor, district.id, other.replace(b"Nov 2025", b"Dec 2025"), "other.csv")).lines == 2
 
 
 async def test_the_same_statement_in_the_banks_format_is_the_same_statement(demo_db):
@@ -454,6 +556,22 @@ def test_the_export_of_a_week_as_a_workbook_keeps_every_digit_of_its_references(
     web.logout()
     web.login("operator1")
     assert web.get("/society/reconciliation/export.xlsx?week=2025-11-24").status_code == 403
+
+
+def test_a_narration_with_a_control_character_is_exported_to_the_workbook_with_it_shown(web):
+    """A narration with a vertical tab or an escape (a bank's download printed for a line printer)
+    was imported, and the week's workbook was then a server error for good (openpyxl refuses such
+    characters in a cell, and an import is not taken back). The workbook writes each as its escape."""
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    data = CANONICAL.replace(b"NEFT JVVNL REMITTANCE", b"NEFT JVVNL\x0bREMIT\x1bTANCE\x0cJAIPUR")
+    assert web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": ("printed.csv", data, "text/csv")}).status_code == 200
+    export = web.get("/society/reconciliation/export.xlsx?week=2025-11-24")
+    assert export.status_code == 200
+    cells = [c.value for row in load_workbook(io.BytesIO(export.content))["Items"].iter_rows() for c in row]
+    assert "NEFT JVVNL\\x0bREMIT\\x1bTANCE\\x0cJAIPUR" in cells
+    assert "NEFT JVVNL\x0bREMIT\x1bTANCE\x0cJAIPUR" in web.get("/society/reconciliation/export.csv?week=2025-11-24").text  # as the bank wrote it
 
 
 def test_a_file_given_to_the_wrong_form_is_told_which_form_it_belongs_to():

@@ -481,6 +481,41 @@ async def test_one_bank_reference_confirms_one_slip_only(demo_db):
     assert (await ledger.check())["balanced"]
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize("batch", [False, True], ids=["one", "batch"])
+async def test_a_slip_confirmed_twice_at_the_same_moment_is_confirmed_once(demo_db, batch):
+    """Two Society staff confirming one slip at once (the Day ends page and a reconciliation run, or
+    two runs of the week): both saw it open, and the second, under the district's lock, checked only
+    the bank reference. The posting is idempotent, so the ledger had one entry, but the second wrote
+    its own reference and confirmer over the first's and a second 'dayend.deposit_confirmed' audit
+    record. Now the second finds the slip confirmed: the same reference and amount change nothing,
+    another reference is refused naming the first."""
+    import asyncio
+
+    first, _, _ = await _three_slips()
+    society = Actor(await User.get(username="society"))
+
+    async def confirm(reference: str):
+        if batch:
+            [result] = await dayend.confirm_deposits(society, [(first, reference, first.deposit_paise, DAY)])
+            if isinstance(result, Exception):
+                raise result
+            return result
+        return await dayend.confirm_deposit(society, first, reference, first.deposit_paise, DAY)
+
+    results = await asyncio.gather(confirm("UTR-600"), confirm("UTR-601"), return_exceptions=True)
+    done = [r for r in results if isinstance(r, DayEnd)]
+    refused = [r for r in results if isinstance(r, dayend.MoneyError)]
+    assert len(done) == 1 and len(refused) == 1, results
+    stored = await DayEnd.get(id=first.id)
+    assert stored.bank_reference == done[0].bank_reference and f"bank reference {stored.bank_reference}" in refused[0].message_en
+    assert await AuditLog.filter(action="dayend.deposit_confirmed").count() == 1
+    assert await LedgerEntry.filter(idempotency_key=f"deposit:{first.slip_no}").count() == 1
+    same = await asyncio.gather(confirm(stored.bank_reference), confirm(stored.bank_reference))  # said again by two: nothing changes
+    assert [d.bank_reference for d in same] == [stored.bank_reference] * 2
+    assert await AuditLog.filter(action="dayend.deposit_confirmed").count() == 1
+
+
 async def _three_slips() -> tuple[DayEnd, DayEnd, DayEnd]:
     """Two counters' day ends of DAY and one of the day after, each with a bill's ₹1,483.50 to deposit."""
     slips = []

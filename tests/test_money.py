@@ -4,7 +4,8 @@ from emitra.core.money import AmountError, format_paise, parse_rupees, split
 
 
 @pytest.mark.parametrize("text,paise", [("125", 12500), ("125.5", 12550), ("125.05", 12505), ("1,250.50", 125050), (" ₹ 3.95 ", 395), ("0", 0), (7, 700),
-                                        ("99,99,99,999.99", 99_999_999_999), ("0000000000125", 12500)])
+                                        ("99,99,99,999.99", 99_999_999_999), ("0000000000125", 12500),
+                                        ("1,00,000", 10_000_000), ("100,000.00", 10_000_000), ("₹1,234,567.8", 123_456_780)])
 def test_rupee_input_becomes_exact_paise(text, paise):
     assert parse_rupees(text) == paise
 
@@ -18,6 +19,10 @@ def test_rupee_input_becomes_exact_paise(text, paise):
     (-1, "negative"),
     ("1,00,00,00,000", "more than the largest amount accepted, ₹99,99,99,999.99"),  # (it said "not an amount")
     ("9" * 6000, "more than the largest amount accepted"),
+    ("1483,50", "a comma where no thousands end"),  # a decimal comma (it was ₹1,48,350.00)
+    ("1,4,83.50", "a comma where no thousands end"),
+    ("1,483.5,0", "a comma where no thousands end"),  # (it was ₹1,483.50)
+    (",125", "a comma where no thousands end"),
     (10**9, "more than the largest amount accepted"),
 ])
 def test_bad_rupee_input_is_refused_with_a_message(text, fragment):

@@ -298,6 +298,45 @@ async def test_stripe_balance_transactions_import_once_and_every_bad_one_is_name
     assert await StatementImport.all().count() == 1
 
 
+@pytest.mark.parametrize("doc, said", [
+    ({"object": "list", "url": "/v1/charges", "has_more": False,
+      "data": [{"id": "ch_1", "object": "charge", "amount": 50000, "currency": "inr", "created": 1764000000, "status": "succeeded"}]},
+     "This file lists Stripe charge objects (ch_1), not balance transactions"),
+    ([{"id": "po_1", "object": "payout", "amount": 49000, "currency": "inr", "created": 1764000000}],
+     "This file lists Stripe payout objects (po_1), not balance transactions"),
+    ({"error": {"message": "Invalid API Key provided: sk_test_****1234", "type": "invalid_request_error"}},
+     "This file is an error Stripe answered (Invalid API Key provided: sk_test_****1234), not the list of balance transactions"),
+])
+async def test_a_stripe_file_of_another_list_or_an_error_is_named_for_what_it_is(demo_db, doc, said):
+    """A list of charges or payouts (another Stripe endpoint's answer) was refused with three
+    errors a transaction ('fee' ... found None, 'net' ..., 'Missing type'), none saying the file was
+    the wrong list; Stripe's error answer saved as the file, as 'Expected Stripe's list'."""
+    district, actor = await _jp(), await _society()
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_stripe_transactions(actor, district.id, json.dumps(doc, indent=1).encode(), "stripe.json")
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (0, "data") and error.message_en.startswith(said)
+    assert "GET /v1/balance_transactions" in error.message_en and "/v1/balance_transactions" in error.message_hi
+    assert await StatementImport.all().count() == 0
+
+
+async def test_a_stripe_file_that_is_one_page_of_the_list_is_imported_and_says_so(demo_db):
+    """Stripe lists ten transactions a page by default: a file saved with "has_more": true is
+    imported (the next page can be imported after it), and the import says the file is one page."""
+    district, actor = await _jp(), await _society()
+    doc = json.loads((DATA / "stripe_balance.json").read_bytes())
+    doc["has_more"] = True
+    imp = await rec.import_stripe_transactions(actor, district.id, json.dumps(doc).encode(), "page1.json")
+    assert imp.lines == 2
+    [note] = [str(n) for n in imp.notes]
+    assert note.startswith("Stripe says the list has more (\"has_more\": true): this file is one page of it, up to txn_1QexPayout0001;")
+    record = await AuditLog.get(action="statement.imported")
+    assert record.detail["read"] == [{"lines": "", "note": note}]
+    plain = await rec.import_stripe_transactions(actor, district.id, (DATA / "stripe_balance.json").read_bytes().replace(b"Charge0001", b"Charge0002")
+                                                 .replace(b"Payout0001", b"Payout0002"), "whole.json")
+    assert plain.notes == []
+
+
 async def test_importing_stripe_posts_its_payouts_and_fees_once_in_the_same_transaction(demo_db):
     district, actor = await _jp(), await _society()
     await ledger.post(district.id, "card:test-x", "card payment ch_x1", [ledger.debit("escrow:card", 50_000), ledger.credit("dept_payable:test", 50_000)])

@@ -180,6 +180,10 @@ def test_statement_uploads_are_limited_checked_and_named_safely(web):
 
     too_big = send("import_bank", "bank.csv", b"date,description,reference,debit,credit,balance\n" + b"x" * (5 * 1024 * 1024 + 1))
     assert too_big.status_code == 400 and "larger than 5 MB" in too_big.text
+    # over the whole request's limit (12 MB): refused before it is read, with advice a statement can follow
+    # too (it said only "Scan the documents at a lower resolution")
+    huge = send("import_bank", "bank.csv", b"date,description,reference,debit,credit,balance\n" + b"x" * (13 * 1024 * 1024))
+    assert huge.status_code == 413 and "a bank statement split by week" in huge.text and "विवरण सप्ताह के अनुसार बाँटकर" in huge.text
     # Windows-1252 (decision 57) is read; this one has no money columns, and its header is refused as such
     latin = send("import_bank", "bank.csv", "date,description\n2025-11-24,Caf\u00e9 d\u00e9p\u00f4t\n".encode("latin-1"))
     assert latin.status_code == 400 and "No header was found" in latin.text

@@ -143,8 +143,9 @@ MAX_FIELD_BYTES = 1024 * 1024
 def _too_large(limit: int) -> HTTPException:
     mb = limit // (1024 * 1024)
     return HTTPException(413, f"The form with its files is larger than {mb} MB, the most this site accepts (EMITRA_MAX_REQUEST_MB). "
-                              f"Scan the documents at a lower resolution or upload fewer at once. / फ़ॉर्म अपनी फ़ाइलों सहित {mb} MB से "
-                              "बड़ा है, जो इस साइट की सीमा है। दस्तावेज़ कम रिज़ॉल्यूशन पर स्कैन करें या एक बार में कम फ़ाइलें भेजें।")
+                              "Send smaller files (documents scanned at a lower resolution, a bank statement split by week) or fewer at once. "
+                              f"/ फ़ॉर्म अपनी फ़ाइलों सहित {mb} MB से बड़ा है, जो इस साइट की सीमा है। छोटी फ़ाइलें भेजें (दस्तावेज़ कम रिज़ॉल्यूशन पर "
+                              "स्कैन करके, बैंक विवरण सप्ताह के अनुसार बाँटकर) या एक बार में कम फ़ाइलें भेजें।")
 
 
 async def read_form(request: Request) -> Any:
