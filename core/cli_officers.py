@@ -39,7 +39,7 @@ def _password(prompt: str) -> str:
     return sys.stdin.readline().rstrip("\r\n")  # a script pipes it in: the first line (never an option, which `ps` would show)
 
 
-def run_as(fn, as_user: str, *args, **kwargs):
+def run_as(fn, as_user: str | None, *args, **kwargs):
     """Run ``fn(actor, ...)`` as the user --as (a command-line actor); a refusal (an
     :class:`~emitra.core.officers.OfficerError`, naming the option) is the command's error."""
     from emitra.core import audit
@@ -48,7 +48,11 @@ def run_as(fn, as_user: str, *args, **kwargs):
     from emitra.core.officers import OfficerError
 
     async def go():
-        actor = audit.Actor(await User.get_or_none(username=as_user), via="cli")
+        user = await User.get_or_none(username=as_user) if as_user is not None else None
+        if as_user is not None and user is None:  # never taken for the shell's own first steps (core/onboarding._first_steps)
+            raise click.ClickException(f"--as {as_user!r}: no account has that username (`emitra district list`, "
+                                       "`emitra lsp list` and `emitra counter list` show who runs what)")
+        actor = audit.Actor(user, via="cli")
         try:
             return await fn(actor, *args, **kwargs)
         except OfficerError as exc:

@@ -1,5 +1,6 @@
-"""``emitra lsp add | list``, ``emitra counter add``, ``emitra user add``: the district Society's
-network of LSPs, counters and their people (core/onboarding.py)."""
+"""``emitra district add | list | set``, ``emitra lsp add | list``, ``emitra counter add``, ``emitra
+user add``: the districts and their Societies, and each Society's network of LSPs, counters and
+their people (core/onboarding.py)."""
 
 from __future__ import annotations
 
@@ -123,21 +124,26 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["operator", "lsp_admin"]), required=True, help="operator (of a counter) or lsp_admin.")
+@click.option("--role", type=click.Choice(["operator", "lsp_admin", "society_admin", "state_admin"]), required=True,
+              help="operator (of a counter), lsp_admin, society_admin (of a district's Society) or state_admin.")
 @click.option("--name", "full_name", required=True, help="The person's full name.")
 @click.option("--counter", "counter_code", default="", help="An operator's counter code.")
 @click.option("--lsp", "lsp_id", type=int, default=None, help="An LSP admin's LSP number.")
-@click.option("--as", "as_user", required=True,
-              help="The Society admin's username, or an LSP admin's for an operator of their own counter (recorded in the audit log).")
-def user_add(username: str, role: str, full_name: str, counter_code: str, lsp_id: int | None, as_user: str) -> None:
+@click.option("--district", "district_code", default="", help="A Society admin's district code, e.g. JP.")
+@click.option("--as", "as_user", default=None,
+              help="The Society admin's username, or an LSP admin's for an operator of their own counter (recorded in the audit log). "
+                   "Left out only for the first state admin of an installation, or the first admin of a district's Society.")
+def user_add(username: str, role: str, full_name: str, counter_code: str, lsp_id: int | None, district_code: str,
+             as_user: str | None) -> None:
     """Create USERNAME. The password is asked for twice, or read from the first line of standard input
     when it is not a terminal (never an option: `ps` would show it)."""
     from emitra.core.onboarding import add_user
 
     password = _password("Password (at least 8 characters)")
     made = run_as(add_user, as_user, username=username, full_name=full_name, role=role, password=password,
-               counter_code=counter_code, lsp_id=lsp_id)
-    where = f"at {counter_code.strip().upper()}" if made.counter_id else f"of LSP {made.lsp_id}"
+                  counter_code=counter_code, lsp_id=lsp_id, district_code=district_code)
+    where = (f"at {counter_code.strip().upper()}" if made.counter_id else f"of LSP {made.lsp_id}" if made.lsp_id
+             else f"of the {district_code.strip().upper()} Society" if made.district_id else "of the state")
     click.echo(f"created {made.username}: {role} {where}")
 
 
@@ -166,4 +172,66 @@ def _staff() -> None:
 _staff()
 
 
-commands: list[click.Command] = [lsp, user]
+@click.group("district")
+def district() -> None:
+    """Districts and their e-Mitra Societies (docs/operations.md, "A new district")."""
+
+
+@district.command("add")
+@click.argument("code")
+@click.option("--name", "name_en", required=True, help="The district's name in English, e.g. Jaipur.")
+@click.option("--name-hi", "name_hi", required=True, help="The district's name in Hindi, e.g. जयपुर.")
+@click.option("--society", "society_name", required=True, help="The Society's name, e.g. 'District e-Mitra Society, Jaipur'.")
+@click.option("--bank-account", default="", help="The account the counters deposit their cash into, e.g. 'SBI 0000 1234 5678' "
+                                                 "(printed on every deposit slip; a bank statement naming another is refused).")
+@click.option("--nodal-email", default="", help="The nodal officer's email (the weekly complaint book digest).")
+@click.option("--as", "as_user", default=None, help="The state admin's username (recorded in the audit log); left out only "
+                                                    "before an installation has a state admin.")
+def district_add(code: str, name_en: str, name_hi: str, society_name: str, bank_account: str, nodal_email: str,
+                 as_user: str | None) -> None:
+    """Add the district CODE (two letters: they begin its e-Mitra IDs, counters and receipts) and its
+    e-Mitra Society. Then: its first Society admin (`emitra user add --role society_admin --district CODE`)."""
+    from emitra.core.onboarding import add_district
+
+    made = run_as(add_district, as_user, code=code, name_en=name_en, name_hi=name_hi, society_name=society_name,
+                  bank_account=bank_account, nodal_email=nodal_email)
+    click.echo(f"district {made.code}: {made.name_en} ({made.name_hi}); next, its first Society admin: "
+               f"emitra user add USERNAME --role society_admin --district {made.code} --name 'FULL NAME'")
+
+
+@district.command("list")
+def district_list() -> None:
+    """The districts: code, names, the Society and its bank account, how many LSPs, counters and Society admins."""
+    from emitra.core.cli import run
+    from emitra.core.models import LSP, Counter, District, Role, Society, User
+
+    async def go():
+        for d in await District.all().order_by("code"):
+            society = await Society.get_or_none(district_id=d.id)
+            lsps, counters = await LSP.filter(district_id=d.id).count(), await Counter.filter(district_id=d.id).count()
+            admins = await User.filter(district_id=d.id, role=Role.SOCIETY_ADMIN, active=True).count()
+            account = (society.bank_account or "no bank account set") if society else "no Society"
+            click.echo(f"{d.code}  {d.name_en} ({d.name_hi})  {society.name if society else '-'}  [{account}]  "
+                       f"{lsps} LSP(s), {counters} counter(s), {admins} Society admin(s)")
+
+    run(go)
+
+
+@district.command("set")
+@click.argument("code")
+@click.option("--society", "society_name", default=None, help="The Society's name.")
+@click.option("--bank-account", default=None, help="The account the counters deposit their cash into, e.g. 'SBI 0000 1234 5678'.")
+@click.option("--nodal-email", default=None, help="The nodal officer's email.")
+@click.option("--as", "as_user", required=True, help="The username of an admin of the district's Society, or of the state admin "
+                                                     "(recorded in the audit log).")
+def district_set(code: str, society_name: str | None, bank_account: str | None, nodal_email: str | None, as_user: str) -> None:
+    """Change the Society of the district CODE: its name, its bank account (printed on deposit slips,
+    checked against bank statements), its nodal officer's email. Each change is in the audit log."""
+    from emitra.core.onboarding import set_society
+
+    made = run_as(set_society, as_user, code, name=society_name, bank_account=bank_account, nodal_email=nodal_email)
+    click.echo(f"{code.strip().upper()}: {made.name} [{made.bank_account or 'no bank account set'}]"
+               + (f", nodal officer {made.nodal_officer_email}" if made.nodal_officer_email else ""))
+
+
+commands: list[click.Command] = [lsp, user, district]

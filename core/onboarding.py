@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit
 from emitra.core.auth import hash_password
-from emitra.core.models import LSP, Counter, CounterKind, District, Role, User
+from emitra.core.models import LSP, Counter, CounterKind, District, Role, Society, User
 from emitra.core.officers import USERNAME, OfficerError, let_in, lock_out, new_password
 
 #: a counter's code: the district's two letters, LM (LokMitra) or JM (JanMitra), a number
@@ -28,6 +28,10 @@ KINDS = {"LM": CounterKind.LOKMITRA, "JM": CounterKind.JANMITRA}
 MODES = ("postpaid", "prepaid")
 #: the people ``emitra user add`` makes (officers have ``emitra officer add``, with their department)
 ROLES = {"operator": Role.OPERATOR, "lsp_admin": Role.LSP_ADMIN}
+#: and the admins above them: a district Society's, and the state's (decision 88)
+ADMIN_ROLES = {"society_admin": Role.SOCIETY_ADMIN, "state_admin": Role.STATE_ADMIN}
+DISTRICT_CODE = re.compile(r"^[A-Z]{2}$")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class Refused(OfficerError):
@@ -138,21 +142,168 @@ async def add_counter(actor: audit.Actor, *, code: str, name: str, lsp_id: int, 
     return counter
 
 
+# --- the district itself: its Society, and the admins who run it (decision 88) -----------------------
+
+
+async def _first_steps(actor: audit.Actor, what: str, what_hi: str, *, none_yet: bool, who: str = "the state admin",
+                       who_hi: str = "राज्य एडमिन") -> None:
+    """A command given without --as (the installation's shell) is allowed only for the first of
+    ``what``, while ``none_yet``: afterwards ``who`` gives --as, and the audit log names them."""
+    if actor.user is None and not none_yet:
+        raise Refused("--as", f"{what} exists already: give --as with the username of {who} (recorded in the audit log)",
+                      f"{what_hi} पहले से है: --as के साथ {who_hi} का उपयोगकर्ता नाम दें")
+
+
+def _is_state_admin(actor: audit.Actor) -> bool:
+    return actor.user is not None and actor.user.active and actor.user.role == Role.STATE_ADMIN
+
+
+async def add_district(actor: audit.Actor, *, code: str, name_en: str, name_hi: str, society_name: str,
+                       bank_account: str = "", nodal_email: str = "") -> District:
+    """A district and its e-Mitra Society (its name, the bank account its counters deposit into, the
+    nodal officer's email). The state admin adds districts; on a new installation, before any state
+    admin exists, the installation's shell may (no --as). Audited ``district.created``."""
+    await _first_steps(actor, "a state admin", "राज्य एडमिन", none_yet=not await User.filter(role=Role.STATE_ADMIN, active=True).exists())
+    if actor.user is not None and not _is_state_admin(actor):
+        raise Refused("--as", f"{actor.name!r} is not the state admin: the state admin adds districts",
+                      f"{actor.name!r} राज्य एडमिन नहीं हैं: जिले राज्य एडमिन जोड़ते हैं")
+    code = str(code or "").strip().upper()
+    if not DISTRICT_CODE.match(code):
+        raise Refused("CODE", f"{code!r} is not a district code: two letters, e.g. JP for Jaipur (they begin its e-Mitra IDs, "
+                              "counters and receipts)",
+                      f"{code!r} जिला कोड नहीं है: दो अक्षर, जैसे जयपुर के लिए JP")
+    if await District.filter(code=code).exists():
+        raise Refused("CODE", f"district {code} exists already; `emitra district list` shows them", f"जिला {code} पहले से है")
+    name_en = _text(name_en, "--name", "the district's name in English", "जिले का अंग्रेज़ी नाम", 100)
+    name_hi = _text(name_hi, "--name-hi", "the district's name in Hindi", "जिले का हिंदी नाम", 100)
+    society_name = _text(society_name, "--society", "the Society's name, e.g. 'District e-Mitra Society, Jaipur'",
+                         "सोसायटी का नाम", 200)
+    bank_account = _bank_account(bank_account)
+    nodal_email = _email(nodal_email)
+    async with in_transaction():
+        district = await District.create(code=code, name_en=name_en, name_hi=name_hi)
+        society = await Society.create(district=district, name=society_name, bank_account=bank_account, nodal_officer_email=nodal_email)
+        await audit.record(actor, "district.created", district, district_id=district.id,
+                           detail={"code": code, "name": name_en, "society": society.name, "bank_account": bank_account,
+                                   "nodal_officer_email": nodal_email})
+    return district
+
+
+def _bank_account(value: str) -> str:
+    value = " ".join(str(value or "").split())
+    if len(value) > 40:
+        raise Refused("--bank-account", f"the bank account is {len(value)} characters long; give at most 40 (the bank's name or "
+                                        "IFSC and the account number, e.g. 'SBI 0000 1234 5678')",
+                      f"बैंक खाता {len(value)} अक्षरों का है; अधिकतम 40 दें")
+    if value and not any(ch.isdigit() for ch in value):
+        raise Refused("--bank-account", f"{value!r} has no account number: give the bank and the number, e.g. 'SBI 0000 1234 5678'",
+                      f"{value!r} में खाता संख्या नहीं है: बैंक और संख्या दें, जैसे 'SBI 0000 1234 5678'")
+    return value
+
+
+def _email(value: str) -> str:
+    value = str(value or "").strip()
+    if value and (len(value) > 200 or not EMAIL.fullmatch(value)):
+        raise Refused("--nodal-email", f"{value!r} is not an email address (the weekly complaint book digest is sent there)",
+                      f"{value!r} ईमेल पता नहीं है")
+    return value
+
+
+async def set_society(actor: audit.Actor, code: str, *, name: str | None = None, bank_account: str | None = None,
+                      nodal_email: str | None = None) -> Society:
+    """Change what the district's Society is known by: its name (on slips and posters), the bank
+    account its counters deposit into (printed on every deposit slip, and checked against a bank
+    statement's title at import: decision 83), the nodal officer's email. The Society's admin or the
+    state admin. Audited ``society.updated`` with each value before and after."""
+    district = await _district(actor, code)
+    society = await Society.get_or_none(district_id=district.id)
+    if society is None:
+        raise Refused("CODE", f"district {district.code} has no Society: add it with `emitra district add`",
+                      f"जिले {district.code} की कोई सोसायटी नहीं है")
+    wanted = {}
+    if name is not None:
+        wanted["name"] = _text(name, "--society", "the Society's name", "सोसायटी का नाम", 200)
+    if bank_account is not None:
+        wanted["bank_account"] = _bank_account(bank_account)
+    if nodal_email is not None:
+        wanted["nodal_officer_email"] = _email(nodal_email)
+    if not wanted:
+        raise Refused("--society", "nothing to change: give --society, --bank-account or --nodal-email",
+                      "बदलने को कुछ नहीं: --society, --bank-account या --nodal-email दें")
+    changed = {k: [getattr(society, k), v] for k, v in wanted.items() if getattr(society, k) != v}
+    if changed:
+        async with in_transaction():
+            await Society.filter(id=society.id).update(**{k: v for k, (_, v) in changed.items()})
+            await audit.record(actor, "society.updated", society, district_id=district.id, detail=changed)
+    return await Society.get(id=society.id)
+
+
+async def _admin_district(actor: audit.Actor, wanted: Role, district_code: str) -> District | None:
+    """Who may add an admin: a Society admin (of ``district_code``) by the state admin or another
+    Society admin of the district; the state admin by the state admin. Without --as, only the
+    first of them (a new installation's, or a new district's)."""
+    if wanted == Role.STATE_ADMIN:
+        if district_code:
+            raise Refused("--district", "the state admin belongs to no district: leave --district out",
+                          "राज्य एडमिन किसी जिले का नहीं होता: --district न दें")
+        await _first_steps(actor, "a state admin", "राज्य एडमिन", none_yet=not await User.filter(role=Role.STATE_ADMIN, active=True).exists())
+        if actor.user is not None and not _is_state_admin(actor):
+            raise Refused("--as", f"{actor.name!r} is not the state admin: the state admin adds another",
+                          f"{actor.name!r} राज्य एडमिन नहीं हैं")
+        return None
+    district = await District.get_or_none(code=str(district_code or "").strip().upper()) if district_code else None
+    if district is None:
+        raise Refused("--district", f"a Society admin runs a district's Society: give its code (`emitra district list`)"
+                                    + (f"; {district_code!r} is none" if district_code else ""),
+                      "सोसायटी एडमिन किसी जिले की सोसायटी चलाते हैं: उसका कोड दें")
+    await _first_steps(actor, f"an admin of the {district.code} Society", f"{district.code} सोसायटी का एडमिन",
+                       none_yet=not await User.filter(role=Role.SOCIETY_ADMIN, district_id=district.id, active=True).exists(),
+                       who="an admin of that Society or the state admin", who_hi="उस सोसायटी के एडमिन या राज्य एडमिन")
+    if actor.user is not None and not _is_admin_of(actor, district.id):
+        raise Refused("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)",
+                      f"{actor.name!r} {district.code} ई-मित्र सोसायटी के (या राज्य के) एडमिन नहीं हैं")
+    return district
+
+
+# --- the people of the network ------------------------------------------------------------------
+
+
 async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: str, password: str,
-                   counter_code: str = "", lsp_id: int | None = None) -> User:
+                   counter_code: str = "", lsp_id: int | None = None, district_code: str = "") -> User:
     """An operator of a counter (``counter_code``), or an LSP's admin (``lsp_id``). The district
     Society's admin or the state admin may add either; an LSP admin may add operators to their own
-    LSP's counters. Audited ``user.created`` (never the password)."""
-    wanted = ROLES.get(str(role or "").strip().lower())
+    LSP's counters. Also a Society's admin (``district_code``) or the state admin: see
+    :func:`_admin_district`. Audited ``user.created`` (never the password)."""
+    name = str(role or "").strip().lower()
+    wanted = ROLES.get(name) or ADMIN_ROLES.get(name)
     if wanted is None:
-        raise Refused("--role", f"{role!r} is not operator or lsp_admin (department officers: `emitra officer add`)",
-                      f"{role!r} न ऑपरेटर है न एलएसपी एडमिन")
+        raise Refused("--role", f"{role!r} is not operator, lsp_admin, society_admin or state_admin "
+                                "(department officers: `emitra officer add`)",
+                      f"{role!r} न ऑपरेटर है, न एलएसपी एडमिन, न सोसायटी एडमिन, न राज्य एडमिन")
     username = str(username or "").strip()
     if not USERNAME.match(username):
         raise Refused("USERNAME", f"{username!r} is not a username: 3 to 60 lowercase letters, digits, '.', '_' or '-', "
                                   "beginning with a letter (e.g. 'op_phagi_1')",
                       f"{username!r} उपयोगकर्ता नाम नहीं है: 3 से 60 छोटे अंग्रेज़ी अक्षर, अंक, '.', '_' या '-', "
                       "जो किसी अक्षर से शुरू हो (जैसे 'op_phagi_1')")
+    if wanted in ADMIN_ROLES.values():
+        district = await _admin_district(actor, wanted, district_code)
+        if await User.filter(username=username).exists():
+            raise Refused("USERNAME", f"{username!r} is taken; choose another", f"{username!r} पहले से लिया जा चुका है; कोई और चुनें")
+        full_name = _text(full_name, "--name", "the person's full name", "व्यक्ति का पूरा नाम")
+        if len(password) < 8:
+            raise Refused("password", "at least 8 characters", "कम से कम 8 अक्षर")
+        district_id = district.id if district else None
+        async with in_transaction():
+            user = await User.create(username=username, full_name=full_name, role=wanted, password_hash=hash_password(password),
+                                     district_id=district_id)
+            await audit.record(actor, "user.created", user, district_id=district_id,
+                               detail={"username": username, "role": wanted.value, "district": district.code if district else None})
+        return user
+    if actor.user is None:
+        raise Refused("--as", "give --as: the username of the district Society's admin (or of the LSP's admin, for an operator "
+                              "of its own counter), recorded in the audit log",
+                      "--as दें: जिला सोसायटी के एडमिन (या अपने काउंटर के ऑपरेटर के लिए एलएसपी एडमिन) का उपयोगकर्ता नाम")
     counter = lsp = None
     if wanted == Role.OPERATOR:
         counter = await Counter.get_or_none(code=str(counter_code or "").strip().upper()) if counter_code else None
@@ -191,9 +342,15 @@ async def _staff_for(actor: audit.Actor, username: str) -> User:
     """The operator or LSP admin ``username``, if ``actor`` may manage them: the Society's admin of
     their district (or the state admin), or, for an operator, an LSP admin of the same LSP."""
     account = await User.get_or_none(username=str(username or "").strip())
-    if account is None or account.role not in ROLES.values():
-        raise Refused("USERNAME", f"{username!r} is no operator or LSP admin (`emitra officer` manages department officers)",
-                      f"{username!r} कोई ऑपरेटर या एलएसपी एडमिन नहीं है")
+    if account is None or account.role not in (*ROLES.values(), *ADMIN_ROLES.values()):
+        raise Refused("USERNAME", f"{username!r} is no operator, LSP admin or admin (`emitra officer` manages department officers)",
+                      f"{username!r} कोई ऑपरेटर, एलएसपी एडमिन या एडमिन नहीं है")
+    if account.role in ADMIN_ROLES.values():  # a Society's admin: by the state admin or the Society's admins; the state admin: by a state admin
+        if not (_is_state_admin(actor) or (account.role == Role.SOCIETY_ADMIN and _is_admin_of(actor, account.district_id))):
+            raise Refused("--as", f"{actor.name!r} may not manage {account.username}: the state admin may, and a Society's admin "
+                                  "may for the admins of their own Society",
+                          f"{actor.name!r} {account.username} का प्रबंधन नहीं कर सकते")
+        return account
     by = actor.user
     own_lsp = by is not None and by.active and by.role == Role.LSP_ADMIN and by.lsp_id == account.lsp_id \
         and account.role == Role.OPERATOR

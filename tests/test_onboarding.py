@@ -5,7 +5,9 @@ LSPs, counters or operators: a district could not open its second kiosk without 
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +54,9 @@ def test_the_society_opens_a_kiosk_whose_new_operator_takes_a_payment(web):
 
     person = dict(username="op_phagi", full_name="Pooja Meena", role="operator", password="kiosk-phagi-1", counter_code="JP-JM-002")
     assert "an operator works at a counter" in _refused(web, lambda: _as("society", add_user, **{**person, "counter_code": ""}), "--counter")
-    assert "is not operator or lsp_admin" in _refused(web, lambda: _as("society", add_user, **{**person, "role": "state_admin"}), "--role")
+    assert "is not operator, lsp_admin, society_admin or state_admin" in _refused(
+        web, lambda: _as("society", add_user, **{**person, "role": "superuser"}), "--role")
+    assert "'society' is not the state admin" in _refused(web, lambda: _as("society", add_user, **{**person, "role": "state_admin"}), "--as")
     assert "may not add this account" in _refused(web, lambda: _as("lsp", add_user, **person), "--as")  # another LSP's counter
     assert "is taken" in _refused(web, lambda: _as("society", add_user, **{**person, "username": "operator1"}), "USERNAME")
     assert _refused(web, lambda: _as("society", add_user, **{**person, "password": "short"}), "password") == "at least 8 characters"
@@ -106,7 +110,7 @@ def test_the_network_from_the_shell(tmp_path):
     assert "kiosk-bassi-1" not in hired.stdout + hired.stderr
     left = run("user", "deactivate", "op_bassi", "--as", "society")
     assert left.returncode == 0 and "op_bassi deactivated: cannot log in" in left.stdout
-    assert "is no operator or LSP admin" in run("user", "deactivate", "tehsildar", "--as", "society").stderr
+    assert "is no operator, LSP admin or admin" in run("user", "deactivate", "tehsildar", "--as", "society").stderr
     assert run("user", "set-password", "op_bassi", "--as", "society", password="kiosk-bassi-2").returncode == 0
     moved = run("user", "move", "op_bassi", "--counter", "JP-JM-001", "--as", "society")
     assert moved.returncode == 0 and "op_bassi now works at JP-JM-001" in moved.stdout, moved.stderr
@@ -127,7 +131,7 @@ def test_an_operator_who_left_is_locked_out_by_the_society_or_their_lsp(web):
     web.login("operator2")
     token = web.api_token("operator2")
     assert web.get("/counter").status_code == 200
-    assert "is no operator or LSP admin" in _refused(web, lambda: _as("society", deactivate_user, username="tehsildar"), "USERNAME")
+    assert "is no operator, LSP admin or admin" in _refused(web, lambda: _as("society", deactivate_user, username="tehsildar"), "USERNAME")
     assert "may not manage operator2" in _refused(web, lambda: _as("operator1", deactivate_user, username="operator2"), "--as")
     web.run(lambda: _as("lsp", deactivate_user, username="operator2"))  # its own LSP's operator
     assert web.get("/counter", follow_redirects=False).status_code in (302, 303)  # the open session ended
@@ -138,3 +142,61 @@ def test_an_operator_who_left_is_locked_out_by_the_society_or_their_lsp(web):
     web.run(lambda: _as("society", set_user_password, username="operator2", password="a-new-counter-pw"))
     web.login("operator2", "a-new-counter-pw")
     assert web.get("/counter").status_code == 200
+
+
+def test_a_new_installation_gets_its_state_admin_districts_and_society_admins_from_the_shell(tmp_path):
+    """On a database with nothing but its schema (no demo), the shell adds the first district with
+    its Society and bank account, the district's first Society admin and the first state admin,
+    each once: afterwards only an admin named by --as adds more, and a name that is no account is
+    never taken for the shell. The Society admin then runs the district's network."""
+    env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
+
+    def run(*args, password="society-admin-1"):
+        return subprocess.run([EMITRA, *args], input=f"{password}\n", capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+
+    assert run("db", "migrate").returncode == 0
+    bad = run("district", "add", "JPR", "--name", "Jaipur", "--name-hi", "जयपुर", "--society", "Society")
+    assert bad.returncode == 1 and "Error: CODE: 'JPR' is not a district code: two letters" in bad.stderr
+    bad = run("district", "add", "JP", "--name", "Jaipur", "--name-hi", "जयपुर", "--society", "Society", "--bank-account", "SBI main")
+    assert bad.returncode == 1 and "Error: --bank-account: 'SBI main' has no account number" in bad.stderr
+    made = run("district", "add", "jp", "--name", "Jaipur", "--name-hi", "जयपुर", "--society", "District e-Mitra Society, Jaipur",
+               "--bank-account", "SBI 0000 1234 5678", "--nodal-email", "nodal@example.org")
+    assert made.returncode == 0 and "district JP: Jaipur (जयपुर)" in made.stdout and "--role society_admin --district JP" in made.stdout
+    assert "Error: CODE: district JP exists already" in run("district", "add", "JP", "--name", "J", "--name-hi", "ज", "--society", "S").stderr
+    first = run("user", "add", "jp_admin", "--role", "society_admin", "--district", "JP", "--name", "Meena Sharma")
+    assert first.returncode == 0 and "created jp_admin: society_admin of the JP Society" in first.stdout, first.stderr
+    assert "society-admin-1" not in first.stdout + first.stderr
+    again = run("user", "add", "jp_admin2", "--role", "society_admin", "--district", "JP", "--name", "Second Admin")
+    assert again.returncode == 1 and "Error: --as: an admin of the JP Society exists already" in again.stderr
+    typo = run("user", "add", "jp_admin2", "--role", "society_admin", "--district", "JP", "--name", "Second Admin", "--as", "jp_admn")
+    assert typo.returncode == 1 and "Error: --as 'jp_admn': no account has that username" in typo.stderr
+    assert run("user", "add", "jp_admin2", "--role", "society_admin", "--district", "JP", "--name", "Second Admin",
+               "--as", "jp_admin").returncode == 0
+    no_as = run("user", "add", "op_x", "--role", "operator", "--name", "Operator", "--counter", "JP-LM-001")
+    assert no_as.returncode == 1 and "Error: --as: give --as" in no_as.stderr
+    # the Society admin runs the network, and changes the Society's bank account (audited before and after)
+    assert run("lsp", "add", "--name", "Dhundhar Digital", "--district", "JP", "--as", "jp_admin").returncode == 0
+    changed = run("district", "set", "JP", "--bank-account", "SBI 0000 9999 1111", "--as", "jp_admin")
+    assert changed.returncode == 0 and "JP: District e-Mitra Society, Jaipur [SBI 0000 9999 1111]" in changed.stdout
+    assert "Error: --society: nothing to change" in run("district", "set", "JP", "--as", "jp_admin").stderr
+    # the state admin: the first from the shell, then only a state admin adds districts
+    assert run("user", "add", "rajasthan", "--role", "state_admin", "--name", "State Admin").returncode == 0
+    shell = run("district", "add", "AJ", "--name", "Ajmer", "--name-hi", "अजमेर", "--society", "District e-Mitra Society, Ajmer")
+    assert shell.returncode == 1 and "Error: --as: a state admin exists already" in shell.stderr
+    assert "Error: --as: 'jp_admin' is not the state admin" in run("district", "add", "AJ", "--name", "Ajmer", "--name-hi", "अजमेर",
+                                                                    "--society", "S", "--as", "jp_admin").stderr
+    assert run("district", "add", "AJ", "--name", "Ajmer", "--name-hi", "अजमेर", "--society", "District e-Mitra Society, Ajmer",
+               "--as", "rajasthan").returncode == 0
+    listed = run("district", "list").stdout.splitlines()
+    assert listed[0].startswith("AJ  Ajmer (अजमेर)  District e-Mitra Society, Ajmer  [no bank account set]  0 LSP(s)")
+    assert listed[1] == "JP  Jaipur (जयपुर)  District e-Mitra Society, Jaipur  [SBI 0000 9999 1111]  1 LSP(s), 0 counter(s), 2 Society admin(s)"
+    assert run("audit", "verify").returncode == 0
+    with sqlite3.connect(tmp_path / "data" / "emitra.sqlite3") as db:
+        log = [(who, action, json.loads(detail)) for who, action, detail in db.execute(
+            'SELECT actor_name, action, detail FROM audit_log WHERE action IN (\'district.created\', \'user.created\', '
+            '\'society.updated\') ORDER BY id')]
+    assert [(who, action) for who, action, _ in log] == [
+        ("(cli)", "district.created"), ("(cli)", "user.created"), ("jp_admin", "user.created"), ("jp_admin", "society.updated"),
+        ("(cli)", "user.created"), ("rajasthan", "district.created")]
+    assert log[3][2]["bank_account"] == ["SBI 0000 1234 5678", "SBI 0000 9999 1111"] and "name" not in log[3][2]
+    assert log[0][2]["bank_account"] == "SBI 0000 1234 5678" and "password" not in json.dumps(log)
