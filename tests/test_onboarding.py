@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -200,3 +201,29 @@ def test_a_new_installation_gets_its_state_admin_districts_and_society_admins_fr
         ("(cli)", "user.created"), ("rajasthan", "district.created")]
     assert log[3][2]["bank_account"] == ["SBI 0000 1234 5678", "SBI 0000 9999 1111"] and "name" not in log[3][2]
     assert log[0][2]["bank_account"] == "SBI 0000 1234 5678" and "password" not in json.dumps(log)
+
+
+def test_the_society_admin_keeps_the_societys_bank_account_on_the_network_page(web):
+    """The Network page's Society form (the Society's admin alone) does what `emitra district set`
+    does: the refusal beside its field, in Hindi too, what was typed kept; the change audited with
+    the account before and after. An LSP admin posting it is refused."""
+    web.login("society")
+    page = web.get("/network")
+    assert page.status_code == 200 and 'id="society-bank_account"' in page.text and 'value="SBI 0000 1234 5678"' in page.text
+    society = {"action": "society", "society_name": "District e-Mitra Society, Jaipur", "bank_account": "State Bank", "nodal_email": ""}
+    bad = web.post_form("/network", society)
+    assert bad.status_code == 400 and re.search(r'id="society-bank_account-error"[^>]*>&#39;State Bank&#39; has no account number', bad.text)
+    assert 'value="State Bank"' in bad.text
+    hindi = web.client.post("/network?lang=hi", data={**society, "society_name": "", "csrf_token": web.csrf("/network")})
+    assert hindi.status_code == 400 and "सोसायटी का नाम आवश्यक है" in hindi.text
+    web.get("/network?lang=en")
+    done = web.post_form("/network", {**society, "bank_account": "SBI 0000 9999 1111", "nodal_email": "nodal@example.org"})
+    assert done.status_code == 303
+    shown = web.get(done.headers["location"]).text
+    assert "The JP Society&#39;s details are saved" in shown and 'value="SBI 0000 9999 1111"' in shown
+    record = web.run(lambda: AuditLog.filter(action="society.updated").order_by("-id").first())
+    assert record.actor_name == "society" and record.detail["bank_account"] == ["SBI 0000 1234 5678", "SBI 0000 9999 1111"]
+    web.logout()
+    web.login("lsp")
+    assert web.post_form("/network", {**society, "bank_account": "SBI 1"}).status_code == 403
+    assert 'id="society-bank_account"' not in web.get("/network").text

@@ -1,7 +1,7 @@
 """The Network page: the district Society's LSPs, their counters and the people who work them, and
 the forms that change them. Each form calls the same function of :mod:`emitra.core.onboarding` as
 its command (``emitra lsp add``, ``emitra counter add | close | reopen | move-applications``,
-``emitra user add | deactivate | reactivate | move``), so the checks, the refusals and the audit
+``emitra user add | deactivate | reactivate | move``, ``emitra district set``), so the checks, the refusals and the audit
 records are the command line's. The Society's admin sees and manages their district's; an LSP admin sees their own
 LSP's counters and operators, and may add, lock out and move operators between them, and move
 open applications between them, as the commands allow.
@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from emitra.core import dayend, ledger, onboarding
 from emitra.core.dayend import MoneyError
-from emitra.core.models import LSP, Case, Counter, CounterService, District, LedgerEntry, Role, User, Wallet
+from emitra.core.models import LSP, Case, Counter, CounterService, District, LedgerEntry, Role, Society, User, Wallet
 from emitra.core.money import AmountError, format_paise, parse_rupees
 from emitra.core.onboarding import Refused
 from emitra.web import params
@@ -31,7 +31,8 @@ PAGE = "/network"
 
 #: the option a refusal names -> the field of the page's form it is shown beside
 FIELDS = {"--name": "name", "--mode": "mode", "CODE": "code", "--lsp": "lsp", "--owner": "owner", "--split": "split",
-          "USERNAME": "username", "--counter": "counter", "password": "password", "--to": "counter", "--wallet-to": "wallet_to"}
+          "USERNAME": "username", "--counter": "counter", "password": "password", "--to": "counter", "--wallet-to": "wallet_to",
+          "--society": "society_name", "--bank-account": "bank_account", "--nodal-email": "nodal_email"}
 
 def _done_message(action: str, what: str) -> str:
     texts = {
@@ -45,6 +46,7 @@ def _done_message(action: str, what: str) -> str:
         "move": _("%(what)s moved; their sessions ended."),
         "move_cases": _("The open applications of %(what)s moved to the counter chosen; each citizen is sent where to go "
                         "by SMS or email, and tracking shows the new counter."),
+        "society": _("The %(what)s Society's details are saved; deposit slips print its bank account from now on."),
     }
     return texts[action] % {"what": what} if action in texts else ""
 
@@ -69,7 +71,15 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
     who, user = actor(request), request.state.user
     action = str(form.get("action", ""))
     text = {k: str(form.get(k, "") or "").strip() for k in ("name", "mode", "code", "lsp", "owner", "address", "split",
-                                                             "username", "counter", "password", "password2", "wallet_to")}
+                                                             "username", "counter", "password", "password2", "wallet_to",
+                                                             "society_name", "bank_account", "nodal_email")}
+    if action == "society":  # the Society's own details (emitra district set): its admin's alone
+        if user.role != Role.SOCIETY_ADMIN:
+            raise Forbidden()
+        district = await District.get(id=user.district_id)
+        await onboarding.set_society(who, district.code, name=text["society_name"], bank_account=text["bank_account"],
+                                     nodal_email=text["nodal_email"])
+        return "society", action, district.code
     if action == "lsp":
         district = await District.get(id=user.district_id)
         made = await onboarding.add_lsp(who, name=text["name"], district_code=district.code, mode=text["mode"] or "postpaid")
@@ -152,7 +162,10 @@ async def _render(request: Request, lsps: list[LSP], counters: list[Counter], pe
     open_choices = [(c.code, f"{c.code} · {c.name}") for c in counters if c.active]
     move_choices = {c.id: [choice for choice in open_choices if choice[0] != c.code] for c in counters}
     done, what = request.query_params.get("done", ""), request.query_params.get("what", "")
-    known = {lsp.name for lsp in lsps} | {c.code for c in counters} | {p.username for p in people}  # never other text
+    district = await District.get_or_none(id=user.district_id) if user.role == Role.SOCIETY_ADMIN else None
+    own = await Society.get_or_none(district_id=district.id) if district else None
+    known = {lsp.name for lsp in lsps} | {c.code for c in counters} | {p.username for p in people} \
+        | ({district.code} if district else set())  # never other text
     message = _done_message(done, what) if request.method == "GET" and what in known else ""
     ids = [c.id for c in counters]
     open_cases: dict[int, int] = {}
@@ -174,7 +187,7 @@ async def _render(request: Request, lsps: list[LSP], counters: list[Counter], pe
         "society": user.role == Role.SOCIETY_ADMIN, "open_choices": open_choices, "move_choices": move_choices,
         "lsp_choices": [(lsp.id, lsp.name) for lsp in lsps if lsp.active],
         "open_cases": open_cases, "prepaid": prepaid, "wallets": wallets, "released": released, "wallet_choices": wallet_choices,
-        "done": message, "refunds": await _wallet_refunds(lsps),
+        "done": message, "refunds": await _wallet_refunds(lsps), "own": own,
         "refunded": await _refunded(request, lsps) if request.method == "GET" else "",
     }, 400 if errors else 200)
 
