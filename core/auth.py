@@ -245,6 +245,23 @@ async def count_event(key: str, window: dt.timedelta) -> int:
     return row.failures
 
 
+async def refuse_once(key: str, window: dt.timedelta) -> dt.datetime | None:
+    """Mark the current window of ``key`` (counted by :func:`count_event`) as having refused: the
+    window's end the first time in the window, None after (or when nothing is counted). The mark is
+    the row's ``locked_until``, set under the row's lock, so of several workers refusing at the
+    same moment one alone gets the end (and writes the audit record)."""
+    async with in_transaction():
+        row = await LoginThrottle.select_for_update().get_or_none(key=key[:120])
+        if row is None:
+            return None
+        end = row.window_start + window
+        if end <= _utcnow() or (row.locked_until is not None and row.locked_until >= end):
+            return None
+        row.locked_until = end
+        await row.save(update_fields=["locked_until"])
+    return end
+
+
 # --- server-side sessions ---------------------------------------------------------------------------
 
 

@@ -130,7 +130,7 @@ WHOLE_NUMBERS = {
     "EMITRA_LOGIN_MAX_FAILURES": 5, "EMITRA_LOGIN_MAX_FAILURES_USER": 20, "EMITRA_LOGIN_MAX_FAILURES_IP": 50,
     "EMITRA_LOGIN_WINDOW_MINUTES": 15, "EMITRA_LOGIN_LOCK_MINUTES": 15, "EMITRA_LOGIN_MAX_LOCK_MINUTES": 240,
     "EMITRA_SESSION_IDLE_MINUTES": 8 * 60, "EMITRA_SESSION_MAX_HOURS": 12, "EMITRA_MAX_REQUEST_MB": 12,
-    "EMITRA_UPI_REFUND_DUE_DAYS": 3,
+    "EMITRA_UPI_REFUND_DUE_DAYS": 3, "EMITRA_CITIZEN_LOOKUPS": 60, "EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES": 60,
 }
 
 
@@ -150,6 +150,14 @@ def login_limits() -> dict[str, int]:
         "lock_minutes": _whole("EMITRA_LOGIN_LOCK_MINUTES"),
         "max_lock_minutes": _whole("EMITRA_LOGIN_MAX_LOCK_MINUTES"),
     }
+
+
+def citizen_lookup_limits() -> dict[str, int]:
+    """How many look-ups of citizens his counter has not served an operator may make (each record
+    opened, each search that lists one), within a window of minutes, before he is refused
+    (``EMITRA_CITIZEN_LOOKUPS``, default 60; ``EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES``, default 60;
+    core/citizen_lookups.py, decision 87)."""
+    return {"lookups": _whole("EMITRA_CITIZEN_LOOKUPS"), "window_minutes": _whole("EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES")}
 
 
 def session_idle_minutes() -> int:

@@ -8,6 +8,8 @@ complaint books), never over the requests themselves:
   recorded service charges exceed the published rate;
 * :func:`shortages` — counters whose day ends keep coming out short;
 * :func:`complaints` — counters with many complaints of any kind;
+* :func:`lookups` — counters whose operators were refused look-ups of citizens the counter has not
+  served (core/citizen_lookups.py, decision 87): a read of the audit log;
 * :func:`near_breach` — open cases about to miss (or past) their deadline.
 
 A period of ``days`` days ends on ``today`` and includes it. Every threshold is a module constant,
@@ -38,6 +40,7 @@ SHORTAGE_MIN = 3
 COMPLAINT_DAYS = 30
 COMPLAINT_MIN = 3
 NEAR_BREACH_HOURS = 48
+LOOKUP_DAYS = 30
 
 #: words in a complaint book entry that mean overcharging (matched ignoring case)
 OVERCHARGING_WORDS = ("overcharg", "अधिक राशि", "ज़्यादा पैसे", "ज्यादा पैसे")
@@ -293,6 +296,35 @@ async def complaints(district_id: int, today: dt.date, days: int = COMPLAINT_DAY
             cases.get(cid, []),
         ))
     return _sorted(items, "complaints")
+
+
+async def lookups(district_id: int, today: dt.date, days: int = LOOKUP_DAYS) -> list[Item]:
+    """Counters whose operators were refused look-ups of citizens the counter has not served (one
+    audit record per operator and window in which it happened), with who and when last."""
+    from emitra.core.citizen_lookups import REFUSED
+
+    start, end = bounds(today, days)
+    by_counter: dict[int, list[AuditLog]] = {}
+    for entry in await AuditLog.filter(district_id=district_id, action=REFUSED, at__gte=start, at__lt=end,
+                                       counter_id__not_isnull=True).order_by("at", "id"):
+        by_counter.setdefault(entry.counter_id, []).append(entry)
+    counters = await _counters(district_id, set(by_counter))
+    items = []
+    for cid, entries in by_counter.items():
+        if cid not in counters:
+            continue
+        operators = ", ".join(sorted({e.actor_name for e in entries}))
+        limit = entries[-1].detail.get("limit", "")
+        minutes = entries[-1].detail.get("window_minutes", "")
+        items.append(Item(
+            counters[cid],
+            f"Refused {len(entries)} time(s) in the last {days} days for looking up more than {limit} citizens the counter "
+            f"had not served within {minutes} minutes ({operators}): ask the operator why.",
+            f"पिछले {days} दिनों में {len(entries)} बार रोका गया: {minutes} मिनट में ऐसे {limit} से अधिक नागरिक खोजे जिन्हें "
+            f"काउंटर ने सेवा नहीं दी थी ({operators}); ऑपरेटर से कारण पूछें।",
+            {"refusals": len(entries), "operators": operators, "last": entries[-1].at, "days": days},
+        ))
+    return _sorted(items, "refusals")
 
 
 # --- cases near their deadline ------------------------------------------------------------------

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from emitra.core import audit, counter as counter_core, fees, forms, payments, registration, upi_refunds
+from emitra.core import audit, citizen_lookups, counter as counter_core, fees, forms, payments, registration, upi_refunds
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors
 from emitra.core.ids import IdError, is_valid_receipt_no
@@ -192,19 +192,29 @@ async def register_citizen(request: Request) -> Response:
     return JSONResponse(_citizen_json(citizen), status_code=201)
 
 
-async def _find_citizen(counter: Counter, emitra_id: str) -> Citizen | Response:
+async def _find_citizen(request: Request, counter: Counter, emitra_id: str) -> Citizen | Response:
+    """The citizen of the counter's district, or the error to answer: 422 for an ID that cannot be
+    one, 404, 429 once the operator has spent his look-ups of citizens the counter has not served
+    (core/citizen_lookups.py, decision 87)."""
     try:
         citizen = await registration.get_by_emitra_id(emitra_id)
     except IdError as exc:
         return api_error(422, "invalid_fields", str(exc), [{"field": "citizen", "message_en": str(exc), "message_hi": exc.message_hi}])
     if citizen is None or citizen.district_id != counter.district_id:
         return api_error(404, "not_found", "No citizen with this e-Mitra ID in this district.")
+    try:
+        await citizen_lookups.open_citizen(actor(request, "api"), counter, citizen)
+    except citizen_lookups.LookupsSpent as exc:
+        response = api_error(429, "too_many_lookups", exc.message_en,
+                             [{"field": "citizen", "message_en": exc.message_en, "message_hi": exc.message_hi}])
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
     return citizen
 
 
 @api(OPERATOR)
 async def get_citizen(request: Request) -> Response:
-    found = await _find_citizen(await _operator_counter(request), request.path_params["emitra_id"])
+    found = await _find_citizen(request, await _operator_counter(request), request.path_params["emitra_id"])
     return found if isinstance(found, Response) else JSONResponse(_citizen_json(found))
 
 
@@ -277,7 +287,7 @@ async def create_transaction(request: Request) -> Response:
     if isinstance(body, Response):
         return body
     counter = await _operator_counter(request)
-    citizen = await _find_citizen(counter, str(body.get("citizen", "")))
+    citizen = await _find_citizen(request, counter, str(body.get("citizen", "")))
     if isinstance(citizen, Response):
         return citizen
     found = await _service_and_form(request, body, counter)

@@ -133,7 +133,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         request.state.user = await load_user(request)
     message = detail if status in (403, 404) and detail and detail not in ("Not Found", "Forbidden") else {
         404: _("This page does not exist."), 405: _("This action is not allowed here.")}.get(status, str(detail))
-    return render(request, "error.html", {"status": status, "message": message}, status)
+    response = render(request, "error.html", {"status": status, "message": message}, status)
+    response.headers.update(getattr(exc, "headers", None) or {})  # a 429's Retry-After
+    return response
 
 
 RETRY_AFTER_SECONDS = 5

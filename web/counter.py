@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.transactions import in_transaction
 
 from emitra.core import counter as counter_core
-from emitra.core import corrections, documents, forms, payments, registration, workflow
+from emitra.core import citizen_lookups, corrections, documents, forms, payments, registration, workflow
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors, coerce, flatten
 from emitra.core.ids import IdError, parse_emitra_id
@@ -48,7 +48,16 @@ async def _citizen(request: Request, counter: Counter) -> Citizen:
         citizen = None
     if citizen is None or citizen.district_id != counter.district_id:
         raise HTTPException(404, _("No citizen with this e-Mitra ID in this district."))
+    try:  # a citizen the counter has not served counts against the operator's look-ups (decision 87)
+        await citizen_lookups.open_citizen(actor(request), counter, citizen)
+    except citizen_lookups.LookupsSpent as exc:
+        raise _spent(exc) from None
     return citizen
+
+
+def _spent(exc: citizen_lookups.LookupsSpent) -> HTTPException:
+    """429 with the refusal in the page's language, and when to try again."""
+    return HTTPException(429, pick(exc.message_en, exc.message_hi), headers={"Retry-After": str(exc.retry_after_seconds)})
 
 
 @page(OPERATOR, cached=True)
@@ -68,8 +77,12 @@ async def counter_home(request: Request) -> Response:
                 results = await registration.search(counter.district_id, q)
             except registration.NothingToSearch as exc:
                 error = pick(exc.message_en, exc.message_hi)
-            if len(results) == 1 and _ID_SHAPE.match(q):
+            if len(results) == 1 and _ID_SHAPE.match(q):  # the citizen's page counts the look-up (decision 87)
                 return RedirectResponse(f"/counter/citizens/{results[0].emitra_id}", status_code=303)
+            try:
+                await citizen_lookups.search(actor(request), counter, results)
+            except citizen_lookups.LookupsSpent as exc:
+                raise _spent(exc) from None
     today = await ServiceRequest.filter(counter=counter).order_by("-id").limit(15).prefetch_related("citizen")
     from emitra.core import refunds
 

@@ -87,7 +87,8 @@ def _errors(*codes: int) -> dict[str, Any]:
              409: "Conflict (duplicate person, amount changed, key reused, step not allowed now)",
              413: "The body is larger than 1 MiB", 415: "The body is not application/json",
              502: "The card payment failed; take it again with a new idempotency_key",
-             422: "Invalid fields (each named, in English and Hindi)", 429: "Too many attempts; wait and try again",
+             422: "Invalid fields (each named, in English and Hindi)",
+             429: "Too many attempts, or too many look-ups of citizens the counter has not served; wait (Retry-After) and try again",
              503: "The database or a department's system is unavailable for a moment; retry"}
     return {str(c): _resp(texts[c], _ERROR) for c in sorted(set(codes) | {503})}
 
@@ -148,8 +149,10 @@ def document() -> dict[str, Any]:
                     **_errors(*_json_body((401, 403, 409)))}}},
             "/api/v1/citizens/{emitra_id}": {"get": {
                 "summary": "A citizen of the operator's district (Aadhaar masked)", "operationId": "getCitizen", "security": secured,
+                "description": "A citizen the operator's counter has not served counts against the operator's look-ups; past "
+                               "EMITRA_CITIZEN_LOOKUPS in the window, 429 too_many_lookups with Retry-After (decision 87).",
                 "parameters": [_path("emitra_id", "The e-Mitra ID, with or without dashes (JP-00000001-7 = JP000000017)", "JP000000017")],
-                "responses": {"200": _resp("The citizen", {"$ref": "#/components/schemas/Citizen"}), **_errors(401, 403, 404, 422)}}},
+                "responses": {"200": _resp("The citizen", {"$ref": "#/components/schemas/Citizen"}), **_errors(401, 403, 404, 422, 429)}}},
             "/api/v1/quotes": {"post": {
                 "summary": "Validate a service form and get the amount due with the published service charge",
                 "operationId": "quote", "security": secured,
@@ -161,7 +164,7 @@ def document() -> dict[str, Any]:
                 "requestBody": _body({"$ref": "#/components/schemas/TransactionInput"}),
                 "responses": {"201": _resp("Recorded", receipt, receipt_links),
                               "200": _resp("Replay of an already recorded payment", receipt, receipt_links),
-                              **_errors(*_json_body((401, 403, 404, 409, 502)))}}},
+                              **_errors(*_json_body((401, 403, 404, 409, 429, 502)))}}},
             "/api/v1/transactions/{receipt_no}": {"get": {
                 "summary": "A receipt, if it is in your scope", "operationId": "getTransaction", "security": secured,
                 "parameters": [receipt_no],

@@ -44,6 +44,7 @@ THRESHOLDS: dict[str, tuple[int, int, int]] = {
     "complaint_days": (watch.COMPLAINT_DAYS, 1, 366),
     "complaint_min": (watch.COMPLAINT_MIN, 1, 10_000),
     "hours": (watch.NEAR_BREACH_HOURS, 1, 24 * 60),
+    "lookup_days": (watch.LOOKUP_DAYS, 1, 366),
 }
 
 # The rate list poster prints both languages at once, whatever the page language: (English, Hindi)
@@ -150,6 +151,7 @@ async def watch_page(request: Request) -> Response:
         "overcharging": await watch.overcharging(district_id, today, values["over_days"]),
         "shortages": await watch.shortages(district_id, today, values["short_days"], values["short_min"]),
         "complaints": await watch.complaints(district_id, today, values["complaint_days"], values["complaint_min"]),
+        "lookups": await watch.lookups(district_id, today, values["lookup_days"]),
     }
     deadlines = await watch.near_breach(district_id, now, values["hours"])
     case_counters = {c.id: c for c in await Counter.filter(
