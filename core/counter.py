@@ -615,6 +615,7 @@ async def fail_payment(actor: audit.Actor, payment: Payment, reason: str, provid
     from emitra.core.models import LedgerEntry, ProcessedEvent
     from tortoise.exceptions import IntegrityError
 
+    reason = privacy.mask_aadhaar_in_text(str(reason or ""))  # the bank's or the Society's words: kept in the ledger and audit masked
     request = await ServiceRequest.get(id=payment.request_id)
     async with in_transaction():
         if event_id:

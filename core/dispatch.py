@@ -33,7 +33,7 @@ from typing import Any, Iterable
 
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock, workflow
+from emitra.core import audit, clock, privacy, workflow
 from emitra.core.models import Case, Counter, Dispatch, Role, User
 
 #: states whose paper does not travel (see the module docstring); the initial state is excluded too
@@ -206,7 +206,7 @@ async def acknowledge(actor: audit.Actor, dispatch: Dispatch, note: str = "", mi
                                     f"in its district, or by the district's Society admin.",
                             f"प्रेषण {dispatch.number} की पावती {dispatch.department} के अधिकारी (उसी ज़िले के) "
                             f"या ज़िला सोसाइटी के व्यवस्थापक ही दे सकते हैं।")
-    note = " ".join((note or "").split())
+    note = privacy.mask_aadhaar_in_text(" ".join((note or "").split()))  # kept masked, as a case's text (docs/security.md)
     if len(note) > NOTE_MAX:
         raise DispatchError("note", f"The note is {len(note)} characters long; shorten it to at most {NOTE_MAX}.",
                             f"टिप्पणी {len(note)} अक्षरों की है; इसे अधिकतम {NOTE_MAX} अक्षरों तक छोटा करें।")

@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock
+from emitra.core import audit, clock, privacy
 from emitra.core.models import Counter, CounterKind, Inspection, Role
 
 #: what the inspector checks: code, English, Hindi
@@ -88,7 +88,8 @@ async def record(actor: audit.Actor, counter: Counter, inspected_on: dt.date, ch
     to fix (``inspected_on``, ``checklist.<code>``, ``findings``, ``follow_up``, ``follow_up_due``);
     nothing is written then."""
     _check_society(actor, counter.district_id)
-    findings, follow_up = (findings or "").strip(), (follow_up or "").strip()
+    # kept masked, as a case's text (docs/security.md)
+    findings, follow_up = privacy.mask_aadhaar_in_text((findings or "").strip()), privacy.mask_aadhaar_in_text((follow_up or "").strip())
     if not isinstance(inspected_on, dt.date):
         raise InspectionError("inspected_on", "Date of inspection: give the date as YYYY-MM-DD.", "निरीक्षण की तिथि: YYYY-MM-DD के रूप में दें।")
     today = clock.today()
@@ -144,7 +145,7 @@ async def record(actor: audit.Actor, counter: Counter, inspected_on: dt.date, ch
 async def close(actor: audit.Actor, inspection: Inspection, note: str) -> Inspection:
     """Mark the inspection's follow-up done, with a note of what was seen to be put right."""
     _check_society(actor, inspection.district_id)
-    note = (note or "").strip()
+    note = privacy.mask_aadhaar_in_text((note or "").strip())
     if not inspection.follow_up:
         raise InspectionError("inspection", "This inspection has no follow-up to mark done.", "इस निरीक्षण में कोई अनुवर्ती कार्रवाई नहीं है।")
     if not NOTE_MIN <= len(note) <= NOTE_MAX:

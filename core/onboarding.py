@@ -253,7 +253,7 @@ async def _admin_district(actor: audit.Actor, wanted: Role, district_code: str) 
         return None
     district = await District.get_or_none(code=str(district_code or "").strip().upper()) if district_code else None
     if district is None:
-        raise Refused("--district", f"a Society admin runs a district's Society: give its code (`emitra district list`)"
+        raise Refused("--district", "a Society admin runs a district's Society: give its code (`emitra district list`)"
                                     + (f"; {district_code!r} is none" if district_code else ""),
                       "सोसायटी एडमिन किसी जिले की सोसायटी चलाते हैं: उसका कोड दें")
     await _first_steps(actor, f"an admin of the {district.code} Society", f"{district.code} सोसायटी का एडमिन",

@@ -24,7 +24,7 @@ from typing import Any
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock, spreadsheet
+from emitra.core import audit, clock, privacy, spreadsheet
 from emitra.core.mis import MEASURES
 from emitra.core.models import LSP, Counter, DailyFigure, MisReport, Role, ServiceRequest, User
 
@@ -288,6 +288,7 @@ def _check_society(actor: audit.Actor, report: MisReport, verb_en: str, verb_hi:
 
 
 async def _decide(actor: audit.Actor, report: MisReport, status: str, remarks: str) -> MisReport:
+    remarks = privacy.mask_aadhaar_in_text(remarks)  # kept masked, as a case's text (docs/security.md)
     async with in_transaction():
         fresh = await MisReport.get(id=report.id)
         if fresh.status == VETTED:

@@ -118,3 +118,52 @@ async def test_the_complaint_book_the_audit_log_and_a_withdrawal_never_keep_it_i
 
     details = " ".join(str(a.detail) for a in await AuditLog.filter(action__in=("book.entry", "payment.failed")))
     assert "XXXX XXXX 5246" in details and not _full(details)
+
+
+async def test_officers_and_the_societys_free_text_never_keeps_it_in_full(demo_db, monkeypatch):
+    """What officers and the Society type, kept and shown to others: an inspection's findings,
+    follow-up and closing note, the reason a payment failed (a cheque's bounce, as the bank wrote
+    it), the department's note acknowledging a dispatch. Each kept masked (a K-number of 12 digits
+    stays as typed), in its record and in the audit log."""
+    import datetime as dt
+
+    from emitra.core import clock, dispatch, inspections
+    from emitra.core import counter as counter_core
+    from emitra.core.models import Citizen, Counter, Dispatch, Inspection, LedgerEntry, Payment
+    from emitra.core.plugins import get_host
+    from tests.case_helpers import caste_case
+
+    society, lokmitra, today = await actor("society"), await Counter.get(code="JP-LM-001"), clock.today()
+    said = "operator kept Aadhaar 4991 1866 5246 on the desk; K-number " + K_NUMBER
+    made = await inspections.record(society, lokmitra, today, {**{c: True for c, _, _ in inspections.CHECKLIST}, "rate_list": False},
+                                    said, "shred 4991-1866-5246 copies", today + dt.timedelta(days=7))
+    closed = await inspections.close(society, made, "seen shredded: 499118665246")
+    stored = await Inspection.get(id=closed.id)
+    kept = f"{stored.findings} {stored.follow_up} {stored.closing_note if hasattr(stored, 'closing_note') else ''}"
+    assert "XXXX XXXX 5246" in stored.findings and K_NUMBER in stored.findings and not _full(kept)
+
+    who = await actor("operator1")
+    grievance = get_host().registry.get(GRIEVANCE)
+    req = await counter_core.record_payment(who, lokmitra, await Citizen.get(name="Ramesh Kumar Sharma"), GRIEVANCE, grievance.example,
+                                            "privacy-fail", "upi")
+    await counter_core.fail_payment(society, await Payment.get(request_id=req.id), "bank: payer 4991 1866 5246 refused")
+    failed = await Payment.get(request_id=req.id)
+    memos = " ".join(e.memo for e in await LedgerEntry.filter(request_id=req.id))
+    assert "XXXX XXXX 5246" in failed.details["failure"] and not _full(failed.details["failure"] + memos)
+
+    await caste_case("privacy-caste")
+    [sent] = await dispatch.prepare(who, lokmitra, today)
+    await dispatch.acknowledge(await actor("tehsildar"), sent, "received; cover note quotes Aadhaar 4991 1866 5246")
+    assert "XXXX XXXX 5246" in (await Dispatch.get(id=sent.id)).ack_note and not _full((await Dispatch.get(id=sent.id)).ack_note)
+
+    from emitra.core import vetting
+    from emitra.core.models import LSP, MisReport
+
+    monkeypatch.setenv("EMITRA_TODAY", "2026-12-02")
+    report = await vetting.submit(await actor("lsp"), await LSP.get(name="Pink City e-Services Pvt Ltd"),
+                                  dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    await vetting.return_report(society, report, "the kiosk owner's Aadhaar 4991 1866 5246 is on page 2")
+    assert "XXXX XXXX 5246" in (await MisReport.get(id=report.id)).remarks
+
+    details = " ".join(str(a.detail) for a in await AuditLog.all())
+    assert not _full(details)
