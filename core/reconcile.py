@@ -3161,7 +3161,9 @@ async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date,
     """Reconcile one period and record it: each statement line of the period keeps what it was
     matched to (``matched_kind``/``matched_id``; differing lines are marked ``differing:<kind>``),
     and the audit log keeps the summary. With ``confirm_deposits``, every day-end deposit matched
-    exactly (same amount) is confirmed through ``core.dayend.confirm_deposit``. A period that has
+    exactly (same amount) is confirmed through ``core.dayend.confirm_deposit``, unless the run has
+    problems (``report.problems``: the books do not roll forward or balance, or the run dropped
+    something): then none is, and a note says why. A period that has
     not begun (after ``today``, the counters' today by default) is refused: :class:`WeekNotBegun`."""
     from emitra.core import reconcile_saved
 
@@ -3191,7 +3193,13 @@ async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date,
             "accounts": len(report.accounts), "problems": [str(p) for p in report.problems[:20]],
             "opening_from": report.opening_from.isoformat() if report.opening_from else None, "checkpoint": report.closing is not None})
     report.recorded = True
-    if confirm_deposits:
+    if confirm_deposits and report.problems:  # the run is unsound (the books or the run itself): no entry is posted on it
+        report.notes.append(Message(
+            "No deposit was confirmed: this run found the problems listed. Put them right (docs/reconciliation.md, section 6) "
+            "and run the week again to confirm its deposits.",
+            "कोई जमा पुष्ट नहीं की गई: इस रन में ऊपर लिखी समस्याएँ मिलीं। उन्हें ठीक करें (docs/reconciliation.md, खंड 6) और "
+            "सप्ताह की जमा पुष्ट करने के लिए उसे फिर से चलाएँ।"))
+    elif confirm_deposits:
         await _confirm(actor, report)
     await reconcile_saved.save(report, before, recorded_by=actor.name)  # what the page shows of the week from now on
     return report

@@ -746,10 +746,14 @@ async def test_the_report_fails_when_the_weeks_postings_do_not_balance(demo_db, 
     w = await _a_week(tmp_path)
     entry = await LedgerEntry.get(idempotency_key="payout:po_test1")
     await Posting.create(entry=entry, district_id=entry.district_id, account="society_bank", amount_paise=1)  # a corrupted entry
-    report = await rec.reconcile(w["actor"], w["district"].id, *w["week"])
+    report = await rec.reconcile(w["actor"], w["district"].id, *w["week"], confirm_deposits=True)
     assert not report.ok and report.recorded
     assert any("do not balance" in p and "आवक" in p.hi for p in report.problems)
     assert (await AuditLog.get(action="reconciliation.run")).detail["ok"] is False
+    # no deposit is confirmed on an unsound run, though one matched exactly; a note says why, in Hindi too
+    assert [p.ledger.day_end_id for p in report.deposits] and report.confirmed == []
+    assert (await DayEnd.get(id=w["a"].id)).confirmed_at is None and not await AuditLog.filter(action="dayend.deposit_confirmed").exists()
+    assert any(n.en.startswith("No deposit was confirmed: this run found the problems listed") and "जमा पुष्ट" in n.hi for n in report.notes)
 
 
 async def test_the_report_fails_when_an_account_does_not_roll_forward(demo_db):
