@@ -428,7 +428,11 @@ def _header(row: list[str], line: int) -> _Header | LineError | None:
 
 #: files that are not CSV, by how they begin: what net banking offers beside CSV
 _NOT_CSV = ((b"%PDF", "a PDF document", "PDF दस्तावेज़"), (b"PK\x03\x04", "an Excel workbook (.xlsx)", "Excel वर्कबुक (.xlsx)"),
-            (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)", "Excel 97-2003 वर्कबुक (.xls)"))
+            (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)", "Excel 97-2003 वर्कबुक (.xls)"),
+            (b"{\\rtf", "an RTF document (as WordPad saves)", "RTF दस्तावेज़ (जैसे WordPad सहेजता है)"))
+#: what else a ZIP file (PK) may be than an Excel workbook, by what its first entries are named
+_ZIPPED = ((b"mimetypeapplication/vnd.oasis.opendocument", "an OpenDocument file (.ods or .odt)", "OpenDocument फ़ाइल (.ods या .odt)"),
+           (b"word/", "a Word document (.docx)", "Word दस्तावेज़ (.docx)"))
 
 
 def _utf16(data: bytes) -> str | None:
@@ -463,6 +467,8 @@ def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
     start = (data[:512] if wide is None else wide[:512].encode()).lstrip().lower()
     for magic, what_en, what_hi in _NOT_CSV + ((b"<", "a web page (HTML), as some banks' 'Excel' downloads are", "वेब पेज (HTML), जैसे कुछ बैंकों के 'Excel' डाउनलोड होते हैं"),):
         if start.startswith(magic.lower()) and (magic != b"<" or re.match(rb"<(!doctype|html|table|\?xml)", start)):
+            if magic == b"PK\x03\x04":
+                what_en, what_hi = next(((en, hi) for inside, en, hi in _ZIPPED if inside in data[:4096]), (what_en, what_hi))
             raise StatementError([LineError(0, "file", f"This file is {what_en}, not CSV: download the statement from the bank as CSV "
                                                        "(or open it in Excel and save it as 'CSV UTF-8').",
                                             f"यह फ़ाइल {what_hi} है, CSV नहीं: बैंक से विवरण CSV के रूप में डाउनलोड करें "

@@ -344,7 +344,12 @@ def test_two_reference_columns_are_both_the_lines_references():
 
 @pytest.mark.parametrize("start, what", [(b"%PDF-1.4\n%\xe2\xe3", "a PDF document"), (b"PK\x03\x04\x14\x00\x06\x00", "an Excel workbook (.xlsx)"),
                                          (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls)"),
-                                         (b"<html><body><table><tr><td>Date</td>", "a web page (HTML)")])
+                                         (b"<html><body><table><tr><td>Date</td>", "a web page (HTML)"),
+                                         (b"{\\rtf1\\ansi\\deff0 Date Narration", "an RTF document"),
+                                         # a ZIP file that is not a workbook: OpenDocument (its mimetype stored first), Word
+                                         (b"PK\x03\x04\x14\x00\x00\x00\x00\x00" + b"\x00" * 20 + b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
+                                          "an OpenDocument file (.ods or .odt)"),
+                                         (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 22 + b"word/document.xml", "a Word document (.docx)")])
 def test_a_pdf_or_a_workbook_is_named_for_what_it_is(start, what):
     [(line, field, message)] = _refused(start + b"\x00" * 64)
     assert (line, field) == (0, "file") and message.startswith(f"This file is {what}") and "download the statement from the bank as CSV" in message
