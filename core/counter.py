@@ -487,9 +487,8 @@ async def _record_payment(
             settled_at=payments.now() if payments.closed_at_birth(method, counter, priced.rate.payer.value) else None)
         for doc in priced.documents:  # each scan attached once: of two payments naming it at the same moment, the second is refused
             if not await Document.filter(id=doc.id, request_id=None).update(request_id=request.id):
-                raise forms.FormErrors([forms.FieldMessage(getattr(doc, "form_field", "documents"),
-                                               "This document is already attached to another application; upload it again for this one.",
-                                               "यह दस्तावेज़ पहले से किसी अन्य आवेदन से जुड़ा है; इस आवेदन के लिए फिर से अपलोड करें।")])
+                raise forms.FormErrors([forms.FieldMessage(getattr(doc, "form_field", "documents"), documents.ALREADY_ATTACHED_EN,
+                                                           documents.ALREADY_ATTACHED_HI)])
             doc.request_id = request.id
         debit = payments.wallet_debit(lines, counter)
         if debit:

@@ -146,6 +146,10 @@ def value_at(data: dict[str, Any], path: str) -> Any:
     return node
 
 
+ALREADY_ATTACHED_EN = "This document is already attached to another application; upload it again for this one."
+ALREADY_ATTACHED_HI = "यह दस्तावेज़ पहले से किसी अन्य आवेदन से जुड़ा है; इस आवेदन के लिए फिर से अपलोड करें।"
+
+
 async def check_references(counter: Counter, service: Service, data: dict[str, Any]) -> list[Document]:
     """Every document field must name a document uploaded at this counter for this service and for
     this very field: a scan uploaded for another field (one with a larger limit or other types, a
@@ -157,6 +161,10 @@ async def check_references(counter: Counter, service: Service, data: dict[str, A
         if not value:
             continue
         doc = await Document.get_or_none(public_id=str(value))
+        if doc is not None and doc.counter_id == counter.id and doc.service_code == service.code and doc.request_id is not None \
+                and doc.field != CORRECTION_FIELD:  # this counter's scan, used already (as core.counter says when two race for it)
+            errors.append(FieldMessage(path, ALREADY_ATTACHED_EN, ALREADY_ATTACHED_HI))
+            continue
         if (doc is None or doc.counter_id != counter.id or doc.service_code != service.code or doc.request_id is not None
                 or doc.field == CORRECTION_FIELD):  # a correction's scan goes with its resubmission, not in a form
             errors.append(FieldMessage(path, "This document was not uploaded here for this service; upload it again.",

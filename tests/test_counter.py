@@ -147,6 +147,23 @@ async def test_a_closed_counter_takes_nothing(demo_db):
     assert await ServiceRequest.all().count() == 0
 
 
+async def test_a_scan_already_attached_is_refused_as_such_when_named_again(demo_db):
+    """An operator who names, for a second application, the scan an earlier one took is told that it
+    is attached already (not that it was never uploaded here); nothing of the second is written."""
+    from tests.case_helpers import ADDRESS, CASTE, upload
+
+    actor, counter, citizen = await _ctx()
+    scan = await upload(CASTE, "ration_card_scan")
+    form = {"applicant_name": "Lakshmi Narayan Bairwa", "father_name": "Gheesa Lal Bairwa", "caste_category": "SC",
+            "caste": "Bairwa", "address": dict(ADDRESS), "ration_card_scan": scan, "mobile": "9829012345"}
+    await counter_core.record_cash(actor, counter, citizen, CASTE, form, "scan-again-1")
+    before = await ServiceRequest.all().count()
+    with pytest.raises(FormErrors) as refused:
+        await counter_core.record_cash(actor, counter, citizen, CASTE, form, "scan-again-2")
+    assert "already attached to another application" in refused.value.by_field()["ration_card_scan"]
+    assert await ServiceRequest.all().count() == before
+
+
 async def test_one_scan_named_by_two_payments_at_the_same_moment_is_attached_once(demo_db):
     """Two applications naming the same uploaded scan, sent together: both pass the form's check
     before either is written; one is recorded with the scan, the other refused naming the field,
