@@ -21,6 +21,7 @@ from emitra.core.auth import hash_password
 from emitra.core.models import District, Role, User
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,59}$")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # an address mail can be sent to (escalations, the complaint book digest)
 
 
 class OfficerError(ValueError):
@@ -87,7 +88,7 @@ async def add_officer(actor: audit.Actor, *, username: str, full_name: str, depa
     if isinstance(level, bool) or not isinstance(level, int) or level < 1:
         raise OfficerError("--level", f"{level!r} is not a level: 1 is the desk officer, 2 the next officer up, and so on")
     email = email.strip()
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+    if email and not EMAIL.fullmatch(email):
         raise OfficerError("--email", f"{email!r} is not an email address (escalations are sent there)")
     if len(password) < 8:
         raise OfficerError("password", "at least 8 characters")

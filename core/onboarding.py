@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit
 from emitra.core.auth import hash_password
 from emitra.core.models import LSP, Counter, CounterKind, District, Role, Society, User
-from emitra.core.officers import USERNAME, OfficerError, let_in, lock_out, new_password
+from emitra.core.officers import EMAIL, USERNAME, OfficerError, let_in, lock_out, new_password
 
 #: a counter's code: the district's two letters, LM (LokMitra) or JM (JanMitra), a number
 COUNTER_CODE = re.compile(r"^([A-Z]{2})-(LM|JM)-(\d{3,4})$")
@@ -31,7 +31,6 @@ ROLES = {"operator": Role.OPERATOR, "lsp_admin": Role.LSP_ADMIN}
 #: and the admins above them: a district Society's, and the state's (decision 88)
 ADMIN_ROLES = {"society_admin": Role.SOCIETY_ADMIN, "state_admin": Role.STATE_ADMIN}
 DISTRICT_CODE = re.compile(r"^[A-Z]{2}$")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class Refused(OfficerError):
@@ -268,6 +267,17 @@ async def _admin_district(actor: audit.Actor, wanted: Role, district_code: str) 
 # --- the people of the network ------------------------------------------------------------------
 
 
+async def _new_account(username: str, full_name: str, password: str) -> str:
+    """The checks every new account passes (the username free, a full name, a password of 8 or
+    more characters); the full name as kept."""
+    if await User.filter(username=username).exists():
+        raise Refused("USERNAME", f"{username!r} is taken; choose another", f"{username!r} पहले से लिया जा चुका है; कोई और चुनें")
+    full_name = _text(full_name, "--name", "the person's full name", "व्यक्ति का पूरा नाम")
+    if len(password) < 8:
+        raise Refused("password", "at least 8 characters", "कम से कम 8 अक्षर")
+    return full_name
+
+
 async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: str, password: str,
                    counter_code: str = "", lsp_id: int | None = None, district_code: str = "") -> User:
     """An operator of a counter (``counter_code``), or an LSP's admin (``lsp_id``). The district
@@ -288,11 +298,7 @@ async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: s
                       "जो किसी अक्षर से शुरू हो (जैसे 'op_phagi_1')")
     if wanted in ADMIN_ROLES.values():
         district = await _admin_district(actor, wanted, district_code)
-        if await User.filter(username=username).exists():
-            raise Refused("USERNAME", f"{username!r} is taken; choose another", f"{username!r} पहले से लिया जा चुका है; कोई और चुनें")
-        full_name = _text(full_name, "--name", "the person's full name", "व्यक्ति का पूरा नाम")
-        if len(password) < 8:
-            raise Refused("password", "at least 8 characters", "कम से कम 8 अक्षर")
+        full_name = await _new_account(username, full_name, password)
         district_id = district.id if district else None
         async with in_transaction():
             user = await User.create(username=username, full_name=full_name, role=wanted, password_hash=hash_password(password),
@@ -324,11 +330,7 @@ async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: s
                               "adds operators and LSP admins, and an LSP admin adds operators to their own LSP's counters",
                       f"{actor.name!r} यह खाता नहीं जोड़ सकते: जिला सोसायटी के एडमिन ऑपरेटर और एलएसपी एडमिन जोड़ते हैं, और "
                       "एलएसपी एडमिन अपने एलएसपी के काउंटरों पर ऑपरेटर जोड़ते हैं")
-    if await User.filter(username=username).exists():
-        raise Refused("USERNAME", f"{username!r} is taken; choose another", f"{username!r} पहले से लिया जा चुका है; कोई और चुनें")
-    full_name = _text(full_name, "--name", "the person's full name", "व्यक्ति का पूरा नाम")
-    if len(password) < 8:
-        raise Refused("password", "at least 8 characters", "कम से कम 8 अक्षर")
+    full_name = await _new_account(username, full_name, password)
     async with in_transaction():
         user = await User.create(username=username, full_name=full_name, role=wanted, password_hash=hash_password(password),
                                  district_id=lsp.district_id, lsp=lsp, counter=counter)
