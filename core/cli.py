@@ -674,6 +674,57 @@ def reconcile_run(district: str, week: str | None, as_user: str | None, confirm_
         sys.exit(1)
 
 
+@reconcile_group.command("imports")
+@click.option("--district", required=True, help="The district's code, e.g. JP.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="How many, the latest first.")
+def reconcile_imports(district: str, limit: int) -> None:
+    """List the district's statement imports, the latest first: number, source, file, dates, lines,
+    who imported it, and whether it was withdrawn (and why)."""
+    from emitra.core.models import StatementImport
+
+    async def go():
+        d, _actor = await _society_admin(district, None)
+        return list(await StatementImport.filter(district_id=d.id).order_by("-imported_at", "-id").limit(limit))
+
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(config.timezone())
+    for i in run(go):
+        dates = f"{i.period_start} to {i.period_end}" if i.period_start else "-"
+        line = (f"#{i.id:<6} {i.source:<6} {dates:<24} {i.lines:>7} lines  {i.filename or '-'}  by {i.imported_by} "
+                f"{i.imported_at.astimezone(zone):%Y-%m-%d %H:%M}")
+        if i.withdrawn_at is not None:
+            line += f"  WITHDRAWN by {i.withdrawn_by} {i.withdrawn_at.astimezone(zone):%Y-%m-%d %H:%M}: {i.withdrawn_reason}"
+        click.echo(line)
+
+
+@reconcile_group.command("withdraw")
+@click.argument("import_id", type=int)
+@click.option("--district", required=True, help="The district's code, e.g. JP.")
+@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+@click.option("--reason", required=True, help="Why it is withdrawn (10 to 300 characters; kept in the audit log).")
+def reconcile_withdraw(import_id: int, district: str, as_user: str, reason: str) -> None:
+    """Withdraw bank statement import IMPORT_ID, imported by mistake: its lines are deleted (with the
+    marks recorded runs gave them), the import is kept as withdrawn, and the weeks it covered are
+    computed again. Refused for a Stripe file, for an import a later one left lines out as, and for
+    one whose lines confirmed deposits (docs/reconciliation.md §7)."""
+    from emitra.core import statement_withdraw as sw
+
+    async def go():
+        d, actor = await _society_admin(district, as_user)
+        return await sw.withdraw_import(actor, d.id, import_id, reason)
+
+    try:
+        done = run(go)
+    except sw.WithdrawRefused as exc:
+        if exc.field == "reason":
+            raise click.BadParameter(exc.message_en, param_hint="--reason") from None
+        raise click.ClickException(exc.message_en) from None
+    click.echo(f"withdrew import #{done.import_id}: {done.lines} lines deleted ({done.marked} of them matched by a recorded run)")
+    for start, end in done.weeks:
+        click.echo(f"  run the week of {start} to {end} again: emitra reconcile run --district {district.strip().upper()} --week {start}")
+
+
 # --- money: day end, deposits, settlement, remittances, claims, wallets (docs/money.md) -------------
 
 _MONEY_OPTION = {"counted": "--counted", "date": "--date", "operator": "--as", "actor": "--as", "reference": "--reference",

@@ -554,6 +554,11 @@ class StatementImport(Model):
     lines = fields.IntField(default=0)
     imported_by = fields.CharField(max_length=60)
     imported_at = fields.DatetimeField(auto_now_add=True)
+    # withdrawn (core/statement_withdraw.py, decision 89): its lines deleted, its hashes kept in the
+    # audit record and cleared here, so that the right file, or this one again, can be imported
+    withdrawn_at = fields.DatetimeField(null=True)
+    withdrawn_by = fields.CharField(max_length=60, default="", db_default="")
+    withdrawn_reason = fields.CharField(max_length=300, default="", db_default="")
 
     class Meta:
         table = "statement_import"

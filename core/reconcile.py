@@ -1279,7 +1279,7 @@ async def _store(actor: audit.Actor, district_id: int, source: str, filename: st
 
 async def _check_account(district_id: int, line: int, printed: str) -> None:
     """Refuse a statement whose title names an account that is not the district Society's: another
-    district's statement would stay in this district's weeks (an import is not taken back), and a
+    district's statement would stay in this district's weeks (until it is withdrawn: core/statement_withdraw.py), and a
     credit of the same amount within two days would match, and could confirm, one of its deposits."""
     society = await Society.get_or_none(district_id=district_id).select_related("district")
     if society is None or same_account(printed, society.bank_account) is not False:

@@ -12,7 +12,8 @@ CSV download recomputes every one) and a description of what it read:
   the week's window (the period and DATE_TOLERANCE_DAYS after it) makes the report stale: a
   counter's payment of today does not, for last week (the ledger is append-only; an entry is never
   edited, a correction is a new entry, dated when it is made);
-- ``through_import_id``: the district's last statement import (a new bank or Stripe file);
+- ``through_import_id``: the district's last statement import (a new bank or Stripe file); and an
+  import withdrawn after the report was computed (core/statement_withdraw.py: its lines are gone);
 - ``day_ends``: a digest of the district's day ends up to the end of the window (a new one, a
   deposit confirmed or flagged);
 - a recorded run of the district after it (the statement lines it marked, the balances it kept);
@@ -80,6 +81,8 @@ async def is_current(snap: ReconciliationSnapshot) -> bool:
         return False  # a later run marked statement lines and kept balances
     if await _last_import(district_id) != snap.through_import_id:
         return False
+    if await StatementImport.filter(district_id=district_id, withdrawn_at__gte=snap.computed_at).exists():
+        return False  # an import withdrawn since (decision 89): its lines are gone
     if await _day_ends(district_id, snap.period_end) != snap.day_ends:
         return False
     _lo, hi = rec.period_bounds(snap.period_start, snap.period_end)

@@ -956,6 +956,25 @@ def test_the_command_line_imports_and_runs_a_week(tmp_path):
     early = _cli("reconcile", "run", "--district", "JP", "--week", ahead, "--as", "society", "--confirm-deposits", env=env)
     assert early.returncode == 2 and "Invalid value for --week: The week of" in early.stderr and "has not begun" in early.stderr
     assert "Traceback" not in early.stderr
+    # withdrawing a statement imported by mistake (core/statement_withdraw.py): the list gives the numbers
+    listed = _cli("reconcile", "imports", "--district", "JP", env=env)
+    assert listed.returncode == 0, listed.stderr
+    numbers = {row.split()[7]: int(row.split()[0][1:]) for row in listed.stdout.splitlines() if " lines  " in row}
+    assert set(numbers) >= {"bank_good.csv", "to-monday.csv", "to-tuesday.csv", "stripe_balance.json"}, listed.stdout
+    why = ("--reason", "downloaded from the wrong account")
+    refused = _cli("reconcile", "withdraw", str(numbers["to-monday.csv"]), "--district", "JP", "--as", "society", *why, env=env)
+    assert refused.returncode == 1 and f"#{numbers['to-tuesday.csv']} (2 lines)" in refused.stderr and "Traceback" not in refused.stderr
+    short = _cli("reconcile", "withdraw", str(numbers["to-monday.csv"]), "--district", "JP", "--as", "society", "--reason", "oops", env=env)
+    assert short.returncode == 2 and "Invalid value for --reason" in short.stderr
+    stripe_no = _cli("reconcile", "withdraw", str(numbers["stripe_balance.json"]), "--district", "JP", "--as", "society", *why, env=env)
+    assert stripe_no.returncode == 1 and "is a Stripe file" in stripe_no.stderr
+    for name in ("to-tuesday.csv", "to-monday.csv"):
+        done = _cli("reconcile", "withdraw", str(numbers[name]), "--district", "JP", "--as", "society", *why, env=env)
+        assert done.returncode == 0 and f"withdrew import #{numbers[name]}:" in done.stdout, done.stderr
+    assert "run the week of 2026-11-23 to 2026-11-29 again" in done.stdout
+    assert "WITHDRAWN by society" in _cli("reconcile", "imports", "--district", "JP", env=env).stdout
+    back = _cli("reconcile", "import-bank", str(tmp_path / "to-tuesday.csv"), "--district", "JP", "--as", "society", env=env)
+    assert back.returncode == 0 and "imported 3 lines" in back.stdout, back.stderr
 
 
 def test_matching_by_amount_allows_two_days_and_items_of_the_next_week_only_when_they_match():

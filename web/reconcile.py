@@ -3,10 +3,11 @@
 GET shows the upload forms and, for a week (``?week=YYYY-MM-DD``, any day of it; by default the
 last full Monday–Sunday week), its report: the one kept from the last time it was computed while
 nothing it was computed from has changed, else computed now and kept (core/reconcile_saved.py; no
-statement line or balance is written). POST does one of four things, named by ``action``: import a
+statement line or balance is written). POST does one of five things, named by ``action``: import a
 bank statement CSV, import Stripe balance transactions (JSON), run the reconciliation of a week and
-record it (with, when asked, the confirmation of the day-end deposits it matched), or compute a
-week's report again (``refresh``). Every upload is all or nothing: the
+record it (with, when asked, the confirmation of the day-end deposits it matched), compute a
+week's report again (``refresh``), or withdraw a bank statement imported by mistake (``withdraw``,
+with ``import_id`` and ``reason``: core/statement_withdraw.py). Every upload is all or nothing: the
 page lists every bad line with its number and reason, and nothing is imported.
 """
 
@@ -23,6 +24,7 @@ from starlette.responses import Response
 from emitra.core import clock
 from emitra.core import reconcile as rec
 from emitra.core import reconcile_saved as saved
+from emitra.core import statement_withdraw as sw
 from emitra.core.documents import display_name
 from emitra.core.models import District, Role, StatementImport
 from emitra.web.i18n import _, pick
@@ -83,7 +85,7 @@ def _errors(exc: rec.StatementError) -> list[dict[str, Any]]:
 
 async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, dt.date] | None = None, fresh: bool = False,
                   run: bool = False, errors: dict[str, Any] | None = None, imported: StatementImport | None = None,
-                  week_error: str = "") -> Response:
+                  week_error: str = "", withdrawn: sw.Withdrawal | None = None) -> Response:
     """The page for a week: its saved report while current, else computed now (``fresh``: always;
     ``run``: the report of the run just recorded, with the deposits it confirmed)."""
     user = request.state.user
@@ -109,6 +111,7 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
         "status_label": lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s,
         "can_confirm": rec.can_confirm_deposits(), "max_mb": rec.MAX_FILE_BYTES // (1024 * 1024),
         "begun": start <= clock.today(), "left_out": _left_out(imported), "read_notes": getattr(imported, "notes", None) or [],
+        "withdrawn": withdrawn, "min_reason": sw.MIN_REASON, "max_reason": sw.MAX_REASON,
     }, status)
 
 
@@ -158,11 +161,31 @@ async def reconciliation(request: Request) -> Response:
         except rec.WeekNotBegun as exc:
             return await _render(request, 400, week=(start, end), week_error=pick(exc.message_en, exc.message_hi))
         return await _render(request, week=(start, end), run=True)
+    if action == "withdraw":
+        return await _withdraw(request, form)
     if action == "refresh":
         start, end, week_error = _week(str(form.get("week", "")))
         return await _render(request, 400 if week_error else 200, week=(start, end), week_error=week_error, fresh=not week_error)
     return await _render(request, 400, errors={"action": [{"line": 0, "item": None, "field": "action",
                                                            "message": _("Unknown action; use the buttons on this page.")}]})
+
+
+async def _withdraw(request: Request, form: Any) -> Response:
+    """Withdraw a bank statement import (core/statement_withdraw.py): the page of the week its last
+    line fell in, saying what was taken back and which weeks to run again; or the refusal, with
+    nothing changed."""
+    text = str(form.get("import_id", "")).strip().lstrip("#")
+    if not text.isdigit() or len(text) > 10:
+        return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": "import_id",
+                                                                  "message": _("Give the number of the import to withdraw, as the list shows it.")}]})
+    try:
+        done = await sw.withdraw_import(actor(request), request.state.user.district_id, int(text), form.get("reason", ""))
+    except sw.WithdrawRefused as exc:
+        return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": exc.field,
+                                                                  "message": pick(exc.message_en, exc.message_hi)}],
+                                                   "withdraw_id": int(text)})
+    week = done.weeks[-1] if done.weeks else None
+    return await _render(request, week=week, withdrawn=done)
 
 
 def _export_week(request: Request) -> tuple[dt.date, dt.date]:

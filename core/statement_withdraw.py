@@ -1,0 +1,197 @@
+"""Withdrawing a bank statement imported by mistake (docs/reconciliation.md §7, decision 89).
+
+A statement import is all or nothing, and it was never taken back: a file imported into the wrong
+district, a statement of the Society's other account without a title to tell it by, a download
+cut short, or a spreadsheet someone edited before uploading, stayed in the district's weeks for
+good. Its credits could be matched to this district's deposits, and its lines kept a week's
+report FAILED with lines nobody could explain.
+
+:func:`withdraw_import` takes one back, in one database transaction: the import's lines are
+deleted (with the marks recorded runs gave them, so the ledger items they took are free again), the
+import's row stays, marked withdrawn with who, when and why, and its file's hashes move to the
+``statement.withdrawn`` audit record (so that the right file, or this same file after a mistaken
+withdrawal, can be imported). A week's kept report computed before the withdrawal is computed
+again at the next look (core/reconcile_saved.is_current).
+
+Refused, with nothing changed, and a message that names the import and what to do:
+
+* an import of another district, or one already withdrawn;
+* a Stripe file: importing it posted Stripe's payouts and fees to the books under the
+  transactions' own ids, so taking it back would need reversing entries, and importing the same
+  transactions again would find their ids posted (decision 89);
+* an import whose lines a later import left out as this one's (a "statement to date" downloaded
+  again): withdrawn alone, those lines would be in neither; withdraw the later one first;
+* an import one of whose lines confirmed a day-end deposit (the run's *confirm deposits*, or the
+  Day ends page with the line's reference): the confirmation is an entry in the books, which a
+  withdrawal does not take back;
+* a reason shorter than ten characters (it is kept, Aadhaar numbers masked, in the audit log).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit, ledger, privacy
+from emitra.core.db import on_postgres
+from emitra.core.models import AuditLog, DayEnd, StatementImport, StatementLine
+from emitra.core.money import bank_reference
+
+MIN_REASON, MAX_REASON = 10, 300
+
+
+class WithdrawRefused(ValueError):
+    """A withdrawal refused: ``field`` (``import`` or ``reason``), ``message_en``, ``message_hi``.
+    Nothing was changed."""
+
+    def __init__(self, field: str, message_en: str, message_hi: str):
+        self.field, self.message_en, self.message_hi = field, message_en, message_hi
+        super().__init__(f"{field}: {message_en}")
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """What a withdrawal took back."""
+
+    import_id: int
+    lines: int  # statement lines deleted
+    marked: int  # of them, lines a recorded run had matched
+    weeks: list[tuple[dt.date, dt.date]]  # the Monday–Sunday weeks its lines fell in (to run again)
+
+
+def _when(moment: dt.datetime | None) -> str:
+    from emitra.core.reconcile import local_date  # (reconcile imports nothing from here)
+
+    if moment is None:
+        return ""
+    return f"{local_date(moment):%d-%m-%Y}"
+
+
+def clean_reason(text: Any) -> str:
+    """The reason as kept: spaces run together, Aadhaar numbers masked; refused when too short or long."""
+    reason = privacy.mask_aadhaar_in_text(" ".join(str(text or "").split()))
+    if len(reason) < MIN_REASON:
+        raise WithdrawRefused("reason", f"Say why the import is withdrawn, in at least {MIN_REASON} characters (it is kept in the audit log).",
+                              f"आयात वापस लेने का कारण कम से कम {MIN_REASON} अक्षरों में लिखें (यह ऑडिट लॉग में रखा जाता है)।")
+    if len(reason) > MAX_REASON:
+        raise WithdrawRefused("reason", f"The reason is {len(reason)} characters long; keep it to {MAX_REASON}.",
+                              f"कारण {len(reason)} अक्षरों का है; इसे {MAX_REASON} अक्षरों तक रखें।")
+    return reason
+
+
+async def _later_left_out(imp: StatementImport) -> dict[int, int]:
+    """Later imports of the district that left out lines as this import's: import id -> lines."""
+    found: dict[int, int] = {}
+    records = AuditLog.filter(district_id=imp.district_id, action="statement.imported", at__gte=imp.imported_at
+                              ).values_list("object_id", "detail")  # type: ignore[attr-defined]
+    for object_id, detail in await records:
+        if isinstance(detail, str):  # (a JSON text on a database without a JSON type)
+            detail = json.loads(detail)
+        n = ((detail or {}).get("left_out") or {}).get(str(imp.id))
+        if n and str(object_id).isdigit() and int(object_id) != imp.id:
+            found[int(object_id)] = int(n)
+    if found:  # only those still imported
+        live = set(await StatementImport.filter(id__in=list(found), withdrawn_at__isnull=True).values_list("id", flat=True))
+        found = {k: v for k, v in found.items() if k in live}
+    return found
+
+
+async def _confirmed_by(imp: StatementImport) -> list[DayEnd]:
+    """The district's confirmed day ends whose bank reference is one of this import's lines' (a
+    credit's reference as the run or the Day ends page stores it, or the run's
+    ``STATEMENT#<import>LINE<n>`` for a line without one)."""
+    rows = await StatementLine.filter(statement_id=imp.id, amount_paise__gt=0).values_list("line_no", "reference")
+    references = {bank_reference(r)[:100] for _, r in rows if r and r.strip()} | {f"STATEMENT#{imp.id}LINE{n}" for n, _ in rows}
+    references.discard("")
+    if not references:
+        return []
+    found: list[DayEnd] = []
+    wanted = sorted(references)
+    for start in range(0, len(wanted), 500):
+        found.extend(await DayEnd.filter(district_id=imp.district_id, bank_reference__in=wanted[start:start + 500],
+                                         confirmed_at__isnull=False).order_by("business_date", "id"))
+    return found
+
+
+def _weeks(first: dt.date | None, last: dt.date | None) -> list[tuple[dt.date, dt.date]]:
+    from emitra.core.reconcile import week_of
+
+    if first is None or last is None:
+        return []
+    weeks, day = [], week_of(first)[0]
+    while day <= last:
+        weeks.append(week_of(day))
+        day += dt.timedelta(days=7)
+    return weeks
+
+
+async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, reason: Any) -> Withdrawal:
+    """Withdraw bank statement import ``import_id`` of district ``district_id`` (see the module's
+    docstring for what is refused). One transaction: the lines deleted, the import marked, the audit
+    record written; or nothing."""
+    reason = clean_reason(reason)
+    imp = await StatementImport.get_or_none(id=import_id, district_id=district_id) if 0 < import_id < 2**31 else None
+    if imp is None:
+        raise WithdrawRefused("import", f"There is no statement import #{import_id} in this district; give the number the list of imports shows.",
+                              f"इस ज़िले में विवरण आयात #{import_id} नहीं है; आयातों की सूची में दिखाई गई संख्या दें।")
+    _refuse_withdrawn(imp)
+    if imp.source != "bank":
+        raise WithdrawRefused(
+            "import", f"Import #{imp.id} is a Stripe file: importing it posted Stripe's payouts and fees to the books under the "
+            "transactions' own ids, and it cannot be withdrawn. Its transactions are Stripe's record of the Society's own account; "
+            "if a fee or payout in it is wrong, take it up with Stripe and book the correction by hand.",
+            f"आयात #{imp.id} Stripe फ़ाइल है: इसके आयात से Stripe के भुगतान (payout) और शुल्क लेन-देन की अपनी आईडी से बही में दर्ज हुए, "
+            "इसलिए इसे वापस नहीं लिया जा सकता। यदि इसमें कोई शुल्क या भुगतान गलत है तो Stripe से बात करें और सुधार हाथ से दर्ज करें।")
+    later = await _later_left_out(imp)
+    if later:
+        named = ", ".join(f"#{k} ({v} line{'s' if v != 1 else ''})" for k, v in sorted(later.items()))
+        raise WithdrawRefused(
+            "import", f"Later imports left out lines as import #{imp.id}'s: {named}. Withdrawn alone, those lines would be in no import. "
+            "Withdraw the later import first, then this one, then import the later file again.",
+            f"बाद के आयातों ने कुछ पंक्तियाँ आयात #{imp.id} की मानकर छोड़ दी थीं: {named}। अकेले इसे वापस लेने पर वे पंक्तियाँ किसी आयात में "
+            "नहीं रहेंगी। पहले बाद वाला आयात वापस लें, फिर यह, फिर बाद वाली फ़ाइल दोबारा आयात करें।")
+    confirmed = await _confirmed_by(imp)
+    if confirmed:
+        slips = ", ".join(f"{d.slip_no} ({d.bank_reference})" for d in confirmed[:10]) + (f" and {len(confirmed) - 10} more" if len(confirmed) > 10 else "")
+        slips_hi = ", ".join(f"{d.slip_no} ({d.bank_reference})" for d in confirmed[:10]) + (f" और {len(confirmed) - 10} अन्य" if len(confirmed) > 10 else "")
+        raise WithdrawRefused(
+            "import", f"Deposit slips were confirmed with lines of import #{imp.id}: {slips}. A confirmed deposit is an entry in the "
+            "books, which withdrawing the statement would not take back; nothing was withdrawn. If those confirmations are wrong, "
+            "the Society's accountant books their reversal by hand, and the statement stays.",
+            f"आयात #{imp.id} की पंक्तियों से जमा पर्चियों की पुष्टि हो चुकी है: {slips_hi}। पुष्टि हुई जमा बही की प्रविष्टि है, जिसे विवरण "
+            "वापस लेने से वापस नहीं लिया जाता; कुछ वापस नहीं लिया गया। यदि ये पुष्टियाँ गलत हैं तो सोसायटी का लेखाकार उन्हें हाथ से "
+            "उलटता है, और विवरण बना रहता है।")
+    async with in_transaction():
+        if on_postgres():  # two staff withdrawing at once: the second waits, then finds it withdrawn
+            imp = await StatementImport.select_for_update().get(id=imp.id)
+            _refuse_withdrawn(imp)
+        totals = (await ledger.rows(
+            'SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN "matched_kind" <> \'\' THEN 1 ELSE 0 END), 0) AS marked, '
+            'COALESCE(SUM(CASE WHEN "amount_paise" > 0 THEN "amount_paise" ELSE 0 END), 0) AS credits, '
+            'COALESCE(SUM(CASE WHEN "amount_paise" < 0 THEN -"amount_paise" ELSE 0 END), 0) AS debits '
+            'FROM "statement_line" WHERE "statement_id" = ?', [imp.id]))[0]
+        deleted = await StatementLine.filter(statement_id=imp.id).delete()
+        now = dt.datetime.now(dt.timezone.utc)
+        sha256, content = imp.sha256, imp.content_sha256
+        changed = await StatementImport.filter(id=imp.id, withdrawn_at__isnull=True).update(
+            withdrawn_at=now, withdrawn_by=actor.name[:60], withdrawn_reason=reason,
+            sha256=f"withdrawn-{imp.id}", content_sha256=None)
+        if not changed:  # withdrawn by someone else at this moment (SQLite: after our reads)
+            raise WithdrawRefused("import", f"Import #{imp.id} was withdrawn just now by someone else.",
+                                  f"आयात #{imp.id} अभी किसी और ने वापस ले लिया।")
+        await audit.record(actor, "statement.withdrawn", imp, district_id=district_id, detail={
+            "reason": reason, "source": imp.source, "filename": imp.filename, "sha256": sha256, "content_sha256": content,
+            "lines": int(deleted), "marked": int(totals["marked"]), "credits_paise": int(totals["credits"]),
+            "debits_paise": int(totals["debits"]),
+            "period": [imp.period_start.isoformat(), imp.period_end.isoformat()] if imp.period_start and imp.period_end else None})
+    return Withdrawal(imp.id, int(deleted), int(totals["marked"]), _weeks(imp.period_start, imp.period_end))
+
+
+def _refuse_withdrawn(imp: StatementImport) -> None:
+    if imp.withdrawn_at is not None:
+        raise WithdrawRefused("import", f"Import #{imp.id} was already withdrawn, by {imp.withdrawn_by} on {_when(imp.withdrawn_at)}.",
+                              f"आयात #{imp.id} पहले ही {_when(imp.withdrawn_at)} को {imp.withdrawn_by} द्वारा वापस लिया जा चुका है।")
