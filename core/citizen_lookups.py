@@ -13,7 +13,12 @@ district's citizens one ID after another. Each operator (user) may therefore mak
 * a citizen the counter has served (a request of theirs at this counter) or registered is never
   counted nor refused: the counter's daily work is not slowed;
 * the first refusal of a window is written to the audit log (``citizen.lookups_refused``), where
-  the Society's watch list shows it; later ones in the same window are not.
+  the Society's watch list shows it, and the Society's today page counts the week's; later ones
+  in the same window are not;
+* besides the window's limit, at most ``EMITRA_CITIZEN_LOOKUPS_PER_DAY`` (240) look-ups in 24 hours
+  (decision 96): without it, a harvest kept just under the window's limit (59 an hour, all day and
+  night) listed some 1,400 citizens a day unrefused and unseen. The day's count counts what the
+  window's counts (a citizen opened again in a later window counts again there).
 
 The counts live in the throttle table (core/auth.py ``count_event``), shared by every worker: one
 row per operator, and one per citizen counted in his current window (removed when his next window
@@ -50,12 +55,12 @@ class LookupsSpent(Exception):
     @property
     def message_en(self) -> str:
         return (f"Refused: you have looked up {self.limit} citizens this counter has not served before in the last "
-                f"{self.window_minutes} minutes, the most allowed. The Society has been told. Go on serving the citizens "
+                f"{span_en(self.window_minutes)}, the most allowed. The Society has been told. Go on serving the citizens "
                 f"this counter already serves; to look up anyone else, wait until {self._at()} or ask the Society.")
 
     @property
     def message_hi(self) -> str:
-        return (f"अस्वीकृत: आपने पिछले {self.window_minutes} मिनट में ऐसे {self.limit} नागरिकों को खोजा या खोला है जिन्हें "
+        return (f"अस्वीकृत: आपने पिछले {span_hi(self.window_minutes)} में ऐसे {self.limit} नागरिकों को खोजा या खोला है जिन्हें "
                 f"इस काउंटर ने पहले सेवा नहीं दी, जो अधिकतम सीमा है। सोसायटी को सूचित कर दिया गया है। जिन नागरिकों को यह "
                 f"काउंटर पहले से सेवा देता है, उनकी सेवा जारी रखें; किसी और को खोजने के लिए {self._at()} तक प्रतीक्षा करें "
                 "या सोसायटी से पूछें।")
@@ -67,14 +72,40 @@ class LookupsSpent(Exception):
         return self.message_en
 
 
+def span_en(minutes: int) -> str:
+    """A window's length as the messages say it: "60 minutes", "24 hours"."""
+    return f"{minutes // 60} hours" if minutes >= 120 and minutes % 60 == 0 else f"{minutes} minutes"
+
+
+def span_hi(minutes: int) -> str:
+    return f"{minutes // 60} घंटे" if minutes >= 120 and minutes % 60 == 0 else f"{minutes} मिनट"
+
+
 def _window() -> tuple[int, dt.timedelta]:
     limits = config.citizen_lookup_limits()
     return limits["lookups"], dt.timedelta(minutes=limits["window_minutes"])
 
 
+DAY = dt.timedelta(hours=24)
+
+
+def _limits(user_id: int) -> list[tuple[str, int, dt.timedelta]]:
+    """Each count kept of one operator's look-ups, as (throttle key, limit, window): the window's
+    (EMITRA_CITIZEN_LOOKUPS in EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES), and the day's
+    (EMITRA_CITIZEN_LOOKUPS_PER_DAY in 24 hours: a harvest kept just under the first, all day long)."""
+    limits = config.citizen_lookup_limits()
+    return [(lookups_key(user_id), limits["lookups"], dt.timedelta(minutes=limits["window_minutes"])),
+            (day_key(user_id), limits["per_day"], DAY)]
+
+
 def lookups_key(user_id: int) -> str:
     """The throttle key counting one operator's look-ups."""
     return f"citizen-lookups:{user_id}"
+
+
+def day_key(user_id: int) -> str:
+    """The throttle key counting one operator's look-ups in 24 hours (decision 96)."""
+    return f"citizen-lookups-day:{user_id}"
 
 
 def _seen_key(user_id: int, citizen_id: int) -> str:
@@ -92,20 +123,23 @@ async def _served(counter: Counter, citizens: list[Citizen]) -> set[int]:
 
 
 async def _count_or_refuse(actor: audit.Actor, counter: Counter, what: dict[str, object]) -> None:
-    """Count one look-up for the operator, or refuse it (the window's first refusal audited)."""
-    limit, window = _window()
-    key = lookups_key(actor.user.id)
-    if await auth.events_in_window(key, window) >= limit:
-        row = await LoginThrottle.get(key=key)
-        until = row.window_start + window
-        async with in_transaction():
-            if await auth.refuse_once(key, window) is not None:
-                await audit.record(actor, REFUSED, counter, district_id=counter.district_id, counter_id=counter.id, detail={
-                    "limit": limit, "window_minutes": int(window.total_seconds() // 60),
-                    "until": until.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), **what})
-        raise LookupsSpent(limit, int(window.total_seconds() // 60), until)
+    """Count one look-up for the operator, or refuse it (each window's first refusal audited): the
+    short window's limit and the day's are each checked, and the look-up counted in both."""
+    counts = _limits(actor.user.id)
+    for key, limit, window in counts:
+        if await auth.events_in_window(key, window) >= limit:
+            row = await LoginThrottle.get(key=key)
+            until = row.window_start + window
+            async with in_transaction():
+                if await auth.refuse_once(key, window) is not None:
+                    await audit.record(actor, REFUSED, counter, district_id=counter.district_id, counter_id=counter.id, detail={
+                        "limit": limit, "window_minutes": int(window.total_seconds() // 60),
+                        "until": until.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), **what})
+            raise LookupsSpent(limit, int(window.total_seconds() // 60), until)
+    (key, _limit, window), (day, _per_day, _day) = counts
     if await auth.count_event(key, window) == 1:  # a new window: the last one's marks of citizens counted go
         await LoginThrottle.filter(key__startswith=f"citizen-seen:{actor.user.id}:", window_start__lte=auth._utcnow() - window).delete()
+    await auth.count_event(day, DAY)
 
 
 async def open_citizen(actor: audit.Actor, counter: Counter, citizen: Citizen) -> None:

@@ -131,6 +131,7 @@ WHOLE_NUMBERS = {
     "EMITRA_LOGIN_WINDOW_MINUTES": 15, "EMITRA_LOGIN_LOCK_MINUTES": 15, "EMITRA_LOGIN_MAX_LOCK_MINUTES": 240,
     "EMITRA_SESSION_IDLE_MINUTES": 8 * 60, "EMITRA_SESSION_MAX_HOURS": 12, "EMITRA_MAX_REQUEST_MB": 12,
     "EMITRA_UPI_REFUND_DUE_DAYS": 3, "EMITRA_CITIZEN_LOOKUPS": 60, "EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES": 60,
+    "EMITRA_CITIZEN_LOOKUPS_PER_DAY": 240,
 }
 
 
@@ -156,8 +157,10 @@ def citizen_lookup_limits() -> dict[str, int]:
     """How many look-ups of citizens his counter has not served an operator may make (each record
     opened, each search that lists one), within a window of minutes, before he is refused
     (``EMITRA_CITIZEN_LOOKUPS``, default 60; ``EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES``, default 60;
-    core/citizen_lookups.py, decision 87)."""
-    return {"lookups": _whole("EMITRA_CITIZEN_LOOKUPS"), "window_minutes": _whole("EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES")}
+    core/citizen_lookups.py, decision 87), and how many within 24 hours (``EMITRA_CITIZEN_LOOKUPS_PER_DAY``,
+    default 240: a slow harvest under the first limit, all day long; decision 96)."""
+    return {"lookups": _whole("EMITRA_CITIZEN_LOOKUPS"), "window_minutes": _whole("EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES"),
+            "per_day": _whole("EMITRA_CITIZEN_LOOKUPS_PER_DAY")}
 
 
 def session_idle_minutes() -> int:

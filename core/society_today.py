@@ -5,7 +5,7 @@ refunds, card refunds, reconciliation, MIS vetting, escalated cases, the outbox)
 counts them all for the Society's landing page (``/society/today``) and ``emitra society today``,
 so the one morning look says where to go. Each row is one aggregate query (COUNT, SUM, MIN) over
 indexes the handling pages already use; no row of the things counted is read into Python, so the
-page costs the same nine queries at any size of the district (docs/performance.md, "Pages at
+page costs the same ten queries at any size of the district (docs/performance.md, "Pages at
 district size"). The pages themselves stay the authority: a row is a count to act on, and the
 page it links to lists the items.
 """
@@ -26,6 +26,8 @@ DEPOSIT_OVERDUE_DAYS = 3
 REFUND_OVERDUE = dt.timedelta(days=3)
 #: the ended weeks looked at for a reconciliation not recorded (about two months)
 WEEKS_LOOKED_AT = 8
+#: the days looked back for refused look-ups of citizens
+LOOKUP_DAYS = 7
 
 
 @dataclass
@@ -243,7 +245,26 @@ async def _outbox(district_id: int, now: dt.datetime) -> Row:
                _int(r["n"]), None, _when(r["oldest"]))
 
 
-KINDS = (_deposits, _settlement, _wallet_refunds, _upi_refunds, _card_refunds, _reconciliation, _vetting, _cases, _outbox)
+async def _lookups(district_id: int, now: dt.datetime) -> Row:
+    """Refusals of operators' look-ups of citizens their counter had not served, in the last
+    LOOKUP_DAYS (decision 96): one audit record per operator and window refused (decision 87), a
+    sign of someone listing the district's citizens. Marked when one was in the last 24 hours. By
+    the audit log's index on its action."""
+    from emitra.core.citizen_lookups import REFUSED
+
+    r = await _one('SELECT COUNT(*) AS n, MIN("at") AS oldest, COUNT(DISTINCT "counter_id") AS counters, '
+                   'SUM(CASE WHEN "at" >= ? THEN 1 ELSE 0 END) AS recent '
+                   'FROM "audit_log" WHERE "action" = ? AND "district_id" = ? AND "at" >= ?',
+                   [now - dt.timedelta(hours=24), REFUSED, district_id, now - dt.timedelta(days=LOOKUP_DAYS)])
+    counters = _int(r["counters"])
+    return Row("lookups", f"Operators refused look-ups of citizens (last {LOOKUP_DAYS} days)",
+               f"नागरिकों की खोज से रोके गए ऑपरेटर (पिछले {LOOKUP_DAYS} दिन)", f"/society/watch?lookup_days={LOOKUP_DAYS}#lookups",
+               _int(r["n"]), None, _when(r["oldest"]), _int(r["recent"]), "in the last 24 hours", "पिछले 24 घंटों में",
+               f"at {counters} counter{'s' if counters != 1 else ''}: ask the operators why",
+               f"{counters} काउंटरों पर: ऑपरेटरों से कारण पूछें")
+
+
+KINDS = (_deposits, _settlement, _wallet_refunds, _upi_refunds, _card_refunds, _reconciliation, _vetting, _cases, _outbox, _lookups)
 
 
 async def waiting(district_id: int, now: dt.datetime | None = None) -> list[Row]:

@@ -301,7 +301,7 @@ async def complaints(district_id: int, today: dt.date, days: int = COMPLAINT_DAY
 async def lookups(district_id: int, today: dt.date, days: int = LOOKUP_DAYS) -> list[Item]:
     """Counters whose operators were refused look-ups of citizens the counter has not served (one
     audit record per operator and window in which it happened), with who and when last."""
-    from emitra.core.citizen_lookups import REFUSED
+    from emitra.core.citizen_lookups import REFUSED, span_en, span_hi
 
     start, end = bounds(today, days)
     by_counter: dict[int, list[AuditLog]] = {}
@@ -316,11 +316,12 @@ async def lookups(district_id: int, today: dt.date, days: int = LOOKUP_DAYS) -> 
         operators = ", ".join(sorted({e.actor_name for e in entries}))
         limit = entries[-1].detail.get("limit", "")
         minutes = entries[-1].detail.get("window_minutes", "")
+        within_en, within_hi = (span_en(minutes), span_hi(minutes)) if isinstance(minutes, int) else (f"{minutes} minutes", f"{minutes} मिनट")
         items.append(Item(
             counters[cid],
             f"Refused {len(entries)} time(s) in the last {days} days for looking up more than {limit} citizens the counter "
-            f"had not served within {minutes} minutes ({operators}): ask the operator why.",
-            f"पिछले {days} दिनों में {len(entries)} बार रोका गया: {minutes} मिनट में ऐसे {limit} से अधिक नागरिक खोजे जिन्हें "
+            f"had not served within {within_en} ({operators}): ask the operator why.",
+            f"पिछले {days} दिनों में {len(entries)} बार रोका गया: {within_hi} में ऐसे {limit} से अधिक नागरिक खोजे जिन्हें "
             f"काउंटर ने सेवा नहीं दी थी ({operators}); ऑपरेटर से कारण पूछें।",
             {"refusals": len(entries), "operators": operators, "last": entries[-1].at, "days": days},
         ))

@@ -15,7 +15,7 @@ import datetime as dt
 import pytest
 
 from emitra.core import auth
-from emitra.core.citizen_lookups import REFUSED, lookups_key
+from emitra.core.citizen_lookups import REFUSED, day_key, lookups_key
 from emitra.core.ids import make_emitra_id
 from emitra.core.models import AuditLog, Citizen, Counter, LoginThrottle, User
 from tests.case_helpers import pay
@@ -194,3 +194,47 @@ def test_a_search_by_e_mitra_id_that_opens_the_page_is_one_look_up_and_old_marks
     operator2 = web.run(lambda: User.get(username="operator2"))
     third_id = web.run(lambda: Citizen.get(emitra_id=third)).id
     assert web.run(marks) == [f"citizen-seen:{operator2.id}:{third_id}"]
+
+
+def test_a_slow_harvest_under_the_windows_limit_is_refused_by_the_days_and_shown_on_the_today_panel(web, monkeypatch):
+    """Decision 96: 2 an hour (this file's limit) would allow 48 a day; EMITRA_CITIZEN_LOOKUPS_PER_DAY
+    caps the 24 hours. The refusal says so, is audited, and the Society's today panel marks it."""
+    monkeypatch.setenv("EMITRA_CITIZEN_LOOKUPS_PER_DAY", "3")
+    operator2 = web.run(lambda: User.get(username="operator2"))
+
+    def end_the_hour() -> None:
+        past = dt.datetime.now(dt.timezone.utc) - WINDOW - dt.timedelta(seconds=1)
+        web.run(lambda: LoginThrottle.filter(key__startswith="citizen-").exclude(key=day_key(operator2.id)).update(window_start=past))
+
+    web.login("operator2")
+    first, second, third, fourth = ids(web)
+    assert web.get(f"/counter/citizens/{first}").status_code == 200
+    assert web.get(f"/counter/citizens/{second}").status_code == 200
+    end_the_hour()
+    assert web.get(f"/counter/citizens/{third}").status_code == 200  # the hour's count began again: 1 of 2; the day's 3 of 3
+    refused = web.get(f"/counter/citizens/{fourth}")
+    assert refused.status_code == 429 and "looked up 3 citizens" in refused.text and "in the last 24 hours" in refused.text
+    assert 3600 < int(refused.headers["retry-after"]) <= 24 * 3600
+    hindi = web.get(f"/counter/citizens/{fourth}?lang=hi")
+    assert hindi.status_code == 429 and "पिछले 24 घंटे में" in hindi.text
+    end_the_hour()
+    assert web.get(f"/counter/citizens/{fourth}?lang=en").status_code == 429  # a new hour does not end the day's limit
+    (entry,) = refusals(web)
+    assert (entry.detail["limit"], entry.detail["window_minutes"], entry.detail["opened"]) == (3, 24 * 60, fourth)
+    # the Society's morning look: the row links to the watch list, marked (a refusal in the last 24 hours)
+    web.logout()
+    web.login("society")
+    today = web.get("/society/today?lang=en")
+    row = today.text[today.text.index('id="w-lookups"'):]
+    row = row[:row.index("</tr>")]
+    assert 'class="marked"' in row and 'id="w-lookups-count">1<' in row and "at 1 counter: ask the operators why" in row
+    assert 'href="/society/watch?lookup_days=7#lookups"' in row
+    watch = web.get("/society/watch?lookup_days=7")
+    assert "within 24 hours (operator2)" in watch.text
+    assert "नागरिकों की खोज से रोके गए ऑपरेटर" in web.get("/society/today?lang=hi").text
+    # the day over, the operator may look up again
+    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=24, seconds=1)
+    web.run(lambda: LoginThrottle.filter(key=day_key(operator2.id)).update(window_start=past))
+    web.logout()
+    web.login("operator2")
+    assert web.get(f"/counter/citizens/{fourth}?lang=en").status_code == 200
