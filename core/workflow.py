@@ -764,11 +764,16 @@ async def sweep(actor: audit.Actor | None = None, at: dt.datetime | None = None,
         query = query.filter(district_id=district_id)
     for case in await query.order_by("id"):
         process = process_of(case)
-        state = process.state(case.state)
-        if state.final or state.desk == "none":
+        if process.state(case.state).final or process.state(case.state).desk == "none":
             continue
         async with in_transaction():
-            fresh = await Case.get(id=case.id)
+            # the row locked, as :func:`act` locks it, and read again: a second sweep at once (cron
+            # and the Society's button) or an officer's step taken since the list was read is seen
+            # here, so a deadline is escalated once and a step just taken is not written over
+            fresh = await Case.select_for_update().get(id=case.id) if _supports_for_update() else await Case.get(id=case.id)
+            state = process.state(fresh.state)
+            if fresh.closed_at is not None or state.final or state.desk == "none":
+                continue
             changed: list[str] = []
             if fresh.due_at is not None and fresh.due_at < at and not fresh.breached:
                 fresh.breached = True
