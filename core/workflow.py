@@ -568,6 +568,9 @@ ROLES_HI = {OFFICER: "विभागीय अधिकारी", OPERATOR: "�
 
 #: the longest remark a case event keeps, as the pages' boxes (maxlength) and the API's schema take it
 REMARK_MAX = 2000
+#: the longest reason a certificate's revocation keeps: printed on it and on its public verification
+#: page (``Certificate.revoked_reason``); a longer one is refused, never cut short
+REVOKE_REASON_MAX = 500
 
 
 def _remark(text: str | None) -> str:
@@ -655,6 +658,14 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
             )
         if transition.reason_required and len(remark) < 5:
             raise WorkflowError("remark", *_reason_needed(transition))
+        if transition.action == "revoke" and process.deliverable == "certificate" and len(remark) > REVOKE_REASON_MAX:
+            raise WorkflowError(
+                "remark",
+                f"The reason for '{transition.label_en}' is printed on the certificate and its verification page, which keep at most "
+                f"{REVOKE_REASON_MAX} characters; it is {len(remark):,} characters long: shorten it to at most {REVOKE_REASON_MAX}.",
+                f"'{transition.label_hi}' का कारण प्रमाण पत्र और उसके सत्यापन पृष्ठ पर छपता है, जहाँ अधिकतम {REVOKE_REASON_MAX} अक्षर आते हैं; "
+                f"यह {len(remark):,} अक्षरों का है: इसे अधिकतम {REVOKE_REASON_MAX} अक्षरों तक छोटा करें।",
+            )
         at = now()
         target = process.state(transition.target)
         previous = fresh.state
