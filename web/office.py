@@ -258,7 +258,7 @@ async def _case_page(request: Request, case: Case, *, errors: dict[str, str] | N
     rows, doc_labels = _form_rows(service, req.form_data or {}) if req else ([], {})
     docs = await Document.filter(request_id=case.request_id).order_by("id") if case.request_id else []
     doc_labels.setdefault("correction", _("Corrected document"))  # attached at resubmission (core/corrections.py)
-    documents = [{"doc": d, "label": doc_labels.get(d.field, d.field)} for d in docs]
+    documents = [{"doc": d, "label": doc_labels.get(d.field, d.field), "name": mask(d.original_name or d.public_id)} for d in docs]
     events = await workflow.timeline(case, public_only=False)
     public = await CaseEvent.filter(case_id=case.id).order_by("id").values_list("public", flat=True)
     for event, is_public in zip(events, public):
