@@ -604,8 +604,9 @@ def _actor_label(actor: audit.Actor) -> str:
     return actor.user.full_name or actor.user.username
 
 
-#: how a step's taker is named and placed on the timeline, for steps written outside this module
-actor_label, role_of = _actor_label, _role_of
+#: how a step's taker is named and placed on the timeline, for steps written outside this module;
+#: the refusal of a step without its reason, for a page that checks it before taking many
+actor_label, role_of, reason_needed = _actor_label, _role_of, _reason_needed
 
 
 async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, public_remark: bool = True,

@@ -556,3 +556,27 @@ def test_a_case_waiting_on_the_counter_says_so_where_its_steps_would_be(web):
     web.get("/lang/hi?next=/office")
     hindi = re.search(r'id="no-step">(.*?)</p>', web.get(f"/office/cases/{case.id}").text, re.S).group(1)
     assert "काउंटर LokMitra Centre, Malviya Nagar (JP-LM-001)" in hindi
+
+
+def test_a_bulk_step_refused_as_a_whole_keeps_the_ticks_the_action_and_the_reason(web):
+    """The officer ticked cases and wrote a long reason but forgot to choose the action: the page came
+    back with the ticks and an empty box, the reason lost. And 'Reject' on thirty ticked cases without
+    a reason gave thirty identical refusals. Now the action and the reason come back as written, and a
+    missing reason is said once, beside the form, with nothing done."""
+    first = web.run(lambda: caste_case("office-keep-1"))
+    second = web.run(lambda: caste_case("office-keep-2"))
+    web.login("tehsildar")
+    token = web.csrf("/office")
+    reason = "Ration card not legible; bring the original to the Tehsil office"
+    page = web.post("/office/act", data={"csrf_token": token, "case": [str(first.id), str(second.id)], "remark": reason})
+    assert page.status_code == 400 and "Choose the action" in page.text
+    assert f'value="{first.id}" id="tick-{first.id}"' in page.text and f">{reason}</textarea>" in page.text
+    short = web.post("/office/act", data={"csrf_token": token, "case": [str(first.id), str(second.id)], "action": "reject", "remark": "no"})
+    assert short.status_code == 400
+    error = html.unescape(re.search(r'id="bulk-error">(.*?)</p>', short.text, re.S).group(1))
+    assert "'Reject' needs a reason the citizen can read" in error
+    assert 'id="bulk-summary"' not in short.text and '<option value="reject" selected>' in short.text and ">no</textarea>" in short.text
+    assert _state(web, first.id) == _state(web, second.id) == "forwarded"
+    done = web.post("/office/act", data={"csrf_token": token, "case": [str(first.id), str(second.id)], "action": "reject", "remark": reason})
+    assert "2 cases done: Reject." in done.text and f">{reason}</textarea>" not in done.text
+    assert _state(web, first.id) == _state(web, second.id) == "rejected"

@@ -206,6 +206,9 @@ async def bulk_act(request: Request) -> Response:
     if not action:
         return await _inbox(request, bulk_error=_("Choose the action to take on the ticked cases."), status=400)
     visible: dict[int, Case] = {c.id: c for c in await Case.filter(id__in=ids) if workflow.can_view(user, c)}
+    steps = [t for c in visible.values() if (t := workflow.process_of(c).transition(action)) is not None]
+    if steps and all(t.reason_required for t in steps) and len(remark) < 5:  # said once, not once a case
+        return await _inbox(request, bulk_error=pick(*workflow.reason_needed(steps[0])), status=400)
     refused: list[dict[str, str]] = []
     for case_id in ids:
         if case_id not in visible:  # out of scope: never say more than that it is not on this desk
