@@ -384,6 +384,18 @@ def clean_number(text: str) -> str:
     return f"GR-{grievance.group(1)}-{grievance.group(2)}" if grievance else text
 
 
+def number_matches(text: str) -> Q:
+    """The cases whose number contains ``text`` as a person types a part of it: as typed, without its
+    spaces, or as :func:`clean_number` reads it (spaces and dashes ignored: "jp0001 000000018",
+    "GR JP 0000670" and "GRJP0000670" find their cases, as on the tracking page)."""
+    typed = (text or "").strip()
+    variants = {typed, re.sub(r"\s", "", typed), clean_number(typed)} - {""}
+    query = Q(number__icontains=variants.pop())
+    for variant in variants:
+        query |= Q(number__icontains=variant)
+    return query
+
+
 #: whose turn the cases a list shows are (the API's ``turn``, ``emitra cases list --turn``): the
 #: department's (or the Society's, on a Society desk case), the counter's, every open case, every case
 WAITING_ON = ("department", "counter", "open", "all")

@@ -580,3 +580,28 @@ def test_a_bulk_step_refused_as_a_whole_keeps_the_ticks_the_action_and_the_reaso
     done = web.post("/office/act", data={"csrf_token": token, "case": [str(first.id), str(second.id)], "action": "reject", "remark": reason})
     assert "2 cases done: Reject." in done.text and f">{reason}</textarea>" not in done.text
     assert _state(web, first.id) == _state(web, second.id) == "rejected"
+
+
+def test_a_case_number_typed_with_spaces_or_without_its_dashes_is_found_in_the_inbox(web):
+    """The officer typed the number as the citizen read it out, 'jp0001 000000018' or 'GR JP 0000012',
+    and the inbox answered 'No case matches' (the tracking page, the API and the shell read numbers
+    so; the inbox compared the text as typed). Now spaces, dashes and case are ignored there too."""
+    caste = web.run(lambda: caste_case("office-typed-1"))
+    other = web.run(lambda: caste_case("office-typed-2"))
+    filed = web.post_form("/grievances/new", {
+        "district": "JP", "about": "department", "department": "phed", "counter_code": "", "complaint_type": "",
+        "receipt_no": "", "name": "Sunita Devi", "mobile": "9414098765", "subject": "No water in ward 12",
+        "body": "Ward 12 has had no water for a week."})
+    assert filed.status_code == 303
+    grievance = web.run(lambda: Case.get(channel="online"))
+    assert grievance.number.startswith("GR-JP-")
+    web.login("tehsildar")
+    spaced = f"{caste.number[:6].lower()} {caste.number[6:]}"
+    found = web.get("/office", params={"number": spaced}).text
+    assert caste.number in found and other.number not in found
+    assert caste.number in web.get("/office", params={"number": f" {caste.number[-6:-3]} {caste.number[-3:]} "}).text
+    web.logout()
+    web.login("phed")
+    digits = grievance.number.split("-")[-1]
+    for typed in (f"gr jp {digits}", f"GRJP{digits}", grievance.number.lower(), f"jp-{digits}"):
+        assert grievance.number in web.get("/office", params={"number": typed}).text, typed

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from tortoise.expressions import Q
 
 from emitra.core import dispatch as dispatch_core
+from emitra.core import workflow
 from emitra.core.models import Case, Counter, Dispatch, Role, User
 from emitra.web import params
 from emitra.web.i18n import _, current_lang
@@ -156,7 +157,7 @@ async def office_dispatches(request: Request) -> Response:
     errors: dict[str, str] = {}
     narrowed = query
     if filters["number"]:
-        on_case = await _with_case(query, filters["number"].upper())
+        on_case = await _with_case(query, workflow.clean_number(filters["number"]))
         narrowed = narrowed.filter(Q(number__icontains=filters["number"]) | Q(id__in=on_case or [0]))
     if filters["counter"]:
         narrowed = narrowed.filter(Q(counter__code__icontains=filters["counter"]) | Q(counter__name__icontains=filters["counter"]))
