@@ -743,6 +743,14 @@ async def act_many(actor: audit.Actor, case_ids: Iterable[int], action: str, rem
     return done, refused
 
 
+async def last_step(case: Case, action: str) -> CaseEvent | None:
+    """The step ``action`` when it is the last one taken on ``case`` and the case is still where it
+    led (remarks and escalations aside): a second press of its button, or a colleague's at the same
+    moment, finds it here."""
+    last = await CaseEvent.filter(case_id=case.id).exclude(action__in=("remark", "escalate")).order_by("-id").first()
+    return last if last is not None and last.action == action and last.to_state == case.state else None
+
+
 async def add_remark(actor: audit.Actor, case: Case, remark: str, *, public: bool = False) -> CaseEvent:
     """A note on a case without moving it (internal unless ``public``)."""
     remark = _remark(remark)

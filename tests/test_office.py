@@ -333,13 +333,14 @@ def test_a_step_not_offered_now_is_refused_with_its_reason_shown(web):
         f"Case {case.number} is 'With the department': 'Issue the certificate' cannot be taken now. "
         "Allowed for you: 'Approve', 'Reject', 'Send back for correction'.")
     assert _act(web, case.id, "approve").status_code == 303
-    twice = _act(web, case.id, "approve", "Verified")
-    assert twice.status_code == 400
-    assert _refusal(twice) == f"Case {case.number} is 'Approved': 'Approve' cannot be taken now. Allowed for you: 'Issue the certificate'."
-    assert "Verified</textarea>" not in twice.text  # not put back into another step's form
+    assert _act(web, case.id, "approve", "Verified").status_code == 303  # pressed twice: done once (the last test)
+    late = _act(web, case.id, "reject", "Verified")
+    assert late.status_code == 400
+    assert _refusal(late) == f"Case {case.number} is 'Approved': 'Reject' cannot be taken now. Allowed for you: 'Issue the certificate'."
+    assert "Verified</textarea>" not in late.text  # not put back into another step's form
     web.get(f"/office/cases/{case.id}?lang=hi")
-    hindi = _act(web, case.id, "approve")
-    assert _refusal(hindi) == (f"मामला {case.number} 'स्वीकृत' स्थिति में है: 'स्वीकृत करें' अभी नहीं हो सकता। "
+    hindi = _act(web, case.id, "reject", "Verified")
+    assert _refusal(hindi) == (f"मामला {case.number} 'स्वीकृत' स्थिति में है: 'अस्वीकृत करें' अभी नहीं हो सकता। "
                                "आपके लिए अनुमत: प्रमाण पत्र जारी करें।")
     web.get(f"/office/cases/{case.id}?lang=en")
     unverified = _act(web, domicile.id, "approve")
@@ -605,3 +606,34 @@ def test_a_case_number_typed_with_spaces_or_without_its_dashes_is_found_in_the_i
     digits = grievance.number.split("-")[-1]
     for typed in (f"gr jp {digits}", f"GRJP{digits}", grievance.number.lower(), f"jp-{digits}"):
         assert grievance.number in web.get("/office", params={"number": typed}).text, typed
+
+
+def test_a_step_pressed_twice_is_done_once_and_a_colleagues_second_is_told_who_took_it(web):
+    """A double click on Approve: the first press approved the case, the second came back in red,
+    "'Approve' cannot be taken now", and that is the page the officer saw, as if the approval had
+    failed. Now the second press of the officer who took the step shows it done (nothing taken twice);
+    a colleague pressing it a moment later is told who took it and when."""
+    from emitra.core.models import AuditLog
+
+    case = web.run(lambda: caste_case("office-twice"))
+    web.login("tehsildar")
+    token = web.csrf(f"/office/cases/{case.id}")
+    form = {"csrf_token": token, "action": "approve", "remark": "Caste verified"}
+    first = web.post(f"/office/cases/{case.id}/act", data=form)
+    second = web.post(f"/office/cases/{case.id}/act", data=form)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == f"/office/cases/{case.id}?done=approve"
+    assert "Done. The case is now: Approved." in web.get(second.headers["location"]).text
+    assert web.run(lambda: CaseEvent.filter(case_id=case.id, action="approve").count()) == 1
+    assert web.run(lambda: AuditLog.filter(action="case.approve", object_id=str(case.id)).count()) == 1
+    web.logout()
+    web.login("sdm")  # the officer above, with the same page open
+    late = web.post_form(f"/office/cases/{case.id}/act", {"action": "approve", "remark": "Verified"}, token_from=f"/office/cases/{case.id}")
+    assert late.status_code == 400
+    refusal = _refusal(late)
+    assert refusal.startswith("Tehsildar, Revenue Department took this step (Approved) on ")
+    assert "'Approve' cannot be taken now" in refusal
+    web.get("/office?lang=hi")
+    late_hi = web.post_form(f"/office/cases/{case.id}/act", {"action": "approve", "remark": "Verified"}, token_from=f"/office/cases/{case.id}")
+    assert "ने यह चरण (स्वीकृत किया गया)" in _refusal(late_hi)
+    assert web.run(lambda: CaseEvent.filter(case_id=case.id, action="approve").count()) == 1

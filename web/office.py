@@ -34,7 +34,7 @@ from emitra.core.plugins import get_host
 from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import Forbidden, actor, page
-from emitra.web.templating import render
+from emitra.web.templating import local_time, render
 
 OFFICE = [Role.DEPARTMENT_OFFICER, Role.SOCIETY_ADMIN]
 SOCIETY = [Role.SOCIETY_ADMIN]
@@ -297,10 +297,18 @@ async def case_act(request: Request) -> Response:
         await workflow.act(actor(request), case, action, remark)
     except workflow.WorkflowError as exc:
         fresh = await Case.get(id=case.id)
+        message = pick(exc.message_en, exc.message_hi)
+        taken = await workflow.last_step(fresh, action) if exc.field == "action" else None
+        if taken is not None and taken.actor_id == request.state.user.id:  # pressed twice: the first press did it
+            return RedirectResponse(f"/office/cases/{case.id}?done={action}", status_code=303)
+        if taken is not None:  # a colleague took it first, perhaps a moment ago: say who and when
+            message = _("%(name)s took this step (%(step)s) on %(at)s.") % {
+                "name": taken.actor_name, "step": pick(*workflow.step_names(workflow.process_of(fresh), action)),
+                "at": local_time(taken.created_at)} + " " + message
         # beside the step's form when the page draws it (a missing reason); above them all otherwise
         # (a step not offered now: taken already, forged, or on a case that has moved on)
         drawn = {t.action for t in workflow.allowed_actions(request.state.user, fresh)}
-        return await _case_page(request, fresh, errors={action if action in drawn else "_": pick(exc.message_en, exc.message_hi)},
+        return await _case_page(request, fresh, errors={action if action in drawn else "_": message},
                                 remarks={action: remark} if action in drawn else {}, status=400)
     return RedirectResponse(f"/office/cases/{case.id}?done={action}", status_code=303)
 
