@@ -266,3 +266,25 @@ def test_the_department_finds_a_dispatch_by_number_case_counter_or_date_past_the
     web.logout()
     web.login("phed")  # another department finds nothing of Revenue's, by any number
     assert first.number not in web.get("/office/dispatches", params={"number": cases["b"].number}).text
+
+
+@pytest.mark.anyio
+async def test_many_cases_reported_missing_with_a_full_note_are_never_cut_mid_number(demo_db):
+    """The note and the list of cases reported missing were kept in 500 characters and cut there:
+    with a full note and a dozen cases missing, the counter read the list ending in half a number,
+    and the cases after it were not named at all. Now the numbers that fit are named whole, then
+    how many more, which are marked on the list."""
+    cases = [await caste_case(f"many-{n}") for n in range(12)]
+    [made] = await dispatch.prepare(await actor("operator1"), await Counter.get(code="JP-LM-001"))
+    note = "Bundle arrived wet; " + "the forms are unreadable in places. " * 8
+    note = note[:300]
+    done = await dispatch.acknowledge(await actor("tehsildar"), made, note, [c.number for c in cases])
+    kept = done.ack_note
+    assert len(kept) <= 500 and kept.startswith(note.strip())
+    listed = kept.split("Missing / अप्राप्त: ")[1].split(" and ")[0].split(", ")
+    numbers = sorted(c.number for c in cases)
+    assert listed == numbers[:len(listed)] and 0 < len(listed) < 12  # each one whole
+    assert f"and {12 - len(listed)} more, marked on the list / {12 - len(listed)} और, सूची में चिह्नित" in kept
+    assert dispatch.missing_numbers(done) == numbers  # the list itself marks every one
+    short = dispatch.ack_note("One form short", [cases[0].number])
+    assert short == f"One form short · Missing / अप्राप्त: {cases[0].number}"
