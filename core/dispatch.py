@@ -267,6 +267,16 @@ def ack_note(note: str, missing: list[str]) -> str:
         shown.pop()
 
 
+def same_acknowledgement(dispatch: Dispatch, user: User | None, note: str, missing: Iterable[str]) -> bool:
+    """Whether ``dispatch`` was acknowledged by ``user`` with this note and these cases missing: a
+    second press of the same form, which the page shows done rather than refused."""
+    if user is None or dispatch.acknowledged_by_id != user.id:
+        return False
+    note = privacy.mask_aadhaar_in_text(" ".join((note or "").split()))
+    missing = sorted({str(m).strip() for m in missing if str(m).strip()})
+    return missing == sorted(missing_numbers(dispatch)) and dispatch.ack_note == ack_note(note, missing)
+
+
 def clock_fmt(at: dt.datetime | None) -> str:
     if at is None:
         return ""

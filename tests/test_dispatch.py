@@ -288,3 +288,31 @@ async def test_many_cases_reported_missing_with_a_full_note_are_never_cut_mid_nu
     assert dispatch.missing_numbers(done) == numbers  # the list itself marks every one
     short = dispatch.ack_note("One form short", [cases[0].number])
     assert short == f"One form short · Missing / अप्राप्त: {cases[0].number}"
+
+
+def test_acknowledge_pressed_twice_shows_it_acknowledged_once(web):
+    """A double click on 'Acknowledge receipt': the first press acknowledged the dispatch, the second
+    answered 409 'already acknowledged by <you>', the page the clerk saw. Now the same form sent
+    again by the same officer shows the acknowledgement; another note, or a colleague, is refused."""
+    async def prepared():
+        cases = await _the_day()
+        [made] = await dispatch.prepare(await actor("operator1"), await Counter.get(code="JP-LM-001"))
+        return cases, made
+
+    cases, made = web.run(prepared)
+    web.login("tehsildar")
+    token = web.csrf(f"/dispatch/{made.number}")
+    form = {"csrf_token": token, "note": "One form short", "missing": [cases["b"].number]}
+    first = web.post(f"/office/dispatches/{made.number}/acknowledge", data=form)
+    second = web.post(f"/office/dispatches/{made.number}/acknowledge", data=form)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == f"/dispatch/{made.number}?done=acknowledged"
+    assert web.run(lambda: AuditLog.filter(action="dispatch.acknowledged").count()) == 1
+    assert web.run(lambda: CaseEvent.filter(case_id=cases["b"].id, action="remark").count()) == 1
+    other = web.post(f"/office/dispatches/{made.number}/acknowledge", data={**form, "missing": []})
+    assert other.status_code == 409 and "already acknowledged by Tehsildar, Revenue Department" in other.text
+    web.logout()
+    web.login("sdm")
+    late = web.post_form(f"/office/dispatches/{made.number}/acknowledge", {"note": "One form short", "missing": cases["b"].number},
+                         token_from=f"/dispatch/{made.number}")
+    assert late.status_code == 409 and "already acknowledged by Tehsildar, Revenue Department" in late.text

@@ -122,6 +122,9 @@ async def acknowledge(request: Request) -> Response:
     except dispatch_core.DispatchError as exc:
         status = 409 if exc.field == "dispatch" else 403 if exc.field == "role" else 400
         fresh = await Dispatch.get(id=d.id)
+        if exc.field == "dispatch" and dispatch_core.same_acknowledgement(fresh, request.state.user, note, missing):
+            # the button pressed twice: the first press acknowledged it, as this one says
+            return RedirectResponse(f"/dispatch/{d.number}?done=acknowledged", status_code=303)
         return await _dispatch_page(request, fresh, _message(exc), note, missing, status)
     return RedirectResponse(f"/dispatch/{d.number}?done=acknowledged", status_code=303)
 
