@@ -751,12 +751,22 @@ async def last_step(case: Case, action: str) -> CaseEvent | None:
     return last if last is not None and last.action == action and last.to_state == case.state else None
 
 
+#: how soon the same note by the same person is taken as the same press sent twice, not a second note
+REMARK_AGAIN = dt.timedelta(minutes=2)
+
+
 async def add_remark(actor: audit.Actor, case: Case, remark: str, *, public: bool = False) -> CaseEvent:
     """A note on a case without moving it (internal unless ``public``)."""
     remark = _remark(remark)
     if not remark:
         raise WorkflowError("remark", "Write the remark first.", "पहले टिप्पणी लिखें।")
     async with in_transaction():
+        if _supports_for_update():  # two presses at once: the second waits, and finds the first
+            await Case.select_for_update().get(id=case.id)
+        last = await CaseEvent.filter(case_id=case.id).order_by("-id").first()
+        if (last is not None and actor.user is not None and last.action == "remark" and last.actor_id == actor.user.id
+                and last.remark == remark and last.public == public and now() - last.created_at < REMARK_AGAIN):
+            return last  # the same note sent again a moment later (a button pressed twice): kept once
         event = await CaseEvent.create(case=case, action="remark", from_state=case.state, to_state=case.state, actor=actor.user,
                                        actor_name=_actor_label(actor), actor_role=_role_of(actor), remark=remark,
                                        public=public, created_at=now())

@@ -637,3 +637,24 @@ def test_a_step_pressed_twice_is_done_once_and_a_colleagues_second_is_told_who_t
     late_hi = web.post_form(f"/office/cases/{case.id}/act", {"action": "approve", "remark": "Verified"}, token_from=f"/office/cases/{case.id}")
     assert "ने यह चरण (स्वीकृत किया गया)" in _refusal(late_hi)
     assert web.run(lambda: CaseEvent.filter(case_id=case.id, action="approve").count()) == 1
+
+
+def test_a_remark_sent_twice_at_once_is_kept_once(web):
+    """'Add the remark' pressed twice put the same note on the timeline twice, with two audit
+    records. The same note by the same officer within two minutes is now kept once; another note, or
+    the same one later (a second call to the applicant), is a note of its own."""
+    from emitra.core.models import AuditLog
+
+    case = web.run(lambda: caste_case("office-remark-twice"))
+    web.login("tehsildar")
+    token = web.csrf(f"/office/cases/{case.id}")
+    form = {"csrf_token": token, "remark": "Called the applicant; no answer"}
+    for _ in range(2):
+        assert web.post(f"/office/cases/{case.id}/remark", data=form).status_code == 303
+    assert web.run(lambda: CaseEvent.filter(case_id=case.id, action="remark").count()) == 1
+    assert web.run(lambda: AuditLog.filter(action="case.remark").count()) == 1
+    assert web.post(f"/office/cases/{case.id}/remark", data={**form, "public": "1"}).status_code == 303  # now for the citizen too
+    web.run(lambda: CaseEvent.filter(case_id=case.id, action="remark").update(created_at=clock.now() - dt.timedelta(minutes=3)))
+    assert web.post(f"/office/cases/{case.id}/remark", data=form).status_code == 303
+    page = web.get(f"/office/cases/{case.id}").text
+    assert page.count("Called the applicant; no answer") == 3
