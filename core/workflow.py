@@ -396,6 +396,13 @@ def number_matches(text: str) -> Q:
     return query
 
 
+def number_or_certificate(text: str) -> Q:
+    """:func:`number_matches`, or the case whose certificate's number contains ``text`` (JP-C-2026-000123:
+    the number a citizen or a verifier quotes, who has the paper and not the application)."""
+    typed = re.sub(r"\s", "", text or "")
+    return number_matches(text) | Q(certificate__number__icontains=typed) if typed else number_matches(text)
+
+
 #: whose turn the cases a list shows are (the API's ``turn``, ``emitra cases list --turn``): the
 #: department's (or the Society's, on a Society desk case), the counter's, every open case, every case
 WAITING_ON = ("department", "counter", "open", "all")

@@ -658,3 +658,28 @@ def test_a_remark_sent_twice_at_once_is_kept_once(web):
     assert web.post(f"/office/cases/{case.id}/remark", data=form).status_code == 303
     page = web.get(f"/office/cases/{case.id}").text
     assert page.count("Called the applicant; no answer") == 3
+
+
+def test_a_case_is_found_in_the_inbox_by_its_certificates_number(web):
+    """A verifier reported certificate JP-C-2026-000001 as obtained on a forged card; the Tehsildar
+    typed its number into the inbox and found nothing (it searched case numbers only), so the case to
+    revoke could not be found. The certificate's number now finds its case, pointed to when it waits
+    on someone else, and listed with every case."""
+    from emitra.core import workflow
+    from emitra.core.models import Certificate
+    from tests.case_helpers import actor
+
+    async def issued():
+        case = await caste_case("office-cert-find")
+        case = await workflow.act(await actor("tehsildar"), case, "approve", "Caste verified")
+        case = await workflow.act(await actor("tehsildar"), case, "issue")
+        return case, (await Certificate.get(case_id=case.id)).number
+
+    case, number = web.run(issued)
+    other = web.run(lambda: caste_case("office-cert-other"))
+    web.login("tehsildar")
+    ours = web.get("/office", params={"number": number}).text  # ready: waiting on the counter
+    assert 'id="elsewhere"' in ours
+    every = web.get("/office", params={"number": number.lower(), "turn": "all"}).text
+    assert f"/office/cases/{case.id}" in every and f"/office/cases/{other.id}" not in every
+    assert "1 case" in every
