@@ -231,8 +231,7 @@ async def acknowledge(actor: audit.Actor, dispatch: Dispatch, note: str = "", mi
                                 f"{', '.join(unknown)} प्रेषण {fresh.number} की सूची में नहीं है; केवल सूची के मामले चुनें।")
         at = clock.now()
         fresh.items = [{**i, "missing": i["number"] in missing} for i in fresh.items or []]
-        listed = f"Missing / अप्राप्त: {', '.join(missing)}" if missing else ""
-        fresh.ack_note = " · ".join(p for p in (note, listed) if p)[:500]
+        fresh.ack_note = ack_note(note, missing)
         fresh.acknowledged_by, fresh.acknowledged_at = user, at
         await fresh.save(update_fields=["items", "ack_note", "acknowledged_by_id", "acknowledged_at"])
         await audit.record(actor, "dispatch.acknowledged", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
@@ -246,6 +245,36 @@ async def acknowledge(actor: audit.Actor, dispatch: Dispatch, note: str = "", mi
                     public=False)
             await Case.filter(id__in=[c.id for c in cases]).update(dispatch_id=None)
     return fresh
+
+
+#: the width of ``Dispatch.ack_note``: the department's note and the cases reported missing
+ACK_NOTE_MAX = 500
+
+
+def ack_note(note: str, missing: list[str]) -> str:
+    """The department's note and the cases reported missing, as kept on the dispatch: whole, or,
+    when so many are missing that they do not fit, as many numbers as fit and how many more (each
+    is marked on the list itself and waits at its counter again); never a number cut in the middle."""
+    shown = list(missing)
+    while True:
+        more = len(missing) - len(shown)
+        listed = f"Missing / अप्राप्त: {', '.join(shown)}" if shown else ""
+        if more:
+            listed += f" {'and ' if shown else ''}{more} more, marked on the list / {more} और, सूची में चिह्नित"
+        text = " · ".join(p for p in (note, listed) if p)
+        if len(text) <= ACK_NOTE_MAX or not shown:
+            return text[:ACK_NOTE_MAX]
+        shown.pop()
+
+
+def same_acknowledgement(dispatch: Dispatch, user: User | None, note: str, missing: Iterable[str]) -> bool:
+    """Whether ``dispatch`` was acknowledged by ``user`` with this note and these cases missing: a
+    second press of the same form, which the page shows done rather than refused."""
+    if user is None or dispatch.acknowledged_by_id != user.id:
+        return False
+    note = privacy.mask_aadhaar_in_text(" ".join((note or "").split()))
+    missing = sorted({str(m).strip() for m in missing if str(m).strip()})
+    return missing == sorted(missing_numbers(dispatch)) and dispatch.ack_note == ack_note(note, missing)
 
 
 def clock_fmt(at: dt.datetime | None) -> str:

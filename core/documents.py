@@ -14,7 +14,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from emitra.core import audit, config
+from emitra.core import audit, config, privacy
 from emitra.core.forms import FieldMessage, FormErrors, upload_fields
 from emitra.core.models import Counter, Document, Role, ServiceRequest, User
 from emitra.core.services import Service
@@ -129,7 +129,9 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     doc = await Document.create(
         public_id=public_id, district_id=counter.district_id, counter=counter, uploaded_by=actor.user,
         service_code=service.code, field=field, content_type=mime, size_bytes=len(content),
-        sha256=hashlib.sha256(content).hexdigest(), original_name=display_name(filename),
+        sha256=hashlib.sha256(content).hexdigest(),
+        # kept masked: a scan of an Aadhaar card is often named by its number (docs/security.md)
+        original_name=privacy.mask_aadhaar_in_text(display_name(filename)),
     )
     await audit.record(actor, "document.upload", doc, district_id=counter.district_id, counter_id=counter.id,
                        detail={"service": service.code, "field": field, "bytes": len(content), "type": mime})

@@ -384,6 +384,25 @@ def clean_number(text: str) -> str:
     return f"GR-{grievance.group(1)}-{grievance.group(2)}" if grievance else text
 
 
+def number_matches(text: str) -> Q:
+    """The cases whose number contains ``text`` as a person types a part of it: as typed, without its
+    spaces, or as :func:`clean_number` reads it (spaces and dashes ignored: "jp0001 000000018",
+    "GR JP 0000670" and "GRJP0000670" find their cases, as on the tracking page)."""
+    typed = (text or "").strip()
+    variants = {typed, re.sub(r"\s", "", typed), clean_number(typed)} - {""}
+    query = Q(number__icontains=variants.pop())
+    for variant in variants:
+        query |= Q(number__icontains=variant)
+    return query
+
+
+def number_or_certificate(text: str) -> Q:
+    """:func:`number_matches`, or the case whose certificate's number contains ``text`` (JP-C-2026-000123:
+    the number a citizen or a verifier quotes, who has the paper and not the application)."""
+    typed = re.sub(r"\s", "", text or "")
+    return number_matches(text) | Q(certificate__number__icontains=typed) if typed else number_matches(text)
+
+
 #: whose turn the cases a list shows are (the API's ``turn``, ``emitra cases list --turn``): the
 #: department's (or the Society's, on a Society desk case), the counter's, every open case, every case
 WAITING_ON = ("department", "counter", "open", "all")
@@ -568,6 +587,9 @@ ROLES_HI = {OFFICER: "विभागीय अधिकारी", OPERATOR: "�
 
 #: the longest remark a case event keeps, as the pages' boxes (maxlength) and the API's schema take it
 REMARK_MAX = 2000
+#: the longest reason a certificate's revocation keeps: printed on it and on its public verification
+#: page (``Certificate.revoked_reason``); a longer one is refused, never cut short
+REVOKE_REASON_MAX = 500
 
 
 def _remark(text: str | None) -> str:
@@ -601,8 +623,9 @@ def _actor_label(actor: audit.Actor) -> str:
     return actor.user.full_name or actor.user.username
 
 
-#: how a step's taker is named and placed on the timeline, for steps written outside this module
-actor_label, role_of = _actor_label, _role_of
+#: how a step's taker is named and placed on the timeline, for steps written outside this module;
+#: the refusal of a step without its reason, for a page that checks it before taking many
+actor_label, role_of, reason_needed = _actor_label, _role_of, _reason_needed
 
 
 async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, public_remark: bool = True,
@@ -655,6 +678,14 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
             )
         if transition.reason_required and len(remark) < 5:
             raise WorkflowError("remark", *_reason_needed(transition))
+        if transition.action == "revoke" and process.deliverable == "certificate" and len(remark) > REVOKE_REASON_MAX:
+            raise WorkflowError(
+                "remark",
+                f"The reason for '{transition.label_en}' is printed on the certificate and its verification page, which keep at most "
+                f"{REVOKE_REASON_MAX} characters; it is {len(remark):,} characters long: shorten it to at most {REVOKE_REASON_MAX}.",
+                f"'{transition.label_hi}' का कारण प्रमाण पत्र और उसके सत्यापन पृष्ठ पर छपता है, जहाँ अधिकतम {REVOKE_REASON_MAX} अक्षर आते हैं; "
+                f"यह {len(remark):,} अक्षरों का है: इसे अधिकतम {REVOKE_REASON_MAX} अक्षरों तक छोटा करें।",
+            )
         at = now()
         target = process.state(transition.target)
         previous = fresh.state
@@ -719,12 +750,30 @@ async def act_many(actor: audit.Actor, case_ids: Iterable[int], action: str, rem
     return done, refused
 
 
+async def last_step(case: Case, action: str) -> CaseEvent | None:
+    """The step ``action`` when it is the last one taken on ``case`` and the case is still where it
+    led (remarks and escalations aside): a second press of its button, or a colleague's at the same
+    moment, finds it here."""
+    last = await CaseEvent.filter(case_id=case.id).exclude(action__in=("remark", "escalate")).order_by("-id").first()
+    return last if last is not None and last.action == action and last.to_state == case.state else None
+
+
+#: how soon the same note by the same person is taken as the same press sent twice, not a second note
+REMARK_AGAIN = dt.timedelta(minutes=2)
+
+
 async def add_remark(actor: audit.Actor, case: Case, remark: str, *, public: bool = False) -> CaseEvent:
     """A note on a case without moving it (internal unless ``public``)."""
     remark = _remark(remark)
     if not remark:
         raise WorkflowError("remark", "Write the remark first.", "पहले टिप्पणी लिखें।")
     async with in_transaction():
+        if _supports_for_update():  # two presses at once: the second waits, and finds the first
+            await Case.select_for_update().get(id=case.id)
+        last = await CaseEvent.filter(case_id=case.id).order_by("-id").first()
+        if (last is not None and actor.user is not None and last.action == "remark" and last.actor_id == actor.user.id
+                and last.remark == remark and last.public == public and now() - last.created_at < REMARK_AGAIN):
+            return last  # the same note sent again a moment later (a button pressed twice): kept once
         event = await CaseEvent.create(case=case, action="remark", from_state=case.state, to_state=case.state, actor=actor.user,
                                        actor_name=_actor_label(actor), actor_role=_role_of(actor), remark=remark,
                                        public=public, created_at=now())
@@ -764,11 +813,16 @@ async def sweep(actor: audit.Actor | None = None, at: dt.datetime | None = None,
         query = query.filter(district_id=district_id)
     for case in await query.order_by("id"):
         process = process_of(case)
-        state = process.state(case.state)
-        if state.final or state.desk == "none":
+        if process.state(case.state).final or process.state(case.state).desk == "none":
             continue
         async with in_transaction():
-            fresh = await Case.get(id=case.id)
+            # the row locked, as :func:`act` locks it, and read again: a second sweep at once (cron
+            # and the Society's button) or an officer's step taken since the list was read is seen
+            # here, so a deadline is escalated once and a step just taken is not written over
+            fresh = await Case.select_for_update().get(id=case.id) if _supports_for_update() else await Case.get(id=case.id)
+            state = process.state(fresh.state)
+            if fresh.closed_at is not None or state.final or state.desk == "none":
+                continue
             changed: list[str] = []
             if fresh.due_at is not None and fresh.due_at < at and not fresh.breached:
                 fresh.breached = True

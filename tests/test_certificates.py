@@ -577,3 +577,36 @@ def test_the_tehsildars_certificates_give_each_particular_in_english_and_in_hind
     assert [label for label, r in rows.items() if DEVANAGARI.search(r["value"])] == ["Certified (Hindi)"]
     assert all(DEVANAGARI.search(r["value_hi"]) for r in rows.values() if "value_hi" in r)
     assert not any(" / " in r["value"] and DEVANAGARI.search(r["value"]) for r in rows.values())
+
+
+def test_a_revocation_reason_longer_than_the_certificate_keeps_is_refused_not_cut(web):
+    """A reason of 501 to 2,000 characters was taken (it is a remark), and the certificate kept its
+    first 500: anyone verifying read a sentence cut in the middle, and the officer was never told.
+    Now it is refused beside the step, naming its length and the limit, and nothing changes; the
+    page's box takes 500 and says who reads it."""
+    cert = issued(web)
+    case_id = cert["case_id"]
+    web.login("tehsildar")
+    page = web.get(f"/office/cases/{case_id}").text
+    form = re.search(r'<form[^>]*id="act-revoke">(.*?)</form>', page, re.S).group(1)
+    assert 'maxlength="500"' in form and "anyone who scans its QR code" in form
+    long = "Issued on a forged ration card; the ration card office confirmed in writing that " + "x" * 480
+    token = web.csrf(f"/office/cases/{case_id}")
+    refused = web.post(f"/office/cases/{case_id}/act", data={"csrf_token": token, "action": "revoke", "remark": long})
+    assert refused.status_code == 400
+    error = re.search(r'id="error-revoke"[^>]*>(.*?)</p>', refused.text, re.S).group(1)
+    assert f"it is {len(long)} characters long" in error and "at most 500" in error
+    assert long in refused.text  # kept in the box, to shorten
+    certificate = web.run(lambda: Certificate.get(number=cert["number"]))
+    assert certificate.revoked_at is None and certificate.revoked_reason == ""
+    from emitra.core.models import Case
+
+    assert web.run(lambda: Case.get(id=case_id)).state == "ready"
+    web.get("/office?lang=hi")
+    token = web.csrf(f"/office/cases/{case_id}")
+    hindi = web.post(f"/office/cases/{case_id}/act", data={"csrf_token": token, "action": "revoke", "remark": long})
+    assert "अधिकतम 500 अक्षरों तक छोटा करें" in hindi.text
+    exact = long[:500]
+    token = web.csrf(f"/office/cases/{case_id}")
+    assert web.post(f"/office/cases/{case_id}/act", data={"csrf_token": token, "action": "revoke", "remark": exact}).status_code == 303
+    assert web.run(lambda: Certificate.get(number=cert["number"])).revoked_reason == exact

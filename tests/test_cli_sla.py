@@ -145,3 +145,46 @@ async def test_cases_retry_finishes_a_payment_whose_hand_over_never_ran(demo_db,
     out = emitra("cases", "retry", "--stuck-minutes", "15")
     assert out.returncode == 0 and f"{request.receipt_no}: handed over" in out.stdout
     assert (await ServiceRequest.get(id=request.id)).status == RequestStatus.SUBMITTED
+
+
+async def _held_escalations(monkeypatch, others: int):
+    """Hold every sweep inside its escalation (before it writes the case) until ``others`` more
+    sweeps reach the same point, or a second passes (a sweep waiting for the case's lock never
+    arrives)."""
+    import asyncio
+
+    from emitra.core import notify
+
+    arrived, real = [], notify.escalation
+
+    async def held(case, process):
+        arrived.append(case.number)
+        for _ in range(20):
+            if len(arrived) > others:
+                break
+            await asyncio.sleep(0.05)
+        return await real(case, process)
+
+    monkeypatch.setattr(notify, "escalation", held)
+    return arrived
+
+
+async def test_two_sweeps_at_the_same_moment_escalate_a_deadline_once(demo_db, monkeypatch):
+    """Cron's 'emitra sla sweep' and the Society's button at once: on PostgreSQL both read the
+    overdue case before either wrote it, and each escalated it: two 'escalated to level 2' steps on
+    the timeline, two audit records, the officers and the citizen told twice. The sweep now locks
+    the case and reads it again, so the second finds the deadline already renewed."""
+    import asyncio
+
+    from emitra.core import workflow
+    from emitra.core.models import CaseEvent
+
+    grievance = await grievance_case("sla-race")
+    await Case.filter(id=grievance.id).update(state_due_at=clock.now() - dt.timedelta(hours=2))
+    await _held_escalations(monkeypatch, others=1)
+    first, second = await asyncio.gather(workflow.sweep(), workflow.sweep())
+    assert first.escalated + second.escalated == [grievance.number]
+    case = await Case.get(id=grievance.id)
+    assert case.level == 2
+    assert await CaseEvent.filter(case_id=grievance.id, action="escalate").count() == 1
+    assert await AuditLog.filter(action="case.escalated", object_id=str(grievance.id)).count() == 1

@@ -216,3 +216,103 @@ def test_the_dispatch_pages_name_the_department_in_the_pages_language(web):
     web.get("/lang/hi?next=/office/dispatches")
     district = web.get("/office/dispatches").text
     assert f"<td>{PROVIDER_HI}</td>" in district and REVENUE not in district
+
+
+def test_the_department_finds_a_dispatch_by_number_case_counter_or_date_past_the_last_fifty(web):
+    """Dispatches received listed the waiting ones and the last 50 acknowledged, with no way to find
+    another: a counter asking about last month's bundle, or a case whose papers were reported
+    missing, could be looked up only by typing the list's address. Now the page is found by a part
+    of the dispatch number, a case on it (even one reported missing, which has left it), the
+    counter, or the date, and pages through every acknowledged one."""
+    def go():
+        async def run():
+            cases = await _the_day()
+            counter = await Counter.get(code="JP-LM-001")
+            [first] = await dispatch.prepare(await actor("operator1"), counter)
+            first = await dispatch.acknowledge(await actor("tehsildar"), first, "One short", [cases["b"].number])
+            [kiosk] = await dispatch.prepare(await actor("operator2"), await Counter.get(code="JP-JM-001"))
+            user = await actor("operator1")
+            old = []
+            for n in range(52):  # older acknowledged dispatches of the same department
+                old.append(await Dispatch.create(
+                    district_id=counter.district_id, counter=counter, department=first.department, number=f"DSP-JP-LM-001-202509{n % 28 + 1:02d}-{n + 2}",
+                    business_date=dt.date(2025, 9, n % 28 + 1), items=[], created_by=user.user,
+                    acknowledged_by=user.user, acknowledged_at=first.acknowledged_at - dt.timedelta(days=60 + n)))
+            return cases, first, kiosk, old
+        return web.run(run)
+
+    cases, first, kiosk, old = go()
+    web.login("tehsildar")
+    page = web.get("/office/dispatches").text
+    assert first.number in page and kiosk.number in page and old[-1].number not in page  # the oldest is on page 2
+    assert "page 1 of 2" in page
+    older = web.get("/office/dispatches", params={"page": "2"}).text
+    assert old[-1].number in older and first.number not in older
+    by_case = web.get("/office/dispatches", params={"number": cases["b"].number.lower()}).text  # reported missing: left the list
+    assert first.number in by_case and kiosk.number not in by_case and old[0].number not in by_case
+    by_part = web.get("/office/dispatches", params={"number": "20250915"}).text
+    assert old[14].number in by_part and first.number not in by_part
+    by_counter = web.get("/office/dispatches", params={"counter": "JP-JM"}).text
+    assert kiosk.number in by_counter and first.number not in by_counter and "No acknowledged dispatch matches the filters." in by_counter
+    by_name = web.get("/office/dispatches", params={"counter": "janmitra"}).text
+    assert kiosk.number in by_name and first.number not in by_name
+    by_date = web.get("/office/dispatches", params={"date": "2025-09-03"}).text
+    assert old[2].number in by_date and old[30].number in by_date and old[3].number not in by_date
+    bad = web.get("/office/dispatches", params={"date": "03-09-2025"})
+    assert bad.status_code == 400 and "Date: give a date as YYYY-MM-DD" in bad.text
+    web.get("/office?lang=hi")
+    hindi = web.get("/office/dispatches", params={"counter": "zz"}).text
+    assert "पावती दिया गया कोई प्रेषण इन फ़िल्टरों से मेल नहीं खाता।" in hindi and "प्रेषण या मामला संख्या" in hindi
+    web.logout()
+    web.login("phed")  # another department finds nothing of Revenue's, by any number
+    assert first.number not in web.get("/office/dispatches", params={"number": cases["b"].number}).text
+
+
+@pytest.mark.anyio
+async def test_many_cases_reported_missing_with_a_full_note_are_never_cut_mid_number(demo_db):
+    """The note and the list of cases reported missing were kept in 500 characters and cut there:
+    with a full note and a dozen cases missing, the counter read the list ending in half a number,
+    and the cases after it were not named at all. Now the numbers that fit are named whole, then
+    how many more, which are marked on the list."""
+    cases = [await caste_case(f"many-{n}") for n in range(12)]
+    [made] = await dispatch.prepare(await actor("operator1"), await Counter.get(code="JP-LM-001"))
+    note = "Bundle arrived wet; " + "the forms are unreadable in places. " * 8
+    note = note[:300]
+    done = await dispatch.acknowledge(await actor("tehsildar"), made, note, [c.number for c in cases])
+    kept = done.ack_note
+    assert len(kept) <= 500 and kept.startswith(note.strip())
+    listed = kept.split("Missing / अप्राप्त: ")[1].split(" and ")[0].split(", ")
+    numbers = sorted(c.number for c in cases)
+    assert listed == numbers[:len(listed)] and 0 < len(listed) < 12  # each one whole
+    assert f"and {12 - len(listed)} more, marked on the list / {12 - len(listed)} और, सूची में चिह्नित" in kept
+    assert dispatch.missing_numbers(done) == numbers  # the list itself marks every one
+    short = dispatch.ack_note("One form short", [cases[0].number])
+    assert short == f"One form short · Missing / अप्राप्त: {cases[0].number}"
+
+
+def test_acknowledge_pressed_twice_shows_it_acknowledged_once(web):
+    """A double click on 'Acknowledge receipt': the first press acknowledged the dispatch, the second
+    answered 409 'already acknowledged by <you>', the page the clerk saw. Now the same form sent
+    again by the same officer shows the acknowledgement; another note, or a colleague, is refused."""
+    async def prepared():
+        cases = await _the_day()
+        [made] = await dispatch.prepare(await actor("operator1"), await Counter.get(code="JP-LM-001"))
+        return cases, made
+
+    cases, made = web.run(prepared)
+    web.login("tehsildar")
+    token = web.csrf(f"/dispatch/{made.number}")
+    form = {"csrf_token": token, "note": "One form short", "missing": [cases["b"].number]}
+    first = web.post(f"/office/dispatches/{made.number}/acknowledge", data=form)
+    second = web.post(f"/office/dispatches/{made.number}/acknowledge", data=form)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == f"/dispatch/{made.number}?done=acknowledged"
+    assert web.run(lambda: AuditLog.filter(action="dispatch.acknowledged").count()) == 1
+    assert web.run(lambda: CaseEvent.filter(case_id=cases["b"].id, action="remark").count()) == 1
+    other = web.post(f"/office/dispatches/{made.number}/acknowledge", data={**form, "missing": []})
+    assert other.status_code == 409 and "already acknowledged by Tehsildar, Revenue Department" in other.text
+    web.logout()
+    web.login("sdm")
+    late = web.post_form(f"/office/dispatches/{made.number}/acknowledge", {"note": "One form short", "missing": cases["b"].number},
+                         token_from=f"/dispatch/{made.number}")
+    assert late.status_code == 409 and "already acknowledged by Tehsildar, Revenue Department" in late.text

@@ -167,3 +167,36 @@ async def test_officers_and_the_societys_free_text_never_keeps_it_in_full(demo_d
 
     details = " ".join(str(a.detail) for a in await AuditLog.all())
     assert not _full(details)
+
+
+def test_a_scan_named_by_its_aadhaar_number_is_kept_and_shown_masked(web):
+    """An operator saved the scan of an Aadhaar card as 'Aadhaar 4991 1866 5246.pdf', and the file
+    name was kept and shown as typed: the officer's case page listed the document with the number in
+    full. Now the name is stored masked, and the pages mask any 12-digit group in a name kept before."""
+    from emitra.core import documents
+    from emitra.core.models import Counter, Document, User
+    from emitra.core.plugins import get_host
+    from tests.case_helpers import ADDRESS, CASTE
+    from emitra.core.audit import Actor
+
+    async def filed() -> tuple[int, str]:
+        user = await User.get(username="operator1")
+        counter = await Counter.get(id=user.counter_id)
+        service = get_host().registry.get(CASTE)
+        scan = await documents.store(Actor(user), counter, service, "ration_card_scan", "Aadhaar 4991 1866 5246.pdf", b"%PDF-1.4 scan")
+        older = await documents.store(Actor(user), counter, service, "ration_card_scan", "ration.pdf", b"%PDF-1.4 older")
+        await Document.filter(id=older.id).update(original_name=f"card {AADHAAR}.pdf")  # kept before names were masked
+        form = {"applicant_name": "Lakshmi Narayan Bairwa", "father_name": "Gheesa Lal Bairwa", "caste_category": "SC",
+                "caste": "Bairwa", "address": dict(ADDRESS), "ration_card_scan": scan.public_id, "mobile": "9829012345"}
+        request = await pay(CASTE, form, "aadhaar-scan")
+        await Document.filter(id=older.id).update(request_id=request.id)
+        names = " ".join(d.original_name for d in await Document.filter(id=scan.id))
+        return (await Case.get(request_id=request.id)).id, names
+
+    case_id, stored = web.run(filed)
+    assert stored == "Aadhaar XXXX XXXX 5246.pdf"
+    web.login("tehsildar")
+    page = web.get(f"/office/cases/{case_id}").text
+    documents_listed = re.search(r'<ul id="documents">(.*?)</ul>', page, re.S).group(1)
+    assert "Aadhaar XXXX XXXX 5246.pdf" in documents_listed and "card XXXX XXXX 5246.pdf" in documents_listed
+    assert not _full(page)

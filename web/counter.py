@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.transactions import in_transaction
 
 from emitra.core import counter as counter_core
-from emitra.core import citizen_lookups, corrections, documents, forms, payments, registration, workflow
+from emitra.core import citizen_lookups, corrections, documents, forms, payments, privacy, registration, workflow
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors, coerce, flatten
 from emitra.core.ids import IdError, parse_emitra_id
@@ -297,7 +297,8 @@ async def _document(counter: Counter, service, public_id: str) -> tuple[str, str
         return "Document uploaded", "दस्तावेज़ अपलोड किया गया"
     kind = doc.content_type.split("/")[-1].upper()
     size = f"{-(-doc.size_bytes // 1024):,} KB"
-    return ((f"{doc.original_name} ({kind}, {size})", f"{doc.original_name} ({kind}, {size})") if doc.original_name
+    name = privacy.mask_any(doc.original_name)  # one named by an Aadhaar number before names were kept masked
+    return ((f"{name} ({kind}, {size})", f"{name} ({kind}, {size})") if name
             else (f"{kind}, {size}", f"{kind}, {size}"))
 
 

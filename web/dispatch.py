@@ -6,21 +6,25 @@
   in the district, the district's Society admin; 404 for anyone else). An officer acknowledges it
   there, ticking the cases whose papers did not arrive.
 * ``/office/dispatches`` (department officer; Society admin for the whole district): dispatches
-  received, waiting ones first.
+  received, waiting ones first; found by number, a case on them, counter or date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from tortoise.expressions import Q
 
 from emitra.core import dispatch as dispatch_core
-from emitra.core.models import Counter, Dispatch, Role, User
+from emitra.core import workflow
+from emitra.core.models import Case, Counter, Dispatch, Role, User
+from emitra.web import params
 from emitra.web.i18n import _, current_lang
 from emitra.web.security import actor, page
 from emitra.web.templating import local_time, render
@@ -118,22 +122,72 @@ async def acknowledge(request: Request) -> Response:
     except dispatch_core.DispatchError as exc:
         status = 409 if exc.field == "dispatch" else 403 if exc.field == "role" else 400
         fresh = await Dispatch.get(id=d.id)
+        if exc.field == "dispatch" and dispatch_core.same_acknowledgement(fresh, request.state.user, note, missing):
+            # the button pressed twice: the first press acknowledged it, as this one says
+            return RedirectResponse(f"/dispatch/{d.number}?done=acknowledged", status_code=303)
         return await _dispatch_page(request, fresh, _message(exc), note, missing, status)
     return RedirectResponse(f"/dispatch/{d.number}?done=acknowledged", status_code=303)
 
 
+#: acknowledged dispatches per page of /office/dispatches
+RECEIVED_PER_PAGE = 50
+
+
+async def _with_case(query: Any, number: str) -> list[int]:
+    """The ids of the dispatches in ``query`` whose list names the case ``number`` (its papers
+    travelled with it, or were reported missing from it): those of its counter to its department
+    since it was filed."""
+    case = await Case.get_or_none(number=number)
+    if case is None or case.counter_id is None:
+        return []
+    rows = await query.filter(counter_id=case.counter_id, department=case.department,
+                              business_date__gte=case.created_at.date() - dt.timedelta(days=1)).values_list("id", "items")
+    return [i for i, items in rows if any(item.get("number") == number for item in items or [])]
+
+
 @page(OFFICE)
 async def office_dispatches(request: Request) -> Response:
-    """Dispatches addressed to the officer's department in the district (the whole district for the Society)."""
+    """Dispatches addressed to the officer's department in the district (the whole district for the
+    Society): waiting ones first, then those acknowledged, newest first, fifty a page; found by a part
+    of their number, a case on them, the counter or the date."""
     user = request.state.user
     query = Dispatch.filter(district_id=user.district_id)
     if user.role == Role.DEPARTMENT_OFFICER:
         query = query.filter(department=user.department)
-    waiting = await query.filter(acknowledged_at=None).order_by("business_date", "id").prefetch_related("counter")
-    received = await query.filter(acknowledged_at__not_isnull=True).order_by("-acknowledged_at").limit(50).prefetch_related("counter")
+    q = request.query_params
+    filters = {"number": q.get("number", "").strip()[:60], "counter": q.get("counter", "").strip()[:60],
+               "date": q.get("date", "").strip()[:20]}
+    errors: dict[str, str] = {}
+    narrowed = query
+    if filters["number"]:
+        on_case = await _with_case(query, workflow.clean_number(filters["number"]))
+        narrowed = narrowed.filter(Q(number__icontains=filters["number"]) | Q(id__in=on_case or [0]))
+    if filters["counter"]:
+        narrowed = narrowed.filter(Q(counter__code__icontains=filters["counter"]) | Q(counter__name__icontains=filters["counter"]))
+    if filters["date"]:
+        try:
+            narrowed = narrowed.filter(business_date=params.day(filters["date"], "date", _("Date")))
+        except params.BadParam as exc:
+            errors["date"] = exc.message
+    try:
+        wanted = params.page_number(q.get("page"))
+    except params.BadParam as exc:
+        errors["page"], wanted = exc.message, 1
+    waiting = await narrowed.filter(acknowledged_at=None).order_by("business_date", "id").prefetch_related("counter")
+    acknowledged = narrowed.filter(acknowledged_at__not_isnull=True)
+    total = await acknowledged.count()
+    pages = max(1, -(-total // RECEIVED_PER_PAGE))
+    current = min(wanted, pages)
+    received = await acknowledged.order_by("-acknowledged_at", "-id").offset((current - 1) * RECEIVED_PER_PAGE) \
+        .limit(RECEIVED_PER_PAGE).prefetch_related("counter")
     rows: list[dict[str, Any]] = [{"d": d, "missing": dispatch_core.missing_numbers(d)} for d in received]
-    return render(request, "dispatch/office.html", {"waiting": waiting, "received": rows,
-                                                    "whole_district": user.role == Role.SOCIETY_ADMIN})
+    kept = {k: v for k, v in filters.items() if v and k not in errors}
+    return render(request, "dispatch/office.html", {
+        "waiting": waiting, "received": rows, "whole_district": user.role == Role.SOCIETY_ADMIN,
+        "filters": filters, "errors": errors, "filtered": bool(kept), "total": total, "page": current, "pages": pages,
+        "prev_query": urlencode({**kept, **({"page": current - 1} if current > 2 else {})}),
+        "next_query": urlencode({**kept, "page": current + 1}),
+    }, 400 if errors else 200)
 
 
 ROUTES = [

@@ -34,7 +34,7 @@ from emitra.core.plugins import get_host
 from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import Forbidden, actor, page
-from emitra.web.templating import render
+from emitra.web.templating import local_time, render
 
 OFFICE = [Role.DEPARTMENT_OFFICER, Role.SOCIETY_ADMIN]
 SOCIETY = [Role.SOCIETY_ADMIN]
@@ -144,7 +144,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     if filters["flagged"]:
         narrowed = narrowed.filter(Q(level__gt=1) | Q(breached=True))
     if filters["number"]:
-        narrowed = narrowed.filter(number__icontains=filters["number"])
+        narrowed = narrowed.filter(workflow.number_or_certificate(filters["number"]))  # one certificate a case: no repeats
     query = narrowed
     if filters["state"]:
         query = query.filter(state=filters["state"])  # a state asked for: its cases, closed too, whoever's turn
@@ -206,6 +206,9 @@ async def bulk_act(request: Request) -> Response:
     if not action:
         return await _inbox(request, bulk_error=_("Choose the action to take on the ticked cases."), status=400)
     visible: dict[int, Case] = {c.id: c for c in await Case.filter(id__in=ids) if workflow.can_view(user, c)}
+    steps = [t for c in visible.values() if (t := workflow.process_of(c).transition(action)) is not None]
+    if steps and all(t.reason_required for t in steps) and len(remark) < 5:  # said once, not once a case
+        return await _inbox(request, bulk_error=pick(*workflow.reason_needed(steps[0])), status=400)
     refused: list[dict[str, str]] = []
     for case_id in ids:
         if case_id not in visible:  # out of scope: never say more than that it is not on this desk
@@ -258,7 +261,7 @@ async def _case_page(request: Request, case: Case, *, errors: dict[str, str] | N
     rows, doc_labels = _form_rows(service, req.form_data or {}) if req else ([], {})
     docs = await Document.filter(request_id=case.request_id).order_by("id") if case.request_id else []
     doc_labels.setdefault("correction", _("Corrected document"))  # attached at resubmission (core/corrections.py)
-    documents = [{"doc": d, "label": doc_labels.get(d.field, d.field)} for d in docs]
+    documents = [{"doc": d, "label": doc_labels.get(d.field, d.field), "name": mask(d.original_name or d.public_id)} for d in docs]
     events = await workflow.timeline(case, public_only=False)
     public = await CaseEvent.filter(case_id=case.id).order_by("id").values_list("public", flat=True)
     for event, is_public in zip(events, public):
@@ -294,10 +297,18 @@ async def case_act(request: Request) -> Response:
         await workflow.act(actor(request), case, action, remark)
     except workflow.WorkflowError as exc:
         fresh = await Case.get(id=case.id)
+        message = pick(exc.message_en, exc.message_hi)
+        taken = await workflow.last_step(fresh, action) if exc.field == "action" else None
+        if taken is not None and taken.actor_id == request.state.user.id:  # pressed twice: the first press did it
+            return RedirectResponse(f"/office/cases/{case.id}?done={action}", status_code=303)
+        if taken is not None:  # a colleague took it first, perhaps a moment ago: say who and when
+            message = _("%(name)s took this step (%(step)s) on %(at)s.") % {
+                "name": taken.actor_name, "step": pick(*workflow.step_names(workflow.process_of(fresh), action)),
+                "at": local_time(taken.created_at)} + " " + message
         # beside the step's form when the page draws it (a missing reason); above them all otherwise
         # (a step not offered now: taken already, forged, or on a case that has moved on)
         drawn = {t.action for t in workflow.allowed_actions(request.state.user, fresh)}
-        return await _case_page(request, fresh, errors={action if action in drawn else "_": pick(exc.message_en, exc.message_hi)},
+        return await _case_page(request, fresh, errors={action if action in drawn else "_": message},
                                 remarks={action: remark} if action in drawn else {}, status=400)
     return RedirectResponse(f"/office/cases/{case.id}?done={action}", status_code=303)
 
