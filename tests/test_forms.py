@@ -320,3 +320,40 @@ def test_described_values_read_as_every_page_writes_them():
     assert shown == {("Date of birth", "15-08-2006", "15-08-2006"), ("I declare", "Yes", "हाँ"), ("Member", "No", "नहीं")}
     assert forms.flatten(data) == [("born", "2006-08-15"), ("agree", "on"), ("member", "")]
     assert forms.describe(schema, {"born": "15 August"})[0]["value_en"] == "15 August"  # not a date: as written
+
+
+def test_a_required_group_left_empty_names_each_of_its_fields(web):
+    """Step 2 of the passport form posted empty: it was refused with no message at all (the group
+    was marked, its fields were not), so the operator could not tell what to fill."""
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/gov.in.rpo_jaipur.passport"
+    token = web.csrf(url)
+    first = {"csrf_token": token, "_step": "0", "given_name": "ASHA", "date_of_birth": "1990-01-01", "place_of_birth": "Jaipur",
+             "application_type": "fresh", "booklet": "36"}
+    r = web.client.post(url, data=first)
+    assert "Step 2 / 3" in r.text
+    carried = _hidden(r.text)
+    r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("emergency_contact.name", "Ravi")]))
+    assert r.status_code == 400 and "Step 2 / 3" in r.text
+    for message in ("Present address is required.", "House number and street is required.", "Village, town or locality is required.",
+                    "District is required.", "PIN code is required.", "Mobile number is required."):
+        assert message in r.text, message
+    assert 'value="Ravi"' in r.text  # what was typed stays
+    house = re.search(r'<input id="f-address-house"[^>]*>', r.text).group(0)
+    assert 'aria-invalid="true"' in house
+    web.get("/lang/hi")
+    r = web.client.post(url, data=_form(carried + [("csrf_token", token)]))
+    assert r.status_code == 400 and "वर्तमान पता आवश्यक है।" in r.text and "मकान नंबर और गली आवश्यक है।" in r.text
+
+
+def test_a_number_field_takes_indian_digit_grouping(sink_plugin, web):
+    """An <input type=number> sends nothing for "1,20,000" (the browser drops what it cannot read),
+    so the operator was told "Annual income is required."; a text box with a numeric keypad sends it."""
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/test.forms.sink"
+    token = web.csrf(url)
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "OBC"})
+    income = re.search(r'<input id="f-income"[^>]*>', re.sub(r"\s+", " ", r.text)).group(0)
+    assert 'type="text"' in income and 'inputmode="numeric"' in income
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "OBC", "income": "1,20,000"})
+    assert "Step 2 / 3" in r.text and ("income", "120000") in _hidden(r.text)

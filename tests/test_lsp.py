@@ -1,5 +1,7 @@
 """The LSP admin's pages: services per counter, and nothing of another LSP."""
 
+import re
+
 from emitra.core.models import LSP, AuditLog, Counter, CounterKind, CounterService
 
 BILL = "gov.rj.jvvnl.bill"
@@ -58,3 +60,17 @@ def test_an_lsp_admin_cannot_touch_another_lsps_counter(web):
     web.logout()
     web.login("operator1")
     assert web.get("/lsp/services").status_code == 403
+
+
+def test_a_refused_price_stays_in_its_box_with_the_reason_beside_it(web):
+    web.login("lsp")
+    bad = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "2.505"})
+    assert bad.status_code == 400
+    box = re.search(r'<input id="(p-\d+)" name="price_rupees"[^>]*>', re.sub(r"\s+", " ", bad.text.split('value="pvt.lsp.photocopy"')[1])).group(0)
+    assert 'value="2.505"' in box and 'aria-invalid="true"' in box  # was an empty box: the LSP retyped it from memory
+    assert "more than two decimals" in bad.text
+    other = re.search(r'<input id="p-\d+" name="price_rupees"[^>]*>', bad.text.split('value="pvt.lsp.fax"')[1]).group(0)
+    assert 'value=""' in other  # only the refused row keeps its text
+    web.get("/lang/hi")
+    hi = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "abc"})
+    assert hi.status_code == 400 and 'value="abc"' in hi.text and "रुपये" in hi.text

@@ -66,7 +66,12 @@ def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: An
     items = prop.get("items", {}) if isinstance(prop.get("items"), dict) else {}
     if kind == "object":
         f.widget = "group"
-        f.children = _fields(prop, value if isinstance(value, dict) else {}, errors, path + ".")
+        group = value if isinstance(value, dict) else {}
+        if f.error and not any(k.startswith(path + ".") for k in errors):
+            # refused as a whole (a required group left empty is dropped, so "Address is required."):
+            # mark the group's own fields, so that the operator sees which ones to fill
+            errors = {**errors, **{path + "." + m.field: pick(m.en, m.hi) for m in forms.field_errors(prop, group)}}
+        f.children = _fields(prop, group, errors, path + ".")
     elif kind == "array" and items.get("type") == "object":
         f.widget = "rows"
         existing = value if isinstance(value, list) else []
@@ -88,7 +93,10 @@ def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: An
     elif kind == "boolean":
         f.widget = "checkbox"
     elif kind in ("integer", "number"):
+        # a text box, not <input type=number>: that one sends nothing for "2,50,000" (then "is
+        # required.") and changes the amount when the mouse wheel turns over it
         f.widget = "number"
+        f.inputmode = f.inputmode or ("numeric" if kind == "integer" else "decimal")
     elif prop.get("format") == "date":
         f.widget = "date"
     elif prop.get("maxLength", 0) > 200:
