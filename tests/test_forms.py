@@ -357,3 +357,31 @@ def test_a_number_field_takes_indian_digit_grouping(sink_plugin, web):
     assert 'type="text"' in income and 'inputmode="numeric"' in income
     r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "OBC", "income": "1,20,000"})
     assert "Step 2 / 3" in r.text and ("income", "120000") in _hidden(r.text)
+
+
+def test_change_the_form_opens_it_filled_as_it_was(sink_plugin, web):
+    """"Change the form" on the confirmation page was a link to the empty form: every step and the
+    scan had to be given again to correct one field."""
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/test.forms.sink"
+    token = web.csrf(url)
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "OBC", "income": "90000"})
+    r = web.client.post(url, data=_form(_hidden(r.text) + [("csrf_token", token), ("address.pin", "302017"), ("members.0.member_name", "Ravi")]))
+    r = web.client.post(url, data=_form(_hidden(r.text) + [("csrf_token", token), ("agree", "on")]),
+                        files={"proof": ("ok.pdf", b"%PDF-1.4 scan", "application/pdf")})
+    assert r.status_code == 200 and "/pay" in r.text
+    change = re.search(r'<form method="post" action="([^"]+)" class="no-print">(.*?)</form>', r.text, re.S)
+    assert change and change.group(1) == url and "Change the form" in change.group(2)
+    pairs = [(k, v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', change.group(2))]
+    edit = web.client.post(url, data=_form(pairs))
+    assert edit.status_code == 200 and "Step 1 / 3" in edit.text
+    assert re.search(r'name="name" value="Asha"', edit.text) and re.search(r'name="income" value="90000"', edit.text)
+    assert ("address.pin", "302017") in _hidden(edit.text) and ("members.0.member_name", "Ravi") in _hidden(edit.text)
+    proof = dict(_hidden(edit.text))["proof"]
+    # correct the name, go through the steps again: the scan is still attached, nothing re-uploaded
+    r = web.client.post(url, data=_form([(k, v) for k, v in _hidden(edit.text) if k != "_step"]
+                                        + [("csrf_token", token), ("_step", "0"), ("name", "Asha Devi"), ("category", "OBC"), ("income", "90000")]))
+    r = web.client.post(url, data=_form(_hidden(r.text) + [("csrf_token", token), ("address.pin", "302017"), ("members.0.member_name", "Ravi")]))
+    assert f"<code>{proof}</code>" in r.text
+    r = web.client.post(url, data=_form(_hidden(r.text) + [("csrf_token", token), ("agree", "on")]))
+    assert r.status_code == 200 and "Asha Devi" in r.text and "/pay" in r.text

@@ -241,6 +241,8 @@ async def service_form(request: Request) -> Response:
     except FormErrors as exc:
         return _form_page(request, ctx, coerce(service.form, _Merged(form, {})), step, exc.by_field(current_lang.get()), 400)
     data = coerce(service.form, _Merged(form, uploads))
+    if form.get("_edit"):  # "Change the form" on the confirmation page: its first step, filled as it was
+        return _form_page(request, ctx, data, 0)
     if form.get("_back") and step > 0:
         return _form_page(request, ctx, data, step - 1)
     if form.get("_more"):  # "Add a row": the same step, one more empty row
