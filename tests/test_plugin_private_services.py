@@ -603,3 +603,24 @@ async def test_a_partner_failing_to_cancel_is_a_message_naming_the_plugin_not_an
     monkeypatch.undo()
     done = await counter_core.cancel(actor, counter, await ServiceRequest.get(id=req.id))  # answering again: cancelled
     assert done.status == RequestStatus.CANCELLED
+
+
+def test_a_refused_cancel_shows_the_receipt_again_with_the_reason_kept(web, fixed_calendars):
+    """Refused (the drawer short of the refund), the cancel was an error page: the receipt and the
+    reason typed were gone. Now the receipt shows the refusal above its cancel form, the reason kept."""
+    async def book():
+        actor, counter, citizen = await _ctx()
+        req = await counter_core.record_cash(actor, counter, citizen, BUS, trip(), "bus-short-web")
+        await ledger.post(counter.district_id, "test:empty-drawer-web", "cash taken out for the test",
+                          [ledger.debit("cash_over_short:test", 30600 - 9995), ledger.credit(f"counter_cash:{counter.code}", 30600 - 9995)])
+        return req.receipt_no
+
+    receipt_no = web.run(book)
+    web.login("operator1")
+    refused = web.post_form(f"/receipts/{receipt_no}/cancel", {"reason": "journey postponed"}, token_from=f"/receipts/{receipt_no}")
+    assert refused.status_code == 400
+    assert "The refund is ₹266.40 but the drawer holds ₹99.95" in refused.text
+    assert receipt_no in refused.text and "e-Mitra receipt" in refused.text  # still the receipt, printable
+    box = re.search(r'<input id="reason"[^>]*>', refused.text).group(0)
+    assert 'value="journey postponed"' in box
+    assert not bool(fixed_calendars.bookings[web.run(lambda: ServiceRequest.get(receipt_no=receipt_no)).department_ref].cancelled)

@@ -406,7 +406,8 @@ async def receipt(request: Request) -> Response:
     return await _receipt_page(request, req)
 
 
-async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", reason: str = "", status: int = 200) -> Response:
+async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", reason: str = "", status: int = 200,
+                        cancel_error: str = "", cancel_reason: str = "") -> Response:
     payment = req.payments[0] if req.payments else None
     service = counter_core.get_host().registry.get(req.service_code)
     # not offered while the payment has not been received (a UPI or card payment awaited, a cheque in
@@ -422,6 +423,7 @@ async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", 
                                             "refund_to_card": counter_core.card_paid(list(req.payments)) is not None,
                                             "refund_to_upi": counter_core.upi_paid(list(req.payments)) is not None,
                                             "withdrawable": withdrawable, "withdraw_error": error, "withdraw_reason": reason,
+                                            "cancel_error": cancel_error, "cancel_reason": cancel_reason,
                                             "split": await _fee_split(req),
                                             "method_title": pick(method.title_en, method.title_hi) if method else ""}, status)
 
@@ -513,8 +515,12 @@ async def cancel_request(request: Request) -> Response:
     for a card payment (through Stripe), owed to the citizen's UPI account (sent by the Society) for
     a UPI payment, in cash otherwise. The receipt then says which."""
     counter, req = await _own_receipt(request)
+    reason = str(request.state.form.get("reason", ""))
     try:
-        await counter_core.cancel(actor(request), counter, req, str(request.state.form.get("reason", "")))
+        await counter_core.cancel(actor(request), counter, req, reason)
     except counter_core.CounterError as exc:
-        raise HTTPException(400, pick(exc.message_en, exc.message_hi)) from None
+        # the receipt again, the refusal above its cancel form and the reason still typed (it was an
+        # error page: the operator lost the receipt and the reason)
+        req = await ServiceRequest.get(id=req.id).prefetch_related("counter", "citizen", "operator", "payments")
+        return await _receipt_page(request, req, status=400, cancel_error=pick(exc.message_en, exc.message_hi), cancel_reason=reason)
     return RedirectResponse(f"/receipts/{req.receipt_no}", status_code=303)
