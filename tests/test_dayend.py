@@ -410,6 +410,8 @@ def test_the_society_sees_flagged_day_ends_first_and_confirms_a_deposit(web):
     web.logout()
     web.login("operator2")
     assert web.post_form("/counter/dayend", {"counted": "1400", "date": _today_ist().isoformat()}).status_code == 303  # ₹83.50 short
+    closed = web.get(f"/counter/dayend?date={_today_ist().isoformat()}")  # the closed day says the shortage, as the slip does
+    assert "This day is closed." in closed.text and re.search(r"Shortage</th><td class=\"num error\" id=\"difference\">₹83.50<", closed.text)
     web.logout()
     web.login("operator1")
     assert web.get("/society/dayends").status_code == 403
