@@ -385,3 +385,16 @@ def test_change_the_form_opens_it_filled_as_it_was(sink_plugin, web):
     assert f"<code>{proof}</code>" in r.text
     r = web.client.post(url, data=_form(_hidden(r.text) + [("csrf_token", token), ("agree", "on")]))
     assert r.status_code == 200 and "Asha Devi" in r.text and "/pay" in r.text
+
+
+def test_add_a_row_is_offered_only_while_another_row_is_allowed(web):
+    """At the insurer's four nominees the form showed "Add a row", which then did nothing."""
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/pvt.marudhar.policy"
+    token = web.csrf(url)
+    first = web.get(url)
+    assert 'name="_more" value="nominees"' in first.text
+    rows = [(f"nominees.{i}.name", n) for i, n in enumerate(["Rakesh Meena", "Pooja Meena", "Ravi Meena"])]
+    r = web.client.post(url, data=_form([("csrf_token", token), ("_step", "0"), ("_more", "nominees")] + rows))
+    assert 'name="nominees.3.name"' in r.text and 'name="nominees.4.name"' not in r.text
+    assert 'name="_more" value="nominees"' not in r.text and 'value="Ravi Meena"' in r.text

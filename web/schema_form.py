@@ -31,6 +31,7 @@ class Field:
     size: str = ""  # file: the size limit, "200 KB"
     children: list["Field"] = field(default_factory=list)  # group: its fields
     rows: list[list["Field"]] = field(default_factory=list)  # rows: one list of fields per row
+    more: bool = True  # rows: another row may be added (not at maxItems)
 
     @property
     def id(self) -> str:
@@ -77,6 +78,7 @@ def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: An
         existing = value if isinstance(value, list) else []
         count = max(len(existing) + 1, prop.get("x-rows", 2), prop.get("minItems", 0))
         count = min(count, prop.get("maxItems", count))
+        f.more = count < prop.get("maxItems", count + 1)
         f.rows = [_fields(items, existing[i] if i < len(existing) else {}, errors, f"{path}.{i}.") for i in range(count)]
         f.error = f.error or next((m for k, m in errors.items() if k.startswith(path + ".") and k.count(".") == 1), "")
     elif kind == "array" and "enum" in items:
