@@ -398,3 +398,18 @@ def test_add_a_row_is_offered_only_while_another_row_is_allowed(web):
     r = web.client.post(url, data=_form([("csrf_token", token), ("_step", "0"), ("_more", "nominees")] + rows))
     assert 'name="nominees.3.name"' in r.text and 'name="nominees.4.name"' not in r.text
     assert 'name="_more" value="nominees"' not in r.text and 'value="Ravi Meena"' in r.text
+
+
+def test_a_refused_choice_or_tick_box_is_marked_for_screen_readers_and_required_ones_starred(sink_plugin, web):
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/test.forms.sink"
+    token = web.csrf(url)
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha"})
+    select = re.search(r'<select id="f-category"[^>]*>', r.text).group(0)
+    assert 'aria-invalid="true"' in select and 'aria-describedby="f-category-error"' in select
+    assert 'id="f-category-error"' in r.text
+    r = web.client.post(url, data=_form(_hidden(web.client.post(url, data=_form(
+        _hidden(web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "GEN"}).text)
+        + [("csrf_token", token), ("address.pin", "302017"), ("members.0.member_name", "Ravi")])).text) + [("csrf_token", token)]))
+    agree = re.search(r'<label for="f-agree">.*?</label>', r.text, re.S).group(0)
+    assert 'aria-invalid="true"' in agree and 'class="req"' in agree and "this box must be ticked" in r.text
