@@ -627,3 +627,28 @@ def test_a_refused_cancel_shows_the_receipt_again_with_the_reason_kept(web, fixe
     box = re.search(r'<input id="reason"[^>]*>', refused.text).group(0)
     assert 'value="journey postponed"' in box
     assert not bool(fixed_calendars.bookings[web.run(lambda: ServiceRequest.get(receipt_no=receipt_no)).department_ref].cancelled)
+
+
+def test_the_counters_lists_say_which_receipts_are_paid_awaited_or_cancelled(web, fixed_calendars):
+    """The counter's recent transactions and the citizen's earlier ones listed an awaited UPI payment
+    and a cancelled booking like any paid receipt: "did it go through?" needed each receipt opened."""
+    async def book():
+        actor, counter, citizen = await _ctx()
+        paid = await counter_core.record_cash(actor, counter, citizen, PHOTOCOPY, {"quantity": 200}, "list-cash")
+        awaited = await counter_core.record_payment(actor, counter, citizen, BUS, trip(), "list-upi", "upi")
+        cancelled = await counter_core.record_cash(actor, counter, citizen, BUS, trip(seats=1), "list-bus")
+        await counter_core.cancel(actor, counter, cancelled, "plans changed")
+        return paid.receipt_no, awaited.receipt_no, cancelled.receipt_no, citizen.emitra_id
+
+    paid, awaited, cancelled, eid = web.run(book)
+    web.login("operator1")
+
+    def status_of(html, receipt_no):
+        row = re.search(rf'{receipt_no}</a>(.*?)(</tr>|</li>)', html, re.S).group(1)
+        return re.sub(r"<[^>]+>", "", row.rsplit("<td", 1)[-1] if "<td" in row else row.rsplit("·", 1)[-1]).split(">")[-1].strip()
+
+    for page in (web.get("/counter").text, web.get(f"/counter/citizens/{eid}").text):
+        assert status_of(page, paid) == "Paid" and status_of(page, awaited) == "Payment awaited"
+        assert status_of(page, cancelled) == "Cancelled"
+    web.get("/lang/hi")
+    assert status_of(web.get("/counter").text, awaited) == "भुगतान प्रतीक्षित"
