@@ -27,7 +27,7 @@ from emitra.web import office  # the counter's cases page (/counter/cases), wher
 from emitra.web.i18n import _, current_lang, pick, provider_name
 from emitra.web.schema_form import fields_for, step_title
 from emitra.web.security import Forbidden, actor, page
-from emitra.web.templating import render
+from emitra.web.templating import render, site_url
 
 OPERATOR = [Role.OPERATOR]
 RECEIPT_READERS = [Role.OPERATOR, Role.LSP_ADMIN, Role.SOCIETY_ADMIN, Role.STATE_ADMIN, Role.CITIZEN]
@@ -419,7 +419,13 @@ async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", 
     withdrawable = user.role == Role.OPERATOR and user.counter_id == req.counter_id \
         and counter_core.withdrawable_payment(req, list(req.payments)) is not None
     method = payments.methods().get(payment.method) if payment else None
+    from emitra.core.models import Case
+
+    # an application's or grievance's receipt tells the citizen by when to expect the answer and how
+    # to follow it (it said neither: the citizen had to come back to the counter to ask)
+    case = await Case.get_or_none(request_id=req.id)
     return render(request, "receipt.html", {"r": req, "payment": payment, "cancellable": cancellable,
+                                            "case": case, "track_url": site_url(request) + "/track",
                                             "refund_to_card": counter_core.card_paid(list(req.payments)) is not None,
                                             "refund_to_upi": counter_core.upi_paid(list(req.payments)) is not None,
                                             "withdrawable": withdrawable, "withdraw_error": error, "withdraw_reason": reason,
