@@ -382,6 +382,7 @@ def test_the_operator_closes_the_drawer_and_prints_the_deposit_slip(web):
     assert done.status_code == 303 and done.headers["location"].startswith("/dayend/DSJP0001")
     slip = web.get(done.headers["location"])
     assert slip.status_code == 200 and 'id="slip-deposit">₹1,483.50<' in slip.text and "SBI 0000 1234 5678" in slip.text
+    assert re.search(r'id="slip-closed-by">Anil Verma \(operator1\) · ', slip.text)  # signed by a name, as the receipt is
     # pressed again with the same count (a double click on a slow link): the slip of the first press,
     # not "already closed ... ask the Society"; with another count: refused, naming the slip
     again = web.post_form("/counter/dayend", {"counted": "1493.50", "date": _today_ist().isoformat()})

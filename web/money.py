@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 from emitra.core import dayend, settlement
 from emitra.core.auth import can_see_counter
 from emitra.core.dayend import MoneyError
-from emitra.core.models import LSP, Counter, DayEnd, Role, Society
+from emitra.core.models import LSP, Counter, DayEnd, Role, Society, User
 from emitra.core.money import AmountError, parse_rupees
 from emitra.web import params
 from emitra.web.i18n import _, pick
@@ -147,7 +147,10 @@ async def deposit_slip(request: Request) -> Response:
     if not can_see_counter(request.state.user, counter):
         raise HTTPException(404, _("No deposit slip with this number."))
     society = await Society.get_or_none(district_id=day_end.district_id)
-    return render(request, "money/slip.html", {"d": day_end, "counter": counter, "society": society})
+    # the slip is signed by the operator who closed the day: named as on the receipt, not by username alone
+    closer = await User.get_or_none(username=day_end.closed_by)
+    return render(request, "money/slip.html", {"d": day_end, "counter": counter, "society": society,
+                                               "closer": closer.full_name if closer else ""})
 
 
 # --- Society: day ends and deposits ---------------------------------------------------------------
