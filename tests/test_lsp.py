@@ -74,3 +74,16 @@ def test_a_refused_price_stays_in_its_box_with_the_reason_beside_it(web):
     web.get("/lang/hi")
     hi = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "abc"})
     assert hi.status_code == 400 and 'value="abc"' in hi.text and "रुपये" in hi.text
+
+
+def test_a_counter_the_society_closed_is_marked_closed_in_the_services_matrix(web):
+    """Its column looked like any open counter's: the LSP admin enabled services at a counter that
+    takes no payment and wondered why its operator could not use them."""
+    async def close():
+        await Counter.filter(code="JP-JM-001").update(active=False)
+
+    web.login("lsp")
+    assert 'id="closed-JP-JM-001"' not in web.get("/lsp/services").text
+    web.run(close)
+    page = web.get("/lsp/services").text
+    assert re.search(r'id="closed-JP-JM-001">closed<', page) and 'id="closed-JP-LM-001"' not in page
