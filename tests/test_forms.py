@@ -413,3 +413,26 @@ def test_a_refused_choice_or_tick_box_is_marked_for_screen_readers_and_required_
         + [("csrf_token", token), ("address.pin", "302017"), ("members.0.member_name", "Ravi")])).text) + [("csrf_token", token)]))
     agree = re.search(r'<label for="f-agree">.*?</label>', r.text, re.S).group(0)
     assert 'aria-invalid="true"' in agree and 'class="req"' in agree and "this box must be ticked" in r.text
+
+
+def _first_button(html):
+    form = re.search(r'<form method="post" action="/counter/citizens/[^"]+/services/[^"]+"[^>]*>(.*?)</form>', html, re.S).group(1)
+    return re.search(r"<button [^>]*>", form).group(0)
+
+
+def test_enter_in_a_field_goes_on_not_back_or_adds_a_row(web):
+    """Enter in a field presses a form's first button. On step 2 of the passport that was "Back"
+    (the operator lost their place), and in a form with rows "Add a row"."""
+    web.login("operator1")
+    eid = _ramesh(web)
+    url = f"/counter/citizens/{eid}/services/gov.in.rpo_jaipur.passport"
+    token = web.csrf(url)
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "given_name": "ASHA", "date_of_birth": "1990-01-01",
+                                   "place_of_birth": "Jaipur", "application_type": "fresh", "booklet": "36"})
+    assert "Step 2 / 3" in r.text and 'name="_back"' in r.text
+    first = _first_button(r.text)
+    assert 'type="submit"' in first and "name=" not in first  # the step's own: on to step 3
+    policy = web.get(f"/counter/citizens/{eid}/services/pvt.marudhar.policy").text
+    assert 'name="_more"' in policy and "name=" not in _first_button(policy)
+    bill = web.get(f"/counter/citizens/{eid}/services/gov.rj.jvvnl.bill").text
+    assert 'class="sr-only"' not in bill  # one step, no rows: its only button is already the first
