@@ -68,7 +68,7 @@ def test_a_refused_price_stays_in_its_box_with_the_reason_beside_it(web):
     assert bad.status_code == 400
     box = re.search(r'<input id="(p-\d+)" name="price_rupees"[^>]*>', re.sub(r"\s+", " ", bad.text.split('value="pvt.lsp.photocopy"')[1])).group(0)
     assert 'value="2.505"' in box and 'aria-invalid="true"' in box  # was an empty box: the LSP retyped it from memory
-    assert "more than two decimals" in bad.text
+    assert "New price (₹): Amount has more than two decimals" in bad.text
     other = re.search(r'<input id="p-\d+" name="price_rupees"[^>]*>', bad.text.split('value="pvt.lsp.fax"')[1]).group(0)
     assert 'value=""' in other  # only the refused row keeps its text
     web.get("/lang/hi")

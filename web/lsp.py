@@ -61,7 +61,7 @@ async def prices(request: Request) -> Response:
             try:
                 paise = parse_rupees(str(form.get("price_rupees", "")))
             except AmountError as exc:
-                errors[code] = pick(str(exc), exc.message_hi)
+                errors[code] = f"{_('New price (₹)')}: {pick(str(exc), exc.message_hi)}"  # names the box, as the day end does
                 typed[code] = str(form.get("price_rupees", ""))
             else:
                 async with in_transaction():
