@@ -87,3 +87,24 @@ def test_a_counter_the_society_closed_is_marked_closed_in_the_services_matrix(we
     web.run(close)
     page = web.get("/lsp/services").text
     assert re.search(r'id="closed-JP-JM-001">closed<', page) and 'id="closed-JP-LM-001"' not in page
+
+
+def test_disabling_a_service_no_plugin_offers_writes_nothing_unless_it_was_enabled(web):
+    """It wrote a counter_service row and an audit record for a service that does not exist."""
+    async def counts():
+        return (await CounterService.filter(service_code="gov.rj.gone.service").count(),
+                await AuditLog.filter(action="counter.service_disabled").count())
+
+    web.login("lsp")
+    r = web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": "gov.rj.gone.service", "enabled": "0"})
+    assert r.status_code == 400
+    assert "No loaded plugin offers a service &#39;gov.rj.gone.service&#39;, and it is not enabled at JP-JM-001." in r.text
+    assert web.run(counts) == (0, 0)
+
+    async def left_by_a_removed_plugin():
+        counter = await Counter.get(code="JP-JM-001")
+        await CounterService.create(counter=counter, district_id=counter.district_id, service_code="gov.rj.gone.service", enabled=True)
+
+    web.run(left_by_a_removed_plugin)
+    r = web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": "gov.rj.gone.service", "enabled": "0"})
+    assert r.status_code == 303 and web.run(counts) == (1, 1)  # still disabled, and audited
