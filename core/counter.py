@@ -94,6 +94,11 @@ async def check_policy(counter: Counter, service: Service) -> None:
 
 async def set_enabled(actor: audit.Actor, counter: Counter, code: str, enabled: bool) -> None:
     service = get_host().registry.get(code)
+    if service is None and not enabled and not await CounterService.exists(counter_id=counter.id, service_code=code):
+        # disabling what no plugin offers and was never enabled here wrote a row (and an audit
+        # record) for a service that does not exist; one left by a removed plugin may still be disabled
+        raise CounterError("service_code", f"No loaded plugin offers a service {code!r}, and it is not enabled at {counter.code}.",
+                           f"कोई प्लगइन {code!r} सेवा नहीं देता, और यह {counter.code} पर सक्षम नहीं है।")
     if service is None and enabled:
         refused = next((r for r in get_host().registry.refusals if r.service_code == code and r.field == "policy"), None)
         if refused:

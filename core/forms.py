@@ -250,6 +250,11 @@ def _errors(schema: dict[str, Any], data: dict[str, Any]) -> list[FieldMessage]:
     return found
 
 
+def field_errors(schema: dict[str, Any], data: dict[str, Any]) -> list[FieldMessage]:
+    """What is wrong with ``data``, field by field, in form order (empty when nothing is)."""
+    return _errors(schema, data)
+
+
 def validate(schema: dict[str, Any], data: dict[str, Any]) -> None:
     """Raise :class:`FormErrors` listing every wrong field, in form order."""
     errors = _errors(schema, data)

@@ -31,6 +31,8 @@ from emitra.core.names import name_key, name_sound, sound_similarity
 
 NAME_SIMILARITY = 0.8
 _MOBILE = re.compile(r"^[6-9]\d{9}$")
+#: what a gender may be given as (upper case), and the letter kept
+_GENDERS = {"": "", "M": "M", "F": "F", "T": "T", "MALE": "M", "FEMALE": "F", "TRANSGENDER": "T"}
 
 
 def name_similarity(a: str, b: str) -> float:
@@ -91,8 +93,9 @@ def clean(raw: dict[str, Any], today: dt.date | None = None) -> CitizenInput:
     mobile = re.sub(r"[\s\-]", "", str(raw.get("mobile", ""))).removeprefix("+91")
     if not _MOBILE.match(mobile):
         errors.append(FieldMessage("mobile", "Mobile number must be 10 digits starting with 6, 7, 8 or 9.", "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।"))
-    gender = str(raw.get("gender", "")).strip().upper()[:1]
-    if gender not in ("", "M", "F", "T"):
+    # M, F or T, or the word itself (the first letter alone read "Mahila", a woman, as M)
+    gender = _GENDERS.get(str(raw.get("gender", "")).strip().upper(), "?")
+    if gender == "?":
         errors.append(FieldMessage("gender", "Gender must be M, F or T (or left blank).", "लिंग M, F या T होना चाहिए (या खाली छोड़ें)।"))
     aadhaar_digits = re.sub(r"[\s\-]", "", str(raw.get("aadhaar", "")))
     if aadhaar_digits and not aadhaar_number.is_valid(aadhaar_digits):

@@ -323,6 +323,45 @@ def test_a_caste_certificate_with_a_condition_and_an_uploaded_scan(page, tmp_pat
     page.screenshot(path=str(ARTIFACTS / "caste-certificate-receipt.png"), full_page=True)
 
 
+def test_enter_goes_on_and_a_number_takes_indian_grouping(page):
+    """Enter on step 2 of a form pressed "Back" (the form's first button); a number box refused
+    "1,80,000" (an <input type=number> cannot hold it, and sent nothing: "is required")."""
+    from playwright.sync_api import expect
+
+    log_in(page)
+    page.fill("#q", "9829012345")
+    page.get_by_role("button", name="Search").click()
+    page.locator("table tbody tr", has_text="9829012345").get_by_role("link").click()
+    citizen = page.url
+    page.get_by_role("link", name=re.compile(r"Passport application")).click()
+    page.fill("#f-given_name", "RAMESH KUMAR")
+    page.fill("#f-date_of_birth", "1978-03-12")
+    page.fill("#f-place_of_birth", "Jaipur, Jaipur")
+    page.select_option("#f-application_type", "fresh")
+    page.select_option("#f-booklet", "36")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("p.steps")).to_contain_text("Step 2 / 3")
+    page.fill("#f-address-house", "12 Malviya Nagar")
+    page.fill("#f-address-locality", "Jaipur")
+    page.fill("#f-address-district", "Jaipur")
+    page.fill("#f-address-pin", "302017")
+    page.fill("#f-emergency_contact-name", "Sunita Sharma")
+    page.fill("#f-emergency_contact-mobile", "9829012346")
+    page.press("#f-emergency_contact-mobile", "Enter")
+    expect(page.locator("p.steps")).to_contain_text("Step 3 / 3")  # on, not back to step 1
+
+    page.goto(citizen)
+    page.get_by_role("link", name=re.compile(r"Caste certificate")).click()
+    page.fill("#f-applicant_name", "Lakshmi Narayan Bairwa")
+    page.fill("#f-father_name", "Gheesa Lal Bairwa")
+    page.select_option("#f-caste_category", "OBC")
+    page.get_by_role("button", name="Check and continue").click()
+    page.fill("#f-annual_family_income", "1,80,000")
+    page.get_by_role("button", name="Check and continue").click()
+    expect(page.locator("#f-annual_family_income")).to_have_value("180000")
+    expect(page.locator("#f-annual_family_income-error")).to_have_count(0)
+
+
 def _log_in_as(page, username: str, landing: str) -> None:
     from playwright.sync_api import expect
 

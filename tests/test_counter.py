@@ -187,3 +187,31 @@ async def test_one_scan_named_by_two_payments_at_the_same_moment_is_attached_onc
     assert (await Document.get(public_id=scan)).request_id == recorded[0].id
     assert await ServiceRequest.all().count() == before + 1
     assert await ledger.trial_balance() == 0
+
+
+def test_an_applications_receipt_says_when_to_expect_the_answer_and_where_to_follow_it(web):
+    """A grievance's or certificate's receipt said neither: the citizen came back to the counter to ask."""
+    import datetime as dt
+    import re
+
+    from emitra.core.models import Case
+    from emitra.web.templating import local_time
+
+    async def record():
+        actor, counter, citizen = await _ctx()
+        grievance = await counter_core.record_cash(actor, counter, citizen, "gov.rj.sampark.grievance", {
+            "department": "phed", "subject": "No water in ward 12", "description": "No water supply in ward 12 for a week now."}, "rcpt-g")
+        bill = await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "rcpt-b")
+        case = await Case.get(request_id=grievance.id)
+        return grievance.receipt_no, bill.receipt_no, local_time(case.due_at, "%d-%m-%Y")
+
+    grievance, bill, due = web.run(record)
+    assert re.fullmatch(r"\d\d-\d\d-\d{4}", due) and due != dt.date.today().strftime("%d-%m-%Y")
+    web.login("operator1")
+    page = web.get(f"/receipts/{grievance}").text
+    assert re.search(rf'Answer expected by</th><td id="receipt-due">{due}<', page)
+    assert "Follow this application at http://testserver/track with the receipt number and your mobile number." in page
+    plain = web.get(f"/receipts/{bill}").text
+    assert "receipt-due" not in plain and "receipt-track" not in plain  # a bill has no answer to wait for
+    web.get("/lang/hi")
+    assert "उत्तर अपेक्षित" in web.get(f"/receipts/{grievance}").text

@@ -382,9 +382,15 @@ def test_the_operator_closes_the_drawer_and_prints_the_deposit_slip(web):
     assert done.status_code == 303 and done.headers["location"].startswith("/dayend/DSJP0001")
     slip = web.get(done.headers["location"])
     assert slip.status_code == 200 and 'id="slip-deposit">₹1,483.50<' in slip.text and "SBI 0000 1234 5678" in slip.text
+    assert re.search(r'id="slip-closed-by">Anil Verma \(operator1\) · ', slip.text)  # signed by a name, as the receipt is
+    # pressed again with the same count (a double click on a slow link): the slip of the first press,
+    # not "already closed ... ask the Society"; with another count: refused, naming the slip
     again = web.post_form("/counter/dayend", {"counted": "1493.50", "date": _today_ist().isoformat()})
-    assert again.status_code in (200, 400)
+    assert again.status_code == 303 and again.headers["location"] == done.headers["location"]
+    other = web.post_form("/counter/dayend", {"counted": "1490", "date": _today_ist().isoformat()})
+    assert other.status_code == 400 and "is already closed (deposit slip DSJP0001" in other.text
     assert web.run(lambda: DayEnd.all().count()) == 1
+    assert web.run(lambda: AuditLog.filter(action="dayend.closed").count()) == 1
     # another counter's operator does not see the slip; other roles cannot use the day-end page
     web.logout()
     web.login("operator2")
@@ -405,6 +411,8 @@ def test_the_society_sees_flagged_day_ends_first_and_confirms_a_deposit(web):
     web.logout()
     web.login("operator2")
     assert web.post_form("/counter/dayend", {"counted": "1400", "date": _today_ist().isoformat()}).status_code == 303  # ₹83.50 short
+    closed = web.get(f"/counter/dayend?date={_today_ist().isoformat()}")  # the closed day says the shortage, as the slip does
+    assert "This day is closed." in closed.text and re.search(r"Shortage</th><td class=\"num error\" id=\"difference\">₹83.50<", closed.text)
     web.logout()
     web.login("operator1")
     assert web.get("/society/dayends").status_code == 403

@@ -320,3 +320,119 @@ def test_described_values_read_as_every_page_writes_them():
     assert shown == {("Date of birth", "15-08-2006", "15-08-2006"), ("I declare", "Yes", "हाँ"), ("Member", "No", "नहीं")}
     assert forms.flatten(data) == [("born", "2006-08-15"), ("agree", "on"), ("member", "")]
     assert forms.describe(schema, {"born": "15 August"})[0]["value_en"] == "15 August"  # not a date: as written
+
+
+def test_a_required_group_left_empty_names_each_of_its_fields(web):
+    """Step 2 of the passport form posted empty: it was refused with no message at all (the group
+    was marked, its fields were not), so the operator could not tell what to fill."""
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/gov.in.rpo_jaipur.passport"
+    token = web.csrf(url)
+    first = {"csrf_token": token, "_step": "0", "given_name": "ASHA", "date_of_birth": "1990-01-01", "place_of_birth": "Jaipur",
+             "application_type": "fresh", "booklet": "36"}
+    r = web.client.post(url, data=first)
+    assert "Step 2 / 3" in r.text
+    carried = _hidden(r.text)
+    r = web.client.post(url, data=_form(carried + [("csrf_token", token), ("emergency_contact.name", "Ravi")]))
+    assert r.status_code == 400 and "Step 2 / 3" in r.text
+    for message in ("Present address is required.", "House number and street is required.", "Village, town or locality is required.",
+                    "District is required.", "PIN code is required.", "Mobile number is required."):
+        assert message in r.text, message
+    assert 'value="Ravi"' in r.text  # what was typed stays
+    house = re.search(r'<input id="f-address-house"[^>]*>', r.text).group(0)
+    assert 'aria-invalid="true"' in house
+    web.get("/lang/hi")
+    r = web.client.post(url, data=_form(carried + [("csrf_token", token)]))
+    assert r.status_code == 400 and "वर्तमान पता आवश्यक है।" in r.text and "मकान नंबर और गली आवश्यक है।" in r.text
+
+
+def test_a_number_field_takes_indian_digit_grouping(sink_plugin, web):
+    """An <input type=number> sends nothing for "1,20,000" (the browser drops what it cannot read),
+    so the operator was told "Annual income is required."; a text box with a numeric keypad sends it."""
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/test.forms.sink"
+    token = web.csrf(url)
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "OBC"})
+    income = re.search(r'<input id="f-income"[^>]*>', re.sub(r"\s+", " ", r.text)).group(0)
+    assert 'type="text"' in income and 'inputmode="numeric"' in income
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "OBC", "income": "1,20,000"})
+    assert "Step 2 / 3" in r.text and ("income", "120000") in _hidden(r.text)
+
+
+def test_change_the_form_opens_it_filled_as_it_was(sink_plugin, web):
+    """"Change the form" on the confirmation page was a link to the empty form: every step and the
+    scan had to be given again to correct one field."""
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/test.forms.sink"
+    token = web.csrf(url)
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "OBC", "income": "90000"})
+    r = web.client.post(url, data=_form(_hidden(r.text) + [("csrf_token", token), ("address.pin", "302017"), ("members.0.member_name", "Ravi")]))
+    r = web.client.post(url, data=_form(_hidden(r.text) + [("csrf_token", token), ("agree", "on")]),
+                        files={"proof": ("ok.pdf", b"%PDF-1.4 scan", "application/pdf")})
+    assert r.status_code == 200 and "/pay" in r.text
+    change = re.search(r'<form method="post" action="([^"]+)" class="no-print">(.*?)</form>', r.text, re.S)
+    assert change and change.group(1) == url and "Change the form" in change.group(2)
+    pairs = [(k, v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', change.group(2))]
+    edit = web.client.post(url, data=_form(pairs))
+    assert edit.status_code == 200 and "Step 1 / 3" in edit.text
+    assert re.search(r'name="name" value="Asha"', edit.text) and re.search(r'name="income" value="90000"', edit.text)
+    assert ("address.pin", "302017") in _hidden(edit.text) and ("members.0.member_name", "Ravi") in _hidden(edit.text)
+    proof = dict(_hidden(edit.text))["proof"]
+    # correct the name, go through the steps again: the scan is still attached, nothing re-uploaded
+    r = web.client.post(url, data=_form([(k, v) for k, v in _hidden(edit.text) if k != "_step"]
+                                        + [("csrf_token", token), ("_step", "0"), ("name", "Asha Devi"), ("category", "OBC"), ("income", "90000")]))
+    r = web.client.post(url, data=_form(_hidden(r.text) + [("csrf_token", token), ("address.pin", "302017"), ("members.0.member_name", "Ravi")]))
+    assert f"<code>{proof}</code>" in r.text
+    r = web.client.post(url, data=_form(_hidden(r.text) + [("csrf_token", token), ("agree", "on")]))
+    assert r.status_code == 200 and "Asha Devi" in r.text and "/pay" in r.text
+
+
+def test_add_a_row_is_offered_only_while_another_row_is_allowed(web):
+    """At the insurer's four nominees the form showed "Add a row", which then did nothing."""
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/pvt.marudhar.policy"
+    token = web.csrf(url)
+    first = web.get(url)
+    assert 'name="_more" value="nominees"' in first.text
+    rows = [(f"nominees.{i}.name", n) for i, n in enumerate(["Rakesh Meena", "Pooja Meena", "Ravi Meena"])]
+    r = web.client.post(url, data=_form([("csrf_token", token), ("_step", "0"), ("_more", "nominees")] + rows))
+    assert 'name="nominees.3.name"' in r.text and 'name="nominees.4.name"' not in r.text
+    assert 'name="_more" value="nominees"' not in r.text and 'value="Ravi Meena"' in r.text
+
+
+def test_a_refused_choice_or_tick_box_is_marked_for_screen_readers_and_required_ones_starred(sink_plugin, web):
+    web.login("operator1")
+    url = f"/counter/citizens/{_ramesh(web)}/services/test.forms.sink"
+    token = web.csrf(url)
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha"})
+    select = re.search(r'<select id="f-category"[^>]*>', r.text).group(0)
+    assert 'aria-invalid="true"' in select and 'aria-describedby="f-category-error"' in select
+    assert 'id="f-category-error"' in r.text
+    r = web.client.post(url, data=_form(_hidden(web.client.post(url, data=_form(
+        _hidden(web.client.post(url, data={"csrf_token": token, "_step": "0", "name": "Asha", "category": "GEN"}).text)
+        + [("csrf_token", token), ("address.pin", "302017"), ("members.0.member_name", "Ravi")])).text) + [("csrf_token", token)]))
+    agree = re.search(r'<label for="f-agree">.*?</label>', r.text, re.S).group(0)
+    assert 'aria-invalid="true"' in agree and 'class="req"' in agree and "this box must be ticked" in r.text
+
+
+def _first_button(html):
+    form = re.search(r'<form method="post" action="/counter/citizens/[^"]+/services/[^"]+"[^>]*>(.*?)</form>', html, re.S).group(1)
+    return re.search(r"<button [^>]*>", form).group(0)
+
+
+def test_enter_in_a_field_goes_on_not_back_or_adds_a_row(web):
+    """Enter in a field presses a form's first button. On step 2 of the passport that was "Back"
+    (the operator lost their place), and in a form with rows "Add a row"."""
+    web.login("operator1")
+    eid = _ramesh(web)
+    url = f"/counter/citizens/{eid}/services/gov.in.rpo_jaipur.passport"
+    token = web.csrf(url)
+    r = web.client.post(url, data={"csrf_token": token, "_step": "0", "given_name": "ASHA", "date_of_birth": "1990-01-01",
+                                   "place_of_birth": "Jaipur", "application_type": "fresh", "booklet": "36"})
+    assert "Step 2 / 3" in r.text and 'name="_back"' in r.text
+    first = _first_button(r.text)
+    assert 'type="submit"' in first and "name=" not in first  # the step's own: on to step 3
+    policy = web.get(f"/counter/citizens/{eid}/services/pvt.marudhar.policy").text
+    assert 'name="_more"' in policy and "name=" not in _first_button(policy)
+    bill = web.get(f"/counter/citizens/{eid}/services/gov.rj.jvvnl.bill").text
+    assert 'class="sr-only"' not in bill  # one step, no rows: its only button is already the first

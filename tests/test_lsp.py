@@ -1,5 +1,7 @@
 """The LSP admin's pages: services per counter, and nothing of another LSP."""
 
+import re
+
 from emitra.core.models import LSP, AuditLog, Counter, CounterKind, CounterService
 
 BILL = "gov.rj.jvvnl.bill"
@@ -58,3 +60,51 @@ def test_an_lsp_admin_cannot_touch_another_lsps_counter(web):
     web.logout()
     web.login("operator1")
     assert web.get("/lsp/services").status_code == 403
+
+
+def test_a_refused_price_stays_in_its_box_with_the_reason_beside_it(web):
+    web.login("lsp")
+    bad = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "2.505"})
+    assert bad.status_code == 400
+    box = re.search(r'<input id="(p-\d+)" name="price_rupees"[^>]*>', re.sub(r"\s+", " ", bad.text.split('value="pvt.lsp.photocopy"')[1])).group(0)
+    assert 'value="2.505"' in box and 'aria-invalid="true"' in box  # was an empty box: the LSP retyped it from memory
+    assert "New price (₹): Amount has more than two decimals" in bad.text
+    other = re.search(r'<input id="p-\d+" name="price_rupees"[^>]*>', bad.text.split('value="pvt.lsp.fax"')[1]).group(0)
+    assert 'value=""' in other  # only the refused row keeps its text
+    web.get("/lang/hi")
+    hi = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "abc"})
+    assert hi.status_code == 400 and 'value="abc"' in hi.text and "रुपये" in hi.text
+
+
+def test_a_counter_the_society_closed_is_marked_closed_in_the_services_matrix(web):
+    """Its column looked like any open counter's: the LSP admin enabled services at a counter that
+    takes no payment and wondered why its operator could not use them."""
+    async def close():
+        await Counter.filter(code="JP-JM-001").update(active=False)
+
+    web.login("lsp")
+    assert 'id="closed-JP-JM-001"' not in web.get("/lsp/services").text
+    web.run(close)
+    page = web.get("/lsp/services").text
+    assert re.search(r'id="closed-JP-JM-001">closed<', page) and 'id="closed-JP-LM-001"' not in page
+
+
+def test_disabling_a_service_no_plugin_offers_writes_nothing_unless_it_was_enabled(web):
+    """It wrote a counter_service row and an audit record for a service that does not exist."""
+    async def counts():
+        return (await CounterService.filter(service_code="gov.rj.gone.service").count(),
+                await AuditLog.filter(action="counter.service_disabled").count())
+
+    web.login("lsp")
+    r = web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": "gov.rj.gone.service", "enabled": "0"})
+    assert r.status_code == 400
+    assert "No loaded plugin offers a service &#39;gov.rj.gone.service&#39;, and it is not enabled at JP-JM-001." in r.text
+    assert web.run(counts) == (0, 0)
+
+    async def left_by_a_removed_plugin():
+        counter = await Counter.get(code="JP-JM-001")
+        await CounterService.create(counter=counter, district_id=counter.district_id, service_code="gov.rj.gone.service", enabled=True)
+
+    web.run(left_by_a_removed_plugin)
+    r = web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": "gov.rj.gone.service", "enabled": "0"})
+    assert r.status_code == 303 and web.run(counts) == (1, 1)  # still disabled, and audited

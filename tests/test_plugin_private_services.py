@@ -423,6 +423,9 @@ async def test_a_policy_is_sold_for_the_premium_and_the_insurer_pays_the_commiss
     details = {d["label_en"]: d["value"] for d in req.quote_details}
     assert details["Insured"] == "Geeta Meena, age 36" and details["Cover period"] == "20-11-2026 – 19-11-2027"
     assert details["Nominees"] == "Rakesh Meena (Spouse, 100%)" and details["Sum assured"] == "₹2,00,000"
+    # the Hindi receipt says the age and the relation in Hindi (it said "age 36", "Spouse")
+    in_hindi = {d["label_en"]: d.get("value_hi") for d in req.quote_details}
+    assert in_hindi["Insured"] == "Geeta Meena, आयु 36" and in_hindi["Nominees"] == "Rakesh Meena (पति/पत्नी, 100%)"
     assert await ledger.trial_balance() == 0
     assert await ledger.balance(INSURER_FEE) == 300
     health = await counter_core.record_cash(actor, counter, citizen, POLICY, policy(
@@ -603,3 +606,49 @@ async def test_a_partner_failing_to_cancel_is_a_message_naming_the_plugin_not_an
     monkeypatch.undo()
     done = await counter_core.cancel(actor, counter, await ServiceRequest.get(id=req.id))  # answering again: cancelled
     assert done.status == RequestStatus.CANCELLED
+
+
+def test_a_refused_cancel_shows_the_receipt_again_with_the_reason_kept(web, fixed_calendars):
+    """Refused (the drawer short of the refund), the cancel was an error page: the receipt and the
+    reason typed were gone. Now the receipt shows the refusal above its cancel form, the reason kept."""
+    async def book():
+        actor, counter, citizen = await _ctx()
+        req = await counter_core.record_cash(actor, counter, citizen, BUS, trip(), "bus-short-web")
+        await ledger.post(counter.district_id, "test:empty-drawer-web", "cash taken out for the test",
+                          [ledger.debit("cash_over_short:test", 30600 - 9995), ledger.credit(f"counter_cash:{counter.code}", 30600 - 9995)])
+        return req.receipt_no
+
+    receipt_no = web.run(book)
+    web.login("operator1")
+    refused = web.post_form(f"/receipts/{receipt_no}/cancel", {"reason": "journey postponed"}, token_from=f"/receipts/{receipt_no}")
+    assert refused.status_code == 400
+    assert "The refund is ₹266.40 but the drawer holds ₹99.95" in refused.text
+    assert receipt_no in refused.text and "e-Mitra receipt" in refused.text  # still the receipt, printable
+    box = re.search(r'<input id="reason"[^>]*>', refused.text).group(0)
+    assert 'value="journey postponed"' in box
+    assert not bool(fixed_calendars.bookings[web.run(lambda: ServiceRequest.get(receipt_no=receipt_no)).department_ref].cancelled)
+
+
+def test_the_counters_lists_say_which_receipts_are_paid_awaited_or_cancelled(web, fixed_calendars):
+    """The counter's recent transactions and the citizen's earlier ones listed an awaited UPI payment
+    and a cancelled booking like any paid receipt: "did it go through?" needed each receipt opened."""
+    async def book():
+        actor, counter, citizen = await _ctx()
+        paid = await counter_core.record_cash(actor, counter, citizen, PHOTOCOPY, {"quantity": 200}, "list-cash")
+        awaited = await counter_core.record_payment(actor, counter, citizen, BUS, trip(), "list-upi", "upi")
+        cancelled = await counter_core.record_cash(actor, counter, citizen, BUS, trip(seats=1), "list-bus")
+        await counter_core.cancel(actor, counter, cancelled, "plans changed")
+        return paid.receipt_no, awaited.receipt_no, cancelled.receipt_no, citizen.emitra_id
+
+    paid, awaited, cancelled, eid = web.run(book)
+    web.login("operator1")
+
+    def status_of(html, receipt_no):
+        row = re.search(rf'{receipt_no}</a>(.*?)(</tr>|</li>)', html, re.S).group(1)
+        return re.sub(r"<[^>]+>", "", row.rsplit("<td", 1)[-1] if "<td" in row else row.rsplit("·", 1)[-1]).split(">")[-1].strip()
+
+    for page in (web.get("/counter").text, web.get(f"/counter/citizens/{eid}").text):
+        assert status_of(page, paid) == "Paid" and status_of(page, awaited) == "Payment awaited"
+        assert status_of(page, cancelled) == "Cancelled"
+    web.get("/lang/hi")
+    assert status_of(web.get("/counter").text, awaited) == "भुगतान प्रतीक्षित"

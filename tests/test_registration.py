@@ -72,6 +72,8 @@ async def test_the_same_aadhaar_is_always_refused_even_when_confirmed(demo_db):
     ("date_of_birth", "17/05/1999", "1985-04-23"),
     ("aadhaar", "123412341234", "not a valid Aadhaar"),
     ("name", " ", "Name is required"),
+    ("gender", "Mahila", "M, F or T"),  # a woman: its first letter was kept as M
+    ("gender", "Xyz", "M, F or T"),
 ])
 async def test_bad_fields_are_named_and_nothing_is_written(demo_db, field, value, fragment):
     actor, counter = await _operator()
@@ -118,3 +120,25 @@ async def test_a_record_of_another_district_is_named_by_its_district_only(demo_d
     assert dup.value.certain and candidate.citizen.id == first.id and candidate.elsewhere.code == "JP"
     registered = await registration.register(ajmer_actor, ajmer_counter, {**NEW, "aadhaar": ""})
     assert registered.emitra_id.startswith("AJ") and registered.id != first.id
+
+
+@pytest.mark.parametrize("typed,kept", [("M", "M"), ("f", "F"), ("T", "T"), ("female", "F"), ("Male", "M"), ("", "")])
+async def test_a_gender_is_kept_as_its_letter(demo_db, typed, kept):
+    actor, counter = await _operator()
+    citizen = await registration.register(actor, counter, {**NEW, "gender": typed})
+    assert citizen.gender == kept
+
+
+def test_the_registration_form_offers_the_genders_as_a_choice_kept_after_a_refusal(web):
+    import re
+
+    web.login("operator1")
+    page = web.get("/counter/citizens/new")
+    select = re.search(r'<select id="f-gender" name="gender".*?</select>', page.text, re.S).group(0)
+    assert 'value="M"' in select and "Male (M)" in select and "Female (F)" in select and "Transgender (T)" in select
+    refused = web.post_form("/counter/citizens/new", {"name": "Kamla Devi", "date_of_birth": "1980-02-02", "gender": "F", "mobile": "123"})
+    assert refused.status_code == 400 and "10 digits" in refused.text
+    select = re.search(r'<select id="f-gender" name="gender".*?</select>', refused.text, re.S).group(0)
+    assert re.search(r'<option value="F"\s+selected>', select)
+    web.get("/lang/hi")
+    assert "महिला (F)" in web.get("/counter/citizens/new").text

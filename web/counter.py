@@ -27,7 +27,7 @@ from emitra.web import office  # the counter's cases page (/counter/cases), wher
 from emitra.web.i18n import _, current_lang, pick, provider_name
 from emitra.web.schema_form import fields_for, step_title
 from emitra.web.security import Forbidden, actor, page
-from emitra.web.templating import render
+from emitra.web.templating import render, site_url
 
 OPERATOR = [Role.OPERATOR]
 RECEIPT_READERS = [Role.OPERATOR, Role.LSP_ADMIN, Role.SOCIETY_ADMIN, Role.STATE_ADMIN, Role.CITIZEN]
@@ -241,6 +241,8 @@ async def service_form(request: Request) -> Response:
     except FormErrors as exc:
         return _form_page(request, ctx, coerce(service.form, _Merged(form, {})), step, exc.by_field(current_lang.get()), 400)
     data = coerce(service.form, _Merged(form, uploads))
+    if form.get("_edit"):  # "Change the form" on the confirmation page: its first step, filled as it was
+        return _form_page(request, ctx, data, 0)
     if form.get("_back") and step > 0:
         return _form_page(request, ctx, data, step - 1)
     if form.get("_more"):  # "Add a row": the same step, one more empty row
@@ -405,7 +407,8 @@ async def receipt(request: Request) -> Response:
     return await _receipt_page(request, req)
 
 
-async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", reason: str = "", status: int = 200) -> Response:
+async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", reason: str = "", status: int = 200,
+                        cancel_error: str = "", cancel_reason: str = "") -> Response:
     payment = req.payments[0] if req.payments else None
     service = counter_core.get_host().registry.get(req.service_code)
     # not offered while the payment has not been received (a UPI or card payment awaited, a cheque in
@@ -417,10 +420,17 @@ async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", 
     withdrawable = user.role == Role.OPERATOR and user.counter_id == req.counter_id \
         and counter_core.withdrawable_payment(req, list(req.payments)) is not None
     method = payments.methods().get(payment.method) if payment else None
+    from emitra.core.models import Case
+
+    # an application's or grievance's receipt tells the citizen by when to expect the answer and how
+    # to follow it (it said neither: the citizen had to come back to the counter to ask)
+    case = await Case.get_or_none(request_id=req.id)
     return render(request, "receipt.html", {"r": req, "payment": payment, "cancellable": cancellable,
+                                            "case": case, "track_url": site_url(request) + "/track",
                                             "refund_to_card": counter_core.card_paid(list(req.payments)) is not None,
                                             "refund_to_upi": counter_core.upi_paid(list(req.payments)) is not None,
                                             "withdrawable": withdrawable, "withdraw_error": error, "withdraw_reason": reason,
+                                            "cancel_error": cancel_error, "cancel_reason": cancel_reason,
                                             "split": await _fee_split(req),
                                             "method_title": pick(method.title_en, method.title_hi) if method else ""}, status)
 
@@ -512,8 +522,12 @@ async def cancel_request(request: Request) -> Response:
     for a card payment (through Stripe), owed to the citizen's UPI account (sent by the Society) for
     a UPI payment, in cash otherwise. The receipt then says which."""
     counter, req = await _own_receipt(request)
+    reason = str(request.state.form.get("reason", ""))
     try:
-        await counter_core.cancel(actor(request), counter, req, str(request.state.form.get("reason", "")))
+        await counter_core.cancel(actor(request), counter, req, reason)
     except counter_core.CounterError as exc:
-        raise HTTPException(400, pick(exc.message_en, exc.message_hi)) from None
+        # the receipt again, the refusal above its cancel form and the reason still typed (it was an
+        # error page: the operator lost the receipt and the reason)
+        req = await ServiceRequest.get(id=req.id).prefetch_related("counter", "citizen", "operator", "payments")
+        return await _receipt_page(request, req, status=400, cancel_error=pick(exc.message_en, exc.message_hi), cancel_reason=reason)
     return RedirectResponse(f"/receipts/{req.receipt_no}", status_code=303)

@@ -26,6 +26,13 @@ TEXTS = {
     "kind.lokmitra": N_("LokMitra centre (urban)"),
     "kind.janmitra": N_("JanMitra kiosk (rural)"),
     "method.cash": N_("Cash"),
+    # a receipt's state in the counter's lists (the receipt itself says more)
+    "request.paid": N_("Paid"),
+    "request.submitted": N_("Paid"),
+    "request.submission_failed": N_("Paid"),
+    "request.cancelled": N_("Cancelled"),
+    "request.payment_pending": N_("Payment awaited"),
+    "request.payment_failed": N_("Payment failed"),
     "share.lsp": N_("of which to the LSP"),
     "share.owner": N_("of which to the kiosk owner"),
     "share.society": N_("of which to the e-Mitra Society"),

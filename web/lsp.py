@@ -51,6 +51,7 @@ async def prices(request: Request) -> Response:
     user = request.state.user
     services = [s for s in get_host().registry if s.priced_by_lsp]
     errors: dict[str, str] = {}
+    typed: dict[str, str] = {}  # a refused price stays in its box, to be corrected
     if request.method == "POST":
         form = request.state.form
         code = str(form.get("service_code", ""))
@@ -60,7 +61,8 @@ async def prices(request: Request) -> Response:
             try:
                 paise = parse_rupees(str(form.get("price_rupees", "")))
             except AmountError as exc:
-                errors[code] = pick(str(exc), exc.message_hi)
+                errors[code] = f"{_('New price (₹)')}: {pick(str(exc), exc.message_hi)}"  # names the box, as the day end does
+                typed[code] = str(form.get("price_rupees", ""))
             else:
                 async with in_transaction():
                     row = await LspPrice.get_or_none(lsp_id=user.lsp_id, service_code=code)
@@ -73,4 +75,4 @@ async def prices(request: Request) -> Response:
                     await audit.record(actor(request), "lsp.price", row, detail={"service": code, "before_paise": before, "after_paise": paise})
                 return RedirectResponse("/lsp/prices", status_code=303)
     current = {r.service_code: r.unit_price_paise for r in await LspPrice.filter(lsp_id=user.lsp_id)}
-    return render(request, "lsp/prices.html", {"services": services, "current": current, "errors": errors}, 400 if errors else 200)
+    return render(request, "lsp/prices.html", {"services": services, "current": current, "errors": errors, "typed": typed}, 400 if errors else 200)

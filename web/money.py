@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 from emitra.core import dayend, settlement
 from emitra.core.auth import can_see_counter
 from emitra.core.dayend import MoneyError
-from emitra.core.models import LSP, Counter, DayEnd, Role, Society
+from emitra.core.models import LSP, Counter, DayEnd, Role, Society, User
 from emitra.core.money import AmountError, parse_rupees
 from emitra.web import params
 from emitra.web.i18n import _, pick
@@ -82,6 +82,10 @@ def _rupees(text: str, errors: dict[str, str], name: str, what: str) -> int | No
 
 # --- operator: day end ----------------------------------------------------------------------------
 
+#: the same close pressed again within this long, the counter taking no cash since, shows the first
+#: press's slip (a double click on a slow link); later, or with another count, it is refused
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+
 async def _own_counter(request: Request) -> Counter:
     user = request.state.user
     if user.counter_id is None:
@@ -110,6 +114,12 @@ async def counter_dayend(request: Request) -> Response:
             try:
                 closed = await dayend.close_day(actor(request), counter, day, counted)
             except MoneyError as exc:
+                done = await DayEnd.get_or_none(counter_id=counter.id, business_date=day)
+                if done is not None and open_day is None and done.counted_paise == counted and done.closed_by == actor(request).name \
+                        and dayend.utcnow() - done.closed_at < REPEAT_WINDOW:
+                    # the same count pressed twice (a slow link, a double click), no cash taken since:
+                    # the first press closed the day; show its slip, not "already closed ... ask the Society"
+                    return RedirectResponse(f"/dayend/{done.slip_no}", status_code=303)
                 errors[exc.field if exc.field in ("date", "counted") else "form"] = _error(exc)
             else:
                 return RedirectResponse(f"/dayend/{closed.slip_no}", status_code=303)
@@ -137,7 +147,10 @@ async def deposit_slip(request: Request) -> Response:
     if not can_see_counter(request.state.user, counter):
         raise HTTPException(404, _("No deposit slip with this number."))
     society = await Society.get_or_none(district_id=day_end.district_id)
-    return render(request, "money/slip.html", {"d": day_end, "counter": counter, "society": society})
+    # the slip is signed by the operator who closed the day: named as on the receipt, not by username alone
+    closer = await User.get_or_none(username=day_end.closed_by)
+    return render(request, "money/slip.html", {"d": day_end, "counter": counter, "society": society,
+                                               "closer": closer.full_name if closer else ""})
 
 
 # --- Society: day ends and deposits ---------------------------------------------------------------

@@ -31,6 +31,7 @@ class Field:
     size: str = ""  # file: the size limit, "200 KB"
     children: list["Field"] = field(default_factory=list)  # group: its fields
     rows: list[list["Field"]] = field(default_factory=list)  # rows: one list of fields per row
+    more: bool = True  # rows: another row may be added (not at maxItems)
 
     @property
     def id(self) -> str:
@@ -66,12 +67,18 @@ def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: An
     items = prop.get("items", {}) if isinstance(prop.get("items"), dict) else {}
     if kind == "object":
         f.widget = "group"
-        f.children = _fields(prop, value if isinstance(value, dict) else {}, errors, path + ".")
+        group = value if isinstance(value, dict) else {}
+        if f.error and not any(k.startswith(path + ".") for k in errors):
+            # refused as a whole (a required group left empty is dropped, so "Address is required."):
+            # mark the group's own fields, so that the operator sees which ones to fill
+            errors = {**errors, **{path + "." + m.field: pick(m.en, m.hi) for m in forms.field_errors(prop, group)}}
+        f.children = _fields(prop, group, errors, path + ".")
     elif kind == "array" and items.get("type") == "object":
         f.widget = "rows"
         existing = value if isinstance(value, list) else []
         count = max(len(existing) + 1, prop.get("x-rows", 2), prop.get("minItems", 0))
         count = min(count, prop.get("maxItems", count))
+        f.more = count < prop.get("maxItems", count + 1)
         f.rows = [_fields(items, existing[i] if i < len(existing) else {}, errors, f"{path}.{i}.") for i in range(count)]
         f.error = f.error or next((m for k, m in errors.items() if k.startswith(path + ".") and k.count(".") == 1), "")
     elif kind == "array" and "enum" in items:
@@ -88,7 +95,10 @@ def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: An
     elif kind == "boolean":
         f.widget = "checkbox"
     elif kind in ("integer", "number"):
+        # a text box, not <input type=number>: that one sends nothing for "2,50,000" (then "is
+        # required.") and changes the amount when the mouse wheel turns over it
         f.widget = "number"
+        f.inputmode = f.inputmode or ("numeric" if kind == "integer" else "decimal")
     elif prop.get("format") == "date":
         f.widget = "date"
     elif prop.get("maxLength", 0) > 200:

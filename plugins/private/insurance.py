@@ -158,6 +158,7 @@ class InsurancePolicy(Service):
                 "बीमित व्यक्ति स्वयं अपना नामांकित व्यक्ति नहीं हो सकता; लाभ पाने वाले किसी अन्य व्यक्ति का नाम दें।",
             )
         relation = {r[0]: r[1] for r in RELATIONS}
+        relation_hi = {r[0]: r[2] for r in RELATIONS}
         product = proposal.product
         return Quote(
             principal_paise=proposal.premium_paise,
@@ -165,11 +166,14 @@ class InsurancePolicy(Service):
             details=[
                 {"label_en": "Product", "label_hi": "उत्पाद", "value": f"{product.title_en} ({product.title_hi})"},
                 {"label_en": "Sum assured", "label_hi": "बीमा राशि", "value": rupees(proposal.sum_assured_rupees)},
-                {"label_en": "Insured", "label_hi": "बीमित व्यक्ति", "value": f"{proposal.insured_name}, age {proposal.age}"},
+                # a Hindi page and receipt say "आयु" and the relation in Hindi (they said "age", "Spouse")
+                {"label_en": "Insured", "label_hi": "बीमित व्यक्ति", "value": f"{proposal.insured_name}, age {proposal.age}",
+                 "value_hi": f"{proposal.insured_name}, आयु {proposal.age}"},
                 {"label_en": "Cover period", "label_hi": "बीमा अवधि",
                  "value": f"{proposal.cover_from:%d-%m-%Y} – {proposal.cover_to:%d-%m-%Y}"},
                 {"label_en": "Nominees", "label_hi": "नामांकित व्यक्ति",
-                 "value": "; ".join(f"{n['name']} ({relation[n['relation']]}, {n['share_percent']}%)" for n in nominees)},
+                 "value": "; ".join(f"{n['name']} ({relation[n['relation']]}, {n['share_percent']}%)" for n in nominees),
+                 "value_hi": "; ".join(f"{n['name']} ({relation_hi[n['relation']]}, {n['share_percent']}%)" for n in nominees)},
                 {"label_en": "Annual premium", "label_hi": "वार्षिक प्रीमियम", "value": format_paise(proposal.premium_paise)},
                 {"label_en": "Proposal number", "label_hi": "प्रस्ताव संख्या", "value": proposal.proposal_no},
             ],
