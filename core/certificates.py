@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from typing import Any
 
@@ -34,10 +35,50 @@ async def _content(case: Case) -> dict[str, Any]:
     details = list(request.quote_details) if request else []
     if service is None:
         return {"title_en": case.title_en, "title_hi": case.title_hi, "holder": case.applicant_name, "rows": details}
-    content = service.certificate(data, details)
-    content.setdefault("holder", case.applicant_name)
+    try:
+        content = service.certificate(data, details)
+    except Exception as exc:  # a partner's code: its failure refuses the step, named, and is logged for the partner
+        log.exception("service %s: certificate() failed for case %s", case.service_code, case.number)
+        raise CertificateRefused(case, f"{type(exc).__name__} raised by its certificate()") from exc
+    problem = _malformed(content)
+    if problem:
+        log.error("service %s: certificate() for case %s returned %s", case.service_code, case.number, problem)
+        raise CertificateRefused(case, f"its certificate() returned {problem}")
+    content = dict(content)
     content["holder"] = content.get("holder") or case.applicant_name
     return content
+
+
+log = logging.getLogger("emitra.plugins")
+
+
+class CertificateRefused(ValueError):
+    """The service's plugin could not write the certificate (its ``certificate()`` raised, or
+    returned something that is not a certificate): the step that issues it is refused, in English
+    and Hindi, and nothing is issued (the caller's transaction rolls back)."""
+
+    def __init__(self, case: Case, why: str):
+        self.field = "action"
+        self.message_en = (f"The certificate could not be written: the plugin of service {case.service_code} failed ({why}). "
+                           "Nothing was issued and the case stays where it was. Tell the Society, whose partner fixes the plugin; "
+                           "then issue it again.")
+        self.message_hi = (f"प्रमाण पत्र नहीं बन सका: सेवा {case.service_code} का प्लगइन विफल रहा ({why})। कुछ जारी नहीं हुआ और मामला "
+                           "जहाँ था वहीं है। सोसायटी को बताएँ, जिसका साझेदार प्लगइन ठीक करेगा; फिर दोबारा जारी करें।")
+        super().__init__(self.message_en)
+
+
+def _malformed(content: Any) -> str:
+    """What is wrong with a plugin's certificate content ('' when nothing): a dict with a title in
+    English and Hindi and a list of rows, each a dict."""
+    if not isinstance(content, dict):
+        return f"a {type(content).__name__}, not a dict"
+    for key in ("title_en", "title_hi"):
+        if not isinstance(content.get(key), str) or not content[key].strip():
+            return f"no {key}"
+    rows = content.get("rows", [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return "rows that are not a list of dicts"
+    return ""
 
 
 def _row(row: dict[str, Any]) -> dict[str, str]:

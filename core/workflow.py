@@ -701,7 +701,10 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
         if transition.action == "issue" and process.deliverable == "certificate":
             from emitra.core import certificates
 
-            await certificates.issue(actor, fresh)
+            try:
+                await certificates.issue(actor, fresh)
+            except certificates.CertificateRefused as exc:  # the partner's plugin failed: nothing kept (this transaction)
+                raise WorkflowError(exc.field, exc.message_en, exc.message_hi) from exc
         if transition.action == "revoke":
             from emitra.core import certificates
 

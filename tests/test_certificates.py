@@ -610,3 +610,42 @@ def test_a_revocation_reason_longer_than_the_certificate_keeps_is_refused_not_cu
     token = web.csrf(f"/office/cases/{case_id}")
     assert web.post(f"/office/cases/{case_id}/act", data={"csrf_token": token, "action": "revoke", "remark": exact}).status_code == 303
     assert web.run(lambda: Certificate.get(number=cert["number"])).revoked_reason == exact
+
+
+@pytest.mark.parametrize("broken,why", [
+    (lambda self, data, details: 1 / 0, "ZeroDivisionError raised by its certificate()"),
+    (lambda self, data, details: {"title_en": "Caste Certificate", "rows": []}, "its certificate() returned no title_hi"),
+    (lambda self, data, details: ["not", "a", "certificate"], "its certificate() returned a list, not a dict"),
+])
+def test_a_plugin_that_cannot_write_its_certificate_refuses_the_issue_by_name_and_issues_nothing(web, monkeypatch, broken, why):
+    """A partner's certificate() that raises or returns something else was a 500 for the officer
+    pressing Issue: now the step is refused, naming the service and what failed, in English and
+    Hindi; the case stays approved, no certificate, no audit record; the partner's error is logged."""
+    from emitra.core.models import AuditLog, Case
+
+    async def approved():
+        case = await caste_case("caste-broken", "operator1")
+        return (await workflow.act(await actor("tehsildar"), case, "approve", "Caste verified against the ration card")).id
+
+    case_id = web.run(approved)
+    monkeypatch.setattr(type(get_host().registry.get(CASTE)), "certificate", broken)
+    web.login("tehsildar")
+    logged: list[str] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = lambda record: logged.append(record.getMessage())
+    logging.getLogger("emitra.plugins").addHandler(handler)
+    try:
+        refused = web.post_form(f"/office/cases/{case_id}/act", {"action": "issue", "remark": ""}, token_from=f"/office/cases/{case_id}")
+    finally:
+        logging.getLogger("emitra.plugins").removeHandler(handler)
+    assert refused.status_code == 400 and f"the plugin of service {CASTE} failed ({why})" in refused.text.replace("&#39;", "'")
+    assert "Nothing was issued" in refused.text and any(CASTE in line for line in logged)
+    hindi = web.post_form(f"/office/cases/{case_id}/act?lang=hi", {"action": "issue", "remark": ""}, token_from=f"/office/cases/{case_id}")
+    assert hindi.status_code == 400 and "प्रमाण पत्र नहीं बन सका" in hindi.text
+    assert web.run(lambda: Case.get(id=case_id)).state == "approved"
+    assert web.run(lambda: Certificate.filter(case_id=case_id).count()) == 0
+    assert web.run(lambda: AuditLog.filter(action="case.issue").count()) == 0
+    monkeypatch.undo()  # the plugin fixed: the same press issues it
+    assert web.post_form(f"/office/cases/{case_id}/act?lang=en", {"action": "issue", "remark": ""},
+                         token_from=f"/office/cases/{case_id}").status_code == 303
+    assert web.run(lambda: Certificate.filter(case_id=case_id).count()) == 1
