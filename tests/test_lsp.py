@@ -108,3 +108,24 @@ def test_disabling_a_service_no_plugin_offers_writes_nothing_unless_it_was_enabl
     web.run(left_by_a_removed_plugin)
     r = web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": "gov.rj.gone.service", "enabled": "0"})
     assert r.status_code == 303 and web.run(counts) == (1, 1)  # still disabled, and audited
+
+
+def test_a_change_on_the_services_or_prices_page_is_said_on_the_page_it_comes_back_to(web):
+    """The cell of a wide matrix, or a price in a long list, changing alone was easily missed: the
+    page the change comes back to says what was done; an address naming another LSP's counter or no
+    service says nothing."""
+    web.login("lsp")
+    off = web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": BILL, "enabled": "0"})
+    assert off.status_code == 303
+    page = web.get(off.headers["location"] + "&lang=en")
+    assert re.search(r'id="saved">[^<]*is no longer offered at JP-JM-001\.<', page.text)
+    on = web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": BILL, "enabled": "1"})
+    assert "is now offered at JP-JM-001." in web.get(on.headers["location"]).text
+    for forged in ("done=1&counter=JP-LM-099&service=" + BILL, "done=1&counter=JP-JM-001&service=nothing.such", "done=x"):
+        assert 'id="saved"' not in web.get(f"/lsp/services?{forged}").text
+    price = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "2.50"})
+    assert price.status_code == 303
+    saved = web.get(price.headers["location"])
+    assert re.search(r'id="saved">Saved: [^<]*at ₹2\.50 per', saved.text)
+    assert "सहेजा गया" in web.get(price.headers["location"] + "&lang=hi").text
+    assert 'id="saved"' not in web.get("/lsp/prices?saved=nothing.such").text  # no such service: nothing said

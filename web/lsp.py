@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.transactions import in_transaction
@@ -33,8 +35,11 @@ async def counter_services(request: Request) -> Response:
             await counter_core.set_enabled(actor(request), counter, str(form.get("service_code", "")), form.get("enabled") == "1")
         except counter_core.CounterError as exc:
             error = pick(exc.message_en, exc.message_hi)
-        else:
-            return RedirectResponse("/lsp/services", status_code=303)
+        else:  # said on the page it comes back to (the cell alone changing is easily missed on a wide matrix)
+            done = urlencode({"done": "1" if form.get("enabled") == "1" else "0", "counter": counter.code,
+                              "service": str(form.get("service_code", ""))})
+            return RedirectResponse(f"/lsp/services?{done}", status_code=303)
+    saved = _service_saved(request, counters)
     enabled = {(row["counter_id"], row["service_code"]) for row in
                await CounterService.filter(counter__lsp_id=user.lsp_id, enabled=True).values("counter_id", "service_code")}
     from emitra.core import compliance
@@ -42,7 +47,20 @@ async def counter_services(request: Request) -> Response:
     services = sorted(get_host().registry, key=lambda s: (s.domain.value, provider_name(s).casefold(), pick(s.title_en, s.title_hi).casefold()))
     decisions = await compliance.decide_many(services, user.district_id, user.lsp_id)
     return render(request, "lsp/services.html", {"counters": counters, "services": services, "enabled": enabled, "error": error,
-                                                 "decisions": decisions}, 400 if error else 200)
+                                                 "decisions": decisions, "saved": "" if error else saved}, 400 if error else 200)
+
+
+def _service_saved(request: Request, counters: list[Counter]) -> str:
+    """What the last change on the services page did, from the address it came back to (only a
+    service and a counter of this LSP's are named; anything else in the address says nothing)."""
+    q = request.query_params
+    service = get_host().registry.get(q.get("service", ""))
+    counter = next((c for c in counters if c.code == q.get("counter")), None)
+    if service is None or counter is None or q.get("done") not in ("0", "1"):
+        return ""
+    names = {"service": pick(service.title_en, service.title_hi), "counter": counter.code}
+    return (_("%(service)s is now offered at %(counter)s.") if q.get("done") == "1"
+            else _("%(service)s is no longer offered at %(counter)s.")) % names
 
 
 @page(LSP_ADMIN)
@@ -73,6 +91,9 @@ async def prices(request: Request) -> Response:
                     else:
                         row = await LspPrice.create(lsp_id=user.lsp_id, district_id=user.district_id, service_code=code, unit_price_paise=paise)
                     await audit.record(actor(request), "lsp.price", row, detail={"service": code, "before_paise": before, "after_paise": paise})
-                return RedirectResponse("/lsp/prices", status_code=303)
+                return RedirectResponse(f"/lsp/prices?{urlencode({'saved': code})}", status_code=303)
     current = {r.service_code: r.unit_price_paise for r in await LspPrice.filter(lsp_id=user.lsp_id)}
-    return render(request, "lsp/prices.html", {"services": services, "current": current, "errors": errors, "typed": typed}, 400 if errors else 200)
+    saved_code = request.query_params.get("saved", "")
+    saved = next((s for s in services if s.code == saved_code and s.code in current), None) if not errors else None
+    return render(request, "lsp/prices.html", {"services": services, "current": current, "errors": errors, "typed": typed,
+                                               "saved": saved}, 400 if errors else 200)
