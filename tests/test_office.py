@@ -76,6 +76,8 @@ def test_approving_from_the_case_page_moves_it_and_shows_in_the_timeline(web):
     assert detail.status_code == 200
     assert "Bairwa" in detail.text and "Caste" in detail.text  # the form data, as label and value
     assert re.search(r'href="/documents/\w+"', detail.text)  # the ration card scan
+    size = int(re.search(r'<ul id="documents">.*?, ([\d,]+) KB\)', detail.text, re.S).group(1).replace(",", ""))
+    assert size >= 1  # a small scan is "1 KB" (as at the counter), never "0.0 KB", which reads as an empty file
     assert 'id="act-approve"' in detail.text and 'id="act-reject"' in detail.text
     assert "9829012345" not in detail.text and "98XXXXXX45" in detail.text
     done = _act(web, case.id, "approve", "Caste verified against the ration card")
