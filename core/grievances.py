@@ -12,12 +12,13 @@ forwarded with its messages queued, or nothing is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, workflow
+from emitra.core import audit, auth, privacy, workflow
 from emitra.core.models import Case, Counter, District, ServiceRequest
 from emitra.plugins.government.grievance import DEPARTMENTS, department_name
 
@@ -40,6 +41,10 @@ COMPLAINT_TYPES: list[tuple[str, str, str]] = [
 ]
 
 MOBILE = re.compile(r"[6-9]\d{9}")
+#: the same grievance (district, mobile, where it goes, subject and text) filed again within this time is
+#: the one already filed: a double click, a form sent again after Back or a reload, a retry on a slow
+#: link whose first answer never came (decision 94)
+REPEAT_WINDOW = dt.timedelta(minutes=30)
 RECEIPT = re.compile(r"[A-Z0-9]{4,24}")
 
 
@@ -84,7 +89,11 @@ async def file_online(
     lang: str,
 ) -> Case:
     """Check every field, then open and forward the grievance. Raises :class:`GrievanceInvalid`
-    naming each bad field (nothing is written then)."""
+    naming each bad field (nothing is written then).
+
+    The same grievance sent again within :data:`REPEAT_WINDOW` (same district, mobile, destination,
+    subject and text) is not filed twice: the case filed the first time is returned, with its
+    attribute ``filed_before`` set, and nothing is written."""
     name, mobile = (name or "").strip(), re.sub(r"[\s-]", "", mobile or "")
     subject, body = (subject or "").strip(), (body or "").strip()
     department = (department or "").strip()
@@ -146,6 +155,18 @@ async def file_online(
         text = body
     title_en, title_hi = workflow.BUILTIN_TITLES[service_code]
     async with in_transaction():
+        # one filing at a time in a district: two copies of one form sent together (a double click) must
+        # not both find no earlier copy. The row is written first, so SQLite takes its write lock here too.
+        lock = await auth._locked_row(f"grievance-filing:{district.id}", auth._utcnow())
+        lock.window_start = auth._utcnow()
+        await lock.save(update_fields=["window_start"])
+        earlier = await Case.filter(
+            district_id=district.id, channel="online", service_code=service_code, department=to[:200],
+            about_counter_id=counter.id if counter else None, mobile=mobile, subject=privacy.mask_aadhaar_in_text(subject)[:200],
+            body=privacy.mask_aadhaar_in_text(text), created_at__gte=workflow.now() - REPEAT_WINDOW).order_by("id").first()
+        if earlier is not None:  # filed already: the same case, nothing written, no second message
+            earlier.filed_before = True
+            return earlier
         case = await workflow.open_case(
             actor, district_id=district.id, kind="grievance", service_code=service_code, title_en=title_en, title_hi=title_hi,
             department=to, desk=desk, about_counter_id=counter.id if counter else None, channel="online",
@@ -155,4 +176,5 @@ async def file_online(
                            detail={"number": case.number, "about": about, "department": to,
                                    "complaint_type": complaint_type if counter else "", "receipt_no": receipt_no if counter else ""})
         case = await workflow.act(audit.Actor(None, ip=actor.ip, via="system"), case, "forward")
+    case.filed_before = False
     return case

@@ -9,7 +9,7 @@ import pytest
 from emitra.core import auth, grievances, workflow
 from emitra.core.audit import Actor
 from emitra.core.models import AuditLog, Case, Certificate, Counter, Notification, RequestStatus, ServiceRequest, User
-from emitra.web.citizens import TRACK_WINDOW
+from emitra.web.citizens import HOUR, TRACK_WINDOW
 from tests.case_helpers import actor, caste_case, grievance_case, pay
 
 RAMESH = "9829012345"
@@ -337,9 +337,9 @@ async def test_a_counter_grievance_is_tracked_with_the_citizens_mobile(demo_db):
 
 def test_one_address_files_at_most_ten_grievances_an_hour(web):
     token = web.csrf("/grievances/new")
-    for _ in range(10):
-        assert web.post("/grievances/new", data={**GOOD, "csrf_token": token}).status_code == 303
-    flood = web.post("/grievances/new", data={**GOOD, "csrf_token": token})
+    for n in range(10):  # ten different grievances (the same one sent again is filed once, not counted)
+        assert web.post("/grievances/new", data={**GOOD, "body": f"{GOOD['body']} ({n})", "csrf_token": token}).status_code == 303
+    flood = web.post("/grievances/new", data={**GOOD, "body": f"{GOOD['body']} (11)", "csrf_token": token})
     assert flood.status_code == 429 and "Too many grievances" in flood.text
     assert web.run(lambda: Case.filter(channel="online").count()) == 10
 
@@ -402,3 +402,34 @@ def test_an_application_sent_back_for_correction_says_it_waits_on_the_counter_an
     web.login("citizen")  # the citizen's own page says the same
     mine = web.get(f"/my/{returned}").text
     assert 'id="correct"' in mine and "the counter: LokMitra Centre" in mine
+
+
+def test_a_grievance_sent_twice_by_a_double_click_is_filed_once(web):
+    """The form sent twice (a double click, Back and send again, a retry on a slow link whose first
+    answer never came) filed two grievances with two numbers and two sets of messages, and the
+    department answered both. The second copy now gets the first one's number, and says so."""
+    token = web.csrf("/grievances/new")
+    first = web.post("/grievances/new", data={**GOOD, "csrf_token": token})
+    number = re.search(r"GR-JP-\d{7}", web.get(first.headers["location"]).text).group(0)
+    again = web.post("/grievances/new", data={**GOOD, "csrf_token": token, "subject": f"  {GOOD['subject']} "})
+    assert again.status_code == 303
+    page = web.get(again.headers["location"])
+    assert re.findall(r"GR-JP-\d{7}", page.text)[0] == number and 'id="filed-before"' in page.text
+    assert web.run(lambda: Case.filter(channel="online").count()) == 1
+    assert web.run(lambda: Notification.filter(event="submitted").count()) == 1
+    assert web.run(lambda: auth.events_in_window("grievance:testclient", HOUR)) == 1
+    other = web.post("/grievances/new", data={**GOOD, "csrf_token": token, "department": "energy"})  # another department: another grievance
+    assert other.status_code == 303 and 'id="filed-before"' not in web.get(other.headers["location"]).text
+    assert web.run(lambda: Case.filter(channel="online").count()) == 2
+
+
+@pytest.mark.anyio
+async def test_two_copies_of_one_grievance_sent_at_the_same_moment_file_one_case(demo_db):
+    import asyncio
+
+    district = (await Counter.get(code="JP-LM-001")).district_id
+    form = {k: GOOD[k] for k in ("about", "department", "name", "mobile", "subject", "body")}
+    cases = await asyncio.gather(*[grievances.file_online(Actor(None, via="web"), district, lang="hi", **form) for _ in range(3)])
+    assert len({c.id for c in cases}) == 1 and sorted(c.filed_before for c in cases) == [False, True, True]
+    assert await Case.filter(channel="online").count() == 1
+    assert await AuditLog.filter(action="grievance.filed_online").count() == 1

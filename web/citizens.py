@@ -289,10 +289,13 @@ async def new_grievance(request: Request) -> Response:
         lang = i18n.current_lang.get()
         errors = {k: (hi if lang == "hi" else en) for k, (en, hi) in exc.errors.items()}
         return await _grievance_form(request, form, errors, 400)
-    await auth.count_event(filed_key, HOUR)
+    again = bool(getattr(case, "filed_before", False))  # sent twice (a double click, a retry): filed once
+    if not again:
+        await auth.count_event(filed_key, HOUR)
     if form["receipt_no"].strip():
         await count_receipt_check(request)
     request.session["grievance_filed"] = case.number
+    request.session["grievance_again"] = again
     return RedirectResponse("/grievances/filed", status_code=303)
 
 
@@ -308,7 +311,7 @@ async def grievance_filed(request: Request) -> Response:
     return _no_store(render(request, "citizens/grievance_filed.html", {
         "number": case.number, "title": i18n.pick(case.title_en, case.title_hi),
         "department": i18n.department(case.department, case.service_code),
-        "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile)}))
+        "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile), "again": bool(request.session.get("grievance_again"))}))
 
 
 # --- the complaint and suggestion book ---------------------------------------------------------------
