@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, auth, privacy, workflow
 from emitra.core.models import Case, Counter, District, ServiceRequest
+from emitra.core.text import typed_mobile, typed_number
 from emitra.plugins.government.grievance import DEPARTMENTS, department_name
 
 ABOUT = ("department", "district", "counter")
@@ -46,6 +47,8 @@ MOBILE = re.compile(r"[6-9]\d{9}")
 #: link whose first answer never came (decision 94)
 REPEAT_WINDOW = dt.timedelta(minutes=30)
 RECEIPT = re.compile(r"[A-Z0-9]{4,24}")
+#: a counter's code without its dashes: the district, LM (a LokMitra centre) or JM (a JanMitra kiosk), the serial
+COUNTER_CODE = re.compile(r"([A-Z]{2})(LM|JM)(\d{3,})")
 
 
 @dataclass
@@ -63,6 +66,13 @@ def complaint_label(code: str, lang: str = "en") -> str:
         if c == code:
             return hi if lang == "hi" else en
     return code
+
+
+def typed_counter_code(typed: str) -> str:
+    """A counter's code as stored (JP-JM-001), however it was typed: ``jp jm 001``, ``JPJM001``, ``JP–JM–001``."""
+    compact = typed_number(typed).upper()
+    code = COUNTER_CODE.fullmatch(compact)
+    return f"{code[1]}-{code[2]}-{code[3]}" if code else typed.strip().upper()  # quoted as typed when refused
 
 
 def _length(errors: dict[str, tuple[str, str]], name: str, value: str, low: int, high: int, label: tuple[str, str]) -> None:
@@ -94,12 +104,12 @@ async def file_online(
     The same grievance sent again within :data:`REPEAT_WINDOW` (same district, mobile, destination,
     subject and text) is not filed twice: the case filed the first time is returned, with its
     attribute ``filed_before`` set, and nothing is written."""
-    name, mobile = (name or "").strip(), re.sub(r"[\s-]", "", mobile or "")
+    name, mobile = (name or "").strip(), typed_mobile(mobile or "")  # +91 98290 12345, ९८२९०१२३४५: its 10 digits
     subject, body = (subject or "").strip(), (body or "").strip()
     department = (department or "").strip()
-    counter_code = (counter_code or "").strip().upper()
+    counter_code = typed_counter_code(counter_code or "")
     complaint_type = (complaint_type or "").strip()
-    receipt_no = re.sub(r"[\s-]", "", receipt_no or "").upper()
+    receipt_no = typed_number(receipt_no or "").upper()
     lang = lang if lang in ("en", "hi") else "hi"
     errors: dict[str, tuple[str, str]] = {}
 

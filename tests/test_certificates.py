@@ -577,3 +577,27 @@ def test_the_tehsildars_certificates_give_each_particular_in_english_and_in_hind
     assert [label for label, r in rows.items() if DEVANAGARI.search(r["value"])] == ["Certified (Hindi)"]
     assert all(DEVANAGARI.search(r["value_hi"]) for r in rows.values() if "value_hi" in r)
     assert not any(" / " in r["value"] and DEVANAGARI.search(r["value"]) for r in rows.values())
+
+
+def test_a_certificate_and_a_receipt_are_found_as_people_type_them(web):
+    """A certificate number typed with spaces (JP C 2026 000001) was refused as not "letters, digits
+    and dashes", one without its dashes or in Hindi digits was not found; a total written the Indian
+    way ("Rs. 40/-", "रु. ४०") was refused."""
+    async def setup():
+        case = await workflow.act(await actor("tehsildar"), await caste_case(), "approve", "Caste verified")
+        case = await workflow.act(await actor("tehsildar"), case, "issue")
+        cert = await Certificate.get(case_id=case.id)
+        request = await ServiceRequest.get(id=case.request_id)
+        return cert.number, request.receipt_no, request.citizen_total_paise // 100
+
+    number, receipt, rupees = web.run(setup)
+    compact = number.replace("-", "")
+    hindi = number.translate(str.maketrans("0123456789", "०१२३४५६७८९"))
+    for typed in (number.replace("-", " ").lower(), compact, number.replace("-", "–"), hindi, f"{number}."):
+        page = web.get("/verify", params={"number": typed})
+        assert page.status_code == 200 and "Authentic" in page.text, typed
+    devanagari = str(rupees).translate(str.maketrans("0123456789", "०१२३४५६७८९"))
+    for total in (f"Rs. {rupees}/-", f"{rupees}/-", f"रु. {devanagari}", f"₹{rupees}.00 /-"):
+        page = web.get("/verify/receipt", params={"receipt_no": f"{receipt.lower()}\u200b", "total": total})
+        assert page.status_code == 200 and 'id="citizen-total"' in page.text, total
+    assert web.get("/verify/receipt", params={"receipt_no": receipt, "total": "forty"}).status_code == 400

@@ -433,3 +433,35 @@ async def test_two_copies_of_one_grievance_sent_at_the_same_moment_file_one_case
     assert len({c.id for c in cases}) == 1 and sorted(c.filed_before for c in cases) == [False, True, True]
     assert await Case.filter(channel="online").count() == 1
     assert await AuditLog.filter(action="grievance.filed_online").count() == 1
+
+
+def test_a_number_and_a_mobile_are_found_as_people_write_and_copy_them(web):
+    """A mobile written +91 98290 12345 or 098290 12345 (as it is said, and as the counter's search
+    takes it) or typed on a Hindi keyboard (९८२९०१२३४५) was refused; a number copied from the SMS
+    with an invisible character or the full stop after it, or in Hindi digits, was "not found" and
+    counted against the throttle."""
+    number = web.run(lambda: caste_case()).number
+    hindi = number.translate(str.maketrans("0123456789", "०१२३४५६७८९"))
+    for typed_number, typed_mobile in [(number, "+91 98290 12345"), (number, "098290 12345"), (number, "(+91) 98290-12345"),
+                                       (number, "९८२९०१२३४५"), (f"{number}\u200b", RAMESH), (f"\u200e{number}.", RAMESH),
+                                       (f"{number}।", RAMESH), (hindi, RAMESH), (f"\ufeff{number.lower()}\t", "+919829012345")]:
+        page = track(web, typed_number, typed_mobile)
+        assert page.status_code == 200 and 'id="steps"' in page.text, (typed_number, typed_mobile)
+    assert web.run(lambda: auth.events_in_window("track:testclient", TRACK_WINDOW)) == 0
+    assert track(web, number, "+1 98290 12345").status_code == 400  # not an Indian mobile: refused, naming the field
+    # the grievance form takes them so too: the mobile stored as its 10 digits, the counter's code found however typed
+    assert web.post_form("/grievances/new", {**GOOD, "mobile": "+91 ९४१४० ९८७६५"}).status_code == 303
+    assert web.run(lambda: Case.get(channel="online")).mobile == "9414098765"
+    data = {**GOOD, "about": "counter", "department": "", "counter_code": "jp jm 001", "complaint_type": "rude", "subject": "Rude operator"}
+    assert web.post_form("/grievances/new", data).status_code == 303
+    assert web.run(lambda: Case.get(service_code="emitra.counter_complaint").prefetch_related("about_counter")).about_counter.code == "JP-JM-001"
+
+
+def test_a_long_number_on_the_citizens_own_page_is_not_found_not_a_technical_refusal(web):
+    """/my/<a number of 300 characters> answered 400 "Length of (the value sent) 300 > 30", the
+    database column's check, instead of saying the citizen has no such application."""
+    web.login("citizen")
+    for number in ("x" * 300, "JP" + "0" * 40, "%E0%A4%9C" * 40):
+        page = web.get(f"/my/{number}")
+        assert page.status_code == 404 and "You have no application or grievance with this number" in page.text, number
+        assert "Length of" not in page.text

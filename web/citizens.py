@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from emitra.core import auth, book, grievances, notify, upi_refunds, workflow
+from emitra.core import auth, book, grievances, notify, text, upi_refunds, workflow
 from emitra.core.models import (AuditLog, BookEntry, Case, CaseEvent, Certificate, Citizen, Counter, CounterKind, District,
                                 Notification, RequestStatus, Role, ServiceRequest)
 from emitra.plugins.government.grievance import DEPARTMENTS
@@ -154,7 +154,8 @@ async def track(request: Request) -> Response:
     if await auth.events_in_window(failures_key, TRACK_WINDOW) >= TRACK_MAX_FAILURES:
         return _no_store(render(request, "citizens/track.html", {"form": form, "errors": {}, "result": None, "throttled": True}, 429))
     posted = request.state.form
-    form = {"number": str(posted.get("number", "")).strip()[:40], "mobile": re.sub(r"[\s-]", "", str(posted.get("mobile", "")))[:15]}
+    # as written on paper or copied from the SMS: +91 or 0 before the mobile, Hindi digits, invisible characters
+    form = {"number": str(posted.get("number", "")).strip()[:40], "mobile": text.typed_mobile(str(posted.get("mobile", "")))[:15]}
     errors = {}
     number = _clean_number(form["number"])
     if not number:
@@ -207,7 +208,7 @@ async def my_case(request: Request) -> Response:
     user = request.state.user
     number = _clean_number(request.path_params["number"])
     result = None
-    if user.citizen_id is not None:
+    if user.citizen_id is not None and 0 < len(number) <= 30:  # a longer one is no number (nor for the column's check)
         case = await Case.get_or_none(number=number)
         if case is not None:
             mine = case.id in await _own_case_ids(request)
@@ -216,7 +217,7 @@ async def my_case(request: Request) -> Response:
             if mine:
                 result = await case_view(case, with_certificate=True)
         else:
-            found = await ServiceRequest.get_or_none(receipt_no=number, citizen_id=user.citizen_id)
+            found = await ServiceRequest.get_or_none(receipt_no=number, citizen_id=user.citizen_id) if len(number) <= 24 else None
             if found is not None:
                 result = await request_view(found)
     if result is None:
@@ -257,7 +258,7 @@ async def new_grievance(request: Request) -> Response:
         if user is not None and user.citizen_id is not None:  # a logged-in citizen: their own name and mobile
             citizen = await Citizen.get(id=user.citizen_id)
             form.update(name=citizen.name, mobile=citizen.mobile)
-        code = q.get("counter", "").strip().upper()[:20]
+        code = grievances.typed_counter_code(q.get("counter", "")[:40])[:20]
         if code:
             form.update(about="counter", counter_code=code, receipt_no=q.get("receipt", "").strip()[:24],
                         complaint_type=q.get("type", "overcharging") if q.get("type", "overcharging") in
