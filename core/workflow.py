@@ -700,7 +700,7 @@ async def _hindi_note(notes: list[Any], remark: str, remark_hi: str) -> None:
         if said not in note.body_hi:
             continue
         body = note.body_hi.replace(said, said_hi)
-        if note.channel == "sms" and len(body) > notify.SMS_LIMIT:
+        if note.channel == "sms" and len(body) > notify.sms_limit(body):
             continue
         note.body_hi = body
         await note.save(update_fields=["body_hi"])
