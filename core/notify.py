@@ -211,6 +211,9 @@ def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter |
         if case.state == "returned" and counter is not None:
             advice_en = f" Take your receipt to {counter.name} ({counter.code}) to correct it."
             advice_hi = f" सुधार हेतु अपनी रसीद लेकर {counter.name} ({counter.code}) जाएँ।"
+        elif case.state == "verification":  # called to appear: what to bring (the date and place in the remark)
+            advice_en = " The department will call you to appear in person with your original papers."
+            advice_hi = " विभाग आपको मूल दस्तावेज़ों के साथ व्यक्तिगत रूप से उपस्थित होने हेतु बुलाएगा।"
 
         def en(title: str, note: str) -> str:
             said = f" {lead_en}: {note}" if note else ""

@@ -465,3 +465,48 @@ def test_a_long_number_on_the_citizens_own_page_is_not_found_not_a_technical_ref
         page = web.get(f"/my/{number}")
         assert page.status_code == 404 and "You have no application or grievance with this number" in page.text, number
         assert "Length of" not in page.text
+
+
+def test_every_state_says_what_the_citizen_does_next_and_where(web):
+    """Tracking said what to do for an application sent back or ready only: one called for a personal
+    verification, rejected, revoked, a grievance resolved or closed, or one late and escalated showed
+    a bare status, and the citizen did not know whether to wait, go somewhere, or apply again."""
+    from tests.case_helpers import domicile_case
+
+    async def setup():
+        officer = await actor("tehsildar")
+        verification = await workflow.act(officer, await domicile_case("dom-next"), "call_for_verification")
+        approved = await workflow.act(officer, await caste_case("next-approved"), "approve", "Caste verified")
+        rejected = await workflow.act(officer, await caste_case("next-rejected"), "reject", "Caste not shown by the papers")
+        revoked = await workflow.act(officer, await workflow.act(officer, await caste_case("next-revoked"), "approve"), "issue")
+        revoked = await workflow.act(officer, revoked, "revoke", "Issued on a forged ration card")
+        resolved = await workflow.act(await actor("phed"), await grievance_case("grv-resolved"), "resolve", "Supply restored on Monday")
+        closed = await workflow.act(await actor("phed"), await grievance_case("grv-closed"), "close", "Not a PHED matter")
+        late = await caste_case("next-late")
+        await Case.filter(id=late.id).update(level=2)
+        return {c.state if c is not late else "late": c.number for c in (verification, approved, rejected, revoked, resolved, closed, late)}
+
+    numbers = web.run(setup)
+
+    def advice(state: str, mobile: str = RAMESH) -> str:
+        page = track(web, numbers[state], mobile).text
+        found = re.search(r'<p[^>]*id="(?:next|late)"[^>]*>(.*?)</p>', page, re.S)
+        assert found, state
+        return " ".join(found.group(1).split())
+
+    assert "appear in person with your original papers" in advice("verification")
+    called = web.run(lambda: Notification.filter(case__number=numbers["verification"], event="state_changed").order_by("-id").first())
+    assert "is now: Personal verification. The department will call you to appear in person with your original papers." in called.body_en
+    assert "मूल दस्तावेज़ों के साथ व्यक्तिगत रूप से उपस्थित होने हेतु बुलाएगा" in called.body_hi
+    assert "ready to collect at LokMitra Centre, Malviya Nagar (JP-LM-001)" in advice("approved")
+    assert "You may apply again, with papers that answer it, at any e-Mitra counter" in advice("rejected")
+    assert "no longer valid and must not be used" in advice("revoked")
+    assert "file a new one and quote this number" in advice("resolved", "9414098765")
+    assert "If you disagree, file a new grievance" in advice("closed", "9414098765")
+    assert "sent to a senior officer (level 2)" in advice("late")
+    web.get("/track?lang=hi")
+    assert "मूल दस्तावेज़ों के साथ व्यक्तिगत रूप से उपस्थित" in advice("verification")
+    assert "किसी भी ई-मित्र काउंटर पर फिर से आवेदन" in advice("rejected")
+    web.get("/track?lang=en")
+    forwarded = track(web, web.run(lambda: caste_case("next-waiting")).number, RAMESH).text  # with the department, on time
+    assert 'id="next"' not in forwarded and 'id="late"' not in forwarded

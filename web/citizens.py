@@ -82,7 +82,9 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
         "filed_at": case.created_at, "due_at": case.due_at, "counter": counter, "about_counter": about,
         "filed_counter": filed, "moved": filed is not None and counter is not None and filed.id != counter.id,
         "channel": case.channel, "department": i18n.department(case.department, case.service_code), "steps": steps,
-        "certificate": certificate,
+        "certificate": certificate, "kind_of_case": case.kind, "deliverable": bool(process.deliverable),
+        # sent up a level by the SLA sweep: late, and with a senior officer now (docs/workflows.md)
+        "escalated": case.level > 1 and not (state.final or state.desk == "none"), "level": case.level,
     }
 
 
