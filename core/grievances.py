@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, auth, privacy, workflow
 from emitra.core.models import Case, Counter, District, ServiceRequest
-from emitra.core.text import typed_mobile, typed_number
+from emitra.core.text import plain, typed_mobile, typed_number
 from emitra.plugins.government.grievance import DEPARTMENTS, department_name
 
 ABOUT = ("department", "district", "counter")
@@ -104,8 +104,9 @@ async def file_online(
     The same grievance sent again within :data:`REPEAT_WINDOW` (same district, mobile, destination,
     subject and text) is not filed twice: the case filed the first time is returned, with its
     attribute ``filed_before`` set, and nothing is written."""
-    name, mobile = (name or "").strip(), typed_mobile(mobile or "")  # +91 98290 12345, ९८२९०१२३४५: its 10 digits
-    subject, body = (subject or "").strip(), (body or "").strip()
+    name, mobile = plain(name).strip(), typed_mobile(mobile or "")  # +91 98290 12345, ९८२९०१२३४५: its 10 digits
+    # no control character or text-reordering mark: they reached the officer's pages and the shell as written
+    subject, body = plain(subject).strip(), plain(body, multiline=True).strip()
     department = (department or "").strip()
     counter_code = typed_counter_code(counter_code or "")
     complaint_type = (complaint_type or "").strip()

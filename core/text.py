@@ -124,3 +124,20 @@ def typed_mobile(text: str) -> str:
     if digits.isdigit() and len(digits) > 10 and digits[:-10] in ("0", "91", "091", "0091"):
         return digits[-10:]
     return digits
+
+
+#: characters that reorder text on screen: a subject written "\u202eevil" shows reversed in an officer's
+#: inbox, and the rest of the line with it (core/documents.py keeps them out of file names the same way)
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def plain(text: str, multiline: bool = False) -> str:
+    """What a citizen wrote in a form, without what no one types and what changes how the rest is shown:
+    control characters (a terminal's escape, a bell, a backspace: they reached the officers' pages and
+    the data centre's shell as written) and the marks that reorder text on screen. A tab is a space;
+    a line break stays in a text of several lines (``multiline``), written ``\\n``, and is a space in a
+    line. Hindi's joiners (ZWJ, ZWNJ) stay: ``क्‍ष`` needs them."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if not multiline:
+        text = text.replace("\n", " ")
+    return "".join(c for c in text if c == "\n" or (c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc"))

@@ -510,3 +510,21 @@ def test_every_state_says_what_the_citizen_does_next_and_where(web):
     web.get("/track?lang=en")
     forwarded = track(web, web.run(lambda: caste_case("next-waiting")).number, RAMESH).text  # with the department, on time
     assert 'id="next"' not in forwarded and 'id="late"' not in forwarded
+
+
+def test_control_characters_and_text_reordering_marks_do_not_reach_the_officer(web):
+    """A name of control characters only ("\\x07\\x1b\\x08") was taken as a name, and a subject could
+    carry a terminal's escape (shown as written by `emitra cases list` in the data centre's shell) or
+    U+202E, which shows the rest of the line reversed in the officer's inbox."""
+    bad = web.post_form("/grievances/new", {**GOOD, "name": "\x07\x1b\x08"})
+    assert bad.status_code == 400 and "Your name: write 2 to 100 characters (now 0)" in bad.text
+    filed = web.post_form("/grievances/new", {**GOOD, "subject": "\u202eNo water\x1b[2J in ward\t12", "name": "Sunita\x08 Devi",
+                                               "body": f"{GOOD['body']}\r\nSecond line\x00".replace("\x00", "\x07")})
+    assert filed.status_code == 303
+    case = web.run(lambda: Case.get(channel="online"))
+    assert (case.subject, case.applicant_name) == ("No water[2J in ward 12", "Sunita Devi")
+    assert case.body == f"{GOOD['body']}\nSecond line"
+    web.login("phed")
+    inbox = web.get(f"/office/cases/{case.id}")
+    assert inbox.status_code == 200 and "No water[2J in ward 12" in inbox.text
+    assert "\u202e" not in inbox.text and "\x1b" not in inbox.text
