@@ -528,3 +528,13 @@ def test_control_characters_and_text_reordering_marks_do_not_reach_the_officer(w
     inbox = web.get(f"/office/cases/{case.id}")
     assert inbox.status_code == 200 and "No water[2J in ward 12" in inbox.text
     assert "\u202e" not in inbox.text and "\x1b" not in inbox.text
+
+
+def test_the_grievance_confirmation_prints_the_whole_address_to_track_it(web, monkeypatch):
+    """It said "track it … at /track": on a page written down or printed, a path leads nowhere."""
+    monkeypatch.setenv("EMITRA_PUBLIC_URL", "https://emitra.example.in")
+    filed = web.post_form("/grievances/new", GOOD)
+    page = web.get(filed.headers["location"]).text
+    assert "your mobile at https://emitra.example.in/track, or at any e-Mitra counter" in page
+    web.get("/lang/hi?next=/grievances/filed")
+    assert "मोबाइल से https://emitra.example.in/track पर" in web.get("/grievances/filed").text

@@ -25,7 +25,7 @@ from emitra.plugins.government.grievance import DEPARTMENTS
 from emitra.web import i18n, params
 from emitra.web.i18n import _
 from emitra.web.security import ANYONE, actor, page
-from emitra.web.templating import render
+from emitra.web.templating import render, site_url
 
 MOBILE = re.compile(r"[6-9]\d{9}")
 #: failed look-ups allowed per client address in the window, then 429 until the oldest one ages out
@@ -314,7 +314,8 @@ async def grievance_filed(request: Request) -> Response:
     return _no_store(render(request, "citizens/grievance_filed.html", {
         "number": case.number, "title": i18n.pick(case.title_en, case.title_hi),
         "department": i18n.department(case.department, case.service_code),
-        "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile), "again": bool(request.session.get("grievance_again"))}))
+        "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile), "again": bool(request.session.get("grievance_again")),
+        "track_url": site_url(request) + "/track"}))  # the whole address: the page is written down or printed
 
 
 # --- the complaint and suggestion book ---------------------------------------------------------------
