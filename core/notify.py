@@ -165,6 +165,13 @@ async def _counter_of(case: Case) -> Counter | None:
     return await Counter.get_or_none(id=case.counter_id) if case.counter_id else None
 
 
+def _track_url() -> str:
+    """Where a citizen tracks a case online: ``EMITRA_PUBLIC_URL`` + ``/track``."""
+    from emitra.core.certificate_render import public_base_url
+
+    return public_base_url() + "/track"
+
+
 def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter | None,
            limit: int | None) -> tuple[str, str, str, str, str]:
     """(kind, English body, Hindi body, English subject, Hindi subject) for one channel's length limit."""
@@ -173,18 +180,19 @@ def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter |
     grievance = case.kind == "grievance"
     if event == "opened":
         due = _fmt(case.due_at) if case.due_at and state.desk != "none" else ""
+        track_url = _track_url()  # "online" said nowhere where: the site's address (EMITRA_PUBLIC_URL)
 
         def en(title: str, _: str) -> str:
             what = f"your grievance to {title} is registered" if grievance else f"your application for {title} is registered"
             expected = f" Expected by {due}." if due else ""
             return (f"e-Mitra: {what}, number {number}.{expected} Track it with this number and your mobile "
-                    f"at any e-Mitra counter or online.")
+                    f"at any e-Mitra counter or online at {track_url}")
 
         def hi(title: str, _: str) -> str:
             what = f"{title} को आपकी शिकायत दर्ज हो गई है" if grievance else f"{title} हेतु आपका आवेदन दर्ज हो गया है"
             expected = f" अपेक्षित तिथि {due}।" if due else ""
             return (f"ई-मित्र: {what}, संख्या {number}।{expected} इस संख्या और अपने मोबाइल से किसी भी ई-मित्र "
-                    f"काउंटर पर या ऑनलाइन स्थिति देखें।")
+                    f"काउंटर पर या ऑनलाइन {track_url} पर स्थिति देखें।")
 
         kind, subject_en, subject_hi = "submitted", f"Registered: {number}", f"दर्ज: {number}"
     elif event == "issue" or case.state == "ready":

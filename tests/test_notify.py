@@ -448,3 +448,15 @@ async def test_an_english_sms_goes_in_the_gsm_alphabet_and_one_quoting_hindi_in_
     assert notify.sms_parts("€" * 80) == 1 and notify.sms_parts("€" * 81) == 2  # an extension character counts two
     assert notify.sms_parts("क" * 70) == 1 and notify.sms_parts("क" * 71) == 2 and notify.sms_parts("क" * 268) == 4
     assert notify.sms_text("refund of ₹1,234.00 … “sent”") == 'refund of Rs 1,234.00 ... "sent"'
+
+
+@pytest.mark.anyio
+async def test_the_acknowledgement_says_where_to_track_it_online(demo_db, monkeypatch):
+    """It said "track it … at any e-Mitra counter or online", and not where online."""
+    monkeypatch.setenv("EMITRA_PUBLIC_URL", "https://emitra.rajasthan.example.in/")
+    for case in (await caste_case(), await grievance_case()):
+        opened = await Notification.get(case_id=case.id, event="submitted", channel="sms")
+        assert opened.body_en.endswith("at any e-Mitra counter or online at https://emitra.rajasthan.example.in/track")
+        assert "काउंटर पर या ऑनलाइन https://emitra.rajasthan.example.in/track पर स्थिति देखें।" in opened.body_hi
+        assert notify.sms_parts(opened.body_en) == 2 and notify.sms_parts(opened.body_hi) <= 4
+        assert case.number in opened.body_en and case.number in opened.body_hi
