@@ -538,3 +538,22 @@ def test_the_grievance_confirmation_prints_the_whole_address_to_track_it(web, mo
     assert "your mobile at https://emitra.example.in/track, or at any e-Mitra counter" in page
     web.get("/lang/hi?next=/grievances/filed")
     assert "मोबाइल से https://emitra.example.in/track पर" in web.get("/grievances/filed").text
+
+
+def test_the_confirmation_is_not_shown_to_the_next_person_at_a_shared_kiosk(web, monkeypatch):
+    """The confirmation (the grievance number, where it went, the mobile's last digits) stayed in the
+    browser's session for good: whoever used a shared kiosk's browser next opened /grievances/filed
+    and read it. It is shown again (a reload) for 30 minutes, and not once the form is opened anew."""
+    monkeypatch.setenv("EMITRA_NOW", "2026-12-01T10:00")
+    filed = web.post_form("/grievances/new", GOOD)
+    number = re.search(r"GR-JP-\d{7}", web.get(filed.headers["location"]).text).group(0)
+    monkeypatch.setenv("EMITRA_NOW", "2026-12-01T10:29")
+    assert number in web.get("/grievances/filed").text  # a reload soon after: still there
+    monkeypatch.setenv("EMITRA_NOW", "2026-12-01T10:31")
+    later = web.get("/grievances/filed")
+    assert later.status_code == 303 and later.headers["location"] == "/grievances/new"
+    monkeypatch.setenv("EMITRA_NOW", "2026-12-01T11:00")
+    filed = web.post_form("/grievances/new", {**GOOD, "body": GOOD["body"] + " Again."})  # the form opened anew: forgotten
+    assert filed.status_code == 303 and web.get("/grievances/filed").status_code == 200
+    web.get("/grievances/new")
+    assert web.get("/grievances/filed").status_code == 303

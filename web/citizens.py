@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from emitra.core import auth, book, grievances, notify, text, upi_refunds, workflow
+from emitra.core import auth, book, clock, grievances, notify, text, upi_refunds, workflow
 from emitra.core.models import (AuditLog, BookEntry, Case, CaseEvent, Certificate, Citizen, Counter, CounterKind, District,
                                 Notification, RequestStatus, Role, ServiceRequest)
 from emitra.plugins.government.grievance import DEPARTMENTS
@@ -251,6 +251,7 @@ FIELDS = ("district", "about", "department", "counter_code", "complaint_type", "
 async def new_grievance(request: Request) -> Response:
     """Anyone: file a grievance to a department, the district administration, or about an e-Mitra counter."""
     if request.method == "GET":
+        _forget_confirmation(request)  # a new grievance: the last one's confirmation is not for whoever comes next
         q = request.query_params
         form = {k: "" for k in FIELDS}
         form["about"] = "department"
@@ -299,13 +300,28 @@ async def new_grievance(request: Request) -> Response:
         await count_receipt_check(request)
     request.session["grievance_filed"] = case.number
     request.session["grievance_again"] = again
+    request.session["grievance_filed_at"] = clock.now().timestamp()
     return RedirectResponse("/grievances/filed", status_code=303)
+
+
+#: how long after filing the confirmation is shown again in the same browser (a reload, Back): then it is
+#: forgotten, as it is when the form is opened anew, so that the next person at a shared kiosk does not see it
+CONFIRMATION_SHOWN = dt.timedelta(minutes=30)
+
+
+def _forget_confirmation(request: Request) -> None:
+    for key in ("grievance_filed", "grievance_again", "grievance_filed_at"):
+        request.session.pop(key, None)
 
 
 @page(ANYONE)
 async def grievance_filed(request: Request) -> Response:
     """The confirmation after filing: the number to track it with (kept in this browser's session only)."""
     number = request.session.get("grievance_filed", "")
+    at = request.session.get("grievance_filed_at")
+    if number and not (isinstance(at, (int, float)) and 0 <= clock.now().timestamp() - at <= CONFIRMATION_SHOWN.total_seconds()):
+        _forget_confirmation(request)  # a shared kiosk's browser: the next person does not see it
+        number = ""
     if not number:
         return RedirectResponse("/grievances/new", status_code=303)
     case = await Case.get_or_none(number=number)
