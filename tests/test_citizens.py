@@ -557,3 +557,20 @@ def test_the_confirmation_is_not_shown_to_the_next_person_at_a_shared_kiosk(web,
     assert filed.status_code == 303 and web.get("/grievances/filed").status_code == 200
     web.get("/grievances/new")
     assert web.get("/grievances/filed").status_code == 303
+
+
+def test_an_application_past_the_date_it_was_expected_by_says_it_is_late(web):
+    """Tracking kept saying "Expected by 16-11-2026" on 1 December, as if that date were still ahead,
+    until the SLA sweep escalated it."""
+    import datetime as dt
+
+    async def setup():
+        late, on_time = await caste_case("late-1"), await caste_case("late-2")
+        await Case.filter(id=late.id).update(due_at=late.created_at - dt.timedelta(days=2))
+        return late.number, on_time.number
+
+    late, on_time = web.run(setup)
+    page = track(web, late, RAMESH).text
+    note = " ".join(re.search(r'id="late">(.*?)</p>', page, re.S).group(1).split())
+    assert note.startswith("Late: it was expected by ") and "file a grievance about the delay" in note
+    assert 'id="late"' not in track(web, on_time, RAMESH).text

@@ -85,6 +85,8 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
         "certificate": certificate, "kind_of_case": case.kind, "deliverable": bool(process.deliverable),
         # sent up a level by the SLA sweep: late, and with a senior officer now (docs/workflows.md)
         "escalated": case.level > 1 and not (state.final or state.desk == "none"), "level": case.level,
+        # past the date it was expected by and still open: said so, not left as a date in the past
+        "overdue": case.due_at is not None and case.due_at < clock.now() and not (state.final or state.desk == "none"),
     }
 
 
