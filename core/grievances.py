@@ -121,10 +121,16 @@ async def file_online(
         errors["about"] = ("About: choose a department, the district administration or an e-Mitra counter.",
                            "किसके बारे में: विभाग, ज़िला प्रशासन या ई-मित्र काउंटर चुनें।")
     _length(errors, "name", name, 2, 100, ("Your name", "आपका नाम"))
+    if "name" not in errors and not any(c.isalpha() for c in name):  # "👍👍" or "...": no one's name
+        errors["name"] = ("Your name: write your name in letters, in Hindi or English.",
+                          "आपका नाम: अपना नाम अक्षरों में लिखें, हिन्दी या अंग्रेज़ी में।")
     if not MOBILE.fullmatch(mobile):
         errors["mobile"] = ("Mobile number: 10 digits starting with 6, 7, 8 or 9 (updates are sent to it and you track the grievance with it).",
                             "मोबाइल नंबर: 6, 7, 8 या 9 से शुरू होने वाले 10 अंक (इसी पर सूचना मिलेगी और इसी से स्थिति देखेंगे)।")
     _length(errors, "subject", subject, 5, 150, ("Subject", "विषय"))
+    if "subject" not in errors and not any(c.isalnum() for c in subject):
+        errors["subject"] = ("Subject: say in words what the grievance is about, e.g. 'No water supply in ward 12'.",
+                             "विषय: शब्दों में लिखें कि शिकायत किस बारे में है, जैसे 'वार्ड 12 में पानी की आपूर्ति नहीं'।")
     _length(errors, "body", body, 20, 2000, ("Grievance in detail", "शिकायत का विवरण"))
 
     counter: Counter | None = None

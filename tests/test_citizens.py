@@ -518,10 +518,14 @@ def test_control_characters_and_text_reordering_marks_do_not_reach_the_officer(w
     U+202E, which shows the rest of the line reversed in the officer's inbox."""
     bad = web.post_form("/grievances/new", {**GOOD, "name": "\x07\x1b\x08"})
     assert bad.status_code == 400 and "Your name: write 2 to 100 characters (now 0)" in bad.text
+    no_words = web.post_form("/grievances/new", {**GOOD, "name": "👍🏽👍🏽", "subject": "....."})
+    assert no_words.status_code == 400 and "Your name: write your name in letters, in Hindi or English." in no_words.text
+    assert "Subject: say in words what the grievance is about" in no_words.text
+    assert web.post_form("/grievances/new", {**GOOD, "name": "सुनीता देवी"}).status_code == 303
     filed = web.post_form("/grievances/new", {**GOOD, "subject": "\u202eNo water\x1b[2J in ward\t12", "name": "Sunita\x08 Devi",
                                                "body": f"{GOOD['body']}\r\nSecond line\x00".replace("\x00", "\x07")})
     assert filed.status_code == 303
-    case = web.run(lambda: Case.get(channel="online"))
+    case = web.run(lambda: Case.filter(channel="online").order_by("-id").first())
     assert (case.subject, case.applicant_name) == ("No water[2J in ward 12", "Sunita Devi")
     assert case.body == f"{GOOD['body']}\nSecond line"
     web.login("phed")
