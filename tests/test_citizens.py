@@ -578,3 +578,16 @@ def test_an_application_past_the_date_it_was_expected_by_says_it_is_late(web):
     note = " ".join(re.search(r'id="late">(.*?)</p>', page, re.S).group(1).split())
     assert note.startswith("Late: it was expected by ") and "file a grievance about the delay" in note
     assert 'id="late"' not in track(web, on_time, RAMESH).text
+
+
+def test_a_late_application_ready_at_the_counter_is_not_called_late(web):
+    """Once it waits on the citizen (ready to collect), "late … you need not do anything" would
+    contradict "collect it at …"."""
+    async def setup():
+        case = await workflow.act(await actor("tehsildar"), await caste_case("late-ready"), "approve")
+        case = await workflow.act(await actor("tehsildar"), case, "issue")
+        await Case.filter(id=case.id).update(level=2)
+        return case.number
+
+    page = track(web, web.run(setup), RAMESH).text
+    assert 'id="collect"' in page and 'id="late"' not in page
