@@ -601,3 +601,29 @@ def test_a_certificate_and_a_receipt_are_found_as_people_type_them(web):
         page = web.get("/verify/receipt", params={"receipt_no": f"{receipt.lower()}\u200b", "total": total})
         assert page.status_code == 200 and 'id="citizen-total"' in page.text, total
     assert web.get("/verify/receipt", params={"receipt_no": receipt, "total": "forty"}).status_code == 400
+
+
+def test_a_receipt_whose_payment_failed_or_waits_says_so(web):
+    """A receipt is printed when a cheque is taken; the cheque bounced (payment failed) and the
+    receipt check still showed "Total paid by the citizen" with no status, as if it were paid."""
+    from emitra.core.models import RequestStatus
+    from tests.case_helpers import pay
+
+    async def setup(status):
+        request = await pay("gov.rj.jvvnl.bill", {"k_number": "210412345678"}, f"bill-{status.value}")
+        await ServiceRequest.filter(id=request.id).update(status=status)
+        return request.receipt_no
+
+    shown = {}
+    for status in (RequestStatus.PAYMENT_FAILED, RequestStatus.PAYMENT_PENDING, RequestStatus.SUBMITTED):
+        receipt = web.run(lambda: setup(status))
+        page = web.get("/verify/receipt", params={"receipt_no": receipt, "total": "1483.50"})
+        assert page.status_code == 200
+        shown[status] = re.search(r'id="receipt-status">(.*?)</td>', page.text).group(1)
+    assert shown[RequestStatus.PAYMENT_FAILED] == "<strong>Payment failed</strong>"
+    assert shown[RequestStatus.PAYMENT_PENDING].startswith("<strong>Payment pending (cheque in clearing")
+    assert shown[RequestStatus.SUBMITTED] == "Paid and passed to the provider"
+    web.get("/lang/hi?next=/verify")
+    receipt = web.run(lambda: setup(RequestStatus.CANCELLED))
+    hindi = web.get("/verify/receipt", params={"receipt_no": receipt, "total": "1483.50"}).text
+    assert re.search(r'id="receipt-status"><strong>[\u0900-\u097F]', hindi)

@@ -262,6 +262,8 @@ async def verify_receipt(request: Request) -> Response:
     return _receipt_page(request, {
         "r": req, "counter": counter, "check": check, "complaint": complaint, "receipt_no": req.receipt_no,
         "total": typed["total"], "status_label": req.status.value if hasattr(req.status, "value") else str(req.status),
+        # a cheque in clearing or bounced, a card or UPI payment not confirmed: the receipt was printed, the money not paid
+        "status_text": citizens._request_status(req.status),
     })
 
 
