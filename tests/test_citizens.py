@@ -591,3 +591,12 @@ def test_a_late_application_ready_at_the_counter_is_not_called_late(web):
 
     page = track(web, web.run(setup), RAMESH).text
     assert 'id="collect"' in page and 'id="late"' not in page
+
+
+def test_the_mobile_fields_take_a_mobile_as_people_write_it(web):
+    """The mobile inputs stopped at 15 characters with a digits-only keypad: "(+91) 98290-12345" was
+    cut to "(+91) 98290-123" by the browser, and a phone's keypad offered no "+"."""
+    written = "(+91) 98290-12345"
+    for page in (web.get("/track").text, web.get("/grievances/new").text):
+        tag = re.search(r'<input id="mobile"[^>]*>', page).group(0)
+        assert int(re.search(r'maxlength="(\d+)"', tag).group(1)) >= len(written) and 'inputmode="tel"' in tag
