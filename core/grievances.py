@@ -12,13 +12,15 @@ forwarded with its messages queued, or nothing is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, workflow
+from emitra.core import audit, auth, privacy, workflow
 from emitra.core.models import Case, Counter, District, ServiceRequest
+from emitra.core.text import plain, typed_mobile, typed_number
 from emitra.plugins.government.grievance import DEPARTMENTS, department_name
 
 ABOUT = ("department", "district", "counter")
@@ -40,7 +42,13 @@ COMPLAINT_TYPES: list[tuple[str, str, str]] = [
 ]
 
 MOBILE = re.compile(r"[6-9]\d{9}")
+#: the same grievance (district, mobile, where it goes, subject and text) filed again within this time is
+#: the one already filed: a double click, a form sent again after Back or a reload, a retry on a slow
+#: link whose first answer never came (decision 94)
+REPEAT_WINDOW = dt.timedelta(minutes=30)
 RECEIPT = re.compile(r"[A-Z0-9]{4,24}")
+#: a counter's code without its dashes: the district, LM (a LokMitra centre) or JM (a JanMitra kiosk), the serial
+COUNTER_CODE = re.compile(r"([A-Z]{2})(LM|JM)(\d{3,})")
 
 
 @dataclass
@@ -58,6 +66,13 @@ def complaint_label(code: str, lang: str = "en") -> str:
         if c == code:
             return hi if lang == "hi" else en
     return code
+
+
+def typed_counter_code(typed: str) -> str:
+    """A counter's code as stored (JP-JM-001), however it was typed: ``jp jm 001``, ``JPJM001``, ``JP–JM–001``."""
+    compact = typed_number(typed).upper()
+    code = COUNTER_CODE.fullmatch(compact)
+    return f"{code[1]}-{code[2]}-{code[3]}" if code else typed.strip().upper()  # quoted as typed when refused
 
 
 def _length(errors: dict[str, tuple[str, str]], name: str, value: str, low: int, high: int, label: tuple[str, str]) -> None:
@@ -84,13 +99,18 @@ async def file_online(
     lang: str,
 ) -> Case:
     """Check every field, then open and forward the grievance. Raises :class:`GrievanceInvalid`
-    naming each bad field (nothing is written then)."""
-    name, mobile = (name or "").strip(), re.sub(r"[\s-]", "", mobile or "")
-    subject, body = (subject or "").strip(), (body or "").strip()
+    naming each bad field (nothing is written then).
+
+    The same grievance sent again within :data:`REPEAT_WINDOW` (same district, mobile, destination,
+    subject and text) is not filed twice: the case filed the first time is returned, with its
+    attribute ``filed_before`` set, and nothing is written."""
+    name, mobile = plain(name).strip(), typed_mobile(mobile or "")  # +91 98290 12345, ९८२९०१२३४५: its 10 digits
+    # no control character or text-reordering mark: they reached the officer's pages and the shell as written
+    subject, body = plain(subject).strip(), plain(body, multiline=True).strip()
     department = (department or "").strip()
-    counter_code = (counter_code or "").strip().upper()
+    counter_code = typed_counter_code(counter_code or "")
     complaint_type = (complaint_type or "").strip()
-    receipt_no = re.sub(r"[\s-]", "", receipt_no or "").upper()
+    receipt_no = typed_number(receipt_no or "").upper()
     lang = lang if lang in ("en", "hi") else "hi"
     errors: dict[str, tuple[str, str]] = {}
 
@@ -101,10 +121,16 @@ async def file_online(
         errors["about"] = ("About: choose a department, the district administration or an e-Mitra counter.",
                            "किसके बारे में: विभाग, ज़िला प्रशासन या ई-मित्र काउंटर चुनें।")
     _length(errors, "name", name, 2, 100, ("Your name", "आपका नाम"))
+    if "name" not in errors and not any(c.isalpha() for c in name):  # "👍👍" or "...": no one's name
+        errors["name"] = ("Your name: write your name in letters, in Hindi or English.",
+                          "आपका नाम: अपना नाम अक्षरों में लिखें, हिन्दी या अंग्रेज़ी में।")
     if not MOBILE.fullmatch(mobile):
         errors["mobile"] = ("Mobile number: 10 digits starting with 6, 7, 8 or 9 (updates are sent to it and you track the grievance with it).",
                             "मोबाइल नंबर: 6, 7, 8 या 9 से शुरू होने वाले 10 अंक (इसी पर सूचना मिलेगी और इसी से स्थिति देखेंगे)।")
     _length(errors, "subject", subject, 5, 150, ("Subject", "विषय"))
+    if "subject" not in errors and not any(c.isalnum() for c in subject):
+        errors["subject"] = ("Subject: say in words what the grievance is about, e.g. 'No water supply in ward 12'.",
+                             "विषय: शब्दों में लिखें कि शिकायत किस बारे में है, जैसे 'वार्ड 12 में पानी की आपूर्ति नहीं'।")
     _length(errors, "body", body, 20, 2000, ("Grievance in detail", "शिकायत का विवरण"))
 
     counter: Counter | None = None
@@ -146,6 +172,18 @@ async def file_online(
         text = body
     title_en, title_hi = workflow.BUILTIN_TITLES[service_code]
     async with in_transaction():
+        # one filing at a time in a district: two copies of one form sent together (a double click) must
+        # not both find no earlier copy. The row is written first, so SQLite takes its write lock here too.
+        lock = await auth._locked_row(f"grievance-filing:{district.id}", auth._utcnow())
+        lock.window_start = auth._utcnow()
+        await lock.save(update_fields=["window_start"])
+        earlier = await Case.filter(
+            district_id=district.id, channel="online", service_code=service_code, department=to[:200],
+            about_counter_id=counter.id if counter else None, mobile=mobile, subject=privacy.mask_aadhaar_in_text(subject)[:200],
+            body=privacy.mask_aadhaar_in_text(text), created_at__gte=workflow.now() - REPEAT_WINDOW).order_by("id").first()
+        if earlier is not None:  # filed already: the same case, nothing written, no second message
+            earlier.filed_before = True
+            return earlier
         case = await workflow.open_case(
             actor, district_id=district.id, kind="grievance", service_code=service_code, title_en=title_en, title_hi=title_hi,
             department=to, desk=desk, about_counter_id=counter.id if counter else None, channel="online",
@@ -155,4 +193,5 @@ async def file_online(
                            detail={"number": case.number, "about": about, "department": to,
                                    "complaint_type": complaint_type if counter else "", "receipt_no": receipt_no if counter else ""})
         case = await workflow.act(audit.Actor(None, ip=actor.ip, via="system"), case, "forward")
+    case.filed_before = False
     return case

@@ -69,8 +69,8 @@ def emitra_send_notification(message: Any) -> Any:
     """Send one message from the outbox (an SMS gateway, an email server).
 
     ``message`` is an :class:`emitra.core.notify.Message`: ``channel`` (``sms`` or ``email``),
-    ``recipient``, ``lang``, ``subject``, ``body`` (in ``lang``), ``body_en``, ``body_hi`` and
-    ``event``. Return True (or the transport's name) when sent, None when this transport does not
+    ``recipient``, ``lang``, ``subject``, ``body`` (in ``lang``), ``body_en``, ``body_hi``,
+    ``event`` and ``unicode`` (send ``body`` as a Unicode SMS; else it is in the GSM alphabet). Return True (or the transport's name) when sent, None when this transport does not
     handle the channel; raise when sending failed (the message stays queued and is retried). With
     no transport installed, messages are kept in the outbox for the Society's admin to read.
     Never log the recipient or the body.

@@ -35,6 +35,18 @@ from emitra.core.plugins import department_hi
 log = logging.getLogger(__name__)
 
 SMS_LIMIT = 300
+#: an SMS in Unicode (Hindi, or any text outside the GSM alphabet) is sent in parts of 67 characters, not
+#: 153: 268 characters are four parts (300 were five), as 300 in the GSM alphabet are two (decision 95)
+SMS_UNICODE_LIMIT = 268
+#: the GSM 03.38 alphabet an SMS is sent in without Unicode, and its extension (each counts two)
+GSM_BASIC = frozenset("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
+#: what an English SMS writes instead of a character the GSM alphabet lacks (a dash, an ellipsis, the rupee
+#: sign, curly quotes): one such character made the whole message Unicode, in parts of 67 characters, or
+#: came out as "?" from a gateway sending it as plain text
+GSM_SPELLING = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "‒": "-", "−": "-", "…": "...", "₹": "Rs ",
+                              "‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " ", "·": "-", "•": "-"})
 MAX_ATTEMPTS = 5
 STATUSES = ("queued", "kept", "sent", "failed")
 CHANNELS = ("sms", "email")
@@ -65,32 +77,78 @@ class Message:
     body_hi: str
     event: str
 
+    @property
+    def unicode(self) -> bool:
+        """Whether ``body`` must be sent as a Unicode SMS (Hindi, or a remark in Hindi in an English
+        message): a gateway told to send it as plain text turns each such character into "?"."""
+        return not is_gsm(self.body)
+
+
+def is_gsm(text: str) -> bool:
+    """Whether ``text`` can be sent as an SMS in the GSM alphabet (160 characters a part, 153 when
+    parts are joined); otherwise it goes in Unicode (70, and 67)."""
+    return all(c in GSM_BASIC or c in GSM_EXTENDED for c in text)
+
+
+def sms_parts(text: str) -> int:
+    """How many SMS parts ``text`` takes, in the GSM alphabet when it can (an extension character such
+    as € or [ counts two), else in Unicode (UTF-16 units: a character beyond the BMP counts two)."""
+    if is_gsm(text):
+        size, single, part = len(text) + sum(c in GSM_EXTENDED for c in text), 160, 153
+    else:
+        size, single, part = len(text.encode("utf-16-le")) // 2, 70, 67
+    return 1 if size <= single else -(-size // part)
+
+
+def sms_text(text: str) -> str:
+    """``text`` spelled in the GSM alphabet when only its punctuation kept it out (an English message:
+    "Caste certificate – Revenue Department", "₹40", "…"); otherwise as it is (Hindi stays Hindi)."""
+    spelled = " ".join(text.translate(GSM_SPELLING).split(" ")).replace("Rs  ", "Rs ")
+    return spelled if is_gsm(spelled) else text
+
+
+def sms_limit(text: str) -> int:
+    """The characters an SMS body like ``text`` may have: :data:`SMS_LIMIT` in the GSM alphabet (two
+    parts), :data:`SMS_UNICODE_LIMIT` in Unicode (four)."""
+    return SMS_LIMIT if is_gsm(text) else SMS_UNICODE_LIMIT
+
 
 def _fmt(at: Any) -> str:
     return at.strftime("%d-%m-%Y") if at else ""
 
 
-def _shorten(text: str, room: int) -> str:
+def _shorten(text: str, room: int, ellipsis: str = "…") -> str:
     if len(text) <= room:
         return text
-    return text[: max(room - 1, 0)].rstrip(" ,;:–-") + "…"
+    return text[: max(room - len(ellipsis), 0)].rstrip(" ,;:–-.") + ellipsis
 
 
 def _fit(make: Callable[[str, str], str], title: str, note: str, limit: int | None) -> str:
-    """``make(title, note)``, with the note and then the title shortened until it fits ``limit``."""
-    body = make(title, note)
-    if limit is None or len(body) <= limit:
+    """``make(title, note)``, with the note and then the title shortened until it fits ``limit``.
+
+    With a limit it is an SMS: spelled in the GSM alphabet when only punctuation kept it out
+    (:func:`sms_text`), and held to :data:`SMS_UNICODE_LIMIT` too when it must go in Unicode."""
+    if limit is None:
+        return make(title, note)
+
+    def build(t: str, n: str) -> str:  # the SMS spelling of the same words
+        return sms_text(make(t, n))
+
+    body = build(title, note)
+    gsm = is_gsm(body)
+    limit, ellipsis = (min(limit, SMS_LIMIT), "...") if gsm else (min(limit, SMS_UNICODE_LIMIT), "…")
+    if len(body) <= limit:
         return body
     over = len(body) - limit
     if note:
         keep = max(len(note) - over, min(len(note), 40))
-        note = _shorten(note, keep)
-        body = make(title, note)
+        note = _shorten(note, keep, ellipsis)
+        body = build(title, note)
         over = len(body) - limit
     if over > 0:
-        title = _shorten(title, max(len(title) - over, min(len(title), 20)))
-        body = make(title, note)
-    return body if len(body) <= limit else _shorten(body, limit)
+        title = _shorten(title, max(len(title) - over, min(len(title), 20)), ellipsis)
+        body = build(title, note)
+    return body if len(body) <= limit else _shorten(body, limit, ellipsis)
 
 
 async def _readable_remark(case: Case, event: str, remark: str) -> str:
@@ -107,6 +165,13 @@ async def _counter_of(case: Case) -> Counter | None:
     return await Counter.get_or_none(id=case.counter_id) if case.counter_id else None
 
 
+def _track_url() -> str:
+    """Where a citizen tracks a case online: ``EMITRA_PUBLIC_URL`` + ``/track``."""
+    from emitra.core.certificate_render import public_base_url
+
+    return public_base_url() + "/track"
+
+
 def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter | None,
            limit: int | None) -> tuple[str, str, str, str, str]:
     """(kind, English body, Hindi body, English subject, Hindi subject) for one channel's length limit."""
@@ -115,18 +180,19 @@ def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter |
     grievance = case.kind == "grievance"
     if event == "opened":
         due = _fmt(case.due_at) if case.due_at and state.desk != "none" else ""
+        track_url = _track_url()  # "online" said nowhere where: the site's address (EMITRA_PUBLIC_URL)
 
         def en(title: str, _: str) -> str:
             what = f"your grievance to {title} is registered" if grievance else f"your application for {title} is registered"
             expected = f" Expected by {due}." if due else ""
             return (f"e-Mitra: {what}, number {number}.{expected} Track it with this number and your mobile "
-                    f"at any e-Mitra counter or online.")
+                    f"at any e-Mitra counter or online at {track_url}")
 
         def hi(title: str, _: str) -> str:
             what = f"{title} को आपकी शिकायत दर्ज हो गई है" if grievance else f"{title} हेतु आपका आवेदन दर्ज हो गया है"
             expected = f" अपेक्षित तिथि {due}।" if due else ""
             return (f"ई-मित्र: {what}, संख्या {number}।{expected} इस संख्या और अपने मोबाइल से किसी भी ई-मित्र "
-                    f"काउंटर पर या ऑनलाइन स्थिति देखें।")
+                    f"काउंटर पर या ऑनलाइन {track_url} पर स्थिति देखें।")
 
         kind, subject_en, subject_hi = "submitted", f"Registered: {number}", f"दर्ज: {number}"
     elif event == "issue" or case.state == "ready":
@@ -153,6 +219,9 @@ def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter |
         if case.state == "returned" and counter is not None:
             advice_en = f" Take your receipt to {counter.name} ({counter.code}) to correct it."
             advice_hi = f" सुधार हेतु अपनी रसीद लेकर {counter.name} ({counter.code}) जाएँ।"
+        elif case.state == "verification":  # called to appear: what to bring (the date and place in the remark)
+            advice_en = " The department will call you to appear in person with your original papers."
+            advice_hi = " विभाग आपको मूल दस्तावेज़ों के साथ व्यक्तिगत रूप से उपस्थित होने हेतु बुलाएगा।"
 
         def en(title: str, note: str) -> str:
             said = f" {lead_en}: {note}" if note else ""
@@ -257,6 +326,9 @@ async def escalation(case: Case, process: Any) -> list[Notification]:
 
 async def _queue(case: Case | None, event: str, channel: str, recipient: str, en: str, hi: str, subject: str = "",
                  lang: str | None = None, district_id: int | None = None) -> Notification:
+    if channel == "sms":  # every SMS, however its words were put together: in the GSM alphabet when it can be,
+        en, hi = sms_text(en), sms_text(hi)  # and within its parts (what no _fit shortened: cut at the end)
+        en, hi = (_shorten(b, sms_limit(b), "..." if is_gsm(b) else "…") for b in (en, hi))
     return await Notification.create(
         district_id=case.district_id if case else district_id, case=case, event=event, channel=channel, recipient=recipient[:200],
         lang=lang or (case.lang if case else "hi"), subject=subject[:200], body_en=en, body_hi=hi, created_at=clock.now())

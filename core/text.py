@@ -20,6 +20,7 @@ form, which answers any username no account can have as a wrong one, replaces it
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Iterable
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -97,3 +98,46 @@ def shown(text: str) -> str:
     """``text`` safe to quote in a message, a page or a JSON answer: a NUL as ``\\0``, a lone
     surrogate as its escape (``\\ud800``)."""
     return text.replace("\x00", "\\0").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of another script written as 0-9: a Hindi keyboard types
+    ९८२९०१२३४५ for 9829012345, and a number is stored with ASCII digits."""
+    return "".join(str(unicodedata.digit(c)) if not c.isascii() and unicodedata.category(c) == "Nd" else c for c in text)
+
+
+def typed_number(text: str) -> str:
+    """A number copied or typed by a person, with what is not part of it taken away: spaces and
+    dashes of any kind, invisible characters a copy from an SMS or a chat brings along (zero-width
+    spaces, direction marks, a byte-order mark: Unicode's format characters) and control characters;
+    the digits of another script written 0-9; a full stop, comma, danda (।) or bracket at either
+    end (``JP0001000000421.`` copied from a sentence). Letters keep their case."""
+    kept = "".join(c for c in ascii_digits(text or "") if unicodedata.category(c) not in ("Cf", "Cc", "Zs", "Zl", "Zp", "Pd"))
+    return kept.strip(".,;:!?।॥()[]{}<>\"'`")
+
+
+def typed_mobile(text: str) -> str:
+    """A mobile number as a person writes it, as its 10 digits when it has them: ``+91 98290 12345``,
+    ``(+91) 98290-12345``, ``098290 12345`` and ``९८२९०१२३४५`` are ``9829012345``. Anything else is
+    returned cleaned the same way, for the caller to refuse."""
+    digits = re.sub(r"[.()+]", "", typed_number(text))
+    if digits.isdigit() and len(digits) > 10 and digits[:-10] in ("0", "91", "091", "0091"):
+        return digits[-10:]
+    return digits
+
+
+#: characters that reorder text on screen: a subject written "\u202eevil" shows reversed in an officer's
+#: inbox, and the rest of the line with it (core/documents.py keeps them out of file names the same way)
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def plain(text: str, multiline: bool = False) -> str:
+    """What a citizen wrote in a form, without what no one types and what changes how the rest is shown:
+    control characters (a terminal's escape, a bell, a backspace: they reached the officers' pages and
+    the data centre's shell as written) and the marks that reorder text on screen. A tab is a space;
+    a line break stays in a text of several lines (``multiline``), written ``\\n``, and is a space in a
+    line. Hindi's joiners (ZWJ, ZWNJ) stay: ``क्‍ष`` needs them."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if not multiline:
+        text = text.replace("\n", " ")
+    return "".join(c for c in text if c == "\n" or (c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc"))

@@ -28,6 +28,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit, clock, privacy
 from emitra.core.db import on_postgres
 from emitra.core.models import Case, CaseEvent, Counter, District, Role, ServiceRequest, User
+from emitra.core.text import typed_number
 
 SYSTEM = "system"  # the role of the platform itself (the hand-over to the department, the SLA sweep)
 DESKS = ("department", "society")
@@ -378,8 +379,10 @@ _GRIEVANCE_NUMBER = re.compile(r"GR([A-Z]{2})(\d{7,})")
 def clean_number(text: str) -> str:
     """A case number as stored, however it was typed: spaces, dashes and case are ignored, so
     "gr jp 0000670" and "GRJP0000670" find GR-JP-0000670 as "jp 0001 000000421" finds JP0001000000421
-    (the citizen's tracking page, the API's case paths and ``emitra cases act`` all read numbers so)."""
-    text = re.sub(r"[\s\-\u2010-\u2015]", "", text or "").upper()  # any space, any dash (– — too)
+    (the citizen's tracking page, the API's case paths and ``emitra cases act`` all read numbers so);
+    what else a copy brings along goes too (``core/text.typed_number``)."""
+    # any space, any dash (– — too), an invisible character or a full stop copied with it, Hindi digits
+    text = re.sub(r"[\s\-\u2010-\u2015]", "", typed_number(text or "")).upper()
     grievance = _GRIEVANCE_NUMBER.fullmatch(text)
     return f"GR-{grievance.group(1)}-{grievance.group(2)}" if grievance else text
 
@@ -731,7 +734,7 @@ async def _hindi_note(notes: list[Any], remark: str, remark_hi: str) -> None:
         if said not in note.body_hi:
             continue
         body = note.body_hi.replace(said, said_hi)
-        if note.channel == "sms" and len(body) > notify.SMS_LIMIT:
+        if note.channel == "sms" and len(body) > notify.sms_limit(body):
             continue
         note.body_hi = body
         await note.save(update_fields=["body_hi"])

@@ -450,6 +450,22 @@ def test_a_kiosk_application_through_the_department_to_the_citizen(browser, serv
     expect(citizen.locator("body")).not_to_contain_text("Ram Lal Meena")  # no personal details
     citizen.screenshot(path=str(ARTIFACTS / "track.png"), full_page=True)
 
+    # 4b. The same on a small phone, without JavaScript, in both languages: the steps used to be a
+    # table 472 pixels wide on a 320-pixel screen, the department's remark off to the right.
+    phone = browser.new_context(base_url=server, locale="hi-IN", viewport={"width": 320, "height": 640},
+                                java_script_enabled=False).new_page()
+    for lang in ("en", "hi"):
+        phone.goto(f"/lang/{lang}?next=/track")
+        phone.fill("#number", receipt_no)
+        phone.fill("#mobile", "8003344556")
+        phone.locator("form[action='/track'] button[type=submit]").click()
+        expect(phone.locator("#steps")).to_be_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 320, lang
+        box = phone.locator("#steps td", has_text="Caste verified against the ration card").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 320, (lang, box)
+    phone.screenshot(path=str(ARTIFACTS / "track-phone-hi.png"), full_page=True)
+    phone.context.close()
+
     # 5. The QR code's address says the certificate is authentic.
     path = re.sub(r"^https?://[^/]+", "", verify_url)
     citizen.goto(path)

@@ -76,7 +76,7 @@ async def test_a_upi_paid_booking_is_owed_to_the_citizen_not_paid_from_the_drawe
     cancelled = await AuditLog.get(action="request.cancelled", object_id=str(req.id))
     assert cancelled.detail["refund_to"] == "upi" and cancelled.detail["refund_paise"] == REFUND
     told = await Notification.get(event="upi_refund_owed")
-    assert told.recipient == MOBILE and "₹266.40" in told.body_en and "UPI account" in told.body_en
+    assert told.recipient == MOBILE and "Rs 266.40" in told.body_en and "UPI account" in told.body_en
     assert "₹266.40" in told.body_hi and "यूपीआई" in told.body_hi
     checked = await ledger.check()
     assert checked["balanced"], checked["problems"]
@@ -112,7 +112,7 @@ async def test_a_upi_paid_booking_is_owed_to_the_citizen_not_paid_from_the_drawe
     assert (refund.status, refund.reference) == ("refunded", "IMPS61") and refund.confirmed_at is not None
     assert await AuditLog.filter(action="upi.refund_sent").count() == 1
     told = await Notification.get(event="upi_refund_sent")
-    assert told.recipient == MOBILE and "has sent ₹266.40" in told.body_en and "IMPS61" in told.body_en and "भेज दिया" in told.body_hi
+    assert told.recipient == MOBILE and "has sent Rs 266.40" in told.body_en and "IMPS61" in told.body_en and "भेज दिया" in told.body_hi
     # the books: the citizen is paid back out of the UPI collection account, the partner keeps its
     # cancellation charge in escrow:upi, the service charge is kept
     assert await ledger.balance(owed_account) == 0 and await ledger.balance("escrow:upi") == TOTAL - CHARGE - REFUND

@@ -649,3 +649,53 @@ def test_a_plugin_that_cannot_write_its_certificate_refuses_the_issue_by_name_an
     assert web.post_form(f"/office/cases/{case_id}/act?lang=en", {"action": "issue", "remark": ""},
                          token_from=f"/office/cases/{case_id}").status_code == 303
     assert web.run(lambda: Certificate.filter(case_id=case_id).count()) == 1
+
+
+def test_a_certificate_and_a_receipt_are_found_as_people_type_them(web):
+    """A certificate number typed with spaces (JP C 2026 000001) was refused as not "letters, digits
+    and dashes", one without its dashes or in Hindi digits was not found; a total written the Indian
+    way ("Rs. 40/-", "रु. ४०") was refused."""
+    async def setup():
+        case = await workflow.act(await actor("tehsildar"), await caste_case(), "approve", "Caste verified")
+        case = await workflow.act(await actor("tehsildar"), case, "issue")
+        cert = await Certificate.get(case_id=case.id)
+        request = await ServiceRequest.get(id=case.request_id)
+        return cert.number, request.receipt_no, request.citizen_total_paise // 100
+
+    number, receipt, rupees = web.run(setup)
+    compact = number.replace("-", "")
+    hindi = number.translate(str.maketrans("0123456789", "०१२३४५६७८९"))
+    for typed in (number.replace("-", " ").lower(), compact, number.replace("-", "–"), hindi, f"{number}."):
+        page = web.get("/verify", params={"number": typed})
+        assert page.status_code == 200 and "Authentic" in page.text, typed
+    devanagari = str(rupees).translate(str.maketrans("0123456789", "०१२३४५६७८९"))
+    for total in (f"Rs. {rupees}/-", f"{rupees}/-", f"रु. {devanagari}", f"₹{rupees}.00 /-"):
+        page = web.get("/verify/receipt", params={"receipt_no": f"{receipt.lower()}\u200b", "total": total})
+        assert page.status_code == 200 and 'id="citizen-total"' in page.text, total
+    assert web.get("/verify/receipt", params={"receipt_no": receipt, "total": "forty"}).status_code == 400
+
+
+def test_a_receipt_whose_payment_failed_or_waits_says_so(web):
+    """A receipt is printed when a cheque is taken; the cheque bounced (payment failed) and the
+    receipt check still showed "Total paid by the citizen" with no status, as if it were paid."""
+    from emitra.core.models import RequestStatus
+    from tests.case_helpers import pay
+
+    async def setup(status):
+        request = await pay("gov.rj.jvvnl.bill", {"k_number": "210412345678"}, f"bill-{status.value}")
+        await ServiceRequest.filter(id=request.id).update(status=status)
+        return request.receipt_no
+
+    shown = {}
+    for status in (RequestStatus.PAYMENT_FAILED, RequestStatus.PAYMENT_PENDING, RequestStatus.SUBMITTED):
+        receipt = web.run(lambda: setup(status))
+        page = web.get("/verify/receipt", params={"receipt_no": receipt, "total": "1483.50"})
+        assert page.status_code == 200
+        shown[status] = re.search(r'id="receipt-status">(.*?)</td>', page.text).group(1)
+    assert shown[RequestStatus.PAYMENT_FAILED] == "<strong>Payment failed</strong>"
+    assert shown[RequestStatus.PAYMENT_PENDING].startswith("<strong>Payment pending (cheque in clearing")
+    assert shown[RequestStatus.SUBMITTED] == "Paid and passed to the provider"
+    web.get("/lang/hi?next=/verify")
+    receipt = web.run(lambda: setup(RequestStatus.CANCELLED))
+    hindi = web.get("/verify/receipt", params={"receipt_no": receipt, "total": "1483.50"}).text
+    assert re.search(r'id="receipt-status"><strong>[\u0900-\u097F]', hindi)

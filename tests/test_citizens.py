@@ -9,7 +9,7 @@ import pytest
 from emitra.core import auth, grievances, workflow
 from emitra.core.audit import Actor
 from emitra.core.models import AuditLog, Case, Certificate, Counter, Notification, RequestStatus, ServiceRequest, User
-from emitra.web.citizens import TRACK_WINDOW
+from emitra.web.citizens import HOUR, TRACK_WINDOW
 from tests.case_helpers import actor, caste_case, grievance_case, pay
 
 RAMESH = "9829012345"
@@ -337,9 +337,9 @@ async def test_a_counter_grievance_is_tracked_with_the_citizens_mobile(demo_db):
 
 def test_one_address_files_at_most_ten_grievances_an_hour(web):
     token = web.csrf("/grievances/new")
-    for _ in range(10):
-        assert web.post("/grievances/new", data={**GOOD, "csrf_token": token}).status_code == 303
-    flood = web.post("/grievances/new", data={**GOOD, "csrf_token": token})
+    for n in range(10):  # ten different grievances (the same one sent again is filed once, not counted)
+        assert web.post("/grievances/new", data={**GOOD, "body": f"{GOOD['body']} ({n})", "csrf_token": token}).status_code == 303
+    flood = web.post("/grievances/new", data={**GOOD, "body": f"{GOOD['body']} (11)", "csrf_token": token})
     assert flood.status_code == 429 and "Too many grievances" in flood.text
     assert web.run(lambda: Case.filter(channel="online").count()) == 10
 
@@ -402,3 +402,201 @@ def test_an_application_sent_back_for_correction_says_it_waits_on_the_counter_an
     web.login("citizen")  # the citizen's own page says the same
     mine = web.get(f"/my/{returned}").text
     assert 'id="correct"' in mine and "the counter: LokMitra Centre" in mine
+
+
+def test_a_grievance_sent_twice_by_a_double_click_is_filed_once(web):
+    """The form sent twice (a double click, Back and send again, a retry on a slow link whose first
+    answer never came) filed two grievances with two numbers and two sets of messages, and the
+    department answered both. The second copy now gets the first one's number, and says so."""
+    token = web.csrf("/grievances/new")
+    first = web.post("/grievances/new", data={**GOOD, "csrf_token": token})
+    number = re.search(r"GR-JP-\d{7}", web.get(first.headers["location"]).text).group(0)
+    again = web.post("/grievances/new", data={**GOOD, "csrf_token": token, "subject": f"  {GOOD['subject']} "})
+    assert again.status_code == 303
+    page = web.get(again.headers["location"])
+    assert re.findall(r"GR-JP-\d{7}", page.text)[0] == number and 'id="filed-before"' in page.text
+    assert web.run(lambda: Case.filter(channel="online").count()) == 1
+    assert web.run(lambda: Notification.filter(event="submitted").count()) == 1
+    assert web.run(lambda: auth.events_in_window("grievance:testclient", HOUR)) == 1
+    other = web.post("/grievances/new", data={**GOOD, "csrf_token": token, "department": "energy"})  # another department: another grievance
+    assert other.status_code == 303 and 'id="filed-before"' not in web.get(other.headers["location"]).text
+    assert web.run(lambda: Case.filter(channel="online").count()) == 2
+
+
+@pytest.mark.anyio
+async def test_two_copies_of_one_grievance_sent_at_the_same_moment_file_one_case(demo_db):
+    import asyncio
+
+    district = (await Counter.get(code="JP-LM-001")).district_id
+    form = {k: GOOD[k] for k in ("about", "department", "name", "mobile", "subject", "body")}
+    cases = await asyncio.gather(*[grievances.file_online(Actor(None, via="web"), district, lang="hi", **form) for _ in range(3)])
+    assert len({c.id for c in cases}) == 1 and sorted(c.filed_before for c in cases) == [False, True, True]
+    assert await Case.filter(channel="online").count() == 1
+    assert await AuditLog.filter(action="grievance.filed_online").count() == 1
+
+
+def test_a_number_and_a_mobile_are_found_as_people_write_and_copy_them(web):
+    """A mobile written +91 98290 12345 or 098290 12345 (as it is said, and as the counter's search
+    takes it) or typed on a Hindi keyboard (९८२९०१२३४५) was refused; a number copied from the SMS
+    with an invisible character or the full stop after it, or in Hindi digits, was "not found" and
+    counted against the throttle."""
+    number = web.run(lambda: caste_case()).number
+    hindi = number.translate(str.maketrans("0123456789", "०१२३४५६७८९"))
+    for typed_number, typed_mobile in [(number, "+91 98290 12345"), (number, "098290 12345"), (number, "(+91) 98290-12345"),
+                                       (number, "९८२९०१२३४५"), (f"{number}\u200b", RAMESH), (f"\u200e{number}.", RAMESH),
+                                       (f"{number}।", RAMESH), (hindi, RAMESH), (f"\ufeff{number.lower()}\t", "+919829012345")]:
+        page = track(web, typed_number, typed_mobile)
+        assert page.status_code == 200 and 'id="steps"' in page.text, (typed_number, typed_mobile)
+    assert web.run(lambda: auth.events_in_window("track:testclient", TRACK_WINDOW)) == 0
+    assert track(web, number, "+1 98290 12345").status_code == 400  # not an Indian mobile: refused, naming the field
+    # the grievance form takes them so too: the mobile stored as its 10 digits, the counter's code found however typed
+    assert web.post_form("/grievances/new", {**GOOD, "mobile": "+91 ९४१४० ९८७६५"}).status_code == 303
+    assert web.run(lambda: Case.get(channel="online")).mobile == "9414098765"
+    data = {**GOOD, "about": "counter", "department": "", "counter_code": "jp jm 001", "complaint_type": "rude", "subject": "Rude operator"}
+    assert web.post_form("/grievances/new", data).status_code == 303
+    assert web.run(lambda: Case.get(service_code="emitra.counter_complaint").prefetch_related("about_counter")).about_counter.code == "JP-JM-001"
+
+
+def test_a_long_number_on_the_citizens_own_page_is_not_found_not_a_technical_refusal(web):
+    """/my/<a number of 300 characters> answered 400 "Length of (the value sent) 300 > 30", the
+    database column's check, instead of saying the citizen has no such application."""
+    web.login("citizen")
+    for number in ("x" * 300, "JP" + "0" * 40, "%E0%A4%9C" * 40):
+        page = web.get(f"/my/{number}")
+        assert page.status_code == 404 and "You have no application or grievance with this number" in page.text, number
+        assert "Length of" not in page.text
+
+
+def test_every_state_says_what_the_citizen_does_next_and_where(web):
+    """Tracking said what to do for an application sent back or ready only: one called for a personal
+    verification, rejected, revoked, a grievance resolved or closed, or one late and escalated showed
+    a bare status, and the citizen did not know whether to wait, go somewhere, or apply again."""
+    from tests.case_helpers import domicile_case
+
+    async def setup():
+        officer = await actor("tehsildar")
+        verification = await workflow.act(officer, await domicile_case("dom-next"), "call_for_verification")
+        approved = await workflow.act(officer, await caste_case("next-approved"), "approve", "Caste verified")
+        rejected = await workflow.act(officer, await caste_case("next-rejected"), "reject", "Caste not shown by the papers")
+        revoked = await workflow.act(officer, await workflow.act(officer, await caste_case("next-revoked"), "approve"), "issue")
+        revoked = await workflow.act(officer, revoked, "revoke", "Issued on a forged ration card")
+        resolved = await workflow.act(await actor("phed"), await grievance_case("grv-resolved"), "resolve", "Supply restored on Monday")
+        closed = await workflow.act(await actor("phed"), await grievance_case("grv-closed"), "close", "Not a PHED matter")
+        late = await caste_case("next-late")
+        await Case.filter(id=late.id).update(level=2)
+        return {c.state if c is not late else "late": c.number for c in (verification, approved, rejected, revoked, resolved, closed, late)}
+
+    numbers = web.run(setup)
+
+    def advice(state: str, mobile: str = RAMESH) -> str:
+        page = track(web, numbers[state], mobile).text
+        found = re.search(r'<p[^>]*id="(?:next|late)"[^>]*>(.*?)</p>', page, re.S)
+        assert found, state
+        return " ".join(found.group(1).split())
+
+    assert "appear in person with your original papers" in advice("verification")
+    called = web.run(lambda: Notification.filter(case__number=numbers["verification"], event="state_changed").order_by("-id").first())
+    assert "is now: Personal verification. The department will call you to appear in person with your original papers." in called.body_en
+    assert "मूल दस्तावेज़ों के साथ व्यक्तिगत रूप से उपस्थित होने हेतु बुलाएगा" in called.body_hi
+    assert "ready to collect at LokMitra Centre, Malviya Nagar (JP-LM-001)" in advice("approved")
+    assert "You may apply again, with papers that answer it, at any e-Mitra counter" in advice("rejected")
+    assert "no longer valid and must not be used" in advice("revoked")
+    assert "file a new one and quote this number" in advice("resolved", "9414098765")
+    assert "If you disagree, file a new grievance" in advice("closed", "9414098765")
+    assert "sent to a senior officer (level 2)" in advice("late")
+    web.get("/track?lang=hi")
+    assert "मूल दस्तावेज़ों के साथ व्यक्तिगत रूप से उपस्थित" in advice("verification")
+    assert "किसी भी ई-मित्र काउंटर पर फिर से आवेदन" in advice("rejected")
+    web.get("/track?lang=en")
+    forwarded = track(web, web.run(lambda: caste_case("next-waiting")).number, RAMESH).text  # with the department, on time
+    assert 'id="next"' not in forwarded and 'id="late"' not in forwarded
+
+
+def test_control_characters_and_text_reordering_marks_do_not_reach_the_officer(web):
+    """A name of control characters only ("\\x07\\x1b\\x08") was taken as a name, and a subject could
+    carry a terminal's escape (shown as written by `emitra cases list` in the data centre's shell) or
+    U+202E, which shows the rest of the line reversed in the officer's inbox."""
+    bad = web.post_form("/grievances/new", {**GOOD, "name": "\x07\x1b\x08"})
+    assert bad.status_code == 400 and "Your name: write 2 to 100 characters (now 0)" in bad.text
+    no_words = web.post_form("/grievances/new", {**GOOD, "name": "👍🏽👍🏽", "subject": "....."})
+    assert no_words.status_code == 400 and "Your name: write your name in letters, in Hindi or English." in no_words.text
+    assert "Subject: say in words what the grievance is about" in no_words.text
+    assert web.post_form("/grievances/new", {**GOOD, "name": "सुनीता देवी"}).status_code == 303
+    filed = web.post_form("/grievances/new", {**GOOD, "subject": "\u202eNo water\x1b[2J in ward\t12", "name": "Sunita\x08 Devi",
+                                               "body": f"{GOOD['body']}\r\nSecond line\x00".replace("\x00", "\x07")})
+    assert filed.status_code == 303
+    case = web.run(lambda: Case.filter(channel="online").order_by("-id").first())
+    assert (case.subject, case.applicant_name) == ("No water[2J in ward 12", "Sunita Devi")
+    assert case.body == f"{GOOD['body']}\nSecond line"
+    web.login("phed")
+    inbox = web.get(f"/office/cases/{case.id}")
+    assert inbox.status_code == 200 and "No water[2J in ward 12" in inbox.text
+    assert "\u202e" not in inbox.text and "\x1b" not in inbox.text
+
+
+def test_the_grievance_confirmation_prints_the_whole_address_to_track_it(web, monkeypatch):
+    """It said "track it … at /track": on a page written down or printed, a path leads nowhere."""
+    monkeypatch.setenv("EMITRA_PUBLIC_URL", "https://emitra.example.in")
+    filed = web.post_form("/grievances/new", GOOD)
+    page = web.get(filed.headers["location"]).text
+    assert "your mobile at https://emitra.example.in/track, or at any e-Mitra counter" in page
+    web.get("/lang/hi?next=/grievances/filed")
+    assert "मोबाइल से https://emitra.example.in/track पर" in web.get("/grievances/filed").text
+
+
+def test_the_confirmation_is_not_shown_to_the_next_person_at_a_shared_kiosk(web, monkeypatch):
+    """The confirmation (the grievance number, where it went, the mobile's last digits) stayed in the
+    browser's session for good: whoever used a shared kiosk's browser next opened /grievances/filed
+    and read it. It is shown again (a reload) for 30 minutes, and not once the form is opened anew."""
+    monkeypatch.setenv("EMITRA_NOW", "2026-12-01T10:00")
+    filed = web.post_form("/grievances/new", GOOD)
+    number = re.search(r"GR-JP-\d{7}", web.get(filed.headers["location"]).text).group(0)
+    monkeypatch.setenv("EMITRA_NOW", "2026-12-01T10:29")
+    assert number in web.get("/grievances/filed").text  # a reload soon after: still there
+    monkeypatch.setenv("EMITRA_NOW", "2026-12-01T10:31")
+    later = web.get("/grievances/filed")
+    assert later.status_code == 303 and later.headers["location"] == "/grievances/new"
+    monkeypatch.setenv("EMITRA_NOW", "2026-12-01T11:00")
+    filed = web.post_form("/grievances/new", {**GOOD, "body": GOOD["body"] + " Again."})  # the form opened anew: forgotten
+    assert filed.status_code == 303 and web.get("/grievances/filed").status_code == 200
+    web.get("/grievances/new")
+    assert web.get("/grievances/filed").status_code == 303
+
+
+def test_an_application_past_the_date_it_was_expected_by_says_it_is_late(web):
+    """Tracking kept saying "Expected by 16-11-2026" on 1 December, as if that date were still ahead,
+    until the SLA sweep escalated it."""
+    import datetime as dt
+
+    async def setup():
+        late, on_time = await caste_case("late-1"), await caste_case("late-2")
+        await Case.filter(id=late.id).update(due_at=late.created_at - dt.timedelta(days=2))
+        return late.number, on_time.number
+
+    late, on_time = web.run(setup)
+    page = track(web, late, RAMESH).text
+    note = " ".join(re.search(r'id="late">(.*?)</p>', page, re.S).group(1).split())
+    assert note.startswith("Late: it was expected by ") and "file a grievance about the delay" in note
+    assert 'id="late"' not in track(web, on_time, RAMESH).text
+
+
+def test_a_late_application_ready_at_the_counter_is_not_called_late(web):
+    """Once it waits on the citizen (ready to collect), "late … you need not do anything" would
+    contradict "collect it at …"."""
+    async def setup():
+        case = await workflow.act(await actor("tehsildar"), await caste_case("late-ready"), "approve")
+        case = await workflow.act(await actor("tehsildar"), case, "issue")
+        await Case.filter(id=case.id).update(level=2)
+        return case.number
+
+    page = track(web, web.run(setup), RAMESH).text
+    assert 'id="collect"' in page and 'id="late"' not in page
+
+
+def test_the_mobile_fields_take_a_mobile_as_people_write_it(web):
+    """The mobile inputs stopped at 15 characters with a digits-only keypad: "(+91) 98290-12345" was
+    cut to "(+91) 98290-123" by the browser, and a phone's keypad offered no "+"."""
+    written = "(+91) 98290-12345"
+    for page in (web.get("/track").text, web.get("/grievances/new").text):
+        tag = re.search(r'<input id="mobile"[^>]*>', page).group(0)
+        assert int(re.search(r'maxlength="(\d+)"', tag).group(1)) >= len(written) and 'inputmode="tel"' in tag

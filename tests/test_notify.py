@@ -156,8 +156,10 @@ async def test_a_long_reason_is_shortened_in_the_sms_and_given_whole_by_email(de
     case = await workflow.act(await actor("tehsildar"), case, "reject", reason)
     sms = await Notification.get(case_id=case.id, event="state_changed", channel="sms", body_en__contains="Rejected")
     email = await Notification.get(case_id=case.id, event="state_changed", channel="email")
-    for body in (sms.body_en, sms.body_hi):
-        assert len(body) <= notify.SMS_LIMIT and case.number in body and body.endswith("…")
+    for body, ellipsis in ((sms.body_en, "..."), (sms.body_hi, "…")):  # English in the GSM alphabet, Hindi in Unicode
+        assert notify.sms_parts(body) <= 4 and case.number in body and body.endswith(ellipsis)
+    assert len(sms.body_en) <= notify.SMS_LIMIT and notify.sms_parts(sms.body_en) == 2 and notify.is_gsm(sms.body_en)
+    assert len(sms.body_hi) <= notify.SMS_UNICODE_LIMIT
     assert "Rejected. Reason: The ration card does not list the applicant." in sms.body_en
     assert "अस्वीकृत" in sms.body_hi
     assert reason.strip() in email.body_en and email.subject == f"e-Mitra {case.number}: Rejected"
@@ -309,7 +311,8 @@ async def test_the_documented_http_sms_gateway_works_as_written(demo_db, monkeyp
         assert await notify.deliver() == {"sent": 2, "kept": 0, "retry": 0, "failed": 0}
     assert [(r["to"], r["sender"], r["unicode"], r["auth"]) for r in server.received[-2:]] == [
         ("91" + MOBILE, "EMITRA", False, "Bearer test-token")] * 2
-    assert server.received[-2]["text"].startswith("e-Mitra: your application for Caste certificate")
+    assert server.received[-2]["text"].startswith("e-Mitra: your application for Caste certificate - Revenue Department")
+    assert all(notify.is_gsm(r["text"]) for r in server.received[-2:])  # sent as plain text, nothing to garble
     for note in await Notification.filter(case_id=case.id):
         assert (note.status, note.transport, note.attempts) == ("sent", "http-sms", 2)
     assert (await Notification.get(id=email.id)).status == "kept"
@@ -418,3 +421,42 @@ def test_the_cli_reads_the_outbox_masked_and_delivers_it(web):
     table = subprocess.run([EMITRA, "notify", "outbox", "--status", "kept"], capture_output=True, text=True, env=env, timeout=120)
     assert table.returncode == 0 and MASKED in table.stdout and "submitted" in table.stdout
     assert "state_changed" not in table.stdout and MOBILE not in table.stdout
+
+
+@pytest.mark.anyio
+async def test_an_english_sms_goes_in_the_gsm_alphabet_and_one_quoting_hindi_in_unicode(demo_db):
+    """An English SMS said "Caste certificate – Revenue Department": the en dash alone made it a
+    Unicode message (207 characters: four parts instead of two), and the documented gateway, which
+    sent English as plain text, turned the dash into "?"; an English message quoting the officer's
+    Hindi remark came out as question marks. The limit of 300 characters was five Unicode parts."""
+    case = await caste_case()
+    await Case.filter(id=case.id).update(lang="en")
+    case = await workflow.act(await actor("tehsildar"), await Case.get(id=case.id), "return",
+                              "पिता का नाम राशन कार्ड से भिन्न है। " * 12)
+    notes = await Notification.filter(case_id=case.id, channel="sms").order_by("id")
+    *plain, quoting = notes
+    for note in plain:
+        message = notify._message(note)
+        assert message.lang == "en" and not message.unicode and notify.is_gsm(note.body_en), note.body_en
+        assert "–" not in note.body_en and "Caste certificate - Revenue Department" in note.body_en
+        assert notify.sms_parts(note.body_en) <= 2 and notify.sms_parts(note.body_hi) <= 4
+        assert "–" in note.body_hi  # Hindi goes in Unicode anyway: kept as written
+    message = notify._message(quoting)
+    assert message.unicode and "पिता का नाम" in message.body
+    assert len(message.body) <= notify.SMS_UNICODE_LIMIT and notify.sms_parts(message.body) == 4 and message.body.endswith("…")
+    assert notify.sms_parts("a" * 160) == 1 and notify.sms_parts("a" * 161) == 2 and notify.sms_parts("a" * 306) == 2
+    assert notify.sms_parts("€" * 80) == 1 and notify.sms_parts("€" * 81) == 2  # an extension character counts two
+    assert notify.sms_parts("क" * 70) == 1 and notify.sms_parts("क" * 71) == 2 and notify.sms_parts("क" * 268) == 4
+    assert notify.sms_text("refund of ₹1,234.00 … “sent”") == 'refund of Rs 1,234.00 ... "sent"'
+
+
+@pytest.mark.anyio
+async def test_the_acknowledgement_says_where_to_track_it_online(demo_db, monkeypatch):
+    """It said "track it … at any e-Mitra counter or online", and not where online."""
+    monkeypatch.setenv("EMITRA_PUBLIC_URL", "https://emitra.rajasthan.example.in/")
+    for case in (await caste_case(), await grievance_case()):
+        opened = await Notification.get(case_id=case.id, event="submitted", channel="sms")
+        assert opened.body_en.endswith("at any e-Mitra counter or online at https://emitra.rajasthan.example.in/track")
+        assert "काउंटर पर या ऑनलाइन https://emitra.rajasthan.example.in/track पर स्थिति देखें।" in opened.body_hi
+        assert notify.sms_parts(opened.body_en) == 2 and notify.sms_parts(opened.body_hi) <= 4
+        assert case.number in opened.body_en and case.number in opened.body_hi

@@ -69,7 +69,7 @@ async def test_a_returned_transfer_is_owed_again_told_to_the_citizen_and_recorde
     assert audited.detail == {"via": "web", "receipt_no": req.receipt_no, "amount_paise": REFUND, "transfer": "IMPS61", "reference": "RET1",
                               "owed_after_paise": REFUND}
     told = await Notification.get(event="upi_refund_returned")
-    assert told.recipient == MOBILE and "sent back the refund of ₹266.40" in told.body_en
+    assert told.recipient == MOBILE and "sent back the refund of Rs 266.40" in told.body_en
     assert "correct bank account details" in told.body_en and "District e-Mitra Society" in told.body_en
     assert "सही बैंक खाते" in told.body_hi and "₹266.40" in told.body_hi
     owed, _ = await upi_refunds.owed(counter.district_id)

@@ -34,6 +34,7 @@ from emitra.core import auth, certificate_render, certificates, fees, money, wor
 from emitra.core.models import Case, Certificate, Counter, District, Role, ServiceRequest, Society, User
 from emitra.core.plugins import department_hi, get_host
 from emitra.core.services import Payer
+from emitra.core.text import ascii_digits, typed_number
 from emitra.web import citizens
 from emitra.web.i18n import _, current_lang, department
 from emitra.web.security import ANYONE, page
@@ -132,10 +133,21 @@ async def certificate_pdf(request: Request) -> Response:
 CERTIFICATE_LOOKUPS = 20
 CERTIFICATE_WINDOW = dt.timedelta(minutes=15)
 
+#: a certificate number without its dashes: the district, C, the year, the serial (JP-C-2026-000001)
+CERTIFICATE_COMPACT = re.compile(r"([A-Z]{2})C(\d{4})(\d{6,})")
+
+
+def _certificate_number(typed: str) -> str:
+    """A certificate number as printed (JP-C-2026-000001), however it was typed: ``jp c 2026 000001``,
+    ``JPC2026000001``, ``JP–C–2026–000001`` or in Hindi digits; else what was typed, trimmed (to be refused)."""
+    compact = CERTIFICATE_COMPACT.fullmatch(typed_number(typed[:200]).upper())
+    return f"{compact[1]}-C-{compact[2]}-{compact[3]}" if compact else typed.strip()
+
+
 @page(ANYONE)
 async def verify(request: Request) -> Response:
     """Check a certificate by its number, or a receipt by its number: two small forms."""
-    number = request.query_params.get("number", "").strip()
+    number = _certificate_number(request.query_params.get("number", ""))
     found: Certificate | None = None
     error = ""
     status = 200
@@ -198,8 +210,11 @@ async def _rate_check(req: ServiceRequest) -> dict[str, Any]:
 
 
 def _total_paise(text: str) -> int | None:
-    """The total as a person copies it from the receipt ("40", "40.00", "₹ 1,040.50", "Rs 40"), or None."""
-    cleaned = re.sub(r"^(?:₹|rs\.?|inr)\s*", "", text.strip(), flags=re.IGNORECASE)
+    """The total as a person copies it from the receipt ("40", "40.00", "₹ 1,040.50", "Rs 40", "Rs. 40/-",
+    "रु. ४०"), or None."""
+    # as Indians write an amount too: "Rs. 40/-", "रु. 40", "४०" (Hindi digits)
+    cleaned = re.sub(r"^(?:₹|rs\.?|inr|रु\.?|रुपये)\s*", "", ascii_digits(text).strip(), flags=re.IGNORECASE)
+    cleaned = re.sub(r"\s*(?:/-|/=|रुपये|rupees)$", "", cleaned, flags=re.IGNORECASE)
     try:
         return money.parse_rupees(cleaned) if cleaned else None
     except money.AmountError:
@@ -225,7 +240,7 @@ async def verify_receipt(request: Request) -> Response:
         return _receipt_page(request, typed)
     if await citizens.receipt_checks_spent(request):
         return _receipt_page(request, {**typed, "throttled": True}, 429)
-    receipt_no = re.sub(r"[\s-]", "", typed["receipt_no"]).upper()
+    receipt_no = typed_number(typed["receipt_no"]).upper()  # spaces, dashes, an invisible character or Hindi digits
     errors: dict[str, str] = {}
     if not RECEIPT_FORMAT.match(receipt_no):
         errors["receipt_no"] = _("Type the receipt number as printed: letters, digits and dashes, at most 24 characters.") \
@@ -247,6 +262,8 @@ async def verify_receipt(request: Request) -> Response:
     return _receipt_page(request, {
         "r": req, "counter": counter, "check": check, "complaint": complaint, "receipt_no": req.receipt_no,
         "total": typed["total"], "status_label": req.status.value if hasattr(req.status, "value") else str(req.status),
+        # a cheque in clearing or bounced, a card or UPI payment not confirmed: the receipt was printed, the money not paid
+        "status_text": citizens._request_status(req.status),
     })
 
 

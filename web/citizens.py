@@ -18,14 +18,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from emitra.core import auth, book, grievances, notify, upi_refunds, workflow
+from emitra.core import auth, book, clock, grievances, notify, text, upi_refunds, workflow
 from emitra.core.models import (AuditLog, BookEntry, Case, CaseEvent, Certificate, Citizen, Counter, CounterKind, District,
                                 Notification, RequestStatus, Role, ServiceRequest)
 from emitra.plugins.government.grievance import DEPARTMENTS
 from emitra.web import i18n, params
 from emitra.web.i18n import _
 from emitra.web.security import ANYONE, actor, page
-from emitra.web.templating import render
+from emitra.web.templating import render, site_url
 
 MOBILE = re.compile(r"[6-9]\d{9}")
 #: failed look-ups allowed per client address in the window, then 429 until the oldest one ages out
@@ -82,7 +82,11 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
         "filed_at": case.created_at, "due_at": case.due_at, "counter": counter, "about_counter": about,
         "filed_counter": filed, "moved": filed is not None and counter is not None and filed.id != counter.id,
         "channel": case.channel, "department": i18n.department(case.department, case.service_code), "steps": steps,
-        "certificate": certificate,
+        "certificate": certificate, "kind_of_case": case.kind, "deliverable": bool(process.deliverable),
+        # sent up a level by the SLA sweep: late, and with a senior officer now (docs/workflows.md)
+        "escalated": case.level > 1 and not (state.final or state.desk == "none"), "level": case.level,
+        # past the date it was expected by and still open: said so, not left as a date in the past
+        "overdue": case.due_at is not None and case.due_at < clock.now() and not (state.final or state.desk == "none"),
     }
 
 
@@ -154,7 +158,8 @@ async def track(request: Request) -> Response:
     if await auth.events_in_window(failures_key, TRACK_WINDOW) >= TRACK_MAX_FAILURES:
         return _no_store(render(request, "citizens/track.html", {"form": form, "errors": {}, "result": None, "throttled": True}, 429))
     posted = request.state.form
-    form = {"number": str(posted.get("number", "")).strip()[:40], "mobile": re.sub(r"[\s-]", "", str(posted.get("mobile", "")))[:15]}
+    # as written on paper or copied from the SMS: +91 or 0 before the mobile, Hindi digits, invisible characters
+    form = {"number": str(posted.get("number", "")).strip()[:40], "mobile": text.typed_mobile(str(posted.get("mobile", "")))[:15]}
     errors = {}
     number = _clean_number(form["number"])
     if not number:
@@ -207,7 +212,7 @@ async def my_case(request: Request) -> Response:
     user = request.state.user
     number = _clean_number(request.path_params["number"])
     result = None
-    if user.citizen_id is not None:
+    if user.citizen_id is not None and 0 < len(number) <= 30:  # a longer one is no number (nor for the column's check)
         case = await Case.get_or_none(number=number)
         if case is not None:
             mine = case.id in await _own_case_ids(request)
@@ -216,7 +221,7 @@ async def my_case(request: Request) -> Response:
             if mine:
                 result = await case_view(case, with_certificate=True)
         else:
-            found = await ServiceRequest.get_or_none(receipt_no=number, citizen_id=user.citizen_id)
+            found = await ServiceRequest.get_or_none(receipt_no=number, citizen_id=user.citizen_id) if len(number) <= 24 else None
             if found is not None:
                 result = await request_view(found)
     if result is None:
@@ -248,6 +253,7 @@ FIELDS = ("district", "about", "department", "counter_code", "complaint_type", "
 async def new_grievance(request: Request) -> Response:
     """Anyone: file a grievance to a department, the district administration, or about an e-Mitra counter."""
     if request.method == "GET":
+        _forget_confirmation(request)  # a new grievance: the last one's confirmation is not for whoever comes next
         q = request.query_params
         form = {k: "" for k in FIELDS}
         form["about"] = "department"
@@ -257,7 +263,7 @@ async def new_grievance(request: Request) -> Response:
         if user is not None and user.citizen_id is not None:  # a logged-in citizen: their own name and mobile
             citizen = await Citizen.get(id=user.citizen_id)
             form.update(name=citizen.name, mobile=citizen.mobile)
-        code = q.get("counter", "").strip().upper()[:20]
+        code = grievances.typed_counter_code(q.get("counter", "")[:40])[:20]
         if code:
             form.update(about="counter", counter_code=code, receipt_no=q.get("receipt", "").strip()[:24],
                         complaint_type=q.get("type", "overcharging") if q.get("type", "overcharging") in
@@ -289,17 +295,35 @@ async def new_grievance(request: Request) -> Response:
         lang = i18n.current_lang.get()
         errors = {k: (hi if lang == "hi" else en) for k, (en, hi) in exc.errors.items()}
         return await _grievance_form(request, form, errors, 400)
-    await auth.count_event(filed_key, HOUR)
+    again = bool(getattr(case, "filed_before", False))  # sent twice (a double click, a retry): filed once
+    if not again:
+        await auth.count_event(filed_key, HOUR)
     if form["receipt_no"].strip():
         await count_receipt_check(request)
     request.session["grievance_filed"] = case.number
+    request.session["grievance_again"] = again
+    request.session["grievance_filed_at"] = clock.now().timestamp()
     return RedirectResponse("/grievances/filed", status_code=303)
+
+
+#: how long after filing the confirmation is shown again in the same browser (a reload, Back): then it is
+#: forgotten, as it is when the form is opened anew, so that the next person at a shared kiosk does not see it
+CONFIRMATION_SHOWN = dt.timedelta(minutes=30)
+
+
+def _forget_confirmation(request: Request) -> None:
+    for key in ("grievance_filed", "grievance_again", "grievance_filed_at"):
+        request.session.pop(key, None)
 
 
 @page(ANYONE)
 async def grievance_filed(request: Request) -> Response:
     """The confirmation after filing: the number to track it with (kept in this browser's session only)."""
     number = request.session.get("grievance_filed", "")
+    at = request.session.get("grievance_filed_at")
+    if number and not (isinstance(at, (int, float)) and 0 <= clock.now().timestamp() - at <= CONFIRMATION_SHOWN.total_seconds()):
+        _forget_confirmation(request)  # a shared kiosk's browser: the next person does not see it
+        number = ""
     if not number:
         return RedirectResponse("/grievances/new", status_code=303)
     case = await Case.get_or_none(number=number)
@@ -308,7 +332,8 @@ async def grievance_filed(request: Request) -> Response:
     return _no_store(render(request, "citizens/grievance_filed.html", {
         "number": case.number, "title": i18n.pick(case.title_en, case.title_hi),
         "department": i18n.department(case.department, case.service_code),
-        "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile)}))
+        "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile), "again": bool(request.session.get("grievance_again")),
+        "track_url": site_url(request) + "/track"}))  # the whole address: the page is written down or printed
 
 
 # --- the complaint and suggestion book ---------------------------------------------------------------
