@@ -523,7 +523,7 @@ def test_the_lsp_admin_sets_a_price_and_the_counter_charges_it(web):
     page = web.get("/lsp/prices")
     assert page.status_code == 200 and "Photocopy" in page.text and "Internet browsing time" in page.text
     done = web.post_form("/lsp/prices", {"service_code": PHOTOCOPY, "price_rupees": "2.50"})
-    assert done.status_code == 303 and done.headers["location"] == "/lsp/prices"
+    assert done.status_code == 303 and done.headers["location"] == f"/lsp/prices?saved={PHOTOCOPY}"  # the page says it saved it
     bad = web.post_form("/lsp/prices", {"service_code": PHOTOCOPY, "price_rupees": "2.505"})
     assert bad.status_code == 400 and "more than two decimals" in bad.text
     h = web.api_token("operator1")
