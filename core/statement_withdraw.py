@@ -40,6 +40,7 @@ from emitra.core import audit, ledger, privacy
 from emitra.core.db import on_postgres
 from emitra.core.models import AuditLog, DayEnd, StatementImport, StatementLine
 from emitra.core.money import bank_reference
+from emitra.core.reconcile import local_date, week_of
 
 MIN_REASON, MAX_REASON = 10, 300
 
@@ -64,8 +65,6 @@ class Withdrawal:
 
 
 def _when(moment: dt.datetime | None) -> str:
-    from emitra.core.reconcile import local_date  # (reconcile imports nothing from here)
-
     if moment is None:
         return ""
     return f"{local_date(moment):%d-%m-%Y}"
@@ -118,8 +117,6 @@ async def _confirmed_by(imp: StatementImport) -> list[DayEnd]:
 
 
 def _weeks(first: dt.date | None, last: dt.date | None) -> list[tuple[dt.date, dt.date]]:
-    from emitra.core.reconcile import week_of
-
     if first is None or last is None:
         return []
     weeks, day = [], week_of(first)[0]
