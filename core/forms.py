@@ -197,7 +197,9 @@ def _message(schema: dict[str, Any], data: dict[str, Any], error: jsonschema.Val
         "enum": (f"{en}: choose one of the listed options{_few(value, prop, 'en')}.",
                  f"{hi}: दिए गए विकल्पों में से एक चुनें{_few(value, prop, 'hi')}।"),
         "const": _const(en, hi, value),
-        "format": (f"{en} is not a valid {value} (use YYYY-MM-DD for dates).", f"{hi} मान्य {value} नहीं है (तारीख YYYY-MM-DD में लिखें)।"),
+        "format": ((f"{en} is not a date: write it as DD-MM-YYYY (12-03-1978) or YYYY-MM-DD (1978-03-12).",
+                    f"{hi} तारीख नहीं है: DD-MM-YYYY (12-03-1978) या YYYY-MM-DD (1978-03-12) में लिखें।") if value == "date" else
+                   (f"{en} is not a valid {value}.", f"{hi} मान्य {value} नहीं है।")),
         "type": _type_message(en, hi, value),
         "minItems": (f"{en}: give at least {value}.", f"{hi}: कम से कम {value} दें।"),
         "maxItems": (f"{en}: give at most {value}.", f"{hi}: अधिकतम {value} दें।"),
@@ -310,9 +312,27 @@ def _ungroup(text: str) -> str:
     return match.group(1) + re.sub(r"[,\s]", "", match.group(2)) + (match.group(3) or "")
 
 
+#: a date typed day first, as dates are written in India (12-03-1978, 12/03/1978, 12.3.1978): a
+#: counter's browser without a date picker shows a plain text box, and the operator types it so
+_DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+
+
+def _iso_date(text: str) -> str:
+    """``12-03-1978`` -> ``1978-03-12`` when it is a date; anything else as it was (validation names it)."""
+    match = _DAY_FIRST.match(text)
+    if not match:
+        return text
+    try:
+        return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1))).isoformat()
+    except ValueError:  # 31-02-2026: no such day, refused by the format check as typed
+        return text
+
+
 def _scalar(prop: dict[str, Any], value: Any) -> Any:
     kind = prop.get("type")
     text = str(value).strip()
+    if kind == "string" and prop.get("format") == "date":
+        return _iso_date(text)
     if kind == "integer":
         try:
             return int(_ungroup(text))

@@ -108,6 +108,29 @@ def test_conditional_fields_follow_the_data():
     forms.validate_step(FORM, {"name": "Asha", "category": "GEN"}, 0)  # later steps are not checked yet
 
 
+DATED = {"type": "object", "required": ["born"], "properties": {
+    "born": {"type": "string", "format": "date", "title": "Date of birth", "x-title-hi": "जन्म तिथि"}}}
+
+
+@pytest.mark.parametrize("typed,stored", [("12-03-1978", "1978-03-12"), ("12/3/1978", "1978-03-12"), ("1.12.1978", "1978-12-01"),
+                                          ("1978-03-12", "1978-03-12")])
+def test_a_date_typed_day_first_where_no_picker_is_shown_is_read_as_that_day(typed, stored):
+    """A counter's browser without a date picker shows a text box, and Indian dates are written day
+    first: 12-03-1978 was refused ("use YYYY-MM-DD"); it is the 12th of March 1978."""
+    data = forms.coerce(DATED, {"born": typed})
+    forms.validate(DATED, data)
+    assert data == {"born": stored}
+
+
+@pytest.mark.parametrize("typed", ["31-02-2026", "12-1978", "03-12-78", "1978/03/12"])
+def test_a_date_that_is_no_day_is_refused_naming_the_field_and_both_ways_to_write_it(typed):
+    with pytest.raises(forms.FormErrors) as caught:
+        forms.validate(DATED, forms.coerce(DATED, {"born": typed}))
+    (error,) = caught.value.errors
+    assert error.field == "born" and "Date of birth is not a date: write it as DD-MM-YYYY (12-03-1978) or YYYY-MM-DD" in error.en
+    assert "जन्म तिथि तारीख नहीं है" in error.hi
+
+
 def test_posted_text_becomes_nested_json_and_back():
     raw = {"name": "Asha", "category": "OBC", "income": "120000", "languages": ["hi", "raj"], "address.pin": "302001",
            "members.0.member_name": "Ravi", "members.0.age": "12", "members.1.member_name": "", "members.2.member_name": "Mira", "agree": "on"}

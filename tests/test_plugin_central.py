@@ -159,7 +159,7 @@ def test_the_sandbox_gives_the_first_free_slot_on_or_after_the_preferred_date():
 async def test_wrong_passport_fields_are_named(demo_db, fresh_passport_office):
     actor, counter, citizen = await _ctx()
     cases = [
-        (passport_form(preferred_date="09-12-2026"), "preferred_date", "not a valid date"),
+        (passport_form(preferred_date="09-12-2026"), "preferred_date", "is not a date"),
         (passport_form(psk="DELHI_PSK"), "psk", "choose one of the listed options"),
         (passport_form(booklet="48"), "booklet", "choose one of the listed options"),
         (passport_form(given_name="Ramesh 2"), "given_name", "English letters"),
