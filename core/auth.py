@@ -163,6 +163,17 @@ async def _locked_row(key: str, now: dt.datetime) -> LoginThrottle:
     return await LoginThrottle.select_for_update().get(key=key)
 
 
+async def serialise(key: str) -> None:
+    """Make the callers of ``key`` take turns until the caller's transaction ends: its throttle row
+    locked and written (a write, so that SQLite takes its write lock here too, not at a later
+    insert). For a check-then-write no unique key can guard (core/grievances: the same grievance
+    sent twice at once is filed once)."""
+    now = _utcnow()
+    row = await _locked_row(key[:120], now)
+    row.window_start = now
+    await row.save(update_fields=["window_start"])
+
+
 async def attempt_login(username: str, password: str, address: str, actor: audit.Actor) -> LoginAttempt:
     """Check a log-in against the throttle, then the password.
 

@@ -173,10 +173,8 @@ async def file_online(
     title_en, title_hi = workflow.BUILTIN_TITLES[service_code]
     async with in_transaction():
         # one filing at a time in a district: two copies of one form sent together (a double click) must
-        # not both find no earlier copy. The row is written first, so SQLite takes its write lock here too.
-        lock = await auth._locked_row(f"grievance-filing:{district.id}", auth._utcnow())
-        lock.window_start = auth._utcnow()
-        await lock.save(update_fields=["window_start"])
+        # not both find no earlier copy
+        await auth.serialise(f"grievance-filing:{district.id}")
         earlier = await Case.filter(
             district_id=district.id, channel="online", service_code=service_code, department=to[:200],
             about_counter_id=counter.id if counter else None, mobile=mobile, subject=privacy.mask_aadhaar_in_text(subject)[:200],
