@@ -1749,28 +1749,44 @@ def _in_text(ref: str, text: str) -> bool:
 
 
 _RUN = re.compile(r"[^\W_]+")  # a run of letters and digits (str.isalnum), as _in_text sees words
-#: two runs of letters and digits a single space apart, the first ending and the second beginning
-#: with a digit (overlapping: each run may end one pair and begin the next)
-_CUT = re.compile(r"(?<![^\W_])([^\W_]*\d) (?=(\d[^\W_]*))")
-_MAY_BE_CUT = re.compile(r"\d \d")  # a quick look before _CUT: most lines have no digit on both sides of a space
-#: a reference cut in two by a bank's wrapping is read whole again when its two parts make at
-#: least this many characters (a UTR has 12 digits; decision 74)
+_MAY_BE_CUT = re.compile(r"\d \d")  # a quick look first: most lines have no digit on both sides of a space
+#: a reference cut by a bank's wrapping is read whole again when its parts make at least this many
+#: characters (a UTR has 12 digits; decision 74)
 GLUED_MIN = 12
+#: and it is read whole from at most this many parts: a reference cut twice (a 22-character RTGS
+#: UTR in a narration column 10 to 20 characters wide) or three times (decision 104)
+GLUED_PARTS = 4
 
 
 def _words(text: str) -> set[str]:
     """The words a statement line quotes references by: its runs of letters and digits, and each
-    two runs a single space apart, cut between two digits, joined into one when together they have
-    GLUED_MIN characters or more. A bank that wraps a narration at a fixed width may cut a UTR in
-    the middle (``...-6123456`` / ``78901-BILL``); decision 67 joins the continued narration after
-    a space, so the UTR reads as two runs, each quoting nothing; joined, the run is the UTR again.
-    (Two separate numbers that together happen to spell a ledger item's whole reference of 12 or
-    more characters are not a risk worth refusing this for.)"""
-    words = set(_RUN.findall(text))
-    if _MAY_BE_CUT.search(text):
-        for first, second in _CUT.findall(text):
-            if len(first) + len(second) >= GLUED_MIN:
-                words.add(first + second)
+    run of two to GLUED_PARTS of them, each a single space from the next and cut between two
+    digits, joined into one when together they have GLUED_MIN characters or more. A bank that
+    wraps a narration at a fixed width may cut a UTR in the middle (``...-6123456`` /
+    ``78901-BILL``), or twice when the column is narrower than the reference (``...-SBINR52026``
+    / ``1201123456`` / ``78-RENT``); decision 67 joins the continued narration after a space, so
+    the UTR reads as runs each quoting nothing; joined, the run is the UTR again.
+    (Numbers that together happen to spell a ledger item's whole reference of 12 or more
+    characters are not a risk worth refusing this for.)"""
+    runs = list(_RUN.finditer(text))
+    words = {r.group() for r in runs}
+    if not _MAY_BE_CUT.search(text):
+        return words
+    chain: list[str] = []  # the runs so far each cut from the one before it
+    end = -2
+    for r in runs:
+        run = r.group()
+        if chain and r.start() == end + 1 and text[end] == " " and chain[-1][-1].isdigit() and run[0].isdigit():
+            chain.append(run)
+            # every join ending with this run, of 2 to GLUED_PARTS parts, long enough
+            size = len(run)
+            for back in range(2, min(len(chain), GLUED_PARTS) + 1):
+                size += len(chain[-back])
+                if size >= GLUED_MIN:
+                    words.add("".join(chain[-back:]))
+        else:
+            chain = [run]
+        end = r.end()
     return words
 
 

@@ -263,6 +263,61 @@ def test_two_runs_are_read_as_one_reference_only_when_a_wrap_could_have_cut_one(
     assert {"6123456", "78901", "612345678901"} <= set(pair("x", "6123456 78901")[1])
 
 
+def test_a_reference_cut_twice_by_a_narrow_column_is_read_whole_from_its_three_parts():
+    """A narration column narrower than the reference cuts it twice (decision 104): the three runs,
+    each a single space from the next and cut between digits, are read as the reference again;
+    and every join of two of them that is long enough, as before. Not more than GLUED_PARTS parts,
+    not across a letter or a double space, and a run of short numbers is not a reference."""
+    def quoted(ref: str, text: str) -> bool:
+        line = rec.Item("bank", "other", "line:1", dt.date(2025, 11, 24), 148_350, "", text, line_no=1, line_id=1)
+        item = rec.Item("ledger", "upi", "entry:1", dt.date(2025, 11, 24), 148_350, "request:R1", "", rec._refs(ref))
+        matched, _differing, _lonely_s, _lonely_l = rec.match([line], [item], "bank")
+        return bool(matched) and matched[0].how == "reference"
+
+    assert quoted("sbinr52026120112345678", "RTGS-SBINR52026 1201123456 78-JVVNL")  # 22 characters in three parts
+    assert quoted("612345678901", "UPI/CR/6123 4567 8901/RAMESH")
+    assert quoted("612345678901", "UPI/CR/61 23 45 678901")  # four parts
+    assert not quoted("612345678901", "UPI/CR/6 1 2 3 4 5 678901")  # seven parts: not a wrap's cuts
+    assert not quoted("612345678901", "UPI/CR/6123 4567  8901")  # two spaces before the third part
+    assert not quoted("612345678901", "UPI/CR/6123 A4567 8901")  # a letter after a space
+    words = rec._words("no 1 2 3 4 5 6 7 8 9 10 11 12 13 14")
+    assert words == {"no", *(str(n) for n in range(1, 15))}  # short numbers: nothing joined
+    # each join of the parts long enough, and none shorter
+    assert rec._words("6123 456789 01") == {"6123", "456789", "01", "612345678901"}
+    assert rec._words("6123 456789 01 2") == {"6123", "456789", "01", "2", "612345678901", "6123456789012"}
+
+
+async def test_a_utr_cut_twice_over_three_lines_of_narration_matches_by_reference(demo_db):
+    """A bank whose narration column is narrow wraps a UPI credit's narration over three lines and
+    cuts its UTR twice: the import joins the lines (decision 67), and the payment is matched to its
+    own credit by reference, not to a stranger's credit of the same amount the same day."""
+    district = await District.get(code="JP")
+    operator = await User.get(username="operator1")
+    counter, citizen = await Counter.get(id=operator.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
+    req = await counter_core.record_payment(Actor(operator), counter, citizen, "gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "upi-d", "upi")
+    await counter_core.confirm_payment(Actor(None, via="webhook"), await Payment.get(request=req), "upi", "evt-d", provider_reference="612345678901")
+    today = clock.today()
+    day = f"{today:%d/%m/%y}"
+    data = (f"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
+            f"{day},UPI-SUNITA DEVI-6999,,{day},,1483.50,\r\n"
+            f",9999 99-RENT,,,,,\r\n"
+            f"{day},UPI-RAMESH KUMAR-6123,,{day},,1483.50,\r\n"
+            f",45678,,,,,\r\n"
+            f",901-BILL PAYMENT,,,,,\r\n").encode()
+    actor = Actor(await User.get(username="society"), via="cli")
+    imp = await rec.import_bank_statement(actor, district.id, data, "narrow.csv")
+    line = await StatementLine.get(statement=imp, line_no=4)
+    assert line.description == "UPI-RAMESH KUMAR-6123 45678 901-BILL PAYMENT"  # stored as the bank wrote it
+    report = await rec.build_report(district.id, *rec.week_of(today))
+    [pair] = [p for p in report.matched if p.kind == "upi"]
+    assert (pair.statement.line_no, pair.how) == (4, "reference") and req.receipt_no in pair.ledger.reference
+    assert [i.line_no for i in report.unmatched_statement] == [2]
+    recorded = await rec.reconcile(actor, district.id, *rec.week_of(today))
+    assert recorded.matched_count == report.matched_count
+    marked = dict(await StatementLine.filter(statement=imp).values_list("line_no", "matched_kind"))
+    assert marked == {2: "", 4: "upi"}
+
+
 async def test_a_statement_to_date_imported_before_narrations_were_joined_is_known_again(demo_db):
     """An import made before wrapped narrations were joined stored each line with its first line of
     narration only: the same lines in a statement to date downloaded later are still its lines

@@ -19,7 +19,9 @@ DAY = dt.date(2025, 11, 26)
 REFS = ["dsjp0001202511261", "utr4455667788", "ch_3abc", "po_77x", "r-1001", "r-10011", "neft0099", "----", "abcd", "x9y8z7w6"]
 WORDS = REFS + ["neft", "cr", "upi", "cash", "dep", "by", "slip", "r", "1001", "r-1001x", "xutr4455667788",
                 # references a bank's wrapping cut in two (read whole again: core/reconcile._words), and near misses
-                "utr4455 667788", "dsjp000120 2511261", "x9y8z7 w6", "utr4455- 667788", "utr4455 66778", "667788", "abcdefghijk"]
+                "utr4455 667788", "dsjp000120 2511261", "x9y8z7 w6", "utr4455- 667788", "utr4455 66778", "667788", "abcdefghijk",
+                # and cut twice (decision 104), and near misses
+                "utr44 5566 7788", "dsjp0001 2025 11261", "utr44 5566  7788", "dsjp0001 2025 11261 7"]
 
 
 def _text(draw_words: list[str]) -> str:
