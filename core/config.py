@@ -131,7 +131,7 @@ WHOLE_NUMBERS = {
     "EMITRA_LOGIN_WINDOW_MINUTES": 15, "EMITRA_LOGIN_LOCK_MINUTES": 15, "EMITRA_LOGIN_MAX_LOCK_MINUTES": 240,
     "EMITRA_SESSION_IDLE_MINUTES": 8 * 60, "EMITRA_SESSION_MAX_HOURS": 12, "EMITRA_MAX_REQUEST_MB": 12,
     "EMITRA_UPI_REFUND_DUE_DAYS": 3, "EMITRA_CITIZEN_LOOKUPS": 60, "EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES": 60,
-    "EMITRA_CITIZEN_LOOKUPS_PER_DAY": 240,
+    "EMITRA_CITIZEN_LOOKUPS_PER_DAY": 240, "EMITRA_GRIEVANCES_PER_MOBILE_HOUR": 5, "EMITRA_GRIEVANCES_PER_ADDRESS_HOUR": 100,
 }
 
 
@@ -161,6 +161,14 @@ def citizen_lookup_limits() -> dict[str, int]:
     default 240: a slow harvest under the first limit, all day long; decision 96)."""
     return {"lookups": _whole("EMITRA_CITIZEN_LOOKUPS"), "window_minutes": _whole("EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES"),
             "per_day": _whole("EMITRA_CITIZEN_LOOKUPS_PER_DAY")}
+
+
+def grievance_limits() -> dict[str, int]:
+    """How many online grievances one mobile number may file in an hour (``EMITRA_GRIEVANCES_PER_MOBILE_HOUR``,
+    default 5), and how many may come from one client address (``EMITRA_GRIEVANCES_PER_ADDRESS_HOUR``,
+    default 100: a mobile carrier puts thousands of its subscribers behind one public address;
+    decision 105)."""
+    return {"per_mobile": _whole("EMITRA_GRIEVANCES_PER_MOBILE_HOUR"), "per_address": _whole("EMITRA_GRIEVANCES_PER_ADDRESS_HOUR")}
 
 
 def session_idle_minutes() -> int:

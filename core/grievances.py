@@ -13,12 +13,14 @@ forwarded with its messages queued, or nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, auth, privacy, workflow
+from emitra.core import audit, auth, config, privacy, workflow
 from emitra.core.models import Case, Counter, District, ServiceRequest
 from emitra.core.text import plain, typed_mobile, typed_number
 from emitra.plugins.government.grievance import DEPARTMENTS, department_name
@@ -66,6 +68,13 @@ def complaint_label(code: str, lang: str = "en") -> str:
         if c == code:
             return hi if lang == "hi" else en
     return code
+
+
+def mobile_throttle_key(mobile: str) -> str:
+    """The throttle key counting the online grievances of one mobile number (decision 105): keyed by
+    a keyed hash of the number, so the throttle table never holds a citizen's mobile."""
+    key = hmac.new(config.secret_key().encode(), b"emitra-grievance-mobile-v1", hashlib.sha256).digest()
+    return "grievance-mobile:" + hmac.new(key, mobile.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def typed_counter_code(typed: str) -> str:

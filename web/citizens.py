@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from emitra.core import auth, book, clock, grievances, notify, text, upi_refunds, workflow
+from emitra.core import auth, book, clock, config, grievances, notify, text, upi_refunds, workflow
 from emitra.core.models import (AuditLog, BookEntry, Case, CaseEvent, Certificate, Citizen, Counter, CounterKind, District,
                                 Notification, RequestStatus, Role, ServiceRequest)
 from emitra.plugins.government.grievance import DEPARTMENTS
@@ -32,8 +32,6 @@ MOBILE = re.compile(r"[6-9]\d{9}")
 TRACK_MAX_FAILURES = 10
 TRACK_WINDOW = dt.timedelta(minutes=15)
 HOUR = dt.timedelta(hours=1)
-#: online grievances accepted per client address per hour (a public form that writes: kept from floods)
-GRIEVANCES_PER_HOUR = 10
 #: public remarks shown when tracking: the department's, the Society's and the platform's (a
 #: counter's remark may name what it checked of the citizen's papers); the messages follow the same rule
 REMARK_ROLES = notify.CITIZEN_REMARK_ROLES
@@ -274,9 +272,16 @@ async def new_grievance(request: Request) -> Response:
         return await _grievance_form(request, form, {})
     posted = request.state.form
     form = {k: str(posted.get(k, ""))[:2100] for k in FIELDS}
+    # a public form that writes, kept from floods: per mobile number (a citizen's own count, whoever shares
+    # their connection) and, far higher, per client address (a mobile carrier's subscribers share one; decision 105)
+    limits = config.grievance_limits()
     filed_key = address_key(request, "grievance")
-    if await auth.events_in_window(filed_key, HOUR) >= GRIEVANCES_PER_HOUR:
+    if await auth.events_in_window(filed_key, HOUR) >= limits["per_address"]:
         raise HTTPException(429, _("Too many grievances from this connection in the last hour. Try again later, or file it at any e-Mitra counter."))
+    mobile = text.typed_mobile(form["mobile"])
+    mobile_key = grievances.mobile_throttle_key(mobile) if MOBILE.fullmatch(mobile) else None
+    if mobile_key and await auth.events_in_window(mobile_key, HOUR) >= limits["per_mobile"]:
+        raise HTTPException(429, _("Too many grievances from this mobile number in the last hour. Try again later, or file it at any e-Mitra counter."))
     if form["receipt_no"].strip() and await receipt_checks_spent(request):  # it would tell whether the receipt exists
         raise HTTPException(429, RECEIPT_CHECKS_SPENT)
     district_code = form["district"].strip().upper()
@@ -298,6 +303,8 @@ async def new_grievance(request: Request) -> Response:
     again = bool(getattr(case, "filed_before", False))  # sent twice (a double click, a retry): filed once
     if not again:
         await auth.count_event(filed_key, HOUR)
+        if mobile_key:
+            await auth.count_event(mobile_key, HOUR)
     if form["receipt_no"].strip():
         await count_receipt_check(request)
     request.session["grievance_filed"] = case.number
