@@ -87,8 +87,16 @@ def texts_of(service: "Service") -> list[tuple[str, str]]:
     ] + [("form", t) for t in _form_texts(service.form)]
 
 
-def evaluate(rule: Rule, service: "Service") -> Decision | None:
-    """What ``rule`` says of ``service`` (regardless of dates), or None when it does not match."""
+def said_by(service: "Service") -> tuple[list[tuple[str, str]], matching.Texts]:
+    """(where, text) of everything a service says about itself, and the texts prepared for matching."""
+    texts = texts_of(service)
+    return texts, matching.Texts([text for _, text in texts])
+
+
+def evaluate(rule: Rule, service: "Service", said: "tuple[list[tuple[str, str]], matching.Texts] | None" = None) -> Decision | None:
+    """What ``rule`` says of ``service`` (regardless of dates), or None when it does not match.
+    ``said``: :func:`said_by` of the service, when several rules are asked of it (its texts read
+    and normalised once)."""
     category = str(getattr(service.category, "value", service.category)).lower()
     if category in rule.categories:
         return Decision(rule.decision, rule.id, rule.citation, rule.authority, f"category {category!r}")
@@ -99,8 +107,7 @@ def evaluate(rule: Rule, service: "Service") -> Decision | None:
         hit = matching.find(list(rule.providers), service.provider)
         if hit and hit.exact:
             return Decision(rule.decision, rule.id, rule.citation, rule.authority, f"provider names {hit.term!r}")
-    texts = texts_of(service)
-    shown = [text for _, text in texts]
+    texts, shown = said or said_by(service)
     if not (matching.may_name(rule.terms, shown) or matching.may_name(rule.doubtful, shown)):
         return None  # none of its words is or is near a term or a doubtful word: the common case, in one pass
     # only the texts that may name one are asked one by one, in order (the others name none: the
@@ -173,7 +180,9 @@ class Policy:
         key = (id(service), service.code, in_force)
         decision = self._cache.get(key)
         if decision is None:
-            decision = _worst(d for d in (evaluate(r, service) for r in in_force) if d)
+            matching.prepare([words for r in in_force for words in (r.terms, r.doubtful)])  # every list in one union first
+            said = said_by(service) if in_force else None  # read once for every rule
+            decision = _worst(d for d in (evaluate(r, service, said) for r in in_force) if d)
             if len(self._cache) > 20000:
                 self._cache.clear()
             self._cache[key] = decision

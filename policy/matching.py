@@ -100,6 +100,7 @@ class _Compiled:
     #: a word -> the terms (by position) it is near: texts repeat their words, and every service's
     #: form is checked against every rule at each start, so each word is worked out once
     seen: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, hash=False)
+    union: bool = False  # the terms of every list compiled (:func:`_union`)
 
     def near_terms(self, token: str) -> tuple[int, ...]:
         """The terms (by position) ``token``, or its start one letter longer than the term, is within one edit of.
@@ -109,7 +110,9 @@ class _Compiled:
         hits = self.seen.get(token)
         if hits is None:
             hits = ()
-            if self.near_lengths and len(token) >= min(self.near_lengths) - 1:  # shorter is near no term
+            if self.near_lengths and len(token) >= min(self.near_lengths) - 1 and (self.union or _union().near_terms(token)):
+                # (a word near no term of any list compiled is near none of this one's: every rule's
+                # lists ask the union first, so a long form's words are worked out once, not once a list)
                 probes = [token] + [token[: length + 1] for length in self.near_lengths if len(token) > length + 1]
                 candidates = {i for probe in probes for key in _keys(probe) & self.near.keys() for i in self.near[key]}
                 hits = tuple(i for i in sorted(candidates) if _near(token, self.entries[i][1]))
@@ -128,8 +131,38 @@ def _keys(word: str) -> frozenset[str]:
     return frozenset(_deletions(word) | {word})
 
 
+#: every term of every list compiled so far, in order, and their union compiled (decision 106)
+_ALL_TERMS: dict[str, None] = {}
+_UNION: list[_Compiled] = []
+
+
+def _union() -> _Compiled:
+    """The terms of every list compiled, as one list: a word near none of them is near no term of
+    any list, found once for all the rules (each rule's terms and doubtful words are a list)."""
+    if not _UNION:
+        _UNION.append(_build(tuple(_ALL_TERMS), union=True))
+    return _UNION[0]
+
+
 @lru_cache(maxsize=1024)
 def _compile(terms: tuple[str, ...]) -> _Compiled:
+    compiled = _build(terms)
+    new = [t for t in terms if t not in _ALL_TERMS]
+    if new:
+        _ALL_TERMS.update(dict.fromkeys(new))
+        _UNION.clear()  # built again with these when next asked
+    return compiled
+
+
+def prepare(lists: list[list[str] | tuple[str, ...]]) -> None:
+    """Compile every one of ``lists`` (the rules in force: their terms and doubtful words) before
+    any is asked, so that the union all of them ask first is built once, not again for each list
+    compiled later (its words worked out anew each time)."""
+    for terms in lists:
+        _compile(tuple(terms))
+
+
+def _build(terms: tuple[str, ...], union: bool = False) -> _Compiled:
     entries = []
     near: dict[str, list[int]] = {}
     for raw in terms:
@@ -142,7 +175,7 @@ def _compile(terms: tuple[str, ...]) -> _Compiled:
             for key in _deletions(term) | {term}:
                 near.setdefault(key, []).append(index)
     return _Compiled(tuple(entries), {k: tuple(v) for k, v in near.items()},
-                     frozenset(len(e[1]) for e in entries if " " not in e[1] and len(e[1]) >= 6))
+                     frozenset(len(e[1]) for e in entries if " " not in e[1] and len(e[1]) >= 6), union=union)
 
 
 def _near_hit(compiled: _Compiled, tokens: list[str]) -> tuple[int, str] | None:
@@ -217,17 +250,44 @@ def find(terms: list[str] | tuple[str, ...], text: str) -> Hit | None:
     return Hit(compiled.entries[index][0], token, False)
 
 
-def may_name(terms: list[str] | tuple[str, ...], texts: list[str]) -> bool:
+class Texts:
+    """A service's texts prepared once for every rule asked of them: each normalised, all joined
+    (by a word that normal text and terms never hold, ``\x00``, neither a letter nor a space, so a
+    term is named in the joined text exactly when it is named in one of the texts), and their
+    distinct words; and, for the union of every list compiled (:func:`_union`), the words near one
+    of its terms: the only words any list's near look-up needs to see."""
+
+    def __init__(self, texts: list[str]):
+        self.norms = [normalise(t) for t in texts]
+        kept = [n for n in self.norms if n]
+        self.together = " \x00 ".join(kept)
+        self.tokens = self.together.split()
+        self.distinct = set(self.tokens)
+        self._suspects: tuple[_Compiled, list[str]] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.tokens)
+
+    def suspects(self) -> list[str]:
+        union = _union()
+        if self._suspects is None or self._suspects[0] is not union:
+            self._suspects = (union, [t for t in self.distinct if union.near_terms(t)])
+        return self._suspects[1]
+
+
+def may_name(terms: list[str] | tuple[str, ...], texts: "list[str] | Texts") -> bool:
     """Whether :func:`find` could find one of ``terms`` in any of ``texts``, asked of them all at once.
 
     A service shows a hundred texts and names none of most rules' terms: clearing it in one pass
     over all its words, instead of one :func:`find` per text, is what keeps the check of every
-    service against every rule at start-up short. The texts are joined by a word that normal text
-    and terms never hold (``\\x00``, neither a letter nor a space), so a term is named in the joined
-    text exactly when it is named in one of the texts; near spellings are looked up word by word."""
+    service against every rule at start-up short; near spellings are looked up word by word, only
+    for the words near a term of some list (:meth:`Texts.suspects`)."""
     compiled = _compile(tuple(terms))
-    norms = [n for n in map(normalise, texts) if n]
-    return bool(norms and compiled.entries) and _may(compiled, norms)
+    prepared = texts if isinstance(texts, Texts) else Texts(texts)
+    if not (prepared and compiled.entries):
+        return False
+    return (_exact_hit(compiled, prepared.together, prepared.tokens) is not None
+            or any(compiled.near_terms(t) for t in prepared.suspects()))
 
 
 def _may(compiled: _Compiled, norms: list[str]) -> bool:
@@ -240,7 +300,7 @@ def _may(compiled: _Compiled, norms: list[str]) -> bool:
 _FEW = 8
 
 
-def candidates(terms: list[str] | tuple[str, ...], texts: list[str]) -> list[int]:
+def candidates(terms: list[str] | tuple[str, ...], texts: "list[str] | Texts") -> list[int]:
     """The positions (in order) of the ``texts`` in which :func:`find` could find one of ``terms``:
     every other text names none of them, exactly or nearly.
 
@@ -250,7 +310,7 @@ def candidates(terms: list[str] | tuple[str, ...], texts: list[str]) -> list[int
     compiled = _compile(tuple(terms))
     if not compiled.entries:
         return []
-    norms = [normalise(t) for t in texts]
+    norms = texts.norms if isinstance(texts, Texts) else [normalise(t) for t in texts]
     out: list[int] = []
 
     def narrow(lo: int, hi: int) -> None:

@@ -85,6 +85,27 @@ def test_the_texts_a_rule_may_name_narrowed_down_keep_every_text_it_names():
             assert len(kept) < len(texts)
 
 
+def test_a_services_texts_read_once_for_every_rule_find_what_each_rule_finds_in_them():
+    """The texts are normalised once and their words looked up once in the union of every list of
+    terms (decision 106): each list still finds exactly what :func:`find` finds text by text, even a
+    list compiled after the texts were first asked of (the union grows, and is asked again)."""
+    from emitra.policy import matching
+
+    texts = [d[0] for d in DISGUISES] + [d[1] for d in DISGUISES] + [d[3] for d in DISGUISES]
+    texts += ["Village Zorbulon Khurd", "Zorbulan Kalan", "Chapoke Rampura", "Sikar"]
+    prepared = matching.Texts(texts)
+    lists = [terms for rule in Policy().rules for terms in (rule.terms, rule.doubtful) if terms]
+    for terms in lists:
+        assert matching.may_name(terms, prepared) == any(matching.find(list(terms), t) for t in texts), terms[:3]
+    # a list no rule had: "zorbulon" is spelled near in one text and exactly in another, words the
+    # union's first look-up found near nothing
+    fresh = ("zorbulon", "quintaxel")
+    assert matching.may_name(fresh, prepared) and matching.may_name(("zorbulun",), prepared)
+    assert not matching.may_name(("quintaxel",), prepared)
+    named, kept = [i for i, t in enumerate(texts) if matching.find(["zorbulun"], t)], matching.candidates(("zorbulun",), prepared)
+    assert named and set(named) <= set(kept) and len(kept) < len(texts)
+
+
 def test_a_disguise_in_the_form_itself_is_caught():
     form = {"type": "object", "properties": {"pick": {"type": "string", "title": "Your pick", "x-title-hi": "आपका चयन",
                                                       "enum": ["a", "b"], "x-enum-labels": ["Single bet", "Double bet"],
