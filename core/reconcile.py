@@ -1768,14 +1768,14 @@ def _words(text: str) -> set[str]:
     the UTR reads as runs each quoting nothing; joined, the run is the UTR again.
     (Numbers that together happen to spell a ledger item's whole reference of 12 or more
     characters are not a risk worth refusing this for.)"""
-    runs = list(_RUN.finditer(text))
-    words = {r.group() for r in runs}
     if not _MAY_BE_CUT.search(text):
-        return words
+        return set(_RUN.findall(text))
+    words: set[str] = set()
     chain: list[str] = []  # the runs so far each cut from the one before it
     end = -2
-    for r in runs:
+    for r in _RUN.finditer(text):
         run = r.group()
+        words.add(run)
         if chain and r.start() == end + 1 and text[end] == " " and chain[-1][-1].isdigit() and run[0].isdigit():
             chain.append(run)
             # every join ending with this run, of 2 to GLUED_PARTS parts, long enough
