@@ -141,3 +141,58 @@ async def test_what_the_import_found_or_another_import_vouches_for_is_not_revers
     assert await ledger.balance("society_bank") == bank - 12_000 and (await ledger.check())["balanced"]
     assert await StatementLine.filter(statement_id__in=[a.id, b.id]).count() == 0
     assert (await StatementImport.get(id=b.id)).withdrawn_at is not None
+
+
+async def test_a_withdrawal_that_fails_part_way_leaves_everything_as_it_was(demo_db, monkeypatch):
+    """One transaction or none: the reversing entries are written before the audit record; when that
+    fails, no reversal stays, the lines stay, the import stays imported."""
+    district, actor = await _setting()
+    imp = await rec.import_stripe_transactions(actor, district.id, _file(_txn("txn_x1", "payout", -5_000, source="po_x1"),
+                                                                         _txn("txn_x2", "charge", 9_000, 300, "ch_x2")), "x.json")
+    books, entries = await _books(), await LedgerEntry.all().count()
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the audit log's disk is full")
+
+    monkeypatch.setattr(sw.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        await sw.withdraw_import(actor, district.id, imp.id, REASON)
+    assert await _books() == books and await LedgerEntry.all().count() == entries
+    assert await StatementLine.filter(statement_id=imp.id).count() == 2 and (await StatementImport.get(id=imp.id)).withdrawn_at is None
+    monkeypatch.undo()
+    assert sorted((await sw.withdraw_import(actor, district.id, imp.id, REASON)).reversed) == ["payout:po_x1", "stripe_fee:txn_x2"]
+
+
+def test_the_society_withdraws_a_stripe_import_on_the_page_in_english_and_hindi(web):
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    at = int(time.time()) - 3600
+    district = web.run(lambda: District.get(code="JP"))
+    # a payout booked by hand before the file came
+    web.run(lambda: ledger.post(district.id, "payout:po_pg0", "Stripe payout po_pg0, from the bank's advice",
+                                [ledger.debit("society_bank", 7_000), ledger.credit("escrow:card", 7_000)]))
+    data = _file(_txn("txn_pg1", "charge", 20_000, 500, "ch_pg1", at=at), _txn("txn_pg2", "payout", -19_500, source="po_pg1", at=at),
+                 _txn("txn_pg3", "payout", -7_000, source="po_pg0", at=at))
+    web.post("/society/reconciliation", data={"action": "import_stripe", "csrf_token": token},
+             files={"file": ("stripe.json", data, "application/json")})
+    imp = web.run(lambda: StatementImport.get(filename="stripe.json"))
+    page = web.get("/society/reconciliation")
+    assert f'name="import_id" value="{imp.id}"' in page.text and f"Withdraw import #{imp.id}" in page.text
+    assert "A Stripe file can be withdrawn too" in page.text
+    forged = web.post("/society/reconciliation", data={"action": "withdraw", "import_id": str(imp.id), "reason": REASON, "csrf_token": "x"})
+    assert forged.status_code == 403 and web.run(lambda: StatementLine.filter(statement_id=imp.id).count()) == 3
+    done = web.post("/society/reconciliation?lang=hi", data={"action": "withdraw", "import_id": str(imp.id), "reason": REASON,
+                                                              "csrf_token": token})
+    assert done.status_code == 200 and "इसके द्वारा दर्ज 2 बही प्रविष्टियाँ (Stripe के भुगतान और शुल्क) उलट दी गईं" in done.text
+    assert "<code>payout:po_pg0</code> (आयात को बही में पहले से मिली: हाथ से दर्ज)" in done.text
+    assert web.run(lambda: LedgerEntry.filter(idempotency_key__in=["reverse:payout:po_pg1", "reverse:stripe_fee:txn_pg1"]).count()) == 2
+    assert not web.run(lambda: LedgerEntry.exists(idempotency_key="reverse:payout:po_pg0"))
+    assert web.run(lambda: AuditLog.get(action="statement.withdrawn")).ip  # from the page: the address is kept
+    assert web.run(ledger.check)["balanced"]
+    again = web.post("/society/reconciliation?lang=en", data={"action": "withdraw", "import_id": str(imp.id), "reason": REASON,
+                                                               "csrf_token": token})
+    assert again.status_code == 400 and f"Import #{imp.id} was already withdrawn" in again.text
+    web.logout()
+    web.login("operator1")
+    assert web.post("/society/reconciliation", data={"action": "withdraw", "import_id": str(imp.id), "reason": REASON,
+                                                     "csrf_token": web.csrf("/counter/cases")}).status_code == 403
