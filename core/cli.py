@@ -704,10 +704,12 @@ def reconcile_imports(district: str, limit: int) -> None:
 @click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
 @click.option("--reason", required=True, help="Why it is withdrawn (10 to 300 characters; kept in the audit log).")
 def reconcile_withdraw(import_id: int, district: str, as_user: str, reason: str) -> None:
-    """Withdraw bank statement import IMPORT_ID, imported by mistake: its lines are deleted (with the
-    marks recorded runs gave them), the import is kept as withdrawn, and the weeks it covered are
-    computed again. Refused for a Stripe file, for an import a later one left lines out as, and for
-    one whose lines confirmed deposits (docs/reconciliation.md §7)."""
+    """Withdraw statement import IMPORT_ID (a bank statement or a Stripe file), imported by mistake:
+    its lines are deleted (with the marks recorded runs gave them), the import is kept as withdrawn,
+    and the weeks it covered are computed again. A Stripe file's payouts and fees that it posted,
+    and that no other import still vouches for, are reversed in the same transaction (a payout
+    booked by hand stays). Refused for an import a later one left lines out as, and for one whose
+    lines confirmed deposits (docs/reconciliation.md §7)."""
     from emitra.core import statement_withdraw as sw
 
     async def go():
@@ -721,6 +723,13 @@ def reconcile_withdraw(import_id: int, district: str, as_user: str, reason: str)
             raise click.BadParameter(exc.message_en, param_hint="--reason") from None
         raise click.ClickException(exc.message_en) from None
     click.echo(f"withdrew import #{done.import_id}: {done.lines} lines deleted ({done.marked} of them matched by a recorded run)")
+    if done.reversed or done.kept:
+        click.echo(f"  reversed {len(done.reversed)} ledger entries the import posted (Stripe's payouts and fees), dated as each entry")
+        for key, why in list(done.kept.items())[:20]:
+            click.echo(f"  kept {key}: " + {"found": "found in the books by the import (booked by hand)",
+                                               "reversed already": "reversed already"}.get(why, f"{why} still vouches for it"))
+        if len(done.kept) > 20:
+            click.echo(f"  kept {len(done.kept) - 20} more (the audit record statement.withdrawn lists every one)")
     for start, end in done.weeks:
         click.echo(f"  run the week of {start} to {end} again: emitra reconcile run --district {district.strip().upper()} --week {start}")
 

@@ -9,6 +9,7 @@ docs/architecture.md).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,13 +229,21 @@ async def trial_balance() -> int:
     return int(row["total"] or 0) if row else 0
 
 
+def reversal_key(key: str) -> str:
+    """The key of the entry reversing the entry of ``key``: ``reverse:<key>``, or, past the key
+    column's 100 characters, ``reverse:sha256:<the key's SHA-256>``."""
+    reverse = f"reverse:{key}"
+    return reverse if len(reverse) <= 100 else f"reverse:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 async def reverse(entry: LedgerEntry, memo: str, key: str | None = None) -> LedgerEntry:
     """Post the mirror of ``entry`` (every line negated): the only way a posted entry is corrected.
 
-    Idempotent: reversing the same entry twice posts once (key ``reverse:<original key>``).
+    Idempotent: reversing the same entry twice posts once (key ``reverse:<original key>``,
+    :func:`reversal_key`).
     """
     lines = [Line(p.account, -p.amount_paise) for p in await Posting.filter(entry=entry)]
-    return await post(entry.district_id, key or f"reverse:{entry.idempotency_key}", memo, lines, entry.request_id)
+    return await post(entry.district_id, key or reversal_key(entry.idempotency_key), memo, lines, entry.request_id)
 
 
 async def receipt_problems() -> list[str]:

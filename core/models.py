@@ -586,6 +586,26 @@ class StatementLine(Model):
         indexes = (("value_date",), ("matched_id",))
 
 
+class StatementEntry(Model):
+    """A ledger entry a Stripe import vouches for: a payout or a fee its transactions move
+    (core/reconcile._post_stripe), with whether the import posted it itself (``posted``) or found
+    it in the books already (a payout booked by hand, or an entry another import posted). Kept when
+    the import is withdrawn: withdrawing reverses an entry that an import posted and no import
+    still imported vouches for (core/statement_withdraw.py, decision 98)."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    statement = fields.ForeignKeyField("models.StatementImport", related_name=False, on_delete=fields.RESTRICT)
+    entry = fields.ForeignKeyField("models.LedgerEntry", related_name=False, on_delete=fields.RESTRICT)
+    posted = fields.BooleanField()
+
+    class Meta:
+        table = "statement_entry"
+        unique_together = (("statement", "entry"),)  # (an import's entries: the unique index's first column)
+        indexes = (("entry_id",),)  # the imports that vouch for an entry
+
+
 class BalanceCheckpoint(Model):
     """Every account's balance in a district at a moment, as a recorded reconciliation found it: the
     next week's opening balances start from it instead of summing the books' whole history

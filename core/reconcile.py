@@ -1231,9 +1231,10 @@ def _as_date(value: Any) -> dt.date:
 
 
 async def _store(actor: audit.Actor, district_id: int, source: str, filename: str, data: bytes, lines: list[ParsedLine],
-                 post: Callable[[int, list[ParsedLine]], Awaitable[list[str]]] | None = None,
+                 post: Callable[[int, list[ParsedLine], int], Awaitable[dict[str, Any]]] | None = None,
                  detail: dict[str, Any] | None = None, content: str | None = None) -> StatementImport:
-    """Store an import and its lines, and run ``post`` (a Stripe file's payouts and fees), in one
+    """Store an import and its lines, and run ``post`` (a Stripe file's payouts and fees: given the
+    district, the lines and the import's id, it returns what goes into the audit record), in one
     transaction. The same file, or the same statement as another file, is refused; of a bank
     statement, the lines an earlier import has are left out (``imp.left_out``: import id -> lines).
     ``content`` is the lines' :func:`content_sha256` when the caller has it already."""
@@ -1257,9 +1258,9 @@ async def _store(actor: audit.Actor, district_id: int, source: str, filename: st
                 connections.get("default"), "statement_line",
                 ["statement_id", "line_no", "value_date", "amount_paise", "reference", "description", "balance_paise", "matched_kind", "matched_id"],
                 [(imp.id, l.line_no, l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise, "", "") for l in lines])
-            posted = await post(district_id, lines) if post else []
+            posted = await post(district_id, lines, imp.id) if post else {}
             await audit.record(actor, "statement.imported", imp, district_id=district_id, detail={
-                **({"posted": posted} if post else {}), **(detail or {}),
+                **posted, **(detail or {}),
                 **({"left_out": {str(k): v for k, v in left_out.items()}} if left_out else {}),
                 "source": source, "filename": imp.filename, "sha256": sha, "content_sha256": content, "lines": len(lines),
                 "credits_paise": sum(l.amount_paise for l in lines if l.amount_paise > 0),
@@ -1337,6 +1338,21 @@ def _stripe_key(kind: str, ident: str) -> str:
     return key if len(key) <= 100 else f"{kind}:sha256:{hashlib.sha256(ident.encode()).hexdigest()[:64]}"
 
 
+def stripe_key_again(key: str, generation: int) -> str:
+    """The key a Stripe payout's or fee's entry is posted under the ``generation``-th time: ``key``
+    itself the first time; ``<key>#<n>`` after the entries posted before under it were reversed
+    when the imports that posted them were withdrawn (decision 98): a key once used is never
+    posted again, and the transaction's payout or fee must be in the books again once a live
+    import vouches for it. (Past 100 characters, the key's SHA-256 stands for it.)"""
+    if generation <= 1:
+        return key
+    again = f"{key}#{generation}"
+    if len(again) > 100:
+        kind = key.split(":", 1)[0]
+        again = f"{kind}:sha256:{hashlib.sha256(key.encode()).hexdigest()[:64]}#{generation}"
+    return again
+
+
 def stripe_postings(line: ParsedLine) -> list[tuple[str, str, list[ledger.Line]]]:
     """What a Stripe balance transaction moves that nothing else posts, as (key, memo, lines):
 
@@ -1364,27 +1380,60 @@ def stripe_postings(line: ParsedLine) -> list[tuple[str, str, list[ledger.Line]]
     return out
 
 
-async def _post_stripe(district_id: int, lines: list[ParsedLine]) -> list[str]:
+async def _live_keys(keys: list[str], pg: bool) -> tuple[dict[str, str], set[str]]:
+    """Each of ``keys`` (:func:`stripe_postings`' keys) as the key its entry is posted under now
+    (:func:`stripe_key_again`: the first of the key's generations not reversed), and which of those
+    the books hold already. A batch of look-ups a generation: a reversed key is a withdrawn
+    import's, a handful in a file."""
+    live = {k: k for k in keys}
+    pending = {k: 1 for k in dict.fromkeys(keys)}
+    existing: set[str] = set()
+    while pending:
+        names = {k: stripe_key_again(k, n) for k, n in pending.items()}
+        wanted = [*names.values(), *(ledger.reversal_key(v) for v in names.values())]
+        found: set[str] = set()
+        for where, chunk in _in('"idempotency_key"', wanted, pg, "text"):
+            found.update(r["k"] for r in await ledger.rows(f'SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE {where}', chunk))
+        later = {}
+        for k, n in pending.items():
+            live[k] = names[k]
+            if names[k] in found and ledger.reversal_key(names[k]) in found:
+                later[k] = n + 1  # posted, and reversed when the import that posted it was withdrawn
+            elif names[k] in found:
+                existing.add(names[k])
+        pending = later
+    return live, existing
+
+
+async def _post_stripe(district_id: int, lines: list[ParsedLine], statement_id: int) -> dict[str, Any]:
     """Post the payouts and fees of imported Stripe transactions (inside the import's transaction),
     each dated when Stripe created it (written so, not updated after), so that it falls in the week
     Stripe's balance shows it.
-    The keys are idempotent: an entry already posted is left as it is. In batches: a few
-    statements for a file of thousands of transactions."""
+    The keys are idempotent: an entry already posted is left as it is. A key whose entry a
+    withdrawn import's withdrawal reversed is posted again under its next generation
+    (:func:`stripe_key_again`). Every entry the file vouches for gets its ``statement_entry`` row
+    (posted by this import, or found in the books). In batches: a few statements for a file of
+    thousands of transactions. Returns the audit record's ``posted`` (every key vouched for) and
+    ``found`` (those the books held already)."""
+    from emitra.core import auth  # (not at the top: the password hasher is not needed to reconcile)
+
+    # one import or withdrawal at a time decides what is posted or reversed (decision 98): an
+    # import must not find an entry a withdrawal is reversing at this moment
+    await auth.serialise("stripe-postings")
     wanted: list[tuple[int, ParsedLine, str, str, list[ledger.Line]]] = []
     for n, line in enumerate(lines, start=1):
         for key, memo, entry_lines in stripe_postings(line):
             wanted.append((n, line, key, memo, entry_lines))
     posted, errors, pg = [], [], on_postgres()
+    ids: dict[str, int] = {}
+    own: set[str] = set()
     for start in range(0, len(wanted), 2000):
-        batch = wanted[start:start + 2000]
-        keys = [key for _, _, key, _, _ in batch]
-        existing: set[str] = set()  # (raw SQL, as the transactions imported before are looked up)
-        for where, chunk in _in('"idempotency_key"', keys, pg, "text"):
-            existing.update(r["k"] for r in await ledger.rows(f'SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE {where}', chunk))
+        live, existing = await _live_keys([key for _, _, key, _, _ in wanted[start:start + 2000]], pg)
+        batch = [(n, line, live[key], memo, entry_lines) for n, line, key, memo, entry_lines in wanted[start:start + 2000]]
         for n, line, key, memo, entry_lines in batch:
             if key in existing:  # posted already (a payout booked by hand): the same lines, or an error
                 try:
-                    await ledger.post(district_id, key, memo, entry_lines)
+                    ids[key] = (await ledger.post(district_id, key, memo, entry_lines)).id
                 except ledger.LedgerError as exc:
                     errors.append(LineError(line.line_no, "id", f"The ledger already has {key} with other amounts ({exc}); nothing was imported.",
                                             f"बही में {key} पहले से अलग राशियों के साथ है; कुछ आयात नहीं हुआ।", item=n))
@@ -1396,8 +1445,10 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine]) -> list[str]:
                 continue
             (again if key in seen else fresh).append((line, key, memo, entry_lines))
             seen.add(key)
-        await ledger.post_many([ledger.NewEntry(district_id, key, memo, entry_lines, created_at=(line.stripe or {}).get("created") or None)
-                                for line, key, memo, entry_lines in fresh], fresh=True)  # (looked up just above: none is posted)
+        made = await ledger.post_many([ledger.NewEntry(district_id, key, memo, entry_lines, created_at=(line.stripe or {}).get("created") or None)
+                                       for line, key, memo, entry_lines in fresh], fresh=True)  # (looked up just above: none is posted)
+        ids.update(made)
+        own.update(made)
         for _, key, memo, entry_lines in again:  # the same key twice in the file: the same lines, or an error
             try:
                 await ledger.post(district_id, key, memo, entry_lines)
@@ -1406,7 +1457,10 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine]) -> list[str]:
                                         f"फ़ाइल {key} को दो बार अलग राशियों के साथ दर्ज करती है; कुछ आयात नहीं हुआ।"))
     if errors:
         raise StatementError(errors)
-    return posted
+    vouched = {ids[key]: key in own for key in dict.fromkeys(posted)}
+    await insert_rows(connections.get("default"), "statement_entry", ["statement_id", "entry_id", "posted"],
+                      [(statement_id, entry_id, mine) for entry_id, mine in vouched.items()])
+    return {"posted": posted, "found": sorted({key for key in posted if key not in own})}
 
 
 def _stripe_api():
@@ -2169,9 +2223,12 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
                                              ).select_related("counter"):
                     by_slip[d.slip_no.upper()] = d
             payment_refs = await _payment_refs(e.request_id for e in moving)
+            cancelled = await _cancelled_payouts(moving, max_id)
             bank: list[Item] = []
             card: list[Item] = []
             for entry in moving:
+                if entry.id in cancelled:  # a payout reversed, and its reversal: neither statement shows them
+                    continue
                 accounts = entry.accounts
                 created = dates.of(entry.created_at)
                 refs = _key_refs(entry) + payment_refs.get(entry.request_id or 0, [])
@@ -2182,7 +2239,8 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
                     if fee and start <= created <= end:
                         fees[0] += fee
                     kind = _card_kind(entry.idempotency_key, accounts, escrow)
-                    if escrow and not (kind == "card_fee" and escrow == -fee):  # a fee alone is compared in total
+                    # a fee alone is compared in total; so is a fee's reversal (a withdrawn Stripe import's, decision 98)
+                    if escrow and not ((kind == "card_fee" or entry.idempotency_key.startswith("reverse:")) and escrow == -fee):
                         card.append(Item("ledger", kind, f"entry:{entry.id}", created, escrow, entry.idempotency_key, entry.memo,
                                          _refs(*refs), in_period=start <= created <= end, scope=STRIPE))
             yield bank, card
@@ -2194,6 +2252,21 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
                   if d.id not in linked and d.confirmed_at is None and d.deposit_paise > 0]  # confirmed ones are in the ledger (above)
     if in_transit:
         yield in_transit, []
+
+
+async def _cancelled_payouts(entries: list[_Entry], max_id: int) -> set[int]:
+    """The ids of the Stripe payouts among ``entries`` that were reversed (by an entry up to
+    ``max_id``), and of the payouts' reversals: a payout a withdrawn Stripe import posted, and the
+    reversal its withdrawal posted (decision 98), or a payout booked by hand and reversed. Each
+    cancels the other: neither the bank nor Stripe shows either, so neither is an item of the
+    week, wherever each is dated; what the books hold is the payout posted again, if a live import
+    vouches for it. A page's payouts are a few (one a day): one look-up."""
+    out = {e.id for e in entries if e.idempotency_key.startswith("reverse:payout:")}
+    payouts = {ledger.reversal_key(e.idempotency_key): e.id for e in entries if e.idempotency_key.startswith("payout:")}
+    for where, chunk in _in('"idempotency_key"', list(payouts), on_postgres(), "text"):
+        for r in await ledger.rows(f'SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE {where} AND "id" <= ?', [*chunk, max_id]):
+            out.add(payouts[r["k"]])
+    return out
 
 
 class _LocalDates:

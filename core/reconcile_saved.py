@@ -34,7 +34,7 @@ from emitra.core import ledger
 from emitra.core import reconcile as rec
 from emitra.core.models import District, LedgerEntry, ReconciliationSnapshot, StatementImport
 
-VERSION = 1  # of the rules and of the stored form: a snapshot of another version is recomputed
+VERSION = 2  # of the rules and of the stored form: a snapshot of another version is recomputed (2: decision 98)
 SHOWN = 500  # differing pairs, and unmatched items of each side, a saved report keeps to show
 SHOWN_MATCHED = 200  # matched pairs it keeps to show
 

@@ -13,12 +13,21 @@ import's row stays, marked withdrawn with who, when and why, and its file's hash
 withdrawal, can be imported). A week's kept report computed before the withdrawal is computed
 again at the next look (core/reconcile_saved.is_current).
 
+A Stripe file (decision 98) posted Stripe's payouts and fees when it was imported
+(core/reconcile._post_stripe), and its ``statement_entry`` rows say which entries it vouches for
+and whether it posted each or found it in the books. Its withdrawal also reverses, in the same
+transaction, each of those entries that an import posted (this one or another, since withdrawn)
+and that no import still imported vouches for: a mirror entry ``reverse:<key>``, dated as the
+entry it reverses, so that each week's books come out as if the entry had never been posted. An
+entry found in the books by every import that vouched for it (a payout booked by hand) is left,
+and so is one another live import vouches for. The next import of the same transactions posts
+them again under the key's next generation (``payout:<po>#2``: reconcile.stripe_key_again), and
+the reconciliation leaves a reversed payout and its reversal out of both statements' items
+(reconcile._cancelled_payouts).
+
 Refused, with nothing changed, and a message that names the import and what to do:
 
 * an import of another district, or one already withdrawn;
-* a Stripe file: importing it posted Stripe's payouts and fees to the books under the
-  transactions' own ids, so taking it back would need reversing entries, and importing the same
-  transactions again would find their ids posted (decision 89);
 * an import whose lines a later import left out as this one's (a "statement to date" downloaded
   again): withdrawn alone, those lines would be in neither; withdraw the later one first;
 * an import one of whose lines confirmed a day-end deposit (the run's *confirm deposits*, or the
@@ -31,16 +40,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, ledger, privacy
 from emitra.core.db import on_postgres
-from emitra.core.models import AuditLog, DayEnd, StatementImport, StatementLine
+from emitra.core.models import AuditLog, DayEnd, LedgerEntry, Posting, StatementImport, StatementLine
 from emitra.core.money import bank_reference
-from emitra.core.reconcile import local_date, week_of
+from emitra.core.reconcile import STRIPE, local_date, week_of
 
 MIN_REASON, MAX_REASON = 10, 300
 
@@ -62,6 +71,11 @@ class Withdrawal:
     lines: int  # statement lines deleted
     marked: int  # of them, lines a recorded run had matched
     weeks: list[tuple[dt.date, dt.date]]  # the Monday–Sunday weeks its lines fell in (to run again)
+    # a Stripe import's (decision 98): the keys of the entries reversed, and of those left in the
+    # books, each with why ("found": booked by hand, found by every import; "import #N": vouched
+    # for by that live import; "reversed already": a reversal was posted before)
+    reversed: list[str] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -136,13 +150,6 @@ async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, 
         raise WithdrawRefused("import", f"There is no statement import #{import_id} in this district; give the number the list of imports shows.",
                               f"इस ज़िले में विवरण आयात #{import_id} नहीं है; आयातों की सूची में दिखाई गई संख्या दें।")
     _refuse_withdrawn(imp)
-    if imp.source != "bank":
-        raise WithdrawRefused(
-            "import", f"Import #{imp.id} is a Stripe file: importing it posted Stripe's payouts and fees to the books under the "
-            "transactions' own ids, and it cannot be withdrawn. Its transactions are Stripe's record of the Society's own account; "
-            "if a fee or payout in it is wrong, take it up with Stripe and book the correction by hand.",
-            f"आयात #{imp.id} Stripe फ़ाइल है: इसके आयात से Stripe के भुगतान (payout) और शुल्क लेन-देन की अपनी आईडी से बही में दर्ज हुए, "
-            "इसलिए इसे वापस नहीं लिया जा सकता। यदि इसमें कोई शुल्क या भुगतान गलत है तो Stripe से बात करें और सुधार हाथ से दर्ज करें।")
     later = await _later_left_out(imp)
     if later:
         named = ", ".join(f"#{k} ({v} line{'s' if v != 1 else ''})" for k, v in sorted(later.items()))
@@ -163,9 +170,14 @@ async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, 
             "वापस लेने से वापस नहीं लिया जाता; कुछ वापस नहीं लिया गया। यदि ये पुष्टियाँ गलत हैं तो सोसायटी का लेखाकार उन्हें हाथ से "
             "उलटता है, और विवरण बना रहता है।")
     async with in_transaction():
+        if imp.source == STRIPE:  # one import or withdrawal of Stripe's postings at a time (reconcile._post_stripe)
+            from emitra.core import auth  # (not at the top: the password hasher is not needed here otherwise)
+
+            await auth.serialise("stripe-postings")
         if on_postgres():  # two staff withdrawing at once: the second waits, then finds it withdrawn
             imp = await StatementImport.select_for_update().get(id=imp.id)
             _refuse_withdrawn(imp)
+        reversed_keys, kept = await _reverse_postings(imp) if imp.source == STRIPE else ([], {})
         totals = (await ledger.rows(
             'SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN "matched_kind" <> \'\' THEN 1 ELSE 0 END), 0) AS marked, '
             'COALESCE(SUM(CASE WHEN "amount_paise" > 0 THEN "amount_paise" ELSE 0 END), 0) AS credits, '
@@ -184,8 +196,50 @@ async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, 
             "reason": reason, "source": imp.source, "filename": imp.filename, "sha256": sha256, "content_sha256": content,
             "lines": int(deleted), "marked": int(totals["marked"]), "credits_paise": int(totals["credits"]),
             "debits_paise": int(totals["debits"]),
-            "period": [imp.period_start.isoformat(), imp.period_end.isoformat()] if imp.period_start and imp.period_end else None})
-    return Withdrawal(imp.id, int(deleted), int(totals["marked"]), _weeks(imp.period_start, imp.period_end))
+            "period": [imp.period_start.isoformat(), imp.period_end.isoformat()] if imp.period_start and imp.period_end else None,
+            **({"reversed": reversed_keys, "kept": kept} if imp.source == STRIPE else {})})
+    return Withdrawal(imp.id, int(deleted), int(totals["marked"]), _weeks(imp.period_start, imp.period_end), reversed_keys, kept)
+
+
+async def _reverse_postings(imp: StatementImport) -> tuple[list[str], dict[str, str]]:
+    """Reverse the entries Stripe import ``imp`` vouches for (its ``statement_entry`` rows) that an
+    import posted and that no other import still imported vouches for, each by its mirror entry
+    (:func:`ledger.reversal_key`) dated as the entry itself; inside the withdrawal's transaction.
+    Returns the keys reversed and the keys kept, each with why."""
+    rows = await ledger.rows(
+        'SELECT e."id" AS id, e."idempotency_key" AS k, e."memo" AS memo, e."created_at" AS at, e."district_id" AS district_id, '
+        'e."request_id" AS request_id, '
+        '(SELECT MIN(o."statement_id") FROM "statement_entry" o JOIN "statement_import" i ON i."id" = o."statement_id" '
+        'WHERE o."entry_id" = e."id" AND o."statement_id" <> s."statement_id" AND i."withdrawn_at" IS NULL) AS vouched_by, '
+        '(SELECT COUNT(*) FROM "statement_entry" o WHERE o."entry_id" = e."id" AND o."posted" = ?) AS posted_by_imports '
+        'FROM "statement_entry" s JOIN "ledger_entry" e ON e."id" = s."entry_id" WHERE s."statement_id" = ? ORDER BY e."id"',
+        [True, imp.id])
+    kept: dict[str, str] = {}
+    due = []
+    for r in rows:
+        if r["vouched_by"] is not None:
+            kept[r["k"]] = f"import #{r['vouched_by']}"  # still in the books by that import's word
+        elif not int(r["posted_by_imports"]):
+            kept[r["k"]] = "found"  # booked by hand: every import found it in the books
+        else:
+            due.append(r)
+    wanted = [ledger.reversal_key(r["k"]) for r in due]
+    already: set[str] = set()
+    for at in range(0, len(wanted), 5000):  # (a reversal booked by hand before)
+        already.update(await LedgerEntry.filter(idempotency_key__in=wanted[at:at + 5000]).values_list("idempotency_key", flat=True))
+    for r in due:
+        if ledger.reversal_key(r["k"]) in already:
+            kept[r["k"]] = "reversed already"
+    due = [r for r in due if r["k"] not in kept]
+    lines: dict[int, list[ledger.Line]] = {}
+    for at in range(0, len(due), 5000):
+        for entry_id, account, amount in await Posting.filter(entry_id__in=[r["id"] for r in due[at:at + 5000]]).values_list(
+                "entry_id", "account", "amount_paise"):
+            lines.setdefault(entry_id, []).append(ledger.Line(account, -amount))
+    await ledger.post_many([ledger.NewEntry(
+        r["district_id"], ledger.reversal_key(r["k"]), f"Stripe import #{imp.id} withdrawn: reverses {r['k']} ({r['memo']})",
+        lines[r["id"]], r["request_id"], created_at=ledger.as_datetime(r["at"])) for r in due], fresh=True)
+    return [r["k"] for r in due], kept
 
 
 def _refuse_withdrawn(imp: StatementImport) -> None:

@@ -66,3 +66,41 @@ async def test_0022_puts_the_bank_references_typed_before_in_capitals_without_sp
     assert stored == {"DSTEST0": "UTR9AB12", "DSTEST1": "UTR9AB12", "DSTEST2": "NEFT-5", "DSTEST3": "UTR-500/1", "DSTEST4": "ẞETA", "DSTEST5": ""}
     shared = await dayend.shared_references(district.id)
     assert [(s.reference, [d.slip_no for d in s.day_ends]) for s in shared] == [("UTR9AB12", ["DSTEST0", "DSTEST1"])]
+
+
+async def test_0028_fills_in_what_the_stripe_imports_before_it_vouch_for(demo_db):
+    """Migration 0028, run again on the suite's database: a Stripe import made before it gets its
+    statement_entry rows from its audit record, an entry counting as posted by the import when its
+    memo is the import's (a payout booked by hand was found); its withdrawal then reverses the fee
+    it posted and keeps the hand's payout."""
+    import json
+    import os
+    import time
+
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate
+
+    from emitra.core import ledger
+    from emitra.core import reconcile as rec
+    from emitra.core import statement_withdraw as sw
+    from emitra.core.audit import Actor
+    from emitra.core.models import District, LedgerEntry, StatementEntry, User
+
+    district, actor = await District.get(code="JP"), Actor(await User.get(username="society"), via="cli")
+    await ledger.post(district.id, "payout:po_m1", "Stripe payout po_m1 (from the bank's advice)",
+                      [ledger.debit("society_bank", 3_000), ledger.credit("escrow:card", 3_000)])
+    at = int(time.time()) - 3600
+    data = json.dumps({"data": [
+        {"id": "txn_m1", "amount": -3_000, "fee": 0, "net": -3_000, "type": "payout", "created": at, "source": "po_m1"},
+        {"id": "txn_m2", "amount": 8_000, "fee": 200, "net": 7_800, "type": "charge", "created": at, "source": "ch_m2"}]}).encode()
+    imp = await rec.import_stripe_transactions(actor, district.id, data, "m.json")
+    url = os.environ["EMITRA_DATABASE_URL"]  # the suite's (tests/conftest.py)
+    await Tortoise.close_connections()
+    await migrate(config=tortoise_config(url), target="models.0027_statement_import_withdrawn")
+    await migrate(config=tortoise_config(url))
+    await Tortoise.close_connections()
+    await Tortoise.init(config=tortoise_config(url))
+    rows = {(await LedgerEntry.get(id=r.entry_id)).idempotency_key: r.posted for r in await StatementEntry.filter(statement_id=imp.id)}
+    assert rows == {"payout:po_m1": False, "stripe_fee:txn_m2": True}
+    done = await sw.withdraw_import(actor, district.id, imp.id, "Imported into the wrong week by mistake")
+    assert done.reversed == ["stripe_fee:txn_m2"] and done.kept == {"payout:po_m1": "found"}

@@ -1,6 +1,6 @@
 """A bank statement imported by mistake is withdrawn (core/statement_withdraw.py, decision 89): its
 lines and their marks go, in one transaction with the audit record; the week is computed again; the
-same file can be imported again. Refused, with nothing changed: a Stripe file, an import a later
+same file can be imported again. Refused, with nothing changed: an import a later
 one left lines out as, one whose lines confirmed deposits, another district's, one withdrawn
 already, a reason too short."""
 
@@ -114,14 +114,18 @@ async def test_what_cannot_be_withdrawn_is_refused_and_nothing_changes(demo_db):
     await sw.withdraw_import(actor, district.id, first.id, REASON)
     again = await rec.import_bank_statement(actor, district.id, _bank(*monday, "2026-11-24,SMS CHARGES,,17.70,,1492.30"), "to-tuesday.csv")
     assert again.lines == 3 and again.left_out == {}
-    # a Stripe file posted fees and payouts under Stripe's ids: refused
+    # a Stripe file can be withdrawn (decision 98, tests/test_stripe_withdraw.py), with the same refusals: a short
+    # reason, another district's; refused, nothing is reversed either
     stripe = {"object": "list", "data": [{"id": "txn_w1", "amount": 10_000, "fee": 300, "net": 9_700, "type": "charge",
                                           "created": 1764000000, "source": "ch_w1"}]}
     card = await rec.import_stripe_transactions(actor, district.id, json.dumps(stripe).encode(), "stripe.json")
-    with pytest.raises(sw.WithdrawRefused, match=f"Import #{card.id} is a Stripe file"):
-        await sw.withdraw_import(actor, district.id, card.id, REASON)
+    with pytest.raises(sw.WithdrawRefused, match="at least 10 characters"):
+        await sw.withdraw_import(actor, district.id, card.id, "mistake")
+    with pytest.raises(sw.WithdrawRefused, match=f"There is no statement import #{card.id} in this district"):
+        await sw.withdraw_import(actor, other.id, card.id, REASON)
     await _nothing_changed(card, 1, withdrawn_records=2)
     assert await LedgerEntry.exists(idempotency_key="stripe_fee:txn_w1")
+    assert not await LedgerEntry.exists(idempotency_key="reverse:stripe_fee:txn_w1")
 
 
 async def test_a_statement_whose_lines_confirmed_deposits_is_not_withdrawn(demo_db):

@@ -6,8 +6,9 @@ nothing it was computed from has changed, else computed now and kept (core/recon
 statement line or balance is written). POST does one of five things, named by ``action``: import a
 bank statement CSV, import Stripe balance transactions (JSON), run the reconciliation of a week and
 record it (with, when asked, the confirmation of the day-end deposits it matched), compute a
-week's report again (``refresh``), or withdraw a bank statement imported by mistake (``withdraw``,
-with ``import_id`` and ``reason``: core/statement_withdraw.py). Every upload is all or nothing: the
+week's report again (``refresh``), or withdraw a bank statement or a Stripe file imported by mistake
+(``withdraw``, with ``import_id`` and ``reason``: core/statement_withdraw.py; a Stripe file's payouts
+and fees reversed with it, decision 98). Every upload is all or nothing: the
 page lists every bad line with its number and reason, and nothing is imported.
 """
 
@@ -171,7 +172,7 @@ async def reconciliation(request: Request) -> Response:
 
 
 async def _withdraw(request: Request, form: Any) -> Response:
-    """Withdraw a bank statement import (core/statement_withdraw.py): the page of the week its last
+    """Withdraw a statement import (core/statement_withdraw.py): the page of the week its last
     line fell in, saying what was taken back and which weeks to run again; or the refusal, with
     nothing changed."""
     text = str(form.get("import_id", "")).strip().lstrip("#")
