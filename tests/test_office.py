@@ -311,6 +311,13 @@ def test_the_inbox_pages_by_fifty_with_breached_cases_first(web):
     second = web.get("/office", params={"page": "2"}).text
     assert re.findall(r'<a href="/office/cases/\d+">(JP-TEST-\d+)</a>', second) == ["JP-TEST-0001"]
     assert 'rel="prev"' in second and 'rel="next"' not in second
+    # the one pager of every paged list (docs/architecture.md): not printed, its links keeping the filters,
+    # "Page N of M" between them, as on the dispatches, payouts and outbox pages
+    pager = re.search(r'<p class="pager no-print">(.*?)</p>', web.get("/office", params={"service": CASTE, "page": "2"}).text, re.S).group(1)
+    assert f'<a href="/office?service={CASTE}&amp;page=1" rel="prev">Previous page</a>' in pager and "Page 2 of 2" in pager
+    hindi = web.get("/office", params={"lang": "hi"}).text
+    pager = re.search(r'<p class="pager no-print">(.*?)</p>', hindi, re.S).group(1)
+    assert '<a href="/office?page=2" rel="next">अगला पृष्ठ</a>' in pager and "पृष्ठ 1, कुल 2" in pager
 
 
 def _refusal(page) -> str:

@@ -187,8 +187,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     return render(request, "office/inbox.html", {
         "rows": rows, "total": total, "page": current, "pages": pages, "filters": filters, "errors": errors,
         "services": services, "states": sorted(states.items(), key=lambda kv: kv[1]), "actions": sorted(actions.items(), key=lambda kv: kv[1]),
-        "query": _query_string(filters, page=""), "prev_query": _query_string(filters, page=current - 1 if current > 1 else ""),
-        "next_query": _query_string(filters, page=current + 1), "summary": summary, "bulk_error": bulk_error,
+        "query": _query_string(filters, page=""), "summary": summary, "bulk_error": bulk_error,
         "swept": swept, "escalated_to_me": escalated_to_me, "elsewhere": elsewhere, "unattended": unattended,
         "elsewhere_query": _query_string(filters, turn="all", state="", page=""), "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
         "posted": getattr(request.state, "form", None),
