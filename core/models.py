@@ -725,6 +725,8 @@ class Case(Model):
         # The MIS case figures (core/reports.case_figures) read open cases and those filed or closed
         # in the period from these alone, never from the table's wide rows: each holds every column
         # they filter on, group by or count (covering indexes; their first two columns serve the rest).
+        # (A counter's or an LSP's "filed" also reads the period's cases' payments by primary key: a
+        # moved case was filed where it was paid, decision 103.)
         indexes = (("district_id", "closed_at", "department", "service_code", "kind", "breached", "level", "counter_id",
                     "about_counter_id"),
                    ("district_id", "created_at", "department", "service_code", "counter_id", "about_counter_id"))

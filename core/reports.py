@@ -250,16 +250,22 @@ def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return (dt.datetime.combine(start, dt.time.min, zone), dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, zone))
 
 
-async def _cases(scope: Scope) -> Any:
-    query = Case.all()
-    if scope.district_id is not None:
-        query = query.filter(district_id=scope.district_id)
+async def _counters(scope: Scope) -> list[int] | None:
+    """The counters a report's cases are of: its counter, its LSP's counters, or None (every one)."""
     if scope.counter_id is not None:
-        query = query.filter(Q(counter_id=scope.counter_id) | Q(about_counter_id=scope.counter_id))
-    elif scope.lsp_id is not None:  # filed at its counters, or a complaint about one of them
-        ids = await Counter.filter(lsp_id=scope.lsp_id).values_list("id", flat=True)
-        query = query.filter(Q(counter_id__in=list(ids) or [0]) | Q(about_counter_id__in=list(ids) or [0]))
-    return query
+        return [scope.counter_id]
+    if scope.lsp_id is not None:
+        return list(await Counter.filter(lsp_id=scope.lsp_id).values_list("id", flat=True)) or [0]
+    return None
+
+
+def _at_counters(ids: list[int] | None, *, filed: bool) -> Q:
+    """Cases of these counters, or complaints about one of them: filed there (``filed``: the counter of
+    the application's payment, ``ServiceRequest.counter_id``, which a move leaves where it was), or
+    there now (``Case.counter_id``: where a moved case is corrected and collected). Decision 103."""
+    if ids is None:
+        return Q()
+    return Q(**{"request__counter_id__in" if filed else "counter_id__in": ids}) | Q(about_counter_id__in=ids)
 
 
 async def case_figures(scope: Scope, start: dt.date, end: dt.date, by: str = "department") -> Report:
@@ -269,23 +275,28 @@ async def case_figures(scope: Scope, start: dt.date, end: dt.date, by: str = "de
     ``filed`` and ``closed`` (and ``closed_late``: closed after being flagged as past their SLA,
     ``grievances_resolved``) count what happened in [start, end]; ``open``, ``breached`` (open and
     past the SLA), ``escalated`` (open, above the first level) and ``grievances_open`` are the
-    position now, whatever the period.
+    position now, whatever the period. In a counter's or an LSP's scope a case counts as filed at the
+    counter it was filed (and paid) at, and as open or closed at the counter it is at now: they
+    differ for a case moved since (decision 103).
     """
     if by not in CASE_DIMENSIONS:
         raise ValueError(f"by must be one of {', '.join(CASE_DIMENSIONS)}, not {by!r}")
     column = CASE_DIMENSIONS[by]
     since, until = day_bounds(start, end)
-    cases = await _cases(scope)
+    cases = Case.all() if scope.district_id is None else Case.filter(district_id=scope.district_id)
+    counters = await _counters(scope)
     grievance = Q(kind="grievance")
     keyed: dict[Any, dict[str, int]] = {}
     # Three questions, each one range of an index holding every column it reads (Case.Meta.indexes):
     # the table's wide rows are never read, nor the years of older closed cases. Rows are counted by
     # ``district_id`` (never null) as it is in both indexes: counting ``id`` would send PostgreSQL to the table.
-    for where, measures in ((Q(created_at__gte=since, created_at__lt=until), {"filed": None}),
-                            (Q(closed_at=None), {"open": None, "breached": Q(breached=True), "escalated": Q(level__gt=1),
-                                                 "grievances_open": grievance}),
-                            (Q(closed_at__gte=since, closed_at__lt=until), {"closed": None, "closed_late": Q(breached=True),
-                                                                            "grievances_resolved": grievance})):
+    # A case moved to another counter (core/onboarding.move_applications) was filed at the first, where
+    # its payment stays: it counts as filed there, and as open or closed where it is now (decision 103).
+    for where, measures in ((Q(created_at__gte=since, created_at__lt=until) & _at_counters(counters, filed=True), {"filed": None}),
+                            (Q(closed_at=None) & _at_counters(counters, filed=False),
+                             {"open": None, "breached": Q(breached=True), "escalated": Q(level__gt=1), "grievances_open": grievance}),
+                            (Q(closed_at__gte=since, closed_at__lt=until) & _at_counters(counters, filed=False),
+                             {"closed": None, "closed_late": Q(breached=True), "grievances_resolved": grievance})):
         counts = {f"c_{m}": Count("district_id", _filter=only) for m, only in measures.items()}
         for r in await cases.filter(where).annotate(**counts).group_by(column).values(column, *counts):
             row = keyed.setdefault(r[column], dict.fromkeys(CASE_MEASURES, 0))

@@ -5,6 +5,8 @@ where no payment could use it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from emitra.core import clock, dayend, dispatch, ledger, notify, settlement, workflow
@@ -12,6 +14,7 @@ from emitra.core.models import LSP, AuditLog, Case, CaseEvent, Counter, District
 from emitra.core import onboarding
 from emitra.core.onboarding import add_counter, add_lsp, add_user, close_counter, reopen_counter
 from tests.case_helpers import actor, caste_case, run_commands
+from tests.conftest import DB_URL
 from tests.case_helpers import as_user as _as
 from tests.case_helpers import refused as _refused
 
@@ -436,3 +439,62 @@ def test_a_counter_does_not_close_while_papers_of_a_collected_application_wait_f
 
     web.run(lambda: _dispatch(KIOSK, "operator2"))
     assert not web.run(lambda: _as("society", close_counter, KIOSK)).active
+
+
+def _case_totals(page) -> dict[str, int]:
+    """The report page's *Applications and grievances* total row, by measure (all zero when the
+    page says there is none in its scope)."""
+    from emitra.core.reports import CASE_MEASURES
+
+    assert page.status_code == 200, page.text
+    if 'id="no-cases"' in page.text:
+        return dict.fromkeys(CASE_MEASURES, 0)
+    table = page.text.split('id="cases"', 1)[1].split("</table>", 1)[0]
+    total = table.split('<tr class="total">', 1)[1]
+    return dict(zip(CASE_MEASURES, (int(n) for n in re.findall(r'<td class="num">(\d+)</td>', total))))
+
+
+def _transactions(page) -> int:
+    """The report's transactions, from its Total row (none when it has no figures table)."""
+    if 'id="totals">' not in page.text:
+        return 0
+    total = page.text.split('id="totals">', 1)[1].split("</tr>", 1)[0]
+    return int(re.findall(r'<td class="num">([\d,]+)</td>', total)[0].replace(",", ""))
+
+
+def test_a_moved_application_counts_as_filed_where_it_was_filed_and_open_where_it_now_is(web, tmp_path):
+    """A kiosk closing moved its open applications to another LSP's counter: the MIS counted them at
+    the new counter, *filed* too, while their payments (the transactions beside them) stayed at the
+    kiosk, so the kiosk's report said 2 transactions and 0 applications filed, the new counter 0 and
+    2, and last month's figures of both changed on the day of the move. Now an application counts as
+    filed where it was filed (and paid), and as open, or closed, where it is now; the district's
+    figures are the same either way, and `emitra mis check` stays clean (decision 103)."""
+    first = web.run(lambda: caste_case("moved-mis-1", "operator2"))
+    second = web.run(lambda: caste_case("moved-mis-2", "operator2", mobile="9414098765"))
+    web.run(_other_lsp_and_district)
+    web.run(lambda: _close_the_day(KIOSK, "operator2"))
+    web.run(lambda: _dispatch(KIOSK, "operator2"))
+    web.run(lambda: _as("society", move_applications, KIOSK, "JP-JM-077"))  # Dhundhar's kiosk: another LSP
+    web.login("tehsildar")
+    assert web.post_form(f"/office/cases/{first.id}/act", {"action": "reject", "remark": "Caste not in the SC list"},
+                         token_from=f"/office/cases/{first.id}").status_code == 303  # closed at its new counter
+    web.logout()
+    today = clock.today().isoformat()
+    period = f"/reports?from={today}&to={today}"
+    web.login("society")
+    kiosk, phagi, district = (web.get(f"{period}&counter={code}") for code in (KIOSK, "JP-JM-077", ""))
+    assert _transactions(kiosk) == 2 and _transactions(phagi) == 0  # the payments stayed at the kiosk
+    assert [_case_totals(kiosk)[m] for m in ("filed", "open", "closed")] == [2, 0, 0]
+    assert [_case_totals(phagi)[m] for m in ("filed", "open", "closed")] == [0, 1, 1]
+    assert [_case_totals(district)[m] for m in ("filed", "open", "closed")] == [2, 1, 1]
+    web.logout()
+    web.login("lsp")  # Pink City, whose kiosk filed them
+    assert [_case_totals(web.get(period))[m] for m in ("filed", "open", "closed")] == [2, 0, 0]
+    web.logout()
+    web.login("dhundhar_admin", "dhundhar-1")  # where they are now
+    assert [_case_totals(web.get(period))[m] for m in ("filed", "open", "closed")] == [0, 1, 1]
+    web.logout()
+    [(code, said)] = run_commands(tmp_path, [["mis", "check"]], database_url=DB_URL)  # the daily and monthly figures agree
+    assert code == 0 and "the daily figures equal a full recount" in said
+    assert web.run(lambda: Case.filter(number__in=[first.number, second.number]).values_list("counter__code", flat=True)) \
+        == ["JP-JM-077", "JP-JM-077"]

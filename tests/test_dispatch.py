@@ -246,6 +246,8 @@ def test_the_department_finds_a_dispatch_by_number_case_counter_or_date_past_the
     page = web.get("/office/dispatches").text
     assert first.number in page and kiosk.number in page and old[-1].number not in page  # the oldest is on page 2
     assert "page 1 of 2" in page
+    pager = re.search(r'<p class="pager no-print">(.*?)</p>', page, re.S).group(1)  # the inbox's pager (one macro)
+    assert '<a href="/office/dispatches?page=2" rel="next">Older</a>' in pager and "Page 1 of 2" in pager and 'rel="prev"' not in pager
     older = web.get("/office/dispatches", params={"page": "2"}).text
     assert old[-1].number in older and first.number not in older
     by_case = web.get("/office/dispatches", params={"number": cases["b"].number.lower()}).text  # reported missing: left the list

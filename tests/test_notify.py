@@ -392,6 +392,9 @@ def test_the_outbox_pages_fifty_at_a_time(web):
     assert 'href="/admin/outbox?event=notice&amp;page=2"' in first.text
     second = web.get("/admin/outbox?event=notice&page=2")
     assert "Notice number 09." in second.text and "Notice number 10." not in second.text
+    pager = re.search(r'<p class="pager no-print">(.*?)</p>', second.text, re.S).group(1)  # the inbox's pager (one macro)
+    assert '<a href="/admin/outbox?event=notice&amp;page=1" rel="prev">Newer</a>' in pager and "Page 2 of 2" in pager
+    assert 'class="pager' not in web.get("/admin/outbox?event=nothing-such").text  # one page: no pager
 
 
 def test_only_the_admins_open_the_outbox_and_delivery_needs_the_form_token(web):

@@ -185,8 +185,7 @@ async def office_dispatches(request: Request) -> Response:
     return render(request, "dispatch/office.html", {
         "waiting": waiting, "received": rows, "whole_district": user.role == Role.SOCIETY_ADMIN,
         "filters": filters, "errors": errors, "filtered": bool(kept), "total": total, "page": current, "pages": pages,
-        "prev_query": urlencode({**kept, **({"page": current - 1} if current > 2 else {})}),
-        "next_query": urlencode({**kept, "page": current + 1}),
+        "query": urlencode(kept),
     }, 400 if errors else 200)
 
 

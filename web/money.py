@@ -422,8 +422,7 @@ async def payouts(request: Request) -> Response:
     return render(request, "money/payouts.html", {
         "rows": rows, "page_no": page_no, "pages": pages, "receipt": text, "finding": finding, "errors": errors,
         "why": pick(finding.why_en, finding.why_hi) if finding and finding.why_en else "",
-        "prev_url": f"/payouts?{urlencode({**kept, 'page': page_no - 1})}" if page_no > 1 else "",
-        "next_url": f"/payouts?{urlencode({**kept, 'page': page_no + 1})}" if page_no < pages else "",
+        "query": urlencode(kept),
         "lsp_name": lambda lsp_id: names.get(lsp_id, str(lsp_id)), "method_title": _method_title,
         "is_society": user.role == Role.SOCIETY_ADMIN,
     }, 400 if errors else 200)
@@ -446,9 +445,7 @@ async def payout_page(request: Request) -> Response:
         "p": view, "errors": errors, "lsp": names.get(view.lsp_id, str(view.lsp_id)),
         "marked": str(request.query_params.get("receipt", "") or "").strip().upper()[:40],
         "lines": [(_owed_label(a), paise) for a, paise in view.lines.items()],
-        "prev_url": f"{base}?page={view.page - 1}" if view.page > 1 else "",
-        "next_url": f"{base}?page={view.page + 1}" if view.page < view.pages else "",
-        "first_no": (view.page - 1) * view.per_page, "method_title": _method_title,
+        "first_no": (view.page - 1) * view.per_page, "method_title": _method_title, "base": base,
     }, 400 if errors else 200)
 
 

@@ -304,6 +304,5 @@ async def wallet_refund_history(request: Request) -> Response:
     base = f"/network/lsps/{lsp.id}/wallet-refunds"
     return render(request, "network/wallet_refunds.html", {
         "h": history, "lsp": lsp, "errors": errors,
-        "prev_url": f"{base}?page={history.page - 1}" if history.page > 1 else "",
-        "next_url": f"{base}?page={history.page + 1}" if history.page < history.pages else "",
+        "base": base,
     }, 400 if errors else 200)

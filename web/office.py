@@ -57,6 +57,14 @@ def mask(text: str) -> str:
     return _MOBILE.sub(lambda m: notify.mask_recipient(m.group(1)), text)
 
 
+def _taken_by(taken: CaseEvent, case: Case, action: str) -> str:
+    """Who took this step on ``case`` and when, said before a colleague's refusal of the same step
+    (``workflow.last_step``; decisions 90 and 102)."""
+    return _("%(name)s took this step (%(step)s) on %(at)s.") % {
+        "name": taken.actor_name, "step": pick(*workflow.step_names(workflow.process_of(case), action)),
+        "at": local_time(taken.created_at)}
+
+
 def _role(user: User) -> str:
     return user.role.value if hasattr(user.role, "value") else str(user.role)
 
@@ -179,8 +187,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     return render(request, "office/inbox.html", {
         "rows": rows, "total": total, "page": current, "pages": pages, "filters": filters, "errors": errors,
         "services": services, "states": sorted(states.items(), key=lambda kv: kv[1]), "actions": sorted(actions.items(), key=lambda kv: kv[1]),
-        "query": _query_string(filters, page=""), "prev_query": _query_string(filters, page=current - 1 if current > 1 else ""),
-        "next_query": _query_string(filters, page=current + 1), "summary": summary, "bulk_error": bulk_error,
+        "query": _query_string(filters, page=""), "summary": summary, "bulk_error": bulk_error,
         "swept": swept, "escalated_to_me": escalated_to_me, "elsewhere": elsewhere, "unattended": unattended,
         "elsewhere_query": _query_string(filters, turn="all", state="", page=""), "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
         "posted": getattr(request.state, "form", None),
@@ -213,13 +220,23 @@ async def bulk_act(request: Request) -> Response:
     for case_id in ids:
         if case_id not in visible:  # out of scope: never say more than that it is not on this desk
             refused.append({"number": str(case_id), "message": _("No case with this number on your desk.")})
+    already: list[dict[str, str]] = []  # done by this officer's earlier press (decision 102): done, not refused
     done, failures = await workflow.act_many(actor(request), [i for i in ids if i in visible], action, remark)
     for case_id, exc in failures:
-        refused.append({"number": visible[case_id].number, "message": pick(exc.message_en, exc.message_hi)})
+        message = pick(exc.message_en, exc.message_hi)
+        fresh = await Case.get_or_none(id=case_id) if exc.field == "action" else None
+        taken = await workflow.last_step(fresh, action) if fresh is not None else None
+        if taken is not None and taken.actor_id == user.id:  # the bulk button pressed twice, or this case's own page first
+            already.append({"number": fresh.number, "at": local_time(taken.created_at),
+                            "step": pick(*workflow.step_names(workflow.process_of(fresh), action))})
+            continue
+        if taken is not None:  # a colleague's step: a refusal, naming who and when
+            message = _taken_by(taken, fresh, action) + " " + message
+        refused.append({"number": visible[case_id].number, "message": message})
     known = next(((t.label_en, t.label_hi) for c in visible.values()
                   if (t := workflow.process_of(c).transition(action)) is not None), None) or workflow.step_label(action)
     label = pick(*known) if known else _("an unknown action")
-    summary = {"action": label, "done": [c.number for c in done], "refused": refused}
+    summary = {"action": label, "done": [c.number for c in done], "already": already, "refused": refused}
     return await _inbox(request, summary=summary)
 
 
@@ -302,9 +319,7 @@ async def case_act(request: Request) -> Response:
         if taken is not None and taken.actor_id == request.state.user.id:  # pressed twice: the first press did it
             return RedirectResponse(f"/office/cases/{case.id}?done={action}", status_code=303)
         if taken is not None:  # a colleague took it first, perhaps a moment ago: say who and when
-            message = _("%(name)s took this step (%(step)s) on %(at)s.") % {
-                "name": taken.actor_name, "step": pick(*workflow.step_names(workflow.process_of(fresh), action)),
-                "at": local_time(taken.created_at)} + " " + message
+            message = _taken_by(taken, fresh, action) + " " + message
         # beside the step's form when the page draws it (a missing reason); above them all otherwise
         # (a step not offered now: taken already, forged, or on a case that has moved on)
         drawn = {t.action for t in workflow.allowed_actions(request.state.user, fresh)}

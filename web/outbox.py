@@ -82,8 +82,7 @@ async def outbox(request: Request) -> Response:
         "rows": rows, "total": total, "page_no": page_no, "last_page": last_page, "filters": filters,
         "status": status, "channel": channel, "event": event, "q": number, "events": known_events, "errors": errors,
         "labels": _labels(), "mask": notify.mask_recipient,
-        "prev_url": f"{PAGE}?{urlencode({**filters, 'page': page_no - 1})}" if page_no > 1 else "",
-        "next_url": f"{PAGE}?{urlencode({**filters, 'page': page_no + 1})}" if page_no < last_page else "",
+        "PAGE": PAGE, "query": urlencode(filters),
         "done": {k: q.get(k, "") for k in ("sent", "kept", "retry", "failed")} if q.get("delivered") else None,
     }, 400 if errors else 200)
 
