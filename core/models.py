@@ -216,6 +216,9 @@ class ServiceRequest(Model):
     status = fields.CharEnumField(RequestStatus, max_length=20, default=RequestStatus.PAID)
     department_ref = fields.CharField(max_length=100, default="")
     business_date = fields.DateField(null=True, db_index=True, description="The counter's business day it was recorded on")
+    # "en" or "hi": the language of every message to the citizen about this request, chosen when served;
+    # "" for a request recorded before it was asked (its messages keep their former language; decision 100)
+    message_lang = fields.CharField(max_length=2, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
