@@ -161,6 +161,10 @@ def test_the_counter_form_asks_the_language_shows_it_to_confirm_and_on_the_recei
     assert "Messages to the citizen (SMS, email) in" in receipt and re.search(r'id="receipt-message-lang">हिन्दी<', receipt)
     number = re.search(r'id="receipt-no">([A-Z0-9]+)<', receipt).group(1)
     assert web.run(lambda: ServiceRequest.get(receipt_no=number)).message_lang == "hi"
+    # and tracking tells the citizen which language their messages come in
+    tracked = web.post_form("/track", {"number": number, "mobile": "9829012345"})
+    assert tracked.status_code == 200 and re.search(r'id="message-lang">हिन्दी<', tracked.text)
+    assert "Messages to you (SMS, email) in" in tracked.text
     # the next form for this citizen offers their choice first, whatever the page's language
     assert re.search(r'name="_message_lang" value="hi" checked', web.get(url).text)
 

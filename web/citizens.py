@@ -87,6 +87,8 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
         "escalated": case.level > 1 and not (state.final or state.desk == "none"), "level": case.level,
         # past the date it was expected by and still open: said so, not left as a date in the past
         "overdue": case.due_at is not None and case.due_at < clock.now() and not (state.final or state.desk == "none"),
+        # the language its SMS and email are sent in (the citizen's choice at the counter, decision 100)
+        "message_lang": case.lang,
     }
 
 
@@ -100,6 +102,7 @@ async def request_view(request: ServiceRequest) -> dict[str, Any]:
         "status_label": _request_status(request.status), "filed_at": request.created_at, "counter": counter,
         "upi_refund": {"amount_paise": -refund.amount_paise, "sent": refund.status == "refunded", "sent_at": refund.confirmed_at}
         if refund is not None else None,
+        "message_lang": request.message_lang,  # "" before the citizen was asked (decision 100)
     }
 
 
