@@ -167,7 +167,7 @@ def grievance_limits() -> dict[str, int]:
     """How many online grievances one mobile number may file in an hour (``EMITRA_GRIEVANCES_PER_MOBILE_HOUR``,
     default 5), and how many may come from one client address (``EMITRA_GRIEVANCES_PER_ADDRESS_HOUR``,
     default 100: a mobile carrier puts thousands of its subscribers behind one public address;
-    decision 105)."""
+    decision 103)."""
     return {"per_mobile": _whole("EMITRA_GRIEVANCES_PER_MOBILE_HOUR"), "per_address": _whole("EMITRA_GRIEVANCES_PER_ADDRESS_HOUR")}
 
 

@@ -44,6 +44,27 @@ class IdempotencyConflict(CounterError):
     """The idempotency key was already used for a different request."""
 
 
+#: the languages a citizen may choose for the SMS and email about a request (decision 99)
+MESSAGE_LANGS = ("en", "hi")
+
+
+def check_message_lang(value: Any) -> str:
+    """``value`` as a request's message language (``en`` or ``hi``); refused naming ``message_lang``."""
+    from emitra.core import notify
+
+    if isinstance(value, str) and value in notify.MESSAGE_LANGS:
+        return value
+    raise CounterError("message_lang", notify.MESSAGE_LANG_REFUSED_EN, notify.MESSAGE_LANG_REFUSED_HI)
+
+
+async def last_message_lang(citizen_id: int) -> str:
+    """The language the citizen chose for messages the last time one was asked (their latest request
+    that stores one), or "" when never: the next form offers it first (decision 99)."""
+    rows = await ServiceRequest.filter(citizen_id=citizen_id).exclude(message_lang="").order_by("-id") \
+        .limit(1).values_list("message_lang", flat=True)
+    return rows[0] if rows else ""
+
+
 def jsonable(data: dict[str, Any]) -> dict[str, Any]:
     """Form data as it is stored (JSON): decimals become text, so nothing is lost or rounded."""
     return json.loads(json.dumps(data, default=str))
@@ -386,6 +407,7 @@ async def _record_payment(
     tendered_paise: int | None = None,
     payment_details: dict[str, Any] | None = None,
     checked: Service | None = None,
+    message_lang: str | None = None,
 ) -> ServiceRequest:
     """Take a payment for a service and record it, once, in one database transaction.
 
@@ -398,11 +420,14 @@ async def _record_payment(
     A replay returns the first request with its attribute ``replayed`` set to True.
     ``checked`` is the service as :func:`service_at` returned it a moment ago for this same
     request (the API looks it up first to answer 404 or 403); it is then not looked up again.
+    ``message_lang`` (``en`` or ``hi``) is the language the citizen chose for the messages about
+    this request; None takes the citizen's last choice, if any (decision 99).
     """
     from emitra.core import payments
 
     if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 64:
         raise CounterError("idempotency_key", "Every payment needs an idempotency key of 1 to 64 characters.", "हर भुगतान के लिए 1 से 64 अक्षरों की idempotency key चाहिए।")
+    chosen = check_message_lang(message_lang) if message_lang is not None else None
     previous = await ServiceRequest.get_or_none(idempotency_key=idempotency_key)
     if previous is None or previous.counter_id != counter.id:  # (a replay of this counter's own payment is answered as ever)
         await _refuse_another_counters_key(counter, idempotency_key)
@@ -417,7 +442,8 @@ async def _record_payment(
         first = await Payment.filter(request_id=previous.id).order_by("id").first()
         cash_given = tendered_paise is not None and getattr(payments.methods().get(method_code), "immediate", False)
         same = (previous.citizen_id, previous.service_code) == (citizen.id, service_code) and (
-            first is None or (first.method == method_code and (not cash_given or first.tendered_paise == tendered_paise)))
+            first is None or (first.method == method_code and (not cash_given or first.tendered_paise == tendered_paise))) \
+            and chosen in (None, previous.message_lang)
         if not same or json.dumps(previous.form_data, sort_keys=True) != json.dumps(jsonable(data), sort_keys=True):
             raise IdempotencyConflict(
                 "idempotency_key",
@@ -455,6 +481,8 @@ async def _record_payment(
             f"Cash received ({format_paise(tendered_paise)}) is less than the amount to collect ({format_paise(total)}).",
             f"प्राप्त नकद ({format_paise(tendered_paise)}) वसूल की जाने वाली राशि ({format_paise(total)}) से कम है।",
         )
+    # not chosen (an API client that does not send it, a script): the citizen's last choice, else none (decision 99)
+    remembered = await last_message_lang(citizen.id) if chosen is None else ""
     code = await district_code(counter.district_id)
     lsp = await counter.lsp if hasattr(counter.lsp, "__await__") else counter.lsp
     prepaid = getattr(lsp, "mode", "postpaid") == "prepaid" and method.immediate
@@ -481,6 +509,7 @@ async def _record_payment(
             citizen_total_paise=total,
             status=RequestStatus.PAID if method.immediate else RequestStatus.PAYMENT_PENDING,
             business_date=clock.today(),
+            message_lang=chosen if chosen is not None else remembered,
         )
         request.receipt_no = make_receipt_no(code, counter.id, request.id)
         await _update_request(request, "receipt_no")
@@ -518,7 +547,7 @@ async def _record_payment(
             district_id=counter.district_id, counter_id=counter.id,
             detail={"receipt_no": request.receipt_no, "service": service.code, "citizen": citizen.emitra_id,
                     "method": method.code, "citizen_total_paise": total, "service_charge_paise": priced.rate.fee_paise,
-                    "charge_payer": priced.rate.payer.value, "wallet_debit_paise": debit},
+                    "charge_payer": priced.rate.payer.value, "wallet_debit_paise": debit, "message_lang": request.message_lang},
         )
     if method.immediate:
         # final: the receipt shows it without reading it back (web/api.py); values, not the Payment,
@@ -707,7 +736,8 @@ async def open_case_for(actor: audit.Actor, request: ServiceRequest, service: Se
         service_code=service.code, title_en=service.title_en, title_hi=service.title_hi, department=service.route(data),
         number=request.receipt_no, request=request, counter_id=request.counter_id,
         applicant_name=str(data.get("applicant_name") or data.get("name") or citizen.name),
-        mobile=mobile if mobile.isdigit() else "", lang=getattr(actor.user, "lang", "hi") or "hi",  # the counter's language; both are stored
+        # the citizen's choice (decision 99); a request from before it was asked: the operator's language
+        mobile=mobile if mobile.isdigit() else "", lang=request.message_lang or getattr(actor.user, "lang", "hi") or "hi",
         subject=str(data.get("subject") or "")[:200], body=str(data.get("description") or ""),
         paper_documents=[{"en": en, "hi": hi} for en, hi in service.paper_documents],
         process=workflow.process_for(service))
@@ -1064,4 +1094,4 @@ async def _tell_card_refunded(request: ServiceRequest, refund: int, stripe_refun
 
     await notify.queue("card_refunded", "sms", citizen.mobile, notify._fit(en, request.service_title_en, "", notify.SMS_LIMIT),
                        notify._fit(hi, request.service_title_hi or request.service_title_en, "", notify.SMS_LIMIT),
-                       lang="hi", district_id=request.district_id)
+                       lang=notify.request_lang(request), district_id=request.district_id)

@@ -71,7 +71,7 @@ def complaint_label(code: str, lang: str = "en") -> str:
 
 
 def mobile_throttle_key(mobile: str) -> str:
-    """The throttle key counting the online grievances of one mobile number (decision 105): keyed by
+    """The throttle key counting the online grievances of one mobile number (decision 103): keyed by
     a keyed hash of the number, so the throttle table never holds a citizen's mobile."""
     key = hmac.new(config.secret_key().encode(), b"emitra-grievance-mobile-v1", hashlib.sha256).digest()
     return "grievance-mobile:" + hmac.new(key, mobile.encode(), hashlib.sha256).hexdigest()[:32]

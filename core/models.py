@@ -216,6 +216,9 @@ class ServiceRequest(Model):
     status = fields.CharEnumField(RequestStatus, max_length=20, default=RequestStatus.PAID)
     department_ref = fields.CharField(max_length=100, default="")
     business_date = fields.DateField(null=True, db_index=True, description="The counter's business day it was recorded on")
+    # "en" or "hi": the language of every message to the citizen about this request, chosen when served;
+    # "" for a request recorded before it was asked (its messages keep their former language; decision 99)
+    message_lang = fields.CharField(max_length=2, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -726,7 +729,7 @@ class Case(Model):
         # in the period from these alone, never from the table's wide rows: each holds every column
         # they filter on, group by or count (covering indexes; their first two columns serve the rest).
         # (A counter's or an LSP's "filed" also reads the period's cases' payments by primary key: a
-        # moved case was filed where it was paid, decision 103.)
+        # moved case was filed where it was paid, decision 101.)
         indexes = (("district_id", "closed_at", "department", "service_code", "kind", "breached", "level", "counter_id",
                     "about_counter_id"),
                    ("district_id", "created_at", "department", "service_code", "counter_id", "about_counter_id"))

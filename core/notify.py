@@ -48,6 +48,13 @@ GSM_EXTENDED = frozenset("^{}\\[~]|€\f")
 GSM_SPELLING = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "‒": "-", "−": "-", "…": "...", "₹": "Rs ",
                               "‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " ", "·": "-", "•": "-"})
 MAX_ATTEMPTS = 5
+#: the languages a citizen may choose for the SMS and email about a counter's request (decision 99),
+#: and the refusal of another, naming the field (the counter's form, the API)
+MESSAGE_LANGS = ("en", "hi")
+MESSAGE_LANG_REFUSED_EN = ('message_lang (the language of the SMS and email to the citizen) must be "hi" for Hindi or "en" '
+                           "for English: ask the citizen which they read.")
+MESSAGE_LANG_REFUSED_HI = ('message_lang (नागरिक को भेजे जाने वाले SMS और ईमेल की भाषा) हिंदी के लिए "hi" या अंग्रेज़ी के '
+                           'लिए "en" होनी चाहिए: नागरिक से पूछें कि वे कौन-सी पढ़ते हैं।')
 STATUSES = ("queued", "kept", "sent", "failed")
 CHANNELS = ("sms", "email")
 EVENTS = ("submitted", "state_changed", "ready", "escalated", "counter_changed", "upi_refund_owed", "upi_refund_sent",
@@ -322,6 +329,14 @@ async def escalation(case: Case, process: Any) -> list[Notification]:
         subject = f"ई-मित्र: मामला {case.number} आपको भेजा गया" if lang == "hi" else f"e-Mitra: case {case.number} escalated to you"
         out.append(await _queue(case, "escalated", "email", recipient, en, hi, subject, lang=lang))
     return out
+
+
+def request_lang(request: Any, before: str = "hi") -> str:
+    """The language of a message to the citizen about a counter's request: the one the citizen chose
+    when served (``ServiceRequest.message_lang``, decision 99); ``before`` for a request recorded
+    before the choice was asked (a refund's message was Hindi then)."""
+    lang = getattr(request, "message_lang", "") or ""
+    return lang if lang in MESSAGE_LANGS else before
 
 
 async def _queue(case: Case | None, event: str, channel: str, recipient: str, en: str, hi: str, subject: str = "",

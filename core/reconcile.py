@@ -1808,7 +1808,7 @@ _MAY_BE_CUT = re.compile(r"\d \d")  # a quick look first: most lines have no dig
 #: characters (a UTR has 12 digits; decision 74)
 GLUED_MIN = 12
 #: and it is read whole from at most this many parts: a reference cut twice (a 22-character RTGS
-#: UTR in a narration column 10 to 20 characters wide) or three times (decision 104)
+#: UTR in a narration column 10 to 20 characters wide) or three times (decision 102)
 GLUED_PARTS = 4
 
 

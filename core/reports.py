@@ -262,7 +262,7 @@ async def _counters(scope: Scope) -> list[int] | None:
 def _at_counters(ids: list[int] | None, *, filed: bool) -> Q:
     """Cases of these counters, or complaints about one of them: filed there (``filed``: the counter of
     the application's payment, ``ServiceRequest.counter_id``, which a move leaves where it was), or
-    there now (``Case.counter_id``: where a moved case is corrected and collected). Decision 103."""
+    there now (``Case.counter_id``: where a moved case is corrected and collected). Decision 101."""
     if ids is None:
         return Q()
     return Q(**{"request__counter_id__in" if filed else "counter_id__in": ids}) | Q(about_counter_id__in=ids)
@@ -277,7 +277,7 @@ async def case_figures(scope: Scope, start: dt.date, end: dt.date, by: str = "de
     past the SLA), ``escalated`` (open, above the first level) and ``grievances_open`` are the
     position now, whatever the period. In a counter's or an LSP's scope a case counts as filed at the
     counter it was filed (and paid) at, and as open or closed at the counter it is at now: they
-    differ for a case moved since (decision 103).
+    differ for a case moved since (decision 101).
     """
     if by not in CASE_DIMENSIONS:
         raise ValueError(f"by must be one of {', '.join(CASE_DIMENSIONS)}, not {by!r}")
@@ -291,7 +291,7 @@ async def case_figures(scope: Scope, start: dt.date, end: dt.date, by: str = "de
     # the table's wide rows are never read, nor the years of older closed cases. Rows are counted by
     # ``district_id`` (never null) as it is in both indexes: counting ``id`` would send PostgreSQL to the table.
     # A case moved to another counter (core/onboarding.move_applications) was filed at the first, where
-    # its payment stays: it counts as filed there, and as open or closed where it is now (decision 103).
+    # its payment stays: it counts as filed there, and as open or closed where it is now (decision 101).
     for where, measures in ((Q(created_at__gte=since, created_at__lt=until) & _at_counters(counters, filed=True), {"filed": None}),
                             (Q(closed_at=None) & _at_counters(counters, filed=False),
                              {"open": None, "breached": Q(breached=True), "escalated": Q(level__gt=1), "grievances_open": grievance}),

@@ -139,9 +139,10 @@ async def book_owed(request: ServiceRequest, provider_slug: str, service_code: s
 async def _tell_citizen(request: ServiceRequest, event: str, en: str, hi: str, subject_en: str, subject_hi: str) -> None:
     citizen = await Citizen.get(id=request.citizen_id)
     mobile = citizen.mobile or str((request.form_data or {}).get("mobile") or "")
-    if mobile:
-        await notify.queue(event, "sms", mobile, en[:notify.SMS_LIMIT], hi[:notify.SMS_LIMIT], subject=subject_hi,
-                           lang="hi", district_id=request.district_id)
+    if mobile:  # in the language the citizen chose when served (decision 99)
+        lang = notify.request_lang(request)
+        await notify.queue(event, "sms", mobile, en[:notify.SMS_LIMIT], hi[:notify.SMS_LIMIT],
+                           subject=subject_hi if lang == "hi" else subject_en, lang=lang, district_id=request.district_id)
 
 
 @dataclass

@@ -131,7 +131,7 @@ def _keys(word: str) -> frozenset[str]:
     return frozenset(_deletions(word) | {word})
 
 
-#: every term of every list compiled so far, in order, and their union compiled (decision 106)
+#: every term of every list compiled so far, in order, and their union compiled (decision 104)
 _ALL_TERMS: dict[str, None] = {}
 _UNION: list[_Compiled] = []
 

@@ -264,7 +264,7 @@ def test_two_runs_are_read_as_one_reference_only_when_a_wrap_could_have_cut_one(
 
 
 def test_a_reference_cut_twice_by_a_narrow_column_is_read_whole_from_its_three_parts():
-    """A narration column narrower than the reference cuts it twice (decision 104): the three runs,
+    """A narration column narrower than the reference cuts it twice (decision 102): the three runs,
     each a single space from the next and cut between digits, are read as the reference again;
     and every join of two of them that is long enough, as before. Not more than GLUED_PARTS parts,
     not across a letter or a double space, and a run of short numbers is not a reference."""

@@ -351,7 +351,7 @@ def test_one_mobile_files_at_most_five_grievances_an_hour_however_it_is_written(
 
 def test_citizens_behind_one_public_address_each_file_their_own_grievances(web):
     """A mobile carrier puts thousands of its subscribers behind one public address: eleven
-    citizens filing from it in an hour are not refused for each other's grievances (decision 105)."""
+    citizens filing from it in an hour are not refused for each other's grievances (decision 103)."""
     token = web.csrf("/grievances/new")
     for n in range(11):
         sent = web.post("/grievances/new", data={**GOOD, "mobile": f"94140{n:05d}", "name": f"Citizen {chr(65 + n)}",

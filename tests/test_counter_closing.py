@@ -468,7 +468,7 @@ def test_a_moved_application_counts_as_filed_where_it_was_filed_and_open_where_i
     kiosk, so the kiosk's report said 2 transactions and 0 applications filed, the new counter 0 and
     2, and last month's figures of both changed on the day of the move. Now an application counts as
     filed where it was filed (and paid), and as open, or closed, where it is now; the district's
-    figures are the same either way, and `emitra mis check` stays clean (decision 103)."""
+    figures are the same either way, and `emitra mis check` stays clean (decision 101)."""
     first = web.run(lambda: caste_case("moved-mis-1", "operator2"))
     second = web.run(lambda: caste_case("moved-mis-2", "operator2", mobile="9414098765"))
     web.run(_other_lsp_and_district)

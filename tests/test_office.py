@@ -712,7 +712,7 @@ def test_a_bulk_step_pressed_twice_shows_its_cases_done_and_a_colleagues_as_refu
     ticked cases, the second answered "2 cases refused: 'Approve' cannot be taken now" for each, and
     that is the page the officer read. Now the second answer lists them as already done by this
     officer (nothing taken twice); a case that has moved on since is refused as before; a colleague
-    pressing the same step on them is refused with who took it and when (decision 102)."""
+    pressing the same step on them is refused with who took it and when (decision 100)."""
     from emitra.core.models import AuditLog
 
     first, second, moved, fresh = (web.run(lambda k=k: caste_case(f"office-bulk-again-{k}")) for k in range(4))

@@ -87,7 +87,7 @@ def test_the_texts_a_rule_may_name_narrowed_down_keep_every_text_it_names():
 
 def test_a_services_texts_read_once_for_every_rule_find_what_each_rule_finds_in_them():
     """The texts are normalised once and their words looked up once in the union of every list of
-    terms (decision 106): each list still finds exactly what :func:`find` finds text by text, even a
+    terms (decision 104): each list still finds exactly what :func:`find` finds text by text, even a
     list compiled after the texts were first asked of (the union grows, and is asked again)."""
     from emitra.policy import matching
 

@@ -20,7 +20,7 @@ REFS = ["dsjp0001202511261", "utr4455667788", "ch_3abc", "po_77x", "r-1001", "r-
 WORDS = REFS + ["neft", "cr", "upi", "cash", "dep", "by", "slip", "r", "1001", "r-1001x", "xutr4455667788",
                 # references a bank's wrapping cut in two (read whole again: core/reconcile._words), and near misses
                 "utr4455 667788", "dsjp000120 2511261", "x9y8z7 w6", "utr4455- 667788", "utr4455 66778", "667788", "abcdefghijk",
-                # and cut twice (decision 104), and near misses
+                # and cut twice (decision 102), and near misses
                 "utr44 5566 7788", "dsjp0001 2025 11261", "utr44 5566  7788", "dsjp0001 2025 11261 7"]
 
 

@@ -321,7 +321,7 @@ async def create_transaction(request: Request) -> Response:
     try:
         req = await counter_core.record_payment(actor(request, "api"), counter, citizen, service.code, form, key, method.code,
                                                 expected_total_paise=expected, tendered_paise=tendered, payment_details=details,
-                                                checked=service)
+                                                checked=service, message_lang=body.get("message_lang"))
         if method.code == "card":  # a replay after Stripe did not answer asks again with the same key
             await card_payments.ensure_started(req)
     except FormErrors as exc:
@@ -345,6 +345,7 @@ async def _receipt_json(req: ServiceRequest, counter: Counter | None = None, cit
     out["operator"] = operator.username
     out["details"] = req.quote_details
     out["department_ref"] = req.department_ref
+    out["message_lang"] = req.message_lang or None  # the citizen's messages' language; None before it was asked (decision 99)
     recorded = getattr(req, "receipt_payment", None)  # a payment made just now carries its values (core.counter)
     if recorded is not None:
         out["payment"] = recorded

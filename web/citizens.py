@@ -85,6 +85,8 @@ async def case_view(case: Case, *, with_certificate: bool = False) -> dict[str, 
         "escalated": case.level > 1 and not (state.final or state.desk == "none"), "level": case.level,
         # past the date it was expected by and still open: said so, not left as a date in the past
         "overdue": case.due_at is not None and case.due_at < clock.now() and not (state.final or state.desk == "none"),
+        # the language its SMS and email are sent in (the citizen's choice at the counter, decision 99)
+        "message_lang": case.lang,
     }
 
 
@@ -98,6 +100,7 @@ async def request_view(request: ServiceRequest) -> dict[str, Any]:
         "status_label": _request_status(request.status), "filed_at": request.created_at, "counter": counter,
         "upi_refund": {"amount_paise": -refund.amount_paise, "sent": refund.status == "refunded", "sent_at": refund.confirmed_at}
         if refund is not None else None,
+        "message_lang": request.message_lang,  # "" before the citizen was asked (decision 99)
     }
 
 
@@ -273,7 +276,7 @@ async def new_grievance(request: Request) -> Response:
     posted = request.state.form
     form = {k: str(posted.get(k, ""))[:2100] for k in FIELDS}
     # a public form that writes, kept from floods: per mobile number (a citizen's own count, whoever shares
-    # their connection) and, far higher, per client address (a mobile carrier's subscribers share one; decision 105)
+    # their connection) and, far higher, per client address (a mobile carrier's subscribers share one; decision 103)
     limits = config.grievance_limits()
     filed_key = address_key(request, "grievance")
     if await auth.events_in_window(filed_key, HOUR) >= limits["per_address"]:

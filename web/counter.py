@@ -205,6 +205,19 @@ class _Merged:
         return list(self.form.keys()) + list(self.overrides)
 
 
+async def _message_lang(posted: Any, citizen: Citizen) -> tuple[str, str]:
+    """The language the form offers for the citizen's messages (decision 99), and the refusal of a
+    posted one that is neither: what was posted, else the citizen's last choice, else the page's."""
+    if posted is not None and posted != "":
+        try:
+            return counter_core.check_message_lang(posted), ""
+        except counter_core.CounterError as exc:
+            error = pick(exc.message_en, exc.message_hi)
+    else:
+        error = ""
+    return await counter_core.last_message_lang(citizen.id) or current_lang.get(), error
+
+
 def _form_page(request: Request, ctx: dict[str, Any], data: dict[str, Any], step: int, errors: dict[str, str] | None = None,
                status: int = 200) -> Response:
     service = ctx["service"]
@@ -213,11 +226,12 @@ def _form_page(request: Request, ctx: dict[str, Any], data: dict[str, Any], step
     carried = [(k, v) for k, v in flatten(data) if k.split(".")[0] not in shown]
     errors = errors or {}
     props = forms.all_properties(service.form)
-    general = [m for f, m in errors.items() if f.split(".")[0] not in props]
+    general = [m for f, m in errors.items() if f.split(".")[0] not in props and f != "message_lang"]
     return render(request, "counter/form.html", {
         **ctx, "fields": fields_for(service.form, data, errors, step), "carried": carried, "step": step,
         "steps": len(all_steps), "step_title": step_title(service.form, step) if len(all_steps) > 1 else "",
         "general_errors": general, "multipart": any(True for _ in forms.upload_fields(service.form)),
+        "message_lang_error": errors.get("message_lang", ""),
     }, status)
 
 
@@ -229,8 +243,10 @@ async def service_form(request: Request) -> Response:
     service = await _service(request, counter)
     ctx: dict[str, Any] = {"counter": counter, "citizen": citizen, "service": service}
     if request.method == "GET":
+        ctx["message_lang"] = (await _message_lang(None, citizen))[0]
         return _form_page(request, ctx, {}, 0)
     form = request.state.form
+    ctx["message_lang"], lang_error = await _message_lang(form.get("_message_lang"), citizen)
     last = len(forms.steps(service.form)) - 1
     try:
         step = min(max(int(str(form.get("_step", "0"))), 0), last)
@@ -251,6 +267,8 @@ async def service_form(request: Request) -> Response:
         if step < last:
             counter_core.check_form(service, data, step)
             return _form_page(request, ctx, data, step + 1)
+        if lang_error:  # (only a tampered form posts another value: the choice is two radio buttons)
+            return _form_page(request, ctx, data, step, {"message_lang": lang_error}, 400)
         priced = await counter_core.price(counter, service, data)
     except FormErrors as exc:
         errors = exc.by_field(current_lang.get())
@@ -339,7 +357,9 @@ async def pay(request: Request) -> Response:
     form = request.state.form
     raw = {k[5:]: form.getlist(k) for k in form.keys() if k.startswith("data.")}
     data = coerce(service.form, raw)
-    ctx: dict[str, Any] = {"counter": counter, "citizen": citizen, "service": service}
+    posted_lang = form.get("message_lang")  # None from a confirmation page shown before it was asked
+    ctx: dict[str, Any] = {"counter": counter, "citizen": citizen, "service": service,
+                           "message_lang": (await _message_lang(posted_lang, citizen))[0]}
     try:
         expected = int(str(form.get("expected_total_paise", "")))
     except ValueError:
@@ -361,7 +381,8 @@ async def pay(request: Request) -> Response:
             tendered = parse_rupees(tendered_text) if tendered_text else expected
         counter_request = await counter_core.record_payment(
             actor(request), counter, citizen, service.code, data, str(form.get("idempotency_key", "")), code,
-            expected_total_paise=expected, tendered_paise=tendered, payment_details=details)
+            expected_total_paise=expected, tendered_paise=tendered, payment_details=details,
+            message_lang=None if posted_lang is None else str(posted_lang))
         if code == "card":  # pressed again after Stripe did not answer: ask again, same key, same intent
             await card_payments.ensure_started(counter_request)
     except AmountError as exc:

@@ -59,7 +59,7 @@ def mask(text: str) -> str:
 
 def _taken_by(taken: CaseEvent, case: Case, action: str) -> str:
     """Who took this step on ``case`` and when, said before a colleague's refusal of the same step
-    (``workflow.last_step``; decisions 90 and 102)."""
+    (``workflow.last_step``; decisions 90 and 100)."""
     return _("%(name)s took this step (%(step)s) on %(at)s.") % {
         "name": taken.actor_name, "step": pick(*workflow.step_names(workflow.process_of(case), action)),
         "at": local_time(taken.created_at)}
@@ -220,7 +220,7 @@ async def bulk_act(request: Request) -> Response:
     for case_id in ids:
         if case_id not in visible:  # out of scope: never say more than that it is not on this desk
             refused.append({"number": str(case_id), "message": _("No case with this number on your desk.")})
-    already: list[dict[str, str]] = []  # done by this officer's earlier press (decision 102): done, not refused
+    already: list[dict[str, str]] = []  # done by this officer's earlier press (decision 100): done, not refused
     done, failures = await workflow.act_many(actor(request), [i for i in ids if i in visible], action, remark)
     for case_id, exc in failures:
         message = pick(exc.message_en, exc.message_hi)

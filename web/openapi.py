@@ -6,6 +6,7 @@ from typing import Any
 
 from emitra import __version__
 from emitra.core.money import MAX_PAISE
+from emitra.core.notify import MESSAGE_LANG_REFUSED_EN, MESSAGE_LANG_REFUSED_HI
 from emitra.core.workflow import REMARK_MAX
 from emitra.core.workflow import WAITING_ON
 
@@ -53,7 +54,11 @@ def transaction_input(methods: list[str]) -> dict[str, Any]:
             "details": {"type": "object", "title": "payment.details", "description": "cheque/dd: number, bank, ifsc, date, drawer"},
             "amount_paise": {**paise, "title": "payment.amount_paise", "description": "The citizen total from the quote"},
             "tendered_paise": {**paise, "title": "payment.tendered_paise", "description": "Cash handed over, if more"}}},
-        "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 64, "title": "idempotency_key"}}}
+        "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 64, "title": "idempotency_key"},
+        "message_lang": {"type": "string", "pattern": "^(en|hi)$", "title": "message_lang", "examples": ["hi"],
+                         "description": "The language of every SMS and email to the citizen about this request: hi (Hindi) "
+                                        "or en (English). Left out: the citizen's last choice at a counter, if any",
+                         "x-error-en": MESSAGE_LANG_REFUSED_EN, "x-error-hi": MESSAGE_LANG_REFUSED_HI}}}
 
 
 CANCEL_INPUT: dict[str, Any] = {"type": "object", "additionalProperties": False,
@@ -300,6 +305,8 @@ def document() -> dict[str, Any]:
                     "status": {"enum": ["paid", "submitted", "submission_failed", "cancelled", "payment_pending", "payment_failed"]},
                     "recorded_at": {"type": ["string", "null"], "format": "date-time"},
                     "department_ref": {"type": "string", "description": "The department's or partner's acknowledgement (PNR, policy number...)"},
+                    "message_lang": {"enum": ["en", "hi", None], "description": "The language of the SMS and email to the citizen "
+                                     "about it; null for a request recorded before the citizen was asked"},
                     "details": {"type": "array", "items": _LABELLED},
                     "payment": {"type": "object", "required": ["method", "status", "amount_paise"], "properties": {
                         "method": {"type": "string"}, "status": {"type": "string"}, "amount_paise": {"type": "integer"},

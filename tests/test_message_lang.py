@@ -1,0 +1,213 @@
+"""Messages to a citizen in the language the citizen chose when served (decision 99): asked on the
+counter's form (and by the API's ``message_lang``), kept on the request, shown on the confirmation
+page and the receipt, and used by every later message about that request: a UPI refund owed, sent
+and sent back, a card refund finished later, the case's acknowledgement and steps, a counter move.
+A request recorded before it was asked keeps its messages' former language."""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+# the bus trip and the RSRTC sandbox at a fixed moment (bus: the autouse fixture)
+from test_cancel_card import BUS, PEOPLE, TRIP, _book_by_card, _ctx, bus  # noqa: E402,F401
+from test_cancel_refund_finish import _left_waiting  # noqa: E402
+
+from emitra.core import counter as counter_core  # noqa: E402
+from emitra.core import notify, refunds, upi_refunds, workflow  # noqa: E402
+from emitra.core.audit import Actor  # noqa: E402
+from emitra.core.models import AuditLog, Case, Citizen, Counter, Notification, Payment, ServiceRequest, User  # noqa: E402
+
+BILL = "gov.rj.jvvnl.bill"
+
+
+async def _booked_by_upi(message_lang, key="bus-upi-lang"):
+    """Two seats to Ajmer paid by UPI, the language of the citizen's messages chosen (or not: None)."""
+    actor, counter, citizen = await _ctx()
+    req = await counter_core.record_payment(actor, counter, citizen, BUS, TRIP, key, "upi", message_lang=message_lang)
+    await counter_core.confirm_payment(Actor(None, via="webhook"), await Payment.get(request_id=req.id), "upi", f"evt-{key}",
+                                       provider_reference="UTR600100200399")
+    return actor, counter, await ServiceRequest.get(id=req.id)
+
+
+async def _refund_messages(actor, counter, req) -> list[notify.Message]:
+    """Cancel the booking, the Society sends the refund and the bank sends it back: the three SMS, as
+    a gateway is given them."""
+    await counter_core.cancel(actor, counter, req, "plans changed")
+    society = Actor(await User.get(username="society"))
+    await upi_refunds.pay(society, req.receipt_no, "IMPS77")
+    await upi_refunds.bounced(society, req.receipt_no, "IMPS77", "RET77")
+    notes = await Notification.filter(event__startswith="upi_refund_").order_by("id")
+    return [notify._message(n) for n in notes]
+
+
+@pytest.mark.anyio
+async def test_an_english_choosing_citizens_upi_refund_messages_are_in_english(demo_db, bus):
+    actor, counter, req = await _booked_by_upi("en")
+    assert req.message_lang == "en"
+    sent = await _refund_messages(actor, counter, req)
+    assert [m.event for m in sent] == ["upi_refund_owed", "upi_refund_sent", "upi_refund_returned"]
+    assert {m.lang for m in sent} == {"en"}
+    owed, paid, back = (m.body for m in sent)
+    assert owed.startswith("e-Mitra: your booking") and "will reach your UPI account" in owed
+    assert "has sent Rs 266.40" in paid and "bank reference IMPS77" in paid
+    assert "your bank sent back the refund of Rs 266.40" in back
+    assert not any(m.unicode for m in sent)  # English goes in the GSM alphabet (decision 95)
+    assert [m.subject for m in sent] == [f"e-Mitra {req.receipt_no}: refund to your UPI account", f"e-Mitra {req.receipt_no}: refund sent",
+                                         f"e-Mitra {req.receipt_no}: refund returned by your bank"]
+    cancelled = await AuditLog.get(action="request.payment_pending", object_id=str(req.id))
+    assert cancelled.detail["message_lang"] == "en"
+
+
+@pytest.mark.anyio
+async def test_a_hindi_choosing_citizens_upi_refund_messages_are_in_hindi(demo_db, bus):
+    actor, counter, req = await _booked_by_upi("hi")
+    sent = await _refund_messages(actor, counter, req)
+    assert {m.lang for m in sent} == {"hi"}
+    owed, paid, back = (m.body for m in sent)
+    assert owed.startswith("ई-मित्र: आपकी बुकिंग") and "₹266.40" in paid and "बैंक ने लौटा दिया" in back
+    assert sent[0].subject == f"ई-मित्र {req.receipt_no}: यूपीआई खाते में रिफंड" and all(m.unicode for m in sent)
+
+
+@pytest.mark.anyio
+async def test_a_booking_recorded_before_the_choice_was_asked_keeps_its_hindi_refund_messages(demo_db, bus):
+    actor, counter, req = await _booked_by_upi("en")
+    await ServiceRequest.filter(id=req.id).update(message_lang="")  # as migration 0028 leaves an older request
+    req = await ServiceRequest.get(id=req.id)
+    sent = await _refund_messages(actor, counter, req)
+    assert {m.lang for m in sent} == {"hi"} and sent[0].body.startswith("ई-मित्र: आपकी बुकिंग")
+
+
+@pytest.mark.anyio
+async def test_a_card_refund_finished_later_is_told_in_the_citizens_language(demo_db, fake, bus):
+    actor, counter, req, payment = await _left_waiting(fake)
+    await ServiceRequest.filter(id=req.id).update(message_lang="en")  # chosen when booked
+    [done] = await refunds.finish_cancel_refunds(Actor(await User.get(username="society"), via="cli"))
+    assert done.outcome == refunds.FINISHED
+    [sms] = [notify._message(n) for n in await Notification.filter(event="card_refunded")]
+    assert sms.lang == "en" and sms.body.startswith(f"e-Mitra: booking {req.receipt_no}") and "refunded to the card" in sms.body
+
+
+@pytest.mark.anyio
+async def test_an_application_is_acknowledged_moved_and_answered_in_the_language_the_citizen_chose(demo_db):
+    """operator1 works in English: a citizen who chose Hindi gets every message of the case in Hindi
+    (it followed the operator's language before: still so for a request where no choice was made)."""
+    from case_helpers import ADDRESS, CASTE, actor, upload
+
+    operator = await User.get(username="operator1")
+    assert operator.lang == "en"
+    counter = await Counter.get(id=operator.counter_id)
+    citizen = await Citizen.get(name="Ramesh Kumar Sharma")
+
+    async def form():
+        return {"applicant_name": "Lakshmi Narayan Bairwa", "father_name": "Gheesa Lal Bairwa", "caste_category": "SC",
+                "caste": "Bairwa", "address": dict(ADDRESS), "ration_card_scan": await upload(CASTE, "ration_card_scan"),
+                "mobile": "9829012345"}
+
+    unasked = await counter_core.record_cash(Actor(operator), counter, citizen, CASTE, await form(), "caste-unasked")
+    assert unasked.message_lang == "" and (await Case.get(request_id=unasked.id)).lang == "en"
+
+    hindi = await counter_core.record_payment(Actor(operator), counter, citizen, CASTE, await form(), "caste-hi", "cash",
+                                              message_lang="hi")
+    case = await Case.get(request_id=hindi.id)
+    assert case.lang == "hi"
+    [opened] = [notify._message(n) for n in await Notification.filter(case_id=case.id, event="submitted")]
+    assert opened.lang == "hi" and opened.body.startswith("ई-मित्र:") and opened.subject.startswith("ई-मित्र")
+    case = await workflow.act(await actor("tehsildar"), case, "return", "Father's name differs from the ration card")
+    step = notify._message(await Notification.filter(case_id=case.id, event="state_changed").order_by("-id").first())
+    assert step.lang == "hi" and "की स्थिति अब" in step.body
+    other = await Counter.exclude(id=counter.id).filter(district_id=counter.district_id).first()
+    [moved] = [notify._message(n) for n in await notify.counter_changed(case, counter, other)]
+    assert moved.lang == "hi" and f"अब {other.name} ({other.code})" in moved.body
+    # the citizen's next request, with no language given (a script, an API client): their last choice
+    later = await counter_core.record_cash(Actor(operator), counter, citizen, BILL, {"k_number": "210412345678"}, "bill-later")
+    assert later.message_lang == "hi"
+
+
+def _eid(web) -> str:
+    return web.run(lambda: Citizen.get(name="Ramesh Kumar Sharma")).emitra_id
+
+
+def _hidden(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+
+
+def test_the_counter_form_asks_the_language_shows_it_to_confirm_and_on_the_receipt(web):
+    web.login("operator1")
+    eid = _eid(web)
+    url = f"/counter/citizens/{eid}/services/{BILL}"
+    web.get("/lang/hi")  # a Hindi page: Hindi offered first
+    form = web.get(url).text
+    assert "संदेश" in form and re.search(r'name="_message_lang" value="hi" checked', form)
+    assert 'name="_message_lang" value="en">' in form and "English" in form and "हिन्दी" in form
+    web.get("/lang/en")
+    form = web.get(url).text
+    assert "Messages to the citizen (SMS, email) in" in form and re.search(r'name="_message_lang" value="en" checked', form)
+    # the citizen reads Hindi, on an English page
+    confirm = web.post_form(url, {"k_number": "210412345678", "_message_lang": "hi"}, token_from=url)
+    assert confirm.status_code == 200, confirm.text
+    assert re.search(r'id="message-lang">हिन्दी<', confirm.text)
+    fields = _hidden(confirm.text)
+    assert fields["message_lang"] == "hi"
+    done = web.client.post(url + "/pay", data={**fields, "tendered": ""})
+    assert done.status_code == 303, done.text
+    receipt = web.get(done.headers["location"]).text
+    assert "Messages to the citizen (SMS, email) in" in receipt and re.search(r'id="receipt-message-lang">हिन्दी<', receipt)
+    number = re.search(r'id="receipt-no">([A-Z0-9]+)<', receipt).group(1)
+    assert web.run(lambda: ServiceRequest.get(receipt_no=number)).message_lang == "hi"
+    # and tracking tells the citizen which language their messages come in
+    tracked = web.post_form("/track", {"number": number, "mobile": "9829012345"})
+    assert tracked.status_code == 200 and re.search(r'id="message-lang">हिन्दी<', tracked.text)
+    assert "Messages to you (SMS, email) in" in tracked.text
+    # the next form for this citizen offers their choice first, whatever the page's language
+    assert re.search(r'name="_message_lang" value="hi" checked', web.get(url).text)
+
+
+def test_a_language_that_is_neither_is_refused_naming_the_field_in_english_and_hindi(web):
+    web.login("operator1")
+    eid = _eid(web)
+    url = f"/counter/citizens/{eid}/services/{BILL}"
+    refused = web.post_form(url, {"k_number": "210412345678", "_message_lang": "fr"}, token_from=url)
+    assert refused.status_code == 400 and "message_lang (the language of the SMS and email to the citizen)" in refused.text
+    confirm = web.post_form(url, {"k_number": "210412345678", "_message_lang": "en"}, token_from=url)
+    fields = {**_hidden(confirm.text), "message_lang": "fr", "tendered": ""}
+    again = web.client.post(url + "/pay", data=fields)
+    assert again.status_code == 400 and 'must be "hi" for Hindi or "en" for English' in html.unescape(again.text)
+    assert web.run(lambda: ServiceRequest.all().count()) == 0
+    web.get("/lang/hi")
+    again = web.client.post(url + "/pay", data=fields)
+    assert again.status_code == 400 and "नागरिक को भेजे जाने वाले SMS और ईमेल की भाषा" in again.text
+
+
+def test_the_api_takes_the_language_refuses_another_naming_the_field_and_tells_the_upi_refund_in_it(web, bus):
+    h = web.api_token("operator1")
+    eid = _eid(web)
+    trip = {**TRIP, "seats": 1, "passengers": PEOPLE[:1]}
+    body = {"citizen": eid, "service_code": BUS, "form": trip, "payment": {"method": "upi", "amount_paise": 15800},
+            "idempotency_key": "api-lang-1"}
+    bad = web.post("/api/v1/transactions", headers=h, json={**body, "message_lang": "english"})
+    assert bad.status_code == 422, bad.text
+    [field] = bad.json()["error"]["fields"]
+    assert field["field"] == "message_lang" and '"en" for English' in field["message_en"] and "अंग्रेज़ी" in field["message_hi"]
+    created = web.post("/api/v1/transactions", headers=h, json={**body, "message_lang": "en"})
+    assert created.status_code == 201, created.text
+    receipt = created.json()
+    assert receipt["message_lang"] == "en"
+    # the same key with the other language is another request
+    assert web.post("/api/v1/transactions", headers=h, json={**body, "message_lang": "hi"}).status_code == 409
+
+    async def paid():
+        payment = await Payment.get(request__receipt_no=receipt["receipt_no"])
+        await counter_core.confirm_payment(Actor(None, via="webhook"), payment, "upi", "evt-api-lang", provider_reference="UTR61")
+
+    web.run(paid)
+    assert web.get(f"/api/v1/transactions/{receipt['receipt_no']}", headers=h).json()["message_lang"] == "en"
+    assert web.post(f"/api/v1/transactions/{receipt['receipt_no']}/cancel", headers=h, json={}).status_code == 200
+    told = web.run(lambda: Notification.get(event="upi_refund_owed"))
+    assert told.lang == "en" and notify._message(told).body.startswith("e-Mitra: your booking")
