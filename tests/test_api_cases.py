@@ -16,8 +16,8 @@ def test_an_officer_lists_reads_and_approves_through_the_api(web):
     assert [t["action"] for t in one["timeline"]] == ["open", "forward"]
     moved = web.post(f"/api/v1/cases/{case.number}/actions", json={"action": "approve", "remark": "Verified"}, headers=headers)
     assert moved.status_code == 200 and moved.json()["state"] == "approved"
-    again = web.post(f"/api/v1/cases/{case.number}/actions", json={"action": "approve"}, headers=headers)
-    assert again.status_code == 409 and "Allowed for you: 'Issue the certificate'." in again.json()["error"]["message"]
+    wrong = web.post(f"/api/v1/cases/{case.number}/actions", json={"action": "reject", "remark": "Too late"}, headers=headers)
+    assert wrong.status_code == 409 and "Allowed for you: 'Issue the certificate'." in wrong.json()["error"]["message"]
 
 
 def test_other_departments_and_counters_do_not_see_the_case(web):
@@ -37,9 +37,9 @@ def test_a_reason_is_required_and_bulk_reports_each_refusal(web):
     headers = web.api_token("tehsildar")
     no_reason = web.post(f"/api/v1/cases/{one.number}/actions", json={"action": "reject"}, headers=headers)
     assert no_reason.status_code == 422 and no_reason.json()["error"]["fields"][0]["field"] == "remark"
-    web.post(f"/api/v1/cases/{two.number}/actions", json={"action": "approve"}, headers=headers)
+    web.post(f"/api/v1/cases/{two.number}/actions", json={"action": "reject", "remark": "Papers forged"}, headers=headers)
     bulk = web.post("/api/v1/cases/actions", json={"numbers": [one.number, two.number, "NOPE"], "action": "approve"}, headers=headers).json()
-    assert bulk["done"] == [one.number]
+    assert bulk["done"] == [one.number] and bulk["already"] == []
     assert [r["number"] for r in bulk["refused"]] == [two.number, "NOPE"]
     assert web.post("/api/v1/cases/actions", json={"numbers": [], "action": "approve"}, headers=headers).status_code == 422
     assert web.run(lambda: Case.get(number=one.number)).state == "approved"
@@ -120,7 +120,8 @@ def test_a_case_number_is_found_however_it_was_typed(web):
     other = web.run(lambda: caste_case("api-typed-2"))
     bulk = web.post("/api/v1/cases/actions", json={"numbers": [other.number.lower(), "-".join(other.number[i:i + 4] for i in range(0, 15, 4))],
                                                     "action": "approve", "remark": "Verified"}, headers=headers).json()
-    assert bulk["done"] == [other.number] and len(bulk["refused"]) == 1  # the same case twice: the second is refused by the step
+    # the same case twice: the second is the step done already (decision 105), not taken twice
+    assert bulk["done"] == [other.number] and bulk["refused"] == [] and [a["number"] for a in bulk["already"]] == [other.number]
     assert web.get(f"/api/v1/cases/{'X' * 500}", headers=headers).status_code == 404
 
 
@@ -129,3 +130,48 @@ def test_case_numbers_are_read_as_the_citizens_tracking_page_reads_them():
 
     assert clean_number("gr jp 0000670") == clean_number("GRJP0000670") == "GR-JP-0000670"
     assert clean_number("jp0001–000000421") == "JP0001000000421"  # an en dash, as a phone's keyboard makes it
+
+
+def test_a_step_sent_again_is_answered_as_done_once_and_a_colleagues_is_refused_naming_who(web):
+    """A department's system retries a request after a timeout (decision 105): the single step sent
+    again answers 200 with the case as it is, the bulk lists the cases under ``already``; nothing is
+    taken twice. The same step sent by a colleague is refused, naming who took it and when, in
+    English and Hindi; a case that has moved on since is refused as before."""
+    from emitra.core.models import AuditLog, CaseEvent
+
+    one = web.run(lambda: caste_case("api-again-1"))
+    two = web.run(lambda: caste_case("api-again-2"))
+    three = web.run(lambda: caste_case("api-again-3"))
+    officer = web.api_token("tehsildar")
+    first = web.post(f"/api/v1/cases/{one.number}/actions", json={"action": "approve", "remark": "Verified"}, headers=officer)
+    again = web.post(f"/api/v1/cases/{one.number}/actions", json={"action": "approve", "remark": "Verified"}, headers=officer)
+    assert first.status_code == again.status_code == 200 and again.json()["state"] == "approved"
+    import datetime as dt
+
+    def instants(body: dict) -> dict:  # the same moments (one read back from the database in UTC)
+        return {k: dt.datetime.fromisoformat(v) if k.endswith("_at") and v else v for k, v in body.items()}
+
+    assert instants(again.json()) == instants(first.json())
+    bulk = web.post("/api/v1/cases/actions", json={"numbers": [one.number, two.number], "action": "approve"}, headers=officer).json()
+    assert bulk["done"] == [two.number] and [a["number"] for a in bulk["already"]] == [one.number] and bulk["refused"] == []
+    assert bulk["already"][0]["action"] == "approve" and bulk["already"][0]["at"][:4].isdigit()
+    retried = web.post("/api/v1/cases/actions", json={"numbers": [one.number, two.number], "action": "approve"}, headers=officer).json()
+    assert retried["done"] == [] and [a["number"] for a in retried["already"]] == [one.number, two.number]
+    for case in (one, two):
+        assert web.run(lambda: CaseEvent.filter(case_id=case.id, action="approve").count()) == 1
+        assert web.run(lambda: AuditLog.filter(action="case.approve", object_id=str(case.id)).count()) == 1
+    # a case that moved on since (issued): approving it again is refused as before
+    assert web.post(f"/api/v1/cases/{one.number}/actions", json={"action": "issue"}, headers=officer).status_code == 200
+    moved = web.post(f"/api/v1/cases/{one.number}/actions", json={"action": "approve"}, headers=officer)
+    assert moved.status_code == 409
+    # a colleague's system sends the same step: refused, naming who took it and when
+    colleague = web.api_token("sdm")
+    late = web.post(f"/api/v1/cases/{two.number}/actions", json={"action": "approve"}, headers=colleague)
+    assert late.status_code == 409
+    field = late.json()["error"]["fields"][0]
+    assert field["message_en"].startswith("Tehsildar, Revenue Department took this step (Approved) on ")
+    assert "ने यह चरण (" in field["message_hi"] and "'Approve' cannot be taken now" in field["message_en"]
+    late_bulk = web.post("/api/v1/cases/actions", json={"numbers": [two.number, three.number], "action": "approve"}, headers=colleague).json()
+    assert late_bulk["done"] == [three.number] and late_bulk["already"] == []
+    assert [r["number"] for r in late_bulk["refused"]] == [two.number]
+    assert late_bulk["refused"][0]["message_en"].startswith("Tehsildar, Revenue Department took this step (Approved) on ")

@@ -15,11 +15,14 @@ from starlette.responses import JSONResponse, Response
 
 from emitra.core import corrections, workflow
 from emitra.core.forms import FormErrors
-from emitra.core.models import Case, Role
+from emitra.core.models import Case, CaseEvent, Role
 from emitra.core.plugins import department_hi
 from emitra.web.api import _json
 from emitra.web.openapi import BULK_ACTION_INPUT, CASE_ACTION_INPUT, CASE_TURNS
 from emitra.web.security import actor, api, api_error
+from emitra.web.i18n import translations
+from emitra.web.labels import N_
+from emitra.web.templating import local_time
 
 CASE_USERS = [Role.DEPARTMENT_OFFICER, Role.SOCIETY_ADMIN, Role.OPERATOR, Role.STATE_ADMIN]
 FILTERS = {"state", "service_code", "turn", "breached", "limit", "offset", "lang"}
@@ -59,6 +62,27 @@ async def _case_json(case: Case, user, with_timeline: bool = False) -> dict[str,
     if with_timeline:
         out["timeline"] = [{**row, "at": row["at"].isoformat()} for row in await workflow.timeline(case, public_only=False)]
     return out
+
+
+#: said before a colleague's refusal of the same step (the inbox's and the case page's words: web/office._taken_by)
+TAKEN_BY = N_("%(name)s took this step (%(step)s) on %(at)s.")
+
+
+async def _taken_before(user: Any, case: Case, action: str) -> tuple[CaseEvent | None, Case | None]:
+    """After a refusal of ``action`` on ``case`` as not offered now: the step itself when it is the
+    last one taken on the case and the case is still where it led (``workflow.last_step``), and the
+    case as it is now. The same user's: the request sent again (a client's retry after a timeout),
+    answered as done; a colleague's: the refusal names who took it and when (decision 105)."""
+    fresh = await Case.get_or_none(id=case.id)
+    return (await workflow.last_step(fresh, action) if fresh is not None else None), fresh
+
+
+def _named(exc: workflow.WorkflowError, taken: CaseEvent, case: Case, action: str) -> workflow.WorkflowError:
+    """``exc`` with who took the step and when said first, in English and Hindi."""
+    step_en, step_hi = workflow.step_names(workflow.process_of(case), action)
+    said = {"name": taken.actor_name, "at": local_time(taken.created_at)}
+    return workflow.WorkflowError(exc.field, TAKEN_BY % {**said, "step": step_en} + " " + exc.message_en,
+                                  translations("hi").gettext(TAKEN_BY) % {**said, "step": step_hi} + " " + exc.message_hi)
 
 
 def _refusal(exc: workflow.WorkflowError, status: int = 409) -> Response:
@@ -160,6 +184,12 @@ async def act_on_case(request: Request) -> Response:
         else:
             case = await workflow.act(actor(request, via="api"), case, *parsed)
     except workflow.WorkflowError as exc:
+        if exc.field == "action" and "document" not in body:  # not offered now: taken already?
+            taken, fresh = await _taken_before(request.state.user, case, parsed[0])
+            if taken is not None and fresh is not None and taken.actor_id == request.state.user.id:
+                return JSONResponse(await _case_json(fresh, request.state.user))  # sent again: done once, answered as done
+            if taken is not None and fresh is not None:
+                exc = _named(exc, taken, fresh, parsed[0])
         return _refusal(exc, 422 if exc.field == "remark" else 403 if exc.field == "role" else 409)
     except FormErrors as exc:
         return api_error(422, "invalid_fields", exc.errors[0].en, [dict(e.as_dict(), field="document") for e in exc.errors])
@@ -169,12 +199,13 @@ async def act_on_case(request: Request) -> Response:
 @api(CASE_USERS)
 async def act_on_many(request: Request) -> Response:
     """The same step on many cases: ``{"numbers": [...], "action": ..., "remark": ...}``; each case is
-    its own transaction, so a refusal leaves the others done. Answers what was done and what refused."""
+    its own transaction, so a refusal leaves the others done. Answers what was done, what this user
+    had done already (the same request sent again: ``already``, decision 105) and what was refused."""
     body = await _json(request, BULK_ACTION_INPUT)
     if isinstance(body, Response):
         return body
     numbers, parsed = body["numbers"], (body["action"], body.get("remark", ""))
-    done, refused = [], []
+    done, already, refused = [], [], []
     who = actor(request, via="api")
     for number in dict.fromkeys(numbers):
         case = await _find(request, number)
@@ -185,5 +216,11 @@ async def act_on_many(request: Request) -> Response:
         try:
             done.append((await workflow.act(who, case, *parsed)).number)
         except workflow.WorkflowError as exc:
+            taken, fresh = await _taken_before(request.state.user, case, parsed[0]) if exc.field == "action" else (None, None)
+            if taken is not None and fresh is not None and taken.actor_id == request.state.user.id:  # sent again
+                already.append({"number": fresh.number, "action": parsed[0], "at": taken.created_at.isoformat()})
+                continue
+            if taken is not None and fresh is not None:
+                exc = _named(exc, taken, fresh, parsed[0])
             refused.append({"number": number, "field": exc.field, "message_en": exc.message_en, "message_hi": exc.message_hi})
-    return JSONResponse({"done": done, "refused": refused})
+    return JSONResponse({"done": done, "already": already, "refused": refused})

@@ -227,8 +227,10 @@ def document() -> dict[str, Any]:
                 "summary": "Take the same step on many cases; each is its own transaction, refusals are listed and leave the others done",
                 "operationId": "actOnCases", "security": secured,
                 "requestBody": _body(BULK_ACTION_INPUT),
-                "responses": {"200": _resp("Done and refused", {"type": "object", "required": ["done", "refused"], "properties": {
+                "responses": {"200": _resp("Done, done already by you, and refused", {"type": "object", "required": ["done", "already", "refused"], "properties": {
                     "done": {"type": "array", "items": {"type": "string"}},
+                    "already": {"type": "array", "items": {"type": "object", "required": ["number", "action", "at"], "properties": {
+                        "number": {"type": "string"}, "action": {"type": "string"}, "at": {"type": "string", "format": "date-time"}}}},
                     "refused": {"type": "array", "items": {"type": "object", "required": ["number", "field", "message_en", "message_hi"], "properties": {
                         "number": {"type": "string"}, "field": {"type": "string"}, "message_en": {"type": "string"},
                         "message_hi": {"type": "string"}}}}}}), **_errors(*_json_body((401, 403)))}}},
