@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -182,18 +183,24 @@ def test_a_line_that_may_not_be_a_narration_continued_is_not_joined_and_says_why
     assert (line, field) == (3, "description") and "joined to line 2's as the rest of it, is longer than 300 characters" in message
 
 
+async def _upi_payment_of_the_day(key: str, event: str) -> tuple[District, Any, dt.date, str]:
+    """Ramesh's JVVNL bill paid by UPI at operator1's counter today, confirmed with the UTR
+    612345678901 (of ₹1,483.50): the district, the request, today, and today as the bank writes it."""
+    district = await District.get(code="JP")
+    operator = await User.get(username="operator1")
+    counter, citizen = await Counter.get(id=operator.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
+    req = await counter_core.record_payment(Actor(operator), counter, citizen, "gov.rj.jvvnl.bill", {"k_number": "210412345678"}, key, "upi")
+    await counter_core.confirm_payment(Actor(None, via="webhook"), await Payment.get(request=req), "upi", event, provider_reference="612345678901")
+    today = clock.today()
+    return district, req, today, f"{today:%d/%m/%y}"
+
+
 async def test_a_upi_credit_whose_utr_the_bank_wrapped_onto_the_next_line_matches_by_reference(demo_db):
     """A UPI payment, and two UPI credits of its amount on its day that name their UTRs only on the
     narration's second line: joined, the payment is matched to its own credit by its UTR, the
     other credit is left for the Society to look into; read without the continuation, the first
     credit (a stranger's) was taken on amount and date."""
-    district = await District.get(code="JP")
-    operator = await User.get(username="operator1")
-    counter, citizen = await Counter.get(id=operator.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
-    req = await counter_core.record_payment(Actor(operator), counter, citizen, "gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "upi-w", "upi")
-    await counter_core.confirm_payment(Actor(None, via="webhook"), await Payment.get(request=req), "upi", "evt-w", provider_reference="612345678901")
-    today = clock.today()
-    day = f"{today:%d/%m/%y}"
+    district, req, today, day = await _upi_payment_of_the_day("upi-w", "evt-w")
     data = (f"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
             f"{day},UPI-SUNITA DEVI-SUNITA@OKAXIS-UTIB0000001-,,{day},,1483.50,\r\n"
             f",699999999999-RENT,,,,,\r\n"
@@ -214,32 +221,33 @@ async def test_a_utr_the_banks_wrapping_cut_in_the_middle_is_read_whole_and_matc
     read as the UTR again, so the payment is matched to its own credit by reference, not to a
     stranger's credit of the same amount on the same day whose UTR was cut the same way; and the
     parts alone (short numbers) quote nothing."""
-    district = await District.get(code="JP")
-    operator = await User.get(username="operator1")
-    counter, citizen = await Counter.get(id=operator.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
-    req = await counter_core.record_payment(Actor(operator), counter, citizen, "gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "upi-c", "upi")
-    await counter_core.confirm_payment(Actor(None, via="webhook"), await Payment.get(request=req), "upi", "evt-c", provider_reference="612345678901")
-    today = clock.today()
-    day = f"{today:%d/%m/%y}"
+    district, req, today, day = await _upi_payment_of_the_day("upi-c", "evt-c")
     data = (f"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
             f"{day},UPI-SUNITA DEVI-SUNITA@OKAXIS-UTIB0000001-6999999,,{day},,1483.50,\r\n"
             f",99999-RENT,,,,,\r\n"
             f"{day},UPI-RAMESH KUMAR-RAMESH@OKSBI-SBIN0001234-6123456,,{day},,1483.50,\r\n"
             f",78901-BILL PAYMENT,,,,,\r\n").encode()
-    actor = Actor(await User.get(username="society"), via="cli")
-    imp = await rec.import_bank_statement(actor, district.id, data, "sbi.csv")
+    imp = await _line_4_takes_its_payment(district, req, today, data, "sbi.csv",
+                                          "UPI-RAMESH KUMAR-RAMESH@OKSBI-SBIN0001234-6123456 78901-BILL PAYMENT")
     assert "line 5: No date and no amount: the rest of line 4's narration, joined to it." in [str(n) for n in imp.notes]
-    line = await StatementLine.get(statement=imp, line_no=4)
-    assert line.description == "UPI-RAMESH KUMAR-RAMESH@OKSBI-SBIN0001234-6123456 78901-BILL PAYMENT"  # stored as the bank wrote it
+
+
+async def _line_4_takes_its_payment(district: District, req: Any, today: dt.date, data: bytes, filename: str, stored: str) -> StatementImport:
+    """Import ``data``: its line 4 (Ramesh's credit, its narration stored as ``stored``, as the bank
+    wrote it) is matched to his payment by reference and line 2 (a stranger's credit of the same
+    amount) is left; recorded, the line is marked with its payment's entry and the stranger's is not."""
+    actor = Actor(await User.get(username="society"), via="cli")
+    imp = await rec.import_bank_statement(actor, district.id, data, filename)
+    assert (await StatementLine.get(statement=imp, line_no=4)).description == stored
     report = await rec.build_report(district.id, *rec.week_of(today))
     [pair] = [p for p in report.matched if p.kind == "upi"]
     assert (pair.statement.line_no, pair.how) == (4, "reference") and req.receipt_no in pair.ledger.reference
     assert [i.line_no for i in report.unmatched_statement] == [2]
-    # the week recorded: the line is marked with its payment's entry, the stranger's credit is not
     recorded = await rec.reconcile(actor, district.id, *rec.week_of(today))
     assert recorded.matched_count == report.matched_count
     marked = dict(await StatementLine.filter(statement=imp).values_list("line_no", "matched_kind"))
     assert marked == {2: "", 4: "upi"}
+    return imp
 
 
 def test_two_runs_are_read_as_one_reference_only_when_a_wrap_could_have_cut_one():
@@ -291,31 +299,14 @@ async def test_a_utr_cut_twice_over_three_lines_of_narration_matches_by_referenc
     """A bank whose narration column is narrow wraps a UPI credit's narration over three lines and
     cuts its UTR twice: the import joins the lines (decision 67), and the payment is matched to its
     own credit by reference, not to a stranger's credit of the same amount the same day."""
-    district = await District.get(code="JP")
-    operator = await User.get(username="operator1")
-    counter, citizen = await Counter.get(id=operator.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
-    req = await counter_core.record_payment(Actor(operator), counter, citizen, "gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "upi-d", "upi")
-    await counter_core.confirm_payment(Actor(None, via="webhook"), await Payment.get(request=req), "upi", "evt-d", provider_reference="612345678901")
-    today = clock.today()
-    day = f"{today:%d/%m/%y}"
+    district, req, today, day = await _upi_payment_of_the_day("upi-d", "evt-d")
     data = (f"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\r\n"
             f"{day},UPI-SUNITA DEVI-6999,,{day},,1483.50,\r\n"
             f",9999 99-RENT,,,,,\r\n"
             f"{day},UPI-RAMESH KUMAR-6123,,{day},,1483.50,\r\n"
             f",45678,,,,,\r\n"
             f",901-BILL PAYMENT,,,,,\r\n").encode()
-    actor = Actor(await User.get(username="society"), via="cli")
-    imp = await rec.import_bank_statement(actor, district.id, data, "narrow.csv")
-    line = await StatementLine.get(statement=imp, line_no=4)
-    assert line.description == "UPI-RAMESH KUMAR-6123 45678 901-BILL PAYMENT"  # stored as the bank wrote it
-    report = await rec.build_report(district.id, *rec.week_of(today))
-    [pair] = [p for p in report.matched if p.kind == "upi"]
-    assert (pair.statement.line_no, pair.how) == (4, "reference") and req.receipt_no in pair.ledger.reference
-    assert [i.line_no for i in report.unmatched_statement] == [2]
-    recorded = await rec.reconcile(actor, district.id, *rec.week_of(today))
-    assert recorded.matched_count == report.matched_count
-    marked = dict(await StatementLine.filter(statement=imp).values_list("line_no", "matched_kind"))
-    assert marked == {2: "", 4: "upi"}
+    await _line_4_takes_its_payment(district, req, today, data, "narrow.csv", "UPI-RAMESH KUMAR-6123 45678 901-BILL PAYMENT")
 
 
 async def test_a_statement_to_date_imported_before_narrations_were_joined_is_known_again(demo_db):

@@ -40,13 +40,8 @@ async def test_0022_puts_the_bank_references_typed_before_in_capitals_without_sp
     confirmed day ends typed before it are rewritten in one form; two slips that then share one are
     left as they are (the Day ends page lists them), and the migration does not fail."""
     import datetime as dt
-    import os
-
-    from tortoise import Tortoise
-    from tortoise.migrations.api import migrate
 
     from emitra.core import dayend
-    from emitra.core.db import tortoise_config
     from emitra.core.models import Counter, DayEnd, District
 
     district = await District.get(code="JP")
@@ -56,16 +51,27 @@ async def test_0022_puts_the_bank_references_typed_before_in_capitals_without_sp
         await DayEnd.create(district_id=district.id, counter_id=counters[n % 2].id, business_date=dt.date(2026, 11, 1 + n),
                             expected_paise=100, counted_paise=100, retained_paise=0, deposit_paise=100, difference_paise=0,
                             slip_no=f"DSTEST{n}", closed_by="operator1", bank_reference=reference, status="confirmed" if reference else "closed")
-    url = os.environ["EMITRA_DATABASE_URL"]  # the suite's (tests/conftest.py)
-    await Tortoise.close_connections()
-    await migrate(config=tortoise_config(url), target="models.0021_statement_content")
-    await migrate(config=tortoise_config(url))
-    await Tortoise.close_connections()
-    await Tortoise.init(config=tortoise_config(url))
+    await _migrated_again_after("0021_statement_content")
     stored = dict(await DayEnd.filter(slip_no__startswith="DSTEST").values_list("slip_no", "bank_reference"))
     assert stored == {"DSTEST0": "UTR9AB12", "DSTEST1": "UTR9AB12", "DSTEST2": "NEFT-5", "DSTEST3": "UTR-500/1", "DSTEST4": "ẞETA", "DSTEST5": ""}
     shared = await dayend.shared_references(district.id)
     assert [(s.reference, [d.slip_no for d in s.day_ends]) for s in shared] == [("UTR9AB12", ["DSTEST0", "DSTEST1"])]
+
+
+async def _migrated_again_after(name: str) -> None:
+    """The suite's database (tests/conftest.py) migrated back to ``name`` and forward again, the
+    ORM connected anew: the migrations after ``name`` run on the rows the test wrote."""
+    import os
+
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate
+
+    url = os.environ["EMITRA_DATABASE_URL"]
+    await Tortoise.close_connections()
+    await migrate(config=tortoise_config(url), target=f"models.{name}")
+    await migrate(config=tortoise_config(url))
+    await Tortoise.close_connections()
+    await Tortoise.init(config=tortoise_config(url))
 
 
 async def test_0028_fills_in_what_the_stripe_imports_before_it_vouch_for(demo_db):
@@ -74,11 +80,7 @@ async def test_0028_fills_in_what_the_stripe_imports_before_it_vouch_for(demo_db
     memo is the import's (a payout booked by hand was found); its withdrawal then reverses the fee
     it posted and keeps the hand's payout."""
     import json
-    import os
     import time
-
-    from tortoise import Tortoise
-    from tortoise.migrations.api import migrate
 
     from emitra.core import ledger
     from emitra.core import reconcile as rec
@@ -94,12 +96,7 @@ async def test_0028_fills_in_what_the_stripe_imports_before_it_vouch_for(demo_db
         {"id": "txn_m1", "amount": -3_000, "fee": 0, "net": -3_000, "type": "payout", "created": at, "source": "po_m1"},
         {"id": "txn_m2", "amount": 8_000, "fee": 200, "net": 7_800, "type": "charge", "created": at, "source": "ch_m2"}]}).encode()
     imp = await rec.import_stripe_transactions(actor, district.id, data, "m.json")
-    url = os.environ["EMITRA_DATABASE_URL"]  # the suite's (tests/conftest.py)
-    await Tortoise.close_connections()
-    await migrate(config=tortoise_config(url), target="models.0027_statement_import_withdrawn")
-    await migrate(config=tortoise_config(url))
-    await Tortoise.close_connections()
-    await Tortoise.init(config=tortoise_config(url))
+    await _migrated_again_after("0027_statement_import_withdrawn")
     rows = {(await LedgerEntry.get(id=r.entry_id)).idempotency_key: r.posted for r in await StatementEntry.filter(statement_id=imp.id)}
     assert rows == {"payout:po_m1": False, "stripe_fee:txn_m2": True}
     done = await sw.withdraw_import(actor, district.id, imp.id, "Imported into the wrong week by mistake")
