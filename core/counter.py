@@ -44,12 +44,9 @@ class IdempotencyConflict(CounterError):
     """The idempotency key was already used for a different request."""
 
 
-#: the languages a citizen may choose for the SMS and email about a request (decision 99)
-MESSAGE_LANGS = ("en", "hi")
-
-
 def check_message_lang(value: Any) -> str:
-    """``value`` as a request's message language (``en`` or ``hi``); refused naming ``message_lang``."""
+    """``value`` as a request's message language (``en`` or ``hi``: ``notify.MESSAGE_LANGS``, decision 99);
+    refused naming ``message_lang``."""
     from emitra.core import notify
 
     if isinstance(value, str) and value in notify.MESSAGE_LANGS:
