@@ -699,6 +699,11 @@ class Case(Model):
                                      description="Where it was filed and where the deliverable is collected")
     about_counter = fields.ForeignKeyField("models.Counter", related_name=False, null=True, on_delete=fields.RESTRICT,
                                            description="A complaint about this counter")
+    # The counter of the request's payment, where the case was filed: kept when the case moves (its
+    # ``counter`` does). None without a request (an online grievance). Decision 101; its copy here, decision 112.
+    # (A copy of the request's counter id, not a foreign key: a counter is never deleted, and on SQLite a
+    # column in a foreign key cannot be dropped in place when the migration is reversed.)
+    filed_counter_id = fields.IntField(null=True)
     service_code = fields.CharField(max_length=100, db_index=True)
     title_en = fields.CharField(max_length=200)
     title_hi = fields.CharField(max_length=200)
@@ -728,11 +733,12 @@ class Case(Model):
         # The MIS case figures (core/reports.case_figures) read open cases and those filed or closed
         # in the period from these alone, never from the table's wide rows: each holds every column
         # they filter on, group by or count (covering indexes; their first two columns serve the rest).
-        # (A counter's or an LSP's "filed" also reads the period's cases' payments by primary key: a
-        # moved case was filed where it was paid, decision 101.)
+        # (A counter's or an LSP's "filed" counts a case where it was filed and paid, ``filed_counter``:
+        # a moved case's ``counter`` is where it is now, decisions 101 and 112.)
         indexes = (("district_id", "closed_at", "department", "service_code", "kind", "breached", "level", "counter_id",
                     "about_counter_id"),
-                   ("district_id", "created_at", "department", "service_code", "counter_id", "about_counter_id"))
+                   ("district_id", "created_at", "department", "service_code", "counter_id", "about_counter_id",
+                    "filed_counter_id"))
 
 
 class CaseEvent(Model):

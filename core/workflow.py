@@ -558,12 +558,12 @@ async def open_case(
     if process is None:
         from emitra.core.plugins import get_host
 
-        process = process_for(get_host().services[service_code])
+        process = process_for(get_host().registry.services[service_code])
     at = now()
     initial = process.state(process.initial)
     case = await Case.create(
         number=number or f"tmp-{secrets.token_hex(8)}", district_id=district_id, kind=kind, request=request,
-        counter_id=counter_id, about_counter_id=about_counter_id, service_code=service_code, title_en=title_en[:200],
+        counter_id=counter_id, about_counter_id=about_counter_id, filed_counter_id=getattr(request, "counter_id", None), service_code=service_code, title_en=title_en[:200],
         title_hi=title_hi[:200], desk=desk, department=department[:200], channel=channel, state=initial.name, state_since=at,
         state_due_at=_due(at, initial.sla_days), due_at=_due(at, process.sla_days), applicant_name=applicant_name[:200],
         mobile=mobile[:10], email=email[:200], lang=lang if lang in ("en", "hi") else "hi",

@@ -101,3 +101,33 @@ async def test_0028_fills_in_what_the_stripe_imports_before_it_vouch_for(demo_db
     assert rows == {"payout:po_m1": False, "stripe_fee:txn_m2": True}
     done = await sw.withdraw_import(actor, district.id, imp.id, "Imported into the wrong week by mistake")
     assert done.reversed == ["stripe_fee:txn_m2"] and done.kept == {"payout:po_m1": "found"}
+
+
+async def test_0030_puts_on_each_case_the_counter_it_was_filed_and_paid_at(demo_db):
+    """Migration 0030, run again on the suite's database: a case filed before it gets the counter of its
+    request's payment, also when the case has moved to another counter since (where it is now stays its
+    ``counter``); a grievance filed online (no request) gets none. A case opened after the migration is
+    given it when it opens (decision 112)."""
+    from tests.case_helpers import caste_case, grievance_case
+
+    from emitra.core import workflow
+    from emitra.core.models import Case, Counter
+
+    moved, stayed = await caste_case("m0030-1"), await grievance_case("m0030-2")
+    kiosk = await Counter.get(code="JP-JM-001")
+    await Case.filter(id=moved.id).update(counter_id=kiosk.id)  # moved since it was filed (onboarding.move_applications)
+    online = await workflow.open_case(await _society(), district_id=moved.district_id, kind="grievance", service_code=stayed.service_code,
+                                      title_en="Online", title_hi="ऑनलाइन", department="phed", channel="online")
+    paid_at = (await moved.request).counter_id
+    assert paid_at != kiosk.id and moved.filed_counter_id == paid_at  # given when it opened
+    await _migrated_again_after("0029_message_lang")
+    filed = dict(await Case.filter(id__in=[moved.id, stayed.id, online.id]).values_list("id", "filed_counter_id"))
+    assert filed == {moved.id: paid_at, stayed.id: (await stayed.request).counter_id, online.id: None}
+    assert (await Case.get(id=moved.id)).counter_id == kiosk.id
+
+
+async def _society():
+    from emitra.core.audit import Actor
+    from emitra.core.models import User
+
+    return Actor(await User.get(username="society"), via="cli")
