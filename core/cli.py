@@ -730,6 +730,8 @@ def reconcile_withdraw(import_id: int, district: str, as_user: str, reason: str)
                                                "reversed already": "reversed already"}.get(why, f"{why} still vouches for it"))
         if len(done.kept) > 20:
             click.echo(f"  kept {len(done.kept) - 20} more (the audit record statement.withdrawn lists every one)")
+    if done.unmarked:
+        click.echo(f"  unmatched again: {done.unmarked} statement line(s) of other imports a recorded run had matched to the payouts reversed")
     for start, end in done.weeks:
         click.echo(f"  run the week of {start} to {end} again: emitra reconcile run --district {district.strip().upper()} --week {start}")
 

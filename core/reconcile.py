@@ -1380,36 +1380,85 @@ def stripe_postings(line: ParsedLine) -> list[tuple[str, str, list[ledger.Line]]
     return out
 
 
-async def _live_keys(keys: list[str], pg: bool) -> tuple[dict[str, str], set[str]]:
+def stored_stripe_keys(reference: str, amount_paise: int, description: str) -> list[str]:
+    """The keys :func:`stripe_postings` gives the Stripe transaction a statement line keeps (its
+    type, source and fee are in the line's description, :func:`stripe_description`), each in its
+    first generation: what an import of the line posted or found, read back from the line."""
+    m = _STRIPE_DESC.match(description or "")
+    if m is None:
+        return []
+    line = ParsedLine(0, dt.date.min, amount_paise, reference, description,
+                      stripe={"type": m["type"], "source": "" if m["source"] == "-" else m["source"], "fee": int(m["fee"])})
+    return [key for key, _, _ in stripe_postings(line)]
+
+
+async def _live_keys(keys: list[str], pg: bool) -> tuple[dict[str, str], dict[str, int]]:
     """Each of ``keys`` (:func:`stripe_postings`' keys) as the key its entry is posted under now
     (:func:`stripe_key_again`: the first of the key's generations not reversed), and which of those
-    the books hold already. A batch of look-ups a generation: a reversed key is a withdrawn
-    import's, a handful in a file."""
+    the books hold already, each with the district whose books hold it. A batch of look-ups a
+    generation: a reversed key is a withdrawn import's, a handful in a file."""
     live = {k: k for k in keys}
     pending = {k: 1 for k in dict.fromkeys(keys)}
-    existing: set[str] = set()
+    existing: dict[str, int] = {}
     while pending:
         names = {k: stripe_key_again(k, n) for k, n in pending.items()}
         wanted = [*names.values(), *(ledger.reversal_key(v) for v in names.values())]
-        found: set[str] = set()
+        found: dict[str, int] = {}
         for where, chunk in _in('"idempotency_key"', wanted, pg, "text"):
-            found.update(r["k"] for r in await ledger.rows(f'SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE {where}', chunk))
+            found.update((r["k"], int(r["d"])) for r in await ledger.rows(
+                f'SELECT "idempotency_key" AS k, "district_id" AS d FROM "ledger_entry" WHERE {where}', chunk))
         later = {}
         for k, n in pending.items():
             live[k] = names[k]
             if names[k] in found and ledger.reversal_key(names[k]) in found:
                 later[k] = n + 1  # posted, and reversed when the import that posted it was withdrawn
             elif names[k] in found:
-                existing.add(names[k])
+                existing[names[k]] = found[names[k]]
         pending = later
     return live, existing
+
+
+async def _booked_elsewhere(elsewhere: dict[int, list[tuple[int, ParsedLine, str]]]) -> list[LineError]:
+    """The refusal of a Stripe file whose payouts or fees another district's books hold (decision
+    106): per district, the first transactions named, the live imports of that district that vouch
+    for them (or "by hand"), and what to do. ``elsewhere``: district id -> (position, line, key)."""
+    names = {d.id: d for d in await District.filter(id__in=list(elsewhere))}
+    errors = []
+    for other, hits in sorted(elsewhere.items()):
+        district = names[other]
+        txns = list(dict.fromkeys(line.reference for _, line, _ in hits))
+        more_en = f" and {len(txns) - 5} more" if len(txns) > 5 else ""
+        more_hi = f" और {len(txns) - 5} अन्य" if len(txns) > 5 else ""
+        keys = list(dict.fromkeys(key for _, _, key in hits))[:500]
+        vouching = sorted({int(r["i"]) for where, chunk in _in('e."idempotency_key"', keys, on_postgres(), "text") for r in await ledger.rows(
+            'SELECT DISTINCT s."statement_id" AS i FROM "statement_entry" s JOIN "ledger_entry" e ON e."id" = s."entry_id" '
+            f'JOIN "statement_import" i ON i."id" = s."statement_id" WHERE i."withdrawn_at" IS NULL AND i."district_id" = e."district_id" AND {where}',
+            chunk)})
+        numbers = ", ".join(f"#{i}" for i in vouching[:5])
+        by_en = f"by its import {numbers}" if vouching else "booked there by hand"
+        by_hi = f"उसके आयात {numbers} द्वारा" if vouching else "वहाँ हाथ से दर्ज"
+        where_en, where_hi = f"district {district.code} ({district.name_en})", f"ज़िला {district.code} ({district.name_hi})"
+        position, line, _ = hits[0]
+        errors.append(LineError(
+            line.line_no, "id",
+            f"Transactions {', '.join(txns[:5])}{more_en} of this file are already booked in the books of {where_en}, {by_en}. "
+            "A Stripe id is Stripe's alone, so a payout or a fee is the money of one district, and it cannot be this district's "
+            f"too; nothing was imported. If the file is {where_en}'s, import it there (it may be imported already); if it should be "
+            "this district's, check that it was downloaded from this district's own Stripe account.",
+            f"इस फ़ाइल के लेन-देन {', '.join(txns[:5])}{more_hi} {where_hi} की बही में पहले से दर्ज हैं, {by_hi}। Stripe की हर आईडी "
+            "अनोखी है, इसलिए कोई भुगतान या शुल्क एक ही ज़िले का पैसा है, वह इस ज़िले का भी नहीं हो सकता; कुछ आयात नहीं हुआ। यदि "
+            f"फ़ाइल {where_hi} की है तो उसे वहीं आयात करें (हो सकता है वह पहले ही आयात हो चुकी हो); यदि यह इसी ज़िले की होनी चाहिए "
+            "तो जाँचें कि वह इसी ज़िले के अपने Stripe खाते से डाउनलोड की गई थी।", item=position))
+    return errors
 
 
 async def _post_stripe(district_id: int, lines: list[ParsedLine], statement_id: int) -> dict[str, Any]:
     """Post the payouts and fees of imported Stripe transactions (inside the import's transaction),
     each dated when Stripe created it (written so, not updated after), so that it falls in the week
     Stripe's balance shows it.
-    The keys are idempotent: an entry already posted is left as it is. A key whose entry a
+    The keys are idempotent: an entry already posted is left as it is, when it is this district's;
+    one another district's books hold refuses the file (:func:`_booked_elsewhere`, decision 106:
+    finding it would book nothing here, and vouch here for that district's money). A key whose entry a
     withdrawn import's withdrawal reversed is posted again under its next generation
     (:func:`stripe_key_again`). Every entry the file vouches for gets its ``statement_entry`` row
     (posted by this import, or found in the books). In batches: a few statements for a file of
@@ -1427,10 +1476,14 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine], statement_id: 
     posted, errors, pg = [], [], on_postgres()
     ids: dict[str, int] = {}
     own: set[str] = set()
+    elsewhere: dict[int, list[tuple[int, ParsedLine, str]]] = {}  # another district's books hold these: district -> hits
     for start in range(0, len(wanted), 2000):
         live, existing = await _live_keys([key for _, _, key, _, _ in wanted[start:start + 2000]], pg)
         batch = [(n, line, live[key], memo, entry_lines) for n, line, key, memo, entry_lines in wanted[start:start + 2000]]
         for n, line, key, memo, entry_lines in batch:
+            if existing.get(key, district_id) != district_id:  # another district's money (decision 106)
+                elsewhere.setdefault(existing[key], []).append((n, line, key))
+                continue
             if key in existing:  # posted already (a payout booked by hand): the same lines, or an error
                 try:
                     ids[key] = (await ledger.post(district_id, key, memo, entry_lines)).id
@@ -1455,6 +1508,8 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine], statement_id: 
             except ledger.LedgerError as exc:
                 errors.append(LineError(0, "id", f"The file posts {key} twice with other amounts ({exc}); nothing was imported.",
                                         f"फ़ाइल {key} को दो बार अलग राशियों के साथ दर्ज करती है; कुछ आयात नहीं हुआ।"))
+    if elsewhere:
+        raise StatementError(await _booked_elsewhere(elsewhere))
     if errors:
         raise StatementError(errors)
     vouched = {ids[key]: key in own for key in dict.fromkeys(posted)}

@@ -23,7 +23,8 @@ entry found in the books by every import that vouched for it (a payout booked by
 and so is one another live import vouches for. The next import of the same transactions posts
 them again under the key's next generation (``payout:<po>#2``: reconcile.stripe_key_again), and
 the reconciliation leaves a reversed payout and its reversal out of both statements' items
-(reconcile._cancelled_payouts).
+(reconcile._cancelled_payouts). A bank statement's line that a recorded run matched to a payout
+reversed here is unmarked in the same transaction (decision 107), and its week named to run again.
 
 Refused, with nothing changed, and a message that names the import and what to do:
 
@@ -33,6 +34,9 @@ Refused, with nothing changed, and a message that names the import and what to d
 * an import one of whose lines confirmed a day-end deposit (the run's *confirm deposits*, or the
   Day ends page with the line's reference): the confirmation is an entry in the books, which a
   withdrawal does not take back;
+* a Stripe import without ``statement_entry`` rows whose lines move payouts or fees the books
+  hold, not reversed (decision 107): one from before migration 0028 whose audit record was lost,
+  so that whether it posted them or found them cannot be told;
 * a reason shorter than ten characters (it is kept, Aadhaar numbers masked, in the audit log).
 """
 
@@ -41,15 +45,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, ledger, privacy
 from emitra.core.db import on_postgres
-from emitra.core.models import AuditLog, DayEnd, LedgerEntry, Posting, StatementImport, StatementLine
+from emitra.core.models import AuditLog, DayEnd, LedgerEntry, Posting, StatementEntry, StatementImport, StatementLine
 from emitra.core.money import bank_reference
-from emitra.core.reconcile import STRIPE, local_date, week_of
+from emitra.core.reconcile import STRIPE, local_date, stored_stripe_keys, week_of
 
 MIN_REASON, MAX_REASON = 10, 300
 
@@ -76,6 +80,9 @@ class Withdrawal:
     # for by that live import; "reversed already": a reversal was posted before)
     reversed: list[str] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)
+    # other imports' lines (a bank statement's credit of a payout reversed) whose recorded match to
+    # an entry reversed was cleared (decision 107): unmatched again, their weeks in ``weeks``
+    unmarked: int = 0
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -130,14 +137,15 @@ async def _confirmed_by(imp: StatementImport) -> list[DayEnd]:
     return found
 
 
-def _weeks(first: dt.date | None, last: dt.date | None) -> list[tuple[dt.date, dt.date]]:
-    if first is None or last is None:
-        return []
-    weeks, day = [], week_of(first)[0]
-    while day <= last:
-        weeks.append(week_of(day))
-        day += dt.timedelta(days=7)
-    return weeks
+def _weeks(first: dt.date | None, last: dt.date | None, also: Iterable[dt.date] = ()) -> list[tuple[dt.date, dt.date]]:
+    """The weeks from ``first`` to ``last``, and those of the days ``also``, in order."""
+    weeks = {week_of(day) for day in also}
+    if first is not None and last is not None:
+        day = week_of(first)[0]
+        while day <= last:
+            weeks.add(week_of(day))
+            day += dt.timedelta(days=7)
+    return sorted(weeks)
 
 
 async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, reason: Any) -> Withdrawal:
@@ -169,6 +177,23 @@ async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, 
             f"आयात #{imp.id} की पंक्तियों से जमा पर्चियों की पुष्टि हो चुकी है: {slips_hi}। पुष्टि हुई जमा बही की प्रविष्टि है, जिसे विवरण "
             "वापस लेने से वापस नहीं लिया जाता; कुछ वापस नहीं लिया गया। यदि ये पुष्टियाँ गलत हैं तो सोसायटी का लेखाकार उन्हें हाथ से "
             "उलटता है, और विवरण बना रहता है।")
+    unknown = await _unrecorded(imp) if imp.source == STRIPE else []
+    if unknown:
+        shown = ", ".join(unknown[:10])
+        more_en, more_hi = (f" and {len(unknown) - 10} more", f" और {len(unknown) - 10} अन्य") if len(unknown) > 10 else ("", "")
+        raise WithdrawRefused(
+            "import", f"Import #{imp.id} was made before emitra recorded which ledger entries a Stripe import posted, and the audit "
+            "record that would tell was not found, so it cannot be known whether the import posted these entries in the books or "
+            f"found them booked by hand: {shown}{more_en}. Withdrawn, its lines would go and those payouts and fees would stay in the "
+            "books; nothing was withdrawn. The Society's accountant checks each against the Stripe file: an entry this import posted "
+            "is reversed by hand (key reverse:<key>), and once every entry named is reversed the import can be withdrawn. If one "
+            "was booked by hand and must stay, leave the import, and ask the administrator who runs emitra for the district.",
+            f"आयात #{imp.id} उस समय का है जब emitra यह दर्ज नहीं करता था कि Stripe आयात ने बही में कौन-सी प्रविष्टियाँ दर्ज कीं, और "
+            "जो ऑडिट रिकॉर्ड यह बताता वह नहीं मिला, इसलिए यह नहीं जाना जा सकता कि आयात ने ये प्रविष्टियाँ दर्ज कीं या इन्हें हाथ से "
+            f"दर्ज पाया: {shown}{more_hi}। वापस लेने पर इसकी पंक्तियाँ हट जातीं और ये भुगतान व शुल्क बही में रह जाते; कुछ वापस नहीं "
+            "लिया गया। सोसायटी का लेखाकार हर प्रविष्टि को Stripe फ़ाइल से मिलाए: जो प्रविष्टि इस आयात ने दर्ज की उसे हाथ से उलटे "
+            "(कुंजी reverse:<key>), और नाम दी गई हर प्रविष्टि उलट जाने पर आयात वापस लिया जा सकता है। यदि कोई प्रविष्टि हाथ से दर्ज "
+            "थी और उसे रहना है, तो आयात रहने दें और ज़िले में emitra चलाने वाले व्यवस्थापक से संपर्क करें।")
     async with in_transaction():
         if imp.source == STRIPE:  # one import or withdrawal of Stripe's postings at a time (reconcile._post_stripe)
             from emitra.core import auth  # (not at the top: the password hasher is not needed here otherwise)
@@ -177,7 +202,8 @@ async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, 
         if on_postgres():  # two staff withdrawing at once: the second waits, then finds it withdrawn
             imp = await StatementImport.select_for_update().get(id=imp.id)
             _refuse_withdrawn(imp)
-        reversed_keys, kept = await _reverse_postings(imp) if imp.source == STRIPE else ([], {})
+        reversed_keys, kept, reversed_ids = await _reverse_postings(imp) if imp.source == STRIPE else ([], {}, [])
+        unmarked = await _unmark(imp, reversed_ids)
         totals = (await ledger.rows(
             'SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN "matched_kind" <> \'\' THEN 1 ELSE 0 END), 0) AS marked, '
             'COALESCE(SUM(CASE WHEN "amount_paise" > 0 THEN "amount_paise" ELSE 0 END), 0) AS credits, '
@@ -197,20 +223,62 @@ async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, 
             "lines": int(deleted), "marked": int(totals["marked"]), "credits_paise": int(totals["credits"]),
             "debits_paise": int(totals["debits"]),
             "period": [imp.period_start.isoformat(), imp.period_end.isoformat()] if imp.period_start and imp.period_end else None,
-            **({"reversed": reversed_keys, "kept": kept} if imp.source == STRIPE else {})})
-    return Withdrawal(imp.id, int(deleted), int(totals["marked"]), _weeks(imp.period_start, imp.period_end), reversed_keys, kept)
+            **({"reversed": reversed_keys, "kept": kept, "unmarked": len(unmarked)} if imp.source == STRIPE else {})})
+    return Withdrawal(imp.id, int(deleted), int(totals["marked"]), _weeks(imp.period_start, imp.period_end, unmarked), reversed_keys, kept,
+                      len(unmarked))
 
 
-async def _reverse_postings(imp: StatementImport) -> tuple[list[str], dict[str, str]]:
+async def _unrecorded(imp: StatementImport) -> list[str]:
+    """Of a Stripe import without ``statement_entry`` rows, the keys of the payouts and fees its
+    lines move (read back from the lines, :func:`reconcile.stored_stripe_keys`) that the books hold
+    and that are not reversed (decision 107). Every import since migration 0028 has a row for each
+    entry it posted or found, and the migration filled them in from each earlier import's audit
+    record: an import without rows moved nothing, or is one whose audit record was lost. For the
+    latter, who posted these entries cannot be told, and they are not reversed blindly."""
+    if await StatementEntry.filter(statement_id=imp.id).exists():
+        return []
+    keys: list[str] = []
+    for reference, amount, description in await StatementLine.filter(statement_id=imp.id).order_by("line_no").values_list(
+            "reference", "amount_paise", "description"):
+        keys += stored_stripe_keys(reference, amount, description)
+    keys = list(dict.fromkeys(keys))
+    held: set[str] = set()
+    for at in range(0, len(keys), 2500):
+        chunk = keys[at:at + 2500]
+        held.update(await LedgerEntry.filter(idempotency_key__in=[*chunk, *(ledger.reversal_key(k) for k in chunk)]).values_list(
+            "idempotency_key", flat=True))
+    return [k for k in keys if k in held and ledger.reversal_key(k) not in held]
+
+
+async def _unmark(imp: StatementImport, entry_ids: list[int]) -> list[dt.date]:
+    """Clear what recorded runs matched (or found differing) to the entries ``entry_ids``, reversed
+    just now, on other imports' statement lines (a bank statement's credit of a Stripe payout): those
+    lines are unmatched again at once, as a withdrawn import's own lines leave with their marks,
+    not at their week's next run. A line's mark is ``entry:<id>`` (reconcile._write_marks), the
+    entry's district's alone. The kept reports computed before are stale already (the withdrawal:
+    reconcile_saved.is_current). Returns the lines' value dates, for their weeks to be run again."""
+    keys = [f"entry:{i}" for i in entry_ids]
+    found: list[tuple[int, dt.date]] = []
+    for at in range(0, len(keys), 5000):
+        found += await StatementLine.filter(matched_id__in=keys[at:at + 5000]).exclude(statement_id=imp.id).values_list("id", "value_date")
+    for at in range(0, len(found), 5000):
+        await StatementLine.filter(id__in=[i for i, _ in found[at:at + 5000]]).update(matched_kind="", matched_id="")
+    return [day for _, day in found]
+
+
+async def _reverse_postings(imp: StatementImport) -> tuple[list[str], dict[str, str], list[int]]:
     """Reverse the entries Stripe import ``imp`` vouches for (its ``statement_entry`` rows) that an
     import posted and that no other import still imported vouches for, each by its mirror entry
     (:func:`ledger.reversal_key`) dated as the entry itself; inside the withdrawal's transaction.
-    Returns the keys reversed and the keys kept, each with why."""
+    Only an import of the entry's own district vouches for it: another district's import that
+    "found" it, before such a file was refused (decision 106), does not keep it in the books.
+    Returns the keys reversed, the keys kept, each with why, and the ids of the entries reversed."""
     rows = await ledger.rows(
         'SELECT e."id" AS id, e."idempotency_key" AS k, e."memo" AS memo, e."created_at" AS at, e."district_id" AS district_id, '
         'e."request_id" AS request_id, '
         '(SELECT MIN(o."statement_id") FROM "statement_entry" o JOIN "statement_import" i ON i."id" = o."statement_id" '
-        'WHERE o."entry_id" = e."id" AND o."statement_id" <> s."statement_id" AND i."withdrawn_at" IS NULL) AS vouched_by, '
+        'WHERE o."entry_id" = e."id" AND o."statement_id" <> s."statement_id" AND i."withdrawn_at" IS NULL '
+        'AND i."district_id" = e."district_id") AS vouched_by, '
         '(SELECT COUNT(*) FROM "statement_entry" o WHERE o."entry_id" = e."id" AND o."posted" = ?) AS posted_by_imports '
         'FROM "statement_entry" s JOIN "ledger_entry" e ON e."id" = s."entry_id" WHERE s."statement_id" = ? ORDER BY e."id"',
         [True, imp.id])
@@ -239,7 +307,7 @@ async def _reverse_postings(imp: StatementImport) -> tuple[list[str], dict[str, 
     await ledger.post_many([ledger.NewEntry(
         r["district_id"], ledger.reversal_key(r["k"]), f"Stripe import #{imp.id} withdrawn: reverses {r['k']} ({r['memo']})",
         lines[r["id"]], r["request_id"], created_at=ledger.as_datetime(r["at"])) for r in due], fresh=True)
-    return [r["k"] for r in due], kept
+    return [r["k"] for r in due], kept, [r["id"] for r in due]
 
 
 def _refuse_withdrawn(imp: StatementImport) -> None:

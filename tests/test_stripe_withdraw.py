@@ -196,3 +196,147 @@ def test_the_society_withdraws_a_stripe_import_on_the_page_in_english_and_hindi(
     web.login("operator1")
     assert web.post("/society/reconciliation", data={"action": "withdraw", "import_id": str(imp.id), "reason": REASON,
                                                      "csrf_token": web.csrf("/counter/cases")}).status_code == 403
+
+
+async def test_a_stripe_file_another_district_booked_is_refused_naming_that_district(demo_db):
+    """Decision 106: a payout or fee another district's books hold is that district's money. The
+    import used to "find" it and book nothing, and its statement_entry rows vouched for the other
+    district's entries; now the file is refused whole, naming the transactions and the district."""
+    jaipur, actor = await _setting()
+    ajmer = await District.create(code="AJ", name_en="Ajmer", name_hi="अजमेर")
+    at = int(time.time()) - 7200
+    data = _file(_txn("txn_d1", "charge", 40_000, 800, "ch_d1", at=at), _txn("txn_d2", "payout", -39_200, source="po_d2", at=at))
+    first = await rec.import_stripe_transactions(actor, jaipur.id, data, "stripe.json")
+    counts = (await LedgerEntry.all().count(), await StatementImport.all().count(), await StatementEntry.all().count(),
+              await AuditLog.filter(action="statement.imported").count())
+    with pytest.raises(rec.StatementError) as refused:
+        await rec.import_stripe_transactions(actor, ajmer.id, data, "stripe.json")
+    [error] = refused.value.errors
+    assert "Transactions txn_d1, txn_d2 of this file are already booked in the books of district JP (Jaipur), " \
+           f"by its import #{first.id}" in error.message_en
+    assert "nothing was imported" in error.message_en and "import it there" in error.message_en
+    assert "this district's own Stripe account" in error.message_en
+    assert "ज़िला JP (जयपुर) की बही में पहले से दर्ज हैं" in error.message_hi and "कुछ आयात नहीं हुआ" in error.message_hi
+    assert (await LedgerEntry.all().count(), await StatementImport.all().count(), await StatementEntry.all().count(),
+            await AuditLog.filter(action="statement.imported").count()) == counts  # nothing written
+    assert not await LedgerEntry.filter(district_id=ajmer.id).exists()
+
+    # an import into Ajmer before this rule "found" Jaipur's entries, and its rows vouch for them: they do not keep them
+    before = await rec.import_stripe_transactions(actor, ajmer.id, _file(_txn("txn_d0", "charge", 1_000, 0, "ch_d0", at=at)), "old.json")
+    await StatementEntry.bulk_create([StatementEntry(statement_id=before.id, entry_id=e.id, posted=False)
+                                      for e in await LedgerEntry.filter(district_id=jaipur.id, idempotency_key__in=["payout:po_d2", "stripe_fee:txn_d1"])])
+    # the file was Ajmer's: Jaipur withdraws it, and Ajmer's import books its payout and fee in Ajmer's books
+    done = await sw.withdraw_import(actor, jaipur.id, first.id, REASON)
+    assert (sorted(done.reversed), done.kept) == (["payout:po_d2", "stripe_fee:txn_d1"], {})
+    mine = await rec.import_stripe_transactions(actor, ajmer.id, data, "stripe.json")
+    assert sorted(await LedgerEntry.filter(district_id=ajmer.id).values_list("idempotency_key", flat=True)) == [
+        "payout:po_d2#2", "stripe_fee:txn_d1#2"]
+    assert {r.entry_id for r in await StatementEntry.filter(statement_id=mine.id)} == set(
+        await LedgerEntry.filter(district_id=ajmer.id).values_list("id", flat=True))
+    assert (await ledger.check())["balanced"]
+
+    # a payout booked by hand in Ajmer's books is refused to Jaipur's file too, said to be booked by hand
+    await ledger.post(ajmer.id, "payout:po_d9", "Stripe payout po_d9, from the bank's advice",
+                      [ledger.debit("society_bank", 5_000), ledger.credit("escrow:card", 5_000)])
+    with pytest.raises(rec.StatementError, match=r"Transactions txn_d9 of this file are already booked in the books of "
+                                                 r"district AJ \(Ajmer\), booked there by hand"):
+        await rec.import_stripe_transactions(actor, jaipur.id, _file(_txn("txn_d9", "payout", -5_000, source="po_d9", at=at)), "d9.json")
+    assert not await LedgerEntry.filter(district_id=jaipur.id, idempotency_key__startswith="payout:po_d9").exists()
+
+
+async def test_a_bank_line_a_run_matched_to_a_payout_the_withdrawal_reverses_is_unmatched_at_once(demo_db):
+    """Decision 107: the bank's credit of a Stripe payout, matched to it by a recorded run, kept that
+    mark after a withdrawal reversed the payout, until its week was run again (and a withdrawal of
+    the bank statement then counted it as matched). The withdrawal clears it, and names its week."""
+    district, actor = await _setting()
+    monday = rec.week_of(clock.today())[0]
+    sunday = monday - dt.timedelta(days=1)  # Stripe pays out on Sunday, the bank credits it on Monday: the next week
+    at = int(dt.datetime.combine(sunday, dt.time(12), tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))).timestamp())
+    await ledger.post(district.id, "card:sw-m", "card payment ch_m1", [ledger.debit("escrow:card", 50_000), ledger.credit("dept_payable:test", 50_000)])
+    bank = await rec.import_bank_statement(actor, district.id, (f"date,description,reference,debit,credit,balance\n"
+                                                                f"{monday.isoformat()},STRIPE PAYMENTS INDIA PAYOUT,po_m1,,490.00,\n").encode(), "bank.csv")
+    stripe = await rec.import_stripe_transactions(actor, district.id, _file(_txn("txn_mc1", "charge", 50_000, 1_000, "ch_m1", at=at),
+                                                                            _txn("txn_mp1", "payout", -49_000, source="po_m1", at=at)), "stripe.json")
+    payout = await LedgerEntry.get(idempotency_key="payout:po_m1")
+    week = rec.week_of(monday)
+    run = await rec.reconcile(actor, district.id, *week)
+    assert [(p.scope, p.kind, p.how) for p in run.matched] == [("bank", "card_payout", "reference")]
+    line = await StatementLine.get(statement_id=bank.id)
+    assert (line.matched_kind, line.matched_id) == ("card_payout", f"entry:{payout.id}")
+    kept, _ = await saved.week_report(district.id, *week)
+    assert kept.matched and kept.recorded
+
+    done = await sw.withdraw_import(actor, district.id, stripe.id, REASON)
+    line = await StatementLine.get(statement_id=bank.id)
+    assert (line.matched_kind, line.matched_id) == ("", "")  # free at once, not at the week's next run
+    assert done.weeks == [rec.week_of(sunday), week]  # the file's week, and the bank line's to run again
+    assert "payout:po_m1" in done.reversed and done.unmarked == 1
+    assert (await AuditLog.get(action="statement.withdrawn", object_id=str(stripe.id))).detail["unmarked"] == 1
+    shown, _ = await saved.week_report(district.id, *week)  # the kept report is computed again: the credit is unexplained
+    assert shown.matched == [] and [(i.scope, i.amount_paise) for i in shown.unmatched_statement] == [("bank", 49_000)]
+    # the bank statement withdrawn after it: none of its lines is still counted as matched
+    assert (await sw.withdraw_import(actor, district.id, bank.id, "the bank's statement, taken again below")).marked == 0
+
+
+async def test_a_stripe_import_whose_record_of_what_it_posted_was_lost_is_not_withdrawn_blindly(demo_db):
+    """Decision 107: an import from before migration 0028 whose audit record was lost has no
+    statement_entry rows. Its withdrawal used to reverse nothing and succeed silently, leaving its
+    payouts and fees in the books; it is refused while the books hold an entry its lines move."""
+    district, actor = await _setting()
+    at = int(time.time()) - 7200
+    old = await rec.import_stripe_transactions(actor, district.id, _file(_txn("txn_o1", "payout", -6_000, source="po_o1", at=at),
+                                                                         _txn("txn_o2", "charge", 9_000, 300, "ch_o2", at=at)), "old.json")
+    await StatementEntry.filter(statement_id=old.id).delete()  # as migration 0028 left it, without the audit record to read
+    books, entries = await _books(), await LedgerEntry.all().count()
+    with pytest.raises(sw.WithdrawRefused) as refused:
+        await sw.withdraw_import(actor, district.id, old.id, REASON)
+    assert f"Import #{old.id} was made before emitra recorded which ledger entries a Stripe import posted" in refused.value.message_en
+    assert "payout:po_o1, stripe_fee:txn_o2" in refused.value.message_en and "reversed by hand" in refused.value.message_en
+    assert "कुछ वापस नहीं लिया गया" in refused.value.message_hi
+    assert await _books() == books and await LedgerEntry.all().count() == entries
+    assert await StatementLine.filter(statement_id=old.id).count() == 2 and (await StatementImport.get(id=old.id)).withdrawn_at is None
+    # the accountant reverses by hand what the Stripe file shows the import posted: then it is withdrawn, its lines only
+    for key in ("payout:po_o1", "stripe_fee:txn_o2"):
+        await ledger.reverse(await LedgerEntry.get(idempotency_key=key), f"{key} posted by import #{old.id}, reversed by hand")
+    done = await sw.withdraw_import(actor, district.id, old.id, REASON)
+    assert (done.lines, done.reversed) == (2, []) and (await ledger.check())["balanced"]
+
+    # an import that moved nothing (a charge without a fee) has no rows either, and is withdrawn as before
+    bare = await rec.import_stripe_transactions(actor, district.id, _file(_txn("txn_o3", "charge", 2_000, 0, "ch_o3", at=at)), "bare.json")
+    assert not await StatementEntry.filter(statement_id=bare.id).exists()
+    assert (await sw.withdraw_import(actor, district.id, bare.id, REASON)).lines == 1
+
+
+def test_the_page_refuses_another_districts_payout_in_hindi_and_names_the_lines_unmatched_again(web):
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    jaipur = web.run(lambda: District.get(code="JP"))
+    today, at = clock.today(), int(time.time()) - 3600
+
+    async def ajmer_books_a_payout() -> None:
+        ajmer = await District.create(code="AJ", name_en="Ajmer", name_hi="अजमेर")
+        await ledger.post(ajmer.id, "payout:po_pw9", "Stripe payout po_pw9, from the bank's advice",
+                          [ledger.debit("society_bank", 4_000), ledger.credit("escrow:card", 4_000)])
+
+    web.run(ajmer_books_a_payout)
+    refused = web.post("/society/reconciliation?lang=hi", data={"action": "import_stripe", "csrf_token": token},
+                       files={"file": ("ajmer.json", _file(_txn("txn_pw9", "payout", -4_000, source="po_pw9", at=at)), "application/json")})
+    assert refused.status_code == 400
+    assert "इस फ़ाइल के लेन-देन txn_pw9 ज़िला AJ (अजमेर) की बही में पहले से दर्ज हैं, वहाँ हाथ से दर्ज" in refused.text
+    assert not web.run(lambda: StatementImport.exists(filename="ajmer.json"))
+
+    # Jaipur's own payout, credited by the bank and matched by a recorded run; then its Stripe file withdrawn
+    web.run(lambda: ledger.post(jaipur.id, "card:pw-1", "card payment ch_pw1",
+                                [ledger.debit("escrow:card", 20_000), ledger.credit("dept_payable:test", 20_000)]))
+    web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token}, files={"file": (
+        "bank.csv", f"date,description,reference,debit,credit,balance\n{today.isoformat()},STRIPE PAYOUT,po_pw1,,195.00,\n".encode(), "text/csv")})
+    web.post("/society/reconciliation", data={"action": "import_stripe", "csrf_token": token}, files={"file": (
+        "stripe.json", _file(_txn("txn_pw1", "charge", 20_000, 500, "ch_pw1", at=at), _txn("txn_pw2", "payout", -19_500, source="po_pw1", at=at)),
+        "application/json")})
+    web.post("/society/reconciliation", data={"action": "run", "week": today.isoformat(), "csrf_token": token})
+    imp = web.run(lambda: StatementImport.get(filename="stripe.json"))
+    done = web.post("/society/reconciliation?lang=en", data={"action": "withdraw", "import_id": str(imp.id), "reason": REASON,
+                                                              "csrf_token": token})
+    assert done.status_code == 200
+    assert "1 statement line(s) of other imports that a recorded run had matched to the payouts reversed" in done.text
+    assert not web.run(lambda: StatementLine.exclude(matched_id="").exists())
