@@ -65,6 +65,44 @@ async def last_message_lang(citizen_id: int) -> str:
     return rows[0] if rows else ""
 
 
+#: the audit action of a request's message language changed after it was recorded (decision 108)
+MESSAGE_LANG_CHANGED = "request.message_lang"
+
+
+async def change_message_lang(actor: audit.Actor, request: ServiceRequest, lang: Any) -> bool:
+    """Set the language of the citizen's messages about ``request`` after it was recorded (a wrong
+    tick at the counter, the citizen's own choice later; decision 108): the request and the case
+    opened from it, in one transaction with the audit record (who, from, to). The messages queued
+    from then on follow it; those already queued or sent keep theirs. The latest request's choice
+    is also the one the next form offers first (:func:`last_message_lang`). ``lang`` is checked as
+    at the counter (refused naming ``message_lang``). Returns False, writing nothing, when it is
+    already that language. Who may change which request is the caller's to check."""
+    from emitra.core.models import Case
+
+    chosen = check_message_lang(lang)
+    async with in_transaction():
+        fresh = await ServiceRequest.select_for_update().get(id=request.id)
+        before = fresh.message_lang
+        if before == chosen:
+            return False
+        await ServiceRequest.filter(id=fresh.id).update(message_lang=chosen)
+        case = await Case.get_or_none(request_id=fresh.id)
+        if case is not None:  # its acknowledgement, steps, counter move: sent in the case's lang
+            await Case.filter(id=case.id).update(lang=chosen)
+        district_id = (await Counter.filter(id=fresh.counter_id).values_list("district_id", flat=True))[0]
+        await audit.record(actor, MESSAGE_LANG_CHANGED, fresh, district_id=district_id, detail={
+            "receipt_no": fresh.receipt_no, "from": before, "to": chosen, "case": case.number if case else None})
+    request.message_lang = chosen
+    return True
+
+
+async def message_lang_changes(request: ServiceRequest) -> list[Any]:
+    """The changes of ``request``'s message language, oldest first (their audit records)."""
+    from emitra.core.models import AuditLog
+
+    return list(await AuditLog.filter(action=MESSAGE_LANG_CHANGED, object_type="ServiceRequest", object_id=str(request.id)).order_by("id"))
+
+
 def jsonable(data: dict[str, Any]) -> dict[str, Any]:
     """Form data as it is stored (JSON): decimals become text, so nothing is lost or rounded."""
     return json.loads(json.dumps(data, default=str))

@@ -243,3 +243,22 @@ def test_a_key_replayed_by_another_operator_of_the_same_counter_answers_that_cou
     other = web.post("/api/v1/transactions", headers=web.api_token("operator1b"), json={**body, "form": {"k_number": "210498765432"}})
     assert other.status_code == 409 and first.json()["receipt_no"] in other.json()["error"]["message"]
     assert requests_count(web) == 1
+
+
+def test_the_receipt_example_of_api_md_is_what_the_api_answers(web):
+    """docs/api.md's payment example, sent as written, is answered with the receipt the page shows:
+    the same fields in the same order and the same values (the time of recording aside). It once
+    lacked department_ref and payment."""
+    import json
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+    sent = re.search(r"curl -s -X POST http://127\.0\.0\.1:8123/api/v1/transactions .*?-d '(\{.*?\})'", text, re.S)
+    shown = re.compile(r"`201 Created`\s*```json\n(.*?)\n```", re.S).search(text, sent.end()) if sent else None
+    assert sent and shown, "docs/api.md no longer has the payment example"
+    answered = web.post("/api/v1/transactions", headers=web.api_token("operator1"), json=json.loads(sent.group(1)))
+    assert answered.status_code == 201, answered.text
+    real, example = answered.json(), json.loads(shown.group(1))
+    assert list(example) == list(real)
+    assert {**example, "recorded_at": None} == {**real, "recorded_at": None}

@@ -44,7 +44,7 @@ schema.app = APP  # requests, and the checks that send their own, go to the app 
 USER_OF = {"listCases": "tehsildar", "getCase": "tehsildar", "actOnCase": "tehsildar", "actOnCases": "tehsildar"}
 OPERATOR_ONLY = {"listServices", "registerCitizen", "getCitizen", "quote", "createTransaction", "cancelTransaction", "withdrawPayment",
                  "uploadDocument"}
-WRONG_ROLE = {**{op: "officer" for op in OPERATOR_ONLY}, "getTransaction": "officer",
+WRONG_ROLE = {**{op: "officer" for op in OPERATOR_ONLY}, "getTransaction": "officer", "changeMessageLang": "officer",
               **{op: "lsp" for op in USER_OF}}
 PUBLIC = {"token", "openapi"}
 # Where a schema-valid request may still be refused (422) by a rule JSON Schema cannot state: a check
@@ -227,6 +227,7 @@ TEXT_FIELDS = [
     ("/api/v1/transactions", "operator1", None, "form.mobile"),
     ("/api/v1/transactions", "operator1", None, "citizen"),
     ("/api/v1/transactions/{receipt}/cancel", "operator1", {"reason": "seat not needed"}, "reason"),
+    ("/api/v1/transactions/{receipt}/message-lang", "operator1", {"message_lang": "en"}, "message_lang"),
     ("/api/v1/cases/{case}/actions", "tehsildar", {"action": "approve", "remark": "ok"}, "remark"),
     ("/api/v1/cases/actions", "tehsildar", {"numbers": ["X"], "action": "approve", "remark": "ok"}, "remark"),
     ("/api/v1/cases/actions", "tehsildar", {"numbers": ["X"], "action": "approve", "remark": "ok"}, "numbers.0"),

@@ -211,3 +211,141 @@ def test_the_api_takes_the_language_refuses_another_naming_the_field_and_tells_t
     assert web.post(f"/api/v1/transactions/{receipt['receipt_no']}/cancel", headers=h, json={}).status_code == 200
     told = web.run(lambda: Notification.get(event="upi_refund_owed"))
     assert told.lang == "en" and notify._message(told).body.startswith("e-Mitra: your booking")
+
+
+# --- changed after payment (decision 108) --------------------------------------------------------------
+
+async def _application(lang: str, citizen: str = "Ramesh Kumar Sharma", key: str = "caste-change") -> str:
+    """A caste certificate application paid at operator1's counter, its messages in ``lang``: its receipt number."""
+    from case_helpers import ADDRESS, CASTE, upload
+
+    operator = await User.get(username="operator1")
+    form = {"applicant_name": "Lakshmi Narayan Bairwa", "father_name": "Gheesa Lal Bairwa", "caste_category": "SC",
+            "caste": "Bairwa", "address": dict(ADDRESS), "ration_card_scan": await upload(CASTE, "ration_card_scan"),
+            "mobile": "9829012345"}
+    req = await counter_core.record_payment(Actor(operator), await Counter.get(id=operator.counter_id), await Citizen.get(name=citizen),
+                                            CASTE, form, key, "cash", message_lang=lang)
+    return req.receipt_no
+
+
+def _next_step_message(web, number: str) -> notify.Message:
+    """The tehsildar returns the application: the SMS that tells the citizen, as a gateway is given it."""
+    from case_helpers import actor
+
+    async def step():
+        case = await workflow.act(await actor("tehsildar"), await Case.get(number=number), "return", "Father's name differs")
+        return notify._message(await Notification.filter(case_id=case.id, event="state_changed", channel="sms").order_by("-id").first())
+
+    return web.run(step)
+
+
+def _lang_changes(web, number: str) -> list[tuple[str, str, str]]:
+    async def read():
+        req = await ServiceRequest.get(receipt_no=number)
+        return [(r.actor_name, r.detail["from"], r.detail["to"]) for r in await counter_core.message_lang_changes(req)]
+
+    return web.run(read)
+
+
+def _offered_without_csrf_refused(web, page_url: str, action: str, lang: str) -> str:
+    """The page (returned) offers the form, ``lang`` ticked; the other language posted without the
+    form's CSRF token is refused (403)."""
+    page = web.get(page_url).text
+    assert f'action="{action}"' in page and re.search(rf'name="message_lang" value="{lang}" checked', page)
+    assert web.client.post(action, data={"message_lang": "en" if lang == "hi" else "hi"}).status_code == 403
+    return page
+
+
+async def _society_of_another_district() -> None:
+    from emitra.core.auth import hash_password
+    from emitra.core.models import District, Role, Society
+
+    district = await District.create(code="AJ", name_en="Ajmer", name_hi="अजमेर")
+    await Society.create(district=district, name="District e-Mitra Society, Ajmer")
+    await User.create(username="society_aj", password_hash=hash_password("emitra-demo"), full_name="Nodal officer, Ajmer",
+                      role=Role.SOCIETY_ADMIN, district=district)
+
+
+def test_the_counter_and_the_society_correct_the_language_after_payment_for_the_messages_that_follow(web):
+    number = web.run(lambda: _application("hi"))
+    receipt, action = f"/receipts/{number}", f"/receipts/{number}/message-lang"
+    web.login("operator1")
+    page = _offered_without_csrf_refused(web, receipt, action, "hi")
+    assert "those already queued or sent stay in the language they were written in" in page
+    bad = web.post_form(action, {"message_lang": "fr"}, token_from=receipt)
+    assert bad.status_code == 400 and 'must be "hi" for Hindi or "en" for English' in html.unescape(bad.text)
+    assert _lang_changes(web, number) == []
+    done = web.post_form(action, {"message_lang": "en"}, token_from=receipt)
+    assert done.status_code == 303 and done.headers["location"].startswith(receipt)
+    page = web.get(receipt).text
+    assert re.search(r'id="receipt-message-lang">English<', page)
+    assert re.search(r"changed from हिन्दी to English by operator1", page)
+    assert _lang_changes(web, number) == [("operator1", "hi", "en")]
+    # the acknowledgement already queued stays Hindi; the next message is English
+    acknowledged = web.run(lambda: Notification.filter(case__number=number, event="submitted").values_list("lang", flat=True))
+    assert set(acknowledged) == {"hi"}
+    step = _next_step_message(web, number)
+    assert step.lang == "en" and not step.unicode and "e-Mitra" in step.body
+    # the same language again changes and records nothing
+    assert web.post_form(action, {"message_lang": "en"}, token_from=receipt).status_code == 303
+    assert len(_lang_changes(web, number)) == 1
+    # the page in Hindi
+    web.get("/lang/hi")
+    page = web.get(receipt).text
+    assert "नागरिक को संदेशों की भाषा" in page and "हिन्दी से English" in page
+    web.logout()
+    # another counter, another district's Society: no such receipt; roles that may not: refused
+    web.run(_society_of_another_district)
+    for username, status in (("operator2", 404), ("society_aj", 404), ("lsp", 403), ("officer", 403), ("state", 403), ("citizen", 403)):
+        web.login(username)
+        assert web.post_form(action, {"message_lang": "hi"}, token_from="/no-such-page").status_code == status, username
+        web.logout()
+    assert len(_lang_changes(web, number)) == 1
+    # the Society of its district may
+    web.login("society")
+    assert f'action="{action}"' in web.get(receipt).text
+    assert web.post_form(action, {"message_lang": "hi"}, token_from=receipt).status_code == 303
+    assert _lang_changes(web, number) == [("operator1", "hi", "en"), ("society", "en", "hi")]
+    assert web.run(lambda: Case.get(number=number)).lang == "hi"
+
+
+def test_the_api_changes_the_language_for_the_counter_that_took_it(web):
+    number = web.run(lambda: _application("hi"))
+    url = f"/api/v1/transactions/{number}/message-lang"
+    h = web.api_token("operator1")
+    bad = web.post(url, headers=h, json={"message_lang": "english"})
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "message_lang"
+    done = web.post(url, headers=h, json={"message_lang": "en"})
+    assert done.status_code == 200 and done.json()["message_lang"] == "en" and done.json()["receipt_no"] == number
+    assert web.post(url, headers=web.api_token("operator2"), json={"message_lang": "hi"}).status_code == 404
+    assert web.post(url, headers=web.api_token("lsp"), json={"message_lang": "hi"}).status_code == 403
+    [(who, before, after)] = _lang_changes(web, number)
+    assert (who, before, after) == ("operator1", "hi", "en")
+    assert _next_step_message(web, number).lang == "en"
+
+
+def test_a_citizen_sets_the_language_of_the_messages_about_their_own_application(web):
+    number = web.run(lambda: _application("en"))
+    others = web.run(lambda: _application("en", citizen="Sunita Devi", key="caste-sunita"))
+    page_url, action = f"/my/{number}", f"/my/{number}/message-lang"
+    web.login("citizen")
+    assert "Language of messages to you" in _offered_without_csrf_refused(web, page_url, action, "en")
+    assert web.post_form(f"/my/{others}/message-lang", {"message_lang": "hi"}, token_from="/my").status_code == 404
+    done = web.post_form(action, {"message_lang": "hi"}, token_from=page_url)
+    assert done.status_code == 303
+    page = web.get(page_url).text
+    assert re.search(r'id="message-lang">हिन्दी<', page) and "changed from English to हिन्दी" in page
+    assert "by citizen" not in page
+    assert _lang_changes(web, number) == [("citizen", "en", "hi")] and _lang_changes(web, others) == []
+    step = _next_step_message(web, number)
+    assert step.lang == "hi" and step.body.startswith("ई-मित्र")
+    # their latest request: the counter offers Hindi first next time
+    citizen_id = web.run(lambda: Citizen.get(name="Ramesh Kumar Sharma")).id
+    assert web.run(lambda: counter_core.last_message_lang(citizen_id)) == "hi"
+    web.get("/lang/hi")
+    page = web.get(page_url).text
+    assert "आपको संदेशों की भाषा" in page
+    web.logout()
+    web.login("operator1")  # the citizen's page is the citizen's
+    assert web.post_form(action, {"message_lang": "en"}, token_from="/counter").status_code == 403
+    assert len(_lang_changes(web, number)) == 1

@@ -24,8 +24,9 @@ from emitra.core.privacy import mask_vpa
 from emitra.core.models import Citizen, Counter, Role, ServiceRequest, User
 from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable_in
 from emitra.core.payment_methods import card as card_payments
-from emitra.web.counter import method_details
-from emitra.web.openapi import CANCEL_INPUT, CITIZEN_INPUT, QUOTE_INPUT, TOKEN_INPUT, WITHDRAW_INPUT, document, transaction_input
+from emitra.web.counter import LANG_CHANGERS, may_change_message_lang, method_details
+from emitra.web.openapi import (CANCEL_INPUT, CITIZEN_INPUT, MESSAGE_LANG_INPUT, QUOTE_INPUT, TOKEN_INPUT, WITHDRAW_INPUT, document,
+                                transaction_input)
 from emitra.web.security import (ANYONE, API_TOKEN_MAX_AGE, actor, api, api_authenticate, api_error, issue_api_token, read_form,
                                  unstorable_field)
 
@@ -433,6 +434,21 @@ async def withdraw_payment(request: Request) -> Response:
     except counter_core.CounterError as exc:
         return _counter_error(exc)
     return JSONResponse({**await _receipt_json(req), "withdrawal": outcome})
+
+
+@api(LANG_CHANGERS)
+async def change_message_lang(request: Request) -> Response:
+    """Change the language of the citizen's messages about a receipt after payment (decision 108):
+    the operator of the counter where it was filed, a Society admin of its district (else 404)."""
+    number = _receipt_no(request)
+    req = await ServiceRequest.get_or_none(receipt_no=number).prefetch_related("counter") if number else None
+    if req is None or not may_change_message_lang(request.state.user, req, req.counter):
+        return api_error(404, "not_found", "No receipt with this number in your scope.")
+    body = await _json(request, MESSAGE_LANG_INPUT)
+    if isinstance(body, Response):
+        return body
+    await counter_core.change_message_lang(actor(request, "api"), req, body["message_lang"])  # checked by the schema
+    return JSONResponse(await _receipt_json(req, req.counter))
 
 
 @api(OPERATOR)

@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from emitra.core import auth, book, clock, config, grievances, notify, text, upi_refunds, workflow
+from emitra.core import counter as counter_core
 from emitra.core.models import (AuditLog, BookEntry, Case, CaseEvent, Certificate, Citizen, Counter, CounterKind, District,
                                 Notification, RequestStatus, Role, ServiceRequest)
 from emitra.plugins.government.grievance import DEPARTMENTS
@@ -207,27 +208,52 @@ async def my_cases(request: Request) -> Response:
     return _no_store(render(request, "citizens/my.html", {"items": items, "linked": user.citizen_id is not None}))
 
 
-@page([Role.CITIZEN])
-async def my_case(request: Request) -> Response:
-    """One of the citizen's own applications or grievances: the same steps as /track."""
+async def _mine(request: Request) -> tuple[Case | None, ServiceRequest | None]:
+    """The citizen's own case (an application of theirs, a grievance they filed online while logged
+    in) or payment with the number in the path, and its request if it has one; 404 otherwise."""
     user = request.state.user
     number = _clean_number(request.path_params["number"])
-    result = None
     if user.citizen_id is not None and 0 < len(number) <= 30:  # a longer one is no number (nor for the column's check)
         case = await Case.get_or_none(number=number)
         if case is not None:
-            mine = case.id in await _own_case_ids(request)
-            if not mine and case.request_id:
-                mine = await ServiceRequest.exists(id=case.request_id, citizen_id=user.citizen_id)
-            if mine:
-                result = await case_view(case, with_certificate=True)
+            own = await ServiceRequest.get_or_none(id=case.request_id, citizen_id=user.citizen_id) if case.request_id else None
+            if own is not None or case.id in await _own_case_ids(request):
+                return case, own
         else:
             found = await ServiceRequest.get_or_none(receipt_no=number, citizen_id=user.citizen_id) if len(number) <= 24 else None
             if found is not None:
-                result = await request_view(found)
-    if result is None:
+                return None, found
+    raise HTTPException(404, _("You have no application or grievance with this number."))
+
+
+async def _my_detail(request: Request, case: Case | None, own: ServiceRequest | None, lang_error: str = "",
+                     status: int = 200) -> Response:
+    result = await case_view(case, with_certificate=True) if case is not None else await request_view(own)  # type: ignore[arg-type]
+    return _no_store(render(request, "citizens/my_detail.html", {
+        "result": result, "own_request": own, "lang_error": lang_error,
+        # who changed it is not shown to the citizen (an officer's name never is): when, and from what to what
+        "lang_changes": await counter_core.message_lang_changes(own) if own is not None else []}, status))
+
+
+@page([Role.CITIZEN])
+async def my_case(request: Request) -> Response:
+    """One of the citizen's own applications or grievances: the same steps as /track; for one paid
+    at a counter, the language of its messages, which the citizen may change (decision 108)."""
+    return await _my_detail(request, *await _mine(request))
+
+
+@page([Role.CITIZEN])
+async def my_message_lang(request: Request) -> Response:
+    """The citizen sets the language of the messages about one of their own requests (decision
+    108); an online grievance (no request) keeps the language of the page it was filed on."""
+    case, own = await _mine(request)
+    if own is None:
         raise HTTPException(404, _("You have no application or grievance with this number."))
-    return _no_store(render(request, "citizens/my_detail.html", {"result": result}))
+    try:
+        await counter_core.change_message_lang(actor(request), own, request.state.form.get("message_lang"))
+    except counter_core.CounterError as exc:
+        return await _my_detail(request, case, own, i18n.pick(exc.message_en, exc.message_hi), 400)
+    return RedirectResponse(f"/my/{case.number if case is not None else own.receipt_no}#message-lang-form", status_code=303)
 
 
 # --- online grievances -------------------------------------------------------------------------------
@@ -439,6 +465,7 @@ ROUTES = [
     Route("/track", track, methods=["GET", "POST"]),
     Route("/my", my_cases),
     Route("/my/{number}", my_case),
+    Route("/my/{number}/message-lang", my_message_lang, methods=["POST"]),
     Route("/grievances/new", new_grievance, methods=["GET", "POST"]),
     Route("/grievances/filed", grievance_filed),
     Route("/counter/book", counter_book, methods=["GET", "POST"]),

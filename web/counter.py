@@ -428,8 +428,20 @@ async def receipt(request: Request) -> Response:
     return await _receipt_page(request, req)
 
 
+LANG_CHANGERS = [Role.OPERATOR, Role.SOCIETY_ADMIN]
+
+
+def may_change_message_lang(user: Any, req: ServiceRequest, counter: Counter) -> bool:
+    """Who may change the language of the citizen's messages about a receipt (decision 108): an
+    operator of the counter where it was filed (``req.counter_id``, which a case's move leaves), a
+    Society admin of that counter's district. ``counter`` is the request's."""
+    if user.role == Role.OPERATOR:
+        return user.counter_id == req.counter_id
+    return user.role == Role.SOCIETY_ADMIN and counter.district_id == user.district_id
+
+
 async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", reason: str = "", status: int = 200,
-                        cancel_error: str = "", cancel_reason: str = "") -> Response:
+                        cancel_error: str = "", cancel_reason: str = "", lang_error: str = "") -> Response:
     payment = req.payments[0] if req.payments else None
     service = counter_core.get_host().registry.get(req.service_code)
     # not offered while the payment has not been received (a UPI or card payment awaited, a cheque in
@@ -453,6 +465,8 @@ async def _receipt_page(request: Request, req: ServiceRequest, error: str = "", 
                                             "withdrawable": withdrawable, "withdraw_error": error, "withdraw_reason": reason,
                                             "cancel_error": cancel_error, "cancel_reason": cancel_reason,
                                             "split": await _fee_split(req),
+                                            "lang_form": may_change_message_lang(user, req, req.counter), "lang_error": lang_error,
+                                            "lang_changes": await counter_core.message_lang_changes(req),
                                             "method_title": pick(method.title_en, method.title_hi) if method else ""}, status)
 
 
@@ -522,6 +536,22 @@ async def _own_receipt(request: Request) -> tuple[Counter, ServiceRequest]:
     if req is None or req.counter_id != counter.id:
         raise HTTPException(404, _("No receipt with this number."))
     return counter, req
+
+
+@page(LANG_CHANGERS)
+async def change_message_lang(request: Request) -> Response:
+    """Correct the language of the citizen's messages after payment (decision 108): the operator of
+    the counter where it was filed, or a Society admin of its district; anyone else is told there
+    is no such receipt, as on the receipt page."""
+    req = await ServiceRequest.get_or_none(receipt_no=request.path_params["receipt_no"].upper()).prefetch_related("counter")
+    if req is None or not may_change_message_lang(request.state.user, req, req.counter):
+        raise HTTPException(404, _("No receipt with this number."))
+    try:
+        await counter_core.change_message_lang(actor(request), req, request.state.form.get("message_lang"))
+    except counter_core.CounterError as exc:
+        req = await ServiceRequest.get(id=req.id).prefetch_related("counter", "citizen", "operator", "payments")
+        return await _receipt_page(request, req, status=400, lang_error=pick(exc.message_en, exc.message_hi))
+    return RedirectResponse(f"/receipts/{req.receipt_no}#message-lang-form", status_code=303)
 
 
 @page(OPERATOR)

@@ -42,6 +42,11 @@ QUOTE_INPUT: dict[str, Any] = {"type": "object", "required": ["service_code", "f
                                "properties": {"service_code": _SERVICE_CODE, "form": _FORM}}
 
 
+_MESSAGE_LANG = {"type": "string", "pattern": "^(en|hi)$", "title": "message_lang", "examples": ["hi"],
+                 "description": "The language of every SMS and email to the citizen about this request: hi (Hindi) or en (English)",
+                 "x-error-en": MESSAGE_LANG_REFUSED_EN, "x-error-hi": MESSAGE_LANG_REFUSED_HI}
+
+
 def transaction_input(methods: list[str]) -> dict[str, Any]:
     """The body of POST /api/v1/transactions; ``methods`` are the payment method codes installed."""
     paise = {"type": "integer", "minimum": 0, "maximum": MAX_PAISE}
@@ -55,10 +60,11 @@ def transaction_input(methods: list[str]) -> dict[str, Any]:
             "amount_paise": {**paise, "title": "payment.amount_paise", "description": "The citizen total from the quote"},
             "tendered_paise": {**paise, "title": "payment.tendered_paise", "description": "Cash handed over, if more"}}},
         "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 64, "title": "idempotency_key"},
-        "message_lang": {"type": "string", "pattern": "^(en|hi)$", "title": "message_lang", "examples": ["hi"],
-                         "description": "The language of every SMS and email to the citizen about this request: hi (Hindi) "
-                                        "or en (English). Left out: the citizen's last choice at a counter, if any",
-                         "x-error-en": MESSAGE_LANG_REFUSED_EN, "x-error-hi": MESSAGE_LANG_REFUSED_HI}}}
+        "message_lang": {**_MESSAGE_LANG, "description": _MESSAGE_LANG["description"] + ". Left out: the citizen's last choice at a counter, if any"}}}
+
+
+MESSAGE_LANG_INPUT: dict[str, Any] = {"type": "object", "required": ["message_lang"], "additionalProperties": False, "properties": {
+    "message_lang": {**_MESSAGE_LANG, "description": _MESSAGE_LANG["description"] + " from now on: the messages already queued or sent keep theirs"}}}
 
 
 CANCEL_INPUT: dict[str, Any] = {"type": "object", "additionalProperties": False,
@@ -192,6 +198,14 @@ def document() -> dict[str, Any]:
                 "responses": {"200": _resp("The receipt, with withdrawal", {"allOf": [receipt, {"type": "object", "required": ["withdrawal"],
                                            "properties": {"withdrawal": {"enum": ["withdrawn", "paid"]}}}]}),
                               **_errors(*_json_body((401, 403, 404, 409, 503)))}}},
+            "/api/v1/transactions/{receipt_no}/message-lang": {"post": {
+                "summary": "Change the language of the citizen's SMS and email about a receipt after payment (a wrong choice, the "
+                           "citizen's new one): the operator of the counter where it was filed, a Society admin of its district. "
+                           "Messages queued from now on follow it; those already queued or sent keep theirs. Audited",
+                "operationId": "changeMessageLang", "security": secured,
+                "parameters": [receipt_no],
+                "requestBody": _body({"$ref": "#/components/schemas/MessageLangInput"}),
+                "responses": {"200": _resp("The receipt, with its message_lang", receipt), **_errors(*_json_body((401, 403, 404)))}}},
             "/api/v1/documents": {"post": {
                 "summary": "Upload a scanned document (PDF, JPEG or PNG, as the field accepts) for a service's form field; put the returned id in the form",
                 "operationId": "uploadDocument", "security": secured,
@@ -298,6 +312,7 @@ def document() -> dict[str, Any]:
                 "TransactionInput": transaction_input(sorted(payments.methods())),
                 "CancelInput": CANCEL_INPUT,
                 "WithdrawInput": WITHDRAW_INPUT,
+                "MessageLangInput": MESSAGE_LANG_INPUT,
                 "Receipt": {"type": "object", "required": ["receipt_no", "service_code", "counter", "citizen", "citizen_total_paise", "status"], "properties": {
                     "receipt_no": {"type": "string"}, "service_code": {"type": "string"}, "service_title_en": {"type": "string"},
                     "service_title_hi": {"type": "string"}, "provider": {"type": "string"}, "counter": {"type": "string"},
