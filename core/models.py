@@ -467,6 +467,27 @@ class PolicyApproval(Model):
         table = "policy_approval"
 
 
+class DistrictHoliday(Model):
+    """A local holiday of a district, kept by its Society: not a working day there.
+
+    The Collector declares it for the district and the Society's offices close, so an owed UPI
+    refund's working days leave it out (core/holidays.py, decision 110); the state-wide holidays
+    stay in ``EMITRA_HOLIDAYS``."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    date = fields.DateField(description="The holiday's date")
+    name = fields.CharField(max_length=100, description="As the Collector's order names it, e.g. Pushkar Mela")
+    created_by = fields.CharField(max_length=60, default="", description="Username (the audit log has the rest)")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "district_holiday"
+        unique_together = (("district", "date"),)  # one a day; a district's dates: the unique index's first column
+
+
 class Wallet(Model):
 
     _no_comments = True  # (start-up time: see the module docstring)
