@@ -96,11 +96,14 @@ def _error(exc: holidays.HolidayError) -> dict[str, str]:
 
 
 def _year_of(text: str) -> int | None:
-    """The year of a date the form sent, to show that year again (None when it is not a date)."""
+    """The year of a date the form sent, to show that year's list again (a duplicate is in it); None,
+    for the current year's, when it is not a date one may add."""
     try:
-        return holidays.parse_date(text).year
+        day = holidays.parse_date(text)
     except holidays.HolidayError:
         return None
+    first, last = holidays.window()
+    return day.year if first <= day <= last else None
 
 
 @page(SOCIETY)
