@@ -82,6 +82,9 @@ def _name(text: str) -> str:
     if not name:
         raise HolidayError("name", "give the holiday's name as the Collector's order writes it, for example Pushkar Mela",
                            "अवकाश का नाम कलेक्टर के आदेश के अनुसार दें, जैसे पुष्कर मेला")
+    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in name):
+        raise HolidayError("name", "the name holds a character that cannot be stored (a control character): type it again",
+                           "नाम में ऐसा अक्षर है जो सहेजा नहीं जा सकता (नियंत्रण अक्षर): इसे फिर से टाइप करें")
     if len(name) > NAME_LIMIT:
         raise HolidayError("name", f"the name is {len(name)} characters long; shorten it to at most {NAME_LIMIT}",
                            f"नाम {len(name)} अक्षरों का है; इसे अधिकतम {NAME_LIMIT} अक्षरों का करें")

@@ -138,6 +138,7 @@ async def test_a_holiday_is_refused_naming_the_field_and_nothing_is_written(demo
         ("2026-11-23", "Fair", "date", "23-11-2026 is already a holiday of Jaipur (Local fair): remove it first"),
         ("2026-11-24", "   ", "name", "give the holiday's name"),
         ("2026-11-24", "x" * 101, "name", "the name is 101 characters long; shorten it to at most 100"),
+        ("2026-11-24", "Fair\x00", "name", "a character that cannot be stored"),
     ]
     for date, name, field, message in cases:
         with pytest.raises(holidays.HolidayError) as refused:
