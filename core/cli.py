@@ -1400,7 +1400,7 @@ def card_cancel_refunds(finish: bool, receipts: tuple[str, ...], as_user: str) -
 
 
 def _add_case_commands() -> None:
-    from emitra.core import cli_onboarding
+    from emitra.core import cli_holidays, cli_onboarding
     from emitra.core.cli_cases import cases_commands
     from emitra.core.cli_ops import db_commands
 
@@ -1408,6 +1408,8 @@ def _add_case_commands() -> None:
         main.add_command(command)
     for command in cli_onboarding.counter_commands:
         counter_group.add_command(command)
+    for command in cli_holidays.commands:
+        main.add_command(command)
 
     for command in cases_commands:
         main.add_command(command)

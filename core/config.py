@@ -189,9 +189,10 @@ def upi_refund_due_days() -> int:
 
 
 def holidays() -> frozenset:
-    """The district's public holidays (``EMITRA_HOLIDAYS``): dates on which the Society's offices
-    are closed besides Sundays, left out of the working days its deadlines count (an owed UPI
-    refund's, decision 81). The setting is a list of dates (``2026-11-08,2026-11-09``, commas or
+    """The state's public holidays (``EMITRA_HOLIDAYS``): dates on which every district Society's
+    offices are closed besides Sundays, left out of the working days its deadlines count (an owed
+    UPI refund's, decision 81); each district's own holidays are in its calendar (core/holidays.py,
+    decision 109). The setting is a list of dates (``2026-11-08,2026-11-09``, commas or
     spaces between), or the path of a file with one date a line, each perhaps followed by the
     holiday's name; blank lines and lines starting with ``#`` are skipped. :class:`SettingError`
     names a line or entry that is not a date."""

@@ -467,6 +467,27 @@ class PolicyApproval(Model):
         table = "policy_approval"
 
 
+class DistrictHoliday(Model):
+    """A local holiday of a district, kept by its Society: not a working day there.
+
+    The Collector declares it for the district and the Society's offices close, so an owed UPI
+    refund's working days leave it out (core/holidays.py, decision 109); the state-wide holidays
+    stay in ``EMITRA_HOLIDAYS``."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    date = fields.DateField(description="The holiday's date")
+    name = fields.CharField(max_length=100, description="As the Collector's order names it, e.g. Pushkar Mela")
+    created_by = fields.CharField(max_length=60, default="", description="Username (the audit log has the rest)")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "district_holiday"
+        unique_together = (("district", "date"),)  # one a day; a district's dates: the unique index's first column
+
+
 class Wallet(Model):
 
     _no_comments = True  # (start-up time: see the module docstring)
@@ -700,7 +721,7 @@ class Case(Model):
     about_counter = fields.ForeignKeyField("models.Counter", related_name=False, null=True, on_delete=fields.RESTRICT,
                                            description="A complaint about this counter")
     # The counter of the request's payment, where the case was filed: kept when the case moves (its
-    # ``counter`` does). None without a request (an online grievance). Decision 101; its copy here, decision 112.
+    # ``counter`` does). None without a request (an online grievance). Decision 101; its copy here, decision 110.
     # (A copy of the request's counter id, not a foreign key: a counter is never deleted, and on SQLite a
     # column in a foreign key cannot be dropped in place when the migration is reversed.)
     filed_counter_id = fields.IntField(null=True)
@@ -734,7 +755,7 @@ class Case(Model):
         # in the period from these alone, never from the table's wide rows: each holds every column
         # they filter on, group by or count (covering indexes; their first two columns serve the rest).
         # (A counter's or an LSP's "filed" counts a case where it was filed and paid, ``filed_counter``:
-        # a moved case's ``counter`` is where it is now, decisions 101 and 112.)
+        # a moved case's ``counter`` is where it is now, decisions 101 and 110.)
         indexes = (("district_id", "closed_at", "department", "service_code", "kind", "breached", "level", "counter_id",
                     "about_counter_id"),
                    ("district_id", "created_at", "department", "service_code", "counter_id", "about_counter_id",

@@ -263,7 +263,7 @@ def _at_counters(ids: list[int] | None, *, filed: bool) -> Q:
     """Cases of these counters, or complaints about one of them: filed there (``filed``: the counter of
     the application's payment, ``Case.filed_counter_id``, which a move leaves where it was), or there
     now (``Case.counter_id``: where a moved case is corrected and collected). Decision 101. Both are
-    columns of the case's covering indexes: the question never reads the requests (decision 112)."""
+    columns of the case's covering indexes: the question never reads the requests (decision 110)."""
     if ids is None:
         return Q()
     return Q(**{"filed_counter_id__in" if filed else "counter_id__in": ids}) | Q(about_counter_id__in=ids)

@@ -5,7 +5,7 @@ refunds, card refunds, reconciliation, MIS vetting, escalated cases, the outbox)
 counts them all for the Society's landing page (``/society/today``) and ``emitra society today``,
 so the one morning look says where to go. Each row is one aggregate query (COUNT, SUM, MIN) over
 indexes the handling pages already use; no row of the things counted is read into Python, so the
-page costs the same ten queries at any size of the district (docs/performance.md, "Pages at
+page costs the same few queries at any size of the district (docs/performance.md, "Pages at
 district size"). The pages themselves stay the authority: a row is a count to act on, and the
 page it links to lists the items.
 """
@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from emitra.core import config, dayend, ledger, payments, reconcile, settlement, upi_refunds
+from emitra.core import config, dayend, holidays, ledger, payments, reconcile, settlement, upi_refunds
 from emitra.core.db import json_array_length, json_integer
 from emitra.core.refunds import cancel_entry_key
 
@@ -145,14 +145,16 @@ async def _wallet_refunds(district_id: int, now: dt.datetime) -> Row:
 
 async def _upi_refunds(district_id: int, now: dt.datetime) -> Row:
     """Cancelled UPI-paid bookings whose refund the Society has not sent in full (decision 71): the
-    pending ``upi_refund`` payments (payment(method, ...)), what is still owed on their accounts."""
+    pending ``upi_refund`` payments (payment(method, ...)), what is still owed on their accounts;
+    overdue by the district's working days (its holidays read once, decision 109)."""
     r = await _one(
         'SELECT COUNT(*) AS n, MIN(y."created_at") AS oldest, SUM(CASE WHEN y."created_at" < ? THEN 1 ELSE 0 END) AS late, '
         '(SELECT -SUM(p."amount_paise") FROM "posting" p WHERE p."account" IN ('
         f'SELECT \'{upi_refunds.ACCOUNT_PREFIX}\' || r."receipt_no" FROM "payment" z JOIN "service_request" r ON r."id" = z."request_id" '
         'WHERE z."method" = ? AND z."status" = \'pending\' AND z."district_id" = ?)) AS paise '
         'FROM "payment" y WHERE y."method" = ? AND y."status" = \'pending\' AND y."district_id" = ?',
-        [upi_refunds.overdue_before(), upi_refunds.METHOD, district_id, upi_refunds.METHOD, district_id])
+        [upi_refunds.overdue_before(await holidays.closed_days(district_id)), upi_refunds.METHOD, district_id, upi_refunds.METHOD,
+         district_id])
     due = config.upi_refund_due_days()  # the Society's list's rule (decision 75): working days, Monday to Saturday
     return Row("upi_refunds", "UPI refunds owed to citizens", "नागरिकों को देय यूपीआई रिफंड", "/society/upi-refunds",
                _int(r["n"]), _int(r["paise"]), _when(r["oldest"]), _int(r["late"]),

@@ -35,6 +35,7 @@ citizen is told by SMS to bring the right account details, and the reconciliatio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,42 +174,44 @@ class Owed:
         return [t for t in self.sent if back.get(t["reference"], 0) < int(t["amount_paise"])]
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """The working days (Monday to Saturday: the Society's offices close on Sunday, and on the
-    district's public holidays, ``EMITRA_HOLIDAYS``) after ``start`` up to and including ``end``."""
-    from emitra.core import config
-
+def working_days_between(start: dt.date, end: dt.date, closed: Collection[dt.date]) -> int:
+    """The working days after ``start`` up to and including ``end``: Monday to Saturday, less the
+    ``closed`` days, the holidays of the district whose Society counts them (the state-wide
+    ``EMITRA_HOLIDAYS`` and the district's own: :func:`emitra.core.holidays.closed_days`, read once
+    for a whole list; decision 109)."""
     days = (end - start).days
     if days <= 0:
         return 0
     weeks, rest = divmod(days, 7)
     working = weeks * 6 + sum(1 for n in range(1, rest + 1) if (start + dt.timedelta(days=weeks * 7 + n)).weekday() != 6)
-    return working - sum(1 for h in config.holidays() if start < h <= end and h.weekday() != 6)
+    return working - sum(1 for h in closed if start < h <= end and h.weekday() != 6)
 
 
-def age(cancelled_at: dt.datetime | None, today: dt.date | None = None) -> tuple[int, bool]:
+def age(cancelled_at: dt.datetime | None, closed: Collection[dt.date], today: dt.date | None = None) -> tuple[int, bool]:
     """How long a refund has been owed: calendar days since the cancel, and whether that is more than
-    ``EMITRA_UPI_REFUND_DUE_DAYS`` working days (overdue). Counted from the cancel even for a transfer
-    the bank returned: the citizen has waited since then."""
+    ``EMITRA_UPI_REFUND_DUE_DAYS`` working days (overdue) in its district (``closed``: the district's
+    holidays, :func:`working_days_between`). Counted from the cancel even for a transfer the bank
+    returned: the citizen has waited since then."""
     from emitra.core import clock, config
 
     if cancelled_at is None:
         return 0, False
     today = today or clock.today()
     since = cancelled_at.astimezone(tz()).date()
-    return max((today - since).days, 0), working_days_between(since, today) > config.upi_refund_due_days()
+    return max((today - since).days, 0), working_days_between(since, today, closed) > config.upi_refund_due_days()
 
 
-def overdue_before(today: dt.date | None = None) -> dt.datetime:
+def overdue_before(closed: Collection[dt.date], today: dt.date | None = None) -> dt.datetime:
     """The moment before which a refund owed today was cancelled more than
-    ``EMITRA_UPI_REFUND_DUE_DAYS`` working days ago (:func:`age`'s rule, as a bound an SQL count
-    can compare the cancel's time with: the Society's panel, core/society_today.py)."""
+    ``EMITRA_UPI_REFUND_DUE_DAYS`` working days ago in the district whose holidays are ``closed``
+    (:func:`age`'s rule, as a bound an SQL count can compare the cancel's time with: the Society's
+    panel, core/society_today.py)."""
     from emitra.core import clock, config
     from emitra.core.dayend import day_start
 
     today = today or clock.today()
     due, day = config.upi_refund_due_days(), today
-    while working_days_between(day, today) <= due:
+    while working_days_between(day, today, closed) <= due:
         day -= dt.timedelta(days=1)
     return day_start(day + dt.timedelta(days=1))  # cancelled on ``day`` or before: overdue
 
@@ -222,12 +225,12 @@ async def transfers(receipt_no: str) -> list[dict[str, Any]]:
     return [{"reference": r["k"].removeprefix(KEY_PREFIX), "at": ledger.as_datetime(r["at"]), "amount_paise": int(r["paise"])} for r in rows]
 
 
-async def _owed_of(payment: Payment) -> Owed:
+async def _owed_of(payment: Payment, closed: Collection[dt.date]) -> Owed:
     request = payment.request
     counter = await Counter.get(id=request.counter_id)
     receipt_no = request.receipt_no or ""
     details = payment.details or {}
-    days, late = age(payment.created_at) if payment.status == "pending" else (0, False)
+    days, late = age(payment.created_at, closed) if payment.status == "pending" else (0, False)
     return Owed(payment, receipt_no, counter.code, counter.name, payment.created_at, -payment.amount_paise,
                 -await ledger.balance(account(receipt_no)), str(details.get("utr") or ""), str(details.get("payer_vpa") or ""),
                 await transfers(receipt_no), list(details.get("returned") or []), days, late)
@@ -235,14 +238,18 @@ async def _owed_of(payment: Payment) -> Owed:
 
 async def owed(district_id: int, *, sent_too: int = 0) -> tuple[list[Owed], list[Owed]]:
     """The district's UPI refunds still owed (oldest first: the longest owed, overdue or not, at the
-    top), and the last ``sent_too`` sent (newest first)."""
+    top), and the last ``sent_too`` sent (newest first). The district's holidays are read once for
+    the list (decision 109)."""
+    from emitra.core import holidays
+
+    closed = await holidays.closed_days(district_id)
     pending = await Payment.filter(district_id=district_id, method=METHOD, status="pending").prefetch_related("request")
-    waiting = [await _owed_of(p) for p in sorted(pending, key=lambda p: (p.created_at, p.id))]
+    waiting = [await _owed_of(p, closed) for p in sorted(pending, key=lambda p: (p.created_at, p.id))]
     done: list[Owed] = []
     if sent_too:
         for p in await Payment.filter(district_id=district_id, method=METHOD, status="refunded").order_by("-id").limit(sent_too) \
                 .prefetch_related("request"):
-            done.append(await _owed_of(p))
+            done.append(await _owed_of(p, closed))
     return waiting, done
 
 
@@ -345,9 +352,13 @@ async def pay(actor: audit.Actor, receipt_no: str, reference: str, amount_paise:
 
 async def overdue_count() -> int:
     """How many UPI refunds, in every district, have been owed longer than ``EMITRA_UPI_REFUND_DUE_DAYS``
-    working days (``emitra ledger check``, decision 75)."""
-    created = await Payment.filter(method=METHOD, status="pending").values_list("created_at", flat=True)
-    return sum(1 for at in created if age(at)[1])
+    working days (``emitra ledger check``, decision 75), each counted with its own district's holidays
+    (read in one query for every district, decision 109)."""
+    from emitra.core import holidays
+
+    owed = await Payment.filter(method=METHOD, status="pending").values_list("district_id", "created_at")
+    closed = await holidays.closed_days_by_district(d for d, _ in owed)
+    return sum(1 for district_id, at in owed if age(at, closed[district_id])[1])
 
 
 @dataclass

@@ -107,7 +107,7 @@ async def test_0030_puts_on_each_case_the_counter_it_was_filed_and_paid_at(demo_
     """Migration 0030, run again on the suite's database: a case filed before it gets the counter of its
     request's payment, also when the case has moved to another counter since (where it is now stays its
     ``counter``); a grievance filed online (no request) gets none. A case opened after the migration is
-    given it when it opens (decision 112)."""
+    given it when it opens (decision 110)."""
     from tests.case_helpers import caste_case, grievance_case
 
     from emitra.core import workflow

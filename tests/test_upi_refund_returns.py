@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_cancel_upi import MOBILE, REFUND, _book_by_upi, _booked, _cancel_all, _entry_lines, _society, bus  # noqa: E402,F401
 
 from emitra.core import counter as counter_core  # noqa: E402
-from emitra.core import ledger, reconcile, upi_refunds  # noqa: E402
+from emitra.core import holidays, ledger, reconcile, upi_refunds  # noqa: E402
 from emitra.core.audit import Actor  # noqa: E402
 from emitra.core.dayend import MoneyError  # noqa: E402
 from emitra.core.models import AuditLog, District, LedgerEntry, Notification, Payment, ServiceRequest, StatementLine, User  # noqa: E402
@@ -195,17 +195,18 @@ async def test_a_public_holiday_is_not_a_working_day_for_an_owed_refund(demo_db,
     monkeypatch.setenv("EMITRA_TODAY", "2026-11-25")  # Wednesday
     assert [o.overdue for o in (await upi_refunds.owed(counter.district_id))[0]] == [True]
 
-    holidays = tmp_path / "holidays.txt"
-    holidays.write_text("# Jaipur, 2026\n2026-11-22 a Sunday: no working day anyway\n2026-11-23 Monday holiday\n", encoding="utf-8")
-    monkeypatch.setenv("EMITRA_HOLIDAYS", str(holidays))
-    assert upi_refunds.working_days_between(dt.date(2026, 11, 20), dt.date(2026, 11, 25)) == 3
+    listed = tmp_path / "holidays.txt"
+    listed.write_text("# Jaipur, 2026\n2026-11-22 a Sunday: no working day anyway\n2026-11-23 Monday holiday\n", encoding="utf-8")
+    monkeypatch.setenv("EMITRA_HOLIDAYS", str(listed))
+    closed = await holidays.closed_days(counter.district_id)  # the state's holidays, and the district's own (none here)
+    assert upi_refunds.working_days_between(dt.date(2026, 11, 20), dt.date(2026, 11, 25), closed) == 3
     owed, _ = await upi_refunds.owed(counter.district_id)
     assert [(o.days_owed, o.overdue) for o in owed] == [(5, False)]  # five calendar days, three working ones
     assert (await ledger.check())["upi_refunds_overdue"] == 0
-    assert upi_refunds.overdue_before() < CANCELLED  # the panel's bound: cancelled before it is overdue
+    assert upi_refunds.overdue_before(closed) < CANCELLED  # the panel's bound: cancelled before it is overdue
     monkeypatch.setenv("EMITRA_TODAY", "2026-11-26")  # Thursday: the fourth working day
     assert [o.overdue for o in (await upi_refunds.owed(counter.district_id))[0]] == [True]
-    assert (await ledger.check())["upi_refunds_overdue"] == 1 and upi_refunds.overdue_before() > CANCELLED
+    assert (await ledger.check())["upi_refunds_overdue"] == 1 and upi_refunds.overdue_before(closed) > CANCELLED
 
 
 # --- the page (browser-free: the test client) -----------------------------------------------------------

@@ -27,6 +27,7 @@ from emitra.web import money
 from emitra.web import card_refunds, cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
 from emitra.web import api_cases, citizens, dispatch, office, outbox
+from emitra.web import holidays as holiday_pages
 from emitra.web import reports, society_today, vetting, watch
 from emitra.web import webhooks as stripe_webhooks
 from emitra.web import reconcile as reconcile_pages
@@ -117,6 +118,7 @@ ROUTES = [
     *watch.ROUTES,
     *upi_refund_pages.ROUTES,
     *society_today.ROUTES,
+    *holiday_pages.ROUTES,
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 

@@ -36,6 +36,14 @@ TEXTS = {
     "share.lsp": N_("of which to the LSP"),
     "share.owner": N_("of which to the kiosk owner"),
     "share.society": N_("of which to the e-Mitra Society"),
+    # a date's day of the week (date.weekday(): Monday is 0), on the Holidays page
+    "weekday.0": N_("Monday"),
+    "weekday.1": N_("Tuesday"),
+    "weekday.2": N_("Wednesday"),
+    "weekday.3": N_("Thursday"),
+    "weekday.4": N_("Friday"),
+    "weekday.5": N_("Saturday"),
+    "weekday.6": N_("Sunday"),
 }
 
 

@@ -17,7 +17,8 @@ PAGE = "/society/today"
 
 
 async def panel(district_id: int) -> dict[str, object]:
-    """The panel's context, for this page and the Society admin's home page: nine aggregate queries."""
+    """The panel's context, for this page and the Society admin's home page: nine aggregate queries and
+    one of the district's holidays."""
     now = dayend.utcnow()
     return {"waiting_rows": await society_today.waiting(district_id, now), "waiting_now": now}
 

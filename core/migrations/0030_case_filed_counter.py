@@ -1,4 +1,4 @@
-"""Where a case was filed, on the case (decision 112): ``work_case.filed_counter_id``, the counter of
+"""Where a case was filed, on the case (decision 110): ``work_case.filed_counter_id``, the counter of
 its request's payment, which a move to another counter leaves where it was (decision 101 counted a
 counter's or an LSP's "filed" through the request, a join that read the whole request table's
 counter index on PostgreSQL: 0.14 s a month for an LSP of 27 counters, growing with every request
