@@ -23,7 +23,7 @@ from emitra.core import audit, cache, clock, documents, fees, forms, ledger, mis
 from emitra.core.db import placeholders
 from emitra.core.ids import make_receipt_no
 from emitra.core.money import format_paise, paise_problem
-from emitra.core.models import Citizen, Counter, CounterService, District, Document, LspPrice, Payment, RequestStatus, ServiceRequest
+from emitra.core.models import Case, Citizen, Counter, CounterService, District, Document, LspPrice, Payment, RequestStatus, ServiceRequest
 from emitra.core.plugins import get_host
 from emitra.core.services import Cancellation, FieldError, Payer, Quote, QuoteContext, Service
 
@@ -67,40 +67,53 @@ async def last_message_lang(citizen_id: int) -> str:
 
 #: the audit action of a request's message language changed after it was recorded (decision 108)
 MESSAGE_LANG_CHANGED = "request.message_lang"
+#: the audit action of an online grievance's message language changed by the citizen who filed it (decision 111)
+CASE_MESSAGE_LANG_CHANGED = "case.message_lang"
 
 
-async def change_message_lang(actor: audit.Actor, request: ServiceRequest, lang: Any) -> bool:
-    """Set the language of the citizen's messages about ``request`` after it was recorded (a wrong
-    tick at the counter, the citizen's own choice later; decision 108): the request and the case
-    opened from it, in one transaction with the audit record (who, from, to). The messages queued
-    from then on follow it; those already queued or sent keep theirs. The latest request's choice
-    is also the one the next form offers first (:func:`last_message_lang`). ``lang`` is checked as
-    at the counter (refused naming ``message_lang``). Returns False, writing nothing, when it is
-    already that language. Who may change which request is the caller's to check."""
-    from emitra.core.models import Case
-
+async def change_message_lang(actor: audit.Actor, about: ServiceRequest | Case, lang: Any) -> bool:
+    """Set the language of the citizen's messages about ``about`` after it was recorded (a wrong
+    tick at the counter, the citizen's own choice later; decision 108): a request and the case
+    opened from it, or a case that has no request (a grievance filed online, decision 111), in one
+    transaction with the audit record (who, from, to). The messages queued from then on follow it;
+    those already queued or sent keep theirs. A request's choice, on the latest, is also the one
+    the next form offers first (:func:`last_message_lang`). ``lang`` is checked as at the counter
+    (refused naming ``message_lang``). Returns False, writing nothing, when it is already that
+    language. Who may change which request or case is the caller's to check."""
     chosen = check_message_lang(lang)
+    if isinstance(about, Case) and about.request_id is not None:
+        raise ValueError("a counter's case takes its language from its request: change the request's")
     async with in_transaction():
-        fresh = await ServiceRequest.select_for_update().get(id=request.id)
-        before = fresh.message_lang
+        if isinstance(about, Case):  # its acknowledgement and steps: sent in the case's lang
+            case = await Case.select_for_update().get(id=about.id)
+            locked, before, action, district_id, detail = case, case.lang, CASE_MESSAGE_LANG_CHANGED, case.district_id, {}
+        else:
+            locked = await ServiceRequest.select_for_update().get(id=about.id)
+            before, action, detail = locked.message_lang, MESSAGE_LANG_CHANGED, {"receipt_no": locked.receipt_no}
+            case = await Case.get_or_none(request_id=locked.id)
+            district_id = (await Counter.filter(id=locked.counter_id).values_list("district_id", flat=True))[0]
         if before == chosen:
             return False
-        await ServiceRequest.filter(id=fresh.id).update(message_lang=chosen)
-        case = await Case.get_or_none(request_id=fresh.id)
-        if case is not None:  # its acknowledgement, steps, counter move: sent in the case's lang
+        if isinstance(about, ServiceRequest):
+            await ServiceRequest.filter(id=locked.id).update(message_lang=chosen)
+        if case is not None:
             await Case.filter(id=case.id).update(lang=chosen)
-        district_id = (await Counter.filter(id=fresh.counter_id).values_list("district_id", flat=True))[0]
-        await audit.record(actor, MESSAGE_LANG_CHANGED, fresh, district_id=district_id, detail={
-            "receipt_no": fresh.receipt_no, "from": before, "to": chosen, "case": case.number if case else None})
-    request.message_lang = chosen
+        await audit.record(actor, action, locked, district_id=district_id, detail={
+            **detail, "from": before, "to": chosen, "case": case.number if case else None})
+    if isinstance(about, Case):
+        about.lang = chosen
+    else:
+        about.message_lang = chosen
     return True
 
 
-async def message_lang_changes(request: ServiceRequest) -> list[Any]:
-    """The changes of ``request``'s message language, oldest first (their audit records)."""
+async def message_lang_changes(about: ServiceRequest | Case) -> list[Any]:
+    """The changes of the message language of ``about`` (a request, or a case without one), oldest
+    first (their audit records)."""
     from emitra.core.models import AuditLog
 
-    return list(await AuditLog.filter(action=MESSAGE_LANG_CHANGED, object_type="ServiceRequest", object_id=str(request.id)).order_by("id"))
+    action = MESSAGE_LANG_CHANGED if isinstance(about, ServiceRequest) else CASE_MESSAGE_LANG_CHANGED
+    return list(await AuditLog.filter(action=action, object_type=type(about).__name__, object_id=str(about.id)).order_by("id"))
 
 
 def jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -761,8 +774,6 @@ async def _record_hand_over(actor: audit.Actor, request: ServiceRequest, service
 
 async def open_case_for(actor: audit.Actor, request: ServiceRequest, service: Service, data: dict[str, Any]) -> Any:
     """The case of a paid application (opened once: a second call returns the first)."""
-    from emitra.core.models import Case
-
     existing = await Case.get_or_none(request_id=request.id)
     if existing is not None:
         return existing

@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, auth, config, privacy, workflow
 from emitra.core.models import Case, Counter, District, ServiceRequest
+from emitra.core.notify import MESSAGE_LANGS
 from emitra.core.text import plain, typed_mobile, typed_number
 from emitra.plugins.government.grievance import DEPARTMENTS, department_name
 
@@ -108,11 +109,13 @@ async def file_online(
     lang: str,
 ) -> Case:
     """Check every field, then open and forward the grievance. Raises :class:`GrievanceInvalid`
-    naming each bad field (nothing is written then).
+    naming each bad field (nothing is written then). ``lang`` (``en`` or ``hi``, under the field
+    ``message_lang``) is the language of the messages to the citizen: the case's ``lang``.
 
     The same grievance sent again within :data:`REPEAT_WINDOW` (same district, mobile, destination,
     subject and text) is not filed twice: the case filed the first time is returned, with its
-    attribute ``filed_before`` set, and nothing is written."""
+    attribute ``filed_before`` set, and nothing is written, unless it was sent again with the other
+    language ticked: that is then the language of its messages from now on (decision 111)."""
     name, mobile = plain(name).strip(), typed_mobile(mobile or "")  # +91 98290 12345, ९८२९०१२३४५: its 10 digits
     # no control character or text-reordering mark: they reached the officer's pages and the shell as written
     subject, body = plain(subject).strip(), plain(body, multiline=True).strip()
@@ -120,8 +123,10 @@ async def file_online(
     counter_code = typed_counter_code(counter_code or "")
     complaint_type = (complaint_type or "").strip()
     receipt_no = typed_number(receipt_no or "").upper()
-    lang = lang if lang in ("en", "hi") else "hi"
     errors: dict[str, tuple[str, str]] = {}
+    if lang not in MESSAGE_LANGS:  # the language of the SMS about it, which the citizen ticks (decision 111)
+        errors["message_lang"] = ("Messages to you (SMS) in: choose हिन्दी (Hindi) or English, the language you read.",
+                                  "आपको संदेश (SMS) किस भाषा में: हिन्दी या English (अंग्रेज़ी) चुनें, जो भाषा आप पढ़ते हैं।")
 
     district = await District.get_or_none(id=district_id)
     if district is None:
@@ -189,6 +194,10 @@ async def file_online(
             about_counter_id=counter.id if counter else None, mobile=mobile, subject=privacy.mask_aadhaar_in_text(subject)[:200],
             body=privacy.mask_aadhaar_in_text(text), created_at__gte=workflow.now() - REPEAT_WINDOW).order_by("id").first()
         if earlier is not None:  # filed already: the same case, nothing written, no second message
+            if earlier.lang != lang:  # sent again after Back with the other language ticked: its messages follow it
+                from emitra.core.counter import change_message_lang  # (decision 111)
+
+                await change_message_lang(actor, earlier, lang)
             earlier.filed_before = True
             return earlier
         case = await workflow.open_case(

@@ -627,3 +627,90 @@ def test_the_mobile_fields_take_a_mobile_as_people_write_it(web):
     for page in (web.get("/track").text, web.get("/grievances/new").text):
         tag = re.search(r'<input id="mobile"[^>]*>', page).group(0)
         assert int(re.search(r'maxlength="(\d+)"', tag).group(1)) >= len(written) and 'inputmode="tel"' in tag
+
+
+# --- the language of an online grievance's messages (decision 111) ---------------------------------------
+
+def _grievance_notes(web, number: str) -> list[tuple[str, str]]:
+    """(event, lang) of the messages queued about grievance ``number``, oldest first."""
+    return web.run(lambda: Notification.filter(case__number=number, channel="sms").order_by("id").values_list("event", "lang"))
+
+
+def test_the_grievance_form_asks_the_language_of_its_messages_the_pages_ticked_first(web):
+    """Filed on a borrowed phone set to English, by a citizen who reads Hindi: every SMS was English."""
+    assert re.search(r'name="message_lang" value="en" checked', web.get("/grievances/new").text)
+    filed = web.post_form("/grievances/new", {**GOOD, "message_lang": "hi"})
+    assert filed.status_code == 303
+    confirmation = web.get(filed.headers["location"]).text
+    number = re.search(r"GR-JP-\d{7}", confirmation).group(0)
+    assert re.search(r'id="message-lang">हिन्दी<', confirmation)
+    assert web.run(lambda: Case.get(number=number)).lang == "hi"
+    assert {lang for _, lang in _grievance_notes(web, number)} == {"hi"}  # its acknowledgement, its forwarding
+    # Back, English ticked, sent again: the grievance filed once, its messages from now on in English
+    again = web.get(web.post_form("/grievances/new", {**GOOD, "message_lang": "en"}).headers["location"]).text
+    assert 'id="filed-before"' in again and number in again and re.search(r'id="message-lang">English<', again)
+    [changed] = web.run(lambda: AuditLog.filter(action="case.message_lang"))
+    assert (changed.detail["from"], changed.detail["to"], changed.detail["case"]) == ("hi", "en", number)
+    assert web.run(lambda: Case.get(number=number)).lang == "en"
+    # a value that is neither: refused naming the field, nothing filed, the other fields kept
+    bad = web.post_form("/grievances/new", {**GOOD, "department": "energy", "message_lang": "fr"})
+    assert bad.status_code == 400 and "Messages to you (SMS) in: choose हिन्दी (Hindi) or English" in bad.text
+    assert 'value="Sunita Devi"' in bad.text and not re.search(r'name="message_lang" value="\w+" checked', bad.text)
+    web.get("/lang/hi")
+    assert re.search(r'name="message_lang" value="hi" checked', web.get("/grievances/new").text)
+    bad = web.post_form("/grievances/new", {**GOOD, "department": "energy", "message_lang": "english"})
+    assert bad.status_code == 400 and "आपको संदेश (SMS) किस भाषा में: हिन्दी या English" in bad.text
+    assert web.run(lambda: Case.filter(channel="online").count()) == 1
+    # chosen English on a Hindi page
+    filed = web.post_form("/grievances/new", {**GOOD, "department": "energy", "message_lang": "en"})
+    assert re.search(r'id="message-lang">English<', web.get(filed.headers["location"]).text)
+    assert web.run(lambda: Case.get(department__contains="Energy", channel="online")).lang == "en"
+
+
+def test_a_citizen_changes_the_language_of_their_online_grievance_for_the_messages_that_follow(web):
+    web.login("citizen")
+    filed = web.post_form("/grievances/new", {**GOOD, "name": "Ramesh Kumar Sharma", "mobile": RAMESH, "message_lang": "en"})
+    number = re.search(r"GR-JP-\d{7}", web.get(filed.headers["location"]).text).group(0)
+    queued = _grievance_notes(web, number)
+    assert queued and {lang for _, lang in queued} == {"en"}
+    page_url, action = f"/my/{number}", f"/my/{number}/message-lang"
+    page = web.get(page_url).text
+    assert f'action="{action}"' in page and re.search(r'name="message_lang" value="en" checked', page)
+    assert "SMS about this grievance in" in page
+    assert web.client.post(action, data={"message_lang": "hi"}).status_code == 403  # no CSRF token
+    bad = web.post_form(action, {"message_lang": "fr"}, token_from=page_url)
+    assert bad.status_code == 400 and 'must be "hi" for Hindi or "en" for English' in bad.text.replace("&#34;", '"')
+    assert web.run(lambda: Case.get(number=number)).lang == "en"
+    done = web.post_form(action, {"message_lang": "hi"}, token_from=page_url)
+    assert done.status_code == 303 and done.headers["location"].startswith(page_url)
+    page = web.get(page_url).text
+    assert re.search(r'id="message-lang">हिन्दी<', page) and "changed from English to हिन्दी" in page and "by citizen" not in page
+    [record] = web.run(lambda: AuditLog.filter(action="case.message_lang"))
+    assert (record.actor_name, record.object_type, record.detail["from"], record.detail["to"], record.detail["case"]) == (
+        "citizen", "Case", "en", "hi", number)
+    assert web.post_form(action, {"message_lang": "hi"}, token_from=page_url).status_code == 303  # the same again: nothing
+    assert web.run(lambda: AuditLog.filter(action="case.message_lang").count()) == 1
+
+    async def next_step():  # the PHED officer acknowledges it: the citizen is told in Hindi
+        await workflow.act(await actor("phed"), await Case.get(number=number), "acknowledge")
+
+    web.run(next_step)
+    notes = _grievance_notes(web, number)  # those queued before stay English
+    assert notes[:len(queued)] == queued and notes[len(queued):] == [("state_changed", "hi")]
+    # tracking by number and mobile shows it, and changes nothing (decision 111)
+    tracked = track(web, number, RAMESH).text
+    assert re.search(r'id="message-lang">हिन्दी<', tracked) and "message-lang-form" not in tracked
+    web.logout()
+    # a grievance filed without logging in, though with the citizen's own mobile, is not theirs to change
+    anonymous = web.post_form("/grievances/new", {**GOOD, "department": "energy", "mobile": RAMESH, "message_lang": "en"})
+    other = re.search(r"GR-JP-\d{7}", web.get(anonymous.headers["location"]).text).group(0)
+    web.login("citizen")
+    assert web.get(f"/my/{other}").status_code == 404
+    assert web.post_form(f"/my/{other}/message-lang", {"message_lang": "hi"}, token_from="/my").status_code == 404
+    web.logout()
+    for username in ("operator1", "phed", "society"):  # the citizen's page is the citizen's
+        web.login(username)
+        assert web.post_form(action, {"message_lang": "en"}, token_from="/no-such-page").status_code == 403, username
+        web.logout()
+    assert web.run(lambda: Case.get(number=other)).lang == "en" and web.run(lambda: Case.get(number=number)).lang == "hi"
+    assert web.run(lambda: AuditLog.filter(action="case.message_lang").count()) == 1

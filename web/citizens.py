@@ -226,31 +226,43 @@ async def _mine(request: Request) -> tuple[Case | None, ServiceRequest | None]:
     raise HTTPException(404, _("You have no application or grievance with this number."))
 
 
+def _lang_target(case: Case | None, own: ServiceRequest | None) -> ServiceRequest | Case | None:
+    """What the language of the citizen's messages is kept on, for one of their own (``_mine``): the
+    request paid at a counter (its case follows), or a grievance they filed online, which has no
+    request (decision 111)."""
+    return own if own is not None else case if case is not None and case.request_id is None else None
+
+
 async def _my_detail(request: Request, case: Case | None, own: ServiceRequest | None, lang_error: str = "",
                      status: int = 200) -> Response:
     result = await case_view(case, with_certificate=True) if case is not None else await request_view(own)  # type: ignore[arg-type]
+    target = _lang_target(case, own)
     return _no_store(render(request, "citizens/my_detail.html", {
-        "result": result, "own_request": own, "lang_error": lang_error,
+        "result": result, "lang_error": lang_error,
+        "lang_form": target is not None, "lang_of_grievance": own is None,
+        "lang_current": own.message_lang if own is not None else case.lang if case is not None else "",
         # who changed it is not shown to the citizen (an officer's name never is): when, and from what to what
-        "lang_changes": await counter_core.message_lang_changes(own) if own is not None else []}, status))
+        "lang_changes": await counter_core.message_lang_changes(target) if target is not None else []}, status))
 
 
 @page([Role.CITIZEN])
 async def my_case(request: Request) -> Response:
     """One of the citizen's own applications or grievances: the same steps as /track; for one paid
-    at a counter, the language of its messages, which the citizen may change (decision 108)."""
+    at a counter or a grievance they filed online, the language of its messages, which the citizen
+    may change (decisions 108, 111)."""
     return await _my_detail(request, *await _mine(request))
 
 
 @page([Role.CITIZEN])
 async def my_message_lang(request: Request) -> Response:
     """The citizen sets the language of the messages about one of their own requests (decision
-    108); an online grievance (no request) keeps the language of the page it was filed on."""
+    108) or about a grievance they filed online while logged in (decision 111)."""
     case, own = await _mine(request)
-    if own is None:
+    target = _lang_target(case, own)
+    if target is None:
         raise HTTPException(404, _("You have no application or grievance with this number."))
     try:
-        await counter_core.change_message_lang(actor(request), own, request.state.form.get("message_lang"))
+        await counter_core.change_message_lang(actor(request), target, request.state.form.get("message_lang"))
     except counter_core.CounterError as exc:
         return await _my_detail(request, case, own, i18n.pick(exc.message_en, exc.message_hi), 400)
     return RedirectResponse(f"/my/{case.number if case is not None else own.receipt_no}#message-lang-form", status_code=303)
@@ -284,6 +296,7 @@ async def new_grievance(request: Request) -> Response:
         q = request.query_params
         form = {k: "" for k in FIELDS}
         form["about"] = "department"
+        form["message_lang"] = i18n.current_lang.get()  # the page's language ticked first (decision 111)
         districts = await District.all().order_by("code")
         form["district"] = districts[0].code if len(districts) == 1 else ""
         user = request.state.user
@@ -301,6 +314,9 @@ async def new_grievance(request: Request) -> Response:
         return await _grievance_form(request, form, {})
     posted = request.state.form
     form = {k: str(posted.get(k, ""))[:2100] for k in FIELDS}
+    # the language of the SMS about it (decision 111); a form opened before it was asked: the page's, as then
+    chosen_lang = posted.get("message_lang")
+    form["message_lang"] = i18n.current_lang.get() if chosen_lang is None else str(chosen_lang)[:5]
     # a public form that writes, kept from floods: per mobile number (a citizen's own count, whoever shares
     # their connection) and, far higher, per client address (a mobile carrier's subscribers share one; decision 103)
     limits = config.grievance_limits()
@@ -322,7 +338,7 @@ async def new_grievance(request: Request) -> Response:
         case = await grievances.file_online(
             actor(request), district.id if district else 0, about=form["about"], department=form["department"],
             counter_code=form["counter_code"], complaint_type=form["complaint_type"], receipt_no=form["receipt_no"],
-            name=form["name"], mobile=form["mobile"], subject=form["subject"], body=form["body"], lang=i18n.current_lang.get())
+            name=form["name"], mobile=form["mobile"], subject=form["subject"], body=form["body"], lang=form["message_lang"])
     except grievances.GrievanceInvalid as exc:
         if form["receipt_no"].strip():  # the page says whether it is one of the counter's receipts
             await count_receipt_check(request)
@@ -368,7 +384,7 @@ async def grievance_filed(request: Request) -> Response:
     return _no_store(render(request, "citizens/grievance_filed.html", {
         "number": case.number, "title": i18n.pick(case.title_en, case.title_hi),
         "department": i18n.department(case.department, case.service_code),
-        "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile), "again": bool(request.session.get("grievance_again")),
+        "due_at": case.due_at, "mobile": notify.mask_recipient(case.mobile), "message_lang": case.lang, "again": bool(request.session.get("grievance_again")),
         "track_url": site_url(request) + "/track"}))  # the whole address: the page is written down or printed
 
 
