@@ -473,3 +473,52 @@ def test_a_kiosk_application_through_the_department_to_the_citizen(browser, serv
     expect(citizen.locator("body")).to_contain_text("Geeta Meena")
     for p in (kiosk, office, citizen):
         p.context.close()
+
+
+def test_the_society_keeps_its_district_holidays_in_hindi_without_javascript_and_prints_the_list(browser, server):
+    """The Society's admin, on a kiosk browser with JavaScript off and the pages in Hindi, adds a
+    local holiday (a date too far back first: refused beside the field, what was typed kept), sees
+    it listed, prints the list without the forms, and removes it again (decision 109)."""
+    import datetime as dt
+
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=server, locale="hi-IN", java_script_enabled=False, viewport={"width": 1000, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto("/lang/hi?next=/login")
+        page.fill("#username", "society")
+        page.fill("#password", PASSWORD)
+        page.locator("form[action='/login'] button[type=submit]").click()
+        page.goto("/society/holidays")
+        assert DEVANAGARI.search(page.locator("h1").inner_text())
+        form = page.locator("form#add")
+        page.fill("#h-date", "2001-01-26")
+        page.fill("#h-name", "पुराना दिन")
+        form.locator("button[type=submit]").click()
+        expect(page.locator("#h-date-error")).to_be_visible()
+        assert DEVANAGARI.search(page.locator("#h-date-error").inner_text())
+        expect(page.locator("#h-date")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#h-name")).to_have_value("पुराना दिन")  # kept, to correct the date alone
+
+        day = dt.date.today() + dt.timedelta(days=20)
+        page.fill("#h-date", day.isoformat())
+        page.fill("#h-name", "पुष्कर मेला")
+        page.locator("form#add button[type=submit]").click()
+        row = page.locator(f"#h-{day.isoformat()}")
+        expect(row).to_contain_text("पुष्कर मेला")
+        expect(row).to_contain_text("society")
+        expect(page.locator("#done")).to_be_visible()
+
+        page.emulate_media(media="print")  # the list prints; the forms and the buttons do not
+        expect(page.locator("#district-holidays")).to_be_visible()
+        expect(page.locator("form#add")).to_be_hidden()
+        expect(row.locator("button")).to_be_hidden()
+        page.emulate_media(media="screen")
+
+        row.locator("button[type=submit]").click()
+        expect(page.locator(f"#h-{day.isoformat()}")).to_have_count(0)
+        expect(page.locator("#done")).to_be_visible()
+    finally:
+        context.close()
