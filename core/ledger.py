@@ -295,11 +295,27 @@ async def payout_problems() -> list[str]:
             for r in rows_ if int(r["moved"] or 0) != int(r["items"])]
 
 
+async def vouching_problems() -> list[str]:
+    """Stripe imports said to vouch for another district's entries (decision 112): a
+    ``statement_entry`` row whose import is of another district than the entry. Only an import of
+    the entry's district vouches for it (decision 106, which refuses such a file); migration 0032
+    removed the rows imports wrote before, and any found again is named, import and entry."""
+    rows_ = await rows(
+        'SELECT s."statement_id" AS imp, di."code" AS imp_district, e."idempotency_key" AS key, de."code" AS entry_district '
+        'FROM "statement_entry" s JOIN "statement_import" i ON i."id" = s."statement_id" JOIN "ledger_entry" e ON e."id" = s."entry_id" '
+        'JOIN "district" di ON di."id" = i."district_id" JOIN "district" de ON de."id" = e."district_id" '
+        'WHERE i."district_id" <> e."district_id" ORDER BY s."statement_id", e."id"', [])
+    return [f"import #{r['imp']} of district {r['imp_district']} vouches for entry {r['key']} of district {r['entry_district']}'s books "
+            "(table statement_entry): a Stripe import vouches only for its own district's entries; delete the row (decision 112)"
+            for r in rows_]
+
+
 async def check() -> dict[str, object]:
     """Verify the books: every entry balanced and non-empty, the whole ledger summing to zero,
     every account named ``kind:party`` or a known single account, every receipt with its entries
     and every entry with its receipt (:func:`receipt_problems`), every settlement payout equal to
-    its payments (:func:`payout_problems`), no closed counter's wallet holding money; and what closed
+    its payments (:func:`payout_problems`), every Stripe import vouching only for its own district's
+    entries (:func:`vouching_problems`), no closed counter's wallet holding money; and what closed
     counters' wallets left owed back to their LSPs (``wallet_refunds_owed_paise``), and what cancelled UPI-paid
     bookings left owed to citizens (``upi_refunds_owed_paise``, decision 71), and how many of those are
     owed longer than ``EMITRA_UPI_REFUND_DUE_DAYS`` working days (``upi_refunds_overdue``: reported,
@@ -345,6 +361,7 @@ async def check() -> dict[str, object]:
     problems += [f"account {r['account']!r} is not named kind:party" for r in bad_accounts]
     problems += await receipt_problems()
     problems += await payout_problems()
+    problems += await vouching_problems()
     return {
         "balanced": total == 0 and not problems,
         "entries": entries,

@@ -1418,6 +1418,26 @@ async def _live_keys(keys: list[str], pg: bool) -> tuple[dict[str, str], dict[st
     return live, existing
 
 
+def _elsewhere_error(position: int, line: ParsedLine, district: District, txns: list[str], held_en: str, held_hi: str,
+                     money_en: str, money_hi: str) -> LineError:
+    """The refusal of a Stripe file some of whose transactions are another district's (decisions 106
+    and 112): the first five transactions, where they are held (``held_*``, naming ``district``),
+    why they cannot be this district's too, and what to do."""
+    more_en = f" and {len(txns) - 5} more" if len(txns) > 5 else ""
+    more_hi = f" और {len(txns) - 5} अन्य" if len(txns) > 5 else ""
+    where_en, where_hi = f"district {district.code} ({district.name_en})", f"ज़िला {district.code} ({district.name_hi})"
+    return LineError(
+        line.line_no, "id",
+        f"Transactions {', '.join(txns[:5])}{more_en} of this file are already {held_en.format(where=where_en)}. "
+        f"A Stripe id is Stripe's alone, so {money_en} is the money of one district, and it cannot be this district's "
+        f"too; nothing was imported. If the file is {where_en}'s, import it there (it may be imported already); if it should be "
+        "this district's, check that it was downloaded from this district's own Stripe account.",
+        f"इस फ़ाइल के लेन-देन {', '.join(txns[:5])}{more_hi} {held_hi.format(where=where_hi)}। Stripe की हर आईडी "
+        f"अनोखी है, इसलिए {money_hi} एक ही ज़िले का पैसा है, वह इस ज़िले का भी नहीं हो सकता; कुछ आयात नहीं हुआ। यदि "
+        f"फ़ाइल {where_hi} की है तो उसे वहीं आयात करें (हो सकता है वह पहले ही आयात हो चुकी हो); यदि यह इसी ज़िले की होनी चाहिए "
+        "तो जाँचें कि वह इसी ज़िले के अपने Stripe खाते से डाउनलोड की गई थी।", item=position)
+
+
 async def _booked_elsewhere(elsewhere: dict[int, list[tuple[int, ParsedLine, str]]]) -> list[LineError]:
     """The refusal of a Stripe file whose payouts or fees another district's books hold (decision
     106): per district, the first transactions named, the live imports of that district that vouch
@@ -1425,10 +1445,6 @@ async def _booked_elsewhere(elsewhere: dict[int, list[tuple[int, ParsedLine, str
     names = {d.id: d for d in await District.filter(id__in=list(elsewhere))}
     errors = []
     for other, hits in sorted(elsewhere.items()):
-        district = names[other]
-        txns = list(dict.fromkeys(line.reference for _, line, _ in hits))
-        more_en = f" and {len(txns) - 5} more" if len(txns) > 5 else ""
-        more_hi = f" और {len(txns) - 5} अन्य" if len(txns) > 5 else ""
         keys = list(dict.fromkeys(key for _, _, key in hits))[:500]
         vouching = sorted({int(r["i"]) for where, chunk in _in('e."idempotency_key"', keys, on_postgres(), "text") for r in await ledger.rows(
             'SELECT DISTINCT s."statement_id" AS i FROM "statement_entry" s JOIN "ledger_entry" e ON e."id" = s."entry_id" '
@@ -1437,18 +1453,43 @@ async def _booked_elsewhere(elsewhere: dict[int, list[tuple[int, ParsedLine, str
         numbers = ", ".join(f"#{i}" for i in vouching[:5])
         by_en = f"by its import {numbers}" if vouching else "booked there by hand"
         by_hi = f"उसके आयात {numbers} द्वारा" if vouching else "वहाँ हाथ से दर्ज"
-        where_en, where_hi = f"district {district.code} ({district.name_en})", f"ज़िला {district.code} ({district.name_hi})"
         position, line, _ = hits[0]
-        errors.append(LineError(
-            line.line_no, "id",
-            f"Transactions {', '.join(txns[:5])}{more_en} of this file are already booked in the books of {where_en}, {by_en}. "
-            "A Stripe id is Stripe's alone, so a payout or a fee is the money of one district, and it cannot be this district's "
-            f"too; nothing was imported. If the file is {where_en}'s, import it there (it may be imported already); if it should be "
-            "this district's, check that it was downloaded from this district's own Stripe account.",
-            f"इस फ़ाइल के लेन-देन {', '.join(txns[:5])}{more_hi} {where_hi} की बही में पहले से दर्ज हैं, {by_hi}। Stripe की हर आईडी "
-            "अनोखी है, इसलिए कोई भुगतान या शुल्क एक ही ज़िले का पैसा है, वह इस ज़िले का भी नहीं हो सकता; कुछ आयात नहीं हुआ। यदि "
-            f"फ़ाइल {where_hi} की है तो उसे वहीं आयात करें (हो सकता है वह पहले ही आयात हो चुकी हो); यदि यह इसी ज़िले की होनी चाहिए "
-            "तो जाँचें कि वह इसी ज़िले के अपने Stripe खाते से डाउनलोड की गई थी।", item=position))
+        errors.append(_elsewhere_error(position, line, names[other], list(dict.fromkeys(line.reference for _, line, _ in hits)),
+                                       "booked in the books of {where}, " + by_en, "{where} की बही में पहले से दर्ज हैं, " + by_hi,
+                                       "a payout or a fee", "कोई भुगतान या शुल्क"))
+    return errors
+
+
+async def _imported_elsewhere(district_id: int, lines: list[ParsedLine]) -> dict[int, list[tuple[int, ParsedLine, int]]]:
+    """The file's transactions that another district's live Stripe import holds as lines (decision
+    112): district id -> (position, line, import id). A Stripe transaction id is Stripe's alone, so
+    such a line is that district's money, whether or not it moves a payout or a fee (a charge
+    without a fee posts nothing, and only this look-up tells it). By the lines' ``reference`` index."""
+    position = {l.reference: (n, l) for n, l in enumerate(lines, start=1)}
+    held: dict[int, list[tuple[int, ParsedLine, int]]] = {}
+    for where, chunk in _in('l."reference"', list(position), on_postgres(), "text"):
+        for r in await ledger.rows(
+                'SELECT l."reference" AS reference, l."statement_id" AS statement_id, i."district_id" AS district_id FROM "statement_line" l '
+                'JOIN "statement_import" i ON i."id" = l."statement_id" WHERE i."district_id" <> ? AND i."source" = ? '
+                f'AND i."withdrawn_at" IS NULL AND {where}', [district_id, STRIPE, *chunk]):
+            held.setdefault(int(r["district_id"]), []).append((*position[r["reference"]], int(r["statement_id"])))
+    return held
+
+
+async def _held_elsewhere(held: dict[int, list[tuple[int, ParsedLine, int]]]) -> list[LineError]:
+    """The refusal of a Stripe file whose transactions another district's live imports hold
+    (:func:`_imported_elsewhere`, decision 112), in decision 106's words: per district, the first
+    transactions, that district's imports, and what to do."""
+    names = {d.id: d for d in await District.filter(id__in=list(held))}
+    errors = []
+    for other, hits in sorted(held.items()):
+        hits.sort(key=lambda h: h[0])
+        numbers = ", ".join(f"#{i}" for i in sorted({i for _, _, i in hits})[:5])
+        position, line, _ = hits[0]
+        errors.append(_elsewhere_error(position, line, names[other], list(dict.fromkeys(line.reference for _, line, _ in hits)),
+                                       "imported in {where}, by its import " + numbers,
+                                       "{where} के आयात " + numbers + " में पहले से हैं",
+                                       "a transaction", "कोई लेन-देन"))
     return errors
 
 
@@ -1458,7 +1499,9 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine], statement_id: 
     Stripe's balance shows it.
     The keys are idempotent: an entry already posted is left as it is, when it is this district's;
     one another district's books hold refuses the file (:func:`_booked_elsewhere`, decision 106:
-    finding it would book nothing here, and vouch here for that district's money). A key whose entry a
+    finding it would book nothing here, and vouch here for that district's money), and so does a
+    transaction another district's live import holds as a line, whatever it moves (a charge
+    without a fee: :func:`_imported_elsewhere`, decision 112). A key whose entry a
     withdrawn import's withdrawal reversed is posted again under its next generation
     (:func:`stripe_key_again`). Every entry the file vouches for gets its ``statement_entry`` row
     (posted by this import, or found in the books). In batches: a few statements for a file of
@@ -1469,6 +1512,7 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine], statement_id: 
     # one import or withdrawal at a time decides what is posted or reversed (decision 98): an
     # import must not find an entry a withdrawal is reversing at this moment
     await auth.serialise("stripe-postings")
+    held = await _imported_elsewhere(district_id, lines)  # (after the lock: an import of the file elsewhere at this moment is seen)
     wanted: list[tuple[int, ParsedLine, str, str, list[ledger.Line]]] = []
     for n, line in enumerate(lines, start=1):
         for key, memo, entry_lines in stripe_postings(line):
@@ -1508,8 +1552,9 @@ async def _post_stripe(district_id: int, lines: list[ParsedLine], statement_id: 
             except ledger.LedgerError as exc:
                 errors.append(LineError(0, "id", f"The file posts {key} twice with other amounts ({exc}); nothing was imported.",
                                         f"फ़ाइल {key} को दो बार अलग राशियों के साथ दर्ज करती है; कुछ आयात नहीं हुआ।"))
-    if elsewhere:
-        raise StatementError(await _booked_elsewhere(elsewhere))
+    if elsewhere or held:  # in the words of the books where they hold the money (decision 106), else of the imports (112)
+        raise StatementError(await _booked_elsewhere(elsewhere) + await _held_elsewhere(
+            {d: hits for d, hits in held.items() if d not in elsewhere}))
     if errors:
         raise StatementError(errors)
     vouched = {ids[key]: key in own for key in dict.fromkeys(posted)}

@@ -234,7 +234,10 @@ async def _unrecorded(imp: StatementImport) -> list[str]:
     and that are not reversed (decision 107). Every import since migration 0028 has a row for each
     entry it posted or found, and the migration filled them in from each earlier import's audit
     record: an import without rows moved nothing, or is one whose audit record was lost. For the
-    latter, who posted these entries cannot be told, and they are not reversed blindly."""
+    latter, who posted these entries cannot be told, and they are not reversed blindly. Only the
+    import's own district's books are read: another district's entry is none of this import's
+    doing (an import posts in its own district), and an import whose only rows vouched for another
+    district's entries, removed by migration 0032, is withdrawn (decision 112)."""
     if await StatementEntry.filter(statement_id=imp.id).exists():
         return []
     keys: list[str] = []
@@ -245,8 +248,8 @@ async def _unrecorded(imp: StatementImport) -> list[str]:
     held: set[str] = set()
     for at in range(0, len(keys), 2500):
         chunk = keys[at:at + 2500]
-        held.update(await LedgerEntry.filter(idempotency_key__in=[*chunk, *(ledger.reversal_key(k) for k in chunk)]).values_list(
-            "idempotency_key", flat=True))
+        held.update(await LedgerEntry.filter(district_id=imp.district_id, idempotency_key__in=[*chunk, *(ledger.reversal_key(k) for k in chunk)]
+                                             ).values_list("idempotency_key", flat=True))
     return [k for k in keys if k in held and ledger.reversal_key(k) not in held]
 
 

@@ -131,3 +131,47 @@ async def _society():
     from emitra.core.models import User
 
     return Actor(await User.get(username="society"), via="cli")
+
+
+async def test_0032_removes_the_rows_by_which_an_import_vouched_for_another_districts_entries(demo_db):
+    """Migration 0032, run again on the suite's database: an Ajmer import of Jaipur's Stripe file, as
+    the code before decision 106 left it (its lines, and statement_entry rows for Jaipur's payout and
+    fee, which it "found"), loses those rows, and an audit record on that import, chained, names what
+    was removed; Jaipur's own import keeps its rows. Ajmer's import is then withdrawn, its lines only:
+    nothing of Jaipur's books is reversed, nor refused as an unrecorded import's (decision 112)."""
+    import json
+    import time
+
+    from emitra.core import audit, ledger
+    from emitra.core import reconcile as rec
+    from emitra.core import statement_withdraw as sw
+    from emitra.core.models import AuditLog, District, LedgerEntry, StatementEntry, StatementImport, StatementLine
+
+    actor, jaipur = await _society(), await District.get(code="JP")
+    ajmer = await District.create(code="AJ", name_en="Ajmer", name_hi="अजमेर")
+    at = int(time.time()) - 3600
+    data = json.dumps({"data": [
+        {"id": "txn_x1", "amount": 8_000, "fee": 200, "net": 7_800, "type": "charge", "created": at, "source": "ch_x1"},
+        {"id": "txn_x2", "amount": -7_800, "fee": 0, "net": -7_800, "type": "payout", "created": at, "source": "po_x2"}]}).encode()
+    mine = await rec.import_stripe_transactions(actor, jaipur.id, data, "jaipur.json")
+    theirs = await StatementImport.create(district_id=ajmer.id, source="stripe", filename="jaipur.json", sha256="a" * 64, content_sha256="b" * 64,
+                                          period_start=mine.period_start, period_end=mine.period_end, lines=2, imported_by="ajmer_society")
+    await StatementLine.bulk_create([StatementLine(statement_id=theirs.id, line_no=l.line_no, value_date=l.value_date, amount_paise=l.amount_paise,
+                                                   reference=l.reference, description=l.description)
+                                     for l in await StatementLine.filter(statement_id=mine.id)])
+    entries = {e.idempotency_key: e for e in await LedgerEntry.filter(idempotency_key__in=["stripe_fee:txn_x1", "payout:po_x2"])}
+    await StatementEntry.bulk_create([StatementEntry(statement_id=theirs.id, entry_id=entries["stripe_fee:txn_x1"].id, posted=True),  # (0028's fill-in)
+                                      StatementEntry(statement_id=theirs.id, entry_id=entries["payout:po_x2"].id, posted=False)])
+    assert len((await ledger.check())["problems"]) == 2
+    await _migrated_again_after("0031_district_holiday")
+    assert not await StatementEntry.filter(statement_id=theirs.id).exists()
+    assert await StatementEntry.filter(statement_id=mine.id).count() == 2
+    record = await AuditLog.get(action="statement.other_district_entries_removed", object_id=str(theirs.id))
+    assert (record.district_id, record.actor_id, record.actor_name) == (ajmer.id, None, "(migration)")
+    assert record.detail["removed"] == [{"entry": "stripe_fee:txn_x1", "district": "JP", "posted": True},
+                                        {"entry": "payout:po_x2", "district": "JP", "posted": False}]
+    assert (await audit.verify()).intact and (await ledger.check())["balanced"]
+    done = await sw.withdraw_import(actor, ajmer.id, theirs.id, "Jaipur's Stripe file, imported here by mistake")
+    assert (done.lines, done.reversed, done.kept) == (2, [], {})
+    assert not await LedgerEntry.filter(idempotency_key__startswith="reverse:").exists()
+    assert await StatementEntry.filter(statement_id=mine.id).count() == 2 and (await ledger.check())["balanced"]

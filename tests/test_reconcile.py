@@ -966,16 +966,24 @@ def test_the_command_line_imports_and_runs_a_week(tmp_path):
     assert refused.returncode == 1 and f"#{numbers['to-tuesday.csv']} (2 lines)" in refused.stderr and "Traceback" not in refused.stderr
     short = _cli("reconcile", "withdraw", str(numbers["to-monday.csv"]), "--district", "JP", "--as", "society", "--reason", "oops", env=env)
     assert short.returncode == 2 and "Invalid value for --reason" in short.stderr
-    # a Stripe file too (decision 98): the payout and the fee its import posted are reversed, the books balanced after
+    # a Stripe file too (decision 98): the payout and the fee its import posted are reversed, the books balanced after;
+    # the bank's credit of that payout, matched by a recorded run, is unmatched again, and its week named (decision 107)
+    (tmp_path / "payout.csv").write_bytes(_bank("2025-11-26,STRIPE PAYOUT,po_1QexPayout0001,,490.00,"))
+    assert _cli("reconcile", "import-bank", str(tmp_path / "payout.csv"), "--district", "JP", "--as", "society", env=env).returncode == 0
+    report = json.loads(_cli("reconcile", "run", "--district", "JP", "--week", "2025-11-27", "--json", env=env).stdout)
+    assert ("bank", "card_payout") in [(p["scope"], p["kind"]) for p in report["matched"]]
     stripe_out = _cli("reconcile", "withdraw", str(numbers["stripe_balance.json"]), "--district", "JP", "--as", "society", *why, env=env)
     assert stripe_out.returncode == 0 and f"withdrew import #{numbers['stripe_balance.json']}: 2 lines deleted" in stripe_out.stdout, stripe_out.stderr
     assert "reversed 2 ledger entries the import posted" in stripe_out.stdout
+    assert "  unmatched again: 1 statement line(s) of other imports a recorded run had matched to the payouts reversed" in stripe_out.stdout
+    assert "run the week of 2025-11-24 to 2025-11-30 again: emitra reconcile run --district JP --week 2025-11-24" in stripe_out.stdout
     checked = _cli("ledger", "check", env=env)
     assert checked.returncode == 0 and checked.stdout.startswith("balanced:"), checked.stdout
     again = _cli("reconcile", "import-stripe", str(DATA / "stripe_balance.json"), "--district", "JP", "--as", "society", env=env)
     assert again.returncode == 0 and "imported 2 Stripe balance transactions" in again.stdout, again.stderr
     report = json.loads(_cli("reconcile", "run", "--district", "JP", "--week", "2025-11-27", "--json", env=env).stdout)
-    assert report["ok"] and sorted((p["scope"], p["kind"]) for p in report["matched"]) == [("stripe", "card_fee"), ("stripe", "card_payout")]
+    assert report["ok"] and sorted((p["scope"], p["kind"]) for p in report["matched"]) == [
+        ("bank", "card_payout"), ("stripe", "card_fee"), ("stripe", "card_payout")]
     for name in ("to-tuesday.csv", "to-monday.csv"):
         done = _cli("reconcile", "withdraw", str(numbers[name]), "--district", "JP", "--as", "society", *why, env=env)
         assert done.returncode == 0 and f"withdrew import #{numbers[name]}:" in done.stdout, done.stderr

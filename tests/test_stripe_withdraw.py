@@ -233,6 +233,11 @@ async def test_a_stripe_file_another_district_booked_is_refused_naming_that_dist
         "payout:po_d2#2", "stripe_fee:txn_d1#2"]
     assert {r.entry_id for r in await StatementEntry.filter(statement_id=mine.id)} == set(
         await LedgerEntry.filter(district_id=ajmer.id).values_list("id", flat=True))
+    # the old import's rows are wrong all the same: the ledger check names them (decision 112), until they are deleted
+    checked = await ledger.check()
+    assert not checked["balanced"] and [p.split(" (table")[0] for p in checked["problems"]] == [
+        f"import #{before.id} of district AJ vouches for entry {key} of district JP's books" for key in ("stripe_fee:txn_d1", "payout:po_d2")]
+    await StatementEntry.filter(statement_id=before.id).delete()
     assert (await ledger.check())["balanced"]
 
     # a payout booked by hand in Ajmer's books is refused to Jaipur's file too, said to be booked by hand
@@ -242,6 +247,38 @@ async def test_a_stripe_file_another_district_booked_is_refused_naming_that_dist
                                                  r"district AJ \(Ajmer\), booked there by hand"):
         await rec.import_stripe_transactions(actor, jaipur.id, _file(_txn("txn_d9", "payout", -5_000, source="po_d9", at=at)), "d9.json")
     assert not await LedgerEntry.filter(district_id=jaipur.id, idempotency_key__startswith="payout:po_d9").exists()
+
+
+async def test_a_file_of_charges_another_districts_import_holds_is_refused_naming_that_import(demo_db):
+    """Decision 112: a file of charges without a fee posts nothing, so decision 106's look at the
+    books let it into a second district, where its charges showed as that district's unexplained
+    Stripe lines. A Stripe transaction id is Stripe's alone: a line another district's live import
+    holds is that district's money, and the file is refused whole, naming the district and import."""
+    jaipur, actor = await _setting()
+    ajmer = await District.create(code="AJ", name_en="Ajmer", name_hi="अजमेर")
+    at = int(time.time()) - 7200
+    charges = [_txn(f"txn_q{n}", "charge", 10_000 + n, 0, f"ch_q{n}", at=at) for n in range(1, 8)]
+    first = await rec.import_stripe_transactions(actor, jaipur.id, _file(*charges), "charges.json")
+    assert not await StatementEntry.filter(statement_id=first.id).exists()  # nothing posted: the books cannot tell
+    counts = (await LedgerEntry.all().count(), await StatementImport.all().count(), await StatementLine.all().count(),
+              await AuditLog.filter(action="statement.imported").count())
+    with pytest.raises(rec.StatementError) as refused:
+        await rec.import_stripe_transactions(actor, ajmer.id, _file(*charges), "charges.json")
+    [error] = refused.value.errors
+    assert error.message_en.startswith("Transactions txn_q1, txn_q2, txn_q3, txn_q4, txn_q5 and 2 more of this file are already imported "
+                                       f"in district JP (Jaipur), by its import #{first.id}. A Stripe id is Stripe's alone, so a transaction "
+                                       "is the money of one district"), error.message_en
+    assert "nothing was imported" in error.message_en and "this district's own Stripe account" in error.message_en
+    assert f"ज़िला JP (जयपुर) के आयात #{first.id} में पहले से हैं" in error.message_hi and "कुछ आयात नहीं हुआ" in error.message_hi
+    # one of Jaipur's charges in a file of Ajmer's own: refused too, that transaction named
+    own = _txn("txn_q9", "charge", 5_000, 100, "ch_q9", at=at)
+    with pytest.raises(rec.StatementError, match=r"Transactions txn_q3 of this file are already imported in district JP \(Jaipur\)"):
+        await rec.import_stripe_transactions(actor, ajmer.id, _file(own, charges[2]), "mixed.json")
+    assert (await LedgerEntry.all().count(), await StatementImport.all().count(), await StatementLine.all().count(),
+            await AuditLog.filter(action="statement.imported").count()) == counts  # nothing written
+    # the file was Ajmer's: Jaipur withdraws it, and it imports in Ajmer
+    await sw.withdraw_import(actor, jaipur.id, first.id, REASON)
+    assert (await rec.import_stripe_transactions(actor, ajmer.id, _file(*charges), "charges.json")).lines == 7
 
 
 async def test_a_bank_line_a_run_matched_to_a_payout_the_withdrawal_reverses_is_unmatched_at_once(demo_db):
