@@ -167,7 +167,12 @@ async def labels(by: str, keys: set[Any]) -> dict[Any, dict[str, str]]:
         for code in keys:
             service = _service(code)
             out[code] = {"code": code, "label_en": service.title_en if service else code, "label_hi": service.title_hi if service else code}
-    else:  # department (the provider: a department or a partner) and category: the stored text
+    elif by == "department":  # the provider, a department or a partner, as stored; its Hindi name where declared
+        from emitra.core.plugins import department_hi
+
+        for key in keys:
+            out[key] = {"code": key, "label_en": key or "—", "label_hi": department_hi(key or "") or key or "—"}
+    else:  # category: the stored code, named by the page
         for key in keys:
             out[key] = {"code": key, "label_en": key or "—", "label_hi": key or "—"}
     return out

@@ -129,3 +129,34 @@ def test_a_change_on_the_services_or_prices_page_is_said_on_the_page_it_comes_ba
     assert re.search(r'id="saved">Saved: [^<]*at ₹2\.50 per', saved.text)
     assert "सहेजा गया" in web.get(price.headers["location"] + "&lang=hi").text
     assert 'id="saved"' not in web.get("/lsp/prices?saved=nothing.such").text  # no such service: nothing said
+
+
+def test_each_service_button_says_its_service_counter_state_and_what_pressing_does(web):
+    """The matrix's buttons show the state ("Enabled"), and pressing one switches it: the button's
+    accessible name and tooltip say which service at which counter, its state and what pressing does,
+    in the page's language. It used to be "JP-JM-001 gov.rj.jvvnl.bill" in English and Hindi alike: a
+    screen reader read the codes and never whether the service was on."""
+    from emitra.core.plugins import get_host
+
+    bill = get_host().registry.get(BILL)
+    web.login("lsp")
+    web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": BILL, "enabled": "0"})
+
+    def button(html, counter):
+        form = re.search(r'<form method="post" action="/lsp/services">(?:(?!</form>).)*?name="counter" value="%s">'
+                         r'<input type="hidden" name="service_code" value="%s">(?:(?!</form>).)*?(<button[^>]*>[^<]*</button>)'
+                         % (counter, re.escape(BILL)), html, re.S)
+        assert form, f"no button for {counter}"
+        return form.group(1)
+
+    page = web.get("/lsp/services").text
+    on, off = button(page, "JP-LM-001"), button(page, "JP-JM-001")
+    assert f'aria-label="{bill.title_en} at JP-LM-001: enabled. Press to stop offering it there."' in on and ">Enabled<" in on
+    assert f'title="{bill.title_en} at JP-JM-001: disabled. Press to offer it there."' in off and ">Disabled<" in off
+    assert "pressing it switches it" in page
+    web.get("/lang/hi")
+    page = web.get("/lsp/services").text
+    on, off = button(page, "JP-LM-001"), button(page, "JP-JM-001")
+    assert f'aria-label="JP-LM-001 पर {bill.title_hi}: चालू। वहाँ यह सेवा बंद करने के लिए दबाएँ।"' in on
+    assert f'aria-label="JP-JM-001 पर {bill.title_hi}: बंद। वहाँ यह सेवा चालू करने के लिए दबाएँ।"' in off
+    assert BILL not in re.search(r'aria-label="([^"]*)"', off).group(1)

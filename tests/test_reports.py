@@ -19,6 +19,7 @@ from emitra.core.models import (LSP, Case, Citizen, Counter, CounterKind, DailyF
                                 User)
 from emitra.core.money import format_paise
 from emitra.core.plugins import get_host
+from emitra.web import reports as reports_web
 from tests.case_helpers import caste_case
 from tests.test_money_properties import BILL, JAMABANDI, K_NUMBERS
 
@@ -321,3 +322,59 @@ async def test_only_reporting_roles_have_a_scope(demo_db):
     with pytest.raises(reports.OutOfScope) as refused:
         await reports.scope_for(await User.get(username="society"), district="ZZ")
     assert refused.value.field == "district"
+
+
+def _axis_labels(svg: str) -> list[list[str]]:
+    """The tick labels of each numeric axis of a pygal chart, as drawn."""
+    root = ElementTree.fromstring(svg.encode())
+    out = []
+    for axis in root.iter("{http://www.w3.org/2000/svg}g"):
+        if axis.get("class", "").startswith("axis "):
+            labels = [t.text or "" for t in axis.iter("{http://www.w3.org/2000/svg}text")]
+            if labels and all(re.fullmatch(r"[\d,]+", label) for label in labels):
+                out.append(labels)
+    return out
+
+
+def test_count_axes_of_a_small_report_read_in_whole_distinct_numbers(web, monkeypatch):
+    """A day of three transactions (the report's default on the 1st of a month): the counters chart's
+    axis used to read 0, 0, 0, 1, 1, 1, 1, 1, 2, ... (tenths, each rounded), so a bar of 1 seemed to
+    end at any of five ticks."""
+    _record(web, monkeypatch)
+    web.login("lsp")
+    day = "from=2026-11-16&to=2026-11-16"  # two transactions, one at each of the LSP's counters
+    counters = web.get(f"/reports/chart.svg?{day}&kind=counters").text
+    assert _axis_labels(counters) == [["0", "1"]]
+    trend = _axis_labels(web.get(f"/reports/chart.svg?{day}&kind=trend").text)
+    assert trend[0] == ["0", "1", "2"]  # the count axis; the rupee axis beside it is its own
+    month = _axis_labels(web.get(f"/reports/chart.svg?{PERIOD}&kind=counters").text)[0]
+    assert month == sorted(set(month), key=int) and month[0] == "0" and int(month[-1]) >= 3
+    assert [reports_web.count_ticks(n)[-1] >= n for n in (0, 1, 9, 11, 99, 101, 12_345)] == [True] * 7
+    assert all(len(reports_web.count_ticks(n)) <= 11 for n in (1, 10, 11, 49, 999, 1001, 99_999))
+
+
+def test_department_names_are_in_hindi_on_a_hindi_report(web, monkeypatch):
+    """The LSP admin reading the reports in Hindi: the departments and partners (rows grouped by
+    department, the case table, the pie's legend, the export) in their declared Hindi names, as on
+    the LSP's services page; they used to stay in English."""
+    _record(web, monkeypatch)
+    monkeypatch.setenv("EMITRA_TODAY", "2026-11-20")
+    case = web.run(lambda: caste_case("rep-caste-hi"))
+    monkeypatch.setenv("EMITRA_TODAY", "2026-11-28")
+    bill = get_host().registry.get(BILL)
+    assert bill.provider_hi and case.department == "Revenue Department, Government of Rajasthan"
+    web.login("lsp")
+    web.get("/lang/hi")
+    page = web.get(f"/reports?{PERIOD}&by=department").text
+    rows = re.search(r"<table[^>]*id=\"figures\".*?</table>", page, re.S)
+    assert bill.provider_hi in rows.group(0) and bill.provider not in rows.group(0)
+    cases = re.search(r'id="cases".*?</table>', page, re.S).group(0)
+    assert "राजस्व विभाग, राजस्थान सरकार" in cases and case.department not in cases
+    share = web.get(f"/reports/chart.svg?{PERIOD}&kind=share&by=department").text
+    assert bill.provider_hi[:20] in share and bill.provider[:20] not in share
+    exported = web.get(f"/reports/export.csv?{PERIOD}&by=department").text
+    assert bill.provider_hi in exported
+    mis_figures = re.search(r"<table.*?</table>", web.get("/mis/reports/preview?period=2026-10-01..2026-10-31").text, re.S).group(0)
+    assert bill.provider_hi in mis_figures and bill.provider not in mis_figures  # the MIS report's figures too
+    web.get("/lang/en")
+    assert bill.provider in web.get(f"/reports?{PERIOD}&by=department").text

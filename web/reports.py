@@ -364,6 +364,18 @@ def _options(**extra: Any) -> dict[str, Any]:
             "value_formatter": lambda v: f"{v:,.0f}" if v is not None else "", **extra}
 
 
+def count_ticks(top: int) -> list[int]:
+    """Whole-number ticks from 0 to at least ``top`` for an axis of counts, at most eleven of them,
+    a step of 1, 2 or 5 times a power of ten: left to itself pygal divides a small range in tenths
+    and the formatter rounds each, so an axis up to 3 read 0, 0, 0, 1, 1, 1, 1, 1, 2, ..."""
+    top = max(1, int(top))
+    step, scale = 1, 1
+    while -(-top // step) > 10:
+        step = next(m * scale for m in (1, 2, 5, 10) if m * scale > step)
+        scale = 10 ** (len(str(step)) - 1)
+    return list(range(0, -(-top // step) * step + 1, step))
+
+
 _SCRIPT = re.compile(r"<script\b[^>]*?(?:/>|>.*?</script\s*>)", re.S | re.I)
 
 
@@ -410,12 +422,14 @@ async def _trend(scope: core.Scope, f: dict[str, Any]) -> Any:
             chart.add(name, series[name])
         if any(others):
             chart.add(_("Other districts"), others)
+        chart.y_labels = count_ticks(max([v for name in keep for v in series[name]] + others, default=0))
     else:
         counts, amounts = [0] * len(buckets), [0] * len(buckets)
         for row in report.rows:
             counts[index[row["period_start"]]] += row["transactions"]
             amounts[index[row["period_start"]]] += row["citizen_total_paise"]
-        chart.range = (0, max(counts) or 1)  # both axes from zero, so the bars compare honestly
+        chart.y_labels = count_ticks(max(counts))
+        chart.range = (0, chart.y_labels[-1])  # both axes from zero, so the bars compare honestly
         chart.secondary_range = (0, max(amounts) / 100 or 1)
         chart.add(_("Transactions"), counts)
         chart.add(_("Collected from citizens (₹)"), [a / 100 for a in amounts], secondary=True)  # display only
@@ -452,6 +466,7 @@ async def _counters(scope: core.Scope, f: dict[str, Any]) -> Any:
     shown = list(reversed(shown))  # the busiest at the top
     chart.x_labels = [r["code"] for r in shown]
     chart.add(_("Transactions"), [r["transactions"] for r in shown])
+    chart.y_labels = count_ticks(max((r["transactions"] for r in shown), default=0))  # the value axis, drawn across
     return chart
 
 
