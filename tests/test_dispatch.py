@@ -147,6 +147,7 @@ def test_the_counter_prints_the_list_and_the_department_acknowledges_it(web):
     assert "LokMitra Centre, Malviya Nagar" in printable.text and REVENUE in printable.text
     assert "Received by the department's clerk" in printable.text and "Signature and seal" in printable.text
     assert "Acknowledge receipt" not in printable.text  # the counter does not acknowledge its own dispatch
+    assert "/office/cases/" not in printable.text  # the counter's cases are on its own pages
     web.logout()
 
     for username in ("operator2", "officer", "phed"):  # another counter, JVVNL, PHED
@@ -168,6 +169,10 @@ def test_the_counter_prints_the_list_and_the_department_acknowledges_it(web):
     assert "DSP-JP-JM-001" not in office.text  # the kiosk has not prepared its dispatch yet
     form = web.get(f"/dispatch/{number}")
     assert "Acknowledge receipt" in form.text and f'name="missing" value="{b.number}"' in form.text
+    # each case number on the list opens the case, for the officer checking the bundle against it
+    for case in (a, b):
+        assert f'<a href="/office/cases/{case.id}">{case.number}</a>' in form.text
+        assert web.get(f"/office/cases/{case.id}").status_code == 200
     too_long = web.post_form(f"/office/dispatches/{number}/acknowledge", {"note": "x" * 400, "missing": b.number},
                              token_from=f"/dispatch/{number}")
     assert too_long.status_code == 400 and "shorten it to at most 300" in too_long.text

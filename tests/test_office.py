@@ -512,8 +512,12 @@ def test_a_remark_is_kept_whole_as_the_browser_counted_it_or_refused_naming_its_
     refused = _act(web, other.id, "reject", "x" * 2500)
     assert refused.status_code == 400 and "The remark is 2,500 characters long; shorten it to at most 2,000." in refused.text
     assert _state(web, other.id) == "forwarded"
-    note = web.post_form(f"/office/cases/{other.id}/remark", {"remark": "y" * 2001}, token_from=f"/office/cases/{other.id}")
+    note = web.post_form(f"/office/cases/{other.id}/remark", {"remark": "y" * 2001, "public": "1"}, token_from=f"/office/cases/{other.id}")
     assert note.status_code == 400 and "The remark is 2,001 characters long" in note.text
+    # what was written stays in the box, with its tick, to be shortened rather than typed again
+    box = re.search(r'<textarea id="remark-note"[^>]*>(.*?)</textarea>', note.text, re.S)
+    assert box.group(1) == "y" * 2001 and 'aria-invalid="true"' in box.group(0)
+    assert re.search(r'<input type="checkbox" id="remark-public"[^>]*checked', note.text)
     assert not web.run(lambda: CaseEvent.filter(case_id=other.id, action__in=["reject", "remark"]).exists())
     web.get("/lang/hi")
     assert "टिप्पणी 2,500 अक्षरों की है" in _act(web, other.id, "reject", "x" * 2500).text

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import re
+from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -91,6 +93,11 @@ def test_the_counter_report_totals_equal_the_recorded_requests(web, monkeypatch)
     assert format_paise(sum(r.citizen_total_paise for r in recorded)) in total
     assert format_paise(sum(r.principal_paise for r in recorded)) in total
     assert "JP-LM-001 · LokMitra Centre, Malviya Nagar" in page.text and "JP-JM-001" in page.text
+    # each counter's row opens that counter's report by service: one "by" in its link (it had two, by=counter
+    # then by=service, and worked only because the last one won)
+    link = html.unescape(re.search(r'<a href="(/reports\?[^"]*counter=JP-LM-001[^"]*)"', page.text).group(1))
+    asked = parse_qs(urlsplit(link).query)
+    assert asked["by"] == ["service"] and asked["counter"] == ["JP-LM-001"], link
     # and per counter, from the core
     report = web.run(lambda: reports.figures(reports.Scope(), dt.date(2026, 10, 1), dt.date(2026, 11, 30), "counter"))
     by_code = {r["code"]: r for r in report.rows}

@@ -95,7 +95,17 @@ async def _dispatch_page(request: Request, d: Dispatch, error: str = "", note: s
         "may_acknowledge": d.acknowledged_at is None and dispatch_core.may_acknowledge(request.state.user, d),
         "error": error, "note": note, "ticked": ticked or [], "note_max": dispatch_core.NOTE_MAX,
         "done": request.query_params.get("done", ""), "filed": {i["number"]: _filed(i) for i in d.items or []},
+        "case_pages": await _case_pages(request.state.user, [str(i["number"]) for i in d.items or []]),
     }, status)
+
+
+async def _case_pages(user: User, numbers: list[str]) -> dict[str, str]:
+    """The office page of each listed case the user may open (an officer checking a bundle against
+    the list opens the case whose papers are short): number -> address. One query for the list; none
+    for an operator, whose counter's cases are on /counter/cases."""
+    if user.role not in OFFICE or not numbers:
+        return {}
+    return {c.number: f"/office/cases/{c.id}" for c in await Case.filter(number__in=numbers) if workflow.can_view(user, c)}
 
 
 def _filed(item: dict[str, Any]) -> str:

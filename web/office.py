@@ -332,10 +332,12 @@ async def case_act(request: Request) -> Response:
 async def case_remark(request: Request) -> Response:
     case = await _visible_case(request)
     remark = str(request.state.form.get("remark", "")).strip()
+    public = bool(request.state.form.get("public"))
     try:
-        await workflow.add_remark(actor(request), case, remark, public=bool(request.state.form.get("public")))
-    except workflow.WorkflowError as exc:
-        return await _case_page(request, case, errors={"_remark": pick(exc.message_en, exc.message_hi)}, status=400)
+        await workflow.add_remark(actor(request), case, remark, public=public)
+    except workflow.WorkflowError as exc:  # what was written stays in the box, to shorten it rather than type it again
+        return await _case_page(request, case, errors={"_remark": pick(exc.message_en, exc.message_hi)},
+                                remarks={"_remark": remark, "_public": "1" if public else ""}, status=400)
     return RedirectResponse(f"/office/cases/{case.id}?done=remark", status_code=303)
 
 

@@ -225,7 +225,7 @@ async def report_page(request: Request) -> Response:
             "report": report, "rows": [{**r, "label": row_label(f["by"], r)} for r in report.rows[:PAGE_ROWS]],
             "truncated": len(report.rows) > PAGE_ROWS, "cases": cases,
             "case_rows": [{**r, "label": row_label(cases.by, r)} for r in cases.rows], "when": date_range(f["from"], f["to"]),
-            "qs": qs, "bucket_label": bucket_label,
+            "qs": qs, "bucket_label": bucket_label, "qs_with": lambda **changes: query_string(f, **changes),
             "charts": [
                 {"kind": "trend", "src": f"/reports/chart.svg?{qs}&kind=trend", "alt": chart_alt("trend", core.Report(
                     by="district" if f["by"] == "district" else "", period=f["period"] or "day", start=f["from"], end=f["to"]))},
