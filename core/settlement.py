@@ -1161,6 +1161,8 @@ async def lsp_statement(lsp_id: int, start: dt.date, end: dt.date) -> dict[str, 
         "counters": counters,
         "earned": [(by_id[cid], row) for cid, row in earned.items() if cid in by_id],
         "earned_total": sum(row["total"] for row in earned.values()),
+        # each column's total, for the statement's Total row (it showed the grand total alone)
+        "earned_columns": {k: sum(row[k] for row in earned.values()) for k in ("citizen", "department", "sales", "owner", "total")},
         "kept_at_day_end_paise": paid["dayend"],
         "settled_from_escrow_paise": paid["settle"],
         "payouts": payouts,

@@ -160,3 +160,32 @@ def test_each_service_button_says_its_service_counter_state_and_what_pressing_do
     assert f'aria-label="JP-LM-001 पर {bill.title_hi}: चालू। वहाँ यह सेवा बंद करने के लिए दबाएँ।"' in on
     assert f'aria-label="JP-JM-001 पर {bill.title_hi}: बंद। वहाँ यह सेवा चालू करने के लिए दबाएँ।"' in off
     assert BILL not in re.search(r'aria-label="([^"]*)"', off).group(1)
+
+
+def test_the_statements_total_row_adds_up_every_column(web):
+    """The LSP's statement, "Earned by counter": its Total row showed the grand total alone, so the
+    kiosk owners' share (what the LSP pays on) had to be added up by hand. Each column now has its
+    total, and each equals the sum of the counters' figures above it."""
+    import html
+
+    from tests.case_helpers import pay
+
+    for n, who in enumerate(("operator1", "operator2")):
+        web.run(lambda who=who, n=n: pay("gov.rj.pehchan.birth_certificate", _birth_form(), f"stmt-{n}", who))
+    web.login("lsp")
+    page = web.get("/lsp/statement")
+    table = page.text.split("Earned by counter", 1)[1].split("</table>", 1)[0]
+
+    def figures(row: str) -> list[int]:
+        return [int(html.unescape(v).replace(",", "").replace(".", "")) for v in re.findall(r'<td class="num"[^>]*>₹?([\d,.]+)</td>', row)]
+
+    rows = [figures(r) for r in re.findall(r"<tr><td>JP-.*?</tr>", table, re.S)]
+    total = figures(re.search(r'<tr class="total" id="earned-totals">.*?</tr>', table, re.S).group(0))
+    assert len(rows) >= 2 and len(total) == 5 and all(len(r) == 5 for r in rows)
+    assert total == [sum(column) for column in zip(*rows)] and total[0] == 2 * 1000  # two counters, Rs 10 each
+
+
+def _birth_form():
+    from emitra.core.plugins import get_host
+
+    return dict(get_host().registry.get("gov.rj.pehchan.birth_certificate").example)

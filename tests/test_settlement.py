@@ -439,6 +439,8 @@ async def test_the_lsp_statement_shows_what_each_counter_earned_and_what_is_owed
     assert (row["citizen"], row["department"], row["total"]) == (2_000, 3 * 395 + 500, 2_000 + 1_685)
     assert s["kept_at_day_end_paise"] == 2_000 and s["owed"]["lsp_fee_payable:1"] == 1_685
     assert s["earned_total"] == 3_685
+    assert s["earned_columns"] == {k: sum(r[k] for _, r in s["earned"]) for k in ("citizen", "department", "sales", "owner", "total")}
+    assert s["earned_columns"]["total"] == s["earned_total"] and s["earned_columns"]["citizen"] == 2_000
 
 
 @pytest.mark.anyio
