@@ -225,6 +225,17 @@ async def insert_rows(conn: Any, table: str, columns: list[str], rows: list[list
     await conn.execute_many(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" for _ in columns)})', rows)
 
 
+async def raw_rows(conn: Any, sql: str, params: list[Any] | None = None) -> list[Any]:
+    """The rows of a raw query (``?`` placeholders) on ``conn`` as the driver gives them
+    (``sqlite3.Row``, asyncpg's ``Record``: each read by column name, ``row["n"]``), not copied
+    into a dict each as ``execute_query_dict`` does: for the reads of hundreds of thousands of
+    rows (a week's reconciliation at 1M reads some four million), where the copies cost seconds."""
+    async with conn.acquire_connection() as raw:
+        if conn.capabilities.dialect == "postgres":
+            return await raw.fetch(_numbered(sql), *(params or []))
+        return list(await raw.execute_fetchall(sql, params or []))
+
+
 @functools.lru_cache(maxsize=512)
 def _numbered(sql: str) -> str:
     """``sql`` with its ``?`` placeholders as $1, $2... (the same texts come back on every page)."""

@@ -16,7 +16,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.functions import Sum
 
-from emitra.core.db import insert_rows, placeholders
+from emitra.core.db import insert_rows, placeholders, raw_rows
 from emitra.core.models import LedgerEntry, Posting
 
 
@@ -162,13 +162,16 @@ _ENTRY_ROWS = 200
 _POSTING_ROWS = 500
 
 
-async def rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+async def rows(sql: str, params: list[Any], *, raw: bool = False) -> list[Any]:
     """The rows of a raw query over the books, written with ``?`` placeholders, on SQLite or
     PostgreSQL, in the current transaction: for the aggregates an ORM filter across ``entry__``
-    would write as a LEFT JOIN that reads every posting."""
+    would write as a LEFT JOIN that reads every posting. Dicts, or with ``raw`` the driver's rows
+    (read by column name only: :func:`core.db.raw_rows`)."""
     from tortoise import connections
 
     conn = connections.get("default")
+    if raw:
+        return await raw_rows(conn, sql, params)
     return await conn.execute_query_dict(placeholders(conn, sql), params)
 
 

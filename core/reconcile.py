@@ -49,7 +49,7 @@ from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger, spreadsheet
-from emitra.core.db import beside, beside_possible, insert_rows, json_text, on_postgres, placeholders
+from emitra.core.db import beside, beside_possible, insert_rows, json_text, on_postgres, raw_rows
 from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, Society, StatementImport, StatementLine
 from emitra.core.money import MAX_PAISE, AmountError, bank_reference, format_paise, parse_rupees
 from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
@@ -2152,13 +2152,13 @@ async def _entries_touching(district_id: int, accounts: list[str], lo: dt.dateti
         # two questions, not one: asked as one, PostgreSQL's generic plan read the window's whole
         # created_at index for every span
         ids = sorted(int(r["entry_id"]) for r in await ledger.rows(
-            moving, [v for a in accounts for v in (a, at, until, district_id)]))
+            moving, [v for a in accounts for v in (a, at, until, district_id)], raw=True))
         for where_id, chunk in _in('e."id"', ids, pg):
             entries: list[_Entry] = []
             # by id alone, each entry's date checked here: with the dates in the question, PostgreSQL's
             # generic plan (a prepared statement asked again) read the window's created_at index for every
             # chunk (1.1 s a chunk at 200k transactions a month, instead of a few milliseconds)
-            for r in await ledger.rows(totals.format(where_id=where_id), chunk):
+            for r in await ledger.rows(totals.format(where_id=where_id), chunk, raw=True):
                 if r["id"] > max_id:
                     continue
                 at_ = ledger.as_datetime(r["at"])
@@ -2226,7 +2226,7 @@ async def _payment_refs(request_ids: Iterable[int]) -> dict[int, list[str]]:
         for r in await ledger.rows(
                 f'SELECT y."request_id" AS request_id, y."reference" AS reference, s."receipt_no" AS receipt, {fields} '
                 f'FROM "payment" y JOIN "service_request" s ON s."id" = y."request_id" WHERE {where} '
-                'ORDER BY y."id"', chunk):
+                'ORDER BY y."id"', chunk, raw=True):
             refs = out.setdefault(r["request_id"], [])
             refs += [r["reference"] or "", r["receipt"] or ""]
             for name in names:
@@ -2543,6 +2543,7 @@ class _Matching:
         self.odd: list[tuple[str, int]] = []  # ledger references without a letter or digit (few)
         self.n = 0
         self.taken = bytearray(1)
+        self.of_period = bytearray(1)  # a byte per ledger item: 1 when it is the period's (its in_period)
         # the forced pairs (see _force): each statement item noted gets a number k in the order
         # matching takes them; its words and references are written to two tables for the SQL
         self.lines_words, self.lines_refs = f"rec_lw_{tag}", f"rec_lr_{tag}"
@@ -2611,7 +2612,7 @@ class _Matching:
         rows, refs, words = [], [], []
         # is a word in a bitmap? its bit, as _Hashes.add sets it, tested here in the loop over every item of the window
         text_bits, run_bits, mask = self.text_words.bits, self.ref_runs.bits, _Hashes.BITS - 1
-        n, odd, scan_all, findall = self.n, self.odd, self.scan_all, _RUN.findall
+        n, odd, scan_all, findall, of_period = self.n, self.odd, self.scan_all, _RUN.findall, self.of_period
         shortest, short_ref_run = self.shortest_run, False
         for item in items:
             n += 1
@@ -2634,8 +2635,10 @@ class _Matching:
                 if run_bits[h >> 3] & (1 << (h & 7)):
                     words.append([word, n])
                     quotable = True
+            in_period = 1 if item.in_period else 0
+            of_period.append(in_period)
             rows.append([n, item.kind, item.key, item.date.isoformat(), item.amount_paise, item.reference, item.description,
-                         item.day_end_id, item.status, 1 if item.in_period else 0,
+                         item.day_end_id, item.status, in_period,
                          text if quotable or scan_all else ""])  # the text only where a line's reference may be in it
         self.n = n
         self.short_ref_run = self.short_ref_run or short_ref_run
@@ -2840,19 +2843,19 @@ class _Matching:
 
     async def lonely(self) -> AsyncIterator[list[Item]]:
         """The items of the period no statement line took, in (date, key) order, a page at a time:
-        the order read from the (in_period, day, key) index alone (its rows carry n), and only the
-        items left read in full (a week's tens of thousands of taken items are not read back)."""
-        after: tuple[str, str] = ("", "")
-        while True:
-            rows = await self._sql(f"SELECT n, day, key FROM {self.items} WHERE in_period = 1 AND (day > ? OR (day = ? AND key > ?)) "
-                                   f"ORDER BY day, key LIMIT {LONELY_PAGE}", [after[0], after[0], after[1]])
-            left = [int(r["n"]) for r in rows if not self.taken[r["n"]]]
-            if left:
-                full = await self.full(left)
-                yield [full[n] for n in left]
-            if len(rows) < LONELY_PAGE:
-                return
-            after = (rows[-1]["day"], rows[-1]["key"])
+        found by the bytes of :attr:`taken` and :attr:`of_period` (not by reading back the
+        (in_period, day, key) index's row of each of a week's hundreds of thousands of items), and
+        only they read, by number (those :meth:`index` left out are no longer there), then sorted."""
+        taken = self.taken
+        left = [n for n, mine in enumerate(self.of_period) if mine and not taken[n]]
+        items: list[Item] = []
+        for at in range(0, len(left), LONELY_PAGE):
+            chunk = left[at:at + LONELY_PAGE]
+            full = await self.full(chunk)
+            items += [full[n] for n in chunk if n in full]
+        items.sort(key=lambda i: (i.date, i.key))  # (stable: items of one date and key in the order they were added)
+        for at in range(0, len(items), LONELY_PAGE):
+            yield items[at:at + LONELY_PAGE]
 
 
 # --- the roll-forward -----------------------------------------------------------------------
@@ -2974,10 +2977,10 @@ async def balances(district_id: int, prefixes: tuple[str, ...]) -> dict[str, int
 # --- the report -----------------------------------------------------------------------------
 
 
-async def _on(conn: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+async def _on(conn: Any, sql: str, params: list[Any] | None = None) -> list[Any]:
     """A raw statement (``?`` placeholders) on ``conn``: the run's temporary tables live on the
-    connection of its transaction."""
-    return await conn.execute_query_dict(placeholders(conn, sql), params or [])
+    connection of its transaction. The driver's rows, read by column name (:func:`core.db.raw_rows`)."""
+    return await raw_rows(conn, sql, params)
 
 
 class _StatementLines:
