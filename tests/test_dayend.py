@@ -672,6 +672,25 @@ def test_a_refused_confirmation_is_shown_on_the_page_with_the_reason(web):
     assert "नकद में कमी ₹83.50" in hindi.text and "shortage" not in hindi.text
 
 
+
+def test_a_refused_confirmation_keeps_the_bank_reference_and_amount_typed_on_its_row(web):
+    """The deposit confirmed with an amount mistyped: the page said why but emptied the bank reference
+    and put the slip's amount back, so the Society typed the reference again (and might confirm the
+    slip's amount, not the bank's)."""
+    _take_cash(web, "operator1", "t-1")
+    slip = _close_today(web, "operator1", "1483.50")
+    web.login("society")
+    day_end = web.run(lambda: DayEnd.get(slip_no=slip))
+    for lang, words in (("en", "Amount credited by the bank"), ("hi", "बैंक द्वारा जमा (क्रेडिट) की गई राशि")):
+        web.get(f"/lang/{lang}?next=/")
+        refused = web.post_form(f"/society/dayends/{day_end.id}/confirm", {"bank_reference": "UTR-TYPED-9", "amount": "1,4835O"},
+                                token_from="/society/dayends")
+        assert refused.status_code == 400 and words in html_text(refused.text)
+        form = refused.text[refused.text.index(f'action="/society/dayends/{day_end.id}/confirm"'):]
+        form = form[:form.index("</form>")]
+        assert 'value="UTR-TYPED-9"' in form and 'value="1,4835O"' in form and 'aria-invalid="true"' in form
+    assert web.run(lambda: ledger.balance("society_bank")) == 0
+
 def html_text(text: str) -> str:
     import html
 

@@ -741,3 +741,38 @@ async def test_a_withdrawn_payment_is_closed_for_settlement_and_no_run_reads_it_
     report = await settlement.settle(_system(), dt.datetime.now(dt.timezone.utc))
     assert report.items == [] and report.payouts == [] and (await Payment.get(id=payment.id)).settled_at is not None
     assert await ledger.balance("escrow:upi") == 0 and (await ledger.check())["balanced"]
+
+
+
+def _sold_yesterday(web) -> str:
+    async def sell():
+        actor, counter, citizen = await _operator()
+        await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "k-1")
+        await LedgerEntry.all().update(created_at=dt.datetime.combine(_yesterday(), dt.time(12), tzinfo=IST))
+    web.run(sell)
+    web.login("society")
+    return _yesterday().isoformat()
+
+
+def test_a_refused_claim_payment_keeps_the_amount_and_bank_reference_typed(web):
+    """A claim payment refused (an amount mistyped) came back with the bank reference emptied and the
+    amount put back to what is owed."""
+    day = _sold_yesterday(web)
+    page = f"/society/claims?provider={JVVNL}&from={day}&to={day}"
+    refused = web.post_form("/society/claims", {"provider": JVVNL, "from": day, "to": day, "amount": "3.9x", "bank_reference": "NEFT-TYPED-7"},
+                            token_from=page)
+    assert refused.status_code == 400 and "Amount paid by the department" in refused.text
+    assert 'name="bank_reference" value="NEFT-TYPED-7"' in refused.text and 'name="amount" inputmode="decimal" value="3.9x"' in refused.text
+    assert 'name="bank_reference" value=""' in web.get(page).text  # a fresh page: nothing typed yet
+
+
+def test_the_remittance_and_claim_pages_name_the_department_in_hindi_on_a_hindi_page(web):
+    """The remittance and claim pages named JVVNL in English on a Hindi page (the list, the choice, the
+    statement's heading and its button), where the services and reports name it in Hindi."""
+    day = _sold_yesterday(web)
+    web.get("/lang/hi?next=/")
+    for kind in ("remittances", "claims"):
+        hindi = web.get(f"/society/{kind}?provider={JVVNL}&from={day}&to={day}").text
+        assert "जयपुर विद्युत वितरण निगम लि. (JVVNL)" in hindi and "Jaipur Vidyut Vitran Nigam Ltd" not in hindi
+    web.get("/lang/en?next=/")
+    assert "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)" in web.get(f"/society/claims?provider={JVVNL}&from={day}&to={day}").text

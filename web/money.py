@@ -20,6 +20,7 @@ from emitra.core.auth import can_see_counter
 from emitra.core.dayend import MoneyError
 from emitra.core.models import LSP, Counter, DayEnd, Role, Society, User
 from emitra.core.money import AmountError, parse_rupees
+from emitra.core.plugins import department_hi
 from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import Forbidden, actor, page
@@ -167,8 +168,10 @@ async def _dayends_page(request: Request, refused: tuple[DayEnd, str] | None = N
     flagged = await district.filter(done, status="flagged").order_by("-business_date", "-id").limit(50).prefetch_related("counter")
     settled = await district.filter(done).exclude(status="flagged").order_by("-business_date", "-id").limit(50).prefetch_related("counter")
     rows = sorted(open_rows, key=lambda d: (d.status != "flagged", d.business_date)) + list(flagged) + list(settled)
+    form = request.state.form if refused else {}  # the refused row keeps what was typed in it
     return render(request, "money/dayends.html", {
         "rows": rows, "refused": refused[0] if refused else None, "error": refused[1] if refused else "",
+        "sent": {name: str(form.get(name, ""))[:100] for name in ("bank_reference", "amount")},
         "done": request.query_params.get("done", ""),
         "shared": await dayend.shared_references(user.district_id)}, status)  # one bank credit on several slips, from before the rule
 
@@ -290,13 +293,20 @@ async def _statement_page(request: Request, kind: str) -> Response:
             if name in errors:
                 errors["form"] = " ".join(filter(None, [errors.get("form"), f"{what}: {errors.pop(name)}" if what else errors.pop(name)]))
     posted = await settlement.posted_statements(kind, user.district_id)
-    names = {p["slug"]: p["name"] for p in providers}
+    # each department or partner named in the page's language: its Hindi name where a plugin declares
+    # one (as the reports name it, decision 114); the stored English name stays the key, and the CSV's
+    names = {p["slug"]: pick(p["name"], department_hi(p["name"]) or p["name"]) for p in providers}
+    for p in providers:
+        p["label"] = names[p["slug"]]
     for item in posted:
         item["provider"] = names.get(item["provider_slug"], item["provider_slug"])
     return render(request, "money/statements.html", {
         "kind": kind, "path": path, "providers": providers, "provider": provider, "start": start, "end": end,
         "statement": statement, "posted": posted, "errors": errors, "done": request.query_params.get("done") == "1",
         "shown": STATEMENT_LINES_SHOWN, "can_post": can_post, "ended": ended, "last_day": last_day,
+        "provider_label": names.get(provider, provider),
+        # a refused claim payment keeps what was typed (the amount, the bank reference)
+        "sent": {name: str(source.get(name, ""))[:100] for name in ("amount", "bank_reference")} if source is not None and errors else {},
     }, 400 if errors else 200)
 
 
