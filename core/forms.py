@@ -32,6 +32,8 @@ from typing import Any, Iterable, Protocol
 
 import jsonschema
 
+from emitra.core.text import ascii_digits
+
 
 @dataclass
 class FieldMessage:
@@ -332,7 +334,11 @@ def _scalar(prop: dict[str, Any], value: Any) -> Any:
     kind = prop.get("type")
     text = str(value).strip()
     if kind == "string" and prop.get("format") == "date":
-        return _iso_date(text)
+        return _iso_date(ascii_digits(text))
+    if kind == "string" and prop.get("pattern"):
+        # a number of a set shape (a K-number, a policy or cheque number) typed on a Hindi keyboard:
+        # ९८२९... is 9829..., as the bill prints it; free text (an address, a name) keeps its digits
+        return ascii_digits(text)
     if kind == "integer":
         try:
             return int(_ungroup(text))

@@ -24,10 +24,11 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, cache, config
-from emitra.core.forms import FieldMessage, FormErrors
+from emitra.core.forms import FieldMessage, FormErrors, _iso_date
 from emitra.core.ids import IdError, make_emitra_id, parse_emitra_id
 from emitra.core.models import Citizen, Counter, District
 from emitra.core.names import name_key, name_sound, sound_similarity
+from emitra.core.text import ascii_digits, typed_mobile, typed_number
 
 NAME_SIMILARITY = 0.8
 _MOBILE = re.compile(r"^[6-9]\d{9}$")
@@ -77,7 +78,9 @@ def clean(raw: dict[str, Any], today: dt.date | None = None) -> CitizenInput:
     elif len(name) > 200:
         errors.append(FieldMessage("name", "Name can have at most 200 characters.", "नाम में अधिकतम 200 अक्षर हो सकते हैं।"))
     dob = None
-    dob_text = str(raw.get("date_of_birth", "")).strip()
+    # typed on a Hindi keyboard (१९८५), or day first as dates are written in India (23-04-1985) where the
+    # browser shows a plain text box
+    dob_text = _iso_date(ascii_digits(str(raw.get("date_of_birth", "")).strip()))
     if not dob_text:
         errors.append(FieldMessage("date_of_birth", "Date of birth is required (YYYY-MM-DD).", "जन्म तिथि आवश्यक है (YYYY-MM-DD)।"))
     else:
@@ -90,14 +93,14 @@ def clean(raw: dict[str, Any], today: dt.date | None = None) -> CitizenInput:
                 errors.append(FieldMessage("date_of_birth", "Date of birth cannot be in the future.", "जन्म तिथि भविष्य में नहीं हो सकती।"))
             elif dob.year < today.year - 125:
                 errors.append(FieldMessage("date_of_birth", "Date of birth is more than 125 years ago; please check the year.", "जन्म तिथि 125 वर्ष से अधिक पुरानी है; कृपया वर्ष जाँचें।"))
-    mobile = re.sub(r"[\s\-]", "", str(raw.get("mobile", ""))).removeprefix("+91")
+    mobile = typed_mobile(str(raw.get("mobile", "")))  # +91 or 0 in front, Hindi digits, spaces
     if not _MOBILE.match(mobile):
         errors.append(FieldMessage("mobile", "Mobile number must be 10 digits starting with 6, 7, 8 or 9.", "मोबाइल नंबर 6, 7, 8 या 9 से शुरू होने वाले 10 अंकों का होना चाहिए।"))
     # M, F or T, or the word itself (the first letter alone read "Mahila", a woman, as M)
     gender = _GENDERS.get(str(raw.get("gender", "")).strip().upper(), "?")
     if gender == "?":
         errors.append(FieldMessage("gender", "Gender must be M, F or T (or left blank).", "लिंग M, F या T होना चाहिए (या खाली छोड़ें)।"))
-    aadhaar_digits = re.sub(r"[\s\-]", "", str(raw.get("aadhaar", "")))
+    aadhaar_digits = typed_number(str(raw.get("aadhaar", "")))
     if aadhaar_digits and not aadhaar_number.is_valid(aadhaar_digits):
         errors.append(FieldMessage("aadhaar", "This is not a valid Aadhaar number (12 digits, with a valid check digit).", "यह मान्य आधार नंबर नहीं है (12 अंक, सही जाँच अंक के साथ)।"))
     address = " ".join(str(raw.get("address", "")).split())[:300]
@@ -205,13 +208,16 @@ class NothingToSearch(ValueError):
         super().__init__(self.message_en)
 
 
-def _mobile_digits(digits: str) -> str:
-    """The 10-digit mobile number in a typed one: ``+91 98290 12345``, ``09829012345`` and
-    ``919829012345`` are ``9829012345`` (a number of 10 digits is taken as it is, even one that
-    starts with 91)."""
-    if len(digits) > 10 and digits[:-10] in ("0", "91", "091", "0091"):
-        return digits[-10:]
-    return digits
+class NotAMobileNumber(ValueError):
+    """The search text is a number, but not of a mobile's 10 digits (an Aadhaar number, a digit
+    too many or too few)."""
+
+    def __init__(self, count: int) -> None:
+        self.message_en = (f"A mobile number has 10 digits; this number has {count}. Check it, or search by "
+                           "e-Mitra ID or name (an Aadhaar number cannot be searched).")
+        self.message_hi = (f"मोबाइल नंबर 10 अंकों का होता है; इस नंबर में {count} अंक हैं। इसे जाँचें, या ई-मित्र "
+                           "आईडी या नाम से खोजें (आधार नंबर से खोज नहीं होती)।")
+        super().__init__(self.message_en)
 
 
 async def search(district_id: int, query: str, limit: int = 20) -> list[Citizen]:
@@ -228,9 +234,11 @@ async def search(district_id: int, query: str, limit: int = 20) -> list[Citizen]
         emitra_id = None
     if emitra_id:
         return await Citizen.filter(district_id=district_id, emitra_id=emitra_id).limit(limit)
-    digits = re.sub(r"[\s\-().]", "", q)
-    if digits.removeprefix("+").isdigit():
-        return await Citizen.filter(district_id=district_id, mobile=_mobile_digits(digits.removeprefix("+"))).limit(limit)
+    digits = typed_mobile(q)  # spaces, dashes, brackets, +91 or 0 in front, Hindi digits
+    if re.fullmatch(r"[0-9]+", digits):
+        if len(digits) != 10:  # 12 digits is most often an Aadhaar number, which is not searched
+            raise NotAMobileNumber(len(digits))
+        return await Citizen.filter(district_id=district_id, mobile=digits).limit(limit)
     key, sound = name_key(q), name_sound(q)
     if not key:
         raise NothingToSearch()

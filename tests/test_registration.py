@@ -69,7 +69,7 @@ async def test_the_same_aadhaar_is_always_refused_even_when_confirmed(demo_db):
 @pytest.mark.parametrize("field,value,fragment", [
     ("mobile", "12345", "10 digits"),
     ("date_of_birth", "2999-01-01", "future"),
-    ("date_of_birth", "17/05/1999", "1985-04-23"),
+    ("date_of_birth", "31/02/1999", "1985-04-23"),
     ("aadhaar", "123412341234", "not a valid Aadhaar"),
     ("name", " ", "Name is required"),
     ("gender", "Mahila", "M, F or T"),  # a woman: its first letter was kept as M

@@ -75,7 +75,7 @@ async def counter_home(request: Request) -> Response:
         if not error:
             try:
                 results = await registration.search(counter.district_id, q)
-            except registration.NothingToSearch as exc:
+            except (registration.NothingToSearch, registration.NotAMobileNumber) as exc:
                 error = pick(exc.message_en, exc.message_hi)
             if len(results) == 1 and _ID_SHAPE.match(q):  # the citizen's page counts the look-up (decision 87)
                 return RedirectResponse(f"/counter/citizens/{results[0].emitra_id}", status_code=303)
