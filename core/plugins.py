@@ -7,6 +7,7 @@ The built-ins' codes (core/builtin_codes.py) are theirs whether they are loaded 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import inspect
 import json
@@ -626,6 +627,24 @@ def async_hook_problems(pm: pluggy.PluginManager, plugin: Any) -> list[str]:
     return out
 
 
+HOOKS = sorted(name for name in vars(hookspecs) if name.startswith("emitra_"))
+_UNKNOWN_HOOK = re.compile(r"^unknown hook '([^']+)' in plugin ")
+
+
+def hook_problem(exc: Exception) -> str:
+    """What pluggy's ``check_pending`` refused, said for the partner: a misspelled hook names the
+    hook it most likely means and the hooks there are (pluggy says only ``unknown hook 'x' in plugin
+    <module ...>``); any other problem as pluggy says it."""
+    found = _UNKNOWN_HOOK.match(str(exc))
+    if not found:
+        return str(exc)
+    name = found.group(1)
+    close = difflib.get_close_matches(name, HOOKS, n=1, cutoff=0.6)
+    fix = f"rename the function to {close[0]!r}" if close else "rename the function to one of the hooks"
+    return (f"unknown hook {name!r}: emitra has no hook of that name, so it would never be called; {fix} "
+            f"(the hooks are {', '.join(HOOKS)})")
+
+
 def returned_problem(result: Any) -> str | None:
     """What is wrong when ``emitra_register_services`` returned ``result`` (it returns nothing: the
     services returned instead of registered would be silently lost)."""
@@ -752,7 +771,7 @@ class PluginHost:
             self.pm.check_pending()
             problems = async_hook_problems(self.pm, plugin)
         except Exception as exc:
-            problems = [str(exc)]
+            problems = [hook_problem(exc)]
         if problems:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import sys
 import tomllib
@@ -15,7 +16,8 @@ import pluggy
 from emitra.core import builtin_codes, hookspecs
 from emitra.core.clock import today
 from emitra.core.plugins import (CODE_PATTERN, DeclarationError, _shipped_with_emitra, async_hook_problems, clash_message, clashes,
-                                 declaration_problems, failure, get_host, own_code, returned_problem)
+                                 declaration_problems, failure, get_host, hook_problem, own_code,
+                                 returned_problem)
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 #: what the scaffold writes for the Hindi title: no Hindi, so the declaration check refuses it until translated
@@ -173,22 +175,34 @@ def new(name: str, directory: Path, title: str | None = None, title_hi: str | No
         provider_hi: str | None = None) -> Path:
     if not NAME.match(name):
         raise ValueError(f"{name!r}: a plugin name is lowercase letters, digits and _ (2 to 41), starting with a letter")
+    if name in builtin_codes.PLUGINS:  # emitra would refuse the package's entry point: it would pass for the built-in
+        raise ValueError(f"{name!r} is the name of a plugin built into emitra, and a partner's plugin is not loaded under it: "
+                         f"choose a name of your own (your own name or your service's, e.g. '{name}_partner')")
     root = directory / f"emitra-{name.replace('_', '-')}"
     if root.exists():
         raise FileExistsError(f"{root} exists already; choose another name or folder")
     title = title or name.replace("_", " ").title() + " payment"
-    values = {"name": name, "dash": name.replace("_", "-"), "title": title, "title_hi": (title_hi or TITLE_HI_PLACEHOLDER.format(title=title)).replace('"', "'"),
+    # the texts go between double quotes in Python and in TOML: a quote or a backslash in a title
+    # (Indane "Xtra") is escaped, or the package would not even load
+    values = {"name": name, "dash": name.replace("_", "-"), "title": _quoted(title),
+              "title_hi": _quoted(title_hi or TITLE_HI_PLACEHOLDER.format(title=title)),
               "cls": "".join(part.title() for part in name.split("_")) + "Payment",
-              "provider": (provider or title).replace('"', "'"),
+              "provider": _quoted(provider or title),
               # the partner's name on Hindi pages (receipts, catalogue); without it they show the English name
-              "provider_hi_line": f'provider_hi="{provider_hi.replace(chr(34), chr(39))}",' if provider_hi else
+              "provider_hi_line": f'provider_hi="{_quoted(provider_hi)}",' if provider_hi else
               '# provider_hi="...",  # your name in Devanagari, for Hindi pages (else they show provider in English)'}
     (root / "tests").mkdir(parents=True)
     (root / "pyproject.toml").write_text(PYPROJECT.format(**values))
     (root / f"emitra_{name}.py").write_text(MODULE.format(**values))
     (root / "tests" / f"test_{name}.py").write_text(TEST.format(**values))
-    (root / "README.md").write_text(README.format(**values))
+    (root / "README.md").write_text(README.format(**{**values, "title": title}))
     return root
+
+
+def _quoted(text: str) -> str:
+    """``text`` escaped to stand between double quotes in Python and in TOML alike: both read JSON's
+    escapes of a quote, a backslash and control characters; Devanagari is kept as it is."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
 def _declared_entry_points(pyproject: Path) -> dict[str, str]:
@@ -223,15 +237,21 @@ def _plugin_name(path: Path) -> str:
     return path.stem
 
 
-def _load_path(path: Path) -> list[tuple[str, ModuleType]]:
+def _load_path(path: Path) -> tuple[list[tuple[str, ModuleType]], list[str]]:
     """The plugin modules at ``path``, each with its plugin (entry-point) name: a .py file, or a
-    project folder with [project.entry-points.emitra]."""
+    project folder with [project.entry-points.emitra]; and the problems of those that cannot be
+    imported, each naming its plugin (``plugin 'x': import: ...``), as the loader refuses them: one
+    entry point that fails to import must not hide the problems of the project's others."""
     if path.is_file():
+        name = _plugin_name(path)
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         sys.path.insert(0, str(path.parent))
-        spec.loader.exec_module(module)
-        return [(_plugin_name(path), module)]
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            return [], [f"plugin {name!r}: import: {failure(exc)}"]
+        return [(name, module)], []
     pyproject = path / "pyproject.toml"
     if not pyproject.exists():
         raise FileNotFoundError(f"{path}: neither a .py file nor a folder with a pyproject.toml")
@@ -241,19 +261,21 @@ def _load_path(path: Path) -> list[tuple[str, ModuleType]]:
     for where in (path / "src", path):
         if where.exists():
             sys.path.insert(0, str(where))
-    modules = []
+    modules, problems = [], []
     for ep_name, target in entry_points.items():
-        module_name = target.split(":")[0]
+        module_name = target.split(":")[0].strip()
         sys.modules.pop(module_name, None)
-        modules.append((ep_name, importlib.import_module(module_name)))
-    return modules
+        try:
+            modules.append((ep_name, importlib.import_module(module_name)))
+        except Exception as exc:
+            problems.append(f"plugin {ep_name!r}: import: {failure(exc)}")
+    return modules, problems
 
 
 def check(path: Path) -> list[str]:
     """Every problem of the plugin(s) at ``path``, each naming plugin, service and field."""
-    problems: list[str] = []
     try:
-        modules = _load_path(path)
+        modules, problems = _load_path(path)
     except Exception as exc:
         return [f"{path}: cannot load: {failure(exc)}"]
     host = get_host()
@@ -270,7 +292,7 @@ def check(path: Path) -> list[str]:
             pm.register(module, name=name)
             pm.check_pending()
         except Exception as exc:
-            problems.append(f"plugin {name!r}: hooks: {exc}")
+            problems.append(f"plugin {name!r}: hooks: {hook_problem(exc)}")
             continue
         if found := async_hook_problems(pm, module):
             problems += [f"plugin {name!r}: hooks: {p}" for p in found]

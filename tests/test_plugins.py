@@ -289,6 +289,8 @@ def test_a_misspelled_hook_is_refused_not_silently_ignored():
     h = host(("typo", typo), ("good", plugin(svc())))
     assert [r.plugin for r in h.registry.refusals] == ["typo"]
     assert "emitra_register_servces" in h.registry.refusals[0].message
+    # the refusal says what to do: the hook it most likely means (pluggy named only the typo and the module)
+    assert "rename the function to 'emitra_register_services'" in h.registry.refusals[0].message
     assert h.registry.get("test.ok.service") is not None
 
 

@@ -185,3 +185,52 @@ def test_plugins_check_reports_an_async_hook_and_services_returned_instead_of_re
         out = sh(BIN / "emitra", "plugins", "check", tmp_path / f"{name}.py")
         assert out.returncode != 0
         assert out.stdout.splitlines() == [expected]
+
+
+def test_plugins_check_of_a_project_reports_every_entry_point_when_one_cannot_be_imported(tmp_path):
+    """A project with several entry points: one that fails to import is named as the loader names it
+    (plugin, import), and the others' problems are still listed (before, the whole project was
+    "cannot load" and the misspelled hook, the float fee went unreported)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "emitra-gas"\nversion = "0.1.0"\n'
+                                             '[project.entry-points.emitra]\ngas_broken = "gas_broken"\ngas_typo = "gas_typo"\n'
+                                             'gas_float = "gas_float"\n')
+    (tmp_path / "gas_broken.py").write_text("import emitra_nonexistent_dep\n")
+    (tmp_path / "gas_typo.py").write_text("from emitra.core import hookimpl\n\n@hookimpl\ndef emitra_register_service(register):\n    pass\n")
+    (tmp_path / "gas_float.py").write_text(TAKER.replace("gov.rj.jvvnl.bill", "pvt.gas_float.refill").replace('code="cash"', 'code="gas_float_wallet"')
+                                           .replace("fee=FeeRule(payer=Payer.PARTNER)", "fee=FeeRule(payer=Payer.PARTNER, fee_paise=5.0)"))
+    out = sh(BIN / "emitra", "plugins", "check", tmp_path)
+    assert out.returncode != 0
+    assert out.stdout.splitlines() == [
+        "plugin 'gas_broken': import: ModuleNotFoundError: No module named 'emitra_nonexistent_dep' "
+        f"(at {tmp_path / 'gas_broken.py'}, line 1)",
+        "plugin 'gas_typo': hooks: unknown hook 'emitra_register_service': emitra has no hook of that name, so it would never be "
+        "called; rename the function to 'emitra_register_services' (the hooks are emitra_register_payment_methods, "
+        "emitra_register_policy_rules, emitra_register_services, emitra_send_notification, emitra_transaction_recorded)",
+        "plugin 'gas_float', service 'pvt.gas_float.refill': fee.fee_paise: 5.0 is a float, not whole paise; an amount is an int "
+        "(Rs 3.95 is 395)"], out.stdout + out.stderr
+    assert "3 problem(s) found" in out.stderr
+
+
+def test_the_scaffold_writes_only_what_its_own_check_accepts(tmp_path):
+    """A title with a quote or a backslash is escaped (before: a pyproject.toml that did not parse and a
+    module that did not import); a built-in plugin's name is refused before anything is written
+    (before: a package whose entry point emitra refuses as a whole)."""
+    made = sh(BIN / "emitra", "plugin", "new", "indane", "--dir", tmp_path, "--title", 'Indane "Xtra" cylinder booking',
+              "--title-hi", 'इंडेन "एक्स्ट्रा" सिलेंडर बुकिंग', "--provider", "Indian Oil \\ Indane")
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "emitra-indane"
+    assert sh(BIN / "emitra", "plugins", "check", project).stdout.strip() == "no problems found"
+    sys.path.insert(0, str(project))
+    try:
+        import emitra_indane
+    finally:
+        sys.path.remove(str(project))
+    services = []
+    emitra_indane.emitra_register_services(register=services.append)
+    assert (services[0].title_en, services[0].title_hi, services[0].provider) == (
+        'Indane "Xtra" cylinder booking', 'इंडेन "एक्स्ट्रा" सिलेंडर बुकिंग', "Indian Oil \\ Indane")
+    for builtin in ("electricity", "pay_cash"):
+        taken = sh(BIN / "emitra", "plugin", "new", builtin, "--dir", tmp_path)
+        assert taken.returncode != 0 and f"'{builtin}' is the name of a plugin built into emitra" in taken.stderr, taken.stderr
+        assert "choose a name of your own" in taken.stderr
+        assert not (tmp_path / f"emitra-{builtin.replace('_', '-')}").exists()
