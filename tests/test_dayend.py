@@ -769,3 +769,27 @@ def test_cash_taken_after_the_days_close_is_the_next_day_ends_not_a_reopened_day
         assert await dayend.next_open_date(counter) is None and await ledger.balance(f"counter_cash:{counter.code}") == 0
 
     web.run(close_tomorrow)
+
+
+def test_the_society_sees_the_total_of_the_deposits_awaited_in_english_and_hindi(web):
+    """Under the list, one row counts the day ends awaiting their deposit and adds up their deposits,
+    as the "Waiting today" panel does; a confirmed one leaves the total."""
+    _take_cash(web, "operator1", "t-1")
+    _take_cash(web, "operator2", "t-2")
+    _close_today(web, "operator1", "1483.50")
+    _close_today(web, "operator2", "1400")  # ₹83.50 short: ₹1,400.00 to deposit
+    web.login("society")
+
+    def total() -> str:
+        page = web.get("/society/dayends").text
+        row = page[page.index('id="awaiting-total">') + len('id="awaiting-total">'):]
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row[:row.index("</tr>")])).strip()
+
+    assert total() == "Awaiting deposit: 2 day ends ₹2,883.50"
+    day_end = web.run(lambda: DayEnd.get(counter__code="JP-LM-001"))
+    ok = web.post_form(f"/society/dayends/{day_end.id}/confirm", {"bank_reference": "UTR7", "amount": "1483.50"},
+                       token_from="/society/dayends")
+    assert ok.status_code == 303
+    assert total() == "Awaiting deposit: 1 day end ₹1,400.00"
+    web.get("/lang/hi?next=/")
+    assert total() == "जमा की प्रतीक्षा: 1 दिन-अंत ₹1,400.00"

@@ -167,9 +167,10 @@ def test_the_society_withdraws_an_import_on_the_page_in_english_and_hindi(web):
     # a refusal names the field, in the page's language, and changes nothing
     short = web.post("/society/reconciliation?lang=hi", data={"action": "withdraw", "import_id": str(imp.id), "reason": "oops",
                                                                "csrf_token": token})
-    assert short.status_code == 400 and "कम से कम 10 अक्षरों" in short.text and "<code>reason</code>" in short.text
+    assert short.status_code == 400 and "कारण: " in short.text and "कम से कम 10 अक्षरों" in short.text
+    assert "reason:" not in short.text and "<code>reason</code>" not in short.text  # the field in words, not its code
     bad = web.post("/society/reconciliation?lang=en", data={"action": "withdraw", "import_id": "../1", "reason": REASON, "csrf_token": token})
-    assert bad.status_code == 400 and "Give the number of the import to withdraw" in bad.text
+    assert bad.status_code == 400 and "Import number: Give the number of the import to withdraw" in bad.text
     forged = web.post("/society/reconciliation", data={"action": "withdraw", "import_id": str(imp.id), "reason": REASON, "csrf_token": "x"})
     assert forged.status_code == 403
     assert web.run(lambda: StatementLine.filter(statement_id=imp.id).count()) == 1

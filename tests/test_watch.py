@@ -257,3 +257,19 @@ def test_the_watch_page_names_a_cases_department_in_the_pages_language(web):
     assert f"<td>{PROVIDER}</td>" in re.search(row, web.get("/society/watch").text, re.S).group(0)
     web.get("/lang/hi?next=/society/watch")
     assert f"<td>{PROVIDER_HI}</td>" in re.search(row, web.get("/society/watch").text, re.S).group(0)
+
+
+def test_a_refused_as_of_date_stays_in_its_box_in_english_and_hindi(web):
+    """A date the page refuses was replaced by today's in the box, so the Society could not see what it
+    had typed wrong; the refusal says today is used, and the box keeps what was typed."""
+    web.login("society")
+    future = (clock.today() + dt.timedelta(days=400)).isoformat()
+    page = web.get("/society/watch", params={"on": future})
+    assert page.status_code == 400 and "not in the future" in page.text
+    box = re.search(r'<input id="t-on"[^>]*>', page.text).group(0)
+    assert f'value="{future}"' in box and 'aria-invalid="true"' in box
+    web.get("/lang/hi?next=/society/watch")
+    page = web.get("/society/watch", params={"on": "31-12-2026<b>"})
+    box = re.search(r'<input id="t-on"[^>]*>', page.text).group(0)
+    assert page.status_code == 400 and "भविष्य की नहीं" in page.text and 'value="31-12-2026&lt;b&gt;"' in box
+    assert f'value="{clock.today().isoformat()}"' in re.search(r'<input id="t-on"[^>]*>', web.get("/society/watch").text).group(0)

@@ -170,7 +170,8 @@ async def _dayends_page(request: Request, refused: tuple[DayEnd, str] | None = N
     rows = sorted(open_rows, key=lambda d: (d.status != "flagged", d.business_date)) + list(flagged) + list(settled)
     form = request.state.form if refused else {}  # the refused row keeps what was typed in it
     return render(request, "money/dayends.html", {
-        "rows": rows, "refused": refused[0] if refused else None, "error": refused[1] if refused else "",
+        "rows": rows, "awaiting": (len(open_rows), sum(d.deposit_paise for d in open_rows)),  # the total row (all of them are listed)
+        "refused": refused[0] if refused else None, "error": refused[1] if refused else "",
         "sent": {name: str(form.get(name, ""))[:100] for name in ("bank_reference", "amount")},
         "done": request.query_params.get("done", ""),
         "shared": await dayend.shared_references(user.district_id)}, status)  # one bank credit on several slips, from before the rule

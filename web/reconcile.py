@@ -171,18 +171,23 @@ async def reconciliation(request: Request) -> Response:
                                                            "message": _("Unknown action; use the buttons on this page.")}]})
 
 
+#: the fields of a withdrawal as its refusal names them (core/statement_withdraw.py's ``field``), in words
+WITHDRAW_FIELDS = {"import_id": N_("Import number"), "import": N_("Import number"), "reason": N_("Reason")}
+
+
 async def _withdraw(request: Request, form: Any) -> Response:
     """Withdraw a statement import (core/statement_withdraw.py): the page of the week its last
     line fell in, saying what was taken back and which weeks to run again; or the refusal, with
     nothing changed."""
     text = str(form.get("import_id", "")).strip().lstrip("#")
     if not text.isdigit() or len(text) > 10:
-        return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": "import_id",
+        return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": _(WITHDRAW_FIELDS["import_id"]),
                                                                   "message": _("Give the number of the import to withdraw, as the list shows it.")}]})
     try:
         done = await sw.withdraw_import(actor(request), request.state.user.district_id, int(text), form.get("reason", ""))
     except sw.WithdrawRefused as exc:
-        return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": exc.field,
+        field = _(WITHDRAW_FIELDS[exc.field]) if exc.field in WITHDRAW_FIELDS else exc.field
+        return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": field,
                                                                   "message": pick(exc.message_en, exc.message_hi)}],
                                                    "withdraw_id": int(text)})
     week = done.weeks[-1] if done.weeks else None

@@ -17,7 +17,7 @@ from emitra.core import config
 from emitra.core.ids import format_emitra_id
 from emitra.core.money import format_paise
 from emitra.web import i18n
-from emitra.web.labels import label
+from emitra.web.labels import audit_action, audit_object, label
 from emitra.web.security import csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -78,6 +78,8 @@ def _env() -> jinja2.Environment:
     env.globals["provider_name"] = i18n.provider_name
     env.globals["department"] = i18n.department  # {{ department(case.department, case.service_code) }}
     env.globals["label"] = label
+    env.globals["audit_action"] = audit_action
+    env.globals["audit_object"] = audit_object
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     return env
 
