@@ -129,8 +129,9 @@ async def counter_dayend(request: Request) -> Response:
                 return RedirectResponse(f"/dayend/{closed.slip_no}", status_code=303)
     else:
         day = _date_param(request, "date", suggested, errors)
-    if day > dayend.today():
-        # a day not begun has no cash yet: its figures would be today's, under the later date
+    if day > max(dayend.today(), suggested):
+        # a day not begun has no cash yet: its figures would be today's, under the later date (the
+        # next open day may be tomorrow, when cash was taken after today's close: that one is shown)
         errors["date"] = _("%(day)s has not begun yet: pick today or an earlier day.") % {"day": day.strftime("%d-%m-%Y")}
         day = suggested
     fig = await dayend.figures(counter, day)
