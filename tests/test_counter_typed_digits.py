@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 from emitra.core.models import Citizen
+from tests.test_web_counter import pay
 
 BILL = "gov.rj.jvvnl.bill"
 
@@ -92,10 +93,7 @@ def test_the_day_end_of_a_day_not_begun_is_refused_naming_the_field(web):
 def test_a_receipt_number_in_the_citizen_search_points_to_the_receipt(web):
     web.login("operator1")
     eid = ramesh(web)
-    form_url = f"/counter/citizens/{eid}/services/{BILL}"
-    confirm = web.post_form(form_url, {"k_number": "210412345678"}, token_from=form_url)
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', confirm.text))
-    receipt_no = web.client.post(form_url + "/pay", data=fields).headers["location"].rsplit("/", 1)[1]
+    receipt_no = pay(web, eid)[0].headers["location"].rsplit("/", 1)[1]
     page = web.get("/counter", params={"q": receipt_no.lower() + "."})
     assert page.status_code == 200
     assert f'href="/receipts/{receipt_no}"' in page.text  # was "An e-Mitra ID is two letters and nine digits"
