@@ -26,7 +26,7 @@ import pluggy
 
 from emitra.core import builtin_codes, hookspecs
 from emitra.core.money import paise_problem
-from emitra.core.services import Category, Domain, FeeRule, Payer, Service, Workflow
+from emitra.core.services import NOT_GIVEN, REQUIRED_FIELDS, Category, Domain, FeeRule, Payer, Service, Workflow
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,16 @@ _WHAT_TO_WRITE = {
 }
 
 
+#: what a required field left out of Service(...) must be given as
+_TO_GIVE = _WHAT_TO_WRITE | {
+    "code": "the service's code, dotted lowercase and beginning with your domain and name, e.g. 'pvt.yourname.booking'",
+    "domain": "Domain.GOVERNMENT, Domain.CENTRAL or Domain.PRIVATE",
+    "category": "one of " + ", ".join(f"Category.{c.name}" for c in Category),
+    "form": "a JSON Schema of \"type\": \"object\" with \"properties\", the fields the counter asks for",
+    "fee": "FeeRule(payer=Payer.CITIZEN, fee_paise=None) for the published rate; the payer may be Payer.DEPARTMENT or Payer.PARTNER",
+}
+
+
 def _identity_problems(service: Service) -> list[DeclarationError]:
     out = []
     if not isinstance(service.code, str) or not CODE_PATTERN.match(service.code):
@@ -102,6 +112,10 @@ def _identity_problems(service: Service) -> list[DeclarationError]:
         if not isinstance(value, str) or not value.strip():
             said = f"{value!r} is empty" if isinstance(value, str) else "missing"
             out.append(DeclarationError(name, f"{said}; {_WHAT_TO_WRITE[name]}"))
+        elif bad := [c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")]:
+            out.append(DeclarationError(name, f"{value!r} has a control character ({bad[0]!r}, at position {value.index(bad[0])}); "
+                                              "write it on one line, without newlines or tabs (the service picker, the receipt "
+                                              "and the SMS print it on one line)"))
         elif name == "title_hi" and not is_hindi(value):
             out.append(DeclarationError("title_hi", f"{value!r} is not Hindi; write the Hindi title in Devanagari script "
                                                     "(a Latin abbreviation may stand in it, e.g. 'बिजली बिल – JVVNL')"))
@@ -403,6 +417,8 @@ def _form_problems(form: Any, checked: CheckedForms = _EVERY_FORM) -> list[Decla
         message = exc.message
         if list(exc.absolute_path)[-1:] == ["type"] and exc.validator == "anyOf":
             message = f"{exc.instance!r} is not a type name; use one of {', '.join(_TYPE_NAMES)} (or a list of them)"
+        elif exc.validator == "format" and exc.validator_value == "regex" and isinstance(exc.instance, str):
+            message = _regex_problem(exc.instance)
         return [DeclarationError("form", f"not a valid JSON Schema at {where}: {message}")]
     if form.get("type") != "object" or not isinstance(form.get("properties"), dict):
         return [DeclarationError("form", "must be a JSON Schema of \"type\": \"object\" with \"properties\"")]
@@ -416,6 +432,21 @@ def _form_problems(form: Any, checked: CheckedForms = _EVERY_FORM) -> list[Decla
             "form.additionalProperties",
             "false would reject the fields of the if/then/else branches; use \"unevaluatedProperties\": false instead"))
     return out + _steps_problems(form.get("x-steps"), props) + _label_problems(form)
+
+
+def _regex_problem(text: str) -> str:
+    """Why ``text`` (a ``pattern``) is no regular expression: Python's reason and where, and the fix."""
+    try:
+        re.compile(text)
+    except re.error as exc:
+        where = f" at position {exc.pos} ({text[exc.pos:exc.pos + 1]!r})" if exc.pos is not None and exc.pos < len(text) else \
+            (" at its end" if exc.pos is not None else "")
+        why = f"{exc.msg}{where}"
+    else:  # jsonschema judged otherwise (another version's rules): say so rather than guess
+        why = "the JSON Schema checker does not take it"
+    return (f"{text!r} is not a regular expression: {why}; close each '[' with ']' and each '(' with ')', write a '[', '(', "
+            "'{' or '\\' meant as itself with a backslash before it, and put a count such as {8} after the ']' "
+            "(e.g. '^[0-9]{8}$' for exactly eight digits)")
 
 
 _STEP = '{"title": ..., "x-title-hi": ..., "fields": [...]}'
@@ -458,6 +489,8 @@ def declaration_problems(service: Any, checked: CheckedForms = _EVERY_FORM) -> l
     may vouch for its form having been found a valid JSON Schema at an earlier start."""
     if not isinstance(service, Service):
         return [DeclarationError("service", f"register() takes an emitra.core.Service, not {type(service).__name__}")]
+    if missing := [name for name in REQUIRED_FIELDS if getattr(service, name) is NOT_GIVEN]:
+        return [DeclarationError(", ".join(missing), f"not given to Service(...): give {'; '.join(f'{n}=... ({_TO_GIVE[n]})' for n in missing)}")]
     problems = (_identity_problems(service) + _counter_problems(service) + _fee_problems(service) + _form_problems(service.form, checked)
                 + _workflow_problems(service))
     if service.example is not None and not problems:
@@ -785,7 +818,7 @@ class PluginHost:
         impl = impls[0].function
 
         def register(service: Service) -> None:
-            code = getattr(service, "code", "?")
+            code = getattr(service, "code", "?") or "?"
             try:
                 check_declaration(service, self._checked_forms)
             except DeclarationError as exc:

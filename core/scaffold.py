@@ -312,7 +312,7 @@ def check(path: Path) -> list[str]:
             if problem := returned_problem(result):
                 problems.append(f"plugin {name!r}: emitra_register_services: {problem}")
         for service in registered:
-            code = getattr(service, "code", "?")
+            code = getattr(service, "code", "?") or "?"
             found = declaration_problems(service)
             for p in found:
                 problems.append(f"plugin {name!r}, service {code!r}: {p.field}: {p.message}")

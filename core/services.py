@@ -124,6 +124,22 @@ class FieldError(Exception):
         self.message_hi = message_hi
 
 
+class _NotGiven:
+    """The value of a required field of :class:`Service` left out of ``Service(...)``: the service is
+    built, and the loader refuses it naming the field, so the plugin's other services still load."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_GIVEN: Any = _NotGiven()
+#: the fields every ``Service(...)`` gives (the loader refuses a service without one of them)
+REQUIRED_FIELDS = ("code", "title_en", "title_hi", "provider", "domain", "category", "form", "fee")
+
+
 @dataclass
 class Service:
     """A service offered at counters. Plugins subclass this and register instances.
@@ -137,14 +153,16 @@ class Service:
     and ``x-error-en`` / ``x-error-hi`` (what to say when the value does not match its pattern).
     """
 
-    code: str
-    title_en: str
-    title_hi: str
-    provider: str
-    domain: Domain | str
-    category: Category | str
-    form: dict[str, Any]
-    fee: FeeRule
+    # required: each defaults to NOT_GIVEN only so that a service missing one is refused by name
+    # (core/plugins.declaration_problems), not the plugin's whole hook with a TypeError
+    code: str = NOT_GIVEN
+    title_en: str = NOT_GIVEN
+    title_hi: str = NOT_GIVEN
+    provider: str = NOT_GIVEN
+    domain: Domain | str = NOT_GIVEN
+    category: Category | str = NOT_GIVEN
+    form: dict[str, Any] = NOT_GIVEN
+    fee: FeeRule = NOT_GIVEN
     workflow: Workflow | str = Workflow.PAYMENT
     #: ``provider`` in Hindi (Devanagari), shown on Hindi pages wherever the department a case is
     #: with is named (tracking, the case page, certificate verification); "" shows ``provider``

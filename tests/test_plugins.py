@@ -104,6 +104,11 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स", "description": "As printed"}}}},
      "form.properties.x", 'has a "description" but no "x-description-hi"'),
     ({"title_hi": ""}, "title_hi", "'' is empty; write the service's name in Hindi, in Devanagari script"),
+    # a title on two lines printed broken on the picker and the receipt; a pattern that is no regex said only "is not a 'regex'"
+    ({"title_en": "Gas\nbooking"}, "title_en", "'Gas\\nbooking' has a control character ('\\n', at position 3); write it on one line"),
+    ({"title_hi": "गैस बुकिंग\r"}, "title_hi", "has a control character ('\\r', at position 10)"),
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स", "pattern": "^([0-9]{8}$"}}}},
+     "form", "at properties/x/pattern: '^([0-9]{8}$' is not a regular expression: missing ), unterminated subpattern at position 1"),
     # a process given to a service that is done when paid was ignored: no case, the department never saw the application
     ({"process": application_process(), "workflow": Workflow.PAYMENT}, "workflow",
      "process is given, but the workflow is Workflow.PAYMENT, which is done when paid and opens no case for the department; "
@@ -388,6 +393,24 @@ def test_a_third_party_package_is_discovered_like_the_builtins_and_a_broken_one_
     assert h.registry.get("gov.rj.jvvnl.bill") is not None  # the built-ins still load
     broken = [r for r in h.registry.refusals if r.plugin == "partner_broken"]
     assert broken and broken[0].field == "import" and "emitra_partner_missing_mod" in broken[0].message
+
+
+def test_a_service_missing_required_fields_is_refused_by_name_and_the_plugins_other_services_load():
+    """Service(...) without title_hi and fee raised TypeError in the hook, which refused the whole plugin."""
+    module = types.SimpleNamespace()
+
+    @hookimpl
+    def emitra_register_services(register):
+        register(Service(code="test.partial.first", title_en="First", provider="Test Dept", domain=Domain.PRIVATE,
+                         category=Category.PRIVATE_SERVICE, form=FORM))
+        register(svc(code="test.partial.second"))
+
+    module.emitra_register_services = emitra_register_services
+    h = host(("partial", module))
+    assert h.registry.get("test.partial.second") is not None
+    [refusal] = [r for r in h.registry.refusals if r.service_code == "test.partial.first"]
+    assert refusal.field == "title_hi, fee" and refusal.message.startswith("not given to Service(...): give title_hi=... (write")
+    assert "fee=... (FeeRule(payer=Payer.CITIZEN, fee_paise=None)" in refusal.message
 
 
 HIJACKER = PARTNER_PLUGIN.replace('code="pvt.partner.recharge"', 'code="gov.rj.jvvnl.bill"').replace(

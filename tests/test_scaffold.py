@@ -234,3 +234,35 @@ def test_the_scaffold_writes_only_what_its_own_check_accepts(tmp_path):
         assert taken.returncode != 0 and f"'{builtin}' is the name of a plugin built into emitra" in taken.stderr, taken.stderr
         assert "choose a name of your own" in taken.stderr
         assert not (tmp_path / f"emitra-{builtin.replace('_', '-')}").exists()
+
+
+PARTNER_MISTAKES = '''
+from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
+
+FORM = {"type": "object", "properties": {"n": {"type": "string", "title": "Number", "x-title-hi": "संख्या", "pattern": "^[0-9{8}$"}}}
+
+@hookimpl
+def emitra_register_services(register):
+    register(Service(code="pvt.partner_mistakes.gas", title_en="Gas booking", provider="Gas Co", domain=Domain.PRIVATE,
+                     category=Category.PRIVATE_SERVICE, form=FORM))
+    register(Service(code="pvt.partner_mistakes.refill", title_en="Gas\\nrefill", title_hi="गैस रिफिल", provider="Gas Co",
+                     domain=Domain.PRIVATE, category=Category.PRIVATE_SERVICE, form=FORM, fee=FeeRule(payer=Payer.PARTNER)))
+'''
+
+
+def test_plugins_check_explains_a_bad_pattern_a_title_on_two_lines_and_a_service_missing_its_hindi_title_and_fee(tmp_path):
+    path = tmp_path / "partner_mistakes.py"
+    path.write_text(PARTNER_MISTAKES)
+    out = sh(BIN / "emitra", "plugins", "check", path)
+    assert out.returncode != 0
+    text = out.stdout
+    # was "plugin 'partner_mistakes': emitra_register_services raised TypeError: Service.__init__() missing 2 required ..."
+    assert "TypeError" not in text
+    assert "service 'pvt.partner_mistakes.gas': title_hi, fee: not given to Service(...): give title_hi=... (" in text
+    # the other service is checked too: its own mistakes are named, each with its fix
+    assert ("service 'pvt.partner_mistakes.refill': title_en: 'Gas\\nrefill' has a control character ('\\n', at position 3); "
+            "write it on one line") in text
+    # was "'^[0-9{8}$' is not a 'regex'"
+    assert ("form: not a valid JSON Schema at properties/n/pattern: '^[0-9{8}$' is not a regular expression: "
+            "unterminated character set at position 1 ('['); close each '[' with ']'") in text
+    assert "e.g. '^[0-9]{8}$' for exactly eight digits" in text

@@ -19,11 +19,12 @@ from emitra.core import counter as counter_core
 from emitra.core import citizen_lookups, corrections, documents, forms, payments, privacy, registration, workflow
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors, coerce, flatten
-from emitra.core.ids import IdError, parse_emitra_id
+from emitra.core.ids import IdError, is_valid_receipt_no, parse_emitra_id
 from emitra.core.models import Citizen, Counter, RequestStatus, Role, ServiceRequest
 from emitra.core.payment_methods import card as card_payments
 from emitra.core.money import AmountError, parse_rupees
 from emitra.web import office  # the counter's cases page (/counter/cases), where a resubmission's refusal shows
+from emitra.core.text import typed_number
 from emitra.web.i18n import _, current_lang, pick, provider_name
 from emitra.web.schema_form import fields_for, step_title
 from emitra.web.security import Forbidden, actor, page
@@ -32,6 +33,25 @@ from emitra.web.templating import render, site_url
 OPERATOR = [Role.OPERATOR]
 RECEIPT_READERS = [Role.OPERATOR, Role.LSP_ADMIN, Role.SOCIETY_ADMIN, Role.STATE_ADMIN, Role.CITIZEN]
 _ID_SHAPE = re.compile(r"^[A-Za-z]{2}[\d\s\-]{9,}$")
+#: a receipt number's shape (core/ids.make_receipt_no): district, counter (4 digits), serial (8), check digit
+_RECEIPT_SHAPE = re.compile(r"^[A-Z]{2}\d{13}$")
+
+
+async def _receipt_typed(counter: Counter, q: str) -> tuple[str, str] | None:
+    """A receipt number typed into the citizen search (the citizen shows the receipt, not the card):
+    (the receipt number, "" when it is this counter's, else why it cannot be shown here); None when
+    ``q`` is not shaped as a receipt number, and is searched as an e-Mitra ID, mobile or name."""
+    receipt_no = typed_number(q).upper()
+    if not _RECEIPT_SHAPE.match(receipt_no):
+        return None
+    if not is_valid_receipt_no(receipt_no):
+        return receipt_no, _("This looks like a receipt number, but its check digit is wrong: a digit was probably "
+                             "mistyped. Check it on the receipt.")
+    if await ServiceRequest.filter(receipt_no=receipt_no, counter_id=counter.id).exists():
+        return receipt_no, ""
+    return receipt_no, _("%(receipt)s is a receipt number, but not a receipt of this counter (%(counter)s): the "
+                         "counter that issued it can show it. To serve the citizen, search by e-Mitra ID, mobile "
+                         "number or name.") % {"receipt": receipt_no, "counter": counter.code}
 
 
 async def _counter(request: Request) -> Counter:
@@ -66,7 +86,10 @@ async def counter_home(request: Request) -> Response:
     q = request.query_params.get("q", "").strip()
     results: list[Citizen] = []
     error = ""
-    if q:
+    receipt = await _receipt_typed(counter, q) if q else None
+    if receipt is not None:
+        error = receipt[1]  # this counter's receipt: the page links to it instead of a search
+    elif q:
         if _ID_SHAPE.match(q):
             try:
                 parse_emitra_id(q)
@@ -88,6 +111,7 @@ async def counter_home(request: Request) -> Response:
 
     waiting = await refunds.waiting_cancel_refunds(request.state.user)  # decision 73: finished from here too
     return render(request, "counter/home.html", {"counter": counter, "q": q, "results": results, "error": error, "recent": today,
+                                                 "receipt_no": receipt[0] if receipt and not receipt[1] else "",
                                                  "waiting_refunds": waiting})
 
 

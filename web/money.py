@@ -18,9 +18,11 @@ from tortoise.expressions import Q
 from emitra.core import dayend, settlement
 from emitra.core.auth import can_see_counter
 from emitra.core.dayend import MoneyError
+from emitra.core.forms import _iso_date
 from emitra.core.models import LSP, Counter, DayEnd, Role, Society, User
 from emitra.core.money import AmountError, parse_rupees
 from emitra.core.plugins import department_hi
+from emitra.core.text import ascii_digits
 from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import Forbidden, actor, page
@@ -62,12 +64,13 @@ def _date_label(name: str) -> str:
 def _date_param(request: Request, name: str, default: dt.date, errors: dict[str, str], source: Any = None) -> dt.date:
     """The date ``name`` of the query string (or of ``source``, a posted form), ``default`` when not
     given; a bad one (not a date, or outside web/params.py's range) leaves what to type in ``errors``
-    (the templates put the field's label in front of it)."""
+    (the templates put the field's label in front of it). A date typed day first (``01-12-2026``, as
+    these pages print dates) or in Hindi digits is the same date, as at registration (decision 116)."""
     text = str((source if source is not None else request.query_params).get(name, "") or "").strip()
     if not text:
         return default
     try:
-        return params.day(text, name, _date_label(name))
+        return params.day(_iso_date(ascii_digits(text)), name, _date_label(name))
     except params.BadParam as exc:
         errors[name] = exc.fix
         return default
@@ -126,6 +129,11 @@ async def counter_dayend(request: Request) -> Response:
                 return RedirectResponse(f"/dayend/{closed.slip_no}", status_code=303)
     else:
         day = _date_param(request, "date", suggested, errors)
+    if day > max(dayend.today(), suggested):
+        # a day not begun has no cash yet: its figures would be today's, under the later date (the
+        # next open day may be tomorrow, when cash was taken after today's close: that one is shown)
+        errors["date"] = _("%(day)s has not begun yet: pick today or an earlier day.") % {"day": day.strftime("%d-%m-%Y")}
+        day = suggested
     fig = await dayend.figures(counter, day)
     lsp = await LSP.get(id=counter.lsp_id)
     recent = await DayEnd.filter(counter_id=counter.id).order_by("-business_date").limit(10)
