@@ -60,6 +60,14 @@ LIKE_ACCOUNT = 'p."account" LIKE ?'
 IN_CHUNK = 5000  # values in one IN (...) list: PostgreSQL takes at most 32767 parameters a query
 
 
+def _provider_hi(provider: str) -> str:
+    """A department's or partner's name in a Hindi message: the Hindi name its plugin declares, else
+    the stored one (decisions 114 and 115 name them so on the pages)."""
+    from emitra.core.plugins import department_hi  # (here: the plugin host is not needed otherwise)
+
+    return department_hi(provider) or provider
+
+
 def _society_admin(actor: audit.Actor, district_id: int | None = None) -> int | None:
     """The district the actor may act for: a Society admin's own; None (all) for the system itself."""
     user = actor.user
@@ -897,7 +905,7 @@ async def remit(actor: audit.Actor, provider_slug: str, period_start: dt.date, p
             return st
         if st.total_paise == 0:
             raise MoneyError("provider", f"Nothing was collected for {st.provider} from {period_start:%d-%m-%Y} to {period_end:%d-%m-%Y}.",
-                             f"{period_start:%d-%m-%Y} से {period_end:%d-%m-%Y} तक {st.provider} के लिए कुछ वसूल नहीं हुआ।")
+                             f"{period_start:%d-%m-%Y} से {period_end:%d-%m-%Y} तक {_provider_hi(st.provider)} के लिए कुछ वसूल नहीं हुआ।")
         st.key = f"remit:{district.code}:{period_start}:{period_end}:{_key_slug(provider_slug)}"
         await ledger.post(district_id, st.key, f"remittance to {st.provider} {period_start} to {period_end}: {len(st.lines)} lines",
                           [ledger.debit(f"dept_payable:{provider_slug}", st.total_paise), ledger.credit("society_bank", st.total_paise)])
@@ -1007,7 +1015,7 @@ async def record_claim_payment(actor: audit.Actor, provider_slug: str, period_st
             return st
         if st.total_paise <= 0:
             raise MoneyError("provider", f"{st.provider} owes no service charges for {period_start:%d-%m-%Y} to {period_end:%d-%m-%Y}.",
-                             f"{period_start:%d-%m-%Y} से {period_end:%d-%m-%Y} के लिए {st.provider} पर कोई सेवा शुल्क बकाया नहीं है।")
+                             f"{period_start:%d-%m-%Y} से {period_end:%d-%m-%Y} के लिए {_provider_hi(st.provider)} पर कोई सेवा शुल्क बकाया नहीं है।")
         paid = st.paid_paise or 0
         if st.owed_paise <= 0:
             raise MoneyError("amount", f"This claim is paid in full ({format_paise(paid)} of {format_paise(st.total_paise)}, bank reference "

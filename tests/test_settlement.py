@@ -282,8 +282,13 @@ async def test_a_remittance_pays_the_department_what_was_collected_with_a_statem
     rsrtc = await settlement.remit(society, RSRTC, DAY, DAY, today=NEXT)
     assert [l.kind for l in rsrtc.lines] == ["collection", "refund"]
     assert rsrtc.total_paise == 14_800 - 13_320 == -await _movement(f"dept_payable:{RSRTC}")
-    with pytest.raises(dayend.MoneyError, match="Nothing was collected"):
+    with pytest.raises(dayend.MoneyError, match="Nothing was collected") as err:
         await settlement.remit(society, JVVNL, NEXT, NEXT, today=NEXT + dt.timedelta(days=1))
+    # the Hindi message names the discom in Hindi, as the remittances page does (it was the English name)
+    from emitra.core.plugins import department_hi
+
+    assert department_hi("Jaipur Vidyut Vitran Nigam Ltd (JVVNL)") == "जयपुर विद्युत वितरण निगम लि. (JVVNL)"
+    assert "जयपुर विद्युत वितरण निगम लि." in err.value.message_hi and "Jaipur Vidyut" not in err.value.message_hi
     assert (await ledger.check())["balanced"]
 
 
