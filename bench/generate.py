@@ -195,6 +195,17 @@ class Raw:
         await self.execute("ANALYZE")
 
 
+async def fill_drawer_totals() -> None:
+    """The drawers' totals of the cloned rows (written beside the ledger, not through it): what the
+    counters' own writes keep as they go (decision 124), written at once from the postings."""
+    from tortoise.transactions import in_transaction
+
+    from emitra.core import drawer_totals
+
+    async with in_transaction():
+        await drawer_totals.rebuild()
+
+
 async def create_indexes(raw: "Raw") -> list[str]:
     """The indexes the money code needs at this size are the schema's own (migration 0011:
     posting.entry_id, ledger_entry.created_at and .request_id, payment.request_id): nothing to add."""
@@ -638,6 +649,7 @@ async def build(url: str, plan: Plan, progress: bool = True) -> dict[str, Any]:
         district = await make_district(plan)
         templates = await make_templates(raw, district, plan.seed)
         made = await generate(raw, plan, district, templates, progress)
+        await fill_drawer_totals()
         indexes = await create_indexes(raw)
         await raw.analyze()
         checked = await verify(raw, plan)

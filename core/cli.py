@@ -271,6 +271,26 @@ def echo_ledger_check(result: dict, prefix: str = "") -> None:
                    "(EMITRA_UPI_REFUND_DUE_DAYS): send them first; `emitra upi-refunds list` shows them oldest first")
 
 
+@ledger_group.command("rebuild-drawer-totals")
+def ledger_rebuild_drawer_totals() -> None:
+    """Write the drawers' half-hourly totals again from the postings (decision 124), in one
+    transaction: what `emitra ledger check` asks for when it finds them differing from the books."""
+    from tortoise.transactions import in_transaction
+
+    from emitra.core import audit, drawer_totals
+
+    async def go() -> tuple[int, int]:
+        async with in_transaction():
+            differing = len(await drawer_totals.problems())
+            rows = await drawer_totals.rebuild()
+            await audit.record(audit.Actor(None, via="cli"), "ledger.drawer_totals_rebuilt", None,
+                               detail={"rows": rows, "differing_before": differing})
+        return rows, differing
+
+    rows, differing = run(go)
+    click.echo(f"drawer totals written again from the postings: {rows} rows ({differing} differed before)")
+
+
 @ledger_group.command("balance")
 @click.argument("account")
 def ledger_balance(account: str) -> None:

@@ -44,13 +44,13 @@ from tortoise.expressions import F
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock, config, ledger
+from emitra.core import audit, clock, config, drawer_totals, ledger
 from emitra.core.db import on_postgres
 from emitra.core.models import LSP, Counter, DayEnd, District, LedgerEntry, Posting, Role, Wallet
 from emitra.core.money import bank_reference as normal_reference
 from emitra.core.money import format_paise
 
-DAYEND_KEY = "dayend:"
+from emitra.core.drawer_totals import DAYEND_KEY  # noqa: E402  (re-exported: day ends are made here)
 
 
 class MoneyError(ValueError):
@@ -246,8 +246,7 @@ def _between(lo: dt.datetime | None, hi: dt.datetime | None) -> tuple[str, list[
 #: every drawer's whole history (a day end slowing down day after day), where the window's entries
 #: (ledger_entry.created_at) and their postings (posting.entry_id) are a day's worth whatever the
 #: size of the books. Accounts the caller did not ask for are dropped in Python.
-CASH_PREFIX = "counter_cash:"
-RETAINED_PREFIXES = ("lsp_fee_payable:", "owner_fee_payable:", "lsp_sales:")
+from emitra.core.drawer_totals import CASH_PREFIX, RETAINED_PREFIXES  # noqa: E402
 
 
 def _has_prefix(column: str, prefixes: tuple[str, ...]) -> str:
@@ -352,14 +351,12 @@ async def _cash_figures(codes: list[str], lo: dt.datetime | None, hi: dt.datetim
         if not first:
             return {}  # no drawer of these counters ever moved before hi
         lo = min(first.values())
-    where, params = _between(lo, hi)
-    rows = await index_rows(
-        'SELECT w."account" AS cash, r."account" AS account, SUM(r."amount_paise") AS total, COUNT(*) AS n FROM '
-        f'(SELECT DISTINCT p."entry_id" AS entry_id, p."account" AS account, e."request_id" AS request_id FROM {_window_postings(where)} '
-        f'AND {_IS_DRAWER} AND p."district_id" = ?) w '
-        'JOIN "posting" r ON r."entry_id" = w.entry_id LEFT JOIN "service_request" s ON s."id" = w.request_id '
-        f'WHERE r."account" = w."account" OR ({_IS_KEPT} AND (r."account" LIKE \'lsp_sales:%\' OR s."charge_payer" = \'citizen\')) '
-        'GROUP BY w."account", r."account"', params + [district_id])
+    rows = []
+    for a, b, kept in _parts(lo, hi):
+        if kept:
+            rows += await drawer_totals.window(codes, a, b, district_id)
+        else:
+            rows += await _window_from_postings(a, b, district_id)
     wanted = set(codes)
     out: dict[str, tuple[int, int, dict[str, int]]] = {}
     for r in rows:
@@ -368,11 +365,36 @@ async def _cash_figures(codes: list[str], lo: dt.datetime | None, hi: dt.datetim
             continue
         expected, n, kept = out.get(code, (0, 0, {}))
         if r["account"] == r["cash"]:
-            expected, n = int(r["total"] or 0), int(r["n"])
+            expected, n = expected + int(r["total"] or 0), n + int(r["n"])
         else:
-            kept[r["account"]] = -int(r["total"] or 0)
+            kept[r["account"]] = kept.get(r["account"], 0) - int(r["total"] or 0)
         out[code] = (expected, n, kept)
     return out
+
+
+def _parts(lo: dt.datetime | None, hi: dt.datetime | None) -> list[tuple[dt.datetime | None, dt.datetime | None, bool]]:
+    """[lo, hi) as the parts read apart: its whole half hours from the drawers' totals (True), the
+    part half hours at its ends (or all of it, when open at the start or shorter than a half hour)
+    from the postings (False)."""
+    if lo is None or hi is None:
+        return [(lo, hi, False)]
+    a, b = drawer_totals.next_bucket(lo), drawer_totals.bucket(hi)
+    if a >= b:
+        return [(lo, hi, False)]
+    return [p for p in ((lo, a, False), (a, b, True), (b, hi, False)) if p[0] < p[1]]
+
+
+async def _window_from_postings(lo: dt.datetime | None, hi: dt.datetime | None, district_id: int) -> list[dict[str, Any]]:
+    """What the drawers' totals hold, summed from the postings of [lo, hi): rows of (cash, account,
+    total, n) for every drawer of the district that moved."""
+    where, params = _between(lo, hi)
+    return await index_rows(
+        'SELECT w."account" AS cash, r."account" AS account, SUM(r."amount_paise") AS total, COUNT(*) AS n FROM '
+        f'(SELECT DISTINCT p."entry_id" AS entry_id, p."account" AS account, e."request_id" AS request_id FROM {_window_postings(where)} '
+        f'AND {_IS_DRAWER} AND p."district_id" = ?) w '
+        'JOIN "posting" r ON r."entry_id" = w.entry_id LEFT JOIN "service_request" s ON s."id" = w.request_id '
+        f'WHERE r."account" = w."account" OR ({_IS_KEPT} AND (r."account" LIKE \'lsp_sales:%\' OR s."charge_payer" = \'citizen\')) '
+        'GROUP BY w."account", r."account"', params + [district_id])
 
 
 @dataclass(frozen=True)

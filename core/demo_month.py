@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
-from emitra.core import config
+from emitra.core import config, drawer_totals
 
 ACTION = "demo.month"
 PASSWORD = "emitra-demo"
@@ -380,7 +380,7 @@ async def _stamp(sim: Sim, moment: dt.datetime, request_id: int | None = None, p
     """Place what was just written at ``moment``: the new ledger entries, the request and its payment."""
     from emitra.core.models import LedgerEntry, Payment, ServiceRequest
 
-    if await LedgerEntry.filter(id__gt=sim.mark).update(created_at=moment):
+    if await drawer_totals.redate(LedgerEntry.filter(id__gt=sim.mark), moment):
         sim.mark = (await LedgerEntry.all().order_by("-id").limit(1).values_list("id", flat=True))[0]
     if request_id is not None:
         await ServiceRequest.filter(id=request_id).update(created_at=moment)

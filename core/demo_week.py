@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from emitra.core import config
+from emitra.core import config, drawer_totals
 
 COUNTER = "JP-LM-001"
 DISTRICT = "JP"
@@ -149,7 +149,7 @@ async def run_week(start: dt.date) -> dict[str, Any]:
     async def stamp(moment: dt.datetime) -> None:
         """Dates what the week posted since the last stamp: its ledger entries and the payments it took."""
         nonlocal mark
-        await LedgerEntry.filter(id__gt=mark).update(created_at=moment)
+        await drawer_totals.redate(LedgerEntry.filter(id__gt=mark), moment)
         newest = await LedgerEntry.all().order_by("-id").first()
         mark = newest.id if newest else 0
         fresh = await Payment.filter(request_id__in=requests or [0], confirmed_at__isnull=False).exclude(id__in=sorted(dated) or [0]).values_list("id", flat=True)

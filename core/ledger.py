@@ -16,6 +16,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.functions import Sum
 
+from emitra.core import drawer_totals
 from emitra.core.db import insert_rows, placeholders, raw_rows
 from emitra.core.models import LedgerEntry, Posting
 
@@ -78,6 +79,7 @@ async def post(district_id: int, key: str, memo: str, lines: list[Line], request
     await Posting.bulk_create(
         [Posting(entry=entry, district_id=district_id, account=l.account, amount_paise=l.amount_paise) for l in lines]
     )
+    await drawer_totals.note([(district_id, key, request_id, entry.created_at, [(l.account, l.amount_paise) for l in lines])])
     return entry
 
 
@@ -143,6 +145,9 @@ async def _insert(fresh: list[tuple[NewEntry, list[Line]]], now: dt.datetime) ->
                             [v for e in batch for v in (e.district_id, e.key, e.memo[:300], e.request_id, e.created_at or now)]):
             out[r["idempotency_key"]] = r["id"]
     lines = [(out[e.key], e.district_id, l.account, l.amount_paise) for e, kept in fresh for l in kept]
+    # the drawers' totals (decision 124), in the same transaction as the entries
+    await drawer_totals.note([(e.district_id, e.key, e.request_id, e.created_at or now, [(l.account, l.amount_paise) for l in kept])
+                              for e, kept in fresh])
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":  # COPY: one stream, not 2,000 parameters bound a statement (decision 42)
         for i in range(0, len(lines), 50_000):
@@ -318,12 +323,13 @@ async def check() -> dict[str, object]:
     every account named ``kind:party`` or a known single account, every receipt with its entries
     and every entry with its receipt (:func:`receipt_problems`), every settlement payout equal to
     its payments (:func:`payout_problems`), every Stripe import vouching only for its own district's
-    entries (:func:`vouching_problems`), no closed counter's wallet holding money; and what closed
+    entries (:func:`vouching_problems`), the drawers' half-hourly totals equal to their postings
+    (:func:`drawer_totals.problems`, decision 124), no closed counter's wallet holding money; and what closed
     counters' wallets left owed back to their LSPs (``wallet_refunds_owed_paise``), and what cancelled UPI-paid
     bookings left owed to citizens (``upi_refunds_owed_paise``, decision 71), and how many of those are
     owed longer than ``EMITRA_UPI_REFUND_DUE_DAYS`` working days (``upi_refunds_overdue``: reported,
     never making the books unbalanced, decision 75). Balances are never stored, so
-    they always equal what the postings say."""
+    they always equal what the postings say; the one stored sum, the drawers' totals, is checked here."""
     from tortoise import connections
 
     conn = connections.get("default")
@@ -365,6 +371,7 @@ async def check() -> dict[str, object]:
     problems += await receipt_problems()
     problems += await payout_problems()
     problems += await vouching_problems()
+    problems += await drawer_totals.problems()
     return {
         "balanced": total == 0 and not problems,
         "entries": entries,

@@ -308,6 +308,26 @@ class Posting(Model):
         indexes = (("entry_id",), ("account", "entry_id"))
 
 
+class DrawerTotal(Model):
+    """What a counter's cash drawer took in a half hour, and what its entries credited to each share
+    the counter keeps back: a stored sum of the postings, kept as they are written (decision 124,
+    core/drawer_totals), which a day end reads instead of every posting of the day."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT)
+    drawer = fields.CharField(max_length=100)  # counter_cash:<code>
+    since = fields.DatetimeField()  # the half hour's start, UTC
+    account = fields.CharField(max_length=100)  # the drawer itself, or a share kept back
+    total_paise = fields.BigIntField()
+    postings = fields.IntField()
+
+    class Meta:
+        table = "drawer_total"
+        unique_together = (("drawer", "since", "account", "district"),)
+
+
 class AuditLog(Model):
     """Every change of state: who, when, what, from which counter."""
 

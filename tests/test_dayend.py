@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from stdnum import verhoeff
 
-from emitra.core import counter as counter_core
+from emitra.core import counter as counter_core, drawer_totals
 from emitra.core import dayend, ledger
 from emitra.core.audit import Actor
 from emitra.core.models import LSP, AuditLog, Citizen, Counter, DayEnd, LedgerEntry, User, Wallet
@@ -46,7 +46,7 @@ async def _operator(username: str):
 
 async def _move_entries_to(moment: dt.datetime, after_id: int = 0) -> None:
     """Date the ledger entries posted by the test (after ``after_id``) as if they were made at ``moment``."""
-    await LedgerEntry.filter(id__gt=after_id).update(created_at=moment)
+    await drawer_totals.redate(LedgerEntry.filter(id__gt=after_id), moment)
 
 
 async def _last_entry_id() -> int:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from emitra.core import dayend, ledger
+from emitra.core import dayend, drawer_totals, ledger
 from emitra.core.models import LSP, Citizen, Counter, CounterKind, DayEnd, District, LedgerEntry, Posting, ServiceRequest, User
 
 pytestmark = pytest.mark.anyio
@@ -129,7 +129,7 @@ async def _books(rng: random.Random, counters: list[Counter], n: int) -> None:
         key = f"t:{i}" if kind != "dayend" else rng.choice(["dayend:", "dayend"]) + f"{c.code}:{i}"
         entry = await ledger.post(district, key, f"entry {i}", lines, request_id=request.id if request else None)
         posted.append((district, lines, entry.request_id))
-        await LedgerEntry.filter(id=entry.id).update(created_at=moment())
+        await drawer_totals.redate(LedgerEntry.filter(id=entry.id), moment())
     for c in counters:  # day ends closed mid-day, in the evening, after midnight; some counters never
         for k in range(-1, DAYS + 1):
             day = START + dt.timedelta(days=k)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from emitra.core import counter as counter_core
+from emitra.core import counter as counter_core, drawer_totals
 from emitra.core import dayend, ledger, settlement
 from emitra.core import reconcile as rec
 from emitra.core.audit import Actor
@@ -54,7 +54,7 @@ class Books:
         self.mark = 0
 
     async def stamp(self, moment: dt.datetime) -> None:
-        await LedgerEntry.filter(id__gt=self.mark).update(created_at=moment)
+        await drawer_totals.redate(LedgerEntry.filter(id__gt=self.mark), moment)
         last = await LedgerEntry.all().order_by("-id").first()
         self.mark = last.id if last else 0
 

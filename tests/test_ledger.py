@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emitra.core import ledger
+from emitra.core import drawer_totals, ledger
 from emitra.core.models import District, LedgerEntry, Posting
 
 pytestmark = pytest.mark.anyio
@@ -57,7 +57,7 @@ accounts = st.sampled_from(["counter_cash:A", "counter_cash:B", "dept_payable:jv
 async def test_random_posts_replays_and_reversals_keep_the_books_balanced(demo_db, ops):
     from tortoise import connections
 
-    await connections.get("default").execute_script('DELETE FROM "posting"; DELETE FROM "ledger_entry"')
+    await connections.get("default").execute_script('DELETE FROM "drawer_total"; DELETE FROM "posting"; DELETE FROM "ledger_entry"')
     d = await _district()
     posted: list[LedgerEntry] = []
     for i, (op, a, b, amount) in enumerate(ops):
@@ -96,7 +96,7 @@ async def test_times_written_in_india_and_in_utc_compare_correctly(demo_db):
     d = await _district()
     early = await ledger.post(d, "t-early", "x", [ledger.debit("counter_cash:X", 1), ledger.credit("dept_payable:y", 1)])
     late = await ledger.post(d, "t-late", "x", [ledger.debit("counter_cash:X", 1), ledger.credit("dept_payable:y", 1)])
-    await LedgerEntry.filter(id=early.id).update(created_at=dt.datetime(2026, 11, 29, 0, 10, tzinfo=ist))  # 18:40 UTC on the 28th
-    await LedgerEntry.filter(id=late.id).update(created_at=dt.datetime(2026, 11, 28, 19, 0, tzinfo=dt.timezone.utc))  # 00:30 IST
+    await drawer_totals.redate(LedgerEntry.filter(id=early.id), dt.datetime(2026, 11, 29, 0, 10, tzinfo=ist))  # 18:40 UTC on the 28th
+    await drawer_totals.redate(LedgerEntry.filter(id=late.id), dt.datetime(2026, 11, 28, 19, 0, tzinfo=dt.timezone.utc))  # 00:30 IST
     before = await LedgerEntry.filter(created_at__lt=dt.datetime(2026, 11, 29, 0, 20, tzinfo=ist)).values_list("idempotency_key", flat=True)
     assert list(before) == ["t-early"]

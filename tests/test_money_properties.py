@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tortoise import connections
 
-from emitra.core import counter as counter_core
+from emitra.core import counter as counter_core, drawer_totals
 from emitra.core import dayend, ledger
 from emitra.core.audit import Actor
 from emitra.core.forms import FormErrors
@@ -27,7 +27,7 @@ IST = ZoneInfo("Asia/Kolkata")
 START = dt.date(2026, 11, 16)
 BILL, JAMABANDI, BUS = "gov.rj.jvvnl.bill", "gov.rj.revenue.jamabandi_copy", "pvt.rsrtc.bus_ticket"
 K_NUMBERS = ["210412345678", "210412345679", "210400000011"]
-MONEY_TABLES = ["reconciliation_snapshot", "monthly_figure", "daily_figure", "notification", "certificate", "case_event", "work_case", "dispatch", "balance_checkpoint", "statement_line", "statement_import", "processed_event", "day_end", "posting", "ledger_entry", "payment",
+MONEY_TABLES = ["reconciliation_snapshot", "drawer_total", "monthly_figure", "daily_figure", "notification", "certificate", "case_event", "work_case", "dispatch", "balance_checkpoint", "statement_line", "statement_import", "processed_event", "day_end", "posting", "ledger_entry", "payment",
                 "document", "service_request", "audit_log"]
 
 ops = st.lists(st.one_of(
@@ -81,7 +81,7 @@ async def test_random_days_at_a_counter_keep_the_books_right(demo_db, bus, monke
         nonlocal minute, mark
         minute += 1
         moment = moment or dt.datetime.combine(day, dt.time(9, 0), tzinfo=IST) + dt.timedelta(minutes=minute)
-        await LedgerEntry.filter(id__gt=mark).update(created_at=moment)
+        await drawer_totals.redate(LedgerEntry.filter(id__gt=mark), moment)
         last = await LedgerEntry.all().order_by("-id").first()
         mark = last.id if last else 0
 
@@ -160,9 +160,9 @@ async def test_cancelling_yesterdays_ticket_from_an_empty_drawer_does_not_take_i
     trip = {"from": "jaipur", "to": "ajmer", "journey_date": (START + dt.timedelta(days=5)).isoformat(), "service_class": "ordinary",
             "seats": 1, "passengers": [{"name": "Ramesh Kumar Sharma", "age": 48, "gender": "M"}]}
     ticket = await counter_core.record_cash(op, counter, citizen, BUS, trip, "x-1")
-    await LedgerEntry.all().update(created_at=dt.datetime.combine(START, dt.time(10, 0), tzinfo=IST))
+    await drawer_totals.redate(LedgerEntry.all(), dt.datetime.combine(START, dt.time(10, 0), tzinfo=IST))
     await dayend.close_day(op, counter, START, 14_800 + 1_000, now=dt.datetime.combine(START, dt.time(20, 0), tzinfo=IST))
-    await LedgerEntry.filter(idempotency_key__startswith="dayend:").update(created_at=dt.datetime.combine(START, dt.time(20, 0), tzinfo=IST))
+    await drawer_totals.redate(LedgerEntry.filter(idempotency_key__startswith="dayend:"), dt.datetime.combine(START, dt.time(20, 0), tzinfo=IST))
     bus.today = START + dt.timedelta(days=1)
     with pytest.raises(counter_core.CounterError, match="the drawer holds"):  # ₹133.20 due back; the drawer is empty
         await counter_core.cancel(op, counter, ticket, "plans changed")

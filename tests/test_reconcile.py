@@ -16,7 +16,7 @@ import pytest
 
 from tortoise.transactions import in_transaction
 
-from emitra.core import clock, dayend, ledger
+from emitra.core import clock, dayend, drawer_totals, ledger
 from emitra.core import counter as counter_core
 from emitra.core import reconcile as rec
 from emitra.core.audit import Actor
@@ -649,7 +649,7 @@ async def test_the_reconciliation_confirms_deposits_with_the_bank_reference_in_c
 async def _post_dated(district_id: int, key: str, day: dt.date, paise: int) -> LedgerEntry:
     """An entry (society_bank from a department's payable) dated at noon on ``day``."""
     await ledger.post(district_id, key, key, [ledger.debit("society_bank", paise), ledger.credit("dept_payable:test", paise)])
-    await LedgerEntry.filter(idempotency_key=key).update(created_at=dt.datetime.combine(day, dt.time(12), dayend.ZoneInfo("Asia/Kolkata")))
+    await drawer_totals.redate(LedgerEntry.filter(idempotency_key=key), dt.datetime.combine(day, dt.time(12), dayend.ZoneInfo("Asia/Kolkata")))
     return await LedgerEntry.get(idempotency_key=key)
 
 
@@ -733,7 +733,7 @@ async def test_the_next_week_opens_from_the_recorded_weeks_balances_and_rereads_
 
     # an entry of the recorded week moved into the next one: the checkpoint no longer describes the books
     moved = await LedgerEntry.get(idempotency_key="payout:po_test1")
-    await LedgerEntry.filter(id=moved.id).update(created_at=dt.datetime.combine(week2[0], dt.time(9), dayend.ZoneInfo("Asia/Kolkata")))
+    await drawer_totals.redate(LedgerEntry.filter(id=moved.id), dt.datetime.combine(week2[0], dt.time(9), dayend.ZoneInfo("Asia/Kolkata")))
     again = await rec.build_report(district.id, *week2)
     with monkeypatch.context() as m:
         m.setattr(rec, "_usable_checkpoint", from_history)

@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from emitra.core import ledger
+from emitra.core import drawer_totals, ledger
 from emitra.core import reconcile as rec
 from emitra.core.models import District, LedgerEntry, Posting
 
@@ -41,7 +41,7 @@ async def _books(rng: random.Random, n: int) -> None:
             lines = [ledger.debit(accounts[0], amount), ledger.credit(accounts[1], part), ledger.credit(accounts[-1], amount - part)]
         entry = await ledger.post(rng.choice(districts), f"test:{i}", f"entry {i} memo", lines)
         at = LO + dt.timedelta(minutes=rng.randrange(-3 * 24 * 60, 10 * 24 * 60))
-        await LedgerEntry.filter(id=entry.id).update(created_at=at)
+        await drawer_totals.redate(LedgerEntry.filter(id=entry.id), at)
 
 
 async def _plain(district_id: int, lo: dt.datetime, hi: dt.datetime, max_id: int) -> dict[int, tuple]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from emitra.core import clock, dayend, ledger
+from emitra.core import clock, dayend, drawer_totals, ledger
 from emitra.core import reconcile as rec
 from emitra.core import reconcile_saved as saved
 from emitra.core.audit import Actor
@@ -135,7 +135,7 @@ async def _three_weeks_ago() -> tuple[District, DayEnd, tuple[dt.date, dt.date]]
     day_end = await _cash_day("operator1", "210412345678", "rs-old", clock.today())
     back = dt.timedelta(days=21)
     for entry in await LedgerEntry.all():
-        await LedgerEntry.filter(id=entry.id).update(created_at=entry.created_at - back)
+        await drawer_totals.redate(LedgerEntry.filter(id=entry.id), entry.created_at - back)
     await DayEnd.filter(id=day_end.id).update(business_date=day_end.business_date - back)
     return district, await DayEnd.get(id=day_end.id), rec.week_of(day_end.business_date - back)
 

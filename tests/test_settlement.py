@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from emitra.core import counter as counter_core
+from emitra.core import counter as counter_core, drawer_totals
 from emitra.core import dayend, hookimpl, ledger, payments, settlement
 from emitra.core.audit import Actor
 from emitra.core.models import AuditLog, Citizen, Counter, CounterService, District, LedgerEntry, Payment, Posting, SettlementItem, User
@@ -243,7 +243,7 @@ async def _day_of_bills(bus) -> tuple[Actor, list]:
     ticket = await counter_core.record_cash(actor, counter, citizen, BUS, trip, "r-6")
     await counter_core.cancel(actor, counter, ticket, "plans changed")
     done.append(ticket)
-    await LedgerEntry.all().update(created_at=at(DAY, 12))
+    await drawer_totals.redate(LedgerEntry.all(), at(DAY, 12))
     return actor, done
 
 
@@ -412,7 +412,7 @@ async def test_what_each_provider_is_owed_is_the_books_with_or_without_a_recorde
     # the next Monday's bill, entered before the week is reconciled
     counter, citizen = await Counter.get(code="JP-LM-001"), await Citizen.get(name="Ramesh Kumar Sharma")
     monday = await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": "210400000011"}, "r-mon")
-    await LedgerEntry.filter(request_id=monday.id).update(created_at=at(DAY + dt.timedelta(days=3), 10))
+    await drawer_totals.redate(LedgerEntry.filter(request_id=monday.id), at(DAY + dt.timedelta(days=3), 10))
     start, end = dt.date(2026, 11, 16), dt.date(2026, 11, 22)
     await reconcile.reconcile(society, 1, start, end)
     assert await reconcile._usable_checkpoint(1, at(DAY + dt.timedelta(days=10), 0), 10**9) is not None
@@ -422,7 +422,7 @@ async def test_what_each_provider_is_owed_is_the_books_with_or_without_a_recorde
     assert (await _shown())[JVVNL]["payable_paise"] == monday.principal_paise  # the Friday's remitted, the Monday's owed
     # an entry dated inside the recorded week, made after it was recorded: the checkpoint no longer counts it
     await ledger.post(1, "late:fix", "late correction", [ledger.debit(f"dept_payable:{JVVNL}", 100), ledger.credit("society_bank", 100)])
-    await LedgerEntry.filter(idempotency_key="late:fix").update(created_at=at(DAY, 15))
+    await drawer_totals.redate(LedgerEntry.filter(idempotency_key="late:fix"), at(DAY, 15))
     assert await _shown() == await _from_every_posting()
     posted = await settlement.posted_statements("remittance", 1)
     assert [(p["provider_slug"], p["from"], p["to"]) for p in posted] == [(JVVNL, DAY, DAY)]
@@ -437,7 +437,7 @@ async def test_the_lsp_statement_shows_what_each_counter_earned_and_what_is_owed
     actor, done = await _day_of_bills(bus_calendar)
     _, counter, _ = await _operator()
     await dayend.close_day(actor, counter, DAY, sum(r.citizen_total_paise for r in done) - 13_320, now=at(DAY, 19))
-    await LedgerEntry.filter(idempotency_key__startswith="dayend:").update(created_at=at(DAY, 19))
+    await drawer_totals.redate(LedgerEntry.filter(idempotency_key__startswith="dayend:"), at(DAY, 19))
     s = await settlement.lsp_statement(1, DAY, DAY)
     row = dict((c.code, r) for c, r in s["earned"])["JP-LM-001"]
     # citizen-paid: birth certificate Rs 10 + bus ticket Rs 10; department/partner-paid: 3 bills x 3.95 + LIC Rs 5
@@ -457,7 +457,7 @@ async def test_the_lsp_statement_is_the_books_before_and_after_a_recorded_week(d
     actor, done = await _day_of_bills(bus_calendar)
     _, counter, citizen = await _operator()
     await dayend.close_day(actor, counter, DAY, sum(r.citizen_total_paise for r in done) - 13_320, now=at(DAY, 19))
-    await LedgerEntry.filter(idempotency_key__startswith="dayend:").update(created_at=at(DAY, 19))
+    await drawer_totals.redate(LedgerEntry.filter(idempotency_key__startswith="dayend:"), at(DAY, 19))
 
     async def plain(lsp_id: int) -> tuple[dict[str, int], int, int]:
         accounts = [a for a in await Posting.all().distinct().values_list("account", flat=True)
@@ -494,7 +494,7 @@ def test_the_society_remits_and_downloads_the_statement_and_other_roles_cannot(w
         actor, counter, citizen = await _operator()
         for key, k in (("w-1", K), ("w-2", K2)):
             await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": k}, key)
-        await LedgerEntry.all().update(created_at=dt.datetime.combine(_yesterday(), dt.time(12), tzinfo=IST))
+        await drawer_totals.redate(LedgerEntry.all(), dt.datetime.combine(_yesterday(), dt.time(12), tzinfo=IST))
     web.run(sell)
     for username in ("operator1", "lsp"):
         web.login(username)
@@ -535,7 +535,7 @@ def test_a_claim_paid_in_part_shows_what_is_owed_and_takes_the_rest_and_every_re
         actor, counter, citizen = await _operator()
         for key, k in (("c-1", K), ("c-2", K2)):
             await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": k}, key)
-        await LedgerEntry.all().update(created_at=dt.datetime.combine(_yesterday(), dt.time(12), tzinfo=IST))
+        await drawer_totals.redate(LedgerEntry.all(), dt.datetime.combine(_yesterday(), dt.time(12), tzinfo=IST))
     web.run(sell)
     web.login("society")
     day = _yesterday().isoformat()
@@ -753,7 +753,7 @@ def _sold_yesterday(web) -> str:
     async def sell():
         actor, counter, citizen = await _operator()
         await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "k-1")
-        await LedgerEntry.all().update(created_at=dt.datetime.combine(_yesterday(), dt.time(12), tzinfo=IST))
+        await drawer_totals.redate(LedgerEntry.all(), dt.datetime.combine(_yesterday(), dt.time(12), tzinfo=IST))
     web.run(sell)
     web.login("society")
     return _yesterday().isoformat()

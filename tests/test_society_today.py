@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from emitra.core import counter as counter_core  # noqa: E402
-from emitra.core import dayend, society_today  # noqa: E402
+from emitra.core import dayend, drawer_totals, society_today  # noqa: E402
 from emitra.core.audit import Actor  # noqa: E402
 from emitra.core.models import (Citizen, Counter, DayEnd, LedgerEntry, Notification, Payment, RequestStatus,  # noqa: E402
                                 ServiceRequest, User)
@@ -65,7 +65,7 @@ async def _waiting_states(now: dt.datetime) -> dict[str, int]:
     actor, counter, citizen = await _operator()
     day = dayend.local_date(now) - dt.timedelta(days=5)
     await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "cash-1")
-    await LedgerEntry.all().update(created_at=dayend.day_start(day) + dt.timedelta(hours=11))
+    await drawer_totals.redate(LedgerEntry.all(), dayend.day_start(day) + dt.timedelta(hours=11))
     figures = await dayend.figures(counter, day, now)
     closed = await dayend.close_day(actor, counter, day, figures.expected_paise, now)
     early = await LedgerEntry.all().order_by("id").first()

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from emitra.core import clock, dayend, ledger
+from emitra.core import clock, dayend, drawer_totals, ledger
 from emitra.core import counter as counter_core
 from emitra.core import reconcile as rec
 from emitra.core import reconcile_saved as saved
@@ -42,7 +42,7 @@ async def _setting() -> tuple[District, Actor]:
 
 async def _remittance(district_id: int, key: str, day: dt.date, paise: int) -> LedgerEntry:
     await ledger.post(district_id, key, key, [ledger.debit("society_bank", paise), ledger.credit("dept_payable:test", paise)])
-    await LedgerEntry.filter(idempotency_key=key).update(created_at=dt.datetime.combine(day, dt.time(12), dayend.ZoneInfo("Asia/Kolkata")))
+    await drawer_totals.redate(LedgerEntry.filter(idempotency_key=key), dt.datetime.combine(day, dt.time(12), dayend.ZoneInfo("Asia/Kolkata")))
     return await LedgerEntry.get(idempotency_key=key)
 
 

@@ -123,6 +123,7 @@ AUDIT_ACTIONS = {
     "grievance.filed_online": N_("Grievance filed online"),
     "holiday.added": N_("Holiday added"),
     "holiday.removed": N_("Holiday removed"),
+    "ledger.drawer_totals_rebuilt": N_("Cash drawer totals written again from the books"),
     "inspection.closed": N_("Inspection closed"),
     "inspection.recorded": N_("Inspection recorded"),
     "lsp.created": N_("LSP appointed"),
