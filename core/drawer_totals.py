@@ -156,10 +156,12 @@ async def redate(entries: Any, moment: dt.datetime) -> int:
 
     from emitra.core.models import LedgerEntry
 
+    # read before the transaction opens: a queryset made by ``Model.all()`` is bound to the connection
+    # of the moment it was made, which on SQLite would wait for this transaction's lock
+    ids = sorted(await entries.values_list("id", flat=True))
+    if not ids:
+        return 0
     async with in_transaction() as conn:
-        ids = sorted(await entries.values_list("id", flat=True))
-        if not ids:
-            return 0
         await _move(conn, ids, -1)
         await LedgerEntry.filter(id__in=ids).update(created_at=moment)
         await _move(conn, ids, 1)
