@@ -3,8 +3,8 @@
 ``POST /write`` writes, in one database transaction through tortoise and emitra's own models, the
 rows one cash payment of the JVVNL bill writes (copied from a real one): the service request
 (inserted, then given its receipt number), its payment, its ledger entry and postings, its audit
-records, the updates of its MIS figures (:class:`DailyFigure`, and the month's row) and of the
-audit chain's head. The values are copied from the newest paid request in the database (the benchmark
+records, the updates of its MIS figures (:class:`DailyFigure`, and the month's row), of its
+counter drawer's half-hourly totals (:class:`DrawerTotal`, decision 124) and of the audit chain's head. The values are copied from the newest paid request in the database (the benchmark
 makes one through the real API first). No login, no validation, no policy, no fee, no plugin, no
 hand-over: what is left is the HTTP server, the ORM and the database, which is what the real
 transaction cannot do without. (Its audit records copy the real one's hashes without chaining
@@ -33,9 +33,9 @@ from tortoise.contrib.starlette import RegisterTortoise
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from emitra.core import config, db, models
+from emitra.core import config, db, drawer_totals, models
 from emitra.core.ids import make_receipt_no
-from emitra.core.models import AuditHead, AuditLog, DailyFigure, District, LedgerEntry, Payment, Posting, ServiceRequest
+from emitra.core.models import AuditHead, AuditLog, DailyFigure, District, DrawerTotal, LedgerEntry, Payment, Posting, ServiceRequest
 
 MonthlyFigure = getattr(models, "MonthlyFigure", None)  # the MIS keeps month totals beside the days
 
@@ -53,12 +53,14 @@ class Template:
     postings: list[tuple[str, int]]
     audits: list[dict[str, Any]]
     figure_ids: dict[Any, int]  # the MIS figure rows the payment added to, by model
+    drawer_rows: list[tuple[int, int]]  # the drawer's totals rows the payment added to: (id, paise)
 
     @property
     def rows(self) -> dict[str, int]:
         """Rows written per transaction, by table (inserted or updated)."""
         return {"service_request": 1, "payment": 1, "ledger_entry": 1, "posting": len(self.postings),
-                "audit_log": len(self.audits), **{m._meta.db_table: 1 for m in self.figure_ids}, "audit_head": 1}
+                "audit_log": len(self.audits), **{m._meta.db_table: 1 for m in self.figure_ids}, "drawer_total": len(self.drawer_rows),
+                "audit_head": 1}
 
 
 _REQUEST_FIELDS = ("district_id", "counter_id", "operator_id", "citizen_id", "service_code", "service_title_en",
@@ -83,6 +85,10 @@ async def load_template() -> Template:
     if MonthlyFigure is not None:
         figures[MonthlyFigure] = (await MonthlyFigure.get(**key, month=request.business_date.replace(day=1))).id
     district = await District.get(id=request.district_id)
+    amounts = dict(postings)
+    drawers = [a for a in amounts if a.startswith(drawer_totals.CASH_PREFIX)]
+    drawer_rows = [(row.id, amounts[row.account]) for row in await DrawerTotal.filter(
+        drawer__in=drawers, since=drawer_totals.bucket(entry.created_at), account__in=list(amounts))]
     return Template(
         district_code=district.code,
         request={f: getattr(request, f) for f in _REQUEST_FIELDS},
@@ -91,6 +97,7 @@ async def load_template() -> Template:
         postings=[(a, p) for a, p in postings],
         audits=[{f: getattr(a, f) for f in _AUDIT_FIELDS} for a in audits],
         figure_ids=figures,
+        drawer_rows=drawer_rows,
     )
 
 
@@ -114,6 +121,8 @@ async def write(t: Template) -> str:
             await model.filter(id=figure_id).update(
                 transactions=F("transactions") + 1, principal_paise=F("principal_paise") + r["principal_paise"],
                 citizen_total_paise=F("citizen_total_paise") + r["citizen_total_paise"])
+        for row_id, paise in t.drawer_rows:
+            await DrawerTotal.filter(id=row_id).update(total_paise=F("total_paise") + paise, postings=F("postings") + 1)
         if last is not None:
             await AuditHead.filter(id=1).update(last_id=last.id, entries=F("entries") + len(t.audits))
     return request.receipt_no
