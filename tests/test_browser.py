@@ -567,3 +567,29 @@ def test_a_citizen_on_a_phone_without_javascript_ticks_a_choice_beside_its_words
         page.screenshot(path=str(ARTIFACTS / "certificate-phone-hi.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_long_receipt_printed_on_small_paper_begins_on_its_first_sheet(browser, server):
+    """A receipt longer than the sheet (an application's, on A6 or a small receipt printer's paper,
+    with JavaScript off as at a kiosk) printed its heading and receipt number alone on the first
+    sheet: the receipt's table was kept whole (``table { page-break-inside: avoid }``), so it moved
+    to the next sheet, and broke there anyway. It now breaks between rows, and starts under its heading."""
+    import io
+
+    import pypdf
+
+    context = browser.new_context(base_url=server, locale="en-IN", java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto("/lang/en?next=/login")
+        page.fill("#username", "operator2")
+        page.fill("#password", PASSWORD)
+        page.locator("form[action='/login'] button[type=submit]").click()
+        page.locator("table a[href^='/receipts/']").first.click()  # the demo's caste certificate, applied for at this kiosk
+        receipt_no = page.locator("#receipt-no").inner_text().strip()
+        sheets = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(page.pdf(format="A6"))).pages]
+        assert receipt_no in sheets[0] and "Date and time" in sheets[0] and "Counter" in sheets[0], sheets
+        assert len(sheets) == 2, sheets
+    finally:
+        context.close()
