@@ -370,7 +370,7 @@ def policy_rules(as_json: bool) -> None:
 
 @main.group("plugin")
 def plugin_group() -> None:
-    """Write a new service plugin."""
+    """Write a new service plugin (`new`) and check it (`check`)."""
 
 
 @plugin_group.command("new")
@@ -527,6 +527,12 @@ def plugins_check(path: str) -> None:
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found")
     click.echo("no problems found")
+
+
+# `plugin new` and `plugins check` are also `plugins new` and `plugin check`: a partner who has typed
+# one of them types the other the same way, and was answered "No such command"
+plugins.add_command(plugin_new, "new")
+plugin_group.add_command(plugins_check, "check")
 
 
 @main.group("reconcile")

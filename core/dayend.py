@@ -822,6 +822,27 @@ class SharedReference:
                 "हर एक को बैंक विवरण से जाँचें (साप्ताहिक मिलान उस जमा को दिखाता है जो बैंक में नहीं आया)।")
 
 
+#: A day end awaiting its deposit, in SQL: money to deposit and the bank's credit not confirmed
+#: (``confirmed_at``, written with the bank reference and the ``deposit:`` entry in one transaction,
+#: so until then the deposit is in ``deposit_in_transit:<counter>``). The one rule of the Day ends
+#: page (:attr:`DayEnd.awaiting_deposit`), its total row and the Waiting today panel: a bank
+#: reference alone does not take a day end out of it (decision 120).
+AWAITING_SQL = '"confirmed_at" IS NULL AND "deposit_paise" > 0'
+
+
+async def awaiting_totals(district_id: int, counter_id: int | None = None, flagged: bool = False) -> tuple[int, int]:
+    """How many day ends of the district (of one counter, only the flagged ones) await their deposit
+    (:data:`AWAITING_SQL`), and their deposits added up, in paise: one aggregate query."""
+    where, params = ['"district_id" = ?', AWAITING_SQL], [district_id]
+    if counter_id is not None:
+        where.append('"counter_id" = ?')
+        params.append(counter_id)
+    if flagged:
+        where.append('"status" = \'flagged\'')
+    row = (await ledger.rows(f'SELECT COUNT(*) AS n, SUM("deposit_paise") AS paise FROM "day_end" WHERE {" AND ".join(where)}', params))[0]
+    return int(row["n"] or 0), int(row["paise"] or 0)
+
+
 async def shared_references(district_id: int, limit: int = 20) -> list[SharedReference]:
     """The bank references on more than one slip of the district (at most ``limit``, in order),
     with their slips: shown on the Society's Day ends page. One grouped read of the index on

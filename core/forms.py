@@ -330,6 +330,24 @@ def _iso_date(text: str) -> str:
         return text
 
 
+#: what people put inside a code or number of a set shape: spaces (of any kind) and dashes
+_GAPS = re.compile(r"[\s\u00a0\u2010-\u2015\-]+")
+
+
+def _fitted(pattern: str, text: str) -> str:
+    """``text`` as its field's ``pattern`` wants it, when it is refused only for how it was typed:
+    in groups (``2104 1234 5678`` for a K-number, ``98290 12345`` for a mobile), or in small letters
+    (``mn00004217`` for a property ID of capital letters). A value the pattern takes stays as typed,
+    and one it refuses whichever way it is written is kept as typed, so that the refusal shows it."""
+    try:
+        if re.search(pattern, text):
+            return text
+        compact = _GAPS.sub("", text)
+        return next((c for c in (text.upper(), compact, compact.upper()) if re.search(pattern, c)), text)
+    except re.error:  # (the plugin check refuses such a pattern: decision 119)
+        return text
+
+
 def _scalar(prop: dict[str, Any], value: Any) -> Any:
     kind = prop.get("type")
     text = str(value).strip()
@@ -338,7 +356,7 @@ def _scalar(prop: dict[str, Any], value: Any) -> Any:
     if kind == "string" and prop.get("pattern"):
         # a number of a set shape (a K-number, a policy or cheque number) typed on a Hindi keyboard:
         # ९८२९... is 9829..., as the bill prints it; free text (an address, a name) keeps its digits
-        return ascii_digits(text)
+        return _fitted(str(prop["pattern"]), ascii_digits(text))
     if kind == "integer":
         try:
             return int(_ungroup(text))

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import sysconfig
 import unicodedata
 from dataclasses import dataclass
 from importlib.metadata import entry_points, version
@@ -47,18 +48,30 @@ def is_hindi(text: Any) -> bool:
 
 
 _CORE_DIR = str(Path(__file__).resolve().parent)
+#: Python's own library (importlib, tomllib...): never the place of a partner's mistake
+_STDLIB_DIR = os.path.realpath(sysconfig.get_paths()["stdlib"])
+
+
+def _partners_file(name: str) -> bool:
+    """Whether a traceback's file may be the plugin's own: not emitra's core, nor Python's library
+    (a plugin installed into Python's own site-packages is the plugin's)."""
+    real = os.path.realpath(name)
+    if name.startswith("<frozen") or real.startswith(_CORE_DIR):  # emitra reached by a symlink too
+        return False
+    return not real.startswith(_STDLIB_DIR + os.sep) or "site-packages" in real or "dist-packages" in real
 
 
 def failure(exc: BaseException) -> str:
     """An exception a plugin raised, as a refusal says it: its type, its message, and the plugin's
     line it came from (the innermost one outside emitra's core), e.g. ``RuntimeError: config
     missing (at /src/emitra_swift/courier.py, line 40)``: ``Payer.SOCIETY`` fails inside the core's
-    enum, and the partner looks for it in their own file."""
+    enum, and the partner looks for it in their own file. Python's own library is not the place
+    either: an entry point naming a module that does not exist fails inside ``importlib``."""
     where = ""
     tb = exc.__traceback__
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
-        if not os.path.realpath(name).startswith(_CORE_DIR) and not name.startswith("<frozen"):  # emitra reached by a symlink too
+        if _partners_file(name):
             where = f" (at {name}, line {tb.tb_lineno})"
         tb = tb.tb_next
     return f"{type(exc).__name__}: {exc}{where}"

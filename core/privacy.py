@@ -5,7 +5,8 @@ type it into free text: a grievance's subject and description, an officer's rema
 are stored with each valid Aadhaar number masked (``XXXX XXXX 1234``), so that no page, export,
 notification or API answer can show it in full. "Valid" is the number's own rule (12 digits, not
 starting with 0 or 1, the Verhoeff check digit): a consumer or account number of 12 digits that
-is not an Aadhaar number (most are not) stays as typed, because a department needs it.
+is not an Aadhaar number (most are not) stays as typed, because a department needs it. Its digits
+may be typed on a Hindi keyboard (४५६७ ८९०१ २३४१): the same number, masked the same way.
 
 Pages that show form values to officers mask every 12-digit group, valid or not
 (:func:`mask_any`): there nothing is lost, the stored value is unchanged.
@@ -16,6 +17,8 @@ from __future__ import annotations
 import re
 
 from stdnum.in_ import aadhaar as aadhaar_number
+
+from emitra.core.text import ascii_digits
 
 #: 12 digits as 4+4+4, run together or separated by a space, a no-break space, a dash or a dot,
 #: not inside a longer number
@@ -30,7 +33,9 @@ def mask_aadhaar_in_text(text: str) -> str:
     """``text`` with every valid Aadhaar number in it masked; everything else as it was."""
     if not text:
         return text
-    return AADHAAR_LIKE.sub(lambda m: _masked(m) if aadhaar_number.is_valid("".join(m.groups())) else m.group(0), text)
+    # (typed on a Hindi keyboard, ४५६७ ८९०१ २३४१ is the same number: it was kept whole, since the
+    # check digit was computed on digits the library does not read)
+    return AADHAAR_LIKE.sub(lambda m: _masked(m) if aadhaar_number.is_valid(ascii_digits("".join(m.groups()))) else m.group(0), text)
 
 
 def mask_any(text: str) -> str:

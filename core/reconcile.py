@@ -301,9 +301,10 @@ _SPREADSHEET_NUMBER = re.compile(r"(?:^|\s/\s)\d(?:\.\d+)?E\+\d+(?:$|\s/\s)", re
 _WAY_SUFFIX = re.compile(r"(?P<amount>.*?[\d.])\s*\(?(?P<way>cr|dr)\.?\)?", re.IGNORECASE)
 _WAYS = {"cr": "credit", "cr.": "credit", "credit": "credit", "c": None, "dr": "debit", "dr.": "debit", "debit": "debit"}
 _SIDE = {"credit": "Cr", "debit": "Dr"}  # a side as a statement writes it
-_COLUMN_EN = {"date": "date", "description": "description", "reference": "reference", "debit": "debit", "credit": "credit",
+#: the bank's columns by their role, as a refusal names them (and the reconciliation page, in its table of refusals)
+COLUMN_EN = {"date": "date", "description": "description", "reference": "reference", "debit": "debit", "credit": "credit",
               "amount": "amount", "way": "Dr/Cr", "balance": "balance"}
-_COLUMN_HI = {"date": "तिथि", "description": "विवरण", "reference": "संदर्भ", "debit": "डेबिट", "credit": "क्रेडिट", "amount": "राशि",
+COLUMN_HI = {"date": "तिथि", "description": "विवरण", "reference": "संदर्भ", "debit": "डेबिट", "credit": "क्रेडिट", "amount": "राशि",
               "way": "Dr/Cr", "balance": "शेष"}
 
 
@@ -417,7 +418,7 @@ def _header(row: list[str], line: int) -> _Header | LineError | None:
             named = ", ".join(f"'{row[i]}'" for i in found)
             return LineError(line, "header", f"The header has more than one {role.replace('_', ' ')} column ({named}): "
                                              "remove or rename all but one, so that no amount is read from the wrong column.",
-                             f"हेडर में एक से अधिक {_COLUMN_HI.get(role, role)} कॉलम हैं ({named}): एक को छोड़कर बाकी हटाएँ या उनका नाम बदलें, "
+                             f"हेडर में एक से अधिक {COLUMN_HI.get(role, role)} कॉलम हैं ({named}): एक को छोड़कर बाकी हटाएँ या उनका नाम बदलें, "
                              "ताकि कोई राशि गलत कॉलम से न पढ़ी जाए।")
     columns = {role: found[0] for role, found in roles.items()}
     if "value_date" in columns:  # the value date is the date a statement line is matched on
@@ -588,8 +589,8 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         used = {i for _, i in read}
         unread = ", ".join(f"'{name}'" for i, name in enumerate(header.names) if i not in used and i != header.balance_way and name)
         notes.append(ReadNote(str(header.line),
-                              f"Columns read: {', '.join(f'{_COLUMN_EN[r]} ← {header.names[i]!r}' for r, i in read)}" + (f"; not read: {unread}" if unread else "") + ".",
-                              f"पढ़े गए कॉलम: {', '.join(f'{_COLUMN_HI[r]} ← {header.names[i]!r}' for r, i in read)}" + (f"; नहीं पढ़े गए: {unread}" if unread else "") + "।"))
+                              f"Columns read: {', '.join(f'{COLUMN_EN[r]} ← {header.names[i]!r}' for r, i in read)}" + (f"; not read: {unread}" if unread else "") + ".",
+                              f"पढ़े गए कॉलम: {', '.join(f'{COLUMN_HI[r]} ← {header.names[i]!r}' for r, i in read)}" + (f"; नहीं पढ़े गए: {unread}" if unread else "") + "।"))
 
     joined = header.joined
 
@@ -791,7 +792,7 @@ def _line_amount(start: int, row: list[str], cell: Callable[[list[str], str], st
         if value == "-":  # a dash for an empty cell
             continue
         number, ways[name] = _way_of(value)
-        name_hi = _COLUMN_HI[name]
+        name_hi = COLUMN_HI[name]
         if number.startswith("-"):
             bad(start, name, f"Write the {name} without a sign ('{value}'): the column says which way the money went.",
                 f"{name_hi} बिना चिह्न के लिखें ('{value}'): कॉलम ही बताता है कि पैसा किस ओर गया।")
@@ -953,7 +954,7 @@ def _not_a_transaction(start: int, row: list[str], cell: Callable[[list[str], st
             if paise != total:
                 return bad(name, f"The statement's total {name} {format_paise(paise)} is not the sum of its lines' ({format_paise(total)}): "
                                  "a line may be missing or mistyped; download the statement again.",
-                           f"विवरण का कुल {_COLUMN_HI[name]} {format_paise(paise)} उसकी पंक्तियों के योग ({format_paise(total)}) के बराबर नहीं: "
+                           f"विवरण का कुल {COLUMN_HI[name]} {format_paise(paise)} उसकी पंक्तियों के योग ({format_paise(total)}) के बराबर नहीं: "
                            "कोई पंक्ति छूटी या गलत लिखी हो सकती है; विवरण फिर से डाउनलोड करें।")
         notes.append(ReadNote(str(start), "The statement's totals, equal to the sums of its lines: not a transaction.",
                               "विवरण का कुल योग, पंक्तियों के योग के बराबर: लेन-देन नहीं।"))
@@ -1784,23 +1785,27 @@ class Report:
         for i in self.unmatched_ledger:
             yield _pair_row("unmatched_ledger", i.scope, i.kind, "", None, i)
 
-    def _roll_rows(self) -> Iterable[list[Any]]:
-        """The roll-forward table, an account a row."""
+    def _roll_rows(self, names: dict[str, str] | None = None) -> Iterable[list[Any]]:
+        """The roll-forward table, an account a row: its name in the ledger, and in words when
+        ``names`` has it (the page's language: web/reconcile.account_names), in the last column."""
         for a in self.accounts:
             yield [a.account, _csv_rupees(a.opening_paise), _csv_rupees(a.in_paise), _csv_rupees(a.out_paise),
-                   _csv_rupees(a.closing_paise), "yes" if a.ok else "NO"]
+                   _csv_rupees(a.closing_paise), "yes" if a.ok else "NO", (names or {}).get(a.account, "")]
 
     def _problem_rows(self) -> Iterable[list[Any]]:
         for problem in self.problems:
             yield ["problem", str(problem)]
 
-    def csv_text(self, matched_rows: str | None = None) -> str:
+    def csv_text(self, matched_rows: str | None = None, headers: dict[str, str] | None = None,
+                 names: dict[str, str] | None = None) -> str:
         """The report as CSV: one row per item or pair, then the roll-forward table. The matched
-        pairs are those the report kept, or ``matched_rows`` (every one: :func:`export_csv`)."""
+        pairs are those the report kept, or ``matched_rows`` (every one: :func:`export_csv`).
+        ``headers``: each column's heading by its code (the page's words), else the code;
+        ``names``: each account in words (the roll-forward's second column)."""
         out = io.StringIO()
         w = spreadsheet.writer(out, lineterminator="\n")
         w.writerow(self._heading())
-        w.writerow(REPORT_COLUMNS)
+        w.writerow(_headed(REPORT_COLUMNS, headers))
         if matched_rows is None:
             for p in self.matched:
                 w.writerow(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
@@ -1808,8 +1813,8 @@ class Report:
             out.write(matched_rows)
         w.writerows(self._finding_rows())
         w.writerow([])
-        w.writerow(ROLL_COLUMNS)
-        w.writerows(self._roll_rows())
+        w.writerow(_headed(ROLL_COLUMNS, headers))
+        w.writerows(self._roll_rows(names))
         w.writerows(self._problem_rows())
         return out.getvalue()
 
@@ -1818,11 +1823,21 @@ class Report:
 REPORT_COLUMNS = ("bucket", "scope", "kind", "how", "statement_date", "statement_line", "statement_reference",
                   "statement_description", "statement_amount", "ledger_key", "ledger_date", "ledger_reference",
                   "ledger_description", "ledger_amount", "difference")
-ROLL_COLUMNS = ("account", "opening", "in", "out", "closing", "rolls_forward")
+#: the roll-forward's columns; the account in words last (after decision 120), so that every column before keeps its place
+ROLL_COLUMNS = ("account", "opening", "in", "out", "closing", "rolls_forward", "account_name")
 #: the export's columns of text from outside (UTRs, card and slip numbers, narrations): text cells in the workbook,
 #: never numbers, so a spreadsheet keeps every digit of a 12-digit UTR or a 16-digit reference (decision 67)
 TEXT_COLUMNS = ("statement_reference", "statement_description", "ledger_key", "ledger_reference", "ledger_description")
 MONEY_COLUMNS = ("statement_amount", "ledger_amount", "difference", "opening", "in", "out", "closing")
+
+
+#: a function giving each account of a report in words (web/reconcile.account_names): called once per export
+AccountNames = Callable[[list[str]], Awaitable[dict[str, str]]]
+
+
+def _headed(columns: tuple[str, ...], headers: dict[str, str] | None) -> list[str]:
+    """The headings of ``columns``: the words ``headers`` gives each (the page's language), else its code."""
+    return [(headers or {}).get(c, c) for c in columns]
 
 
 def _csv_rupees(paise: int | None) -> str:
@@ -1838,9 +1853,11 @@ def _pair_row(bucket: str, scope: str, kind: str, how: str, s: Item | None, l: I
             l.description if l else "", _csv_rupees(l.amount_paise) if l else "", _csv_rupees(diff)]
 
 
-async def export_csv(district_id: int, period_start: dt.date, period_end: dt.date) -> tuple[Report, str]:
+async def export_csv(district_id: int, period_start: dt.date, period_end: dt.date, headers: dict[str, str] | None = None,
+                     names: AccountNames | None = None) -> tuple[Report, str]:
     """The report of a period and its CSV with every matched pair (the report itself keeps a few):
-    the pairs are written as they are found, a row each."""
+    the pairs are written as they are found, a row each. ``headers`` heads the columns in words
+    (by code), ``names`` names the accounts of the roll-forward in words (:meth:`Report.csv_text`)."""
     rows = io.StringIO()
     w = spreadsheet.writer(rows, lineterminator="\n")
 
@@ -1849,17 +1866,20 @@ async def export_csv(district_id: int, period_start: dt.date, period_end: dt.dat
             w.writerow(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
 
     report = await build_report(district_id, period_start, period_end, on_pair=on_pair, keep_matched=0)
-    return report, report.csv_text(matched_rows=rows.getvalue())
+    named = await names([a.account for a in report.accounts]) if names else None
+    return report, report.csv_text(matched_rows=rows.getvalue(), headers=headers, names=named)
 
 
-async def export_xlsx(district_id: int, period_start: dt.date, period_end: dt.date) -> tuple[Report, bytes]:
+async def export_xlsx(district_id: int, period_start: dt.date, period_end: dt.date, headers: dict[str, str] | None = None,
+                      names: AccountNames | None = None) -> tuple[Report, bytes]:
     """The report of a period as an Excel workbook, for the Society's spreadsheet: the same rows as
     :func:`export_csv`, the items on sheet "Items" (every matched pair, written as found) and the
     heading, roll-forward and problems on sheet "Summary"; references and narrations are text cells
-    (a 12-digit UTR keeps its digits however often the file is saved), amounts are numbers."""
+    (a 12-digit UTR keeps its digits however often the file is saved), amounts are numbers.
+    ``headers`` and ``names`` as :func:`export_csv`'s."""
     book = spreadsheet.Book()
     summary = book.sheet("Summary")
-    items = book.sheet("Items", REPORT_COLUMNS, text=TEXT_COLUMNS, money=MONEY_COLUMNS)
+    items = book.sheet("Items", REPORT_COLUMNS, text=TEXT_COLUMNS, money=MONEY_COLUMNS, names=_headed(REPORT_COLUMNS, headers))
 
     def on_pair(p: Pair) -> None:
         if _same_amount(p.statement, p.ledger):
@@ -1869,8 +1889,8 @@ async def export_xlsx(district_id: int, period_start: dt.date, period_end: dt.da
     items.extend(report._finding_rows())
     summary.append(report._heading())
     summary.append([])
-    summary.heading(ROLL_COLUMNS, money=MONEY_COLUMNS)
-    summary.extend(report._roll_rows())
+    summary.heading(ROLL_COLUMNS, money=MONEY_COLUMNS, names=_headed(ROLL_COLUMNS, headers))
+    summary.extend(report._roll_rows(await names([a.account for a in report.accounts]) if names else None))
     summary.heading(())
     summary.extend(report._problem_rows())
     return report, book.save()

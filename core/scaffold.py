@@ -8,7 +8,6 @@ import re
 import sys
 import tomllib
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -93,8 +92,10 @@ class {cls}(Service):
             holder, due = SANDBOX[data["account"]]
         except KeyError:
             raise FieldError("account", "No such account; check the number.", "ऐसा कोई खाता नहीं है; संख्या जाँचें।") from None
+        # the details are shown before the payment and printed on the receipt: name what was paid for
         return Quote(principal_paise=due, reference=data["account"],
-                     details=[{{"label_en": "Account holder", "label_hi": "खाताधारक", "value": holder}}])
+                     details=[{{"label_en": "Account number", "label_hi": "खाता संख्या", "value": data["account"]}},
+                              {{"label_en": "Account holder", "label_hi": "खाताधारक", "value": holder}}])
 
     async def submit(self, request_id: int, data: dict[str, Any], quote: Quote) -> str:
         return "ACK-" + hashlib.sha256(f"{{request_id}}:{{data['account']}}".encode()).hexdigest()[:10].upper()
@@ -147,6 +148,7 @@ async def test_a_payment_at_the_counter(emitra_counter):
     assert receipt.principal_paise == 25_000
     assert receipt.charge_payer == "partner"
     assert receipt.citizen_total_paise == 25_000
+    assert {{"label_en": "Account number", "label_hi": "खाता संख्या", "value": "100001"}} in receipt.quote_details
 
 
 async def test_an_unknown_account_is_named(emitra_counter):
@@ -205,68 +207,185 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
+class CheckError(Exception):
+    """What stops ``emitra plugins check`` from checking a path, said for the partner: the file and,
+    for a pyproject.toml that does not parse, its line and column and the fix."""
+
+
+#: where tomllib (Python 3.11 to 3.13) puts the place of a syntax error: at the end of its message
+_TOML_AT = re.compile(r"^(?P<msg>.*) \(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)$", re.S)
+_NOT_CLOSED = ("a text is not closed on its line", "end it with the quote it begins with, e.g. "
+               'description = "Bharat Gas cylinder booking"')
+#: tomllib's reason (the start of its message) -> what is wrong and the fix, in words
+_TOML_FIXES = (
+    ("Illegal character '\\n'", _NOT_CLOSED),
+    ("Illegal character '\\r'", _NOT_CLOSED),
+    ("Expected \"'\"", _NOT_CLOSED),
+    ("Unterminated string", ("a text is not closed before the end of the file", 'end it with the quotes it begins with (""" or \'\'\')')),
+    ("Illegal character", ("a text holds a control character", "remove it, or write a tab as \\t")),
+    ("Expected '=' after a key", ("a key has no '=' after it", 'write each setting as key = value, e.g. version = "0.1.0"')),
+    ("Invalid value", ("what follows '=' is not a TOML value", 'write text between double quotes, e.g. description = "Bharat Gas '
+                       'cylinder booking", or a number, true or false, or a list in [ ], e.g. dependencies = ["emitra"]')),
+    ("Expected newline or end of document after a statement", (
+        "something follows the value on its line", "put each key = value on a line of its own, and text with spaces between "
+        "double quotes")),
+    ("Cannot declare", ("a table is declared twice", "keep one [header] of that name and put all its keys under it")),
+    ("Cannot overwrite a value", ("a key is given twice", "keep one of them")),
+    ("Duplicate inline table key", ("a key is given twice inside { }", "keep one of them")),
+    ("Expected ']' at the end of a table declaration", ("a table's header is not closed", "end it with ], e.g. "
+                                                                                       "[project.entry-points.emitra]")),
+    ("Expected ']]' at the end of an array declaration", ("an array of tables' header is not closed", "end it with ]]")),
+    ("Invalid initial character for a key part", ("a key begins with a character a key cannot have", (
+        "a key is letters, digits, _ and - (e.g. bharat_gas = \"emitra_bharat_gas\"), or text between double quotes"))),
+    ("Unclosed array", ("a list is not closed", 'end it with ], its items separated by commas, e.g. dependencies = ["emitra"]')),
+    ("Unclosed inline table", ("an inline table is not closed", "end it with } on the same line")),
+    ("Unescaped '\\' in a string", ("a backslash in a text is not escaped", "write it as \\\\ between double quotes, or put the text "
+                                                                             "between single quotes")),
+)
+
+
+def toml_problem(path: Path, exc: tomllib.TOMLDecodeError) -> str:
+    """Where ``path`` (a pyproject.toml) does not parse, and how to fix it: its line and column (not
+    the place inside Python's TOML parser), the line as written, what is wrong in words and the fix."""
+    reason, line, column = getattr(exc, "msg", None), getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if reason is None:  # Python before 3.14 gives the place in the message only
+        found = _TOML_AT.match(str(exc))
+        reason = found["msg"] if found else str(exc)
+        if found and found["line"]:
+            line, column = int(found["line"]), int(found["col"])
+    what, fix = next((said for start, said in _TOML_FIXES if reason.startswith(start)),
+                     ("it is not TOML", "compare it with the pyproject.toml that `emitra plugin new` writes"))
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    if line is not None and 0 < line <= len(lines):
+        return f"{path}, line {line}, column {column}: {what} ({reason}); {fix}. Line {line} reads: {lines[line - 1].rstrip()}"
+    return f"{path}, at its end: {what} ({reason}); {fix}"
+
+
 def _declared_entry_points(pyproject: Path) -> dict[str, str]:
-    """The ``[project.entry-points.emitra]`` of a pyproject.toml: plugin name -> module[:object]."""
-    return tomllib.loads(pyproject.read_text()).get("project", {}).get("entry-points", {}).get("emitra", {})
+    """The ``[project.entry-points.emitra]`` of a pyproject.toml: plugin name -> module[:object].
+    Raise :class:`CheckError` when the file does not parse."""
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CheckError(toml_problem(pyproject, exc)) from None
+    return data.get("project", {}).get("entry-points", {}).get("emitra", {})
 
 
-def _plugin_name(path: Path) -> str:
+def _entry_points_missing(pyproject: Path) -> str:
+    """Why a pyproject.toml gives emitra no entry point, with what it has instead when that is a near miss."""
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+    said = f"{pyproject}: no [project.entry-points.emitra]; emitra would never find this plugin"
+    example = 'add the table [project.entry-points.emitra] with a line your_name = "your_module" (the plugin\'s name = its module)'
+    near = [key for key in project if key != "entry-points" and key.replace("_", "-").lower() == "entry-points"]
+    if near:
+        return f"{said}: the table is spelt [project.entry-points.emitra], with a hyphen, not [project.{near[0]}.emitra]"
+    groups = sorted(project.get("entry-points", {}))
+    if groups:
+        return f"{said}: its entry-point groups are {', '.join(groups)}; emitra reads the group named emitra, so {example}"
+    return f"{said}; {example}"
+
+
+def _plugin_name(path: Path) -> tuple[str, list[str]]:
     """The name a plugin module file is known by: its entry point's, in the project the file belongs
     to or among the installed plugins (so a project's own module is not taken for another plugin
-    that happens to declare its codes); the file's name when it has no entry point."""
+    that happens to declare its codes); the file's name when it has no entry point. With it, the
+    problem of the project's pyproject.toml when it does not parse (pip would not install it)."""
     path = path.resolve()
+    problems: list[str] = []
     for root in list(path.parents)[:3]:
         pyproject = root / "pyproject.toml"
         if not pyproject.is_file():
             continue
         try:
             declared = _declared_entry_points(pyproject)
+        except CheckError as exc:
+            problems.append(str(exc))
+            break
         except (OSError, ValueError):
             continue
         for name, target in declared.items():
             module = str(target).split(":")[0].strip().replace(".", "/")
             for where in (root / "src", root):
                 if path in (where / f"{module}.py", where / module / "__init__.py"):
-                    return name
+                    return name, problems
         break
     from importlib.metadata import entry_points
 
     for ep in entry_points(group="emitra"):
         if ep.value.split(":")[0].strip() == path.stem:
-            return ep.name
-    return path.stem
+            return ep.name, problems
+    return path.stem, problems
 
 
-def _load_path(path: Path) -> tuple[list[tuple[str, ModuleType]], list[str]]:
-    """The plugin modules at ``path``, each with its plugin (entry-point) name: a .py file, or a
-    project folder with [project.entry-points.emitra]; and the problems of those that cannot be
-    imported, each naming its plugin (``plugin 'x': import: ...``), as the loader refuses them: one
-    entry point that fails to import must not hide the problems of the project's others."""
+def _project_folder(path: Path) -> Path:
+    """The project folder to check when ``path`` is not a module: a pyproject.toml stands for its
+    folder; anything else that is not a .py file or a project folder is refused saying what to give."""
+    if path.is_file() and path.name == "pyproject.toml":
+        return path.parent
     if path.is_file():
-        name = _plugin_name(path)
+        raise CheckError(f"{path}: not a plugin; give its module (a .py file, e.g. emitra_bharat_gas.py) or its project folder "
+                         "(the one holding pyproject.toml)")
+    if not (path / "pyproject.toml").exists():
+        above = next((p for p in list(path.resolve().parents)[:3] if (p / "pyproject.toml").is_file()), None)
+        hint = f"; its project is {above}: check that folder" if above is not None else ""
+        raise CheckError(f"{path}: neither a .py file nor a folder with a pyproject.toml{hint}")
+    return path
+
+
+def _resolve(target: str) -> Any:
+    """The object an entry point's ``module:attr.attr`` names, as the loader's ``EntryPoint.load`` finds it."""
+    module_name, _, attrs = target.partition(":")
+    found: Any = importlib.import_module(module_name.strip())
+    for attr in filter(None, attrs.strip().split(".")):
+        found = getattr(found, attr)
+    return found
+
+
+def _load_path(path: Path) -> tuple[list[tuple[str, Any]], list[str]]:
+    """The plugins at ``path``, each with its plugin (entry-point) name: a .py file, or a project
+    folder with [project.entry-points.emitra] (each entry point's module, or the object it names
+    after a ':'); and the problems of those that cannot be imported, each naming its plugin
+    (``plugin 'x': import: ...``), as the loader refuses them: one entry point that fails to import
+    must not hide the problems of the project's others."""
+    if path.is_file() and path.suffix == ".py":
+        name, problems = _plugin_name(path)
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         sys.path.insert(0, str(path.parent))
         try:
             spec.loader.exec_module(module)
         except Exception as exc:
-            return [], [f"plugin {name!r}: import: {failure(exc)}"]
-        return [(name, module)], []
+            return [], problems + [f"plugin {name!r}: import: {failure(exc)}"]
+        return [(name, module)], problems
+    path = _project_folder(path)
     pyproject = path / "pyproject.toml"
-    if not pyproject.exists():
-        raise FileNotFoundError(f"{path}: neither a .py file nor a folder with a pyproject.toml")
     entry_points = _declared_entry_points(pyproject)
     if not entry_points:
-        raise ValueError(f"{pyproject}: no [project.entry-points.emitra]; emitra would never find this plugin")
+        raise CheckError(_entry_points_missing(pyproject))
     for where in (path / "src", path):
         if where.exists():
             sys.path.insert(0, str(where))
     modules, problems = [], []
     for ep_name, target in entry_points.items():
-        module_name = target.split(":")[0].strip()
+        module_name = str(target).split(":")[0].strip()
         sys.modules.pop(module_name, None)
         try:
-            modules.append((ep_name, importlib.import_module(module_name)))
+            modules.append((ep_name, _resolve(str(target))))
+        except ModuleNotFoundError as exc:
+            if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+                file = module_name.replace(".", "/")
+                problems.append(f"plugin {ep_name!r}: import: the entry point {ep_name} = {json.dumps(str(target))} of {pyproject} names "
+                                f"the module {module_name!r}, which the project does not have (no {file}.py nor {file}/__init__.py in "
+                                f"{path / 'src'} or {path}); write the module's name as its file is called, or rename the file")
+            else:
+                problems.append(f"plugin {ep_name!r}: import: {failure(exc)}")
+        except AttributeError as exc:
+            problems.append(f"plugin {ep_name!r}: import: the entry point {ep_name} = {json.dumps(str(target))} of {pyproject} names "
+                            f"{str(target).partition(':')[2].strip()!r}, which module {module_name!r} does not have ({exc}); "
+                            "name an object the module defines, or the module alone")
         except Exception as exc:
             problems.append(f"plugin {ep_name!r}: import: {failure(exc)}")
     return modules, problems
@@ -276,6 +395,8 @@ def check(path: Path) -> list[str]:
     """Every problem of the plugin(s) at ``path``, each naming plugin, service and field."""
     try:
         modules, problems = _load_path(path)
+    except CheckError as exc:
+        return [str(exc)]
     except Exception as exc:
         return [f"{path}: cannot load: {failure(exc)}"]
     host = get_host()
@@ -311,16 +432,21 @@ def check(path: Path) -> list[str]:
         else:
             if problem := returned_problem(result):
                 problems.append(f"plugin {name!r}: emitra_register_services: {problem}")
+        shared: dict[str, list[str]] = {}  # "field: why" -> the services it is said of, in order
         for service in registered:
-            code = getattr(service, "code", "?") or "?"
+            code = str(getattr(service, "code", "?") or "?")
             found = declaration_problems(service)
-            for p in found:
-                problems.append(f"plugin {name!r}, service {code!r}: {p.field}: {p.message}")
+            said = [f"{p.field}: {p.message}" for p in found]
             if not found:
                 checked.append((name, service))
                 decision = host.policy.static(service, today())
                 if decision.decision != "allow":
-                    problems.append(f"plugin {name!r}, service {code!r}: policy: {decision.explain()}")
+                    said.append(f"policy: {decision.explain()}")
+            for problem in said:
+                codes = shared.setdefault(problem, [])
+                if code not in codes:
+                    codes.append(code)
+        problems += [_said_of(name, codes, problem) for problem, codes in shared.items()]
     # the codes as the loader will settle them: with the installed plugins' (the copies installed
     # of the plugins checked here excepted), with one another's, and with the codes reserved to the
     # built-ins, whether EMITRA_PLUGINS loads them or not
@@ -343,6 +469,14 @@ def check(path: Path) -> list[str]:
                                     builtin_codes.PAYMENT_METHODS)
             problems.append(f"plugin {name!r}, payment method {method.code!r}: code: {message}")
     return problems
+
+
+def _said_of(plugin: str, codes: list[str], problem: str) -> str:
+    """A problem of one or more services of ``plugin``, on one line: a form the services share is wrong
+    once, and said once, naming every service it is wrong for."""
+    if len(codes) == 1:
+        return f"plugin {plugin!r}, service {codes[0]!r}: {problem}"
+    return f"plugin {plugin!r}, services {', '.join(repr(c) for c in codes)}: {problem}"
 
 
 def _builtin_source(name: str) -> Path | None:

@@ -778,7 +778,7 @@ def _kind(key: str) -> str:
     return "other"
 
 
-async def _provider_names(district_id: int, slugs: set[str]) -> dict[str, str]:
+async def provider_names(district_id: int, slugs: set[str]) -> dict[str, str]:
     """The name of each provider slug: from the installed plugins' services, and for a slug none of
     them has (a plugin since removed) from the district's requests, read only then."""
     from emitra.core.plugins import get_host
@@ -818,7 +818,7 @@ async def known_provider(text: str, district_id: int | None = None) -> str:
 
 
 async def provider_name(district_id: int, provider_slug: str) -> str:
-    return (await _provider_names(district_id, {provider_slug})).get(provider_slug, provider_slug)
+    return (await provider_names(district_id, {provider_slug})).get(provider_slug, provider_slug)
 
 
 def _check_period(start: dt.date, end: dt.date, today: dt.date | None) -> None:
@@ -1085,7 +1085,7 @@ async def providers(district_id: int) -> list[dict[str, Any]]:
     from emitra.core import reconcile
 
     found = await reconcile.balances(district_id, ("dept_payable:", "dept_fee_receivable:", "partner_fee_receivable:"))
-    names = await _provider_names(district_id, {a.split(":", 1)[1] for a in found})
+    names = await provider_names(district_id, {a.split(":", 1)[1] for a in found})
     out: dict[str, dict[str, Any]] = {}
     for account, total in found.items():
         kind, provider_slug = account.split(":", 1)

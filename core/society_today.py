@@ -88,15 +88,15 @@ async def _one(sql: str, params: list[Any]) -> dict[str, Any]:
 
 
 async def _deposits(district_id: int, now: dt.datetime) -> Row:
-    """Day ends whose deposit the bank has not been confirmed for (the Day ends page's list):
-    ``day_end(district_id, bank_reference)`` finds them, a confirmed one having its reference."""
+    """Day ends whose deposit the bank has not been confirmed for (the Day ends page's list and its
+    total row, by the same rule: :data:`dayend.AWAITING_SQL`). A day end with a bank reference but no
+    confirmation is counted: its deposit is still in transit in the ledger (decision 120)."""
     late = dayend.local_date(now) - dt.timedelta(days=DEPOSIT_OVERDUE_DAYS)
     r = await _one(
         'SELECT COUNT(*) AS n, SUM("deposit_paise") AS paise, MIN("business_date") AS oldest, '
         'SUM(CASE WHEN "business_date" < ? THEN 1 ELSE 0 END) AS late, '
         'SUM(CASE WHEN "status" = \'flagged\' THEN 1 ELSE 0 END) AS flagged '
-        'FROM "day_end" WHERE "district_id" = ? AND "bank_reference" = \'\' AND "confirmed_at" IS NULL AND "deposit_paise" > 0',
-        [late, district_id])
+        f'FROM "day_end" WHERE "district_id" = ? AND {dayend.AWAITING_SQL}', [late, district_id])
     return Row("deposits", "Cash deposits in transit (day ends not confirmed)", "ट्रांज़िट में नकद जमा (पुष्टि न हुए दिन-अंत)",
                "/society/dayends", _int(r["n"]), _int(r["paise"]), _day(r["oldest"]), _int(r["late"]),
                f"not confirmed {DEPOSIT_OVERDUE_DAYS} days after the business day",

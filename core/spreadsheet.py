@@ -67,8 +67,10 @@ class Sheet:
         self._text: set[int] = set()
         self._money: set[int] = set()
 
-    def heading(self, columns: Sequence[str], text: Iterable[str] = (), money: Iterable[str] = ()) -> None:
-        """Start a table: its column names (a bold row, if any), and which of them are text or money."""
+    def heading(self, columns: Sequence[str], text: Iterable[str] = (), money: Iterable[str] = (),
+                names: Sequence[str] | None = None) -> None:
+        """Start a table: its column names (a bold row, if any), and which of them are text or money;
+        ``names``, when given, are written in the bold row in their place (a page's words for codes)."""
         text, money = set(text), set(money)
         self._text = {i for i, c in enumerate(columns) if c in text}
         self._money = {i for i, c in enumerate(columns) if c in money}
@@ -77,7 +79,7 @@ class Sheet:
             from openpyxl.styles import Font
 
             row = []
-            for name in columns:
+            for name in (names if names is not None else columns):
                 head = WriteOnlyCell(self._sheet, value=cell(name))
                 head.font = Font(bold=True)
                 row.append(head)
@@ -115,9 +117,10 @@ class Book:
 
         self._book = Workbook(write_only=True)
 
-    def sheet(self, title: str, columns: Sequence[str] = (), text: Iterable[str] = (), money: Iterable[str] = ()) -> Sheet:
+    def sheet(self, title: str, columns: Sequence[str] = (), text: Iterable[str] = (), money: Iterable[str] = (),
+              names: Sequence[str] | None = None) -> Sheet:
         sheet = Sheet(self._book, title)
-        sheet.heading(columns, text, money)
+        sheet.heading(columns, text, money, names)
         return sheet
 
     def save(self) -> bytes:

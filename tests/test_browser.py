@@ -522,3 +522,74 @@ def test_the_society_keeps_its_district_holidays_in_hindi_without_javascript_and
         expect(page.locator("#done")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_citizen_on_a_phone_without_javascript_ticks_a_choice_beside_its_words_and_reads_a_certificate(browser, server):
+    """Found walking the citizen's pages at 320 pixels with JavaScript off. Every radio button was as
+    wide as the form, drawn alone on a line between two labels, so "हिन्दी" and "English" (the
+    language of the grievance's SMS) could not be told apart by where their circles were; and the
+    certificate page (the citizen's own, from My applications) was 354 pixels wide, its QR code cut
+    off at the right."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=server, locale="hi-IN", java_script_enabled=False, viewport={"width": 320, "height": 640})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        for lang in ("en", "hi"):
+            page.goto(f"/lang/{lang}?next=/grievances/new")
+            radios = page.locator("input[type=radio]")
+            assert radios.count() >= 5  # about: 3, the messages' language: 2
+            for i in range(radios.count()):
+                radio = radios.nth(i)
+                box = radio.bounding_box()
+                # the label's words start on the radio's own line, to its right
+                words = radio.evaluate("""r => { const range = document.createRange();
+                    range.selectNodeContents(r.closest('label')); const first = [...range.getClientRects()].find(b => b.width > 20);
+                    return {left: first.left, top: first.top, bottom: first.bottom}; }""")
+                assert box["width"] < 40 and words["top"] <= box["y"] + box["height"] / 2 <= words["bottom"], (lang, i, box, words)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320, lang
+
+        page.goto("/lang/en?next=/login")
+        page.fill("#username", "tehsildar")
+        page.fill("#password", PASSWORD)
+        page.locator("form[action='/login'] button[type=submit]").click()
+        page.goto("/office/cases/1")  # `emitra demo-cases`'s certificate, issued and collected
+        link = page.locator("#certificate")
+        expect(link).to_have_text(re.compile(r"^JP-C-\d{4}-\d{6}$"))
+        href = link.get_attribute("href")
+        for lang in ("en", "hi"):
+            page.goto(f"/lang/{lang}?next={href}")
+            expect(page.locator("#cert-number")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320, lang
+            qr = page.locator(".cert-qr svg").bounding_box()
+            assert qr["x"] >= 0 and qr["x"] + qr["width"] <= 320, (lang, qr)
+        page.screenshot(path=str(ARTIFACTS / "certificate-phone-hi.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_long_receipt_printed_on_small_paper_begins_on_its_first_sheet(browser, server):
+    """A receipt longer than the sheet (an application's, on A6 or a small receipt printer's paper,
+    with JavaScript off as at a kiosk) printed its heading and receipt number alone on the first
+    sheet: the receipt's table was kept whole (``table { page-break-inside: avoid }``), so it moved
+    to the next sheet, and broke there anyway. It now breaks between rows, and starts under its heading."""
+    import io
+
+    import pypdf
+
+    context = browser.new_context(base_url=server, locale="en-IN", java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto("/lang/en?next=/login")
+        page.fill("#username", "operator2")
+        page.fill("#password", PASSWORD)
+        page.locator("form[action='/login'] button[type=submit]").click()
+        page.locator("table a[href^='/receipts/']").first.click()  # the demo's caste certificate, applied for at this kiosk
+        receipt_no = page.locator("#receipt-no").inner_text().strip()
+        sheets = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(page.pdf(format="A6"))).pages]
+        assert receipt_no in sheets[0] and "Date and time" in sheets[0] and "Counter" in sheets[0], sheets
+        assert len(sheets) == 2, sheets
+    finally:
+        context.close()

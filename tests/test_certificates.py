@@ -66,9 +66,11 @@ def test_the_caste_certificate_reads_like_the_tehsildars_certificate():
     # each particular in English, with its Hindi beside it (value_hi), not both in one value
     assert (rows["Issuing authority"]["value"], rows["Issuing authority"]["value_hi"]) == ("Tehsildar, Phagi", "तहसीलदार, फागी")
     assert (rows["Category"]["value"], rows["Category"]["value_hi"]) == ("Other Backward Class (OBC)", "अन्य पिछड़ा वर्ग (OBC)")
-    # the residence in Hindi too, printed with the English on the paper (it was English only)
+    # the residence in Hindi too, printed with the English on the paper (it was English only), the district
+    # in Hindi in the Hindi (the form's "Jaipur" was printed as typed: "जिला Jaipur")
     assert (rows["Resident of"]["value"], rows["Resident of"]["value_hi"]) == (
-        "Phagi, tehsil Phagi, district Jaipur", "Phagi, तहसील फागी, जिला Jaipur")
+        "Phagi, tehsil Phagi, district Jaipur", "Phagi, तहसील फागी, जिला जयपुर")
+    assert "जिला जयपुर, राजस्थान" in rows["Certified (Hindi)"]["value"] and "Jaipur" not in rows["Certified (Hindi)"]["value"]
     assert all(r["label_hi"] for r in content["rows"])
     # only what the paper shows: no house number, PIN or mobile
     assert not any("14, Bairwa Mohalla" in r["value"] + r.get("value_hi", "") or "303005" in r["value"] + r.get("value_hi", "")
@@ -87,7 +89,8 @@ def test_other_certificates_name_their_holder_and_say_what_they_certify(code, ti
     assert (content["title_en"], content["holder"]) == (title, holder)
     assert says in content["rows"][0]["value"]
     if code.startswith("gov.rj.revenue."):  # where the holder lives, in both languages
-        assert ", तहसील चौमूं, जिला Jaipur" in next(r for r in content["rows"] if r["label_en"] == "Resident of")["value_hi"]
+        assert ", तहसील चौमूं, जिला जयपुर" in next(r for r in content["rows"] if r["label_en"] == "Resident of")["value_hi"]
+        assert "जिला जयपुर" in content["rows"][1]["value"]  # the Hindi statement names the district in Hindi
     assert all(r["label_en"] and r["label_hi"] and r["value"] for r in content["rows"])
 
 

@@ -149,6 +149,32 @@ def test_my_page_shows_the_citizens_own_cases_and_hides_others(web):
     assert web.get("/my").status_code == 403
 
 
+def test_a_logged_in_citizen_reaches_their_receipt_and_the_public_pages_from_their_own(web):
+    """A citizen logged in saw only "My applications" in the menu (tracking another number, verifying a
+    receipt or filing a grievance meant logging out, or knowing the address), and their application's
+    page did not lead to its receipt, which they may read and which the counter asks for at collection."""
+    async def setup():
+        return (await caste_case("caste-receipt")).number, (await pay("gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "bill-mine")).receipt_no
+
+    application, bill = web.run(setup)
+    web.login("citizen")
+    for lang in ("en", "hi"):
+        web.get(f"/lang/{lang}")
+        page = web.get("/my").text
+        menu = page[page.index("<nav>"):page.index("</nav>")]
+        for link in ('href="/my"', 'href="/track"', 'href="/verify"', 'href="/grievances/new"'):
+            assert link in menu, (lang, link)
+        for number in (application, bill):
+            detail = web.get(f"/my/{number}").text
+            link = re.search(r'<p class="no-print" id="receipt-link"><a href="([^"]+)">([^<]+)</a>', detail)
+            assert link and link.group(1) == f"/receipts/{number}", (lang, number)
+            assert ("आपकी रसीद" if lang == "hi" else "Your receipt") in link.group(2)
+            receipt = web.get(link.group(1))
+            assert receipt.status_code == 200 and number in receipt.text
+    assert web.get("/track").status_code == 200 and web.get("/verify").status_code == 200
+    assert web.get("/grievances/new").status_code == 200
+
+
 def test_an_online_grievance_about_phed_reaches_the_phed_officer(web):
     filed = web.post_form("/grievances/new", GOOD)
     assert filed.status_code == 303
@@ -679,7 +705,7 @@ def test_a_citizen_changes_the_language_of_their_online_grievance_for_the_messag
     assert "SMS about this grievance in" in page
     assert web.client.post(action, data={"message_lang": "hi"}).status_code == 403  # no CSRF token
     bad = web.post_form(action, {"message_lang": "fr"}, token_from=page_url)
-    assert bad.status_code == 400 and 'must be "hi" for Hindi or "en" for English' in bad.text.replace("&#34;", '"')
+    assert bad.status_code == 400 and "Messages to you: tick हिन्दी (Hindi) or English, the language you read" in bad.text
     assert web.run(lambda: Case.get(number=number)).lang == "en"
     done = web.post_form(action, {"message_lang": "hi"}, token_from=page_url)
     assert done.status_code == 303 and done.headers["location"].startswith(page_url)

@@ -793,3 +793,94 @@ def test_the_society_sees_the_total_of_the_deposits_awaited_in_english_and_hindi
     assert total() == "Awaiting deposit: 1 day end ₹1,400.00"
     web.get("/lang/hi?next=/")
     assert total() == "जमा की प्रतीक्षा: 1 दिन-अंत ₹1,400.00"
+
+
+async def _day_ends(code: str, days: int, start: dt.date, flagged: tuple[int, ...] = ()) -> list[DayEnd]:
+    """``days`` day ends of counter ``code`` awaiting their deposit, the days before ``start``
+    (₹100.00 and a paisa more each day further back); those numbered in ``flagged`` flagged."""
+    counter = await Counter.get(code=code)
+    made = []
+    for n in range(days):
+        day = start - dt.timedelta(days=n + 1)
+        deposit = 10_000 + n
+        made.append(await DayEnd.create(
+            district_id=counter.district_id, counter=counter, business_date=day, expected_paise=deposit, counted_paise=deposit,
+            retained_paise=0, deposit_paise=deposit, difference_paise=0, slip_no=f"DS{code[:2]}{counter.id:04d}{day:%Y%m%d}{n}",
+            status="flagged" if n in flagged else "closed", closed_by="operator1"))
+    return made
+
+
+def _rows_shown(page: str) -> list[str]:
+    """The slips the Day ends page lists, in order."""
+    return re.findall(r'<td><a href="/dayend/([A-Z0-9]+)">', page)
+
+
+def test_the_day_ends_are_paged_and_filtered_and_a_confirmation_returns_to_its_page(web, monkeypatch):
+    """The page listed every day end awaiting its deposit and 100 done with, in one page. It is paged
+    as the Society's other long lists (web/params.page_number, the pager of macros.html: links, no
+    script), filtered by counter and status, and the filters and page are kept by the pager's links,
+    by a confirmation (back to the same page) and by a refused one; the total counts every page."""
+    from emitra.web import money as money_pages
+
+    monkeypatch.setattr(money_pages, "DAYENDS_PER_PAGE", 4, raising=False)  # (the old page had no pages: it fails below)
+    today = _today_ist()
+    web.run(lambda: _day_ends("JP-LM-001", 7, today))
+    kiosk = web.run(lambda: _day_ends("JP-JM-001", 3, today, flagged=(2,)))
+    web.login("society")
+    first = web.get("/society/dayends")
+    assert first.status_code == 200 and len(_rows_shown(first.text)) == 4
+    assert _rows_shown(first.text)[0] == kiosk[2].slip_no  # the flagged one first, on the first page
+    assert "Page 1 of 3" in first.text and 'href="/society/dayends?page=2" rel="next"' in first.text
+    assert "Awaiting deposit: 10 day ends" in first.text and "every page" in first.text
+    listed = [slip for n in (1, 2, 3) for slip in _rows_shown(web.get(f"/society/dayends?page={n}").text)]
+    assert len(listed) == len(set(listed)) == 10  # each day end once, on one page
+    own = web.get("/society/dayends?counter=JP-LM-001")
+    assert "Page 1 of 2" in own.text and 'href="/society/dayends?counter=JP-LM-001&amp;page=2" rel="next"' in own.text
+    total = sum(10_000 + n for n in range(7))
+    assert re.search(rf'Awaiting deposit: 7 day ends</th>\s*<td class="num">₹{total // 100:,}\.{total % 100:02d}<', own.text)
+    second = web.get("/society/dayends?counter=JP-LM-001&page=2")
+    slips = _rows_shown(second.text)
+    assert len(slips) == 3 and all(s.startswith("DSJP") for s in slips)
+    assert 'href="/society/dayends?counter=JP-LM-001&amp;page=1" rel="prev"' in second.text
+    day_end = web.run(lambda: DayEnd.get(slip_no=slips[0]))
+    form = second.text[second.text.index(f'action="/society/dayends/{day_end.id}/confirm"'):]
+    form = form[:form.index("</form>")]
+    assert '<input type="hidden" name="counter" value="JP-LM-001">' in form and '<input type="hidden" name="page" value="2">' in form
+    sent = {"counter": "JP-LM-001", "page": "2", "bank_reference": "UTR-P2", "amount": "abc"}
+    refused = web.post_form(f"/society/dayends/{day_end.id}/confirm", sent, token_from="/society/dayends")
+    assert refused.status_code == 400 and slips[0] in _rows_shown(refused.text) and "Page 2 of 2" in refused.text
+    done = web.post_form(f"/society/dayends/{day_end.id}/confirm", {**sent, "amount": f"{day_end.deposit_paise / 100:.2f}"},
+                         token_from="/society/dayends")
+    assert done.status_code == 303 and done.headers["location"] == f"/society/dayends?counter=JP-LM-001&page=2&done={slips[0]}"
+    finished = web.get("/society/dayends?status=done")
+    assert _rows_shown(finished.text) == [slips[0]] and "awaiting-total" not in finished.text
+    assert _rows_shown(web.get("/society/dayends?status=flagged").text) == [kiosk[2].slip_no]
+    for query, words in (("counter=XX-99", "Counter: choose one of the district&#39;s counters"), ("status=lost", "Status: choose"),
+                         ("page=abc", "Page")):
+        bad = web.get(f"/society/dayends?{query}")
+        assert bad.status_code == 400 and words in bad.text and len(_rows_shown(bad.text)) == 4, query
+    web.get("/lang/hi?next=/")
+    hindi = web.get("/society/dayends?counter=JP-LM-001")
+    assert "पृष्ठ 1, कुल 2" in hindi.text
+    assert "सभी पृष्ठ" in hindi.text and "दिन-अंत छाँटें" in hindi.text
+
+
+def test_the_day_ends_total_and_the_waiting_today_panel_count_a_reference_without_its_confirmation_alike(web):
+    """A day end holding a bank reference but no confirmation (its deposit still in transit in the
+    ledger, its Confirm form still offered) was in the Day ends page's total and not in the Waiting
+    today panel's "Cash deposits in transit": the two now count it alike (decision 120)."""
+    from emitra.core import society_today
+
+    today = _today_ist()
+    made = web.run(lambda: _day_ends("JP-LM-001", 2, today))
+    web.run(lambda: DayEnd.filter(id=made[0].id).update(bank_reference="UTR-HALF"))
+
+    async def panel():
+        society = await User.get(username="society")
+        rows = {r.kind: r for r in await society_today.waiting(society.district_id, dayend.utcnow())}
+        return rows["deposits"].count, rows["deposits"].amount_paise
+    assert web.run(panel) == (2, 10_000 + 10_001)
+    web.login("society")
+    page = web.get("/society/dayends").text
+    assert re.search(r'Awaiting deposit: 2 day ends</th>\s*<td class="num">₹200\.01<', page)
+    assert f'action="/society/dayends/{made[0].id}/confirm"' in page  # still offered to be confirmed

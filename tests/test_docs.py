@@ -99,3 +99,49 @@ def test_no_file_keeps_a_merge_conflicts_markers():
             if line.startswith(("<<<<<<< ", ">>>>>>> ")) or line == "=======":
                 marked.append(f"{path.relative_to(root)}:{n}")
     assert not marked, f"merge conflict markers left in: {', '.join(marked[:10])}"
+
+
+def partners_guide_commands() -> list[str]:
+    """The ``emitra`` commands docs/plugins.md tells a partner to type: each line of its shell blocks
+    (a ``$`` prompt or none, each part of a ``&&`` chain or a pipe), and each inline command that
+    gives an option (``--...``: a whole command, not a command's name in a sentence)."""
+    text = PLUGINS_MD.read_text(encoding="utf-8")
+    found = []
+    for block in re.findall(r"```(?:console|sh)\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            for part in re.split(r"&&|\|", re.sub(r"^\$\s*", "", line.strip())):
+                part = part.strip().strip("()").strip()
+                if part.startswith("emitra "):
+                    found.append(part)
+    found += [c for c in re.findall(r"`(emitra [^`]+)`", text) if " --" in c]
+    return found
+
+
+def test_the_partners_guide_shows_commands_the_cli_takes():
+    """`emitra officer add USERNAME --department ... --district JP --as society`, as the guide gave it,
+    was refused: "Missing option '--name'"."""
+    import shlex
+
+    import click
+
+    from emitra.core.cli import main
+
+    commands = partners_guide_commands()
+    assert "emitra counter enable JP-LM-001 gov.rj.jmc.trade_licence_renewal --as lsp" in commands
+    wrong = []
+    for command in commands:
+        ctx, cmd = main.make_context("emitra", shlex.split(command, comments=True)[1:]), main
+        try:
+            while isinstance(cmd, click.Group):
+                rest = [*getattr(ctx, "_protected_args", []), *ctx.args]  # the subcommand and its arguments (click 8 and 9)
+                if not rest:
+                    break
+                name, cmd, rest = cmd.resolve_command(ctx, rest)
+                ctx = cmd.make_context(name, rest, parent=ctx)
+        except (click.MissingParameter, click.NoSuchOption) as exc:
+            wrong.append(f"{command}: {exc.format_message()}")
+        except click.BadParameter:  # a value the guide writes as a placeholder (PATH, a folder made on the way)
+            continue
+        except click.UsageError as exc:
+            wrong.append(f"{command}: {exc.format_message()}")
+    assert wrong == []

@@ -23,6 +23,7 @@ from emitra.core import counter as counter_core  # noqa: E402
 from emitra.core import notify, refunds, upi_refunds, workflow  # noqa: E402
 from emitra.core.audit import Actor  # noqa: E402
 from emitra.core.models import AuditLog, Case, Citizen, Counter, Notification, Payment, ServiceRequest, User  # noqa: E402
+from emitra.web.i18n import LANGUAGES  # noqa: E402
 
 BILL = "gov.rj.jvvnl.bill"
 
@@ -349,3 +350,24 @@ def test_a_citizen_sets_the_language_of_the_messages_about_their_own_application
     web.login("operator1")  # the citizen's page is the citizen's
     assert web.post_form(action, {"message_lang": "en"}, token_from="/counter").status_code == 403
     assert len(_lang_changes(web, number)) == 1
+
+
+def test_a_citizens_page_ticks_the_language_it_shows_and_saving_none_is_told_in_the_citizens_words(web):
+    """An application paid before the citizen was asked (decision 99): /my/<number> said "Messages to
+    you in English" (its case's language) above a form with nothing ticked, and pressing Save the
+    language then answered 'message_lang (the language ...) must be "hi" ... or "en": ask the
+    citizen which they read', the operator's message with its code words, on the citizen's page."""
+    number = web.run(lambda: _application(None, key="caste-unasked"))
+    shown = web.run(lambda: Case.get(number=number)).lang
+    web.login("citizen")
+    page = web.get(f"/my/{number}").text
+    assert re.search(rf'id="message-lang">{re.escape(LANGUAGES[shown])}<', page)
+    assert re.findall(r'<input type="radio" name="message_lang" value="(\w+)" checked>', page) == [shown]
+    for lang, says in (("en", "Messages to you: tick हिन्दी (Hindi) or English, the language you read"),
+                       ("hi", "आपको संदेश: हिन्दी या English (अंग्रेज़ी) चुनें, जो भाषा आप पढ़ते हैं")):
+        web.get(f"/lang/{lang}")
+        for sent in ({}, {"message_lang": "fr"}):
+            refused = web.post_form(f"/my/{number}/message-lang", sent, token_from=f"/my/{number}")
+            assert refused.status_code == 400 and says in html.unescape(refused.text), lang
+            assert "message_lang" not in refused.text.replace('name="message_lang"', "") and "ask the citizen" not in refused.text
+    assert _lang_changes(web, number) == []

@@ -544,3 +544,17 @@ def test_a_partner_entry_point_named_like_a_builtin_is_not_loaded_in_its_place(t
     (refusal,) = h.registry.refusals
     assert (refusal.plugin, refusal.field) == ("electricity", "name")
     assert "'electricity' is the name of a plugin built into emitra" in refusal.message and "emitra_fake_power_mod" in refusal.message
+
+
+def test_a_failure_inside_pythons_own_library_is_not_given_as_the_plugins_place():
+    """An installed entry point naming a module that is not there (renamed after `pip install -e`)
+    was refused "(at .../lib/python3.11/importlib/__init__.py, line 126)": a file of Python's, not the partner's."""
+    import importlib
+
+    from emitra.core.plugins import failure
+
+    with pytest.raises(ModuleNotFoundError) as caught:
+        importlib.import_module("emitra_no_such_plugin_module")
+    exc = caught.value.with_traceback(caught.value.__traceback__.tb_next)  # from importlib on, as the loader's ep.load() sees it
+    assert "importlib" in exc.__traceback__.tb_frame.f_code.co_filename
+    assert failure(exc) == "ModuleNotFoundError: No module named 'emitra_no_such_plugin_module'"

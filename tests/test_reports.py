@@ -385,3 +385,29 @@ def test_department_names_are_in_hindi_on_a_hindi_report(web, monkeypatch):
     assert bill.provider_hi in mis_figures and bill.provider not in mis_figures  # the MIS report's figures too
     web.get("/lang/en")
     assert bill.provider in web.get(f"/reports?{PERIOD}&by=department").text
+
+
+def test_the_rupee_axis_of_the_trend_chart_shows_the_amounts_its_ticks_stand_for(web):
+    """A day of one ₹8.75 payment: the rupee axis beside the count axis (0, 1) read 0 and "9" for a
+    tick at ₹8.75; its ticks are now round rupee amounts, each drawn as it is, and the bar's value
+    (and a service-charge slice's) reads to the paisa."""
+    async def one_payment() -> None:
+        counter = await Counter.get(code="JP-LM-001").prefetch_related("lsp", "district")
+        await DailyFigure.create(district=counter.district, lsp=counter.lsp, counter=counter, business_date=dt.date(2026, 11, 10),
+                                 service_code=BILL, provider="JVVNL", category="bill", transactions=1, principal_paise=480,
+                                 service_charge_paise=395, citizen_total_paise=875, charge_by_department_paise=0)
+        await mis.rollup_months()
+
+    web.run(one_payment)
+    web.login("society")
+    svg = web.get("/reports/chart.svg?from=2026-11-10&to=2026-11-10&kind=trend").text
+    counts, rupee_axis = _axis_labels(svg)
+    assert counts == ["0", "1"] and rupee_axis == ["0", "10"]
+    assert ">₹8.75<" in svg  # the bar's value, not 9
+    charges = web.get("/reports/chart.svg?from=2026-11-10&to=2026-11-10&kind=share&by=department&of=charges").text
+    assert ">₹3.95<" in charges and ">4<" not in charges  # the slice's printed value, to the paisa
+    for top, intervals in ((875, 1), (1, 1), (0, 1), (148_350, 4), (123_456_789, 10), (100_000, 2)):
+        axis_top = reports_web.rupee_axis_top(top, intervals)
+        step = axis_top // intervals
+        assert axis_top * 100 >= top and axis_top % intervals == 0 and str(step).lstrip("0")[0] in "125" and set(str(step)[1:]) <= {"0"}
+    assert reports_web.rupee_axis_top(100_000, 2) == 1_000 and reports_web.rupee_axis_top(148_350, 4) == 2_000

@@ -211,6 +211,20 @@ def test_plugins_check_of_a_project_reports_every_entry_point_when_one_cannot_be
     assert "3 problem(s) found" in out.stderr
 
 
+def _registered(project, module_name):
+    """The services the scaffolded module ``module_name`` of ``project`` registers, imported as pip would."""
+    import importlib
+
+    sys.path.insert(0, str(project))
+    try:
+        module = importlib.import_module(module_name)
+    finally:
+        sys.path.remove(str(project))
+    services = []
+    module.emitra_register_services(register=services.append)
+    return services
+
+
 def test_the_scaffold_writes_only_what_its_own_check_accepts(tmp_path):
     """A title with a quote or a backslash is escaped (before: a pyproject.toml that did not parse and a
     module that did not import); a built-in plugin's name is refused before anything is written
@@ -220,13 +234,7 @@ def test_the_scaffold_writes_only_what_its_own_check_accepts(tmp_path):
     assert made.returncode == 0, made.stderr
     project = tmp_path / "emitra-indane"
     assert sh(BIN / "emitra", "plugins", "check", project).stdout.strip() == "no problems found"
-    sys.path.insert(0, str(project))
-    try:
-        import emitra_indane
-    finally:
-        sys.path.remove(str(project))
-    services = []
-    emitra_indane.emitra_register_services(register=services.append)
+    services = _registered(project, "emitra_indane")
     assert (services[0].title_en, services[0].title_hi, services[0].provider) == (
         'Indane "Xtra" cylinder booking', 'इंडेन "एक्स्ट्रा" सिलेंडर बुकिंग', "Indian Oil \\ Indane")
     for builtin in ("electricity", "pay_cash"):
@@ -266,3 +274,123 @@ def test_plugins_check_explains_a_bad_pattern_a_title_on_two_lines_and_a_service
     assert ("form: not a valid JSON Schema at properties/n/pattern: '^[0-9{8}$' is not a regular expression: "
             "unterminated character set at position 1 ('['); close each '[' with ']'") in text
     assert "e.g. '^[0-9]{8}$' for exactly eight digits" in text
+
+
+def _scaffold(tmp_path, name="bharat_gas"):
+    made = sh(BIN / "emitra", "plugin", "new", name, "--dir", tmp_path, "--title", "Bharat Gas cylinder booking",
+              "--title-hi", "भारत गैस सिलेंडर बुकिंग")
+    assert made.returncode == 0, made.stderr
+    return tmp_path / f"emitra-{name.replace('_', '-')}"
+
+
+def test_plugins_check_names_the_line_and_column_of_a_pyproject_that_does_not_parse_and_the_fix(tmp_path):
+    """Was: "cannot load: TOMLDecodeError: Illegal character '\\n' (at line 8, column 69) (at
+    .../lib/python3.11/tomllib/_parser.py, line 580)": a place in Python's parser, no fix."""
+    project = _scaffold(tmp_path)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('description = "An emitra service plugin: Bharat Gas cylinder booking"',
+                                                       'description = "An emitra service plugin: Bharat Gas cylinder booking'))
+    expected = (f"{pyproject}, line 8, column 69: a text is not closed on its line (Illegal character '\\n'); end it with the "
+                "quote it begins with, e.g. description = \"Bharat Gas cylinder booking\". Line 8 reads: description = \"An emitra "
+                "service plugin: Bharat Gas cylinder booking")
+    out = sh(BIN / "emitra", "plugins", "check", project)
+    assert out.returncode != 0 and out.stdout.splitlines() == [expected.replace(str(pyproject), str(project / "pyproject.toml"))]
+    # the module of a project whose pyproject.toml does not parse is checked, and the file named all the same (pip would not install it)
+    module = sh(BIN / "emitra", "plugins", "check", project / "emitra_bharat_gas.py")
+    assert module.returncode != 0 and module.stdout.splitlines() == [expected], module.stdout
+    # text not in quotes, a value after another
+    pyproject.write_text('[project]\nname = "emitra-bharat-gas"\ndescription = Bharat Gas cylinder booking\n')
+    out = sh(BIN / "emitra", "plugins", "check", project)
+    assert out.stdout.startswith(f"{project / 'pyproject.toml'}, line 3, column 15: what follows '=' is not a TOML value (Invalid "
+                                 "value); write text between double quotes, e.g. description = \"Bharat Gas cylinder booking\"")
+    pyproject.write_text('[project]\nname = "emitra-bharat-gas" version = "0.1.0"\n')
+    out = sh(BIN / "emitra", "plugins", "check", project)
+    assert "line 2, column 28: something follows the value on its line" in out.stdout
+    assert "tomllib" not in out.stdout + out.stderr and "TOMLDecodeError" not in out.stdout
+
+
+FORM_SHARED = '''
+from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
+
+FORM = {"type": "object", "properties": {"n": {"type": "string", "title": "Number"}}}
+
+@hookimpl
+def emitra_register_services(register):
+    for code, title, title_hi in (("pvt.gas.booking", "Gas booking", "गैस बुकिंग"), ("pvt.gas.refill", "Gas refill", "गैस रिफिल"),
+                                  ("pvt.gas.transfer", "Gas transfer", "Gas transfer")):
+        register(Service(code=code, title_en=title, title_hi=title_hi, provider="Gas Co", domain=Domain.PRIVATE,
+                         category=Category.PRIVATE_SERVICE, form=FORM, fee=FeeRule(payer=Payer.PARTNER)))
+'''
+
+
+def test_a_form_problem_services_share_is_listed_once_naming_every_service(tmp_path):
+    """Was one identical line per service: three services of one form, three times its problem."""
+    path = tmp_path / "gas.py"
+    path.write_text(FORM_SHARED)
+    out = sh(BIN / "emitra", "plugins", "check", path)
+    assert out.stdout.splitlines() == [
+        "plugin 'gas', services 'pvt.gas.booking', 'pvt.gas.refill', 'pvt.gas.transfer': form.properties.n: needs an English "
+        "\"title\" and a Hindi \"x-title-hi\" (the operator sees one of them)",
+        "plugin 'gas', service 'pvt.gas.transfer': title_hi: 'Gas transfer' is not Hindi; write the Hindi title in Devanagari script "
+        "(a Latin abbreviation may stand in it, e.g. 'बिजली बिल – JVVNL')"], out.stdout
+    assert "2 problem(s) found" in out.stderr
+
+
+def test_plugins_check_takes_the_pyproject_for_its_project_and_says_what_to_give_otherwise(tmp_path):
+    """Was "cannot load: AttributeError: 'NoneType' object has no attribute 'loader'" for the
+    pyproject.toml or the README, and a FileNotFoundError for the tests folder."""
+    project = _scaffold(tmp_path)
+    assert sh(BIN / "emitra", "plugins", "check", project / "pyproject.toml").stdout.strip() == "no problems found"
+    readme = sh(BIN / "emitra", "plugins", "check", project / "README.md")
+    assert readme.stdout.splitlines() == [f"{project / 'README.md'}: not a plugin; give its module (a .py file, e.g. "
+                                          "emitra_bharat_gas.py) or its project folder (the one holding pyproject.toml)"]
+    tests = sh(BIN / "emitra", "plugins", "check", project / "tests")
+    assert tests.stdout.splitlines() == [f"{project / 'tests'}: neither a .py file nor a folder with a pyproject.toml; its project "
+                                         f"is {project}: check that folder"]
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("[project.entry-points.emitra]", "[project.entry_points.emitra]"))
+    spelt = sh(BIN / "emitra", "plugins", "check", project)
+    assert spelt.stdout.strip().endswith("the table is spelt [project.entry-points.emitra], with a hyphen, not "
+                                         "[project.entry_points.emitra]"), spelt.stdout
+
+
+def test_an_entry_point_naming_a_module_or_an_object_the_project_lacks_is_named_in_the_partners_words(tmp_path):
+    """A module misspelt in the entry point was located in Python's importlib; a ':object' after it was
+    not looked at, so the check passed what the loader refuses."""
+    project = _scaffold(tmp_path)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    pyproject.write_text(text.replace('bharat_gas = "emitra_bharat_gas"', 'bharat_gas = "emitra_bharat_gaz"'))
+    out = sh(BIN / "emitra", "plugins", "check", project)
+    assert out.stdout.splitlines() == [
+        f"plugin 'bharat_gas': import: the entry point bharat_gas = \"emitra_bharat_gaz\" of {pyproject} names the module "
+        f"'emitra_bharat_gaz', which the project does not have (no emitra_bharat_gaz.py nor emitra_bharat_gaz/__init__.py in "
+        f"{project / 'src'} or {project}); write the module's name as its file is called, or rename the file"], out.stdout
+    assert "importlib" not in out.stdout
+    pyproject.write_text(text.replace('bharat_gas = "emitra_bharat_gas"', 'bharat_gas = "emitra_bharat_gas:plugin"'))
+    out = sh(BIN / "emitra", "plugins", "check", project)
+    assert out.returncode != 0 and out.stdout.startswith(
+        f"plugin 'bharat_gas': import: the entry point bharat_gas = \"emitra_bharat_gas:plugin\" of {pyproject} names 'plugin', "
+        "which module 'emitra_bharat_gas' does not have"), out.stdout
+
+
+def test_the_scaffolds_receipt_names_the_account_paid_for(tmp_path):
+    """The receipt printed only the account holder: the citizen's receipt did not say which account was paid."""
+    import asyncio
+
+    from emitra.core import QuoteContext
+
+    project = _scaffold(tmp_path, "gas_receipt")
+    services = _registered(project, "emitra_gas_receipt")
+    quote = asyncio.run(services[0].quote({"account": "100001"}, QuoteContext(counter_code="JP-LM-001", district_code="JP", lsp_id=1)))
+    assert {"label_en": "Account number", "label_hi": "खाता संख्या", "value": "100001"} in quote.details
+    assert "Account number" in (project / "tests" / "test_gas_receipt.py").read_text()  # the scaffold's own test checks the receipt
+
+
+def test_plugins_new_and_plugin_check_are_the_commands_a_partner_types_by_analogy(tmp_path):
+    """`emitra plugins new` was "No such command 'new'" beside `emitra plugins check`, and
+    `emitra plugin check` beside `emitra plugin new`."""
+    made = sh(BIN / "emitra", "plugins", "new", "gas_alias", "--dir", tmp_path, "--title", "Gas", "--title-hi", "गैस")
+    assert made.returncode == 0, made.stderr
+    checked = sh(BIN / "emitra", "plugin", "check", tmp_path / "emitra-gas-alias")
+    assert checked.returncode == 0 and checked.stdout.strip() == "no problems found", checked.stdout + checked.stderr

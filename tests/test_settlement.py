@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import types
 from zoneinfo import ZoneInfo
 
@@ -781,3 +782,43 @@ def test_the_remittance_and_claim_pages_name_the_department_in_hindi_on_a_hindi_
         assert "जयपुर विद्युत वितरण निगम लि. (JVVNL)" in hindi and "Jaipur Vidyut Vitran Nigam Ltd" not in hindi
     web.get("/lang/en?next=/")
     assert "Jaipur Vidyut Vitran Nigam Ltd (JVVNL)" in web.get(f"/society/claims?provider={JVVNL}&from={day}&to={day}").text
+
+
+def test_the_provider_lists_of_remittances_and_claims_end_with_their_total_in_english_and_hindi(web):
+    """The list of departments and partners on the remittance and claim pages had no total: what the
+    Society owes them all, and what they owe it. A total row adds the paise of every row (integers,
+    shown in rupees), under the list, in the table's foot (printed once, at the end)."""
+    async def sell():
+        actor, counter, citizen = await _operator()
+        await counter_core.record_cash(actor, counter, citizen, BILL, {"k_number": K}, "tot-1")  # ₹1,483.50, Rs 3.95 owed by JVVNL
+        await counter_core.record_cash(actor, counter, citizen, WATER, _example(WATER), "tot-2")  # ₹386.40, Rs 3.95 owed by PHED
+        await LedgerEntry.all().update(created_at=dt.datetime.combine(_yesterday(), dt.time(12), tzinfo=IST))
+    web.run(sell)
+    providers = web.run(lambda: settlement.providers(1))
+    assert len(providers) == 2
+    payable, receivable = sum(p["payable_paise"] for p in providers), sum(p["receivable_paise"] for p in providers)
+    assert (payable, receivable) == (148_350 + 38_640, 395 + 395)
+    web.login("society")
+
+    def total_row(path: str) -> str:
+        page = web.get(path).text
+        foot = page[page.index("<tfoot>"):page.index("</tfoot>")]
+        assert 'id="providers-total"' in foot
+        return " ".join(re.sub(r"<[^>]+>", " ", foot).split())
+
+    for path in ("/society/remittances", "/society/claims"):
+        assert total_row(path) == f"Total of 2 departments and partners {format_paise(payable)} {format_paise(receivable)}", path
+    assert total_row("/society/claims") == "Total of 2 departments and partners ₹1,869.90 ₹7.90"
+    web.get("/lang/hi?next=/")
+    assert total_row("/society/remittances") == "2 विभागों और भागीदारों का योग ₹1,869.90 ₹7.90"
+
+
+def test_a_total_row_is_printed_once_under_the_list():
+    """A table's foot repeats at the foot of every printed sheet unless it is a row group: the print
+    style makes every total row print once, under the last row."""
+    from pathlib import Path
+
+    css = (Path(__file__).parents[1] / "web" / "static" / "style.css").read_text()
+    printed = css[css.index("@media print {"):]
+    printed = printed[:printed.index("\n}")]
+    assert "tfoot { display:table-row-group; }" in printed

@@ -35,7 +35,7 @@ from emitra.web import upi_refunds as upi_refund_pages
 from emitra.web.head import HeadAsGet
 from emitra.web.headers import SecurityHeaders
 from emitra.web.i18n import _
-from emitra.web.security import CsrfFailed, Forbidden, load_user
+from emitra.web.security import CsrfFailed, Forbidden, load_user, set_language
 from emitra.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -133,10 +133,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         return JSONResponse({"error": {"code": "http_%d" % status, "message": str(detail)}}, status_code=status,
                             headers=getattr(exc, "headers", None))  # a 405 keeps its Allow header
-    if not hasattr(request.state, "user"):
-        request.state.user = await load_user(request)
+    if not hasattr(request.state, "user"):  # no route was reached (an address that does not exist, a GET of a form's
+        request.state.user = await load_user(request)  # address): the session's language, not the last request's
+        set_language(request, request.state.user)
     message = detail if status in (403, 404) and detail and detail not in ("Not Found", "Forbidden") else {
-        404: _("This page does not exist."), 405: _("This action is not allowed here.")}.get(status, str(detail))
+        404: _("This page does not exist."),
+        # a form's address opened by itself (Enter in the address bar on the page a refused form answered)
+        405: _("This address only receives a form and cannot be opened by itself: nothing was done. Go back to the page, "
+               "or open it again from the menu.") if request.method == "GET" else _("This action is not allowed here."),
+    }.get(status, str(detail))
     response = render(request, "error.html", {"status": status, "message": message}, status)
     response.headers.update(getattr(exc, "headers", None) or {})  # a 429's Retry-After
     return response

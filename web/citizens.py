@@ -240,7 +240,10 @@ async def _my_detail(request: Request, case: Case | None, own: ServiceRequest | 
     return _no_store(render(request, "citizens/my_detail.html", {
         "result": result, "lang_error": lang_error,
         "lang_form": target is not None, "lang_of_grievance": own is None,
-        "lang_current": own.message_lang if own is not None else case.lang if case is not None else "",
+        # ticked as the page above says it is sent: a counter's request from before the citizen was asked
+        # (decision 99) has no choice of its own, and its case's messages go in the case's language
+        "lang_current": (own.message_lang if own is not None else "") or (case.lang if case is not None else ""),
+        "receipt_no": own.receipt_no if own is not None else "",
         # who changed it is not shown to the citizen (an officer's name never is): when, and from what to what
         "lang_changes": await counter_core.message_lang_changes(target) if target is not None else []}, status))
 
@@ -263,8 +266,9 @@ async def my_message_lang(request: Request) -> Response:
         raise HTTPException(404, _("You have no application or grievance with this number."))
     try:
         await counter_core.change_message_lang(actor(request), target, request.state.form.get("message_lang"))
-    except counter_core.CounterError as exc:
-        return await _my_detail(request, case, own, i18n.pick(exc.message_en, exc.message_hi), 400)
+    except counter_core.CounterError:  # none ticked, or a value not offered: said to the citizen, not the operator
+        return await _my_detail(request, case, own, _("Messages to you: tick हिन्दी (Hindi) or English, the language you read, "
+                                                      "then press Save the language."), 400)
     return RedirectResponse(f"/my/{case.number if case is not None else own.receipt_no}#message-lang-form", status_code=303)
 
 

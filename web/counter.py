@@ -242,8 +242,8 @@ async def _message_lang(posted: Any, citizen: Citizen) -> tuple[str, str]:
     return await counter_core.last_message_lang(citizen.id) or current_lang.get(), error
 
 
-def _form_page(request: Request, ctx: dict[str, Any], data: dict[str, Any], step: int, errors: dict[str, str] | None = None,
-               status: int = 200) -> Response:
+async def _form_page(request: Request, ctx: dict[str, Any], data: dict[str, Any], step: int, errors: dict[str, str] | None = None,
+                     status: int = 200) -> Response:
     service = ctx["service"]
     all_steps = forms.steps(service.form)
     shown = set(all_steps[step]["fields"])
@@ -256,6 +256,9 @@ def _form_page(request: Request, ctx: dict[str, Any], data: dict[str, Any], step
         "steps": len(all_steps), "step_title": step_title(service.form, step) if len(all_steps) > 1 else "",
         "general_errors": general, "multipart": any(True for _ in forms.upload_fields(service.form)),
         "message_lang_error": errors.get("message_lang", ""),
+        # a scan kept from an earlier post is named as the confirmation page names it, not by its id
+        "upload_names": {value: pick(*await _document(ctx["counter"], service, value))
+                         for path, _spec in forms.upload_fields(service.form) if isinstance(value := documents.value_at(data, path), str) and value},
     }, status)
 
 
@@ -268,8 +271,10 @@ async def service_form(request: Request) -> Response:
     ctx: dict[str, Any] = {"counter": counter, "citizen": citizen, "service": service}
     if request.method == "GET":
         ctx["message_lang"] = (await _message_lang(None, citizen))[0]
-        return _form_page(request, ctx, {}, 0)
+        ctx["form_key"] = counter_core.new_idempotency_key()
+        return await _form_page(request, ctx, {}, 0)
     form = request.state.form
+    ctx["form_key"] = _form_key(form.get("_key"))
     ctx["message_lang"], lang_error = await _message_lang(form.get("_message_lang"), citizen)
     last = len(forms.steps(service.form)) - 1
     try:
@@ -279,31 +284,42 @@ async def service_form(request: Request) -> Response:
     try:
         uploads = await _store_uploads(request, counter, service, form)
     except FormErrors as exc:
-        return _form_page(request, ctx, coerce(service.form, _Merged(form, {})), step, exc.by_field(current_lang.get()), 400)
+        return await _form_page(request, ctx, coerce(service.form, _Merged(form, {})), step, exc.by_field(current_lang.get()), 400)
     data = coerce(service.form, _Merged(form, uploads))
     if form.get("_edit"):  # "Change the form" on the confirmation page: its first step, filled as it was
-        return _form_page(request, ctx, data, 0)
+        return await _form_page(request, ctx, data, 0)
     if form.get("_back") and step > 0:
-        return _form_page(request, ctx, data, step - 1)
+        return await _form_page(request, ctx, data, step - 1)
     if form.get("_more"):  # "Add a row": the same step, one more empty row
-        return _form_page(request, ctx, data, step)
+        return await _form_page(request, ctx, data, step)
     try:
         if step < last:
             counter_core.check_form(service, data, step)
-            return _form_page(request, ctx, data, step + 1)
+            return await _form_page(request, ctx, data, step + 1)
         if lang_error:  # (only a tampered form posts another value: the choice is two radio buttons)
-            return _form_page(request, ctx, data, step, {"message_lang": lang_error}, 400)
+            return await _form_page(request, ctx, data, step, {"message_lang": lang_error}, 400)
         priced = await counter_core.price(counter, service, data)
     except FormErrors as exc:
         errors = exc.by_field(current_lang.get())
         first_bad = min((i for i, s in enumerate(forms.steps(service.form)) for f in errors if f.split(".")[0] in s["fields"]), default=step)
-        return _form_page(request, ctx, data, min(first_bad, step), errors, 400)
+        return await _form_page(request, ctx, data, min(first_bad, step), errors, 400)
     except counter_core.CounterError as exc:
-        return _form_page(request, ctx, data, step, {"(service)": pick(exc.message_en, exc.message_hi)}, 503 if isinstance(exc, counter_core.ServiceUnavailable) else 400)
+        return await _form_page(request, ctx, data, step, {"(service)": pick(exc.message_en, exc.message_hi)}, 503 if isinstance(exc, counter_core.ServiceUnavailable) else 400)
     return render(request, "counter/confirm.html", {
         **ctx, "priced": priced, "pairs": flatten(priced.data), "summary": await _summary(counter, service, priced.data, priced.quote.details),
-        "idempotency_key": counter_core.new_idempotency_key(), "methods": _method_choices(),
+        "idempotency_key": ctx["form_key"], "methods": _method_choices(),
     })
+
+
+_FORM_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _form_key(posted: Any) -> str:
+    """The payment's idempotency key, given to the form when it was opened and carried through its
+    steps to the confirmation page: the same form posted again (the browser's Back to the page
+    after a payment, and its "resubmit") shows the same key, and paying again answers with the
+    first receipt instead of taking the money twice. A form opened afresh gets a new key."""
+    return posted if isinstance(posted, str) and _FORM_KEY.match(posted) else counter_core.new_idempotency_key()
 
 
 _JOINERS = re.compile(r" – | / ")
@@ -383,7 +399,8 @@ async def pay(request: Request) -> Response:
     data = coerce(service.form, raw)
     posted_lang = form.get("message_lang")  # None from a confirmation page shown before it was asked
     ctx: dict[str, Any] = {"counter": counter, "citizen": citizen, "service": service,
-                           "message_lang": (await _message_lang(posted_lang, citizen))[0]}
+                           "message_lang": (await _message_lang(posted_lang, citizen))[0],
+                           "form_key": _form_key(form.get("idempotency_key"))}
     try:
         expected = int(str(form.get("expected_total_paise", "")))
     except ValueError:
@@ -414,14 +431,28 @@ async def pay(request: Request) -> Response:
     except card_payments.CardUnavailable as exc:  # Stripe did not answer (same key again) or refused (a new key)
         return await _reconfirm(request, ctx, data, form, {"method": pick(exc.message_en, exc.message_hi)}, code, typed,
                                 key=None if exc.retry_same_key else counter_core.new_idempotency_key())
+    except counter_core.IdempotencyConflict as exc:
+        return await _reconfirm(request, ctx, data, form, {exc.field: await _paid_already(counter, str(form.get("idempotency_key", "")), exc)},
+                                code, typed)
     except counter_core.CounterError as exc:
         return await _reconfirm(request, ctx, data, form, {exc.field: pick(exc.message_en, exc.message_hi)}, code, typed)
     except FormErrors as exc:
-        return _form_page(request, ctx, data, 0, exc.by_field(current_lang.get()), 400)
+        return await _form_page(request, ctx, data, 0, exc.by_field(current_lang.get()), 400)
     return RedirectResponse(f"/receipts/{counter_request.receipt_no}", status_code=303)
 
 
 pay_cash = pay  # the route's former name
+
+
+async def _paid_already(counter: Counter, key: str, exc: counter_core.CounterError) -> str:
+    """This form was paid already (its page came back with the browser's Back), and what is posted
+    now differs from what was paid: the receipt to open, and how to take a new payment."""
+    first = await ServiceRequest.get_or_none(idempotency_key=key, counter_id=counter.id) if key else None
+    if first is None:
+        return pick(exc.message_en, exc.message_hi)
+    return _("This form was paid already: receipt %(receipt)s (open it from Recent transactions on the Counter page). "
+             "Nothing more was recorded. To take another payment, open the service again from the citizen's page.") % {
+        "receipt": first.receipt_no}
 
 
 async def _reconfirm(request: Request, ctx: dict[str, Any], data: dict[str, Any], form: Any, errors: dict[str, str],

@@ -51,6 +51,46 @@ def label(key: str) -> str:
     return gettext_(TEXTS[key]) if key in TEXTS else key
 
 
+#: What each ledger account holds, by its kind (the part of ``kind:party`` before the colon) or, for
+#: an account whose parties differ in kind (``escrow:card``, ``escrow:upi``), by its whole name: the
+#: accounts of docs/money.md ("The accounts"). The pages name an account by this, its party after it
+#: and the ledger's name small beside it for the accountant; an account not listed shows its name.
+ACCOUNTS = {
+    "counter_cash": N_("Cash in the counter's drawer"),
+    "deposit_in_transit": N_("Cash deposits in transit"),
+    "cash_over_short": N_("Cash shortages and excesses"),
+    "society_bank": N_("Society's bank account"),
+    "escrow:card": N_("Card collections not yet paid onwards"),
+    "escrow:upi": N_("UPI collections not yet paid onwards"),
+    "escrow": N_("Card and UPI collections not yet paid onwards"),
+    "cheques_in_clearing": N_("Cheques and drafts in clearing"),
+    "processor_fees": N_("Card processing fees"),
+    "kiosk_wallet": N_("Prepaid counter's wallet"),
+    "wallet_refund_payable": N_("Wallet balances of closed counters, to be refunded"),
+    "upi_refund_payable": N_("UPI refund owed to a citizen"),
+    "dept_payable": N_("Principal owed to the department or partner"),
+    "dept_fee_receivable": N_("Service charges the department owes"),
+    "partner_fee_receivable": N_("Service charges and commissions the partner owes"),
+    "lsp_fee_payable": N_("LSP's share of service charges"),
+    "owner_fee_payable": N_("Kiosk owner's share of service charges"),
+    "lsp_sales": N_("LSP's own sales (photocopy, fax, internet)"),
+    "society_fee_income": N_("Society's share of service charges"),
+}
+
+
+def account_label(account: str, party: str | None = None) -> str:
+    """An account in words in the page's language: what it holds, and after it whose it is (``party``:
+    the party's name where the caller knows it, else the party of the name: a counter's code, a
+    receipt number); the account's own name when it is not listed. ``escrow:upi`` names no party."""
+    kind, _sep, own = account.partition(":")
+    if account in ACCOUNTS:
+        return gettext_(ACCOUNTS[account])
+    if kind not in ACCOUNTS:
+        return account
+    party = party or own
+    return f"{gettext_(ACCOUNTS[kind])}: {party}" if party else gettext_(ACCOUNTS[kind])
+
+
 #: What each audit action did, for the audit log on the home page (decision 118). The code stays
 #: beside it, small, for the auditor; a code missing here shows as itself. ``tests/test_audit_labels.py``
 #: checks every action the code records is listed.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from emitra.core.models import LSP, Counter, DayEnd, Role, Society, User
 from emitra.core.money import AmountError, parse_rupees
 from emitra.core.plugins import department_hi
 from emitra.core.text import ascii_digits
-from emitra.web import params
+from emitra.web import labels, params
 from emitra.web.i18n import _, pick
 from emitra.web.security import Forbidden, actor, page
 from emitra.web.templating import render
@@ -36,13 +37,9 @@ WALLET_ADMINS = [Role.LSP_ADMIN, Role.SOCIETY_ADMIN]
 
 
 def account_label(account: str) -> str:
+    """What an account holds, without its party (web/labels.ACCOUNTS); its name when not listed."""
     kind = account.split(":", 1)[0]
-    return {
-        "lsp_fee_payable": _("LSP's share of service charges"),
-        "owner_fee_payable": _("Kiosk owner's share of service charges"),
-        "lsp_sales": _("LSP's own sales (photocopy, fax, internet)"),
-        "wallet_refund_payable": _("Wallet balances of closed counters, to be refunded"),
-    }.get(kind, account)
+    return labels.account_label(kind) if kind in labels.ACCOUNTS else account
 
 
 def _owed_label(account: str) -> str:
@@ -164,30 +161,94 @@ async def deposit_slip(request: Request) -> Response:
 
 # --- Society: day ends and deposits ---------------------------------------------------------------
 
+DAYENDS_PER_PAGE = 50  # day ends a page of /society/dayends lists
+#: the day ends the Society's list shows, as its ``status`` filter names them ("" for all of them)
+DAYEND_STATUSES = ("", "awaiting", "flagged", "done")
+
+
+def _dayend_filters(source: Any, counters: dict[str, Counter], errors: dict[str, str]) -> tuple[Counter | None, str, int]:
+    """The Day ends list's filters (a counter by its code, a status) and page, from the query string
+    or, for a refused confirmation, from the form it was posted from; a bad one is left out, naming
+    the field and the fix in ``errors``."""
+    code = str(source.get("counter", "") or "").strip().upper()[:40]
+    counter = counters.get(code)
+    if code and counter is None:
+        errors["counter"] = _("Counter: choose one of the district's counters from the list.")
+    status = str(source.get("status", "") or "").strip()
+    if status not in DAYEND_STATUSES:
+        errors["status"] = _("Status: choose awaiting deposit, flagged or done with, or all.")
+        status = ""
+    try:
+        page_no = params.page_number(source.get("page"))
+    except params.BadParam as exc:
+        errors["page"] = exc.message
+        page_no = 1
+    return counter, status, page_no
+
+
+async def _paged(parts: list[Any], first: int, limit: int) -> list[DayEnd]:
+    """Rows ``first`` to ``first + limit`` of the querysets ``parts`` one after the other (each
+    counted: (queryset, count)), reading only the rows of the page."""
+    rows: list[DayEnd] = []
+    for qs, count in parts:
+        if first >= count:
+            first -= count
+            continue
+        rows += await qs.offset(first).limit(limit - len(rows)).prefetch_related("counter")
+        first = 0
+        if len(rows) >= limit:
+            break
+    return rows
+
+
 async def _dayends_page(request: Request, refused: tuple[DayEnd, str] | None = None, status: int = 200) -> Response:
-    """The district's day ends: those awaiting their deposit (flagged first), then the last 50 flagged
-    ones done with (confirmed, or with nothing to deposit), then the last 50 others done with; above
-    them, any bank reference on more than one slip (dayend.shared_references).
+    """The district's day ends, DAYENDS_PER_PAGE a page: those awaiting their deposit (flagged first,
+    oldest first), then the flagged ones done with (confirmed, or with nothing to deposit), then the
+    others done with (newest first); filtered by counter and status, the filters kept by the pager
+    and by each confirmation. Above them, any bank reference on more than one slip
+    (dayend.shared_references); under them, the total of the day ends awaiting their deposit among
+    those filtered, every page (dayend.awaiting_totals: the Waiting today panel's rule).
     ``refused``: the day end whose confirmation was refused, and why (shown at the top and on its row)."""
     user = request.state.user
-    district = DayEnd.filter(district_id=user.district_id)
-    open_rows = await district.filter(confirmed_at__isnull=True, deposit_paise__gt=0).order_by("business_date", "id").prefetch_related("counter")
-    done = Q(confirmed_at__isnull=False) | Q(deposit_paise__lte=0)
-    flagged = await district.filter(done, status="flagged").order_by("-business_date", "-id").limit(50).prefetch_related("counter")
-    settled = await district.filter(done).exclude(status="flagged").order_by("-business_date", "-id").limit(50).prefetch_related("counter")
-    rows = sorted(open_rows, key=lambda d: (d.status != "flagged", d.business_date)) + list(flagged) + list(settled)
     form = request.state.form if refused else {}  # the refused row keeps what was typed in it
+    counters = {c.code: c for c in await Counter.filter(district_id=user.district_id).order_by("code")}
+    errors: dict[str, str] = {}
+    counter, shown, page_no = _dayend_filters(form if refused else request.query_params, counters, errors)
+    district = DayEnd.filter(district_id=user.district_id)
+    if counter is not None:
+        district = district.filter(counter_id=counter.id)
+    awaiting, done = Q(confirmed_at__isnull=True, deposit_paise__gt=0), Q(confirmed_at__isnull=False) | Q(deposit_paise__lte=0)
+    sections = {  # in the order listed
+        "awaiting_flagged": district.filter(awaiting, status="flagged").order_by("business_date", "id"),
+        "awaiting": district.filter(awaiting).exclude(status="flagged").order_by("business_date", "id"),
+        "done_flagged": district.filter(done, status="flagged").order_by("-business_date", "-id"),
+        "done": district.filter(done).exclude(status="flagged").order_by("-business_date", "-id"),
+    }
+    chosen = {"": sections, "awaiting": ("awaiting_flagged", "awaiting"), "flagged": ("awaiting_flagged", "done_flagged"),
+              "done": ("done_flagged", "done")}[shown]
+    parts = [(sections[name], await sections[name].count()) for name in chosen]
+    total = sum(n for _qs, n in parts)
+    pages = max(1, -(-total // DAYENDS_PER_PAGE))
+    page_no = min(page_no, pages)
+    rows = await _paged(parts, (page_no - 1) * DAYENDS_PER_PAGE, DAYENDS_PER_PAGE)
+    # the total row: the awaited day ends among those the filters list, on every page
+    awaiting_total = (0, 0) if shown == "done" else await dayend.awaiting_totals(
+        user.district_id, counter.id if counter is not None else None, flagged=shown == "flagged")
+    filters = {k: v for k, v in (("counter", counter.code if counter is not None else ""), ("status", shown)) if v}
     return render(request, "money/dayends.html", {
-        "rows": rows, "awaiting": (len(open_rows), sum(d.deposit_paise for d in open_rows)),  # the total row (all of them are listed)
+        "rows": rows, "awaiting": awaiting_total, "counters": list(counters), "counter": counter.code if counter is not None else "",
+        "status_shown": shown, "errors": errors, "page_no": page_no, "pages": pages, "listed": total,
+        "query": urlencode(filters), "kept": {**filters, "page": page_no},
         "refused": refused[0] if refused else None, "error": refused[1] if refused else "",
         "sent": {name: str(form.get(name, ""))[:100] for name in ("bank_reference", "amount")},
         "done": request.query_params.get("done", ""),
-        "shared": await dayend.shared_references(user.district_id)}, status)  # one bank credit on several slips, from before the rule
+        "shared": await dayend.shared_references(user.district_id)}, 400 if errors else status)  # one bank credit on several slips, from before the rule
 
 
 @page(SOCIETY)
 async def society_dayends(request: Request) -> Response:
-    """Closed day ends of the district, flagged ones first, each awaiting its deposit with a confirm form."""
+    """Closed day ends of the district, awaiting ones first (flagged first), each awaiting its deposit
+    with a confirm form; paged, filtered by counter and status."""
     return await _dayends_page(request)
 
 
@@ -208,7 +269,9 @@ async def confirm_deposit(request: Request) -> Response:
     except MoneyError as exc:
         what = _("Bank reference") if exc.field == "bank_reference" else _("Amount credited by the bank") if exc.field == "amount" else ""
         return await _dayends_page(request, (day_end, f"{what}: {_error(exc)}" if what else _error(exc)), 400)
-    return RedirectResponse(f"/society/dayends?done={day_end.slip_no}", status_code=303)
+    # back to the list as it was (its filters and page, posted with the confirmation)
+    kept = {k: str(form.get(k, "") or "").strip()[:40] for k in ("counter", "status", "page")}
+    return RedirectResponse(f"/society/dayends?{urlencode({**{k: v for k, v in kept.items() if v}, 'done': day_end.slip_no})}", status_code=303)
 
 
 # --- Society: settlement --------------------------------------------------------------------------
@@ -311,6 +374,8 @@ async def _statement_page(request: Request, kind: str) -> Response:
         item["provider"] = names.get(item["provider_slug"], item["provider_slug"])
     return render(request, "money/statements.html", {
         "kind": kind, "path": path, "providers": providers, "provider": provider, "start": start, "end": end,
+        # the list's total row: integer paise summed here, shown in rupees by the template's filter
+        "totals": {"payable": sum(int(p["payable_paise"]) for p in providers), "receivable": sum(int(p["receivable_paise"]) for p in providers)},
         "statement": statement, "posted": posted, "errors": errors, "done": request.query_params.get("done") == "1",
         "shown": STATEMENT_LINES_SHOWN, "can_post": can_post, "ended": ended, "last_day": last_day,
         "provider_label": names.get(provider, provider),

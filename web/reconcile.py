@@ -15,6 +15,7 @@ page lists every bad line with its number and reason, and nothing is imported.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -25,11 +26,13 @@ from starlette.responses import Response
 from emitra.core import clock
 from emitra.core import reconcile as rec
 from emitra.core import reconcile_saved as saved
+from emitra.core import settlement
 from emitra.core import statement_withdraw as sw
 from emitra.core.documents import display_name
-from emitra.core.models import District, Role, StatementImport
+from emitra.core.models import LSP, District, Role, StatementImport
+from emitra.core.plugins import department_hi
 from emitra.web.i18n import _, pick
-from emitra.web.labels import N_
+from emitra.web.labels import N_, account_label
 from emitra.web.security import actor, page
 from emitra.web.templating import render
 
@@ -66,6 +69,32 @@ def kind_label(kind: str) -> str:
     return _(KIND_LABELS.get(kind, KIND_LABELS["other"]))
 
 
+#: the kinds of account whose party is a department or partner (its slug), and an LSP (its number)
+_PROVIDER_ACCOUNTS = ("dept_payable", "dept_fee_receivable", "partner_fee_receivable")
+_LSP_ACCOUNTS = ("lsp_fee_payable", "lsp_sales", "wallet_refund_payable")
+
+
+async def account_names(district_id: int, accounts: list[str]) -> dict[str, str]:
+    """Each account in words in the page's language (web/labels.account_label): what it holds, and
+    whose: a department or partner by its name (in Hindi where its plugin gives one), an LSP by its
+    name, a counter by its code; one look-up of the LSPs named, none per account."""
+    parties = [a.partition(":") for a in accounts]
+    slugs = {p for k, _s, p in parties if k in _PROVIDER_ACCOUNTS and p}
+    lsp_ids = {int(p) for k, _s, p in parties if k in _LSP_ACCOUNTS and p.isdigit()}
+    providers = await settlement.provider_names(district_id, slugs) if slugs else {}
+    lsps = dict(await LSP.filter(id__in=lsp_ids).values_list("id", "name")) if lsp_ids else {}
+    names: dict[str, str] = {}
+    for account, (kind, _s, party) in zip(accounts, parties):
+        if kind in _PROVIDER_ACCOUNTS and party in providers:
+            name = providers[party]
+            names[account] = account_label(account, pick(name, department_hi(name) or name))
+        elif kind in _LSP_ACCOUNTS and party.isdigit() and int(party) in lsps:
+            names[account] = account_label(account, lsps[int(party)])
+        else:
+            names[account] = account_label(account)
+    return names
+
+
 def _week(text: str | None) -> tuple[dt.date, dt.date, str]:
     """The Monday–Sunday week of the day given (YYYY-MM-DD), else the last full week; and an
     error message when the text was not a date a statement can have."""
@@ -80,8 +109,45 @@ def _week(text: str | None) -> tuple[dt.date, dt.date, str]:
     return start, end, ""
 
 
-def _errors(exc: rec.StatementError) -> list[dict[str, Any]]:
-    return [{"line": e.line, "item": e.item, "field": e.field, "message": pick(e.message_en, e.message_hi)} for e in exc.errors]
+#: the fields a refusal names (core/reconcile.LineError.field, core/statement_withdraw's, the page's
+#: own), in words; the bank's columns by core/reconcile.COLUMN_EN / COLUMN_HI, which its messages use.
+#: ``tests/test_reconcile_labels.py`` checks every field core/reconcile.py names is labelled.
+FIELDS = {
+    "file": N_("The file"),
+    "header": N_("Header (the column names)"),
+    "columns": N_("Columns"),
+    "line": N_("Line"),
+    "account": N_("Account number"),
+    "data": N_("The file's contents"),
+    "transaction": N_("Transaction"),
+    "stripe": N_("Stripe"),
+    "id": N_("Stripe id"),
+    "fee": N_("Fee"),
+    "net": N_("Net amount"),
+    "type": N_("Type"),
+    "created": N_("Time (created)"),
+    "source": N_("Source"),
+    "currency": N_("Currency"),
+    "import_id": N_("Import number"),
+    "import": N_("Import number"),
+    "reason": N_("Reason"),
+    "action": N_("Action"),
+}
+#: the fields that are keys of a Stripe file: their key is shown beside the label, as the file names it
+STRIPE_KEYS = frozenset({"id", "amount", "fee", "net", "type", "created", "source", "currency", "description"})
+
+
+def field_label(field: str) -> str:
+    """A refused field in words in the page's language; the code itself when it has no label."""
+    if field in rec.COLUMN_EN:
+        en = rec.COLUMN_EN[field]
+        return pick(en[:1].upper() + en[1:], rec.COLUMN_HI[field])
+    return _(FIELDS[field]) if field in FIELDS else field
+
+
+def _errors(exc: rec.StatementError, stripe: bool = False) -> list[dict[str, Any]]:
+    return [{"line": e.line, "item": e.item, "field": field_label(e.field), "key": e.field if stripe and e.field in STRIPE_KEYS else "",
+             "message": pick(e.message_en, e.message_hi)} for e in exc.errors]
 
 
 async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, dt.date] | None = None, fresh: bool = False,
@@ -103,12 +169,13 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
         report, snap = await saved.week_report(district.id, start, end, fresh=fresh)
     last_run = snap if snap.recorded else await saved.latest(district.id, start, end, recorded=True)
     imports = await StatementImport.filter(district_id=district.id).order_by("-imported_at", "-id").limit(10)
+    names = await account_names(district.id, [a.account for a in report.accounts])
     return render(request, "reconcile/page.html", {
         "district": district, "report": report, "start": start, "end": end,
         "prev_week": (start - dt.timedelta(days=7)).isoformat(), "next_week": (start + dt.timedelta(days=7)).isoformat(),
         "snap": snap, "last_run": last_run,
         "imports": imports, "errors": errors or {}, "imported": imported, "week_error": week_error,
-        "kind_label": kind_label, "source_label": lambda s: _(SOURCE_LABELS.get(s, s)),
+        "kind_label": kind_label, "source_label": lambda s: _(SOURCE_LABELS.get(s, s)), "account_name": names,
         "status_label": lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s,
         "can_confirm": rec.can_confirm_deposits(), "max_mb": rec.MAX_FILE_BYTES // (1024 * 1024),
         "begun": start <= clock.today(), "left_out": _left_out(imported), "read_notes": getattr(imported, "notes", None) or [],
@@ -141,14 +208,14 @@ async def reconciliation(request: Request) -> Response:
     if action in ("import_bank", "import_stripe"):
         got = await _upload(form)
         if got is None:
-            return await _render(request, 400, errors={action: [{"line": 0, "item": None, "field": "file",
+            return await _render(request, 400, errors={action: [{"line": 0, "item": None, "field": field_label("file"),
                                                                   "message": _("Choose the file to import.")}]})
         data, filename = got
         importer = rec.import_bank_statement if action == "import_bank" else rec.import_stripe_transactions
         try:
             imported = await importer(actor(request), user.district_id, data, filename)
         except rec.StatementError as exc:
-            return await _render(request, 400, errors={action: _errors(exc)})
+            return await _render(request, 400, errors={action: _errors(exc, stripe=action == "import_stripe")})
         if imported.period_end:
             start, end = rec.week_of(imported.period_end)
             return await _render(request, week=(start, end), imported=imported)
@@ -167,12 +234,8 @@ async def reconciliation(request: Request) -> Response:
     if action == "refresh":
         start, end, week_error = _week(str(form.get("week", "")))
         return await _render(request, 400 if week_error else 200, week=(start, end), week_error=week_error, fresh=not week_error)
-    return await _render(request, 400, errors={"action": [{"line": 0, "item": None, "field": "action",
+    return await _render(request, 400, errors={"action": [{"line": 0, "item": None, "field": field_label("action"),
                                                            "message": _("Unknown action; use the buttons on this page.")}]})
-
-
-#: the fields of a withdrawal as its refusal names them (core/statement_withdraw.py's ``field``), in words
-WITHDRAW_FIELDS = {"import_id": N_("Import number"), "import": N_("Import number"), "reason": N_("Reason")}
 
 
 async def _withdraw(request: Request, form: Any) -> Response:
@@ -181,17 +244,35 @@ async def _withdraw(request: Request, form: Any) -> Response:
     nothing changed."""
     text = str(form.get("import_id", "")).strip().lstrip("#")
     if not text.isdigit() or len(text) > 10:
-        return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": _(WITHDRAW_FIELDS["import_id"]),
+        return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": field_label("import_id"),
                                                                   "message": _("Give the number of the import to withdraw, as the list shows it.")}]})
     try:
         done = await sw.withdraw_import(actor(request), request.state.user.district_id, int(text), form.get("reason", ""))
     except sw.WithdrawRefused as exc:
-        field = _(WITHDRAW_FIELDS[exc.field]) if exc.field in WITHDRAW_FIELDS else exc.field
-        return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": field,
+        return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": field_label(exc.field),
                                                                   "message": pick(exc.message_en, exc.message_hi)}],
                                                    "withdraw_id": int(text)})
     week = done.weeks[-1] if done.weeks else None
     return await _render(request, week=week, withdrawn=done)
+
+
+#: the workbook's columns (core/reconcile.REPORT_COLUMNS, ROLL_COLUMNS) headed in words in the page's
+#: language, as the reports' exports are; amounts say they are in rupees. The cells keep their codes
+#: (``matched``, ``bank``, ``card_fee``) for a spreadsheet's filter, and the CSV, for a program, its
+#: column codes.
+EXPORT_HEADERS = {
+    "bucket": N_("Bucket"), "scope": N_("Source"), "kind": N_("Kind"), "how": N_("Matched by"),
+    "statement_date": N_("Statement date"), "statement_line": N_("Statement line"), "statement_reference": N_("Statement reference"),
+    "statement_description": N_("Statement narration"), "statement_amount": N_("Statement amount"),
+    "ledger_key": N_("Ledger key"), "ledger_date": N_("Ledger date"), "ledger_reference": N_("Ledger reference"),
+    "ledger_description": N_("Ledger description"), "ledger_amount": N_("Ledger amount"), "difference": N_("Difference"),
+    "account": N_("Account"), "account_name": N_("Account name"), "opening": N_("Opening"), "in": N_("In (debits)"),
+    "out": N_("Out (credits)"), "closing": N_("Closing"), "rolls_forward": N_("Rolls forward"),
+}
+
+
+def _export_headers() -> dict[str, str]:
+    return {code: f"{_(words)} (₹)" if code in rec.MONEY_COLUMNS else _(words) for code, words in EXPORT_HEADERS.items()}
 
 
 def _export_week(request: Request) -> tuple[dt.date, dt.date]:
@@ -210,7 +291,9 @@ async def export_csv(request: Request) -> Response:
     """The report of a week as CSV (``?week=YYYY-MM-DD``), computed now, for a spreadsheet (UTF-8 with a
     byte-order mark, formula-like cells neutralised: core/spreadsheet.py); nothing is written."""
     start, end = _export_week(request)
-    report, text = await rec.export_csv(request.state.user.district_id, start, end)
+    district_id = request.state.user.district_id
+    # the columns keep their codes (the CSV is for a program: docs/reconciliation.md); the accounts are named in words too
+    report, text = await rec.export_csv(district_id, start, end, names=functools.partial(account_names, district_id))
     # a byte-order mark first, as the reports' export: without it Excel reads the file as the
     # computer's ANSI code page, and a narration's dash, accent or Hindi comes out as "â€“" (decision 58)
     return _download("\ufeff" + text, "text/csv; charset=utf-8", f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.csv")
@@ -221,6 +304,7 @@ async def export_xlsx(request: Request) -> Response:
     """The report of a week as an Excel workbook (``?week=YYYY-MM-DD``): the CSV's rows, with every
     reference and narration a text cell, so Excel keeps a UTR's or a card number's digits (decision 67)."""
     start, end = _export_week(request)
-    report, data = await rec.export_xlsx(request.state.user.district_id, start, end)
+    district_id = request.state.user.district_id
+    report, data = await rec.export_xlsx(district_id, start, end, _export_headers(), functools.partial(account_names, district_id))
     return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.xlsx")

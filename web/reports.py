@@ -31,6 +31,7 @@ from starlette.routing import Route
 from emitra.core import clock, spreadsheet
 from emitra.core import reports as core
 from emitra.core.mis import MEASURES
+from emitra.core.money import format_paise
 from emitra.core.models import LSP, Counter, District, Role, User
 from emitra.web import params
 from emitra.web.i18n import _, pick
@@ -376,6 +377,25 @@ def count_ticks(top: int) -> list[int]:
     return list(range(0, -(-top // step) * step + 1, step))
 
 
+def rupee_axis_top(top_paise: int, intervals: int) -> int:
+    """The top, in whole rupees, of a rupee axis drawn beside a count axis of ``intervals`` steps:
+    pygal puts the second axis's ticks at the first axis's heights, so its top decides every tick.
+    The step is a whole number of rupees, 1, 2 or 5 times a power of ten, the smallest that reaches
+    ``top_paise``: every tick is then a round amount the label shows exactly (a top of ₹8.75 gave
+    ticks 0 and 8.75, drawn as "9")."""
+    intervals, scale = max(1, intervals), 1
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            if step * intervals * 100 >= top_paise:
+                return step * intervals
+        scale *= 10
+
+
+def _rupees_value(value: float | None) -> str:
+    """A rupee value of a chart (paise / 100, for drawing) printed to the paisa, as the tables print it."""
+    return "" if value is None else format_paise(round(value * 100))
+
+
 _SCRIPT = re.compile(r"<script\b[^>]*?(?:/>|>.*?</script\s*>)", re.S | re.I)
 
 
@@ -430,9 +450,10 @@ async def _trend(scope: core.Scope, f: dict[str, Any]) -> Any:
             amounts[index[row["period_start"]]] += row["citizen_total_paise"]
         chart.y_labels = count_ticks(max(counts))
         chart.range = (0, chart.y_labels[-1])  # both axes from zero, so the bars compare honestly
-        chart.secondary_range = (0, max(amounts) / 100 or 1)
+        chart.secondary_range = (0, rupee_axis_top(max(amounts), len(chart.y_labels) - 1))  # round rupees at each tick
         chart.add(_("Transactions"), counts)
-        chart.add(_("Collected from citizens (₹)"), [a / 100 for a in amounts], secondary=True)  # display only
+        chart.add(_("Collected from citizens (₹)"), [a / 100 for a in amounts], secondary=True,  # display only
+                  formatter=_rupees_value)
     return chart
 
 
@@ -448,7 +469,7 @@ async def _share(scope: core.Scope, f: dict[str, Any], of: str) -> Any:
     chart.title = title
     pairs = [(row_label(by, r), r[measure] / 100 if of == "charges" else r[measure]) for r in report.rows]
     for name, value in _others([p for p in pairs if p[1]], _("Others")):
-        chart.add(name, value)
+        chart.add(name, value, **({"formatter": _rupees_value} if of == "charges" else {}))
     return chart
 
 

@@ -116,7 +116,8 @@ async def api_authenticate(request: Request, username: str, password: str) -> Us
     return api_error(401, "bad_credentials", "Wrong username or password.")
 
 
-def _set_language(request: Request, user: User | None) -> None:
+def set_language(request: Request, user: User | None) -> None:
+    """The page's language: ``?lang=``, the session's, the user's, else the browser's."""
     lang = request.query_params.get("lang") or request.session.get("lang") or (user.lang if user else None)
     if lang not in i18n.LANGUAGES:
         lang = i18n.negotiate(request.headers.get("accept-language", ""))
@@ -214,7 +215,7 @@ def page(roles: Iterable[Role] | str, cached: bool = False, checks_text: bool = 
         async def endpoint(request: Request) -> Response:
             user = await load_user(request)
             request.state.user = user
-            _set_language(request, user)
+            set_language(request, user)
             if allowed != ANYONE:
                 if user is None:
                     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)

@@ -34,6 +34,13 @@ TEHSILS: list[tuple[str, str, str]] = [
     ("kishangarh_renwal", "Kishangarh Renwal", "किशनगढ़ रेनवाल"),
 ]
 TEHSIL_NAMES = {code: en for code, en, _ in TEHSILS}
+
+
+def district_hi(typed: str) -> str:
+    """The address's district as the Hindi text of a certificate prints it: the form's district is
+    typed (default "Jaipur", whose tehsils the form lists), and "जिला Jaipur" in a Hindi sentence is
+    the English name; another district's name stays as typed."""
+    return "जयपुर" if typed.strip().casefold() == "jaipur" else typed
 TEHSIL_NAMES_HI = {code: hi for code, _, hi in TEHSILS}
 
 CASTE_CATEGORIES: list[tuple[str, str, str]] = [
@@ -213,7 +220,7 @@ class CasteCertificate(Service):
                         f"district {district}, Rajasthan, belongs to the {caste} caste, which is recognised as "
                         f"{category_en} under the orders of the Government of Rajasthan.")
         statement_hi = (f"प्रमाणित किया जाता है कि {name} पुत्र/पुत्री श्री {father}, निवासी {village}, तहसील {tehsil_hi}, "
-                        f"जिला {district}, राजस्थान, {caste} जाति के सदस्य हैं, जिसे राजस्थान सरकार के आदेशानुसार "
+                        f"जिला {district_hi(district)}, राजस्थान, {caste} जाति के सदस्य हैं, जिसे राजस्थान सरकार के आदेशानुसार "
                         f"{category_hi} के रूप में मान्यता प्राप्त है।")
         income = data.get("annual_family_income") if category in ("OBC", "MBC") else None
         if income is not None:
@@ -229,7 +236,7 @@ class CasteCertificate(Service):
                 ("Caste", "जाति", caste),
                 ("Category", "वर्ग", category_en, category_hi),
                 ("Resident of", "निवासी", f"{village}, tehsil {tehsil_en}, district {district}",
-                 f"{village}, तहसील {tehsil_hi}, जिला {district}"),
+                 f"{village}, तहसील {tehsil_hi}, जिला {district_hi(district)}"),
                 ("Annual family income (Rs)", "वार्षिक पारिवारिक आय (₹)", None if income is None else f"{income:,}"),
                 ("Issuing authority", "जारीकर्ता प्राधिकारी", f"Tehsildar, {tehsil_en}", f"तहसीलदार, {tehsil_hi}"),
             ),
@@ -361,7 +368,7 @@ class DomicileCertificate(Service):
                         f"district {district}, has ordinarily resided in the State of Rajasthan for {years} years and is a "
                         f"bona fide resident (mool niwasi) of Rajasthan.")
         statement_hi = (f"प्रमाणित किया जाता है कि {name} {relation_hi} श्री {father}, निवासी {village}, तहसील {tehsil_hi}, "
-                        f"जिला {district}, पिछले {years} वर्षों से राजस्थान राज्य में सामान्यतः निवास कर रहे हैं तथा "
+                        f"जिला {district_hi(district)}, पिछले {years} वर्षों से राजस्थान राज्य में सामान्यतः निवास कर रहे हैं तथा "
                         f"राजस्थान के मूल निवासी हैं।")
         return {
             "title_en": "Domicile Certificate (Mool Niwas)", "title_hi": "मूल निवास प्रमाण पत्र", "holder": name,
@@ -373,7 +380,7 @@ class DomicileCertificate(Service):
                 ("Date of birth", "जन्म तिथि", born),
                 ("Sex", "लिंग", sex_en, sex_hi),
                 ("Resident of", "निवासी", f"{village}, tehsil {tehsil_en}, district {district}",
-                 f"{village}, तहसील {tehsil_hi}, जिला {district}"),
+                 f"{village}, तहसील {tehsil_hi}, जिला {district_hi(district)}"),
                 ("Years of residence in Rajasthan", "राजस्थान में निवास के वर्ष", years),
                 ("Purpose", "उद्देश्य", purpose_en, purpose_hi),
                 ("Issuing authority", "जारीकर्ता प्राधिकारी", f"Tehsildar, {tehsil_en}", f"तहसीलदार, {tehsil_hi}"),
