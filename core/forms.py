@@ -17,6 +17,9 @@ Conventions a form may use besides standard JSON Schema (2020-12):
   form; each step lists top-level properties (a property of an ``if/then/else`` branch may be listed
   too: it shows when its branch applies), and every property is in a step (checked at load);
 - ``x-rows`` (on an array of objects): how many empty rows a form shows (default 2; 1 to 20).
+
+A field for a time of day (``format: time``, or a ``pattern`` that takes HH:MM times) takes a time
+as people write it, ``7.35`` or ``7:35 pm``, as ``07:35`` or ``19:35`` (:func:`time_field`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import Any, Iterable, Protocol
 
 import jsonschema
 
-from emitra.core.text import ascii_digits
+from emitra.core.text import ascii_digits, day_first
 
 
 @dataclass
@@ -188,6 +191,9 @@ def _message(schema: dict[str, Any], data: dict[str, Any], error: jsonschema.Val
     kind = error.validator
     if kind == "pattern" and (prop.get("x-error-en") or prop.get("x-error-hi")):
         return FieldMessage(name, prop.get("x-error-en", ""), prop.get("x-error-hi", prop.get("x-error-en", "")))
+    if kind == "pattern" and time_field(prop):  # not one time of day for certain (7.5, 7, 19:35 pm)
+        return FieldMessage(name, f"{en}: write the time as HH:MM on the 24-hour clock (07:35, 19:35), or with am or pm (7:35 pm).",
+                            f"{hi}: समय 24 घंटे की घड़ी में घंटा:मिनट लिखें (07:35, 19:35), या am/pm के साथ (7:35 pm)।")
     value = error.validator_value
     texts = {
         "pattern": (f"{en} is not in the expected format.", f"{hi} अपेक्षित प्रारूप में नहीं है।"),
@@ -348,11 +354,65 @@ def _fitted(pattern: str, text: str) -> str:
         return text
 
 
+#: a time of day as people write it: 7:35, 7.35, 07:35, 19:35, 7:35 pm, 7.35 p.m., 7 pm; the minutes
+#: in two digits (7.5 could be 07:05 or 07:30), an hour alone only with am/pm (7 could be morning or evening)
+_CLOCK = re.compile(r"^(\d{1,2})(?:\s*[:.]\s*(\d{2}))?\s*(?:([ap])\.?\s*m\.?)?$", re.IGNORECASE)
+
+
+def time_field(prop: dict[str, Any]) -> bool:
+    """A field for a time of day: ``format: time``, or a ``pattern`` that takes HH:MM times (the
+    RSRTC departure's ``^([01][0-9]|2[0-3]):[0-5][0-9]$``)."""
+    if prop.get("type") not in (None, "string"):
+        return False
+    if prop.get("format") == "time" and not prop.get("pattern"):
+        return True
+    return bool(prop.get("pattern")) and _takes_times(str(prop["pattern"]))
+
+
+@lru_cache(maxsize=256)
+def _takes_times(pattern: str) -> bool:
+    try:
+        return all(re.search(pattern, t) for t in ("00:00", "07:35", "23:59"))
+    except re.error:
+        return False
+
+
+def _clock(text: str) -> str | None:
+    """``7.35`` -> ``07:35``, ``7:35 pm`` -> ``19:35``, ``12:10 am`` -> ``00:10``; None when it is not
+    one time of day for certain (``7.5``, ``7``, ``19:35 pm``, ``25:00``)."""
+    match = _CLOCK.match(text.strip())
+    if not match or (match[2] is None and match[3] is None):
+        return None
+    hour, minute, half = int(match[1]), int(match[2] or 0), (match[3] or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "p" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _time(prop: dict[str, Any], text: str) -> str:
+    """A time of day typed into a time field, as the field takes it (HH:MM on the 24-hour clock)
+    when it is one for certain; else as typed, for the field's check to refuse naming the field."""
+    pattern = str(prop.get("pattern") or "")
+    try:
+        if pattern and re.search(pattern, text):
+            return text
+        clock = _clock(text)
+        return clock if clock and (not pattern or re.search(pattern, clock)) else text
+    except re.error:
+        return text
+
+
 def _scalar(prop: dict[str, Any], value: Any) -> Any:
     kind = prop.get("type")
     text = str(value).strip()
     if kind == "string" and prop.get("format") == "date":
         return _iso_date(ascii_digits(text))
+    if time_field(prop):
+        return _time(prop, ascii_digits(text))
     if kind == "string" and prop.get("pattern"):
         # a number of a set shape (a K-number, a policy or cheque number) typed on a Hindi keyboard:
         # ९८२९... is 9829..., as the bill prints it; free text (an address, a name) keeps its digits
@@ -434,19 +494,23 @@ def flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
-def _shown(prop: dict[str, Any], text: str) -> str:
-    """A value as pages write it: a date as DD-MM-YYYY (the form takes and stores YYYY-MM-DD)."""
+def _shown(prop: dict[str, Any], text: str) -> tuple[str, str]:
+    """A value as pages write it, in English and Hindi: a date as DD-MM-YYYY (the form takes and
+    stores YYYY-MM-DD), and so is a field's ISO date or month without ``format: date`` (a month as
+    "Oct 2026", :func:`emitra.core.text.day_first`); a code of a set shape (a ``pattern``) as it is."""
     if prop.get("format") == "date":
         try:
-            return f"{dt.date.fromisoformat(text):%d-%m-%Y}"
+            return (shown := f"{dt.date.fromisoformat(text):%d-%m-%Y}"), shown
         except ValueError:
-            return text
-    return text
+            return text, text
+    if prop.get("pattern") or prop.get("type") not in (None, "string"):
+        return text, text
+    return day_first(text)
 
 
 def describe(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:
     """(label_en, label_hi, value) of each filled field, as people read it: enum values by their
-    labels, dates as DD-MM-YYYY, a ticked box as Yes (हाँ): for the counter's confirmation page and
+    labels, dates as DD-MM-YYYY (a month as "Oct 2026"), a ticked box as Yes (हाँ): for the counter's confirmation page and
     the officer's case page."""
     out = []
     for path, text in flatten(data):
@@ -456,7 +520,7 @@ def describe(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str
             prop = _prop_at(schema, parts[:-1], data)
         en, hi = _labels(prop, path)
         enum_src = prop if "enum" in prop else prop.get("items", {}) if isinstance(prop.get("items"), dict) else {}
-        value_en = value_hi = _shown(prop, text)
+        value_en, value_hi = _shown(prop, text)
         if prop.get("type") == "boolean":
             value_en, value_hi = ("Yes", "हाँ") if text == "on" else ("No", "नहीं")
         elif "enum" in enum_src and text in [str(v) for v in enum_src["enum"]]:

@@ -6,6 +6,8 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
+from emitra.core.text import ascii_digits
+
 _RUPEES = re.compile(r"^(?P<int>\d+)(?:\.(?P<frac>\d{1,2}))?$")
 #: rupees with commas where thousands end: the Indian way (1,00,000.00) or the international (100,000.00)
 _GROUPED = re.compile(r"(?:\d{1,2}(?:,\d{2})*,\d{3}|\d{1,3}(?:,\d{3})+)(?:\.\d*)?")
@@ -25,8 +27,24 @@ class AmountError(ValueError):
         self.message_hi = message_hi
 
 
+#: what is written before an amount to say it is in rupees (₹, Rs, Rs., INR, रु, रु., रुपये), and after it
+_CURRENCY_BEFORE = re.compile(r"^(?:₹|rs\.?|inr|रु\.?|रुपये)\s*", re.IGNORECASE)
+_CURRENCY_AFTER = re.compile(r"\s*(?:/-|/=|₹|rs\.?|inr|रु\.?|रुपये|rupees)$", re.IGNORECASE)
+
+
+def _bare(text: str) -> str:
+    """An amount as typed without what says it is in rupees, before it and after it ("₹ 1,483.50",
+    "Rs. 40/-", "रु. ४०", "40 rupees"), its digits 0-9 (a Hindi keyboard types ४०)."""
+    cleaned = ascii_digits(text).strip()
+    for _ in range(2):  # "₹ Rs. 40", "40 rupees/-"
+        cleaned = _CURRENCY_AFTER.sub("", _CURRENCY_BEFORE.sub("", cleaned))
+    return cleaned
+
+
 def parse_rupees(text: str | int) -> int:
-    """Turn a rupee amount typed by a person ("125", "125.5", "1,250.50") into paise.
+    """Turn a rupee amount typed by a person ("125", "125.5", "1,250.50") into paise, written as people
+    write amounts too: after ₹, Rs, Rs. or INR (रु., रुपये in Hindi), followed by /- or "rupees", in
+    Hindi digits (४०), and grouped in thousands, the Indian way (1,00,000) or the international.
 
     Refused, with a message that says what to type instead: negative amounts, more than two
     decimals, a comma where no thousands end ("1483,50", a decimal comma, was ₹1,48,350.00), more
@@ -44,11 +62,16 @@ def parse_rupees(text: str | int) -> int:
         if text * 100 > MAX_PAISE:
             raise _too_large(text)
         return text * 100
-    cleaned = str(text).strip().replace("₹", "").removeprefix("Rs.").strip()
+    cleaned = _bare(str(text))
     if cleaned.startswith("-"):
         raise AmountError("Amount cannot be negative.", "राशि ऋणात्मक नहीं हो सकती।")
     grouped, cleaned = cleaned, cleaned.replace(",", "")
     match = _RUPEES.match(cleaned)
+    if not match and re.search(r"\..*,", grouped):  # "1.483,50": a decimal comma after a point grouping thousands
+        raise AmountError(f"'{text}' has a comma after the decimal point: the point is before the paise and a comma groups "
+                          "thousands (1,483.50); write the amount so.",
+                          f"'{text}' में दशमलव बिंदु के बाद अल्पविराम है: बिंदु पैसों से पहले आता है और अल्पविराम हज़ारों को अलग करता है "
+                          "(1,483.50); राशि ऐसे ही लिखें।")
     if not match:
         if re.match(r"^\d+\.\d{3,}$", cleaned):
             raise AmountError(

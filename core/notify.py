@@ -31,6 +31,7 @@ from typing import Any, Callable
 from emitra.core import clock
 from emitra.core.models import Case, CaseEvent, Counter, Notification, Role, User
 from emitra.core.plugins import department_hi
+from emitra.core.text import days_en
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +305,7 @@ async def escalation(case: Case, process: Any) -> list[Notification]:
     """Tell the officers at the case's new level (or the Society, when there is none) that it is overdue."""
     state = process.state(case.state)
     days = state.sla_days
-    over_en = f"for more than {days} day(s)" if days else "past its time limit"
+    over_en = f"for more than {days_en(days)}" if days else "past its time limit"
     over_hi = f"{days} दिन से अधिक समय से" if days else "समय सीमा से अधिक समय से"
     due = f" The overall deadline is {_fmt(case.due_at)}." if case.due_at else ""
     due_hi = f" कुल समय सीमा {_fmt(case.due_at)} है।" if case.due_at else ""

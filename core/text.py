@@ -19,6 +19,7 @@ form, which answers any username no account can have as a wrong one, replaces it
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from typing import Any, Iterable
@@ -141,3 +142,53 @@ def plain(text: str, multiline: bool = False) -> str:
     if not multiline:
         text = text.replace("\n", " ")
     return "".join(c for c in text if c == "\n" or (c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc"))
+
+
+def days_en(count: int) -> str:
+    """"1 day", "3 days": a count of days in English, singular or plural as the number wants (a
+    message the core writes in both languages itself; Hindi says "1 दिन", "3 दिन" alike)."""
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+# --- dates as the pages write them --------------------------------------------------------------
+
+#: the months as the pages name them, in English and Hindi ("Oct 2026", "अक्टूबर 2026")
+MONTHS = (("Jan", "जनवरी"), ("Feb", "फ़रवरी"), ("Mar", "मार्च"), ("Apr", "अप्रैल"), ("May", "मई"), ("Jun", "जून"),
+          ("Jul", "जुलाई"), ("Aug", "अगस्त"), ("Sep", "सितंबर"), ("Oct", "अक्टूबर"), ("Nov", "नवंबर"), ("Dec", "दिसंबर"))
+
+#: an ISO date standing alone in a text: not part of a longer number or code (``ACK-2026-12-05``)
+_ISO_DATE = re.compile(r"(?<![\w./-])(\d{4})-(\d{2})-(\d{2})(?![\w/]|-\w)")
+_ISO_MONTH = re.compile(r"(\d{4})-(\d{2})")
+#: the years a value is read as a date in (a code "2104-12" is not December 2104)
+_YEARS = (1900, 2099)
+
+
+def _date_day_first(match: re.Match[str]) -> str:
+    if not _YEARS[0] <= int(match[1]) <= _YEARS[1]:
+        return match[0]
+    try:
+        day = dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:  # 2026-13-45 is no date: left as written
+        return match[0]
+    return day.strftime("%d-%m-%Y")
+
+
+def day_first(value: str, *, within: bool = False) -> tuple[str, str]:
+    """``value`` as the pages write dates, in English and in Hindi: an ISO date (``2026-12-05``) day
+    first, ``05-12-2026``; an ISO month (``2026-10``) by its name, ``Oct 2026`` (``अक्टूबर 2026``).
+    What a plugin gives (a bill's due date and month) and what a form stores are ISO; the pages write
+    dates day first. A month that could be a financial year (``2011-12``, the year 2011-12) is left
+    as written, and so is anything else (``2025-26``, ``0141-2712345``, a year outside 1900-2099). With ``within``, a date
+    inside a longer text (``2026-12-09 09:30, Jaipur PSK``) is written day first too; a month only
+    ever as the whole value."""
+    text = str(value).strip()
+    month = _ISO_MONTH.fullmatch(text)
+    if month:
+        year, number = int(month[1]), int(month[2])
+        if 1 <= number <= 12 and number != (year + 1) % 100 and _YEARS[0] <= year <= _YEARS[1]:
+            en, hi = MONTHS[number - 1]
+            return f"{en} {year}", f"{hi} {year}"
+        return str(value), str(value)
+    shown = _ISO_DATE.sub(_date_day_first, str(value)) if within else \
+        _date_day_first(m) if (m := _ISO_DATE.fullmatch(text)) else str(value)
+    return shown, shown

@@ -28,7 +28,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit, clock, privacy
 from emitra.core.db import on_postgres
 from emitra.core.models import Case, CaseEvent, Counter, District, Role, ServiceRequest, User
-from emitra.core.text import typed_number
+from emitra.core.text import days_en, typed_number
 
 SYSTEM = "system"  # the role of the platform itself (the hand-over to the department, the SLA sweep)
 DESKS = ("department", "society")
@@ -877,14 +877,15 @@ def received_remark(department_ref: str) -> tuple[str, str]:
 
 
 def escalated_remark(state: State, level: int) -> tuple[str, str]:
-    """The SLA sweep's remark on escalating a case that overstayed ``state``."""
-    return (f"'{state.label_en}' for more than {state.sla_days} day(s): escalated to level {level}",
+    """The SLA sweep's remark on escalating a case that overstayed ``state``: "for more than 1 day",
+    "for more than 3 days" (it said "day(s)"); in Hindi "1 दिन", "3 दिन", as Hindi counts days."""
+    return (f"'{state.label_en}' for more than {days_en(state.sla_days)}: escalated to level {level}",
             f"{state.sla_days} दिन से अधिक समय से '{state.label_hi}' स्थिति में: स्तर {level} पर अग्रेषित")
 
 
 _LEGACY_REMARKS = [  # (the English the platform wrote before 0023, how to say it in Hindi given the event's state)
     (re.compile(r"Received by the department, reference (.+)", re.S), lambda m, state: received_remark(m[1])[1]),
-    (re.compile(r"'.*' for more than (\d+) day\(s\): escalated to level (\d+)", re.S),
+    (re.compile(r"'.*' for more than (\d+) day(?:\(s\)|s)?: escalated to level (\d+)", re.S),
      lambda m, state: f"{m[1]} दिन से अधिक समय से '{state.label_hi}' स्थिति में: स्तर {m[2]} पर अग्रेषित"),
 ]
 
@@ -899,6 +900,17 @@ def remark_hi(event: CaseEvent, process: Process) -> str:
         if m:
             return say(m, process.state(event.to_state))
     return ""
+
+
+_LEGACY_DAYS = re.compile(r"('.*' for more than )(\d+) day\(s\)(: escalated to level \d+)", re.S)
+
+
+def remark_en(event: CaseEvent) -> str:
+    """The event's remark as shown in English: as written, but an escalation the sweep wrote as "for
+    more than 3 day(s)" before it counted days properly says "3 days" ("1 day")."""
+    if event.actor_role != SYSTEM or not event.remark:
+        return event.remark
+    return _LEGACY_DAYS.sub(lambda m: f"{m[1]}{days_en(int(m[2]))}{m[3]}", event.remark)
 
 
 def step_names(process: Process, action: str) -> tuple[str, str]:
@@ -930,7 +942,7 @@ async def timeline(case: Case, *, public_only: bool = True) -> list[dict[str, An
             "action_hi": transition.label_hi if transition else step_hi,
             "step_en": step_en, "step_hi": step_hi,
             "state": state.name, "state_en": state.label_en, "state_hi": state.label_hi,
-            "remark": e.remark, "remark_hi": remark_hi(e, process),
+            "remark": remark_en(e), "remark_hi": remark_hi(e, process),
             "by": e.actor_name if not public_only else _public_role(e.actor_role),
             "by_role": e.actor_role,
         })

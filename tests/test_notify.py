@@ -172,7 +172,7 @@ async def test_an_overdue_case_is_announced_to_the_next_officer_in_their_languag
     [note] = await Notification.filter(case_id=case.id, event="escalated")
     assert (note.channel, note.recipient) == ("email", "sdm@demo.emitra.invalid")
     assert f"case {case.number} (Caste certificate" in note.body_en
-    assert "'With the department' for more than 7 day(s) and is escalated to you (level 2)" in note.body_en
+    assert "'With the department' for more than 7 days and is escalated to you (level 2)" in note.body_en
     assert "7 दिन से अधिक समय से 'विभाग के पास' स्थिति में है" in note.body_hi and "स्तर 2" in note.body_hi
 
 

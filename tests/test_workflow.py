@@ -260,7 +260,7 @@ async def test_the_platforms_remarks_are_kept_and_sent_in_both_languages(demo_db
     grievance = await grievance_case()
     await workflow.sweep(at=grievance.state_due_at + dt.timedelta(hours=1))
     escalated = await CaseEvent.get(case_id=grievance.id, action="escalate")
-    assert escalated.remark == "'With the department' for more than 3 day(s): escalated to level 2"
+    assert escalated.remark == "'With the department' for more than 3 days: escalated to level 2"
     assert escalated.remark_hi == "3 दिन से अधिक समय से 'विभाग के पास' स्थिति में: स्तर 2 पर अग्रेषित"
     steps = await workflow.timeline(grievance)
     assert [(s["step_en"], s["step_hi"]) for s in steps] == [

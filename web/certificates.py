@@ -137,6 +137,32 @@ CERTIFICATE_WINDOW = dt.timedelta(minutes=15)
 CERTIFICATE_COMPACT = re.compile(r"([A-Z]{2})C(\d{4})(\d{6,})")
 
 
+#: the beginning of a certificate number without its dashes, short of its serial's six digits (JP C 2026 1)
+CERTIFICATE_BEGUN = re.compile(r"[A-Z]{2}C\d{0,9}")
+
+
+def _number_problem(typed: str, number: str) -> str:
+    """What is wrong with a certificate number as typed, said so that it can be put right; empty when
+    it may be looked up. A number cut short (``JP C 2026 1``: the serial has six digits) is too short,
+    however it was typed, and is not looked up (no certificate has it); letters and digits typed with
+    spaces in another shape are not a certificate number's shape (they were refused as "letters,
+    digits and dashes only", which spaces are not, though a whole number typed with spaces is found)."""
+    if len(number) > NUMBER_MAX:
+        return _("A certificate number has at most %(most)s characters; this one has %(count)s. Type only the number "
+                 "printed on the certificate (for example JP-C-2026-000001).") % {"most": NUMBER_MAX, "count": len(number)}
+    compact = typed_number(typed[:200]).upper()
+    if CERTIFICATE_BEGUN.fullmatch(compact):
+        return _("%(typed)s is too short for a certificate number: after the district's letters, C and the year comes a "
+                 "serial of six digits, zeros included (for example JP-C-2026-000001). Type the whole number printed on the "
+                 "certificate.") % {"typed": number}
+    if NUMBER_FORMAT.match(number):
+        return ""
+    if re.fullmatch(r"[A-Za-z0-9\s\u2010-\u2015-]+", ascii_digits(number)):  # (typed with spaces: else it is looked up)
+        return _("%(typed)s is not the shape of a certificate number: the district's two letters, C, the year and a serial "
+                 "of six digits (for example JP-C-2026-000001). Type it as printed on the certificate.") % {"typed": number}
+    return _("A certificate number has letters, digits and dashes only, as printed (for example JP-C-2026-000001).")
+
+
 def _certificate_number(typed: str) -> str:
     """A certificate number as printed (JP-C-2026-000001), however it was typed: ``jp c 2026 000001``,
     ``JPC2026000001``, ``JP–C–2026–000001`` or in Hindi digits; else what was typed, trimmed (to be refused)."""
@@ -152,11 +178,9 @@ async def verify(request: Request) -> Response:
     error = ""
     status = 200
     if number:
-        if len(number) > NUMBER_MAX:
-            error, status = _("A certificate number has at most %(most)s characters; this one has %(count)s. Type only the number "
-                              "printed on the certificate (for example JP-C-2026-000001).") % {"most": NUMBER_MAX, "count": len(number)}, 400
-        elif not NUMBER_FORMAT.match(number):
-            error, status = _("A certificate number has letters, digits and dashes only, as printed (for example JP-C-2026-000001)."), 400
+        error = _number_problem(request.query_params.get("number", ""), number)
+        if error:
+            status = 400
         else:
             # every look-up by number counted per client address (numbers run in sequence: found or
             # not, a run of them would list the district's certificates); the QR code's page is not
@@ -211,12 +235,9 @@ async def _rate_check(req: ServiceRequest) -> dict[str, Any]:
 
 def _total_paise(text: str) -> int | None:
     """The total as a person copies it from the receipt ("40", "40.00", "₹ 1,040.50", "Rs 40", "Rs. 40/-",
-    "रु. ४०"), or None."""
-    # as Indians write an amount too: "Rs. 40/-", "रु. 40", "४०" (Hindi digits)
-    cleaned = re.sub(r"^(?:₹|rs\.?|inr|रु\.?|रुपये)\s*", "", ascii_digits(text).strip(), flags=re.IGNORECASE)
-    cleaned = re.sub(r"\s*(?:/-|/=|रुपये|rupees)$", "", cleaned, flags=re.IGNORECASE)
+    "रु. ४०": as every amount typed is read, core/money.parse_rupees), or None."""
     try:
-        return money.parse_rupees(cleaned) if cleaned else None
+        return money.parse_rupees(text) if text.strip() else None
     except money.AmountError:
         return None
 

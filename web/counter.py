@@ -427,7 +427,8 @@ async def pay(request: Request) -> Response:
         if code == "card":  # pressed again after Stripe did not answer: ask again, same key, same intent
             await card_payments.ensure_started(counter_request)
     except AmountError as exc:
-        return await _reconfirm(request, ctx, data, form, {"tendered": pick(str(exc), exc.message_hi)}, code, typed)
+        return await _reconfirm(request, ctx, data, form, {"tendered": _("Cash received") + ": " + pick(str(exc), exc.message_hi)},
+                                code, typed)
     except card_payments.CardUnavailable as exc:  # Stripe did not answer (same key again) or refused (a new key)
         return await _reconfirm(request, ctx, data, form, {"method": pick(exc.message_en, exc.message_hi)}, code, typed,
                                 key=None if exc.retry_same_key else counter_core.new_idempotency_key())

@@ -31,6 +31,7 @@ from emitra.core import forms, notify, privacy, workflow
 from emitra.core.models import (Case, CaseEvent, Certificate, Counter, Document, RequestStatus, Role, ServiceRequest,
                                 User)
 from emitra.core.plugins import get_host
+from emitra.core.text import day_first
 from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import Forbidden, actor, page
@@ -258,7 +259,7 @@ def _form_rows(service: Any, data: dict[str, Any]) -> tuple[list[dict[str, str]]
     """(label, value) rows of the form, masked, and the labels of the document fields by path."""
     uploads = {path for path, _spec in forms.upload_fields(service.form)} if service else set()
     described = forms.describe(service.form, data) if service else [
-        {"label_en": p, "label_hi": p, "value_en": v, "value_hi": v} for p, v in forms.flatten(data)]
+        dict(zip(("label_en", "label_hi", "value_en", "value_hi"), (p, p, *day_first(v)))) for p, v in forms.flatten(data)]
     rows, doc_labels = [], {}
     for (path, _text), row in zip(forms.flatten(data), described):
         label = pick(row["label_en"], row["label_hi"])

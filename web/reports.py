@@ -33,6 +33,7 @@ from emitra.core import reports as core
 from emitra.core.mis import MEASURES
 from emitra.core.money import format_paise
 from emitra.core.models import LSP, Counter, District, Role, User
+from emitra.core.text import MONTHS
 from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import page
@@ -76,8 +77,8 @@ def category_names() -> dict[str, str]:
 
 
 def month_abbr(month: int) -> str:
-    return (_("Jan"), _("Feb"), _("Mar"), _("Apr"), _("May"), _("Jun"), _("Jul"), _("Aug"), _("Sep"), _("Oct"), _("Nov"),
-            _("Dec"))[month - 1]
+    """"Oct" (अक्टूबर): the month as every page names it (a bill's month on a receipt too, core/text.MONTHS)."""
+    return pick(*MONTHS[month - 1])
 
 
 def date_range(start: dt.date, end: dt.date) -> str:

@@ -16,6 +16,7 @@ from starlette.templating import Jinja2Templates
 from emitra.core import config
 from emitra.core.ids import format_emitra_id
 from emitra.core.money import format_paise
+from emitra.core.text import day_first
 from emitra.web import i18n
 from emitra.web.labels import audit_action, audit_object, label
 from emitra.web.security import csrf_token
@@ -53,6 +54,17 @@ def date_text(value: Any) -> str:
     return value.strftime("%d-%m-%Y") if isinstance(value, dt.date) else ("" if value is None else str(value))
 
 
+def detail_value(detail: dict[str, Any]) -> str:
+    """A service's detail (a quote's row: ``value``, and ``value_hi`` when the plugin gives one) in the
+    page's language, its dates as every page writes them: a due date ``2026-12-05`` as 05-12-2026, a
+    bill month ``2026-10`` as Oct 2026 (अक्टूबर 2026), a date inside its text day first too. What is
+    stored and what the API answers stay as the plugin gave them."""
+    value = "" if detail.get("value") is None else str(detail.get("value"))
+    en = day_first(value, within=True)[0]
+    hi = day_first(str(detail.get("value_hi") or value), within=True)[1]
+    return i18n.pick(en, hi)
+
+
 def day_end_note(day_end: Any) -> str:
     """A day end's note in the page's language (core/dayend.note_hi for Hindi)."""
     from emitra.core.dayend import note_hi
@@ -74,6 +86,7 @@ def _env() -> jinja2.Environment:
     env.filters["emitra_id"] = lambda v: format_emitra_id(v) if v else ""
     env.filters["day_end_note"] = day_end_note
     env.filters["date_text"] = date_text
+    env.globals["detail_value"] = detail_value  # {{ detail_value(d) }}: a quote's detail, its dates day first
     env.globals["pick"] = i18n.pick
     env.globals["provider_name"] = i18n.provider_name
     env.globals["department"] = i18n.department  # {{ department(case.department, case.service_code) }}

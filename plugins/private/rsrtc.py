@@ -75,11 +75,14 @@ FORM: dict[str, Any] = {
             "type": "string",
             "title": "Departure time (optional)",
             "x-title-hi": "प्रस्थान समय (वैकल्पिक)",
-            "description": "HH:MM, e.g. 07:35; leave empty for the first bus of this class with enough free seats",
-            "x-description-hi": "घंटा:मिनट, जैसे 07:35; खाली छोड़ें तो इस श्रेणी की पहली बस जिसमें पर्याप्त सीटें खाली हों",
+            "description": "HH:MM, e.g. 07:35 or 21:40 (7.35 and 9:40 pm are taken too); leave empty for the first bus of "
+                           "this class with enough free seats",
+            "x-description-hi": "घंटा:मिनट, जैसे 07:35 या 21:40 (7.35 और 9:40 pm भी चलेंगे); खाली छोड़ें तो इस श्रेणी की पहली बस "
+                                "जिसमें पर्याप्त सीटें खाली हों",
+            # the counter reads a time typed 7.35 or 9:40 pm as 07:35 or 21:40 (core/forms.time_field)
             "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
-            "x-error-en": "Departure time must be HH:MM on the 24-hour clock, e.g. 07:35 or 21:40.",
-            "x-error-hi": "प्रस्थान समय 24 घंटे की घड़ी में घंटा:मिनट होना चाहिए, जैसे 07:35 या 21:40।",
+            "x-error-en": "Departure time must be HH:MM on the 24-hour clock, e.g. 07:35 or 21:40, or with am or pm, e.g. 9:40 pm.",
+            "x-error-hi": "प्रस्थान समय 24 घंटे की घड़ी में घंटा:मिनट होना चाहिए, जैसे 07:35 या 21:40, या am/pm के साथ, जैसे 9:40 pm।",
             "x-inputmode": "numeric",
         },
         "seats": {
