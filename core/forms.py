@@ -508,10 +508,29 @@ def _shown(prop: dict[str, Any], text: str) -> tuple[str, str]:
     return day_first(text)
 
 
+def choice_labels(prop: dict[str, Any], value: Any) -> tuple[str, str] | None:
+    """(English, Hindi) label of one of an ``enum``'s values, as the form's drop-down shows it
+    (``x-enum-labels``, ``x-enum-labels-hi``; the Hindi defaults to the English, the English to the
+    value itself); None when ``value`` is not one of them. A value is compared as text, so ``2`` and
+    ``"2"`` are the same choice."""
+    options = [str(v) for v in prop.get("enum") or []] if isinstance(prop, dict) else []
+    if str(value) not in options:
+        return None
+    i = options.index(str(value))
+
+    def label(key: str, default: list[Any]) -> str:
+        labels = prop.get(key)
+        return str(labels[i]) if isinstance(labels, list) and len(labels) == len(options) else str(default[i])
+
+    en = label("x-enum-labels", prop["enum"])
+    return en, label("x-enum-labels-hi", [en] * len(options))
+
+
 def describe(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:
-    """(label_en, label_hi, value) of each filled field, as people read it: enum values by their
-    labels, dates as DD-MM-YYYY (a month as "Oct 2026"), a ticked box as Yes (हाँ): for the counter's confirmation page and
-    the officer's case page."""
+    """(label_en, label_hi, value_en, value_hi) of each filled field, as people read it, with its
+    ``field`` path (``passengers.0.age``): enum values by their labels, dates as DD-MM-YYYY (a month
+    as "Oct 2026"), a ticked box as Yes (हाँ): for the counter's confirmation page and the officer's
+    case page."""
     out = []
     for path, text in flatten(data):
         parts: list[Any] = [int(p) if p.isdigit() else p for p in path.split(".")]
@@ -523,13 +542,11 @@ def describe(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str
         value_en, value_hi = _shown(prop, text)
         if prop.get("type") == "boolean":
             value_en, value_hi = ("Yes", "हाँ") if text == "on" else ("No", "नहीं")
-        elif "enum" in enum_src and text in [str(v) for v in enum_src["enum"]]:
-            i = [str(v) for v in enum_src["enum"]].index(text)
-            value_en = str(enum_src.get("x-enum-labels", enum_src["enum"])[i])
-            value_hi = str(enum_src.get("x-enum-labels-hi", enum_src.get("x-enum-labels", enum_src["enum"]))[i])
+        elif (labels := choice_labels(enum_src, text)) is not None:
+            value_en, value_hi = labels
         row = [p for p in parts if isinstance(p, int)]
         suffix = f" ({row[0] + 1})" if row else ""
-        out.append({"label_en": en + suffix, "label_hi": hi + suffix, "value_en": value_en, "value_hi": value_hi})
+        out.append({"field": path, "label_en": en + suffix, "label_hi": hi + suffix, "value_en": value_en, "value_hi": value_hi})
     return out
 
 

@@ -1,5 +1,6 @@
-"""Small helpers for plugin authors: the form properties many services ask for, the refusal of an
-account the department does not know, deterministic numbers for sandboxes, and the date and time
+"""Small helpers for plugin authors: the form properties many services ask for, the English and
+Hindi labels of a choice for a quote's details (:func:`choice_label`), the refusal of an account
+the department does not know, deterministic numbers for sandboxes, and the date and time
 where the counters are (:func:`today`, :func:`now`).
 
 ::
@@ -38,6 +39,7 @@ import datetime as dt
 import hashlib
 from typing import Any, Awaitable, Iterable, Mapping, TypeVar
 
+from emitra.core.forms import choice_labels
 from emitra.core.services import FieldError
 
 T = TypeVar("T")
@@ -129,6 +131,14 @@ def choice(options: Iterable[tuple[str, str, str]], title_en: str, title_hi: str
         "x-enum-labels-hi": [hi for _, _, hi in options],
         **extra,
     }
+
+
+def choice_label(prop: dict[str, Any], value: Any) -> tuple[str, str]:
+    """The (English, Hindi) label a form's choice is shown by (``x-enum-labels``,
+    ``x-enum-labels-hi``), for the details of a quote: ``value_en, value_hi =
+    kit.choice_label(FORM["properties"]["service_class"], data["service_class"])``. A value that is
+    not one of the ``enum`` is given as it is, in both."""
+    return choice_labels(prop, value) or (str(value), str(value))
 
 
 async def look_up(lookup: Awaitable[T], refusals: Mapping[type[BaseException], FieldError]) -> T:

@@ -145,3 +145,22 @@ def test_the_partners_guide_shows_commands_the_cli_takes():
         except click.UsageError as exc:
             wrong.append(f"{command}: {exc.format_message()}")
     assert wrong == []
+
+
+def test_the_partners_guide_shows_a_choice_in_each_language():
+    """The guide's example plugin, run as a partner would copy it: its quote names the kind of trade
+    by the form's labels, in English and in Hindi (``value``, ``value_hi``), and the guide says how."""
+    import asyncio
+
+    from emitra.core import QuoteContext
+
+    text = PLUGINS_MD.read_text(encoding="utf-8")
+    plugin = re.search(r"### `src/emitra_jmc_trade/plugin.py`\n+```python\n(.*?)```", text, flags=re.S)
+    assert plugin, "docs/plugins.md has no example plugin"
+    space: dict = {}
+    exec(compile(plugin.group(1), "docs/plugins.md", "exec"), space)
+    quote = asyncio.run(space["TradeLicenceRenewal"]().quote({"licence_no": "123456", "trade": "eatery", "years": 2},
+                                                              QuoteContext("JP-LM-001", "JP", 1)))
+    assert {"label_en": "Kind of trade", "label_hi": "व्यापार का प्रकार", "value": "Eatery or dhaba",
+            "value_hi": "भोजनालय या ढाबा"} in quote.details
+    assert "## Hindi values: choices and details" in text and "kit.choice_label(" in text

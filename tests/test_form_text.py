@@ -4,6 +4,7 @@ Hindi values on Hindi pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from decimal import Decimal
@@ -296,3 +297,76 @@ async def test_the_revenue_and_counter_services_details_carry_hindi_values(demo_
     assert "value_hi" not in by_label["Applicant"]  # a name is the same in both
     copy = await get_host().registry.get(PHOTOCOPY).quote({"quantity": 3, "both_sides": True}, ctx)
     assert [(d["value"], d.get("value_hi")) for d in copy.details] == [("3 pages", "3 पृष्ठ"), ("₹2.00", None), ("Yes", "हाँ")]
+
+
+# --- 6. a service's details in the page's language, and the form's fields they show left out -----
+
+BIRTH = "gov.rj.pehchan.birth_certificate"
+POLICY = "pvt.marudhar.policy"
+DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+
+
+def rows_of(page: str) -> list[tuple[str, str]]:
+    return [(html.unescape(th), html.unescape(td)) for th, td in re.findall(r"<tr[^>]*><th>([^<]*)</th><td[^>]*>([^<]*)", page)]
+
+
+def posted(example: dict) -> dict[str, str]:
+    return dict(forms.flatten(example))
+
+
+def test_a_detail_joining_the_forms_values_replaces_them_on_the_confirmation_page(web):
+    web.login("operator1")
+    eid = ramesh(web)
+    birth = get_host().registry.get(BIRTH)
+    confirm = web.post_form(f"/counter/citizens/{eid}/services/{BIRTH}", posted(birth.example))
+    assert confirm.status_code == 200, errors(confirm.text)
+    rows = rows_of(confirm.text)
+    labels = [th for th, _ in rows]
+    # "Child: Aarav Sharma (Male)" shows the child's name and sex; the place its kind in brackets
+    assert ("Child", "Aarav Sharma (Male)") in rows
+    assert not {"Child's name", "Sex", "Born at"} & set(labels), rows
+    assert labels.count("Place of birth") == 1 and "Hospital or health centre" not in [td for _, td in rows]
+    # a comma joins an office and its place, not values of the form: "Tehsildar, Phagi" does not
+    # stand for the village Phagi, which is listed
+    caste = f"/counter/citizens/{eid}/services/{CASTE}"
+    confirm = web.client.post(caste, data=caste_form(web.csrf(caste), **{"address.village_ward": "Phagi"}),
+                              files={"ration_card_scan": ("ration card.pdf", PDF, "application/pdf")})
+    assert confirm.status_code == 200, errors(confirm.text)
+    rows = rows_of(confirm.text)
+    assert ("Processed by", "Tehsildar, Phagi") in rows and ("Village / ward", "Phagi") in rows and ("Tehsil", "Phagi") in rows
+
+
+def test_a_list_row_is_left_out_only_when_a_detail_shows_all_of_it(web, monkeypatch):
+    web.login("operator1")
+    eid = ramesh(web)
+    policy = get_host().registry.get(POLICY)
+    monkeypatch.setattr(policy.insurer, "today", dt.date(2026, 11, 20))
+    confirm = web.post_form(f"/counter/citizens/{eid}/services/{POLICY}", posted(policy.example))
+    assert confirm.status_code == 200, errors(confirm.text)
+    rows = rows_of(confirm.text)
+    # "Rakesh Meena (Spouse, 100%)": the share is written 100%, not the form's 100, so the nominee's
+    # row is listed whole rather than its share alone
+    assert ("Nominees", "Rakesh Meena (Spouse, 100%)") in rows
+    assert {("Nominee name (1)", "Rakesh Meena"), ("Relation to the insured (1)", "Spouse"), ("Share (%) (1)", "100")} <= set(rows)
+
+
+async def test_no_built_in_service_writes_both_languages_into_one_detail(demo_db, monkeypatch):
+    """A detail's ``value`` is the English (a name as typed, a number); its Hindi is ``value_hi``,
+    shown instead on a Hindi page: never "Tata Play / टाटा प्ले" or "Express (एक्सप्रेस)" on both."""
+    from emitra.core import QuoteContext
+
+    registry = get_host().registry
+    bus = registry.get("pvt.rsrtc.bus_ticket").booking
+    monkeypatch.setattr(bus, "today", dt.date(2026, 11, 20))
+    monkeypatch.setattr(bus, "time_of_day", dt.time(10, 0))
+    ctx = QuoteContext(counter_code="JP-LM-001", district_code="JP", lsp_id=1, unit_price_paise=200)
+    quoted, both = [], []
+    for service in registry:
+        if not service.example:
+            continue
+        data = {**service.example, **{path: "0" * 32 for path, _spec in forms.upload_fields(service.form) if path not in service.example}}
+        quote = await service.quote(data, ctx)
+        quoted.append(service.code)
+        both += [(service.code, d["label_en"], d["value"]) for d in quote.details if DEVANAGARI.search(str(d["value"]))]
+    assert len(quoted) >= 20 and "pvt.rsrtc.bus_ticket" in quoted
+    assert both == []

@@ -191,3 +191,14 @@ def test_look_up_turns_a_refusal_into_the_field_error():
 def test_look_up_lets_other_exceptions_through():
     with pytest.raises(TimeoutError):
         _look_up(TimeoutError)
+
+
+# --- choice_label -----------------------------------------------------------------------------------
+
+def test_choice_label_gives_a_choice_as_the_forms_drop_down_shows_it_in_each_language():
+    gender = kit.choice([("M", "Male", "पुरुष"), ("F", "Female", "महिला")], "Gender", "लिंग")
+    assert kit.choice_label(gender, "F") == ("Female", "महिला")
+    # no Hindi labels: the English in both; no labels at all: the value itself; a number as text
+    assert kit.choice_label({"enum": ["M"], "x-enum-labels": ["Male"]}, "M") == ("Male", "Male")
+    assert kit.choice_label({"enum": [1, 2]}, 2) == ("2", "2")
+    assert kit.choice_label(gender, "X") == ("X", "X")  # not one of the choices: as it is

@@ -4,6 +4,7 @@ and the LSP's own counter services (photocopy, fax, internet time) at its publis
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -396,6 +397,40 @@ def test_a_bus_ticket_booked_through_the_counter_pages(web):
     assert done.status_code == 303, done.text
     receipt = web.get(done.headers["location"]).text
     assert "RS2611232305" in receipt and "₹1,037.00" in receipt and "Cancel this booking" in receipt
+
+
+def _rows(page: str) -> list[tuple[str, str]]:
+    return [(html.unescape(th), html.unescape(td)) for th, td in re.findall(r"<tr[^>]*><th>([^<]*)</th><td[^>]*>([^<]*)", page)]
+
+
+def test_a_bus_tickets_route_class_and_passengers_are_in_the_pages_language_and_shown_once(web):
+    web.login("operator1")
+    web.get("/lang/hi")
+    form_url = f"/counter/citizens/{_eid(web)}/services/{BUS}"
+    posted = {"from": "jaipur", "to": "ajmer", "journey_date": "2026-11-23", "service_class": "express", "seats": "2",
+              "passengers.0.name": "Ramesh Kumar Sharma", "passengers.0.age": "48", "passengers.0.gender": "M",
+              "passengers.1.name": "Sunita Sharma", "passengers.1.age": "44", "passengers.1.gender": "F"}
+    confirm = web.post_form(form_url, posted, token_from=form_url)
+    assert confirm.status_code == 200, confirm.text
+    rows = _rows(confirm.text)
+    hindi = [("मार्ग", "जयपुर – अजमेर (135 किमी)"), ("श्रेणी", "एक्सप्रेस"),
+             ("यात्री", "Ramesh Kumar Sharma (48, पुरुष); Sunita Sharma (44, महिला)")]
+    assert set(hindi) <= set(rows), rows
+    # the destination, the class and the passengers are in those details: not listed again after them
+    labels = [th for th, _ in rows]
+    assert not {"कहाँ से (चढ़ने का स्थान)", "कहाँ तक (गंतव्य)", "बस श्रेणी", "यात्री का नाम (1)", "आयु (1)", "लिंग (1)", "लिंग (2)"} & set(labels), labels
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', confirm.text))
+    done = web.client.post(form_url + "/pay", data=fields)
+    assert done.status_code == 303, done.text
+    receipt = web.get(done.headers["location"]).text
+    assert set(hindi) <= set(_rows(receipt))
+    assert not [td for _, td in _rows(receipt) if "Jaipur" in td or "Express" in td or ", M)" in td]
+    web.get("/lang/en")
+    receipt = _rows(web.get(done.headers["location"]).text)
+    assert {("Route", "Jaipur – Ajmer (135 km)"), ("Class", "Express"),
+            ("Passengers", "Ramesh Kumar Sharma (48, Male); Sunita Sharma (44, Female)")} <= set(receipt), receipt
+    details = ("Route", "Journey date", "Departure time", "Class", "Seats", "Seat numbers", "Fare per seat", "Passengers", "PNR")
+    assert not [td for th, td in receipt if th in details and re.search(r"[\u0900-\u097F]", td)]
 
 
 def test_the_new_forms_render_at_the_counter(web):

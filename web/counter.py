@@ -322,29 +322,77 @@ def _form_key(posted: Any) -> str:
     return posted if isinstance(posted, str) and _FORM_KEY.match(posted) else counter_core.new_idempotency_key()
 
 
-_JOINERS = re.compile(r" – | / ")
+#: what a detail's value puts between the values it joins ("Jaipur – Ajmer (135 km)", "Bairwa –
+#: Scheduled Caste (SC)", "77 / 602"): a field's value is shown there when it stands between two of
+#: these (or the text's start and end). Not a comma: "Tehsildar, Phagi" shows the office, not the
+#: applicant's village Phagi.
+_BEFORE = (" – ", " / ", "; ", "(")
+_AFTER = (" – ", " / ", "; ", ")", " (")
+#: a bare number (a count, a khasra) only between these: in brackets it is some other number
+_NUMBER_JOINERS = (" – ", " / ")
+#: a list's row (a passenger) is shown by one entry of a detail ("Ramesh Kumar Sharma (48, Male)")
+#: that has all its values, a comma joining them too
+_ROW_BEFORE, _ROW_AFTER = _BEFORE + (", ",), _AFTER + (", ",)
+_LIST_ROW = re.compile(r"^(.*?\.[0-9]+)\.")  # "passengers.0.age": the field of the list's row "passengers.0"
+
+
+def _stands_in(value: str, text: str, before: tuple[str, ...] = _BEFORE, after: tuple[str, ...] = _AFTER) -> bool:
+    """Whether ``value`` is one of the values ``text`` joins (both casefolded): the whole text, or
+    a run of it with a joiner (or the text's start, end) on either side."""
+    start = text.find(value)
+    while value and start >= 0:
+        end = start + len(value)
+        if (start == 0 or text[:start].endswith(before)) and (end == len(text) or text[end:].startswith(after)):
+            return True
+        start = text.find(value, start + 1)
+    return False
 
 
 async def _summary(counter: Counter, service, data: dict[str, Any], details: list[dict[str, Any]]) -> list[dict[str, str]]:
     """The form's fields for the confirmation page, each once: a field the service's own details
-    already show (the same label, or the same value, alone or as one part of a detail joined by
-    " – " or " / ") is left to the details; an uploaded document is named by its file's name and
-    kind, not by its id."""
+    already show is left to the details. A field is shown there when a detail has its label, or its
+    value in either language: the detail's whole value, or one of the values it joins by " – ",
+    " / " or "; ", or puts in brackets (a bare number only by " – " or " / "). A row of a list (a
+    passenger: name, age, gender) is left out only whole, when one entry of a detail (what "; "
+    separates) shows all its values, a comma joining them too; else it is listed whole. An uploaded
+    document is named by its file's name and kind, not by its id."""
     uploads = {str(v) for path, _spec in forms.upload_fields(service.form) if (v := documents.value_at(data, path))}
     shown_labels = {str(d.get("label_en", "")).casefold() for d in details}
-    shown_values = set()
-    for d in details:
-        value = str(d.get("value", ""))
-        shown_values |= {value.casefold()} | {part.casefold() for part in _JOINERS.split(value)}
-    out = []
+    texts = [str(t).casefold() for d in details for t in (d.get("value", ""), d.get("value_hi") or "") if str(t).strip()]
+    entries = [entry for text in texts for entry in text.split("; ")]
+
+    def values(row: dict[str, str]) -> set[str]:
+        return {v.strip().casefold() for v in (row["value_en"], row["value_hi"]) if v.strip()}
+
+    def shown(row: dict[str, str]) -> bool:
+        if row["label_en"].casefold() in shown_labels:
+            return True
+        for value in values(row):
+            joiners = (_BEFORE, _AFTER) if any(c.isalpha() for c in value) else (_NUMBER_JOINERS, _NUMBER_JOINERS)
+            if any(_stands_in(value, text, *joiners) for text in texts):
+                return True
+        return False
+
+    out: list[dict[str, str]] = []
+    rows: dict[str, list[dict[str, str]]] = {}  # a list's row ("passengers.0") by its path: its fields
     for row in forms.describe(service.form, data):
         if row["value_en"] in uploads:  # (a document's id: 32 random hex digits)
             doc = await _document(counter, service, row["value_en"])
-            row = {**row, "value_en": doc[0], "value_hi": doc[1]}
-        elif row["label_en"].casefold() in shown_labels or (row["value_en"].strip() and row["value_en"].casefold() in shown_values):
-            continue
-        out.append(row)
-    return out
+            out.append({**row, "value_en": doc[0], "value_hi": doc[1]})
+        elif listed := _LIST_ROW.match(row["field"]):
+            if listed.group(1) not in rows:
+                out.append({"field": listed.group(1)})  # the row's place, filled below
+            rows.setdefault(listed.group(1), []).append(row)
+        elif not shown(row):
+            out.append(row)
+    summary = []
+    for row in out:
+        if "label_en" in row:
+            summary.append(row)
+        elif not any(all(any(_stands_in(v, entry, _ROW_BEFORE, _ROW_AFTER) for v in values(r)) for r in rows[row["field"]])
+                     for entry in entries):
+            summary += rows[row["field"]]
+    return summary
 
 
 async def _document(counter: Counter, service, public_id: str) -> tuple[str, str]:

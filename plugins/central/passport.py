@@ -187,13 +187,14 @@ class PassportApplication(Service):
             {"label_en": "Applicant", "label_hi": "आवेदक", "value": name},
             {"label_en": "ARN", "label_hi": "आवेदन संदर्भ संख्या (ARN)", "value": arn},
             {"label_en": "Application", "label_hi": "आवेदन",
-             "value": f"{APPLICATION_TYPE_LABELS[kind]}, {BOOKLET_LABELS[pages]} / {APPLICATION_TYPE_LABELS_HI[kind]}, {BOOKLET_LABELS_HI[pages]}"},
+             "value": f"{APPLICATION_TYPE_LABELS[kind]} – {BOOKLET_LABELS[pages]}",
+             "value_hi": f"{APPLICATION_TYPE_LABELS_HI[kind]} – {BOOKLET_LABELS_HI[pages]}"},
         ]
         if data["application_type"] == "reissue":
             details.append({"label_en": "Old passport", "label_hi": "पुराना पासपोर्ट", "value": data["old_passport_number"]})
         details += [
             {"label_en": "Passport fee", "label_hi": "पासपोर्ट शुल्क", "value": format_paise(fee)},
-            {"label_en": "Appointment", "label_hi": "अपॉइंटमेंट", "value": f"{slot.label_en()} / {slot.label_hi()}"},
+            {"label_en": "Appointment", "label_hi": "अपॉइंटमेंट", "value": slot.label_en(), "value_hi": slot.label_hi()},
         ]
         return Quote(principal_paise=fee, reference=arn, details=details)
 

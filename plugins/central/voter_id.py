@@ -126,7 +126,7 @@ class VoterRegistration(Service):
             {"label_en": "Applicant", "label_hi": "आवेदक", "value": data["name"]},
             {"label_en": "Form 6 reference", "label_hi": "फ़ॉर्म 6 संदर्भ संख्या", "value": reference},
             {"label_en": "Assembly constituency", "label_hi": "विधानसभा क्षेत्र",
-             "value": f"{int(data['constituency'])} {en} / {hi}"},
+             "value": f"{int(data['constituency'])} {en}", "value_hi": f"{int(data['constituency'])} {hi}"},
         ]
         if members:
             details.append({"label_en": "Family members on the roll", "label_hi": "सूची में दर्ज परिवार के सदस्य",

@@ -103,7 +103,7 @@ class DthRecharge(Service):
             reference=sid,
             details=[
                 {"label_en": "Subscriber", "label_hi": "सब्सक्राइबर", "value": sub.name},
-                {"label_en": "Operator", "label_hi": "ऑपरेटर", "value": f"{OPERATORS[operator][0]} / {OPERATORS[operator][1]}"},
+                {"label_en": "Operator", "label_hi": "ऑपरेटर", "value": OPERATORS[operator][0], "value_hi": OPERATORS[operator][1]},
                 {"label_en": "Subscriber ID", "label_hi": "सब्सक्राइबर आईडी", "value": sid},
                 {"label_en": "Pack", "label_hi": "पैक", "value": f"{sub.pack} ({format_paise(sub.monthly_paise)}/month)",
                  "value_hi": f"{sub.pack} ({format_paise(sub.monthly_paise)}/माह)"},

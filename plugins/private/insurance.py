@@ -164,7 +164,7 @@ class InsurancePolicy(Service):
             principal_paise=proposal.premium_paise,
             reference=proposal.proposal_no,
             details=[
-                {"label_en": "Product", "label_hi": "उत्पाद", "value": f"{product.title_en} ({product.title_hi})"},
+                {"label_en": "Product", "label_hi": "उत्पाद", "value": product.title_en, "value_hi": product.title_hi},
                 {"label_en": "Sum assured", "label_hi": "बीमा राशि", "value": rupees(proposal.sum_assured_rupees)},
                 # a Hindi page and receipt say "आयु" and the relation in Hindi (they said "age", "Spouse")
                 {"label_en": "Insured", "label_hi": "बीमित व्यक्ति", "value": f"{proposal.insured_name}, age {proposal.age}",

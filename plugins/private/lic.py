@@ -76,7 +76,7 @@ class LicPremium(Service):
             {"label_en": "Policy holder", "label_hi": "पॉलिसीधारक", "value": due.holder},
             {"label_en": "Policy number", "label_hi": "पॉलिसी संख्या", "value": due.policy_number},
             {"label_en": "Plan", "label_hi": "योजना", "value": due.plan},
-            {"label_en": "Mode", "label_hi": "भुगतान अवधि", "value": f"{mode_en} / {mode_hi}"},
+            {"label_en": "Mode", "label_hi": "भुगतान अवधि", "value": mode_en, "value_hi": mode_hi},
             {"label_en": "Due date", "label_hi": "देय तिथि", "value": due.due_date},
             {"label_en": "Premium", "label_hi": "प्रीमियम", "value": format_paise(due.premium_paise)},
         ]

@@ -80,10 +80,10 @@ class MobileRecharge(Service):
             reference=data["mobile"],
             details=[
                 {"label_en": "Mobile number", "label_hi": "मोबाइल नंबर", "value": data["mobile"]},
-                {"label_en": "Operator", "label_hi": "ऑपरेटर", "value": f"{OPERATORS[plan.operator][0]} / {OPERATORS[plan.operator][1]}"},
+                {"label_en": "Operator", "label_hi": "ऑपरेटर", "value": OPERATORS[plan.operator][0], "value_hi": OPERATORS[plan.operator][1]},
                 {"label_en": "Plan", "label_hi": "प्लान", "value": f"{plan.code}: {format_paise(plan.price_paise)}"},
-                {"label_en": "Validity", "label_hi": "वैधता", "value": f"{plan.validity_days} days / {plan.validity_days} दिन"},
-                {"label_en": "Benefits", "label_hi": "लाभ", "value": f"{plan.benefit_en} / {plan.benefit_hi}"},
+                {"label_en": "Validity", "label_hi": "वैधता", "value": f"{plan.validity_days} days", "value_hi": f"{plan.validity_days} दिन"},
+                {"label_en": "Benefits", "label_hi": "लाभ", "value": plan.benefit_en, "value_hi": plan.benefit_hi},
             ],
         )
 

@@ -48,6 +48,8 @@ def _stop(title_en: str, title_hi: str) -> dict[str, Any]:
     }
 
 
+GENDER = kit.choice([("M", "Male", "पुरुष"), ("F", "Female", "महिला"), ("T", "Transgender", "ट्रांसजेंडर")], "Gender", "लिंग")
+
 FORM: dict[str, Any] = {
     "type": "object",
     "title": "RSRTC bus ticket",
@@ -124,14 +126,7 @@ FORM: dict[str, Any] = {
                         "maximum": 120,
                         "x-inputmode": "numeric",
                     },
-                    "gender": {
-                        "type": "string",
-                        "title": "Gender",
-                        "x-title-hi": "लिंग",
-                        "enum": ["M", "F", "T"],
-                        "x-enum-labels": ["Male", "Female", "Transgender"],
-                        "x-enum-labels-hi": ["पुरुष", "महिला", "ट्रांसजेंडर"],
-                    },
+                    "gender": GENDER,
                 },
                 "required": ["name", "age", "gender"],
                 "additionalProperties": False,
@@ -199,19 +194,22 @@ class RsrtcTicket(Service):
                 f"हर सीट के लिए एक यात्री दें: {seats} सीटें माँगी गईं, {len(passengers)} यात्री दिए गए।",
             )
         dep = offer.departure
+        klass_en, klass_hi = kit.choice_label(FORM["properties"]["service_class"], klass)
+        genders = [kit.choice_label(GENDER, p["gender"]) for p in passengers]
         return Quote(
             principal_paise=offer.principal_paise,
             reference=offer.pnr,
             details=[
-                {"label_en": "Route", "label_hi": "मार्ग", "value": f"{dep.route} ({dep.route_hi}), {dep.km} km"},
+                {"label_en": "Route", "label_hi": "मार्ग", "value": f"{dep.route} ({dep.km} km)", "value_hi": f"{dep.route_hi} ({dep.km} किमी)"},
                 {"label_en": "Journey date", "label_hi": "यात्रा तिथि", "value": day.strftime("%d-%m-%Y")},
                 {"label_en": "Departure time", "label_hi": "प्रस्थान समय", "value": dep.time},
-                {"label_en": "Class", "label_hi": "श्रेणी", "value": f"{CLASSES[klass][0]} ({CLASSES[klass][1]})"},
+                {"label_en": "Class", "label_hi": "श्रेणी", "value": klass_en, "value_hi": klass_hi},
                 {"label_en": "Seats", "label_hi": "सीटें", "value": str(seats)},
                 {"label_en": "Seat numbers", "label_hi": "सीट संख्या", "value": ", ".join(str(n) for n in offer.seat_numbers)},
                 {"label_en": "Fare per seat", "label_hi": "प्रति सीट किराया", "value": format_paise(dep.fare_paise)},
                 {"label_en": "Passengers", "label_hi": "यात्री",
-                 "value": "; ".join(f"{p['name']} ({p['age']}, {p['gender']})" for p in passengers)},
+                 "value": "; ".join(f"{p['name']} ({p['age']}, {en})" for p, (en, _hi) in zip(passengers, genders)),
+                 "value_hi": "; ".join(f"{p['name']} ({p['age']}, {hi})" for p, (_en, hi) in zip(passengers, genders))},
                 {"label_en": "PNR", "label_hi": "पीएनआर", "value": offer.pnr},
             ],
         )
