@@ -46,24 +46,56 @@ def get_routes(web) -> list[tuple[str, str, Role | None, str]]:
             if "GET" in methods]
 
 
+def _kept(visitors: Visitors, asked: list[tuple[str, str, str, Role | None, str]]) -> list[str]:
+    """Which of the requests ``asked`` (method, route, kind, role, url) were answered without ``no-store``."""
+    kept = []
+    for method, path, kind, role, url in asked:
+        answer = visitors.request(role, kind, method, url)
+        if answer.headers.get("cache-control") != "no-store":
+            kept.append(f"{method} {path} as {role.value if role else 'anonymous'}: {answer.status_code}, "
+                        f"cache-control {answer.headers.get('cache-control')!r}")
+    return kept
+
+
 def test_no_page_or_api_answer_is_kept_by_the_browser(web):
     """A shared kiosk's browser keeps nothing of any answer (its Back button shows nothing after
     log-out): the header used to be added by a list of path prefixes, and the pages left out of it
     (the home page's recent receipts and audit log, deposit slips, payouts, wallets, the Network
     page, card refunds) were kept. Every GET route of the table, as a role allowed on it, says
     ``no-store``; the static files (the style sheet, the print button's script) alone may be kept."""
-    visitors = Visitors(web)
-    kept, checked = [], 0
-    for path, kind, role, url in get_routes(web):
-        answer = visitors.request(role, kind, "GET", url)
-        checked += 1
-        if answer.headers.get("cache-control") != "no-store":
-            kept.append(f"GET {path} as {role.value if role else 'anonymous'}: {answer.status_code}, "
-                        f"cache-control {answer.headers.get('cache-control')!r}")
-    assert kept == [], "\n".join(kept)
-    assert checked > 60
+    asked = [("GET", path, kind, role, url) for path, kind, role, url in get_routes(web)]
+    assert _kept(Visitors(web), asked) == []
+    assert len(asked) > 60
     assert web.get("/no-such-page").headers["cache-control"] == "no-store"
     assert "no-store" not in web.get("/static/style.css").headers.get("cache-control", "")
+
+
+def test_no_answer_to_a_form_and_no_error_page_is_kept_either(web):
+    """The answers to forms (a confirmation with the citizen's bill, a refused form with what was typed
+    and a fresh CSRF token) are kept no more than the pages: every POST route of the table, as a role
+    allowed on it and as one refused, says ``no-store``. So does an address under /static/ that is no
+    file: its error page names who is logged in and carries the log-out form's token, and it used to
+    go out without the header (the static files' prefix was let through whole, decision 127). The one
+    answer a browser may keep is a report's chart: a minute, by that browser only (``private``)."""
+    ids = _ids(web)
+    asked = []
+    for path, methods, kind, allowed in sorted(page_and_api_routes(), key=lambda r: r[0] == "/logout"):  # log-out last
+        role = one_allowed(allowed)
+        refused = [Role.CITIZEN] if role != Role.CITIZEN and allowed != ANYONE else []
+        asked += [("POST", path, kind, who, _fill(path, ids)) for who in [role, *refused] if "POST" in methods]
+    assert _kept(Visitors(web), asked) == []
+    assert len(asked) > 80
+    web.client.cookies.clear()
+    web.login("operator1")
+    for address in ("/static/no-such.css", "/static/no-such.0123456789.css", "/static/fonts"):
+        missing = web.get(address)
+        assert missing.status_code == 404 and "Log out" in missing.text, address
+        assert missing.headers["cache-control"] == "no-store", address
+    assert web.post("/static/style.css").headers["cache-control"] == "no-store"
+    web.logout()
+    web.login("society")
+    chart = web.get("/reports/chart.svg?from=2026-11-01&to=2026-11-30&kind=trend")
+    assert chart.status_code == 200 and chart.headers["cache-control"] == "private, max-age=60"
 
 
 def test_the_health_check_answers_without_a_login(web):

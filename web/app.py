@@ -6,23 +6,22 @@ import gc
 import logging
 import re
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 from tortoise.exceptions import ValidationError
 from tortoise.contrib.starlette import RegisterTortoise
 
 from emitra.core import config, db
 from emitra.core.plugins import get_host
-from emitra.web import accesslog, admin, api, counter, lsp, network, pages, society
+from emitra.web import accesslog, admin, api, assets, counter, lsp, network, pages, society
 from emitra.web import money
 from emitra.web import card_refunds, cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
@@ -38,8 +37,13 @@ from emitra.web.i18n import _
 from emitra.web.security import CsrfFailed, Forbidden, load_user, set_language
 from emitra.web.templating import render
 
-STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
+
+#: answers smaller than this go as they are (a redirect, a short error: gzip's own 20 bytes would be most of it)
+GZIP_MINIMUM_BYTES = 500
+#: already compressed: gzip would spend time for nothing (a PDF's streams are deflated, an .xlsx is a zip)
+NOT_GZIPPED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf",
+               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 ROUTES = [
     Route("/", pages.home),
@@ -119,7 +123,7 @@ ROUTES = [
     *upi_refund_pages.ROUTES,
     *society_today.ROUTES,
     *holiday_pages.ROUTES,
-    Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    Mount("/static", assets.Assets(directory=assets.STATIC_DIR), name="static"),  # web/assets.py: hashed addresses kept a year
 ]
 
 
@@ -277,6 +281,7 @@ def create_app(database_url: str | None = None) -> Starlette:
     accesslog.install()  # no query values (a citizen's mobile number searched for) in the access log
     url = db.check_url(database_url or config.database_url())
     get_host()  # load plugins at start-up, so a broken one is reported now
+    assets.manifest()  # the static files' hashes, for their addresses (web/assets.py)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -294,6 +299,9 @@ def create_app(database_url: str | None = None) -> Starlette:
         routes=ROUTES,
         middleware=[
             # (the security headers and HEAD are outside every middleware listed here: App above)
+            # pages, style sheets, CSV and the API's JSON gzipped for a slow kiosk link (docs/operations.md; the
+            # CSRF token a page carries is masked afresh on every page against BREACH: web/security.csrf_token)
+            Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=6, exclude_content_types=NOT_GZIPPED),
             # a signed cookie (HttpOnly, SameSite=Lax, Secure behind https) carrying the random session id;
             # the session itself is checked on the server (web_session), see docs/security.md
             Middleware(SessionMiddleware, secret_key=config.secret_key(), session_cookie="emitra_session",

@@ -13,11 +13,12 @@ HEADERS = [
     (b"referrer-policy", b"same-origin"),
 ]
 
-#: the only answers a browser may keep: the style sheets, fonts and the print button's script. Every
-#: other answer, page, API, download or error, says ``no-store`` (unless it sets its own): a list of
-#: the personal pages instead left out every page added without it (the home page's audit log,
-#: deposit slips, payouts, wallets)
-KEPT = ("/static/",)
+#: every answer that does not say how it may be kept says ``no-store``: a page, the API, a download or an
+#: error. A list of the personal pages instead left out every page added without it (the home page's
+#: audit log, deposit slips, payouts, wallets). The static files say their own (web/assets.py), and only
+#: they: an address under /static/ that is not a file is an error page, which names who is logged in
+#: and carries a CSRF token like any other (it used to be left without the header, decision 127)
+NO_STORE = (b"cache-control", b"no-store")
 
 
 class SecurityHeaders:
@@ -33,8 +34,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 existing = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in HEADERS if k not in existing]
-                if not scope["path"].startswith(KEPT) and b"cache-control" not in existing:
-                    extra.append((b"cache-control", b"no-store"))  # a shared kiosk's browser keeps no page (docs/security.md)
+                if b"cache-control" not in existing:
+                    extra.append(NO_STORE)  # a shared kiosk's browser keeps no page (docs/security.md)
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

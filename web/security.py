@@ -7,6 +7,7 @@ endpoint is not guarded.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hmac
 import secrets
@@ -35,7 +36,8 @@ class CsrfFailed(Exception):
     pass
 
 
-def csrf_token(request: Request) -> str:
+def _session_csrf(request: Request) -> str:
+    """The session's CSRF token (one per session, made at its first page)."""
     token = request.session.get("csrf")
     if not token:
         token = secrets.token_urlsafe(32)
@@ -43,12 +45,34 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token as a page carries it: masked with fresh random bytes on every page
+    (the random bytes, then the token's XORed with them), so no two pages carry the same text. Pages
+    are gzipped (web/app.py), and a secret repeated in every compressed page beside text an attacker
+    can put there (a search, an address) can be read off the pages' sizes (BREACH, decision 127)."""
+    token = _session_csrf(request).encode()
+    mask = secrets.token_bytes(len(token))
+    return base64.urlsafe_b64encode(mask + bytes(a ^ b for a, b in zip(token, mask))).decode().rstrip("=")
+
+
+def _unmasked(sent: str) -> bytes:
+    """The token a form sent, unmasked (:func:`csrf_token`); b"" when it is not a masked token."""
+    try:
+        raw = base64.urlsafe_b64decode(sent + "=" * (-len(sent) % 4))
+    except (ValueError, UnicodeError):
+        return b""
+    half = len(raw) // 2
+    return bytes(a ^ b for a, b in zip(raw[half:], raw[:half])) if raw and len(raw) % 2 == 0 else b""
+
+
 def _check_csrf(request: Request, form: Any) -> None:
-    expected = request.session.get("csrf", "")
+    expected = str(request.session.get("csrf", "")).encode()
     sent = form.get("csrf_token", "") if form is not None else ""
     # compared as bytes: compare_digest refuses a str with non-ASCII text (a TypeError, a 500), and a
-    # posted token may hold anything, even a lone surrogate (core/text.py)
-    if not expected or not sent or not hmac.compare_digest(str(expected).encode(), str(sent).encode("utf-8", "surrogatepass")):
+    # posted token may hold anything, even a lone surrogate (core/text.py); the token as sent is taken
+    # too, unmasked (a page drawn before masking, by a worker not yet upgraded)
+    if not expected or not sent or not (hmac.compare_digest(expected, _unmasked(str(sent)))
+                                        or hmac.compare_digest(expected, str(sent).encode("utf-8", "surrogatepass"))):
         raise CsrfFailed()
 
 
@@ -82,7 +106,7 @@ async def log_in(request: Request, user: User) -> None:
     request.session.clear()
     session_id = await auth.start_session(user, client_address(request), request.headers.get("user-agent", ""))
     request.session.update({"sid": session_id, "uid": user.id, "pwv": auth.password_version(user), "lang": lang or user.lang})
-    csrf_token(request)
+    _session_csrf(request)
     request.state.user = user
 
 

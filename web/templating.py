@@ -18,6 +18,7 @@ from emitra.core.ids import format_emitra_id
 from emitra.core.money import format_paise
 from emitra.core.text import day_first
 from emitra.web import i18n
+from emitra.web.assets import static_url
 from emitra.web.labels import audit_action, audit_object, label
 from emitra.web.security import csrf_token
 
@@ -94,6 +95,7 @@ def _env() -> jinja2.Environment:
     env.globals["audit_action"] = audit_action
     env.globals["audit_object"] = audit_object
     env.globals["LANGUAGES"] = i18n.LANGUAGES
+    env.globals["static_url"] = static_url  # {{ static_url('style.css') }}: the file's address kept a year (web/assets.py)
     return env
 
 
