@@ -144,13 +144,13 @@ async def weekly_digest(actor: audit.Actor, district_id: int, week_start: dt.dat
             en.append("No entries were written in any centre's book this week. Centres: "
                       + ", ".join(f"{c.name} ({c.code})" for c in centres) + ".")
             hi.append("इस सप्ताह किसी केंद्र की पुस्तिका में कोई प्रविष्टि नहीं लिखी गई। केंद्र: "
-                      + ", ".join(f"{c.name} ({c.code})" for c in centres) + "।")
+                      + ", ".join(f"{c.name_hi or c.name} ({c.code})" for c in centres) + "।")
         for rows in by_centre.values():
             c = rows[0].counter
             complaints = sum(1 for e in rows if e.kind == "complaint")
             suggestions = len(rows) - complaints
             en.append(f"\n{c.name} ({c.code}): {complaints} complaint(s), {suggestions} suggestion(s)")
-            hi.append(f"\n{c.name} ({c.code}): {complaints} शिकायतें, {suggestions} सुझाव")
+            hi.append(f"\n{c.name_hi or c.name} ({c.code}): {complaints} शिकायतें, {suggestions} सुझाव")
             en += [_entry_line(e, "en") for e in rows]
             hi += [_entry_line(e, "hi") for e in rows]
         note = await notify.queue("book_digest", "email", to, "\n".join(en), "\n".join(hi),

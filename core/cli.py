@@ -419,7 +419,8 @@ def counter_list() -> None:
     async def go():
         for c in await Counter.all().order_by("code"):
             n = await CounterService.filter(counter=c, enabled=True).count()
-            click.echo(f"{c.code:<12} {c.kind.value:<9} {n:>3} services  {c.name}{'' if c.active else '  (closed)'}")
+            hindi = f" / {c.name_hi}" if c.name_hi else ""
+            click.echo(f"{c.code:<12} {c.kind.value:<9} {n:>3} services  {c.name}{hindi}{'' if c.active else '  (closed)'}")
 
     run(go)
 
@@ -427,17 +428,23 @@ def counter_list() -> None:
 @counter_group.command("services")
 @click.argument("counter_code")
 def counter_services(counter_code: str) -> None:
-    """The services enabled at COUNTER_CODE."""
+    """The services enabled at COUNTER_CODE; NO OFFICER marks an application service whose department
+    (or some of whose departments) has no active officer in the counter's district."""
     from emitra.core.counter import enabled_codes
     from emitra.core.plugins import get_host
 
     async def go():
+        from emitra.core.officers import without_officers
+
         counter = await _counter_or_fail(counter_code)
         codes = await enabled_codes(counter)
         registry = get_host().registry
+        gaps = await without_officers(counter.district_id, [s for s in map(registry.get, codes) if s is not None])
         for code in sorted(codes):
             service = registry.get(code)
-            click.echo(f"{code:<32} {service.title_en if service else '(plugin not loaded)'}")
+            gap = gaps.get(code)
+            flag = f"  NO OFFICER in {gap.district_code}: {'; '.join(gap.missing)}" if gap else ""
+            click.echo(f"{code:<32} {service.title_en if service else '(plugin not loaded)'}{flag}")
 
     run(go)
 
@@ -454,10 +461,12 @@ def _set_many(counter_code: str, codes: tuple[str, ...], enabled: bool, as_user:
             raise click.ClickException(f"--as {as_user!r} is not an admin of the LSP that runs {counter.code}")
         for code in codes:
             try:
-                await set_enabled(audit.Actor(user, via="cli"), counter, code, enabled)
+                gap = await set_enabled(audit.Actor(user, via="cli"), counter, code, enabled)
             except CounterError as exc:
                 raise click.ClickException(f"{code}: {exc.message_en}") from None
             click.echo(f"{'enabled' if enabled else 'disabled'} {code} at {counter.code}")
+            if gap is not None:  # enabled all the same: the officer may be added later (decision 128)
+                click.echo(f"warning: {gap.said()[0]}", err=True)
 
     run(go)
 
@@ -500,7 +509,9 @@ def counter_split(counter_code: str, lsp_pct: str, owner_pct: str, society_pct: 
 @click.argument("service_codes", nargs=-1, required=True)
 @click.option("--as", "as_user", required=True, help="The LSP admin's username (recorded in the audit log).")
 def counter_enable(counter_code: str, service_codes: tuple[str, ...], as_user: str) -> None:
-    """Offer SERVICE_CODES at COUNTER_CODE."""
+    """Offer SERVICE_CODES at COUNTER_CODE. An application service whose department has no active
+    officer in the counter's district is enabled with a warning: its paid applications would wait in
+    nobody's inbox until the Society adds one (`emitra officer add`)."""
     _set_many(counter_code, service_codes, True, as_user)
 
 

@@ -104,7 +104,7 @@ _officers()
 @officer.command("departments")
 @click.option("--district", "district_code", default=None,
               help="Also say, for this district (its code, e.g. JP), how many active officers each has, and which "
-                   "departments have open cases waiting with no officer to act on them.")
+                   "departments have no officer to act on open cases waiting, or on a service enabled at a counter.")
 def officer_departments(district_code: str | None) -> None:
     """The departments the loaded services send applications to: an officer's --department is one of them."""
     from emitra.core.officers import known_departments
@@ -115,7 +115,7 @@ def officer_departments(district_code: str | None) -> None:
         return
     from emitra.core.cli import run
     from emitra.core.models import District, Role, User
-    from emitra.core.officers import unattended
+    from emitra.core.officers import offered_without_officers, unattended
 
     async def go():
         district = await District.get_or_none(code=district_code.strip().upper())
@@ -126,8 +126,14 @@ def officer_departments(district_code: str | None) -> None:
         staff: dict[str, int] = {}
         for name in await User.filter(district_id=district.id, role=Role.DEPARTMENT_OFFICER, active=True).values_list("department", flat=True):
             staff[name] = staff.get(name, 0) + 1
+        offered: dict[str, list[str]] = {}  # a department with no officer -> the services offered that go to it
+        for gap, counters in await offered_without_officers(district.id):
+            for name in gap.missing:
+                offered.setdefault(name, []).append(f"{gap.service.code} at {', '.join(counters)}")
         for name in names:
-            flag = f"  NO OFFICER: {waiting[name]} open case(s) waiting" if name in waiting else ""
+            flags = ([f"{waiting[name]} open case(s) waiting"] if name in waiting else []) \
+                + ([f"offered: {'; '.join(offered[name])}"] if name in offered else [])
+            flag = f"  NO OFFICER: {'; '.join(flags)}" if flags else ""
             click.echo(f"{staff.get(name, 0):>3} officer(s)  {name}{flag}")
 
     run(go)

@@ -49,19 +49,42 @@ def lsp_list() -> None:
 @click.command("add")
 @click.argument("code")
 @click.option("--name", required=True, help="The counter's name, e.g. 'JanMitra Kiosk, Phagi'.")
+@click.option("--name-hi", "name_hi", default="",
+              help="Its name in Hindi, e.g. 'जनमित्र कियोस्क, फागी': on Hindi pages, receipts and messages (left out: the English name).")
 @click.option("--lsp", "lsp_id", required=True, type=int, help="The LSP's number (`emitra lsp list`).")
 @click.option("--owner", "owner_name", default="", help="The authorised kiosk owner (a JanMitra kiosk); a LokMitra centre's is its LSP.")
 @click.option("--address", default="", help="Where it is, as citizens find it.")
 @click.option("--split", default="10000/0/0", show_default=True,
               help="The service charge's shares LSP/owner/Society in basis points, adding up to 10000 (e.g. 3000/5000/2000).")
 @AS
-def counter_add(code: str, name: str, lsp_id: int, owner_name: str, address: str, split: str, as_user: str) -> None:
+def counter_add(code: str, name: str, name_hi: str, lsp_id: int, owner_name: str, address: str, split: str, as_user: str) -> None:
     """License the counter CODE (JP-LM-002: a LokMitra centre; JP-JM-014: a JanMitra kiosk) of an LSP.
     It offers no service until its LSP enables them (`emitra counter enable`, or the LSP's Services page)."""
     from emitra.core.onboarding import add_counter
 
-    made = run_as(add_counter, as_user, code=code, name=name, lsp_id=lsp_id, owner_name=owner_name, address=address, split=split)
-    click.echo(f"counter {made.code}: {made.name} ({made.kind.value}), LSP {made.lsp_id}; no service enabled yet")
+    made = run_as(add_counter, as_user, code=code, name=name, name_hi=name_hi, lsp_id=lsp_id, owner_name=owner_name,
+                  address=address, split=split)
+    click.echo(f"counter {made.code}: {made.name} ({made.kind.value}), LSP {made.lsp_id}; no service enabled yet; {_hindi(made)}")
+
+
+def _hindi(counter) -> str:
+    return (f"in Hindi: {counter.name_hi}" if counter.name_hi else
+            f"no Hindi name: Hindi pages show the English one (emitra counter set {counter.code} --name-hi '...' --as ... gives one)")
+
+
+@click.command("set")
+@click.argument("code")
+@click.option("--name", default=None, help="Its new name, e.g. 'JanMitra Kiosk, Phagi'.")
+@click.option("--name-hi", "name_hi", default=None,
+              help="Its name in Hindi, e.g. 'जनमित्र कियोस्क, फागी' (on Hindi pages, receipts and messages); '' removes it.")
+@AS
+def counter_set(code: str, name: str | None, name_hi: str | None, as_user: str) -> None:
+    """Change the name of the counter CODE, in English (--name), in Hindi (--name-hi) or both; what is
+    left out stays as it is."""
+    from emitra.core.onboarding import set_counter
+
+    made = run_as(set_counter, as_user, code, name=name, name_hi=name_hi)
+    click.echo(f"counter {made.code}: {made.name}; {_hindi(made)}")
 
 
 @click.command("close")
@@ -114,7 +137,7 @@ def counter_reopen(code: str, as_user: str) -> None:
     click.echo(f"counter {made.code} reopened")
 
 
-counter_commands: list[click.Command] = [counter_add, counter_close, counter_reopen, counter_move_applications]
+counter_commands: list[click.Command] = [counter_add, counter_set, counter_close, counter_reopen, counter_move_applications]
 
 
 @click.group("user")

@@ -164,7 +164,11 @@ async def check_policy(counter: Counter, service: Service) -> None:
         raise PolicyRefused(decision, service)
 
 
-async def set_enabled(actor: audit.Actor, counter: Counter, code: str, enabled: bool) -> None:
+async def set_enabled(actor: audit.Actor, counter: Counter, code: str, enabled: bool) -> Any:
+    """Enable or disable the service ``code`` at ``counter`` (audited). Enabling an application
+    service some of whose departments have no active officer in the counter's district is done, and
+    answered with that :class:`~emitra.core.officers.NoOfficer` for the caller to warn with (the
+    officer may be added later: decision 128); otherwise None."""
     service = get_host().registry.get(code)
     if service is None and not enabled and not await CounterService.exists(counter_id=counter.id, service_code=code):
         # disabling what no plugin offers and was never enabled here wrote a row (and an audit
@@ -183,6 +187,9 @@ async def set_enabled(actor: audit.Actor, counter: Counter, code: str, enabled: 
             await audit.record(actor, "policy.refused", counter, district_id=counter.district_id, counter_id=counter.id,
                                detail={"service": code, "at": "enable", **exc.decision.as_dict()})
             raise
+    from emitra.core import officers
+
+    gap = (await officers.without_officers(counter.district_id, [service])).get(code) if enabled else None
     async with in_transaction():
         row, created = await CounterService.get_or_create(
             counter=counter, service_code=code, defaults={"district_id": counter.district_id, "enabled": enabled}
@@ -192,8 +199,10 @@ async def set_enabled(actor: audit.Actor, counter: Counter, code: str, enabled: 
             await row.save(update_fields=["enabled"])
         await audit.record(
             actor, "counter.service_enabled" if enabled else "counter.service_disabled", counter,
-            district_id=counter.district_id, counter_id=counter.id, detail={"service": code},
+            district_id=counter.district_id, counter_id=counter.id,
+            detail={"service": code, **({"no_officer": list(gap.missing)} if gap else {})},
         )
+    return gap
 
 
 async def operator_counter(counter_id: int) -> Counter:

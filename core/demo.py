@@ -24,6 +24,29 @@ DEMO_PRICES: dict[str, int] = {
 }
 DEFAULT_DEMO_PRICE = 200
 
+#: the demo's counters' names in Hindi (core/demo_month.py's too), shown on Hindi pages, receipts and messages
+COUNTER_NAMES_HI: dict[str, str] = {
+    "JP-LM-001": "लोकमित्र केंद्र, मालवीय नगर",
+    "JP-JM-001": "जनमित्र कियोस्क, चौमूं",
+    "JP-JM-002": "जनमित्र कियोस्क, फागी",
+    "JP-LM-002": "लोकमित्र केंद्र, वैशाली नगर",
+    "JP-JM-003": "जनमित्र कियोस्क, बस्सी",
+    "JP-JM-004": "जनमित्र कियोस्क, सांगानेर",
+    "JP-JM-005": "जनमित्र कियोस्क, आमेर",
+    "JP-JM-006": "जनमित्र कियोस्क, चाकसू",
+    "JP-JM-007": "जनमित्र कियोस्क, दूदू",
+    "JP-JM-008": "जनमित्र कियोस्क, कोटपूतली",
+    "JP-LM-003": "लोकमित्र केंद्र, मानसरोवर",
+    "JP-JM-009": "जनमित्र कियोस्क, जमवा रामगढ़",
+    "JP-JM-010": "जनमित्र कियोस्क, फुलेरा",
+    "JP-LM-004": "लोकमित्र केंद्र, जौहरी बाज़ार",
+    "JP-JM-011": "जनमित्र कियोस्क, किशनगढ़ रेनवाल",
+    "JP-JM-012": "जनमित्र कियोस्क, मौजमाबाद",
+    "AJ-LM-001": "लोकमित्र केंद्र, कलेक्टरेट अजमेर",
+    "AJ-JM-001": "जनमित्र कियोस्क, किशनगढ़",
+    "AJ-JM-002": "जनमित्र कियोस्क, पुष्कर",
+}
+
 # username, full name, role, where (counter code / "lsp" / "district" / department / None)
 USERS = [
     ("state", "State IT admin (DoIT&C)", Role.STATE_ADMIN, None),
@@ -64,10 +87,10 @@ async def load(actor: audit.Actor | None = None) -> dict[str, str]:
         lsp = await LSP.create(district=district, name="Pink City e-Services Pvt Ltd")
         counters = {
             "JP-LM-001": await Counter.create(
-                district=district, lsp=lsp, code="JP-LM-001", name="LokMitra Centre, Malviya Nagar",
+                district=district, lsp=lsp, code="JP-LM-001", name="LokMitra Centre, Malviya Nagar", name_hi=COUNTER_NAMES_HI["JP-LM-001"],
                 kind=CounterKind.LOKMITRA, owner_name=lsp.name, address="Collectorate campus, Malviya Nagar, Jaipur"),
             "JP-JM-001": await Counter.create(
-                district=district, lsp=lsp, code="JP-JM-001", name="JanMitra Kiosk, Chomu",
+                district=district, lsp=lsp, code="JP-JM-001", name="JanMitra Kiosk, Chomu", name_hi=COUNTER_NAMES_HI["JP-JM-001"],
                 kind=CounterKind.JANMITRA, owner_name="Suresh Yadav (authorised kiosk owner)", address="Main bazaar, Chomu"),
         }
         for counter in counters.values():

@@ -233,7 +233,7 @@ async def _ensure_district(places: list[Place]) -> dict[str, Any]:
     """Create what is missing of the two districts (LSPs, counters, users, prices, citizens)."""
     from emitra.core import audit, payments
     from emitra.core.auth import hash_password
-    from emitra.core.demo import DEFAULT_DEMO_PRICE, DEMO_PRICES
+    from emitra.core.demo import COUNTER_NAMES_HI, DEFAULT_DEMO_PRICE, DEMO_PRICES
     from emitra.core.ids import make_emitra_id
     from emitra.core.models import Citizen, Counter, CounterKind, CounterService, District, LSP, LspPrice, Role, Society, User
     from emitra.core.plugins import get_host
@@ -277,7 +277,7 @@ async def _ensure_district(places: list[Place]) -> dict[str, Any]:
             counter = await Counter.get_or_none(code=place.code)
             if counter is None:
                 counter = await Counter.create(
-                    district=district, lsp=lsps[place.lsp], code=place.code, name=place.name,
+                    district=district, lsp=lsps[place.lsp], code=place.code, name=place.name, name_hi=COUNTER_NAMES_HI.get(place.code, ""),
                     kind=CounterKind.LOKMITRA if place.kind == "lokmitra" else CounterKind.JANMITRA,
                     owner_name=place.owner, address=place.address)
                 for service in registry:

@@ -79,6 +79,8 @@ class Counter(Model):
     lsp = fields.ForeignKeyField("models.LSP", related_name="counters")
     code = fields.CharField(max_length=20, unique=True)
     name = fields.CharField(max_length=200)
+    #: the same name in Hindi (Devanagari) for Hindi pages, receipts and messages; "" shows ``name``
+    name_hi = fields.CharField(max_length=200, default="", db_default="")
     kind = fields.CharEnumField(CounterKind, max_length=10)
     owner_name = fields.CharField(max_length=200, description="The LSP, or the authorised kiosk owner")
     address = fields.CharField(max_length=300, default="")

@@ -205,7 +205,7 @@ def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter |
         kind, subject_en, subject_hi = "submitted", f"Registered: {number}", f"दर्ज: {number}"
     elif event == "issue" or case.state == "ready":
         where_en = f"{counter.name} ({counter.code})" if counter else "the e-Mitra counter where you applied"
-        where_hi = f"{counter.name} ({counter.code})" if counter else "उसी ई-मित्र काउंटर"
+        where_hi = f"{counter.name_hi or counter.name} ({counter.code})" if counter else "उसी ई-मित्र काउंटर"
 
         def en(title: str, _: str) -> str:
             return f"e-Mitra: your {title}, number {number}, is ready. Collect it at {where_en} with your receipt."
@@ -226,7 +226,7 @@ def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter |
         advice_en = advice_hi = ""
         if case.state == "returned" and counter is not None:
             advice_en = f" Take your receipt to {counter.name} ({counter.code}) to correct it."
-            advice_hi = f" सुधार हेतु अपनी रसीद लेकर {counter.name} ({counter.code}) जाएँ।"
+            advice_hi = f" सुधार हेतु अपनी रसीद लेकर {counter.name_hi or counter.name} ({counter.code}) जाएँ।"
         elif case.state == "verification":  # called to appear: what to bring (the date and place in the remark)
             advice_en = " The department will call you to appear in person with your original papers."
             advice_hi = " विभाग आपको मूल दस्तावेज़ों के साथ व्यक्तिगत रूप से उपस्थित होने हेतु बुलाएगा।"
@@ -278,7 +278,7 @@ async def counter_changed(case: Case, old: Counter, new: Counter) -> list[Notifi
     address goes in when it fits an SMS (it is shortened first, then the service's title)."""
     if not case.mobile and not case.email:
         return []
-    where = f"{new.name} ({new.code})"
+    where, where_hi = f"{new.name} ({new.code})", f"{new.name_hi or new.name} ({new.code})"
 
     def en(title: str, address: str) -> str:
         at = f", {address}" if address else ""
@@ -287,7 +287,7 @@ async def counter_changed(case: Case, old: Counter, new: Counter) -> list[Notifi
 
     def hi(title: str, address: str) -> str:
         at = f", {address}" if address else ""
-        return (f"ई-मित्र: {case.number} ({title}) अब {where}{at} पर है, {old.code} पर नहीं। "
+        return (f"ई-मित्र: {case.number} ({title}) अब {where_hi}{at} पर है, {old.code} पर नहीं। "
                 f"अपनी रसीद के साथ वहीं सुधार कराएँ या प्राप्त करें।")
 
     subject_en, subject_hi = f"e-Mitra {case.number}: now at {new.code}", f"ई-मित्र {case.number}: अब {new.code} पर"

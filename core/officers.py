@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
+from typing import Any, Iterable
 
 from tortoise.transactions import in_transaction
 
@@ -60,6 +62,103 @@ def _department_problem(department: str) -> str | None:
     return (f"{department!r} is no department a loaded service sends applications to, so the officer's inbox would stay "
             f"empty; {hint}write it exactly as the service names it (`emitra officer departments` lists them; a service "
             "whose route() sends applications elsewhere names those departments in its departments_hi)")
+
+
+def officer_departments(service: Any) -> list[str]:
+    """The departments whose officers act on ``service``'s applications, as its cases name them:
+    those its ``departments_hi`` names (``route()`` sends each application to one of them: the
+    grievance's, by the department the citizen chose), else its ``provider`` (the default
+    ``route()``). Empty for a service no department officer acts on: a payment, or an application
+    whose process has no department officer's step."""
+    from emitra.core import workflow
+    from emitra.core.services import Workflow
+
+    if getattr(service, "workflow", None) != Workflow.APPLICATION:
+        return []
+    if not any(workflow.OFFICER in t.roles for t in workflow.process_for(service).transitions):
+        return []
+    named = [d for d in service.departments_hi if isinstance(d, str) and d.strip()] if isinstance(service.departments_hi, dict) else []
+    return named or [service.provider]
+
+
+@dataclass(frozen=True)
+class NoOfficer:
+    """An application service whose department (or some of whose departments) has no active officer
+    in a district: what it sends there waits in nobody's inbox once paid (decision 128)."""
+
+    service: Any
+    #: its departments with no active officer in the district, as the service names them
+    missing: tuple[str, ...]
+    #: how many departments it sends applications to in all
+    of: int
+    district_code: str
+    district_en: str
+    district_hi: str
+
+    def said(self) -> tuple[str, str]:
+        """The warning in English and Hindi, naming the departments and what to do."""
+        from emitra.core.plugins import department_hi
+
+        title_en, title_hi = self.service.title_en, self.service.title_hi or self.service.title_en
+        names_en = "; ".join(self.missing)
+        names_hi = "; ".join(department_hi(d, self.service.code) or d for d in self.missing)
+        example = self.missing[0]
+        command = (f"emitra officer add USERNAME --name 'NAME AND POST' --department '{example}' "
+                   f"--district {self.district_code} --level 1 --as ADMIN")
+        if self.of == 1:
+            en = (f"{title_en}: its applications go to {names_en}, which has no active officer in {self.district_en} district. "
+                  f"Paid applications would wait in nobody's inbox until one is added. Ask the {self.district_en} e-Mitra "
+                  f"Society (or the department) to add an officer of {names_en}; the Society's admin adds one with: {command}")
+            hi = (f"{title_hi}: इसके आवेदन {names_hi} को जाते हैं, जिसका {self.district_hi} ज़िले में कोई सक्रिय अधिकारी नहीं है। "
+                  f"अधिकारी जोड़े जाने तक भुगतान किए गए आवेदन किसी के इनबॉक्स में नहीं पहुँचेंगे। {self.district_hi} ई-मित्र "
+                  f"सोसायटी (या विभाग) से {names_hi} का अधिकारी जोड़ने को कहें; सोसायटी के एडमिन इस कमांड से जोड़ते हैं: {command}")
+        else:
+            en = (f"{title_en}: {len(self.missing)} of the {self.of} departments it sends applications to have no active officer "
+                  f"in {self.district_en} district: {names_en}. Paid applications sent to them would wait in nobody's inbox "
+                  f"until officers are added. Ask the {self.district_en} e-Mitra Society (or the departments) to add their "
+                  f"officers; the Society's admin adds one with: {command}")
+            hi = (f"{title_hi}: जिन {self.of} विभागों को इसके आवेदन जाते हैं, उनमें से {len(self.missing)} का {self.district_hi} "
+                  f"ज़िले में कोई सक्रिय अधिकारी नहीं है: {names_hi}। अधिकारी जोड़े जाने तक उन्हें भेजे गए भुगतान किए गए आवेदन "
+                  f"किसी के इनबॉक्स में नहीं पहुँचेंगे। {self.district_hi} ई-मित्र सोसायटी (या विभागों) से उनके अधिकारी जोड़ने को कहें; "
+                  f"सोसायटी के एडमिन इस कमांड से जोड़ते हैं: {command}")
+        return en, hi
+
+
+async def without_officers(district_id: int, services: Iterable[Any]) -> dict[str, NoOfficer]:
+    """Of ``services``, those whose applications would reach no officer in the district (all or some
+    of their departments have no active officer there), by code: one query for the district's
+    officers. Enabling such a service is allowed, with this warning (decision 128)."""
+    wanted = {s.code: (s, officer_departments(s)) for s in services}
+    names = {d for _s, departments in wanted.values() for d in departments}
+    if not names:
+        return {}
+    staffed = set(await User.filter(district_id=district_id, role=Role.DEPARTMENT_OFFICER, active=True,
+                                    department__in=sorted(names)).values_list("department", flat=True))
+    if not names - staffed:
+        return {}
+    district = await District.get(id=district_id)
+    out: dict[str, NoOfficer] = {}
+    for code, (service, departments) in wanted.items():
+        missing = tuple(d for d in departments if d not in staffed)
+        if missing:
+            out[code] = NoOfficer(service, missing, len(departments), district.code, district.name_en, district.name_hi or district.name_en)
+    return out
+
+
+async def offered_without_officers(district_id: int) -> list[tuple[NoOfficer, list[str]]]:
+    """The application services enabled at an open counter of the district that would send paid
+    applications to a department with no active officer there: each with the codes of the counters
+    offering it (the Society's inbox names them, so that it adds the officers before cases wait)."""
+    from emitra.core.models import CounterService
+    from emitra.core.plugins import get_host
+
+    at: dict[str, list[str]] = {}
+    for code, counter in await CounterService.filter(district_id=district_id, enabled=True, counter__active=True) \
+            .order_by("counter__code").values_list("service_code", "counter__code"):
+        at.setdefault(code, []).append(counter)
+    registry = get_host().registry
+    gaps = await without_officers(district_id, [s for s in map(registry.get, at) if s is not None])
+    return sorted(((gap, at[code]) for code, gap in gaps.items()), key=lambda item: item[0].service.title_en.casefold())
 
 
 async def add_officer(actor: audit.Actor, *, username: str, full_name: str, department: str, district_code: str,

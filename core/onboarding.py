@@ -98,12 +98,31 @@ def parse_split(text: str) -> tuple[int, int, int]:
     return shares  # type: ignore[return-value]
 
 
+def _hindi_name(value: str | None, option: str) -> str:
+    """A counter's name in Hindi, as kept: optional ("" shows the English name on Hindi pages), but
+    when given it is written in Devanagari (an English name typed here would show on Hindi pages as
+    if it were the Hindi one)."""
+    from emitra.core.plugins import is_hindi
+
+    value = " ".join(str(value or "").split())
+    if len(value) > 200:
+        raise Refused(option, f"the counter's Hindi name is {len(value)} characters long; shorten it to at most 200",
+                      f"काउंटर का हिंदी नाम {len(value)} अक्षरों का है; इसे अधिकतम 200 अक्षरों का करें")
+    if value and not is_hindi(value):
+        raise Refused(option, f"{value!r} is not written in Hindi (Devanagari), e.g. 'जनमित्र कियोस्क, फागी'; "
+                              "leave it empty to show the English name on Hindi pages",
+                      f"{value!r} हिंदी (देवनागरी) में नहीं लिखा है, जैसे 'जनमित्र कियोस्क, फागी'; "
+                      "हिंदी पृष्ठों पर अंग्रेज़ी नाम दिखाने के लिए इसे खाली छोड़ें")
+    return value
+
+
 async def add_counter(actor: audit.Actor, *, code: str, name: str, lsp_id: int, owner_name: str = "", address: str = "",
-                      split: str = "10000/0/0") -> Counter:
+                      split: str = "10000/0/0", name_hi: str = "") -> Counter:
     """License a counter of an LSP: its code (``JP-LM-002``: the district, LM for a LokMitra centre or
     JM for a JanMitra kiosk, a number) says its district and kind. ``owner_name`` is the authorised
     kiosk owner (the LSP itself for a LokMitra centre); ``split`` shares the service charge earned
-    there. No service is offered until the LSP enables it. Audited ``counter.created``."""
+    there; ``name_hi`` is its name on Hindi pages (optional: the English one shows without it). No
+    service is offered until the LSP enables it. Audited ``counter.created``."""
     code = str(code or "").strip().upper()
     found = COUNTER_CODE.match(code)
     if not found:
@@ -126,19 +145,48 @@ async def add_counter(actor: audit.Actor, *, code: str, name: str, lsp_id: int, 
     if await Counter.filter(code=code).exists():
         raise Refused("CODE", f"{code} is taken; `emitra counter list` shows the counters", f"{code} पहले से लिया जा चुका है")
     kind = KINDS[found.group(2)]
-    name = _text(name, "--name", "the counter's name, e.g. 'JanMitra Kiosk, Phagi'", "काउंटर का नाम, जैसे 'जनमित्र कियोस्क, फागी'")
+    name = _text(name, "--name", "the counter's name, e.g. 'JanMitra Kiosk, Phagi'", "काउंटर का नाम (अंग्रेज़ी में), जैसे 'JanMitra Kiosk, Phagi'")
+    name_hi = _hindi_name(name_hi, "--name-hi")
     owner = _text(owner_name or (lsp.name if kind == CounterKind.LOKMITRA else ""), "--owner",
                   "the authorised kiosk owner's name (a JanMitra kiosk is run by an entrepreneur the LSP authorises)",
                   "अधिकृत कियोस्क मालिक का नाम (जनमित्र कियोस्क एलएसपी द्वारा अधिकृत उद्यमी चलाता है)")
     address = " ".join(str(address or "").split())[:300]
     lsp_bp, owner_bp, society_bp = parse_split(split)
     async with in_transaction():
-        counter = await Counter.create(district=district, lsp=lsp, code=code, name=name, kind=kind, owner_name=owner,
+        counter = await Counter.create(district=district, lsp=lsp, code=code, name=name, name_hi=name_hi, kind=kind, owner_name=owner,
                                        address=address, split_lsp_bp=lsp_bp, split_owner_bp=owner_bp, split_society_bp=society_bp)
         await audit.record(actor, "counter.created", counter, district_id=district.id, counter_id=counter.id,
-                           detail={"code": code, "kind": kind.value, "lsp_id": lsp.id, "owner": owner,
+                           detail={"code": code, "kind": kind.value, "lsp_id": lsp.id, "owner": owner, "name": name, "name_hi": name_hi,
                                    "split_bp": [lsp_bp, owner_bp, society_bp]})
     return counter
+
+
+async def set_counter(actor: audit.Actor, code: str, *, name: str | None = None, name_hi: str | None = None) -> Counter:
+    """Change what a licensed counter is called: its name (``name``) and its name in Hindi
+    (``name_hi``; "" removes it, and Hindi pages show the English name again). The district
+    Society's admin (the Society licenses counters) or the state admin, open or closed counter.
+    Audited ``counter.updated`` with each value before and after; nothing changed writes nothing."""
+    counter = await Counter.get_or_none(code=str(code or "").strip().upper())
+    if counter is None:
+        raise Refused("CODE", f"no counter with code {code!r}; `emitra counter list` shows them",
+                      f"{code!r} कोड का कोई काउंटर नहीं है")
+    if not _is_admin_of(actor, counter.district_id):
+        raise Refused("--as", f"{actor.name!r} is not an admin of the e-Mitra Society that licensed {counter.code} (nor the state admin)",
+                      f"{actor.name!r} {counter.code} को लाइसेंस देने वाली ई-मित्र सोसायटी के (या राज्य के) एडमिन नहीं हैं")
+    wanted: dict[str, str] = {}
+    if name is not None:
+        wanted["name"] = _text(name, "--name", "the counter's name, e.g. 'JanMitra Kiosk, Phagi'", "काउंटर का नाम (अंग्रेज़ी में), जैसे 'JanMitra Kiosk, Phagi'")
+    if name_hi is not None:
+        wanted["name_hi"] = _hindi_name(name_hi, "--name-hi")
+    if not wanted:
+        raise Refused("--name", "nothing to change: give --name, --name-hi or both", "बदलने को कुछ नहीं: --name, --name-hi या दोनों दें")
+    changed = {k: [getattr(counter, k), v] for k, v in wanted.items() if getattr(counter, k) != v}
+    if changed:
+        async with in_transaction():
+            await Counter.filter(id=counter.id).update(**{k: v for k, (_, v) in changed.items()})
+            await audit.record(actor, "counter.updated", counter, district_id=counter.district_id, counter_id=counter.id,
+                               detail={"code": counter.code, **changed})
+    return await Counter.get(id=counter.id)
 
 
 # --- the district itself: its Society, and the admins who run it (decision 88) -----------------------

@@ -161,8 +161,8 @@ async def labels(by: str, keys: set[Any]) -> dict[Any, dict[str, str]]:
         for lsp in await LSP.filter(id__in=keys):
             out[lsp.id] = {"code": str(lsp.id), "label_en": lsp.name, "label_hi": lsp.name}
     elif by == "counter":  # rows, not model objects: a district report names hundreds of counters
-        for cid, code, name in await Counter.filter(id__in=keys).values_list("id", "code", "name"):
-            out[cid] = {"code": code, "label_en": f"{code} · {name}", "label_hi": f"{code} · {name}"}
+        for cid, code, name, name_hi in await Counter.filter(id__in=keys).values_list("id", "code", "name", "name_hi"):
+            out[cid] = {"code": code, "label_en": f"{code} · {name}", "label_hi": f"{code} · {name_hi or name}"}
     elif by == "service":
         for code in keys:
             service = _service(code)

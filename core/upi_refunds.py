@@ -163,6 +163,7 @@ class Owed:
     returned: list[dict[str, Any]]  # the transfers the bank sent back: transfer, reference, on, amount_paise (decision 75)
     days_owed: int = 0  # calendar days since the cancel
     overdue: bool = False  # owed longer than EMITRA_UPI_REFUND_DUE_DAYS working days
+    counter_name_hi: str = ""  # the counter's name in Hindi ("" : its name)
 
     @property
     def returnable(self) -> list[dict[str, Any]]:
@@ -233,7 +234,7 @@ async def _owed_of(payment: Payment, closed: Collection[dt.date]) -> Owed:
     days, late = age(payment.created_at, closed) if payment.status == "pending" else (0, False)
     return Owed(payment, receipt_no, counter.code, counter.name, payment.created_at, -payment.amount_paise,
                 -await ledger.balance(account(receipt_no)), str(details.get("utr") or ""), str(details.get("payer_vpa") or ""),
-                await transfers(receipt_no), list(details.get("returned") or []), days, late)
+                await transfers(receipt_no), list(details.get("returned") or []), days, late, counter.name_hi)
 
 
 async def owed(district_id: int, *, sent_too: int = 0) -> tuple[list[Owed], list[Owed]]:

@@ -446,7 +446,7 @@ def test_an_application_sent_back_for_correction_says_it_waits_on_the_counter_an
     assert "Bring the affidavit of caste" in page  # the department's remark, in the steps
     web.get("/track?lang=hi")
     hindi = track(web, returned, RAMESH).text
-    assert re.search(r'<td id="with">काउंटर: LokMitra Centre, Malviya Nagar \(JP-LM-001\)</td>', hindi)
+    assert re.search(r'<td id="with">काउंटर: लोकमित्र केंद्र, मालवीय नगर \(JP-LM-001\)</td>', hindi)  # its Hindi name (decision 128)
     assert "सुधार हेतु लौटाया गया" in re.search(r'id="correct">(.*?)</p>', hindi, re.S).group(1)
     web.get("/track?lang=en")
     # with the department: it says so, and asks nothing of the citizen

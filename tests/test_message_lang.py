@@ -125,7 +125,7 @@ async def test_an_application_is_acknowledged_moved_and_answered_in_the_language
     assert step.lang == "hi" and "की स्थिति अब" in step.body
     other = await Counter.exclude(id=counter.id).filter(district_id=counter.district_id).first()
     [moved] = [notify._message(n) for n in await notify.counter_changed(case, counter, other)]
-    assert moved.lang == "hi" and f"अब {other.name} ({other.code})" in moved.body
+    assert moved.lang == "hi" and f"अब {other.name_hi} ({other.code})" in moved.body and other.name_hi  # its Hindi name (decision 128)
     # the citizen's next request, with no language given (a script, an API client): their last choice
     later = await counter_core.record_cash(Actor(operator), counter, citizen, BILL, {"k_number": "210412345678"}, "bill-later")
     assert later.message_lang == "hi"

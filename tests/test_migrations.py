@@ -175,3 +175,34 @@ async def test_0032_removes_the_rows_by_which_an_import_vouched_for_another_dist
     assert (done.lines, done.reversed, done.kept) == (2, [], {})
     assert not await LedgerEntry.filter(idempotency_key__startswith="reverse:").exists()
     assert await StatementEntry.filter(statement_id=mine.id).count() == 2 and (await ledger.check())["balanced"]
+
+
+async def test_0034_gives_the_counters_an_empty_hindi_name_shown_as_their_english_one(demo_db):
+    """Migration 0034, run again on the suite's database (back to 0033, which drops the column, and
+    forward): the counters there get an empty ``name_hi``, so Hindi pages show their English name
+    until the Society gives one; a counter written by SQL that does not name the column (an older
+    tool, a restore) gets one too (the database's default)."""
+    from tortoise import connections
+
+    from emitra.core import onboarding
+    from emitra.core.db import placeholders
+    from emitra.core.models import Counter
+    from emitra.web.i18n import counter_name, current_lang
+
+    await Counter.filter(code="JP-JM-001").update(name_hi="जनमित्र कियोस्क, चौमूं")
+    await _migrated_again_after("0033_drawer_total")
+    assert set(dict(await Counter.all().values_list("code", "name_hi")).values()) == {""}
+    kiosk = await Counter.get(code="JP-JM-001")
+    conn = connections.get("default")
+    await conn.execute_query(placeholders(conn, 'INSERT INTO "counter" ("district_id", "lsp_id", "code", "name", "kind", "owner_name", '
+                                                '"address", "active", "split_lsp_bp", "split_owner_bp", "split_society_bp") '
+                                                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+                             [kiosk.district_id, kiosk.lsp_id, "JP-JM-077", "JanMitra Kiosk, Renwal", "janmitra", "Owner", "", True, 10000, 0, 0])
+    assert (await Counter.get(code="JP-JM-077")).name_hi == ""
+    token = current_lang.set("hi")
+    try:
+        assert counter_name(kiosk) == "JanMitra Kiosk, Chomu"
+        named = await onboarding.set_counter(await _society(), "JP-JM-001", name_hi="जनमित्र कियोस्क, चौमूं")
+        assert counter_name(named) == "जनमित्र कियोस्क, चौमूं"
+    finally:
+        current_lang.reset(token)

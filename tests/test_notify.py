@@ -93,10 +93,10 @@ async def test_the_citizen_is_told_of_each_step_in_english_and_hindi(demo_db):
     # sent back for correction: where to go to correct it, then the department's reason
     assert returned.body_en.endswith("is now: Sent back for correction. Take your receipt to LokMitra Centre, Malviya Nagar "
                                      "(JP-LM-001) to correct it. Reason: Father's name differs from the ration card")
-    assert ("सुधार हेतु अपनी रसीद लेकर LokMitra Centre, Malviya Nagar (JP-LM-001) जाएँ। कारण: Father's name differs from the "
-            "ration card") in returned.body_hi
+    assert ("सुधार हेतु अपनी रसीद लेकर लोकमित्र केंद्र, मालवीय नगर (JP-LM-001) जाएँ। कारण: Father's name differs from the "
+            "ration card") in returned.body_hi  # the counter's Hindi name (decision 128)
     assert "is ready. Collect it at LokMitra Centre, Malviya Nagar (JP-LM-001) with your receipt." in ready.body_en
-    assert "तैयार है। अपनी रसीद के साथ LokMitra Centre, Malviya Nagar (JP-LM-001) से प्राप्त करें।" in ready.body_hi
+    assert "तैयार है। अपनी रसीद के साथ लोकमित्र केंद्र, मालवीय नगर (JP-LM-001) से प्राप्त करें।" in ready.body_hi
     for n in notes:
         assert case.number in n.body_en and case.number in n.body_hi
         assert len(n.body_en) <= notify.SMS_LIMIT and len(n.body_hi) <= notify.SMS_LIMIT

@@ -573,7 +573,7 @@ def test_a_case_waiting_on_the_counter_says_so_where_its_steps_would_be(web):
     assert "waiting on the counter LokMitra Centre, Malviya Nagar (JP-LM-001), for a correction or a collection" in html.unescape(said)
     web.get("/lang/hi?next=/office")
     hindi = re.search(r'id="no-step">(.*?)</p>', web.get(f"/office/cases/{case.id}").text, re.S).group(1)
-    assert "काउंटर LokMitra Centre, Malviya Nagar (JP-LM-001)" in hindi
+    assert "काउंटर लोकमित्र केंद्र, मालवीय नगर (JP-LM-001)" in hindi  # its Hindi name (decision 128)
 
 
 def test_a_bulk_step_refused_as_a_whole_keeps_the_ticks_the_action_and_the_reason(web):

@@ -173,7 +173,8 @@ async def office_dispatches(request: Request) -> Response:
         on_case = await _with_case(query, workflow.clean_number(filters["number"]))
         narrowed = narrowed.filter(Q(number__icontains=filters["number"]) | Q(id__in=on_case or [0]))
     if filters["counter"]:
-        narrowed = narrowed.filter(Q(counter__code__icontains=filters["counter"]) | Q(counter__name__icontains=filters["counter"]))
+        narrowed = narrowed.filter(Q(counter__code__icontains=filters["counter"]) | Q(counter__name__icontains=filters["counter"])
+                                   | Q(counter__name_hi__icontains=filters["counter"]))
     if filters["date"]:
         try:
             narrowed = narrowed.filter(business_date=params.day(filters["date"], "date", _("Date")))

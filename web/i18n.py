@@ -48,6 +48,14 @@ def provider_name(service: Any) -> str:
     return pick(str(service.provider), str(getattr(service, "provider_hi", "") or ""))
 
 
+def counter_name(counter: Any) -> str:
+    """A counter's name in the page's language: its Hindi name (``name_hi``) on a Hindi page when
+    the Society gave it one, else its name (``{{ counter|counter_name }}``)."""
+    if counter is None:
+        return ""
+    return pick(str(counter.name), str(getattr(counter, "name_hi", "") or ""))
+
+
 def department(name: str, service_code: str = "") -> str:
     """A case's department in the page's language: the Hindi name its plugin declares
     (``provider_hi``, ``departments_hi``) on a Hindi page, else the stored English name."""

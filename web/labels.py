@@ -150,6 +150,7 @@ AUDIT_ACTIONS = {
     "counter.service_disabled": N_("Service turned off at a counter"),
     "counter.service_enabled": N_("Service turned on at a counter"),
     "counter.split": N_("Service charge split changed"),
+    "counter.updated": N_("Counter's name changed"),
     "dayend.closed": N_("Day closed"),
     "dayend.deposit_confirmed": N_("Deposit confirmed"),
     "demo.district": N_("Demo district loaded"),

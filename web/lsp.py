@@ -42,12 +42,18 @@ async def counter_services(request: Request) -> Response:
     saved = _service_saved(request, counters)
     enabled = {(row["counter_id"], row["service_code"]) for row in
                await CounterService.filter(counter__lsp_id=user.lsp_id, enabled=True).values("counter_id", "service_code")}
-    from emitra.core import compliance
+    from emitra.core import compliance, officers
 
     services = sorted(get_host().registry, key=lambda s: (s.domain.value, provider_name(s).casefold(), pick(s.title_en, s.title_hi).casefold()))
     decisions = await compliance.decide_many(services, user.district_id, user.lsp_id)
+    # application services whose department has no officer in the district: enabled all the same, with a
+    # warning here and when enabled (decision 128)
+    no_officer = await officers.without_officers(user.district_id, services)
+    just_enabled = no_officer.get(request.query_params.get("service", "")) if saved and request.query_params.get("done") == "1" else None
     return render(request, "lsp/services.html", {"counters": counters, "services": services, "enabled": enabled, "error": error,
-                                                 "decisions": decisions, "saved": "" if error else saved}, 400 if error else 200)
+                                                 "decisions": decisions, "saved": "" if error else saved, "no_officer": no_officer,
+                                                 "no_officer_now": pick(*just_enabled.said()) if just_enabled and not error else ""},
+                  400 if error else 200)
 
 
 def _service_saved(request: Request, counters: list[Counter]) -> str:

@@ -22,7 +22,7 @@ from emitra.core.models import LSP, Case, Counter, CounterService, District, Led
 from emitra.core.money import AmountError, format_paise, parse_rupees
 from emitra.core.onboarding import Refused
 from emitra.web import params
-from emitra.web.i18n import _, pick
+from emitra.web.i18n import _, counter_name, pick
 from emitra.web.security import Forbidden, actor, page
 from emitra.web.templating import render
 
@@ -30,7 +30,7 @@ NETWORK = [Role.SOCIETY_ADMIN, Role.LSP_ADMIN]
 PAGE = "/network"
 
 #: the option a refusal names -> the field of the page's form it is shown beside
-FIELDS = {"--name": "name", "--mode": "mode", "CODE": "code", "--lsp": "lsp", "--owner": "owner", "--split": "split",
+FIELDS = {"--name": "name", "--name-hi": "name_hi", "--mode": "mode", "CODE": "code", "--lsp": "lsp", "--owner": "owner", "--split": "split",
           "USERNAME": "username", "--counter": "counter", "password": "password", "--to": "counter", "--wallet-to": "wallet_to",
           "--society": "society_name", "--bank-account": "bank_account", "--nodal-email": "nodal_email"}
 
@@ -41,6 +41,7 @@ def _done_message(action: str, what: str) -> str:
         "operator": _("Operator added: %(what)s. Give them their password in person."),
         "close": _("Counter %(what)s closed: it takes no payment, and its operators cannot log in."),
         "reopen": _("Counter %(what)s reopened."),
+        "rename": _("Counter %(what)s's names are saved: pages, receipts and messages in Hindi show its Hindi name, if it has one."),
         "deactivate": _("%(what)s can no longer log in; their sessions ended."),
         "reactivate": _("%(what)s may log in again."),
         "move": _("%(what)s moved; their sessions ended."),
@@ -70,7 +71,7 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
     does not see is refused (403) before the core is asked; the core refuses the rest."""
     who, user = actor(request), request.state.user
     action = str(form.get("action", ""))
-    text = {k: str(form.get(k, "") or "").strip() for k in ("name", "mode", "code", "lsp", "owner", "address", "split",
+    text = {k: str(form.get(k, "") or "").strip() for k in ("name", "name_hi", "mode", "code", "lsp", "owner", "address", "split",
                                                              "username", "counter", "password", "password2", "wallet_to",
                                                              "society_name", "bank_account", "nodal_email")}
     if action == "society":  # the Society's own details (emitra district set): its admin's alone
@@ -87,7 +88,7 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
     if action == "counter":
         lsp_id = int(text["lsp"]) if text["lsp"].isdigit() and len(text["lsp"]) < 10 else 0
         made = await onboarding.add_counter(who, code=text["code"], name=text["name"], lsp_id=lsp_id, owner_name=text["owner"],
-                                            address=text["address"], split=text["split"] or "10000/0/0")
+                                            address=text["address"], split=text["split"] or "10000/0/0", name_hi=text["name_hi"])
         return "counter", action, made.code
     if action == "operator":
         if text["password"] != text["password2"]:
@@ -96,9 +97,14 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
         made = await onboarding.add_user(who, username=text["username"], full_name=text["name"], role="operator",
                                          password=text["password"], counter_code=text["counter"])
         return "operator", action, made.username
-    if action in ("close", "reopen", "move_cases"):
+    if action in ("close", "reopen", "move_cases", "rename"):
         if text["code"] not in {c.code for c in counters}:
             raise Forbidden()
+        if action == "rename":  # the Society licenses counters and names them: its admin's form alone
+            if user.role != Role.SOCIETY_ADMIN:
+                raise Forbidden()
+            made = await onboarding.set_counter(who, text["code"], name=text["name"], name_hi=text["name_hi"])
+            return f"counter-{made.code}", action, made.code
         if action == "move_cases":
             moved = await onboarding.move_applications(who, text["code"], text["counter"])
             return f"counter-{moved.source.code}", action, moved.source.code
@@ -122,6 +128,8 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
 def _form_of(form: Any) -> str:
     """The id of the posted form, for its errors: an add form's name, or the row it belongs to."""
     action = str(form.get("action", ""))
+    if action == "rename":  # its own form in the row (the row's other forms keep what they hold)
+        return f"names-{str(form.get('code', '')).strip()}"
     if action in ("close", "reopen", "move_cases"):
         return f"counter-{str(form.get('code', '')).strip()}"
     if action in ("deactivate", "reactivate", "move"):
@@ -159,7 +167,7 @@ async def _render(request: Request, lsps: list[LSP], counters: list[Counter], pe
     enabled: dict[int, int] = {}
     for counter_id in await CounterService.filter(counter_id__in=[c.id for c in counters], enabled=True).values_list("counter_id", flat=True):
         enabled[counter_id] = enabled.get(counter_id, 0) + 1
-    open_choices = [(c.code, f"{c.code} · {c.name}") for c in counters if c.active]
+    open_choices = [(c.code, f"{c.code} · {counter_name(c)}") for c in counters if c.active]
     move_choices = {c.id: [choice for choice in open_choices if choice[0] != c.code] for c in counters}
     done, what = request.query_params.get("done", ""), request.query_params.get("what", "")
     district = await District.get_or_none(id=user.district_id) if user.role == Role.SOCIETY_ADMIN else None
@@ -180,7 +188,7 @@ async def _render(request: Request, lsps: list[LSP], counters: list[Counter], pe
     if closed is not None and released.get(closed.id):
         said = released[closed.id]
         message = f"{message} {said[:1].upper()}{said[1:]}."
-    wallet_choices = {c.id: [(o.code, f"{o.code} · {o.name}") for o in counters if o.active and o.lsp_id == c.lsp_id and o.id != c.id]
+    wallet_choices = {c.id: [(o.code, f"{o.code} · {counter_name(o)}") for o in counters if o.active and o.lsp_id == c.lsp_id and o.id != c.id]
                       for c in counters}
     return render(request, "network/network.html", {
         "lsps": lsps, "counters": counters, "people": people, "enabled": enabled, "errors": errors, "sent": sent,

@@ -33,7 +33,7 @@ from emitra.core.models import (Case, CaseEvent, Certificate, Counter, Document,
 from emitra.core.plugins import get_host
 from emitra.core.text import day_first
 from emitra.web import params
-from emitra.web.i18n import _, pick
+from emitra.web.i18n import _, department, pick
 from emitra.web.security import Forbidden, actor, page
 from emitra.web.templating import local_time, render
 
@@ -178,10 +178,13 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     if filters["number"] and not total and not filters["state"] and turn != "all":
         elsewhere = await narrowed.count()
     unattended: list[tuple[str, int]] = []  # the Society's: departments with cases waiting and no officer to act
+    offered_unstaffed: list[tuple[Any, list[str], str]] = []  # and services offered whose department has no officer (decision 128)
     if _role(user) == Role.SOCIETY_ADMIN.value and user.district_id is not None:
         from emitra.core import officers
 
         unattended = await officers.unattended(user.district_id)
+        offered_unstaffed = [(gap, counters, "; ".join(department(m, gap.service.code) for m in gap.missing))
+                             for gap, counters in await officers.offered_without_officers(user.district_id)]
     escalated_to_me = 0
     if _role(user) == Role.DEPARTMENT_OFFICER.value and user.level > 1:
         escalated_to_me = await scope.filter(workflow.whose_turn(pairs, "department"), closed_at=None, level__gte=user.level).count()
@@ -189,7 +192,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         "rows": rows, "total": total, "page": current, "pages": pages, "filters": filters, "errors": errors,
         "services": services, "states": sorted(states.items(), key=lambda kv: kv[1]), "actions": sorted(actions.items(), key=lambda kv: kv[1]),
         "query": _query_string(filters, page=""), "summary": summary, "bulk_error": bulk_error,
-        "swept": swept, "escalated_to_me": escalated_to_me, "elsewhere": elsewhere, "unattended": unattended,
+        "swept": swept, "escalated_to_me": escalated_to_me, "elsewhere": elsewhere, "unattended": unattended, "offered_unstaffed": offered_unstaffed,
         "elsewhere_query": _query_string(filters, turn="all", state="", page=""), "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
         "posted": getattr(request.state, "form", None),
     }, status if not errors else 400)

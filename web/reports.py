@@ -206,7 +206,8 @@ async def _choices(user: User, f: dict[str, Any]) -> dict[str, Any]:
         counters = counters.filter(lsp_id=user.lsp_id)
     elif f["district"]:
         counters = counters.filter(district__code=f["district"])
-    return {"districts": districts, "lsps": lsps, "counters": await counters.order_by("code").limit(500).values_list("code", "name")}
+    return {"districts": districts, "lsps": lsps, "counters": [(code, pick(name, name_hi)) for code, name, name_hi in
+                                                                await counters.order_by("code").limit(500).values_list("code", "name", "name_hi")]}
 
 
 @page(REPORTERS)

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from emitra.core import clock, vetting
 from emitra.core.mis import MEASURES
-from emitra.core.models import LSP, District, MisReport, Role, User
+from emitra.core.models import LSP, Counter, District, MisReport, Role, User
 from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import actor, page
@@ -119,8 +119,9 @@ async def preview(request: Request) -> Response:
         adjustments = await vetting.adjustments_for(lsp)
     except vetting.VettingError as exc:
         return await _list(request, errors={"period": _error(exc)}, status=409)
+    groups = vetting.by_counter(figures)
     return render(request, "vetting/preview.html", {
-        "lsp": lsp, "start": start, "end": end, "figures": figures, "groups": vetting.by_counter(figures),
+        "lsp": lsp, "start": start, "end": end, "figures": figures, "groups": groups, "names_hi": await _names_hi(groups),
         "adjustments": adjustments, "adjustment_totals": vetting.adjustment_totals(adjustments), "measures": MEASURES,
         "period_label": _period_label(start, end),
     })
@@ -142,6 +143,13 @@ async def submit(request: Request) -> Response:
     return RedirectResponse(f"/mis/reports/{report.id}?done=submitted", status_code=303)
 
 
+async def _names_hi(groups: list[dict]) -> dict[str, str]:
+    """The Hindi names of the counters of a report's groups, by code, for a Hindi page (the figures,
+    frozen when vetted, keep the English name they were computed with)."""
+    codes = [g["counter"] for g in groups]
+    return dict(await Counter.filter(code__in=codes).values_list("code", "name_hi")) if codes else {}
+
+
 async def _visible(request: Request) -> MisReport:
     report_id = params.record_id(request.path_params["report_id"])
     report = await MisReport.get_or_none(id=report_id) if report_id else None
@@ -158,9 +166,10 @@ async def _report_page(request: Request, report: MisReport, *, errors: dict[str,
     people = {u.id: u for u in await User.filter(id__in=[i for i in (report.submitted_by_id, report.decided_by_id) if i])}
     earlier = await vetting.history(report)
     adjustments = report.adjustments or []
+    groups = vetting.by_counter(report.figures or {})
     return render(request, "vetting/report.html", {
         "report": report, "lsp": lsp, "district": district, "figures": report.figures or {},
-        "groups": vetting.by_counter(report.figures or {}), "adjustments": adjustments,
+        "groups": groups, "names_hi": await _names_hi(groups), "adjustments": adjustments,
         "adjustment_totals": vetting.adjustment_totals(adjustments), "measures": MEASURES,
         "submitted_by": people.get(report.submitted_by_id), "decided_by": people.get(report.decided_by_id),
         "intact": vetting.verify(report), "earlier": earlier, "period_label": _period_label(report.period_start, report.period_end),

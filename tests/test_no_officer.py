@@ -1,0 +1,122 @@
+"""An application service enabled at a counter whose department has no officer in the counter's
+district (decision 128). Before, nothing said so, on the LSP's Services page or from `emitra counter
+enable`: the citizen paid, and the application waited in nobody's inbox. Enabling is still allowed
+(the officer may be added later), with a warning in English and Hindi naming the department and
+what to do; the matrix marks such services; the Society's inbox names those offered in its district."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from emitra.core import officers
+from emitra.core.models import AuditLog, CounterService, User
+from tests.case_helpers import actor, run_commands
+from tests.conftest import DB_URL
+
+PAN = "gov.in.incometax.pan_new"
+PAN_DEPARTMENT = "Income Tax Department PAN (Protean/NSDL)"
+CASTE = "gov.rj.revenue.caste_certificate"  # Revenue: the demo's tehsildar and sdm act on it
+GRIEVANCE = "gov.rj.sampark.grievance"  # 12 departments; the demo has officers of one (PHED)
+BILL = "gov.rj.jvvnl.bill"  # a payment: no officer acts on it
+
+
+def _text(page) -> str:
+    return html.unescape(re.sub(r"\s+", " ", page.text))
+
+
+def _element(page, element_id: str) -> str:
+    """The words of the element with this id (to its first closing tag of the same kind)."""
+    found = re.search(rf'<(\w+)[^>]* id="{re.escape(element_id)}"[^>]*>(.*?)</\1>', page.text, re.S)
+    assert found, f"no #{element_id} on the page"
+    words = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(2)))).strip()
+    return re.sub(r" ([:.,;])", r"\1", words)
+
+
+def _enabled(web, code: str, counter: str = "JP-JM-001") -> bool:
+    return web.run(lambda: CounterService.filter(counter__code=counter, service_code=code, enabled=True).exists())
+
+
+def test_an_lsp_enabling_a_service_whose_department_has_no_officer_is_warned_and_the_matrix_marks_it(web):
+    web.login("lsp")
+    assert web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": PAN, "enabled": "0"}).status_code == 303
+    on = web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": PAN, "enabled": "1"})
+    assert on.status_code == 303 and _enabled(web, PAN)  # allowed: the officer may be added later
+    page = web.get(on.headers["location"])
+    said = _element(page, "no-officer-now")
+    assert (f"New PAN card application (Form 49A): its applications go to {PAN_DEPARTMENT}, which has no active officer in Jaipur "
+            "district. Paid applications would wait in nobody's inbox until one is added.") in said
+    assert f"Ask the Jaipur e-Mitra Society (or the department) to add an officer of {PAN_DEPARTMENT}" in said
+    assert f"emitra officer add USERNAME --name 'NAME AND POST' --department '{PAN_DEPARTMENT}' --district JP" in said
+    # the matrix: the service's row says why, each counter where it is enabled is marked; others are not
+    assert "has no active officer in Jaipur district; its paid applications would wait in nobody's inbox" in _element(page, f"no-officer-{PAN}")
+    assert _element(page, f"no-officer-JP-JM-001-{PAN}") == "no officer" and f'id="no-officer-JP-LM-001-{PAN}"' in page.text
+    for code in (CASTE, BILL):
+        assert f'id="no-officer-{code}"' not in page.text and f'id="no-officer-JP-JM-001-{code}"' not in page.text
+    grievance = _element(page, f"no-officer-{GRIEVANCE}")
+    assert "11 of its 12 departments have no active officer in Jaipur district" in grievance
+    assert "Revenue (land records, tehsil)" in grievance and "Public Health Engineering" not in grievance
+    detail = web.run(lambda: AuditLog.filter(action="counter.service_enabled").order_by("-id").first().values("detail"))["detail"]
+    assert detail == {"service": PAN, "no_officer": [PAN_DEPARTMENT], "via": "web"}  # the log says the LSP was told
+
+    assert web.post_form("/lang/hi", {"next": "/lsp/services"}, token_from="/lsp/services").status_code == 303
+    hindi = web.get(on.headers["location"])
+    said = _element(hindi, "no-officer-now")
+    assert ("इसके आवेदन आयकर विभाग पैन (प्रोटियन/एनएसडीएल) को जाते हैं, जिसका जयपुर ज़िले में कोई सक्रिय अधिकारी नहीं है") in said
+    assert "जयपुर ई-मित्र सोसायटी (या विभाग) से आयकर विभाग पैन (प्रोटियन/एनएसडीएल) का अधिकारी जोड़ने को कहें" in said
+    assert "कोई सक्रिय अधिकारी नहीं है" in _element(hindi, f"no-officer-{PAN}") and "no officer" not in _text(hindi)
+
+    async def add_officer():
+        await officers.add_officer(await actor("society"), username="pan_desk", full_name="PAN desk, Jaipur",
+                                   department=PAN_DEPARTMENT, district_code="JP", password="pan-desk-jaipur")
+
+    web.run(add_officer)
+    after = web.get("/lsp/services")
+    assert f'id="no-officer-{PAN}"' not in after.text and f'id="no-officer-JP-JM-001-{PAN}"' not in after.text
+
+
+def test_emitra_counter_enable_warns_and_counter_services_marks_what_no_officer_would_see(web, tmp_path):
+    async def revenue_gone():  # the last Revenue officers left: the caste certificate has nobody either
+        await User.filter(username__in=["tehsildar", "sdm"]).update(active=False)
+
+    web.run(revenue_gone)
+    off, on, listed = run_commands(tmp_path, [["counter", "disable", "JP-JM-001", PAN, BILL, "--as", "lsp"],
+                                              ["counter", "enable", "JP-JM-001", PAN, BILL, "--as", "lsp"],
+                                              ["counter", "services", "JP-JM-001"]], database_url=DB_URL)
+    assert off[0] == 0 and "warning" not in off[1]
+    assert on[0] == 0 and f"enabled {PAN} at JP-JM-001" in on[1] and f"enabled {BILL} at JP-JM-001" in on[1]
+    assert on[1].count("warning: ") == 1  # the bill reaches no officer and needs none
+    assert (f"warning: New PAN card application (Form 49A): its applications go to {PAN_DEPARTMENT}, which has no active officer "
+            "in Jaipur district.") in on[1]
+    assert f"--department '{PAN_DEPARTMENT}' --district JP" in on[1]
+    assert _enabled(web, PAN) and _enabled(web, BILL)
+    lines = {line.split()[0]: line for line in listed[1].splitlines()}
+    assert lines[PAN].endswith(f"NO OFFICER in JP: {PAN_DEPARTMENT}")
+    assert lines[CASTE].endswith("NO OFFICER in JP: Revenue Department, Government of Rajasthan")
+    assert "NO OFFICER" not in lines[BILL] and "NO OFFICER" not in lines["gov.rj.pehchan.birth_certificate"]
+
+
+def test_the_societys_inbox_names_the_services_offered_that_no_officer_would_see(web):
+    web.login("society")
+    page = web.get("/office")
+    assert "Services offered with no officer to act on them" in _element(page, "offered-unstaffed").split(":")[0]
+    pan = _element(page, f"unstaffed-{PAN}")
+    assert pan == f"New PAN card application (Form 49A): no officer of {PAN_DEPARTMENT}. Offered at JP-JM-001, JP-LM-001."
+    assert "(11 of its 12 departments)" in _element(page, f"unstaffed-{GRIEVANCE}")
+    assert f'id="unstaffed-{CASTE}"' not in page.text and f'id="unstaffed-{BILL}"' not in page.text
+
+    web.logout()
+    web.login("lsp")  # disabled at one counter, it is offered at the other only; then at none
+    web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": PAN, "enabled": "0"})
+    web.logout()
+    web.login("society")
+    assert _element(web.get("/office"), f"unstaffed-{PAN}").endswith("Offered at JP-LM-001.")
+    web.post_form("/lang/hi", {"next": "/office"}, token_from="/office")
+    hindi = _element(web.get("/office"), f"unstaffed-{PAN}")
+    assert hindi.startswith("नया पैन कार्ड आवेदन") and "आयकर विभाग पैन (प्रोटियन/एनएसडीएल)" in hindi and "JP-LM-001" in hindi
+    web.logout()
+    web.login("lsp")
+    web.post_form("/lsp/services", {"counter": "JP-LM-001", "service_code": PAN, "enabled": "0"})
+    web.logout()
+    web.login("society")
+    assert f'id="unstaffed-{PAN}"' not in web.get("/office").text
