@@ -116,11 +116,14 @@ class LoginAttempt:
             return 0
         return max(1, int((self.locked_until - _utcnow()).total_seconds() + 0.999))
 
+    def when(self) -> tuple[str, int]:
+        """The lock's end as the local time of day (``14:05``), and in how many whole minutes."""
+        local = self.locked_until.astimezone(ZoneInfo(config.timezone())) if self.locked_until else None
+        return (local.strftime("%H:%M") if local else ""), max(1, (self.retry_after_seconds + 59) // 60)
+
     def message(self) -> tuple[str, str]:
         """When to try again, in English and in Hindi (for the 429 page and the API error)."""
-        local = self.locked_until.astimezone(ZoneInfo(config.timezone())) if self.locked_until else None
-        at = local.strftime("%H:%M") if local else ""
-        minutes = max(1, (self.retry_after_seconds + 59) // 60)
+        at, minutes = self.when()
         return (
             f"Too many failed log-ins for this account or from this connection. Try again after {at} "
             f"(in {minutes} minutes). The password was not checked.",
@@ -174,28 +177,20 @@ async def serialise(key: str) -> None:
     await row.save(update_fields=["window_start"])
 
 
-async def attempt_login(username: str, password: str, address: str, actor: audit.Actor) -> LoginAttempt:
-    """Check a log-in against the throttle, then the password.
-
-    A locked username or address is refused without checking the password, so a lock cannot be
-    used to test guesses. Otherwise the attempt is counted as a failure *before* the password is
-    checked (so parallel guesses in several workers cannot slip past the limit), and a success
-    clears the username's counters. After ``limit`` failures within the window, the counter locks
-    for ``lock_minutes``; each further failure after a lock doubles it, up to ``max_lock_minutes``.
-    Every lock is written to the audit log (``auth.locked``).
-    """
-    username = storable((username or "").strip().lower())  # no NUL or lone surrogate reaches a query (_who looks it up)
+async def count_attempt(keys: dict[str, tuple[str, int]]) -> tuple[dt.datetime | None, list[str]]:
+    """Count one attempt against each throttle counter of ``keys`` (name: (key, limit)), before
+    whatever it tries is checked: (the end of a lock already held, nothing counted), or (None, the
+    names of the counters this attempt locked). The log-in's rule (:func:`attempt_login`), shared
+    by a citizen's sign-in code (core/citizen_login.py)."""
     limits = config.login_limits()
     window = dt.timedelta(minutes=limits["window_minutes"])
-    who = await _who(username)
-    keys = _throttle_keys(who, address)
     now = _utcnow()
     locked_now: list[str] = []
     async with in_transaction():
         rows = {name: await _locked_row(key, now) for name, (key, _limit) in keys.items()}
         held = [row.locked_until for row in rows.values() if row.locked_until is not None and row.locked_until > now]
         if held:
-            return LoginAttempt(locked_until=max(held))
+            return max(held), []
         for name, row in rows.items():
             limit = keys[name][1]
             recently_locked = row.locked_until is not None and row.locked_until + window > now
@@ -208,24 +203,56 @@ async def attempt_login(username: str, password: str, address: str, actor: audit
                 row.locked_until = now + dt.timedelta(minutes=minutes)
                 locked_now.append(name)
             await row.save(update_fields=["failures", "window_start", "locked_until"])
+    return None, locked_now
+
+
+async def forgive_attempt(keys: dict[str, tuple[str, int]], locked_now: list[str]) -> None:
+    """After a success counted by :func:`count_attempt`: every counter but the address's starts again;
+    the address keeps its count minus this attempt (and a lock this attempt set on it is lifted).
+    Call it inside the success's transaction."""
+    await LoginThrottle.filter(key__in=[key for name, (key, _limit) in keys.items() if name != "address"]).delete()
+    row = await LoginThrottle.select_for_update().get_or_none(key=keys["address"][0])
+    if row is not None:
+        row.failures = max(0, row.failures - 1)
+        if "address" in locked_now:
+            row.locked_until = None
+        await row.save(update_fields=["failures", "locked_until"])
+
+
+async def record_locks(actor: audit.Actor, action: str, keys: dict[str, tuple[str, int]], locked_now: list[str],
+                       district_id: int | None = None, **detail: object) -> None:
+    """One audit record (``action``) per counter this failure locked: its key, failures, limit and end."""
+    for name in locked_now:
+        key, limit = keys[name]
+        row = await LoginThrottle.get(key=key)
+        await audit.record(actor, action, district_id=district_id, detail={
+            "key": key, "failures": row.failures, "limit": limit,
+            "locked_until": row.locked_until.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), **detail})
+
+
+async def attempt_login(username: str, password: str, address: str, actor: audit.Actor) -> LoginAttempt:
+    """Check a log-in against the throttle, then the password.
+
+    A locked username or address is refused without checking the password, so a lock cannot be
+    used to test guesses. Otherwise the attempt is counted as a failure *before* the password is
+    checked (so parallel guesses in several workers cannot slip past the limit), and a success
+    clears the username's counters. After ``limit`` failures within the window, the counter locks
+    for ``lock_minutes``; each further failure after a lock doubles it, up to ``max_lock_minutes``.
+    Every lock is written to the audit log (``auth.locked``).
+    """
+    username = storable((username or "").strip().lower())  # no NUL or lone surrogate reaches a query (_who looks it up)
+    who = await _who(username)
+    keys = _throttle_keys(who, address)
+    held, locked_now = await count_attempt(keys)
+    if held is not None:
+        return LoginAttempt(locked_until=held)
     user = await authenticate(username, password)
     async with in_transaction():
         if user is not None:  # the username's counters start again; the address keeps its count minus this attempt
-            await LoginThrottle.filter(key__in=[keys["user_address"][0], keys["user"][0]]).delete()
-            row = await LoginThrottle.select_for_update().get_or_none(key=keys["address"][0])
-            if row is not None:
-                row.failures = max(0, row.failures - 1)
-                if "address" in locked_now:
-                    row.locked_until = None
-                await row.save(update_fields=["failures", "locked_until"])
+            await forgive_attempt(keys, locked_now)
             return LoginAttempt(user=user)
         await audit.record(actor, "auth.login_failed", detail={"username": who})
-        for name in locked_now:
-            key, limit = keys[name]
-            row = await LoginThrottle.get(key=key)
-            await audit.record(actor, "auth.locked", detail={
-                "key": key, "failures": row.failures, "limit": limit,
-                "locked_until": row.locked_until.astimezone(dt.timezone.utc).isoformat(timespec="seconds")})
+        await record_locks(actor, "auth.locked", keys, locked_now)
     return LoginAttempt(locked_now=locked_now)
 
 

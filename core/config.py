@@ -132,6 +132,8 @@ WHOLE_NUMBERS = {
     "EMITRA_SESSION_IDLE_MINUTES": 8 * 60, "EMITRA_SESSION_MAX_HOURS": 12, "EMITRA_MAX_REQUEST_MB": 12,
     "EMITRA_UPI_REFUND_DUE_DAYS": 3, "EMITRA_CITIZEN_LOOKUPS": 60, "EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES": 60,
     "EMITRA_CITIZEN_LOOKUPS_PER_DAY": 240, "EMITRA_GRIEVANCES_PER_MOBILE_HOUR": 5, "EMITRA_GRIEVANCES_PER_ADDRESS_HOUR": 100,
+    "EMITRA_CITIZEN_CODES_PER_MOBILE_HOUR": 3, "EMITRA_CITIZEN_CODES_PER_ADDRESS_HOUR": 30, "EMITRA_CITIZEN_CODE_MINUTES": 10,
+    "EMITRA_CITIZEN_CODE_MAX_FAILURES": 5,
 }
 
 
@@ -169,6 +171,17 @@ def grievance_limits() -> dict[str, int]:
     default 100: a mobile carrier puts thousands of its subscribers behind one public address;
     decision 103)."""
     return {"per_mobile": _whole("EMITRA_GRIEVANCES_PER_MOBILE_HOUR"), "per_address": _whole("EMITRA_GRIEVANCES_PER_ADDRESS_HOUR")}
+
+
+def citizen_code_limits() -> dict[str, int]:
+    """A citizen's sign-in by a code sent by SMS (core/citizen_login.py): codes sent per mobile number
+    and per client address in an hour (``EMITRA_CITIZEN_CODES_PER_MOBILE_HOUR``, default 3;
+    ``EMITRA_CITIZEN_CODES_PER_ADDRESS_HOUR``, default 30), how many minutes a code is good for
+    (``EMITRA_CITIZEN_CODE_MINUTES``, default 10), and the wrong codes for one mobile before it locks
+    (``EMITRA_CITIZEN_CODE_MAX_FAILURES``, default 5; the lock's length and the address's count are
+    the log-in's, :func:`login_limits`)."""
+    return {"per_mobile": _whole("EMITRA_CITIZEN_CODES_PER_MOBILE_HOUR"), "per_address": _whole("EMITRA_CITIZEN_CODES_PER_ADDRESS_HOUR"),
+            "minutes": _whole("EMITRA_CITIZEN_CODE_MINUTES"), "max_failures": _whole("EMITRA_CITIZEN_CODE_MAX_FAILURES")}
 
 
 def session_idle_minutes() -> int:

@@ -407,6 +407,29 @@ class WebSession(Model):
         table = "web_session"
 
 
+class CitizenCode(Model):
+    """A one-time code sent by SMS to sign a citizen in with their mobile (core/citizen_login.py).
+
+    The code itself is never stored: only a keyed hash of it (HMAC with the secret key and a random
+    salt), so a copy of the table opens nothing. Rows exist only for mobiles registered at a counter;
+    a code is used once, and ends after a few minutes or when a newer one is sent."""
+
+    _no_comments = True  # (start-up time: see the module docstring)
+
+    id = fields.IntField(primary_key=True)
+    mobile_key = fields.CharField(max_length=64, db_index=True, description="Keyed hash of the mobile, as the sign-in session holds it")
+    mobile = fields.CharField(max_length=10, description="The registered mobile the code was sent to")
+    code_hash = fields.CharField(max_length=100, description="salt$HMAC-SHA256 of the code")
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True, description="Signed in with it, or ended by a newer code or a lock")
+    notification = fields.ForeignKeyField("models.Notification", related_name=False, null=True, on_delete=fields.SET_NULL)
+    ip = fields.CharField(max_length=45, default="")
+
+    class Meta:
+        table = "citizen_code"
+
+
 class LspPrice(Model):
     """An LSP's own published price per unit for a counter service (photocopy, fax, internet time)."""
 

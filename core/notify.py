@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -63,6 +64,10 @@ EVENTS = ("submitted", "state_changed", "ready", "escalated", "counter_changed",
 #: whose remarks the citizen reads, in a message as on /track: the department's, the Society's and the
 #: platform's ("system"), when made public. A counter's remark (what was corrected, say) may describe
 #: the citizen's papers and stays with the officers (docs/citizens.md).
+#: messages that carry a secret (a citizen's sign-in code, core/citizen_login.py): the outbox page never
+#: shows it, and once a transport has taken the message (or given up) the stored bodies lose it too
+SECRET_EVENTS = frozenset({"citizen_code"})
+CODE_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
 CITIZEN_REMARK_ROLES = frozenset({Role.DEPARTMENT_OFFICER.value, Role.SOCIETY_ADMIN.value, "system"})
 
 
@@ -366,6 +371,24 @@ def mask_recipient(recipient: str) -> str:
     return recipient
 
 
+def without_secret(text: str) -> str:
+    """A message body with its code written ``XXXXXX`` (the messages of :data:`SECRET_EVENTS`)."""
+    return CODE_IN_TEXT.sub("XXXXXX", text)
+
+
+def shown_body(note: Notification, body: str) -> str:
+    """``body`` (one of ``note``'s) as a page shows it: a secret message's code hidden."""
+    return without_secret(body) if note.event in SECRET_EVENTS else body
+
+
+async def forget_secret(note_id: int | None) -> None:
+    """Take the code out of a secret message's stored bodies (it was sent, failed, used or replaced)."""
+    note = await Notification.get_or_none(id=note_id) if note_id else None
+    if note is not None and note.event in SECRET_EVENTS:
+        note.body_en, note.body_hi = without_secret(note.body_en), without_secret(note.body_hi)
+        await note.save(update_fields=["body_en", "body_hi"])
+
+
 def _message(note: Notification) -> Message:
     return Message(note.id, note.channel, note.recipient, note.lang, note.subject,
                    note.body_hi if note.lang == "hi" else note.body_en, note.body_en, note.body_hi, note.event)
@@ -402,19 +425,23 @@ async def _offer(message: Message) -> tuple[str | None, list[str]]:
     return None, errors
 
 
-async def deliver(limit: int = 500, district_id: int | None = None) -> dict[str, int]:
+async def deliver(limit: int = 500, district_id: int | None = None, note_id: int | None = None) -> dict[str, int]:
     """Offer queued messages to the transport plugins; ``kept`` when none takes them.
 
     A transport returns True (or its name) when it sent the message, None when it does not handle
     that channel, or raises on a failure: the message stays queued with the error and is retried,
     and after :data:`MAX_ATTEMPTS` attempts it is ``failed``. Each message is claimed before it is
     offered (its attempt count moves on only if no one else moved it), so two runs at once never
-    send the same message twice. ``district_id`` limits the run to one district's messages.
+    send the same message twice. ``district_id`` limits the run to one district's messages,
+    ``note_id`` to one message (a sign-in code, sent as soon as it is asked for). A message of
+    :data:`SECRET_EVENTS` sent or failed keeps no code in its bodies.
     """
     counts = {"sent": 0, "kept": 0, "retry": 0, "failed": 0}
     query = Notification.filter(status="queued")
     if district_id is not None:
         query = query.filter(district_id=district_id)
+    if note_id is not None:
+        query = query.filter(id=note_id)
     for note in await query.order_by("id").limit(limit):
         claimed = await Notification.filter(id=note.id, status="queued", attempts=note.attempts).update(attempts=note.attempts + 1)
         if not claimed:  # another run took it
@@ -431,5 +458,9 @@ async def deliver(limit: int = 500, district_id: int | None = None) -> dict[str,
         else:
             note.status, note.transport, note.error = "kept", "outbox", ""
             counts["kept"] += 1
-        await note.save(update_fields=["status", "sent_at", "transport", "error"])
+        fields = ["status", "sent_at", "transport", "error"]
+        if note.event in SECRET_EVENTS and note.status in ("sent", "failed"):
+            note.body_en, note.body_hi = without_secret(note.body_en), without_secret(note.body_hi)
+            fields += ["body_en", "body_hi"]
+        await note.save(update_fields=fields)
     return counts

@@ -29,7 +29,7 @@ from tortoise import Tortoise, connections  # noqa: E402
 
 from emitra.core import db  # noqa: E402
 
-TABLES = ["reconciliation_snapshot", "web_session", "login_throttle", "audit_head", "inspection", "mis_report", "monthly_figure", "daily_figure", "book_entry", "notification", "certificate", "case_event", "work_case", "dispatch", "balance_checkpoint", "statement_entry", "statement_line", "statement_import", "processed_event", "day_end", "wallet", "district_holiday", "drawer_total", "policy_approval", "policy_rule", "posting", "settlement_item", "ledger_entry", "payment", "document", "lsp_price", "service_request", "audit_log", "fee_override", "app_user",
+TABLES = ["citizen_code", "reconciliation_snapshot", "web_session", "login_throttle", "audit_head", "inspection", "mis_report", "monthly_figure", "daily_figure", "book_entry", "notification", "certificate", "case_event", "work_case", "dispatch", "balance_checkpoint", "statement_entry", "statement_line", "statement_import", "processed_event", "day_end", "wallet", "district_holiday", "drawer_total", "policy_approval", "policy_rule", "posting", "settlement_item", "ledger_entry", "payment", "document", "lsp_price", "service_request", "audit_log", "fee_override", "app_user",
           "counter_service", "citizen", "counter", "lsp", "society", "district"]
 
 

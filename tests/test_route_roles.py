@@ -106,7 +106,13 @@ def _ids(web) -> dict[str, str]:
     return {"emitra_id": web.run(ramesh), "code": service.code, "lang": "hi"}
 
 
-def _refused(kind: str, role: Role | None, response) -> str | None:
+def _sign_in_of(allowed: frozenset) -> str:
+    """Where an anonymous visitor is sent: a citizen's own pages to the sign-in with a code sent to
+    their mobile (/my/login), every other page to the log-in form."""
+    return "/my/login?" if allowed == frozenset({Role.CITIZEN}) else "/login?"
+
+
+def _refused(kind: str, role: Role | None, response, allowed: frozenset = frozenset()) -> str | None:
     """Why ``response`` is not a proper refusal, or None when it is one."""
     if kind == "api":
         want = 401 if role is None else 403
@@ -116,8 +122,9 @@ def _refused(kind: str, role: Role | None, response) -> str | None:
             return f"body {response.text[:200]}"
         return None
     if role is None:
-        if response.status_code != 303 or not response.headers.get("location", "").startswith("/login"):
-            return f"status {response.status_code} to {response.headers.get('location')}, expected 303 to /login"
+        where = _sign_in_of(allowed)
+        if response.status_code != 303 or not response.headers.get("location", "").startswith(where):
+            return f"status {response.status_code} to {response.headers.get('location')}, expected 303 to {where}"
         return None
     return None if response.status_code == 403 else f"status {response.status_code}, expected 403"
 
@@ -133,7 +140,7 @@ def test_every_route_refuses_every_role_outside_its_guard_and_writes_nothing(web
             for role in [ANONYMOUS, *USERS]:
                 if role in allowed:
                     continue
-                why = _refused(kind, role, visitors.request(role, kind, method, url))
+                why = _refused(kind, role, visitors.request(role, kind, method, url), allowed)
                 checked += 1
                 if why:
                     problems.append(f"{method} {path} as {role.value if role else 'anonymous'}: {why}")
@@ -164,6 +171,28 @@ def test_every_route_lets_one_allowed_role_through(web):
         method = "GET" if "GET" in methods else "POST"
         response = visitors.request(role, kind, method, _fill(path, ids))
         location = response.headers.get("location", "")
-        if response.status_code in (401, 403) or response.status_code >= 500 or location.startswith("/login?"):
+        if response.status_code in (401, 403) or response.status_code >= 500 or location.startswith(("/login?", "/my/login?")):
             problems.append(f"{method} {path} as {role.value}: {response.status_code} {location or response.text[:120]}")
     assert not problems, "\n".join(problems)
+
+
+#: the public pages of a citizen's sign-in by a code sent by SMS (web/citizen_login.py): what each
+#: answers a visitor without a code asked for, and a citizen already signed in
+SIGN_IN = {"/my/login": (200, "/my"), "/my/login/code": ("/my/login", "/my/login"),
+           "/my/login/choose": ("/my/login", "/my/login")}
+
+
+def test_the_citizens_sign_in_pages_are_public_and_the_citizens_pages_send_a_visitor_to_them(web):
+    public = {path for path, _methods, _kind, roles in page_and_api_routes() if roles == ANYONE}
+    assert set(SIGN_IN) <= public
+    citizens_only = [path for path, _methods, _kind, roles in guarded_routes() if roles == frozenset({Role.CITIZEN})]
+    assert "/my" in citizens_only and "/my/{number}" in citizens_only
+    visitors = Visitors(web)
+    for path, answers in SIGN_IN.items():
+        for role, want in zip((ANONYMOUS, Role.CITIZEN), answers):
+            response = visitors.request(role, "page", "GET", path)
+            got = response.status_code if isinstance(want, int) else response.headers.get("location")
+            assert got == want, (path, role)
+    for role in (Role.OPERATOR, Role.SOCIETY_ADMIN):  # staff at a shared computer may open it too
+        assert visitors.request(role, "page", "GET", "/my/login").status_code == 200
+    assert visitors.request(ANONYMOUS, "page", "GET", "/my").headers["location"] == "/my/login?next=/my"

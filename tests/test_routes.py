@@ -13,7 +13,9 @@ from tests.test_route_roles import Visitors, _fill, _ids, one_allowed, page_and_
 
 PUBLIC = {"/login", "/healthz", "/lang/{lang}", "/api/v1/token", "/api/openapi.json",
           # what citizens use without an account: tracking, grievances, verification
-          "/track", "/grievances/new", "/grievances/filed", "/verify", "/verify/certificate/{token}", "/verify/receipt"}
+          "/track", "/grievances/new", "/grievances/filed", "/verify", "/verify/certificate/{token}", "/verify/receipt",
+          # a citizen's sign-in with a code sent by SMS (the pages check the code's proof themselves)
+          "/my/login", "/my/login/code", "/my/login/choose"}
 
 
 def test_every_route_declares_who_may_use_it():

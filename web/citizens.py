@@ -205,7 +205,10 @@ async def my_cases(request: Request) -> Response:
                 items.append({"number": r.receipt_no, "title": i18n.pick(r.service_title_en, r.service_title_hi),
                               "status": _request_status(r.status), "at": r.created_at})
     items.sort(key=lambda i: i["at"], reverse=True)
-    return _no_store(render(request, "citizens/my.html", {"items": items, "linked": user.citizen_id is not None}))
+    from emitra.web.citizen_login import may_switch  # (it imports this module)
+
+    return _no_store(render(request, "citizens/my.html", {"items": items, "linked": user.citizen_id is not None,
+                                                          "may_switch": await may_switch(request)}))
 
 
 async def _mine(request: Request) -> tuple[Case | None, ServiceRequest | None]:

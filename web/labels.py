@@ -95,6 +95,10 @@ def account_label(account: str, party: str | None = None) -> str:
 #: beside it, small, for the auditor; a code missing here shows as itself. ``tests/test_audit_labels.py``
 #: checks every action the code records is listed.
 AUDIT_ACTIONS = {
+    "auth.code_failed": N_("Sign-in code wrong or expired"),
+    "auth.code_locked": N_("Sign-in by code locked after wrong codes"),
+    "auth.code_login": N_("Citizen signed in with a code sent by SMS"),
+    "auth.code_sent": N_("Sign-in code sent by SMS"),
     "auth.login": N_("Logged in"),
     "auth.login_failed": N_("Log-in failed"),
     "auth.locked": N_("Log-in locked after failures"),
@@ -199,6 +203,7 @@ AUDIT_ACTIONS = {
     "upi.refund_sent": N_("UPI refund sent"),
     "user.created": N_("User added"),
     "user.deactivated": N_("User deactivated"),
+    "user.citizen_login_created": N_("Citizen's sign-in made at their first code"),
     "user.language": N_("Language changed"),
     "user.moved": N_("Operator moved to another counter"),
     "user.password_changed": N_("Password changed"),
@@ -213,6 +218,7 @@ AUDIT_OBJECTS = {
     "Case": N_("Case"),
     "Certificate": N_("Certificate"),
     "Citizen": N_("Citizen"),
+    "CitizenCode": N_("Sign-in code"),
     "Counter": N_("Counter"),
     "DayEnd": N_("Day end"),
     "Dispatch": N_("Dispatch"),

@@ -40,7 +40,8 @@ def _labels() -> dict[str, dict[str, str]]:
                   "escalated": _("Escalated to an officer"), "book_digest": _("Weekly complaint book digest"),
                   "counter_changed": _("Moved to another counter"), "upi_refund_owed": _("UPI refund to be sent"),
                   "upi_refund_sent": _("UPI refund sent"), "upi_refund_returned": _("UPI refund returned by the bank"),
-                  "card_refunded": _("Booking refunded to the card")},
+                  "card_refunded": _("Booking refunded to the card"),
+                  "citizen_code": _("Sign-in code (hidden)")},
     }
 
 
@@ -81,7 +82,7 @@ async def outbox(request: Request) -> Response:
     return render(request, "outbox/list.html", {
         "rows": rows, "total": total, "page_no": page_no, "last_page": last_page, "filters": filters,
         "status": status, "channel": channel, "event": event, "q": number, "events": known_events, "errors": errors,
-        "labels": _labels(), "mask": notify.mask_recipient,
+        "labels": _labels(), "mask": notify.mask_recipient, "body": notify.shown_body,
         "PAGE": PAGE, "query": urlencode(filters),
         "done": {k: q.get(k, "") for k in ("sent", "kept", "retry", "failed")} if q.get("delivered") else None,
     }, 400 if errors else 200)

@@ -56,9 +56,10 @@ async def login(request: Request) -> Response:
 
 @page(ALL_ROLES)
 async def logout(request: Request) -> Response:
-    await audit.record(actor(request), "auth.logout", request.state.user)
+    user = request.state.user
+    await audit.record(actor(request), "auth.logout", user)
     await log_out(request)
-    return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/my/login" if user.role == Role.CITIZEN else "/login", status_code=303)
 
 
 @page(ANYONE)

@@ -25,6 +25,7 @@ from emitra.web import i18n
 
 ANYONE = "anyone"  # public pages (login, language switch)
 ALL_ROLES = tuple(Role)
+CITIZENS_ONLY = frozenset({Role.CITIZEN})
 API_TOKEN_MAX_AGE = 8 * 3600
 
 
@@ -241,8 +242,9 @@ def page(roles: Iterable[Role] | str, cached: bool = False, checks_text: bool = 
             request.state.user = user
             set_language(request, user)
             if allowed != ANYONE:
-                if user is None:
-                    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+                if user is None:  # a citizen's own pages: the sign-in by a code sent to their mobile
+                    sign_in = "/my/login" if allowed == CITIZENS_ONLY else "/login"
+                    return RedirectResponse(f"{sign_in}?next={request.url.path}", status_code=303)
                 if user.role not in allowed:
                     raise Forbidden()
             if request.method == "POST":

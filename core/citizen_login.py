@@ -1,0 +1,231 @@
+"""A citizen signs in with a one-time code sent by SMS to the mobile registered for them at a counter.
+
+No password: the citizen types their mobile; when a :class:`~emitra.core.models.Citizen` has it, a
+6-digit code goes out through the outbox (core/notify.py, event ``citizen_code``), good for
+``EMITRA_CITIZEN_CODE_MINUTES`` and once. Only a keyed hash of the code is stored
+(:class:`~emitra.core.models.CitizenCode`). The code signs the browser in as the citizen, through a
+``User`` of role citizen linked to that Citizen (made at the first sign-in); when several Citizens
+share the mobile (a family's phone), the citizen picks whose applications to open (decision 129).
+
+Throttles, in the table of the log-in's (core/auth.py): codes sent per mobile and per client
+address in an hour; wrong codes per mobile (then a lock, as long as the log-in's) and per client
+address (the log-in's own address counter: one address guessing passwords and codes is one
+guesser). A mobile is never written whole to the audit log or the throttle table: masked
+(98XXXXXX45) or as a keyed hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+
+from tortoise.transactions import in_transaction
+
+from emitra.core import audit, auth, config, notify
+from emitra.core.counter import last_message_lang
+from emitra.core.models import Citizen, CitizenCode, Role, ServiceRequest, User
+
+CODE_DIGITS = 6
+EVENT = "citizen_code"
+HOUR = dt.timedelta(hours=1)
+
+
+def mobile_key(mobile: str) -> str:
+    """A keyed hash of a mobile number: how the sign-in's session, its code rows and its throttle
+    counters name the mobile (the secret key unknown, it cannot be turned back into the number)."""
+    key = hmac.new(config.secret_key().encode(), b"emitra-citizen-code-mobile-v1", hashlib.sha256).digest()
+    return hmac.new(key, mobile.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def masked(mobile: str) -> str:
+    """98XXXXXX45: how the pages and the audit log write the mobile."""
+    return notify.mask_recipient(mobile)
+
+
+def _digest(salt: str, mobile: str, code: str) -> str:
+    key = hmac.new(config.secret_key().encode(), b"emitra-citizen-code-v1", hashlib.sha256).digest()
+    return hmac.new(key, f"{salt}:{mobile}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def hash_code(mobile: str, code: str) -> str:
+    """``salt$digest``: an HMAC keyed by the secret key, so a copy of the table does not give the
+    code away by trying the million there are."""
+    salt = secrets.token_hex(8)
+    return f"{salt}${_digest(salt, mobile, code)}"
+
+
+def code_matches(stored: str, mobile: str, code: str) -> bool:
+    salt, _, digest = stored.partition("$")
+    return bool(salt and digest) and hmac.compare_digest(digest, _digest(salt, mobile, code))
+
+
+def sms_texts(code: str, minutes: int) -> tuple[str, str]:
+    """The SMS, in English and Hindi: the DLT templates to register, with the code and the minutes as
+    the variables (docs/notifications.md). English in the GSM alphabet, one part; Hindi two."""
+    return (f"e-Mitra: your sign-in code is {code}, valid for {minutes} minutes. Do not share it with anyone, "
+            "not even e-Mitra staff.",
+            f"ई-मित्र: आपका साइन-इन कोड {code} है, {minutes} मिनट तक मान्य। इसे किसी को न बताएँ, ई-मित्र कर्मचारी को भी नहीं।")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _send_keys(key: str, address: str) -> dict[str, tuple[str, int]]:
+    limits = config.citizen_code_limits()
+    return {"mobile": (f"citizen-code-sent:{key}", limits["per_mobile"]),
+            "address": (f"citizen-code-sent-ip:{(address or 'unknown')[:45]}", limits["per_address"])}
+
+
+def _check_keys(key: str, address: str) -> dict[str, tuple[str, int]]:
+    """The wrong-code counters: the mobile's own, and the address's shared with the log-in page."""
+    return {"mobile": (f"citizen-code:{key}", config.citizen_code_limits()["max_failures"]),
+            "address": (f"ip:{(address or 'unknown')[:45]}", config.login_limits()["per_address"])}
+
+
+@dataclass
+class Sent:
+    """What asking for a code did: the message to deliver now (None when the mobile is not known, or
+    when a limit refused), or the end of the hour a limit counts (the page says when to try again)."""
+
+    note_id: int | None = None
+    refused_until: dt.datetime | None = None
+    refused: str = ""  # "mobile" or "address"
+
+
+async def send_code(actor: audit.Actor, mobile: str, address: str, page_lang: str) -> Sent:
+    """Ask for a code for ``mobile`` (10 digits). Counted alike for a known and an unknown mobile, so
+    the limits say nothing of whether it is registered; a code is made and queued only for a known
+    one (its older codes end), in the language the citizen last chose at a counter, else the page's."""
+    key = mobile_key(mobile)
+    keys = _send_keys(key, address)
+    for name in ("address", "mobile"):
+        counter_key, limit = keys[name]
+        if await auth.events_in_window(counter_key, HOUR) >= limit:
+            return Sent(refused_until=await _window_end(counter_key), refused=name)
+    for counter_key, _limit in keys.values():
+        await auth.count_event(counter_key, HOUR)
+    citizens = await Citizen.filter(mobile=mobile).order_by("id")
+    if not citizens:
+        return Sent()
+    minutes = config.citizen_code_limits()["minutes"]
+    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    english, hindi = sms_texts(code, minutes)
+    lang = await _message_lang(citizens, page_lang)
+    now = utcnow()
+    async with in_transaction():
+        older = await CitizenCode.filter(mobile_key=key, used_at=None).values_list("notification_id", flat=True)
+        await CitizenCode.filter(mobile_key=key, used_at=None).update(used_at=now)
+        for note_id in older:
+            await notify.forget_secret(note_id)
+        note = await notify.queue(EVENT, "sms", mobile, english, hindi, lang=lang, district_id=citizens[0].district_id)
+        row = await CitizenCode.create(mobile_key=key, mobile=mobile, code_hash=hash_code(mobile, code), created_at=now,
+                                       expires_at=now + dt.timedelta(minutes=minutes), notification=note, ip=(address or "")[:45])
+        await audit.record(actor, "auth.code_sent", row, district_id=citizens[0].district_id,
+                           detail={"mobile": masked(mobile), "registered": len(citizens), "lang": lang})
+    return Sent(note_id=note.id)
+
+
+async def _window_end(counter_key: str) -> dt.datetime | None:
+    from emitra.core.models import LoginThrottle
+
+    row = await LoginThrottle.get_or_none(key=counter_key[:120])
+    return row.window_start + HOUR if row is not None else None
+
+
+async def _message_lang(citizens: list[Citizen], page_lang: str) -> str:
+    """The language the citizen last chose for messages at a counter (decision 99); of several on
+    the mobile, the latest choice of any; else the language of the page they asked on."""
+    latest = await ServiceRequest.filter(citizen_id__in=[c.id for c in citizens]).exclude(message_lang="") \
+        .order_by("-id").limit(1).values_list("citizen_id", flat=True)
+    lang = await last_message_lang(latest[0]) if latest else ""
+    return lang if lang in notify.MESSAGE_LANGS else (page_lang if page_lang in notify.MESSAGE_LANGS else "hi")
+
+
+async def deliver_now(note_id: int) -> None:
+    """Offer a sign-in code's message to the transports at once (after the page has answered): a
+    code cannot wait for the next delivery run from cron. A failure leaves it queued for cron."""
+    import logging
+
+    try:
+        await notify.deliver(limit=1, note_id=note_id)
+    except Exception as exc:  # the page has answered; cron retries the message
+        logging.getLogger(__name__).warning("sign-in code message %s: not delivered now: %s", note_id, type(exc).__name__)
+
+
+@dataclass
+class Checked:
+    """What checking a typed code gave: the code's row and the Citizens on its mobile, or a lock's end."""
+
+    code: CitizenCode | None = None
+    citizens: list[Citizen] = field(default_factory=list)
+    locked_until: dt.datetime | None = None
+
+
+async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str, address: str) -> Checked:
+    """Check ``code`` for the mobile named by ``key`` (:func:`mobile_key`), throttled as a log-in is:
+    counted first, refused unchecked while the mobile or the address is locked; a right code is used
+    up (by one request alone, however many come at once). A lock ends the mobile's codes, so a new
+    one must be asked for, and is in the audit log (``auth.code_locked``); so is each wrong code
+    (``auth.code_failed``), with the mobile masked."""
+    keys = _check_keys(key, address)
+    held, locked_now = await auth.count_attempt(keys)
+    if held is not None:
+        return Checked(locked_until=held)
+    now = utcnow()
+    row = await CitizenCode.filter(mobile_key=key, used_at=None, expires_at__gt=now).order_by("-id").first()
+    right = row is not None and code_matches(row.code_hash, row.mobile, code)
+    async with in_transaction():
+        if right and await CitizenCode.filter(id=row.id, used_at=None).update(used_at=now):
+            await auth.forgive_attempt(keys, locked_now)
+            await notify.forget_secret(row.notification_id)
+            citizens = await Citizen.filter(mobile=row.mobile).order_by("id")
+            return Checked(code=row, citizens=list(citizens))
+        # in the district of whoever the mobile is registered for, where its Society reads the log
+        district_id = await _district_of(key)
+        await audit.record(actor, "auth.code_failed", district_id=district_id, detail={"mobile": shown_mobile})
+        if locked_now:
+            if "mobile" in locked_now:
+                ended = await CitizenCode.filter(mobile_key=key, used_at=None).values_list("notification_id", flat=True)
+                await CitizenCode.filter(mobile_key=key, used_at=None).update(used_at=now)
+                for note_id in ended:
+                    await notify.forget_secret(note_id)
+            await auth.record_locks(actor, "auth.code_locked", keys, locked_now, district_id, mobile=shown_mobile)
+    return Checked()
+
+
+async def _district_of(key: str) -> int | None:
+    """The district of a citizen registered with the mobile of ``key`` (a code was sent to it), else None."""
+    mobiles = await CitizenCode.filter(mobile_key=key).order_by("-id").limit(1).values_list("mobile", flat=True)
+    citizen = await Citizen.filter(mobile=mobiles[0]).order_by("id").first() if mobiles else None
+    return citizen.district_id if citizen is not None else None
+
+
+def try_again(until: dt.datetime | None) -> tuple[str, int, int]:
+    """(the local time of day ``until`` is, in how many minutes, the seconds for Retry-After)."""
+    attempt = auth.LoginAttempt(locked_until=until or utcnow())
+    at, minutes = attempt.when()
+    return at, minutes, attempt.retry_after_seconds
+
+
+async def user_for(actor: audit.Actor, citizen: Citizen, lang: str) -> User | None:
+    """The login of ``citizen``: their ``User`` of role citizen, made now if they have none (a
+    username no one can type at the log-in page, and no password). None when the Society has
+    deactivated it: then the code does not sign them in either."""
+    user = await User.filter(citizen_id=citizen.id, role=Role.CITIZEN).order_by("id").first()
+    if user is None:
+        user = await User.create(username=f"citizen:{citizen.id}", password_hash="!code-only:" + secrets.token_hex(16),
+                                 full_name=citizen.name[:200], role=Role.CITIZEN, district_id=citizen.district_id,
+                                 citizen=citizen, lang=lang if lang in notify.MESSAGE_LANGS else "hi")
+        await audit.record(actor, "user.citizen_login_created", user, district_id=citizen.district_id,
+                           detail={"citizen": citizen.emitra_id or citizen.id})
+        return user
+    if not user.active:
+        return None
+    if user.full_name != citizen.name[:200]:  # the counter corrected the name since
+        user.full_name = citizen.name[:200]
+        await user.save(update_fields=["full_name"])
+    return user
