@@ -179,7 +179,7 @@ def day_first(value: str, *, within: bool = False) -> tuple[str, str]:
     What a plugin gives (a bill's due date and month) and what a form stores are ISO; the pages write
     dates day first. A month that could be a financial year (``2011-12``, the year 2011-12) is left
     as written, and so is anything else (``2025-26``, ``0141-2712345``, a year outside 1900-2099). With ``within``, a date
-    inside a longer text (``2026-12-09 09:30, Jaipur PSK``) is written day first too; a month only
+    inside a longer text (the passport's appointment, ``2026-12-09 09:30``) is written day first too; a month only
     ever as the whole value."""
     text = str(value).strip()
     month = _ISO_MONTH.fullmatch(text)

@@ -371,3 +371,89 @@ async def test_no_built_in_service_writes_both_languages_into_one_detail(demo_db
         both += [(service.code, d["label_en"], d["value"]) for d in quote.details if DEVANAGARI.search(str(d["value"]))]
     assert len(quoted) >= 20 and "pvt.rsrtc.bus_ticket" in quoted
     assert both == []
+
+
+PASSPORT = "gov.in.rpo_jaipur.passport"
+DEATH = "gov.rj.pehchan.death_certificate"
+LATIN = re.compile(r"[A-Za-z]")
+
+
+async def test_the_departments_words_are_in_hindi_on_a_hindi_page_names_and_codes_as_written(demo_db):
+    """A Hindi page shows a detail's ``value_hi`` when it has one. For every record of the land
+    records, PHED and UD tax systems, what it shows has Latin letters only in names and codes (an
+    owner's, a consumer's, an address, a property ID): a land class, a connection, a billing period,
+    a property's use and zone, an owner's relation and the units are in Hindi."""
+    from emitra.core import QuoteContext
+    from emitra.plugins.government import land_records_sandbox as land, levies_sandbox as ud, phed_sandbox as phed
+
+    quotes = []  # (service, form, the names its details may show in Latin letters)
+    for (village, khasra), (_khata, owners, _area, _class, due) in land._RECORDS.items():
+        names = [name for owner in owners for name in re.split(r" [sw]/o ", owner)]
+        quotes.append(("gov.rj.revenue.jamabandi_copy", {"village": village, "khasra_no": khasra}, names))
+        if due:
+            quotes.append(("gov.rj.revenue.land_revenue", {"village": village, "khasra_no": khasra}, names))
+    for number, (name, address, *_bill, due) in phed._CONSUMERS.items():
+        if due:
+            quotes.append(("gov.rj.phed.water_bill", {"consumer_no": number}, [name, address]))
+    for pid, (owner, address, *_plot, years) in ud._PROPERTIES.items():
+        quotes += [("gov.rj.jmc.ud_tax", {"property_id": pid, "assessment_year": year}, [owner, f"{pid}, {address}"])
+                   for year, amounts in years.items() if amounts is not ud.PAID]
+    ctx = QuoteContext(counter_code="JP-LM-001", district_code="JP", lsp_id=1)
+    english = []
+    for code, data, names in quotes:
+        for d in (await get_host().registry.get(code).quote(data, ctx)).details:
+            shown = str(d.get("value_hi") or d["value"])
+            if LATIN.search(re.sub("|".join(map(re.escape, names)), "", shown)):
+                english.append((code, d["label_en"], shown))
+    assert len(quotes) > 25
+    assert english == []
+
+
+def test_a_hindi_jamabandi_confirmation_names_the_land_class_and_relations_in_hindi(web):
+    web.login("operator1")
+    eid = ramesh(web)
+    web.get("/lang/hi")
+    confirm = web.post_form(f"/counter/citizens/{eid}/services/gov.rj.revenue.jamabandi_copy", {"village": "sanganer", "khasra_no": "245/1"})
+    assert confirm.status_code == 200, errors(confirm.text)
+    rows = dict(rows_of(confirm.text))
+    assert rows["भूमि किस्म"] == "चाही (कुएँ से सिंचित)" and rows["क्षेत्रफल"] == "1.2650 हेक्टेयर"
+    assert rows["खातेदार"] == "Mangi Lal Saini पुत्र Gopal Saini; Kamla Devi Saini पत्नी Mangi Lal Saini"
+    assert "Chahi" not in confirm.text and "w/o" not in confirm.text
+
+
+def test_the_passports_kendra_and_the_insureds_name_are_listed_once_on_the_confirmation_page(web, monkeypatch):
+    """A detail joining them to something else by a comma ("2026-12-09 09:30, Jaipur PSK", "Geeta
+    Meena, age 36") did not stand for the form's field, which was listed again (decision 126)."""
+    registry = get_host().registry
+    monkeypatch.setattr(registry.get(POLICY).insurer, "today", dt.date(2026, 11, 20))
+    web.login("operator1")
+    eid = ramesh(web)
+    for lang, kendra, insured in (("en", "Jaipur PSK", "Geeta Meena (age 36)"), ("hi", "जयपुर पासपोर्ट सेवा केंद्र", "Geeta Meena (आयु 36)")):
+        web.get(f"/lang/{lang}")
+        confirm = web.post_form(f"/counter/citizens/{eid}/services/{PASSPORT}", {**posted(registry.get(PASSPORT).example), "_step": "2"})
+        assert confirm.status_code == 200, errors(confirm.text)
+        assert [td for _, td in rows_of(confirm.text) if kendra in td] == [kendra]
+        confirm = web.post_form(f"/counter/citizens/{eid}/services/{POLICY}", posted(registry.get(POLICY).example))
+        assert confirm.status_code == 200, errors(confirm.text)
+        assert [td for _, td in rows_of(confirm.text) if "Geeta Meena" in td] == [insured]
+
+
+async def test_a_relation_relabelled_in_the_form_is_named_so_in_the_details(demo_db, monkeypatch):
+    """The insurance and the death certificate name a relation by the form's labels
+    (``kit.choice_label``), not a table of their own: what the drop-down says, the receipt says."""
+    from emitra.core import QuoteContext
+
+    registry = get_host().registry
+    ctx = QuoteContext(counter_code="JP-LM-001", district_code="JP", lsp_id=1)
+    death = registry.get(DEATH)
+    monkeypatch.setitem(death.form["properties"]["informant_relation"], "x-enum-labels-hi",
+                        ["बेटा", *death.form["properties"]["informant_relation"]["x-enum-labels-hi"][1:]])
+    informant = {d["label_en"]: d for d in (await death.quote(death.example, ctx)).details}["Informant"]
+    assert informant["value_hi"] == "Ramesh Kumar Sharma (बेटा)"
+    policy = registry.get(POLICY)
+    monkeypatch.setattr(policy.insurer, "today", dt.date(2026, 11, 20))
+    relation = policy.form["properties"]["nominees"]["items"]["properties"]["relation"]
+    monkeypatch.setitem(relation, "x-enum-labels", ["Husband or wife", *relation["x-enum-labels"][1:]])
+    nominees = {d["label_en"]: d for d in (await policy.quote(policy.example, ctx)).details}["Nominees"]
+    assert nominees["value"] == "Rakesh Meena (Husband or wife, 100%)"
+

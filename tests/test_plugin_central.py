@@ -101,7 +101,8 @@ async def test_a_fresh_passport_application_collects_the_fee_and_books_the_slot(
     assert re.fullmatch(r"26-\d{10}", req.reference) and req.department_ref == req.reference
     assert req.status == RequestStatus.SUBMITTED
     details = {d["label_en"]: d["value"] for d in req.quote_details}
-    assert details["Appointment"].startswith("2026-12-09 09:30, Jaipur PSK") and details["ARN"] == req.reference
+    assert (details["Appointment"], details["Passport Seva Kendra"]) == ("2026-12-09 09:30", "Jaipur PSK")
+    assert details["ARN"] == req.reference
     assert await ledger.trial_balance() == 0
     assert await ledger.balance(f"lsp_fee_payable:{counter.lsp_id}") == -1000
     # the slot is now taken: the next applicant for that day gets the next one

@@ -456,11 +456,11 @@ async def test_a_policy_is_sold_for_the_premium_and_the_insurer_pays_the_commiss
     assert req.status == RequestStatus.SUBMITTED and req.department_ref.startswith("MGI-PA-2026-")
     assert req.reference.startswith("PRP")
     details = {d["label_en"]: d["value"] for d in req.quote_details}
-    assert details["Insured"] == "Geeta Meena, age 36" and details["Cover period"] == "20-11-2026 – 19-11-2027"
+    assert details["Insured"] == "Geeta Meena (age 36)" and details["Cover period"] == "20-11-2026 – 19-11-2027"
     assert details["Nominees"] == "Rakesh Meena (Spouse, 100%)" and details["Sum assured"] == "₹2,00,000"
     # the Hindi receipt says the age and the relation in Hindi (it said "age 36", "Spouse")
     in_hindi = {d["label_en"]: d.get("value_hi") for d in req.quote_details}
-    assert in_hindi["Insured"] == "Geeta Meena, आयु 36" and in_hindi["Nominees"] == "Rakesh Meena (पति/पत्नी, 100%)"
+    assert in_hindi["Insured"] == "Geeta Meena (आयु 36)" and in_hindi["Nominees"] == "Rakesh Meena (पति/पत्नी, 100%)"
     assert await ledger.trial_balance() == 0
     assert await ledger.balance(INSURER_FEE) == 300
     health = await counter_core.record_cash(actor, counter, citizen, POLICY, policy(

@@ -84,7 +84,8 @@ def test_a_bills_month_and_due_date_are_shown_day_first_in_both_languages_and_st
 @pytest.mark.parametrize("value,en,hi", [
     ("2026-12-05", "05-12-2026", "05-12-2026"),
     ("2026-10", "Oct 2026", "अक्टूबर 2026"),
-    ("2026-12-09 09:30, Jaipur PSK", "09-12-2026 09:30, Jaipur PSK", "09-12-2026 09:30, Jaipur PSK"),  # the passport's appointment
+    ("2026-12-09 09:30", "09-12-2026 09:30", "09-12-2026 09:30"),  # the passport's appointment
+    ("2026-12-09 09:30, Jaipur PSK", "09-12-2026 09:30, Jaipur PSK", "09-12-2026 09:30, Jaipur PSK"),  # a date in a longer text
     ("2025-26", "2025-26", "2025-26"),  # a financial year
     ("2011-12", "2011-12", "2011-12"),  # a financial year too, not December 2011
     ("2079-2082", "2079-2082", "2079-2082"),  # samvat years of a jamabandi

@@ -183,6 +183,7 @@ class PassportApplication(Service):
         kind = APPLICATION_TYPES.index(data["application_type"])
         pages = BOOKLETS.index(data["booklet"])
         name = " ".join(p for p in (data["given_name"], data.get("surname", "")) if p)
+        kendra_en, kendra_hi = kit.choice_label(FORM["properties"]["psk"], slot.kendra)
         details = [
             {"label_en": "Applicant", "label_hi": "आवेदक", "value": name},
             {"label_en": "ARN", "label_hi": "आवेदन संदर्भ संख्या (ARN)", "value": arn},
@@ -194,7 +195,10 @@ class PassportApplication(Service):
             details.append({"label_en": "Old passport", "label_hi": "पुराना पासपोर्ट", "value": data["old_passport_number"]})
         details += [
             {"label_en": "Passport fee", "label_hi": "पासपोर्ट शुल्क", "value": format_paise(fee)},
-            {"label_en": "Appointment", "label_hi": "अपॉइंटमेंट", "value": slot.label_en(), "value_hi": slot.label_hi()},
+            # the Kendra a row of its own, under the form's label: the confirmation page then does not list
+            # the form's Kendra again (a comma does not join values there: decision 126)
+            {"label_en": "Appointment", "label_hi": "अपॉइंटमेंट", "value": slot.when},
+            {"label_en": "Passport Seva Kendra", "label_hi": "पासपोर्ट सेवा केंद्र", "value": kendra_en, "value_hi": kendra_hi},
         ]
         return Quote(principal_paise=fee, reference=arn, details=details)
 

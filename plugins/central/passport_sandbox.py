@@ -63,11 +63,10 @@ class Slot:
     day: dt.date
     time: str
 
-    def label_en(self) -> str:
-        return f"{self.day.isoformat()} {self.time}, {KENDRAS[self.kendra][0]}"
-
-    def label_hi(self) -> str:
-        return f"{self.day.isoformat()} {self.time}, {KENDRAS[self.kendra][1]}"
+    @property
+    def when(self) -> str:
+        """The day and time, ``2026-12-09 09:30`` (the pages write the day first)."""
+        return f"{self.day.isoformat()} {self.time}"
 
 
 class NoSlot(LookupError):

@@ -40,14 +40,6 @@ def _text(title_en: str, title_hi: str, max_length: int = 100, **extra: Any) -> 
     return {"type": "string", "title": title_en, "x-title-hi": title_hi, "minLength": 2, "maxLength": max_length, **extra}
 
 
-def _label(options: list[tuple[str, str, str]], code: str) -> str:
-    return next(en for c, en, _ in options if c == code)
-
-
-def _label_hi(options: list[tuple[str, str, str]], code: str) -> str:
-    return next(hi for c, _, hi in options if c == code)
-
-
 MOBILE = kit.mobile("Mobile number for updates (optional)", "सूचना के लिए मोबाइल नंबर (वैकल्पिक)")
 
 
@@ -144,16 +136,16 @@ class BirthCertificate(Service):
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         _not_in_future("date_of_birth", data["date_of_birth"], "date of birth", "जन्म तिथि")
         parents = data["parents"]
+        sex_en, sex_hi = kit.choice_label(BIRTH_FORM["properties"]["sex"], data["sex"])
+        place_en, place_hi = kit.choice_label(BIRTH_FORM["properties"]["place_type"], data["place_type"])
         return Quote(
             principal_paise=0,
             reference=data["child_name"][:100],
             details=[
-                {"label_en": "Child", "label_hi": "बच्चा", "value": f"{data['child_name']} ({_label(SEXES, data['sex'])})",
-                 "value_hi": f"{data['child_name']} ({_label_hi(SEXES, data['sex'])})"},
+                {"label_en": "Child", "label_hi": "बच्चा", "value": f"{data['child_name']} ({sex_en})",
+                 "value_hi": f"{data['child_name']} ({sex_hi})"},
                 {"label_en": "Date of birth", "label_hi": "जन्म तिथि", "value": data["date_of_birth"]},
-                {"label_en": "Place of birth", "label_hi": "जन्म स्थान",
-                 "value": f"{data['place_of_birth']} ({_label(BIRTH_PLACES, data['place_type'])})",
-                 "value_hi": f"{data['place_of_birth']} ({_label_hi(BIRTH_PLACES, data['place_type'])})"},
+                {"label_en": "Place of birth", "label_hi": "जन्म स्थान", **_with_kind(data["place_of_birth"], place_en, place_hi)},
                 {"label_en": "Parents", "label_hi": "माता-पिता", "value": f"{parents['father']} / {parents['mother']}"},
             ],
         )
@@ -164,9 +156,9 @@ class BirthCertificate(Service):
     def certificate(self, data: dict[str, Any], details: list[dict[str, str]]) -> dict[str, Any]:
         """The birth certificate (Form 5): an extract of the register of births, in both languages."""
         parents = data.get("parents") or {}
-        sex = data.get("sex", "")
-        sex_en, sex_hi = next(((en, hi) for c, en, hi in SEXES if c == sex), (sex, sex))
-        place_en, place_hi = next(((en, hi) for c, en, hi in BIRTH_PLACES if c == data.get("place_type")), ("", ""))
+        sex_en, sex_hi = kit.choice_label(BIRTH_FORM["properties"]["sex"], data.get("sex", ""))
+        place = data.get("place_type")
+        place_en, place_hi = kit.choice_label(BIRTH_FORM["properties"]["place_type"], place) if place else ("", "")
         born = str(data.get("date_of_birth", ""))
         if len(born) == 10 and born[4] == "-":
             born = f"{born[8:10]}-{born[5:7]}-{born[0:4]}"
@@ -234,6 +226,7 @@ class DeathCertificate(Service):
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         _not_in_future("date_of_death", data["date_of_death"], "date of death", "मृत्यु की तिथि")
+        relation_en, relation_hi = kit.choice_label(DEATH_FORM["properties"]["informant_relation"], data["informant_relation"])
         return Quote(
             principal_paise=0,
             reference=data["deceased_name"][:100],
@@ -241,9 +234,7 @@ class DeathCertificate(Service):
                 {"label_en": "Deceased", "label_hi": "मृतक", "value": data["deceased_name"]},
                 {"label_en": "Date of death", "label_hi": "मृत्यु की तिथि", "value": data["date_of_death"]},
                 {"label_en": "Place of death", "label_hi": "मृत्यु का स्थान", "value": data["place_of_death"]},
-                {"label_en": "Informant", "label_hi": "सूचनादाता",
-                 "value": f"{data['informant_name']} ({_label(INFORMANT_RELATIONS, data['informant_relation'])})",
-                 "value_hi": f"{data['informant_name']} ({_label_hi(INFORMANT_RELATIONS, data['informant_relation'])})"},
+                {"label_en": "Informant", "label_hi": "सूचनादाता", **_with_kind(data["informant_name"], relation_en, relation_hi)},
                 {"label_en": "Hospital slip", "label_hi": "अस्पताल पर्ची",
                  "value": "attached" if data.get("hospital_slip") else "not attached",
                  "value_hi": "संलग्न" if data.get("hospital_slip") else "संलग्न नहीं"},
@@ -258,8 +249,7 @@ class DeathCertificate(Service):
         died = str(data.get("date_of_death", ""))
         if len(died) == 10 and died[4] == "-":
             died = f"{died[8:10]}-{died[5:7]}-{died[0:4]}"
-        relation = data.get("informant_relation", "")
-        relation_en, relation_hi = next(((en, hi) for c, en, hi in INFORMANT_RELATIONS if c == relation), (relation, relation))
+        relation_en, relation_hi = kit.choice_label(DEATH_FORM["properties"]["informant_relation"], data.get("informant_relation", ""))
         rows = [
             *_certified("death", "मृत्यु"),
             {"label_en": "Name of the deceased", "label_hi": "मृतक का नाम", "value": str(data.get("deceased_name", ""))},

@@ -9,6 +9,7 @@ the current revenue year. Used by the jamabandi copy (``revenue``) and the land 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from emitra.core import kit
@@ -38,12 +39,36 @@ class LandRecord:
     owners: tuple[str, ...]
     area_sq_m: int
     land_class: str  # as entered in the jamabandi
+    land_class_hi: str  # the same in Hindi, as the Hindi jamabandi enters it
     land_revenue_paise: int  # lagan due for REVENUE_YEAR; 0 when paid
 
     @property
     def area_text(self) -> str:
         """Area in hectares, 4 decimals, computed in whole square metres (no float)."""
         return f"{self.area_sq_m // 10000}.{self.area_sq_m % 10000:04d} ha"
+
+    @property
+    def area_text_hi(self) -> str:
+        return self.area_text.replace(" ha", " हेक्टेयर")
+
+    @property
+    def owners_hi(self) -> tuple[str, ...]:
+        """The owners as the Hindi jamabandi writes them: a person's name as it is, the relation in
+        Hindi ("s/o": पुत्र, "w/o": पत्नी), an office by its Hindi name."""
+        return tuple(_OWNERS_HI.get(owner) or _RELATION.sub(lambda m: _RELATIONS_HI[m[0]], owner) for owner in self.owners)
+
+
+# the land classes (bhoomi kism) of the jamabandi, in English and Hindi
+BARANI = ("Barani (rain-fed)", "बारानी (वर्षा आधारित)")
+CHAHI = ("Chahi (well-irrigated)", "चाही (कुएँ से सिंचित)")
+NEHRI = ("Nehri (canal-irrigated)", "नहरी (नहर से सिंचित)")
+GAIR_MUMKIN = ("Gair mumkin (non-agricultural)", "गैर मुमकिन (अकृषि)")
+
+# an owner's relation as the jamabandi writes it ("Geeta Meena w/o Ram Sahay Meena"), and in Hindi
+_RELATIONS_HI = {" s/o ": " पुत्र ", " w/o ": " पत्नी ", " d/o ": " पुत्री "}
+_RELATION = re.compile("|".join(_RELATIONS_HI))
+# owners that are offices, by their Hindi names
+_OWNERS_HI = {"Jaipur Development Authority (acquired)": "जयपुर विकास प्राधिकरण (अवाप्त)"}
 
 
 class UnknownKhasra(LookupError):
@@ -54,21 +79,21 @@ class NothingDue(LookupError):
     pass
 
 
-# (village, khasra) -> (khata, owners, area in m², land class, land revenue due in paise)
-_RECORDS: dict[tuple[str, str], tuple[str, tuple[str, ...], int, str, int]] = {
-    ("sanganer", "112"): ("45", ("Ramesh Kumar Sharma s/o Prabhu Dayal Sharma",), 6300, "Barani (rain-fed)", 12_750),
-    ("sanganer", "245/1"): ("118", ("Mangi Lal Saini s/o Gopal Saini", "Kamla Devi Saini w/o Mangi Lal Saini"), 12650, "Chahi (well-irrigated)", 25_300),
-    ("sanganer", "530"): ("202", ("Jaipur Development Authority (acquired)",), 40470, "Gair mumkin (non-agricultural)", 0),
-    ("bassi", "78/2"): ("31", ("Geeta Meena w/o Ram Sahay Meena",), 9870, "Barani (rain-fed)", 8_600),
-    ("bassi", "1023"): ("87", ("Hanuman Sahay Meena s/o Chhotu Ram Meena", "Ram Sahay Meena s/o Chhotu Ram Meena"), 25300, "Chahi (well-irrigated)", 41_200),
-    ("chomu", "9"): ("5", ("Sunita Devi w/o Jagdish Prasad Kumawat",), 4047, "Barani (rain-fed)", 5_150),
-    ("chomu", "367/4"): ("142", ("Bhagirath Singh Shekhawat s/o Sawai Singh Shekhawat",), 31620, "Nehri (canal-irrigated)", 56_900),
-    ("amer", "1450"): ("260", ("Mohammed Iqbal s/o Abdul Gaffar", "Shabana Bano w/o Mohammed Iqbal"), 5060, "Barani (rain-fed)", 9_450),
-    ("amer", "88/1"): ("19", ("Kailash Chand Gurjar s/o Bhoma Ram Gurjar",), 15180, "Chahi (well-irrigated)", 19_800),
-    ("phagi", "602"): ("77", ("Nathu Lal Jat s/o Bhairu Ram Jat", "Santosh Jat w/o Nathu Lal Jat", "Ramkishan Jat s/o Nathu Lal Jat"), 50590, "Barani (rain-fed)", 33_700),
-    ("phagi", "17/3"): ("8", ("Lakshmi Narayan Bairwa s/o Gheesa Lal Bairwa",), 7590, "Barani (rain-fed)", 6_250),
-    ("chaksu", "311"): ("64", ("Prem Devi Yadav w/o Suresh Yadav",), 20240, "Chahi (well-irrigated)", 22_400),
-    ("jamwa_ramgarh", "1200/2"): ("190", ("Bhanwar Lal Meena s/o Ladu Ram Meena",), 11130, "Barani (rain-fed)", 10_350),
+# (village, khasra) -> (khata, owners, area in m², land class (English, Hindi), land revenue due in paise)
+_RECORDS: dict[tuple[str, str], tuple[str, tuple[str, ...], int, tuple[str, str], int]] = {
+    ("sanganer", "112"): ("45", ("Ramesh Kumar Sharma s/o Prabhu Dayal Sharma",), 6300, BARANI, 12_750),
+    ("sanganer", "245/1"): ("118", ("Mangi Lal Saini s/o Gopal Saini", "Kamla Devi Saini w/o Mangi Lal Saini"), 12650, CHAHI, 25_300),
+    ("sanganer", "530"): ("202", ("Jaipur Development Authority (acquired)",), 40470, GAIR_MUMKIN, 0),
+    ("bassi", "78/2"): ("31", ("Geeta Meena w/o Ram Sahay Meena",), 9870, BARANI, 8_600),
+    ("bassi", "1023"): ("87", ("Hanuman Sahay Meena s/o Chhotu Ram Meena", "Ram Sahay Meena s/o Chhotu Ram Meena"), 25300, CHAHI, 41_200),
+    ("chomu", "9"): ("5", ("Sunita Devi w/o Jagdish Prasad Kumawat",), 4047, BARANI, 5_150),
+    ("chomu", "367/4"): ("142", ("Bhagirath Singh Shekhawat s/o Sawai Singh Shekhawat",), 31620, NEHRI, 56_900),
+    ("amer", "1450"): ("260", ("Mohammed Iqbal s/o Abdul Gaffar", "Shabana Bano w/o Mohammed Iqbal"), 5060, BARANI, 9_450),
+    ("amer", "88/1"): ("19", ("Kailash Chand Gurjar s/o Bhoma Ram Gurjar",), 15180, CHAHI, 19_800),
+    ("phagi", "602"): ("77", ("Nathu Lal Jat s/o Bhairu Ram Jat", "Santosh Jat w/o Nathu Lal Jat", "Ramkishan Jat s/o Nathu Lal Jat"), 50590, BARANI, 33_700),
+    ("phagi", "17/3"): ("8", ("Lakshmi Narayan Bairwa s/o Gheesa Lal Bairwa",), 7590, BARANI, 6_250),
+    ("chaksu", "311"): ("64", ("Prem Devi Yadav w/o Suresh Yadav",), 20240, CHAHI, 22_400),
+    ("jamwa_ramgarh", "1200/2"): ("190", ("Bhanwar Lal Meena s/o Ladu Ram Meena",), 11130, BARANI, 10_350),
 }
 
 
@@ -78,7 +103,7 @@ class LandRecordsSandbox:
             khata, owners, area, land_class, due = _RECORDS[(village, khasra.strip())]
         except KeyError:
             raise UnknownKhasra(khasra) from None
-        return LandRecord(village, khasra.strip(), khata, owners, area, land_class, due)
+        return LandRecord(village, khasra.strip(), khata, owners, area, *land_class, due)
 
     async def land_revenue_due(self, village: str, khasra: str) -> LandRecord:
         record = await self.record(village, khasra)

@@ -94,8 +94,9 @@ class UrbanDevelopmentTax(Service):
         details = [
             {"label_en": "Owner", "label_hi": "स्वामी", "value": prop.owner},
             {"label_en": "Property", "label_hi": "संपत्ति", "value": f"{prop.property_id}, {prop.address}"},
-            {"label_en": "Zone", "label_hi": "ज़ोन", "value": prop.zone},
-            {"label_en": "Use / plot area", "label_hi": "उपयोग / भूखंड क्षेत्रफल", "value": f"{prop.usage}, {prop.plot_sq_yd} sq yd"},
+            {"label_en": "Zone", "label_hi": "ज़ोन", "value": prop.zone, "value_hi": prop.zone_hi},
+            {"label_en": "Use / plot area", "label_hi": "उपयोग / भूखंड क्षेत्रफल", "value": f"{prop.usage}, {prop.plot_sq_yd} sq yd",
+             "value_hi": f"{prop.usage_hi}, {prop.plot_sq_yd} वर्ग गज"},
             {"label_en": "Assessment year", "label_hi": "कर निर्धारण वर्ष", "value": due.year},
             {"label_en": "UD tax", "label_hi": "नगरीय विकास कर", "value": _rupees(due.tax_paise)},
         ]
@@ -151,15 +152,15 @@ class LandRevenue(Service):
                 f"No land revenue is due on khasra {khasra} for {land.REVENUE_YEAR}: it is paid or the land is not assessed.",
                 f"खसरा {khasra} पर {land.REVENUE_YEAR} का कोई भू-राजस्व देय नहीं है: जमा हो चुका है या भूमि पर निर्धारण नहीं है।"),
         })
-        v_en, _, t_en, _ = land.VILLAGES[village]
+        v_en, v_hi, t_en, t_hi = land.VILLAGES[village]
         return Quote(
             principal_paise=record.land_revenue_paise,
             reference=f"{v_en} / khasra {record.khasra}",
             details=[
-                {"label_en": "Village / tehsil", "label_hi": "गाँव / तहसील", "value": f"{v_en} / {t_en}"},
+                {"label_en": "Village / tehsil", "label_hi": "गाँव / तहसील", "value": f"{v_en} / {t_en}", "value_hi": f"{v_hi} / {t_hi}"},
                 {"label_en": "Khata / khasra", "label_hi": "खाता / खसरा", "value": f"{record.khata} / {record.khasra}"},
-                {"label_en": "Owners", "label_hi": "खातेदार", "value": "; ".join(record.owners)},
-                {"label_en": "Area", "label_hi": "क्षेत्रफल", "value": record.area_text},
+                {"label_en": "Owners", "label_hi": "खातेदार", "value": "; ".join(record.owners), "value_hi": "; ".join(record.owners_hi)},
+                {"label_en": "Area", "label_hi": "क्षेत्रफल", "value": record.area_text, "value_hi": record.area_text_hi},
                 {"label_en": "Revenue year", "label_hi": "राजस्व वर्ष", "value": land.REVENUE_YEAR},
             ],
         )

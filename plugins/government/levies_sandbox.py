@@ -26,6 +26,21 @@ class Property:
     usage: str
     plot_sq_yd: int
 
+    @property
+    def zone_hi(self) -> str:
+        return ZONES_HI[self.zone]
+
+    @property
+    def usage_hi(self) -> str:
+        return USAGES_HI[self.usage]
+
+
+#: the corporation's zones and a property's uses, as its Hindi notice names them
+ZONES_HI = {"Malviya Nagar": "मालवीय नगर", "Mansarovar": "मानसरोवर", "Vidhyadhar Nagar": "विद्याधर नगर",
+            "Hawa Mahal (East)": "हवामहल (पूर्व)", "Sanganer": "सांगानेर"}
+USAGES_HI = {"Residential": "आवासीय", "Commercial": "व्यावसायिक", "Mixed (residential and shop)": "मिश्रित (आवासीय और दुकान)",
+             "Commercial (hotel)": "व्यावसायिक (होटल)"}
+
 
 @dataclass(frozen=True)
 class UdTaxDue:

@@ -18,8 +18,9 @@ class WaterBill:
     consumer_no: str
     consumer_name: str
     address: str
-    connection: str
-    period: str
+    use: tuple[str, str]  # domestic or not, in English and Hindi
+    pipe_mm: int
+    billing_period: tuple[str, str]  # in English and Hindi
     previous_reading_kl: int
     current_reading_kl: int
     due_date: str
@@ -28,6 +29,28 @@ class WaterBill:
     @property
     def consumed_kl(self) -> int:
         return self.current_reading_kl - self.previous_reading_kl
+
+    @property
+    def connection(self) -> str:
+        return f"{self.use[0]}, {self.pipe_mm} mm"
+
+    @property
+    def connection_hi(self) -> str:
+        return f"{self.use[1]}, {self.pipe_mm} मिमी"
+
+    @property
+    def period(self) -> str:
+        return self.billing_period[0]
+
+    @property
+    def period_hi(self) -> str:
+        return self.billing_period[1]
+
+
+# what the bill prints, in English and Hindi
+DOMESTIC = ("Domestic", "घरेलू")
+NON_DOMESTIC = ("Non-domestic", "गैर-घरेलू")
+SEP_OCT_2026 = ("Sep–Oct 2026", "सितंबर–अक्टूबर 2026")
 
 
 class UnknownConsumer(LookupError):
@@ -38,14 +61,15 @@ class NothingDue(LookupError):
     pass
 
 
-# consumer number -> (name, address, connection, billing period, previous and current meter reading in kL, due date, amount due in paise)
-_CONSUMERS: dict[str, tuple[str, str, str, str, int, int, str, int]] = {
-    "10230045671": ("Ramesh Kumar Sharma", "C-42, Malviya Nagar, Jaipur", "Domestic, 15 mm", "Sep–Oct 2026", 1824, 1851, "2026-12-12", 38_640),
-    "10230045672": ("Sunita Devi", "Ward 12, Main Bazaar, Chomu", "Domestic, 15 mm", "Sep–Oct 2026", 642, 660, "2026-12-12", 21_180),
-    "10230098810": ("Mohammed Iqbal", "Ghat Gate, Ramganj, Jaipur", "Domestic, 20 mm", "Sep–Oct 2026", 3310, 3372, "2026-12-15", 97_525),
-    "10230011002": ("Hotel Amber Palace", "Amer Road, Jaipur", "Non-domestic, 25 mm", "Sep–Oct 2026", 10450, 10842, "2026-12-08", 1_128_960),
-    "10230077003": ("Geeta Meena", "Meena Mohalla, Bassi", "Domestic, 15 mm", "Sep–Oct 2026", 211, 219, "2026-12-18", 7_350),
-    "10230000000": ("Paid Up Consumer", "Sanganer, Jaipur", "Domestic, 15 mm", "Sep–Oct 2026", 500, 512, "2026-12-12", 0),
+# consumer number -> (name, address, use, pipe size in mm, billing period, previous and current meter reading in kL, due date,
+# amount due in paise)
+_CONSUMERS: dict[str, tuple[str, str, tuple[str, str], int, tuple[str, str], int, int, str, int]] = {
+    "10230045671": ("Ramesh Kumar Sharma", "C-42, Malviya Nagar, Jaipur", DOMESTIC, 15, SEP_OCT_2026, 1824, 1851, "2026-12-12", 38_640),
+    "10230045672": ("Sunita Devi", "Ward 12, Main Bazaar, Chomu", DOMESTIC, 15, SEP_OCT_2026, 642, 660, "2026-12-12", 21_180),
+    "10230098810": ("Mohammed Iqbal", "Ghat Gate, Ramganj, Jaipur", DOMESTIC, 20, SEP_OCT_2026, 3310, 3372, "2026-12-15", 97_525),
+    "10230011002": ("Hotel Amber Palace", "Amer Road, Jaipur", NON_DOMESTIC, 25, SEP_OCT_2026, 10450, 10842, "2026-12-08", 1_128_960),
+    "10230077003": ("Geeta Meena", "Meena Mohalla, Bassi", DOMESTIC, 15, SEP_OCT_2026, 211, 219, "2026-12-18", 7_350),
+    "10230000000": ("Paid Up Consumer", "Sanganer, Jaipur", DOMESTIC, 15, SEP_OCT_2026, 500, 512, "2026-12-12", 0),
 }
 
 

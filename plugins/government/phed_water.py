@@ -76,10 +76,11 @@ class WaterBillService(Service):
             details=[
                 {"label_en": "Consumer", "label_hi": "उपभोक्ता", "value": bill.consumer_name},
                 {"label_en": "Address", "label_hi": "पता", "value": bill.address},
-                {"label_en": "Connection", "label_hi": "कनेक्शन", "value": bill.connection},
-                {"label_en": "Billing period", "label_hi": "बिल अवधि", "value": bill.period},
+                {"label_en": "Connection", "label_hi": "कनेक्शन", "value": bill.connection, "value_hi": bill.connection_hi},
+                {"label_en": "Billing period", "label_hi": "बिल अवधि", "value": bill.period, "value_hi": bill.period_hi},
                 {"label_en": "Meter reading (kL)", "label_hi": "मीटर रीडिंग (किलोलीटर)",
-                 "value": f"{bill.previous_reading_kl} → {bill.current_reading_kl} ({bill.consumed_kl} kL)"},
+                 "value": f"{bill.previous_reading_kl} → {bill.current_reading_kl} ({bill.consumed_kl} kL)",
+                 "value_hi": f"{bill.previous_reading_kl} → {bill.current_reading_kl} ({bill.consumed_kl} किलोलीटर)"},
                 {"label_en": "Due date", "label_hi": "अंतिम तिथि", "value": bill.due_date},
             ],
         )

@@ -444,9 +444,9 @@ class JamabandiCopy(Service):
                 ("Village / tehsil", "गाँव / तहसील", f"{v_en} / {t_en}", f"{v_hi} / {t_hi}"),
                 ("Khata number", "खाता संख्या", record.khata),
                 ("Khasra number", "खसरा संख्या", record.khasra),
-                ("Owners", "खातेदार", "; ".join(record.owners)),
-                ("Area", "क्षेत्रफल", record.area_text),
-                ("Land class", "भूमि किस्म", record.land_class),
+                ("Owners", "खातेदार", "; ".join(record.owners), "; ".join(record.owners_hi)),
+                ("Area", "क्षेत्रफल", record.area_text, record.area_text_hi),
+                ("Land class", "भूमि किस्म", record.land_class, record.land_class_hi),
                 ("Jamabandi (samvat)", "जमाबंदी (संवत)", JAMABANDI_SAMVAT),
             ),
         )

@@ -36,6 +36,8 @@ RELATIONS: list[tuple[str, str, str]] = [
     ("other", "Other relative", "अन्य संबंधी"),
 ]
 
+RELATION = kit.choice(RELATIONS, "Relation to the insured", "बीमित व्यक्ति से संबंध")
+
 FORM: dict[str, Any] = {
     "type": "object",
     "title": "Insurance policy",
@@ -90,7 +92,7 @@ FORM: dict[str, Any] = {
                 "x-title-hi": "नामांकित व्यक्ति",
                 "properties": {
                     "name": {"type": "string", "title": "Nominee name", "x-title-hi": "नामांकित व्यक्ति का नाम", "minLength": 2, "maxLength": 80},
-                    "relation": kit.choice(RELATIONS, "Relation to the insured", "बीमित व्यक्ति से संबंध"),
+                    "relation": RELATION,
                     "share_percent": {
                         "type": "integer",
                         "title": "Share (%)",
@@ -157,8 +159,7 @@ class InsurancePolicy(Service):
                 "The insured person cannot be their own nominee; name someone who receives the benefit.",
                 "बीमित व्यक्ति स्वयं अपना नामांकित व्यक्ति नहीं हो सकता; लाभ पाने वाले किसी अन्य व्यक्ति का नाम दें।",
             )
-        relation = {r[0]: r[1] for r in RELATIONS}
-        relation_hi = {r[0]: r[2] for r in RELATIONS}
+        relations = [kit.choice_label(RELATION, n["relation"]) for n in nominees]
         product = proposal.product
         return Quote(
             principal_paise=proposal.premium_paise,
@@ -166,14 +167,15 @@ class InsurancePolicy(Service):
             details=[
                 {"label_en": "Product", "label_hi": "उत्पाद", "value": product.title_en, "value_hi": product.title_hi},
                 {"label_en": "Sum assured", "label_hi": "बीमा राशि", "value": rupees(proposal.sum_assured_rupees)},
-                # a Hindi page and receipt say "आयु" and the relation in Hindi (they said "age", "Spouse")
-                {"label_en": "Insured", "label_hi": "बीमित व्यक्ति", "value": f"{proposal.insured_name}, age {proposal.age}",
-                 "value_hi": f"{proposal.insured_name}, आयु {proposal.age}"},
+                # a Hindi page and receipt say "आयु" and the relation in Hindi (they said "age", "Spouse"); the age
+                # in brackets, so that the confirmation page sees the name (a comma does not join values there)
+                {"label_en": "Insured", "label_hi": "बीमित व्यक्ति", "value": f"{proposal.insured_name} (age {proposal.age})",
+                 "value_hi": f"{proposal.insured_name} (आयु {proposal.age})"},
                 {"label_en": "Cover period", "label_hi": "बीमा अवधि",
                  "value": f"{proposal.cover_from:%d-%m-%Y} – {proposal.cover_to:%d-%m-%Y}"},
                 {"label_en": "Nominees", "label_hi": "नामांकित व्यक्ति",
-                 "value": "; ".join(f"{n['name']} ({relation[n['relation']]}, {n['share_percent']}%)" for n in nominees),
-                 "value_hi": "; ".join(f"{n['name']} ({relation_hi[n['relation']]}, {n['share_percent']}%)" for n in nominees)},
+                 "value": "; ".join(f"{n['name']} ({en}, {n['share_percent']}%)" for n, (en, _hi) in zip(nominees, relations)),
+                 "value_hi": "; ".join(f"{n['name']} ({hi}, {n['share_percent']}%)" for n, (_en, hi) in zip(nominees, relations))},
                 {"label_en": "Annual premium", "label_hi": "वार्षिक प्रीमियम", "value": format_paise(proposal.premium_paise)},
                 {"label_en": "Proposal number", "label_hi": "प्रस्ताव संख्या", "value": proposal.proposal_no},
             ],
