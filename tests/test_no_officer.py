@@ -11,11 +11,11 @@ import re
 
 import pytest
 
-from emitra.core import Category, Domain, FeeRule, Payer, Quote, Service, Workflow, officers
+from emitra.core import officers
 from emitra.core.models import AuditLog, CounterService, User
 from tests.case_helpers import actor, run_commands
 from tests.conftest import DB_URL
-from tests.test_workflow import MUTATION, REVENUE, _maker_checker
+from tests.test_workflow import MUTATION, REVENUE, mutation_plugin
 
 PAN = "gov.in.incometax.pan_new"
 PAN_DEPARTMENT = "Income Tax Department PAN (Protean/NSDL)"
@@ -131,22 +131,7 @@ def test_the_societys_inbox_names_the_services_offered_that_no_officer_would_see
 def mutation_web(emitra_plugin, request):
     """The land mutation of tests/test_workflow.py: the tehsildar (level 1) scrutinises, only the
     officer above (level 2, the demo's sdm) approves or rejects."""
-    from emitra.core import hookimpl
-
-    class Mutation(Service):
-        async def quote(self, data, ctx):
-            return Quote(principal_paise=0, reference=data["khasra_no"])
-
-    class Plugin:
-        @hookimpl
-        def emitra_register_services(self, register):
-            register(Mutation(code=MUTATION, title_en="Land mutation", title_hi="नामांतरण", provider=REVENUE,
-                              provider_hi="राजस्व विभाग, राजस्थान सरकार", domain=Domain.GOVERNMENT, category=Category.APPLICATION,
-                              workflow=Workflow.APPLICATION, fee=FeeRule(payer=Payer.CITIZEN, fee_paise=2000), process=_maker_checker(),
-                              form={"type": "object", "required": ["khasra_no"],
-                                    "properties": {"khasra_no": {"type": "string", "title": "Khasra number", "x-title-hi": "खसरा संख्या"}}}))
-
-    emitra_plugin(Plugin(), name="mutation")
+    emitra_plugin(mutation_plugin(), name="mutation")
     return request.getfixturevalue("web")  # the demo enables the loaded services at its counters
 
 
