@@ -429,7 +429,8 @@ def counter_list() -> None:
 @click.argument("counter_code")
 def counter_services(counter_code: str) -> None:
     """The services enabled at COUNTER_CODE; NO OFFICER marks an application service whose department
-    (or some of whose departments) has no active officer in the counter's district."""
+    (or some of whose departments) has no active officer in the counter's district, NO OFFICER OF
+    LEVEL 2+ one with none of the level a step of its process needs (an approval)."""
     from emitra.core.counter import enabled_codes
     from emitra.core.plugins import get_host
 
@@ -443,7 +444,8 @@ def counter_services(counter_code: str) -> None:
         for code in sorted(codes):
             service = registry.get(code)
             gap = gaps.get(code)
-            flag = f"  NO OFFICER in {gap.district_code}: {'; '.join(gap.missing)}" if gap else ""
+            level = f" OF LEVEL {gap.level}+" if gap and gap.level > 1 else ""
+            flag = f"  NO OFFICER{level} in {gap.district_code}: {'; '.join(gap.missing)}" if gap else ""
             click.echo(f"{code:<32} {service.title_en if service else '(plugin not loaded)'}{flag}")
 
     run(go)

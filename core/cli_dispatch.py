@@ -214,13 +214,16 @@ def dispatch_show(number: str) -> None:
 
     d, counter, names = run(go)
     click.echo(f"dispatch {d.number} dated {d.business_date.isoformat()}")
-    click.echo(f"  from {counter.code} {counter.name}" + (f", {counter.address}" if counter.address else ""))
+    # the counter and each service in English and Hindi, as the printed list's papers are (decision 131)
+    hindi = f" / {counter.name_hi}" if counter.name_hi else ""
+    click.echo(f"  from {counter.code} {counter.name}{hindi}" + (f"; {counter.address}" if counter.address else ""))
     click.echo(f"  to {d.department}")
     click.echo(f"  prepared by {names.get(d.created_by_id, '—')}")
     click.echo(f"  {_state(d, names)}" + (f" ({d.ack_note})" if d.ack_note else ""))
     for item in d.items or []:
         missing = "  MISSING" if item.get("missing") else ""
-        click.echo(f"  {item['number']}  {item['service']['en']}  {item['applicant']}{missing}")
+        service = " / ".join(dict.fromkeys(n for n in (item["service"].get("en"), item["service"].get("hi")) if n))
+        click.echo(f"  {item['number']}  {service}  {item['applicant']}{missing}")
         click.echo(f"    papers: {_papers(item.get('documents'))}")
 
 

@@ -129,7 +129,8 @@ def officer_departments(district_code: str | None) -> None:
         offered: dict[str, list[str]] = {}  # a department with no officer -> the services offered that go to it
         for gap, counters in await offered_without_officers(district.id):
             for name in gap.missing:
-                offered.setdefault(name, []).append(f"{gap.service.code} at {', '.join(counters)}")
+                level = f" (needs an officer of level {gap.level} or above)" if gap.level > 1 else ""
+                offered.setdefault(name, []).append(f"{gap.service.code} at {', '.join(counters)}{level}")
         for name in names:
             flags = ([f"{waiting[name]} open case(s) waiting"] if name in waiting else []) \
                 + ([f"offered: {'; '.join(offered[name])}"] if name in offered else [])

@@ -200,7 +200,8 @@ async def set_enabled(actor: audit.Actor, counter: Counter, code: str, enabled: 
         await audit.record(
             actor, "counter.service_enabled" if enabled else "counter.service_disabled", counter,
             district_id=counter.district_id, counter_id=counter.id,
-            detail={"service": code, **({"no_officer": list(gap.missing)} if gap else {})},
+            detail={"service": code, **({"no_officer": list(gap.missing)} if gap else {}),
+                    **({"no_officer_level": gap.level} if gap and gap.level > 1 else {})},
         )
     return gap
 

@@ -71,6 +71,17 @@ def complaint_label(code: str, lang: str = "en") -> str:
     return code
 
 
+def complaint_header(complaint_type: str, counter: Counter, receipt_no: str, lang: str) -> str:
+    """The line a complaint about a counter begins with (the case's body): the complaint, the counter
+    and the receipt, in the language of the citizen's messages, so the counter is named as the
+    citizen knows it (its Hindi name in Hindi, the English one when it has none: decision 131)."""
+    if lang == "hi":
+        header = f"शिकायत: {complaint_label(complaint_type, 'hi')}। काउंटर: {counter.code} ({counter.name_hi or counter.name})।"
+        return header + (f" रसीद: {receipt_no}।" if receipt_no else "")
+    header = f"Complaint: {complaint_label(complaint_type)}. Counter: {counter.code} ({counter.name})."
+    return header + (f" Receipt: {receipt_no}." if receipt_no else "")
+
+
 def mobile_throttle_key(mobile: str) -> str:
     """The throttle key counting the online grievances of one mobile number (decision 103): keyed by
     a keyed hash of the number, so the throttle table never holds a citizen's mobile."""
@@ -176,14 +187,14 @@ async def file_online(
     if about == "counter":
         assert counter is not None
         service_code, desk, to = COUNTER_COMPLAINT, "society", SOCIETY_DEPARTMENT
-        header = f"Complaint: {complaint_label(complaint_type)}. Counter: {counter.code} ({counter.name})."
-        if receipt_no:
-            header += f" Receipt: {receipt_no}."
-        text = f"{header}\n\n{body}"
+        text = f"{complaint_header(complaint_type, counter, receipt_no, lang)}\n\n{body}"
+        # the same complaint sent again with the other language ticked has the other header: still the same
+        texts = [text] + [f"{complaint_header(complaint_type, counter, receipt_no, other)}\n\n{body}" for other in MESSAGE_LANGS if other != lang]
     else:
         service_code, desk = GRIEVANCE, "department"
         to = department_name(department) if about == "department" else DISTRICT_DEPARTMENT
         text = body
+        texts = [text]
     title_en, title_hi = workflow.BUILTIN_TITLES[service_code]
     async with in_transaction():
         # one filing at a time in a district: two copies of one form sent together (a double click) must
@@ -192,7 +203,7 @@ async def file_online(
         earlier = await Case.filter(
             district_id=district.id, channel="online", service_code=service_code, department=to[:200],
             about_counter_id=counter.id if counter else None, mobile=mobile, subject=privacy.mask_aadhaar_in_text(subject)[:200],
-            body=privacy.mask_aadhaar_in_text(text), created_at__gte=workflow.now() - REPEAT_WINDOW).order_by("id").first()
+            body__in=[privacy.mask_aadhaar_in_text(t) for t in texts], created_at__gte=workflow.now() - REPEAT_WINDOW).order_by("id").first()
         if earlier is not None:  # filed already: the same case, nothing written, no second message
             if earlier.lang != lang:  # sent again after Back with the other language ticked: its messages follow it
                 from emitra.core.counter import change_message_lang  # (decision 111)

@@ -81,6 +81,18 @@ def officer_departments(service: Any) -> list[str]:
     return named or [service.provider]
 
 
+def officer_level(service: Any) -> tuple[int, tuple[Any, ...]]:
+    """The officer level ``service``'s applications need in each of its departments to be carried
+    to the end: the highest ``min_level`` of its process's department officer's steps (an officer
+    of a level takes the steps of every level below it), with the steps that need it; ``(1, ())``
+    when any officer of the department takes every step (decision 131)."""
+    from emitra.core import workflow
+
+    steps = [t for t in workflow.process_for(service).transitions if workflow.OFFICER in t.roles]
+    level = max((t.min_level for t in steps), default=1)
+    return level, (tuple(t for t in steps if t.min_level == level) if level > 1 else ())
+
+
 @dataclass(frozen=True)
 class NoOfficer:
     """An application service whose department (or some of whose departments) has no active officer
@@ -94,9 +106,19 @@ class NoOfficer:
     district_code: str
     district_en: str
     district_hi: str
+    #: the officer level ``missing`` lack: 1, no active officer at all; 2 or more, none of the level a
+    #: step of the service's process needs (``Transition.min_level``), though some below it may be
+    level: int = 1
+    #: the steps that need that level (when it is 2 or more)
+    steps: tuple[Any, ...] = ()
+
+    def steps_said(self) -> tuple[str, str]:
+        """The steps that need :attr:`level`, quoted, in English and Hindi ("'Approve', 'Reject'")."""
+        return (", ".join(f"'{t.label_en}'" for t in self.steps),
+                ", ".join(f"'{t.label_hi or t.label_en}'" for t in self.steps))
 
     def said(self) -> tuple[str, str]:
-        """The warning in English and Hindi, naming the departments and what to do."""
+        """The warning in English and Hindi, naming the departments (and the level missing) and what to do."""
         from emitra.core.plugins import department_hi
 
         title_en, title_hi = self.service.title_en, self.service.title_hi or self.service.title_en
@@ -104,7 +126,9 @@ class NoOfficer:
         names_hi = "; ".join(department_hi(d, self.service.code) or d for d in self.missing)
         example = self.missing[0]
         command = (f"emitra officer add USERNAME --name 'NAME AND POST' --department '{example}' "
-                   f"--district {self.district_code} --level 1 --as ADMIN")
+                   f"--district {self.district_code} --level {self.level} --as ADMIN")
+        if self.level > 1:
+            return self._said_level(title_en, title_hi, names_en, names_hi, command)
         if self.of == 1:
             en = (f"{title_en}: its applications go to {names_en}, which has no active officer in {self.district_en} district. "
                   f"Paid applications would wait in nobody's inbox until one is added. Ask the {self.district_en} e-Mitra "
@@ -123,26 +147,59 @@ class NoOfficer:
                   f"सोसायटी के एडमिन इस कमांड से जोड़ते हैं: {command}")
         return en, hi
 
+    def _said_level(self, title_en: str, title_hi: str, names_en: str, names_hi: str, command: str) -> tuple[str, str]:
+        """:meth:`said` when a step needs an officer above level 1 (an approval): the level missing."""
+        level, (steps_en, steps_hi) = self.level, self.steps_said()
+        if self.of == 1:
+            en = (f"{title_en}: its applications go to {names_en}, which has no active officer of level {level} or above in "
+                  f"{self.district_en} district, and only such an officer takes its step {steps_en}. Paid applications would "
+                  f"stop at that step, in nobody's inbox, until one is added. Ask the {self.district_en} e-Mitra Society (or "
+                  f"the department) to add an officer of level {level} of {names_en}; the Society's admin adds one with: {command}")
+            hi = (f"{title_hi}: इसके आवेदन {names_hi} को जाते हैं, जिसका {self.district_hi} ज़िले में स्तर {level} या उससे ऊपर का "
+                  f"कोई सक्रिय अधिकारी नहीं है, और इसका चरण {steps_hi} ऐसे अधिकारी ही करते हैं। अधिकारी जोड़े जाने तक भुगतान किए गए "
+                  f"आवेदन उस चरण पर रुके रहेंगे, किसी के इनबॉक्स में नहीं। {self.district_hi} ई-मित्र सोसायटी (या विभाग) से "
+                  f"{names_hi} का स्तर {level} का अधिकारी जोड़ने को कहें; सोसायटी के एडमिन इस कमांड से जोड़ते हैं: {command}")
+        else:
+            en = (f"{title_en}: {len(self.missing)} of the {self.of} departments it sends applications to have no active officer "
+                  f"of level {level} or above in {self.district_en} district, and only such an officer takes its step "
+                  f"{steps_en}: {names_en}. Paid applications sent to them would stop at that step, in nobody's inbox, until "
+                  f"officers are added. Ask the {self.district_en} e-Mitra Society (or the departments) to add their officers "
+                  f"of level {level}; the Society's admin adds one with: {command}")
+            hi = (f"{title_hi}: जिन {self.of} विभागों को इसके आवेदन जाते हैं, उनमें से {len(self.missing)} का {self.district_hi} "
+                  f"ज़िले में स्तर {level} या उससे ऊपर का कोई सक्रिय अधिकारी नहीं है, और इसका चरण {steps_hi} ऐसे अधिकारी ही "
+                  f"करते हैं: {names_hi}। अधिकारी जोड़े जाने तक उन्हें भेजे गए भुगतान किए गए आवेदन उस चरण पर रुके रहेंगे, किसी "
+                  f"के इनबॉक्स में नहीं। {self.district_hi} ई-मित्र सोसायटी (या विभागों) से उनके स्तर {level} के अधिकारी जोड़ने "
+                  f"को कहें; सोसायटी के एडमिन इस कमांड से जोड़ते हैं: {command}")
+        return en, hi
+
 
 async def without_officers(district_id: int, services: Iterable[Any]) -> dict[str, NoOfficer]:
-    """Of ``services``, those whose applications would reach no officer in the district (all or some
-    of their departments have no active officer there), by code: one query for the district's
-    officers. Enabling such a service is allowed, with this warning (decision 128)."""
+    """Of ``services``, those whose applications would reach no officer in the district who can
+    carry them to the end: all or some of their departments have no active officer there, or none
+    of the level a step of their process needs (an approval kept for level 2), by code; one query
+    for the district's officers. Enabling such a service is allowed, with this warning (decisions
+    128, 130)."""
     wanted = {s.code: (s, officer_departments(s)) for s in services}
     names = {d for _s, departments in wanted.values() for d in departments}
     if not names:
         return {}
-    staffed = set(await User.filter(district_id=district_id, role=Role.DEPARTMENT_OFFICER, active=True,
-                                    department__in=sorted(names)).values_list("department", flat=True))
-    if not names - staffed:
+    highest: dict[str, int] = {}  # department -> the highest level of its active officers in the district
+    for department, level in await User.filter(district_id=district_id, role=Role.DEPARTMENT_OFFICER, active=True,
+                                               department__in=sorted(names)).values_list("department", "level"):
+        highest[department] = max(highest.get(department, 0), level or 1)
+    gaps: dict[str, tuple[Any, tuple[str, ...], int, int, tuple[Any, ...]]] = {}
+    for code, (service, departments) in wanted.items():
+        if not departments:
+            continue
+        level, steps = officer_level(service)
+        missing = tuple(d for d in departments if highest.get(d, 0) < level)
+        if missing:
+            gaps[code] = (service, missing, len(departments), level, steps)
+    if not gaps:
         return {}
     district = await District.get(id=district_id)
-    out: dict[str, NoOfficer] = {}
-    for code, (service, departments) in wanted.items():
-        missing = tuple(d for d in departments if d not in staffed)
-        if missing:
-            out[code] = NoOfficer(service, missing, len(departments), district.code, district.name_en, district.name_hi or district.name_en)
-    return out
+    return {code: NoOfficer(service, missing, of, district.code, district.name_en, district.name_hi or district.name_en, level, steps)
+            for code, (service, missing, of, level, steps) in gaps.items()}
 
 
 async def offered_without_officers(district_id: int) -> list[tuple[NoOfficer, list[str]]]:

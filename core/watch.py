@@ -44,8 +44,9 @@ LOOKUP_DAYS = 30
 
 #: words in a complaint book entry that mean overcharging (matched ignoring case)
 OVERCHARGING_WORDS = ("overcharg", "अधिक राशि", "ज़्यादा पैसे", "ज्यादा पैसे")
-#: how :func:`emitra.core.grievances.file_online` begins the body of an overcharging complaint
-OVERCHARGING_HEADER = f"Complaint: {complaint_label('overcharging')}."
+#: how :func:`emitra.core.grievances.file_online` begins the body of an overcharging complaint, in
+#: English and in Hindi (a citizen whose messages are in Hindi: decision 131)
+OVERCHARGING_HEADERS = (f"Complaint: {complaint_label('overcharging')}.", f"शिकायत: {complaint_label('overcharging', 'hi')}।")
 
 
 @dataclass
@@ -154,7 +155,7 @@ async def _overcharging_cases(district_id: int, start: dt.datetime, end: dt.date
     flagged = {r.object_id for r in await AuditLog.filter(action="grievance.filed_online", object_type="Case",
                                                           object_id__in=[str(c.id) for c in in_period] or ["-"])
                if (r.detail or {}).get("complaint_type") == "overcharging"}
-    query = [c for c in in_period if (c.body or "").startswith(OVERCHARGING_HEADER) or str(c.id) in flagged]
+    query = [c for c in in_period if (c.body or "").startswith(OVERCHARGING_HEADERS) or str(c.id) in flagged]
     out: dict[int, list[tuple[int, str]]] = {}
     for case in query:
         out.setdefault(case.about_counter_id, []).append((case.id, case.number))

@@ -6,6 +6,7 @@ show the English name."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -117,3 +118,34 @@ def test_the_society_names_counters_in_hindi_from_the_shell(web, tmp_path):
     assert (kiosk.name, kiosk.name_hi) == ("JanMitra Kiosk, Phagi", "जनमित्र कियोस्क, फागी (तहसील)")
     created = web.run(lambda: AuditLog.filter(action="counter.created").order_by("-id").first())
     assert created.detail["name_hi"] == "जनमित्र कियोस्क, फागी"
+
+
+async def test_a_complaint_about_a_counter_filed_for_messages_in_hindi_names_the_counter_in_hindi(demo_db):
+    """The line a complaint about a counter begins with was English whatever the citizen ticked,
+    naming "JanMitra Kiosk, Chomu" to a citizen who reads Hindi; it is now in the language of their
+    messages, with the counter's Hindi name (its English one when it has none). Sent again with the
+    other language ticked, it is still filed once, and the watch list still counts it as overcharging."""
+    from emitra.core import grievances, watch
+    from emitra.core.audit import Actor
+    from emitra.core.models import Case
+
+    kiosk = await Counter.get(code="JP-JM-001")
+    complaint = dict(about="counter", counter_code="JP-JM-001", complaint_type="overcharging", name="Sunita Devi",
+                     mobile="9414098765", subject="Rs 50 more than the receipt",
+                     body="The operator asked for Rs 50 more than the receipt showed for the electricity bill.")
+    case = await grievances.file_online(Actor(None), kiosk.district_id, lang="hi", **complaint)
+    assert case.body.startswith("शिकायत: अधिक राशि लेना (रसीद या शुल्क सूची से अधिक)। काउंटर: JP-JM-001 (जनमित्र कियोस्क, चौमूं)।\n\n")
+    again = await grievances.file_online(Actor(None), kiosk.district_id, lang="en", **complaint)
+    assert again.id == case.id and again.filed_before and await Case.filter(service_code=grievances.COUNTER_COMPLAINT).count() == 1
+    assert (await Case.get(id=case.id)).lang == "en"
+    assert watch.OVERCHARGING_HEADERS[1] in case.body
+    await AuditLog.filter(action="grievance.filed_online").delete()  # the body alone says it is overcharging
+    found = await watch._overcharging_cases(kiosk.district_id, case.created_at - dt.timedelta(minutes=1), case.created_at + dt.timedelta(minutes=1))
+    assert found == {kiosk.id: [(case.id, case.number)]}
+
+    english = await grievances.file_online(Actor(None), kiosk.district_id, lang="en", **{**complaint, "counter_code": "JP-LM-001",
+                                                                                         "complaint_type": "rude"})
+    assert english.body.startswith("Complaint: Rude behaviour. Counter: JP-LM-001 (LokMitra Centre, Malviya Nagar).\n\n")
+    await as_user("society", onboarding.set_counter, "JP-LM-001", name_hi="")
+    unnamed = await grievances.file_online(Actor(None), kiosk.district_id, lang="hi", **{**complaint, "counter_code": "JP-LM-001"})
+    assert unnamed.body.startswith("शिकायत: अधिक राशि लेना (रसीद या शुल्क सूची से अधिक)। काउंटर: JP-LM-001 (LokMitra Centre, Malviya Nagar)।")

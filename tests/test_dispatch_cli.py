@@ -79,6 +79,9 @@ def test_a_closing_kiosks_papers_are_sent_from_the_shell_and_its_applications_th
     assert listed[0] == 0 and number in listed[1] and "waiting for the department" in listed[1], listed
     assert shown[0] == 0 and f"dispatch {number} dated {yesterday.isoformat()}" in shown[1] and "prepared by Kavita Saini" in shown[1]
     assert first.number in shown[1] and second.number in shown[1] and "Signed application form / हस्ताक्षरित आवेदन पत्र" in shown[1]
+    # the counter and the services in Hindi too, as the papers and the printed list (decision 131)
+    assert f"  from {KIOSK} JanMitra Kiosk, Chomu / जनमित्र कियोस्क, चौमूं; " in shown[1], shown
+    assert f"  {first.number}  Caste certificate – Revenue Department / जाति प्रमाण पत्र" in shown[1], shown
     # the department acknowledges it, once; what did not arrive waits at the kiosk again
     assert by_operator[0] == 1 and f"Error: --as: Dispatch {number} is acknowledged by an officer of Revenue" in by_operator[1]
     assert unknown_case[0] == 1 and f"Error: --missing: JP0000000000000 is not on dispatch {number}" in unknown_case[1]

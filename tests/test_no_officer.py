@@ -9,10 +9,13 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
+
 from emitra.core import officers
 from emitra.core.models import AuditLog, CounterService, User
 from tests.case_helpers import actor, run_commands
 from tests.conftest import DB_URL
+from tests.test_workflow import MUTATION, REVENUE, mutation_plugin
 
 PAN = "gov.in.incometax.pan_new"
 PAN_DEPARTMENT = "Income Tax Department PAN (Protean/NSDL)"
@@ -120,3 +123,60 @@ def test_the_societys_inbox_names_the_services_offered_that_no_officer_would_see
     web.logout()
     web.login("society")
     assert f'id="unstaffed-{PAN}"' not in web.get("/office").text
+
+
+# --- a step kept for an officer of level 2 (decision 131) ---------------------------------------------
+
+@pytest.fixture
+def mutation_web(emitra_plugin, request):
+    """The land mutation of tests/test_workflow.py: the tehsildar (level 1) scrutinises, only the
+    officer above (level 2, the demo's sdm) approves or rejects."""
+    emitra_plugin(mutation_plugin(), name="mutation")
+    return request.getfixturevalue("web")  # the demo enables the loaded services at its counters
+
+
+def test_a_district_whose_department_has_no_officer_of_the_level_an_approval_needs_is_warned_naming_the_level(mutation_web):
+    """Before, any active officer of the department counted: with the level-2 officer gone, the
+    level-1 desk officer scrutinised the mutations and they stopped at the approval nobody there
+    could take, while the LSP enabling it, the matrix and the Society's inbox said nothing."""
+    web = mutation_web
+
+    async def sdm_gone():  # the sub-divisional officer (level 2) left; the tehsildar (level 1) stays
+        await User.filter(username="sdm").update(active=False)
+
+    web.run(sdm_gone)
+    web.login("lsp")
+    assert web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": MUTATION, "enabled": "0"}).status_code == 303
+    on = web.post_form("/lsp/services", {"counter": "JP-JM-001", "service_code": MUTATION, "enabled": "1"})
+    assert on.status_code == 303 and _enabled(web, MUTATION, "JP-JM-001")
+    page = web.get(on.headers["location"])
+    said = _element(page, "no-officer-now")
+    assert (f"Land mutation: its applications go to {REVENUE}, which has no active officer of level 2 or above in Jaipur "
+            "district, and only such an officer takes its step 'Approve', 'Reject'.") in said
+    assert f"add an officer of level 2 of {REVENUE}" in said and f"--department '{REVENUE}' --district JP --level 2 --as ADMIN" in said
+    row = _element(page, f"no-officer-{MUTATION}")
+    assert "has no active officer of level 2 or above in Jaipur district" in row and "'Approve'" in row
+    assert _element(page, f"no-officer-JP-JM-001-{MUTATION}") == "no officer"
+    assert f'id="no-officer-{CASTE}"' not in page.text  # the tehsildar takes every step of the caste certificate
+    detail = web.run(lambda: AuditLog.filter(action="counter.service_enabled").order_by("-id").first().values("detail"))["detail"]
+    assert detail == {"service": MUTATION, "no_officer": [REVENUE], "no_officer_level": 2, "via": "web"}
+
+    assert web.post_form("/lang/hi", {"next": "/lsp/services"}, token_from="/lsp/services").status_code == 303
+    hindi = _element(web.get(on.headers["location"]), "no-officer-now")
+    assert ("नामांतरण: इसके आवेदन राजस्व विभाग, राजस्थान सरकार को जाते हैं, जिसका जयपुर ज़िले में स्तर 2 या उससे ऊपर का कोई "
+            "सक्रिय अधिकारी नहीं है, और इसका चरण 'स्वीकृत करें', 'अस्वीकृत करें' ऐसे अधिकारी ही करते हैं।") in hindi
+    assert "राजस्व विभाग, राजस्थान सरकार का स्तर 2 का अधिकारी जोड़ने को कहें" in hindi
+    assert "स्तर 2 या उससे ऊपर" in _element(web.get("/lsp/services"), f"no-officer-{MUTATION}")
+    web.post_form("/lang/en", {"next": "/lsp/services"}, token_from="/lsp/services")
+    web.logout()
+
+    web.login("society")
+    society = _element(web.get("/office"), f"unstaffed-{MUTATION}")
+    assert society.startswith(f"Land mutation: no officer of level 2 or above of {REVENUE}, for its step 'Approve', 'Reject'.")
+    assert f'id="unstaffed-{CASTE}"' not in web.get("/office").text
+
+    async def sdm_back():
+        await User.filter(username="sdm").update(active=True)
+
+    web.run(sdm_back)  # the level-2 officer is back: nothing is marked
+    assert f'id="unstaffed-{MUTATION}"' not in web.get("/office").text

@@ -305,8 +305,8 @@ def _maker_checker() -> workflow.Process:
         deliverable=None)
 
 
-@pytest.fixture
-def mutation_db(emitra_plugin, request):
+def mutation_plugin():
+    """A plugin registering the land mutation (:func:`_maker_checker`) of the Revenue Department."""
     from emitra.core import hookimpl
     from emitra.core.services import Quote
 
@@ -323,7 +323,12 @@ def mutation_db(emitra_plugin, request):
                               form={"type": "object", "required": ["khasra_no"],
                                     "properties": {"khasra_no": {"type": "string", "title": "Khasra number", "x-title-hi": "खसरा संख्या"}}}))
 
-    emitra_plugin(Plugin(), name="mutation")
+    return Plugin()
+
+
+@pytest.fixture
+def mutation_db(emitra_plugin, request):
+    emitra_plugin(mutation_plugin(), name="mutation")
     return request.getfixturevalue("demo_db")  # the demo enables the loaded services at its counters
 
 
