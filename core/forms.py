@@ -16,7 +16,9 @@ Conventions a form may use besides standard JSON Schema (2020-12):
 - ``x-steps`` (top level): ``[{"title": ..., "x-title-hi": ..., "fields": [...]}]``: a multi-step
   form; each step lists top-level properties (a property of an ``if/then/else`` branch may be listed
   too: it shows when its branch applies), and every property is in a step (checked at load);
-- ``x-rows`` (on an array of objects): how many empty rows a form shows (default 2; 1 to 20).
+- ``x-rows`` (on an array of objects): how many empty rows a form shows (default 2; 1 to 20);
+- ``x-money: true`` (on an ``integer`` field of whole rupees or a ``number`` field of rupees and
+  paise): an amount of money, typed as the counter's money boxes take one (:func:`money_field`).
 
 A field for a time of day (``format: time``, or a ``pattern`` that takes HH:MM times) takes a time
 as people write it, ``7.35`` or ``7:35 pm``, as ``07:35`` or ``19:35`` (:func:`time_field`).
@@ -35,6 +37,7 @@ from typing import Any, Iterable, Protocol
 
 import jsonschema
 
+from emitra.core.money import AmountError, parse_rupees
 from emitra.core.text import ascii_digits, day_first
 
 
@@ -191,6 +194,8 @@ def _message(schema: dict[str, Any], data: dict[str, Any], error: jsonschema.Val
     kind = error.validator
     if kind == "pattern" and (prop.get("x-error-en") or prop.get("x-error-hi")):
         return FieldMessage(name, prop.get("x-error-en", ""), prop.get("x-error-hi", prop.get("x-error-en", "")))
+    if kind == "type" and money_field(prop) and isinstance(error.instance, str) and (said := _money_refusal(prop, en, hi, error.instance)):
+        return FieldMessage(name, *said)
     if kind == "pattern" and time_field(prop):  # not one time of day for certain (7.5, 7, 19:35 pm)
         return FieldMessage(name, f"{en}: write the time as HH:MM on the 24-hour clock (07:35, 19:35), or with am or pm (7:35 pm).",
                             f"{hi}: समय 24 घंटे की घड़ी में घंटा:मिनट लिखें (07:35, 19:35), या am/pm के साथ (7:35 pm)।")
@@ -406,6 +411,41 @@ def _time(prop: dict[str, Any], text: str) -> str:
         return text
 
 
+def money_field(prop: dict[str, Any]) -> bool:
+    """A field for an amount of money (``x-money: true``): whole rupees in an ``integer`` field, rupees
+    and paise in a ``number`` one. Typed at the counter it takes what the money boxes take
+    (:func:`emitra.core.money.parse_rupees`): ``₹350``, ``Rs 350``, ``Rs. 350/-``, ``1,483.50``, ``रु. ३५०``."""
+    return prop.get("x-money") is True and prop.get("type") in ("integer", "number")
+
+
+def _rupees(prop: dict[str, Any], text: str) -> Any:
+    """An amount typed into a money field as its type holds it (whole rupees an ``int``, rupees and
+    paise a ``Decimal``); as typed when it is not one for certain, for the check to refuse naming
+    the field (:func:`_money_refusal`), and so is paise typed into a field of whole rupees."""
+    try:
+        paise = parse_rupees(text)
+    except AmountError:
+        return text
+    if paise % 100 == 0:
+        return paise // 100
+    return text if prop.get("type") == "integer" else Decimal(paise) / 100
+
+
+def _money_refusal(prop: dict[str, Any], en: str, hi: str, typed: str) -> tuple[str, str] | None:
+    """Why ``typed`` is not an amount for a money field, naming the field and what to type (the
+    money boxes' reasons: a decimal comma, three decimals, paise in whole rupees); None when it is
+    one, or no number at all (the field's type says what to type: "a whole number, such as 1500")."""
+    try:
+        paise = parse_rupees(typed)
+    except AmountError as exc:  # (no number at all: the field's type says what to type)
+        return None if exc.unreadable else (f"{en}: {exc}", f"{hi}: {exc.message_hi}")
+    if prop.get("type") == "integer" and paise % 100:
+        rupees = paise // 100
+        return (f"{en} is in whole rupees, with no paise: type {rupees} or {rupees + 1}.",
+                f"{hi} पूरे रुपयों में है, पैसे नहीं: {rupees} या {rupees + 1} लिखें।")
+    return None
+
+
 def _scalar(prop: dict[str, Any], value: Any) -> Any:
     kind = prop.get("type")
     text = str(value).strip()
@@ -421,13 +461,13 @@ def _scalar(prop: dict[str, Any], value: Any) -> Any:
         try:
             return int(_ungroup(text))
         except ValueError:
-            return text
+            return _rupees(prop, text) if money_field(prop) else text
     if kind == "number":
         number = _ungroup(text)
         try:
             return int(number) if number.lstrip("+-").isdigit() else Decimal(number)
         except InvalidOperation:
-            return text
+            return _rupees(prop, text) if money_field(prop) else text
     return text
 
 

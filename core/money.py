@@ -20,11 +20,12 @@ MAX_PAISE = 99_999_999_999
 
 
 class AmountError(ValueError):
-    """A rupee amount that cannot be accepted; ``message_hi`` says the same in Hindi."""
+    """A rupee amount that cannot be accepted; ``message_hi`` says the same in Hindi. ``unreadable``:
+    the text is no number at all (not one written in a way that reads two ways, or too large)."""
 
-    def __init__(self, message: str, message_hi: str):
+    def __init__(self, message: str, message_hi: str, unreadable: bool = False):
         super().__init__(message)
-        self.message_hi = message_hi
+        self.message_hi, self.unreadable = message_hi, unreadable
 
 
 #: what is written before an amount to say it is in rupees (₹, Rs, Rs., INR, रु, रु., रुपये), and after it
@@ -80,7 +81,7 @@ def parse_rupees(text: str | int) -> int:
             )
         raise AmountError(
             f"'{text}' is not an amount in rupees; type digits such as 125 or 125.50.",
-            f"'{text}' रुपये में राशि नहीं है; 125 या 125.50 जैसे अंक लिखें।",
+            f"'{text}' रुपये में राशि नहीं है; 125 या 125.50 जैसे अंक लिखें।", unreadable=True,
         )
     if grouped != cleaned and not _GROUPED.fullmatch(grouped):  # "1483,50" (a decimal comma) is not ₹1,48,350.00
         raise AmountError(f"'{text}' has a comma where no thousands end: a comma only groups thousands (1,483.50, 1,00,000.00 or "

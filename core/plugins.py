@@ -279,6 +279,9 @@ def _property_problems(prop: dict[str, Any]) -> list[str]:
         if not isinstance(rows, int) or isinstance(rows, bool) or not 1 <= rows <= MAX_ROWS:
             out.append(f"\"x-rows\": {rows!r} is not a whole number of empty rows from 1 to {MAX_ROWS} (the counter's form "
                        "shows that many rows to fill; \"Add a row\" adds more)")
+    if "x-money" in prop and (prop["x-money"] is not True or prop.get("type") not in ("integer", "number")):
+        out.append(f"\"x-money\": {prop['x-money']!r} on a field of \"type\": {prop.get('type')!r}; an amount of money is "
+                   "\"x-money\": true on an \"integer\" field (whole rupees) or a \"number\" one (rupees and paise)")
     if "x-upload" in prop:
         if prop.get("type") != "string":  # the field holds the stored document's id, which is text
             out.append(f"\"x-upload\" is on a field of \"type\": {prop.get('type')!r}; a document field is \"type\": \"string\" "

@@ -1628,13 +1628,16 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
 
 
 class Message(str):
-    """A message of the report: English as the string itself (CLI, JSON, audit), Hindi in ``hi``."""
+    """A message of the report: English as the string itself (CLI, JSON, audit), Hindi in ``hi``;
+    ``account``, the ledger account it is about, if one: the page names it in words in its
+    language (web/reconcile.problem_texts), where the CLI keeps the text, the account's key first."""
 
     hi: str
+    account: str
 
-    def __new__(cls, en: str, hi: str) -> "Message":
+    def __new__(cls, en: str, hi: str, account: str = "") -> "Message":
         self = super().__new__(cls, en)
-        self.hi = hi
+        self.hi, self.account = hi, account
         return self
 
     @property
@@ -2954,7 +2957,8 @@ async def roll_forward(district_id: int, lo: dt.datetime, hi: dt.datetime, max_i
     problems = [Message(f"account {r.account} does not roll forward: opening {format_paise(r.opening_paise)} + in {format_paise(r.in_paise)} "
                         f"− out {format_paise(r.out_paise)} ≠ closing {format_paise(r.closing_paise)}",
                         f"खाता {r.account} आगे नहीं बढ़ता: आरंभिक {format_paise(r.opening_paise)} + आवक {format_paise(r.in_paise)} "
-                        f"− जावक {format_paise(r.out_paise)} ≠ अंतिम {format_paise(r.closing_paise)}") for r in rows if not r.ok]
+                        f"− जावक {format_paise(r.out_paise)} ≠ अंतिम {format_paise(r.closing_paise)}", account=r.account)
+                for r in rows if not r.ok]
     total_in, total_out = sum(r.in_paise for r in rows), sum(r.out_paise for r in rows)
     if total_in != total_out:
         problems.append(Message(f"the postings of the period do not balance: in {format_paise(total_in)} ≠ out {format_paise(total_out)}",

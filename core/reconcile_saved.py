@@ -95,7 +95,16 @@ async def is_current(snap: ReconciliationSnapshot) -> bool:
 
 
 def _message(m: Any) -> dict[str, str]:
-    return {"en": str(m), "hi": getattr(m, "hi", str(m))}
+    """A message as stored: its two texts, and the account it is about when it names one (the page
+    names it in words from it; a message kept before has none and is shown as its text)."""
+    kept = {"en": str(m), "hi": getattr(m, "hi", str(m))}
+    if getattr(m, "account", ""):
+        kept["account"] = m.account
+    return kept
+
+
+def _from_message(d: dict[str, str]) -> rec.Message:
+    return rec.Message(d["en"], d["hi"], d.get("account", ""))
 
 
 def _item(i: rec.Item) -> dict[str, Any]:
@@ -142,8 +151,8 @@ def from_snapshot(snap: ReconciliationSnapshot, district_code: str) -> rec.Repor
                         unmatched_statement=[_from_item(i) for i in d["unmatched_statement"]],
                         unmatched_ledger=[_from_item(i) for i in d["unmatched_ledger"]],
                         accounts=[rec.AccountRoll(*a) for a in d["accounts"]], counts=d["counts"],
-                        problems=[rec.Message(m["en"], m["hi"]) for m in d["problems"]],
-                        confirmed=list(d["confirmed"]), notes=[rec.Message(m["en"], m["hi"]) for m in d["notes"]],
+                        problems=[_from_message(m) for m in d["problems"]],
+                        confirmed=list(d["confirmed"]), notes=[_from_message(m) for m in d["notes"]],
                         recorded=bool(d["recorded"]), n_matched=int(d["matched_count"]),
                         opening_from=dt.datetime.fromisoformat(d["opening_from"]) if d["opening_from"] else None,
                         through_entry_id=snap.through_entry_id, n_differing=int(d["differing_count"]),

@@ -99,6 +99,74 @@ def test_amounts_with_indian_digit_grouping_are_accepted_at_the_counter(web):
     assert errors(word.text) == ["रिचार्ज राशि (₹) पूर्ण संख्या होनी चाहिए, जैसे 1500 या 2,50,000।"]
 
 
+MONEY = {"type": "object", "properties": {
+    "rupees": {"type": "integer", "title": "Recharge amount (Rs)", "x-title-hi": "रिचार्ज राशि (₹)", "x-money": True},
+    "paid": {"type": "number", "title": "Amount paid", "x-title-hi": "दी गई राशि", "x-money": True},
+    "pages": {"type": "integer", "title": "Number of pages", "x-title-hi": "पृष्ठों की संख्या"}}}
+
+
+@pytest.mark.parametrize("typed, rupees", [
+    ("₹350", 350), ("Rs 350", 350), ("Rs. 350/-", 350), ("rs.350", 350), ("INR 1,000", 1000), ("₹ 1,00,000", 100000),
+    ("रु. ३५०", 350), ("३५० रुपये", 350), ("350 rupees", 350), ("350.00", 350), ("350/-", 350),
+])
+def test_a_money_field_takes_an_amount_as_the_money_boxes_do(typed, rupees):
+    """A form's own amount (the DTH recharge's "Recharge amount (Rs)") refused `₹350` and `Rs 350` as
+    not a whole number, though every money box of the counter takes them (core/money.parse_rupees)."""
+    assert forms.coerce(MONEY, {"rupees": typed}) == {"rupees": rupees}
+    assert forms.coerce(MONEY, {"paid": typed}) == {"paid": rupees}
+    forms.validate(MONEY, forms.coerce(MONEY, {"rupees": typed, "paid": typed}))
+
+
+def test_a_money_field_of_rupees_and_paise_keeps_the_paise():
+    assert forms.coerce(MONEY, {"paid": "₹1,483.50"}) == {"paid": Decimal("1483.50")}
+    assert forms.coerce(MONEY, {"paid": "Rs. 40.5"}) == {"paid": Decimal("40.5")}
+
+
+@pytest.mark.parametrize("typed, en, hi", [
+    ("₹1483,50", "Recharge amount (Rs): '₹1483,50' has a comma where no thousands end", "रिचार्ज राशि (₹): '₹1483,50' में अल्पविराम"),
+    ("Rs 1.483,50", "Recharge amount (Rs): 'Rs 1.483,50' has a comma after the decimal point", "रिचार्ज राशि (₹): 'Rs 1.483,50' में दशमलव"),
+    ("Rs 35O", "Recharge amount (Rs) must be a whole number, such as 1500", "रिचार्ज राशि (₹) पूर्ण संख्या होनी चाहिए"),
+    ("₹350.50", "Recharge amount (Rs) is in whole rupees, with no paise: type 350 or 351.", "रिचार्ज राशि (₹) पूरे रुपयों में है, पैसे नहीं: 350 या 351"),
+    ("₹350.505", "Recharge amount (Rs): Amount has more than two decimals", "रिचार्ज राशि (₹): राशि में दो से अधिक दशमलव"),
+])
+def test_an_amount_that_reads_two_ways_is_refused_naming_the_field_and_the_fix(typed, en, hi):
+    data = forms.coerce(MONEY, {"rupees": typed})
+    assert data == {"rupees": typed}
+    with pytest.raises(forms.FormErrors) as err:
+        forms.validate(MONEY, data)
+    assert err.value.by_field()["rupees"].startswith(en), err.value.by_field()
+    assert err.value.by_field("hi")["rupees"].startswith(hi), err.value.by_field("hi")
+
+
+def test_a_field_that_is_not_money_still_refuses_rupees():
+    data = forms.coerce(MONEY, {"pages": "Rs 5"})
+    assert data == {"pages": "Rs 5"}
+    with pytest.raises(forms.FormErrors) as err:
+        forms.validate(MONEY, data)
+    assert err.value.by_field() == {"pages": "Number of pages must be a whole number, such as 1500 or 2,50,000."}
+
+
+def test_the_dth_recharge_takes_rupees_typed_with_the_sign_at_the_counter(web):
+    web.login("operator1")
+    eid = ramesh(web)
+    dth = f"/counter/citizens/{eid}/services/{DTH}"
+    for typed in ("₹350", "Rs 350", "रु. ३५०"):
+        confirm = web.post_form(dth, {"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": typed})
+        assert confirm.status_code == 200, errors(confirm.text)
+        assert "₹350.00" in confirm.text and hidden(confirm.text)["data.amount_rupees"] == "350"
+    caste = f"/counter/citizens/{eid}/services/{CASTE}"
+    confirm = web.client.post(caste, data=caste_form(web.csrf(caste), annual_family_income="₹ 2,50,000"),
+                              files={"ration_card_scan": ("ration card.pdf", PDF, "application/pdf")})
+    assert confirm.status_code == 200, errors(confirm.text)
+    assert hidden(confirm.text)["data.annual_family_income"] == "250000"
+    paise = web.post_form(dth, {"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "₹350.50"})
+    assert paise.status_code == 400 and errors(paise.text) == ["Recharge amount (Rs) is in whole rupees, with no paise: type 350 or 351."]
+    web.get("/lang/hi")
+    comma = web.post_form(dth, {"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "₹1483,50"})
+    [message] = errors(comma.text)
+    assert comma.status_code == 400 and message.startswith("रिचार्ज राशि (₹): '₹1483,50' में अल्पविराम वहाँ है जहाँ हज़ार पूरे नहीं होते")
+
+
 def test_an_unticked_declaration_and_a_wrong_choice_are_refused_in_the_forms_words(web):
     web.login("operator1")
     eid = ramesh(web)

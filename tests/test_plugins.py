@@ -134,6 +134,11 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     # the stored document's id is text: an integer field holding it was refused at every submission
     ({"form": {"type": "object", "properties": {"x": {"type": "integer", "title": "X", "x-title-hi": "एक्स", "x-upload": {}}}}},
      "form.properties.x", "\"x-upload\" is on a field of \"type\": 'integer'; a document field is \"type\": \"string\""),
+    # an amount of money typed as the money boxes take one (decision 132): only on a field holding a number
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स", "x-money": True}}}},
+     "form.properties.x", "\"x-money\": True on a field of \"type\": 'string'; an amount of money is \"x-money\": true on an \"integer\""),
+    ({"form": {"type": "object", "properties": {"x": {"type": "integer", "title": "X", "x-title-hi": "एक्स", "x-money": "rupees"}}}},
+     "form.properties.x", "\"x-money\": 'rupees' on a field of \"type\": 'integer'"),
     # x-steps the counter could not draw: a crash inside the core refused the whole plugin, or a field never shown
     ({"form": {**STEPPED, "x-steps": {"title": "One", "x-title-hi": "एक", "fields": ["a", "b"]}}}, "form.x-steps",
      'must be a list of steps, each {"title": ..., "x-title-hi": ..., "fields": [...]}'),

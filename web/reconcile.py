@@ -29,6 +29,7 @@ from emitra.core import reconcile_saved as saved
 from emitra.core import settlement
 from emitra.core import statement_withdraw as sw
 from emitra.core.documents import display_name
+from emitra.core.money import format_paise
 from emitra.core.models import LSP, District, Role, StatementImport
 from emitra.core.plugins import department_hi
 from emitra.web.i18n import _, pick
@@ -93,6 +94,24 @@ async def account_names(district_id: int, accounts: list[str]) -> dict[str, str]
         else:
             names[account] = account_label(account)
     return names
+
+
+def problem_texts(report: rec.Report, names: dict[str, str]) -> list[str]:
+    """The report's problems in the page's language, an account a problem names in words (``names``:
+    :func:`account_names`) with its ledger name in brackets for the accountant, its figures from the
+    report's roll-forward; any other problem, and one kept before the account was kept with it
+    (core/reconcile_saved.py), as its text."""
+    rolls = {a.account: a for a in report.accounts}
+    texts = []
+    for problem in report.problems:
+        roll = rolls.get(getattr(problem, "account", ""))
+        if roll is None or names.get(roll.account, roll.account) == roll.account:  # (an account no table names: its key is its name)
+            texts.append(pick(problem.en, problem.hi))
+            continue
+        texts.append(_("%(account)s (%(key)s) does not roll forward: opening %(opening)s + in %(in)s − out %(out)s ≠ closing %(closing)s")
+                     % {"account": names[roll.account], "key": roll.account, "opening": format_paise(roll.opening_paise),
+                        "in": format_paise(roll.in_paise), "out": format_paise(roll.out_paise), "closing": format_paise(roll.closing_paise)})
+    return texts
 
 
 def _week(text: str | None) -> tuple[dt.date, dt.date, str]:
@@ -176,6 +195,7 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
         "snap": snap, "last_run": last_run,
         "imports": imports, "errors": errors or {}, "imported": imported, "week_error": week_error,
         "kind_label": kind_label, "source_label": lambda s: _(SOURCE_LABELS.get(s, s)), "account_name": names,
+        "problems": problem_texts(report, names),
         "status_label": lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s,
         "can_confirm": rec.can_confirm_deposits(), "max_mb": rec.MAX_FILE_BYTES // (1024 * 1024),
         "begun": start <= clock.today(), "left_out": _left_out(imported), "read_notes": getattr(imported, "notes", None) or [],

@@ -144,6 +144,7 @@ CASTE_FORM: dict[str, Any] = {
                 "x-description-hi": "सभी स्रोतों से, पूरे रुपयों में, पिछले वित्तीय वर्ष की",
                 "minimum": 0,
                 "x-inputmode": "numeric",
+                "x-money": True,  # an amount: typed as the money boxes take one, ₹350 or Rs 350 (core/forms.money_field)
             },
             "non_creamy_layer": {
                 "type": "boolean",

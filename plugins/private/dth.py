@@ -55,6 +55,7 @@ FORM: dict[str, Any] = {
             "minimum": 100,
             "maximum": 5000,
             "x-inputmode": "numeric",
+            "x-money": True,  # an amount: typed as the money boxes take one, ₹350 or Rs 350 (core/forms.money_field)
         },
     },
     "required": ["operator", "subscriber_id", "amount_rupees"],
