@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit, clock, config, notify, privacy
 from emitra.core.db import on_postgres
 from emitra.core.models import AuditLog, BookEntry, Counter, CounterKind, District, Notification, Role, Society, User
+from emitra.core.text import count_en
 
 KINDS = {"complaint": ("complaint", "शिकायत"), "suggestion": ("suggestion", "सुझाव")}
 MOBILE = re.compile(r"[6-9]\d{9}")
@@ -136,7 +137,7 @@ async def weekly_digest(actor: audit.Actor, district_id: int, week_start: dt.dat
             by_centre.setdefault(e.counter_id, []).append(e)
         extra_en, extra_hi = (" (entries recorded after the first digest)", " (पहले डाइजेस्ट के बाद दर्ज प्रविष्टियाँ)") if already else ("", "")
         head_en = (f"e-Mitra complaint and suggestion books, {district.name_en} district, week {period}{extra_en}: "
-                   f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} at {len(by_centre)} of {len(centres)} LokMitra centre(s).")
+                   f"{count_en(len(entries), 'entry', 'entries')} at {len(by_centre)} of {count_en(len(centres), 'LokMitra centre')}.")
         head_hi = (f"ई-मित्र शिकायत एवं सुझाव पुस्तिकाएँ, {district.name_hi} ज़िला, सप्ताह {period_hi}{extra_hi}: "
                    f"{len(centres)} लोकमित्र केंद्रों में से {len(by_centre)} में {len(entries)} प्रविष्टियाँ।")
         en, hi = [head_en], [head_hi]
@@ -149,7 +150,7 @@ async def weekly_digest(actor: audit.Actor, district_id: int, week_start: dt.dat
             c = rows[0].counter
             complaints = sum(1 for e in rows if e.kind == "complaint")
             suggestions = len(rows) - complaints
-            en.append(f"\n{c.name} ({c.code}): {complaints} complaint(s), {suggestions} suggestion(s)")
+            en.append(f"\n{c.name} ({c.code}): {count_en(complaints, 'complaint')}, {count_en(suggestions, 'suggestion')}")
             hi.append(f"\n{c.name_hi or c.name} ({c.code}): {complaints} शिकायतें, {suggestions} सुझाव")
             en += [_entry_line(e, "en") for e in rows]
             hi += [_entry_line(e, "hi") for e in rows]

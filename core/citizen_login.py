@@ -31,6 +31,8 @@ from emitra.core.models import Citizen, CitizenCode, Role, ServiceRequest, User
 CODE_DIGITS = 6
 EVENT = "citizen_code"
 HOUR = dt.timedelta(hours=1)
+#: the session's note of the mobile a code signed it in with (its keyed hash): :func:`session_mobile_changed`
+SESSION_MOBILE = "code_mobile"
 
 
 def mobile_key(mobile: str) -> str:
@@ -215,17 +217,44 @@ async def user_for(actor: audit.Actor, citizen: Citizen, lang: str) -> User | No
     """The login of ``citizen``: their ``User`` of role citizen, made now if they have none (a
     username no one can type at the log-in page, and no password). None when the Society has
     deactivated it: then the code does not sign them in either."""
-    user = await User.filter(citizen_id=citizen.id, role=Role.CITIZEN).order_by("id").first()
+    user = await login_of(citizen)
     if user is None:
-        user = await User.create(username=f"citizen:{citizen.id}", password_hash="!code-only:" + secrets.token_hex(16),
-                                 full_name=citizen.name[:200], role=Role.CITIZEN, district_id=citizen.district_id,
-                                 citizen=citizen, lang=lang if lang in notify.MESSAGE_LANGS else "hi")
-        await audit.record(actor, "user.citizen_login_created", user, district_id=citizen.district_id,
-                           detail={"citizen": citizen.emitra_id or citizen.id})
-        return user
+        return await new_login(actor, citizen, lang)
     if not user.active:
         return None
     if user.full_name != citizen.name[:200]:  # the counter corrected the name since
         user.full_name = citizen.name[:200]
         await user.save(update_fields=["full_name"])
     return user
+
+
+async def message_lang(citizen: Citizen) -> str:
+    """The language ``citizen`` last chose for messages at a counter, else Hindi."""
+    return await _message_lang([citizen], "hi")
+
+
+async def login_of(citizen: Citizen) -> User | None:
+    """The login of ``citizen`` (their ``User`` of role citizen), or None before their first sign-in."""
+    return await User.filter(citizen_id=citizen.id, role=Role.CITIZEN).order_by("id").first()
+
+
+async def new_login(actor: audit.Actor, citizen: Citizen, lang: str) -> User:
+    """Make ``citizen``'s login (username ``citizen:<id>``, no usable password, messages in ``lang``),
+    audited ``user.citizen_login_created``: at their first sign-in, or when the Society stops a
+    sign-in never used."""
+    user = await User.create(username=f"citizen:{citizen.id}", password_hash="!code-only:" + secrets.token_hex(16),
+                             full_name=citizen.name[:200], role=Role.CITIZEN, district_id=citizen.district_id,
+                             citizen=citizen, lang=lang if lang in notify.MESSAGE_LANGS else "hi")
+    await audit.record(actor, "user.citizen_login_created", user, district_id=citizen.district_id,
+                       detail={"citizen": citizen.emitra_id or citizen.id})
+    return user
+
+
+async def session_mobile_changed(user: User, signed_in_with: str) -> bool:
+    """Whether the counter changed the mobile of the citizen ``user`` is the login of since the
+    session signed in with a code sent to the mobile ``signed_in_with`` (:func:`mobile_key`): the
+    session then ends, since the code proved a phone that is no longer theirs."""
+    if user.role != Role.CITIZEN or user.citizen_id is None or not signed_in_with:
+        return False
+    mobiles = await Citizen.filter(id=user.citizen_id).values_list("mobile", flat=True)
+    return not mobiles or not hmac.compare_digest(mobile_key(mobiles[0]), signed_in_with)

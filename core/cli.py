@@ -10,6 +10,7 @@ from typing import Any, Awaitable, Callable
 import click
 
 from emitra.core import config, db
+from emitra.core.text import count_en
 
 
 def run(fn: Callable[[], Awaitable[Any]], with_db: bool = True) -> Any:
@@ -267,7 +268,7 @@ def echo_ledger_check(result: dict, prefix: str = "") -> None:
     if overdue:  # reported beside the problems, but the books balance: the exit status stays theirs (decision 75)
         from emitra.core import config
 
-        click.echo(f"  overdue: {overdue} UPI refund(s) owed to citizens for more than {config.upi_refund_due_days()} working day(s) "
+        click.echo(f"  overdue: {count_en(overdue, 'UPI refund')} owed to citizens for more than {count_en(config.upi_refund_due_days(), 'working day')} "
                    "(EMITRA_UPI_REFUND_DUE_DAYS): send them first; `emitra upi-refunds list` shows them oldest first")
 
 
@@ -538,7 +539,7 @@ def plugins_check(path: str) -> None:
     for problem in problems:
         click.echo(problem)
     if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) found")
+        raise click.ClickException(f"{count_en(len(problems), 'problem')} found")
     click.echo("no problems found")
 
 
@@ -573,7 +574,7 @@ async def _society_admin(district_code: str, as_user: str | None):
 def _statement_errors(exc) -> None:
     for error in exc.errors:
         click.echo(f"  {error}", err=True)
-    raise click.ClickException(f"{len(exc.errors)} problem(s); nothing was imported")
+    raise click.ClickException(f"{count_en(len(exc.errors), 'problem')}; nothing was imported")
 
 
 def _parse_week(week: str | None):
@@ -613,7 +614,7 @@ def reconcile_import_bank(file: str, district: str, as_user: str) -> None:
     for note in getattr(imp, "notes", None) or []:
         click.echo(f"  {note}")
     for earlier, n in sorted((getattr(imp, "left_out", None) or {}).items()):
-        click.echo(f"  left out {n} line(s) import #{earlier} already has (the same date, amount, reference, description and balance)")
+        click.echo(f"  left out {count_en(n, 'line')} import #{earlier} already has (the same date, amount, reference, description and balance)")
 
 
 @reconcile_group.command("import-stripe")
@@ -770,7 +771,7 @@ def reconcile_withdraw(import_id: int, district: str, as_user: str, reason: str)
         if len(done.kept) > 20:
             click.echo(f"  kept {len(done.kept) - 20} more (the audit record statement.withdrawn lists every one)")
     if done.unmarked:
-        click.echo(f"  unmatched again: {done.unmarked} statement line(s) of other imports a recorded run had matched to the payouts reversed")
+        click.echo(f"  unmatched again: {count_en(done.unmarked, 'statement line')} of other imports a recorded run had matched to the payouts reversed")
     for start, end in done.weeks:
         click.echo(f"  run the week of {start} to {end} again: emitra reconcile run --district {district.strip().upper()} --week {start}")
 
@@ -969,10 +970,10 @@ def settle_command(ctx: click.Context, now_text: str | None, district: str | Non
         report = run(go)
     except dayend.MoneyError as exc:
         _money_fail(exc)
-    click.echo(f"settled {len(report.items)} payment(s), {format_paise(report.total_paise)} in all, at {report.now.isoformat()}")
+    click.echo(f"settled {count_en(len(report.items), 'payment')}, {format_paise(report.total_paise)} in all, at {report.now.isoformat()}")
     for payout in report.payouts:  # one transfer each: the reference goes on the NEFT or Stripe transfer
         click.echo(f"  pay LSP {payout.lsp_id} {format_paise(payout.amount_paise)} by {payout.method}, reference {payout.reference} "
-                   f"({len(payout.items)} payment(s))")
+                   f"({count_en(len(payout.items), 'payment')})")
     for item in report.late:
         click.echo(f"  LATE {item.receipt_no}: confirmed {item.confirmed_at.isoformat()}, settled after {item.hours} hours")
 
@@ -1042,7 +1043,7 @@ def settle_payout(reference: str, page_no: int, every: bool, district: str | Non
         raise click.ClickException(f"REFERENCE: no settlement payout {reference!r} that you may read")
     late = f", {p.late} late" if p.late else ""
     click.echo(f"payout {p.reference} on {p.at.isoformat()} to LSP {p.lsp_id} by {p.method}: "
-               f"{p.payments} payment(s), {format_paise(p.amount_paise)}{late}")
+               f"{count_en(p.payments, 'payment')}, {format_paise(p.amount_paise)}{late}")
     for account, paise in p.lines.items():
         click.echo(f"  {account}: {format_paise(paise)}")
     if not every:
@@ -1116,7 +1117,7 @@ def claims_command(provider: str, start: str, end: str, district: str | None, pa
     if as_csv:
         click.echo(st.csv(), nl=False)
         return
-    click.echo(f"claim on {st.provider} for {st.period_start} to {st.period_end}: {len(st.lines)} transaction(s), {format_paise(st.total_paise)}")
+    click.echo(f"claim on {st.provider} for {st.period_start} to {st.period_end}: {count_en(len(st.lines), 'transaction')}, {format_paise(st.total_paise)}")
     for line in st.lines:
         click.echo(f"  {line.receipt_no:<16} {line.service_code:<28} {line.reference:<16} {format_paise(line.amount_paise):>10}")
     if st.posted:
@@ -1225,7 +1226,7 @@ def wallet_refunds(lsp_id: int, page_no: int | None, every: bool, as_user: str |
     views = run(go)
     zone = ZoneInfo(config.timezone())
     h = views[0]
-    click.echo(f"LSP {h.lsp.id} {h.lsp.name}: {h.count} refund(s), {format_paise(h.refunded_paise)} refunded; "
+    click.echo(f"LSP {h.lsp.id} {h.lsp.name}: {count_en(h.count, 'refund')}, {format_paise(h.refunded_paise)} refunded; "
                f"still owed back {format_paise(h.owed_paise)}")
     if not every and h.pages > 1:
         click.echo(f"page {h.page} of {h.pages}")
@@ -1305,14 +1306,14 @@ def upi_refunds_list(district: str) -> None:
         vpa = f" VPA {o.payer_vpa}" if o.payer_vpa else ""
         late = "  OVERDUE" if o.overdue else ""
         click.echo(f"{o.receipt_no}  {at}  {o.counter_code}  owed {format_paise(o.owed_paise)} of {format_paise(o.refund_paise)}  "
-                   f"for {o.days_owed} day(s){late}  UTR {o.utr or '-'}{vpa}")
+                   f"for {count_en(o.days_owed, 'day')}{late}  UTR {o.utr or '-'}{vpa}")
         for r in o.returned:
             on = dt.date.fromisoformat(r["on"]).strftime("%d-%m-%Y")
             click.echo(f"    transfer {r['transfer']} of {format_paise(r['amount_paise'])} returned by the bank on {on} "
                        f"(reference {r['reference']}): check the account")
     overdue = sum(1 for o in rows if o.overdue)
     click.echo(f"{len(rows)} owed, {format_paise(sum(o.owed_paise for o in rows))} in all"
-               + (f", {overdue} overdue (owed more than {config.upi_refund_due_days()} working day(s))" if overdue else "")
+               + (f", {overdue} overdue (owed more than {count_en(config.upi_refund_due_days(), 'working day')})" if overdue else "")
                + "; record each transfer with `emitra upi-refunds pay RECEIPT --reference REF`")
 
 

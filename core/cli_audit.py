@@ -13,6 +13,8 @@ import sys
 
 import click
 
+from emitra.core.text import count_en
+
 
 @click.group("audit")
 def audit_group() -> None:
@@ -43,7 +45,7 @@ def audit_verify(as_json: bool, expect_head: str) -> None:
     elif result.intact:
         click.echo(f"audit log intact: {result.entries} entries chained; head hash {result.head_hash or '(empty log)'}")
     else:
-        click.echo(f"audit log BROKEN: {len(result.problems)} problem(s) in {result.entries} entries", err=True)
+        click.echo(f"audit log BROKEN: {count_en(len(result.problems), 'problem')} in {count_en(result.entries, 'entry', 'entries')}", err=True)
         for problem in result.problems:
             click.echo(f"  {problem}", err=True)
     if not result.intact:

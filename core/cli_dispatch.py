@@ -17,6 +17,8 @@ import datetime as dt
 
 import click
 
+from emitra.core.text import count_en
+
 #: a refusal's field (core/dispatch.DispatchError) -> the argument or option the command names
 OPTION = {"counter": "COUNTER", "cases": "COUNTER", "user": "--as", "role": "--as", "date": "--date", "note": "--note",
           "missing": "--missing", "dispatch": "NUMBER"}
@@ -88,10 +90,10 @@ def dispatch_pending(counter_code: str) -> None:
         return
     cases = sum(len(c) for c in waiting.values())
     papers = sum(len(case.paper_documents or []) for c in waiting.values() for case in c)
-    click.echo(f"{counter.code}{closed}: {cases} case(s), {papers} paper(s) wait for dispatch "
+    click.echo(f"{counter.code}{closed}: {count_en(cases, 'case')}, {count_en(papers, 'paper')} wait for dispatch "
                f"(emitra dispatch prepare {counter.code} --as OPERATOR)")
     for department, listed in waiting.items():
-        click.echo(f"{department}: {len(listed)} case(s)")
+        click.echo(f"{department}: {count_en(len(listed), 'case')}")
         for case in listed:
             again = f"  reported missing from {reported[case.number]}" if case.number in reported else ""
             click.echo(f"  {case.number}  {case.title_en}  {case.applicant_name}  [{case.state}]{again}")
@@ -131,7 +133,7 @@ def dispatch_prepare(counter_code: str, day: str | None, as_user: str) -> None:
     click.echo(f"prepared {len(made)} dispatch(es) at {counter.code} dated {when.isoformat()}; print each list "
                "(/dispatch/NUMBER, or emitra dispatch show NUMBER), sign it and send it with its bundle:")
     for d in made:
-        click.echo(f"  {d.number}  {d.department}: {len(d.items)} case(s)")
+        click.echo(f"  {d.number}  {d.department}: {count_en(len(d.items), 'case')}")
 
 
 def _state(d, by_name: dict[int, str]) -> str:
@@ -191,7 +193,7 @@ def dispatch_list(counter_code: str | None, day: str | None, waiting: bool, depa
                    + (f" dated {on.isoformat()}" if on else ""))
         return
     for d in rows:
-        click.echo(f"{d.number}  {d.business_date.isoformat()}  {d.counter.code}  {len(d.items or [])} case(s)  "
+        click.echo(f"{d.number}  {d.business_date.isoformat()}  {d.counter.code}  {count_en(len(d.items or []), 'case')}  "
                    f"{d.department}  {_state(d, names)}")
     if total > len(rows):
         narrower = [hint for hint, given in (("a COUNTER", counter_code), ("a --date", on), ("--waiting", waiting),
@@ -253,7 +255,7 @@ def dispatch_acknowledge(number: str, missing: tuple[str, ...], note: str, as_us
 
     done, counter = run(go)
     gone = core.missing_numbers(done)
-    click.echo(f"{done.number} acknowledged: {len(done.items or []) - len(gone)} case(s) received"
+    click.echo(f"{done.number} acknowledged: {count_en(len(done.items or []) - len(gone), 'case')} received"
                + (f"; reported missing: {', '.join(gone)} (waiting at {counter.code} again, for its next dispatch)" if gone else ""))
 
 

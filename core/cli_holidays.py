@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from emitra.core.text import count_en
+
 DISTRICT = click.option("--district", "district_code", required=True, help="The district's code, e.g. JP.")
 AS = click.option("--as", "as_user", required=True, help="The district Society admin's username (recorded in the audit log).")
 
@@ -61,7 +63,7 @@ def holidays_list(district_code: str, year: int | None) -> None:
     district, rows = run(go)
     for h in rows:
         click.echo(f"{h.date.isoformat()}  {h.date:%a}  {h.name}  (added by {h.created_by or '-'})")
-    click.echo(f"{len(rows)} holiday(s) of {district.code}" + (f" in {year}" if year else ""))
+    click.echo(f"{count_en(len(rows), 'holiday')} of {district.code}" + (f" in {year}" if year else ""))
 
 
 @holidays_group.command("add")

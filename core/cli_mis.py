@@ -13,8 +13,8 @@ import sys
 
 import click
 
-
 from emitra.core.cli_sla import _district_id  # --district CODE to an id, or a clear error
+from emitra.core.text import count_en
 
 
 @click.group("mis")
@@ -44,7 +44,7 @@ def mis_check(district_code: str | None, as_json: bool) -> None:
     elif not differences:
         click.echo("the daily figures equal a full recount")
     else:
-        click.echo(f"{len(differences)} difference(s) between the daily figures and a recount, or a month's figures "
+        click.echo(f"{count_en(len(differences), 'difference')} between the daily figures and a recount, or a month's figures "
                    "(YYYY-MM) and the sum of its days (`emitra mis rebuild` replaces both by the recount):")
         for d in differences:
             click.echo(f"  {d['business_date']} {d['counter']:<12} {d['service_code']:<32} stored {d['stored']}  recount {d['recount']}")
@@ -67,7 +67,7 @@ def mis_rebuild(district_code: str | None) -> None:
         return rows
 
     rows = run(go)
-    click.echo(f"rebuilt the daily figures: {rows} row(s)")
+    click.echo(f"rebuilt the daily figures: {count_en(rows, 'row')}")
 
 
 @mis.command("reports")
@@ -121,12 +121,12 @@ def mis_verify() -> None:
 
     total, failed = run(go)
     if not failed:
-        click.echo(f"{total} vetted report(s): every SHA-256 matches")
+        click.echo(f"{count_en(total, 'vetted report')}: every SHA-256 matches")
         return
     for r in failed:
         click.echo(f"report #{r.id} ({r.period_start}..{r.period_end}, LSP {r.lsp_id}): stored figures do NOT match "
                    f"their SHA-256 {r.sha256[:12]}", err=True)
-    click.echo(f"{len(failed)} of {total} vetted report(s) altered", err=True)
+    click.echo(f"{len(failed)} of {count_en(total, 'vetted report')} altered", err=True)
     sys.exit(1)
 
 

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from emitra.core.text import count_en, noun_en
+
 
 @click.group("officer")
 def officer() -> None:
@@ -61,25 +63,38 @@ def run_as(fn, as_user: str | None, *args, **kwargs):
     return run(go)
 
 
-def add_account_commands(group: click.Group, *, deactivate, reactivate, set_password, who: str, as_help: str) -> None:
+def add_account_commands(group: click.Group, *, deactivate, reactivate, set_password, who: str, as_help: str,
+                         citizens: str = "") -> None:
     """``deactivate``, ``reactivate`` and ``set-password`` on ``group`` (``emitra officer``, ``emitra
-    user``): the same three steps for every kind of account, each ``fn(actor, username[, password])``."""
+    user``): the same three steps for every kind of account, each ``fn(actor, username[, password])``;
+    ``citizens``, the help's words on a citizen's login, when the group's steps take one too."""
+    from emitra.core.models import Role
+
     as_option = click.option("--as", "as_user", required=True, help=as_help)
 
     @group.command("deactivate", help=f"{who} who left: USERNAME can no longer log in, and every session and API token "
-                                      "they hold ends now. The account stays (their name on the steps, receipts and timelines).")
+                                      "they hold ends now. The account stays (their name on the steps, receipts and timelines)."
+                                      + (f" {citizens}" if citizens else ""))
     @click.argument("username")
     @as_option
     def deactivate_command(username: str, as_user: str) -> None:
         made = run_as(deactivate, as_user, username)
-        click.echo(f"{made.username} deactivated: cannot log in (emitra {group.name} reactivate {made.username} --as ... to undo)")
+        if made.role == Role.CITIZEN:
+            click.echo(f"{made.username} ({made.full_name}) deactivated: a code sent to their mobile no longer signs them in, and "
+                       f"their open sessions ended (emitra {group.name} reactivate {made.username} --as ... to undo)")
+        else:
+            click.echo(f"{made.username} deactivated: cannot log in (emitra {group.name} reactivate {made.username} --as ... to undo)")
 
-    @group.command("reactivate", help="Let a deactivated USERNAME log in again with their password.")
+    @group.command("reactivate", help="Let a deactivated USERNAME log in again with their password"
+                                      + (" (a citizen: sign in again with a code sent to their mobile)." if citizens else "."))
     @click.argument("username")
     @as_option
     def reactivate_command(username: str, as_user: str) -> None:
         made = run_as(reactivate, as_user, username)
-        click.echo(f"{made.username} may log in again")
+        if made.role == Role.CITIZEN:
+            click.echo(f"{made.username} ({made.full_name}) may sign in again with a code sent to their mobile")
+        else:
+            click.echo(f"{made.username} may log in again")
 
     @group.command("set-password", help="Give USERNAME a new password (asked for twice, or the first line of standard input "
                                         "when it is not a terminal); every session they have open ends.")
@@ -132,10 +147,10 @@ def officer_departments(district_code: str | None) -> None:
                 level = f" (needs an officer of level {gap.level} or above)" if gap.level > 1 else ""
                 offered.setdefault(name, []).append(f"{gap.service.code} at {', '.join(counters)}{level}")
         for name in names:
-            flags = ([f"{waiting[name]} open case(s) waiting"] if name in waiting else []) \
+            flags = ([f"{count_en(waiting[name], 'open case')} waiting"] if name in waiting else []) \
                 + ([f"offered: {'; '.join(offered[name])}"] if name in offered else [])
             flag = f"  NO OFFICER: {'; '.join(flags)}" if flags else ""
-            click.echo(f"{staff.get(name, 0):>3} officer(s)  {name}{flag}")
+            click.echo(f"{staff.get(name, 0):>3} {noun_en(staff.get(name, 0), 'officer'):<8}  {name}{flag}")
 
     run(go)
 

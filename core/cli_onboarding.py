@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from emitra.core.cli_officers import _password, add_account_commands, run_as
+from emitra.core.text import count_en, noun_en
 
 
 AS = click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
@@ -41,7 +42,7 @@ def lsp_list() -> None:
         for item in await LSP.all().select_related("district").order_by("district_id", "id"):
             n = await Counter.filter(lsp_id=item.id).count()
             state = "" if item.active else "  (inactive)"
-            click.echo(f"{item.id:>4}  {item.district.code}  {item.mode:<8} {n:>3} counter(s)  {item.name}{state}")
+            click.echo(f"{item.id:>4}  {item.district.code}  {item.mode:<8} {n:>3} {noun_en(n, 'counter'):<8}  {item.name}{state}")
 
     run(go)
 
@@ -122,7 +123,7 @@ def counter_move_applications(code: str, to_code: str, as_user: str) -> None:
     from emitra.core.onboarding import move_applications
 
     moved = run_as(move_applications, as_user, code, to_code)
-    click.echo(f"{len(moved.numbers)} open application(s) moved from {moved.source.code} to {moved.target.code}: "
+    click.echo(f"{count_en(len(moved.numbers), 'open application')} moved from {moved.source.code} to {moved.target.code}: "
                + ", ".join(moved.numbers))
 
 
@@ -189,7 +190,10 @@ def _staff() -> None:
 
     add_account_commands(user, deactivate=onboarding.deactivate_user, reactivate=onboarding.reactivate_user,
                          set_password=onboarding.set_user_password, who="An operator or LSP admin",
-                         as_help="The Society admin's username, or the LSP admin's for their own operator (recorded in the audit log).")
+                         as_help="The Society admin's username, or the LSP admin's for their own operator (recorded in the audit log).",
+                         citizens="A citizen's login (USERNAME citizen:<id>, or the citizen's e-Mitra ID), by the Society's admin "
+                                  "of their district: a code sent to their mobile no longer signs them in, and their open "
+                                  "sessions end; a citizen who never signed in is stopped before their first sign-in.")
 
 
 _staff()
@@ -235,7 +239,7 @@ def district_list() -> None:
             admins = await User.filter(district_id=d.id, role=Role.SOCIETY_ADMIN, active=True).count()
             account = (society.bank_account or "no bank account set") if society else "no Society"
             click.echo(f"{d.code}  {d.name_en} ({d.name_hi})  {society.name if society else '-'}  [{account}]  "
-                       f"{lsps} LSP(s), {counters} counter(s), {admins} Society admin(s)")
+                       f"{count_en(lsps, 'LSP')}, {count_en(counters, 'counter')}, {count_en(admins, 'Society admin')}")
 
     run(go)
 

@@ -45,6 +45,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import click
 
 from emitra.core import config
+from emitra.core.text import count_en
 
 FORMAT = "emitra-backup"
 FORMAT_VERSION = 1
@@ -486,7 +487,7 @@ async def _pg_prepare(target: PgTarget, yes: bool) -> None:
                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()")
         if others:
             who = ", ".join(f"pid {r['pid']}" + (f" ({r['application_name']})" if r["application_name"] else "") for r in others[:5])
-            raise OpsError(f"{len(others)} other session(s) are connected to {target.dbname!r} ({who}): stop `emitra serve` "
+            raise OpsError(f"{count_en(len(others), 'other session')} {'is' if len(others) == 1 else 'are'} connected to {target.dbname!r} ({who}): stop `emitra serve` "
                            f"and cron jobs first, then restore")
         tables = await conn.fetchval("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
         if tables and not yes:

@@ -413,12 +413,53 @@ async def _staff_for(actor: audit.Actor, username: str) -> User:
 
 
 async def deactivate_user(actor: audit.Actor, username: str) -> User:
-    """An operator or LSP admin who left: cannot log in any more, sessions and tokens end now."""
-    return await lock_out(actor, await _staff_for(actor, username))
+    """An operator or LSP admin who left: cannot log in any more, sessions and tokens end now. Or a
+    citizen's login (:func:`_citizen_login_for`): a code no longer signs them in, and their open
+    sessions end now; a citizen who never signed in gets their login made already stopped."""
+    account = await _citizen_login_for(actor, username, make=True)
+    return await lock_out(actor, account if account is not None else await _staff_for(actor, username))
 
 
 async def reactivate_user(actor: audit.Actor, username: str) -> User:
-    return await let_in(actor, await _staff_for(actor, username))
+    account = await _citizen_login_for(actor, username, make=False)
+    return await let_in(actor, account if account is not None else await _staff_for(actor, username))
+
+
+async def _citizen_login_for(actor: audit.Actor, name: str, make: bool) -> User | None:
+    """The login of a citizen named by its username (``citizen:<id>``, made at their first sign-in
+    with a code; or a login linked to a citizen by hand) or by the citizen's e-Mitra ID, if ``actor``
+    may stop or restore it: the Society's admin of the citizen's district, or the state admin. None
+    when ``name`` names no citizen (then it is a staff username). Decision 133."""
+    from emitra.core import citizen_login
+    from emitra.core.ids import IdError, parse_emitra_id
+    from emitra.core.models import Citizen
+
+    name = str(name or "").strip()
+    account = await User.get_or_none(username=name)
+    citizen = None
+    if account is None:  # an e-Mitra ID (JP-00000123-4, as typed), else no citizen's
+        try:
+            citizen = await Citizen.get_or_none(emitra_id=parse_emitra_id(name))
+        except IdError:
+            citizen = None
+        if citizen is None:
+            return None
+        account = await citizen_login.login_of(citizen)
+    elif account is None or account.role != Role.CITIZEN:
+        return None
+    district_id = account.district_id if account is not None else citizen.district_id
+    if not _is_admin_of(actor, district_id):
+        raise Refused("--as", f"{actor.name!r} may not stop or restore {name}'s sign-in: the Society's admin of the citizen's "
+                              "district (or the state admin) may",
+                      f"{actor.name!r} {name} का साइन-इन न रोक सकते हैं, न फिर से चालू कर सकते हैं: यह नागरिक के जिले की "
+                      "सोसायटी के एडमिन (या राज्य एडमिन) कर सकते हैं")
+    if account is None:
+        if not make:
+            raise Refused("USERNAME", f"{name} has never signed in, and nothing stops them: no login to reactivate",
+                          f"{name} ने कभी साइन-इन नहीं किया, और उन्हें कुछ नहीं रोकता: फिर से चालू करने को कोई लॉगिन नहीं है")
+        async with in_transaction():  # stopped before it was ever used (lock_out, next)
+            account = await citizen_login.new_login(actor, citizen, await citizen_login.message_lang(citizen))
+    return account
 
 
 async def set_user_password(actor: audit.Actor, username: str, password: str) -> User:

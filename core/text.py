@@ -144,10 +144,23 @@ def plain(text: str, multiline: bool = False) -> str:
     return "".join(c for c in text if c == "\n" or (c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc"))
 
 
+def count_en(count: int, thing: str, things: str = "") -> str:
+    """"1 payment", "3 payments", "0 payments": a count of things in English, singular or plural as the
+    number wants, for text the core writes in English itself (the command line's output, the English
+    half of a message kept in both languages); ``things`` when the plural is not ``thing`` + "s"
+    ("entry", "entries"). Hindi needs no such help as a rule ("1 भुगतान", "3 भुगतान")."""
+    return f"{count} {noun_en(count, thing, things)}"
+
+
+def noun_en(count: int, thing: str, things: str = "") -> str:
+    """The word alone of :func:`count_en`, for a count printed apart (in a column of its own)."""
+    return thing if count == 1 else things or thing + "s"
+
+
 def days_en(count: int) -> str:
     """"1 day", "3 days": a count of days in English, singular or plural as the number wants (a
     message the core writes in both languages itself; Hindi says "1 दिन", "3 दिन" alike)."""
-    return f"{count} day" if count == 1 else f"{count} days"
+    return count_en(count, "day")
 
 
 # --- dates as the pages write them --------------------------------------------------------------

@@ -31,6 +31,7 @@ from emitra.core import config, fees
 from emitra.core.grievances import COUNTER_COMPLAINT, complaint_label
 from emitra.core.models import AuditLog, BookEntry, Case, Counter, DailyFigure, DayEnd
 from emitra.core.money import format_paise
+from emitra.core.text import count_en, days_en
 
 DORMANT_DAYS = 30
 DORMANT_MIN_TRANSACTIONS = 20
@@ -133,7 +134,7 @@ async def dormant(district_id: int, today: dt.date, days: int = DORMANT_DAYS,
             when_en, when_hi = f"last transaction on {_dmy(last_day)}", f"अंतिम लेन-देन {_dmy(last_day)} को"
         items.append(Item(
             counter,
-            f"{count} transaction{'' if count == 1 else 's'} in the last {days} days (fewer than {min_transactions}); {when_en}.",
+            f"{count_en(count, 'transaction')} in the last {days_en(days)} (fewer than {min_transactions}); {when_en}.",
             f"पिछले {days} दिनों में {count} लेन-देन ({min_transactions} से कम); {when_hi}।",
             {"transactions": count, "last_transaction": last_day, "days": days},
         ))
@@ -216,20 +217,20 @@ async def overcharging(district_id: int, today: dt.date, days: int = OVERCHARGIN
         charged = over.get(cid)
         parts_en, parts_hi = [], []
         if online:
-            parts_en.append(f"{online} online complaint(s) of overcharging")
+            parts_en.append(f"{count_en(online, 'online complaint')} of overcharging")
             parts_hi.append(f"अधिक राशि लेने की {online} ऑनलाइन शिकायत")
         if written:
-            parts_en.append(f"{written} complaint book entr{'y' if written == 1 else 'ies'} mentioning overcharging")
+            parts_en.append(f"{count_en(written, 'complaint book entry', 'complaint book entries')} mentioning overcharging")
             parts_hi.append(f"शिकायत पुस्तिका में अधिक राशि की {written} प्रविष्टि")
         if charged:
             n_days, excess = len(charged["days"]), format_paise(charged["excess_paise"])
-            parts_en.append(f"service charges above the published rate on {n_days} day(s), {charged['transactions']} transactions, "
+            parts_en.append(f"service charges above the published rate on {days_en(n_days)}, {count_en(charged['transactions'], 'transaction')}, "
                             f"{excess} in excess (checked against today's rate: a rate lowered during the period also shows here)")
             parts_hi.append(f"{n_days} दिन प्रकाशित दर से अधिक सेवा शुल्क, {charged['transactions']} लेन-देन, {excess} अधिक "
                             "(आज की दर से जाँचा गया: अवधि में घटाई गई दर भी यहाँ दिखती है)")
         items.append(Item(
             counters[cid],
-            f"In the last {days} days: " + "; ".join(parts_en) + ".",
+            f"In the last {days_en(days)}: " + "; ".join(parts_en) + ".",
             f"पिछले {days} दिनों में: " + "; ".join(parts_hi) + "।",
             {"complaints": online, "book_entries": written, "days_over_rate": len(charged["days"]) if charged else 0,
              "transactions_over_rate": charged["transactions"] if charged else 0,
@@ -259,7 +260,8 @@ async def shortages(district_id: int, today: dt.date, days: int = SHORTAGE_DAYS,
         short = totals[cid]
         items.append(Item(
             counters[cid],
-            f"{count} day ends short in the last {days} days (at least {min_shortages} lists a counter), {format_paise(short)} short in all.",
+            f"{count_en(count, 'day end')} short in the last {days_en(days)} (at least {min_shortages} lists a counter), "
+            f"{format_paise(short)} short in all.",
             f"पिछले {days} दिनों में {count} दिन के अंत में नकद कम ({min_shortages} या अधिक पर सूची में), कुल {format_paise(short)} कम।",
             {"shortages": count, "short_paise": short, "days": days},
         ))
@@ -289,7 +291,7 @@ async def complaints(district_id: int, today: dt.date, days: int = COMPLAINT_DAY
         online, written = len(cases.get(cid, [])), book.get(cid, 0)
         items.append(Item(
             counters[cid],
-            f"{online + written} complaints in the last {days} days ({online} online, {written} in the complaint book; "
+            f"{count_en(online + written, 'complaint')} in the last {days_en(days)} ({online} online, {written} in the complaint book; "
             f"at least {min_complaints} lists a counter).",
             f"पिछले {days} दिनों में {online + written} शिकायतें ({online} ऑनलाइन, {written} शिकायत पुस्तिका में; "
             f"{min_complaints} या अधिक पर सूची में)।",
@@ -320,7 +322,7 @@ async def lookups(district_id: int, today: dt.date, days: int = LOOKUP_DAYS) -> 
         within_en, within_hi = (span_en(minutes), span_hi(minutes)) if isinstance(minutes, int) else (f"{minutes} minutes", f"{minutes} मिनट")
         items.append(Item(
             counters[cid],
-            f"Refused {len(entries)} time(s) in the last {days} days for looking up more than {limit} citizens the counter "
+            f"Refused {count_en(len(entries), 'time')} in the last {days_en(days)} for looking up more than {limit} citizens the counter "
             f"had not served within {within_en} ({operators}): ask the operator why.",
             f"पिछले {days} दिनों में {len(entries)} बार रोका गया: {within_hi} में ऐसे {limit} से अधिक नागरिक खोजे जिन्हें "
             f"काउंटर ने सेवा नहीं दी थी ({operators}); ऑपरेटर से कारण पूछें।",

@@ -95,9 +95,9 @@ async def test_the_weekly_digest_groups_by_centre_masks_mobiles_and_is_sent_once
     assert note is not None and (note.channel, note.event) == ("email", "book_digest")
     assert note.recipient == "nodal.jaipur@demo.emitra.invalid"
     body = note.body_en
-    assert "week 03-11-2025 to 09-11-2025" in body and "3 entries at 2 of 2 LokMitra centre(s)" in body
-    assert "LokMitra Centre, Malviya Nagar (JP-LM-001): 1 complaint(s), 1 suggestion(s)" in body
-    assert "LokMitra Centre, Sanganer (JP-LM-002): 1 complaint(s), 0 suggestion(s)" in body
+    assert "week 03-11-2025 to 09-11-2025" in body and "3 entries at 2 of 2 LokMitra centres" in body
+    assert "LokMitra Centre, Malviya Nagar (JP-LM-001): 1 complaint, 1 suggestion" in body
+    assert "LokMitra Centre, Sanganer (JP-LM-002): 1 complaint, 0 suggestions" in body
     assert "- 03-11-2025 complaint: Charged Rs 20 for a Rs 10 photocopy. (Geeta Meena, 80XXXXXX56)" in body
     assert "94XXXXXX65" in body and "8003344556" not in body + note.body_hi and "9414098765" not in body + note.body_hi
     assert "Late opening" not in body and "Closed on Monday" not in body  # outside the week
@@ -163,7 +163,7 @@ async def test_the_cron_command_sends_the_weeks_digest_once(demo_db):
 
     first = cli("--week", MONDAY.isoformat(), "--district", "JP")
     assert first.returncode == 0, first.stderr
-    assert "JP: sent to n***@demo.emitra.invalid" in first.stdout and "1 entry at 1 of 1 LokMitra centre(s)" in first.stdout
+    assert "JP: sent to n***@demo.emitra.invalid" in first.stdout and "1 entry at 1 of 1 LokMitra centre" in first.stdout
     second = cli("--week", MONDAY.isoformat(), "--district", "jp")
     assert second.returncode == 0 and "already sent, nothing new" in second.stdout
     wrong = cli("--week", "2025-11-05")

@@ -254,3 +254,75 @@ def test_the_society_reads_the_outbox_without_the_code(web):
     web.logout()
     ask_code(web, SUNITA)  # a new code: the last one's message loses its code
     assert code not in web.run(lambda: Notification.filter(event="citizen_code").order_by("id").first()).body_en
+
+
+def test_the_society_stops_one_citizens_sign_in_and_their_open_session_ends(web):
+    """`emitra user deactivate` took only operators and LSP admins: nothing stopped one citizen's
+    sign-in (decision 133). The Society's admin stops it by the login's username or the citizen's
+    e-Mitra ID; the open session ends at its next request; a reactivated citizen signs in again."""
+    from emitra.core.ids import format_emitra_id
+    from emitra.core.onboarding import deactivate_user, reactivate_user
+    from tests.case_helpers import as_user, refused
+
+    ask_code(web, SUNITA)
+    assert type_code(web, last_code(web)).headers["location"] == "/my"
+    assert web.get("/my").status_code == 200
+    sunita = web.run(lambda: Citizen.get(mobile=SUNITA))
+    login = f"citizen:{sunita.id}"
+    # the district Society's admin does it: an LSP admin or an operator may not
+    for who in ("lsp", "operator1"):
+        assert "the Society's admin of the citizen's district" in refused(
+            web, lambda: as_user(who, deactivate_user, login), "--as")
+    stopped = web.run(lambda: as_user("society", deactivate_user, login))
+    assert stopped.username == login and not stopped.active
+    assert web.get("/my").headers["location"] == "/my/login?next=/my"  # the open session ended
+    entry = audit_rows(web, "user.deactivated")[-1]
+    assert entry.actor_name == "society" and entry.object_id == str(stopped.id) and entry.detail["sessions_ended"] == 1
+    ask_code(web, SUNITA)
+    page = type_code(web, last_code(web))
+    assert page.status_code == 403 and "stopped by the District e-Mitra Society" in page.text
+    # let in again, by the citizen's e-Mitra ID as the counter's card writes it
+    again = web.run(lambda: as_user("society", reactivate_user, format_emitra_id(sunita.emitra_id).lower()))
+    assert again.id == stopped.id and again.active and audit_rows(web, "user.reactivated")[-1].object_id == str(stopped.id)
+    ask_code(web, SUNITA)
+    assert type_code(web, last_code(web)).headers["location"] == "/my" and web.get("/my").status_code == 200
+
+
+def test_a_citizen_who_never_signed_in_is_stopped_before_their_first_sign_in(web):
+    from emitra.core.onboarding import deactivate_user, reactivate_user
+    from tests.case_helpers import as_user, refused
+
+    geeta = web.run(lambda: Citizen.get(name="Geeta Meena"))
+    assert "has never signed in" in refused(web, lambda: as_user("society", reactivate_user, geeta.emitra_id), "USERNAME")
+    assert "is no operator, LSP admin or admin" in refused(web, lambda: as_user("society", deactivate_user, "JP-00000999-0"),
+                                                           "USERNAME")
+    made = web.run(lambda: as_user("society", deactivate_user, geeta.emitra_id))
+    assert made.username == f"citizen:{geeta.id}" and not made.active and made.citizen_id == geeta.id
+    assert [r.action for r in web.run(lambda: AuditLog.filter(object_id=str(made.id)).order_by("id"))] == \
+        ["user.citizen_login_created", "user.deactivated"]
+    ask_code(web, geeta.mobile)
+    assert type_code(web, last_code(web)).status_code == 403
+
+
+def test_a_changed_mobile_ends_the_session_its_code_opened(web):
+    """A session signed in by a code sent to the citizen's old mobile lasted until it timed out
+    after the counter changed their mobile: the code proved a phone no longer theirs."""
+    ask_code(web, SUNITA)
+    assert type_code(web, last_code(web)).headers["location"] == "/my"
+    assert web.get("/my").status_code == 200
+    sid = web.run(lambda: User.get(username__startswith="citizen:")).id
+
+    async def new_mobile(name: str, mobile: str):
+        citizen = await Citizen.get(name=name)
+        citizen.mobile = mobile
+        await citizen.save(update_fields=["mobile"])
+
+    web.run(lambda: new_mobile("Sunita Devi", "9414011111"))
+    assert web.get("/my").headers["location"] == "/my/login?next=/my"
+    from emitra.core.models import WebSession
+
+    assert not web.run(lambda: WebSession.filter(user_id=sid, ended_at__isnull=True).exists())
+    # a login signed in by its password (the demo's `citizen`) proved no mobile: it stays
+    web.login("citizen")
+    web.run(lambda: new_mobile("Ramesh Kumar Sharma", "9829099999"))
+    assert web.get("/my").status_code == 200

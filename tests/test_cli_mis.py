@@ -26,7 +26,7 @@ async def test_check_passes_on_a_consistent_database_and_fails_after_a_direct_ed
     bad = emitra("mis", "check")
     assert bad.returncode == 1
     # the day differs from its recount, and November's figures from the sum of its days
-    assert "2 difference(s)" in bad.stdout and "2026-11-16 JP-LM-001" in bad.stdout and BILL in bad.stdout
+    assert "2 differences" in bad.stdout and "2026-11-16 JP-LM-001" in bad.stdout and BILL in bad.stdout
     assert "2026-11 JP-LM-001" in bad.stdout
     found = json.loads(emitra("mis", "check", "--json").stdout)
     assert found["ok"] is False and found["differences"][0]["stored"]["principal_paise"] == row.principal_paise + 100
@@ -34,7 +34,7 @@ async def test_check_passes_on_a_consistent_database_and_fails_after_a_direct_ed
     unknown = emitra("mis", "check", "--district", "ZZ")
     assert unknown.returncode != 0 and "no district with code 'ZZ'" in unknown.stderr
     rebuilt = emitra("mis", "rebuild", "--district", "JP")
-    assert rebuilt.returncode == 0 and "rebuilt the daily figures: 2 row(s)" in rebuilt.stdout
+    assert rebuilt.returncode == 0 and "rebuilt the daily figures: 2 rows" in rebuilt.stdout
     assert emitra("mis", "check").returncode == 0
     assert (await DailyFigure.get(service_code=BILL)).principal_paise == row.principal_paise
     assert (await AuditLog.get(action="mis.rebuild")).detail == {"via": "cli", "rows": 2}
@@ -56,5 +56,5 @@ async def test_reports_lists_by_status(demo_db, monkeypatch):
     assert rows[0]["sha256"] == report.sha256 and rows[0]["district"] == "JP"
     assert json.loads(emitra("mis", "reports", "--status", "vetted", "--json").stdout) == []
     verify = emitra("mis", "verify")  # only vetted reports are checked
-    assert verify.returncode == 0 and "0 vetted report(s)" in verify.stdout
+    assert verify.returncode == 0 and "0 vetted reports" in verify.stdout
     assert await MisReport.all().count() == 1

@@ -62,8 +62,8 @@ def test_a_closing_kiosks_papers_are_sent_from_the_shell_and_its_applications_th
     )
     # what waits, per department, with each case's papers in both languages
     assert pending[0] == 0, pending
-    assert f"{KIOSK}: 2 case(s), 6 paper(s) wait for dispatch" in pending[1]
-    assert "Revenue Department, Government of Rajasthan: 2 case(s)" in pending[1]
+    assert f"{KIOSK}: 2 cases, 6 papers wait for dispatch" in pending[1]
+    assert "Revenue Department, Government of Rajasthan: 2 cases" in pending[1]
     assert first.number in pending[1] and second.number in pending[1] and "Affidavit of caste / जाति का शपथ पत्र" in pending[1]
     # the move's refusal names the command now, not only the page
     assert refused_move[0] == 1 and f"`emitra dispatch prepare {KIOSK} --as OPERATOR`" in refused_move[1], refused_move
@@ -74,7 +74,7 @@ def test_a_closing_kiosks_papers_are_sent_from_the_shell_and_its_applications_th
         assert "give one of its operators: operator2" in out[1], out
     assert future[0] == 1 and "Error: --date: 2099-01-01 is after today" in future[1], future
     assert prepared[0] == 0 and f"prepared 1 dispatch(es) at {KIOSK} dated {yesterday.isoformat()}" in prepared[1], prepared
-    assert f"{number}  Revenue Department, Government of Rajasthan: 2 case(s)" in prepared[1]
+    assert f"{number}  Revenue Department, Government of Rajasthan: 2 cases" in prepared[1]
     assert nothing[0] == 1 and f"Error: COUNTER: no papers wait at {KIOSK} for dispatch; nothing was prepared" in nothing[1], nothing
     assert listed[0] == 0 and number in listed[1] and "waiting for the department" in listed[1], listed
     assert shown[0] == 0 and f"dispatch {number} dated {yesterday.isoformat()}" in shown[1] and "prepared by Kavita Saini" in shown[1]
@@ -86,7 +86,7 @@ def test_a_closing_kiosks_papers_are_sent_from_the_shell_and_its_applications_th
     assert by_operator[0] == 1 and f"Error: --as: Dispatch {number} is acknowledged by an officer of Revenue" in by_operator[1]
     assert unknown_case[0] == 1 and f"Error: --missing: JP0000000000000 is not on dispatch {number}" in unknown_case[1]
     assert acknowledged[0] == 0, acknowledged
-    assert f"{number} acknowledged: 1 case(s) received; reported missing: {second.number} (waiting at {KIOSK} again" in acknowledged[1]
+    assert f"{number} acknowledged: 1 case received; reported missing: {second.number} (waiting at {KIOSK} again" in acknowledged[1]
     assert again[0] == 1 and f"Error: NUMBER: Dispatch {number} was already acknowledged by Tehsildar" in again[1], again
     assert waiting_again[0] == 0 and f"{second.number}" in waiting_again[1] and f"reported missing from {number}" in waiting_again[1]
     assert first.number not in waiting_again[1]
@@ -109,7 +109,7 @@ def test_a_closing_kiosks_papers_are_sent_from_the_shell_and_its_applications_th
         ["counter", "close", KIOSK, "--as", "society"],
     )
     assert sent[0] == 0 and f"DSP-{KIOSK}-{clock.today():%Y%m%d}-1" in sent[1], sent
-    assert moved[0] == 0 and f"2 open application(s) moved from {KIOSK} to {CENTRE}" in moved[1], moved
+    assert moved[0] == 0 and f"2 open applications moved from {KIOSK} to {CENTRE}" in moved[1], moved
     assert closed[0] == 0 and f"counter {KIOSK} closed" in closed[1], closed
     assert web.run(lambda: _where([first.number, second.number])) == {CENTRE}
 
@@ -124,7 +124,7 @@ def test_a_closed_counters_papers_are_refused_naming_the_reopening(web, tmp_path
         ["dispatch", "list"],
         ["dispatch", "show", "DSP-JP-JM-001-20261130-9"],
     )
-    assert pending[0] == 0 and f"{KIOSK} (closed): 1 case(s)" in pending[1] and case.number in pending[1], pending
+    assert pending[0] == 0 and f"{KIOSK} (closed): 1 case" in pending[1] and case.number in pending[1], pending
     assert refused[0] == 1 and f"Error: COUNTER: {KIOSK} is closed" in refused[1], refused
     assert f"emitra counter reopen {KIOSK} --as SOCIETY_ADMIN" in refused[1]
     assert listed[0] == 0 and listed[1].strip() == "no dispatch", listed

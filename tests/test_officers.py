@@ -127,9 +127,9 @@ def test_emitra_officer_add_from_the_shell(tmp_path):
     assert f"created nt_phagi: department officer, level 2, of {revenue!r} in JP" in made.stdout
     assert "revenue-desk-2" not in made.stdout + made.stderr  # the password is never printed
     by_district = run("officer", "departments", "--district", "JP").stdout
-    assert f"  3 officer(s)  {revenue}\n" in by_district and "case(s) waiting" not in by_district  # tehsildar, sdm, nt_phagi; no case waits
+    assert f"  3 officers  {revenue}\n" in by_district and "open case" not in by_district  # tehsildar, sdm, nt_phagi; no case waits
     # the demo's counters offer PAN, whose department has no officer in Jaipur: named with where it is offered (decision 128)
-    assert ("  0 officer(s)  Income Tax Department PAN (Protean/NSDL)  NO OFFICER: offered: gov.in.incometax.pan_new at "
+    assert ("  0 officers  Income Tax Department PAN (Protean/NSDL)  NO OFFICER: offered: gov.in.incometax.pan_new at "
             "JP-JM-001, JP-LM-001") in by_district
     listed = [line.split() for line in run("officer", "list", "--district", "jp").stdout.splitlines()]
     assert ["nt_phagi", "JP", "level", "2", *revenue.split()] in listed

@@ -112,6 +112,13 @@ def test_the_network_from_the_shell(tmp_path):
     left = run("user", "deactivate", "op_bassi", "--as", "society")
     assert left.returncode == 0 and "op_bassi deactivated: cannot log in" in left.stdout
     assert "is no operator, LSP admin or admin" in run("user", "deactivate", "tehsildar", "--as", "society").stderr
+    # a citizen's login, by their e-Mitra ID (the demo's Sunita Devi, who never signed in) or its username (decision 133)
+    stop = run("user", "deactivate", "JP-00000002-9", "--as", "society")
+    assert stop.returncode == 0, stop.stderr
+    assert ("citizen:2 (Sunita Devi) deactivated: a code sent to their mobile no longer signs them in, and their open sessions "
+            "ended (emitra user reactivate citizen:2 --as ... to undo)") in stop.stdout
+    assert "Error: --as: 'lsp' may not stop or restore citizen:2's sign-in" in run("user", "reactivate", "citizen:2", "--as", "lsp").stderr
+    assert "citizen:2 (Sunita Devi) may sign in again with a code" in run("user", "reactivate", "citizen:2", "--as", "society").stdout
     assert run("user", "set-password", "op_bassi", "--as", "society", password="kiosk-bassi-2").returncode == 0
     moved = run("user", "move", "op_bassi", "--counter", "JP-JM-001", "--as", "society")
     assert moved.returncode == 0 and "op_bassi now works at JP-JM-001" in moved.stdout, moved.stderr
@@ -189,8 +196,8 @@ def test_a_new_installation_gets_its_state_admin_districts_and_society_admins_fr
     assert run("district", "add", "AJ", "--name", "Ajmer", "--name-hi", "अजमेर", "--society", "District e-Mitra Society, Ajmer",
                "--as", "rajasthan").returncode == 0
     listed = run("district", "list").stdout.splitlines()
-    assert listed[0].startswith("AJ  Ajmer (अजमेर)  District e-Mitra Society, Ajmer  [no bank account set]  0 LSP(s)")
-    assert listed[1] == "JP  Jaipur (जयपुर)  District e-Mitra Society, Jaipur  [SBI 0000 9999 1111]  1 LSP(s), 0 counter(s), 2 Society admin(s)"
+    assert listed[0].startswith("AJ  Ajmer (अजमेर)  District e-Mitra Society, Ajmer  [no bank account set]  0 LSPs")
+    assert listed[1] == "JP  Jaipur (जयपुर)  District e-Mitra Society, Jaipur  [SBI 0000 9999 1111]  1 LSP, 0 counters, 2 Society admins"
     assert run("audit", "verify").returncode == 0
     with sqlite3.connect(tmp_path / "data" / "emitra.sqlite3") as db:
         log = [(who, action, json.loads(detail)) for who, action, detail in db.execute(

@@ -236,10 +236,10 @@ def test_the_command_line_finds_a_receipt_and_lists_a_payout(tmp_path):
     assert as_lsp[0] == 0 and f"paid in payout {reference}" in as_lsp[1]
     assert refused[0] != 0 and "--as: only the district Society or an LSP admin" in refused[1]
     assert not_yet[0] == 0 and "not settled yet. The payment is pending" in not_yet[1]
-    assert listing[0] == 0 and "2 payment(s), ₹20.00" in listing[1]
+    assert listing[0] == 0 and "2 payments, ₹20.00" in listing[1]
     assert [line.split()[0] for line in listing[1].splitlines() if line.startswith(f"  {paid[:2]}")] == sorted([paid, other])
     assert page[0] == 0 and "page 1 of 1" in page[1]
-    assert settled[0] == 0 and "settled 0 payment(s)" in settled[1]
+    assert settled[0] == 0 and "settled 0 payments" in settled[1]
 
 
 def test_paging_the_payouts_keeps_the_receipt_searched_for(web, monkeypatch):

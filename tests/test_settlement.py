@@ -665,10 +665,10 @@ def test_the_money_commands_print_a_summary_and_name_the_wrong_field(tmp_path):
     assert wrong[0] != 0 and "--as: Only an operator of counter JP-LM-001" in wrong[1]
     assert ok[0] == 0 and "deposit slip DSJP0001202611205" in ok[1] and "to deposit ₹0.00" in ok[1]
     assert twice[0] != 0 and "--date:" in twice[1] and "already closed" in twice[1]
-    assert settled[0] == 0 and "settled 0 payment(s)" in settled[1]
+    assert settled[0] == 0 and "settled 0 payments" in settled[1]
     assert bad_now[0] != 0 and "--now" in bad_now[1]
     assert remit[0] != 0 and "PROVIDER: Nothing was collected" in remit[1]
-    assert claims[0] == 0 and "0 transaction(s), ₹0.00" in claims[1]
+    assert claims[0] == 0 and "0 transactions, ₹0.00" in claims[1]
     assert topup[0] != 0 and "COUNTER_CODE:" in topup[1] and "post-paid" in topup[1]
     assert check[0] == 0 and check[1].startswith("balanced")
 

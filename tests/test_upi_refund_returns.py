@@ -372,11 +372,11 @@ def test_the_commands_record_a_return_list_it_and_ledger_check_counts_the_overdu
     assert again.exit_code == 0 and again.output.startswith("already recorded: ₹266.40")
     listed = emitra("upi-refunds", "list")
     assert listed.exit_code == 0, listed.output
-    assert f"{receipt_no}  20-11-2026  JP-LM-001  owed ₹266.40 of ₹266.40  for 5 day(s)  OVERDUE  UTR UTR600100200777" in listed.output
+    assert f"{receipt_no}  20-11-2026  JP-LM-001  owed ₹266.40 of ₹266.40  for 5 days  OVERDUE  UTR UTR600100200777" in listed.output
     assert "transfer IMPS-C1 of ₹266.40 returned by the bank on 25-11-2026 (reference RET-C1): check the account" in listed.output
-    assert "1 owed, ₹266.40 in all, 1 overdue (owed more than 3 working day(s))" in listed.output
+    assert "1 owed, ₹266.40 in all, 1 overdue (owed more than 3 working days)" in listed.output
     checked = emitra("ledger", "check")
     assert checked.exit_code == 0 and checked.output.startswith("balanced"), checked.output
-    assert "overdue: 1 UPI refund(s) owed to citizens for more than 3 working day(s) (EMITRA_UPI_REFUND_DUE_DAYS)" in checked.output
+    assert "overdue: 1 UPI refund owed to citizens for more than 3 working days (EMITRA_UPI_REFUND_DUE_DAYS)" in checked.output
     monkeypatch.setenv("EMITRA_UPI_REFUND_DUE_DAYS", "10")
     assert "overdue" not in emitra("ledger", "check").output and "OVERDUE" not in emitra("upi-refunds", "list").output

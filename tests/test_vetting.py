@@ -191,7 +191,7 @@ async def test_tampering_with_the_frozen_figures_is_detected(demo_db, monkeypatc
     monkeypatch.setenv("EMITRA_TODAY", "2026-12-02")
     report = await vetting.vet(await _actor("society"), await vetting.submit(await _actor("lsp"), lsp, *NOV))
     ok = emitra("mis", "verify")
-    assert ok.returncode == 0 and "1 vetted report(s): every SHA-256 matches" in ok.stdout
+    assert ok.returncode == 0 and "1 vetted report: every SHA-256 matches" in ok.stdout
     figures = dict(report.figures)
     figures["totals"] = {**figures["totals"], "citizen_total_paise": figures["totals"]["citizen_total_paise"] - 10000}
     await MisReport.filter(id=report.id).update(figures=figures)  # someone edits the table directly

@@ -122,7 +122,7 @@ def test_the_command_lists_an_lsps_refunds_by_page_or_all(web, tmp_path):
     def refs(text: str) -> list[str]:
         return re.findall(r"\s(R\d\d)\s", text)
 
-    head = f"LSP {lsp_id} Pink City e-Services Pvt Ltd: 52 refund(s), ₹1,846.00 refunded; still owed back ₹3,154.00"
+    head = f"LSP {lsp_id} Pink City e-Services Pvt Ltd: 52 refunds, ₹1,846.00 refunded; still owed back ₹3,154.00"
     assert first[0] == 0 and first[1].startswith(head) and "page 1 of 2" in first[1], first
     assert refs(first[1]) == [f"R{n:02d}" for n in range(52, 2, -1)]
     assert "₹61.00  R52" in first[1] and "Nodal officer, Jaipur e-Mitra Society (society)" in first[1]

@@ -88,7 +88,7 @@ async def test_overcharging_from_complaints_and_book_entries(demo_db):
     kiosk = items["JP-JM-001"]
     assert kiosk.figures["complaints"] == 2 and kiosk.figures["book_entries"] == 0
     assert [n for _, n in kiosk.cases] == [c.number for c in overcharged]
-    assert "2 online complaint(s) of overcharging" in kiosk.reason_en
+    assert "2 online complaints of overcharging" in kiosk.reason_en
     centre = items["JP-LM-001"]
     assert centre.figures["complaints"] == 0 and centre.figures["book_entries"] == 1 and centre.cases == []
     assert "1 complaint book entry mentioning overcharging" in centre.reason_en
@@ -115,6 +115,8 @@ async def test_overcharging_from_charges_above_the_published_rate(demo_db):
     assert item.figures["days_over_rate"] == 1 and item.figures["transactions_over_rate"] == 2
     assert item.figures["excess_paise"] == 800 and item.figures["services_over_rate"] == [CASTE]
     assert "₹8.00 in excess" in item.reason_en and "a rate lowered during the period also shows here" in item.reason_en
+    # counted as English counts: one day, two transactions (never "1 day(s)")
+    assert item.reason_en.startswith("In the last 90 days: service charges above the published rate on 1 day, 2 transactions, ")
     # charges another system recorded for the kiosk, ₹5 a bill where JVVNL publishes ₹3.95
     kiosk = await Counter.get(code="JP-JM-001")
     await DailyFigure.create(district_id=district, lsp_id=kiosk.lsp_id, counter=kiosk, business_date=today - dt.timedelta(days=40),
@@ -139,7 +141,9 @@ async def test_shortages_need_the_minimum_number_of_short_days(demo_db):
     assert _codes(items) == ["JP-LM-001"]
     assert items[0].figures == {"shortages": 3, "short_paise": 6_250, "days": 30}
     assert "3 day ends short in the last 30 days" in items[0].reason_en and "₹62.50 short in all" in items[0].reason_en
-    assert _codes(await watch.shortages(district, DAY, min_shortages=2)) == ["JP-LM-001", "JP-JM-001"]
+    two = await watch.shortages(district, DAY, min_shortages=2)
+    assert _codes(two) == ["JP-LM-001", "JP-JM-001"] and "2 day ends short in the last 30 days" in two[1].reason_en
+    assert "1 day end short in the last 2 days" in (await watch.shortages(district, DAY, days=2, min_shortages=1))[0].reason_en
     assert _codes(await watch.shortages(district, DAY, days=7)) == []  # the 8-days-old shortage falls out
 
 
@@ -211,7 +215,7 @@ def test_the_watch_page_is_the_societys_and_shows_its_district_only(web):
     assert 'href="/society/inspections?counter=JP-LM-001"' in page.text
     assert f'href="/office/cases/{cases[0].id}"' in page.text
     overcharging = re.search(r'<section id="overcharging">.*?</section>', page.text, re.S).group(0)
-    assert 'id="overcharging-JP-JM-001"' in overcharging and "3 online complaint(s) of overcharging" in overcharging
+    assert 'id="overcharging-JP-JM-001"' in overcharging and "3 online complaints of overcharging" in overcharging
     # the thresholds in the query string change the lists; the other thresholds are carried along
     stricter = web.get("/society/watch", params={"short_min": "4", "complaint_min": "5"})
     assert 'id="shortages-JP-LM-001"' not in stricter.text and "at least 4 days" in stricter.text

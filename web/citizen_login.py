@@ -117,6 +117,7 @@ async def _sign_in(request: Request, citizen: Citizen, code: CitizenCode, on_mob
         return _no_store(render(request, "citizens/sign_in_stopped.html", {}, 403))
     await log_in(request, user)
     request.session[VERIFIED] = code.id
+    request.session[core.SESSION_MOBILE] = code.mobile_key  # the counter changing their mobile ends the session
     detail = {"mobile": core.masked(code.mobile), "on_mobile": on_mobile}
     if switched_from is not None:
         detail["switched_from"] = switched_from.username

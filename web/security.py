@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from emitra.core import audit, auth, cache, config
+from emitra.core import audit, auth, cache, citizen_login, config
 from emitra.core.models import Role, User
 from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
 from emitra.web import i18n
@@ -86,6 +86,9 @@ async def load_user(request: Request) -> User | None:
     user = await auth.session_user(str(request.session.get("sid", "")), uid, str(request.session.get("pwv", "")))
     if user is not None and await auth.closed_counter(user) is not None:  # closed since (even by raw SQL): the session ends
         await auth.end_session(str(request.session.get("sid", "")))
+        user = None
+    if user is not None and await citizen_login.session_mobile_changed(user, str(request.session.get(citizen_login.SESSION_MOBILE, ""))):
+        await auth.end_session(str(request.session.get("sid", "")))  # signed in by a code sent to a mobile no longer theirs
         user = None
     if user is None:  # logged out elsewhere, timed out, deactivated, or the password changed since login
         lang = request.session.get("lang")
