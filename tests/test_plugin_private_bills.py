@@ -172,7 +172,9 @@ async def test_wrong_dth_fields_are_named(demo_db):
         ({"operator": "airtel_dth", "subscriber_id": "30012", "amount_rupees": 300}, "subscriber_id", "starting with 3"),
         ({"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": 99}, "amount_rupees", "at least 100"),
         ({"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": 5001}, "amount_rupees", "at most 5000"),
-        ({"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "3,00"}, "amount_rupees", "must be a whole number"),
+        # a money field reads an amount as the money boxes do (decision 132): the comma is the fault named
+        ({"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "3,00"}, "amount_rupees", "has a comma where no thousands end"),
+        ({"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "three"}, "amount_rupees", "must be a whole number"),
         ({"operator": "dd_free_dish", "subscriber_id": "1012345678", "amount_rupees": 300}, "operator", "choose one"),
     ], "dth-bad")
 
