@@ -599,7 +599,7 @@ async def _record_payment(
                     f"काउंटर के वॉलेट में {format_paise(have)} हैं; इसके लिए {format_paise(debit)} चाहिए। पहले वॉलेट टॉप-अप करें।")
         if method.post_on_start and (total or priced.rate.fee_paise):
             await ledger.post(counter.district_id, f"request:{request.receipt_no}", f"{service.code} {method.code} {request.receipt_no}", lines,
-                              request.id, fresh=True)
+                              request.id, fresh=True, charge_payer=request.charge_payer)
         # the rows every payment at this counter today updates (its MIS figures, the audit chain's head)
         # come last: on PostgreSQL their locks are then held only until the commit that follows
         await mis.status_changed(request, "", request.status, getattr(service.category, "value", service.category), counter)
@@ -680,7 +680,8 @@ async def confirm_payment(actor: audit.Actor, payment: Payment, provider: str = 
                               [ledger.debit("society_bank", payment.amount_paise), ledger.credit(method.collection_account(counter), payment.amount_paise)],
                               request.id)
         elif payment.amount_paise or request.service_charge_paise:
-            await ledger.post(request.district_id, f"request:{request.receipt_no}", f"{service.code} {payment.method} {request.receipt_no}", lines, request.id)
+            await ledger.post(request.district_id, f"request:{request.receipt_no}", f"{service.code} {payment.method} {request.receipt_no}", lines, request.id,
+                              charge_payer=request.charge_payer)
         if at is not None and at.tzinfo is None:
             from zoneinfo import ZoneInfo
 

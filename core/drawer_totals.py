@@ -76,24 +76,25 @@ def _rows_of(district_id: int, since: dt.datetime, lines: Iterable[tuple[str, in
                 row[1] += 1
 
 
-async def note(entries: list[tuple[int, str, int | None, dt.datetime, list[tuple[str, int]]]]) -> None:
+async def note(entries: list[tuple[int, str, int | None, dt.datetime, list[tuple[str, int]], str | None]]) -> None:
     """Add new entries to the drawers' totals, in the caller's transaction: each entry as
-    (district id, key, request id, created at, [(account, amount)]). Entries that move no drawer
-    (and a day end's own) add nothing; the charge payer of those with a kept share is read once
+    (district id, key, request id, created at, [(account, amount)], the request's charge payer or
+    None where the caller did not know it). Entries that move no drawer (and a day end's own) add
+    nothing; the charge payer of those with a kept share that the caller did not give is read once
     for all."""
     touching = [e for e in entries if not e[1].startswith(DAYEND_KEY) and any(a.startswith(CASH_PREFIX) for a, _ in e[4])]
     if not touching:
         return
     conn = connections.get("default")
-    wanted = sorted({e[2] for e in touching if e[2] is not None and any(a.startswith(RETAINED_PREFIXES) for a, _ in e[4])})
-    payer: dict[int, str] = {}
+    payer: dict[int, str] = {e[2]: e[5] for e in touching if e[2] is not None and e[5] is not None}
+    wanted = sorted({e[2] for e in touching if e[2] is not None and e[2] not in payer and any(a.startswith(RETAINED_PREFIXES) for a, _ in e[4])})
     for i in range(0, len(wanted), 500):
         chunk = wanted[i:i + 500]
         found = await conn.execute_query_dict(
             placeholders(conn, f'SELECT "id", "charge_payer" FROM "service_request" WHERE "id" IN ({", ".join("?" for _ in chunk)})'), chunk)
         payer.update({int(r["id"]): r["charge_payer"] for r in found})
     into: dict[tuple[int, str, dt.datetime, str], list[int]] = {}
-    for district_id, _key, request_id, created_at, lines in touching:
+    for district_id, _key, request_id, created_at, lines, _payer in touching:
         _rows_of(district_id, bucket(created_at), lines, payer.get(request_id) if request_id is not None else None, into)
     await _add(conn, sorted(into.items()))
 

@@ -55,18 +55,22 @@ def _normalise(lines: list[Line]) -> list[Line]:
 
 
 async def post(district_id: int, key: str, memo: str, lines: list[Line], request_id: int | None = None,
-               fresh: bool = False) -> LedgerEntry:
+               fresh: bool = False, charge_payer: str | None = None) -> LedgerEntry:
     """Post one balanced entry. Call inside the transaction that records what it pays for.
 
     A key used before returns that entry if its lines are the same (else :class:`LedgerError`).
     ``fresh=True`` says the key names something created in this same transaction (a new request's
     receipt number), so it cannot have been used: the lookup is skipped, the unique index on the
     key remains the guard, and the rows are written by two prepared statements (the entry, its
-    postings), the returned entry built from what was written."""
+    postings), the returned entry built from what was written.
+
+    ``charge_payer``: who pays the service charge of ``request_id``, when the caller has the request
+    at hand; the drawers' totals need it for a cash entry that credits a share kept back, and read it
+    from the request otherwise (a round trip on the counter's transaction)."""
     lines = _normalise(lines)
     if fresh:  # two prepared statements (the entry, its postings), as post_many writes them: every payment posts one
         now = dt.datetime.now(dt.timezone.utc)
-        new = NewEntry(district_id, key, memo[:300], lines, request_id)
+        new = NewEntry(district_id, key, memo[:300], lines, request_id, charge_payer=charge_payer)
         ids = await _insert([(new, lines)], now)
         return LedgerEntry(id=ids[key], district_id=district_id, idempotency_key=key, memo=memo[:300], request_id=request_id, created_at=now)
     existing = await LedgerEntry.get_or_none(idempotency_key=key)
@@ -79,7 +83,7 @@ async def post(district_id: int, key: str, memo: str, lines: list[Line], request
     await Posting.bulk_create(
         [Posting(entry=entry, district_id=district_id, account=l.account, amount_paise=l.amount_paise) for l in lines]
     )
-    await drawer_totals.note([(district_id, key, request_id, entry.created_at, [(l.account, l.amount_paise) for l in lines])])
+    await drawer_totals.note([(district_id, key, request_id, entry.created_at, [(l.account, l.amount_paise) for l in lines], charge_payer)])
     return entry
 
 
@@ -95,6 +99,8 @@ class NewEntry:
     #: when the entry happened, if not when it is posted (a Stripe fee, dated when Stripe created it):
     #: written with the entry, not updated after it
     created_at: dt.datetime | None = None
+    #: who pays ``request_id``'s service charge, if the caller knows it (see :func:`post`)
+    charge_payer: str | None = None
 
 
 async def post_many(entries: list[NewEntry], fresh: bool = False) -> dict[str, int]:
@@ -146,10 +152,12 @@ async def _insert(fresh: list[tuple[NewEntry, list[Line]]], now: dt.datetime) ->
             out[r["idempotency_key"]] = r["id"]
     lines = [(out[e.key], e.district_id, l.account, l.amount_paise) for e, kept in fresh for l in kept]
     # the drawers' totals (decision 124), in the same transaction as the entries
-    await drawer_totals.note([(e.district_id, e.key, e.request_id, e.created_at or now, [(l.account, l.amount_paise) for l in kept])
-                              for e, kept in fresh])
+    await drawer_totals.note([(e.district_id, e.key, e.request_id, e.created_at or now, [(l.account, l.amount_paise) for l in kept],
+                               e.charge_payer) for e, kept in fresh])
     conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":  # COPY: one stream, not 2,000 parameters bound a statement (decision 42)
+    # PostgreSQL's COPY: one stream, not 2,000 parameters bound a statement (decision 42); but it asks
+    # the server twice (the COPY, then its data), where a counter's entry of a few postings is one INSERT
+    if conn.capabilities.dialect == "postgres" and len(lines) > _POSTING_ROWS:
         for i in range(0, len(lines), 50_000):
             await insert_rows(conn, "posting", ["entry_id", "district_id", "account", "amount_paise"], lines[i:i + 50_000])
         return out
