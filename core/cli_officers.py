@@ -136,7 +136,7 @@ def officer_departments(district_code: str | None) -> None:
         district = await District.get_or_none(code=district_code.strip().upper())
         if district is None:
             raise click.ClickException(f"--district: no district with code {district_code!r}")
-        waiting = dict(await unattended(district.id))
+        waiting = {gap.department: gap for gap in await unattended(district.id)}
         names = sorted(set(known_departments()) | set(waiting))
         staff: dict[str, int] = {}
         for name in await User.filter(district_id=district.id, role=Role.DEPARTMENT_OFFICER, active=True).values_list("department", flat=True):
@@ -147,7 +147,9 @@ def officer_departments(district_code: str | None) -> None:
                 level = f" (needs an officer of level {gap.level} or above)" if gap.level > 1 else ""
                 offered.setdefault(name, []).append(f"{gap.service.code} at {', '.join(counters)}{level}")
         for name in names:
-            flags = ([f"{count_en(waiting[name], 'open case')} waiting"] if name in waiting else []) \
+            flags = ([f"{count_en(waiting[name].cases, 'open case')} waiting"
+                      + (f" (needs an officer of level {waiting[name].level} or above)" if waiting[name].level > 1 else "")]
+                     if name in waiting else []) \
                 + ([f"offered: {'; '.join(offered[name])}"] if name in offered else [])
             flag = f"  NO OFFICER: {'; '.join(flags)}" if flags else ""
             click.echo(f"{staff.get(name, 0):>3} {noun_en(staff.get(name, 0), 'officer'):<8}  {name}{flag}")

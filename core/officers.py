@@ -13,7 +13,8 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from types import SimpleNamespace
+from typing import Any, Iterable, NamedTuple
 
 from tortoise.transactions import in_transaction
 
@@ -315,21 +316,54 @@ async def reactivate_officer(actor: audit.Actor, username: str) -> User:
     return await let_in(actor, await _officer_for(actor, username))
 
 
-async def unattended(district_id: int) -> list[tuple[str, int]]:
+class Unattended(NamedTuple):
+    """A department of the district with open cases waiting on it that no active officer there can act on."""
+
+    department: str
+    #: how many such cases wait
+    cases: int
+    #: the officer level that acts on every one of them: 1, any officer of the department (it has none);
+    #: 2 or more, they wait at a step kept for that level (``Transition.min_level``) and its officers are below it
+    level: int = 1
+
+
+def level_to_act(process: Any, state: str) -> int:
+    """The officer level a case in ``state`` needs for some officer of its department to act on it:
+    the lowest ``min_level`` of the department officer's steps from that state (a level-1 officer
+    who may scrutinise it acts on it, though only level 2 approves it next); 1 when none is kept."""
+    from emitra.core import workflow
+
+    return min((t.min_level for t in process.from_state(state) if workflow.OFFICER in t.roles), default=1)
+
+
+async def unattended(district_id: int) -> list[Unattended]:
     """The departments of the district that have open cases waiting on them and no active officer
     to act on them (a partner's new department before its officers were added, a grievance to a
-    department not yet on e-Mitra, the last officer deactivated): each with how many cases wait.
-    Such cases wait in no one's inbox; the Society's inbox names them."""
+    department not yet on e-Mitra, the last officer deactivated), or none of the level the step they
+    wait at needs (an approval kept for level 2 where only the level-1 desk officer is left, as
+    :func:`without_officers` warns of: decision 135): each with how many cases wait and the level
+    that acts on all of them. Such cases wait in no one's inbox; the Society's inbox names them."""
+    from tortoise.functions import Count
+
     from emitra.core import workflow
     from emitra.core.models import Case
 
     waiting = Case.filter(district_id=district_id, desk="department", closed_at=None)
     pairs = await waiting.distinct().values_list("service_code", "kind", "state")
-    counts: dict[str, int] = {}
-    for department in await waiting.filter(workflow.whose_turn(pairs, "department")).values_list("department", flat=True):
-        counts[department] = counts.get(department, 0) + 1
-    if not counts:
+    needs = {(code, kind, state): level_to_act(workflow.process_of(SimpleNamespace(service_code=code, kind=kind, state=state)), state)
+             for code, kind, state in pairs}  # type: ignore[arg-type]
+    groups = await waiting.filter(workflow.whose_turn(pairs, "department")).annotate(n=Count("id")) \
+        .group_by("department", "service_code", "kind", "state").values_list("department", "service_code", "kind", "state", "n")
+    if not groups:
         return []
-    staffed = set(await User.filter(district_id=district_id, role=Role.DEPARTMENT_OFFICER, active=True,
-                                    department__in=list(counts)).values_list("department", flat=True))
-    return sorted((d, n) for d, n in counts.items() if d not in staffed)
+    highest: dict[str, int] = {}  # department -> the highest level of its active officers in the district
+    for department, level in await User.filter(district_id=district_id, role=Role.DEPARTMENT_OFFICER, active=True,
+                                               department__in=sorted({g[0] for g in groups})).values_list("department", "level"):
+        highest[department] = max(highest.get(department, 0), level or 1)
+    found: dict[str, tuple[int, int]] = {}  # department -> (cases, the level that acts on them all)
+    for department, code, kind, state, n in groups:
+        level = needs[(code, kind, state)]
+        if highest.get(department, 0) < level:
+            cases, most = found.get(department, (0, 1))
+            found[department] = (cases + int(n), max(most, level))
+    return [Unattended(d, n, level) for d, (n, level) in sorted(found.items())]

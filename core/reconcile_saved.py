@@ -26,6 +26,7 @@ page recomputes whatever the check says.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from tortoise.functions import Max
@@ -96,15 +97,26 @@ async def is_current(snap: ReconciliationSnapshot) -> bool:
 
 def _message(m: Any) -> dict[str, str]:
     """A message as stored: its two texts, and the account it is about when it names one (the page
-    names it in words from it; a message kept before has none and is shown as its text)."""
+    names it in words from it; a message kept before has none, and :func:`_from_message` reads it
+    from the text)."""
     kept = {"en": str(m), "hi": getattr(m, "hi", str(m))}
     if getattr(m, "account", ""):
         kept["account"] = m.account
     return kept
 
 
+#: the roll-forward's failure as kept before decision 132 kept its account beside it: the key first
+_KEY_FIRST = re.compile(r"^account (?P<account>\S+) does not roll forward: ")
+
+
 def _from_message(d: dict[str, str]) -> rec.Message:
-    return rec.Message(d["en"], d["hi"], d.get("account", ""))
+    """A message as kept. One kept before its account was (decision 132) is read for the account its
+    text names first, so that the page names it in words as it does a new one's (decision 135); the
+    stored report is left as it is."""
+    account = d.get("account", "")
+    if not account and (old := _KEY_FIRST.match(d["en"])) is not None:
+        account = old["account"]
+    return rec.Message(d["en"], d["hi"], account)
 
 
 def _item(i: rec.Item) -> dict[str, Any]:

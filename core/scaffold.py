@@ -259,9 +259,55 @@ def toml_problem(path: Path, exc: tomllib.TOMLDecodeError) -> str:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         lines = []
+    if reason.startswith("Unclosed array") and (opened := _list_opened(lines, line, column)) is not None:
+        at, col, key = opened
+        found = f"line {line}, column {column}" if line is not None else "the end of the file"
+        return (f"{path}, line {at}, column {col}: the list {f'{key!r} ' if key else ''}opened here is not closed ({reason}: "
+                f"reached {found} without its ]); close the list with ] after its last item, its items separated by commas, "
+                f"e.g. {key or 'keywords'} = [\"a\", \"b\"]. Line {at} reads: {lines[at - 1].rstrip()}")
     if line is not None and 0 < line <= len(lines):
         return f"{path}, line {line}, column {column}: {what} ({reason}); {fix}. Line {line} reads: {lines[line - 1].rstrip()}"
     return f"{path}, at its end: {what} ({reason}); {fix}"
+
+
+#: the key a list is the value of: what stands before its ``[`` on its line (bare, dotted or quoted)
+_KEY_BEFORE = re.compile(r"""(?P<key>(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_.\-])+)\s*=\s*$""")
+
+
+def _list_opened(lines: list[str], line: int | None, column: int | None) -> tuple[int, int, str] | None:
+    """Where the list tomllib found unclosed at ``line``, ``column`` (None: the end of the file) was
+    opened: the line and column of its ``[`` and its key. tomllib names the place where it met what
+    is neither ``,`` nor ``]`` (often the next ``[table]``'s line), not the list's; the list is the
+    innermost ``[`` still open at that place, brackets counted outside quotes and comments (decision 135)."""
+    last = len(lines) if line is None else min(line, len(lines))
+    opened: list[tuple[int, int]] = []  # the [ still open: (line, column), from 1
+    quote = ""
+    for number, text in enumerate(lines[:last], 1):
+        if number == line and column is not None:
+            text = text[:column - 1]
+        i = 0
+        while i < len(text):
+            char = text[i]
+            if quote:
+                if char == "\\" and quote == '"':
+                    i += 1
+                elif char == quote:
+                    quote = ""
+            elif char in "\"'":
+                quote = char
+            elif char == "#":
+                break
+            elif char == "[":
+                opened.append((number, i + 1))
+            elif char == "]" and opened:
+                opened.pop()
+            i += 1
+        quote = ""  # a text ends with its line (one over lines, in triple quotes, is rare in a pyproject)
+    if not opened:
+        return None
+    at, col = opened[-1]
+    key = _KEY_BEFORE.search(lines[at - 1][:col - 1])
+    return at, col, key["key"] if key else ""
 
 
 def _declared_entry_points(pyproject: Path) -> dict[str, str]:

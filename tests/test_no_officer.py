@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from emitra.core import officers
-from emitra.core.models import AuditLog, CounterService, User
-from tests.case_helpers import actor, run_commands
+from emitra.core import officers, workflow
+from emitra.core.models import AuditLog, Case, CounterService, User
+from tests.case_helpers import actor, pay, run_commands
 from tests.conftest import DB_URL
 from tests.test_workflow import MUTATION, REVENUE, mutation_plugin
 
@@ -180,3 +180,77 @@ def test_a_district_whose_department_has_no_officer_of_the_level_an_approval_nee
 
     web.run(sdm_back)  # the level-2 officer is back: nothing is marked
     assert f'id="unstaffed-{MUTATION}"' not in web.get("/office").text
+
+
+def test_the_societys_list_of_cases_no_officer_can_act_on_counts_the_level_their_step_needs(mutation_web, tmp_path):
+    """Before, "Cases no officer can act on" counted an officer of any level: a mutation scrutinised by
+    the tehsildar (level 1), waiting at the approval only a level-2 officer takes, was listed nowhere
+    though nobody in the district could take it (decision 135)."""
+    web = mutation_web
+
+    async def two_mutations_one_scrutinised():
+        first = await Case.get(request_id=(await pay(MUTATION, {"khasra_no": "112/4"}, "unattended-m1")).id)
+        await workflow.act(await actor("tehsildar"), first, "scrutinise", "Khasra checked against the jamabandi")
+        await Case.get(request_id=(await pay(MUTATION, {"khasra_no": "113/1"}, "unattended-m2")).id)
+        await User.filter(username="sdm").update(active=False)  # the level-2 officer left; the tehsildar stays
+
+    web.run(two_mutations_one_scrutinised)
+    # the scrutinised one waits at 'Approve', 'Reject' (level 2); the other the tehsildar may still scrutinise
+    web.login("society")
+    listed = _element(web.get("/office"), "unattended")
+    assert f"{REVENUE}: 1 case, which only an officer of level 2 or above can act on" in listed, listed
+
+    async def in_jaipur():
+        from emitra.core.models import District
+        return await officers.unattended((await District.get(code="JP")).id)
+
+    assert web.run(in_jaipur) == [officers.Unattended(REVENUE, 1, 2)]
+    assert "no active officer of the level the cases' step needs" in listed
+    web.post_form("/lang/hi", {"next": "/office"}, token_from="/office")
+    hindi = _element(web.get("/office"), "unattended")
+    assert "राजस्व विभाग, राजस्थान सरकार: 1 प्रकरण, जिस पर केवल स्तर 2 या उससे ऊपर का अधिकारी कार्रवाई कर सकता है" in hindi, hindi
+    web.post_form("/lang/en", {"next": "/office"}, token_from="/office")
+
+    async def tehsildar_gone_too():  # no Revenue officer at all: both wait, and one of level 2 acts on both
+        await User.filter(username="tehsildar").update(active=False)
+
+    web.run(tehsildar_gone_too)
+    assert f"{REVENUE}: 2 cases, which only an officer of level 2 or above can act on" in _element(web.get("/office"), "unattended")
+
+    async def sdm_back():
+        await User.filter(username="sdm").update(active=True)
+
+    web.run(sdm_back)  # the level-2 officer acts on both
+    assert 'id="unattended"' not in web.get("/office").text
+
+
+def test_emitra_officer_departments_names_the_level_the_waiting_cases_need(mutation_web, tmp_path):
+    """`emitra officer departments --district JP` said nothing of a Revenue case waiting at an approval
+    only a level-2 officer takes, while the department still had its level-1 tehsildar (decision 135)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    web = mutation_web
+
+    async def scrutinised_and_sdm_gone():
+        case = await Case.get(request_id=(await pay(MUTATION, {"khasra_no": "112/4"}, "unattended-cli")).id)
+        await workflow.act(await actor("tehsildar"), case, "scrutinise", "Khasra checked against the jamabandi")
+        await User.filter(username="sdm").update(active=False)
+
+    web.run(scrutinised_and_sdm_gone)
+    driver = ("import json, sys\nsys.path.insert(0, sys.argv[1])\nfrom click.testing import CliRunner\nfrom emitra.core.cli import main\n"
+              "from emitra.core.plugins import PluginHost, set_host\nfrom tests.test_workflow import mutation_plugin\n"
+              "set_host(PluginHost(extra_plugins=[('mutation', mutation_plugin())]))\n"
+              "result = CliRunner().invoke(main, ['officer', 'departments', '--district', 'JP'])\n"
+              "print(json.dumps([result.exit_code, result.output]))\n")
+    env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": DB_URL}
+    done = subprocess.run([sys.executable, "-c", driver, str(Path(__file__).parent.parent)], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    code, out = json.loads(done.stdout.strip().splitlines()[-1])
+    line = next(line for line in out.splitlines() if line.endswith(REVENUE) or f"{REVENUE}  " in line)
+    assert code == 0 and line.startswith("  1 officer ") and ("NO OFFICER: 1 open case waiting (needs an officer of level 2 or "
+                                                                "above)") in line, out

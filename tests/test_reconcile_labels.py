@@ -175,6 +175,26 @@ def _problems(response) -> list[str]:
     return [re.sub(r"\s+", " ", html.unescape(li)) for li in re.findall(r'<li class="error">(.*?)</li>', text[:text.index("</ul>")])]
 
 
+SAID_EN = ("Cash deposits in transit: JP-LM-001 (deposit_in_transit:JP-LM-001) does not roll forward: opening ₹0.00 + in ₹1,483.50 "
+           "− out ₹0.00 ≠ closing ₹1,483.51")
+SAID_HI = ("ट्रांज़िट में नकद जमा: JP-LM-001 (deposit_in_transit:JP-LM-001) आगे नहीं बढ़ता: आरंभिक ₹0.00 + आवक ₹1,483.50 "
+           "− जावक ₹0.00 ≠ अंतिम ₹1,483.51")
+
+
+def _one_paisa_lost(monkeypatch) -> None:
+    """The books broken: the transit account of :func:`_a_week_of_postings` closes a paisa above its postings."""
+    sums = rec._sums_sql
+
+    def broken_sums(by: str, since: bool) -> str:
+        sql = sums(by, since)
+        broken = sql.replace('SUM(p."amount_paise") AS closing', 'SUM(p."amount_paise") + SUM(CASE WHEN p."account" = '
+                             "'deposit_in_transit:JP-LM-001' THEN 1 ELSE 0 END) AS closing")
+        assert broken != sql
+        return broken
+
+    monkeypatch.setattr(rec, "_sums_sql", broken_sums)
+
+
 def test_an_account_that_does_not_roll_forward_is_named_in_words_on_the_page_and_by_its_key_on_the_cli(web, monkeypatch):
     """The page's failure said "account deposit_in_transit:JP-LM-001 does not roll forward" (and
     "खाता deposit_in_transit:JP-LM-001" in Hindi) though its table names the account in words; it now
@@ -182,24 +202,13 @@ def test_an_account_that_does_not_roll_forward_is_named_in_words_on_the_page_and
     report kept and shown again in Hindi, and in a recorded run's. The CLI, the JSON and the audit log
     keep the key first."""
     web.run(_a_week_of_postings)
-    sums = rec._sums_sql
-
-    def one_paisa_lost(by: str, since: bool) -> str:  # the books broken: the transit account closes a paisa above its postings
-        sql = sums(by, since)
-        broken = sql.replace('SUM(p."amount_paise") AS closing', 'SUM(p."amount_paise") + SUM(CASE WHEN p."account" = '
-                             "'deposit_in_transit:JP-LM-001' THEN 1 ELSE 0 END) AS closing")
-        assert broken != sql
-        return broken
-
-    monkeypatch.setattr(rec, "_sums_sql", one_paisa_lost)
+    _one_paisa_lost(monkeypatch)
     web.login("society")
     english = _problems(web.get(f"/society/reconciliation?week={WEEK}&lang=en"))
-    said = ("Cash deposits in transit: JP-LM-001 (deposit_in_transit:JP-LM-001) does not roll forward: opening ₹0.00 + in ₹1,483.50 "
-            "− out ₹0.00 ≠ closing ₹1,483.51")
+    said = SAID_EN
     assert said in english, english
     hindi = _problems(web.get(f"/society/reconciliation?week={WEEK}&lang=hi"))  # the report kept, shown again
-    assert ("ट्रांज़िट में नकद जमा: JP-LM-001 (deposit_in_transit:JP-LM-001) आगे नहीं बढ़ता: आरंभिक ₹0.00 + आवक ₹1,483.50 "
-            "− जावक ₹0.00 ≠ अंतिम ₹1,483.51") in hindi, hindi
+    assert SAID_HI in hindi, hindi
     ran = web.post_form("/society/reconciliation?lang=en", {"action": "run", "week": WEEK})
     assert ran.status_code == 200 and "Report of the run recorded" in ran.text and said in _problems(ran)
 
@@ -213,3 +222,36 @@ def test_an_account_that_does_not_roll_forward_is_named_in_words_on_the_page_and
     key_first = ("account deposit_in_transit:JP-LM-001 does not roll forward: opening ₹0.00 + in ₹1,483.50 − out ₹0.00 "
                  "≠ closing ₹1,483.51")
     assert stored[0] == audited[0] == key_first  # the text the CLI prints and the JSON gives, as it was
+
+
+def test_a_report_kept_before_its_accounts_were_kept_names_the_account_in_words_all_the_same(web, monkeypatch):
+    """A report kept before decision 132 kept only the texts of its failures, and the page showed
+    "account deposit_in_transit:JP-LM-001 does not roll forward" (and "खाता deposit_in_transit:…") until
+    the week was computed again; the page reads the account from the text's key now, and the kept
+    report is left as it was (decision 135)."""
+    from emitra.core.models import ReconciliationSnapshot
+
+    web.run(_a_week_of_postings)
+    _one_paisa_lost(monkeypatch)
+    web.login("society")
+    assert SAID_EN in _problems(web.get(f"/society/reconciliation?week={WEEK}&lang=en"))
+
+    async def kept_the_old_way() -> tuple[int, list[dict[str, str]]]:  # the stored shape before decision 132: the texts only
+        snap = await ReconciliationSnapshot.filter(recorded=False).order_by("-id").first()
+        report = dict(snap.report)
+        report["problems"] = [{"en": p["en"], "hi": p["hi"]} for p in report["problems"]]
+        assert report["problems"][0]["en"].startswith("account deposit_in_transit:JP-LM-001 does not roll forward: ")
+        await ReconciliationSnapshot.filter(id=snap.id).update(report=report)
+        return snap.id, report["problems"]
+
+    snap_id, old = web.run(kept_the_old_way)
+    english = _problems(web.get(f"/society/reconciliation?week={WEEK}&lang=en"))
+    assert SAID_EN in english and not any(p.startswith("account ") for p in english), english
+    hindi = _problems(web.get(f"/society/reconciliation?week={WEEK}&lang=hi"))
+    assert SAID_HI in hindi and not any(p.startswith("खाता ") for p in hindi), hindi
+
+    async def kept() -> tuple[int, list[dict[str, str]]]:
+        snap = await ReconciliationSnapshot.filter(recorded=False).order_by("-id").first()
+        return snap.id, snap.report["problems"]
+
+    assert web.run(kept) == (snap_id, old)  # shown from the same snapshot, not computed again, and not rewritten

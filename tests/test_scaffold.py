@@ -309,6 +309,29 @@ def test_plugins_check_names_the_line_and_column_of_a_pyproject_that_does_not_pa
     assert "tomllib" not in out.stdout + out.stderr and "TOMLDecodeError" not in out.stdout
 
 
+def test_plugins_check_points_at_the_line_where_an_unclosed_list_opens_naming_its_key(tmp_path):
+    """Was "line 4, column 1: a list is not closed (Unclosed array) ... Line 4 reads: [tool.emitra]":
+    the next table's line, which is right, pointed at instead of the list left open (decision 135)."""
+    project = _scaffold(tmp_path)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "emitra-bharat-gas"\nkeywords = ["emitra", "gas"\n\n[tool.emitra]\nx = 1\n')
+    out = sh(BIN / "emitra", "plugins", "check", project)
+    assert out.returncode != 0 and out.stdout.splitlines() == [
+        f"{pyproject}, line 3, column 12: the list 'keywords' opened here is not closed (Unclosed array: reached line 5, column 1 "
+        "without its ]); close the list with ] after its last item, its items separated by commas, e.g. keywords = [\"a\", \"b\"]. "
+        'Line 3 reads: keywords = ["emitra", "gas"'], out.stdout
+    # over several lines, and at the end of the file
+    pyproject.write_text('[project]\nname = "emitra-bharat-gas"\ndependencies = [\n  "emitra",\n  "requests"\n')
+    out = sh(BIN / "emitra", "plugins", "check", project)
+    assert out.stdout.startswith(f"{pyproject}, line 3, column 16: the list 'dependencies' opened here is not closed (Unclosed "
+                                 "array: reached the end of the file without its ]); close the list with ]"), out.stdout
+    # the list left open is the innermost one, not a list closed before it nor the one around it
+    pyproject.write_text('[project]\nkeywords = ["gas]", "cylinder"]  # [\nauthors = [{ name = "A", roles = ["x" }]\n')
+    out = sh(BIN / "emitra", "plugins", "check", project)
+    assert out.stdout.startswith(f"{pyproject}, line 3, column 34: the list 'roles' opened here is not closed (Unclosed array: "
+                                 "reached line 3, column 39 without its ])"), out.stdout
+
+
 FORM_SHARED = '''
 from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
 

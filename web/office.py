@@ -177,7 +177,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     elsewhere = 0  # a number looked up that no case waiting on this turn has: how many of the desk's have it
     if filters["number"] and not total and not filters["state"] and turn != "all":
         elsewhere = await narrowed.count()
-    unattended: list[tuple[str, int]] = []  # the Society's: departments with cases waiting and no officer to act
+    unattended: list[Any] = []  # the Society's: departments with cases waiting and no officer (of their step's level) to act
     offered_unstaffed: list[tuple[Any, list[str], str]] = []  # and services offered whose department has no officer (decision 128)
     if _role(user) == Role.SOCIETY_ADMIN.value and user.district_id is not None:
         from emitra.core import officers

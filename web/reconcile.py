@@ -99,8 +99,8 @@ async def account_names(district_id: int, accounts: list[str]) -> dict[str, str]
 def problem_texts(report: rec.Report, names: dict[str, str]) -> list[str]:
     """The report's problems in the page's language, an account a problem names in words (``names``:
     :func:`account_names`) with its ledger name in brackets for the accountant, its figures from the
-    report's roll-forward; any other problem, and one kept before the account was kept with it
-    (core/reconcile_saved.py), as its text."""
+    report's roll-forward (a report kept before the account was kept with its message has it read
+    from the text, core/reconcile_saved._from_message); any other problem as its text."""
     rolls = {a.account: a for a in report.accounts}
     texts = []
     for problem in report.problems:
