@@ -610,7 +610,7 @@ def reconcile_import_bank(file: str, district: str, as_user: str) -> None:
         imp = run(go)
     except rec.StatementError as exc:
         _statement_errors(exc)
-    click.echo(f"imported {imp.lines} lines from {Path(file).name} ({imp.period_start} to {imp.period_end}) as import #{imp.id}")
+    click.echo(f"imported {count_en(imp.lines, 'line')} from {Path(file).name} ({imp.period_start} to {imp.period_end}) as import #{imp.id}")
     for note in getattr(imp, "notes", None) or []:
         click.echo(f"  {note}")
     for earlier, n in sorted((getattr(imp, "left_out", None) or {}).items()):
@@ -645,7 +645,7 @@ def reconcile_import_stripe(file: str | None, district: str, as_user: str, from_
         imp = run(go)
     except rec.StatementError as exc:
         _statement_errors(exc)
-    click.echo(f"imported {imp.lines} Stripe balance transactions ({imp.period_start} to {imp.period_end}) as import #{imp.id}")
+    click.echo(f"imported {count_en(imp.lines, 'Stripe balance transaction')} ({imp.period_start} to {imp.period_end}) as import #{imp.id}")
     for note in imp.notes:
         click.echo(f"  {note}")
 

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, privacy
 from emitra.core.models import Counter, CounterKind, Inspection, Role
+from emitra.core.text import count_en, noun_hi
 
 #: what the inspector checks: code, English, Hindi
 CHECKLIST: list[tuple[str, str, str]] = [
@@ -114,8 +115,10 @@ async def record(actor: audit.Actor, counter: Counter, inspected_on: dt.date, ch
         answers[item.code] = value
     failed = [i for i in items if not answers[i.code]]
     if failed and not findings:
-        raise InspectionError("findings", f"Findings: write what you found, since {len(failed)} item(s) were answered no ({failed[0].en}).",
-                              f"निष्कर्ष: क्या पाया वह लिखें, क्योंकि {len(failed)} बिंदुओं का उत्तर 'नहीं' है ({failed[0].hi})।")
+        n = len(failed)
+        raise InspectionError("findings", f"Findings: write what you found, since {count_en(n, 'item')} "
+                                          f"{'was' if n == 1 else 'were'} answered no ({failed[0].en}).",
+                              f"निष्कर्ष: क्या पाया वह लिखें, क्योंकि {n} {noun_hi(n, 'बिंदु', 'बिंदुओं')} का उत्तर 'नहीं' है ({failed[0].hi})।")
     if len(findings) > FINDINGS_MAX:
         raise InspectionError("findings", f"Findings: at most {FINDINGS_MAX} characters (now {len(findings)}).",
                               f"निष्कर्ष: अधिकतम {FINDINGS_MAX} अक्षर (अभी {len(findings)})।")

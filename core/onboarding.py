@@ -21,6 +21,7 @@ from emitra.core import audit
 from emitra.core.auth import hash_password
 from emitra.core.models import LSP, Counter, CounterKind, District, Role, Society, User
 from emitra.core.officers import EMAIL, USERNAME, OfficerError, let_in, lock_out, new_password
+from emitra.core.text import count_en, noun_hi
 
 #: a counter's code: the district's two letters, LM (LokMitra) or JM (JanMitra), a number
 COUNTER_CODE = re.compile(r"^([A-Z]{2})-(LM|JM)-(\d{3,4})$")
@@ -501,31 +502,37 @@ async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
     # (a cancelled UPI booking's refund, pending until the Society sends it, is the Society's, not the counter's: decision 71)
     pending = await Payment.filter(request__counter_id=counter.id, status="pending").exclude(method="upi_refund").count()
     if pending:
-        found.append((f"{pending} payment(s) taken there (card, UPI or cheque) await confirmation: wait for them, or withdraw "
-                      "a card or UPI payment on the counter's receipt",
-                      f"वहाँ लिए गए {pending} भुगतान (कार्ड, यूपीआई या चेक) पुष्टि की प्रतीक्षा में हैं: उनकी प्रतीक्षा करें, या "
+        one = pending == 1
+        found.append((f"{count_en(pending, 'payment')} taken there (card, UPI or cheque) {'awaits' if one else 'await'} "
+                      f"confirmation: wait for {'it' if one else 'them'}, or withdraw a card or UPI payment on the counter's receipt",
+                      f"वहाँ {noun_hi(pending, 'लिया गया', 'लिए गए')} {pending} भुगतान (कार्ड, यूपीआई या चेक) पुष्टि की प्रतीक्षा में "
+                      f"{noun_hi(pending, 'है', 'हैं')}: {noun_hi(pending, 'उसकी', 'उनकी')} प्रतीक्षा करें, या "
                       "काउंटर की रसीद पर कार्ड या यूपीआई भुगतान वापस लें"))
     cases = Case.filter(counter_id=counter.id, closed_at=None)
     waiting = await cases.count()
     if waiting:
         first = (await cases.order_by("id").limit(1).values_list("number", flat=True))[0]
-        found.append((f"{waiting} open application(s) filed there are collected or corrected there (e.g. {first}): "
-                      f"move them to another open counter of the district (`emitra counter move-applications {counter.code} "
-                      "--to CODE`, or the Network page), or close the counter once they are closed",
-                      f"वहाँ दर्ज {waiting} खुले आवेदन वहीं सुधारे या प्राप्त किए जाते हैं (जैसे {first}): उन्हें जिले के किसी "
+        one = waiting == 1
+        found.append((f"{count_en(waiting, 'open application')} filed there {'is' if one else 'are'} collected or corrected "
+                      f"there (e.g. {first}): move {'it' if one else 'them'} to another open counter of the district (`emitra "
+                      f"counter move-applications {counter.code} --to CODE`, or the Network page), or close the counter once "
+                      f"{'it is' if one else 'they are'} closed",
+                      f"वहाँ दर्ज {waiting} {noun_hi(waiting, 'खुला आवेदन वहीं सुधारा या प्राप्त किया', 'खुले आवेदन वहीं सुधारे या प्राप्त किए')} "
+                      f"{noun_hi(waiting, 'जाता है', 'जाते हैं')} (जैसे {first}): {noun_hi(waiting, 'उसे', 'उन्हें')} जिले के किसी "
                       f"दूसरे खुले काउंटर पर भेजें (`emitra counter move-applications {counter.code} --to CODE`, या नेटवर्क पृष्ठ), "
-                      "या उनके बंद होने के बाद काउंटर बंद करें"))
+                      f"या {noun_hi(waiting, 'उसके', 'उनके')} बंद होने के बाद काउंटर बंद करें"))
     # papers a department needs (of a collected or decided application, too) still lie at the counter:
     # a closed counter has no operator to prepare their dispatch (decision 75)
     from emitra.core import dispatch
 
     papers = [case.number for cases in (await dispatch.pending(counter)).values() for case in cases]
     if papers:
-        found.append((f"the papers of {len(papers)} application(s) filed there still wait for the dispatch to their department "
+        found.append((f"the papers of {count_en(len(papers), 'application')} filed there still wait for the dispatch to "
+                      f"{'its' if len(papers) == 1 else 'their'} department "
                       f"(e.g. {papers[0]}): prepare the dispatch at {counter.code} first (`emitra dispatch prepare {counter.code} "
                       f"--as OPERATOR`, an operator of {counter.code}, or its Dispatch page; `emitra dispatch pending {counter.code}` "
                       "lists what waits)",
-                      f"वहाँ दर्ज {len(papers)} आवेदनों के कागज़ अब भी उनके विभाग को डिस्पैच की प्रतीक्षा में हैं (जैसे {papers[0]}): "
+                      f"वहाँ दर्ज {len(papers)} {noun_hi(len(papers), 'आवेदन', 'आवेदनों')} के कागज़ अब भी {noun_hi(len(papers), 'उसके', 'उनके')} विभाग को डिस्पैच की प्रतीक्षा में हैं (जैसे {papers[0]}): "
                       f"पहले {counter.code} पर डिस्पैच तैयार करें (`emitra dispatch prepare {counter.code} --as OPERATOR`, {counter.code} "
                       f"का कोई ऑपरेटर, या उसका डिस्पैच पृष्ठ; `emitra dispatch pending {counter.code}` प्रतीक्षारत कागज़ दिखाता है)"))
     return found
@@ -768,11 +775,11 @@ async def move_applications(actor: audit.Actor, from_code: str, to_code: str) ->
                       f"{actor.name!r} आवेदन दूसरे एलएसपी के काउंटर {target.code} पर नहीं भेज सकते: यह केवल जिला सोसायटी के एडमिन कर सकते हैं")
     papers = [case.number for cases in (await dispatch.pending(source)).values() for case in cases]
     if papers:
-        raise Refused("CODE", f"the paper documents of {len(papers)} application(s) (e.g. {papers[0]}) still wait at {source.code} "
-                              f"for the dispatch to their department: prepare the dispatch at {source.code} first "
+        raise Refused("CODE", f"the paper documents of {count_en(len(papers), 'application')} (e.g. {papers[0]}) still wait at "
+                              f"{source.code} for the dispatch to {'its' if len(papers) == 1 else 'their'} department: prepare the dispatch at {source.code} first "
                               f"(`emitra dispatch prepare {source.code} --as OPERATOR`, an operator of {source.code}; "
                               f"`emitra dispatch pending {source.code}` lists what waits; or its Dispatch page)",
-                      f"{len(papers)} आवेदनों (जैसे {papers[0]}) के कागज़ी दस्तावेज़ अभी {source.code} पर विभाग को भेजे जाने की प्रतीक्षा में "
+                      f"{len(papers)} {noun_hi(len(papers), 'आवेदन', 'आवेदनों')} (जैसे {papers[0]}) के कागज़ी दस्तावेज़ अभी {source.code} पर विभाग को भेजे जाने की प्रतीक्षा में "
                       f"हैं: पहले {source.code} पर डिस्पैच तैयार करें (`emitra dispatch prepare {source.code} --as OPERATOR`, "
                       f"{source.code} का कोई ऑपरेटर; `emitra dispatch pending {source.code}` प्रतीक्षारत कागज़ दिखाता है; या उसका डिस्पैच पृष्ठ)")
     ids = await Case.filter(counter_id=source.id, closed_at=None).order_by("id").values_list("id", flat=True)

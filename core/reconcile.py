@@ -52,7 +52,7 @@ from emitra.core import audit, clock, config, ledger, spreadsheet
 from emitra.core.db import beside, beside_possible, insert_rows, json_text, on_postgres, raw_rows
 from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, Society, StatementImport, StatementLine
 from emitra.core.money import MAX_PAISE, AmountError, bank_reference, format_paise, parse_rupees
-from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable
+from emitra.core.text import NAMES as UNSTORABLE, count_en, shown, unstorable
 
 BANK, STRIPE = "bank", "stripe"
 BANK_HEADER = ("date", "description", "reference", "debit", "credit", "balance")
@@ -114,7 +114,7 @@ class StatementError(ValueError):
         self.errors = errors
         shown = "; ".join(str(e) for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        super().__init__(f"{len(errors)} problem(s), nothing imported: {shown}{more}")
+        super().__init__(f"{count_en(len(errors), 'problem')}, nothing imported: {shown}{more}")
 
 
 def _import_named(existing: StatementImport) -> tuple[str, str]:

@@ -53,6 +53,7 @@ from emitra.core.dayend import MoneyError, day_end_at, day_start, index_rows, lo
 from emitra.core.models import Counter, District, LedgerEntry, Payment, Posting, Role, ServiceRequest, SettlementItem, Wallet
 from emitra.core.money import bank_reference as normal_reference
 from emitra.core.money import format_paise, split
+from emitra.core.text import count_en
 
 LATE_AFTER = dt.timedelta(hours=24)
 PAYOUT_PREFIXES = ("lsp_fee_payable:", "owner_fee_payable:", "lsp_sales:")
@@ -404,7 +405,7 @@ async def _payouts(items: list[Pending], codes: dict[int, str], now: dt.datetime
 def _payout_entry(payout: Payout) -> ledger.NewEntry:
     lines = [ledger.debit(a, p) for a, p in payout.lines.items()] + [ledger.credit(payout.escrow_account, payout.amount_paise)]
     late = f", {payout.late} late" if payout.late else ""
-    return ledger.NewEntry(payout.district_id, payout.key, f"settlement {payout.reference}: {len(payout.items)} payment(s) by "
+    return ledger.NewEntry(payout.district_id, payout.key, f"settlement {payout.reference}: {count_en(len(payout.items), 'payment')} by "
                                                            f"{payout.method} to LSP {payout.lsp_id}{late}", lines)
 
 

@@ -157,6 +157,14 @@ def noun_en(count: int, thing: str, things: str = "") -> str:
     return thing if count == 1 else things or thing + "s"
 
 
+def noun_hi(count: int, one: str, many: str) -> str:
+    """The Hindi word (or words) for a count where Hindi does change it: ``one`` for 0 and 1,
+    ``many`` above, as the catalogue's Hindi plural rule (``n > 1``) chooses. Hindi changes a noun
+    before a postposition ("1 दिन में", "3 दिनों में"), a feminine noun ("1 शिकायत", "3 शिकायतें"),
+    and the verb and adjective that agree with a count ("1 खुला आवेदन है", "3 खुले आवेदन हैं")."""
+    return many if count > 1 else one
+
+
 def days_en(count: int) -> str:
     """"1 day", "3 days": a count of days in English, singular or plural as the number wants (a
     message the core writes in both languages itself; Hindi says "1 दिन", "3 दिन" alike)."""

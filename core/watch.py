@@ -31,7 +31,7 @@ from emitra.core import config, fees
 from emitra.core.grievances import COUNTER_COMPLAINT, complaint_label
 from emitra.core.models import AuditLog, BookEntry, Case, Counter, DailyFigure, DayEnd
 from emitra.core.money import format_paise
-from emitra.core.text import count_en, days_en
+from emitra.core.text import count_en, days_en, noun_hi
 
 DORMANT_DAYS = 30
 DORMANT_MIN_TRANSACTIONS = 20
@@ -97,6 +97,11 @@ def _dmy(day: dt.date | None) -> str:
     return day.strftime("%d-%m-%Y") if day else ""
 
 
+def _days_hi(days: int) -> str:
+    """"1 दिन", "3 दिनों": a count of days as Hindi writes it before a postposition ("पिछले 3 दिनों में")."""
+    return f"{days} {noun_hi(days, 'दिन', 'दिनों')}"
+
+
 async def _counters(district_id: int, ids: Any = None) -> dict[int, Counter]:
     query = Counter.filter(district_id=district_id)
     if ids is not None:
@@ -135,7 +140,7 @@ async def dormant(district_id: int, today: dt.date, days: int = DORMANT_DAYS,
         items.append(Item(
             counter,
             f"{count_en(count, 'transaction')} in the last {days_en(days)} (fewer than {min_transactions}); {when_en}.",
-            f"पिछले {days} दिनों में {count} लेन-देन ({min_transactions} से कम); {when_hi}।",
+            f"पिछले {_days_hi(days)} में {count} लेन-देन ({min_transactions} से कम); {when_hi}।",
             {"transactions": count, "last_transaction": last_day, "days": days},
         ))
     return sorted(items, key=lambda i: (i.figures["transactions"], i.counter.code))
@@ -218,10 +223,10 @@ async def overcharging(district_id: int, today: dt.date, days: int = OVERCHARGIN
         parts_en, parts_hi = [], []
         if online:
             parts_en.append(f"{count_en(online, 'online complaint')} of overcharging")
-            parts_hi.append(f"अधिक राशि लेने की {online} ऑनलाइन शिकायत")
+            parts_hi.append(f"अधिक राशि लेने की {online} ऑनलाइन {noun_hi(online, 'शिकायत', 'शिकायतें')}")
         if written:
             parts_en.append(f"{count_en(written, 'complaint book entry', 'complaint book entries')} mentioning overcharging")
-            parts_hi.append(f"शिकायत पुस्तिका में अधिक राशि की {written} प्रविष्टि")
+            parts_hi.append(f"शिकायत पुस्तिका में अधिक राशि की {written} {noun_hi(written, 'प्रविष्टि', 'प्रविष्टियाँ')}")
         if charged:
             n_days, excess = len(charged["days"]), format_paise(charged["excess_paise"])
             parts_en.append(f"service charges above the published rate on {days_en(n_days)}, {count_en(charged['transactions'], 'transaction')}, "
@@ -231,7 +236,7 @@ async def overcharging(district_id: int, today: dt.date, days: int = OVERCHARGIN
         items.append(Item(
             counters[cid],
             f"In the last {days_en(days)}: " + "; ".join(parts_en) + ".",
-            f"पिछले {days} दिनों में: " + "; ".join(parts_hi) + "।",
+            f"पिछले {_days_hi(days)} में: " + "; ".join(parts_hi) + "।",
             {"complaints": online, "book_entries": written, "days_over_rate": len(charged["days"]) if charged else 0,
              "transactions_over_rate": charged["transactions"] if charged else 0,
              "excess_paise": charged["excess_paise"] if charged else 0,
@@ -262,7 +267,7 @@ async def shortages(district_id: int, today: dt.date, days: int = SHORTAGE_DAYS,
             counters[cid],
             f"{count_en(count, 'day end')} short in the last {days_en(days)} (at least {min_shortages} lists a counter), "
             f"{format_paise(short)} short in all.",
-            f"पिछले {days} दिनों में {count} दिन के अंत में नकद कम ({min_shortages} या अधिक पर सूची में), कुल {format_paise(short)} कम।",
+            f"पिछले {_days_hi(days)} में {count} दिन के अंत में नकद कम ({min_shortages} या अधिक पर सूची में), कुल {format_paise(short)} कम।",
             {"shortages": count, "short_paise": short, "days": days},
         ))
     return _sorted(items, "shortages")
@@ -293,7 +298,7 @@ async def complaints(district_id: int, today: dt.date, days: int = COMPLAINT_DAY
             counters[cid],
             f"{count_en(online + written, 'complaint')} in the last {days_en(days)} ({online} online, {written} in the complaint book; "
             f"at least {min_complaints} lists a counter).",
-            f"पिछले {days} दिनों में {online + written} शिकायतें ({online} ऑनलाइन, {written} शिकायत पुस्तिका में; "
+            f"पिछले {_days_hi(days)} में {online + written} {noun_hi(online + written, 'शिकायत', 'शिकायतें')} ({online} ऑनलाइन, {written} शिकायत पुस्तिका में; "
             f"{min_complaints} या अधिक पर सूची में)।",
             {"complaints": online + written, "online": online, "book_entries": written, "days": days},
             cases.get(cid, []),
@@ -324,7 +329,7 @@ async def lookups(district_id: int, today: dt.date, days: int = LOOKUP_DAYS) -> 
             counters[cid],
             f"Refused {count_en(len(entries), 'time')} in the last {days_en(days)} for looking up more than {limit} citizens the counter "
             f"had not served within {within_en} ({operators}): ask the operator why.",
-            f"पिछले {days} दिनों में {len(entries)} बार रोका गया: {within_hi} में ऐसे {limit} से अधिक नागरिक खोजे जिन्हें "
+            f"पिछले {_days_hi(days)} में {len(entries)} बार रोका गया: {within_hi} में ऐसे {limit} से अधिक नागरिक खोजे जिन्हें "
             f"काउंटर ने सेवा नहीं दी थी ({operators}); ऑपरेटर से कारण पूछें।",
             {"refusals": len(entries), "operators": operators, "last": entries[-1].at, "days": days},
         ))

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from emitra.core import clock, dayend, dispatch, ledger, notify, settlement, workflow
-from emitra.core.models import LSP, AuditLog, Case, CaseEvent, Counter, District, Document, Notification, Role, User, Wallet
+from emitra.core.models import LSP, AuditLog, Case, CaseEvent, Counter, District, Document, Notification, Payment, Role, User, Wallet
 from emitra.core import onboarding
 from emitra.core.onboarding import add_counter, add_lsp, add_user, close_counter, reopen_counter
 from tests.case_helpers import actor, caste_case, run_commands
@@ -430,7 +430,8 @@ def test_a_counter_does_not_close_while_papers_of_a_collected_application_wait_f
         web.run(lambda: _as("society", close_counter, KIOSK))
     said, hindi = caught.value.message, caught.value.message_hi
     assert caught.value.field == "CODE"
-    assert f"the papers of 1 application(s) filed there still wait for the dispatch to their department (e.g. {case.number})" in said
+    assert f"the papers of 1 application filed there still wait for the dispatch to its department (e.g. {case.number})" in said
+    assert "वहाँ दर्ज 1 आवेदन के कागज़ अब भी उसके विभाग को" in hindi
     assert f"`emitra dispatch prepare {KIOSK} --as OPERATOR`" in said and "Dispatch page" in said
     assert "डिस्पैच तैयार करें" in hindi and f"emitra dispatch prepare {KIOSK} --as OPERATOR" in hindi and "डिस्पैच पृष्ठ" in hindi
     assert "move-applications" not in said  # nothing open to move: the papers are the only thing left
@@ -498,3 +499,46 @@ def test_a_moved_application_counts_as_filed_where_it_was_filed_and_open_where_i
     assert code == 0 and "the daily figures equal a full recount" in said
     assert web.run(lambda: Case.filter(number__in=[first.number, second.number]).values_list("counter__code", flat=True)) \
         == ["JP-JM-077", "JP-JM-077"]
+
+
+async def _blockers(code: str) -> tuple[str, str]:
+    found = await onboarding.close_blockers(await Counter.get(code=code))
+    return " | ".join(en for en, _ in found), " | ".join(hi for _, hi in found)
+
+
+async def _move_refused(code: str) -> tuple[str, str]:
+    with pytest.raises(onboarding.Refused) as caught:
+        await _as("society", move_applications, code, CENTRE)
+    return caught.value.message, caught.value.message_hi
+
+
+def test_what_keeps_a_counter_open_is_counted_one_or_many_in_english_and_hindi(web):
+    """The refusals said "1 payment(s) ... await", "1 open application(s) ... are", "1 application(s)",
+    and in Hindi "1 खुले आवेदन ... किए जाते हैं", "1 आवेदनों"."""
+    first = web.run(lambda: caste_case("count-1", "operator2"))
+    web.run(lambda: _close_the_day(KIOSK, "operator2"))
+    web.run(lambda: Payment.filter(request__counter__code=KIOSK).update(status="pending"))
+    en, hi = web.run(lambda: _blockers(KIOSK))
+    assert "1 payment taken there (card, UPI or cheque) awaits confirmation: wait for it," in en
+    assert "वहाँ लिया गया 1 भुगतान (कार्ड, यूपीआई या चेक) पुष्टि की प्रतीक्षा में है: उसकी प्रतीक्षा करें" in hi
+    assert f"1 open application filed there is collected or corrected there (e.g. {first.number}): move it to" in en
+    assert "or close the counter once it is closed" in en
+    assert "वहाँ दर्ज 1 खुला आवेदन वहीं सुधारा या प्राप्त किया जाता है" in hi and "उसे जिले के किसी" in hi
+    assert "the papers of 1 application filed there still wait for the dispatch to its department" in en
+    assert "वहाँ दर्ज 1 आवेदन के कागज़ अब भी उसके विभाग को" in hi
+    en, hi = web.run(lambda: _move_refused(KIOSK))
+    assert f"the paper documents of 1 application (e.g. {first.number}) still wait at {KIOSK} for the dispatch to its department" in en
+    assert f"1 आवेदन (जैसे {first.number}) के कागज़ी दस्तावेज़" in hi
+
+    web.run(lambda: caste_case("count-2", "operator2", mobile="9414098765"))
+    web.run(lambda: Payment.filter(request__counter__code=KIOSK).update(status="pending"))
+    en, hi = web.run(lambda: _blockers(KIOSK))
+    assert "2 payments taken there (card, UPI or cheque) await confirmation: wait for them," in en
+    assert "वहाँ लिए गए 2 भुगतान (कार्ड, यूपीआई या चेक) पुष्टि की प्रतीक्षा में हैं: उनकी प्रतीक्षा करें" in hi
+    assert "2 open applications filed there are collected or corrected there" in en and "once they are closed" in en
+    assert "वहाँ दर्ज 2 खुले आवेदन वहीं सुधारे या प्राप्त किए जाते हैं" in hi and "उन्हें जिले के किसी" in hi
+    assert "the papers of 2 applications filed there still wait for the dispatch to their department" in en
+    assert "वहाँ दर्ज 2 आवेदनों के कागज़ अब भी उनके विभाग को" in hi
+    en, hi = web.run(lambda: _move_refused(KIOSK))
+    assert f"the paper documents of 2 applications (e.g. {first.number}) still wait at {KIOSK} for the dispatch to their department" in en
+    assert f"2 आवेदनों (जैसे {first.number}) के कागज़ी दस्तावेज़" in hi

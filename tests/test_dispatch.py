@@ -134,7 +134,7 @@ def test_the_counter_prints_the_list_and_the_department_acknowledges_it(web):
     prepared = web.post_form("/counter/dispatch", {})
     assert prepared.status_code == 303 and prepared.headers["location"] == "/counter/dispatch?prepared=1"
     page = web.get(prepared.headers["location"])
-    assert "Prepared 1 dispatch list(s)." in page.text and "No papers are waiting." in page.text
+    assert "Prepared 1 dispatch list. Print it and send it with its papers." in page.text and "No papers are waiting." in page.text
     number = re.search(r"DSP-JP-LM-001-\d{8}-1", page.text).group(0)
     assert "Waiting for the department" in page.text
     again = web.post_form("/counter/dispatch", {}, token_from="/counter/dispatch")
@@ -144,7 +144,7 @@ def test_the_counter_prints_the_list_and_the_department_acknowledges_it(web):
     assert printable.status_code == 200
     for name in PAPERS_EN + PAPERS_HI:
         assert printable.text.count(name) == 2  # both cases
-    assert "LokMitra Centre, Malviya Nagar" in printable.text and REVENUE in printable.text
+    assert "LokMitra Centre, Malviya Nagar" in printable.text and REVENUE in printable.text and "2 cases, 6 paper documents" in printable.text
     assert "Received by the department's clerk" in printable.text and "Signature and seal" in printable.text
     assert "Acknowledge receipt" not in printable.text  # the counter does not acknowledge its own dispatch
     assert "/office/cases/" not in printable.text  # the counter's cases are on its own pages
@@ -323,3 +323,25 @@ def test_acknowledge_pressed_twice_shows_it_acknowledged_once(web):
     late = web.post_form(f"/office/dispatches/{made.number}/acknowledge", {"note": "One form short", "missing": cases["b"].number},
                          token_from=f"/dispatch/{made.number}")
     assert late.status_code == 409 and "already acknowledged by Tehsildar, Revenue Department" in late.text
+
+
+def test_the_dispatch_pages_count_lists_cases_and_papers_one_or_many_in_english_and_hindi(web):
+    """The pages said "Prepared 1 dispatch list(s)" and "1 case(s), 3 paper document(s)"."""
+    web.run(lambda: caste_case("count-1", username="operator2"))
+    web.login("operator2")
+    prepared = web.post_form("/counter/dispatch?lang=en", {})
+    page = web.get(prepared.headers["location"]).text
+    assert "Prepared 1 dispatch list. Print it and send it with its papers." in page
+    assert "1 प्रेषण सूची तैयार की गई। इसे प्रिंट करें" in web.get("/counter/dispatch?prepared=1&lang=hi").text
+    many = web.get("/counter/dispatch?prepared=2&lang=en").text
+    assert "Prepared 2 dispatch lists. Print each one and send it with its papers." in many
+    assert "2 प्रेषण सूचियाँ तैयार की गईं। प्रत्येक को प्रिंट करें" in web.get("/counter/dispatch?prepared=2&lang=hi").text
+    number = re.search(r"DSP-JP-JM-001-\d{8}-1", page).group(0)
+    assert "1 case, 3 paper documents" in web.get(f"/dispatch/{number}?lang=en").text
+    assert "1 प्रकरण, 3 कागज़ी दस्तावेज़" in web.get(f"/dispatch/{number}?lang=hi").text
+
+    async def one_paper():
+        d = await Dispatch.get(number=number)
+        await Dispatch.filter(id=d.id).update(items=[{**d.items[0], "documents": d.items[0]["documents"][:1]}])
+    web.run(one_paper)
+    assert "1 case, 1 paper document<" in web.get(f"/dispatch/{number}?lang=en").text

@@ -139,6 +139,21 @@ def test_the_society_records_an_inspection_on_the_form_and_closes_its_follow_up(
     assert re.search(r'id="inspection-\d+"', web.get("/society/inspections", params={"status": "closed"}).text)
 
 
+def test_the_items_answered_no_are_counted_one_or_many_in_english_and_hindi(web):
+    """The refusal said "1 item(s) were answered no"; in Hindi "1 बिंदुओं का उत्तर"."""
+    web.login("society")
+    path = "/society/inspections/new?counter=JP-LM-001"
+    one = web.post_form(path, _answers(**{"checklist.rate_list": "no"}))
+    assert one.status_code == 400 and "since 1 item was answered no (The rate list is displayed" in one.text
+    many = web.post_form(path, _answers(**{"checklist.rate_list": "no", "checklist.id_card": "no"}))
+    assert many.status_code == 400 and "since 2 items were answered no (" in many.text
+    hindi = path + "&lang=hi"
+    one = web.post_form(hindi, _answers(**{"checklist.rate_list": "no"}))
+    assert "क्योंकि 1 बिंदु का उत्तर &#39;नहीं&#39; है" in one.text
+    many = web.post_form(hindi, _answers(**{"checklist.rate_list": "no", "checklist.id_card": "no"}))
+    assert "क्योंकि 2 बिंदुओं का उत्तर &#39;नहीं&#39; है" in many.text
+
+
 def test_overdue_follow_ups_show_on_the_watch_page(web):
     async def late() -> Inspection:
         lokmitra = await Counter.get(code="JP-LM-001")

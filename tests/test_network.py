@@ -60,14 +60,14 @@ def test_a_counter_closes_only_once_nothing_waits_on_it_and_then_takes_no_paymen
     assert "no counter with code" in _refused(web, lambda: _as("society", close_counter, "JP-JM-404"), "CODE")
     said = _refused(web, lambda: _as("society", close_counter, kiosk), "CODE")
     assert "is not covered by a day end: close the day at the counter" in said
-    assert f"1 open application(s) filed there are collected or corrected there (e.g. {case.number})" in said
+    assert f"1 open application filed there is collected or corrected there (e.g. {case.number}): move it to" in said
     assert web.run(lambda: Counter.get(code=kiosk)).active  # nothing written
 
     web.run(lambda: _close_the_day(kiosk, "operator2"))
     web.run(lambda: Case.filter(id=case.id).update(closed_at=dayend.utcnow(), state="delivered"))
     first = web.run(lambda: Payment.filter(request__counter__code=kiosk).order_by("id").first())
     web.run(lambda: Payment.filter(id=first.id).update(status="pending"))  # as a card payment awaiting its webhook
-    assert "1 payment(s) taken there (card, UPI or cheque) await confirmation" in _refused(
+    assert "1 payment taken there (card, UPI or cheque) awaits confirmation: wait for it" in _refused(
         web, lambda: _as("society", close_counter, kiosk), "CODE")
     web.run(lambda: Payment.filter(status="pending").update(status="received"))
     # the delivered application's papers still lie at the kiosk for its department (decision 75)

@@ -104,6 +104,36 @@ async def test_a_bus_ticket_is_booked_and_reduces_the_seats_free(demo_db, fixed_
     assert {d["label_en"]: d["value"] for d in again.quote_details}["Seat numbers"] == "11" and again.reference != req.reference
 
 
+async def _field_errors_both(code, data, key="bad"):
+    actor, counter, citizen = await _ctx()
+    with pytest.raises(FormErrors) as err:
+        await counter_core.record_cash(actor, counter, citizen, code, data, key)
+    return err.value.by_field(), err.value.by_field("hi")
+
+
+@pytest.mark.anyio
+async def test_the_seats_free_and_the_passengers_given_are_counted_one_or_many_in_english_and_hindi(demo_db):
+    """The refusals said "1 seat(s)", "1 passenger(s)" and, in Hindi, "1 सीट खाली हैं", "1 सीटें माँगी गईं"."""
+    express = {"day": "2026-11-24", "klass": "express", "departure": "07:50"}  # 2 seats left on it
+    en, hi = await _field_errors_both(BUS, trip(seats=3, **express))
+    assert "Only 2 seats are free on the 07:50 Express bus" in en["seats"] and en["seats"].endswith("; 3 asked.")
+    assert "बस में केवल 2 सीटें खाली हैं; 3 माँगी गईं।" in hi["seats"]
+    actor, counter, citizen = await _ctx()
+    await counter_core.record_cash(actor, counter, citizen, BUS, trip(seats=1, **express), "bus-one")
+    en, hi = await _field_errors_both(BUS, trip(seats=2, **express))
+    assert "Only 1 seat is free on the 07:50 Express bus" in en["seats"] and "बस में केवल 1 सीट खाली है; 2 माँगी गईं।" in hi["seats"]
+    await counter_core.record_cash(actor, counter, citizen, BUS, trip(seats=1, **express), "bus-last")
+    en, hi = await _field_errors_both(BUS, trip(seats=1, **express))
+    assert "No seat is free on the 07:50 Express bus" in en["seats"] and "बस में कोई सीट खाली नहीं है; 1 माँगी गई।" in hi["seats"]
+
+    en, hi = await _field_errors_both(BUS, {**trip(seats=1), "passengers": PEOPLE[:2]})
+    assert en["passengers"] == "Give one passenger per seat: 1 seat asked, 2 passengers given."
+    assert hi["passengers"] == "हर सीट के लिए एक यात्री दें: 1 सीट माँगी गई, 2 यात्री दिए गए।"
+    en, hi = await _field_errors_both(BUS, trip(passengers=PEOPLE[:1]))
+    assert en["passengers"] == "Give one passenger per seat: 2 seats asked, 1 passenger given."
+    assert hi["passengers"] == "हर सीट के लिए एक यात्री दें: 2 सीटें माँगी गईं, 1 यात्री दिया गया।"
+
+
 @pytest.mark.anyio
 async def test_a_sold_out_or_nearly_full_bus_is_refused_naming_the_seats_free(demo_db):
     # 25-11-2026: both ordinary buses from Jaipur to Ajmer are sold out
@@ -111,12 +141,12 @@ async def test_a_sold_out_or_nearly_full_bus_is_refused_naming_the_seats_free(de
     assert "Not enough free seats" in errors["seats"] and "06:20: 0" in errors["seats"] and "13:20: 0" in errors["seats"]
     # 24-11-2026: the 07:50 express has 2 seats left
     errors = await _field_error(BUS, trip(day="2026-11-24", seats=3, klass="express", departure="07:50"))
-    assert "Only 2 seat(s) are free on the 07:50 Express bus" in errors["seats"]
+    assert "Only 2 seats are free on the 07:50 Express bus" in errors["seats"]
     # booking the last two seats sells it out, in this process
     actor, counter, citizen = await _ctx()
     await counter_core.record_cash(actor, counter, citizen, BUS, trip(day="2026-11-24", klass="express", departure="07:50"), "bus-3")
     errors = await _field_error(BUS, trip(day="2026-11-24", seats=1, klass="express", departure="07:50"))
-    assert "Only 0 seat(s)" in errors["seats"]
+    assert "No seat is free on the 07:50 Express bus" in errors["seats"]
     # without a departure time the next express with room is taken
     later = await counter_core.record_cash(actor, counter, citizen, BUS, trip(day="2026-11-24", seats=1, klass="express"), "bus-4")
     assert {d["label_en"]: d["value"] for d in later.quote_details}["Departure time"] == "16:20"

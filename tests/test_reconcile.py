@@ -7,6 +7,7 @@ import datetime as dt
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -935,7 +936,7 @@ def test_the_command_line_imports_and_runs_a_week(tmp_path):
     (tmp_path / "to-tuesday.csv").write_bytes(_bank(*monday, "2026-11-24,SMS CHARGES,,17.70,,1492.30"))
     assert _cli("reconcile", "import-bank", str(tmp_path / "to-monday.csv"), "--district", "JP", "--as", "society", env=env).returncode == 0
     again = _cli("reconcile", "import-bank", str(tmp_path / "to-tuesday.csv"), "--district", "JP", "--as", "society", env=env)
-    assert again.returncode == 0 and "imported 1 lines" in again.stdout and "left out 2 lines import #" in again.stdout, again.stdout
+    assert again.returncode == 0 and "imported 1 line from" in again.stdout and "left out 2 lines import #" in again.stdout, again.stdout
     stripe = _cli("reconcile", "import-stripe", str(DATA / "stripe_balance.json"), "--district", "JP", "--as", "society", env=env)
     assert stripe.returncode == 0 and "imported 2 Stripe balance transactions" in stripe.stdout, stripe.stderr
     out = _cli("reconcile", "run", "--district", "JP", "--week", "2025-11-27", "--json", env=env)
@@ -1069,3 +1070,30 @@ def test_every_kind_has_a_label_on_the_page():
     from emitra.web import reconcile as pages
 
     assert set(pages.KIND_LABELS) == set(rec.KINDS)
+
+
+def test_the_page_counts_the_lines_imported_and_left_out_one_or_many_in_english_and_hindi(web):
+    """The page said "1 lines" and "1 line(s) of the file were left out"; the error "1 problem(s)"."""
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+
+    def send(name: str, *rows: str, lang: str):
+        return web.post(f"/society/reconciliation?lang={lang}", data={"action": "import_bank", "csrf_token": token},
+                        files={"file": (name, _bank(*rows), "text/csv")})
+
+    rows = ["2026-11-23,BY CASH DEP,CDM1,,500.00,1500.00", "2026-11-23,UPI CR JP0001,UTR1,,10.00,1510.00",
+            "2026-11-24,BY CASH DEP,CDM2,,500.00,2010.00", "2026-11-24,SMS CHARGES,,17.70,,1992.30"]
+    first = send("one.csv", rows[0], lang="en")
+    assert first.status_code == 200 and " · 1 line · " in first.text
+    second = send("three.csv", *rows[:3], lang="en")
+    assert " · 2 lines · " in second.text
+    assert re.search(r"1 line of the file was left out: import #\d+ has it already \(the same date", second.text)
+    third = send("four.csv", *rows, lang="hi")
+    assert " · 1 पंक्ति · " in third.text
+    assert re.search(r"फ़ाइल की 1 पंक्ति छोड़ दी गई: वह आयात #\d+ में पहले से है", third.text)
+    assert re.search(r"फ़ाइल की 2 पंक्तियाँ छोड़ दी गईं: वे आयात #\d+ में पहले से हैं", third.text)
+
+    one = rec.StatementError([rec.LineError(2, "date", "Date: not a date.", "तिथि: तिथि नहीं।")])
+    assert str(one).startswith("1 problem, nothing imported: line 2: date: Date: not a date.")
+    two = rec.StatementError([rec.LineError(2, "date", "Date: not a date.", "तिथि: तिथि नहीं।")] * 2)
+    assert str(two).startswith("2 problems, nothing imported: ")

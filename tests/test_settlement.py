@@ -618,6 +618,39 @@ def test_money_pages_name_lsps_methods_and_accounts_in_words_and_dates_as_dd_mm_
     assert "LSP&#39;s share of service charges" in statement.text and "lsp_fee_payable" not in statement.text
 
 
+def test_the_settlement_page_and_the_payouts_memo_count_one_payment_or_many(web):
+    """The page said "1 payment(s) settled", "1 payment(s)" and "1 of them were confirmed"; the payout's
+    ledger entry "1 payment(s) by upi"."""
+    async def pay(keys, hours_ago=0):
+        actor, counter, citizen = await _operator()
+        for key in keys:
+            request = await counter_core.record_payment(actor, counter, citizen, BIRTH, _example(BIRTH), key, "upi")
+            payment = await Payment.get(request=request)
+            await counter_core.confirm_payment(Actor(None, via="webhook"), payment, "upi", f"evt-{key}", provider_reference=f"UTR{key}")
+            if hours_ago:
+                await Payment.filter(id=payment.id).update(confirmed_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hours_ago))
+
+    async def memos():
+        return [e.memo for e in await LedgerEntry.filter(idempotency_key__startswith="settle:").order_by("id")]
+
+    web.run(lambda: pay(["p-1"], hours_ago=30))
+    web.login("society")
+    page = web.get("/society/settlement").text
+    waiting = page[page.index("Waiting to be settled"):]
+    assert "1 payment, ₹10.00." in waiting and "1 of them was confirmed more than 24 hours ago." in waiting
+    hindi = web.get("/society/settlement?lang=hi").text
+    assert "1 भुगतान, ₹10.00।" in hindi and "इनमें से 1 की पुष्टि 24 घंटे से अधिक पहले हुई थी।" in hindi
+    done = web.post_form("/society/settlement?lang=en", {})
+    assert done.status_code == 200 and "1 payment settled, ₹10.00 in all, at " in done.text
+    web.run(lambda: pay(["p-2", "p-3"], hours_ago=30))
+    waiting = web.get("/society/settlement?lang=en").text
+    assert "2 payments, ₹20.00." in waiting and "2 of them were confirmed more than 24 hours ago." in waiting
+    done = web.post_form("/society/settlement?lang=hi", {})
+    assert done.status_code == 200 and "2 भुगतान निपटाए गए, कुल ₹20.00, " in done.text
+    first, second = web.run(memos)
+    assert ": 1 payment by upi to LSP 1, 1 late" in first and ": 2 payments by upi to LSP 1, 2 late" in second
+
+
 def test_the_settlement_page_says_when_it_lists_only_the_first_payments_waiting(web, monkeypatch):
     """The page listed the first 100 payments waiting under a count of all of them, without saying
     so: with more waiting, the Society read the table as the whole list."""
@@ -634,7 +667,7 @@ def test_the_settlement_page_says_when_it_lists_only_the_first_payments_waiting(
     web.login("society")
     page = web.get("/society/settlement")
     waiting = page.text[page.text.index("Waiting to be settled"):]
-    assert "3 payment(s)" in waiting and "The first 2 of 3, the longest waiting first; the run settles every one." in waiting
+    assert "3 payments, " in waiting and "The first 2 of 3, the longest waiting first; the run settles every one." in waiting
     assert waiting.count("<tr><td>JP") == 2
     hindi = web.get("/society/settlement?lang=hi")
     assert "3 में से पहले 2" in hindi.text

@@ -277,3 +277,26 @@ def test_a_refused_as_of_date_stays_in_its_box_in_english_and_hindi(web):
     box = re.search(r'<input id="t-on"[^>]*>', page.text).group(0)
     assert page.status_code == 400 and "भविष्य की नहीं" in page.text and 'value="31-12-2026&lt;b&gt;"' in box
     assert f'value="{clock.today().isoformat()}"' in re.search(r'<input id="t-on"[^>]*>', web.get("/society/watch").text).group(0)
+
+
+def test_the_watch_counts_its_days_and_complaints_one_or_many_in_english_and_hindi(web):
+    """The Hindi reasons and thresholds said "पिछले 1 दिनों में" and "1 शिकायतें"; the English thresholds "in the last 1 days"."""
+    web.run(lambda: _complain("JP-JM-001", "overcharging", 1))
+    web.run(lambda: _complain("JP-LM-001", "overcharging", 3))
+    web.login("society")
+    one_day = {"over_days": "1", "complaint_days": "1", "complaint_min": "1", "lookup_days": "1", "dormant_days": "1", "short_days": "1"}
+    hindi = web.get("/society/watch", params={"lang": "hi", **one_day})
+    assert hindi.status_code == 200 and "दिनों" not in hindi.text
+    overcharging = re.search(r'<section id="overcharging">.*?</section>', hindi.text, re.S).group(0)
+    assert "पिछले 1 दिन में: अधिक राशि लेने की 1 ऑनलाइन शिकायत।" in overcharging
+    assert "पिछले 1 दिन में: अधिक राशि लेने की 3 ऑनलाइन शिकायतें।" in overcharging
+    assert "पिछले 1 दिन में: अधिक शुल्क वसूली की शिकायतें" in overcharging  # the threshold
+    complaints = re.search(r'<section id="complaints">.*?</section>', hindi.text, re.S).group(0)
+    assert "पिछले 1 दिन में 1 शिकायत (1 ऑनलाइन" in complaints and "पिछले 1 दिन में 3 शिकायतें (3 ऑनलाइन" in complaints
+    assert "पिछले 1 दिन में 1 लेन-देन" in hindi.text or "पिछले 1 दिन में 0 लेन-देन" in hindi.text  # a dormant counter
+    many = web.get("/society/watch", params={"lang": "hi", "complaint_min": "1"}).text
+    assert "पिछले 30 दिनों में 3 शिकायतें (3 ऑनलाइन" in many and "पिछले 30 दिनों में 1 शिकायत (1 ऑनलाइन" in many
+    english = web.get("/society/watch", params={"lang": "en", **one_day}).text
+    assert "In the last 1 day: complaints of overcharging" in english
+    assert "Counters whose operators, in the last 1 day, were refused" in english and "1 days" not in english
+    assert "In the last 90 days: complaints of overcharging" in web.get("/society/watch").text

@@ -27,6 +27,7 @@ from emitra.core import (
     kit,
 )
 from emitra.core.money import format_paise
+from emitra.core.text import count_en, noun_hi
 from emitra.plugins.private.rsrtc_sandbox import CLASSES, STOPS, RsrtcError, RsrtcSandbox
 
 MAX_SEATS = 6
@@ -190,8 +191,9 @@ class RsrtcTicket(Service):
         if len(passengers) != seats:
             raise FieldError(
                 "passengers",
-                f"Give one passenger per seat: {seats} seat(s) asked, {len(passengers)} passenger(s) given.",
-                f"हर सीट के लिए एक यात्री दें: {seats} सीटें माँगी गईं, {len(passengers)} यात्री दिए गए।",
+                f"Give one passenger per seat: {count_en(seats, 'seat')} asked, {count_en(len(passengers), 'passenger')} given.",
+                f"हर सीट के लिए एक यात्री दें: {seats} {noun_hi(seats, 'सीट माँगी गई', 'सीटें माँगी गईं')}, "
+                f"{len(passengers)} यात्री {noun_hi(len(passengers), 'दिया गया', 'दिए गए')}।",
             )
         dep = offer.departure
         klass_en, klass_hi = kit.choice_label(FORM["properties"]["service_class"], klass)

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from emitra.core import kit
+from emitra.core.text import noun_hi
 
 CAPACITY = 40
 #: how far ahead a seat may be booked (the advance reservation period)
@@ -249,12 +250,14 @@ class RsrtcSandbox:
         if dep is None:
             if len(of_class) == 1:
                 n, t = free[of_class[0].time], of_class[0].time
-                en = f"Only {n} seat(s) are free on the {t} {c_en} bus from {o_en} to {d_en} on {journey_date:%d-%m-%Y}; {seats} asked."
-                hi = f"{journey_date:%d-%m-%Y} को {o_hi} से {d_hi} की {t} बजे की {c_hi} बस में केवल {n} सीट खाली हैं; {seats} माँगी गईं।"
+                free_en = "No seat is" if n == 0 else "Only 1 seat is" if n == 1 else f"Only {n} seats are"
+                free_hi = "कोई सीट खाली नहीं है" if n == 0 else f"केवल {n} {noun_hi(n, 'सीट खाली है', 'सीटें खाली हैं')}"
+                en = f"{free_en} free on the {t} {c_en} bus from {o_en} to {d_en} on {journey_date:%d-%m-%Y}; {seats} asked."
+                hi = f"{journey_date:%d-%m-%Y} को {o_hi} से {d_hi} की {t} बजे की {c_hi} बस में {free_hi}; {seats} {noun_hi(seats, 'माँगी गई', 'माँगी गईं')}।"
             else:
                 each = ", ".join(f"{t}: {n}" for t, n in free.items())
                 en = f"Not enough free seats on any {c_en} bus from {o_en} to {d_en} on {journey_date:%d-%m-%Y} (seats free – {each}); {seats} asked."
-                hi = f"{journey_date:%d-%m-%Y} को {o_hi} से {d_hi} की किसी {c_hi} बस में पर्याप्त सीटें खाली नहीं हैं (खाली सीटें – {each}); {seats} माँगी गईं।"
+                hi = f"{journey_date:%d-%m-%Y} को {o_hi} से {d_hi} की किसी {c_hi} बस में पर्याप्त सीटें खाली नहीं हैं (खाली सीटें – {each}); {seats} {noun_hi(seats, 'माँगी गई', 'माँगी गईं')}।"
             raise RsrtcError("seats", en, hi)
         taken = self._taken(dep, journey_date)
         numbers = [n for n in range(1, CAPACITY + 1) if n not in taken][:seats]
