@@ -81,13 +81,15 @@ async def set_password(actor: audit.Actor, user: User, password: str) -> None:
         await audit.record(actor, "user.password_changed", user, detail={"sessions_ended": ended})
 
 
-async def deactivate(actor: audit.Actor, user: User) -> None:
-    """Stop a user from logging in, and end every session they have open."""
+async def deactivate(actor: audit.Actor, user: User, reason: str = "") -> None:
+    """Stop a user from logging in, and end every session they have open (``reason``, when given,
+    kept in the audit record)."""
     async with in_transaction():
         user.active = False
         await user.save(update_fields=["active"])
         ended = await end_sessions(user)
-        await audit.record(actor, "user.deactivated", user, detail={"sessions_ended": ended})
+        await audit.record(actor, "user.deactivated", user,
+                           detail={"sessions_ended": ended, **({"reason": reason} if reason else {})})
 
 
 # --- log-in throttling ------------------------------------------------------------------------------

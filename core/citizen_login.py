@@ -12,6 +12,10 @@ address in an hour; wrong codes per mobile (then a lock, as long as the log-in's
 address (the log-in's own address counter: one address guessing passwords and codes is one
 guesser). A mobile is never written whole to the audit log or the throttle table: masked
 (98XXXXXX45) or as a keyed hash.
+
+A mobile no one is registered with gets the same answer, the same counting, and the same kind of
+database work in its place (a code row that opens nothing, an audit record ``auth.code_unregistered``),
+so neither the page nor the time it takes says whether a mobile is registered (decision 137).
 """
 
 from __future__ import annotations
@@ -101,7 +105,9 @@ class Sent:
 async def send_code(actor: audit.Actor, mobile: str, address: str, page_lang: str) -> Sent:
     """Ask for a code for ``mobile`` (10 digits). Counted alike for a known and an unknown mobile, so
     the limits say nothing of whether it is registered; a code is made and queued only for a known
-    one (its older codes end), in the language the citizen last chose at a counter, else the page's."""
+    one (its older codes end), in the language the citizen last chose at a counter, else the page's.
+    An unknown one does the same look-ups and writes a code row that opens nothing and an audit
+    record in their place (:func:`_unregistered`), so the time taken does not tell either."""
     key = mobile_key(mobile)
     keys = _send_keys(key, address)
     for name in ("address", "mobile"):
@@ -111,24 +117,46 @@ async def send_code(actor: audit.Actor, mobile: str, address: str, page_lang: st
     for counter_key, _limit in keys.values():
         await auth.count_event(counter_key, HOUR)
     citizens = await Citizen.filter(mobile=mobile).order_by("id")
+    lang = await _message_lang(citizens, page_lang)
+    now = utcnow()
     if not citizens:
+        await _unregistered(actor, key, mobile, now, address)
         return Sent()
     minutes = config.citizen_code_limits()["minutes"]
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     english, hindi = sms_texts(code, minutes)
-    lang = await _message_lang(citizens, page_lang)
-    now = utcnow()
     async with in_transaction():
-        older = await CitizenCode.filter(mobile_key=key, used_at=None).values_list("notification_id", flat=True)
-        await CitizenCode.filter(mobile_key=key, used_at=None).update(used_at=now)
-        for note_id in older:
-            await notify.forget_secret(note_id)
+        await _end_codes(key, now)
         note = await notify.queue(EVENT, "sms", mobile, english, hindi, lang=lang, district_id=citizens[0].district_id)
         row = await CitizenCode.create(mobile_key=key, mobile=mobile, code_hash=hash_code(mobile, code), created_at=now,
                                        expires_at=now + dt.timedelta(minutes=minutes), notification=note, ip=(address or "")[:45])
         await audit.record(actor, "auth.code_sent", row, district_id=citizens[0].district_id,
                            detail={"mobile": masked(mobile), "registered": len(citizens), "lang": lang})
     return Sent(note_id=note.id)
+
+
+async def _end_codes(key: str, now: dt.datetime) -> None:
+    """End the mobile's codes not yet used (a newer one replaces them), their messages losing the code."""
+    older = await CitizenCode.filter(mobile_key=key, used_at=None).values_list("notification_id", flat=True)
+    await CitizenCode.filter(mobile_key=key, used_at=None).update(used_at=now)
+    for note_id in older:
+        await notify.forget_secret(note_id)
+
+
+async def _unregistered(actor: audit.Actor, key: str, mobile: str, now: dt.datetime, address: str) -> None:
+    """What asking for a code for a mobile nobody is registered with writes, in place of the code, its
+    message and its audit record: the same kind of work, so that the time the page takes to answer
+    does not tell whether the mobile is registered (decision 137). A code row that opens nothing (no
+    hash, no number, no message: :func:`code_matches` refuses it) and the audit record
+    ``auth.code_unregistered``, both in one transaction, after the same look-ups as a known mobile's.
+    No message is queued: the outbox would show the Society a message to no one, or send one to a
+    stranger."""
+    async with in_transaction():
+        await _end_codes(key, now)
+        row = await CitizenCode.create(mobile_key=key, mobile="", code_hash="", created_at=now,
+                                       expires_at=now + dt.timedelta(minutes=config.citizen_code_limits()["minutes"]),
+                                       ip=(address or "")[:45])
+        await audit.record(actor, "auth.code_unregistered", row, detail={"mobile": masked(mobile)})
 
 
 async def _window_end(counter_key: str) -> dt.datetime | None:
@@ -191,17 +219,14 @@ async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str,
         await audit.record(actor, "auth.code_failed", district_id=district_id, detail={"mobile": shown_mobile})
         if locked_now:
             if "mobile" in locked_now:
-                ended = await CitizenCode.filter(mobile_key=key, used_at=None).values_list("notification_id", flat=True)
-                await CitizenCode.filter(mobile_key=key, used_at=None).update(used_at=now)
-                for note_id in ended:
-                    await notify.forget_secret(note_id)
+                await _end_codes(key, now)
             await auth.record_locks(actor, "auth.code_locked", keys, locked_now, district_id, mobile=shown_mobile)
     return Checked()
 
 
 async def _district_of(key: str) -> int | None:
     """The district of a citizen registered with the mobile of ``key`` (a code was sent to it), else None."""
-    mobiles = await CitizenCode.filter(mobile_key=key).order_by("-id").limit(1).values_list("mobile", flat=True)
+    mobiles = await CitizenCode.filter(mobile_key=key).exclude(mobile="").order_by("-id").limit(1).values_list("mobile", flat=True)
     citizen = await Citizen.filter(mobile=mobiles[0]).order_by("id").first() if mobiles else None
     return citizen.district_id if citizen is not None else None
 
@@ -258,3 +283,58 @@ async def session_mobile_changed(user: User, signed_in_with: str) -> bool:
         return False
     mobiles = await Citizen.filter(id=user.citizen_id).values_list("mobile", flat=True)
     return not mobiles or not hmac.compare_digest(mobile_key(mobiles[0]), signed_in_with)
+
+
+# --- the Society's page: find a citizen, stop or restart their sign-in (decision 137) ----------------
+
+#: the audit actions of a citizen's sign-in stopped and restarted: the command line's (decision 133)
+STOPPED, RESTARTED = "user.deactivated", "user.reactivated"
+
+
+@dataclass
+class SignIn:
+    """A citizen as the Society's page lists them: their login (None before their first sign-in)
+    and the last time their sign-in was stopped or restarted (its audit record), if ever."""
+
+    citizen: Citizen
+    login: User | None = None
+    last_change: object | None = None  # AuditLog
+
+    @property
+    def state(self) -> str:
+        """never (no login yet), active or stopped."""
+        return "never" if self.login is None else ("active" if self.login.active else "stopped")
+
+
+class NotACitizen(ValueError):
+    """What the Society typed names no citizen: neither an e-Mitra ID nor a 10-digit mobile."""
+
+
+async def find_for_society(district_id: int, typed: str) -> list[SignIn]:
+    """The citizens of the district that ``typed`` names: an e-Mitra ID (as typed, dashes and case as
+    one likes), ``citizen:<id>`` (their login's username, as the audit log names it) or a registered
+    mobile (all the citizens sharing it). Another district's citizens are never listed."""
+    from emitra.core.ids import IdError, parse_emitra_id
+    from emitra.core.models import AuditLog
+    from emitra.core.text import typed_mobile
+
+    typed = (typed or "").strip()
+    mobile = typed_mobile(typed)
+    if mobile.isdigit() and len(mobile) == 10:
+        citizens = await Citizen.filter(mobile=mobile, district_id=district_id).order_by("id")
+    elif typed.startswith("citizen:") and typed[8:].isdigit() and len(typed) < 20:
+        citizens = await Citizen.filter(id=int(typed[8:]), district_id=district_id)
+    else:
+        try:
+            emitra_id = parse_emitra_id(typed)
+        except IdError:
+            raise NotACitizen(typed) from None
+        citizens = await Citizen.filter(emitra_id=emitra_id, district_id=district_id)
+    found = [SignIn(c) for c in citizens]
+    logins = {u.citizen_id: u for u in await User.filter(citizen_id__in=[c.id for c in citizens], role=Role.CITIZEN).order_by("-id")}
+    for row in found:
+        row.login = logins.get(row.citizen.id)
+        if row.login is not None:
+            row.last_change = await AuditLog.filter(object_type="User", object_id=str(row.login.id),
+                                                    action__in=[STOPPED, RESTARTED]).order_by("-id").first()
+    return found

@@ -411,8 +411,10 @@ class CitizenCode(Model):
     """A one-time code sent by SMS to sign a citizen in with their mobile (core/citizen_login.py).
 
     The code itself is never stored: only a keyed hash of it (HMAC with the secret key and a random
-    salt), so a copy of the table opens nothing. Rows exist only for mobiles registered at a counter;
-    a code is used once, and ends after a few minutes or when a newer one is sent."""
+    salt), so a copy of the table opens nothing. A code is used once, and ends after a few minutes or
+    when a newer one is sent. A mobile no one is registered with gets a row too, with neither the
+    number, nor a hash, nor a message: it opens nothing, and is there so that asking for such a
+    mobile does the same work as for a registered one (decision 137)."""
 
     _no_comments = True  # (start-up time: see the module docstring)
 

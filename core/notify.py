@@ -385,8 +385,10 @@ async def forget_secret(note_id: int | None) -> None:
     """Take the code out of a secret message's stored bodies (it was sent, failed, used or replaced)."""
     note = await Notification.get_or_none(id=note_id) if note_id else None
     if note is not None and note.event in SECRET_EVENTS:
-        note.body_en, note.body_hi = without_secret(note.body_en), without_secret(note.body_hi)
-        await note.save(update_fields=["body_en", "body_hi"])
+        body_en, body_hi = without_secret(note.body_en), without_secret(note.body_hi)
+        if (body_en, body_hi) != (note.body_en, note.body_hi):  # already gone once sent: nothing to write
+            note.body_en, note.body_hi = body_en, body_hi
+            await note.save(update_fields=["body_en", "body_hi"])
 
 
 def _message(note: Notification) -> Message:

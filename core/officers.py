@@ -272,22 +272,24 @@ async def _officer_for(actor: audit.Actor, username: str) -> User:
     return officer
 
 
-async def lock_out(actor: audit.Actor, account: User) -> User:
+async def lock_out(actor: audit.Actor, account: User, reason: str = "") -> User:
     """``account`` can no longer log in; its open sessions and API tokens end at once; the account
-    stays (its steps in timelines and receipts keep its name). Audited ``user.deactivated``; doing
-    it twice changes nothing the second time."""
+    stays (its steps in timelines and receipts keep its name). Audited ``user.deactivated``, with
+    ``reason`` when given; doing it twice changes nothing the second time."""
     if account.active:
-        await auth.deactivate(actor, account)
+        await auth.deactivate(actor, account, reason)
     return account
 
 
-async def let_in(actor: audit.Actor, account: User) -> User:
-    """A deactivated account may log in again with its password. Audited ``user.reactivated``."""
+async def let_in(actor: audit.Actor, account: User, reason: str = "") -> User:
+    """A deactivated account may log in again with its password. Audited ``user.reactivated``, with
+    ``reason`` when given."""
     if not account.active:
         async with in_transaction():
             account.active = True
             await account.save(update_fields=["active"])
-            await audit.record(actor, "user.reactivated", account, district_id=account.district_id, detail={"username": account.username})
+            await audit.record(actor, "user.reactivated", account, district_id=account.district_id,
+                               detail={"username": account.username, **({"reason": reason} if reason else {})})
     return account
 
 

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit
 from emitra.core.auth import hash_password
-from emitra.core.models import LSP, Counter, CounterKind, District, Role, Society, User
+from emitra.core.models import LSP, Citizen, Counter, CounterKind, District, Role, Society, User
 from emitra.core.officers import EMAIL, USERNAME, OfficerError, let_in, lock_out, new_password
 from emitra.core.text import count_en, noun_hi
 
@@ -413,17 +413,35 @@ async def _staff_for(actor: audit.Actor, username: str) -> User:
     return account
 
 
-async def deactivate_user(actor: audit.Actor, username: str) -> User:
+async def deactivate_user(actor: audit.Actor, username: str, reason: str = "") -> User:
     """An operator or LSP admin who left: cannot log in any more, sessions and tokens end now. Or a
     citizen's login (:func:`_citizen_login_for`): a code no longer signs them in, and their open
-    sessions end now; a citizen who never signed in gets their login made already stopped."""
+    sessions end now; a citizen who never signed in gets their login made already stopped.
+    ``reason``, when given, is kept in the audit record (the Society's page asks for one)."""
     account = await _citizen_login_for(actor, username, make=True)
-    return await lock_out(actor, account if account is not None else await _staff_for(actor, username))
+    return await lock_out(actor, account if account is not None else await _staff_for(actor, username), reason)
 
 
-async def reactivate_user(actor: audit.Actor, username: str) -> User:
+async def reactivate_user(actor: audit.Actor, username: str, reason: str = "") -> User:
     account = await _citizen_login_for(actor, username, make=False)
-    return await let_in(actor, account if account is not None else await _staff_for(actor, username))
+    return await let_in(actor, account if account is not None else await _staff_for(actor, username), reason)
+
+
+async def stop_citizen_sign_in(actor: audit.Actor, citizen: Citizen, reason: str) -> User:
+    """The Society's page: stop ``citizen``'s sign-in by a code, as ``emitra user deactivate`` does
+    (the same checks, the same audit records), with the reason in the record (decision 137)."""
+    return await lock_out(actor, await _citizen_login(actor, citizen, None, _shown(citizen), make=True), reason)
+
+
+async def restart_citizen_sign_in(actor: audit.Actor, citizen: Citizen, reason: str) -> User:
+    """The Society's page: let ``citizen`` sign in by a code again, as ``emitra user reactivate`` does."""
+    return await let_in(actor, await _citizen_login(actor, citizen, None, _shown(citizen), make=False), reason)
+
+
+def _shown(citizen: Citizen) -> str:
+    from emitra.core.ids import format_emitra_id
+
+    return format_emitra_id(citizen.emitra_id) if citizen.emitra_id else f"citizen:{citizen.id}"
 
 
 async def _citizen_login_for(actor: audit.Actor, name: str, make: bool) -> User | None:
@@ -433,7 +451,6 @@ async def _citizen_login_for(actor: audit.Actor, name: str, make: bool) -> User 
     when ``name`` names no citizen (then it is a staff username). Decision 133."""
     from emitra.core import citizen_login
     from emitra.core.ids import IdError, parse_emitra_id
-    from emitra.core.models import Citizen
 
     name = str(name or "").strip()
     account = await User.get_or_none(username=name)
@@ -448,6 +465,16 @@ async def _citizen_login_for(actor: audit.Actor, name: str, make: bool) -> User 
         account = await citizen_login.login_of(citizen)
     elif account is None or account.role != Role.CITIZEN:
         return None
+    return await _citizen_login(actor, citizen, account, name, make)
+
+
+async def _citizen_login(actor: audit.Actor, citizen: Citizen | None, account: User | None, name: str, make: bool) -> User:
+    """``account``, the login of ``citizen`` (looked up when not given), if ``actor`` may stop or
+    restore it; made now, when it was never made and ``make`` (stopped before it was ever used)."""
+    from emitra.core import citizen_login
+
+    if account is None and citizen is not None:
+        account = await citizen_login.login_of(citizen)
     district_id = account.district_id if account is not None else citizen.district_id
     if not _is_admin_of(actor, district_id):
         raise Refused("--as", f"{actor.name!r} may not stop or restore {name}'s sign-in: the Society's admin of the citizen's "

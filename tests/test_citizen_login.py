@@ -15,6 +15,7 @@ import datetime as dt
 import re
 
 from emitra.core import citizen_login, notify
+from emitra.core.audit import Actor
 from emitra.core.models import AuditLog, Citizen, CitizenCode, LoginThrottle, Notification, User
 from tests.case_helpers import pay
 from tests.test_notify import Registered, SmsRecorder
@@ -109,13 +110,49 @@ def test_an_unknown_mobile_gets_the_same_answer_and_no_message(web):
     page = web.get("/my/login/code").text
     assert "90XXXXXX01" in page and "If 90XXXXXX01 is registered" in page
     assert not web.run(lambda: Notification.filter(event="citizen_code").exists())
-    assert not web.run(lambda: CitizenCode.all().exists())
+    # in place of a code, a row that opens nothing: no number, no hash, no message (decision 137)
+    (row,) = web.run(lambda: CitizenCode.all())
+    assert row.mobile == "" and row.code_hash == "" and row.notification_id is None
+    assert "9000000001" not in str(web.run(lambda: AuditLog.filter(action="auth.code_unregistered").values_list("detail", flat=True)))
     wrong = type_code(web, "123456")
     assert wrong.status_code == 400 and "wrong, already used or expired" in wrong.text
     assert web.get("/my").status_code == 303
     # a mobile that is not ten digits is named, in Hindi too
     assert "Mobile number: the 10 digits" in ask_code(web, "12345").text
     assert "मोबाइल नंबर" in ask_code(web, "12345", lang="hi").text
+
+
+def _writes(web, mobile: str) -> tuple[int, dict[str, int]]:
+    """The SQL statements asking for a code for ``mobile`` runs (the request's own work, without the
+    delivery after the answer), and the rows it writes, by table."""
+    from tests.test_society_today import _queries
+
+    with _queries() as seen:
+        sent = web.run(lambda: citizen_login.send_code(Actor(None, ip="203.0.113.9"), mobile, "203.0.113.9", "en"))
+    assert sent.refused == ""
+    if sent.note_id is not None:  # as the page does after answering
+        web.run(lambda: citizen_login.deliver_now(sent.note_id))
+    writes: dict[str, int] = {}
+    for statement in seen:  # PostgreSQL's audit record is one statement writing two tables (WITH ins AS (INSERT ...) UPDATE)
+        for _verb, table in re.findall(r'(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', statement.split(": [")[0]):
+            writes[table] = writes.get(table, 0) + 1
+    return len(seen), writes
+
+
+def test_asking_for_an_unknown_mobile_does_the_same_database_work_as_for_a_registered_one(web):
+    """A registered mobile's request wrote a code, a message and an audit record in a transaction; an
+    unknown one's wrote nothing beyond the counters: the time the page took told whether a mobile is
+    registered (decision 137). Now the same look-ups and the same writes but the message."""
+    _writes(web, "9000000009")  # the address's counter made (each mobile's is made at its first ask alike)
+    with Registered(SmsRecorder(), "sms-recorder") as sms:
+        for _ask in range(2):  # the first code, then one that replaces it
+            known_count, known = _writes(web, SUNITA)
+            unknown_count, unknown = _writes(web, "9000000001")
+            assert known.pop("notification") == 1  # the SMS: never queued for a stranger's number
+            assert unknown == known and unknown["citizen_code"] == 2 and unknown["audit_log"] == 1
+            # the message's insert, and on a second ask the look-up of the replaced code's message
+            assert known_count - unknown_count in (1, 2), (known_count, unknown_count)
+    assert len(sms.received) == 2
 
 
 def test_the_sms_is_in_the_citizens_language_within_one_part_in_english(web):
@@ -169,7 +206,7 @@ def test_codes_are_limited_per_mobile_known_or_not_and_per_address(web, monkeypa
         assert int(refused.headers["retry-after"]) > 0
     assert web.run(lambda: Notification.filter(event="citizen_code").count()) == 3
     # only the newest code is good: each new one ends the ones before
-    assert web.run(lambda: CitizenCode.filter(used_at=None).count()) == 1
+    assert web.run(lambda: CitizenCode.filter(used_at=None).exclude(mobile="").count()) == 1
     monkeypatch.setenv("EMITRA_CITIZEN_CODES_PER_ADDRESS_HOUR", "7")
     assert ask_code(web, "9000000002").status_code == 303
     refused = ask_code(web, "9000000003")

@@ -25,7 +25,7 @@ from emitra.web import accesslog, admin, api, assets, counter, lsp, network, pag
 from emitra.web import money
 from emitra.web import card_refunds, cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
-from emitra.web import api_cases, citizen_login, citizens, dispatch, office, outbox
+from emitra.web import api_cases, citizen_login, citizen_sign_in, citizens, dispatch, office, outbox
 from emitra.web import holidays as holiday_pages
 from emitra.web import reports, society_today, vetting, watch
 from emitra.web import webhooks as stripe_webhooks
@@ -124,6 +124,7 @@ ROUTES = [
     *upi_refund_pages.ROUTES,
     *society_today.ROUTES,
     *holiday_pages.ROUTES,
+    *citizen_sign_in.ROUTES,
     Mount("/static", assets.Assets(directory=assets.STATIC_DIR), name="static"),  # web/assets.py: hashed addresses kept a year
 ]
 

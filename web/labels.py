@@ -99,6 +99,7 @@ AUDIT_ACTIONS = {
     "auth.code_locked": N_("Sign-in by code locked after wrong codes"),
     "auth.code_login": N_("Citizen signed in with a code sent by SMS"),
     "auth.code_sent": N_("Sign-in code sent by SMS"),
+    "auth.code_unregistered": N_("Sign-in code asked for a mobile no one is registered with: none sent"),
     "auth.login": N_("Logged in"),
     "auth.login_failed": N_("Log-in failed"),
     "auth.locked": N_("Log-in locked after failures"),
