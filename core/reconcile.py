@@ -624,6 +624,14 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                                                              "the double quote at the start and the end of each line.",
                                                 f"हर पंक्ति दोहरे उद्धरण चिह्नों में एक ही फ़ील्ड है (पंक्ति {n} उद्धरण चिह्नों में हेडर {row[0][:120]} है): "
                                                 "कॉलम अलग नहीं हैं। विवरण फिर से डाउनलोड करें, या हर पंक्ति के आरंभ और अंत का दोहरा उद्धरण चिह्न हटाएँ।")])
+        for n, row in filled[:HEADER_SEARCH_LINES]:  # Stripe's Dashboard export given to the bank's form
+            if {"id", "fee", "net", "source"} <= {_column_key(c) for c in row}:
+                raise StatementError([LineError(n, "header", f"This is Stripe's export (line {n} names the columns id, Fee, Net and Source), not "
+                                                             "a bank statement: Stripe's transactions are imported in the Stripe form, as the JSON "
+                                                             "list of balance transactions; the Dashboard's CSV export is not read.",
+                                                f"यह Stripe का निर्यात है (पंक्ति {n} में id, Fee, Net और Source कॉलम हैं), बैंक विवरण नहीं: Stripe "
+                                                "के लेन-देन Stripe वाले फ़ॉर्म में, बैलेंस लेन-देन की JSON सूची के रूप में, आयात होते हैं; डैशबोर्ड का "
+                                                "CSV निर्यात नहीं पढ़ा जाता।")])
         for sep, name_en, name_hi in ((";", "semicolons (;)", "अर्धविराम (;)"), ("\t", "tabs", "टैब")):
             if len(first) == 1 and sep in first[0]:  # a spreadsheet set to another list separator
                 raise StatementError([LineError(first_line, "header", f"The columns are separated by {name_en}, not commas: save the file as CSV with "

@@ -145,3 +145,19 @@ def test_a_deposit_confirmed_with_another_amount_says_so_beside_the_confirmation
     web.get("/lang/hi?next=/")
     hindi = _text(web.get(short.headers["location"]).text)
     assert "बैंक ने ₹1,483.00 जमा किए, पर्ची के ₹1,483.50 से ₹0.50 कम" in hindi and "The bank credited" not in hindi
+
+
+def test_stripes_dashboard_export_given_to_the_bank_form_is_named_so():
+    error = _bank(b"id,Type,Source,Amount,Fee,Net,Currency,Created (UTC),Available On (UTC),Description\n"
+                  b"txn_1,charge,ch_1,500.00,10.00,490.00,inr,2025-11-24 10:00,2025-11-26 00:00,JP0001000000421\n")
+    assert (error.line, error.field) == (1, "header")
+    assert error.message_en.startswith("This is Stripe's export (line 1 names the columns id, Fee, Net and Source), not a bank statement")
+    assert error.message_hi.startswith("यह Stripe का निर्यात है")
+
+
+def test_the_bank_form_says_a_utf16_file_is_read(web):
+    """The page's help listed UTF-8 and Windows-1252 only; Excel's 'Unicode Text' (UTF-16) is read too."""
+    web.login("society")
+    assert "UTF-8, UTF-16 or Windows-1252" in web.get("/society/reconciliation").text
+    utf16 = (HEADER + b"2025-11-24,BY CASH DEP,CDM1,,500,\n").decode().encode("utf-16")
+    assert [line.amount_paise for line in rec.read_bank_csv(utf16).lines] == [50000]
