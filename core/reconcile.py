@@ -497,6 +497,61 @@ def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
         return text
 
 
+_GROUP = re.compile(r"[0-9]{3}(?:,[0-9]{3})*(?:\.[0-9]{1,2})?")
+
+
+def _split_amount(row: list[str], money_columns: list[int]) -> int | None:
+    """The money column whose amount a comma not in double quotes split in two (``1,234.50`` read as
+    ``1`` and ``234.50``, the rest of the line pushed one column on): a line with more cells than the
+    header, whose money cell is 1 to 3 digits and the cell after it a thousands group; else None."""
+    for i in money_columns:
+        if i + 1 < len(row) and re.fullmatch(r"[0-9]{1,3}", row[i].strip()) and _GROUP.fullmatch(row[i + 1].strip()):
+            return i
+    return None
+
+
+def _role_of(columns: dict[str, int], index: int) -> str:
+    return next((role for role, i in columns.items() if i == index), "columns")
+
+
+def _split_amount_message(first: str, rest: str) -> tuple[str, str]:
+    amount = f"{first},{rest}"
+    return (f"'{first}' and '{rest}' look like the amount {amount} split at its comma: the line has more columns than the header. "
+            f"Put the amount in double quotes (\"{amount}\"), or write it without the comma ({amount.replace(',', '')}).",
+            f"'{first}' और '{rest}' अपने अल्पविराम पर बँटी राशि {amount} लगती हैं: पंक्ति में हेडर से अधिक कॉलम हैं। "
+            f"राशि को दोहरे उद्धरण चिह्नों में लिखें (\"{amount}\"), या बिना अल्पविराम के ({amount.replace(',', '')})।")
+
+
+def _csv_problem(exc: csv.Error) -> tuple[str, str]:
+    """Why Python's CSV reader could not read a line, in words and in Hindi, with what to do (its own
+    message, "field larger than field limit (131072)", said neither, and was English on a Hindi page)."""
+    if "field limit" in str(exc):
+        limit = f"{csv.field_size_limit():,}"
+        return (f"one of its fields is longer than {limit} characters (a bank's narration is a few hundred). A double quote (\") "
+                "that is never closed makes one field of the rest of the file: download the statement from the bank again, as CSV.",
+                f"इसका एक फ़ील्ड {limit} अक्षरों से लंबा है (बैंक का विवरण कुछ सौ अक्षरों का होता है)। कभी बंद न होने वाला दोहरा "
+                "उद्धरण चिह्न (\") शेष पूरी फ़ाइल को एक फ़ील्ड बना देता है: बैंक से विवरण फिर से CSV के रूप में डाउनलोड करें।")
+    return (f"the file is not CSV as a bank writes it ({exc}); download the statement from the bank again, as CSV.",
+            f"फ़ाइल वैसी CSV नहीं है जैसी बैंक लिखता है ({exc}); बैंक से विवरण फिर से CSV के रूप में डाउनलोड करें।")
+
+
+def _columns_hint(start: int, row: list[str], width: int) -> tuple[str, str]:
+    """Why a line has another number of columns than the header, when the line shows it: a double
+    quote never closed (its field runs over the next lines), or a comma in a value not in double
+    quotes (an amount written 1,234.50); else nothing."""
+    spread = next((i for i, value in enumerate(row) if "\n" in value), None)
+    if spread is not None:
+        last = start + sum(value.count("\n") for value in row[:-1]) + row[-1].rstrip("\r\n").count("\n")
+        return (f" A double quote (\") opens column {spread + 1} and is not closed on this line: lines {start} to {last} were read as "
+                "one. Remove the stray double quote, or close it with a second one.",
+                f" कॉलम {spread + 1} में एक दोहरा उद्धरण चिह्न (\") खुलता है और इस पंक्ति में बंद नहीं होता: पंक्तियाँ {start} से {last} "
+                "एक ही पढ़ी गईं। अतिरिक्त दोहरा उद्धरण चिह्न हटाएँ, या दूसरे से उसे बंद करें।")
+    if len(row) > width:
+        return (" A value holding a comma (an amount such as 1,234.50, or a narration) must be in double quotes: \"1,234.50\".",
+                " अल्पविराम वाला मान (जैसे 1,234.50 राशि, या विवरण) दोहरे उद्धरण चिह्नों में होना चाहिए: \"1,234.50\"।")
+    return "", ""
+
+
 def _span(first: int, last: int) -> str:
     return str(first) if first == last else f"{first}-{last}"
 
@@ -539,11 +594,12 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         except StopIteration:
             break
         except csv.Error as exc:
+            why_en, why_hi = _csv_problem(exc)
             if not rows:
-                raise StatementError([LineError(start, "header", f"The header cannot be read as CSV ({exc}).",
-                                                f"हेडर CSV के रूप में पढ़ा नहीं जा सका ({exc})।")]) from None
-            bad(start, "file", f"This line cannot be read as CSV ({exc}); the rest of the file was not checked.",
-                f"यह पंक्ति CSV के रूप में पढ़ी नहीं जा सकी ({exc}); शेष फ़ाइल की जाँच नहीं हुई।")
+                raise StatementError([LineError(start, "header", f"The header cannot be read as CSV: {why_en}",
+                                                f"हेडर CSV के रूप में पढ़ा नहीं जा सका: {why_hi}")]) from None
+            bad(start, "file", f"This line cannot be read as CSV, and the rest of the file was not checked: {why_en}",
+                f"यह पंक्ति CSV के रूप में पढ़ी नहीं जा सकी, और शेष फ़ाइल की जाँच नहीं हुई: {why_hi}")
             break
         previous_end = reader.line_num
         rows.append((start, row))
@@ -568,6 +624,14 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                                                              "the double quote at the start and the end of each line.",
                                                 f"हर पंक्ति दोहरे उद्धरण चिह्नों में एक ही फ़ील्ड है (पंक्ति {n} उद्धरण चिह्नों में हेडर {row[0][:120]} है): "
                                                 "कॉलम अलग नहीं हैं। विवरण फिर से डाउनलोड करें, या हर पंक्ति के आरंभ और अंत का दोहरा उद्धरण चिह्न हटाएँ।")])
+        for n, row in filled[:HEADER_SEARCH_LINES]:  # Stripe's Dashboard export given to the bank's form
+            if {"id", "fee", "net", "source"} <= {_column_key(c) for c in row}:
+                raise StatementError([LineError(n, "header", f"This is Stripe's export (line {n} names the columns id, Fee, Net and Source), not "
+                                                             "a bank statement: Stripe's transactions are imported in the Stripe form, as the JSON "
+                                                             "list of balance transactions; the Dashboard's CSV export is not read.",
+                                                f"यह Stripe का निर्यात है (पंक्ति {n} में id, Fee, Net और Source कॉलम हैं), बैंक विवरण नहीं: Stripe "
+                                                "के लेन-देन Stripe वाले फ़ॉर्म में, बैलेंस लेन-देन की JSON सूची के रूप में, आयात होते हैं; डैशबोर्ड का "
+                                                "CSV निर्यात नहीं पढ़ा जाता।")])
         for sep, name_en, name_hi in ((";", "semicolons (;)", "अर्धविराम (;)"), ("\t", "tabs", "टैब")):
             if len(first) == 1 and sep in first[0]:  # a spreadsheet set to another list separator
                 raise StatementError([LineError(first_line, "header", f"The columns are separated by {name_en}, not commas: save the file as CSV with "
@@ -652,6 +716,10 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     for start, row in body:
         follows, read_last = read_last is not None and row_index[start] == read_last + 1, None
         if len(row) > width and not any(c.strip() for c in row[width:]):
+            split = _split_amount(row, money_columns)
+            if split is not None:  # 1,234.50 written without double quotes: its comma made two cells of it
+                bad(start, _role_of(columns, split), *_split_amount_message(row[split].strip(), row[split + 1].strip()))
+                continue
             row = row[:width]  # a spreadsheet's empty cells after the last column
         date_text = date_text_of(row)
         if date_text == header_date and [c.strip() for c in row] == header.names:  # the header again, as a download of several pages repeats it
@@ -671,8 +739,9 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
             if handled:
                 continue
         if len(row) != width:
-            bad(start, "columns", f"Expected {width} columns ({','.join(header.names)[:120]}), found {len(row)}.",
-                f"{width} कॉलम ({','.join(header.names)[:120]}) अपेक्षित थे, {len(row)} मिले।")
+            hint_en, hint_hi = _columns_hint(start, row, width)
+            bad(start, "columns", f"Expected {width} columns ({','.join(header.names)[:120]}), found {len(row)}.{hint_en}",
+                f"{width} कॉलम ({','.join(header.names)[:120]}) अपेक्षित थे, {len(row)} मिले।{hint_hi}")
             previous_balance = None
             continue
         description, reference = cell(row, "description"), cell(row, "reference")
@@ -740,7 +809,30 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         errors.append(LineError(0, "file", "The statement has a header but no lines.", "विवरण में हेडर है पर कोई पंक्ति नहीं।"))
     if errors:
         raise StatementError(errors)
+    notes.extend(_alike_lines(lines))
     return BankReading(lines, notes, account)
+
+
+def _alike_lines(lines: list[ParsedLine]) -> list[ReadNote]:
+    """A note for each line of the file alike in date, amount, reference and narration to an earlier
+    line of it, neither with a running balance: two real transactions (two ₹500 cash deposits at one
+    machine) or one line repeated by mistake, which the file cannot tell; both are imported, and the
+    page says so, naming the lines and what to do if it was a mistake (decision 138)."""
+    first: dict[tuple[Any, ...], int] = {}
+    notes = []
+    for line in lines:
+        if line.balance_paise is not None:
+            continue  # a running balance tells two transactions apart, and refuses a line repeated
+        seen = first.setdefault((line.value_date, line.amount_paise, line.reference, line.description), line.line_no)
+        if seen != line.line_no:
+            notes.append(ReadNote(str(line.line_no),
+                f"The same date, amount, reference and narration as line {seen}, and no running balance: both were imported, as two "
+                "transactions. If the bank's file repeats the line by mistake, withdraw this import (Recent imports, below) and import "
+                "the file without the repeated line.",
+                f"पंक्ति {seen} जैसी ही तिथि, राशि, संदर्भ और विवरण, और कोई चालू शेष नहीं: दोनों दो लेन-देन के रूप में आयात हुईं। "
+                "यदि बैंक की फ़ाइल में पंक्ति भूल से दोहराई गई है, तो यह आयात वापस लें (नीचे, हाल के आयात) और दोहराई पंक्ति के बिना "
+                "फ़ाइल आयात करें।"))
+    return notes
 
 
 def _way_of(text: str) -> tuple[str, str | None]:
@@ -1034,6 +1126,62 @@ def parse_stripe_json(data: bytes, today: dt.date | None = None) -> list[ParsedL
 
 
 _FETCH_STRIPE = ("GET /v1/balance_transactions", "emitra reconcile import-stripe --from-stripe --week YYYY-MM-DD")
+_STRIPE_AGAIN = ("Export the list of balance transactions from Stripe again, as it comes (a file that begins with {), "
+                 "without opening it in an editor or a spreadsheet.",
+                 "Stripe से बैलेंस लेन-देन की सूची फिर से वैसी ही निर्यात करें जैसी वह आती है ({ से आरंभ होने वाली फ़ाइल), "
+                 "उसे किसी एडिटर या स्प्रेडशीट में खोले बिना।")
+#: what Python's JSON reader says of a file it cannot read (json.JSONDecodeError.msg), in words and in Hindi
+_JSON_PROBLEMS = (
+    ("Expecting value", "a value is missing or is not JSON (text without double quotes, a single quote, a comma at the end of a list)",
+     "कोई मान नहीं है या JSON नहीं है (दोहरे उद्धरण चिह्नों के बिना टेक्स्ट, एकल उद्धरण चिह्न, सूची के अंत में अल्पविराम)"),
+    ("Expecting property name enclosed in double quotes", "a key is not in double quotes, or the file ends in the middle",
+     "कोई कुंजी दोहरे उद्धरण चिह्नों में नहीं है, या फ़ाइल बीच में ही समाप्त हो जाती है"),
+    ("Expecting ',' delimiter", "a comma is missing between two values, or the file ends in the middle",
+     "दो मानों के बीच अल्पविराम नहीं है, या फ़ाइल बीच में ही समाप्त हो जाती है"),
+    ("Expecting ':' delimiter", "a colon is missing after a key", "किसी कुंजी के बाद कोलन (:) नहीं है"),
+    ("Unterminated string", "a text in double quotes is not closed", "दोहरे उद्धरण चिह्नों में कोई टेक्स्ट बंद नहीं हुआ"),
+    ("Extra data", "something follows the end of the list", "सूची समाप्त होने के बाद भी कुछ लिखा है"),
+    ("Invalid control character", "a text holds a control character (a line break inside double quotes)",
+     "किसी टेक्स्ट में नियंत्रण अक्षर है (दोहरे उद्धरण चिह्नों के भीतर पंक्ति-विराम)"),
+    ("Invalid \\escape", "a backslash (\\) starts no valid escape", "बैकस्लैश (\\) से कोई मान्य एस्केप आरंभ नहीं होता"),
+)
+
+
+def _json_problem(msg: str) -> tuple[str, str]:
+    """What the JSON reader's message says, in words a Society's clerk reads, in English and Hindi."""
+    for start, en, hi in _JSON_PROBLEMS:
+        if msg.startswith(start):
+            return en, hi
+    return "it is not written as JSON", "यह JSON के रूप में नहीं लिखी है"
+
+
+def _looks_csv(text: str) -> bool:
+    """Text that is CSV, not JSON: one of its first lines (a bank statement's title may come first)
+    holds a comma, a semicolon or a tab."""
+    return any(sep in line for line in text.lstrip().splitlines()[:HEADER_SEARCH_LINES] for sep in ",;\t")
+
+
+def _decode_stripe(data: bytes) -> str:
+    """The Stripe file as text; an empty file, a PDF, a workbook or a file that is not UTF-8 refused
+    as what it is, with what to import instead (not as a JSON syntax error at line 1)."""
+    if len(data) > MAX_FILE_BYTES:
+        return _decode(data)  # (refused for its size, whatever it is)
+    start = data[:512].lstrip().lower()
+    if not start.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise StatementError([LineError(1, "file", f"The file is empty. {_STRIPE_AGAIN[0]}", f"फ़ाइल खाली है। {_STRIPE_AGAIN[1]}")])
+    for magic, what_en, what_hi in _NOT_CSV:
+        if start.startswith(magic.lower()):
+            if magic == b"PK\x03\x04":
+                what_en, what_hi = next(((en, hi) for inside, en, hi in _ZIPPED if inside in data[:4096]), (what_en, what_hi))
+            raise StatementError([LineError(0, "file", f"This file is {what_en}, not the JSON list of Stripe balance transactions. "
+                                                       f"{_STRIPE_AGAIN[0]}",
+                                            f"यह फ़ाइल {what_hi} है, Stripe बैलेंस लेन-देन की JSON सूची नहीं। {_STRIPE_AGAIN[1]}")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise StatementError([LineError(line, "file", f"The file is not UTF-8 text, as Stripe's JSON always is. {_STRIPE_AGAIN[0]}",
+                                        f"फ़ाइल UTF-8 टेक्स्ट नहीं है, जैसी Stripe की JSON सदा होती है। {_STRIPE_AGAIN[1]}")]) from None
 
 
 def read_stripe_json(data: bytes, today: dt.date | None = None) -> tuple[list[ParsedLine], list[ReadNote]]:
@@ -1041,9 +1189,9 @@ def read_stripe_json(data: bytes, today: dt.date | None = None) -> tuple[list[Pa
     Stripe's list (``"has_more": true``). Another Stripe list (charges, payouts) or an error Stripe
     answered is refused as such, not transaction by transaction."""
     today = today or clock.today()
-    text = _decode(data)
+    text = _decode_stripe(data)
     first = text.lstrip()[:1]
-    if first and first not in "{[" and "," in text.lstrip().split("\n", 1)[0]:  # a CSV: a bank statement, or the Dashboard's export
+    if first and first not in "{[" and _looks_csv(text):  # a CSV: a bank statement (its title lines too), or the Dashboard's export
         raise StatementError([LineError(1, "file",
             "This is a CSV file, not the JSON list of Stripe balance transactions: a bank statement is imported in the bank "
             "statement's form; Stripe's Dashboard export (CSV) is not read: import the list Stripe's API gives "
@@ -1054,8 +1202,10 @@ def read_stripe_json(data: bytes, today: dt.date | None = None) -> tuple[list[Pa
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise StatementError([LineError(exc.lineno, "file", f"The file is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
-                                        f"फ़ाइल JSON नहीं है: {exc.msg} (पंक्ति {exc.lineno}, कॉलम {exc.colno})।")]) from None
+        en, hi = _json_problem(exc.msg)
+        raise StatementError([LineError(exc.lineno, "file", f"The file is not JSON: {en} (line {exc.lineno}, column {exc.colno}). "
+                                                            f"{_STRIPE_AGAIN[0]}",
+                                        f"फ़ाइल JSON नहीं है: {hi} (पंक्ति {exc.lineno}, कॉलम {exc.colno})। {_STRIPE_AGAIN[1]}")]) from None
     except RecursionError:
         raise StatementError([LineError(0, "file", "The file is not valid JSON: it is nested hundreds of levels deep (Stripe's list is three).",
                                         "फ़ाइल मान्य JSON नहीं है: यह सैकड़ों स्तर गहराई तक नेस्टेड है (Stripe की सूची तीन स्तर की होती है)।")]) from None

@@ -667,12 +667,15 @@ def test_the_settlement_page_says_when_it_lists_only_the_first_payments_waiting(
     web.login("society")
     page = web.get("/society/settlement")
     waiting = page.text[page.text.index("Waiting to be settled"):]
-    assert "3 payments, " in waiting and "The first 2 of 3, the longest waiting first; the run settles every one." in waiting
+    assert "3 payments, ₹30.00." in waiting and "payment(s)" not in waiting and "The first 2 of 3, the longest waiting first; the run settles every one." in waiting
     assert waiting.count("<tr><td>JP") == 2
     hindi = web.get("/society/settlement?lang=hi")
     assert "3 में से पहले 2" in hindi.text
     monkeypatch.setattr(money_pages, "WAITING_SHOWN", 100)
     assert "The first" not in web.get("/society/settlement?lang=en").text
+    # the run says how many it settled in words a clerk reads ("3 payments settled", not "3 payment(s) settled")
+    run = web.post_form("/society/settlement", {})
+    assert "3 payments settled, ₹30.00 in all" in run.text and "payment(s)" not in run.text
 
 
 # --- command line -----------------------------------------------------------------------------------

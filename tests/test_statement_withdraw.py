@@ -176,7 +176,7 @@ def test_the_society_withdraws_an_import_on_the_page_in_english_and_hindi(web):
     assert web.run(lambda: StatementLine.filter(statement_id=imp.id).count()) == 1
     done = web.post("/society/reconciliation?lang=en", data={"action": "withdraw", "import_id": f"#{imp.id}", "reason": REASON,
                                                               "csrf_token": token})
-    assert done.status_code == 200 and f"Import #{imp.id} was withdrawn: 1 statement lines deleted" in done.text
+    assert done.status_code == 200 and f"Import #{imp.id} was withdrawn: 1 statement line deleted" in done.text
     assert "23-11-2026 – 29-11-2026" in done.text and "Run these weeks again" in done.text
     row = done.text[done.text.index(f"<s>{imp.id}</s>"):]
     assert "handed over by mistake" in row[:row.index("</tr>")] and "Withdrawn" in row[:row.index("</tr>")]

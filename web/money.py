@@ -20,8 +20,8 @@ from emitra.core import dayend, settlement
 from emitra.core.auth import can_see_counter
 from emitra.core.dayend import MoneyError
 from emitra.core.forms import _iso_date
-from emitra.core.models import LSP, Counter, DayEnd, Role, Society, User
-from emitra.core.money import AmountError, parse_rupees
+from emitra.core.models import LSP, Counter, DayEnd, Posting, Role, Society, User
+from emitra.core.money import AmountError, format_paise, parse_rupees
 from emitra.core.plugins import department_hi
 from emitra.core.text import ascii_digits
 from emitra.web import labels, params
@@ -235,14 +235,34 @@ async def _dayends_page(request: Request, refused: tuple[DayEnd, str] | None = N
     awaiting_total = (0, 0) if shown == "done" else await dayend.awaiting_totals(
         user.district_id, counter.id if counter is not None else None, flagged=shown == "flagged")
     filters = {k: v for k, v in (("counter", counter.code if counter is not None else ""), ("status", shown)) if v}
+    done = str(request.query_params.get("done", ""))[:40]
     return render(request, "money/dayends.html", {
         "rows": rows, "awaiting": awaiting_total, "counters": list(counters), "counter": counter.code if counter is not None else "",
         "status_shown": shown, "errors": errors, "page_no": page_no, "pages": pages, "listed": total,
         "query": urlencode(filters), "kept": {**filters, "page": page_no},
         "refused": refused[0] if refused else None, "error": refused[1] if refused else "",
         "sent": {name: str(form.get(name, ""))[:100] for name in ("bank_reference", "amount")},
-        "done": request.query_params.get("done", ""),
+        "done": done, "done_differs": await _confirmed_differing(user.district_id, done),
         "shared": await dayend.shared_references(user.district_id)}, 400 if errors else status)  # one bank credit on several slips, from before the rule
+
+
+async def _confirmed_differing(district_id: int, slip_no: str) -> str:
+    """Beside the confirmation of ``?done=<slip>`` (a day end of the district): when the bank credited
+    another amount than the slip, what it credited and the difference, in the page's language; else
+    "". The confirmation used to say only "Deposit confirmed", the difference shown small on the row."""
+    row = await DayEnd.get_or_none(district_id=district_id, slip_no=slip_no) if slip_no else None
+    if row is None or row.confirmed_at is None:
+        return ""
+    credited = await Posting.filter(entry__district_id=district_id, entry__idempotency_key=f"deposit:{row.slip_no}",
+                                    account="society_bank").values_list("amount_paise", flat=True)
+    if len(credited) != 1 or credited[0] == row.deposit_paise:
+        return ""
+    gap = {"credited": format_paise(credited[0]), "gap": format_paise(abs(credited[0] - row.deposit_paise)), "slip": format_paise(row.deposit_paise)}
+    if credited[0] < row.deposit_paise:
+        return _("The bank credited %(credited)s, %(gap)s less than the slip's %(slip)s. The day end is flagged, and the difference stays "
+                 "in the counter's deposits in transit until it is explained: ask the counter for the bank's counterfoil.") % gap
+    return _("The bank credited %(credited)s, %(gap)s more than the slip's %(slip)s. The day end is flagged, and the difference stays "
+             "in the counter's deposits in transit until it is explained: ask the counter for the bank's counterfoil.") % gap
 
 
 @page(SOCIETY)
