@@ -187,6 +187,29 @@ def test_plugins_check_reports_an_async_hook_and_services_returned_instead_of_re
         assert out.stdout.splitlines() == [expected]
 
 
+def test_plugins_check_reports_a_hook_without_hookimpl_and_one_taking_the_wrong_argument(tmp_path):
+    """The first said only "no @hookimpl emitra_register_services: it registers no service" (the
+    function is right there), the second was pluggy's three lines naming no fix."""
+    (tmp_path / "bare.py").write_text(
+        "def emitra_register_services(register):\n"
+        "    pass\n")
+    (tmp_path / "renamed.py").write_text(
+        "from emitra.core import hookimpl\n"
+        "\n"
+        "@hookimpl\n"
+        "def emitra_register_services(registry):\n"
+        "    pass\n")
+    for name, expected in (
+            ("bare", "plugin 'bare': hooks: emitra_register_services is not marked @hookimpl, so emitra would never call it: put "
+                     "@hookimpl on the line above 'def' (from emitra.core import hookimpl; a pluggy HookimplMarker of another name "
+                     "is not emitra's)"),
+            ("renamed", "plugin 'renamed': hooks: emitra_register_services takes 'registry', which emitra does not pass; emitra calls "
+                        "it by keyword with register only: write def emitra_register_services(register)")):
+        out = sh(BIN / "emitra", "plugins", "check", tmp_path / f"{name}.py")
+        assert out.returncode != 0
+        assert out.stdout.splitlines() == [expected]
+
+
 def test_plugins_check_of_a_project_reports_every_entry_point_when_one_cannot_be_imported(tmp_path):
     """A project with several entry points: one that fails to import is named as the loader names it
     (plugin, import), and the others' problems are still listed (before, the whole project was
@@ -207,7 +230,7 @@ def test_plugins_check_of_a_project_reports_every_entry_point_when_one_cannot_be
         "called; rename the function to 'emitra_register_services' (the hooks are emitra_register_payment_methods, "
         "emitra_register_policy_rules, emitra_register_services, emitra_send_notification, emitra_transaction_recorded)",
         "plugin 'gas_float', service 'pvt.gas_float.refill': fee.fee_paise: 5.0 is a float, not whole paise; an amount is an int "
-        "(Rs 3.95 is 395)"], out.stdout + out.stderr
+        "(Rs 3.95 is 395); if you meant Rs 5.00, write fee_paise=500"], out.stdout + out.stderr
     assert "3 problems found" in out.stderr
 
 
