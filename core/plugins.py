@@ -551,8 +551,8 @@ def _workflow_problems(service: Service) -> list[DeclarationError]:
         out.append(DeclarationError("paper_documents", "must be a list of (English, Hindi) name pairs, e.g. (('Affidavit', 'शपथ पत्र'),)"))
     if getattr(service.workflow, "value", service.workflow) != "application":
         # what only an application has would be ignored: the department would never see a case
-        given = [name for name, value in (("process", service.process), ("personal_verification", service.personal_verification))
-                 if value]
+        given = [name for name, value in (("process", service.process), ("personal_verification", service.personal_verification),
+                                          ("deliverable='certificate'", service.deliverable == "certificate")) if value]
         if given:
             workflow = getattr(service.workflow, "name", service.workflow)
             out.append(DeclarationError("workflow", f"{given[0]} is given, but the workflow is Workflow.{workflow}, which is done "

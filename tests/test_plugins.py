@@ -124,6 +124,10 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
      "process is given, but the workflow is Workflow.PAYMENT, which is done when paid and opens no case for the department; "
      "set workflow=Workflow.APPLICATION"),
     ({"personal_verification": True}, "workflow", "personal_verification is given, but the workflow is Workflow.PAYMENT"),
+    # a certificate was promised on a service done when paid: no case, so no officer ever issued it
+    ({"deliverable": "certificate"}, "workflow",
+     "deliverable='certificate' is given, but the workflow is Workflow.PAYMENT, which is done when paid and opens no case for the "
+     "department; set workflow=Workflow.APPLICATION"),
     # the service picker's line, and a counter service's unit, spoke English on Hindi pages
     ({"description_en": "Renew a licence."}, "description_hi",
      "'' is not Hindi; the service has a description_en, so write its description_hi in Devanagari script"),
