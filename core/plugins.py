@@ -549,6 +549,11 @@ def _workflow_problems(service: Service) -> list[DeclarationError]:
     if not isinstance(docs, (tuple, list)) or not all(
             isinstance(d, (tuple, list)) and len(d) == 2 and all(isinstance(x, str) and x.strip() for x in d) for d in docs):
         out.append(DeclarationError("paper_documents", "must be a list of (English, Hindi) name pairs, e.g. (('Affidavit', 'शपथ पत्र'),)"))
+    category = getattr(service.category, "value", service.category)
+    if not getattr(service, "workflow_given", True) and category in ("application", "grievance"):
+        out.append(DeclarationError("workflow", f"not given, so this {category} is done when paid (Workflow.PAYMENT) and no case ever "
+                                                "reaches the department's officers; give workflow=Workflow.APPLICATION, or "
+                                                "workflow=Workflow.PAYMENT if your own system processes it after submit"))
     if getattr(service.workflow, "value", service.workflow) != "application":
         # what only an application has would be ignored: the department would never see a case
         given = [name for name, value in (("process", service.process), ("personal_verification", service.personal_verification),

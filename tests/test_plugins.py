@@ -23,7 +23,8 @@ ROWS = {"type": "array", "title": "Members", "x-title-hi": "सदस्य",
 
 def svc(**over):
     base = dict(code="test.ok.service", title_en="OK service", title_hi="ठीक सेवा", provider="Test Dept",
-                domain=Domain.GOVERNMENT, category=Category.APPLICATION, form=FORM, fee=FeeRule(payer=Payer.CITIZEN))
+                domain=Domain.GOVERNMENT, category=Category.APPLICATION, form=FORM, fee=FeeRule(payer=Payer.CITIZEN),
+                workflow=Workflow.PAYMENT)
     base.update(over)
     return Service(**base)
 
@@ -183,6 +184,28 @@ def test_a_bad_declaration_is_refused_naming_plugin_and_field_and_others_still_l
     assert refusal.plugin == "bad" and refusal.field == field
     assert fragment in refusal.message
     assert "bad" in str(refusal) and field in str(refusal)
+
+
+@pytest.mark.parametrize("category", [Category.APPLICATION, Category.GRIEVANCE])
+def test_an_application_left_without_its_workflow_is_refused_naming_the_two_to_choose_from(category):
+    """The default workflow is done when paid: an application whose plugin forgot
+    ``workflow=Workflow.APPLICATION`` was paid at the counter and never reached an officer, with no word."""
+    def service(code, **workflow):
+        return Service(code=code, title_en="Permit", title_hi="परमिट", provider="Test Dept", domain=Domain.PRIVATE,
+                       category=category, form=FORM, fee=FeeRule(payer=Payer.CITIZEN), **workflow)
+
+    bill = Service(code="test.gas.bill", title_en="Bill", title_hi="बिल", provider="Test Dept", domain=Domain.PRIVATE,
+                   category=Category.BILL, form=FORM, fee=FeeRule(payer=Payer.DEPARTMENT))
+    h = host(("gas", plugin(service("test.gas.forgot"), service("test.gas.own", workflow=Workflow.PAYMENT),
+                            service("test.gas.case", workflow=Workflow.APPLICATION), bill)))
+    (refusal,) = h.registry.refusals
+    assert (refusal.service_code, refusal.field) == ("test.gas.forgot", "workflow")
+    assert refusal.message == (f"not given, so this {category.value} is done when paid (Workflow.PAYMENT) and no case ever reaches "
+                               "the department's officers; give workflow=Workflow.APPLICATION, or workflow=Workflow.PAYMENT if "
+                               "your own system processes it after submit")
+    # said explicitly, either is taken; a bill needs no workflow
+    assert h.registry.get("test.gas.own").workflow == Workflow.PAYMENT and h.registry.get("test.gas.bill").workflow == Workflow.PAYMENT
+    assert h.registry.get("test.gas.case").workflow == Workflow.APPLICATION
 
 
 def test_a_code_two_plugins_declare_is_refused_for_both_whatever_the_load_order():
