@@ -174,10 +174,28 @@ def _counter_problems(service: Service) -> list[DeclarationError]:
     return out
 
 
+def _rupees_hint(value: Any) -> str:
+    """For a fee given in rupees as a float or Decimal (``10.0``, ``3.95``): the int in paise it
+    most likely means, as the fix to write; else nothing."""
+    from decimal import Decimal, InvalidOperation
+
+    if isinstance(value, bool) or not isinstance(value, (float, Decimal)):
+        return ""
+    try:
+        paise = Decimal(str(value)) * 100
+        if paise < 0 or paise != paise.to_integral_value():
+            return ""
+    except (InvalidOperation, ValueError):  # NaN, infinity
+        return ""
+    return f"; if you meant Rs {Decimal(int(paise)) / 100:.2f}, write fee_paise={int(paise)}"
+
+
 def _fee_problems(service: Service) -> list[DeclarationError]:
     fee = service.fee
     if not isinstance(fee, FeeRule):
-        return [DeclarationError("fee", "must be an emitra.core.FeeRule(payer=..., fee_paise=...)")]
+        return [DeclarationError("fee", f"{fee!r} is not a FeeRule; write fee=FeeRule(payer=Payer.CITIZEN, fee_paise=None) for "
+                                        "Table 2's rate, or an int fee_paise in paise (Rs 5 is 500); the payer may be "
+                                        "Payer.DEPARTMENT or Payer.PARTNER")]
     out = []
     payers = ", ".join(f"Payer.{p.name}" for p in Payer)
     try:
@@ -189,7 +207,7 @@ def _fee_problems(service: Service) -> list[DeclarationError]:
         else:
             out.append(DeclarationError("fee.payer", f"{fee.payer!r} is not a known payer; use one of: {payers}"))
     if fee.fee_paise is not None and (problem := paise_problem(fee.fee_paise)):
-        out.append(DeclarationError("fee.fee_paise", problem[0]))
+        out.append(DeclarationError("fee.fee_paise", problem[0] + _rupees_hint(fee.fee_paise)))
     if fee.commission_bp is not None:
         if not isinstance(fee.commission_bp, int) or isinstance(fee.commission_bp, bool) or not 0 <= fee.commission_bp <= 10000:
             out.append(DeclarationError("fee.commission_bp", f"{fee.commission_bp!r} is not a whole number of basis points from 0 to 10000 (150 = 1.5%)"))
@@ -433,6 +451,9 @@ def _form_problems(form: Any, checked: CheckedForms = _EVERY_FORM) -> list[Decla
         message = exc.message
         if list(exc.absolute_path)[-1:] == ["type"] and exc.validator == "anyOf":
             message = f"{exc.instance!r} is not a type name; use one of {', '.join(_TYPE_NAMES)} (or a list of them)"
+            if exc.instance in ("file", "upload", "document"):
+                message += ('; a file upload is "type": "string" with "x-upload": {"accept": [...], "max_kb": N} '
+                            '(kit.document(title_en, title_hi) writes one)')
         elif exc.validator == "format" and exc.validator_value == "regex" and isinstance(exc.instance, str):
             message = _regex_problem(exc.instance)
         return [DeclarationError("form", f"not a valid JSON Schema at {where}: {message}")]
@@ -528,10 +549,15 @@ def _workflow_problems(service: Service) -> list[DeclarationError]:
     if not isinstance(docs, (tuple, list)) or not all(
             isinstance(d, (tuple, list)) and len(d) == 2 and all(isinstance(x, str) and x.strip() for x in d) for d in docs):
         out.append(DeclarationError("paper_documents", "must be a list of (English, Hindi) name pairs, e.g. (('Affidavit', 'शपथ पत्र'),)"))
+    category = getattr(service.category, "value", service.category)
+    if not getattr(service, "workflow_given", True) and category in ("application", "grievance"):
+        out.append(DeclarationError("workflow", f"not given, so this {category} is done when paid (Workflow.PAYMENT) and no case ever "
+                                                "reaches the department's officers; give workflow=Workflow.APPLICATION, or "
+                                                "workflow=Workflow.PAYMENT if your own system processes it after submit"))
     if getattr(service.workflow, "value", service.workflow) != "application":
         # what only an application has would be ignored: the department would never see a case
-        given = [name for name, value in (("process", service.process), ("personal_verification", service.personal_verification))
-                 if value]
+        given = [name for name, value in (("process", service.process), ("personal_verification", service.personal_verification),
+                                          ("deliverable='certificate'", service.deliverable == "certificate")) if value]
         if given:
             workflow = getattr(service.workflow, "name", service.workflow)
             out.append(DeclarationError("workflow", f"{given[0]} is given, but the workflow is Workflow.{workflow}, which is done "
@@ -686,12 +712,42 @@ def hook_problem(exc: Exception) -> str:
     <module ...>``); any other problem as pluggy says it."""
     found = _UNKNOWN_HOOK.match(str(exc))
     if not found:
+        if isinstance(exc, pluggy.PluginValidationError) and (wrong := _ARGUMENTS.search(str(exc))):
+            return _argument_problem(wrong.group(1), str(exc))
         return str(exc)
     name = found.group(1)
     close = difflib.get_close_matches(name, HOOKS, n=1, cutoff=0.6)
     fix = f"rename the function to {close[0]!r}" if close else "rename the function to one of the hooks"
     return (f"unknown hook {name!r}: emitra has no hook of that name, so it would never be called; {fix} "
             f"(the hooks are {', '.join(HOOKS)})")
+
+
+def _argument_problem(names: str, said: str) -> str:
+    """A hook implementation that takes an argument its spec does not have (pluggy's message is
+    three lines naming neither the spec's arguments nor the fix): which arguments, and what to write."""
+    hook = re.search(r"for hook '([^']+)'", said)
+    spec = getattr(hookspecs, hook.group(1), None) if hook else None
+    if spec is None:
+        return " ".join(said.split())
+    params = ", ".join(inspect.signature(spec).parameters)
+    return (f"{hook.group(1)} takes {names.strip('{}')}, which emitra does not pass; emitra calls it by keyword with {params} only: "
+            f"write def {hook.group(1)}({params})")
+
+
+_ARGUMENTS = re.compile(r"Argument\(s\) (\{[^}]*\}) are declared in the hookimpl but can not be found in the hookspec")
+
+
+def unmarked_hooks(plugin: Any) -> list[str]:
+    """Functions of ``plugin`` named like one of emitra's hooks but not marked with emitra's
+    ``@hookimpl``: pluggy never calls them, and nothing would say so (no service registered, no
+    notification sent). One problem per function."""
+    out = []
+    for hook in HOOKS:
+        function = getattr(plugin, hook, None)
+        if callable(function) and not hasattr(function, "emitra_impl"):
+            out.append(f"{hook} is not marked @hookimpl, so emitra would never call it: put @hookimpl on the line above "
+                       "'def' (from emitra.core import hookimpl; a pluggy HookimplMarker of another name is not emitra's)")
+    return out
 
 
 def returned_problem(result: Any) -> str | None:
@@ -818,7 +874,7 @@ class PluginHost:
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
-            problems = async_hook_problems(self.pm, plugin)
+            problems = async_hook_problems(self.pm, plugin) + unmarked_hooks(plugin)
         except Exception as exc:
             problems = [hook_problem(exc)]
         if problems:

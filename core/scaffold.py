@@ -14,7 +14,7 @@ import pluggy
 
 from emitra.core import builtin_codes, hookspecs
 from emitra.core.clock import today
-from emitra.core.plugins import (CODE_PATTERN, DeclarationError, _shipped_with_emitra, async_hook_problems, clash_message, clashes,
+from emitra.core.plugins import (CODE_PATTERN, DeclarationError, _shipped_with_emitra, async_hook_problems, unmarked_hooks, clash_message, clashes,
                                  declaration_problems, failure, get_host, hook_problem, own_code,
                                  returned_problem)
 
@@ -461,7 +461,7 @@ def check(path: Path) -> list[str]:
         except Exception as exc:
             problems.append(f"plugin {name!r}: hooks: {hook_problem(exc)}")
             continue
-        if found := async_hook_problems(pm, module):
+        if found := async_hook_problems(pm, module) + unmarked_hooks(module):
             problems += [f"plugin {name!r}: hooks: {p}" for p in found]
             continue
         problems += _payment_methods(pm, name, methods)

@@ -163,7 +163,8 @@ class Service:
     category: Category | str = NOT_GIVEN
     form: dict[str, Any] = NOT_GIVEN
     fee: FeeRule = NOT_GIVEN
-    workflow: Workflow | str = Workflow.PAYMENT
+    #: left out, it is ``Workflow.PAYMENT`` (see ``__post_init__``); an application or a grievance gives it
+    workflow: Workflow | str = NOT_GIVEN
     #: ``provider`` in Hindi (Devanagari), shown on Hindi pages wherever the department a case is
     #: with is named (tracking, the case page, certificate verification); "" shows ``provider``
     provider_hi: str = ""
@@ -194,6 +195,13 @@ class Service:
     #: the paper the counter sends to the department at day end: (English, Hindi) pairs
     paper_documents: tuple[tuple[str, str], ...] = (("Signed application form", "हस्ताक्षरित आवेदन पत्र"),)
     plugin: str = ""  # filled in by the plugin manager
+
+    def __post_init__(self) -> None:
+        # a service done when paid need not say so; whether it did is kept for the loader, which
+        # refuses an application or a grievance left to this default (core/plugins, decision 139)
+        self.workflow_given = self.workflow is not NOT_GIVEN
+        if not self.workflow_given:
+            self.workflow = Workflow.PAYMENT
 
     async def quote(self, data: dict[str, Any], ctx: QuoteContext) -> Quote:
         """Ask the department or partner what is due for this (already schema-valid) form.

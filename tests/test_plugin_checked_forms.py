@@ -7,7 +7,7 @@ from importlib.metadata import version
 import jsonschema
 import pytest
 
-from emitra.core import Category, Domain, FeeRule, Payer, Service
+from emitra.core import Category, Domain, FeeRule, Payer, Service, Workflow
 from emitra.core.plugins import CHECKED_FORMS_FILE, PluginHost
 from tests.test_plugins import plugin
 
@@ -17,7 +17,7 @@ BAD_FORM = {"type": "object", "properties": {"x": {"type": "nonsense", "title": 
 
 def svc(form, code="test.forms.one"):
     return Service(code=code, title_en="Forms", title_hi="फ़ॉर्म", provider="Test Dept", domain=Domain.GOVERNMENT,
-                   category=Category.APPLICATION, form=form, fee=FeeRule(payer=Payer.CITIZEN))
+                   category=Category.APPLICATION, form=form, fee=FeeRule(payer=Payer.CITIZEN), workflow=Workflow.APPLICATION)
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ ROWS = {"type": "array", "title": "Members", "x-title-hi": "सदस्य",
 
 def svc(**over):
     base = dict(code="test.ok.service", title_en="OK service", title_hi="ठीक सेवा", provider="Test Dept",
-                domain=Domain.GOVERNMENT, category=Category.APPLICATION, form=FORM, fee=FeeRule(payer=Payer.CITIZEN))
+                domain=Domain.GOVERNMENT, category=Category.APPLICATION, form=FORM, fee=FeeRule(payer=Payer.CITIZEN),
+                workflow=Workflow.PAYMENT)
     base.update(over)
     return Service(**base)
 
@@ -59,6 +60,16 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"form": {"type": "object", "properties": {}, "required": ["missing"]}}, "form.required", "missing"),
     ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=-100)}, "fee.fee_paise", "negative"),
     ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=3.95)}, "fee.fee_paise", "whole paise"),
+    # a fee in rupees as a float was refused without the int to write; a fee given as a bare number said only "must be a FeeRule"
+    ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=10.0)}, "fee.fee_paise",
+     "10.0 is a float, not whole paise; an amount is an int (Rs 3.95 is 395); if you meant Rs 10.00, write fee_paise=1000"),
+    ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=3.95)}, "fee.fee_paise", "; if you meant Rs 3.95, write fee_paise=395"),
+    ({"fee": 10}, "fee", "10 is not a FeeRule; write fee=FeeRule(payer=Payer.CITIZEN, fee_paise=None) for Table 2's rate, "
+                         "or an int fee_paise in paise (Rs 5 is 500)"),
+    # "type": "file", the usual guess for an upload, was refused listing the type names, not how an upload is declared
+    ({"form": {"type": "object", "properties": {"scan": {"type": "file", "title": "Scan", "x-title-hi": "स्कैन"}}}}, "form",
+     "'file' is not a type name; use one of array, boolean, integer, null, number, object, string (or a list of them); a file "
+     "upload is \"type\": \"string\" with \"x-upload\""),
     # overflowed the database at every payment (10**19), or charged more than emitra takes anywhere
     ({"fee": FeeRule(payer=Payer.CITIZEN, fee_paise=10**19)}, "fee.fee_paise",
      "10000000000000000000 is more than the largest amount, 99999999999 paise (₹99,99,99,999.99); an amount is whole paise"),
@@ -114,6 +125,10 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
      "process is given, but the workflow is Workflow.PAYMENT, which is done when paid and opens no case for the department; "
      "set workflow=Workflow.APPLICATION"),
     ({"personal_verification": True}, "workflow", "personal_verification is given, but the workflow is Workflow.PAYMENT"),
+    # a certificate was promised on a service done when paid: no case, so no officer ever issued it
+    ({"deliverable": "certificate"}, "workflow",
+     "deliverable='certificate' is given, but the workflow is Workflow.PAYMENT, which is done when paid and opens no case for the "
+     "department; set workflow=Workflow.APPLICATION"),
     # the service picker's line, and a counter service's unit, spoke English on Hindi pages
     ({"description_en": "Renew a licence."}, "description_hi",
      "'' is not Hindi; the service has a description_en, so write its description_hi in Devanagari script"),
@@ -169,6 +184,28 @@ def test_a_bad_declaration_is_refused_naming_plugin_and_field_and_others_still_l
     assert refusal.plugin == "bad" and refusal.field == field
     assert fragment in refusal.message
     assert "bad" in str(refusal) and field in str(refusal)
+
+
+@pytest.mark.parametrize("category", [Category.APPLICATION, Category.GRIEVANCE])
+def test_an_application_left_without_its_workflow_is_refused_naming_the_two_to_choose_from(category):
+    """The default workflow is done when paid: an application whose plugin forgot
+    ``workflow=Workflow.APPLICATION`` was paid at the counter and never reached an officer, with no word."""
+    def service(code, **workflow):
+        return Service(code=code, title_en="Permit", title_hi="परमिट", provider="Test Dept", domain=Domain.PRIVATE,
+                       category=category, form=FORM, fee=FeeRule(payer=Payer.CITIZEN), **workflow)
+
+    bill = Service(code="test.gas.bill", title_en="Bill", title_hi="बिल", provider="Test Dept", domain=Domain.PRIVATE,
+                   category=Category.BILL, form=FORM, fee=FeeRule(payer=Payer.DEPARTMENT))
+    h = host(("gas", plugin(service("test.gas.forgot"), service("test.gas.own", workflow=Workflow.PAYMENT),
+                            service("test.gas.case", workflow=Workflow.APPLICATION), bill)))
+    (refusal,) = h.registry.refusals
+    assert (refusal.service_code, refusal.field) == ("test.gas.forgot", "workflow")
+    assert refusal.message == (f"not given, so this {category.value} is done when paid (Workflow.PAYMENT) and no case ever reaches "
+                               "the department's officers; give workflow=Workflow.APPLICATION, or workflow=Workflow.PAYMENT if "
+                               "your own system processes it after submit")
+    # said explicitly, either is taken; a bill needs no workflow
+    assert h.registry.get("test.gas.own").workflow == Workflow.PAYMENT and h.registry.get("test.gas.bill").workflow == Workflow.PAYMENT
+    assert h.registry.get("test.gas.case").workflow == Workflow.APPLICATION
 
 
 def test_a_code_two_plugins_declare_is_refused_for_both_whatever_the_load_order():
@@ -302,6 +339,44 @@ def test_a_misspelled_hook_is_refused_not_silently_ignored():
     # the refusal says what to do: the hook it most likely means (pluggy named only the typo and the module)
     assert "rename the function to 'emitra_register_services'" in h.registry.refusals[0].message
     assert h.registry.get("test.ok.service") is not None
+
+
+@pytest.mark.parametrize("hook", ["emitra_register_services", "emitra_transaction_recorded", "emitra_send_notification"])
+def test_a_hook_function_without_hookimpl_is_refused_not_silently_never_called(hook):
+    """A plugin whose ``emitra_register_services`` lacked ``@hookimpl`` loaded with no service and
+    no refusal (``emitra plugins`` listed it as loaded); an unmarked ``emitra_transaction_recorded``
+    was never called, and nothing said so."""
+    bare = types.SimpleNamespace()
+
+    def implementation(**kwargs):
+        pass
+
+    implementation.__name__ = hook
+    setattr(bare, hook, implementation)
+    h = host(("bare", bare), ("good", plugin(svc())))
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("bare", "hooks")
+    assert refusal.message == (f"{hook} is not marked @hookimpl, so emitra would never call it: put @hookimpl on the line above 'def' "
+                               "(from emitra.core import hookimpl; a pluggy HookimplMarker of another name is not emitra's)")
+    assert "bare" not in h.registry.plugins and h.registry.get("test.ok.service") is not None
+
+
+def test_a_hook_taking_an_argument_emitra_does_not_pass_is_refused_naming_the_arguments_to_take():
+    """pluggy's three lines ("Plugin ... for hook ... / hookimpl definition: ... / Argument(s) {...}
+    are declared in the hookimpl but can not be found in the hookspec") named no fix."""
+    renamed = types.SimpleNamespace()
+
+    @hookimpl
+    def emitra_register_services(registry):
+        registry(svc())
+
+    renamed.emitra_register_services = emitra_register_services
+    h = host(("renamed", renamed), ("good", plugin(svc(code="test.good.one"))))
+    (refusal,) = h.registry.refusals
+    assert (refusal.plugin, refusal.field) == ("renamed", "hooks")
+    assert refusal.message == ("emitra_register_services takes 'registry', which emitra does not pass; emitra calls it by keyword "
+                               "with register only: write def emitra_register_services(register)")
+    assert h.registry.get("test.good.one") is not None
 
 
 @pytest.mark.parametrize("hook", ["emitra_register_services", "emitra_register_policy_rules", "emitra_register_payment_methods",

@@ -163,28 +163,35 @@ def test_plugins_check_names_the_line_of_the_plugin_a_mistake_raised_at_and_the_
         f"Payer.CITIZEN, Payer.DEPARTMENT, Payer.PARTNER (at {path}, line 5)"]
 
 
+def _check_one_line(tmp_path, name, hook_source):
+    """`emitra plugins check` of a module ``name`` importing hookimpl and holding ``hook_source``: its one problem line."""
+    (tmp_path / f"{name}.py").write_text("from emitra.core import hookimpl\n\n" + hook_source)
+    out = sh(BIN / "emitra", "plugins", "check", tmp_path / f"{name}.py")
+    assert out.returncode != 0
+    (line,) = out.stdout.splitlines()
+    return line
+
+
 def test_plugins_check_reports_an_async_hook_and_services_returned_instead_of_registered(tmp_path):
     """Both loaded with no service and no word: the coroutine never ran; the returned list was dropped."""
-    (tmp_path / "eager.py").write_text(
-        "from emitra.core import hookimpl\n"
-        "\n"
-        "@hookimpl\n"
-        "async def emitra_register_services(register):\n"
-        "    pass\n")
-    (tmp_path / "returner.py").write_text(
-        "from emitra.core import hookimpl\n"
-        "\n"
-        "@hookimpl\n"
-        "def emitra_register_services(register):\n"
-        "    return []\n")
-    for name, expected in (
-            ("eager", "plugin 'eager': hooks: emitra_register_services is an async def; emitra calls it synchronously, so its body "
-                      "would never run: write it as a plain def"),
-            ("returner", "plugin 'returner': emitra_register_services: it returned a list instead of registering; call "
-                         "register(service) once for each service (the hook returns nothing)")):
-        out = sh(BIN / "emitra", "plugins", "check", tmp_path / f"{name}.py")
-        assert out.returncode != 0
-        assert out.stdout.splitlines() == [expected]
+    assert _check_one_line(tmp_path, "eager", "@hookimpl\nasync def emitra_register_services(register):\n    pass\n") == (
+        "plugin 'eager': hooks: emitra_register_services is an async def; emitra calls it synchronously, so its body "
+        "would never run: write it as a plain def")
+    assert _check_one_line(tmp_path, "returner", "@hookimpl\ndef emitra_register_services(register):\n    return []\n") == (
+        "plugin 'returner': emitra_register_services: it returned a list instead of registering; call "
+        "register(service) once for each service (the hook returns nothing)")
+
+
+def test_plugins_check_reports_a_hook_without_hookimpl_and_one_taking_the_wrong_argument(tmp_path):
+    """The first said only "no @hookimpl emitra_register_services: it registers no service" (the
+    function is right there), the second was pluggy's three lines naming no fix."""
+    assert _check_one_line(tmp_path, "bare", "def emitra_register_services(register):\n    pass\n") == (
+        "plugin 'bare': hooks: emitra_register_services is not marked @hookimpl, so emitra would never call it: put "
+        "@hookimpl on the line above 'def' (from emitra.core import hookimpl; a pluggy HookimplMarker of another name "
+        "is not emitra's)")
+    assert _check_one_line(tmp_path, "renamed", "@hookimpl\ndef emitra_register_services(registry):\n    pass\n") == (
+        "plugin 'renamed': hooks: emitra_register_services takes 'registry', which emitra does not pass; emitra calls "
+        "it by keyword with register only: write def emitra_register_services(register)")
 
 
 def test_plugins_check_of_a_project_reports_every_entry_point_when_one_cannot_be_imported(tmp_path):
@@ -207,7 +214,7 @@ def test_plugins_check_of_a_project_reports_every_entry_point_when_one_cannot_be
         "called; rename the function to 'emitra_register_services' (the hooks are emitra_register_payment_methods, "
         "emitra_register_policy_rules, emitra_register_services, emitra_send_notification, emitra_transaction_recorded)",
         "plugin 'gas_float', service 'pvt.gas_float.refill': fee.fee_paise: 5.0 is a float, not whole paise; an amount is an int "
-        "(Rs 3.95 is 395)"], out.stdout + out.stderr
+        "(Rs 3.95 is 395); if you meant Rs 5.00, write fee_paise=500"], out.stdout + out.stderr
     assert "3 problems found" in out.stderr
 
 
