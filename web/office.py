@@ -305,7 +305,15 @@ async def _case_page(request: Request, case: Case, *, errors: dict[str, str] | N
 
 @page(OFFICE)
 async def case_page(request: Request) -> Response:
-    """One case: the form, the documents, the timeline with internal notes, and the steps allowed."""
+    """One case: the form, the documents, the timeline with internal notes, and the steps allowed.
+    The address takes the case's number too, as an officer types it from an email or the phone
+    (``/office/cases/JP0001000000025``, spaces and dashes ignored): it leads to the case's page
+    when the officer may see the case, and is "not found" as any other case otherwise (decision 144)."""
+    raw = request.path_params["case_id"]
+    if params.record_id(raw) is None and workflow.clean_number(raw):
+        case = await Case.get_or_none(number=workflow.clean_number(raw))
+        if case is not None and workflow.can_view(request.state.user, case):
+            return RedirectResponse(f"/office/cases/{case.id}", status_code=303)
     return await _case_page(request, await _visible_case(request))
 
 
