@@ -13,7 +13,7 @@ from emitra.core import workflow
 from emitra.core.certificate_render import public_base_url
 from emitra.core.models import Case, Certificate, Notification
 from emitra.core.plugins import get_host
-from tests.case_helpers import ADDRESS, CASTE, caste_case, pay, upload
+from tests.case_helpers import ADDRESS, CASTE, caste_case, grievance_case, pay, upload
 
 
 def test_a_case_number_typed_into_the_case_pages_address_opens_the_case(web):
@@ -91,3 +91,16 @@ def test_a_money_fields_amount_is_described_in_the_indian_grouping():
     assert rows["Annual family income (₹)"] == ("12,50,000", "12,50,000")
     paid = {"type": "number", "title": "Amount paid", "x-money": True}
     assert forms.describe({"type": "object", "properties": {"paid": paid}}, {"paid": "1483.5"})[0]["value_en"] == "1,483.50"
+
+
+def test_a_grievance_filed_at_the_counter_shows_what_the_citizen_wrote_once(web):
+    """Its subject and text were shown under "What the citizen wrote" and again under "The application form"."""
+    case = web.run(lambda: grievance_case("walk-grievance"))
+    web.login("phed")
+    page = web.get(f"/office/cases/{case.id}").text
+    assert page.count("No water supply in ward 12 for a week") == 1
+    assert page.count("has been off since 20 November") == 1
+    assert "The grievance form" in page and "The application form" not in page
+    assert re.search(r"<th>Mobile number for updates \(optional\)</th><td>94XXXXXX65</td>", page)
+    web.get("/lang/hi?next=/office")
+    assert "शिकायत पत्र" in web.get(f"/office/cases/{case.id}").text
