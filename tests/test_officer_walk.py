@@ -104,3 +104,20 @@ def test_a_grievance_filed_at_the_counter_shows_what_the_citizen_wrote_once(web)
     assert re.search(r"<th>Mobile number for updates \(optional\)</th><td>94XXXXXX65</td>", page)
     web.get("/lang/hi?next=/office")
     assert "शिकायत पत्र" in web.get(f"/office/cases/{case.id}").text
+
+
+def test_the_certificate_page_leads_back_to_the_case(web):
+    """From the case page an officer opened the certificate, and the certificate page had no way back."""
+    case = web.run(lambda: caste_case("walk-back"))
+    web.login("tehsildar")
+    for action in ("approve", "issue"):
+        web.post_form(f"/office/cases/{case.id}/act", {"action": action}, token_from=f"/office/cases/{case.id}")
+    certificate = web.run(lambda: Certificate.get(case_id=case.id))
+    page = web.get(f"/certificates/{certificate.number}").text
+    assert f'<a href="/office/cases/{case.id}" id="back">Back to the case {case.number}</a>' in page
+    web.get("/lang/hi?next=/office")
+    assert f"प्रकरण {case.number} पर वापस जाएँ" in web.get(f"/certificates/{certificate.number}").text
+    web.logout()
+    web.login("operator1")
+    web.get("/lang/en?next=/counter")
+    assert '<a href="/counter/cases" id="back">Back to the applications</a>' in web.get(f"/certificates/{certificate.number}").text
