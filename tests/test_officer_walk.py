@@ -121,3 +121,19 @@ def test_the_certificate_page_leads_back_to_the_case(web):
     web.login("operator1")
     web.get("/lang/en?next=/counter")
     assert '<a href="/counter/cases" id="back">Back to the applications</a>' in web.get(f"/certificates/{certificate.number}").text
+
+
+def test_a_printed_inbox_says_when_and_which_cases_it_lists(web):
+    """The filters do not print: a printed list of "12 cases" did not say which twelve, nor when."""
+    web.run(lambda: caste_case("walk-print"))
+    web.login("tehsildar")
+    page = web.get("/office", params={"flagged": "1", "state": "forwarded", "min_age": "3"}).text
+    printed = re.search(r'<p class="print-only" id="printed">(.*?)</p>', page).group(1)
+    assert printed.startswith("Printed on ") and re.search(r"\d\d-\d\d-\d{4} \d\d:\d\d", printed)
+    assert ("Shown: Your department (your turn); With the department; At least this many days old: 3; "
+            "Escalated or breached only.") in printed
+    web.get("/lang/hi?next=/office")
+    hindi = web.get("/office", params={"turn": "counter"}).text
+    assert re.search(r'id="printed">[^<]*काउंटर \(सुधार या प्राप्ति\)', hindi)
+    css = web.get(re.search(r'href="(/static/office\.[^"]+\.css)"', page).group(1)).text
+    assert ".print-only { display:none; }" in css and "@media print { .print-only { display:block; } }" in css

@@ -194,7 +194,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         "query": _query_string(filters, page=""), "summary": summary, "bulk_error": bulk_error,
         "swept": swept, "escalated_to_me": escalated_to_me, "elsewhere": elsewhere, "unattended": unattended, "offered_unstaffed": offered_unstaffed,
         "elsewhere_query": _query_string(filters, turn="all", state="", page=""), "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
-        "posted": getattr(request.state, "form", None),
+        "posted": getattr(request.state, "form", None), "printed_at": local_time(workflow.now()),
     }, status if not errors else 400)
 
 
