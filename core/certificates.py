@@ -62,7 +62,7 @@ class CertificateRefused(ValueError):
         self.message_en = (f"The certificate could not be written: the plugin of service {case.service_code} failed ({why}). "
                            "Nothing was issued and the case stays where it was. Tell the Society, whose partner fixes the plugin; "
                            "then issue it again.")
-        self.message_hi = (f"प्रमाण पत्र नहीं बन सका: सेवा {case.service_code} का प्लगइन विफल रहा ({why})। कुछ जारी नहीं हुआ और मामला "
+        self.message_hi = (f"प्रमाण पत्र नहीं बन सका: सेवा {case.service_code} का प्लगइन विफल रहा ({why})। कुछ जारी नहीं हुआ और प्रकरण "
                            "जहाँ था वहीं है। सोसायटी को बताएँ, जिसका साझेदार प्लगइन ठीक करेगा; फिर दोबारा जारी करें।")
         super().__init__(self.message_en)
 

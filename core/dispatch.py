@@ -223,12 +223,12 @@ async def acknowledge(actor: audit.Actor, dispatch: Dispatch, note: str = "", mi
             raise DispatchError("dispatch", f"Dispatch {fresh.number} was already acknowledged by {who} on {on}; "
                                             f"it is acknowledged once. Add a remark on the case instead.",
                                 f"प्रेषण {fresh.number} की पावती {who} द्वारा {on} को पहले ही दी जा चुकी है; पावती "
-                                f"एक ही बार दी जाती है। इसके बजाय मामले पर टिप्पणी जोड़ें।")
+                                f"एक ही बार दी जाती है। इसके बजाय प्रकरण पर टिप्पणी जोड़ें।")
         numbers = [i["number"] for i in fresh.items or []]
         unknown = [m for m in missing if m not in numbers]
         if unknown:
             raise DispatchError("missing", f"{', '.join(unknown)} is not on dispatch {fresh.number}; tick only cases on its list.",
-                                f"{', '.join(unknown)} प्रेषण {fresh.number} की सूची में नहीं है; केवल सूची के मामले चुनें।")
+                                f"{', '.join(unknown)} प्रेषण {fresh.number} की सूची में नहीं है; केवल सूची के प्रकरण चुनें।")
         at = clock.now()
         fresh.items = [{**i, "missing": i["number"] in missing} for i in fresh.items or []]
         fresh.ack_note = ack_note(note, missing)

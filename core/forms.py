@@ -37,7 +37,7 @@ from typing import Any, Iterable, Protocol
 
 import jsonschema
 
-from emitra.core.money import AmountError, parse_rupees
+from emitra.core.money import AmountError, format_paise, indian_digits, parse_rupees
 from emitra.core.text import ascii_digits, day_first
 
 
@@ -543,9 +543,27 @@ def _shown(prop: dict[str, Any], text: str) -> tuple[str, str]:
             return (shown := f"{dt.date.fromisoformat(text):%d-%m-%Y}"), shown
         except ValueError:
             return text, text
+    if money_field(prop):
+        return (shown := _amount_shown(prop, text)), shown
     if prop.get("pattern") or prop.get("type") not in (None, "string"):
         return text, text
     return day_first(text)
+
+
+def _amount_shown(prop: dict[str, Any], text: str) -> str:
+    """An amount of a money field (``x-money``) in the Indian digit grouping, as receipts write
+    rupees: whole rupees 180000 as 1,80,000, rupees and paise 1483.5 as 1,483.50 (the label names
+    the currency); as stored when it is no amount."""
+    try:
+        amount = Decimal(str(text).strip())
+    except InvalidOperation:
+        return text
+    if not amount.is_finite():
+        return text
+    if prop.get("type") == "integer" and amount == amount.to_integral_value():
+        return indian_digits(int(amount))
+    paise = amount * 100
+    return format_paise(int(paise), symbol=False) if paise == paise.to_integral_value() else text
 
 
 def choice_labels(prop: dict[str, Any], value: Any) -> tuple[str, str] | None:

@@ -132,13 +132,11 @@ def paise_problem(value: object) -> tuple[str, str] | None:
     return None
 
 
-def format_paise(paise: int, symbol: bool = True) -> str:
-    """1234567 -> '₹12,345.67' (Indian digit grouping)."""
-    if not isinstance(paise, int) or isinstance(paise, bool):
-        raise TypeError("format_paise takes whole paise (int)")
-    sign = "-" if paise < 0 else ""
-    rupees, p = divmod(abs(paise), 100)
-    digits = str(rupees)
+def indian_digits(number: int) -> str:
+    """180000 -> '1,80,000': a whole number in the Indian digit grouping (lakhs and crores), as a
+    figure in rupees is written on a receipt or a certificate (Python's ``f"{n:,}"`` gives 180,000)."""
+    sign = "-" if number < 0 else ""
+    digits = str(abs(number))
     if len(digits) > 3:
         head, tail = digits[:-3], digits[-3:]
         groups = []
@@ -148,7 +146,16 @@ def format_paise(paise: int, symbol: bool = True) -> str:
         if head:
             groups.insert(0, head)
         digits = ",".join(groups + [tail])
-    return f"{sign}{'₹' if symbol else ''}{digits}.{p:02d}"
+    return sign + digits
+
+
+def format_paise(paise: int, symbol: bool = True) -> str:
+    """1234567 -> '₹12,345.67' (Indian digit grouping)."""
+    if not isinstance(paise, int) or isinstance(paise, bool):
+        raise TypeError("format_paise takes whole paise (int)")
+    sign = "-" if paise < 0 else ""
+    rupees, p = divmod(abs(paise), 100)
+    return f"{sign}{'₹' if symbol else ''}{indian_digits(rupees)}.{p:02d}"
 
 
 def split(total: int, weights: list[int]) -> list[int]:

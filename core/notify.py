@@ -185,6 +185,14 @@ def _track_url() -> str:
     return public_base_url() + "/track"
 
 
+def _case_page_url(case: Case) -> str:
+    """The officer's page of a case: ``EMITRA_PUBLIC_URL`` + ``/office/cases/{id}`` (after signing in,
+    the sign-in page leads there)."""
+    from emitra.core.certificate_render import public_base_url
+
+    return f"{public_base_url()}/office/cases/{case.id}"
+
+
 def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter | None,
            limit: int | None) -> tuple[str, str, str, str, str]:
     """(kind, English body, Hindi body, English subject, Hindi subject) for one channel's length limit."""
@@ -314,10 +322,11 @@ async def escalation(case: Case, process: Any) -> list[Notification]:
     over_hi = f"{days} दिन से अधिक समय से" if days else "समय सीमा से अधिक समय से"
     due = f" The overall deadline is {_fmt(case.due_at)}." if case.due_at else ""
     due_hi = f" कुल समय सीमा {_fmt(case.due_at)} है।" if case.due_at else ""
+    page = _case_page_url(case)  # the case itself, not only "your inbox": one click from the email (decision 140)
     en = (f"e-Mitra SLA: case {case.number} ({case.title_en}) has been '{state.label_en}' {over_en} "
-          f"and is escalated to you (level {case.level}).{due} Please act on it in your e-Mitra inbox.")
-    hi = (f"ई-मित्र SLA: मामला {case.number} ({case.title_hi or case.title_en}) {over_hi} '{state.label_hi}' स्थिति में है "
-          f"और आपको (स्तर {case.level}) भेजा गया है।{due_hi} कृपया अपने ई-मित्र इनबॉक्स में कार्यवाही करें।")
+          f"and is escalated to you (level {case.level}).{due} Please act on it in your e-Mitra inbox: {page}")
+    hi = (f"ई-मित्र SLA: प्रकरण {case.number} ({case.title_hi or case.title_en}) {over_hi} '{state.label_hi}' स्थिति में है "
+          f"और आपको (स्तर {case.level}) भेजा गया है।{due_hi} कृपया अपने ई-मित्र इनबॉक्स में कार्यवाही करें: {page}")
     officers: list[User] = []
     if case.desk == "department":
         officers = await User.filter(role="department_officer", department=case.department, district_id=case.district_id,
@@ -332,7 +341,7 @@ async def escalation(case: Case, process: Any) -> list[Notification]:
     for officer in officers:
         recipient = officer.email or f"user:{officer.username}"
         lang = officer.lang if officer.lang in ("en", "hi") else "en"
-        subject = f"ई-मित्र: मामला {case.number} आपको भेजा गया" if lang == "hi" else f"e-Mitra: case {case.number} escalated to you"
+        subject = f"ई-मित्र: प्रकरण {case.number} आपको भेजा गया" if lang == "hi" else f"e-Mitra: case {case.number} escalated to you"
         out.append(await _queue(case, "escalated", "email", recipient, en, hi, subject, lang=lang))
     return out
 

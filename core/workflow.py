@@ -649,17 +649,17 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
             # the steps by their labels, as the pages' buttons name them, in both languages (quoted in
             # English: "Resubmit, corrected" has a comma of its own)
             labels_en = ", ".join(f"'{t.label_en}'" for t in offered) or "nothing (it is with someone else, or finished)"
-            labels_hi = ", ".join(t.label_hi for t in offered) or "कुछ नहीं (मामला किसी और के पास है, या पूर्ण हो चुका है)"
+            labels_hi = ", ".join(t.label_hi for t in offered) or "कुछ नहीं (प्रकरण किसी और के पास है, या पूर्ण हो चुका है)"
             codes = tuple(t.action for t in offered)
             if transition is None:  # not a step of this process: said to be unknown, never shown as a step
                 asked = f"'{action[:40]}' is an unknown action" if action else "no action was chosen"
                 asked_hi = f"'{action[:40]}' अज्ञात कार्रवाई है" if action else "कोई कार्रवाई नहीं चुनी गई"
                 raise WorkflowError("action", f"Case {fresh.number}: {asked}. Allowed for you: {labels_en}.",
-                                    f"मामला {fresh.number}: {asked_hi}। आपके लिए अनुमत: {labels_hi}।", codes)
+                                    f"प्रकरण {fresh.number}: {asked_hi}। आपके लिए अनुमत: {labels_hi}।", codes)
             raise WorkflowError(
                 "action",
                 f"Case {fresh.number} is '{state.label_en}': '{transition.label_en}' cannot be taken now. Allowed for you: {labels_en}.",
-                f"मामला {fresh.number} '{state.label_hi}' स्थिति में है: '{transition.label_hi}' अभी नहीं हो सकता। आपके लिए अनुमत: {labels_hi}।",
+                f"प्रकरण {fresh.number} '{state.label_hi}' स्थिति में है: '{transition.label_hi}' अभी नहीं हो सकता। आपके लिए अनुमत: {labels_hi}।",
                 codes,
             )
         user = actor.user
@@ -668,7 +668,7 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
                 "role",
                 f"'{transition.label_en}' on case {fresh.number} is taken by an officer of level {transition.min_level} or above "
                 f"of its department; you are level {user.level or 1}. It waits in their inbox.",
-                f"मामला {fresh.number} पर '{transition.label_hi}' उसके विभाग के स्तर {transition.min_level} या उससे ऊपर के अधिकारी "
+                f"प्रकरण {fresh.number} पर '{transition.label_hi}' उसके विभाग के स्तर {transition.min_level} या उससे ऊपर के अधिकारी "
                 f"ही कर सकते हैं; आप स्तर {user.level or 1} पर हैं। यह उनके इनबॉक्स में प्रतीक्षा करता है।",
             )
         if not may_take(actor.user, fresh, transition):
@@ -677,7 +677,7 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
             raise WorkflowError(
                 "role",
                 f"'{transition.label_en}' on case {fresh.number} is taken by: {roles} (of its department or counter). Your role may not take it.",
-                f"मामला {fresh.number} पर '{transition.label_hi}' केवल ये कर सकते हैं: {roles_hi} (उसके विभाग या काउंटर के)। आपकी भूमिका इसकी अनुमति नहीं देती।",
+                f"प्रकरण {fresh.number} पर '{transition.label_hi}' केवल ये कर सकते हैं: {roles_hi} (उसके विभाग या काउंटर के)। आपकी भूमिका इसकी अनुमति नहीं देती।",
             )
         if transition.reason_required and len(remark) < 5:
             raise WorkflowError("remark", *_reason_needed(transition))
@@ -747,7 +747,7 @@ async def act_many(actor: audit.Actor, case_ids: Iterable[int], action: str, rem
     for case_id in case_ids:
         case = await Case.get_or_none(id=case_id)
         if case is None:
-            refused.append((case_id, WorkflowError("case", f"No case {case_id}.", f"मामला {case_id} नहीं है।")))
+            refused.append((case_id, WorkflowError("case", f"No case {case_id}.", f"प्रकरण {case_id} नहीं है।")))
             continue
         try:
             done.append(await act(actor, case, action, remark))

@@ -269,7 +269,7 @@ def test_the_department_finds_a_dispatch_by_number_case_counter_or_date_past_the
     assert bad.status_code == 400 and "Date: give a date as YYYY-MM-DD" in bad.text
     web.get("/office?lang=hi")
     hindi = web.get("/office/dispatches", params={"counter": "zz"}).text
-    assert "पावती दिया गया कोई प्रेषण इन फ़िल्टरों से मेल नहीं खाता।" in hindi and "प्रेषण या मामला संख्या" in hindi
+    assert "पावती दिया गया कोई प्रेषण इन फ़िल्टरों से मेल नहीं खाता।" in hindi and "प्रेषण या प्रकरण संख्या" in hindi
     web.logout()
     web.login("phed")  # another department finds nothing of Revenue's, by any number
     assert first.number not in web.get("/office/dispatches", params={"number": cases["b"].number}).text

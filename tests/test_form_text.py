@@ -282,7 +282,7 @@ def test_the_confirmation_of_a_free_application_shows_each_field_once_and_names_
     assert ("Ration card (scan)", "ration card.pdf (PDF, 1 KB)") in rows
     scan_id = hidden(confirm.text)["data.ration_card_scan"]
     assert scan_id not in values
-    for value in ("Ramesh Kumar Sharma", "Mohan Lal Sharma", "250000"):
+    for value in ("Ramesh Kumar Sharma", "Mohan Lal Sharma", "2,50,000"):
         assert values.count(value) == 1, (value, rows)
     assert len(labels) == len(set(labels)), labels
     assert ("Caste", "Jat – Other Backward Class (OBC)") in rows and "Other Backward Class (OBC)" not in values

@@ -349,7 +349,7 @@ def test_a_step_not_offered_now_is_refused_with_its_reason_shown(web):
     assert "Verified</textarea>" not in late.text  # not put back into another step's form
     web.get(f"/office/cases/{case.id}?lang=hi")
     hindi = _act(web, case.id, "reject", "Verified")
-    assert _refusal(hindi) == (f"मामला {case.number} 'स्वीकृत' स्थिति में है: 'अस्वीकृत करें' अभी नहीं हो सकता। "
+    assert _refusal(hindi) == (f"प्रकरण {case.number} 'स्वीकृत' स्थिति में है: 'अस्वीकृत करें' अभी नहीं हो सकता। "
                                "आपके लिए अनुमत: प्रमाण पत्र जारी करें।")
     web.get(f"/office/cases/{case.id}?lang=en")
     unverified = _act(web, domicile.id, "approve")

@@ -237,7 +237,7 @@ def test_case_figures_count_open_breached_and_escalated_applications(web, monkey
     # the note under the table says where a moved case counts (decision 101), in English and Hindi
     assert "counts as filed at the counter where it was filed and paid, and as open or closed at the counter it is at now" in page.text
     web.get("/lang/hi")
-    assert "दूसरे काउंटर पर भेजा गया मामला" in web.get("/reports?from=2026-11-01&to=2026-11-30").text
+    assert "दूसरे काउंटर पर भेजा गया प्रकरण" in web.get("/reports?from=2026-11-01&to=2026-11-30").text
     web.get("/lang/en")
     book = load_workbook(io.BytesIO(web.get("/reports/export.xlsx?from=2026-11-01&to=2026-11-30").content))
     cases = list(book["Cases"].values)

@@ -231,7 +231,7 @@ async def test_a_refusal_in_hindi_names_the_steps_by_their_hindi_labels(demo_db)
         await workflow.act(await actor("operator1"), case, "collect")
     assert err.value.message_en == (f"Case {case.number} is 'Sent back for correction': 'Hand over to the citizen' cannot be taken now. "
                                     "Allowed for you: 'Resubmit, corrected'.")
-    assert err.value.message_hi == (f"मामला {case.number} 'सुधार हेतु लौटाया गया' स्थिति में है: 'नागरिक को सौंपें' अभी नहीं हो सकता। "
+    assert err.value.message_hi == (f"प्रकरण {case.number} 'सुधार हेतु लौटाया गया' स्थिति में है: 'नागरिक को सौंपें' अभी नहीं हो सकता। "
                                     "आपके लिए अनुमत: सुधार कर पुनः भेजें।")
     with pytest.raises(workflow.WorkflowError) as err:
         await workflow.act(await actor("operator1"), case, "nuke")

@@ -136,7 +136,7 @@ async def list_cases(request: Request) -> Response:
     turn = params.get("turn")
     if turn is not None and turn not in CASE_TURNS:
         return _query_error("turn", f"turn is one of {', '.join(CASE_TURNS)}: whose turn the listed cases are.",
-                            f"turn इनमें से एक होता है: {', '.join(CASE_TURNS)} (सूची के मामले किसकी बारी पर हैं)।")
+                            f"turn इनमें से एक होता है: {', '.join(CASE_TURNS)} (सूची के प्रकरण किसकी बारी पर हैं)।")
     if turn or not params.get("state"):  # a state asked for alone: its cases, closed too, whoever's turn (as the inbox)
         if turn in (None, "ours"):  # the caller's desk: the counter's for an operator, else the department's
             turn = "counter" if request.state.user.role == Role.OPERATOR else "department"
@@ -211,7 +211,7 @@ async def act_on_many(request: Request) -> Response:
         case = await _find(request, number)
         if case is None:
             refused.append({"number": number, "field": "number", "message_en": "No case with this number in your scope.",
-                            "message_hi": "आपके दायरे में इस संख्या का कोई मामला नहीं है।"})
+                            "message_hi": "आपके दायरे में इस संख्या का कोई प्रकरण नहीं है।"})
             continue
         try:
             done.append((await workflow.act(who, case, *parsed)).number)

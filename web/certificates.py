@@ -101,12 +101,24 @@ def _no_store(response: Response) -> Response:
 
 # --- the certificate ----------------------------------------------------------------------------
 
+def _way_back(user: User, case: Case) -> tuple[str, str] | None:
+    """(address, words) of the page a reader came to the certificate from: the case's page for an
+    officer or the Society, the counter's applications for an operator (decision 140)."""
+    role = user.role.value if hasattr(user.role, "value") else str(user.role)
+    if role in (Role.DEPARTMENT_OFFICER.value, Role.SOCIETY_ADMIN.value):
+        return f"/office/cases/{case.id}", _("Back to the case %(number)s") % {"number": case.number}
+    if role == Role.OPERATOR.value:
+        return "/counter/cases", _("Back to the applications")
+    return None
+
+
 @page(READERS)
 async def certificate_page(request: Request) -> Response:
     """The certificate to print: both languages, the QR code, a revoked banner when revoked."""
     cert, case = await _readable(request)
     url = certificate_render.verify_url(cert.token, site_url(request))
     return _no_store(render(request, "certificates/certificate.html", {
+        "back": _way_back(request.state.user, case),
         "cert": cert, "case": case, "issuer": await _issuer(case), "status": certificates.verification_status(cert),
         "verify_url": url, "qr": certificate_render.qr_svg(url, _("QR code: scan to verify this certificate")),
         "first": _first_lang(), "paper": certificate_render.PAPER,

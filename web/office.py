@@ -17,7 +17,7 @@ import datetime as dt
 import math
 import re
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
@@ -194,7 +194,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         "query": _query_string(filters, page=""), "summary": summary, "bulk_error": bulk_error,
         "swept": swept, "escalated_to_me": escalated_to_me, "elsewhere": elsewhere, "unattended": unattended, "offered_unstaffed": offered_unstaffed,
         "elsewhere_query": _query_string(filters, turn="all", state="", page=""), "turn": turn, "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
-        "posted": getattr(request.state, "form", None),
+        "posted": getattr(request.state, "form", None), "printed_at": local_time(workflow.now()),
     }, status if not errors else 400)
 
 
@@ -258,9 +258,16 @@ def _service(case: Case) -> Any:
     return host.registry.get(case.service_code) or host.all_declared.get(case.service_code)
 
 
-def _form_rows(service: Any, data: dict[str, Any]) -> tuple[list[dict[str, str]], dict[str, str]]:
-    """(label, value) rows of the form, masked, and the labels of the document fields by path."""
+#: the fields of a grievance filed at the counter that its case keeps as its subject and text
+#: (``core/counter``): the page shows them under "What the citizen wrote", not twice
+GRIEVANCE_TEXT_FIELDS = ("subject", "description")
+
+
+def _form_rows(service: Any, data: dict[str, Any], shown_above: Iterable[str] = ()) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """(label, value) rows of the form, masked, and the labels of the document fields by path;
+    the fields at the paths ``shown_above`` are left out (the page shows them already)."""
     uploads = {path for path, _spec in forms.upload_fields(service.form)} if service else set()
+    skipped = set(shown_above)
     described = forms.describe(service.form, data) if service else [
         dict(zip(("label_en", "label_hi", "value_en", "value_hi"), (p, p, *day_first(v)))) for p, v in forms.flatten(data)]
     rows, doc_labels = [], {}
@@ -268,6 +275,8 @@ def _form_rows(service: Any, data: dict[str, Any]) -> tuple[list[dict[str, str]]
         label = pick(row["label_en"], row["label_hi"])
         if path in uploads:
             doc_labels[path] = label
+            continue
+        if path in skipped:
             continue
         rows.append({"label": label, "value": mask(pick(row["value_en"], row["value_hi"]))})
     return rows, doc_labels
@@ -279,7 +288,8 @@ async def _case_page(request: Request, case: Case, *, errors: dict[str, str] | N
     process = workflow.process_of(case)
     service = _service(case)
     req = await ServiceRequest.get_or_none(id=case.request_id) if case.request_id else None
-    rows, doc_labels = _form_rows(service, req.form_data or {}) if req else ([], {})
+    above = [f for f, text in zip(GRIEVANCE_TEXT_FIELDS, (case.subject, case.body)) if text] if case.kind == "grievance" else []
+    rows, doc_labels = _form_rows(service, req.form_data or {}, above) if req else ([], {})
     docs = await Document.filter(request_id=case.request_id).order_by("id") if case.request_id else []
     doc_labels.setdefault("correction", _("Corrected document"))  # attached at resubmission (core/corrections.py)
     documents = [{"doc": d, "label": doc_labels.get(d.field, d.field), "name": mask(d.original_name or d.public_id)} for d in docs]
@@ -305,7 +315,15 @@ async def _case_page(request: Request, case: Case, *, errors: dict[str, str] | N
 
 @page(OFFICE)
 async def case_page(request: Request) -> Response:
-    """One case: the form, the documents, the timeline with internal notes, and the steps allowed."""
+    """One case: the form, the documents, the timeline with internal notes, and the steps allowed.
+    The address takes the case's number too, as an officer types it from an email or the phone
+    (``/office/cases/JP0001000000025``, spaces and dashes ignored): it leads to the case's page
+    when the officer may see the case, and is "not found" as any other case otherwise (decision 140)."""
+    raw = request.path_params["case_id"]
+    if params.record_id(raw) is None and workflow.clean_number(raw):
+        case = await Case.get_or_none(number=workflow.clean_number(raw))
+        if case is not None and workflow.can_view(request.state.user, case):
+            return RedirectResponse(f"/office/cases/{case.id}", status_code=303)
     return await _case_page(request, await _visible_case(request))
 
 

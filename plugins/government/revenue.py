@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl, kit
+from emitra.core.money import indian_digits
 from emitra.plugins.government.land_records_sandbox import JAMABANDI_SAMVAT, VILLAGES, LandRecordsSandbox, UnknownKhasra
 from emitra.plugins.government.revenue_sandbox import RevenueSandbox
 
@@ -199,7 +200,7 @@ class CasteCertificate(Service):
                 ("Applicant", "आवेदक", data["applicant_name"]),
                 ("Father's name", "पिता का नाम", data["father_name"]),
                 ("Caste", "जाति", f"{data['caste']} – {CATEGORY_NAMES[category]}", f"{data['caste']} – {CATEGORY_NAMES_HI[category]}"),
-                ("Annual family income (₹)", "वार्षिक पारिवारिक आय (₹)", income),
+                ("Annual family income (₹)", "वार्षिक पारिवारिक आय (₹)", None if income is None else indian_digits(income)),
                 ("Processed by", "प्रक्रिया कार्यालय", f"Tehsildar, {tehsil}", f"तहसीलदार, {TEHSIL_NAMES_HI[data['address']['tehsil']]}"),
             ),
         )
@@ -225,8 +226,8 @@ class CasteCertificate(Service):
                         f"{category_hi} के रूप में मान्यता प्राप्त है।")
         income = data.get("annual_family_income") if category in ("OBC", "MBC") else None
         if income is not None:
-            statement_en += f" The family does not belong to the creamy layer (annual family income Rs {income:,})."
-            statement_hi += f" परिवार क्रीमी लेयर में नहीं है (वार्षिक पारिवारिक आय ₹{income:,})।"
+            statement_en += f" The family does not belong to the creamy layer (annual family income Rs {indian_digits(income)})."
+            statement_hi += f" परिवार क्रीमी लेयर में नहीं है (वार्षिक पारिवारिक आय ₹{indian_digits(income)})।"
         return {
             "title_en": "Caste Certificate", "title_hi": "जाति प्रमाण पत्र", "holder": name,
             "rows": _details(
@@ -238,7 +239,7 @@ class CasteCertificate(Service):
                 ("Category", "वर्ग", category_en, category_hi),
                 ("Resident of", "निवासी", f"{village}, tehsil {tehsil_en}, district {district}",
                  f"{village}, तहसील {tehsil_hi}, जिला {district_hi(district)}"),
-                ("Annual family income (Rs)", "वार्षिक पारिवारिक आय (₹)", None if income is None else f"{income:,}"),
+                ("Annual family income (Rs)", "वार्षिक पारिवारिक आय (₹)", None if income is None else indian_digits(income)),
                 ("Issuing authority", "जारीकर्ता प्राधिकारी", f"Tehsildar, {tehsil_en}", f"तहसीलदार, {tehsil_hi}"),
             ),
         }
