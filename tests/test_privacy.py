@@ -200,3 +200,22 @@ def test_a_scan_named_by_its_aadhaar_number_is_kept_and_shown_masked(web):
     documents_listed = re.search(r'<ul id="documents">(.*?)</ul>', page, re.S).group(1)
     assert "Aadhaar XXXX XXXX 5246.pdf" in documents_listed and "card XXXX XXXX 5246.pdf" in documents_listed
     assert not _full(page)
+
+
+def test_the_counters_confirmation_page_shows_it_masked(web):
+    """The operator checks the form on the confirmation page, on a screen the queue can see: an
+    Aadhaar number typed into a grievance's subject or description shows its last four digits only
+    (a mistyped number fails its check digit and is not one; decision 141)."""
+    from tests.test_form_text import ramesh
+
+    web.login("operator1")
+    eid = ramesh(web)
+    form = {"department": "phed", "subject": "Aadhaar 4991 1866 5246 not linked", "mobile": "9414098765",
+            "description": "Please link 4991-1866-5246 to my water connection."}
+    for lang in ("en", "hi"):
+        web.get(f"/lang/{lang}")
+        confirm = web.post_form(f"/counter/citizens/{eid}/services/{GRIEVANCE}", form)
+        assert confirm.status_code == 200 and 'id="total"' in confirm.text, confirm.text[-2000:]
+        # what the screen shows: the form's values ride in hidden fields to be recorded when paid
+        shown = re.sub(r"<input[^>]*>", "", confirm.text)
+        assert not _full(shown) and "XXXX XXXX 5246" in shown

@@ -392,7 +392,9 @@ async def _summary(counter: Counter, service, data: dict[str, Any], details: lis
         elif not any(all(any(_stands_in(v, entry, _ROW_BEFORE, _ROW_AFTER) for v in values(r)) for r in rows[row["field"]])
                      for entry in entries):
             summary += rows[row["field"]]
-    return summary
+    # shown on a screen the queue can see: an Aadhaar number typed into a field by its last four digits
+    return [{**row, "value_en": privacy.mask_aadhaar_in_text(row["value_en"]), "value_hi": privacy.mask_aadhaar_in_text(row["value_hi"])}
+            for row in summary]
 
 
 async def _document(counter: Counter, service, public_id: str) -> tuple[str, str]:

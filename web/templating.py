@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from emitra.core import config
+from emitra.core import config, privacy
 from emitra.core.ids import format_emitra_id
 from emitra.core.money import format_paise
 from emitra.core.text import day_first
@@ -63,7 +63,8 @@ def detail_value(detail: dict[str, Any]) -> str:
     value = "" if detail.get("value") is None else str(detail.get("value"))
     en = day_first(value, within=True)[0]
     hi = day_first(str(detail.get("value_hi") or value), within=True)[1]
-    return i18n.pick(en, hi)
+    # a quote shown before it is stored (the counter's confirmation page) may echo an Aadhaar number
+    return privacy.mask_aadhaar_in_text(i18n.pick(en, hi))
 
 
 def day_end_note(day_end: Any) -> str:
