@@ -57,6 +57,15 @@ def test_an_lsp_admin_cannot_touch_another_lsps_counter(web):
     r = web.post_form("/lsp/services", {"counter": "JP-LM-099", "service_code": BILL, "enabled": "1"}, token_from="/lsp/services")
     assert r.status_code == 403
     assert not enabled(web, "JP-LM-099")
+    # said on the services page, naming the field and the counters it may use (was "Your role does not allow this page.")
+    assert ("Counter: JP-LM-099 is not one of your LSP&#39;s counters, so nothing was changed. Press the button in the column "
+            "of one of your counters: JP-JM-001, JP-LM-001.") in r.text and "Services at your counters" in r.text
+    assert "Your role does not allow" not in r.text
+    web.get("/lang/hi")
+    hi = web.post_form("/lsp/services", {"counter": "JP-LM-099", "service_code": BILL, "enabled": "1"}, token_from="/lsp/services")
+    assert hi.status_code == 403 and "काउंटर: JP-LM-099 आपके एलएसपी का काउंटर नहीं है" in hi.text
+    assert web.run(lambda: AuditLog.filter(action="counter.service_enabled").count()) == 0
+    web.get("/lang/en")
     web.logout()
     web.login("operator1")
     assert web.get("/lsp/services").status_code == 403

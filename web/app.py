@@ -234,7 +234,9 @@ async def _invalid_value(request: Request, exc: Exception) -> Response:
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
-    return render(request, "error.html", {"status": 403, "message": _("Your role does not allow this page.")}, 403)
+    said = getattr(exc, "message", "")  # a form naming what is not the user's: that, and the page to go back to
+    return render(request, "error.html", {"status": 403, "message": said or _("Your role does not allow this page."),
+                                          "back": getattr(exc, "back", "") if said else ""}, 403)
 
 
 async def _csrf_failed(request: Request, exc: Exception) -> Response:

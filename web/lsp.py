@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -14,7 +15,7 @@ from emitra.core.models import Counter, CounterService, LspPrice, Role
 from emitra.core.money import AmountError, parse_rupees
 from emitra.core.plugins import get_host
 from emitra.web.i18n import _, pick, provider_name
-from emitra.web.security import Forbidden, actor, page
+from emitra.web.security import actor, page
 from emitra.web.templating import render
 
 LSP_ADMIN = [Role.LSP_ADMIN]
@@ -26,19 +27,21 @@ async def counter_services(request: Request) -> Response:
     user = request.state.user
     counters = await Counter.filter(lsp_id=user.lsp_id).order_by("code")
     error = ""
+    status = 200
     if request.method == "POST":
         form = request.state.form
         counter = next((c for c in counters if c.code == form.get("counter")), None)
-        if counter is None:
-            raise Forbidden()  # not this LSP's counter
-        try:
-            await counter_core.set_enabled(actor(request), counter, str(form.get("service_code", "")), form.get("enabled") == "1")
-        except counter_core.CounterError as exc:
-            error = pick(exc.message_en, exc.message_hi)
-        else:  # said on the page it comes back to (the cell alone changing is easily missed on a wide matrix)
-            done = urlencode({"done": "1" if form.get("enabled") == "1" else "0", "counter": counter.code,
-                              "service": str(form.get("service_code", ""))})
-            return RedirectResponse(f"/lsp/services?{done}", status_code=303)
+        if counter is None:  # not this LSP's counter (an address edited, a form from another tab): said, nothing changed
+            error = _("Counter: %(code)s is not one of your LSP's counters, so nothing was changed. Press the button in "
+                      "the column of one of your counters: %(yours)s.") % {
+                "code": str(form.get("counter", ""))[:20] or "—", "yours": ", ".join(c.code for c in counters) or "—"}
+            status = 403
+        else:
+            error, status = await _switch(request, counter, form)
+            if not error:  # said on the page it comes back to (the cell alone changing is easily missed on a wide matrix)
+                done = urlencode({"done": "1" if form.get("enabled") == "1" else "0", "counter": counter.code,
+                                  "service": str(form.get("service_code", ""))})
+                return RedirectResponse(f"/lsp/services?{done}", status_code=303)
     saved = _service_saved(request, counters)
     enabled = {(row["counter_id"], row["service_code"]) for row in
                await CounterService.filter(counter__lsp_id=user.lsp_id, enabled=True).values("counter_id", "service_code")}
@@ -53,7 +56,16 @@ async def counter_services(request: Request) -> Response:
     return render(request, "lsp/services.html", {"counters": counters, "services": services, "enabled": enabled, "error": error,
                                                  "decisions": decisions, "saved": "" if error else saved, "no_officer": no_officer,
                                                  "no_officer_now": pick(*just_enabled.said()) if just_enabled and not error else ""},
-                  400 if error else 200)
+                  status)
+
+
+async def _switch(request: Request, counter: Counter, form: Any) -> tuple[str, int]:
+    """Enable or disable the posted service at ``counter``: ("", 200), or the refusal and 400."""
+    try:
+        await counter_core.set_enabled(actor(request), counter, str(form.get("service_code", "")), form.get("enabled") == "1")
+    except counter_core.CounterError as exc:
+        return pick(exc.message_en, exc.message_hi), 400
+    return "", 200
 
 
 def _service_saved(request: Request, counters: list[Counter]) -> str:
