@@ -198,3 +198,32 @@ def _birth_form():
     from emitra.core.plugins import get_host
 
     return dict(get_host().registry.get("gov.rj.pehchan.birth_certificate").example)
+
+
+def test_a_service_the_policy_restricts_is_said_in_the_pages_language_and_marked_where_enabled(web, monkeypatch):
+    """The services page printed the policy engine's English explanation ("restricted (needs the
+    district Society's approval) by rule ... Matched: service code '...'") on the Hindi page too, and
+    the counters where the service was still switched on said only "Enabled", though none offers it."""
+    from emitra.core import compliance
+    from emitra.core.audit import Actor
+    from emitra.core.models import User
+
+    monkeypatch.setenv("EMITRA_TODAY", "2026-11-28")
+
+    async def restrict():
+        await compliance.add_rule(Actor(await User.get(username="society")), {
+            "id": "JP-DTH-REVIEW", "citation": "Society resolution 21/2026", "decision": "restricted",
+            "effective_from": "2026-11-01", "codes": ["pvt.recharge.dth"]})
+
+    web.run(restrict)
+    web.login("lsp")
+    page = web.get("/lsp/services").text
+    assert "Matched:" not in page
+    assert re.search(r'id="policy-pvt.recharge.dth">DTH recharge[^<]* is restricted by rule JP-DTH-REVIEW \(Society resolution '
+                     r"21/2026\); your LSP needs the district Society&#39;s recorded approval to offer it.<", page)
+    assert re.search(r'id="policy-JP-LM-001-pvt.recharge.dth">not offered: rule JP-DTH-REVIEW<', page)
+    web.get("/lang/hi")
+    hi = web.get("/lsp/services").text
+    assert "restricted" not in hi and "Matched:" not in hi
+    assert "नियम JP-DTH-REVIEW के अंतर्गत प्रतिबंधित सेवा है" in hi
+    assert re.search(r'id="policy-JP-LM-001-pvt.recharge.dth">उपलब्ध नहीं: नियम JP-DTH-REVIEW<', hi)

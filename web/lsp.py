@@ -52,9 +52,13 @@ async def counter_services(request: Request) -> Response:
     # application services whose department has no officer in the district: enabled all the same, with a
     # warning here and when enabled (decision 128)
     no_officer = await officers.without_officers(user.district_id, services)
+    # a service the policy does not allow here: said as its refusal says it, in the page's language (was the
+    # engine's English explanation on the Hindi page too)
+    refused = {s.code: counter_core.PolicyRefused(decisions[s.code], s) for s in services if not decisions[s.code].allowed}
+    policy = {code: pick(exc.message_en, exc.message_hi) for code, exc in refused.items()}
     just_enabled = no_officer.get(request.query_params.get("service", "")) if saved and request.query_params.get("done") == "1" else None
     return render(request, "lsp/services.html", {"counters": counters, "services": services, "enabled": enabled, "error": error,
-                                                 "decisions": decisions, "saved": "" if error else saved, "no_officer": no_officer,
+                                                 "decisions": decisions, "policy": policy, "saved": "" if error else saved, "no_officer": no_officer,
                                                  "no_officer_now": pick(*just_enabled.said()) if just_enabled and not error else ""},
                   status)
 
