@@ -85,6 +85,7 @@ ROUTES = [
     Route("/counter/dayend", money.counter_dayend, methods=["GET", "POST"]),
     Route("/dayend/{slip_no}", money.deposit_slip),
     Route("/society/dayends", money.society_dayends),
+    Route("/lsp/dayends", money.lsp_dayends),
     Route("/society/dayends/{day_end_id}/confirm", money.confirm_deposit, methods=["POST"]),
     Route("/society/settlement", money.society_settlement, methods=["GET", "POST"]),
     Route("/society/remittances", money.remittances, methods=["GET", "POST"]),
