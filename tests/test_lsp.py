@@ -80,6 +80,9 @@ def test_a_refused_price_stays_in_its_box_with_the_reason_beside_it(web):
     assert "New price (₹): Amount has more than two decimals" in bad.text
     other = re.search(r'<input id="p-\d+" name="price_rupees"[^>]*>', bad.text.split('value="pvt.lsp.fax"')[1]).group(0)
     assert 'value=""' in other  # only the refused row keeps its text
+    empty = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "  "})
+    assert empty.status_code == 400  # was "'' is not an amount in rupees; type digits such as 125 or 125.50."
+    assert "New price (₹): the box is empty: type the new price in rupees, for example 2.50." in empty.text
     web.get("/lang/hi")
     hi = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "abc"})
     assert hi.status_code == 400 and 'value="abc"' in hi.text and "रुपये" in hi.text

@@ -98,11 +98,14 @@ async def prices(request: Request) -> Response:
         if code not in {s.code for s in services}:
             errors["service_code"] = _("No such service.")
         else:
+            typed_text = str(form.get("price_rupees", ""))
             try:
-                paise = parse_rupees(str(form.get("price_rupees", "")))
-            except AmountError as exc:
-                errors[code] = f"{_('New price (₹)')}: {pick(str(exc), exc.message_hi)}"  # names the box, as the day end does
-                typed[code] = str(form.get("price_rupees", ""))
+                paise = parse_rupees(typed_text)
+            except AmountError as exc:  # names the box, as the day end does; an empty box said so (was "'' is not an amount")
+                said = pick(str(exc), exc.message_hi) if typed_text.strip() else _(
+                    "the box is empty: type the new price in rupees, for example 2.50.")
+                errors[code] = f"{_('New price (₹)')}: {said}"
+                typed[code] = typed_text
             else:
                 async with in_transaction():
                     row = await LspPrice.get_or_none(lsp_id=user.lsp_id, service_code=code)
