@@ -830,13 +830,18 @@ class SharedReference:
 AWAITING_SQL = '"confirmed_at" IS NULL AND "deposit_paise" > 0'
 
 
-async def awaiting_totals(district_id: int, counter_id: int | None = None, flagged: bool = False) -> tuple[int, int]:
-    """How many day ends of the district (of one counter, only the flagged ones) await their deposit
-    (:data:`AWAITING_SQL`), and their deposits added up, in paise: one aggregate query."""
+async def awaiting_totals(district_id: int, counter_id: int | None = None, flagged: bool = False,
+                          lsp_id: int | None = None) -> tuple[int, int]:
+    """How many day ends of the district (of one counter, of one LSP's counters, only the flagged
+    ones) await their deposit (:data:`AWAITING_SQL`), and their deposits added up, in paise: one
+    aggregate query."""
     where, params = ['"district_id" = ?', AWAITING_SQL], [district_id]
     if counter_id is not None:
         where.append('"counter_id" = ?')
         params.append(counter_id)
+    if lsp_id is not None:
+        where.append('"counter_id" IN (SELECT "id" FROM "counter" WHERE "lsp_id" = ?)')
+        params.append(lsp_id)
     if flagged:
         where.append('"status" = \'flagged\'')
     row = (await ledger.rows(f'SELECT COUNT(*) AS n, SUM("deposit_paise") AS paise FROM "day_end" WHERE {" AND ".join(where)}', params))[0]

@@ -434,6 +434,46 @@ def test_the_society_sees_flagged_day_ends_first_and_confirms_a_deposit(web):
     assert web.run(lambda: DayEnd.get(id=day_end.id)).status == "confirmed"
 
 
+def test_the_lsp_reads_its_own_counters_day_ends_with_the_shortage_first(web):
+    """An LSP admin had no list of its counters' day ends (only a slip, by a number it could not
+    find): a shortage at its kiosk stayed unseen until the Society asked. Its Day ends page lists its
+    own counters' ones as the Society's does, with no Confirm form and no other LSP's counter."""
+    from emitra.core.models import CounterKind
+
+    async def rival():
+        jaipur = await Counter.get(code="JP-LM-001")
+        other = await LSP.create(district_id=jaipur.district_id, name="Rival LSP")
+        await Counter.create(district_id=jaipur.district_id, lsp=other, code="JP-LM-099", name="Rival centre",
+                             kind=CounterKind.LOKMITRA, owner_name="Rival")
+
+    web.run(rival)
+    _take_cash(web, "operator1", "l-1")
+    _take_cash(web, "operator2", "l-2")
+    for username, counted in (("operator1", "1483.50"), ("operator2", "1400")):  # the kiosk ₹83.50 short
+        web.login(username)
+        assert web.post_form("/counter/dayend", {"counted": counted, "date": _today_ist().isoformat()}).status_code == 303
+        web.logout()
+    web.login("lsp")
+    home = web.get("/")
+    assert '<a href="/lsp/dayends">Day ends</a>' in home.text
+    page = web.get("/lsp/dayends")
+    assert page.status_code == 200 and "ask that counter's operator" in page.text
+    assert page.text.index("JP-JM-001") < page.text.index("JP-LM-001")  # the flagged one first
+    assert re.search(r'class="num error">-?₹83.50<', page.text)
+    slip = web.run(lambda: DayEnd.get(counter__code="JP-JM-001")).slip_no
+    assert f'href="/dayend/{slip}"' in page.text and web.get(f"/dayend/{slip}").status_code == 200
+    assert "/confirm" not in page.text and "JP-LM-099" not in page.text
+    assert re.search(r'id="awaiting-total"><th colspan="6">Awaiting deposit: 2 day ends</th>', page.text)
+    other = web.get("/lsp/dayends?counter=JP-LM-099")
+    assert other.status_code == 400 and "Counter: choose one of your counters from the list." in other.text
+    web.get("/lang/hi")
+    hi = web.get("/lsp/dayends?counter=JP-JM-001")
+    assert hi.status_code == 200 and "उस काउंटर के ऑपरेटर से पूछें" in hi.text and "JP-LM-001</td>" not in hi.text
+    web.logout()
+    web.login("operator1")
+    assert web.get("/lsp/dayends").status_code == 403
+
+
 def test_the_lsp_tops_up_a_prepaid_wallet_on_its_page(web):
     async def prepaid():
         lsp = await LSP.get(name="Pink City e-Services Pvt Ltd")

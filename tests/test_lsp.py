@@ -57,6 +57,15 @@ def test_an_lsp_admin_cannot_touch_another_lsps_counter(web):
     r = web.post_form("/lsp/services", {"counter": "JP-LM-099", "service_code": BILL, "enabled": "1"}, token_from="/lsp/services")
     assert r.status_code == 403
     assert not enabled(web, "JP-LM-099")
+    # said on the services page, naming the field and the counters it may use (was "Your role does not allow this page.")
+    assert ("Counter: JP-LM-099 is not one of your LSP&#39;s counters, so nothing was changed. Press the button in the column "
+            "of one of your counters: JP-JM-001, JP-LM-001.") in r.text and "Services at your counters" in r.text
+    assert "Your role does not allow" not in r.text
+    web.get("/lang/hi")
+    hi = web.post_form("/lsp/services", {"counter": "JP-LM-099", "service_code": BILL, "enabled": "1"}, token_from="/lsp/services")
+    assert hi.status_code == 403 and "काउंटर: JP-LM-099 आपके एलएसपी का काउंटर नहीं है" in hi.text
+    assert web.run(lambda: AuditLog.filter(action="counter.service_enabled").count()) == 0
+    web.get("/lang/en")
     web.logout()
     web.login("operator1")
     assert web.get("/lsp/services").status_code == 403
@@ -71,6 +80,9 @@ def test_a_refused_price_stays_in_its_box_with_the_reason_beside_it(web):
     assert "New price (₹): Amount has more than two decimals" in bad.text
     other = re.search(r'<input id="p-\d+" name="price_rupees"[^>]*>', bad.text.split('value="pvt.lsp.fax"')[1]).group(0)
     assert 'value=""' in other  # only the refused row keeps its text
+    empty = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "  "})
+    assert empty.status_code == 400  # was "'' is not an amount in rupees; type digits such as 125 or 125.50."
+    assert "New price (₹): the box is empty: type the new price in rupees, for example 2.50." in empty.text
     web.get("/lang/hi")
     hi = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "abc"})
     assert hi.status_code == 400 and 'value="abc"' in hi.text and "रुपये" in hi.text
@@ -189,3 +201,32 @@ def _birth_form():
     from emitra.core.plugins import get_host
 
     return dict(get_host().registry.get("gov.rj.pehchan.birth_certificate").example)
+
+
+def test_a_service_the_policy_restricts_is_said_in_the_pages_language_and_marked_where_enabled(web, monkeypatch):
+    """The services page printed the policy engine's English explanation ("restricted (needs the
+    district Society's approval) by rule ... Matched: service code '...'") on the Hindi page too, and
+    the counters where the service was still switched on said only "Enabled", though none offers it."""
+    from emitra.core import compliance
+    from emitra.core.audit import Actor
+    from emitra.core.models import User
+
+    monkeypatch.setenv("EMITRA_TODAY", "2026-11-28")
+
+    async def restrict():
+        await compliance.add_rule(Actor(await User.get(username="society")), {
+            "id": "JP-DTH-REVIEW", "citation": "Society resolution 21/2026", "decision": "restricted",
+            "effective_from": "2026-11-01", "codes": ["pvt.recharge.dth"]})
+
+    web.run(restrict)
+    web.login("lsp")
+    page = web.get("/lsp/services").text
+    assert "Matched:" not in page
+    assert re.search(r'id="policy-pvt.recharge.dth">DTH recharge[^<]* is restricted by rule JP-DTH-REVIEW \(Society resolution '
+                     r"21/2026\); your LSP needs the district Society&#39;s recorded approval to offer it.<", page)
+    assert re.search(r'id="policy-JP-LM-001-pvt.recharge.dth">not offered: rule JP-DTH-REVIEW<', page)
+    web.get("/lang/hi")
+    hi = web.get("/lsp/services").text
+    assert "restricted" not in hi and "Matched:" not in hi
+    assert "नियम JP-DTH-REVIEW के अंतर्गत प्रतिबंधित सेवा है" in hi
+    assert re.search(r'id="policy-JP-LM-001-pvt.recharge.dth">उपलब्ध नहीं: नियम JP-DTH-REVIEW<', hi)

@@ -229,8 +229,17 @@ def test_the_network_page_keeps_each_to_their_own(web):
     assert page.status_code == 200 and "JP-LM-001" in page.text
     assert "JP-JM-077" not in page.text and "op_dudu" not in page.text and "Dhundhar" not in page.text
     assert "License a counter" not in page.text and "Close this counter" not in page.text
-    assert _post(web, {"action": "deactivate", "username": "op_dudu"}).status_code == 403
-    assert _post(web, {"action": "close", "code": "JP-JM-077"}).status_code == 403
+    other_op = _post(web, {"action": "deactivate", "username": "op_dudu"})
+    assert other_op.status_code == 403  # said, naming the field, with the way back (was "Your role does not allow this page.")
+    assert "Operator: op_dudu is not one of your LSP&#39;s, so nothing was changed." in other_op.text
+    assert '<a href="/network">' in other_op.text
+    other_counter = _post(web, {"action": "close", "code": "JP-JM-077"})
+    assert other_counter.status_code == 403 and "Counter: JP-JM-077 is not one of your LSP&#39;s" in other_counter.text
+    there = _post(web, {"action": "operator", "username": "op_there", "name": "Ravi", "counter": "JP-JM-077",
+                        "password": "kiosk-chomu-1", "password2": "kiosk-chomu-1"})
+    assert there.status_code == 400  # beside the counter box, naming it (was "'lsp' may not add this account: ...")
+    assert re.search(r'id="operator-counter-error" role="alert">JP-JM-077 is not one of your LSP&#39;s counters: choose one of yours', there.text)
+    assert not web.run(lambda: User.filter(username="op_there").exists())
     assert web.run(lambda: User.get(username="op_dudu")).active and web.run(lambda: Counter.get(code="JP-JM-077")).active
     own = _post(web, {"action": "close", "code": "JP-JM-001"})  # its own counter: the Society closes counters
     assert own.status_code == 400 and "licenses counters" in own.text

@@ -85,6 +85,7 @@ ROUTES = [
     Route("/counter/dayend", money.counter_dayend, methods=["GET", "POST"]),
     Route("/dayend/{slip_no}", money.deposit_slip),
     Route("/society/dayends", money.society_dayends),
+    Route("/lsp/dayends", money.lsp_dayends),
     Route("/society/dayends/{day_end_id}/confirm", money.confirm_deposit, methods=["POST"]),
     Route("/society/settlement", money.society_settlement, methods=["GET", "POST"]),
     Route("/society/remittances", money.remittances, methods=["GET", "POST"]),
@@ -235,7 +236,9 @@ async def _invalid_value(request: Request, exc: Exception) -> Response:
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
-    return render(request, "error.html", {"status": 403, "message": _("Your role does not allow this page.")}, 403)
+    said = getattr(exc, "message", "")  # a form naming what is not the user's: that, and the page to go back to
+    return render(request, "error.html", {"status": 403, "message": said or _("Your role does not allow this page."),
+                                          "back": getattr(exc, "back", "") if said else ""}, 403)
 
 
 async def _csrf_failed(request: Request, exc: Exception) -> Response:

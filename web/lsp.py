@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -14,7 +15,7 @@ from emitra.core.models import Counter, CounterService, LspPrice, Role
 from emitra.core.money import AmountError, parse_rupees
 from emitra.core.plugins import get_host
 from emitra.web.i18n import _, pick, provider_name
-from emitra.web.security import Forbidden, actor, page
+from emitra.web.security import actor, page
 from emitra.web.templating import render
 
 LSP_ADMIN = [Role.LSP_ADMIN]
@@ -26,19 +27,21 @@ async def counter_services(request: Request) -> Response:
     user = request.state.user
     counters = await Counter.filter(lsp_id=user.lsp_id).order_by("code")
     error = ""
+    status = 200
     if request.method == "POST":
         form = request.state.form
         counter = next((c for c in counters if c.code == form.get("counter")), None)
-        if counter is None:
-            raise Forbidden()  # not this LSP's counter
-        try:
-            await counter_core.set_enabled(actor(request), counter, str(form.get("service_code", "")), form.get("enabled") == "1")
-        except counter_core.CounterError as exc:
-            error = pick(exc.message_en, exc.message_hi)
-        else:  # said on the page it comes back to (the cell alone changing is easily missed on a wide matrix)
-            done = urlencode({"done": "1" if form.get("enabled") == "1" else "0", "counter": counter.code,
-                              "service": str(form.get("service_code", ""))})
-            return RedirectResponse(f"/lsp/services?{done}", status_code=303)
+        if counter is None:  # not this LSP's counter (an address edited, a form from another tab): said, nothing changed
+            error = _("Counter: %(code)s is not one of your LSP's counters, so nothing was changed. Press the button in "
+                      "the column of one of your counters: %(yours)s.") % {
+                "code": str(form.get("counter", ""))[:20] or "—", "yours": ", ".join(c.code for c in counters) or "—"}
+            status = 403
+        else:
+            error, status = await _switch(request, counter, form)
+            if not error:  # said on the page it comes back to (the cell alone changing is easily missed on a wide matrix)
+                done = urlencode({"done": "1" if form.get("enabled") == "1" else "0", "counter": counter.code,
+                                  "service": str(form.get("service_code", ""))})
+                return RedirectResponse(f"/lsp/services?{done}", status_code=303)
     saved = _service_saved(request, counters)
     enabled = {(row["counter_id"], row["service_code"]) for row in
                await CounterService.filter(counter__lsp_id=user.lsp_id, enabled=True).values("counter_id", "service_code")}
@@ -49,11 +52,24 @@ async def counter_services(request: Request) -> Response:
     # application services whose department has no officer in the district: enabled all the same, with a
     # warning here and when enabled (decision 128)
     no_officer = await officers.without_officers(user.district_id, services)
+    # a service the policy does not allow here: said as its refusal says it, in the page's language (was the
+    # engine's English explanation on the Hindi page too)
+    refused = {s.code: counter_core.PolicyRefused(decisions[s.code], s) for s in services if not decisions[s.code].allowed}
+    policy = {code: pick(exc.message_en, exc.message_hi) for code, exc in refused.items()}
     just_enabled = no_officer.get(request.query_params.get("service", "")) if saved and request.query_params.get("done") == "1" else None
     return render(request, "lsp/services.html", {"counters": counters, "services": services, "enabled": enabled, "error": error,
-                                                 "decisions": decisions, "saved": "" if error else saved, "no_officer": no_officer,
+                                                 "decisions": decisions, "policy": policy, "saved": "" if error else saved, "no_officer": no_officer,
                                                  "no_officer_now": pick(*just_enabled.said()) if just_enabled and not error else ""},
-                  400 if error else 200)
+                  status)
+
+
+async def _switch(request: Request, counter: Counter, form: Any) -> tuple[str, int]:
+    """Enable or disable the posted service at ``counter``: ("", 200), or the refusal and 400."""
+    try:
+        await counter_core.set_enabled(actor(request), counter, str(form.get("service_code", "")), form.get("enabled") == "1")
+    except counter_core.CounterError as exc:
+        return pick(exc.message_en, exc.message_hi), 400
+    return "", 200
 
 
 def _service_saved(request: Request, counters: list[Counter]) -> str:
@@ -82,11 +98,14 @@ async def prices(request: Request) -> Response:
         if code not in {s.code for s in services}:
             errors["service_code"] = _("No such service.")
         else:
+            typed_text = str(form.get("price_rupees", ""))
             try:
-                paise = parse_rupees(str(form.get("price_rupees", "")))
-            except AmountError as exc:
-                errors[code] = f"{_('New price (₹)')}: {pick(str(exc), exc.message_hi)}"  # names the box, as the day end does
-                typed[code] = str(form.get("price_rupees", ""))
+                paise = parse_rupees(typed_text)
+            except AmountError as exc:  # names the box, as the day end does; an empty box said so (was "'' is not an amount")
+                said = pick(str(exc), exc.message_hi) if typed_text.strip() else _(
+                    "the box is empty: type the new price in rupees, for example 2.50.")
+                errors[code] = f"{_('New price (₹)')}: {said}"
+                typed[code] = typed_text
             else:
                 async with in_transaction():
                     row = await LspPrice.get_or_none(lsp_id=user.lsp_id, service_code=code)

@@ -166,14 +166,16 @@ DAYENDS_PER_PAGE = 50  # day ends a page of /society/dayends lists
 DAYEND_STATUSES = ("", "awaiting", "flagged", "done")
 
 
-def _dayend_filters(source: Any, counters: dict[str, Counter], errors: dict[str, str]) -> tuple[Counter | None, str, int]:
+def _dayend_filters(source: Any, counters: dict[str, Counter], errors: dict[str, str],
+                    yours: bool = False) -> tuple[Counter | None, str, int]:
     """The Day ends list's filters (a counter by its code, a status) and page, from the query string
     or, for a refused confirmation, from the form it was posted from; a bad one is left out, naming
     the field and the fix in ``errors``."""
     code = str(source.get("counter", "") or "").strip().upper()[:40]
     counter = counters.get(code)
     if code and counter is None:
-        errors["counter"] = _("Counter: choose one of the district's counters from the list.")
+        errors["counter"] = (_("Counter: choose one of your counters from the list.") if yours
+                             else _("Counter: choose one of the district's counters from the list."))
     status = str(source.get("status", "") or "").strip()
     if status not in DAYEND_STATUSES:
         errors["status"] = _("Status: choose awaiting deposit, flagged or done with, or all.")
@@ -210,11 +212,15 @@ async def _dayends_page(request: Request, refused: tuple[DayEnd, str] | None = N
     those filtered, every page (dayend.awaiting_totals: the Waiting today panel's rule).
     ``refused``: the day end whose confirmation was refused, and why (shown at the top and on its row)."""
     user = request.state.user
+    lsp_id = user.lsp_id if user.role == Role.LSP_ADMIN else None  # an LSP admin: its own counters', to read (decision 142)
     form = request.state.form if refused else {}  # the refused row keeps what was typed in it
-    counters = {c.code: c for c in await Counter.filter(district_id=user.district_id).order_by("code")}
+    mine = Counter.filter(district_id=user.district_id)
+    counters = {c.code: c for c in await (mine.filter(lsp_id=lsp_id) if lsp_id is not None else mine).order_by("code")}
     errors: dict[str, str] = {}
-    counter, shown, page_no = _dayend_filters(form if refused else request.query_params, counters, errors)
+    counter, shown, page_no = _dayend_filters(form if refused else request.query_params, counters, errors, lsp_id is not None)
     district = DayEnd.filter(district_id=user.district_id)
+    if lsp_id is not None:
+        district = district.filter(counter__lsp_id=lsp_id)
     if counter is not None:
         district = district.filter(counter_id=counter.id)
     awaiting, done = Q(confirmed_at__isnull=True, deposit_paise__gt=0), Q(confirmed_at__isnull=False) | Q(deposit_paise__lte=0)
@@ -233,7 +239,7 @@ async def _dayends_page(request: Request, refused: tuple[DayEnd, str] | None = N
     rows = await _paged(parts, (page_no - 1) * DAYENDS_PER_PAGE, DAYENDS_PER_PAGE)
     # the total row: the awaited day ends among those the filters list, on every page
     awaiting_total = (0, 0) if shown == "done" else await dayend.awaiting_totals(
-        user.district_id, counter.id if counter is not None else None, flagged=shown == "flagged")
+        user.district_id, counter.id if counter is not None else None, flagged=shown == "flagged", lsp_id=lsp_id)
     filters = {k: v for k, v in (("counter", counter.code if counter is not None else ""), ("status", shown)) if v}
     done = str(request.query_params.get("done", ""))[:40]
     return render(request, "money/dayends.html", {
@@ -242,8 +248,9 @@ async def _dayends_page(request: Request, refused: tuple[DayEnd, str] | None = N
         "query": urlencode(filters), "kept": {**filters, "page": page_no},
         "refused": refused[0] if refused else None, "error": refused[1] if refused else "",
         "sent": {name: str(form.get(name, ""))[:100] for name in ("bank_reference", "amount")},
-        "done": done, "done_differs": await _confirmed_differing(user.district_id, done),
-        "shared": await dayend.shared_references(user.district_id)}, 400 if errors else status)  # one bank credit on several slips, from before the rule
+        "done": done, "done_differs": "" if lsp_id is not None else await _confirmed_differing(user.district_id, done),
+        "page_url": "/lsp/dayends" if lsp_id is not None else "/society/dayends", "for_lsp": lsp_id is not None,
+        "shared": [] if lsp_id is not None else await dayend.shared_references(user.district_id)}, 400 if errors else status)  # one bank credit on several slips, from before the rule
 
 
 async def _confirmed_differing(district_id: int, slip_no: str) -> str:
@@ -269,6 +276,13 @@ async def _confirmed_differing(district_id: int, slip_no: str) -> str:
 async def society_dayends(request: Request) -> Response:
     """Closed day ends of the district, awaiting ones first (flagged first), each awaiting its deposit
     with a confirm form; paged, filtered by counter and status."""
+    return await _dayends_page(request)
+
+
+@page(LSP_ADMIN)
+async def lsp_dayends(request: Request) -> Response:
+    """The day ends of the LSP's own counters, as the Society lists them (flagged and awaiting first,
+    filtered by counter and status), to read: the Society confirms the deposits (decision 142)."""
     return await _dayends_page(request)
 
 

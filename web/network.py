@@ -91,6 +91,9 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
                                             address=text["address"], split=text["split"] or "10000/0/0", name_hi=text["name_hi"])
         return "counter", action, made.code
     if action == "operator":
+        if user.role == Role.LSP_ADMIN and text["counter"] and text["counter"].upper() not in {c.code for c in counters}:
+            raise Refused("--counter", _("%(code)s is not one of your LSP's counters: choose one of yours in the list.")
+                          % {"code": text["counter"][:20]}, "")  # said in the page's language already
         if text["password"] != text["password2"]:
             raise Refused("password", "the two passwords differ; type the same password twice",
                           "दोनों पासवर्ड अलग हैं; एक ही पासवर्ड दो बार लिखें")
@@ -99,7 +102,7 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
         return "operator", action, made.username
     if action in ("close", "reopen", "move_cases", "rename"):
         if text["code"] not in {c.code for c in counters}:
-            raise Forbidden()
+            raise Forbidden(_not_yours(_("Counter"), text["code"], user), PAGE)
         if action == "rename":  # the Society licenses counters and names them: its admin's form alone
             if user.role != Role.SOCIETY_ADMIN:
                 raise Forbidden()
@@ -115,7 +118,7 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
         return f"counter-{made.code}", action, made.code
     if action in ("deactivate", "reactivate", "move"):
         if text["username"] not in {p.username for p in people}:
-            raise Forbidden()
+            raise Forbidden(_not_yours(_("Operator"), text["username"], user), PAGE)
         if action == "move":
             made = await onboarding.move_user(who, text["username"], text["counter"])
         else:
@@ -123,6 +126,18 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
             made = await fn(who, text["username"])
         return f"user-{made.username}", action, made.username
     raise Forbidden()
+
+
+def _not_yours(field: str, what: str, user: User) -> str:
+    """A form naming a counter or an operator the user does not see here (another LSP's, another
+    district's, or none): which field, and what to do instead; nothing was changed."""
+    if user.role == Role.LSP_ADMIN:
+        said = _("%(field)s: %(what)s is not one of your LSP's, so nothing was changed. Use the forms beside your own "
+                 "counters and operators on the Network page.")
+    else:
+        said = _("%(field)s: %(what)s is not in your district, so nothing was changed. Use the forms beside the "
+                 "counters and operators listed on the Network page.")
+    return said % {"field": field, "what": what[:60] or "—"}
 
 
 def _form_of(form: Any) -> str:

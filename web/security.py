@@ -30,7 +30,12 @@ API_TOKEN_MAX_AGE = 8 * 3600
 
 
 class Forbidden(Exception):
-    pass
+    """403. ``message`` (already translated) says what was refused and what to do instead, and
+    ``back`` the page to go back to; without them the page says the role does not allow it."""
+
+    def __init__(self, message: str = "", back: str = "") -> None:
+        super().__init__(message)
+        self.message, self.back = message, back
 
 
 class CsrfFailed(Exception):
