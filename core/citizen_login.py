@@ -26,11 +26,12 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, auth, config, notify
 from emitra.core.counter import last_message_lang
-from emitra.core.models import Citizen, CitizenCode, Role, ServiceRequest, User
+from emitra.core.models import Citizen, CitizenCode, LoginThrottle, Role, ServiceRequest, User
 
 CODE_DIGITS = 6
 EVENT = "citizen_code"
 HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(hours=24)
 #: the session's note of the mobile a code signed it in with (its keyed hash): :func:`session_mobile_changed`
 SESSION_MOBILE = "code_mobile"
 
@@ -131,11 +132,9 @@ async def send_code(actor: audit.Actor, mobile: str, address: str, page_lang: st
     return Sent(note_id=note.id)
 
 
-async def _window_end(counter_key: str) -> dt.datetime | None:
-    from emitra.core.models import LoginThrottle
-
+async def _window_end(counter_key: str, window: dt.timedelta = HOUR) -> dt.datetime | None:
     row = await LoginThrottle.get_or_none(key=counter_key[:120])
-    return row.window_start + HOUR if row is not None else None
+    return row.window_start + window if row is not None else None
 
 
 async def _message_lang(citizens: list[Citizen], page_lang: str) -> str:
@@ -173,24 +172,37 @@ async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str,
     up (by one request alone, however many come at once). A lock ends the mobile's codes, so a new
     one must be asked for, and is in the audit log (``auth.code_locked``); so is each wrong code
     (``auth.code_failed``), with the mobile masked."""
+    # the codes typed for the mobile in a day without a right one (decision 148): the 15-minute lock
+    # forgets its failures once a quiet window has passed, so alone it let a patient guesser type 5
+    # codes every half hour, some 240 a day, for as long as they liked
+    day_key, per_day = f"citizen-code-day:{key}", config.citizen_code_limits()["per_day"]
+    if await auth.events_in_window(day_key, DAY) >= per_day:
+        return Checked(locked_until=await _window_end(day_key, DAY))
     keys = _check_keys(key, address)
     held, locked_now = await auth.count_attempt(keys)
     if held is not None:
         return Checked(locked_until=held)
+    typed_today = await auth.count_event(day_key, DAY)
+    if typed_today > per_day:  # requests at the same moment: counted, and refused unchecked
+        return Checked(locked_until=await _window_end(day_key, DAY))
     now = utcnow()
     row = await CitizenCode.filter(mobile_key=key, used_at=None, expires_at__gt=now).order_by("-id").first()
     right = row is not None and code_matches(row.code_hash, row.mobile, code)
     async with in_transaction():
         if right and await CitizenCode.filter(id=row.id, used_at=None).update(used_at=now):
             await auth.forgive_attempt(keys, locked_now)
+            await LoginThrottle.filter(key=day_key).delete()
             await notify.forget_secret(row.notification_id)
             citizens = await Citizen.filter(mobile=row.mobile).order_by("id")
             return Checked(code=row, citizens=list(citizens))
         # in the district of whoever the mobile is registered for, where its Society reads the log
         district_id = await _district_of(key)
         await audit.record(actor, "auth.code_failed", district_id=district_id, detail={"mobile": shown_mobile})
+        if typed_today >= per_day:  # the day's last: the mobile's codes end, and the lock is audited
+            await LoginThrottle.filter(key=day_key).update(locked_until=await _window_end(day_key, DAY))
+            keys, locked_now = {**keys, "day": (day_key, per_day)}, [*locked_now, "day"]
         if locked_now:
-            if "mobile" in locked_now:
+            if "mobile" in locked_now or "day" in locked_now:
                 ended = await CitizenCode.filter(mobile_key=key, used_at=None).values_list("notification_id", flat=True)
                 await CitizenCode.filter(mobile_key=key, used_at=None).update(used_at=now)
                 for note_id in ended:
