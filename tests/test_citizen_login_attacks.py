@@ -161,3 +161,31 @@ def test_the_answer_to_a_registered_mobile_leaves_before_its_code_is_made(monkey
         assert written_at_answer == [(0, 0, 0), (0, 0, 0)]
         assert web.run(lambda: CitizenCode.all().count()) == 1  # made after the answer
         assert type_code(web, last_code(web)).headers["location"] == "/my"
+
+
+def test_a_stranger_asking_codes_for_a_mobile_does_not_keep_its_holder_out(web):
+    """Three codes asked for a mobile in an hour refuse a fourth: a stranger asking three codes for
+    someone else's mobile every hour left its holder, at a fresh browser, refused with no way to type
+    the codes their phone had received ("the last code sent is still good", the page said). The
+    refusal now lets this browser type a code for that mobile, the same for any number, and the
+    code's own throttles still count every code typed."""
+    from tests.test_citizen_login import from_address
+
+    from_address(web, "203.0.113.9")
+    for _attempt in range(3):
+        assert ask_code(web, SUNITA).status_code == 303
+    received = last_code(web)  # on Sunita's phone
+    web.client.cookies.clear()
+    from_address(web, "10.20.30.40")
+    refused = ask_code(web, SUNITA)
+    assert refused.status_code == 429 and 'href="/my/login/code"' in refused.text
+    assert SUNITA_SHOWN in web.get("/my/login/code").text
+    assert type_code(web, received).headers["location"] == "/my"
+    # an unknown number is refused the same way, with the same way on
+    web.client.cookies.clear()
+    for _attempt in range(3):
+        ask_code(web, "9000000001")
+    web.client.cookies.clear()
+    unknown = ask_code(web, "9000000001")
+    assert unknown.status_code == 429 and 'href="/my/login/code"' in unknown.text
+    assert type_code(web, received).status_code == 400

@@ -36,8 +36,16 @@ def _next(target: str | None) -> str:
     return target if target == "/my" or target.startswith("/my/") and not target.startswith("/my/login") else "/my"
 
 
-def _ask_page(request: Request, next_url: str, mobile: str = "", error: str = "", status: int = 200) -> Response:
-    return _no_store(render(request, "citizens/sign_in.html", {"mobile": mobile, "error": error, "next": next_url}, status))
+def _ask_page(request: Request, next_url: str, mobile: str = "", error: str = "", status: int = 200,
+              code_link: bool = False) -> Response:
+    return _no_store(render(request, "citizens/sign_in.html", {"mobile": mobile, "error": error, "next": next_url,
+                                                               "code_link": code_link}, status))
+
+
+def _pending(request: Request, mobile: str, next_url: str) -> None:
+    """This browser may now type a code sent to ``mobile`` (known or not: the same for both)."""
+    request.session.pop(VERIFIED, None)
+    request.session[PENDING] = {"key": core.mobile_key(mobile), "shown": core.masked(mobile), "next": next_url}
 
 
 @page(ANYONE)
@@ -58,16 +66,18 @@ async def ask(request: Request) -> Response:
     if sent.refused:
         at, minutes, seconds = core.try_again(sent.refused_until)
         if sent.refused == "mobile":
+            # the codes already sent to it stay good: its holder types the last (decision 148). Refused
+            # with no way to type it, a stranger asking three codes an hour kept its holder out
+            _pending(request, mobile, next_url)
             why = _("Too many codes were asked for this mobile number in the last hour. Ask again after %(at)s "
                     "(in %(minutes)s minutes); the last code sent is still good until it expires.") % {"at": at, "minutes": minutes}
         else:
             why = _("Too many codes were asked for from this connection in the last hour. Ask again after %(at)s "
                     "(in %(minutes)s minutes), or ask at any e-Mitra counter.") % {"at": at, "minutes": minutes}
-        response = _ask_page(request, next_url, mobile, why, 429)
+        response = _ask_page(request, next_url, mobile, why, 429, code_link=sent.refused == "mobile")
         response.headers["Retry-After"] = str(seconds)
         return response
-    request.session.pop(VERIFIED, None)
-    request.session[PENDING] = {"key": core.mobile_key(mobile), "shown": core.masked(mobile), "next": next_url}
+    _pending(request, mobile, next_url)
     response = RedirectResponse("/my/login/code", status_code=303)
     # the code made and sent after the answer, for a registered mobile and an unknown one alike, so
     # the answer's time does not tell them apart (decision 148); at once, as cron would be minutes late
