@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from emitra.core.models import CitizenCode, LoginThrottle, Notification
+from emitra.core.models import Citizen, CitizenCode, LoginThrottle, Notification
 from emitra.web import assets
 from emitra.core import hookimpl
 from tests.conftest import serving
@@ -189,3 +189,51 @@ def test_a_stranger_asking_codes_for_a_mobile_does_not_keep_its_holder_out(web):
     unknown = ask_code(web, "9000000001")
     assert unknown.status_code == 429 and 'href="/my/login/code"' in unknown.text
     assert type_code(web, received).status_code == 400
+
+
+def test_a_switch_ends_the_session_it_leaves(web):
+    """Switching to another person on the mobile (or signing in again over an open session) started
+    a new session and left the one before open on the server until it timed out: a copy of the
+    first person's cookie kept opening their applications. The session left now ends."""
+    from tests.test_citizen_login import RAMESH
+
+    async def kamla():
+        ramesh = await Citizen.get(mobile=RAMESH)
+        return (await Citizen.create(district_id=ramesh.district_id, emitra_id="JP-FAMILY-0002", name="Kamla Sharma",
+                                     name_key="kamla sharma", date_of_birth=dt.date(1981, 5, 9), mobile=RAMESH)).id, ramesh.id
+
+    kamla_id, ramesh_id = web.run(kamla)
+    ask_code(web, RAMESH)
+    assert type_code(web, last_code(web)).headers["location"] == "/my/login/choose"
+    web.post_form("/my/login/choose", {"citizen": str(kamla_id)}, "/my/login/choose")
+    as_kamla = web.client.cookies[COOKIE]
+    assert "Kamla Sharma" in web.get("/my").text
+    web.post_form("/my/login/choose", {"citizen": str(ramesh_id)}, "/my/login/choose")
+    assert "Ramesh Kumar Sharma" in web.get("/my").text
+    web.client.cookies.clear()
+    web.client.cookies.set(COOKIE, as_kamla)
+    assert web.get("/my").headers["location"] == "/my/login?next=/my"  # was 200: Kamla's session still open
+
+
+def test_a_citizen_cannot_reach_anothers_application_by_its_number(web):
+    """Regression guard (already right): a citizen signed in by a code opens, prints and changes only
+    their own; another citizen's receipt number in the address is no application of theirs (404),
+    and nothing is written. The choice of person needs the form's token. The audit chain holds."""
+    from emitra.core import audit
+    from emitra.core.models import AuditLog, ServiceRequest
+    from tests.case_helpers import pay
+    from tests.test_citizen_login import BILL
+
+    theirs = web.run(lambda: pay(BILL, {"k_number": "210412345678"}, "bill-ramesh")).receipt_no
+    ask_code(web, SUNITA)
+    assert type_code(web, last_code(web)).headers["location"] == "/my"
+    before = web.run(lambda: AuditLog.all().count())
+    assert web.get(f"/my/{theirs}").status_code == 404
+    assert web.get(f"/my/{theirs.lower()}").status_code == 404
+    assert web.get(f"/receipts/{theirs}").status_code == 404
+    changed = web.post_form(f"/my/{theirs}/message-lang", {"message_lang": "en"}, "/my")
+    assert changed.status_code == 404
+    assert web.run(lambda: ServiceRequest.get(receipt_no=theirs)).message_lang != "en"
+    assert web.run(lambda: AuditLog.all().count()) == before
+    assert web.client.post("/my/login/choose", data={"citizen": "1"}).status_code == 403
+    assert web.run(audit.verify).intact
