@@ -237,3 +237,28 @@ def test_a_citizen_cannot_reach_anothers_application_by_its_number(web):
     assert web.run(lambda: AuditLog.all().count()) == before
     assert web.client.post("/my/login/choose", data={"citizen": "1"}).status_code == 403
     assert web.run(audit.verify).intact
+
+
+def test_staff_at_a_shared_computer_typing_a_family_mobiles_code_choose_a_person(web):
+    """An operator still signed in at a shared computer, a family's code typed: the choice of person
+    sent them back to /my/login, the code used up. The choice now signs the operator out and the
+    person in (the operator's session ended on the server)."""
+    from tests.test_citizen_login import RAMESH
+
+    async def kamla():
+        ramesh = await Citizen.get(mobile=RAMESH)
+        return (await Citizen.create(district_id=ramesh.district_id, emitra_id="JP-FAMILY-0003", name="Kamla Sharma",
+                                     name_key="kamla sharma", date_of_birth=dt.date(1981, 5, 9), mobile=RAMESH)).id
+
+    kamla_id = web.run(kamla)
+    web.login("operator1")
+    operator = web.client.cookies[COOKIE]
+    ask_code(web, RAMESH)
+    assert type_code(web, last_code(web)).headers["location"] == "/my/login/choose"
+    page = web.get("/my/login/choose")
+    assert page.status_code == 200 and "Kamla Sharma" in page.text
+    chosen = web.post_form("/my/login/choose", {"citizen": str(kamla_id)}, "/my/login/choose")
+    assert chosen.headers["location"] == "/my" and "Kamla Sharma" in web.get("/my").text
+    web.client.cookies.clear()
+    web.client.cookies.set(COOKIE, operator)
+    assert web.get("/counter").headers["location"].startswith("/login")

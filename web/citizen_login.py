@@ -145,10 +145,9 @@ async def _verified(request: Request) -> CitizenCode | None:
     if row is None or row.used_at is None:
         return None
     user = request.state.user
-    if user is None:
+    if user is None or user.role != Role.CITIZEN:  # staff at a shared computer are signed out by the choice
         return row if row.used_at + dt.timedelta(minutes=config.citizen_code_limits()["minutes"]) > core.utcnow() else None
-    if user.role == Role.CITIZEN and user.citizen_id is not None and \
-            await Citizen.filter(id=user.citizen_id, mobile=row.mobile).exists():
+    if user.citizen_id is not None and await Citizen.filter(id=user.citizen_id, mobile=row.mobile).exists():
         return row
     return None
 
@@ -168,7 +167,7 @@ async def choose(request: Request) -> Response:
     if row is None:
         return RedirectResponse("/my/login", status_code=303)
     people = await _choices(row.mobile)
-    user = request.state.user
+    user = request.state.user if request.state.user is not None and request.state.user.role == Role.CITIZEN else None
     current = user.citizen_id if user is not None else None
     if request.method == "GET":
         return _no_store(render(request, "citizens/sign_in_choose.html", {"people": people, "current": current, "error": ""}))
