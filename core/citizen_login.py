@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass, field
 
@@ -30,11 +31,12 @@ from tortoise.transactions import in_transaction
 
 from emitra.core import audit, auth, config, notify
 from emitra.core.counter import last_message_lang
-from emitra.core.models import Citizen, CitizenCode, Role, ServiceRequest, User
+from emitra.core.models import Citizen, CitizenCode, LoginThrottle, Role, ServiceRequest, User
 
 CODE_DIGITS = 6
 EVENT = "citizen_code"
 HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(hours=24)
 #: the session's note of the mobile a code signed it in with (its keyed hash): :func:`session_mobile_changed`
 SESSION_MOBILE = "code_mobile"
 
@@ -94,34 +96,53 @@ def _check_keys(key: str, address: str) -> dict[str, tuple[str, int]]:
 
 @dataclass
 class Sent:
-    """What asking for a code did: the message to deliver now (None when the mobile is not known, or
-    when a limit refused), or the end of the hour a limit counts (the page says when to try again)."""
+    """What asking for a code met: nothing (the code is made after the page has answered,
+    :func:`send_after_answer`), or the limit that refused (``"mobile"`` or ``"address"``) and the end
+    of the hour it counts (the page says when to try again)."""
 
-    note_id: int | None = None
     refused_until: dt.datetime | None = None
     refused: str = ""  # "mobile" or "address"
 
 
-async def send_code(actor: audit.Actor, mobile: str, address: str, page_lang: str) -> Sent:
-    """Ask for a code for ``mobile`` (10 digits). Counted alike for a known and an unknown mobile, so
-    the limits say nothing of whether it is registered; a code is made and queued only for a known
-    one (its older codes end), in the language the citizen last chose at a counter, else the page's.
-    An unknown one does the same look-ups and writes a code row that opens nothing and an audit
-    record in their place (:func:`_unregistered`), so the time taken does not tell either."""
-    key = mobile_key(mobile)
-    keys = _send_keys(key, address)
+async def count_request(mobile: str, address: str) -> Sent:
+    """Count asking for a code for ``mobile`` (10 digits), or refuse it: counted alike for a known and
+    an unknown mobile, so the limits say nothing of whether it is registered. Nothing else is done
+    here, so the page's answer takes as long for both (decision 143): :func:`send_after_answer`."""
+    keys = _send_keys(mobile_key(mobile), address)
     for name in ("address", "mobile"):
         counter_key, limit = keys[name]
         if await auth.events_in_window(counter_key, HOUR) >= limit:
             return Sent(refused_until=await _window_end(counter_key), refused=name)
     for counter_key, _limit in keys.values():
         await auth.count_event(counter_key, HOUR)
+    return Sent()
+
+
+async def send_after_answer(actor: audit.Actor, mobile: str, address: str, page_lang: str) -> None:
+    """After the page has answered a request :func:`count_request` let through: the code made and
+    sent at once (:func:`send_code`, :func:`deliver_now`). Making it reads and writes more for a
+    registered mobile than for an unknown one; done before the answer, the answer's time told which
+    (on SQLite some 50 ms against 20). A failure is logged without the mobile."""
+    try:
+        note_id = await send_code(actor, mobile, address, page_lang)
+    except Exception as exc:  # the page has answered; the citizen asks again
+        logging.getLogger(__name__).warning("sign-in code not made: %s", type(exc).__name__)
+        return
+    if note_id is not None:
+        await deliver_now(note_id)
+
+
+async def send_code(actor: audit.Actor, mobile: str, address: str, page_lang: str) -> int | None:
+    """Make a code for ``mobile`` when a citizen is registered with it, and queue its SMS (its older
+    codes end), in the language the citizen last chose at a counter, else the page's: the message's
+    id, or None for an unknown mobile."""
+    key = mobile_key(mobile)
     citizens = await Citizen.filter(mobile=mobile).order_by("id")
     lang = await _message_lang(citizens, page_lang)
     now = utcnow()
     if not citizens:
         await _unregistered(actor, key, mobile, now, address)
-        return Sent()
+        return None
     minutes = config.citizen_code_limits()["minutes"]
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     english, hindi = sms_texts(code, minutes)
@@ -132,7 +153,7 @@ async def send_code(actor: audit.Actor, mobile: str, address: str, page_lang: st
                                        expires_at=now + dt.timedelta(minutes=minutes), notification=note, ip=(address or "")[:45])
         await audit.record(actor, "auth.code_sent", row, district_id=citizens[0].district_id,
                            detail={"mobile": masked(mobile), "registered": len(citizens), "lang": lang})
-    return Sent(note_id=note.id)
+    return note.id
 
 
 async def _end_codes(key: str, now: dt.datetime) -> None:
@@ -145,8 +166,10 @@ async def _end_codes(key: str, now: dt.datetime) -> None:
 
 async def _unregistered(actor: audit.Actor, key: str, mobile: str, now: dt.datetime, address: str) -> None:
     """What asking for a code for a mobile nobody is registered with writes, in place of the code, its
-    message and its audit record: the same kind of work, so that the time the page takes to answer
-    does not tell whether the mobile is registered (decision 137). A code row that opens nothing (no
+    message and its audit record: the same kind of work, so that neither the time the page takes to
+    answer (decision 137; since decision 143 the code is made after the answer) nor the load the
+    work puts on the server tells whether the mobile is registered, and the Society's audit log
+    shows who asks codes for numbers nobody holds. A code row that opens nothing (no
     hash, no number, no message: :func:`code_matches` refuses it) and the audit record
     ``auth.code_unregistered``, both in one transaction, after the same look-ups as a known mobile's.
     No message is queued: the outbox would show the Society a message to no one, or send one to a
@@ -159,11 +182,9 @@ async def _unregistered(actor: audit.Actor, key: str, mobile: str, now: dt.datet
         await audit.record(actor, "auth.code_unregistered", row, detail={"mobile": masked(mobile)})
 
 
-async def _window_end(counter_key: str) -> dt.datetime | None:
-    from emitra.core.models import LoginThrottle
-
+async def _window_end(counter_key: str, window: dt.timedelta = HOUR) -> dt.datetime | None:
     row = await LoginThrottle.get_or_none(key=counter_key[:120])
-    return row.window_start + HOUR if row is not None else None
+    return row.window_start + window if row is not None else None
 
 
 async def _message_lang(citizens: list[Citizen], page_lang: str) -> str:
@@ -178,8 +199,6 @@ async def _message_lang(citizens: list[Citizen], page_lang: str) -> str:
 async def deliver_now(note_id: int) -> None:
     """Offer a sign-in code's message to the transports at once (after the page has answered): a
     code cannot wait for the next delivery run from cron. A failure leaves it queued for cron."""
-    import logging
-
     try:
         await notify.deliver(limit=1, note_id=note_id)
     except Exception as exc:  # the page has answered; cron retries the message
@@ -201,24 +220,37 @@ async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str,
     up (by one request alone, however many come at once). A lock ends the mobile's codes, so a new
     one must be asked for, and is in the audit log (``auth.code_locked``); so is each wrong code
     (``auth.code_failed``), with the mobile masked."""
+    # the codes typed for the mobile in a day without a right one (decision 143): the 15-minute lock
+    # forgets its failures once a quiet window has passed, so alone it let a patient guesser type 5
+    # codes every half hour, some 240 a day, for as long as they liked
+    day_key, per_day = f"citizen-code-day:{key}", config.citizen_code_limits()["per_day"]
+    if await auth.events_in_window(day_key, DAY) >= per_day:
+        return Checked(locked_until=await _window_end(day_key, DAY))
     keys = _check_keys(key, address)
     held, locked_now = await auth.count_attempt(keys)
     if held is not None:
         return Checked(locked_until=held)
+    typed_today = await auth.count_event(day_key, DAY)
+    if typed_today > per_day:  # requests at the same moment: counted, and refused unchecked
+        return Checked(locked_until=await _window_end(day_key, DAY))
     now = utcnow()
     row = await CitizenCode.filter(mobile_key=key, used_at=None, expires_at__gt=now).order_by("-id").first()
     right = row is not None and code_matches(row.code_hash, row.mobile, code)
     async with in_transaction():
         if right and await CitizenCode.filter(id=row.id, used_at=None).update(used_at=now):
             await auth.forgive_attempt(keys, locked_now)
+            await LoginThrottle.filter(key=day_key).delete()
             await notify.forget_secret(row.notification_id)
             citizens = await Citizen.filter(mobile=row.mobile).order_by("id")
             return Checked(code=row, citizens=list(citizens))
         # in the district of whoever the mobile is registered for, where its Society reads the log
         district_id = await _district_of(key)
         await audit.record(actor, "auth.code_failed", district_id=district_id, detail={"mobile": shown_mobile})
+        if typed_today >= per_day:  # the day's last: the mobile's codes end, and the lock is audited
+            await LoginThrottle.filter(key=day_key).update(locked_until=await _window_end(day_key, DAY))
+            keys, locked_now = {**keys, "day": (day_key, per_day)}, [*locked_now, "day"]
         if locked_now:
-            if "mobile" in locked_now:
+            if "mobile" in locked_now or "day" in locked_now:
                 await _end_codes(key, now)
             await auth.record_locks(actor, "auth.code_locked", keys, locked_now, district_id, mobile=shown_mobile)
     return Checked()

@@ -133,7 +133,7 @@ WHOLE_NUMBERS = {
     "EMITRA_UPI_REFUND_DUE_DAYS": 3, "EMITRA_CITIZEN_LOOKUPS": 60, "EMITRA_CITIZEN_LOOKUP_WINDOW_MINUTES": 60,
     "EMITRA_CITIZEN_LOOKUPS_PER_DAY": 240, "EMITRA_GRIEVANCES_PER_MOBILE_HOUR": 5, "EMITRA_GRIEVANCES_PER_ADDRESS_HOUR": 100,
     "EMITRA_CITIZEN_CODES_PER_MOBILE_HOUR": 3, "EMITRA_CITIZEN_CODES_PER_ADDRESS_HOUR": 30, "EMITRA_CITIZEN_CODE_MINUTES": 10,
-    "EMITRA_CITIZEN_CODE_MAX_FAILURES": 5,
+    "EMITRA_CITIZEN_CODE_MAX_FAILURES": 5, "EMITRA_CITIZEN_CODE_FAILURES_PER_DAY": 10,
 }
 
 
@@ -179,9 +179,11 @@ def citizen_code_limits() -> dict[str, int]:
     ``EMITRA_CITIZEN_CODES_PER_ADDRESS_HOUR``, default 30), how many minutes a code is good for
     (``EMITRA_CITIZEN_CODE_MINUTES``, default 10), and the wrong codes for one mobile before it locks
     (``EMITRA_CITIZEN_CODE_MAX_FAILURES``, default 5; the lock's length and the address's count are
-    the log-in's, :func:`login_limits`)."""
+    the log-in's, :func:`login_limits`), and the codes typed for one mobile in 24 hours without a
+    right one (``EMITRA_CITIZEN_CODE_FAILURES_PER_DAY``, default 10; decision 143)."""
     return {"per_mobile": _whole("EMITRA_CITIZEN_CODES_PER_MOBILE_HOUR"), "per_address": _whole("EMITRA_CITIZEN_CODES_PER_ADDRESS_HOUR"),
-            "minutes": _whole("EMITRA_CITIZEN_CODE_MINUTES"), "max_failures": _whole("EMITRA_CITIZEN_CODE_MAX_FAILURES")}
+            "minutes": _whole("EMITRA_CITIZEN_CODE_MINUTES"), "max_failures": _whole("EMITRA_CITIZEN_CODE_MAX_FAILURES"),
+            "per_day": _whole("EMITRA_CITIZEN_CODE_FAILURES_PER_DAY")}
 
 
 def session_idle_minutes() -> int:

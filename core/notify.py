@@ -405,9 +405,11 @@ def _message(note: Notification) -> Message:
                    note.body_hi if note.lang == "hi" else note.body_en, note.body_en, note.body_hi, note.event)
 
 
-def _scrub(text: str, recipient: str) -> str:
-    """A transport's error text, without the recipient in it (it is stored and shown)."""
-    return text.replace(recipient, mask_recipient(recipient)) if recipient else text
+def _scrub(text: str, recipient: str, event: str = "") -> str:
+    """A transport's error text, without the recipient in it (it is stored and shown), nor, for a
+    message of :data:`SECRET_EVENTS`, its code (a gateway's error may echo the message it refused)."""
+    text = text.replace(recipient, mask_recipient(recipient)) if recipient else text
+    return without_secret(text) if event in SECRET_EVENTS else text
 
 
 async def _offer(message: Message) -> tuple[str | None, list[str]]:
@@ -429,7 +431,7 @@ async def _offer(message: Message) -> tuple[str | None, list[str]]:
                 result = await result
         except Exception as exc:  # the transport's failure: logged without the message or the number
             log.warning("notification %s: transport %s failed: %s", message.id, impl.plugin_name, type(exc).__name__)
-            errors.append(f"{impl.plugin_name}: {type(exc).__name__}: {_scrub(str(exc), message.recipient)}")
+            errors.append(f"{impl.plugin_name}: {type(exc).__name__}: {_scrub(str(exc), message.recipient, message.event)}")
             continue
         if result:
             return (result if isinstance(result, str) else impl.plugin_name), errors

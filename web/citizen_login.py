@@ -36,8 +36,16 @@ def _next(target: str | None) -> str:
     return target if target == "/my" or target.startswith("/my/") and not target.startswith("/my/login") else "/my"
 
 
-def _ask_page(request: Request, next_url: str, mobile: str = "", error: str = "", status: int = 200) -> Response:
-    return _no_store(render(request, "citizens/sign_in.html", {"mobile": mobile, "error": error, "next": next_url}, status))
+def _ask_page(request: Request, next_url: str, mobile: str = "", error: str = "", status: int = 200,
+              code_link: bool = False) -> Response:
+    return _no_store(render(request, "citizens/sign_in.html", {"mobile": mobile, "error": error, "next": next_url,
+                                                               "code_link": code_link}, status))
+
+
+def _pending(request: Request, mobile: str, next_url: str) -> None:
+    """This browser may now type a code sent to ``mobile`` (known or not: the same for both)."""
+    request.session.pop(VERIFIED, None)
+    request.session[PENDING] = {"key": core.mobile_key(mobile), "shown": core.masked(mobile), "next": next_url}
 
 
 @page(ANYONE)
@@ -54,23 +62,27 @@ async def ask(request: Request) -> Response:
     if not MOBILE.fullmatch(mobile):
         return _ask_page(request, next_url, mobile, _("Mobile number: the 10 digits registered for you at the e-Mitra counter, "
                                             "e.g. 9829012345."), 400)
-    sent = await core.send_code(actor(request), mobile, client_address(request), i18n.current_lang.get())
+    sent = await core.count_request(mobile, client_address(request))
     if sent.refused:
         at, minutes, seconds = core.try_again(sent.refused_until)
         if sent.refused == "mobile":
+            # the codes already sent to it stay good: its holder types the last (decision 143). Refused
+            # with no way to type it, a stranger asking three codes an hour kept its holder out
+            _pending(request, mobile, next_url)
             why = _("Too many codes were asked for this mobile number in the last hour. Ask again after %(at)s "
                     "(in %(minutes)s minutes); the last code sent is still good until it expires.") % {"at": at, "minutes": minutes}
         else:
             why = _("Too many codes were asked for from this connection in the last hour. Ask again after %(at)s "
                     "(in %(minutes)s minutes), or ask at any e-Mitra counter.") % {"at": at, "minutes": minutes}
-        response = _ask_page(request, next_url, mobile, why, 429)
+        response = _ask_page(request, next_url, mobile, why, 429, code_link=sent.refused == "mobile")
         response.headers["Retry-After"] = str(seconds)
         return response
-    request.session.pop(VERIFIED, None)
-    request.session[PENDING] = {"key": core.mobile_key(mobile), "shown": core.masked(mobile), "next": next_url}
+    _pending(request, mobile, next_url)
     response = RedirectResponse("/my/login/code", status_code=303)
-    if sent.note_id is not None:  # sent at once, after the answer (cron would be minutes late)
-        response.background = BackgroundTask(core.deliver_now, sent.note_id)
+    # the code made and sent after the answer, for a registered mobile and an unknown one alike, so
+    # the answer's time does not tell them apart (decision 143); at once, as cron would be minutes late
+    response.background = BackgroundTask(core.send_after_answer, actor(request), mobile, client_address(request),
+                                         i18n.current_lang.get())
     return response
 
 
@@ -133,10 +145,9 @@ async def _verified(request: Request) -> CitizenCode | None:
     if row is None or row.used_at is None:
         return None
     user = request.state.user
-    if user is None:
+    if user is None or user.role != Role.CITIZEN:  # staff at a shared computer are signed out by the choice
         return row if row.used_at + dt.timedelta(minutes=config.citizen_code_limits()["minutes"]) > core.utcnow() else None
-    if user.role == Role.CITIZEN and user.citizen_id is not None and \
-            await Citizen.filter(id=user.citizen_id, mobile=row.mobile).exists():
+    if user.citizen_id is not None and await Citizen.filter(id=user.citizen_id, mobile=row.mobile).exists():
         return row
     return None
 
@@ -156,7 +167,7 @@ async def choose(request: Request) -> Response:
     if row is None:
         return RedirectResponse("/my/login", status_code=303)
     people = await _choices(row.mobile)
-    user = request.state.user
+    user = request.state.user if request.state.user is not None and request.state.user.role == Role.CITIZEN else None
     current = user.citizen_id if user is not None else None
     if request.method == "GET":
         return _no_store(render(request, "citizens/sign_in_choose.html", {"people": people, "current": current, "error": ""}))

@@ -110,7 +110,10 @@ def client_address(request: Request) -> str:
 
 async def log_in(request: Request, user: User) -> None:
     """Start a new session for ``user``: a fresh random session id and a fresh CSRF token, so nothing
-    from before log-in (a cookie planted by someone else) survives into the logged-in session."""
+    from before log-in (a cookie planted by someone else) survives into the logged-in session. A
+    session the cookie held (a citizen switching to another person on their mobile, a log-in over
+    one still open) ends on the server, so a copy of the cookie before opens nothing (decision 143)."""
+    await auth.end_session(str(request.session.get("sid", "")))
     lang = request.session.get("lang")
     request.session.clear()
     session_id = await auth.start_session(user, client_address(request), request.headers.get("user-agent", ""))
