@@ -232,7 +232,7 @@ async def test_obc_and_mbc_need_the_income_and_the_non_creamy_layer_declaration(
     assert list(errors) == ["non_creamy_layer"]
     assert "annual_family_income" in await _field_error(CASTE, _caste("OBC", scan, annual_family_income="two lakh", non_creamy_layer=True))
     req = await _paid(CASTE, _caste("OBC", scan, caste="Jat", annual_family_income=240000, non_creamy_layer=True), "cc-2", 0, 1000, "citizen")
-    assert {d["label_en"]: d["value"] for d in req.quote_details}["Annual family income (₹)"] == "240000"
+    assert {d["label_en"]: d["value"] for d in req.quote_details}["Annual family income (₹)"] == "2,40,000"  # the receipt and certificate print it in lakhs (decision 140)
 
 
 def test_the_caste_form_as_posted_from_a_page_passes_for_sc():
