@@ -133,10 +133,10 @@ def _connection(url: str) -> Any:
 
 async def _keep_session(connection: Any) -> None:
     """What the pool does to a connection given back, after asyncpg has rolled back any transaction
-    left open (``Connection._reset``, which runs whatever this does): nothing more. asyncpg's
+    left open (``Connection._reset``, run before this): nothing more. asyncpg's
     default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` each time,
     a round trip per query outside a transaction and per transaction (five of a counter payment's
-    twenty-three); emitra leaves nothing of that kind on a session: no session advisory lock, no
+    twenty-six before decision 134); emitra leaves nothing of that kind on a session: no session advisory lock, no
     cursor outside a transaction, no LISTEN, and its planner settings are ``set_config(..., true)``,
     local to their transaction (decision 134)."""
 
