@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
@@ -192,6 +194,55 @@ async def beside(base: Any) -> AsyncIterator[None]:
         connections.reset(token)
         if own is not base:
             await own.close()
+
+
+@asynccontextmanager
+async def own_transaction(base: Any) -> AsyncIterator[Any]:
+    """A transaction on a connection of its own (:func:`beside`: a second connection to the SQLite
+    file, or one of PostgreSQL's pool), handed to the caller to use explicitly (``raw_rows(conn2,
+    ...)``, ``insert_rows(conn2, ...)``) while the caller's default connection stays what it was:
+    the transaction is held by a task of its own, whose context alone sees it. For work that
+    needs a connection's temporary tables beside another connection's (decision 144: the
+    reconciliation's Stripe side beside its bank side). ``base``: as for :func:`beside`. Ends in
+    a rollback when the body raised, a commit otherwise."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[Any] = loop.create_future()
+    finished = asyncio.Event()
+    failed = False
+
+    class _Undo(Exception):
+        pass
+
+    async def hold() -> None:
+        from tortoise.transactions import in_transaction
+
+        async with beside(base):
+            try:
+                async with in_transaction() as conn:
+                    ready.set_result(conn)
+                    await finished.wait()
+                    if failed:
+                        raise _Undo  # rolled back: nothing the body did stays
+            except _Undo:
+                pass
+
+    holder = asyncio.ensure_future(hold())
+    await asyncio.wait([holder, ready], return_when=asyncio.FIRST_COMPLETED)
+    if not ready.done():  # it could not begin: its error
+        await holder
+        raise RuntimeError("own_transaction: the transaction ended before it began")
+    try:
+        yield ready.result()
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        finished.set()
+        if failed:  # the body's error is the one to raise
+            with contextlib.suppress(Exception):
+                await holder
+        else:
+            await holder  # committed (a failure to commit is raised here)
 
 
 def json_text(column: str, name: str) -> str:

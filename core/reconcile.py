@@ -49,7 +49,7 @@ from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, config, ledger, spreadsheet
-from emitra.core.db import beside, beside_possible, insert_rows, json_text, on_postgres, raw_rows
+from emitra.core.db import beside, beside_possible, insert_rows, json_text, on_postgres, own_transaction, raw_rows
 from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, Society, StatementImport, StatementLine
 from emitra.core.money import MAX_PAISE, AmountError, bank_reference, format_paise, parse_rupees
 from emitra.core.text import NAMES as UNSTORABLE, count_en, shown, unstorable
@@ -3420,7 +3420,7 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
     lo, hi = period_bounds(period_start, period_end)
     keep = KEEP_MATCHED if keep_matched is None else keep_matched
     base, own_connection = connections.get("default"), beside_possible()
-    async with in_transaction() as conn:  # one consistent view of the books
+    async with in_transaction() as conn, contextlib.AsyncExitStack() as stack:  # one consistent view of the books
         max_id = (await LedgerEntry.filter(district_id=district_id).annotate(m=Max("id")).first().values("m") or {}).get("m") or 0
         report.through_entry_id = max_id
 
@@ -3442,7 +3442,10 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
         # each side (bank, Stripe) fills a report of its own, put together in that order at the end: the
         # two sides then run side by side (one's Python while the database works for the other) when
         # the order ``on_pair`` is given the pairs in does not matter (``pairs_any_order``, or none)
-        sides = [_Side(conn, Report(district_id, district.code, period_start, period_end), scope) for scope in (BANK, STRIPE)]
+        # the Stripe side in a transaction on a connection of its own when there can be one: its
+        # temporary tables, and SQLite's work on them, beside the bank side's (decision 144)
+        second = await stack.enter_async_context(own_transaction(base)) if own_connection else conn
+        sides = [_Side(c, Report(district_id, district.code, period_start, period_end), scope) for c, scope in ((conn, BANK), (second, STRIPE))]
         side_pairs = [_Pairs(side.report, keep, on_pair, light_pairs) for side in sides]
         side_problems: list[list[Message]] = [[], []]
         together = on_pair is None or pairs_any_order
@@ -3461,8 +3464,7 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
             expected = _expected(district_id, period_start, period_end, lo, hi, max_id, stripe.ledger_fees, reader)
             async with aclosing(expected):  # it reads ahead: closed at once if this stops early
                 async for bank_items, card_items in expected:
-                    await bank.m.add_items(bank_items)
-                    await stripe.m.add_items(card_items)
+                    await _each(True, [bank.m.add_items(bank_items), stripe.m.add_items(card_items)])
             await _each(together, [side.match(p, problems, progress) for side, p, problems in zip(sides, side_pairs, side_problems)])
             if rolling is not None:
                 found, report.accounts, roll_problems, unchanged = await rolling
