@@ -343,15 +343,47 @@ async def session_user(session_id: str, uid: int, pwv: str) -> User | None:
     return user
 
 
-async def end_session(session_id: str) -> None:
-    """Log-out: the session ends on the server, so a copy of the cookie stops working too."""
-    if session_id:
-        await WebSession.filter(id=session_digest(session_id), ended_at__isnull=True).update(ended_at=_utcnow())
+async def end_session(session_id: str) -> int:
+    """Log-out: the session ends on the server, so a copy of the cookie stops working too; 1 if it
+    was open, else 0."""
+    if not session_id:
+        return 0
+    return await WebSession.filter(id=session_digest(session_id), ended_at__isnull=True).update(ended_at=_utcnow())
 
 
 async def end_sessions(user: User) -> int:
     """End every open session of ``user`` (password change, deactivation); how many were open."""
     return await WebSession.filter(user_id=user.id, ended_at__isnull=True).update(ended_at=_utcnow())
+
+
+#: why sessions ended that their user did not log out of, and no admin ended by name (an audited
+#: ``auth.sessions_ended``, decision 902): the operator's counter was closed; the citizen's mobile,
+#: to which the code that signed the session in was sent, was changed
+COUNTER_CLOSED, MOBILE_CHANGED = "counter_closed", "mobile_changed"
+
+
+async def end_for_change(actor: audit.Actor, user: User, reason: str, session_id: str = "", counter: Counter | None = None) -> int:
+    """End the sessions of ``user`` a change made elsewhere has made invalid, and record how many
+    in the audit log (``auth.sessions_ended``: the user, ``reason``, the count; never a session id
+    or a mobile). :data:`COUNTER_CLOSED`: every open session of the operator (none is valid while
+    their counter is closed). :data:`MOBILE_CHANGED`: the one ``session_id`` signed in by a code sent
+    to the old mobile (a session signed in with a password, or by a code to the new mobile, stays).
+    Nothing is recorded when none was open (two requests of one browser at the same moment: one
+    record). How many ended, 0 or more."""
+    async with in_transaction():
+        ended = await (end_sessions(user) if reason == COUNTER_CLOSED else end_session(session_id))
+        await record_ended(actor, user, reason, ended, counter)
+    return ended
+
+
+async def record_ended(actor: audit.Actor, user: User, reason: str, ended: int, counter: Counter | None = None) -> None:
+    """Record, in the caller's transaction, that ``ended`` sessions of ``user`` ended for ``reason``
+    (:func:`end_for_change`; a counter's closing, core/onboarding.close_counter): nothing when none."""
+    if ended:
+        await audit.record(actor, "auth.sessions_ended", user, district_id=user.district_id,
+                           counter_id=counter.id if counter is not None else user.counter_id,
+                           detail={"username": user.username, "reason": reason, "sessions_ended": ended,
+                                   **({"counter": counter.code} if counter is not None else {})})
 
 
 async def closed_counter(user: User) -> Counter | None:

@@ -66,22 +66,30 @@ def run_as(fn, as_user: str | None, *args, **kwargs):
 def add_account_commands(group: click.Group, *, deactivate, reactivate, set_password, who: str, as_help: str,
                          citizens: str = "") -> None:
     """``deactivate``, ``reactivate`` and ``set-password`` on ``group`` (``emitra officer``, ``emitra
-    user``): the same three steps for every kind of account, each ``fn(actor, username[, password])``;
+    user``): the same three steps for every kind of account, each ``fn(actor, username[, password])``
+    (deactivate and reactivate also take the ``--reason``, decision 902);
     ``citizens``, the help's words on a citizen's login, when the group's steps take one too."""
     from emitra.core.models import Role
+    from emitra.core.officers import REASON_MAX, REASON_MIN
 
     as_option = click.option("--as", "as_user", required=True, help=as_help)
+    reason_option = click.option(
+        "--reason", default="",
+        help=f"Why, in {REASON_MIN} to {REASON_MAX} characters, kept in the audit log"
+             + (": required for a citizen's login, as the Society's page asks for it; optional for staff." if citizens
+                else " (optional)."))
 
     @group.command("deactivate", help=f"{who} who left: USERNAME can no longer log in, and every session and API token "
                                       "they hold ends now. The account stays (their name on the steps, receipts and timelines)."
                                       + (f" {citizens}" if citizens else ""))
     @click.argument("username")
     @as_option
-    def deactivate_command(username: str, as_user: str) -> None:
-        made = run_as(deactivate, as_user, username)
+    @reason_option
+    def deactivate_command(username: str, as_user: str, reason: str) -> None:
+        made = run_as(deactivate, as_user, username, reason)
         if made.role == Role.CITIZEN:
             click.echo(f"{made.username} ({made.full_name}) deactivated: a code sent to their mobile no longer signs them in, and "
-                       f"their open sessions ended (emitra {group.name} reactivate {made.username} --as ... to undo)")
+                       f"their open sessions ended (emitra {group.name} reactivate {made.username} --as ... --reason ... to undo)")
         else:
             click.echo(f"{made.username} deactivated: cannot log in (emitra {group.name} reactivate {made.username} --as ... to undo)")
 
@@ -89,8 +97,9 @@ def add_account_commands(group: click.Group, *, deactivate, reactivate, set_pass
                                       + (" (a citizen: sign in again with a code sent to their mobile)." if citizens else "."))
     @click.argument("username")
     @as_option
-    def reactivate_command(username: str, as_user: str) -> None:
-        made = run_as(reactivate, as_user, username)
+    @reason_option
+    def reactivate_command(username: str, as_user: str, reason: str) -> None:
+        made = run_as(reactivate, as_user, username, reason)
         if made.role == Role.CITIZEN:
             click.echo(f"{made.username} ({made.full_name}) may sign in again with a code sent to their mobile")
         else:

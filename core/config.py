@@ -134,6 +134,7 @@ WHOLE_NUMBERS = {
     "EMITRA_CITIZEN_LOOKUPS_PER_DAY": 240, "EMITRA_GRIEVANCES_PER_MOBILE_HOUR": 5, "EMITRA_GRIEVANCES_PER_ADDRESS_HOUR": 100,
     "EMITRA_CITIZEN_CODES_PER_MOBILE_HOUR": 3, "EMITRA_CITIZEN_CODES_PER_ADDRESS_HOUR": 30, "EMITRA_CITIZEN_CODE_MINUTES": 10,
     "EMITRA_CITIZEN_CODE_MAX_FAILURES": 5, "EMITRA_CITIZEN_CODE_FAILURES_PER_DAY": 10,
+    "EMITRA_LSP_MAX_UNIT_PRICE_RUPEES": 1000,
 }
 
 
@@ -194,6 +195,13 @@ def session_idle_minutes() -> int:
 def session_max_hours() -> int:
     """A browser session ends this long after log-in, used or not (``EMITRA_SESSION_MAX_HOURS``, default 12)."""
     return _whole("EMITRA_SESSION_MAX_HOURS")
+
+
+def lsp_max_unit_price_paise() -> int:
+    """The highest price per unit an LSP may publish for its own counter services (photocopy, fax,
+    internet time), in paise: ``EMITRA_LSP_MAX_UNIT_PRICE_RUPEES`` whole rupees, default 1,000
+    (core/lsp_prices.py, decision 902)."""
+    return _whole("EMITRA_LSP_MAX_UNIT_PRICE_RUPEES") * 100
 
 
 def upi_refund_due_days() -> int:

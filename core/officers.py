@@ -272,6 +272,27 @@ async def _officer_for(actor: audit.Actor, username: str) -> User:
     return officer
 
 
+#: a stop's or restart's reason, in characters: required for a citizen's sign-in (the Society's page
+#: and ``emitra user deactivate | reactivate --reason``), optional for staff (decision 902)
+REASON_MIN, REASON_MAX = 5, 200
+
+
+def said_reason(reason: str | None, required: bool) -> str:
+    """``reason`` with its spaces run together, checked: :data:`REASON_MIN` to :data:`REASON_MAX`
+    characters; "" when none is given and none is ``required``."""
+    said = " ".join(str(reason or "").split())
+    if not said and not required:
+        return ""
+    if not said:
+        raise OfficerError("--reason", f"a citizen's sign-in is stopped or restarted with a reason, as on the Society's page "
+                                       f"Citizens' sign-in: give --reason 'WHY' ({REASON_MIN} to {REASON_MAX} characters, "
+                                       "for example: phone lost, reported by the citizen at the counter)")
+    if not REASON_MIN <= len(said) <= REASON_MAX:
+        raise OfficerError("--reason", f"the reason has {len(said)} characters: say why in {REASON_MIN} to {REASON_MAX} "
+                                       "(for example: phone lost, reported by the citizen at the counter)")
+    return said
+
+
 async def lock_out(actor: audit.Actor, account: User, reason: str = "") -> User:
     """``account`` can no longer log in; its open sessions and API tokens end at once; the account
     stays (its steps in timelines and receipts keep its name). Audited ``user.deactivated``, with
@@ -303,9 +324,10 @@ async def new_password(actor: audit.Actor, account: User, password: str) -> User
     return account
 
 
-async def deactivate_officer(actor: audit.Actor, username: str) -> User:
-    """An officer who left the department (:func:`lock_out`)."""
-    return await lock_out(actor, await _officer_for(actor, username))
+async def deactivate_officer(actor: audit.Actor, username: str, reason: str = "") -> User:
+    """An officer who left the department (:func:`lock_out`); ``reason``, when given, kept in the record."""
+    officer = await _officer_for(actor, username)
+    return await lock_out(actor, officer, said_reason(reason, required=False))
 
 
 async def set_officer_password(actor: audit.Actor, username: str, password: str) -> User:
@@ -313,9 +335,10 @@ async def set_officer_password(actor: audit.Actor, username: str, password: str)
     return await new_password(actor, await _officer_for(actor, username), password)
 
 
-async def reactivate_officer(actor: audit.Actor, username: str) -> User:
+async def reactivate_officer(actor: audit.Actor, username: str, reason: str = "") -> User:
     """An officer deactivated by mistake, or back in the department (:func:`let_in`)."""
-    return await let_in(actor, await _officer_for(actor, username))
+    officer = await _officer_for(actor, username)
+    return await let_in(actor, officer, said_reason(reason, required=False))
 
 
 class Unattended(NamedTuple):

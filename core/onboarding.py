@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 from emitra.core import audit
 from emitra.core.auth import hash_password
 from emitra.core.models import LSP, Citizen, Counter, CounterKind, District, Role, Society, User
-from emitra.core.officers import EMAIL, USERNAME, OfficerError, let_in, lock_out, new_password
+from emitra.core.officers import EMAIL, USERNAME, OfficerError, let_in, lock_out, new_password, said_reason
 from emitra.core.text import count_en, noun_hi
 
 #: a counter's code: the district's two letters, LM (LokMitra) or JM (JanMitra), a number
@@ -417,25 +417,31 @@ async def deactivate_user(actor: audit.Actor, username: str, reason: str = "") -
     """An operator or LSP admin who left: cannot log in any more, sessions and tokens end now. Or a
     citizen's login (:func:`_citizen_login_for`): a code no longer signs them in, and their open
     sessions end now; a citizen who never signed in gets their login made already stopped.
-    ``reason``, when given, is kept in the audit record (the Society's page asks for one)."""
-    account = await _citizen_login_for(actor, username, make=True)
-    return await lock_out(actor, account if account is not None else await _staff_for(actor, username), reason)
+    ``reason`` is kept in the audit record: required for a citizen's login, as the Society's page
+    requires it (decision 902), optional for staff (the Network page asks none)."""
+    account = await _citizen_login_for(actor, username, make=True, reason=reason)
+    account = account if account is not None else await _staff_for(actor, username)
+    return await lock_out(actor, account, said_reason(reason, required=account.role == Role.CITIZEN))
 
 
 async def reactivate_user(actor: audit.Actor, username: str, reason: str = "") -> User:
-    account = await _citizen_login_for(actor, username, make=False)
-    return await let_in(actor, account if account is not None else await _staff_for(actor, username), reason)
+    """Let a deactivated account in again; ``reason`` as :func:`deactivate_user` takes it."""
+    account = await _citizen_login_for(actor, username, make=False, reason=reason)
+    account = account if account is not None else await _staff_for(actor, username)
+    return await let_in(actor, account, said_reason(reason, required=account.role == Role.CITIZEN))
 
 
 async def stop_citizen_sign_in(actor: audit.Actor, citizen: Citizen, reason: str) -> User:
     """The Society's page: stop ``citizen``'s sign-in by a code, as ``emitra user deactivate`` does
     (the same checks, the same audit records), with the reason in the record (decision 137)."""
-    return await lock_out(actor, await _citizen_login(actor, citizen, None, _shown(citizen), make=True), reason)
+    account = await _citizen_login(actor, citizen, None, _shown(citizen), make=True, reason=reason)
+    return await lock_out(actor, account, said_reason(reason, required=True))
 
 
 async def restart_citizen_sign_in(actor: audit.Actor, citizen: Citizen, reason: str) -> User:
     """The Society's page: let ``citizen`` sign in by a code again, as ``emitra user reactivate`` does."""
-    return await let_in(actor, await _citizen_login(actor, citizen, None, _shown(citizen), make=False), reason)
+    account = await _citizen_login(actor, citizen, None, _shown(citizen), make=False, reason=reason)
+    return await let_in(actor, account, said_reason(reason, required=True))
 
 
 def _shown(citizen: Citizen) -> str:
@@ -444,7 +450,7 @@ def _shown(citizen: Citizen) -> str:
     return format_emitra_id(citizen.emitra_id) if citizen.emitra_id else f"citizen:{citizen.id}"
 
 
-async def _citizen_login_for(actor: audit.Actor, name: str, make: bool) -> User | None:
+async def _citizen_login_for(actor: audit.Actor, name: str, make: bool, reason: str = "") -> User | None:
     """The login of a citizen named by its username (``citizen:<id>``, made at their first sign-in
     with a code; or a login linked to a citizen by hand) or by the citizen's e-Mitra ID, if ``actor``
     may stop or restore it: the Society's admin of the citizen's district, or the state admin. None
@@ -465,12 +471,14 @@ async def _citizen_login_for(actor: audit.Actor, name: str, make: bool) -> User 
         account = await citizen_login.login_of(citizen)
     elif account is None or account.role != Role.CITIZEN:
         return None
-    return await _citizen_login(actor, citizen, account, name, make)
+    return await _citizen_login(actor, citizen, account, name, make, reason)
 
 
-async def _citizen_login(actor: audit.Actor, citizen: Citizen | None, account: User | None, name: str, make: bool) -> User:
+async def _citizen_login(actor: audit.Actor, citizen: Citizen | None, account: User | None, name: str, make: bool,
+                         reason: str) -> User:
     """``account``, the login of ``citizen`` (looked up when not given), if ``actor`` may stop or
-    restore it; made now, when it was never made and ``make`` (stopped before it was ever used)."""
+    restore it and ``reason`` says why (:func:`~emitra.core.officers.said_reason`, checked before
+    anything is made); made now, when it was never made and ``make`` (stopped before it was ever used)."""
     from emitra.core import citizen_login
 
     if account is None and citizen is not None:
@@ -481,10 +489,11 @@ async def _citizen_login(actor: audit.Actor, citizen: Citizen | None, account: U
                               "district (or the state admin) may",
                       f"{actor.name!r} {name} का साइन-इन न रोक सकते हैं, न फिर से चालू कर सकते हैं: यह नागरिक के जिले की "
                       "सोसायटी के एडमिन (या राज्य एडमिन) कर सकते हैं")
+    if account is None and not make:
+        raise Refused("USERNAME", f"{name} has never signed in, and nothing stops them: no login to reactivate",
+                      f"{name} ने कभी साइन-इन नहीं किया, और उन्हें कुछ नहीं रोकता: फिर से चालू करने को कोई लॉगिन नहीं है")
+    said_reason(reason, required=True)
     if account is None:
-        if not make:
-            raise Refused("USERNAME", f"{name} has never signed in, and nothing stops them: no login to reactivate",
-                          f"{name} ने कभी साइन-इन नहीं किया, और उन्हें कुछ नहीं रोकता: फिर से चालू करने को कोई लॉगिन नहीं है")
         async with in_transaction():  # stopped before it was ever used (lock_out, next)
             account = await citizen_login.new_login(actor, citizen, await citizen_login.message_lang(citizen))
     return account
@@ -591,8 +600,10 @@ async def close_counter(actor: audit.Actor, code: str, wallet_to: str = "") -> C
         await counter.save(update_fields=["active"])
         operators = await User.filter(counter_id=counter.id, role=Role.OPERATOR).order_by("username")
         ended = 0
-        for operator in operators:
-            ended += await auth.end_sessions(operator)
+        for operator in operators:  # each one's sessions ended, audited by name (decision 902); the total in counter.closed
+            now_ended = await auth.end_sessions(operator)
+            await auth.record_ended(actor, operator, auth.COUNTER_CLOSED, now_ended, counter)
+            ended += now_ended
         wallet = await _release_wallet(counter, lsp, target)
         await audit.record(actor, "counter.closed", counter, district_id=counter.district_id, counter_id=counter.id,
                            detail={"code": counter.code, "operators": [o.username for o in operators], "sessions_ended": ended,

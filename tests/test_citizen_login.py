@@ -311,7 +311,7 @@ def test_the_society_stops_one_citizens_sign_in_and_their_open_session_ends(web)
     for who in ("lsp", "operator1"):
         assert "the Society's admin of the citizen's district" in refused(
             web, lambda: as_user(who, deactivate_user, login), "--as")
-    stopped = web.run(lambda: as_user("society", deactivate_user, login))
+    stopped = web.run(lambda: as_user("society", deactivate_user, login, "Phone lost"))
     assert stopped.username == login and not stopped.active
     assert web.get("/my").headers["location"] == "/my/login?next=/my"  # the open session ended
     entry = audit_rows(web, "user.deactivated")[-1]
@@ -320,7 +320,7 @@ def test_the_society_stops_one_citizens_sign_in_and_their_open_session_ends(web)
     page = type_code(web, last_code(web))
     assert page.status_code == 403 and "stopped by the District e-Mitra Society" in page.text
     # let in again, by the citizen's e-Mitra ID as the counter's card writes it
-    again = web.run(lambda: as_user("society", reactivate_user, format_emitra_id(sunita.emitra_id).lower()))
+    again = web.run(lambda: as_user("society", reactivate_user, format_emitra_id(sunita.emitra_id).lower(), "Phone found"))
     assert again.id == stopped.id and again.active and audit_rows(web, "user.reactivated")[-1].object_id == str(stopped.id)
     ask_code(web, SUNITA)
     assert type_code(web, last_code(web)).headers["location"] == "/my" and web.get("/my").status_code == 200
@@ -334,7 +334,7 @@ def test_a_citizen_who_never_signed_in_is_stopped_before_their_first_sign_in(web
     assert "has never signed in" in refused(web, lambda: as_user("society", reactivate_user, geeta.emitra_id), "USERNAME")
     assert "is no operator, LSP admin or admin" in refused(web, lambda: as_user("society", deactivate_user, "JP-00000999-0"),
                                                            "USERNAME")
-    made = web.run(lambda: as_user("society", deactivate_user, geeta.emitra_id))
+    made = web.run(lambda: as_user("society", deactivate_user, geeta.emitra_id, "Phone stolen"))
     assert made.username == f"citizen:{geeta.id}" and not made.active and made.citizen_id == geeta.id
     assert [r.action for r in web.run(lambda: AuditLog.filter(object_id=str(made.id)).order_by("id"))] == \
         ["user.citizen_login_created", "user.deactivated"]
@@ -364,3 +364,30 @@ def test_a_changed_mobile_ends_the_session_its_code_opened(web):
     web.login("citizen")
     web.run(lambda: new_mobile("Ramesh Kumar Sharma", "9829099999"))
     assert web.get("/my").status_code == 200
+
+
+def test_a_session_a_changed_mobile_ends_is_in_the_audit_log_with_no_number(web):
+    """The change of mobile ended the session signed in by a code sent to the old one, but the log
+    did not say so: who, why, how many sessions. Recorded once, naming the login, never a mobile or
+    the session's id (decision 902)."""
+    ask_code(web, SUNITA)
+    assert type_code(web, last_code(web)).headers["location"] == "/my"
+    assert web.get("/my").status_code == 200
+    login = web.run(lambda: User.get(username__startswith="citizen:"))
+    sid = web.client.cookies[COOKIE]
+    assert not audit_rows(web, "auth.sessions_ended")
+
+    async def new_mobile():
+        await Citizen.filter(name="Sunita Devi").update(mobile="9414011111")
+
+    web.run(new_mobile)
+    assert web.get("/my").headers["location"] == "/my/login?next=/my"
+    assert web.get("/my").headers["location"] == "/my/login?next=/my"  # asked again: nothing more to record
+    (entry,) = audit_rows(web, "auth.sessions_ended")
+    assert entry.object_type == "User" and entry.object_id == str(login.id) and entry.actor_name == login.username
+    assert entry.detail == {"via": "web", "username": login.username, "reason": "mobile_changed", "sessions_ended": 1}
+    written = str(entry.detail) + entry.actor_name
+    assert "9414011111" not in written and SUNITA not in written and SUNITA_SHOWN not in written and sid not in written
+    from emitra.core import audit
+
+    assert web.run(audit.verify).intact

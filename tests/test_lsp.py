@@ -230,3 +230,44 @@ def test_a_service_the_policy_restricts_is_said_in_the_pages_language_and_marked
     assert "restricted" not in hi and "Matched:" not in hi
     assert "नियम JP-DTH-REVIEW के अंतर्गत प्रतिबंधित सेवा है" in hi
     assert re.search(r'id="policy-JP-LM-001-pvt.recharge.dth">उपलब्ध नहीं: नियम JP-DTH-REVIEW<', hi)
+
+
+def test_a_price_of_nothing_or_past_the_ceiling_is_refused_naming_the_box_and_the_range(web, monkeypatch):
+    """₹0 and ₹10,00,00,000 a page were published: a counter would then hand photocopies over for nothing
+    (a sale of ₹0 in the books), or charge the next citizen crores for a page typed with extra zeros.
+    Each is refused beside its box, the typed text kept, the range said, nothing written (decision 902)."""
+    from emitra.core.models import LspPrice
+
+    async def state():
+        return (sorted(await LspPrice.filter(service_code="pvt.lsp.photocopy").values_list("unit_price_paise", flat=True)),
+                await AuditLog.filter(action="lsp.price").count())
+
+    def box(page):
+        return re.search(r'<input id="p-\d+" name="price_rupees"[^>]*>', re.sub(r"\s+", " ", page.split('value="pvt.lsp.photocopy"')[1])).group(0)
+
+    web.login("lsp")
+    before = web.run(state)
+    assert "A price per unit is from ₹0.01 to ₹1,000.00" in web.get("/lsp/prices").text  # said before anything is typed
+    for typed, shown in (("0", "₹0.00"), ("0.00", "₹0.00"), ("10,00,00,000", "₹10,00,00,000.00"), ("1000.01", "₹1,000.01")):
+        bad = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": typed})
+        assert bad.status_code == 400, typed
+        assert f"New price (₹): the price per page must be from ₹0.01 to ₹1,000.00, not {shown}" in bad.text
+        assert f'value="{typed}"' in box(bad.text) and 'aria-invalid="true"' in box(bad.text)
+    zero = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "0"})
+    assert "To stop selling Photocopy, disable it at your counters on the Services at counters page." in zero.text
+    assert web.run(state) == before  # nothing written, nothing audited
+    web.get("/lang/hi")
+    hi = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": "₹ 0"})
+    assert hi.status_code == 400 and 'value="₹ 0"' in box(hi.text)
+    assert "नया मूल्य (₹): प्रति पृष्ठ मूल्य ₹0.01 से ₹1,000.00 तक होना चाहिए, ₹0.00 नहीं।" in hi.text
+    assert web.run(state) == before
+    # the bounds themselves are prices
+    web.get("/lang/en")
+    for typed in ("1000", "0.01"):
+        assert web.post_form("/lsp/prices", {"service_code": "pvt.lsp.photocopy", "price_rupees": typed}).status_code == 303, typed
+    assert web.run(state)[1] == before[1] + 2
+    # the ceiling is the deployment's setting
+    monkeypatch.setenv("EMITRA_LSP_MAX_UNIT_PRICE_RUPEES", "20")
+    assert "A price per unit is from ₹0.01 to ₹20.00" in web.get("/lsp/prices").text
+    over = web.post_form("/lsp/prices", {"service_code": "pvt.lsp.internet", "price_rupees": "25"})
+    assert over.status_code == 400 and "New price (₹): the price per minute must be from ₹0.01 to ₹20.00, not ₹25.00" in over.text

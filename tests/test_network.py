@@ -255,3 +255,68 @@ def test_the_network_page_keeps_each_to_their_own(web):
     no_csrf = web.client.post("/network", data={"action": "reactivate", "username": "operator2"})
     assert no_csrf.status_code == 403
     assert not web.run(lambda: User.get(username="operator2")).active
+
+
+def test_the_network_pages_introduction_speaks_to_the_role_that_reads_it(web):
+    """An LSP admin read "The LSPs the Society appoints, the counters it licenses...": a page about
+    the district's network, when theirs shows their own counters and the forms they may use. The
+    Society's admin reads of the LSPs it appoints in its district, named (decision 902)."""
+    def intro(page):
+        return re.sub(r"\s+", " ", re.search(r'<p id="intro">(.*?)</p>', page, re.S).group(1))
+
+    web.login("lsp")
+    page = web.get("/network").text
+    said = intro(page)
+    assert said.startswith("Your LSP's counters and the people who work them: add an operator")
+    assert "The District e-Mitra Society licenses, names, closes and reopens counters" in said
+    assert "the Society appoints" not in page and "LSPs, counters and operators" not in page
+    assert "<h1>Network: your counters and operators</h1>" in page
+    web.get("/lang/hi")
+    hindi = intro(web.get("/network").text)
+    assert hindi.startswith("आपके एलएसपी के काउंटर") and "सोसायटी" in hindi
+    web.logout()
+    web.login("society")
+    web.get("/lang/en")
+    page = web.get("/network").text
+    assert intro(page).startswith("The LSPs your Society appoints in the Jaipur district, the counters it licenses")
+    assert "<h1>Network: LSPs, counters and operators</h1>" in page
+    web.get("/lang/hi")
+    assert intro(web.get("/network").text).startswith("जयपुर जिले में")
+
+
+def test_each_operators_sessions_a_counter_closing_ends_are_in_the_audit_log(web):
+    """A closed counter ended its operators' sessions, and the log said only the closing: the
+    sessions a closing found open on a later page (a counter closed in the database, by a script)
+    were ended with no record, and those the closing itself ended had no record naming the operator.
+    Each is now an ``auth.sessions_ended``: who, why, how many (decision 902)."""
+    from emitra.core import auth
+
+    web.login("operator2")
+    assert web.get("/counter").status_code == 200
+
+    async def second_session():  # the same operator signed in on a second computer
+        return await auth.start_session(await User.get(username="operator2"))
+
+    web.run(second_session)
+    web.run(lambda: Counter.filter(code="JP-JM-001").update(active=False))  # closed outside the Society's command
+    assert web.get("/counter").status_code == 303
+    assert web.get("/counter").status_code == 303  # asked again: nothing more to record
+    operator2 = web.run(lambda: User.get(username="operator2"))
+    (entry,) = web.run(lambda: AuditLog.filter(action="auth.sessions_ended"))
+    assert entry.object_id == str(operator2.id) and entry.actor_name == "operator2"
+    assert entry.counter_id == operator2.counter_id
+    assert entry.detail == {"via": "web", "username": "operator2", "reason": "counter_closed", "sessions_ended": 2,
+                            "counter": "JP-JM-001"}
+
+    # closed by the Society's command: each operator's sessions, by name, beside the closing's total
+    web.run(lambda: Counter.filter(code="JP-JM-001").update(active=True))
+    web.login("operator2")
+    web.run(second_session)
+    web.run(lambda: _as("society", close_counter, "JP-JM-001"))
+    ended = web.run(lambda: AuditLog.filter(action="auth.sessions_ended").order_by("id"))
+    assert len(ended) == 2 and ended[1].actor_name == "society" and ended[1].object_id == str(operator2.id)
+    assert ended[1].detail == {"via": "web", "username": "operator2", "reason": "counter_closed", "sessions_ended": 2,
+                               "counter": "JP-JM-001"}
+    assert web.run(lambda: AuditLog.get(action="counter.closed")).detail["sessions_ended"] == 2
+    assert web.get("/counter").status_code == 303  # already ended: no record of its own
+    assert web.run(lambda: AuditLog.filter(action="auth.sessions_ended").count()) == 2

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from emitra.core import citizen_login
 from emitra.core.ids import format_emitra_id
 from emitra.core.models import Citizen, Role
+from emitra.core.officers import REASON_MAX, REASON_MIN
 from emitra.core.onboarding import Refused, restart_citizen_sign_in, stop_citizen_sign_in
 from emitra.web import params
 from emitra.web.i18n import _, pick
@@ -30,7 +31,6 @@ from emitra.web.templating import render
 
 SOCIETY = [Role.SOCIETY_ADMIN]
 PAGE = "/society/citizen-sign-in"
-REASON_MIN, REASON_MAX = 5, 200
 
 
 async def _render(request: Request, typed: str, errors: dict[str, str] | None = None, sent_reason: str = "") -> Response:

@@ -104,6 +104,7 @@ AUDIT_ACTIONS = {
     "auth.login_failed": N_("Log-in failed"),
     "auth.locked": N_("Log-in locked after failures"),
     "auth.logout": N_("Logged out"),
+    "auth.sessions_ended": N_("Sessions ended: counter closed or mobile changed"),
     "auth.token_issued": N_("API token issued"),
     "book.digest": N_("Complaint book digest sent"),
     "book.entry": N_("Complaint book entry recorded"),

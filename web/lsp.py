@@ -7,10 +7,8 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from tortoise.transactions import in_transaction
-
-from emitra.core import audit
 from emitra.core import counter as counter_core
+from emitra.core import lsp_prices
 from emitra.core.models import Counter, CounterService, LspPrice, Role
 from emitra.core.money import AmountError, parse_rupees
 from emitra.core.plugins import get_host
@@ -95,30 +93,27 @@ async def prices(request: Request) -> Response:
     if request.method == "POST":
         form = request.state.form
         code = str(form.get("service_code", ""))
-        if code not in {s.code for s in services}:
+        service = next((s for s in services if s.code == code), None)
+        if service is None:
             errors["service_code"] = _("No such service.")
         else:
             typed_text = str(form.get("price_rupees", ""))
             try:
                 paise = parse_rupees(typed_text)
+                await lsp_prices.set_price(actor(request), user.lsp_id, user.district_id, service, paise)
             except AmountError as exc:  # names the box, as the day end does; an empty box said so (was "'' is not an amount")
                 said = pick(str(exc), exc.message_hi) if typed_text.strip() else _(
                     "the box is empty: type the new price in rupees, for example 2.50.")
                 errors[code] = f"{_('New price (₹)')}: {said}"
                 typed[code] = typed_text
+            except lsp_prices.PriceRefused as exc:  # ₹0, or above the ceiling (decision 902): nothing written
+                errors[code] = f"{_('New price (₹)')}: {pick(exc.message_en, exc.message_hi)}"
+                typed[code] = typed_text
             else:
-                async with in_transaction():
-                    row = await LspPrice.get_or_none(lsp_id=user.lsp_id, service_code=code)
-                    before = row.unit_price_paise if row else None
-                    if row:
-                        row.unit_price_paise = paise
-                        await row.save()
-                    else:
-                        row = await LspPrice.create(lsp_id=user.lsp_id, district_id=user.district_id, service_code=code, unit_price_paise=paise)
-                    await audit.record(actor(request), "lsp.price", row, detail={"service": code, "before_paise": before, "after_paise": paise})
                 return RedirectResponse(f"/lsp/prices?{urlencode({'saved': code})}", status_code=303)
     current = {r.service_code: r.unit_price_paise for r in await LspPrice.filter(lsp_id=user.lsp_id)}
     saved_code = request.query_params.get("saved", "")
     saved = next((s for s in services if s.code == saved_code and s.code in current), None) if not errors else None
+    low, high = lsp_prices.bounds()
     return render(request, "lsp/prices.html", {"services": services, "current": current, "errors": errors, "typed": typed,
-                                               "saved": saved}, 400 if errors else 200)
+                                               "saved": saved, "low": low, "high": high}, 400 if errors else 200)

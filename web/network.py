@@ -211,6 +211,7 @@ async def _render(request: Request, lsps: list[LSP], counters: list[Counter], pe
         "lsp_choices": [(lsp.id, lsp.name) for lsp in lsps if lsp.active],
         "open_cases": open_cases, "prepaid": prepaid, "wallets": wallets, "released": released, "wallet_choices": wallet_choices,
         "done": message, "refunds": await _wallet_refunds(lsps), "own": own,
+        "district_name": pick(district.name_en, district.name_hi) if district else "",
         "refunded": await _refunded(request, lsps) if request.method == "GET" else "",
     }, 400 if errors else 200)
 

@@ -89,11 +89,14 @@ async def load_user(request: Request) -> User | None:
     if not uid:
         return None
     user = await auth.session_user(str(request.session.get("sid", "")), uid, str(request.session.get("pwv", "")))
-    if user is not None and await auth.closed_counter(user) is not None:  # closed since (even by raw SQL): the session ends
-        await auth.end_session(str(request.session.get("sid", "")))
+    closed = await auth.closed_counter(user) if user is not None else None
+    if user is not None and closed is not None:  # closed since (even by raw SQL): the sessions end, audited (decision 902)
+        await auth.end_for_change(audit.Actor(user, client_address(request)), user, auth.COUNTER_CLOSED, counter=closed)
         user = None
     if user is not None and await citizen_login.session_mobile_changed(user, str(request.session.get(citizen_login.SESSION_MOBILE, ""))):
-        await auth.end_session(str(request.session.get("sid", "")))  # signed in by a code sent to a mobile no longer theirs
+        # signed in by a code sent to a mobile no longer theirs: this session ends, audited (decision 902)
+        await auth.end_for_change(audit.Actor(user, client_address(request)), user, auth.MOBILE_CHANGED,
+                                  str(request.session.get("sid", "")))
         user = None
     if user is None:  # logged out elsewhere, timed out, deactivated, or the password changed since login
         lang = request.session.get("lang")
