@@ -3401,7 +3401,7 @@ class _Side:
         if scope == STRIPE:
             stripe_fee_total, fee_ledger_total = self.stripe_fees, self.ledger_fees[0]
             s_fee = Item(STRIPE, "card_fee", "fees:stripe", report.period_end, -stripe_fee_total, "",
-                         f"Stripe fees in the period ({self.n_lines} transactions)", members=tuple(self.fee_members), scope=STRIPE)
+                         f"Stripe fees in the period ({count_en(self.n_lines, 'transaction')})", members=tuple(self.fee_members), scope=STRIPE)
             l_fee = Item("ledger", "card_fee", "fees:ledger", report.period_end, -fee_ledger_total, "processor_fees",
                          "processor fees posted with escrow:card movements in the period", scope=STRIPE)
             if stripe_fee_total and fee_ledger_total:
