@@ -357,7 +357,7 @@ async def end_sessions(user: User) -> int:
 
 
 #: why sessions ended that their user did not log out of, and no admin ended by name (an audited
-#: ``auth.sessions_ended``, decision 902): the operator's counter was closed; the citizen's mobile,
+#: ``auth.sessions_ended``, decision 145): the operator's counter was closed; the citizen's mobile,
 #: to which the code that signed the session in was sent, was changed
 COUNTER_CLOSED, MOBILE_CHANGED = "counter_closed", "mobile_changed"
 

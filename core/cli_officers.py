@@ -67,7 +67,7 @@ def add_account_commands(group: click.Group, *, deactivate, reactivate, set_pass
                          citizens: str = "") -> None:
     """``deactivate``, ``reactivate`` and ``set-password`` on ``group`` (``emitra officer``, ``emitra
     user``): the same three steps for every kind of account, each ``fn(actor, username[, password])``
-    (deactivate and reactivate also take the ``--reason``, decision 902);
+    (deactivate and reactivate also take the ``--reason``, decision 145);
     ``citizens``, the help's words on a citizen's login, when the group's steps take one too."""
     from emitra.core.models import Role
     from emitra.core.officers import REASON_MAX, REASON_MIN

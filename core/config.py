@@ -200,7 +200,7 @@ def session_max_hours() -> int:
 def lsp_max_unit_price_paise() -> int:
     """The highest price per unit an LSP may publish for its own counter services (photocopy, fax,
     internet time), in paise: ``EMITRA_LSP_MAX_UNIT_PRICE_RUPEES`` whole rupees, default 1,000
-    (core/lsp_prices.py, decision 902)."""
+    (core/lsp_prices.py, decision 145)."""
     return _whole("EMITRA_LSP_MAX_UNIT_PRICE_RUPEES") * 100
 
 

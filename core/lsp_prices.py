@@ -5,7 +5,7 @@ Its admin sets it on the Prices page (web/lsp.py). A price is refused outside th
 that stops selling a service disables it instead) and more than ``EMITRA_LSP_MAX_UNIT_PRICE_RUPEES``
 (default ₹1,000 a unit: a ₹2.50 page typed with extra zeros is caught, not charged to the next
 citizen). The paper's fee tables and the Society's rules fix no price for these services (they are
-the LSP's own sales, decision 16), so the ceiling is a setting (decision 902). Nothing is written
+the LSP's own sales, decision 16), so the ceiling is a setting (decision 145). Nothing is written
 when refused; a price set is audited ``lsp.price`` with the price before and after.
 """
 

@@ -273,7 +273,7 @@ async def _officer_for(actor: audit.Actor, username: str) -> User:
 
 
 #: a stop's or restart's reason, in characters: required for a citizen's sign-in (the Society's page
-#: and ``emitra user deactivate | reactivate --reason``), optional for staff (decision 902)
+#: and ``emitra user deactivate | reactivate --reason``), optional for staff (decision 145)
 REASON_MIN, REASON_MAX = 5, 200
 
 

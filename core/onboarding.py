@@ -418,7 +418,7 @@ async def deactivate_user(actor: audit.Actor, username: str, reason: str = "") -
     citizen's login (:func:`_citizen_login_for`): a code no longer signs them in, and their open
     sessions end now; a citizen who never signed in gets their login made already stopped.
     ``reason`` is kept in the audit record: required for a citizen's login, as the Society's page
-    requires it (decision 902), optional for staff (the Network page asks none)."""
+    requires it (decision 145), optional for staff (the Network page asks none)."""
     account = await _citizen_login_for(actor, username, make=True, reason=reason)
     account = account if account is not None else await _staff_for(actor, username)
     return await lock_out(actor, account, said_reason(reason, required=account.role == Role.CITIZEN))
@@ -600,7 +600,7 @@ async def close_counter(actor: audit.Actor, code: str, wallet_to: str = "") -> C
         await counter.save(update_fields=["active"])
         operators = await User.filter(counter_id=counter.id, role=Role.OPERATOR).order_by("username")
         ended = 0
-        for operator in operators:  # each one's sessions ended, audited by name (decision 902); the total in counter.closed
+        for operator in operators:  # each one's sessions ended, audited by name (decision 145); the total in counter.closed
             now_ended = await auth.end_sessions(operator)
             await auth.record_ended(actor, operator, auth.COUNTER_CLOSED, now_ended, counter)
             ended += now_ended

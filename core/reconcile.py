@@ -208,6 +208,9 @@ def _decode(data: bytes) -> str:
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
 _DAY_FIRST = re.compile(r"(?P<d>\d{1,2})(?P<sep>[-/. ])(?P<m>\d{1,2}|[A-Za-z]{3,9})(?P=sep)(?P<y>\d{4}|\d{2})")
 _TIME = re.compile(r"(?P<date>\S+(?: [A-Za-z]{3,9} \d{2,4})?)\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?")
+#: the year first, in four digits (so never a day), then the month and the day: 2026/11/17, 2026.11.17,
+#: 2026-1-5 (decision 146); a two-digit year is read last only (24/11/25), never first
+_YEAR_FIRST = re.compile(r"(?P<y>[0-9]{4})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})")
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -221,11 +224,12 @@ def _iso_date(text: str) -> dt.date | None:
 
 
 def parse_date(text: str) -> dt.date:
-    """A bank's value date, day first as Indian banks write it: ``YYYY-MM-DD``, ``DD-MM-YYYY``,
-    ``DD/MM/YYYY``, ``DD.MM.YYYY``, ``DD-Mon-YYYY``, ``DD Mon YYYY`` (``Nov`` or ``November``), and
-    the same with a two-digit year (``24/11/25`` is 2025: a statement's dates are 2000 to 2099); a
-    time after the date (``24/11/2025 10:32``) is left aside. Never month first: ``11/24/2025`` is
-    not a date. Anything else is a ValueError."""
+    """A bank's value date, day first as Indian banks write it: ``DD-MM-YYYY``, ``DD/MM/YYYY``,
+    ``DD.MM.YYYY``, ``DD-Mon-YYYY``, ``DD Mon YYYY`` (``Nov`` or ``November``), and the same with a
+    two-digit year (``24/11/25`` is 2025: a statement's dates are 2000 to 2099); or year first, the
+    year in four digits: ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYY.MM.DD`` (decision 146). A time after
+    the date (``24/11/2025 10:32``) is left aside. Never month first (``11/24/2025``), nor year, day,
+    month (``2026/17/11``). Anything else is a ValueError."""
     text = text.strip()
     iso = _iso_date(text)
     if iso is not None:
@@ -233,8 +237,9 @@ def parse_date(text: str) -> dt.date:
     timed = _TIME.fullmatch(text)
     if timed:
         text = timed["date"]
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return dt.date.fromisoformat(text)
+    year_first = _YEAR_FIRST.fullmatch(text)
+    if year_first:
+        return dt.date(int(year_first["y"]), int(year_first["m"]), int(year_first["d"]))  # a ValueError for month 13, 31-11 ...
     found = _DAY_FIRST.fullmatch(text)
     if not found:
         raise ValueError(text)
@@ -246,6 +251,23 @@ def parse_date(text: str) -> dt.date:
                       if name.startswith(month_text) or (month_text == "sept" and i == 9)), 0) if len(month_text) >= 3 else 0
     year = int(found["y"]) + (2000 if len(found["y"]) == 2 else 0)
     return dt.date(year, month, int(found["d"]))  # a ValueError for month 0 or 13, 31-11 ...
+
+
+def _not_a_date(text: str) -> tuple[str, str]:
+    """The refusal of a date cell :func:`parse_date` does not read: the forms it reads, and, for a date
+    written year first whose month is not one (``2026/17/11``: year, day, month), the order it reads."""
+    timed = _TIME.fullmatch(text)
+    year_first = _YEAR_FIRST.fullmatch(timed["date"] if timed else text)
+    if year_first and not 1 <= int(year_first["m"]) <= 12:
+        month = year_first["m"]
+        return (f"'{text}' is not a date: {month} is not a month. A date written with the year first is read year, month, day "
+                "(YYYY/MM/DD, e.g. 2026/11/17), never year, day, month; write it so, or with the day first (DD/MM/YYYY).",
+                f"'{text}' तिथि नहीं है: {month} कोई महीना नहीं है। वर्ष पहले लिखी तिथि वर्ष, महीना, दिन के क्रम में पढ़ी जाती है "
+                "(YYYY/MM/DD, जैसे 2026/11/17), कभी वर्ष, दिन, महीना नहीं; ऐसे ही लिखें, या दिन पहले (DD/MM/YYYY)।")
+    return (f"'{text}' is not a date; write the day first: DD-MM-YYYY, DD/MM/YYYY or DD-Mon-YYYY, or the year first: YYYY-MM-DD "
+            "or YYYY/MM/DD; e.g. 24-11-2025, 24/11/2025, 24-Nov-2025, 2025-11-24 or 2025/11/24.",
+            f"'{text}' तिथि नहीं है; दिन पहले लिखें: DD-MM-YYYY, DD/MM/YYYY या DD-Mon-YYYY, या वर्ष पहले: YYYY-MM-DD या YYYY/MM/DD; "
+            "जैसे 24-11-2025, 24/11/2025, 24-Nov-2025, 2025-11-24 या 2025/11/24।")
 
 
 def _unstorable(kind: str) -> tuple[str, str]:
@@ -755,10 +777,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                 bad(start, "date", "The date is empty, and the line has an amount: every transaction has its date; give it.",
                     "तिथि खाली है, और पंक्ति में राशि है: हर लेन-देन की अपनी तिथि होती है; उसे लिखें।")
             else:
-                bad(start, "date", f"'{date_text}' is not a date; write the day first: YYYY-MM-DD, DD-MM-YYYY, DD/MM/YYYY or DD-Mon-YYYY, "
-                                   "e.g. 2025-11-24, 24-11-2025, 24/11/2025 or 24-Nov-2025.",
-                    f"'{date_text}' तिथि नहीं है; दिन पहले लिखें: YYYY-MM-DD, DD-MM-YYYY, DD/MM/YYYY या DD-Mon-YYYY, "
-                    "जैसे 2025-11-24, 24-11-2025, 24/11/2025 या 24-Nov-2025।")
+                bad(start, "date", *_not_a_date(date_text))
         else:
             if not FIRST_DATE <= value_date <= LAST_DATE:
                 first_day, last_day = _date_range()
@@ -3382,7 +3401,7 @@ class _Side:
         if scope == STRIPE:
             stripe_fee_total, fee_ledger_total = self.stripe_fees, self.ledger_fees[0]
             s_fee = Item(STRIPE, "card_fee", "fees:stripe", report.period_end, -stripe_fee_total, "",
-                         f"Stripe fees in the period ({self.n_lines} transactions)", members=tuple(self.fee_members), scope=STRIPE)
+                         f"Stripe fees in the period ({count_en(self.n_lines, 'transaction')})", members=tuple(self.fee_members), scope=STRIPE)
             l_fee = Item("ledger", "card_fee", "fees:ledger", report.period_end, -fee_ledger_total, "processor_fees",
                          "processor fees posted with escrow:card movements in the period", scope=STRIPE)
             if stripe_fee_total and fee_ledger_total:

@@ -58,6 +58,10 @@ SIGNED = (b"Sl. No.,Date,Description,Chq / Ref number,Amount,Dr / Cr,Balance,Dr 
 SHORT_YEARS = (b"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\n"
                b"24/11/25,BY CASH DEP SLIP DSJP0001202511243,CDM123,24/11/25,,1483.50,101483.50\n"
                b"26/11/25,NEFT JVVNL REMITTANCE,NEFT0099,26/11/25,1000.00,,100483.50\n")
+#: a net-banking export that writes its dates year first with slashes (2025/11/24), one with dots and a time
+YEAR_FIRST = (b"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\n"
+              b"2025/11/24,BY CASH DEP SLIP DSJP0001202511243,CDM123,2025/11/24,,1483.50,101483.50\n"
+              b"2025/11/26,NEFT JVVNL REMITTANCE,NEFT0099,2025.11.26 10:32,1000.00,,100483.50\n")
 
 #: an ICICI style download: the newest line first, the opening balance at the bottom
 NEWEST_FIRST = (b"S No.,Value Date,Transaction Date,Cheque Number,Transaction Remarks,Withdrawal Amount (INR ),Deposit Amount (INR ),Balance (INR )\n"
@@ -76,7 +80,8 @@ def _refused(data: bytes) -> list[tuple[int, str, str]]:
     return [(e.line, e.field, e.message_en) for e in caught.value.errors]
 
 
-@pytest.mark.parametrize("data", [CANONICAL, TITLED, TOTALLED, SIGNED, SHORT_YEARS], ids=["own", "titled", "totalled", "signed", "short-years"])
+@pytest.mark.parametrize("data", [CANONICAL, TITLED, TOTALLED, SIGNED, SHORT_YEARS, YEAR_FIRST],
+                         ids=["own", "titled", "totalled", "signed", "short-years", "year-first"])
 def test_a_banks_download_reads_to_the_same_lines_as_the_statement_in_emitras_header(data):
     assert _read(data) == LINES
 
@@ -380,6 +385,27 @@ def test_a_line_that_cannot_be_told_apart_is_refused_not_guessed():
     nothing = _refused(b"Statement of account\nfoo,bar\n")
     assert nothing[0][:2] == (1, "header") and "No header was found in the first 30 lines" in nothing[0][2]
 
+
+
+def test_a_date_written_year_first_is_read_and_one_that_cannot_be_is_refused_naming_the_fix():
+    """Some banks' net-banking exports write 2026/11/17: it was refused as not a date (decision 146)."""
+    for written in (b"2025/11/24", b"2025.11.24", b"2025-11-24", b"2025/1/5", b"2025/11/24 09:15"):
+        data = CANONICAL.replace(b"2025-11-24", written)
+        assert _read(data)[0][0] == (dt.date(2025, 1, 5) if written == b"2025/1/5" else dt.date(2025, 11, 24)), written
+    # year, day, month: never guessed, the order named
+    [(line, field, message)] = _refused(CANONICAL.replace(b"2025-11-26", b"2025/26/11"))
+    assert (line, field) == (3, "date")
+    assert message == ("'2025/26/11' is not a date: 26 is not a month. A date written with the year first is read year, month, day "
+                       "(YYYY/MM/DD, e.g. 2026/11/17), never year, day, month; write it so, or with the day first (DD/MM/YYYY).")
+    with pytest.raises(rec.StatementError) as caught:
+        rec.read_bank_csv(CANONICAL.replace(b"2025-11-26", b"2025/26/11"), TODAY)
+    assert "26 कोई महीना नहीं है" in caught.value.errors[0].message_hi
+    # a day the month has not, separators mixed, or a two-digit year first (26/11/25 stays 26-11-2025, day first)
+    for wrong in (b"2025/11/31", b"2025/11-26", b"2025/011/26", b"20251/1/26"):
+        [(line, field, message)] = _refused(CANONICAL.replace(b"2025-11-26", wrong))
+        assert (line, field) == (3, "date") and message.startswith(f"'{wrong.decode()}' is not a date; write the day first"), message
+        assert "or the year first: YYYY-MM-DD or YYYY/MM/DD" in message
+    assert _read(CANONICAL.replace(b"2025-11-26", b"26/11/25"))[1][0] == dt.date(2025, 11, 26)
 
 def test_two_reference_columns_are_both_the_lines_references():
     data = (b"Tran Date,Chq No,Ref No,Particulars,Amount(Rs.),Dr/Cr,Balance(Rs.)\n"

@@ -369,7 +369,7 @@ def test_a_changed_mobile_ends_the_session_its_code_opened(web):
 def test_a_session_a_changed_mobile_ends_is_in_the_audit_log_with_no_number(web):
     """The change of mobile ended the session signed in by a code sent to the old one, but the log
     did not say so: who, why, how many sessions. Recorded once, naming the login, never a mobile or
-    the session's id (decision 902)."""
+    the session's id (decision 145)."""
     ask_code(web, SUNITA)
     assert type_code(web, last_code(web)).headers["location"] == "/my"
     assert web.get("/my").status_code == 200

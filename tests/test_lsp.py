@@ -235,7 +235,7 @@ def test_a_service_the_policy_restricts_is_said_in_the_pages_language_and_marked
 def test_a_price_of_nothing_or_past_the_ceiling_is_refused_naming_the_box_and_the_range(web, monkeypatch):
     """₹0 and ₹10,00,00,000 a page were published: a counter would then hand photocopies over for nothing
     (a sale of ₹0 in the books), or charge the next citizen crores for a page typed with extra zeros.
-    Each is refused beside its box, the typed text kept, the range said, nothing written (decision 902)."""
+    Each is refused beside its box, the typed text kept, the range said, nothing written (decision 145)."""
     from emitra.core.models import LspPrice
 
     async def state():

@@ -260,7 +260,7 @@ def test_the_network_page_keeps_each_to_their_own(web):
 def test_the_network_pages_introduction_speaks_to_the_role_that_reads_it(web):
     """An LSP admin read "The LSPs the Society appoints, the counters it licenses...": a page about
     the district's network, when theirs shows their own counters and the forms they may use. The
-    Society's admin reads of the LSPs it appoints in its district, named (decision 902)."""
+    Society's admin reads of the LSPs it appoints in its district, named (decision 145)."""
     def intro(page):
         return re.sub(r"\s+", " ", re.search(r'<p id="intro">(.*?)</p>', page, re.S).group(1))
 
@@ -288,7 +288,7 @@ def test_each_operators_sessions_a_counter_closing_ends_are_in_the_audit_log(web
     """A closed counter ended its operators' sessions, and the log said only the closing: the
     sessions a closing found open on a later page (a counter closed in the database, by a script)
     were ended with no record, and those the closing itself ended had no record naming the operator.
-    Each is now an ``auth.sessions_ended``: who, why, how many (decision 902)."""
+    Each is now an ``auth.sessions_ended``: who, why, how many (decision 145)."""
     from emitra.core import auth
 
     web.login("operator2")

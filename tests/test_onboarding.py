@@ -137,7 +137,7 @@ def test_a_citizens_sign_in_is_stopped_and_restarted_from_the_shell_with_a_reaso
     sign-in is stopped or restarted and keeps it in the audit record, the shell could not say why at
     all. It now takes --reason, required for a citizen's login as the page requires it (5 to 200
     characters), refused with nothing written (no login made) when missing; optional for staff,
-    whose lock-out on the Network page asks none, kept when given (decision 902)."""
+    whose lock-out on the Network page asks none, kept when given (decision 145)."""
     env = {**os.environ, "EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
 
     def run(*args):

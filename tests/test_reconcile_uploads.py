@@ -161,3 +161,20 @@ def test_the_bank_form_says_a_utf16_file_is_read(web):
     assert "UTF-8, UTF-16 or Windows-1252" in web.get("/society/reconciliation").text
     utf16 = (HEADER + b"2025-11-24,BY CASH DEP,CDM1,,500,\n").decode().encode("utf-16")
     assert [line.amount_paise for line in rec.read_bank_csv(utf16).lines] == [50000]
+
+
+def test_the_bank_form_imports_dates_written_year_first_and_says_it_reads_them(web):
+    """A net-banking export's 2025/11/24 was refused as not a date; the page's help names the form (decision 146)."""
+    web.login("society")
+    page = web.get("/society/reconciliation").text
+    assert "2025/11/24" in html.unescape(page)
+    token = web.csrf("/society/reconciliation")
+    done = web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": ("netbanking.csv", HEADER + b"2025/11/24,BY CASH DEP,CDM1,,500.00,\n", "text/csv")})
+    assert done.status_code == 200 and "Imported: netbanking.csv · 1 line · 24-11-2025 – 24-11-2025" in _text(done.text)
+    web.get("/lang/hi?next=/")
+    wrong = web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": web.csrf("/society/reconciliation")},
+                     files={"file": ("netbanking2.csv", HEADER + b"2025/25/11,BY CASH DEP,CDM2,,600.00,\n", "text/csv")})
+    said = _text(wrong.text)
+    assert wrong.status_code == 400 and "'2025/25/11' तिथि नहीं है: 25 कोई महीना नहीं है" in said
+    assert "2025/11/24" in html.unescape(web.get("/society/reconciliation").text)

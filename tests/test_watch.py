@@ -300,3 +300,27 @@ def test_the_watch_counts_its_days_and_complaints_one_or_many_in_english_and_hin
     assert "In the last 1 day: complaints of overcharging" in english
     assert "Counters whose operators, in the last 1 day, were refused" in english and "1 days" not in english
     assert "In the last 90 days: complaints of overcharging" in web.get("/society/watch").text
+
+
+def test_the_watch_thresholds_count_their_minimum_one_or_many_in_english_and_hindi(web):
+    """A minimum of 1 read "fewer than 1 transactions", "at least 1 days", "at least 1 complaints",
+    "within the next 1 hours"; in Hindi "कम से कम 1 शिकायतों", "अगले 1 घंटों" (decision 146)."""
+    web.login("society")
+    ones = {"dormant_min": "1", "short_min": "1", "complaint_min": "1", "hours": "1"}
+    english = re.sub(r"\s+", " ", web.get("/society/watch", params={"lang": "en", **ones}).text)
+    assert "Active counters with fewer than 1 transaction in the last 30 days" in english
+    assert "(less cash counted than expected) on at least 1 day in the last 30 days." in english
+    assert "Counters with at least 1 complaint in the last 30 days:" in english
+    assert "falls within the next 1 hour." in english
+    for plural in ("1 transactions", "1 days", "1 complaints", "1 hours"):
+        assert plural not in english, plural
+    hindi = re.sub(r"\s+", " ", web.get("/society/watch", params={"lang": "hi", **ones}).text)
+    assert "पिछले 30 दिनों में कम से कम 1 शिकायत वाले काउंटर" in hindi and "1 शिकायतों" not in hindi
+    assert "पिछले 30 दिनों में कम से कम 1 दिन कमी रही" in hindi and "पिछले 30 दिनों में 1 से कम लेन-देन वाले सक्रिय काउंटर" in hindi
+    assert "अगले 1 घंटे में पड़ती है" in hindi and "1 घंटों" not in hindi
+    many = {"dormant_min": "5", "short_min": "2", "complaint_min": "3", "hours": "48"}
+    english = re.sub(r"\s+", " ", web.get("/society/watch", params={"lang": "en", **many}).text)
+    assert "fewer than 5 transactions in the last" in english and "on at least 2 days in the last" in english
+    assert "at least 3 complaints in the last" in english and "within the next 48 hours." in english
+    hindi = re.sub(r"\s+", " ", web.get("/society/watch", params={"lang": "hi", **many}).text)
+    assert "कम से कम 3 शिकायतों वाले काउंटर" in hindi and "अगले 48 घंटों में" in hindi

@@ -12,6 +12,8 @@ from functools import lru_cache
 from typing import Any
 from pathlib import Path
 
+from emitra.core import memos
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = {"en": "English", "hi": "हिन्दी"}
 DEFAULT = "en"
@@ -64,6 +66,12 @@ def department(name: str, service_code: str = "") -> str:
     from emitra.core.plugins import department_hi
 
     return department_hi(name, service_code) or name
+
+
+def memo(text: str) -> str:
+    """A ledger entry's memo in the page's language: on a Hindi page, the Hindi of a memo the core
+    writes (:func:`emitra.core.memos.hindi`), else the memo as stored (``{{ entry.memo|memo }}``)."""
+    return memos.hindi(text) if current_lang.get() == "hi" and text else text
 
 
 def negotiate(accept_language: str) -> str:

@@ -106,7 +106,7 @@ async def prices(request: Request) -> Response:
                     "the box is empty: type the new price in rupees, for example 2.50.")
                 errors[code] = f"{_('New price (₹)')}: {said}"
                 typed[code] = typed_text
-            except lsp_prices.PriceRefused as exc:  # ₹0, or above the ceiling (decision 902): nothing written
+            except lsp_prices.PriceRefused as exc:  # ₹0, or above the ceiling (decision 145): nothing written
                 errors[code] = f"{_('New price (₹)')}: {pick(exc.message_en, exc.message_hi)}"
                 typed[code] = typed_text
             else:

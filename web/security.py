@@ -90,11 +90,11 @@ async def load_user(request: Request) -> User | None:
         return None
     user = await auth.session_user(str(request.session.get("sid", "")), uid, str(request.session.get("pwv", "")))
     closed = await auth.closed_counter(user) if user is not None else None
-    if user is not None and closed is not None:  # closed since (even by raw SQL): the sessions end, audited (decision 902)
+    if user is not None and closed is not None:  # closed since (even by raw SQL): the sessions end, audited (decision 145)
         await auth.end_for_change(audit.Actor(user, client_address(request)), user, auth.COUNTER_CLOSED, counter=closed)
         user = None
     if user is not None and await citizen_login.session_mobile_changed(user, str(request.session.get(citizen_login.SESSION_MOBILE, ""))):
-        # signed in by a code sent to a mobile no longer theirs: this session ends, audited (decision 902)
+        # signed in by a code sent to a mobile no longer theirs: this session ends, audited (decision 145)
         await auth.end_for_change(audit.Actor(user, client_address(request)), user, auth.MOBILE_CHANGED,
                                   str(request.session.get("sid", "")))
         user = None

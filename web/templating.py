@@ -90,6 +90,7 @@ def _env() -> jinja2.Environment:
     env.filters["date_text"] = date_text
     env.globals["detail_value"] = detail_value  # {{ detail_value(d) }}: a quote's detail, its dates day first
     env.filters["counter_name"] = i18n.counter_name  # {{ counter|counter_name }}: its Hindi name on a Hindi page
+    env.filters["memo"] = i18n.memo  # {{ entry.memo|memo }}: a memo the core writes, in Hindi on a Hindi page
     env.globals["pick"] = i18n.pick
     env.globals["provider_name"] = i18n.provider_name
     env.globals["department"] = i18n.department  # {{ department(case.department, case.service_code) }}
