@@ -18,20 +18,24 @@ def officer() -> None:
 @officer.command("add")
 @click.argument("username")
 @click.option("--name", "full_name", required=True, help="The officer's name and post, e.g. 'Mining Engineer, Jaipur'.")
+@click.option("--name-hi", "full_name_hi", default="",
+              help="The same in Hindi (Devanagari), shown on Hindi pages, e.g. 'खनि अभियंता, जयपुर'.")
 @click.option("--department", required=True,
               help="The department exactly as its services name it (`emitra officer departments` lists them).")
 @click.option("--district", "district_code", required=True, help="The district's code, e.g. JP.")
 @click.option("--level", default=1, show_default=True, type=int, help="1 the desk officer, 2 the next officer up (escalations).")
 @click.option("--email", default="", help="Where escalations are sent.")
 @click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
-def officer_add(username: str, full_name: str, department: str, district_code: str, level: int, email: str, as_user: str) -> None:
+def officer_add(username: str, full_name: str, full_name_hi: str, department: str, district_code: str, level: int, email: str,
+                as_user: str) -> None:
     """Create the department officer USERNAME in a district. The password is asked for twice, or read
     from the first line of standard input when it is not a terminal."""
     from emitra.core import officers
 
     password = _password("Password for the officer (at least 8 characters)")
     user = run_as(officers.add_officer, as_user, username=username, full_name=full_name, department=department,
-                  district_code=district_code, password=password, level=level, email=email)
+                  district_code=district_code, password=password, level=level, email=email,
+                  full_name_hi=full_name_hi)
     click.echo(f"created {user.username}: department officer, level {user.level}, of {user.department!r} in {district_code.upper()}")
 
 

@@ -41,7 +41,7 @@ def sla() -> None:
 @sla.command("sweep")
 @click.option("--at", "at_text", default=None, help="Sweep as of this time (ISO 8601); default: now.")
 @click.option("--district", "district_code", default=None, help="Only this district (its two-letter code).")
-@click.option("--json", "as_json", is_flag=True, help="Print {\"escalated\": [...], \"breached\": [...]}.")
+@click.option("--json", "as_json", is_flag=True, help="Print {\"escalated\": [...], \"breached\": [...], \"at_top\": [...]}.")
 def sla_sweep(at_text: str | None, district_code: str | None, as_json: bool) -> None:
     """Flag every SLA breach and escalate each overdue case to the next officer (safe to run often; run it from cron)."""
     from emitra.core import audit, workflow
@@ -54,10 +54,12 @@ def sla_sweep(at_text: str | None, district_code: str | None, as_json: bool) -> 
 
     result = run(go)
     if as_json:
-        click.echo(json.dumps({"escalated": result.escalated, "breached": result.breached}))
+        click.echo(json.dumps({"escalated": result.escalated, "breached": result.breached, "at_top": result.at_top}))
         return
     click.echo(f"escalated: {len(result.escalated)}" + (f"  {' '.join(result.escalated)}" if result.escalated else ""))
     click.echo(f"breached:  {len(result.breached)}" + (f"  {' '.join(result.breached)}" if result.breached else ""))
+    if result.at_top:  # overdue with no officer above: told once, not escalated
+        click.echo(f"at top:    {len(result.at_top)}  {' '.join(result.at_top)}")
 
 
 @click.group("cases")

@@ -65,6 +65,21 @@ USERS = [
 ]
 #: officers above level 1 (escalations go to them)
 LEVELS = {"sdm": 2, "phed_se": 2}
+#: the staff's names and posts in Hindi, shown on Hindi pages (decision 147)
+NAMES_HI = {
+    "state": "राज्य आईटी प्रशासक (डीओआईटी एंड सी)",
+    "society": "नोडल अधिकारी, जयपुर ई-मित्र सोसायटी",
+    "lsp": "प्रशासक, पिंक सिटी ई-सर्विसेज (एलएसपी)",
+    "operator1": "अनिल वर्मा",
+    "operator2": "कविता सैनी",
+    "officer": "सहायक अभियंता, जेवीवीएनएल जयपुर",
+    "citizen": "रमेश कुमार शर्मा",
+    "tehsildar": "तहसीलदार, राजस्व विभाग",
+    "sdm": "उपखंड अधिकारी, राजस्व विभाग",
+    "registrar": "जन्म एवं मृत्यु रजिस्ट्रार, जयपुर",
+    "phed": "सहायक अभियंता, जन स्वास्थ्य अभियांत्रिकी विभाग जयपुर",
+    "phed_se": "अधीक्षण अभियंता, जन स्वास्थ्य अभियांत्रिकी विभाग जयपुर",
+}
 
 CITIZENS = [
     ("Ramesh Kumar Sharma", "1978-03-14", "M", "9829012345", "234123412346", "Malviya Nagar, Jaipur"),
@@ -111,7 +126,8 @@ async def load(actor: audit.Actor | None = None) -> dict[str, str]:
             citizens.append(citizen)
         for username, full_name, role, where in USERS:
             await User.create(
-                username=username, full_name=full_name, role=role, password_hash=password_hash,
+                username=username, full_name=full_name, full_name_hi=NAMES_HI.get(username, ""), role=role,
+                password_hash=password_hash,
                 district=None if role == Role.STATE_ADMIN else district,
                 lsp=lsp if role in (Role.LSP_ADMIN, Role.OPERATOR) else None,
                 counter=counters.get(where or ""),

@@ -553,7 +553,7 @@ def _plan_case(sim: Sim, case: Any, kind: str, place: Place, moment: dt.datetime
     officer = _officer(kind, place)
     if kind == "sampark":
         if case.department != PHED_DEPT:
-            return  # no officer of that department in the demo: it waits, breaches and is escalated
+            return  # no officer of that department in the demo: it waits, breaches, and the Society is told (at the top)
         fate = "pending" if rng.random() < 0.1 else "resolve"
         if fate == "resolve":
             sim.schedule(Step(_later(sim, moment, rng.randint(1, 2)), case.id, "acknowledge", officer, fate=fate))

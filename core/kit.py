@@ -57,6 +57,10 @@ INDIA_PIN_PATTERN = r"^[1-9][0-9]{5}$"
 INDIA_PIN_ERROR_EN = "PIN code is 6 digits and does not start with 0."
 INDIA_PIN_ERROR_HI = "पिन कोड 6 अंकों का होता है और 0 से शुरू नहीं होता।"
 
+#: ``Service.step_labels`` of a service whose document is a certificate: the officer's step that
+#: issues it says so (the core's default, "Issue the document", names no kind of document)
+ISSUE_CERTIFICATE = {"issue": ("Issue the certificate", "प्रमाण पत्र जारी करें", "Certificate issued", "प्रमाण पत्र जारी किया गया")}
+
 #: what :func:`document` accepts unless told otherwise: a scan as PDF, JPEG or PNG
 PDF_OR_IMAGE = ("application/pdf", "image/jpeg", "image/png")
 #: a photograph or a signature

@@ -117,6 +117,8 @@ class User(Model):
     username = fields.CharField(max_length=60, unique=True)
     password_hash = fields.CharField(max_length=200)
     full_name = fields.CharField(max_length=200)
+    #: the name and post in Hindi (Devanagari), shown on Hindi pages: "तहसीलदार, राजस्व विभाग"; "" shows ``full_name``
+    full_name_hi = fields.CharField(max_length=200, default="", db_default="")
     role = fields.CharEnumField(Role, max_length=24)
     district = fields.ForeignKeyField("models.District", related_name="users", null=True)
     lsp = fields.ForeignKeyField("models.LSP", related_name="users", null=True)

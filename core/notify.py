@@ -9,7 +9,7 @@ message is ``kept`` in the outbox, where the Society's admin reads it.
 Events: ``submitted`` (a case is registered), ``state_changed`` (each step, with the reason or the
 note when the citizen may read it: the same rule as tracking, :func:`citizen_may_read`), ``ready``
 (the deliverable waits at the counter), ``escalated`` (to the officers an overdue case now rests
-with), ``counter_changed`` (the counter where it is corrected and collected closed, and the case
+with), ``overdue_at_top`` (to its top officers and the Society, once, when no officer is above it), ``counter_changed`` (the counter where it is corrected and collected closed, and the case
 moved to another: :func:`counter_changed`), ``upi_refund_owed``, ``upi_refund_sent`` and
 ``upi_refund_returned`` (a cancelled UPI booking's refund, to be sent, sent by the Society, and sent
 back by the citizen's bank, decision 75: core/upi_refunds.py), ``card_refunded`` (a
@@ -59,7 +59,7 @@ MESSAGE_LANG_REFUSED_HI = ('message_lang (नागरिक को भेजे
                            'लिए "en" होनी चाहिए: नागरिक से पूछें कि वे कौन-सी पढ़ते हैं।')
 STATUSES = ("queued", "kept", "sent", "failed")
 CHANNELS = ("sms", "email")
-EVENTS = ("submitted", "state_changed", "ready", "escalated", "counter_changed", "upi_refund_owed", "upi_refund_sent",
+EVENTS = ("submitted", "state_changed", "ready", "escalated", "overdue_at_top", "counter_changed", "upi_refund_owed", "upi_refund_sent",
           "upi_refund_returned", "card_refunded")
 #: whose remarks the citizen reads, in a message as on /track: the department's, the Society's and the
 #: platform's ("system"), when made public. A counter's remark (what was corrected, say) may describe
@@ -317,33 +317,65 @@ async def counter_changed(case: Case, old: Counter, new: Counter) -> list[Notifi
 async def escalation(case: Case, process: Any) -> list[Notification]:
     """Tell the officers at the case's new level (or the Society, when there is none) that it is overdue."""
     state = process.state(case.state)
-    days = state.sla_days
-    over_en = f"for more than {days_en(days)}" if days else "past its time limit"
-    over_hi = f"{days} दिन से अधिक समय से" if days else "समय सीमा से अधिक समय से"
+    over_en, over_hi = _overstayed(state)
     due = f" The overall deadline is {_fmt(case.due_at)}." if case.due_at else ""
     due_hi = f" कुल समय सीमा {_fmt(case.due_at)} है।" if case.due_at else ""
     page = _case_page_url(case)  # the case itself, not only "your inbox": one click from the email (decision 140)
     en = (f"e-Mitra SLA: case {case.number} ({case.title_en}) has been '{state.label_en}' {over_en} "
           f"and is escalated to you (level {case.level}).{due} Please act on it in your e-Mitra inbox: {page}")
-    hi = (f"ई-मित्र SLA: प्रकरण {case.number} ({case.title_hi or case.title_en}) {over_hi} '{state.label_hi}' स्थिति में है "
+    hi = (f"ई-मित्र सेवा समय-सीमा: प्रकरण {case.number} ({case.title_hi or case.title_en}) {over_hi} '{state.label_hi}' स्थिति में है "
           f"और आपको (स्तर {case.level}) भेजा गया है।{due_hi} कृपया अपने ई-मित्र इनबॉक्स में कार्यवाही करें: {page}")
     officers: list[User] = []
     if case.desk == "department":
-        officers = await User.filter(role="department_officer", department=case.department, district_id=case.district_id,
-                                     level=case.level, active=True)
+        officers = await _officers_of(case).filter(level=case.level)
         if not officers:  # no one that high: the highest there is
-            candidates = await User.filter(role="department_officer", department=case.department,
-                                           district_id=case.district_id, active=True).order_by("-level")
+            candidates = await _officers_of(case).order_by("-level")
             officers = [u for u in candidates if u.level == candidates[0].level]
     if not officers:
         officers = await User.filter(role="society_admin", district_id=case.district_id, active=True)
+    return await _email_staff(case, "escalated", officers, en, hi, f"e-Mitra: case {case.number} escalated to you",
+                              f"ई-मित्र: प्रकरण {case.number} आपको भेजा गया")
+
+
+def _officers_of(case: Case) -> Any:
+    """The active officers of the case's department in its district (a query)."""
+    return User.filter(role="department_officer", department=case.department, district_id=case.district_id, active=True)
+
+
+def _overstayed(state: Any) -> tuple[str, str]:
+    """For how long a case overstayed ``state``, as the escalation emails say it."""
+    days = state.sla_days
+    return (f"for more than {days_en(days)}" if days else "past its time limit",
+            f"{days} दिन से अधिक समय से" if days else "समय-सीमा से अधिक समय से")
+
+
+async def _email_staff(case: Case, event: str, staff: list[User], en: str, hi: str, subject_en: str,
+                       subject_hi: str) -> list[Notification]:
+    """Email each of ``staff`` (their address, else their inbox) about ``case``, in their language."""
     out = []
-    for officer in officers:
-        recipient = officer.email or f"user:{officer.username}"
-        lang = officer.lang if officer.lang in ("en", "hi") else "en"
-        subject = f"ई-मित्र: प्रकरण {case.number} आपको भेजा गया" if lang == "hi" else f"e-Mitra: case {case.number} escalated to you"
-        out.append(await _queue(case, "escalated", "email", recipient, en, hi, subject, lang=lang))
+    for person in staff:
+        lang = person.lang if person.lang in ("en", "hi") else "en"
+        out.append(await _queue(case, event, "email", person.email or f"user:{person.username}", en, hi,
+                                subject_hi if lang == "hi" else subject_en, lang=lang))
     return out
+
+
+async def overdue_at_top(case: Case, process: Any) -> list[Notification]:
+    """Tell the officers at the case's top level and the Society, once, that it is overdue there and
+    that there is no officer above to send it to (core/workflow.sweep)."""
+    state = process.state(case.state)
+    over_en, over_hi = _overstayed(state)
+    page = _case_page_url(case)
+    top_en = f"at its top level (level {case.level})" if case.desk == "department" else "with the Society"
+    top_hi = f"अपने सर्वोच्च स्तर (स्तर {case.level}) पर" if case.desk == "department" else "सोसायटी के पास"
+    en = (f"e-Mitra service time limit: case {case.number} ({case.title_en}) has been '{state.label_en}' {over_en} "
+          f"{top_en}. There is no officer above to send it to: it is not escalated further. Please act on it: {page}")
+    hi = (f"ई-मित्र सेवा समय-सीमा: प्रकरण {case.number} ({case.title_hi or case.title_en}) {over_hi} '{state.label_hi}' स्थिति में "
+          f"{top_hi} है। इससे ऊपर भेजने हेतु कोई अधिकारी नहीं है: इसे आगे अग्रेषित नहीं किया जाएगा। कृपया कार्यवाही करें: {page}")
+    officers = await _officers_of(case).filter(level__gte=case.level) if case.desk == "department" else []
+    officers += await User.filter(role="society_admin", district_id=case.district_id, active=True)
+    return await _email_staff(case, "overdue_at_top", officers, en, hi, f"e-Mitra: case {case.number} overdue at the top level",
+                              f"ई-मित्र: प्रकरण {case.number} सर्वोच्च स्तर पर समय-सीमा पार")
 
 
 def request_lang(request: Any, before: str = "hi") -> str:

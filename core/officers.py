@@ -220,7 +220,7 @@ async def offered_without_officers(district_id: int) -> list[tuple[NoOfficer, li
 
 
 async def add_officer(actor: audit.Actor, *, username: str, full_name: str, department: str, district_code: str,
-                      password: str, level: int = 1, email: str = "") -> User:
+                      password: str, level: int = 1, email: str = "", full_name_hi: str = "") -> User:
     """Create a department officer of ``district_code``, audited as ``user.created``; raise
     :class:`OfficerError` naming the first option at fault (nothing is written then).
 
@@ -240,6 +240,12 @@ async def add_officer(actor: audit.Actor, *, username: str, full_name: str, depa
         raise OfficerError("USERNAME", f"{username!r} is taken; choose another")
     if not full_name.strip():
         raise OfficerError("--name", "the officer's name and post are needed, e.g. 'Mining Engineer, Jaipur'")
+    from emitra.core.plugins import is_hindi
+
+    full_name_hi = " ".join(full_name_hi.split())
+    if full_name_hi and not is_hindi(full_name_hi):
+        raise OfficerError("--name-hi", f"{full_name_hi!r} is not Hindi: write the name and post in Devanagari, e.g. "
+                                        "'खनि अभियंता, जयपुर', or leave it out (the Hindi pages then show --name)")
     if (problem := _department_problem(department)) is not None:
         raise OfficerError("--department", problem)
     if isinstance(level, bool) or not isinstance(level, int) or level < 1:
@@ -250,7 +256,8 @@ async def add_officer(actor: audit.Actor, *, username: str, full_name: str, depa
     if len(password) < 8:
         raise OfficerError("password", "at least 8 characters")
     async with in_transaction():
-        officer = await User.create(username=username, full_name=full_name.strip()[:200], role=Role.DEPARTMENT_OFFICER,
+        officer = await User.create(username=username, full_name=full_name.strip()[:200], full_name_hi=full_name_hi[:200],
+                                    role=Role.DEPARTMENT_OFFICER,
                                     password_hash=hash_password(password), district=district, department=department,
                                     level=level, email=email)
         await audit.record(actor, "user.created", officer, district_id=district.id,

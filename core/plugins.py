@@ -536,7 +536,7 @@ def declaration_problems(service: Any, checked: CheckedForms = _EVERY_FORM) -> l
 
 
 def _workflow_problems(service: Service) -> list[DeclarationError]:
-    from emitra.core.workflow import DELIVERABLES, Process, process_for
+    from emitra.core.workflow import DELIVERABLES, Process, process_for, step_label_problems
 
     out = []
     if service.process is not None and not isinstance(service.process, Process):
@@ -563,6 +563,8 @@ def _workflow_problems(service: Service) -> list[DeclarationError]:
             out.append(DeclarationError("workflow", f"{given[0]} is given, but the workflow is Workflow.{workflow}, which is done "
                                                     "when paid and opens no case for the department; set "
                                                     "workflow=Workflow.APPLICATION"))
+    if not out and getattr(service.workflow, "value", service.workflow) == "application":
+        out += [DeclarationError(p.split(":")[0], p.split(": ", 1)[1]) for p in step_label_problems(service)]
     if not out and getattr(service.workflow, "value", service.workflow) == "application":
         out += [DeclarationError(p.split(":")[0], p.split(": ", 1)[1]) for p in process_for(service).problems()]
     return out

@@ -192,6 +192,11 @@ class Service:
     #: ``certificate`` (issued by e-Mitra with a QR code), ``department`` (the department's own
     #: document, sent to the counter) or None (nothing to collect)
     deliverable: str | None = "department"
+    #: the service's own names of its process's steps, by action: (button English, Hindi) or (button
+    #: English, Hindi, as taken English, Hindi), e.g. ``{"issue": ("Issue the certified copy",
+    #: "प्रमाणित नकल जारी करें", "Certified copy issued", "प्रमाणित नकल जारी की गई")}``: the officer's
+    #: button, the timeline and the refusals say them (the default "Issue the document" names no kind)
+    step_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the paper the counter sends to the department at day end: (English, Hindi) pairs
     paper_documents: tuple[tuple[str, str], ...] = (("Signed application form", "हस्ताक्षरित आवेदन पत्र"),)
     plugin: str = ""  # filled in by the plugin manager

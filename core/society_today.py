@@ -233,9 +233,9 @@ async def _cases(district_id: int, now: dt.datetime) -> Row:
         'SELECT COUNT(*) AS n, MIN("created_at") AS oldest, SUM(CASE WHEN "breached" = ? THEN 1 ELSE 0 END) AS late '
         'FROM "work_case" WHERE "district_id" = ? AND "closed_at" IS NULL AND ("level" > 1 OR "breached" = ?)',
         [True, district_id, True])
-    return Row("cases", "Applications and grievances escalated or past their SLA", "आगे बढ़ाए गए या एसएलए पार आवेदन और शिकायतें",
+    return Row("cases", "Applications and grievances escalated or past their SLA", "आगे बढ़ाए गए या सेवा समय-सीमा पार आवेदन और शिकायतें",
                "/office?flagged=1", _int(r["n"]), None, _when(r["oldest"]), _int(r["late"]),
-               "past the overall SLA", "कुल एसएलए पार")
+               "past the overall SLA", "कुल सेवा समय-सीमा पार")
 
 
 async def _outbox(district_id: int, now: dt.datetime) -> Row:

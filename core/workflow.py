@@ -281,7 +281,9 @@ def application_process(
                                          "Call for personal verification", "व्यक्तिगत सत्यापन हेतु बुलाएँ",
                                          done_en="Called for personal verification", done_hi="व्यक्तिगत सत्यापन हेतु बुलाया गया"))
     if deliverable:
-        issue = ("Issue the certificate", "प्रमाण पत्र जारी करें", "Certificate issued", "प्रमाण पत्र जारी किया गया") \
+        # the platform's document is named by the service (Service.step_labels: "Issue the certificate",
+        # "Issue the certified copy"); the default names no kind of document, so it fits any service
+        issue = ("Issue the document", "दस्तावेज़ जारी करें", "Document issued", "दस्तावेज़ जारी किया गया") \
             if deliverable == "certificate" else (
             "Mark the document ready at the counter", "दस्तावेज़ काउंटर पर तैयार चिह्नित करें",
             "Document ready at the counter", "दस्तावेज़ काउंटर पर तैयार")
@@ -337,18 +339,61 @@ BUILTIN_TITLES = {
 
 
 def process_for(service: Any) -> Process:
-    """The process a service declares, or the default for its workflow and category."""
+    """The process a service declares, or the default for its workflow and category, its steps named
+    as the service names them (``Service.step_labels``)."""
     declared = getattr(service, "process", None)
     if declared is not None:
-        return declared
+        return named_steps(declared, getattr(service, "step_labels", None))
     category = getattr(service.category, "value", service.category)
     if category == "grievance":
-        return grievance_process(sla_days=getattr(service, "sla_days", None) or 15)
-    return application_process(
+        return named_steps(grievance_process(sla_days=getattr(service, "sla_days", None) or 15), getattr(service, "step_labels", None))
+    return named_steps(application_process(
         personal_verification=bool(getattr(service, "personal_verification", False)),
         sla_days=getattr(service, "sla_days", None) or 15,
         deliverable=getattr(service, "deliverable", "certificate"),
-    )
+    ), getattr(service, "step_labels", None))
+
+
+def _step_names(value: Any) -> bool:
+    """A step's names as a service gives them: (button English, Hindi) or (..., as taken English, Hindi)."""
+    return isinstance(value, (tuple, list)) and len(value) in (2, 4) and all(isinstance(x, str) for x in value)
+
+
+def named_steps(process: Process, labels: Any) -> Process:
+    """``process`` with the steps ``labels`` names (action -> (label_en, label_hi) or (label_en,
+    label_hi, done_en, done_hi)) called so: the officer's button, the timeline, the refusals. A name
+    left out, or malformed (refused by :func:`step_label_problems`), keeps the process's own."""
+    if not labels or not isinstance(labels, dict):
+        return process
+    transitions = []
+    for t in process.transitions:
+        names = labels.get(t.action)
+        if _step_names(names):
+            done = names[2:] if len(names) == 4 else (names[0], names[1]) if t.done_en else ("", "")
+            t = replace(t, label_en=names[0], label_hi=names[1], done_en=done[0], done_hi=done[1])
+        transitions.append(t)
+    return replace(process, transitions=tuple(transitions), _index={})
+
+
+def step_label_problems(service: Any) -> list[str]:
+    """What is wrong with a service's ``step_labels``: each problem names the step and the fix (the
+    names' Hindi is checked with the process's own, :meth:`Process.problems`)."""
+    labels = getattr(service, "step_labels", None)
+    if labels is None or labels == {}:
+        return []
+    if not isinstance(labels, dict):
+        return [f"step_labels: {labels!r} is not a dict of action -> names, e.g. {{\"issue\": (\"Issue the certified copy\", "
+                "\"प्रमाणित नकल जारी करें\")}"]
+    actions = [t.action for t in process_for(service).transitions]  # names change, actions do not
+    out = []
+    for action, names in labels.items():
+        if action not in actions:
+            out.append(f"step_labels[{action!r}]: the process has no such step; name one of {', '.join(actions)}")
+        elif not _step_names(names):
+            out.append(f"step_labels[{action!r}]: {names!r} is not (English, Hindi) or (English, Hindi, English as taken, "
+                       "Hindi as taken), e.g. (\"Issue the certified copy\", \"प्रमाणित नकल जारी करें\", "
+                       "\"Certified copy issued\", \"प्रमाणित नकल जारी की गई\")")
+    return out
 
 
 def process_of(case: Case) -> Process:
@@ -442,6 +487,7 @@ async def waiting_on(query: Any, turn: str) -> Any:
 PLATFORM_STEPS = {
     "open": ("Registered", "दर्ज किया गया"),
     "escalate": ("Escalated to the next officer", "अगले स्तर के अधिकारी को अग्रेषित"),
+    "top_level": ("Overdue at the top level", "सर्वोच्च स्तर पर समय-सीमा पार"),
     "remark": ("Remark", "टिप्पणी"),
     # its counter closing, the case moved to another (core/onboarding.move_applications)
     "move_counter": ("Moved to another counter", "दूसरे काउंटर पर भेजा गया"),
@@ -760,7 +806,7 @@ async def last_step(case: Case, action: str) -> CaseEvent | None:
     """The step ``action`` when it is the last one taken on ``case`` and the case is still where it
     led (remarks and escalations aside): a second press of its button, or a colleague's at the same
     moment, finds it here."""
-    last = await CaseEvent.filter(case_id=case.id).exclude(action__in=("remark", "escalate")).order_by("-id").first()
+    last = await CaseEvent.filter(case_id=case.id).exclude(action__in=("remark", "escalate", "top_level")).order_by("-id").first()
     return last if last is not None and last.action == action and last.to_state == case.state else None
 
 
@@ -798,18 +844,43 @@ def _supports_for_update() -> bool:
 class SweepResult:
     escalated: list[str] = field(default_factory=list)
     breached: list[str] = field(default_factory=list)
+    #: overdue at the top level, no officer above (told once: see :func:`sweep`)
+    at_top: list[str] = field(default_factory=list)
 
 
 def _escalates(state: State, case: Case) -> bool:
     return state.desk in ("department", "society")
 
 
+async def next_level(case: Case) -> int | None:
+    """The level an overdue case on a desk goes up to: the lowest level above its own that an
+    active officer of its department holds in its district (a department with levels 1 and 3 goes
+    from 1 to 3), or None when there is none: the case is at its top level (a Society desk case has
+    no levels above the Society). Levels are the officers' (``User.level``), so any process, any
+    number of levels."""
+    if case.desk != "department":
+        return None
+    above = await User.filter(role=OFFICER, department=case.department, district_id=case.district_id, active=True,
+                              level__gt=case.level).order_by("level").first()
+    return above.level if above is not None else None
+
+
+async def at_top(case: Case) -> bool:
+    """Whether the case overstayed its state at the top level: the sweep found no officer above it
+    (the event ``top_level``, written once in that state)."""
+    return await CaseEvent.filter(case_id=case.id, action="top_level", to_state=case.state,
+                                  created_at__gte=case.state_since).exists()
+
+
 async def sweep(actor: audit.Actor | None = None, at: dt.datetime | None = None, district_id: int | None = None) -> SweepResult:
     """Flag every SLA breach and escalate it to the next officer (idempotent: a breach is escalated once).
 
-    A case whose state deadline has passed, on a department's or the Society's desk, goes up one
-    level and gets a fresh state deadline for the next officer; a case past its overall deadline is
-    flagged ``breached``. Run it from cron (``emitra sla sweep``) or the Society's page.
+    A case whose state deadline has passed, on a department's or the Society's desk, goes up to the
+    next level an officer holds (:func:`next_level`) and gets a fresh state deadline for that officer.
+    At the top level there is no one to send it to: the case is marked overdue at the top level once
+    (the event ``top_level``), its top officers and the Society are told, and its state deadline is
+    cleared, so no further escalation is written until a step moves it. A case past its overall
+    deadline is flagged ``breached``. Run it from cron (``emitra sla sweep``) or the Society's page.
     """
     actor = actor or audit.Actor(None, via="system")
     at = at or now()
@@ -835,8 +906,11 @@ async def sweep(actor: audit.Actor | None = None, at: dt.datetime | None = None,
                 changed.append("breached")
                 result.breached.append(fresh.number)
             if fresh.state_due_at is not None and fresh.state_due_at < at:
-                if _escalates(state, fresh):
-                    fresh.level += 1
+                from emitra.core import notify
+
+                level = await next_level(fresh) if _escalates(state, fresh) else None
+                if level is not None:
+                    fresh.level = level
                     fresh.escalated_at = at
                     fresh.state_due_at = _due(at, state.sla_days)
                     changed += ["level", "escalated_at", "state_due_at"]
@@ -847,9 +921,19 @@ async def sweep(actor: audit.Actor | None = None, at: dt.datetime | None = None,
                                            remark_hi=overdue_hi, public=True, created_at=at)
                     await audit.record(actor, "case.escalated", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
                                        detail={"number": fresh.number, "state": fresh.state, "level": fresh.level})
-                    from emitra.core import notify
-
                     await notify.escalation(fresh, process)
+                elif _escalates(state, fresh):  # no officer above: said once, and nothing more until a step moves it
+                    fresh.state_due_at = None
+                    changed.append("state_due_at")
+                    result.at_top.append(fresh.number)
+                    overdue, overdue_hi = top_level_remark(state, fresh)
+                    await CaseEvent.create(case=fresh, action="top_level", from_state=fresh.state, to_state=fresh.state,
+                                           actor=None, actor_name="e-Mitra SLA", actor_role=SYSTEM, remark=overdue,
+                                           remark_hi=overdue_hi, public=True, created_at=at)
+                    await audit.record(actor, "case.overdue_at_top", fresh, district_id=fresh.district_id,
+                                       counter_id=fresh.counter_id,
+                                       detail={"number": fresh.number, "state": fresh.state, "level": fresh.level})
+                    await notify.overdue_at_top(fresh, process)
                 else:  # the counter's turn (a correction, a collection): flagged, not escalated
                     fresh.state_due_at = None
                     changed.append("state_due_at")
@@ -881,6 +965,19 @@ def escalated_remark(state: State, level: int) -> tuple[str, str]:
     "for more than 3 days" (it said "day(s)"); in Hindi "1 दिन", "3 दिन", as Hindi counts days."""
     return (f"'{state.label_en}' for more than {days_en(state.sla_days)}: escalated to level {level}",
             f"{state.sla_days} दिन से अधिक समय से '{state.label_hi}' स्थिति में: स्तर {level} पर अग्रेषित")
+
+
+def top_level_remark(state: State, case: Case) -> tuple[str, str]:
+    """The SLA sweep's remark on a case that overstayed ``state`` at the top level: no officer above."""
+    if case.desk != "department":
+        return (f"'{state.label_en}' for more than {days_en(state.sla_days)}: overdue with the Society, "
+                "which has no level above it",
+                f"{state.sla_days} दिन से अधिक समय से '{state.label_hi}' स्थिति में: सोसायटी के पास समय-सीमा पार, "
+                "इसके ऊपर कोई स्तर नहीं")
+    return (f"'{state.label_en}' for more than {days_en(state.sla_days)}: overdue at the top level (level {case.level}); "
+            "no officer above it, the Society is told",
+            f"{state.sla_days} दिन से अधिक समय से '{state.label_hi}' स्थिति में: सर्वोच्च स्तर (स्तर {case.level}) पर "
+            "समय-सीमा पार; इससे ऊपर कोई अधिकारी नहीं, सोसायटी को सूचित किया गया")
 
 
 _LEGACY_REMARKS = [  # (the English the platform wrote before 0023, how to say it in Hindi given the event's state)
@@ -928,6 +1025,9 @@ async def timeline(case: Case, *, public_only: bool = True) -> list[dict[str, An
     as taken ("Approved"); ``remark_hi`` is the remark in Hindi, empty when it is only as written."""
     process = process_of(case)
     events = await CaseEvent.filter(case_id=case.id).order_by("id")
+    # who took each step, in Hindi when their account has a Hindi name (the officers' own pages)
+    names_hi = {} if public_only else dict(await User.filter(id__in={e.actor_id for e in events if e.actor_id})
+                                           .values_list("id", "full_name_hi"))
     rows = []
     for e in events:
         if public_only and not e.public:
@@ -944,6 +1044,7 @@ async def timeline(case: Case, *, public_only: bool = True) -> list[dict[str, An
             "state": state.name, "state_en": state.label_en, "state_hi": state.label_hi,
             "remark": remark_en(e), "remark_hi": remark_hi(e, process),
             "by": e.actor_name if not public_only else _public_role(e.actor_role),
+            "by_hi": names_hi.get(e.actor_id, "") if not public_only else "",
             "by_role": e.actor_role,
         })
     return rows

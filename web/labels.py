@@ -132,6 +132,7 @@ AUDIT_ACTIONS = {
     "case.collect": N_("Handed over to the citizen"),
     "case.correction_attached": N_("Corrected document attached"),
     "case.escalated": N_("Case escalated"),
+    "case.overdue_at_top": N_("Case overdue at the top level"),
     "case.forward": N_("Case forwarded"),
     "case.inspected": N_("Inspection done"),
     "case.issue": N_("Certificate issued for the case"),

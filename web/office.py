@@ -310,6 +310,7 @@ async def _case_page(request: Request, case: Case, *, errors: dict[str, str] | N
         "actions": workflow.allowed_actions(user, case, process), "errors": errors or {}, "remarks": remarks or {},
         "mobile": notify.mask_recipient(case.mobile) if case.mobile else "", "age": workflow.age_days(case, at),
         "overdue": case.state_due_at is not None and case.state_due_at < at, "done": request.query_params.get("done", ""),
+        "at_top": await workflow.at_top(case),
     }, status)
 
 

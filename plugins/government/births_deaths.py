@@ -123,7 +123,7 @@ class BirthCertificate(Service):
             form=BIRTH_FORM,
             fee=FeeRule(payer=Payer.CITIZEN),
             workflow=Workflow.APPLICATION,
-            deliverable="certificate", sla_days=7,
+            deliverable="certificate", sla_days=7, step_labels=kit.ISSUE_CERTIFICATE,
             description_en="Apply for a birth certificate from the Registrar of Births and Deaths (Pehchan).",
             description_hi="जन्म-मृत्यु रजिस्ट्रार (पहचान) से जन्म प्रमाण पत्र के लिए आवेदन।",
             example={
@@ -214,7 +214,7 @@ class DeathCertificate(Service):
             form=DEATH_FORM,
             fee=FeeRule(payer=Payer.CITIZEN),
             workflow=Workflow.APPLICATION,
-            deliverable="certificate", sla_days=7,
+            deliverable="certificate", sla_days=7, step_labels=kit.ISSUE_CERTIFICATE,
             description_en="Apply for a death certificate from the Registrar of Births and Deaths (Pehchan).",
             description_hi="जन्म-मृत्यु रजिस्ट्रार (पहचान) से मृत्यु प्रमाण पत्र के लिए आवेदन।",
             example={

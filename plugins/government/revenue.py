@@ -18,6 +18,9 @@ from emitra.plugins.government.revenue_sandbox import RevenueSandbox
 
 PROVIDER = "Revenue Department, Government of Rajasthan"
 PROVIDER_HI = "राजस्व विभाग, राजस्थान सरकार"
+#: the officer's step that issues the jamabandi copy, named as what it issues (the certificates use
+#: kit.ISSUE_CERTIFICATE; the core's default, "Issue the document", names no kind of document)
+ISSUE_COPY = {"issue": ("Issue the certified copy", "प्रमाणित नकल जारी करें", "Certified copy issued", "प्रमाणित नकल जारी की गई")}
 
 # Tehsils of Jaipur district: code, English, Hindi
 TEHSILS: list[tuple[str, str, str]] = [
@@ -176,7 +179,7 @@ class CasteCertificate(Service):
             form=CASTE_FORM,
             fee=FeeRule(payer=Payer.CITIZEN),
             workflow=Workflow.APPLICATION,
-            deliverable="certificate", sla_days=15,
+            deliverable="certificate", sla_days=15, step_labels=kit.ISSUE_CERTIFICATE,
             paper_documents=(("Signed application form", "हस्ताक्षरित आवेदन पत्र"),
                              ("Self-attested copy of the ration card", "राशन कार्ड की स्व-प्रमाणित प्रति"),
                              ("Affidavit of caste", "जाति का शपथ पत्र")),
@@ -317,7 +320,7 @@ class DomicileCertificate(Service):
             form=DOMICILE_FORM,
             fee=FeeRule(payer=Payer.CITIZEN),
             workflow=Workflow.APPLICATION,
-            deliverable="certificate", sla_days=15, personal_verification=True,
+            deliverable="certificate", sla_days=15, personal_verification=True, step_labels=kit.ISSUE_CERTIFICATE,
             paper_documents=(("Signed application form", "हस्ताक्षरित आवेदन पत्र"),
                              ("Self-attested proof of residence", "निवास प्रमाण की स्व-प्रमाणित प्रति"),
                              ("Affidavit of 10 years' residence", "10 वर्ष के निवास का शपथ पत्र")),
@@ -428,7 +431,7 @@ class JamabandiCopy(Service):
             form=JAMABANDI_FORM,
             fee=FeeRule(payer=Payer.CITIZEN),
             workflow=Workflow.APPLICATION,
-            deliverable="certificate", sla_days=3, paper_documents=(),
+            deliverable="certificate", sla_days=3, paper_documents=(), step_labels=ISSUE_COPY,
             description_en="A certified copy of the record of rights for a khasra, issued by the tehsil.",
             description_hi="किसी खसरे के अधिकार अभिलेख (जमाबंदी) की तहसील द्वारा प्रमाणित नकल।",
             example={"village": "sanganer", "khasra_no": "245/1"},
