@@ -37,6 +37,7 @@ import re
 import secrets
 import sys
 from array import array
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -2652,6 +2653,8 @@ def _stripe_item(line: _Line) -> tuple[Item, str, int]:
 # ledger item (taken or not), the statement lines' words as a bitmap of their hashes, and the findings.
 
 MATCH_PAGE = 500  # statement lines matched per round of queries
+#: a word this many statement lines of a page have is the statement's wording, not a reference (_Matching.flush)
+COMMON_WORD_LINES = 20
 KEEP_MATCHED = 500  # matched pairs a report keeps to show (every pair goes to ``on_pair``)
 _ASKED = (50, 500, 2000)  # the lengths of the IN lists asked: padded to one of these (one statement text each)
 
@@ -2731,6 +2734,8 @@ class _Matching:
         self.ref_runs = _Hashes()  # the key run of each statement reference of 6+ characters
         self.shortest_run = sys.maxsize  # the length of the shortest of those key runs: no shorter word can be one
         self.short_ref_run = False  # a ledger reference stored whose key run is shorter than MIN_REF_LEN (_force)
+        self.common: set[str] = set()  # words of COMMON_WORD_LINES or more lines of a page: not written for _force
+        self.common_ref_run = False  # a ledger reference stored whose key run is one of them (_force stands down)
         self.scan_all = False  # a statement reference of 6+ characters without letters or digits
         self.odd: list[tuple[str, int]] = []  # ledger references without a letter or digit (few)
         self.n = 0
@@ -2793,8 +2798,20 @@ class _Matching:
             self._lr.append((ref, run, k, amount))
 
     async def flush(self) -> None:
-        """Write the words and references noted since the last call (a page of statement lines)."""
-        await insert_rows(self.conn, self.lines_words, ["word", "k", "amount"], self._lw)
+        """Write the words and references noted since the last call (a page of statement lines).
+        A word that COMMON_WORD_LINES or more lines of the page have (``mitra`` of every UPI
+        credit's narration, ``cash`` and ``slip`` of every deposit's) is a word of the statement's
+        wording, not a reference: it is kept in :attr:`common` and not written (half the rows of
+        a district's week). Should a ledger reference stored have one as its key run,
+        :meth:`_force` stands down (:meth:`add_items` notes it): the rule does it all, as before."""
+        lw = self._lw
+        if lw:
+            counts = Counter(w for w, _, _ in lw)
+            self.common.update(w for w, c in counts.items() if c >= COMMON_WORD_LINES)
+            if self.common:
+                common = self.common
+                lw = [row for row in lw if row[0] not in common]
+        await insert_rows(self.conn, self.lines_words, ["word", "k", "amount"], lw)
         await insert_rows(self.conn, self.lines_refs, ["ref", "run", "k", "amount"], self._lr)
         self._lw, self._lr = [], []
 
@@ -2805,7 +2822,7 @@ class _Matching:
         # is a word in a bitmap? its bit, as _Hashes.add sets it, tested here in the loop over every item of the window
         text_bits, run_bits, mask = self.text_words.bits, self.ref_runs.bits, _Hashes.BITS - 1
         n, odd, scan_all, findall, of_period = self.n, self.odd, self.scan_all, _RUN.findall, self.of_period
-        shortest, short_ref_run = self.shortest_run, False
+        shortest, short_ref_run, common, common_ref_run = self.shortest_run, False, self.common, False
         for item in items:
             n += 1
             text = " ".join(item.refs) + " " + item.text
@@ -2820,6 +2837,7 @@ class _Matching:
                     if text_bits[h >> 3] & (1 << (h & 7)):
                         refs.append([ref, run, n])
                         short_ref_run = short_ref_run or len(run) < MIN_REF_LEN
+                        common_ref_run = common_ref_run or run in common
             for word in set(findall(text)):
                 if len(word) < shortest:  # shorter than every statement reference's key run: none of them
                     continue
@@ -2834,6 +2852,7 @@ class _Matching:
                          text if quotable or scan_all else ""])  # the text only where a line's reference may be in it
         self.n = n
         self.short_ref_run = self.short_ref_run or short_ref_run
+        self.common_ref_run = self.common_ref_run or common_ref_run
         await insert_rows(self.conn, self.items, _ITEM_COLUMNS, rows)
         await insert_rows(self.conn, self.refs, ["ref", "run", "n"], refs)
         await insert_rows(self.conn, self.words, ["word", "n"], words)
@@ -2881,10 +2900,11 @@ class _Matching:
 
         Stands down (no forced pairs; the rule does it all) when a look-up could miss what the
         rule finds: a ledger reference without a key run (``odd``) or whose key run is shorter
-        than MIN_REF_LEN (the words noted are MIN_REF_LEN or longer), or a statement reference of
-        6+ characters without one (``scan_all``)."""
+        than MIN_REF_LEN (the words noted are MIN_REF_LEN or longer) or is one of the statement's
+        common words (:meth:`flush` did not write them), or a statement reference of 6+
+        characters without one (``scan_all``)."""
         self.has_forced, self.n_forced = False, 0
-        if self.odd or self.scan_all or self.short_ref_run or not self.n or not self.noted:
+        if self.odd or self.scan_all or self.short_ref_run or self.common_ref_run or not self.n or not self.noted:
             return
         lw, lr, refs, words, items = self.lines_words, self.lines_refs, self.refs, self.words, self.items
         cand = f"{self.forced}_c"

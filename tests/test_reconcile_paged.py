@@ -175,3 +175,32 @@ async def test_a_credit_is_never_paired_with_a_debit_on_its_reference(demo_db):
         assert _buckets(result) == ([], [], ["line:1"], ["entry:1"])
     for result in (rec.match([credit], [settled, collected], "bank"), await rec.match_paged([credit], [settled, collected], "bank")):
         assert _buckets(result) == ([("line:1", "entry:2", "reference")], [], [], ["entry:1"])
+
+
+async def test_a_reference_that_is_a_word_of_most_lines_still_pairs_as_the_rule_does(demo_db):
+    """A word that many lines of a page have (``mitra`` of every UPI credit) is the statement's
+    wording: it is not written for the forced pairs (half a district's week of rows). Should a
+    ledger item's reference be such a word, the forced pairs stand down, and every line still
+    goes where the rule puts it: here the first line takes the item named "salary" (the same
+    amount and date, its key first), not the item of its own UTR."""
+    def credit(n):
+        ref = f"UTR{100000000 + n}"
+        return rec.Item("bank", "other", f"line:{n}", DAY, 1000, ref, f"UPI/CR/{ref}/salary e-Mitra JP00010000{n:05d}", rec._refs(ref),
+                        line_no=n, line_id=n)
+
+    lines = rec.COMMON_WORD_LINES + 5
+    statements = [credit(n) for n in range(1, lines + 1)]
+    items = [rec.Item("ledger", "upi", "entry:0", DAY, 1000, "pay:salary", "salary run", rec._refs("salary"))]
+    items += [rec.Item("ledger", "upi", f"entry:{n}", DAY, 1000, f"pay:{n}", "upi collection", rec._refs(f"UTR{100000000 + n}"))
+              for n in range(1, lines + 1)]
+    stats: dict[str, int] = {}
+    got = await rec.match_paged(statements, items, "bank", 7, stats)
+    assert _buckets(got) == _buckets(rec.match(statements, items, "bank"))
+    assert {p.statement.key: p.ledger.key for p in got[0]}["line:1"] == "entry:0"
+    assert stats["forced"] == 0  # stood down: the rule did it all
+
+    # without that item, "salary" and "mitra" are only wording: every credit is a forced pair
+    stats = {}
+    got = await rec.match_paged(statements, items[1:], "bank", 7, stats)
+    assert _buckets(got) == _buckets(rec.match(statements, items[1:], "bank"))
+    assert stats["forced"] == lines
