@@ -67,11 +67,12 @@ def run_as(fn, as_user: str | None, *args, **kwargs):
     return run(go)
 
 
-def add_account_commands(group: click.Group, *, deactivate, reactivate, set_password, who: str, as_help: str,
+def add_account_commands(group: click.Group, *, deactivate, reactivate, set_password, rename, who: str, as_help: str,
                          citizens: str = "") -> None:
-    """``deactivate``, ``reactivate`` and ``set-password`` on ``group`` (``emitra officer``, ``emitra
-    user``): the same three steps for every kind of account, each ``fn(actor, username[, password])``
-    (deactivate and reactivate also take the ``--reason``, decision 145);
+    """``deactivate``, ``reactivate``, ``set-password`` and ``rename`` on ``group`` (``emitra officer``,
+    ``emitra user``): the same steps for every kind of account, each ``fn(actor, username[, password])``
+    (deactivate and reactivate also take the ``--reason``, decision 145; rename ``name=`` and
+    ``name_hi=``, decision 906);
     ``citizens``, the help's words on a citizen's login, when the group's steps take one too."""
     from emitra.core.models import Role
     from emitra.core.officers import REASON_MAX, REASON_MIN
@@ -117,12 +118,29 @@ def add_account_commands(group: click.Group, *, deactivate, reactivate, set_pass
         made = run_as(set_password, as_user, username, _password("New password (at least 8 characters)"))
         click.echo(f"{made.username}: password changed; their open sessions were ended")
 
+    @group.command("rename", help="Change what USERNAME is called, in English (--name), in Hindi (--name-hi, shown on Hindi "
+                                  "pages: the header, the case timeline) or both; what is left out stays as it is.")
+    @click.argument("username")
+    @click.option("--name", default=None, help="The name (and post), e.g. 'Naib Tehsildar, Phagi'.")
+    @click.option("--name-hi", "name_hi", default=None,
+                  help="The same in Hindi (Devanagari), e.g. 'नायब तहसीलदार, फागी'; '' removes it (Hindi pages show --name).")
+    @as_option
+    def rename_command(username: str, name: str | None, name_hi: str | None, as_user: str) -> None:
+        made = run_as(rename, as_user, username, name=name, name_hi=name_hi)
+        click.echo(f"{made.username}: {made.full_name}; {hindi_name(made, group.name)}")
+
+
+def hindi_name(account, group: str) -> str:
+    """An account's Hindi name as a listing says it, or how to give one."""
+    return (f"in Hindi: {account.full_name_hi}" if account.full_name_hi else
+            f"no Hindi name: Hindi pages show the English one (emitra {group} rename {account.username} --name-hi '...' --as ... gives one)")
+
 
 def _officers() -> None:
     from emitra.core import officers
 
     add_account_commands(officer, deactivate=officers.deactivate_officer, reactivate=officers.reactivate_officer,
-                         set_password=officers.set_officer_password, who="An officer",
+                         set_password=officers.set_officer_password, rename=officers.rename_officer, who="An officer",
                          as_help="The Society admin's username (recorded in the audit log).")
 
 
@@ -173,7 +191,8 @@ def officer_departments(district_code: str | None) -> None:
 @officer.command("list")
 @click.option("--district", "district_code", default=None, help="Only this district's (its code, e.g. JP).")
 def officer_list(district_code: str | None) -> None:
-    """The department officers: username, district, level, department, and whether they may log in."""
+    """The department officers: username, district, level, department, name in English and in Hindi
+    ("-" when it has none: Hindi pages show the English one), and whether they may log in."""
     from emitra.core.cli import run
     from emitra.core.models import Role, User
 
@@ -184,7 +203,7 @@ def officer_list(district_code: str | None) -> None:
         for user in await query:
             state = "" if user.active else "  (deactivated)"
             click.echo(f"{user.username:<16} {user.district.code if user.district else '--':<3} level {user.level}  "
-                       f"{user.department}{state}")
+                       f"{user.department}  |  {user.full_name} / {user.full_name_hi or '-'}{state}")
 
     run(go)
 

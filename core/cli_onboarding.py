@@ -151,13 +151,15 @@ def user() -> None:
 @click.option("--role", type=click.Choice(["operator", "lsp_admin", "society_admin", "state_admin"]), required=True,
               help="operator (of a counter), lsp_admin, society_admin (of a district's Society) or state_admin.")
 @click.option("--name", "full_name", required=True, help="The person's full name.")
+@click.option("--name-hi", "full_name_hi", default="",
+              help="The same in Hindi (Devanagari), shown on Hindi pages, e.g. 'अनिल वर्मा'; left out, they show --name.")
 @click.option("--counter", "counter_code", default="", help="An operator's counter code.")
 @click.option("--lsp", "lsp_id", type=int, default=None, help="An LSP admin's LSP number.")
 @click.option("--district", "district_code", default="", help="A Society admin's district code, e.g. JP.")
 @click.option("--as", "as_user", default=None,
               help="The Society admin's username, or an LSP admin's for an operator of their own counter (recorded in the audit log). "
                    "Left out only for the first state admin of an installation, or the first admin of a district's Society.")
-def user_add(username: str, role: str, full_name: str, counter_code: str, lsp_id: int | None, district_code: str,
+def user_add(username: str, role: str, full_name: str, full_name_hi: str, counter_code: str, lsp_id: int | None, district_code: str,
              as_user: str | None) -> None:
     """Create USERNAME. The password is asked for twice, or read from the first line of standard input
     when it is not a terminal (never an option: `ps` would show it)."""
@@ -165,7 +167,7 @@ def user_add(username: str, role: str, full_name: str, counter_code: str, lsp_id
 
     password = _password("Password (at least 8 characters)")
     made = run_as(add_user, as_user, username=username, full_name=full_name, role=role, password=password,
-                  counter_code=counter_code, lsp_id=lsp_id, district_code=district_code)
+                  counter_code=counter_code, lsp_id=lsp_id, district_code=district_code, full_name_hi=full_name_hi)
     where = (f"at {counter_code.strip().upper()}" if made.counter_id else f"of LSP {made.lsp_id}" if made.lsp_id
              else f"of the {district_code.strip().upper()} Society" if made.district_id else "of the state")
     click.echo(f"created {made.username}: {role} {where}")
@@ -189,7 +191,7 @@ def _staff() -> None:
     from emitra.core import onboarding
 
     add_account_commands(user, deactivate=onboarding.deactivate_user, reactivate=onboarding.reactivate_user,
-                         set_password=onboarding.set_user_password, who="An operator or LSP admin",
+                         set_password=onboarding.set_user_password, rename=onboarding.rename_user, who="An operator or LSP admin",
                          as_help="The Society admin's username, or the LSP admin's for their own operator (recorded in the audit log).",
                          citizens="A citizen's login (USERNAME citizen:<id>, or the citizen's e-Mitra ID), by the Society's admin "
                                   "of their district: a code sent to their mobile no longer signs them in, and their open "

@@ -342,6 +342,13 @@ async def set_officer_password(actor: audit.Actor, username: str, password: str)
     return await new_password(actor, await _officer_for(actor, username), password)
 
 
+async def rename_officer(actor: audit.Actor, username: str, *, name: str | None = None, name_hi: str | None = None) -> User:
+    """An officer's name and post, in English or Hindi (:func:`emitra.core.onboarding.rename`; decision 906)."""
+    from emitra.core.onboarding import rename
+
+    return await rename(actor, await _officer_for(actor, username), name=name, name_hi=name_hi)
+
+
 async def reactivate_officer(actor: audit.Actor, username: str, reason: str = "") -> User:
     """An officer deactivated by mistake, or back in the department (:func:`let_in`)."""
     officer = await _officer_for(actor, username)

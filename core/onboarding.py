@@ -328,11 +328,12 @@ async def _new_account(username: str, full_name: str, password: str) -> str:
 
 
 async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: str, password: str,
-                   counter_code: str = "", lsp_id: int | None = None, district_code: str = "") -> User:
+                   counter_code: str = "", lsp_id: int | None = None, district_code: str = "", full_name_hi: str = "") -> User:
     """An operator of a counter (``counter_code``), or an LSP's admin (``lsp_id``). The district
     Society's admin or the state admin may add either; an LSP admin may add operators to their own
     LSP's counters. Also a Society's admin (``district_code``) or the state admin: see
-    :func:`_admin_district`. Audited ``user.created`` (never the password)."""
+    :func:`_admin_district`. ``full_name_hi``, the name in Hindi (optional, Devanagari). Audited
+    ``user.created`` (never the password)."""
     name = str(role or "").strip().lower()
     wanted = ROLES.get(name) or ADMIN_ROLES.get(name)
     if wanted is None:
@@ -345,13 +346,14 @@ async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: s
                                   "beginning with a letter (e.g. 'op_phagi_1')",
                       f"{username!r} उपयोगकर्ता नाम नहीं है: 3 से 60 छोटे अंग्रेज़ी अक्षर, अंक, '.', '_' या '-', "
                       "जो किसी अक्षर से शुरू हो (जैसे 'op_phagi_1')")
+    full_name_hi = _person_hindi_name(full_name_hi)
     if wanted in ADMIN_ROLES.values():
         district = await _admin_district(actor, wanted, district_code)
         full_name = await _new_account(username, full_name, password)
         district_id = district.id if district else None
         async with in_transaction():
-            user = await User.create(username=username, full_name=full_name, role=wanted, password_hash=hash_password(password),
-                                     district_id=district_id)
+            user = await User.create(username=username, full_name=full_name, full_name_hi=full_name_hi, role=wanted,
+                                     password_hash=hash_password(password), district_id=district_id)
             await audit.record(actor, "user.created", user, district_id=district_id,
                                detail={"username": username, "role": wanted.value, "district": district.code if district else None})
         return user
@@ -381,8 +383,8 @@ async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: s
                       "एलएसपी एडमिन अपने एलएसपी के काउंटरों पर ऑपरेटर जोड़ते हैं")
     full_name = await _new_account(username, full_name, password)
     async with in_transaction():
-        user = await User.create(username=username, full_name=full_name, role=wanted, password_hash=hash_password(password),
-                                 district_id=lsp.district_id, lsp=lsp, counter=counter)
+        user = await User.create(username=username, full_name=full_name, full_name_hi=full_name_hi, role=wanted,
+                                 password_hash=hash_password(password), district_id=lsp.district_id, lsp=lsp, counter=counter)
         await audit.record(actor, "user.created", user, district_id=lsp.district_id, counter_id=counter.id if counter else None,
                            detail={"username": username, "role": wanted.value, "counter": counter.code if counter else None,
                                    "lsp_id": lsp.id})
@@ -411,6 +413,49 @@ async def _staff_for(actor: audit.Actor, username: str) -> User:
                       f"{actor.name!r} {account.username} का प्रबंधन नहीं कर सकते: जिला सोसायटी के एडमिन कर सकते हैं, और "
                       "एलएसपी एडमिन अपने ऑपरेटरों का")
     return account
+
+
+def _person_hindi_name(value: str | None) -> str:
+    """A person's name (and post) in Hindi, as kept: optional ("" shows the English name on Hindi
+    pages), in Devanagari when given (decision 906)."""
+    from emitra.core.plugins import is_hindi
+
+    value = " ".join(str(value or "").split())
+    if len(value) > 200:
+        raise Refused("--name-hi", f"the name in Hindi is {len(value)} characters long; shorten it to at most 200",
+                      f"हिंदी में नाम {len(value)} अक्षरों का है; इसे अधिकतम 200 अक्षरों का करें")
+    if value and not is_hindi(value):
+        raise Refused("--name-hi", f"the name in Hindi, {value!r}, is not written in Devanagari: write it as e.g. "
+                                   "'अनिल वर्मा' or 'तहसीलदार, फागी', or leave it empty to show the English name on Hindi pages",
+                      f"हिंदी में नाम, {value!r}, देवनागरी में नहीं लिखा है: इसे 'अनिल वर्मा' या 'तहसीलदार, फागी' की तरह "
+                      "लिखें, या हिंदी पृष्ठों पर अंग्रेज़ी नाम दिखाने के लिए इसे खाली छोड़ें")
+    return value
+
+
+async def rename(actor: audit.Actor, account: User, *, name: str | None = None, name_hi: str | None = None) -> User:
+    """Change what ``account`` is called: its name (``name``) and its name in Hindi (``name_hi``,
+    shown on Hindi pages; "" removes it, and they show the English name again); what is left out
+    (None) stays. The caller has checked that ``actor`` may manage the account. Audited
+    ``user.renamed`` with each value before and after; nothing changed writes nothing."""
+    wanted: dict[str, str] = {}
+    if name is not None:
+        wanted["full_name"] = _text(name, "--name", "the name", "नाम")
+    if name_hi is not None:
+        wanted["full_name_hi"] = _person_hindi_name(name_hi)
+    if not wanted:
+        raise Refused("--name", "nothing to change: give --name, --name-hi or both", "बदलने को कुछ नहीं: --name, --name-hi या दोनों दें")
+    changed = {k: [getattr(account, k), v] for k, v in wanted.items() if getattr(account, k) != v}
+    if changed:
+        async with in_transaction():
+            await User.filter(id=account.id).update(**{k: v for k, (_, v) in changed.items()})
+            await audit.record(actor, "user.renamed", account, district_id=account.district_id, counter_id=account.counter_id,
+                               detail={"username": account.username, **changed})
+    return await User.get(id=account.id)
+
+
+async def rename_user(actor: audit.Actor, username: str, *, name: str | None = None, name_hi: str | None = None) -> User:
+    """An operator's, LSP admin's or admin's names (:func:`rename`), by whoever may manage them (:func:`_staff_for`)."""
+    return await rename(actor, await _staff_for(actor, username), name=name, name_hi=name_hi)
 
 
 async def deactivate_user(actor: audit.Actor, username: str, reason: str = "") -> User:

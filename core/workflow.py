@@ -872,6 +872,17 @@ async def at_top(case: Case) -> bool:
                                   created_at__gte=case.state_since).exists()
 
 
+async def at_top_among(cases: Any) -> set[int]:
+    """The ids of the open cases of the query ``cases`` that are overdue at their top level
+    (:func:`at_top`), in one query: for the inbox's flag and filter (decision 906)."""
+    from tortoise.expressions import Subquery
+
+    open_ids = Subquery(cases.filter(closed_at=None).values("id"))
+    told = await CaseEvent.filter(action="top_level", case_id__in=open_ids) \
+        .values_list("case_id", "to_state", "created_at", "case__state", "case__state_since")
+    return {case_id for case_id, to_state, at, state, since in told if to_state == state and at >= since}
+
+
 async def sweep(actor: audit.Actor | None = None, at: dt.datetime | None = None, district_id: int | None = None) -> SweepResult:
     """Flag every SLA breach and escalate it to the next officer (idempotent: a breach is escalated once).
 

@@ -211,6 +211,7 @@ AUDIT_ACTIONS = {
     "user.moved": N_("Operator moved to another counter"),
     "user.password_changed": N_("Password changed"),
     "user.reactivated": N_("User reactivated"),
+    "user.renamed": N_("User's names changed"),
     "wallet.refunded": N_("Wallet refunded to the LSP"),
     "wallet.topped_up": N_("Wallet topped up"),
 }

@@ -1,7 +1,7 @@
 """The Network page: the district Society's LSPs, their counters and the people who work them, and
 the forms that change them. Each form calls the same function of :mod:`emitra.core.onboarding` as
 its command (``emitra lsp add``, ``emitra counter add | close | reopen | move-applications``,
-``emitra user add | deactivate | reactivate | move``, ``emitra district set``), so the checks, the refusals and the audit
+``emitra user add | deactivate | reactivate | move | rename``, ``emitra district set``), so the checks, the refusals and the audit
 records are the command line's. The Society's admin sees and manages their district's; an LSP admin sees their own
 LSP's counters and operators, and may add, lock out and move operators between them, and move
 open applications between them, as the commands allow.
@@ -42,6 +42,8 @@ def _done_message(action: str, what: str) -> str:
         "close": _("Counter %(what)s closed: it takes no payment, and its operators cannot log in."),
         "reopen": _("Counter %(what)s reopened."),
         "rename": _("Counter %(what)s's names are saved: pages, receipts and messages in Hindi show its Hindi name, if it has one."),
+        "rename_user": _("%(what)s's names are saved: Hindi pages show the Hindi name in the header and on case timelines, "
+                         "if there is one."),
         "deactivate": _("%(what)s can no longer log in; their sessions ended."),
         "reactivate": _("%(what)s may log in again."),
         "move": _("%(what)s moved; their sessions ended."),
@@ -98,7 +100,7 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
             raise Refused("password", "the two passwords differ; type the same password twice",
                           "दोनों पासवर्ड अलग हैं; एक ही पासवर्ड दो बार लिखें")
         made = await onboarding.add_user(who, username=text["username"], full_name=text["name"], role="operator",
-                                         password=text["password"], counter_code=text["counter"])
+                                         password=text["password"], counter_code=text["counter"], full_name_hi=text["name_hi"])
         return "operator", action, made.username
     if action in ("close", "reopen", "move_cases", "rename"):
         if text["code"] not in {c.code for c in counters}:
@@ -116,9 +118,12 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
         else:
             made = await onboarding.reopen_counter(who, text["code"])
         return f"counter-{made.code}", action, made.code
-    if action in ("deactivate", "reactivate", "move"):
+    if action in ("deactivate", "reactivate", "move", "rename_user"):
         if text["username"] not in {p.username for p in people}:
             raise Forbidden(_not_yours(_("Operator"), text["username"], user), PAGE)
+        if action == "rename_user":  # an operator's or LSP admin's names, in English and Hindi (decision 906)
+            made = await onboarding.rename_user(who, text["username"], name=text["name"], name_hi=text["name_hi"])
+            return f"user-{made.username}", action, made.username
         if action == "move":
             made = await onboarding.move_user(who, text["username"], text["counter"])
         else:
@@ -147,6 +152,8 @@ def _form_of(form: Any) -> str:
         return f"names-{str(form.get('code', '')).strip()}"
     if action in ("close", "reopen", "move_cases"):
         return f"counter-{str(form.get('code', '')).strip()}"
+    if action == "rename_user":  # its own form in the row, as a counter's names
+        return f"names-user-{str(form.get('username', '')).strip()}"
     if action in ("deactivate", "reactivate", "move"):
         return f"user-{str(form.get('username', '')).strip()}"
     return action
@@ -156,7 +163,7 @@ def _form_of(form: Any) -> str:
 async def network(request: Request) -> Response:
     """The LSPs, their counters (code, kind, open or closed, services enabled, operators), and the
     forms: appoint an LSP, license a counter, add an operator, close or reopen a counter, lock out
-    or let in an operator, move an operator."""
+    or let in an operator, move an operator, name an operator or LSP admin in English and Hindi."""
     user = request.state.user
     lsps, counters, people = await _scope(user)
     errors: dict[str, dict[str, str]] = {}

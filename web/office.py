@@ -105,6 +105,7 @@ def _filters(request: Request) -> tuple[dict[str, str], dict[str, str]]:
         "state": q.get("state", "").strip(),
         "min_age": q.get("min_age", "").strip(),
         "flagged": "1" if q.get("flagged") else "",
+        "top": "1" if q.get("top") else "",
         "number": q.get("number", "").strip()[:30],
         "page": q.get("page", "").strip(),
     }
@@ -154,6 +155,9 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         narrowed = narrowed.filter(Q(level__gt=1) | Q(breached=True))
     if filters["number"]:
         narrowed = narrowed.filter(workflow.number_or_certificate(filters["number"]))  # one certificate a case: no repeats
+    at_top = await workflow.at_top_among(scope)  # overdue with no officer above: flagged, and a filter (decision 906)
+    if filters["top"]:
+        narrowed = narrowed.filter(id__in=sorted(at_top) or [0])
     query = narrowed
     if filters["state"]:
         query = query.filter(state=filters["state"])  # a state asked for: its cases, closed too, whoever's turn
@@ -173,7 +177,8 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
             actions.setdefault(t.action, pick(t.label_en, t.label_hi))
         soon = case.state_due_at is not None and at <= case.state_due_at < at + dt.timedelta(hours=24)
         overdue = case.state_due_at is not None and case.state_due_at < at
-        rows.append({"case": case, "state": _state_label(case), "age": workflow.age_days(case, at), "soon": soon, "overdue": overdue})
+        rows.append({"case": case, "state": _state_label(case), "age": workflow.age_days(case, at), "soon": soon, "overdue": overdue,
+                     "at_top": case.id in at_top})
     elsewhere = 0  # a number looked up that no case waiting on this turn has: how many of the desk's have it
     if filters["number"] and not total and not filters["state"] and turn != "all":
         elsewhere = await narrowed.count()
