@@ -72,7 +72,7 @@ def add_account_commands(group: click.Group, *, deactivate, reactivate, set_pass
     """``deactivate``, ``reactivate``, ``set-password`` and ``rename`` on ``group`` (``emitra officer``,
     ``emitra user``): the same steps for every kind of account, each ``fn(actor, username[, password])``
     (deactivate and reactivate also take the ``--reason``, decision 145; rename ``name=`` and
-    ``name_hi=``, decision 906);
+    ``name_hi=``, decision 148);
     ``citizens``, the help's words on a citizen's login, when the group's steps take one too."""
     from emitra.core.models import Role
     from emitra.core.officers import REASON_MAX, REASON_MIN

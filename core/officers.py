@@ -343,7 +343,7 @@ async def set_officer_password(actor: audit.Actor, username: str, password: str)
 
 
 async def rename_officer(actor: audit.Actor, username: str, *, name: str | None = None, name_hi: str | None = None) -> User:
-    """An officer's name and post, in English or Hindi (:func:`emitra.core.onboarding.rename`; decision 906)."""
+    """An officer's name and post, in English or Hindi (:func:`emitra.core.onboarding.rename`; decision 148)."""
     from emitra.core.onboarding import rename
 
     return await rename(actor, await _officer_for(actor, username), name=name, name_hi=name_hi)

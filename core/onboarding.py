@@ -417,7 +417,7 @@ async def _staff_for(actor: audit.Actor, username: str) -> User:
 
 def _person_hindi_name(value: str | None) -> str:
     """A person's name (and post) in Hindi, as kept: optional ("" shows the English name on Hindi
-    pages), in Devanagari when given (decision 906)."""
+    pages), in Devanagari when given (decision 148)."""
     from emitra.core.plugins import is_hindi
 
     value = " ".join(str(value or "").split())

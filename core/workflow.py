@@ -874,7 +874,7 @@ async def at_top(case: Case) -> bool:
 
 async def at_top_among(cases: Any) -> set[int]:
     """The ids of the open cases of the query ``cases`` that are overdue at their top level
-    (:func:`at_top`), in one query: for the inbox's flag and filter (decision 906)."""
+    (:func:`at_top`), in one query: for the inbox's flag and filter (decision 148)."""
     from tortoise.expressions import Subquery
 
     open_ids = Subquery(cases.filter(closed_at=None).values("id"))

@@ -1,4 +1,4 @@
-"""What decision 147 left undone (decision 906): the Hindi name of a staff account was set only by
+"""What decision 147 left undone (decision 148): the Hindi name of a staff account was set only by
 ``emitra officer add --name-hi``, shown nowhere an admin manages staff, and could not be changed; and
 an officer's inbox did not flag a case overdue at the top level (its state deadline cleared, it was
 not even "Overdue"), nor list those cases on their own."""

@@ -121,7 +121,7 @@ async def _act(request: Request, form: Any, counters: list[Counter], people: lis
     if action in ("deactivate", "reactivate", "move", "rename_user"):
         if text["username"] not in {p.username for p in people}:
             raise Forbidden(_not_yours(_("Operator"), text["username"], user), PAGE)
-        if action == "rename_user":  # an operator's or LSP admin's names, in English and Hindi (decision 906)
+        if action == "rename_user":  # an operator's or LSP admin's names, in English and Hindi (decision 148)
             made = await onboarding.rename_user(who, text["username"], name=text["name"], name_hi=text["name_hi"])
             return f"user-{made.username}", action, made.username
         if action == "move":

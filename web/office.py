@@ -155,7 +155,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         narrowed = narrowed.filter(Q(level__gt=1) | Q(breached=True))
     if filters["number"]:
         narrowed = narrowed.filter(workflow.number_or_certificate(filters["number"]))  # one certificate a case: no repeats
-    at_top = await workflow.at_top_among(scope)  # overdue with no officer above: flagged, and a filter (decision 906)
+    at_top = await workflow.at_top_among(scope)  # overdue with no officer above: flagged, and a filter (decision 148)
     if filters["top"]:
         narrowed = narrowed.filter(id__in=sorted(at_top) or [0])
     query = narrowed
