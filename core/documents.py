@@ -8,6 +8,7 @@ admin of the district, and an officer of the department the request went to.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import unicodedata
@@ -96,12 +97,13 @@ def spec_for(service: Service, field: str) -> dict[str, Any] | None:
 
 
 async def store(actor: audit.Actor, counter: Counter, service: Service, field: str, filename: str, content: bytes,
-                size: int | None = None) -> Document:
+                size: int | None = None, held_for: str | None = None) -> Document:
     """Check and keep one uploaded file; raise :class:`FormErrors` naming the field when it is refused.
 
     An upload is read only up to its field's limit and one byte more: ``size`` is then the whole
     file's size as received (Starlette's ``UploadFile.size``), which a refusal names; without it, a
-    refusal can only say the file is larger than the limit."""
+    refusal can only say the file is larger than the limit. ``held_for`` (:func:`hold_key`) binds
+    a form's scan to the session and the form it was uploaded in until the form is recorded."""
     spec = spec_for(service, field)
     if spec is None:
         raise FormErrors([FieldMessage(field, "This field does not take a document.", "यह फ़ील्ड दस्तावेज़ नहीं लेता।")])
@@ -132,10 +134,94 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
         sha256=hashlib.sha256(content).hexdigest(),
         # kept masked: a scan of an Aadhaar card is often named by its number (docs/security.md)
         original_name=privacy.mask_aadhaar_in_text(display_name(filename)),
+        held_for=held_for,
     )
     await audit.record(actor, "document.upload", doc, district_id=counter.district_id, counter_id=counter.id,
                        detail={"service": service.code, "field": field, "bytes": len(content), "type": mime})
     return doc
+
+
+#: how long a scan of a form not yet recorded is held for its form (decision 149): then it is deleted
+HOLD_SECONDS = 3600
+
+
+def hold_key(session_id: str, form_key: str) -> str:
+    """What binds a held scan to the operator's session (its server-side id) and to the form (its
+    key, given when the form opens): a hash, so the session's id is not stored with the scan."""
+    return hashlib.sha256(f"emitra-held-scan:{session_id}:{form_key}".encode()).hexdigest()
+
+
+NOT_HELD_EN = "This scan is no longer held for this form (it is held for an hour); choose the file again."
+NOT_HELD_HI = "यह स्कैन अब इस फ़ॉर्म के लिए रखा नहीं है (यह एक घंटे तक रखा जाता है); फ़ाइल फिर से चुनें।"
+
+
+async def held(actor: audit.Actor, counter: Counter, service: Service, field: str, public_id: str, key: str) -> Document:
+    """The scan held for ``field`` of this form (``key``: :func:`hold_key`); FormErrors naming the
+    field when there is none: expired, dropped, or never this form's. A scan that exists but is held
+    for another session or form is refused the same way, and the refusal is audited."""
+    doc = await Document.get_or_none(public_id=public_id, request_id=None) if is_public_id(public_id) else None
+    if doc is not None and doc.counter_id == counter.id and doc.service_code == service.code and doc.field not in (field, CORRECTION_FIELD):
+        raise FormErrors([_other_field(field, doc.field)])  # this counter's scan, named in another field (its own limits)
+    if doc is not None and doc.held_for == key and doc.counter_id == counter.id and doc.service_code == service.code \
+            and doc.field == field and not _expired(doc):
+        return doc
+    if doc is not None and doc.held_for is not None and doc.held_for != key:
+        await audit.record(actor, "document.held_refused", doc, district_id=counter.district_id, counter_id=counter.id,
+                           detail={"service": service.code, "field": field, "reason": "another session or form"})
+    raise FormErrors([FieldMessage(field, NOT_HELD_EN, NOT_HELD_HI)])
+
+
+def _expired(doc: Document, now: dt.datetime | None = None) -> bool:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return doc.created_at is not None and doc.created_at <= now - dt.timedelta(seconds=HOLD_SECONDS)
+
+
+async def drop_held(actor: audit.Actor, doc: Document, action: str = "document.drop") -> None:
+    """Delete a held scan, its record and its file (dropped or replaced by the operator, expired, or
+    left out of the recorded form), audited."""
+    if doc.request_id is not None or doc.held_for is None:
+        return
+    deleted = await Document.filter(id=doc.id, request_id=None).delete()
+    if deleted:
+        discard(doc)
+        await audit.record(actor, action, doc, district_id=doc.district_id, counter_id=doc.counter_id,
+                           detail={"service": doc.service_code, "field": doc.field, "bytes": doc.size_bytes})
+
+
+async def sweep_held(now: dt.datetime | None = None) -> int:
+    """Delete the held scans uploaded more than :data:`HOLD_SECONDS` ago and not attached to an
+    application (their form was never recorded); how many. Run with every form posted at a counter
+    and by ``emitra documents sweep``."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    stale = await Document.filter(request_id=None, held_for__isnull=False,
+                                  created_at__lte=now - dt.timedelta(seconds=HOLD_SECONDS)).limit(200)
+    for doc in stale:
+        await drop_held(audit.Actor(None, via="web"), doc, "document.expire")
+    return len(stale)
+
+
+async def check_held(actor: audit.Actor, counter: Counter, service: Service, data: dict[str, Any], key: str) -> None:
+    """Every scan the form names that is not attached yet must be held for this form (``key``);
+    FormErrors names each one that is not. One attached already is left to the payment (the same
+    form paid again answers with its receipt; another is refused there)."""
+    errors: list[FieldMessage] = []
+    for path, _spec in upload_fields(service.form):
+        value = value_at(data, path)
+        if not value or await Document.filter(public_id=str(value), request_id__isnull=False).exists():
+            continue
+        try:
+            await held(actor, counter, service, path, str(value), key)
+        except FormErrors as exc:
+            errors += exc.errors
+    if errors:
+        raise FormErrors(errors)
+
+
+async def release_form(actor: audit.Actor, key: str) -> None:
+    """The form was recorded: the scans still held for it (one whose field the recorded form left
+    out) are deleted; those it attached are the application's."""
+    for doc in await Document.filter(held_for=key, request_id=None):
+        await drop_held(actor, doc, "document.expire")
 
 
 def value_at(data: dict[str, Any], path: str) -> Any:
@@ -150,6 +236,14 @@ def value_at(data: dict[str, Any], path: str) -> Any:
 
 ALREADY_ATTACHED_EN = "This document is already attached to another application; upload it again for this one."
 ALREADY_ATTACHED_HI = "यह दस्तावेज़ पहले से किसी अन्य आवेदन से जुड़ा है; इस आवेदन के लिए फिर से अपलोड करें।"
+
+
+def _other_field(path: str, uploaded_for: str) -> FieldMessage:
+    return FieldMessage(
+        path, f"This scan was uploaded for another field ({uploaded_for}); upload it again in this field, which has its own "
+              "file types and size limit.",
+        f"यह स्कैन दूसरे फ़ील्ड ({uploaded_for}) के लिए अपलोड हुआ था; इसे इस फ़ील्ड में फिर से अपलोड करें, जिसके फ़ाइल "
+        "प्रकार और आकार की सीमा अपनी हैं।")
 
 
 async def check_references(counter: Counter, service: Service, data: dict[str, Any]) -> list[Document]:
@@ -173,11 +267,7 @@ async def check_references(counter: Counter, service: Service, data: dict[str, A
                                        "यह दस्तावेज़ इस सेवा के लिए यहाँ अपलोड नहीं हुआ; फिर से अपलोड करें।"))
             continue
         if doc.field != path:
-            errors.append(FieldMessage(
-                path, f"This scan was uploaded for another field ({doc.field}); upload it again in this field, which has its own "
-                      "file types and size limit.",
-                f"यह स्कैन दूसरे फ़ील्ड ({doc.field}) के लिए अपलोड हुआ था; इसे इस फ़ील्ड में फिर से अपलोड करें, जिसके फ़ाइल "
-                "प्रकार और आकार की सीमा अपनी हैं।"))
+            errors.append(_other_field(path, doc.field))
             continue
         doc.form_field = path  # named again if another payment takes it first (core/counter.py)
         docs.append(doc)

@@ -467,6 +467,9 @@ class Document(Model):
     size_bytes = fields.IntField()
     sha256 = fields.CharField(max_length=64)
     original_name = fields.CharField(max_length=200, default="")
+    #: while it is not attached: the hash of the session and the form it was uploaded in (a scan held
+    #: for a refused form, decision 149); None for a scan uploaded through the API
+    held_for = fields.CharField(max_length=64, null=True)
     request = fields.ForeignKeyField("models.ServiceRequest", related_name="documents", null=True, on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -6,6 +6,7 @@ Every page here is for the operator of one counter, and shows only that counter'
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
@@ -13,7 +14,6 @@ from urllib.parse import urlencode
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from tortoise.transactions import in_transaction
 
 from emitra.core import counter as counter_core
 from emitra.core import citizen_lookups, corrections, documents, forms, payments, privacy, registration, workflow
@@ -176,38 +176,70 @@ async def _service(request: Request, counter: Counter):
         raise HTTPException(404, pick(exc.message_en, exc.message_hi)) from None
 
 
-async def _store_uploads(request: Request, counter: Counter, service, form) -> dict[str, str]:
-    """Keep the files posted with this step; return field -> document id (errors raise FormErrors).
+def _hold_key(request: Request, form_key: str) -> str:
+    """What binds the scans of this form to this session and this form (decision 149)."""
+    return documents.hold_key(str(request.session.get("sid", "")), form_key)
 
-    The step's scans are kept together or not at all: when one is refused, those already checked
-    are rolled back with it (records, audit entries, files), and the page names the refused field."""
+
+_swept_at = 0.0
+
+
+async def _sweep() -> None:
+    """Delete the held scans whose hour has passed (at most once a minute a process: the query reads
+    the document table)."""
+    global _swept_at
+    if time.monotonic() - _swept_at >= 60:
+        _swept_at = time.monotonic()
+        await documents.sweep_held()
+
+
+def _posted_file(form, path: str) -> Any:
+    for key in (path + ".replace", path):
+        upload = form.get(key)
+        if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
+            return upload
+    return None
+
+
+async def _store_uploads(request: Request, counter: Counter, service, form, key: str) -> tuple[dict[str, str], list[forms.FieldMessage]]:
+    """Keep the files posted with this step, each held for this session and form (decision 149), and
+    the scans held from an earlier post of it; return field -> document id of every document field
+    (empty when it holds none), and the refusals, each naming its field.
+
+    A checked file is held even when another field, another scan included, is refused: the form
+    sent again without choosing it uses it. A new file replaces the held one (which is deleted; a
+    refused new file leaves it held); "Remove this file" (``<field>.drop``) deletes it. A held scan's
+    id posted by another session or form, or after its hour, is refused (audited when it is another's)."""
     stored: dict[str, str] = {}
-    kept: list[Any] = []
     errors: list[forms.FieldMessage] = []
-    try:
-        async with in_transaction():
-            for path, _spec in forms.upload_fields(service.form):
-                for key in (path + ".replace", path):
-                    upload = form.get(key)
-                    if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
-                        continue
-                    max_bytes = int(_spec.get("max_kb") or documents.DEFAULT_MAX_KB) * 1024
-                    content = await upload.read(max_bytes + 1)
-                    try:
-                        doc = await documents.store(actor(request), counter, service, path, upload.filename, content, size=upload.size)
-                    except FormErrors as exc:
-                        errors += exc.errors
-                    else:
-                        kept.append(doc)
-                        stored[path] = doc.public_id
-                    break
-            if errors:
-                raise FormErrors(errors)
-    except BaseException:
-        for doc in kept:  # their records were rolled back: their files go too
-            documents.discard(doc)
-        raise
-    return stored
+    who = actor(request)
+    for path, spec in forms.upload_fields(service.form):
+        posted = form.get(path)
+        previous, refused = None, []
+        if isinstance(posted, str) and posted:
+            try:
+                previous = await documents.held(who, counter, service, path, posted, key)
+            except FormErrors as exc:
+                refused = exc.errors
+        stored[path] = previous.public_id if previous is not None else ""
+        upload = _posted_file(form, path)
+        if upload is not None:
+            max_bytes = int(spec.get("max_kb") or documents.DEFAULT_MAX_KB) * 1024
+            content = await upload.read(max_bytes + 1)
+            try:
+                doc = await documents.store(who, counter, service, path, upload.filename, content, size=upload.size, held_for=key)
+            except FormErrors as exc:
+                errors += exc.errors
+                continue
+            if previous is not None:
+                await documents.drop_held(who, previous)
+            stored[path] = doc.public_id
+        elif previous is not None and form.get(path + ".drop"):
+            await documents.drop_held(who, previous)
+            stored[path] = ""
+        else:
+            errors += refused
+    return stored, errors
 
 
 class _Merged:
@@ -281,11 +313,16 @@ async def service_form(request: Request) -> Response:
         step = min(max(int(str(form.get("_step", "0"))), 0), last)
     except ValueError:
         step = 0
-    try:
-        uploads = await _store_uploads(request, counter, service, form)
-    except FormErrors as exc:
-        return await _form_page(request, ctx, coerce(service.form, _Merged(form, {})), step, exc.by_field(current_lang.get()), 400)
+    await _sweep()
+    uploads, refused = await _store_uploads(request, counter, service, form, _hold_key(request, ctx["form_key"]))
     data = coerce(service.form, _Merged(form, uploads))
+    if refused:  # the scans checked are held, named on the page; the others' fields are checked too
+        errors = FormErrors(refused).by_field(current_lang.get())
+        try:
+            counter_core.check_form(service, data, step)
+        except FormErrors as exc:
+            errors = {**exc.by_field(current_lang.get()), **errors}
+        return await _form_page(request, ctx, data, step, errors, 400)
     if form.get("_edit"):  # "Change the form" on the confirmation page: its first step, filled as it was
         return await _form_page(request, ctx, data, 0)
     if form.get("_back") and step > 0:
@@ -465,6 +502,11 @@ async def pay(request: Request) -> Response:
         details = method_details(method, typed)
     except FormErrors as exc:
         return await _reconfirm(request, ctx, data, form, {}, code, typed, exc.by_field(current_lang.get()))
+    key = _hold_key(request, ctx["form_key"])
+    try:
+        await documents.check_held(actor(request), counter, service, data, key)
+    except FormErrors as exc:  # its hour passed on the confirmation page, or another session's scan
+        return await _form_page(request, ctx, data, 0, exc.by_field(current_lang.get()), 400)
     try:
         tendered = None
         if method.immediate:
@@ -489,6 +531,7 @@ async def pay(request: Request) -> Response:
         return await _reconfirm(request, ctx, data, form, {exc.field: pick(exc.message_en, exc.message_hi)}, code, typed)
     except FormErrors as exc:
         return await _form_page(request, ctx, data, 0, exc.by_field(current_lang.get()), 400)
+    await documents.release_form(actor(request), key)  # the scans the recorded form left out are deleted
     return RedirectResponse(f"/receipts/{counter_request.receipt_no}", status_code=303)
 
 
