@@ -48,3 +48,11 @@ PAYMENT_METHODS: dict[str, str] = {
 
 #: the entry-point names of the built-in plugins that declare a code
 PLUGINS: frozenset[str] = frozenset(SERVICES.values()) | frozenset(PAYMENT_METHODS.values())
+
+#: built-in plugin -> the namespaces of its codes (a code without its last part: ``gov.rj.jvvnl``),
+#: which only it, or a plugin the Society names in ``EMITRA_PLUGIN_NAMESPACES``, may declare codes in
+#: (core/plugins.py, ``namespace_problem``; decision 150)
+NAMESPACES: dict[str, frozenset[str]] = {
+    plugin: frozenset(code.rsplit(".", 1)[0] for code, owner in SERVICES.items() if owner == plugin)
+    for plugin in frozenset(SERVICES.values())
+}

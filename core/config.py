@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -267,6 +268,29 @@ def _holiday(text: str, where: str):
     raise SettingError(f"{where} is not a date: write each holiday as YYYY-MM-DD (for example 2026-11-08)")
 
 
+#: a namespace of service codes, as ``EMITRA_PLUGIN_NAMESPACES`` names one: ``gov.rj.jmc``, ``pvt.hp_gas``
+_NAMESPACE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+_NAMESPACE_EXAMPLE = "EMITRA_PLUGIN_NAMESPACES=jmc_trade=gov.rj.jmc,bharat_gas=pvt.hp_gas"
+
+
+def plugin_namespaces() -> dict[str, frozenset[str]]:
+    """The exceptions the Society allows to the rule that a plugin declares codes in its own
+    namespace only (decision 150): plugin (entry-point name) -> the other namespaces it may use,
+    from ``EMITRA_PLUGIN_NAMESPACES``, comma-separated ``plugin=namespace`` pairs (a plugin may be
+    named more than once). A pair that is not so raises :class:`SettingError` naming it and the fix."""
+    out: dict[str, set[str]] = {}
+    for pair in os.environ.get("EMITRA_PLUGIN_NAMESPACES", "").split(","):
+        if not pair.strip():
+            continue
+        plugin, _, namespace = (part.strip() for part in pair.partition("="))
+        if not plugin or not _NAMESPACE.match(namespace):
+            raise SettingError(f"EMITRA_PLUGIN_NAMESPACES: {pair.strip()!r} is not plugin=namespace; write the plugin's "
+                               f"entry-point name, '=', and a namespace of at least two dotted lowercase parts, the codes "
+                               f"it may declare beginning with it, e.g. {_NAMESPACE_EXAMPLE}")
+        out.setdefault(plugin, set()).add(namespace)
+    return {plugin: frozenset(namespaces) for plugin, namespaces in out.items()}
+
+
 def max_request_bytes() -> int:
     """The largest posted page form, files included (``EMITRA_MAX_REQUEST_MB``, default 12 MB)."""
     return _whole("EMITRA_MAX_REQUEST_MB") * 1024 * 1024
@@ -385,12 +409,16 @@ def _date_or_time(name: str, parse, shape: str):
     return check
 
 
-def _holidays_setting(value: str) -> str | None:
-    try:
-        holidays()
-    except SettingError as exc:
-        return str(exc)
-    return None
+def _read_by(read):
+    """The check of a setting that ``read`` reads: the :class:`SettingError` it raises, said."""
+    def check(value: str) -> str | None:
+        try:
+            read()
+        except SettingError as exc:
+            return str(exc)
+        return None
+
+    return check
 
 
 def _checks() -> dict[str, object]:
@@ -404,6 +432,7 @@ def _checks() -> dict[str, object]:
         "EMITRA_SECURE_COOKIES": _zero_or_one("EMITRA_SECURE_COOKIES", "the session cookie is sent over HTTPS only"),
         "EMITRA_TIMEZONE": _timezone,
         "EMITRA_PLUGINS": None,  # names: one not installed loads nothing, and is a refusal of the plugin host (core/plugins.py)
+        "EMITRA_PLUGIN_NAMESPACES": _read_by(plugin_namespaces),
         "EMITRA_POLICY_DIR": _policy_dir,
         "EMITRA_STRIPE_API_KEY": None,
         "EMITRA_STRIPE_WEBHOOK_SECRET": None,
@@ -414,7 +443,7 @@ def _checks() -> dict[str, object]:
         "EMITRA_UPI_VPA": _upi_vpa,
         "EMITRA_UPI_PAYEE": None,
         "EMITRA_UPI_WEBHOOK_SECRET": None,
-        "EMITRA_HOLIDAYS": _holidays_setting,
+        "EMITRA_HOLIDAYS": _read_by(holidays),
         **{name: _whole_number(name) for name in WHOLE_NUMBERS},
         "EMITRA_TODAY": _date_or_time("EMITRA_TODAY", dt.date.fromisoformat, "date"),
         "EMITRA_NOW": _date_or_time("EMITRA_NOW", dt.datetime.fromisoformat, "time"),

@@ -14,6 +14,15 @@ import pluggy
 if TYPE_CHECKING:
     from emitra.core.services import Service
 
+#: The version of the plugin API: these hook specs and what a :class:`~emitra.core.services.Service`
+#: declares. A plugin says which it is written for with a module-level ``__emitra_plugin_api__ = 1``
+#: (a number written out, not imported from here), and the plugin host refuses one that declares
+#: another (docs/plugins.md, "The plugin API version"). It is raised, with emitra's minor version
+#: (major from 1.0), by a change that would break a plugin written for the one before: a hook renamed
+#: or given another argument, a Service field required or read differently. ``emitra plugin new``
+#: pins a new plugin to the releases of emitra that keep it (``emitra>=0.1.0,<0.2``).
+PLUGIN_API = 1
+
 hookspec = pluggy.HookspecMarker("emitra")
 hookimpl = pluggy.HookimplMarker("emitra")
 

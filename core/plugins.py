@@ -594,12 +594,80 @@ def check_declaration(service: Any, checked: CheckedForms = _EVERY_FORM) -> None
 _CODE_PREFIX = {"government": "gov.rj", "central": "gov.in", "private": "pvt"}
 
 
-def own_code(service: Any, plugin: str) -> str:
-    """A code under ``plugin``'s own name for ``service`` (what a refusal for a shared code suggests)."""
+def own_namespace(service: Any, plugin: str) -> str:
+    """The namespace ``plugin`` owns for ``service``: its domain's prefix and the plugin's own
+    (entry-point) name, ``pvt.bharat_gas`` (decision 150)."""
     domain = getattr(service.domain, "value", service.domain)
     owner = re.sub(r"[^a-z0-9_]+", "_", plugin.lower()).strip("_") or "yourname"
+    return f"{_CODE_PREFIX.get(domain, 'pvt')}.{owner}"
+
+
+def own_code(service: Any, plugin: str) -> str:
+    """A code under ``plugin``'s own name for ``service`` (what a refusal for a shared code suggests)."""
     last = str(service.code).rsplit(".", 1)[-1] or "service"
-    return f"{_CODE_PREFIX.get(domain, 'pvt')}.{owner}.{last}"
+    return f"{own_namespace(service, plugin)}.{last}"
+
+
+def _under(code: str, namespaces: Iterable[str]) -> bool:
+    return any(code.startswith(namespace + ".") for namespace in namespaces)
+
+
+def namespace_problem(service: Any, plugin: str, builtin: set[str], allowed: dict[str, frozenset[str]]) -> str | None:
+    """Why ``plugin`` may not declare ``service``'s code (None when it may): a plugin declares codes
+    in its own namespace only (its name under a domain's prefix, :func:`own_namespace`; a built-in
+    plugin, in those of the codes core/builtin_codes.py gives it), and in the namespaces the Society
+    allows it by name
+    (``allowed``: ``EMITRA_PLUGIN_NAMESPACES``). A built-in's namespace is its own even when a
+    partner's plugin is named like it (``recharge``: ``pvt.recharge``). The providers' namespaces
+    are those under the domains' prefixes (``gov.rj.``, ``gov.in.``, ``pvt.``): a code under none of
+    them is in no one's and not refused here. Decision 905."""
+    code = str(service.code)
+    if not _under(code, _CODE_PREFIX.values()):  # no provider's namespace (emitra's own tests use test.*)
+        return None
+    if _under(code, allowed.get(plugin, ())) or (plugin in builtin and _under(code, builtin_codes.NAMESPACES.get(plugin, ()))):
+        return None
+    owners = sorted(p for p, namespaces in builtin_codes.NAMESPACES.items() if p != plugin and _under(code, namespaces))
+    mine = own_namespace(service, plugin)
+    if _under(code, [f"{root}.{mine.split('.')[-1]}" for root in _CODE_PREFIX.values()]) and not owners:
+        return None
+    namespace = code.rsplit(".", 1)[0]
+    whose = (f"{namespace!r} belongs to the plugin{'s' if len(owners) > 1 else ''} built into emitra "
+             f"{', '.join(repr(o) for o in owners)}" if owners else
+             f"{namespace!r} is another provider's")
+    granted = sorted(allowed.get(plugin, ()))
+    may = f"{mine!r}" + (f" (and {', '.join(repr(n) for n in granted)}, which the Society allows it)" if granted else "")
+    return (f"{code!r} is outside the namespace plugin {plugin!r} may declare codes in, {may}: {whose}, and a plugin's "
+            f"codes begin with its domain and its own name; write {own_code(service, plugin)!r}, or, if the plugin offers "
+            f"this service for {namespace!r} by agreement, the Society allows it by name: "
+            f"EMITRA_PLUGIN_NAMESPACES={plugin}={namespace}")
+
+
+def emitra_requirement() -> str:
+    """The requirement a plugin written against this emitra puts on it: this version, up to the next
+    minor version while emitra is 0.x (the next major from 1.0), where the plugin API
+    (``hookspecs.PLUGIN_API``) may change: ``emitra>=0.1.0,<0.2``."""
+    from emitra import __version__
+
+    parts = [int(n) for n in re.findall(r"\d+", __version__)[:2]] + [0]
+    upper = f"0.{parts[1] + 1}" if parts[0] == 0 else f"{parts[0] + 1}"
+    return f"emitra>={__version__},<{upper}"
+
+
+def plugin_api_problem(plugin: Any) -> str | None:
+    """Why ``plugin`` cannot load here because of the plugin API it declares (its module-level
+    ``__emitra_plugin_api__``), naming both versions; None when it declares this emitra's, or none."""
+    from emitra import __version__
+
+    declared = getattr(plugin, "__emitra_plugin_api__", None)
+    current = hookspecs.PLUGIN_API
+    if declared is None or (declared == current and type(declared) is int):
+        return None
+    if type(declared) is not int:
+        return (f"{declared!r} is not a plugin API version; write the whole number of the plugin API the plugin is written "
+                f"for, __emitra_plugin_api__ = {current} for emitra {__version__}")
+    return (f"the plugin is written for plugin API {declared}, but emitra {__version__} has plugin API {current}, whose hooks "
+            f"and services it may not fit: install the plugin's release for plugin API {current} (one that requires "
+            f"{emitra_requirement()}), or the emitra it was written for")
 
 
 def clashes(declared: list[tuple[str, str]], builtin: set[str], reserved: dict[str, str] | None = None) -> dict[int, list[str]]:
@@ -798,6 +866,10 @@ class PluginHost:
         self.payment_methods: dict[str, Any] = {}
         #: every sound declaration, loaded or refused by policy (for `emitra policy check`)
         self.all_declared: dict[str, Service] = {}
+        from emitra.core import config
+
+        #: the Society's exceptions to the namespace rule (EMITRA_PLUGIN_NAMESPACES): plugin -> namespaces
+        self.namespaces = config.plugin_namespaces()
         allow_env = os.environ.get("EMITRA_PLUGINS")
         allow = {n.strip() for n in allow_env.split(",") if n.strip()} if allow_env else None
         candidates: list[tuple[str, Any]] = []
@@ -873,6 +945,9 @@ class PluginHost:
         self.registry.refusals.append(refusal)
 
     def _load(self, name: str, plugin: Any) -> None:
+        if problem := plugin_api_problem(plugin):
+            self._refuse(Refusal(name, "plugin_api", problem))
+            return
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
@@ -911,9 +986,20 @@ class PluginHost:
 
     def _settle_codes(self) -> None:
         """Register the sound declarations under their codes, once every plugin has declared its own:
-        a code declared more than once, or a built-in's code (core/builtin_codes.py) declared by
-        another plugin, is refused as :func:`clashes` says, whatever the load order."""
+        a code outside its plugin's namespaces is refused (:func:`namespace_problem`), before it can
+        make its owner's declaration a clash; then a code declared more than once, or a built-in's
+        code (core/builtin_codes.py) declared by another plugin, is refused as :func:`clashes` says,
+        whatever the load order."""
         builtin = self.registry.builtin
+        kept = []
+        for service in self._declared:  # a built-in's own code is the clash's to refuse, as before
+            problem = None if service.code in builtin_codes.SERVICES else namespace_problem(service, service.plugin, builtin,
+                                                                                            self.namespaces)
+            if problem:
+                self._refuse(Refusal(service.plugin, "namespace", problem, service.code))
+            else:
+                kept.append(service)
+        self._declared = kept
         refused = clashes([(s.plugin, s.code) for s in self._declared], builtin, builtin_codes.SERVICES)
         for i, service in enumerate(self._declared):
             self.registry.declared_by.setdefault(service.code, []).append(service.plugin)

@@ -15,8 +15,8 @@ import pluggy
 from emitra.core import builtin_codes, hookspecs
 from emitra.core.clock import today
 from emitra.core.plugins import (CODE_PATTERN, DeclarationError, _shipped_with_emitra, async_hook_problems, unmarked_hooks, clash_message, clashes,
-                                 declaration_problems, failure, get_host, hook_problem, own_code,
-                                 returned_problem)
+                                 declaration_problems, emitra_requirement, failure, get_host, hook_problem, namespace_problem,
+                                 own_code, plugin_api_problem, returned_problem)
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 #: what the scaffold writes for the Hindi title: no Hindi, so the declaration check refuses it until translated
@@ -31,7 +31,8 @@ name = "emitra-{dash}"
 version = "0.1.0"
 description = "An emitra service plugin: {title}"
 requires-python = ">=3.11"
-dependencies = ["emitra"]
+# the emitra releases this plugin fits: those of the plugin API it is written for (__emitra_plugin_api__)
+dependencies = ["{requirement}"]
 
 [project.optional-dependencies]
 test = ["pytest"]
@@ -55,6 +56,10 @@ import hashlib
 from typing import Any
 
 from emitra.core import Category, Domain, FeeRule, FieldError, Payer, Quote, QuoteContext, Service, Workflow, hookimpl
+
+# The plugin API this plugin is written for: emitra refuses the plugin, naming both versions, when
+# its own is another (a number written out: it says what the code below was written against).
+__emitra_plugin_api__ = {api}
 
 # The service's name in Hindi, in Devanagari script, as the counter shows it to the operator and
 # prints it on the receipt. Write it here: until you do, emitra refuses the service (title_hi).
@@ -187,6 +192,7 @@ def new(name: str, directory: Path, title: str | None = None, title_hi: str | No
     # the texts go between double quotes in Python and in TOML: a quote or a backslash in a title
     # (Indane "Xtra") is escaped, or the package would not even load
     values = {"name": name, "dash": name.replace("_", "-"), "title": _quoted(title),
+              "requirement": emitra_requirement(), "api": hookspecs.PLUGIN_API,
               "title_hi": _quoted(title_hi or TITLE_HI_PLACEHOLDER.format(title=title)),
               "cls": "".join(part.title() for part in name.split("_")) + "Payment",
               "provider": _quoted(provider or title),
@@ -390,6 +396,11 @@ def _resolve(target: str) -> Any:
     return found
 
 
+#: plugin names ``_load_path`` could only guess (the file's, its project's entry points unreadable): no
+#: namespace is checked under them, as it would be the guess's and not the plugin's
+_UNSURE_NAMES: set[str] = set()
+
+
 def _load_path(path: Path) -> tuple[list[tuple[str, Any]], list[str]]:
     """The plugins at ``path``, each with its plugin (entry-point) name: a .py file, or a project
     folder with [project.entry-points.emitra] (each entry point's module, or the object it names
@@ -398,6 +409,8 @@ def _load_path(path: Path) -> tuple[list[tuple[str, Any]], list[str]]:
     must not hide the problems of the project's others."""
     if path.is_file() and path.suffix == ".py":
         name, problems = _plugin_name(path)
+        if problems:  # its project's pyproject does not parse: the name is the file's, a guess
+            _UNSURE_NAMES.add(name)
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
         sys.path.insert(0, str(path.parent))
@@ -439,6 +452,7 @@ def _load_path(path: Path) -> tuple[list[tuple[str, Any]], list[str]]:
 
 def check(path: Path) -> list[str]:
     """Every problem of the plugin(s) at ``path``, each naming plugin, service and field."""
+    _UNSURE_NAMES.clear()
     try:
         modules, problems = _load_path(path)
     except CheckError as exc:
@@ -450,9 +464,13 @@ def check(path: Path) -> list[str]:
     checked: list[tuple[str, Any]] = []  # (plugin, sound service)
     methods: list[tuple[str, Any]] = []  # (plugin, payment method)
     for name, module in modules:
-        if name in builtin_codes.PLUGINS and _builtin_source(name) != Path(getattr(module, "__file__", "") or "").resolve():
+        shipped = name in builtin_codes.PLUGINS and _builtin_source(name) == Path(getattr(module, "__file__", "") or "").resolve()
+        if name in builtin_codes.PLUGINS and not shipped:
             problems.append(f"plugin {name!r}: name: {name!r} is the name of a plugin built into emitra; a partner's plugin is not "
                             f"loaded under it: give your entry point a name of your own")
+        if problem := plugin_api_problem(module):
+            problems.append(f"plugin {name!r}: plugin_api: {problem}")
+            continue
         pm = pluggy.PluginManager("emitra")
         pm.add_hookspecs(hookspecs)
         try:
@@ -483,7 +501,10 @@ def check(path: Path) -> list[str]:
             code = str(getattr(service, "code", "?") or "?")
             found = declaration_problems(service)
             said = [f"{p.field}: {p.message}" for p in found]
-            if not found:
+            if not found and service.code not in builtin_codes.SERVICES and name not in _UNSURE_NAMES and (
+                    outside := namespace_problem(service, name, {name} if shipped else set(), host.namespaces)):
+                said.append(f"namespace: {outside}")
+            elif not found:
                 checked.append((name, service))
                 decision = host.policy.static(service, today())
                 if decision.decision != "allow":

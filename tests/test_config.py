@@ -17,6 +17,7 @@ BAD = {
     "EMITRA_SECURE_COOKIES": ("yes", "must be 1"),
     "EMITRA_TIMEZONE": ("Asia/Jaipur", "is not a time zone known here"),
     "EMITRA_POLICY_DIR": ("{tmp}/no-such-rules", "is not a folder"),
+    "EMITRA_PLUGIN_NAMESPACES": ("jmc_trade:gov.rj.jmc", "'jmc_trade:gov.rj.jmc' is not plugin=namespace"),
     "EMITRA_STRIPE_LSP_ACCOUNTS": ("1=acct", "is not '<lsp id>=acct_...'"),
     "EMITRA_STRIPE_API_BASE": ("api.stripe.com", "is not a base URL"),
     "EMITRA_STRIPE_TIMEOUT": ("soon", "is not a number"),

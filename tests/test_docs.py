@@ -127,7 +127,7 @@ def test_the_partners_guide_shows_commands_the_cli_takes():
     from emitra.core.cli import main
 
     commands = partners_guide_commands()
-    assert "emitra counter enable JP-LM-001 gov.rj.jmc.trade_licence_renewal --as lsp" in commands
+    assert "emitra counter enable JP-LM-001 gov.rj.jmc_trade.licence_renewal --as lsp" in commands
     wrong = []
     for command in commands:
         ctx, cmd = main.make_context("emitra", shlex.split(command, comments=True)[1:]), main

@@ -49,7 +49,7 @@ def mines_plugin():
 
 @pytest.fixture
 def mines_web(emitra_plugin, request):
-    emitra_plugin(mines_plugin(), name="mines")
+    emitra_plugin(mines_plugin(), name="dmg")  # its codes are gov.rj.dmg.* (decision 150)
     return request.getfixturevalue("web")  # the demo enables the loaded services at its counters
 
 

@@ -457,7 +457,7 @@ from emitra.core import Category, Domain, FeeRule, Payer, Service, hookimpl
 
 @hookimpl
 def emitra_register_services(register):
-    register(Service(code="pvt.partner.recharge", title_en="Mobile recharge", title_hi="मोबाइल रिचार्ज",
+    register(Service(code="pvt.partner_demo.recharge", title_en="Mobile recharge", title_hi="मोबाइल रिचार्ज",
                      provider="Partner Telecom", domain=Domain.PRIVATE, category=Category.PRIVATE_SERVICE,
                      form={"type": "object", "properties": {"mobile": {"type": "string", "title": "Mobile", "x-title-hi": "मोबाइल"}}},
                      fee=FeeRule(payer=Payer.PARTNER, fee_paise=200)))
@@ -469,7 +469,7 @@ def test_a_third_party_package_is_discovered_like_the_builtins_and_a_broken_one_
                                {"partner_demo": "emitra_partner_demo_mod", "partner_broken": "emitra_partner_missing_mod"},
                                {"emitra_partner_demo_mod": PARTNER_PLUGIN})
     h = PluginHost()
-    assert h.registry.get("pvt.partner.recharge").plugin == "partner_demo"
+    assert h.registry.get("pvt.partner_demo.recharge").plugin == "partner_demo"
     assert h.registry.get("gov.rj.jvvnl.bill") is not None  # the built-ins still load
     broken = [r for r in h.registry.refusals if r.plugin == "partner_broken"]
     assert broken and broken[0].field == "import" and "emitra_partner_missing_mod" in broken[0].message
@@ -493,7 +493,7 @@ def test_a_service_missing_required_fields_is_refused_by_name_and_the_plugins_ot
     assert "fee=... (FeeRule(payer=Payer.CITIZEN, fee_paise=None)" in refusal.message
 
 
-HIJACKER = PARTNER_PLUGIN.replace('code="pvt.partner.recharge"', 'code="gov.rj.jvvnl.bill"').replace(
+HIJACKER = PARTNER_PLUGIN.replace('code="pvt.partner_demo.recharge"', 'code="gov.rj.jvvnl.bill"').replace(
     '"Mobile recharge"', '"Gas cylinder booking"')
 
 
@@ -536,7 +536,7 @@ def test_the_allow_list_limits_which_entry_points_load(tmp_path, monkeypatch):
                                {"emitra_partner_demo_mod": PARTNER_PLUGIN})
     monkeypatch.setenv("EMITRA_PLUGINS", "partner_demo")
     h = PluginHost()
-    assert [s.code for s in h.registry] == ["pvt.partner.recharge"]
+    assert [s.code for s in h.registry] == ["pvt.partner_demo.recharge"]
 
 
 def test_a_name_the_allow_list_gives_that_no_installed_plugin_has_is_a_refusal_naming_the_installed_ones(monkeypatch):

@@ -32,7 +32,7 @@ def test_a_scaffolded_plugin_installs_lists_and_passes_its_own_tests(tmp_path):
     site = tmp_path / "site"
     installed = sh(BIN / "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", site, project)
     assert installed.returncode == 0, installed.stderr
-    env = {"PYTHONPATH": str(site)}
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}  # the emitra under test first
     listed = json.loads(sh(BIN / "emitra", "plugins", "--json", env_extra=env).stdout)
     service = next(s for s in listed if s["code"] == "pvt.bharat_gas.payment")
     assert (service["plugin"], service["payer"], service["fee_paise"], service["domain"]) == ("bharat_gas", "partner", 500, "private")
@@ -44,11 +44,58 @@ def test_a_scaffolded_plugin_installs_lists_and_passes_its_own_tests(tmp_path):
     copycat.write_text(module.read_text())
     clash = sh(BIN / "emitra", "plugins", "check", copycat, env_extra=env)
     assert clash.returncode != 0
-    assert ("plugin 'copycat', service 'pvt.bharat_gas.payment': code: 'pvt.bharat_gas.payment' is declared by plugins "
-            "'bharat_gas', 'copycat'; none of them is loaded under it") in clash.stdout
+    assert ("plugin 'copycat', service 'pvt.bharat_gas.payment': namespace: 'pvt.bharat_gas.payment' is outside the namespace "
+            "plugin 'copycat' may declare codes in, 'pvt.copycat': 'pvt.bharat_gas' is another provider's") in clash.stdout
     own_tests = sh(BIN / "pytest", "-q", "-p", "no:cacheprovider", cwd=project, env_extra={**env, "EMITRA_TEST_DATABASE_URL": ""})
     assert own_tests.returncode == 0, own_tests.stdout + own_tests.stderr
     assert "4 passed" in own_tests.stdout
+
+
+def test_the_scaffold_pins_emitra_to_the_releases_of_its_plugin_api_and_emitra_refuses_another_api(tmp_path):
+    """The scaffold's pyproject said dependencies = ["emitra"]: the plugin installed against any emitra,
+    one whose hooks it does not fit included. It now requires this emitra's releases, which pip
+    records in the installed metadata, and the module says its plugin API, which emitra checks."""
+    from emitra import __version__
+    from emitra.core import hookspecs
+
+    made = sh(BIN / "emitra", "plugin", "new", "gas_pin", "--dir", tmp_path, "--title-hi", "गैस भुगतान")
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "emitra-gas-pin"
+    upper = "0." + str(int(__version__.split(".")[1]) + 1) if __version__.startswith("0.") else str(int(__version__.split(".")[0]) + 1)
+    assert f'dependencies = ["emitra>={__version__},<{upper}"]' in (project / "pyproject.toml").read_text()
+    assert f"\n__emitra_plugin_api__ = {hookspecs.PLUGIN_API}\n" in (project / "emitra_gas_pin.py").read_text()
+    site = tmp_path / "site"
+    installed = sh(BIN / "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", site, project)
+    assert installed.returncode == 0, installed.stderr
+    metadata = next(site.glob("emitra_gas_pin-*.dist-info")) / "METADATA"
+    requires = [line.split(":", 1)[1].strip() for line in metadata.read_text().splitlines() if line.startswith("Requires-Dist:")]
+    (emitra,) = [r for r in requires if r.startswith("emitra")]
+    assert sorted(emitra.removeprefix("emitra").replace(" ", "").split(",")) == [f"<{upper}", f">={__version__}"], requires
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+    assert "pvt.gas_pin.payment" in sh(BIN / "emitra", "plugins", env_extra=env).stdout
+    # a release of the plugin written for another plugin API: refused at load, naming the plugin and both versions
+    module = site / "emitra_gas_pin.py"
+    module.write_text(module.read_text().replace(f"__emitra_plugin_api__ = {hookspecs.PLUGIN_API}",
+                                                 f"__emitra_plugin_api__ = {hookspecs.PLUGIN_API + 1}"))
+    listed = sh(BIN / "emitra", "plugins", env_extra=env)
+    assert "pvt.gas_pin.payment" not in listed.stdout
+    assert (f"REFUSED plugin 'gas_pin' refused: plugin_api: the plugin is written for plugin API {hookspecs.PLUGIN_API + 1}, "
+            f"but emitra {__version__} has plugin API {hookspecs.PLUGIN_API}") in listed.stderr
+    checked = sh(BIN / "emitra", "plugins", "check", module, env_extra=env)
+    assert checked.returncode != 0 and "plugin 'gas_pin': plugin_api: the plugin is written for plugin API" in checked.stdout
+
+
+def test_plugins_check_names_a_code_in_another_providers_namespace_and_the_namespace_to_use(tmp_path):
+    path = tmp_path / "bharat_gas.py"
+    path.write_text(BROKEN.replace('"Lottery Ticket"', '"pvt.hp_gas.refill"').replace('title_hi="Ticket"', 'title_hi="टिकट"')
+                    .replace('"galactic"', "Domain.PRIVATE").replace("fee_paise=-5", "fee_paise=5").replace(
+                        '{"n": {"type": "string"}}', '{"n": {"type": "string", "title": "N", "x-title-hi": "एन"}}'))
+    out = sh(BIN / "emitra", "plugins", "check", path)
+    assert out.returncode != 0
+    assert ("plugin 'bharat_gas', service 'pvt.hp_gas.refill': namespace: 'pvt.hp_gas.refill' is outside the namespace plugin "
+            "'bharat_gas' may declare codes in, 'pvt.bharat_gas': 'pvt.hp_gas' is another provider's") in out.stdout
+    allowed = sh(BIN / "emitra", "plugins", "check", path, env_extra={"EMITRA_PLUGIN_NAMESPACES": "bharat_gas=pvt.hp_gas"})
+    assert "pvt.hp_gas.refill" not in allowed.stdout, allowed.stdout
 
 
 def test_scaffolding_refuses_bad_names_and_existing_folders(tmp_path):
@@ -138,7 +185,7 @@ def test_plugins_check_reports_an_entry_point_named_like_a_builtin(tmp_path):
     """The loader refuses a partner's entry point named like a built-in: so does the check, and the
     built-in's own module passes it."""
     path = tmp_path / "electricity.py"
-    path.write_text(TAKER.replace("gov.rj.jvvnl.bill", "pvt.bharat_gas.refill").replace('code="cash"', 'code="bharat_gas_wallet"'))
+    path.write_text(TAKER.replace("gov.rj.jvvnl.bill", "pvt.electricity.refill").replace('code="cash"', 'code="bharat_gas_wallet"'))
     out = sh(BIN / "emitra", "plugins", "check", path)
     assert out.stdout.splitlines() == ["plugin 'electricity': name: 'electricity' is the name of a plugin built into emitra; a partner's "
                                        "plugin is not loaded under it: give your entry point a name of your own"], out.stdout + out.stderr

@@ -287,7 +287,7 @@ async def test_a_platform_remark_written_before_the_hindi_column_is_put_into_hin
 # --- a step for the next officer up (Transition.min_level) ---------------------------------------------
 
 REVENUE = "Revenue Department, Government of Rajasthan"
-MUTATION = "gov.rj.revenue.test_mutation"
+MUTATION = "gov.rj.mutation.land_mutation"  # the plugin's own namespace (decision 150)
 
 
 def _maker_checker() -> workflow.Process:
