@@ -620,7 +620,7 @@ def namespace_problem(service: Any, plugin: str, builtin: set[str], allowed: dic
     (``allowed``: ``EMITRA_PLUGIN_NAMESPACES``). A built-in's namespace is its own even when a
     partner's plugin is named like it (``recharge``: ``pvt.recharge``). The providers' namespaces
     are those under the domains' prefixes (``gov.rj.``, ``gov.in.``, ``pvt.``): a code under none of
-    them is in no one's and not refused here. Decision 905."""
+    them is in no one's and not refused here. Decision 150."""
     code = str(service.code)
     if not _under(code, _CODE_PREFIX.values()):  # no provider's namespace (emitra's own tests use test.*)
         return None
