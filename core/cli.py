@@ -1439,6 +1439,33 @@ def card_cancel_refunds(finish: bool, receipts: tuple[str, ...], as_user: str) -
         sys.exit(1)
 
 
+@main.group("documents")
+def documents_group() -> None:
+    """Scans uploaded at the counters (docs/counter.md)."""
+
+
+@documents_group.command("sweep")
+@click.option("--at", "at_text", default=None, help="Sweep as of this time (ISO 8601); default: now.")
+def documents_sweep(at_text: str | None) -> None:
+    """Delete the scans held for counter forms that were never recorded, an hour after their upload,
+    with their files (audited as document.expire). A counter's next form does this too; run it from
+    cron where counters may be quiet for days. Safe to run often."""
+    from emitra.core import documents
+
+    at = cli_moment(at_text, "--at") if at_text else None
+
+    async def go() -> int:
+        total = 0
+        for _ in range(100_000):  # 200 a round; bounded whatever happens to the rows meanwhile
+            deleted = await documents.sweep_held(at)
+            total += deleted
+            if not deleted:
+                break
+        return total
+
+    click.echo(f"deleted: {run(go)}")
+
+
 def _add_case_commands() -> None:
     from emitra.core import cli_holidays, cli_onboarding
     from emitra.core.cli_cases import cases_commands

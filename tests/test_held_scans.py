@@ -126,3 +126,28 @@ def test_held_scans_expire_after_an_hour_and_are_deleted(web):
     assert web.run(expired) == 1
     late = web.client.post(url, data={**form_fields(refused.text), **typed, "address.pin": "303702"})
     assert late.status_code == 400 and "This scan is no longer held for this form" in late.text
+
+
+def test_the_cli_sweep_deletes_what_a_quiet_counter_left_held(web):
+    """A district whose counters post nothing more keeps an hour-old held scan until one does:
+    `emitra documents sweep` (cron) deletes it and its file, audited, and leaves a fresh one."""
+    from tests.test_cli import run as emitra
+
+    _url, _typed, refused = _refused_with_scan(web)
+    held = form_fields(refused.text)["ration_card_scan"]
+
+    async def age():
+        await Document.filter(public_id=held).update(created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=61))
+
+    fresh = emitra("documents", "sweep")
+    assert fresh.returncode == 0 and fresh.stdout.strip() == "deleted: 0", fresh.stderr
+    assert documents._path(held).exists()
+    web.run(age)
+    out = emitra("documents", "sweep")
+    assert out.returncode == 0 and out.stdout.strip() == "deleted: 1", out.stderr
+    assert _documents(web) == [] and not documents._path(held).exists()
+
+    async def expired():
+        return await AuditLog.filter(action="document.expire").count()
+
+    assert web.run(expired) == 1
