@@ -111,10 +111,13 @@ async def test_forced_pairs_found_in_sql_change_nothing_the_rule_does(demo_db, c
     assert _buckets(await rec.match_paged(statements, items, "bank", size)) == want
 
 
-async def test_a_week_of_collections_is_paired_in_sql_but_not_a_contested_or_unsure_one(demo_db):
+@pytest.mark.parametrize("copy_rows", [20_000, 5])  # PostgreSQL copies the items' rows in batches: one, or many
+async def test_a_week_of_collections_is_paired_in_sql_but_not_a_contested_or_unsure_one(demo_db, copy_rows, monkeypatch):
     """A UPI credit quoting its UTR and receipt, and the card charge quoting its charge id, are
     forced pairs: paired before the rule runs. Not so a line that may quote two items, an item two
     lines may quote, or a reference only inside a longer word; those the rule still pairs."""
+    monkeypatch.setattr(rec, "COPY_ROWS", copy_rows)
+    monkeypatch.setattr(rec, "ENTRY_PAGE", 7)  # the items added a page of 7 at a time: held across pages, then copied
     def credit(n, utr, receipt, amount=1000):
         ref = f"UTR{utr}"
         return rec.Item("bank", "other", f"line:{n}", DAY, amount, ref, f"UPI/CR/{ref}/e-Mitra {receipt}", rec._refs(ref), line_no=n, line_id=n)
