@@ -7,7 +7,8 @@ the readers take a bank reference, a deposit slip or a Stripe id from its words
 shows :func:`hindi` of the stored text, the memo matched against the forms the core writes
 (:data:`FORMS`, one for each ``ledger.post`` of the core, and the texts the reconciliation gives
 its own items) and its parts (receipt, slip, counter, bank reference, Stripe id) put into a Hindi
-sentence. Every entry ever posted is read so, the memos written before this module included; a
+sentence, a service its code names by its Hindi title (:func:`_service`, decision 905). The
+reconciliation's CSV and workbook read the memos so too (``core/reconcile.export_csv``'s ``memo``). Every entry ever posted is read so, the memos written before this module included; a
 memo no form matches (a plugin's own, one cut at 300 characters, an older wording) is shown as
 stored.
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from emitra.core.plugins import get_host
+
 #: the payment methods' short names in Hindi, as a memo names them (``upi``, ``cheque``); a method
 #: not listed keeps its code
 METHODS_HI = {"cash": "नकद", "upi": "यूपीआई", "card": "कार्ड", "cheque": "चेक", "dd": "डिमांड ड्राफ़्ट"}
@@ -30,6 +33,15 @@ _METHOD = "|".join(METHODS_HI)  # a payment's memo names one of these (three wor
 
 def _method(code: str) -> str:
     return METHODS_HI.get(code, code)
+
+
+def _service(code: str) -> str:
+    """The service ``code`` names by its Hindi title, as the counter's pages show it (``title_hi``,
+    which every service declares), a service refused by the Society's policy too; its code when no
+    plugin installed declares it any more (decision 905)."""
+    host = get_host()
+    service = host.registry.get(code) or host.all_declared.get(code)
+    return service.title_hi if service is not None and service.title_hi else code
 
 
 def _lines(n: str) -> str:
@@ -87,11 +99,11 @@ FORMS: list[tuple[re.Pattern[str], _Hindi]] = [(re.compile(en), hi) for en, hi i
     (r"UPI refund to the citizen of (?P<receipt>\S+) ref (?P<ref>.+)",
      lambda m: f"रसीद {m['receipt']} के नागरिक को यूपीआई धनवापसी, संदर्भ {m['ref']}"),
     (r"(?P<service>\S+) cancelled (?P<receipt>\S+): refunded to the card (?P<refund>\S+)",
-     lambda m: f"{m['service']} रद्द, रसीद {m['receipt']}: कार्ड में धनवापसी {m['refund']}"),
+     lambda m: f"{_service(m['service'])} रद्द, रसीद {m['receipt']}: कार्ड में धनवापसी {m['refund']}"),
     (r"(?P<service>\S+) cancelled (?P<receipt>\S+): refund owed to the citizen's UPI account",
-     lambda m: f"{m['service']} रद्द, रसीद {m['receipt']}: नागरिक के यूपीआई खाते में धनवापसी देय"),
+     lambda m: f"{_service(m['service'])} रद्द, रसीद {m['receipt']}: नागरिक के यूपीआई खाते में धनवापसी देय"),
     (r"(?P<service>\S+) cancelled (?P<receipt>\S+)",
-     lambda m: f"{m['service']} रद्द, रसीद {m['receipt']}"),
+     lambda m: f"{_service(m['service'])} रद्द, रसीद {m['receipt']}"),
     (r"card refunded (?P<receipt>\S+)",
      lambda m: f"कार्ड में धनवापसी, रसीद {m['receipt']}"),
     (r"card: LSP share to (?P<destination>\S+) (?P<receipt>\S+)",
@@ -100,7 +112,7 @@ FORMS: list[tuple[re.Pattern[str], _Hindi]] = [(re.compile(en), hi) for en, hi i
     (rf"(?P<method>{_METHOD}) cleared (?P<receipt>\S+)",
      lambda m: f"{_method(m['method'])} समाशोधित, रसीद {m['receipt']}"),
     (rf"(?P<service>\S+) (?P<method>{_METHOD}) (?P<receipt>\S+)",
-     lambda m: f"{m['service']}: {_method(m['method'])} से भुगतान, रसीद {m['receipt']}"),
+     lambda m: f"{_service(m['service'])}: {_method(m['method'])} से भुगतान, रसीद {m['receipt']}"),
 )]
 
 

@@ -1949,14 +1949,15 @@ class Report:
         return ["district", self.district_code, "period", self.period_start.isoformat(), self.period_end.isoformat(),
                 "ok" if self.ok else "FAILED"]
 
-    def _finding_rows(self) -> Iterable[list[Any]]:
-        """The rows after the matched pairs: the differing pairs, then each side's unmatched items."""
+    def _finding_rows(self, memo: Memo | None = None) -> Iterable[list[Any]]:
+        """The rows after the matched pairs: the differing pairs, then each side's unmatched items
+        (the ledger's memos through ``memo``: :func:`_described`)."""
         for p in self.differing:
-            yield _pair_row("differing", p.scope, p.kind, p.how, p.statement, p.ledger)
+            yield _pair_row("differing", p.scope, p.kind, p.how, p.statement, p.ledger, memo)
         for i in self.unmatched_statement:
-            yield _pair_row("unmatched_statement", i.source, i.kind, "", i, None)
+            yield _pair_row("unmatched_statement", i.source, i.kind, "", i, None, memo)
         for i in self.unmatched_ledger:
-            yield _pair_row("unmatched_ledger", i.scope, i.kind, "", None, i)
+            yield _pair_row("unmatched_ledger", i.scope, i.kind, "", None, i, memo)
 
     def _roll_rows(self, names: dict[str, str] | None = None) -> Iterable[list[Any]]:
         """The roll-forward table, an account a row: its name in the ledger, and in words when
@@ -1970,21 +1971,22 @@ class Report:
             yield ["problem", str(problem)]
 
     def csv_text(self, matched_rows: str | None = None, headers: dict[str, str] | None = None,
-                 names: dict[str, str] | None = None) -> str:
+                 names: dict[str, str] | None = None, memo: Memo | None = None) -> str:
         """The report as CSV: one row per item or pair, then the roll-forward table. The matched
         pairs are those the report kept, or ``matched_rows`` (every one: :func:`export_csv`).
         ``headers``: each column's heading by its code (the page's words), else the code;
-        ``names``: each account in words (the roll-forward's second column)."""
+        ``names``: each account in words (the roll-forward's last column); ``memo``: the ledger's
+        memos in the page's language (:data:`Memo`), else as stored."""
         out = io.StringIO()
         w = spreadsheet.writer(out, lineterminator="\n")
         w.writerow(self._heading())
         w.writerow(_headed(REPORT_COLUMNS, headers))
         if matched_rows is None:
             for p in self.matched:
-                w.writerow(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
+                w.writerow(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger, memo))
         else:
             out.write(matched_rows)
-        w.writerows(self._finding_rows())
+        w.writerows(self._finding_rows(memo))
         w.writerow([])
         w.writerow(_headed(ROLL_COLUMNS, headers))
         w.writerows(self._roll_rows(names))
@@ -2017,49 +2019,63 @@ def _csv_rupees(paise: int | None) -> str:
     return "" if paise is None else format_paise(paise, symbol=False).replace(",", "")
 
 
-def _pair_row(bucket: str, scope: str, kind: str, how: str, s: Item | None, l: Item | None) -> list[Any]:
+#: a ledger memo in the export's language (web/i18n.memo: core/memos.hindi on a Hindi page, else the memo as stored)
+Memo = Callable[[str], str]
+
+
+def _described(item: Item, memo: Memo | None) -> str:
+    """``item``'s description as the page shows it: a ledger item's memo, and the Stripe fees' total
+    the reconciliation writes on the statement's side, through ``memo``; a narration as the bank or
+    Stripe wrote it."""
+    if memo is None or not item.description or (item.source != "ledger" and item.key != "fees:stripe"):
+        return item.description
+    return memo(item.description)
+
+
+def _pair_row(bucket: str, scope: str, kind: str, how: str, s: Item | None, l: Item | None, memo: Memo | None = None) -> list[Any]:
     diff = s.amount_paise - l.amount_paise if s and l else None
     return [bucket, scope, kind, how,
             s.date.isoformat() if s else "", s.line_no if s and s.line_no else "", s.reference if s else "",
-            s.description if s else "", _csv_rupees(s.amount_paise) if s else "",
+            _described(s, memo) if s else "", _csv_rupees(s.amount_paise) if s else "",
             l.key if l else "", l.date.isoformat() if l else "", l.reference if l else "",
-            l.description if l else "", _csv_rupees(l.amount_paise) if l else "", _csv_rupees(diff)]
+            _described(l, memo) if l else "", _csv_rupees(l.amount_paise) if l else "", _csv_rupees(diff)]
 
 
 async def export_csv(district_id: int, period_start: dt.date, period_end: dt.date, headers: dict[str, str] | None = None,
-                     names: AccountNames | None = None) -> tuple[Report, str]:
+                     names: AccountNames | None = None, memo: Memo | None = None) -> tuple[Report, str]:
     """The report of a period and its CSV with every matched pair (the report itself keeps a few):
     the pairs are written as they are found, a row each. ``headers`` heads the columns in words
-    (by code), ``names`` names the accounts of the roll-forward in words (:meth:`Report.csv_text`)."""
+    (by code), ``names`` names the accounts of the roll-forward in words, ``memo`` gives the
+    ledger's memos in the page's language (:meth:`Report.csv_text`)."""
     rows = io.StringIO()
     w = spreadsheet.writer(rows, lineterminator="\n")
 
     def on_pair(p: Pair) -> None:
         if _same_amount(p.statement, p.ledger):
-            w.writerow(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
+            w.writerow(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger, memo))
 
     report = await build_report(district_id, period_start, period_end, on_pair=on_pair, keep_matched=0)
     named = await names([a.account for a in report.accounts]) if names else None
-    return report, report.csv_text(matched_rows=rows.getvalue(), headers=headers, names=named)
+    return report, report.csv_text(matched_rows=rows.getvalue(), headers=headers, names=named, memo=memo)
 
 
 async def export_xlsx(district_id: int, period_start: dt.date, period_end: dt.date, headers: dict[str, str] | None = None,
-                      names: AccountNames | None = None) -> tuple[Report, bytes]:
+                      names: AccountNames | None = None, memo: Memo | None = None) -> tuple[Report, bytes]:
     """The report of a period as an Excel workbook, for the Society's spreadsheet: the same rows as
     :func:`export_csv`, the items on sheet "Items" (every matched pair, written as found) and the
     heading, roll-forward and problems on sheet "Summary"; references and narrations are text cells
     (a 12-digit UTR keeps its digits however often the file is saved), amounts are numbers.
-    ``headers`` and ``names`` as :func:`export_csv`'s."""
+    ``headers``, ``names`` and ``memo`` as :func:`export_csv`'s."""
     book = spreadsheet.Book()
     summary = book.sheet("Summary")
     items = book.sheet("Items", REPORT_COLUMNS, text=TEXT_COLUMNS, money=MONEY_COLUMNS, names=_headed(REPORT_COLUMNS, headers))
 
     def on_pair(p: Pair) -> None:
         if _same_amount(p.statement, p.ledger):
-            items.append(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger))
+            items.append(_pair_row("matched", p.scope, p.kind, p.how, p.statement, p.ledger, memo))
 
     report = await build_report(district_id, period_start, period_end, on_pair=on_pair, keep_matched=0)
-    items.extend(report._finding_rows())
+    items.extend(report._finding_rows(memo))
     summary.append(report._heading())
     summary.append([])
     summary.heading(ROLL_COLUMNS, money=MONEY_COLUMNS, names=_headed(ROLL_COLUMNS, headers))

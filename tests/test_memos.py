@@ -5,17 +5,21 @@ reads it in Hindi, every entry ever posted too, and shows a memo it does not kno
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from openpyxl import load_workbook
 
 from emitra.core import dayend, memos
 from emitra.core import reconcile as rec
 from emitra.core import settlement
 from emitra.core.models import DayEnd, LedgerEntry
+from emitra.core.plugins import get_host
 
 from tests.test_dayend import _close_today, _take_cash
 from tests.test_reconcile import BILL, _a_week
@@ -23,6 +27,8 @@ from tests.test_reconcile import BILL, _a_week
 _DEVANAGARI = re.compile("[\u0900-\u097f]")
 #: what a memo names that its Hindi must name too: receipts, slips, counters, bank references (DSJP..., JP-JM-001, UTR-9), Stripe ids
 _IDS = re.compile(r"[A-Z]{2,}[-A-Z0-9]*\d|\b[a-z]+_\w+")
+#: the electricity bill's Hindi title (its plugin's ``title_hi``), as a Hindi memo names the service
+BILL_HI = "बिजली बिल – जयपुर विद्युत वितरण निगम लि. (JVVNL)"
 
 
 @pytest.mark.parametrize("memo, said", [
@@ -44,14 +50,15 @@ _IDS = re.compile(r"[A-Z]{2,}[-A-Z0-9]*\d|\b[a-z]+_\w+")
     ("UPI refund to the citizen of DSJP0001 ref RF1", "रसीद DSJP0001 के नागरिक को यूपीआई धनवापसी, संदर्भ RF1"),
     ("UPI refund to the citizen of DSJP0001 ref RF1 returned by the bank ref RT9",
      "रसीद DSJP0001 के नागरिक को यूपीआई धनवापसी (संदर्भ RF1) बैंक ने लौटाई, बैंक संदर्भ RT9"),
-    ("gov.rj.jvvnl.bill cancelled DSJP0001", "gov.rj.jvvnl.bill रद्द, रसीद DSJP0001"),
-    ("gov.rj.jvvnl.bill cancelled DSJP0001: refunded to the card re_1", "gov.rj.jvvnl.bill रद्द, रसीद DSJP0001: कार्ड में धनवापसी re_1"),
+    ("gov.rj.jvvnl.bill cancelled DSJP0001", f"{BILL_HI} रद्द, रसीद DSJP0001"),
+    ("gov.rj.jvvnl.bill cancelled DSJP0001: refunded to the card re_1", f"{BILL_HI} रद्द, रसीद DSJP0001: कार्ड में धनवापसी re_1"),
     ("gov.rj.jvvnl.bill cancelled DSJP0001: refund owed to the citizen's UPI account",
-     "gov.rj.jvvnl.bill रद्द, रसीद DSJP0001: नागरिक के यूपीआई खाते में धनवापसी देय"),
+     f"{BILL_HI} रद्द, रसीद DSJP0001: नागरिक के यूपीआई खाते में धनवापसी देय"),
     ("card refunded DSJP0001", "कार्ड में धनवापसी, रसीद DSJP0001"),
     ("card: LSP share to acct_1 DSJP0001", "कार्ड: एलएसपी का हिस्सा acct_1 को, रसीद DSJP0001"),
     ("cheque cleared DSJP0001", "चेक समाशोधित, रसीद DSJP0001"),
-    ("gov.rj.jvvnl.bill cash DSJP0001", "gov.rj.jvvnl.bill: नकद से भुगतान, रसीद DSJP0001"),
+    ("gov.rj.jvvnl.bill cash DSJP0001", f"{BILL_HI}: नकद से भुगतान, रसीद DSJP0001"),
+    ("gov.rj.pehchan.birth_certificate upi DSJP0002", "जन्म प्रमाण पत्र – रजिस्ट्रार, जन्म-मृत्यु: यूपीआई से भुगतान, रसीद DSJP0002"),
     ("Stripe import #4 withdrawn: reverses stripe_fee:txn_1 (Stripe fee txn_1 (charge ch_1))",
      "Stripe आयात #4 वापस लिया गया: stripe_fee:txn_1 को उलटता है (Stripe शुल्क txn_1 (charge ch_1))"),
 ])
@@ -67,6 +74,18 @@ def test_the_memos_written_by_the_settlement_and_a_stripe_import_read_in_hindi()
     line = rec.ParsedLine(1, rec.FIRST_DATE, -49_000, "txn_p1", "", stripe={"type": "payout", "source": "po_1", "fee": 100})
     assert [memos.hindi(memo) for _, memo, _ in rec.stripe_postings(line)] == [
         "Stripe पेआउट po_1 (txn_p1) सोसायटी के बैंक खाते में", "Stripe शुल्क txn_p1 (payout po_1)"]
+
+
+def test_a_payments_memo_names_its_service_in_hindi_and_by_its_code_once_it_is_gone(monkeypatch):
+    """A payment's or a cancellation's memo names the service by its code ("gov.rj.jvvnl.bill cash
+    ..."): in Hindi it is the service's Hindi title, as the counter shows it; a service the Society's
+    policy refuses is still declared, so still named; one no plugin declares any more keeps its code."""
+    host = get_host()
+    monkeypatch.delitem(host.registry.services, BILL)  # refused by a policy rule: declared, not offered
+    assert memos.hindi(f"{BILL} cheque DSJP0001") == f"{BILL_HI}: चेक से भुगतान, रसीद DSJP0001"
+    monkeypatch.delitem(host.all_declared, BILL)  # its plugin uninstalled
+    assert memos.hindi(f"{BILL} cheque DSJP0001") == f"{BILL}: चेक से भुगतान, रसीद DSJP0001"
+    assert memos.hindi(f"{BILL} cancelled DSJP0001") == f"{BILL} रद्द, रसीद DSJP0001"
 
 
 def test_a_memo_the_core_does_not_write_is_shown_as_stored():
@@ -86,13 +105,39 @@ async def test_every_memo_a_week_of_the_books_holds_reads_in_hindi(demo_db, tmp_
         said = memos.hindi(memo)
         assert said != memo and _DEVANAGARI.search(said), memo
         assert set(_IDS.findall(memo)) <= set(_IDS.findall(said)), memo
+    assert any(memos.hindi(m).startswith(f"{BILL_HI}: नकद से भुगतान, रसीद ") for m in stored)
+
+
+async def test_the_exports_give_the_memos_as_the_page_does(demo_db, tmp_path: Path):
+    """The CSV and the workbook, given the page's reading of a memo, write the ledger's memos and the
+    Stripe fees' total so; the bank's and Stripe's own narrations as written; without it, as stored."""
+    week = await _a_week(tmp_path)
+    (start, end), district_id, counter = week["week"], week["district"].id, week["a"].counter.code
+
+    def items(text: str) -> list[list[str]]:
+        return [r for r in csv.reader(io.StringIO(text)) if len(r) == len(rec.REPORT_COLUMNS)][1:]
+
+    english = items((await rec.export_csv(district_id, start, end))[1])
+    hindi = items((await rec.export_csv(district_id, start, end, memo=memos.hindi))[1])
+    assert f"day end {counter} {week['a'].business_date}: deposit in transit" in {r[12] for r in english}
+    said = {r[12] for r in hindi}
+    assert f"दिवस-समापन {counter} {week['a'].business_date}: बैंक के रास्ते में जमा राशि" in said
+    assert "Stripe पेआउट po_test1 (txn_p1) सोसायटी के बैंक खाते में" in said and "card payment ch_test1" in said  # (not a memo the core writes)
+    assert not any(m.startswith(("day end", "cheque cleared", "Stripe payout")) for m in said)
+    assert "अवधि में Stripe के शुल्क (2 लेन-देन)" in {r[7] for r in hindi}
+    assert [r[7] for r in hindi if r[7] and "Stripe" not in r[7]] == [r[7] for r in english if r[7] and "Stripe" not in r[7]] != []
+    assert [r[:7] + r[8:12] + r[13:] for r in hindi] == [r[:7] + r[8:12] + r[13:] for r in english]
+    _, book = await rec.export_xlsx(district_id, start, end, memo=memos.hindi)
+    assert {r[12].value for r in list(load_workbook(io.BytesIO(book))["Items"].iter_rows())[1:]} - {None} == said - {""}
 
 
 def _text(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
-def test_the_reconciliation_page_shows_the_ledgers_memos_in_hindi_on_its_hindi_page(web):
+def _a_deposit_and_a_slip_in_transit(web) -> tuple[str, DayEnd, str]:
+    """Two counters' day ends, the first's deposit confirmed by the bank, the other's slip not yet in
+    it, and a bank statement imported: (the first's slip, the other's day end, the day)."""
     _take_cash(web, "operator1", "m-1")
     slip = _close_today(web, "operator1", "1483.50")
     _take_cash(web, "operator2", "m-2")  # its slip not yet in the bank
@@ -105,9 +150,38 @@ def test_the_reconciliation_page_shows_the_ledgers_memos_in_hindi_on_its_hindi_p
     token = web.csrf("/society/reconciliation")
     web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
              files={"file": ("bank.csv", f"date,description,reference,debit,credit,balance\n{day},SMS CHARGES,,1.00,,\n".encode(), "text/csv")})
+    return slip, waiting, day
+
+
+def test_the_reconciliation_page_shows_the_ledgers_memos_in_hindi_on_its_hindi_page(web):
+    slip, waiting, day = _a_deposit_and_a_slip_in_transit(web)
     english = _text(web.get("/society/reconciliation", params={"week": day, "lang": "en"}).text)
     assert f"deposit {slip} bank ref UTR-9" in english
     hindi = _text(web.get("/society/reconciliation", params={"week": day, "lang": "hi"}).text)
     assert f"जमा पर्ची {slip} की राशि बैंक में जमा, बैंक संदर्भ UTR-9" in hindi and "bank ref UTR-9" not in hindi
     assert f"day end {waiting.counter.code} {day}: deposit in transit" in english
     assert f"दिवस-समापन {waiting.counter.code} {day}: बैंक के रास्ते में जमा राशि" in hindi and "deposit in transit" not in hindi
+
+
+def test_the_downloads_from_the_hindi_page_give_the_memos_in_hindi_and_the_english_ones_as_stored(web):
+    """The CSV and the workbook downloaded from the Hindi page kept the ledger's memos in English
+    (the workbook's headings were already in Hindi): they are in Hindi, as the page shows them; the
+    bank's narration stays as the bank wrote it, and the English downloads keep the memos as stored."""
+    slip, waiting, day = _a_deposit_and_a_slip_in_transit(web)
+    deposit_en, deposit_hi = f"deposit {slip} bank ref UTR-9", f"जमा पर्ची {slip} की राशि बैंक में जमा, बैंक संदर्भ UTR-9"
+    transit_en = f"day end {waiting.counter.code} {day}: deposit in transit"
+    transit_hi = f"दिवस-समापन {waiting.counter.code} {day}: बैंक के रास्ते में जमा राशि"
+
+    def ledger_cells(lang: str) -> tuple[set[str], set[str]]:
+        web.get(f"/lang/{lang}?next=/")
+        rows = list(csv.reader(io.StringIO(web.get(f"/society/reconciliation/export.csv?week={day}").text.lstrip("\ufeff"))))
+        book = load_workbook(io.BytesIO(web.get(f"/society/reconciliation/export.xlsx?week={day}").content))
+        items = [[c.value for c in r] for r in book["Items"].iter_rows()][1:]
+        assert {r[7] for r in rows[2:] if len(r) > 12 and r[7]} == {r[7] for r in items if r[7]} == {"SMS CHARGES"}
+        return {r[12] for r in rows[2:] if len(r) > 12 and r[12]}, {r[12] for r in items if r[12]}
+
+    in_csv, in_book = ledger_cells("hi")
+    assert {deposit_hi, transit_hi} <= in_csv and in_csv == in_book
+    assert not any(deposit_en in c or "deposit in transit" in c for c in in_csv)
+    in_csv, in_book = ledger_cells("en")
+    assert {deposit_en, transit_en} <= in_csv and in_csv == in_book

@@ -32,7 +32,7 @@ from emitra.core.documents import display_name
 from emitra.core.money import format_paise
 from emitra.core.models import LSP, District, Role, StatementImport
 from emitra.core.plugins import department_hi
-from emitra.web.i18n import _, pick
+from emitra.web.i18n import _, memo, pick
 from emitra.web.labels import N_, account_label
 from emitra.web.security import actor, page
 from emitra.web.templating import render
@@ -312,8 +312,9 @@ async def export_csv(request: Request) -> Response:
     byte-order mark, formula-like cells neutralised: core/spreadsheet.py); nothing is written."""
     start, end = _export_week(request)
     district_id = request.state.user.district_id
-    # the columns keep their codes (the CSV is for a program: docs/reconciliation.md); the accounts are named in words too
-    report, text = await rec.export_csv(district_id, start, end, names=functools.partial(account_names, district_id))
+    # the columns keep their codes (the CSV is for a program: docs/reconciliation.md); the accounts are named in words
+    # too, and the ledger's memos are in the page's language, as the page shows them (decision 905)
+    report, text = await rec.export_csv(district_id, start, end, names=functools.partial(account_names, district_id), memo=memo)
     # a byte-order mark first, as the reports' export: without it Excel reads the file as the
     # computer's ANSI code page, and a narration's dash, accent or Hindi comes out as "â€“" (decision 58)
     return _download("\ufeff" + text, "text/csv; charset=utf-8", f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.csv")
@@ -325,6 +326,6 @@ async def export_xlsx(request: Request) -> Response:
     reference and narration a text cell, so Excel keeps a UTR's or a card number's digits (decision 67)."""
     start, end = _export_week(request)
     district_id = request.state.user.district_id
-    report, data = await rec.export_xlsx(district_id, start, end, _export_headers(), functools.partial(account_names, district_id))
+    report, data = await rec.export_xlsx(district_id, start, end, _export_headers(), functools.partial(account_names, district_id), memo)
     return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"reconciliation-{report.district_code}-{start.isoformat()}-{end.isoformat()}.xlsx")
