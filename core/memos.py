@@ -7,7 +7,7 @@ the readers take a bank reference, a deposit slip or a Stripe id from its words
 shows :func:`hindi` of the stored text, the memo matched against the forms the core writes
 (:data:`FORMS`, one for each ``ledger.post`` of the core, and the texts the reconciliation gives
 its own items) and its parts (receipt, slip, counter, bank reference, Stripe id) put into a Hindi
-sentence, a service its code names by its Hindi title (:func:`_service`, decision 905). The
+sentence, a service its code names by its Hindi title (:func:`_service`, decision 151). The
 reconciliation's CSV and workbook read the memos so too (``core/reconcile.export_csv``'s ``memo``). Every entry ever posted is read so, the memos written before this module included; a
 memo no form matches (a plugin's own, one cut at 300 characters, an older wording) is shown as
 stored.
@@ -38,7 +38,7 @@ def _method(code: str) -> str:
 def _service(code: str) -> str:
     """The service ``code`` names by its Hindi title, as the counter's pages show it (``title_hi``,
     which every service declares), a service refused by the Society's policy too; its code when no
-    plugin installed declares it any more (decision 905)."""
+    plugin installed declares it any more (decision 151)."""
     host = get_host()
     service = host.registry.get(code) or host.all_declared.get(code)
     return service.title_hi if service is not None and service.title_hi else code

@@ -313,7 +313,7 @@ async def export_csv(request: Request) -> Response:
     start, end = _export_week(request)
     district_id = request.state.user.district_id
     # the columns keep their codes (the CSV is for a program: docs/reconciliation.md); the accounts are named in words
-    # too, and the ledger's memos are in the page's language, as the page shows them (decision 905)
+    # too, and the ledger's memos are in the page's language, as the page shows them (decision 151)
     report, text = await rec.export_csv(district_id, start, end, names=functools.partial(account_names, district_id), memo=memo)
     # a byte-order mark first, as the reports' export: without it Excel reads the file as the
     # computer's ANSI code page, and a narration's dash, accent or Hindi comes out as "â€“" (decision 58)
