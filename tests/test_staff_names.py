@@ -158,3 +158,58 @@ def test_a_level_one_case_at_its_top_is_flagged_though_not_escalated(web):
     web.login("tehsildar")
     assert "Overdue at the top level (level 1)" in _row(web.get("/office").text, case)
     assert f'id="case-{case.id}"' in web.get("/office?top=1").text
+
+
+JAMABANDI = "gov.rj.revenue.jamabandi_copy"
+
+
+async def _jamabandi_case(key: str) -> Case:
+    """A paid copy of the jamabandi: the Revenue desk's, with a limit of 3 days (a caste certificate's is 15)."""
+    from emitra.core.plugins import get_host
+    from tests.case_helpers import pay
+
+    request = await pay(JAMABANDI, dict(get_host().registry.get(JAMABANDI).example), key)
+    return await Case.get(request_id=request.id)
+
+
+def test_the_inbox_lists_the_cases_overdue_at_the_top_level_first(web):
+    """Decision 901: the inbox listed breached cases by level, so an escalated case came before a
+    level-1 case that nobody above can take any more; and the rest by age, not by deadline."""
+    escalated = web.run(lambda: caste_case("order-escalated"))
+    web.run(lambda: workflow.sweep(at=escalated.state_due_at + dt.timedelta(minutes=1)))  # to the SDM, level 2
+    web.run(lambda: User.filter(username="sdm").update(active=False))  # the Tehsildar is now the top of the desk
+    top = web.run(lambda: caste_case("order-top"))
+    web.run(lambda: workflow.sweep(at=top.state_due_at + dt.timedelta(minutes=1)))
+    escalated, top = web.run(lambda: Case.get(id=escalated.id)), web.run(lambda: Case.get(id=top.id))
+    assert (escalated.level, escalated.breached, top.level, top.breached, top.state_due_at) == (2, True, 1, True, None)
+    later = web.run(lambda: caste_case("order-later"))  # due in 15 days
+    sooner = web.run(lambda: _jamabandi_case("order-sooner"))  # filed after it, due in 3 days
+    assert sooner.due_at < later.due_at and sooner.created_at > later.created_at
+
+    web.login("tehsildar")
+    page = web.get("/office").text
+    listed = [int(i) for i in re.findall(r'<tr id="case-(\d+)"', page)]
+    assert listed == [top.id, escalated.id, sooner.id, later.id]
+    assert "Overdue at the top level (level 1)" in _row(page, top)
+    assert ("Listed first: the cases overdue at the top level, which no officer above can take any more; then the other "
+            "escalated or breached cases; then the rest.") in _words(page)
+    flagged = web.get("/office?flagged=1").text  # the same order when filtered
+    assert [int(i) for i in re.findall(r'<tr id="case-(\d+)"', flagged)] == [top.id, escalated.id]
+    hindi = web.get("/office?lang=hi").text
+    assert "सबसे पहले: सर्वोच्च स्तर पर समय-सीमा पार प्रकरण" in hindi
+    web.get("/office?lang=en")
+
+
+def test_escalated_or_breached_only_lists_a_case_overdue_at_the_top_level_whatever_its_flags(web):
+    """Decision 901: *Escalated or breached only* read the level and the breached flag alone, though the
+    list marks a case overdue at the top level as flagged; a level-1 case at the top whose breached
+    flag was not set (the sweep sets it; one put right by hand is not) was left out."""
+    web.run(lambda: User.filter(username="sdm").update(active=False))
+    case = web.run(lambda: caste_case("flagged-top"))
+    web.run(lambda: workflow.sweep(at=case.state_due_at + dt.timedelta(minutes=1)))
+    web.run(lambda: Case.filter(id=case.id).update(breached=False))
+    other = web.run(lambda: caste_case("flagged-not"))
+    web.login("tehsildar")
+    page = web.get("/office?flagged=1").text
+    assert f'id="case-{case.id}"' in page and f'id="case-{other.id}"' not in page
+    assert "Overdue at the top level (level 1)" in _row(page, case)
