@@ -205,6 +205,27 @@ def lsp_max_unit_price_paise() -> int:
     return _whole("EMITRA_LSP_MAX_UNIT_PRICE_RUPEES") * 100
 
 
+#: the values of ``EMITRA_RECONCILE_WORKER``
+RECONCILE_WORKER = ("auto", "always", "never")
+
+
+def reconcile_worker() -> str:
+    """Whether a reconciliation matches its Stripe side in a process of its own
+    (``EMITRA_RECONCILE_WORKER``): ``auto`` (the default: a period of many Stripe lines,
+    core/reconcile.WORKER_LINES), ``always``, or ``never`` (decision 153)."""
+    value = os.environ.get("EMITRA_RECONCILE_WORKER", "").strip().lower() or "auto"
+    if value not in RECONCILE_WORKER:
+        raise SettingError(_reconcile_worker(value))
+    return value
+
+
+def _reconcile_worker(value: str) -> str | None:
+    if value.strip().lower() in RECONCILE_WORKER:
+        return None
+    return (f"EMITRA_RECONCILE_WORKER={value!r} must be auto (a large week's Stripe side in a process of its own), "
+            f"always or never: set it to one of them, or unset it for auto")
+
+
 def upi_refund_due_days() -> int:
     """Working days (Monday to Saturday) a cancelled UPI booking's refund may stay owed to the citizen
     before the Society's list and ``emitra ledger check`` call it overdue (``EMITRA_UPI_REFUND_DUE_DAYS``,
@@ -444,6 +465,7 @@ def _checks() -> dict[str, object]:
         "EMITRA_UPI_PAYEE": None,
         "EMITRA_UPI_WEBHOOK_SECRET": None,
         "EMITRA_HOLIDAYS": _read_by(holidays),
+        "EMITRA_RECONCILE_WORKER": _reconcile_worker,
         **{name: _whole_number(name) for name in WHOLE_NUMBERS},
         "EMITRA_TODAY": _date_or_time("EMITRA_TODAY", dt.date.fromisoformat, "date"),
         "EMITRA_NOW": _date_or_time("EMITRA_NOW", dt.datetime.fromisoformat, "time"),

@@ -1810,6 +1810,9 @@ class Message(str):
         self.hi, self.account = hi, account
         return self
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled whole (a worker's report: core/reconcile_worker.py)
+        return Message, (self.en, self.hi, self.account)
+
     @property
     def en(self) -> str:
         return str.__str__(self)
@@ -2502,7 +2505,8 @@ def _key_refs(entry: _Entry) -> list[str]:
 
 
 async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime, max_id: int,
-                    fees: list[int], own: Any = None) -> AsyncIterator[tuple[list[Item], list[Item]]]:
+                    fees: list[int], own: Any = None, scopes: tuple[str, ...] = (BANK, STRIPE)
+                    ) -> AsyncIterator[tuple[list[Item], list[Item]]]:
     """What the ledger expects on the statements in the period (and DATE_TOLERANCE_DAYS around it),
     a page at a time, read in one pass over the window's entries for both statements: (bank items,
     Stripe items).
@@ -2510,23 +2514,28 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
     The bank: the entries moving society_bank or escrow:upi, each day-end deposit by its slip, and
     the deposits still in transit. Stripe: the escrow:card movements; the processor fees posted
     with them in the period are added up in ``fees[0]`` (compared in total with Stripe's).
-    ``own``: read the entries on a connection of their own (:func:`_entries_touching`)."""
+    ``own``: read the entries on a connection of their own (:func:`_entries_touching`). ``scopes``:
+    the sides wanted (the other's list stays empty, and its entries are not read for it): a side
+    run in a process of its own reads its own (:func:`_side_alone`)."""
     margin = dt.timedelta(days=DATE_TOLERANCE_DAYS)
+    want_bank, want_card = BANK in scopes, STRIPE in scopes
     dates = _LocalDates(ZoneInfo(config.timezone()))
     # the day ends still in transit (a district's counters times the days since: not the transactions)
     # (a day end with nothing to deposit is never confirmed, and is not in transit: not read)
     by_slip = {d.slip_no.upper(): d for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, confirmed_at=None,
                                                                  deposit_paise__gt=0)
-               .select_related("counter").order_by("business_date", "id")}
+               .select_related("counter").order_by("business_date", "id")} if want_bank else {}
     linked: set[int] = set()
-    touching = _entries_touching(district_id, [*BANK_ACCOUNTS, "escrow:card"], lo - margin, hi + margin, max_id, own)
+    reading = [*(BANK_ACCOUNTS if want_bank else ()), *(("escrow:card",) if want_card else ())]
+    touching = _entries_touching(district_id, reading, lo - margin, hi + margin, max_id, own)
     async with aclosing(touching):  # closed at once if this stops early: it reads ahead
         # the entries that reach the bank or move escrow:card (the others, a move between
         # society_bank and escrow:upi or a day end's deposit in transit alone, give no item)
         async for moving in touching:
             # the confirmed day ends whose slip a bank entry of this page names (its confirmation): one
             # search of the page's texts
-            slips = {m.upper() for m in _SLIP.findall("\n".join(f"{e.idempotency_key} {e.memo}" for e in moving))} - by_slip.keys()
+            slips = {m.upper() for m in _SLIP.findall("\n".join(f"{e.idempotency_key} {e.memo}" for e in moving))} - by_slip.keys() \
+                if want_bank else set()
             if slips:
                 for d in await DayEnd.filter(district_id=district_id, business_date__lte=end + margin, slip_no__in=sorted(slips)
                                              ).select_related("counter"):
@@ -2541,9 +2550,9 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
                 accounts = entry.accounts
                 created = dates.of(entry.created_at)
                 refs = _key_refs(entry) + payment_refs.get(entry.request_id or 0, [])
-                if entry.bank:  # else nothing reached or left the bank (a move between society_bank and escrow:upi, or none)
+                if entry.bank and want_bank:  # else nothing reached or left the bank (a move between society_bank and escrow:upi, or none)
                     bank.append(_bank_expected_item(entry, accounts, entry.bank, created, refs, by_slip, linked, start, end))
-                if "escrow:card" in accounts:
+                if want_card and "escrow:card" in accounts:
                     fee, escrow = entry.fee, entry.escrow
                     if fee and start <= created <= end:
                         fees[0] += fee
@@ -3477,7 +3486,8 @@ class _Side:
 async def build_report(district_id: int, period_start: dt.date, period_end: dt.date,
                        progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None, *,
                        on_pair: Callable[[Pair], Any] | None = None, keep_matched: int | None = None,
-                       checkpoint: bool = False, light_pairs: bool = False, pairs_any_order: bool = False) -> Report:
+                       checkpoint: bool = False, light_pairs: bool = False, pairs_any_order: bool = False,
+                       marks: _Marks | None = None) -> Report:
     """The reconciliation of one period, read-only (:func:`reconcile` also records it).
 
     The report counts every matched pair (``n_matched``) and keeps the first ``keep_matched`` of
@@ -3489,9 +3499,17 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
     reads only the kind, key, amount and date of a pair's ledger item, so the pairs the report
     does not keep come with only those (the others' reference and text are not read back).
     ``pairs_any_order``: ``on_pair`` may be given the bank's and Stripe's pairs interleaved (each
-    side's in its order), so the two sides are matched side by side."""
+    side's in its order), so the two sides are matched side by side. ``marks``: every pair's mark
+    goes there (:class:`_Marks`, what :func:`reconcile` records) instead of to ``on_pair``.
+
+    A large period's Stripe side runs in a process of its own (:func:`worker_wanted`, decision 153)
+    when the pairs need not come to ``on_pair`` one by one (none asked for, or ``marks``): its
+    report, problems and marks come back when it ends, and are put together with the bank's as
+    when it ran here."""
     if period_end < period_start:
         raise ValueError("the period ends before it starts")
+    if marks is not None:
+        on_pair = marks.add
     district = await District.get(id=district_id)
     report = Report(district_id, district.code, period_start, period_end)
     lo, hi = period_bounds(period_start, period_end)
@@ -3527,7 +3545,13 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
         # the order ``on_pair`` is given the pairs in does not matter (``pairs_any_order``, or none)
         # the Stripe side in a transaction on a connection of its own when there can be one: its
         # temporary tables, and SQLite's work on them, beside the bank side's (decision 144)
-        second = await stack.enter_async_context(own_transaction(base)) if own_connection else conn
+        worker = None
+        if own_connection and (on_pair is None or marks is not None) and await worker_wanted(base, district_id, period_start, period_end):
+            worker = await _SideWorker.start(base, {"district_id": district_id, "district_code": district.code,
+                                                    "period": [period_start.isoformat(), period_end.isoformat()],
+                                                    "max_id": max_id, "keep": keep, "light": light_pairs, "marks": marks is not None,
+                                                    "scope": WORKER_SCOPE})
+        second = conn if worker is not None or not own_connection else await stack.enter_async_context(own_transaction(base))
         sides = [_Side(c, Report(district_id, district.code, period_start, period_end), scope) for c, scope in ((conn, BANK), (second, STRIPE))]
         side_pairs = [_Pairs(side.report, keep, on_pair, light_pairs) for side in sides]
         side_problems: list[list[Message]] = [[], []]
@@ -3539,11 +3563,25 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
             if on_total:
                 on_total(await StatementLine.filter(statement__district_id=district_id, value_date__gte=period_start,
                                                     value_date__lte=period_end).count())
+            reader = base if own_connection and base.capabilities.dialect == "postgres" else None
+            if worker is not None:  # one side here, the other (WORKER_SCOPE) in the worker, side by side
+                far = 1 if WORKER_SCOPE == STRIPE else 0
+                near = 1 - far
+
+                async def apart() -> None:
+                    sides[far].report, side_problems[far], their_marks = await worker.result(progress)
+                    if marks is not None and their_marks is not None:
+                        marks.merge(their_marks)
+
+                await _each(True, [_side_alone(sides[near], side_pairs[near], side_problems[near], lo, hi, max_id, progress, reader),
+                                   apart()])
+                if rolling is not None:
+                    found, report.accounts, roll_problems, unchanged = await rolling
+                return _finished(report, sides, side_problems, keep, found, roll_problems, unchanged, hi, max_id)
             await _each(together, [side.open() for side in sides])
             # on PostgreSQL the week's entries are read on a connection of their own too (its server
             # process answers while this one builds the items); not on SQLite, where the second
             # connection's thread holds Python's lock to build its rows (measured 7 s slower at 1M)
-            reader = base if own_connection and base.capabilities.dialect == "postgres" else None
             expected = _expected(district_id, period_start, period_end, lo, hi, max_id, stripe.ledger_fees, reader)
             async with aclosing(expected):  # it reads ahead: closed at once if this stops early
                 async for bank_items, card_items in expected:
@@ -3552,11 +3590,140 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
             if rolling is not None:
                 found, report.accounts, roll_problems, unchanged = await rolling
         finally:
+            if worker is not None:  # ended already, or stopped here (this side failed)
+                await worker.stop()
             if rolling is not None and not rolling.done():  # this failed: its own connection is let finish and closed
                 with contextlib.suppress(Exception):
                     await rolling
             await stripe.close()
             await bank.close()
+    return _finished(report, sides, side_problems, keep, found, roll_problems, unchanged, hi, max_id)
+
+
+#: a period with at least this many statement lines (bank and Stripe) has its Stripe side matched
+#: in a worker process (``EMITRA_RECONCILE_WORKER=auto``): below it, starting the process (about
+#: half a second) costs more than it gives
+WORKER_LINES = 20_000
+
+
+async def worker_wanted(base: Any, district_id: int, start: dt.date, end: dt.date) -> bool:
+    """Whether a run of the period matches its Stripe side in a process of its own, by
+    ``EMITRA_RECONCILE_WORKER`` (:func:`core.config.reconcile_worker`): ``never``; ``always``; or
+    ``auto`` (the default): when the period has WORKER_LINES statement lines or more. ``base``: the
+    connection outside any transaction; the caller checks that another connection to the
+    database is possible (:func:`core.db.beside_possible`)."""
+    how = config.reconcile_worker()
+    if how != "auto":
+        return how == "always" and _worker_url(base) is not None
+    lines = await StatementLine.filter(statement__district_id=district_id, value_date__gte=start, value_date__lte=end).count()
+    return lines >= WORKER_LINES and _worker_url(base) is not None
+
+
+def _worker_url(base: Any) -> str | None:
+    """The database URL a worker process connects with, naming the database of ``base`` (the
+    connection outside any transaction): a SQLite file's path; for PostgreSQL the configured
+    ``EMITRA_DATABASE_URL`` when it names the same database, else None (no worker: the run stays
+    in this process)."""
+    if base.capabilities.dialect != "postgres":
+        name = getattr(base, "filename", "")
+        return f"sqlite://{name}" if name and name != ":memory:" else None
+    url = config.database_url()
+    try:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        same = (parts.hostname or "", parts.port or 5432, parts.path.strip("/"), parts.username or "") == \
+            (base.host or "", int(base.port), base.database, base.user or "")
+    except (ValueError, AttributeError):
+        return None
+    return url if same else None
+
+
+#: the side matched in the worker process
+WORKER_SCOPE = STRIPE
+#: how a worker process is started (this Python, the same environment but for the database URL)
+WORKER_COMMAND = (sys.executable, "-m", "emitra.core.reconcile_worker")
+
+
+class WorkerFailed(RuntimeError):
+    """The worker process of a run's Stripe side ended without its result: the run is not recorded."""
+
+
+class _SideWorker:
+    """A run's Stripe side in a process of its own (``python -m emitra.core.reconcile_worker``):
+    the job as JSON on its input, then on its output a line ``progress <n>`` for each page of
+    lines matched, and ``result`` followed by the pickled (report, problems, marks). The database
+    URL goes in its environment, never on its command line (where ``ps`` would show a password)."""
+
+    def __init__(self, proc: asyncio.subprocess.Process):
+        self.proc = proc
+
+    @classmethod
+    async def start(cls, base: Any, job: dict[str, Any]) -> "_SideWorker":
+        import os
+
+        env = dict(os.environ, EMITRA_DATABASE_URL=_worker_url(base) or "")
+        proc = await asyncio.create_subprocess_exec(*WORKER_COMMAND, stdin=asyncio.subprocess.PIPE,
+                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps(job).encode())
+        await proc.stdin.drain()
+        proc.stdin.close()
+        return cls(proc)
+
+    async def result(self, progress: Callable[[int], None] | None) -> tuple[Report, list[Message], _Marks | None]:
+        import pickle
+
+        proc = self.proc
+        assert proc.stdout is not None and proc.stderr is not None
+        errors = asyncio.ensure_future(proc.stderr.read())  # read beside: a full pipe would stop the worker
+        data = None
+        while line := await proc.stdout.readline():
+            if line.startswith(b"progress "):
+                if progress:
+                    progress(int(line.split()[1]))
+            elif line == b"result\n":
+                data = await proc.stdout.read()
+                break
+        code = await proc.wait()
+        said = (await errors).decode("utf-8", "replace").strip().splitlines()
+        if code != 0 or data is None:
+            raise WorkerFailed(f"the reconciliation's Stripe side failed in its worker process (exit {code}): "
+                               f"{said[-1] if said else 'no message'}")
+        return pickle.loads(data)
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            await self.proc.wait()
+
+
+async def run_worker_job(job: dict[str, Any], say: Callable[[bytes], None]) -> bytes:
+    """In the worker process (core/reconcile_worker.py): the Stripe side of the run ``job``
+    describes, read and matched as :func:`build_report` does it here; returns the pickled
+    (report, problems, marks). ``say`` writes a line of progress."""
+    import pickle
+
+    start, end = (dt.date.fromisoformat(d) for d in job["period"])
+    lo, hi = period_bounds(start, end)
+    base = connections.get("default")
+    reader = base if base.capabilities.dialect == "postgres" else None
+    marks = _Marks() if job["marks"] else None
+    problems: list[Message] = []
+    async with in_transaction() as conn:
+        side = _Side(conn, Report(job["district_id"], job["district_code"], start, end), job["scope"])
+        pairs = _Pairs(side.report, job["keep"], marks.add if marks is not None else None, job["light"])
+        try:
+            await _side_alone(side, pairs, problems, lo, hi, job["max_id"], lambda n: say(f"progress {n}\n".encode()), reader)
+        finally:
+            await side.close()
+    return pickle.dumps((side.report, problems, marks), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _finished(report: Report, sides: list[_Side], side_problems: list[list[Message]], keep: int, found: dict[str, Any],
+              roll_problems: list[Message], unchanged: bool, hi: dt.datetime, max_id: int) -> Report:
+    """The sides' reports put together into ``report``, with the roll-forward's findings."""
     _merge_sides(report, [side.report for side in sides], keep)
     problems = [p for side in side_problems for p in side]
     report.opening_from = found["checkpoint"].as_of if found.get("checkpoint") else None
@@ -3564,6 +3731,21 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
         report.closing = {"as_of": hi, "through_id": max_id, "checksum": found["checksum"], "balances": found["closing"]}
     report.problems = roll_problems + problems
     return report
+
+
+async def _side_alone(side: _Side, pairs: _Pairs, problems: list[Message], lo: dt.datetime, hi: dt.datetime, max_id: int,
+                      progress: Callable[[int], None] | None, reader: Any = None) -> None:
+    """One side of a run on its own: its lines, the ledger's items of its side alone (one read of
+    the window's entries for it), matched. The bank's here while the Stripe side runs in a worker
+    process, and the Stripe side's in that process (core/reconcile_worker.py)."""
+    report = side.report
+    await side.open()
+    expected = _expected(report.district_id, report.period_start, report.period_end, lo, hi, max_id, side.ledger_fees, reader,
+                         scopes=(side.scope,))
+    async with aclosing(expected):
+        async for bank_items, card_items in expected:
+            await side.m.add_items(bank_items if side.scope == BANK else card_items)
+    await side.match(pairs, problems, progress)
 
 
 async def _each(together: bool, runs: list[Coroutine[Any, Any, Any]]) -> None:
@@ -3630,7 +3812,7 @@ async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date,
 
     before = await reconcile_saved.inputs(district_id, period_end)
     marks = _Marks()
-    report = await build_report(district_id, period_start, period_end, progress, on_total, on_pair=marks.add, checkpoint=True,
+    report = await build_report(district_id, period_start, period_end, progress, on_total, marks=marks, checkpoint=True,
                                 light_pairs=True, pairs_any_order=True)
     async with in_transaction():
         await ledger.execute_many(  # what an earlier run of this period marked, unmarked; then this run's marks
@@ -3690,6 +3872,20 @@ class _Marks:
             self.lines.append(line_id)
             self.kinds.append(code)
             self.keys.append(at)
+
+    def merge(self, other: "_Marks") -> None:
+        """Add ``other``'s marks (a worker process's side, in its order) after these."""
+        codes = []
+        for kind in other.kind_names:
+            if kind not in self.kind_codes:
+                self.kind_codes[kind] = len(self.kind_names)
+                self.kind_names.append(kind)
+            codes.append(self.kind_codes[kind])
+        base = len(self.texts)
+        self.texts += other.texts
+        self.lines += other.lines
+        self.kinds += array("H", (codes[c] for c in other.kinds))
+        self.keys += array("q", (k if k >= 0 else k - base for k in other.keys))
 
     def rows(self, size: int = 5000) -> Iterable[list[list[Any]]]:
         for at in range(0, len(self.lines), size):

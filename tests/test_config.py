@@ -28,6 +28,7 @@ BAD = {
     "EMITRA_NOW": ("2026-11-28T25:00", "is not a time"),
     "EMITRA_FAST_PASSWORD_HASH": ("yes", "must be 1"),
     "EMITRA_HOLIDAYS": ("2026-11-08, 2026-13-01", "'2026-13-01' is not a date: write each holiday as YYYY-MM-DD"),
+    "EMITRA_RECONCILE_WORKER": ("sometimes", "must be auto (a large week's Stripe side in a process of its own), always or never"),
 }
 #: settings any value of which will do
 FREE = {"EMITRA_PLUGINS", "EMITRA_STRIPE_API_KEY", "EMITRA_STRIPE_WEBHOOK_SECRET", "EMITRA_UPI_PAYEE", "EMITRA_UPI_WEBHOOK_SECRET"}
