@@ -41,6 +41,12 @@ def _base(request: Request, at_counter: bool) -> str:
     return f"/counter/citizens/{request.path_params['emitra_id']}/mobile" if at_counter else "/my/mobile"
 
 
+def _retry_after(response: Response, seconds: int) -> Response:
+    """A throttled page (429) saying, for a client, when to try again."""
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 async def _form(request: Request, citizen: Citizen, at_counter: bool, mobile: str = "", error: str = "", status: int = 200) -> Response:
     done = request.session.pop(DONE, "") if request.method == "GET" else ""
     return _no_store(render(request, "citizens/mobile.html", {
@@ -64,11 +70,9 @@ async def _ask(request: Request, citizen: Citizen, at_counter: bool) -> Response
             "New mobile number: this is the number already registered. Type the new number."), 400)
     if sent.refused:
         at, minutes, seconds = citizen_login.try_again(sent.refused_until)
-        response = await _form(request, citizen, at_counter, mobile, _(
+        return _retry_after(await _form(request, citizen, at_counter, mobile, _(
             "Too many codes were asked for in the last hour (for this number, this citizen or from this connection). "
-            "Ask again after %(at)s (in %(minutes)s minutes).") % {"at": at, "minutes": minutes}, 429)
-        response.headers["Retry-After"] = str(seconds)
-        return response
+            "Ask again after %(at)s (in %(minutes)s minutes).") % {"at": at, "minutes": minutes}, 429), seconds)
     return RedirectResponse(f"{_base(request, at_counter)}/code", status_code=303)
 
 
@@ -99,11 +103,9 @@ async def _enter(request: Request, citizen: Citizen, at_counter: bool) -> Respon
             "registered here too. Type another number, or ask at an e-Mitra counter."), 409)
     if changed.locked_until is not None:
         at, minutes, seconds = citizen_login.try_again(changed.locked_until)
-        response = await _code_page(request, citizen, at_counter, shown, _(
+        return _retry_after(await _code_page(request, citizen, at_counter, shown, _(
             "Too many wrong codes. Ask for a new code after %(at)s (in %(minutes)s minutes). The code was not "
-            "checked.") % {"at": at, "minutes": minutes}, 429)
-        response.headers["Retry-After"] = str(seconds)
-        return response
+            "checked.") % {"at": at, "minutes": minutes}, 429), seconds)
     if not changed.done:
         return await _code_page(request, citizen, at_counter, shown, _(
             "This code is wrong, already used or expired. Check the SMS and type it again, or ask for a new code."), 400)
