@@ -220,3 +220,14 @@ def test_an_operator_changes_the_mobile_of_a_citizen_at_the_counter(web, lang):
     web.logout()
     web.login("citizen")
     assert web.get(base).status_code == 403
+
+
+def test_a_number_made_theirs_meanwhile_is_not_changed_twice(web):
+    web.login("citizen")  # Ramesh's demo login, linked by hand, with a password
+    assert web.post_form("/my/mobile", {"mobile": NEW}).status_code == 303
+    code = change_code(web)
+    web.run(lambda: Citizen.filter(name="Ramesh Kumar Sharma").update(mobile=NEW))  # a counter, meanwhile
+    same = web.post_form("/my/mobile/code", {"code": code})
+    assert same.status_code == 400 and "this is the number already registered" in same.text
+    assert not rows(web, "citizen.mobile_changed") and not web.run(lambda: Notification.filter(event="mobile_changed").exists())
+    assert rows(web, "citizen.mobile_change_refused")[0].detail["reason"] == "same"

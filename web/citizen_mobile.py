@@ -97,7 +97,10 @@ async def _enter(request: Request, citizen: Citizen, at_counter: bool) -> Respon
     keep = "" if at_counter else str(request.session.get("sid", ""))
     try:
         changed = await mobile_change.confirm(actor(request), citizen, code, client_address(request), shown, keep, by)
-    except mobile_change.Refused:
+    except mobile_change.Refused as exc:
+        if exc.reason == "same":  # changed to it meanwhile (the counter, another browser)
+            return await _form(request, citizen, at_counter, "", _(
+                "New mobile number: this is the number already registered. Type the new number."), 400)
         return await _form(request, citizen, at_counter, "", _(
             "New mobile number: this number is already registered for someone else at e-Mitra, so it cannot be "
             "registered here too. Type another number, or ask at an e-Mitra counter."), 409)
