@@ -108,8 +108,14 @@ async def count_request(mobile: str, address: str) -> Sent:
     """Count asking for a code for ``mobile`` (10 digits), or refuse it: counted alike for a known and
     an unknown mobile, so the limits say nothing of whether it is registered. Nothing else is done
     here, so the page's answer takes as long for both (decision 143): :func:`send_after_answer`."""
-    keys = _send_keys(mobile_key(mobile), address)
-    for name in ("address", "mobile"):
+    return await count_sent(_send_keys(mobile_key(mobile), address))
+
+
+async def count_sent(keys: dict[str, tuple[str, int]]) -> Sent:
+    """Count one code asked for against each of ``keys`` (name: (throttle key, limit an hour)), or
+    refuse it, unrecorded, naming the first limit met: :func:`count_request`; a change of mobile's
+    code (core/mobile_change.py) adds the citizen's own."""
+    for name in sorted(keys):
         counter_key, limit = keys[name]
         if await auth.events_in_window(counter_key, HOUR) >= limit:
             return Sent(refused_until=await _window_end(counter_key), refused=name)
@@ -214,12 +220,14 @@ class Checked:
     locked_until: dt.datetime | None = None
 
 
-async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str, address: str) -> Checked:
+async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str, address: str,
+                     district_id: int | None = None) -> Checked:
     """Check ``code`` for the mobile named by ``key`` (:func:`mobile_key`), throttled as a log-in is:
     counted first, refused unchecked while the mobile or the address is locked; a right code is used
     up (by one request alone, however many come at once). A lock ends the mobile's codes, so a new
     one must be asked for, and is in the audit log (``auth.code_locked``); so is each wrong code
-    (``auth.code_failed``), with the mobile masked."""
+    (``auth.code_failed``), with the mobile masked, in ``district_id`` (else the district of whoever
+    the mobile is registered for)."""
     # the codes typed for the mobile in a day without a right one (decision 143): the 15-minute lock
     # forgets its failures once a quiet window has passed, so alone it let a patient guesser type 5
     # codes every half hour, some 240 a day, for as long as they liked
@@ -244,7 +252,7 @@ async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str,
             citizens = await Citizen.filter(mobile=row.mobile).order_by("id")
             return Checked(code=row, citizens=list(citizens))
         # in the district of whoever the mobile is registered for, where its Society reads the log
-        district_id = await _district_of(key)
+        district_id = district_id if district_id is not None else await _district_of(key)
         await audit.record(actor, "auth.code_failed", district_id=district_id, detail={"mobile": shown_mobile})
         if typed_today >= per_day:  # the day's last: the mobile's codes end, and the lock is audited
             await LoginThrottle.filter(key=day_key).update(locked_until=await _window_end(day_key, DAY))

@@ -64,9 +64,10 @@ EVENTS = ("submitted", "state_changed", "ready", "escalated", "overdue_at_top", 
 #: whose remarks the citizen reads, in a message as on /track: the department's, the Society's and the
 #: platform's ("system"), when made public. A counter's remark (what was corrected, say) may describe
 #: the citizen's papers and stays with the officers (docs/citizens.md).
-#: messages that carry a secret (a citizen's sign-in code, core/citizen_login.py): the outbox page never
-#: shows it, and once a transport has taken the message (or given up) the stored bodies lose it too
-SECRET_EVENTS = frozenset({"citizen_code"})
+#: messages that carry a secret (a citizen's sign-in code, core/citizen_login.py; the code to change
+#: their mobile, core/mobile_change.py): the outbox page never shows it, and once a transport has
+#: taken the message (or given up) the stored bodies lose it too
+SECRET_EVENTS = frozenset({"citizen_code", "mobile_change_code"})
 CODE_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
 CITIZEN_REMARK_ROLES = frozenset({Role.DEPARTMENT_OFFICER.value, Role.SOCIETY_ADMIN.value, "system"})
 

@@ -42,7 +42,9 @@ def _labels() -> dict[str, dict[str, str]]:
                   "counter_changed": _("Moved to another counter"), "upi_refund_owed": _("UPI refund to be sent"),
                   "upi_refund_sent": _("UPI refund sent"), "upi_refund_returned": _("UPI refund returned by the bank"),
                   "card_refunded": _("Booking refunded to the card"),
-                  "citizen_code": _("Sign-in code (hidden)")},
+                  "citizen_code": _("Sign-in code (hidden)"),
+                  "mobile_change_code": _("Code to change the registered mobile (hidden)"),
+                  "mobile_changed": _("Registered mobile changed: notice to the old number")},
     }
 
 
