@@ -135,3 +135,48 @@ def test_a_week_stripe_has_nothing_for_is_said_so_in_english_and_hindi(web, fake
     assert empty.status_code == 400 and "Stripe lists no balance transactions created from 23-11-2026 to 29-11-2026" in empty.text
     assert "कोई बैलेंस लेन-देन नहीं है" in _fetch(web, "2026-11-23", lang="hi").text
     assert _imports(web) == []
+
+
+def test_the_command_line_imports_the_same_way_keeps_the_file_and_says_when_stripe_is_down(fake, monkeypatch):
+    """`emitra reconcile import-stripe --from-stripe` is the page's fetch: the same import, the file kept, the same messages."""
+    import asyncio
+    import re
+
+    from click.testing import CliRunner
+    from tests.conftest import DB_URL, truncate
+    from tortoise import Tortoise
+
+    from emitra.core import config, db, demo
+    from emitra.core.cli import main
+    from emitra.core.payment_methods import card
+
+    async def prepare():
+        await Tortoise.init(config=db.tortoise_config(DB_URL))
+        try:
+            await truncate()
+            await demo.load()
+            who = await User.get(username="operator1")
+            req = await counter_core.record_payment(Actor(who), await Counter.get(id=who.counter_id), await Citizen.get(name="Ramesh Kumar Sharma"),
+                                                    "gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "fetch-cli-1", "card")
+            await card.handle_event(fake.pay((await Payment.get(request=req)).reference))
+            return clock.today(), who.district_id
+        finally:
+            await Tortoise.close_connections()
+
+    today, district_id = asyncio.run(prepare())
+    cli = CliRunner()
+    args = ["reconcile", "import-stripe", "--from-stripe", "--week", today.isoformat(), "--district", "JP", "--as", "society"]
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with monkeypatch.context() as m:
+        m.setenv("EMITRA_STRIPE_API_BASE", f"http://127.0.0.1:{port}")
+        down = cli.invoke(main, args)
+    assert down.exit_code == 1 and "Stripe could not be reached" in down.output and "nothing was imported" in down.output
+    done = cli.invoke(main, args)
+    assert done.exit_code == 0, done.output
+    import_id = int(re.search(r"imported 1 Stripe balance transaction .* as import #(\d+)", done.output).group(1))
+    kept = config.data_dir() / "stripe-fetched" / str(district_id) / f"{import_id}.json"
+    assert json.loads(kept.read_bytes())["data"][0]["id"] == fake.balance[0]["id"]
+    again = cli.invoke(main, args)
+    assert again.exit_code == 1 and f"This file was already imported (import #{import_id}" in again.output
