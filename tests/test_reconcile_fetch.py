@@ -46,6 +46,13 @@ def _fetch(web, week: str, lang: str = "en", token: str | None = None):
     return web.post(f"{PAGE}?lang={lang}", data=data)
 
 
+def _nowhere() -> str:
+    """A base URL on a local port nothing listens on: Stripe unreachable."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
 def _imports(web) -> list[StatementImport]:
     async def go():
         return await StatementImport.all().order_by("id")
@@ -105,10 +112,7 @@ def test_stripe_unreachable_or_failing_is_said_plainly_and_nothing_is_imported(w
     assert failed.status_code == 400
     assert "Nothing was imported from Stripe" in failed.text and "Stripe answered with an error" in failed.text
 
-    with socket.socket() as s:  # a port nothing listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    monkeypatch.setenv("EMITRA_STRIPE_API_BASE", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("EMITRA_STRIPE_API_BASE", _nowhere())
     down = _fetch(web, today)
     assert down.status_code == 400 and "Stripe could not be reached" in html.unescape(down.text)
     assert "check this server's internet connection" in html.unescape(down.text).lower()
@@ -166,11 +170,8 @@ def test_the_command_line_imports_the_same_way_keeps_the_file_and_says_when_stri
     today, district_id = asyncio.run(prepare())
     cli = CliRunner()
     args = ["reconcile", "import-stripe", "--from-stripe", "--week", today.isoformat(), "--district", "JP", "--as", "society"]
-    with socket.socket() as s:  # a port nothing listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     with monkeypatch.context() as m:
-        m.setenv("EMITRA_STRIPE_API_BASE", f"http://127.0.0.1:{port}")
+        m.setenv("EMITRA_STRIPE_API_BASE", _nowhere())
         down = cli.invoke(main, args)
     assert down.exit_code == 1 and "Stripe could not be reached" in down.output and "nothing was imported" in down.output
     done = cli.invoke(main, args)
