@@ -636,10 +636,8 @@ def reconcile_import_stripe(file: str | None, district: str, as_user: str, from_
     async def go():
         d, actor = await _society_admin(district, as_user)
         if from_stripe:
-            data, name = await rec.fetch_stripe_transactions(start, end), f"stripe-{start}-{end}.json"
-        else:
-            data, name = Path(file).read_bytes(), Path(file).name
-        return await rec.import_stripe_transactions(actor, d.id, data, name)
+            return await rec.import_from_stripe(actor, d.id, start, end)
+        return await rec.import_stripe_transactions(actor, d.id, Path(file).read_bytes(), Path(file).name)
 
     try:
         imp = run(go)

@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Coroutine, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -1741,28 +1742,107 @@ def _stripe_api():
         return None
 
 
+#: the setting that lets emitra list Stripe's balance transactions itself (core/stripe_api.py)
+STRIPE_KEY_SETTING = "EMITRA_STRIPE_API_KEY"
+
+
 def stripe_listing_available() -> bool:
-    """Whether ``--from-stripe`` can work here: core/stripe_api.py lists balance transactions and
-    a Stripe key is configured."""
+    """Whether ``--from-stripe`` (and the page's "Fetch from Stripe") can work here:
+    core/stripe_api.py lists balance transactions and a Stripe key (:data:`STRIPE_KEY_SETTING`) is configured."""
     module = _stripe_api()
     return module is not None and callable(getattr(module, "balance_transactions", None)) and module.configured()
 
 
+#: why Stripe did not list the transactions, by core/stripe_api.StripeFailure's kind, and what to do
+_STRIPE_FAILED = {
+    "unreachable": ("Stripe could not be reached ({detail}): nothing was imported. Check this server's internet connection and "
+                    "fetch again in a few minutes, or import the JSON file exported from Stripe's dashboard.",
+                    "Stripe से संपर्क नहीं हो सका ({detail}): कुछ भी आयात नहीं हुआ। इस सर्वर का इंटरनेट कनेक्शन जाँचें और कुछ मिनट बाद "
+                    "फिर से मँगवाएँ, या Stripe के डैशबोर्ड से निर्यात की गई JSON फ़ाइल आयात करें।"),
+    "auth": ("Stripe refused the key ({detail}): nothing was imported. Set " + STRIPE_KEY_SETTING + " to the Society's secret "
+             "key (sk_live_... or sk_test_...) and restart emitra.",
+             "Stripe ने key अस्वीकार की ({detail}): कुछ भी आयात नहीं हुआ। " + STRIPE_KEY_SETTING + " में Society की secret key "
+             "(sk_live_... या sk_test_...) रखें और emitra फिर से चालू करें।"),
+    "server": ("Stripe answered with an error ({detail}): nothing was imported. Fetch again in a few minutes.",
+               "Stripe ने त्रुटि लौटाई ({detail}): कुछ भी आयात नहीं हुआ। कुछ मिनट बाद फिर से मँगवाएँ।"),
+    "refused": ("Stripe refused to list the balance transactions ({detail}): nothing was imported.",
+                "Stripe ने बैलेंस लेन-देन की सूची देने से मना किया ({detail}): कुछ भी आयात नहीं हुआ।"),
+}
+
+
 async def fetch_stripe_transactions(start: dt.date, end: dt.date) -> bytes:
     """Stripe's balance transactions created in [start, end] (local dates), as the JSON list file
-    :func:`import_stripe_transactions` takes, through ``core/stripe_api.balance_transactions``."""
+    :func:`import_stripe_transactions` takes, through ``core/stripe_api.balance_transactions``;
+    a :class:`StatementError` (field ``stripe``) saying why in English and Hindi when Stripe
+    cannot be asked (no key) or did not answer."""
     module = _stripe_api()
     if not stripe_listing_available():
-        raise StatementError([LineError(0, "stripe", "This installation cannot list Stripe balance transactions (no Stripe key is set); import a JSON file instead.",
-                                        "यह इंस्टॉलेशन Stripe के बैलेंस लेन-देन सूचीबद्ध नहीं कर सकता (Stripe key नहीं है); JSON फ़ाइल आयात करें।")])
+        raise StatementError([LineError(0, "stripe", f"This installation cannot list Stripe balance transactions: no Stripe key is set "
+                                                     f"({STRIPE_KEY_SETTING}). Set it and restart emitra, or import a JSON file instead.",
+                                        f"यह इंस्टॉलेशन Stripe के बैलेंस लेन-देन सूचीबद्ध नहीं कर सकता: Stripe key नहीं है "
+                                        f"({STRIPE_KEY_SETTING})। उसे रखकर emitra फिर से चालू करें, या JSON फ़ाइल आयात करें।")])
     lo, hi = period_bounds(start, end)
     try:
         rows = await module.balance_transactions(module.settings(), created_gte=int(lo.timestamp()), created_lt=int(hi.timestamp()))
-    except (module.StripeFailure, module.StripeConfigError) as exc:
-        raise StatementError([LineError(0, "stripe", f"Stripe did not list the balance transactions: {exc}",
-                                        f"Stripe ने बैलेंस लेन-देन सूचीबद्ध नहीं किए: {exc}")]) from None
+    except module.StripeConfigError as exc:
+        raise StatementError([LineError(0, "stripe", f"A Stripe setting is wrong: {exc.setting}: {exc.message}. Correct it and restart emitra; nothing was imported.",
+                                        f"Stripe की एक सेटिंग गलत है: {exc.setting}: {exc.message}। उसे ठीक करके emitra फिर से चालू करें; "
+                                        f"कुछ भी आयात नहीं हुआ।")]) from None
+    except module.StripeFailure as exc:
+        en, hi_text = _STRIPE_FAILED.get(exc.kind, _STRIPE_FAILED["refused"])
+        raise StatementError([LineError(0, "stripe", en.format(detail=exc.message), hi_text.format(detail=exc.message))]) from None
     items = [{k: v for k, v in dict(row).items() if not k.endswith("_paise")} for row in rows]
     return json.dumps({"object": "list", "data": items, "has_more": False}, sort_keys=True, indent=1, default=str).encode()
+
+
+async def import_from_stripe(actor: audit.Actor, district_id: int, start: dt.date, end: dt.date) -> StatementImport:
+    """Fetch the week's balance transactions from Stripe (:func:`fetch_stripe_transactions`) and
+    import them as a file is (:func:`import_stripe_transactions`: the same checks for a repeat, the
+    same audit record), under :func:`fetched_name`; the command line's ``--from-stripe`` and the
+    page's "Fetch from Stripe". The file fetched is kept for the Society to download
+    (:func:`keep_fetched`); ``imp.kept`` says whether it could be (the import stands either way)."""
+    data = await fetch_stripe_transactions(start, end)
+    if not json.loads(data)["data"]:
+        raise StatementError([LineError(0, "stripe", f"Stripe lists no balance transactions created from {start:%d-%m-%Y} to {end:%d-%m-%Y}: "
+                                                     "nothing to import for that week.",
+                                        f"Stripe में {start:%d-%m-%Y} से {end:%d-%m-%Y} तक बना कोई बैलेंस लेन-देन नहीं है: "
+                                        "उस सप्ताह का आयात करने को कुछ नहीं।")])
+    imp = await import_stripe_transactions(actor, district_id, data, fetched_name(start, end))
+    try:
+        keep_fetched(district_id, imp.id, data)
+        imp.kept = True
+    except (OSError, config.SettingError):
+        imp.kept = False
+    return imp
+
+
+def fetched_name(start: dt.date, end: dt.date) -> str:
+    """The name an import fetched from Stripe is recorded under (the command line's and the page's)."""
+    return f"stripe-{start}-{end}.json"
+
+
+def _fetched_path(district_id: int, import_id: int) -> Path:
+    return config.private_dir(config.data_dir() / "stripe-fetched" / str(int(district_id))) / f"{int(import_id)}.json"
+
+
+def keep_fetched(district_id: int, import_id: int, data: bytes) -> None:
+    """Keep the file fetched from Stripe for an import (``<data dir>/stripe-fetched/<district>/<import>.json``,
+    readable by this account only), for the Society to download: :func:`fetched_file`."""
+    path = _fetched_path(district_id, import_id)
+    config.private_file(path)
+    path.write_bytes(data)
+
+
+def fetched_file(imp: StatementImport) -> bytes | None:
+    """The file fetched from Stripe for ``imp`` as imported (its SHA-256 the import's), else None:
+    not fetched here, or the file kept is not the one imported. A withdrawn import's file stays downloadable."""
+    if imp.source != STRIPE:
+        return None
+    try:
+        data = _fetched_path(imp.district_id, imp.id).read_bytes()
+    except OSError:
+        return None
+    return data if imp.withdrawn_at is not None or file_sha256(data) == imp.sha256 else None  # (a withdrawn import's hash is cleared)
 
 
 # ---------------------------------------------------------------------------------------------

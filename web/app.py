@@ -80,6 +80,7 @@ ROUTES = [
     Route("/society/reconciliation", reconcile_pages.reconciliation, methods=["GET", "POST"]),
     Route("/society/reconciliation/export.csv", reconcile_pages.export_csv),
     Route("/society/reconciliation/export.xlsx", reconcile_pages.export_xlsx),
+    Route("/society/reconciliation/fetched/{import_id:int}.json", reconcile_pages.fetched_json),
     Route("/webhooks/upi", webhooks_upi.upi_webhook, methods=["POST"]),
     Route("/webhooks/stripe", stripe_webhooks.stripe_webhook, methods=["POST"]),
     Route("/counter/dayend", money.counter_dayend, methods=["GET", "POST"]),

@@ -3,8 +3,10 @@
 GET shows the upload forms and, for a week (``?week=YYYY-MM-DD``, any day of it; by default the
 last full Monday–Sunday week), its report: the one kept from the last time it was computed while
 nothing it was computed from has changed, else computed now and kept (core/reconcile_saved.py; no
-statement line or balance is written). POST does one of five things, named by ``action``: import a
-bank statement CSV, import Stripe balance transactions (JSON), run the reconciliation of a week and
+statement line or balance is written). POST does one of six things, named by ``action``: import a
+bank statement CSV, import Stripe balance transactions (JSON), fetch a week's from Stripe and
+import them as the command line's ``--from-stripe`` does (``fetch_stripe``, with ``week``; the file
+fetched is then downloadable: GET ``/society/reconciliation/fetched/<import>.json``), run the reconciliation of a week and
 record it (with, when asked, the confirmation of the day-end deposits it matched), compute a
 week's report again (``refresh``), or withdraw a bank statement or a Stripe file imported by mistake
 (``withdraw``, with ``import_id`` and ``reason``: core/statement_withdraw.py; a Stripe file's payouts
@@ -151,6 +153,7 @@ FIELDS = {
     "import": N_("Import number"),
     "reason": N_("Reason"),
     "action": N_("Action"),
+    "week": N_("Week"),
 }
 #: the fields that are keys of a Stripe file: their key is shown beside the label, as the file names it
 STRIPE_KEYS = frozenset({"id", "amount", "fee", "net", "type", "created", "source", "currency", "description"})
@@ -200,6 +203,8 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
         "can_confirm": rec.can_confirm_deposits(), "max_mb": rec.MAX_FILE_BYTES // (1024 * 1024),
         "begun": start <= clock.today(), "left_out": _left_out(imported), "read_notes": getattr(imported, "notes", None) or [],
         "withdrawn": withdrawn, "min_reason": sw.MIN_REASON, "max_reason": sw.MAX_REASON,
+        "stripe_listing": rec.stripe_listing_available(), "stripe_setting": rec.STRIPE_KEY_SETTING,
+        "fetched": {i.id for i in imports if rec.fetched_file(i) is not None},
     }, status)
 
 
@@ -240,6 +245,8 @@ async def reconciliation(request: Request) -> Response:
             start, end = rec.week_of(imported.period_end)
             return await _render(request, week=(start, end), imported=imported)
         return await _render(request, imported=imported)
+    if action == "fetch_stripe":
+        return await _fetch_stripe(request, form)
     if action == "run":
         start, end, week_error = _week(str(form.get("week", "")))
         if week_error:
@@ -256,6 +263,31 @@ async def reconciliation(request: Request) -> Response:
         return await _render(request, 400 if week_error else 200, week=(start, end), week_error=week_error, fresh=not week_error)
     return await _render(request, 400, errors={"action": [{"line": 0, "item": None, "field": field_label("action"),
                                                            "message": _("Unknown action; use the buttons on this page.")}]})
+
+
+async def _fetch_stripe(request: Request, form: Any) -> Response:
+    """Fetch a week's balance transactions from Stripe and import them as the command line's
+    ``import-stripe --from-stripe`` does (core/reconcile.import_from_stripe): the page of that week,
+    with the link to the file fetched; or the refusal (no key, Stripe unreachable, a repeat), nothing imported."""
+    start, end, week_error = _week(str(form.get("week", "")))
+    if week_error:
+        return await _render(request, 400, errors={"fetch_stripe": [{"line": 0, "item": None, "field": field_label("week"), "message": week_error}]})
+    try:
+        imported = await rec.import_from_stripe(actor(request), request.state.user.district_id, start, end)
+    except rec.StatementError as exc:
+        return await _render(request, 400, week=(start, end), errors={"fetch_stripe": _errors(exc, stripe=True)})
+    return await _render(request, week=(start, end), imported=imported)
+
+
+@page(SOCIETY)
+async def fetched_json(request: Request) -> Response:
+    """The file an import fetched from Stripe (``/society/reconciliation/fetched/<import>.json``),
+    as it was imported, for the Society to keep; the district's own imports only. Nothing is written."""
+    imp = await StatementImport.get_or_none(id=request.path_params["import_id"], district_id=request.state.user.district_id)
+    data = rec.fetched_file(imp) if imp is not None else None
+    if data is None:
+        raise HTTPException(404, _("No file fetched from Stripe is kept for this import."))
+    return _download(data, "application/json", imp.filename or rec.fetched_name(imp.period_start, imp.period_end))
 
 
 async def _withdraw(request: Request, form: Any) -> Response:
