@@ -52,6 +52,10 @@ _IDS = re.compile(r"[A-Z]{2,}[-A-Z0-9]*\d|\b[a-z]+_\w+")
     ("card: LSP share to acct_1 DSJP0001", "कार्ड: एलएसपी का हिस्सा acct_1 को, रसीद DSJP0001"),
     ("cheque cleared DSJP0001", "चेक समाशोधित, रसीद DSJP0001"),
     ("gov.rj.jvvnl.bill cash DSJP0001", "gov.rj.jvvnl.bill: नकद से भुगतान, रसीद DSJP0001"),
+    ("bank charges: statement line 5 of import #17 (24-11-2026): SMS alert charges",
+     "बैंक शुल्क: आयात #17 की विवरण पंक्ति 5 (24-11-2026): SMS alert charges"),  # core/bank_lines.py (decision 903)
+    ("bank interest: statement line 3 of import #17 (26-11-2026, ref «INT2611»): interest for the quarter",
+     "बैंक ब्याज: आयात #17 की विवरण पंक्ति 3 (26-11-2026, संदर्भ «INT2611»): interest for the quarter"),
     ("Stripe import #4 withdrawn: reverses stripe_fee:txn_1 (Stripe fee txn_1 (charge ch_1))",
      "Stripe आयात #4 वापस लिया गया: stripe_fee:txn_1 को उलटता है (Stripe शुल्क txn_1 (charge ch_1))"),
 ])
