@@ -774,6 +774,49 @@ def reconcile_withdraw(import_id: int, district: str, as_user: str, reason: str)
         click.echo(f"  run the week of {start} to {end} again: emitra reconcile run --district {district.strip().upper()} --week {start}")
 
 
+@reconcile_group.command("book-line")
+@click.argument("import_id", type=int)
+@click.argument("line_no", type=int)
+@click.option("--book-as", "book_as", required=True, type=click.Choice(["charges", "interest"]),
+              help="charges: the bank's charges (a debit line); interest: interest the bank paid (a credit line).")
+@click.option("--district", required=True, help="The district's code, e.g. JP.")
+@click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
+@click.option("--reason", required=True, help="What the line is (5 to 200 characters; the entry's memo, kept in the audit log).")
+def reconcile_book_line(import_id: int, line_no: int, book_as: str, district: str, as_user: str, reason: str) -> None:
+    """Book line LINE_NO of bank statement import IMPORT_ID, unmatched on the statements, as the
+    bank's charges or its interest: Dr bank_charges / Cr society_bank, or Dr society_bank / Cr
+    bank_interest, the amount and date the line's (docs/reconciliation.md §5). Booked once: again,
+    it says so and books nothing. Run the week again to match the line to the entry."""
+    from emitra.core import bank_lines
+
+    async def go():
+        d, actor = await _society_admin(district, as_user)
+        line_id = await bank_lines.line_of(d.id, import_id, line_no)
+        if line_id is None:
+            raise bank_lines.BookRefused("line", f"import #{import_id} of district {d.code} has no line {line_no}", "")
+        return d, await bank_lines.book_line(actor, d.id, line_id, book_as, reason)
+
+    try:
+        d, done = run(go)
+    except bank_lines.BookRefused as exc:
+        if exc.field == "reason":
+            raise click.BadParameter(exc.message_en, param_hint="--reason") from None
+        if exc.field == "book_as":
+            raise click.BadParameter(exc.message_en, param_hint="--book-as") from None
+        raise click.ClickException(exc.message_en) from None
+    from emitra.core import reconcile as rec
+    from emitra.core.money import format_paise
+
+    what = "bank charges" if done.book_as == "charges" else "bank interest"
+    if done.already:
+        click.echo(f"line {done.line_no} of import #{done.import_id} was booked already (entry {done.key}): nothing booked again")
+    else:
+        click.echo(f"booked line {done.line_no} of import #{done.import_id} as {what}: {format_paise(abs(done.amount_paise))} "
+                   f"dated {done.value_date} (entry {done.key})")
+    start, _end = rec.week_of(done.value_date)
+    click.echo(f"  run the week again to match it: emitra reconcile run --district {d.code} --week {start}")
+
+
 # --- money: day end, deposits, settlement, remittances, claims, wallets (docs/money.md) -------------
 
 _MONEY_OPTION = {"counted": "--counted", "date": "--date", "operator": "--as", "actor": "--as", "reference": "--reference",

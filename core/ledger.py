@@ -351,7 +351,7 @@ async def check() -> dict[str, object]:
         'SELECT e."idempotency_key" AS key FROM "ledger_entry" e LEFT JOIN "posting" p ON p."entry_id" = e."id" '
         'WHERE p."id" IS NULL')
     bad_accounts = await conn.execute_query_dict(
-        'SELECT DISTINCT "account" FROM "posting" WHERE "account" NOT LIKE \'%:%\' AND "account" NOT IN (\'society_bank\', \'society_fee_income\', \'processor_fees\', \'escrow\')')
+        'SELECT DISTINCT "account" FROM "posting" WHERE "account" NOT LIKE \'%:%\' AND "account" NOT IN (\'society_bank\', \'society_fee_income\', \'processor_fees\', \'escrow\', \'bank_charges\', \'bank_interest\')')
     from emitra.core.models import Wallet
 
     problems = [f"entry {r['key']} does not balance: {int(r['diff'])} paise" for r in unbalanced]

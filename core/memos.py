@@ -93,6 +93,10 @@ FORMS: list[tuple[re.Pattern[str], _Hindi]] = [(re.compile(en), hi) for en, hi i
      lambda m: f"Stripe शुल्क {m['txn']} ({m['what']})"),
     (r"Stripe import #(?P<id>\d+) withdrawn: reverses (?P<key>\S+) \((?P<memo>.*)\)",
      lambda m: f"Stripe आयात #{m['id']} वापस लिया गया: {m['key']} को उलटता है ({hindi(m['memo'])})"),
+    # core/bank_lines.py: a bank statement line booked as the bank's charges or interest (decision 156)
+    (r"bank (?P<what>charges|interest): statement line (?P<line>\d+) of import #(?P<id>\d+) \((?P<date>[^,()]+)(?:, ref «(?P<ref>[^«»]*)»)?\): (?P<why>.*)",
+     lambda m: f"{'बैंक शुल्क' if m['what'] == 'charges' else 'बैंक ब्याज'}: आयात #{m['id']} की विवरण पंक्ति {m['line']} ({m['date']}"
+               f"{', संदर्भ «' + m['ref'] + '»' if m['ref'] else ''}): {m['why']}"),
     # core/upi_refunds.py, core/counter.py, core/refunds.py, core/payment_methods/card.py: refunds and cancellations
     (r"UPI refund to the citizen of (?P<receipt>\S+) ref (?P<transfer>\S+) returned by the bank ref (?P<ref>.+)",
      lambda m: f"रसीद {m['receipt']} के नागरिक को यूपीआई धनवापसी (संदर्भ {m['transfer']}) बैंक ने लौटाई, बैंक संदर्भ {m['ref']}"),

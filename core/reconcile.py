@@ -84,7 +84,7 @@ BANK_ACCOUNTS = ("society_bank", "escrow:upi")
 
 #: the kinds of item a report names (the web page translates them)
 KINDS = ("deposit", "settlement", "remittance", "cheque", "fee_claim", "wallet_topup", "wallet_refund", "upi_refund",
-         "upi_refund_return", "card_payout",
+         "upi_refund_return", "card_payout", "bank_charges", "bank_interest",
          "card_charge", "card_refund", "card_fee", "upi", "other")
 
 
@@ -2541,7 +2541,9 @@ _BANK_KIND_OF_KEY = {"settle": "settlement", "remit": "remittance", "cleared": "
                      "topup": "wallet_topup", "walletrefund": "wallet_refund",
                      "upirefund": "upi_refund",  # a cancelled UPI booking's refund sent to the citizen (decision 71)
                      "upirefund-return": "upi_refund_return",  # and the citizen's bank sending it back (decision 75)
-                     "deposit": "deposit"}
+                     "deposit": "deposit",
+                     # a statement line booked as the bank's charges or interest (core/bank_lines.py, decision 156)
+                     "bankcharges": "bank_charges", "bankinterest": "bank_interest"}
 
 
 def _bank_kind(key: str, accounts: frozenset[str]) -> str:
@@ -2581,7 +2583,13 @@ def _key_refs(entry: _Entry) -> list[str]:
     (``topup:<counter>:<bank ref>`` -> the bank ref), and any Stripe id its memo names."""
     key = entry.idempotency_key.removeprefix("reverse:")
     suffix = key.split(":", 1)[1] if ":" in key else key
+    if key.startswith(("bankcharges:", "bankinterest:")):  # the bank line it books: its reference, quoted in the memo (decision 156)
+        return [suffix, *_BOOKED_REF.findall(entry.memo or "")]
     return [suffix, key.rsplit(":", 1)[-1], *_ID_IN_TEXT.findall(entry.memo or "")]
+
+
+#: the reference of the bank line an entry of core/bank_lines.py books, as its memo quotes it
+_BOOKED_REF = re.compile(r"ref «([^«»]+)»")
 
 
 async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datetime, hi: dt.datetime, max_id: int,

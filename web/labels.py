@@ -75,6 +75,8 @@ ACCOUNTS = {
     "owner_fee_payable": N_("Kiosk owner's share of service charges"),
     "lsp_sales": N_("LSP's own sales (photocopy, fax, internet)"),
     "society_fee_income": N_("Society's share of service charges"),
+    "bank_charges": N_("Bank charges"),
+    "bank_interest": N_("Interest paid by the bank"),
 }
 
 
@@ -108,6 +110,7 @@ AUDIT_ACTIONS = {
     "auth.token_issued": N_("API token issued"),
     "book.digest": N_("Complaint book digest sent"),
     "book.entry": N_("Complaint book entry recorded"),
+    "statement.line_booked": N_("Bank statement line booked as bank charges or interest"),
     "card.amount_mismatch": N_("Card payment of a different amount"),
     "card.cancel_refund_confirmed": N_("Card refund of a cancellation confirmed"),
     "card.cancel_refund_created": N_("Card refund of a cancellation made"),

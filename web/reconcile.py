@@ -3,14 +3,16 @@
 GET shows the upload forms and, for a week (``?week=YYYY-MM-DD``, any day of it; by default the
 last full Monday–Sunday week), its report: the one kept from the last time it was computed while
 nothing it was computed from has changed, else computed now and kept (core/reconcile_saved.py; no
-statement line or balance is written). POST does one of six things, named by ``action``: import a
+statement line or balance is written). POST does one of seven things, named by ``action``: import a
 bank statement CSV, import Stripe balance transactions (JSON), fetch a week's from Stripe and
 import them as the command line's ``--from-stripe`` does (``fetch_stripe``, with ``week``; the file
 fetched is then downloadable: GET ``/society/reconciliation/fetched/<import>.json``), run the reconciliation of a week and
 record it (with, when asked, the confirmation of the day-end deposits it matched), compute a
 week's report again (``refresh``), or withdraw a bank statement or a Stripe file imported by mistake
 (``withdraw``, with ``import_id`` and ``reason``: core/statement_withdraw.py; a Stripe file's payouts
-and fees reversed with it, decision 98). Every upload is all or nothing: the
+and fees reversed with it, decision 98), or book an unmatched bank statement line as the bank's
+charges or interest (``book_line``, with ``line_id``, ``book_as`` and ``reason``: core/bank_lines.py,
+decision 156). Every upload is all or nothing: the
 page lists every bad line with its number and reason, and nothing is imported.
 """
 
@@ -25,7 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emitra.core import clock
+from emitra.core import bank_lines, clock
 from emitra.core import reconcile as rec
 from emitra.core import reconcile_saved as saved
 from emitra.core import settlement
@@ -53,6 +55,8 @@ KIND_LABELS = {
     "upi_refund": N_("UPI refund sent to a citizen"),
     "upi_refund_return": N_("UPI refund returned by the citizen's bank"),
     "card_payout": N_("Card payout (Stripe)"),
+    "bank_charges": N_("Bank charges"),
+    "bank_interest": N_("Interest paid by the bank"),
     "card_charge": N_("Card payment"),
     "card_refund": N_("Card refund"),
     "card_fee": N_("Card processing fees"),
@@ -154,6 +158,7 @@ FIELDS = {
     "reason": N_("Reason"),
     "action": N_("Action"),
     "week": N_("Week"),
+    "book_as": N_("Book as"),
 }
 #: the fields that are keys of a Stripe file: their key is shown beside the label, as the file names it
 STRIPE_KEYS = frozenset({"id", "amount", "fee", "net", "type", "created", "source", "currency", "description"})
@@ -174,7 +179,7 @@ def _errors(exc: rec.StatementError, stripe: bool = False) -> list[dict[str, Any
 
 async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, dt.date] | None = None, fresh: bool = False,
                   run: bool = False, errors: dict[str, Any] | None = None, imported: StatementImport | None = None,
-                  week_error: str = "", withdrawn: sw.Withdrawal | None = None) -> Response:
+                  week_error: str = "", withdrawn: sw.Withdrawal | None = None, booked: bank_lines.Booked | None = None) -> Response:
     """The page for a week: its saved report while current, else computed now (``fresh``: always;
     ``run``: the report of the run just recorded, with the deposits it confirmed)."""
     user = request.state.user
@@ -204,7 +209,8 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
         "begun": start <= clock.today(), "left_out": _left_out(imported), "read_notes": getattr(imported, "notes", None) or [],
         "withdrawn": withdrawn, "min_reason": sw.MIN_REASON, "max_reason": sw.MAX_REASON,
         "stripe_listing": rec.stripe_listing_available(), "stripe_setting": rec.STRIPE_KEY_SETTING,
-        "fetched": {i.id for i in imports if rec.fetched_file(i) is not None},
+        "fetched": {i.id for i in imports if rec.fetched_file(i) is not None}, "booked": booked,
+        "book_min": bank_lines.MIN_REASON, "book_max": bank_lines.MAX_REASON,
     }, status)
 
 
@@ -258,6 +264,8 @@ async def reconciliation(request: Request) -> Response:
         return await _render(request, week=(start, end), run=True)
     if action == "withdraw":
         return await _withdraw(request, form)
+    if action == "book_line":
+        return await _book_line(request, form)
     if action == "refresh":
         start, end, week_error = _week(str(form.get("week", "")))
         return await _render(request, 400 if week_error else 200, week=(start, end), week_error=week_error, fresh=not week_error)
@@ -306,6 +314,25 @@ async def _withdraw(request: Request, form: Any) -> Response:
                                                    "withdraw_id": int(text)})
     week = done.weeks[-1] if done.weeks else None
     return await _render(request, week=week, withdrawn=done)
+
+
+async def _book_line(request: Request, form: Any) -> Response:
+    """Book an unmatched bank statement line as the bank's charges or interest (core/bank_lines.py):
+    the page of the line's week, saying what was booked (or that it was booked already), to be run
+    again; or the refusal, with nothing booked."""
+    text = str(form.get("line_id", "")).strip()
+    start, end, _error = _week(str(form.get("week", "")))
+    if not text.isdigit() or len(text) > 12:
+        return await _render(request, 400, week=(start, end), errors={"book_line": [{"line": 0, "item": None, "field": field_label("line"),
+                                                                                  "message": _("Book a line from the list of lines unmatched on the statements.")}]})
+    try:
+        done = await bank_lines.book_line(actor(request), request.state.user.district_id, int(text), str(form.get("book_as", "")),
+                                          form.get("reason", ""))
+    except bank_lines.BookRefused as exc:
+        return await _render(request, 400, week=(start, end), errors={
+            "book_line": [{"line": 0, "item": None, "field": field_label(exc.field), "message": pick(exc.message_en, exc.message_hi)}],
+            "book_line_id": int(text)})
+    return await _render(request, week=rec.week_of(done.value_date), booked=done)
 
 
 #: the workbook's columns (core/reconcile.REPORT_COLUMNS, ROLL_COLUMNS) headed in words in the page's
