@@ -13,7 +13,6 @@ shell is the Society's. The state changes are audited inside core/dispatch.py
 
 from __future__ import annotations
 
-import datetime as dt
 
 import click
 
