@@ -14,7 +14,10 @@ four weeks, the realistic mix). Then, each in a FRESH process so that its peak m
    of the period are written from the books (``generate.bank_statement_files``, not timed);
 3. **weekly reconciliation** (timed): for each week, its Stripe files and bank files imported
    (``core.reconcile.import_*``) and the week reconciled and recorded (``core.reconcile.reconcile``,
-   confirming the matched deposits).
+   confirming the matched deposits). At both sizes with its Stripe side in a worker process
+   (``EMITRA_RECONCILE_WORKER=always`` unless the environment says otherwise; decision 153): left
+   to ``auto``, a week of the small size would stay in one process and the large size's in two, and
+   the memory figure would compare one process with two.
 
 Figures: the total of the timed steps at the large size (target: under 30 s on SQLite, under 15 s
 on PostgreSQL), each step's time, and the ratio of the steps' peak memory at the large size to
@@ -29,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
@@ -218,6 +222,7 @@ def measure(size: int, url: str, data_dir: Path) -> dict[str, Any]:
     baseline = run_step("baseline", plan, url, folder)
     money = run_step("money", plan, url, folder)
     statements = run_step("statements", plan, url, folder)
+    os.environ.setdefault("EMITRA_RECONCILE_WORKER", "always")  # the same processes at every size (the docstring)
     rec = run_step("reconcile", plan, url, folder)
     total = money["dayend_s"] + money["settle_s"] + rec["reconcile_s"]
     return {"size": size, "built": built, "baseline": baseline, "money": money, "statements": statements, "reconcile": rec,
