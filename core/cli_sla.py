@@ -67,14 +67,14 @@ def cases() -> None:
     """Applications and grievances: list them, take a step, retry failed hand-overs."""
 
 
-def _row(case: Any, at: dt.datetime) -> dict[str, Any]:
+def _row(case: Any, at: dt.datetime, at_top: set[int]) -> dict[str, Any]:
     from emitra.core import workflow
 
     state = workflow.process_of(case).state(case.state)
     return {
         "number": case.number, "service": case.service_code, "department": case.department, "desk": case.desk,
         "state": case.state, "state_en": state.label_en, "waiting_on": workflow.turn_of(state), "level": case.level,
-        "breached": case.breached,
+        "breached": case.breached, "at_top": case.id in at_top,
         "age_days": workflow.age_days(case, at),
         "state_due_at": case.state_due_at.isoformat() if case.state_due_at else None,
         "due_at": case.due_at.isoformat() if case.due_at else None,
@@ -92,7 +92,8 @@ def _row(case: Any, at: dt.datetime) -> dict[str, Any]:
 @click.option("--breached", is_flag=True, help="Only cases past a deadline (SLA breached).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per case.")
 def cases_list(state: str | None, turn: str | None, department: str | None, breached: bool, as_json: bool) -> None:
-    """Cases waiting on the department (see --turn), breached and escalated first, then the oldest."""
+    """Cases waiting on the department (see --turn) in the inbox's order: overdue at the top level first
+    (marked OVERDUE AT TOP), then escalated or breached, then the rest, each by its overall deadline."""
     from emitra.core import workflow
     from emitra.core.cli import run
     from emitra.core.models import Case
@@ -106,7 +107,8 @@ def cases_list(state: str | None, turn: str | None, department: str | None, brea
         if breached:
             query = query.filter(breached=True)
         at = workflow.now()
-        return [_row(c, at) for c in await query.order_by("-breached", "-level", "created_at", "id")]
+        at_top = await workflow.at_top_among(query)  # the inbox's definitions and order (decision 152)
+        return [_row(c, at, at_top) for c in await workflow.in_inbox_order(query, at_top)]
 
     rows = run(go)
     if as_json:
@@ -116,7 +118,7 @@ def cases_list(state: str | None, turn: str | None, department: str | None, brea
         click.echo("no cases")
         return
     for r in rows:
-        flags = ("  BREACHED" if r["breached"] else "") + (f"  level {r['level']}" if r["level"] > 1 else "")
+        flags = ("  OVERDUE AT TOP" if r["at_top"] else "") + ("  BREACHED" if r["breached"] else "") + (f"  level {r['level']}" if r["level"] > 1 else "")
         waiting = {"counter": "  waiting on the counter", "none": "  closed"}.get(r["waiting_on"], "")
         click.echo(f"{r['number']:<20} {r['state']:<12} {r['age_days']:>3}d  {r['service']:<40} {r['department']}{flags}{waiting}")
 

@@ -475,6 +475,9 @@ class Document(Model):
 
     class Meta:
         table = "document"
+        # the held scans not attached, by age (documents.sweep_held, with every counter form) and by form
+        # (documents.release_form): without it each read the whole table of every scan ever uploaded
+        indexes = (("request_id", "held_for", "created_at"),)
 
 
 class PolicyRule(Model):

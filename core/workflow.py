@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any, Iterable
 
-from tortoise.expressions import Q
+from tortoise.expressions import Case as Choose
+from tortoise.expressions import Q, When
 from tortoise.transactions import in_transaction
 
 from emitra.core import audit, clock, privacy
@@ -881,6 +882,25 @@ async def at_top_among(cases: Any) -> set[int]:
     told = await CaseEvent.filter(action="top_level", case_id__in=open_ids) \
         .values_list("case_id", "to_state", "created_at", "case__state", "case__state_since")
     return {case_id for case_id, to_state, at, state, since in told if to_state == state and at >= since}
+
+
+def flagged(at_top: set[int]) -> Q:
+    """The cases the inbox and ``emitra cases list`` mark as flagged: escalated, breached, or overdue
+    at the top level (``at_top``: :func:`at_top_among`), whatever their level and breached flag say."""
+    marked = Q(level__gt=1) | Q(breached=True)
+    return marked | Q(id__in=sorted(at_top)) if at_top else marked
+
+
+def in_inbox_order(query: Any, at_top: set[int]) -> Any:
+    """The inbox's order (decision 152), also ``emitra cases list``'s: the cases overdue at the top
+    level first (nobody above can take them any more), then the other escalated or breached ones,
+    then the rest; within each, by the overall deadline, the earliest first (a case with none after
+    them), then the oldest."""
+    groups = [When(flagged(at_top), then="1")]  # text, as PostgreSQL types a bound CASE result
+    if at_top:
+        groups.insert(0, When(id__in=sorted(at_top), then="0"))
+    return query.annotate(inbox_group=Choose(*groups, default="2"), inbox_undated=Choose(When(due_at__isnull=True, then="1"), default="0")) \
+        .order_by("inbox_group", "inbox_undated", "due_at", "created_at", "id")
 
 
 async def sweep(actor: audit.Actor | None = None, at: dt.datetime | None = None, district_id: int | None = None) -> SweepResult:

@@ -86,6 +86,36 @@ async def test_cases_list_shows_what_waits_on_the_department_unless_asked(demo_d
     assert wrong.returncode == 2 and "'mine' is not one of 'department', 'counter', 'open', 'all'" in wrong.stderr
 
 
+async def test_cases_list_puts_the_cases_overdue_at_the_top_level_first_and_marks_them(demo_db):
+    """Decision 906: the command sorted breached, then level, then oldest, so an escalated case came
+    before a level-1 case nobody above can take any more, and such a case was not marked; it now
+    lists and marks them as the officers' inbox does (decision 152)."""
+    from emitra.core import workflow
+    from emitra.core.models import User
+    from tests.test_staff_names import _jamabandi_case
+
+    escalated = await caste_case("cli-order-escalated")
+    await workflow.sweep(at=escalated.state_due_at + dt.timedelta(minutes=1))  # to the SDM, level 2
+    await User.filter(username="sdm").update(active=False)  # the Tehsildar is now the top of the desk
+    top = await caste_case("cli-order-top")
+    await workflow.sweep(at=top.state_due_at + dt.timedelta(minutes=1))
+    escalated, top = await Case.get(id=escalated.id), await Case.get(id=top.id)
+    assert (escalated.level, escalated.breached, top.level, top.breached) == (2, True, 1, True)
+    later = await caste_case("cli-order-later")  # due in 15 days
+    sooner = await _jamabandi_case("cli-order-sooner")  # filed after it, due in 3 days
+    assert sooner.due_at < later.due_at and sooner.created_at > later.created_at
+
+    out = emitra("cases", "list", "--department", "revenue", "--json")
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(out.stdout)
+    assert [r["number"] for r in listed] == [top.number, escalated.number, sooner.number, later.number]
+    assert [r["at_top"] for r in listed] == [True, False, False, False]
+    text = emitra("cases", "list", "--department", "revenue").stdout
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert [line.split()[0] for line in lines] == [top.number, escalated.number, sooner.number, later.number]
+    assert "OVERDUE AT TOP" in lines[0] and not any("OVERDUE AT TOP" in line for line in lines[1:])
+
+
 async def test_cases_act_moves_a_case_or_prints_the_refusal(demo_db):
     case = await caste_case("cli-6")
     refused = emitra("cases", "act", case.number, "reject", "--as", "tehsildar")

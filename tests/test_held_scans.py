@@ -151,3 +151,21 @@ def test_the_cli_sweep_deletes_what_a_quiet_counter_left_held(web):
         return await AuditLog.filter(action="document.expire").count()
 
     assert web.run(expired) == 1
+
+
+async def test_the_sweep_of_held_scans_reads_an_index_not_the_whole_table(demo_db):
+    """Decision 907: the sweep runs with every form posted at a counter, and its question (the scans
+    not attached, held, older than an hour) read every scan ever uploaded, on both databases."""
+    from tortoise import connections
+    from tortoise.transactions import in_transaction
+
+    sql = documents.held_too_long(dt.datetime.now(dt.timezone.utc)).sql(params_inline=True)
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "sqlite":
+        plan = " ".join(str(r["detail"]) for r in await conn.execute_query_dict(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "SCAN document" not in plan and "INDEX idx_document_request" in plan, plan
+    else:
+        async with in_transaction() as tx:  # as on a table of millions: an index if there is one
+            await tx.execute_query("SET LOCAL enable_seqscan = off")
+            plan = " ".join(r["QUERY PLAN"] for r in await tx.execute_query_dict(f"EXPLAIN {sql}"))
+        assert "Seq Scan" not in plan and "idx_document_request" in plan, plan

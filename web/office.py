@@ -24,8 +24,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from tortoise.expressions import Case as Choose
-from tortoise.expressions import Q, When
 
 from emitra.core import counter as counter_core
 from emitra.core import forms, notify, privacy, workflow
@@ -134,24 +132,6 @@ def _query_string(filters: dict[str, str], **changes: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v})
 
 
-def _flagged(at_top: set[int]) -> Q:
-    """The cases the inbox marks as flagged: escalated, breached, or overdue at the top level
-    (``at_top``: :func:`workflow.at_top_among`), whatever their level and breached flag say."""
-    flagged = Q(level__gt=1) | Q(breached=True)
-    return flagged | Q(id__in=sorted(at_top)) if at_top else flagged
-
-
-def _in_order(query: Any, at_top: set[int]) -> Any:
-    """The inbox's order (decision 152): the cases overdue at the top level first (nobody above can
-    take them any more), then the other escalated or breached ones, then the rest; within each, by
-    the overall deadline, the earliest first (a case with none after them), then the oldest."""
-    groups = [When(_flagged(at_top), then="1")]  # text, as PostgreSQL types a bound CASE result
-    if at_top:
-        groups.insert(0, When(id__in=sorted(at_top), then="0"))
-    return query.annotate(inbox_group=Choose(*groups, default="2"), inbox_undated=Choose(When(due_at__isnull=True, then="1"), default="0")) \
-        .order_by("inbox_group", "inbox_undated", "due_at", "created_at", "id")
-
-
 async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bulk_error: str = "",
                  swept: workflow.SweepResult | None = None, status: int = 200) -> Response:
     user = request.state.user
@@ -172,7 +152,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
         narrowed = narrowed.filter(created_at__lte=at - dt.timedelta(days=int(filters["min_age"])))
     at_top = await workflow.at_top_among(scope)  # overdue with no officer above: flagged, and a filter (decision 148)
     if filters["flagged"]:  # what the list marks as flagged: escalated, breached or overdue at the top level (decision 152)
-        narrowed = narrowed.filter(_flagged(at_top))
+        narrowed = narrowed.filter(workflow.flagged(at_top))
     if filters["number"]:
         narrowed = narrowed.filter(workflow.number_or_certificate(filters["number"]))  # one certificate a case: no repeats
     if filters["top"]:
@@ -187,7 +167,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
     total = await query.count()
     pages = max(1, math.ceil(total / PER_PAGE))
     current = min(int(filters["page"] or 1), pages)
-    cases = await _in_order(query, at_top).offset((current - 1) * PER_PAGE).limit(PER_PAGE)
+    cases = await workflow.in_inbox_order(query, at_top).offset((current - 1) * PER_PAGE).limit(PER_PAGE)
     actions: dict[str, str] = {}
     rows = []
     for case in cases:
@@ -225,7 +205,7 @@ async def _inbox(request: Request, *, summary: dict[str, Any] | None = None, bul
 @page(OFFICE)
 async def inbox(request: Request) -> Response:
     """The cases on this user's desk: overdue at the top level first, then escalated or breached,
-    then the rest, each by its overall deadline (:func:`_in_order`)."""
+    then the rest, each by its overall deadline (:func:`emitra.core.workflow.in_inbox_order`)."""
     return await _inbox(request)
 
 
