@@ -190,7 +190,7 @@ async def drop_held(actor: audit.Actor, doc: Document, action: str = "document.d
 
 def held_too_long(now: dt.datetime) -> Any:
     """The held scans past their hour, 200 at a time: read from the index on (request, held_for,
-    created_at) (migration 0038, decision 907), not the table of every scan ever uploaded."""
+    created_at) (migration 0038, decision 158), not the table of every scan ever uploaded."""
     return Document.filter(request_id=None, held_for__isnull=False, created_at__lte=now - dt.timedelta(seconds=HOLD_SECONDS)).limit(200)
 
 

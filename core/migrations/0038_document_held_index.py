@@ -1,4 +1,4 @@
-"""The held scans found by an index (decision 907): ``document`` (request_id, held_for, created_at).
+"""The held scans found by an index (decision 158): ``document`` (request_id, held_for, created_at).
 The sweep of held scans (``documents.sweep_held``: the scans not attached, held for a form, uploaded
 more than an hour ago) runs with every form posted at a counter and by ``emitra documents sweep``,
 and the release of a recorded form's scans asks for those held for it; both read the whole table of
