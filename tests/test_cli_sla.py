@@ -87,7 +87,7 @@ async def test_cases_list_shows_what_waits_on_the_department_unless_asked(demo_d
 
 
 async def test_cases_list_puts_the_cases_overdue_at_the_top_level_first_and_marks_them(demo_db):
-    """Decision 906: the command sorted breached, then level, then oldest, so an escalated case came
+    """Decision 157: the command sorted breached, then level, then oldest, so an escalated case came
     before a level-1 case nobody above can take any more, and such a case was not marked; it now
     lists and marks them as the officers' inbox does (decision 152)."""
     from emitra.core import workflow

@@ -154,7 +154,7 @@ def test_the_cli_sweep_deletes_what_a_quiet_counter_left_held(web):
 
 
 async def test_the_sweep_of_held_scans_reads_an_index_not_the_whole_table(demo_db):
-    """Decision 907: the sweep runs with every form posted at a counter, and its question (the scans
+    """Decision 158: the sweep runs with every form posted at a counter, and its question (the scans
     not attached, held, older than an hour) read every scan ever uploaded, on both databases."""
     from tortoise import connections
     from tortoise.transactions import in_transaction
