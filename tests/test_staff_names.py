@@ -173,7 +173,7 @@ async def _jamabandi_case(key: str) -> Case:
 
 
 def test_the_inbox_lists_the_cases_overdue_at_the_top_level_first(web):
-    """Decision 901: the inbox listed breached cases by level, so an escalated case came before a
+    """Decision 152: the inbox listed breached cases by level, so an escalated case came before a
     level-1 case that nobody above can take any more; and the rest by age, not by deadline."""
     escalated = web.run(lambda: caste_case("order-escalated"))
     web.run(lambda: workflow.sweep(at=escalated.state_due_at + dt.timedelta(minutes=1)))  # to the SDM, level 2
@@ -201,7 +201,7 @@ def test_the_inbox_lists_the_cases_overdue_at_the_top_level_first(web):
 
 
 def test_escalated_or_breached_only_lists_a_case_overdue_at_the_top_level_whatever_its_flags(web):
-    """Decision 901: *Escalated or breached only* read the level and the breached flag alone, though the
+    """Decision 152: *Escalated or breached only* read the level and the breached flag alone, though the
     list marks a case overdue at the top level as flagged; a level-1 case at the top whose breached
     flag was not set (the sweep sets it; one put right by hand is not) was left out."""
     web.run(lambda: User.filter(username="sdm").update(active=False))
