@@ -33,6 +33,8 @@ import importlib
 import inspect
 import io
 import json
+import os
+import pickle
 import re
 import secrets
 import sys
@@ -1831,6 +1833,13 @@ def keep_fetched(district_id: int, import_id: int, data: bytes) -> None:
     path = _fetched_path(district_id, import_id)
     config.private_file(path)
     path.write_bytes(data)
+
+
+def fetched_kept(imp: StatementImport) -> bool:
+    """Whether a file fetched from Stripe is kept for ``imp`` (the page's list of imports links it):
+    a look at the folder, not a read and hash of each file at every view of the page; the download
+    (:func:`fetched_file`) checks the file is the one imported."""
+    return imp.source == STRIPE and _fetched_path(imp.district_id, imp.id).is_file()
 
 
 def fetched_file(imp: StatementImport) -> bytes | None:
@@ -3748,8 +3757,6 @@ class _SideWorker:
 
     @classmethod
     async def start(cls, base: Any, job: dict[str, Any]) -> "_SideWorker":
-        import os
-
         env = dict(os.environ, EMITRA_DATABASE_URL=_worker_url(base) or "")
         proc = await asyncio.create_subprocess_exec(*WORKER_COMMAND, stdin=asyncio.subprocess.PIPE,
                                                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
@@ -3760,8 +3767,6 @@ class _SideWorker:
         return cls(proc)
 
     async def result(self, progress: Callable[[int], None] | None) -> tuple[Report, list[Message], _Marks | None]:
-        import pickle
-
         proc = self.proc
         assert proc.stdout is not None and proc.stderr is not None
         errors = asyncio.ensure_future(proc.stderr.read())  # read beside: a full pipe would stop the worker
@@ -3791,8 +3796,6 @@ async def run_worker_job(job: dict[str, Any], say: Callable[[bytes], None]) -> b
     """In the worker process (core/reconcile_worker.py): the Stripe side of the run ``job``
     describes, read and matched as :func:`build_report` does it here; returns the pickled
     (report, problems, marks). ``say`` writes a line of progress."""
-    import pickle
-
     start, end = (dt.date.fromisoformat(d) for d in job["period"])
     lo, hi = period_bounds(start, end)
     base = connections.get("default")

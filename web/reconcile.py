@@ -209,7 +209,7 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
         "begun": start <= clock.today(), "left_out": _left_out(imported), "read_notes": getattr(imported, "notes", None) or [],
         "withdrawn": withdrawn, "min_reason": sw.MIN_REASON, "max_reason": sw.MAX_REASON,
         "stripe_listing": rec.stripe_listing_available(), "stripe_setting": rec.STRIPE_KEY_SETTING,
-        "fetched": {i.id for i in imports if rec.fetched_file(i) is not None}, "booked": booked,
+        "fetched": {i.id for i in imports if rec.fetched_kept(i)}, "booked": booked,
         "book_min": bank_lines.MIN_REASON, "book_max": bank_lines.MAX_REASON,
     }, status)
 
