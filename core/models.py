@@ -689,8 +689,10 @@ class BalanceCheckpoint(Model):
     """Every account's balance in a district at a moment, as a recorded reconciliation found it: the
     next week's opening balances start from it instead of summing the books' whole history
     (core/reconcile.roll_forward, decision 37). ``entries`` and ``id_sum`` describe the entries it
-    covers (every district's created before ``as_of`` with ids up to ``through_id``): when they no
-    longer match, an entry was added or re-dated behind it, and the history is read again."""
+    covers (every district's created before ``as_of`` with ids up to ``through_id``; since migration
+    0039 only the ids above ``window_from``, the last LATE_IDS: an entry committed late): when they no
+    longer match, or the books' rewrite count (core/ledger_rewrites.py) is no longer ``rewrites``, an
+    entry was added, re-dated or edited behind it, and the history is read again (decision 159)."""
 
     _no_comments = True  # (start-up time: see the module docstring)
 
@@ -702,6 +704,8 @@ class BalanceCheckpoint(Model):
     id_sum = fields.BigIntField()
     balances = fields.JSONField()  # account -> balance in paise
     created_at = fields.DatetimeField(auto_now_add=True)
+    rewrites = fields.BigIntField(null=True)  # the books' rewrite count when taken; NULL before migration 0039
+    window_from = fields.BigIntField(null=True)  # entries and id_sum count the ids above it only; NULL: every id
 
     class Meta:
         table = "balance_checkpoint"

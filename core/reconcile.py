@@ -52,7 +52,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock, config, ledger, spreadsheet
+from emitra.core import audit, clock, config, ledger, ledger_rewrites, spreadsheet
 from emitra.core.db import beside, beside_possible, insert_rows, json_text, on_postgres, own_transaction, raw_rows
 from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, Society, StatementImport, StatementLine
 from emitra.core.money import MAX_PAISE, AmountError, bank_reference, format_paise, parse_rupees
@@ -3217,20 +3217,56 @@ class _Matching:
 # --- the roll-forward -----------------------------------------------------------------------
 
 
-async def _entries_checksum(before: dt.datetime, max_id: int) -> tuple[int, int]:
+#: the ids a checkpoint's late-commit check covers, below the last one it read (decision 159): an
+#: entry given its id before the run read the books and committed after (PostgreSQL hands out ids
+#: to transactions that commit in another order) is among them unless this many others were given
+#: ids while its transaction stayed open (about three days of a district of a million a month)
+LATE_IDS = 100_000
+
+
+async def _entries_checksum(before: dt.datetime, max_id: int, above: int | None = None) -> tuple[int, int]:
     """How many entries (every district's) were created before ``before`` with ids up to
-    ``max_id``, and the sum of their ids: read from the created_at index alone."""
-    r = (await ledger.rows('SELECT COUNT(*) AS n, COALESCE(SUM("id"), 0) AS s FROM "ledger_entry" WHERE "created_at" < ? AND "id" <= ?',
-                           [before, max_id]))[0]
+    ``max_id`` (and above ``above`` when given), and the sum of their ids. Without ``above``, read
+    from the created_at index alone: a read of every entry before ``before``, which grows with the
+    years; with it, a range of ids (at most LATE_IDS)."""
+    if above is None:
+        sql, params = 'SELECT COUNT(*) AS n, COALESCE(SUM("id"), 0) AS s FROM "ledger_entry" WHERE "created_at" < ? AND "id" <= ?', [before, max_id]
+    else:
+        sql = ('SELECT COUNT(*) AS n, COALESCE(SUM("id"), 0) AS s FROM "ledger_entry" WHERE "id" > ? AND "id" <= ? '
+               'AND "created_at" < ?')
+        params = [above, max_id, before]
+    r = (await ledger.rows(sql, params))[0]
     return int(r["n"]), int(r["s"])
+
+
+async def _late_window(max_id: int) -> int:
+    """Where the entries a checkpoint through ``max_id`` counts begin (its ids are above it): the
+    last LATE_IDS ids, and every id no earlier checkpoint covers (an edit of those is not counted
+    by core/ledger_rewrites.py's triggers until this checkpoint is written)."""
+    covered = (await ledger.rows('SELECT COALESCE(MAX("through_id"), 0) AS m FROM "balance_checkpoint"', []))[0]["m"]
+    return max(min(max_id - LATE_IDS, int(covered or 0)), 0)
 
 
 async def _usable_checkpoint(district_id: int, lo: dt.datetime, max_id: int) -> BalanceCheckpoint | None:
     """The latest checkpoint at or before ``lo`` whose entries are still those it counted (nothing
-    added or re-dated behind it since), or None: then the opening balances are summed from the
-    whole history."""
+    added, re-dated, edited or deleted behind it since), or None: then the opening balances are
+    summed from the whole history.
+
+    A checkpoint taken since migration 0039 is checked by the books' rewrite count (one row: an
+    update or delete of any entry or posting moves it, core/ledger_rewrites.py) and by its
+    late-commit window (the entries of its last LATE_IDS ids dated before it: one committed after
+    the run read the books); an older one by counting every entry created before it, as it was
+    taken (decision 159)."""
+    rewrites = None
     for cp in await BalanceCheckpoint.filter(district_id=district_id, as_of__lte=lo, through_id__lte=max_id).order_by("-as_of", "-id").limit(3):
-        if await _entries_checksum(cp.as_of, cp.through_id) == (cp.entries, cp.id_sum):
+        if cp.rewrites is not None:
+            if rewrites is None:
+                rewrites = await ledger_rewrites.count()
+            if rewrites != cp.rewrites:
+                continue  # an entry or a posting was edited or deleted since: every older checkpoint too
+            if await _entries_checksum(cp.as_of, cp.through_id, cp.window_from or 0) == (cp.entries, cp.id_sum):
+                return cp
+        elif await _entries_checksum(cp.as_of, cp.through_id) == (cp.entries, cp.id_sum):
             return cp
     return None
 
@@ -3623,11 +3659,17 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
         report.through_entry_id = max_id
 
         async def rolled() -> tuple[dict[str, Any], list[AccountRoll], list[Message], bool]:
+            # a checkpoint's check (decision 159): the books' rewrite count, and the entries of its
+            # late-commit window, each read before and after the sums: nothing changed meanwhile
             found: dict[str, Any] = {}
-            before = await _entries_checksum(hi, max_id) if checkpoint else None
+            window = await _late_window(max_id) if checkpoint else 0
+            before = (await ledger_rewrites.count(), await _entries_checksum(hi, max_id, window)) if checkpoint else None
             accounts, rolled_problems = await roll_forward(district_id, lo, hi, max_id, found)
-            unchanged = checkpoint and not rolled_problems and await _entries_checksum(hi, max_id) == before  # nothing added behind it
-            found["checksum"] = before
+            unchanged = checkpoint and not rolled_problems and before[0] is not None and \
+                (await ledger_rewrites.count(), await _entries_checksum(hi, max_id, window)) == before
+            found["checksum"] = before[1] if before else None
+            found["rewrites"] = before[0] if before else None
+            found["window_from"] = window
             return found, accounts, rolled_problems, unchanged
 
         async def rolled_beside() -> tuple[dict[str, Any], list[AccountRoll], list[Message], bool]:
@@ -3819,7 +3861,8 @@ def _finished(report: Report, sides: list[_Side], side_problems: list[list[Messa
     problems = [p for side in side_problems for p in side]
     report.opening_from = found["checkpoint"].as_of if found.get("checkpoint") else None
     if unchanged:
-        report.closing = {"as_of": hi, "through_id": max_id, "checksum": found["checksum"], "balances": found["closing"]}
+        report.closing = {"as_of": hi, "through_id": max_id, "checksum": found["checksum"], "balances": found["closing"],
+                          "rewrites": found["rewrites"], "window_from": found["window_from"]}
     report.problems = roll_problems + problems
     return report
 
@@ -3914,7 +3957,8 @@ async def reconcile(actor: audit.Actor, district_id: int, period_start: dt.date,
         if report.closing is not None:  # the next period's opening balances start here (decision 37)
             entries, id_sum = report.closing["checksum"]
             await BalanceCheckpoint.create(district_id=district_id, as_of=report.closing["as_of"], through_id=report.closing["through_id"],
-                                           entries=entries, id_sum=id_sum,
+                                           entries=entries, id_sum=id_sum, rewrites=report.closing["rewrites"],
+                                           window_from=report.closing["window_from"],
                                            balances={a: v for a, v in report.closing["balances"].items() if v})
         await audit.record(actor, "reconciliation.run", None, district_id=district_id, detail={
             "period": [period_start.isoformat(), period_end.isoformat()], "ok": report.ok,
