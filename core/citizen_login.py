@@ -374,12 +374,14 @@ STOPPED, RESTARTED = "user.deactivated", "user.reactivated"
 
 @dataclass
 class SignIn:
-    """A citizen as the Society's page lists them: their login (None before their first sign-in)
-    and the last time their sign-in was stopped or restarted (its audit record), if ever."""
+    """A citizen as the Society's page lists them: their login (None before their first sign-in),
+    the last time their sign-in was stopped or restarted (its audit record), if ever, and the end of
+    a day lock on their mobile's codes."""
 
     citizen: Citizen
     login: User | None = None
     last_change: object | None = None  # AuditLog
+    code_lock: dt.datetime | None = None  # the end of the day lock on their mobile's codes (decision 901)
 
     @property
     def state(self) -> str:
@@ -413,7 +415,9 @@ async def find_for_society(district_id: int, typed: str) -> list[SignIn]:
         citizens = await Citizen.filter(emitra_id=emitra_id, district_id=district_id)
     found = [SignIn(c) for c in citizens]
     logins = {u.citizen_id: u for u in await User.filter(citizen_id__in=[c.id for c in citizens], role=Role.CITIZEN).order_by("-id")}
+    locks = {mobile: await day_lock(mobile) for mobile in {c.mobile for c in citizens}}
     for row in found:
+        row.code_lock = locks[row.citizen.mobile]
         row.login = logins.get(row.citizen.id)
         if row.login is not None:
             row.last_change = await AuditLog.filter(object_type="User", object_id=str(row.login.id),

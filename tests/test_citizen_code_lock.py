@@ -50,6 +50,10 @@ def sunita(web) -> Citizen:
 
 
 def test_a_counter_lifts_the_lock_a_stranger_put_on_a_citizens_mobile_and_they_sign_in(web):
+    web.login("operator2")
+    unlocked = web.get(f"/counter/citizens/{sunita(web).emitra_id}").text
+    assert "Sign-in by code locked" not in unlocked and "sign-in-lock" not in unlocked  # none holds: nothing shown
+    web.logout()
     a_stranger_locks(web)
     ends = day_lock_end(web)
     # the holder, at home: their right code is refused, and the page says until when and what to do
@@ -133,7 +137,27 @@ def test_an_operator_lifts_no_lock_without_the_token_nor_for_another_districts_c
     assert not web.run(lambda: AuditLog.filter(action=LIFTED).exists())
 
 
-def test_the_citizens_page_shows_no_lock_when_none_holds(web):
+def test_the_society_sees_the_lock_and_lifts_it_for_a_citizen_at_its_office(web):
+    a_stranger_locks(web)
+    ends = day_lock_end(web)
+    page = "/society/citizen-sign-in"
+    web.client.cookies.clear()
     web.login("operator1")
-    page = web.get(f"/counter/citizens/{sunita(web).emitra_id}").text
-    assert "Sign-in by code locked" not in page and "sign-in-lock" not in page
+    assert web.post_form(f"{page}/lift-lock", {"citizen": str(sunita(web).id), "identity_seen": "yes"},
+                         token_from="/counter").status_code == 403
+    web.logout()
+    web.login("society")
+    found = web.get(page, params={"q": SUNITA}).text
+    assert f"Sign-in by code locked until {local_time(ends)}" in found and f'id="lift-{sunita(web).id}"' in found
+    unticked = web.post_form(f"{page}/lift-lock", {"citizen": str(sunita(web).id)}, token_from=page)
+    assert unticked.status_code == 400 and "Identity seen: tick the box" in unticked.text
+    lifted = web.post_form(f"{page}/lift-lock", {"citizen": str(sunita(web).id), "identity_seen": "yes"}, token_from=page)
+    assert lifted.status_code == 303
+    after = web.get(lifted.headers["location"]).text
+    assert "The sign-in lock on the mobile of Sunita Devi is lifted" in after and "Sign-in by code locked until" not in after
+    (record,) = web.run(lambda: AuditLog.filter(action=LIFTED))
+    assert record.actor_name == "society" and record.detail["mobile"] == SUNITA_SHOWN and SUNITA not in str(record.detail)
+    assert not web.run(lambda: LoginThrottle.filter(key__startswith="citizen-code-day:").exists())
+    web.logout()
+    ask_code(web, SUNITA)
+    assert type_code(web, last_code(web)).headers["location"] == "/my"

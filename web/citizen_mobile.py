@@ -151,6 +151,12 @@ async def counter_mobile_code(request: Request) -> Response:
     return await _enter(request, await _at_counter(request), at_counter=True)
 
 
+def identity_unseen() -> str:
+    """The refusal of a lift of a sign-in lock without the box ticked (here and on the Society's page)."""
+    return _("Identity seen: tick the box once the citizen has shown you an identity document with this name. The "
+             "lock keeps a stranger from guessing their sign-in code; lift it only for its holder.")
+
+
 @page(OPERATOR)
 async def counter_lift_lock(request: Request) -> Response:
     """An operator, the citizen at the counter having shown who they are: lift the day lock that ten
@@ -158,9 +164,7 @@ async def counter_lift_lock(request: Request) -> Response:
     counter = await _counter(request)
     citizen = await _citizen(request, counter)
     if request.state.form.get("identity_seen") != "yes":
-        return await render_citizen(request, counter, citizen, _(
-            "Identity seen: tick the box once the citizen at the counter has shown an identity document with this "
-            "name. The lock keeps a stranger from guessing their sign-in code; lift it only for its holder."), 400)
+        return await render_citizen(request, counter, citizen, identity_unseen(), 400)
     lifted = await citizen_login.lift_day_lock(actor(request), citizen)
     request.session[LOCK_LIFTED] = "lifted" if lifted is not None else "none"
     return RedirectResponse(f"/counter/citizens/{citizen.emitra_id}#sign-in-lock", status_code=303)
