@@ -213,11 +213,18 @@ async def deliver_now(note_id: int) -> None:
 
 @dataclass
 class Checked:
-    """What checking a typed code gave: the code's row and the Citizens on its mobile, or a lock's end."""
+    """What checking a typed code gave: the code's row and the Citizens on its mobile, or a lock's end
+    (``day`` when it is the mobile's day lock, which a counter can lift: :func:`lift_day_lock`)."""
 
     code: CitizenCode | None = None
     citizens: list[Citizen] = field(default_factory=list)
     locked_until: dt.datetime | None = None
+    day: bool = False
+
+
+def _day_key(key: str) -> str:
+    """The throttle counter of the codes typed for the mobile named by ``key`` in a day (decision 143)."""
+    return f"citizen-code-day:{key}"
 
 
 async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str, address: str,
@@ -231,16 +238,16 @@ async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str,
     # the codes typed for the mobile in a day without a right one (decision 143): the 15-minute lock
     # forgets its failures once a quiet window has passed, so alone it let a patient guesser type 5
     # codes every half hour, some 240 a day, for as long as they liked
-    day_key, per_day = f"citizen-code-day:{key}", config.citizen_code_limits()["per_day"]
+    day_key, per_day = _day_key(key), config.citizen_code_limits()["per_day"]
     if await auth.events_in_window(day_key, DAY) >= per_day:
-        return Checked(locked_until=await _window_end(day_key, DAY))
+        return Checked(locked_until=await _window_end(day_key, DAY), day=True)
     keys = _check_keys(key, address)
     held, locked_now = await auth.count_attempt(keys)
     if held is not None:
         return Checked(locked_until=held)
     typed_today = await auth.count_event(day_key, DAY)
     if typed_today > per_day:  # requests at the same moment: counted, and refused unchecked
-        return Checked(locked_until=await _window_end(day_key, DAY))
+        return Checked(locked_until=await _window_end(day_key, DAY), day=True)
     now = utcnow()
     row = await CitizenCode.filter(mobile_key=key, used_at=None, expires_at__gt=now).order_by("-id").first()
     right = row is not None and code_matches(row.code_hash, row.mobile, code)
@@ -262,6 +269,40 @@ async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str,
                 await _end_codes(key, now)
             await auth.record_locks(actor, "auth.code_locked", keys, locked_now, district_id, mobile=shown_mobile)
     return Checked()
+
+
+#: the audit action of a day lock lifted at a counter (decision 160)
+LIFTED = "auth.code_lock_lifted"
+
+
+async def day_lock(mobile: str) -> dt.datetime | None:
+    """When the day lock on ``mobile``'s sign-in codes ends (decision 143: ten codes typed for it in
+    24 hours without a right one), or None when its codes are checked. What a counter sees: that
+    a lock holds, and until when; never a code."""
+    day_key = _day_key(mobile_key(mobile))
+    if await auth.events_in_window(day_key, DAY) < config.citizen_code_limits()["per_day"]:
+        return None
+    return await _window_end(day_key, DAY)
+
+
+async def lift_day_lock(actor: audit.Actor, citizen: Citizen) -> dt.datetime | None:
+    """Lift the day lock on the mobile of ``citizen``, who is at a counter and has shown who they are
+    (decision 160): its day's count and its 15-minute counter are deleted, its codes checked again
+    (a new one must be asked for: the lock ended the old ones), and ``auth.code_lock_lifted`` is
+    recorded, the mobile masked, in one transaction. The client addresses' counters are left: the
+    guesser's address keeps its count. The end the lock had, or None when none held (nothing done)."""
+    key, per_day = mobile_key(citizen.mobile), config.citizen_code_limits()["per_day"]
+    day_key = _day_key(key)
+    async with in_transaction():
+        row = await LoginThrottle.select_for_update().get_or_none(key=day_key)
+        if row is None or row.failures < per_day or row.window_start + DAY <= utcnow():
+            return None
+        until = row.window_start + DAY
+        await LoginThrottle.filter(key__in=[day_key, _check_keys(key, "")["mobile"][0]]).delete()
+        await audit.record(actor, LIFTED, citizen, district_id=citizen.district_id, detail={
+            "mobile": masked(citizen.mobile), "failures": row.failures,
+            "locked_until": until.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), "identity_seen": True})
+    return until
 
 
 async def _district_of(key: str) -> int | None:
@@ -333,12 +374,14 @@ STOPPED, RESTARTED = "user.deactivated", "user.reactivated"
 
 @dataclass
 class SignIn:
-    """A citizen as the Society's page lists them: their login (None before their first sign-in)
-    and the last time their sign-in was stopped or restarted (its audit record), if ever."""
+    """A citizen as the Society's page lists them: their login (None before their first sign-in),
+    the last time their sign-in was stopped or restarted (its audit record), if ever, and the end of
+    a day lock on their mobile's codes."""
 
     citizen: Citizen
     login: User | None = None
     last_change: object | None = None  # AuditLog
+    code_lock: dt.datetime | None = None  # the end of the day lock on their mobile's codes (decision 160)
 
     @property
     def state(self) -> str:
@@ -372,7 +415,9 @@ async def find_for_society(district_id: int, typed: str) -> list[SignIn]:
         citizens = await Citizen.filter(emitra_id=emitra_id, district_id=district_id)
     found = [SignIn(c) for c in citizens]
     logins = {u.citizen_id: u for u in await User.filter(citizen_id__in=[c.id for c in citizens], role=Role.CITIZEN).order_by("-id")}
+    locks = {mobile: await day_lock(mobile) for mobile in {c.mobile for c in citizens}}
     for row in found:
+        row.code_lock = locks[row.citizen.mobile]
         row.login = logins.get(row.citizen.id)
         if row.login is not None:
             row.last_change = await AuditLog.filter(object_type="User", object_id=str(row.login.id),

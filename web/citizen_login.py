@@ -24,7 +24,7 @@ from emitra.web.citizens import MOBILE, _no_store
 from emitra.web.i18n import _
 from emitra.web.pages import _safe_next
 from emitra.web.security import ANYONE, actor, client_address, log_in, page
-from emitra.web.templating import render
+from emitra.web.templating import local_time, render
 
 PENDING = "citizen_code"  # the session's note of the mobile a code was asked for: its keyed hash and masked form
 VERIFIED = "code_ok"  # the id of the code that was right, while its holder may choose whose applications to open
@@ -104,6 +104,13 @@ async def enter(request: Request) -> Response:
         return _code_page(request, pending, _("Code: type the 6 digits of the SMS, e.g. 042917."), 400)
     checked = await core.check_code(actor(request), str(pending["key"]), str(pending.get("shown", "")), code,
                                     client_address(request))
+    if checked.locked_until is not None and checked.day:  # the day lock: a counter can lift it (decision 160)
+        response = _code_page(request, pending, _(
+            "Too many wrong codes were typed for this mobile number in 24 hours, so no code is checked for it until "
+            "%(at)s. Any e-Mitra counter can lift this lock sooner: go there and show an identity document, then ask "
+            "for a new code. The code was not checked.") % {"at": local_time(checked.locked_until)}, 429)
+        response.headers["Retry-After"] = str(core.try_again(checked.locked_until)[2])
+        return response
     if checked.locked_until is not None:
         at, minutes, seconds = core.try_again(checked.locked_until)
         response = _code_page(request, pending, _("Too many wrong codes for this mobile number or from this connection. Ask "

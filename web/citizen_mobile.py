@@ -3,7 +3,9 @@
 ``/my/mobile``: the signed-in citizen types the new number; a code goes to it by SMS;
 ``/my/mobile/code``: typing it makes the change. ``/counter/citizens/<e-Mitra ID>/mobile`` and
 ``.../mobile/code``: the same for a citizen at the counter, the operator typing what the citizen
-reads from the SMS on their new phone. Every form carries the session's CSRF token and works
+reads from the SMS on their new phone. ``/counter/citizens/<e-Mitra ID>/sign-in-lock`` (POST): the
+operator lifts the day lock ten wrong codes put on the citizen's mobile, the citizen at the counter
+having shown who they are (decision 160). Every form carries the session's CSRF token and works
 without JavaScript; the citizen changed is always the signed-in citizen's own (never one named by
 the form) or, at a counter, one of the counter's district.
 """
@@ -20,7 +22,7 @@ from starlette.routing import Route
 from emitra.core import citizen_login, config, mobile_change, text
 from emitra.core.models import Citizen, Role
 from emitra.web.citizens import MOBILE, _no_store
-from emitra.web.counter import OPERATOR, _citizen, _counter
+from emitra.web.counter import LOCK_LIFTED, OPERATOR, _citizen, _counter, render_citizen
 from emitra.web.i18n import _
 from emitra.web.security import actor, client_address, page
 from emitra.web.templating import render
@@ -149,9 +151,29 @@ async def counter_mobile_code(request: Request) -> Response:
     return await _enter(request, await _at_counter(request), at_counter=True)
 
 
+def identity_unseen() -> str:
+    """The refusal of a lift of a sign-in lock without the box ticked (here and on the Society's page)."""
+    return _("Identity seen: tick the box once the citizen has shown you an identity document with this name. The "
+             "lock keeps a stranger from guessing their sign-in code; lift it only for its holder.")
+
+
+@page(OPERATOR)
+async def counter_lift_lock(request: Request) -> Response:
+    """An operator, the citizen at the counter having shown who they are: lift the day lock that ten
+    wrong codes put on their mobile's sign-in codes (decision 160), and back to the citizen's page."""
+    counter = await _counter(request)
+    citizen = await _citizen(request, counter)
+    if request.state.form.get("identity_seen") != "yes":
+        return await render_citizen(request, counter, citizen, identity_unseen(), 400)
+    lifted = await citizen_login.lift_day_lock(actor(request), citizen)
+    request.session[LOCK_LIFTED] = "lifted" if lifted is not None else "none"
+    return RedirectResponse(f"/counter/citizens/{citizen.emitra_id}#sign-in-lock", status_code=303)
+
+
 ROUTES: list[Any] = [
     Route("/my/mobile", my_mobile, methods=["GET", "POST"]),  # before /my/{number}
     Route("/my/mobile/code", my_mobile_code, methods=["GET", "POST"]),
     Route("/counter/citizens/{emitra_id}/mobile", counter_mobile, methods=["GET", "POST"]),
     Route("/counter/citizens/{emitra_id}/mobile/code", counter_mobile_code, methods=["GET", "POST"]),
+    Route("/counter/citizens/{emitra_id}/sign-in-lock", counter_lift_lock, methods=["POST"]),
 ]

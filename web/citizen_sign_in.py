@@ -7,7 +7,9 @@ masked. Each row says whether the citizen can sign in, never has, or is stopped,
 or restart (when, by whom, why); a form with a reason stops or restarts it, through the same
 functions as the command line (core/onboarding.stop_citizen_sign_in, restart_citizen_sign_in), so
 the same checks and audit records (``user.deactivated`` with the sessions ended, ``user.reactivated``),
-the reason added to them. The district's own citizens alone; no JavaScript.
+the reason added to them. A day lock ten wrong codes put on a citizen's mobile is shown with its end,
+and lifted here, the citizen at the office with an identity document, as at a counter (decision 160).
+The district's own citizens alone; no JavaScript.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from emitra.core.models import Citizen, Role
 from emitra.core.officers import REASON_MAX, REASON_MIN
 from emitra.core.onboarding import Refused, restart_citizen_sign_in, stop_citizen_sign_in
 from emitra.web import params
+from emitra.web.citizen_mobile import identity_unseen
 from emitra.web.i18n import _, pick
 from emitra.web.security import actor, page
 from emitra.web.templating import render
@@ -49,8 +52,12 @@ async def _render(request: Request, typed: str, errors: dict[str, str] | None = 
 
 
 def _done(found: list[citizen_login.SignIn], request: Request) -> str:
-    """What the change just made was (``?stopped=`` or ``?restarted=`` a citizen's id), read from the
-    login's state, never from the address's text."""
+    """What the change just made was (``?stopped=``, ``?restarted=`` or ``?lifted=`` a citizen's id),
+    read from the login's state and the lock's, never from the address's text."""
+    lifted = next((r for r in found if str(r.citizen.id) == request.query_params.get("lifted", "")), None)
+    if lifted is not None and lifted.code_lock is None:
+        return _("The sign-in lock on the mobile of %(name)s is lifted: they can ask for a new code now.") % {
+            "name": lifted.citizen.name}
     for key, state in (("stopped", "stopped"), ("restarted", "active")):
         row = next((r for r in found if str(r.citizen.id) == request.query_params.get(key, "")), None)
         if row is not None and row.state == state:
@@ -67,14 +74,18 @@ async def sign_in_page(request: Request) -> Response:
     return await _render(request, request.query_params.get("q", "").strip()[:40])
 
 
-async def _change(request: Request, stop: bool) -> Response:
-    user = request.state.user
-    form = request.state.form
-    citizen_id = params.record_id(str(form.get("citizen", "")))
-    citizen = await Citizen.get_or_none(id=citizen_id, district_id=user.district_id) if citizen_id else None
+async def _posted_citizen(request: Request) -> tuple[Citizen, str]:
+    """The citizen of the district the form names (404 otherwise), and how the page finds them again."""
+    citizen_id = params.record_id(str(request.state.form.get("citizen", "")))
+    citizen = await Citizen.get_or_none(id=citizen_id, district_id=request.state.user.district_id) if citizen_id else None
     if citizen is None:
         raise HTTPException(404, _("No citizen with this number in your district."))
-    back = format_emitra_id(citizen.emitra_id) if citizen.emitra_id else f"citizen:{citizen.id}"  # never the mobile
+    return citizen, format_emitra_id(citizen.emitra_id) if citizen.emitra_id else f"citizen:{citizen.id}"  # never the mobile
+
+
+async def _change(request: Request, stop: bool) -> Response:
+    form = request.state.form
+    citizen, back = await _posted_citizen(request)
     reason = " ".join(str(form.get("reason", "") or "").split())
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         error = _("Reason: say why, in %(least)s to %(most)s characters (for example: phone lost, reported by the citizen "
@@ -103,8 +114,20 @@ async def restart(request: Request) -> Response:
     return await _change(request, stop=False)
 
 
+@page(SOCIETY)
+async def lift_lock(request: Request) -> Response:
+    """Lift the day lock ten wrong codes put on the citizen's mobile, the citizen at the Society's
+    office having shown who they are (decision 160): the counter's own function and audit record."""
+    citizen, back = await _posted_citizen(request)
+    if request.state.form.get("identity_seen") != "yes":
+        return await _render(request, back, {f"lock-{citizen.id}": identity_unseen()})
+    await citizen_login.lift_day_lock(actor(request), citizen)
+    return RedirectResponse(f"{PAGE}?{urlencode({'q': back, 'lifted': citizen.id})}#c-{citizen.id}", status_code=303)
+
+
 ROUTES = [
     Route(PAGE, sign_in_page),
     Route(PAGE + "/stop", stop, methods=["POST"]),
     Route(PAGE + "/restart", restart, methods=["POST"]),
+    Route(PAGE + "/lift-lock", lift_lock, methods=["POST"]),
 ]

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from emitra.core import counter as counter_core
-from emitra.core import citizen_lookups, corrections, documents, forms, payments, privacy, registration, workflow
+from emitra.core import citizen_login, citizen_lookups, corrections, documents, forms, payments, privacy, registration, workflow
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors, coerce, flatten
 from emitra.core.ids import IdError, is_valid_receipt_no, parse_emitra_id
@@ -149,11 +149,21 @@ def _group(services) -> list[tuple[str, list]]:
                   key=lambda group: group[0].casefold())
 
 
+#: the session's note, shown once on the citizen's page, of a sign-in lock just lifted (decision 160)
+LOCK_LIFTED = "code_lock_lifted"
+
+
 @page(OPERATOR, cached=True)
 async def citizen_page(request: Request) -> Response:
     """The citizen, and the services enabled at this counter (searchable in English and Hindi)."""
     counter = await _counter(request)
-    citizen = await _citizen(request, counter)
+    return await render_citizen(request, counter, await _citizen(request, counter))
+
+
+async def render_citizen(request: Request, counter: Counter, citizen: Citizen, lock_error: str = "",
+                         status: int = 200) -> Response:
+    """The citizen's page: their facts, a lock on their mobile's sign-in codes (its end alone, with the
+    form that lifts it: decision 160), the services and their requests at this counter."""
     q = request.query_params.get("q", "").strip().casefold()
     services = await counter_core.enabled_services(counter)
     if q:
@@ -164,7 +174,9 @@ async def citizen_page(request: Request) -> Response:
         "counter": counter, "citizen": citizen, "groups": _group(services), "q": request.query_params.get("q", ""),
         "history": history, "registered": request.query_params.get("registered") == "1",
         "unavailable": counter_core.get_host().registry.unavailable,
-    })
+        "code_lock": await citizen_login.day_lock(citizen.mobile), "lock_error": lock_error,
+        "lock_lifted": request.session.pop(LOCK_LIFTED, "") if request.method == "GET" else "",
+    }, status)
 
 
 async def _service(request: Request, counter: Counter):

@@ -99,6 +99,7 @@ def account_label(account: str, party: str | None = None) -> str:
 AUDIT_ACTIONS = {
     "auth.code_failed": N_("Sign-in code wrong or expired"),
     "auth.code_locked": N_("Sign-in by code locked after wrong codes"),
+    "auth.code_lock_lifted": N_("Sign-in by code: the day's lock lifted at a counter, the citizen's identity seen"),
     "auth.code_login": N_("Citizen signed in with a code sent by SMS"),
     "auth.code_sent": N_("Sign-in code sent by SMS"),
     "auth.code_unregistered": N_("Sign-in code asked for a mobile no one is registered with: none sent"),
