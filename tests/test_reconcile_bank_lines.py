@@ -267,6 +267,32 @@ def test_the_society_books_a_line_from_the_page_in_english_and_hindi(web):
     assert web.run(lambda: LedgerEntry.filter(idempotency_key__startswith="bankinterest:").count()) == 0
 
 
+async def test_a_line_booked_from_a_statement_withdrawn_before_is_found_with_the_next_import_of_it(demo_db, monkeypatch):
+    """A booking made from a statement withdrawn before decision 902 stayed in the books; the same
+    line imported again is that booking's line (booked already), and withdrawing the new import
+    names and reverses it: the bookings are found by key, not by the import they were made from."""
+    district, actor = await _setting()
+    start, _end = _week()
+    data = _bank(f"{(start + dt.timedelta(days=2)).isoformat()},CASH HANDLING CHGS,,59.00,,941.00")
+    first = await rec.import_bank_statement(actor, district.id, data, "a.csv")
+    booked = await bank_lines.book_line(actor, district.id, (await _line(description="CASH HANDLING CHGS")).id, "charges", "Cash handling fee")
+    with monkeypatch.context() as m:  # withdrawn as before decision 902: its bookings left
+        m.setattr(bank_lines, "bookings_of", lambda imp: _none())
+        await sw.withdraw_import(actor, district.id, first.id, REASON)
+    second = await rec.import_bank_statement(actor, district.id, data, "a.csv")
+    line = await _line(description="CASH HANDLING CHGS")
+    assert (await bank_lines.book_line(actor, district.id, line.id, "charges", "Cash handling fee")).already
+    with pytest.raises(sw.WithdrawRefused) as caught:
+        await sw.withdraw_import(actor, district.id, second.id, REASON)
+    assert booked.key in caught.value.message_en and "line 2 (" in caught.value.message_en
+    done = await sw.withdraw_import(actor, district.id, second.id, REASON, reverse_bookings=True)
+    assert [b.key for b in done.bookings] == [booked.key] and await ledger.balance("bank_charges") == 0
+
+
+async def _none() -> list:
+    return []
+
+
 def test_the_page_withdraws_a_statement_with_bookings_only_when_the_box_is_ticked(web):
     start, token = _imported_on_the_page(web, "nov.csv", "{day},SMS ALERT CHARGES,,17.70,,")
     line = web.run(lambda: StatementLine.get(description="SMS ALERT CHARGES"))
