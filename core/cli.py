@@ -741,24 +741,29 @@ def reconcile_imports(district: str, limit: int) -> None:
 @click.option("--district", required=True, help="The district's code, e.g. JP.")
 @click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
 @click.option("--reason", required=True, help="Why it is withdrawn (10 to 300 characters; kept in the audit log).")
-def reconcile_withdraw(import_id: int, district: str, as_user: str, reason: str) -> None:
+@click.option("--reverse-bookings", "reverse_bookings", is_flag=True,
+              help="A bank statement some of whose lines were booked as the bank's charges or interest: reverse those bookings "
+                   "in the same step (refused without it, naming them).")
+def reconcile_withdraw(import_id: int, district: str, as_user: str, reason: str, reverse_bookings: bool) -> None:
     """Withdraw statement import IMPORT_ID (a bank statement or a Stripe file), imported by mistake:
     its lines are deleted (with the marks recorded runs gave them), the import is kept as withdrawn,
     and the weeks it covered are computed again. A Stripe file's payouts and fees that it posted,
     and that no other import still vouches for, are reversed in the same transaction (a payout
-    booked by hand stays). Refused for an import a later one left lines out as, and for one whose
-    lines confirmed deposits (docs/reconciliation.md §7)."""
+    booked by hand stays). A bank statement whose lines were booked as the bank's charges or
+    interest is withdrawn only with --reverse-bookings: each booking is then reversed in the same
+    transaction, dated today (decision 161). Refused for an import a later one left lines out as,
+    and for one whose lines confirmed deposits (docs/reconciliation.md §7)."""
     from emitra.core import statement_withdraw as sw
 
     async def go():
         d, actor = await _society_admin(district, as_user)
-        return await sw.withdraw_import(actor, d.id, import_id, reason)
+        return await sw.withdraw_import(actor, d.id, import_id, reason, reverse_bookings=reverse_bookings)
 
     try:
         done = run(go)
     except sw.WithdrawRefused as exc:
-        if exc.field == "reason":
-            raise click.BadParameter(exc.message_en, param_hint="--reason") from None
+        if exc.field in ("reason", "reverse_bookings"):
+            raise click.BadParameter(exc.message_en, param_hint=f"--{exc.field.replace('_', '-')}") from None
         raise click.ClickException(exc.message_en) from None
     click.echo(f"withdrew import #{done.import_id}: {done.lines} lines deleted ({done.marked} of them matched by a recorded run)")
     if done.reversed or done.kept:
@@ -768,6 +773,8 @@ def reconcile_withdraw(import_id: int, district: str, as_user: str, reason: str)
                                                "reversed already": "reversed already"}.get(why, f"{why} still vouches for it"))
         if len(done.kept) > 20:
             click.echo(f"  kept {len(done.kept) - 20} more (the audit record statement.withdrawn lists every one)")
+    for booking in done.bookings:
+        click.echo(f"  reversed the booking of {booking.named_en()}, dated today")
     if done.unmarked:
         click.echo(f"  unmatched again: {count_en(done.unmarked, 'statement line')} of other imports a recorded run had matched to the payouts reversed")
     for start, end in done.weeks:

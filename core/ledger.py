@@ -252,6 +252,22 @@ def reversal_key(key: str) -> str:
     return reverse if len(reverse) <= 100 else f"reverse:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
+def key_again(key: str, generation: int) -> str:
+    """The key an entry is posted under the ``generation``-th time, once the entries posted under
+    the generations before were each reversed (:func:`reversal_key`): ``key`` itself the first time,
+    ``<key>#<n>`` after (a Stripe payout posted again by a new import, decision 98; a bank line
+    booked again once the statement it was booked from was withdrawn, decision 161). A key once
+    used is never posted again. Past the key column's 100 characters, the key's SHA-256 stands for
+    it, after its kind."""
+    if generation <= 1:
+        return key
+    again = f"{key}#{generation}"
+    if len(again) > 100:
+        kind = key.split(":", 1)[0]
+        again = f"{kind}:sha256:{hashlib.sha256(key.encode()).hexdigest()[:64]}#{generation}"
+    return again
+
+
 async def reverse(entry: LedgerEntry, memo: str, key: str | None = None) -> LedgerEntry:
     """Post the mirror of ``entry`` (every line negated): the only way a posted entry is corrected.
 

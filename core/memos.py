@@ -97,6 +97,11 @@ FORMS: list[tuple[re.Pattern[str], _Hindi]] = [(re.compile(en), hi) for en, hi i
     (r"bank (?P<what>charges|interest): statement line (?P<line>\d+) of import #(?P<id>\d+) \((?P<date>[^,()]+)(?:, ref «(?P<ref>[^«»]*)»)?\): (?P<why>.*)",
      lambda m: f"{'बैंक शुल्क' if m['what'] == 'charges' else 'बैंक ब्याज'}: आयात #{m['id']} की विवरण पंक्ति {m['line']} ({m['date']}"
                f"{', संदर्भ «' + m['ref'] + '»' if m['ref'] else ''}): {m['why']}"),
+    # core/bank_lines.py: such a booking reversed when its statement was withdrawn (decision 161)
+    (r"bank (?P<what>charges|interest) of statement line (?P<line>\d+) of import #(?P<id>\d+) \((?P<date>[^()]+)\) reversed, "
+     r"the import withdrawn \(file «(?P<file>[^«»]*)»\): reverses (?P<key>\S+)",
+     lambda m: f"{'बैंक शुल्क' if m['what'] == 'charges' else 'बैंक ब्याज'} उलटा गया: आयात #{m['id']} की विवरण पंक्ति {m['line']} "
+               f"({m['date']}), आयात वापस लिया गया (फ़ाइल «{m['file']}»); {m['key']} को उलटता है"),
     # core/upi_refunds.py, core/counter.py, core/refunds.py, core/payment_methods/card.py: refunds and cancellations
     (r"UPI refund to the citizen of (?P<receipt>\S+) ref (?P<transfer>\S+) returned by the bank ref (?P<ref>.+)",
      lambda m: f"रसीद {m['receipt']} के नागरिक को यूपीआई धनवापसी (संदर्भ {m['transfer']}) बैंक ने लौटाई, बैंक संदर्भ {m['ref']}"),

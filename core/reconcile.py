@@ -1513,18 +1513,12 @@ def _stripe_key(kind: str, ident: str) -> str:
 
 
 def stripe_key_again(key: str, generation: int) -> str:
-    """The key a Stripe payout's or fee's entry is posted under the ``generation``-th time: ``key``
-    itself the first time; ``<key>#<n>`` after the entries posted before under it were reversed
-    when the imports that posted them were withdrawn (decision 98): a key once used is never
-    posted again, and the transaction's payout or fee must be in the books again once a live
-    import vouches for it. (Past 100 characters, the key's SHA-256 stands for it.)"""
-    if generation <= 1:
-        return key
-    again = f"{key}#{generation}"
-    if len(again) > 100:
-        kind = key.split(":", 1)[0]
-        again = f"{kind}:sha256:{hashlib.sha256(key.encode()).hexdigest()[:64]}#{generation}"
-    return again
+    """The key a Stripe payout's or fee's entry is posted under the ``generation``-th time
+    (:func:`ledger.key_again`): ``key`` itself the first time; ``<key>#<n>`` after the entries
+    posted before under it were reversed when the imports that posted them were withdrawn (decision
+    98): a key once used is never posted again, and the transaction's payout or fee must be in the
+    books again once a live import vouches for it."""
+    return ledger.key_again(key, generation)
 
 
 def stripe_postings(line: ParsedLine) -> list[tuple[str, str, list[ledger.Line]]]:
@@ -2638,11 +2632,11 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
                                              ).select_related("counter"):
                     by_slip[d.slip_no.upper()] = d
             payment_refs = await _payment_refs(e.request_id for e in moving)
-            cancelled = await _cancelled_payouts(moving, max_id)
+            cancelled = await _cancelled_pairs(moving, max_id)
             bank: list[Item] = []
             card: list[Item] = []
             for entry in moving:
-                if entry.id in cancelled:  # a payout reversed, and its reversal: neither statement shows them
+                if entry.id in cancelled:  # a payout or a bank line's booking reversed, and its reversal: neither statement shows them
                     continue
                 accounts = entry.accounts
                 created = dates.of(entry.created_at)
@@ -2669,18 +2663,25 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
         yield in_transit, []
 
 
-async def _cancelled_payouts(entries: list[_Entry], max_id: int) -> set[int]:
-    """The ids of the Stripe payouts among ``entries`` that were reversed (by an entry up to
-    ``max_id``), and of the payouts' reversals: a payout a withdrawn Stripe import posted, and the
-    reversal its withdrawal posted (decision 98), or a payout booked by hand and reversed. Each
-    cancels the other: neither the bank nor Stripe shows either, so neither is an item of the
-    week, wherever each is dated; what the books hold is the payout posted again, if a live import
-    vouches for it. A page's payouts are a few (one a day): one look-up."""
-    out = {e.id for e in entries if e.idempotency_key.startswith("reverse:payout:")}
-    payouts = {ledger.reversal_key(e.idempotency_key): e.id for e in entries if e.idempotency_key.startswith("payout:")}
-    for where, chunk in _in('"idempotency_key"', list(payouts), on_postgres(), "text"):
+#: the kinds of key whose entry and its reversal cancel each other to the statements (:func:`_cancelled_pairs`)
+_CANCELLING = ("payout:", "bankcharges:", "bankinterest:")
+
+
+async def _cancelled_pairs(entries: list[_Entry], max_id: int) -> set[int]:
+    """The ids of the Stripe payouts and the bank lines' bookings among ``entries`` that were
+    reversed (by an entry up to ``max_id``), and of their reversals: a payout a withdrawn Stripe
+    import posted, and the reversal its withdrawal posted (decision 98), or a payout booked by hand
+    and reversed; a bank line booked as the bank's charges or interest (decision 156), and the
+    reversal the withdrawal of its statement posted (decision 161), or one reversed by hand. Each
+    cancels the other: the statements show neither (the bank took the charge once, and the line
+    that shows it is another import's, or gone), so neither is an item of the week, wherever each
+    is dated; what the books hold is the entry posted again, if a live import vouches for it or
+    the line is booked again. A page's payouts and bookings are a few: one look-up."""
+    out = {e.id for e in entries if e.idempotency_key.startswith(tuple(f"reverse:{k}" for k in _CANCELLING))}
+    reversible = {ledger.reversal_key(e.idempotency_key): e.id for e in entries if e.idempotency_key.startswith(_CANCELLING)}
+    for where, chunk in _in('"idempotency_key"', list(reversible), on_postgres(), "text"):
         for r in await ledger.rows(f'SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE {where} AND "id" <= ?', [*chunk, max_id]):
-            out.add(payouts[r["k"]])
+            out.add(reversible[r["k"]])
     return out
 
 

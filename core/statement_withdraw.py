@@ -23,8 +23,18 @@ entry found in the books by every import that vouched for it (a payout booked by
 and so is one another live import vouches for. The next import of the same transactions posts
 them again under the key's next generation (``payout:<po>#2``: reconcile.stripe_key_again), and
 the reconciliation leaves a reversed payout and its reversal out of both statements' items
-(reconcile._cancelled_payouts). A bank statement's line that a recorded run matched to a payout
+(reconcile._cancelled_pairs). A bank statement's line that a recorded run matched to a payout
 reversed here is unmarked in the same transaction (decision 107), and its week named to run again.
+
+A bank statement's lines booked as the bank's charges or interest (core/bank_lines.py, decision
+156) leave with it only when the user asks for it (the page's "Also reverse its N bookings", the
+command's ``--reverse-bookings``, decision 161): each booking is then reversed in the same
+transaction by its mirror entry ``reverse:<key>``, dated at the withdrawal (the charge was in the
+books when the week was closed; the correction is today's), its memo naming the file withdrawn, and
+listed in the audit record; the reconciliation leaves a reversed booking and its reversal out of
+the statements' items, as a reversed payout (reconcile._cancelled_pairs). The same line imported
+again is booked under the key's next generation. Without the choice, the withdrawal is refused,
+naming each booking: nothing is reversed silently, and no booking stays without its line.
 
 Refused, with nothing changed, and a message that names the import and what to do:
 
@@ -37,6 +47,7 @@ Refused, with nothing changed, and a message that names the import and what to d
 * a Stripe import without ``statement_entry`` rows whose lines move payouts or fees the books
   hold, not reversed (decision 107): one from before migration 0028 whose audit record was lost,
   so that whether it posted them or found them cannot be told;
+* a bank statement with bookings of its lines, without the choice to reverse them (above);
 * a reason shorter than ten characters (it is kept, Aadhaar numbers masked, in the audit log).
 """
 
@@ -49,7 +60,7 @@ from typing import Any, Iterable
 
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, ledger, privacy
+from emitra.core import audit, bank_lines, ledger, privacy
 from emitra.core.db import on_postgres
 from emitra.core.models import AuditLog, DayEnd, LedgerEntry, Posting, StatementEntry, StatementImport, StatementLine
 from emitra.core.money import bank_reference
@@ -59,11 +70,12 @@ MIN_REASON, MAX_REASON = 10, 300
 
 
 class WithdrawRefused(ValueError):
-    """A withdrawal refused: ``field`` (``import`` or ``reason``), ``message_en``, ``message_hi``.
-    Nothing was changed."""
+    """A withdrawal refused: ``field`` (``import``, ``reason`` or ``reverse_bookings``),
+    ``message_en``, ``message_hi``; ``bookings``: how many bookings of its lines the user was not
+    asked to reverse (``reverse_bookings``). Nothing was changed."""
 
-    def __init__(self, field: str, message_en: str, message_hi: str):
-        self.field, self.message_en, self.message_hi = field, message_en, message_hi
+    def __init__(self, field: str, message_en: str, message_hi: str, bookings: int = 0):
+        self.field, self.message_en, self.message_hi, self.bookings = field, message_en, message_hi, bookings
         super().__init__(f"{field}: {message_en}")
 
 
@@ -83,6 +95,9 @@ class Withdrawal:
     # other imports' lines (a bank statement's credit of a payout reversed) whose recorded match to
     # an entry reversed was cleared (decision 107): unmatched again, their weeks in ``weeks``
     unmarked: int = 0
+    # a bank statement's (decision 161): the bookings of its lines as the bank's charges or interest
+    # reversed with it, as the user asked, each by an entry dated at the withdrawal
+    bookings: list[bank_lines.LineBooking] = field(default_factory=list)
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -148,10 +163,11 @@ def _weeks(first: dt.date | None, last: dt.date | None, also: Iterable[dt.date] 
     return sorted(weeks)
 
 
-async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, reason: Any) -> Withdrawal:
+async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, reason: Any, reverse_bookings: bool = False) -> Withdrawal:
     """Withdraw bank statement import ``import_id`` of district ``district_id`` (see the module's
-    docstring for what is refused). One transaction: the lines deleted, the import marked, the audit
-    record written; or nothing."""
+    docstring for what is refused). One transaction: the lines deleted, the import marked, the
+    bookings of its lines reversed when ``reverse_bookings`` (refused without it when there are
+    any: :func:`_refuse_bookings`), the audit record written; or nothing."""
     reason = clean_reason(reason)
     imp = await StatementImport.get_or_none(id=import_id, district_id=district_id) if 0 < import_id < 2**31 else None
     if imp is None:
@@ -203,7 +219,12 @@ async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, 
             imp = await StatementImport.select_for_update().get(id=imp.id)
             _refuse_withdrawn(imp)
         reversed_keys, kept, reversed_ids = await _reverse_postings(imp) if imp.source == STRIPE else ([], {}, [])
-        unmarked = await _unmark(imp, reversed_ids)
+        # (read after the import's lock: a booking of one of its lines at this moment is waited for, and found)
+        bookings = await bank_lines.bookings_of(imp)
+        if bookings and not reverse_bookings:
+            raise _refuse_bookings(imp, bookings)
+        reversals = await bank_lines.reverse_bookings(imp, bookings) if bookings else {}
+        unmarked = await _unmark(imp, reversed_ids + [b.entry_id for b in bookings])
         totals = (await ledger.rows(
             'SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN "matched_kind" <> \'\' THEN 1 ELSE 0 END), 0) AS marked, '
             'COALESCE(SUM(CASE WHEN "amount_paise" > 0 THEN "amount_paise" ELSE 0 END), 0) AS credits, '
@@ -223,9 +244,34 @@ async def withdraw_import(actor: audit.Actor, district_id: int, import_id: int, 
             "lines": int(deleted), "marked": int(totals["marked"]), "credits_paise": int(totals["credits"]),
             "debits_paise": int(totals["debits"]),
             "period": [imp.period_start.isoformat(), imp.period_end.isoformat()] if imp.period_start and imp.period_end else None,
-            **({"reversed": reversed_keys, "kept": kept, "unmarked": len(unmarked)} if imp.source == STRIPE else {})})
+            **({"reversed": reversed_keys, "kept": kept, "unmarked": len(unmarked)} if imp.source == STRIPE else {}),
+            **({"bookings_reversed": [
+                {"key": b.key, "entry_id": b.entry_id, "reversal_key": ledger.reversal_key(b.key),
+                 "reversal_id": reversals[ledger.reversal_key(b.key)], "book_as": b.book_as, "line_no": b.line_no,
+                 "value_date": b.value_date.isoformat(), "amount_paise": b.amount_paise} for b in bookings],
+                "unmarked": len(unmarked)} if imp.source != STRIPE else {})})
     return Withdrawal(imp.id, int(deleted), int(totals["marked"]), _weeks(imp.period_start, imp.period_end, unmarked), reversed_keys, kept,
-                      len(unmarked))
+                      len(unmarked), bookings)
+
+
+def _refuse_bookings(imp: StatementImport, bookings: list[bank_lines.LineBooking]) -> WithdrawRefused:
+    """The refusal of a bank statement whose lines were booked as the bank's charges or interest,
+    the user not having asked for the bookings to be reversed with it (decision 161): each booking
+    named, and the choice that withdraws it with them (the page's box, the command's flag)."""
+    n = len(bookings)
+    named_en = "; ".join(b.named_en() for b in bookings[:20]) + (f"; and {n - 20} more" if n > 20 else "")
+    named_hi = "; ".join(b.named_hi() for b in bookings[:20]) + (f"; और {n - 20} अन्य" if n > 20 else "")
+    its = f"its {n} booking{'s' if n != 1 else ''}"
+    its_hi = f"इसकी {n} दर्ज {'प्रविष्टि' if n == 1 else 'प्रविष्टियाँ'}"
+    return WithdrawRefused(
+        "reverse_bookings", f"Lines of import #{imp.id} were booked as the bank's charges or interest: {named_en}. Withdrawn alone, its "
+        "lines would go and these entries would stay in the books with no statement line to show them; nothing was withdrawn. "
+        f"Tick \"Also reverse {its}\" (on the command line: --reverse-bookings) to reverse each in the same step, by an entry "
+        "dated today; the same lines imported again can then be booked again.",
+        f"आयात #{imp.id} की पंक्तियाँ बैंक शुल्क या ब्याज के रूप में दर्ज की गई थीं: {named_hi}। अकेले वापस लेने पर इसकी पंक्तियाँ हट "
+        "जातीं और ये प्रविष्टियाँ बिना किसी विवरण पंक्ति के बही में रह जातीं; कुछ वापस नहीं लिया गया। "
+        f"\"{its_hi} भी उलटें\" चुनें (कमांड लाइन पर: --reverse-bookings) ताकि हर एक इसी चरण में आज की तारीख़ की "
+        "प्रविष्टि से उलट जाए; वही पंक्तियाँ दोबारा आयात होने पर फिर दर्ज की जा सकती हैं।", bookings=n)
 
 
 async def _unrecorded(imp: StatementImport) -> list[str]:

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 
-from emitra.core import dayend, memos
+from emitra.core import bank_lines, dayend, memos
 from emitra.core import reconcile as rec
 from emitra.core import settlement
 from emitra.core.models import DayEnd, LedgerEntry
@@ -63,6 +63,10 @@ BILL_HI = "बिजली बिल – जयपुर विद्युत �
      "बैंक शुल्क: आयात #17 की विवरण पंक्ति 5 (24-11-2026): SMS alert charges"),  # core/bank_lines.py (decision 156)
     ("bank interest: statement line 3 of import #17 (26-11-2026, ref «INT2611»): interest for the quarter",
      "बैंक ब्याज: आयात #17 की विवरण पंक्ति 3 (26-11-2026, संदर्भ «INT2611»): interest for the quarter"),
+    ("bank charges of statement line 5 of import #17 (24-11-2026) reversed, the import withdrawn (file «nov (2).csv»): "
+     "reverses bankcharges:JP:0123456789abcdef01234567#2",
+     "बैंक शुल्क उलटा गया: आयात #17 की विवरण पंक्ति 5 (24-11-2026), आयात वापस लिया गया (फ़ाइल «nov (2).csv»); "
+     "bankcharges:JP:0123456789abcdef01234567#2 को उलटता है"),  # core/bank_lines.py (decision 161)
     ("Stripe import #4 withdrawn: reverses stripe_fee:txn_1 (Stripe fee txn_1 (charge ch_1))",
      "Stripe आयात #4 वापस लिया गया: stripe_fee:txn_1 को उलटता है (Stripe शुल्क txn_1 (charge ch_1))"),
 ])
@@ -78,6 +82,19 @@ def test_the_memos_written_by_the_settlement_and_a_stripe_import_read_in_hindi()
     line = rec.ParsedLine(1, rec.FIRST_DATE, -49_000, "txn_p1", "", stripe={"type": "payout", "source": "po_1", "fee": 100})
     assert [memos.hindi(memo) for _, memo, _ in rec.stripe_postings(line)] == [
         "Stripe पेआउट po_1 (txn_p1) सोसायटी के बैंक खाते में", "Stripe शुल्क txn_p1 (payout po_1)"]
+
+
+def test_a_bank_lines_booking_and_its_reversal_read_in_hindi_from_their_writers():
+    """Written by core/bank_lines.py itself (decisions 156, 161): the booking's memo, and the memo of
+    its reversal when its statement is withdrawn, naming the file withdrawn."""
+    line = SimpleNamespace(line_no=5, statement_id=17, value_date=rec.FIRST_DATE, reference="INT2611")
+    assert memos.hindi(f"{bank_lines.memo_of('interest', line)}: interest for the quarter") == (
+        f"बैंक ब्याज: आयात #17 की विवरण पंक्ति 5 ({rec.FIRST_DATE:%d-%m-%Y}, संदर्भ «INT2611»): interest for the quarter")
+    for book_as, said in (("charges", "बैंक शुल्क"), ("interest", "बैंक ब्याज")):
+        booking = bank_lines.LineBooking(9, "bankcharges:JP:0123456789abcdef01234567", book_as, 5, rec.FIRST_DATE, -1770)
+        memo = bank_lines.reversal_memo(booking, SimpleNamespace(id=17, filename="statement «nov».csv"))
+        assert memos.hindi(memo) == (f"{said} उलटा गया: आयात #17 की विवरण पंक्ति 5 ({rec.FIRST_DATE:%d-%m-%Y}), आयात वापस लिया गया "
+                                     "(फ़ाइल «statement nov.csv»); bankcharges:JP:0123456789abcdef01234567 को उलटता है")
 
 
 def test_a_payments_memo_names_its_service_in_hindi_and_by_its_code_once_it_is_gone(monkeypatch):

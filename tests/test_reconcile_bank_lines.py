@@ -2,7 +2,9 @@
 the line (core/bank_lines.py, decision 156): a balanced entry of the line's amount and date, once,
 in one transaction with its audit record; the next run matches the line to it. Refused, with
 nothing booked: a line matched already, a credit as charges, a debit as interest, a reason too
-short, another district's line. The Society admin's page (CSRF, roles, Hindi) and the command line."""
+short, another district's line. The Society admin's page (CSRF, roles, Hindi) and the command line.
+Its statement withdrawn only with its bookings reversed, when asked (decision 161); the line then
+imported again is booked again, once."""
 
 from __future__ import annotations
 
@@ -77,22 +79,95 @@ async def test_charges_and_interest_are_booked_once_and_the_next_run_matches_the
     assert (await StatementLine.get(id=interest.id)).matched_id == f"entry:{paid.entry_id}"
 
 
-async def test_a_repeated_import_books_nothing_twice_and_matches_the_entry_booked(demo_db):
+REASON = "Imported into the wrong district by mistake"
+
+
+async def _balances() -> dict[str, int]:
+    return {a: await ledger.balance(a) for a in ("society_bank", "bank_charges", "bank_interest")}
+
+
+async def test_a_statement_with_bookings_is_withdrawn_only_with_them_reversed(demo_db):
+    """Decision 161: withdrawing a bank statement whose lines were booked as the bank's charges or
+    interest is refused, naming each booking, until the user asks for them to be reversed too; then
+    each is reversed in the same step, dated today, its memo naming the file, audited, the books
+    balanced and back to what they were, and no week's report left with the entries unmatched."""
     district, actor = await _setting()
     start, end = _week()
-    day = (start + dt.timedelta(days=2)).isoformat()
-    data = _bank(f"{day},CASH HANDLING CHGS,,59.00,,941.00")
+    tue, thu = (start + dt.timedelta(days=1)).isoformat(), (start + dt.timedelta(days=3)).isoformat()
+    before = await _balances()
+    imp = await rec.import_bank_statement(actor, district.id, _bank(f"{tue},SMS ALERT CHARGES,,17.70,,982.30",
+                                                                    f"{thu},INT.PD FOR QTR,INT2611,,250.00,1232.30"), "nov-statement.csv")
+    charges = await bank_lines.book_line(actor, district.id, (await _line(description="SMS ALERT CHARGES")).id, "charges", "SMS alert charges")
+    interest = await bank_lines.book_line(actor, district.id, (await _line("INT2611")).id, "interest", "Interest for the quarter")
+    assert (await rec.reconcile(actor, district.id, start, end)).ok
+    booked = await _balances()
+    entries = await LedgerEntry.all().count()
+
+    with pytest.raises(sw.WithdrawRefused) as caught:
+        await sw.withdraw_import(actor, district.id, imp.id, REASON)
+    refused = caught.value
+    assert refused.field == "reverse_bookings" and refused.bookings == 2
+    for words in (f"line 2 ({start + dt.timedelta(days=1):%d-%m-%Y}, bank charges ₹17.70, entry {charges.key})",
+                  f"line 3 ({start + dt.timedelta(days=3):%d-%m-%Y}, bank interest ₹250.00, entry {interest.key})",
+                  "nothing was withdrawn", '"Also reverse its 2 bookings"', "--reverse-bookings"):
+        assert words in refused.message_en, words
+    assert charges.key in refused.message_hi and "इसकी 2 दर्ज प्रविष्टियाँ भी उलटें" in refused.message_hi
+    # nothing changed
+    assert (await rec.StatementImport.get(id=imp.id)).withdrawn_at is None
+    assert await StatementLine.filter(statement_id=imp.id).count() == 2
+    assert await LedgerEntry.all().count() == entries and await _balances() == booked
+    assert not await AuditLog.filter(action="statement.withdrawn").exists()
+
+    done = await sw.withdraw_import(actor, district.id, imp.id, REASON, reverse_bookings=True)
+    assert [(b.key, b.line_no, b.amount_paise) for b in done.bookings] == [(charges.key, 2, -1770), (interest.key, 3, 25_000)]
+    assert await _balances() == before and (await ledger.check())["balanced"]
+    for b in (charges, interest):
+        reversal = await LedgerEntry.get(idempotency_key=ledger.reversal_key(b.key))
+        assert rec.local_date(reversal.created_at) == clock.today()
+        assert f"of import #{imp.id}" in reversal.memo and "«nov-statement.csv»" in reversal.memo and reversal.memo.endswith(f"reverses {b.key}")
+    record = await AuditLog.get(action="statement.withdrawn", object_id=str(imp.id))
+    assert [(r["key"], r["reversal_key"], r["line_no"]) for r in record.detail["bookings_reversed"]] == [
+        (charges.key, ledger.reversal_key(charges.key), 2), (interest.key, ledger.reversal_key(interest.key), 3)]
+    # the week booked and the week of the reversals: the bookings and their reversals are nobody's items
+    for week in (_week(), rec.week_of(clock.today())):
+        report = await rec.build_report(district.id, *week)
+        assert not [i for i in report.unmatched_ledger if i.kind in ("bank_charges", "bank_interest")], week
+    # asked again: withdrawn already, nothing reversed twice
+    with pytest.raises(sw.WithdrawRefused):
+        await sw.withdraw_import(actor, district.id, imp.id, REASON, reverse_bookings=True)
+    assert await _balances() == before
+
+
+async def test_the_same_line_imported_again_is_booked_again_once(demo_db):
+    """Its booking reversed with its statement, the same bank line imported again is booked again
+    (under the key's next generation), once; withdrawn and imported again, once more."""
+    district, actor = await _setting()
+    start, end = _week()
+    data = _bank(f"{(start + dt.timedelta(days=2)).isoformat()},CASH HANDLING CHGS,,59.00,,941.00")
     first = await rec.import_bank_statement(actor, district.id, data, "a.csv")
     booked = await bank_lines.book_line(actor, district.id, (await _line(description="CASH HANDLING CHGS")).id, "charges", "Cash handling fee")
-    await sw.withdraw_import(actor, district.id, first.id, "Imported before the month closed, again later")
-    await rec.import_bank_statement(actor, district.id, data, "a.csv")
+    await sw.withdraw_import(actor, district.id, first.id, REASON, reverse_bookings=True)
+    assert await ledger.balance("bank_charges") == 0
+    second = await rec.import_bank_statement(actor, district.id, data, "a.csv")
     line = await _line(description="CASH HANDLING CHGS")
-    assert line.statement_id != first.id
+    assert line.statement_id == second.id
+    assert [i.amount_paise for i in (await rec.build_report(district.id, start, end)).unmatched_statement] == [-5_900]
     again = await bank_lines.book_line(actor, district.id, line.id, "charges", "Cash handling fee")
-    assert again.already and again.key == booked.key and await ledger.balance("bank_charges") == 5_900
+    assert not again.already and again.key == f"{booked.key}#2" and await ledger.balance("bank_charges") == 5_900
+    twice = await bank_lines.book_line(actor, district.id, line.id, "charges", "Cash handling fee")
+    assert twice.already and twice.entry_id == again.entry_id and await ledger.balance("bank_charges") == 5_900
     report = await rec.reconcile(actor, district.id, start, end)
-    assert report.ok and [p.kind for p in report.matched] == ["bank_charges"]
-    assert (await StatementLine.get(id=line.id)).matched_id == f"entry:{booked.entry_id}"
+    assert report.ok and [p.kind for p in report.matched] == ["bank_charges"] and report.unmatched_ledger == []
+    assert (await StatementLine.get(id=line.id)).matched_id == f"entry:{again.entry_id}"
+    # the second generation is found and reversed with its statement too; a third import books a third
+    with pytest.raises(sw.WithdrawRefused) as caught:
+        await sw.withdraw_import(actor, district.id, second.id, REASON)
+    assert again.key in caught.value.message_en
+    done = await sw.withdraw_import(actor, district.id, second.id, REASON, reverse_bookings=True)
+    assert [b.key for b in done.bookings] == [again.key] and await ledger.balance("bank_charges") == 0
+    await rec.import_bank_statement(actor, district.id, data, "a.csv")
+    third = await bank_lines.book_line(actor, district.id, (await _line(description="CASH HANDLING CHGS")).id, "charges", "Cash handling fee")
+    assert third.key == f"{booked.key}#3" and await ledger.balance("bank_charges") == 5_900 and (await ledger.check())["balanced"]
 
 
 async def test_two_charges_alike_are_two_bookings(demo_db):
@@ -142,14 +217,21 @@ def _form(text: str, line_id: int) -> str:
     return text[text.index(f'name="line_id" value="{line_id}"') - 400:]
 
 
-def test_the_society_books_a_line_from_the_page_in_english_and_hindi(web):
-    start, end = rec.week_of(clock.today() - dt.timedelta(days=7))
+def _imported_on_the_page(web, name: str, *rows: str) -> tuple[dt.date, str]:
+    """Signed in as the Society admin, a bank statement of last week's Tuesday (``{day}``) imported
+    from the page: the week's Monday and the form's token."""
+    start, _end = rec.week_of(clock.today() - dt.timedelta(days=7))
     day = (start + dt.timedelta(days=1)).isoformat()
     web.login("society")
     token = web.csrf("/society/reconciliation")
     imported = web.post("/society/reconciliation", data={"action": "import_bank", "csrf_token": token},
-                        files={"file": ("b.csv", _bank(f"{day},SMS ALERT CHARGES,,17.70,,", f"{day},INT PAID,INT77,,12.00,"), "text/csv")})
+                        files={"file": (name, _bank(*(r.format(day=day) for r in rows)), "text/csv")})
     assert imported.status_code == 200
+    return start, token
+
+
+def test_the_society_books_a_line_from_the_page_in_english_and_hindi(web):
+    start, token = _imported_on_the_page(web, "b.csv", "{day},SMS ALERT CHARGES,,17.70,,", "{day},INT PAID,INT77,,12.00,")
     page = web.get(f"/society/reconciliation?week={start.isoformat()}")
     charges = web.run(lambda: StatementLine.get(description="SMS ALERT CHARGES"))
     interest = web.run(lambda: StatementLine.get(reference="INT77"))
@@ -185,6 +267,57 @@ def test_the_society_books_a_line_from_the_page_in_english_and_hindi(web):
     assert web.run(lambda: LedgerEntry.filter(idempotency_key__startswith="bankinterest:").count()) == 0
 
 
+async def test_a_line_booked_from_a_statement_withdrawn_before_is_found_with_the_next_import_of_it(demo_db, monkeypatch):
+    """A booking made from a statement withdrawn before decision 161 stayed in the books; the same
+    line imported again is that booking's line (booked already), and withdrawing the new import
+    names and reverses it: the bookings are found by key, not by the import they were made from."""
+    district, actor = await _setting()
+    start, _end = _week()
+    data = _bank(f"{(start + dt.timedelta(days=2)).isoformat()},CASH HANDLING CHGS,,59.00,,941.00")
+    first = await rec.import_bank_statement(actor, district.id, data, "a.csv")
+    booked = await bank_lines.book_line(actor, district.id, (await _line(description="CASH HANDLING CHGS")).id, "charges", "Cash handling fee")
+    with monkeypatch.context() as m:  # withdrawn as before decision 161: its bookings left
+        m.setattr(bank_lines, "bookings_of", lambda imp: _none())
+        await sw.withdraw_import(actor, district.id, first.id, REASON)
+    second = await rec.import_bank_statement(actor, district.id, data, "a.csv")
+    line = await _line(description="CASH HANDLING CHGS")
+    assert (await bank_lines.book_line(actor, district.id, line.id, "charges", "Cash handling fee")).already
+    with pytest.raises(sw.WithdrawRefused) as caught:
+        await sw.withdraw_import(actor, district.id, second.id, REASON)
+    assert booked.key in caught.value.message_en and "line 2 (" in caught.value.message_en
+    done = await sw.withdraw_import(actor, district.id, second.id, REASON, reverse_bookings=True)
+    assert [b.key for b in done.bookings] == [booked.key] and await ledger.balance("bank_charges") == 0
+
+
+async def _none() -> list:
+    return []
+
+
+def test_the_page_withdraws_a_statement_with_bookings_only_when_the_box_is_ticked(web):
+    start, token = _imported_on_the_page(web, "nov.csv", "{day},SMS ALERT CHARGES,,17.70,,")
+    line = web.run(lambda: StatementLine.get(description="SMS ALERT CHARGES"))
+    booked = web.post("/society/reconciliation?lang=en", data={"action": "book_line", "line_id": line.id, "book_as": "charges",
+                                                               "reason": "SMS alert charges", "week": start.isoformat(), "csrf_token": token})
+    assert booked.status_code == 200 and "was booked as bank charges" in booked.text
+    key = web.run(lambda: LedgerEntry.get(idempotency_key__startswith="bankcharges:")).idempotency_key
+    form = {"action": "withdraw", "import_id": str(line.statement_id), "reason": REASON, "csrf_token": token}
+    page = web.get(f"/society/reconciliation?week={start.isoformat()}&lang=en")
+    assert 'name="reverse_bookings" value="1"' in page.text and "Also reverse its bookings" in page.text
+    refused = web.post("/society/reconciliation?lang=en", data=form)
+    assert refused.status_code == 400 and "Nothing was withdrawn." in refused.text and "Also reverse its bookings: Lines of import #" in refused.text
+    assert key in refused.text and "Also reverse its 1 booking" in refused.text and f'value="{REASON}"' in refused.text
+    hindi = web.post("/society/reconciliation?lang=hi", data=form)
+    assert hindi.status_code == 400 and "इसकी दर्ज प्रविष्टियाँ भी उलटें: आयात #" in hindi.text and key in hindi.text
+    assert "इसकी 1 दर्ज प्रविष्टि भी उलटें</label>" in hindi.text
+    assert web.run(lambda: rec.StatementImport.get(id=line.statement_id)).withdrawn_at is None
+    assert web.post("/society/reconciliation", data={**form, "reverse_bookings": "1", "csrf_token": "x"}).status_code == 403
+    done = web.post("/society/reconciliation?lang=en", data={**form, "reverse_bookings": "1"})
+    assert done.status_code == 200 and "1 booking of its lines as the bank's charges or interest was reversed, dated today" in done.text
+    assert f"entry {key})" in done.text
+    assert web.run(lambda: ledger.balance("bank_charges")) == 0 and web.run(ledger.check)["balanced"]
+    assert web.run(lambda: LedgerEntry.filter(idempotency_key=ledger.reversal_key(key)).count()) == 1
+
+
 def _cli(*args, env):
     return subprocess.run([EMITRA, *args], capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
 
@@ -208,5 +341,13 @@ def test_the_command_line_books_a_line(tmp_path):
     assert again.returncode == 0 and "booked already" in again.stdout
     missing = _cli("reconcile", "book-line", number, "9", "--book-as", "charges", "--district", "JP", "--as", "society", "--reason", "SMS charges", env=env)
     assert missing.returncode == 1 and "has no line 9" in missing.stderr
+    checked = _cli("ledger", "check", env=env)
+    assert checked.returncode == 0 and checked.stdout.startswith("balanced:"), checked.stdout
+    # the statement withdrawn only with --reverse-bookings (decision 161)
+    withdraw = ("reconcile", "withdraw", number, "--district", "JP", "--as", "society", "--reason", "Imported into the wrong district")
+    refused = _cli(*withdraw, env=env)
+    assert refused.returncode == 2 and "--reverse-bookings" in refused.stderr and "bank charges ₹17.70, entry bankcharges:JP:" in refused.stderr
+    withdrawn = _cli(*withdraw, "--reverse-bookings", env=env)
+    assert withdrawn.returncode == 0 and "reversed the booking of line 2" in withdrawn.stdout, withdrawn.stderr
     checked = _cli("ledger", "check", env=env)
     assert checked.returncode == 0 and checked.stdout.startswith("balanced:"), checked.stdout

@@ -10,7 +10,8 @@ fetched is then downloadable: GET ``/society/reconciliation/fetched/<import>.jso
 record it (with, when asked, the confirmation of the day-end deposits it matched), compute a
 week's report again (``refresh``), or withdraw a bank statement or a Stripe file imported by mistake
 (``withdraw``, with ``import_id`` and ``reason``: core/statement_withdraw.py; a Stripe file's payouts
-and fees reversed with it, decision 98), or book an unmatched bank statement line as the bank's
+and fees reversed with it, decision 98; a bank statement's bookings of its lines as the bank's charges
+or interest reversed with it when ``reverse_bookings`` is ticked, refused otherwise, decision 161), or book an unmatched bank statement line as the bank's
 charges or interest (``book_line``, with ``line_id``, ``book_as`` and ``reason``: core/bank_lines.py,
 decision 156). Every upload is all or nothing: the
 page lists every bad line with its number and reason, and nothing is imported.
@@ -159,6 +160,7 @@ FIELDS = {
     "action": N_("Action"),
     "week": N_("Week"),
     "book_as": N_("Book as"),
+    "reverse_bookings": N_("Also reverse its bookings"),
 }
 #: the fields that are keys of a Stripe file: their key is shown beside the label, as the file names it
 STRIPE_KEYS = frozenset({"id", "amount", "fee", "net", "type", "created", "source", "currency", "description"})
@@ -207,7 +209,8 @@ async def _render(request: Request, status: int = 200, *, week: tuple[dt.date, d
         "status_label": lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s,
         "can_confirm": rec.can_confirm_deposits(), "max_mb": rec.MAX_FILE_BYTES // (1024 * 1024),
         "begun": start <= clock.today(), "left_out": _left_out(imported), "read_notes": getattr(imported, "notes", None) or [],
-        "withdrawn": withdrawn, "min_reason": sw.MIN_REASON, "max_reason": sw.MAX_REASON,
+        "withdrawn": withdrawn, "withdrawn_bookings": [pick(b.named_en(), b.named_hi()) for b in withdrawn.bookings] if withdrawn else [],
+        "min_reason": sw.MIN_REASON, "max_reason": sw.MAX_REASON,
         "stripe_listing": rec.stripe_listing_available(), "stripe_setting": rec.STRIPE_KEY_SETTING,
         "fetched": {i.id for i in imports if rec.fetched_kept(i)}, "booked": booked,
         "book_min": bank_lines.MIN_REASON, "book_max": bank_lines.MAX_REASON,
@@ -307,11 +310,13 @@ async def _withdraw(request: Request, form: Any) -> Response:
         return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": field_label("import_id"),
                                                                   "message": _("Give the number of the import to withdraw, as the list shows it.")}]})
     try:
-        done = await sw.withdraw_import(actor(request), request.state.user.district_id, int(text), form.get("reason", ""))
+        done = await sw.withdraw_import(actor(request), request.state.user.district_id, int(text), form.get("reason", ""),
+                                        reverse_bookings=form.get("reverse_bookings") == "1")
     except sw.WithdrawRefused as exc:
         return await _render(request, 400, errors={"withdraw": [{"line": 0, "item": None, "field": field_label(exc.field),
                                                                   "message": pick(exc.message_en, exc.message_hi)}],
-                                                   "withdraw_id": int(text)})
+                                                   "withdraw_id": int(text), "withdraw_bookings": exc.bookings,
+                                                   "withdraw_reason": str(form.get("reason", ""))[:sw.MAX_REASON]})
     week = done.weeks[-1] if done.weeks else None
     return await _render(request, week=week, withdrawn=done)
 
