@@ -829,7 +829,8 @@ def reconcile_book_line(import_id: int, line_no: int, book_as: str, district: st
 _MONEY_OPTION = {"counted": "--counted", "date": "--date", "operator": "--as", "actor": "--as", "reference": "--reference",
                  "bank_reference": "--reference", "amount": "--amount", "from": "--from", "to": "--to", "provider": "PROVIDER",
                  "counter": "COUNTER_CODE", "now": "--now", "district": "--district", "lsp": "LSP_ID",
-                 "receipt_no": "RECEIPT_NO", "transfer": "--transfer", "return_reference": "--return-reference"}
+                 "receipt_no": "RECEIPT_NO", "transfer": "--transfer", "return_reference": "--return-reference",
+                 "reason": "--reason", "slip": "SLIP_NO"}
 
 
 def _money_fail(exc, amount_name: str = "--amount") -> None:
@@ -927,7 +928,7 @@ async def _money_district(actor, code: str | None) -> int:
 
 @main.group("dayend")
 def dayend_group() -> None:
-    """Close a counter's cash for a day and confirm its deposit."""
+    """Close a counter's cash for a day, confirm its deposit, or correct its count."""
 
 
 @dayend_group.command("close")
@@ -961,6 +962,24 @@ def dayend_close(counter_code: str, day: str, counted: str, as_user: str) -> Non
         click.echo(f"  note: {d.note}")
 
 
+def _on_slip(slip_no: str, as_user: str, act):
+    """``act(actor, day_end)`` on the day end of deposit slip SLIP_NO as the user ``--as``; a refusal
+    exits naming the option at fault."""
+    from emitra.core import dayend
+
+    async def go():
+        actor = await _money_user(as_user)
+        day_end = await dayend.find_slip(slip_no)
+        if day_end is None:
+            raise click.ClickException(f"SLIP_NO: no day end with deposit slip {slip_no!r}")
+        return await act(actor, day_end)
+
+    try:
+        return run(go)
+    except dayend.MoneyError as exc:
+        _money_fail(exc)
+
+
 @dayend_group.command("confirm")
 @click.argument("slip_no")
 @click.option("--reference", required=True, help="The bank's reference for the deposit (kept in capitals, without spaces).")
@@ -972,20 +991,30 @@ def dayend_confirm(slip_no: str, reference: str, amount: str, as_user: str) -> N
     from emitra.core.money import format_paise
 
     paise = _money_rupees(amount, "--amount")
-
-    async def go():
-        actor = await _money_user(as_user)
-        day_end = await dayend.find_slip(slip_no)
-        if day_end is None:
-            raise click.ClickException(f"SLIP_NO: no day end with deposit slip {slip_no!r}")
-        return await dayend.confirm_deposit(actor, day_end, reference, paise)
-
-    try:
-        d = run(go)
-    except dayend.MoneyError as exc:
-        _money_fail(exc)
+    d = _on_slip(slip_no, as_user, lambda actor, day_end: dayend.confirm_deposit(actor, day_end, reference, paise))
     click.echo(f"deposit {d.slip_no} confirmed: {format_paise(paise)} (slip {format_paise(d.deposit_paise)}), bank reference {d.bank_reference}, "
                f"status {d.status}")
+
+
+@dayend_group.command("correct")
+@click.argument("slip_no")
+@click.option("--counted", required=True, help="The cash the drawer really held, in rupees (e.g. 1974.50).")
+@click.option("--reason", required=True, help="Why the count is corrected, 5 to 300 characters (kept in the audit log).")
+@click.option("--as", "as_user", required=True, help="An operator of the slip's counter, or the district Society's admin.")
+def dayend_correct(slip_no: str, counted: str, reason: str, as_user: str) -> None:
+    """Correct the cash counted of SLIP_NO's day end while its deposit is not confirmed (decision 162):
+    kept back, deposit and shortage or excess follow, with one adjusting ledger entry."""
+    from emitra.core import dayend
+    from emitra.core.money import format_paise
+
+    paise = _money_rupees(counted, "--counted")
+    done = _on_slip(slip_no, as_user, lambda actor, day_end: dayend.correct_count(actor, day_end, paise, reason))
+    d = done.day_end
+    if done.repeated:
+        click.echo(f"deposit slip {d.slip_no} already says {format_paise(d.counted_paise)} counted: nothing changed")
+        return
+    click.echo(f"deposit slip {d.slip_no} corrected: counted {format_paise(done.old['counted_paise'])} -> {format_paise(d.counted_paise)}, "
+               f"to deposit {format_paise(done.old['deposit_paise'])} -> {format_paise(d.deposit_paise)}, status {d.status} (entry {done.key})")
 
 
 @main.group("settle", invoke_without_command=True)

@@ -469,13 +469,16 @@ async def figures(counter: Counter, business_date: dt.date, now: dt.datetime | N
     return (await figures_for_day([counter], business_date, now))[counter.id]
 
 
-async def figures_for_day(counters: list[Counter], business_date: dt.date, now: dt.datetime | None = None) -> dict[int, Figures]:
+async def figures_for_day(counters: list[Counter], business_date: dt.date, now: dt.datetime | None = None,
+                          reckon_closed: bool = False) -> dict[int, Figures]:
     """:func:`figures` of many counters for one day, by counter id, with a few aggregate queries
     for all of them (grouped by district and by where each counter's window opens), not a few per
-    counter: the day end of a whole district reads the day's postings once."""
+    counter: the day end of a whole district reads the day's postings once. ``reckon_closed``: a
+    day already closed is reckoned again from the ledger as its close found it (``now`` its
+    ``closed_at``), not given as closed (:func:`correct_count`)."""
     now = now or utcnow()
     out: dict[int, Figures] = {}
-    for existing in await DayEnd.filter(counter_id__in=[c.id for c in counters], business_date=business_date):
+    for existing in [] if reckon_closed else await DayEnd.filter(counter_id__in=[c.id for c in counters], business_date=business_date):
         counter = next(c for c in counters if c.id == existing.counter_id)
         out[counter.id] = Figures(counter, business_date, existing.expected_paise, {}, closed=existing)
     open_ = [c for c in counters if c.id not in out]
@@ -677,6 +680,9 @@ async def confirm_deposit(actor: audit.Actor, day_end: DayEnd, bank_reference: s
         meanwhile = await DayEnd.get(id=fresh.id)  # confirmed by another since it was read open above (two staff at once)
         if meanwhile.confirmed_at is not None:
             return await _confirmed_already(meanwhile, reference, amount)
+        _take_figures(fresh, {name: getattr(meanwhile, name) for name in _FIGURES})  # its count corrected since it was read (decision 162): the slip as it is now
+        if fresh.nothing_to_deposit:
+            raise _nothing_to_deposit(fresh)
         other = await DayEnd.filter(district_id=fresh.district_id, bank_reference=reference).exclude(id=fresh.id).first()
         if other is not None:
             raise _reference_used(reference, other)
@@ -748,9 +754,14 @@ async def confirm_deposits(actor: audit.Actor, deposits: list[tuple[DayEnd, str,
                 taken.setdefault((d.district_id, d.bank_reference), d)
             # and the day ends themselves: one confirmed by another since they were read open (two staff at once)
             meanwhile = {d.id: d for d in await DayEnd.filter(id__in=[d.id for _, d, *_ in batch]).exclude(confirmed_at=None)}
+            # and their figures as they are now: a count corrected since they were read (decision 162)
+            now_read = {r["id"]: r for r in await DayEnd.filter(id__in=[d.id for _, d, *_ in batch]).values("id", *_FIGURES)}
             for n, d, reference, amount, _ in batch:
                 other = taken.get((d.district_id, reference))
-                if d.id in meanwhile:
+                _take_figures(d, now_read[d.id])
+                if d.id not in meanwhile and d.nothing_to_deposit:
+                    out[n] = _nothing_to_deposit(d)
+                elif d.id in meanwhile:
                     try:
                         out[n] = await _confirmed_already(meanwhile[d.id], reference, amount)
                     except MoneyError as exc:
@@ -774,6 +785,16 @@ async def confirm_deposits(actor: audit.Actor, deposits: list[tuple[DayEnd, str,
                                           [[d.confirmed_by, d.confirmed_at, d.bank_reference, d.note, d.note_hi, d.status, d.id] for _, d, *_ in batch])
                 await audit.record_many(records)
     return out
+
+
+#: what a correction of the count changes on a day end (:func:`correct_count`)
+_FIGURES = ("counted_paise", "retained_paise", "deposit_paise", "difference_paise", "status", "note", "note_hi")
+
+
+def _take_figures(day_end: DayEnd, now: dict[str, Any]) -> None:
+    """Give ``day_end`` (read before the districts' lock) its figures as read under it (``now``)."""
+    for name in _FIGURES:
+        setattr(day_end, name, now[name])
 
 
 async def _lock_districts(ids: set[int]) -> None:
@@ -915,6 +936,173 @@ async def find_slip(text: str) -> DayEnd | None:
     """The day end of a deposit slip number (as printed or typed: dashes and spaces ignored)."""
     cleaned = (text or "").replace("-", "").replace(" ", "").upper()
     return await DayEnd.get_or_none(slip_no=cleaned) if is_valid_slip_no(cleaned) else None
+
+
+# --- correcting a day end's count (decision 162) --------------------------------------------------
+#
+# The operator types the cash counted; the deposit is what is left of it once the counter's shares
+# are kept back. A count typed wrong made a wrong deposit, shortage or excess, and nothing but a
+# hand-made ledger entry could put it right. :func:`correct_count` corrects the count of a day end
+# whose deposit is not confirmed yet: the day end's figures and note are written again as the close
+# would have written them with the right count, and the ledger gets one adjusting entry (key
+# ``dayend:<counter>:<date>:fix<n>``, dated as the day end's own entry) moving the difference
+# between the deposit in transit, the cash over/short and the shares kept back. The drawer's credit
+# (the expected cash) does not change, so the entry never touches ``counter_cash``: the next day
+# end's window and the drawers' totals are as they were. The slip number and the business day are
+# not corrected: they are the day end's identity (the slip number is made from the counter and the
+# day, the deposit's ledger key and the bank's reference for it), and the day decides which cash
+# the day end covers.
+
+FIX_KEY = ":fix"  # dayend:<counter>:<date>:fix<n>, the n-th correction of that day end
+
+
+@dataclass
+class Corrected:
+    """A day end's count corrected (:func:`correct_count`): its figures before and after
+    (counted, kept back, deposit, difference, in paise, and status), the adjusting entry's key;
+    ``repeated`` when the day end already said that count (a form sent twice): nothing written."""
+
+    day_end: DayEnd
+    old: dict[str, Any]
+    new: dict[str, Any]
+    key: str = ""
+    repeated: bool = False
+
+
+def _figures_of(day_end: DayEnd) -> dict[str, Any]:
+    return {"counted_paise": day_end.counted_paise, "retained_paise": day_end.retained_paise, "deposit_paise": day_end.deposit_paise,
+            "difference_paise": day_end.difference_paise, "status": day_end.status}
+
+
+def may_correct(user: Any, day_end: DayEnd) -> bool:
+    """Who corrects a day end's count: an operator of its counter (who closes it) or the district
+    Society's admin; nobody else (an LSP admin reads its counters' day ends only, decision 142)."""
+    return user is not None and bool(user.active) and (
+        (user.role == Role.OPERATOR and user.counter_id == day_end.counter_id)
+        or (user.role == Role.SOCIETY_ADMIN and user.district_id == day_end.district_id))
+
+
+async def why_not_correctable(day_end: DayEnd) -> MoneyError | None:
+    """Why the count of ``day_end`` can no longer be corrected, or None: its deposit confirmed (on
+    the Day ends page or by the weekly reconciliation), or matched exactly to a bank statement line
+    by a recorded reconciliation (the bank credited the slip's amount)."""
+    slip = day_end.slip_no
+    if day_end.confirmed_at is not None:
+        on = local_date(day_end.confirmed_at)
+        return MoneyError(
+            "slip", f"Deposit slip {slip} was confirmed on {on:%d-%m-%Y} with bank reference {day_end.bank_reference}: its deposit is "
+                    "in the books as the bank credited it, and a confirmed day end's count is not corrected. If the count was wrong, the "
+                    "difference stays in the counter's deposits in transit (the day end is flagged when the bank credited another amount "
+                    "than the slip): the Society's accountant books its correction by hand, with a reversing entry.",
+            f"जमा पर्ची {slip} की पुष्टि {on:%d-%m-%Y} को बैंक संदर्भ {day_end.bank_reference} से हो चुकी है: उसकी जमा राशि बैंक द्वारा "
+            "जमा की गई राशि के रूप में खातों में है, और पुष्ट दिवसांत की गिनती सुधारी नहीं जाती। यदि गिनती गलत थी, तो अंतर काउंटर की "
+            "रास्ते में जमा राशि में रहता है (बैंक ने पर्ची से अलग राशि जमा की हो तो दिवसांत चिह्नित होता है): सोसायटी का लेखाकार "
+            "उसका सुधार उलट प्रविष्टि से स्वयं दर्ज करता है।")
+    from emitra.core.models import StatementLine
+
+    line = await StatementLine.filter(matched_id=f"slip:{slip}", matched_kind="deposit").order_by("id").first()
+    if line is not None:
+        return MoneyError(
+            "slip", f"A recorded reconciliation matched deposit slip {slip} to the bank statement's line of {line.value_date:%d-%m-%Y} "
+                    f"({format_paise(line.amount_paise)}, reference {line.reference or '-'}): the bank credited exactly the slip's amount, "
+                    "so the count is not corrected. Confirm the deposit instead (the Society's Day ends page, or the week's reconciliation "
+                    "run with Confirm deposits).",
+            f"एक दर्ज मिलान ने जमा पर्ची {slip} को बैंक विवरण की {line.value_date:%d-%m-%Y} की पंक्ति ({format_paise(line.amount_paise)}, "
+            f"संदर्भ {line.reference or '-'}) से मिलाया है: बैंक ने ठीक पर्ची की राशि जमा की, इसलिए गिनती सुधारी नहीं जाती। इसके बजाय "
+            "जमा की पुष्टि करें (सोसायटी का दिवसांत पृष्ठ, या 'जमा की पुष्टि करें' के साथ सप्ताह का मिलान)।")
+    return None
+
+
+def _note_corrected(old: int, new: int, by: str, on: dt.date) -> tuple[str, str]:
+    return (f"count corrected from {format_paise(old)} to {format_paise(new)} by {by} on {on:%d-%m-%Y}",
+            f"गिनती {format_paise(old)} से {format_paise(new)} सुधारी गई, {by} द्वारा {on:%d-%m-%Y} को")
+
+
+async def correct_count(actor: audit.Actor, day_end: DayEnd, counted_paise: int, reason: str,
+                        was_paise: int | None = None) -> Corrected:
+    """Correct the cash counted of ``day_end`` (decision 162): the day end's kept back, deposit,
+    difference, status and note computed again as its close would have with that count, one
+    adjusting entry for the difference, one ``dayend.count_corrected`` audit record with the old
+    and new figures and the reason, in one transaction.
+
+    Only an operator of the counter or the district Society's admin (:func:`may_correct`); refused
+    once the deposit is confirmed or matched exactly by a recorded reconciliation
+    (:func:`why_not_correctable`). ``was_paise``: the count the person saw when they typed the
+    correction (the page's form sends it): a day end corrected by someone else since is refused,
+    naming its count now. The count it already says is no change: nothing is written
+    (``repeated``), so a form sent twice corrects once."""
+    if not may_correct(actor.user, day_end):
+        code = (await Counter.get(id=day_end.counter_id)).code
+        raise MoneyError("actor", f"Only an operator of counter {code}, or the district Society, corrects the count of its day end.",
+                         f"काउंटर {code} के दिवसांत की गिनती केवल उसी काउंटर का ऑपरेटर या जिला सोसायटी सुधारती है।")
+    counted = check_paise(counted_paise, "counted")
+    reason = " ".join(str(reason or "").split())
+    if not 5 <= len(reason) <= 300:
+        raise MoneyError("reason", f"Say why the count is corrected, in 5 to 300 characters (now {len(reason)}), for example "
+                                   "'typed 1947.50 for 1974.50'.",
+                         f"गिनती क्यों सुधारी जा रही है, 5 से 300 अक्षरों में लिखें (अभी {len(reason)}), जैसे 'typed 1947.50 for 1974.50'।")
+    async with in_transaction():
+        # under the district's lock, as deposit confirmations are: a correction and a confirmation
+        # of one slip at the same moment take turns (the second sees what the first did)
+        await _lock_districts({day_end.district_id})
+        fresh = await DayEnd.get(id=day_end.id)
+        refusal = await why_not_correctable(fresh)
+        if refusal is not None:
+            raise refusal
+        old = _figures_of(fresh)
+        if fresh.counted_paise == counted:
+            return Corrected(fresh, old, old, repeated=True)
+        if was_paise is not None and was_paise != fresh.counted_paise:
+            raise MoneyError(
+                "counted", f"The count of deposit slip {fresh.slip_no} was corrected meanwhile: it now says {format_paise(fresh.counted_paise)}, "
+                           f"not {format_paise(was_paise)}. Look at the day end again, and correct it from there if it is still wrong.",
+                f"जमा पर्ची {fresh.slip_no} की गिनती इस बीच सुधारी जा चुकी है: अब यह {format_paise(fresh.counted_paise)} है, "
+                f"{format_paise(was_paise)} नहीं। दिवसांत फिर से देखें, और अब भी गलत हो तो वहीं से सुधारें।")
+        counter = await Counter.get(id=fresh.counter_id)
+        fig = (await figures_for_day([counter], fresh.business_date, fresh.closed_at, reckon_closed=True))[counter.id]
+        kept = _retained_lines(fig.retained, counted)
+        retained = sum(kept.values())
+        expected = fresh.expected_paise
+        new_lines = {**kept, f"deposit_in_transit:{counter.code}": counted - retained, f"cash_over_short:{counter.code}": expected - counted,
+                     f"{CASH_PREFIX}{counter.code}": -expected}
+        base = f"{DAYEND_KEY}{counter.code}:{fresh.business_date.isoformat()}"
+        where, params = await ledger.key_prefix('e."idempotency_key"', base + FIX_KEY)
+        entries = await ledger.rows(f'SELECT e."id" AS id, e."idempotency_key" AS k, e."created_at" AS at FROM "ledger_entry" e '
+                                    f'WHERE e."idempotency_key" = ? OR ({where}) ORDER BY e."id"', [base, *params])
+        posted: dict[str, int] = {}
+        for p in await Posting.filter(entry_id__in=[r["id"] for r in entries]).values("account", "amount_paise"):
+            posted[p["account"]] = posted.get(p["account"], 0) + int(p["amount_paise"])
+        change = {a: new_lines.get(a, 0) - posted.get(a, 0) for a in sorted(set(new_lines) | set(posted))}
+        if fig.expected_paise != expected or change.get(f"{CASH_PREFIX}{counter.code}", 0):
+            raise MoneyError(
+                "slip", f"The ledger no longer gives the expected cash of deposit slip {fresh.slip_no} ({format_paise(fig.expected_paise)} "
+                        f"against {format_paise(expected)} when it was closed): the count cannot be corrected here. Ask the administrator who "
+                        "runs emitra to run 'emitra ledger check'.",
+                f"खाते अब जमा पर्ची {fresh.slip_no} की अपेक्षित नकदी ({format_paise(fig.expected_paise)}, बंद करते समय {format_paise(expected)}) "
+                "नहीं देते: गिनती यहाँ नहीं सुधारी जा सकती। emitra चलाने वाले व्यवस्थापक से 'emitra ledger check' चलवाएँ।")
+        notes = []
+        if fig.carried_paise and fig.previous is not None:
+            notes.append(_note_carried(fig.carried_paise, fig.previous.business_date))
+        if retained < fig.retained_paise:
+            notes.append(_note_kept_short(fig.retained_paise, fig.retained_paise - retained))
+        if counted != expected:
+            notes.append(_note_difference(counted - expected))
+        notes.append(_note_corrected(fresh.counted_paise, counted, actor.name, today()))
+        fresh.counted_paise, fresh.retained_paise, fresh.deposit_paise = counted, retained, counted - retained
+        fresh.difference_paise, fresh.status = counted - expected, "flagged" if counted != expected else "closed"
+        fresh.note, fresh.note_hi = _joined(notes)
+        key = f"{base}{FIX_KEY}{sum(1 for r in entries if r['k'] != base) + 1}"
+        # dated as the day end's own entry: every week's balances come out as if the count had been right
+        at = ledger.as_datetime(entries[0]["at"]) if entries else fresh.closed_at
+        await ledger.post_many([ledger.NewEntry(fresh.district_id, key, f"day end {counter.code} {fresh.business_date.isoformat()} slip "
+                                                f"{fresh.slip_no} count corrected {format_paise(old['counted_paise'])} to {format_paise(counted)}",
+                                                [ledger.Line(a, p) for a, p in change.items() if p], created_at=at)])
+        await fresh.save(update_fields=["counted_paise", "retained_paise", "deposit_paise", "difference_paise", "status", "note", "note_hi"])
+        new = _figures_of(fresh)
+        await audit.record(actor, "dayend.count_corrected", fresh, district_id=fresh.district_id, counter_id=fresh.counter_id,
+                           detail={"slip_no": fresh.slip_no, "date": fresh.business_date.isoformat(), "reason": reason, "entry": key,
+                                   "old": old, "new": new})
+    return Corrected(fresh, old, new, key)
 
 
 # --- prepaid wallets ------------------------------------------------------------------------------

@@ -59,6 +59,9 @@ _Hindi = Callable[[re.Match[str]], str]
 #: like a payment's ``svc cash R1``) comes first
 FORMS: list[tuple[re.Pattern[str], _Hindi]] = [(re.compile(en), hi) for en, hi in (
     # core/dayend.py: the counter's day end, its deposit confirmed, a wallet topped up or refunded
+    # a day end's count corrected (decision 162): its adjusting entry
+    (r"day end (?P<counter>\S+) (?P<date>\S+) slip (?P<slip>\S+) count corrected (?P<old>\S+) to (?P<new>\S+)",
+     lambda m: f"दिवस-समापन {m['counter']} {m['date']}, जमा पर्ची {m['slip']}: गिनती {m['old']} से {m['new']} सुधारी गई"),
     (r"day end (?P<counter>\S+) (?P<date>\S+) slip (?P<slip>\S+)",
      lambda m: f"दिवस-समापन {m['counter']} {m['date']}, जमा पर्ची {m['slip']}"),
     # core/reconcile.py: what the reconciliation itself says of a slip not yet in the bank, and of the fees in total

@@ -85,6 +85,7 @@ ROUTES = [
     Route("/webhooks/stripe", stripe_webhooks.stripe_webhook, methods=["POST"]),
     Route("/counter/dayend", money.counter_dayend, methods=["GET", "POST"]),
     Route("/dayend/{slip_no}", money.deposit_slip),
+    Route("/dayend/{slip_no}/correct", money.correct_count, methods=["GET", "POST"]),
     Route("/society/dayends", money.society_dayends),
     Route("/lsp/dayends", money.lsp_dayends),
     Route("/society/dayends/{day_end_id}/confirm", money.confirm_deposit, methods=["POST"]),

@@ -166,6 +166,7 @@ AUDIT_ACTIONS = {
     "counter.split": N_("Service charge split changed"),
     "counter.updated": N_("Counter's name changed"),
     "dayend.closed": N_("Day closed"),
+    "dayend.count_corrected": N_("Day end count corrected"),
     "dayend.deposit_confirmed": N_("Deposit confirmed"),
     "demo.district": N_("Demo district loaded"),
     "demo.load": N_("Demo data loaded"),

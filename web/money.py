@@ -156,7 +156,53 @@ async def deposit_slip(request: Request) -> Response:
     # the slip is signed by the operator who closed the day: named as on the receipt, not by username alone
     closer = await User.get_or_none(username=day_end.closed_by)
     return render(request, "money/slip.html", {"d": day_end, "counter": counter, "society": society,
-                                               "closer": closer.full_name if closer else ""})
+                                               "closer": closer.full_name if closer else "",
+                                               # its count correctable by this user (decision 162), and just corrected
+                                               "correctable": dayend.may_correct(request.state.user, day_end) and day_end.confirmed_at is None,
+                                               "corrected": request.query_params.get("corrected") == "1"})
+
+
+# --- correcting a day end's count (decision 162) -------------------------------------------------
+
+CORRECTORS = [Role.OPERATOR, Role.SOCIETY_ADMIN]
+
+
+@page(CORRECTORS)
+async def correct_count(request: Request) -> Response:
+    """Correct the cash counted of a day end whose deposit is not confirmed: its counter's operator or
+    the district Society (core/dayend.correct_count, which checks, posts and audits). A confirmed or
+    reconciled one shows why it is not corrected, and no form."""
+    day_end = await dayend.find_slip(request.path_params["slip_no"])
+    if day_end is None or not dayend.may_correct(request.state.user, day_end):
+        raise HTTPException(404, _("No deposit slip with this number."))
+    counter = await Counter.get(id=day_end.counter_id)
+    errors: dict[str, str] = {}
+    sent = {"counted": "", "reason": ""}
+    status = 200
+    if request.method == "POST":
+        form = request.state.form
+        sent = {name: str(form.get(name, "") or "").strip()[:400] for name in sent}
+        counted = _rupees(sent["counted"], errors, "counted", _("Cash counted in the drawer")) if sent["counted"] else None
+        if not sent["counted"]:
+            errors["counted"] = _("Cash counted in the drawer: type the amount the drawer really held, in rupees (0 if it was empty).")
+        was_text = str(form.get("was", "") or "").strip()
+        was = int(was_text) if was_text.isdigit() and len(was_text) < 16 else None
+        if not errors and counted is not None:
+            try:
+                done = await dayend.correct_count(actor(request), day_end, counted, sent["reason"], was_paise=was)
+            except MoneyError as exc:
+                label = {"counted": _("Cash counted in the drawer"), "reason": _("Reason")}.get(exc.field)
+                errors[exc.field if label else "form"] = f"{label}: {_error(exc)}" if label else _error(exc)
+            else:
+                if not (done.repeated and was == counted):  # corrected now, or by this same form sent a moment ago
+                    return RedirectResponse(f"/dayend/{day_end.slip_no}?corrected=1", status_code=303)
+                errors["counted"] = _("Cash counted in the drawer: the day end already says %(amount)s. Type the amount the drawer "
+                                      "really held.") % {"amount": format_paise(counted)}
+        status = 400 if errors else 200
+        day_end = await DayEnd.get(id=day_end.id)
+    refusal = await dayend.why_not_correctable(day_end)
+    return render(request, "money/correct.html", {
+        "d": day_end, "counter": counter, "errors": errors, "sent": sent, "refusal": _error(refusal) if refusal else ""}, status)
 
 
 # --- Society: day ends and deposits ---------------------------------------------------------------
