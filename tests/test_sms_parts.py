@@ -213,3 +213,10 @@ def test_the_outbox_page_says_how_many_parts_each_sms_takes(web):
     hindi = web.get("/admin/outbox?lang=hi").text
     assert re.search(rf'id="parts-{code.id}">1 भाग, यूनिकोड \(Unicode\)<', hindi)
     assert re.search(rf'id="parts-{returned.id}">2 भाग, GSM वर्णमाला<', hindi)
+
+
+def test_the_templates_to_register_are_the_ones_documented():
+    """docs/notifications.md lists the texts to register on the DLT platform: each template's, as sent."""
+    doc = (ROOT / "docs" / "notifications.md").read_text(encoding="utf-8")
+    for key, template in notify.SMS_TEMPLATES.items():
+        assert f"`{key}`" in doc and template.en in doc and template.hi in doc, f"docs/notifications.md: the template {key}"
