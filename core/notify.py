@@ -382,6 +382,16 @@ def _case_page_url(case: Case) -> str:
     return f"{public_base_url()}/office/cases/{case.id}"
 
 
+def _lead(event: str, process: Any) -> tuple[str, str]:
+    """What a step's remark is called in its message: a grievance's reply, a reason the step needs, or a note."""
+    transition = process.transition(event)
+    if event == "resolve":
+        return "Reply", "उत्तर"
+    if transition is not None and transition.reason_required:
+        return "Reason", "कारण"
+    return "Note", "टिप्पणी"
+
+
 def _texts(case: Case, event: str, process: Any, remark: str, remark_hi: str,
            counter: Counter | None) -> tuple[str, str, str, str, str]:
     """(kind, English body, Hindi body, English subject, Hindi subject) of the email: every word, the
@@ -418,13 +428,7 @@ def _texts(case: Case, event: str, process: Any, remark: str, remark_hi: str,
 
         kind, subject_en, subject_hi = "ready", f"Ready for collection: {number}", f"प्राप्ति हेतु तैयार: {number}"
     else:
-        transition = process.transition(event)
-        if event == "resolve":
-            lead_en, lead_hi = "Reply", "उत्तर"
-        elif transition is not None and transition.reason_required:
-            lead_en, lead_hi = "Reason", "कारण"
-        else:
-            lead_en, lead_hi = "Note", "टिप्पणी"
+        lead_en, lead_hi = _lead(event, process)
         # sent back for correction: the citizen has to go to the counter, as tracking says
         advice_en = advice_hi = ""
         if case.state == "returned" and counter is not None:
@@ -475,13 +479,7 @@ def _sms_texts(case: Case, event: str, process: Any, remark: str, remark_hi: str
     elif event == "issue" or case.state == "ready":
         kind, key = "ready", "ready" if counter is not None else "ready:no_counter"
     else:
-        transition = process.transition(event)
-        if event == "resolve":
-            lead_en, lead_hi = "Reply", "उत्तर"
-        elif transition is not None and transition.reason_required:
-            lead_en, lead_hi = "Reason", "कारण"
-        else:
-            lead_en, lead_hi = "Note", "टिप्पणी"
+        lead_en, lead_hi = _lead(event, process)
         said_en, said_hi = (" ".join(r.split()).rstrip(" .।") for r in (remark, remark_hi or remark))  # the template ends it
         en["note"], hi["note"] = (f"{lead_en}: {said_en}", f"{lead_hi}: {said_hi}") if said_en else ("", "")
         kind, key = "state_changed", "state_changed"
