@@ -119,18 +119,34 @@ def sms_size(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def _part_sizes(text: str) -> tuple[int, int]:
+    """(one part, each part when joined): 160 and 153 in the GSM alphabet, 70 and 67 in Unicode (the
+    rest of a joined part is the header that joins them)."""
+    return (160, 153) if is_gsm(text) else (70, 67)
+
+
 def sms_room(text: str, parts: int) -> int:
-    """How much an SMS like ``text`` holds in ``parts`` parts: 160 (GSM) or 70 (Unicode) in one, 153 or
-    67 a part when parts are joined (the rest of each part is the header that joins them)."""
-    single, part = (160, 153) if is_gsm(text) else (70, 67)
+    """How much an SMS like ``text`` holds in ``parts`` parts (:func:`sms_size` units)."""
+    single, part = _part_sizes(text)
     return single if parts <= 1 else part * parts
 
 
 def sms_parts(text: str) -> int:
-    """How many SMS parts ``text`` takes: in the GSM alphabet when it can, else in Unicode
-    (:func:`sms_size`; 160 or 70 in one part, 153 or 67 a part when more)."""
-    size, one = sms_size(text), sms_room(text, 1)
-    return 1 if size <= one else -(-size // (sms_room(text, 2) // 2))
+    """How many SMS parts ``text`` takes, exactly: in the GSM alphabet when it can, else in Unicode;
+    160 or 70 in one part, else packed into parts of 153 or 67, where a phone never splits an
+    extension character from its escape nor a character beyond the BMP from its other half (so
+    152 + € + 152 GSM characters take three parts, not two)."""
+    single, part = _part_sizes(text)
+    if sms_size(text) <= single:
+        return 1
+    gsm = is_gsm(text)
+    parts, used = 1, 0
+    for c in text:
+        size = (2 if c in GSM_EXTENDED else 1) if gsm else len(c.encode("utf-16-le")) // 2
+        if used + size > part:
+            parts, used = parts + 1, 0
+        used += size
+    return parts
 
 
 def sms_text(text: str) -> str:
@@ -208,8 +224,9 @@ def render_sms(key: str, lang: str, values: dict[str, Any], *, strict: bool = Fa
             framed[name] = (words[1] if lang == "hi" else words[0]).format(vals[name]) if vals.get(name) else ""
         return sms_text(_AFTER_ELLIPSIS.sub(r"\1", text.format(**framed)))
 
-    def over(body: str) -> int:
-        return sms_size(body) - sms_room(body, template.parts)
+    def over(body: str) -> int:  # how much to cut, at least one when an indivisible pair spills over
+        extra = sms_size(body) - sms_room(body, template.parts)
+        return max(extra, 1) if sms_parts(body) > template.parts else extra
 
     def fit(dropped: set[str]) -> tuple[str, dict[str, str]]:
         vals = {**given, **{name: "" for name in dropped}}

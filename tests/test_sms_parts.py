@@ -124,6 +124,9 @@ def test_the_sms_parts_are_counted_exactly():
     assert notify.sms_parts("क" * 70) == 1 and notify.sms_parts("क" * 71) == 2 and notify.sms_parts("क" * 134) == 2
     assert notify.sms_parts("क" * 135) == 3 and notify.sms_parts("a" * 159 + "क") == 3  # one Hindi letter: all Unicode
     assert notify.sms_parts("😀" * 35) == 1 and notify.sms_parts("😀" * 36) == 2  # beyond the BMP: two units each
+    # a phone never splits an escape from its character, nor a surrogate pair, across two parts
+    assert notify.sms_parts("a" * 152 + "€" + "a" * 151) == 2 and notify.sms_parts("a" * 152 + "€" + "a" * 152) == 3
+    assert notify.sms_parts("क" * 66 + "😀" + "क" * 65) == 2 and notify.sms_parts("क" * 66 + "😀" + "क" * 66) == 3
     assert notify.sms_room("क", 1) == 70 and notify.sms_room("a", 2) == 306 and notify.sms_room("क", 2) == 134
 
 
