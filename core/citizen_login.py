@@ -71,11 +71,10 @@ def code_matches(stored: str, mobile: str, code: str) -> bool:
 
 
 def sms_texts(code: str, minutes: int) -> tuple[str, str]:
-    """The SMS, in English and Hindi: the DLT templates to register, with the code and the minutes as
-    the variables (docs/notifications.md). English in the GSM alphabet, one part; Hindi two."""
-    return (f"e-Mitra: your sign-in code is {code}, valid for {minutes} minutes. Do not share it with anyone, "
-            "not even e-Mitra staff.",
-            f"ई-मित्र: आपका साइन-इन कोड {code} है, {minutes} मिनट तक मान्य। इसे किसी को न बताएँ, ई-मित्र कर्मचारी को भी नहीं।")
+    """The SMS, in English and Hindi: the template ``citizen_code`` of notify.SMS_TEMPLATES, with the
+    code and the minutes as the variables (docs/notifications.md), one part in each (decision 163)."""
+    values = {"code": code, "minutes": minutes}
+    return notify.render_sms(EVENT, "en", values), notify.render_sms(EVENT, "hi", values)
 
 
 def utcnow() -> dt.datetime:
@@ -151,10 +150,10 @@ async def send_code(actor: audit.Actor, mobile: str, address: str, page_lang: st
         return None
     minutes = config.citizen_code_limits()["minutes"]
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-    english, hindi = sms_texts(code, minutes)
     async with in_transaction():
         await _end_codes(key, now)
-        note = await notify.queue(EVENT, "sms", mobile, english, hindi, lang=lang, district_id=citizens[0].district_id)
+        note = await notify.queue_sms(EVENT, mobile, {"code": code, "minutes": minutes}, lang=lang,
+                                      district_id=citizens[0].district_id)
         row = await CitizenCode.create(mobile_key=key, mobile=mobile, code_hash=hash_code(mobile, code), created_at=now,
                                        expires_at=now + dt.timedelta(minutes=minutes), notification=note, ip=(address or "")[:45])
         await audit.record(actor, "auth.code_sent", row, district_id=citizens[0].district_id,

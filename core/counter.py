@@ -1142,16 +1142,8 @@ async def _tell_card_refunded(request: ServiceRequest, refund: int, stripe_refun
     citizen = await Citizen.get(id=request.citizen_id)
     if not citizen.mobile:
         return
-    refund_id, amount = str(stripe_refund.get("id", "")), format_paise(refund)
-
-    def en(title: str, _note: str) -> str:
-        return (f"e-Mitra: booking {request.receipt_no} ({title}) is cancelled and {amount} has been refunded to the card "
-                f"you paid with (refund {refund_id}). Your bank may take 5 to 10 working days to show it.")
-
-    def hi(title: str, _note: str) -> str:
-        return (f"ई-मित्र: बुकिंग {request.receipt_no} ({title}) रद्द है और {amount} उस कार्ड पर वापस कर दिए गए हैं "
-                f"जिससे आपने भुगतान किया था (रिफंड {refund_id})। बैंक में दिखने में 5 से 10 कार्य दिवस लग सकते हैं।")
-
-    await notify.queue("card_refunded", "sms", citizen.mobile, notify._fit(en, request.service_title_en, "", notify.SMS_LIMIT),
-                       notify._fit(hi, request.service_title_hi or request.service_title_en, "", notify.SMS_LIMIT),
-                       lang=notify.request_lang(request), district_id=request.district_id)
+    values = {"number": request.receipt_no, "title": request.service_title_en, "amount": format_paise(refund),
+              "refund": str(stripe_refund.get("id", ""))}
+    await notify.queue_sms("card_refunded", citizen.mobile, values,
+                           {"title": request.service_title_hi or request.service_title_en},
+                           lang=notify.request_lang(request), district_id=request.district_id)

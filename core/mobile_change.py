@@ -42,20 +42,15 @@ def change_key(citizen_id: int) -> str:
 
 
 def code_texts(code: str, minutes: int) -> tuple[str, str]:
-    """The SMS to the new number, in English (GSM alphabet, one part) and Hindi."""
-    return (f"e-Mitra: your code to make this your registered mobile is {code}, valid for {minutes} minutes. "
-            "Do not share it. Not asked by you? Ignore this SMS.",
-            f"ई-मित्र: इस नंबर को अपना पंजीकृत मोबाइल बनाने का कोड {code} है, {minutes} मिनट तक मान्य। "
-            "इसे किसी को न बताएँ। आपने नहीं माँगा? इस SMS को अनदेखा करें।")
+    """The SMS to the new number, in English and Hindi, one part each (notify.SMS_TEMPLATES, decision 163)."""
+    values = {"code": code, "minutes": minutes}
+    return notify.render_sms(CODE_EVENT, "en", values), notify.render_sms(CODE_EVENT, "hi", values)
 
 
 def notice_texts(new_mobile: str) -> tuple[str, str]:
     """The SMS to the old number once the change is made: the new one masked, and what to do if unasked."""
-    shown = masked(new_mobile)
-    return (f"e-Mitra: the mobile registered for you was changed to {shown}. Not you? Go to an e-Mitra counter "
-            "with your ID at once.",
-            f"ई-मित्र: आपका पंजीकृत मोबाइल बदलकर {shown} कर दिया गया है। आपने नहीं बदला? तुरंत अपने पहचान पत्र के साथ "
-            "ई-मित्र केंद्र पर जाएँ।")
+    values = {"mobile": masked(new_mobile)}
+    return notify.render_sms(NOTICE_EVENT, "en", values), notify.render_sms(NOTICE_EVENT, "hi", values)
 
 
 class Refused(ValueError):
@@ -81,12 +76,11 @@ async def ask(actor: audit.Actor, citizen: Citizen, new_mobile: str, address: st
     if sent.refused:
         return sent
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-    english, hindi = code_texts(code, limits["minutes"])
     key, now = change_key(citizen.id), utcnow()
     async with in_transaction():
         await _end_codes(key, now)
-        note = await notify.queue(CODE_EVENT, "sms", new_mobile, english, hindi, lang=await message_lang(citizen),
-                                  district_id=citizen.district_id)
+        note = await notify.queue_sms(CODE_EVENT, new_mobile, {"code": code, "minutes": limits["minutes"]},
+                                      lang=await message_lang(citizen), district_id=citizen.district_id)
         row = await CitizenCode.create(mobile_key=key, mobile=new_mobile, code_hash=hash_code(new_mobile, code), created_at=now,
                                        expires_at=now + dt.timedelta(minutes=limits["minutes"]), notification=note,
                                        ip=(address or "")[:45])
@@ -145,9 +139,8 @@ async def confirm(actor: audit.Actor, citizen: Citizen, code: str, address: str,
             for login in logins:
                 await auth.record_ended(actor, login, auth.MOBILE_CHANGED, ended_of[login.id])
             if old_mobile:
-                english, hindi = notice_texts(new_mobile)
-                note = await notify.queue(NOTICE_EVENT, "sms", old_mobile, english, hindi,
-                                          lang=await message_lang(fresh), district_id=fresh.district_id)
+                note = await notify.queue_sms(NOTICE_EVENT, old_mobile, {"mobile": masked(new_mobile)},
+                                              lang=await message_lang(fresh), district_id=fresh.district_id)
                 note_id = note.id
     except Refused as exc:
         await audit.record(actor, "citizen.mobile_change_refused", citizen, district_id=citizen.district_id,

@@ -14,8 +14,11 @@ moved to another: :func:`counter_changed`), ``upi_refund_owed``, ``upi_refund_se
 ``upi_refund_returned`` (a cancelled UPI booking's refund, to be sent, sent by the Society, and sent
 back by the citizen's bank, decision 75: core/upi_refunds.py), ``card_refunded`` (a
 booking's refund to the card, which failed when it was cancelled at the counter, finished later:
-``core/counter.cancel(finishing=True)``, decision 73). An SMS body stays within :data:`SMS_LIMIT` characters:
-the note, then the service title, are shortened to fit; an email carries them in full.
+``core/counter.cancel(finishing=True)``, decision 73), and the codes and notices of a citizen's sign-in
+and change of mobile. Every SMS is one of :data:`SMS_TEMPLATES` (:func:`queue_sms`), in at most
+:data:`SMS_MAX_PARTS` parts in English and in Hindi, a code's in one (decision 163): a long reason is
+cut or left to the tracking page the SMS names, then the service title is shortened; an email carries
+them in full.
 
 Privacy: a recipient or a body is never written to the log; pages and the command line show the
 recipient masked (:func:`mask_recipient`).
@@ -26,8 +29,9 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from dataclasses import dataclass
-from typing import Any, Callable
+import string
+from dataclasses import dataclass, field
+from typing import Any
 
 from emitra.core import clock
 from emitra.core.models import Case, CaseEvent, Counter, Notification, Role, User
@@ -36,10 +40,13 @@ from emitra.core.text import days_en
 
 log = logging.getLogger(__name__)
 
-SMS_LIMIT = 300
-#: an SMS in Unicode (Hindi, or any text outside the GSM alphabet) is sent in parts of 67 characters, not
-#: 153: 268 characters are four parts (300 were five), as 300 in the GSM alphabet are two (decision 95)
-SMS_UNICODE_LIMIT = 268
+#: the parts an SMS to a citizen may take (decision 163): two, in English (306 characters of the GSM
+#: alphabet) and in Hindi (134 in Unicode); the Society pays per part, and on a rural network the parts
+#: of a longer message arrive split, late or out of order. Before, a Hindi SMS took up to four.
+SMS_MAX_PARTS = 2
+#: a message carrying a code (signing in, changing the mobile) goes in ONE part in both languages: a
+#: part lost or late leaves the citizen at the page with no code
+CODE_SMS_PARTS = 1
 #: the GSM 03.38 alphabet an SMS is sent in without Unicode, and its extension (each counts two)
 GSM_BASIC = frozenset("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                       "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
@@ -104,14 +111,42 @@ def is_gsm(text: str) -> bool:
     return all(c in GSM_BASIC or c in GSM_EXTENDED for c in text)
 
 
-def sms_parts(text: str) -> int:
-    """How many SMS parts ``text`` takes, in the GSM alphabet when it can (an extension character such
-    as € or [ counts two), else in Unicode (UTF-16 units: a character beyond the BMP counts two)."""
+def sms_size(text: str) -> int:
+    """What ``text`` counts as in an SMS: septets in the GSM alphabet (an extension character such as
+    € or [ counts two), else UTF-16 units in Unicode (a character beyond the BMP counts two)."""
     if is_gsm(text):
-        size, single, part = len(text) + sum(c in GSM_EXTENDED for c in text), 160, 153
-    else:
-        size, single, part = len(text.encode("utf-16-le")) // 2, 70, 67
-    return 1 if size <= single else -(-size // part)
+        return len(text) + sum(c in GSM_EXTENDED for c in text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _part_sizes(text: str) -> tuple[int, int]:
+    """(one part, each part when joined): 160 and 153 in the GSM alphabet, 70 and 67 in Unicode (the
+    rest of a joined part is the header that joins them)."""
+    return (160, 153) if is_gsm(text) else (70, 67)
+
+
+def sms_room(text: str, parts: int) -> int:
+    """How much an SMS like ``text`` holds in ``parts`` parts (:func:`sms_size` units)."""
+    single, part = _part_sizes(text)
+    return single if parts <= 1 else part * parts
+
+
+def sms_parts(text: str) -> int:
+    """How many SMS parts ``text`` takes, exactly: in the GSM alphabet when it can, else in Unicode;
+    160 or 70 in one part, else packed into parts of 153 or 67, where a phone never splits an
+    extension character from its escape nor a character beyond the BMP from its other half (so
+    152 + € + 152 GSM characters take three parts, not two)."""
+    single, part = _part_sizes(text)
+    if sms_size(text) <= single:
+        return 1
+    gsm = is_gsm(text)
+    parts, used = 1, 0
+    for c in text:
+        size = (2 if c in GSM_EXTENDED else 1) if gsm else len(c.encode("utf-16-le")) // 2
+        if used + size > part:
+            parts, used = parts + 1, 0
+        used += size
+    return parts
 
 
 def sms_text(text: str) -> str:
@@ -121,10 +156,208 @@ def sms_text(text: str) -> str:
     return spelled if is_gsm(spelled) else text
 
 
-def sms_limit(text: str) -> int:
-    """The characters an SMS body like ``text`` may have: :data:`SMS_LIMIT` in the GSM alphabet (two
-    parts), :data:`SMS_UNICODE_LIMIT` in Unicode (four)."""
-    return SMS_LIMIT if is_gsm(text) else SMS_UNICODE_LIMIT
+class SmsTooLong(ValueError):
+    """A template that, filled, takes more parts than it may even with its shortenable fields shortened
+    as far as they may be (:func:`render_sms` with ``strict``: the test of every template)."""
+
+
+@dataclass(frozen=True)
+class SmsTemplate:
+    """One SMS a citizen can be sent, in English and Hindi: the texts to register on the operators'
+    DLT platform, with the values as ``{fields}`` (decision 163).
+
+    ``optional``: fields said only when given, each as its English and Hindi words around the value
+    (``{}``); ``shorten``: the fields cut, in this order (one may come twice: cut to a summary first,
+    further at the end), when the message would take more than
+    ``parts`` parts, each to no fewer than its characters (0: left out when fewer than
+    :data:`SMS_DROP_UNDER` would remain). Every other field is said whole (the number, the amount,
+    the address to track it at, the code)."""
+
+    key: str
+    event: str
+    en: str
+    hi: str
+    parts: int = SMS_MAX_PARTS
+    optional: dict[str, tuple[str, str]] = field(default_factory=dict)
+    shorten: tuple[tuple[str, int], ...] = ()
+
+    def fields(self) -> set[str]:
+        """The names of the values the template takes (both languages)."""
+        return {name for text in (self.en, self.hi) for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+#: every SMS the code can send (:func:`queue_sms` refuses any other; tests/test_sms_parts.py fills each
+#: with the longest realistic values and checks its parts)
+SMS_TEMPLATES: dict[str, SmsTemplate] = {}
+#: a shortenable field left out altogether rather than cut to fewer characters than this (a reason cut
+#: shorter says nothing; the tracking page has it whole)
+SMS_DROP_UNDER = 40
+_AFTER_ELLIPSIS = re.compile(r"(\.\.\.|…)[.।]")  # "cut..." then the sentence's full stop: one is enough
+
+
+def sms_template(key: str, en: str, hi: str, *, parts: int = SMS_MAX_PARTS, optional: dict[str, tuple[str, str]] | None = None,
+                 shorten: tuple[tuple[str, int], ...] = ()) -> SmsTemplate:
+    """Register an SMS template (``key`` is its event, or ``event:variant``) and return it."""
+    template = SmsTemplate(key, key.partition(":")[0], en, hi, parts, optional or {}, shorten)
+    if key in SMS_TEMPLATES and SMS_TEMPLATES[key] != template:
+        raise ValueError(f"two SMS templates named {key!r}")
+    SMS_TEMPLATES[key] = template
+    return template
+
+
+def _one_line(value: Any) -> str:
+    return " ".join(str(value if value is not None else "").split())
+
+
+def render_sms(key: str, lang: str, values: dict[str, Any], *, strict: bool = False) -> str:
+    """The SMS ``key`` in ``lang`` with ``values``, within its parts: English spelled in the GSM
+    alphabet when only punctuation kept it out (:func:`sms_text`); when too long, its shortenable
+    fields cut in order (ending ``...``, or ``…`` in Unicode) or left out; as the last resort the end
+    is cut (``strict``: :class:`SmsTooLong` instead)."""
+    template = SMS_TEMPLATES[key]
+    text = template.hi if lang == "hi" else template.en
+    given = {name: _one_line(values.get(name, "")) for name in template.fields()}
+
+    def build(vals: dict[str, str]) -> str:
+        framed = dict(vals)
+        for name, words in template.optional.items():
+            framed[name] = (words[1] if lang == "hi" else words[0]).format(vals[name]) if vals.get(name) else ""
+        return sms_text(_AFTER_ELLIPSIS.sub(r"\1", text.format(**framed)))
+
+    def over(body: str) -> int:  # how much to cut, at least one when an indivisible pair spills over
+        extra = sms_size(body) - sms_room(body, template.parts)
+        return max(extra, 1) if sms_parts(body) > template.parts else extra
+
+    def fit(dropped: set[str]) -> tuple[str, dict[str, str]]:
+        vals = {**given, **{name: "" for name in dropped}}
+        body = build(vals)
+        for name, keep in template.shorten:
+            for _ in range(4):  # an ellipsis, a word's end or a spelled character may leave a few over: again
+                extra, value = over(body), vals[name]
+                if extra <= 0 or not value:
+                    break
+                room = len(value) - extra
+                if keep == 0 and room < SMS_DROP_UNDER:
+                    vals[name] = ""
+                else:
+                    vals[name] = _cut(value, max(room, min(keep, len(value))), "..." if is_gsm(body) else "…", keep)
+                body = build(vals)
+                if room < keep:
+                    break
+        return body, vals
+
+    # a field left out leaves the room it would have taken: the fields before it are cut only as the rest needs
+    dropped: set[str] = set()
+    while True:
+        body, vals = fit(dropped)
+        newly = {name for name, keep in template.shorten if keep == 0 and given[name] and not vals[name]} - dropped
+        if not newly:
+            break
+        dropped |= newly
+    if over(body) > 0:
+        if strict:
+            raise SmsTooLong(f"{key} ({lang}) takes {sms_parts(body)} parts, more than {template.parts}: {body}")
+        ellipsis = "..." if is_gsm(body) else "…"
+        while over(body) > 0:
+            body = _shorten(body, len(body) - max(over(body), 1), ellipsis)
+    return body
+
+
+def _cut(text: str, room: int, ellipsis: str, least: int = 0) -> str:
+    """``text`` in at most ``room`` characters, ending with ``ellipsis``: at the end of a word when one
+    ends in the last third (a reference or a name is not left half-written), and no shorter than
+    ``least`` for that."""
+    if len(text) <= room:
+        return text
+    head = text[:max(room - len(ellipsis), 0)]
+    space = head.rfind(" ")
+    if space >= max(len(head) * 2 // 3, least - len(ellipsis)):
+        head = head[:space]
+    return head.rstrip(" ,;:–-.।(") + ellipsis
+
+
+def sms_url() -> str:
+    """Where a citizen tracks a case, as an SMS writes it: the site's address + ``/track``, without
+    ``https://`` (a phone makes the address a link as it is; eight characters are a tenth of a
+    Hindi part)."""
+    return _track_url().removeprefix("https://")
+
+
+# --- the SMS templates (decision 163) -----------------------------------------------------------------
+# Two parts at most (one for a code); what does not fit, a long reason above all, is on the tracking
+# page the SMS names (/track: the number and the mobile show the case and its public remarks).
+_NOTE = (" {}.", " {}।")  # "Reason: ...", "कारण: ..." when the citizen may read one: cut first, or left out
+_DUE = (" Expected by {}.", " अपेक्षित तिथि {}।")
+#: a long note is cut to 60 characters first, then the title is shortened, then the note cut further or left out
+_NOTE_CUTS = (("note", 60), ("title", 12), ("note", 0))
+
+sms_template("submitted",
+             "e-Mitra: your application for {title} is registered, number {number}.{due} Track it with this number and "
+             "your mobile at any e-Mitra counter or at {url}",
+             "ई-मित्र: {title} आवेदन दर्ज, संख्या {number}।{due} स्थिति: {url}",
+             optional={"due": _DUE}, shorten=(("title", 12),))
+sms_template("submitted:grievance",
+             "e-Mitra: your grievance to {department} is registered, number {number}.{due} Track it with this number and "
+             "your mobile at any e-Mitra counter or at {url}",
+             "ई-मित्र: {department} को शिकायत दर्ज, संख्या {number}।{due} स्थिति: {url}",
+             optional={"due": _DUE}, shorten=(("department", 12),))
+sms_template("ready",
+             "e-Mitra: your {title}, number {number}, is ready. Collect it at {where} ({code}) with your receipt.",
+             "ई-मित्र: आपका {title}, संख्या {number}, तैयार है। रसीद लेकर {where} ({code}) से लें।",
+             shorten=(("title", 12), ("where", 10)))
+sms_template("ready:no_counter",
+             "e-Mitra: your {title}, number {number}, is ready. Collect it with your receipt at the e-Mitra counter "
+             "where you applied.",
+             "ई-मित्र: आपका {title}, संख्या {number}, तैयार है। रसीद लेकर उसी ई-मित्र केंद्र से लें जहाँ आवेदन किया था।",
+             shorten=(("title", 12),))
+sms_template("state_changed",
+             "e-Mitra: {number} ({title}) is now: {state}.{note} Details: {url}",
+             "ई-मित्र: {number} ({title}): {state}।{note} विवरण: {url}",
+             optional={"note": _NOTE}, shorten=_NOTE_CUTS)
+sms_template("state_changed:returned",
+             "e-Mitra: {number} ({title}) is now: {state}. Take your receipt to {where} ({code}) to correct it.{note} "
+             "Details: {url}",
+             "ई-मित्र: {number} ({title}): {state}। रसीद लेकर {where} ({code}) जाएँ।{note} {url}",
+             optional={"note": _NOTE}, shorten=(("note", 60), ("where", 8), ("title", 10), ("note", 0)))
+sms_template("state_changed:verification",
+             "e-Mitra: {number} ({title}) is now: {state}. The department will call you to appear in person with your "
+             "original papers.{note} Details: {url}",
+             "ई-मित्र: {number} ({title}): {state}। विभाग मूल दस्तावेज़ों सहित बुलाएगा।{note} {url}",
+             optional={"note": _NOTE}, shorten=_NOTE_CUTS)
+sms_template("counter_changed",
+             "e-Mitra: {number} ({title}) is now at {where} ({code}){address}, not {old}. Correct or collect it there "
+             "with your receipt.",
+             "ई-मित्र: {number} ({title}) अब {where} ({code}){address} पर है, {old} पर नहीं। रसीद लेकर वहीं जाएँ।",
+             optional={"address": (", {}", ", {}")}, shorten=(("address", 0), ("title", 12), ("where", 10)))
+sms_template("card_refunded",
+             "e-Mitra: booking {number} ({title}) is cancelled and {amount} has been refunded to the card you paid with "
+             "(refund {refund}). Your bank may take 5 to 10 working days to show it.",
+             "ई-मित्र: बुकिंग {number} रद्द; {amount} कार्ड पर लौटाए (रिफंड {refund})। बैंक में 5-10 दिन लगें।",
+             shorten=(("title", 0),))
+sms_template("upi_refund_owed",
+             "e-Mitra: your booking {number} is cancelled. The refund of {amount} will reach your UPI account from the "
+             "District e-Mitra Society by bank transfer.",
+             "ई-मित्र: बुकिंग {number} रद्द। {amount} का रिफंड ज़िला ई-मित्र सोसायटी बैंक से आपके यूपीआई खाते में भेजेगी।")
+sms_template("upi_refund_sent",
+             "e-Mitra: the District e-Mitra Society has sent {amount}, the refund of your cancelled booking {number}, to "
+             "your UPI account (bank reference {reference}).",
+             "ई-मित्र: रद्द बुकिंग {number} का रिफंड {amount} आपके यूपीआई खाते में भेजा गया (बैंक संदर्भ {reference})।")
+sms_template("upi_refund_returned",
+             "e-Mitra: your bank sent back the refund of {amount} for your cancelled booking {number} (account closed or "
+             "wrong). Bring your correct bank account details to the e-Mitra counter or the District e-Mitra Society.",
+             "ई-मित्र: बुकिंग {number} का रिफंड {amount} बैंक ने लौटाया (खाता बंद/गलत)। सही खाता विवरण ई-मित्र केंद्र पर दें।")
+sms_template("citizen_code",
+             "e-Mitra: your sign-in code is {code}, valid for {minutes} minutes. Do not share it with anyone, not even "
+             "e-Mitra staff.",
+             "ई-मित्र: साइन-इन कोड {code}, {minutes} मिनट मान्य। किसी को न बताएँ।", parts=CODE_SMS_PARTS)
+sms_template("mobile_change_code",
+             "e-Mitra: your code to make this your registered mobile is {code}, valid for {minutes} minutes. Do not share "
+             "it. Not asked by you? Ignore this SMS.",
+             "ई-मित्र: मोबाइल बदलने का कोड {code}, {minutes} मिनट मान्य। किसी को न बताएँ।", parts=CODE_SMS_PARTS)
+sms_template("mobile_changed",
+             "e-Mitra: the mobile registered for you was changed to {mobile}. Not you? Go to an e-Mitra counter with your "
+             "ID at once.",
+             "ई-मित्र: आपका पंजीकृत मोबाइल बदलकर {mobile} किया गया। आपने नहीं बदला? तुरंत पहचान पत्र लेकर ई-मित्र केंद्र जाएँ।")
 
 
 def _fmt(at: Any) -> str:
@@ -135,34 +368,6 @@ def _shorten(text: str, room: int, ellipsis: str = "…") -> str:
     if len(text) <= room:
         return text
     return text[: max(room - len(ellipsis), 0)].rstrip(" ,;:–-.") + ellipsis
-
-
-def _fit(make: Callable[[str, str], str], title: str, note: str, limit: int | None) -> str:
-    """``make(title, note)``, with the note and then the title shortened until it fits ``limit``.
-
-    With a limit it is an SMS: spelled in the GSM alphabet when only punctuation kept it out
-    (:func:`sms_text`), and held to :data:`SMS_UNICODE_LIMIT` too when it must go in Unicode."""
-    if limit is None:
-        return make(title, note)
-
-    def build(t: str, n: str) -> str:  # the SMS spelling of the same words
-        return sms_text(make(t, n))
-
-    body = build(title, note)
-    gsm = is_gsm(body)
-    limit, ellipsis = (min(limit, SMS_LIMIT), "...") if gsm else (min(limit, SMS_UNICODE_LIMIT), "…")
-    if len(body) <= limit:
-        return body
-    over = len(body) - limit
-    if note:
-        keep = max(len(note) - over, min(len(note), 40))
-        note = _shorten(note, keep, ellipsis)
-        body = build(title, note)
-        over = len(body) - limit
-    if over > 0:
-        title = _shorten(title, max(len(title) - over, min(len(title), 20)), ellipsis)
-        body = build(title, note)
-    return body if len(body) <= limit else _shorten(body, limit, ellipsis)
 
 
 async def _readable_remark(case: Case, event: str, remark: str) -> str:
@@ -194,9 +399,20 @@ def _case_page_url(case: Case) -> str:
     return f"{public_base_url()}/office/cases/{case.id}"
 
 
-def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter | None,
-           limit: int | None) -> tuple[str, str, str, str, str]:
-    """(kind, English body, Hindi body, English subject, Hindi subject) for one channel's length limit."""
+def _lead(event: str, process: Any) -> tuple[str, str]:
+    """What a step's remark is called in its message: a grievance's reply, a reason the step needs, or a note."""
+    transition = process.transition(event)
+    if event == "resolve":
+        return "Reply", "उत्तर"
+    if transition is not None and transition.reason_required:
+        return "Reason", "कारण"
+    return "Note", "टिप्पणी"
+
+
+def _texts(case: Case, event: str, process: Any, remark: str, remark_hi: str,
+           counter: Counter | None) -> tuple[str, str, str, str, str]:
+    """(kind, English body, Hindi body, English subject, Hindi subject) of the email: every word, the
+    whole reason (the SMS: :func:`_sms_texts`)."""
     state = process.state(case.state)
     number = case.number
     grievance = case.kind == "grievance"
@@ -229,13 +445,7 @@ def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter |
 
         kind, subject_en, subject_hi = "ready", f"Ready for collection: {number}", f"प्राप्ति हेतु तैयार: {number}"
     else:
-        transition = process.transition(event)
-        if event == "resolve":
-            lead_en, lead_hi = "Reply", "उत्तर"
-        elif transition is not None and transition.reason_required:
-            lead_en, lead_hi = "Reason", "कारण"
-        else:
-            lead_en, lead_hi = "Note", "टिप्पणी"
+        lead_en, lead_hi = _lead(event, process)
         # sent back for correction: the citizen has to go to the counter, as tracking says
         advice_en = advice_hi = ""
         if case.state == "returned" and counter is not None:
@@ -254,64 +464,101 @@ def _texts(case: Case, event: str, process: Any, remark: str, counter: Counter |
             return f"ई-मित्र: {number} ({title}) की स्थिति अब: {state.label_hi}।{advice_hi}{said}"
 
         kind, subject_en, subject_hi = "state_changed", f"{number}: {state.label_en}", f"{number}: {state.label_hi}"
-    remark = " ".join((remark or "").split())
-    # a grievance is named by where it went (its service title only repeats "grievance")
-    title_en = case.department if grievance and event == "opened" and case.department else case.title_en
-    title_hi = (department_hi(case.department, case.service_code) or case.department) if grievance and event == "opened" \
-        and case.department else (case.title_hi or case.title_en)
-    body_en = _fit(en, title_en, remark, limit)
-    body_hi = _fit(hi, title_hi, remark, limit)
+    remark, remark_hi = " ".join((remark or "").split()), " ".join((remark_hi or remark or "").split())
+    title_en, title_hi = _titles(case, event)
+    body_en, body_hi = en(title_en, remark), hi(title_hi, remark_hi)
     return kind, body_en, body_hi, f"e-Mitra {subject_en}", f"ई-मित्र {subject_hi}"
 
 
-async def case_event(case: Case, event: str, process: Any, remark: str = "") -> list[Notification]:
+def _titles(case: Case, event: str) -> tuple[str, str]:
+    """What a message names the case by: its service's title; a grievance's acknowledgement, where it
+    went (its service title only repeats "grievance"), in Hindi when the plugin declares it."""
+    if case.kind == "grievance" and event == "opened" and case.department:
+        return case.department, department_hi(case.department, case.service_code) or case.department
+    return case.title_en, case.title_hi or case.title_en
+
+
+def _sms_texts(case: Case, event: str, process: Any, remark: str, remark_hi: str,
+               counter: Counter | None) -> tuple[str, str, str]:
+    """(kind, English SMS, Hindi SMS) of a case opened or moved: a template of :data:`SMS_TEMPLATES`."""
+    state = process.state(case.state)
+    title_en, title_hi = _titles(case, event)
+    en: dict[str, Any] = {"number": case.number, "title": title_en, "url": sms_url(), "state": state.label_en}
+    hi: dict[str, Any] = {**en, "title": title_hi, "state": state.label_hi}
+    if counter is not None:
+        en.update(where=counter.name, code=counter.code)
+        hi.update(where=counter.name_hi or counter.name, code=counter.code)
+    if event == "opened":
+        due = _fmt(case.due_at) if case.due_at and state.desk != "none" else ""
+        en.update(department=title_en, due=due)
+        hi.update(department=title_hi, due=due)
+        kind, key = "submitted", "submitted:grievance" if case.kind == "grievance" else "submitted"
+    elif event == "issue" or case.state == "ready":
+        kind, key = "ready", "ready" if counter is not None else "ready:no_counter"
+    else:
+        lead_en, lead_hi = _lead(event, process)
+        said_en, said_hi = (" ".join(r.split()).rstrip(" .।") for r in (remark, remark_hi or remark))  # the template ends it
+        en["note"], hi["note"] = (f"{lead_en}: {said_en}", f"{lead_hi}: {said_hi}") if said_en else ("", "")
+        kind, key = "state_changed", "state_changed"
+        if case.state == "returned" and counter is not None:  # to the counter, as tracking says
+            key = "state_changed:returned"
+        elif case.state == "verification":  # called to appear: what to bring (the date and place in the remark)
+            key = "state_changed:verification"
+    return kind, render_sms(key, "en", en), render_sms(key, "hi", hi)
+
+
+async def case_event(case: Case, event: str, process: Any, remark: str = "", remark_hi: str = "") -> list[Notification]:
     """Queue the citizen's message for a case opened or moved (call inside the change's transaction).
 
     ``event`` is ``"opened"`` or the action taken (``forward``, ``approve``, ``issue``...). The SMS
-    is at most :data:`SMS_LIMIT` characters; the email carries the whole reason. The remark is
+    takes at most :data:`SMS_MAX_PARTS` parts (a long reason cut or left to the tracking page it
+    names, decision 163); the email carries the whole reason. The remark is
     sent only when the citizen may read it (:func:`citizen_may_read`): a counter's or an internal
-    remark is left out, as /track leaves it out.
+    remark is left out, as /track leaves it out. ``remark_hi``: the same remark in Hindi, for one the
+    platform writes in both ("Received by the department, reference ..."): the Hindi bodies say it.
     """
     if not case.mobile and not case.email:
         return []
     remark = await _readable_remark(case, event, remark)
+    remark_hi = remark_hi if remark else ""
     counter = await _counter_of(case)
     out = []
+    kind, email_en, email_hi, subject_en, subject_hi = _texts(case, event, process, remark, remark_hi, counter)
+    subject = subject_hi if case.lang == "hi" else subject_en
     if case.mobile:
-        kind, en, hi, subject_en, subject_hi = _texts(case, event, process, remark, counter, SMS_LIMIT)
-        out.append(await _queue(case, kind, "sms", case.mobile, en, hi, subject_hi if case.lang == "hi" else subject_en))
+        _, en, hi = _sms_texts(case, event, process, remark, remark_hi, counter)
+        out.append(await _queue(case, kind, "sms", case.mobile, en, hi, subject))
     if case.email:
-        kind, en, hi, subject_en, subject_hi = _texts(case, event, process, remark, counter, None)
-        out.append(await _queue(case, kind, "email", case.email, en, hi, subject_hi if case.lang == "hi" else subject_en))
+        out.append(await _queue(case, kind, "email", case.email, email_en, email_hi, subject))
     return out
 
 
 async def counter_changed(case: Case, old: Counter, new: Counter) -> list[Notification]:
     """Tell the citizen their case is now at the counter ``new`` (``old`` is closing): that is where
-    they correct it or collect what the department sends, with the receipt from ``old``. The
-    address goes in when it fits an SMS (it is shortened first, then the service's title)."""
+    they correct it or collect what the department sends, with the receipt from ``old``. The SMS
+    gives the address when it fits (it is left out first, then the service's title is shortened)."""
     if not case.mobile and not case.email:
         return []
     where, where_hi = f"{new.name} ({new.code})", f"{new.name_hi or new.name} ({new.code})"
-
-    def en(title: str, address: str) -> str:
-        at = f", {address}" if address else ""
-        return (f"e-Mitra: {case.number} ({title}) is now at {where}{at}, not {old.code}. "
-                f"Correct or collect it there with your receipt.")
-
-    def hi(title: str, address: str) -> str:
-        at = f", {address}" if address else ""
-        return (f"ई-मित्र: {case.number} ({title}) अब {where_hi}{at} पर है, {old.code} पर नहीं। "
-                f"अपनी रसीद के साथ वहीं सुधार कराएँ या प्राप्त करें।")
-
-    subject_en, subject_hi = f"e-Mitra {case.number}: now at {new.code}", f"ई-मित्र {case.number}: अब {new.code} पर"
     address = " ".join((new.address or "").split())
     title_hi = case.title_hi or case.title_en
+    at = f", {address}" if address else ""
+    subject_en, subject_hi = f"e-Mitra {case.number}: now at {new.code}", f"ई-मित्र {case.number}: अब {new.code} पर"
+    subject = subject_hi if case.lang == "hi" else subject_en
     out = []
-    for channel, recipient, limit in (("sms", case.mobile, SMS_LIMIT), ("email", case.email, None)):
-        if recipient:
-            out.append(await _queue(case, "counter_changed", channel, recipient, _fit(en, case.title_en, address, limit),
-                                    _fit(hi, title_hi, address, limit), subject_hi if case.lang == "hi" else subject_en))
+    if case.mobile:
+        values = {"number": case.number, "title": case.title_en, "where": new.name, "code": new.code, "address": address,
+                  "old": old.code}
+        out.append(await _queue(case, "counter_changed", "sms", case.mobile, render_sms("counter_changed", "en", values),
+                                render_sms("counter_changed", "hi", {**values, "title": title_hi, "where": new.name_hi or new.name}),
+                                subject))
+    if case.email:
+        out.append(await _queue(
+            case, "counter_changed", "email", case.email,
+            f"e-Mitra: {case.number} ({case.title_en}) is now at {where}{at}, not {old.code}. "
+            "Correct or collect it there with your receipt.",
+            f"ई-मित्र: {case.number} ({title_hi}) अब {where_hi}{at} पर है, {old.code} पर नहीं। "
+            "अपनी रसीद के साथ वहीं सुधार कराएँ या प्राप्त करें।", subject))
     return out
 
 
@@ -389,9 +636,6 @@ def request_lang(request: Any, before: str = "hi") -> str:
 
 async def _queue(case: Case | None, event: str, channel: str, recipient: str, en: str, hi: str, subject: str = "",
                  lang: str | None = None, district_id: int | None = None) -> Notification:
-    if channel == "sms":  # every SMS, however its words were put together: in the GSM alphabet when it can be,
-        en, hi = sms_text(en), sms_text(hi)  # and within its parts (what no _fit shortened: cut at the end)
-        en, hi = (_shorten(b, sms_limit(b), "..." if is_gsm(b) else "…") for b in (en, hi))
     return await Notification.create(
         district_id=case.district_id if case else district_id, case=case, event=event, channel=channel, recipient=recipient[:200],
         lang=lang or (case.lang if case else "hi"), subject=subject[:200], body_en=en, body_hi=hi, created_at=clock.now())
@@ -399,8 +643,20 @@ async def _queue(case: Case | None, event: str, channel: str, recipient: str, en
 
 async def queue(event: str, channel: str, recipient: str, body_en: str, body_hi: str, *, subject: str = "",
                 lang: str = "en", district_id: int | None = None, case: Case | None = None) -> Notification:
-    """Queue any other message (a digest, a notice)."""
+    """Queue any other message (a digest, a notice) by email. An SMS is written from a template:
+    :func:`queue_sms`."""
+    if channel == "sms":
+        raise ValueError(f"{event}: an SMS is written from a template of notify.SMS_TEMPLATES: use notify.queue_sms (decision 163)")
     return await _queue(case, event, channel, recipient, body_en, body_hi, subject, lang=lang, district_id=district_id)
+
+
+async def queue_sms(key: str, recipient: str, values_en: dict[str, Any], values_hi: dict[str, Any] | None = None, *,
+                    subject: str = "", lang: str = "en", district_id: int | None = None, case: Case | None = None) -> Notification:
+    """Queue the SMS template ``key`` (:data:`SMS_TEMPLATES`) filled with ``values_en`` in English and
+    ``values_hi`` (the English values with these changed) in Hindi, within its parts."""
+    en = render_sms(key, "en", values_en)
+    hi = render_sms(key, "hi", {**values_en, **(values_hi or {})})
+    return await _queue(case, SMS_TEMPLATES[key].event, "sms", recipient, en, hi, subject, lang=lang, district_id=district_id)
 
 
 def mask_recipient(recipient: str) -> str:

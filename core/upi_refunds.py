@@ -128,22 +128,19 @@ async def book_owed(request: ServiceRequest, provider_slug: str, service_code: s
                       [ledger.debit(f"dept_payable:{provider_slug}", refund), ledger.credit(account(receipt_no), refund)],
                       request.id)
     amount = format_paise(refund)
-    await _tell_citizen(request, OWED_EVENT,
-                        f"e-Mitra: your booking {receipt_no} is cancelled. The refund of {amount} will reach your UPI account "
-                        "from the District e-Mitra Society by bank transfer.",
-                        f"ई-मित्र: आपकी बुकिंग {receipt_no} रद्द हो गई है। {amount} का रिफंड ज़िला ई-मित्र सोसायटी की ओर से बैंक "
-                        "हस्तांतरण द्वारा आपके यूपीआई खाते में आएगा।",
+    await _tell_citizen(request, OWED_EVENT, {"number": receipt_no, "amount": amount},
                         f"e-Mitra {receipt_no}: refund to your UPI account", f"ई-मित्र {receipt_no}: यूपीआई खाते में रिफंड")
     return payment
 
 
-async def _tell_citizen(request: ServiceRequest, event: str, en: str, hi: str, subject_en: str, subject_hi: str) -> None:
+async def _tell_citizen(request: ServiceRequest, event: str, values: dict[str, str], subject_en: str, subject_hi: str) -> None:
+    """The citizen's SMS ``event`` (its template in notify.SMS_TEMPLATES, decision 163) with ``values``."""
     citizen = await Citizen.get(id=request.citizen_id)
     mobile = citizen.mobile or str((request.form_data or {}).get("mobile") or "")
     if mobile:  # in the language the citizen chose when served (decision 99)
         lang = notify.request_lang(request)
-        await notify.queue(event, "sms", mobile, en[:notify.SMS_LIMIT], hi[:notify.SMS_LIMIT],
-                           subject=subject_hi if lang == "hi" else subject_en, lang=lang, district_id=request.district_id)
+        await notify.queue_sms(event, mobile, values, subject=subject_hi if lang == "hi" else subject_en, lang=lang,
+                               district_id=request.district_id)
 
 
 @dataclass
@@ -338,11 +335,7 @@ async def pay(actor: audit.Actor, receipt_no: str, reference: str, amount_paise:
             await audit.record(actor, "upi.refund_sent", locked, district_id=request.district_id, counter_id=request.counter_id,
                                detail={"receipt_no": number, "amount_paise": amount, "reference": ref, "owed_after_paise": left})
             await _tell_citizen(
-                request, SENT_EVENT,
-                f"e-Mitra: the District e-Mitra Society has sent {format_paise(amount)}, the refund of your cancelled booking "
-                f"{number}, to your UPI account (bank reference {ref}).",
-                f"ई-मित्र: ज़िला ई-मित्र सोसायटी ने आपकी रद्द बुकिंग {number} का {format_paise(amount)} रिफंड आपके यूपीआई "
-                f"खाते में भेज दिया है (बैंक संदर्भ {ref})।",
+                request, SENT_EVENT, {"number": number, "amount": format_paise(amount), "reference": ref},
                 f"e-Mitra {number}: refund sent", f"ई-मित्र {number}: रिफंड भेजा गया")
     except IntegrityError:  # the same reference recorded at the same moment: nothing was written here
         if _retry:  # read again: the other one's transfer is now there (repeated, or refused as another's)
@@ -443,11 +436,7 @@ async def bounced(actor: audit.Actor, receipt_no: str, transfer_reference: str, 
                                detail={"receipt_no": number, "amount_paise": amount, "transfer": transfer, "reference": ref,
                                        "owed_after_paise": owed_now})
             await _tell_citizen(
-                request, RETURNED_EVENT,
-                f"e-Mitra: your bank sent back the refund of {format_paise(amount)} for your cancelled booking {number} (account "
-                "closed or wrong). Bring your correct bank account details to the e-Mitra counter or the District e-Mitra Society.",
-                f"ई-मित्र: आपकी रद्द बुकिंग {number} का {format_paise(amount)} रिफंड आपके बैंक ने लौटा दिया (खाता बंद या गलत)। "
-                "अपने सही बैंक खाते का विवरण ई-मित्र काउंटर या ज़िला ई-मित्र सोसायटी में लाएँ।",
+                request, RETURNED_EVENT, {"number": number, "amount": format_paise(amount)},
                 f"e-Mitra {number}: refund returned by your bank", f"ई-मित्र {number}: बैंक ने रिफंड लौटाया")
     except IntegrityError:  # the same return reference recorded at the same moment: nothing was written here
         if _retry:

@@ -761,30 +761,8 @@ async def act(actor: audit.Actor, case: Case, action: str, remark: str = "", *, 
             await certificates.revoke(actor, fresh, remark)
         from emitra.core import notify
 
-        notes = await notify.case_event(fresh, transition.action, process, remark=remark)
-        if remark_hi and remark_hi != remark:
-            await _hindi_note(notes, remark, remark_hi)
+        await notify.case_event(fresh, transition.action, process, remark=remark, remark_hi=remark_hi)
     return fresh
-
-
-async def _hindi_note(notes: list[Any], remark: str, remark_hi: str) -> None:
-    """Put the Hindi of a platform's remark into the Hindi body of the citizen's messages.
-
-    ``notify.case_event`` writes the one remark it is given into both bodies; a remark the platform
-    writes in both languages ("Received by the department, reference ...") is replaced in the Hindi
-    body by its Hindi, unless the SMS had to shorten it (then the English stays) or the Hindi would
-    not fit the SMS."""
-    from emitra.core import notify
-
-    said, said_hi = " ".join(remark.split()), " ".join(remark_hi.split())
-    for note in notes:
-        if said not in note.body_hi:
-            continue
-        body = note.body_hi.replace(said, said_hi)
-        if note.channel == "sms" and len(body) > notify.sms_limit(body):
-            continue
-        note.body_hi = body
-        await note.save(update_fields=["body_hi"])
 
 
 async def act_many(actor: audit.Actor, case_ids: Iterable[int], action: str, remark: str = "") -> tuple[list[Case], list[tuple[int, WorkflowError]]]:

@@ -98,7 +98,7 @@ async def test_stripe_down_then_up_the_sweep_reports_it_failing_then_finishes_it
     # the citizen, long gone from the counter, is told through the outbox
     [sms] = await Notification.filter(event="card_refunded")
     assert sms.channel == "sms" and sms.recipient == "9829012345" and req.receipt_no in sms.body_en
-    assert "Rs 266.40 has been refunded to the card" in sms.body_en and "कार्ड पर वापस कर दिए गए" in sms.body_hi
+    assert "Rs 266.40 has been refunded to the card" in sms.body_en and "₹266.40 कार्ड पर लौटाए" in sms.body_hi
     assert len(sms.body_en) <= 300 and len(sms.body_hi) <= 300
 
     # run again: nothing waits; the operator cancelling again changes nothing either

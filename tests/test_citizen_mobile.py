@@ -180,14 +180,14 @@ def test_a_failure_half_way_changes_nothing(web_answering_errors, monkeypatch):
     code = change_code(web)
     from emitra.core import notify
 
-    queue = notify.queue
+    queue = notify.queue_sms
 
     async def failing(event, *args, **kwargs):
         if event == "mobile_changed":
             raise RuntimeError("the outbox's table is full")
         return await queue(event, *args, **kwargs)
 
-    monkeypatch.setattr(notify, "queue", failing)
+    monkeypatch.setattr(notify, "queue_sms", failing)
     assert web.post_form("/my/mobile/code", {"code": code}).status_code == 500
     assert mobile_of(web, "Sunita Devi") == SUNITA
     assert is_open(web, elsewhere)

@@ -550,7 +550,7 @@ def test_every_state_says_what_the_citizen_does_next_and_where(web):
     assert "appear in person with your original papers" in advice("verification")
     called = web.run(lambda: Notification.filter(case__number=numbers["verification"], event="state_changed").order_by("-id").first())
     assert "is now: Personal verification. The department will call you to appear in person with your original papers." in called.body_en
-    assert "मूल दस्तावेज़ों के साथ व्यक्तिगत रूप से उपस्थित होने हेतु बुलाएगा" in called.body_hi
+    assert "): व्यक्तिगत सत्यापन। विभाग मूल दस्तावेज़ों सहित बुलाएगा।" in called.body_hi
     assert "ready to collect at LokMitra Centre, Malviya Nagar (JP-LM-001)" in advice("approved")
     assert "You may apply again, with papers that answer it, at any e-Mitra counter" in advice("rejected")
     assert "no longer valid and must not be used" in advice("revoked")

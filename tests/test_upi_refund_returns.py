@@ -71,7 +71,7 @@ async def test_a_returned_transfer_is_owed_again_told_to_the_citizen_and_recorde
     told = await Notification.get(event="upi_refund_returned")
     assert told.recipient == MOBILE and "sent back the refund of Rs 266.40" in told.body_en
     assert "correct bank account details" in told.body_en and "District e-Mitra Society" in told.body_en
-    assert "सही बैंक खाते" in told.body_hi and "₹266.40" in told.body_hi
+    assert "सही खाता विवरण" in told.body_hi and "₹266.40" in told.body_hi
     owed, _ = await upi_refunds.owed(counter.district_id)
     assert [(o.receipt_no, o.owed_paise, [(r["transfer"], r["reference"], r["amount_paise"]) for r in o.returned]) for o in owed] == \
         [(req.receipt_no, REFUND, [("IMPS61", "RET1", REFUND)])]

@@ -48,6 +48,18 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
+def _parts(note: Notification) -> str:
+    """What an SMS costs, as the row says it: the parts of the body sent (in the recipient's language)
+    and the alphabet it goes in (decision 163); nothing for an email."""
+    if note.channel != "sms":
+        return ""
+    body = note.body_hi if note.lang == "hi" else note.body_en
+    count = notify.sms_parts(body)
+    alphabet = _("GSM alphabet") if notify.is_gsm(body) else _("Unicode")
+    said = _("%(count)s parts, %(alphabet)s") if count != 1 else _("1 part, %(alphabet)s")
+    return said % {"count": count, "alphabet": alphabet}
+
+
 @page(ADMINS)
 async def outbox(request: Request) -> Response:
     """The messages of the district (or the state), newest first, filtered and paginated."""
@@ -85,7 +97,7 @@ async def outbox(request: Request) -> Response:
     return render(request, "outbox/list.html", {
         "rows": rows, "total": total, "page_no": page_no, "last_page": last_page, "filters": filters,
         "status": status, "channel": channel, "event": event, "q": number, "events": known_events, "errors": errors,
-        "labels": _labels(), "mask": notify.mask_recipient, "body": notify.shown_body,
+        "labels": _labels(), "mask": notify.mask_recipient, "body": notify.shown_body, "parts": _parts,
         "PAGE": PAGE, "query": urlencode(filters),
         "done": {k: q.get(k, "") for k in ("sent", "kept", "retry", "failed")} if q.get("delivered") else None,
     }, 400 if errors else 200)
