@@ -1,4 +1,5 @@
-"""A count of the rewrites of the books' past: every UPDATE or DELETE of a ledger entry or a posting.
+"""A count of the rewrites of the books' past: an UPDATE or DELETE of a ledger entry or a posting that
+a recorded reconciliation's balances cover.
 
 The ledger is append-only: a correction is a new entry, never an edit (decision 37). Only a demo or
 a test re-dates entries (``core.drawer_totals.redate``), and only a person with the database's
@@ -8,10 +9,11 @@ be summed from the whole history again.
 
 The database keeps the count itself: one row of ``ledger_rewrites``, moved by triggers on every
 update and delete (and, on PostgreSQL, truncate) of ``ledger_entry`` and ``posting`` that touches
-an entry a checkpoint covers, in the writer's own transaction (migration 0039; the pattern of core/cache.py's generation). No code path
-has to remember to move it: a raw SQL edit, a restore's truncation and a test's clean-up all do. A
-checkpoint keeps the count it was taken under; while the count is the same, nothing behind it was
-rewritten, and checking so is one primary-key read instead of a read of every entry the district
+an entry a checkpoint covers, in the writer's own transaction (migration 0039; the pattern of
+core/cache.py's generation). No code path has to remember to move it: a raw SQL edit, a restore's
+truncation and a test's clean-up all do. A checkpoint keeps the count it was taken under; while the
+count is the same, nothing behind it was rewritten, and checking so is one primary-key read (and
+a count of the checkpoint's own ids, core/reconcile._late_window) instead of a read of every entry
 ever made (decision 159). Inserts do not move it: a counter transaction writes no more than before.
 """
 

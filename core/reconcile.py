@@ -3229,7 +3229,8 @@ async def _entries_checksum(before: dt.datetime, max_id: int, above: int | None 
     """How many entries (every district's) were created before ``before`` with ids up to
     ``max_id`` (and above ``above`` when given), and the sum of their ids. Without ``above``, read
     from the created_at index alone: a read of every entry before ``before``, which grows with the
-    years; with it, a range of ids (at most LATE_IDS)."""
+    years; with it, the range of ids above ``above`` (:func:`_late_window`: the ids since the last
+    checkpoint and the last LATE_IDS, not the years'; all of them for a district's first)."""
     if above is None:
         sql, params = 'SELECT COUNT(*) AS n, COALESCE(SUM("id"), 0) AS s FROM "ledger_entry" WHERE "created_at" < ? AND "id" <= ?', [before, max_id]
     else:
@@ -3254,9 +3255,10 @@ async def _usable_checkpoint(district_id: int, lo: dt.datetime, max_id: int) -> 
     summed from the whole history.
 
     A checkpoint taken since migration 0039 is checked by the books' rewrite count (one row: an
-    update or delete of any entry or posting moves it, core/ledger_rewrites.py) and by its
-    late-commit window (the entries of its last LATE_IDS ids dated before it: one committed after
-    the run read the books); an older one by counting every entry created before it, as it was
+    update or delete of an entry or a posting some checkpoint covers moves it,
+    core/ledger_rewrites.py) and by counting its own ids again (those above ``window_from``: the ids
+    no earlier checkpoint covered, and its last LATE_IDS, where an entry committed after the run
+    read the books would be); an older one by counting every entry created before it, as it was
     taken (decision 159)."""
     rewrites = None
     for cp in await BalanceCheckpoint.filter(district_id=district_id, as_of__lte=lo, through_id__lte=max_id).order_by("-as_of", "-id").limit(3):
@@ -3661,7 +3663,7 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
 
         async def rolled() -> tuple[dict[str, Any], list[AccountRoll], list[Message], bool]:
             # a checkpoint's check (decision 159): the books' rewrite count, and the entries of its
-            # late-commit window, each read before and after the sums: nothing changed meanwhile
+            # own ids (_late_window), each read before and after the sums: nothing changed meanwhile
             found: dict[str, Any] = {}
             window = await _late_window(max_id) if checkpoint else 0
             before = (await ledger_rewrites.count(), await _entries_checksum(hi, max_id, window)) if checkpoint else None
