@@ -335,11 +335,29 @@ class Cloner:
         self.rows: dict[str, list[tuple]] = {t: [] for t in TABLES}
         self.figures: dict[tuple[int, dt.date, str], list[int]] = {}  # MIS: see core/mis.py MEASURES
         self.meta: dict[str, tuple[str, str]] = {}  # service code -> (provider, category)
+        self._entry_figures: dict[tuple[int, bool], dict[int, tuple[int, int, int, int]]] = {}
 
     def _id(self, table: str) -> int:
         n = self.next[table]
         self.next[table] = n + 1
         return n
+
+    def entry_figures(self, t: Template, card: bool) -> dict[int, tuple[int, int, int, int]]:
+        """The figures each of ``t``'s entries keeps for the weekly reconciliation (core/entry_figures.py,
+        decision 164), by the template's entry id, as its clone's postings give them: a card payment's
+        clone moves escrow:card where its UPI template moved escrow:upi."""
+        from emitra.core import entry_figures
+
+        found = self._entry_figures.get((id(t), card))
+        if found is None:
+            c = self.col["posting"]
+            lines: dict[int, list[tuple[str, int]]] = {}
+            for p in t.postings:
+                account = p[c["account"]].replace("escrow:upi", "escrow:card") if card else p[c["account"]]
+                lines.setdefault(p[c["entry_id"]], []).append((account, p[c["amount_paise"]]))
+            found = self._entry_figures[(id(t), card)] = {e[self.col["ledger_entry"]["id"]]: entry_figures.of(lines.get(e[self.col["ledger_entry"]["id"]], []))
+                                                          for e in t.entries}
+        return found
 
     def clone(self, t: Template, counter: Any, operator_id: int, moment: dt.datetime, method: str, rng: random.Random) -> None:
         from emitra.core.ids import make_receipt_no
@@ -384,8 +402,12 @@ class Cloner:
         if method == "card":
             swap += [("escrow:upi", "escrow:card"), (" upi ", " card ")]
         entry_ids = {}
+        figures = self.entry_figures(t, method == "card")
+        columns = [c["ledger_entry"][name] for name in ("bank_paise", "card_paise", "fee_paise", "touches")]
         for n, e in enumerate(t.entries):
             e = list(e)
+            for at, value in zip(columns, figures[e[c["ledger_entry"]["id"]]]):
+                e[at] = value
             entry_id = self._id("ledger_entry")
             entry_ids[e[c["ledger_entry"]["id"]]] = entry_id
             e[c["ledger_entry"]["id"]] = entry_id
@@ -528,9 +550,15 @@ async def verify(raw: Raw, plan: Plan) -> dict[str, Any]:
                                "AND business_date <= ? AND status <> 'cancelled'", lo, hi))[0]
     cancelled = (await raw.fetch("SELECT COUNT(*) FROM \"service_request\" WHERE business_date >= ? AND business_date <= ? "
                                  "AND status = 'cancelled'", lo, hi))[0][0]
+    from emitra.core import entry_figures
+
+    differing = (await raw.fetch(f'SELECT COUNT(*) FROM "ledger_entry" e JOIN ({entry_figures.postings_sql()}) x ON x.id = e."id" '
+                                 f'WHERE e."touches" IS NULL OR {entry_figures.differs("e", "x")}'))[0][0]
     problems = []
     if total[0] != 0 or unbalanced:
         problems.append(f"ledger: sum {total[0]} paise, {unbalanced} unbalanced entries")
+    if differing:
+        problems.append(f"ledger: {differing} entries without their postings' figures (core/entry_figures.py)")
     if (int(mis[0]), int(mis[1]), int(mis[2])) != (int(counted[0]), int(counted[1]), int(cancelled)):
         problems.append(f"MIS: daily_figure says {tuple(mis)}, the requests {tuple(counted) + (cancelled,)}")
     if problems:

@@ -276,20 +276,41 @@ def echo_ledger_check(result: dict, prefix: str = "") -> None:
 def ledger_rebuild_drawer_totals() -> None:
     """Write the drawers' half-hourly totals again from the postings (decision 124), in one
     transaction: what `emitra ledger check` asks for when it finds them differing from the books."""
+    from emitra.core import drawer_totals
+
+    rows, differing = _rebuilt("ledger.drawer_totals_rebuilt", "rows", lambda: drawer_totals.problems(), drawer_totals.rebuild)
+    click.echo(f"drawer totals written again from the postings: {rows} rows ({differing} differed before)")
+
+
+@ledger_group.command("rebuild-entry-figures")
+def ledger_rebuild_entry_figures() -> None:
+    """Write each entry's figures for the weekly reconciliation from its postings (decision 164), in
+    one transaction: those of entries written before migration 0040 (which a weekly run otherwise
+    adds up from their postings every time), and any that `emitra ledger check` finds differing.
+    A recorded week whose entries are rewritten is checked again: the next weekly run reads the
+    books' history once."""
+    from emitra.core import entry_figures
+
+    written, differing = _rebuilt("ledger.entry_figures_rebuilt", "entries", lambda: entry_figures.mismatches(limit=10**9),
+                                  entry_figures.rebuild)
+    click.echo(f"entry figures written from the postings: {count_en(written, 'entry', 'entries')} ({differing} differed before)")
+
+
+def _rebuilt(action: str, what: str, differing: Callable[[], Awaitable[list[Any]]], rebuild: Callable[[], Awaitable[int]]) -> tuple[int, int]:
+    """A stored sum of the books written again from the postings, in one transaction, audited as
+    ``action`` with how many (``what``) and how many differed before; (written, differed)."""
     from tortoise.transactions import in_transaction
 
-    from emitra.core import audit, drawer_totals
+    from emitra.core import audit
 
     async def go() -> tuple[int, int]:
         async with in_transaction():
-            differing = len(await drawer_totals.problems())
-            rows = await drawer_totals.rebuild()
-            await audit.record(audit.Actor(None, via="cli"), "ledger.drawer_totals_rebuilt", None,
-                               detail={"rows": rows, "differing_before": differing})
-        return rows, differing
+            before = len(await differing())
+            written = await rebuild()
+            await audit.record(audit.Actor(None, via="cli"), action, None, detail={what: written, "differing_before": before})
+        return written, before
 
-    rows, differing = run(go)
-    click.echo(f"drawer totals written again from the postings: {rows} rows ({differing} differed before)")
+    return run(go)
 
 
 @ledger_group.command("balance")

@@ -16,7 +16,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.functions import Sum
 
-from emitra.core import drawer_totals
+from emitra.core import drawer_totals, entry_figures
 from emitra.core.db import insert_rows, placeholders, raw_rows
 from emitra.core.models import LedgerEntry, Posting
 
@@ -79,7 +79,9 @@ async def post(district_id: int, key: str, memo: str, lines: list[Line], request
         if [tuple(p) for p in posted] != [(l.account, l.amount_paise) for l in lines]:
             raise LedgerError(f"idempotency key {key!r} was already used for a different entry")
         return existing
-    entry = await LedgerEntry.create(district_id=district_id, idempotency_key=key, memo=memo[:300], request_id=request_id)
+    bank, card, fee, touches = entry_figures.of((l.account, l.amount_paise) for l in lines)
+    entry = await LedgerEntry.create(district_id=district_id, idempotency_key=key, memo=memo[:300], request_id=request_id,
+                                     bank_paise=bank, card_paise=card, fee_paise=fee, touches=touches)
     await Posting.bulk_create(
         [Posting(entry=entry, district_id=district_id, account=l.account, amount_paise=l.amount_paise) for l in lines]
     )
@@ -146,9 +148,12 @@ async def _insert(fresh: list[tuple[NewEntry, list[Line]]], now: dt.datetime) ->
     out: dict[str, int] = {}
     for i in range(0, len(fresh), _ENTRY_ROWS):
         batch = [e for e, _ in fresh[i:i + _ENTRY_ROWS]]
-        for r in await rows('INSERT INTO "ledger_entry" ("district_id", "idempotency_key", "memo", "request_id", "created_at") VALUES '
-                            + ", ".join(["(?, ?, ?, ?, ?)"] * len(batch)) + ' RETURNING "id", "idempotency_key"',
-                            [v for e in batch for v in (e.district_id, e.key, e.memo[:300], e.request_id, e.created_at or now)]):
+        # with what each moves of the accounts a week's reconciliation reads (decision 164)
+        figures = [entry_figures.of((l.account, l.amount_paise) for l in kept) for _, kept in fresh[i:i + _ENTRY_ROWS]]
+        for r in await rows('INSERT INTO "ledger_entry" ("district_id", "idempotency_key", "memo", "request_id", "created_at", '
+                            '"bank_paise", "card_paise", "fee_paise", "touches") VALUES '
+                            + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(batch)) + ' RETURNING "id", "idempotency_key"',
+                            [v for e, f in zip(batch, figures) for v in (e.district_id, e.key, e.memo[:300], e.request_id, e.created_at or now, *f)]):
             out[r["idempotency_key"]] = r["id"]
     lines = [(out[e.key], e.district_id, l.account, l.amount_paise) for e, kept in fresh for l in kept]
     # the drawers' totals (decision 124), in the same transaction as the entries
@@ -348,12 +353,14 @@ async def check() -> dict[str, object]:
     and every entry with its receipt (:func:`receipt_problems`), every settlement payout equal to
     its payments (:func:`payout_problems`), every Stripe import vouching only for its own district's
     entries (:func:`vouching_problems`), the drawers' half-hourly totals equal to their postings
-    (:func:`drawer_totals.problems`, decision 124), no closed counter's wallet holding money; and what closed
+    (:func:`drawer_totals.problems`, decision 124), each entry's figures for the weekly reconciliation
+    equal to its postings (:func:`entry_figures.problems`, decision 164), no closed counter's wallet holding money; and what closed
     counters' wallets left owed back to their LSPs (``wallet_refunds_owed_paise``), and what cancelled UPI-paid
     bookings left owed to citizens (``upi_refunds_owed_paise``, decision 71), and how many of those are
     owed longer than ``EMITRA_UPI_REFUND_DUE_DAYS`` working days (``upi_refunds_overdue``: reported,
     never making the books unbalanced, decision 75). Balances are never stored, so
-    they always equal what the postings say; the one stored sum, the drawers' totals, is checked here."""
+    they always equal what the postings say; the stored sums, the drawers' totals and the entries'
+    figures, are checked here."""
     from tortoise import connections
 
     conn = connections.get("default")
@@ -396,6 +403,7 @@ async def check() -> dict[str, object]:
     problems += await payout_problems()
     problems += await vouching_problems()
     problems += await drawer_totals.problems()
+    problems += await entry_figures.problems()
     return {
         "balanced": total == 0 and not problems,
         "entries": entries,

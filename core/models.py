@@ -267,6 +267,12 @@ class LedgerEntry(Model):
     memo = fields.CharField(max_length=300)
     request = fields.ForeignKeyField("models.ServiceRequest", related_name="entries", null=True, on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # what its postings move of the accounts the weekly reconciliation reads, written with it
+    # (core/entry_figures.py, decision 164); NULL on an entry written before migration 0040
+    bank_paise = fields.BigIntField(null=True)
+    card_paise = fields.BigIntField(null=True)
+    fee_paise = fields.BigIntField(null=True)
+    touches = fields.IntField(null=True)
 
     class Meta:
         table = "ledger_entry"

@@ -52,7 +52,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
-from emitra.core import audit, clock, config, ledger, ledger_rewrites, spreadsheet
+from emitra.core import audit, clock, config, entry_figures, ledger, ledger_rewrites, spreadsheet
 from emitra.core.db import beside, beside_possible, insert_rows, json_text, on_postgres, own_transaction, raw_rows
 from emitra.core.models import BalanceCheckpoint, DayEnd, District, LedgerEntry, Society, StatementImport, StatementLine
 from emitra.core.money import MAX_PAISE, AmountError, bank_reference, format_paise, parse_rupees
@@ -80,9 +80,8 @@ STRIPE_PAYOUTS = {"payout", "payout_cancel", "payout_failure"}
 STRIPE_FEES = {"stripe_fee", "tax_fee"}  # what Stripe charges the Society (negative amounts)
 STRIPE_TRANSFERS = {"transfer", "transfer_cancel", "transfer_failure", "transfer_refund"}
 
-#: the accounts whose movements are money in or out of the Society's bank account: UPI is paid to
-#: the Society's own VPA, so escrow:upi is UPI money in that account not yet settled onwards
-BANK_ACCOUNTS = ("society_bank", "escrow:upi")
+#: the accounts whose movements are money in or out of the Society's bank account (core/entry_figures.py)
+BANK_ACCOUNTS = entry_figures.BANK_ACCOUNTS
 
 #: the kinds of item a report names (the web page translates them)
 KINDS = ("deposit", "settlement", "remittance", "cheque", "fee_claim", "wallet_topup", "wallet_refund", "upi_refund",
@@ -2363,7 +2362,7 @@ def match(statements: list[Item], expected: list[Item], scope: str,
 class _Entry(NamedTuple):
     """What matching reads of a ledger entry (a tuple, not an ORM object: a week holds tens of
     thousands), with what its postings move: the bank's accounts (BANK_ACCOUNTS) together,
-    escrow:card, processor_fees, and which of the accounts it touches (:data:`_TOUCHED`)."""
+    escrow:card, processor_fees, and which of the accounts it touches (core/entry_figures.py)."""
 
     id: int
     idempotency_key: str
@@ -2376,18 +2375,13 @@ class _Entry(NamedTuple):
     accounts: frozenset[str] = frozenset()
 
 
-#: the accounts whose postings an entry's item depends on, each with the condition on a posting's
-#: account that names it (a day end's deposit in transit by its prefix, whatever the counter)
-_TOUCHED = (("society_bank", "p.\"account\" = 'society_bank'"), ("escrow:upi", "p.\"account\" = 'escrow:upi'"),
-            ("escrow:card", "p.\"account\" = 'escrow:card'"), ("processor_fees", "p.\"account\" = 'processor_fees'"),
-            ("deposit_in_transit:", "substr(p.\"account\", 1, 19) = 'deposit_in_transit:'"))
-_ACCOUNT_SETS: dict[int, frozenset[str]] = {}  # by the bits of _TOUCHED an entry has (a few combinations)
+_ACCOUNT_SETS: dict[int, frozenset[str]] = {}  # by the bits of entry_figures.TOUCHED an entry has (a few combinations)
 
 
 def _accounts_of(bits: int) -> frozenset[str]:
     found = _ACCOUNT_SETS.get(bits)
     if found is None:
-        found = _ACCOUNT_SETS[bits] = frozenset(name for i, (name, _) in enumerate(_TOUCHED) if bits >> i & 1)
+        found = _ACCOUNT_SETS[bits] = frozenset(name for name in entry_figures.TOUCHED if bits & entry_figures.BIT[name])
     return found
 
 
@@ -2416,53 +2410,49 @@ async def _id_runs(lo: dt.datetime, hi: dt.datetime, max_id: int) -> list[tuple[
 
 async def _entries_touching(district_id: int, accounts: list[str], lo: dt.datetime, hi: dt.datetime, max_id: int,
                             own: Any = None) -> AsyncIterator[list[_Entry]]:
-    """The entries of [lo, hi) (ids up to ``max_id``) moving one of ``accounts`` (of _TOUCHED),
-    each with what its postings move (:class:`_Entry`: added up by the database, one row an
-    entry), those that move money to or from the bank or escrow:card, or touch escrow:card, only;
-    a page of at most ID_SPAN entry ids at a time: what is held is a page, whatever the size of the
-    week.
+    """The entries of [lo, hi) (ids up to ``max_id``) moving one of ``accounts`` (of
+    entry_figures.TOUCHED), each with what its postings move (:class:`_Entry`), those that move
+    money to or from the bank or escrow:card, or touch escrow:card, only; a page of at most ID_SPAN
+    entry ids at a time: what is held is a page, whatever the size of the week.
 
-    The window's entries are found as runs of ids (:func:`_id_runs`), and within each run the
-    postings of ``accounts`` by the posting(account, entry_id) index (a range of ids per account),
-    each entry then checked for its date: never a look at every posting of the window's entries,
-    nor at an account's whole history (decision 38). ``own``: the connection outside any
-    transaction (:func:`core.db.beside`), to read on a connection of its own a span ahead."""
-    moving = " UNION ".join('SELECT "entry_id" FROM "posting" WHERE "account" = ? AND "entry_id" >= ? AND "entry_id" <= ? AND "district_id" = ?'
-                            for _ in accounts)
+    The window's entries are found as runs of ids (:func:`_id_runs`), and within each run read by
+    id with the figures written on each (core/entry_figures.py, decision 164), each then checked
+    for its date: never a look at the window's postings, nor at an account's whole history
+    (decision 38). An entry without stored figures (written before migration 0040) has its
+    postings added up by the database instead. ``own``: the connection outside any transaction
+    (:func:`core.db.beside`), to read on a connection of its own a span ahead."""
     pg = on_postgres()
-    bank = f'CASE WHEN p."account" IN ({", ".join(repr(a) for a in BANK_ACCOUNTS)}) THEN p."amount_paise" ELSE 0 END'
-    escrow = 'CASE WHEN p."account" = \'escrow:card\' THEN p."amount_paise" ELSE 0 END'
-    fee = 'CASE WHEN p."account" = \'processor_fees\' THEN p."amount_paise" ELSE 0 END'
-    bits = " + ".join(f"MAX(CASE WHEN {cond} THEN {1 << i} ELSE 0 END)" for i, (_, cond) in enumerate(_TOUCHED))
-    card = dict(_TOUCHED)["escrow:card"]
-    totals = (f'SELECT e."id" AS id, e."idempotency_key" AS k, e."memo" AS memo, e."request_id" AS request_id, e."created_at" AS at, '
-              f'SUM({bank}) AS bank, SUM({escrow}) AS escrow, SUM({fee}) AS fee, {bits} AS bits '
-              'FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" WHERE {where_id} '
-              f'AND ({" OR ".join(cond for _, cond in _TOUCHED)}) '
+    reading = sum(entry_figures.BIT[a] for a in set(accounts))
+    card_bit = entry_figures.BIT[entry_figures.CARD]
+    columns = 'e."id" AS id, e."idempotency_key" AS k, e."memo" AS memo, e."request_id" AS request_id, e."created_at" AS at, '
+    # (by id alone, each entry's date checked here: with the dates in the question, PostgreSQL's generic
+    # plan, a prepared statement asked again, read the window's created_at index for every span)
+    stored = (f'SELECT {columns}e."bank_paise" AS bank, e."card_paise" AS escrow, e."fee_paise" AS fee, e."touches" AS bits '
+              'FROM "ledger_entry" e WHERE e."id" >= ? AND e."id" <= ? AND e."district_id" = ? AND (e."touches" IS NULL OR '
+              f'((e."touches" & {reading}) <> 0 AND (e."bank_paise" <> 0 OR e."card_paise" <> 0 OR (e."touches" & {card_bit}) <> 0))) '
+              'ORDER BY e."id"')
+    f = entry_figures.sql()
+    summed = (f'SELECT {columns}{f["bank_paise"]} AS bank, {f["card_paise"]} AS escrow, {f["fee_paise"]} AS fee, {f["touches"]} AS bits '
+              f'FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" WHERE {{where_id}} AND {entry_figures.touching()} '
               'GROUP BY e."id", e."idempotency_key", e."memo", e."request_id", e."created_at" '
-              f'HAVING SUM({bank}) <> 0 OR SUM({escrow}) <> 0 OR MAX(CASE WHEN {card} THEN 1 ELSE 0 END) = 1 ORDER BY e."id"')
+              f'HAVING (({f["touches"]}) & {reading}) <> 0 AND ({f["bank_paise"]} <> 0 OR {f["card_paise"]} <> 0 '
+              f'OR (({f["touches"]}) & {card_bit}) <> 0) ORDER BY e."id"')
+
+    def entry(r: Any) -> _Entry | None:
+        at_ = ledger.as_datetime(r["at"])
+        if r["id"] > max_id or not lo <= at_ < hi:
+            return None
+        return _Entry(r["id"], r["k"], r["memo"], r["request_id"], at_, int(r["bank"]), int(r["escrow"]), int(r["fee"]), _accounts_of(int(r["bits"])))
 
     async def span(at: int, until: int) -> list[list[_Entry]]:
-        pages = []
-        # two questions, not one: asked as one, PostgreSQL's generic plan read the window's whole
-        # created_at index for every span
-        ids = sorted(int(r["entry_id"]) for r in await ledger.rows(
-            moving, [v for a in accounts for v in (a, at, until, district_id)], raw=True))
-        for where_id, chunk in _in('e."id"', ids, pg):
-            entries: list[_Entry] = []
-            # by id alone, each entry's date checked here: with the dates in the question, PostgreSQL's
-            # generic plan (a prepared statement asked again) read the window's created_at index for every
-            # chunk (1.1 s a chunk at 200k transactions a month, instead of a few milliseconds)
-            for r in await ledger.rows(totals.format(where_id=where_id), chunk, raw=True):
-                if r["id"] > max_id:
-                    continue
-                at_ = ledger.as_datetime(r["at"])
-                if lo <= at_ < hi:
-                    entries.append(_Entry(r["id"], r["k"], r["memo"], r["request_id"], at_, int(r["bank"]), int(r["escrow"]), int(r["fee"]),
-                                          _accounts_of(int(r["bits"]))))
-            if entries:
-                pages.append(entries)
-        return pages
+        rows = await ledger.rows(stored, [at, until, district_id], raw=True)
+        entries = [e for r in rows if r["bits"] is not None for e in [entry(r)] if e is not None]
+        unknown = [r["id"] for r in rows if r["bits"] is None]  # written before their figures were kept: added up here
+        if unknown:
+            for where_id, chunk in _in('e."id"', unknown, pg):
+                entries += [e for r in await ledger.rows(summed.format(where_id=where_id), chunk, raw=True) for e in [entry(r)] if e is not None]
+            entries.sort(key=lambda e: e.id)
+        return [entries] if entries else []
 
     async def spans() -> AsyncIterator[list[list[_Entry]]]:
         for first, last in await _id_runs(lo, hi, max_id):

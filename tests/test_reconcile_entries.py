@@ -99,3 +99,80 @@ async def test_id_runs_are_the_window_entries_runs(demo_db, monkeypatch):
     assert [i for a, b in runs for i in range(a, b + 1)] == ids  # exact runs of consecutive ids
     monkeypatch.setattr(rec, "ID_GAP", 10**9)
     assert await rec._id_runs(LO, HI, last) == [(ids[0], ids[-1])]
+
+
+async def _forget_figures(where: str) -> int:
+    """Entries as migration 0040 leaves those written before it: no figures kept on them."""
+    from tortoise import connections
+
+    count, _ = await connections.get("default").execute_query(
+        f'UPDATE "ledger_entry" SET "bank_paise" = NULL, "card_paise" = NULL, "fee_paise" = NULL, "touches" = NULL WHERE {where}')
+    return count
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+async def test_entries_without_their_figures_kept_are_read_by_their_postings(demo_db, monkeypatch, seed):
+    """Books upgraded from before decision 164 (entries written without their figures, among entries
+    written with them) give the run the same entries and sums as the plain question; `ledger
+    rebuild-entry-figures` fills them in, and the run still finds the same."""
+    from emitra.core import entry_figures
+
+    rng = random.Random(seed)
+    monkeypatch.setattr(rec, "ID_SPAN", rng.choice([5, 40]))
+    await _books(rng, 200)
+    last = (await LedgerEntry.all().order_by("-id").first()).id
+    assert await _forget_figures('"id" % 3 = 0 OR "id" < 40') > 60
+    districts = await District.all()
+    windows = [(LO, HI, last), (LO - dt.timedelta(days=2), HI + dt.timedelta(days=2), last - 25)]
+    truth = {(d.id, w): await _plain(d.id, *w) for d in districts for w in windows}
+    for (district_id, w), plain in truth.items():
+        assert await _found(district_id, *w) == plain
+    assert await entry_figures.mismatches() == []  # no figures is not a wrong figure
+    assert await entry_figures.rebuild() >= 60
+    assert await LedgerEntry.filter(touches=None).count() == 0
+    for (district_id, w), plain in truth.items():
+        assert await _found(district_id, *w) == plain
+
+
+async def test_the_ledger_writes_each_entrys_figures_and_the_check_finds_one_changed_behind_it(demo_db, tmp_path):
+    """Every way the ledger writes an entry (one at a time, in a batch, fresh) keeps the figures its
+    postings give; a posting added behind an entry's back makes `emitra ledger check` name the entry
+    and the fix, and `emitra ledger rebuild-entry-figures` writes them again, audited."""
+    from emitra.core import entry_figures
+    from emitra.core.models import AuditLog
+    from tests.case_helpers import run_commands
+    from tests.conftest import DB_URL
+
+    district = await District.get(code="JP")
+    one = await ledger.post(district.id, "test:one", "a UPI collection settled in part by card",
+                            [ledger.debit("escrow:upi", 700), ledger.debit("escrow:card", 300), ledger.credit("dept_payable:X", 1000)])
+    fresh = await ledger.post(district.id, "test:fresh", "a deposit in transit", [ledger.debit("deposit_in_transit:JP-T-1", 500),
+                                                                                   ledger.credit("counter_cash:JP-T-1", 500)], fresh=True)
+    made = await ledger.post_many([ledger.NewEntry(district.id, "test:fee", "a card fee", [ledger.debit("processor_fees", 20),
+                                                                                          ledger.credit("escrow:card", 20)]),
+                                   ledger.NewEntry(district.id, "test:none", "nothing the reconciliation reads",
+                                                   [ledger.debit("cash:JP-T-1", 5), ledger.credit("lsp_fee_payable:L1", 5)])])
+    kept = {e.idempotency_key: (e.bank_paise, e.card_paise, e.fee_paise, e.touches)
+            for e in await LedgerEntry.filter(id__in=[one.id, fresh.id, *made.values()])}
+    bit = entry_figures.BIT
+    assert kept == {"test:one": (700, 300, 0, bit["escrow:upi"] | bit["escrow:card"]),
+                    "test:fresh": (0, 0, 0, bit["deposit_in_transit:"]),
+                    "test:fee": (0, -20, 20, bit["escrow:card"] | bit["processor_fees"]),
+                    "test:none": (0, 0, 0, 0)}
+    assert await entry_figures.problems() == [] and (await ledger.check())["balanced"]
+
+    await Posting.create(entry_id=one.id, district_id=district.id, account="society_bank", amount_paise=0)  # behind its back
+    [problem] = await entry_figures.problems()
+    assert problem.startswith("entry test:one: the figures kept on it (bank 700, escrow:card 300, processor_fees 0 paise, "
+                              "touching escrow:upi+escrow:card) are not its postings' (bank 700, escrow:card 300, processor_fees 0 "
+                              "paise, touching society_bank+escrow:upi+escrow:card)"), problem
+    assert "emitra ledger rebuild-entry-figures" in problem
+
+    check, rebuild, again = run_commands(tmp_path, [["ledger", "check"], ["ledger", "rebuild-entry-figures"], ["ledger", "check"]],
+                                         database_url=DB_URL)
+    assert check[0] == 1 and "entry test:one: the figures kept on it" in check[1], check
+    assert rebuild[0] == 0 and "(1 differed before)" in rebuild[1], rebuild
+    assert again[0] == 0 and again[1].startswith("balanced"), again
+    assert (await LedgerEntry.get(id=one.id)).touches == bit["society_bank"] | bit["escrow:upi"] | bit["escrow:card"]
+    record = await AuditLog.filter(action="ledger.entry_figures_rebuilt").get()
+    assert record.detail["differing_before"] == 1 and record.detail["entries"] >= 1

@@ -183,6 +183,7 @@ AUDIT_ACTIONS = {
     "holiday.added": N_("Holiday added"),
     "holiday.removed": N_("Holiday removed"),
     "ledger.drawer_totals_rebuilt": N_("Cash drawer totals written again from the books"),
+    "ledger.entry_figures_rebuilt": N_("Ledger entries' reconciliation figures written again from the postings"),
     "inspection.closed": N_("Inspection closed"),
     "inspection.recorded": N_("Inspection recorded"),
     "lsp.created": N_("LSP appointed"),
