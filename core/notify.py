@@ -18,7 +18,9 @@ booking's refund to the card, which failed when it was cancelled at the counter,
 and change of mobile. Every SMS is one of :data:`SMS_TEMPLATES` (:func:`queue_sms`), in at most
 :data:`SMS_MAX_PARTS` parts in English and in Hindi, a code's in one (decision 163): a long reason is
 cut or left to the tracking page the SMS names, then the service title is shortened; an email carries
-them in full.
+them in full. Each value is within the ``{#var#}`` of 30 characters (or two) of the template as the
+Society registers it on the operators' DLT platform, or the operator drops the message (decision 165:
+:data:`DLT_VAR_MAX`, :func:`dlt_text`; ``emitra notify sms-templates`` prints them).
 
 Privacy: a recipient or a body is never written to the log; pages and the command line show the
 recipient masked (:func:`mask_recipient`).
@@ -158,20 +160,46 @@ def sms_text(text: str) -> str:
 
 class SmsTooLong(ValueError):
     """A template that, filled, takes more parts than it may even with its shortenable fields shortened
-    as far as they may be (:func:`render_sms` with ``strict``: the test of every template)."""
+    as far as they may be, or a value said whole longer than its DLT variables hold (:func:`render_sms`
+    with ``strict``: the test of every template)."""
+
+
+#: the most characters one variable (``{#var#}``) of a registered DLT content template may hold
+#: (decision 165): the operators' scrubbing drops a message whose variable part is longer, as not
+#: matching its template, and the citizen never gets it. Counted by :func:`dlt_size`.
+DLT_VAR_MAX = 30
+#: how a variable is written in a template registered on the DLT platform
+DLT_VAR = "{#var#}"
+#: the fields said in two consecutive variables (``{#var#}{#var#}``, 60 characters: how a longer value is
+#: registered in practice): names, titles, labels and free text. Every other field takes one (30): the
+#: number, the amount, the counter's code, the date, the code, the minutes, the masked mobile.
+SMS_SPANS = {"title": 2, "department": 2, "state": 2, "where": 2, "address": 2, "note": 2, "reference": 2, "refund": 2}
+#: the fields written into a template's fixed text, the same in every SMS of the site (not variables):
+#: the tracking address (:func:`sms_url`), whitelisted on the DLT platform as the URL it is
+SMS_FIXED = frozenset({"url"})
+
+
+def dlt_size(text: str, lang: str = "") -> int:
+    """What ``text`` counts as in a DLT variable: its characters as a program's string counts them
+    (UTF-16 units: code points, one beyond the BMP two). In Hindi every letter, vowel sign (matra),
+    virama, nukta and anusvara counts one: क्षेत्र is 7, not the 3 a reader sees, so a value within
+    the limit by this count is within it however the platform counts. ``lang="en"``: as an English
+    message sends it, spelled in the GSM alphabet (₹ as Rs, … as ...), never shorter than written."""
+    return len((text.translate(GSM_SPELLING) if lang == "en" else text).encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True)
 class SmsTemplate:
     """One SMS a citizen can be sent, in English and Hindi: the texts to register on the operators'
-    DLT platform, with the values as ``{fields}`` (decision 163).
+    DLT platform, with the values as ``{fields}`` (decision 163), each one or two DLT variables of
+    :data:`DLT_VAR_MAX` characters (``spans``, decision 165), the tracking address fixed text.
 
     ``optional``: fields said only when given, each as its English and Hindi words around the value
-    (``{}``); ``shorten``: the fields cut, in this order (one may come twice: cut to a summary first,
-    further at the end), when the message would take more than
+    (``{}``), the words inside the variable; ``shorten``: the fields cut, in this order (one may come
+    twice: cut to a summary first, further at the end), when the message would take more than
     ``parts`` parts, each to no fewer than its characters (0: left out when fewer than
     :data:`SMS_DROP_UNDER` would remain). Every other field is said whole (the number, the amount,
-    the address to track it at, the code)."""
+    the code): one too long for its variables is left out if optional, never cut."""
 
     key: str
     event: str
@@ -180,10 +208,24 @@ class SmsTemplate:
     parts: int = SMS_MAX_PARTS
     optional: dict[str, tuple[str, str]] = field(default_factory=dict)
     shorten: tuple[tuple[str, int], ...] = ()
+    spans: dict[str, int] = field(default_factory=dict)
 
     def fields(self) -> set[str]:
         """The names of the values the template takes (both languages)."""
         return {name for text in (self.en, self.hi) for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    def variables(self) -> set[str]:
+        """The fields that are DLT variables (not :data:`SMS_FIXED`)."""
+        return self.fields() - SMS_FIXED
+
+    def room(self, name: str, lang: str) -> int:
+        """How many characters the value of ``name`` may take in ``lang``: its variables' less the
+        words an optional field is said with."""
+        words = self.optional.get(name, ("{}", "{}"))[1 if lang == "hi" else 0]
+        return DLT_VAR_MAX * self.spans.get(name, 1) - dlt_size(words.replace("{}", ""), lang)
+
+    def text(self, lang: str) -> str:
+        return self.hi if lang == "hi" else self.en
 
 
 #: every SMS the code can send (:func:`queue_sms` refuses any other; tests/test_sms_parts.py fills each
@@ -196,33 +238,110 @@ _AFTER_ELLIPSIS = re.compile(r"(\.\.\.|…)[.।]")  # "cut..." then the sentenc
 
 
 def sms_template(key: str, en: str, hi: str, *, parts: int = SMS_MAX_PARTS, optional: dict[str, tuple[str, str]] | None = None,
-                 shorten: tuple[tuple[str, int], ...] = ()) -> SmsTemplate:
-    """Register an SMS template (``key`` is its event, or ``event:variant``) and return it."""
-    template = SmsTemplate(key, key.partition(":")[0], en, hi, parts, optional or {}, shorten)
+                 shorten: tuple[tuple[str, int], ...] = (), spans: dict[str, int] | None = None) -> SmsTemplate:
+    """Register an SMS template (``key`` is its event, or ``event:variant``) and return it. ``spans``:
+    the DLT variables a field takes, when not as :data:`SMS_SPANS` says (one or two)."""
+    names = {name for text in (en, hi) for _, name, _, _ in string.Formatter().parse(text) if name}
+    template = SmsTemplate(key, key.partition(":")[0], en, hi, parts, optional or {}, shorten,
+                           {name: (spans or {}).get(name, SMS_SPANS.get(name, 1)) for name in sorted(names - SMS_FIXED)})
+    problems = [f"{key}: the English text is sent as registered, so in the GSM alphabet: {en!r}"] if not is_gsm(en) else []
+    for name, least in shorten:
+        for lang in MESSAGE_LANGS:
+            if not 1 <= template.spans.get(name, 0) <= 2 or least > template.room(name, lang):
+                problems.append(f"{key}: {name} is cut to no fewer than {least} characters, more than its "
+                                f"{template.spans.get(name, 0)} DLT variable(s) hold in {lang}")
+    if problems:
+        raise ValueError("; ".join(problems))
     if key in SMS_TEMPLATES and SMS_TEMPLATES[key] != template:
         raise ValueError(f"two SMS templates named {key!r}")
     SMS_TEMPLATES[key] = template
     return template
 
 
+def dlt_text(key: str, lang: str, url: str | None = None) -> str:
+    """The template ``key`` in ``lang`` as the Society registers it on the DLT platform: each field a
+    ``{#var#}`` (two together for a field of two, :data:`SMS_SPANS`), the tracking address (``url``,
+    by default :func:`sms_url`) written as it is sent."""
+    template = SMS_TEMPLATES[key]
+    values = {name: DLT_VAR * span for name, span in template.spans.items()}
+    return template.text(lang).format(**values, url=url or sms_url())
+
+
+def dlt_mismatch(key: str, lang: str, body: str, url: str | None = None) -> str:
+    """Why ``body`` would not match the template ``key`` in ``lang`` as registered (:func:`dlt_text`),
+    as the operators' scrubbing matches it: its fixed text changed, or a value longer than its
+    variables hold (:func:`dlt_size`); "" when it matches."""
+    template = SMS_TEMPLATES[key]
+    pattern, names = [], []
+    for literal, name, _, _ in string.Formatter().parse(template.text(lang)):
+        pattern.append(re.escape(literal))
+        if name in SMS_FIXED:
+            pattern.append(re.escape(url or sms_url()))
+        elif name:
+            pattern.append(f"(.{{0,{DLT_VAR_MAX * template.spans[name]}}})")
+            names.append(name)
+    found = re.fullmatch("".join(pattern), body, re.DOTALL)
+    if found is None:
+        return f"{key} ({lang}) does not match its registered text {dlt_text(key, lang, url)!r}: {body!r}"
+    for name, value in zip(names, found.groups()):
+        if dlt_size(value) > DLT_VAR_MAX * template.spans[name]:
+            return f"{key} ({lang}): {name} {value!r} is longer than its {template.spans[name]} DLT variable(s)"
+    return ""
+
+
 def _one_line(value: Any) -> str:
     return " ".join(str(value if value is not None else "").split())
 
 
+def _within_variables(template: SmsTemplate, name: str, value: str, lang: str, strict: bool) -> str:
+    """``value`` within the DLT variables of its field (decision 165): a shortenable field cut at a
+    word's end, an optional one said whole or left out; another (a number, an amount, a reference,
+    a code) never cut: :class:`SmsTooLong` with ``strict``, else cut and logged (none can be so
+    long by design: tests/test_sms_dlt.py)."""
+    room = template.room(name, lang)
+    if dlt_size(value, lang) <= room:
+        return value
+    if name in template.optional and name not in dict(template.shorten):
+        return ""
+    if name not in dict(template.shorten):
+        if strict:
+            raise SmsTooLong(f"{template.key} ({lang}): {name} is {dlt_size(value, lang)} characters, more than its "
+                             f"{template.spans[name]} DLT variable(s) of {DLT_VAR_MAX} hold: {value}")
+        log.error("SMS %s (%s): %s is %s characters, more than its DLT variables hold: cut", template.key, lang, name,
+                  dlt_size(value, lang))
+    least = dict(template.shorten).get(name, 0)
+    limit = room
+    while True:
+        cut = _cut(value, limit, "..." if lang == "en" else "…", least)
+        over = dlt_size(cut, lang) - room
+        if over <= 0:
+            return cut
+        limit -= over
+
+
 def render_sms(key: str, lang: str, values: dict[str, Any], *, strict: bool = False) -> str:
-    """The SMS ``key`` in ``lang`` with ``values``, within its parts: English spelled in the GSM
-    alphabet when only punctuation kept it out (:func:`sms_text`); when too long, its shortenable
-    fields cut in order (ending ``...``, or ``…`` in Unicode) or left out; as the last resort the end
-    is cut (``strict``: :class:`SmsTooLong` instead)."""
+    """The SMS ``key`` in ``lang`` with ``values``, each within its DLT variables (decision 165: a
+    longer title, name or reason cut at a word's end, :func:`_within_variables`) and the message
+    within its parts: English spelled in the GSM alphabet when only punctuation kept it out
+    (:func:`sms_text`); when too long, its shortenable fields cut in order (ending ``...``, or ``…``
+    in Unicode) or left out. A message that still takes more parts (values far beyond any realistic)
+    is sent so, logged: one cut elsewhere would not match its registered template and would be
+    dropped (``strict``: :class:`SmsTooLong` instead). The tracking address is :func:`sms_url`."""
     template = SMS_TEMPLATES[key]
-    text = template.hi if lang == "hi" else template.en
-    given = {name: _one_line(values.get(name, "")) for name in template.fields()}
+    text = template.text(lang)
+    fixed = {"url": sms_url()} if "url" in template.fields() else {}
+
+    def within(vals: dict[str, str]) -> dict[str, str]:
+        return {name: _within_variables(template, name, value, lang, strict) for name, value in vals.items()}
+
+    given = within({name: _one_line(values.get(name, "")) for name in template.variables()})
 
     def build(vals: dict[str, str]) -> str:
-        framed = dict(vals)
-        for name, words in template.optional.items():
-            framed[name] = (words[1] if lang == "hi" else words[0]).format(vals[name]) if vals.get(name) else ""
-        return sms_text(_AFTER_ELLIPSIS.sub(r"\1", text.format(**framed)))
+        framed = {**vals, **fixed}
+        for name, words in template.optional.items():  # the words are inside the variable, with its full stop
+            said = (words[1] if lang == "hi" else words[0]).format(vals[name]) if vals.get(name) else ""
+            framed[name] = _AFTER_ELLIPSIS.sub(r"\1", said)
+        return sms_text(text.format(**framed))
 
     def over(body: str) -> int:  # how much to cut, at least one when an indivisible pair spills over
         extra = sms_size(body) - sms_room(body, template.parts)
@@ -244,7 +363,8 @@ def render_sms(key: str, lang: str, values: dict[str, Any], *, strict: bool = Fa
                 body = build(vals)
                 if room < keep:
                     break
-        return body, vals
+        vals = within(vals)  # a cut's ellipsis spelled in the GSM alphabet: still within its variables
+        return build(vals), vals
 
     # a field left out leaves the room it would have taken: the fields before it are cut only as the rest needs
     dropped: set[str] = set()
@@ -257,9 +377,10 @@ def render_sms(key: str, lang: str, values: dict[str, Any], *, strict: bool = Fa
     if over(body) > 0:
         if strict:
             raise SmsTooLong(f"{key} ({lang}) takes {sms_parts(body)} parts, more than {template.parts}: {body}")
-        ellipsis = "..." if is_gsm(body) else "…"
-        while over(body) > 0:
-            body = _shorten(body, len(body) - max(over(body), 1), ellipsis)
+        log.warning("SMS %s (%s) takes %s parts, more than %s: sent so (cut, it would not match its DLT template)",
+                    key, lang, sms_parts(body), template.parts)
+    if strict and (mismatch := dlt_mismatch(key, lang, body)):
+        raise SmsTooLong(mismatch)
     return body
 
 
@@ -277,29 +398,34 @@ def _cut(text: str, room: int, ellipsis: str, least: int = 0) -> str:
 
 
 def sms_url() -> str:
-    """Where a citizen tracks a case, as an SMS writes it: the site's address + ``/track``, without
-    ``https://`` (a phone makes the address a link as it is; eight characters are a tenth of a
-    Hindi part)."""
-    return _track_url().removeprefix("https://")
+    """Where a citizen tracks a case, as every SMS writes it: the site's address + ``/track``, with its
+    ``https://`` (decision 165): the DLT platform whitelists a URL only as starting ``http://``,
+    ``https://`` or ``www``, the scrubbing blocks a message with a link not whitelisted, and not every
+    phone makes a bare domain a link."""
+    return _track_url()
 
 
-# --- the SMS templates (decision 163) -----------------------------------------------------------------
+# --- the SMS templates (decisions 163 and 165) ---------------------------------------------------------
 # Two parts at most (one for a code); what does not fit, a long reason above all, is on the tracking
-# page the SMS names (/track: the number and the mobile show the case and its public remarks).
+# page the SMS names (/track: the number and the mobile show the case and its public remarks). Each
+# field is one DLT variable of 30 characters, or two (SMS_SPANS); {url} is fixed text (SMS_FIXED).
 _NOTE = (" {}.", " {}।")  # "Reason: ...", "कारण: ..." when the citizen may read one: cut first, or left out
 _DUE = (" Expected by {}.", " अपेक्षित तिथि {}।")
-#: a long note is cut to 60 characters first, then the title is shortened, then the note cut further or left out
-_NOTE_CUTS = (("note", 60), ("title", 12), ("note", 0))
+_TITLE = (" ({})", " ({})")  # a step's message names the service after the number, left out as the last resort
+#: a long note is within its two DLT variables first (58 characters and its full stop: decision 165, the
+#: summary decision 163 cut it to), then the title is shortened, then the note cut further or left out,
+#: then the title (the https:// of the tracking address took 8 of a Hindi message's 134)
+_NOTE_CUTS = (("title", 12), ("note", 0), ("title", 0))
 
 sms_template("submitted",
              "e-Mitra: your application for {title} is registered, number {number}.{due} Track it with this number and "
              "your mobile at any e-Mitra counter or at {url}",
-             "ई-मित्र: {title} आवेदन दर्ज, संख्या {number}।{due} स्थिति: {url}",
+             "ई-मित्र: {title} आवेदन दर्ज, संख्या {number}।{due} {url}",
              optional={"due": _DUE}, shorten=(("title", 12),))
 sms_template("submitted:grievance",
              "e-Mitra: your grievance to {department} is registered, number {number}.{due} Track it with this number and "
              "your mobile at any e-Mitra counter or at {url}",
-             "ई-मित्र: {department} को शिकायत दर्ज, संख्या {number}।{due} स्थिति: {url}",
+             "ई-मित्र: {department} को शिकायत दर्ज, संख्या {number}।{due} {url}",
              optional={"due": _DUE}, shorten=(("department", 12),))
 sms_template("ready",
              "e-Mitra: your {title}, number {number}, is ready. Collect it at {where} ({code}) with your receipt.",
@@ -311,29 +437,29 @@ sms_template("ready:no_counter",
              "ई-मित्र: आपका {title}, संख्या {number}, तैयार है। रसीद लेकर उसी ई-मित्र केंद्र से लें जहाँ आवेदन किया था।",
              shorten=(("title", 12),))
 sms_template("state_changed",
-             "e-Mitra: {number} ({title}) is now: {state}.{note} Details: {url}",
-             "ई-मित्र: {number} ({title}): {state}।{note} विवरण: {url}",
-             optional={"note": _NOTE}, shorten=_NOTE_CUTS)
+             "e-Mitra: {number}{title} is now: {state}.{note} Details: {url}",
+             "ई-मित्र: {number}{title}: {state}।{note} विवरण: {url}",
+             optional={"title": _TITLE, "note": _NOTE}, shorten=_NOTE_CUTS)
 sms_template("state_changed:returned",
-             "e-Mitra: {number} ({title}) is now: {state}. Take your receipt to {where} ({code}) to correct it.{note} "
+             "e-Mitra: {number}{title} is now: {state}. Take your receipt to {where} ({code}) to correct it.{note} "
              "Details: {url}",
-             "ई-मित्र: {number} ({title}): {state}। रसीद लेकर {where} ({code}) जाएँ।{note} {url}",
-             optional={"note": _NOTE}, shorten=(("note", 60), ("where", 8), ("title", 10), ("note", 0)))
+             "ई-मित्र: {number}{title}: {state}। रसीद लेकर {where} ({code}) जाएँ।{note} {url}",
+             optional={"title": _TITLE, "note": _NOTE}, shorten=(("where", 8), ("title", 10), ("note", 0), ("title", 0)))
 sms_template("state_changed:verification",
-             "e-Mitra: {number} ({title}) is now: {state}. The department will call you to appear in person with your "
+             "e-Mitra: {number}{title} is now: {state}. The department will call you to appear in person with your "
              "original papers.{note} Details: {url}",
-             "ई-मित्र: {number} ({title}): {state}। विभाग मूल दस्तावेज़ों सहित बुलाएगा।{note} {url}",
-             optional={"note": _NOTE}, shorten=_NOTE_CUTS)
+             "ई-मित्र: {number}{title}: {state}। विभाग मूल दस्तावेज़ों सहित बुलाएगा।{note} {url}",
+             optional={"title": _TITLE, "note": _NOTE}, shorten=_NOTE_CUTS)
 sms_template("counter_changed",
              "e-Mitra: {number} ({title}) is now at {where} ({code}){address}, not {old}. Correct or collect it there "
              "with your receipt.",
              "ई-मित्र: {number} ({title}) अब {where} ({code}){address} पर है, {old} पर नहीं। रसीद लेकर वहीं जाएँ।",
              optional={"address": (", {}", ", {}")}, shorten=(("address", 0), ("title", 12), ("where", 10)))
 sms_template("card_refunded",
-             "e-Mitra: booking {number} ({title}) is cancelled and {amount} has been refunded to the card you paid with "
-             "(refund {refund}). Your bank may take 5 to 10 working days to show it.",
-             "ई-मित्र: बुकिंग {number} रद्द; {amount} कार्ड पर लौटाए (रिफंड {refund})। बैंक में 5-10 दिन लगें।",
-             shorten=(("title", 0),))
+             "e-Mitra: booking {number} ({title}) is cancelled and {amount} has been refunded to the card you paid "
+             "with{refund}. Your bank may take 5 to 10 working days to show it.",
+             "ई-मित्र: बुकिंग {number} रद्द; {amount} कार्ड पर लौटाए{refund}। बैंक में 5-10 दिन लगें।",
+             optional={"refund": (" (refund {})", " (रिफंड {})")}, shorten=(("title", 0),))
 sms_template("upi_refund_owed",
              "e-Mitra: your booking {number} is cancelled. The refund of {amount} will reach your UPI account from the "
              "District e-Mitra Society by bank transfer.",
@@ -362,12 +488,6 @@ sms_template("mobile_changed",
 
 def _fmt(at: Any) -> str:
     return at.strftime("%d-%m-%Y") if at else ""
-
-
-def _shorten(text: str, room: int, ellipsis: str = "…") -> str:
-    if len(text) <= room:
-        return text
-    return text[: max(room - len(ellipsis), 0)].rstrip(" ,;:–-.") + ellipsis
 
 
 async def _readable_remark(case: Case, event: str, remark: str) -> str:
@@ -483,7 +603,7 @@ def _sms_texts(case: Case, event: str, process: Any, remark: str, remark_hi: str
     """(kind, English SMS, Hindi SMS) of a case opened or moved: a template of :data:`SMS_TEMPLATES`."""
     state = process.state(case.state)
     title_en, title_hi = _titles(case, event)
-    en: dict[str, Any] = {"number": case.number, "title": title_en, "url": sms_url(), "state": state.label_en}
+    en: dict[str, Any] = {"number": case.number, "title": title_en, "state": state.label_en}
     hi: dict[str, Any] = {**en, "title": title_hi, "state": state.label_hi}
     if counter is not None:
         en.update(where=counter.name, code=counter.code)

@@ -61,6 +61,9 @@ OWED_EVENT = "upi_refund_owed"
 RETURN_KEY_PREFIX = "upirefund-return:"
 #: and the message telling the citizen to bring the right account details
 RETURNED_EVENT = "upi_refund_returned"
+#: the longest bank reference of a transfer recorded (:func:`pay`): the citizen's SMS says it whole, in
+#: two DLT variables of 30 characters (decision 165)
+REFERENCE_MAX = 60
 
 
 def account(receipt_no: str) -> str:
@@ -296,9 +299,9 @@ async def pay(actor: audit.Actor, receipt_no: str, reference: str, amount_paise:
     number, request, payment = await _booking(receipt_no, "to send", "भेजना होता है")
     _society_admin(actor, request.district_id)
     ref = normal_reference(reference)
-    if not ref or len(ref) > 60:
-        raise MoneyError("reference", "Give the bank reference of the transfer to the citizen (1 to 60 characters).",
-                         "नागरिक को किए गए हस्तांतरण का बैंक संदर्भ दें (1 से 60 अक्षर)।")
+    if not ref or len(ref) > REFERENCE_MAX:
+        raise MoneyError("reference", f"Give the bank reference of the transfer to the citizen (1 to {REFERENCE_MAX} characters).",
+                         f"नागरिक को किए गए हस्तांतरण का बैंक संदर्भ दें (1 से {REFERENCE_MAX} अक्षर)।")
     if amount_paise is not None:
         check_paise(amount_paise, "amount", allow_zero=False)
     acct, key = account(number), entry_key(ref)

@@ -186,7 +186,18 @@ class Process:
             if not isinstance(hi, str) or not is_hindi(hi):
                 out.append(f"process.{where}.{kind}label_hi: {hi!r} is not Hindi; name it in Hindi, in Devanagari script "
                            "(the Hindi pages show it)")
-        return out
+        return out + self._sms_label_problems()
+
+    def _sms_label_problems(self) -> list[str]:
+        """A state's label is said whole in the SMS telling the citizen of it, in two DLT variables
+        (decision 165): one longer would be cut, or the message dropped by the operators' scrubbing."""
+        from emitra.core.notify import DLT_VAR_MAX, SMS_SPANS, dlt_size
+
+        room = DLT_VAR_MAX * SMS_SPANS["state"]
+        return [f"process.states[{s.name}].label_{lang}: {label!r} is {dlt_size(label, lang)} characters; the SMS telling the "
+                f"citizen of this state says it whole, in at most {room} (two DLT variables): shorten it"
+                for s in self.states for lang, label in (("en", s.label_en), ("hi", s.label_hi))
+                if isinstance(label, str) and dlt_size(label, lang) > room]
 
     def _path_problems(self, names: list[str]) -> list[str]:
         """The platform's forward out of the initial state, and the roads a case can take from it."""

@@ -112,10 +112,11 @@ async def test_a_grievance_is_acknowledged_naming_the_department_it_went_to(demo
     assert opened.recipient == "9414098765"
     assert opened.body_en.startswith(f"e-Mitra: your grievance to Public Health Engineering (water supply) is registered, number {case.number}.")
     # the Hindi SMS names the department in Hindi (it gave the English name)
-    assert f"जन स्वास्थ्य अभियांत्र… को शिकायत दर्ज, संख्या {case.number}।" in opened.body_hi  # shortened to fit two parts
+    assert f"जन स्वास्थ्य अभियांत्रिकी (जल… को शिकायत दर्ज, संख्या {case.number}।" in opened.body_hi  # shortened to fit two parts
     case = await workflow.act(await actor("phed"), case, "resolve", "Supply restored on 27 November; the main valve was replaced.")
     resolved = await Notification.filter(case_id=case.id, event="state_changed").order_by("-id").first()
-    assert "is now: Resolved. Reply: Supply restored on 27 November; the main valve was replaced. Details: " in resolved.body_en
+    # the reply within its two DLT variables of 30 characters (decision 165), cut at a word's end; /track has it whole
+    assert "is now: Resolved. Reply: Supply restored on 27 November; the main valve... Details: " in resolved.body_en
     assert "): निस्तारित। उत्तर: Supply restored" in resolved.body_hi
 
 
@@ -164,8 +165,9 @@ async def test_a_long_reason_is_shortened_in_the_sms_and_given_whole_by_email(de
     # English in the GSM alphabet, two parts, the reason cut (at a word's end); Hindi in Unicode, two parts
     assert notify.sms_parts(sms.body_en) == 2 and notify.is_gsm(sms.body_en) and notify.sms_parts(sms.body_hi) == 2
     assert case.number in sms.body_en and case.number in sms.body_hi
-    assert "Rejected. Reason: The ration card does not list the applicant." in sms.body_en
-    assert re.search(r" list the\.\.\. Details: http://127\.0\.0\.1:8000/track$", sms.body_en)  # cut at a word's end
+    # cut at a word's end within the reason's two DLT variables (60 characters with its words, decision 165)
+    assert re.search(r"Rejected\. Reason: The ration card does not list the applicant\.\.\. Details: http://127\.0\.0\.1:8000/track$",
+                     sms.body_en)
     assert "): अस्वीकृत।" in sms.body_hi and sms.body_hi.endswith("विवरण: http://127.0.0.1:8000/track")
     assert reason.strip() in email.body_en and email.subject == f"e-Mitra {case.number}: Rejected"
 
@@ -466,8 +468,8 @@ async def test_the_acknowledgement_says_where_to_track_it_online(demo_db, monkey
     monkeypatch.setenv("EMITRA_PUBLIC_URL", "https://emitra.rajasthan.example.in/")
     for case in (await caste_case(), await grievance_case()):
         opened = await Notification.get(case_id=case.id, event="submitted", channel="sms")
-        # the address a phone makes a link of, without "https://" (decision 163)
-        assert opened.body_en.endswith("at any e-Mitra counter or at emitra.rajasthan.example.in/track")
-        assert opened.body_hi.endswith("। स्थिति: emitra.rajasthan.example.in/track")
+        # the address with its https://, as the DLT platform whitelists it and every phone makes a link of it (decision 165)
+        assert opened.body_en.endswith("at any e-Mitra counter or at https://emitra.rajasthan.example.in/track")
+        assert opened.body_hi.endswith("। https://emitra.rajasthan.example.in/track")  # the address alone, as in a step's
         assert notify.sms_parts(opened.body_en) == 2 and notify.sms_parts(opened.body_hi) <= 2
         assert case.number in opened.body_en and case.number in opened.body_hi

