@@ -1021,10 +1021,12 @@ def dayend_confirm(slip_no: str, reference: str, amount: str, as_user: str) -> N
 @click.argument("slip_no")
 @click.option("--counted", required=True, help="The cash the drawer really held, in rupees (e.g. 1974.50).")
 @click.option("--reason", required=True, help="Why the count is corrected, 5 to 300 characters (kept in the audit log).")
-@click.option("--as", "as_user", required=True, help="An operator of the slip's counter, or the district Society's admin.")
+@click.option("--as", "as_user", required=True, help="An operator of the slip's counter (until EMITRA_DAYEND_CORRECTION_HOURS after the "
+                                                       "close, default 24), or the district Society's admin (at any time).")
 def dayend_correct(slip_no: str, counted: str, reason: str, as_user: str) -> None:
     """Correct the cash counted of SLIP_NO's day end while its deposit is not confirmed (decision 162):
-    kept back, deposit and shortage or excess follow, with one adjusting ledger entry."""
+    kept back, deposit and shortage or excess follow, with one adjusting ledger entry. The counter's
+    operator only within EMITRA_DAYEND_CORRECTION_HOURS of the close; after it the Society (decision 166)."""
     from emitra.core import dayend
     from emitra.core.money import format_paise
 

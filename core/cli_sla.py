@@ -74,7 +74,7 @@ def _row(case: Any, at: dt.datetime, at_top: set[int]) -> dict[str, Any]:
     return {
         "number": case.number, "service": case.service_code, "department": case.department, "desk": case.desk,
         "state": case.state, "state_en": state.label_en, "waiting_on": workflow.turn_of(state), "level": case.level,
-        "breached": case.breached, "at_top": case.id in at_top,
+        "breached": case.breached, "past_deadline": workflow.is_past_deadline(case, at), "at_top": case.id in at_top,
         "age_days": workflow.age_days(case, at),
         "state_due_at": case.state_due_at.isoformat() if case.state_due_at else None,
         "due_at": case.due_at.isoformat() if case.due_at else None,
@@ -89,7 +89,8 @@ def _row(case: Any, at: dt.datetime, at_top: set[int]) -> dict[str, Any]:
                    "for a Society desk case, as the officer's inbox), counter (waiting on the counter: a correction or a "
                    "collection), open (every open case) or all (closed ones too). With --state alone: every case in that state.")
 @click.option("--department", default=None, help="Only departments whose name contains this text.")
-@click.option("--breached", is_flag=True, help="Only cases past a deadline (SLA breached).")
+@click.option("--breached", is_flag=True, help="Only cases past a deadline now: flagged by the SLA sweep, or open with their "
+                                              "state's or overall deadline passed since it last ran.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per case.")
 def cases_list(state: str | None, turn: str | None, department: str | None, breached: bool, as_json: bool) -> None:
     """Cases waiting on the department (see --turn) in the inbox's order: overdue at the top level first
@@ -104,9 +105,9 @@ def cases_list(state: str | None, turn: str | None, department: str | None, brea
             query = await workflow.waiting_on(query, turn or "department")
         if department:
             query = query.filter(department__icontains=department)
-        if breached:
-            query = query.filter(breached=True)
         at = workflow.now()
+        if breached:  # past a deadline now, flagged by the sweep or not yet (decision 167)
+            query = query.filter(workflow.past_deadline(at))
         at_top = await workflow.at_top_among(query)  # the inbox's definitions and order (decision 152)
         return [_row(c, at, at_top) for c in await workflow.in_inbox_order(query, at_top)]
 
@@ -118,7 +119,8 @@ def cases_list(state: str | None, turn: str | None, department: str | None, brea
         click.echo("no cases")
         return
     for r in rows:
-        flags = ("  OVERDUE AT TOP" if r["at_top"] else "") + ("  BREACHED" if r["breached"] else "") + (f"  level {r['level']}" if r["level"] > 1 else "")
+        breach = "  BREACHED" if r["breached"] else "  PAST DEADLINE" if r["past_deadline"] else ""  # not yet flagged by the sweep
+        flags = ("  OVERDUE AT TOP" if r["at_top"] else "") + breach + (f"  level {r['level']}" if r["level"] > 1 else "")
         waiting = {"counter": "  waiting on the counter", "none": "  closed"}.get(r["waiting_on"], "")
         click.echo(f"{r['number']:<20} {r['state']:<12} {r['age_days']:>3}d  {r['service']:<40} {r['department']}{flags}{waiting}")
 

@@ -135,7 +135,7 @@ WHOLE_NUMBERS = {
     "EMITRA_CITIZEN_LOOKUPS_PER_DAY": 240, "EMITRA_GRIEVANCES_PER_MOBILE_HOUR": 5, "EMITRA_GRIEVANCES_PER_ADDRESS_HOUR": 100,
     "EMITRA_CITIZEN_CODES_PER_MOBILE_HOUR": 3, "EMITRA_CITIZEN_CODES_PER_ADDRESS_HOUR": 30, "EMITRA_CITIZEN_CODE_MINUTES": 10,
     "EMITRA_CITIZEN_CODE_MAX_FAILURES": 5, "EMITRA_CITIZEN_CODE_FAILURES_PER_DAY": 10,
-    "EMITRA_LSP_MAX_UNIT_PRICE_RUPEES": 1000,
+    "EMITRA_LSP_MAX_UNIT_PRICE_RUPEES": 1000, "EMITRA_DAYEND_CORRECTION_HOURS": 24,
 }
 
 
@@ -203,6 +203,22 @@ def lsp_max_unit_price_paise() -> int:
     internet time), in paise: ``EMITRA_LSP_MAX_UNIT_PRICE_RUPEES`` whole rupees, default 1,000
     (core/lsp_prices.py, decision 145)."""
     return _whole("EMITRA_LSP_MAX_UNIT_PRICE_RUPEES") * 100
+
+
+#: the longest ``EMITRA_DAYEND_CORRECTION_HOURS`` accepted: a week, the reconciliation's period (a
+#: longer window would let the operator rewrite a count the week's reconciliation already read)
+MAX_DAYEND_CORRECTION_HOURS = 7 * 24
+
+
+def dayend_correction_hours() -> int:
+    """How long after a day end's close its counter's operator may still correct its count
+    (``EMITRA_DAYEND_CORRECTION_HOURS``, default 24, at most a week); after it only the district
+    Society corrects it (core/dayend.correction_deadline, decision 166)."""
+    hours = _whole("EMITRA_DAYEND_CORRECTION_HOURS")
+    if hours > MAX_DAYEND_CORRECTION_HOURS:
+        raise SettingError(f"EMITRA_DAYEND_CORRECTION_HOURS must be at most {MAX_DAYEND_CORRECTION_HOURS} (a week), not {hours}: "
+                           f"correct it, or unset it for the default ({WHOLE_NUMBERS['EMITRA_DAYEND_CORRECTION_HOURS']})")
+    return hours
 
 
 #: the values of ``EMITRA_RECONCILE_WORKER``
@@ -467,6 +483,7 @@ def _checks() -> dict[str, object]:
         "EMITRA_HOLIDAYS": _read_by(holidays),
         "EMITRA_RECONCILE_WORKER": _reconcile_worker,
         **{name: _whole_number(name) for name in WHOLE_NUMBERS},
+        "EMITRA_DAYEND_CORRECTION_HOURS": _read_by(dayend_correction_hours),  # a whole number of at most a week
         "EMITRA_TODAY": _date_or_time("EMITRA_TODAY", dt.date.fromisoformat, "date"),
         "EMITRA_NOW": _date_or_time("EMITRA_NOW", dt.datetime.fromisoformat, "time"),
         "EMITRA_FAST_PASSWORD_HASH": _zero_or_one("EMITRA_FAST_PASSWORD_HASH", "cheap password hashing, for tests and benchmarks only"),

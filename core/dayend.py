@@ -976,16 +976,53 @@ def _figures_of(day_end: DayEnd) -> dict[str, Any]:
 
 def may_correct(user: Any, day_end: DayEnd) -> bool:
     """Who corrects a day end's count: an operator of its counter (who closes it) or the district
-    Society's admin; nobody else (an LSP admin reads its counters' day ends only, decision 142)."""
+    Society's admin; nobody else (an LSP admin reads its counters' day ends only, decision 142).
+    The operator only within :func:`correction_deadline` (:func:`why_not_correctable`)."""
     return user is not None and bool(user.active) and (
         (user.role == Role.OPERATOR and user.counter_id == day_end.counter_id)
         or (user.role == Role.SOCIETY_ADMIN and user.district_id == day_end.district_id))
 
 
-async def why_not_correctable(day_end: DayEnd) -> MoneyError | None:
+def correction_deadline(day_end: DayEnd) -> dt.datetime:
+    """Until when the counter's operator may correct the count of ``day_end`` (decision 166): its
+    close plus ``EMITRA_DAYEND_CORRECTION_HOURS`` (default 24), the moment included; after it only
+    the district Society corrects it. In the counters' time zone."""
+    closed = day_end.closed_at if day_end.closed_at.tzinfo else day_end.closed_at.replace(tzinfo=dt.timezone.utc)
+    return (closed + dt.timedelta(hours=config.dayend_correction_hours())).astimezone(tz())
+
+
+def _said_at(when: dt.datetime) -> str:
+    return f"{when.astimezone(tz()):%d-%m-%Y %H:%M}"
+
+
+def past_operators_window(user: Any, day_end: DayEnd, now: dt.datetime | None = None) -> MoneyError | None:
+    """The refusal of an operator who corrects the count of ``day_end`` after
+    :func:`correction_deadline` (``now``: the clock's, core/clock.now), or None (within it, or not an
+    operator: the Society has no such window, and :func:`may_correct` refuses anyone else)."""
+    if user is None or user.role != Role.OPERATOR:
+        return None
+    deadline = correction_deadline(day_end)
+    if (now or clock.now()) <= deadline:
+        return None
+    when, hours, slip = _said_at(deadline), config.dayend_correction_hours(), day_end.slip_no
+    return MoneyError(
+        "actor", f"The counter's operator could correct the count of deposit slip {slip} until {when} ({hours} hours after the day "
+                 f"was closed); now only the district Society corrects it. Ask the Society's admin, with the reason and the day's papers.",
+        f"जमा पर्ची {slip} की गिनती काउंटर का ऑपरेटर {when} तक (दिन बंद होने के {hours} घंटे बाद तक) सुधार सकता था; अब इसे केवल "
+        "जिला सोसायटी सुधारती है। कारण और दिन के कागज़ों के साथ सोसायटी के व्यवस्थापक से कहें।")
+
+
+def may_correct_now(user: Any, day_end: DayEnd, now: dt.datetime | None = None) -> bool:
+    """:func:`may_correct`, and an operator within :func:`correction_deadline`: whether the slip
+    offers this user the correction (its deposit not confirmed either)."""
+    return may_correct(user, day_end) and day_end.confirmed_at is None and past_operators_window(user, day_end, now) is None
+
+
+async def why_not_correctable(day_end: DayEnd, user: Any = None, now: dt.datetime | None = None) -> MoneyError | None:
     """Why the count of ``day_end`` can no longer be corrected, or None: its deposit confirmed (on
     the Day ends page or by the weekly reconciliation), or matched exactly to a bank statement line
-    by a recorded reconciliation (the bank credited the slip's amount)."""
+    by a recorded reconciliation (the bank credited the slip's amount); for ``user``, an operator,
+    also the end of the operator's window (:func:`past_operators_window`, decision 166)."""
     slip = day_end.slip_no
     if day_end.confirmed_at is not None:
         on = local_date(day_end.confirmed_at)
@@ -1010,7 +1047,7 @@ async def why_not_correctable(day_end: DayEnd) -> MoneyError | None:
             f"एक दर्ज मिलान ने जमा पर्ची {slip} को बैंक विवरण की {line.value_date:%d-%m-%Y} की पंक्ति ({format_paise(line.amount_paise)}, "
             f"संदर्भ {line.reference or '-'}) से मिलाया है: बैंक ने ठीक पर्ची की राशि जमा की, इसलिए गिनती सुधारी नहीं जाती। इसके बजाय "
             "जमा की पुष्टि करें (सोसायटी का दिवसांत पृष्ठ, या 'जमा की पुष्टि करें' के साथ सप्ताह का मिलान)।")
-    return None
+    return past_operators_window(user, day_end, now)
 
 
 def _note_corrected(old: int, new: int, by: str, on: dt.date) -> tuple[str, str]:
@@ -1019,13 +1056,14 @@ def _note_corrected(old: int, new: int, by: str, on: dt.date) -> tuple[str, str]
 
 
 async def correct_count(actor: audit.Actor, day_end: DayEnd, counted_paise: int, reason: str,
-                        was_paise: int | None = None) -> Corrected:
+                        was_paise: int | None = None, now: dt.datetime | None = None) -> Corrected:
     """Correct the cash counted of ``day_end`` (decision 162): the day end's kept back, deposit,
     difference, status and note computed again as its close would have with that count, one
     adjusting entry for the difference, one ``dayend.count_corrected`` audit record with the old
     and new figures and the reason, in one transaction.
 
-    Only an operator of the counter or the district Society's admin (:func:`may_correct`); refused
+    Only an operator of the counter or the district Society's admin (:func:`may_correct`), the
+    operator only until :func:`correction_deadline` (``now``: the clock's; decision 166); refused
     once the deposit is confirmed or matched exactly by a recorded reconciliation
     (:func:`why_not_correctable`). ``was_paise``: the count the person saw when they typed the
     correction (the page's form sends it): a day end corrected by someone else since is refused,
@@ -1035,6 +1073,11 @@ async def correct_count(actor: audit.Actor, day_end: DayEnd, counted_paise: int,
         code = (await Counter.get(id=day_end.counter_id)).code
         raise MoneyError("actor", f"Only an operator of counter {code}, or the district Society, corrects the count of its day end.",
                          f"काउंटर {code} के दिवसांत की गिनती केवल उसी काउंटर का ऑपरेटर या जिला सोसायटी सुधारती है।")
+    now = now or clock.now()
+    # before what was typed is read (it would not be taken anyway), on the day end as it is now
+    refusal = await why_not_correctable(await DayEnd.get(id=day_end.id), actor.user, now)
+    if refusal is not None:
+        raise refusal
     counted = check_paise(counted_paise, "counted")
     reason = " ".join(str(reason or "").split())
     if not 5 <= len(reason) <= 300:
@@ -1046,7 +1089,7 @@ async def correct_count(actor: audit.Actor, day_end: DayEnd, counted_paise: int,
         # of one slip at the same moment take turns (the second sees what the first did)
         await _lock_districts({day_end.district_id})
         fresh = await DayEnd.get(id=day_end.id)
-        refusal = await why_not_correctable(fresh)
+        refusal = await why_not_correctable(fresh, actor.user, now)
         if refusal is not None:
             raise refusal
         old = _figures_of(fresh)

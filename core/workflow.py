@@ -880,6 +880,19 @@ def flagged(at_top: set[int]) -> Q:
     return marked | Q(id__in=sorted(at_top)) if at_top else marked
 
 
+def past_deadline(at: dt.datetime) -> Q:
+    """The cases past a deadline at ``at`` (``emitra cases list --breached``, decision 167): flagged
+    ``breached`` by the SLA sweep, or open with their state's deadline (the one the inbox marks
+    overdue) or their overall deadline before ``at``, which the sweep flags both of when it runs next.
+    So a deadline passed since the sweep last ran counts now, in the query, not at the next run."""
+    return Q(breached=True) | Q(Q(state_due_at__lt=at) | Q(due_at__lt=at), closed_at=None)
+
+
+def is_past_deadline(case: Case, at: dt.datetime) -> bool:
+    """:func:`past_deadline` of one case already read (a listed row's mark)."""
+    return bool(case.breached) or (case.closed_at is None and any(d is not None and d < at for d in (case.state_due_at, case.due_at)))
+
+
 def in_inbox_order(query: Any, at_top: set[int]) -> Any:
     """The inbox's order (decision 152), also ``emitra cases list``'s: the cases overdue at the top
     level first (nobody above can take them any more), then the other escalated or breached ones,

@@ -59,6 +59,38 @@ async def test_cases_list_filters_by_state_department_and_breach(demo_db):
     assert emitra("cases", "list", "--state", "approved").stdout.strip() == "no cases"
 
 
+async def test_cases_list_breached_is_past_a_deadline_now_whether_the_sweep_has_run_or_not(demo_db):
+    """--breached (decision 167): the cases flagged by the SLA sweep, and the open ones whose overall
+    or state deadline passed since it last ran (not flagged yet: marked PAST DEADLINE); not a case
+    within its deadlines, nor a closed one never flagged. The sweep run then flags exactly those."""
+    from emitra.core import workflow
+    from tests.case_helpers import actor
+
+    flagged, overall, state_late, on_time, closed = [await caste_case(f"cli-late-{n}") for n in range(5)]
+    now = clock.now()
+    await Case.filter(id=flagged.id).update(breached=True)
+    await Case.filter(id=overall.id).update(due_at=now - dt.timedelta(hours=1))  # the overall deadline an hour ago
+    await Case.filter(id=state_late.id).update(state_due_at=now - dt.timedelta(minutes=5))  # the officer's step's deadline
+    await Case.filter(id__in=[flagged.id, on_time.id]).update(state_due_at=now + dt.timedelta(days=1), due_at=now + dt.timedelta(days=20))
+    await workflow.act(await actor("tehsildar"), closed, "reject", "Caste not shown on the ration card")
+    await Case.filter(id=closed.id).update(due_at=now - dt.timedelta(days=1), breached=False)
+
+    out = emitra("cases", "list", "--breached", "--turn", "all", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = {r["number"]: r for r in json.loads(out.stdout)}
+    assert set(rows) == {flagged.number, overall.number, state_late.number}
+    assert [(rows[c.number]["breached"], rows[c.number]["past_deadline"]) for c in (flagged, overall, state_late)] == \
+        [(True, True), (False, True), (False, True)]
+    text = emitra("cases", "list", "--breached").stdout
+    line = {n: next(x for x in text.splitlines() if x.startswith(n)) for n in rows}
+    assert "BREACHED" in line[flagged.number] and "PAST DEADLINE" in line[overall.number] and "PAST DEADLINE" in line[state_late.number]
+    assert on_time.number not in text and closed.number not in text
+    assert not await Case.filter(id__in=[overall.id, state_late.id], breached=True).exists()  # a list writes nothing
+    # what the sweep flags when it runs is what the list called past its deadline
+    await workflow.sweep(at=clock.now())
+    assert set(await Case.filter(breached=True).values_list("number", flat=True)) == set(rows)
+
+
 async def test_cases_list_shows_what_waits_on_the_department_unless_asked(demo_db):
     from emitra.core import workflow
     from tests.case_helpers import actor

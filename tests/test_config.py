@@ -105,3 +105,17 @@ def test_the_app_refuses_to_be_built_with_a_bad_setting(monkeypatch):
     monkeypatch.setenv("EMITRA_SECRET_KEY", "...")  # the docs' placeholder, copied as it is
     with pytest.raises(config.SettingError, match="EMITRA_SECRET_KEY is too short"):
         create_app()
+
+
+def test_the_operators_correction_window_is_at_most_a_week(monkeypatch):
+    """EMITRA_DAYEND_CORRECTION_HOURS (decision 166): hours after a day end's close its operator may
+    still correct the count; longer than a week, the week's reconciliation would already have read it."""
+    assert config.dayend_correction_hours() == 24
+    monkeypatch.setenv("EMITRA_DAYEND_CORRECTION_HOURS", "168")
+    config.check()
+    assert config.dayend_correction_hours() == 168
+    monkeypatch.setenv("EMITRA_DAYEND_CORRECTION_HOURS", "169")
+    with pytest.raises(config.SettingError) as refused:
+        config.check()
+    assert refused.value.problems == ["EMITRA_DAYEND_CORRECTION_HOURS must be at most 168 (a week), not 169: correct it, "
+                                      "or unset it for the default (24)"]

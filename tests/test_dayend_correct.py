@@ -32,6 +32,9 @@ def at(day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=IST)
 
 
+SOON = at(DAY, 21)  # two hours after :func:`_kiosk_day`'s close at 19:00: within the operator's window (decision 166)
+
+
 async def _operator(username: str) -> tuple[Actor, Counter, Citizen]:
     user = await User.get(username=username)
     return Actor(user, via="test"), await Counter.get(id=user.counter_id), await Citizen.get(name="Ramesh Kumar Sharma")
@@ -71,7 +74,7 @@ async def test_a_count_typed_short_is_corrected_with_one_balanced_entry_and_audi
     assert (day_end.retained_paise, day_end.deposit_paise, day_end.difference_paise, day_end.status) == (1_500, 0, -152_850, "flagged")
     closing = await LedgerEntry.get(idempotency_key=f"dayend:JP-JM-001:{DAY}")
     posted_at_close = sorted(await Posting.filter(entry=closing).values_list("account", "amount_paise"))
-    done = await dayend.correct_count(actor, day_end, 154_350, "typed 15.00 for 1543.50", was_paise=1_500)
+    done = await dayend.correct_count(actor, day_end, 154_350, "typed 15.00 for 1543.50", was_paise=1_500, now=SOON)
     d = await DayEnd.get(id=day_end.id)
     assert (d.counted_paise, d.retained_paise, d.deposit_paise, d.difference_paise, d.status) == (154_350, 5_800, 148_550, 0, "closed")
     assert d.slip_no == day_end.slip_no and d.business_date == DAY and d.confirmed_at is None
@@ -95,11 +98,11 @@ async def test_a_count_typed_short_is_corrected_with_one_balanced_entry_and_audi
     assert log.detail["new"] == {"counted_paise": 154_350, "retained_paise": 5_800, "deposit_paise": 148_550, "difference_paise": 0, "status": "closed"}
     # the same correction sent again (a double click): nothing more written
     entries, records = await LedgerEntry.all().count(), await AuditLog.all().count()
-    again = await dayend.correct_count(actor, day_end, 154_350, "typed 15.00 for 1543.50", was_paise=1_500)
+    again = await dayend.correct_count(actor, day_end, 154_350, "typed 15.00 for 1543.50", was_paise=1_500, now=SOON)
     assert again.repeated and await LedgerEntry.all().count() == entries and await AuditLog.all().count() == records
     # a form typed against the old count, another amount: the day end changed meanwhile, refused
     with pytest.raises(dayend.MoneyError, match="corrected meanwhile: it now says ₹1,543.50") as err:
-        await dayend.correct_count(actor, day_end, 150_000, "another count", was_paise=1_500)
+        await dayend.correct_count(actor, day_end, 150_000, "another count", was_paise=1_500, now=SOON)
     assert err.value.field == "counted"
     # a second correction (the Society's, ₹10 short after all): its own entry, the books follow
     second = await dayend.correct_count(await _as("society"), day_end, 153_350, "the bank's counterfoil says 1475.50")
@@ -120,11 +123,11 @@ async def test_only_the_counters_operator_or_the_society_corrects_and_bad_input_
         await dayend.correct_count(Actor(None, via="cli"), day_end, 154_350, "typed wrong")
     assert err.value.field == "actor"
     with pytest.raises(dayend.MoneyError) as err:
-        await dayend.correct_count(actor, day_end, -5, "typed wrong")
+        await dayend.correct_count(actor, day_end, -5, "typed wrong", now=SOON)
     assert err.value.field == "counted"
     for reason in ("", "  ok  ", "x" * 301):
         with pytest.raises(dayend.MoneyError, match="Say why the count is corrected") as err:
-            await dayend.correct_count(actor, day_end, 154_350, reason)
+            await dayend.correct_count(actor, day_end, 154_350, reason, now=SOON)
         assert err.value.field == "reason"
     assert (await DayEnd.get(id=day_end.id)).counted_paise == 150_000
     assert not await LedgerEntry.filter(idempotency_key__startswith=f"dayend:JP-JM-001:{DAY}:fix").exists()
@@ -156,7 +159,7 @@ async def test_a_count_corrected_while_a_confirmation_waits_for_the_lock_is_conf
     async def corrected_meanwhile(ids):
         if not corrected:  # the confirmation's turn comes after the operator's correction
             corrected.append(True)
-            await dayend.correct_count(actor, day_end, 154_350, "typed 1500 for 1543.50")
+            await dayend.correct_count(actor, day_end, 154_350, "typed 1500 for 1543.50", now=SOON)
         await locked(ids)
 
     monkeypatch.setattr(dayend, "_lock_districts", corrected_meanwhile)
@@ -303,3 +306,100 @@ def test_the_command_line_corrects_a_count_through_the_same_function(tmp_path):
     assert f"deposit slip {slip} corrected: counted ₹5.00 -> ₹0.00, to deposit ₹5.00 -> ₹0.00, status closed" in ok.stdout
     again = _cli("dayend", "correct", slip, "--counted", "0", "--reason", "the drawer was empty", "--as", "operator1", env=env)
     assert again.returncode == 0 and "already says ₹0.00 counted: nothing changed" in again.stdout
+    # a day and an hour later (decision 166): the operator is refused, saying until when he could; the Society corrects
+    later = {**env, "EMITRA_NOW": (dt.datetime.now(IST) + dt.timedelta(hours=25)).strftime("%Y-%m-%dT%H:%M")}
+    late = _cli("dayend", "correct", slip, "--counted", "5", "--reason", "found the five rupees", "--as", "operator1", env=later)
+    assert late.returncode != 0 and f"--as: The counter's operator could correct the count of deposit slip {slip} until " in late.stderr
+    assert "now only the district Society corrects it" in late.stderr
+    society = _cli("dayend", "correct", slip, "--counted", "5", "--reason", "found the five rupees", "--as", "society", env=later)
+    assert society.returncode == 0 and f"deposit slip {slip} corrected: counted ₹0.00 -> ₹5.00" in society.stdout
+
+
+# --- the operator's window (decision 166) ---------------------------------------------------------
+
+async def test_the_operator_corrects_until_his_window_ends_and_then_only_the_society(demo_db, monkeypatch):
+    """Closed on 20-11-2026 at 19:00: the counter's operator corrects the count until 21-11-2026 19:00
+    (EMITRA_DAYEND_CORRECTION_HOURS, 24 by default), that moment included; a minute later he is
+    refused, saying who may and until when he could, and nothing is written; the Society corrects
+    it days later."""
+    actor, kiosk, day_end = await _kiosk_day(150_000)
+    deadline = at(DAY + dt.timedelta(days=1), 19)
+    assert dayend.correction_deadline(day_end) == deadline
+    late = deadline + dt.timedelta(minutes=1)
+    for reason in ("typed 1500 for 1543.50", ""):  # refused before what he typed is read: fixing it would not help
+        with pytest.raises(dayend.MoneyError) as err:
+            await dayend.correct_count(actor, day_end, 154_350, reason, now=late)
+        assert err.value.field == "actor"
+        assert err.value.message_en == (f"The counter's operator could correct the count of deposit slip {day_end.slip_no} until 21-11-2026 "
+                                        "19:00 (24 hours after the day was closed); now only the district Society corrects it. Ask the "
+                                        "Society's admin, with the reason and the day's papers.")
+        assert "21-11-2026 19:00 तक" in err.value.message_hi and "केवल जिला सोसायटी" in err.value.message_hi
+    # the clock's own time (EMITRA_NOW, core/clock.now) when none is given
+    monkeypatch.setenv("EMITRA_NOW", "2026-11-21T19:01")
+    with pytest.raises(dayend.MoneyError, match="until 21-11-2026 19:00"):
+        await dayend.correct_count(actor, day_end, 154_350, "typed 1500 for 1543.50")
+    assert not dayend.may_correct_now(actor.user, day_end)
+    assert (await DayEnd.get(id=day_end.id)).counted_paise == 150_000
+    assert not await LedgerEntry.filter(idempotency_key__startswith=f"dayend:JP-JM-001:{DAY}:fix").exists()
+    assert not await AuditLog.filter(action="dayend.count_corrected").exists()
+    # at the deadline itself he still may
+    monkeypatch.setenv("EMITRA_NOW", "2026-11-21T19:00")
+    assert dayend.may_correct_now(actor.user, day_end)
+    done = await dayend.correct_count(actor, day_end, 154_350, "typed 1500 for 1543.50")
+    assert done.key.endswith(":fix1") and (await DayEnd.get(id=day_end.id)).counted_paise == 154_350
+    # the Society has no window: ten days later it corrects, and is recorded as the operator was
+    society = await _as("society")
+    assert dayend.may_correct_now(society.user, day_end, now=at(DAY + dt.timedelta(days=10), 12))
+    second = await dayend.correct_count(society, day_end, 153_350, "the bank's counterfoil says 1475.50",
+                                        now=at(DAY + dt.timedelta(days=10), 12))
+    assert second.key.endswith(":fix2")
+    assert [r.actor_name for r in await AuditLog.filter(action="dayend.count_corrected").order_by("id")] == ["operator2", "society"]
+    assert (await ledger.check())["balanced"]
+
+
+async def test_the_operators_window_is_a_setting(demo_db, monkeypatch):
+    actor, kiosk, day_end = await _kiosk_day(150_000)
+    monkeypatch.setenv("EMITRA_DAYEND_CORRECTION_HOURS", "2")
+    assert dayend.correction_deadline(day_end) == at(DAY, 21)
+    with pytest.raises(dayend.MoneyError, match=r"until 20-11-2026 21:00 \(2 hours after the day was closed\)"):
+        await dayend.correct_count(actor, day_end, 154_350, "typed 1500 for 1543.50", now=at(DAY, 21) + dt.timedelta(seconds=1))
+    await dayend.correct_count(actor, day_end, 154_350, "typed 1500 for 1543.50", now=at(DAY, 21))
+    assert (await DayEnd.get(id=day_end.id)).counted_paise == 154_350
+
+
+def test_past_his_window_the_page_offers_the_operator_no_correction_and_refuses_his_form(web, monkeypatch):
+    _take_cash(web, "operator1", "w-2")
+    web.login("operator1")
+    closed = web.post_form("/counter/dayend", {"counted": "148.35", "date": _today()})
+    slip = closed.headers["location"].rsplit("/", 1)[-1]
+    deadline = dayend.correction_deadline(web.run(lambda: DayEnd.get(slip_no=slip)))
+    path = f"/dayend/{slip}/correct"
+    # at the deadline: offered, saying until when
+    monkeypatch.setenv("EMITRA_NOW", deadline.isoformat())
+    page = web.get(f"/dayend/{slip}")
+    assert 'id="correct-link"' in page.text and f"you may until {deadline:%d-%m-%Y %H:%M}" in html.unescape(page.text)
+    assert 'name="counted"' in web.get(path).text
+    token = web.csrf(f"/dayend/{slip}")
+    # a second later: no link, no form, the reason said; the form sent anyway refused, nothing written
+    monkeypatch.setenv("EMITRA_NOW", (deadline + dt.timedelta(seconds=1)).isoformat())
+    says = f"The counter's operator could correct the count of deposit slip {slip} until {deadline:%d-%m-%Y %H:%M}"
+    page = web.get(f"/dayend/{slip}")
+    assert 'id="correct-link"' not in page.text and says in html.unescape(page.text)
+    form = web.get(path)
+    assert form.status_code == 200 and 'name="counted"' not in form.text and says in html.unescape(form.text)
+    sent = {"counted": "1483.50", "reason": "typed 148.35 for 1483.50", "was": "14835"}
+    assert web.post(path, data=sent).status_code == 403  # without the form's token: refused as every form is
+    refused = web.client.post(path, data={**sent, "csrf_token": token})
+    assert refused.status_code == 403 and says in html.unescape(refused.text) and 'name="counted"' not in refused.text
+    assert web.run(lambda: DayEnd.get(slip_no=slip)).counted_paise == 14_835
+    assert web.run(lambda: AuditLog.filter(action="dayend.count_corrected").count()) == 0
+    web.get("/lang/hi?next=/")
+    assert "अब इसे केवल जिला सोसायटी सुधारती है" in web.get(path).text
+    web.logout()
+    # the Society, at the same moment: offered, and corrects
+    web.login("society")
+    page = web.get(f"/dayend/{slip}")
+    assert 'id="correct-link"' in page.text and 'id="correct-until"' not in page.text
+    done = web.post_form(path, {"counted": "1483.50", "reason": "typed 148.35 for 1483.50", "was": "14835"})
+    assert done.status_code == 303 and web.run(lambda: DayEnd.get(slip_no=slip)).counted_paise == 148_350
+    assert web.run(lambda: AuditLog.get(action="dayend.count_corrected")).actor_name == "society"

@@ -155,10 +155,17 @@ async def deposit_slip(request: Request) -> Response:
     society = await Society.get_or_none(district_id=day_end.district_id)
     # the slip is signed by the operator who closed the day: named as on the receipt, not by username alone
     closer = await User.get_or_none(username=day_end.closed_by)
+    user = request.state.user
+    # its count correctable by this user (decision 162), the operator until the end of his window
+    # (decision 166: until when, or, past it, that only the Society corrects it now), and just corrected
+    correctable = dayend.may_correct_now(user, day_end)
+    operator = dayend.may_correct(user, day_end) and user.role == Role.OPERATOR and day_end.confirmed_at is None
+    past = dayend.past_operators_window(user, day_end) if operator and not correctable else None
     return render(request, "money/slip.html", {"d": day_end, "counter": counter, "society": society,
                                                "closer": closer.full_name if closer else "",
-                                               # its count correctable by this user (decision 162), and just corrected
-                                               "correctable": dayend.may_correct(request.state.user, day_end) and day_end.confirmed_at is None,
+                                               "correctable": correctable,
+                                               "correct_until": dayend.correction_deadline(day_end) if operator and correctable else None,
+                                               "not_correctable": _error(past) if past else "",
                                                "corrected": request.query_params.get("corrected") == "1"})
 
 
@@ -169,16 +176,24 @@ CORRECTORS = [Role.OPERATOR, Role.SOCIETY_ADMIN]
 
 @page(CORRECTORS)
 async def correct_count(request: Request) -> Response:
-    """Correct the cash counted of a day end whose deposit is not confirmed: its counter's operator or
-    the district Society (core/dayend.correct_count, which checks, posts and audits). A confirmed or
-    reconciled one shows why it is not corrected, and no form."""
+    """Correct the cash counted of a day end whose deposit is not confirmed: its counter's operator
+    (within his window after the close, decision 166) or the district Society
+    (core/dayend.correct_count, which checks, posts and audits). A confirmed or reconciled one, or
+    one past the operator's window for him, shows why it is not corrected, and no form; the
+    operator's form sent past his window is refused (403), as the core would refuse it."""
+    user = request.state.user
     day_end = await dayend.find_slip(request.path_params["slip_no"])
-    if day_end is None or not dayend.may_correct(request.state.user, day_end):
+    if day_end is None or not dayend.may_correct(user, day_end):
         raise HTTPException(404, _("No deposit slip with this number."))
     counter = await Counter.get(id=day_end.counter_id)
     errors: dict[str, str] = {}
     sent = {"counted": "", "reason": ""}
     status = 200
+    past = dayend.past_operators_window(user, day_end)
+    if request.method == "POST" and past is not None:
+        return render(request, "money/correct.html", {
+            "d": day_end, "counter": counter, "errors": errors, "sent": sent,
+            "refusal": _error(await dayend.why_not_correctable(day_end, user) or past)}, 403)
     if request.method == "POST":
         form = request.state.form
         sent = {name: str(form.get(name, "") or "").strip()[:400] for name in sent}
@@ -200,7 +215,7 @@ async def correct_count(request: Request) -> Response:
                                       "really held.") % {"amount": format_paise(counted)}
         status = 400 if errors else 200
         day_end = await DayEnd.get(id=day_end.id)
-    refusal = await dayend.why_not_correctable(day_end)
+    refusal = await dayend.why_not_correctable(day_end, user)
     return render(request, "money/correct.html", {
         "d": day_end, "counter": counter, "errors": errors, "sent": sent, "refusal": _error(refusal) if refusal else ""}, status)
 
