@@ -3282,21 +3282,29 @@ _SINCE = 'e."created_at" >= ? AND '
 
 
 
-async def _sums_by_runs(district_id: int, since: dt.datetime, lo: dt.datetime, hi: dt.datetime, max_id: int) -> list[dict[str, Any]]:
+#: exact runs of a week's entry ids beyond which the roll-forward asks its join instead (_sums_by_runs)
+MAX_SUM_RUNS = 200
+
+
+async def _sums_by_runs(district_id: int, since: dt.datetime, lo: dt.datetime, hi: dt.datetime, max_id: int) -> list[dict[str, Any]] | None:
     """:func:`_sums_sql`'s rows (``since`` a checkpoint) on PostgreSQL: the postings of the entries of
     [since, lo) and of [lo, hi), each as exact runs of ids (:func:`_id_runs`), summed by account from
     the posting(entry_id) index, a range of ids a question. The join of the week's entries with
     their postings was planned as a hash join over every posting of the books (a read of the whole
     history each week, across PostgreSQL's parallel workers: 1.45 s at a million transactions a
-    month, growing every week); the ranges read the week's postings alone (0.42 s, on one core)."""
+    month, growing every week); the ranges read the week's postings alone (0.42 s, on one core).
+    None when the ids are in more than MAX_SUM_RUNS runs (entries of the week made among many of
+    other weeks: a question a run would cost more than the join)."""
+    parts = [(in_period, await _id_runs(start, end, max_id, gap=0)) for in_period, (start, end) in ((False, (since, lo)), (True, (lo, hi)))
+             if start < end]
+    if sum(len(runs) for _, runs in parts) > MAX_SUM_RUNS:
+        return None
     sums: dict[str, dict[str, int]] = {}
     period = ('SELECT "account" AS account, SUM(CASE WHEN "amount_paise" > 0 THEN "amount_paise" ELSE 0 END) AS debits, '
               'SUM(CASE WHEN "amount_paise" < 0 THEN "amount_paise" ELSE 0 END) AS credits, SUM("amount_paise") AS total, COUNT(*) AS n '
               'FROM "posting" WHERE "entry_id" >= ? AND "entry_id" <= ? AND "district_id" = ? GROUP BY "account"')
-    for in_period, (start, end) in ((False, (since, lo)), (True, (lo, hi))):
-        if start >= end:
-            continue
-        for first, last in await _id_runs(start, end, max_id, gap=0):
+    for in_period, runs in parts:
+        for first, last in runs:
             for r in await ledger.rows(period, [first, last, district_id], raw=True):
                 row = sums.setdefault(r["account"], {"account": r["account"], "opening": 0, "debits": 0, "credits": 0, "closing": 0, "moved": 0})
                 total = int(r["total"] or 0)
@@ -3332,8 +3340,9 @@ async def roll_forward(district_id: int, lo: dt.datetime, hi: dt.datetime, max_i
     if cp is None:
         rows = await ledger.rows(_sums_sql(by, False), [lo, lo, lo, lo, hi, max_id, district_id])
     else:
-        rows = await (_sums_by_runs(district_id, cp.as_of, lo, hi, max_id) if pg else
-                      ledger.rows(_sums_sql(by, True), [lo, lo, lo, lo, cp.as_of, hi, max_id, district_id]))
+        rows = await _sums_by_runs(district_id, cp.as_of, lo, hi, max_id) if pg else None
+        if rows is None:
+            rows = await ledger.rows(_sums_sql(by, True), [lo, lo, lo, lo, cp.as_of, hi, max_id, district_id])
         carried = {a: int(v) for a, v in cp.balances.items()}
         for r in await ledger.rows(  # created after the checkpoint was taken, dated before it
                 'SELECT p."account" AS account, SUM(p."amount_paise") AS total FROM "ledger_entry" e JOIN "posting" p ON p."entry_id" = e."id" '
