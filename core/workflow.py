@@ -888,6 +888,13 @@ def past_deadline(at: dt.datetime) -> Q:
     return Q(breached=True) | Q(Q(state_due_at__lt=at) | Q(due_at__lt=at), closed_at=None)
 
 
+def within_deadlines(at: dt.datetime) -> Q:
+    """The cases :func:`past_deadline` leaves out, written out (its negation in SQL would leave out
+    a case without deadlines too: a comparison with NULL is neither true nor false)."""
+    open_on_time = Q(Q(state_due_at__isnull=True) | Q(state_due_at__gte=at), Q(due_at__isnull=True) | Q(due_at__gte=at))
+    return Q(Q(closed_at__isnull=False) | open_on_time, breached=False)
+
+
 def is_past_deadline(case: Case, at: dt.datetime) -> bool:
     """:func:`past_deadline` of one case already read (a listed row's mark)."""
     return bool(case.breached) or (case.closed_at is None and any(d is not None and d < at for d in (case.state_due_at, case.due_at)))

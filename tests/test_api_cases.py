@@ -175,3 +175,44 @@ def test_a_step_sent_again_is_answered_as_done_once_and_a_colleagues_is_refused_
     assert late_bulk["done"] == [three.number] and late_bulk["already"] == []
     assert [r["number"] for r in late_bulk["refused"]] == [two.number]
     assert late_bulk["refused"][0]["message_en"].startswith("Tehsildar, Revenue Department took this step (Approved) on ")
+
+
+def test_breached_lists_the_cases_past_a_deadline_now_and_false_the_others(web):
+    """Decision 168: ``breached=true`` is what ``emitra cases list --breached`` lists (flagged by the
+    SLA sweep, or open with a deadline passed since it last ran), ``breached=false`` every other
+    case, a case without deadlines and a closed one among them; each case says ``past_deadline``."""
+    import datetime as dt
+
+    from emitra.core import clock, workflow
+    from tests.case_helpers import actor
+
+    async def arrange() -> list[Case]:
+        cases = [await caste_case(f"api-late-{n}") for n in range(6)]
+        flagged, overall, state_late, on_time, closed, undated = cases
+        now = clock.now()
+        await Case.filter(id=flagged.id).update(breached=True)
+        await Case.filter(id=overall.id).update(due_at=now - dt.timedelta(hours=1))
+        await Case.filter(id=state_late.id).update(state_due_at=now - dt.timedelta(minutes=5))
+        await Case.filter(id__in=[flagged.id, on_time.id]).update(state_due_at=now + dt.timedelta(days=1), due_at=now + dt.timedelta(days=20))
+        await workflow.act(await actor("tehsildar"), closed, "reject", "Caste not shown on the ration card")
+        await Case.filter(id=closed.id).update(due_at=now - dt.timedelta(days=1), breached=False)
+        await Case.filter(id=undated.id).update(state_due_at=None, due_at=None)
+        return cases
+
+    flagged, overall, state_late, on_time, closed, undated = web.run(arrange)
+    headers = web.api_token("tehsildar")
+
+    def listed(value: str) -> dict[str, dict]:
+        answer = web.get(f"/api/v1/cases?turn=all&breached={value}&limit=500", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return {c["number"]: c for c in answer.json()["cases"] if c["number"] in numbers}
+
+    numbers = {c.number for c in (flagged, overall, state_late, on_time, closed, undated)}
+    late = listed("true")
+    assert set(late) == {flagged.number, overall.number, state_late.number}
+    assert [(late[c.number]["breached"], late[c.number]["past_deadline"]) for c in (flagged, overall, state_late)] == \
+        [(True, True), (False, True), (False, True)]
+    others = listed("false")
+    assert set(others) == {on_time.number, closed.number, undated.number}
+    assert not any(c["past_deadline"] or c["breached"] for c in others.values())
+    assert web.get("/api/v1/cases?breached=yes", headers=headers).json()["error"]["fields"][0]["field"] == "breached"

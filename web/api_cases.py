@@ -41,7 +41,7 @@ def _scoped(user) -> Any:
     return query
 
 
-async def _case_json(case: Case, user, with_timeline: bool = False) -> dict[str, Any]:
+async def _case_json(case: Case, user, with_timeline: bool = False, at: Any = None) -> dict[str, Any]:
     process = workflow.process_of(case)
     state = process.state(case.state)
     out: dict[str, Any] = {
@@ -51,7 +51,8 @@ async def _case_json(case: Case, user, with_timeline: bool = False) -> dict[str,
         "desk": case.desk, "channel": case.channel,
         "state": case.state, "state_en": state.label_en, "state_hi": state.label_hi, "waiting_on": workflow.turn_of(state),
         "level": case.level,
-        "breached": case.breached, "created_at": case.created_at.isoformat(),
+        "breached": case.breached, "past_deadline": workflow.is_past_deadline(case, at or workflow.now()),
+        "created_at": case.created_at.isoformat(),
         "state_due_at": case.state_due_at.isoformat() if case.state_due_at else None,
         "due_at": case.due_at.isoformat() if case.due_at else None,
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
@@ -118,7 +119,8 @@ def _whole(params, name: str, default: int, low: int, high: int) -> int | Respon
 @api(CASE_USERS)
 async def list_cases(request: Request) -> Response:
     """Cases in scope, oldest first; filters: state, service_code, turn (whose turn: ours, the default,
-    department, counter, open or all), breached (true/false), limit (1-500), offset."""
+    department, counter, open or all), breached (true: past a deadline now, flagged by the SLA sweep
+    or not yet; false: the others), limit (1-500), offset."""
     query = _scoped(request.state.user)
     params = request.query_params
     unknown = sorted(set(params) - FILTERS)
@@ -144,15 +146,17 @@ async def list_cases(request: Request) -> Response:
     breached = params.get("breached")
     if breached not in (None, "true", "false"):
         return _query_error("breached", "breached is true or false.", "breached true या false होता है।")
-    if breached:
-        query = query.filter(breached=breached == "true")
+    if breached:  # past a deadline now, flagged by the SLA sweep or not yet: as `emitra cases list --breached` (decision 168)
+        at = workflow.now()
+        query = query.filter(workflow.past_deadline(at) if breached == "true" else workflow.within_deadlines(at))
     limit = _whole(params, "limit", 100, 1, 500)
     offset = _whole(params, "offset", 0, 0, 10**9)
     for value in (limit, offset):
         if isinstance(value, Response):
             return value
     cases = await query.order_by("created_at", "id").offset(offset).limit(limit)
-    return JSONResponse({"cases": [await _case_json(c, request.state.user) for c in cases], "limit": limit, "offset": offset})
+    at = workflow.now()
+    return JSONResponse({"cases": [await _case_json(c, request.state.user, at=at) for c in cases], "limit": limit, "offset": offset})
 
 
 @api(CASE_USERS)

@@ -231,7 +231,9 @@ def document() -> dict[str, Any]:
                         "Society and the state, the counter's for an operator, as the officer's inbox lists; department "
                         "or counter: the open cases waiting on it (counter: a correction or a collection); open: every "
                         "open case; all: closed ones too")}),
-                    ("breached", {"enum": ["true", "false"]}),
+                    ("breached", {"enum": ["true", "false"], "description": (
+                        "true: the cases past a deadline now, flagged by the SLA sweep or open with their state's or "
+                        "their overall deadline passed (not flagged yet); false: the others")}),
                     ("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
                     ("offset", {"type": "integer", "minimum": 0, "maximum": 10**9, "default": 0}))],
                 "responses": {"200": _resp("Cases", {"type": "object", "required": ["cases", "limit", "offset"], "properties": {
@@ -286,7 +288,10 @@ def document() -> dict[str, Any]:
                         "whose turn it is: the department's (or the Society's on a Society desk case), the counter's "
                         "(a correction, a collection), nobody's (closed)")},
                     "level": {"type": "integer"},
-                    "breached": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"},
+                    "breached": {"type": "boolean", "description": "flagged by the SLA sweep"},
+                    "past_deadline": {"type": "boolean", "description": (
+                        "flagged, or open with a deadline passed (what the sweep flags when it runs next)")},
+                    "created_at": {"type": "string", "format": "date-time"},
                     "state_due_at": _NULLABLE_TEXT, "due_at": _NULLABLE_TEXT, "closed_at": _NULLABLE_TEXT, "applicant_name": {"type": "string"},
                     "allowed_actions": {"type": "array", "items": {"type": "object", "required": ["action", "label_en", "label_hi", "reason_required"], "properties": {
                         "action": {"type": "string"}, "label_en": {"type": "string"}, "label_hi": {"type": "string"},
