@@ -278,7 +278,7 @@ def ledger_rebuild_drawer_totals() -> None:
     transaction: what `emitra ledger check` asks for when it finds them differing from the books."""
     from emitra.core import drawer_totals
 
-    rows, differing = _rebuilt("ledger.drawer_totals_rebuilt", "rows", lambda: drawer_totals.problems(), drawer_totals.rebuild)
+    rows, differing = _rebuilt("ledger.drawer_totals_rebuilt", "rows", _counted(drawer_totals.problems), drawer_totals.rebuild)
     click.echo(f"drawer totals written again from the postings: {rows} rows ({differing} differed before)")
 
 
@@ -291,12 +291,19 @@ def ledger_rebuild_entry_figures() -> None:
     books' history once."""
     from emitra.core import entry_figures
 
-    written, differing = _rebuilt("ledger.entry_figures_rebuilt", "entries", lambda: entry_figures.mismatches(limit=10**9),
+    written, differing = _rebuilt("ledger.entry_figures_rebuilt", "entries", entry_figures.mismatch_count,
                                   entry_figures.rebuild)
     click.echo(f"entry figures written from the postings: {count_en(written, 'entry', 'entries')} ({differing} differed before)")
 
 
-def _rebuilt(action: str, what: str, differing: Callable[[], Awaitable[list[Any]]], rebuild: Callable[[], Awaitable[int]]) -> tuple[int, int]:
+def _counted(listing: Callable[[], Awaitable[list[Any]]]) -> Callable[[], Awaitable[int]]:
+    """How many rows ``listing`` gives (a check that lists every row that differs)."""
+    async def count() -> int:
+        return len(await listing())
+    return count
+
+
+def _rebuilt(action: str, what: str, differing: Callable[[], Awaitable[int]], rebuild: Callable[[], Awaitable[int]]) -> tuple[int, int]:
     """A stored sum of the books written again from the postings, in one transaction, audited as
     ``action`` with how many (``what``) and how many differed before; (written, differed)."""
     from tortoise.transactions import in_transaction
@@ -305,7 +312,7 @@ def _rebuilt(action: str, what: str, differing: Callable[[], Awaitable[list[Any]
 
     async def go() -> tuple[int, int]:
         async with in_transaction():
-            before = len(await differing())
+            before = await differing()
             written = await rebuild()
             await audit.record(audit.Actor(None, via="cli"), action, None, detail={what: written, "differing_before": before})
         return written, before

@@ -102,6 +102,16 @@ async def mismatches(limit: int = 20) -> list[dict[str, Any]]:
              "postings": tuple(int(r[f"p_{c}"]) for c in COLUMNS)} for r in rows]
 
 
+async def mismatch_count() -> int:
+    """How many entries :func:`mismatches` would list, whatever their number (one COUNT)."""
+    from emitra.core import ledger
+
+    rows = await ledger.rows(
+        f'SELECT COUNT(*) AS n FROM "ledger_entry" e JOIN ({postings_sql()}) x ON x.id = e."id" '
+        f'WHERE e."touches" IS NOT NULL AND ({differs("e", "x")})', [])
+    return int(rows[0]["n"])
+
+
 def _said(figures: tuple[int, ...]) -> str:
     bank, card, fee, touches = figures
     names = "+".join(name.rstrip(":") for name in TOUCHED if touches & BIT[name]) or "none"
