@@ -76,15 +76,26 @@ def _rows_of(district_id: int, since: dt.datetime, lines: Iterable[tuple[str, in
                 row[1] += 1
 
 
-async def note(entries: list[tuple[int, str, int | None, dt.datetime, list[tuple[str, int]], str | None]]) -> None:
-    """Add new entries to the drawers' totals, in the caller's transaction: each entry as
-    (district id, key, request id, created at, [(account, amount)], the request's charge payer or
-    None where the caller did not know it). Entries that move no drawer (and a day end's own) add
-    nothing; the charge payer of those with a kept share that the caller did not give is read once
-    for all."""
+#: a new entry for :func:`note`: (district id, key, request id, created at, [(account, amount)], the
+#: request's charge payer or None where the caller did not know it)
+Noted = tuple[int, str, int | None, dt.datetime, list[tuple[str, int]], str | None]
+#: the table's rows to add: ((district id, drawer, half hour, account), [total, postings])
+Rows = list[tuple[tuple[int, str, dt.datetime, str], list[int]]]
+
+
+async def note(entries: list[Noted]) -> None:
+    """Add new entries to the drawers' totals, in the caller's transaction. Entries that move no
+    drawer (and a day end's own) add nothing; the charge payer of those with a kept share that the
+    caller did not give is read once for all."""
+    await _add(connections.get("default"), await rows_of(entries))
+
+
+async def rows_of(entries: list[Noted]) -> Rows:
+    """What :func:`note` adds for ``entries``, in key order, without adding it (:func:`upsert`
+    writes it; core/ledger writes a counter's entry with it in one statement on PostgreSQL)."""
     touching = [e for e in entries if not e[1].startswith(DAYEND_KEY) and any(a.startswith(CASH_PREFIX) for a, _ in e[4])]
     if not touching:
-        return
+        return []
     conn = connections.get("default")
     payer: dict[int, str] = {e[2]: e[5] for e in touching if e[2] is not None and e[5] is not None}
     wanted = sorted({e[2] for e in touching if e[2] is not None and e[2] not in payer and any(a.startswith(RETAINED_PREFIXES) for a, _ in e[4])})
@@ -96,22 +107,27 @@ async def note(entries: list[tuple[int, str, int | None, dt.datetime, list[tuple
     into: dict[tuple[int, str, dt.datetime, str], list[int]] = {}
     for district_id, _key, request_id, created_at, lines, _payer in touching:
         _rows_of(district_id, bucket(created_at), lines, payer.get(request_id) if request_id is not None else None, into)
-    await _add(conn, sorted(into.items()))
+    return sorted(into.items())
 
 
 _ADD_ROWS = 200  # rows per upsert (1,200 parameters)
 
 
-async def _add(conn: Any, rows: list[tuple[tuple[int, str, dt.datetime, str], list[int]]]) -> None:
+async def _add(conn: Any, rows: Rows) -> None:
     """Upsert the rows, in key order (two writers of one drawer lock its rows in the same order)."""
     for i in range(0, len(rows), _ADD_ROWS):
-        batch = rows[i:i + _ADD_ROWS]
-        await conn.execute_query(placeholders(
-            conn, 'INSERT INTO "drawer_total" ("district_id", "drawer", "since", "account", "total_paise", "postings") VALUES '
-            + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(batch))
+        sql, params = upsert(rows[i:i + _ADD_ROWS])
+        await conn.execute_query(placeholders(conn, sql), params)
+
+
+def upsert(rows: Rows) -> tuple[str, list[Any]]:
+    """The statement (``?`` placeholders) and its parameters that add ``rows`` (at most _ADD_ROWS,
+    in key order) to the table."""
+    return ('INSERT INTO "drawer_total" ("district_id", "drawer", "since", "account", "total_paise", "postings") VALUES '
+            + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(rows))
             + ' ON CONFLICT ("drawer", "since", "account", "district_id") DO UPDATE SET "total_paise" = "drawer_total"."total_paise" + '
-              'excluded."total_paise", "postings" = "drawer_total"."postings" + excluded."postings"'),
-            [v for (district_id, drawer, since, account), (total, n) in batch for v in (district_id, drawer, since, account, total, n)])
+              'excluded."total_paise", "postings" = "drawer_total"."postings" + excluded."postings"',
+            [v for (district_id, drawer, since, account), (total, n) in rows for v in (district_id, drawer, since, account, total, n)])
 
 
 def _since_sql(dialect: str, column: str) -> str:

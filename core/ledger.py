@@ -145,6 +145,9 @@ async def post_many(entries: list[NewEntry], fresh: bool = False) -> dict[str, i
 
 async def _insert(fresh: list[tuple[NewEntry, list[Line]]], now: dt.datetime) -> dict[str, int]:
     """Write new entries (their lines normalised) and their postings; each key's entry id."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres" and len(fresh) == 1 and len(fresh[0][1]) <= _ONE_STATEMENT_LINES:
+        return await _insert_one(conn, *fresh[0], now)
     out: dict[str, int] = {}
     for i in range(0, len(fresh), _ENTRY_ROWS):
         batch = [e for e, _ in fresh[i:i + _ENTRY_ROWS]]
@@ -159,7 +162,6 @@ async def _insert(fresh: list[tuple[NewEntry, list[Line]]], now: dt.datetime) ->
     # the drawers' totals (decision 124), in the same transaction as the entries
     await drawer_totals.note([(e.district_id, e.key, e.request_id, e.created_at or now, [(l.account, l.amount_paise) for l in kept],
                                e.charge_payer) for e, kept in fresh])
-    conn = connections.get("default")
     # PostgreSQL's COPY: one stream, not 2,000 parameters bound a statement (decision 42); but it asks
     # the server twice (the COPY, then its data), where a counter's entry of a few postings is one INSERT
     if conn.capabilities.dialect == "postgres" and len(lines) > _POSTING_ROWS:
@@ -173,6 +175,31 @@ async def _insert(fresh: list[tuple[NewEntry, list[Line]]], now: dt.datetime) ->
     return out
 
 
+async def _insert_one(conn: Any, e: NewEntry, kept: list[Line], now: dt.datetime) -> dict[str, int]:
+    """One new entry on PostgreSQL (a counter's payment posts one): the entry, what it adds to
+    the drawers' totals and its postings written by one statement, data-modifying ``WITH``s that
+    the server runs together, where three statements were three round trips on the counter's
+    transaction (decision 169). The rows are those :func:`_insert` writes, to the paisa."""
+    lines = [(l.account, l.amount_paise) for l in kept]
+    created = e.created_at or now
+    drawer = await drawer_totals.rows_of([(e.district_id, e.key, e.request_id, created, lines, e.charge_payer)])
+    sql = ('WITH e AS (INSERT INTO "ledger_entry" ("district_id", "idempotency_key", "memo", "request_id", "created_at", '
+           '"bank_paise", "card_paise", "fee_paise", "touches") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id", "idempotency_key")')
+    params: list[Any] = [e.district_id, e.key, e.memo[:300], e.request_id, created, *entry_figures.of(lines)]
+    if drawer:  # (a few rows: one drawer's, and the shares it keeps back)
+        upsert, more = drawer_totals.upsert(drawer)
+        sql += f', d AS ({upsert} RETURNING 1)'
+        params += more
+    sql += (', p AS (INSERT INTO "posting" ("entry_id", "district_id", "account", "amount_paise") SELECT e."id", v.d, v.a, v.m FROM e, '
+            '(VALUES ' + ", ".join(["(CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS BIGINT))"] * len(lines)) + ') AS v(d, a, m) '
+            'RETURNING 1) SELECT "id", "idempotency_key" FROM e')
+    params += [v for account, amount in lines for v in (e.district_id, account, amount)]
+    found = await conn.execute_query_dict(placeholders(conn, sql), params)
+    return {found[0]["idempotency_key"]: found[0]["id"]}
+
+
+# at most this many lines, an entry is written by one statement on PostgreSQL (_insert_one)
+_ONE_STATEMENT_LINES = 50
 # Rows per multi-row INSERT (1,000 and 2,000 parameters; both databases take 32,766 or more): larger
 # batches saved no time measurably, and the sqlite3 module keeps each compiled statement in its
 # cache, which at 1,000 rows a statement grew the process by 13 MiB.
