@@ -11,6 +11,10 @@ A backup is one tar file (mode 0600: it holds citizens' records) with
 - ``documents/``: the scans uploaded with service forms (``<data dir>/documents``), which live on
   disk, not in the database. The database is copied first: a document is written before its row,
   so every document the copied database names is in the archive.
+- ``stripe-fetched/``: the files fetched from Stripe for the Society's imports
+  (``<data dir>/stripe-fetched/<district>/<import>.json``, decision 155), the record of what
+  Stripe answered, kept on disk for the Society to download (decision 170). A backup taken before
+  has none; one with them is refused by an emitra older than decision 170 (unexpected files).
 
 A restore checks the backup before it touches anything (SQLite: ``PRAGMA integrity_check`` and the
 migrations table; both: no migration this version of emitra does not know), refuses while another
@@ -52,6 +56,7 @@ FORMAT_VERSION = 1
 MIGRATIONS_TABLE = "tortoise_migrations"
 APP = "models"
 DOCUMENT_MEMBER = re.compile(r"documents/[0-9a-f]{2}/[0-9a-f]{32}")
+FETCHED_MEMBER = re.compile(r"stripe-fetched/[0-9]{1,12}/[0-9]{1,12}\.json")
 
 
 class OpsError(click.ClickException):
@@ -116,6 +121,18 @@ def is_sqlite(url: str) -> bool:
 
 def documents_dir() -> Path:
     return config.data_dir() / "documents"
+
+
+def _files_kept() -> list[tuple[Path, str]]:
+    """The files of the data dir a backup holds besides the database: (path, member name), the
+    documents, then the files fetched from Stripe (none other: a stray file there is not taken)."""
+    data = config.data_dir()
+    found = []
+    for folder, member in ((documents_dir(), DOCUMENT_MEMBER), (data / "stripe-fetched", FETCHED_MEMBER)):
+        if folder.exists():
+            found += [(p, name) for p in sorted(folder.rglob("*")) if p.is_file()
+                      for name in [p.relative_to(data).as_posix()] if member.fullmatch(name)]
+    return found
 
 
 # --- migrations ------------------------------------------------------------------------------------
@@ -386,8 +403,9 @@ def backup(path: Path, force: bool = False) -> dict:
             member, dump = "database.pgdump", Path(work) / "database.pgdump"
             _run_tool([tool, "--format=custom", "--file", str(dump), *target.args(), "--dbname", target.dbname], target, "pg_dump")
             manifest.update(database="postgres", pg_dump_major=client, migrations=applied)
-        docs = sorted(p for p in documents_dir().rglob("*") if p.is_file()) if documents_dir().exists() else []
-        manifest["documents"] = len(docs)
+        kept = _files_kept()
+        manifest["documents"] = sum(1 for _, name in kept if DOCUMENT_MEMBER.fullmatch(name))
+        manifest["stripe_fetched"] = len(kept) - manifest["documents"]
         partial = path.with_name(path.name + ".partial")
         try:
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -397,8 +415,8 @@ def backup(path: Path, force: bool = False) -> dict:
                 info.size, info.mtime, info.mode = len(data), int(dt.datetime.now().timestamp()), 0o600
                 tar.addfile(info, io.BytesIO(data))
                 tar.add(dump, arcname=member, filter=_private)
-                for doc in docs:
-                    tar.add(doc, arcname=f"documents/{doc.relative_to(documents_dir()).as_posix()}", filter=_private)
+                for file, name in kept:
+                    tar.add(file, arcname=name, filter=_private)
         except OSError as exc:  # the disk filled up, a scan unreadable: no half-written backup is left
             partial.unlink(missing_ok=True)
             raise OpsError(f"writing the backup {path} failed ({exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}): "
@@ -421,7 +439,7 @@ def read_manifest(tar: tarfile.TarFile, path: Path) -> dict:
     expected = {"sqlite": "database.sqlite3", "postgres": "database.pgdump"}.get(manifest.get("database"))
     if expected is None or expected not in names:
         raise OpsError(f"{path} holds no database copy ({expected or 'unknown database kind'} missing)")
-    strays = [n for n in names if n not in ("manifest.json", expected) and not DOCUMENT_MEMBER.fullmatch(n)]
+    strays = [n for n in names if n not in ("manifest.json", expected) and not DOCUMENT_MEMBER.fullmatch(n) and not FETCHED_MEMBER.fullmatch(n)]
     if strays:
         raise OpsError(f"{path} holds unexpected files ({', '.join(strays[:3])}): refused; it was not written by `emitra db backup`")
     for member in tar.getmembers():
@@ -554,19 +572,26 @@ def _pg_restore(tar: tarfile.TarFile, url: str, yes: bool) -> list[str]:
     return extra
 
 
-def _restore_documents(tar: tarfile.TarFile) -> int:
-    folder = documents_dir()
-    count = 0
+def _restore_files(tar: tarfile.TarFile) -> tuple[int, int]:
+    """Write the backup's documents and files fetched from Stripe into the data dir, each readable
+    by this account only; (documents, files fetched from Stripe)."""
+    data = config.data_dir()
+    counts = [0, 0]
     for member in tar.getmembers():
-        if not DOCUMENT_MEMBER.fullmatch(member.name):
+        kind = 0 if DOCUMENT_MEMBER.fullmatch(member.name) else 1 if FETCHED_MEMBER.fullmatch(member.name) else None
+        if kind is None:
             continue
-        dest = folder / member.name.removeprefix("documents/")
+        dest = data / member.name  # (the patterns allow no "..", no absolute path)
         config.private_dir(dest.parent)
-        config.private_file(dest)  # a citizen's scan: not readable by other local accounts
+        config.private_file(dest)  # a citizen's scan, the Society's Stripe record: not readable by other local accounts
         with tar.extractfile(member) as src, open(dest, "wb") as dst:  # type: ignore[union-attr]
             shutil.copyfileobj(src, dst)
-        count += 1
-    return count
+        counts[kind] += 1
+    return counts[0], counts[1]
+
+
+def _and_fetched(n: int) -> str:
+    return f" and {count_en(n, 'file')} fetched from Stripe" if n else ""
 
 
 # --- the commands ------------------------------------------------------------------------------------
@@ -575,7 +600,7 @@ def _restore_documents(tar: tarfile.TarFile) -> int:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
 def db_backup(path: Path, force: bool) -> None:
-    """Back up the database and the uploaded documents to PATH (one tar file, mode 0600).
+    """Back up the database, the uploaded documents and the files fetched from Stripe to PATH (one tar file, mode 0600).
 
     Safe while `emitra serve` runs. SQLite: a consistent copy through SQLite's backup API;
     PostgreSQL: pg_dump --format=custom (needs pg_dump of the server's major version).
@@ -585,14 +610,15 @@ def db_backup(path: Path, force: bool) -> None:
     manifest = backup(path, force)
     size = path.stat().st_size
     click.echo(f"backed up {_safe_url(config.database_url())} ({manifest['database']}, {len(manifest['migrations'])} migrations, "
-               f"the latest {manifest['migrations'][-1]}) and {manifest['documents']} documents to {path} ({size:,} bytes)")
+               f"the latest {manifest['migrations'][-1]}) and {manifest['documents']} documents{_and_fetched(manifest['stripe_fetched'])} "
+               f"to {path} ({size:,} bytes)")
 
 
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Replace a database that holds data.")
 def db_restore(path: Path, yes: bool) -> None:
-    """Restore the database and documents from a backup made by `emitra db backup`.
+    """Restore the database, documents and files fetched from Stripe from a backup made by `emitra db backup`.
 
     Stop `emitra serve` and cron jobs first. The backup is checked before anything is replaced;
     afterwards the migration state is printed and the ledger checked (exit 1 if it does not balance).
@@ -620,8 +646,8 @@ def db_restore(path: Path, yes: bool) -> None:
             dropped = _pg_restore(tar, url, yes)
             if dropped:
                 click.echo(f"dropped tables made after the backup was taken: {', '.join(dropped)}")
-        documents = _restore_documents(tar)
-    click.echo(f"restored {_safe_url(url)} from {path} (taken {manifest['created_at']}) and {documents} documents")
+        documents, fetched = _restore_files(tar)
+    click.echo(f"restored {_safe_url(url)} from {path} (taken {manifest['created_at']}) and {documents} documents{_and_fetched(fetched)}")
     line, _, _ = migration_state(applied_migrations(url))
     click.echo(f"migrations: {line}")
     run(cache.new_instance)  # a server that cached the replaced database's rows must not take the copy for it

@@ -213,6 +213,53 @@ def test_the_restore_drill_brings_back_the_books_receipts_and_scans_as_they_were
     assert [str(f) for f in restored_files if f.stat().st_mode & 0o007] == []
 
 
+def test_a_backup_keeps_the_files_fetched_from_stripe_and_a_restore_brings_them_back(district, tmp_path):
+    """Decision 170: the file a Stripe fetch kept for an import (docs/reconciliation.md section 7)
+    is in the backup beside the documents, and after the disk is lost the restore writes it back,
+    owner-readable, downloadable again as the import's own file (its SHA-256 the import's)."""
+    import datetime as dt
+
+    from emitra.core import reconcile as rec
+    from emitra.core.models import District, StatementImport
+
+    asyncio.run(db.migrate(district))
+    created = int((dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).timestamp())
+    fetched = json.dumps({"object": "list", "has_more": False, "data": [{
+        "id": "txn_ops_1", "object": "balance_transaction", "amount": 62000, "currency": "inr", "fee": 1240, "net": 60760,
+        "type": "charge", "created": created, "source": "ch_ops_1", "description": "e-Mitra card payment"}]}).encode()
+
+    async def import_a_fetch() -> int:
+        await demo.load()
+        society = Actor(await User.get(username="society"), via="test")
+        imp = await rec.import_stripe_transactions(society, (await District.first()).id, fetched, "stripe-fetched.json")
+        rec.keep_fetched(imp.district_id, imp.id, fetched)  # what import_from_stripe keeps
+        return imp.id
+
+    import_id = with_db(district, import_a_fetch)
+    backup = tmp_path / "backups" / "with-stripe.tar"
+    made = emitra("db", "backup", str(backup))
+    assert made.returncode == 0, made.stderr
+    assert "1 file fetched from Stripe" in made.stdout, made.stdout
+    with tarfile.open(backup) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        members = [m.name for m in tar.getmembers() if m.name.startswith("stripe-fetched/")]
+    assert manifest["stripe_fetched"] == 1 and len(members) == 1 and members[0].endswith(f"/{import_id}.json")
+
+    import shutil
+
+    shutil.rmtree(tmp_path / "data" / "stripe-fetched")  # the disk is lost
+    restored = emitra("db", "restore", str(backup), "--yes")
+    assert restored.returncode == 0, restored.stderr + restored.stdout
+    assert "1 file fetched from Stripe" in restored.stdout and "ledger: balanced" in restored.stdout
+
+    async def kept() -> bytes | None:
+        return rec.fetched_file(await StatementImport.get(id=import_id))
+
+    assert with_db(district, kept) == fetched
+    [path] = list((tmp_path / "data" / "stripe-fetched").rglob("*.json"))
+    assert path.stat().st_mode & 0o007 == 0  # not readable by other local accounts, as the restored documents
+
+
 def test_rolling_back_an_upgrade_restores_the_backup_over_a_newer_schema(district, tmp_path):
     """docs/operations.md "Rolling back": the backup taken before an upgrade restored over the
     upgraded database, whose later migration made a table referencing one of the backup's (a
