@@ -272,6 +272,9 @@ async def check_code(actor: audit.Actor, key: str, shown_mobile: str, code: str,
 
 #: the audit action of a day lock lifted at a counter (decision 160)
 LIFTED = "auth.code_lock_lifted"
+#: the wrong codes a lifted day lock allows before it holds again, until the day's window ends
+#: (decision 171): the holder's few tries, not another day's ten for whoever typed the ten before
+LIFT_ALLOWANCE = 3
 
 
 async def day_lock(mobile: str) -> dt.datetime | None:
@@ -286,10 +289,13 @@ async def day_lock(mobile: str) -> dt.datetime | None:
 
 async def lift_day_lock(actor: audit.Actor, citizen: Citizen) -> dt.datetime | None:
     """Lift the day lock on the mobile of ``citizen``, who is at a counter and has shown who they are
-    (decision 160): its day's count and its 15-minute counter are deleted, its codes checked again
-    (a new one must be asked for: the lock ended the old ones), and ``auth.code_lock_lifted`` is
-    recorded, the mobile masked, in one transaction. The client addresses' counters are left: the
-    guesser's address keeps its count. The end the lock had, or None when none held (nothing done)."""
+    (decision 160): its codes are checked again (a new one must be asked for: the lock ended the
+    old ones), its 15-minute counter is deleted, and its day's count is set LIFT_ALLOWANCE short
+    of the limit, in the same 24-hour window (decision 171): that many wrong codes lock it again
+    until the window's end, and a right one clears the count, as always. ``auth.code_lock_lifted``
+    is recorded, the mobile masked, in one transaction. The client addresses' counters are left:
+    the guesser's address keeps its count. The end the lock had, or None when none held (nothing
+    done)."""
     key, per_day = mobile_key(citizen.mobile), config.citizen_code_limits()["per_day"]
     day_key = _day_key(key)
     async with in_transaction():
@@ -297,10 +303,13 @@ async def lift_day_lock(actor: audit.Actor, citizen: Citizen) -> dt.datetime | N
         if row is None or row.failures < per_day or row.window_start + DAY <= utcnow():
             return None
         until = row.window_start + DAY
-        await LoginThrottle.filter(key__in=[day_key, _check_keys(key, "")["mobile"][0]]).delete()
+        allowed = min(LIFT_ALLOWANCE, per_day)
+        await LoginThrottle.filter(key=day_key).update(failures=per_day - allowed, locked_until=None)
+        await LoginThrottle.filter(key=_check_keys(key, "")["mobile"][0]).delete()
         await audit.record(actor, LIFTED, citizen, district_id=citizen.district_id, detail={
             "mobile": masked(citizen.mobile), "failures": row.failures,
-            "locked_until": until.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), "identity_seen": True})
+            "locked_until": until.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), "identity_seen": True,
+            "codes_until_locked_again": allowed})
     return until
 
 

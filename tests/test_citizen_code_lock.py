@@ -77,13 +77,15 @@ def test_a_counter_lifts_the_lock_a_stranger_put_on_a_citizens_mobile_and_they_s
     assert lifted.status_code == 303 and lifted.headers["location"] == f"/counter/citizens/{sunita(web).emitra_id}#sign-in-lock"
     after = web.get(f"/counter/citizens/{sunita(web).emitra_id}").text
     assert "The sign-in lock is lifted" in after and "Sign-in by code locked until" not in after
-    # the mobile's counters are gone; the stranger's address keeps its count
+    # the mobile's 15-minute counter is gone, its day's count three short of the limit (decision
+    # 171); the stranger's address keeps its count
     keys = web.run(lambda: LoginThrottle.all().values_list("key", flat=True))
-    assert not [k for k in keys if k.startswith(("citizen-code-day:", "citizen-code:"))]
+    assert not [k for k in keys if k.startswith("citizen-code:")]
+    assert web.run(lambda: LoginThrottle.get(key__startswith="citizen-code-day:")).failures == 7
     assert "ip:203.0.113.66" in keys
     (record,) = web.run(lambda: AuditLog.filter(action=LIFTED))
     assert record.detail["mobile"] == SUNITA_SHOWN and SUNITA not in str(record.detail)
-    assert record.detail["failures"] == 10 and record.detail["identity_seen"] is True
+    assert record.detail["failures"] == 10 and record.detail["identity_seen"] is True and record.detail["codes_until_locked_again"] == 3
     assert record.actor_name == "operator2" and record.counter_id is not None
     assert record.object_type == "Citizen" and record.district_id == sunita(web).district_id
     assert web.run(audit.verify).intact
@@ -91,6 +93,25 @@ def test_a_counter_lifts_the_lock_a_stranger_put_on_a_citizens_mobile_and_they_s
     web.logout()
     ask_code(web, SUNITA)
     assert type_code(web, last_code(web)).headers["location"] == "/my"
+
+
+def test_a_lifted_lock_allows_three_wrong_codes_then_holds_again_until_its_day_ends(web):
+    """Decision 171: a lift gave whoever typed the ten wrong codes ten more; now three, in the same
+    24-hour window, after which the lock holds again until that window's end (not a new day's)."""
+    a_stranger_locks(web)
+    ends = day_lock_end(web)
+    web.login("operator2")
+    lift = f"/counter/citizens/{sunita(web).emitra_id}/sign-in-lock"
+    assert web.post_form(lift, {"identity_seen": "yes"}, token_from=f"/counter/citizens/{sunita(web).emitra_id}").status_code == 303
+    web.logout()
+    web.client.cookies.clear()
+    from_address(web, "203.0.113.67")  # the stranger again, from another address
+    ask_code(web, SUNITA)
+    assert [type_code(web, "000000").status_code for _attempt in range(3)] == [400] * 3
+    _a_quiet_window_passes(web)
+    held = type_code(web, "123456")  # the fourth: refused unchecked, the day lock holding again
+    assert held.status_code == 429 and f"no code is checked for it until {local_time(ends)}" in held.text
+    assert day_lock_end(web) == ends
 
 
 def test_the_lock_is_told_in_hindi_with_its_end(web):
@@ -157,7 +178,7 @@ def test_the_society_sees_the_lock_and_lifts_it_for_a_citizen_at_its_office(web)
     assert "The sign-in lock on the mobile of Sunita Devi is lifted" in after and "Sign-in by code locked until" not in after
     (record,) = web.run(lambda: AuditLog.filter(action=LIFTED))
     assert record.actor_name == "society" and record.detail["mobile"] == SUNITA_SHOWN and SUNITA not in str(record.detail)
-    assert not web.run(lambda: LoginThrottle.filter(key__startswith="citizen-code-day:").exists())
+    assert web.run(lambda: LoginThrottle.get(key__startswith="citizen-code-day:")).failures == 7  # three codes left (decision 171)
     web.logout()
     ask_code(web, SUNITA)
     assert type_code(web, last_code(web)).headers["location"] == "/my"
