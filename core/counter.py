@@ -542,8 +542,6 @@ async def _record_payment(
             f"Cash received ({format_paise(tendered_paise)}) is less than the amount to collect ({format_paise(total)}).",
             f"प्राप्त नकद ({format_paise(tendered_paise)}) वसूल की जाने वाली राशि ({format_paise(total)}) से कम है।",
         )
-    # not chosen (an API client that does not send it, a script): the citizen's last choice, else none (decision 99)
-    remembered = await last_message_lang(citizen.id) if chosen is None else ""
     code = await district_code(counter.district_id)
     lsp = await counter.lsp if hasattr(counter.lsp, "__await__") else counter.lsp
     prepaid = getattr(lsp, "mode", "postpaid") == "prepaid" and method.immediate
@@ -570,10 +568,13 @@ async def _record_payment(
             citizen_total_paise=total,
             status=RequestStatus.PAID if method.immediate else RequestStatus.PAYMENT_PENDING,
             business_date=clock.today(),
-            message_lang=chosen if chosen is not None else remembered,
+            message_lang=chosen if chosen is not None else "",
         )
         request.receipt_no = make_receipt_no(code, counter.id, request.id)
-        await _update_request(request, "receipt_no")
+        if chosen is None:  # an API client that does not send it, a script: the citizen's last choice, else none (decision 99)
+            request.message_lang = await _numbered_with_last_lang(request)
+        else:
+            await _update_request(request, "receipt_no")
         payment = await Payment.create(
             district_id=counter.district_id, request=request, method=method.code, amount_paise=total,
             tendered_paise=tendered_paise, status="received" if method.immediate else "pending",
@@ -633,6 +634,18 @@ async def _update_request(request: ServiceRequest, *columns: str) -> None:
     sets = ", ".join(f'"{c}" = ?' for c in columns)
     values = [getattr(getattr(request, c), "value", getattr(request, c)) for c in columns]
     await conn.execute_query(placeholders(conn, f'UPDATE "service_request" SET {sets} WHERE "id" = ?'), [*values, request.id])
+
+
+async def _numbered_with_last_lang(request: ServiceRequest) -> str:
+    """Write the new request's receipt number and, as its message language, the one the citizen's
+    request before it stores (:func:`last_message_lang`, read within the same statement: one round
+    trip on the payment's transaction instead of a read before it, decision 172); that language."""
+    conn = connections.get("default")
+    rows = await conn.execute_query_dict(placeholders(
+        conn, 'UPDATE "service_request" SET "receipt_no" = ?, "message_lang" = COALESCE((SELECT p."message_lang" FROM "service_request" p '
+              'WHERE p."citizen_id" = ? AND p."id" < ? ORDER BY p."id" DESC LIMIT 1), \'\') WHERE "id" = ? RETURNING "message_lang"'),
+        [request.receipt_no, request.citizen_id, request.id, request.id])
+    return rows[0]["message_lang"] or ""
 
 
 def _collection_lines(counter: Counter, service: Service, priced: Priced, debit_account: str, prepaid: bool) -> list[ledger.Line]:
