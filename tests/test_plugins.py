@@ -77,7 +77,7 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"code": "Not A Code"}, "code", "dotted lowercase"),
     ({"title_hi": "Only English"}, "title_hi", "Devanagari"),
     # the department's Hindi name is optional, but when given it is Hindi
-    ({"provider_hi": "Test Department"}, "provider_hi", "is not Hindi; write the department's Hindi name in Devanagari"),
+    ({"provider_hi": "Test Department"}, "provider_hi", "is not Hindi; write the department's or partner's Hindi name in Devanagari"),
     ({"departments_hi": {"Transport": "Transport Dept"}}, "departments_hi", "departments_hi['Transport']: 'Transport Dept' is not Hindi"),
     ({"departments_hi": [("Transport", "परिवहन")]}, "departments_hi", "must be a dict of English department name"),
     ({"domain": "galactic"}, "domain", "government, central, private"),
