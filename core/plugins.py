@@ -669,6 +669,26 @@ def _under(code: str, namespaces: Iterable[str]) -> bool:
     return any(code.startswith(namespace + ".") for namespace in namespaces)
 
 
+#: whose services a domain's codes are, for a refusal ("a partner's")
+_DOMAIN_WHOSE = {"government": "a Rajasthan department's", "central": "a central government department's", "private": "a partner's"}
+
+
+def _domain_problem(service: Any, code: str, plugin: str) -> str | None:
+    """Why ``code`` does not begin with the prefix of the service's own ``domain`` (None when it
+    does): a partner's service (``Domain.PRIVATE``) coded ``gov.rj.<name>.…`` read as a Rajasthan
+    department's, and a Society's policy rule on ``pvt.*`` never matched it."""
+    domain = getattr(service.domain, "value", service.domain)
+    expected = _CODE_PREFIX.get(domain)
+    prefix = next((p for p in _CODE_PREFIX.values() if code.startswith(p + ".")), None)
+    if expected is None or prefix is None or prefix == expected:
+        return None
+    other = next(d for d, p in _CODE_PREFIX.items() if p == prefix)
+    rest = code[len(prefix) + 1:]
+    return (f"{code!r} begins with {prefix!r}, the prefix of {_DOMAIN_WHOSE[other]} codes, but the service declares "
+            f"domain=Domain.{domain.upper()}, {_DOMAIN_WHOSE[domain]}: a code begins with its own domain's prefix, so write "
+            f"{expected + '.' + rest!r}; or, if it is {_DOMAIN_WHOSE[other]} service, domain=Domain.{other.upper()}")
+
+
 def namespace_problem(service: Any, plugin: str, builtin: set[str], allowed: dict[str, frozenset[str]]) -> str | None:
     """Why ``plugin`` may not declare ``service``'s code (None when it may): a plugin declares codes
     in its own namespace only (its name under a domain's prefix, :func:`own_namespace`; a built-in
@@ -687,6 +707,8 @@ def namespace_problem(service: Any, plugin: str, builtin: set[str], allowed: dic
         return (f"{code!r} is a provider's namespace ({prefix!r}, then a name) with no service after it; a code is the domain's "
                 f"prefix, the plugin's own name, then the service: write '{mine}.<service>', the service's own name after "
                 f"the namespace (as 'pvt.bharat_gas.refill' is Bharat Gas's refill)")
+    if mismatch := _domain_problem(service, code, plugin):
+        return mismatch
     if _under(code, allowed.get(plugin, ())) or (plugin in builtin and _under(code, builtin_codes.NAMESPACES.get(plugin, ()))):
         return None
     owners = sorted(p for p, namespaces in builtin_codes.NAMESPACES.items() if p != plugin and _under(code, namespaces))

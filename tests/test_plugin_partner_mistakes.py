@@ -141,3 +141,19 @@ def test_a_partners_hindi_name_in_english_is_named_once():
     refusal = refused_alone(lambda: refill(provider_hi="Jaipur LPG Agency"))
     assert refusal.field == "provider_hi"
     assert refusal.message.startswith("'Jaipur LPG Agency' is not Hindi; write the department's or partner's Hindi name"), refusal.message
+
+
+@pytest.mark.parametrize("code,domain,said", [
+    # a partner's refill coded as a Rajasthan department's loaded (its name is its own under every
+    # prefix), and a Society's rule on pvt.* never matched it
+    ("gov.rj.jaipur_lpg.refill", Domain.PRIVATE,
+     "'gov.rj.jaipur_lpg.refill' begins with 'gov.rj', the prefix of a Rajasthan department's codes, but the service declares "
+     "domain=Domain.PRIVATE, a partner's: a code begins with its own domain's prefix, so write 'pvt.jaipur_lpg.refill'; or, if "
+     "it is a Rajasthan department's service, domain=Domain.GOVERNMENT"),
+    ("pvt.jaipur_lpg.refill", Domain.GOVERNMENT, "so write 'gov.rj.jaipur_lpg.refill'; or, if it is a partner's service, "
+                                                 "domain=Domain.PRIVATE"),
+    ("gov.in.jaipur_lpg.refill", Domain.PRIVATE, "the prefix of a central government department's codes"),
+])
+def test_a_code_under_another_domains_prefix_than_the_services_is_refused_naming_both_fixes(code, domain, said):
+    refusal = refused_alone(lambda: refill(code=code, domain=domain))
+    assert (refusal.service_code, refusal.field) == (code, "namespace") and said in refusal.message, str(refusal)
