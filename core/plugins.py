@@ -230,6 +230,13 @@ def _fee_problems(service: Service) -> list[DeclarationError]:
                                                      f"FeeRule(payer=Payer.CITIZEN, ...): one of {payers}"))
         else:
             out.append(DeclarationError("fee.payer", f"{fee.payer!r} is not a known payer; use one of: {payers}"))
+    else:
+        if payer == Payer.DEPARTMENT and getattr(service.domain, "value", service.domain) == Domain.PRIVATE.value:
+            # a partner has no department: its receipts said "paid by the department", and the
+            # LSP's claim was booked as a department's (dept_fee_receivable)
+            out.append(DeclarationError("fee.payer", "Payer.DEPARTMENT for a partner's service (domain=Domain.PRIVATE): the receipt "
+                                                     "would tell the citizen a department pays the service charge; write "
+                                                     "Payer.PARTNER if the partner pays it, or Payer.CITIZEN if the citizen does"))
     if fee.fee_paise is not None and (problem := paise_problem(fee.fee_paise)):
         out.append(DeclarationError("fee.fee_paise", problem[0] + _rupees_hint(fee.fee_paise)))
     if fee.commission_bp is not None:

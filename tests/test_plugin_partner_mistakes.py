@@ -157,3 +157,14 @@ def test_a_partners_hindi_name_in_english_is_named_once():
 def test_a_code_under_another_domains_prefix_than_the_services_is_refused_naming_both_fixes(code, domain, said):
     refusal = refused_alone(lambda: refill(code=code, domain=domain))
     assert (refusal.service_code, refusal.field) == (code, "namespace") and said in refusal.message, str(refusal)
+
+
+def test_a_partners_service_whose_charge_a_department_would_pay_is_refused_naming_the_two_payers():
+    """A private agency's refill with Payer.DEPARTMENT loaded: its receipts told the citizen that
+    "the department" paid the service charge, and the LSP's claim was booked as a department's."""
+    refusal = refused_alone(lambda: refill(fee=FeeRule(payer=Payer.DEPARTMENT, fee_paise=395)))
+    assert refusal.field == "fee.payer"
+    assert refusal.message == ("Payer.DEPARTMENT for a partner's service (domain=Domain.PRIVATE): the receipt would tell the "
+                               "citizen a department pays the service charge; write Payer.PARTNER if the partner pays it, or "
+                               "Payer.CITIZEN if the citizen does")
+    assert load(lambda: refill(fee=FeeRule(payer=Payer.CITIZEN))).refusals == []

@@ -195,7 +195,7 @@ def test_an_application_left_without_its_workflow_is_refused_naming_the_two_to_c
                        category=category, form=FORM, fee=FeeRule(payer=Payer.CITIZEN), **workflow)
 
     bill = Service(code="test.gas.bill", title_en="Bill", title_hi="बिल", provider="Test Dept", domain=Domain.PRIVATE,
-                   category=Category.BILL, form=FORM, fee=FeeRule(payer=Payer.DEPARTMENT))
+                   category=Category.BILL, form=FORM, fee=FeeRule(payer=Payer.PARTNER))
     h = host(("gas", plugin(service("test.gas.forgot"), service("test.gas.own", workflow=Workflow.PAYMENT),
                             service("test.gas.case", workflow=Workflow.APPLICATION), bill)))
     (refusal,) = h.registry.refusals
