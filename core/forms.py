@@ -258,16 +258,19 @@ def _const(en: str, hi: str, value: Any) -> tuple[str, str]:
     return f"{en} must be {value}.", f"{hi} {value} होना चाहिए।"
 
 
-def _errors(schema: dict[str, Any], data: dict[str, Any]) -> list[FieldMessage]:
-    found = [_message(schema, data, e) for e in validator_for(schema).iter_errors(data)]
+def _errors(schema: dict[str, Any], data: dict[str, Any], keep: bool = True) -> list[FieldMessage]:
+    validator = validator_for(schema) if keep else _validator_from_json(json.dumps(schema, sort_keys=True))
+    found = [_message(schema, data, e) for e in validator.iter_errors(data)]
     order = list(all_properties(schema))
     found.sort(key=lambda m: order.index(m.field.split(".")[0]) if m.field.split(".")[0] in order else len(order))
     return found
 
 
-def field_errors(schema: dict[str, Any], data: dict[str, Any]) -> list[FieldMessage]:
-    """What is wrong with ``data``, field by field, in form order (empty when nothing is)."""
-    return _errors(schema, data)
+def field_errors(schema: dict[str, Any], data: dict[str, Any], keep: bool = True) -> list[FieldMessage]:
+    """What is wrong with ``data``, field by field, in form order (empty when nothing is).
+    ``keep=False`` for a schema made for one check (a default's, core/plugins): its validator is
+    not kept among the declared forms' (:func:`validator_for`)."""
+    return _errors(schema, data, keep)
 
 
 def validate(schema: dict[str, Any], data: dict[str, Any]) -> None:

@@ -144,9 +144,10 @@ def _identity_problems(service: Service) -> list[DeclarationError]:
         if value == "" and name == "provider_hi":  # optional: the English name is shown
             continue
         if not isinstance(value, str) or not is_hindi(value):
-            out.append(DeclarationError(name.split("[")[0], f"{name}: {value!r} is not Hindi; write the department's Hindi name in "
-                                                            "Devanagari script (a Latin abbreviation may stand in it, e.g. "
-                                                            "'जन स्वास्थ्य अभियांत्रिकी विभाग (PHED)')"))
+            field, whose = name.split("[")[0], ("the department's" if "[" in name else "the department's or partner's")
+            out.append(DeclarationError(field, f"{name + ': ' if name != field else ''}{value!r} is not Hindi; write {whose} Hindi "
+                                               "name in Devanagari script (a Latin abbreviation may stand in it, e.g. "
+                                               "'जन स्वास्थ्य अभियांत्रिकी विभाग (PHED)')"))
     if service.description_en and not is_hindi(service.description_hi):
         out.append(DeclarationError("description_hi", f"{service.description_hi!r} is not Hindi; the service has a description_en, so "
                                                       "write its description_hi in Devanagari script (the service picker shows one)"))
@@ -190,13 +191,36 @@ def _rupees_hint(value: Any) -> str:
     return f"; if you meant Rs {Decimal(int(paise)) / 100:.2f}, write fee_paise={int(paise)}"
 
 
+def _unknown_field_problems(declared: Any, kind: str, prefix: str) -> list[DeclarationError]:
+    """A keyword ``Service(...)`` or ``FeeRule(...)`` has no field for (kept by
+    services._keeping_unknown_fields): named, with the field it most likely means."""
+    import dataclasses
+    import difflib
+
+    unknown = getattr(declared, "unknown_fields", None)
+    if not isinstance(unknown, dict) or not unknown:
+        return []
+    fields = [f.name for f in dataclasses.fields(declared) if f.init and f.name != "plugin"]
+    out = []
+    for name, value in unknown.items():
+        if kind == "FeeRule" and isinstance(value, (int, float)) and not isinstance(value, bool) and "rupee" in name.lower():
+            fix = f"the charge is fee_paise, in whole paise: for Rs {value} write fee_paise={round(value * 100)}"
+        elif close := difflib.get_close_matches(name, fields, n=1, cutoff=0.6):
+            fix = f"did you mean {close[0]}?"
+        else:
+            fix = f"its fields are {', '.join(fields)}" if len(fields) <= 6 else \
+                "its fields are listed in docs/plugins.md, \"What a Service declares\""
+        out.append(DeclarationError(prefix + name, f"{kind}(...) has no field {name!r}, so {name}={value!r} would be lost; {fix}"))
+    return out
+
+
 def _fee_problems(service: Service) -> list[DeclarationError]:
     fee = service.fee
     if not isinstance(fee, FeeRule):
         return [DeclarationError("fee", f"{fee!r} is not a FeeRule; write fee=FeeRule(payer=Payer.CITIZEN, fee_paise=None) for "
                                         "Table 2's rate, or an int fee_paise in paise (Rs 5 is 500); the payer may be "
                                         "Payer.DEPARTMENT or Payer.PARTNER")]
-    out = []
+    out = _unknown_field_problems(fee, "FeeRule", "fee.")
     payers = ", ".join(f"Payer.{p.name}" for p in Payer)
     try:
         payer = Payer(fee.payer)
@@ -206,6 +230,13 @@ def _fee_problems(service: Service) -> list[DeclarationError]:
                                                      f"FeeRule(payer=Payer.CITIZEN, ...): one of {payers}"))
         else:
             out.append(DeclarationError("fee.payer", f"{fee.payer!r} is not a known payer; use one of: {payers}"))
+    else:
+        if payer == Payer.DEPARTMENT and getattr(service.domain, "value", service.domain) == Domain.PRIVATE.value:
+            # a partner has no department: its receipts said "paid by the department", and the
+            # LSP's claim was booked as a department's (dept_fee_receivable)
+            out.append(DeclarationError("fee.payer", "Payer.DEPARTMENT for a partner's service (domain=Domain.PRIVATE): the receipt "
+                                                     "would tell the citizen a department pays the service charge; write "
+                                                     "Payer.PARTNER if the partner pays it, or Payer.CITIZEN if the citizen does"))
     if fee.fee_paise is not None and (problem := paise_problem(fee.fee_paise)):
         out.append(DeclarationError("fee.fee_paise", problem[0] + _rupees_hint(fee.fee_paise)))
     if fee.commission_bp is not None:
@@ -218,9 +249,10 @@ def _fee_problems(service: Service) -> list[DeclarationError]:
     return out
 
 
-def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") -> list[DeclarationError]:
+def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.", root: dict[str, Any] | None = None) -> list[DeclarationError]:
     from emitra.core.forms import all_properties
 
+    root = schema if root is None else root
     out = []
     for name, prop in all_properties(schema).items():
         if not isinstance(prop, dict):
@@ -230,12 +262,41 @@ def _label_problems(schema: dict[str, Any], prefix: str = "form.properties.") ->
         if not prop.get("title") or not is_hindi(prop.get("x-title-hi")):
             out.append(DeclarationError(prefix + name, "needs an English \"title\" and a Hindi \"x-title-hi\" (the operator sees one of them)"))
         out += [DeclarationError(prefix + name, why) for why in _property_problems(prop)]
+        if why := _default_problem(name, prop, root):
+            out.append(DeclarationError(prefix + name, why))
         if prop.get("type") == "object":
-            out += _label_problems(prop, f"{prefix}{name}.properties.")
+            out += _label_problems(prop, f"{prefix}{name}.properties.", root)
         items = prop.get("items")
         if isinstance(items, dict) and items.get("type") == "object":
-            out += _label_problems(items, f"{prefix}{name}.items.properties.")
+            out += _label_problems(items, f"{prefix}{name}.items.properties.", root)
     return out
+
+
+def _default_problem(name: str, prop: dict[str, Any], root: dict[str, Any]) -> str | None:
+    """Why a property's ``default`` is not a value the field itself takes (JSON Schema never checks a
+    default): the counter's form starts with it, so every operator would have to correct the
+    partner's mistake on every request, or meet the field's refusal at "Get amount due"."""
+    from emitra.core.forms import field_errors
+
+    if "default" not in prop or prop["default"] in (None, ""):  # the form starts empty either way
+        return None
+    alone: dict[str, Any] = {"type": "object", "properties": {name: prop}}
+    if isinstance(root.get("$defs"), dict):  # a "$ref": "#/$defs/..." resolves as in the whole form
+        alone["$defs"] = root["$defs"]
+    try:
+        errors = field_errors(alone, {name: prop["default"]}, keep=False)
+    except (TypeError, ValueError):  # a default JSON cannot hold (a set, a date object): no form could start with it
+        default = prop["default"]
+        as_text = f" (here {default.isoformat()!r})" if hasattr(default, "isoformat") else ""
+        return (f"\"default\": {default!r} is a Python {type(default).__name__}, not a JSON value, so no form could start with "
+                f"it; write it as JSON does: text{as_text}, a number, true or false, a list or a dict of them")
+    if not errors:
+        return None
+    allowed = (f"one of {', '.join(repr(v) for v in prop['enum'])}" if isinstance(prop.get("enum"), list)
+               else "a value the field takes")
+    return (f"\"default\": {prop['default']!r} is refused by the field itself ({errors[0].en.rstrip('.')}), and the counter's "
+            f"form starts with it, so the operator would have to correct it on every request; give {allowed} as the default, or leave "
+            f"\"default\" out")
 
 
 #: what the counter's form page posts beside the form's own fields (web/templates/counter/form.html)
@@ -526,8 +587,11 @@ def declaration_problems(service: Any, checked: CheckedForms = _EVERY_FORM) -> l
     may vouch for its form having been found a valid JSON Schema at an earlier start."""
     if not isinstance(service, Service):
         return [DeclarationError("service", f"register() takes an emitra.core.Service, not {type(service).__name__}")]
+    unknown = _unknown_field_problems(service, "Service", "")
     if missing := [name for name in REQUIRED_FIELDS if getattr(service, name) is NOT_GIVEN]:
-        return [DeclarationError(", ".join(missing), f"not given to Service(...): give {'; '.join(f'{n}=... ({_TO_GIVE[n]})' for n in missing)}")]
+        return unknown + [DeclarationError(", ".join(missing), f"not given to Service(...): give {'; '.join(f'{n}=... ({_TO_GIVE[n]})' for n in missing)}")]
+    if unknown:
+        return unknown + _unknown_field_problems(service.fee, "FeeRule", "fee.")
     problems = (_identity_problems(service) + _counter_problems(service) + _fee_problems(service) + _form_problems(service.form, checked)
                 + _workflow_problems(service))
     if service.example is not None and not problems:
@@ -612,6 +676,26 @@ def _under(code: str, namespaces: Iterable[str]) -> bool:
     return any(code.startswith(namespace + ".") for namespace in namespaces)
 
 
+#: whose services a domain's codes are, for a refusal ("a partner's")
+_DOMAIN_WHOSE = {"government": "a Rajasthan department's", "central": "a central government department's", "private": "a partner's"}
+
+
+def _domain_problem(service: Any, code: str, plugin: str) -> str | None:
+    """Why ``code`` does not begin with the prefix of the service's own ``domain`` (None when it
+    does): a partner's service (``Domain.PRIVATE``) coded ``gov.rj.<name>.…`` read as a Rajasthan
+    department's, and a Society's policy rule on ``pvt.*`` never matched it."""
+    domain = getattr(service.domain, "value", service.domain)
+    expected = _CODE_PREFIX.get(domain)
+    prefix = next((p for p in _CODE_PREFIX.values() if code.startswith(p + ".")), None)
+    if expected is None or prefix is None or prefix == expected:
+        return None
+    other = next(d for d, p in _CODE_PREFIX.items() if p == prefix)
+    rest = code[len(prefix) + 1:]
+    return (f"{code!r} begins with {prefix!r}, the prefix of {_DOMAIN_WHOSE[other]} codes, but the service declares "
+            f"domain=Domain.{domain.upper()}, {_DOMAIN_WHOSE[domain]}: a code begins with its own domain's prefix, so write "
+            f"{expected + '.' + rest!r}; or, if it is {_DOMAIN_WHOSE[other]} service, domain=Domain.{other.upper()}")
+
+
 def namespace_problem(service: Any, plugin: str, builtin: set[str], allowed: dict[str, frozenset[str]]) -> str | None:
     """Why ``plugin`` may not declare ``service``'s code (None when it may): a plugin declares codes
     in its own namespace only (its name under a domain's prefix, :func:`own_namespace`; a built-in
@@ -624,10 +708,17 @@ def namespace_problem(service: Any, plugin: str, builtin: set[str], allowed: dic
     code = str(service.code)
     if not _under(code, _CODE_PREFIX.values()):  # no provider's namespace (emitra's own tests use test.*)
         return None
+    mine = own_namespace(service, plugin)
+    if prefix := next((p for p in _CODE_PREFIX.values() if code.startswith(p + ".") and "." not in code[len(p) + 1:]), None):
+        # 'pvt.bharat_gas': a provider's namespace, with no service in it (was "'pvt' is another provider's")
+        return (f"{code!r} is a provider's namespace ({prefix!r}, then a name) with no service after it; a code is the domain's "
+                f"prefix, the plugin's own name, then the service: write '{mine}.<service>', the service's own name after "
+                f"the namespace (as 'pvt.bharat_gas.refill' is Bharat Gas's refill)")
+    if mismatch := _domain_problem(service, code, plugin):
+        return mismatch
     if _under(code, allowed.get(plugin, ())) or (plugin in builtin and _under(code, builtin_codes.NAMESPACES.get(plugin, ()))):
         return None
     owners = sorted(p for p, namespaces in builtin_codes.NAMESPACES.items() if p != plugin and _under(code, namespaces))
-    mine = own_namespace(service, plugin)
     if _under(code, [f"{root}.{mine.split('.')[-1]}" for root in _CODE_PREFIX.values()]) and not owners:
         return None
     namespace = code.rsplit(".", 1)[0]

@@ -246,3 +246,29 @@ class Service:
         whose recording at the counter failed) returns that cancellation again, its refund and
         reference, not an error; the counter then completes its side."""
         raise NotImplementedError(f"{self.code} cannot be cancelled")
+
+
+def _keeping_unknown_fields(cls: type) -> None:
+    """Make ``cls(...)`` (a dataclass: :class:`Service`, :class:`FeeRule`) keep the keywords it has
+    no field for in ``unknown_fields`` rather than raise ``TypeError``: a misspelt field
+    (``title_hindi=``, ``FeeRule(fee_rupees=5)``) is then refused with its service alone, naming
+    the field it most likely means (core/plugins.declaration_problems), as a field not given is,
+    and not the plugin's whole hook with a bare TypeError. A subclass declared as a dataclass of
+    its own has its own ``__init__`` and raises as before."""
+    import dataclasses
+    import functools
+
+    names = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+    generated = cls.__init__
+
+    @functools.wraps(generated)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        unknown = {name: kwargs.pop(name) for name in [n for n in kwargs if n not in names]}
+        generated(self, *args, **kwargs)
+        object.__setattr__(self, "unknown_fields", unknown)  # FeeRule is frozen
+
+    cls.__init__ = __init__  # type: ignore[method-assign]
+
+
+_keeping_unknown_fields(FeeRule)
+_keeping_unknown_fields(Service)

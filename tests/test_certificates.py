@@ -702,3 +702,27 @@ def test_a_receipt_whose_payment_failed_or_waits_says_so(web):
     receipt = web.run(lambda: setup(RequestStatus.CANCELLED))
     hindi = web.get("/verify/receipt", params={"receipt_no": receipt, "total": "1483.50"}).text
     assert re.search(r'id="receipt-status"><strong>[\u0900-\u097F]', hindi)
+
+
+def test_a_receipt_whose_charge_the_partner_pays_says_the_partner_pays_it(web):
+    """The receipt check told a citizen paying an LIC premium or a BSNL bill that the service charge
+    was "paid by the department, not by you": a partner pays it (Payer.PARTNER), and the citizen
+    reads the payer printed on the receipt, "paid by the partner"."""
+    from emitra.core.audit import Actor
+    from emitra.core.models import Citizen, User
+    from emitra.core.testing import Counter as AtTheCounter
+
+    async def pay():
+        user = await User.get(username="operator1")
+        at = AtTheCounter(Actor(user), await Counter.get(id=user.counter_id), await Citizen.get(name="Ramesh Kumar Sharma"))
+        return await at.pay("pvt.lic.premium", get_host().registry.get("pvt.lic.premium").example)
+
+    paid = web.run(pay)
+    assert paid.charge_payer == "partner" and paid.service_charge_paise == 500
+    check = f"/verify/receipt?receipt_no={paid.receipt_no}&total={paid.citizen_total_paise / 100:.2f}"
+    page = web.get(check)
+    assert page.status_code == 200 and "As published" in page.text
+    assert "₹5.00 (paid by the partner, not by you)" in page.text and "paid by the department" not in page.text
+    web.get("/lang/hi")
+    hindi = web.get(check).text
+    assert "₹5.00 (भागीदार द्वारा भुगतान, आपके द्वारा नहीं)" in hindi and "विभाग द्वारा" not in hindi

@@ -77,7 +77,7 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
     ({"code": "Not A Code"}, "code", "dotted lowercase"),
     ({"title_hi": "Only English"}, "title_hi", "Devanagari"),
     # the department's Hindi name is optional, but when given it is Hindi
-    ({"provider_hi": "Test Department"}, "provider_hi", "is not Hindi; write the department's Hindi name in Devanagari"),
+    ({"provider_hi": "Test Department"}, "provider_hi", "is not Hindi; write the department's or partner's Hindi name in Devanagari"),
     ({"departments_hi": {"Transport": "Transport Dept"}}, "departments_hi", "departments_hi['Transport']: 'Transport Dept' is not Hindi"),
     ({"departments_hi": [("Transport", "परिवहन")]}, "departments_hi", "must be a dict of English department name"),
     ({"domain": "galactic"}, "domain", "government, central, private"),
@@ -195,7 +195,7 @@ def test_an_application_left_without_its_workflow_is_refused_naming_the_two_to_c
                        category=category, form=FORM, fee=FeeRule(payer=Payer.CITIZEN), **workflow)
 
     bill = Service(code="test.gas.bill", title_en="Bill", title_hi="बिल", provider="Test Dept", domain=Domain.PRIVATE,
-                   category=Category.BILL, form=FORM, fee=FeeRule(payer=Payer.DEPARTMENT))
+                   category=Category.BILL, form=FORM, fee=FeeRule(payer=Payer.PARTNER))
     h = host(("gas", plugin(service("test.gas.forgot"), service("test.gas.own", workflow=Workflow.PAYMENT),
                             service("test.gas.case", workflow=Workflow.APPLICATION), bill)))
     (refusal,) = h.registry.refusals
@@ -228,7 +228,8 @@ def test_a_code_declared_twice_by_one_plugin_is_refused():
 
 
 def test_an_unpaid_fee_rule_refuses_only_its_service_naming_the_payers():
-    h = host(("gas", plugin(svc(code="pvt.gas.refill", fee=FeeRule(fee_paise=2000)), svc(code="pvt.gas.deposit"))))
+    h = host(("gas", plugin(svc(code="pvt.gas.refill", domain=Domain.PRIVATE, fee=FeeRule(fee_paise=2000)),
+                            svc(code="pvt.gas.deposit", domain=Domain.PRIVATE))))
     assert h.registry.get("pvt.gas.deposit") is not None
     (refusal,) = h.registry.refusals
     assert (refusal.plugin, refusal.service_code, refusal.field) == ("gas", "pvt.gas.refill", "fee.payer")
@@ -608,7 +609,7 @@ def test_a_partner_cannot_take_a_builtin_payment_method_that_emitra_plugins_leav
 def test_a_builtin_code_is_reserved_in_a_host_without_entry_points():
     """Embedding applications and tests load plugins by hand: a built-in's code is refused there
     too, while a partner's own code loads."""
-    h = host(("gas", plugin(svc(code="gov.rj.jvvnl.bill"), svc(code="pvt.gas.refill"))))
+    h = host(("gas", plugin(svc(code="gov.rj.jvvnl.bill"), svc(code="pvt.gas.refill", domain=Domain.PRIVATE))))
     assert [s.code for s in h.registry] == ["pvt.gas.refill"]
     (refusal,) = h.registry.refusals
     assert refusal.service_code == "gov.rj.jvvnl.bill" and "(plugin 'electricity'), reserved to it" in refusal.message
