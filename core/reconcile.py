@@ -299,20 +299,30 @@ def _signed_rupees(text: str) -> int:
 #: import says which); a role two columns fit is refused.
 BANK_COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("date", "txndate", "transactiondate", "trandate", "transdate", "postingdate", "postdate", "bookingdate"),
-    "value_date": ("valuedate", "valuedt", "valdate"),
+    "value_date": ("valuedate", "valuedt", "valdate", "valuedat"),
     "description": ("description", "narration", "particulars", "remarks", "transactionremarks", "details",
                     "transactiondetails", "transactiondescription", "transactionparticulars", "narrative"),
     "reference": ("reference", "refno", "referenceno", "referencenumber", "chqrefno", "chqrefnumber", "chqno", "chequeno",
                   "chequenumber", "refnochequeno", "chequerefno", "chqnorefno", "utr", "utrno", "instrumentno", "instrumentid"),
-    "debit": ("debit", "debits", "dr", "debitamount", "debitinr", "withdrawal", "withdrawals", "withdrawalamt",
+    "debit": ("debit", "debits", "dr", "debitamount", "debitamt", "debitinr", "withdrawal", "withdrawals", "withdrawalamt",
               "withdrawalamount", "withdrawalamountinr", "withdrawaldr", "withdrawalsinr"),
-    "credit": ("credit", "credits", "cr", "creditamount", "creditinr", "deposit", "deposits", "depositamt",
+    "credit": ("credit", "credits", "cr", "creditamount", "creditamt", "creditinr", "deposit", "deposits", "depositamt",
                "depositamount", "depositamountinr", "depositcr", "depositsinr"),
     "amount": ("amount", "amountinr", "amountrs", "amt", "transactionamount", "txnamount", "tranamount"),
     "way": ("drcr", "crdr", "debitcredit", "creditdebit", "type"),
     "balance": ("balance", "bal", "balanceinr", "balancers", "closingbalance", "runningbalance", "availablebalance"),
 }
 _COLUMN_OF = {name: role for role, names in BANK_COLUMNS.items() for name in names}
+#: a reference column's name a bank composes of the cheque's and the reference's ("Cheque No/Reference No",
+#: "Ref No./Chq No.", "UTR Number"): one or two of these words, each perhaps with its "No." or "Number"
+_REFERENCE_NAME = re.compile(r"(?:(?:chq|cheque|ref|reference|utr|instrument)(?:no|nos|number|num)?){1,2}")
+
+
+def column_role(name: str) -> str | None:
+    """The role a statement's column has by its name in the header (:data:`BANK_COLUMNS`, a reference
+    by :data:`_REFERENCE_NAME` too), or None when it is not read."""
+    key = _column_key(name)
+    return _COLUMN_OF.get(key) or ("reference" if _REFERENCE_NAME.fullmatch(key) else None)
 #: how many lines a statement's title block (the bank's name, the account, the period) may take
 #: before the header
 HEADER_SEARCH_LINES = 30
@@ -418,7 +428,7 @@ def _header(row: list[str], line: int) -> _Header | LineError | None:
     None when it names no date, narration and money columns (not a header)."""
     roles: dict[str, list[int]] = {}
     for i, cell in enumerate(row):
-        role = _COLUMN_OF.get(_column_key(cell))
+        role = column_role(cell)
         if role:
             roles.setdefault(role, []).append(i)
     dated = "date" in roles or "value_date" in roles
@@ -450,6 +460,63 @@ def _header(row: list[str], line: int) -> _Header | LineError | None:
         columns["date"] = columns.pop("value_date")
     joined = {role: tuple(found[1:]) for role, found in roles.items() if role in _JOINED and len(found) > 1}
     return _Header(line, columns, balance_way, [c.strip() for c in row], joined)
+
+
+#: what a header lacks, as the refusal names it, with the names the import reads for it
+_LACKING = {
+    "date": ("a date column (Date, Txn Date or Value Date)", "तिथि का कॉलम (Date, Txn Date या Value Date)"),
+    "description": ("a narration column (Description, Narration, Particulars or Remarks)",
+                    "विवरण का कॉलम (Description, Narration, Particulars या Remarks)"),
+    "debit": ("a debit column (Debit or Withdrawal)", "डेबिट का कॉलम (Debit या Withdrawal)"),
+    "credit": ("a credit column (Credit or Deposit)", "क्रेडिट का कॉलम (Credit या Deposit)"),
+    "money": ("the money columns (Debit and Credit, or Withdrawal and Deposit, or one Amount with a Dr/Cr column)",
+              "राशि के कॉलम (Debit और Credit, या Withdrawal और Deposit, या Dr/Cr कॉलम के साथ एक Amount)"),
+}
+
+
+def _near_header(rows: list[tuple[int, list[str]]]) -> LineError | None:
+    """The refusal of a file whose header names some of the columns read but not all (a money column
+    the import does not know by that name, "Debit Amount INR" or a bank's misspelling): the line that
+    looks like the header (the first naming the most roles, at least two), what it lacks, and the
+    columns not recognised, to rename. None when no line names two roles (not a header at all)."""
+    best: tuple[int, dict[str, list[int]], list[str]] | None = None
+    for n, row in rows:
+        roles: dict[str, list[int]] = {}
+        for i, cell in enumerate(row):
+            role = column_role(cell)
+            if role:
+                roles.setdefault("date" if role == "value_date" else role, []).append(i)
+        if len(roles) >= 2 and (best is None or len(roles) > len(best[1])):
+            best = (n, roles, row)
+    if best is None:
+        return None
+    n, roles, row = best
+    lacking = [role for role in ("date", "description") if role not in roles]
+    if "amount" not in roles:
+        if "debit" in roles and "credit" not in roles:
+            lacking.append("credit")
+        elif "credit" in roles and "debit" not in roles:
+            lacking.append("debit")
+        elif "debit" not in roles:
+            lacking.append("money")
+    if not lacking:
+        return None
+    found = sorted((i, role) for role, at in roles.items() for i in at)
+    read_en = ", ".join(f"{COLUMN_EN[role]} ← '{row[i].strip()}'" for i, role in found)
+    read_hi = ", ".join(f"{COLUMN_HI[role]} ← '{row[i].strip()}'" for i, role in found)
+    named = {i for i, _ in found}
+    others = [f"'{cell.strip()}'" for i, cell in enumerate(row) if i not in named and cell.strip()]
+    need_en = " and ".join(_LACKING[role][0] for role in lacking)
+    need_hi = " और ".join(_LACKING[role][1] for role in lacking)
+    unknown_en = (f" Not recognised: {', '.join(others)}; if one of them is that column, rename it in the header to one of those names."
+                  if others else " Add the column, or download the statement again with every column.")
+    unknown_hi = (f" जो कॉलम पहचाने नहीं गए: {', '.join(others)}; यदि इनमें से कोई वही है, तो हेडर में उसका नाम इन नामों में से एक रखें।"
+                  if others else " वह कॉलम जोड़ें, या सभी कॉलमों के साथ विवरण फिर से डाउनलोड करें।")
+    return LineError(n, "header",
+                     f"Line {n} looks like the header (it names {read_en}), but it lacks {need_en}, so it was not read as the header "
+                     f"and nothing was imported.{unknown_en} E.g. {','.join(BANK_HEADER)}.",
+                     f"पंक्ति {n} हेडर जैसी है (इसमें {read_hi} हैं), पर इसमें {need_hi} नहीं है, इसलिए इसे हेडर के रूप में नहीं पढ़ा गया और "
+                     f"कुछ भी आयात नहीं हुआ।{unknown_hi} उदाहरण: {','.join(BANK_HEADER)}।")
 
 
 #: files that are not CSV, by how they begin: what net banking offers beside CSV
@@ -663,6 +730,9 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                                                                       f"commas (,) between the columns, with the header {expected}.",
                                                 f"कॉलम {name_hi} से अलग किए गए हैं, अल्पविराम से नहीं: फ़ाइल को कॉलमों के बीच अल्पविराम (,) "
                                                 f"वाली CSV के रूप में सहेजें, हेडर {expected} के साथ।")])
+        near = _near_header(filled[:HEADER_SEARCH_LINES])
+        if near is not None:
+            raise StatementError([near])
         raise StatementError([LineError(first_line, "header",
             f"No header was found in the first {HEADER_SEARCH_LINES} lines (line {first_line} reads {','.join(first)[:120]}). The header names the "
             "columns: a date (Date, Txn Date or Value Date), the narration (Description, Narration, Particulars or Remarks), and Debit and "
@@ -1364,11 +1434,18 @@ async def _repeated_lines(district_id: int, lines: list[ParsedLine]) -> tuple[li
         return lines, {}
     new: list[ParsedLine] = []
     left_out: dict[int, int] = {}
-    unclear: list[tuple[ParsedLine, _Earlier]] = []
+    unclear: list[tuple[ParsedLine, _Earlier, bool]] = []
     for line in lines:
         candidates = earlier.get((line.value_date, line.amount_paise, line.reference, line.description))
         if not candidates and line.unjoined is not None:  # as an import before narrations were joined stored it
             candidates = earlier.get((line.value_date, line.amount_paise, *line.unjoined))
+        unread = False
+        if not candidates and line.reference:
+            # as an import that did not read the reference column stored it ("Cheque No/Reference No" before
+            # decision 921, or a download of the statement without that column): no reference
+            unread = True
+            candidates = (earlier.get((line.value_date, line.amount_paise, "", line.description))
+                          or (earlier.get((line.value_date, line.amount_paise, "", line.unjoined[1])) if line.unjoined else None))
         if not candidates:
             new.append(line)
             continue
@@ -1380,22 +1457,30 @@ async def _repeated_lines(district_id: int, lines: list[ParsedLine]) -> tuple[li
         blind = next((c for c in candidates if c.balance_paise is None or line.balance_paise is None), None)
         if blind is not None:
             candidates.remove(blind)
-            unclear.append((line, blind))
+            unclear.append((line, blind, unread))
             continue
         new.append(line)  # the same but for the balance: another transaction
     if not new:
         first = min([*left_out, *(c.statement_id for _, c in unclear)])
         raise DuplicateStatement(await StatementImport.get(id=first), how="lines")
     if unclear:
-        named = {i.id: _import_named(i) for i in await StatementImport.filter(id__in={c.statement_id for _, c in unclear})}
+        named = {i.id: _import_named(i) for i in await StatementImport.filter(id__in={c.statement_id for _, c, _ in unclear})}
         raise StatementError([LineError(
             line.line_no, "line",
-            f"The same date, amount, reference and description as line {c.line_no} of {named[c.statement_id][0]}, and no running balance "
-            f"to tell them apart. If it is that bank line, remove it from the file (import only what import #{c.statement_id} does not have); "
+            (f"The same date, amount and description as line {c.line_no} of {named[c.statement_id][0]}, which was imported without a reference "
+             f"(its import did not read the column of the reference {line.reference!r}), and no running balance to tell them apart. "
+             if unread else
+             f"The same date, amount, reference and description as line {c.line_no} of {named[c.statement_id][0]}, and no running balance "
+             "to tell them apart. ") +
+            f"If it is that bank line, remove it from the file (import only what import #{c.statement_id} does not have); "
             "if it is another transaction, import the statement with its balance column.",
-            f"वही तिथि, राशि, संदर्भ और विवरण जो {named[c.statement_id][1]} की पंक्ति {c.line_no} में है, और इन्हें अलग बताने के लिए कोई "
-            f"शेष (बैलेंस) नहीं। यदि यह वही बैंक पंक्ति है तो इसे फ़ाइल से हटाएँ (केवल वही आयात करें जो आयात #{c.statement_id} में नहीं है); "
-            "यदि यह दूसरा लेन-देन है तो विवरण को शेष (balance) कॉलम के साथ आयात करें।") for line, c in unclear])
+            (f"वही तिथि, राशि और विवरण जो {named[c.statement_id][1]} की पंक्ति {c.line_no} में है, जो बिना संदर्भ के आयात हुई थी (उस आयात ने "
+             f"संदर्भ {line.reference!r} का कॉलम नहीं पढ़ा था), और इन्हें अलग बताने के लिए कोई शेष (बैलेंस) नहीं। "
+             if unread else
+             f"वही तिथि, राशि, संदर्भ और विवरण जो {named[c.statement_id][1]} की पंक्ति {c.line_no} में है, और इन्हें अलग बताने के लिए कोई "
+             "शेष (बैलेंस) नहीं। ") +
+            f"यदि यह वही बैंक पंक्ति है तो इसे फ़ाइल से हटाएँ (केवल वही आयात करें जो आयात #{c.statement_id} में नहीं है); "
+            "यदि यह दूसरा लेन-देन है तो विवरण को शेष (balance) कॉलम के साथ आयात करें।") for line, c, unread in unclear])
     return new, left_out
 
 

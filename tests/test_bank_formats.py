@@ -662,3 +662,84 @@ def test_a_file_given_to_the_wrong_form_is_told_which_form_it_belongs_to():
             rec.parse_stripe_json(csv_file, TODAY)
         [error] = caught.value.errors
         assert error.message_en.startswith("This is a CSV file, not the JSON list of Stripe balance transactions")
+
+
+#: a Yes Bank style download: the reference column named for both the cheque and the reference number
+CHEQUE_OR_REFERENCE = (b"Transaction Date,Value Date,Cheque No/Reference No,Description,Withdrawals,Deposits,Running Balance\n"
+                       b'24/11/2025,24/11/2025,CDM123,BY CASH DEP SLIP DSJP0001202511243,,"1,483.50","1,01,483.50"\n'
+                       b'26/11/2025,26/11/2025,NEFT0099,NEFT JVVNL REMITTANCE,"1,000.00",,"1,00,483.50"\n')
+#: HDFC's "delimited" download: the columns padded with spaces, the value date's name cut to "Value Dat",
+#: the transaction date (the day before) in "Date", zero in the side a line does not move
+HDFC_DELIMITED = (b"Date     ,Narration                         ,Value Dat,Debit Amount       ,Credit Amount      ,Chq/Ref Number   ,Closing Balance\n"
+                  b"23/11/25 ,BY CASH DEP SLIP DSJP0001202511243,24/11/25 ,0.00               ,1483.50            ,CDM123           ,101483.50\n"
+                  b"25/11/25 ,NEFT JVVNL REMITTANCE             ,26/11/25 ,1000.00            ,0.00               ,NEFT0099         ,100483.50\n")
+
+
+@pytest.mark.parametrize("data", [CHEQUE_OR_REFERENCE, HDFC_DELIMITED], ids=["cheque-or-reference", "hdfc-delimited"])
+def test_a_reference_or_value_date_column_under_another_banks_name_is_read(data):
+    """The reference was left unread ("not read: 'Cheque No/Reference No'"), so a deposit could not be
+    matched by its slip or UTR; HDFC's "Value Dat" was not the value date, and lines were dated the day before."""
+    assert _read(data) == LINES
+    assert "not read" not in str(rec.read_bank_csv(CHEQUE_OR_REFERENCE, TODAY).notes[0]).replace("not read: 'Transaction Date'", "")
+
+
+def test_a_header_lacking_a_column_names_its_line_what_it_lacks_and_the_columns_to_rename():
+    """A header the import half knows (a bank's misspelt "Withdrawl") was refused as "No header was
+    found ... (line 1 reads Account Name :,...)": neither the header's line nor the column to rename."""
+    misspelt = TITLED.replace(b"Debit,Credit", b"Withdrawl,Deposit")
+    with pytest.raises(rec.StatementError) as caught:
+        rec.read_bank_csv(misspelt, TODAY)
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (6, "header")
+    assert error.message_en.startswith("Line 6 looks like the header (it names date ← 'Txn Date', date ← 'Value Date', description ← 'Description', "
+                                       "reference ← 'Ref No./Cheque No.', credit ← 'Deposit', balance ← 'Balance'), but it lacks a debit column "
+                                       "(Debit or Withdrawal)"), error.message_en
+    assert "Not recognised: 'Withdrawl'; if one of them is that column, rename it in the header" in error.message_en
+    assert error.message_hi.startswith("पंक्ति 6 हेडर जैसी है") and "डेबिट का कॉलम (Debit या Withdrawal)" in error.message_hi
+    assert "'Withdrawl'" in error.message_hi
+    # no narration and no money column: both named, and every column is known, so nothing to rename
+    [(line, field, message)] = _refused(b"Bank of Rajasthan\nDate,Ref No,Balance\n24-11-2025,CDM1,500.00\n")
+    assert (line, field) == (2, "header")
+    assert ("it lacks a narration column (Description, Narration, Particulars or Remarks) and the money columns (Debit and Credit, "
+            "or Withdrawal and Deposit, or one Amount with a Dr/Cr column)") in message
+    assert "Add the column, or download the statement again with every column." in message
+    # a file with no line like a header is told what a header is, as before
+    [(line, field, message)] = _refused(b"Foo,Bar,Baz\n1,2,3\n")
+    assert (line, field) == (1, "header") and message.startswith("No header was found in the first 30 lines (line 1 reads Foo,Bar,Baz)")
+
+
+def test_the_page_names_the_line_of_a_header_it_could_not_read_in_hindi(web):
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    page = web.post("/society/reconciliation?lang=hi", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": ("sbi.csv", TITLED.replace(b"Debit,Credit", b"Withdrawl,Deposit"), "text/csv")})
+    assert page.status_code == 400
+    text = re.sub(r"\s+", " ", page.text).replace("&#39;", "'")
+    assert "पंक्ति 6 हेडर जैसी है" in text and "'Withdrawl'" in text and "No header was found" not in text
+    assert web.run(lambda: StatementImport.all().count()) == 0
+
+
+async def test_a_statement_to_date_imported_without_its_reference_is_known_again(demo_db):
+    """Monday's statement downloaded without the reference column (or imported before that column was
+    read) stored its lines without a reference: the statement to date, with the references, has those
+    lines left out as Monday's, not imported twice; without a running balance it is refused, saying so."""
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    without = CANONICAL.replace(b",reference", b"").replace(b",CDM123", b"").replace(b",NEFT0099", b"")
+    before = await rec.import_bank_statement(actor, district.id, without.split(b"2025-11-26")[0], "to-monday.csv")
+    assert before.lines == 1
+    later = await rec.import_bank_statement(actor, district.id, CANONICAL, "to-wednesday.csv")
+    assert later.lines == 1 and later.left_out == {before.id: 1}
+    assert await StatementLine.filter(statement=later).values_list("reference", flat=True) == ["NEFT0099"]
+    # the same, no balances: nothing tells the lines apart, so the file is refused, nothing imported
+    blind = await rec.import_bank_statement(actor, district.id, without.replace(b'"1,01,483.50"', b"").replace(b'"1,00,483.50"', b"")
+                                            .replace(b"2025-11-2", b"2025-12-0").split(b"2025-12-06")[0], "dec-no-balance.csv")
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_bank_statement(actor, district.id, CANONICAL.replace(b"2025-11-2", b"2025-12-0")
+                                        .replace(b'"1,01,483.50"', b"").replace(b'"1,00,483.50"', b""), "dec-to-date.csv")
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (2, "line")
+    assert error.message_en.startswith(f"The same date, amount and description as line 2 of import #{blind.id}")
+    assert "which was imported without a reference (its import did not read the column of the reference 'CDM123')" in error.message_en
+    assert "बिना संदर्भ के आयात" in error.message_hi
+    assert await StatementImport.all().count() == 3
