@@ -725,10 +725,18 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                                                 "के लेन-देन Stripe वाले फ़ॉर्म में, बैलेंस लेन-देन की JSON सूची के रूप में, आयात होते हैं; डैशबोर्ड का "
                                                 "CSV निर्यात नहीं पढ़ा जाता।")])
         for sep, name_en, name_hi in ((";", "semicolons (;)", "अर्धविराम (;)"), ("\t", "tabs", "टैब")):
-            if len(first) == 1 and sep in first[0]:  # a spreadsheet set to another list separator
-                raise StatementError([LineError(first_line, "header", f"The columns are separated by {name_en}, not commas: save the file as CSV with "
-                                                                      f"commas (,) between the columns, with the header {expected}.",
-                                                f"कॉलम {name_hi} से अलग किए गए हैं, अल्पविराम से नहीं: फ़ाइल को कॉलमों के बीच अल्पविराम (,) "
+            # a spreadsheet set to another list separator, or a bank's "Excel" download that is text separated by
+            # tabs (State Bank's .xls): the first line so separated, or, below a title that has no separator
+            # (the bank's name), the header so separated (decision 923)
+            at = first_line if len(first) == 1 and sep in first[0] else next(
+                (n for n, row in filled[:HEADER_SEARCH_LINES] if sep in ",".join(row) and isinstance(_header(",".join(row).split(sep), n), _Header)),
+                None)
+            if at is not None:
+                where_en = "" if at == first_line else f" (line {at} is the header, so separated)"
+                where_hi = "" if at == first_line else f" (पंक्ति {at} हेडर है, इसी तरह अलग की गई)"
+                raise StatementError([LineError(at, "header", f"The columns are separated by {name_en}, not commas{where_en}: save the file as CSV with "
+                                                              f"commas (,) between the columns, with the header {expected}.",
+                                                f"कॉलम {name_hi} से अलग किए गए हैं, अल्पविराम से नहीं{where_hi}: फ़ाइल को कॉलमों के बीच अल्पविराम (,) "
                                                 f"वाली CSV के रूप में सहेजें, हेडर {expected} के साथ।")])
         near = _near_header(filled[:HEADER_SEARCH_LINES])
         if near is not None:

@@ -743,3 +743,17 @@ async def test_a_statement_to_date_imported_without_its_reference_is_known_again
     assert "which was imported without a reference (its import did not read the column of the reference 'CDM123')" in error.message_en
     assert "बिना संदर्भ के आयात" in error.message_hi
     assert await StatementImport.all().count() == 3
+
+
+@pytest.mark.parametrize("sep, named", [(b"\t", "tabs"), (b";", "semicolons (;)")])
+def test_a_header_separated_by_tabs_below_the_banks_name_is_told_to_use_commas_naming_its_line(sep, named):
+    """State Bank's "Excel" download is text separated by tabs, its first line the bank's name alone: it was
+    refused "No header was found in the first 30 lines (line 1 reads STATE BANK OF INDIA)", as if the header
+    were missing; only a first line with a tab was seen as separated by tabs."""
+    data = b"STATE BANK OF INDIA\r\n" + TITLED.replace(b",", sep)
+    [(line, field, message)] = _refused(data)
+    assert (line, field) == (7, "header")
+    assert message.startswith(f"The columns are separated by {named}, not commas (line 7 is the header, so separated): save the file as CSV"), message
+    with pytest.raises(rec.StatementError) as caught:
+        rec.read_bank_csv(data, TODAY)
+    assert "(पंक्ति 7 हेडर है, इसी तरह अलग की गई)" in caught.value.errors[0].message_hi
