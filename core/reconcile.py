@@ -811,6 +811,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         notes.append(ReadNote("", "The statement lists the newest transaction first: each line's running balance was checked against the line above it.",
                               "विवरण में सबसे नया लेन-देन पहले है: हर पंक्ति का शेष उसके ऊपर की पंक्ति से जाँचा गया।"))
     lines: list[ParsedLine] = []
+    date_texts: list[str] = []  # each line's date as the file writes it (:func:`_month_first`)
     previous_balance: int | None = None
     row_index = {n: i for i, (n, _) in enumerate(rows)}
     read_last: int | None = None  # the index in ``rows`` of the last row read into a transaction (a narration continued too)
@@ -904,13 +905,56 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         if len(errors) > problems:
             continue
         lines.append(ParsedLine(start, value_date, amount, reference, description, balance))
+        date_texts.append(date_text)
         read_last = row_index[start]
     if not lines and not errors:
         errors.append(LineError(0, "file", "The statement has a header but no lines.", "विवरण में हेडर है पर कोई पंक्ति नहीं।"))
+    month_first = _month_first(lines, date_texts, today)
+    if month_first is not None:
+        errors.append(month_first)
     if errors:
         raise StatementError(errors)
     notes.extend(_alike_lines(lines))
     return BankReading(lines, notes, account)
+
+
+#: a date written in digits alone, day and month either way round (a time after it aside)
+_DIGITS_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:[ T].*)?")
+
+
+def _month_first(lines: list[ParsedLine], texts: list[str], today: dt.date) -> LineError | None:
+    """The refusal of a statement whose dates were written month first, as a spreadsheet set to US
+    English saves them (``11/2/2026`` for 2 November) when every day is 12 or less, so that no date
+    is refused as month first: read day first, every line falls on the same day of three or more
+    different months (the 11th of February, March, April ...), where read month first they are
+    days of a few weeks. None for any other statement (decision 924)."""
+    if len({l.value_date for l in lines}) < 3 or not all(_DIGITS_DATE.fullmatch(t) for t in texts):
+        return None
+    day = lines[0].value_date.day
+    if day > 12 or any(l.value_date.day != day for l in lines):
+        return None
+    try:
+        swapped = sorted({dt.date(l.value_date.year, day, l.value_date.month) for l in lines})
+    except ValueError:
+        return None
+    if swapped[-1] > today or (swapped[-1] - swapped[0]).days > 62:
+        return None
+    first, last = lines[0], lines[-1]
+    return LineError(first.line_no, "date",
+                     f"Every date of the file, read day first as Indian banks write them, is the {day}{_ordinal(day)} of a month "
+                     f"('{texts[0]}' on line {first.line_no} is {first.value_date:%d-%m-%Y}, '{texts[-1]}' on line {last.line_no} is "
+                     f"{last.value_date:%d-%m-%Y}): the dates were written month first, as a spreadsheet set to US English saves them "
+                     f"('{texts[0]}' for {dt.date(first.value_date.year, day, first.value_date.month):%d-%m-%Y}), and would be imported "
+                     "months apart. Import the bank's own download as it came, not a copy saved from a spreadsheet.",
+                     f"फ़ाइल की हर तिथि, भारतीय बैंकों की तरह दिन पहले पढ़ने पर, किसी महीने की {day} तारीख है ('{texts[0]}' पंक्ति "
+                     f"{first.line_no} पर {first.value_date:%d-%m-%Y} है, '{texts[-1]}' पंक्ति {last.line_no} पर {last.value_date:%d-%m-%Y}): "
+                     "तिथियाँ महीना पहले लिखी गई हैं, जैसे US English पर सेट स्प्रेडशीट सहेजती है "
+                     f"('{texts[0]}' यानी {dt.date(first.value_date.year, day, first.value_date.month):%d-%m-%Y}), और महीनों के अंतर पर "
+                     "आयात हो जातीं। बैंक का अपना डाउनलोड जैसा आया वैसा आयात करें, स्प्रेडशीट से सहेजी गई प्रति नहीं।")
+
+
+def _ordinal(day: int) -> str:
+    return "st" if day in (1, 21, 31) else "nd" if day in (2, 22) else "rd" if day in (3, 23) else "th"
 
 
 def _alike_lines(lines: list[ParsedLine]) -> list[ReadNote]:

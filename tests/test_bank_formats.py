@@ -757,3 +757,34 @@ def test_a_header_separated_by_tabs_below_the_banks_name_is_told_to_use_commas_n
     with pytest.raises(rec.StatementError) as caught:
         rec.read_bank_csv(data, TODAY)
     assert "(पंक्ति 7 हेडर है, इसी तरह अलग की गई)" in caught.value.errors[0].message_hi
+
+
+#: HDFC's download opened in a spreadsheet set to US English and saved again: the dates month first
+#: (3, 4 and 5 November 2025), each day 12 or less, so that none is refused as month first
+MONTH_FIRST = (b"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\n"
+               b"11/3/2025,BY CASH DEP SLIP DSJP0001202511033,CDM123,11/3/2025,,1483.5,101483.5\n"
+               b"11/4/2025,NEFT JVVNL REMITTANCE,NEFT0099,11/4/2025,1000,,100483.5\n"
+               b"11/5/2025,BY CASH DEP SLIP DSJP0001202511053,CDM124,11/5/2025,,500,100983.5\n")
+
+
+def test_dates_a_spreadsheet_wrote_month_first_are_refused_not_imported_months_apart():
+    """They were read as 11 March, 11 April and 11 May 2025: a week's deposits imported into three
+    weeks months before, where no day end matches them, and nothing said."""
+    with pytest.raises(rec.StatementError) as caught:
+        rec.read_bank_csv(MONTH_FIRST, TODAY)
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (2, "date")
+    assert error.message_en.startswith("Every date of the file, read day first as Indian banks write them, is the 11th of a month "
+                                       "('11/3/2025' on line 2 is 11-03-2025, '11/5/2025' on line 4 is 11-05-2025): the dates were written "
+                                       "month first, as a spreadsheet set to US English saves them ('11/3/2025' for 03-11-2025)"), error.message_en
+    assert "Import the bank's own download as it came" in error.message_en and "महीना पहले लिखी गई हैं" in error.message_hi
+    # day first, the same digits are read: days that differ, two dates only, or one date
+    assert [l.value_date for l in rec.read_bank_csv(MONTH_FIRST.replace(b"11/5/2025", b"12/5/2025"), TODAY).lines] == [
+        dt.date(2025, 3, 11), dt.date(2025, 4, 11), dt.date(2025, 5, 12)]
+    two = b"\n".join(MONTH_FIRST.split(b"\n")[:3]) + b"\n"
+    assert len(rec.read_bank_csv(two, TODAY).lines) == 2
+    one_day = MONTH_FIRST.replace(b"11/4/2025", b"11/3/2025").replace(b"11/5/2025", b"11/3/2025")
+    assert {l.value_date for l in rec.read_bank_csv(one_day, TODAY).lines} == {dt.date(2025, 3, 11)}
+    # a bank's day-first dates with the month's name are never taken for month first
+    assert len(rec.read_bank_csv(MONTH_FIRST.replace(b"11/3/", b"11-Mar-").replace(b"11/4/", b"11-Apr-").replace(b"11/5/", b"11-May-"),
+                                 TODAY).lines) == 3
