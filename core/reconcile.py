@@ -799,7 +799,17 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     if title:
         notes.insert(0, ReadNote(_span(title[0][0], title[-1][0]), "Above the header: the statement's title, not read.",
                               "हेडर से ऊपर: विवरण का शीर्षक, पढ़ा नहीं गया।"))
-    body = [(n, r) for n, r in filled if n > header.line]
+    body = []
+    for n, r in filled:
+        if n <= header.line:
+            continue
+        if _is_rule(r):  # a rule line under the header or after the lines (HDFC's "********"): no transaction, no figure
+            notes.append(ReadNote(str(n), "A rule line, not a transaction: not read.", "रेखा की पंक्ति, लेन-देन नहीं: पढ़ी नहीं गई।"))
+            continue
+        body.append((n, r))
+    summary = _summary_block(body)  # HDFC's "STATEMENT SUMMARY": its figures checked against the lines below
+    if summary is not None:
+        body = [(n, r) for n, r in body if n not in (summary[0][0], summary[1][0])]
     # the last line with a date: a footer after it may write in the date column ("**This is a
     # computer generated statement", "Total"), but a text with a digit there beside an amount is a
     # transaction's date mistyped, never a total
@@ -912,6 +922,8 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     month_first = _month_first(lines, date_texts, today)
     if month_first is not None:
         errors.append(month_first)
+    if summary is not None and lines and not errors:
+        errors.extend(_check_summary(summary, lines, newest_first, notes))
     if errors:
         raise StatementError(errors)
     notes.extend(_alike_lines(lines))
@@ -955,6 +967,81 @@ def _month_first(lines: list[ParsedLine], texts: list[str], today: dt.date) -> L
 
 def _ordinal(day: int) -> str:
     return "st" if day in (1, 21, 31) else "nd" if day in (2, 22) else "rd" if day in (3, 23) else "th"
+
+
+_RULE_CELL = re.compile(r"[*=_~-]{3,}")
+
+
+def _is_rule(row: list[str]) -> bool:
+    """A rule line: every filled cell a run of one drawing character (``********``, ``-----``)."""
+    cells = [c.strip() for c in row if c.strip()]
+    return bool(cells) and all(_RULE_CELL.fullmatch(c) and len(set(c)) == 1 for c in cells)
+
+
+#: the statement summary's columns (HDFC's "Opening Balance, Dr Count, Cr Count, Debits, Credits,
+#: Closing Bal"), by their names compared as a header's are, and what each must equal
+_SUMMARY_COLUMNS = {"openingbalance": "opening", "openingbal": "opening", "drcount": "debits_count", "debitcount": "debits_count",
+                    "crcount": "credits_count", "creditcount": "credits_count", "debits": "debits", "credits": "credits",
+                    "closingbal": "closing", "closingbalance": "closing"}
+_SUMMARY_NAMES = {"opening": ("opening balance", "प्रारंभिक शेष"), "closing": ("closing balance", "अंतिम शेष"),
+                  "debits": ("total of debits", "डेबिट का योग"), "credits": ("total of credits", "क्रेडिट का योग"),
+                  "debits_count": ("number of debits", "डेबिट की संख्या"), "credits_count": ("number of credits", "क्रेडिट की संख्या")}
+
+
+def _summary_block(body: list[tuple[int, list[str]]]) -> tuple[tuple[int, list[str]], tuple[int, list[str]]] | None:
+    """The statement's summary a bank prints after its lines, as a small table of its own: a line
+    naming an opening and a closing balance among the :data:`_SUMMARY_COLUMNS` (HDFC's "Opening
+    Balance,Dr Count,Cr Count,Debits,Credits,Closing Bal") and the line below it with its figures;
+    its columns are not the statement's, so it is read by its own names (decision 925). None when
+    the file has none."""
+    for k, (n, row) in enumerate(body[:-1]):
+        roles = [_SUMMARY_COLUMNS.get(_column_key(c)) for c in row]
+        if "opening" in roles and "closing" in roles and sum(r is not None for r in roles) >= 3:
+            return (n, row), body[k + 1]
+    return None
+
+
+def _check_summary(summary: tuple[tuple[int, list[str]], tuple[int, list[str]]], lines: list[ParsedLine], newest_first: bool,
+                   notes: list[ReadNote]) -> list[LineError]:
+    """The summary's figures, each equal to what the lines give (the balance before the earliest line,
+    the latest line's balance, the sums and numbers of debits and credits), else a refusal naming the
+    figure; a figure the lines cannot give (no running balance) is not checked."""
+    (names_line, names), (line, values) = summary
+    earliest, latest = (lines[-1], lines[0]) if newest_first else (lines[0], lines[-1])
+    debits, credits = [l.amount_paise for l in lines if l.amount_paise < 0], [l.amount_paise for l in lines if l.amount_paise > 0]
+    given = {"opening": None if earliest.balance_paise is None else earliest.balance_paise - earliest.amount_paise,
+             "closing": latest.balance_paise, "debits": -sum(debits), "credits": sum(credits),
+             "debits_count": len(debits), "credits_count": len(credits)}
+    errors = []
+    for i, name in enumerate(names):
+        role = _SUMMARY_COLUMNS.get(_column_key(name))
+        text = values[i].strip() if i < len(values) else ""
+        if role is None or not text:
+            continue
+        label_en, label_hi = _SUMMARY_NAMES[role]
+        expected = given[role]
+        counted = role.endswith("_count")
+        try:
+            amount, side = _way_of(text)
+            figure = int(text) if counted else _signed_rupees(amount) * (-1 if side == "debit" else 1)  # (a balance "250.00 Dr": overdrawn)
+        except (ValueError, AmountError):
+            errors.append(LineError(line, "summary", f"The statement summary's {label_en} ('{name.strip()}', line {names_line}) reads {text!r}, "
+                                                     "which is not a figure: download the statement again.",
+                                    f"विवरण सारांश का {label_hi} ('{name.strip()}', पंक्ति {names_line}) {text!r} है, जो अंक नहीं: "
+                                    "विवरण फिर से डाउनलोड करें।"))
+            continue
+        if expected is None or figure == expected:
+            continue
+        shown, want = (str(figure), str(expected)) if counted else (format_paise(figure), format_paise(expected))
+        errors.append(LineError(line, "summary", f"The statement summary's {label_en} ('{name.strip()}', line {names_line}) is {shown}, "
+                                                 f"but the lines give {want}: a line may be missing or mistyped; download the statement again.",
+                                f"विवरण सारांश का {label_hi} ('{name.strip()}', पंक्ति {names_line}) {shown} है, पर पंक्तियों से {want} "
+                                "आता है: कोई पंक्ति छूटी या गलत लिखी हो सकती है; विवरण फिर से डाउनलोड करें।"))
+    if not errors:
+        notes.append(ReadNote(_span(names_line, line), "The statement summary (opening and closing balance, debits and credits), equal to "
+                                                      "its lines': not a transaction.",
+                              "विवरण सारांश (प्रारंभिक और अंतिम शेष, डेबिट और क्रेडिट), पंक्तियों के बराबर: लेन-देन नहीं।"))
+    return errors
 
 
 def _alike_lines(lines: list[ParsedLine]) -> list[ReadNote]:

@@ -708,15 +708,20 @@ def test_a_header_lacking_a_column_names_its_line_what_it_lacks_and_the_columns_
     assert (line, field) == (1, "header") and message.startswith("No header was found in the first 30 lines (line 1 reads Foo,Bar,Baz)")
 
 
-def test_the_page_names_the_line_of_a_header_it_could_not_read_in_hindi(web):
+def _refused_on_the_hindi_page(web, name: str, data: bytes) -> str:
+    """The Hindi page's text after the bank form refused ``data``: nothing imported."""
     web.login("society")
     token = web.csrf("/society/reconciliation")
     page = web.post("/society/reconciliation?lang=hi", data={"action": "import_bank", "csrf_token": token},
-                    files={"file": ("sbi.csv", TITLED.replace(b"Debit,Credit", b"Withdrawl,Deposit"), "text/csv")})
+                    files={"file": (name, data, "text/csv")})
     assert page.status_code == 400
-    text = re.sub(r"\s+", " ", page.text).replace("&#39;", "'")
-    assert "पंक्ति 6 हेडर जैसी है" in text and "'Withdrawl'" in text and "No header was found" not in text
     assert web.run(lambda: StatementImport.all().count()) == 0
+    return re.sub(r"\s+", " ", page.text).replace("&#39;", "'")
+
+
+def test_the_page_names_the_line_of_a_header_it_could_not_read_in_hindi(web):
+    text = _refused_on_the_hindi_page(web, "sbi.csv", TITLED.replace(b"Debit,Credit", b"Withdrawl,Deposit"))
+    assert "पंक्ति 6 हेडर जैसी है" in text and "'Withdrawl'" in text and "No header was found" not in text
 
 
 async def test_a_statement_to_date_imported_without_its_reference_is_known_again(demo_db):
@@ -788,3 +793,41 @@ def test_dates_a_spreadsheet_wrote_month_first_are_refused_not_imported_months_a
     # a bank's day-first dates with the month's name are never taken for month first
     assert len(rec.read_bank_csv(MONTH_FIRST.replace(b"11/3/", b"11-Mar-").replace(b"11/4/", b"11-Apr-").replace(b"11/5/", b"11-May-"),
                                  TODAY).lines) == 3
+
+
+#: HDFC's download as it comes: a rule of asterisks under the header and after the lines, then the
+#: statement summary, a small table of its own (opening balance, counts, debits, credits, closing)
+HDFC_SUMMARY = (SHORT_YEARS.replace(b"Closing Balance\n", b"Closing Balance\n********,********,********,********,********,********,********\n")
+                + b"********,********,********,********,********,********,********\n"
+                  b"STATEMENT SUMMARY  :-,,,,,,\n"
+                  b"Opening Balance,Dr Count,Cr Count,Debits,Credits,Closing Bal,\n"
+                  b"100000.00,1,1,1000.00,1483.50,100483.50,\n")
+
+
+def test_hdfcs_rule_lines_and_statement_summary_are_read_and_the_summary_checked_against_the_lines():
+    """They were refused seven times over: the asterisks as a date and amounts that are not, the
+    summary's figures as a transaction whose date is '100000.00' with both a debit and a credit."""
+    reading = rec.read_bank_csv(HDFC_SUMMARY, TODAY)
+    assert [(l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise) for l in reading.lines] == LINES
+    assert [str(n) for n in reading.notes][1:] == [
+        "line 2: A rule line, not a transaction: not read.", "line 5: A rule line, not a transaction: not read.",
+        "line 6: After the last transaction: not read.",
+        "lines 7-8: The statement summary (opening and closing balance, debits and credits), equal to its lines': not a transaction."]
+    # each figure is checked: a line missing or mistyped refuses the file, naming the figure
+    for old, new, figure in ((b"1000.00,1483.50,", b"1000.00,1483.00,", "total of credits ('Credits', line 7) is ₹1,483.00, but the lines give ₹1,483.50"),
+                             (b"100000.00,1,1,", b"100000.00,2,1,", "number of debits ('Dr Count', line 7) is 2, but the lines give 1"),
+                             (b"100000.00,1,1,", b"99000.00,1,1,", "opening balance ('Opening Balance', line 7) is ₹99,000.00, but the lines give ₹1,00,000.00")):
+        data = HDFC_SUMMARY.replace(old, new)
+        with pytest.raises(rec.StatementError) as caught:
+            rec.read_bank_csv(data, TODAY)
+        [error] = caught.value.errors
+        assert (error.line, error.field) == (8, "summary") and f"The statement summary's {figure}" in error.message_en, error.message_en
+        assert "विवरण सारांश" in error.message_hi
+    with pytest.raises(rec.StatementError) as caught:
+        rec.read_bank_csv(HDFC_SUMMARY.replace(b"100483.50,\n", b"\"1,00,583.50\",\n"), TODAY)
+    assert "closing balance ('Closing Bal', line 7) is ₹1,00,583.50, but the lines give ₹1,00,483.50" in caught.value.errors[0].message_en
+
+
+def test_the_page_names_a_statement_summary_that_does_not_add_up_in_hindi(web):
+    text = _refused_on_the_hindi_page(web, "hdfc.csv", HDFC_SUMMARY.replace(b"1,1,1000.00", b"1,1,1001.00"))
+    assert "विवरण का सारांश" in text and "विवरण सारांश का डेबिट का योग ('Debits', पंक्ति 7) ₹1,001.00 है" in text
