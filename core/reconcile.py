@@ -299,20 +299,30 @@ def _signed_rupees(text: str) -> int:
 #: import says which); a role two columns fit is refused.
 BANK_COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("date", "txndate", "transactiondate", "trandate", "transdate", "postingdate", "postdate", "bookingdate"),
-    "value_date": ("valuedate", "valuedt", "valdate"),
+    "value_date": ("valuedate", "valuedt", "valdate", "valuedat"),
     "description": ("description", "narration", "particulars", "remarks", "transactionremarks", "details",
                     "transactiondetails", "transactiondescription", "transactionparticulars", "narrative"),
     "reference": ("reference", "refno", "referenceno", "referencenumber", "chqrefno", "chqrefnumber", "chqno", "chequeno",
                   "chequenumber", "refnochequeno", "chequerefno", "chqnorefno", "utr", "utrno", "instrumentno", "instrumentid"),
-    "debit": ("debit", "debits", "dr", "debitamount", "debitinr", "withdrawal", "withdrawals", "withdrawalamt",
+    "debit": ("debit", "debits", "dr", "debitamount", "debitamt", "debitinr", "withdrawal", "withdrawals", "withdrawalamt",
               "withdrawalamount", "withdrawalamountinr", "withdrawaldr", "withdrawalsinr"),
-    "credit": ("credit", "credits", "cr", "creditamount", "creditinr", "deposit", "deposits", "depositamt",
+    "credit": ("credit", "credits", "cr", "creditamount", "creditamt", "creditinr", "deposit", "deposits", "depositamt",
                "depositamount", "depositamountinr", "depositcr", "depositsinr"),
     "amount": ("amount", "amountinr", "amountrs", "amt", "transactionamount", "txnamount", "tranamount"),
     "way": ("drcr", "crdr", "debitcredit", "creditdebit", "type"),
     "balance": ("balance", "bal", "balanceinr", "balancers", "closingbalance", "runningbalance", "availablebalance"),
 }
 _COLUMN_OF = {name: role for role, names in BANK_COLUMNS.items() for name in names}
+#: a reference column's name a bank composes of the cheque's and the reference's ("Cheque No/Reference No",
+#: "Ref No./Chq No.", "UTR Number"): one or two of these words, each perhaps with its "No." or "Number"
+_REFERENCE_NAME = re.compile(r"(?:(?:chq|cheque|ref|reference|utr|instrument)(?:no|nos|number|num)?){1,2}")
+
+
+def column_role(name: str) -> str | None:
+    """The role a statement's column has by its name in the header (:data:`BANK_COLUMNS`, a reference
+    by :data:`_REFERENCE_NAME` too), or None when it is not read."""
+    key = _column_key(name)
+    return _COLUMN_OF.get(key) or ("reference" if _REFERENCE_NAME.fullmatch(key) else None)
 #: how many lines a statement's title block (the bank's name, the account, the period) may take
 #: before the header
 HEADER_SEARCH_LINES = 30
@@ -418,7 +428,7 @@ def _header(row: list[str], line: int) -> _Header | LineError | None:
     None when it names no date, narration and money columns (not a header)."""
     roles: dict[str, list[int]] = {}
     for i, cell in enumerate(row):
-        role = _COLUMN_OF.get(_column_key(cell))
+        role = column_role(cell)
         if role:
             roles.setdefault(role, []).append(i)
     dated = "date" in roles or "value_date" in roles
@@ -450,6 +460,63 @@ def _header(row: list[str], line: int) -> _Header | LineError | None:
         columns["date"] = columns.pop("value_date")
     joined = {role: tuple(found[1:]) for role, found in roles.items() if role in _JOINED and len(found) > 1}
     return _Header(line, columns, balance_way, [c.strip() for c in row], joined)
+
+
+#: what a header lacks, as the refusal names it, with the names the import reads for it
+_LACKING = {
+    "date": ("a date column (Date, Txn Date or Value Date)", "तिथि का कॉलम (Date, Txn Date या Value Date)"),
+    "description": ("a narration column (Description, Narration, Particulars or Remarks)",
+                    "विवरण का कॉलम (Description, Narration, Particulars या Remarks)"),
+    "debit": ("a debit column (Debit or Withdrawal)", "डेबिट का कॉलम (Debit या Withdrawal)"),
+    "credit": ("a credit column (Credit or Deposit)", "क्रेडिट का कॉलम (Credit या Deposit)"),
+    "money": ("the money columns (Debit and Credit, or Withdrawal and Deposit, or one Amount with a Dr/Cr column)",
+              "राशि के कॉलम (Debit और Credit, या Withdrawal और Deposit, या Dr/Cr कॉलम के साथ एक Amount)"),
+}
+
+
+def _near_header(rows: list[tuple[int, list[str]]]) -> LineError | None:
+    """The refusal of a file whose header names some of the columns read but not all (a money column
+    the import does not know by that name, "Debit Amount INR" or a bank's misspelling): the line that
+    looks like the header (the first naming the most roles, at least two), what it lacks, and the
+    columns not recognised, to rename. None when no line names two roles (not a header at all)."""
+    best: tuple[int, dict[str, list[int]], list[str]] | None = None
+    for n, row in rows:
+        roles: dict[str, list[int]] = {}
+        for i, cell in enumerate(row):
+            role = column_role(cell)
+            if role:
+                roles.setdefault("date" if role == "value_date" else role, []).append(i)
+        if len(roles) >= 2 and (best is None or len(roles) > len(best[1])):
+            best = (n, roles, row)
+    if best is None:
+        return None
+    n, roles, row = best
+    lacking = [role for role in ("date", "description") if role not in roles]
+    if "amount" not in roles:
+        if "debit" in roles and "credit" not in roles:
+            lacking.append("credit")
+        elif "credit" in roles and "debit" not in roles:
+            lacking.append("debit")
+        elif "debit" not in roles:
+            lacking.append("money")
+    if not lacking:
+        return None
+    found = sorted((i, role) for role, at in roles.items() for i in at)
+    read_en = ", ".join(f"{COLUMN_EN[role]} ← '{row[i].strip()}'" for i, role in found)
+    read_hi = ", ".join(f"{COLUMN_HI[role]} ← '{row[i].strip()}'" for i, role in found)
+    named = {i for i, _ in found}
+    others = [f"'{cell.strip()}'" for i, cell in enumerate(row) if i not in named and cell.strip()]
+    need_en = " and ".join(_LACKING[role][0] for role in lacking)
+    need_hi = " और ".join(_LACKING[role][1] for role in lacking)
+    unknown_en = (f" Not recognised: {', '.join(others)}; if one of them is that column, rename it in the header to one of those names."
+                  if others else " Add the column, or download the statement again with every column.")
+    unknown_hi = (f" जो कॉलम पहचाने नहीं गए: {', '.join(others)}; यदि इनमें से कोई वही है, तो हेडर में उसका नाम इन नामों में से एक रखें।"
+                  if others else " वह कॉलम जोड़ें, या सभी कॉलमों के साथ विवरण फिर से डाउनलोड करें।")
+    return LineError(n, "header",
+                     f"Line {n} looks like the header (it names {read_en}), but it lacks {need_en}, so it was not read as the header "
+                     f"and nothing was imported.{unknown_en} E.g. {','.join(BANK_HEADER)}.",
+                     f"पंक्ति {n} हेडर जैसी है (इसमें {read_hi} हैं), पर इसमें {need_hi} नहीं है, इसलिए इसे हेडर के रूप में नहीं पढ़ा गया और "
+                     f"कुछ भी आयात नहीं हुआ।{unknown_hi} उदाहरण: {','.join(BANK_HEADER)}।")
 
 
 #: files that are not CSV, by how they begin: what net banking offers beside CSV
@@ -658,11 +725,22 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                                                 "के लेन-देन Stripe वाले फ़ॉर्म में, बैलेंस लेन-देन की JSON सूची के रूप में, आयात होते हैं; डैशबोर्ड का "
                                                 "CSV निर्यात नहीं पढ़ा जाता।")])
         for sep, name_en, name_hi in ((";", "semicolons (;)", "अर्धविराम (;)"), ("\t", "tabs", "टैब")):
-            if len(first) == 1 and sep in first[0]:  # a spreadsheet set to another list separator
-                raise StatementError([LineError(first_line, "header", f"The columns are separated by {name_en}, not commas: save the file as CSV with "
-                                                                      f"commas (,) between the columns, with the header {expected}.",
-                                                f"कॉलम {name_hi} से अलग किए गए हैं, अल्पविराम से नहीं: फ़ाइल को कॉलमों के बीच अल्पविराम (,) "
+            # a spreadsheet set to another list separator, or a bank's "Excel" download that is text separated by
+            # tabs (State Bank's .xls): the first line so separated, or, below a title that has no separator
+            # (the bank's name), the header so separated (decision 180)
+            at = first_line if len(first) == 1 and sep in first[0] else next(
+                (n for n, row in filled[:HEADER_SEARCH_LINES] if sep in ",".join(row) and isinstance(_header(",".join(row).split(sep), n), _Header)),
+                None)
+            if at is not None:
+                where_en = "" if at == first_line else f" (line {at} is the header, so separated)"
+                where_hi = "" if at == first_line else f" (पंक्ति {at} हेडर है, इसी तरह अलग की गई)"
+                raise StatementError([LineError(at, "header", f"The columns are separated by {name_en}, not commas{where_en}: save the file as CSV with "
+                                                              f"commas (,) between the columns, with the header {expected}.",
+                                                f"कॉलम {name_hi} से अलग किए गए हैं, अल्पविराम से नहीं{where_hi}: फ़ाइल को कॉलमों के बीच अल्पविराम (,) "
                                                 f"वाली CSV के रूप में सहेजें, हेडर {expected} के साथ।")])
+        near = _near_header(filled[:HEADER_SEARCH_LINES])
+        if near is not None:
+            raise StatementError([near])
         raise StatementError([LineError(first_line, "header",
             f"No header was found in the first {HEADER_SEARCH_LINES} lines (line {first_line} reads {','.join(first)[:120]}). The header names the "
             "columns: a date (Date, Txn Date or Value Date), the narration (Description, Narration, Particulars or Remarks), and Debit and "
@@ -721,7 +799,17 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     if title:
         notes.insert(0, ReadNote(_span(title[0][0], title[-1][0]), "Above the header: the statement's title, not read.",
                               "हेडर से ऊपर: विवरण का शीर्षक, पढ़ा नहीं गया।"))
-    body = [(n, r) for n, r in filled if n > header.line]
+    body = []
+    for n, r in filled:
+        if n <= header.line:
+            continue
+        if _is_rule(r):  # a rule line under the header or after the lines (HDFC's "********"): no transaction, no figure
+            notes.append(ReadNote(str(n), "A rule line, not a transaction: not read.", "रेखा की पंक्ति, लेन-देन नहीं: पढ़ी नहीं गई।"))
+            continue
+        body.append((n, r))
+    summary = _summary_block(body)  # HDFC's "STATEMENT SUMMARY": its figures checked against the lines below
+    if summary is not None:
+        body = [(n, r) for n, r in body if n not in (summary[0][0], summary[1][0])]
     # the last line with a date: a footer after it may write in the date column ("**This is a
     # computer generated statement", "Total"), but a text with a digit there beside an amount is a
     # transaction's date mistyped, never a total
@@ -733,6 +821,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         notes.append(ReadNote("", "The statement lists the newest transaction first: each line's running balance was checked against the line above it.",
                               "विवरण में सबसे नया लेन-देन पहले है: हर पंक्ति का शेष उसके ऊपर की पंक्ति से जाँचा गया।"))
     lines: list[ParsedLine] = []
+    date_texts: list[str] = []  # each line's date as the file writes it (:func:`_month_first`)
     previous_balance: int | None = None
     row_index = {n: i for i, (n, _) in enumerate(rows)}
     read_last: int | None = None  # the index in ``rows`` of the last row read into a transaction (a narration continued too)
@@ -826,13 +915,133 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         if len(errors) > problems:
             continue
         lines.append(ParsedLine(start, value_date, amount, reference, description, balance))
+        date_texts.append(date_text)
         read_last = row_index[start]
     if not lines and not errors:
         errors.append(LineError(0, "file", "The statement has a header but no lines.", "विवरण में हेडर है पर कोई पंक्ति नहीं।"))
+    month_first = _month_first(lines, date_texts, today)
+    if month_first is not None:
+        errors.append(month_first)
+    if summary is not None and lines and not errors:
+        errors.extend(_check_summary(summary, lines, newest_first, notes))
     if errors:
         raise StatementError(errors)
     notes.extend(_alike_lines(lines))
     return BankReading(lines, notes, account)
+
+
+#: a date written in digits alone, day and month either way round (a time after it aside)
+_DIGITS_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:[ T].*)?")
+
+
+def _month_first(lines: list[ParsedLine], texts: list[str], today: dt.date) -> LineError | None:
+    """The refusal of a statement whose dates were written month first, as a spreadsheet set to US
+    English saves them (``11/2/2026`` for 2 November) when every day is 12 or less, so that no date
+    is refused as month first: read day first, every line falls on the same day of three or more
+    different months (the 11th of February, March, April ...), where read month first they are
+    days of a few weeks. None for any other statement (decision 181)."""
+    if len({l.value_date for l in lines}) < 3 or not all(_DIGITS_DATE.fullmatch(t) for t in texts):
+        return None
+    day = lines[0].value_date.day
+    if day > 12 or any(l.value_date.day != day for l in lines):
+        return None
+    try:
+        swapped = sorted({dt.date(l.value_date.year, day, l.value_date.month) for l in lines})
+    except ValueError:
+        return None
+    if swapped[-1] > today or (swapped[-1] - swapped[0]).days > 62:
+        return None
+    first, last = lines[0], lines[-1]
+    return LineError(first.line_no, "date",
+                     f"Every date of the file, read day first as Indian banks write them, is the {day}{_ordinal(day)} of a month "
+                     f"('{texts[0]}' on line {first.line_no} is {first.value_date:%d-%m-%Y}, '{texts[-1]}' on line {last.line_no} is "
+                     f"{last.value_date:%d-%m-%Y}): the dates were written month first, as a spreadsheet set to US English saves them "
+                     f"('{texts[0]}' for {dt.date(first.value_date.year, day, first.value_date.month):%d-%m-%Y}), and would be imported "
+                     "months apart. Import the bank's own download as it came, not a copy saved from a spreadsheet.",
+                     f"फ़ाइल की हर तिथि, भारतीय बैंकों की तरह दिन पहले पढ़ने पर, किसी महीने की {day} तारीख है ('{texts[0]}' पंक्ति "
+                     f"{first.line_no} पर {first.value_date:%d-%m-%Y} है, '{texts[-1]}' पंक्ति {last.line_no} पर {last.value_date:%d-%m-%Y}): "
+                     "तिथियाँ महीना पहले लिखी गई हैं, जैसे US English पर सेट स्प्रेडशीट सहेजती है "
+                     f"('{texts[0]}' यानी {dt.date(first.value_date.year, day, first.value_date.month):%d-%m-%Y}), और महीनों के अंतर पर "
+                     "आयात हो जातीं। बैंक का अपना डाउनलोड जैसा आया वैसा आयात करें, स्प्रेडशीट से सहेजी गई प्रति नहीं।")
+
+
+def _ordinal(day: int) -> str:
+    return "st" if day in (1, 21, 31) else "nd" if day in (2, 22) else "rd" if day in (3, 23) else "th"
+
+
+_RULE_CELL = re.compile(r"[*=_~-]{3,}")
+
+
+def _is_rule(row: list[str]) -> bool:
+    """A rule line: every filled cell a run of one drawing character (``********``, ``-----``)."""
+    cells = [c.strip() for c in row if c.strip()]
+    return bool(cells) and all(_RULE_CELL.fullmatch(c) and len(set(c)) == 1 for c in cells)
+
+
+#: the statement summary's columns (HDFC's "Opening Balance, Dr Count, Cr Count, Debits, Credits,
+#: Closing Bal"), by their names compared as a header's are, and what each must equal
+_SUMMARY_COLUMNS = {"openingbalance": "opening", "openingbal": "opening", "drcount": "debits_count", "debitcount": "debits_count",
+                    "crcount": "credits_count", "creditcount": "credits_count", "debits": "debits", "credits": "credits",
+                    "closingbal": "closing", "closingbalance": "closing"}
+_SUMMARY_NAMES = {"opening": ("opening balance", "प्रारंभिक शेष"), "closing": ("closing balance", "अंतिम शेष"),
+                  "debits": ("total of debits", "डेबिट का योग"), "credits": ("total of credits", "क्रेडिट का योग"),
+                  "debits_count": ("number of debits", "डेबिट की संख्या"), "credits_count": ("number of credits", "क्रेडिट की संख्या")}
+
+
+def _summary_block(body: list[tuple[int, list[str]]]) -> tuple[tuple[int, list[str]], tuple[int, list[str]]] | None:
+    """The statement's summary a bank prints after its lines, as a small table of its own: a line
+    naming an opening and a closing balance among the :data:`_SUMMARY_COLUMNS` (HDFC's "Opening
+    Balance,Dr Count,Cr Count,Debits,Credits,Closing Bal") and the line below it with its figures;
+    its columns are not the statement's, so it is read by its own names (decision 182). None when
+    the file has none."""
+    for k, (n, row) in enumerate(body[:-1]):
+        roles = [_SUMMARY_COLUMNS.get(_column_key(c)) for c in row]
+        if "opening" in roles and "closing" in roles and sum(r is not None for r in roles) >= 3:
+            return (n, row), body[k + 1]
+    return None
+
+
+def _check_summary(summary: tuple[tuple[int, list[str]], tuple[int, list[str]]], lines: list[ParsedLine], newest_first: bool,
+                   notes: list[ReadNote]) -> list[LineError]:
+    """The summary's figures, each equal to what the lines give (the balance before the earliest line,
+    the latest line's balance, the sums and numbers of debits and credits), else a refusal naming the
+    figure; a figure the lines cannot give (no running balance) is not checked."""
+    (names_line, names), (line, values) = summary
+    earliest, latest = (lines[-1], lines[0]) if newest_first else (lines[0], lines[-1])
+    debits, credits = [l.amount_paise for l in lines if l.amount_paise < 0], [l.amount_paise for l in lines if l.amount_paise > 0]
+    given = {"opening": None if earliest.balance_paise is None else earliest.balance_paise - earliest.amount_paise,
+             "closing": latest.balance_paise, "debits": -sum(debits), "credits": sum(credits),
+             "debits_count": len(debits), "credits_count": len(credits)}
+    errors = []
+    for i, name in enumerate(names):
+        role = _SUMMARY_COLUMNS.get(_column_key(name))
+        text = values[i].strip() if i < len(values) else ""
+        if role is None or not text:
+            continue
+        label_en, label_hi = _SUMMARY_NAMES[role]
+        expected = given[role]
+        counted = role.endswith("_count")
+        try:
+            amount, side = _way_of(text)
+            figure = int(text) if counted else _signed_rupees(amount) * (-1 if side == "debit" else 1)  # (a balance "250.00 Dr": overdrawn)
+        except (ValueError, AmountError):
+            errors.append(LineError(line, "summary", f"The statement summary's {label_en} ('{name.strip()}', line {names_line}) reads {text!r}, "
+                                                     "which is not a figure: download the statement again.",
+                                    f"विवरण सारांश का {label_hi} ('{name.strip()}', पंक्ति {names_line}) {text!r} है, जो अंक नहीं: "
+                                    "विवरण फिर से डाउनलोड करें।"))
+            continue
+        if expected is None or figure == expected:
+            continue
+        shown, want = (str(figure), str(expected)) if counted else (format_paise(figure), format_paise(expected))
+        errors.append(LineError(line, "summary", f"The statement summary's {label_en} ('{name.strip()}', line {names_line}) is {shown}, "
+                                                 f"but the lines give {want}: a line may be missing or mistyped; download the statement again.",
+                                f"विवरण सारांश का {label_hi} ('{name.strip()}', पंक्ति {names_line}) {shown} है, पर पंक्तियों से {want} "
+                                "आता है: कोई पंक्ति छूटी या गलत लिखी हो सकती है; विवरण फिर से डाउनलोड करें।"))
+    if not errors:
+        notes.append(ReadNote(_span(names_line, line), "The statement summary (opening and closing balance, debits and credits), equal to "
+                                                      "its lines': not a transaction.",
+                              "विवरण सारांश (प्रारंभिक और अंतिम शेष, डेबिट और क्रेडिट), पंक्तियों के बराबर: लेन-देन नहीं।"))
+    return errors
 
 
 def _alike_lines(lines: list[ParsedLine]) -> list[ReadNote]:
@@ -1364,11 +1573,18 @@ async def _repeated_lines(district_id: int, lines: list[ParsedLine]) -> tuple[li
         return lines, {}
     new: list[ParsedLine] = []
     left_out: dict[int, int] = {}
-    unclear: list[tuple[ParsedLine, _Earlier]] = []
+    unclear: list[tuple[ParsedLine, _Earlier, bool]] = []
     for line in lines:
         candidates = earlier.get((line.value_date, line.amount_paise, line.reference, line.description))
         if not candidates and line.unjoined is not None:  # as an import before narrations were joined stored it
             candidates = earlier.get((line.value_date, line.amount_paise, *line.unjoined))
+        unread = False
+        if not candidates and line.reference:
+            # as an import that did not read the reference column stored it ("Cheque No/Reference No" before
+            # decision 178, or a download of the statement without that column): no reference
+            unread = True
+            candidates = (earlier.get((line.value_date, line.amount_paise, "", line.description))
+                          or (earlier.get((line.value_date, line.amount_paise, "", line.unjoined[1])) if line.unjoined else None))
         if not candidates:
             new.append(line)
             continue
@@ -1380,22 +1596,30 @@ async def _repeated_lines(district_id: int, lines: list[ParsedLine]) -> tuple[li
         blind = next((c for c in candidates if c.balance_paise is None or line.balance_paise is None), None)
         if blind is not None:
             candidates.remove(blind)
-            unclear.append((line, blind))
+            unclear.append((line, blind, unread))
             continue
         new.append(line)  # the same but for the balance: another transaction
     if not new:
         first = min([*left_out, *(c.statement_id for _, c in unclear)])
         raise DuplicateStatement(await StatementImport.get(id=first), how="lines")
     if unclear:
-        named = {i.id: _import_named(i) for i in await StatementImport.filter(id__in={c.statement_id for _, c in unclear})}
+        named = {i.id: _import_named(i) for i in await StatementImport.filter(id__in={c.statement_id for _, c, _ in unclear})}
         raise StatementError([LineError(
             line.line_no, "line",
-            f"The same date, amount, reference and description as line {c.line_no} of {named[c.statement_id][0]}, and no running balance "
-            f"to tell them apart. If it is that bank line, remove it from the file (import only what import #{c.statement_id} does not have); "
+            (f"The same date, amount and description as line {c.line_no} of {named[c.statement_id][0]}, which was imported without a reference "
+             f"(its import did not read the column of the reference {line.reference!r}), and no running balance to tell them apart. "
+             if unread else
+             f"The same date, amount, reference and description as line {c.line_no} of {named[c.statement_id][0]}, and no running balance "
+             "to tell them apart. ") +
+            f"If it is that bank line, remove it from the file (import only what import #{c.statement_id} does not have); "
             "if it is another transaction, import the statement with its balance column.",
-            f"वही तिथि, राशि, संदर्भ और विवरण जो {named[c.statement_id][1]} की पंक्ति {c.line_no} में है, और इन्हें अलग बताने के लिए कोई "
-            f"शेष (बैलेंस) नहीं। यदि यह वही बैंक पंक्ति है तो इसे फ़ाइल से हटाएँ (केवल वही आयात करें जो आयात #{c.statement_id} में नहीं है); "
-            "यदि यह दूसरा लेन-देन है तो विवरण को शेष (balance) कॉलम के साथ आयात करें।") for line, c in unclear])
+            (f"वही तिथि, राशि और विवरण जो {named[c.statement_id][1]} की पंक्ति {c.line_no} में है, जो बिना संदर्भ के आयात हुई थी (उस आयात ने "
+             f"संदर्भ {line.reference!r} का कॉलम नहीं पढ़ा था), और इन्हें अलग बताने के लिए कोई शेष (बैलेंस) नहीं। "
+             if unread else
+             f"वही तिथि, राशि, संदर्भ और विवरण जो {named[c.statement_id][1]} की पंक्ति {c.line_no} में है, और इन्हें अलग बताने के लिए कोई "
+             "शेष (बैलेंस) नहीं। ") +
+            f"यदि यह वही बैंक पंक्ति है तो इसे फ़ाइल से हटाएँ (केवल वही आयात करें जो आयात #{c.statement_id} में नहीं है); "
+            "यदि यह दूसरा लेन-देन है तो विवरण को शेष (balance) कॉलम के साथ आयात करें।") for line, c, unread in unclear])
     return new, left_out
 
 

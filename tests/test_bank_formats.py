@@ -662,3 +662,172 @@ def test_a_file_given_to_the_wrong_form_is_told_which_form_it_belongs_to():
             rec.parse_stripe_json(csv_file, TODAY)
         [error] = caught.value.errors
         assert error.message_en.startswith("This is a CSV file, not the JSON list of Stripe balance transactions")
+
+
+#: a Yes Bank style download: the reference column named for both the cheque and the reference number
+CHEQUE_OR_REFERENCE = (b"Transaction Date,Value Date,Cheque No/Reference No,Description,Withdrawals,Deposits,Running Balance\n"
+                       b'24/11/2025,24/11/2025,CDM123,BY CASH DEP SLIP DSJP0001202511243,,"1,483.50","1,01,483.50"\n'
+                       b'26/11/2025,26/11/2025,NEFT0099,NEFT JVVNL REMITTANCE,"1,000.00",,"1,00,483.50"\n')
+#: HDFC's "delimited" download: the columns padded with spaces, the value date's name cut to "Value Dat",
+#: the transaction date (the day before) in "Date", zero in the side a line does not move
+HDFC_DELIMITED = (b"Date     ,Narration                         ,Value Dat,Debit Amount       ,Credit Amount      ,Chq/Ref Number   ,Closing Balance\n"
+                  b"23/11/25 ,BY CASH DEP SLIP DSJP0001202511243,24/11/25 ,0.00               ,1483.50            ,CDM123           ,101483.50\n"
+                  b"25/11/25 ,NEFT JVVNL REMITTANCE             ,26/11/25 ,1000.00            ,0.00               ,NEFT0099         ,100483.50\n")
+
+
+@pytest.mark.parametrize("data", [CHEQUE_OR_REFERENCE, HDFC_DELIMITED], ids=["cheque-or-reference", "hdfc-delimited"])
+def test_a_reference_or_value_date_column_under_another_banks_name_is_read(data):
+    """The reference was left unread ("not read: 'Cheque No/Reference No'"), so a deposit could not be
+    matched by its slip or UTR; HDFC's "Value Dat" was not the value date, and lines were dated the day before."""
+    assert _read(data) == LINES
+    assert "not read" not in str(rec.read_bank_csv(CHEQUE_OR_REFERENCE, TODAY).notes[0]).replace("not read: 'Transaction Date'", "")
+
+
+def test_a_header_lacking_a_column_names_its_line_what_it_lacks_and_the_columns_to_rename():
+    """A header the import half knows (a bank's misspelt "Withdrawl") was refused as "No header was
+    found ... (line 1 reads Account Name :,...)": neither the header's line nor the column to rename."""
+    misspelt = TITLED.replace(b"Debit,Credit", b"Withdrawl,Deposit")
+    with pytest.raises(rec.StatementError) as caught:
+        rec.read_bank_csv(misspelt, TODAY)
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (6, "header")
+    assert error.message_en.startswith("Line 6 looks like the header (it names date ← 'Txn Date', date ← 'Value Date', description ← 'Description', "
+                                       "reference ← 'Ref No./Cheque No.', credit ← 'Deposit', balance ← 'Balance'), but it lacks a debit column "
+                                       "(Debit or Withdrawal)"), error.message_en
+    assert "Not recognised: 'Withdrawl'; if one of them is that column, rename it in the header" in error.message_en
+    assert error.message_hi.startswith("पंक्ति 6 हेडर जैसी है") and "डेबिट का कॉलम (Debit या Withdrawal)" in error.message_hi
+    assert "'Withdrawl'" in error.message_hi
+    # no narration and no money column: both named, and every column is known, so nothing to rename
+    [(line, field, message)] = _refused(b"Bank of Rajasthan\nDate,Ref No,Balance\n24-11-2025,CDM1,500.00\n")
+    assert (line, field) == (2, "header")
+    assert ("it lacks a narration column (Description, Narration, Particulars or Remarks) and the money columns (Debit and Credit, "
+            "or Withdrawal and Deposit, or one Amount with a Dr/Cr column)") in message
+    assert "Add the column, or download the statement again with every column." in message
+    # a file with no line like a header is told what a header is, as before
+    [(line, field, message)] = _refused(b"Foo,Bar,Baz\n1,2,3\n")
+    assert (line, field) == (1, "header") and message.startswith("No header was found in the first 30 lines (line 1 reads Foo,Bar,Baz)")
+
+
+def _refused_on_the_hindi_page(web, name: str, data: bytes) -> str:
+    """The Hindi page's text after the bank form refused ``data``: nothing imported."""
+    web.login("society")
+    token = web.csrf("/society/reconciliation")
+    page = web.post("/society/reconciliation?lang=hi", data={"action": "import_bank", "csrf_token": token},
+                    files={"file": (name, data, "text/csv")})
+    assert page.status_code == 400
+    assert web.run(lambda: StatementImport.all().count()) == 0
+    return re.sub(r"\s+", " ", page.text).replace("&#39;", "'")
+
+
+def test_the_page_names_the_line_of_a_header_it_could_not_read_in_hindi(web):
+    text = _refused_on_the_hindi_page(web, "sbi.csv", TITLED.replace(b"Debit,Credit", b"Withdrawl,Deposit"))
+    assert "पंक्ति 6 हेडर जैसी है" in text and "'Withdrawl'" in text and "No header was found" not in text
+
+
+async def test_a_statement_to_date_imported_without_its_reference_is_known_again(demo_db):
+    """Monday's statement downloaded without the reference column (or imported before that column was
+    read) stored its lines without a reference: the statement to date, with the references, has those
+    lines left out as Monday's, not imported twice; without a running balance it is refused, saying so."""
+    district = await District.get(code="JP")
+    actor = Actor(await User.get(username="society"), via="cli")
+    without = CANONICAL.replace(b",reference", b"").replace(b",CDM123", b"").replace(b",NEFT0099", b"")
+    before = await rec.import_bank_statement(actor, district.id, without.split(b"2025-11-26")[0], "to-monday.csv")
+    assert before.lines == 1
+    later = await rec.import_bank_statement(actor, district.id, CANONICAL, "to-wednesday.csv")
+    assert later.lines == 1 and later.left_out == {before.id: 1}
+    assert await StatementLine.filter(statement=later).values_list("reference", flat=True) == ["NEFT0099"]
+    # the same, no balances: nothing tells the lines apart, so the file is refused, nothing imported
+    blind = await rec.import_bank_statement(actor, district.id, without.replace(b'"1,01,483.50"', b"").replace(b'"1,00,483.50"', b"")
+                                            .replace(b"2025-11-2", b"2025-12-0").split(b"2025-12-06")[0], "dec-no-balance.csv")
+    with pytest.raises(rec.StatementError) as caught:
+        await rec.import_bank_statement(actor, district.id, CANONICAL.replace(b"2025-11-2", b"2025-12-0")
+                                        .replace(b'"1,01,483.50"', b"").replace(b'"1,00,483.50"', b""), "dec-to-date.csv")
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (2, "line")
+    assert error.message_en.startswith(f"The same date, amount and description as line 2 of import #{blind.id}")
+    assert "which was imported without a reference (its import did not read the column of the reference 'CDM123')" in error.message_en
+    assert "बिना संदर्भ के आयात" in error.message_hi
+    assert await StatementImport.all().count() == 3
+
+
+@pytest.mark.parametrize("sep, named", [(b"\t", "tabs"), (b";", "semicolons (;)")])
+def test_a_header_separated_by_tabs_below_the_banks_name_is_told_to_use_commas_naming_its_line(sep, named):
+    """State Bank's "Excel" download is text separated by tabs, its first line the bank's name alone: it was
+    refused "No header was found in the first 30 lines (line 1 reads STATE BANK OF INDIA)", as if the header
+    were missing; only a first line with a tab was seen as separated by tabs."""
+    data = b"STATE BANK OF INDIA\r\n" + TITLED.replace(b",", sep)
+    [(line, field, message)] = _refused(data)
+    assert (line, field) == (7, "header")
+    assert message.startswith(f"The columns are separated by {named}, not commas (line 7 is the header, so separated): save the file as CSV"), message
+    with pytest.raises(rec.StatementError) as caught:
+        rec.read_bank_csv(data, TODAY)
+    assert "(पंक्ति 7 हेडर है, इसी तरह अलग की गई)" in caught.value.errors[0].message_hi
+
+
+#: HDFC's download opened in a spreadsheet set to US English and saved again: the dates month first
+#: (3, 4 and 5 November 2025), each day 12 or less, so that none is refused as month first
+MONTH_FIRST = (b"Date,Narration,Chq./Ref.No.,Value Dt,Withdrawal Amt.,Deposit Amt.,Closing Balance\n"
+               b"11/3/2025,BY CASH DEP SLIP DSJP0001202511033,CDM123,11/3/2025,,1483.5,101483.5\n"
+               b"11/4/2025,NEFT JVVNL REMITTANCE,NEFT0099,11/4/2025,1000,,100483.5\n"
+               b"11/5/2025,BY CASH DEP SLIP DSJP0001202511053,CDM124,11/5/2025,,500,100983.5\n")
+
+
+def test_dates_a_spreadsheet_wrote_month_first_are_refused_not_imported_months_apart():
+    """They were read as 11 March, 11 April and 11 May 2025: a week's deposits imported into three
+    weeks months before, where no day end matches them, and nothing said."""
+    with pytest.raises(rec.StatementError) as caught:
+        rec.read_bank_csv(MONTH_FIRST, TODAY)
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (2, "date")
+    assert error.message_en.startswith("Every date of the file, read day first as Indian banks write them, is the 11th of a month "
+                                       "('11/3/2025' on line 2 is 11-03-2025, '11/5/2025' on line 4 is 11-05-2025): the dates were written "
+                                       "month first, as a spreadsheet set to US English saves them ('11/3/2025' for 03-11-2025)"), error.message_en
+    assert "Import the bank's own download as it came" in error.message_en and "महीना पहले लिखी गई हैं" in error.message_hi
+    # day first, the same digits are read: days that differ, two dates only, or one date
+    assert [l.value_date for l in rec.read_bank_csv(MONTH_FIRST.replace(b"11/5/2025", b"12/5/2025"), TODAY).lines] == [
+        dt.date(2025, 3, 11), dt.date(2025, 4, 11), dt.date(2025, 5, 12)]
+    two = b"\n".join(MONTH_FIRST.split(b"\n")[:3]) + b"\n"
+    assert len(rec.read_bank_csv(two, TODAY).lines) == 2
+    one_day = MONTH_FIRST.replace(b"11/4/2025", b"11/3/2025").replace(b"11/5/2025", b"11/3/2025")
+    assert {l.value_date for l in rec.read_bank_csv(one_day, TODAY).lines} == {dt.date(2025, 3, 11)}
+    # a bank's day-first dates with the month's name are never taken for month first
+    assert len(rec.read_bank_csv(MONTH_FIRST.replace(b"11/3/", b"11-Mar-").replace(b"11/4/", b"11-Apr-").replace(b"11/5/", b"11-May-"),
+                                 TODAY).lines) == 3
+
+
+#: HDFC's download as it comes: a rule of asterisks under the header and after the lines, then the
+#: statement summary, a small table of its own (opening balance, counts, debits, credits, closing)
+HDFC_SUMMARY = (SHORT_YEARS.replace(b"Closing Balance\n", b"Closing Balance\n********,********,********,********,********,********,********\n")
+                + b"********,********,********,********,********,********,********\n"
+                  b"STATEMENT SUMMARY  :-,,,,,,\n"
+                  b"Opening Balance,Dr Count,Cr Count,Debits,Credits,Closing Bal,\n"
+                  b"100000.00,1,1,1000.00,1483.50,100483.50,\n")
+
+
+def test_hdfcs_rule_lines_and_statement_summary_are_read_and_the_summary_checked_against_the_lines():
+    """They were refused seven times over: the asterisks as a date and amounts that are not, the
+    summary's figures as a transaction whose date is '100000.00' with both a debit and a credit."""
+    reading = rec.read_bank_csv(HDFC_SUMMARY, TODAY)
+    assert [(l.value_date, l.amount_paise, l.reference, l.description, l.balance_paise) for l in reading.lines] == LINES
+    assert [str(n) for n in reading.notes][1:] == [
+        "line 2: A rule line, not a transaction: not read.", "line 5: A rule line, not a transaction: not read.",
+        "line 6: After the last transaction: not read.",
+        "lines 7-8: The statement summary (opening and closing balance, debits and credits), equal to its lines': not a transaction."]
+    # each figure is checked: a line missing or mistyped refuses the file, naming the figure
+    for old, new, figure in ((b"1000.00,1483.50,", b"1000.00,1483.00,", "total of credits ('Credits', line 7) is ₹1,483.00, but the lines give ₹1,483.50"),
+                             (b"100000.00,1,1,", b"100000.00,2,1,", "number of debits ('Dr Count', line 7) is 2, but the lines give 1"),
+                             (b"100000.00,1,1,", b"99000.00,1,1,", "opening balance ('Opening Balance', line 7) is ₹99,000.00, but the lines give ₹1,00,000.00")):
+        data = HDFC_SUMMARY.replace(old, new)
+        with pytest.raises(rec.StatementError) as caught:
+            rec.read_bank_csv(data, TODAY)
+        [error] = caught.value.errors
+        assert (error.line, error.field) == (8, "summary") and f"The statement summary's {figure}" in error.message_en, error.message_en
+        assert "विवरण सारांश" in error.message_hi
+    with pytest.raises(rec.StatementError) as caught:
+        rec.read_bank_csv(HDFC_SUMMARY.replace(b"100483.50,\n", b"\"1,00,583.50\",\n"), TODAY)
+    assert "closing balance ('Closing Bal', line 7) is ₹1,00,583.50, but the lines give ₹1,00,483.50" in caught.value.errors[0].message_en
+
+
+def test_the_page_names_a_statement_summary_that_does_not_add_up_in_hindi(web):
+    text = _refused_on_the_hindi_page(web, "hdfc.csv", HDFC_SUMMARY.replace(b"1,1,1000.00", b"1,1,1001.00"))
+    assert "विवरण का सारांश" in text and "विवरण सारांश का डेबिट का योग ('Debits', पंक्ति 7) ₹1,001.00 है" in text

@@ -184,9 +184,9 @@ def test_statement_uploads_are_limited_checked_and_named_safely(web):
     # too (it said only "Scan the documents at a lower resolution")
     huge = send("import_bank", "bank.csv", b"date,description,reference,debit,credit,balance\n" + b"x" * (13 * 1024 * 1024))
     assert huge.status_code == 413 and "a bank statement split by week" in huge.text and "विवरण सप्ताह के अनुसार बाँटकर" in huge.text
-    # Windows-1252 (decision 57) is read; this one has no money columns, and its header is refused as such
+    # Windows-1252 (decision 57) is read; this one has no money columns, and its header is refused as such (decision 178)
     latin = send("import_bank", "bank.csv", "date,description\n2025-11-24,Caf\u00e9 d\u00e9p\u00f4t\n".encode("latin-1"))
-    assert latin.status_code == 400 and "No header was found" in latin.text
+    assert latin.status_code == 400 and "Line 1 looks like the header" in latin.text and "it lacks the money columns" in latin.text
     neither = send("import_bank", "bank.csv", b"date,description,reference,debit,credit,balance\n2025-11-24,Caf\x81,R,,1.00,\n")
     assert neither.status_code == 400 and "neither UTF-8 nor Windows-1252" in neither.text
     pdf = send("import_bank", "bank.csv", PDF + b"\xff\xfe binary")

@@ -144,6 +144,7 @@ FIELDS = {
     "columns": N_("Columns"),
     "line": N_("Line"),
     "account": N_("Account number"),
+    "summary": N_("Statement summary"),
     "data": N_("The file's contents"),
     "transaction": N_("Transaction"),
     "stripe": N_("Stripe"),
