@@ -343,8 +343,11 @@ COLUMN_HI = {"date": "तिथि", "description": "विवरण", "referenc
               "way": "Dr/Cr", "balance": "शेष"}
 
 
+_NOT_A_LETTER = re.compile(r"[^a-z]")
+
+
 def _column_key(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower())
+    return _NOT_A_LETTER.sub("", text.lower())
 
 
 @dataclass(frozen=True)
@@ -972,8 +975,14 @@ def _ordinal(day: int) -> str:
 _RULE_CELL = re.compile(r"[*=_~-]{3,}")
 
 
+_RULE_CHARS = "*=_~-"
+
+
 def _is_rule(row: list[str]) -> bool:
     """A rule line: every filled cell a run of one drawing character (``********``, ``-----``)."""
+    first = row[0].strip() if row else ""
+    if first and first[0] not in _RULE_CHARS:  # (most lines: a date first; every line of a statement is asked)
+        return False
     cells = [c.strip() for c in row if c.strip()]
     return bool(cells) and all(_RULE_CELL.fullmatch(c) and len(set(c)) == 1 for c in cells)
 
@@ -988,6 +997,9 @@ _SUMMARY_NAMES = {"opening": ("opening balance", "प्रारंभिक �
                   "debits_count": ("number of debits", "डेबिट की संख्या"), "credits_count": ("number of credits", "क्रेडिट की संख्या")}
 
 
+_OPENING = re.compile(r"o\W*p\W*e\W*n", re.I)  # what every name of an opening balance has (_column_key drops the rest)
+
+
 def _summary_block(body: list[tuple[int, list[str]]]) -> tuple[tuple[int, list[str]], tuple[int, list[str]]] | None:
     """The statement's summary a bank prints after its lines, as a small table of its own: a line
     naming an opening and a closing balance among the :data:`_SUMMARY_COLUMNS` (HDFC's "Opening
@@ -995,6 +1007,8 @@ def _summary_block(body: list[tuple[int, list[str]]]) -> tuple[tuple[int, list[s
     its columns are not the statement's, so it is read by its own names (decision 182). None when
     the file has none."""
     for k, (n, row) in enumerate(body[:-1]):
+        if _OPENING.search(",".join(row)) is None:  # (one look at the line first: every line of a statement is asked)
+            continue
         roles = [_SUMMARY_COLUMNS.get(_column_key(c)) for c in row]
         if "opening" in roles and "closing" in roles and sum(r is not None for r in roles) >= 3:
             return (n, row), body[k + 1]
