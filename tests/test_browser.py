@@ -323,6 +323,54 @@ def test_a_caste_certificate_with_a_condition_and_an_uploaded_scan(page, tmp_pat
     page.screenshot(path=str(ARTIFACTS / "caste-certificate-receipt.png"), full_page=True)
 
 
+def test_a_scan_too_large_for_its_field_is_refused_when_chosen_at_a_kiosk_in_hindi(browser, server, tmp_path):
+    """At the JanMitra kiosk (1024x600, Hindi), a 3 MB phone photo chosen for the ration card (its
+    field takes 1 MB) was sent whole over the kiosk's link and refused only then, and one past the
+    site's limit (12 MB) lost the form to an error page. It is refused as soon as it is chosen, beside
+    the field, in the page's language, and not sent; a scan that fits goes on as before."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=server, locale="hi-IN", viewport={"width": 1024, "height": 600})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        log_in(page, "operator2", "hi")
+        page.fill("#q", "8003344556")
+        page.locator("form:has(#q) button[type=submit]").click()
+        page.locator("table tbody tr", has_text="8003344556").get_by_role("link").click()
+        page.get_by_role("link", name=re.compile("जाति प्रमाण पत्र")).click()
+        posted = []
+        page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+        photo = tmp_path / "ration card photo.pdf"
+        photo.write_bytes(b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024))
+        scan = page.locator("#f-ration_card_scan")
+        scan.set_input_files(str(photo))
+        refused = page.locator("#f-ration_card_scan-too-large")
+        expect(refused).to_be_visible()
+        expect(refused).to_have_text("फ़ाइल 3,073 KB की है; अधिकतम 1024 KB स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")
+        expect(scan).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(".field", has=scan)).to_have_class(re.compile(r"\bhas-error\b"))
+        assert scan.evaluate("input => input.files.length") == 0  # not sent with the form
+        assert posted == []
+        page.fill("#f-applicant_name", "Geeta Meena")
+        page.fill("#f-father_name", "Ram Lal Meena")
+        page.select_option("#f-caste_category", "ST")
+        page.fill("#f-caste", "Meena")
+        page.fill("#f-address-village_ward", "Bassi")
+        page.select_option("#f-address-tehsil", index=1)
+        page.fill("#f-address-district", "Jaipur")
+        page.fill("#f-address-pin", "303301")
+        small = tmp_path / "ration card.pdf"
+        small.write_bytes(b"%PDF-1.4 ration card scan")
+        scan.set_input_files(str(small))
+        expect(refused).to_be_hidden()
+        page.get_by_role("button", name="जाँचें और आगे बढ़ें").click()
+        expect(page.locator("#total")).to_have_text("₹10.00")
+        expect(page.locator("table.facts")).to_contain_text("ration card.pdf")
+    finally:
+        context.close()
+
+
 def test_enter_goes_on_and_a_number_takes_indian_grouping(page):
     """Enter on step 2 of a form pressed "Back" (the form's first button); a number box refused
     "1,80,000" (an <input type=number> cannot hold it, and sent nothing: "is required")."""
