@@ -152,14 +152,14 @@ def page(browser, server):
         context.close()
 
 
-def log_in(page, username: str = "operator1", lang: str = "en") -> None:
+def log_in(page, username: str = "operator1", lang: str = "en", lands: str = r"/counter$") -> None:
     from playwright.sync_api import expect
 
     page.goto(f"/lang/{lang}?next=/login")  # the session's language outlives the login
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.locator("form[action='/login'] button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/counter$"))
+    expect(page).to_have_url(re.compile(lands))
 
 
 def facts(page) -> dict[str, str]:
@@ -367,6 +367,44 @@ def test_a_scan_too_large_for_its_field_is_refused_when_chosen_at_a_kiosk_in_hin
         page.get_by_role("button", name="जाँचें और आगे बढ़ें").click()
         expect(page.locator("#total")).to_have_text("₹10.00")
         expect(page.locator("table.facts")).to_contain_text("ration card.pdf")
+    finally:
+        context.close()
+
+
+def test_a_citizen_reads_a_bill_paid_by_upi_on_a_phone_without_javascript_within_the_screen(browser, server, page):
+    """The citizen's copy of a receipt awaiting UPI, at 360 pixels with JavaScript off, was 672 pixels
+    wide: the QR code is drawn 85.5 mm wide, the upi:// link is one long word, and the service charge's
+    "(paid by the department)" was kept on one line beside its amount (alone, 445 pixels). The page now
+    fits the screen, the QR code and the link still on it; the operator's 1024-pixel page is as it was."""
+    from playwright.sync_api import expect
+
+    log_in(page)
+    page.fill("#q", "9829012345")
+    page.get_by_role("button", name="Search").click()
+    page.locator("table tbody tr", has_text="9829012345").get_by_role("link").click()
+    page.get_by_role("link", name=re.compile(r"Electricity bill.*JVVNL")).click()
+    page.fill("#f-k_number", "2104 1234 5678")
+    page.get_by_role("button", name="Get amount due").click()
+    page.get_by_role("button", name=re.compile("UPI QR code")).click()
+    expect(page.locator("#upi-qr svg")).to_be_visible()
+    receipt_no = page.locator("#receipt-no").inner_text().strip()
+
+    context = browser.new_context(base_url=server, locale="en-IN", java_script_enabled=False, viewport={"width": 360, "height": 640})
+    context.set_default_timeout(10_000)
+    phone = context.new_page()
+    try:
+        log_in(phone, "citizen", lands=r"/my$")
+        phone.goto(f"/receipts/{receipt_no}")
+        expect(phone.locator("#payment-status")).to_contain_text("Awaiting UPI payment")
+        expect(phone.locator("table.facts tr", has_text="Service charge")).to_contain_text("(paid by the department)")
+        wide = phone.evaluate("""() => [...document.querySelectorAll("body *")]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+            .map(e => e.tagName + (e.id ? "#" + e.id : ""))""")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360 and wide == [], wide
+        qr = phone.locator("#upi-qr svg").bounding_box()
+        assert qr and 150 < qr["width"] <= 360, qr
+        expect(phone.locator("#upi-link")).to_be_visible()
+        phone.screenshot(path=str(ARTIFACTS / "upi-receipt-phone.png"), full_page=True)
     finally:
         context.close()
 
