@@ -82,6 +82,15 @@ def size_label(max_kb: int) -> str:
     return f"{max_kb // 1024} MB" if max_kb >= 1024 and max_kb % 1024 == 0 else f"{max_kb} KB"
 
 
+def too_large(max_kb: int, kb: str | None) -> tuple[str, str]:
+    """Why a file is refused for its size (English, Hindi): ``kb`` is its size in KB as written
+    ("3,073"), None when it is only known to be larger than ``max_kb``. The form's page says the
+    same before sending, with the size the browser reads (web/static/upload-limits.js)."""
+    is_en, is_hi = (f"is {kb} KB", f"{kb} KB की है") if kb is not None else (f"is larger than {max_kb} KB", f"{max_kb} KB से बड़ी है")
+    return (f"The file {is_en}; at most {max_kb} KB is accepted. Scan at a lower resolution.",
+            f"फ़ाइल {is_hi}; अधिकतम {max_kb} KB स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")
+
+
 #: the field of a scan the counter attaches when it resubmits an application sent back for correction
 #: (an affidavit the officer asked for, a clearer copy): any service takes one, as PDF, JPEG or PNG
 #: of at most 2 MB (core/corrections.py)
@@ -111,14 +120,10 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     if not content:
         raise FormErrors([FieldMessage(field, "The file is empty; scan the document again.", "फ़ाइल खाली है; दस्तावेज़ फिर से स्कैन करें।")])
     if len(content) > max_kb * 1024:
-        if size is not None and size >= len(content):  # the size received, rounded up: never "1024 KB" for a file over 1024 KB
-            kb = -(-size // 1024)
-            is_en, is_hi = f"is {kb:,} KB", f"{kb:,} KB की है"
-        else:  # only the start was read: all that is known is that it is over the limit
-            is_en, is_hi = f"is larger than {max_kb} KB", f"{max_kb} KB से बड़ी है"
-        raise FormErrors([FieldMessage(
-            field, f"The file {is_en}; at most {max_kb} KB is accepted. Scan at a lower resolution.",
-            f"फ़ाइल {is_hi}; अधिकतम {max_kb} KB स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")])
+        # the size received, rounded up: never "1024 KB" for a file over 1024 KB; when only the start
+        # was read, all that is known is that it is over the limit
+        kb = f"{-(-size // 1024):,}" if size is not None and size >= len(content) else None
+        raise FormErrors([FieldMessage(field, *too_large(max_kb, kb))])
     mime = sniff(content)
     if mime is None or mime not in accept:
         raise FormErrors([FieldMessage(

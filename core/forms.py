@@ -213,7 +213,7 @@ def _message(schema: dict[str, Any], data: dict[str, Any], error: jsonschema.Val
         "format": ((f"{en} is not a date: write it as DD-MM-YYYY (12-03-1978) or YYYY-MM-DD (1978-03-12).",
                     f"{hi} तारीख नहीं है: DD-MM-YYYY (12-03-1978) या YYYY-MM-DD (1978-03-12) में लिखें।") if value == "date" else
                    (f"{en} is not a valid {value}.", f"{hi} मान्य {value} नहीं है।")),
-        "type": _type_message(en, hi, value),
+        "type": _type_message(en, hi, value, prop),
         "minItems": (f"{en}: give at least {value}.", f"{hi}: कम से कम {value} दें।"),
         "maxItems": (f"{en}: give at most {value}.", f"{hi}: अधिकतम {value} दें।"),
     }
@@ -245,8 +245,23 @@ _TYPE_NAMES = {
 }
 
 
-def _type_message(en: str, hi: str, value: Any) -> tuple[str, str]:
+def _bound(number: int | float) -> str:
+    """A field's bound as its description writes it: 5,000 and 1,00,000 (Indian digit grouping)."""
+    return indian_digits(int(number)) if float(number).is_integer() else str(number)
+
+
+def _type_message(en: str, hi: str, value: Any, prop: dict[str, Any] | None = None) -> tuple[str, str]:
     kinds = [value] if isinstance(value, str) else [k for k in value if isinstance(k, str)] if isinstance(value, list) else []
+    low, high = (prop or {}).get("minimum"), (prop or {}).get("maximum")
+    numeric = (int, float)
+    if kinds in (["integer"], ["number"]) and isinstance(low, numeric) and isinstance(high, numeric) and not isinstance(low, bool) \
+            and not isinstance(high, bool):
+        # a field with bounds (an age, a number of seats, a share in %): the bounds say what to type,
+        # never an example the field would refuse (an age "such as 1500 or 2,50,000")
+        a, b = _bound(low), _bound(high)
+        if kinds == ["integer"]:
+            return f"{en} must be a whole number from {a} to {b}.", f"{hi} {a} से {b} तक की पूर्ण संख्या होनी चाहिए।"
+        return f"{en} must be a number from {a} to {b}.", f"{hi} {a} से {b} तक की संख्या होनी चाहिए।"
     names = [_TYPE_NAMES[k] for k in kinds if k in _TYPE_NAMES] or [_TYPE_NAMES["string"]]
     return (f"{en} must be " + " or ".join(n[0] for n in names) + ".",
             f"{hi} " + " या ".join(n[1] for n in names) + "।")

@@ -152,14 +152,14 @@ def page(browser, server):
         context.close()
 
 
-def log_in(page, username: str = "operator1", lang: str = "en") -> None:
+def log_in(page, username: str = "operator1", lang: str = "en", lands: str = r"/counter$") -> None:
     from playwright.sync_api import expect
 
     page.goto(f"/lang/{lang}?next=/login")  # the session's language outlives the login
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.locator("form[action='/login'] button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/counter$"))
+    expect(page).to_have_url(re.compile(lands))
 
 
 def facts(page) -> dict[str, str]:
@@ -321,6 +321,92 @@ def test_a_caste_certificate_with_a_condition_and_an_uploaded_scan(page, tmp_pat
     expect(page.locator("#receipt-no")).to_have_text(re.compile(r"^JP\d{13}$"))
     expect(page.locator("table.facts")).to_contain_text("Caste certificate")
     page.screenshot(path=str(ARTIFACTS / "caste-certificate-receipt.png"), full_page=True)
+
+
+def test_a_scan_too_large_for_its_field_is_refused_when_chosen_at_a_kiosk_in_hindi(browser, server, tmp_path):
+    """At the JanMitra kiosk (1024x600, Hindi), a 3 MB phone photo chosen for the ration card (its
+    field takes 1 MB) was sent whole over the kiosk's link and refused only then, and one past the
+    site's limit (12 MB) lost the form to an error page. It is refused as soon as it is chosen, beside
+    the field, in the page's language, and not sent; a scan that fits goes on as before."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=server, locale="hi-IN", viewport={"width": 1024, "height": 600})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        log_in(page, "operator2", "hi")
+        page.fill("#q", "8003344556")
+        page.locator("form:has(#q) button[type=submit]").click()
+        page.locator("table tbody tr", has_text="8003344556").get_by_role("link").click()
+        page.get_by_role("link", name=re.compile("जाति प्रमाण पत्र")).click()
+        posted = []
+        page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+        photo = tmp_path / "ration card photo.pdf"
+        photo.write_bytes(b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024))
+        scan = page.locator("#f-ration_card_scan")
+        scan.set_input_files(str(photo))
+        refused = page.locator("#f-ration_card_scan-too-large")
+        expect(refused).to_be_visible()
+        expect(refused).to_have_text("फ़ाइल 3,073 KB की है; अधिकतम 1024 KB स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")
+        expect(scan).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(".field", has=scan)).to_have_class(re.compile(r"\bhas-error\b"))
+        assert scan.evaluate("input => input.files.length") == 0  # not sent with the form
+        assert posted == []
+        page.fill("#f-applicant_name", "Geeta Meena")
+        page.fill("#f-father_name", "Ram Lal Meena")
+        page.select_option("#f-caste_category", "ST")
+        page.fill("#f-caste", "Meena")
+        page.fill("#f-address-village_ward", "Bassi")
+        page.select_option("#f-address-tehsil", index=1)
+        page.fill("#f-address-district", "Jaipur")
+        page.fill("#f-address-pin", "303301")
+        small = tmp_path / "ration card.pdf"
+        small.write_bytes(b"%PDF-1.4 ration card scan")
+        scan.set_input_files(str(small))
+        expect(refused).to_be_hidden()
+        page.get_by_role("button", name="जाँचें और आगे बढ़ें").click()
+        expect(page.locator("#total")).to_have_text("₹10.00")
+        expect(page.locator("table.facts")).to_contain_text("ration card.pdf")
+    finally:
+        context.close()
+
+
+def test_a_citizen_reads_a_bill_paid_by_upi_on_a_phone_without_javascript_within_the_screen(browser, server, page):
+    """The citizen's copy of a receipt awaiting UPI, at 360 pixels with JavaScript off, was 672 pixels
+    wide: the QR code is drawn 85.5 mm wide, the upi:// link is one long word, and the service charge's
+    "(paid by the department)" was kept on one line beside its amount (alone, 445 pixels). The page now
+    fits the screen, the QR code and the link still on it; the operator's 1024-pixel page is as it was."""
+    from playwright.sync_api import expect
+
+    log_in(page)
+    page.fill("#q", "9829012345")
+    page.get_by_role("button", name="Search").click()
+    page.locator("table tbody tr", has_text="9829012345").get_by_role("link").click()
+    page.get_by_role("link", name=re.compile(r"Electricity bill.*JVVNL")).click()
+    page.fill("#f-k_number", "2104 1234 5678")
+    page.get_by_role("button", name="Get amount due").click()
+    page.get_by_role("button", name=re.compile("UPI QR code")).click()
+    expect(page.locator("#upi-qr svg")).to_be_visible()
+    receipt_no = page.locator("#receipt-no").inner_text().strip()
+
+    context = browser.new_context(base_url=server, locale="en-IN", java_script_enabled=False, viewport={"width": 360, "height": 640})
+    context.set_default_timeout(10_000)
+    phone = context.new_page()
+    try:
+        log_in(phone, "citizen", lands=r"/my$")
+        phone.goto(f"/receipts/{receipt_no}")
+        expect(phone.locator("#payment-status")).to_contain_text("Awaiting UPI payment")
+        expect(phone.locator("table.facts tr", has_text="Service charge")).to_contain_text("(paid by the department)")
+        wide = phone.evaluate("""() => [...document.querySelectorAll("body *")]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+            .map(e => e.tagName + (e.id ? "#" + e.id : ""))""")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360 and wide == [], wide
+        qr = phone.locator("#upi-qr svg").bounding_box()
+        assert qr and 150 < qr["width"] <= 360, qr
+        expect(phone.locator("#upi-link")).to_be_visible()
+        phone.screenshot(path=str(ARTIFACTS / "upi-receipt-phone.png"), full_page=True)
+    finally:
+        context.close()
 
 
 def test_enter_goes_on_and_a_number_takes_indian_grouping(page):

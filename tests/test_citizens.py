@@ -8,6 +8,7 @@ import pytest
 
 from emitra.core import auth, grievances, workflow
 from emitra.core.audit import Actor
+from emitra.core.ids import make_receipt_no
 from emitra.core.models import AuditLog, Case, Certificate, Counter, LoginThrottle, Notification, RequestStatus, ServiceRequest, User
 from emitra.web.citizens import HOUR, TRACK_WINDOW
 from tests.case_helpers import actor, caste_case, grievance_case, pay
@@ -65,13 +66,40 @@ def test_a_ready_certificate_says_where_to_collect_it(web):
 def test_a_wrong_mobile_or_number_gets_one_generic_message_and_no_data(web):
     number = web.run(lambda: caste_case()).number
     wrong_mobile = track(web, number, "9999999999")
-    wrong_number = track(web, "JP0001000009999", RAMESH)
+    wrong_number = track(web, make_receipt_no("JP", 1, 9999), RAMESH)  # a receipt number no counter issued
     for page in (wrong_mobile, wrong_number):
         assert page.status_code == 404
         assert "No application with this number and mobile" in page.text
         assert "Caste" not in page.text and 'id="steps"' not in page.text
     bad = track(web, number, "12345")
     assert bad.status_code == 400 and "Mobile number: the 10 digits" in bad.text
+
+
+def test_a_mistyped_number_is_refused_beside_it_saying_what_to_fix_and_never_spends_the_look_ups(web):
+    """A digit mistyped, two swapped, one left out or a word typed: the page says which, under the
+    number, in the page's language, without looking anything up; ten such never hold back the real one."""
+    number = web.run(lambda: caste_case()).number
+    swapped = number[:-3] + number[-2] + number[-3] + number[-1]
+    assert swapped != number
+    mistyped = {
+        swapped.lower(): "This receipt number has a wrong check digit: a digit was probably mistyped, or two swapped.",
+        number[:-1]: "a receipt number is two letters and 13 digits, such as JP0001000000421 (this has 12 digits)",
+        "my caste certificate": "(this has 0 digits); a grievance number is written GR-JP-0000001",
+    }
+    for typed, said in mistyped.items():
+        page = track(web, typed, RAMESH)
+        assert page.status_code == 400, (typed, page.status_code)
+        error = re.search(r'<p class="error" id="number-error" role="alert">(.*?)</p>', page.text, re.S)
+        assert error and said in error.group(1), (typed, page.text[-3000:])
+        assert 'id="not-found"' not in page.text and 'id="steps"' not in page.text
+        assert f'value="{typed}"' in page.text  # kept to correct
+    web.get("/lang/hi?next=/track")
+    hindi = track(web, swapped, RAMESH)
+    assert hindi.status_code == 400 and "इस रसीद संख्या का जाँच अंक गलत है" in hindi.text
+    for _ in range(11):  # more than the look-ups allowed from one address: none was spent
+        assert track(web, swapped, RAMESH).status_code == 400
+    found = track(web, " ".join([number[:2], number[2:6], number[6:]]).lower(), RAMESH)
+    assert found.status_code == 200 and 'id="steps"' in found.text
 
 
 def test_a_payment_that_is_not_a_case_shows_its_status(web):

@@ -130,6 +130,21 @@ def test_a_number_typed_in_groups_or_in_small_letters_is_taken_as_its_field_want
     assert short.status_code == 400 and "K-number must be exactly 12 digits" in short.text and 'value="2104 1234 567"' in short.text
 
 
+def test_an_error_page_says_what_happened_in_words_with_its_status_beside(web):
+    """An operator who opened another counter's receipt, an address that does not exist or an admin's
+    page got a page headed "404" or "403", in Hindi too: a number that says nothing to them. The
+    heading now says it in the page's language, the status in brackets for the help desk."""
+    web.login("operator2")
+    heading = lambda page: re.sub(r"\s+", " ", re.search(r"<h1>(.*?)</h1>", page.text, re.S).group(1)).strip()
+    assert heading(web.get("/counter/no-such-page")) == 'Not found <small id="status-code">(404)</small>'
+    assert heading(web.get("/society/policy")) == 'Not allowed <small id="status-code">(403)</small>'
+    web.get("/lang/hi")
+    other = web.get("/receipts/JP0001000000018")
+    assert other.status_code == 404 and heading(other) == 'नहीं मिला <small id="status-code">(404)</small>'
+    assert "<title>नहीं मिला" in other.text
+    assert heading(web.get("/society/policy")) == 'अनुमति नहीं है <small id="status-code">(403)</small>'
+
+
 def test_a_hindi_session_gets_the_pages_that_do_not_exist_in_hindi(web):
     """An address no route answers (a typo, an old bookmark) and a form's address opened by itself
     (Enter in the address bar on the page a refused payment answered) were English pages in a

@@ -93,10 +93,29 @@ def test_amounts_with_indian_digit_grouping_are_accepted_at_the_counter(web):
     refused = web.post_form(copy, {"quantity": "1,000"})
     assert refused.status_code == 400 and errors(refused.text) == ["Number of pages must be at most 500."]
     word = web.post_form(dth, {"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "one thousand"})
-    assert errors(word.text) == ["Recharge amount (Rs) must be a whole number, such as 1500 or 2,50,000."]
+    assert errors(word.text) == ["Recharge amount (Rs) must be a whole number from 100 to 5,000."]
     web.get("/lang/hi")
     word = web.post_form(dth, {"operator": "tata_play", "subscriber_id": "1012345678", "amount_rupees": "one thousand"})
-    assert errors(word.text) == ["रिचार्ज राशि (₹) पूर्ण संख्या होनी चाहिए, जैसे 1500 या 2,50,000।"]
+    assert errors(word.text) == ["रिचार्ज राशि (₹) 100 से 5,000 तक की पूर्ण संख्या होनी चाहिए।"]
+
+
+def test_a_number_typed_wrong_into_a_bounded_field_is_told_its_bounds_not_an_example_it_refuses(web):
+    """A passenger's age typed with the letter O, a number of pages in words: the refusal says the
+    field's range (1 to 120, 1 to 500), never "such as 1500 or 2,50,000", which an age cannot be."""
+    web.login("operator1")
+    eid = ramesh(web)
+    bus = f"/counter/citizens/{eid}/services/pvt.rsrtc.bus_ticket"
+    posted = {"from": "jaipur", "to": "ajmer", "journey_date": "2026-11-23", "service_class": "express", "seats": "2",
+              "passengers.0.name": "Ramesh Kumar Sharma", "passengers.0.age": "48", "passengers.0.gender": "M",
+              "passengers.1.name": "Sita Sharma", "passengers.1.age": "4O", "passengers.1.gender": "F"}
+    refused = web.post_form(bus, posted)
+    assert refused.status_code == 400 and errors(refused.text) == ["Age must be a whole number from 1 to 120."]
+    assert 'id="f-passengers-1-age-error"' in refused.text  # beside the second passenger's age
+    copy = f"/counter/citizens/{eid}/services/{PHOTOCOPY}"
+    assert errors(web.post_form(copy, {"quantity": "ten"}).text) == ["Number of pages must be a whole number from 1 to 500."]
+    web.get("/lang/hi")
+    assert errors(web.post_form(bus, posted).text) == ["आयु 1 से 120 तक की पूर्ण संख्या होनी चाहिए।"]
+    assert errors(web.post_form(copy, {"quantity": "ten"}).text) == ["पृष्ठों की संख्या 1 से 500 तक की पूर्ण संख्या होनी चाहिए।"]
 
 
 MONEY = {"type": "object", "properties": {

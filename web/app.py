@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import re
+from urllib.parse import urlsplit
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -34,7 +35,7 @@ from emitra.web import upi_refunds as upi_refund_pages
 from emitra.web.head import HeadAsGet
 from emitra.web.headers import SecurityHeaders
 from emitra.web.i18n import _
-from emitra.web.security import CsrfFailed, Forbidden, load_user, set_language
+from emitra.web.security import CsrfFailed, Forbidden, FormTooLarge, load_user, set_language
 from emitra.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if not hasattr(request.state, "user"):  # no route was reached (an address that does not exist, a GET of a form's
         request.state.user = await load_user(request)  # address): the session's language, not the last request's
         set_language(request, request.state.user)
+    if isinstance(exc, FormTooLarge):  # in the page's language, with the way back to the form it was sent from
+        return render(request, "error.html", {
+            "status": status, "heading": _("The form was not sent: it is too large"), "back": _page_sent_from(request),
+            "message": _("Nothing was received or recorded: the form with its files is larger than %(mb)d MB, the most this "
+                         "site accepts. Go back to the form, choose smaller files (documents scanned at a lower resolution, "
+                         "a bank statement split by week) or fewer at once, and send it again.") % {"mb": exc.mb}}, status)
     message = detail if status in (403, 404) and detail and detail not in ("Not Found", "Forbidden") else {
         404: _("This page does not exist."),
         # a form's address opened by itself (Enter in the address bar on the page a refused form answered)
@@ -155,6 +162,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     response = render(request, "error.html", {"status": status, "message": message}, status)
     response.headers.update(getattr(exc, "headers", None) or {})  # a 429's Retry-After
     return response
+
+
+def _page_sent_from(request: Request) -> str:
+    """The page of this site the posted form was on (its Referer's path, sent for the site's own
+    pages: ``Referrer-Policy: same-origin``), or "" when there is none."""
+    sent_from = urlsplit(request.headers.get("referer", ""))
+    if sent_from.netloc != request.headers.get("host", "") or not sent_from.path.startswith("/") or sent_from.path.startswith("//"):
+        return ""
+    return sent_from.path + (f"?{sent_from.query}" if sent_from.query else "")
 
 
 RETRY_AFTER_SECONDS = 5

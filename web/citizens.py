@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from emitra.core import auth, book, clock, config, grievances, notify, text, upi_refunds, workflow
+from emitra.core import auth, book, clock, config, grievances, ids, notify, text, upi_refunds, workflow
 from emitra.core import counter as counter_core
 from emitra.core.models import (AuditLog, BookEntry, Case, CaseEvent, Certificate, Citizen, Counter, CounterKind, District,
                                 Notification, RequestStatus, Role, ServiceRequest)
@@ -109,6 +109,30 @@ def _clean_number(text: str) -> str:
     return workflow.clean_number(text)
 
 
+#: the numbers a citizen can track, as :func:`_clean_number` reads them: a receipt number
+#: (core/ids.make_receipt_no: district, counter, serial, check digit) and a grievance number filed online
+RECEIPT_NUMBER = re.compile(r"[A-Z]{2}\d{13}")
+GRIEVANCE_NUMBER = re.compile(r"GR-[A-Z]{2}-\d{7,}")
+
+
+def number_mistyped(number: str) -> str:
+    """Why ``number`` (read by :func:`_clean_number`) is no receipt or grievance number, saying what
+    to do; "" when it may be one. Told without a look-up: a number's shape and check digit are
+    public, so this says nothing of which numbers exist, and it is not counted as a failed look-up."""
+    if GRIEVANCE_NUMBER.fullmatch(number):
+        return ""
+    if RECEIPT_NUMBER.fullmatch(number):
+        return "" if ids.is_valid_receipt_no(number) else _(
+            "This receipt number has a wrong check digit: a digit was probably mistyped, or two swapped. "
+            "Read it again from your receipt.")
+    digits = sum(ch.isdigit() for ch in number)
+    return i18n.ngettext_(
+        "Number: a receipt number is two letters and 13 digits, such as JP0001000000421 (this has %(digits)d digit); "
+        "a grievance number is written GR-JP-0000001. Copy it again from your receipt or SMS.",
+        "Number: a receipt number is two letters and 13 digits, such as JP0001000000421 (this has %(digits)d digits); "
+        "a grievance number is written GR-JP-0000001. Copy it again from your receipt or SMS.", digits) % {"digits": digits}
+
+
 async def lookup(number: str, mobile: str) -> dict[str, Any] | None:
     """The case or request with this number, if ``mobile`` is the one it was filed with; else None."""
     # a number longer than any stored one cannot match (and must not reach the database's length check)
@@ -166,6 +190,8 @@ async def track(request: Request) -> Response:
     number = _clean_number(form["number"])
     if not number:
         errors["number"] = _("Number: write the receipt number (e.g. JP0001000000421) or the grievance number (e.g. GR-JP-0000001).")
+    elif mistyped := number_mistyped(number):  # (not a failed look-up: nothing was looked up)
+        errors["number"] = mistyped
     if not MOBILE.fullmatch(form["mobile"]):
         errors["mobile"] = _("Mobile number: the 10 digits given when the application or grievance was filed.")
     if errors:

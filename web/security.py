@@ -180,12 +180,20 @@ MAX_FIELDS = 1000
 MAX_FIELD_BYTES = 1024 * 1024
 
 
-def _too_large(limit: int) -> HTTPException:
-    mb = limit // (1024 * 1024)
-    return HTTPException(413, f"The form with its files is larger than {mb} MB, the most this site accepts (EMITRA_MAX_REQUEST_MB). "
-                              "Send smaller files (documents scanned at a lower resolution, a bank statement split by week) or fewer at once. "
-                              f"/ फ़ॉर्म अपनी फ़ाइलों सहित {mb} MB से बड़ा है, जो इस साइट की सीमा है। छोटी फ़ाइलें भेजें (दस्तावेज़ कम रिज़ॉल्यूशन पर "
-                              "स्कैन करके, बैंक विवरण सप्ताह के अनुसार बाँटकर) या एक बार में कम फ़ाइलें भेजें।")
+class FormTooLarge(HTTPException):
+    """A posted form larger than ``EMITRA_MAX_REQUEST_MB``: nothing of it was read, nothing recorded.
+    A page answers it in the page's language (web/app.py); the API with the English half of the detail."""
+
+    def __init__(self, limit: int):
+        self.mb = limit // (1024 * 1024)
+        super().__init__(413, _too_large_detail(self.mb))
+
+
+def _too_large_detail(mb: int) -> str:
+    return (f"The form with its files is larger than {mb} MB, the most this site accepts (EMITRA_MAX_REQUEST_MB). "
+            "Send smaller files (documents scanned at a lower resolution, a bank statement split by week) or fewer at once. "
+            f"/ फ़ॉर्म अपनी फ़ाइलों सहित {mb} MB से बड़ा है, जो इस साइट की सीमा है। छोटी फ़ाइलें भेजें (दस्तावेज़ कम रिज़ॉल्यूशन पर "
+            "स्कैन करके, बैंक विवरण सप्ताह के अनुसार बाँटकर) या एक बार में कम फ़ाइलें भेजें।")
 
 
 async def read_form(request: Request) -> Any:
@@ -195,7 +203,7 @@ async def read_form(request: Request) -> Any:
     limit = config.max_request_bytes()
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        raise _too_large(limit)
+        raise FormTooLarge(limit)
     received = 0
     receive = request._receive  # Starlette reads the body through it; count what arrives
 
@@ -205,7 +213,7 @@ async def read_form(request: Request) -> Any:
         if message.get("type") == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
-                raise _too_large(limit)
+                raise FormTooLarge(limit)
         return message
 
     request._receive = limited
