@@ -169,6 +169,8 @@ def test_a_form_over_the_request_limit_is_answered_in_the_pages_language_with_th
     assert "Go back to the form" in said and not re.search(r"[\u0900-\u097F]", said)
     assert f'<a href="{url}?step=1">Back to the page</a>' in refused.text
     assert "Back to the page" not in send("https://elsewhere.example/counter").text
+    # a path a browser would read as another site's ("/\\evil" is "//evil" to it): no link
+    assert "Back to the page" not in send("http://testserver/\\elsewhere.example/counter").text
     web.get("/lang/hi")
     hindi = send(f"http://testserver{url}")
     assert hindi.status_code == 413 and "<h1>फ़ॉर्म नहीं भेजा गया: यह बहुत बड़ा है <small" in hindi.text

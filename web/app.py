@@ -168,7 +168,10 @@ def _page_sent_from(request: Request) -> str:
     """The page of this site the posted form was on (its Referer's path, sent for the site's own
     pages: ``Referrer-Policy: same-origin``), or "" when there is none."""
     sent_from = urlsplit(request.headers.get("referer", ""))
-    if sent_from.netloc != request.headers.get("host", "") or not sent_from.path.startswith("/") or sent_from.path.startswith("//"):
+    path = sent_from.path
+    # (a backslash or a control character: a browser reads "/\\evil.example" as "//evil.example", another site)
+    if sent_from.netloc != request.headers.get("host", "") or not path.startswith("/") or path.startswith("//") \
+            or any(c == "\\" or ord(c) < 32 for c in path + sent_from.query):
         return ""
     return sent_from.path + (f"?{sent_from.query}" if sent_from.query else "")
 
