@@ -247,7 +247,8 @@ _TYPE_NAMES = {
 
 def _bound(number: int | float) -> str:
     """A field's bound as its description writes it: 5,000 and 1,00,000 (Indian digit grouping)."""
-    return indian_digits(int(number)) if float(number).is_integer() else str(number)
+    whole = isinstance(number, int) or number.is_integer()  # (not money: a bound of the form's own field)
+    return indian_digits(int(number)) if whole else str(number)
 
 
 def _type_message(en: str, hi: str, value: Any, prop: dict[str, Any] | None = None) -> tuple[str, str]:
