@@ -49,11 +49,17 @@ def parse_emitra_id(text: str) -> str:
 
 
 def make_receipt_no(district_code: str, counter_id: int, serial: int) -> str:
-    """``JP`` + counter (4 digits) + serial (8 digits) + check digit, e.g. ``JP0001000000421``."""
+    """``JP`` + counter (4 digits) + serial (8 digits) + check digit, e.g. ``JP0001000000421``; a
+    counter id or serial past its width keeps all its digits (a longer number, 13 to 20 digits)."""
     body = f"{counter_id:04d}{serial:08d}"
     return f"{district_code.upper()}{body}{verhoeff.calc_check_digit(body)}"
 
 
 def is_valid_receipt_no(text: str) -> bool:
     cleaned = re.sub(r"[\s\-]", "", text or "").upper()
-    return bool(re.match(r"^[A-Z]{2}\d{13}$", cleaned)) and verhoeff.is_valid(cleaned[2:])
+    return bool(RECEIPT_NO.fullmatch(cleaned)) and verhoeff.is_valid(cleaned[2:])
+
+
+#: a receipt number's shape (:func:`make_receipt_no`): 13 digits, more once a counter id passes 9999
+#: or a serial 99,999,999 (the column holds 24 characters)
+RECEIPT_NO = re.compile(r"[A-Z]{2}\d{13,20}")

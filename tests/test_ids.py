@@ -40,3 +40,6 @@ def test_receipt_numbers_carry_a_check_digit():
     no = make_receipt_no("JP", 1, 42)
     assert is_valid_receipt_no(no)
     assert not is_valid_receipt_no(no[:-1] + str((int(no[-1]) + 1) % 10))
+    # a counter id past 9999 or a serial past 99,999,999 keeps its digits: still a receipt number, checked
+    wide = make_receipt_no("JP", 12345, 123456789)
+    assert len(wide) == 17 and is_valid_receipt_no(wide) and not is_valid_receipt_no(wide[:-1] + str((int(wide[-1]) + 1) % 10))

@@ -111,7 +111,6 @@ def _clean_number(text: str) -> str:
 
 #: the numbers a citizen can track, as :func:`_clean_number` reads them: a receipt number
 #: (core/ids.make_receipt_no: district, counter, serial, check digit) and a grievance number filed online
-RECEIPT_NUMBER = re.compile(r"[A-Z]{2}\d{13}")
 GRIEVANCE_NUMBER = re.compile(r"GR-[A-Z]{2}-\d{7,}")
 
 
@@ -121,7 +120,7 @@ def number_mistyped(number: str) -> str:
     public, so this says nothing of which numbers exist, and it is not counted as a failed look-up."""
     if GRIEVANCE_NUMBER.fullmatch(number):
         return ""
-    if RECEIPT_NUMBER.fullmatch(number):
+    if ids.RECEIPT_NO.fullmatch(number):
         return "" if ids.is_valid_receipt_no(number) else _(
             "This receipt number has a wrong check digit: a digit was probably mistyped, or two swapped. "
             "Read it again from your receipt.")
