@@ -2,6 +2,7 @@
 the Society, the bank's webhook and an API caller see them."""
 
 import datetime as dt
+import html
 import json
 import logging
 import re
@@ -136,7 +137,10 @@ async def test_a_upi_payment_shows_a_link_and_qr_code_and_posts_nothing_until_co
     assert "&am=1483.50&" in link and "&cu=INR&" in link and f"&tr={req.receipt_no}&" in link
     assert "pn=District%20e-Mitra%20Society%2C%20Jaipur" in link
     assert payment.reference == req.receipt_no
-    assert payment.details["qr_svg"].startswith("<svg") and "<path" in payment.details["qr_svg"]
+    assert "qr_svg" not in payment.details  # drawn from the link when shown, never stored (decision 188)
+    shown = upi.shown_details(payment.method, payment.status, payment.details)
+    assert shown["qr_svg"].startswith("<svg") and "<path" in shown["qr_svg"] and shown["upi_link"] == link
+    assert shown["qr_svg"] == upi.qr_svg(link) != upi.qr_svg(link.replace("am=1483.50", "am=1483.51"))  # the code of this link
     assert await LedgerEntry.filter(request_id=req.id).count() == 0  # the money is not ours yet
     await counter_core.confirm_payment(Actor(None, via="webhook"), payment, "upi", "evt-1", provider_reference="UTR1")
     assert await ledger.balance("escrow:upi") == DUE and await ledger.balance(JVVNL) == -DUE
@@ -191,6 +195,7 @@ def test_the_banks_confirmation_is_signed_checked_and_applied_once(web, monkeypa
     receipt_no = started["receipt_no"]
     assert started["status"] == "payment_pending" and started["payment"]["status"] == "pending"
     assert "am=1483.50" in started["payment"]["details"]["upi_link"] and started["payment"]["details"]["qr_svg"].startswith("<svg")
+    assert started["payment"]["details"]["qr_svg"] == upi.qr_svg(started["payment"]["details"]["upi_link"])
     ok = {"event_id": "evt-100", "reference": receipt_no, "amount_paise": 148_350, "status": "SUCCESS", "utr": "612345678901"}
     before = _state(web, receipt_no)
 
@@ -206,6 +211,8 @@ def test_the_banks_confirmation_is_signed_checked_and_applied_once(web, monkeypa
     assert first.status_code == 200 and first.json()["applied"] is True
     after = _state(web, receipt_no)
     assert after["payment"] == "received" and after["request"] == "submitted" and after["escrow"] == 148_350
+    shown = web.client.get(f"/api/v1/transactions/{receipt_no}", headers=web.api_token("operator1")).json()["payment"]
+    assert shown["status"] == "received" and "qr_svg" not in shown["details"] and shown["details"]["upi_link"]  # nothing left to scan
     repeat = _notify(web, ok)
     late_failure = _notify(web, {**ok, "event_id": "evt-101", "status": "FAILURE"})  # a different event, too late
     assert repeat.status_code == 200 and repeat.json()["applied"] is False and late_failure.json()["applied"] is False
@@ -341,6 +348,8 @@ def test_the_operator_shows_the_upi_qr_code_on_the_receipt(web, monkeypatch):
     receipt_no = re.search(r'id="receipt-no">([A-Z0-9]+)<', receipt.text).group(1)
     assert "Awaiting UPI payment" in receipt.text and '<svg role="img" aria-label="UPI QR code"' in receipt.text
     assert f"upi://pay?pa={upi.DEMO_VPA}&amp;" in receipt.text and "am=1483.50" in receipt.text and f"tr={receipt_no}" in receipt.text
+    link = html.unescape(re.search(r'id="upi-link">([^<]+)<', receipt.text).group(1))
+    assert upi.qr_svg(link) in receipt.text  # the code of the link shown beside it, drawn for the page (decision 188)
     _notify(web, {"event_id": "evt-300", "reference": receipt_no, "amount_paise": 148_350, "status": "SUCCESS", "utr": "612300000001"})
     paid = web.get(done.headers["location"])
     assert "Paid" in paid.text and "612300000001" in paid.text and "<svg" not in paid.text and "JVVNL-ACK-" in paid.text

@@ -206,3 +206,31 @@ async def test_0034_gives_the_counters_an_empty_hindi_name_shown_as_their_englis
         assert counter_name(named) == "जनमित्र कियोस्क, चौमूं"
     finally:
         current_lang.reset(token)
+
+
+async def test_0041_takes_the_stored_qr_code_out_of_the_upi_payments_started_before_it(demo_db):
+    """Migration 0041, run again on the suite's database: a UPI payment started before it kept its
+    QR code's SVG in its details; afterwards the SVG is gone, its link and the other fields are as
+    they were, a payment of another method (whatever its details hold) is untouched, and the
+    receipt's answer still shows the QR code of the pending payment's link (decision 188)."""
+    from emitra.core import counter as counter_core
+    from emitra.core.audit import Actor
+    from emitra.core.models import Citizen, Counter, Payment, User
+    from emitra.core.payment_methods import upi
+
+    user = await User.get(username="operator1")
+    counter = await Counter.get(id=user.counter_id)
+    citizen = await Citizen.get(name="Ramesh Kumar Sharma")
+    req = await counter_core.record_payment(Actor(user), counter, citizen, "gov.rj.jvvnl.bill", {"k_number": "210412345678"}, "m41-upi", "upi")
+    payment = await Payment.get(request_id=req.id)
+    before = dict(payment.details)
+    assert "qr_svg" not in before and before["upi_link"].startswith("upi://pay?")
+    payment.details = {**before, "qr_svg": upi.qr_svg(before["upi_link"])}  # as a payment started before 0041 stored it
+    await payment.save(update_fields=["details"])
+    other = await Payment.create(district_id=payment.district_id, request_id=req.id, method="cheque", amount_paise=1, tendered_paise=1,
+                                 status="bounced", details={"qr_svg": "<svg>not ours to remove</svg>", "instrument_no": "000123"}, reference="x")
+    await _migrated_again_after("0040_entry_figures")
+    assert (await Payment.get(id=payment.id)).details == before
+    assert (await Payment.get(id=other.id)).details == {"qr_svg": "<svg>not ours to remove</svg>", "instrument_no": "000123"}
+    shown = upi.shown_details("upi", "pending", (await Payment.get(id=payment.id)).details)
+    assert shown["qr_svg"] == upi.qr_svg(before["upi_link"]) and shown["qr_svg"].startswith("<svg")

@@ -23,7 +23,7 @@ from emitra.core.ids import IdError, is_valid_receipt_no
 from emitra.core.privacy import mask_vpa
 from emitra.core.models import Citizen, Counter, Role, ServiceRequest, User
 from emitra.core.text import NAMES as UNSTORABLE, shown, unstorable_in
-from emitra.core.payment_methods import card as card_payments
+from emitra.core.payment_methods import card as card_payments, upi
 from emitra.web.counter import LANG_CHANGERS, may_change_message_lang, method_details
 from emitra.web.openapi import (CANCEL_INPUT, CITIZEN_INPUT, MESSAGE_LANG_INPUT, QUOTE_INPUT, TOKEN_INPUT, WITHDRAW_INPUT, document,
                                 transaction_input)
@@ -358,7 +358,7 @@ async def _receipt_json(req: ServiceRequest, counter: Counter | None = None, cit
         if details.get("payer_vpa"):  # the citizen's UPI address: for the Society's refund, masked here (decision 79)
             details["payer_vpa"] = mask_vpa(str(details["payer_vpa"]))
         out["payment"] = {"method": paid[0].method, "status": paid[0].status, "amount_paise": paid[0].amount_paise,
-                          "reference": paid[0].reference, "details": details}
+                          "reference": paid[0].reference, "details": upi.shown_details(paid[0].method, paid[0].status, details)}
     to_upi = next((p for p in every if p.method == upi_refunds.METHOD), None)
     if to_upi is not None:  # a cancelled UPI booking: its refund, owed to the citizen until the Society sends it
         en, hi = upi_refunds.refund_texts(to_upi, req.receipt_no or "")

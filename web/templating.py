@@ -16,6 +16,7 @@ from starlette.templating import Jinja2Templates
 from emitra.core import config, privacy
 from emitra.core.ids import format_emitra_id
 from emitra.core.money import format_paise
+from emitra.core.payment_methods import upi as upi_method
 from emitra.core.text import day_first
 from emitra.web import i18n
 from emitra.web.assets import static_url
@@ -88,6 +89,7 @@ def _env() -> jinja2.Environment:
     env.filters["emitra_id"] = lambda v: format_emitra_id(v) if v else ""
     env.filters["day_end_note"] = day_end_note
     env.filters["date_text"] = date_text
+    env.filters["shown_details"] = upi_method.shown_details  # a pending UPI payment's QR code, drawn when shown (decision 188)
     env.globals["detail_value"] = detail_value  # {{ detail_value(d) }}: a quote's detail, its dates day first
     env.filters["counter_name"] = i18n.counter_name  # {{ counter|counter_name }}: its Hindi name on a Hindi page
     env.filters["memo"] = i18n.memo  # {{ entry.memo|memo }}: a memo the core writes, in Hindi on a Hindi page

@@ -17,6 +17,7 @@ Settings (environment):
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -62,8 +63,13 @@ def payment_link(payee_vpa: str, payee_name: str, amount_paise: int, reference: 
     return "upi://pay?" + "&".join(f"{k}={v}" for k, v in parts)
 
 
+@functools.lru_cache(maxsize=256)
 def qr_svg(text: str) -> str:
-    """A QR code of ``text`` as an inline SVG element, drawn on the server (no Pillow, no JavaScript)."""
+    """A QR code of ``text`` as an inline SVG element, drawn on the server (no Pillow, no JavaScript).
+
+    Drawn when a page or an API answer shows a pending payment's link (:func:`shown_details`),
+    never stored with the payment (decision 188: about 27 KB a payment, some 13 ms to draw); the
+    last few drawn are kept, so the receipt's "Check again" does not draw its code again."""
     import qrcode
     from qrcode.image.svg import SvgPathFillImage
 
@@ -92,7 +98,17 @@ class UpiMethod(PaymentMethod):
         link = payment_link(vpa(), payee, payment.amount_paise, reference, f"e-Mitra {reference}")
         payment.reference = reference  # the bank's confirmation names it
         await payment.save(update_fields=["reference"])
-        return {"upi_link": link, "qr_svg": qr_svg(link), "vpa": vpa(), "payee": payee, "reference": reference}
+        # (the QR code is not stored: it is drawn from the link whenever it is shown, decision 188)
+        return {"upi_link": link, "vpa": vpa(), "payee": payee, "reference": reference}
+
+
+def shown_details(method: str, status: str, details: dict[str, Any]) -> dict[str, Any]:
+    """A payment's ``details`` as a page or an API answer shows them: a pending UPI payment's with
+    ``qr_svg``, the QR code of its ``upi_link``, drawn here (decision 188); any other as they are."""
+    link = details.get("upi_link")
+    if method == UPI.code and status == "pending" and isinstance(link, str) and link:
+        return {**details, "qr_svg": qr_svg(link)}
+    return details
 
 
 UPI = UpiMethod(code="upi", title_en="UPI (QR code)", title_hi="यूपीआई (क्यूआर कोड)", immediate=False, post_on_start=False,
