@@ -2627,20 +2627,49 @@ ENTRY_PAGE = 2000  # ledger items read back from a run's temporary table a query
 LONELY_PAGE = 20000  # (n, day, key) of a run's ledger items read a query, looking for those no line took
 ID_SPAN = 8000  # entry ids looked at a query when finding the window's entries that move an account
 ID_GAP = 2000  # runs of the window's entry ids closer than this are looked at as one
+ID_BLOCK = 2048  # the ids of a window's entries are found a block of this many ids at a time (_id_runs)
+MAX_HOLED_BLOCKS = 64  # blocks with gaps among the window's ids beyond which _id_runs numbers them all
 
 
 async def _id_runs(lo: dt.datetime, hi: dt.datetime, max_id: int, gap: int | None = None) -> list[tuple[int, int]]:
-    """The ids of the entries created in [lo, hi) (ids up to ``max_id``) as runs of consecutive ids
-    (gaps and islands, from the created_at index alone), runs closer than ``gap`` (ID_GAP unless
-    given; 0: exact runs, every id of each the window's) merged: a week's entries are a few runs
-    (the day's transactions, the day ends, the morning's settlement, the Stripe fees posted at
-    import), however many entries of other days lie between them."""
+    """The ids of the entries created in [lo, hi) (ids up to ``max_id``) as runs of consecutive ids,
+    runs closer than ``gap`` (ID_GAP unless given; 0: exact runs, every id of each the window's)
+    merged: a week's entries are a few runs (the day's transactions, the day ends, the morning's
+    settlement, the Stripe fees posted at import), however many entries of other days lie between
+    them.
+
+    Found from the created_at index alone, by blocks of ID_BLOCK ids: each block's least and
+    greatest id of the window and how many it has. A block with every id between those is one run;
+    the few others (where a run begins or ends among other days' entries) have their ids read by
+    the primary key. A third of the time of numbering the window's ids in order (``id -
+    ROW_NUMBER()``: a sort of the window's hundreds of thousands of ids), which it falls back to
+    when more than MAX_HOLED_BLOCKS blocks have gaps (a window of entries made among many of other
+    days')."""
     gap = ID_GAP if gap is None else gap
-    runs: list[tuple[int, int]] = []
-    for r in await ledger.rows(
+    blocks = await ledger.rows(
+        f'SELECT "id" / {ID_BLOCK} AS b, MIN("id") AS lo, MAX("id") AS hi, COUNT(*) AS n FROM "ledger_entry" '
+        'WHERE "created_at" >= ? AND "created_at" < ? AND "id" <= ? GROUP BY 1 ORDER BY 1', [lo, hi, max_id])
+    exact: list[tuple[int, int]] = []
+    if sum(1 for r in blocks if int(r["n"]) != int(r["hi"]) - int(r["lo"]) + 1) > MAX_HOLED_BLOCKS:
+        exact = [(int(r["lo"]), int(r["hi"])) for r in await ledger.rows(
             'SELECT MIN(x."id") AS lo, MAX(x."id") AS hi FROM (SELECT "id", "id" - ROW_NUMBER() OVER (ORDER BY "id") AS g '
-            'FROM "ledger_entry" WHERE "created_at" >= ? AND "created_at" < ? AND "id" <= ?) x GROUP BY x.g ORDER BY 1', [lo, hi, max_id]):
-        first, last = int(r["lo"]), int(r["hi"])
+            'FROM "ledger_entry" WHERE "created_at" >= ? AND "created_at" < ? AND "id" <= ?) x GROUP BY x.g ORDER BY 1', [lo, hi, max_id])]
+    else:
+        for r in blocks:
+            first, last = int(r["lo"]), int(r["hi"])
+            if int(r["n"]) == last - first + 1:  # every id from first to last: one run
+                spans = [(first, last)]
+            else:
+                spans = [(i, i) for i in (int(x["id"]) for x in await ledger.rows(
+                    'SELECT "id" FROM "ledger_entry" WHERE "id" >= ? AND "id" <= ? AND "created_at" >= ? AND "created_at" < ? ORDER BY "id"',
+                    [first, last, lo, hi]))]
+            for a, b in spans:  # (in order of id: the blocks are, and each block's ids)
+                if exact and exact[-1][1] == a - 1:
+                    exact[-1] = (exact[-1][0], b)
+                else:
+                    exact.append((a, b))
+    runs: list[tuple[int, int]] = []
+    for first, last in exact:
         if runs and first - runs[-1][1] <= gap:
             runs[-1] = (runs[-1][0], last)
         else:

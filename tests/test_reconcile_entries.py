@@ -88,17 +88,26 @@ async def test_entries_of_a_window_found_by_id_runs_are_those_of_a_plain_query(d
     assert await _plain((await District.get(code="JP")).id, LO, HI, last)
 
 
-async def test_id_runs_are_the_window_entries_runs(demo_db, monkeypatch):
-    """The runs cover every id of the window and start and end on one; runs closer than ID_GAP are one."""
+@pytest.mark.parametrize("block, holed", [(2048, 64), (4, 64), (16, 0), (1, 10**6)])
+async def test_id_runs_are_the_window_entries_runs(demo_db, monkeypatch, block, holed):
+    """The runs cover every id of the window and start and end on one; runs closer than ID_GAP are
+    one: found by blocks of ids (those with gaps read id by id), or by numbering the window's ids
+    when too many blocks have gaps (``holed`` 0: always)."""
+    monkeypatch.setattr(rec, "ID_BLOCK", block)
+    monkeypatch.setattr(rec, "MAX_HOLED_BLOCKS", holed)
     rng = random.Random(5)
     await _books(rng, 120)
     last = (await LedgerEntry.all().order_by("-id").first()).id
-    ids = sorted(await LedgerEntry.filter(created_at__gte=LO, created_at__lt=HI).values_list("id", flat=True))
-    monkeypatch.setattr(rec, "ID_GAP", 0)
-    runs = await rec._id_runs(LO, HI, last)
-    assert [i for a, b in runs for i in range(a, b + 1)] == ids  # exact runs of consecutive ids
-    monkeypatch.setattr(rec, "ID_GAP", 10**9)
-    assert await rec._id_runs(LO, HI, last) == [(ids[0], ids[-1])]
+    for lo, hi, max_id in [(LO, HI, last), (LO, HI, last - 30), (LO - dt.timedelta(days=2), LO, last)]:
+        ids = sorted(await LedgerEntry.filter(created_at__gte=lo, created_at__lt=hi, id__lte=max_id).values_list("id", flat=True))
+        assert ids
+        monkeypatch.setattr(rec, "ID_GAP", 0)
+        runs = await rec._id_runs(lo, hi, max_id)
+        assert [i for a, b in runs for i in range(a, b + 1)] == ids  # exact runs of consecutive ids
+        assert all(b + 1 < c for (_, b), (c, _) in zip(runs, runs[1:]))  # each as long as it can be
+        monkeypatch.setattr(rec, "ID_GAP", 10**9)
+        assert await rec._id_runs(lo, hi, max_id) == [(ids[0], ids[-1])]
+    assert await rec._id_runs(LO - dt.timedelta(days=60), LO - dt.timedelta(days=50), last) == []
 
 
 async def _forget_figures(where: str) -> int:
