@@ -1768,7 +1768,7 @@ async def _check_account(district_id: int, line: int, printed: str) -> None:
 
 
 async def import_bank_statement(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:
-    """Import a bank statement CSV, whole or not at all (:class:`StatementError` lists every bad line);
+    """Import a bank statement (CSV, or text separated by tabs), whole or not at all (:class:`StatementError` lists every bad line);
     the lines an earlier import already has are left out (see :func:`_repeated_lines`)."""
     reading = read_bank_csv(data)
     if reading.account is not None:

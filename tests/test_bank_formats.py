@@ -893,12 +893,18 @@ def test_state_banks_excel_download_separated_by_tabs_is_read_as_its_csv_is():
     assert rec.content_sha256(rec.BANK, reading.lines) == rec.content_sha256(rec.BANK, rec.read_bank_csv(CANONICAL, TODAY).lines)
 
 
-@pytest.mark.parametrize("data", [CANONICAL, TITLED, TOTALLED, SIGNED, SHORT_YEARS, YEAR_FIRST, NEWEST_FIRST, HDFC_SUMMARY],
-                         ids=["own", "titled", "totalled", "signed", "short-years", "year-first", "newest-first", "hdfc-summary"])
+#: State Bank's layout over two pages: a narration continued, the page's heading, the header again
+PAGES = TITLED.replace(b"26 Nov 2025,26 Nov 2025,NEFT", b",,(continued) REF DSJP0001202511243,,,,\r\nPage 2 of 2\r\n"
+                       b"Txn Date,Value Date,Description,Ref No./Cheque No.,Debit,Credit,Balance\r\n26 Nov 2025,26 Nov 2025,NEFT")
+
+
+@pytest.mark.parametrize("data", [CANONICAL, TITLED, TOTALLED, SIGNED, SHORT_YEARS, YEAR_FIRST, NEWEST_FIRST, HDFC_SUMMARY, PAGES],
+                         ids=["own", "titled", "totalled", "signed", "short-years", "year-first", "newest-first", "hdfc-summary", "pages"])
 @pytest.mark.parametrize("end", ["", "\t", "  "], ids=["bare", "tab-at-end", "spaces-at-end"])
 def test_every_banks_layout_separated_by_tabs_reads_as_it_does_separated_by_commas(data, end):
     """Title lines, opening and closing balances, totals, Dr/Cr columns, newest line first, HDFC's rules
-    and summary: the same lines and the same notes, and the note that tabs were read."""
+    and summary, a narration continued and the header repeated: the same lines and the same notes, and
+    the note that tabs were read."""
     comma, tab = rec.read_bank_csv(data, TODAY), rec.read_bank_csv(_tabbed(data, end), TODAY)
     assert tab.lines == comma.lines and tab.account == comma.account
     notes = [str(n) for n in tab.notes]
