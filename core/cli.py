@@ -622,8 +622,9 @@ def _parse_week(week: str | None):
 @click.option("--district", required=True, help="The district's code, e.g. JP.")
 @click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
 def reconcile_import_bank(file: str, district: str, as_user: str) -> None:
-    """Import a bank statement CSV (the bank's download, or date,description,reference,debit,credit,balance):
-    all of it, or nothing and every bad line listed."""
+    """Import a bank statement: the bank's download as it comes, CSV or text separated by tabs (State Bank's
+    "Excel" .xls, a bank's TXT), or date,description,reference,debit,credit,balance: all of it, or nothing and
+    every bad line listed."""
     from pathlib import Path
 
     from emitra.core import reconcile as rec

@@ -565,10 +565,12 @@ def _decode_bank(data: bytes, notes: list[ReadNote]) -> str:
         if start.startswith(magic.lower()) and (magic != b"<" or re.match(rb"<(!doctype|html|table|\?xml)", start)):
             if magic == b"PK\x03\x04":
                 what_en, what_hi = next(((en, hi) for inside, en, hi in _ZIPPED if inside in data[:4096]), (what_en, what_hi))
-            raise StatementError([LineError(0, "file", f"This file is {what_en}, not CSV: download the statement from the bank as CSV "
-                                                       "(or open it in Excel and save it as 'CSV UTF-8').",
-                                            f"यह फ़ाइल {what_hi} है, CSV नहीं: बैंक से विवरण CSV के रूप में डाउनलोड करें "
-                                            "(या इसे Excel में खोलकर 'CSV UTF-8' के रूप में सहेजें)।")])
+            raise StatementError([LineError(0, "file", f"This file is {what_en}, not CSV or text: download the statement from the bank as CSV "
+                                                       "or as text separated by tabs (TXT; State Bank's 'Excel' download is such text), "
+                                                       "or open it in Excel and save it as 'CSV UTF-8'.",
+                                            f"यह फ़ाइल {what_hi} है, CSV या टेक्स्ट नहीं: बैंक से विवरण CSV के रूप में या टैब से अलग किए गए "
+                                            "टेक्स्ट (TXT; स्टेट बैंक का 'Excel' डाउनलोड ऐसा ही टेक्स्ट है) के रूप में डाउनलोड करें, "
+                                            "या इसे Excel में खोलकर 'CSV UTF-8' के रूप में सहेजें।")])
     if start[:1] in (b"{", b"["):
         raise StatementError([LineError(0, "file", "This file is JSON (Stripe's balance transactions?), not a bank statement CSV: "
                                                    "import Stripe's file in the Stripe form, and the bank's CSV download here.",
@@ -630,10 +632,10 @@ def _csv_problem(exc: csv.Error) -> tuple[str, str]:
             f"फ़ाइल वैसी CSV नहीं है जैसी बैंक लिखता है ({exc}); बैंक से विवरण फिर से CSV के रूप में डाउनलोड करें।")
 
 
-def _columns_hint(start: int, row: list[str], width: int) -> tuple[str, str]:
+def _columns_hint(start: int, row: list[str], width: int, sep: str = ",") -> tuple[str, str]:
     """Why a line has another number of columns than the header, when the line shows it: a double
-    quote never closed (its field runs over the next lines), or a comma in a value not in double
-    quotes (an amount written 1,234.50); else nothing."""
+    quote never closed (its field runs over the next lines), or a separator in a value not in double
+    quotes (an amount written 1,234.50 in a file separated by commas); else nothing."""
     spread = next((i for i, value in enumerate(row) if "\n" in value), None)
     if spread is not None:
         last = start + sum(value.count("\n") for value in row[:-1]) + row[-1].rstrip("\r\n").count("\n")
@@ -641,10 +643,58 @@ def _columns_hint(start: int, row: list[str], width: int) -> tuple[str, str]:
                 "one. Remove the stray double quote, or close it with a second one.",
                 f" कॉलम {spread + 1} में एक दोहरा उद्धरण चिह्न (\") खुलता है और इस पंक्ति में बंद नहीं होता: पंक्तियाँ {start} से {last} "
                 "एक ही पढ़ी गईं। अतिरिक्त दोहरा उद्धरण चिह्न हटाएँ, या दूसरे से उसे बंद करें।")
+    if len(row) > width and sep == "\t":
+        return (" A value holding a tab (a narration) must be in double quotes, or the tab removed from it.",
+                " टैब वाला मान (जैसे विवरण) दोहरे उद्धरण चिह्नों में होना चाहिए, या उसमें से टैब हटा दें।")
     if len(row) > width:
         return (" A value holding a comma (an amount such as 1,234.50, or a narration) must be in double quotes: \"1,234.50\".",
                 " अल्पविराम वाला मान (जैसे 1,234.50 राशि, या विवरण) दोहरे उद्धरण चिह्नों में होना चाहिए: \"1,234.50\"।")
     return "", ""
+
+
+#: how much of a file's start :func:`_separator` looks at: far more than the first
+#: :data:`HEADER_SEARCH_LINES` lines of any bank's download
+_HEAD_CHARS = 1 << 18
+
+
+def _head_rows(head: str, sep: str) -> Iterable[tuple[int, list[str]]]:
+    """The first :data:`HEADER_SEARCH_LINES` rows of ``head`` with a cell not blank, split at ``sep``,
+    each with its line number as :func:`read_bank_csv` counts it; fewer if the CSV reader stops on an
+    error (which the reading proper then reports)."""
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=sep)
+    end = found = 0
+    while found < HEADER_SEARCH_LINES:
+        start = end + 1
+        try:
+            row = next(reader)
+        except (StopIteration, csv.Error):
+            return
+        end = reader.line_num
+        if row and "".join(row).strip():
+            found += 1
+            yield start, row
+
+
+def _file_head(text: str) -> str:
+    """The start of ``text`` :func:`_separator` looks at, whole lines only."""
+    if len(text) <= _HEAD_CHARS:
+        return text
+    head = text[:_HEAD_CHARS]
+    return head[: head.rfind("\n") + 1]
+
+
+def _separator(text: str) -> str:
+    """What separates the statement's columns (decision 189): a tab when its header, the first of its
+    first :data:`HEADER_SEARCH_LINES` lines that is one, is a header split at tabs, as State Bank's
+    "Excel" download (an .xls that is text), banks' TXT downloads and Excel's "Unicode Text" are
+    written; else a comma. A header split at commas on an earlier line keeps the comma. Only the
+    file's start is looked at, and only when it holds a tab: a file separated by commas costs one
+    search of its start, nothing a line."""
+    head = _file_head(text)
+    if "\t" not in head:
+        return ","
+    at = {sep: next((n for n, row in _head_rows(head, sep) if _header(row, n) is not None), None) for sep in (",", "\t")}
+    return "\t" if at["\t"] is not None and (at[","] is None or at["\t"] < at[","]) else ","
 
 
 def _span(first: int, last: int) -> str:
@@ -679,7 +729,13 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
         errors.append(LineError(line, fld, en, hi))
 
     expected = ",".join(BANK_HEADER)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    sep = _separator(text)  # a comma, or a tab (State Bank's "Excel" download, banks' TXT files; decision 189)
+    if sep == "\t":
+        notes.append(ReadNote("", "The columns are separated by tabs, as State Bank's 'Excel' download and banks' TXT files are: "
+                                  "the file was read so.",
+                              "कॉलम टैब से अलग किए गए हैं, जैसे स्टेट बैंक के 'Excel' डाउनलोड और बैंकों की TXT फ़ाइलों में होते हैं: "
+                              "फ़ाइल को वैसे ही पढ़ा गया।"))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     rows: list[tuple[int, list[str]]] = []
     previous_end = 0
     while True:
@@ -713,7 +769,8 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     first_line, first = filled[0]
     if header is None:
         for n, row in filled[:HEADER_SEARCH_LINES]:  # a header that is one quoted field: every line quoted whole
-            if len(row) == 1 and "," in row[0] and isinstance(_header(next(csv.reader([row[0]])), n), _Header):
+            if len(row) == 1 and any(s in row[0] and isinstance(_header(next(csv.reader([row[0]], delimiter=s)), n), _Header)
+                                     for s in (",", "\t")):
                 raise StatementError([LineError(n, "header", f"Each line is in double quotes as one field (line {n} is the header {row[0][:120]} in "
                                                              "quotes): the columns are not separated. Download the statement again, or remove "
                                                              "the double quote at the start and the end of each line.",
@@ -727,21 +784,21 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
                                                 f"यह Stripe का निर्यात है (पंक्ति {n} में id, Fee, Net और Source कॉलम हैं), बैंक विवरण नहीं: Stripe "
                                                 "के लेन-देन Stripe वाले फ़ॉर्म में, बैलेंस लेन-देन की JSON सूची के रूप में, आयात होते हैं; डैशबोर्ड का "
                                                 "CSV निर्यात नहीं पढ़ा जाता।")])
-        for sep, name_en, name_hi in ((";", "semicolons (;)", "अर्धविराम (;)"), ("\t", "tabs", "टैब")):
-            # a spreadsheet set to another list separator, or a bank's "Excel" download that is text separated by
-            # tabs (State Bank's .xls): the first line so separated, or, below a title that has no separator
-            # (the bank's name), the header so separated (decision 180)
-            at = first_line if len(first) == 1 and sep in first[0] else next(
-                (n for n, row in filled[:HEADER_SEARCH_LINES] if sep in ",".join(row) and isinstance(_header(",".join(row).split(sep), n), _Header)),
-                None)
-            if at is not None:
-                where_en = "" if at == first_line else f" (line {at} is the header, so separated)"
-                where_hi = "" if at == first_line else f" (पंक्ति {at} हेडर है, इसी तरह अलग की गई)"
-                raise StatementError([LineError(at, "header", f"The columns are separated by {name_en}, not commas{where_en}: save the file as CSV with "
-                                                              f"commas (,) between the columns, with the header {expected}.",
-                                                f"कॉलम {name_hi} से अलग किए गए हैं, अल्पविराम से नहीं{where_hi}: फ़ाइल को कॉलमों के बीच अल्पविराम (,) "
-                                                f"वाली CSV के रूप में सहेजें, हेडर {expected} के साथ।")])
+        # a spreadsheet set to another list separator (semicolons): the first line so separated, or, below a title
+        # that has no separator, the header so separated (decision 180); tabs are read (decision 189)
+        at = first_line if len(first) == 1 and ";" in first[0] else next(
+            (n for n, row in filled[:HEADER_SEARCH_LINES] if ";" in ",".join(row) and isinstance(_header(",".join(row).split(";"), n), _Header)),
+            None)
+        if at is not None:
+            where_en = "" if at == first_line else f" (line {at} is the header, so separated)"
+            where_hi = "" if at == first_line else f" (पंक्ति {at} हेडर है, इसी तरह अलग की गई)"
+            raise StatementError([LineError(at, "header", f"The columns are separated by semicolons (;), not commas{where_en}: save the file as CSV "
+                                                          f"with commas (,) between the columns, with the header {expected}.",
+                                            f"कॉलम अर्धविराम (;) से अलग किए गए हैं, अल्पविराम से नहीं{where_hi}: फ़ाइल को कॉलमों के बीच अल्पविराम (,) "
+                                            f"वाली CSV के रूप में सहेजें, हेडर {expected} के साथ।")])
         near = _near_header(filled[:HEADER_SEARCH_LINES])
+        if near is None and sep == "," and "\t" in _file_head(text):  # a header half known, separated by tabs
+            near = _near_header(list(_head_rows(_file_head(text), "\t")))
         if near is not None:
             raise StatementError([near])
         raise StatementError([LineError(first_line, "header",
@@ -751,6 +808,11 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
             f"पहली {HEADER_SEARCH_LINES} पंक्तियों में हेडर नहीं मिला (पंक्ति {first_line}: {','.join(first)[:120]})। हेडर कॉलमों के नाम देता है: "
             "तिथि (Date, Txn Date या Value Date), विवरण (Description, Narration, Particulars या Remarks), और Debit व Credit (या Withdrawal "
             f"व Deposit), या एक Amount के साथ Dr/Cr कॉलम; Reference और Balance भी दिए जा सकते हैं। उदाहरण: {expected}।")])
+    if sep == "\t" and not header.names[-1]:  # State Bank ends its lines in a tab: no column after it
+        names = list(header.names)
+        while not names[-1]:
+            names.pop()
+        header = header._replace(names=names)
     columns, width = header.columns, len(header.names)
     if tuple(_column_key(c) for c in header.names) != BANK_HEADER:
         read = sorted(columns.items(), key=lambda c: c[1])
@@ -833,7 +895,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
     for start, row in body:
         follows, read_last = read_last is not None and row_index[start] == read_last + 1, None
         if len(row) > width and not any(c.strip() for c in row[width:]):
-            split = _split_amount(row, money_columns)
+            split = _split_amount(row, money_columns) if sep == "," else None  # (a tab never splits an amount)
             if split is not None:  # 1,234.50 written without double quotes: its comma made two cells of it
                 bad(start, _role_of(columns, split), *_split_amount_message(row[split].strip(), row[split + 1].strip()))
                 continue
@@ -856,7 +918,7 @@ def read_bank_csv(data: bytes, today: dt.date | None = None) -> BankReading:
             if handled:
                 continue
         if len(row) != width:
-            hint_en, hint_hi = _columns_hint(start, row, width)
+            hint_en, hint_hi = _columns_hint(start, row, width, sep)
             bad(start, "columns", f"Expected {width} columns ({','.join(header.names)[:120]}), found {len(row)}.{hint_en}",
                 f"{width} कॉलम ({','.join(header.names)[:120]}) अपेक्षित थे, {len(row)} मिले।{hint_hi}")
             previous_balance = None
@@ -1706,7 +1768,7 @@ async def _check_account(district_id: int, line: int, printed: str) -> None:
 
 
 async def import_bank_statement(actor: audit.Actor, district_id: int, data: bytes, filename: str = "") -> StatementImport:
-    """Import a bank statement CSV, whole or not at all (:class:`StatementError` lists every bad line);
+    """Import a bank statement (CSV, or text separated by tabs), whole or not at all (:class:`StatementError` lists every bad line);
     the lines an earlier import already has are left out (see :func:`_repeated_lines`)."""
     reading = read_bank_csv(data)
     if reading.account is not None:
