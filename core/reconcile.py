@@ -3097,6 +3097,7 @@ def _stripe_item(line: _Line) -> tuple[Item, str, int]:
 # ledger item (taken or not), the statement lines' words as a bitmap of their hashes, and the findings.
 
 MATCH_PAGE = 500  # statement lines matched per round of queries
+BULK_PAGE = 5_000  # forced pairs taken in bulk a query (_Matching.take_forced)
 #: a word this many statement lines of a page have is the statement's wording, not a reference (_Matching.flush)
 COMMON_WORD_LINES = 20
 #: rows of a temporary table copied to PostgreSQL at once (_Matching._write)
@@ -3193,6 +3194,7 @@ class _Matching:
         self.forced = f"rec_forced_{tag}"
         self.noted = self.asked = 0  # statement items noted (first pass), and asked by reference (pass 1)
         self.has_forced, self.n_forced = False, 0
+        self.in_bulk = bytearray()  # by k: 1 for a statement item whose forced pair was taken in bulk (take_forced)
         self._held: dict[str, tuple[list[str], list[list[Any]]]] = {}  # rows not yet copied (PostgreSQL: _write)
         self._lw: list[tuple[str, int, int]] = []  # (word, k, amount) of the page being noted
         self._lr: list[tuple[str, str | None, int, int]] = []  # (reference, its key run when 6+ characters, k, amount)
@@ -3392,6 +3394,52 @@ class _Matching:
         self.n_forced = int((await self._sql(f"SELECT COUNT(*) AS c FROM {self.forced}"))[0]["c"])
         self.has_forced = self.n_forced > 0
 
+    async def take_forced(self, lines_table: str, marks: "_Marks", keep: int) -> tuple[int, int]:
+        """Take in bulk, before pass 1, the forced pairs (:meth:`_force`) a recording run needs only
+        to mark and count: those of equal amounts, but a day-end deposit's (confirmed from the
+        report's pairs), after the first ``keep`` of equal amounts (the report keeps those, in the
+        statement's order, from pass 1). Each line's mark goes to ``marks`` and its item is taken;
+        pass 1 then skips the line (:attr:`in_bulk`, by k). Bank lines only: their k is their place
+        in ``lines_table`` (every line noted, one item each, in that order). Pass 1 pairs them so
+        whatever the order (a forced pair is the rule's whatever the order, and no other line may
+        quote its item), so the marks, the counts and the pairs the report keeps are those of the
+        line by line run; what it saves is each line's item, pair and mark built one by one (most
+        of a district's week). Returns how many were taken, and how many of their items are of
+        the period."""
+        if not self.has_forced:
+            return 0, 0
+        after = 0  # the first `keep` forced pairs of equal amounts stay with pass 1
+        if keep > 0:
+            rows = await self._sql(f"SELECT f.k FROM {self.forced} f JOIN {self.items} i ON i.n = f.n WHERE f.amount = i.amount "
+                                   f"ORDER BY f.k LIMIT 1 OFFSET {int(keep) - 1}")
+            if not rows:
+                return 0, 0
+            after = int(rows[0]["k"])
+        first_after = after
+        bulk, taken = bytearray(self.noted + 1), self.taken
+        n_taken = n_in_period = 0
+        while True:
+            rows = await self._sql(
+                f"SELECT f.k, f.amount AS s_amount, l.amount_paise AS l_amount, l.id AS line_id, i.n, i.kind, i.key, i.in_period "
+                f"FROM {self.forced} f JOIN {self.items} i ON i.n = f.n JOIN {lines_table} l ON l.i = f.k "
+                f"WHERE f.k > ? AND f.amount = i.amount AND i.kind <> 'deposit' ORDER BY f.k LIMIT {BULK_PAGE}", [after])
+            for r in rows:
+                k, n = int(r["k"]), int(r["n"])
+                if int(r["l_amount"]) != int(r["s_amount"]) or k > self.noted:
+                    raise RuntimeError(f"{self.scope}: the statement lines were not noted in their order")
+                bulk[k] = taken[n] = 1
+                marks.add_line(int(r["line_id"]), r["kind"], r["key"])
+                n_in_period += int(r["in_period"])
+            n_taken += len(rows)
+            if len(rows) < BULK_PAGE:
+                break
+            after = int(rows[-1]["k"])
+        if n_taken:  # the lines taken are not read again (pass 1 reads the others, and counts their k past these)
+            await self._sql(f"DELETE FROM {lines_table} WHERE i IN (SELECT f.k FROM {self.forced} f JOIN {self.items} i ON i.n = f.n "
+                            f"WHERE f.k > ? AND f.amount = i.amount AND i.kind <> 'deposit')", [first_after])
+            self.in_bulk = bulk
+        return n_taken, n_in_period
+
     def _cand(self, r: dict[str, Any]) -> _Cand:
         return _Cand(r["n"], r["kind"], r["key"], dt.date.fromisoformat(r["day"]), int(r["amount"]), r["text"] or "", bool(r["in_period"]))
 
@@ -3413,14 +3461,22 @@ class _Matching:
         :func:`match` does (same amount first, then the nearest date). Returns the pairs.
 
         A line of a forced pair (:meth:`_force`) takes its item without look-ups."""
-        first = self.asked + 1
-        self.asked += len(page)
+        place: dict[int, int] = {}  # the page's items' k (their place in the order noted), each to its place in the page
+        skip = self.in_bulk
+        for at in range(len(page)):
+            self.asked += 1
+            while self.asked < len(skip) and skip[self.asked]:  # taken in bulk: not given to this pass
+                self.asked += 1
+            place[self.asked] = at
+        first = min(place) if place else self.asked + 1
         forced: dict[int, _Cand] = {}  # by the line's place in the page
-        if self.has_forced:
+        if self.has_forced and place:
             for r in await self._sql(f"SELECT f.k, f.amount AS s_amount, i.n, i.kind, i.key, i.day, i.amount, i.text, i.in_period "
                                      f"FROM {self.forced} f JOIN {self.items} i ON i.n = f.n WHERE f.k >= ? AND f.k <= ?",
                                      [first, self.asked]):
-                at = int(r["k"]) - first
+                at = place.get(int(r["k"]))
+                if at is None:  # taken in bulk
+                    continue
                 if int(r["s_amount"]) != page[at].amount_paise:
                     raise RuntimeError(f"{self.scope}: the statement items were not asked in the order they were noted")
                 if not self.taken[r["n"]]:
@@ -3789,8 +3845,10 @@ class _Pairs:
     """Where the pairs of a run go: counted, kept for the report up to ``keep`` matched ones (every
     differing one), and each handed to ``on_pair`` (the recording run's marks, a CSV export)."""
 
-    def __init__(self, report: Report, keep: int, on_pair: Callable[[Pair], Any] | None, light: bool = False):
+    def __init__(self, report: Report, keep: int, on_pair: Callable[[Pair], Any] | None, light: bool = False,
+                 marks: "_Marks | None" = None):
         self.report, self.keep, self.on_pair, self.light = report, keep, on_pair, light
+        self.marks = marks  # on_pair is marks.add: the pairs a run records (_Side.match may mark some in bulk)
         self._matched_ahead = 0  # matched pairs of the page being read, not yet added
 
     def wants_full(self, scope: str, s: Item, c: _Cand) -> bool:
@@ -3935,7 +3993,12 @@ class _Side:
         n_ledger = await m.counts()
         report.counts[scope] = {"statement": self.n_statement if scope == BANK else self.n_lines, "ledger": n_ledger}
         first_differing = len(report.differing)
-        seen_statements = taken_in_period = 0
+        seen_statements = taken_in_period = n_bulk = 0
+        if scope == BANK and pairs.light and pairs.marks is not None:  # a recording run: most forced pairs marked in bulk
+            n_bulk, taken_in_period = await m.take_forced(self.lines.table, pairs.marks, max(pairs.keep - report.n_matched, 0))
+            seen_statements = n_bulk
+            if progress and n_bulk:
+                progress(n_bulk)
 
         async def emit(found: list[tuple[Item, _Cand]], how: str) -> None:
             nonlocal seen_statements, taken_in_period
@@ -3947,13 +4010,14 @@ class _Side:
                 await pairs.add(Pair(scope, item.kind, s, item, how))
 
         async def statement_items() -> AsyncIterator[list[Item]]:
-            async for lines in self.lines.pages():
+            async for lines in self.lines.pages():  # (those taken in bulk are no longer there)
                 items = self.items_of(lines)
                 yield items
                 if progress:
                     progress(len(items))
 
         left = await _two_passes(m, statement_items(), emit)
+        report.n_matched += n_bulk  # (after pass 1: which pairs it keeps for the report counts from the first line)
         lonely_ledger = [i async for page in m.lonely() for i in page]
         # the report lists each bucket in the statement's order (pass 2's pairs were found after pass 1's);
         # the matched pairs kept are sorted when the sides are put together (:func:`_merge_sides`)
@@ -4056,7 +4120,7 @@ async def build_report(district_id: int, period_start: dt.date, period_end: dt.d
                                                     "scope": WORKER_SCOPE})
         second = conn if worker is not None or not own_connection else await stack.enter_async_context(own_transaction(base))
         sides = [_Side(c, Report(district_id, district.code, period_start, period_end), scope) for c, scope in ((conn, BANK), (second, STRIPE))]
-        side_pairs = [_Pairs(side.report, keep, on_pair, light_pairs) for side in sides]
+        side_pairs = [_Pairs(side.report, keep, on_pair, light_pairs, marks) for side in sides]
         side_problems: list[list[Message]] = [[], []]
         together = on_pair is None or pairs_any_order
         bank, stripe = sides
@@ -4210,7 +4274,7 @@ async def run_worker_job(job: dict[str, Any], say: Callable[[bytes], None]) -> b
     problems: list[Message] = []
     async with in_transaction() as conn:
         side = _Side(conn, Report(job["district_id"], job["district_code"], start, end), job["scope"])
-        pairs = _Pairs(side.report, job["keep"], marks.add if marks is not None else None, job["light"])
+        pairs = _Pairs(side.report, job["keep"], marks.add if marks is not None else None, job["light"], marks)
         try:
             await _side_alone(side, pairs, problems, lo, hi, job["max_id"], lambda n: say(f"progress {n}\n".encode()), reader)
         finally:
@@ -4356,21 +4420,33 @@ class _Marks:
 
     def add(self, pair: Pair) -> None:
         kind = pair.kind if _same_amount(pair.statement, pair.ledger) else f"differing:{pair.kind}"[:20]
-        code = self.kind_codes.get(kind)
-        if code is None:
-            code = self.kind_codes[kind] = len(self.kind_names)
-            self.kind_names.append(kind)
-        key = pair.ledger.key[:60]
-        number = key.removeprefix("entry:")
-        if key.startswith("entry:") and number.isdigit() and str(int(number)) == number:
-            at = int(number)
-        else:
-            self.texts.append(key)
-            at = -len(self.texts)
+        code, at = self._code(kind), self._key(pair.ledger.key)
         for line_id in _line_ids(pair.statement):
             self.lines.append(line_id)
             self.kinds.append(code)
             self.keys.append(at)
+
+    def add_line(self, line_id: int, kind: str, ledger_key: str) -> None:
+        """The mark of one statement line: matched to the ledger's item ``ledger_key`` as ``kind``."""
+        self.lines.append(line_id)
+        self.kinds.append(self._code(kind))
+        self.keys.append(self._key(ledger_key))
+
+    def _code(self, kind: str) -> int:
+        code = self.kind_codes.get(kind)
+        if code is None:
+            code = self.kind_codes[kind] = len(self.kind_names)
+            self.kind_names.append(kind)
+        return code
+
+    def _key(self, ledger_key: str) -> int:
+        """An entry's key as its id; another (a slip, the fees) as minus its place in :attr:`texts`."""
+        key = ledger_key[:60]
+        number = key.removeprefix("entry:")
+        if key.startswith("entry:") and number.isdigit() and str(int(number)) == number:
+            return int(number)
+        self.texts.append(key)
+        return -len(self.texts)
 
     def merge(self, other: "_Marks") -> None:
         """Add ``other``'s marks (a worker process's side, in its order) after these."""

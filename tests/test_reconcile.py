@@ -548,6 +548,50 @@ async def test_a_recorded_run_marks_and_confirms_the_same_beyond_the_pairs_it_ke
     assert marks == seen and len(marks) == 6  # the 5 bank lines but the unknown credit, and the 2 Stripe lines
 
 
+@pytest.mark.parametrize("keep", [0, 1, 3, 500])
+async def test_forced_pairs_marked_in_bulk_give_the_marks_and_report_of_the_line_by_line_run(demo_db, tmp_path, monkeypatch, keep):
+    """A recorded run marks the bank's forced pairs of equal amounts in bulk (_Matching.take_forced),
+    past the first ``keep`` it keeps for its report, and not a deposit's (which it confirms): every
+    line's mark, and the report (the pairs kept, the counts, the differing, the unmatched), are
+    those of the run that builds each pair line by line."""
+    w = await _a_week(tmp_path)
+    start, end = w["week"]
+    district, day = w["district"], clock.today().isoformat()
+    lines = []
+    for n in range(1, 13):  # UPI collections, each quoted by its UTR on one bank line; the 7th credited 1 rupee short
+        amount = 10_000 + n * 100
+        await ledger.post(district.id, f"upi:UTR20261000{n:04d}", f"UPI collection {n}",
+                          [ledger.debit("escrow:upi", amount), ledger.credit("dept_payable:test", amount)])
+        credited = amount - 100 if n == 7 else amount
+        lines.append(f"{day},UPI CR UTR20261000{n:04d} MITRA,UTR20261000{n:04d},,{credited // 100}.{credited % 100:02d},")
+    await rec.import_bank_statement(w["actor"], district.id, ("date,description,reference,debit,credit,balance\n" + "\n".join(lines) + "\n").encode(),
+                                    "upi.csv")
+    monkeypatch.setattr(rec, "KEEP_MATCHED", keep)
+    taken: list[int] = []
+    bulk = rec._Matching.take_forced
+
+    async def counted(self, *args):
+        done = await bulk(self, *args)
+        taken.append(done[0])
+        return done
+
+    async def none(self, *args):
+        return 0, 0
+
+    runs = {}
+    for way, take in (("bulk", counted), ("line by line", none)):
+        monkeypatch.setattr(rec._Matching, "take_forced", take)
+        report = await rec.reconcile(w["actor"], district.id, start, end)
+        marks = dict((i, (k, m)) for i, k, m in await StatementLine.exclude(matched_kind="").values_list("id", "matched_kind", "matched_id"))
+        runs[way] = (_report_as_seen(report), marks)
+    assert runs["bulk"] == runs["line by line"]
+    seen, marks = runs["bulk"]
+    assert seen["n_matched"] == 17 and [p[1] for p in seen["differing"]] == ["deposit", "upi"] and len(marks) == 18  # the bank's 16 lines but the unknown credit, and Stripe's 2
+    # in bulk: the cheque, the payout and the 11 UPI credits of equal amounts, after the first `keep` pairs of equal
+    # amounts in the statement's order (the cheque, the deposit a, the payout, then the UPI credits)
+    assert taken == [{0: 13, 1: 12, 3: 11, 500: 0}[keep]]
+
+
 def _report_as_seen(report: rec.Report) -> dict:
     pairs = lambda ps: [(p.scope, p.kind, p.statement.key, p.ledger.key, p.how) for p in ps]  # noqa: E731
     return {"matched": pairs(report.matched), "n_matched": report.n_matched, "differing": pairs(report.differing),
