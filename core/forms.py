@@ -276,7 +276,12 @@ def _const(en: str, hi: str, value: Any) -> tuple[str, str]:
 
 def _errors(schema: dict[str, Any], data: dict[str, Any], keep: bool = True) -> list[FieldMessage]:
     validator = validator_for(schema) if keep else _validator_from_json(json.dumps(schema, sort_keys=True))
-    found = [_message(schema, data, e) for e in validator.iter_errors(data)]
+    errors = list(validator.iter_errors(data))
+    # a code of the wrong shape is told its shape (the pattern's message), not only its length
+    # ("at most 11 characters" of an IFSC typed "SBIN 00012345" says less, and counts the space)
+    shaped = {tuple(e.absolute_path) for e in errors if e.validator == "pattern"}
+    errors = [e for e in errors if not (e.validator in ("minLength", "maxLength") and tuple(e.absolute_path) in shaped)]
+    found = [_message(schema, data, e) for e in errors]
     order = list(all_properties(schema))
     found.sort(key=lambda m: order.index(m.field.split(".")[0]) if m.field.split(".")[0] in order else len(order))
     return found
@@ -362,6 +367,26 @@ def _iso_date(text: str) -> str:
 
 #: what people put inside a code or number of a set shape: spaces (of any kind) and dashes
 _GAPS = re.compile(r"[\s\u00a0\u2010-\u2015\-]+")
+
+
+def fit_to_pattern(prop: dict[str, Any], text: str) -> str:
+    """What a value typed into a text field is checked as: its ends trimmed and, for a code of a set
+    shape (a ``pattern``: an IFSC, a K-number, a cheque number), Hindi digits as ASCII ones and the
+    spaces, dashes or small letters it was typed with taken out when the pattern then takes it
+    (:func:`_fitted`). For a caller that is handed the value whole (an API's payment details)."""
+    text = text.strip()
+    return _fitted(str(prop["pattern"]), ascii_digits(text)) if prop.get("pattern") else text
+
+
+def typed_max_length(prop: dict[str, Any]) -> int | None:
+    """How many characters a field's box takes as typed (the ``maxlength`` attribute): the field's
+    ``maxLength``, but twice it for a code of a set shape (a ``pattern``), which is typed with a space
+    or a dash between its groups ("SBIN 0001234" for an 11-character IFSC) that :func:`fit_to_pattern`
+    takes out; a box cut at ``maxLength`` lost the code's last characters in the browser."""
+    limit = prop.get("maxLength")
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        return None
+    return 2 * limit if prop.get("pattern") else limit
 
 
 def _fitted(pattern: str, text: str) -> str:
@@ -475,7 +500,7 @@ def _scalar(prop: dict[str, Any], value: Any) -> Any:
     if kind == "string" and prop.get("pattern"):
         # a number of a set shape (a K-number, a policy or cheque number) typed on a Hindi keyboard:
         # ९८२९... is 9829..., as the bill prints it; free text (an address, a name) keeps its digits
-        return _fitted(str(prop["pattern"]), ascii_digits(text))
+        return fit_to_pattern(prop, text)
     if kind == "integer":
         try:
             return int(_ungroup(text))

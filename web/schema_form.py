@@ -64,7 +64,7 @@ def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: An
         value=value if value is not None else "",
         error=errors.get(path, ""),
         inputmode=prop.get("x-inputmode", ""),
-        maxlength=prop.get("maxLength"),
+        maxlength=forms.typed_max_length(prop),
     )
     items = prop.get("items", {}) if isinstance(prop.get("items"), dict) else {}
     if kind == "object":
