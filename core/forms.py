@@ -18,7 +18,9 @@ Conventions a form may use besides standard JSON Schema (2020-12):
   too: it shows when its branch applies), and every property is in a step (checked at load);
 - ``x-rows`` (on an array of objects): how many empty rows a form shows (default 2; 1 to 20);
 - ``x-money: true`` (on an ``integer`` field of whole rupees or a ``number`` field of rupees and
-  paise): an amount of money, typed as the counter's money boxes take one (:func:`money_field`).
+  paise): an amount of money, typed as the counter's money boxes take one (:func:`money_field`);
+- ``x-percent: true`` (on an ``integer`` or ``number`` field): a share in per cent, typed with its
+  sign or without (``60%``, ``60 %``, ``60``) (:func:`percent_field`).
 
 A field for a time of day (``format: time``, or a ``pattern`` that takes HH:MM times) takes a time
 as people write it, ``7.35`` or ``7:35 pm``, as ``07:35`` or ``19:35`` (:func:`time_field`).
@@ -38,7 +40,7 @@ from typing import Any, Iterable, Protocol
 import jsonschema
 
 from emitra.core.money import AmountError, format_paise, indian_digits, parse_rupees
-from emitra.core.text import ascii_digits, day_first
+from emitra.core.text import ascii_digits, day_first, without_percent_sign
 
 
 @dataclass
@@ -462,6 +464,14 @@ def money_field(prop: dict[str, Any]) -> bool:
     return prop.get("x-money") is True and prop.get("type") in ("integer", "number")
 
 
+def percent_field(prop: dict[str, Any]) -> bool:
+    """A field for a share in per cent (``x-percent: true`` on an ``integer`` or ``number`` field): a
+    ``%`` typed after the number, with spaces round it, is its unit and is taken away
+    (:func:`emitra.core.text.without_percent_sign`); the number is then read and checked as any
+    number of its type (its ``minimum`` and ``maximum`` included)."""
+    return prop.get("x-percent") is True and prop.get("type") in ("integer", "number")
+
+
 def _rupees(prop: dict[str, Any], text: str) -> Any:
     """An amount typed into a money field as its type holds it (whole rupees an ``int``, rupees and
     paise a ``Decimal``); as typed when it is not one for certain, for the check to refuse naming
@@ -492,7 +502,7 @@ def _money_refusal(prop: dict[str, Any], en: str, hi: str, typed: str) -> tuple[
 
 def _scalar(prop: dict[str, Any], value: Any) -> Any:
     kind = prop.get("type")
-    text = str(value).strip()
+    text = without_percent_sign(str(value)) if percent_field(prop) else str(value).strip()
     if kind == "string" and prop.get("format") == "date":
         return _iso_date(ascii_digits(text))
     if time_field(prop):

@@ -525,6 +525,51 @@ def test_the_passports_kendra_and_the_insureds_name_are_listed_once_on_the_confi
         assert [td for _, td in rows_of(confirm.text) if "Geeta Meena" in td] == [insured]
 
 
+SHARES = {"type": "object", "properties": {
+    "share": {"type": "integer", "title": "Share (%)", "x-title-hi": "हिस्सा (%)", "minimum": 1, "maximum": 100, "x-percent": True},
+    "rate": {"type": "number", "title": "Rate (%)", "x-title-hi": "दर (%)", "minimum": 0, "maximum": 100, "x-percent": True},
+    "pages": {"type": "integer", "title": "Number of pages", "x-title-hi": "पृष्ठों की संख्या"}}}
+
+
+@pytest.mark.parametrize("typed, number", [("60%", 60), ("60 %", 60), (" 60% ", 60), ("60", 60), ("६०%", 60), ("100 ％", 100)])
+def test_a_share_in_per_cent_takes_its_sign(typed, number):
+    """A nominee's share typed "60%" was refused as not a whole number, though the field is titled
+    "Share (%)" and people write the sign."""
+    assert forms.coerce(SHARES, {"share": typed}) == {"share": number}
+    assert forms.coerce(SHARES, {"rate": typed.replace("60", "62.5")}) == {"rate": Decimal("62.5") if "60" in typed else number}
+    forms.validate(SHARES, forms.coerce(SHARES, {"share": typed}))
+
+
+@pytest.mark.parametrize("typed", ["150%", "0 %", "60%%", "%60", "sixty %", "6O%"])
+def test_a_share_in_per_cent_is_still_checked_as_a_number(typed):
+    with pytest.raises(forms.FormErrors) as err:
+        forms.validate(SHARES, forms.coerce(SHARES, {"share": typed}))
+    said = err.value.by_field()["share"]
+    assert said.startswith("Share (%) must be") and ("1" in said or "100" in said), said
+    assert err.value.by_field("hi")["share"].startswith("हिस्सा (%)")
+    with pytest.raises(forms.FormErrors):  # a field not in per cent takes no sign
+        forms.validate(SHARES, forms.coerce(SHARES, {"pages": "60%"}))
+
+
+def test_the_nominees_shares_are_taken_with_the_per_cent_sign_at_the_counter(web, monkeypatch):
+    registry = get_host().registry
+    monkeypatch.setattr(registry.get(POLICY).insurer, "today", dt.date(2026, 11, 20))
+    web.login("operator1")
+    eid = ramesh(web)
+    url = f"/counter/citizens/{eid}/services/{POLICY}"
+    shared = {**posted(registry.get(POLICY).example), "nominees.0.share_percent": "60%", "nominees.1.name": "Pooja Meena",
+              "nominees.1.relation": "daughter", "nominees.1.share_percent": " 40 % "}
+    confirm = web.post_form(url, shared)
+    assert confirm.status_code == 200, errors(confirm.text)
+    assert dict(rows_of(confirm.text))["Nominees"] == "Rakesh Meena (Spouse, 60%); Pooja Meena (Daughter, 40%)", rows_of(confirm.text)
+    refused = web.post_form(url, {**shared, "nominees.1.share_percent": "140%"})
+    assert refused.status_code == 400 and "Share (%) must be at most 100." in errors(refused.text), errors(refused.text)
+    web.get("/lang/hi")
+    refused = web.post_form(url, {**shared, "nominees.1.share_percent": "4O%"})
+    assert refused.status_code == 400 and "हिस्सा (%) 1 से 100 तक की पूर्ण संख्या होनी चाहिए।" in errors(refused.text), errors(refused.text)
+    web.get("/lang/en")
+
+
 async def test_a_relation_relabelled_in_the_form_is_named_so_in_the_details(demo_db, monkeypatch):
     """The insurance and the death certificate name a relation by the form's labels
     (``kit.choice_label``), not a table of their own: what the drop-down says, the receipt says."""
