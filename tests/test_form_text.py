@@ -310,6 +310,39 @@ def test_the_confirmation_of_a_free_application_shows_each_field_once_and_names_
     assert "जाँचें और आगे बढ़ें" in web.get(caste).text
 
 
+def test_the_confirmation_of_an_lsps_own_sale_shows_each_figure_once(web, monkeypatch):
+    """A photocopy's confirmation page said "Quantity 3 pages" and "Number of pages 3", "Price per
+    page ₹2.00" and "Price per unit (published by your LSP) ₹2.00 / page", "Amount due ₹6.00" and
+    "To collect from the citizen ₹6.00" (no service charge between them), in English and Hindi."""
+    web.login("operator1")
+    eid = ramesh(web)
+    copy = f"/counter/citizens/{eid}/services/{PHOTOCOPY}"
+    for lang, expected in (("en", [("Quantity", "3 pages"), ("Price per page", "₹2.00"), ("Printed on both sides", "Yes"),
+                                   ("Service charge", "₹0.00 "), ("To collect from the citizen", "₹6.00")]),
+                           ("hi", [("मात्रा", "3 पृष्ठ"), ("प्रति पृष्ठ मूल्य", "₹2.00"), ("दोनों ओर छपाई", "हाँ"),
+                                   ("सेवा शुल्क", "₹0.00 "), ("नागरिक से ली जाने वाली राशि", "₹6.00")])):
+        web.get(f"/lang/{lang}")
+        confirm = web.post_form(copy, {"quantity": "3", "both_sides": "on"})
+        assert confirm.status_code == 200, errors(confirm.text)
+        assert rows_of(confirm.text)[:-1] == expected, rows_of(confirm.text)  # (the last: the messages' language)
+    web.get("/lang/en")
+    internet = web.post_form(f"/counter/citizens/{eid}/services/pvt.lsp.internet", {"quantity": "45"})
+    assert [td for _, td in rows_of(internet.text)][:2] == ["45 minutes", "₹1.00"], rows_of(internet.text)
+    assert "Number of minutes" not in internet.text.split("How does the citizen pay?")[0]
+
+    service = get_host().registry.get(PHOTOCOPY)  # a service that does not show its price: the LSP's is shown
+    plain_quote = service.quote
+
+    async def without_price(data, ctx):
+        quote = await plain_quote(data, ctx)
+        quote.details = [d for d in quote.details if not d["label_en"].startswith("Price per")]
+        return quote
+
+    monkeypatch.setattr(service, "quote", without_price)
+    confirm = web.post_form(copy, {"quantity": "3"})
+    assert ("Price per unit (published by your LSP)", "₹2.00 / page") in rows_of(confirm.text), rows_of(confirm.text)
+
+
 def test_a_bill_still_shows_the_amount_due(web):
     web.login("operator1")
     eid = ramesh(web)

@@ -403,22 +403,29 @@ async def _summary(counter: Counter, service, data: dict[str, Any], details: lis
     value in either language: the detail's whole value, or one of the values it joins by " – ",
     " / " or "; ", or puts in brackets (a bare number only by " – " or " / "). A row of a list (a
     passenger: name, age, gender) is left out only whole, when one entry of a detail (what "; "
-    separates) shows all its values, a comma joining them too; else it is listed whole. An uploaded
-    document is named by its file's name and kind, not by its id."""
+    separates) shows all its values, a comma joining them too; else it is listed whole. A number is
+    shown too by a detail that is that many of the service's units ("3 pages", "3 पृष्ठ" for a
+    photocopy's number of pages: ``Service.unit_en``, ``unit_hi``). An uploaded document is named by
+    its file's name and kind, not by its id."""
     uploads = {str(v) for path, _spec in forms.upload_fields(service.form) if (v := documents.value_at(data, path))}
     shown_labels = {str(d.get("label_en", "")).casefold() for d in details}
     texts = [str(t).casefold() for d in details for t in (d.get("value", ""), d.get("value_hi") or "") if str(t).strip()]
     entries = [entry for text in texts for entry in text.split("; ")]
+    units = {u.casefold() for u in (getattr(service, "unit_en", ""), getattr(service, "unit_hi", "")) if u}
 
     def values(row: dict[str, str]) -> set[str]:
         return {v.strip().casefold() for v in (row["value_en"], row["value_hi"]) if v.strip()}
+
+    def counted(value: str, text: str) -> bool:  # "3 pages" (or "1 page", "45 minutes") is the number 3 of them
+        number, _, unit = text.partition(" ")
+        return number == value and (unit in units or unit.removesuffix("s") in units)
 
     def shown(row: dict[str, str]) -> bool:
         if row["label_en"].casefold() in shown_labels:
             return True
         for value in values(row):
             joiners = (_BEFORE, _AFTER) if any(c.isalpha() for c in value) else (_NUMBER_JOINERS, _NUMBER_JOINERS)
-            if any(_stands_in(value, text, *joiners) for text in texts):
+            if any(_stands_in(value, text, *joiners) or counted(value, text) for text in texts):
                 return True
         return False
 
