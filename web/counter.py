@@ -462,7 +462,7 @@ async def _document(counter: Counter, service, public_id: str) -> tuple[str, str
     if doc is None:
         return "Document uploaded", "दस्तावेज़ अपलोड किया गया"
     kind = doc.content_type.split("/")[-1].upper()
-    size = f"{-(-doc.size_bytes // 1024):,} KB"
+    size = documents.size_text(doc.size_bytes)
     name = privacy.mask_any(doc.original_name)  # one named by an Aadhaar number before names were kept masked
     return ((f"{name} ({kind}, {size})", f"{name} ({kind}, {size})") if name
             else (f"{kind}, {size}", f"{kind}, {size}"))
