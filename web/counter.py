@@ -19,7 +19,7 @@ from emitra.core import counter as counter_core
 from emitra.core import citizen_login, citizen_lookups, corrections, documents, forms, payments, privacy, registration, workflow
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors, coerce, flatten
-from emitra.core.ids import IdError, is_valid_receipt_no, parse_emitra_id
+from emitra.core.ids import RECEIPT_NO, IdError, is_valid_receipt_no, parse_emitra_id
 from emitra.core.models import Citizen, Counter, RequestStatus, Role, ServiceRequest
 from emitra.core.payment_methods import card as card_payments
 from emitra.core.money import AmountError, parse_rupees
@@ -33,8 +33,6 @@ from emitra.web.templating import render, site_url
 OPERATOR = [Role.OPERATOR]
 RECEIPT_READERS = [Role.OPERATOR, Role.LSP_ADMIN, Role.SOCIETY_ADMIN, Role.STATE_ADMIN, Role.CITIZEN]
 _ID_SHAPE = re.compile(r"^[A-Za-z]{2}[\d\s\-]{9,}$")
-#: a receipt number's shape (core/ids.make_receipt_no): district, counter (4 digits), serial (8), check digit
-_RECEIPT_SHAPE = re.compile(r"^[A-Z]{2}\d{13}$")
 
 
 async def _receipt_typed(counter: Counter, q: str) -> tuple[str, str] | None:
@@ -42,7 +40,7 @@ async def _receipt_typed(counter: Counter, q: str) -> tuple[str, str] | None:
     (the receipt number, "" when it is this counter's, else why it cannot be shown here); None when
     ``q`` is not shaped as a receipt number, and is searched as an e-Mitra ID, mobile or name."""
     receipt_no = typed_number(q).upper()
-    if not _RECEIPT_SHAPE.match(receipt_no):
+    if not RECEIPT_NO.fullmatch(receipt_no):  # (13 digits, more for a counter id past 9999: core/ids)
         return None
     if not is_valid_receipt_no(receipt_no):
         return receipt_no, _("This looks like a receipt number, but its check digit is wrong: a digit was probably "
