@@ -279,9 +279,11 @@ def _const(en: str, hi: str, value: Any) -> tuple[str, str]:
 def _errors(schema: dict[str, Any], data: dict[str, Any], keep: bool = True) -> list[FieldMessage]:
     validator = validator_for(schema) if keep else _validator_from_json(json.dumps(schema, sort_keys=True))
     errors = list(validator.iter_errors(data))
-    # a code of the wrong shape is told its shape (the pattern's message), not only its length
-    # ("at most 11 characters" of an IFSC typed "SBIN 00012345" says less, and counts the space)
-    shaped = {tuple(e.absolute_path) for e in errors if e.validator == "pattern"}
+    # a code of the wrong shape is told its shape (the pattern's own message), not only its length
+    # ("at most 11 characters" of an IFSC typed "SBIN 00012345" says less, and counts the space); a
+    # pattern without its message ("not in the expected format") leaves the length's, which says more
+    shaped = {tuple(e.absolute_path) for e in errors if e.validator == "pattern"
+              and _prop_at(schema, list(e.absolute_path), data).get("x-error-en")}
     errors = [e for e in errors if not (e.validator in ("minLength", "maxLength") and tuple(e.absolute_path) in shaped)]
     found = [_message(schema, data, e) for e in errors]
     order = list(all_properties(schema))
