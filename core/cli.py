@@ -504,7 +504,7 @@ def _set_many(counter_code: str, codes: tuple[str, ...], enabled: bool, as_user:
 
 @counter_group.command("split")
 @click.argument("counter_code")
-@click.option("--lsp", "lsp_pct", required=True, help="The LSP's share of the service charge, in percent (e.g. 70 or 62.5).")
+@click.option("--lsp", "lsp_pct", required=True, help="The LSP's share of the service charge, in percent (e.g. 70, 62.5 or 70%).")
 @click.option("--owner", "owner_pct", default="0", show_default=True, help="The authorised kiosk owner's share, in percent.")
 @click.option("--society", "society_pct", default="0", show_default=True, help="The Society's share, in percent.")
 @click.option("--as", "as_user", required=True, help="The Society admin's username (recorded in the audit log).")
@@ -513,10 +513,11 @@ def counter_split(counter_code: str, lsp_pct: str, owner_pct: str, society_pct: 
     from emitra.core import audit, payments
     from emitra.core.models import User
     from emitra.core.money import AmountError, parse_rupees
+    from emitra.core.text import without_percent_sign
 
     def bp(text: str, option: str) -> int:
-        try:
-            return parse_rupees(text)  # percent with at most 2 decimals -> basis points, exactly
+        try:  # "60", "62.5", "60%": percent with at most 2 decimals -> basis points, exactly
+            return parse_rupees(without_percent_sign(text))
         except AmountError as exc:
             raise click.BadParameter(str(exc).replace("Amount", "Share").replace("rupees", "percent"), param_hint=option) from None
 

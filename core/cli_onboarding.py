@@ -56,7 +56,8 @@ def lsp_list() -> None:
 @click.option("--owner", "owner_name", default="", help="The authorised kiosk owner (a JanMitra kiosk); a LokMitra centre's is its LSP.")
 @click.option("--address", default="", help="Where it is, as citizens find it.")
 @click.option("--split", default="10000/0/0", show_default=True,
-              help="The service charge's shares LSP/owner/Society in basis points, adding up to 10000 (e.g. 3000/5000/2000).")
+              help="The service charge's shares LSP/owner/Society in basis points, adding up to 10000 (e.g. 3000/5000/2000), "
+                   "or in per cent with the sign (30%/50%/20%).")
 @AS
 def counter_add(code: str, name: str, name_hi: str, lsp_id: int, owner_name: str, address: str, split: str, as_user: str) -> None:
     """License the counter CODE (JP-LM-002: a LokMitra centre; JP-JM-014: a JanMitra kiosk) of an LSP.

@@ -77,18 +77,43 @@ def kinds_either(accept: list[str], lang: str = "en") -> str:
     return ", ".join(names[:-1]) + (" या " if lang == "hi" else " or ") + names[-1]
 
 
+_MB = 1024 * 1024
+
+
+def size_unit(max_kb: int) -> str:
+    """The unit a size limit is written in, and a file's size beside it: MB from 1 MB when the limit
+    is a whole tenth of one (1024 KB is "1 MB", 1536 KB "1.5 MB"), else KB ("200 KB", "1000 KB")."""
+    return "MB" if max_kb >= 1024 and max_kb * 10 % 1024 == 0 else "KB"
+
+
+def size_text(size_bytes: int, unit: str | None = None) -> str:
+    """A size as people read it, in ``unit`` ("KB" or "MB"; None: MB from 1 MB, else KB), rounded up
+    to the last digit shown (a whole KB, a tenth of an MB), so that a file over a limit never reads as
+    the limit and a small one never as "0 KB": "1 KB", "3,073 KB", "1 MB", "3.1 MB". The one writer of
+    sizes: a field's limit (:func:`size_label`), a refusal (:func:`too_large`), a stored scan's size;
+    web/static/upload-limits.js writes a chosen file's size by the same rule."""
+    unit = unit or ("MB" if size_bytes >= _MB else "KB")
+    if unit == "MB":
+        whole, tenth = divmod(-(-size_bytes * 10 // _MB), 10)
+        return f"{whole:,}.{tenth} MB" if tenth else f"{whole:,} MB"
+    return f"{-(-size_bytes // 1024):,} KB"
+
+
 def size_label(max_kb: int) -> str:
-    """A size limit as people read it: "200 KB", "1 MB"."""
-    return f"{max_kb // 1024} MB" if max_kb >= 1024 and max_kb % 1024 == 0 else f"{max_kb} KB"
+    """A size limit as people read it: "200 KB", "1 MB", "1.5 MB" (:func:`size_unit`)."""
+    return size_text(max_kb * 1024, size_unit(max_kb))
 
 
-def too_large(max_kb: int, kb: str | None) -> tuple[str, str]:
-    """Why a file is refused for its size (English, Hindi): ``kb`` is its size in KB as written
-    ("3,073"), None when it is only known to be larger than ``max_kb``. The form's page says the
-    same before sending, with the size the browser reads (web/static/upload-limits.js)."""
-    is_en, is_hi = (f"is {kb} KB", f"{kb} KB की है") if kb is not None else (f"is larger than {max_kb} KB", f"{max_kb} KB से बड़ी है")
-    return (f"The file {is_en}; at most {max_kb} KB is accepted. Scan at a lower resolution.",
-            f"फ़ाइल {is_hi}; अधिकतम {max_kb} KB स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")
+def too_large(max_kb: int, size: int | str | None) -> tuple[str, str]:
+    """Why a file is refused for its size (English, Hindi), the file's size in the unit of the limit
+    so that the two compare ("The file is 3.1 MB; at most 1 MB is accepted."): ``size`` in bytes, or
+    already written (the form page's ``{size}``, which web/static/upload-limits.js fills with the size
+    the browser reads), or None when the file is only known to be larger than ``max_kb``."""
+    limit = size_label(max_kb)
+    shown = size_text(size, size_unit(max_kb)) if isinstance(size, int) else size
+    is_en, is_hi = (f"is {shown}", f"{shown} की है") if shown is not None else (f"is larger than {limit}", f"{limit} से बड़ी है")
+    return (f"The file {is_en}; at most {limit} is accepted. Scan at a lower resolution.",
+            f"फ़ाइल {is_hi}; अधिकतम {limit} स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")
 
 
 #: the field of a scan the counter attaches when it resubmits an application sent back for correction
@@ -120,10 +145,9 @@ async def store(actor: audit.Actor, counter: Counter, service: Service, field: s
     if not content:
         raise FormErrors([FieldMessage(field, "The file is empty; scan the document again.", "फ़ाइल खाली है; दस्तावेज़ फिर से स्कैन करें।")])
     if len(content) > max_kb * 1024:
-        # the size received, rounded up: never "1024 KB" for a file over 1024 KB; when only the start
-        # was read, all that is known is that it is over the limit
-        kb = f"{-(-size // 1024):,}" if size is not None and size >= len(content) else None
-        raise FormErrors([FieldMessage(field, *too_large(max_kb, kb))])
+        # the size received (rounded up: never "1 MB" for a file over 1 MB); when only the start was
+        # read, all that is known is that it is over the limit
+        raise FormErrors([FieldMessage(field, *too_large(max_kb, size if size is not None and size >= len(content) else None))])
     mime = sniff(content)
     if mime is None or mime not in accept:
         raise FormErrors([FieldMessage(

@@ -18,7 +18,9 @@ Conventions a form may use besides standard JSON Schema (2020-12):
   too: it shows when its branch applies), and every property is in a step (checked at load);
 - ``x-rows`` (on an array of objects): how many empty rows a form shows (default 2; 1 to 20);
 - ``x-money: true`` (on an ``integer`` field of whole rupees or a ``number`` field of rupees and
-  paise): an amount of money, typed as the counter's money boxes take one (:func:`money_field`).
+  paise): an amount of money, typed as the counter's money boxes take one (:func:`money_field`);
+- ``x-percent: true`` (on an ``integer`` or ``number`` field): a share in per cent, typed with its
+  sign or without (``60%``, ``60 %``, ``60``) (:func:`percent_field`).
 
 A field for a time of day (``format: time``, or a ``pattern`` that takes HH:MM times) takes a time
 as people write it, ``7.35`` or ``7:35 pm``, as ``07:35`` or ``19:35`` (:func:`time_field`).
@@ -38,7 +40,7 @@ from typing import Any, Iterable, Protocol
 import jsonschema
 
 from emitra.core.money import AmountError, format_paise, indian_digits, parse_rupees
-from emitra.core.text import ascii_digits, day_first
+from emitra.core.text import ascii_digits, day_first, without_percent_sign
 
 
 @dataclass
@@ -276,7 +278,14 @@ def _const(en: str, hi: str, value: Any) -> tuple[str, str]:
 
 def _errors(schema: dict[str, Any], data: dict[str, Any], keep: bool = True) -> list[FieldMessage]:
     validator = validator_for(schema) if keep else _validator_from_json(json.dumps(schema, sort_keys=True))
-    found = [_message(schema, data, e) for e in validator.iter_errors(data)]
+    errors = list(validator.iter_errors(data))
+    # a code of the wrong shape is told its shape (the pattern's own message), not only its length
+    # ("at most 11 characters" of an IFSC typed "SBIN 00012345" says less, and counts the space); a
+    # pattern without its message ("not in the expected format") leaves the length's, which says more
+    shaped = {tuple(e.absolute_path) for e in errors if e.validator == "pattern"
+              and _prop_at(schema, list(e.absolute_path), data).get("x-error-en")}
+    errors = [e for e in errors if not (e.validator in ("minLength", "maxLength") and tuple(e.absolute_path) in shaped)]
+    found = [_message(schema, data, e) for e in errors]
     order = list(all_properties(schema))
     found.sort(key=lambda m: order.index(m.field.split(".")[0]) if m.field.split(".")[0] in order else len(order))
     return found
@@ -364,6 +373,26 @@ def _iso_date(text: str) -> str:
 _GAPS = re.compile(r"[\s\u00a0\u2010-\u2015\-]+")
 
 
+def fit_to_pattern(prop: dict[str, Any], text: str) -> str:
+    """What a value typed into a text field is checked as: its ends trimmed and, for a code of a set
+    shape (a ``pattern``: an IFSC, a K-number, a cheque number), Hindi digits as ASCII ones and the
+    spaces, dashes or small letters it was typed with taken out when the pattern then takes it
+    (:func:`_fitted`). For a caller that is handed the value whole (an API's payment details)."""
+    text = text.strip()
+    return _fitted(str(prop["pattern"]), ascii_digits(text)) if prop.get("pattern") else text
+
+
+def typed_max_length(prop: dict[str, Any]) -> int | None:
+    """How many characters a field's box takes as typed (the ``maxlength`` attribute): the field's
+    ``maxLength``, but twice it for a code of a set shape (a ``pattern``), which is typed with a space
+    or a dash between its groups ("SBIN 0001234" for an 11-character IFSC) that :func:`fit_to_pattern`
+    takes out; a box cut at ``maxLength`` lost the code's last characters in the browser."""
+    limit = prop.get("maxLength")
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        return None
+    return 2 * limit if prop.get("pattern") else limit
+
+
 def _fitted(pattern: str, text: str) -> str:
     """``text`` as its field's ``pattern`` wants it, when it is refused only for how it was typed:
     in groups (``2104 1234 5678`` for a K-number, ``98290 12345`` for a mobile), or in small letters
@@ -437,6 +466,14 @@ def money_field(prop: dict[str, Any]) -> bool:
     return prop.get("x-money") is True and prop.get("type") in ("integer", "number")
 
 
+def percent_field(prop: dict[str, Any]) -> bool:
+    """A field for a share in per cent (``x-percent: true`` on an ``integer`` or ``number`` field): a
+    ``%`` typed after the number, with spaces round it, is its unit and is taken away
+    (:func:`emitra.core.text.without_percent_sign`); the number is then read and checked as any
+    number of its type (its ``minimum`` and ``maximum`` included)."""
+    return prop.get("x-percent") is True and prop.get("type") in ("integer", "number")
+
+
 def _rupees(prop: dict[str, Any], text: str) -> Any:
     """An amount typed into a money field as its type holds it (whole rupees an ``int``, rupees and
     paise a ``Decimal``); as typed when it is not one for certain, for the check to refuse naming
@@ -467,7 +504,7 @@ def _money_refusal(prop: dict[str, Any], en: str, hi: str, typed: str) -> tuple[
 
 def _scalar(prop: dict[str, Any], value: Any) -> Any:
     kind = prop.get("type")
-    text = str(value).strip()
+    text = without_percent_sign(str(value)) if percent_field(prop) else str(value).strip()
     if kind == "string" and prop.get("format") == "date":
         return _iso_date(ascii_digits(text))
     if time_field(prop):
@@ -475,7 +512,7 @@ def _scalar(prop: dict[str, Any], value: Any) -> Any:
     if kind == "string" and prop.get("pattern"):
         # a number of a set shape (a K-number, a policy or cheque number) typed on a Hindi keyboard:
         # ९८२९... is 9829..., as the bill prints it; free text (an address, a name) keeps its digits
-        return _fitted(str(prop["pattern"]), ascii_digits(text))
+        return fit_to_pattern(prop, text)
     if kind == "integer":
         try:
             return int(_ungroup(text))

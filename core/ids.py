@@ -60,6 +60,9 @@ def is_valid_receipt_no(text: str) -> bool:
     return bool(RECEIPT_NO.fullmatch(cleaned)) and verhoeff.is_valid(cleaned[2:])
 
 
-#: a receipt number's shape (:func:`make_receipt_no`): 13 digits, more once a counter id passes 9999
-#: or a serial 99,999,999 (the column holds 24 characters)
-RECEIPT_NO = re.compile(r"[A-Z]{2}\d{13,20}")
+#: how many digits follow a receipt number's two letters (:func:`make_receipt_no`): 13, more once a
+#: counter id passes 9999 or a serial 99,999,999 (the column holds 24 characters); messages that
+#: describe a receipt number say this range (web/citizens.number_mistyped, core/settlement.find_receipt)
+RECEIPT_DIGITS = (13, 20)
+#: a receipt number's shape: two letters and :data:`RECEIPT_DIGITS` digits
+RECEIPT_NO = re.compile(rf"[A-Z]{{2}}\d{{{RECEIPT_DIGITS[0]},{RECEIPT_DIGITS[1]}}}")

@@ -21,7 +21,8 @@ from emitra.core import audit
 from emitra.core.auth import hash_password
 from emitra.core.models import LSP, Citizen, Counter, CounterKind, District, Role, Society, User
 from emitra.core.officers import EMAIL, USERNAME, OfficerError, let_in, lock_out, new_password, said_reason
-from emitra.core.text import count_en, noun_hi
+from emitra.core.money import parse_rupees
+from emitra.core.text import count_en, noun_hi, without_percent_sign
 
 #: a counter's code: the district's two letters, LM (LokMitra) or JM (JanMitra), a number
 COUNTER_CODE = re.compile(r"^([A-Z]{2})-(LM|JM)-(\d{3,4})$")
@@ -85,14 +86,28 @@ async def add_lsp(actor: audit.Actor, *, name: str, district_code: str, mode: st
     return lsp
 
 
+def _share_bp(part: str) -> int | None:
+    """One share of a split: basis points (``3000``), or per cent written with its sign (``30%``,
+    ``62.5%``: at most two decimals, so the basis points are exact); None when it is neither."""
+    if part.isdigit():
+        return int(part)
+    number = without_percent_sign(part)
+    if number != part and re.fullmatch(r"\d{1,3}(\.\d{1,2})?", number):
+        return parse_rupees(number)  # hundredths of a per cent, as paise are hundredths of a rupee
+    return None
+
+
 def parse_split(text: str) -> tuple[int, int, int]:
     """``--split 3000/5000/2000``: the service charge's shares (LSP / kiosk owner / Society) in basis
-    points, adding up to 10000."""
-    parts = str(text).replace(" ", "").split("/")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise Refused("--split", f"{text!r} is not three whole numbers LSP/owner/Society in basis points, e.g. 3000/5000/2000",
-                      f"{text!r} बेसिस पॉइंट में एलएसपी/मालिक/सोसायटी की तीन पूर्ण संख्याएँ नहीं है, जैसे 3000/5000/2000")
-    shares = tuple(int(p) for p in parts)
+    points, adding up to 10000; a share may be written in per cent with its sign (``30%/50%/20%``,
+    ``60%/0/4000``)."""
+    parts = [_share_bp(p) for p in str(text).replace(" ", "").split("/")]
+    if len(parts) != 3 or None in parts:
+        raise Refused("--split", f"{text!r} is not three whole numbers LSP/owner/Society in basis points, e.g. 3000/5000/2000, "
+                                 "or three shares in per cent with the sign, e.g. 30%/50%/20%",
+                      f"{text!r} बेसिस पॉइंट में एलएसपी/मालिक/सोसायटी की तीन पूर्ण संख्याएँ नहीं है, जैसे 3000/5000/2000, "
+                      "न ही चिह्न के साथ प्रतिशत में तीन हिस्से, जैसे 30%/50%/20%")
+    shares = tuple(int(p) for p in parts if p is not None)
     if sum(shares) != 10000:
         raise Refused("--split", f"the shares add up to {sum(shares)}; they must add up to 10000 (100 %)",
                       f"हिस्सों का योग {sum(shares)} है; योग 10000 (100 %) होना चाहिए")

@@ -361,6 +361,9 @@ def _property_problems(prop: dict[str, Any]) -> list[str]:
     if "x-money" in prop and (prop["x-money"] is not True or prop.get("type") not in ("integer", "number")):
         out.append(f"\"x-money\": {prop['x-money']!r} on a field of \"type\": {prop.get('type')!r}; an amount of money is "
                    "\"x-money\": true on an \"integer\" field (whole rupees) or a \"number\" one (rupees and paise)")
+    if "x-percent" in prop and (prop["x-percent"] is not True or prop.get("type") not in ("integer", "number")):
+        out.append(f"\"x-percent\": {prop['x-percent']!r} on a field of \"type\": {prop.get('type')!r}; a share in per cent is "
+                   "\"x-percent\": true on an \"integer\" or \"number\" field")
     if "x-upload" in prop:
         if prop.get("type") != "string":  # the field holds the stored document's id, which is text
             out.append(f"\"x-upload\" is on a field of \"type\": {prop.get('type')!r}; a document field is \"type\": \"string\" "

@@ -610,13 +610,15 @@ async def find_receipt(receipt_no: str, district_id: int, lsp_id: int | None = N
     it: ``settlement_item``, then an entry ``settle:<receipt no>`` from before decision 68."""
     import re
 
-    from emitra.core.ids import is_valid_receipt_no
+    from emitra.core.ids import RECEIPT_DIGITS, is_valid_receipt_no
 
     cleaned = re.sub(r"[\s\-]", "", str(receipt_no or "")).upper()[:40]
     out = Finding(cleaned)
     if not is_valid_receipt_no(cleaned):
-        out.why_en = "This is not a receipt number: two letters and 13 digits, such as JP0001000000421. Check it against the receipt."
-        out.why_hi = "यह रसीद संख्या नहीं है: दो अक्षर और 13 अंक, जैसे JP0001000000421। रसीद से मिलाएँ।"
+        fewest, most = RECEIPT_DIGITS
+        out.why_en = (f"This is not a receipt number: two letters and {fewest} to {most} digits, such as JP0001000000421. "
+                      "Check it against the receipt.")
+        out.why_hi = f"यह रसीद संख्या नहीं है: दो अक्षर और {fewest} से {most} अंक, जैसे JP0001000000421। रसीद से मिलाएँ।"
         return out
     request = await ServiceRequest.get_or_none(receipt_no=cleaned, district_id=district_id).prefetch_related("counter")
     if request is None or (lsp_id is not None and request.counter.lsp_id != lsp_id):

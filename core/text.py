@@ -127,6 +127,18 @@ def typed_mobile(text: str) -> str:
     return digits
 
 
+#: a per-cent sign after a number, with spaces either side of it ("60%", "60 %", "60% ")
+_PERCENT_SIGN = re.compile(r"\s*[%\uff05\u066a]\s*$")
+
+
+def without_percent_sign(text: str) -> str:
+    """A share typed in per cent with its sign, as its number: ``60%``, `` 60 % `` and ``62.5%`` are
+    ``60``, ``60`` and ``62.5`` (a share field's title says it is in per cent, and people write the
+    sign anyway). Only a sign at the end is taken away, with the spaces round the text; the number
+    itself is left for the field's own check to read or refuse (``60%%`` stays ``60%``)."""
+    return _PERCENT_SIGN.sub("", (text or "").strip(), count=1)
+
+
 #: characters that reorder text on screen: a subject written "\u202eevil" shows reversed in an officer's
 #: inbox, and the rest of the line with it (core/documents.py keeps them out of file names the same way)
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

@@ -347,7 +347,7 @@ def test_a_scan_too_large_for_its_field_is_refused_when_chosen_at_a_kiosk_in_hin
         scan.set_input_files(str(photo))
         refused = page.locator("#f-ration_card_scan-too-large")
         expect(refused).to_be_visible()
-        expect(refused).to_have_text("फ़ाइल 3,073 KB की है; अधिकतम 1024 KB स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")
+        expect(refused).to_have_text("फ़ाइल 3.1 MB की है; अधिकतम 1 MB स्वीकार है। कम रिज़ॉल्यूशन पर स्कैन करें।")  # as the help says it
         expect(scan).to_have_attribute("aria-invalid", "true")
         expect(page.locator(".field", has=scan)).to_have_class(re.compile(r"\bhas-error\b"))
         assert scan.evaluate("input => input.files.length") == 0  # not sent with the form

@@ -337,6 +337,63 @@ def test_the_operator_takes_a_cheque_and_the_receipt_says_it_is_in_clearing(web)
     assert _balanced(web)
 
 
+def _payment_of(web, receipt_no):
+    async def find():
+        return await Payment.get(request__receipt_no=receipt_no)
+
+    return web.run(find)
+
+
+def _input_of(page_text, field_id):
+    return re.search(rf'<input id="{field_id}"[^>]*>', page_text).group(0)
+
+
+def test_an_ifsc_and_a_cheque_number_typed_with_spaces_or_small_letters_are_taken(web):
+    """The IFSC box cut what was typed at 11 characters: "SBIN 0001234" lost its last digit in the browser,
+    and the server then refused "SBIN000123". A code of a set shape is typed as it is printed, with
+    spaces; they are left out (and small letters made capitals) before it is checked."""
+    web.login("operator1")
+    eid = _ramesh(web)
+    form_url, confirm = _confirm(web, eid)
+    for field_id, spaced in (("f-cheque-ifsc", "SBIN 0001234"), ("f-cheque-instrument_no", "004 512")):
+        box = _input_of(confirm.text, field_id)
+        room = re.search(r'maxlength="(\d+)"', box)
+        assert room is None or int(room.group(1)) >= len(spaced) + 2, box  # a space or two fit in the box
+    fields = _form_of(confirm.text, "cheque")
+    still_wrong = web.client.post(form_url + "/pay", data={**fields, "method": "cheque", **{f"cheque.{k}": v for k, v in instrument(
+        ifsc="SBIN 000123").items()}})
+    assert still_wrong.status_code == 400
+    said = re.search(r'id="f-cheque-ifsc-error"[^>]*>([^<]*)<', still_wrong.text).group(1)
+    assert said.startswith("IFSC must be 11 characters, not counting spaces"), said
+    assert 'value="SBIN 000123"' in still_wrong.text  # shown as typed, to be corrected
+    too_long = web.client.post(form_url + "/pay", data={**fields, "method": "cheque", **{f"cheque.{k}": v for k, v in instrument(
+        ifsc="SBIN 00012345").items()}})  # told its shape, not "at most 11 characters" (of 13 typed, a space among them)
+    assert re.search(r'id="f-cheque-ifsc-error"[^>]*>IFSC must be 11 characters, not counting spaces', too_long.text)
+    hindi = web.client.post(form_url + "/pay?lang=hi", data={**fields, "method": "cheque", **{f"cheque.{k}": v for k, v in instrument(
+        ifsc="sbin 00012").items()}})
+    assert "IFSC रिक्त स्थान छोड़कर 11 अक्षरों का होना चाहिए" in hindi.text
+    web.get("/?lang=en")
+    assert web.run(Payment.all().count) == 0
+
+    good = web.client.post(form_url + "/pay", data={**fields, "method": "cheque", **{f"cheque.{k}": v for k, v in instrument(
+        ifsc=" sbin 0001234 ", instrument_no="004 512").items()}})
+    assert good.status_code == 303, good.text
+    receipt_no = good.headers["location"].rstrip("/").split("/")[-1]
+    payment = _payment_of(web, receipt_no)
+    assert payment.details["ifsc"] == "SBIN0001234" and payment.details["instrument_no"] == "004512"
+    assert payment.reference == "CHEQUE 004512 SBIN0001234"
+
+
+def test_the_api_takes_an_ifsc_with_spaces_too(web):
+    headers = web.api_token("operator1")
+    body = {"citizen": _ramesh(web), "service_code": BILL, "form": {"k_number": K}, "idempotency_key": "chq-spaced",
+            "payment": {"method": "dd", "amount_paise": 148_350, "details": instrument(ifsc="hdfc 0000 601")}}
+    response = web.client.post("/api/v1/transactions", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    payment = _payment_of(web, response.json()["receipt_no"])
+    assert payment.details["ifsc"] == "HDFC0000601"
+
+
 def test_the_operator_shows_the_upi_qr_code_on_the_receipt(web, monkeypatch):
     monkeypatch.setenv("EMITRA_UPI_WEBHOOK_SECRET", SECRET)
     web.login("operator1")

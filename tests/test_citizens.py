@@ -75,6 +75,23 @@ def test_a_wrong_mobile_or_number_gets_one_generic_message_and_no_data(web):
     assert bad.status_code == 400 and "Mobile number: the 10 digits" in bad.text
 
 
+def test_the_shape_a_refusal_gives_a_receipt_number_is_the_one_core_ids_takes(monkeypatch):
+    """The tracking page said a receipt number is "two letters and 13 digits" after core/ids.RECEIPT_NO
+    took 13 to 20 (a counter id past 9999): the message says the range core/ids declares, and what it
+    says a receipt number is, core/ids takes."""
+    from emitra.core import ids
+    from emitra.web.citizens import number_mistyped
+
+    fewest, most = ids.RECEIPT_DIGITS
+    said = number_mistyped("JP000100000042")  # 12 digits
+    assert f"two letters and {fewest} to {most} digits" in said and "(this has 12 digits)" in said
+    assert ids.RECEIPT_NO.fullmatch("JP" + "1" * fewest) and ids.RECEIPT_NO.fullmatch("JP" + "1" * most)
+    assert not ids.RECEIPT_NO.fullmatch("JP" + "1" * (fewest - 1)) and not ids.RECEIPT_NO.fullmatch("JP" + "1" * (most + 1))
+    assert number_mistyped(ids.make_receipt_no("JP", 12_345, 421)) == ""  # 14 digits: a receipt number
+    monkeypatch.setattr(ids, "RECEIPT_DIGITS", (13, 21))
+    assert "two letters and 13 to 21 digits" in number_mistyped("JP000100000042")  # read from core/ids, not restated
+
+
 def test_a_mistyped_number_is_refused_beside_it_saying_what_to_fix_and_never_spends_the_look_ups(web):
     """A digit mistyped, two swapped, one left out or a word typed: the page says which, under the
     number, in the page's language, without looking anything up; ten such never hold back the real one."""
@@ -83,7 +100,7 @@ def test_a_mistyped_number_is_refused_beside_it_saying_what_to_fix_and_never_spe
     assert swapped != number
     mistyped = {
         swapped.lower(): "This receipt number has a wrong check digit: a digit was probably mistyped, or two swapped.",
-        number[:-1]: "a receipt number is two letters and 13 digits, such as JP0001000000421 (this has 12 digits)",
+        number[:-1]: "a receipt number is two letters and 13 to 20 digits, such as JP0001000000421 (this has 12 digits)",
         "my caste certificate": "(this has 0 digits); a grievance number is written GR-JP-0000001",
     }
     for typed, said in mistyped.items():
@@ -96,6 +113,8 @@ def test_a_mistyped_number_is_refused_beside_it_saying_what_to_fix_and_never_spe
     web.get("/lang/hi?next=/track")
     hindi = track(web, swapped, RAMESH)
     assert hindi.status_code == 400 and "इस रसीद संख्या का जाँच अंक गलत है" in hindi.text
+    short = track(web, number[:-1], RAMESH)
+    assert "रसीद संख्या में दो अक्षर और 13 से 20 अंक होते हैं" in short.text and "(इसमें 12 अंक हैं)" in short.text
     for _ in range(11):  # more than the look-ups allowed from one address: none was spent
         assert track(web, swapped, RAMESH).status_code == 400
     found = track(web, " ".join([number[:2], number[2:6], number[6:]]).lower(), RAMESH)

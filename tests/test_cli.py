@@ -75,7 +75,7 @@ def test_the_society_sets_a_counters_split_from_the_cli(tmp_path):
     env = {"EMITRA_DATA_DIR": str(tmp_path / "data"), "EMITRA_DATABASE_URL": ""}
     assert run("db", "migrate", env_extra=env, tmp_path=tmp_path).returncode == 0
     assert run("demo", env_extra=env, tmp_path=tmp_path).returncode == 0
-    ok = run("counter", "split", "JP-JM-001", "--lsp", "30", "--owner", "62.5", "--society", "7.5", "--as", "society", env_extra=env, tmp_path=tmp_path)
+    ok = run("counter", "split", "JP-JM-001", "--lsp", "30%", "--owner", " 62.5 % ", "--society", "7.5", "--as", "society", env_extra=env, tmp_path=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert "LSP 30%, kiosk owner 62.5%, Society 7.5%" in ok.stdout
     bad = run("counter", "split", "JP-JM-001", "--lsp", "30", "--owner", "60", "--as", "society", env_extra=env, tmp_path=tmp_path)

@@ -94,13 +94,14 @@ def test_a_scan_that_is_refused_keeps_nothing_and_says_why(web):
     }
     says = {"not a scan": "Corrected document: This file is not a PDF, JPEG or PNG file.",
             "empty": "Corrected document: The file is empty; scan the document again.",
-            "too big": "Corrected document: The file is 2,049 KB; at most 2048 KB is accepted."}
+            "too big": "Corrected document: The file is 2.1 MB; at most 2 MB is accepted."}
     for what, upload in refused.items():
         page = _resubmit(web, case, "Affidavit attached", {"document": upload})
         assert page.status_code == 400, what
         error = re.search(r'id="error-%d"[^>]*>(.*?)</p>' % case.id, page.text, re.S).group(1)
         assert says[what] in error, (what, error)
         assert "Affidavit attached" in page.text  # what the operator wrote is kept in the box
+        assert "At most 2 MB." in page.text  # the help says the limit as the refusal does
     # a good scan with a step that is refused (no reason written): neither is kept, not even the file
     no_remark = _resubmit(web, case, "", {"document": ("affidavit.pdf", PDF, "application/pdf")})
     assert no_remark.status_code == 400 and "at least 5 characters" in no_remark.text

@@ -4,6 +4,7 @@ front of a mobile, or a number that is not a mobile at all (an Aadhaar number) i
 import datetime as dt
 import re
 
+from emitra.core.ids import make_receipt_no
 from emitra.core.models import Citizen
 from tests.test_web_counter import pay
 
@@ -110,3 +111,7 @@ def test_a_receipt_number_in_the_citizen_search_points_to_the_receipt(web):
     web.get("/lang/en")
     page = web.get("/counter", params={"q": receipt_no})
     assert f"{receipt_no} is a receipt number, but not a receipt of this counter (JP-JM-001)" in _text(page)
+    # a receipt of a counter whose id passed 9999 has 14 digits (core/ids.RECEIPT_DIGITS): still a receipt
+    longer = make_receipt_no("JP", 12_345, 421)
+    assert len(longer) == 16 and f"{longer} is a receipt number, but not a receipt of this counter" in _text(
+        web.get("/counter", params={"q": longer}))

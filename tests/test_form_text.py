@@ -310,6 +310,39 @@ def test_the_confirmation_of_a_free_application_shows_each_field_once_and_names_
     assert "जाँचें और आगे बढ़ें" in web.get(caste).text
 
 
+def test_the_confirmation_of_an_lsps_own_sale_shows_each_figure_once(web, monkeypatch):
+    """A photocopy's confirmation page said "Quantity 3 pages" and "Number of pages 3", "Price per
+    page ₹2.00" and "Price per unit (published by your LSP) ₹2.00 / page", "Amount due ₹6.00" and
+    "To collect from the citizen ₹6.00" (no service charge between them), in English and Hindi."""
+    web.login("operator1")
+    eid = ramesh(web)
+    copy = f"/counter/citizens/{eid}/services/{PHOTOCOPY}"
+    for lang, expected in (("en", [("Quantity", "3 pages"), ("Price per page", "₹2.00"), ("Printed on both sides", "Yes"),
+                                   ("Service charge", "₹0.00 "), ("To collect from the citizen", "₹6.00")]),
+                           ("hi", [("मात्रा", "3 पृष्ठ"), ("प्रति पृष्ठ मूल्य", "₹2.00"), ("दोनों ओर छपाई", "हाँ"),
+                                   ("सेवा शुल्क", "₹0.00 "), ("नागरिक से ली जाने वाली राशि", "₹6.00")])):
+        web.get(f"/lang/{lang}")
+        confirm = web.post_form(copy, {"quantity": "3", "both_sides": "on"})
+        assert confirm.status_code == 200, errors(confirm.text)
+        assert rows_of(confirm.text)[:-1] == expected, rows_of(confirm.text)  # (the last: the messages' language)
+    web.get("/lang/en")
+    internet = web.post_form(f"/counter/citizens/{eid}/services/pvt.lsp.internet", {"quantity": "45"})
+    assert [td for _, td in rows_of(internet.text)][:2] == ["45 minutes", "₹1.00"], rows_of(internet.text)
+    assert "Number of minutes" not in internet.text.split("How does the citizen pay?")[0]
+
+    service = get_host().registry.get(PHOTOCOPY)  # a service that does not show its price: the LSP's is shown
+    plain_quote = service.quote
+
+    async def without_price(data, ctx):
+        quote = await plain_quote(data, ctx)
+        quote.details = [d for d in quote.details if not d["label_en"].startswith("Price per")]
+        return quote
+
+    monkeypatch.setattr(service, "quote", without_price)
+    confirm = web.post_form(copy, {"quantity": "3"})
+    assert ("Price per unit (published by your LSP)", "₹2.00 / page") in rows_of(confirm.text), rows_of(confirm.text)
+
+
 def test_a_bill_still_shows_the_amount_due(web):
     web.login("operator1")
     eid = ramesh(web)
@@ -523,6 +556,51 @@ def test_the_passports_kendra_and_the_insureds_name_are_listed_once_on_the_confi
         confirm = web.post_form(f"/counter/citizens/{eid}/services/{POLICY}", posted(registry.get(POLICY).example))
         assert confirm.status_code == 200, errors(confirm.text)
         assert [td for _, td in rows_of(confirm.text) if "Geeta Meena" in td] == [insured]
+
+
+SHARES = {"type": "object", "properties": {
+    "share": {"type": "integer", "title": "Share (%)", "x-title-hi": "हिस्सा (%)", "minimum": 1, "maximum": 100, "x-percent": True},
+    "rate": {"type": "number", "title": "Rate (%)", "x-title-hi": "दर (%)", "minimum": 0, "maximum": 100, "x-percent": True},
+    "pages": {"type": "integer", "title": "Number of pages", "x-title-hi": "पृष्ठों की संख्या"}}}
+
+
+@pytest.mark.parametrize("typed, number", [("60%", 60), ("60 %", 60), (" 60% ", 60), ("60", 60), ("६०%", 60), ("100 ％", 100)])
+def test_a_share_in_per_cent_takes_its_sign(typed, number):
+    """A nominee's share typed "60%" was refused as not a whole number, though the field is titled
+    "Share (%)" and people write the sign."""
+    assert forms.coerce(SHARES, {"share": typed}) == {"share": number}
+    assert forms.coerce(SHARES, {"rate": typed.replace("60", "62.5")}) == {"rate": Decimal("62.5") if "60" in typed else number}
+    forms.validate(SHARES, forms.coerce(SHARES, {"share": typed}))
+
+
+@pytest.mark.parametrize("typed", ["150%", "0 %", "60%%", "%60", "sixty %", "6O%"])
+def test_a_share_in_per_cent_is_still_checked_as_a_number(typed):
+    with pytest.raises(forms.FormErrors) as err:
+        forms.validate(SHARES, forms.coerce(SHARES, {"share": typed}))
+    said = err.value.by_field()["share"]
+    assert said.startswith("Share (%) must be") and ("1" in said or "100" in said), said
+    assert err.value.by_field("hi")["share"].startswith("हिस्सा (%)")
+    with pytest.raises(forms.FormErrors):  # a field not in per cent takes no sign
+        forms.validate(SHARES, forms.coerce(SHARES, {"pages": "60%"}))
+
+
+def test_the_nominees_shares_are_taken_with_the_per_cent_sign_at_the_counter(web, monkeypatch):
+    registry = get_host().registry
+    monkeypatch.setattr(registry.get(POLICY).insurer, "today", dt.date(2026, 11, 20))
+    web.login("operator1")
+    eid = ramesh(web)
+    url = f"/counter/citizens/{eid}/services/{POLICY}"
+    shared = {**posted(registry.get(POLICY).example), "nominees.0.share_percent": "60%", "nominees.1.name": "Pooja Meena",
+              "nominees.1.relation": "daughter", "nominees.1.share_percent": " 40 % "}
+    confirm = web.post_form(url, shared)
+    assert confirm.status_code == 200, errors(confirm.text)
+    assert dict(rows_of(confirm.text))["Nominees"] == "Rakesh Meena (Spouse, 60%); Pooja Meena (Daughter, 40%)", rows_of(confirm.text)
+    refused = web.post_form(url, {**shared, "nominees.1.share_percent": "140%"})
+    assert refused.status_code == 400 and "Share (%) must be at most 100." in errors(refused.text), errors(refused.text)
+    web.get("/lang/hi")
+    refused = web.post_form(url, {**shared, "nominees.1.share_percent": "4O%"})
+    assert refused.status_code == 400 and "हिस्सा (%) 1 से 100 तक की पूर्ण संख्या होनी चाहिए।" in errors(refused.text), errors(refused.text)
+    web.get("/lang/en")
 
 
 async def test_a_relation_relabelled_in_the_form_is_named_so_in_the_details(demo_db, monkeypatch):

@@ -459,3 +459,26 @@ def test_enter_in_a_field_goes_on_not_back_or_adds_a_row(web):
     assert 'name="_more"' in policy and "name=" not in _first_button(policy)
     bill = web.get(f"/counter/citizens/{eid}/services/gov.rj.jvvnl.bill").text
     assert 'class="sr-only"' not in bill  # one step, no rows: its only button is already the first
+
+
+def test_a_code_of_the_wrong_shape_is_told_its_shape_and_its_box_has_room_for_spaces():
+    """A field with a pattern and its own message (an IFSC) is told that message, not a length it
+    may have only for the spaces typed in it; a pattern without a message leaves the length's, which
+    says more than "not in the expected format". Its box takes the code typed in groups (decision 191)."""
+    from emitra.web.schema_form import fields_for
+
+    schema = {"type": "object", "properties": {
+        "ifsc": {"type": "string", "title": "IFSC", "pattern": "^[A-Z]{4}0[A-Z0-9]{6}$", "maxLength": 11,
+                 "x-error-en": "IFSC shape", "x-error-hi": "IFSC आकार"},
+        "code": {"type": "string", "title": "Code", "pattern": "^[A-Z ]+$", "maxLength": 3},
+        "name": {"type": "string", "title": "Name", "maxLength": 5},
+        "branch": {"type": "object", "properties": {
+            "pin": {"type": "string", "title": "PIN", "pattern": "^[0-9]{6}$", "maxLength": 6, "x-error-en": "PIN shape",
+                    "x-error-hi": "पिन आकार"}}}}}
+    with pytest.raises(forms.FormErrors) as err:
+        forms.validate(schema, forms.coerce(schema, {"ifsc": "SBIN 00012345", "code": "abcd", "branch.pin": "3020 015"}))
+    assert err.value.by_field() == {"ifsc": "IFSC shape", "code": "Code can have at most 3 characters.", "branch.pin": "PIN shape"}
+    assert forms.coerce(schema, {"ifsc": "sbin 0001234", "branch.pin": "302 015"}) == {"ifsc": "SBIN0001234", "branch": {"pin": "302015"}}
+    boxes = {f.name: f.maxlength for f in fields_for(schema)}
+    assert boxes == {"ifsc": 22, "code": 6, "name": 5, "branch": None}
+    assert [c.maxlength for c in fields_for(schema)[-1].children] == [12]

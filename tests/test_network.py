@@ -169,9 +169,13 @@ def test_the_society_builds_its_network_from_the_network_page(web):
                                                       "csrf_token": web.csrf("/network")})
     assert "काउंटर कोड नहीं है" in hindi.text
     web.get("/network?lang=en")
-    assert _post(web, {"action": "counter", "code": "JP-JM-077", "name": "Kiosk, Phagi", "lsp": str(lsp.id),
-                       "owner": "M. Saini", "split": "3000/5000/2000"}).status_code == 303
-    assert web.run(lambda: Counter.get(code="JP-JM-077")).split_owner_bp == 5000
+    kiosk = {"action": "counter", "code": "JP-JM-077", "name": "Kiosk, Phagi", "lsp": str(lsp.id), "owner": "M. Saini"}
+    short = _post(web, {**kiosk, "split": "30%/50%/20"})  # the last in basis points: 20 of them
+    assert short.status_code == 400 and "the shares add up to 8020" in short.text
+    assert 'value="30%/50%/20"' in short.text and "or in per cent with the sign, e.g. 30%/50%/20%;" in short.text
+    assert _post(web, {**kiosk, "split": "30% / 50% / 20 %"}).status_code == 303  # the shares in per cent, as people write them
+    made_kiosk = web.run(lambda: Counter.get(code="JP-JM-077"))
+    assert (made_kiosk.split_lsp_bp, made_kiosk.split_owner_bp, made_kiosk.split_society_bp) == (3000, 5000, 2000)
 
     person = {"action": "operator", "username": "op_phagi", "name": "Pooja Meena", "counter": "JP-JM-077",
               "password": "kiosk-phagi-1", "password2": "kiosk-phagi-2"}

@@ -18,12 +18,29 @@ from emitra.core import counter as counter_core
 from emitra.core import ledger
 from emitra.core.audit import Actor
 from emitra.core.models import AuditLog, Citizen, Counter, CounterKind, Role, User
-from emitra.core.onboarding import add_counter, add_lsp, add_user
+from emitra.core.onboarding import Refused, add_counter, add_lsp, add_user, parse_split
 from tests.case_helpers import actor
 from tests.case_helpers import as_user as _as
 from tests.case_helpers import refused as _refused
 
 BILL, K = "gov.rj.jvvnl.bill", "210412345678"
+
+
+def test_a_split_is_in_basis_points_or_in_per_cent_with_the_sign():
+    assert parse_split("3000/5000/2000") == (3000, 5000, 2000)
+    assert parse_split("30%/50%/20%") == (3000, 5000, 2000)
+    assert parse_split(" 60 % / 0 / 4000 ") == (6000, 0, 4000)
+    assert parse_split("62.5%/30%/7.5%") == (6250, 3000, 750)
+    for text, said in (("30/50/20", "add up to 100;"), ("30%%/50%/20%", "or three shares in per cent"),
+                       ("30.555%/50%/19.445%", "or three shares in per cent"), ("-30%/100%/30%", "or three shares in per cent"),
+                       ("1000%/0/0", "or three shares in per cent"), ("30%/70%", "or three shares in per cent")):
+        try:
+            parse_split(text)
+        except Refused as exc:
+            assert exc.field == "--split" and said in exc.message, (text, exc.message)
+            assert "30%/50%/20%" in exc.message_hi or said.startswith("add"), exc.message_hi
+        else:
+            raise AssertionError(text)
 
 
 

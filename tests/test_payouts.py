@@ -127,6 +127,7 @@ async def test_the_receipt_search_names_the_payout_that_paid_it_or_why_none_has(
     nothing = await why("JP0001000000000")
     assert not nothing.found and ("not a receipt number" in nothing.why_en or "No receipt" in nothing.why_en)
     assert "not a receipt number" in (await why("12345")).why_en
+    assert "two letters and 13 to 20 digits" in (await why("12345")).why_en and "13 से 20 अंक" in (await why("12345")).why_hi
     # an LSP admin asks only about its own counters' receipts: another's is "no such receipt"
     assert not (await settlement.find_receipt(first[0], district, lsp_id=999)).found
     assert (await settlement.find_receipt(first[0], district, lsp_id=1)).reference == p1.reference

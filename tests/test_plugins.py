@@ -154,6 +154,9 @@ def test_builtin_plugins_are_discovered_through_the_entry_point_group():
      "form.properties.x", "\"x-money\": True on a field of \"type\": 'string'; an amount of money is \"x-money\": true on an \"integer\""),
     ({"form": {"type": "object", "properties": {"x": {"type": "integer", "title": "X", "x-title-hi": "एक्स", "x-money": "rupees"}}}},
      "form.properties.x", "\"x-money\": 'rupees' on a field of \"type\": 'integer'"),
+    # a share in per cent typed with its sign (decision 192): only on a field holding a number
+    ({"form": {"type": "object", "properties": {"x": {"type": "string", "title": "X", "x-title-hi": "एक्स", "x-percent": True}}}},
+     "form.properties.x", "\"x-percent\": True on a field of \"type\": 'string'; a share in per cent is \"x-percent\": true"),
     # x-steps the counter could not draw: a crash inside the core refused the whole plugin, or a field never shown
     ({"form": {**STEPPED, "x-steps": {"title": "One", "x-title-hi": "एक", "fields": ["a", "b"]}}}, "form.x-steps",
      'must be a list of steps, each {"title": ..., "x-title-hi": ..., "fields": [...]}'),

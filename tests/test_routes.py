@@ -15,7 +15,11 @@ PUBLIC = {"/login", "/healthz", "/lang/{lang}", "/api/v1/token", "/api/openapi.j
           # what citizens use without an account: tracking, grievances, verification
           "/track", "/grievances/new", "/grievances/filed", "/verify", "/verify/certificate/{token}", "/verify/receipt",
           # a citizen's sign-in with a code sent by SMS (the pages check the code's proof themselves)
-          "/my/login", "/my/login/code", "/my/login/choose"}
+          "/my/login", "/my/login/code", "/my/login/choose",
+          # the site's icon, which browsers ask for whatever a page links (web/assets.favicon)
+          "/favicon.ico"}
+#: the routes that answer a file the same for everyone (``@static_file``): no session, kept by the browser
+STATIC_FILES = {"/favicon.ico"}
 
 
 def test_every_route_declares_who_may_use_it():
@@ -29,7 +33,8 @@ def test_every_route_declares_who_may_use_it():
         kind, roles = guard
         assert (roles == ANYONE) == (route.path in PUBLIC), route.path
         # a provider's webhook (/webhooks/...) is checked by its signature: no session, no role
-        assert kind == ("api" if route.path.startswith("/api/") else "webhook" if route.path.startswith("/webhooks/") else "page"), route.path
+        assert kind == ("api" if route.path.startswith("/api/") else "webhook" if route.path.startswith("/webhooks/")
+                        else "static" if route.path in STATIC_FILES else "page"), route.path
 
 
 def test_pages_carry_security_headers_and_personal_pages_are_not_cached(web):
@@ -104,6 +109,23 @@ def test_the_health_check_answers_without_a_login(web):
     answer = web.get("/healthz")
     assert answer.status_code == 200 and answer.json() == {"status": "ok", "database": "ok"}
     assert answer.headers["cache-control"] == "no-store"
+
+
+def test_the_sites_icon_answers_without_a_login_and_is_kept(web):
+    """Browsers ask for /favicon.ico on every site: it was a 404 page on every first visit (logged, the
+    session read to render it, a wasted request on a kiosk's slow link). It is the site's icon, without
+    a login, kept 30 days. Pages do not link it: a browser asks for /favicon.ico by itself, and a
+    link would be one more file for the page-weight budget to count (tests/test_page_weight.py)."""
+    for who in (None, "operator1"):
+        if who:
+            web.login(who)
+        icon = web.get("/favicon.ico")
+        assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+        assert icon.content[:4] == b"\x00\x00\x01\x00" and len(icon.content) < 4096  # an ICO file, small
+        assert icon.headers["cache-control"] == "public, max-age=2592000" and "set-cookie" not in icon.headers
+        assert "nosniff" in icon.headers["x-content-type-options"]
+        head = web.client.head("/favicon.ico")
+        assert head.status_code == 200 and head.content == b""
 
 
 class BodySent:

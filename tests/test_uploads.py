@@ -83,22 +83,53 @@ def test_a_polyglot_is_served_only_as_its_declared_image_never_as_a_page(web):
 
 def test_a_scan_over_its_limit_is_refused_on_its_field_naming_its_size_and_the_limit(web):
     """Only the limit and one byte are read into memory, but the refusal names the file's real size
-    (rounded up: a file just over 1024 KB is not "1024 KB"), on the page and through the API."""
+    (rounded up: a file just over 1 MB is not "1 MB"), on the page and through the API, in the unit
+    the field's help says its limit in: the help said "At most 1 MB." and the refusal "at most 1024 KB"."""
     web.login("operator1")
+    form = web.get(_url(web)).text
+    assert "At most 1 MB." in form and 'data-size-unit="MB"' in form
+    assert "data-too-large=\"The file is {size}; at most 1 MB is accepted." in form  # what the page's script says
     big = upload(web, "big.pdf", PDF + b"0" * (1024 * 1024 + 10))
     assert big.status_code == 400 and 'id="f-ration_card_scan-error"' in big.text
-    assert "The file is 1,025 KB; at most 1024 KB is accepted." in big.text
+    assert "The file is 1.1 MB; at most 1 MB is accepted." in big.text and "At most 1 MB." in big.text
     three_mb = PDF + b"0" * (3 * 1024 * 1024 - len(PDF))
-    assert "The file is 3,072 KB; at most 1024 KB is accepted." in upload(web, "scan.pdf", three_mb).text  # (it said 1024 KB)
+    assert "The file is 3 MB; at most 1 MB is accepted." in upload(web, "scan.pdf", three_mb).text
     web.get("/lang/hi")
-    assert "फ़ाइल 3,072 KB की है; अधिकतम 1024 KB स्वीकार है।" in upload(web, "scan.pdf", three_mb).text
+    hindi = upload(web, "scan.pdf", three_mb).text
+    assert "फ़ाइल 3 MB की है; अधिकतम 1 MB स्वीकार है।" in hindi and "अधिकतम 1 MB।" in hindi
     api = web.client.post("/api/v1/documents", headers=web.api_token("operator1"), data={"service_code": CASTE, "field": FIELD},
                           files={"file": ("scan.pdf", three_mb, "application/pdf")})
     assert api.status_code == 422
     (error,) = api.json()["error"]["fields"]
-    assert error["field"] == FIELD and error["message_en"].startswith("The file is 3,072 KB; at most 1024 KB is accepted.")
-    assert error["message_hi"].startswith("फ़ाइल 3,072 KB की है")
+    assert error["field"] == FIELD and error["message_en"].startswith("The file is 3 MB; at most 1 MB is accepted.")
+    assert error["message_hi"].startswith("फ़ाइल 3 MB की है")
     assert documents(web) == []
+
+
+@pytest.mark.parametrize("size_bytes, unit, written", [
+    (1, "KB", "1 KB"), (1024, "KB", "1 KB"), (1025, "KB", "2 KB"), (3 * 1024 * 1024 + 9, "KB", "3,073 KB"),
+    (1024 * 1024, "MB", "1 MB"), (1024 * 1024 + 1, "MB", "1.1 MB"), (3 * 1024 * 1024 + 9, "MB", "3.1 MB"),
+    (1536 * 1024, "MB", "1.5 MB"), (5000, None, "5 KB"), (1536 * 1024, None, "1.5 MB"),
+])
+def test_sizes_are_written_by_one_rule_rounded_up(size_bytes, unit, written):
+    from emitra.core import documents as docs
+
+    assert docs.size_text(size_bytes, unit) == written
+
+
+@pytest.mark.parametrize("max_kb, help_size, refusal", [
+    (1024, "1 MB", "The file is 3.1 MB; at most 1 MB is accepted."),
+    (2048, "2 MB", "The file is 3.1 MB; at most 2 MB is accepted."),
+    (1536, "1.5 MB", "The file is 3.1 MB; at most 1.5 MB is accepted."),
+    (200, "200 KB", "The file is 3,073 KB; at most 200 KB is accepted."),
+    (1000, "1,000 KB", "The file is 3,073 KB; at most 1,000 KB is accepted."),
+])
+def test_a_limit_and_the_file_refused_by_it_are_in_one_unit(max_kb, help_size, refusal):
+    from emitra.core import documents as docs
+
+    assert docs.size_label(max_kb) == help_size
+    assert docs.too_large(max_kb, 3 * 1024 * 1024 + 9)[0].startswith(refusal)
+    assert help_size in docs.too_large(max_kb, "{size}")[1]
 
 
 @pytest.mark.anyio
@@ -117,8 +148,8 @@ async def test_a_file_read_only_up_to_its_limit_is_said_to_be_larger_than_the_li
     with pytest.raises(FormErrors) as caught:
         await docs.store(Actor(user), await Counter.get(id=user.counter_id), service, FIELD, "scan.pdf", first_bytes)
     (error,) = caught.value.errors
-    assert error.en == "The file is larger than 1024 KB; at most 1024 KB is accepted. Scan at a lower resolution."
-    assert error.hi.startswith("फ़ाइल 1024 KB से बड़ी है; अधिकतम 1024 KB स्वीकार है।")
+    assert error.en == "The file is larger than 1 MB; at most 1 MB is accepted. Scan at a lower resolution."
+    assert error.hi.startswith("फ़ाइल 1 MB से बड़ी है; अधिकतम 1 MB स्वीकार है।")
     assert await Document.all().count() == 0
 
 

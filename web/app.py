@@ -50,6 +50,7 @@ ROUTES = [
     Route("/", pages.home),
     Route("/login", pages.login, methods=["GET", "POST"]),
     Route("/healthz", pages.healthz),
+    Route("/favicon.ico", assets.favicon),  # (browsers ask for it whatever a page links)
     Route("/logout", pages.logout, methods=["POST"]),
     Route("/lang/{lang}", pages.set_language, methods=["GET", "POST"]),
     Route("/counter", counter.counter_home),

@@ -19,13 +19,19 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from emitra.web.security import static_file
 
 STATIC_DIR = Path(__file__).parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
+#: ``/favicon.ico`` has no hash in its address (browsers ask for that name by themselves, and pages do
+#: not link it): kept 30 days, not a year, so that a changed icon reaches them within a month
+FAVICON_CACHE = "public, max-age=2592000"
 _HASHED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{10})(?P<ext>\.[^./]+)$")
 
 
@@ -86,3 +92,12 @@ class Assets(StaticFiles):
             stat_result.st_mtime_ns, stat_result.st_size) == (asset.mtime_ns, asset.size)
         response.headers["cache-control"] = IMMUTABLE if fresh else REVALIDATE
         return response
+
+
+@static_file
+async def favicon(request: Request) -> Response:
+    """``/favicon.ico``: browsers ask for it on every site, for a PDF or a JSON answer too, whatever a
+    page links. It was a 404 page, logged, with the visitor's session read to render it, on every
+    first visit of a kiosk's slow link; it is the site's icon (``web/static/favicon.ico``, under 2
+    KB), with no login and nothing read but the file."""
+    return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon", headers={"cache-control": FAVICON_CACHE})

@@ -125,11 +125,13 @@ def number_mistyped(number: str) -> str:
             "This receipt number has a wrong check digit: a digit was probably mistyped, or two swapped. "
             "Read it again from your receipt.")
     digits = sum(ch.isdigit() for ch in number)
+    fewest, most = ids.RECEIPT_DIGITS
     return i18n.ngettext_(
-        "Number: a receipt number is two letters and 13 digits, such as JP0001000000421 (this has %(digits)d digit); "
-        "a grievance number is written GR-JP-0000001. Copy it again from your receipt or SMS.",
-        "Number: a receipt number is two letters and 13 digits, such as JP0001000000421 (this has %(digits)d digits); "
-        "a grievance number is written GR-JP-0000001. Copy it again from your receipt or SMS.", digits) % {"digits": digits}
+        "Number: a receipt number is two letters and %(fewest)d to %(most)d digits, such as JP0001000000421 (this has "
+        "%(digits)d digit); a grievance number is written GR-JP-0000001. Copy it again from your receipt or SMS.",
+        "Number: a receipt number is two letters and %(fewest)d to %(most)d digits, such as JP0001000000421 (this has "
+        "%(digits)d digits); a grievance number is written GR-JP-0000001. Copy it again from your receipt or SMS.",
+        digits) % {"digits": digits, "fewest": fewest, "most": most}
 
 
 async def lookup(number: str, mobile: str) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ from emitra.core import counter as counter_core
 from emitra.core import citizen_login, citizen_lookups, corrections, documents, forms, payments, privacy, registration, workflow
 from emitra.core.auth import can_see_counter
 from emitra.core.forms import FormErrors, coerce, flatten
-from emitra.core.ids import IdError, is_valid_receipt_no, parse_emitra_id
+from emitra.core.ids import RECEIPT_NO, IdError, is_valid_receipt_no, parse_emitra_id
 from emitra.core.models import Citizen, Counter, RequestStatus, Role, ServiceRequest
 from emitra.core.payment_methods import card as card_payments
 from emitra.core.money import AmountError, parse_rupees
@@ -33,8 +33,6 @@ from emitra.web.templating import render, site_url
 OPERATOR = [Role.OPERATOR]
 RECEIPT_READERS = [Role.OPERATOR, Role.LSP_ADMIN, Role.SOCIETY_ADMIN, Role.STATE_ADMIN, Role.CITIZEN]
 _ID_SHAPE = re.compile(r"^[A-Za-z]{2}[\d\s\-]{9,}$")
-#: a receipt number's shape (core/ids.make_receipt_no): district, counter (4 digits), serial (8), check digit
-_RECEIPT_SHAPE = re.compile(r"^[A-Z]{2}\d{13}$")
 
 
 async def _receipt_typed(counter: Counter, q: str) -> tuple[str, str] | None:
@@ -42,7 +40,7 @@ async def _receipt_typed(counter: Counter, q: str) -> tuple[str, str] | None:
     (the receipt number, "" when it is this counter's, else why it cannot be shown here); None when
     ``q`` is not shaped as a receipt number, and is searched as an e-Mitra ID, mobile or name."""
     receipt_no = typed_number(q).upper()
-    if not _RECEIPT_SHAPE.match(receipt_no):
+    if not RECEIPT_NO.fullmatch(receipt_no):  # (13 digits, more for a counter id past 9999: core/ids)
         return None
     if not is_valid_receipt_no(receipt_no):
         return receipt_no, _("This looks like a receipt number, but its check digit is wrong: a digit was probably "
@@ -403,22 +401,29 @@ async def _summary(counter: Counter, service, data: dict[str, Any], details: lis
     value in either language: the detail's whole value, or one of the values it joins by " – ",
     " / " or "; ", or puts in brackets (a bare number only by " – " or " / "). A row of a list (a
     passenger: name, age, gender) is left out only whole, when one entry of a detail (what "; "
-    separates) shows all its values, a comma joining them too; else it is listed whole. An uploaded
-    document is named by its file's name and kind, not by its id."""
+    separates) shows all its values, a comma joining them too; else it is listed whole. A number is
+    shown too by a detail that is that many of the service's units ("3 pages", "3 पृष्ठ" for a
+    photocopy's number of pages: ``Service.unit_en``, ``unit_hi``). An uploaded document is named by
+    its file's name and kind, not by its id."""
     uploads = {str(v) for path, _spec in forms.upload_fields(service.form) if (v := documents.value_at(data, path))}
     shown_labels = {str(d.get("label_en", "")).casefold() for d in details}
     texts = [str(t).casefold() for d in details for t in (d.get("value", ""), d.get("value_hi") or "") if str(t).strip()]
     entries = [entry for text in texts for entry in text.split("; ")]
+    units = {u.casefold() for u in (getattr(service, "unit_en", ""), getattr(service, "unit_hi", "")) if u}
 
     def values(row: dict[str, str]) -> set[str]:
         return {v.strip().casefold() for v in (row["value_en"], row["value_hi"]) if v.strip()}
+
+    def counted(value: str, text: str) -> bool:  # "3 pages" (or "1 page", "45 minutes") is the number 3 of them
+        number, _, unit = text.partition(" ")
+        return number == value and (unit in units or unit.removesuffix("s") in units)
 
     def shown(row: dict[str, str]) -> bool:
         if row["label_en"].casefold() in shown_labels:
             return True
         for value in values(row):
             joiners = (_BEFORE, _AFTER) if any(c.isalpha() for c in value) else (_NUMBER_JOINERS, _NUMBER_JOINERS)
-            if any(_stands_in(value, text, *joiners) for text in texts):
+            if any(_stands_in(value, text, *joiners) or counted(value, text) for text in texts):
                 return True
         return False
 
@@ -455,7 +460,7 @@ async def _document(counter: Counter, service, public_id: str) -> tuple[str, str
     if doc is None:
         return "Document uploaded", "दस्तावेज़ अपलोड किया गया"
     kind = doc.content_type.split("/")[-1].upper()
-    size = f"{-(-doc.size_bytes // 1024):,} KB"
+    size = documents.size_text(doc.size_bytes)
     name = privacy.mask_any(doc.original_name)  # one named by an Aadhaar number before names were kept masked
     return ((f"{name} ({kind}, {size})", f"{name} ({kind}, {size})") if name
             else (f"{kind}, {size}", f"{kind}, {size}"))

@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from emitra.core import counter as counter_core
 from emitra.core import forms, notify, privacy, workflow
+from emitra.core.documents import CORRECTION_SPEC, size_label
 from emitra.core.models import (Case, CaseEvent, Certificate, Counter, Document, RequestStatus, Role, ServiceRequest,
                                 User)
 from emitra.core.plugins import get_host
@@ -404,6 +405,7 @@ async def _counter_page(request: Request, *, errors: dict[int, str] | None = Non
         "counter": counter, "ready": ready, "certificates": certificates, "returned": returned, "failed": failed,
         "recent": [{"case": c, "state": _state_label(c)} for c in recent], "errors": errors or {}, "remarks": remarks or {},
         "done": request.query_params.get("done", ""), "number": request.query_params.get("number", ""),
+        "correction_size": size_label(CORRECTION_SPEC["max_kb"]),  # as its refusal says it
     }, status)
 
 

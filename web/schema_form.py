@@ -29,8 +29,9 @@ class Field:
     accept: str = ""  # file: the MIME types, for the input's accept attribute
     kinds: str = ""  # file: the same as people read them, "JPEG, PNG"
     max_bytes: int = 0  # file: the largest the field takes
-    too_large: str = ""  # file: the refusal of a larger one, its size in KB written "{kb}" (web/static/upload-limits.js)
-    size: str = ""  # file: the size limit, "200 KB"
+    too_large: str = ""  # file: the refusal of a larger one, its size written "{size}" (web/static/upload-limits.js)
+    size: str = ""  # file: the size limit, "200 KB", "1 MB" (core/documents.size_label)
+    size_unit: str = ""  # file: the unit the limit and a file's size beside it are written in, "KB" or "MB"
     children: list["Field"] = field(default_factory=list)  # group: its fields
     rows: list[list["Field"]] = field(default_factory=list)  # rows: one list of fields per row
     more: bool = True  # rows: another row may be added (not at maxItems)
@@ -64,7 +65,7 @@ def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: An
         value=value if value is not None else "",
         error=errors.get(path, ""),
         inputmode=prop.get("x-inputmode", ""),
-        maxlength=prop.get("maxLength"),
+        maxlength=forms.typed_max_length(prop),
     )
     items = prop.get("items", {}) if isinstance(prop.get("items"), dict) else {}
     if kind == "object":
@@ -91,7 +92,7 @@ def _field(name: str, path: str, prop: dict[str, Any], required: bool, value: An
         f.widget = "file"
         accept, max_kb = documents.limits(prop["x-upload"])
         f.accept, f.kinds, f.size = ",".join(accept), documents.kinds(accept), documents.size_label(max_kb)
-        f.max_bytes, f.too_large = max_kb * 1024, pick(*documents.too_large(max_kb, "{kb}"))
+        f.max_bytes, f.size_unit, f.too_large = max_kb * 1024, documents.size_unit(max_kb), pick(*documents.too_large(max_kb, "{size}"))
     elif "enum" in prop:
         f.widget = "select"
         f.options = _options(prop)

@@ -350,6 +350,14 @@ def api(roles: Iterable[Role] | str) -> Callable[[Handler], Handler]:
     return decorate
 
 
+def static_file(fn: Handler) -> Handler:
+    """Mark an endpoint that answers a file any visitor may have, the same for all, with no session
+    and no role (the browser's ``/favicon.ico``): nothing personal, so the browser may keep it. The
+    routes test accepts this guard only on the paths it lists."""
+    fn.emitra_guard = ("static", ANYONE)  # type: ignore[attr-defined]
+    return fn
+
+
 def webhook(scheme: str) -> Callable[[Handler], Handler]:
     """Mark an endpoint as a payment provider's webhook: no session and no role; the endpoint checks
     the provider's signature itself (``scheme`` names it). The routes test accepts this guard only

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from emitra.core import config, privacy
+from emitra.core import config, documents, privacy
 from emitra.core.ids import format_emitra_id
 from emitra.core.money import format_paise
 from emitra.core.payment_methods import upi as upi_method
@@ -90,6 +90,7 @@ def _env() -> jinja2.Environment:
     env.filters["day_end_note"] = day_end_note
     env.filters["date_text"] = date_text
     env.filters["shown_details"] = upi_method.shown_details  # a pending UPI payment's QR code, drawn when shown (decision 188)
+    env.filters["file_size"] = documents.size_text  # {{ doc.size_bytes|file_size }}: "120 KB", "1.5 MB"
     env.globals["detail_value"] = detail_value  # {{ detail_value(d) }}: a quote's detail, its dates day first
     env.filters["counter_name"] = i18n.counter_name  # {{ counter|counter_name }}: its Hindi name on a Hindi page
     env.filters["memo"] = i18n.memo  # {{ entry.memo|memo }}: a memo the core writes, in Hindi on a Hindi page

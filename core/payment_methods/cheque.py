@@ -51,8 +51,8 @@ def instrument_form(kind_en: str, kind_hi: str) -> dict[str, Any]:
                 "type": "string", "title": "IFSC of the branch", "x-title-hi": "शाखा का IFSC",
                 "description": "11 characters, e.g. SBIN0001234", "x-description-hi": "11 अक्षर, जैसे SBIN0001234",
                 "pattern": IFSC_PATTERN, "maxLength": 11,
-                "x-error-en": "IFSC must be 11 characters: 4 letters, a zero, then 6 letters or digits (e.g. SBIN0001234).",
-                "x-error-hi": "IFSC 11 अक्षरों का होना चाहिए: 4 अक्षर, फिर शून्य, फिर 6 अक्षर या अंक (जैसे SBIN0001234)।",
+                "x-error-en": "IFSC must be 11 characters, not counting spaces: 4 letters, a zero, then 6 letters or digits (e.g. SBIN0001234).",
+                "x-error-hi": "IFSC रिक्त स्थान छोड़कर 11 अक्षरों का होना चाहिए: 4 अक्षर, फिर शून्य, फिर 6 अक्षर या अंक (जैसे SBIN0001234)।",
             },
             "instrument_date": {
                 "type": "string", "format": "date", "title": f"{kind_en} date", "x-title-hi": f"{kind_hi} की तारीख",
@@ -89,9 +89,10 @@ class InstrumentMethod(PaymentMethod):
     def check_details(self, data: dict[str, Any]) -> dict[str, Any]:
         """Validate the instrument's details; return what is stored. Raises :class:`FormErrors`
         naming every wrong field (nothing has been written)."""
-        data = {k: (v.strip() if isinstance(v, str) else v) for k, v in dict(data or {}).items()}
-        if isinstance(data.get("ifsc"), str):
-            data["ifsc"] = data["ifsc"].upper()
+        # typed as printed ("sbin 0001234", "004 512"): read as the field's pattern wants it, as the
+        # counter's form reads it (an API caller hands the details whole)
+        props = self.form["properties"]
+        data = {k: (forms.fit_to_pattern(props.get(k, {}), v) if isinstance(v, str) else v) for k, v in dict(data or {}).items()}
         errors: list[forms.FieldMessage] = []
         try:
             forms.validate(self.form, data)

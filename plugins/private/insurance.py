@@ -99,6 +99,7 @@ FORM: dict[str, Any] = {
                         "x-title-hi": "हिस्सा (%)",
                         "minimum": 1,
                         "maximum": 100,
+                        "x-percent": True,
                         "x-inputmode": "numeric",
                     },
                 },

@@ -2,6 +2,16 @@
 // sent: the server would refuse it only after the whole file had gone over the kiosk's link, and a file
 // past the site's limit (EMITRA_MAX_REQUEST_MB) would lose the form. Without JavaScript the server says
 // the same under the field once the form is sent (core/documents.too_large).
+// A size in the unit of the field's limit (data-size-unit), rounded up to the last digit shown, as
+// core/documents.size_text writes it: "3,073 KB", "3.1 MB", "2 MB".
+function sizeText(bytes, unit) {
+  if (unit === "MB") {
+    var tenths = Math.ceil(bytes * 10 / 1048576);
+    return Math.floor(tenths / 10).toLocaleString("en-US") + (tenths % 10 ? "." + (tenths % 10) : "") + " MB";
+  }
+  return Math.ceil(bytes / 1024).toLocaleString("en-US") + " KB";
+}
+
 document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
   var field = input.closest(".field");
   var note = document.createElement("p");
@@ -16,7 +26,7 @@ document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (
     note.hidden = !tooLarge;
     if (field) field.classList.toggle("has-error", Boolean(tooLarge));
     if (tooLarge) {
-      note.textContent = input.dataset.tooLarge.replace("{kb}", Math.ceil(file.size / 1024).toLocaleString("en-US"));
+      note.textContent = input.dataset.tooLarge.replace("{size}", sizeText(file.size, input.dataset.sizeUnit));
       input.setAttribute("aria-invalid", "true");
       input.setAttribute("aria-describedby", note.id);
       input.value = "";  // not sent: choose a smaller scan
