@@ -3410,33 +3410,37 @@ class _Matching:
             return 0, 0
         after = 0  # the first `keep` forced pairs of equal amounts stay with pass 1
         if keep > 0:
-            rows = await self._sql(f"SELECT f.k FROM {self.forced} f JOIN {self.items} i ON i.n = f.n WHERE f.amount = i.amount "
+            rows = await self._sql(f"SELECT f.k FROM {self.forced} f CROSS JOIN {self.items} i WHERE i.n = f.n AND f.amount = i.amount "
                                    f"ORDER BY f.k LIMIT 1 OFFSET {int(keep) - 1}")
             if not rows:
                 return 0, 0
             after = int(rows[0]["k"])
-        first_after = after
         bulk, taken = bytearray(self.noted + 1), self.taken
         n_taken = n_in_period = 0
         while True:
             rows = await self._sql(
                 f"SELECT f.k, f.amount AS s_amount, l.amount_paise AS l_amount, l.id AS line_id, i.n, i.kind, i.key, i.in_period "
-                f"FROM {self.forced} f JOIN {self.items} i ON i.n = f.n JOIN {lines_table} l ON l.i = f.k "
-                f"WHERE f.k > ? AND f.amount = i.amount AND i.kind <> 'deposit' ORDER BY f.k LIMIT {BULK_PAGE}", [after])
+                # (CROSS JOIN: SQLite walks the forced pairs in their order, k, a page at a time, and looks each
+                # one's item and line up by key; any other order sorted every pair of the week for each page)
+                f"FROM {self.forced} f CROSS JOIN {self.items} i CROSS JOIN {lines_table} l "
+                f"WHERE i.n = f.n AND l.i = f.k AND f.k > ? AND f.amount = i.amount AND i.kind <> 'deposit' ORDER BY f.k LIMIT {BULK_PAGE}",
+                [after])
+            ks = []
             for r in rows:
                 k, n = int(r["k"]), int(r["n"])
                 if int(r["l_amount"]) != int(r["s_amount"]) or k > self.noted:
                     raise RuntimeError(f"{self.scope}: the statement lines were not noted in their order")
                 bulk[k] = taken[n] = 1
+                ks.append(k)
                 marks.add_line(int(r["line_id"]), r["kind"], r["key"])
                 n_in_period += int(r["in_period"])
+            for where, chunk in _in("i", ks, self.pg):  # not read again: pass 1 reads the others, and counts their k past these
+                await self._sql(f"DELETE FROM {lines_table} WHERE {where}", chunk)
             n_taken += len(rows)
             if len(rows) < BULK_PAGE:
                 break
             after = int(rows[-1]["k"])
-        if n_taken:  # the lines taken are not read again (pass 1 reads the others, and counts their k past these)
-            await self._sql(f"DELETE FROM {lines_table} WHERE i IN (SELECT f.k FROM {self.forced} f JOIN {self.items} i ON i.n = f.n "
-                            f"WHERE f.k > ? AND f.amount = i.amount AND i.kind <> 'deposit')", [first_after])
+        if n_taken:
             self.in_bulk = bulk
         return n_taken, n_in_period
 
@@ -3468,12 +3472,15 @@ class _Matching:
             while self.asked < len(skip) and skip[self.asked]:  # taken in bulk: not given to this pass
                 self.asked += 1
             place[self.asked] = at
-        first = min(place) if place else self.asked + 1
         forced: dict[int, _Cand] = {}  # by the line's place in the page
         if self.has_forced and place:
-            for r in await self._sql(f"SELECT f.k, f.amount AS s_amount, i.n, i.kind, i.key, i.day, i.amount, i.text, i.in_period "
-                                     f"FROM {self.forced} f JOIN {self.items} i ON i.n = f.n WHERE f.k >= ? AND f.k <= ?",
-                                     [first, self.asked]):
+            # the page's k by range; past lines taken in bulk, by list (a range would bring back theirs too: after the
+            # bulk, a page of the lines left spans most of the week)
+            asked = [("f.k >= ? AND f.k <= ?", [min(place), self.asked])] if not skip else _in("f.k", sorted(place), self.pg)
+            rows = [r for where, params in asked for r in await self._sql(
+                f"SELECT f.k, f.amount AS s_amount, i.n, i.kind, i.key, i.day, i.amount, i.text, i.in_period "
+                f"FROM {self.forced} f JOIN {self.items} i ON i.n = f.n WHERE {where}", params)]
+            for r in rows:
                 at = place.get(int(r["k"]))
                 if at is None:  # taken in bulk
                     continue
