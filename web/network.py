@@ -174,7 +174,7 @@ async def network(request: Request) -> Response:
             _where, action, what = await _act(request, form, counters, people)
         except Refused as exc:
             where = _form_of(form)
-            errors[where] = {FIELDS.get(exc.field, "form"): pick(exc.message, exc.message_hi)}
+            errors[where] = {FIELDS.get(exc.field, "form"): pick(exc.page_en, exc.page_hi)}  # the page's words (decision 921)
             sent = {k: str(v) for k, v in form.items() if k not in ("password", "password2", "csrf_token")}
             sent["_form"] = where
         else:
