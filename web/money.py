@@ -21,7 +21,7 @@ from emitra.core.auth import can_see_counter
 from emitra.core.dayend import MoneyError
 from emitra.core.forms import _iso_date
 from emitra.core.models import LSP, Counter, DayEnd, Posting, Role, Society, User
-from emitra.core.money import AmountError, format_paise, parse_rupees
+from emitra.core.money import format_paise
 from emitra.core.plugins import department_hi
 from emitra.core.text import ascii_digits
 from emitra.web import labels, params
@@ -75,9 +75,9 @@ def _date_param(request: Request, name: str, default: dt.date, errors: dict[str,
 
 def _rupees(text: str, errors: dict[str, str], name: str, what: str) -> int | None:
     try:
-        return parse_rupees(str(text or "").strip())
-    except AmountError as exc:
-        errors[name] = f"{what}: {pick(str(exc), exc.message_hi)}"
+        return params.rupees(text, name, what)
+    except params.BadParam as exc:
+        errors[name] = exc.message
         return None
 
 

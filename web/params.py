@@ -20,7 +20,8 @@ import re
 
 from emitra.core.clock import FIRST_DAY, LAST_DAY
 from emitra.core.db import MAX_ID
-from emitra.web.i18n import _
+from emitra.core.money import AmountError, parse_rupees
+from emitra.web.i18n import _, pick
 
 #: the highest page number a paginated list accepts (50 rows a page: 50 million rows)
 MAX_PAGE = 1_000_000
@@ -54,6 +55,19 @@ def day(text: str | None, field: str, label: str) -> dt.date:
         raise BadParam(field, label, _("give a date from %(first)s to %(last)s.") % {
             "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()})
     return value
+
+
+def rupees(text: str | None, field: str, label: str) -> int:
+    """An amount typed into a box, in paise, read as every amount is (core/money.parse_rupees: ₹, Rs,
+    commas, Hindi digits); refused naming the box (``label``) and the fix in the page's language. A
+    box left empty says so, not "'' is not an amount in rupees" (decision 924)."""
+    typed = str(text or "").strip()
+    if not typed:
+        raise BadParam(field, label, _("the box is empty: type the amount in rupees, for example 125.50."))
+    try:
+        return parse_rupees(typed)
+    except AmountError as exc:
+        raise BadParam(field, label, pick(str(exc), exc.message_hi)) from None
 
 
 def whole_number(text: str | None, field: str, label: str, low: int, high: int) -> int:
