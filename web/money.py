@@ -427,7 +427,7 @@ async def _statement_page(request: Request, kind: str) -> Response:
     if provider and provider not in {p["slug"] for p in providers}:
         errors["provider"] = _("Choose a department or partner from the list.")
     if start > end and "from" not in errors:
-        errors["from"] = _("The period starts after it ends.")
+        errors["from"] = _("the period starts after it ends; give a date on or before the To date.")
     path = "/society/remittances" if kind == "remittance" else "/society/claims"
     if request.method == "POST" and not errors:
         if not provider:
@@ -532,7 +532,7 @@ async def lsp_statement(request: Request) -> Response:
     start = _date_param(request, "from", today.replace(day=1), errors)
     end = _date_param(request, "to", today, errors)
     if start > end:
-        errors["from"] = _("The period starts after it ends.")
+        errors["from"] = _("the period starts after it ends; give a date on or before the To date.")
         start = end
     lsp = await LSP.get(id=user.lsp_id)
     data = await settlement.lsp_statement(user.lsp_id, start, end)
