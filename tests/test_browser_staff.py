@@ -19,7 +19,7 @@ PAGES = {
     "society": ["/", "/society/today", "/society/dayends", "/society/settlement", "/society/reconciliation", "/reports",
                 "/mis/reports", "/network", "/society/remittances", "/society/claims", "/society/watch", "/admin/fees",
                 "/society/policy", "/society/inspections", "/society/cheques", "/society/holidays", "/wallets",
-                "/card-refunds", "/society/upi-refunds"],
+                "/card-refunds", "/society/upi-refunds", "/admin/audit"],
     "lsp": ["/", "/lsp/services", "/lsp/prices", "/network", "/lsp/dayends", "/lsp/statement", "/reports", "/mis/reports",
             "/wallets", "/card-refunds"],
 }

@@ -94,3 +94,12 @@ def page_number(text: str | None, field: str = "page") -> int:
     if not str(text or "").strip():
         return 1
     return whole_number(text, field, _("Page"), 1, MAX_PAGE)
+
+
+def page_or_first(text: str | None, errors: dict[str, str], field: str = "page") -> int:
+    """:func:`page_number`, or 1 with its refusal put in ``errors[field]`` for the page to show."""
+    try:
+        return page_number(text, field)
+    except BadParam as exc:
+        errors[field] = exc.message
+        return 1
