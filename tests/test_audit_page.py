@@ -34,6 +34,7 @@ def test_a_change_behind_many_log_ins_is_found_on_the_audit_log_page(web):
     rows = _rows(page)
     assert len(rows) == 2 and "society" in rows[0] and "Counter JP-JM-001" in rows[0], rows  # log-ins left out by default
     assert "Demo data loaded" in rows[1] and "District JP" in rows[1], rows  # named in words, not "District 1"
+    assert rows[1].split(" ")[2:4] == ["(command", "line)"], rows[1]  # not "(cli)"
     everything = _rows(web.get("/admin/audit", params={"what": "all"}))
     assert len(everything) == 50 and "Logged in" in everything[0] and "User society" in everything[0], everything[0]
     second = web.get("/admin/audit", params={"what": "all", "page": "2"})
@@ -46,6 +47,7 @@ def test_a_change_behind_many_log_ins_is_found_on_the_audit_log_page(web):
     assert _rows(web.get("/admin/audit", params={"to": "2026-01-01"})) == []
     hindi = web.get("/admin/audit", params={"lang": "hi"})
     assert hindi.status_code == 200 and "ऑडिट लॉग" in hindi.text and "काउंटर" in _rows(hindi)[0]
+    assert "(कमांड लाइन)" in _rows(hindi)[1]
     web.get("/lang/en?next=/")
 
     for query, said in (({"from": "30-11-2026"}, "From: give a date as YYYY-MM-DD"), ({"what": "nothing.such"}, "What: choose"),
