@@ -39,11 +39,13 @@ NOTE_MIN, NOTE_MAX = 5, 2000
 class InspectionError(ValueError):
     """An inspection that cannot be recorded or closed, naming the field, in English and Hindi."""
 
-    def __init__(self, field: str, message_en: str, message_hi: str):
+    def __init__(self, field: str, message_en: str, message_hi: str, fields: tuple[str, ...] = ()):
         super().__init__(f"{field}: {message_en}")
         self.field = field
         self.message_en = message_en
         self.message_hi = message_hi
+        #: every field at fault, ``field`` first (the checklist's items left unanswered, decision 202)
+        self.fields = fields or (field,)
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,18 @@ async def record(actor: audit.Actor, counter: Counter, inspected_on: dt.date, ch
         if code not in known:
             raise InspectionError(f"checklist.{code}", f"Checklist: {code!r} is not asked at {counter.code}.",
                                   f"जाँच सूची: {counter.code} पर {code!r} नहीं पूछा जाता।")
+    unanswered = [item for item in items if not isinstance(checklist.get(item.code), bool)]
+    if len(unanswered) == 1:
+        item = unanswered[0]
+        raise InspectionError(f"checklist.{item.code}", f"{item.en}: answer yes or no.", f"{item.hi}: हाँ या नहीं चुनें।")
+    if unanswered:  # each one named at once, not the first of them (decision 202)
+        n = len(unanswered)
+        raise InspectionError(f"checklist.{unanswered[0].code}",
+                              f"{n} items are not answered: " + "; ".join(i.en for i in unanswered) + ". Answer yes or no to each.",
+                              f"{n} बिंदुओं का उत्तर नहीं दिया गया: " + "; ".join(i.hi for i in unanswered) + "। हर एक के लिए हाँ या नहीं चुनें।",
+                              tuple(f"checklist.{i.code}" for i in unanswered))
     for item in items:
-        value = checklist.get(item.code)
-        if not isinstance(value, bool):
-            raise InspectionError(f"checklist.{item.code}", f"{item.en}: answer yes or no.", f"{item.hi}: हाँ या नहीं चुनें।")
-        answers[item.code] = value
+        answers[item.code] = checklist[item.code]
     failed = [i for i in items if not answers[i.code]]
     if failed and not findings:
         n = len(failed)

@@ -39,9 +39,12 @@ class Refused(OfficerError):
     """What cannot be made as asked: the option at fault and the fix (nothing was written), in
     English and, for the Network page, in Hindi (``message_hi``)."""
 
-    def __init__(self, field: str, message: str, hi: str = ""):
+    def __init__(self, field: str, message: str, hi: str = "", page: tuple[str, str] | None = None):
         super().__init__(field, message)
         self.message_hi = hi or message
+        #: what the Network page says instead (English, Hindi), where the command's words (its options,
+        #: `emitra ...`) mean nothing to someone at a web page: a list to choose from, a button (decision 197)
+        self.page_en, self.page_hi = page or (message, self.message_hi)
 
 
 def _is_admin_of(actor: audit.Actor, district_id: int) -> bool:
@@ -79,7 +82,9 @@ async def add_lsp(actor: audit.Actor, *, name: str, district_code: str, mode: st
         raise Refused("--mode", f"{mode!r} is not postpaid or prepaid", f"{mode!r} न पोस्टपेड है न प्रीपेड")
     if await LSP.filter(district_id=district.id, name__iexact=name).exists():
         raise Refused("--name", f"{name!r} is already an LSP of {district.code}; `emitra lsp list` shows them",
-                      f"{name!r} पहले से {district.code} का एलएसपी है")
+                      f"{name!r} पहले से {district.code} का एलएसपी है",
+                      page=(f"{name} is already an LSP of {district.code} (listed on this page): give another name.",
+                            f"{name} पहले से {district.code} का एलएसपी है (इसी पृष्ठ पर सूचीबद्ध): कोई दूसरा नाम दें।"))
     async with in_transaction():
         lsp = await LSP.create(district=district, name=name, mode=mode)
         await audit.record(actor, "lsp.created", lsp, district_id=district.id, detail={"name": name, "mode": mode})
@@ -147,7 +152,8 @@ async def add_counter(actor: audit.Actor, *, code: str, name: str, lsp_id: int, 
                       f"{code!r} काउंटर कोड नहीं है: जिले के दो अक्षर, LM (लोकमित्र) या JM (जनमित्र) और एक संख्या, जैसे JP-LM-002 या JP-JM-014")
     lsp = await LSP.get_or_none(id=lsp_id) if isinstance(lsp_id, int) and 0 < lsp_id < 2**31 else None
     if lsp is None:
-        raise Refused("--lsp", f"no LSP with number {lsp_id!r}; `emitra lsp list` shows them", f"{lsp_id!r} संख्या का कोई एलएसपी नहीं है")
+        raise Refused("--lsp", f"no LSP with number {lsp_id!r}; `emitra lsp list` shows them", f"{lsp_id!r} संख्या का कोई एलएसपी नहीं है",
+                      page=("Choose the LSP that runs the counter from the list.", "सूची से वह एलएसपी चुनें जो काउंटर चलाएगा।"))
     district = await District.get(id=lsp.district_id)
     if not _is_admin_of(actor, district.id):
         raise Refused("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)",
@@ -159,7 +165,9 @@ async def add_counter(actor: audit.Actor, *, code: str, name: str, lsp_id: int, 
     if not lsp.active:
         raise Refused("--lsp", f"{lsp.name} is no longer active", f"{lsp.name} अब सक्रिय नहीं है")
     if await Counter.filter(code=code).exists():
-        raise Refused("CODE", f"{code} is taken; `emitra counter list` shows the counters", f"{code} पहले से लिया जा चुका है")
+        raise Refused("CODE", f"{code} is taken; `emitra counter list` shows the counters", f"{code} पहले से लिया जा चुका है",
+                      page=(f"{code} is taken (the counters are listed on this page): give another code.",
+                            f"{code} पहले से लिया जा चुका है (काउंटर इसी पृष्ठ पर सूचीबद्ध हैं): कोई दूसरा कोड दें।"))
     kind = KINDS[found.group(2)]
     name = _text(name, "--name", "the counter's name, e.g. 'JanMitra Kiosk, Phagi'", "काउंटर का नाम (अंग्रेज़ी में), जैसे 'JanMitra Kiosk, Phagi'")
     name_hi = _hindi_name(name_hi, "--name-hi")
@@ -382,7 +390,9 @@ async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: s
         if counter is None:
             raise Refused("--counter", f"an operator works at a counter: give its code (`emitra counter list`); "
                                        f"{counter_code!r} is none" if counter_code else "an operator works at a counter: give --counter CODE",
-                          "ऑपरेटर किसी काउंटर पर काम करता है: उसका कोड दें" + (f"; {counter_code!r} कोई काउंटर नहीं है" if counter_code else ""))
+                          "ऑपरेटर किसी काउंटर पर काम करता है: उसका कोड दें" + (f"; {counter_code!r} कोई काउंटर नहीं है" if counter_code else ""),
+                          page=("Choose the counter the operator works at from the list.",
+                                "सूची से वह काउंटर चुनें जिस पर ऑपरेटर काम करेगा।"))
         lsp = await LSP.get(id=counter.lsp_id)
     else:
         lsp = await LSP.get_or_none(id=lsp_id) if isinstance(lsp_id, int) and 0 < lsp_id < 2**31 else None
@@ -648,7 +658,9 @@ async def close_counter(actor: audit.Actor, code: str, wallet_to: str = "") -> C
     counter = await _counter_for_society(actor, code)
     if not counter.active:
         raise Refused("CODE", f"{counter.code} is already closed (`emitra counter reopen {counter.code}` reopens it)",
-                      f"{counter.code} पहले से बंद है")
+                      f"{counter.code} पहले से बंद है",
+                      page=(f"{counter.code} is already closed; nothing was changed. 'Reopen this counter' in its row reopens it.",
+                            f"{counter.code} पहले से बंद है; कुछ नहीं बदला। उसकी पंक्ति का 'यह काउंटर फिर से खोलें' उसे फिर से खोलता है।"))
     blockers = await close_blockers(counter)
     if blockers:
         raise Refused("CODE", f"{counter.code} cannot close yet: " + "; ".join(en for en, _hi in blockers),
@@ -782,7 +794,8 @@ async def move_user(actor: audit.Actor, username: str, counter_code: str) -> Use
     target = await Counter.get_or_none(code=str(counter_code or "").strip().upper()) if counter_code else None
     if target is None:
         raise Refused("--counter", f"no counter with code {counter_code!r}; `emitra counter list` shows them",
-                      f"{counter_code!r} कोड का कोई काउंटर नहीं है")
+                      f"{counter_code!r} कोड का कोई काउंटर नहीं है",
+                      page=("Choose the counter to move them to from the list.", "सूची से वह काउंटर चुनें जहाँ उन्हें भेजना है।"))
     if target.id == account.counter_id:
         raise Refused("--counter", f"{account.username} already works at {target.code}", f"{account.username} पहले से {target.code} पर काम करते हैं")
     if target.district_id != account.district_id:
@@ -790,7 +803,9 @@ async def move_user(actor: audit.Actor, username: str, counter_code: str) -> Use
                       f"{target.code} दूसरे जिले में है; वहाँ उस जिले की सोसायटी उन्हें रखती है")
     if not target.active:
         raise Refused("--counter", f"{target.code} is closed; `emitra counter reopen {target.code}` first, or choose an open counter",
-                      f"{target.code} बंद है; पहले उसे फिर से खोलें, या कोई खुला काउंटर चुनें")
+                      f"{target.code} बंद है; पहले उसे फिर से खोलें, या कोई खुला काउंटर चुनें",
+                      page=(f"{target.code} is closed: choose an open counter from the list, or reopen {target.code} first.",
+                            f"{target.code} बंद है: सूची से कोई खुला काउंटर चुनें, या पहले {target.code} को फिर से खोलें।"))
     by = actor.user
     if target.lsp_id != account.lsp_id and not _is_admin_of(actor, target.district_id):
         raise Refused("--as", f"{actor.name!r} may not move {account.username} to {target.code}, a counter of another LSP: "
@@ -858,7 +873,9 @@ async def move_applications(actor: audit.Actor, from_code: str, to_code: str) ->
     if target is None:
         raise Refused("--to", f"no counter with code {to_code!r}; `emitra counter list` shows them" if to_code
                       else "name the open counter that takes them: --to CODE",
-                      f"{to_code!r} कोड का कोई काउंटर नहीं है" if to_code else "आवेदन लेने वाला खुला काउंटर बताएँ: --to CODE")
+                      f"{to_code!r} कोड का कोई काउंटर नहीं है" if to_code else "आवेदन लेने वाला खुला काउंटर बताएँ: --to CODE",
+                      page=("Choose the open counter that takes the applications from the list.",
+                            "सूची से वह खुला काउंटर चुनें जो आवेदन लेगा।"))
     if target.id == source.id:
         raise Refused("--to", f"the applications are already at {target.code}; name another counter",
                       f"आवेदन पहले से {target.code} पर हैं; कोई दूसरा काउंटर चुनें")

@@ -525,7 +525,9 @@ def _near_header(rows: list[tuple[int, list[str]]]) -> LineError | None:
 #: files that are not CSV, by how they begin: what net banking offers beside CSV
 _NOT_CSV = ((b"%PDF", "a PDF document", "PDF दस्तावेज़"), (b"PK\x03\x04", "an Excel workbook (.xlsx)", "Excel वर्कबुक (.xlsx)"),
             (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)", "Excel 97-2003 वर्कबुक (.xls)"),
-            (b"{\\rtf", "an RTF document (as WordPad saves)", "RTF दस्तावेज़ (जैसे WordPad सहेजता है)"))
+            (b"{\\rtf", "an RTF document (as WordPad saves)", "RTF दस्तावेज़ (जैसे WordPad सहेजता है)"),
+            (b"\x89PNG", "a picture (PNG), as a photo or a scan of a statement is", "चित्र (PNG), जैसा विवरण का फ़ोटो या स्कैन होता है"),
+            (b"\xff\xd8\xff", "a picture (JPEG), as a photo or a scan of a statement is", "चित्र (JPEG), जैसा विवरण का फ़ोटो या स्कैन होता है"))
 #: what else a ZIP file (PK) may be than an Excel workbook, by what its first entries are named
 _ZIPPED = ((b"mimetypeapplication/vnd.oasis.opendocument", "an OpenDocument file (.ods or .odt)", "OpenDocument फ़ाइल (.ods या .odt)"),
            (b"word/", "a Word document (.docx)", "Word दस्तावेज़ (.docx)"))

@@ -242,6 +242,24 @@ def _frozen_error(report: MisReport) -> VettingError:
                         "अब नहीं बदल सकते; सुधार अगली रिपोर्ट में समायोजन के रूप में जाते हैं।")
 
 
+async def standing_overlap(lsp_id: int, start: dt.date, end: dt.date) -> MisReport | None:
+    """The LSP's submitted or vetted report that covers part of ``start``..``end`` (the first), if
+    any: that period is reported already, and is not submitted again (a returned one may be)."""
+    return await (MisReport.filter(lsp_id=lsp_id, status__in=STANDING, period_start__lte=end, period_end__gte=start)
+                  .order_by("period_start").first())
+
+
+def overlap_error(clash: MisReport) -> VettingError:
+    """Why a period ``clash`` covers is not submitted: said by the submission refused, and by the
+    preview before it (decision 199)."""
+    state_en = "vetted" if clash.status == VETTED else "waiting for the Society's vetting"
+    state_hi = "सत्यापित" if clash.status == VETTED else "सोसाइटी के सत्यापन की प्रतीक्षा में"
+    return VettingError("start", f"Period: report {clash.id} for {_dmy(clash.period_start)} to {_dmy(clash.period_end)} "
+                        f"overlaps it and is {state_en}; a period is reported once (a returned report may be submitted again).",
+                        f"अवधि: {_dmy(clash.period_start)} से {_dmy(clash.period_end)} की रिपोर्ट {clash.id} इससे मेल खाती है "
+                        f"और {state_hi} है; एक अवधि की रिपोर्ट एक ही बार दी जाती है (लौटाई गई रिपोर्ट फिर से दी जा सकती है)।")
+
+
 async def submit(actor: audit.Actor, lsp: LSP, start: dt.date, end: dt.date) -> MisReport:
     """The LSP admin submits the LSP's figures of a past month or week (audited, one transaction)."""
     user = actor.user
@@ -251,15 +269,9 @@ async def submit(actor: audit.Actor, lsp: LSP, start: dt.date, end: dt.date) -> 
     kind = check_period(start, end)
     async with in_transaction():
         await _lock(LSP, lsp.id)  # two submissions of the same LSP at once: one waits for the other
-        clash = await (MisReport.filter(lsp_id=lsp.id, status__in=STANDING, period_start__lte=end, period_end__gte=start)
-                       .order_by("period_start").first())
+        clash = await standing_overlap(lsp.id, start, end)
         if clash is not None:
-            state_en = "vetted" if clash.status == VETTED else "waiting for the Society's vetting"
-            state_hi = "सत्यापित" if clash.status == VETTED else "सोसाइटी के सत्यापन की प्रतीक्षा में"
-            raise VettingError("start", f"Period: report {clash.id} for {_dmy(clash.period_start)} to {_dmy(clash.period_end)} "
-                               f"overlaps it and is {state_en}; a period is reported once (a returned report may be submitted again).",
-                               f"अवधि: {_dmy(clash.period_start)} से {_dmy(clash.period_end)} की रिपोर्ट {clash.id} इससे मेल खाती है "
-                               f"और {state_hi} है; एक अवधि की रिपोर्ट एक ही बार दी जाती है (लौटाई गई रिपोर्ट फिर से दी जा सकती है)।")
+            raise overlap_error(clash)
         figures = await compute(lsp, start, end)
         adjustments = await adjustments_for(lsp)
         returned = await MisReport.filter(lsp_id=lsp.id, status=RETURNED, period_start=start, period_end=end).order_by("-id").first()

@@ -421,7 +421,10 @@ def test_two_reference_columns_are_both_the_lines_references():
                                          # a ZIP file that is not a workbook: OpenDocument (its mimetype stored first), Word
                                          (b"PK\x03\x04\x14\x00\x00\x00\x00\x00" + b"\x00" * 20 + b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet",
                                           "an OpenDocument file (.ods or .odt)"),
-                                         (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 22 + b"word/document.xml", "a Word document (.docx)")])
+                                         (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 22 + b"word/document.xml", "a Word document (.docx)"),
+                                         # a photo or a scan of the printed statement (was "No header was found ... line 1 reads ‰PNG")
+                                         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a picture (PNG)"),
+                                         (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "a picture (JPEG)")])
 def test_a_pdf_or_a_workbook_is_named_for_what_it_is(start, what):
     [(line, field, message)] = _refused(start + b"\x00" * 64)
     assert (line, field) == (0, "file") and message.startswith(f"This file is {what}") and "download the statement from the bank as CSV" in message

@@ -171,7 +171,7 @@ def test_the_network_page_moves_a_counters_open_applications(web):
     assert other.status_code == 400 and "only the district Society" in other.text
     hindi = web.client.post("/network?lang=hi", data={"action": "move_cases", "code": KIOSK, "counter": "",
                                                       "csrf_token": web.csrf("/network")})
-    assert hindi.status_code == 400 and "आवेदन लेने वाला खुला काउंटर बताएँ" in hindi.text
+    assert hindi.status_code == 400 and "सूची से वह खुला काउंटर चुनें जो आवेदन लेगा" in hindi.text  # not "--to CODE" (decision 197)
     web.get("/network?lang=en")
     papers = web.post_form("/network", {"action": "move_cases", "code": KIOSK, "counter": CENTRE})
     assert papers.status_code == 400 and "prepare the dispatch at JP-JM-001" in papers.text
@@ -542,3 +542,13 @@ def test_what_keeps_a_counter_open_is_counted_one_or_many_in_english_and_hindi(w
     en, hi = web.run(lambda: _move_refused(KIOSK))
     assert f"the paper documents of 2 applications (e.g. {first.number}) still wait at {KIOSK} for the dispatch to their department" in en
     assert f"2 आवेदनों (जैसे {first.number}) के कागज़ी दस्तावेज़" in hi
+
+
+def test_a_refund_with_its_amount_left_empty_says_the_box_is_empty(web):
+    """Was "Amount refunded (₹): '' is not an amount in rupees" (decision 200)."""
+    lsp = _owed_back_to_pink_city(web)
+    web.login("society")
+    empty = web.post_form(f"/network/lsps/{lsp.id}/wallet-refund", {"amount": "", "reference": "NEFT-E1"}, token_from="/network")
+    assert empty.status_code == 400
+    assert "Amount refunded (₹): the box is empty: type the amount in rupees, for example 125.50." in empty.text
+    assert _books(web, lsp) == (0, 0, 5_000_00)

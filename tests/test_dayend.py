@@ -924,3 +924,26 @@ def test_the_day_ends_total_and_the_waiting_today_panel_count_a_reference_withou
     page = web.get("/society/dayends").text
     assert re.search(r'Awaiting deposit: 2 day ends</th>\s*<td class="num">₹200\.01<', page)
     assert f'action="/society/dayends/{made[0].id}/confirm"' in page  # still offered to be confirmed
+
+
+def test_an_amount_box_left_empty_on_the_societys_pages_says_the_box_is_empty(web):
+    """The deposit's *Amount credited by the bank* and the fee schedule's *New rate* left empty were
+    refused "'' is not an amount in rupees" (a quoted nothing; the fee without its box's name)."""
+    _take_cash(web, "operator1", "e-1")
+    slip = _close_today(web, "operator1", "1483.50")
+    web.login("society")
+    day_end = web.run(lambda: DayEnd.get(slip_no=slip))
+    path = f"/society/dayends/{day_end.id}/confirm"
+    said = {"en": ("Amount credited by the bank: the box is empty: type the amount in rupees, for example 125.50.",
+                   "New rate (₹): the box is empty: type the amount in rupees, for example 125.50."),
+            "hi": ("बैंक द्वारा जमा (क्रेडिट) की गई राशि: खाना खाली है: राशि रुपये में लिखें, जैसे 125.50।",
+                   "नई दर (₹): खाना खाली है: राशि रुपये में लिखें, जैसे 125.50।")}
+    for lang, (deposit, fee) in said.items():
+        web.get(f"/lang/{lang}?next=/")
+        empty = web.post_form(path, {"bank_reference": "UTR-E1", "amount": " "}, token_from="/society/dayends")
+        assert empty.status_code == 400 and deposit in html_text(empty.text) and "&#39;&#39;" not in empty.text, html_text(empty.text)
+        unset = web.post_form("/admin/fees", {"service_code": BILL, "fee_rupees": ""})
+        assert unset.status_code == 400 and fee in html_text(unset.text), html_text(unset.text)
+        typed = web.post_form("/admin/fees", {"service_code": BILL, "fee_rupees": "abc"})  # a word: named with its box too
+        assert typed.status_code == 400 and fee.split(":")[0] + ": " in html_text(typed.text)
+    assert web.run(lambda: DayEnd.get(id=day_end.id)).confirmed_at is None

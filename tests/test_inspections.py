@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -247,3 +248,23 @@ def test_who_may_see_a_counters_poster(web):
         assert web.get("/counters/JP-LM-001/rates").status_code == 404, username
         web.logout()
     assert web.get("/counters/JP-LM-001/rates").status_code == 303  # to the login page
+
+
+def test_every_item_left_unanswered_is_named_at_once(web):
+    """Saved with no item answered, the form named the first one only ("The operator wears the photo
+    ID card: answer yes or no"): the inspector answered it, saved, and met the next, eight times."""
+    web.login("society")
+    path = "/society/inspections/new?counter=JP-LM-001"
+    items = inspections.checklist_for(web.run(lambda: Counter.get(code="JP-LM-001")))
+    blank = {k: v for k, v in _answers().items() if not k.startswith("checklist.")}
+    for lang, said in (("en", f"{len(items)} items are not answered: "), ("hi", f"{len(items)} बिंदुओं का उत्तर नहीं दिया गया: ")):
+        web.get(f"/lang/{lang}?next=/")
+        missing = web.post_form(path, blank)
+        assert missing.status_code == 400 and said in missing.text, missing.text
+        for item in items:
+            assert re.search(rf'<tr class="has-error" id="item-{item.code}">', missing.text), item.code
+            assert (item.en if lang == "en" else item.hi) in html.unescape(missing.text.split('id="form-error">', 1)[1].split("</p>", 1)[0])
+    two = web.post_form(path, _answers(**{"checklist.receipts": None, "checklist.signage": None}))
+    assert two.status_code == 400 and 'class="has-error" id="item-receipts"' in two.text and 'class="has-error" id="item-signage"' in two.text
+    assert 'class="has-error" id="item-id_card"' not in two.text
+    assert web.run(lambda: Inspection.all().count()) == 0

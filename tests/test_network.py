@@ -18,6 +18,7 @@ from tests.case_helpers import caste_case, pay
 from tests.case_helpers import refused as _refused
 
 BILL, K = "gov.rj.jvvnl.bill", "210412345678"
+DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 
 
 
@@ -324,3 +325,59 @@ def test_each_operators_sessions_a_counter_closing_ends_are_in_the_audit_log(web
     assert web.run(lambda: AuditLog.get(action="counter.closed")).detail["sessions_ended"] == 2
     assert web.get("/counter").status_code == 303  # already ended: no record of its own
     assert web.run(lambda: AuditLog.filter(action="auth.sessions_ended").count()) == 2
+
+
+def _error(page, element_id: str) -> str:
+    """The text of the refusal shown beside a field of the Network page (its element's id)."""
+    import html
+
+    found = re.search(rf'id="{re.escape(element_id)}" role="alert">([^<]*)<', page.text)
+    assert found, (element_id, page.text)
+    return html.unescape(found.group(1))
+
+
+def test_the_network_page_refuses_in_its_own_words_not_the_commands(web):
+    """A list left at "— choose —", a counter code or LSP name already taken, a counter closed twice
+    (the page reloaded after the Back button): the page said the command line's words to a web user
+    ("an operator works at a counter: give --counter CODE", "`emitra lsp list` shows them")."""
+    web.run(lambda: caste_case("malviya-caste", "operator1"))  # an open application: the row's form to move them
+    cli = re.compile(r"--[a-z]|`|emitra [a-z]|\bCODE\b")
+    cases = {  # form posted -> (the error's element, words of the page's refusal)
+        "operator": ({"action": "operator", "username": "op_new", "name": "Pooja Meena", "counter": "",
+                      "password": "kiosk-new-1", "password2": "kiosk-new-1"}, "operator-counter-error", "Choose the counter"),
+        "move": ({"action": "move", "username": "operator1", "counter": ""}, "user-operator1-counter-error", "Choose the counter"),
+        "move_cases": ({"action": "move_cases", "code": "JP-LM-001", "counter": ""}, "counter-JP-LM-001-counter-error",
+                       "Choose the open counter"),
+        "counter": ({"action": "counter", "code": "JP-JM-077", "name": "Kiosk, Phagi", "lsp": "", "owner": "M. Saini"},
+                    "counter-lsp-error", "Choose the LSP"),
+        "taken": ({"action": "counter", "code": "JP-JM-001", "name": "Kiosk, Phagi", "lsp": "1", "owner": "M. Saini"},
+                  "counter-code-error", "JP-JM-001 is taken"),
+        "lsp": ({"action": "lsp", "name": "Pink City e-Services Pvt Ltd", "mode": "postpaid"}, "lsp-name-error", "already an LSP"),
+    }
+    web.login("society")
+    for key, (data, element, words) in cases.items():
+        refused = _post(web, data)
+        assert refused.status_code == 400, key
+        said = _error(refused, element)
+        assert words in said and not cli.search(said), (key, said)
+        hindi = web.client.post("/network?lang=hi", data={**data, "csrf_token": web.csrf("/network")})
+        said_hi = _error(hindi, element)
+        assert DEVANAGARI.search(said_hi) and not cli.search(said_hi), (key, said_hi)
+        web.get("/network?lang=en")
+    assert not web.run(lambda: User.filter(username="op_new").exists())
+    assert not web.run(lambda: Counter.filter(name="Kiosk, Phagi").exists())
+
+    # closed, then the same form posted again from the page before it (the Back button)
+    assert _post(web, {"action": "close", "code": "JP-JM-001"}).status_code == 303
+    again = _post(web, {"action": "close", "code": "JP-JM-001"})
+    said = re.search(r'<p class="error" role="alert">([^<]*)<', again.text).group(1)
+    assert again.status_code == 400 and "already closed" in said and not cli.search(said), said
+    moved = _post(web, {"action": "move", "username": "operator1", "counter": "JP-JM-001"})
+    said = _error(moved, "user-operator1-counter-error")
+    assert "JP-JM-001 is closed" in said and not cli.search(said), said
+
+    # the command line keeps its own words
+    from emitra.core.onboarding import add_user
+
+    assert "--counter" in _refused(web, lambda: _as("society", add_user, username="op_cli", full_name="R", role="operator",
+                                                    password="kiosk-cli-1"), "--counter")

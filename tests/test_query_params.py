@@ -19,6 +19,8 @@ from tests.test_route_roles import ANONYMOUS, USERS, Visitors, _fill, _ids, _row
 DATE_RANGE = "give a date from 2000-01-01 to 2099-12-31."
 DATE_RANGE_HI = "2000-01-01 से 2099-12-31 तक की कोई तिथि दें।"
 WHOLE_HI = "पूर्ण संख्या दें"
+BACKWARDS = "the period starts after it ends; give a date on or before the To date."
+BACKWARDS_HI = "से: अवधि अपनी समाप्ति के बाद शुरू हो रही है; 'तक' तिथि या उससे पहले की तिथि दें।"
 BIG = "9" * 30
 # the reconciliation's week is read by core/reconcile.week_given, against the same days
 WEEK = "Give the week as a date from 2000 to 2099 (YYYY-MM-DD), any day of that week."
@@ -45,6 +47,10 @@ REFUSED = [
     ("lsp", "/lsp/statement?from=0001-01-01&to=9999-12-31", f"From: {DATE_RANGE}", DATE_RANGE_HI),
     ("lsp", "/mis/reports/preview?period=0001-01-01..0001-01-31", f"Period: {DATE_RANGE}", DATE_RANGE_HI),
     ("operator1", "/counter/dayend?date=9999-12-31", f"Business day: {DATE_RANGE}", DATE_RANGE_HI),
+    # a period the wrong way round: said with the fix, as the reports say it (was "From: The period starts after it ends.")
+    ("society", "/society/remittances?from=2026-11-30&to=2026-11-01", f"From: {BACKWARDS}", BACKWARDS_HI),
+    ("society", "/society/claims?from=2026-11-30&to=2026-11-01", f"From: {BACKWARDS}", BACKWARDS_HI),
+    ("lsp", "/lsp/statement?from=2026-11-30&to=2026-11-01", f"From: {BACKWARDS}", BACKWARDS_HI),
 ]
 
 

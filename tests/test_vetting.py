@@ -6,6 +6,7 @@ adjustment, never by November's frozen one."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -318,3 +319,26 @@ def test_other_lsps_districts_and_roles_get_nothing(web, monkeypatch):
 async def _submit_november() -> MisReport:
     lsp = await LSP.get(name="Pink City e-Services Pvt Ltd")
     return await vetting.submit(await _actor("lsp"), lsp, *NOV)
+
+
+def test_a_period_already_reported_says_so_in_the_list_and_its_preview_before_submitting(web, monkeypatch):
+    """The list offered the weeks of a month already submitted or vetted, and their preview ended in
+    *Submit this report to the Society*, refused only once pressed ("report 1 ... overlaps it")."""
+    web.run(lambda: _november(monkeypatch))
+    monkeypatch.setenv("EMITRA_TODAY", "2026-12-02")
+    web.login("lsp")
+    report_id = _report_id(web.post_form("/mis/reports", {"start": "2026-11-01", "end": "2026-11-30"}, token_from="/mis/reports"))
+    listing = web.get("/mis/reports")
+    week = re.search(r'<option value="2026-11-23..2026-11-29"[^>]*>([^<]*)</option>', listing.text).group(1)
+    assert f"in report {report_id}" in week, week
+    october = re.search(r'<option value="2026-10-01..2026-10-31"[^>]*>([^<]*)</option>', listing.text).group(1)
+    assert "report" not in october  # a period no report covers is offered as before
+    assert f"23-11-2026 – 29-11-2026 (रिपोर्ट {report_id} में पहले से)" in web.get("/mis/reports", params={"lang": "hi"}).text
+    for lang, words in (("en", f"report {report_id} for 01-11-2026 to 30-11-2026 overlaps it"), ("hi", f"की रिपोर्ट {report_id} इससे मेल खाती है")):
+        preview = web.get("/mis/reports/preview", params={"period": "2026-11-23..2026-11-29", "lang": lang})
+        assert preview.status_code == 200 and words in preview.text, preview.text
+        assert 'action="/mis/reports"' not in preview.text  # no Submit button to press in vain
+    assert 'action="/mis/reports"' in web.get("/mis/reports/preview", params={"period": "2026-10-01..2026-10-31", "lang": "en"}).text
+    web.run(lambda: MisReport.filter(id=report_id).update(status=vetting.RETURNED))  # a returned period is submitted again
+    assert 'action="/mis/reports"' in web.get("/mis/reports/preview", params={"period": "2026-11-01..2026-11-30"}).text
+    assert "in report" not in re.search(r'<option value="2026-11-01..2026-11-30"[^>]*>([^<]*)</option>', web.get("/mis/reports").text).group(1)

@@ -7,9 +7,9 @@ from starlette.responses import RedirectResponse, Response
 
 from emitra.core import fees
 from emitra.core.models import Role
-from emitra.core.money import AmountError, parse_rupees
 from emitra.core.plugins import get_host
-from emitra.web.i18n import _, pick
+from emitra.web import params
+from emitra.web.i18n import _
 from emitra.web.security import actor, page
 from emitra.web.templating import render
 
@@ -38,11 +38,11 @@ async def fee_schedule(request: Request) -> Response:
             errors["service_code"] = _("No such service.")
         else:
             try:
-                paise = parse_rupees(str(form.get("fee_rupees", "")))
+                paise = params.rupees(form.get("fee_rupees", ""), "fee_rupees", _("New rate (₹)"))
                 await fees.set_override(actor(request), service, paise, district_id)
                 return RedirectResponse("/admin/fees?saved=" + code, status_code=303)
-            except AmountError as exc:
-                errors[code] = pick(str(exc), exc.message_hi)
+            except params.BadParam as exc:  # named with its box (was the bare reason, "'' is not an amount")
+                errors[code] = exc.message
             except fees.FeeError as exc:
                 errors[code] = exc.message
         status = 400

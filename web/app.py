@@ -26,7 +26,7 @@ from emitra.web import accesslog, admin, api, assets, counter, lsp, network, pag
 from emitra.web import money
 from emitra.web import card_refunds, cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
-from emitra.web import api_cases, citizen_login, citizen_mobile, citizen_sign_in, citizens, dispatch, office, outbox
+from emitra.web import api_cases, audit_log, citizen_login, citizen_mobile, citizen_sign_in, citizens, dispatch, office, outbox
 from emitra.web import holidays as holiday_pages
 from emitra.web import reports, society_today, vetting, watch
 from emitra.web import webhooks as stripe_webhooks
@@ -123,6 +123,7 @@ ROUTES = [
     *citizen_mobile.ROUTES,  # before /my/{number}
     *citizens.ROUTES,
     *outbox.ROUTES,
+    *audit_log.ROUTES,
     *dispatch.ROUTES,
     *reports.ROUTES,
     *vetting.ROUTES,

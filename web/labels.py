@@ -44,6 +44,12 @@ TEXTS = {
     "weekday.4": N_("Friday"),
     "weekday.5": N_("Saturday"),
     "weekday.6": N_("Sunday"),
+    # who made an audit entry when no user did (core/audit.Actor.name: "(" + via + ")")
+    "by.(system)": N_("(e-Mitra itself)"),
+    "by.(cli)": N_("(command line)"),
+    "by.(webhook)": N_("(payment gateway)"),
+    "by.(web)": N_("(web page, not logged in)"),
+    "by.(api)": N_("(API)"),
 }
 
 
@@ -260,6 +266,11 @@ AUDIT_OBJECTS = {
 def audit_action(code: str) -> str:
     """An audit action's label in the page's language; the code itself when it has none."""
     return gettext_(AUDIT_ACTIONS[code]) if code in AUDIT_ACTIONS else code
+
+
+def audit_by(actor_name: str) -> str:
+    """Who made an audit entry, in the page's language where it was no user (decision 201)."""
+    return label(f"by.{actor_name}") if f"by.{actor_name}" in TEXTS else actor_name
 
 
 def audit_object(object_type: str, object_id: str) -> str:

@@ -21,7 +21,7 @@ from emitra.core.auth import can_see_counter
 from emitra.core.dayend import MoneyError
 from emitra.core.forms import _iso_date
 from emitra.core.models import LSP, Counter, DayEnd, Posting, Role, Society, User
-from emitra.core.money import AmountError, format_paise, parse_rupees
+from emitra.core.money import format_paise
 from emitra.core.plugins import department_hi
 from emitra.core.text import ascii_digits
 from emitra.web import labels, params
@@ -75,9 +75,9 @@ def _date_param(request: Request, name: str, default: dt.date, errors: dict[str,
 
 def _rupees(text: str, errors: dict[str, str], name: str, what: str) -> int | None:
     try:
-        return parse_rupees(str(text or "").strip())
-    except AmountError as exc:
-        errors[name] = f"{what}: {pick(str(exc), exc.message_hi)}"
+        return params.rupees(text, name, what)
+    except params.BadParam as exc:
+        errors[name] = exc.message
         return None
 
 
@@ -427,7 +427,7 @@ async def _statement_page(request: Request, kind: str) -> Response:
     if provider and provider not in {p["slug"] for p in providers}:
         errors["provider"] = _("Choose a department or partner from the list.")
     if start > end and "from" not in errors:
-        errors["from"] = _("The period starts after it ends.")
+        errors["from"] = _("the period starts after it ends; give a date on or before the To date.")
     path = "/society/remittances" if kind == "remittance" else "/society/claims"
     if request.method == "POST" and not errors:
         if not provider:
@@ -532,7 +532,7 @@ async def lsp_statement(request: Request) -> Response:
     start = _date_param(request, "from", today.replace(day=1), errors)
     end = _date_param(request, "to", today, errors)
     if start > end:
-        errors["from"] = _("The period starts after it ends.")
+        errors["from"] = _("the period starts after it ends; give a date on or before the To date.")
         start = end
     lsp = await LSP.get(id=user.lsp_id)
     data = await settlement.lsp_statement(user.lsp_id, start, end)

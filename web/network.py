@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from emitra.core import dayend, ledger, onboarding
 from emitra.core.dayend import MoneyError
 from emitra.core.models import LSP, Case, Counter, CounterService, District, LedgerEntry, Role, Society, User, Wallet
-from emitra.core.money import AmountError, format_paise, parse_rupees
+from emitra.core.money import format_paise
 from emitra.core.onboarding import Refused
 from emitra.web import params
 from emitra.web.i18n import _, counter_name, pick
@@ -174,7 +174,7 @@ async def network(request: Request) -> Response:
             _where, action, what = await _act(request, form, counters, people)
         except Refused as exc:
             where = _form_of(form)
-            errors[where] = {FIELDS.get(exc.field, "form"): pick(exc.message, exc.message_hi)}
+            errors[where] = {FIELDS.get(exc.field, "form"): pick(exc.page_en, exc.page_hi)}  # the page's words (decision 197)
             sent = {k: str(v) for k, v in form.items() if k not in ("password", "password2", "csrf_token")}
             sent["_form"] = where
         else:
@@ -285,9 +285,9 @@ async def refund_wallets(request: Request) -> Response:
     sent["_form"] = where
     error: dict[str, str] = {}
     try:
-        amount = parse_rupees(sent["amount"])
-    except AmountError as exc:
-        error["amount"] = f"{_refund_label('amount')}: {pick(str(exc), exc.message_hi)}"
+        amount = params.rupees(sent["amount"], "amount", _refund_label("amount"))
+    except params.BadParam as exc:
+        error["amount"] = exc.message
     if not sent["reference"]:
         error["reference"] = f"{_refund_label('reference')}: " + _("type the bank reference of the Society's transfer to the LSP.")
     if not error:

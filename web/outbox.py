@@ -71,11 +71,7 @@ async def outbox(request: Request) -> Response:
         errors["status"] = _("Choose a status from the list: queued, kept, sent or failed.")
     if channel and channel not in notify.CHANNELS:
         errors["channel"] = _("Choose a channel from the list: SMS or email.")
-    try:
-        page_no = params.page_number(q.get("page"))
-    except params.BadParam as exc:
-        errors["page"] = exc.message
-        page_no = 1
+    page_no = params.page_or_first(q.get("page"), errors)
     scope = _scope(request)
     known_events = sorted(set(notify.EVENTS) | set(await scope.distinct().values_list("event", flat=True)))
     query = scope

@@ -20,7 +20,8 @@ import re
 
 from emitra.core.clock import FIRST_DAY, LAST_DAY
 from emitra.core.db import MAX_ID
-from emitra.web.i18n import _
+from emitra.core.money import AmountError, parse_rupees
+from emitra.web.i18n import _, pick
 
 #: the highest page number a paginated list accepts (50 rows a page: 50 million rows)
 MAX_PAGE = 1_000_000
@@ -56,6 +57,19 @@ def day(text: str | None, field: str, label: str) -> dt.date:
     return value
 
 
+def rupees(text: str | None, field: str, label: str) -> int:
+    """An amount typed into a box, in paise, read as every amount is (core/money.parse_rupees: ₹, Rs,
+    commas, Hindi digits); refused naming the box (``label``) and the fix in the page's language. A
+    box left empty says so, not "'' is not an amount in rupees" (decision 200)."""
+    typed = str(text or "").strip()
+    if not typed:
+        raise BadParam(field, label, _("the box is empty: type the amount in rupees, for example 125.50."))
+    try:
+        return parse_rupees(typed)
+    except AmountError as exc:
+        raise BadParam(field, label, pick(str(exc), exc.message_hi)) from None
+
+
 def whole_number(text: str | None, field: str, label: str, low: int, high: int) -> int:
     """A whole number from ``low`` to ``high`` (digits only: no sign, no decimals), else :class:`BadParam`."""
     text = str(text or "").strip()
@@ -80,3 +94,12 @@ def page_number(text: str | None, field: str = "page") -> int:
     if not str(text or "").strip():
         return 1
     return whole_number(text, field, _("Page"), 1, MAX_PAGE)
+
+
+def page_or_first(text: str | None, errors: dict[str, str], field: str = "page") -> int:
+    """:func:`page_number`, or 1 with its refusal put in ``errors[field]`` for the page to show."""
+    try:
+        return page_number(text, field)
+    except BadParam as exc:
+        errors[field] = exc.message
+        return 1

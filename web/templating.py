@@ -20,7 +20,7 @@ from emitra.core.payment_methods import upi as upi_method
 from emitra.core.text import day_first
 from emitra.web import i18n
 from emitra.web.assets import static_url
-from emitra.web.labels import audit_action, audit_object, label
+from emitra.web.labels import audit_action, audit_by, audit_object, label
 from emitra.web.security import csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -100,6 +100,7 @@ def _env() -> jinja2.Environment:
     env.globals["label"] = label
     env.globals["audit_action"] = audit_action
     env.globals["audit_object"] = audit_object
+    env.globals["audit_by"] = audit_by
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["static_url"] = static_url  # {{ static_url('style.css') }}: the file's address kept a year (web/assets.py)
     return env

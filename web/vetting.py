@@ -48,11 +48,16 @@ def _period_label(start: dt.date, end: dt.date) -> str:
     return f"{start.strftime('%d-%m-%Y')} – {end.strftime('%d-%m-%Y')}"
 
 
-def _choices(today: dt.date) -> dict[str, list[tuple[str, str]]]:
-    """The periods offered: the last 12 complete months, and the last 8 complete weeks."""
+def _choices(today: dt.date, standing: list[MisReport]) -> dict[str, list[tuple[str, str]]]:
+    """The periods offered: the last 12 complete months, and the last 8 complete weeks; one that a
+    submitted or vetted report of the LSP (``standing``) covers part of says which (decision 199)."""
+    def label(start: dt.date, end: dt.date, text: str) -> str:
+        clash = next((r for r in standing if r.period_start <= end and r.period_end >= start), None)
+        return text if clash is None else _("%(period)s (already in report %(id)s)") % {"period": text, "id": clash.id}
+
     return {
-        "months": [(f"{s}..{e}", s.strftime("%m-%Y")) for s, e in vetting.recent_months(today)],
-        "weeks": [(f"{s}..{e}", f"{s.strftime('%d-%m-%Y')} – {e.strftime('%d-%m-%Y')}") for s, e in vetting.recent_weeks(today)],
+        "months": [(f"{s}..{e}", label(s, e, s.strftime("%m-%Y"))) for s, e in vetting.recent_months(today)],
+        "weeks": [(f"{s}..{e}", label(s, e, f"{s.strftime('%d-%m-%Y')} – {e.strftime('%d-%m-%Y')}")) for s, e in vetting.recent_weeks(today)],
     }
 
 
@@ -93,7 +98,8 @@ async def _list(request: Request, *, errors: dict[str, str] | None = None, statu
     is_lsp = _role(user) == Role.LSP_ADMIN.value
     return render(request, "vetting/list.html", {
         "reports": reports, "lsps": lsps, "districts": districts, "is_lsp": is_lsp,
-        "is_society": _role(user) == Role.SOCIETY_ADMIN.value, "choices": _choices(clock.today()) if is_lsp else {},
+        "is_society": _role(user) == Role.SOCIETY_ADMIN.value,
+        "choices": _choices(clock.today(), [r for r in reports if r.status in vetting.STANDING]) if is_lsp else {},
         "errors": errors or {}, "period_of": _period_label, "chosen": str((form or request.query_params).get("period", "") or ""),
     }, status)
 
@@ -120,7 +126,9 @@ async def preview(request: Request) -> Response:
     except vetting.VettingError as exc:
         return await _list(request, errors={"period": _error(exc)}, status=409)
     groups = vetting.by_counter(figures)
+    clash = await vetting.standing_overlap(lsp.id, start, end)  # said now, not once Submit is pressed (decision 199)
     return render(request, "vetting/preview.html", {
+        "reported": _error(vetting.overlap_error(clash)) if clash is not None else "", "clash": clash,
         "lsp": lsp, "start": start, "end": end, "figures": figures, "groups": groups, "names_hi": await _names_hi(groups),
         "adjustments": adjustments, "adjustment_totals": vetting.adjustment_totals(adjustments), "measures": MEASURES,
         "period_label": _period_label(start, end),
