@@ -24,6 +24,7 @@ from starlette.routing import Route
 from emitra.core import clock, vetting
 from emitra.core.mis import MEASURES
 from emitra.core.models import LSP, Counter, District, MisReport, Role, User
+from emitra.core.text import MONTHS
 from emitra.web import params
 from emitra.web.i18n import _, pick
 from emitra.web.security import actor, page
@@ -42,9 +43,14 @@ def _error(exc: vetting.VettingError) -> str:
     return pick(exc.message_en, exc.message_hi)
 
 
+def _month(day: dt.date) -> str:
+    """"Nov 2026" (नवंबर 2026): a report's month as the other pages name months (core/text.MONTHS), not "11-2026"."""
+    return f"{pick(*MONTHS[day.month - 1])} {day.year}"
+
+
 def _period_label(start: dt.date, end: dt.date) -> str:
     if vetting.period_kind(start, end) == "month":
-        return start.strftime("%m-%Y")
+        return _month(start)
     return f"{start.strftime('%d-%m-%Y')} – {end.strftime('%d-%m-%Y')}"
 
 
@@ -56,7 +62,7 @@ def _choices(today: dt.date, standing: list[MisReport]) -> dict[str, list[tuple[
         return text if clash is None else _("%(period)s (already in report %(id)s)") % {"period": text, "id": clash.id}
 
     return {
-        "months": [(f"{s}..{e}", label(s, e, s.strftime("%m-%Y"))) for s, e in vetting.recent_months(today)],
+        "months": [(f"{s}..{e}", label(s, e, _month(s))) for s, e in vetting.recent_months(today)],
         "weeks": [(f"{s}..{e}", label(s, e, f"{s.strftime('%d-%m-%Y')} – {e.strftime('%d-%m-%Y')}")) for s, e in vetting.recent_weeks(today)],
     }
 
