@@ -3827,30 +3827,27 @@ class _StatementLines:
             'FROM "statement_line" l JOIN "statement_import" i ON i."id" = l."statement_id" '
             'WHERE i."district_id" = ? AND i."source" = ? AND l."value_date" >= ? AND l."value_date" <= ?', self.args)
 
-    async def pages(self) -> AsyncIterator[list[_Line]]:
+    async def _rows(self, columns: str) -> AsyncIterator[list[Any]]:
+        """``columns`` (with ``i``) of the lines in their order, STATEMENT_PAGE at a time: the driver's rows."""
         after = 0
         while True:
-            rows = await _on(self.conn, f"SELECT * FROM {self.table} WHERE i > ? ORDER BY i LIMIT {STATEMENT_PAGE}", [after])
-            if rows:
-                yield [_Line(r["id"], r["statement_id"], r["line_no"], dt.date.fromisoformat(r["value_date"][:10]), int(r["amount_paise"]),
-                             r["reference"] or "", r["description"] or "") for r in rows]
-            if len(rows) < STATEMENT_PAGE:
-                return
-            after = rows[-1]["i"]
-
-    async def texts(self) -> AsyncIterator[list[Any]]:
-        """The lines' reference, description and amount alone (``reference``, ``description``,
-        ``amount_paise``: the driver's rows), in the same order and pages as :meth:`pages`: what the
-        first pass over a bank statement reads (no line built, no date read)."""
-        after = 0
-        while True:
-            rows = await _on(self.conn, f"SELECT i, reference, description, amount_paise FROM {self.table} WHERE i > ? ORDER BY i "
-                                        f"LIMIT {STATEMENT_PAGE}", [after])
+            rows = await _on(self.conn, f"SELECT {columns} FROM {self.table} WHERE i > ? ORDER BY i LIMIT {STATEMENT_PAGE}", [after])
             if rows:
                 yield rows
             if len(rows) < STATEMENT_PAGE:
                 return
             after = rows[-1]["i"]
+
+    async def pages(self) -> AsyncIterator[list[_Line]]:
+        async for rows in self._rows("*"):
+            yield [_Line(r["id"], r["statement_id"], r["line_no"], dt.date.fromisoformat(r["value_date"][:10]), int(r["amount_paise"]),
+                         r["reference"] or "", r["description"] or "") for r in rows]
+
+    def texts(self) -> AsyncIterator[list[Any]]:
+        """The lines' reference, description and amount alone (``reference``, ``description``,
+        ``amount_paise``: the driver's rows), in the same order and pages as :meth:`pages`: what the
+        first pass over a bank statement reads (no line built, no date read)."""
+        return self._rows("i, reference, description, amount_paise")
 
     async def drop(self) -> None:
         if not self.pg:  # PostgreSQL drops it at the end of the transaction
@@ -4476,12 +4473,7 @@ class _Marks:
 
     def merge(self, other: "_Marks") -> None:
         """Add ``other``'s marks (a worker process's side, in its order) after these."""
-        codes = []
-        for kind in other.kind_names:
-            if kind not in self.kind_codes:
-                self.kind_codes[kind] = len(self.kind_names)
-                self.kind_names.append(kind)
-            codes.append(self.kind_codes[kind])
+        codes = [self._code(kind) for kind in other.kind_names]
         base = len(self.texts)
         self.texts += other.texts
         self.lines += other.lines
