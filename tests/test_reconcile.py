@@ -548,12 +548,13 @@ async def test_a_recorded_run_marks_and_confirms_the_same_beyond_the_pairs_it_ke
     assert marks == seen and len(marks) == 6  # the 5 bank lines but the unknown credit, and the 2 Stripe lines
 
 
-@pytest.mark.parametrize("keep", [0, 1, 3, 500])
-async def test_forced_pairs_marked_in_bulk_give_the_marks_and_report_of_the_line_by_line_run(demo_db, tmp_path, monkeypatch, keep):
+@pytest.mark.parametrize("keep,page", [(0, 5000), (1, 5000), (3, 5000), (500, 5000), (0, 1), (1, 2), (3, 3)])
+async def test_forced_pairs_marked_in_bulk_give_the_marks_and_report_of_the_line_by_line_run(demo_db, tmp_path, monkeypatch, keep, page):
     """A recorded run marks the bank's forced pairs of equal amounts in bulk (_Matching.take_forced),
     past the first ``keep`` it keeps for its report, and not a deposit's (which it confirms): every
     line's mark, and the report (the pairs kept, the counts, the differing, the unmatched), are
-    those of the run that builds each pair line by line."""
+    those of the run that builds each pair line by line; whether the bulk reads the statement
+    items in one page or in pages of a few (``page``: BULK_PAGE, a range of items a query)."""
     w = await _a_week(tmp_path)
     start, end = w["week"]
     district, day = w["district"], clock.today().isoformat()
@@ -567,6 +568,7 @@ async def test_forced_pairs_marked_in_bulk_give_the_marks_and_report_of_the_line
     await rec.import_bank_statement(w["actor"], district.id, ("date,description,reference,debit,credit,balance\n" + "\n".join(lines) + "\n").encode(),
                                     "upi.csv")
     monkeypatch.setattr(rec, "KEEP_MATCHED", keep)
+    monkeypatch.setattr(rec, "BULK_PAGE", page)
     taken: list[int] = []
     bulk = rec._Matching.take_forced
 
