@@ -63,7 +63,8 @@ async def _plain(district_id: int, lo: dt.datetime, hi: dt.datetime, max_id: int
 
 async def _found(district_id: int, lo: dt.datetime, hi: dt.datetime, max_id: int) -> dict[int, tuple]:
     out = {}
-    async for entries in rec._entries_touching(district_id, ACCOUNTS, lo, hi, max_id):
+    async for entries, refs in rec._entries_touching(district_id, ACCOUNTS, lo, hi, max_id):
+        assert refs == {}  # (none asked for)
         for e in entries:
             assert e.id not in out, f"entry {e.id} given twice"
             assert lo <= e.created_at < hi
