@@ -2477,13 +2477,9 @@ _ID_IN_TEXT = re.compile(r"\b(?:ch|py|pi|po|re|txn|pyr|tr)_[A-Za-z0-9]+\b")
 
 
 def _refs(*values: Any) -> tuple[str, ...]:
-    out: dict[str, None] = {}  # in order, each once
-    for v in values:
-        if isinstance(v, str):
-            v = v.strip().lower()
-            if len(v) >= MIN_REF_LEN:
-                out[v] = None
-    return tuple(out)
+    """The references among ``values`` (strings of MIN_REF_LEN or more characters, stripped, in
+    small letters), in order, each once."""
+    return tuple(dict.fromkeys(v for v in (x.strip().lower() for x in values if isinstance(x, str)) if len(v) >= MIN_REF_LEN))
 
 
 def _in_text(ref: str, text: str) -> bool:
@@ -2773,19 +2769,34 @@ async def _entries_touching(district_id: int, accounts: list[str], lo: dt.dateti
               f'HAVING (({f["touches"]}) & {reading}) <> 0 AND ({f["bank_paise"]} <> 0 OR {f["card_paise"]} <> 0 '
               f'OR (({f["touches"]}) & {card_bit}) <> 0) ORDER BY e."id"')
 
-    def entry(r: Any) -> _Entry | None:
-        at_ = ledger.as_datetime(r["at"])
-        if r["id"] > max_id or not lo <= at_ < hi:
-            return None
-        return _Entry(r["id"], r["k"], r["memo"], r["request_id"], at_, int(r["bank"]), int(r["escrow"]), int(r["fee"]), _accounts_of(int(r["bits"])))
+    utc, parse, accounts_of = dt.timezone.utc, dt.datetime.fromisoformat, _ACCOUNT_SETS.get
+
+    def entries_of(rows: list[Any], out: list[_Entry]) -> list[int]:
+        """The window's entries among ``rows`` added to ``out``; the ids of those without their figures.
+        (A loop of its own, written out: a week's hundred thousand entries; the columns by place,
+        as ``columns`` and the queries' figures give them.)"""
+        unknown = []
+        for r in rows:
+            id_, bits, at_ = r[0], r[8], r[4]
+            if bits is None:  # written before their figures were kept: added up by the database
+                unknown.append(id_)
+                continue
+            if not isinstance(at_, dt.datetime):  # (SQLite gives UTC text)
+                at_ = parse(at_)
+            if at_.tzinfo is None:
+                at_ = at_.replace(tzinfo=utc)
+            if id_ > max_id or not lo <= at_ < hi:
+                continue
+            bits = int(bits)
+            out.append(_Entry(id_, r[1], r[2], r[3], at_, int(r[5]), int(r[6]), int(r[7]), accounts_of(bits) or _accounts_of(bits)))
+        return unknown
 
     async def span(at: int, until: int) -> list[tuple[list[_Entry], dict[int, list[str]]]]:
-        rows = await ledger.rows(stored, [at, until, district_id], raw=True)
-        entries = [e for r in rows if r["bits"] is not None for e in [entry(r)] if e is not None]
-        unknown = [r["id"] for r in rows if r["bits"] is None]  # written before their figures were kept: added up here
+        entries: list[_Entry] = []
+        unknown = entries_of(await ledger.rows(stored, [at, until, district_id], raw=True), entries)
         if unknown:
             for where_id, chunk in _in('e."id"', unknown, pg):
-                entries += [e for r in await ledger.rows(summed.format(where_id=where_id), chunk, raw=True) for e in [entry(r)] if e is not None]
+                entries_of(await ledger.rows(summed.format(where_id=where_id), chunk, raw=True), entries)
             entries.sort(key=lambda e: e.id)
         if not entries:
             return []
@@ -2992,6 +3003,7 @@ async def _expected(district_id: int, start: dt.date, end: dt.date, lo: dt.datet
 
 #: the kinds of key whose entry and its reversal cancel each other to the statements (:func:`_cancelled_pairs`)
 _CANCELLING = ("payout:", "bankcharges:", "bankinterest:")
+_CANCELLING_REVERSED = tuple(f"reverse:{k}" for k in _CANCELLING)
 
 
 async def _cancelled_pairs(entries: list[_Entry], max_id: int) -> set[int]:
@@ -3004,7 +3016,7 @@ async def _cancelled_pairs(entries: list[_Entry], max_id: int) -> set[int]:
     that shows it is another import's, or gone), so neither is an item of the week, wherever each
     is dated; what the books hold is the entry posted again, if a live import vouches for it or
     the line is booked again. A page's payouts and bookings are a few: one look-up."""
-    out = {e.id for e in entries if e.idempotency_key.startswith(tuple(f"reverse:{k}" for k in _CANCELLING))}
+    out = {e.id for e in entries if e.idempotency_key.startswith(_CANCELLING_REVERSED)}
     reversible = {ledger.reversal_key(e.idempotency_key): e.id for e in entries if e.idempotency_key.startswith(_CANCELLING)}
     for where, chunk in _in('"idempotency_key"', list(reversible), on_postgres(), "text"):
         for r in await ledger.rows(f'SELECT "idempotency_key" AS k FROM "ledger_entry" WHERE {where} AND "id" <= ?', [*chunk, max_id]):
