@@ -77,10 +77,7 @@ def test_the_society_adds_an_officer_on_the_officers_page_without_javascript_and
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
-        page.goto("/login")
-        page.fill("#username", "society")
-        page.fill("#password", PASSWORD)
-        page.locator("form[action='/login'] button[type=submit]").click()
+        test_browser.log_in(page, "society", lands=r"/")
         page.goto("/network")
         page.locator("#officers-link a").click()
         expect(page.locator("h1")).to_have_text("Department officers of Jaipur district")
