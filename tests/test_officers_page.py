@@ -161,8 +161,19 @@ def test_an_officer_locked_out_cannot_log_in_let_in_again_can_and_a_new_password
     assert entry.actor_name == "society" and new not in str(entry.detail)
     assert _can_log_in(web, "tehsildar", new) and not _can_log_in(web, "tehsildar", "emitra-demo")
 
-    # an account that is no officer is not managed here
+    # the names, in English and Hindi (emitra officer rename)
     web.login("society")
+    latin = web.post_form(PAGE, {"action": "rename", "username": "tehsildar", "name": "Tehsildar, Sanganer", "name_hi": "Tehsildar"})
+    assert latin.status_code == 400 and "is not written in Devanagari" in _element(latin, "rename-tehsildar-name_hi-error")
+    assert 'id="rename-tehsildar" open' in latin.text
+    renamed = web.post_form(PAGE, {"action": "rename", "username": "tehsildar", "name": "Tehsildar, Sanganer",
+                                   "name_hi": "तहसीलदार, सांगानेर"})
+    assert renamed.status_code == 303
+    assert "tehsildar's names are saved" in _element(web.get(renamed.headers["location"]), "done")
+    entry = web.run(lambda: AuditLog.filter(action="user.renamed").order_by("-id").first())
+    assert entry.actor_name == "society" and entry.detail["full_name_hi"][1] == "तहसीलदार, सांगानेर"
+
+    # an account that is no officer is not managed here
     other = web.post_form(PAGE, {"action": "deactivate", "username": "operator1", "reason": ""})
     assert other.status_code == 400 and "'operator1' is no department officer" in _element(other, "page-error")
     assert web.run(lambda: User.get(username="operator1")).active

@@ -1,10 +1,10 @@
 """The Officers page (``/network/officers``): a district's department officers by department, the
 departments that something waits on with no officer who can act (the same facts as ``emitra officer
 departments --district``, from :func:`emitra.core.officers.staffing`), and the forms that add an
-officer, lock one out, let one in again and give one a new password.
+officer, lock one out, let one in again, give one a new password and name one in English and Hindi.
 
 Each form calls the same function of :mod:`emitra.core.officers` as its command (``emitra officer
-add | deactivate | reactivate | set-password``), so the checks, the refusals and the audit records
+add | deactivate | reactivate | set-password | rename``), so the checks, the refusals and the audit records
 are the command line's; a refusal is shown beside the box it concerns, in the page's words and
 language. Who may: the district Society's admin (their own district's officers) and the state admin
 (any district's, chosen on the page), as :mod:`emitra.core.officers` allows. A password is never
@@ -30,7 +30,7 @@ from emitra.web.templating import render
 
 ADMINS = [Role.SOCIETY_ADMIN, Role.STATE_ADMIN]
 PAGE = "/network/officers"
-ACTIONS = ("add", "deactivate", "reactivate", "password")
+ACTIONS = ("add", "deactivate", "reactivate", "password", "rename")
 
 #: the option a refusal names -> the box of the page's form it is shown beside
 FIELDS = {"USERNAME": "username", "--name": "name", "--name-hi": "name_hi", "--department": "department", "--level": "level",
@@ -52,7 +52,9 @@ def _done_message(action: str, username: str) -> str:
         "deactivate": _("%(who)s can no longer log in; their sessions ended. Their name stays on the steps they took."),
         "reactivate": _("%(who)s may log in again with their password."),
         "password": _("%(who)s has a new password; every session they had open ended. Give it to them in person."),
-    }.get(action, "") % {"who": username}
+    }.get(action, "") % {"who": username} if action != "rename" else \
+        _("%(what)s's names are saved: Hindi pages show the Hindi name in the header and on case timelines, "
+          "if there is one.") % {"what": username}
 
 
 async def _district(request: Request, errors: dict[str, dict[str, str]]) -> tuple[District | None, list[District]]:
@@ -94,6 +96,8 @@ async def _act(request: Request, district: District, text: dict[str, str], form:
         return await officers.deactivate_officer(who, text["username"], text["reason"])
     if action == "reactivate":
         return await officers.reactivate_officer(who, text["username"], text["reason"])
+    if action == "rename":
+        return await officers.rename_officer(who, text["username"], name=text["name"], name_hi=text["name_hi"])
     return await officers.set_officer_password(who, text["username"], password)
 
 
