@@ -160,32 +160,28 @@ def officer_departments(district_code: str | None) -> None:
             click.echo(name)
         return
     from emitra.core.cli import run
-    from emitra.core.models import District, Role, User
-    from emitra.core.officers import offered_without_officers, unattended
+    from emitra.core.models import District
+    from emitra.core.officers import staffing
 
     async def go():
         district = await District.get_or_none(code=district_code.strip().upper())
         if district is None:
             raise click.ClickException(f"--district: no district with code {district_code!r}")
-        waiting = {gap.department: gap for gap in await unattended(district.id)}
-        names = sorted(set(known_departments()) | set(waiting))
-        staff: dict[str, int] = {}
-        for name in await User.filter(district_id=district.id, role=Role.DEPARTMENT_OFFICER, active=True).values_list("department", flat=True):
-            staff[name] = staff.get(name, 0) + 1
-        offered: dict[str, list[str]] = {}  # a department with no officer -> the services offered that go to it
-        for gap, counters in await offered_without_officers(district.id):
-            for name in gap.missing:
-                level = f" (needs an officer of level {gap.level} or above)" if gap.level > 1 else ""
-                offered.setdefault(name, []).append(f"{gap.service.code} at {', '.join(counters)}{level}")
-        for name in names:
-            flags = ([f"{count_en(waiting[name].cases, 'open case')} waiting"
-                      + (f" (needs an officer of level {waiting[name].level} or above)" if waiting[name].level > 1 else "")]
-                     if name in waiting else []) \
-                + ([f"offered: {'; '.join(offered[name])}"] if name in offered else [])
+        for row in await staffing(district.id):
+            waiting = row.waiting
+            flags = ([f"{count_en(waiting.cases, 'open case')} waiting"
+                      + (f" (needs an officer of level {waiting.level} or above)" if waiting.level > 1 else "")]
+                     if waiting is not None else []) \
+                + ([f"offered: {'; '.join(_offered(gap, counters) for gap, counters in row.offered)}"] if row.offered else [])
             flag = f"  NO OFFICER: {'; '.join(flags)}" if flags else ""
-            click.echo(f"{staff.get(name, 0):>3} {noun_en(staff.get(name, 0), 'officer'):<8}  {name}{flag}")
+            click.echo(f"{row.officers:>3} {noun_en(row.officers, 'officer'):<8}  {row.department}{flag}")
 
     run(go)
+
+
+def _offered(gap, counters) -> str:
+    level = f" (needs an officer of level {gap.level} or above)" if gap.level > 1 else ""
+    return f"{gap.service.code} at {', '.join(counters)}{level}"
 
 
 @officer.command("list")

@@ -28,12 +28,17 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # an address mail can be sent t
 
 
 class OfficerError(ValueError):
-    """A refused officer account: the option at fault and the fix."""
+    """A refused account: the option at fault and the fix (nothing was written), in English
+    (``message``, the command's words) and Hindi (``message_hi``), and as a web page says it
+    (``page_en``, ``page_hi``): where the command's words (its options, `emitra ...`) mean nothing
+    to someone at a page, a list to choose from, a box (decision 197). Without them, the message."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, hi: str = "", page: tuple[str, str] | None = None):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.message_hi = hi or message
+        self.page_en, self.page_hi = page or (message, self.message_hi)
 
 
 def known_departments() -> list[str]:
@@ -52,17 +57,26 @@ def known_departments() -> list[str]:
     return sorted(names)
 
 
-def _department_problem(department: str) -> str | None:
+def _department_problem(department: str) -> OfficerError | None:
     known = known_departments()
     if department in known:
         return None
     said = department.strip().lower()
     close = ([k for k in known if said and (said in k.lower() or k.lower() in said)]
              or difflib.get_close_matches(department, known, n=1, cutoff=0.6))
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return (f"{department!r} is no department a loaded service sends applications to, so the officer's inbox would stay "
-            f"empty; {hint}write it exactly as the service names it (`emitra officer departments` lists them; a service "
-            "whose route() sends applications elsewhere names those departments in its departments_hi)")
+    hint, hint_hi = (f"did you mean {close[0]!r}? ", f"क्या आपका मतलब {close[0]!r} था? ") if close else ("", "")
+    shown = department[:120]
+    return OfficerError(
+        "--department",
+        f"{department!r} is no department a loaded service sends applications to, so the officer's inbox would stay "
+        f"empty; {hint}write it exactly as the service names it (`emitra officer departments` lists them; a service "
+        "whose route() sends applications elsewhere names those departments in its departments_hi)",
+        f"{shown!r} ऐसा कोई विभाग नहीं है जिसे कोई लोड की गई सेवा आवेदन भेजती हो, इसलिए अधिकारी का इनबॉक्स खाली रहेगा; "
+        f"{hint_hi}विभाग ठीक वैसे लिखें जैसे सेवा उसका नाम लिखती है (`emitra officer departments` उनकी सूची देता है)",
+        (f"{shown!r} is no department a loaded service sends applications to, so the officer's inbox would stay empty; "
+         f"{hint}choose the department from the list",
+         f"{shown!r} ऐसा कोई विभाग नहीं है जिसे कोई लोड की गई सेवा आवेदन भेजती हो, इसलिए अधिकारी का इनबॉक्स खाली रहेगा; "
+         f"{hint_hi}सूची में से विभाग चुनें"))
 
 
 def officer_departments(service: Any) -> list[str]:
@@ -133,19 +147,19 @@ class NoOfficer:
         if self.of == 1:
             en = (f"{title_en}: its applications go to {names_en}, which has no active officer in {self.district_en} district. "
                   f"Paid applications would wait in nobody's inbox until one is added. Ask the {self.district_en} e-Mitra "
-                  f"Society (or the department) to add an officer of {names_en}; the Society's admin adds one with: {command}")
+                  f"Society (or the department) to add an officer of {names_en}; the Society's admin adds one on the Officers page (Network, then Department officers), or with: {command}")
             hi = (f"{title_hi}: इसके आवेदन {names_hi} को जाते हैं, जिसका {self.district_hi} ज़िले में कोई सक्रिय अधिकारी नहीं है। "
                   f"अधिकारी जोड़े जाने तक भुगतान किए गए आवेदन किसी के इनबॉक्स में नहीं पहुँचेंगे। {self.district_hi} ई-मित्र "
-                  f"सोसायटी (या विभाग) से {names_hi} का अधिकारी जोड़ने को कहें; सोसायटी के एडमिन इस कमांड से जोड़ते हैं: {command}")
+                  f"सोसायटी (या विभाग) से {names_hi} का अधिकारी जोड़ने को कहें; सोसायटी के एडमिन इसे अधिकारी पृष्ठ (नेटवर्क, फिर विभागीय अधिकारी) पर, या इस कमांड से जोड़ते हैं: {command}")
         else:
             en = (f"{title_en}: {len(self.missing)} of the {self.of} departments it sends applications to have no active officer "
                   f"in {self.district_en} district: {names_en}. Paid applications sent to them would wait in nobody's inbox "
                   f"until officers are added. Ask the {self.district_en} e-Mitra Society (or the departments) to add their "
-                  f"officers; the Society's admin adds one with: {command}")
+                  f"officers; the Society's admin adds one on the Officers page (Network, then Department officers), or with: {command}")
             hi = (f"{title_hi}: जिन {self.of} विभागों को इसके आवेदन जाते हैं, उनमें से {len(self.missing)} का {self.district_hi} "
                   f"ज़िले में कोई सक्रिय अधिकारी नहीं है: {names_hi}। अधिकारी जोड़े जाने तक उन्हें भेजे गए भुगतान किए गए आवेदन "
                   f"किसी के इनबॉक्स में नहीं पहुँचेंगे। {self.district_hi} ई-मित्र सोसायटी (या विभागों) से उनके अधिकारी जोड़ने को कहें; "
-                  f"सोसायटी के एडमिन इस कमांड से जोड़ते हैं: {command}")
+                  f"सोसायटी के एडमिन इसे अधिकारी पृष्ठ (नेटवर्क, फिर विभागीय अधिकारी) पर, या इस कमांड से जोड़ते हैं: {command}")
         return en, hi
 
     def _said_level(self, title_en: str, title_hi: str, names_en: str, names_hi: str, command: str) -> tuple[str, str]:
@@ -155,22 +169,22 @@ class NoOfficer:
             en = (f"{title_en}: its applications go to {names_en}, which has no active officer of level {level} or above in "
                   f"{self.district_en} district, and only such an officer takes its step {steps_en}. Paid applications would "
                   f"stop at that step, in nobody's inbox, until one is added. Ask the {self.district_en} e-Mitra Society (or "
-                  f"the department) to add an officer of level {level} of {names_en}; the Society's admin adds one with: {command}")
+                  f"the department) to add an officer of level {level} of {names_en}; the Society's admin adds one on the Officers page (Network, then Department officers), or with: {command}")
             hi = (f"{title_hi}: इसके आवेदन {names_hi} को जाते हैं, जिसका {self.district_hi} ज़िले में स्तर {level} या उससे ऊपर का "
                   f"कोई सक्रिय अधिकारी नहीं है, और इसका चरण {steps_hi} ऐसे अधिकारी ही करते हैं। अधिकारी जोड़े जाने तक भुगतान किए गए "
                   f"आवेदन उस चरण पर रुके रहेंगे, किसी के इनबॉक्स में नहीं। {self.district_hi} ई-मित्र सोसायटी (या विभाग) से "
-                  f"{names_hi} का स्तर {level} का अधिकारी जोड़ने को कहें; सोसायटी के एडमिन इस कमांड से जोड़ते हैं: {command}")
+                  f"{names_hi} का स्तर {level} का अधिकारी जोड़ने को कहें; सोसायटी के एडमिन इसे अधिकारी पृष्ठ (नेटवर्क, फिर विभागीय अधिकारी) पर, या इस कमांड से जोड़ते हैं: {command}")
         else:
             en = (f"{title_en}: {len(self.missing)} of the {self.of} departments it sends applications to have no active officer "
                   f"of level {level} or above in {self.district_en} district, and only such an officer takes its step "
                   f"{steps_en}: {names_en}. Paid applications sent to them would stop at that step, in nobody's inbox, until "
                   f"officers are added. Ask the {self.district_en} e-Mitra Society (or the departments) to add their officers "
-                  f"of level {level}; the Society's admin adds one with: {command}")
+                  f"of level {level}; the Society's admin adds one on the Officers page (Network, then Department officers), or with: {command}")
             hi = (f"{title_hi}: जिन {self.of} विभागों को इसके आवेदन जाते हैं, उनमें से {len(self.missing)} का {self.district_hi} "
                   f"ज़िले में स्तर {level} या उससे ऊपर का कोई सक्रिय अधिकारी नहीं है, और इसका चरण {steps_hi} ऐसे अधिकारी ही "
                   f"करते हैं: {names_hi}। अधिकारी जोड़े जाने तक उन्हें भेजे गए भुगतान किए गए आवेदन उस चरण पर रुके रहेंगे, किसी "
                   f"के इनबॉक्स में नहीं। {self.district_hi} ई-मित्र सोसायटी (या विभागों) से उनके स्तर {level} के अधिकारी जोड़ने "
-                  f"को कहें; सोसायटी के एडमिन इस कमांड से जोड़ते हैं: {command}")
+                  f"को कहें; सोसायटी के एडमिन इसे अधिकारी पृष्ठ (नेटवर्क, फिर विभागीय अधिकारी) पर, या इस कमांड से जोड़ते हैं: {command}")
         return en, hi
 
 
@@ -227,34 +241,51 @@ async def add_officer(actor: audit.Actor, *, username: str, full_name: str, depa
     ``actor`` is a Society admin of that district (or the state admin)."""
     district = await District.get_or_none(code=district_code.strip().upper())
     if district is None:
-        raise OfficerError("--district", f"no district with code {district_code!r}")
+        raise OfficerError("--district", f"no district with code {district_code!r}", f"{district_code!r} कोड का कोई जिला नहीं है")
     user = actor.user
     if user is None or not user.active or not (
             user.role == Role.STATE_ADMIN or (user.role == Role.SOCIETY_ADMIN and user.district_id == district.id)):
-        raise OfficerError("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)")
+        raise OfficerError("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)",
+                           f"{actor.name!r} {district.code} ई-मित्र सोसायटी के (या राज्य के) एडमिन नहीं हैं")
     username = username.strip()
     if not USERNAME.match(username):
         raise OfficerError("USERNAME", f"{username!r} is not a username: 3 to 60 lowercase letters, digits, '.', '_' or '-', "
-                                       "beginning with a letter (e.g. 'dmg_me_jaipur')")
+                                       "beginning with a letter (e.g. 'dmg_me_jaipur')",
+                           f"{username[:60]!r} उपयोगकर्ता नाम नहीं है: 3 से 60 छोटे अंग्रेज़ी अक्षर, अंक, '.', '_' या '-', "
+                           "जो किसी अक्षर से शुरू हो (जैसे 'dmg_me_jaipur')")
     if await User.filter(username=username).exists():
-        raise OfficerError("USERNAME", f"{username!r} is taken; choose another")
+        raise OfficerError("USERNAME", f"{username!r} is taken; choose another", f"{username!r} पहले से लिया जा चुका है; कोई और चुनें")
     if not full_name.strip():
-        raise OfficerError("--name", "the officer's name and post are needed, e.g. 'Mining Engineer, Jaipur'")
+        raise OfficerError("--name", "the officer's name and post are needed, e.g. 'Mining Engineer, Jaipur'",
+                           "अधिकारी का नाम और पद आवश्यक है, जैसे 'Mining Engineer, Jaipur'")
     from emitra.core.plugins import is_hindi
 
     full_name_hi = " ".join(full_name_hi.split())
     if full_name_hi and not is_hindi(full_name_hi):
         raise OfficerError("--name-hi", f"{full_name_hi!r} is not Hindi: write the name and post in Devanagari, e.g. "
-                                        "'खनि अभियंता, जयपुर', or leave it out (the Hindi pages then show --name)")
+                                        "'खनि अभियंता, जयपुर', or leave it out (the Hindi pages then show --name)",
+                           f"{full_name_hi[:200]!r} हिंदी में नहीं है: नाम और पद देवनागरी में लिखें, जैसे 'खनि अभियंता, जयपुर', "
+                           "या इसे छोड़ दें (तब हिंदी पृष्ठ अंग्रेज़ी नाम दिखाते हैं)",
+                           (f"{full_name_hi[:200]!r} is not Hindi: write the name and post in Devanagari, e.g. "
+                            "'खनि अभियंता, जयपुर', or leave the box empty (the Hindi pages then show the name in English)",
+                            f"{full_name_hi[:200]!r} हिंदी में नहीं है: नाम और पद देवनागरी में लिखें, जैसे 'खनि अभियंता, जयपुर', "
+                            "या खाना खाली छोड़ें (तब हिंदी पृष्ठ अंग्रेज़ी नाम दिखाते हैं)"))
     if (problem := _department_problem(department)) is not None:
-        raise OfficerError("--department", problem)
+        raise problem
     if isinstance(level, bool) or not isinstance(level, int) or level < 1:
-        raise OfficerError("--level", f"{level!r} is not a level: 1 is the desk officer, 2 the next officer up, and so on")
+        shown = str(level)[:20]
+        raise OfficerError("--level", f"{level!r} is not a level: 1 is the desk officer, 2 the next officer up, and so on",
+                           f"{shown!r} कोई स्तर नहीं है: 1 डेस्क अधिकारी है, 2 उससे ऊपर का अधिकारी, और इसी तरह आगे",
+                           (f"{shown!r} is not a level: give a whole number, 1 for the desk officer, 2 for the next officer up, "
+                            "and so on",
+                            f"{shown!r} कोई स्तर नहीं है: पूर्ण संख्या दें, डेस्क अधिकारी के लिए 1, उससे ऊपर के अधिकारी के लिए 2, "
+                            "और इसी तरह आगे"))
     email = email.strip()
     if email and not EMAIL.fullmatch(email):
-        raise OfficerError("--email", f"{email!r} is not an email address (escalations are sent there)")
+        raise OfficerError("--email", f"{email!r} is not an email address (escalations are sent there)",
+                           f"{email[:200]!r} ईमेल पता नहीं है (एस्केलेशन वहीं भेजे जाते हैं)")
     if len(password) < 8:
-        raise OfficerError("password", "at least 8 characters")
+        raise OfficerError("password", "at least 8 characters", "कम से कम 8 अक्षर")
     async with in_transaction():
         officer = await User.create(username=username, full_name=full_name.strip()[:200], full_name_hi=full_name_hi[:200],
                                     role=Role.DEPARTMENT_OFFICER,
@@ -270,12 +301,21 @@ async def _officer_for(actor: audit.Actor, username: str) -> User:
     """The department officer ``username``, if ``actor`` may manage them: a Society admin of the
     officer's district, or the state admin. :class:`OfficerError` names the option at fault."""
     officer = await User.get_or_none(username=username.strip())
+    shown = username.strip()[:60]
     if officer is None or officer.role != Role.DEPARTMENT_OFFICER:
-        raise OfficerError("USERNAME", f"{username!r} is no department officer (`emitra officer list` lists them)")
+        raise OfficerError("USERNAME", f"{username!r} is no department officer (`emitra officer list` lists them)",
+                           f"{shown!r} कोई विभागीय अधिकारी नहीं है (`emitra officer list` उनकी सूची देता है)",
+                           (f"{shown!r} is no department officer: use the forms beside the officers listed on this page",
+                            f"{shown!r} कोई विभागीय अधिकारी नहीं है: इस पृष्ठ पर दिए अधिकारियों के पास के फ़ॉर्म का उपयोग करें"))
     user = actor.user
     if user is None or not user.active or not (
             user.role == Role.STATE_ADMIN or (user.role == Role.SOCIETY_ADMIN and user.district_id == officer.district_id)):
-        raise OfficerError("--as", f"{actor.name!r} is not an admin of the officer's e-Mitra Society (nor the state admin)")
+        raise OfficerError("--as", f"{actor.name!r} is not an admin of the officer's e-Mitra Society (nor the state admin)",
+                           f"{actor.name!r} अधिकारी की ई-मित्र सोसायटी के (या राज्य के) एडमिन नहीं हैं",
+                           (f"{shown} is an officer of another district: only its Society's admin (or the state admin) "
+                            "manages them, so nothing was changed",
+                            f"{shown} किसी दूसरे ज़िले के अधिकारी हैं: उन्हें उस ज़िले की सोसायटी के एडमिन (या राज्य के एडमिन) ही "
+                            "संभालते हैं, इसलिए कुछ नहीं बदला"))
     return officer
 
 
@@ -293,10 +333,14 @@ def said_reason(reason: str | None, required: bool) -> str:
     if not said:
         raise OfficerError("--reason", f"a citizen's sign-in is stopped or restarted with a reason, as on the Society's page "
                                        f"Citizens' sign-in: give --reason 'WHY' ({REASON_MIN} to {REASON_MAX} characters, "
-                                       "for example: phone lost, reported by the citizen at the counter)")
+                                       "for example: phone lost, reported by the citizen at the counter)",
+                           f"नागरिक का साइन-इन कारण के साथ रोका या फिर से शुरू किया जाता है: --reason 'कारण' दें ({REASON_MIN} से "
+                           f"{REASON_MAX} अक्षर, जैसे: फ़ोन खो गया, नागरिक ने काउंटर पर बताया)")
     if not REASON_MIN <= len(said) <= REASON_MAX:
         raise OfficerError("--reason", f"the reason has {len(said)} characters: say why in {REASON_MIN} to {REASON_MAX} "
-                                       "(for example: phone lost, reported by the citizen at the counter)")
+                                       "(for example: phone lost, reported by the citizen at the counter)",
+                           f"कारण में {len(said)} अक्षर हैं: {REASON_MIN} से {REASON_MAX} अक्षरों में बताएँ कि क्यों "
+                           "(जैसे: फ़ोन खो गया, नागरिक ने काउंटर पर बताया)")
     return said
 
 
@@ -326,7 +370,7 @@ async def new_password(actor: audit.Actor, account: User, password: str) -> User
     deactivated account logs in again only once reactivated, not by a password. Audited
     ``user.password_changed``; the password is never recorded."""
     if len(password) < 8:
-        raise OfficerError("password", "at least 8 characters")
+        raise OfficerError("password", "at least 8 characters", "कम से कम 8 अक्षर")
     await auth.set_password(actor, account, password)
     return account
 
@@ -406,3 +450,39 @@ async def unattended(district_id: int) -> list[Unattended]:
             cases, most = found.get(department, (0, 1))
             found[department] = (cases + int(n), max(most, level))
     return [Unattended(d, n, level) for d, (n, level) in sorted(found.items())]
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """A department of a district as ``emitra officer departments --district`` and the Officers page
+    (web/officers.py) say it: its active officers there, and what waits on it with no officer who can act."""
+
+    department: str
+    #: how many active officers of the department the district has
+    officers: int
+    #: its open cases that no active officer there can act on (:func:`unattended`), if any
+    waiting: Unattended | None = None
+    #: the application services enabled at the district's open counters that send applications to it
+    #: and find no officer (of the level their steps need) there: each with the counters offering it
+    offered: tuple[tuple[NoOfficer, tuple[str, ...]], ...] = ()
+
+    @property
+    def short(self) -> bool:
+        """Whether it lacks an officer something waits on: a case, or a service offered at a counter."""
+        return self.waiting is not None or bool(self.offered)
+
+
+async def staffing(district_id: int) -> list[Staffing]:
+    """Every department the loaded services send applications to (and any other that open cases of
+    the district wait on), by name: its active officers in the district, the cases none of them can
+    act on, and the services offered at counters that reach no officer of theirs."""
+    waiting = {gap.department: gap for gap in await unattended(district_id)}
+    names = sorted(set(known_departments()) | set(waiting))
+    staff: dict[str, int] = {}
+    for name in await User.filter(district_id=district_id, role=Role.DEPARTMENT_OFFICER, active=True).values_list("department", flat=True):
+        staff[name] = staff.get(name, 0) + 1
+    offered: dict[str, list[tuple[NoOfficer, tuple[str, ...]]]] = {}
+    for gap, counters in await offered_without_officers(district_id):
+        for name in gap.missing:
+            offered.setdefault(name, []).append((gap, tuple(counters)))
+    return [Staffing(name, staff.get(name, 0), waiting.get(name), tuple(offered.get(name, ()))) for name in names]

@@ -37,14 +37,8 @@ DISTRICT_CODE = re.compile(r"^[A-Z]{2}$")
 
 class Refused(OfficerError):
     """What cannot be made as asked: the option at fault and the fix (nothing was written), in
-    English and, for the Network page, in Hindi (``message_hi``)."""
-
-    def __init__(self, field: str, message: str, hi: str = "", page: tuple[str, str] | None = None):
-        super().__init__(field, message)
-        self.message_hi = hi or message
-        #: what the Network page says instead (English, Hindi), where the command's words (its options,
-        #: `emitra ...`) mean nothing to someone at a web page: a list to choose from, a button (decision 197)
-        self.page_en, self.page_hi = page or (message, self.message_hi)
+    English and, for the Network page, in Hindi (``message_hi``), and as the page says it
+    (``page_en``, ``page_hi``: :class:`~emitra.core.officers.OfficerError`, decision 197)."""
 
 
 def _is_admin_of(actor: audit.Actor, district_id: int) -> bool:

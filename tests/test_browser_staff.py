@@ -19,7 +19,7 @@ PAGES = {
     "society": ["/", "/society/today", "/society/dayends", "/society/settlement", "/society/reconciliation", "/reports",
                 "/mis/reports", "/network", "/society/remittances", "/society/claims", "/society/watch", "/admin/fees",
                 "/society/policy", "/society/inspections", "/society/cheques", "/society/holidays", "/wallets",
-                "/card-refunds", "/society/upi-refunds", "/admin/audit"],
+                "/card-refunds", "/society/upi-refunds", "/admin/audit", "/network/officers"],
     "lsp": ["/", "/lsp/services", "/lsp/prices", "/network", "/lsp/dayends", "/lsp/statement", "/reports", "/mis/reports",
             "/wallets", "/card-refunds"],
 }
@@ -62,3 +62,58 @@ def test_no_page_of_the_society_or_an_lsp_admin_is_wider_than_the_screen(browser
     finally:
         context.close()
     assert wide == {}, wide
+
+
+def test_the_society_adds_an_officer_on_the_officers_page_without_javascript_and_they_log_in(browser, server):
+    """The Society's admin, on a kiosk browser with JavaScript off, opens the Officers page from the
+    Network page, sees the PAN department (offered at the counters, no officer) named first, follows
+    its link to the form with the department chosen, is refused a password typed differently twice
+    (beside the box, what was typed kept but the password), then adds the officer; the page lists
+    them as active, the warning no longer names the department, and the officer logs in."""
+    from playwright.sync_api import expect
+
+    department = "Income Tax Department PAN (Protean/NSDL)"
+    context = browser.new_context(base_url=server, locale="en-IN", java_script_enabled=False, viewport={"width": 1024, "height": 600})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        test_browser.log_in(page, "society", lands=r"/")
+        page.goto("/network")
+        page.locator("#officers-link a").click()
+        expect(page.locator("h1")).to_have_text("Department officers of Jaipur district")
+        short = page.locator("#short li", has_text=department)
+        expect(short).to_contain_text("New PAN card application")
+        short.get_by_role("link", name="Add an officer of this department").click()
+        expect(page.locator("#add-department")).to_have_value(department)
+
+        page.fill("#add-username", "pan_desk")
+        page.fill("#add-name", "PAN desk, Jaipur")
+        page.fill("#add-name_hi", "पैन डेस्क, जयपुर")
+        page.fill("#add-password", "pan-desk-Secret-77")
+        page.fill("#add-password2", "pan-desk-Secret-78")
+        page.locator("#add button[type=submit]").click()
+        expect(page.locator("#add-password-error")).to_contain_text("the two passwords differ")
+        expect(page.locator("#add-password")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#add-username")).to_have_value("pan_desk")
+        expect(page.locator("#add-password")).to_have_value("")
+
+        page.fill("#add-password", "pan-desk-Secret-77")
+        page.fill("#add-password2", "pan-desk-Secret-77")
+        page.locator("#add button[type=submit]").click()
+        expect(page.locator("#done")).to_contain_text("pan_desk added")
+        expect(page.locator("#officer-pan_desk-state")).to_have_text("active")
+        expect(page.locator("#short li", has_text=department)).to_have_count(0)
+
+        page.emulate_media(media="print")  # the list prints; the forms do not
+        expect(page.locator("#officer-list")).to_be_visible()
+        expect(page.locator("#add")).to_be_hidden()
+        page.emulate_media(media="screen")
+
+        page.locator("header form[action='/logout'] button").click()
+        page.goto("/login")
+        page.fill("#username", "pan_desk")
+        page.fill("#password", "pan-desk-Secret-77")
+        page.locator("form[action='/login'] button[type=submit]").click()
+        expect(page.locator("header .who")).to_contain_text("PAN desk, Jaipur")
+    finally:
+        context.close()

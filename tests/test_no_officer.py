@@ -51,6 +51,9 @@ def test_an_lsp_enabling_a_service_whose_department_has_no_officer_is_warned_and
             "district. Paid applications would wait in nobody's inbox until one is added.") in said
     assert f"Ask the Jaipur e-Mitra Society (or the department) to add an officer of {PAN_DEPARTMENT}" in said
     assert f"emitra officer add USERNAME --name 'NAME AND POST' --department '{PAN_DEPARTMENT}' --district JP" in said
+    # the LSP admin has no command line: the Society adds officers on its page, the command kept for those who use it
+    assert "the Society's admin adds one on the Officers page (Network, then Department officers), or with: emitra officer add" in said
+    assert "the Society's admin adds officers on its Officers page" in _element(page, "no-officer")
     # the matrix: the service's row says why, each counter where it is enabled is marked; others are not
     assert "has no active officer in Jaipur district; its paid applications would wait in nobody's inbox" in _element(page, f"no-officer-{PAN}")
     assert _element(page, f"no-officer-JP-JM-001-{PAN}") == "no officer" and f'id="no-officer-JP-LM-001-{PAN}"' in page.text
@@ -67,6 +70,8 @@ def test_an_lsp_enabling_a_service_whose_department_has_no_officer_is_warned_and
     said = _element(hindi, "no-officer-now")
     assert ("इसके आवेदन आयकर विभाग पैन (प्रोटियन/एनएसडीएल) को जाते हैं, जिसका जयपुर ज़िले में कोई सक्रिय अधिकारी नहीं है") in said
     assert "जयपुर ई-मित्र सोसायटी (या विभाग) से आयकर विभाग पैन (प्रोटियन/एनएसडीएल) का अधिकारी जोड़ने को कहें" in said
+    assert "सोसायटी के एडमिन इसे अधिकारी पृष्ठ (नेटवर्क, फिर विभागीय अधिकारी) पर, या इस कमांड से जोड़ते हैं: emitra officer add" in said
+    assert "अधिकारी पृष्ठ" in _element(hindi, "no-officer")
     assert "कोई सक्रिय अधिकारी नहीं है" in _element(hindi, f"no-officer-{PAN}") and "no officer" not in _text(hindi)
 
     async def add_officer():

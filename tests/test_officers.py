@@ -221,6 +221,9 @@ def test_the_society_is_shown_the_cases_no_officer_can_act_on(web):
     page = web.get("/office").text
     block = re.search(r'<div class="warning" id="unattended"[^>]*>(.*?)</div>', page, re.S)
     assert block and f"{energy}: 1 case" in block.group(1)
+    # the Society adds them on its Officers page; the command is still named for the command line
+    assert '<a href="/network/officers" id="unattended-add">Add their officers on the Officers page</a>' in block.group(1)
+    assert "(or from the command line: emitra officer add" in block.group(1)
     assert "Public Health Engineering" not in block.group(1)  # the demo's PHED officers act on theirs
 
     async def add_energy_officer():

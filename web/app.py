@@ -28,6 +28,7 @@ from emitra.web import card_refunds, cheques, webhooks_upi
 from emitra.web import certificates as certificate_pages
 from emitra.web import api_cases, audit_log, citizen_login, citizen_mobile, citizen_sign_in, citizens, dispatch, office, outbox
 from emitra.web import holidays as holiday_pages
+from emitra.web import officers as officer_pages
 from emitra.web import reports, society_today, vetting, watch
 from emitra.web import webhooks as stripe_webhooks
 from emitra.web import reconcile as reconcile_pages
@@ -69,6 +70,7 @@ ROUTES = [
     Route("/network", network.network, methods=["GET", "POST"]),
     Route("/network/lsps/{lsp_id}/wallet-refund", network.refund_wallets, methods=["POST"]),
     Route("/network/lsps/{lsp_id}/wallet-refunds", network.wallet_refund_history),
+    *officer_pages.ROUTES,
     Route("/admin/fees", admin.fee_schedule, methods=["GET", "POST"]),
     Route("/society/policy", society.policy),
     Route("/society/policy/rules", society.add_rule, methods=["POST"]),
