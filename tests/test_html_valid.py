@@ -8,7 +8,7 @@ at the first one only), attributes written without a space between them, and a `
 points at no element (a screen reader reads the box without its name, and a click on the label
 focuses nothing).
 
-Walked: every GET page of the route table as each role allowed on it (anonymous for public ones),
+Walked, in English and in Hindi: every GET page of the route table as each role allowed on it (anonymous for public ones),
 with the demo's ids and an application paid at the counter so that receipts, cases, documents and
 an inspection are real; the counter's form of every loaded service, blank and sent empty (every
 field's refusal shown); the Network page's and the watch lists' forms sent empty; the error pages
@@ -22,6 +22,7 @@ import re
 from collections import Counter as Tally
 
 import html5lib
+import pytest
 from html5lib.constants import E as ERRORS
 
 from emitra.core import clock, dayend, inspections, workflow
@@ -110,11 +111,23 @@ def _demo(web) -> dict[str, str]:
 
 
 class Walker(Visitors):
+    """Each role's session, every page asked for in ``lang``."""
+
+    def __init__(self, web, lang: str):
+        super().__init__(web)
+        self.lang = lang
+
+    def _in_lang(self, url: str) -> str:
+        return f"{url}{'&' if '?' in url else '?'}lang={self.lang}"
+
+    def request(self, role, kind: str, method: str, url: str):
+        return super().request(role, kind, method, self._in_lang(url))
+
     def post(self, role, url: str, data: dict[str, str]):
         """``data`` posted to ``url`` as ``role``, with its CSRF token."""
         self.web.client.cookies.clear()
         self.web.client.cookies.set(COOKIE, self.cookies[role])
-        return self.web.client.post(url, data={**data, "csrf_token": self.csrf[role]})
+        return self.web.client.post(self._in_lang(url), data={**data, "csrf_token": self.csrf[role]})
 
 
 def _roles(allowed) -> list:
@@ -125,9 +138,10 @@ def _page(answer) -> bool:
     return answer.headers.get("content-type", "").startswith("text/html")
 
 
-def test_every_page_every_role_reaches_is_well_formed_html(web):
+@pytest.mark.parametrize("lang", ["en", "hi"])
+def test_every_page_every_role_reaches_is_well_formed_html(web, lang):
     ids = _demo(web)
-    visitors = Walker(web)
+    visitors = Walker(web, lang)
     problems, pages = [], 0
 
     def check(what: str, answer) -> None:
@@ -135,6 +149,7 @@ def test_every_page_every_role_reaches_is_well_formed_html(web):
         if not _page(answer):
             return
         pages += 1
+        assert f'<html lang="{lang}">' in answer.text[:100], what
         problems.extend(f"{what} ({answer.status_code}): {fault}" for fault in faults(answer.text))
 
     routes = sorted(page_and_api_routes(), key=lambda r: r[0] in ("/logout", "/lang/{lang}"))
@@ -170,6 +185,6 @@ def test_every_page_every_role_reaches_is_well_formed_html(web):
     check("403", visitors.request(Role.OPERATOR, "page", "GET", "/society/watch"))
     check("405", visitors.request(Role.OPERATOR, "page", "GET", "/logout"))
     web.client.cookies.clear()
-    check("403 no CSRF", web.client.post("/login", data={"username": "x", "password": "y"}))
+    check("403 no CSRF", web.client.post(f"/login?lang={lang}", data={"username": "x", "password": "y"}))
     assert not problems, f"{len(problems)} faults on {pages} pages:\n" + "\n".join(problems)
     assert pages > 150
