@@ -188,3 +188,20 @@ def test_every_page_every_role_reaches_is_well_formed_html(web, lang):
     check("403 no CSRF", web.client.post(f"/login?lang={lang}", data={"username": "x", "password": "y"}))
     assert not problems, f"{len(problems)} faults on {pages} pages:\n" + "\n".join(problems)
     assert pages > 150
+
+
+def test_no_template_writes_a_conditional_attribute_without_its_own_space():
+    """The pages are rendered with ``trim_blocks`` and ``lstrip_blocks`` (web/templating.py): the newline
+    after ``{% endif %}`` and the indentation before ``{% if %}`` are dropped, so an attribute written
+    as ``{% if x %}attr="..."{% endif %}`` is glued to the one before it whenever the line before
+    ends a condition too. Each conditional attribute carries its own space inside the condition
+    (``{% if x %} attr="..."{% endif %}``), which holds however the lines are broken, on pages this
+    walk does not reach too."""
+    from emitra.web.templating import TEMPLATE_DIR
+
+    glued = re.compile(r"\{%-? (?:if|elif|else)\b[^%]*%\}(?=[a-z][a-z-]*=\"|(?:checked|selected|disabled|required|autofocus|"
+                       r"hidden|open|formnovalidate|novalidate|readonly|multiple)(?:\{%|[\s>]))")
+    found = [f"{path.relative_to(TEMPLATE_DIR)}:{n}: {line.strip()[:120]}"
+             for path in sorted(TEMPLATE_DIR.rglob("*.html")) for n, line in enumerate(path.read_text().splitlines(), 1)
+             if glued.search(line)]
+    assert not found, "\n".join(found)
