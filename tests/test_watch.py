@@ -354,28 +354,26 @@ def test_every_refused_threshold_names_its_list_its_box_and_the_fix_beside_it_in
     web.login("society")
     typed = {"dormant_days": "a month", "dormant_min": "0", "over_days": "400", "short_days": "2.5", "short_min": "-1",
              "complaint_days": "999", "complaint_min": "lots", "hours": "100000", "lookup_days": "0"}
-    page = web.get("/society/watch", params={"lang": "en", **typed})
-    assert page.status_code == 400
-    for name, ((list_en, box_en), _hi) in BOXES.items():
-        default, low, high = THRESHOLDS[name]
-        said = _beside(page.text, name)
-        assert said.startswith(f"{list_en}, {box_en}: "), said
-        assert f"Type a whole number from {low} to {high}" in said and f"the default, {default}, is used" in said, said
-    assert "“a month” is not a whole number" in _beside(page.text, "dormant_days")
-    assert "0 is less than 1" in _beside(page.text, "dormant_min")
-    assert "400 is more than 366" in _beside(page.text, "over_days")
-    assert "“2.5” is not a whole number" in _beside(page.text, "short_days")
-    assert "100000 is more than 1440" in _beside(page.text, "hours")
-    hindi = web.get("/society/watch", params={"lang": "hi", **typed})
-    assert hindi.status_code == 400
-    for name, (_en, (list_hi, box_hi)) in BOXES.items():
-        default, low, high = THRESHOLDS[name]
-        said = _beside(hindi.text, name)
-        assert said.startswith(f"{list_hi}, {box_hi}: "), said
-        assert f"{low} से {high} तक" in said and f"डिफ़ॉल्ट मान {default}" in said, said
-    assert "“a month” पूर्ण संख्या नहीं है" in _beside(hindi.text, "dormant_days")
-    assert "400, 366 से अधिक है" in _beside(hindi.text, "over_days")
-    assert "0, 1 से कम है" in _beside(hindi.text, "dormant_min")
+    #: what each language's refusal says of the range and the default
+    ranges = {"en": "Type a whole number from {low} to {high}|the default, {default}, is used",
+              "hi": "{low} से {high} तक|डिफ़ॉल्ट मान {default}"}
+    pages = {}
+    for index, lang in enumerate(("en", "hi")):
+        pages[lang] = page = web.get("/society/watch", params={"lang": lang, **typed})
+        assert page.status_code == 400
+        for name, labels in BOXES.items():
+            (list_name, box), (default, low, high) = labels[index], THRESHOLDS[name]
+            said = _beside(page.text, name)
+            assert said.startswith(f"{list_name}, {box}: "), said
+            for words in ranges[lang].format(low=low, high=high, default=default).split("|"):
+                assert words in said, (words, said)
+    for name, words in {"dormant_days": "“a month” is not a whole number", "dormant_min": "0 is less than 1",
+                        "over_days": "400 is more than 366", "short_days": "“2.5” is not a whole number",
+                        "hours": "100000 is more than 1440"}.items():
+        assert words in _beside(pages["en"].text, name)
+    for name, words in {"dormant_days": "“a month” पूर्ण संख्या नहीं है", "over_days": "400, 366 से अधिक है",
+                        "dormant_min": "0, 1 से कम है"}.items():
+        assert words in _beside(pages["hi"].text, name)
     # a refused date names its box too
     future = (clock.today() + dt.timedelta(days=3)).isoformat()
     assert "Counter lists as of: give a date" in _beside(web.get("/society/watch", params={"lang": "en", "on": future}).text, "on")
