@@ -71,6 +71,7 @@ def refusal_text(action: str, field: str, said: str) -> str:
         return said
     return f"{label}: {said}"
 
+
 def _done_message(action: str, what: str) -> str:
     texts = {
         "lsp": _("LSP appointed: %(what)s"),
