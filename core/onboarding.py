@@ -941,8 +941,7 @@ async def move_applications(actor: audit.Actor, from_code: str, to_code: str) ->
                       f"{len(papers)} {noun_hi(len(papers), 'आवेदन', 'आवेदनों')} (जैसे {papers[0]}) के कागज़ी दस्तावेज़ अभी {source.code} पर विभाग को भेजे जाने की प्रतीक्षा में "
                       f"हैं: पहले {source.code} पर डिस्पैच तैयार करें (`emitra dispatch prepare {source.code} --as OPERATOR`, "
                       f"{source.code} का कोई ऑपरेटर; `emitra dispatch pending {source.code}` प्रतीक्षारत कागज़ दिखाता है; या उसका डिस्पैच पृष्ठ)",
-                      page=tuple(f"{said}." if i == 0 else f"{said}।" for i, said in enumerate(_papers_wait_on_page(source.code, papers)))
-                      )
+                      page=_papers_wait_on_page(source.code, papers))
     ids = await Case.filter(counter_id=source.id, closed_at=None).order_by("id").values_list("id", flat=True)
     if not ids:
         raise Refused("CODE", f"{source.code} has no open application to move", f"{source.code} पर भेजने को कोई खुला आवेदन नहीं है")
