@@ -38,7 +38,9 @@ DISTRICT_CODE = re.compile(r"^[A-Z]{2}$")
 class Refused(OfficerError):
     """What cannot be made as asked: the option at fault and the fix (nothing was written), in
     English and, for the Network page, in Hindi (``message_hi``), and as the page says it
-    (``page_en``, ``page_hi``: :class:`~emitra.core.officers.OfficerError`, decision 197)."""
+    (``page_en``, ``page_hi``: :class:`~emitra.core.officers.OfficerError`, decision 197). The Network page puts
+    its field's label before the page's words ("Counter: choose the counter ..."), so they begin as a sentence goes
+    on after a colon."""
 
 
 def _is_admin_of(actor: audit.Actor, district_id: int) -> bool:
@@ -147,7 +149,7 @@ async def add_counter(actor: audit.Actor, *, code: str, name: str, lsp_id: int, 
     lsp = await LSP.get_or_none(id=lsp_id) if isinstance(lsp_id, int) and 0 < lsp_id < 2**31 else None
     if lsp is None:
         raise Refused("--lsp", f"no LSP with number {lsp_id!r}; `emitra lsp list` shows them", f"{lsp_id!r} संख्या का कोई एलएसपी नहीं है",
-                      page=("Choose the LSP that runs the counter from the list.", "सूची से वह एलएसपी चुनें जो काउंटर चलाएगा।"))
+                      page=("choose the LSP that runs the counter from the list.", "सूची से वह एलएसपी चुनें जो काउंटर चलाएगा।"))
     district = await District.get(id=lsp.district_id)
     if not _is_admin_of(actor, district.id):
         raise Refused("--as", f"{actor.name!r} is not an admin of the {district.code} e-Mitra Society (nor the state admin)",
@@ -197,7 +199,8 @@ async def set_counter(actor: audit.Actor, code: str, *, name: str | None = None,
     if name_hi is not None:
         wanted["name_hi"] = _hindi_name(name_hi, "--name-hi")
     if not wanted:
-        raise Refused("--name", "nothing to change: give --name, --name-hi or both", "बदलने को कुछ नहीं: --name, --name-hi या दोनों दें")
+        raise Refused("--name", "nothing to change: give --name, --name-hi or both", "बदलने को कुछ नहीं: --name, --name-hi या दोनों दें",
+                      page=("type the name, the name in Hindi or both.", "नाम, हिंदी में नाम या दोनों लिखें।"))
     changed = {k: [getattr(counter, k), v] for k, v in wanted.items() if getattr(counter, k) != v}
     if changed:
         async with in_transaction():
@@ -294,7 +297,9 @@ async def set_society(actor: audit.Actor, code: str, *, name: str | None = None,
         wanted["nodal_officer_email"] = _email(nodal_email)
     if not wanted:
         raise Refused("--society", "nothing to change: give --society, --bank-account or --nodal-email",
-                      "बदलने को कुछ नहीं: --society, --bank-account या --nodal-email दें")
+                      "बदलने को कुछ नहीं: --society, --bank-account या --nodal-email दें",
+                      page=("type the Society's name, its bank account or the nodal officer's email.",
+                            "सोसायटी का नाम, उसका बैंक खाता या नोडल अधिकारी का ईमेल लिखें।"))
     changed = {k: [getattr(society, k), v] for k, v in wanted.items() if getattr(society, k) != v}
     if changed:
         async with in_transaction():
@@ -340,7 +345,9 @@ async def _new_account(username: str, full_name: str, password: str) -> str:
         raise Refused("USERNAME", f"{username!r} is taken; choose another", f"{username!r} पहले से लिया जा चुका है; कोई और चुनें")
     full_name = _text(full_name, "--name", "the person's full name", "व्यक्ति का पूरा नाम")
     if len(password) < 8:
-        raise Refused("password", "at least 8 characters", "कम से कम 8 अक्षर")
+        raise Refused("password", "at least 8 characters", "कम से कम 8 अक्षर",
+                      page=(f"the password has {len(password)} characters; type one of at least 8.",
+                            f"पासवर्ड में {len(password)} अक्षर हैं; कम से कम 8 अक्षरों का पासवर्ड लिखें।"))
     return full_name
 
 
@@ -385,7 +392,7 @@ async def add_user(actor: audit.Actor, *, username: str, full_name: str, role: s
             raise Refused("--counter", f"an operator works at a counter: give its code (`emitra counter list`); "
                                        f"{counter_code!r} is none" if counter_code else "an operator works at a counter: give --counter CODE",
                           "ऑपरेटर किसी काउंटर पर काम करता है: उसका कोड दें" + (f"; {counter_code!r} कोई काउंटर नहीं है" if counter_code else ""),
-                          page=("Choose the counter the operator works at from the list.",
+                          page=("choose the counter the operator works at from the list.",
                                 "सूची से वह काउंटर चुनें जिस पर ऑपरेटर काम करेगा।"))
         lsp = await LSP.get(id=counter.lsp_id)
     else:
@@ -462,7 +469,8 @@ async def rename(actor: audit.Actor, account: User, *, name: str | None = None, 
     if name_hi is not None:
         wanted["full_name_hi"] = _person_hindi_name(name_hi)
     if not wanted:
-        raise Refused("--name", "nothing to change: give --name, --name-hi or both", "बदलने को कुछ नहीं: --name, --name-hi या दोनों दें")
+        raise Refused("--name", "nothing to change: give --name, --name-hi or both", "बदलने को कुछ नहीं: --name, --name-hi या दोनों दें",
+                      page=("type the name, the name in Hindi or both.", "नाम, हिंदी में नाम या दोनों लिखें।"))
     changed = {k: [getattr(account, k), v] for k, v in wanted.items() if getattr(account, k) != v}
     if changed:
         async with in_transaction():
@@ -590,6 +598,12 @@ async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
     """What keeps ``counter`` from closing, each with its fix (empty: it may close): cash no day end
     covers, card/UPI payments or cheques not yet confirmed, open applications the citizen collects or
     corrects there, papers waiting there for the dispatch to their department (decision 75)."""
+    return [(en, hi) for en, hi, _page_en, _page_hi in await _close_blockers(counter)]
+
+
+async def _close_blockers(counter: Counter) -> list[tuple[str, str, str, str]]:
+    """:func:`close_blockers`, each also as the Network page says it (English, Hindi): the page's
+    buttons and pages, not the commands."""
     from emitra.core import dayend
     from emitra.core.models import Case, Payment
 
@@ -598,7 +612,8 @@ async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
     if open_day is not None:
         found.append((f"cash taken on {open_day:%d-%m-%Y} is not covered by a day end: close the day at the counter "
                       "(its Day end page) first",
-                      f"{open_day:%d-%m-%Y} को लिया गया नकद किसी दिवसांत में शामिल नहीं है: पहले काउंटर पर (दिवसांत पृष्ठ पर) दिन बंद करें"))
+                      f"{open_day:%d-%m-%Y} को लिया गया नकद किसी दिवसांत में शामिल नहीं है: पहले काउंटर पर (दिवसांत पृष्ठ पर) दिन बंद करें")
+                     * 2)
     # (a cancelled UPI booking's refund, pending until the Society sends it, is the Society's, not the counter's: decision 71)
     pending = await Payment.filter(request__counter_id=counter.id, status="pending").exclude(method="upi_refund").count()
     if pending:
@@ -607,7 +622,7 @@ async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
                       f"confirmation: wait for {'it' if one else 'them'}, or withdraw a card or UPI payment on the counter's receipt",
                       f"वहाँ {noun_hi(pending, 'लिया गया', 'लिए गए')} {pending} भुगतान (कार्ड, यूपीआई या चेक) पुष्टि की प्रतीक्षा में "
                       f"{noun_hi(pending, 'है', 'हैं')}: {noun_hi(pending, 'उसकी', 'उनकी')} प्रतीक्षा करें, या "
-                      "काउंटर की रसीद पर कार्ड या यूपीआई भुगतान वापस लें"))
+                      "काउंटर की रसीद पर कार्ड या यूपीआई भुगतान वापस लें") * 2)
     cases = Case.filter(counter_id=counter.id, closed_at=None)
     waiting = await cases.count()
     if waiting:
@@ -620,6 +635,13 @@ async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
                       f"वहाँ दर्ज {waiting} {noun_hi(waiting, 'खुला आवेदन वहीं सुधारा या प्राप्त किया', 'खुले आवेदन वहीं सुधारे या प्राप्त किए')} "
                       f"{noun_hi(waiting, 'जाता है', 'जाते हैं')} (जैसे {first}): {noun_hi(waiting, 'उसे', 'उन्हें')} जिले के किसी "
                       f"दूसरे खुले काउंटर पर भेजें (`emitra counter move-applications {counter.code} --to CODE`, या नेटवर्क पृष्ठ), "
+                      f"या {noun_hi(waiting, 'उसके', 'उनके')} बंद होने के बाद काउंटर बंद करें",
+                      f"{count_en(waiting, 'open application')} filed there {'is' if one else 'are'} collected or corrected "
+                      f"there (e.g. {first}): move {'it' if one else 'them'} to another open counter with 'Move the open "
+                      f"applications to counter' in its row, or close the counter once {'it is' if one else 'they are'} closed",
+                      f"वहाँ दर्ज {waiting} {noun_hi(waiting, 'खुला आवेदन वहीं सुधारा या प्राप्त किया', 'खुले आवेदन वहीं सुधारे या प्राप्त किए')} "
+                      f"{noun_hi(waiting, 'जाता है', 'जाते हैं')} (जैसे {first}): {noun_hi(waiting, 'उसे', 'उन्हें')} इसकी पंक्ति के "
+                      f"'खुले आवेदन इस काउंटर पर भेजें' से किसी दूसरे खुले काउंटर पर भेजें, "
                       f"या {noun_hi(waiting, 'उसके', 'उनके')} बंद होने के बाद काउंटर बंद करें"))
     # papers a department needs (of a collected or decided application, too) still lie at the counter:
     # a closed counter has no operator to prepare their dispatch (decision 75)
@@ -634,8 +656,20 @@ async def close_blockers(counter: Counter) -> list[tuple[str, str]]:
                       "lists what waits)",
                       f"वहाँ दर्ज {len(papers)} {noun_hi(len(papers), 'आवेदन', 'आवेदनों')} के कागज़ अब भी {noun_hi(len(papers), 'उसके', 'उनके')} विभाग को डिस्पैच की प्रतीक्षा में हैं (जैसे {papers[0]}): "
                       f"पहले {counter.code} पर डिस्पैच तैयार करें (`emitra dispatch prepare {counter.code} --as OPERATOR`, {counter.code} "
-                      f"का कोई ऑपरेटर, या उसका डिस्पैच पृष्ठ; `emitra dispatch pending {counter.code}` प्रतीक्षारत कागज़ दिखाता है)"))
+                      f"का कोई ऑपरेटर, या उसका डिस्पैच पृष्ठ; `emitra dispatch pending {counter.code}` प्रतीक्षारत कागज़ दिखाता है)",
+                      *_papers_wait_on_page(counter.code, papers)))
     return found
+
+
+def _papers_wait_on_page(code: str, papers: list[str]) -> tuple[str, str]:
+    """Papers still waiting at counter ``code`` for their dispatch, and the fix, as the Network page
+    says it (English, Hindi): an operator of the counter prepares the dispatch on its Dispatch page."""
+    one = len(papers) == 1
+    return (f"the papers of {count_en(len(papers), 'application')} filed there still wait for the dispatch to "
+            f"{'its' if one else 'their'} department (e.g. {papers[0]}): an operator of {code} prepares the dispatch "
+            "first, on the counter's Dispatch page",
+            f"वहाँ दर्ज {len(papers)} {noun_hi(len(papers), 'आवेदन', 'आवेदनों')} के कागज़ अब भी {noun_hi(len(papers), 'उसके', 'उनके')} "
+            f"विभाग को प्रेषण की प्रतीक्षा में हैं (जैसे {papers[0]}): पहले {code} का कोई ऑपरेटर काउंटर के प्रेषण पृष्ठ पर प्रेषण तैयार करे")
 
 
 async def close_counter(actor: audit.Actor, code: str, wallet_to: str = "") -> Counter:
@@ -655,10 +689,12 @@ async def close_counter(actor: audit.Actor, code: str, wallet_to: str = "") -> C
                       f"{counter.code} पहले से बंद है",
                       page=(f"{counter.code} is already closed; nothing was changed. 'Reopen this counter' in its row reopens it.",
                             f"{counter.code} पहले से बंद है; कुछ नहीं बदला। उसकी पंक्ति का 'यह काउंटर फिर से खोलें' उसे फिर से खोलता है।"))
-    blockers = await close_blockers(counter)
+    blockers = await _close_blockers(counter)
     if blockers:
-        raise Refused("CODE", f"{counter.code} cannot close yet: " + "; ".join(en for en, _hi in blockers),
-                      f"{counter.code} अभी बंद नहीं हो सकता: " + "; ".join(hi for _en, hi in blockers))
+        raise Refused("CODE", f"{counter.code} cannot close yet: " + "; ".join(b[0] for b in blockers),
+                      f"{counter.code} अभी बंद नहीं हो सकता: " + "; ".join(b[1] for b in blockers),
+                      page=(f"{counter.code} cannot close yet: " + "; ".join(b[2] for b in blockers) + ".",
+                            f"{counter.code} अभी बंद नहीं हो सकता: " + "; ".join(b[3] for b in blockers) + "।"))
     lsp = await LSP.get(id=counter.lsp_id)
     target = await _wallet_target(counter, lsp, wallet_to) if str(wallet_to or "").strip() else None
     async with in_transaction():
@@ -685,10 +721,13 @@ async def _wallet_target(counter: Counter, lsp: LSP, code: str) -> Counter:
 
     if lsp.mode != "prepaid" and not await Wallet.filter(counter_id=counter.id).exists():
         raise Refused("--wallet-to", f"{counter.code} has no wallet: its LSP {lsp.name} is postpaid (leave --wallet-to out)",
-                      f"{counter.code} का कोई वॉलेट नहीं है: इसका एलएसपी {lsp.name} पोस्टपेड है")
+                      f"{counter.code} का कोई वॉलेट नहीं है: इसका एलएसपी {lsp.name} पोस्टपेड है",
+                      page=(f"{counter.code} has no wallet: its LSP {lsp.name} is postpaid; close it without choosing a wallet.",
+                            f"{counter.code} का कोई वॉलेट नहीं है: इसका एलएसपी {lsp.name} पोस्टपेड है; इसे वॉलेट चुने बिना बंद करें।"))
     target = await Counter.get_or_none(code=str(code).strip().upper())
     if target is None:
-        raise Refused("--wallet-to", f"no counter with code {code!r}; `emitra counter list` shows them", f"{code!r} कोड का कोई काउंटर नहीं है")
+        raise Refused("--wallet-to", f"no counter with code {code!r}; `emitra counter list` shows them", f"{code!r} कोड का कोई काउंटर नहीं है",
+                      page=(f"choose an open counter of {lsp.name} from the list.", f"सूची से {lsp.name} का कोई खुला काउंटर चुनें।"))
     if target.id == counter.id:
         raise Refused("--wallet-to", f"{target.code} is the counter closing; name another counter of {lsp.name}",
                       f"{target.code} वही काउंटर है जो बंद हो रहा है; {lsp.name} का कोई दूसरा काउंटर चुनें")
@@ -696,7 +735,11 @@ async def _wallet_target(counter: Counter, lsp: LSP, code: str) -> Counter:
         raise Refused("--wallet-to", f"{target.code} is another LSP's counter: a wallet's balance is {lsp.name}'s money and moves "
                                      "only to one of its own counters (leave --wallet-to out to record it as owed back to the LSP)",
                       f"{target.code} दूसरे एलएसपी का काउंटर है: वॉलेट की राशि {lsp.name} की है और केवल उसी के किसी काउंटर पर जाती है "
-                      "(--wallet-to छोड़ दें तो यह एलएसपी को लौटाने योग्य दर्ज होगी)")
+                      "(--wallet-to छोड़ दें तो यह एलएसपी को लौटाने योग्य दर्ज होगी)",
+                      page=(f"{target.code} is another LSP's counter: a wallet's balance is {lsp.name}'s money and moves only to one "
+                            f"of its own counters; choose one of them from the list, or 'owed back to the LSP'.",
+                            f"{target.code} दूसरे एलएसपी का काउंटर है: वॉलेट की राशि {lsp.name} की है और केवल उसी के किसी काउंटर पर "
+                            "जाती है; सूची से उनमें से कोई चुनें, या 'एलएसपी को लौटाने योग्य'।"))
     if not target.active:
         raise Refused("--wallet-to", f"{target.code} is closed; choose an open counter of {lsp.name}",
                       f"{target.code} बंद है; {lsp.name} का कोई खुला काउंटर चुनें")
@@ -760,7 +803,8 @@ async def reopen_counter(actor: audit.Actor, code: str) -> Counter:
     operators may log in again. Audited ``counter.reopened``."""
     counter = await _counter_for_society(actor, code)
     if counter.active:
-        raise Refused("CODE", f"{counter.code} is open", f"{counter.code} खुला है")
+        raise Refused("CODE", f"{counter.code} is open", f"{counter.code} खुला है",
+                      page=(f"{counter.code} is open already; nothing was changed.", f"{counter.code} पहले से खुला है; कुछ नहीं बदला।"))
     lsp = await LSP.get(id=counter.lsp_id)
     if not lsp.active:
         raise Refused("CODE", f"{counter.code}'s LSP {lsp.name} is no longer active",
@@ -789,7 +833,7 @@ async def move_user(actor: audit.Actor, username: str, counter_code: str) -> Use
     if target is None:
         raise Refused("--counter", f"no counter with code {counter_code!r}; `emitra counter list` shows them",
                       f"{counter_code!r} कोड का कोई काउंटर नहीं है",
-                      page=("Choose the counter to move them to from the list.", "सूची से वह काउंटर चुनें जहाँ उन्हें भेजना है।"))
+                      page=("choose the counter to move them to from the list.", "सूची से वह काउंटर चुनें जहाँ उन्हें भेजना है।"))
     if target.id == account.counter_id:
         raise Refused("--counter", f"{account.username} already works at {target.code}", f"{account.username} पहले से {target.code} पर काम करते हैं")
     if target.district_id != account.district_id:
@@ -868,7 +912,7 @@ async def move_applications(actor: audit.Actor, from_code: str, to_code: str) ->
         raise Refused("--to", f"no counter with code {to_code!r}; `emitra counter list` shows them" if to_code
                       else "name the open counter that takes them: --to CODE",
                       f"{to_code!r} कोड का कोई काउंटर नहीं है" if to_code else "आवेदन लेने वाला खुला काउंटर बताएँ: --to CODE",
-                      page=("Choose the open counter that takes the applications from the list.",
+                      page=("choose the open counter that takes the applications from the list.",
                             "सूची से वह खुला काउंटर चुनें जो आवेदन लेगा।"))
     if target.id == source.id:
         raise Refused("--to", f"the applications are already at {target.code}; name another counter",
@@ -890,7 +934,8 @@ async def move_applications(actor: audit.Actor, from_code: str, to_code: str) ->
                               f"`emitra dispatch pending {source.code}` lists what waits; or its Dispatch page)",
                       f"{len(papers)} {noun_hi(len(papers), 'आवेदन', 'आवेदनों')} (जैसे {papers[0]}) के कागज़ी दस्तावेज़ अभी {source.code} पर विभाग को भेजे जाने की प्रतीक्षा में "
                       f"हैं: पहले {source.code} पर डिस्पैच तैयार करें (`emitra dispatch prepare {source.code} --as OPERATOR`, "
-                      f"{source.code} का कोई ऑपरेटर; `emitra dispatch pending {source.code}` प्रतीक्षारत कागज़ दिखाता है; या उसका डिस्पैच पृष्ठ)")
+                      f"{source.code} का कोई ऑपरेटर; `emitra dispatch pending {source.code}` प्रतीक्षारत कागज़ दिखाता है; या उसका डिस्पैच पृष्ठ)",
+                      page=_papers_wait_on_page(source.code, papers))
     ids = await Case.filter(counter_id=source.id, closed_at=None).order_by("id").values_list("id", flat=True)
     if not ids:
         raise Refused("CODE", f"{source.code} has no open application to move", f"{source.code} पर भेजने को कोई खुला आवेदन नहीं है")

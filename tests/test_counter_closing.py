@@ -174,7 +174,7 @@ def test_the_network_page_moves_a_counters_open_applications(web):
     assert hindi.status_code == 400 and "सूची से वह खुला काउंटर चुनें जो आवेदन लेगा" in hindi.text  # not "--to CODE" (decision 197)
     web.get("/network?lang=en")
     papers = web.post_form("/network", {"action": "move_cases", "code": KIOSK, "counter": CENTRE})
-    assert papers.status_code == 400 and "prepare the dispatch at JP-JM-001" in papers.text
+    assert papers.status_code == 400 and "an operator of JP-JM-001 prepares the dispatch first, on the counter&#39;s Dispatch page" in papers.text
     assert web.run(lambda: _where([case.number])) == {KIOSK}
     web.run(lambda: _dispatch(KIOSK, "operator2"))
     done = web.post_form("/network", {"action": "move_cases", "code": KIOSK, "counter": CENTRE})

@@ -164,7 +164,7 @@ def test_the_society_builds_its_network_from_the_network_page(web):
 
     wrong = _post(web, {"action": "counter", "code": "JP-XX-9", "name": "Kiosk, Phagi", "lsp": str(lsp.id), "owner": "M. Saini"})
     assert wrong.status_code == 400
-    assert re.search(r'id="counter-code-error"[^>]*>&#39;JP-XX-9&#39; is not a counter code', wrong.text), wrong.text
+    assert re.search(r'id="counter-code-error"[^>]*>Counter code: &#39;JP-XX-9&#39; is not a counter code', wrong.text), wrong.text
     assert 'value="Kiosk, Phagi"' in wrong.text  # what was typed is kept
     hindi = web.client.post("/network?lang=hi", data={"action": "counter", "code": "JP-XX-9", "name": "K", "lsp": str(lsp.id),
                                                       "csrf_token": web.csrf("/network")})
@@ -243,7 +243,8 @@ def test_the_network_page_keeps_each_to_their_own(web):
     there = _post(web, {"action": "operator", "username": "op_there", "name": "Ravi", "counter": "JP-JM-077",
                         "password": "kiosk-chomu-1", "password2": "kiosk-chomu-1"})
     assert there.status_code == 400  # beside the counter box, naming it (was "'lsp' may not add this account: ...")
-    assert re.search(r'id="operator-counter-error" role="alert">JP-JM-077 is not one of your LSP&#39;s counters: choose one of yours', there.text)
+    assert re.search(r'id="operator-counter-error" role="alert">Counter: JP-JM-077 is not one of your LSP&#39;s counters: choose one of yours',
+                     there.text)
     assert not web.run(lambda: User.filter(username="op_there").exists())
     assert web.run(lambda: User.get(username="op_dudu")).active and web.run(lambda: Counter.get(code="JP-JM-077")).active
     own = _post(web, {"action": "close", "code": "JP-JM-001"})  # its own counter: the Society closes counters
@@ -344,12 +345,12 @@ def test_the_network_page_refuses_in_its_own_words_not_the_commands(web):
     cli = re.compile(r"--[a-z]|`|emitra [a-z]|\bCODE\b")
     cases = {  # form posted -> (the error's element, words of the page's refusal)
         "operator": ({"action": "operator", "username": "op_new", "name": "Pooja Meena", "counter": "",
-                      "password": "kiosk-new-1", "password2": "kiosk-new-1"}, "operator-counter-error", "Choose the counter"),
-        "move": ({"action": "move", "username": "operator1", "counter": ""}, "user-operator1-counter-error", "Choose the counter"),
+                      "password": "kiosk-new-1", "password2": "kiosk-new-1"}, "operator-counter-error", "choose the counter"),
+        "move": ({"action": "move", "username": "operator1", "counter": ""}, "user-operator1-counter-error", "choose the counter"),
         "move_cases": ({"action": "move_cases", "code": "JP-LM-001", "counter": ""}, "counter-JP-LM-001-counter-error",
-                       "Choose the open counter"),
+                       "choose the open counter"),
         "counter": ({"action": "counter", "code": "JP-JM-077", "name": "Kiosk, Phagi", "lsp": "", "owner": "M. Saini"},
-                    "counter-lsp-error", "Choose the LSP"),
+                    "counter-lsp-error", "choose the LSP"),
         "taken": ({"action": "counter", "code": "JP-JM-001", "name": "Kiosk, Phagi", "lsp": "1", "owner": "M. Saini"},
                   "counter-code-error", "JP-JM-001 is taken"),
         "lsp": ({"action": "lsp", "name": "Pink City e-Services Pvt Ltd", "mode": "postpaid"}, "lsp-name-error", "already an LSP"),
@@ -370,7 +371,7 @@ def test_the_network_page_refuses_in_its_own_words_not_the_commands(web):
     # closed, then the same form posted again from the page before it (the Back button)
     assert _post(web, {"action": "close", "code": "JP-JM-001"}).status_code == 303
     again = _post(web, {"action": "close", "code": "JP-JM-001"})
-    said = re.search(r'<p class="error" role="alert">([^<]*)<', again.text).group(1)
+    said = _error(again, "counter-JP-JM-001-code-error")
     assert again.status_code == 400 and "already closed" in said and not cli.search(said), said
     moved = _post(web, {"action": "move", "username": "operator1", "counter": "JP-JM-001"})
     said = _error(moved, "user-operator1-counter-error")

@@ -284,7 +284,8 @@ def test_the_society_admin_keeps_the_societys_bank_account_on_the_network_page(w
     assert page.status_code == 200 and 'id="society-bank_account"' in page.text and 'value="SBI 0000 1234 5678"' in page.text
     society = {"action": "society", "society_name": "District e-Mitra Society, Jaipur", "bank_account": "State Bank", "nodal_email": ""}
     bad = web.post_form("/network", society)
-    assert bad.status_code == 400 and re.search(r'id="society-bank_account-error"[^>]*>&#39;State Bank&#39; has no account number', bad.text)
+    assert bad.status_code == 400 and re.search(
+        r'id="society-bank_account-error"[^>]*>Bank account for the counters&#39; deposits: &#39;State Bank&#39; has no account number', bad.text)
     assert 'value="State Bank"' in bad.text
     hindi = web.client.post("/network?lang=hi", data={**society, "society_name": "", "csrf_token": web.csrf("/network")})
     assert hindi.status_code == 400 and "सोसायटी का नाम आवश्यक है" in hindi.text

@@ -12,6 +12,7 @@ from emitra.core import counter as counter_core
 from emitra.core.audit import Actor
 from emitra.core.models import LSP, Case, Citizen, Counter, CounterKind, DailyFigure, DayEnd, District, User
 from emitra.core.plugins import get_host
+from emitra.web.watch import THRESHOLDS
 from tests.case_helpers import CASTE, caste_case
 
 BILL = "gov.rj.jvvnl.bill"
@@ -223,7 +224,7 @@ def test_the_watch_page_is_the_societys_and_shows_its_district_only(web):
     assert 'id="complaints-JP-JM-001"' not in stricter.text
     assert 'id="complaints-JP-JM-001"' in web.get("/society/watch").text
     bad = web.get("/society/watch", params={"short_days": "a month"})
-    assert bad.status_code == 400 and "Give a whole number from 1 to 366" in bad.text
+    assert bad.status_code == 400 and "Type a whole number from 1 to 366" in bad.text
     assert 'id="shortages-JP-LM-001"' in bad.text  # the default is used meanwhile
     # as of an earlier day, the counter lists look back from that day (the shortages are later)
     earlier = (clock.today() - dt.timedelta(days=90)).isoformat()
@@ -324,3 +325,56 @@ def test_the_watch_thresholds_count_their_minimum_one_or_many_in_english_and_hin
     assert "at least 3 complaints in the last" in english and "within the next 48 hours." in english
     hindi = re.sub(r"\s+", " ", web.get("/society/watch", params={"lang": "hi", **many}).text)
     assert "कम से कम 3 शिकायतों वाले काउंटर" in hindi and "अगले 48 घंटों में" in hindi
+
+
+#: every threshold box: (list, box) as the page names them in English and in Hindi
+BOXES = {"dormant_days": (("Dormant counters", "Days"), ("निष्क्रिय काउंटर", "दिन")),
+         "dormant_min": (("Dormant counters", "Minimum transactions"), ("निष्क्रिय काउंटर", "न्यूनतम लेन-देन")),
+         "over_days": (("Overcharging", "Days"), ("अधिक शुल्क वसूली", "दिन")),
+         "short_days": (("Day-end shortages", "Days"), ("दिवस-समापन पर कमी", "दिन")),
+         "short_min": (("Day-end shortages", "Minimum shortages"), ("दिवस-समापन पर कमी", "न्यूनतम कमी")),
+         "complaint_days": (("Many complaints", "Days"), ("अधिक शिकायतें", "दिन")),
+         "complaint_min": (("Many complaints", "Minimum complaints"), ("अधिक शिकायतें", "न्यूनतम शिकायतें")),
+         "hours": (("Cases near their deadline", "Hours"), ("समय-सीमा के निकट प्रकरण", "घंटे")),
+         "lookup_days": (("Citizen look-ups refused", "Days"), ("नागरिक खोज रोकी गई", "दिन"))}
+
+
+def _beside(page: str, name: str) -> str:
+    """The refusal shown in the box ``name``'s own field (the box points at it for screen readers)."""
+    field = re.search(r'<div class="field has-error"><label for="t-%s">.*?</div>' % name, page, re.S)
+    assert field, f"{name}: no refusal beside its box"
+    assert f'aria-describedby="t-{name}-error"' in field.group(0)
+    return " ".join(re.search(r'<p class="error" id="t-%s-error" role="alert">(.*?)</p>' % name, field.group(0), re.S).group(1).split())
+
+
+def test_every_refused_threshold_names_its_list_its_box_and_the_fix_beside_it_in_english_and_hindi(web):
+    """Every threshold refused read "Give a whole number from 1 to 366; the default 30 is used.", the
+    same under each box: four boxes are called "Days", and the text named none of them nor said
+    what was wrong with what was typed."""
+    web.login("society")
+    typed = {"dormant_days": "a month", "dormant_min": "0", "over_days": "400", "short_days": "2.5", "short_min": "-1",
+             "complaint_days": "999", "complaint_min": "lots", "hours": "100000", "lookup_days": "0"}
+    #: what each language's refusal says of the range and the default
+    ranges = {"en": "Type a whole number from {low} to {high}|the default, {default}, is used",
+              "hi": "{low} से {high} तक|डिफ़ॉल्ट मान {default}"}
+    pages = {}
+    for index, lang in enumerate(("en", "hi")):
+        pages[lang] = page = web.get("/society/watch", params={"lang": lang, **typed})
+        assert page.status_code == 400
+        for name, labels in BOXES.items():
+            (list_name, box), (default, low, high) = labels[index], THRESHOLDS[name]
+            said = _beside(page.text, name)
+            assert said.startswith(f"{list_name}, {box}: "), said
+            for words in ranges[lang].format(low=low, high=high, default=default).split("|"):
+                assert words in said, (words, said)
+    for name, words in {"dormant_days": "“a month” is not a whole number", "dormant_min": "0 is less than 1",
+                        "over_days": "400 is more than 366", "short_days": "“2.5” is not a whole number",
+                        "hours": "100000 is more than 1440"}.items():
+        assert words in _beside(pages["en"].text, name)
+    for name, words in {"dormant_days": "“a month” पूर्ण संख्या नहीं है", "over_days": "400, 366 से अधिक है",
+                        "dormant_min": "0, 1 से कम है"}.items():
+        assert words in _beside(pages["hi"].text, name)
+    # a refused date names its box too
+    future = (clock.today() + dt.timedelta(days=3)).isoformat()
+    assert "Counter lists as of: give a date" in _beside(web.get("/society/watch", params={"lang": "en", "on": future}).text, "on")
+    assert _beside(web.get("/society/watch", params={"lang": "hi", "on": future}).text, "on").startswith("काउंटर सूचियाँ इस तिथि तक:")

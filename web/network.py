@@ -34,6 +34,44 @@ FIELDS = {"--name": "name", "--name-hi": "name_hi", "--mode": "mode", "CODE": "c
           "USERNAME": "username", "--counter": "counter", "password": "password", "--to": "counter", "--wallet-to": "wallet_to",
           "--society": "society_name", "--bank-account": "bank_account", "--nodal-email": "nodal_email"}
 
+
+def field_labels(action: str) -> dict[str, str]:
+    """The labels of the fields of the form that posts ``action``, as the page shows them (the row
+    forms' counter or person, whose field is the row itself, by what the row is): a refusal begins
+    with its field's label, so it names the field in the page's words, never the command's option."""
+    counter, person = _("Counter"), _("Operator")
+    names = {"name": _("Counter name"), "name_hi": _("Counter name in Hindi")}
+    person_names = {"name": _("Full name"), "name_hi": _("Name in Hindi")}
+    return {
+        "lsp": {"name": _("Registered name"), "mode": _("Mode")},
+        "counter": {"code": _("Counter code"), **names, "lsp": _("LSP"), "owner": _("Authorised kiosk owner"),
+                    "address": _("Address"), "split": _("Service charge shares LSP/owner/Society")},
+        "operator": {"username": _("Username"), **person_names, "counter": _("Counter"),
+                     "password": _("Password (at least 8 characters)")},
+        "society": {"society_name": _("The Society's name"), "bank_account": _("Bank account for the counters' deposits"),
+                    "nodal_email": _("Nodal officer's email")},
+        "rename": {"code": counter, **names},
+        "rename_user": {"username": person, **person_names},
+        "close": {"code": counter, "wallet_to": _("Its wallet balance on closing")},
+        "reopen": {"code": counter},
+        "move_cases": {"code": counter, "counter": _("Move the open applications to counter")},
+        "deactivate": {"username": person}, "reactivate": {"username": person},
+        "move": {"username": person, "counter": _("Move to counter")},
+    }.get(action, {})
+
+
+def refusal_text(action: str, field: str, said: str) -> str:
+    """A refusal as the page shows it beside ``field``: the field's label first, then what is wrong
+    and the fix (``said``, the refusal's page words in the page's language)."""
+    said = said.strip()
+    if said and said[-1] not in ".।":  # the command's words often end without a stop
+        said += pick(".", "।")
+    label = field_labels(action).get(field, "")
+    if not label or said.startswith(f"{label}:"):
+        return said
+    return f"{label}: {said}"
+
+
 def _done_message(action: str, what: str) -> str:
     texts = {
         "lsp": _("LSP appointed: %(what)s"),
@@ -173,8 +211,9 @@ async def network(request: Request) -> Response:
         try:
             _where, action, what = await _act(request, form, counters, people)
         except Refused as exc:
-            where = _form_of(form)
-            errors[where] = {FIELDS.get(exc.field, "form"): pick(exc.page_en, exc.page_hi)}  # the page's words (decision 197)
+            where, field = _form_of(form), FIELDS.get(exc.field, "form")
+            # the page's words (decision 197), the field named by its label
+            errors[where] = {field: refusal_text(str(form.get("action", "")), field, pick(exc.page_en, exc.page_hi))}
             sent = {k: str(v) for k, v in form.items() if k not in ("password", "password2", "csrf_token")}
             sent["_form"] = where
         else:

@@ -103,14 +103,41 @@ async def _counter_in_district(code: str, district_id: int) -> Counter:
 
 # --- watch lists --------------------------------------------------------------------------------
 
+def threshold_labels() -> dict[str, tuple[str, str]]:
+    """Each threshold's (list, box) in the page's language: the box's label beside it, and both in a
+    refusal, for "Days" is the box of four lists."""
+    dormant, over, short = _("Dormant counters"), _("Overcharging"), _("Day-end shortages")
+    many, lookups, deadlines = _("Many complaints"), _("Citizen look-ups refused"), _("Cases near their deadline")
+    return {"dormant_days": (dormant, _("Days")), "dormant_min": (dormant, _("Minimum transactions")),
+            "over_days": (over, _("Days")), "short_days": (short, _("Days")), "short_min": (short, _("Minimum shortages")),
+            "complaint_days": (many, _("Days")), "complaint_min": (many, _("Minimum complaints")),
+            "hours": (deadlines, _("Hours")), "lookup_days": (lookups, _("Days"))}
+
+
+def _threshold_refusal(list_name: str, box: str, raw: str, low: int, high: int, default: int) -> str:
+    """Why ``raw`` is refused in the box ``box`` of the list ``list_name``, and what to type instead."""
+    what = {"list": list_name, "box": box, "typed": raw[:20], "low": low, "high": high, "default": default}
+    value = _int(raw)
+    if value is None:
+        said = _("%(list)s, %(box)s: “%(typed)s” is not a whole number. Type a whole number from %(low)s to %(high)s, "
+                 "in digits, without words or decimals; meanwhile the default, %(default)s, is used.")
+    elif value < low:
+        said = _("%(list)s, %(box)s: %(typed)s is less than %(low)s. Type a whole number from %(low)s to %(high)s; "
+                 "meanwhile the default, %(default)s, is used.")
+    else:
+        said = _("%(list)s, %(box)s: %(typed)s is more than %(high)s. Type a whole number from %(low)s to %(high)s; "
+                 "meanwhile the default, %(default)s, is used.")
+    return said % what
+
+
 def _thresholds(request: Request) -> tuple[dict[str, int], dict[str, str]]:
     values, errors = {}, {}
+    labels = threshold_labels()
     for name, (default, low, high) in THRESHOLDS.items():
         raw = request.query_params.get(name, "").strip()
         value = _int(raw) if raw else default
         if value is None or not low <= value <= high:
-            errors[name] = _("Give a whole number from %(low)s to %(high)s; the default %(default)s is used.") % {
-                "low": low, "high": high, "default": default}
+            errors[name] = _threshold_refusal(*labels[name], raw, low, high, default)
             value = default
         values[name] = value
     return values, errors
@@ -143,7 +170,8 @@ async def watch_page(request: Request) -> Response:
         except ValueError:
             day = None
         if day is None or day > today or day < today - dt.timedelta(days=730):
-            errors["on"] = _("As of: give a date (YYYY-MM-DD) in the last two years, not in the future; today is used.")
+            errors["on"] = _("Counter lists as of: give a date (YYYY-MM-DD) in the last two years, not in the future; "
+                             "meanwhile today is used.")
         else:
             today = day
     lists = {
@@ -159,7 +187,7 @@ async def watch_page(request: Request) -> Response:
                                          if i.case.counter_id or i.case.about_counter_id] or [0])}
     overdue = await inspections.overdue(district_id, today)
     return render(request, "watch/watch.html", {
-        "lists": lists, "deadlines": deadlines, "values": values, "errors": errors, "defaults": {k: v[0] for k, v in THRESHOLDS.items()},
+        "lists": lists, "deadlines": deadlines, "values": values, "errors": errors, "labels": threshold_labels(), "defaults": {k: v[0] for k, v in THRESHOLDS.items()},
         "hidden_except": lambda *names: _hidden_except(values, *names, as_of=as_of), "state_label": _state_label, "case_counters": case_counters,
         "overdue": [(i, inspections.days_overdue(i, today)) for i in overdue], "today": today, "now": now, "as_of": as_of,
         "district": await District.get(id=district_id),
