@@ -454,7 +454,12 @@ def _person_hindi_name(value: str | None) -> str:
         raise Refused("--name-hi", f"the name in Hindi, {value!r}, is not written in Devanagari: write it as e.g. "
                                    "'अनिल वर्मा' or 'तहसीलदार, फागी', or leave it empty to show the English name on Hindi pages",
                       f"हिंदी में नाम, {value!r}, देवनागरी में नहीं लिखा है: इसे 'अनिल वर्मा' या 'तहसीलदार, फागी' की तरह "
-                      "लिखें, या हिंदी पृष्ठों पर अंग्रेज़ी नाम दिखाने के लिए इसे खाली छोड़ें")
+                      "लिखें, या हिंदी पृष्ठों पर अंग्रेज़ी नाम दिखाने के लिए इसे खाली छोड़ें",
+                      # (the page puts the box's label, "Name in Hindi", before it: not said twice)
+                      page=(f"{value!r} is not written in Devanagari: write it as e.g. 'अनिल वर्मा' or 'तहसीलदार, फागी', or leave it "
+                            "empty to show the English name on Hindi pages",
+                            f"{value!r} देवनागरी में नहीं लिखा है: इसे 'अनिल वर्मा' या 'तहसीलदार, फागी' की तरह लिखें, या हिंदी पृष्ठों "
+                            "पर अंग्रेज़ी नाम दिखाने के लिए इसे खाली छोड़ें"))
     return value
 
 

@@ -37,7 +37,7 @@ def test_the_society_names_a_counter_in_hindi_on_the_network_page_and_hindi_page
     bad = web.post_form("/network", rename)
     assert bad.status_code == 400
     error = re.search(r'id="names-JP-JM-001-name_hi-error"[^>]*>([^<]*)<', bad.text)
-    assert error and html.unescape(error.group(1)).startswith("'JanMitra Chomu' is not written in Hindi (Devanagari)")
+    assert error and html.unescape(error.group(1)).startswith("Counter name in Hindi: 'JanMitra Chomu' is not written in Hindi (Devanagari)")  # after the box's label
     assert 'value="JanMitra Chomu"' in bad.text and re.search(r'<details class="no-print" id="names-JP-JM-001" open>', bad.text)
     assert _counter(web, "JP-JM-001").name == "JanMitra Kiosk, Chomu"  # nothing written
     hindi = web.client.post("/network?lang=hi", data={**rename, "csrf_token": web.csrf("/network")})

@@ -144,7 +144,9 @@ def test_the_move_refusal_names_the_command_in_hindi_too(web):
     assert f"emitra dispatch prepare {KIOSK} --as OPERATOR" in caught.value.message_hi and "डिस्पैच तैयार करें" in caught.value.message_hi
     web.login("society")
     page = web.post_form("/network?lang=hi", {"action": "move_cases", "code": KIOSK, "counter": CENTRE}, token_from="/network?lang=hi")
-    assert page.status_code == 400 and f"emitra dispatch prepare {KIOSK} --as OPERATOR" in page.text
+    # the Network page says it in its own words (decision 206): the counter's Dispatch page, not the command
+    assert page.status_code == 400 and f"पहले {KIOSK} का कोई ऑपरेटर काउंटर के प्रेषण पृष्ठ पर प्रेषण तैयार करे" in page.text
+    assert "emitra dispatch" not in page.text
 
 
 def test_whoever_calls_the_core_only_the_counters_operator_prepares(web):

@@ -37,10 +37,10 @@ def test_the_society_names_an_operator_in_hindi_on_the_network_page(web):
     bad = web.post_form("/network", rename)
     assert bad.status_code == 400
     error = re.search(r'id="names-user-operator1-name_hi-error"[^>]*>([^<]*)<', bad.text)
-    assert error and html.unescape(error.group(1)).startswith("the name in Hindi, 'Anil Verma', is not written in Devanagari")
+    assert error and html.unescape(error.group(1)).startswith("Name in Hindi: 'Anil Verma' is not written in Devanagari")  # the box's label, once
     assert re.search(r'<details class="no-print" id="names-user-operator1" open>', bad.text) and 'value="Anil Verma"' in bad.text
     hindi = web.client.post("/network?lang=hi", data={**rename, "csrf_token": web.csrf("/network")})
-    assert hindi.status_code == 400 and "हिंदी में नाम, 'Anil Verma', देवनागरी में नहीं लिखा है" in html.unescape(hindi.text)
+    assert hindi.status_code == 400 and "'Anil Verma' देवनागरी में नहीं लिखा है" in html.unescape(hindi.text)
     web.get("/network?lang=en")
     assert _user(web, "operator1").full_name == "Anil Verma"  # nothing written
     no_token = web.client.post("/network", data={**rename, "name_hi": "अनिल कुमार वर्मा"})
